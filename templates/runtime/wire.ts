@@ -1,0 +1,280 @@
+// Derived from the `/models/*` part of the official OpenAPI contract.
+
+/** A reference to a node or edge: the only two fields an instance id has. */
+export interface InstanceId {
+  readonly space: string;
+  readonly externalId: string;
+}
+
+/** A reference to a node, as used by direct relations, node types and edge ends. */
+export type NodeReference = InstanceId;
+
+export interface ViewReference {
+  readonly type: "view";
+  readonly space: string;
+  readonly externalId: string;
+  readonly version: string;
+}
+
+export interface ContainerReference {
+  readonly type: "container";
+  readonly space: string;
+  readonly externalId: string;
+}
+
+export type SourceReference = ViewReference | ContainerReference;
+
+/** Any JSON value. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/** A JSON object, the value of a `json` property. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** A property value as the API sends and receives it. */
+export type PropertyValue = JsonValue;
+
+export type PropertyValues = Record<string, PropertyValue>;
+
+export interface SourceData {
+  source: SourceReference;
+  properties?: PropertyValues;
+}
+
+export interface NodeWrite {
+  instanceType: "node";
+  space: string;
+  externalId: string;
+  existingVersion?: number;
+  type?: NodeReference;
+  sources?: SourceData[];
+}
+
+export interface EdgeWrite {
+  instanceType: "edge";
+  space: string;
+  externalId: string;
+  existingVersion?: number;
+  type: NodeReference;
+  startNode: NodeReference;
+  endNode: NodeReference;
+  sources?: SourceData[];
+}
+
+export type InstanceWrite = NodeWrite | EdgeWrite;
+
+export interface InstanceDelete {
+  instanceType: "node" | "edge";
+  space: string;
+  externalId: string;
+  existingVersion?: number;
+}
+
+export interface ApplyFlags {
+  autoCreateDirectRelations?: boolean;
+  autoCreateStartNodes?: boolean;
+  autoCreateEndNodes?: boolean;
+  skipOnVersionConflict?: boolean;
+  replace?: boolean;
+}
+
+export interface ApplyRequest extends ApplyFlags {
+  items: InstanceWrite[];
+  delete?: InstanceDelete[];
+}
+
+export interface SlimInstance {
+  instanceType: "node" | "edge";
+  space: string;
+  externalId: string;
+  version: number;
+  wasModified: boolean;
+  createdTime: number;
+  lastUpdatedTime: number;
+}
+
+export interface DeletedInstance {
+  instanceType: "node" | "edge";
+  space: string;
+  externalId: string;
+}
+
+export interface ApplyResponse {
+  items: SlimInstance[];
+  deleted?: DeletedInstance[];
+}
+
+/** Properties of a read instance: space → "externalId/version" → property id → value. */
+export type PropertiesBySource = Record<string, Record<string, PropertyValues>>;
+
+export interface NodeRead {
+  instanceType: "node";
+  space: string;
+  externalId: string;
+  version: number;
+  type?: NodeReference | null;
+  createdTime: number;
+  lastUpdatedTime: number;
+  deletedTime?: number;
+  properties?: PropertiesBySource;
+}
+
+export interface EdgeRead {
+  instanceType: "edge";
+  space: string;
+  externalId: string;
+  version: number;
+  type: NodeReference;
+  startNode: NodeReference;
+  endNode: NodeReference;
+  createdTime: number;
+  lastUpdatedTime: number;
+  deletedTime?: number;
+  properties?: PropertiesBySource;
+}
+
+export type InstanceRead = NodeRead | EdgeRead;
+
+// ---- filters
+
+export type PropertyPath = string[];
+export interface ParameterValue {
+  parameter: string;
+}
+export interface PropertyRefValue {
+  property: PropertyPath;
+}
+export type FilterValue = PropertyValue | ParameterValue | PropertyRefValue;
+export type RangeBound = string | number | ParameterValue | PropertyRefValue;
+
+export interface RangeBounds {
+  gt?: RangeBound;
+  gte?: RangeBound;
+  lt?: RangeBound;
+  lte?: RangeBound;
+}
+
+export type Filter =
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter }
+  | { equals: { property: PropertyPath; value: FilterValue } }
+  | { in: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
+  | { range: { property: PropertyPath } & RangeBounds }
+  | { prefix: { property: PropertyPath; value: string | ParameterValue } }
+  | { exists: { property: PropertyPath } }
+  | { containsAny: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
+  | { containsAll: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
+  | { matchAll: Record<string, never> }
+  | { nested: { scope: PropertyPath; filter: Filter } }
+  | { overlaps: { startProperty: PropertyPath; endProperty: PropertyPath } & RangeBounds }
+  | { hasData: SourceReference[] }
+  | { instanceReferences: InstanceId[] };
+
+// ---- query and sync
+
+export interface PropertySort {
+  property: PropertyPath;
+  direction?: "ascending" | "descending";
+  nullsFirst?: boolean;
+}
+
+export interface ThroughReference {
+  source: SourceReference;
+  identifier: string;
+}
+
+export interface NodeExpression {
+  from?: string;
+  chainTo?: "source" | "destination";
+  through?: ThroughReference;
+  direction?: "outwards" | "inwards";
+  filter?: Filter;
+}
+
+export interface EdgeExpression {
+  from?: string;
+  chainTo?: "source" | "destination";
+  maxDistance?: number;
+  direction?: "outwards" | "inwards";
+  filter?: Filter;
+  nodeFilter?: Filter;
+  terminationFilter?: Filter;
+  limitEach?: number;
+}
+
+export type SyncMode = "onePhase" | "twoPhase" | "noBackfill";
+
+export interface SyncResultSetExpression {
+  nodes?: NodeExpression;
+  edges?: EdgeExpression;
+  limit?: number;
+  skipAlreadyDeleted?: boolean;
+  mode?: SyncMode;
+  backfillSort?: PropertySort[];
+}
+
+export interface QueryResultSetExpression {
+  nodes?: NodeExpression;
+  edges?: EdgeExpression;
+  limit?: number;
+  sort?: PropertySort[];
+  postSort?: PropertySort[];
+}
+
+export interface SourceSelector {
+  source: ViewReference;
+  properties: string[];
+}
+
+export interface Select {
+  sources?: SourceSelector[];
+  sort?: PropertySort[];
+  limit?: number;
+}
+
+export interface QueryRequest {
+  with: Record<string, QueryResultSetExpression>;
+  select: Record<string, Select>;
+  cursors?: Record<string, string | null>;
+  parameters?: Record<string, PropertyValue>;
+  includeTyping?: boolean;
+}
+
+export interface SyncRequest {
+  with: Record<string, SyncResultSetExpression>;
+  select: Record<string, Select>;
+  cursors?: Record<string, string | null>;
+  parameters?: Record<string, PropertyValue>;
+  includeTyping?: boolean;
+  allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
+}
+
+export interface QueryResponse {
+  items: Record<string, InstanceRead[]>;
+  nextCursor?: Record<string, string | null | undefined>;
+  typing?: Record<string, unknown>;
+}
+
+export interface SyncResponse {
+  items: Record<string, InstanceRead[]>;
+  nextCursor: Record<string, string>;
+  typing?: Record<string, unknown>;
+}
+
+// ---- errors
+
+export interface ApiErrorBody {
+  error: {
+    code: number;
+    message: string;
+    missing?: Record<string, unknown>[];
+    duplicated?: Record<string, unknown>[];
+    [key: string]: unknown;
+  };
+}
