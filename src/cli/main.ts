@@ -1,0 +1,55 @@
+// The command line: commander wiring only. Returns the exit code instead of exiting, so that
+// tests can run it in-process. User errors print one line, without a stack trace, and give 2.
+
+import { Command, CommanderError } from "commander";
+import { isUserError } from "../errors.js";
+import { generateCommand } from "./generate-command.js";
+
+const VERSION = "0.1.0";
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("dmgen")
+    .description("Typed TypeScript for Cognite Data Fusion data models, and a local DMS emulator")
+    .version(VERSION, "-v, --version")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .showSuggestionAfterError(true);
+  program.addCommand(generateCommand((code) => (exitCode = code)));
+  await addOptionalCommands(program, argv);
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return handleError(error);
+  }
+}
+
+/**
+ * `emulator` and `pull` load more code (an HTTP server, undici); `generate` must start fast, so
+ * they are loaded only when asked for, or for help.
+ */
+async function addOptionalCommands(program: Command, argv: readonly string[]): Promise<void> {
+  const first = argv.find((arg) => !arg.startsWith("-"));
+  const wantsAll = first === undefined || first === "help";
+  if (wantsAll || first === "emulator") {
+    const { emulatorCommand } = await import("./emulator-command.js");
+    program.addCommand(emulatorCommand());
+  }
+  if (wantsAll || first === "pull") {
+    const { pullCommand } = await import("./pull-command.js");
+    program.addCommand(pullCommand());
+  }
+}
+
+function handleError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // --help and --version end through here with exit code 0.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (isUserError(error)) {
+    process.stderr.write(`dmgen: ${error.message}\n`);
+    return 2;
+  }
+  throw error;
+}

@@ -1,0 +1,144 @@
+// `dmgen.config.json`: the options of `generate`, plus naming overrides. Flags win over the file.
+// Paths in the file are relative to the file's folder.
+
+import { readFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { UserError } from "../errors.js";
+import {
+  at,
+  emptyRecord,
+  expectArray,
+  expectObject,
+  fail,
+  oneOf,
+  optionalBoolean,
+  parseJsonText,
+  type JsonLocation,
+  type JsonObject,
+} from "../input/json-reader.js";
+
+export const CONFIG_FILE_NAME = "dmgen.config.json";
+
+export type PropertyNaming = "camelCase" | "preserve";
+export type Transport = "undici" | "fetch";
+export type TimestampReadType = "date" | "string";
+
+export interface NamingOptions {
+  /** How view property identifiers become TypeScript names. */
+  readonly properties: PropertyNaming;
+  /** View selector (`space:externalId/version`, `space:externalId` or `externalId`) → class name. */
+  readonly views: Readonly<Record<string, string>>;
+  /** View selector → property identifier → TypeScript name. */
+  readonly renames: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** Options that shape the generated code (everything but where files come from and go to). */
+export interface CodeOptions {
+  readonly naming: NamingOptions;
+  readonly transport: Transport;
+  readonly timestamps: TimestampReadType;
+}
+
+export interface GenerateSettings extends CodeOptions {
+  readonly input: readonly string[];
+  readonly out: string;
+  readonly format: boolean;
+  /** Where the config came from, for messages; undefined when there was none. */
+  readonly configFile?: string;
+}
+
+export const DEFAULT_NAMING: NamingOptions = {
+  properties: "camelCase",
+  views: Object.create(null) as Record<string, string>,
+  renames: Object.create(null) as Record<string, Record<string, string>>,
+};
+
+export const DEFAULT_CODE_OPTIONS: CodeOptions = {
+  naming: DEFAULT_NAMING,
+  transport: "undici",
+  timestamps: "date",
+};
+
+/** What a config file may set; all optional. Paths already resolved against its folder. */
+export interface ConfigFile extends Partial<CodeOptions> {
+  readonly input?: readonly string[];
+  readonly out?: string;
+  readonly format?: boolean;
+  readonly file: string;
+}
+
+const KNOWN_KEYS = ["$schema", "input", "out", "format", "transport", "timestamps", "naming"];
+const NAMING_KEYS = ["properties", "views", "renames"];
+
+/** Reads the config at `path` (when given) or `dmgen.config.json` in `cwd` (when there is one). */
+export async function readConfig(path: string | undefined, cwd: string): Promise<ConfigFile | undefined> {
+  const file = path ? resolve(cwd, path) : join(cwd, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if (!path && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new UserError(`cannot read config file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, file);
+  }
+  return parseConfig(parseJsonText(text, file), file);
+}
+
+export function parseConfig(json: unknown, file: string): ConfigFile {
+  const root: JsonLocation = { file, path: "$" };
+  const obj = expectObject(json, root);
+  rejectUnknownKeys(obj, KNOWN_KEYS, root);
+  const base = dirname(file);
+  const fromBase = (p: string): string => (isAbsolute(p) ? p : join(base, p));
+  const config: { -readonly [K in keyof ConfigFile]: ConfigFile[K] } = { file };
+  if (obj.input !== undefined) config.input = stringList(obj.input, at(root, "input")).map(fromBase);
+  if (obj.out !== undefined) config.out = fromBase(nonEmptyString(obj.out, at(root, "out")));
+  const format = optionalBoolean(obj, "format", root);
+  if (format !== undefined) config.format = format;
+  if (obj.transport !== undefined) {
+    config.transport = oneOf(obj.transport, ["undici", "fetch"] as const, at(root, "transport"), "transport");
+  }
+  if (obj.timestamps !== undefined) {
+    config.timestamps = oneOf(obj.timestamps, ["date", "string"] as const, at(root, "timestamps"), "timestamps");
+  }
+  if (obj.naming !== undefined) config.naming = parseNaming(obj.naming, at(root, "naming"));
+  return config;
+}
+
+function parseNaming(raw: unknown, location: JsonLocation): NamingOptions {
+  const obj = expectObject(raw, location);
+  rejectUnknownKeys(obj, NAMING_KEYS, location);
+  const properties =
+    obj.properties === undefined
+      ? "camelCase"
+      : oneOf(obj.properties, ["camelCase", "preserve"] as const, at(location, "properties"), "property naming");
+  const views = stringMap(obj.views ?? {}, at(location, "views"));
+  const renamesLocation = at(location, "renames");
+  const renames = emptyRecord<Record<string, string>>();
+  for (const [selector, map] of Object.entries(expectObject(obj.renames ?? {}, renamesLocation))) {
+    renames[selector] = stringMap(map, at(renamesLocation, selector));
+  }
+  return { properties, views, renames };
+}
+
+function rejectUnknownKeys(obj: JsonObject, known: readonly string[], location: JsonLocation): void {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) fail(at(location, key), `unknown option "${key}"; known options: ${known.join(", ")}`);
+  }
+}
+
+function nonEmptyString(value: unknown, location: JsonLocation): string {
+  if (typeof value !== "string" || value.length === 0) fail(location, "expected a non-empty string");
+  return value;
+}
+
+function stringList(value: unknown, location: JsonLocation): string[] {
+  if (typeof value === "string") return [nonEmptyString(value, location)];
+  return expectArray(value, location).map((item, i) => nonEmptyString(item, at(location, i)));
+}
+
+function stringMap(value: unknown, location: JsonLocation): Record<string, string> {
+  const obj = expectObject(value, location);
+  const result = emptyRecord<string>();
+  for (const [key, item] of Object.entries(obj)) result[key] = nonEmptyString(item, at(location, key));
+  return result;
+}

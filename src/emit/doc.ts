@@ -1,0 +1,258 @@
+// A tiny document printer with prettier's layout rules (groups that break when they do not fit in
+// 80 columns, 2-space indents). Emitters build docs; the printed text is already in prettier's
+// default style, so formatting the output costs nothing (a test holds prettier to that).
+
+export type Doc = string | readonly Doc[] | Group | Indent | Line | IfBreak;
+
+interface Group {
+  readonly kind: "group";
+  readonly contents: Doc;
+  /** A group that contains a hard line can never print flat. */
+  readonly hard: boolean;
+}
+interface Indent {
+  readonly kind: "indent";
+  readonly contents: Doc;
+}
+interface Line {
+  readonly kind: "line";
+  /** soft: nothing when flat; line: a space when flat; hard: always a newline. */
+  readonly mode: "soft" | "line" | "hard";
+}
+interface IfBreak {
+  readonly kind: "ifBreak";
+  readonly broken: Doc;
+  readonly flat: Doc;
+}
+
+export const PRINT_WIDTH = 80;
+const INDENT = "  ";
+
+export const line: Doc = { kind: "line", mode: "line" };
+export const softline: Doc = { kind: "line", mode: "soft" };
+export const hardline: Doc = { kind: "line", mode: "hard" };
+
+export function group(...contents: Doc[]): Doc {
+  return { kind: "group", contents, hard: containsHardline(contents) };
+}
+
+export function indent(...contents: Doc[]): Doc {
+  return { kind: "indent", contents };
+}
+
+export function ifBreak(broken: Doc, flat: Doc = ""): Doc {
+  return { kind: "ifBreak", broken, flat };
+}
+
+export function join(separator: Doc, docs: readonly Doc[]): Doc[] {
+  return docs.flatMap((doc, i) => (i === 0 ? [doc] : [separator, doc]));
+}
+
+function containsHardline(doc: Doc): boolean {
+  if (typeof doc === "string") return false;
+  if (isDocArray(doc)) return doc.some(containsHardline);
+  switch (doc.kind) {
+    case "line":
+      return doc.mode === "hard";
+    case "group":
+      return doc.hard;
+    case "indent":
+      return containsHardline(doc.contents);
+    case "ifBreak":
+      return containsHardline(doc.broken);
+  }
+}
+
+function isDocArray(doc: Doc): doc is readonly Doc[] {
+  return Array.isArray(doc);
+}
+
+// ---- common shapes, as prettier prints them
+
+/** `{ a, b }` when it fits, else one entry a line with a trailing comma. */
+export function bracedList(open: string, entries: readonly Doc[], close: string, spaced = true): Doc {
+  if (entries.length === 0) return `${open}${close}`;
+  const edge = spaced ? line : softline;
+  return group(open, indent(edge, join([",", line], entries)), ifBreak(","), edge, close);
+}
+
+/** An object literal whose entries are always one a line (prettier keeps such objects expanded). */
+export function expandedObject(entries: readonly Doc[], close = "}"): Doc {
+  if (entries.length === 0) return `{${close}`;
+  return ["{", indent(...entries.map((entry) => [hardline, entry, ","])), hardline, close];
+}
+
+/** `(a, b)` when it fits, else one argument a line with a trailing comma. */
+export function argumentList(args: readonly Doc[]): Doc {
+  return bracedList("(", args, ")", false);
+}
+
+// ---- printing
+
+interface Command {
+  readonly indent: string;
+  readonly flat: boolean;
+  readonly doc: Doc;
+}
+
+export function print(doc: Doc): string {
+  const out: string[] = [];
+  let column = 0;
+  const stack: Command[] = [{ indent: "", flat: false, doc }];
+  while (stack.length > 0) {
+    const { indent: ind, flat, doc: current } = stack.pop()!;
+    if (typeof current === "string") {
+      out.push(current);
+      column += current.length;
+      continue;
+    }
+    if (isDocArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ indent: ind, flat, doc: current[i]! });
+      continue;
+    }
+    switch (current.kind) {
+      case "indent":
+        stack.push({ indent: ind + INDENT, flat, doc: current.contents });
+        break;
+      case "ifBreak":
+        stack.push({ indent: ind, flat, doc: flat ? current.flat : current.broken });
+        break;
+      case "group": {
+        const fitsFlat =
+          flat || (!current.hard && fits({ indent: ind, flat: true, doc: current.contents }, stack, PRINT_WIDTH - column));
+        stack.push({ indent: ind, flat: fitsFlat, doc: current.contents });
+        break;
+      }
+      case "line":
+        if (flat && current.mode !== "hard") {
+          if (current.mode === "line") {
+            out.push(" ");
+            column += 1;
+          }
+        } else {
+          trimTrailingSpaces(out);
+          out.push("\n", ind);
+          column = ind.length;
+        }
+        break;
+    }
+  }
+  return out.join("");
+}
+
+function trimTrailingSpaces(out: string[]): void {
+  while (out.length > 0) {
+    const last = out[out.length - 1]!;
+    const trimmed = last.replace(/[ \t]+$/, "");
+    if (trimmed.length > 0 || last.length === 0) {
+      out[out.length - 1] = trimmed;
+      return;
+    }
+    out.pop();
+  }
+}
+
+/**
+ * Does `next` fit flat in `width` columns, together with what follows it up to the next line
+ * break of the enclosing (broken) content? This is prettier's rule.
+ */
+function fits(next: Command, rest: readonly Command[], width: number): boolean {
+  let remaining = width;
+  const todo: { flat: boolean; doc: Doc }[] = [{ flat: next.flat, doc: next.doc }];
+  let restIndex = rest.length - 1;
+  while (remaining >= 0) {
+    let item = todo.pop();
+    if (!item) {
+      if (restIndex < 0) return true;
+      const command = rest[restIndex--]!;
+      item = { flat: command.flat, doc: command.doc };
+    }
+    const { flat, doc } = item;
+    if (typeof doc === "string") {
+      remaining -= doc.length;
+      continue;
+    }
+    if (isDocArray(doc)) {
+      for (let i = doc.length - 1; i >= 0; i--) todo.push({ flat, doc: doc[i]! });
+      continue;
+    }
+    switch (doc.kind) {
+      case "indent":
+        todo.push({ flat, doc: doc.contents });
+        break;
+      case "group":
+        if (doc.hard && flat) return false;
+        todo.push({ flat: flat && !doc.hard ? true : flat, doc: doc.contents });
+        break;
+      case "ifBreak":
+        todo.push({ flat, doc: flat ? doc.flat : doc.broken });
+        break;
+      case "line":
+        if (!flat || doc.mode === "hard") return true;
+        if (doc.mode === "line") remaining -= 1;
+        break;
+    }
+  }
+  return false;
+}
+
+// ---- literals and comments
+
+/** A string literal in prettier's style: double quotes unless the text has more of them. */
+export function stringLiteral(text: string): string {
+  const doubles = (text.match(/"/g) ?? []).length;
+  const singles = (text.match(/'/g) ?? []).length;
+  const quote = doubles > singles ? "'" : '"';
+  let body = "";
+  for (const char of text) body += escapeChar(char, quote);
+  return quote + body + quote;
+}
+
+function escapeChar(char: string, quote: string): string {
+  switch (char) {
+    case "\\":
+      return "\\\\";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    case "\u2028":
+      return "\\u2028";
+    case "\u2029":
+      return "\\u2029";
+    case quote:
+      return `\\${quote}`;
+  }
+  const code = char.codePointAt(0)!;
+  if (code < 0x20 || code === 0x7f) return `\\u${code.toString(16).padStart(4, "0")}`;
+  return char;
+}
+
+/** A property key: bare when it is an identifier, else quoted. */
+export function propertyKey(name: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : stringLiteral(name);
+}
+
+/**
+ * A JSDoc block from paragraphs of plain text. `*\/` cannot end the comment early, and lines are
+ * trimmed so that prettier has nothing to change.
+ */
+export function jsDoc(paragraphs: readonly string[]): Doc {
+  const lines: string[] = [];
+  for (const paragraph of paragraphs) {
+    const text = paragraph.trim();
+    if (text.length === 0) continue;
+    if (lines.length > 0) lines.push("");
+    for (const raw of text.split(/\r\n|\r|\n/)) lines.push(escapeComment(raw.trimEnd()));
+  }
+  if (lines.length === 0) return [];
+  if (lines.length === 1 && lines[0]!.length > 0) return [`/** ${lines[0]} */`, hardline];
+  return [join(hardline, ["/**", ...lines.map((l) => (l.length ? ` * ${l}` : " *")), " */"]), hardline];
+}
+
+function escapeComment(text: string): string {
+  // `*/` would end the comment; `@` at a line start would be read as a tag.
+  return text.replace(/\*\//g, "*\\/").replace(/^(\s*)@/, "$1\\@");
+}

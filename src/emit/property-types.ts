@@ -1,0 +1,203 @@
+// The TypeScript type of each property on apply and on read (the type table of DESIGN.md), and
+// the facts its JSDoc states.
+
+import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
+import type { PrimitiveTypeName } from "../input/types.js";
+import { stringLiteral } from "./doc.js";
+import { namesOf, type EmitContext, type Imports } from "./context.js";
+
+export const RUNTIME_TYPED = "../runtime/typed.js";
+export const RUNTIME_VALUES = "../runtime/values.js";
+export const RUNTIME_WIRE = "../runtime/wire.js";
+
+const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
+  text: "string",
+  boolean: "boolean",
+  int32: "number",
+  int64: "number",
+  float32: "number",
+  float64: "number",
+  timestamp: "Date | string",
+  date: "string",
+  json: "JsonValue",
+  timeseries: "string",
+  file: "string",
+  sequence: "string",
+};
+
+export interface PropertySignature {
+  readonly optional: boolean;
+  /** The type's union members (printed `A | B`, or broken one a line when too long). */
+  readonly members: readonly string[];
+}
+
+/** The property on the apply class, or undefined when it cannot be written (reverse relations). */
+export function applySignature(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: PropertyIR,
+): PropertySignature | undefined {
+  switch (property.kind) {
+    case "mapped": {
+      const element = mappedApplyType(context, imports, view, property);
+      const type = property.type.list ? listOf(element) : element;
+      const optional = !property.requiredOnApply;
+      return { optional, members: property.nullable ? [...type, "null"] : type };
+    }
+    case "edge":
+      return { optional: true, members: edgeApplyType(context, imports, view, property) };
+    case "reverse":
+      return undefined;
+  }
+}
+
+function mappedApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: MappedPropertyIR): string[] {
+  const type = property.type;
+  switch (type.type) {
+    case "enum":
+      return Object.keys(type.values).map(stringLiteral);
+    case "direct": {
+      const reference = imports.type(RUNTIME_WIRE, "InstanceId");
+      const target = writableTarget(context, property.targetKey);
+      return target ? [reference, importClass(context, imports, view, target, "apply")] : [reference];
+    }
+    case "json":
+      return [imports.type(RUNTIME_WIRE, "JsonValue")];
+    default:
+      return [SCALAR_APPLY[type.type]];
+  }
+}
+
+function edgeApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): string[] {
+  const edgeTarget = imports.type(RUNTIME_TYPED, "EdgeTarget");
+  const target = writableTarget(context, property.targetKey);
+  const node = target ? importClass(context, imports, view, target, "apply") : imports.type(RUNTIME_WIRE, "InstanceId");
+  const edgeView = writableTarget(context, property.edgeSourceKey, "edge");
+  const edgeProperties = edgeView ? importClass(context, imports, view, edgeView, "applyProperties") : undefined;
+  const type = `${edgeTarget}<${edgeProperties ? `${node}, ${edgeProperties}` : node}>`;
+  return property.multi ? [`${type}[]`] : [type];
+}
+
+/** The view behind `key` when it is in the input, writable and of the given kind. */
+function writableTarget(context: EmitContext, key: string | undefined, kind: "node" | "edge" = "node"): ViewIR | undefined {
+  const target = key ? context.model.byKey.get(key) : undefined;
+  return target && target.writable && target.kind === kind ? target : undefined;
+}
+
+function readableTarget(context: EmitContext, key: string | undefined, kind: "node" | "edge" = "node"): ViewIR | undefined {
+  const target = key ? context.model.byKey.get(key) : undefined;
+  return target && target.kind === kind ? target : undefined;
+}
+
+type ClassRole = "apply" | "read" | "applyProperties";
+
+/** Imports a generated name of another view (type-only), or refers to this module's own. */
+export function importClass(context: EmitContext, imports: Imports, from: ViewIR, target: ViewIR, role: ClassRole): string {
+  const names = namesOf(context, target);
+  const name = role === "apply" ? names.applyClass : role === "read" ? names.readClass : names.applyProperties;
+  if (target.key !== from.key) imports.type(siblingModule(names.module), name);
+  return name;
+}
+
+export function siblingModule(module: string): string {
+  return `./${module.replace(/^views\//, "").replace(/\.ts$/, ".js")}`;
+}
+
+/** The property on the read class. Connections are optional: only queries fill them. */
+export function readSignature(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: PropertyIR,
+): PropertySignature {
+  switch (property.kind) {
+    case "mapped": {
+      const element = mappedReadType(context, imports, property);
+      const type = property.type.list ? listOf(element) : element;
+      return { optional: false, members: property.nullable ? [...type, "null"] : type };
+    }
+    case "edge":
+    case "reverse": {
+      const element = connectionReadType(context, imports, view, property);
+      return { optional: true, members: property.multi ? listOf(element) : [...element, "null"] };
+    }
+  }
+}
+
+function mappedReadType(context: EmitContext, imports: Imports, property: MappedPropertyIR): string[] {
+  const type = property.type;
+  switch (type.type) {
+    case "enum":
+      // Open: the API may return values added to the enum after this code was generated.
+      return [...Object.keys(type.values).map(stringLiteral), "(string & {})"];
+    case "direct":
+      return [imports.type(RUNTIME_WIRE, "InstanceId")];
+    case "json":
+      return [imports.type(RUNTIME_WIRE, "JsonValue")];
+    case "timestamp":
+      return [context.options.timestamps === "string" ? "string" : "Date"];
+    default:
+      return [SCALAR_APPLY[type.type]];
+  }
+}
+
+function connectionReadType(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: EdgeConnectionIR | ReverseRelationIR,
+): string[] {
+  const target = readableTarget(context, property.targetKey);
+  const node = target ? importClass(context, imports, view, target, "read") : imports.type(RUNTIME_WIRE, "InstanceId");
+  if (property.kind === "edge") {
+    const edgeView = readableTarget(context, property.edgeSourceKey, "edge");
+    if (edgeView) {
+      const connected = imports.type(RUNTIME_TYPED, "Connected");
+      return [`${connected}<${node}, ${importClass(context, imports, view, edgeView, "read")}>`];
+    }
+  }
+  return [node];
+}
+
+function listOf(members: readonly string[]): string[] {
+  return [members.length === 1 ? `${members[0]}[]` : `(${members.join(" | ")})[]`];
+}
+
+/** The facts a property's JSDoc states after its description. */
+export function propertyFacts(property: PropertyIR, renamed: string | undefined): string {
+  const parts: string[] = [];
+  if (property.kind === "mapped") {
+    const type = property.type;
+    let kind: string = type.type;
+    if (type.type === "direct" && type.source) kind += ` to ${viewText(type.source)}`;
+    if (type.list) kind = `list of ${kind}${type.maxListSize ? ` (at most ${type.maxListSize})` : ""}`;
+    parts.push(kind);
+    if (type.type === "text" && type.maxTextSize) parts.push(`at most ${type.maxTextSize} bytes`);
+    if ("unit" in type && type.unit) {
+      parts.push(`unit \`${type.unit.externalId}\`${type.unit.sourceUnit ? ` (${type.unit.sourceUnit})` : ""}`);
+    }
+    if (type.type === "direct" && type.container) {
+      parts.push(`target must have data in container \`${type.container.space}:${type.container.externalId}\``);
+    }
+    if (!property.nullable) parts.push("not nullable");
+    if (property.defaultValue !== undefined) parts.push(`default \`${JSON.stringify(property.defaultValue)}\``);
+    if (property.autoIncrement) parts.push("auto-increment");
+    if (property.immutable) parts.push("immutable");
+  } else if (property.kind === "edge") {
+    parts.push(
+      `${property.multi ? "edges" : "one edge"} of type \`${property.edgeType.space}:${property.edgeType.externalId}\` ${property.direction} to ${viewText(property.target)}`,
+    );
+    if (property.edgeSource) parts.push(`edge properties in ${viewText(property.edgeSource)}`);
+  } else {
+    parts.push(
+      `${property.multi ? "nodes" : "the node"} of ${viewText(property.target)} whose \`${property.through.identifier}\` points here`,
+    );
+  }
+  const facts = `\`${property.identifier}\`: ${parts.join(", ")}.`;
+  return renamed ? `${facts} Renamed: ${renamed}.` : facts;
+}
+
+export function viewText(ref: { space: string; externalId: string; version: string }): string {
+  return `\`${ref.space}:${ref.externalId}/${ref.version}\``;
+}

@@ -1,0 +1,335 @@
+// One module per view: its property map and connections, the apply class (writable views), the
+// read class, and the interfaces of their properties.
+
+import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
+import type { ViewNames } from "../naming/plan.js";
+import type { JsonValue } from "../../templates/runtime/wire.js";
+import {
+  argumentList,
+  bracedList,
+  expandedObject,
+  group,
+  hardline,
+  ifBreak,
+  indent,
+  jsDoc,
+  join,
+  line,
+  propertyKey,
+  stringLiteral,
+  type Doc,
+} from "./doc.js";
+import { Imports, namesOf, type EmitContext } from "./context.js";
+import {
+  RUNTIME_TYPED,
+  RUNTIME_VALUES,
+  RUNTIME_WIRE,
+  applySignature,
+  propertyFacts,
+  readSignature,
+  siblingModule,
+  viewText,
+  type PropertySignature,
+} from "./property-types.js";
+import { importsDoc } from "./module.js";
+
+export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
+  const names = namesOf(context, view);
+  const imports = new Imports();
+  const parent = view.parentKey ? context.model.byKey.get(view.parentKey) : undefined;
+  const parentNames = parent ? namesOf(context, parent) : undefined;
+  const sections: Doc[] = [
+    viewConstant(imports, view),
+    propertyMapConstant(imports, view, names),
+    connectionMapConstant(context, imports, view, names),
+    [`/** The TypeScript names of the properties of {@link ${names.readClass}}. */`, hardline,
+      `export type ${names.propertyNameType} = keyof typeof ${names.propertyMap};`],
+  ];
+  if (view.writable) sections.push(...applySection(context, imports, view, names, parentNames));
+  sections.push(...readSection(context, imports, view, names, parentNames));
+  if (view.instanceType) sections.unshift(instanceTypeConstant(imports, view));
+  return [importsDoc(imports), hardline, join([hardline, hardline], sections)];
+}
+
+function viewConstant(imports: Imports, view: ViewIR): Doc {
+  const type = imports.type(RUNTIME_WIRE, "ViewReference");
+  return [
+    `/** The view ${viewText(view.ref)}. */`,
+    hardline,
+    `const VIEW: ${type} = `,
+    expandedObject([
+      `type: "view"`,
+      `space: ${stringLiteral(view.ref.space)}`,
+      `externalId: ${stringLiteral(view.ref.externalId)}`,
+      `version: ${stringLiteral(view.ref.version)}`,
+    ]),
+    ";",
+  ];
+}
+
+function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
+  const type = imports.type(RUNTIME_WIRE, "InstanceId");
+  const id = view.instanceType!;
+  return [
+    `/** The ${view.kind} type the view's filter requires: set on every write. */`,
+    hardline,
+    group(`const INSTANCE_TYPE: ${type} = `, bracedList("{", [
+      `space: ${stringLiteral(id.space)}`,
+      `externalId: ${stringLiteral(id.externalId)}`,
+    ], "}"), ";"),
+  ];
+}
+
+function propertyMapConstant(imports: Imports, view: ViewIR, names: ViewNames): Doc {
+  const entries = view.properties
+    .filter((p): p is MappedPropertyIR => p.kind === "mapped")
+    .map((p) => group(`${names.properties.get(p.identifier)!.name}: `, bracedList("{", propertyDefinition(p), "}")));
+  return [
+    `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
+    hardline,
+    `export const ${names.propertyMap} = `,
+    expandedObject(entries),
+    ` as const satisfies ${imports.type(RUNTIME_VALUES, "PropertyMap")};`,
+  ];
+}
+
+/** The entry of one property: only what differs from the defaults documented in the runtime. */
+function propertyDefinition(property: MappedPropertyIR): Doc[] {
+  const type = property.type;
+  const fields: Doc[] = [`identifier: ${stringLiteral(property.identifier)}`, `type: "${type.type}"`];
+  if (type.list) fields.push("list: true");
+  if (!property.nullable) fields.push("nullable: false");
+  if (property.immutable) fields.push("immutable: true");
+  if (property.autoIncrement) fields.push("autoIncrement: true");
+  if (type.type !== "enum" && type.maxListSize !== undefined) fields.push(`maxListSize: ${type.maxListSize}`);
+  if (type.type === "text" && type.maxTextSize !== undefined) fields.push(`maxTextSize: ${type.maxTextSize}`);
+  if (type.type === "enum") {
+    fields.push(group("values: ", bracedList("[", Object.keys(type.values).map(stringLiteral), "]", false)));
+  }
+  if ("unit" in type && type.unit) fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
+  if (type.type === "direct" && type.source) {
+    const s = type.source;
+    fields.push(`target: ${stringLiteral(`${s.space}:${s.externalId}/${s.version}`)}`);
+  }
+  return fields;
+}
+
+function connectionMapConstant(context: EmitContext, imports: Imports, view: ViewIR, names: ViewNames): Doc {
+  const entries = view.properties
+    .filter((p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped")
+    .map((p) => [
+      `${names.properties.get(p.identifier)!.name}: `,
+      expandedObject(p.kind === "edge" ? edgeDefinition(context, imports, view, p) : reverseDefinition(p)),
+    ]);
+  return [
+    `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
+    hardline,
+    `export const ${names.connectionMap} = `,
+    expandedObject(entries),
+    ` as const satisfies ${imports.type(RUNTIME_VALUES, "ConnectionMap")};`,
+  ];
+}
+
+function viewKeyLiteral(ref: { space: string; externalId: string; version: string }): string {
+  return stringLiteral(`${ref.space}:${ref.externalId}/${ref.version}`);
+}
+
+function edgeDefinition(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): Doc[] {
+  const fields: Doc[] = [
+    `identifier: ${stringLiteral(property.identifier)}`,
+    `connection: "edge"`,
+    `multi: ${property.multi}`,
+    group("edgeType: ", bracedList("{", [
+      `space: ${stringLiteral(property.edgeType.space)}`,
+      `externalId: ${stringLiteral(property.edgeType.externalId)}`,
+    ], "}")),
+    `direction: "${property.direction}"`,
+    `target: ${viewKeyLiteral(property.target)}`,
+  ];
+  if (property.edgeSource) {
+    const source = property.edgeSource;
+    const edgeView = property.edgeSourceKey ? context.model.byKey.get(property.edgeSourceKey) : undefined;
+    const sourceFields: Doc[] = [
+      group("view: ", bracedList("{", [
+        `type: "view"`,
+        `space: ${stringLiteral(source.space)}`,
+        `externalId: ${stringLiteral(source.externalId)}`,
+        `version: ${stringLiteral(source.version)}`,
+      ], "}")),
+    ];
+    if (edgeView && edgeView.kind === "edge") {
+      const edgeNames = namesOf(context, edgeView);
+      const map = edgeView.key === view.key ? edgeNames.propertyMap : imports.value(siblingModule(edgeNames.module), edgeNames.propertyMap);
+      sourceFields.push(`properties: () => ${map}`);
+    }
+    fields.push(["edgeSource: ", expandedObject(sourceFields)]);
+  }
+  return fields;
+}
+
+function reverseDefinition(property: ReverseRelationIR): Doc[] {
+  return [
+    `identifier: ${stringLiteral(property.identifier)}`,
+    `connection: "reverse"`,
+    `multi: ${property.multi}`,
+    `target: ${viewKeyLiteral(property.target)}`,
+    `through: ${stringLiteral(property.through.identifier)}`,
+  ];
+}
+
+// ---- classes
+
+function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
+  const paragraphs: string[] = [];
+  if (view.description) paragraphs.push(view.description);
+  else if (view.name && view.name !== view.ref.externalId) paragraphs.push(view.name);
+  paragraphs.push(`${role} ${viewText(view.ref)}.`);
+  if (view.instanceType) {
+    paragraphs.push(`Every ${view.kind} of this view has type \`${view.instanceType.space}:${view.instanceType.externalId}\`.`);
+  }
+  if (names.renamed) paragraphs.push(`Class name \`${names.readClass}\`: ${names.renamed}.`);
+  return jsDoc(paragraphs);
+}
+
+function applySection(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+  parentNames: ViewNames | undefined,
+): Doc[] {
+  const signatures = view.properties.flatMap((property) => {
+    if (property.inherited && parentNames) return [];
+    const signature = applySignature(context, imports, view, property);
+    return signature ? [{ property, signature }] : [];
+  });
+  const extendsClause = parentNames ? ` extends ${importParent(imports, parentNames, "applyProperties")}` : "";
+  const allOptional = view.properties.every((p) => applySignature(context, imports, view, p)?.optional !== false);
+  const base = parentNames
+    ? importParent(imports, parentNames, "apply", false)
+    : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply");
+  return [
+    interfaceDoc(
+      `What a write through ${viewText(view.ref)} may set. Properties without \`?\` are required: not nullable and without a default.`,
+      `export interface ${names.applyProperties}${extendsClause}`,
+      signatures.map(({ property, signature }) => memberDoc(names, property, signature)),
+    ),
+    [
+      viewDoc(view, names, view.kind === "edge" ? "Writes edges through" : "Writes nodes through"),
+      `export class ${names.applyClass} extends ${base} `,
+      expandedClassBody([
+        join(hardline, staticMembers(imports, view, names)),
+        view.kind === "edge"
+          ? edgeApplyConstructor(imports, names, allOptional)
+          : nodeApplyConstructor(imports, names, allOptional),
+      ]),
+      hardline,
+      `// The properties are fields of the instance, typed by the interface.`,
+      hardline,
+      `export interface ${names.applyClass} extends ${names.applyProperties} {}`,
+    ],
+  ];
+}
+
+function importParent(imports: Imports, parent: ViewNames, role: "apply" | "read" | "applyProperties" | "readProperties", typeOnly = true): string {
+  const name = { apply: parent.applyClass, read: parent.readClass, applyProperties: parent.applyProperties, readProperties: parent.readProperties }[role];
+  imports.add(siblingModule(parent.module), name, typeOnly);
+  return name;
+}
+
+function staticMembers(imports: Imports, view: ViewIR, names: ViewNames): Doc[] {
+  const members: Doc[] = [
+    `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
+    group(`static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`, indent(line, `${names.propertyMap};`)),
+    group(`static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`, indent(line, `${names.connectionMap};`)),
+  ];
+  if (view.instanceType) {
+    members.push(`static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`);
+  }
+  return members;
+}
+
+function nodeApplyConstructor(imports: Imports, names: ViewNames, allOptional: boolean): Doc {
+  const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
+  const properties = allOptional ? `properties: ${names.applyProperties} = {}` : `properties: ${names.applyProperties}`;
+  return [
+    "constructor",
+    argumentList(["space: string", "externalId: string", properties, `options?: ${options}`]),
+    " {",
+    indent(hardline, "super(space, externalId, properties, options);"),
+    hardline,
+    "}",
+  ];
+}
+
+function edgeApplyConstructor(imports: Imports, names: ViewNames, allOptional: boolean): Doc {
+  const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
+  const properties = allOptional ? `properties: ${names.applyProperties} = {}` : `properties: ${names.applyProperties}`;
+  return [
+    "constructor",
+    argumentList(["space: string", "externalId: string", `ends: ${ends}`, properties, "options: { existingVersion?: number } = {}"]),
+    " {",
+    indent(hardline, "super(space, externalId, ends, properties, options);"),
+    hardline,
+    "}",
+  ];
+}
+
+function readSection(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+  parentNames: ViewNames | undefined,
+): Doc[] {
+  const members = view.properties
+    .filter((property) => !(property.inherited && parentNames))
+    .map((property) => memberDoc(names, property, readSignature(context, imports, view, property), true));
+  const extendsClause = parentNames ? ` extends ${importParent(imports, parentNames, "readProperties")}` : "";
+  const base = parentNames
+    ? importParent(imports, parentNames, "read", false)
+    : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdge" : "TypedNode");
+  const statics = staticMembers(imports, view, names).slice(0, 3);
+  return [
+    interfaceDoc(
+      `What a ${view.kind} read through ${viewText(view.ref)} holds. Connections are filled by queries only.`,
+      `export interface ${names.readProperties}${extendsClause}`,
+      members,
+    ),
+    [
+      viewDoc(view, names, view.kind === "edge" ? "An edge read through" : "A node read through"),
+      `export class ${names.readClass} extends ${base} `,
+      expandedClassBody([join(hardline, statics)]),
+      hardline,
+      `// The properties are fields of the instance, typed by the interface.`,
+      hardline,
+      `export interface ${names.readClass} extends ${names.readProperties} {}`,
+    ],
+  ];
+}
+
+function expandedClassBody(blocks: Doc[]): Doc {
+  return ["{", indent(hardline, join([hardline, hardline], blocks)), hardline, "}"];
+}
+
+function interfaceDoc(comment: string, head: string, members: Doc[]): Doc {
+  const body = members.length === 0 ? " {}" : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
+  return [jsDoc([comment]), head, body];
+}
+
+function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySignature, read = false): Doc {
+  const name = names.properties.get(property.identifier)!;
+  const description = property.description ?? (property.name && property.name !== property.identifier ? property.name : "");
+  const head = `${read && property.kind === "mapped" ? "readonly " : ""}${propertyKey(name.name)}${signature.optional ? "?" : ""}:`;
+  return [jsDoc([description, propertyFacts(property, name.renamed)]), unionMember(head, signature.members), ";"];
+}
+
+/** `name: A | B` when it fits, else prettier's broken union (`| A` a line). */
+function unionMember(head: string, members: readonly string[]): Doc {
+  if (members.length === 1) return group(head, " ", members[0]!);
+  return group(head, indent(line, ifBreak("| "), join([line, "| "], members)));
+}
+
+export function defaultValueText(value: JsonValue): string {
+  return JSON.stringify(value);
+}

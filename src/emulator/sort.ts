@@ -1,0 +1,68 @@
+// Sorting by `PropertySortV3` lists: {property, direction (ascending), nullsFirst (false)}.
+// Ties fall back to (space, externalId) so pages are stable. Sort keys are plain arrays so a
+// sync backfill cursor can carry the last key it returned (keyset paging).
+
+import type { JsonValue } from "../../templates/runtime/wire.js";
+import { badRequest } from "./api-error.js";
+import { compileProperty, type FilterContext } from "./filters.js";
+import { asArray, asRecord } from "./request-shape.js";
+import type { StoredInstance } from "./store.js";
+import { parseTimestamp } from "./values.js";
+
+export type Comparator = (a: StoredInstance, b: StoredInstance) => number;
+type KeyPart = number | string | boolean | null;
+
+export interface SortKeys {
+  /** The instance's sort key: one part per sort entry, then space and externalId. */
+  key(instance: StoredInstance): KeyPart[];
+  compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number;
+}
+
+export function compileSortKeys(raw: unknown, ctx: FilterContext, path: string): SortKeys | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const specs = asArray(raw, path);
+  if (specs.length > 5) throw badRequest(`${path}: at most 5 sort entries`);
+  if (specs.length === 0) return undefined;
+  const entries = specs.map((spec, i) => {
+    const obj = asRecord(spec, `${path}[${i}]`);
+    const property = compileProperty(obj.property, ctx, `${path}[${i}].property`);
+    if (obj.direction !== undefined && obj.direction !== "ascending" && obj.direction !== "descending") {
+      throw badRequest(`${path}[${i}].direction must be ascending or descending`);
+    }
+    const timestamp = property.kind === "timestamp";
+    return { get: (inst: StoredInstance) => sortValue(property.get(inst), timestamp), descending: obj.direction === "descending", nullsFirst: obj.nullsFirst === true };
+  });
+  return {
+    key: (inst) => [...entries.map((e) => e.get(inst)), inst.space, inst.externalId],
+    compareKeys: (a, b) => {
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!;
+        const order = compareValues(a[i] ?? null, b[i] ?? null, entry.nullsFirst);
+        if (order !== 0) return entry.descending ? -order : order;
+      }
+      const n = entries.length;
+      return compareValues(a[n] ?? null, b[n] ?? null, false) || compareValues(a[n + 1] ?? null, b[n + 1] ?? null, false);
+    },
+  };
+}
+
+export function compileSort(raw: unknown, ctx: FilterContext, path: string): Comparator | undefined {
+  const keys = compileSortKeys(raw, ctx, path);
+  if (!keys) return undefined;
+  return (a, b) => keys.compareKeys(keys.key(a), keys.key(b));
+}
+
+function sortValue(value: JsonValue | undefined, timestamp: boolean): KeyPart {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "string") return timestamp ? parseTimestamp(value) ?? value : value;
+  return JSON.stringify(value);
+}
+
+function compareValues(a: KeyPart, b: KeyPart, nullsFirst: boolean): number {
+  if (a === null || b === null) {
+    if (a === b) return 0;
+    return (a === null) === nullsFirst ? -1 : 1;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}

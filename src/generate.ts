@@ -1,0 +1,135 @@
+// The generator as one pure function from view definitions to a file map, and the async wrapper
+// that does the I/O around it. Stages are named and timed (`--timings`).
+
+import { readdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_CODE_OPTIONS, type CodeOptions, type GenerateSettings } from "./config/index.js";
+import { compareCodePoints, loadInputs, type LoadedInput } from "./input/index.js";
+import { buildModel } from "./ir/build.js";
+import { planNames } from "./naming/plan.js";
+import { print } from "./emit/doc.js";
+import { fileDoc, GENERATED_HEADER } from "./emit/module.js";
+import { emitViewModule } from "./emit/view-module.js";
+import { emitIndexModule } from "./emit/index-module.js";
+import { emitClientModule } from "./emit/client-module.js";
+import type { EmitContext } from "./emit/context.js";
+import { formatFiles } from "./output/format.js";
+import type { FileMap } from "./output/file-map.js";
+
+/** The runtime's source files, by file name (`typed.ts`, ...). */
+export type RuntimeSources = ReadonlyMap<string, string>;
+
+const TRANSPORT_FILES = { undici: "transport-undici.ts", fetch: "transport-fetch.ts" } as const;
+
+/**
+ * Pure: view definitions + options + runtime sources → every output file (path → text), sorted.
+ * Nothing here reads or writes files.
+ */
+export function buildFiles(
+  input: Pick<LoadedInput, "views">,
+  runtime: RuntimeSources,
+  options: CodeOptions = DEFAULT_CODE_OPTIONS,
+  configFile?: string,
+  timer: StageTimer = noTimer,
+): FileMap {
+  const model = timer.stage("ir", () => buildModel(input));
+  const names = timer.stage("names", () => planNames(model, options.naming, configFile));
+  const context: EmitContext = { model, names, options };
+  return timer.stage("emit", () => {
+    const files = new Map<string, string>();
+    for (const view of model.views) {
+      files.set(names.views.get(view.key)!.module, print(fileDoc(emitViewModule(context, view))));
+    }
+    const withClient = false; // TODO wire client.ts once the runtime DmsClient settles
+    if (withClient) files.set("client.ts", print(fileDoc(emitClientModule(context))));
+    files.set("index.ts", print(fileDoc(emitIndexModule(context, withClient, [...runtime.keys()]))));
+    for (const [name, text] of runtimeFilesFor(runtime, options)) files.set(`runtime/${name}`, text);
+    return sortFileMap(files);
+  });
+}
+
+/** The runtime files an output gets: all but tests and the transport not chosen. */
+function runtimeFilesFor(runtime: RuntimeSources, options: CodeOptions): [string, string][] {
+  const unused = options.transport === "undici" ? TRANSPORT_FILES.fetch : TRANSPORT_FILES.undici;
+  return [...runtime.entries()]
+    .filter(([name]) => name !== unused)
+    .map(([name, text]) => [name, `${GENERATED_HEADER}\n${text}`]);
+}
+
+function sortFileMap(files: Map<string, string>): FileMap {
+  return new Map([...files.entries()].sort(([a], [b]) => compareCodePoints(a, b)));
+}
+
+/** The folder of the runtime sources, found from this module whether it runs from src/ or dist/. */
+export function runtimeSourceDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!(existsSync(join(dir, "package.json")) && existsSync(join(dir, "templates", "runtime")))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("dmgen's templates/runtime folder is missing from the installation");
+    dir = up;
+  }
+  return join(dir, "templates", "runtime");
+}
+
+export async function readRuntimeSources(dir = runtimeSourceDir()): Promise<RuntimeSources> {
+  const names = (await readdir(dir))
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts"))
+    .sort(compareCodePoints);
+  const texts = await Promise.all(names.map((name) => readFile(join(dir, name), "utf8")));
+  return new Map(names.map((name, i) => [name, texts[i]!]));
+}
+
+export interface GenerateResult {
+  readonly files: FileMap;
+  readonly viewCount: number;
+  /** Whether prettier ran (the user's config differs from prettier's defaults). */
+  readonly formatted: boolean;
+}
+
+/** Reads the inputs and the runtime, builds every file, formats when needed. Writes nothing. */
+export async function generate(settings: GenerateSettings, timer: StageTimer = noTimer): Promise<GenerateResult> {
+  const [input, runtime] = await Promise.all([
+    timer.stageAsync("load", () => loadInputs(settings.input)),
+    readRuntimeSources(),
+  ]);
+  const built = buildFiles(input, runtime, settings, settings.configFile, timer);
+  const formatted = settings.format ? await timer.stageAsync("format", () => formatFiles(built, settings.out)) : undefined;
+  return { files: formatted ?? built, viewCount: input.views.length, formatted: formatted !== undefined };
+}
+
+// ---- stage timing
+
+export interface StageTimer {
+  stage<T>(name: string, run: () => T): T;
+  stageAsync<T>(name: string, run: () => Promise<T>): Promise<T>;
+}
+
+const noTimer: StageTimer = {
+  stage: (_name, run) => run(),
+  stageAsync: (_name, run) => run(),
+};
+
+/** Records how long each named stage took, in order. */
+export class RecordingTimer implements StageTimer {
+  readonly stages: { name: string; ms: number }[] = [];
+
+  stage<T>(name: string, run: () => T): T {
+    const start = performance.now();
+    try {
+      return run();
+    } finally {
+      this.stages.push({ name, ms: performance.now() - start });
+    }
+  }
+
+  async stageAsync<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const start = performance.now();
+    try {
+      return await run();
+    } finally {
+      this.stages.push({ name, ms: performance.now() - start });
+    }
+  }
+}

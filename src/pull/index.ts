@@ -1,0 +1,98 @@
+// `dmgen pull`: downloads view definitions from CDF into a file `dmgen generate --input` reads.
+
+import type { Credentials } from "../../templates/runtime/auth.js";
+import {
+  AuthenticationError,
+  DmsError,
+  TokenError,
+  TransportError,
+} from "../../templates/runtime/errors.js";
+import { createTokenSource } from "../../templates/runtime/auth.js";
+import { HttpClient } from "../../templates/runtime/http.js";
+import { systemClock } from "../../templates/runtime/retry.js";
+import type { Transport } from "../../templates/runtime/transport.js";
+import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+import { UserError } from "../errors.js";
+import { fetchDefinitions } from "./fetch-definitions.js";
+import type { VersionedRef } from "./refs.js";
+import { writeFileAtomically } from "./write-atomic.js";
+
+export { parseVersionedRef, formatRef, type VersionedRef } from "./refs.js";
+export { resolveCredentials, type CredentialFlags } from "./credentials.js";
+export { fetchDefinitions } from "./fetch-definitions.js";
+export { writeFileAtomically } from "./write-atomic.js";
+
+/** Everything `pull` needs, already parsed. */
+export interface PullOptions {
+  readonly baseUrl: string;
+  readonly project: string;
+  readonly credentials: Credentials;
+  readonly dataModels: readonly VersionedRef[];
+  readonly views: readonly VersionedRef[];
+  /** The JSON file to write. */
+  readonly out: string;
+  /** Request timeout (ms). Default 60 000. */
+  readonly timeoutMs?: number;
+  /** A transport to use instead of a fresh undici one (tests). */
+  readonly transport?: Transport;
+  /** Retry attempts. Default 5. */
+  readonly maxAttempts?: number;
+}
+
+/** What pull wrote. */
+export interface PullSummary {
+  readonly out: string;
+  readonly viewCount: number;
+}
+
+/**
+ * Downloads the views and writes `{"items":[...views]}` atomically. Nothing is written on failure.
+ * Failures the user can fix (401, 403, unknown model, unreachable server) are `UserError`s.
+ */
+export async function pull(options: PullOptions): Promise<PullSummary> {
+  if (options.dataModels.length === 0 && options.views.length === 0) {
+    throw new UserError("Nothing to pull: give at least one --data-model or --view");
+  }
+  const transport = options.transport ?? createUndiciTransport({ timeoutMs: options.timeoutMs ?? 60_000 });
+  try {
+    const http = new HttpClient({
+      baseUrl: options.baseUrl,
+      project: options.project,
+      transport,
+      tokenSource: createTokenSource(options.credentials, { transport, clock: systemClock }),
+      retry: { maxAttempts: options.maxAttempts ?? 5 },
+      appName: "dmgen-pull",
+    });
+    const views = await fetchDefinitions(http, options).catch((error: unknown) => {
+      throw toUserError(error);
+    });
+    await writeFileAtomically(options.out, JSON.stringify({ items: views }, null, 2) + "\n");
+    return { out: options.out, viewCount: views.length };
+  } finally {
+    if (!options.transport) await transport.close();
+  }
+}
+
+/** Turns the runtime's errors into one clear line for the user; anything else is a bug. */
+export function toUserError(error: unknown): unknown {
+  if (error instanceof UserError) return error;
+  if (error instanceof AuthenticationError) {
+    return new UserError(
+      `Authentication failed: ${error.method} ${error.url} answered 401 (${error.apiMessage}). ` +
+        "The token was rejected: check CDF_TOKEN, or the client credentials and CDF_SCOPES, and that they belong to this cluster",
+    );
+  }
+  if (error instanceof DmsError && error.status === 403) {
+    return new UserError(
+      `Access denied: ${error.method} ${error.url} answered 403 (${error.apiMessage}). ` +
+        "The credentials need dataModelsAcl:READ in this project",
+    );
+  }
+  if (error instanceof DmsError && error.status === 404) {
+    return new UserError(`Not found: ${error.method} ${error.url} answered 404; check --base-url and --project`);
+  }
+  if (error instanceof DmsError || error instanceof TransportError || error instanceof TokenError) {
+    return new UserError(error.message);
+  }
+  return error;
+}

@@ -1,0 +1,356 @@
+// Property maps, and the conversion of property values between their TypeScript form and the
+// API's JSON form, with the checks the API would otherwise fail a whole request for.
+
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValue,
+  ViewReference,
+} from "./wire.js";
+
+export type DmsType =
+  | "text"
+  | "boolean"
+  | "int32"
+  | "int64"
+  | "float32"
+  | "float64"
+  | "timestamp"
+  | "date"
+  | "json"
+  | "timeseries"
+  | "file"
+  | "sequence"
+  | "direct"
+  | "enum";
+
+/** One container-backed property of a view: how its TypeScript name maps to the API. */
+export interface PropertyDefinition {
+  /** The view property identifier on the wire. */
+  readonly identifier: string;
+  readonly type: DmsType;
+  /** Default false. */
+  readonly list?: boolean;
+  /** Default true. A non-nullable property rejects `null`. */
+  readonly nullable?: boolean;
+  /** Default false. Informational: the API rejects changes after the first write. */
+  readonly immutable?: boolean;
+  /** Default false. The API fills the value in. */
+  readonly autoIncrement?: boolean;
+  readonly maxListSize?: number;
+  /** Bytes of UTF-8. */
+  readonly maxTextSize?: number;
+  /** Enum values. */
+  readonly values?: readonly string[];
+  /** Unit external id (float properties). */
+  readonly unit?: string;
+  /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
+  readonly target?: string;
+}
+
+/** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
+export interface EdgeConnectionDefinition {
+  readonly identifier: string;
+  readonly connection: "edge";
+  readonly multi: boolean;
+  readonly edgeType: InstanceId;
+  readonly direction: "outwards" | "inwards";
+  /** The view of the nodes at the other end, as `space:externalId/version`. */
+  readonly target: string;
+  /** The view holding the edges' properties, when the edges have some. */
+  readonly edgeSource?: EdgeSourceDefinition;
+}
+
+/** Nodes whose direct relation `through` points at this node. Read only. */
+export interface ReverseRelationDefinition {
+  readonly identifier: string;
+  readonly connection: "reverse";
+  readonly multi: boolean;
+  /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
+  readonly target: string;
+  /** The direct relation property of `target` that points here. */
+  readonly through: string;
+}
+
+/** The edge view of a connection; `properties` is a function so that view modules can import each other. */
+export interface EdgeSourceDefinition {
+  readonly view: ViewReference;
+  readonly properties?: () => PropertyMap;
+}
+
+export type PropertyMap = Readonly<Record<string, PropertyDefinition>>;
+export type ConnectionMap = Readonly<Record<string, EdgeConnectionDefinition | ReverseRelationDefinition>>;
+
+/** How read values come out: timestamps as `Date` (default) or as the API's ISO strings. */
+export interface ReadOptions {
+  readonly timestamps?: "date" | "string";
+}
+
+/** A value that failed a check before it was sent; names the instance, property and rule. */
+export class PropertyValueError extends Error {
+  override readonly name = "PropertyValueError";
+  constructor(
+    message: string,
+    readonly property: string,
+    readonly instance?: InstanceId,
+  ) {
+    super(message);
+  }
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const DEFAULT_MAX_LIST_SIZE = 1000;
+const DEFAULT_MAX_DIRECT_LIST_SIZE = 100;
+const MAX_TEXT_BYTES = 128_000;
+const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIMESTAMP_PATTERN =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/**
+ * Converts a property value to its wire form, or throws a PropertyValueError.
+ * `direct` values arrive already reduced to `{ space, externalId }` by the caller.
+ */
+export function toWireValue(
+  value: unknown,
+  definition: PropertyDefinition,
+  name: string,
+): PropertyValue {
+  if (value === null) {
+    if (definition.nullable === false) {
+      throw new PropertyValueError(`${name} is not nullable`, name);
+    }
+    return null;
+  }
+  if (!definition.list) return toWireScalar(value, definition, name);
+  if (!Array.isArray(value)) {
+    throw new PropertyValueError(`${name} must be a list`, name);
+  }
+  const limit =
+    definition.maxListSize ??
+    (definition.type === "direct"
+      ? DEFAULT_MAX_DIRECT_LIST_SIZE
+      : DEFAULT_MAX_LIST_SIZE);
+  if (value.length > limit) {
+    throw new PropertyValueError(
+      `${name} has ${value.length} items, more than its limit of ${limit}`,
+      name,
+    );
+  }
+  return value.map((item, i) => toWireScalar(item, definition, `${name}[${i}]`));
+}
+
+function toWireScalar(
+  value: unknown,
+  definition: PropertyDefinition,
+  name: string,
+): PropertyValue {
+  switch (definition.type) {
+    case "text":
+      return checkText(value, definition, name);
+    case "timeseries":
+    case "file":
+    case "sequence":
+      return expectString(value, name);
+    case "boolean":
+      if (typeof value !== "boolean") throw mismatch(name, "a boolean", value);
+      return value;
+    case "int32":
+      return checkInteger(value, name, INT32_MIN, INT32_MAX);
+    case "int64":
+      return checkInteger(
+        value,
+        name,
+        Number.MIN_SAFE_INTEGER,
+        Number.MAX_SAFE_INTEGER,
+      );
+    case "float32":
+    case "float64":
+      return checkFinite(value, name);
+    case "timestamp":
+      return toTimestamp(value, name);
+    case "date":
+      return checkDate(value, name);
+    case "json":
+      return checkJson(value, name);
+    case "enum":
+      return checkEnum(value, definition, name);
+    case "direct":
+      return checkReference(value, name);
+  }
+}
+
+function mismatch(name: string, expected: string, value: unknown): PropertyValueError {
+  const found =
+    value === undefined
+      ? "undefined"
+      : typeof value === "number" || typeof value === "boolean"
+        ? String(value)
+        : typeof value === "string"
+          ? JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)
+          : Array.isArray(value)
+            ? "a list"
+            : typeof value;
+  return new PropertyValueError(`${name} must be ${expected}, got ${found}`, name);
+}
+
+function expectString(value: unknown, name: string): string {
+  if (typeof value !== "string") throw mismatch(name, "a string", value);
+  return value;
+}
+
+function checkText(value: unknown, definition: PropertyDefinition, name: string): string {
+  const text = expectString(value, name);
+  const limit = definition.maxTextSize ?? MAX_TEXT_BYTES;
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: count bytes only when it could matter.
+  if (text.length * 3 > limit) {
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > limit) {
+      throw new PropertyValueError(
+        `${name} is ${bytes} bytes of UTF-8, more than its limit of ${limit}`,
+        name,
+      );
+    }
+  }
+  if (text.includes("\u0000")) {
+    throw new PropertyValueError(`${name} must not contain NUL characters`, name);
+  }
+  return text;
+}
+
+function checkFinite(value: unknown, name: string): number {
+  if (typeof value !== "number") throw mismatch(name, "a number", value);
+  if (!Number.isFinite(value)) {
+    throw new PropertyValueError(`${name} must be a finite number, got ${value}`, name);
+  }
+  return value;
+}
+
+function checkInteger(value: unknown, name: string, min: number, max: number): number {
+  const number = checkFinite(value, name);
+  if (!Number.isInteger(number)) {
+    throw new PropertyValueError(`${name} must be a whole number, got ${number}`, name);
+  }
+  if (number < min || number > max) {
+    throw new PropertyValueError(
+      `${name} is out of range: ${number} is not within ${min}..${max}`,
+      name,
+    );
+  }
+  return number;
+}
+
+/** Dates become ISO strings with millisecond precision, as the API stores them. */
+function toTimestamp(value: unknown, name: string): string {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) {
+      throw new PropertyValueError(`${name} is an invalid Date`, name);
+    }
+    return value.toISOString();
+  }
+  const text = expectString(value, name);
+  if (!TIMESTAMP_PATTERN.test(text) || Number.isNaN(Date.parse(text))) {
+    throw new PropertyValueError(
+      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}`,
+      name,
+    );
+  }
+  return text;
+}
+
+function checkDate(value: unknown, name: string): string {
+  const text = expectString(value, name);
+  const match = DATE_PATTERN.exec(text);
+  const valid =
+    match !== null &&
+    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text) &&
+    Number(match[1]) >= 1;
+  if (!valid) {
+    throw new PropertyValueError(
+      `${name} must be a date like 2024-04-30, got ${JSON.stringify(text)}`,
+      name,
+    );
+  }
+  return text;
+}
+
+function checkJson(value: unknown, name: string): JsonValue {
+  if (value === undefined) throw mismatch(name, "a JSON value", value);
+  assertJson(value, name);
+  return value as JsonValue;
+}
+
+function assertJson(value: unknown, path: string): void {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (typeof value === "number") {
+    checkFinite(value, path);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => assertJson(item, `${path}[${i}]`));
+    return;
+  }
+  if (typeof value === "object" && !(value instanceof Date)) {
+    for (const [key, item] of Object.entries(value)) assertJson(item, `${path}.${key}`);
+    return;
+  }
+  throw mismatch(path, "a JSON value", value);
+}
+
+function checkEnum(value: unknown, definition: PropertyDefinition, name: string): string {
+  const text = expectString(value, name);
+  if (definition.values && !definition.values.includes(text)) {
+    throw new PropertyValueError(
+      `${name} must be one of ${definition.values.join(", ")}, got ${JSON.stringify(text)}`,
+      name,
+    );
+  }
+  return text;
+}
+
+/** Only `space` and `externalId` go on the wire, whatever else the object carries. */
+function checkReference(value: unknown, name: string): PropertyValue {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    typeof (value as InstanceId).space !== "string" ||
+    typeof (value as InstanceId).externalId !== "string"
+  ) {
+    throw mismatch(name, "a node reference { space, externalId }", value);
+  }
+  const { space, externalId } = value as InstanceId;
+  return { space, externalId };
+}
+
+/** Converts a value read from the API to its TypeScript form. */
+export function fromWireValue(
+  value: PropertyValue | undefined,
+  definition: PropertyDefinition,
+  options: ReadOptions = {},
+): unknown {
+  if (value === null || value === undefined) return null;
+  if (definition.type === "timestamp" && options.timestamps !== "string") {
+    return Array.isArray(value)
+      ? value.map((item) => parseTimestamp(item))
+      : parseTimestamp(value);
+  }
+  if (definition.type === "direct") {
+    return Array.isArray(value)
+      ? value.map((item) => toReference(item))
+      : toReference(value);
+  }
+  return value;
+}
+
+/** The API may shorten fractions (`.17`) and uses `+00:00`; Date.parse takes both. */
+function parseTimestamp(value: PropertyValue): Date | null {
+  return typeof value === "string" ? new Date(value) : null;
+}
+
+function toReference(value: PropertyValue): InstanceId | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  const { space, externalId } = value;
+  return typeof space === "string" && typeof externalId === "string"
+    ? { space, externalId }
+    : null;
+}
