@@ -10,7 +10,10 @@ export function importsDoc(imports: Imports): Doc {
   const statements = imports.entries().map(({ module, names }) => {
     const allTypes = names.every((n) => n.typeOnly);
     const specifiers = names.map((n) => (n.typeOnly && !allTypes ? `type ${n.name}` : n.name));
-    return group(`import ${allTypes ? "type " : ""}`, bracedList("{", specifiers, "}"), ` from "${module}";`);
+    const keyword = `import ${allTypes ? "type " : ""}`;
+    // Prettier never breaks an import of a single name, however long the line.
+    if (specifiers.length === 1) return `${keyword}{ ${specifiers[0]} } from "${module}";`;
+    return group(keyword, bracedList("{", specifiers, "}"), ` from "${module}";`);
   });
   return statements.length === 0 ? [] : [join(hardline, statements), hardline];
 }

@@ -3,7 +3,7 @@
 
 import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
 import type { PrimitiveTypeName } from "../input/types.js";
-import { stringLiteral } from "./doc.js";
+import { group, indent, join, line, softline, stringLiteral, type Doc } from "./doc.js";
 import { namesOf, type EmitContext, type Imports } from "./context.js";
 
 export const RUNTIME_TYPED = "../runtime/typed.js";
@@ -17,7 +17,7 @@ const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
   int64: "number",
   float32: "number",
   float64: "number",
-  timestamp: "Date | string",
+  timestamp: "string", // on apply: Date or ISO string, see mappedApplyType
   date: "string",
   json: "JsonValue",
   timeseries: "string",
@@ -28,7 +28,7 @@ const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
 export interface PropertySignature {
   readonly optional: boolean;
   /** The type's union members (printed `A | B`, or broken one a line when too long). */
-  readonly members: readonly string[];
+  readonly members: readonly Doc[];
 }
 
 /** The property on the apply class, or undefined when it cannot be written (reverse relations). */
@@ -64,19 +64,25 @@ function mappedApplyType(context: EmitContext, imports: Imports, view: ViewIR, p
     }
     case "json":
       return [imports.type(RUNTIME_WIRE, "JsonValue")];
+    case "timestamp":
+      return ["Date", "string"];
     default:
       return [SCALAR_APPLY[type.type]];
   }
 }
 
-function edgeApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): string[] {
+function edgeApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): Doc[] {
   const edgeTarget = imports.type(RUNTIME_TYPED, "EdgeTarget");
   const target = writableTarget(context, property.targetKey);
   const node = target ? importClass(context, imports, view, target, "apply") : imports.type(RUNTIME_WIRE, "InstanceId");
   const edgeView = writableTarget(context, property.edgeSourceKey, "edge");
   const edgeProperties = edgeView ? importClass(context, imports, view, edgeView, "applyProperties") : undefined;
-  const type = `${edgeTarget}<${edgeProperties ? `${node}, ${edgeProperties}` : node}>`;
-  return property.multi ? [`${type}[]`] : [type];
+  return [typeReference(edgeTarget, edgeProperties ? [node, edgeProperties] : [node], property.multi ? "[]" : "")];
+}
+
+/** `Name<A, B>` with prettier's break of long type arguments (one a line, no trailing comma). */
+function typeReference(name: string, args: readonly string[], suffix: string): Doc {
+  return group(name, "<", indent(softline, join([",", line], args)), softline, ">", suffix);
 }
 
 /** The view behind `key` when it is in the input, writable and of the given kind. */
@@ -119,8 +125,8 @@ export function readSignature(
     }
     case "edge":
     case "reverse": {
-      const element = connectionReadType(context, imports, view, property);
-      return { optional: true, members: property.multi ? listOf(element) : [...element, "null"] };
+      const element = connectionReadType(context, imports, view, property, property.multi ? "[]" : "");
+      return { optional: true, members: property.multi ? [element] : [element, "null"] };
     }
   }
 }
@@ -147,17 +153,18 @@ function connectionReadType(
   imports: Imports,
   view: ViewIR,
   property: EdgeConnectionIR | ReverseRelationIR,
-): string[] {
+  suffix: string,
+): Doc {
   const target = readableTarget(context, property.targetKey);
   const node = target ? importClass(context, imports, view, target, "read") : imports.type(RUNTIME_WIRE, "InstanceId");
   if (property.kind === "edge") {
     const edgeView = readableTarget(context, property.edgeSourceKey, "edge");
     if (edgeView) {
       const connected = imports.type(RUNTIME_TYPED, "Connected");
-      return [`${connected}<${node}, ${importClass(context, imports, view, edgeView, "read")}>`];
+      return typeReference(connected, [node, importClass(context, imports, view, edgeView, "read")], suffix);
     }
   }
-  return [node];
+  return `${node}${suffix}`;
 }
 
 function listOf(members: readonly string[]): string[] {

@@ -43,7 +43,7 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
     propertyMapConstant(imports, view, names),
     connectionMapConstant(context, imports, view, names),
     [`/** The TypeScript names of the properties of {@link ${names.readClass}}. */`, hardline,
-      `export type ${names.propertyNameType} = keyof typeof ${names.propertyMap};`],
+      group(`export type ${names.propertyNameType} =`, indent(line, `keyof typeof ${names.propertyMap};`))],
   ];
   if (view.writable) sections.push(...applySection(context, imports, view, names, parentNames));
   sections.push(...readSection(context, imports, view, names, parentNames));
@@ -87,9 +87,7 @@ function propertyMapConstant(imports: Imports, view: ViewIR, names: ViewNames): 
   return [
     `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
     hardline,
-    `export const ${names.propertyMap} = `,
-    expandedObject(entries),
-    ` as const satisfies ${imports.type(RUNTIME_VALUES, "PropertyMap")};`,
+    constMap(names.propertyMap, entries, imports.type(RUNTIME_VALUES, "PropertyMap")),
   ];
 }
 
@@ -124,10 +122,15 @@ function connectionMapConstant(context: EmitContext, imports: Imports, view: Vie
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
-    `export const ${names.connectionMap} = `,
-    expandedObject(entries),
-    ` as const satisfies ${imports.type(RUNTIME_VALUES, "ConnectionMap")};`,
+    constMap(names.connectionMap, entries, imports.type(RUNTIME_VALUES, "ConnectionMap")),
   ];
+}
+
+/** `export const x = {...} as const satisfies T;`: an empty map may move below the `=`, as prettier does. */
+function constMap(name: string, entries: Doc[], type: string): Doc {
+  const tail = ` as const satisfies ${type};`;
+  if (entries.length === 0) return group(`export const ${name} =`, indent(line, `{}${tail}`));
+  return [`export const ${name} = `, expandedObject(entries), tail];
 }
 
 function viewKeyLiteral(ref: { space: string; externalId: string; version: string }): string {
@@ -324,10 +327,13 @@ function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySi
   return [jsDoc([description, propertyFacts(property, name.renamed)]), unionMember(head, signature.members), ";"];
 }
 
-/** `name: A | B` when it fits, else prettier's broken union (`| A` a line). */
-function unionMember(head: string, members: readonly string[]): Doc {
+/**
+ * `name: A | B` when it fits; else the union moves to the next line, and is broken one member a
+ * line only when it does not fit there either (prettier's layout).
+ */
+function unionMember(head: string, members: readonly Doc[]): Doc {
   if (members.length === 1) return group(head, " ", members[0]!);
-  return group(head, indent(line, ifBreak("| "), join([line, "| "], members)));
+  return group(head, indent(line, group(ifBreak("| "), join([line, "| "], members))));
 }
 
 export function defaultValueText(value: JsonValue): string {

@@ -21,7 +21,7 @@ export function hasDataIn(instance: StoredInstance, containerKeys: readonly stri
 
 /**
  * The read shape. Null (unset) values are left out. A source group appears only for sources the
- * instance has data in; tombstones carry no properties.
+ * instance has data in and that have a value; tombstones carry no properties.
  */
 export function toRead(instance: StoredInstance, sources: readonly SelectedSource[]): InstanceRead {
   const properties = instance.deletedTime === undefined && sources.length > 0 ? project(instance, sources) : undefined;
@@ -60,11 +60,16 @@ function project(instance: StoredInstance, sources: readonly SelectedSource[]): 
   for (const source of sources) {
     if (!hasDataIn(instance, source.containerKeys)) continue;
     const values: PropertyValues = {};
+    let count = 0;
     for (const p of source.properties) {
       const value: JsonValue | undefined = instance.rows[p.containerKey]?.[p.containerPropertyId];
-      if (value !== undefined) values[p.id] = value;
+      if (value !== undefined) {
+        values[p.id] = value;
+        count++;
+      }
     }
-    (out[source.space] ??= {})[source.groupKey] = values;
+    // The contract wants at least one property per group: a source whose values are all unset is left out.
+    if (count > 0) (out[source.space] ??= {})[source.groupKey] = values;
   }
   return out;
 }

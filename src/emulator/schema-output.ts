@@ -1,8 +1,15 @@
 // The schema store's views and data models in the API's read shape (ViewDefinition, DataModel).
 
 import type { JsonValue } from "../../templates/runtime/wire.js";
-import type { DataModelDefinition, MappedPropertyDefinition, PropertyType, ViewDefinition, ViewPropertyDefinition } from "../input/types.js";
-import { findView, viewKeyOf, type ResolvedView, type SchemaStore } from "./schema.js";
+import type {
+  DataModelDefinition,
+  MappedPropertyDefinition,
+  PropertyType,
+  ReverseDirectRelationDefinition,
+  ViewDefinition,
+  ViewPropertyDefinition,
+} from "../input/types.js";
+import { containerKeyOf, findView, viewKeyOf, type ResolvedView, type SchemaStore } from "./schema.js";
 
 type Json = { [key: string]: unknown };
 
@@ -11,7 +18,7 @@ export function viewToApi(schema: SchemaStore, view: ResolvedView, includeInheri
   const inherited = includeInherited ? new Set<string>() : inheritedPropertyIds(schema, def);
   const properties: Json = {};
   for (const [id, property] of Object.entries(def.properties)) {
-    if (!inherited.has(id)) properties[id] = propertyToApi(property);
+    if (!inherited.has(id)) properties[id] = propertyToApi(schema, property);
   }
   const out: Json = { space: def.space, externalId: def.externalId, version: def.version };
   if (def.name !== undefined) out.name = def.name;
@@ -47,10 +54,21 @@ function inheritedPropertyIds(schema: SchemaStore, def: ViewDefinition): Set<str
   return ids;
 }
 
-export function propertyToApi(property: ViewPropertyDefinition): Json {
+export function propertyToApi(schema: SchemaStore, property: ViewPropertyDefinition): Json {
   const { kind: _kind, ...rest } = property;
+  if (property.kind === "reverse") return { ...rest, targetsList: property.targetsList ?? throughIsList(schema, property) };
   if (property.kind !== "mapped") return rest;
   return { ...rest, type: typeToApi(property.type), constraintState: constraintState(property) };
+}
+
+/** Older view dumps lack `targetsList`; the API derives it from the direct relation it goes through. */
+function throughIsList(schema: SchemaStore, property: ReverseDirectRelationDefinition): boolean {
+  const { source, identifier } = property.through;
+  const type =
+    source.type === "view"
+      ? findView(schema, source)?.mapped.get(identifier)?.definition.type
+      : schema.containers.get(containerKeyOf(source))?.properties.get(identifier)?.type;
+  return type !== undefined && type.type !== "enum" && type.list;
 }
 
 /** Property type information as `typing` returns it (ViewCorePropertyDefinition). */

@@ -26,6 +26,7 @@ export function fail(location: JsonLocation, message: string): never {
 }
 
 export function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";

@@ -26,12 +26,7 @@ export type SourceReference = ViewReference | ContainerReference;
 
 /** Any JSON value. */
 export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** A JSON object, the value of a `json` property. */
 export type JsonObject = { [key: string]: JsonValue };
@@ -164,15 +159,35 @@ export type Filter =
   | { or: Filter[] }
   | { not: Filter }
   | { equals: { property: PropertyPath; value: FilterValue } }
-  | { in: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
+  | {
+      in: {
+        property: PropertyPath;
+        values: PropertyValue[] | ParameterValue | PropertyRefValue;
+      };
+    }
   | { range: { property: PropertyPath } & RangeBounds }
   | { prefix: { property: PropertyPath; value: string | ParameterValue } }
   | { exists: { property: PropertyPath } }
-  | { containsAny: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
-  | { containsAll: { property: PropertyPath; values: PropertyValue[] | ParameterValue | PropertyRefValue } }
+  | {
+      containsAny: {
+        property: PropertyPath;
+        values: PropertyValue[] | ParameterValue | PropertyRefValue;
+      };
+    }
+  | {
+      containsAll: {
+        property: PropertyPath;
+        values: PropertyValue[] | ParameterValue | PropertyRefValue;
+      };
+    }
   | { matchAll: Record<string, never> }
   | { nested: { scope: PropertyPath; filter: Filter } }
-  | { overlaps: { startProperty: PropertyPath; endProperty: PropertyPath } & RangeBounds }
+  | {
+      overlaps: {
+        startProperty: PropertyPath;
+        endProperty: PropertyPath;
+      } & RangeBounds;
+    }
   | { hasData: SourceReference[] }
   | { instanceReferences: InstanceId[] };
 

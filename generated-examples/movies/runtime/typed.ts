@@ -22,6 +22,7 @@ import type {
   NodeWrite,
   PropertyValues,
   SourceData,
+  SourceReference,
   ViewReference,
 } from "./wire.js";
 
@@ -61,9 +62,7 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 
 /** What an edge connection accepts on apply: a node, a reference to one, or an edge link. */
 export type EdgeTarget<TNode, TEdgeProperties = never> =
-  | InstanceId
-  | TNode
-  | EdgeLink<TNode, TEdgeProperties>;
+  InstanceId | TNode | EdgeLink<TNode, TEdgeProperties>;
 
 type ApplyClass = ViewClassInfo & (abstract new (...args: never[]) => unknown);
 
@@ -72,7 +71,11 @@ function classInfo(instance: object): ViewClassInfo {
 }
 
 /** Copies the known properties only: `__proto__` or a stray key can never land on the object. */
-function assignKnownProperties(target: object, input: object, info: ViewClassInfo): void {
+function assignKnownProperties(
+  target: object,
+  input: object,
+  info: ViewClassInfo,
+): void {
   for (const names of [info.properties, info.connections]) {
     for (const name of Object.keys(names)) {
       if (Object.prototype.hasOwnProperty.call(input, name)) {
@@ -123,7 +126,11 @@ export abstract class TypedApply {
       if (value === undefined) continue;
       const reduced =
         definition.type === "direct" ? collector.references(value) : value;
-      properties[definition.identifier] = this.checked(reduced, definition, name);
+      properties[definition.identifier] = this.checked(
+        reduced,
+        definition,
+        name,
+      );
     }
     return Object.keys(properties).length > 0
       ? { source: info.view, properties }
@@ -140,7 +147,11 @@ export abstract class TypedApply {
     } catch (error) {
       if (error instanceof PropertyValueError) {
         const where = `${classInfo(this).view.externalId} ${this.space}:${this.externalId}`;
-        throw new PropertyValueError(`${where}: ${error.message}`, error.property, this.id);
+        throw new PropertyValueError(
+          `${where}: ${error.message}`,
+          error.property,
+          this.id,
+        );
       }
       throw error;
     }
@@ -190,20 +201,27 @@ export abstract class TypedNodeApply extends TypedApply {
       space: this.space,
       externalId: this.externalId,
     };
-    if (this.existingVersion !== undefined) write.existingVersion = this.existingVersion;
+    if (this.existingVersion !== undefined)
+      write.existingVersion = this.existingVersion;
     if (type) write.type = { space: type.space, externalId: type.externalId };
     write.sources = [this.sourceData(collector)];
     return write;
   }
 
   private collectEdges(collector: WriteCollector): void {
-    for (const [name, connection] of Object.entries(classInfo(this).connections)) {
+    for (const [name, connection] of Object.entries(
+      classInfo(this).connections,
+    )) {
       if (connection.connection !== "edge") continue;
       const value = (this as Record<string, unknown>)[name];
       if (value === undefined || value === null) continue;
       const targets = connection.multi ? value : [value];
       if (!Array.isArray(targets)) {
-        throw new PropertyValueError(`${name} must be a list of edge targets`, name, this.id);
+        throw new PropertyValueError(
+          `${name} must be a list of edge targets`,
+          name,
+          this.id,
+        );
       }
       for (const target of targets) {
         collector.push(edgeWrite(this, connection, target, collector));
@@ -245,8 +263,13 @@ function edgeWrite(
     for (const [name, value] of Object.entries(link.properties)) {
       const definition = map[name];
       if (value === undefined || !definition) continue;
-      const reduced = definition.type === "direct" ? collector.references(value) : value;
-      properties[definition.identifier] = toWireValue(reduced, definition, name);
+      const reduced =
+        definition.type === "direct" ? collector.references(value) : value;
+      properties[definition.identifier] = toWireValue(
+        reduced,
+        definition,
+        name,
+      );
     }
     write.sources = [{ source: edgeSource.view, properties }];
   }
@@ -298,20 +321,23 @@ export abstract class TypedEdgeApply extends TypedApply {
       startNode: collector.reference(this.startNode),
       endNode: collector.reference(this.endNode),
     };
-    if (this.existingVersion !== undefined) write.existingVersion = this.existingVersion;
+    if (this.existingVersion !== undefined)
+      write.existingVersion = this.existingVersion;
     write.sources = [this.sourceData(collector)];
     return write;
   }
 }
 
 /**
- * Gathers the writes of a graph of apply objects: each instance once (by object), nodes before
- * edges so that a request never needs an edge's ends before they exist.
+ * Gathers the writes of a graph of apply objects: each object once, nodes before edges (so that a
+ * request never needs an edge's ends before they exist), and one item per instance: two apply
+ * objects for the same node (say, through two views) become one item with both sources, since
+ * the API rejects an instance given twice in one request.
  */
 export class WriteCollector {
   private readonly seen = new Set<object>();
-  private readonly nodes: InstanceWrite[] = [];
-  private readonly edges: InstanceWrite[] = [];
+  private readonly nodes = new Map<string, InstanceWrite>();
+  private readonly edges = new Map<string, InstanceWrite>();
 
   add(item: TypedApply): void {
     if (this.seen.has(item)) return;
@@ -320,7 +346,10 @@ export class WriteCollector {
   }
 
   push(write: InstanceWrite): void {
-    (write.instanceType === "node" ? this.nodes : this.edges).push(write);
+    const items = write.instanceType === "node" ? this.nodes : this.edges;
+    const key = `${write.space}\u0000${write.externalId}`;
+    const earlier = items.get(key);
+    items.set(key, earlier ? mergeWrites(earlier, write) : write);
   }
 
   /** A node reference for a value that may be a nested apply object (which is then written too). */
@@ -353,7 +382,7 @@ export class WriteCollector {
   }
 
   writes(): InstanceWrite[] {
-    return [...this.nodes, ...this.edges];
+    return [...this.nodes.values(), ...this.edges.values()];
   }
 }
 
@@ -363,10 +392,43 @@ export interface InstanceWriteSource {
 }
 
 /** The writes of many apply objects, each instance once, nodes first. */
-export function collectWrites(items: Iterable<TypedNodeApply | TypedEdgeApply>): InstanceWrite[] {
+export function collectWrites(
+  items: Iterable<TypedNodeApply | TypedEdgeApply>,
+): InstanceWrite[] {
   const collector = new WriteCollector();
   for (const item of items) collector.add(item);
   return collector.writes();
+}
+
+/** Two writes of one instance as one: sources of the same view merge, later values win. */
+function mergeWrites(
+  earlier: InstanceWrite,
+  later: InstanceWrite,
+): InstanceWrite {
+  const sources = [...(earlier.sources ?? [])];
+  for (const source of later.sources ?? []) {
+    const same = sources.findIndex((s) => sameSource(s.source, source.source));
+    const existing = same >= 0 ? sources[same] : undefined;
+    if (!existing) {
+      sources.push(source);
+      continue;
+    }
+    const properties = { ...existing.properties, ...source.properties };
+    sources[same] =
+      Object.keys(properties).length > 0
+        ? { source: existing.source, properties }
+        : { source: existing.source };
+  }
+  return { ...earlier, ...later, sources };
+}
+
+function sameSource(a: SourceReference, b: SourceReference): boolean {
+  return (
+    a.type === b.type &&
+    a.space === b.space &&
+    a.externalId === b.externalId &&
+    (a.type === "container" || a.version === (b as ViewReference).version)
+  );
 }
 
 /**
@@ -374,8 +436,7 @@ export function collectWrites(items: Iterable<TypedNodeApply | TypedEdgeApply>):
  * node's data in views that do not inherit from each other.
  */
 export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
-  const writes = applies.map((apply) => apply.toInstanceWrite());
-  const [first, ...rest] = writes;
+  const [first, ...rest] = applies;
   if (!first) throw new Error("combineNodes needs at least one node");
   for (const other of rest) {
     if (other.space !== first.space || other.externalId !== first.externalId) {
@@ -384,13 +445,9 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
       );
     }
   }
-  const combined: NodeWrite = {
-    ...first,
-    sources: writes.flatMap((write) => write.sources ?? []),
-  };
-  const type = writes.find((write) => write.type)?.type;
-  if (type) combined.type = type;
-  return combined;
+  return applies
+    .map((apply) => apply.toInstanceWrite())
+    .reduce((a, b) => mergeWrites(a, b) as NodeWrite);
 }
 
 // ---- read classes
@@ -418,14 +475,21 @@ export abstract class TypedInstance {
     this.version = instance.version;
     this.createdTime = instance.createdTime;
     this.lastUpdatedTime = instance.lastUpdatedTime;
-    if (instance.deletedTime !== undefined) this.deletedTime = instance.deletedTime;
+    if (instance.deletedTime !== undefined)
+      this.deletedTime = instance.deletedTime;
     const info = this.constructor as unknown as ReadClass;
     const { view } = info;
     const values =
-      instance.properties?.[view.space]?.[`${view.externalId}/${view.version}`] ?? {};
+      instance.properties?.[view.space]?.[
+        `${view.externalId}/${view.version}`
+      ] ?? {};
     for (const [name, definition] of Object.entries(info.properties)) {
       Object.defineProperty(this, name, {
-        value: fromWireValue(values[definition.identifier], definition, options),
+        value: fromWireValue(
+          values[definition.identifier],
+          definition,
+          options,
+        ),
         writable: true,
         enumerable: true,
         configurable: true,

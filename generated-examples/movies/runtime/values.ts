@@ -80,7 +80,9 @@ export interface EdgeSourceDefinition {
 }
 
 export type PropertyMap = Readonly<Record<string, PropertyDefinition>>;
-export type ConnectionMap = Readonly<Record<string, EdgeConnectionDefinition | ReverseRelationDefinition>>;
+export type ConnectionMap = Readonly<
+  Record<string, EdgeConnectionDefinition | ReverseRelationDefinition>
+>;
 
 /** How read values come out: timestamps as `Date` (default) or as the API's ISO strings. */
 export interface ReadOptions {
@@ -138,7 +140,9 @@ export function toWireValue(
       name,
     );
   }
-  return value.map((item, i) => toWireScalar(item, definition, `${name}[${i}]`));
+  return value.map((item, i) =>
+    toWireScalar(item, definition, `${name}[${i}]`),
+  );
 }
 
 function toWireScalar(
@@ -181,18 +185,27 @@ function toWireScalar(
   }
 }
 
-function mismatch(name: string, expected: string, value: unknown): PropertyValueError {
+function mismatch(
+  name: string,
+  expected: string,
+  value: unknown,
+): PropertyValueError {
   const found =
     value === undefined
       ? "undefined"
       : typeof value === "number" || typeof value === "boolean"
         ? String(value)
         : typeof value === "string"
-          ? JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)
+          ? JSON.stringify(
+              value.length > 40 ? `${value.slice(0, 37)}...` : value,
+            )
           : Array.isArray(value)
             ? "a list"
             : typeof value;
-  return new PropertyValueError(`${name} must be ${expected}, got ${found}`, name);
+  return new PropertyValueError(
+    `${name} must be ${expected}, got ${found}`,
+    name,
+  );
 }
 
 function expectString(value: unknown, name: string): string {
@@ -200,7 +213,11 @@ function expectString(value: unknown, name: string): string {
   return value;
 }
 
-function checkText(value: unknown, definition: PropertyDefinition, name: string): string {
+function checkText(
+  value: unknown,
+  definition: PropertyDefinition,
+  name: string,
+): string {
   const text = expectString(value, name);
   const limit = definition.maxTextSize ?? MAX_TEXT_BYTES;
   // A UTF-16 code unit is at most 3 bytes of UTF-8: count bytes only when it could matter.
@@ -214,7 +231,10 @@ function checkText(value: unknown, definition: PropertyDefinition, name: string)
     }
   }
   if (text.includes("\u0000")) {
-    throw new PropertyValueError(`${name} must not contain NUL characters`, name);
+    throw new PropertyValueError(
+      `${name} must not contain NUL characters`,
+      name,
+    );
   }
   return text;
 }
@@ -222,15 +242,26 @@ function checkText(value: unknown, definition: PropertyDefinition, name: string)
 function checkFinite(value: unknown, name: string): number {
   if (typeof value !== "number") throw mismatch(name, "a number", value);
   if (!Number.isFinite(value)) {
-    throw new PropertyValueError(`${name} must be a finite number, got ${value}`, name);
+    throw new PropertyValueError(
+      `${name} must be a finite number, got ${value}`,
+      name,
+    );
   }
   return value;
 }
 
-function checkInteger(value: unknown, name: string, min: number, max: number): number {
+function checkInteger(
+  value: unknown,
+  name: string,
+  min: number,
+  max: number,
+): number {
   const number = checkFinite(value, name);
   if (!Number.isInteger(number)) {
-    throw new PropertyValueError(`${name} must be a whole number, got ${number}`, name);
+    throw new PropertyValueError(
+      `${name} must be a whole number, got ${number}`,
+      name,
+    );
   }
   if (number < min || number > max) {
     throw new PropertyValueError(
@@ -282,7 +313,8 @@ function checkJson(value: unknown, name: string): JsonValue {
 }
 
 function assertJson(value: unknown, path: string): void {
-  if (value === null || typeof value === "string" || typeof value === "boolean") return;
+  if (value === null || typeof value === "string" || typeof value === "boolean")
+    return;
   if (typeof value === "number") {
     checkFinite(value, path);
     return;
@@ -292,13 +324,18 @@ function assertJson(value: unknown, path: string): void {
     return;
   }
   if (typeof value === "object" && !(value instanceof Date)) {
-    for (const [key, item] of Object.entries(value)) assertJson(item, `${path}.${key}`);
+    for (const [key, item] of Object.entries(value))
+      assertJson(item, `${path}.${key}`);
     return;
   }
   throw mismatch(path, "a JSON value", value);
 }
 
-function checkEnum(value: unknown, definition: PropertyDefinition, name: string): string {
+function checkEnum(
+  value: unknown,
+  definition: PropertyDefinition,
+  name: string,
+): string {
   const text = expectString(value, name);
   if (definition.values && !definition.values.includes(text)) {
     throw new PropertyValueError(
@@ -349,7 +386,8 @@ function parseTimestamp(value: PropertyValue): Date | null {
 }
 
 function toReference(value: PropertyValue): InstanceId | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    return null;
   const { space, externalId } = value;
   return typeof space === "string" && typeof externalId === "string"
     ? { space, externalId }

@@ -40,7 +40,7 @@ export const actorConnections = {
 /** The TypeScript names of the properties of {@link Actor}. */
 export type ActorPropertyName = keyof typeof actorProperties;
 
-/** What a write through `mySpace:ActorView/v1` may set. Required: not nullable, no default. */
+/** What a write through `mySpace:ActorView/v1` may set. Properties without `?` are required: not nullable and without a default. */
 export interface ActorApplyProperties extends PersonApplyProperties {
   /**
    * Whether the actor has won an Academy Award.
@@ -61,7 +61,7 @@ export interface ActorApplyProperties extends PersonApplyProperties {
  *
  * Writes nodes through `mySpace:ActorView/v1`.
  *
- * Named `Actor` because renamed in the config.
+ * Class name `Actor`: the config's `naming.views` sets it.
  */
 export class ActorApply extends PersonApply {
   static override readonly view: ViewReference = VIEW;
@@ -101,7 +101,7 @@ export interface ActorProperties extends PersonProperties {
  *
  * A node read through `mySpace:ActorView/v1`.
  *
- * Named `Actor` because renamed in the config.
+ * Class name `Actor`: the config's `naming.views` sets it.
  */
 export class Actor extends Person {
   static override readonly view: ViewReference = VIEW;

@@ -38,7 +38,7 @@ export const movieConnections = {
 /** The TypeScript names of the properties of {@link Movie}. */
 export type MoviePropertyName = keyof typeof movieProperties;
 
-/** What a write through `mySpace:MovieView/v1` may set. Required: not nullable, no default. */
+/** What a write through `mySpace:MovieView/v1` may set. Properties without `?` are required: not nullable and without a default. */
 export interface MovieApplyProperties {
   /**
    * Title of the movie.
@@ -65,7 +65,7 @@ export interface MovieApplyProperties {
  *
  * Writes nodes through `mySpace:MovieView/v1`.
  *
- * Named `Movie` because renamed in the config.
+ * Class name `Movie`: the config's `naming.views` sets it.
  */
 export class MovieApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
@@ -111,7 +111,7 @@ export interface MovieProperties {
  *
  * A node read through `mySpace:MovieView/v1`.
  *
- * Named `Movie` because renamed in the config.
+ * Class name `Movie`: the config's `naming.views` sets it.
  */
 export class Movie extends TypedNode {
   static override readonly view: ViewReference = VIEW;

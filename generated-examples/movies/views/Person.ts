@@ -27,7 +27,7 @@ export const personConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Person}. */
 export type PersonPropertyName = keyof typeof personProperties;
 
-/** What a write through `mySpace:PersonView/v1` may set. Required: not nullable, no default. */
+/** What a write through `mySpace:PersonView/v1` may set. Properties without `?` are required: not nullable and without a default. */
 export interface PersonApplyProperties {
   /**
    * Full name of the person.
@@ -48,7 +48,7 @@ export interface PersonApplyProperties {
  *
  * Writes nodes through `mySpace:PersonView/v1`.
  *
- * Named `Person` because renamed in the config.
+ * Class name `Person`: the config's `naming.views` sets it.
  */
 export class PersonApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
@@ -88,7 +88,7 @@ export interface PersonProperties {
  *
  * A node read through `mySpace:PersonView/v1`.
  *
- * Named `Person` because renamed in the config.
+ * Class name `Person`: the config's `naming.views` sets it.
  */
 export class Person extends TypedNode {
   static override readonly view: ViewReference = VIEW;

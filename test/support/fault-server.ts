@@ -1,0 +1,178 @@
+// A small scripted HTTP server for reliability tests: it records every request (gzip bodies
+// decoded), answers from a queue of scripted responses or a handler, can delay, reset the
+// connection, and counts requests in flight. Listens on 127.0.0.1, port 0.
+
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { gunzipSync } from "node:zlib";
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query, e.g. `/api/v1/projects/p/models/instances`. */
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** The body as text (gunzipped when sent with `content-encoding: gzip`). */
+  readonly text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  readonly json: any;
+  /** Clock time (ms) the request arrived. */
+  readonly receivedAt: number;
+}
+
+export interface ScriptedResponse {
+  readonly status?: number;
+  readonly headers?: Record<string, string>;
+  /** An object is sent as JSON; a string as is. */
+  readonly body?: unknown;
+  /** Wait this long before answering. */
+  readonly delayMs?: number;
+  /** Destroy the socket instead of answering (a connection reset). */
+  readonly reset?: boolean;
+}
+
+export type Responder = (
+  request: RecordedRequest,
+  index: number,
+) => ScriptedResponse | Promise<ScriptedResponse>;
+
+export interface FaultServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Requests being handled right now, and the most ever at once. */
+  readonly stats: { inFlight: number; maxInFlight: number };
+  /** Answers the next requests with these, in order, before falling back to the handler. */
+  enqueue(...responses: ScriptedResponse[]): void;
+  /** Replaces the fallback handler. */
+  setHandler(handler: Responder): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultServer(
+  options: { handler?: Responder } = {},
+): Promise<FaultServer> {
+  const queue: ScriptedResponse[] = [];
+  const requests: RecordedRequest[] = [];
+  const stats = { inFlight: 0, maxInFlight: 0 };
+  const sockets = new Set<Socket>();
+  let handler: Responder = options.handler ?? (() => ({ status: 200, body: {} }));
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      void (async () => {
+        stats.inFlight++;
+        stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+        try {
+          const raw = Buffer.concat(chunks);
+          const text = (
+            req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw
+          ).toString("utf8");
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = undefined;
+          }
+          const recorded: RecordedRequest = {
+            method: req.method ?? "GET",
+            path: req.url ?? "/",
+            headers: req.headers,
+            text,
+            json,
+            receivedAt: Date.now(),
+          };
+          const index = requests.length;
+          requests.push(recorded);
+          const scripted = queue.shift() ?? (await handler(recorded, index));
+          if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+          if (scripted.reset) {
+            req.socket.destroy();
+            return;
+          }
+          const body =
+            typeof scripted.body === "string"
+              ? scripted.body
+              : JSON.stringify(scripted.body ?? {});
+          res.writeHead(scripted.status ?? 200, {
+            "content-type": "application/json",
+            ...scripted.headers,
+          });
+          res.end(body);
+        } finally {
+          stats.inFlight--;
+        }
+      })();
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    stats,
+    enqueue: (...responses) => queue.push(...responses),
+    setHandler: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A DMS error body. */
+export function dmsError(code: number, message: string, extra: Record<string, unknown> = {}): ScriptedResponse {
+  return { status: code, body: { error: { code, message, ...extra } } };
+}
+
+/** A successful apply answer for a request body. */
+export function applyAnswer(body: any, version = 1): ScriptedResponse {
+  const items = (body?.items ?? []).map((item: any) => ({
+    instanceType: item.instanceType,
+    space: item.space,
+    externalId: item.externalId,
+    version,
+    wasModified: true,
+    createdTime: 1,
+    lastUpdatedTime: 1,
+  }));
+  const deleted = (body?.delete ?? []).map((item: any) => ({
+    instanceType: item.instanceType,
+    space: item.space,
+    externalId: item.externalId,
+  }));
+  return { status: 200, body: deleted.length > 0 ? { items, deleted } : { items } };
+}
+
+/** A clock whose `sleep` returns at once and moves time forward; it records every wait. */
+export interface FakeClock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  readonly sleeps: number[];
+  advance(ms: number): void;
+}
+
+export function fakeClock(start = 1_700_000_000_000): FakeClock {
+  let now = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => now,
+    sleep: async (ms, signal) => {
+      signal?.throwIfAborted();
+      sleeps.push(ms);
+      now += ms;
+    },
+    sleeps,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
