@@ -17,6 +17,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .showSuggestionAfterError(true);
   program.addCommand(generateCommand((code) => (exitCode = code)));
   await addOptionalCommands(program, argv);
+  // Subcommands do not inherit these: without them commander would exit the process itself.
+  for (const command of program.commands) {
+    command.exitOverride().configureOutput({ writeErr: (text) => process.stderr.write(text) }).showSuggestionAfterError(true);
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;

@@ -41,6 +41,8 @@ export interface FaultServer {
   readonly requests: RecordedRequest[];
   /** Requests being handled right now, and the most ever at once. */
   readonly stats: { inFlight: number; maxInFlight: number };
+  /** Errors thrown by the handler (each answered with a 500). */
+  readonly handlerErrors: unknown[];
   /** Answers the next requests with these, in order, before falling back to the handler. */
   enqueue(...responses: ScriptedResponse[]): void;
   /** Replaces the fallback handler. */
@@ -54,6 +56,7 @@ export async function startFaultServer(
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
   const stats = { inFlight: 0, maxInFlight: 0 };
+  const handlerErrors: unknown[] = [];
   const sockets = new Set<Socket>();
   let handler: Responder = options.handler ?? (() => ({ status: 200, body: {} }));
 
@@ -85,7 +88,14 @@ export async function startFaultServer(
           };
           const index = requests.length;
           requests.push(recorded);
-          const scripted = queue.shift() ?? (await handler(recorded, index));
+          let scripted: ScriptedResponse;
+          try {
+            scripted = queue.shift() ?? (await handler(recorded, index));
+          } catch (error) {
+            // A failing handler (e.g. a contract assertion) answers 500 so the test fails fast.
+            handlerErrors.push(error);
+            scripted = { status: 500, body: { error: { code: 500, message: String(error) } } };
+          }
           if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
           if (scripted.reset) {
             req.socket.destroy();
@@ -116,6 +126,7 @@ export async function startFaultServer(
     url: `http://127.0.0.1:${port}`,
     requests,
     stats,
+    handlerErrors,
     enqueue: (...responses) => queue.push(...responses),
     setHandler: (next) => {
       handler = next;

@@ -14,8 +14,15 @@ type Json = Record<string, any>;
 function loadPatchedSpec(): Json {
   const spec = JSON.parse(readFileSync(SPEC_PATH, "utf8")) as Json;
   const schemas = spec.components.schemas as Json;
-  // 1. RawPropertyValueV3 lists `object` twice (json and direct relation): any object fails `oneOf`.
-  for (const schema of Object.values(schemas)) patchOneOfObjectDuplicates(schema);
+  // 1. Overlapping `oneOf`s: RawPropertyValueV3 lists `object` twice (json and direct relation), a
+  //    numeric range bound, a `{"parameter"}` value and a views/byids item with a version each match
+  //    two branches. Every `oneOf` is read as `anyOf` (a value must still match one branch).
+  //    The same walk fixes NodeOrEdgeExternalId's double-escaped pattern "^[^\\x00]{1,256}$",
+  //    which forbids `\`, `x` and `0` instead of NUL.
+  relaxSpecDefects(spec);
+  // The value schema has no `null`, yet `null` is how apply clears a property (memo §2.4).
+  const rawValue = schemas.RawPropertyValueV3 as Json | undefined;
+  if (rawValue && Array.isArray(rawValue.anyOf)) rawValue.anyOf.push({ type: "null" });
   // 2. EnumProperty.values puts min/maxProperties on each value instead of on the map.
   const enumValues = findEnumValuesSchema(schemas);
   if (enumValues) {
@@ -50,24 +57,21 @@ function resolveLocal(spec: Json, node: Json | undefined): Json | undefined {
   return current;
 }
 
-/** A `oneOf` whose branches overlap (two plain objects, or arrays of them) is read as `anyOf`. */
-function patchOneOfObjectDuplicates(node: unknown): void {
+const DOUBLE_ESCAPED_NUL = "^[^\\\\x00]{1,256}$";
+
+function relaxSpecDefects(node: unknown): void {
   if (Array.isArray(node)) {
-    for (const item of node) patchOneOfObjectDuplicates(item);
+    for (const item of node) relaxSpecDefects(item);
     return;
   }
   if (!node || typeof node !== "object") return;
   const obj = node as Json;
   if (Array.isArray(obj.oneOf)) {
-    const types = obj.oneOf.map((b: Json) => (b && typeof b === "object" ? b.type : undefined));
-    const objects = types.filter((t: unknown) => t === "object").length;
-    const arrays = types.filter((t: unknown) => t === "array").length;
-    if (objects > 1 || arrays > 1) {
-      obj.anyOf = obj.oneOf;
-      delete obj.oneOf;
-    }
+    obj.anyOf = obj.oneOf;
+    delete obj.oneOf;
   }
-  for (const value of Object.values(obj)) patchOneOfObjectDuplicates(value);
+  if (obj.pattern === DOUBLE_ESCAPED_NUL) obj.pattern = "^[^\\u0000]{1,256}$";
+  for (const value of Object.values(obj)) relaxSpecDefects(value);
 }
 
 function findEnumValuesSchema(schemas: Json): Json | undefined {
