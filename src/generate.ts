@@ -42,7 +42,7 @@ export function buildFiles(
     for (const view of model.views) {
       files.set(names.views.get(view.key)!.module, print(fileDoc(emitViewModule(context, view))));
     }
-    const withClient = false; // TODO wire client.ts once the runtime DmsClient settles
+    const withClient = runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
     if (withClient) files.set("client.ts", print(fileDoc(emitClientModule(context))));
     files.set("index.ts", print(fileDoc(emitIndexModule(context, withClient, [...runtime.keys()]))));
     for (const [name, text] of runtimeFilesFor(runtime, options)) files.set(`runtime/${name}`, text);

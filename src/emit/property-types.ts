@@ -81,7 +81,9 @@ function edgeApplyType(context: EmitContext, imports: Imports, view: ViewIR, pro
 }
 
 /** `Name<A, B>` with prettier's break of long type arguments (one a line, no trailing comma). */
-function typeReference(name: string, args: readonly string[], suffix: string): Doc {
+export function typeReference(name: string, args: readonly string[], suffix: string): Doc {
+  // Prettier keeps a single plain type argument on the line, however long.
+  if (args.length === 1) return `${name}<${args[0]}>${suffix}`;
   return group(name, "<", indent(softline, join([",", line], args)), softline, ">", suffix);
 }
 

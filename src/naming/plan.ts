@@ -32,6 +32,8 @@ export interface ViewNames {
   readonly propertyNameType: string;
   /** Path of the view's module in the output, e.g. `views/Person.ts`. */
   readonly module: string;
+  /** The view's accessor on the generated client (`client.person`). */
+  readonly accessor: string;
   /** Why the class name is not the view's externalId; shown in JSDoc. */
   readonly renamed?: string;
   /** Property identifier → TypeScript name. */
@@ -61,7 +63,7 @@ function renamedField(renamed: string | undefined): { renamed?: string } {
 }
 
 function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
-  const lower = base.charAt(0).toLowerCase() + base.slice(1);
+  const lower = lowerLeadingCapitals(base);
   return {
     readClass: base,
     applyClass: `${base}Apply`,
@@ -71,8 +73,12 @@ function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
     module: `views/${base}.ts`,
+    accessor: CLIENT_MEMBERS.has(lower) || RESERVED_WORDS.has(lower) ? `${lower}View` : lower,
   };
 }
+
+/** Members of the generated client besides the view accessors. */
+const CLIENT_MEMBERS: ReadonlySet<string> = new Set(["dms", "close", "apply", "delete", "query", "sync", "then"]);
 
 /** Config keys select views by `space:externalId/version`, `space:externalId` or `externalId`. */
 function resolveSelectors<T>(

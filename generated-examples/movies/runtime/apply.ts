@@ -82,9 +82,11 @@ export async function applyInstances(
   input: Iterable<ApplyInput>,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const expanded = expandInputs(input);
+  const { writes: expanded, expandedObjects } = expandInputsCounting(input);
   expanded.forEach(assertFiniteNumbers);
-  const writes = dedupeWrites(expanded);
+  // An expanded object graph often reaches a nested node twice; raw items are sent as given (the
+  // API reports an id given twice in one request), which spares large raw applies a pass.
+  const writes = expandedObjects > 0 ? dedupeWrites(expanded) : expanded;
   const deletes = options.delete ?? [];
   const chunkSize = checkedChunkSize(options.chunkSize);
   const concurrency = checkedConcurrency(
@@ -191,7 +193,9 @@ export function planApplyRequests(
   });
   deletes.forEach((_, position) => order.push({ kind: "delete", position }));
 
-  const requestOfNode = new Map<string, number>();
+  // Only edges need to know which request wrote a node; skip the index when there are none.
+  const hasEdges = writes.some((write) => write.instanceType === "edge");
+  const requestOfNode = hasEdges ? new InstanceIndex() : undefined;
   const plan: PlannedRequest[] = [];
   for (let start = 0; start < order.length; start += chunkSize) {
     const index = plan.length;
@@ -205,14 +209,16 @@ export function planApplyRequests(
         continue;
       }
       writePositions.push(entry.position);
+      if (!requestOfNode) continue;
       const write = writes[entry.position] as InstanceWrite;
       if (write.instanceType === "node") {
-        requestOfNode.set(instanceKey("node", write), index);
+        requestOfNode.set("node", write, index);
       } else {
         for (const end of [write.startNode, write.endNode]) {
-          const dependency = requestOfNode.get(instanceKey("node", end));
-          if (dependency !== undefined && dependency !== index)
+          const dependency = requestOfNode.get("node", end);
+          if (dependency !== undefined && dependency !== index) {
             dependsOn.add(dependency);
+          }
         }
       }
     }
@@ -230,18 +236,27 @@ export function planApplyRequests(
 
 /** Expands generated apply objects into their wire items, keeping raw items as they are. */
 export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
+  return expandInputsCounting(input).writes;
+}
+
+function expandInputsCounting(input: Iterable<ApplyInput>): {
+  writes: InstanceWrite[];
+  expandedObjects: number;
+} {
   const writes: InstanceWrite[] = [];
+  let expandedObjects = 0;
   for (const item of input) {
     if (
       "toInstanceWrites" in item &&
       typeof item.toInstanceWrites === "function"
     ) {
+      expandedObjects++;
       for (const write of item.toInstanceWrites()) writes.push(write);
     } else {
       writes.push(item as InstanceWrite);
     }
   }
-  return writes;
+  return { writes, expandedObjects };
 }
 
 /**
@@ -252,13 +267,12 @@ export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
 export function dedupeWrites(
   writes: readonly InstanceWrite[],
 ): InstanceWrite[] {
-  const firstByKey = new Map<string, number>();
+  const firstIndex = new InstanceIndex();
   const result: InstanceWrite[] = [];
   writes.forEach((write, index) => {
-    const key = instanceKey(write.instanceType, write);
-    const first = firstByKey.get(key);
+    const first = firstIndex.get(write.instanceType, write);
     if (first === undefined) {
-      firstByKey.set(key, index);
+      firstIndex.set(write.instanceType, write, index);
       result.push(write);
       return;
     }
@@ -272,6 +286,31 @@ export function dedupeWrites(
     }
   });
   return result;
+}
+
+/**
+ * A map from instance id to a number, nested by type and space so that no key strings are built
+ * (this runs for every item of large applies).
+ */
+export class InstanceIndex {
+  readonly #bySpace = {
+    node: new Map<string, Map<string, number>>(),
+    edge: new Map<string, Map<string, number>>(),
+  };
+
+  get(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+    return this.#bySpace[instanceType].get(id.space)?.get(id.externalId);
+  }
+
+  set(instanceType: "node" | "edge", id: InstanceId, value: number): void {
+    const spaces = this.#bySpace[instanceType];
+    let ids = spaces.get(id.space);
+    if (!ids) {
+      ids = new Map();
+      spaces.set(id.space, ids);
+    }
+    ids.set(id.externalId, value);
+  }
 }
 
 /** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
