@@ -198,7 +198,8 @@ async function compareApply(count: number, rounds: number): Promise<{ raw: numbe
   let raw = Infinity;
   let runtime = Infinity;
   for (let round = 0; round < rounds; round++) {
-    raw = Math.min(raw, await withEmulator(async (e) => (await timed(() => rawApply(e, writes, CONCURRENCY))).seconds));
+    const rawSeconds = await withEmulator(async (e) => (await timed(() => rawApply(e, writes, CONCURRENCY))).seconds);
+    raw = Math.min(raw, rawSeconds);
     runtime = Math.min(
       runtime,
       await withEmulator(async (e) => {
@@ -209,6 +210,7 @@ async function compareApply(count: number, rounds: number): Promise<{ raw: numbe
         return seconds;
       }),
     );
+    if (process.argv.includes("--verbose")) console.error(`apply round ${round}: raw ${rawSeconds.toFixed(3)} s, runtime best ${runtime.toFixed(3)} s`);
   }
   return { raw, runtime };
 }
@@ -219,8 +221,11 @@ async function compareSync(count: number, rounds: number): Promise<{ raw: number
     let raw = Infinity;
     let runtime = Infinity;
     for (let round = 0; round < rounds; round++) {
+      // Alternate which side goes first, so neither always runs on a warmer emulator.
+      const first = round % 2 === 0;
+      const b0 = first ? undefined : await timed(() => runtimeSync(emulator));
       const a = await timed(() => rawSync(emulator));
-      const b = await timed(() => runtimeSync(emulator));
+      const b = b0 ?? (await timed(() => runtimeSync(emulator)));
       if (a.result !== count || b.result !== count) throw new Error(`synced ${a.result} / ${b.result} of ${count}`);
       raw = Math.min(raw, a.seconds);
       runtime = Math.min(runtime, b.seconds);
@@ -283,8 +288,8 @@ async function main(): Promise<void> {
   deadline.unref();
 
   await compareApply(10_000, 1); // warm up both sides
-  const apply = await compareApply(nodes, 2);
-  const sync = await compareSync(nodes, 2);
+  const apply = await compareApply(nodes, argument("--rounds", 5));
+  const sync = await compareSync(nodes, argument("--rounds", 5));
   const memorySmall = await syncMemory(nodes);
   const memory = await syncMemory(memoryInstances);
 

@@ -1,0 +1,320 @@
+import { describe, expect, it } from "vitest";
+import {
+  applyInstances,
+  assertFiniteNumbers,
+  dedupeWrites,
+  deleteInstances,
+  planApplyRequests,
+  type JsonPoster,
+} from "./apply.js";
+import { ApplyFailedError, DmsError, InvalidValueError } from "./errors.js";
+import type {
+  ApplyRequest,
+  EdgeWrite,
+  InstanceWrite,
+  NodeWrite,
+} from "./wire.js";
+
+const view = {
+  type: "view",
+  space: "s",
+  externalId: "V",
+  version: "1",
+} as const;
+
+function node(
+  id: string,
+  properties: Record<string, unknown> = { name: id },
+): NodeWrite {
+  return {
+    instanceType: "node",
+    space: "s",
+    externalId: id,
+    sources: [{ source: view, properties: properties as never }],
+  };
+}
+
+function edge(id: string, from: string, to: string): EdgeWrite {
+  return {
+    instanceType: "edge",
+    space: "s",
+    externalId: id,
+    type: { space: "s", externalId: "rel" },
+    startNode: { space: "s", externalId: from },
+    endNode: { space: "s", externalId: to },
+  };
+}
+
+/** A poster that answers applies like the API and records bodies and concurrency. */
+function fakeApi(
+  options: {
+    fail?: (body: ApplyRequest, index: number) => unknown;
+    delayMs?: number;
+  } = {},
+) {
+  const bodies: ApplyRequest[] = [];
+  const stats = { inFlight: 0, max: 0 };
+  const poster: JsonPoster = {
+    postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+      const request = body as ApplyRequest;
+      const index = bodies.push(request) - 1;
+      stats.inFlight++;
+      stats.max = Math.max(stats.max, stats.inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
+        const failure = options.fail?.(request, index);
+        if (failure) throw failure;
+        return {
+          items: request.items.map((item) => ({
+            instanceType: item.instanceType,
+            space: item.space,
+            externalId: item.externalId,
+            version: 1,
+            wasModified: true,
+            createdTime: 0,
+            lastUpdatedTime: 0,
+          })),
+          ...(request.delete
+            ? {
+                deleted: request.delete.map(
+                  ({ instanceType, space, externalId }) => ({
+                    instanceType,
+                    space,
+                    externalId,
+                  }),
+                ),
+              }
+            : {}),
+        } as T;
+      } finally {
+        stats.inFlight--;
+      }
+    },
+  };
+  return { poster, bodies, stats };
+}
+
+describe("planApplyRequests", () => {
+  it("splits 2,500 items into 3 requests of at most 1000", () => {
+    const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
+    const plan = planApplyRequests(writes, []);
+    expect(plan.map((r) => r.writes.length)).toEqual([1000, 1000, 500]);
+    expect(plan.every((r) => r.dependsOn.length === 0)).toBe(true);
+  });
+  it("puts nodes first and makes edge requests wait for the requests of their nodes", () => {
+    const writes: InstanceWrite[] = [
+      edge("e0", "n0", "n3"),
+      node("n0"),
+      node("n1"),
+      edge("e1", "x", "y"),
+      node("n2"),
+      node("n3"),
+    ];
+    const plan = planApplyRequests(writes, [], 2);
+    // order: n0 n1 | n2 n3 | e0 e1
+    expect(plan.map((r) => r.writes.map((p) => writes[p]!.externalId))).toEqual(
+      [
+        ["n0", "n1"],
+        ["n2", "n3"],
+        ["e0", "e1"],
+      ],
+    );
+    expect(plan[2]!.dependsOn).toEqual([0, 1]);
+  });
+  it("counts deletes in the 1000 and sends them after everything else", () => {
+    const writes = Array.from({ length: 999 }, (_, i) => node(`n${i}`));
+    const deletes = [0, 1, 2].map((i) => ({
+      instanceType: "node" as const,
+      space: "s",
+      externalId: `d${i}`,
+    }));
+    const plan = planApplyRequests(writes, deletes);
+    expect(plan.map((r) => [r.writes.length, r.deletes.length])).toEqual([
+      [999, 1],
+      [0, 2],
+    ]);
+    expect(plan[1]!.dependsOn).toEqual([0]);
+  });
+});
+
+describe("value checks", () => {
+  it("rejects NaN and Infinity naming the item and the property", () => {
+    expect(() =>
+      assertFiniteNumbers(node("a", { height: Number.NaN }), 4),
+    ).toThrow(
+      "Item 4 (s:a) at sources[0].properties.height: NaN is not a finite number; the API accepts no NaN or Infinity",
+    );
+    expect(() =>
+      assertFiniteNumbers(node("a", { doc: { list: [1, Infinity] } }), 0),
+    ).toThrow("at sources[0].properties.doc.list[1]: Infinity");
+    expect(() =>
+      assertFiniteNumbers(node("a", { x: 1.5, y: null, z: [1, 2] }), 0),
+    ).not.toThrow();
+  });
+  it("the engine checks before sending anything", async () => {
+    const api = fakeApi();
+    await expect(
+      applyInstances(api.poster, [node("a"), node("b", { v: -Infinity })]),
+    ).rejects.toBeInstanceOf(InvalidValueError);
+    expect(api.bodies).toHaveLength(0);
+  });
+  it("drops exact duplicates and rejects conflicting ones", () => {
+    expect(
+      dedupeWrites([node("a"), node("b"), node("a")]).map((w) => w.externalId),
+    ).toEqual(["a", "b"]);
+    expect(() =>
+      dedupeWrites([node("a"), node("a", { name: "other" })]),
+    ).toThrow("also item 0 with different content");
+  });
+});
+
+describe("applyInstances", () => {
+  it("sends 3 requests for 2,500 items and merges results in input order", async () => {
+    const api = fakeApi();
+    const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
+    const result = await applyInstances(api.poster, writes, { concurrency: 3 });
+    expect(api.bodies.map((b) => b.items.length)).toEqual([1000, 1000, 500]);
+    expect(result.items.map((i) => i.externalId)).toEqual(
+      writes.map((w) => w.externalId),
+    );
+    expect(result.skipped).toEqual([]);
+  });
+  it("never has more requests in flight than the concurrency", async () => {
+    for (const concurrency of [1, 2, 4]) {
+      const api = fakeApi({ delayMs: 5 });
+      await applyInstances(
+        api.poster,
+        Array.from({ length: 10 }, (_, i) => node(`n${i}`)),
+        { concurrency, chunkSize: 1 },
+      );
+      expect(api.stats.max).toBe(concurrency);
+    }
+    await expect(
+      applyInstances(fakeApi().poster, [], { concurrency: 5 }),
+    ).rejects.toThrow(RangeError);
+  });
+  it("expands objects with toInstanceWrites and passes every flag", async () => {
+    const api = fakeApi();
+    const typed = {
+      toInstanceWrites: () => [node("a"), edge("a-b", "a", "b"), node("b")],
+    };
+    const result = await applyInstances(api.poster, [typed], {
+      replace: true,
+      skipOnVersionConflict: true,
+      autoCreateDirectRelations: false,
+      autoCreateStartNodes: true,
+      autoCreateEndNodes: false,
+      delete: [{ instanceType: "node", space: "s", externalId: "old" }],
+    });
+    const { items, delete: deletes, ...flags } = api.bodies[0]!;
+    expect(items.map((i) => i.externalId)).toEqual(["a", "b", "a-b"]);
+    expect(deletes).toEqual([
+      { instanceType: "node", space: "s", externalId: "old" },
+    ]);
+    expect(flags).toEqual({
+      replace: true,
+      skipOnVersionConflict: true,
+      autoCreateDirectRelations: false,
+      autoCreateStartNodes: true,
+      autoCreateEndNodes: false,
+    });
+    expect(result.items.map((i) => i.externalId)).toEqual(["a", "a-b", "b"]);
+    expect(result.deleted).toEqual([
+      { instanceType: "node", space: "s", externalId: "old" },
+    ]);
+  });
+  it("reports skipped instances the API left out", async () => {
+    const poster: JsonPoster = {
+      postJson: async <T>() =>
+        ({
+          items: [
+            {
+              instanceType: "node",
+              space: "s",
+              externalId: "b",
+              version: 2,
+              wasModified: true,
+              createdTime: 0,
+              lastUpdatedTime: 0,
+            },
+          ],
+        }) as T,
+    };
+    const result = await applyInstances(poster, [node("a"), node("b")], {
+      skipOnVersionConflict: true,
+    });
+    expect(result.items.map((i) => i.externalId)).toEqual(["b"]);
+    expect(result.skipped).toEqual([{ space: "s", externalId: "a" }]);
+  });
+  it("says which items were written when a request fails for good", async () => {
+    const rejection = new DmsError({
+      method: "POST",
+      url: "u",
+      status: 400,
+      code: 400,
+      apiMessage: "bad",
+    });
+    const api = fakeApi({
+      fail: (_b, index) => (index === 1 ? rejection : undefined),
+    });
+    const writes = Array.from({ length: 5 }, (_, i) => node(`n${i}`));
+    const error = await applyInstances(api.poster, writes, {
+      chunkSize: 2,
+      concurrency: 1,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    const failed = error as ApplyFailedError;
+    expect(failed.written.map((i) => i.externalId)).toEqual(["n0", "n1"]);
+    expect(failed.notWritten.map((i) => i.externalId)).toEqual([
+      "n2",
+      "n3",
+      "n4",
+    ]);
+    expect(failed.unknown).toEqual([]);
+    expect(failed.cause).toBe(rejection);
+    expect(api.bodies).toHaveLength(2);
+  });
+  it("reports progress after each request", async () => {
+    const api = fakeApi();
+    const progress: unknown[] = [];
+    await applyInstances(
+      api.poster,
+      Array.from({ length: 3 }, (_, i) => node(`n${i}`)),
+      {
+        chunkSize: 2,
+        concurrency: 1,
+        onProgress: (p) => progress.push(p),
+      },
+    );
+    expect(progress).toEqual([
+      { requestsDone: 1, requestsTotal: 2, itemsDone: 2, itemsTotal: 3 },
+      { requestsDone: 2, requestsTotal: 2, itemsDone: 3, itemsTotal: 3 },
+    ]);
+  });
+});
+
+describe("deleteInstances", () => {
+  it("chunks deletes by 1000 with at most 2 in flight", async () => {
+    const bodies: unknown[] = [];
+    const poster: JsonPoster = {
+      postJson: async <T>(path: string, body: unknown) => {
+        expect(path).toBe("/models/instances/delete");
+        bodies.push(body);
+        return { items: (body as { items: unknown[] }).items } as T;
+      },
+    };
+    const ids = Array.from({ length: 1500 }, (_, i) => ({
+      instanceType: "node" as const,
+      space: "s",
+      externalId: `d${i}`,
+    }));
+    const deleted = await deleteInstances(poster, ids, { concurrency: 2 });
+    expect(bodies.map((b) => (b as { items: unknown[] }).items.length)).toEqual(
+      [1000, 500],
+    );
+    expect(deleted).toHaveLength(1500);
+    await expect(
+      deleteInstances(poster, ids, { concurrency: 3 }),
+    ).rejects.toThrow(RangeError);
+  });
+});

@@ -1,0 +1,207 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createTokenSource } from "./auth.js";
+import { TokenError } from "./errors.js";
+import { createUndiciTransport } from "./transport-undici.js";
+import type { Transport } from "./transport.js";
+import {
+  fakeClock,
+  startFaultServer,
+  type FaultServer,
+} from "../../test/support/fault-server.js";
+
+let server: FaultServer;
+let transport: Transport;
+beforeEach(async () => {
+  server = await startFaultServer();
+  transport = createUndiciTransport();
+});
+afterEach(async () => {
+  await transport.close();
+  await server.close();
+});
+
+const SECRET = "client-secret-value-42";
+
+function grant(url: string) {
+  return {
+    clientCredentials: {
+      tokenUrl: `${url}/oauth/token`,
+      clientId: "my-app",
+      clientSecret: SECRET,
+      scopes: ["https://api.cognitedata.com/.default", "offline"],
+    },
+  };
+}
+
+describe("client credentials", () => {
+  it("posts the grant, caches the token and refreshes ahead of expiry", async () => {
+    let issued = 0;
+    server.setHandler(() => ({
+      status: 200,
+      body: { access_token: `tok-${++issued}-xxxxxxxx`, expires_in: 3600 },
+    }));
+    const clock = fakeClock();
+    const source = createTokenSource(grant(server.url), {
+      transport,
+      clock,
+      refreshLeewayMs: 60_000,
+    });
+    expect(await source.getToken()).toBe("tok-1-xxxxxxxx");
+    expect(await source.getToken()).toBe("tok-1-xxxxxxxx");
+    expect(server.requests).toHaveLength(1);
+    const form = new URLSearchParams(server.requests[0]!.text);
+    expect(Object.fromEntries(form)).toEqual({
+      grant_type: "client_credentials",
+      client_id: "my-app",
+      client_secret: SECRET,
+      scope: "https://api.cognitedata.com/.default offline",
+    });
+    expect(server.requests[0]!.headers["content-type"]).toBe(
+      "application/x-www-form-urlencoded",
+    );
+    clock.advance(3600_000 - 61_000);
+    expect(await source.getToken()).toBe("tok-1-xxxxxxxx");
+    clock.advance(2_000); // now within the leeway
+    expect(await source.getToken()).toBe("tok-2-xxxxxxxx");
+  });
+
+  it("keeps one refresh in flight for concurrent callers", async () => {
+    server.setHandler(() => ({
+      status: 200,
+      delayMs: 30,
+      body: { access_token: "shared-token-abc", expires_in: 60 },
+    }));
+    const source = createTokenSource(grant(server.url), {
+      transport,
+      clock: fakeClock(),
+      refreshLeewayMs: 0,
+    });
+    const tokens = await Promise.all(
+      Array.from({ length: 10 }, () => source.getToken()),
+    );
+    expect(new Set(tokens)).toEqual(new Set(["shared-token-abc"]));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("invalidate forgets the rejected token only", async () => {
+    let issued = 0;
+    server.setHandler(() => ({
+      status: 200,
+      body: { access_token: `t${++issued}-abcdefgh`, expires_in: 3600 },
+    }));
+    const source = createTokenSource(grant(server.url), {
+      transport,
+      clock: fakeClock(),
+    });
+    const first = await source.getToken();
+    source.invalidate("some-older-token");
+    expect(await source.getToken()).toBe(first);
+    source.invalidate(first);
+    expect(await source.getToken()).toBe("t2-abcdefgh");
+  });
+
+  it("explains a refused grant without the secret", async () => {
+    server.setHandler(() => ({
+      status: 401,
+      body: {
+        error: "invalid_client",
+        error_description: `bad secret ${SECRET}\ntrace id 1`,
+      },
+    }));
+    const source = createTokenSource(grant(server.url), {
+      transport,
+      clock: fakeClock(),
+    });
+    const error = (await source
+      .getToken()
+      .catch((e: unknown) => e)) as TokenError;
+    expect(error).toBeInstanceOf(TokenError);
+    expect(error.status).toBe(401);
+    expect(error.message).toBe(
+      `The token endpoint ${server.url}/oauth/token refused client my-app with 401: invalid_client: bad secret ***`,
+    );
+  });
+
+  it("retries the token endpoint on 503", async () => {
+    server.enqueue({ status: 503, body: {} });
+    server.setHandler(() => ({
+      status: 200,
+      body: { access_token: "after-retry-token", expires_in: 60 },
+    }));
+    const clock = fakeClock();
+    const source = createTokenSource(grant(server.url), {
+      transport,
+      clock,
+      random: () => 0.5,
+    });
+    expect(await source.getToken()).toBe("after-retry-token");
+    expect(clock.sleeps).toEqual([250]);
+  });
+});
+
+describe("token providers", () => {
+  it("asks a plain-string provider for each request, sharing concurrent calls", async () => {
+    let calls = 0;
+    const source = createTokenSource(
+      {
+        tokenProvider: async () => {
+          calls++;
+          await new Promise((r) => setTimeout(r, 5));
+          return `p${calls}-abcdef`;
+        },
+      },
+      { transport, clock: fakeClock() },
+    );
+    const [a, b] = await Promise.all([source.getToken(), source.getToken()]);
+    expect([a, b, calls]).toEqual(["p1-abcdef", "p1-abcdef", 1]);
+    expect(await source.getToken()).toBe("p2-abcdef");
+  });
+
+  it("caches provider tokens with an expiry", async () => {
+    let calls = 0;
+    const clock = fakeClock();
+    const source = createTokenSource(
+      {
+        tokenProvider: async () => ({
+          accessToken: `p${++calls}-abcdef`,
+          expiresAt: clock.now() + 120_000,
+        }),
+      },
+      { transport, clock },
+    );
+    await source.getToken();
+    await source.getToken();
+    expect(calls).toBe(1);
+  });
+
+  it("wraps provider failures without leaking known tokens", async () => {
+    let first = true;
+    const source = createTokenSource(
+      {
+        tokenProvider: async () => {
+          if (first) {
+            first = false;
+            return "known-token-123456";
+          }
+          throw new Error("cannot refresh known-token-123456");
+        },
+      },
+      { transport, clock: fakeClock() },
+    );
+    await source.getToken();
+    await expect(source.getToken()).rejects.toThrow(
+      "The token provider failed: cannot refresh ***",
+    );
+  });
+
+  it("static tokens cannot refresh", () => {
+    const source = createTokenSource(
+      { token: "abc" },
+      { transport, clock: fakeClock() },
+    );
+    expect(source.canRefresh).toBe(false);
+    expect(() =>
+      createTokenSource({ token: "" }, { transport, clock: fakeClock() }),
+    ).toThrow(TokenError);
+  });
+});

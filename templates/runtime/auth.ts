@@ -1,0 +1,276 @@
+// Where bearer tokens come from: a static token, an async token provider, or OAuth client
+// credentials. Tokens are cached, refreshed ahead of expiry with one refresh in flight, and
+// invalidated after a 401. No token or secret ever goes into an error message.
+
+import { TokenError, TransportError, redactSecrets } from "./errors.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
+import type { Transport } from "./transport.js";
+
+/** A token with an optional expiry, as a token provider may return it. */
+export interface AccessToken {
+  readonly accessToken: string;
+  /** Expiry in epoch milliseconds; without it the provider is asked again for every request. */
+  readonly expiresAt?: number;
+}
+
+/** OAuth 2.0 client credentials grant (e.g. Entra ID, Auth0, Keycloak). */
+export interface ClientCredentials {
+  /** The token endpoint, e.g. `https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token`. */
+  readonly tokenUrl: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Scopes, e.g. `["https://api.cognitedata.com/.default"]`. */
+  readonly scopes: readonly string[];
+  /** Sent as `audience` when set (Auth0-style providers). */
+  readonly audience?: string;
+}
+
+/** How the client authenticates. */
+export type Credentials =
+  | { readonly token: string }
+  | {
+      /**
+       * Returns a token. A plain string is not cached (the provider is asked before each request,
+       * concurrent asks share one call); an `AccessToken` with `expiresAt` is cached until shortly
+       * before it expires.
+       */
+      readonly tokenProvider: (
+        signal?: AbortSignal,
+      ) => Promise<string | AccessToken>;
+    }
+  | { readonly clientCredentials: ClientCredentials };
+
+/** Hands out tokens to the HTTP client. */
+export interface TokenSource {
+  /** A valid token (cached, or fetched with a single request in flight). */
+  getToken(signal?: AbortSignal): Promise<string>;
+  /** Forgets a token the API rejected with 401, so the next `getToken` fetches a new one. */
+  invalidate(rejectedToken: string): void;
+  /** Whether `invalidate` can lead to a different token (false for a static token). */
+  readonly canRefresh: boolean;
+  /** Every secret this source knows now (tokens, client secret), for redaction. */
+  secrets(): string[];
+}
+
+/** What a token source needs from its surroundings. */
+export interface TokenSourceContext {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  /** Refresh this long before expiry (ms). Default 60 000. */
+  readonly refreshLeewayMs?: number;
+  readonly random?: () => number;
+}
+
+/** Builds the token source for the given credentials. */
+export function createTokenSource(
+  credentials: Credentials,
+  context: TokenSourceContext,
+): TokenSource {
+  if ("token" in credentials) return staticTokenSource(credentials.token);
+  if ("tokenProvider" in credentials) {
+    return cachingTokenSource(credentials.tokenProvider, context, []);
+  }
+  const grant = credentials.clientCredentials;
+  return cachingTokenSource(
+    (signal) => fetchClientCredentialsToken(grant, context, signal),
+    context,
+    [grant.clientSecret],
+  );
+}
+
+function staticTokenSource(token: string): TokenSource {
+  if (!token) throw new TokenError("The static token is empty");
+  return {
+    getToken: async () => token,
+    invalidate: () => {},
+    canRefresh: false,
+    secrets: () => [token],
+  };
+}
+
+interface CachedToken {
+  readonly value: string;
+  readonly refreshAt: number;
+}
+
+function cachingTokenSource(
+  fetchToken: (signal?: AbortSignal) => Promise<string | AccessToken>,
+  context: TokenSourceContext,
+  fixedSecrets: readonly string[],
+): TokenSource {
+  const leewayMs = context.refreshLeewayMs ?? 60_000;
+  let cached: CachedToken | undefined;
+  let inFlight: Promise<string> | undefined;
+  const seen: string[] = [];
+
+  const refresh = (signal?: AbortSignal): Promise<string> => {
+    // One refresh at a time: later callers share it. The fetch itself is not tied to one caller's
+    // signal, so aborting one request does not fail the others waiting for the token.
+    inFlight ??= (async () => {
+      try {
+        const result = await fetchToken();
+        const token = typeof result === "string" ? result : result.accessToken;
+        if (!token)
+          throw new TokenError("The token provider returned an empty token");
+        remember(seen, token);
+        cached =
+          typeof result !== "string" && result.expiresAt !== undefined
+            ? { value: token, refreshAt: result.expiresAt - leewayMs }
+            : undefined;
+        return token;
+      } catch (error) {
+        throw error instanceof TokenError || error instanceof TransportError
+          ? error
+          : new TokenError(
+              `The token provider failed: ${redactSecrets(errorMessage(error), [...fixedSecrets, ...seen])}`,
+            );
+      } finally {
+        inFlight = undefined;
+      }
+    })();
+    return abortable(inFlight, signal);
+  };
+
+  return {
+    getToken: async (signal) => {
+      if (cached && context.clock.now() < cached.refreshAt) return cached.value;
+      return refresh(signal);
+    },
+    invalidate: (rejected) => {
+      if (cached?.value === rejected) cached = undefined;
+    },
+    canRefresh: true,
+    secrets: () => [...fixedSecrets, ...seen],
+  };
+}
+
+/** Keeps the last few tokens for redaction without growing forever. */
+function remember(seen: string[], token: string): void {
+  if (!seen.includes(token)) seen.push(token);
+  if (seen.length > 4) seen.shift();
+}
+
+function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+const TOKEN_ATTEMPTS = 3;
+
+/** Runs the client credentials grant, retrying connection errors, 429 and 5xx a few times. */
+export async function fetchClientCredentialsToken(
+  grant: ClientCredentials,
+  context: TokenSourceContext,
+  signal?: AbortSignal,
+): Promise<AccessToken> {
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: grant.clientId,
+    client_secret: grant.clientSecret,
+  });
+  if (grant.scopes.length > 0) form.set("scope", grant.scopes.join(" "));
+  if (grant.audience) form.set("audience", grant.audience);
+  const random = context.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    const startedAt = context.clock.now();
+    try {
+      const response = await context.transport.request({
+        method: "POST",
+        url: grant.tokenUrl,
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
+        body: form.toString(),
+        ...(signal ? { signal } : {}),
+      });
+      const retryable = response.status === 429 || response.status >= 500;
+      if (retryable && attempt < TOKEN_ATTEMPTS) {
+        await context.clock.sleep(
+          backoffDelay(DEFAULT_RETRY_POLICY, attempt - 1, random),
+          signal,
+        );
+        continue;
+      }
+      return parseTokenResponse(
+        grant,
+        response.status,
+        response.body,
+        startedAt,
+      );
+    } catch (error) {
+      if (!(error instanceof TransportError) || attempt >= TOKEN_ATTEMPTS) {
+        throw error;
+      }
+      await context.clock.sleep(
+        backoffDelay(DEFAULT_RETRY_POLICY, attempt - 1, random),
+        signal,
+      );
+    }
+  }
+}
+
+function parseTokenResponse(
+  grant: ClientCredentials,
+  status: number,
+  body: string,
+  requestedAt: number,
+): AccessToken {
+  const json = safeJson(body);
+  if (status < 200 || status >= 300) {
+    const code = typeof json?.error === "string" ? json.error : "";
+    const description =
+      typeof json?.error_description === "string"
+        ? json.error_description.split("\n")[0]
+        : "";
+    const detail = redactSecrets(
+      [code, description].filter(Boolean).join(": "),
+      [grant.clientSecret],
+    );
+    throw new TokenError(
+      `The token endpoint ${grant.tokenUrl} refused client ${grant.clientId} with ${status}` +
+        (detail ? `: ${detail}` : ""),
+      { status },
+    );
+  }
+  const accessToken = json?.access_token;
+  if (typeof accessToken !== "string" || accessToken === "") {
+    throw new TokenError(
+      `The token endpoint ${grant.tokenUrl} answered without an access_token`,
+      { status },
+    );
+  }
+  const expiresIn = Number(json?.expires_in);
+  return Number.isFinite(expiresIn) && expiresIn > 0
+    ? { accessToken, expiresAt: requestedAt + expiresIn * 1000 }
+    : { accessToken };
+}
+
+function safeJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,274 @@
+// `DmsClient`: the runtime's one entry point. It ties a transport, credentials, retries and the
+// apply / sync / query engines together for one CDF project. The generated `client.ts` wraps it
+// with typed per-view accessors.
+
+import {
+  applyInstances,
+  deleteInstances,
+  type ApplyInput,
+  type ApplyOptions,
+  type ApplyResult,
+  type DeleteOptions,
+} from "./apply.js";
+import { createTokenSource, type Credentials } from "./auth.js";
+import { HttpClient, type HttpEvent } from "./http.js";
+import {
+  queryAll,
+  queryPages,
+  type QueryOptions,
+  type QueryPage,
+} from "./query.js";
+import { systemClock, type Clock, type RetryPolicy } from "./retry.js";
+import { syncPages, type SyncOptions, type SyncPage } from "./sync.js";
+import type { Transport } from "./transport.js";
+import type {
+  DeletedInstance,
+  Filter,
+  InstanceDelete,
+  InstanceRead,
+  PropertySort,
+  QueryRequest,
+  QueryResponse,
+  SyncRequest,
+  ViewReference,
+} from "./wire.js";
+
+/** Options of `DmsClient`. */
+export interface DmsClientOptions {
+  /** The cluster URL, e.g. `https://westeurope-1.cognitedata.com`. */
+  readonly baseUrl: string;
+  /** The CDF project. */
+  readonly project: string;
+  /** A static token, a token provider or OAuth client credentials. */
+  readonly credentials: Credentials;
+  /** `createUndiciTransport()` on Node, `createFetchTransport()` elsewhere. */
+  readonly transport: Transport;
+  /** Retry policy overrides (attempts, delays, statuses). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Apply requests in flight at once, 1 to 4. Default 2. */
+  readonly concurrency?: number;
+  /** Delete requests in flight at once, 1 or 2. Default 1. */
+  readonly deleteConcurrency?: number;
+  /** Sent as `x-cdp-app`. */
+  readonly appName?: string;
+  /** Extra headers for every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Refresh OAuth tokens this long before they expire (ms). Default 60 000. */
+  readonly tokenRefreshLeewayMs?: number;
+  /** Called on retries and token refreshes; never carries a token. */
+  readonly onEvent?: (event: HttpEvent) => void;
+  /** Time source for backoff, token expiry and follow-mode polling (tests pass a fake). */
+  readonly clock?: Clock;
+  /** Uniform [0, 1) for backoff jitter (tests pass a fixed one). */
+  readonly random?: () => number;
+}
+
+/** An instance id with its type, as byids and delete take it. */
+export interface TypedInstanceId {
+  readonly instanceType: "node" | "edge";
+  readonly space: string;
+  readonly externalId: string;
+}
+
+/** The body of `instances/list` without the cursor (the client pages). */
+export interface InstanceListRequest {
+  /** Default `node`. */
+  readonly instanceType?: "node" | "edge";
+  /** Views to return properties from; the instances must have data in all of them. */
+  readonly sources?: readonly ViewReference[];
+  readonly filter?: Filter;
+  readonly sort?: readonly PropertySort[];
+  /** Instances per page, 1 to 1000. Default 1000. */
+  readonly limit?: number;
+  readonly includeTyping?: boolean;
+}
+
+/** One page of `instances/list`. */
+export interface InstanceListPage {
+  readonly items: InstanceRead[];
+  readonly typing?: Readonly<Record<string, unknown>>;
+}
+
+/** Per-call options of reads. */
+export interface ReadOptions {
+  readonly signal?: AbortSignal;
+  readonly includeTyping?: boolean;
+}
+
+const BYIDS_LIMIT = 1000;
+
+/** A client for the DMS instance API of one CDF project. */
+export class DmsClient {
+  /** The HTTP client underneath (auth, retries, typed errors). */
+  readonly http: HttpClient;
+  readonly #options: DmsClientOptions;
+
+  constructor(options: DmsClientOptions) {
+    this.#options = options;
+    const clock = options.clock ?? systemClock;
+    const tokenSource = createTokenSource(options.credentials, {
+      transport: options.transport,
+      clock,
+      ...(options.tokenRefreshLeewayMs !== undefined
+        ? { refreshLeewayMs: options.tokenRefreshLeewayMs }
+        : {}),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.http = new HttpClient({
+      baseUrl: options.baseUrl,
+      project: options.project,
+      transport: options.transport,
+      tokenSource,
+      clock,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.appName ? { appName: options.appName } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    });
+  }
+
+  /**
+   * Creates or updates nodes and edges (raw wire items, or generated apply objects), in requests
+   * of at most 1000 with nodes before the edges that need them. Deletes in `options.delete` go
+   * after the writes. Throws `ApplyFailedError` listing what was and was not written when a request
+   * fails for good, and `InvalidValueError` before sending anything when a value is NaN/Infinity.
+   */
+  apply(
+    items: Iterable<ApplyInput>,
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
+    const concurrency = options.concurrency ?? this.#options.concurrency;
+    return applyInstances(
+      this.http,
+      items,
+      concurrency !== undefined ? { ...options, concurrency } : options,
+    );
+  }
+
+  /** Deletes nodes and edges (deleting a node deletes its edges too). Missing ids are skipped. */
+  delete(
+    ids: readonly TypedInstanceId[],
+    options: DeleteOptions = {},
+  ): Promise<DeletedInstance[]> {
+    const concurrency = options.concurrency ?? this.#options.deleteConcurrency;
+    return deleteInstances(
+      this.http,
+      ids as readonly InstanceDelete[],
+      concurrency !== undefined ? { ...options, concurrency } : options,
+    );
+  }
+
+  /**
+   * Retrieves instances by id (`instances/byids`), with properties from the given views. Ids that
+   * do not exist (or lack data in a view) are absent from the result.
+   */
+  async retrieve(
+    ids: readonly TypedInstanceId[],
+    sources: readonly ViewReference[] = [],
+    options: ReadOptions = {},
+  ): Promise<InstanceRead[]> {
+    const result: InstanceRead[] = [];
+    for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
+      const body: Record<string, unknown> = {
+        items: ids
+          .slice(start, start + BYIDS_LIMIT)
+          .map(({ instanceType, space, externalId }) => ({
+            instanceType,
+            space,
+            externalId,
+          })),
+      };
+      if (sources.length > 0)
+        body.sources = sources.map((source) => ({ source }));
+      if (options.includeTyping !== undefined)
+        body.includeTyping = options.includeTyping;
+      const response = await this.http.postJson<{ items: InstanceRead[] }>(
+        "/models/instances/byids",
+        body,
+        options.signal ? { signal: options.signal } : {},
+      );
+      for (const item of response.items) result.push(item);
+    }
+    return result;
+  }
+
+  /** Lists instances page by page (`instances/list`), following the cursor to the end. */
+  async *list(
+    request: InstanceListRequest = {},
+    options: { readonly signal?: AbortSignal } = {},
+  ): AsyncGenerator<InstanceListPage, void, undefined> {
+    const { sources, ...rest } = request;
+    const body: Record<string, unknown> = { ...rest };
+    if (sources && sources.length > 0)
+      body.sources = sources.map((source) => ({ source }));
+    let cursor: string | undefined;
+    do {
+      const response = await this.http.postJson<{
+        items: InstanceRead[];
+        nextCursor?: string | null;
+        typing?: Record<string, unknown>;
+      }>(
+        "/models/instances/list",
+        cursor === undefined ? body : { ...body, cursor },
+        options.signal ? { signal: options.signal } : {},
+      );
+      yield response.typing
+        ? { items: response.items, typing: response.typing }
+        : { items: response.items };
+      cursor = response.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** One `instances/query` request, as is (cursors not followed). */
+  query(
+    request: QueryRequest,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<QueryResponse> {
+    return this.http.postJson<QueryResponse>(
+      "/models/instances/query",
+      request,
+      options.signal ? { signal: options.signal } : {},
+    );
+  }
+
+  /** A query with cursors followed until every result set is exhausted, page by page. */
+  queryPages(
+    request: QueryRequest,
+    options: QueryOptions = {},
+  ): AsyncGenerator<QueryPage, void, undefined> {
+    return queryPages(this.http, request, options);
+  }
+
+  /** A query run to exhaustion, pages concatenated per result set. */
+  queryAll(
+    request: QueryRequest,
+    options: QueryOptions = {},
+  ): Promise<{
+    items: Record<string, InstanceRead[]>;
+    typing?: Record<string, unknown>;
+  }> {
+    return queryAll(this.http, request, options);
+  }
+
+  /**
+   * Syncs changes page by page until caught up (or forever with `follow`). Save `page.state`
+   * after processing a page and pass it as `options.state` to resume, in this process or another.
+   */
+  sync(
+    request: SyncRequest,
+    options: SyncOptions = {},
+  ): AsyncGenerator<SyncPage, void, undefined> {
+    const clock = options.clock ?? this.#options.clock;
+    return syncPages(
+      this.http,
+      request,
+      clock ? { ...options, clock } : options,
+    );
+  }
+
+  /** Releases the transport's pooled connections. */
+  close(): Promise<void> {
+    return this.#options.transport.close();
+  }
+}

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import {
+  ApplyFailedError,
+  AuthenticationError,
+  createDmsError,
+  CursorExpiredError,
+  DmsError,
+  redactSecrets,
+  TransportError,
+  VersionConflictError,
+} from "./errors.js";
+
+const request = {
+  method: "POST",
+  url: "https://x/api/v1/projects/p/models/instances",
+};
+
+describe("createDmsError", () => {
+  it("types version conflicts, expired cursors and 401s", () => {
+    expect(
+      createDmsError({
+        ...request,
+        status: 409,
+        code: 409,
+        apiMessage: "A version conflict caused the ingest to fail.",
+      }),
+    ).toBeInstanceOf(VersionConflictError);
+    const expired = createDmsError({
+      ...request,
+      status: 400,
+      code: 400,
+      apiMessage: "Cursor has expired (older than 3 days)",
+    });
+    expect(expired).toBeInstanceOf(CursorExpiredError);
+    expect(expired).toBeInstanceOf(DmsError);
+    expect(
+      createDmsError({
+        ...request,
+        status: 401,
+        code: 401,
+        apiMessage: "Unauthorized",
+      }),
+    ).toBeInstanceOf(AuthenticationError);
+    expect(
+      createDmsError({
+        ...request,
+        status: 409,
+        code: 409,
+        apiMessage: "Start node missing",
+      }).constructor,
+    ).toBe(DmsError);
+  });
+  it("writes a message naming the request, the ids and the request id", () => {
+    const error = createDmsError({
+      ...request,
+      status: 400,
+      code: 400,
+      apiMessage: "View not found",
+      missing: [{ space: "s", externalId: "Pump", version: "v1" }],
+      requestId: "req-1",
+      attempts: 1,
+    });
+    expect(error.message).toBe(
+      "POST https://x/api/v1/projects/p/models/instances failed with 400: View not found; missing: s:Pump/v1; request id req-1",
+    );
+    expect(error.missing).toEqual([
+      { space: "s", externalId: "Pump", version: "v1" },
+    ]);
+    expect(error.duplicated).toEqual([]);
+    expect(error.requestId).toBe("req-1");
+  });
+});
+
+describe("TransportError", () => {
+  it("keeps the cause and says what failed", () => {
+    const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {
+      code: "ECONNREFUSED",
+    });
+    const error = new TransportError({
+      ...request,
+      kind: "connection",
+      cause,
+      attempts: 3,
+    });
+    expect(error.cause).toBe(cause);
+    expect(error.message).toBe(
+      "Could not reach the server: POST https://x/api/v1/projects/p/models/instances (ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1) (after 3 attempts)",
+    );
+  });
+});
+
+describe("ApplyFailedError", () => {
+  it("counts what was written", () => {
+    const error = new ApplyFailedError({
+      written: [{ space: "s", externalId: "a" }],
+      notWritten: [
+        { space: "s", externalId: "b" },
+        { space: "s", externalId: "c" },
+      ],
+      unknown: [],
+      cause: new Error("boom"),
+      aborted: false,
+    });
+    expect(error.message).toBe(
+      "Apply failed: 1 instance(s) written, 2 not written. Cause: boom",
+    );
+  });
+});
+
+describe("redactSecrets", () => {
+  it("removes known secrets and bearer tokens", () => {
+    expect(redactSecrets("token abcdef123 here", ["abcdef123"])).toBe(
+      "token *** here",
+    );
+    expect(redactSecrets("Authorization: Bearer eyJhbGciOi.xyz", [])).toBe(
+      "Authorization: Bearer ***",
+    );
+  });
+});

@@ -1,0 +1,366 @@
+// The HTTP client every engine uses: JSON in and out, bearer auth with one refresh after a 401,
+// retries with backoff, typed errors. It holds no mutable state of its own beyond what the token
+// source caches.
+
+import {
+  createDmsError,
+  isAbortError,
+  redactSecrets,
+  TransportError,
+  type DmsError,
+} from "./errors.js";
+import type { TokenSource } from "./auth.js";
+import {
+  decideRetry,
+  isRetryableStatus,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  systemClock,
+  type Clock,
+  type RetryPolicy,
+} from "./retry.js";
+import type { Transport, TransportResponse } from "./transport.js";
+
+/** The `cdf-version` header the runtime speaks. */
+export const CDF_API_VERSION = "20230101";
+
+/** Something worth logging that happened to a request. Never carries a token. */
+export type HttpEvent =
+  | {
+      readonly type: "retry";
+      readonly method: string;
+      readonly url: string;
+      /** The attempt that failed (1 for the first). */
+      readonly attempt: number;
+      readonly delayMs: number;
+      /** The status, or undefined for a transport failure. */
+      readonly status: number | undefined;
+    }
+  | {
+      readonly type: "token-refresh";
+      readonly method: string;
+      readonly url: string;
+    };
+
+/** Options of `HttpClient`. */
+export interface HttpClientOptions {
+  /** e.g. `https://api.cognitedata.com` (no trailing `/api/v1`). */
+  readonly baseUrl: string;
+  readonly project: string;
+  readonly transport: Transport;
+  readonly tokenSource: TokenSource;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly clock?: Clock;
+  /** Uniform [0, 1) for backoff jitter. Default `Math.random`. */
+  readonly random?: () => number;
+  /** Sent as `x-cdp-app`. */
+  readonly appName?: string;
+  /** Extra headers for every request. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Called on retries and token refreshes (for logs and metrics). */
+  readonly onEvent?: (event: HttpEvent) => void;
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  /** Query string parameters. */
+  readonly query?: Readonly<Record<string, string | number | boolean>>;
+  /** Overrides the transport's timeout for this call (ms). */
+  readonly timeoutMs?: number;
+}
+
+/** JSON over HTTP against one CDF project, with auth and retries. */
+export class HttpClient {
+  /** `${baseUrl}/api/v1/projects/${project}`. */
+  readonly projectUrl: string;
+  readonly retryPolicy: RetryPolicy;
+  readonly #options: HttpClientOptions;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #baseHeaders: Readonly<Record<string, string>>;
+
+  constructor(options: HttpClientOptions) {
+    this.#options = options;
+    this.projectUrl = projectUrl(options.baseUrl, options.project);
+    this.retryPolicy = resolveRetryPolicy(options.retry);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#baseHeaders = {
+      accept: "application/json",
+      "cdf-version": CDF_API_VERSION,
+      "x-cdp-sdk": "dmgen-runtime",
+      ...(options.appName ? { "x-cdp-app": options.appName } : {}),
+      ...lowerCaseKeys(options.headers ?? {}),
+    };
+  }
+
+  /** POSTs a JSON body to a path under the project URL (e.g. `/models/instances`). */
+  postJson<T>(
+    path: string,
+    body: unknown,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    return this.#send<T>("POST", path, JSON.stringify(body), options);
+  }
+
+  /** GETs a path under the project URL. */
+  getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    return this.#send<T>("GET", path, undefined, options);
+  }
+
+  async #send<T>(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    options: RequestOptions,
+  ): Promise<T> {
+    const url = this.projectUrl + path + queryString(options.query);
+    const { transport, tokenSource, onEvent } = this.#options;
+    const startedAt = this.#clock.now();
+    let refreshedAfter401 = false;
+    for (let attempt = 1; ; attempt++) {
+      options.signal?.throwIfAborted();
+      const token = await tokenSource.getToken(options.signal);
+      const headers: Record<string, string> = {
+        ...this.#baseHeaders,
+        authorization: `Bearer ${token}`,
+      };
+      if (body !== undefined) headers["content-type"] = "application/json";
+      let response: TransportResponse;
+      try {
+        response = await transport.request({
+          method,
+          url,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.timeoutMs !== undefined
+            ? { timeoutMs: options.timeoutMs }
+            : {}),
+        });
+      } catch (error) {
+        if (isAbortError(error) && options.signal?.aborted) throw error;
+        if (!(error instanceof TransportError)) throw this.#redacted(error);
+        const decision = decideRetry(
+          this.retryPolicy,
+          {
+            attempt,
+            startedAt,
+            now: this.#clock.now(),
+            retryAfterMs: undefined,
+          },
+          this.#random,
+        );
+        if (!decision.retry) {
+          throw this.#redacted(
+            new TransportError({
+              kind: error.kind,
+              method,
+              url,
+              cause: error.cause,
+              attempts: attempt,
+            }),
+          );
+        }
+        onEvent?.({
+          type: "retry",
+          method,
+          url,
+          attempt,
+          delayMs: decision.delayMs,
+          status: undefined,
+        });
+        await this.#clock.sleep(decision.delayMs, options.signal);
+        continue;
+      }
+      if (response.status >= 200 && response.status < 300) {
+        return parseJsonBody<T>(response, method, url);
+      }
+      if (
+        response.status === 401 &&
+        tokenSource.canRefresh &&
+        !refreshedAfter401
+      ) {
+        // The token may have been revoked or expired early: fetch a new one, try once more.
+        refreshedAfter401 = true;
+        tokenSource.invalidate(token);
+        onEvent?.({ type: "token-refresh", method, url });
+        attempt--;
+        continue;
+      }
+      if (
+        isRetryableStatus(
+          this.retryPolicy,
+          response.status,
+          response.header("cdf-is-auto-retryable"),
+        )
+      ) {
+        const decision = decideRetry(
+          this.retryPolicy,
+          {
+            attempt,
+            startedAt,
+            now: this.#clock.now(),
+            retryAfterMs: parseRetryAfter(
+              response.header("retry-after"),
+              this.#clock.now(),
+            ),
+          },
+          this.#random,
+        );
+        if (decision.retry) {
+          onEvent?.({
+            type: "retry",
+            method,
+            url,
+            attempt,
+            delayMs: decision.delayMs,
+            status: response.status,
+          });
+          await this.#clock.sleep(decision.delayMs, options.signal);
+          continue;
+        }
+      }
+      throw this.#redacted(
+        errorFromResponse(
+          response,
+          method,
+          url,
+          attempt,
+          tokenSource.secrets(),
+        ),
+      );
+    }
+  }
+
+  #redacted<E>(error: E): E {
+    if (error instanceof Error) {
+      error.message = redactSecrets(
+        error.message,
+        this.#options.tokenSource.secrets(),
+      );
+    }
+    return error;
+  }
+}
+
+/** `${baseUrl}/api/v1/projects/${project}` without doubled slashes. */
+export function projectUrl(baseUrl: string, project: string): string {
+  const base = baseUrl.replace(/\/+$/, "");
+  return `${base}/api/v1/projects/${encodeURIComponent(project)}`;
+}
+
+function queryString(
+  query: Readonly<Record<string, string | number | boolean>> | undefined,
+): string {
+  if (!query) return "";
+  const entries = Object.entries(query);
+  if (entries.length === 0) return "";
+  return (
+    "?" +
+    entries
+      .map(
+        ([key, value]) =>
+          `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`,
+      )
+      .join("&")
+  );
+}
+
+function lowerCaseKeys(
+  headers: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(headers))
+    result[key.toLowerCase()] = value;
+  return result;
+}
+
+function parseJsonBody<T>(
+  response: TransportResponse,
+  method: string,
+  url: string,
+): T {
+  if (response.body === "") return {} as T;
+  try {
+    return JSON.parse(response.body) as T;
+  } catch (error) {
+    throw new TransportError({
+      kind: "protocol",
+      method,
+      url,
+      cause: new Error(`the ${response.status} response is not JSON`, {
+        cause: error,
+      }),
+    });
+  }
+}
+
+/** Builds the typed error for a non-2xx response from the API's `{"error": {...}}` body. */
+export function errorFromResponse(
+  response: TransportResponse,
+  method: string,
+  url: string,
+  attempts: number,
+  secrets: readonly string[] = [],
+): DmsError {
+  // The API may echo parts of the request; never let a token into the error.
+  const body = redactSecrets(response.body, secrets);
+  const parsed = parseErrorBody(body);
+  const requestId = response.header("x-request-id");
+  return createDmsError({
+    method,
+    url,
+    status: response.status,
+    code: parsed.code ?? response.status,
+    apiMessage: parsed.message ?? fallbackMessage(response.status, body),
+    ...(parsed.missing ? { missing: parsed.missing } : {}),
+    ...(parsed.duplicated ? { duplicated: parsed.duplicated } : {}),
+    extra: parsed.extra,
+    ...(requestId ? { requestId } : {}),
+    attempts,
+  });
+}
+
+interface ParsedErrorBody {
+  code?: number;
+  message?: string;
+  missing?: Record<string, unknown>[];
+  duplicated?: Record<string, unknown>[];
+  extra: Record<string, unknown>;
+}
+
+function parseErrorBody(body: string): ParsedErrorBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { extra: {} };
+  }
+  const error =
+    typeof json === "object" && json !== null && "error" in json
+      ? json.error
+      : undefined;
+  if (typeof error !== "object" || error === null) return { extra: {} };
+  const { code, message, missing, duplicated, ...extra } = error as Record<
+    string,
+    unknown
+  >;
+  return {
+    ...(typeof code === "number" ? { code } : {}),
+    ...(typeof message === "string" ? { message } : {}),
+    ...(Array.isArray(missing)
+      ? { missing: missing as Record<string, unknown>[] }
+      : {}),
+    ...(Array.isArray(duplicated)
+      ? { duplicated: duplicated as Record<string, unknown>[] }
+      : {}),
+    extra,
+  };
+}
+
+function fallbackMessage(status: number, body: string): string {
+  const text = body.trim().slice(0, 200);
+  return text || `HTTP ${status}`;
+}

@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import {
+  backoffDelay,
+  decideRetry,
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  systemClock,
+} from "./retry.js";
+
+const policy = DEFAULT_RETRY_POLICY;
+
+describe("isRetryableStatus", () => {
+  it("retries 408, 429, 502, 503 and 504", () => {
+    for (const status of [408, 429, 502, 503, 504]) {
+      expect(isRetryableStatus(policy, status, undefined)).toBe(true);
+    }
+  });
+  it("does not retry 500 unless cdf-is-auto-retryable says so", () => {
+    expect(isRetryableStatus(policy, 500, undefined)).toBe(false);
+    expect(isRetryableStatus(policy, 500, "true")).toBe(true);
+    expect(isRetryableStatus(policy, 500, "false")).toBe(false);
+  });
+  it("never retries 400, 401, 403 or 409, whatever the header", () => {
+    for (const status of [400, 401, 403, 409]) {
+      expect(isRetryableStatus(policy, status, "true")).toBe(false);
+    }
+  });
+});
+
+describe("backoffDelay", () => {
+  it("is full jitter under an exponential ceiling with a cap", () => {
+    expect(backoffDelay(policy, 0, () => 0.999999)).toBe(499);
+    expect(backoffDelay(policy, 3, () => 0.5)).toBe(2000);
+    expect(backoffDelay(policy, 20, () => 0.5)).toBe(15_000);
+    expect(backoffDelay(policy, 2, () => 0)).toBe(0);
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it("reads seconds and HTTP dates", () => {
+    expect(parseRetryAfter("3", 0)).toBe(3000);
+    expect(parseRetryAfter("0.5", 0)).toBe(500);
+    const now = Date.parse("2025-01-01T00:00:00Z");
+    expect(parseRetryAfter("Wed, 01 Jan 2025 00:00:10 GMT", now)).toBe(10_000);
+    expect(parseRetryAfter(undefined, 0)).toBeUndefined();
+    expect(parseRetryAfter("soon", 0)).toBeUndefined();
+  });
+});
+
+describe("decideRetry", () => {
+  const base = { startedAt: 0, now: 0, retryAfterMs: undefined };
+  it("stops at maxAttempts", () => {
+    const p = resolveRetryPolicy({ maxAttempts: 3 });
+    expect(decideRetry(p, { ...base, attempt: 2 }, () => 0.5)).toEqual({
+      retry: true,
+      delayMs: 500,
+    });
+    expect(decideRetry(p, { ...base, attempt: 3 }, () => 0.5).retry).toBe(
+      false,
+    );
+  });
+  it("honours Retry-After, and gives up when it is too long", () => {
+    expect(
+      decideRetry(policy, { ...base, attempt: 1, retryAfterMs: 7000 }, () => 0),
+    ).toEqual({
+      retry: true,
+      delayMs: 7000,
+    });
+    expect(
+      decideRetry(
+        policy,
+        { ...base, attempt: 1, retryAfterMs: 61_000 },
+        () => 0,
+      ).retry,
+    ).toBe(false);
+  });
+  it("bounds the total time", () => {
+    const p = resolveRetryPolicy({ maxElapsedMs: 1000 });
+    expect(
+      decideRetry(
+        p,
+        { attempt: 1, startedAt: 0, now: 900, retryAfterMs: 200 },
+        () => 0,
+      ).retry,
+    ).toBe(false);
+    expect(
+      decideRetry(
+        p,
+        { attempt: 1, startedAt: 0, now: 700, retryAfterMs: 200 },
+        () => 0,
+      ).retry,
+    ).toBe(true);
+  });
+  it("rejects nonsense policies", () => {
+    expect(() => resolveRetryPolicy({ maxAttempts: 0 })).toThrow(RangeError);
+  });
+});
+
+describe("systemClock.sleep", () => {
+  it("rejects with the abort reason", async () => {
+    const controller = new AbortController();
+    const sleeping = systemClock.sleep(10_000, controller.signal);
+    controller.abort(new Error("stop"));
+    await expect(sleeping).rejects.toThrow("stop");
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import type { JsonPoster } from "./apply.js";
+import {
+  isNonFullPage,
+  parseSyncState,
+  serializeSyncState,
+  stableStringify,
+  syncFingerprint,
+  syncPages,
+  type SyncPage,
+} from "./sync.js";
+import type { InstanceRead, SyncRequest, SyncResponse } from "./wire.js";
+import { fakeClock } from "../../test/support/fault-server.js";
+
+const request: SyncRequest = {
+  with: { things: { nodes: { filter: { matchAll: {} } }, limit: 2 } },
+  select: { things: {} },
+};
+
+function read(id: string, deletedTime?: number): InstanceRead {
+  return {
+    instanceType: "node",
+    space: "s",
+    externalId: id,
+    version: 1,
+    createdTime: 0,
+    lastUpdatedTime: 0,
+    ...(deletedTime !== undefined ? { deletedTime } : {}),
+  };
+}
+
+/** A poster answering sync calls from a script, recording the bodies. */
+function scripted(responses: SyncResponse[]) {
+  const bodies: SyncRequest[] = [];
+  const poster: JsonPoster = {
+    postJson: async <T>(path: string, body: unknown) => {
+      expect(path).toBe("/models/instances/sync");
+      bodies.push(structuredClone(body) as SyncRequest);
+      const next = responses.shift();
+      if (!next) throw new Error("no more scripted responses");
+      return next as T;
+    },
+  };
+  return { poster, bodies };
+}
+
+async function collect(iterable: AsyncIterable<SyncPage>): Promise<SyncPage[]> {
+  const pages: SyncPage[] = [];
+  for await (const page of iterable) pages.push(page);
+  return pages;
+}
+
+describe("syncPages", () => {
+  it("pages until every result set returned fewer than its limit, splitting deletes", async () => {
+    const api = scripted([
+      {
+        items: { things: [read("a"), read("b", 5)] },
+        nextCursor: { things: "c1" },
+      },
+      { items: { things: [read("c")] }, nextCursor: { things: "c2" } },
+    ]);
+    const pages = await collect(
+      syncPages(api.poster, request, { includeTyping: false }),
+    );
+    expect(pages.map((p) => p.caughtUp)).toEqual([false, true]);
+    expect(pages[0]!.upserts.things!.map((i) => i.externalId)).toEqual(["a"]);
+    expect(pages[0]!.deletes.things!.map((i) => i.externalId)).toEqual(["b"]);
+    expect(pages[1]!.state.cursors).toEqual({ things: "c2" });
+    expect(api.bodies[0]!.cursors).toBeUndefined();
+    expect(api.bodies[0]!.includeTyping).toBe(false);
+    expect(api.bodies[1]!.cursors).toEqual({ things: "c1" });
+  });
+
+  it("resumes from serialized state and refuses state of another request", async () => {
+    const api = scripted([
+      { items: { things: [] }, nextCursor: { things: "c9" } },
+    ]);
+    const saved = serializeSyncState({
+      version: 1,
+      fingerprint: syncFingerprint(request),
+      cursors: { things: "c5" },
+    });
+    const pages = await collect(
+      syncPages(api.poster, request, { state: parseSyncState(saved) }),
+    );
+    expect(api.bodies[0]!.cursors).toEqual({ things: "c5" });
+    expect(pages[0]!.state.cursors).toEqual({ things: "c9" });
+    const other: SyncRequest = {
+      ...request,
+      select: { things: { sources: [] } },
+    };
+    await expect(
+      collect(syncPages(api.poster, other, { state: parseSyncState(saved) })),
+    ).rejects.toThrow("belongs to a different sync request");
+    expect(() => parseSyncState('{"cursors":{}}')).toThrow(
+      "Not a saved sync state",
+    );
+  });
+
+  it("sets mode and the expired-cursor flag", async () => {
+    const api = scripted([
+      { items: { things: [] }, nextCursor: { things: "x" } },
+    ]);
+    await collect(
+      syncPages(api.poster, request, {
+        mode: "noBackfill",
+        allowExpiredCursorsAndAcceptMissedDeletes: true,
+      }),
+    );
+    expect(api.bodies[0]!.with.things!.mode).toBe("noBackfill");
+    expect(api.bodies[0]!.allowExpiredCursorsAndAcceptMissedDeletes).toBe(true);
+  });
+
+  it("in twoPhase waits for a second non-full page before calling it caught up", async () => {
+    const api = scripted([
+      { items: { things: [read("a")] }, nextCursor: { things: "c1" } },
+      {
+        items: { things: [read("b"), read("c")] },
+        nextCursor: { things: "c2" },
+      },
+      { items: { things: [] }, nextCursor: { things: "c3" } },
+      { items: { things: [] }, nextCursor: { things: "c4" } },
+    ]);
+    const pages = await collect(
+      syncPages(api.poster, request, { mode: "twoPhase" }),
+    );
+    expect(pages.map((p) => p.caughtUp)).toEqual([false, false, false, true]);
+  });
+
+  it("follows with growing waits while idle, resetting when changes arrive", async () => {
+    const empty = (c: string): SyncResponse => ({
+      items: { things: [] },
+      nextCursor: { things: c },
+    });
+    const api = scripted([
+      empty("1"),
+      empty("2"),
+      empty("3"),
+      { items: { things: [read("a")] }, nextCursor: { things: "4" } },
+      empty("5"),
+    ]);
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const pages: SyncPage[] = [];
+    for await (const page of syncPages(api.poster, request, {
+      follow: { pollIntervalMs: 100, maxPollIntervalMs: 300 },
+      clock,
+      signal: controller.signal,
+    })) {
+      pages.push(page);
+      if (pages.length === 5) break;
+    }
+    expect(clock.sleeps).toEqual([100, 200, 300, 100]);
+    expect(pages[3]!.upserts.things!.map((i) => i.externalId)).toEqual(["a"]);
+  });
+});
+
+describe("helpers", () => {
+  it("isNonFullPage uses each result set's limit (default 100)", () => {
+    const two: SyncRequest = {
+      with: { a: { nodes: {}, limit: 1 }, b: { nodes: {} } },
+      select: {},
+    };
+    expect(
+      isNonFullPage(two, {
+        items: { a: [], b: Array(99).fill(read("x")) },
+        nextCursor: {},
+      }),
+    ).toBe(true);
+    expect(
+      isNonFullPage(two, { items: { a: [read("x")], b: [] }, nextCursor: {} }),
+    ).toBe(false);
+  });
+  it("stableStringify ignores key order", () => {
+    expect(stableStringify({ b: 1, a: [{ d: 1, c: 2 }] })).toBe(
+      stableStringify({ a: [{ c: 2, d: 1 }], b: 1 }),
+    );
+  });
+});

@@ -1,0 +1,311 @@
+// The sync engine: `POST /models/instances/sync` as an async iterator of pages. Each page carries
+// the cursor state to save once the page is processed; that state is plain JSON, so another
+// process can resume from it. Deletes (tombstones) come apart from upserts.
+
+import type { JsonPoster } from "./apply.js";
+import { systemClock, type Clock } from "./retry.js";
+import type {
+  InstanceRead,
+  SyncMode,
+  SyncRequest,
+  SyncResponse,
+} from "./wire.js";
+
+/** The API's default `limit` of a result set. */
+export const DEFAULT_SYNC_LIMIT = 100;
+
+/** Where a sync stands: save it after processing a page, pass it back to resume. */
+export interface SyncState {
+  /** Format version of this object. */
+  readonly version: 1;
+  /** A hash of the request's `with`, `select` and `parameters`: state only resumes the same sync. */
+  readonly fingerprint: string;
+  /** Result set name → cursor. */
+  readonly cursors: Readonly<Record<string, string>>;
+}
+
+/** One page of changes. */
+export interface SyncPage {
+  /** Result set name → created or updated instances. */
+  readonly upserts: Readonly<Record<string, InstanceRead[]>>;
+  /**
+   * Result set name → deleted instances (tombstones, with `deletedTime`). Apply deletes before
+   * upserts: an instance deleted and re-created shows up as both.
+   */
+  readonly deletes: Readonly<Record<string, InstanceRead[]>>;
+  /** The state after this page. Save it only once the page is durably processed. */
+  readonly state: SyncState;
+  /** Every result set returned fewer items than its limit: no more changes right now. */
+  readonly caughtUp: boolean;
+  /** Property types per result set, with `includeTyping`. */
+  readonly typing?: Readonly<Record<string, unknown>>;
+}
+
+/** How follow mode polls once caught up. */
+export interface FollowOptions {
+  /** First wait after a caught-up page (ms). Default 1 000. */
+  readonly pollIntervalMs?: number;
+  /** Longest wait while nothing changes; the wait doubles up to this (ms). Default 30 000. */
+  readonly maxPollIntervalMs?: number;
+}
+
+/** Options of a sync. */
+export interface SyncOptions {
+  /** Resume from a saved state (see `SyncPage.state`). Without it the sync starts from scratch. */
+  readonly state?: SyncState;
+  /** Keep polling once caught up instead of ending. */
+  readonly follow?: boolean | FollowOptions;
+  /** Sets `mode` on every result set that has none. */
+  readonly mode?: SyncMode;
+  readonly includeTyping?: boolean;
+  /**
+   * Accept cursors older than 3 days instead of failing with `CursorExpiredError`, at the price of
+   * missing deletes made meanwhile.
+   */
+  readonly allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
+  readonly signal?: AbortSignal;
+  /** For follow-mode waits. */
+  readonly clock?: Clock;
+}
+
+/**
+ * Iterates over sync pages until caught up (or forever in follow mode). Throws
+ * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
+ * state belongs to a different request.
+ */
+export async function* syncPages(
+  http: JsonPoster,
+  request: SyncRequest,
+  options: SyncOptions = {},
+): AsyncGenerator<SyncPage, void, undefined> {
+  const fingerprint = syncFingerprint(request);
+  const names = Object.keys(request.with);
+  let cursors = resumeCursors(options.state, fingerprint, names);
+  const body = syncRequestBody(request, options);
+  const twoPhase = names.some(
+    (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
+  );
+  const follow = followSettings(options.follow);
+  const clock = options.clock ?? systemClock;
+  let previousNonFull = false;
+  let idleWaitMs = follow?.pollIntervalMs ?? 0;
+
+  for (;;) {
+    const requestBody =
+      cursors === undefined ? body : { ...body, cursors: { ...cursors } };
+    const response = await http.postJson<SyncResponse>(
+      "/models/instances/sync",
+      requestBody,
+      options.signal ? { signal: options.signal } : {},
+    );
+    const nonFull = isNonFullPage(request, response);
+    // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
+    // one more non-full page proves it (as the Python SDK does).
+    const caughtUp = nonFull && (!twoPhase || previousNonFull);
+    previousNonFull = nonFull;
+    cursors = nextCursors(names, cursors, response);
+    const page = splitPage(
+      response,
+      {
+        version: 1,
+        fingerprint,
+        cursors,
+      },
+      caughtUp,
+    );
+    yield page;
+    if (!caughtUp) {
+      idleWaitMs = follow?.pollIntervalMs ?? 0;
+      continue;
+    }
+    if (!follow) return;
+    const hadItems = Object.values(response.items).some(
+      (items) => items.length > 0,
+    );
+    if (hadItems) idleWaitMs = follow.pollIntervalMs;
+    await clock.sleep(idleWaitMs, options.signal);
+    idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+  }
+}
+
+/** JSON text of a sync state, to store anywhere. */
+export function serializeSyncState(state: SyncState): string {
+  return JSON.stringify(state);
+}
+
+/** Reads a sync state saved by `serializeSyncState`; throws on anything else. */
+export function parseSyncState(text: string): SyncState {
+  const value: unknown = JSON.parse(text);
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    !("version" in value) ||
+    value.version !== 1 ||
+    !("fingerprint" in value) ||
+    typeof value.fingerprint !== "string" ||
+    !("cursors" in value) ||
+    typeof value.cursors !== "object" ||
+    value.cursors === null ||
+    !Object.values(value.cursors).every((cursor) => typeof cursor === "string")
+  ) {
+    throw new Error(
+      "Not a saved sync state (expected version 1 with fingerprint and cursors)",
+    );
+  }
+  return {
+    version: 1,
+    fingerprint: value.fingerprint,
+    cursors: value.cursors as Record<string, string>,
+  };
+}
+
+/** A stable hash of what a sync returns, so state is not resumed against another request. */
+export function syncFingerprint(request: SyncRequest): string {
+  return hashText(
+    stableStringify({
+      with: request.with,
+      select: request.select,
+      parameters: request.parameters ?? {},
+    }),
+  );
+}
+
+function resumeCursors(
+  state: SyncState | undefined,
+  fingerprint: string,
+  names: readonly string[],
+): Record<string, string> | undefined {
+  if (!state) return undefined;
+  if (state.fingerprint !== fingerprint) {
+    throw new Error(
+      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
+    );
+  }
+  const missing = names.filter((name) => !(name in state.cursors));
+  if (missing.length > 0) {
+    throw new Error(
+      `The saved sync state has no cursor for ${missing.join(", ")}`,
+    );
+  }
+  return { ...state.cursors };
+}
+
+function syncRequestBody(
+  request: SyncRequest,
+  options: SyncOptions,
+): SyncRequest {
+  const { cursors: _ignored, ...rest } = request;
+  const body: SyncRequest = { ...rest };
+  if (options.mode !== undefined) {
+    const withModes: SyncRequest["with"] = {};
+    for (const [name, expression] of Object.entries(request.with)) {
+      withModes[name] = expression.mode
+        ? expression
+        : { ...expression, mode: options.mode };
+    }
+    body.with = withModes;
+  }
+  if (options.includeTyping !== undefined)
+    body.includeTyping = options.includeTyping;
+  if (options.allowExpiredCursorsAndAcceptMissedDeletes !== undefined) {
+    body.allowExpiredCursorsAndAcceptMissedDeletes =
+      options.allowExpiredCursorsAndAcceptMissedDeletes;
+  }
+  return body;
+}
+
+function followSettings(
+  follow: SyncOptions["follow"],
+): Required<FollowOptions> | undefined {
+  if (!follow) return undefined;
+  const settings = follow === true ? {} : follow;
+  const pollIntervalMs = settings.pollIntervalMs ?? 1_000;
+  return {
+    pollIntervalMs,
+    maxPollIntervalMs: Math.max(
+      pollIntervalMs,
+      settings.maxPollIntervalMs ?? 30_000,
+    ),
+  };
+}
+
+/** True when every result set returned fewer items than its limit. */
+export function isNonFullPage(
+  request: SyncRequest,
+  response: SyncResponse,
+): boolean {
+  return Object.entries(request.with).every(([name, expression]) => {
+    const returned = response.items[name]?.length ?? 0;
+    return returned < (expression.limit ?? DEFAULT_SYNC_LIMIT);
+  });
+}
+
+function nextCursors(
+  names: readonly string[],
+  previous: Readonly<Record<string, string>> | undefined,
+  response: SyncResponse,
+): Record<string, string> {
+  const cursors: Record<string, string> = {};
+  for (const name of names) {
+    const cursor = response.nextCursor[name] ?? previous?.[name];
+    if (cursor !== undefined) cursors[name] = cursor;
+  }
+  return cursors;
+}
+
+function splitPage(
+  response: SyncResponse,
+  state: SyncState,
+  caughtUp: boolean,
+): SyncPage {
+  const upserts: Record<string, InstanceRead[]> = {};
+  const deletes: Record<string, InstanceRead[]> = {};
+  for (const [name, items] of Object.entries(response.items)) {
+    const live: InstanceRead[] = [];
+    const gone: InstanceRead[] = [];
+    for (const item of items) {
+      if (item.deletedTime === undefined || item.deletedTime === null)
+        live.push(item);
+      else gone.push(item);
+    }
+    upserts[name] = live;
+    deletes[name] = gone;
+  }
+  return response.typing
+    ? { upserts, deletes, state, caughtUp, typing: response.typing }
+    : { upserts, deletes, state, caughtUp };
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort();
+    return `{${keys
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map(
+        (key) =>
+          `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`,
+      )
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** cyrb53: a fast 53-bit string hash, as hex. Not cryptographic; only to tell requests apart. */
+function hashText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 =
+    Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^
+    Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 =
+    Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^
+    Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16);
+}

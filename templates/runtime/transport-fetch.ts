@@ -1,0 +1,146 @@
+// The transport for browsers and edge runtimes: the global `fetch`. No Node API; it compiles
+// with `lib: ["dom"]` and no Node types.
+
+import { TransportError } from "./errors.js";
+import {
+  DEFAULT_TIMEOUT_MS,
+  gzipThreshold,
+  requestSignal,
+  type Transport,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from "./transport.js";
+
+/** The slice of the fetch API this transport uses (so any fetch implementation fits). */
+export type FetchFunction = (
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string | ArrayBuffer;
+    signal: AbortSignal;
+  },
+) => Promise<{
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}>;
+
+/** Options of the fetch transport. */
+export interface FetchTransportOptions extends TransportOptions {
+  /** The fetch to use. Default: `globalThis.fetch`. */
+  readonly fetch?: FetchFunction;
+}
+
+/** Creates a transport over `fetch`. Gzip needs `CompressionStream` (skipped where absent). */
+export function createFetchTransport(
+  options: FetchTransportOptions = {},
+): Transport {
+  const fetchFunction =
+    options.fetch ?? (globalThis as unknown as { fetch: FetchFunction }).fetch;
+  if (typeof fetchFunction !== "function") {
+    throw new Error(
+      "createFetchTransport: no global fetch; pass options.fetch",
+    );
+  }
+  const context: FetchContext = {
+    fetch: fetchFunction,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    gzipMinBytes: gzipThreshold(options.gzip),
+  };
+  return {
+    request: (request) => sendWithFetch(context, request),
+    close: async () => {},
+  };
+}
+
+interface FetchContext {
+  readonly fetch: FetchFunction;
+  readonly timeoutMs: number;
+  readonly gzipMinBytes: number | undefined;
+}
+
+async function sendWithFetch(
+  context: FetchContext,
+  request: TransportRequest,
+): Promise<TransportResponse> {
+  const timeoutMs = request.timeoutMs ?? context.timeoutMs;
+  const linked = requestSignal(
+    request.signal,
+    timeoutMs,
+    () =>
+      new TransportError({
+        kind: "timeout",
+        method: request.method,
+        url: request.url,
+        cause: new Error(`no complete response within ${timeoutMs} ms`),
+      }),
+  );
+  try {
+    const headers: Record<string, string> = { ...request.headers };
+    let body: string | ArrayBuffer | undefined = request.body;
+    if (
+      request.body !== undefined &&
+      context.gzipMinBytes !== undefined &&
+      request.body.length >= context.gzipMinBytes
+    ) {
+      const compressed = await gzipInBrowser(request.body);
+      if (compressed) {
+        body = compressed;
+        headers["content-encoding"] = "gzip";
+      }
+    }
+    const init = { method: request.method, headers, signal: linked.signal };
+    const response = await context.fetch(
+      request.url,
+      body === undefined ? init : { ...init, body },
+    );
+    const text = await response.text();
+    const responseHeaders = response.headers;
+    return {
+      status: response.status,
+      body: text,
+      header: (name) => responseHeaders.get(name) ?? undefined,
+    };
+  } catch (error) {
+    if (linked.timedOut()) throw linked.signal.reason;
+    if (request.signal?.aborted) throw request.signal.reason;
+    if (error instanceof TransportError) throw error;
+    throw new TransportError({
+      kind: "connection",
+      method: request.method,
+      url: request.url,
+      cause: error,
+    });
+  } finally {
+    linked.dispose();
+  }
+}
+
+interface CompressionStreamLike {
+  readonly readable: unknown;
+  readonly writable: unknown;
+}
+
+type CompressionStreamConstructor = new (
+  format: "gzip",
+) => CompressionStreamLike;
+
+/** Gzips with the web `CompressionStream`; undefined where the platform lacks it. */
+async function gzipInBrowser(text: string): Promise<ArrayBuffer | undefined> {
+  const scope = globalThis as unknown as {
+    CompressionStream?: CompressionStreamConstructor;
+    Blob?: new (parts: string[]) => {
+      stream(): { pipeThrough(stream: CompressionStreamLike): unknown };
+    };
+    Response?: new (body: unknown) => { arrayBuffer(): Promise<ArrayBuffer> };
+  };
+  if (!scope.CompressionStream || !scope.Blob || !scope.Response) {
+    return undefined;
+  }
+  const stream = new scope.Blob([text])
+    .stream()
+    .pipeThrough(new scope.CompressionStream("gzip"));
+  return new scope.Response(stream).arrayBuffer();
+}

@@ -1,0 +1,104 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { TransportError } from "./errors.js";
+import { createUndiciTransport } from "./transport-undici.js";
+import {
+  startFaultServer,
+  type FaultServer,
+} from "../../test/support/fault-server.js";
+
+let server: FaultServer;
+beforeEach(async () => {
+  server = await startFaultServer();
+});
+afterEach(async () => {
+  await server.close();
+});
+
+describe("undici transport", () => {
+  it("sends and reads bodies and headers over a kept-alive connection", async () => {
+    server.setHandler((request) => ({
+      status: 201,
+      headers: { "x-request-id": "r1" },
+      body: { echo: request.json },
+    }));
+    const transport = createUndiciTransport();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const response = await transport.request({
+          method: "POST",
+          url: `${server.url}/a?b=1`,
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ i }),
+        });
+        expect(response.status).toBe(201);
+        expect(JSON.parse(response.body)).toEqual({ echo: { i } });
+        expect(response.header("x-request-id")).toBe("r1");
+      }
+      expect(server.requests.map((r) => r.path)).toEqual([
+        "/a?b=1",
+        "/a?b=1",
+        "/a?b=1",
+      ]);
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it("gzips bodies above the threshold only", async () => {
+    const transport = createUndiciTransport({ gzip: { minBytes: 100 } });
+    try {
+      const big = JSON.stringify({ text: "x".repeat(500) });
+      await transport.request({
+        method: "POST",
+        url: server.url,
+        headers: {},
+        body: big,
+      });
+      await transport.request({
+        method: "POST",
+        url: server.url,
+        headers: {},
+        body: "{}",
+      });
+      expect(server.requests[0]!.headers["content-encoding"]).toBe("gzip");
+      expect(server.requests[0]!.text).toBe(big);
+      expect(server.requests[1]!.headers["content-encoding"]).toBeUndefined();
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it("times out with a TransportError of kind timeout", async () => {
+    server.enqueue({ delayMs: 500, body: {} });
+    const transport = createUndiciTransport({ timeoutMs: 50 });
+    try {
+      const error = (await transport
+        .request({ method: "GET", url: server.url, headers: {} })
+        .catch((e: unknown) => e)) as TransportError;
+      expect(error).toBeInstanceOf(TransportError);
+      expect(error.kind).toBe("timeout");
+      expect(error.message).toContain("Timed out: GET");
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it("rejects with the caller's reason on abort", async () => {
+    server.enqueue({ delayMs: 500, body: {} });
+    const transport = createUndiciTransport();
+    try {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stop now")), 20);
+      await expect(
+        transport.request({
+          method: "GET",
+          url: server.url,
+          headers: {},
+          signal: controller.signal,
+        }),
+      ).rejects.toThrow("stop now");
+    } finally {
+      await transport.close();
+    }
+  });
+});
