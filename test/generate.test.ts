@@ -3,12 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import {
   EXAMPLES_DIR,
+  STRICT_FLAGS,
   fixtureFiles,
   generateFiles,
+  runTsc,
   scratchDir,
   typeCheck,
   writeFileMap,
 } from "./support/generated.js";
+import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { parseInputDocument, mergeDocuments } from "../src/input/index.js";
 import { buildFiles, readRuntimeSources } from "../src/generate.js";
@@ -72,6 +75,31 @@ describe("every model generates, compiles and is already formatted", () => {
       "views/MovieView.ts",
       "views/PersonView.ts",
     ]);
+  });
+});
+
+describe("transport chosen at generation time", () => {
+  it("a fetch output has no undici anywhere and compiles for browsers (lib dom, no Node types)", async () => {
+    const files = await generateFiles([join(EXAMPLES_DIR, "showcase", "views.json")], {
+      ...DEFAULT_CODE_OPTIONS,
+      transport: "fetch",
+    });
+    expect(files.has("runtime/transport-fetch.ts")).toBe(true);
+    expect(files.has("runtime/transport-undici.ts")).toBe(false);
+    for (const [path, text] of files) expect(text.includes("undici"), path).toBe(false);
+    expect(files.get("client.ts")).toContain('import { createFetchTransport } from "./runtime/transport-fetch.js";');
+    const scratch = await scratchDir("browser");
+    try {
+      await writeFileMap(join(scratch.dir, "out"), files);
+      const config = {
+        compilerOptions: { ...STRICT_FLAGS, module: "ESNext", moduleResolution: "Bundler", lib: ["ES2022", "DOM"], types: [] },
+        include: ["out/**/*.ts"],
+      };
+      await writeFile(join(scratch.dir, "tsconfig.json"), JSON.stringify(config));
+      expect(await runTsc(join(scratch.dir, "tsconfig.json"))).toBe("");
+    } finally {
+      await scratch.cleanup();
+    }
   });
 });
 

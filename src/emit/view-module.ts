@@ -213,7 +213,7 @@ function applySection(
     : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply");
   return [
     interfaceDoc(
-      `What a write through ${viewText(view.ref)} may set. Properties without \`?\` are required: not nullable and without a default.`,
+      [`What a write through ${viewText(view.ref)} may set.`, "Properties without `?` are required: not nullable and without a default."],
       `export interface ${names.applyProperties}${extendsClause}`,
       signatures.map(({ property, signature }) => memberDoc(names, property, signature)),
     ),
@@ -295,7 +295,7 @@ function readSection(
   const statics = staticMembers(imports, view, names).slice(0, 3);
   return [
     interfaceDoc(
-      `What a ${view.kind} read through ${viewText(view.ref)} holds. Connections are filled by queries only.`,
+      [`What a ${view.kind} read through ${viewText(view.ref)} holds.`, "Connections are filled by queries only."],
       `export interface ${names.readProperties}${extendsClause}`,
       members,
     ),
@@ -315,9 +315,9 @@ function expandedClassBody(blocks: Doc[]): Doc {
   return ["{", indent(hardline, join([hardline, hardline], blocks)), hardline, "}"];
 }
 
-function interfaceDoc(comment: string, head: string, members: Doc[]): Doc {
+function interfaceDoc(comment: string[], head: string, members: Doc[]): Doc {
   const body = members.length === 0 ? " {}" : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
-  return [jsDoc([comment]), head, body];
+  return [jsDoc(comment), head, body];
 }
 
 function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySignature, read = false): Doc {

@@ -72,6 +72,11 @@ export async function typeCheck(dir: string, include: string[], mode: "nodenext"
   };
   const file = join(dir, `tsconfig.${mode}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
+  return runTsc(file);
+}
+
+/** Runs tsc on a tsconfig; returns its output, empty when there were no errors. */
+export async function runTsc(file: string): Promise<string> {
   try {
     await run(process.execPath, [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", file], { maxBuffer: 1 << 26 });
     return "";

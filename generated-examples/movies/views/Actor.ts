@@ -40,7 +40,11 @@ export const actorConnections = {
 /** The TypeScript names of the properties of {@link Actor}. */
 export type ActorPropertyName = keyof typeof actorProperties;
 
-/** What a write through `mySpace:ActorView/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `mySpace:ActorView/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ActorApplyProperties extends PersonApplyProperties {
   /**
    * Whether the actor has won an Academy Award.
@@ -80,7 +84,11 @@ export class ActorApply extends PersonApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ActorApply extends ActorApplyProperties {}
 
-/** What a node read through `mySpace:ActorView/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `mySpace:ActorView/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ActorProperties extends PersonProperties {
   /**
    * Whether the actor has won an Academy Award.

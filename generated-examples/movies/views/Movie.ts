@@ -38,7 +38,11 @@ export const movieConnections = {
 /** The TypeScript names of the properties of {@link Movie}. */
 export type MoviePropertyName = keyof typeof movieProperties;
 
-/** What a write through `mySpace:MovieView/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `mySpace:MovieView/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface MovieApplyProperties {
   /**
    * Title of the movie.
@@ -84,7 +88,11 @@ export class MovieApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface MovieApply extends MovieApplyProperties {}
 
-/** What a node read through `mySpace:MovieView/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `mySpace:MovieView/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface MovieProperties {
   /**
    * Title of the movie.

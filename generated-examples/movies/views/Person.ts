@@ -27,7 +27,11 @@ export const personConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Person}. */
 export type PersonPropertyName = keyof typeof personProperties;
 
-/** What a write through `mySpace:PersonView/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `mySpace:PersonView/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface PersonApplyProperties {
   /**
    * Full name of the person.
@@ -67,7 +71,11 @@ export class PersonApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface PersonApply extends PersonApplyProperties {}
 
-/** What a node read through `mySpace:PersonView/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `mySpace:PersonView/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface PersonProperties {
   /**
    * Full name of the person.

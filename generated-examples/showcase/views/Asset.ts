@@ -52,7 +52,11 @@ export const assetConnections = {
 /** The TypeScript names of the properties of {@link Asset}. */
 export type AssetPropertyName = keyof typeof assetProperties;
 
-/** What a write through `showcase:Asset/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Asset/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface AssetApplyProperties extends DescribableApplyProperties {
   /**
    * Serial number from the manufacturer. Required (no default) and cannot change after creation.
@@ -102,7 +106,11 @@ export class AssetApply extends DescribableApply {
 // The properties are fields of the instance, typed by the interface.
 export interface AssetApply extends AssetApplyProperties {}
 
-/** What a node read through `showcase:Asset/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Asset/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface AssetProperties extends DescribableProperties {
   /**
    * Serial number from the manufacturer. Required (no default) and cannot change after creation.

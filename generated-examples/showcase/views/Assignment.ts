@@ -24,7 +24,11 @@ export const assignmentConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Assignment}. */
 export type AssignmentPropertyName = keyof typeof assignmentProperties;
 
-/** What a write through `showcase:Assignment/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Assignment/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface AssignmentApplyProperties {
   /**
    * Role of the technician on the work order.
@@ -69,7 +73,11 @@ export class AssignmentApply extends TypedEdgeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface AssignmentApply extends AssignmentApplyProperties {}
 
-/** What a edge read through `showcase:Assignment/v1` holds. Connections are filled by queries only. */
+/**
+ * What a edge read through `showcase:Assignment/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface AssignmentProperties {
   /**
    * Role of the technician on the work order.

@@ -28,7 +28,11 @@ export const describableConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Describable}. */
 export type DescribablePropertyName = keyof typeof describableProperties;
 
-/** What a write through `showcase:Describable/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Describable/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface DescribableApplyProperties {
   /**
    * Human readable name.
@@ -72,7 +76,11 @@ export class DescribableApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface DescribableApply extends DescribableApplyProperties {}
 
-/** What a node read through `showcase:Describable/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Describable/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface DescribableProperties {
   /**
    * Human readable name.

@@ -55,7 +55,11 @@ export const documentViewConnections = {
 /** The TypeScript names of the properties of {@link DocumentView}. */
 export type DocumentViewPropertyName = keyof typeof documentViewProperties;
 
-/** What a write through `showcase:Document/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Document/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface DocumentViewApplyProperties {
   /**
    * text, at most 1000 bytes, sorted with Norwegian collation (nb-NO).
@@ -168,7 +172,11 @@ export class DocumentViewApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface DocumentViewApply extends DocumentViewApplyProperties {}
 
-/** What a node read through `showcase:Document/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Document/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface DocumentViewProperties {
   /**
    * text, at most 1000 bytes, sorted with Norwegian collation (nb-NO).

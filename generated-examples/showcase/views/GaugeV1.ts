@@ -39,7 +39,11 @@ export const gaugeV1Connections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link GaugeV1}. */
 export type GaugeV1PropertyName = keyof typeof gaugeV1Properties;
 
-/** What a write through `showcase:Gauge/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Gauge/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface GaugeV1ApplyProperties extends ShowcaseSensorApplyProperties {
   /**
    * Last value shown on the gauge.
@@ -79,7 +83,11 @@ export class GaugeV1Apply extends ShowcaseSensorApply {
 // The properties are fields of the instance, typed by the interface.
 export interface GaugeV1Apply extends GaugeV1ApplyProperties {}
 
-/** What a node read through `showcase:Gauge/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Gauge/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface GaugeV1Properties extends ShowcaseSensorProperties {
   /**
    * Last value shown on the gauge.

@@ -71,7 +71,11 @@ export const gaugeV2Connections = {
 /** The TypeScript names of the properties of {@link GaugeV2}. */
 export type GaugeV2PropertyName = keyof typeof gaugeV2Properties;
 
-/** What a write through `showcase:Gauge/v2` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Gauge/v2` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface GaugeV2ApplyProperties extends ShowcaseSensorApplyProperties {
   /**
    * Serial number from the manufacturer. Required (no default) and cannot change after creation.
@@ -135,7 +139,11 @@ export class GaugeV2Apply extends ShowcaseSensorApply {
 // The properties are fields of the instance, typed by the interface.
 export interface GaugeV2Apply extends GaugeV2ApplyProperties {}
 
-/** What a node read through `showcase:Gauge/v2` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Gauge/v2` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface GaugeV2Properties extends ShowcaseSensorProperties {
   /**
    * Serial number from the manufacturer. Required (no default) and cannot change after creation.

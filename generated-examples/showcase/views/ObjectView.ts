@@ -43,7 +43,11 @@ export const objectViewConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link ObjectView}. */
 export type ObjectViewPropertyName = keyof typeof objectViewProperties;
 
-/** What a write through `showcase:Object/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Object/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ObjectViewApplyProperties {
   /**
    * Ends a block comment: *\/ then opens one: /*
@@ -181,7 +185,11 @@ export class ObjectViewApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectViewApply extends ObjectViewApplyProperties {}
 
-/** What a node read through `showcase:Object/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Object/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ObjectViewProperties {
   /**
    * Ends a block comment: *\/ then opens one: /*

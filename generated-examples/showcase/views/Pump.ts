@@ -77,7 +77,11 @@ export const pumpConnections = {
 /** The TypeScript names of the properties of {@link Pump}. */
 export type PumpPropertyName = keyof typeof pumpProperties;
 
-/** What a write through `showcase:Pump/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Pump/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface PumpApplyProperties extends AssetApplyProperties {
   /**
    * Highest allowed medium temperature, stored in °C (float64 with a unit).
@@ -124,7 +128,11 @@ export class PumpApply extends AssetApply {
 // The properties are fields of the instance, typed by the interface.
 export interface PumpApply extends PumpApplyProperties {}
 
-/** What a node read through `showcase:Pump/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Pump/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface PumpProperties extends AssetProperties {
   /**
    * Highest allowed medium temperature, stored in °C (float64 with a unit).

@@ -87,7 +87,11 @@ export const readingConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Reading}. */
 export type ReadingPropertyName = keyof typeof readingProperties;
 
-/** What a write through `showcase:Reading/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Reading/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ReadingApplyProperties {
   /**
    * text[], at most 50 values of at most 64 bytes
@@ -203,7 +207,11 @@ export class ReadingApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ReadingApply extends ReadingApplyProperties {}
 
-/** What a node read through `showcase:Reading/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Reading/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ReadingProperties {
   /**
    * text[], at most 50 values of at most 64 bytes

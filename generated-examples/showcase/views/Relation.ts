@@ -28,7 +28,11 @@ export const relationConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Relation}. */
 export type RelationPropertyName = keyof typeof relationProperties;
 
-/** What a write through `showcase:Relation/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Relation/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface RelationApplyProperties {
   /**
    * What the relation means.
@@ -72,7 +76,11 @@ export class RelationApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface RelationApply extends RelationApplyProperties {}
 
-/** What a node read through `showcase:Relation/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Relation/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface RelationProperties {
   /**
    * What the relation means.

@@ -29,7 +29,11 @@ export const showcaseExtSensorConnections = {} as const satisfies ConnectionMap;
 export type ShowcaseExtSensorPropertyName =
   keyof typeof showcaseExtSensorProperties;
 
-/** What a write through `showcase_ext:Sensor/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase_ext:Sensor/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ShowcaseExtSensorApplyProperties {
   /**
    * Vendor serial number.
@@ -77,7 +81,11 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensorApply extends ShowcaseExtSensorApplyProperties {}
 
-/** What a node read through `showcase_ext:Sensor/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase_ext:Sensor/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ShowcaseExtSensorProperties {
   /**
    * Vendor serial number.

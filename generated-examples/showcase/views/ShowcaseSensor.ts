@@ -37,7 +37,11 @@ export const showcaseSensorConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link ShowcaseSensor}. */
 export type ShowcaseSensorPropertyName = keyof typeof showcaseSensorProperties;
 
-/** What a write through `showcase:Sensor/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Sensor/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ShowcaseSensorApplyProperties extends DescribableApplyProperties {
   /**
    * The pump the sensor is mounted on. Target of the reverse relation Pump.sensor.
@@ -78,7 +82,11 @@ export class ShowcaseSensorApply extends DescribableApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseSensorApply extends ShowcaseSensorApplyProperties {}
 
-/** What a node read through `showcase:Sensor/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Sensor/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ShowcaseSensorProperties extends DescribableProperties {
   /**
    * The pump the sensor is mounted on. Target of the reverse relation Pump.sensor.

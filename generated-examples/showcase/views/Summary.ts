@@ -29,7 +29,11 @@ export const summaryConnections = {} as const satisfies ConnectionMap;
 /** The TypeScript names of the properties of {@link Summary}. */
 export type SummaryPropertyName = keyof typeof summaryProperties;
 
-/** What a node read through `showcase:Summary/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Summary/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface SummaryProperties {
   /**
    * Priority of the work order.

@@ -70,7 +70,11 @@ export const technicianConnections = {
 /** The TypeScript names of the properties of {@link Technician}. */
 export type TechnicianPropertyName = keyof typeof technicianProperties;
 
-/** What a write through `showcase:Technician/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Technician/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface TechnicianApplyProperties {
   /**
    * Full name.
@@ -120,7 +124,11 @@ export class TechnicianApply extends TypedNodeApply {
 // The properties are fields of the instance, typed by the interface.
 export interface TechnicianApply extends TechnicianApplyProperties {}
 
-/** What a node read through `showcase:Technician/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Technician/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface TechnicianProperties {
   /**
    * Full name.

@@ -66,7 +66,11 @@ export const valveConnections = {
 /** The TypeScript names of the properties of {@link Valve}. */
 export type ValvePropertyName = keyof typeof valveProperties;
 
-/** What a write through `showcase:Valve/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:Valve/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface ValveApplyProperties extends AssetApplyProperties {
   /**
    * Whether the valve is open.
@@ -110,7 +114,11 @@ export class ValveApply extends AssetApply {
 // The properties are fields of the instance, typed by the interface.
 export interface ValveApply extends ValveApplyProperties {}
 
-/** What a node read through `showcase:Valve/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:Valve/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface ValveProperties extends AssetProperties {
   /**
    * Whether the valve is open.

@@ -107,7 +107,11 @@ export const workOrderConnections = {
 /** The TypeScript names of the properties of {@link WorkOrder}. */
 export type WorkOrderPropertyName = keyof typeof workOrderProperties;
 
-/** What a write through `showcase:WorkOrder/v1` may set. Properties without `?` are required: not nullable and without a default. */
+/**
+ * What a write through `showcase:WorkOrder/v1` may set.
+ *
+ * Properties without `?` are required: not nullable and without a default.
+ */
 export interface WorkOrderApplyProperties extends DescribableApplyProperties {
   /**
    * Work order number, assigned by the API (autoIncrement) and never changed.
@@ -199,7 +203,11 @@ export class WorkOrderApply extends DescribableApply {
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrderApply extends WorkOrderApplyProperties {}
 
-/** What a node read through `showcase:WorkOrder/v1` holds. Connections are filled by queries only. */
+/**
+ * What a node read through `showcase:WorkOrder/v1` holds.
+ *
+ * Connections are filled by queries only.
+ */
 export interface WorkOrderProperties extends DescribableProperties {
   /**
    * Work order number, assigned by the API (autoIncrement) and never changed.
