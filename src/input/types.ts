@@ -2,23 +2,13 @@
 // that older API shapes look like the current one. Every optional field the API always returns
 // today is filled in (list, nullable, immutable, autoIncrement, queryable, mappedContainers, ...).
 
+import type { DmsType } from "../../templates/runtime/values.js";
 import type { ContainerReference, InstanceId, JsonValue, ViewReference } from "../../templates/runtime/wire.js";
 
 export type { ContainerReference, InstanceId, ViewReference };
 
-export type PrimitiveTypeName =
-  | "text"
-  | "boolean"
-  | "int32"
-  | "int64"
-  | "float32"
-  | "float64"
-  | "timestamp"
-  | "date"
-  | "json"
-  | "timeseries"
-  | "file"
-  | "sequence";
+/** Every DMS property type but the two with extra structure (direct relations and enums). */
+export type PrimitiveTypeName = Exclude<DmsType, "direct" | "enum">;
 
 export interface Unit {
   externalId: string;
