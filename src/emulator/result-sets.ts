@@ -162,6 +162,21 @@ function chainNodes(store: InstanceStore, set: ResultSetExpression, parent: SetR
   return [...found.values()];
 }
 
+/**
+ * Sync tombstones of a `through` set: does the (deleted) node hang off the parent's instances by the
+ * direct relation? Tombstones keep their rows, and relations to a deleted node stay in place.
+ */
+export function reachedThrough(set: ResultSetExpression, parent: SetResult): Predicate | undefined {
+  if (!set.through) return undefined;
+  const { containerKey, propertyId } = set.through;
+  if (set.direction === "outwards") {
+    const targets = new Set(parent.instances.flatMap((p) => directTargets(p.rows[containerKey]?.[propertyId]).map(nodeKey)));
+    return (n) => targets.has(nodeKey(n));
+  }
+  const parents = new Set(parent.instances.map(nodeKey));
+  return (n) => directTargets(n.rows[containerKey]?.[propertyId]).some((t) => parents.has(nodeKey(t)));
+}
+
 /** Breadth-first from the start nodes, up to maxDistance hops; nodeFilter gates the nodes reached, terminationFilter stops there. */
 function traverseEdges(store: InstanceStore, set: ResultSetExpression, startNodes: StoredInstance[]): StoredInstance[] {
   const edges = new Map<string, StoredInstance>();

@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor, fingerprint } from "./cursor.js";
 import type { FilterContext, Predicate } from "./filters.js";
 import { filterContext, parseSelect, parseWith, typingOf } from "./query.js";
 import { toRead } from "./read.js";
-import { dependencyOrder, evaluateSet, type ResultSetExpression, type SetResult } from "./result-sets.js";
+import { dependencyOrder, evaluateSet, reachedThrough, type ResultSetExpression, type SetResult } from "./result-sets.js";
 import { asRecord, optionalBoolean, type JsonRecord } from "./request-shape.js";
 import { compileSortKeys, type SortKeys } from "./sort.js";
 import type { EmulatorState } from "./state.js";
@@ -112,32 +112,43 @@ function writeCursor(set: SyncSet, cursor: SyncCursor, now: number): string {
   return encodeCursor(payload);
 }
 
+/** The live members of a chained set; `reached` judges its tombstones when the set goes `through` a direct relation. */
+interface ChainedMembers {
+  live: Set<StoredInstance>;
+  reached: Predicate | undefined;
+}
+
 /**
  * Chained sets (with `from`) are evaluated on the current graph; a set's members are then those
  * instances. Root sets need no evaluation: their filter is checked per change.
  */
-function chainedMembership(state: EmulatorState, expressions: Map<string, ResultSetExpression>): Map<string, Set<StoredInstance>> {
-  const members = new Map<string, Set<StoredInstance>>();
+function chainedMembership(state: EmulatorState, expressions: Map<string, ResultSetExpression>): Map<string, ChainedMembers> {
+  const members = new Map<string, ChainedMembers>();
   if ([...expressions.values()].every((e) => e.from === undefined)) return members;
   const results = new Map<string, SetResult>();
   for (const expression of dependencyOrder(expressions)) {
-    const result = evaluateSet(state.store, expression, expression.from === undefined ? undefined : results.get(expression.from));
+    const parent = expression.from === undefined ? undefined : results.get(expression.from);
+    const result = evaluateSet(state.store, expression, parent);
     results.set(expression.name, result);
-    if (expression.from !== undefined) members.set(expression.name, new Set(result.instances));
+    if (parent) members.set(expression.name, { live: new Set(result.instances), reached: reachedThrough(expression, parent) });
   }
   return members;
 }
 
-/** Does this instance (live or tombstone) belong to the set? Tombstones of chained sets are judged by the set's own filter. */
-function membershipTest(set: SyncSet, members: Set<StoredInstance> | undefined): Predicate {
+/**
+ * Does this instance (live or tombstone) belong to the set? Tombstones of chained sets are judged by
+ * the set's own filter, and for a `through` set also by whether the direct relation reaches them.
+ */
+function membershipTest(set: SyncSet, members: ChainedMembers | undefined): Predicate {
   const kind = set.expression.kind === "nodes" ? "node" : "edge";
   const filter = set.expression.filter;
   const ownFilter = (i: StoredInstance) => i.kind === kind && (!filter || filter(i));
   if (!members) return ownFilter;
-  return (i) => (i.deletedTime === undefined ? members.has(i) : ownFilter(i));
+  const { live, reached } = members;
+  return (i) => (i.deletedTime === undefined ? live.has(i) : ownFilter(i) && (!reached || reached(i)));
 }
 
-function syncPage(state: EmulatorState, set: SyncSet, cursor: SyncCursor, members: Set<StoredInstance> | undefined): { page: StoredInstance[]; cursor: SyncCursor } {
+function syncPage(state: EmulatorState, set: SyncSet, cursor: SyncCursor, members: ChainedMembers | undefined): { page: StoredInstance[]; cursor: SyncCursor } {
   const belongs = membershipTest(set, members);
   if (cursor.phase === "backfill") {
     const result = set.backfillSort ? sortedBackfill(state, set, cursor, belongs) : logBackfill(state, set, cursor, belongs);
