@@ -330,6 +330,8 @@ export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
     const properties = source.properties;
     if (!properties) return;
     for (const name of Object.keys(properties)) {
+      // The path string is built only for a bad value: this runs for every property of every item.
+      if (!containsNonFinite(properties[name])) continue;
       const problem = findNonFinite(
         properties[name],
         `sources[${sourceIndex}].properties.${name}`,
@@ -343,6 +345,16 @@ export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
         );
     }
   });
+}
+
+function containsNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(containsNonFinite);
+  for (const key in value) {
+    if (containsNonFinite((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 function findNonFinite(
