@@ -130,6 +130,21 @@ describe("apply classes", () => {
     assertValid("apply", validateRequest("/models/instances", "post", { items: writes }));
   });
 
+  it("checks edge properties too, naming the edge, and sends only the edge view's properties", () => {
+    const order = new WorkOrderApply("work", "wo-2", {
+      title: "t",
+      lead: { target: { space: "people", externalId: "bob" }, properties: { role: "lead", share: Number.NaN } },
+    });
+    expect(() => order.toInstanceWrites()).toThrow(
+      "edge work:WorkOrder.lead:wo-2:bob: share must be a finite number, got NaN",
+    );
+    const stray = JSON.parse('{"role": "x", "__proto__": {"p": 1}, "unknown": 2}') as { role: string };
+    const edge = new WorkOrderApply("work", "wo-3", { title: "t", lead: { target: { space: "people", externalId: "bob" }, properties: stray } })
+      .toInstanceWrites()
+      .find((w) => w.instanceType === "edge");
+    expect(edge?.sources?.[0]?.properties).toEqual({ role: "x" });
+  });
+
   it("copies only known properties: __proto__ and strangers never reach the object", () => {
     const hostile = JSON.parse('{"name": "x", "__proto__": {"polluted": true}, "stranger": 1}') as { name: string };
     const apply = new ObjectViewApply("s", "o", hostile);

@@ -5,7 +5,7 @@ import type { ViewIR } from "../ir/types.js";
 import { argumentList, expandedObject, hardline, indent, jsDoc, join, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import { importsDoc } from "./module.js";
-import { typeReference, viewText } from "./property-types.js";
+import { rootModule, typeReference, viewText } from "./property-types.js";
 
 const TRANSPORTS = {
   undici: { module: "./runtime/transport-undici.js", create: "createUndiciTransport", doc: "a pooled, keep-alive undici transport" },
@@ -66,7 +66,7 @@ function block(members: Doc[]): Doc {
 
 function accessorParts(context: EmitContext, imports: Imports, view: ViewIR): { member: Doc; value: Doc } {
   const names = namesOf(context, view);
-  const module = `./views/${names.module.replace(/^views\//, "").replace(/\.ts$/, ".js")}`;
+  const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
   const instanceType = `"${view.kind}"`;
   if (view.writable) {

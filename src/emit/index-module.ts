@@ -4,7 +4,7 @@ import type { ViewIR } from "../ir/types.js";
 import { compareCodePoints } from "../input/index.js";
 import { bracedList, group, hardline, join, type Doc } from "./doc.js";
 import { namesOf, type EmitContext } from "./context.js";
-import { siblingModule } from "./property-types.js";
+import { rootModule } from "./property-types.js";
 
 /** Runtime modules whose exports the index passes on (when the runtime has them). */
 const RUNTIME_EXPORTS = ["errors.ts", "typed.ts", "values.ts"];
@@ -34,6 +34,5 @@ function viewExports(context: EmitContext, view: ViewIR): Doc {
   ]
     .sort((a, b) => compareCodePoints(a.name, b.name))
     .map((s) => s.text);
-  const module = `./views/${siblingModule(names.module).slice(2)}`;
-  return group("export ", bracedList("{", specifiers, "}"), ` from "${module}";`);
+  return group("export ", bracedList("{", specifiers, "}"), ` from "${rootModule(names.module)}";`);
 }

@@ -108,8 +108,14 @@ export function importClass(context: EmitContext, imports: Imports, from: ViewIR
   return name;
 }
 
+/** The import specifier of a view module, from another view module. */
 export function siblingModule(module: string): string {
   return `./${module.replace(/^views\//, "").replace(/\.ts$/, ".js")}`;
+}
+
+/** The import specifier of a view module, from the output's root (index.ts, client.ts). */
+export function rootModule(module: string): string {
+  return `./${module.replace(/\.ts$/, ".js")}`;
 }
 
 /** The property on the read class. Connections are optional: only queries fill them. */

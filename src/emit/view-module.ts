@@ -3,7 +3,6 @@
 
 import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
 import type { ViewNames } from "../naming/plan.js";
-import type { JsonValue } from "../../templates/runtime/wire.js";
 import {
   argumentList,
   bracedList,
@@ -47,7 +46,8 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   ];
   if (view.writable) sections.push(...applySection(context, imports, view, names, parentNames));
   sections.push(...readSection(context, imports, view, names, parentNames));
-  if (view.instanceType) sections.unshift(instanceTypeConstant(imports, view));
+  // Only apply classes set the type; a read-only view's JSDoc still states it.
+  if (view.instanceType && view.writable) sections.unshift(instanceTypeConstant(imports, view));
   return [importsDoc(imports), hardline, join([hardline, hardline], sections)];
 }
 
@@ -207,7 +207,7 @@ function applySection(
     return signature ? [{ property, signature }] : [];
   });
   const extendsClause = parentNames ? ` extends ${importParent(imports, parentNames, "applyProperties")}` : "";
-  const allOptional = view.properties.every((p) => applySignature(context, imports, view, p)?.optional !== false);
+  const allOptional = view.properties.every((p) => p.kind !== "mapped" || !p.requiredOnApply);
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
     : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply");
@@ -221,7 +221,7 @@ function applySection(
       viewDoc(view, names, view.kind === "edge" ? "Writes edges through" : "Writes nodes through"),
       `export class ${names.applyClass} extends ${base} `,
       expandedClassBody([
-        join(hardline, staticMembers(imports, view, names)),
+        join(hardline, staticMembers(imports, view, names, "apply")),
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional)
           : nodeApplyConstructor(imports, names, allOptional),
@@ -240,13 +240,14 @@ function importParent(imports: Imports, parent: ViewNames, role: "apply" | "read
   return name;
 }
 
-function staticMembers(imports: Imports, view: ViewIR, names: ViewNames): Doc[] {
+/** The statics a generated class declares; read classes have no instance type to set. */
+function staticMembers(imports: Imports, view: ViewIR, names: ViewNames, role: "apply" | "read"): Doc[] {
   const members: Doc[] = [
     `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
     group(`static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`, indent(line, `${names.propertyMap};`)),
     group(`static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`, indent(line, `${names.connectionMap};`)),
   ];
-  if (view.instanceType) {
+  if (role === "apply" && view.instanceType) {
     members.push(`static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`);
   }
   return members;
@@ -292,7 +293,7 @@ function readSection(
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdge" : "TypedNode");
-  const statics = staticMembers(imports, view, names).slice(0, 3);
+  const statics = staticMembers(imports, view, names, "read");
   return [
     interfaceDoc(
       [`What a ${view.kind} read through ${viewText(view.ref)} holds.`, "Connections are filled by queries only."],
@@ -334,8 +335,4 @@ function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySi
 function unionMember(head: string, members: readonly Doc[]): Doc {
   if (members.length === 1) return group(head, " ", members[0]!);
   return group(head, indent(line, group(ifBreak("| "), join([line, "| "], members))));
-}
-
-export function defaultValueText(value: JsonValue): string {
-  return JSON.stringify(value);
 }

@@ -39,10 +39,9 @@ export function parseInputDocument(json: unknown, file: string): ParsedDocument 
 function readEntries(items: unknown[], location: JsonLocation, into: ParsedDocument, single = false): void {
   items.forEach((item, i) => {
     const itemLocation = single ? location : at(location, i);
-    if (isObject(item) && Array.isArray(item.views)) {
+    // A data model lists views; a view has properties.
+    if (isObject(item) && "views" in item && !("properties" in item)) {
       readDataModel(item, itemLocation, into);
-    } else if (isObject(item) && !("properties" in item) && "views" in item) {
-      expectArray(item.views, at(itemLocation, "views"));
     } else {
       into.views.push({ view: normalizeView(item, itemLocation), origin: originOf(itemLocation) });
     }
@@ -51,7 +50,7 @@ function readEntries(items: unknown[], location: JsonLocation, into: ParsedDocum
 
 function readDataModel(model: Record<string, unknown>, location: JsonLocation, into: ParsedDocument): void {
   const viewsLocation = at(location, "views");
-  const references = (model.views as unknown[]).map((entry, i) => {
+  const references = expectArray(model.views, viewsLocation).map((entry, i) => {
     const entryLocation = at(viewsLocation, i);
     if (isViewLike(entry)) {
       const view = normalizeView(entry, entryLocation);

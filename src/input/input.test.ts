@@ -107,6 +107,7 @@ describe("malformed input: one clear message naming file and JSON path", () => {
     ["implements entry is a container", { items: [view(undefined, { implements: [container] })] }, 'views.json: at $.items[0].implements[0].type: expected a view reference ("type": "view"), found the string "container"'],
     ["usedFor unknown", { items: [view(undefined, { usedFor: "both" })] }, 'views.json: at $.items[0].usedFor: unknown usedFor the string "both"; expected one of node, edge, all, record'],
     ["reverse relation without identifier", { items: [view({ r: { connectionType: "multi_reverse_direct_relation", source: { space: "s", externalId: "A", version: "1" }, through: { source: { space: "s", externalId: "A", version: "1" } } } })] }, 'views.json: at $.items[0].properties.r.through.identifier: missing required string "identifier"'],
+    ["data model views not a list", { items: [{ space: "s", externalId: "M", version: "1", views: {} }] }, "views.json: at $.items[0].views: expected an array, found an object"],
     ["neither mapped nor connection", { items: [view({ odd: { name: "odd" } })] }, "views.json: at $.items[0].properties.odd: not a property definition: expected a mapped property (with container) or a connection"],
   ];
   it.each(cases)("%s", (_name, json, message) => {

@@ -43,7 +43,7 @@ export const RUNTIME_NAMES: ReadonlySet<string> = new Set([
 export const INSTANCE_MEMBERS: ReadonlySet<string> = new Set([
   "space", "externalId", "version", "createdTime", "lastUpdatedTime", "deletedTime", "type",
   "instanceType", "id", "existingVersion", "properties", "sources", "toInstanceWrite",
-  "toInstanceWrites", "collect", "sourceData", "checked", "nodeWrite", "edgeWrite",
+  "toInstanceWrites", "collect", "sourceData", "nodeWrite", "edgeWrite",
   "collectEdges", "constructor", "prototype", "__proto__", "toString", "toLocaleString",
   "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toJSON",
   "__defineGetter__", "__defineSetter__", "__lookupGetter__", "__lookupSetter__", "then",

@@ -42,7 +42,7 @@ export async function diffOutput(outDir: string, files: FileMap): Promise<Output
     else diff.changed.push(path);
   }
   for (const [path, text] of contents) {
-    if (!files.has(path) && isGenerated(text) && path.endsWith(".ts")) diff.leftover.push(path);
+    if (!files.has(path) && isGenerated(text)) diff.leftover.push(path);
   }
   for (const list of [diff.changed, diff.missing, diff.leftover, diff.foreign]) list.sort(compareCodePoints);
   return diff;
@@ -52,7 +52,10 @@ function isGenerated(text: string): boolean {
   return text.startsWith(GENERATED_HEADER);
 }
 
-/** Every file below `dir`, as `/`-separated relative paths; none when the folder does not exist. */
+/**
+ * Every `.ts` file below `dir` (only those can be generated; other files, such as the input JSON
+ * beside an example, are not even read), as `/`-separated relative paths.
+ */
 async function listFiles(dir: string): Promise<string[]> {
   let entries;
   try {
@@ -62,7 +65,7 @@ async function listFiles(dir: string): Promise<string[]> {
     throw error;
   }
   return entries
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"));
 }
 

@@ -48,9 +48,10 @@ export async function writeFileMap(dir: string, files: FileMap): Promise<void> {
   }
 }
 
-/** The design's strict flags. */
+/** The design's strict flags, plus no unused imports or locals (generated code must not have any). */
 export const STRICT_FLAGS = {
   target: "ES2022",
+  noUnusedLocals: true,
   strict: true,
   exactOptionalPropertyTypes: true,
   noUncheckedIndexedAccess: true,

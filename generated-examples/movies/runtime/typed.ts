@@ -120,41 +120,17 @@ export abstract class TypedApply {
   /** The view source with every property that is set, keyed by the API's identifiers. */
   protected sourceData(collector: WriteCollector): SourceData {
     const info = classInfo(this);
-    const properties: PropertyValues = {};
-    for (const [name, definition] of Object.entries(info.properties)) {
-      const value = (this as Record<string, unknown>)[name];
-      if (value === undefined) continue;
-      const reduced =
-        definition.type === "direct" ? collector.references(value) : value;
-      properties[definition.identifier] = this.checked(
-        reduced,
-        definition,
-        name,
-      );
-    }
+    const where = `${info.view.externalId} ${this.space}:${this.externalId}`;
+    const properties = wireProperties(
+      this,
+      info.properties,
+      collector,
+      where,
+      this.id,
+    );
     return Object.keys(properties).length > 0
       ? { source: info.view, properties }
       : { source: info.view };
-  }
-
-  private checked(
-    value: unknown,
-    definition: PropertyMap[string],
-    name: string,
-  ): PropertyValues[string] {
-    try {
-      return toWireValue(value, definition, name);
-    } catch (error) {
-      if (error instanceof PropertyValueError) {
-        const where = `${classInfo(this).view.externalId} ${this.space}:${this.externalId}`;
-        throw new PropertyValueError(
-          `${where}: ${error.message}`,
-          error.property,
-          this.id,
-        );
-      }
-      throw error;
-    }
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -230,6 +206,43 @@ export abstract class TypedNodeApply extends TypedApply {
   }
 }
 
+/**
+ * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
+ * the map (a stray key or `__proto__` never goes out), nested apply objects reduced to references
+ * (and collected), every value checked. Errors say which instance (`where`) they are about.
+ */
+function wireProperties(
+  source: object,
+  map: PropertyMap,
+  collector: WriteCollector,
+  where: string,
+  id: InstanceId,
+): PropertyValues {
+  const properties: PropertyValues = {};
+  for (const [name, definition] of Object.entries(map)) {
+    if (!Object.prototype.hasOwnProperty.call(source, name)) continue;
+    const value = (source as Record<string, unknown>)[name];
+    if (value === undefined) continue;
+    const reduced =
+      definition.type === "direct" ? collector.references(value) : value;
+    try {
+      properties[definition.identifier] = toWireValue(
+        reduced,
+        definition,
+        name,
+      );
+    } catch (error) {
+      if (!(error instanceof PropertyValueError)) throw error;
+      throw new PropertyValueError(
+        `${where}: ${error.message}`,
+        error.property,
+        id,
+      );
+    }
+  }
+  return properties;
+}
+
 function isEdgeLink(value: unknown): value is EdgeLink<unknown, object> {
   return typeof value === "object" && value !== null && "target" in value;
 }
@@ -258,19 +271,16 @@ function edgeWrite(
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
+    const where = `edge ${write.space}:${write.externalId}`;
     const map = edgeSource.properties?.() ?? {};
-    const properties: PropertyValues = {};
-    for (const [name, value] of Object.entries(link.properties)) {
-      const definition = map[name];
-      if (value === undefined || !definition) continue;
-      const reduced =
-        definition.type === "direct" ? collector.references(value) : value;
-      properties[definition.identifier] = toWireValue(
-        reduced,
-        definition,
-        name,
-      );
-    }
+    const id = { space: write.space, externalId: write.externalId };
+    const properties = wireProperties(
+      link.properties,
+      map,
+      collector,
+      where,
+      id,
+    );
     write.sources = [{ source: edgeSource.view, properties }];
   }
   return write;

@@ -3,7 +3,6 @@ import type { NodeApplyOptions } from "../runtime/typed.js";
 import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { InstanceId, ViewReference } from "../runtime/wire.js";
 import type { AssetApply } from "./Asset.js";
-import type { PumpApply } from "./Pump.js";
 import {
   ShowcaseSensor,
   ShowcaseSensorApply,
