@@ -18,11 +18,32 @@ const VIEW: ViewDefinition = {
   isGlobal: false,
   mappedContainers: [{ type: "container", space: "bench", externalId: "Item" }],
   properties: {
-    name: { kind: "mapped", container: { type: "container", space: "bench", externalId: "Item" }, containerPropertyIdentifier: "name", type: { type: "text", list: false }, nullable: true, immutable: false, autoIncrement: false },
-    value: { kind: "mapped", container: { type: "container", space: "bench", externalId: "Item" }, containerPropertyIdentifier: "value", type: { type: "int32", list: false }, nullable: true, immutable: false, autoIncrement: false },
+    name: {
+      kind: "mapped",
+      container: { type: "container", space: "bench", externalId: "Item" },
+      containerPropertyIdentifier: "name",
+      type: { type: "text", list: false },
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    },
+    value: {
+      kind: "mapped",
+      container: { type: "container", space: "bench", externalId: "Item" },
+      containerPropertyIdentifier: "value",
+      type: { type: "int32", list: false },
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    },
   },
 };
-const SOURCE = { type: "view", space: "bench", externalId: "Item", version: "v1" };
+const SOURCE = {
+  type: "view",
+  space: "bench",
+  externalId: "Item",
+  version: "v1",
+};
 const DEADLINE_MS = 120_000;
 
 interface Row {
@@ -36,27 +57,58 @@ interface Row {
 function batchBody(start: number, size: number): string {
   const items = [];
   for (let i = start; i < start + size; i++) {
-    items.push({ instanceType: "node", space: "bench", externalId: `item-${i}`, sources: [{ source: SOURCE, properties: { name: `Item ${i}`, value: i % 100_000 } }] });
+    items.push({
+      instanceType: "node",
+      space: "bench",
+      externalId: `item-${i}`,
+      sources: [
+        {
+          source: SOURCE,
+          properties: { name: `Item ${i}`, value: i % 100_000 },
+        },
+      ],
+    });
   }
   return JSON.stringify({ items });
 }
 
-async function post(emulator: RunningEmulator, route: string, body: string): Promise<any> {
-  const response = await fetch(`${emulator.url}/api/v1/projects/${emulator.project}/models${route}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+async function post(
+  emulator: RunningEmulator,
+  route: string,
+  body: string,
+): Promise<any> {
+  const response = await fetch(
+    `${emulator.url}/api/v1/projects/${emulator.project}/models${route}`,
+    { method: "POST", headers: { "content-type": "application/json" }, body },
+  );
   const json = await response.json();
-  if (response.status !== 200) throw new Error(`${route} → ${response.status}: ${JSON.stringify(json).slice(0, 300)}`);
+  if (response.status !== 200)
+    throw new Error(
+      `${route} → ${response.status}: ${JSON.stringify(json).slice(0, 300)}`,
+    );
   return json;
 }
 
 /** Applies nodes [from, to) in requests of 1000 with `inFlight` requests at a time. */
-async function applyRange(emulator: RunningEmulator, from: number, to: number, inFlight: number, started: number): Promise<void> {
+async function applyRange(
+  emulator: RunningEmulator,
+  from: number,
+  to: number,
+  inFlight: number,
+  started: number,
+): Promise<void> {
   let next = from;
   const worker = async () => {
     while (next < to) {
-      if (performance.now() - started > DEADLINE_MS) throw new Error("benchmark deadline passed");
+      if (performance.now() - started > DEADLINE_MS)
+        throw new Error("benchmark deadline passed");
       const start = next;
       next += 1000;
-      await post(emulator, "/instances", batchBody(start, Math.min(1000, to - start)));
+      await post(
+        emulator,
+        "/instances",
+        batchBody(start, Math.min(1000, to - start)),
+      );
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
@@ -66,7 +118,13 @@ async function syncAll(emulator: RunningEmulator): Promise<number> {
   let cursors: Record<string, string> | undefined;
   let total = 0;
   for (;;) {
-    const body = { with: { items: { nodes: { filter: { hasData: [SOURCE] } }, limit: 2000 } }, select: { items: { sources: [{ source: SOURCE, properties: ["*"] }] } }, ...(cursors ? { cursors } : {}) };
+    const body = {
+      with: {
+        items: { nodes: { filter: { hasData: [SOURCE] } }, limit: 2000 },
+      },
+      select: { items: { sources: [{ source: SOURCE, properties: ["*"] }] } },
+      ...(cursors ? { cursors } : {}),
+    };
     const page = await post(emulator, "/instances/sync", JSON.stringify(body));
     total += page.items.items.length;
     cursors = page.nextCursor;
@@ -87,19 +145,37 @@ async function main(): Promise<void> {
     let t = performance.now();
     await applyRange(emulator, 0, 100_000, 4, started);
     let seconds = (performance.now() - t) / 1000;
-    rows.push({ what: "apply (1000/request, 4 in flight)", count: 100_000, seconds, rate: `${Math.round(100_000 / seconds).toLocaleString("en")} nodes/s`, target: "≥ 50,000 nodes/s" });
+    rows.push({
+      what: "apply (1000/request, 4 in flight)",
+      count: 100_000,
+      seconds,
+      rate: `${Math.round(100_000 / seconds).toLocaleString("en")} nodes/s`,
+      target: "≥ 50,000 nodes/s",
+    });
 
     t = performance.now();
     const synced = await syncAll(emulator);
     seconds = (performance.now() - t) / 1000;
-    rows.push({ what: "sync (2000/page)", count: synced, seconds, rate: `${Math.round(synced / seconds).toLocaleString("en")} instances/s`, target: "≥ 100,000 instances/s" });
+    rows.push({
+      what: "sync (2000/page)",
+      count: synced,
+      seconds,
+      rate: `${Math.round(synced / seconds).toLocaleString("en")} instances/s`,
+      target: "≥ 100,000 instances/s",
+    });
 
     t = performance.now();
     await applyRange(emulator, 100_000, 1_000_000, 8, started);
     seconds = (performance.now() - t) / 1000;
     collectGarbage();
     const heapMb = process.memoryUsage().heapUsed / 1024 / 1024;
-    rows.push({ what: "store 1M nodes (heap after GC)", count: emulator.instanceCount(), seconds, rate: `${Math.round(heapMb)} MB heap`, target: "< 1024 MB" });
+    rows.push({
+      what: "store 1M nodes (heap after GC)",
+      count: emulator.instanceCount(),
+      seconds,
+      rate: `${Math.round(heapMb)} MB heap`,
+      target: "< 1024 MB",
+    });
   } finally {
     await emulator.close();
   }
@@ -108,9 +184,18 @@ async function main(): Promise<void> {
 
 function printTable(rows: Row[]): void {
   const header = ["measurement", "count", "seconds", "result", "target"];
-  const cells = rows.map((r) => [r.what, r.count.toLocaleString("en"), r.seconds.toFixed(2), r.rate, r.target]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((v, i) => v.padEnd(widths[i]!)).join("  ");
+  const cells = rows.map((r) => [
+    r.what,
+    r.count.toLocaleString("en"),
+    r.seconds.toFixed(2),
+    r.rate,
+    r.target,
+  ]);
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...cells.map((c) => c[i]!.length)),
+  );
+  const line = (c: string[]) =>
+    c.map((v, i) => v.padEnd(widths[i]!)).join("  ");
   console.log(line(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
   for (const c of cells) console.log(line(c));

@@ -10,7 +10,14 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BIN = join(ROOT, "bin", "dmgen.js");
-const FIXTURE = join(ROOT, "..", "shared", "fixtures", "views", "CogniteCore.json");
+const FIXTURE = join(
+  ROOT,
+  "..",
+  "shared",
+  "fixtures",
+  "views",
+  "CogniteCore.json",
+);
 const RUNS = 7;
 
 function median(values: number[]): number {
@@ -24,7 +31,9 @@ function timeGenerate(input: string, work: string): number {
   for (let run = 0; run < RUNS; run++) {
     const out = join(work, `out-${run}`);
     const start = performance.now();
-    execFileSync(process.execPath, [BIN, "generate", "-i", input, "-o", out], { stdio: "ignore" });
+    execFileSync(process.execPath, [BIN, "generate", "-i", input, "-o", out], {
+      stdio: "ignore",
+    });
     times.push(performance.now() - start);
     rmSync(out, { recursive: true, force: true });
   }
@@ -32,11 +41,17 @@ function timeGenerate(input: string, work: string): number {
 }
 
 /** CogniteCore's views copied into `copies` spaces: the same model, `copies` times the views. */
-function scaledInput(work: string, copies: number): { file: string; views: number } {
+function scaledInput(
+  work: string,
+  copies: number,
+): { file: string; views: number } {
   const text = readFileSync(FIXTURE, "utf8");
   const items: unknown[] = [];
   for (let copy = 0; copy < copies; copy++) {
-    const renamed = text.replace(/"cdf_cdm(_3d)?"/g, (_m, suffix: string | undefined) => `"bench${copy}${suffix ?? ""}"`);
+    const renamed = text.replace(
+      /"cdf_cdm(_3d)?"/g,
+      (_m, suffix: string | undefined) => `"bench${copy}${suffix ?? ""}"`,
+    );
     items.push(...(JSON.parse(renamed) as { items: unknown[] }).items);
   }
   const file = join(work, `core-x${copies}.json`);
@@ -65,15 +80,23 @@ function main(): void {
       return { views, ms, perView: (ms - startup) / views };
     });
     console.log("dmgen generate (fresh process, median of %d runs)", RUNS);
-    console.log(`  node -e 0                      ${startup.toFixed(0).padStart(6)} ms`);
-    console.log(`  CogniteCore (33 views)         ${core.toFixed(0).padStart(6)} ms   budget 1000 ms: ${core < 1000 ? "ok" : "OVER"}`);
+    console.log(
+      `  node -e 0                      ${startup.toFixed(0).padStart(6)} ms`,
+    );
+    console.log(
+      `  CogniteCore (33 views)         ${core.toFixed(0).padStart(6)} ms   budget 1000 ms: ${core < 1000 ? "ok" : "OVER"}`,
+    );
     console.log("  views   wall ms   ms/view (above node start-up)");
     for (const row of rows) {
-      console.log(`  ${String(row.views).padStart(5)} ${row.ms.toFixed(0).padStart(9)} ${row.perView.toFixed(2).padStart(9)}`);
+      console.log(
+        `  ${String(row.views).padStart(5)} ${row.ms.toFixed(0).padStart(9)} ${row.perView.toFixed(2).padStart(9)}`,
+      );
     }
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
-    console.log(`  growth: ${(last.views / first.views).toFixed(0)}x views -> ${((last.ms - startup) / (first.ms - startup)).toFixed(1)}x time above start-up`);
+    console.log(
+      `  growth: ${(last.views / first.views).toFixed(0)}x views -> ${((last.ms - startup) / (first.ms - startup)).toFixed(1)}x time above start-up`,
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -12,7 +12,9 @@ for (const name of BENCHES) {
   const script = fileURLToPath(new URL(`./${name}.js`, import.meta.url));
   if (!existsSync(script)) continue;
   console.log(`\n=== bench: ${name} ===`);
-  const result = spawnSync(process.execPath, ["--expose-gc", script], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--expose-gc", script], {
+    stdio: "inherit",
+  });
   if (result.status !== 0) {
     console.error(`bench ${name} failed with exit code ${result.status}`);
     failed = true;

@@ -11,7 +11,11 @@ import { DmsClient } from "../templates/runtime/dms-client.js";
 import { createUndiciTransport } from "../templates/runtime/transport-undici.js";
 import type { NodeWrite, SyncRequest } from "../templates/runtime/wire.js";
 
-const CONTAINER = { type: "container", space: "bench", externalId: "Item" } as const;
+const CONTAINER = {
+  type: "container",
+  space: "bench",
+  externalId: "Item",
+} as const;
 const VIEW: ViewDefinition = {
   space: "bench",
   externalId: "Item",
@@ -43,7 +47,12 @@ const VIEW: ViewDefinition = {
     },
   },
 };
-const SOURCE = { type: "view", space: "bench", externalId: "Item", version: "v1" } as const;
+const SOURCE = {
+  type: "view",
+  space: "bench",
+  externalId: "Item",
+  version: "v1",
+} as const;
 const CONCURRENCY = 2;
 const CHUNK = 1000;
 const SYNC_LIMIT = 1000;
@@ -66,11 +75,16 @@ async function startEmulatorWorker(): Promise<EmulatorHandle> {
       parentPort.postMessage({ url: running.url, project: running.project });
       parentPort.on("message", async () => { await running.close(); parentPort.postMessage("closed"); process.exit(0); });
     });`;
-  const worker = new Worker(code, { eval: true, workerData: { views: [VIEW] } });
-  const address = await new Promise<{ url: string; project: string }>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { views: [VIEW] },
   });
+  const address = await new Promise<{ url: string; project: string }>(
+    (resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    },
+  );
   return {
     ...address,
     close: async () => {
@@ -88,7 +102,12 @@ function nodeWrites(start: number, count: number): NodeWrite[] {
       instanceType: "node",
       space: "bench",
       externalId: `item-${i}`,
-      sources: [{ source: SOURCE, properties: { name: `Item ${i}`, value: i % 100_000 } }],
+      sources: [
+        {
+          source: SOURCE,
+          properties: { name: `Item ${i}`, value: i % 100_000 },
+        },
+      ],
     });
   }
   return writes;
@@ -102,7 +121,11 @@ const HEADERS = {
 };
 
 /** The baseline: a hand-written undici loop, `concurrency` workers taking chunks in turn. */
-async function rawApply(emulator: EmulatorHandle, writes: NodeWrite[], concurrency: number): Promise<void> {
+async function rawApply(
+  emulator: EmulatorHandle,
+  writes: NodeWrite[],
+  concurrency: number,
+): Promise<void> {
   const agent = new Agent({ connections: 8 });
   const url = `${emulator.url}/api/v1/projects/${emulator.project}/models/instances`;
   let next = 0;
@@ -118,7 +141,8 @@ async function rawApply(emulator: EmulatorHandle, writes: NodeWrite[], concurren
         body: JSON.stringify({ items: writes.slice(start, start + CHUNK) }),
       });
       const body = (await response.body.json()) as { items: unknown[] };
-      if (response.statusCode !== 200) throw new Error(`apply failed: ${JSON.stringify(body)}`);
+      if (response.statusCode !== 200)
+        throw new Error(`apply failed: ${JSON.stringify(body)}`);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
@@ -127,7 +151,9 @@ async function rawApply(emulator: EmulatorHandle, writes: NodeWrite[], concurren
 
 function syncRequest(): SyncRequest {
   return {
-    with: { items: { nodes: { filter: { hasData: [SOURCE] } }, limit: SYNC_LIMIT } },
+    with: {
+      items: { nodes: { filter: { hasData: [SOURCE] } }, limit: SYNC_LIMIT },
+    },
     select: { items: { sources: [{ source: SOURCE, properties: ["*"] }] } },
   };
 }
@@ -145,9 +171,14 @@ async function rawSync(emulator: EmulatorHandle): Promise<number> {
       path,
       method: "POST",
       headers: HEADERS,
-      body: JSON.stringify(cursor ? { ...request, cursors: { items: cursor } } : request),
+      body: JSON.stringify(
+        cursor ? { ...request, cursors: { items: cursor } } : request,
+      ),
     });
-    const body = (await response.body.json()) as { items: { items: unknown[] }; nextCursor: { items: string } };
+    const body = (await response.body.json()) as {
+      items: { items: unknown[] };
+      nextCursor: { items: string };
+    };
     count += body.items.items.length;
     cursor = body.nextCursor.items;
     if (body.items.items.length < SYNC_LIMIT) break;
@@ -156,7 +187,10 @@ async function rawSync(emulator: EmulatorHandle): Promise<number> {
   return count;
 }
 
-function client(emulator: EmulatorHandle, concurrency = CONCURRENCY): DmsClient {
+function client(
+  emulator: EmulatorHandle,
+  concurrency = CONCURRENCY,
+): DmsClient {
   return new DmsClient({
     baseUrl: emulator.url,
     project: emulator.project,
@@ -166,24 +200,32 @@ function client(emulator: EmulatorHandle, concurrency = CONCURRENCY): DmsClient 
   });
 }
 
-async function runtimeSync(emulator: EmulatorHandle, onPage?: () => void): Promise<number> {
+async function runtimeSync(
+  emulator: EmulatorHandle,
+  onPage?: () => void,
+): Promise<number> {
   const dms = client(emulator);
   let count = 0;
   for await (const page of dms.sync(syncRequest())) {
-    count += (page.upserts.items?.length ?? 0) + (page.deletes.items?.length ?? 0);
+    count +=
+      (page.upserts.items?.length ?? 0) + (page.deletes.items?.length ?? 0);
     onPage?.();
   }
   await dms.close();
   return count;
 }
 
-async function timed<T>(work: () => Promise<T>): Promise<{ seconds: number; result: T }> {
+async function timed<T>(
+  work: () => Promise<T>,
+): Promise<{ seconds: number; result: T }> {
   const start = performance.now();
   const result = await work();
   return { seconds: (performance.now() - start) / 1000, result };
 }
 
-async function withEmulator<T>(work: (emulator: EmulatorHandle) => Promise<T>): Promise<T> {
+async function withEmulator<T>(
+  work: (emulator: EmulatorHandle) => Promise<T>,
+): Promise<T> {
   const emulator = await startEmulatorWorker();
   try {
     return await work(emulator);
@@ -193,12 +235,18 @@ async function withEmulator<T>(work: (emulator: EmulatorHandle) => Promise<T>): 
 }
 
 /** Best of `rounds` alternating runs of each side, each into a fresh emulator. */
-async function compareApply(count: number, rounds: number): Promise<{ raw: number; runtime: number }> {
+async function compareApply(
+  count: number,
+  rounds: number,
+): Promise<{ raw: number; runtime: number }> {
   const writes = nodeWrites(0, count);
   let raw = Infinity;
   let runtime = Infinity;
   for (let round = 0; round < rounds; round++) {
-    const rawSeconds = await withEmulator(async (e) => (await timed(() => rawApply(e, writes, CONCURRENCY))).seconds);
+    const rawSeconds = await withEmulator(
+      async (e) =>
+        (await timed(() => rawApply(e, writes, CONCURRENCY))).seconds,
+    );
     raw = Math.min(raw, rawSeconds);
     runtime = Math.min(
       runtime,
@@ -206,16 +254,23 @@ async function compareApply(count: number, rounds: number): Promise<{ raw: numbe
         const dms = client(e);
         const { seconds, result } = await timed(() => dms.apply(writes));
         await dms.close();
-        if (result.items.length !== count) throw new Error(`runtime applied ${result.items.length} of ${count}`);
+        if (result.items.length !== count)
+          throw new Error(`runtime applied ${result.items.length} of ${count}`);
         return seconds;
       }),
     );
-    if (process.argv.includes("--verbose")) console.error(`apply round ${round}: raw ${rawSeconds.toFixed(3)} s, runtime best ${runtime.toFixed(3)} s`);
+    if (process.argv.includes("--verbose"))
+      console.error(
+        `apply round ${round}: raw ${rawSeconds.toFixed(3)} s, runtime best ${runtime.toFixed(3)} s`,
+      );
   }
   return { raw, runtime };
 }
 
-async function compareSync(count: number, rounds: number): Promise<{ raw: number; runtime: number }> {
+async function compareSync(
+  count: number,
+  rounds: number,
+): Promise<{ raw: number; runtime: number }> {
   return withEmulator(async (emulator) => {
     await rawApply(emulator, nodeWrites(0, count), 4);
     let raw = Infinity;
@@ -226,7 +281,8 @@ async function compareSync(count: number, rounds: number): Promise<{ raw: number
       const b0 = first ? undefined : await timed(() => runtimeSync(emulator));
       const a = await timed(() => rawSync(emulator));
       const b = b0 ?? (await timed(() => runtimeSync(emulator)));
-      if (a.result !== count || b.result !== count) throw new Error(`synced ${a.result} / ${b.result} of ${count}`);
+      if (a.result !== count || b.result !== count)
+        throw new Error(`synced ${a.result} / ${b.result} of ${count}`);
       raw = Math.min(raw, a.seconds);
       runtime = Math.min(runtime, b.seconds);
     }
@@ -246,10 +302,18 @@ interface MemoryReport {
 async function syncMemory(count: number): Promise<MemoryReport> {
   return withEmulator(async (emulator) => {
     for (let start = 0; start < count; start += 100_000) {
-      await rawApply(emulator, nodeWrites(start, Math.min(100_000, count - start)), 4);
+      await rawApply(
+        emulator,
+        nodeWrites(start, Math.min(100_000, count - start)),
+        4,
+      );
     }
     const pagesTotal = Math.ceil(count / SYNC_LIMIT);
-    const checkpoints = new Set([Math.ceil(pagesTotal * 0.1), Math.ceil(pagesTotal * 0.5), pagesTotal]);
+    const checkpoints = new Set([
+      Math.ceil(pagesTotal * 0.1),
+      Math.ceil(pagesTotal * 0.5),
+      pagesTotal,
+    ]);
     const heapAt: number[] = [];
     let pages = 0;
     let peakHeap = 0;
@@ -264,7 +328,13 @@ async function syncMemory(count: number): Promise<MemoryReport> {
       }),
     );
     if (result !== count) throw new Error(`synced ${result} of ${count}`);
-    return { count, seconds, heapAt, peakHeapMb: mb(peakHeap), peakRssMb: mb(peakRss) };
+    return {
+      count,
+      seconds,
+      heapAt,
+      peakHeapMb: mb(peakHeap),
+      peakRssMb: mb(peakRss),
+    };
   });
 }
 
@@ -293,16 +363,35 @@ async function main(): Promise<void> {
   const memorySmall = await syncMemory(nodes);
   const memory = await syncMemory(memoryInstances);
 
-  const ratio = (r: { raw: number; runtime: number }) => (r.runtime / r.raw).toFixed(2);
+  const ratio = (r: { raw: number; runtime: number }) =>
+    (r.runtime / r.raw).toFixed(2);
   const rows = [
     ["case", "raw undici (s)", "runtime (s)", "ratio", "target"],
-    [`apply ${nodes} nodes, ${CONCURRENCY} in flight`, apply.raw.toFixed(2), apply.runtime.toFixed(2), ratio(apply), "<= 1.10"],
-    [`sync ${nodes} nodes, ${SYNC_LIMIT}/page`, sync.raw.toFixed(2), sync.runtime.toFixed(2), ratio(sync), "<= 1.10"],
+    [
+      `apply ${nodes} nodes, ${CONCURRENCY} in flight`,
+      apply.raw.toFixed(2),
+      apply.runtime.toFixed(2),
+      ratio(apply),
+      "<= 1.10",
+    ],
+    [
+      `sync ${nodes} nodes, ${SYNC_LIMIT}/page`,
+      sync.raw.toFixed(2),
+      sync.runtime.toFixed(2),
+      ratio(sync),
+      "<= 1.10",
+    ],
   ];
   printTable(rows);
   console.log("");
   printTable([
-    ["sync memory", "seconds", "heap MB at 10/50/100 %", "peak heap MB", "peak RSS MB"],
+    [
+      "sync memory",
+      "seconds",
+      "heap MB at 10/50/100 %",
+      "peak heap MB",
+      "peak RSS MB",
+    ],
     ...[memorySmall, memory].map((m) => [
       `${m.count} instances`,
       m.seconds.toFixed(1),
@@ -311,14 +400,21 @@ async function main(): Promise<void> {
       String(m.peakRssMb),
     ]),
   ]);
-  console.log("(RSS includes the emulator worker thread, which holds every instance; heap is the client's.)");
+  console.log(
+    "(RSS includes the emulator worker thread, which holds every instance; heap is the client's.)",
+  );
   const failed = Number(ratio(apply)) > 1.1 || Number(ratio(sync)) > 1.1;
   process.exitCode = failed ? 1 : 0;
 }
 
 function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join("  "));
+  const widths = rows[0]!.map((_, column) =>
+    Math.max(...rows.map((row) => row[column]!.length)),
+  );
+  for (const row of rows)
+    console.log(
+      row.map((cell, column) => cell.padEnd(widths[column]!)).join("  "),
+    );
 }
 
 await main();

@@ -14,7 +14,10 @@ export class UserError extends Error {
   }
 }
 
-function formatLocation(file: string | undefined, jsonPath: string | undefined): string {
+function formatLocation(
+  file: string | undefined,
+  jsonPath: string | undefined,
+): string {
   if (file && jsonPath) return `${file}: at ${jsonPath}: `;
   if (file) return `${file}: `;
   if (jsonPath) return `at ${jsonPath}: `;

@@ -5,8 +5,16 @@ import { readdir, readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_CODE_OPTIONS, type CodeOptions, type GenerateSettings } from "./config/index.js";
-import { compareCodePoints, loadInputs, type LoadedInput } from "./input/index.js";
+import {
+  DEFAULT_CODE_OPTIONS,
+  type CodeOptions,
+  type GenerateSettings,
+} from "./config/index.js";
+import {
+  compareCodePoints,
+  loadInputs,
+  type LoadedInput,
+} from "./input/index.js";
 import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
 import { print } from "./emit/doc.js";
@@ -21,7 +29,10 @@ import type { FileMap } from "./output/file-map.js";
 /** The runtime's source files, by file name (`typed.ts`, ...). */
 export type RuntimeSources = ReadonlyMap<string, string>;
 
-const TRANSPORT_FILES = { undici: "transport-undici.ts", fetch: "transport-fetch.ts" } as const;
+const TRANSPORT_FILES = {
+  undici: "transport-undici.ts",
+  fetch: "transport-fetch.ts",
+} as const;
 
 /**
  * Pure: view definitions + options + runtime sources → every output file (path → text), sorted.
@@ -35,49 +46,83 @@ export function buildFiles(
   timer: StageTimer = noTimer,
 ): FileMap {
   const model = timer.stage("ir", () => buildModel(input));
-  const names = timer.stage("names", () => planNames(model, options.naming, configFile));
+  const names = timer.stage("names", () =>
+    planNames(model, options.naming, configFile),
+  );
   const context: EmitContext = { model, names, options };
   return timer.stage("emit", () => {
     const files = new Map<string, string>();
     for (const view of model.views) {
-      files.set(names.views.get(view.key)!.module, print(fileDoc(emitViewModule(context, view))));
+      files.set(
+        names.views.get(view.key)!.module,
+        print(fileDoc(emitViewModule(context, view))),
+      );
     }
-    const withClient = runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
-    if (withClient) files.set("client.ts", print(fileDoc(emitClientModule(context))));
-    files.set("index.ts", print(fileDoc(emitIndexModule(context, withClient, [...runtime.keys()]))));
-    for (const [name, text] of runtimeFilesFor(runtime, options)) files.set(`runtime/${name}`, text);
+    const withClient =
+      runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
+    if (withClient)
+      files.set("client.ts", print(fileDoc(emitClientModule(context))));
+    files.set(
+      "index.ts",
+      print(fileDoc(emitIndexModule(context, withClient, [...runtime.keys()]))),
+    );
+    for (const [name, text] of runtimeFilesFor(runtime, options))
+      files.set(`runtime/${name}`, text);
     return sortFileMap(files);
   });
 }
 
 /** The runtime files an output gets: all but tests and the transport not chosen. */
-function runtimeFilesFor(runtime: RuntimeSources, options: CodeOptions): [string, string][] {
-  const unused = options.transport === "undici" ? TRANSPORT_FILES.fetch : TRANSPORT_FILES.undici;
+function runtimeFilesFor(
+  runtime: RuntimeSources,
+  options: CodeOptions,
+): [string, string][] {
+  const unused =
+    options.transport === "undici"
+      ? TRANSPORT_FILES.fetch
+      : TRANSPORT_FILES.undici;
   return [...runtime.entries()]
     .filter(([name]) => name !== unused)
     .map(([name, text]) => [name, `${GENERATED_HEADER}\n${text}`]);
 }
 
 function sortFileMap(files: Map<string, string>): FileMap {
-  return new Map([...files.entries()].sort(([a], [b]) => compareCodePoints(a, b)));
+  return new Map(
+    [...files.entries()].sort(([a], [b]) => compareCodePoints(a, b)),
+  );
 }
 
 /** The folder of the runtime sources, found from this module whether it runs from src/ or dist/. */
 export function runtimeSourceDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!(existsSync(join(dir, "package.json")) && existsSync(join(dir, "templates", "runtime")))) {
+  while (!(
+    existsSync(join(dir, "package.json")) &&
+    existsSync(join(dir, "templates", "runtime"))
+  )) {
     const up = dirname(dir);
-    if (up === dir) throw new Error("dmgen's templates/runtime folder is missing from the installation");
+    if (up === dir)
+      throw new Error(
+        "dmgen's templates/runtime folder is missing from the installation",
+      );
     dir = up;
   }
   return join(dir, "templates", "runtime");
 }
 
-export async function readRuntimeSources(dir = runtimeSourceDir()): Promise<RuntimeSources> {
+export async function readRuntimeSources(
+  dir = runtimeSourceDir(),
+): Promise<RuntimeSources> {
   const names = (await readdir(dir))
-    .filter((name) => name.endsWith(".ts") && !name.endsWith(".test.ts") && !name.endsWith(".d.ts"))
+    .filter(
+      (name) =>
+        name.endsWith(".ts") &&
+        !name.endsWith(".test.ts") &&
+        !name.endsWith(".d.ts"),
+    )
     .sort(compareCodePoints);
-  const texts = await Promise.all(names.map((name) => readFile(join(dir, name), "utf8")));
+  const texts = await Promise.all(
+    names.map((name) => readFile(join(dir, name), "utf8")),
+  );
   return new Map(names.map((name, i) => [name, texts[i]!]));
 }
 
@@ -89,14 +134,29 @@ export interface GenerateResult {
 }
 
 /** Reads the inputs and the runtime, builds every file, formats when needed. Writes nothing. */
-export async function generate(settings: GenerateSettings, timer: StageTimer = noTimer): Promise<GenerateResult> {
+export async function generate(
+  settings: GenerateSettings,
+  timer: StageTimer = noTimer,
+): Promise<GenerateResult> {
   const [input, runtime] = await Promise.all([
     timer.stageAsync("load", () => loadInputs(settings.input)),
     readRuntimeSources(),
   ]);
-  const built = buildFiles(input, runtime, settings, settings.configFile, timer);
-  const formatted = settings.format ? await timer.stageAsync("format", () => formatFiles(built, settings.out)) : undefined;
-  return { files: formatted ?? built, viewCount: input.views.length, formatted: formatted !== undefined };
+  const built = buildFiles(
+    input,
+    runtime,
+    settings,
+    settings.configFile,
+    timer,
+  );
+  const formatted = settings.format
+    ? await timer.stageAsync("format", () => formatFiles(built, settings.out))
+    : undefined;
+  return {
+    files: formatted ?? built,
+    viewCount: input.views.length,
+    formatted: formatted !== undefined,
+  };
 }
 
 // ---- stage timing

@@ -21,7 +21,11 @@ let client: Client;
 beforeAll(async () => {
   const input = await loadInputs([join(EXAMPLES_DIR, "movies", "views.json")]);
   emulator = await startEmulator({ views: input.views, project: "movies" });
-  client = createClient({ baseUrl: emulator.url, project: "movies", credentials: { token: "any" } });
+  client = createClient({
+    baseUrl: emulator.url,
+    project: "movies",
+    credentials: { token: "any" },
+  });
 });
 
 afterAll(async () => {
@@ -36,22 +40,40 @@ describe("generated client against the emulator", () => {
         name: "Arnold Schwarzenegger",
         birthYear: 1947,
         wonOscar: false,
-        movies: [new MovieApply("movies", "Terminator", { title: "Terminator", releaseYear: 1984 })],
+        movies: [
+          new MovieApply("movies", "Terminator", {
+            title: "Terminator",
+            releaseYear: 1984,
+          }),
+        ],
       }),
     ]);
-    expect(result.items.map((i) => `${i.instanceType} ${i.space}:${i.externalId} v${i.version}`)).toEqual([
+    expect(
+      result.items.map(
+        (i) => `${i.instanceType} ${i.space}:${i.externalId} v${i.version}`,
+      ),
+    ).toEqual([
       "node actors:arnold_schwarzenegger v1",
       "node movies:Terminator v1",
       "edge actors:acts-in:arnold_schwarzenegger:Terminator v1",
     ]);
 
-    const [arnold] = await client.actor.retrieve([{ space: "actors", externalId: "arnold_schwarzenegger" }]);
+    const [arnold] = await client.actor.retrieve([
+      { space: "actors", externalId: "arnold_schwarzenegger" },
+    ]);
     expect(arnold).toBeInstanceOf(Actor);
-    expect(arnold).toMatchObject({ name: "Arnold Schwarzenegger", birthYear: 1947, wonOscar: false, version: 1 });
+    expect(arnold).toMatchObject({
+      name: "Arnold Schwarzenegger",
+      birthYear: 1947,
+      wonOscar: false,
+      version: 1,
+    });
 
     const movies: Movie[] = [];
     for await (const movie of client.movie.list()) movies.push(movie);
-    expect(movies.map((m) => [m.title, m.releaseYear])).toEqual([["Terminator", 1984]]);
+    expect(movies.map((m) => [m.title, m.releaseYear])).toEqual([
+      ["Terminator", 1984],
+    ]);
   });
 
   it("syncs a view, resumes from saved state in a new client, and sees deletes", async () => {
@@ -67,16 +89,27 @@ describe("generated client against the emulator", () => {
       if (page.caughtUp) break;
     }
     // Actors are persons too: the view's sync sees Arnold written through ActorView.
-    expect(seen.sort()).toEqual(["arnold_schwarzenegger:Arnold Schwarzenegger", "p1:One", "p2:Two"]);
+    expect(seen.sort()).toEqual([
+      "arnold_schwarzenegger:Arnold Schwarzenegger",
+      "p1:One",
+      "p2:Two",
+    ]);
 
     await client.person.apply(new PersonApply("people", "p1", { name: "Uno" }));
     await client.person.delete([{ space: "people", externalId: "p2" }]);
 
-    const resumed = createClient({ baseUrl: emulator.url, project: "movies", credentials: { token: "any" } });
+    const resumed = createClient({
+      baseUrl: emulator.url,
+      project: "movies",
+      credentials: { token: "any" },
+    });
     try {
       const upserts: string[] = [];
       const deletes: string[] = [];
-      for await (const page of resumed.person.sync({ pageSize: 100, state: JSON.parse(saved!) })) {
+      for await (const page of resumed.person.sync({
+        pageSize: 100,
+        state: JSON.parse(saved!),
+      })) {
         upserts.push(...page.upserts.map((p) => `${p.externalId}:${p.name}`));
         deletes.push(...page.deletes.map((d) => d.externalId));
         if (page.caughtUp) break;
@@ -89,7 +122,11 @@ describe("generated client against the emulator", () => {
   });
 
   it("rejects a bad value before sending, naming the instance and property", async () => {
-    await expect(client.movie.apply(new MovieApply("movies", "bad", { title: "Bad", releaseYear: 1.5 }))).rejects.toThrow(
+    await expect(
+      client.movie.apply(
+        new MovieApply("movies", "bad", { title: "Bad", releaseYear: 1.5 }),
+      ),
+    ).rejects.toThrow(
       "MovieView movies:bad: releaseYear must be a whole number, got 1.5",
     );
   });

@@ -9,9 +9,18 @@ import {
   combineNodes,
   type ApplyRequest,
 } from "../generated-examples/movies/index.js";
-import { assertValid, validateRequest, validateSchema } from "./support/openapi.js";
+import {
+  assertValid,
+  validateRequest,
+  validateSchema,
+} from "./support/openapi.js";
 
-const view = (externalId: string) => ({ type: "view", space: "mySpace", externalId, version: "v1" });
+const view = (externalId: string) => ({
+  type: "view",
+  space: "mySpace",
+  externalId,
+  version: "v1",
+});
 
 const arnoldAsPerson = new PersonApply("actors", "arnold_schwarzenegger", {
   name: "Arnold Schwarzenegger",
@@ -26,14 +35,20 @@ const arnoldAsActor = new ActorApply("actors", "arnold_schwarzenegger", {
     },
   ],
 });
-const terminator = new MovieApply("movies", "Terminator", { title: "Terminator", releaseYear: 1984 });
+const terminator = new MovieApply("movies", "Terminator", {
+  title: "Terminator",
+  releaseYear: 1984,
+});
 
 const expectedArnold = {
   instanceType: "node",
   space: "actors",
   externalId: "arnold_schwarzenegger",
   sources: [
-    { source: view("PersonView"), properties: { name: "Arnold Schwarzenegger", birthYear: 1947 } },
+    {
+      source: view("PersonView"),
+      properties: { name: "Arnold Schwarzenegger", birthYear: 1947 },
+    },
     { source: view("ActorView"), properties: { wonOscar: false } },
   ],
 };
@@ -41,7 +56,12 @@ const expectedTerminator = {
   instanceType: "node",
   space: "movies",
   externalId: "Terminator",
-  sources: [{ source: view("MovieView"), properties: { title: "Terminator", releaseYear: 1984 } }],
+  sources: [
+    {
+      source: view("MovieView"),
+      properties: { title: "Terminator", releaseYear: 1984 },
+    },
+  ],
 };
 const expectedActsIn = {
   instanceType: "edge",
@@ -58,7 +78,10 @@ describe("the seed's apply examples through generated classes", () => {
     expect(items).toEqual([expectedArnold, expectedTerminator, expectedActsIn]);
     const body: ApplyRequest = { items };
     assertValid("apply request", validateSchema("InstanceBulk", body));
-    assertValid("apply request", validateRequest("/models/instances", "post", body));
+    assertValid(
+      "apply request",
+      validateRequest("/models/instances", "post", body),
+    );
     // Exactly these bytes go on the wire (key order included).
     expect(JSON.stringify(items[2])).toBe(
       '{"instanceType":"edge","space":"actors","externalId":"relation:arnold_schwarzenegger:terminator","type":{"space":"types","externalId":"acts-in"},"startNode":{"space":"actors","externalId":"arnold_schwarzenegger"},"endNode":{"space":"movies","externalId":"Terminator"}}',
@@ -70,14 +93,26 @@ describe("the seed's apply examples through generated classes", () => {
   });
 
   it("sends the acts-in edge alone with auto-created start and end nodes", () => {
-    const edges = arnoldAsActor.toInstanceWrites().filter((write) => write.instanceType === "edge");
-    const body: ApplyRequest = { items: edges, autoCreateStartNodes: true, autoCreateEndNodes: true };
+    const edges = arnoldAsActor
+      .toInstanceWrites()
+      .filter((write) => write.instanceType === "edge");
+    const body: ApplyRequest = {
+      items: edges,
+      autoCreateStartNodes: true,
+      autoCreateEndNodes: true,
+    };
     expect(body.items).toEqual([expectedActsIn]);
-    assertValid("edge-only apply", validateRequest("/models/instances", "post", body));
+    assertValid(
+      "edge-only apply",
+      validateRequest("/models/instances", "post", body),
+    );
   });
 
   it("maps PersonApply's TypeScript names to the view's identifiers (the TypedNodeApply seed)", () => {
-    const person = new PersonApply("sp_date_space", "my_person", { name: "John Doe", birthYear: 1980 });
+    const person = new PersonApply("sp_date_space", "my_person", {
+      name: "John Doe",
+      birthYear: 1980,
+    });
     expect(PersonApply.properties).toEqual({
       name: { identifier: "name", type: "text" },
       birthYear: { identifier: "birthYear", type: "int32" },
@@ -86,7 +121,12 @@ describe("the seed's apply examples through generated classes", () => {
       instanceType: "node",
       space: "sp_date_space",
       externalId: "my_person",
-      sources: [{ source: view("PersonView"), properties: { name: "John Doe", birthYear: 1980 } }],
+      sources: [
+        {
+          source: view("PersonView"),
+          properties: { name: "John Doe", birthYear: 1980 },
+        },
+      ],
     });
   });
 });

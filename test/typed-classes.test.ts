@@ -18,7 +18,12 @@ import {
 } from "../generated-examples/showcase/index.js";
 import { assertValid, validateRequest } from "./support/openapi.js";
 
-const view = (externalId: string, version = "v1") => ({ type: "view", space: "showcase", externalId, version });
+const view = (externalId: string, version = "v1") => ({
+  type: "view",
+  space: "showcase",
+  externalId,
+  version,
+});
 
 describe("apply classes", () => {
   it("serializes every DMS type with API identifiers; timestamps as ms ISO strings", () => {
@@ -51,39 +56,105 @@ describe("apply classes", () => {
       content: "file-1",
       revisions: "seq-1",
     });
-    assertValid("apply", validateRequest("/models/instances", "post", { items: [write] }));
+    assertValid(
+      "apply",
+      validateRequest("/models/instances", "post", { items: [write] }),
+    );
   });
 
   it("sets the node type a view's filter requires, unless told otherwise", () => {
     const pump = new PumpApply("plant", "p1", { serialNumber: "SN-1" });
-    expect(pump.toInstanceWrite().type).toEqual({ space: "showcase", externalId: "Pump" });
-    const untyped = new PumpApply("plant", "p2", { serialNumber: "SN-2" }, { type: null });
+    expect(pump.toInstanceWrite().type).toEqual({
+      space: "showcase",
+      externalId: "Pump",
+    });
+    const untyped = new PumpApply(
+      "plant",
+      "p2",
+      { serialNumber: "SN-2" },
+      { type: null },
+    );
     expect(untyped.toInstanceWrite().type).toBeUndefined();
-    const versioned = new PumpApply("plant", "p3", { serialNumber: "SN-3" }, { existingVersion: 0 });
+    const versioned = new PumpApply(
+      "plant",
+      "p3",
+      { serialNumber: "SN-3" },
+      { existingVersion: 0 },
+    );
     expect(versioned.toInstanceWrite().existingVersion).toBe(0);
   });
 
   it("sends null to clear a property and leaves out what is not set", () => {
-    const write = new ReadingApply("r", "r1", { labels: null, counts: [1, 2] }).toInstanceWrite();
-    expect(write.sources?.[0]?.properties).toEqual({ labels: null, counts: [1, 2] });
+    const write = new ReadingApply("r", "r1", {
+      labels: null,
+      counts: [1, 2],
+    }).toInstanceWrite();
+    expect(write.sources?.[0]?.properties).toEqual({
+      labels: null,
+      counts: [1, 2],
+    });
   });
 
   it("checks values before anything is sent, naming view, instance and property", () => {
     const cases: [() => unknown, string][] = [
-      [() => new DocumentViewApply("s", "d", { pageCount: 2 ** 31 }), "pageCount is out of range: 2147483648 is not within -2147483648..2147483647"],
-      [() => new DocumentViewApply("s", "d", { pageCount: 1.5 }), "pageCount must be a whole number, got 1.5"],
-      [() => new DocumentViewApply("s", "d", { score: Number.NaN }), "score must be a finite number, got NaN"],
-      [() => new DocumentViewApply("s", "d", { rating: Infinity }), "rating must be a finite number, got Infinity"],
-      [() => new DocumentViewApply("s", "d", { publishedAt: "yesterday" }), 'publishedAt must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got "yesterday"'],
-      [() => new DocumentViewApply("s", "d", { issueDate: "2020-02-30" }), 'issueDate must be a date like 2024-04-30, got "2020-02-30"'],
-      [() => new DocumentViewApply("s", "d", { metadata: { x: Number.NaN } }), "metadata.x must be a finite number, got NaN"],
-      [() => new ReadingApply("s", "r", { labels: Array.from({ length: 51 }, () => "x") }), "labels has 51 items, more than its limit of 50"],
-      [() => new ReadingApply("s", "r", { labels: ["x".repeat(65)] }), "labels[0] is 65 bytes of UTF-8, more than its limit of 64"],
-      [() => new WorkOrderApply("s", "w", { title: "t", priority: "urgent" as "low" }), 'priority must be one of low, medium, high, got "urgent"'],
-      [() => new WorkOrderApply("s", "w", { title: null as unknown as string }), "title is not nullable"],
+      [
+        () => new DocumentViewApply("s", "d", { pageCount: 2 ** 31 }),
+        "pageCount is out of range: 2147483648 is not within -2147483648..2147483647",
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { pageCount: 1.5 }),
+        "pageCount must be a whole number, got 1.5",
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { score: Number.NaN }),
+        "score must be a finite number, got NaN",
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { rating: Infinity }),
+        "rating must be a finite number, got Infinity",
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { publishedAt: "yesterday" }),
+        'publishedAt must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got "yesterday"',
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { issueDate: "2020-02-30" }),
+        'issueDate must be a date like 2024-04-30, got "2020-02-30"',
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { metadata: { x: Number.NaN } }),
+        "metadata.x must be a finite number, got NaN",
+      ],
+      [
+        () =>
+          new ReadingApply("s", "r", {
+            labels: Array.from({ length: 51 }, () => "x"),
+          }),
+        "labels has 51 items, more than its limit of 50",
+      ],
+      [
+        () => new ReadingApply("s", "r", { labels: ["x".repeat(65)] }),
+        "labels[0] is 65 bytes of UTF-8, more than its limit of 64",
+      ],
+      [
+        () =>
+          new WorkOrderApply("s", "w", {
+            title: "t",
+            priority: "urgent" as "low",
+          }),
+        'priority must be one of low, medium, high, got "urgent"',
+      ],
+      [
+        () =>
+          new WorkOrderApply("s", "w", { title: null as unknown as string }),
+        "title is not nullable",
+      ],
     ];
     for (const [make, message] of cases) {
-      const apply = make() as { toInstanceWrite(): unknown; externalId: string };
+      const apply = make() as {
+        toInstanceWrite(): unknown;
+        externalId: string;
+      };
       let caught: unknown;
       try {
         apply.toInstanceWrite();
@@ -91,7 +162,9 @@ describe("apply classes", () => {
         caught = error;
       }
       expect(caught).toBeInstanceOf(PropertyValueError);
-      expect((caught as Error).message).toMatch(new RegExp(`^\\w+ s:${apply.externalId}: `));
+      expect((caught as Error).message).toMatch(
+        new RegExp(`^\\w+ s:${apply.externalId}: `),
+      );
       expect((caught as Error).message.endsWith(message)).toBe(true);
     }
   });
@@ -103,13 +176,22 @@ describe("apply classes", () => {
       title: "Fix pump",
       assets: [pump, { space: "plant", externalId: "valve-7" }],
       assignees: [
-        { target: alice, properties: { role: "lead", since: new Date(Date.UTC(2024, 0, 1)), share: 0.5 } },
+        {
+          target: alice,
+          properties: {
+            role: "lead",
+            since: new Date(Date.UTC(2024, 0, 1)),
+            share: 0.5,
+          },
+        },
         { space: "people", externalId: "bob" },
       ],
       lead: { target: alice, externalId: "lead-edge", space: "edges" },
     });
     const writes = collectWrites([order, pump]);
-    expect(writes.map((w) => `${w.instanceType} ${w.space}:${w.externalId}`)).toEqual([
+    expect(
+      writes.map((w) => `${w.instanceType} ${w.space}:${w.externalId}`),
+    ).toEqual([
       "node plant:pump-1",
       "node work:wo-1",
       "node people:alice",
@@ -125,34 +207,69 @@ describe("apply classes", () => {
     expect(edge).toMatchObject({
       startNode: { space: "work", externalId: "wo-1" },
       endNode: { space: "people", externalId: "alice" },
-      sources: [{ source: view("Assignment"), properties: { role: "lead", since: "2024-01-01T00:00:00.000Z", share: 0.5 } }],
+      sources: [
+        {
+          source: view("Assignment"),
+          properties: {
+            role: "lead",
+            since: "2024-01-01T00:00:00.000Z",
+            share: 0.5,
+          },
+        },
+      ],
     });
-    assertValid("apply", validateRequest("/models/instances", "post", { items: writes }));
+    assertValid(
+      "apply",
+      validateRequest("/models/instances", "post", { items: writes }),
+    );
   });
 
   it("checks edge properties too, naming the edge, and sends only the edge view's properties", () => {
     const order = new WorkOrderApply("work", "wo-2", {
       title: "t",
-      lead: { target: { space: "people", externalId: "bob" }, properties: { role: "lead", share: Number.NaN } },
+      lead: {
+        target: { space: "people", externalId: "bob" },
+        properties: { role: "lead", share: Number.NaN },
+      },
     });
     expect(() => order.toInstanceWrites()).toThrow(
       "edge work:WorkOrder.lead:wo-2:bob: share must be a finite number, got NaN",
     );
-    const stray = JSON.parse('{"role": "x", "__proto__": {"p": 1}, "unknown": 2}') as { role: string };
-    const edge = new WorkOrderApply("work", "wo-3", { title: "t", lead: { target: { space: "people", externalId: "bob" }, properties: stray } })
+    const stray = JSON.parse(
+      '{"role": "x", "__proto__": {"p": 1}, "unknown": 2}',
+    ) as { role: string };
+    const edge = new WorkOrderApply("work", "wo-3", {
+      title: "t",
+      lead: {
+        target: { space: "people", externalId: "bob" },
+        properties: stray,
+      },
+    })
       .toInstanceWrites()
       .find((w) => w.instanceType === "edge");
     expect(edge?.sources?.[0]?.properties).toEqual({ role: "x" });
   });
 
   it("copies only known properties: __proto__ and strangers never reach the object", () => {
-    const hostile = JSON.parse('{"name": "x", "__proto__": {"polluted": true}, "stranger": 1}') as { name: string };
+    const hostile = JSON.parse(
+      '{"name": "x", "__proto__": {"polluted": true}, "stranger": 1}',
+    ) as { name: string };
     const apply = new ObjectViewApply("s", "o", hostile);
     expect(Object.getPrototypeOf(apply)).toBe(ObjectViewApply.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(apply.toInstanceWrite().sources?.[0]?.properties).toEqual({ name: "x" });
-    const renamed = new ObjectViewApply("s", "o", { name: "n", typeProperty: "t", constructorProperty: { a: 1 } });
-    expect(renamed.toInstanceWrite().sources?.[0]?.properties).toEqual({ name: "n", type: "t", constructor: { a: 1 } });
+    expect(apply.toInstanceWrite().sources?.[0]?.properties).toEqual({
+      name: "x",
+    });
+    const renamed = new ObjectViewApply("s", "o", {
+      name: "n",
+      typeProperty: "t",
+      constructorProperty: { a: 1 },
+    });
+    expect(renamed.toInstanceWrite().sources?.[0]?.properties).toEqual({
+      name: "n",
+      type: "t",
+      constructor: { a: 1 },
+    });
     expect(renamed.constructor).toBe(ObjectViewApply);
   });
 
@@ -189,7 +306,9 @@ describe("read classes", () => {
     expect(doc.score).toBeNull();
     expect(doc.version).toBe(3);
     expect(doc.id).toEqual({ space: "docs", externalId: "d1" });
-    expect(new DocumentView(node, { timestamps: "string" }).publishedAt).toBe("2024-09-03T09:36:01.17+00:00");
+    expect(new DocumentView(node, { timestamps: "string" }).publishedAt).toBe(
+      "2024-09-03T09:36:01.17+00:00",
+    );
   });
 
   it("reads lists and direct relations", () => {
@@ -211,7 +330,11 @@ describe("read classes", () => {
   it("reads inherited properties through the child's view", () => {
     const order = new WorkOrder({
       ...node,
-      properties: { showcase: { "WorkOrder/v1": { name: "inherited", title: "own", priority: "low" } } },
+      properties: {
+        showcase: {
+          "WorkOrder/v1": { name: "inherited", title: "own", priority: "low" },
+        },
+      },
     });
     expect(order.name).toBe("inherited");
     expect(order.title).toBe("own");

@@ -10,7 +10,9 @@ const VERSION = "0.1.0";
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command("dmgen")
-    .description("Typed TypeScript for Cognite Data Fusion data models, and a local DMS emulator")
+    .description(
+      "Typed TypeScript for Cognite Data Fusion data models, and a local DMS emulator",
+    )
     .version(VERSION, "-v, --version")
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
@@ -19,7 +21,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   await addOptionalCommands(program, argv);
   // Subcommands do not inherit these: without them commander would exit the process itself.
   for (const command of program.commands) {
-    command.exitOverride().configureOutput({ writeErr: (text) => process.stderr.write(text) }).showSuggestionAfterError(true);
+    command
+      .exitOverride()
+      .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+      .showSuggestionAfterError(true);
   }
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -33,7 +38,10 @@ export async function main(argv: readonly string[]): Promise<number> {
  * `emulator` and `pull` load more code (an HTTP server, undici); `generate` must start fast, so
  * they are loaded only when asked for, or for help.
  */
-async function addOptionalCommands(program: Command, argv: readonly string[]): Promise<void> {
+async function addOptionalCommands(
+  program: Command,
+  argv: readonly string[],
+): Promise<void> {
   const first = argv.find((arg) => !arg.startsWith("-"));
   const wantsAll = first === undefined || first === "help";
   if (wantsAll || first === "emulator") {

@@ -24,17 +24,37 @@ export function pullCommand(
   log: (line: string) => void = (line) => process.stdout.write(line + "\n"),
 ): Command {
   return new Command("pull")
-    .description("download view definitions from CDF into a file that `dmgen generate --input` reads")
-    .option("--base-url <url>", "cluster URL, e.g. https://westeurope-1.cognitedata.com (env CDF_BASE_URL)")
+    .description(
+      "download view definitions from CDF into a file that `dmgen generate --input` reads",
+    )
+    .option(
+      "--base-url <url>",
+      "cluster URL, e.g. https://westeurope-1.cognitedata.com (env CDF_BASE_URL)",
+    )
     .option("--project <project>", "CDF project (env CDF_PROJECT)")
-    .option("--data-model <space:externalId/version...>", "data model(s) whose views to download")
-    .option("--view <space:externalId/version...>", "single view(s) to download")
+    .option(
+      "--data-model <space:externalId/version...>",
+      "data model(s) whose views to download",
+    )
+    .option(
+      "--view <space:externalId/version...>",
+      "single view(s) to download",
+    )
     .option("--out <file>", "the JSON file to write")
-    .option("--token <token>", "bearer token (prefer env CDF_TOKEN: flags end up in shell history)")
+    .option(
+      "--token <token>",
+      "bearer token (prefer env CDF_TOKEN: flags end up in shell history)",
+    )
     .option("--client-id <id>", "OAuth client id (env CDF_CLIENT_ID)")
-    .option("--client-secret <secret>", "OAuth client secret (env CDF_CLIENT_SECRET)")
+    .option(
+      "--client-secret <secret>",
+      "OAuth client secret (env CDF_CLIENT_SECRET)",
+    )
     .option("--token-url <url>", "OAuth token URL (env CDF_TOKEN_URL)")
-    .option("--scopes <scopes>", "OAuth scopes, space or comma separated (env CDF_SCOPES)")
+    .option(
+      "--scopes <scopes>",
+      "OAuth scopes, space or comma separated (env CDF_SCOPES)",
+    )
     .option("--timeout <ms>", "request timeout in milliseconds", "60000")
     .action(async (flags: PullFlags) => {
       const options = pullOptionsFromFlags(flags, env);
@@ -44,23 +64,35 @@ export function pullCommand(
 }
 
 /** Validates the flags into pull options; throws `UserError` on mistakes. */
-export function pullOptionsFromFlags(flags: PullFlags, env: Readonly<Record<string, string | undefined>>) {
+export function pullOptionsFromFlags(
+  flags: PullFlags,
+  env: Readonly<Record<string, string | undefined>>,
+) {
   const baseUrl = flags.baseUrl ?? env.CDF_BASE_URL;
   const project = flags.project ?? env.CDF_PROJECT;
-  if (!baseUrl) throw new UserError("--base-url is required (or set CDF_BASE_URL)");
-  if (!/^https?:\/\//.test(baseUrl)) throw new UserError(`--base-url "${baseUrl}" must start with https:// or http://`);
-  if (!project) throw new UserError("--project is required (or set CDF_PROJECT)");
+  if (!baseUrl)
+    throw new UserError("--base-url is required (or set CDF_BASE_URL)");
+  if (!/^https?:\/\//.test(baseUrl))
+    throw new UserError(
+      `--base-url "${baseUrl}" must start with https:// or http://`,
+    );
+  if (!project)
+    throw new UserError("--project is required (or set CDF_PROJECT)");
   if (!flags.out) throw new UserError("--out <file> is required");
   const timeoutMs = Number(flags.timeout ?? "60000");
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    throw new UserError(`--timeout "${flags.timeout}" must be a positive number of milliseconds`);
+    throw new UserError(
+      `--timeout "${flags.timeout}" must be a positive number of milliseconds`,
+    );
   }
   return {
     baseUrl,
     project,
     out: flags.out,
     timeoutMs,
-    dataModels: (flags.dataModel ?? []).map((ref) => parseVersionedRef(ref, "--data-model")),
+    dataModels: (flags.dataModel ?? []).map((ref) =>
+      parseVersionedRef(ref, "--data-model"),
+    ),
     views: (flags.view ?? []).map((ref) => parseVersionedRef(ref, "--view")),
     credentials: resolveCredentials(flags, env, baseUrl),
   };

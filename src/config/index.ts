@@ -67,18 +67,33 @@ export interface ConfigFile extends Partial<CodeOptions> {
   readonly file: string;
 }
 
-const KNOWN_KEYS = ["$schema", "input", "out", "format", "transport", "timestamps", "naming"];
+const KNOWN_KEYS = [
+  "$schema",
+  "input",
+  "out",
+  "format",
+  "transport",
+  "timestamps",
+  "naming",
+];
 const NAMING_KEYS = ["properties", "views", "renames"];
 
 /** Reads the config at `path` (when given) or `dmgen.config.json` in `cwd` (when there is one). */
-export async function readConfig(path: string | undefined, cwd: string): Promise<ConfigFile | undefined> {
+export async function readConfig(
+  path: string | undefined,
+  cwd: string,
+): Promise<ConfigFile | undefined> {
   const file = path ? resolve(cwd, path) : join(cwd, CONFIG_FILE_NAME);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if (!path && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new UserError(`cannot read config file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, file);
+    if (!path && (error as NodeJS.ErrnoException).code === "ENOENT")
+      return undefined;
+    throw new UserError(
+      `cannot read config file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      file,
+    );
   }
   return parseConfig(parseJsonText(text, file), file);
 }
@@ -90,17 +105,30 @@ export function parseConfig(json: unknown, file: string): ConfigFile {
   const base = dirname(file);
   const fromBase = (p: string): string => (isAbsolute(p) ? p : join(base, p));
   const config: { -readonly [K in keyof ConfigFile]: ConfigFile[K] } = { file };
-  if (obj.input !== undefined) config.input = stringList(obj.input, at(root, "input")).map(fromBase);
-  if (obj.out !== undefined) config.out = fromBase(nonEmptyString(obj.out, at(root, "out")));
+  if (obj.input !== undefined)
+    config.input = stringList(obj.input, at(root, "input")).map(fromBase);
+  if (obj.out !== undefined)
+    config.out = fromBase(nonEmptyString(obj.out, at(root, "out")));
   const format = optionalBoolean(obj, "format", root);
   if (format !== undefined) config.format = format;
   if (obj.transport !== undefined) {
-    config.transport = oneOf(obj.transport, ["undici", "fetch"] as const, at(root, "transport"), "transport");
+    config.transport = oneOf(
+      obj.transport,
+      ["undici", "fetch"] as const,
+      at(root, "transport"),
+      "transport",
+    );
   }
   if (obj.timestamps !== undefined) {
-    config.timestamps = oneOf(obj.timestamps, ["date", "string"] as const, at(root, "timestamps"), "timestamps");
+    config.timestamps = oneOf(
+      obj.timestamps,
+      ["date", "string"] as const,
+      at(root, "timestamps"),
+      "timestamps",
+    );
   }
-  if (obj.naming !== undefined) config.naming = parseNaming(obj.naming, at(root, "naming"));
+  if (obj.naming !== undefined)
+    config.naming = parseNaming(obj.naming, at(root, "naming"));
   return config;
 }
 
@@ -110,35 +138,57 @@ function parseNaming(raw: unknown, location: JsonLocation): NamingOptions {
   const properties =
     obj.properties === undefined
       ? "camelCase"
-      : oneOf(obj.properties, ["camelCase", "preserve"] as const, at(location, "properties"), "property naming");
+      : oneOf(
+          obj.properties,
+          ["camelCase", "preserve"] as const,
+          at(location, "properties"),
+          "property naming",
+        );
   const views = stringMap(obj.views ?? {}, at(location, "views"));
   const renamesLocation = at(location, "renames");
   const renames = emptyRecord<Record<string, string>>();
-  for (const [selector, map] of Object.entries(expectObject(obj.renames ?? {}, renamesLocation))) {
+  for (const [selector, map] of Object.entries(
+    expectObject(obj.renames ?? {}, renamesLocation),
+  )) {
     renames[selector] = stringMap(map, at(renamesLocation, selector));
   }
   return { properties, views, renames };
 }
 
-function rejectUnknownKeys(obj: JsonObject, known: readonly string[], location: JsonLocation): void {
+function rejectUnknownKeys(
+  obj: JsonObject,
+  known: readonly string[],
+  location: JsonLocation,
+): void {
   for (const key of Object.keys(obj)) {
-    if (!known.includes(key)) fail(at(location, key), `unknown option "${key}"; known options: ${known.join(", ")}`);
+    if (!known.includes(key))
+      fail(
+        at(location, key),
+        `unknown option "${key}"; known options: ${known.join(", ")}`,
+      );
   }
 }
 
 function nonEmptyString(value: unknown, location: JsonLocation): string {
-  if (typeof value !== "string" || value.length === 0) fail(location, "expected a non-empty string");
+  if (typeof value !== "string" || value.length === 0)
+    fail(location, "expected a non-empty string");
   return value;
 }
 
 function stringList(value: unknown, location: JsonLocation): string[] {
   if (typeof value === "string") return [nonEmptyString(value, location)];
-  return expectArray(value, location).map((item, i) => nonEmptyString(item, at(location, i)));
+  return expectArray(value, location).map((item, i) =>
+    nonEmptyString(item, at(location, i)),
+  );
 }
 
-function stringMap(value: unknown, location: JsonLocation): Record<string, string> {
+function stringMap(
+  value: unknown,
+  location: JsonLocation,
+): Record<string, string> {
   const obj = expectObject(value, location);
   const result = emptyRecord<string>();
-  for (const [key, item] of Object.entries(obj)) result[key] = nonEmptyString(item, at(location, key));
+  for (const [key, item] of Object.entries(obj))
+    result[key] = nonEmptyString(item, at(location, key));
   return result;
 }

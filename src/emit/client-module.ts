@@ -2,14 +2,30 @@
 // It imports only the transport chosen at generation time, so a browser build never sees undici.
 
 import type { ViewIR } from "../ir/types.js";
-import { argumentList, expandedObject, hardline, indent, jsDoc, join, type Doc } from "./doc.js";
+import {
+  argumentList,
+  expandedObject,
+  hardline,
+  indent,
+  jsDoc,
+  join,
+  type Doc,
+} from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import { importsDoc } from "./module.js";
 import { rootModule, typeReference, viewText } from "./property-types.js";
 
 const TRANSPORTS = {
-  undici: { module: "./runtime/transport-undici.js", create: "createUndiciTransport", doc: "a pooled, keep-alive undici transport" },
-  fetch: { module: "./runtime/transport-fetch.js", create: "createFetchTransport", doc: "a fetch transport" },
+  undici: {
+    module: "./runtime/transport-undici.js",
+    create: "createUndiciTransport",
+    doc: "a pooled, keep-alive undici transport",
+  },
+  fetch: {
+    module: "./runtime/transport-fetch.js",
+    create: "createFetchTransport",
+    doc: "a fetch transport",
+  },
 } as const;
 
 export function emitClientModule(context: EmitContext): Doc {
@@ -20,20 +36,35 @@ export function emitClientModule(context: EmitContext): Doc {
   imports.value(transport.module, transport.create);
   imports.type("./runtime/transport.js", "Transport");
   imports.type("./runtime/values.js", "ReadOptions");
-  const accessors = context.model.views.map((view) => accessorParts(context, imports, view));
+  const accessors = context.model.views.map((view) =>
+    accessorParts(context, imports, view),
+  );
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
     block([
-      [jsDoc([`Default: ${transport.doc}.`]), "readonly transport?: Transport;"],
-      [jsDoc(["How read classes come out, e.g. `{ timestamps: \"string\" }`."]), "readonly read?: ReadOptions;"],
+      [
+        jsDoc([`Default: ${transport.doc}.`]),
+        "readonly transport?: Transport;",
+      ],
+      [
+        jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
+        "readonly read?: ReadOptions;",
+      ],
     ]),
     hardline,
     hardline,
-    jsDoc(["A typed client for this model's views: one accessor per view, and the untyped DMS client."]),
+    jsDoc([
+      "A typed client for this model's views: one accessor per view, and the untyped DMS client.",
+    ]),
     "export interface Client ",
     block([
-      [jsDoc(["The untyped client: apply and delete of any items, retrieve, list, query, sync."]), "readonly dms: DmsClient;"],
+      [
+        jsDoc([
+          "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
+        ]),
+        "readonly dms: DmsClient;",
+      ],
       ...accessors.map((a) => a.member),
       [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
     ]),
@@ -47,11 +78,18 @@ export function emitClientModule(context: EmitContext): Doc {
       "const { transport, read, ...rest } = options;",
       hardline,
       "const dms = new DmsClient(",
-      expandedObject(["...rest", `transport: transport ?? ${transport.create}()`]),
+      expandedObject([
+        "...rest",
+        `transport: transport ?? ${transport.create}()`,
+      ]),
       ");",
       hardline,
       "return ",
-      expandedObject(["dms", ...accessors.map((a) => a.value), "close: () => dms.close()"]),
+      expandedObject([
+        "dms",
+        ...accessors.map((a) => a.value),
+        "close: () => dms.close()",
+      ]),
       ";",
     ),
     hardline,
@@ -64,22 +102,46 @@ function block(members: Doc[]): Doc {
   return ["{", indent(hardline, join(hardline, members)), hardline, "}"];
 }
 
-function accessorParts(context: EmitContext, imports: Imports, view: ViewIR): { member: Doc; value: Doc } {
+function accessorParts(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+): { member: Doc; value: Doc } {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
   const instanceType = `"${view.kind}"`;
   if (view.writable) {
-    const accessor = imports.value("./runtime/view-accessor.js", "ViewAccessor");
+    const accessor = imports.value(
+      "./runtime/view-accessor.js",
+      "ViewAccessor",
+    );
     const applyClass = imports.type(module, names.applyClass);
     return {
-      member: [jsDoc([`${viewText(view.ref)}: apply, retrieve, list, sync, delete.`]), `readonly ${names.accessor}: `, typeReference(accessor, [readClass, applyClass], ";")],
-      value: [`${names.accessor}: new ${accessor}`, argumentList(["dms", readClass, instanceType, "read"])],
+      member: [
+        jsDoc([`${viewText(view.ref)}: apply, retrieve, list, sync, delete.`]),
+        `readonly ${names.accessor}: `,
+        typeReference(accessor, [readClass, applyClass], ";"),
+      ],
+      value: [
+        `${names.accessor}: new ${accessor}`,
+        argumentList(["dms", readClass, instanceType, "read"]),
+      ],
     };
   }
-  const accessor = imports.value("./runtime/view-accessor.js", "ReadOnlyViewAccessor");
+  const accessor = imports.value(
+    "./runtime/view-accessor.js",
+    "ReadOnlyViewAccessor",
+  );
   return {
-    member: [jsDoc([`${viewText(view.ref)} (read only): retrieve, list, sync.`]), `readonly ${names.accessor}: `, typeReference(accessor, [readClass], ";")],
-    value: [`${names.accessor}: new ${accessor}`, argumentList(["dms", readClass, instanceType, "read"])],
+    member: [
+      jsDoc([`${viewText(view.ref)} (read only): retrieve, list, sync.`]),
+      `readonly ${names.accessor}: `,
+      typeReference(accessor, [readClass], ";"),
+    ],
+    value: [
+      `${names.accessor}: new ${accessor}`,
+      argumentList(["dms", readClass, instanceType, "read"]),
+    ],
   };
 }

@@ -40,8 +40,12 @@ export class Imports {
   }
 
   /** Runtime modules first, then sibling modules; names sorted by code point. */
-  entries(): { module: string; names: { name: string; typeOnly: boolean }[] }[] {
-    const rank = (m: string): string => (m.startsWith("../") ? `0${m}` : `1${m}`);
+  entries(): {
+    module: string;
+    names: { name: string; typeOnly: boolean }[];
+  }[] {
+    const rank = (m: string): string =>
+      m.startsWith("../") ? `0${m}` : `1${m}`;
     return [...this.modules.keys()]
       .sort((a, b) => compareCodePoints(rank(a), rank(b)))
       .map((module) => ({

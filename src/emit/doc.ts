@@ -70,16 +70,32 @@ function isDocArray(doc: Doc): doc is readonly Doc[] {
 // ---- common shapes, as prettier prints them
 
 /** `{ a, b }` when it fits, else one entry a line with a trailing comma. */
-export function bracedList(open: string, entries: readonly Doc[], close: string, spaced = true): Doc {
+export function bracedList(
+  open: string,
+  entries: readonly Doc[],
+  close: string,
+  spaced = true,
+): Doc {
   if (entries.length === 0) return `${open}${close}`;
   const edge = spaced ? line : softline;
-  return group(open, indent(edge, join([",", line], entries)), ifBreak(","), edge, close);
+  return group(
+    open,
+    indent(edge, join([",", line], entries)),
+    ifBreak(","),
+    edge,
+    close,
+  );
 }
 
 /** An object literal whose entries are always one a line (prettier keeps such objects expanded). */
 export function expandedObject(entries: readonly Doc[], close = "}"): Doc {
   if (entries.length === 0) return `{${close}`;
-  return ["{", indent(...entries.map((entry) => [hardline, entry, ","])), hardline, close];
+  return [
+    "{",
+    indent(...entries.map((entry) => [hardline, entry, ","])),
+    hardline,
+    close,
+  ];
 }
 
 /** `(a, b)` when it fits, else one argument a line with a trailing comma. */
@@ -107,7 +123,8 @@ export function print(doc: Doc): string {
       continue;
     }
     if (isDocArray(current)) {
-      for (let i = current.length - 1; i >= 0; i--) stack.push({ indent: ind, flat, doc: current[i]! });
+      for (let i = current.length - 1; i >= 0; i--)
+        stack.push({ indent: ind, flat, doc: current[i]! });
       continue;
     }
     switch (current.kind) {
@@ -115,11 +132,21 @@ export function print(doc: Doc): string {
         stack.push({ indent: ind + INDENT, flat, doc: current.contents });
         break;
       case "ifBreak":
-        stack.push({ indent: ind, flat, doc: flat ? current.flat : current.broken });
+        stack.push({
+          indent: ind,
+          flat,
+          doc: flat ? current.flat : current.broken,
+        });
         break;
       case "group": {
         const fitsFlat =
-          flat || (!current.hard && fits({ indent: ind, flat: true, doc: current.contents }, stack, PRINT_WIDTH - column));
+          flat ||
+          (!current.hard &&
+            fits(
+              { indent: ind, flat: true, doc: current.contents },
+              stack,
+              PRINT_WIDTH - column,
+            ));
         stack.push({ indent: ind, flat: fitsFlat, doc: current.contents });
         break;
       }
@@ -158,7 +185,9 @@ function trimTrailingSpaces(out: string[]): void {
  */
 function fits(next: Command, rest: readonly Command[], width: number): boolean {
   let remaining = width;
-  const todo: { flat: boolean; doc: Doc }[] = [{ flat: next.flat, doc: next.doc }];
+  const todo: { flat: boolean; doc: Doc }[] = [
+    { flat: next.flat, doc: next.doc },
+  ];
   let restIndex = rest.length - 1;
   while (remaining >= 0) {
     let item = todo.pop();
@@ -173,7 +202,8 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
       continue;
     }
     if (isDocArray(doc)) {
-      for (let i = doc.length - 1; i >= 0; i--) todo.push({ flat, doc: doc[i]! });
+      for (let i = doc.length - 1; i >= 0; i--)
+        todo.push({ flat, doc: doc[i]! });
       continue;
     }
     switch (doc.kind) {
@@ -226,7 +256,8 @@ function escapeChar(char: string, quote: string): string {
       return `\\${quote}`;
   }
   const code = char.codePointAt(0)!;
-  if (code < 0x20 || code === 0x7f) return `\\u${code.toString(16).padStart(4, "0")}`;
+  if (code < 0x20 || code === 0x7f)
+    return `\\u${code.toString(16).padStart(4, "0")}`;
   return char;
 }
 
@@ -245,11 +276,20 @@ export function jsDoc(paragraphs: readonly string[]): Doc {
     const text = paragraph.trim();
     if (text.length === 0) continue;
     if (lines.length > 0) lines.push("");
-    for (const raw of text.split(/\r\n|\r|\n/)) lines.push(escapeComment(raw.trimEnd()));
+    for (const raw of text.split(/\r\n|\r|\n/))
+      lines.push(escapeComment(raw.trimEnd()));
   }
   if (lines.length === 0) return [];
-  if (lines.length === 1 && lines[0]!.length > 0) return [`/** ${lines[0]} */`, hardline];
-  return [join(hardline, ["/**", ...lines.map((l) => (l.length ? ` * ${l}` : " *")), " */"]), hardline];
+  if (lines.length === 1 && lines[0]!.length > 0)
+    return [`/** ${lines[0]} */`, hardline];
+  return [
+    join(hardline, [
+      "/**",
+      ...lines.map((l) => (l.length ? ` * ${l}` : " *")),
+      " */",
+    ]),
+    hardline,
+  ];
 }
 
 function escapeComment(text: string): string {

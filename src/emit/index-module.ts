@@ -9,12 +9,21 @@ import { rootModule } from "./property-types.js";
 /** Runtime modules whose exports the index passes on (when the runtime has them). */
 const RUNTIME_EXPORTS = ["errors.ts", "typed.ts", "values.ts"];
 
-export function emitIndexModule(context: EmitContext, withClient: boolean, runtimeFiles: readonly string[]): Doc {
+export function emitIndexModule(
+  context: EmitContext,
+  withClient: boolean,
+  runtimeFiles: readonly string[],
+): Doc {
   const statements: Doc[] = [];
   if (withClient) statements.push(`export * from "./client.js";`);
-  for (const view of context.model.views) statements.push(viewExports(context, view));
-  for (const file of RUNTIME_EXPORTS.filter((name) => runtimeFiles.includes(name))) {
-    statements.push(`export * from "./runtime/${file.replace(/\.ts$/, ".js")}";`);
+  for (const view of context.model.views)
+    statements.push(viewExports(context, view));
+  for (const file of RUNTIME_EXPORTS.filter((name) =>
+    runtimeFiles.includes(name),
+  )) {
+    statements.push(
+      `export * from "./runtime/${file.replace(/\.ts$/, ".js")}";`,
+    );
   }
   statements.push(`export type * from "./runtime/wire.js";`);
   return join(hardline, statements);
@@ -34,5 +43,9 @@ function viewExports(context: EmitContext, view: ViewIR): Doc {
   ]
     .sort((a, b) => compareCodePoints(a.name, b.name))
     .map((s) => s.text);
-  return group("export ", bracedList("{", specifiers, "}"), ` from "${rootModule(names.module)}";`);
+  return group(
+    "export ",
+    bracedList("{", specifiers, "}"),
+    ` from "${rootModule(names.module)}";`,
+  );
 }

@@ -1,9 +1,23 @@
 // The TypeScript type of each property on apply and on read (the type table of DESIGN.md), and
 // the facts its JSDoc states.
 
-import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
+import type {
+  EdgeConnectionIR,
+  MappedPropertyIR,
+  PropertyIR,
+  ReverseRelationIR,
+  ViewIR,
+} from "../ir/types.js";
 import type { PrimitiveTypeName } from "../input/types.js";
-import { group, indent, join, line, softline, stringLiteral, type Doc } from "./doc.js";
+import {
+  group,
+  indent,
+  join,
+  line,
+  softline,
+  stringLiteral,
+  type Doc,
+} from "./doc.js";
 import { namesOf, type EmitContext, type Imports } from "./context.js";
 
 export const RUNTIME_TYPED = "../runtime/typed.js";
@@ -43,16 +57,27 @@ export function applySignature(
       const element = mappedApplyType(context, imports, view, property);
       const type = property.type.list ? listOf(element) : element;
       const optional = !property.requiredOnApply;
-      return { optional, members: property.nullable ? [...type, "null"] : type };
+      return {
+        optional,
+        members: property.nullable ? [...type, "null"] : type,
+      };
     }
     case "edge":
-      return { optional: true, members: edgeApplyType(context, imports, view, property) };
+      return {
+        optional: true,
+        members: edgeApplyType(context, imports, view, property),
+      };
     case "reverse":
       return undefined;
   }
 }
 
-function mappedApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: MappedPropertyIR): string[] {
+function mappedApplyType(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: MappedPropertyIR,
+): string[] {
   const type = property.type;
   switch (type.type) {
     case "enum":
@@ -60,7 +85,9 @@ function mappedApplyType(context: EmitContext, imports: Imports, view: ViewIR, p
     case "direct": {
       const reference = imports.type(RUNTIME_WIRE, "InstanceId");
       const target = writableTarget(context, property.targetKey);
-      return target ? [reference, importClass(context, imports, view, target, "apply")] : [reference];
+      return target
+        ? [reference, importClass(context, imports, view, target, "apply")]
+        : [reference];
     }
     case "json":
       return [imports.type(RUNTIME_WIRE, "JsonValue")];
@@ -71,29 +98,63 @@ function mappedApplyType(context: EmitContext, imports: Imports, view: ViewIR, p
   }
 }
 
-function edgeApplyType(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): Doc[] {
+function edgeApplyType(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: EdgeConnectionIR,
+): Doc[] {
   const edgeTarget = imports.type(RUNTIME_TYPED, "EdgeTarget");
   const target = writableTarget(context, property.targetKey);
-  const node = target ? importClass(context, imports, view, target, "apply") : imports.type(RUNTIME_WIRE, "InstanceId");
+  const node = target
+    ? importClass(context, imports, view, target, "apply")
+    : imports.type(RUNTIME_WIRE, "InstanceId");
   const edgeView = writableTarget(context, property.edgeSourceKey, "edge");
-  const edgeProperties = edgeView ? importClass(context, imports, view, edgeView, "applyProperties") : undefined;
-  return [typeReference(edgeTarget, edgeProperties ? [node, edgeProperties] : [node], property.multi ? "[]" : "")];
+  const edgeProperties = edgeView
+    ? importClass(context, imports, view, edgeView, "applyProperties")
+    : undefined;
+  return [
+    typeReference(
+      edgeTarget,
+      edgeProperties ? [node, edgeProperties] : [node],
+      property.multi ? "[]" : "",
+    ),
+  ];
 }
 
 /** `Name<A, B>` with prettier's break of long type arguments (one a line, no trailing comma). */
-export function typeReference(name: string, args: readonly string[], suffix: string): Doc {
+export function typeReference(
+  name: string,
+  args: readonly string[],
+  suffix: string,
+): Doc {
   // Prettier keeps a single plain type argument on the line, however long.
   if (args.length === 1) return `${name}<${args[0]}>${suffix}`;
-  return group(name, "<", indent(softline, join([",", line], args)), softline, ">", suffix);
+  return group(
+    name,
+    "<",
+    indent(softline, join([",", line], args)),
+    softline,
+    ">",
+    suffix,
+  );
 }
 
 /** The view behind `key` when it is in the input, writable and of the given kind. */
-function writableTarget(context: EmitContext, key: string | undefined, kind: "node" | "edge" = "node"): ViewIR | undefined {
+function writableTarget(
+  context: EmitContext,
+  key: string | undefined,
+  kind: "node" | "edge" = "node",
+): ViewIR | undefined {
   const target = key ? context.model.byKey.get(key) : undefined;
   return target && target.writable && target.kind === kind ? target : undefined;
 }
 
-function readableTarget(context: EmitContext, key: string | undefined, kind: "node" | "edge" = "node"): ViewIR | undefined {
+function readableTarget(
+  context: EmitContext,
+  key: string | undefined,
+  kind: "node" | "edge" = "node",
+): ViewIR | undefined {
   const target = key ? context.model.byKey.get(key) : undefined;
   return target && target.kind === kind ? target : undefined;
 }
@@ -101,9 +162,20 @@ function readableTarget(context: EmitContext, key: string | undefined, kind: "no
 type ClassRole = "apply" | "read" | "applyProperties";
 
 /** Imports a generated name of another view (type-only), or refers to this module's own. */
-export function importClass(context: EmitContext, imports: Imports, from: ViewIR, target: ViewIR, role: ClassRole): string {
+export function importClass(
+  context: EmitContext,
+  imports: Imports,
+  from: ViewIR,
+  target: ViewIR,
+  role: ClassRole,
+): string {
   const names = namesOf(context, target);
-  const name = role === "apply" ? names.applyClass : role === "read" ? names.readClass : names.applyProperties;
+  const name =
+    role === "apply"
+      ? names.applyClass
+      : role === "read"
+        ? names.readClass
+        : names.applyProperties;
   if (target.key !== from.key) imports.type(siblingModule(names.module), name);
   return name;
 }
@@ -129,17 +201,33 @@ export function readSignature(
     case "mapped": {
       const element = mappedReadType(context, imports, property);
       const type = property.type.list ? listOf(element) : element;
-      return { optional: false, members: property.nullable ? [...type, "null"] : type };
+      return {
+        optional: false,
+        members: property.nullable ? [...type, "null"] : type,
+      };
     }
     case "edge":
     case "reverse": {
-      const element = connectionReadType(context, imports, view, property, property.multi ? "[]" : "");
-      return { optional: true, members: property.multi ? [element] : [element, "null"] };
+      const element = connectionReadType(
+        context,
+        imports,
+        view,
+        property,
+        property.multi ? "[]" : "",
+      );
+      return {
+        optional: true,
+        members: property.multi ? [element] : [element, "null"],
+      };
     }
   }
 }
 
-function mappedReadType(context: EmitContext, imports: Imports, property: MappedPropertyIR): string[] {
+function mappedReadType(
+  context: EmitContext,
+  imports: Imports,
+  property: MappedPropertyIR,
+): string[] {
   const type = property.type;
   switch (type.type) {
     case "enum":
@@ -164,46 +252,66 @@ function connectionReadType(
   suffix: string,
 ): Doc {
   const target = readableTarget(context, property.targetKey);
-  const node = target ? importClass(context, imports, view, target, "read") : imports.type(RUNTIME_WIRE, "InstanceId");
+  const node = target
+    ? importClass(context, imports, view, target, "read")
+    : imports.type(RUNTIME_WIRE, "InstanceId");
   if (property.kind === "edge") {
     const edgeView = readableTarget(context, property.edgeSourceKey, "edge");
     if (edgeView) {
       const connected = imports.type(RUNTIME_TYPED, "Connected");
-      return typeReference(connected, [node, importClass(context, imports, view, edgeView, "read")], suffix);
+      return typeReference(
+        connected,
+        [node, importClass(context, imports, view, edgeView, "read")],
+        suffix,
+      );
     }
   }
   return `${node}${suffix}`;
 }
 
 function listOf(members: readonly string[]): string[] {
-  return [members.length === 1 ? `${members[0]}[]` : `(${members.join(" | ")})[]`];
+  return [
+    members.length === 1 ? `${members[0]}[]` : `(${members.join(" | ")})[]`,
+  ];
 }
 
 /** The facts a property's JSDoc states after its description. */
-export function propertyFacts(property: PropertyIR, renamed: string | undefined): string {
+export function propertyFacts(
+  property: PropertyIR,
+  renamed: string | undefined,
+): string {
   const parts: string[] = [];
   if (property.kind === "mapped") {
     const type = property.type;
     let kind: string = type.type;
-    if (type.type === "direct" && type.source) kind += ` to ${viewText(type.source)}`;
-    if (type.list) kind = `list of ${kind}${type.maxListSize ? ` (at most ${type.maxListSize})` : ""}`;
+    if (type.type === "direct" && type.source)
+      kind += ` to ${viewText(type.source)}`;
+    if (type.list)
+      kind = `list of ${kind}${type.maxListSize ? ` (at most ${type.maxListSize})` : ""}`;
     parts.push(kind);
-    if (type.type === "text" && type.maxTextSize) parts.push(`at most ${type.maxTextSize} bytes`);
+    if (type.type === "text" && type.maxTextSize)
+      parts.push(`at most ${type.maxTextSize} bytes`);
     if ("unit" in type && type.unit) {
-      parts.push(`unit \`${type.unit.externalId}\`${type.unit.sourceUnit ? ` (${type.unit.sourceUnit})` : ""}`);
+      parts.push(
+        `unit \`${type.unit.externalId}\`${type.unit.sourceUnit ? ` (${type.unit.sourceUnit})` : ""}`,
+      );
     }
     if (type.type === "direct" && type.container) {
-      parts.push(`target must have data in container \`${type.container.space}:${type.container.externalId}\``);
+      parts.push(
+        `target must have data in container \`${type.container.space}:${type.container.externalId}\``,
+      );
     }
     if (!property.nullable) parts.push("not nullable");
-    if (property.defaultValue !== undefined) parts.push(`default \`${JSON.stringify(property.defaultValue)}\``);
+    if (property.defaultValue !== undefined)
+      parts.push(`default \`${JSON.stringify(property.defaultValue)}\``);
     if (property.autoIncrement) parts.push("auto-increment");
     if (property.immutable) parts.push("immutable");
   } else if (property.kind === "edge") {
     parts.push(
       `${property.multi ? "edges" : "one edge"} of type \`${property.edgeType.space}:${property.edgeType.externalId}\` ${property.direction} to ${viewText(property.target)}`,
     );
-    if (property.edgeSource) parts.push(`edge properties in ${viewText(property.edgeSource)}`);
+    if (property.edgeSource)
+      parts.push(`edge properties in ${viewText(property.edgeSource)}`);
   } else {
     parts.push(
       `${property.multi ? "nodes" : "the node"} of ${viewText(property.target)} whose \`${property.through.identifier}\` points here`,
@@ -213,6 +321,10 @@ export function propertyFacts(property: PropertyIR, renamed: string | undefined)
   return renamed ? `${facts} Renamed: ${renamed}.` : facts;
 }
 
-export function viewText(ref: { space: string; externalId: string; version: string }): string {
+export function viewText(ref: {
+  space: string;
+  externalId: string;
+  version: string;
+}): string {
   return `\`${ref.space}:${ref.externalId}/${ref.version}\``;
 }

@@ -1,7 +1,13 @@
 // One module per view: its property map and connections, the apply class (writable views), the
 // read class, and the interfaces of their properties.
 
-import type { EdgeConnectionIR, MappedPropertyIR, PropertyIR, ReverseRelationIR, ViewIR } from "../ir/types.js";
+import type {
+  EdgeConnectionIR,
+  MappedPropertyIR,
+  PropertyIR,
+  ReverseRelationIR,
+  ViewIR,
+} from "../ir/types.js";
 import type { ViewNames } from "../naming/plan.js";
 import {
   argumentList,
@@ -35,19 +41,29 @@ import { importsDoc } from "./module.js";
 export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
   const imports = new Imports();
-  const parent = view.parentKey ? context.model.byKey.get(view.parentKey) : undefined;
+  const parent = view.parentKey
+    ? context.model.byKey.get(view.parentKey)
+    : undefined;
   const parentNames = parent ? namesOf(context, parent) : undefined;
   const sections: Doc[] = [
     viewConstant(imports, view),
     propertyMapConstant(imports, view, names),
     connectionMapConstant(context, imports, view, names),
-    [`/** The TypeScript names of the properties of {@link ${names.readClass}}. */`, hardline,
-      group(`export type ${names.propertyNameType} =`, indent(line, `keyof typeof ${names.propertyMap};`))],
+    [
+      `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
+      hardline,
+      group(
+        `export type ${names.propertyNameType} =`,
+        indent(line, `keyof typeof ${names.propertyMap};`),
+      ),
+    ],
   ];
-  if (view.writable) sections.push(...applySection(context, imports, view, names, parentNames));
+  if (view.writable)
+    sections.push(...applySection(context, imports, view, names, parentNames));
   sections.push(...readSection(context, imports, view, names, parentNames));
   // Only apply classes set the type; a read-only view's JSDoc still states it.
-  if (view.instanceType && view.writable) sections.unshift(instanceTypeConstant(imports, view));
+  if (view.instanceType && view.writable)
+    sections.unshift(instanceTypeConstant(imports, view));
   return [importsDoc(imports), hardline, join([hardline, hardline], sections)];
 }
 
@@ -73,96 +89,182 @@ function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
   return [
     `/** The ${view.kind} type the view's filter requires: set on every write. */`,
     hardline,
-    group(`const INSTANCE_TYPE: ${type} = `, bracedList("{", [
-      `space: ${stringLiteral(id.space)}`,
-      `externalId: ${stringLiteral(id.externalId)}`,
-    ], "}"), ";"),
+    group(
+      `const INSTANCE_TYPE: ${type} = `,
+      bracedList(
+        "{",
+        [
+          `space: ${stringLiteral(id.space)}`,
+          `externalId: ${stringLiteral(id.externalId)}`,
+        ],
+        "}",
+      ),
+      ";",
+    ),
   ];
 }
 
-function propertyMapConstant(imports: Imports, view: ViewIR, names: ViewNames): Doc {
+function propertyMapConstant(
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+): Doc {
   const entries = view.properties
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
-    .map((p) => group(`${names.properties.get(p.identifier)!.name}: `, bracedList("{", propertyDefinition(p), "}")));
+    .map((p) =>
+      group(
+        `${names.properties.get(p.identifier)!.name}: `,
+        bracedList("{", propertyDefinition(p), "}"),
+      ),
+    );
   return [
     `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
     hardline,
-    constMap(names.propertyMap, entries, imports.type(RUNTIME_VALUES, "PropertyMap")),
+    constMap(
+      names.propertyMap,
+      entries,
+      imports.type(RUNTIME_VALUES, "PropertyMap"),
+    ),
   ];
 }
 
 /** The entry of one property: only what differs from the defaults documented in the runtime. */
 function propertyDefinition(property: MappedPropertyIR): Doc[] {
   const type = property.type;
-  const fields: Doc[] = [`identifier: ${stringLiteral(property.identifier)}`, `type: "${type.type}"`];
+  const fields: Doc[] = [
+    `identifier: ${stringLiteral(property.identifier)}`,
+    `type: "${type.type}"`,
+  ];
   if (type.list) fields.push("list: true");
   if (!property.nullable) fields.push("nullable: false");
   if (property.immutable) fields.push("immutable: true");
   if (property.autoIncrement) fields.push("autoIncrement: true");
-  if (type.type !== "enum" && type.maxListSize !== undefined) fields.push(`maxListSize: ${type.maxListSize}`);
-  if (type.type === "text" && type.maxTextSize !== undefined) fields.push(`maxTextSize: ${type.maxTextSize}`);
+  if (type.type !== "enum" && type.maxListSize !== undefined)
+    fields.push(`maxListSize: ${type.maxListSize}`);
+  if (type.type === "text" && type.maxTextSize !== undefined)
+    fields.push(`maxTextSize: ${type.maxTextSize}`);
   if (type.type === "enum") {
-    fields.push(group("values: ", bracedList("[", Object.keys(type.values).map(stringLiteral), "]", false)));
+    fields.push(
+      group(
+        "values: ",
+        bracedList(
+          "[",
+          Object.keys(type.values).map(stringLiteral),
+          "]",
+          false,
+        ),
+      ),
+    );
   }
-  if ("unit" in type && type.unit) fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
+  if ("unit" in type && type.unit)
+    fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
   if (type.type === "direct" && type.source) {
     const s = type.source;
-    fields.push(`target: ${stringLiteral(`${s.space}:${s.externalId}/${s.version}`)}`);
+    fields.push(
+      `target: ${stringLiteral(`${s.space}:${s.externalId}/${s.version}`)}`,
+    );
   }
   return fields;
 }
 
-function connectionMapConstant(context: EmitContext, imports: Imports, view: ViewIR, names: ViewNames): Doc {
+function connectionMapConstant(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+): Doc {
   const entries = view.properties
-    .filter((p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped")
+    .filter(
+      (p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped",
+    )
     .map((p) => [
       `${names.properties.get(p.identifier)!.name}: `,
-      expandedObject(p.kind === "edge" ? edgeDefinition(context, imports, view, p) : reverseDefinition(p)),
+      expandedObject(
+        p.kind === "edge"
+          ? edgeDefinition(context, imports, view, p)
+          : reverseDefinition(p),
+      ),
     ]);
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
-    constMap(names.connectionMap, entries, imports.type(RUNTIME_VALUES, "ConnectionMap")),
+    constMap(
+      names.connectionMap,
+      entries,
+      imports.type(RUNTIME_VALUES, "ConnectionMap"),
+    ),
   ];
 }
 
 /** `export const x = {...} as const satisfies T;`: an empty map may move below the `=`, as prettier does. */
 function constMap(name: string, entries: Doc[], type: string): Doc {
   const tail = ` as const satisfies ${type};`;
-  if (entries.length === 0) return group(`export const ${name} =`, indent(line, `{}${tail}`));
+  if (entries.length === 0)
+    return group(`export const ${name} =`, indent(line, `{}${tail}`));
   return [`export const ${name} = `, expandedObject(entries), tail];
 }
 
-function viewKeyLiteral(ref: { space: string; externalId: string; version: string }): string {
+function viewKeyLiteral(ref: {
+  space: string;
+  externalId: string;
+  version: string;
+}): string {
   return stringLiteral(`${ref.space}:${ref.externalId}/${ref.version}`);
 }
 
-function edgeDefinition(context: EmitContext, imports: Imports, view: ViewIR, property: EdgeConnectionIR): Doc[] {
+function edgeDefinition(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: EdgeConnectionIR,
+): Doc[] {
   const fields: Doc[] = [
     `identifier: ${stringLiteral(property.identifier)}`,
     `connection: "edge"`,
     `multi: ${property.multi}`,
-    group("edgeType: ", bracedList("{", [
-      `space: ${stringLiteral(property.edgeType.space)}`,
-      `externalId: ${stringLiteral(property.edgeType.externalId)}`,
-    ], "}")),
+    group(
+      "edgeType: ",
+      bracedList(
+        "{",
+        [
+          `space: ${stringLiteral(property.edgeType.space)}`,
+          `externalId: ${stringLiteral(property.edgeType.externalId)}`,
+        ],
+        "}",
+      ),
+    ),
     `direction: "${property.direction}"`,
     `target: ${viewKeyLiteral(property.target)}`,
   ];
   if (property.edgeSource) {
     const source = property.edgeSource;
-    const edgeView = property.edgeSourceKey ? context.model.byKey.get(property.edgeSourceKey) : undefined;
+    const edgeView = property.edgeSourceKey
+      ? context.model.byKey.get(property.edgeSourceKey)
+      : undefined;
     const sourceFields: Doc[] = [
-      group("view: ", bracedList("{", [
-        `type: "view"`,
-        `space: ${stringLiteral(source.space)}`,
-        `externalId: ${stringLiteral(source.externalId)}`,
-        `version: ${stringLiteral(source.version)}`,
-      ], "}")),
+      group(
+        "view: ",
+        bracedList(
+          "{",
+          [
+            `type: "view"`,
+            `space: ${stringLiteral(source.space)}`,
+            `externalId: ${stringLiteral(source.externalId)}`,
+            `version: ${stringLiteral(source.version)}`,
+          ],
+          "}",
+        ),
+      ),
     ];
     if (edgeView && edgeView.kind === "edge") {
       const edgeNames = namesOf(context, edgeView);
-      const map = edgeView.key === view.key ? edgeNames.propertyMap : imports.value(siblingModule(edgeNames.module), edgeNames.propertyMap);
+      const map =
+        edgeView.key === view.key
+          ? edgeNames.propertyMap
+          : imports.value(
+              siblingModule(edgeNames.module),
+              edgeNames.propertyMap,
+            );
       sourceFields.push(`properties: () => ${map}`);
     }
     fields.push(["edgeSource: ", expandedObject(sourceFields)]);
@@ -185,12 +287,16 @@ function reverseDefinition(property: ReverseRelationIR): Doc[] {
 function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
   const paragraphs: string[] = [];
   if (view.description) paragraphs.push(view.description);
-  else if (view.name && view.name !== view.ref.externalId) paragraphs.push(view.name);
+  else if (view.name && view.name !== view.ref.externalId)
+    paragraphs.push(view.name);
   paragraphs.push(`${role} ${viewText(view.ref)}.`);
   if (view.instanceType) {
-    paragraphs.push(`Every ${view.kind} of this view has type \`${view.instanceType.space}:${view.instanceType.externalId}\`.`);
+    paragraphs.push(
+      `Every ${view.kind} of this view has type \`${view.instanceType.space}:${view.instanceType.externalId}\`.`,
+    );
   }
-  if (names.renamed) paragraphs.push(`Class name \`${names.readClass}\`: ${names.renamed}.`);
+  if (names.renamed)
+    paragraphs.push(`Class name \`${names.readClass}\`: ${names.renamed}.`);
   return jsDoc(paragraphs);
 }
 
@@ -206,19 +312,35 @@ function applySection(
     const signature = applySignature(context, imports, view, property);
     return signature ? [{ property, signature }] : [];
   });
-  const extendsClause = parentNames ? ` extends ${importParent(imports, parentNames, "applyProperties")}` : "";
-  const allOptional = view.properties.every((p) => p.kind !== "mapped" || !p.requiredOnApply);
+  const extendsClause = parentNames
+    ? ` extends ${importParent(imports, parentNames, "applyProperties")}`
+    : "";
+  const allOptional = view.properties.every(
+    (p) => p.kind !== "mapped" || !p.requiredOnApply,
+  );
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
-    : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply");
+    : imports.value(
+        RUNTIME_TYPED,
+        view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply",
+      );
   return [
     interfaceDoc(
-      [`What a write through ${viewText(view.ref)} may set.`, "Properties without `?` are required: not nullable and without a default."],
+      [
+        `What a write through ${viewText(view.ref)} may set.`,
+        "Properties without `?` are required: not nullable and without a default.",
+      ],
       `export interface ${names.applyProperties}${extendsClause}`,
-      signatures.map(({ property, signature }) => memberDoc(names, property, signature)),
+      signatures.map(({ property, signature }) =>
+        memberDoc(names, property, signature),
+      ),
     ),
     [
-      viewDoc(view, names, view.kind === "edge" ? "Writes edges through" : "Writes nodes through"),
+      viewDoc(
+        view,
+        names,
+        view.kind === "edge" ? "Writes edges through" : "Writes nodes through",
+      ),
       `export class ${names.applyClass} extends ${base} `,
       expandedClassBody([
         join(hardline, staticMembers(imports, view, names, "apply")),
@@ -234,31 +356,65 @@ function applySection(
   ];
 }
 
-function importParent(imports: Imports, parent: ViewNames, role: "apply" | "read" | "applyProperties" | "readProperties", typeOnly = true): string {
-  const name = { apply: parent.applyClass, read: parent.readClass, applyProperties: parent.applyProperties, readProperties: parent.readProperties }[role];
+function importParent(
+  imports: Imports,
+  parent: ViewNames,
+  role: "apply" | "read" | "applyProperties" | "readProperties",
+  typeOnly = true,
+): string {
+  const name = {
+    apply: parent.applyClass,
+    read: parent.readClass,
+    applyProperties: parent.applyProperties,
+    readProperties: parent.readProperties,
+  }[role];
   imports.add(siblingModule(parent.module), name, typeOnly);
   return name;
 }
 
 /** The statics a generated class declares; read classes have no instance type to set. */
-function staticMembers(imports: Imports, view: ViewIR, names: ViewNames, role: "apply" | "read"): Doc[] {
+function staticMembers(
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+  role: "apply" | "read",
+): Doc[] {
   const members: Doc[] = [
     `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
-    group(`static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`, indent(line, `${names.propertyMap};`)),
-    group(`static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`, indent(line, `${names.connectionMap};`)),
+    group(
+      `static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`,
+      indent(line, `${names.propertyMap};`),
+    ),
+    group(
+      `static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`,
+      indent(line, `${names.connectionMap};`),
+    ),
   ];
   if (role === "apply" && view.instanceType) {
-    members.push(`static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`);
+    members.push(
+      `static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`,
+    );
   }
   return members;
 }
 
-function nodeApplyConstructor(imports: Imports, names: ViewNames, allOptional: boolean): Doc {
+function nodeApplyConstructor(
+  imports: Imports,
+  names: ViewNames,
+  allOptional: boolean,
+): Doc {
   const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
-  const properties = allOptional ? `properties: ${names.applyProperties} = {}` : `properties: ${names.applyProperties}`;
+  const properties = allOptional
+    ? `properties: ${names.applyProperties} = {}`
+    : `properties: ${names.applyProperties}`;
   return [
     "constructor",
-    argumentList(["space: string", "externalId: string", properties, `options?: ${options}`]),
+    argumentList([
+      "space: string",
+      "externalId: string",
+      properties,
+      `options?: ${options}`,
+    ]),
     " {",
     indent(hardline, "super(space, externalId, properties, options);"),
     hardline,
@@ -266,12 +422,24 @@ function nodeApplyConstructor(imports: Imports, names: ViewNames, allOptional: b
   ];
 }
 
-function edgeApplyConstructor(imports: Imports, names: ViewNames, allOptional: boolean): Doc {
+function edgeApplyConstructor(
+  imports: Imports,
+  names: ViewNames,
+  allOptional: boolean,
+): Doc {
   const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
-  const properties = allOptional ? `properties: ${names.applyProperties} = {}` : `properties: ${names.applyProperties}`;
+  const properties = allOptional
+    ? `properties: ${names.applyProperties} = {}`
+    : `properties: ${names.applyProperties}`;
   return [
     "constructor",
-    argumentList(["space: string", "externalId: string", `ends: ${ends}`, properties, "options: { existingVersion?: number } = {}"]),
+    argumentList([
+      "space: string",
+      "externalId: string",
+      `ends: ${ends}`,
+      properties,
+      "options: { existingVersion?: number } = {}",
+    ]),
     " {",
     indent(hardline, "super(space, externalId, ends, properties, options);"),
     hardline,
@@ -288,20 +456,39 @@ function readSection(
 ): Doc[] {
   const members = view.properties
     .filter((property) => !(property.inherited && parentNames))
-    .map((property) => memberDoc(names, property, readSignature(context, imports, view, property), true));
-  const extendsClause = parentNames ? ` extends ${importParent(imports, parentNames, "readProperties")}` : "";
+    .map((property) =>
+      memberDoc(
+        names,
+        property,
+        readSignature(context, imports, view, property),
+        true,
+      ),
+    );
+  const extendsClause = parentNames
+    ? ` extends ${importParent(imports, parentNames, "readProperties")}`
+    : "";
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
-    : imports.value(RUNTIME_TYPED, view.kind === "edge" ? "TypedEdge" : "TypedNode");
+    : imports.value(
+        RUNTIME_TYPED,
+        view.kind === "edge" ? "TypedEdge" : "TypedNode",
+      );
   const statics = staticMembers(imports, view, names, "read");
   return [
     interfaceDoc(
-      [`What a ${view.kind} read through ${viewText(view.ref)} holds.`, "Connections are filled by queries only."],
+      [
+        `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
+        "Connections are filled by queries only.",
+      ],
       `export interface ${names.readProperties}${extendsClause}`,
       members,
     ),
     [
-      viewDoc(view, names, view.kind === "edge" ? "An edge read through" : "A node read through"),
+      viewDoc(
+        view,
+        names,
+        view.kind === "edge" ? "An edge read through" : "A node read through",
+      ),
       `export class ${names.readClass} extends ${base} `,
       expandedClassBody([join(hardline, statics)]),
       hardline,
@@ -313,19 +500,40 @@ function readSection(
 }
 
 function expandedClassBody(blocks: Doc[]): Doc {
-  return ["{", indent(hardline, join([hardline, hardline], blocks)), hardline, "}"];
+  return [
+    "{",
+    indent(hardline, join([hardline, hardline], blocks)),
+    hardline,
+    "}",
+  ];
 }
 
 function interfaceDoc(comment: string[], head: string, members: Doc[]): Doc {
-  const body = members.length === 0 ? " {}" : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
+  const body =
+    members.length === 0
+      ? " {}"
+      : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
   return [jsDoc(comment), head, body];
 }
 
-function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySignature, read = false): Doc {
+function memberDoc(
+  names: ViewNames,
+  property: PropertyIR,
+  signature: PropertySignature,
+  read = false,
+): Doc {
   const name = names.properties.get(property.identifier)!;
-  const description = property.description ?? (property.name && property.name !== property.identifier ? property.name : "");
+  const description =
+    property.description ??
+    (property.name && property.name !== property.identifier
+      ? property.name
+      : "");
   const head = `${read && property.kind === "mapped" ? "readonly " : ""}${propertyKey(name.name)}${signature.optional ? "?" : ""}:`;
-  return [jsDoc([description, propertyFacts(property, name.renamed)]), unionMember(head, signature.members), ";"];
+  return [
+    jsDoc([description, propertyFacts(property, name.renamed)]),
+    unionMember(head, signature.members),
+    ";",
+  ];
 }
 
 /**
@@ -334,5 +542,8 @@ function memberDoc(names: ViewNames, property: PropertyIR, signature: PropertySi
  */
 function unionMember(head: string, members: readonly Doc[]): Doc {
   if (members.length === 1) return group(head, " ", members[0]!);
-  return group(head, indent(line, group(ifBreak("| "), join([line, "| "], members))));
+  return group(
+    head,
+    indent(line, group(ifBreak("| "), join([line, "| "], members))),
+  );
 }

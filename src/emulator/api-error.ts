@@ -14,14 +14,24 @@ export class ApiError extends Error {
   }
 
   toBody(): ApiErrorBody {
-    const error: ApiErrorBody["error"] = { code: this.status, message: this.message };
+    const error: ApiErrorBody["error"] = {
+      code: this.status,
+      message: this.message,
+    };
     if (this.missing && this.missing.length > 0) error.missing = this.missing;
-    if (this.duplicated && this.duplicated.length > 0) error.duplicated = this.duplicated;
+    if (this.duplicated && this.duplicated.length > 0)
+      error.duplicated = this.duplicated;
     return { error };
   }
 }
 
-export function badRequest(message: string, extra?: { missing?: Record<string, unknown>[]; duplicated?: Record<string, unknown>[] }): ApiError {
+export function badRequest(
+  message: string,
+  extra?: {
+    missing?: Record<string, unknown>[];
+    duplicated?: Record<string, unknown>[];
+  },
+): ApiError {
   return new ApiError(400, message, extra?.missing, extra?.duplicated);
 }
 

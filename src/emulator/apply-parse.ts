@@ -13,11 +13,25 @@ import {
   optionalBoolean,
   type JsonRecord,
 } from "./request-shape.js";
-import { containerKeyOf, findSource, viewKeyOf, type ContainerDefinition, type ResolvedView, type SchemaStore } from "./schema.js";
+import {
+  containerKeyOf,
+  findSource,
+  viewKeyOf,
+  type ContainerDefinition,
+  type ResolvedView,
+  type SchemaStore,
+} from "./schema.js";
 import { checkValue } from "./values.js";
 
 export const MAX_APPLY_ITEMS = 1000;
-const RESERVED_PROPERTY_IDS = new Set(["space", "externalId", "createdTime", "lastUpdatedTime", "deletedTime", "extensions"]);
+const RESERVED_PROPERTY_IDS = new Set([
+  "space",
+  "externalId",
+  "createdTime",
+  "lastUpdatedTime",
+  "deletedTime",
+  "extensions",
+]);
 
 /** Values for one container: container property id → value, `null` = clear. */
 export type ContainerValues = Map<string, JsonValue | null>;
@@ -56,31 +70,70 @@ export interface ParsedApply {
   flags: ApplyFlags;
 }
 
-export function parseApplyRequest(schema: SchemaStore, body: unknown): ParsedApply {
+export function parseApplyRequest(
+  schema: SchemaStore,
+  body: unknown,
+): ParsedApply {
   const request = asRecord(body, "body");
   const items = asArray(request.items, "items");
-  const deletes = request.delete === undefined || request.delete === null ? [] : asArray(request.delete, "delete");
+  const deletes =
+    request.delete === undefined || request.delete === null
+      ? []
+      : asArray(request.delete, "delete");
   if (items.length + deletes.length > MAX_APPLY_ITEMS) {
-    throw badRequest(`The total number of ingested and deleted items cannot exceed ${MAX_APPLY_ITEMS}, got ${items.length + deletes.length}`);
+    throw badRequest(
+      `The total number of ingested and deleted items cannot exceed ${MAX_APPLY_ITEMS}, got ${items.length + deletes.length}`,
+    );
   }
   const flags: ApplyFlags = {
-    autoCreateDirectRelations: optionalBoolean(request, "autoCreateDirectRelations", "body", true),
-    autoCreateStartNodes: optionalBoolean(request, "autoCreateStartNodes", "body", false),
-    autoCreateEndNodes: optionalBoolean(request, "autoCreateEndNodes", "body", false),
-    skipOnVersionConflict: optionalBoolean(request, "skipOnVersionConflict", "body", false),
+    autoCreateDirectRelations: optionalBoolean(
+      request,
+      "autoCreateDirectRelations",
+      "body",
+      true,
+    ),
+    autoCreateStartNodes: optionalBoolean(
+      request,
+      "autoCreateStartNodes",
+      "body",
+      false,
+    ),
+    autoCreateEndNodes: optionalBoolean(
+      request,
+      "autoCreateEndNodes",
+      "body",
+      false,
+    ),
+    skipOnVersionConflict: optionalBoolean(
+      request,
+      "skipOnVersionConflict",
+      "body",
+      false,
+    ),
     replace: optionalBoolean(request, "replace", "body", false),
   };
   const missing = new Map<string, Record<string, unknown>>();
-  const writes = items.map((item, i) => parseWrite(schema, item, `items[${i}]`, missing));
+  const writes = items.map((item, i) =>
+    parseWrite(schema, item, `items[${i}]`, missing),
+  );
   if (missing.size > 0) {
-    throw badRequest("One or more views or containers do not exist", { missing: [...missing.values()] });
+    throw badRequest("One or more views or containers do not exist", {
+      missing: [...missing.values()],
+    });
   }
-  const parsedDeletes = deletes.map((item, i) => parseDelete(item, `delete[${i}]`));
+  const parsedDeletes = deletes.map((item, i) =>
+    parseDelete(item, `delete[${i}]`),
+  );
   rejectDuplicates(writes, parsedDeletes);
   return { writes, deletes: parsedDeletes, flags };
 }
 
-function parseWrite(schema: SchemaStore, raw: unknown, path: string, missing: Map<string, Record<string, unknown>>): ParsedWrite {
+function parseWrite(
+  schema: SchemaStore,
+  raw: unknown,
+  path: string,
+  missing: Map<string, Record<string, unknown>>,
+): ParsedWrite {
   const item = asRecord(raw, path);
   const kind = asInstanceType(item.instanceType, `${path}.instanceType`);
   const id = asInstanceId(item, path);
@@ -89,33 +142,50 @@ function parseWrite(schema: SchemaStore, raw: unknown, path: string, missing: Ma
     space: id.space,
     externalId: id.externalId,
     existingVersion: parseExistingVersion(item, path),
-    type: item.type === undefined || item.type === null ? undefined : asInstanceId(item.type, `${path}.type`),
+    type:
+      item.type === undefined || item.type === null
+        ? undefined
+        : asInstanceId(item.type, `${path}.type`),
     startNode: undefined,
     endNode: undefined,
     containers: new Map(),
     path,
   };
   if (kind === "edge") {
-    if (write.type === undefined) throw badRequest(`${path}.type is required for edges`);
+    if (write.type === undefined)
+      throw badRequest(`${path}.type is required for edges`);
     write.startNode = asInstanceId(item.startNode, `${path}.startNode`);
     write.endNode = asInstanceId(item.endNode, `${path}.endNode`);
   }
   if (item.sources !== undefined && item.sources !== null) {
     const sources = asArray(item.sources, `${path}.sources`);
-    if (sources.length > 100) throw badRequest(`${path}.sources: at most 100 sources per instance`);
-    sources.forEach((source, i) => parseSource(schema, write, source, `${path}.sources[${i}]`, missing));
+    if (sources.length > 100)
+      throw badRequest(`${path}.sources: at most 100 sources per instance`);
+    sources.forEach((source, i) =>
+      parseSource(schema, write, source, `${path}.sources[${i}]`, missing),
+    );
   }
   return write;
 }
 
-function parseExistingVersion(item: JsonRecord, path: string): number | undefined {
+function parseExistingVersion(
+  item: JsonRecord,
+  path: string,
+): number | undefined {
   const value = item.existingVersion;
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) throw badRequest(`${path}.existingVersion must be a non-negative integer`);
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+    throw badRequest(`${path}.existingVersion must be a non-negative integer`);
   return value;
 }
 
-function parseSource(schema: SchemaStore, write: ParsedWrite, raw: unknown, path: string, missing: Map<string, Record<string, unknown>>): void {
+function parseSource(
+  schema: SchemaStore,
+  write: ParsedWrite,
+  raw: unknown,
+  path: string,
+  missing: Map<string, Record<string, unknown>>,
+): void {
   const entry = asRecord(raw, path);
   const ref = asSourceReference(entry.source, `${path}.source`);
   const source = findSource(schema, ref);
@@ -124,46 +194,86 @@ function parseSource(schema: SchemaStore, write: ParsedWrite, raw: unknown, path
     missing.set(key, { ...ref });
     return;
   }
-  const properties = entry.properties === undefined || entry.properties === null ? {} : asRecord(entry.properties, `${path}.properties`);
-  if (entry.properties !== undefined && entry.properties !== null && Object.keys(properties).length === 0) {
+  const properties =
+    entry.properties === undefined || entry.properties === null
+      ? {}
+      : asRecord(entry.properties, `${path}.properties`);
+  if (
+    entry.properties !== undefined &&
+    entry.properties !== null &&
+    Object.keys(properties).length === 0
+  ) {
     throw badRequest(`${path}.properties must have at least one property`);
   }
   if ("mapped" in source) writeViewSource(write, source, properties, path);
   else writeContainerSource(write, source, properties, path);
 }
 
-function writeViewSource(write: ParsedWrite, view: ResolvedView, properties: JsonRecord, path: string): void {
+function writeViewSource(
+  write: ParsedWrite,
+  view: ResolvedView,
+  properties: JsonRecord,
+  path: string,
+): void {
   const usedFor = view.definition.usedFor;
-  if ((usedFor === "node" && write.kind === "edge") || (usedFor === "edge" && write.kind === "node")) {
-    throw badRequest(`${path}.source: view ${view.key} is used for ${usedFor}s and cannot hold data of an ${write.kind}`);
+  if (
+    (usedFor === "node" && write.kind === "edge") ||
+    (usedFor === "edge" && write.kind === "node")
+  ) {
+    throw badRequest(
+      `${path}.source: view ${view.key} is used for ${usedFor}s and cannot hold data of an ${write.kind}`,
+    );
   }
-  for (const containerKey of view.containerKeys) containerValues(write, containerKey);
+  for (const containerKey of view.containerKeys)
+    containerValues(write, containerKey);
   for (const [propertyId, value] of Object.entries(properties)) {
     const where = `${path}.properties.${propertyId}`;
-    if (RESERVED_PROPERTY_IDS.has(propertyId) && !view.mapped.has(propertyId)) throw badRequest(`${where}: "${propertyId}" is a reserved property name`);
+    if (RESERVED_PROPERTY_IDS.has(propertyId) && !view.mapped.has(propertyId))
+      throw badRequest(`${where}: "${propertyId}" is a reserved property name`);
     const mapped = view.mapped.get(propertyId);
     if (!mapped) {
       const exists = Object.hasOwn(view.definition.properties, propertyId);
-      throw badRequest(exists
-        ? `${where}: "${propertyId}" is a connection of view ${view.key}; connections are written as edges or direct relations, not as values`
-        : `${where}: view ${view.key} has no property "${propertyId}"`);
+      throw badRequest(
+        exists
+          ? `${where}: "${propertyId}" is a connection of view ${view.key}; connections are written as edges or direct relations, not as values`
+          : `${where}: view ${view.key} has no property "${propertyId}"`,
+      );
     }
     const def = mapped.definition;
-    containerValues(write, mapped.containerKey).set(mapped.containerPropertyId, checked(value as JsonValue, def.type, def.nullable, where));
+    containerValues(write, mapped.containerKey).set(
+      mapped.containerPropertyId,
+      checked(value as JsonValue, def.type, def.nullable, where),
+    );
   }
 }
 
-function writeContainerSource(write: ParsedWrite, container: ContainerDefinition, properties: JsonRecord, path: string): void {
+function writeContainerSource(
+  write: ParsedWrite,
+  container: ContainerDefinition,
+  properties: JsonRecord,
+  path: string,
+): void {
   const values = containerValues(write, container.key);
   for (const [propertyId, value] of Object.entries(properties)) {
     const where = `${path}.properties.${propertyId}`;
     const def = container.properties.get(propertyId);
-    if (!def) throw badRequest(`${where}: container ${container.key} has no property "${propertyId}"`);
-    values.set(propertyId, checked(value as JsonValue, def.type, def.nullable, where));
+    if (!def)
+      throw badRequest(
+        `${where}: container ${container.key} has no property "${propertyId}"`,
+      );
+    values.set(
+      propertyId,
+      checked(value as JsonValue, def.type, def.nullable, where),
+    );
   }
 }
 
-function checked(value: JsonValue, type: Parameters<typeof checkValue>[1], nullable: boolean, where: string): JsonValue | null {
+function checked(
+  value: JsonValue,
+  type: Parameters<typeof checkValue>[1],
+  nullable: boolean,
+  where: string,
+): JsonValue | null {
   if (value === null) {
     if (!nullable) throw badRequest(`${where}: the property is not nullable`);
     return null;
@@ -171,7 +281,10 @@ function checked(value: JsonValue, type: Parameters<typeof checkValue>[1], nulla
   return checkValue(value, type, where);
 }
 
-function containerValues(write: ParsedWrite, containerKey: string): ContainerValues {
+function containerValues(
+  write: ParsedWrite,
+  containerKey: string,
+): ContainerValues {
   let values = write.containers.get(containerKey);
   if (!values) {
     values = new Map();
@@ -187,18 +300,27 @@ function parseDelete(raw: unknown, path: string): ParsedDelete {
     kind: asInstanceType(item.instanceType, `${path}.instanceType`),
     space: id.space,
     externalId: id.externalId,
-    existingVersion: isRecord(item) ? parseExistingVersion(item, path) : undefined,
+    existingVersion: isRecord(item)
+      ? parseExistingVersion(item, path)
+      : undefined,
   };
 }
 
 /** An id may appear once per request, across items and deletes. */
-function rejectDuplicates(writes: ParsedWrite[], deletes: ParsedDelete[]): void {
+function rejectDuplicates(
+  writes: ParsedWrite[],
+  deletes: ParsedDelete[],
+): void {
   const seen = new Set<string>();
   const duplicated = new Map<string, Record<string, unknown>>();
   for (const item of [...writes, ...deletes]) {
     const key = `${item.space}\u0000${item.externalId}`;
-    if (seen.has(key)) duplicated.set(key, { space: item.space, externalId: item.externalId });
+    if (seen.has(key))
+      duplicated.set(key, { space: item.space, externalId: item.externalId });
     seen.add(key);
   }
-  if (duplicated.size > 0) throw badRequest("Duplicate instances in the request", { duplicated: [...duplicated.values()] });
+  if (duplicated.size > 0)
+    throw badRequest("Duplicate instances in the request", {
+      duplicated: [...duplicated.values()],
+    });
 }

@@ -2,9 +2,21 @@
 // planned in full against the current state first and only then committed, so any invalid item
 // rejects the whole request with nothing stored (the API applies a request as one transaction).
 
-import type { ApplyResponse, DeletedInstance, InstanceId, SlimInstance } from "../../templates/runtime/wire.js";
+import type {
+  ApplyResponse,
+  DeletedInstance,
+  InstanceId,
+  SlimInstance,
+} from "../../templates/runtime/wire.js";
 import { ApiError, badRequest } from "./api-error.js";
-import { parseApplyRequest, type ApplyFlags, type ContainerValues, type ParsedApply, type ParsedDelete, type ParsedWrite } from "./apply-parse.js";
+import {
+  parseApplyRequest,
+  type ApplyFlags,
+  type ContainerValues,
+  type ParsedApply,
+  type ParsedDelete,
+  type ParsedWrite,
+} from "./apply-parse.js";
 import { asArray, asRecord } from "./request-shape.js";
 import type { ContainerDefinition, SchemaStore } from "./schema.js";
 import type { EmulatorState } from "./state.js";
@@ -40,7 +52,10 @@ interface ApplyPlan {
   counters: Map<string, number>;
 }
 
-export function applyInstances(state: EmulatorState, body: unknown): ApplyResponse {
+export function applyInstances(
+  state: EmulatorState,
+  body: unknown,
+): ApplyResponse {
   const now = state.clock.now();
   purgeTombstones(state.store, now, state.retentionMs);
   const parsed = parseApplyRequest(state.schema, body);
@@ -48,34 +63,54 @@ export function applyInstances(state: EmulatorState, body: unknown): ApplyRespon
   return commitApply(state.store, plan, parsed, now);
 }
 
-function planApply(schema: SchemaStore, store: InstanceStore, parsed: ParsedApply): ApplyPlan {
+function planApply(
+  schema: SchemaStore,
+  store: InstanceStore,
+  parsed: ParsedApply,
+): ApplyPlan {
   const counters = new Map<string, number>();
   const conflicts: Record<string, unknown>[] = [];
   const planned: PlannedWrite[] = [];
   for (const write of parsed.writes) {
     const existing = liveInstance(store, write.space, write.externalId);
     if (existing && existing.kind !== write.kind) {
-      throw badRequest(`${write.path}: ${write.space}:${write.externalId} already exists as an ${existing.kind}`);
+      throw badRequest(
+        `${write.path}: ${write.space}:${write.externalId} already exists as an ${existing.kind}`,
+      );
     }
     if (versionConflict(existing, write.existingVersion)) {
       conflicts.push({ space: write.space, externalId: write.externalId });
       continue;
     }
-    planned.push(planWrite(schema, store, write, existing, parsed.flags.replace, counters));
+    planned.push(
+      planWrite(schema, store, write, existing, parsed.flags.replace, counters),
+    );
   }
-  if (conflicts.length > 0 && !parsed.flags.skipOnVersionConflict) throw new ApiError(409, VERSION_CONFLICT, undefined, conflicts);
+  if (conflicts.length > 0 && !parsed.flags.skipOnVersionConflict)
+    throw new ApiError(409, VERSION_CONFLICT, undefined, conflicts);
   const autoCreate = planReferencedNodes(schema, store, planned, parsed.flags);
-  const deletes = planDeletes(store, parsed.deletes, parsed.flags.skipOnVersionConflict);
+  const deletes = planDeletes(
+    store,
+    parsed.deletes,
+    parsed.flags.skipOnVersionConflict,
+  );
   return { planned, autoCreate, deletes, counters };
 }
 
-function liveInstance(store: InstanceStore, space: string, externalId: string): StoredInstance | undefined {
+function liveInstance(
+  store: InstanceStore,
+  space: string,
+  externalId: string,
+): StoredInstance | undefined {
   const found = getInstance(store, space, externalId);
   return found && found.deletedTime === undefined ? found : undefined;
 }
 
 /** The API: conflict when the stored version is greater than existingVersion, or 0 was given and it exists. */
-function versionConflict(existing: StoredInstance | undefined, existingVersion: number | undefined): boolean {
+function versionConflict(
+  existing: StoredInstance | undefined,
+  existingVersion: number | undefined,
+): boolean {
   if (existingVersion === undefined || !existing) return false;
   return existingVersion === 0 || existing.version > existingVersion;
 }
@@ -89,23 +124,40 @@ function planWrite(
   counters: Map<string, number>,
 ): PlannedWrite {
   if (existing?.kind === "edge") rejectEdgeEndChanges(write, existing);
-  const rows: Record<string, ContainerRow> = existing ? { ...existing.rows } : {};
+  const rows: Record<string, ContainerRow> = existing
+    ? { ...existing.rows }
+    : {};
   // An omitted node type leaves the stored one as it is.
-  let modified = !existing || (write.type !== undefined && !sameId(existing.type, write.type));
+  let modified =
+    !existing ||
+    (write.type !== undefined && !sameId(existing.type, write.type));
   for (const [containerKey, values] of write.containers) {
     const container = schema.containers.get(containerKey)!;
     const oldRow = existing?.rows[containerKey];
-    const row = buildRow(store, container, oldRow, values, replace, counters, write.path);
+    const row = buildRow(
+      store,
+      container,
+      oldRow,
+      values,
+      replace,
+      counters,
+      write.path,
+    );
     if (!oldRow || !sameRow(oldRow, row)) modified = true;
     rows[containerKey] = row;
   }
   return { write, existing, rows, modified };
 }
 
-function rejectEdgeEndChanges(write: ParsedWrite, existing: StoredInstance): void {
+function rejectEdgeEndChanges(
+  write: ParsedWrite,
+  existing: StoredInstance,
+): void {
   for (const field of ["type", "startNode", "endNode"] as const) {
     if (!sameId(existing[field], write[field])) {
-      throw badRequest(`${write.path}.${field}: the ${field} of an existing edge cannot be changed`);
+      throw badRequest(
+        `${write.path}.${field}: the ${field} of an existing edge cannot be changed`,
+      );
     }
   }
 }
@@ -124,13 +176,21 @@ function buildRow(
   const row: ContainerRow = fresh ? {} : { ...oldRow };
   for (const [propertyId, value] of values) {
     const def = container.properties.get(propertyId)!;
-    if (def.immutable && oldRow && oldRow[propertyId] !== undefined && !sameValue(oldRow[propertyId], value)) {
-      throw badRequest(`${path}: property "${propertyId}" of container ${container.key} is immutable and already set`);
+    if (
+      def.immutable &&
+      oldRow &&
+      oldRow[propertyId] !== undefined &&
+      !sameValue(oldRow[propertyId], value)
+    ) {
+      throw badRequest(
+        `${path}: property "${propertyId}" of container ${container.key} is immutable and already set`,
+      );
     }
     if (value === null) delete row[propertyId];
     else row[propertyId] = value;
   }
-  if (fresh) fillDefaults(store, container, oldRow, row, values, counters, path);
+  if (fresh)
+    fillDefaults(store, container, oldRow, row, values, counters, path);
   return row;
 }
 
@@ -151,16 +211,29 @@ function fillDefaults(
     } else if (def.autoIncrement && oldRow?.[propertyId] !== undefined) {
       row[propertyId] = oldRow[propertyId]!;
     } else if (def.autoIncrement) {
-      row[propertyId] = nextAutoIncrement(store, counters, `${container.key}\u0000${propertyId}`);
-    } else if (def.defaultValue !== undefined && !(def.type.type !== "enum" && def.type.list)) {
+      row[propertyId] = nextAutoIncrement(
+        store,
+        counters,
+        `${container.key}\u0000${propertyId}`,
+      );
+    } else if (
+      def.defaultValue !== undefined &&
+      !(def.type.type !== "enum" && def.type.list)
+    ) {
       row[propertyId] = def.defaultValue;
     } else if (!def.nullable) {
-      throw badRequest(`${path}: missing required property "${propertyId}" of container ${container.key}`);
+      throw badRequest(
+        `${path}: missing required property "${propertyId}" of container ${container.key}`,
+      );
     }
   }
 }
 
-function nextAutoIncrement(store: InstanceStore, counters: Map<string, number>, key: string): number {
+function nextAutoIncrement(
+  store: InstanceStore,
+  counters: Map<string, number>,
+  key: string,
+): number {
   const next = (counters.get(key) ?? store.autoIncrement.get(key) ?? 0) + 1;
   counters.set(key, next);
   return next;
@@ -174,24 +247,60 @@ function sameRow(a: ContainerRow, b: ContainerRow): boolean {
 }
 
 /** Edge ends and direct-relation targets must exist, be written here, or be auto-created. */
-function planReferencedNodes(schema: SchemaStore, store: InstanceStore, planned: PlannedWrite[], flags: ApplyFlags): InstanceId[] {
+function planReferencedNodes(
+  schema: SchemaStore,
+  store: InstanceStore,
+  planned: PlannedWrite[],
+  flags: ApplyFlags,
+): InstanceId[] {
   const written = new Map<string, PlannedWrite>();
-  for (const p of planned) if (p.write.kind === "node") written.set(nodeKey(p.write), p);
+  for (const p of planned)
+    if (p.write.kind === "node") written.set(nodeKey(p.write), p);
   const autoCreate = new Map<string, InstanceId>();
   const missingEnds = new Map<string, Record<string, unknown>>();
   const missingTargets = new Map<string, Record<string, unknown>>();
-  const exists = (id: InstanceId): boolean => written.has(nodeKey(id)) || liveInstance(store, id.space, id.externalId)?.kind === "node";
+  const exists = (id: InstanceId): boolean =>
+    written.has(nodeKey(id)) ||
+    liveInstance(store, id.space, id.externalId)?.kind === "node";
   for (const p of planned) {
     if (p.write.kind === "edge") {
-      checkEnd(p.write.startNode!, flags.autoCreateStartNodes, exists, autoCreate, missingEnds);
-      checkEnd(p.write.endNode!, flags.autoCreateEndNodes, exists, autoCreate, missingEnds);
+      checkEnd(
+        p.write.startNode!,
+        flags.autoCreateStartNodes,
+        exists,
+        autoCreate,
+        missingEnds,
+      );
+      checkEnd(
+        p.write.endNode!,
+        flags.autoCreateEndNodes,
+        exists,
+        autoCreate,
+        missingEnds,
+      );
     }
-    checkDirectTargets(schema, store, p, written, exists, flags.autoCreateDirectRelations, autoCreate, missingTargets);
+    checkDirectTargets(
+      schema,
+      store,
+      p,
+      written,
+      exists,
+      flags.autoCreateDirectRelations,
+      autoCreate,
+      missingTargets,
+    );
   }
   if (missingEnds.size > 0) {
-    throw new ApiError(409, "Cannot create edges: their start or end nodes do not exist. Set autoCreateStartNodes / autoCreateEndNodes to create them.", [...missingEnds.values()]);
+    throw new ApiError(
+      409,
+      "Cannot create edges: their start or end nodes do not exist. Set autoCreateStartNodes / autoCreateEndNodes to create them.",
+      [...missingEnds.values()],
+    );
   }
-  if (missingTargets.size > 0) throw badRequest("Direct relations point at nodes that do not exist", { missing: [...missingTargets.values()] });
+  if (missingTargets.size > 0)
+    throw badRequest("Direct relations point at nodes that do not exist", {
+      missing: [...missingTargets.values()],
+    });
   return [...autoCreate.values()];
 }
 
@@ -204,7 +313,8 @@ function checkEnd(
 ): void {
   if (exists(id)) return;
   const key = nodeKey(id);
-  if (allowCreate) autoCreate.set(key, { space: id.space, externalId: id.externalId });
+  if (allowCreate)
+    autoCreate.set(key, { space: id.space, externalId: id.externalId });
   else missing.set(key, { space: id.space, externalId: id.externalId });
 }
 
@@ -226,11 +336,18 @@ function checkDirectTargets(
       const required = def.type.container;
       for (const target of directTargets(value)) {
         if (required) {
-          const targetRows = written.get(nodeKey(target))?.rows ?? liveInstance(store, target.space, target.externalId)?.rows;
+          const targetRows =
+            written.get(nodeKey(target))?.rows ??
+            liveInstance(store, target.space, target.externalId)?.rows;
           if (!targetRows?.[`${required.space}:${required.externalId}`]) {
-            throw badRequest(`${p.write.path}: direct relation "${propertyId}" must point at a node with data in container ${required.space}:${required.externalId}`, {
-              missing: [{ space: target.space, externalId: target.externalId }],
-            });
+            throw badRequest(
+              `${p.write.path}: direct relation "${propertyId}" must point at a node with data in container ${required.space}:${required.externalId}`,
+              {
+                missing: [
+                  { space: target.space, externalId: target.externalId },
+                ],
+              },
+            );
           }
         } else if (!exists(target)) {
           checkEnd(target, allowCreate, exists, autoCreate, missing);
@@ -240,40 +357,68 @@ function checkDirectTargets(
   }
 }
 
-function planDeletes(store: InstanceStore, deletes: ParsedDelete[], skipOnVersionConflict: boolean): StoredInstance[] {
+function planDeletes(
+  store: InstanceStore,
+  deletes: ParsedDelete[],
+  skipOnVersionConflict: boolean,
+): StoredInstance[] {
   const found: StoredInstance[] = [];
   const conflicts: Record<string, unknown>[] = [];
   for (const item of deletes) {
     const existing = liveInstance(store, item.space, item.externalId);
     if (!existing || existing.kind !== item.kind) continue; // the API skips what does not exist
-    if (item.existingVersion !== undefined && existing.version > item.existingVersion) {
+    if (
+      item.existingVersion !== undefined &&
+      existing.version > item.existingVersion
+    ) {
       conflicts.push({ space: item.space, externalId: item.externalId });
       continue;
     }
     found.push(existing);
   }
-  if (conflicts.length > 0 && !skipOnVersionConflict) throw new ApiError(409, VERSION_CONFLICT, undefined, conflicts);
+  if (conflicts.length > 0 && !skipOnVersionConflict)
+    throw new ApiError(409, VERSION_CONFLICT, undefined, conflicts);
   return found;
 }
 
-function commitApply(store: InstanceStore, plan: ApplyPlan, parsed: ParsedApply, now: number): ApplyResponse {
+function commitApply(
+  store: InstanceStore,
+  plan: ApplyPlan,
+  parsed: ParsedApply,
+  now: number,
+): ApplyResponse {
   for (const [key, value] of plan.counters) store.autoIncrement.set(key, value);
-  for (const id of plan.autoCreate) createInstance(store, "node", id, undefined, {}, now);
-  const items: SlimInstance[] = plan.planned.map((p) => commitWrite(store, p, now));
+  for (const id of plan.autoCreate)
+    createInstance(store, "node", id, undefined, {}, now);
+  const items: SlimInstance[] = plan.planned.map((p) =>
+    commitWrite(store, p, now),
+  );
   const response: ApplyResponse = { items };
-  if (parsed.deletes.length > 0) response.deleted = deleteInstances(store, plan.deletes, now);
+  if (parsed.deletes.length > 0)
+    response.deleted = deleteInstances(store, plan.deletes, now);
   return response;
 }
 
-function commitWrite(store: InstanceStore, p: PlannedWrite, now: number): SlimInstance {
+function commitWrite(
+  store: InstanceStore,
+  p: PlannedWrite,
+  now: number,
+): SlimInstance {
   const { write, existing } = p;
   if (!existing) {
-    const ends = write.kind === "edge" ? { startNode: write.startNode!, endNode: write.endNode! } : undefined;
-    return slim(createInstance(store, write.kind, write, write.type, p.rows, now, ends), true);
+    const ends =
+      write.kind === "edge"
+        ? { startNode: write.startNode!, endNode: write.endNode! }
+        : undefined;
+    return slim(
+      createInstance(store, write.kind, write, write.type, p.rows, now, ends),
+      true,
+    );
   }
   if (!p.modified) return slim(existing, false);
   existing.rows = p.rows;
-  if (write.kind === "node" && write.type !== undefined) existing.type = write.type;
+  if (write.kind === "node" && write.type !== undefined)
+    existing.type = write.type;
   existing.version++;
   existing.lastUpdatedTime = now;
   stamp(store, existing);
@@ -323,24 +468,38 @@ function slim(instance: StoredInstance, wasModified: boolean): SlimInstance {
 }
 
 /** Soft-deletes the instances; a node takes its incoming and outgoing edges with it. */
-function deleteInstances(store: InstanceStore, instances: StoredInstance[], now: number): DeletedInstance[] {
+function deleteInstances(
+  store: InstanceStore,
+  instances: StoredInstance[],
+  now: number,
+): DeletedInstance[] {
   const deleted: DeletedInstance[] = [];
   for (const instance of instances) {
     if (instance.deletedTime !== undefined) continue; // already taken by a cascade
-    if (instance.kind === "node") for (const edge of edgesAt(store, instance)) markDeleted(store, edge, now);
+    if (instance.kind === "node")
+      for (const edge of edgesAt(store, instance))
+        markDeleted(store, edge, now);
     markDeleted(store, instance, now);
-    deleted.push({ instanceType: instance.kind, space: instance.space, externalId: instance.externalId });
+    deleted.push({
+      instanceType: instance.kind,
+      space: instance.space,
+      externalId: instance.externalId,
+    });
   }
   return deleted;
 }
 
 /** `POST /models/instances/delete`. */
-export function deleteEndpoint(state: EmulatorState, body: unknown): { items: DeletedInstance[] } {
+export function deleteEndpoint(
+  state: EmulatorState,
+  body: unknown,
+): { items: DeletedInstance[] } {
   const now = state.clock.now();
   purgeTombstones(state.store, now, state.retentionMs);
   const request = asRecord(body, "body");
   const items = asArray(request.items, "items");
-  if (items.length === 0 || items.length > 1000) throw badRequest("items must have between 1 and 1000 entries");
+  if (items.length === 0 || items.length > 1000)
+    throw badRequest("items must have between 1 and 1000 entries");
   const parsed = parseApplyRequest(state.schema, { items: [], delete: items });
   const found = planDeletes(state.store, parsed.deletes, false);
   return { items: deleteInstances(state.store, found, now) };

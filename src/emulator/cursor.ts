@@ -6,21 +6,31 @@ import { badRequest } from "./api-error.js";
 import { isRecord, type JsonRecord } from "./request-shape.js";
 
 function checksum(text: string): string {
-  return createHash("sha1").update("dmgen-emulator-cursor:").update(text).digest("base64url").slice(0, 12);
+  return createHash("sha1")
+    .update("dmgen-emulator-cursor:")
+    .update(text)
+    .digest("base64url")
+    .slice(0, 12);
 }
 
 export function encodeCursor(payload: JsonRecord): string {
-  const text = Buffer.from(JSON.stringify(payload), "utf8").toString("base64url");
+  const text = Buffer.from(JSON.stringify(payload), "utf8").toString(
+    "base64url",
+  );
   return `${text}.${checksum(text)}`;
 }
 
 export function decodeCursor(cursor: unknown, what: string): JsonRecord {
-  if (typeof cursor !== "string") throw badRequest(`${what}: a cursor must be a string`);
+  if (typeof cursor !== "string")
+    throw badRequest(`${what}: a cursor must be a string`);
   const dot = cursor.lastIndexOf(".");
   const text = cursor.slice(0, dot);
-  if (dot <= 0 || checksum(text) !== cursor.slice(dot + 1)) throw badRequest(`${what}: invalid cursor`);
+  if (dot <= 0 || checksum(text) !== cursor.slice(dot + 1))
+    throw badRequest(`${what}: invalid cursor`);
   try {
-    const payload: unknown = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
+    const payload: unknown = JSON.parse(
+      Buffer.from(text, "base64url").toString("utf8"),
+    );
     if (isRecord(payload)) return payload;
   } catch {
     // fall through to the 400 below
@@ -30,7 +40,10 @@ export function decodeCursor(cursor: unknown, what: string): JsonRecord {
 
 /** A short stable hash of a JSON value, to tie a cursor to the request that made it. */
 export function fingerprint(value: unknown): string {
-  return createHash("sha1").update(stableJson(value)).digest("base64url").slice(0, 16);
+  return createHash("sha1")
+    .update(stableJson(value))
+    .digest("base64url")
+    .slice(0, 16);
 }
 
 function stableJson(value: unknown): string {

@@ -32,7 +32,14 @@ export interface ScriptedFaultOptions {
 }
 
 export type FaultDecision =
-  | { kind: "status"; status: number; retryAfter?: number; autoRetryable?: boolean; message?: string; afterProcessing: boolean }
+  | {
+      kind: "status";
+      status: number;
+      retryAfter?: number;
+      autoRetryable?: boolean;
+      message?: string;
+      afterProcessing: boolean;
+    }
   | { kind: "reset"; afterProcessing: boolean };
 
 export interface InjectedFault {
@@ -52,9 +59,16 @@ export interface FaultController {
   /** The next `count` matching requests get this HTTP status. */
   failNext(count: number, status: number, options?: ScriptedFaultOptions): void;
   /** The next `count` matching requests have their connection dropped. */
-  resetNext(count: number, options?: Pick<ScriptedFaultOptions, "path" | "afterProcessing">): void;
+  resetNext(
+    count: number,
+    options?: Pick<ScriptedFaultOptions, "path" | "afterProcessing">,
+  ): void;
   /** The next `count` matching requests are delayed by `ms`. */
-  delayNext(count: number, ms: number, options?: Pick<ScriptedFaultOptions, "path">): void;
+  delayNext(
+    count: number,
+    ms: number,
+    options?: Pick<ScriptedFaultOptions, "path">,
+  ): void;
   /** Drops scripted faults and the random spec. */
   clear(): void;
   /** Every fault injected so far, in order. */
@@ -63,7 +77,10 @@ export interface FaultController {
 
 export interface FaultEngine extends FaultController {
   /** The fault for this request, if any, and the delay to add first. */
-  decide(route: string): { delayMs: number; decision: FaultDecision | undefined };
+  decide(route: string): {
+    delayMs: number;
+    decision: FaultDecision | undefined;
+  };
 }
 
 /** mulberry32: small, fast, and good enough to spread faults. */
@@ -80,18 +97,30 @@ export function seededRandom(seed: number): () => number {
 
 export function parseFaultSpec(text: string): FaultSpec {
   const spec: FaultSpec = { statuses: [], reset: 0 };
-  for (const entry of text.split(",").map((e) => e.trim()).filter((e) => e.length > 0)) parseEntry(spec, entry);
-  const total = spec.reset + spec.statuses.reduce((sum, s) => sum + s.probability, 0);
-  if (total > 1) throw new UserError(`--faults: the probabilities add up to ${total}, more than 1`);
+  for (const entry of text
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0))
+    parseEntry(spec, entry);
+  const total =
+    spec.reset + spec.statuses.reduce((sum, s) => sum + s.probability, 0);
+  if (total > 1)
+    throw new UserError(
+      `--faults: the probabilities add up to ${total}, more than 1`,
+    );
   return spec;
 }
 
 function parseEntry(spec: FaultSpec, entry: string): void {
   const [head, value, ...options] = entry.split(":");
-  const bad = (why: string) => new UserError(`--faults: bad entry "${entry}": ${why}. Expected e.g. 429:0.1, 503:0.05:retry-after=2, reset:0.02, latency:5-50ms`);
+  const bad = (why: string) =>
+    new UserError(
+      `--faults: bad entry "${entry}": ${why}. Expected e.g. 429:0.1, 503:0.05:retry-after=2, reset:0.02, latency:5-50ms`,
+    );
   if (head === "latency") {
     const match = /^(\d+)(?:-(\d+))?ms$/.exec(value ?? "");
-    if (!match || options.length > 0) throw bad("latency takes N ms or MIN-MAX ms");
+    if (!match || options.length > 0)
+      throw bad("latency takes N ms or MIN-MAX ms");
     const min = Number(match[1]);
     const max = match[2] === undefined ? min : Number(match[2]);
     if (max < min) throw bad("the maximum latency is below the minimum");
@@ -99,31 +128,50 @@ function parseEntry(spec: FaultSpec, entry: string): void {
     return;
   }
   const probability = Number(value);
-  if (value === undefined || value === "" || !Number.isFinite(probability) || probability < 0 || probability > 1) throw bad("the probability must be a number from 0 to 1");
+  if (
+    value === undefined ||
+    value === "" ||
+    !Number.isFinite(probability) ||
+    probability < 0 ||
+    probability > 1
+  )
+    throw bad("the probability must be a number from 0 to 1");
   if (head === "reset") {
     if (options.length > 0) throw bad("reset takes no options");
     spec.reset += probability;
     return;
   }
   const status = Number(head);
-  if (!Number.isInteger(status) || status < 400 || status > 599) throw bad("the fault must be an HTTP status 400-599, reset or latency");
+  if (!Number.isInteger(status) || status < 400 || status > 599)
+    throw bad("the fault must be an HTTP status 400-599, reset or latency");
   const fault: StatusFault = { status, probability };
   for (const option of options) {
     const retryAfter = /^retry-after=(\d+)$/.exec(option);
     if (retryAfter) fault.retryAfter = Number(retryAfter[1]);
     else if (option === "auto-retryable") fault.autoRetryable = true;
-    else throw bad(`unknown option "${option}" (retry-after=SECONDS or auto-retryable)`);
+    else
+      throw bad(
+        `unknown option "${option}" (retry-after=SECONDS or auto-retryable)`,
+      );
   }
   spec.statuses.push(fault);
 }
 
-export function createFaultEngine(initial: string | FaultSpec | undefined, seed: number): FaultEngine {
+export function createFaultEngine(
+  initial: string | FaultSpec | undefined,
+  seed: number,
+): FaultEngine {
   const random = seededRandom(seed);
   let spec: FaultSpec | undefined = toSpec(initial);
   let scripted: Scripted[] = [];
   const injected: InjectedFault[] = [];
-  const script = (count: number, decision: Scripted["decision"], path: string | RegExp | undefined): void => {
-    if (!Number.isInteger(count) || count < 1) throw new Error("the fault count must be a positive integer");
+  const script = (
+    count: number,
+    decision: Scripted["decision"],
+    path: string | RegExp | undefined,
+  ): void => {
+    if (!Number.isInteger(count) || count < 1)
+      throw new Error("the fault count must be a positive integer");
     scripted.push({ remaining: count, decision, path });
   };
   return {
@@ -132,14 +180,24 @@ export function createFaultEngine(initial: string | FaultSpec | undefined, seed:
       spec = next === null ? undefined : toSpec(next);
     },
     failNext(count, status, options = {}) {
-      const decision: FaultDecision = { kind: "status", status, afterProcessing: options.afterProcessing === true };
-      if (options.retryAfter !== undefined) decision.retryAfter = options.retryAfter;
-      if (options.autoRetryable !== undefined) decision.autoRetryable = options.autoRetryable;
+      const decision: FaultDecision = {
+        kind: "status",
+        status,
+        afterProcessing: options.afterProcessing === true,
+      };
+      if (options.retryAfter !== undefined)
+        decision.retryAfter = options.retryAfter;
+      if (options.autoRetryable !== undefined)
+        decision.autoRetryable = options.autoRetryable;
       if (options.message !== undefined) decision.message = options.message;
       script(count, decision, options.path);
     },
     resetNext(count, options = {}) {
-      script(count, { kind: "reset", afterProcessing: options.afterProcessing === true }, options.path);
+      script(
+        count,
+        { kind: "reset", afterProcessing: options.afterProcessing === true },
+        options.path,
+      );
     },
     delayNext(count, ms, options = {}) {
       script(count, { kind: "delay", ms }, options.path);
@@ -164,10 +222,17 @@ export function createFaultEngine(initial: string | FaultSpec | undefined, seed:
       }
       scripted = scripted.filter((e) => e.remaining > 0);
       if (spec) {
-        if (spec.latency) delayMs += spec.latency.min + Math.floor(random() * (spec.latency.max - spec.latency.min + 1));
+        if (spec.latency)
+          delayMs +=
+            spec.latency.min +
+            Math.floor(random() * (spec.latency.max - spec.latency.min + 1));
         decision ??= randomDecision(spec, random());
       }
-      if (decision) injected.push({ route, fault: decision.kind === "reset" ? "reset" : String(decision.status) });
+      if (decision)
+        injected.push({
+          route,
+          fault: decision.kind === "reset" ? "reset" : String(decision.status),
+        });
       return { delayMs, decision };
     },
   };
@@ -178,21 +243,33 @@ function toSpec(value: string | FaultSpec | undefined): FaultSpec | undefined {
   return typeof value === "string" ? parseFaultSpec(value) : value;
 }
 
-function pathMatches(path: string | RegExp | undefined, route: string): boolean {
+function pathMatches(
+  path: string | RegExp | undefined,
+  route: string,
+): boolean {
   if (path === undefined) return true;
   return typeof path === "string" ? route.endsWith(path) : path.test(route);
 }
 
 /** One draw decides between the faults: each takes a slice of [0, 1) as wide as its probability. */
-function randomDecision(spec: FaultSpec, draw: number): FaultDecision | undefined {
+function randomDecision(
+  spec: FaultSpec,
+  draw: number,
+): FaultDecision | undefined {
   let edge = spec.reset;
   if (draw < edge) return { kind: "reset", afterProcessing: false };
   for (const fault of spec.statuses) {
     edge += fault.probability;
     if (draw < edge) {
-      const decision: FaultDecision = { kind: "status", status: fault.status, afterProcessing: false };
-      if (fault.retryAfter !== undefined) decision.retryAfter = fault.retryAfter;
-      if (fault.autoRetryable !== undefined) decision.autoRetryable = fault.autoRetryable;
+      const decision: FaultDecision = {
+        kind: "status",
+        status: fault.status,
+        afterProcessing: false,
+      };
+      if (fault.retryAfter !== undefined)
+        decision.retryAfter = fault.retryAfter;
+      if (fault.autoRetryable !== undefined)
+        decision.autoRetryable = fault.autoRetryable;
       return decision;
     }
   }

@@ -3,10 +3,19 @@
 import type { InstanceId, JsonValue } from "../../templates/runtime/wire.js";
 import type { PropertyType } from "../input/types.js";
 import { badRequest } from "./api-error.js";
-import { asArray, asRecord, asSourceReference, isRecord } from "./request-shape.js";
+import {
+  asArray,
+  asRecord,
+  asSourceReference,
+  isRecord,
+} from "./request-shape.js";
 import { containerKeyOf, findView, type SchemaStore } from "./schema.js";
 import { hasDataIn } from "./read.js";
-import { getLiveNode, type InstanceStore, type StoredInstance } from "./store.js";
+import {
+  getLiveNode,
+  type InstanceStore,
+  type StoredInstance,
+} from "./store.js";
 import { parseTimestamp, sameValue } from "./values.js";
 
 export type Predicate = (instance: StoredInstance) => boolean;
@@ -21,25 +30,45 @@ export interface FilterContext {
 /** Reads one property of an instance; `kind` says how to compare its values. */
 export interface PropertyAccessor {
   get(instance: StoredInstance): JsonValue | undefined;
-  kind: "timestamp" | "date" | "number" | "text" | "reference" | "boolean" | "json" | "any";
+  kind:
+    | "timestamp"
+    | "date"
+    | "number"
+    | "text"
+    | "reference"
+    | "boolean"
+    | "json"
+    | "any";
   list: boolean;
 }
 
 type Operand = (instance: StoredInstance) => JsonValue | undefined;
 
-export function compileFilter(raw: unknown, ctx: FilterContext, path = "filter"): Predicate {
+export function compileFilter(
+  raw: unknown,
+  ctx: FilterContext,
+  path = "filter",
+): Predicate {
   const filter = asRecord(raw, path);
   const keys = Object.keys(filter);
-  if (keys.length !== 1) throw badRequest(`${path} must have exactly one key, got ${keys.length === 0 ? "none" : keys.join(", ")}`);
+  if (keys.length !== 1)
+    throw badRequest(
+      `${path} must have exactly one key, got ${keys.length === 0 ? "none" : keys.join(", ")}`,
+    );
   const name = keys[0]!;
   const body = filter[name];
   const at = `${path}.${name}`;
   switch (name) {
     case "and":
     case "or": {
-      const parts = asArray(body, at).map((f, i) => compileFilter(f, ctx, `${at}[${i}]`));
-      if (parts.length === 0) throw badRequest(`${at} must have at least one filter`);
-      return name === "and" ? (i) => parts.every((p) => p(i)) : (i) => parts.some((p) => p(i));
+      const parts = asArray(body, at).map((f, i) =>
+        compileFilter(f, ctx, `${at}[${i}]`),
+      );
+      if (parts.length === 0)
+        throw badRequest(`${at} must have at least one filter`);
+      return name === "and"
+        ? (i) => parts.every((p) => p(i))
+        : (i) => parts.some((p) => p(i));
     }
     case "not": {
       const inner = compileFilter(body, ctx, at);
@@ -56,7 +85,11 @@ export function compileFilter(raw: unknown, ctx: FilterContext, path = "filter")
     case "prefix":
       return compilePrefix(asRecord(body, at), ctx, at);
     case "exists": {
-      const property = compileProperty(asRecord(body, at).property, ctx, `${at}.property`);
+      const property = compileProperty(
+        asRecord(body, at).property,
+        ctx,
+        `${at}.property`,
+      );
       return (i) => isSet(property.get(i));
     }
     case "containsAny":
@@ -79,7 +112,14 @@ function isSet(value: JsonValue | undefined): boolean {
   return value !== undefined && value !== null;
 }
 
-const BASE_PROPERTIES: Record<string, { kind: PropertyAccessor["kind"]; get: (i: StoredInstance) => JsonValue | undefined; edgeOnly?: boolean }> = {
+const BASE_PROPERTIES: Record<
+  string,
+  {
+    kind: PropertyAccessor["kind"];
+    get: (i: StoredInstance) => JsonValue | undefined;
+    edgeOnly?: boolean;
+  }
+> = {
   instanceType: { kind: "text", get: (i) => i.kind },
   space: { kind: "text", get: (i) => i.space },
   externalId: { kind: "text", get: (i) => i.externalId },
@@ -88,43 +128,102 @@ const BASE_PROPERTIES: Record<string, { kind: PropertyAccessor["kind"]; get: (i:
   lastUpdatedTime: { kind: "number", get: (i) => i.lastUpdatedTime },
   deletedTime: { kind: "number", get: (i) => i.deletedTime },
   type: { kind: "reference", get: (i) => idValue(i.type) },
-  startNode: { kind: "reference", get: (i) => idValue(i.startNode), edgeOnly: true },
-  endNode: { kind: "reference", get: (i) => idValue(i.endNode), edgeOnly: true },
+  startNode: {
+    kind: "reference",
+    get: (i) => idValue(i.startNode),
+    edgeOnly: true,
+  },
+  endNode: {
+    kind: "reference",
+    get: (i) => idValue(i.endNode),
+    edgeOnly: true,
+  },
 };
 
 function idValue(id: InstanceId | undefined): JsonValue | undefined {
-  return id === undefined ? undefined : { space: id.space, externalId: id.externalId };
+  return id === undefined
+    ? undefined
+    : { space: id.space, externalId: id.externalId };
 }
 
 /** Resolves `["node"|"edge", id]`, `[space, "view/version", id]` or `[space, container, id]`. */
-export function compileProperty(raw: unknown, ctx: FilterContext, path: string): PropertyAccessor {
+export function compileProperty(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): PropertyAccessor {
   const parts = asArray(raw, path);
-  if (!parts.every((p) => typeof p === "string")) throw badRequest(`${path} must be a list of strings`);
+  if (!parts.every((p) => typeof p === "string"))
+    throw badRequest(`${path} must be a list of strings`);
   const ref = parts as string[];
   if (ref.length === 2 && (ref[0] === "node" || ref[0] === "edge")) {
     const base = BASE_PROPERTIES[ref[1]!];
-    if (!base || (base.edgeOnly && ref[0] === "node")) throw badRequest(`${path}: "${ref[1]}" is not a ${ref[0]} property`);
+    if (!base || (base.edgeOnly && ref[0] === "node"))
+      throw badRequest(`${path}: "${ref[1]}" is not a ${ref[0]} property`);
     return { get: base.get, kind: base.kind, list: false };
   }
-  if (ref.length !== 3) throw badRequest(`${path} must be ["node"|"edge", property] or [space, view/version or container, property]`);
+  if (ref.length !== 3)
+    throw badRequest(
+      `${path} must be ["node"|"edge", property] or [space, view/version or container, property]`,
+    );
   const [space, source, propertyId] = ref as [string, string, string];
   const slash = source.indexOf("/");
-  if (slash >= 0) return viewProperty(ctx, space, source.slice(0, slash), source.slice(slash + 1), propertyId, path);
-  const container = ctx.schema.containers.get(containerKeyOf({ space, externalId: source }));
+  if (slash >= 0)
+    return viewProperty(
+      ctx,
+      space,
+      source.slice(0, slash),
+      source.slice(slash + 1),
+      propertyId,
+      path,
+    );
+  const container = ctx.schema.containers.get(
+    containerKeyOf({ space, externalId: source }),
+  );
   const def = container?.properties.get(propertyId);
-  if (!container || !def) throw badRequest(`${path}: unknown container property ${space}:${source}.${propertyId}`);
+  if (!container || !def)
+    throw badRequest(
+      `${path}: unknown container property ${space}:${source}.${propertyId}`,
+    );
   return rowAccessor(container.key, propertyId, def.type);
 }
 
-function viewProperty(ctx: FilterContext, space: string, externalId: string, version: string, propertyId: string, path: string): PropertyAccessor {
-  const view = findView(ctx.schema, { type: "view", space, externalId, version });
-  if (!view) throw badRequest(`${path}: view ${space}:${externalId}/${version} does not exist`, { missing: [{ type: "view", space, externalId, version }] });
+function viewProperty(
+  ctx: FilterContext,
+  space: string,
+  externalId: string,
+  version: string,
+  propertyId: string,
+  path: string,
+): PropertyAccessor {
+  const view = findView(ctx.schema, {
+    type: "view",
+    space,
+    externalId,
+    version,
+  });
+  if (!view)
+    throw badRequest(
+      `${path}: view ${space}:${externalId}/${version} does not exist`,
+      { missing: [{ type: "view", space, externalId, version }] },
+    );
   const mapped = view.mapped.get(propertyId);
-  if (!mapped) throw badRequest(`${path}: view ${view.key} has no stored property "${propertyId}"`);
-  return rowAccessor(mapped.containerKey, mapped.containerPropertyId, mapped.definition.type);
+  if (!mapped)
+    throw badRequest(
+      `${path}: view ${view.key} has no stored property "${propertyId}"`,
+    );
+  return rowAccessor(
+    mapped.containerKey,
+    mapped.containerPropertyId,
+    mapped.definition.type,
+  );
 }
 
-function rowAccessor(containerKey: string, propertyId: string, type: PropertyType): PropertyAccessor {
+function rowAccessor(
+  containerKey: string,
+  propertyId: string,
+  type: PropertyType,
+): PropertyAccessor {
   return {
     get: (i) => i.rows[containerKey]?.[propertyId],
     kind: kindOf(type),
@@ -155,14 +254,29 @@ function kindOf(type: PropertyType): PropertyAccessor["kind"] {
 }
 
 /** A literal, `{"parameter": name}` or `{"property": [...]}` (another property of the same instance). */
-function compileOperand(raw: unknown, ctx: FilterContext, path: string): Operand {
-  if (isRecord(raw) && Object.keys(raw).length === 1 && typeof raw.parameter === "string") {
+function compileOperand(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): Operand {
+  if (
+    isRecord(raw) &&
+    Object.keys(raw).length === 1 &&
+    typeof raw.parameter === "string"
+  ) {
     const name = raw.parameter;
-    if (!ctx.parameters || !Object.hasOwn(ctx.parameters, name)) throw badRequest(`${path}: parameter "${name}" has no value in "parameters"`);
+    if (!ctx.parameters || !Object.hasOwn(ctx.parameters, name))
+      throw badRequest(
+        `${path}: parameter "${name}" has no value in "parameters"`,
+      );
     const value = ctx.parameters[name]!;
     return () => value;
   }
-  if (isRecord(raw) && Object.keys(raw).length === 1 && Array.isArray(raw.property)) {
+  if (
+    isRecord(raw) &&
+    Object.keys(raw).length === 1 &&
+    Array.isArray(raw.property)
+  ) {
     return compileProperty(raw.property, ctx, `${path}.property`).get;
   }
   const value = raw as JsonValue;
@@ -170,36 +284,59 @@ function compileOperand(raw: unknown, ctx: FilterContext, path: string): Operand
 }
 
 /** Maps a value to something `<` and `===` work on, by the property's kind. */
-function comparable(value: JsonValue | undefined, kind: PropertyAccessor["kind"]): number | string | boolean | undefined {
+function comparable(
+  value: JsonValue | undefined,
+  kind: PropertyAccessor["kind"],
+): number | string | boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "number" || typeof value === "boolean") return value;
   if (typeof value === "string") {
-    if (kind === "timestamp" || (kind === "number" && value.includes("T"))) return parseTimestamp(value) ?? value;
+    if (kind === "timestamp" || (kind === "number" && value.includes("T")))
+      return parseTimestamp(value) ?? value;
     return value;
   }
-  if (isRecord(value) && typeof value.space === "string" && typeof value.externalId === "string") return `${value.space}\u0000${value.externalId}`;
+  if (
+    isRecord(value) &&
+    typeof value.space === "string" &&
+    typeof value.externalId === "string"
+  )
+    return `${value.space}\u0000${value.externalId}`;
   return JSON.stringify(value);
 }
 
-function matches(stored: JsonValue | undefined, wanted: JsonValue | undefined, kind: PropertyAccessor["kind"]): boolean {
+function matches(
+  stored: JsonValue | undefined,
+  wanted: JsonValue | undefined,
+  kind: PropertyAccessor["kind"],
+): boolean {
   if (kind === "json" || kind === "any") return sameValue(stored, wanted);
   const a = comparable(stored, kind);
   return a !== undefined && a === comparable(wanted, kind);
 }
 
-function compileEquals(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compileEquals(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const value = compileOperand(body.value, ctx, `${path}.value`);
   return (i) => {
     const stored = property.get(i);
     const wanted = value(i);
-    if (property.list && Array.isArray(stored) && !Array.isArray(wanted)) return stored.some((s) => matches(s, wanted, property.kind));
-    if (Array.isArray(stored) || Array.isArray(wanted)) return sameValue(stored, wanted);
+    if (property.list && Array.isArray(stored) && !Array.isArray(wanted))
+      return stored.some((s) => matches(s, wanted, property.kind));
+    if (Array.isArray(stored) || Array.isArray(wanted))
+      return sameValue(stored, wanted);
     return matches(stored, wanted, property.kind);
   };
 }
 
-function listOperand(raw: unknown, ctx: FilterContext, path: string): (i: StoredInstance) => JsonValue[] {
+function listOperand(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): (i: StoredInstance) => JsonValue[] {
   if (Array.isArray(raw)) {
     const values = raw as JsonValue[];
     return () => values;
@@ -207,11 +344,19 @@ function listOperand(raw: unknown, ctx: FilterContext, path: string): (i: Stored
   const operand = compileOperand(raw, ctx, path);
   return (i) => {
     const value = operand(i);
-    return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+    return Array.isArray(value)
+      ? value
+      : value === undefined || value === null
+        ? []
+        : [value];
   };
 }
 
-function compileIn(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compileIn(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const values = listOperand(body.values, ctx, `${path}.values`);
   return (i) => {
@@ -220,14 +365,20 @@ function compileIn(body: Record<string, unknown>, ctx: FilterContext, path: stri
   };
 }
 
-function compileContains(name: "containsAny" | "containsAll", body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compileContains(
+  name: "containsAny" | "containsAll",
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const values = listOperand(body.values, ctx, `${path}.values`);
   return (i) => {
     const raw = property.get(i);
     if (!isSet(raw)) return false;
     const stored = Array.isArray(raw) ? raw : [raw!];
-    const has = (v: JsonValue): boolean => stored.some((s) => matches(s, v, property.kind));
+    const has = (v: JsonValue): boolean =>
+      stored.some((s) => matches(s, v, property.kind));
     const wanted = values(i);
     return name === "containsAny" ? wanted.some(has) : wanted.every(has);
   };
@@ -235,19 +386,35 @@ function compileContains(name: "containsAny" | "containsAll", body: Record<strin
 
 type Bounds = { gt?: Operand; gte?: Operand; lt?: Operand; lte?: Operand };
 
-function compileBounds(body: Record<string, unknown>, ctx: FilterContext, path: string): Bounds {
+function compileBounds(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Bounds {
   const bounds: Bounds = {};
   for (const key of ["gt", "gte", "lt", "lte"] as const) {
-    if (body[key] !== undefined) bounds[key] = compileOperand(body[key], ctx, `${path}.${key}`);
+    if (body[key] !== undefined)
+      bounds[key] = compileOperand(body[key], ctx, `${path}.${key}`);
   }
-  if ((bounds.gt && bounds.gte) || (bounds.lt && bounds.lte)) throw badRequest(`${path}: gt and gte (or lt and lte) cannot be combined`);
-  if (!bounds.gt && !bounds.gte && !bounds.lt && !bounds.lte) throw badRequest(`${path} needs at least one of gt, gte, lt, lte`);
+  if ((bounds.gt && bounds.gte) || (bounds.lt && bounds.lte))
+    throw badRequest(`${path}: gt and gte (or lt and lte) cannot be combined`);
+  if (!bounds.gt && !bounds.gte && !bounds.lt && !bounds.lte)
+    throw badRequest(`${path} needs at least one of gt, gte, lt, lte`);
   return bounds;
 }
 
-function inRange(value: number | string | boolean, bounds: Bounds, i: StoredInstance, kind: PropertyAccessor["kind"]): boolean {
-  const bound = (op: Operand | undefined) => (op ? comparable(op(i), kind) : undefined);
-  const gt = bound(bounds.gt), gte = bound(bounds.gte), lt = bound(bounds.lt), lte = bound(bounds.lte);
+function inRange(
+  value: number | string | boolean,
+  bounds: Bounds,
+  i: StoredInstance,
+  kind: PropertyAccessor["kind"],
+): boolean {
+  const bound = (op: Operand | undefined) =>
+    op ? comparable(op(i), kind) : undefined;
+  const gt = bound(bounds.gt),
+    gte = bound(bounds.gte),
+    lt = bound(bounds.lt),
+    lte = bound(bounds.lte);
   if (gt !== undefined && !(value > gt)) return false;
   if (gte !== undefined && !(value >= gte)) return false;
   if (lt !== undefined && !(value < lt)) return false;
@@ -255,7 +422,11 @@ function inRange(value: number | string | boolean, bounds: Bounds, i: StoredInst
   return true;
 }
 
-function compileRange(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compileRange(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const bounds = compileBounds(body, ctx, path);
   return (i) => {
@@ -264,29 +435,47 @@ function compileRange(body: Record<string, unknown>, ctx: FilterContext, path: s
   };
 }
 
-function compilePrefix(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compilePrefix(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const value = compileOperand(body.value, ctx, `${path}.value`);
   return (i) => {
     const stored = property.get(i);
     const prefix = value(i);
-    if (typeof prefix === "string" && typeof stored === "string") return stored.startsWith(prefix);
-    if (Array.isArray(prefix) && Array.isArray(stored)) return prefix.every((p, k) => sameValue(stored[k], p));
+    if (typeof prefix === "string" && typeof stored === "string")
+      return stored.startsWith(prefix);
+    if (Array.isArray(prefix) && Array.isArray(stored))
+      return prefix.every((p, k) => sameValue(stored[k], p));
     return false;
   };
 }
 
 /** `[start, end]` overlaps the bounds; an unset start or end is open. */
-function compileOverlaps(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
-  const start = compileProperty(body.startProperty, ctx, `${path}.startProperty`);
+function compileOverlaps(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
+  const start = compileProperty(
+    body.startProperty,
+    ctx,
+    `${path}.startProperty`,
+  );
   const end = compileProperty(body.endProperty, ctx, `${path}.endProperty`);
   const bounds = compileBounds(body, ctx, path);
   return (i) => {
     const s = comparable(start.get(i), start.kind);
     const e = comparable(end.get(i), end.kind);
     if (s === undefined && e === undefined) return false;
-    const bound = (op: Operand | undefined) => (op ? comparable(op(i), start.kind) : undefined);
-    const gt = bound(bounds.gt), gte = bound(bounds.gte), lt = bound(bounds.lt), lte = bound(bounds.lte);
+    const bound = (op: Operand | undefined) =>
+      op ? comparable(op(i), start.kind) : undefined;
+    const gt = bound(bounds.gt),
+      gte = bound(bounds.gte),
+      lt = bound(bounds.lt),
+      lte = bound(bounds.lte);
     if (gt !== undefined && e !== undefined && !(e > gt)) return false;
     if (gte !== undefined && e !== undefined && !(e >= gte)) return false;
     if (lt !== undefined && s !== undefined && !(s < lt)) return false;
@@ -295,13 +484,22 @@ function compileOverlaps(body: Record<string, unknown>, ctx: FilterContext, path
   };
 }
 
-function compileNested(body: Record<string, unknown>, ctx: FilterContext, path: string): Predicate {
+function compileNested(
+  body: Record<string, unknown>,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const scope = compileProperty(body.scope, ctx, `${path}.scope`);
-  if (scope.kind !== "reference") throw badRequest(`${path}.scope must be a direct relation property`);
+  if (scope.kind !== "reference")
+    throw badRequest(`${path}.scope must be a direct relation property`);
   const inner = compileFilter(body.filter, ctx, `${path}.filter`);
   return (i) => {
     const target = scope.get(i);
-    const targets = Array.isArray(target) ? target : isSet(target) ? [target!] : [];
+    const targets = Array.isArray(target)
+      ? target
+      : isSet(target)
+        ? [target!]
+        : [];
     return targets.some((t) => {
       if (!isRecord(t)) return false;
       const node = getLiveNode(ctx.store, t as unknown as InstanceId);
@@ -311,12 +509,20 @@ function compileNested(body: Record<string, unknown>, ctx: FilterContext, path: 
 }
 
 /** Data in every listed view / container (memo §8.8: AND). */
-function compileHasData(body: unknown, ctx: FilterContext, path: string): Predicate {
+function compileHasData(
+  body: unknown,
+  ctx: FilterContext,
+  path: string,
+): Predicate {
   const groups = asArray(body, path).map((raw, k) => {
     const ref = asSourceReference(raw, `${path}[${k}]`);
     if (ref.type === "container") return [containerKeyOf(ref)];
     const view = findView(ctx.schema, ref);
-    if (!view) throw badRequest(`${path}[${k}]: view ${ref.space}:${ref.externalId}/${ref.version} does not exist`, { missing: [{ ...ref }] });
+    if (!view)
+      throw badRequest(
+        `${path}[${k}]: view ${ref.space}:${ref.externalId}/${ref.version} does not exist`,
+        { missing: [{ ...ref }] },
+      );
     return view.containerKeys;
   });
   return (i) => groups.every((keys) => hasDataIn(i, keys));

@@ -3,7 +3,11 @@
 import type { AddressInfo } from "node:net";
 import type { DataModelDefinition, ViewDefinition } from "../input/types.js";
 import { ManualClock, systemClock, type Clock } from "./clock.js";
-import { createFaultEngine, type FaultController, type FaultSpec } from "./faults.js";
+import {
+  createFaultEngine,
+  type FaultController,
+  type FaultSpec,
+} from "./faults.js";
 import { loadState, saveState } from "./persistence.js";
 import { buildSchema } from "./schema.js";
 import { createEmulatorServer } from "./server.js";
@@ -11,7 +15,13 @@ import { THREE_DAYS_MS, type EmulatorState } from "./state.js";
 import { createStore } from "./store.js";
 
 export { ManualClock, systemClock, type Clock };
-export { parseFaultSpec, type FaultController, type FaultSpec, type ScriptedFaultOptions, type StatusFault } from "./faults.js";
+export {
+  parseFaultSpec,
+  type FaultController,
+  type FaultSpec,
+  type ScriptedFaultOptions,
+  type StatusFault,
+} from "./faults.js";
 
 export interface EmulatorOptions {
   /** Default "127.0.0.1". */
@@ -49,25 +59,45 @@ export interface RunningEmulator {
   close(): Promise<void>;
 }
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+export async function startEmulator(
+  options: EmulatorOptions = {},
+): Promise<RunningEmulator> {
   const clock = options.clock ?? systemClock;
   const project = options.project ?? "emulator";
   const faults = createFaultEngine(options.faults, options.seed ?? 1);
-  const store = options.dataFile ? await loadState(options.dataFile) : createStore();
+  const store = options.dataFile
+    ? await loadState(options.dataFile)
+    : createStore();
   const state: EmulatorState = {
-    schema: buildSchema(options.views ?? [], options.dataModels ?? [], clock.now()),
+    schema: buildSchema(
+      options.views ?? [],
+      options.dataModels ?? [],
+      clock.now(),
+    ),
     store,
     clock,
     retentionMs: THREE_DAYS_MS,
   };
-  const saver = createSaver(state, options.dataFile, options.saveIntervalMs ?? 5000);
-  const server = createEmulatorServer({ state, project, token: options.token, faults });
+  const saver = createSaver(
+    state,
+    options.dataFile,
+    options.saveIntervalMs ?? 5000,
+  );
+  const server = createEmulatorServer({
+    state,
+    project,
+    token: options.token,
+    faults,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () =>
+      resolve(),
+    );
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const host =
+    address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closed: Promise<void> | undefined;
   return {
     url: `http://${host}:${address.port}`,
@@ -94,7 +124,11 @@ interface Saver {
 }
 
 /** Saves at an interval when the change sequence moved; one save at a time. */
-function createSaver(state: EmulatorState, file: string | undefined, intervalMs: number): Saver {
+function createSaver(
+  state: EmulatorState,
+  file: string | undefined,
+  intervalMs: number,
+): Saver {
   let savedSeq = state.store.seq;
   let running: Promise<void> = Promise.resolve();
   const saveNow = (): Promise<void> => {
@@ -108,7 +142,12 @@ function createSaver(state: EmulatorState, file: string | undefined, intervalMs:
   };
   const timer = file
     ? setInterval(() => {
-        if (state.store.seq !== savedSeq) saveNow().catch((error: unknown) => process.emitWarning(`emulator: saving state failed: ${String(error)}`));
+        if (state.store.seq !== savedSeq)
+          saveNow().catch((error: unknown) =>
+            process.emitWarning(
+              `emulator: saving state failed: ${String(error)}`,
+            ),
+          );
       }, intervalMs)
     : undefined;
   timer?.unref();

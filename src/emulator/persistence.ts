@@ -5,7 +5,13 @@
 
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { UserError } from "../errors.js";
-import { compactLog, createStore, insertInstance, type InstanceStore, type StoredInstance } from "./store.js";
+import {
+  compactLog,
+  createStore,
+  insertInstance,
+  type InstanceStore,
+  type StoredInstance,
+} from "./store.js";
 
 const FORMAT = "dmgen-emulator-state";
 const CHUNK_CHARS = 1 << 20;
@@ -33,7 +39,10 @@ type InstanceLine = [
 ];
 
 /** Serialises synchronously (a consistent snapshot), then writes asynchronously. */
-export async function saveState(store: InstanceStore, file: string): Promise<void> {
+export async function saveState(
+  store: InstanceStore,
+  file: string,
+): Promise<void> {
   const chunks = serialise(store);
   const temporary = `${file}.tmp-${process.pid}-${Date.now()}`;
   const handle = await open(temporary, "w");
@@ -50,12 +59,30 @@ export async function saveState(store: InstanceStore, file: string): Promise<voi
 }
 
 function serialise(store: InstanceStore): string[] {
-  const header: Header = { format: FORMAT, version: 1, seq: store.seq, autoIncrement: [...store.autoIncrement] };
+  const header: Header = {
+    format: FORMAT,
+    version: 1,
+    seq: store.seq,
+    autoIncrement: [...store.autoIncrement],
+  };
   const chunks: string[] = [];
   let current = JSON.stringify(header) + "\n";
   for (const space of store.spaces.values()) {
     for (const i of space.values()) {
-      const line: InstanceLine = [i.kind, i.space, i.externalId, i.version, i.createdTime, i.lastUpdatedTime, i.deletedTime ?? null, i.seq, i.type ?? null, i.startNode ?? null, i.endNode ?? null, i.rows];
+      const line: InstanceLine = [
+        i.kind,
+        i.space,
+        i.externalId,
+        i.version,
+        i.createdTime,
+        i.lastUpdatedTime,
+        i.deletedTime ?? null,
+        i.seq,
+        i.type ?? null,
+        i.startNode ?? null,
+        i.endNode ?? null,
+        i.rows,
+      ];
       current += JSON.stringify(line) + "\n";
       if (current.length > CHUNK_CHARS) {
         chunks.push(current);
@@ -73,16 +100,23 @@ export async function loadState(file: string): Promise<InstanceStore> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return createStore();
-    throw new UserError(`cannot read the state file: ${(error as Error).message}`, file);
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return createStore();
+    throw new UserError(
+      `cannot read the state file: ${(error as Error).message}`,
+      file,
+    );
   }
   const lines = text.split("\n").filter((l) => l.length > 0);
   const header = parseLine(lines[0], file, 1) as Header | undefined;
-  if (!header || header.format !== FORMAT || header.version !== 1) throw new UserError("not a dmgen emulator state file", file);
+  if (!header || header.format !== FORMAT || header.version !== 1)
+    throw new UserError("not a dmgen emulator state file", file);
   const store = createStore();
   store.seq = header.seq;
   store.autoIncrement = new Map(header.autoIncrement);
-  const instances = lines.slice(1).map((line, k) => toInstance(parseLine(line, file, k + 2) as InstanceLine));
+  const instances = lines
+    .slice(1)
+    .map((line, k) => toInstance(parseLine(line, file, k + 2) as InstanceLine));
   instances.sort((a, b) => a.seq - b.seq);
   for (const instance of instances) {
     insertInstance(store, instance);
@@ -95,16 +129,36 @@ export async function loadState(file: string): Promise<InstanceStore> {
   return store;
 }
 
-function parseLine(line: string | undefined, file: string, lineNumber: number): unknown {
+function parseLine(
+  line: string | undefined,
+  file: string,
+  lineNumber: number,
+): unknown {
   try {
     return JSON.parse(line ?? "");
   } catch {
-    throw new UserError(`the state file is corrupt at line ${lineNumber}`, file);
+    throw new UserError(
+      `the state file is corrupt at line ${lineNumber}`,
+      file,
+    );
   }
 }
 
 function toInstance(line: InstanceLine): StoredInstance {
-  const [kind, space, externalId, version, createdTime, lastUpdatedTime, deletedTime, seq, type, startNode, endNode, rows] = line;
+  const [
+    kind,
+    space,
+    externalId,
+    version,
+    createdTime,
+    lastUpdatedTime,
+    deletedTime,
+    seq,
+    type,
+    startNode,
+    endNode,
+    rows,
+  ] = line;
   return {
     kind,
     space,

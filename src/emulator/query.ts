@@ -6,8 +6,19 @@ import { badRequest } from "./api-error.js";
 import { decodeCursor, encodeCursor, fingerprint } from "./cursor.js";
 import type { FilterContext } from "./filters.js";
 import { toRead } from "./read.js";
-import { dependencyOrder, evaluateSet, parseResultSet, type ResultSetExpression, type SetResult } from "./result-sets.js";
-import { asRecord, isRecord, optionalBoolean, type JsonRecord } from "./request-shape.js";
+import {
+  dependencyOrder,
+  evaluateSet,
+  parseResultSet,
+  type ResultSetExpression,
+  type SetResult,
+} from "./result-sets.js";
+import {
+  asRecord,
+  isRecord,
+  optionalBoolean,
+  type JsonRecord,
+} from "./request-shape.js";
 import { resolveSources, type ResolvedSelection } from "./select.js";
 import { compileSort } from "./sort.js";
 import type { EmulatorState } from "./state.js";
@@ -24,38 +35,75 @@ export function runQuery(state: EmulatorState, body: unknown): JsonRecord {
   const items: Record<string, InstanceRead[]> = {};
   const nextCursor: Record<string, string> = {};
   for (const set of dependencyOrder(sets)) {
-    const all = evaluateSet(state.store, set, set.from === undefined ? undefined : results.get(set.from));
+    const all = evaluateSet(
+      state.store,
+      set,
+      set.from === undefined ? undefined : results.get(set.from),
+    );
     if (set.sort) all.instances.sort(set.sort);
     const query = fingerprint({ set: set.raw, parameters: request.parameters });
     const offset = queryCursorOffset(cursors[set.name], set.name, query);
     const page = all.instances.slice(offset, offset + set.limit);
     results.set(set.name, { instances: page, direction: all.direction });
-    if (offset + set.limit < all.instances.length) nextCursor[set.name] = encodeCursor({ k: "query", o: offset + set.limit, q: query });
+    if (offset + set.limit < all.instances.length)
+      nextCursor[set.name] = encodeCursor({
+        k: "query",
+        o: offset + set.limit,
+        q: query,
+      });
     const selection = selections.get(set.name);
     if (selection) {
       const ordered = selection.sort ? [...page].sort(selection.sort) : page;
-      items[set.name] = ordered.map((i) => toRead(i, selection.resolved.sources));
+      items[set.name] = ordered.map((i) =>
+        toRead(i, selection.resolved.sources),
+      );
     }
   }
   const out: JsonRecord = { items, nextCursor };
-  if (optionalBoolean(request, "includeTyping", "body", false)) out.typing = typingOf(selections);
+  if (optionalBoolean(request, "includeTyping", "body", false))
+    out.typing = typingOf(selections);
   return out;
 }
 
-export function filterContext(state: EmulatorState, request: JsonRecord): FilterContext {
-  const parameters = request.parameters === undefined || request.parameters === null ? undefined : (asRecord(request.parameters, "parameters") as Record<string, JsonValue>);
+export function filterContext(
+  state: EmulatorState,
+  request: JsonRecord,
+): FilterContext {
+  const parameters =
+    request.parameters === undefined || request.parameters === null
+      ? undefined
+      : (asRecord(request.parameters, "parameters") as Record<
+          string,
+          JsonValue
+        >);
   return { schema: state.schema, store: state.store, parameters };
 }
 
-export function parseWith(request: JsonRecord, ctx: FilterContext, limits: { fallback: number; max: number }, endpoint: "query" | "sync"): Map<string, ResultSetExpression> {
+export function parseWith(
+  request: JsonRecord,
+  ctx: FilterContext,
+  limits: { fallback: number; max: number },
+  endpoint: "query" | "sync",
+): Map<string, ResultSetExpression> {
   const withs = asRecord(request.with, "with");
   const names = Object.keys(withs);
-  if (names.length === 0 || names.length > 50) throw badRequest("with must have between 1 and 50 result sets");
+  if (names.length === 0 || names.length > 50)
+    throw badRequest("with must have between 1 and 50 result sets");
   const sets = new Map<string, ResultSetExpression>();
   for (const name of names) {
     const raw = asRecord(withs[name], `with.${name}`);
-    if (endpoint === "sync" && (raw.sort !== undefined || raw.postSort !== undefined)) throw badRequest(`with.${name}: sort is not supported in sync (use backfillSort with mode twoPhase)`);
-    if (endpoint === "query" && (raw.mode !== undefined || raw.backfillSort !== undefined)) throw badRequest(`with.${name}: mode and backfillSort are sync options`);
+    if (
+      endpoint === "sync" &&
+      (raw.sort !== undefined || raw.postSort !== undefined)
+    )
+      throw badRequest(
+        `with.${name}: sort is not supported in sync (use backfillSort with mode twoPhase)`,
+      );
+    if (
+      endpoint === "query" &&
+      (raw.mode !== undefined || raw.backfillSort !== undefined)
+    )
+      throw badRequest(`with.${name}: mode and backfillSort are sync options`);
     sets.set(name, parseResultSet(name, raw, ctx, limits));
   }
   return sets;
@@ -66,17 +114,39 @@ interface Selection {
   sort: ReturnType<typeof compileSort>;
 }
 
-export function parseSelect(state: EmulatorState, request: JsonRecord, sets: Map<string, ResultSetExpression>, allowSort: boolean): Map<string, Selection> {
+export function parseSelect(
+  state: EmulatorState,
+  request: JsonRecord,
+  sets: Map<string, ResultSetExpression>,
+  allowSort: boolean,
+): Map<string, Selection> {
   const select = asRecord(request.select, "select");
-  const ctx: FilterContext = { schema: state.schema, store: state.store, parameters: undefined };
+  const ctx: FilterContext = {
+    schema: state.schema,
+    store: state.store,
+    parameters: undefined,
+  };
   const out = new Map<string, Selection>();
   for (const [name, raw] of Object.entries(select)) {
-    if (!sets.has(name)) throw badRequest(`select.${name}: there is no result set "${name}" in with`);
+    if (!sets.has(name))
+      throw badRequest(
+        `select.${name}: there is no result set "${name}" in with`,
+      );
     const entry = asRecord(raw, `select.${name}`);
-    if (!allowSort && (entry.sort !== undefined || entry.limit !== undefined)) throw badRequest(`select.${name}: sort and limit are not supported in sync`);
+    if (!allowSort && (entry.sort !== undefined || entry.limit !== undefined))
+      throw badRequest(
+        `select.${name}: sort and limit are not supported in sync`,
+      );
     out.set(name, {
-      resolved: resolveSources(state.schema, entry.sources, `select.${name}.sources`, true),
-      sort: allowSort ? compileSort(entry.sort, ctx, `select.${name}.sort`) : undefined,
+      resolved: resolveSources(
+        state.schema,
+        entry.sources,
+        `select.${name}.sources`,
+        true,
+      ),
+      sort: allowSort
+        ? compileSort(entry.sort, ctx, `select.${name}.sort`)
+        : undefined,
     });
   }
   return out;
@@ -84,14 +154,23 @@ export function parseSelect(state: EmulatorState, request: JsonRecord, sets: Map
 
 export function typingOf(selections: Map<string, Selection>): JsonRecord {
   const typing: JsonRecord = {};
-  for (const [name, selection] of selections) typing[name] = selection.resolved.typing;
+  for (const [name, selection] of selections)
+    typing[name] = selection.resolved.typing;
   return typing;
 }
 
-function queryCursorOffset(cursor: unknown, name: string, query: string): number {
+function queryCursorOffset(
+  cursor: unknown,
+  name: string,
+  query: string,
+): number {
   if (cursor === undefined || cursor === null) return 0;
   const payload = decodeCursor(cursor, `cursors.${name}`);
-  if (payload.k !== "query" || typeof payload.o !== "number") throw badRequest(`cursors.${name}: invalid cursor`);
-  if (payload.q !== query) throw badRequest(`cursors.${name}: the cursor belongs to a different query`);
+  if (payload.k !== "query" || typeof payload.o !== "number")
+    throw badRequest(`cursors.${name}: invalid cursor`);
+  if (payload.q !== query)
+    throw badRequest(
+      `cursors.${name}: the cursor belongs to a different query`,
+    );
   return payload.o;
 }

@@ -1,21 +1,33 @@
 // Stored instances in the API's read shape (memo §4): base fields, and `properties` as
 // {space: {"externalId/version": {propertyId: value}}} for the selected sources.
 
-import type { InstanceRead, JsonValue, PropertyValues } from "../../templates/runtime/wire.js";
+import type {
+  InstanceRead,
+  JsonValue,
+  PropertyValues,
+} from "../../templates/runtime/wire.js";
 import type { StoredInstance } from "./store.js";
 
 /** One selected source, resolved to (output property id → container key + container property id). */
 export interface SelectedSource {
   space: string;
   groupKey: string;
-  properties: { id: string; containerKey: string; containerPropertyId: string }[];
+  properties: {
+    id: string;
+    containerKey: string;
+    containerPropertyId: string;
+  }[];
   /** The instance must have rows in all of these to "have data" in the source. */
   containerKeys: string[];
 }
 
-export function hasDataIn(instance: StoredInstance, containerKeys: readonly string[]): boolean {
+export function hasDataIn(
+  instance: StoredInstance,
+  containerKeys: readonly string[],
+): boolean {
   if (containerKeys.length === 0) return false;
-  for (const key of containerKeys) if (instance.rows[key] === undefined) return false;
+  for (const key of containerKeys)
+    if (instance.rows[key] === undefined) return false;
   return true;
 }
 
@@ -23,8 +35,14 @@ export function hasDataIn(instance: StoredInstance, containerKeys: readonly stri
  * The read shape. Null (unset) values are left out. A source group appears only for sources the
  * instance has data in and that have a value; tombstones carry no properties.
  */
-export function toRead(instance: StoredInstance, sources: readonly SelectedSource[]): InstanceRead {
-  const properties = instance.deletedTime === undefined && sources.length > 0 ? project(instance, sources) : undefined;
+export function toRead(
+  instance: StoredInstance,
+  sources: readonly SelectedSource[],
+): InstanceRead {
+  const properties =
+    instance.deletedTime === undefined && sources.length > 0
+      ? project(instance, sources)
+      : undefined;
   if (instance.kind === "node") {
     const node: InstanceRead = {
       instanceType: "node",
@@ -35,7 +53,8 @@ export function toRead(instance: StoredInstance, sources: readonly SelectedSourc
       lastUpdatedTime: instance.lastUpdatedTime,
     };
     if (instance.type !== undefined) node.type = instance.type;
-    if (instance.deletedTime !== undefined) node.deletedTime = instance.deletedTime;
+    if (instance.deletedTime !== undefined)
+      node.deletedTime = instance.deletedTime;
     if (properties) node.properties = properties;
     return node;
   }
@@ -50,19 +69,24 @@ export function toRead(instance: StoredInstance, sources: readonly SelectedSourc
     createdTime: instance.createdTime,
     lastUpdatedTime: instance.lastUpdatedTime,
   };
-  if (instance.deletedTime !== undefined) edge.deletedTime = instance.deletedTime;
+  if (instance.deletedTime !== undefined)
+    edge.deletedTime = instance.deletedTime;
   if (properties) edge.properties = properties;
   return edge;
 }
 
-function project(instance: StoredInstance, sources: readonly SelectedSource[]): Record<string, Record<string, PropertyValues>> {
+function project(
+  instance: StoredInstance,
+  sources: readonly SelectedSource[],
+): Record<string, Record<string, PropertyValues>> {
   const out: Record<string, Record<string, PropertyValues>> = {};
   for (const source of sources) {
     if (!hasDataIn(instance, source.containerKeys)) continue;
     const values: PropertyValues = {};
     let count = 0;
     for (const p of source.properties) {
-      const value: JsonValue | undefined = instance.rows[p.containerKey]?.[p.containerPropertyId];
+      const value: JsonValue | undefined =
+        instance.rows[p.containerKey]?.[p.containerPropertyId];
       if (value !== undefined) {
         values[p.id] = value;
         count++;
@@ -73,4 +97,3 @@ function project(instance: StoredInstance, sources: readonly SelectedSource[]): 
   }
   return out;
 }
-

@@ -3,9 +3,21 @@
 import type { InstanceRead } from "../../templates/runtime/wire.js";
 import { badRequest } from "./api-error.js";
 import { decodeCursor, encodeCursor, fingerprint } from "./cursor.js";
-import { compileFilter, type FilterContext, type Predicate } from "./filters.js";
+import {
+  compileFilter,
+  type FilterContext,
+  type Predicate,
+} from "./filters.js";
 import { hasDataIn, toRead } from "./read.js";
-import { asArray, asInstanceId, asInstanceType, asRecord, asString, optionalBoolean, optionalInteger } from "./request-shape.js";
+import {
+  asArray,
+  asInstanceId,
+  asInstanceType,
+  asRecord,
+  asString,
+  optionalBoolean,
+  optionalInteger,
+} from "./request-shape.js";
 import { viewVersions, type ResolvedView, type SchemaStore } from "./schema.js";
 import { dataModelToApi, viewToApi } from "./schema-output.js";
 import { resolveSources } from "./select.js";
@@ -18,50 +30,92 @@ type Json = Record<string, unknown>;
 export function byIds(state: EmulatorState, body: unknown): Json {
   const request = asRecord(body, "body");
   const ids = asArray(request.items, "items");
-  if (ids.length === 0 || ids.length > 1000) throw badRequest("items must have between 1 and 1000 entries");
-  const selection = resolveSources(state.schema, request.sources, "sources", false);
+  if (ids.length === 0 || ids.length > 1000)
+    throw badRequest("items must have between 1 and 1000 entries");
+  const selection = resolveSources(
+    state.schema,
+    request.sources,
+    "sources",
+    false,
+  );
   const items: InstanceRead[] = [];
   ids.forEach((raw, i) => {
     const ref = asRecord(raw, `items[${i}]`);
     const id = asInstanceId(ref, `items[${i}]`);
-    const kind = asInstanceType(ref.instanceType, `items[${i}].instanceType`, "node");
+    const kind = asInstanceType(
+      ref.instanceType,
+      `items[${i}].instanceType`,
+      "node",
+    );
     const found = getInstance(state.store, id.space, id.externalId);
-    if (found && found.deletedTime === undefined && found.kind === kind) items.push(toRead(found, selection.sources));
+    if (found && found.deletedTime === undefined && found.kind === kind)
+      items.push(toRead(found, selection.sources));
   });
   const out: Json = { items };
-  if (optionalBoolean(request, "includeTyping", "body", false)) out.typing = selection.typing;
+  if (optionalBoolean(request, "includeTyping", "body", false))
+    out.typing = selection.typing;
   return out;
 }
 
 export function listInstances(state: EmulatorState, body: unknown): Json {
   const request = asRecord(body ?? {}, "body");
   const kind = asInstanceType(request.instanceType, "instanceType", "node");
-  const limit = optionalInteger(request, "limit", "body", { min: 1, max: 1000, fallback: 1000 });
-  const selection = resolveSources(state.schema, request.sources, "sources", false);
-  const ctx: FilterContext = { schema: state.schema, store: state.store, parameters: undefined };
-  const filter: Predicate | undefined = request.filter === undefined || request.filter === null ? undefined : compileFilter(request.filter, ctx);
+  const limit = optionalInteger(request, "limit", "body", {
+    min: 1,
+    max: 1000,
+    fallback: 1000,
+  });
+  const selection = resolveSources(
+    state.schema,
+    request.sources,
+    "sources",
+    false,
+  );
+  const ctx: FilterContext = {
+    schema: state.schema,
+    store: state.store,
+    parameters: undefined,
+  };
+  const filter: Predicate | undefined =
+    request.filter === undefined || request.filter === null
+      ? undefined
+      : compileFilter(request.filter, ctx);
   const sort = compileSort(request.sort, ctx, "sort");
-  const query = fingerprint({ ...request, cursor: undefined, limit: undefined });
-  const offset = request.cursor === undefined || request.cursor === null ? 0 : listCursorOffset(request.cursor, query);
+  const query = fingerprint({
+    ...request,
+    cursor: undefined,
+    limit: undefined,
+  });
+  const offset =
+    request.cursor === undefined || request.cursor === null
+      ? 0
+      : listCursorOffset(request.cursor, query);
   const matching: StoredInstance[] = [];
   for (const instance of allInstances(state.store)) {
     if (instance.deletedTime !== undefined || instance.kind !== kind) continue;
-    if (!selection.sources.every((s) => hasDataIn(instance, s.containerKeys))) continue;
+    if (!selection.sources.every((s) => hasDataIn(instance, s.containerKeys)))
+      continue;
     if (filter && !filter(instance)) continue;
     matching.push(instance);
   }
   if (sort) matching.sort(sort);
   const page = matching.slice(offset, offset + limit);
   const out: Json = { items: page.map((i) => toRead(i, selection.sources)) };
-  if (offset + limit < matching.length) out.nextCursor = encodeCursor({ k: "list", o: offset + limit, q: query });
-  if (optionalBoolean(request, "includeTyping", "body", false)) out.typing = selection.typing;
+  if (offset + limit < matching.length)
+    out.nextCursor = encodeCursor({ k: "list", o: offset + limit, q: query });
+  if (optionalBoolean(request, "includeTyping", "body", false))
+    out.typing = selection.typing;
   return out;
 }
 
 function listCursorOffset(cursor: unknown, query: string): number {
   const payload = decodeCursor(cursor, "cursor");
-  if (payload.k !== "list" || typeof payload.o !== "number") throw badRequest("cursor: invalid cursor");
-  if (payload.q !== query) throw badRequest("cursor: the cursor belongs to a different request (filter, sort or sources changed)");
+  if (payload.k !== "list" || typeof payload.o !== "number")
+    throw badRequest("cursor: invalid cursor");
+  if (payload.q !== query)
+    throw badRequest(
+      "cursor: the cursor belongs to a different request (filter, sort or sources changed)",
+    );
   return payload.o;
 }
 
@@ -73,77 +127,136 @@ export function listViews(state: EmulatorState, params: URLSearchParams): Json {
   const includeInherited = params.get("includeInheritedProperties") !== "false";
   const allVersions = params.get("allVersions") === "true";
   const includeGlobal = params.get("includeGlobal") === "true";
-  let views = [...state.schema.views.values()].filter((v) => (space === null || v.definition.space === space) && (includeGlobal || !v.definition.isGlobal));
+  let views = [...state.schema.views.values()].filter(
+    (v) =>
+      (space === null || v.definition.space === space) &&
+      (includeGlobal || !v.definition.isGlobal),
+  );
   if (!allVersions) views = views.filter((v) => isLatest(state.schema, v));
-  const offset = params.has("cursor") ? pageOffset(params.get("cursor")!, "views") : 0;
+  const offset = params.has("cursor")
+    ? pageOffset(params.get("cursor")!, "views")
+    : 0;
   const page = views.slice(offset, offset + limit);
-  const out: Json = { items: page.map((v) => viewToApi(state.schema, v, includeInherited)) };
-  if (offset + limit < views.length) out.nextCursor = encodeCursor({ k: "views", o: offset + limit });
+  const out: Json = {
+    items: page.map((v) => viewToApi(state.schema, v, includeInherited)),
+  };
+  if (offset + limit < views.length)
+    out.nextCursor = encodeCursor({ k: "views", o: offset + limit });
   return out;
 }
 
 function isLatest(schema: SchemaStore, view: ResolvedView): boolean {
-  const versions = viewVersions(schema, view.definition.space, view.definition.externalId);
+  const versions = viewVersions(
+    schema,
+    view.definition.space,
+    view.definition.externalId,
+  );
   return versions[versions.length - 1] === view;
 }
 
 function pageOffset(cursor: string, kind: string): number {
   const payload = decodeCursor(cursor, "cursor");
-  if (payload.k !== kind || typeof payload.o !== "number") throw badRequest("cursor: invalid cursor");
+  if (payload.k !== kind || typeof payload.o !== "number")
+    throw badRequest("cursor: invalid cursor");
   return payload.o;
 }
 
-function queryInteger(params: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+function queryInteger(
+  params: URLSearchParams,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = params.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw badRequest(`${name} must be an integer between ${min} and ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw badRequest(`${name} must be an integer between ${min} and ${max}`);
   return value;
 }
 
 /** `views/byids`: a reference without `version` returns every version (memo §1.1); unknown ids are left out. */
-export function viewsByIds(state: EmulatorState, body: unknown, params: URLSearchParams): Json {
+export function viewsByIds(
+  state: EmulatorState,
+  body: unknown,
+  params: URLSearchParams,
+): Json {
   const includeInherited = params.get("includeInheritedProperties") !== "false";
   const items = idItems(body);
   const found: ResolvedView[] = [];
   items.forEach((ref) => {
     for (const view of viewVersions(state.schema, ref.space, ref.externalId)) {
-      if ((ref.version === undefined || ref.version === view.definition.version) && !found.includes(view)) found.push(view);
+      if (
+        (ref.version === undefined ||
+          ref.version === view.definition.version) &&
+        !found.includes(view)
+      )
+        found.push(view);
     }
   });
-  return { items: found.map((v) => viewToApi(state.schema, v, includeInherited)) };
+  return {
+    items: found.map((v) => viewToApi(state.schema, v, includeInherited)),
+  };
 }
 
-export function dataModelsByIds(state: EmulatorState, body: unknown, params: URLSearchParams): Json {
+export function dataModelsByIds(
+  state: EmulatorState,
+  body: unknown,
+  params: URLSearchParams,
+): Json {
   const inline = params.get("inlineViews") === "true";
   const items = idItems(body);
   const models = state.schema.dataModels.filter((m) =>
-    items.some((ref) => ref.space === m.space && ref.externalId === m.externalId && (ref.version === undefined || ref.version === m.version)),
+    items.some(
+      (ref) =>
+        ref.space === m.space &&
+        ref.externalId === m.externalId &&
+        (ref.version === undefined || ref.version === m.version),
+    ),
   );
   return { items: models.map((m) => dataModelToApi(state.schema, m, inline)) };
 }
 
-export function listDataModels(state: EmulatorState, params: URLSearchParams): Json {
+export function listDataModels(
+  state: EmulatorState,
+  params: URLSearchParams,
+): Json {
   const limit = queryInteger(params, "limit", 10, 1, 1000);
   const inline = params.get("inlineViews") === "true";
   const space = params.get("space");
-  const models = state.schema.dataModels.filter((m) => space === null || m.space === space);
-  const offset = params.has("cursor") ? pageOffset(params.get("cursor")!, "datamodels") : 0;
-  const out: Json = { items: models.slice(offset, offset + limit).map((m) => dataModelToApi(state.schema, m, inline)) };
-  if (offset + limit < models.length) out.nextCursor = encodeCursor({ k: "datamodels", o: offset + limit });
+  const models = state.schema.dataModels.filter(
+    (m) => space === null || m.space === space,
+  );
+  const offset = params.has("cursor")
+    ? pageOffset(params.get("cursor")!, "datamodels")
+    : 0;
+  const out: Json = {
+    items: models
+      .slice(offset, offset + limit)
+      .map((m) => dataModelToApi(state.schema, m, inline)),
+  };
+  if (offset + limit < models.length)
+    out.nextCursor = encodeCursor({ k: "datamodels", o: offset + limit });
   return out;
 }
 
-function idItems(body: unknown): { space: string; externalId: string; version: string | undefined }[] {
+function idItems(
+  body: unknown,
+): { space: string; externalId: string; version: string | undefined }[] {
   const request = asRecord(body, "body");
   const items = asArray(request.items, "items");
-  if (items.length === 0 || items.length > 100) throw badRequest("items must have between 1 and 100 entries");
+  if (items.length === 0 || items.length > 100)
+    throw badRequest("items must have between 1 and 100 entries");
   return items.map((raw, i) => {
     const ref = asRecord(raw, `items[${i}]`);
     return {
       space: asString(ref.space, `items[${i}].space`),
       externalId: asString(ref.externalId, `items[${i}].externalId`),
-      version: ref.version === undefined || ref.version === null ? undefined : asString(ref.version, `items[${i}].version`),
+      version:
+        ref.version === undefined || ref.version === null
+          ? undefined
+          : asString(ref.version, `items[${i}].version`),
     };
   });
 }

@@ -2,11 +2,28 @@
 // of one set from its parent set (chaining through edges or direct relations).
 
 import { badRequest } from "./api-error.js";
-import { compileFilter, type FilterContext, type Predicate } from "./filters.js";
-import { asRecord, asSourceReference, asString, isRecord, type JsonRecord } from "./request-shape.js";
+import {
+  compileFilter,
+  type FilterContext,
+  type Predicate,
+} from "./filters.js";
+import {
+  asRecord,
+  asSourceReference,
+  asString,
+  isRecord,
+  type JsonRecord,
+} from "./request-shape.js";
 import { containerKeyOf, findView } from "./schema.js";
 import { compileSort, type Comparator } from "./sort.js";
-import { allInstances, edgesAt, getLiveNode, nodeKey, type InstanceStore, type StoredInstance } from "./store.js";
+import {
+  allInstances,
+  edgesAt,
+  getLiveNode,
+  nodeKey,
+  type InstanceStore,
+  type StoredInstance,
+} from "./store.js";
 import { directTargets } from "./values.js";
 
 export type Direction = "outwards" | "inwards";
@@ -37,31 +54,70 @@ export interface SetResult {
 
 const MAX_TRAVERSAL_DEPTH = 100;
 
-export function parseResultSet(name: string, raw: unknown, ctx: FilterContext, limits: { fallback: number; max: number }): ResultSetExpression {
+export function parseResultSet(
+  name: string,
+  raw: unknown,
+  ctx: FilterContext,
+  limits: { fallback: number; max: number },
+): ResultSetExpression {
   const path = `with.${name}`;
   const obj = asRecord(raw, path);
-  if (obj.unionAll !== undefined || obj.union !== undefined || obj.intersection !== undefined || obj.except !== undefined) {
-    throw badRequest(`${path}: set operations (unionAll, union, intersection, except) are not supported by the emulator`);
+  if (
+    obj.unionAll !== undefined ||
+    obj.union !== undefined ||
+    obj.intersection !== undefined ||
+    obj.except !== undefined
+  ) {
+    throw badRequest(
+      `${path}: set operations (unionAll, union, intersection, except) are not supported by the emulator`,
+    );
   }
-  const kind = obj.nodes !== undefined ? "nodes" : obj.edges !== undefined ? "edges" : undefined;
-  if (!kind || (obj.nodes !== undefined && obj.edges !== undefined)) throw badRequest(`${path} must have exactly one of "nodes" or "edges"`);
+  const kind =
+    obj.nodes !== undefined
+      ? "nodes"
+      : obj.edges !== undefined
+        ? "edges"
+        : undefined;
+  if (!kind || (obj.nodes !== undefined && obj.edges !== undefined))
+    throw badRequest(`${path} must have exactly one of "nodes" or "edges"`);
   const body = asRecord(obj[kind], `${path}.${kind}`);
   const at = `${path}.${kind}`;
-  const filterOf = (key: string): Predicate | undefined => (body[key] === undefined || body[key] === null ? undefined : compileFilter(body[key], ctx, `${at}.${key}`));
+  const filterOf = (key: string): Predicate | undefined =>
+    body[key] === undefined || body[key] === null
+      ? undefined
+      : compileFilter(body[key], ctx, `${at}.${key}`);
   const limit = obj.limit ?? limits.fallback;
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > limits.max) {
-    throw badRequest(`${path}.limit must be an integer between 1 and ${limits.max}`);
+  if (
+    typeof limit !== "number" ||
+    !Number.isInteger(limit) ||
+    limit < 1 ||
+    limit > limits.max
+  ) {
+    throw badRequest(
+      `${path}.limit must be an integer between 1 and ${limits.max}`,
+    );
   }
   return {
     name,
     kind,
-    from: body.from === undefined || body.from === null ? undefined : asString(body.from, `${at}.from`),
+    from:
+      body.from === undefined || body.from === null
+        ? undefined
+        : asString(body.from, `${at}.from`),
     chainTo: body.chainTo === "source" ? "source" : "destination",
-    direction: parseDirection(body.direction, `${at}.direction`, kind === "edges" ? "outwards" : "inwards"),
-    through: kind === "nodes" && body.through !== undefined ? parseThrough(body.through, ctx, `${at}.through`) : undefined,
+    direction: parseDirection(
+      body.direction,
+      `${at}.direction`,
+      kind === "edges" ? "outwards" : "inwards",
+    ),
+    through:
+      kind === "nodes" && body.through !== undefined
+        ? parseThrough(body.through, ctx, `${at}.through`)
+        : undefined,
     filter: filterOf("filter"),
     nodeFilter: kind === "edges" ? filterOf("nodeFilter") : undefined,
-    terminationFilter: kind === "edges" ? filterOf("terminationFilter") : undefined,
+    terminationFilter:
+      kind === "edges" ? filterOf("terminationFilter") : undefined,
     maxDistance: optionalPositive(body.maxDistance, `${at}.maxDistance`),
     limitEach: optionalPositive(body.limitEach, `${at}.limitEach`),
     limit,
@@ -70,44 +126,73 @@ export function parseResultSet(name: string, raw: unknown, ctx: FilterContext, l
   };
 }
 
-function parseDirection(raw: unknown, path: string, fallback: Direction): Direction {
+function parseDirection(
+  raw: unknown,
+  path: string,
+  fallback: Direction,
+): Direction {
   if (raw === undefined || raw === null) return fallback;
-  if (raw !== "outwards" && raw !== "inwards") throw badRequest(`${path} must be "outwards" or "inwards"`);
+  if (raw !== "outwards" && raw !== "inwards")
+    throw badRequest(`${path} must be "outwards" or "inwards"`);
   return raw;
 }
 
 function optionalPositive(raw: unknown, path: string): number | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1) throw badRequest(`${path} must be a positive integer`);
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 1)
+    throw badRequest(`${path} must be a positive integer`);
   return raw;
 }
 
 /** `{source: view|container, identifier}` (or the deprecated `{view, identifier}`). */
-function parseThrough(raw: unknown, ctx: FilterContext, path: string): { containerKey: string; propertyId: string } {
+function parseThrough(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): { containerKey: string; propertyId: string } {
   const obj = asRecord(raw, path);
   const identifier = asString(obj.identifier, `${path}.identifier`);
-  const ref = asSourceReference(obj.source ?? (isRecord(obj.view) ? { type: "view", ...obj.view } : undefined), `${path}.source`);
+  const ref = asSourceReference(
+    obj.source ??
+      (isRecord(obj.view) ? { type: "view", ...obj.view } : undefined),
+    `${path}.source`,
+  );
   if (ref.type === "container") {
     const container = ctx.schema.containers.get(containerKeyOf(ref));
-    if (!container?.properties.has(identifier)) throw badRequest(`${path}: container ${ref.space}:${ref.externalId} has no property "${identifier}"`);
+    if (!container?.properties.has(identifier))
+      throw badRequest(
+        `${path}: container ${ref.space}:${ref.externalId} has no property "${identifier}"`,
+      );
     return { containerKey: container.key, propertyId: identifier };
   }
   const mapped = findView(ctx.schema, ref)?.mapped.get(identifier);
-  if (!mapped || mapped.definition.type.type !== "direct") throw badRequest(`${path}: ${identifier} is not a direct relation of view ${ref.space}:${ref.externalId}/${ref.version}`);
-  return { containerKey: mapped.containerKey, propertyId: mapped.containerPropertyId };
+  if (!mapped || mapped.definition.type.type !== "direct")
+    throw badRequest(
+      `${path}: ${identifier} is not a direct relation of view ${ref.space}:${ref.externalId}/${ref.version}`,
+    );
+  return {
+    containerKey: mapped.containerKey,
+    propertyId: mapped.containerPropertyId,
+  };
 }
 
 /** Names in an order where every set comes after the set it chains from. */
-export function dependencyOrder(sets: Map<string, ResultSetExpression>): ResultSetExpression[] {
+export function dependencyOrder(
+  sets: Map<string, ResultSetExpression>,
+): ResultSetExpression[] {
   const ordered: ResultSetExpression[] = [];
   const state = new Map<string, "visiting" | "done">();
   const visit = (set: ResultSetExpression): void => {
     if (state.get(set.name) === "done") return;
-    if (state.get(set.name) === "visiting") throw badRequest(`with.${set.name}: result sets chain in a cycle`);
+    if (state.get(set.name) === "visiting")
+      throw badRequest(`with.${set.name}: result sets chain in a cycle`);
     state.set(set.name, "visiting");
     if (set.from !== undefined) {
       const parent = sets.get(set.from);
-      if (!parent) throw badRequest(`with.${set.name}.${set.kind}.from: there is no result set "${set.from}"`);
+      if (!parent)
+        throw badRequest(
+          `with.${set.name}.${set.kind}.from: there is no result set "${set.from}"`,
+        );
       visit(parent);
     }
     state.set(set.name, "done");
@@ -118,23 +203,49 @@ export function dependencyOrder(sets: Map<string, ResultSetExpression>): ResultS
 }
 
 /** Every live instance of the set (unsorted, unpaged), given the parent's instances. */
-export function evaluateSet(store: InstanceStore, set: ResultSetExpression, parent: SetResult | undefined): SetResult {
+export function evaluateSet(
+  store: InstanceStore,
+  set: ResultSetExpression,
+  parent: SetResult | undefined,
+): SetResult {
   if (set.kind === "edges") {
-    const edges = parent ? traverseEdges(store, set, parent.instances.filter((i) => i.kind === "node")) : allLive(store, "edge", set.filter);
+    const edges = parent
+      ? traverseEdges(
+          store,
+          set,
+          parent.instances.filter((i) => i.kind === "node"),
+        )
+      : allLive(store, "edge", set.filter);
     return { instances: edges, direction: set.direction };
   }
   const candidates = parent ? chainNodes(store, set, parent) : undefined;
-  const nodes = candidates ? candidates.filter((n) => !set.filter || set.filter(n)) : allLive(store, "node", set.filter);
+  const nodes = candidates
+    ? candidates.filter((n) => !set.filter || set.filter(n))
+    : allLive(store, "node", set.filter);
   return { instances: nodes, direction: set.direction };
 }
 
-function allLive(store: InstanceStore, kind: "node" | "edge", filter: Predicate | undefined): StoredInstance[] {
+function allLive(
+  store: InstanceStore,
+  kind: "node" | "edge",
+  filter: Predicate | undefined,
+): StoredInstance[] {
   const out: StoredInstance[] = [];
-  for (const i of allInstances(store)) if (i.deletedTime === undefined && i.kind === kind && (!filter || filter(i))) out.push(i);
+  for (const i of allInstances(store))
+    if (
+      i.deletedTime === undefined &&
+      i.kind === kind &&
+      (!filter || filter(i))
+    )
+      out.push(i);
   return out;
 }
 
-function chainNodes(store: InstanceStore, set: ResultSetExpression, parent: SetResult): StoredInstance[] {
+function chainNodes(
+  store: InstanceStore,
+  set: ResultSetExpression,
+  parent: SetResult,
+): StoredInstance[] {
   const found = new Map<string, StoredInstance>();
   const add = (node: StoredInstance | undefined): void => {
     if (node) found.set(nodeKey(node), node);
@@ -142,11 +253,18 @@ function chainNodes(store: InstanceStore, set: ResultSetExpression, parent: SetR
   if (set.through) {
     const { containerKey, propertyId } = set.through;
     if (set.direction === "outwards") {
-      for (const p of parent.instances) for (const t of directTargets(p.rows[containerKey]?.[propertyId])) add(getLiveNode(store, t));
+      for (const p of parent.instances)
+        for (const t of directTargets(p.rows[containerKey]?.[propertyId]))
+          add(getLiveNode(store, t));
     } else {
       const parents = new Set(parent.instances.map(nodeKey));
       for (const n of allLive(store, "node", undefined)) {
-        if (directTargets(n.rows[containerKey]?.[propertyId]).some((t) => parents.has(nodeKey(t)))) add(n);
+        if (
+          directTargets(n.rows[containerKey]?.[propertyId]).some((t) =>
+            parents.has(nodeKey(t)),
+          )
+        )
+          add(n);
       }
     }
     return [...found.values()];
@@ -155,7 +273,10 @@ function chainNodes(store: InstanceStore, set: ResultSetExpression, parent: SetR
     if (p.kind === "node") add(p);
     else {
       const toDestination = set.chainTo === "destination";
-      const end = (parent.direction === "outwards") === toDestination ? p.endNode! : p.startNode!;
+      const end =
+        (parent.direction === "outwards") === toDestination
+          ? p.endNode!
+          : p.startNode!;
       add(getLiveNode(store, end));
     }
   }
@@ -166,34 +287,61 @@ function chainNodes(store: InstanceStore, set: ResultSetExpression, parent: SetR
  * Sync tombstones of a `through` set: does the (deleted) node hang off the parent's instances by the
  * direct relation? Tombstones keep their rows, and relations to a deleted node stay in place.
  */
-export function reachedThrough(set: ResultSetExpression, parent: SetResult): Predicate | undefined {
+export function reachedThrough(
+  set: ResultSetExpression,
+  parent: SetResult,
+): Predicate | undefined {
   if (!set.through) return undefined;
   const { containerKey, propertyId } = set.through;
   if (set.direction === "outwards") {
-    const targets = new Set(parent.instances.flatMap((p) => directTargets(p.rows[containerKey]?.[propertyId]).map(nodeKey)));
+    const targets = new Set(
+      parent.instances.flatMap((p) =>
+        directTargets(p.rows[containerKey]?.[propertyId]).map(nodeKey),
+      ),
+    );
     return (n) => targets.has(nodeKey(n));
   }
   const parents = new Set(parent.instances.map(nodeKey));
-  return (n) => directTargets(n.rows[containerKey]?.[propertyId]).some((t) => parents.has(nodeKey(t)));
+  return (n) =>
+    directTargets(n.rows[containerKey]?.[propertyId]).some((t) =>
+      parents.has(nodeKey(t)),
+    );
 }
 
 /** Breadth-first from the start nodes, up to maxDistance hops; nodeFilter gates the nodes reached, terminationFilter stops there. */
-function traverseEdges(store: InstanceStore, set: ResultSetExpression, startNodes: StoredInstance[]): StoredInstance[] {
+function traverseEdges(
+  store: InstanceStore,
+  set: ResultSetExpression,
+  startNodes: StoredInstance[],
+): StoredInstance[] {
   const edges = new Map<string, StoredInstance>();
   const visited = new Set(startNodes.map(nodeKey));
   let frontier = startNodes;
-  const maxDepth = Math.min(set.maxDistance ?? MAX_TRAVERSAL_DEPTH, MAX_TRAVERSAL_DEPTH);
+  const maxDepth = Math.min(
+    set.maxDistance ?? MAX_TRAVERSAL_DEPTH,
+    MAX_TRAVERSAL_DEPTH,
+  );
   for (let depth = 0; depth < maxDepth && frontier.length > 0; depth++) {
     const next: StoredInstance[] = [];
     for (const node of frontier) {
       let taken = 0;
       for (const edge of edgesAt(store, node)) {
-        const here = set.direction === "outwards" ? edge.startNode! : edge.endNode!;
-        if (here.space !== node.space || here.externalId !== node.externalId) continue;
+        const here =
+          set.direction === "outwards" ? edge.startNode! : edge.endNode!;
+        if (here.space !== node.space || here.externalId !== node.externalId)
+          continue;
         if (set.filter && !set.filter(edge)) continue;
-        const other = getLiveNode(store, set.direction === "outwards" ? edge.endNode! : edge.startNode!);
+        const other = getLiveNode(
+          store,
+          set.direction === "outwards" ? edge.endNode! : edge.startNode!,
+        );
         if (!other || (set.nodeFilter && !set.nodeFilter(other))) continue;
-        if (set.limitEach !== undefined && depth === 0 && taken >= set.limitEach) break;
+        if (
+          set.limitEach !== undefined &&
+          depth === 0 &&
+          taken >= set.limitEach
+        )
+          break;
         taken++;
         edges.set(nodeKey(edge), edge);
         if (set.terminationFilter?.(other)) continue;

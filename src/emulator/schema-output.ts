@@ -9,24 +9,41 @@ import type {
   ViewDefinition,
   ViewPropertyDefinition,
 } from "../input/types.js";
-import { containerKeyOf, findView, viewKeyOf, type ResolvedView, type SchemaStore } from "./schema.js";
+import {
+  containerKeyOf,
+  findView,
+  viewKeyOf,
+  type ResolvedView,
+  type SchemaStore,
+} from "./schema.js";
 
 type Json = { [key: string]: unknown };
 
-export function viewToApi(schema: SchemaStore, view: ResolvedView, includeInherited: boolean): Json {
+export function viewToApi(
+  schema: SchemaStore,
+  view: ResolvedView,
+  includeInherited: boolean,
+): Json {
   const def = view.definition;
-  const inherited = includeInherited ? new Set<string>() : inheritedPropertyIds(schema, def);
+  const inherited = includeInherited
+    ? new Set<string>()
+    : inheritedPropertyIds(schema, def);
   const properties: Json = {};
   for (const [id, property] of Object.entries(def.properties)) {
     if (!inherited.has(id)) properties[id] = propertyToApi(schema, property);
   }
-  const out: Json = { space: def.space, externalId: def.externalId, version: def.version };
+  const out: Json = {
+    space: def.space,
+    externalId: def.externalId,
+    version: def.version,
+  };
   if (def.name !== undefined) out.name = def.name;
   if (def.description !== undefined) out.description = def.description;
   if (def.filter !== undefined) out.filter = def.filter;
   out.implements = def.implements;
   out.createdTime = def.createdTime ?? schema.loadedAt;
-  out.lastUpdatedTime = def.lastUpdatedTime ?? def.createdTime ?? schema.loadedAt;
+  out.lastUpdatedTime =
+    def.lastUpdatedTime ?? def.createdTime ?? schema.loadedAt;
   out.writable = def.writable;
   out.queryable = def.queryable;
   out.usedFor = def.usedFor;
@@ -37,7 +54,10 @@ export function viewToApi(schema: SchemaStore, view: ResolvedView, includeInheri
 }
 
 /** Property ids that the view gets from the views it implements (transitively, as far as they are loaded). */
-function inheritedPropertyIds(schema: SchemaStore, def: ViewDefinition): Set<string> {
+function inheritedPropertyIds(
+  schema: SchemaStore,
+  def: ViewDefinition,
+): Set<string> {
   const ids = new Set<string>();
   const seen = new Set<string>();
   const queue = [...def.implements];
@@ -54,20 +74,36 @@ function inheritedPropertyIds(schema: SchemaStore, def: ViewDefinition): Set<str
   return ids;
 }
 
-export function propertyToApi(schema: SchemaStore, property: ViewPropertyDefinition): Json {
+export function propertyToApi(
+  schema: SchemaStore,
+  property: ViewPropertyDefinition,
+): Json {
   const { kind: _kind, ...rest } = property;
-  if (property.kind === "reverse") return { ...rest, targetsList: property.targetsList ?? throughIsList(schema, property) };
+  if (property.kind === "reverse")
+    return {
+      ...rest,
+      targetsList: property.targetsList ?? throughIsList(schema, property),
+    };
   if (property.kind !== "mapped") return rest;
-  return { ...rest, type: typeToApi(property.type), constraintState: constraintState(property) };
+  return {
+    ...rest,
+    type: typeToApi(property.type),
+    constraintState: constraintState(property),
+  };
 }
 
 /** Older view dumps lack `targetsList`; the API derives it from the direct relation it goes through. */
-function throughIsList(schema: SchemaStore, property: ReverseDirectRelationDefinition): boolean {
+function throughIsList(
+  schema: SchemaStore,
+  property: ReverseDirectRelationDefinition,
+): boolean {
   const { source, identifier } = property.through;
   const type =
     source.type === "view"
       ? findView(schema, source)?.mapped.get(identifier)?.definition.type
-      : schema.containers.get(containerKeyOf(source))?.properties.get(identifier)?.type;
+      : schema.containers
+          .get(containerKeyOf(source))
+          ?.properties.get(identifier)?.type;
   return type !== undefined && type.type !== "enum" && type.list;
 }
 
@@ -80,9 +116,11 @@ export function typingOf(property: MappedPropertyDefinition): Json {
     autoIncrement: property.autoIncrement,
     constraintState: constraintState(property),
   };
-  if (property.defaultValue !== undefined) out.defaultValue = property.defaultValue as JsonValue;
+  if (property.defaultValue !== undefined)
+    out.defaultValue = property.defaultValue as JsonValue;
   if (property.name !== undefined) out.name = property.name;
-  if (property.description !== undefined) out.description = property.description;
+  if (property.description !== undefined)
+    out.description = property.description;
   return out;
 }
 
@@ -97,13 +135,23 @@ function typeToApi(type: PropertyType): Json {
 function constraintState(property: MappedPropertyDefinition): Json {
   const state: Json = {};
   if (!property.nullable) state.nullability = "current";
-  if (property.type.type !== "enum" && property.type.maxListSize !== undefined) state.maxListSize = "current";
-  if (property.type.type === "text" && property.type.maxTextSize !== undefined) state.maxTextSize = "current";
+  if (property.type.type !== "enum" && property.type.maxListSize !== undefined)
+    state.maxListSize = "current";
+  if (property.type.type === "text" && property.type.maxTextSize !== undefined)
+    state.maxTextSize = "current";
   return state;
 }
 
-export function dataModelToApi(schema: SchemaStore, model: DataModelDefinition, inlineViews: boolean): Json {
-  const out: Json = { space: model.space, externalId: model.externalId, version: model.version };
+export function dataModelToApi(
+  schema: SchemaStore,
+  model: DataModelDefinition,
+  inlineViews: boolean,
+): Json {
+  const out: Json = {
+    space: model.space,
+    externalId: model.externalId,
+    version: model.version,
+  };
   if (model.name !== undefined) out.name = model.name;
   if (model.description !== undefined) out.description = model.description;
   out.createdTime = schema.loadedAt;
@@ -111,7 +159,14 @@ export function dataModelToApi(schema: SchemaStore, model: DataModelDefinition, 
   out.isGlobal = false;
   out.views = model.views.map((ref) => {
     const view = inlineViews ? findView(schema, ref) : undefined;
-    return view ? viewToApi(schema, view, true) : { type: "view", space: ref.space, externalId: ref.externalId, version: ref.version };
+    return view
+      ? viewToApi(schema, view, true)
+      : {
+          type: "view",
+          space: ref.space,
+          externalId: ref.externalId,
+          version: ref.version,
+        };
   });
   return out;
 }

@@ -2,7 +2,12 @@
 // mapped properties. A write through a view lands in these containers, so two views that map one
 // container property see one value.
 
-import type { ContainerReference, JsonValue, SourceReference, ViewReference } from "../../templates/runtime/wire.js";
+import type {
+  ContainerReference,
+  JsonValue,
+  SourceReference,
+  ViewReference,
+} from "../../templates/runtime/wire.js";
 import type {
   DataModelDefinition,
   MappedPropertyDefinition,
@@ -50,31 +55,57 @@ export interface SchemaStore {
   loadedAt: number;
 }
 
-export function containerKeyOf(ref: { space: string; externalId: string }): string {
+export function containerKeyOf(ref: {
+  space: string;
+  externalId: string;
+}): string {
   return `${ref.space}:${ref.externalId}`;
 }
 
-export function viewKeyOf(ref: { space: string; externalId: string; version: string }): string {
+export function viewKeyOf(ref: {
+  space: string;
+  externalId: string;
+  version: string;
+}): string {
   return `${ref.space}:${ref.externalId}/${ref.version}`;
 }
 
-export function buildSchema(views: readonly ViewDefinition[], dataModels: readonly DataModelDefinition[], loadedAt: number): SchemaStore {
-  const schema: SchemaStore = { views: new Map(), containers: new Map(), dataModels: [...dataModels], loadedAt };
-  for (const view of views) schema.views.set(viewKeyOf(view), resolveView(view, schema.containers));
+export function buildSchema(
+  views: readonly ViewDefinition[],
+  dataModels: readonly DataModelDefinition[],
+  loadedAt: number,
+): SchemaStore {
+  const schema: SchemaStore = {
+    views: new Map(),
+    containers: new Map(),
+    dataModels: [...dataModels],
+    loadedAt,
+  };
+  for (const view of views)
+    schema.views.set(viewKeyOf(view), resolveView(view, schema.containers));
   return schema;
 }
 
-function resolveView(view: ViewDefinition, containers: Map<string, ContainerDefinition>): ResolvedView {
+function resolveView(
+  view: ViewDefinition,
+  containers: Map<string, ContainerDefinition>,
+): ResolvedView {
   const mapped = new Map<string, ResolvedMappedProperty>();
   const containerKeys = new Set<string>();
   for (const [propertyId, property] of Object.entries(view.properties)) {
     if (property.kind !== "mapped") continue;
     const containerKey = containerKeyOf(property.container);
     containerKeys.add(containerKey);
-    mapped.set(propertyId, { propertyId, containerKey, containerPropertyId: property.containerPropertyIdentifier, definition: property });
+    mapped.set(propertyId, {
+      propertyId,
+      containerKey,
+      containerPropertyId: property.containerPropertyIdentifier,
+      definition: property,
+    });
     registerContainerProperty(containers, containerKey, property);
   }
-  for (const ref of view.mappedContainers) containerKeys.add(containerKeyOf(ref));
+  for (const ref of view.mappedContainers)
+    containerKeys.add(containerKeyOf(ref));
   return {
     definition: view,
     key: viewKeyOf(view),
@@ -85,10 +116,22 @@ function resolveView(view: ViewDefinition, containers: Map<string, ContainerDefi
 }
 
 /** The first view that maps a container property defines it; views of one model agree on it. */
-function registerContainerProperty(containers: Map<string, ContainerDefinition>, key: string, property: MappedPropertyDefinition): void {
+function registerContainerProperty(
+  containers: Map<string, ContainerDefinition>,
+  key: string,
+  property: MappedPropertyDefinition,
+): void {
   let container = containers.get(key);
   if (!container) {
-    container = { ref: { type: "container", space: property.container.space, externalId: property.container.externalId }, key, properties: new Map() };
+    container = {
+      ref: {
+        type: "container",
+        space: property.container.space,
+        externalId: property.container.externalId,
+      },
+      key,
+      properties: new Map(),
+    };
     containers.set(key, container);
   }
   if (container.properties.has(property.containerPropertyIdentifier)) return;
@@ -98,22 +141,42 @@ function registerContainerProperty(containers: Map<string, ContainerDefinition>,
     immutable: property.immutable,
     autoIncrement: property.autoIncrement,
   };
-  if (property.defaultValue !== undefined && property.defaultValue !== null) definition.defaultValue = property.defaultValue;
+  if (property.defaultValue !== undefined && property.defaultValue !== null)
+    definition.defaultValue = property.defaultValue;
   container.properties.set(property.containerPropertyIdentifier, definition);
 }
 
-export function findView(schema: SchemaStore, ref: ViewReference): ResolvedView | undefined {
+export function findView(
+  schema: SchemaStore,
+  ref: ViewReference,
+): ResolvedView | undefined {
   return schema.views.get(viewKeyOf(ref));
 }
 
-export function findSource(schema: SchemaStore, ref: SourceReference): ResolvedView | ContainerDefinition | undefined {
-  return ref.type === "view" ? findView(schema, ref) : schema.containers.get(containerKeyOf(ref));
+export function findSource(
+  schema: SchemaStore,
+  ref: SourceReference,
+): ResolvedView | ContainerDefinition | undefined {
+  return ref.type === "view"
+    ? findView(schema, ref)
+    : schema.containers.get(containerKeyOf(ref));
 }
 
 /** Every view with this space and externalId, newest version last (by createdTime, then version). */
-export function viewVersions(schema: SchemaStore, space: string, externalId: string): ResolvedView[] {
-  const found = [...schema.views.values()].filter((v) => v.definition.space === space && v.definition.externalId === externalId);
-  return found.sort((a, b) => (a.definition.createdTime ?? 0) - (b.definition.createdTime ?? 0) || compare(a.definition.version, b.definition.version));
+export function viewVersions(
+  schema: SchemaStore,
+  space: string,
+  externalId: string,
+): ResolvedView[] {
+  const found = [...schema.views.values()].filter(
+    (v) =>
+      v.definition.space === space && v.definition.externalId === externalId,
+  );
+  return found.sort(
+    (a, b) =>
+      (a.definition.createdTime ?? 0) - (b.definition.createdTime ?? 0) ||
+      compare(a.definition.version, b.definition.version),
+  );
 }
 
 function compare(a: string, b: string): number {
@@ -121,5 +184,10 @@ function compare(a: string, b: string): number {
 }
 
 export function viewRef(view: ViewDefinition): ViewReference {
-  return { type: "view", space: view.space, externalId: view.externalId, version: view.version };
+  return {
+    type: "view",
+    space: view.space,
+    externalId: view.externalId,
+    version: view.version,
+  };
 }

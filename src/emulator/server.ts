@@ -2,13 +2,25 @@
 // bearer-token check, fault injection, and errors in the API's format.
 
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { gunzipSync } from "node:zlib";
 import { ApiError, errorBody } from "./api-error.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
 import { runQuery } from "./query.js";
-import { byIds, dataModelsByIds, listDataModels, listInstances, listViews, viewsByIds } from "./reads.js";
+import {
+  byIds,
+  dataModelsByIds,
+  listDataModels,
+  listInstances,
+  listViews,
+  viewsByIds,
+} from "./reads.js";
 import type { EmulatorState } from "./state.js";
 import { runSync } from "./sync.js";
 
@@ -19,7 +31,11 @@ export interface ServerContext {
   faults: FaultEngine;
 }
 
-type Handler = (state: EmulatorState, body: unknown, params: URLSearchParams) => unknown;
+type Handler = (
+  state: EmulatorState,
+  body: unknown,
+  params: URLSearchParams,
+) => unknown;
 
 /** Route (after `/models`) → method → handler. */
 const ROUTES: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
@@ -39,7 +55,16 @@ const PREFIX = /^\/api\/v1\/projects\/([^/]+)\/models(\/.*)?$/;
 export function createEmulatorServer(ctx: ServerContext): Server {
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, errorBody(500, `Internal emulator error: ${(error as Error).message}`), "");
+      if (!res.headersSent)
+        send(
+          res,
+          500,
+          errorBody(
+            500,
+            `Internal emulator error: ${(error as Error).message}`,
+          ),
+          "",
+        );
       else res.destroy();
     });
   });
@@ -47,31 +72,80 @@ export function createEmulatorServer(ctx: ServerContext): Server {
   return server;
 }
 
-async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? "/", "http://emulator");
   const raw = await readBody(req);
   const match = PREFIX.exec(url.pathname);
-  if (!match) return send(res, 404, errorBody(404, `Unknown path ${url.pathname}; routes are under /api/v1/projects/{project}/models/`), requestId);
-  if (decodeURIComponent(match[1]!) !== ctx.project) return send(res, 404, errorBody(404, `Unknown project "${match[1]}"; this emulator serves project "${ctx.project}"`), requestId);
-  if (!authorised(ctx, req)) return send(res, 401, errorBody(401, "Unauthorized: missing or wrong bearer token"), requestId);
+  if (!match)
+    return send(
+      res,
+      404,
+      errorBody(
+        404,
+        `Unknown path ${url.pathname}; routes are under /api/v1/projects/{project}/models/`,
+      ),
+      requestId,
+    );
+  if (decodeURIComponent(match[1]!) !== ctx.project)
+    return send(
+      res,
+      404,
+      errorBody(
+        404,
+        `Unknown project "${match[1]}"; this emulator serves project "${ctx.project}"`,
+      ),
+      requestId,
+    );
+  if (!authorised(ctx, req))
+    return send(
+      res,
+      401,
+      errorBody(401, "Unauthorized: missing or wrong bearer token"),
+      requestId,
+    );
   const route = match[2] ?? "/";
   const methods = ROUTES[route];
-  if (!methods) return send(res, 404, errorBody(404, `Unknown route /models${route}`), requestId);
+  if (!methods)
+    return send(
+      res,
+      404,
+      errorBody(404, `Unknown route /models${route}`),
+      requestId,
+    );
   const handler = methods[req.method as "GET" | "POST"];
   if (!handler) {
     res.setHeader("allow", Object.keys(methods).join(", "));
-    return send(res, 405, errorBody(405, `Method ${req.method ?? ""} is not allowed on /models${route}`), requestId);
+    return send(
+      res,
+      405,
+      errorBody(
+        405,
+        `Method ${req.method ?? ""} is not allowed on /models${route}`,
+      ),
+      requestId,
+    );
   }
   const { delayMs, decision } = ctx.faults.decide(`/models${route}`);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-  if (decision && !decision.afterProcessing) return injectFault(res, decision, requestId);
+  if (decision && !decision.afterProcessing)
+    return injectFault(res, decision, requestId);
   const [status, body] = run(ctx, handler, req, raw, url.searchParams);
   if (decision) return injectFault(res, decision, requestId);
   send(res, status, body, requestId);
 }
 
-function run(ctx: ServerContext, handler: Handler, req: IncomingMessage, raw: Buffer, params: URLSearchParams): [number, unknown] {
+function run(
+  ctx: ServerContext,
+  handler: Handler,
+  req: IncomingMessage,
+  raw: Buffer,
+  params: URLSearchParams,
+): [number, unknown] {
   try {
     const body = req.method === "POST" ? parseBody(req, raw) : undefined;
     return [200, handler(ctx.state, body, params)];
@@ -90,7 +164,9 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on("end", () =>
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
+    );
     req.on("error", reject);
   });
 }
@@ -107,7 +183,8 @@ function parseBody(req: IncomingMessage, raw: Buffer): unknown {
   } else if (encoding !== "" && encoding !== "identity") {
     throw new ApiError(400, `Unsupported Content-Encoding "${encoding}"`);
   }
-  if (bytes.length === 0) throw new ApiError(400, "The request has no JSON body");
+  if (bytes.length === 0)
+    throw new ApiError(400, "The request has no JSON body");
   try {
     return JSON.parse(bytes.toString("utf8"));
   } catch {
@@ -115,17 +192,35 @@ function parseBody(req: IncomingMessage, raw: Buffer): unknown {
   }
 }
 
-function injectFault(res: ServerResponse, decision: FaultDecision, requestId: string): void {
+function injectFault(
+  res: ServerResponse,
+  decision: FaultDecision,
+  requestId: string,
+): void {
   if (decision.kind === "reset") {
     res.socket?.destroy();
     return;
   }
-  if (decision.retryAfter !== undefined) res.setHeader("retry-after", String(decision.retryAfter));
+  if (decision.retryAfter !== undefined)
+    res.setHeader("retry-after", String(decision.retryAfter));
   if (decision.autoRetryable) res.setHeader("cdf-is-auto-retryable", "true");
-  send(res, decision.status, errorBody(decision.status, decision.message ?? `Injected fault: HTTP ${decision.status}`), requestId);
+  send(
+    res,
+    decision.status,
+    errorBody(
+      decision.status,
+      decision.message ?? `Injected fault: HTTP ${decision.status}`,
+    ),
+    requestId,
+  );
 }
 
-function send(res: ServerResponse, status: number, body: unknown, requestId: string): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  requestId: string,
+): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",

@@ -18,35 +18,68 @@ export interface SortKeys {
   compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number;
 }
 
-export function compileSortKeys(raw: unknown, ctx: FilterContext, path: string): SortKeys | undefined {
+export function compileSortKeys(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): SortKeys | undefined {
   if (raw === undefined || raw === null) return undefined;
   const specs = asArray(raw, path);
   if (specs.length > 5) throw badRequest(`${path}: at most 5 sort entries`);
   if (specs.length === 0) return undefined;
   const entries = specs.map((spec, i) => {
     const obj = asRecord(spec, `${path}[${i}]`);
-    const property = compileProperty(obj.property, ctx, `${path}[${i}].property`);
-    if (obj.direction !== undefined && obj.direction !== "ascending" && obj.direction !== "descending") {
-      throw badRequest(`${path}[${i}].direction must be ascending or descending`);
+    const property = compileProperty(
+      obj.property,
+      ctx,
+      `${path}[${i}].property`,
+    );
+    if (
+      obj.direction !== undefined &&
+      obj.direction !== "ascending" &&
+      obj.direction !== "descending"
+    ) {
+      throw badRequest(
+        `${path}[${i}].direction must be ascending or descending`,
+      );
     }
     const timestamp = property.kind === "timestamp";
-    return { get: (inst: StoredInstance) => sortValue(property.get(inst), timestamp), descending: obj.direction === "descending", nullsFirst: obj.nullsFirst === true };
+    return {
+      get: (inst: StoredInstance) => sortValue(property.get(inst), timestamp),
+      descending: obj.direction === "descending",
+      nullsFirst: obj.nullsFirst === true,
+    };
   });
   return {
-    key: (inst) => [...entries.map((e) => e.get(inst)), inst.space, inst.externalId],
+    key: (inst) => [
+      ...entries.map((e) => e.get(inst)),
+      inst.space,
+      inst.externalId,
+    ],
     compareKeys: (a, b) => {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
-        const order = compareValues(a[i] ?? null, b[i] ?? null, entry.nullsFirst);
+        const order = compareValues(
+          a[i] ?? null,
+          b[i] ?? null,
+          entry.nullsFirst,
+        );
         if (order !== 0) return entry.descending ? -order : order;
       }
       const n = entries.length;
-      return compareValues(a[n] ?? null, b[n] ?? null, false) || compareValues(a[n + 1] ?? null, b[n + 1] ?? null, false);
+      return (
+        compareValues(a[n] ?? null, b[n] ?? null, false) ||
+        compareValues(a[n + 1] ?? null, b[n + 1] ?? null, false)
+      );
     },
   };
 }
 
-export function compileSort(raw: unknown, ctx: FilterContext, path: string): Comparator | undefined {
+export function compileSort(
+  raw: unknown,
+  ctx: FilterContext,
+  path: string,
+): Comparator | undefined {
   const keys = compileSortKeys(raw, ctx, path);
   if (!keys) return undefined;
   return (a, b) => keys.compareKeys(keys.key(a), keys.key(b));
@@ -55,7 +88,8 @@ export function compileSort(raw: unknown, ctx: FilterContext, path: string): Com
 function sortValue(value: JsonValue | undefined, timestamp: boolean): KeyPart {
   if (value === undefined || value === null) return null;
   if (typeof value === "number" || typeof value === "boolean") return value;
-  if (typeof value === "string") return timestamp ? parseTimestamp(value) ?? value : value;
+  if (typeof value === "string")
+    return timestamp ? (parseTimestamp(value) ?? value) : value;
   return JSON.stringify(value);
 }
 

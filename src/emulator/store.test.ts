@@ -1,8 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { createStore, insertInstance, isCurrentLogEntry, logIndexAfter, markDeleted, purgeTombstones, stamp, type StoredInstance } from "./store.js";
+import {
+  createStore,
+  insertInstance,
+  isCurrentLogEntry,
+  logIndexAfter,
+  markDeleted,
+  purgeTombstones,
+  stamp,
+  type StoredInstance,
+} from "./store.js";
 
 function instance(externalId: string): StoredInstance {
-  return { kind: "node", space: "s", externalId, version: 1, createdTime: 0, lastUpdatedTime: 0, deletedTime: undefined, seq: 0, type: undefined, startNode: undefined, endNode: undefined, rows: {} };
+  return {
+    kind: "node",
+    space: "s",
+    externalId,
+    version: 1,
+    createdTime: 0,
+    lastUpdatedTime: 0,
+    deletedTime: undefined,
+    seq: 0,
+    type: undefined,
+    startNode: undefined,
+    endNode: undefined,
+    rows: {},
+  };
 }
 
 describe("instance store", () => {
@@ -16,7 +38,11 @@ describe("instance store", () => {
     }
     stamp(store, a); // a changes again: its first entry is stale
     expect(store.logSeq).toEqual([1, 2, 3]);
-    expect([0, 1, 2].map((i) => isCurrentLogEntry(store, i))).toEqual([false, true, true]);
+    expect([0, 1, 2].map((i) => isCurrentLogEntry(store, i))).toEqual([
+      false,
+      true,
+      true,
+    ]);
     expect(logIndexAfter(store, 2)).toBe(2);
   });
 

@@ -59,22 +59,35 @@ export function nodeKey(id: InstanceId): string {
   return `${id.space}\u0000${id.externalId}`;
 }
 
-export function getInstance(store: InstanceStore, space: string, externalId: string): StoredInstance | undefined {
+export function getInstance(
+  store: InstanceStore,
+  space: string,
+  externalId: string,
+): StoredInstance | undefined {
   return store.spaces.get(space)?.get(externalId);
 }
 
-export function getLive(store: InstanceStore, id: InstanceId): StoredInstance | undefined {
+export function getLive(
+  store: InstanceStore,
+  id: InstanceId,
+): StoredInstance | undefined {
   const found = getInstance(store, id.space, id.externalId);
   return found && found.deletedTime === undefined ? found : undefined;
 }
 
-export function getLiveNode(store: InstanceStore, id: InstanceId): StoredInstance | undefined {
+export function getLiveNode(
+  store: InstanceStore,
+  id: InstanceId,
+): StoredInstance | undefined {
   const found = getLive(store, id);
   return found?.kind === "node" ? found : undefined;
 }
 
 /** Puts a new instance object in its space map (replacing a tombstone of the same id, if any). */
-export function insertInstance(store: InstanceStore, instance: StoredInstance): void {
+export function insertInstance(
+  store: InstanceStore,
+  instance: StoredInstance,
+): void {
   let space = store.spaces.get(instance.space);
   if (!space) {
     space = new Map();
@@ -92,10 +105,18 @@ export function stamp(store: InstanceStore, instance: StoredInstance): void {
   instance.seq = ++store.seq;
   store.logSeq.push(instance.seq);
   store.logInstances.push(instance);
-  if (store.logSeq.length > 1024 && store.logSeq.length > 2 * (store.liveCount + store.tombstones.length)) compactLog(store);
+  if (
+    store.logSeq.length > 1024 &&
+    store.logSeq.length > 2 * (store.liveCount + store.tombstones.length)
+  )
+    compactLog(store);
 }
 
-export function markDeleted(store: InstanceStore, instance: StoredInstance, now: number): void {
+export function markDeleted(
+  store: InstanceStore,
+  instance: StoredInstance,
+  now: number,
+): void {
   instance.deletedTime = now;
   instance.lastUpdatedTime = now;
   instance.version++;
@@ -120,7 +141,9 @@ export function compactLog(store: InstanceStore): void {
 }
 
 function isStored(store: InstanceStore, instance: StoredInstance): boolean {
-  return store.spaces.get(instance.space)?.get(instance.externalId) === instance;
+  return (
+    store.spaces.get(instance.space)?.get(instance.externalId) === instance
+  );
 }
 
 /** Index of the first log entry with seq > `afterSeq`. */
@@ -136,7 +159,10 @@ export function logIndexAfter(store: InstanceStore, afterSeq: number): number {
 }
 
 /** True when log entry i is the instance's current state (not superseded, not purged). */
-export function isCurrentLogEntry(store: InstanceStore, index: number): boolean {
+export function isCurrentLogEntry(
+  store: InstanceStore,
+  index: number,
+): boolean {
   const instance = store.logInstances[index]!;
   return instance.seq === store.logSeq[index] && isStored(store, instance);
 }
@@ -163,7 +189,10 @@ function unindexEdge(store: InstanceStore, edge: StoredInstance): void {
 }
 
 /** Live edges that start or end at the node. */
-export function edgesAt(store: InstanceStore, node: InstanceId): StoredInstance[] {
+export function edgesAt(
+  store: InstanceStore,
+  node: InstanceId,
+): StoredInstance[] {
   const set = store.edgesByNode.get(nodeKey(node));
   if (!set) return [];
   const out: StoredInstance[] = [];
@@ -172,11 +201,16 @@ export function edgesAt(store: InstanceStore, node: InstanceId): StoredInstance[
 }
 
 /** Removes tombstones older than the grace period (the API purges them after 3 days). */
-export function purgeTombstones(store: InstanceStore, now: number, graceMs: number): number {
+export function purgeTombstones(
+  store: InstanceStore,
+  now: number,
+  graceMs: number,
+): number {
   let purged = 0;
   while (store.tombstones.length > 0) {
     const oldest = store.tombstones[0]!;
-    if (oldest.deletedTime !== undefined && now - oldest.deletedTime < graceMs) break;
+    if (oldest.deletedTime !== undefined && now - oldest.deletedTime < graceMs)
+      break;
     store.tombstones.shift();
     purged++;
     if (oldest.deletedTime === undefined || !isStored(store, oldest)) continue;

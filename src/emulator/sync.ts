@@ -11,11 +11,23 @@ import { decodeCursor, encodeCursor, fingerprint } from "./cursor.js";
 import type { FilterContext, Predicate } from "./filters.js";
 import { filterContext, parseSelect, parseWith, typingOf } from "./query.js";
 import { toRead } from "./read.js";
-import { dependencyOrder, evaluateSet, reachedThrough, type ResultSetExpression, type SetResult } from "./result-sets.js";
+import {
+  dependencyOrder,
+  evaluateSet,
+  reachedThrough,
+  type ResultSetExpression,
+  type SetResult,
+} from "./result-sets.js";
 import { asRecord, optionalBoolean, type JsonRecord } from "./request-shape.js";
 import { compileSortKeys, type SortKeys } from "./sort.js";
 import type { EmulatorState } from "./state.js";
-import { allInstances, isCurrentLogEntry, logIndexAfter, purgeTombstones, type StoredInstance } from "./store.js";
+import {
+  allInstances,
+  isCurrentLogEntry,
+  logIndexAfter,
+  purgeTombstones,
+  type StoredInstance,
+} from "./store.js";
 
 const SYNC_LIMITS = { fallback: 100, max: 2000 };
 type Mode = "onePhase" | "twoPhase" | "noBackfill";
@@ -45,68 +57,138 @@ export function runSync(state: EmulatorState, body: unknown): JsonRecord {
   const ctx = filterContext(state, request);
   const expressions = parseWith(request, ctx, SYNC_LIMITS, "sync");
   const selections = parseSelect(state, request, expressions, false);
-  const cursors = request.cursors === undefined || request.cursors === null ? {} : asRecord(request.cursors, "cursors");
-  for (const name of Object.keys(cursors)) if (!expressions.has(name)) throw badRequest(`cursors.${name}: there is no result set "${name}" in with`);
-  const allowExpired = optionalBoolean(request, "allowExpiredCursorsAndAcceptMissedDeletes", "body", false);
+  const cursors =
+    request.cursors === undefined || request.cursors === null
+      ? {}
+      : asRecord(request.cursors, "cursors");
+  for (const name of Object.keys(cursors))
+    if (!expressions.has(name))
+      throw badRequest(
+        `cursors.${name}: there is no result set "${name}" in with`,
+      );
+  const allowExpired = optionalBoolean(
+    request,
+    "allowExpiredCursorsAndAcceptMissedDeletes",
+    "body",
+    false,
+  );
   const sets = [...expressions.values()].map((e) => syncSet(e, ctx, request));
-  const decoded = new Map(sets.map((s) => [s.expression.name, readCursor(state, s, cursors[s.expression.name], now, allowExpired)]));
+  const decoded = new Map(
+    sets.map((s) => [
+      s.expression.name,
+      readCursor(state, s, cursors[s.expression.name], now, allowExpired),
+    ]),
+  );
   const membership = chainedMembership(state, expressions);
   const items: Record<string, InstanceRead[]> = {};
   const nextCursor: Record<string, string> = {};
   for (const set of sets) {
     const name = set.expression.name;
-    const { page, cursor } = syncPage(state, set, decoded.get(name)!, membership.get(name));
+    const { page, cursor } = syncPage(
+      state,
+      set,
+      decoded.get(name)!,
+      membership.get(name),
+    );
     nextCursor[name] = writeCursor(set, cursor, now);
     const selection = selections.get(name);
-    if (selection) items[name] = page.map((i) => toRead(i, selection.resolved.sources));
+    if (selection)
+      items[name] = page.map((i) => toRead(i, selection.resolved.sources));
   }
   const out: JsonRecord = { items, nextCursor };
-  if (optionalBoolean(request, "includeTyping", "body", false)) out.typing = typingOf(selections);
+  if (optionalBoolean(request, "includeTyping", "body", false))
+    out.typing = typingOf(selections);
   return out;
 }
 
-function syncSet(expression: ResultSetExpression, ctx: FilterContext, request: JsonRecord): SyncSet {
+function syncSet(
+  expression: ResultSetExpression,
+  ctx: FilterContext,
+  request: JsonRecord,
+): SyncSet {
   const raw = expression.raw;
   const path = `with.${expression.name}`;
   const mode = raw.mode ?? "onePhase";
-  if (mode !== "onePhase" && mode !== "twoPhase" && mode !== "noBackfill") throw badRequest(`${path}.mode must be onePhase, twoPhase or noBackfill`);
-  if (raw.backfillSort !== undefined && mode !== "twoPhase") throw badRequest("Backfill sort can only be used with two-phase sync.");
+  if (mode !== "onePhase" && mode !== "twoPhase" && mode !== "noBackfill")
+    throw badRequest(`${path}.mode must be onePhase, twoPhase or noBackfill`);
+  if (raw.backfillSort !== undefined && mode !== "twoPhase")
+    throw badRequest("Backfill sort can only be used with two-phase sync.");
   return {
     expression,
     mode,
     skipAlreadyDeleted: optionalBoolean(raw, "skipAlreadyDeleted", path, true),
-    backfillSort: compileSortKeys(raw.backfillSort, ctx, `${path}.backfillSort`),
+    backfillSort: compileSortKeys(
+      raw.backfillSort,
+      ctx,
+      `${path}.backfillSort`,
+    ),
     fingerprint: fingerprint({ set: raw, parameters: request.parameters }),
   };
 }
 
 /** A missing cursor starts the sync; a given one must be ours, for this query, and not expired. */
-function readCursor(state: EmulatorState, set: SyncSet, raw: unknown, now: number, allowExpired: boolean): SyncCursor {
+function readCursor(
+  state: EmulatorState,
+  set: SyncSet,
+  raw: unknown,
+  now: number,
+  allowExpired: boolean,
+): SyncCursor {
   const seq = state.store.seq;
   if (raw === undefined || raw === null) {
-    if (set.mode === "twoPhase") return { phase: "backfill", position: 0, startSeq: seq, lastKey: undefined };
-    if (set.mode === "noBackfill") return { phase: "stream", position: seq, startSeq: seq, lastKey: undefined };
+    if (set.mode === "twoPhase")
+      return {
+        phase: "backfill",
+        position: 0,
+        startSeq: seq,
+        lastKey: undefined,
+      };
+    if (set.mode === "noBackfill")
+      return {
+        phase: "stream",
+        position: seq,
+        startSeq: seq,
+        lastKey: undefined,
+      };
     return { phase: "stream", position: 0, startSeq: seq, lastKey: undefined };
   }
   const name = set.expression.name;
   const payload = decodeCursor(raw, `cursors.${name}`);
-  if (payload.k !== "sync" || typeof payload.p !== "number" || typeof payload.a !== "number" || typeof payload.t !== "number") {
+  if (
+    payload.k !== "sync" ||
+    typeof payload.p !== "number" ||
+    typeof payload.a !== "number" ||
+    typeof payload.t !== "number"
+  ) {
     throw badRequest(`cursors.${name}: invalid cursor`);
   }
-  if (payload.q !== set.fingerprint) throw badRequest(`cursors.${name}: the cursor was issued for a different sync query`);
+  if (payload.q !== set.fingerprint)
+    throw badRequest(
+      `cursors.${name}: the cursor was issued for a different sync query`,
+    );
   if (now - payload.t > state.retentionMs && !allowExpired) {
-    throw badRequest(`Cursor has expired. Sync cursors expire after 3 days; restart the sync without a cursor, or set allowExpiredCursorsAndAcceptMissedDeletes to true. (result set "${name}")`);
+    throw badRequest(
+      `Cursor has expired. Sync cursors expire after 3 days; restart the sync without a cursor, or set allowExpiredCursorsAndAcceptMissedDeletes to true. (result set "${name}")`,
+    );
   }
   return {
     phase: payload.b === true ? "backfill" : "stream",
     position: payload.p,
     startSeq: payload.a,
-    lastKey: Array.isArray(payload.l) ? (payload.l as SyncCursor["lastKey"]) : undefined,
+    lastKey: Array.isArray(payload.l)
+      ? (payload.l as SyncCursor["lastKey"])
+      : undefined,
   };
 }
 
 function writeCursor(set: SyncSet, cursor: SyncCursor, now: number): string {
-  const payload: JsonRecord = { k: "sync", q: set.fingerprint, p: cursor.position, a: cursor.startSeq, t: now };
+  const payload: JsonRecord = {
+    k: "sync",
+    q: set.fingerprint,
+    p: cursor.position,
+    a: cursor.startSeq,
+    t: now,
+  };
   if (cursor.phase === "backfill") payload.b = true;
   if (cursor.lastKey) payload.l = cursor.lastKey;
   return encodeCursor(payload);
@@ -122,15 +204,24 @@ interface ChainedMembers {
  * Chained sets (with `from`) are evaluated on the current graph; a set's members are then those
  * instances. Root sets need no evaluation: their filter is checked per change.
  */
-function chainedMembership(state: EmulatorState, expressions: Map<string, ResultSetExpression>): Map<string, ChainedMembers> {
+function chainedMembership(
+  state: EmulatorState,
+  expressions: Map<string, ResultSetExpression>,
+): Map<string, ChainedMembers> {
   const members = new Map<string, ChainedMembers>();
-  if ([...expressions.values()].every((e) => e.from === undefined)) return members;
+  if ([...expressions.values()].every((e) => e.from === undefined))
+    return members;
   const results = new Map<string, SetResult>();
   for (const expression of dependencyOrder(expressions)) {
-    const parent = expression.from === undefined ? undefined : results.get(expression.from);
+    const parent =
+      expression.from === undefined ? undefined : results.get(expression.from);
     const result = evaluateSet(state.store, expression, parent);
     results.set(expression.name, result);
-    if (parent) members.set(expression.name, { live: new Set(result.instances), reached: reachedThrough(expression, parent) });
+    if (parent)
+      members.set(expression.name, {
+        live: new Set(result.instances),
+        reached: reachedThrough(expression, parent),
+      });
   }
   return members;
 }
@@ -139,67 +230,128 @@ function chainedMembership(state: EmulatorState, expressions: Map<string, Result
  * Does this instance (live or tombstone) belong to the set? Tombstones of chained sets are judged by
  * the set's own filter, and for a `through` set also by whether the direct relation reaches them.
  */
-function membershipTest(set: SyncSet, members: ChainedMembers | undefined): Predicate {
+function membershipTest(
+  set: SyncSet,
+  members: ChainedMembers | undefined,
+): Predicate {
   const kind = set.expression.kind === "nodes" ? "node" : "edge";
   const filter = set.expression.filter;
-  const ownFilter = (i: StoredInstance) => i.kind === kind && (!filter || filter(i));
+  const ownFilter = (i: StoredInstance) =>
+    i.kind === kind && (!filter || filter(i));
   if (!members) return ownFilter;
   const { live, reached } = members;
-  return (i) => (i.deletedTime === undefined ? live.has(i) : ownFilter(i) && (!reached || reached(i)));
+  return (i) =>
+    i.deletedTime === undefined
+      ? live.has(i)
+      : ownFilter(i) && (!reached || reached(i));
 }
 
-function syncPage(state: EmulatorState, set: SyncSet, cursor: SyncCursor, members: ChainedMembers | undefined): { page: StoredInstance[]; cursor: SyncCursor } {
+function syncPage(
+  state: EmulatorState,
+  set: SyncSet,
+  cursor: SyncCursor,
+  members: ChainedMembers | undefined,
+): { page: StoredInstance[]; cursor: SyncCursor } {
   const belongs = membershipTest(set, members);
   if (cursor.phase === "backfill") {
-    const result = set.backfillSort ? sortedBackfill(state, set, cursor, belongs) : logBackfill(state, set, cursor, belongs);
+    const result = set.backfillSort
+      ? sortedBackfill(state, set, cursor, belongs)
+      : logBackfill(state, set, cursor, belongs);
     if (result.page.length < set.expression.limit) {
       // Backfill done: the next call streams everything after the first call.
-      return { page: result.page, cursor: { phase: "stream", position: cursor.startSeq, startSeq: cursor.startSeq, lastKey: undefined } };
+      return {
+        page: result.page,
+        cursor: {
+          phase: "stream",
+          position: cursor.startSeq,
+          startSeq: cursor.startSeq,
+          lastKey: undefined,
+        },
+      };
     }
     return result;
   }
   return streamPage(state, set, cursor, belongs);
 }
 
-function includeTombstone(set: SyncSet, cursor: SyncCursor, instance: StoredInstance): boolean {
+function includeTombstone(
+  set: SyncSet,
+  cursor: SyncCursor,
+  instance: StoredInstance,
+): boolean {
   if (instance.deletedTime === undefined) return true;
   // Deleted before the sync started: skipped unless skipAlreadyDeleted is false.
   return instance.seq > cursor.startSeq || !set.skipAlreadyDeleted;
 }
 
-function streamPage(state: EmulatorState, set: SyncSet, cursor: SyncCursor, belongs: Predicate): { page: StoredInstance[]; cursor: SyncCursor } {
+function streamPage(
+  state: EmulatorState,
+  set: SyncSet,
+  cursor: SyncCursor,
+  belongs: Predicate,
+): { page: StoredInstance[]; cursor: SyncCursor } {
   const { store } = state;
   const page: StoredInstance[] = [];
   const limit = set.expression.limit;
-  for (let i = logIndexAfter(store, cursor.position); i < store.logSeq.length; i++) {
+  for (
+    let i = logIndexAfter(store, cursor.position);
+    i < store.logSeq.length;
+    i++
+  ) {
     if (!isCurrentLogEntry(store, i)) continue;
     const instance = store.logInstances[i]!;
-    if (!includeTombstone(set, cursor, instance) || !belongs(instance)) continue;
+    if (!includeTombstone(set, cursor, instance) || !belongs(instance))
+      continue;
     page.push(instance);
-    if (page.length === limit) return { page, cursor: { ...cursor, position: instance.seq } };
+    if (page.length === limit)
+      return { page, cursor: { ...cursor, position: instance.seq } };
   }
   return { page, cursor: { ...cursor, position: store.seq } };
 }
 
-function logBackfill(state: EmulatorState, set: SyncSet, cursor: SyncCursor, belongs: Predicate): { page: StoredInstance[]; cursor: SyncCursor } {
+function logBackfill(
+  state: EmulatorState,
+  set: SyncSet,
+  cursor: SyncCursor,
+  belongs: Predicate,
+): { page: StoredInstance[]; cursor: SyncCursor } {
   const { store } = state;
   const page: StoredInstance[] = [];
-  for (let i = logIndexAfter(store, cursor.position); i < store.logSeq.length && store.logSeq[i]! <= cursor.startSeq; i++) {
+  for (
+    let i = logIndexAfter(store, cursor.position);
+    i < store.logSeq.length && store.logSeq[i]! <= cursor.startSeq;
+    i++
+  ) {
     if (!isCurrentLogEntry(store, i)) continue;
     const instance = store.logInstances[i]!;
-    if (!includeTombstone(set, cursor, instance) || !belongs(instance)) continue;
+    if (!includeTombstone(set, cursor, instance) || !belongs(instance))
+      continue;
     page.push(instance);
-    if (page.length === set.expression.limit) return { page, cursor: { ...cursor, position: instance.seq } };
+    if (page.length === set.expression.limit)
+      return { page, cursor: { ...cursor, position: instance.seq } };
   }
   return { page, cursor: { ...cursor, position: cursor.startSeq } };
 }
 
 /** Backfill ordered by backfillSort: the snapshot (seq ≤ start) after the last key delivered. */
-function sortedBackfill(state: EmulatorState, set: SyncSet, cursor: SyncCursor, belongs: Predicate): { page: StoredInstance[]; cursor: SyncCursor } {
+function sortedBackfill(
+  state: EmulatorState,
+  set: SyncSet,
+  cursor: SyncCursor,
+  belongs: Predicate,
+): { page: StoredInstance[]; cursor: SyncCursor } {
   const sort = set.backfillSort!;
-  const candidates: { instance: StoredInstance; key: ReturnType<SortKeys["key"]> }[] = [];
+  const candidates: {
+    instance: StoredInstance;
+    key: ReturnType<SortKeys["key"]>;
+  }[] = [];
   for (const instance of allInstances(state.store)) {
-    if (instance.seq > cursor.startSeq || !includeTombstone(set, cursor, instance) || !belongs(instance)) continue;
+    if (
+      instance.seq > cursor.startSeq ||
+      !includeTombstone(set, cursor, instance) ||
+      !belongs(instance)
+    )
+      continue;
     const key = sort.key(instance);
     if (cursor.lastKey && sort.compareKeys(key, cursor.lastKey) <= 0) continue;
     candidates.push({ instance, key });
@@ -207,6 +359,8 @@ function sortedBackfill(state: EmulatorState, set: SyncSet, cursor: SyncCursor, 
   candidates.sort((a, b) => sort.compareKeys(a.key, b.key));
   const page = candidates.slice(0, set.expression.limit);
   const last = page[page.length - 1];
-  return { page: page.map((c) => c.instance), cursor: { ...cursor, lastKey: last ? last.key : cursor.lastKey } };
+  return {
+    page: page.map((c) => c.instance),
+    cursor: { ...cursor, lastKey: last ? last.key : cursor.lastKey },
+  };
 }
-

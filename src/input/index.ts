@@ -6,9 +6,23 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { isAbsolute, join, relative } from "node:path";
 import { UserError } from "../errors.js";
-import { at, expectArray, fail, isObject, parseJsonText, requiredString, type JsonLocation } from "./json-reader.js";
+import {
+  at,
+  expectArray,
+  fail,
+  isObject,
+  parseJsonText,
+  requiredString,
+  type JsonLocation,
+} from "./json-reader.js";
 import { isViewLike, normalizeView, viewReference } from "./normalize.js";
-import { viewKey, type DataModelDefinition, type LoadedInput, type ViewDefinition, type ViewOrigin } from "./types.js";
+import {
+  viewKey,
+  type DataModelDefinition,
+  type LoadedInput,
+  type ViewDefinition,
+  type ViewOrigin,
+} from "./types.js";
 
 export * from "./types.js";
 
@@ -18,14 +32,20 @@ export interface ParsedDocument {
 }
 
 /** Parses one input document (already JSON-parsed). `file` is only used in messages. */
-export function parseInputDocument(json: unknown, file: string): ParsedDocument {
+export function parseInputDocument(
+  json: unknown,
+  file: string,
+): ParsedDocument {
   const root: JsonLocation = { file, path: "$" };
   const result: ParsedDocument = { views: [], dataModels: [] };
   if (Array.isArray(json)) {
     readEntries(json, root, result);
   } else if (isObject(json) && Array.isArray(json.items)) {
     readEntries(json.items, at(root, "items"), result);
-  } else if (isObject(json) && (isViewLike(json) || Array.isArray(json.views))) {
+  } else if (
+    isObject(json) &&
+    (isViewLike(json) || Array.isArray(json.views))
+  ) {
     readEntries([json], root, result, true);
   } else {
     fail(
@@ -36,26 +56,43 @@ export function parseInputDocument(json: unknown, file: string): ParsedDocument 
   return result;
 }
 
-function readEntries(items: unknown[], location: JsonLocation, into: ParsedDocument, single = false): void {
+function readEntries(
+  items: unknown[],
+  location: JsonLocation,
+  into: ParsedDocument,
+  single = false,
+): void {
   items.forEach((item, i) => {
     const itemLocation = single ? location : at(location, i);
     // A data model lists views; a view has properties.
     if (isObject(item) && "views" in item && !("properties" in item)) {
       readDataModel(item, itemLocation, into);
     } else {
-      into.views.push({ view: normalizeView(item, itemLocation), origin: originOf(itemLocation) });
+      into.views.push({
+        view: normalizeView(item, itemLocation),
+        origin: originOf(itemLocation),
+      });
     }
   });
 }
 
-function readDataModel(model: Record<string, unknown>, location: JsonLocation, into: ParsedDocument): void {
+function readDataModel(
+  model: Record<string, unknown>,
+  location: JsonLocation,
+  into: ParsedDocument,
+): void {
   const viewsLocation = at(location, "views");
   const references = expectArray(model.views, viewsLocation).map((entry, i) => {
     const entryLocation = at(viewsLocation, i);
     if (isViewLike(entry)) {
       const view = normalizeView(entry, entryLocation);
       into.views.push({ view, origin: originOf(entryLocation) });
-      return { type: "view" as const, space: view.space, externalId: view.externalId, version: view.version };
+      return {
+        type: "view" as const,
+        space: view.space,
+        externalId: view.externalId,
+        version: view.version,
+      };
     }
     return viewReference(entry, entryLocation);
   });
@@ -66,7 +103,8 @@ function readDataModel(model: Record<string, unknown>, location: JsonLocation, i
     views: references,
   };
   if (typeof model.name === "string") dataModel.name = model.name;
-  if (typeof model.description === "string") dataModel.description = model.description;
+  if (typeof model.description === "string")
+    dataModel.description = model.description;
   into.dataModels.push(dataModel);
 }
 
@@ -102,12 +140,17 @@ export function mergeDocuments(documents: ParsedDocument[]): LoadedInput {
       fingerprints.set(key, fingerprint);
       origins.set(key, origin);
     }
-    for (const model of document.dataModels) dataModels.set(viewKey(model), model);
+    for (const model of document.dataModels)
+      dataModels.set(viewKey(model), model);
   }
   return {
-    views: [...views.keys()].sort(compareCodePoints).map((key) => views.get(key)!),
+    views: [...views.keys()]
+      .sort(compareCodePoints)
+      .map((key) => views.get(key)!),
     origins,
-    dataModels: [...dataModels.keys()].sort(compareCodePoints).map((key) => dataModels.get(key)!),
+    dataModels: [...dataModels.keys()]
+      .sort(compareCodePoints)
+      .map((key) => dataModels.get(key)!),
   };
 }
 
@@ -131,11 +174,20 @@ export function compareCodePoints(a: string, b: string): number {
 }
 
 /** Reads every input path (files, or folders of `.json` files) and merges them. */
-export async function loadInputs(paths: readonly string[], cwd = process.cwd()): Promise<LoadedInput> {
-  if (paths.length === 0) throw new UserError("no input given: pass --input <file|dir> or set \"input\" in the config");
+export async function loadInputs(
+  paths: readonly string[],
+  cwd = process.cwd(),
+): Promise<LoadedInput> {
+  if (paths.length === 0)
+    throw new UserError(
+      'no input given: pass --input <file|dir> or set "input" in the config',
+    );
   const files: string[] = [];
-  for (const path of paths) files.push(...(await expandInput(resolveFrom(cwd, path))));
-  const documents = await Promise.all(files.map((file) => readDocument(file, cwd)));
+  for (const path of paths)
+    files.push(...(await expandInput(resolveFrom(cwd, path))));
+  const documents = await Promise.all(
+    files.map((file) => readDocument(file, cwd)),
+  );
   return mergeDocuments(documents);
 }
 
@@ -151,18 +203,27 @@ async function expandInput(path: string): Promise<string[]> {
     throw new UserError(`input not found: ${path}`);
   }
   if (!info.isDirectory()) return [path];
-  const names = (await readdir(path)).filter((name) => name.endsWith(".json")).sort(compareCodePoints);
-  if (names.length === 0) throw new UserError(`input folder has no .json files: ${path}`);
+  const names = (await readdir(path))
+    .filter((name) => name.endsWith(".json"))
+    .sort(compareCodePoints);
+  if (names.length === 0)
+    throw new UserError(`input folder has no .json files: ${path}`);
   return names.map((name) => join(path, name));
 }
 
-async function readDocument(file: string, cwd: string): Promise<ParsedDocument> {
+async function readDocument(
+  file: string,
+  cwd: string,
+): Promise<ParsedDocument> {
   const shown = displayPath(file, cwd);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new UserError(`cannot read input file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, shown);
+    throw new UserError(
+      `cannot read input file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      shown,
+    );
   }
   return parseInputDocument(parseJsonText(text, shown), shown);
 }

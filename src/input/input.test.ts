@@ -8,12 +8,30 @@ import type { MappedPropertyDefinition } from "./types.js";
 
 const container = { type: "container", space: "s", externalId: "C" };
 
-function mapped(type: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return { container, containerPropertyIdentifier: "p", type, nullable: true, ...extra };
+function mapped(
+  type: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    container,
+    containerPropertyIdentifier: "p",
+    type,
+    nullable: true,
+    ...extra,
+  };
 }
 
-function view(properties: Record<string, unknown> = { title: mapped({ type: "text" }) }, extra: Record<string, unknown> = {}) {
-  return { space: "s", externalId: "Movie", version: "v1", properties, ...extra };
+function view(
+  properties: Record<string, unknown> = { title: mapped({ type: "text" }) },
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    space: "s",
+    externalId: "Movie",
+    version: "v1",
+    properties,
+    ...extra,
+  };
 }
 
 function parseViews(json: unknown) {
@@ -24,16 +42,27 @@ describe("input shapes", () => {
   it("reads a views/byids response", () => {
     const [movie] = parseViews({ items: [view()] });
     expect(movie?.externalId).toBe("Movie");
-    expect(movie?.properties.title).toMatchObject({ kind: "mapped", nullable: true, immutable: false, autoIncrement: false });
+    expect(movie?.properties.title).toMatchObject({
+      kind: "mapped",
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    });
   });
 
   it("reads data models with inline views and keeps the model", () => {
     const doc = parseInputDocument(
-      { items: [{ space: "s", externalId: "Model", version: "1", views: [view()] }] },
+      {
+        items: [
+          { space: "s", externalId: "Model", version: "1", views: [view()] },
+        ],
+      },
       "model.json",
     );
     expect(doc.views.map((v) => v.view.externalId)).toEqual(["Movie"]);
-    expect(doc.dataModels[0]?.views).toEqual([{ type: "view", space: "s", externalId: "Movie", version: "v1" }]);
+    expect(doc.dataModels[0]?.views).toEqual([
+      { type: "view", space: "s", externalId: "Movie", version: "v1" },
+    ]);
   });
 
   it("reads a bare array and a single view", () => {
@@ -45,70 +74,245 @@ describe("input shapes", () => {
     const [movie] = parseViews([
       view({
         title: mapped({ type: "text" }),
-        director: { ...mapped({ type: "direct" }), source: { space: "s", externalId: "Person", version: "v1" } },
-        actors: { type: { space: "s", externalId: "Movie.actors" }, source: { space: "s", externalId: "Actor", version: "v1" } },
+        director: {
+          ...mapped({ type: "direct" }),
+          source: { space: "s", externalId: "Person", version: "v1" },
+        },
+        actors: {
+          type: { space: "s", externalId: "Movie.actors" },
+          source: { space: "s", externalId: "Actor", version: "v1" },
+        },
       }),
     ]);
     expect(movie?.queryable).toBe(true);
     expect(movie?.mappedContainers).toEqual([container]);
     expect(movie?.usedFor).toBe("node");
-    expect((movie?.properties.director as MappedPropertyDefinition).type).toEqual({
+    expect(
+      (movie?.properties.director as MappedPropertyDefinition).type,
+    ).toEqual({
       type: "direct",
       list: false,
       source: { type: "view", space: "s", externalId: "Person", version: "v1" },
     });
-    expect(movie?.properties.actors).toMatchObject({ kind: "edge", connectionType: "multi_edge_connection", direction: "outwards" });
+    expect(movie?.properties.actors).toMatchObject({
+      kind: "edge",
+      connectionType: "multi_edge_connection",
+      direction: "outwards",
+    });
   });
 
   it("keys such as constructor are own properties, never inherited ones", () => {
-    const [movie] = parseViews([view({ constructor: mapped({ type: "text" }) })]);
+    const [movie] = parseViews([
+      view({ constructor: mapped({ type: "text" }) }),
+    ]);
     expect(Object.keys(movie!.properties)).toEqual(["constructor"]);
     expect(Object.getPrototypeOf(movie!.properties)).toBeNull();
   });
 });
 
 describe("merging", () => {
-  const first = parseInputDocument({ items: [view(undefined, { createdTime: 1 })] }, "a.json");
+  const first = parseInputDocument(
+    { items: [view(undefined, { createdTime: 1 })] },
+    "a.json",
+  );
   it("keeps a view given twice identically once (timestamps aside)", () => {
-    const second = parseInputDocument({ items: [view(undefined, { createdTime: 2 })] }, "b.json");
+    const second = parseInputDocument(
+      { items: [view(undefined, { createdTime: 2 })] },
+      "b.json",
+    );
     expect(mergeDocuments([first, second]).views).toHaveLength(1);
   });
   it("rejects a view given twice with different content, naming both places", () => {
-    const second = parseInputDocument({ items: [view({ title: mapped({ type: "int32" }) })] }, "b.json");
+    const second = parseInputDocument(
+      { items: [view({ title: mapped({ type: "int32" }) })] },
+      "b.json",
+    );
     expect(() => mergeDocuments([first, second])).toThrow(
       "b.json: at $.items[0]: view s:Movie/v1 is defined twice with different content (also at a.json $.items[0])",
     );
   });
   it("sorts views by code point, not locale", () => {
-    const doc = parseInputDocument({ items: [view(undefined, { externalId: "b" }), view(undefined, { externalId: "B" }), view(undefined, { externalId: "a" })] }, "x.json");
-    expect(mergeDocuments([doc]).views.map((v) => v.externalId)).toEqual(["B", "a", "b"]);
+    const doc = parseInputDocument(
+      {
+        items: [
+          view(undefined, { externalId: "b" }),
+          view(undefined, { externalId: "B" }),
+          view(undefined, { externalId: "a" }),
+        ],
+      },
+      "x.json",
+    );
+    expect(mergeDocuments([doc]).views.map((v) => v.externalId)).toEqual([
+      "B",
+      "a",
+      "b",
+    ]);
   });
 });
 
 describe("malformed input: one clear message naming file and JSON path", () => {
   const cases: [string, unknown, string][] = [
-    ["not a view document", { views: 1 }, 'views.json: at $: expected {"items": [...]} (views or data models), an array of views, or a single view or data model'],
-    ["items entry is not an object", { items: [42] }, "views.json: at $.items[0]: expected an object, found number 42"],
-    ["missing space", { items: [{ externalId: "A", version: "1", properties: {} }] }, 'views.json: at $.items[0].space: missing required string "space"'],
-    ["bad view externalId", { items: [view(undefined, { externalId: "1Movie" })] }, 'views.json: at $.items[0].externalId: "1Movie" is not a valid view externalId'],
-    ["bad version", { items: [view(undefined, { version: "v 1" })] }, 'views.json: at $.items[0].version: "v 1" is not a valid view version'],
-    ["properties not an object", { items: [view(undefined, { properties: [] })] }, "views.json: at $.items[0].properties: expected an object, found an array"],
-    ["invalid property identifier", { items: [view({ "bad id": mapped({ type: "text" }) })] }, 'views.json: at $.items[0].properties["bad id"]: "bad id" is not a valid DMS property identifier'],
-    ["unknown property type", { items: [view({ title: mapped({ type: "strng" }) })] }, 'views.json: at $.items[0].properties.title.type.type: unknown property type the string "strng"; expected one of text, boolean, int32, int64, float32, float64, timestamp, date, json, timeseries, file, sequence, direct, enum'],
-    ["nullable not a boolean", { items: [view({ title: mapped({ type: "text" }, { nullable: "yes" }) })] }, 'views.json: at $.items[0].properties.title.nullable: expected true or false, found the string "yes"'],
-    ["unknown connection type", { items: [view({ x: { connectionType: "sideways" } })] }, 'views.json: at $.items[0].properties.x.connectionType: unknown connectionType the string "sideways"; expected one of single_edge_connection, multi_edge_connection, single_reverse_direct_relation, multi_reverse_direct_relation'],
-    ["edge without type", { items: [view({ x: { connectionType: "multi_edge_connection", source: { type: "view", space: "s", externalId: "A", version: "1" } } })] }, "views.json: at $.items[0].properties.x.type: expected an object, found nothing"],
-    ["bad direction", { items: [view({ x: { connectionType: "single_edge_connection", type: { space: "s", externalId: "t" }, source: { space: "s", externalId: "A", version: "1" }, direction: "up" } })] }, 'views.json: at $.items[0].properties.x.direction: unknown direction the string "up"; expected one of outwards, inwards'],
-    ["enum without values", { items: [view({ e: mapped({ type: "enum", values: {} }) })] }, "views.json: at $.items[0].properties.e.type.values: an enum needs at least one value"],
-    ["enum unknownValue not a value", { items: [view({ e: mapped({ type: "enum", values: { a: {} }, unknownValue: "b" }) })] }, 'views.json: at $.items[0].properties.e.type.unknownValue: "b" is not one of the enum\'s values'],
-    ["default of the wrong type", { items: [view({ n: mapped({ type: "int32" }, { defaultValue: "five" }) })] }, 'views.json: at $.items[0].properties.n.defaultValue: default value the string "five" does not fit property type int32'],
-    ["autoIncrement on text", { items: [view({ n: mapped({ type: "text" }, { autoIncrement: true }) })] }, "views.json: at $.items[0].properties.n.autoIncrement: autoIncrement is only allowed on int32 and int64, not text"],
-    ["maxListSize on a single value", { items: [view({ n: mapped({ type: "int32", maxListSize: 3 }) })] }, "views.json: at $.items[0].properties.n.type.maxListSize: maxListSize is only allowed on list properties"],
-    ["implements entry is a container", { items: [view(undefined, { implements: [container] })] }, 'views.json: at $.items[0].implements[0].type: expected a view reference ("type": "view"), found the string "container"'],
-    ["usedFor unknown", { items: [view(undefined, { usedFor: "both" })] }, 'views.json: at $.items[0].usedFor: unknown usedFor the string "both"; expected one of node, edge, all, record'],
-    ["reverse relation without identifier", { items: [view({ r: { connectionType: "multi_reverse_direct_relation", source: { space: "s", externalId: "A", version: "1" }, through: { source: { space: "s", externalId: "A", version: "1" } } } })] }, 'views.json: at $.items[0].properties.r.through.identifier: missing required string "identifier"'],
-    ["data model views not a list", { items: [{ space: "s", externalId: "M", version: "1", views: {} }] }, "views.json: at $.items[0].views: expected an array, found an object"],
-    ["neither mapped nor connection", { items: [view({ odd: { name: "odd" } })] }, "views.json: at $.items[0].properties.odd: not a property definition: expected a mapped property (with container) or a connection"],
+    [
+      "not a view document",
+      { views: 1 },
+      'views.json: at $: expected {"items": [...]} (views or data models), an array of views, or a single view or data model',
+    ],
+    [
+      "items entry is not an object",
+      { items: [42] },
+      "views.json: at $.items[0]: expected an object, found number 42",
+    ],
+    [
+      "missing space",
+      { items: [{ externalId: "A", version: "1", properties: {} }] },
+      'views.json: at $.items[0].space: missing required string "space"',
+    ],
+    [
+      "bad view externalId",
+      { items: [view(undefined, { externalId: "1Movie" })] },
+      'views.json: at $.items[0].externalId: "1Movie" is not a valid view externalId',
+    ],
+    [
+      "bad version",
+      { items: [view(undefined, { version: "v 1" })] },
+      'views.json: at $.items[0].version: "v 1" is not a valid view version',
+    ],
+    [
+      "properties not an object",
+      { items: [view(undefined, { properties: [] })] },
+      "views.json: at $.items[0].properties: expected an object, found an array",
+    ],
+    [
+      "invalid property identifier",
+      { items: [view({ "bad id": mapped({ type: "text" }) })] },
+      'views.json: at $.items[0].properties["bad id"]: "bad id" is not a valid DMS property identifier',
+    ],
+    [
+      "unknown property type",
+      { items: [view({ title: mapped({ type: "strng" }) })] },
+      'views.json: at $.items[0].properties.title.type.type: unknown property type the string "strng"; expected one of text, boolean, int32, int64, float32, float64, timestamp, date, json, timeseries, file, sequence, direct, enum',
+    ],
+    [
+      "nullable not a boolean",
+      {
+        items: [view({ title: mapped({ type: "text" }, { nullable: "yes" }) })],
+      },
+      'views.json: at $.items[0].properties.title.nullable: expected true or false, found the string "yes"',
+    ],
+    [
+      "unknown connection type",
+      { items: [view({ x: { connectionType: "sideways" } })] },
+      'views.json: at $.items[0].properties.x.connectionType: unknown connectionType the string "sideways"; expected one of single_edge_connection, multi_edge_connection, single_reverse_direct_relation, multi_reverse_direct_relation',
+    ],
+    [
+      "edge without type",
+      {
+        items: [
+          view({
+            x: {
+              connectionType: "multi_edge_connection",
+              source: {
+                type: "view",
+                space: "s",
+                externalId: "A",
+                version: "1",
+              },
+            },
+          }),
+        ],
+      },
+      "views.json: at $.items[0].properties.x.type: expected an object, found nothing",
+    ],
+    [
+      "bad direction",
+      {
+        items: [
+          view({
+            x: {
+              connectionType: "single_edge_connection",
+              type: { space: "s", externalId: "t" },
+              source: { space: "s", externalId: "A", version: "1" },
+              direction: "up",
+            },
+          }),
+        ],
+      },
+      'views.json: at $.items[0].properties.x.direction: unknown direction the string "up"; expected one of outwards, inwards',
+    ],
+    [
+      "enum without values",
+      { items: [view({ e: mapped({ type: "enum", values: {} }) })] },
+      "views.json: at $.items[0].properties.e.type.values: an enum needs at least one value",
+    ],
+    [
+      "enum unknownValue not a value",
+      {
+        items: [
+          view({
+            e: mapped({ type: "enum", values: { a: {} }, unknownValue: "b" }),
+          }),
+        ],
+      },
+      'views.json: at $.items[0].properties.e.type.unknownValue: "b" is not one of the enum\'s values',
+    ],
+    [
+      "default of the wrong type",
+      {
+        items: [
+          view({ n: mapped({ type: "int32" }, { defaultValue: "five" }) }),
+        ],
+      },
+      'views.json: at $.items[0].properties.n.defaultValue: default value the string "five" does not fit property type int32',
+    ],
+    [
+      "autoIncrement on text",
+      {
+        items: [view({ n: mapped({ type: "text" }, { autoIncrement: true }) })],
+      },
+      "views.json: at $.items[0].properties.n.autoIncrement: autoIncrement is only allowed on int32 and int64, not text",
+    ],
+    [
+      "maxListSize on a single value",
+      { items: [view({ n: mapped({ type: "int32", maxListSize: 3 }) })] },
+      "views.json: at $.items[0].properties.n.type.maxListSize: maxListSize is only allowed on list properties",
+    ],
+    [
+      "implements entry is a container",
+      { items: [view(undefined, { implements: [container] })] },
+      'views.json: at $.items[0].implements[0].type: expected a view reference ("type": "view"), found the string "container"',
+    ],
+    [
+      "usedFor unknown",
+      { items: [view(undefined, { usedFor: "both" })] },
+      'views.json: at $.items[0].usedFor: unknown usedFor the string "both"; expected one of node, edge, all, record',
+    ],
+    [
+      "reverse relation without identifier",
+      {
+        items: [
+          view({
+            r: {
+              connectionType: "multi_reverse_direct_relation",
+              source: { space: "s", externalId: "A", version: "1" },
+              through: {
+                source: { space: "s", externalId: "A", version: "1" },
+              },
+            },
+          }),
+        ],
+      },
+      'views.json: at $.items[0].properties.r.through.identifier: missing required string "identifier"',
+    ],
+    [
+      "data model views not a list",
+      { items: [{ space: "s", externalId: "M", version: "1", views: {} }] },
+      "views.json: at $.items[0].views: expected an array, found an object",
+    ],
+    [
+      "neither mapped nor connection",
+      { items: [view({ odd: { name: "odd" } })] },
+      "views.json: at $.items[0].properties.odd: not a property definition: expected a mapped property (with container) or a connection",
+    ],
   ];
   it.each(cases)("%s", (_name, json, message) => {
     let caught: unknown;
@@ -126,17 +330,35 @@ describe("loadInputs", () => {
   it("reads files and folders, and names bad JSON by line and column", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dmgen-input-"));
     await mkdir(join(dir, "models"));
-    await writeFile(join(dir, "models", "a.json"), JSON.stringify({ items: [view()] }));
-    await writeFile(join(dir, "models", "b.json"), JSON.stringify([view(undefined, { externalId: "Person" })]));
+    await writeFile(
+      join(dir, "models", "a.json"),
+      JSON.stringify({ items: [view()] }),
+    );
+    await writeFile(
+      join(dir, "models", "b.json"),
+      JSON.stringify([view(undefined, { externalId: "Person" })]),
+    );
     await writeFile(join(dir, "models", "notes.txt"), "ignored");
     const loaded = await loadInputs(["models"], dir);
     expect(loaded.views.map((v) => v.externalId)).toEqual(["Movie", "Person"]);
-    expect(loaded.origins.get("s:Person/v1")).toEqual({ file: join("models", "b.json"), jsonPath: "$[0]" });
+    expect(loaded.origins.get("s:Person/v1")).toEqual({
+      file: join("models", "b.json"),
+      jsonPath: "$[0]",
+    });
 
-    await writeFile(join(dir, "broken.json"), '{"items": [\n  {"space": "s",,}\n]}');
-    await expect(loadInputs(["broken.json"], dir)).rejects.toThrow(/^broken\.json: invalid JSON at line 2, column 17: /);
-    await expect(loadInputs(["nope.json"], dir)).rejects.toThrow(`input not found: ${join(dir, "nope.json")}`);
+    await writeFile(
+      join(dir, "broken.json"),
+      '{"items": [\n  {"space": "s",,}\n]}',
+    );
+    await expect(loadInputs(["broken.json"], dir)).rejects.toThrow(
+      /^broken\.json: invalid JSON at line 2, column 17: /,
+    );
+    await expect(loadInputs(["nope.json"], dir)).rejects.toThrow(
+      `input not found: ${join(dir, "nope.json")}`,
+    );
     await mkdir(join(dir, "empty"));
-    await expect(loadInputs(["empty"], dir)).rejects.toThrow(`input folder has no .json files: ${join(dir, "empty")}`);
+    await expect(loadInputs(["empty"], dir)).rejects.toThrow(
+      `input folder has no .json files: ${join(dir, "empty")}`,
+    );
   });
 });

@@ -30,7 +30,8 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   if (typeof value === "object") return "an object";
-  if (typeof value === "string") return `the string ${JSON.stringify(truncate(value))}`;
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(truncate(value))}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -42,40 +43,65 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-export function expectObject(value: unknown, location: JsonLocation): JsonObject {
-  if (!isObject(value)) fail(location, `expected an object, found ${describe(value)}`);
+export function expectObject(
+  value: unknown,
+  location: JsonLocation,
+): JsonObject {
+  if (!isObject(value))
+    fail(location, `expected an object, found ${describe(value)}`);
   return value;
 }
 
 export function expectArray(value: unknown, location: JsonLocation): unknown[] {
-  if (!Array.isArray(value)) fail(location, `expected an array, found ${describe(value)}`);
+  if (!Array.isArray(value))
+    fail(location, `expected an array, found ${describe(value)}`);
   return value;
 }
 
-export function requiredString(obj: JsonObject, key: string, location: JsonLocation): string {
+export function requiredString(
+  obj: JsonObject,
+  key: string,
+  location: JsonLocation,
+): string {
   const value = obj[key];
-  if (value === undefined || value === null) fail(at(location, key), `missing required string "${key}"`);
-  if (typeof value !== "string") fail(at(location, key), `expected a string, found ${describe(value)}`);
+  if (value === undefined || value === null)
+    fail(at(location, key), `missing required string "${key}"`);
+  if (typeof value !== "string")
+    fail(at(location, key), `expected a string, found ${describe(value)}`);
   if (value.length === 0) fail(at(location, key), `"${key}" must not be empty`);
   return value;
 }
 
 /** An optional string; `null` counts as absent (the API and SDK dumps use both). */
-export function optionalString(obj: JsonObject, key: string, location: JsonLocation): string | undefined {
+export function optionalString(
+  obj: JsonObject,
+  key: string,
+  location: JsonLocation,
+): string | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "string") fail(at(location, key), `expected a string, found ${describe(value)}`);
+  if (typeof value !== "string")
+    fail(at(location, key), `expected a string, found ${describe(value)}`);
   return value;
 }
 
-export function optionalBoolean(obj: JsonObject, key: string, location: JsonLocation): boolean | undefined {
+export function optionalBoolean(
+  obj: JsonObject,
+  key: string,
+  location: JsonLocation,
+): boolean | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "boolean") fail(at(location, key), `expected true or false, found ${describe(value)}`);
+  if (typeof value !== "boolean")
+    fail(at(location, key), `expected true or false, found ${describe(value)}`);
   return value;
 }
 
-export function optionalNumber(obj: JsonObject, key: string, location: JsonLocation): number | undefined {
+export function optionalNumber(
+  obj: JsonObject,
+  key: string,
+  location: JsonLocation,
+): number | undefined {
   const value = obj[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) {
@@ -84,7 +110,11 @@ export function optionalNumber(obj: JsonObject, key: string, location: JsonLocat
   return value;
 }
 
-export function optionalPositiveInteger(obj: JsonObject, key: string, location: JsonLocation): number | undefined {
+export function optionalPositiveInteger(
+  obj: JsonObject,
+  key: string,
+  location: JsonLocation,
+): number | undefined {
   const value = optionalNumber(obj, key, location);
   if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
     fail(at(location, key), `expected a positive whole number, found ${value}`);
@@ -98,8 +128,15 @@ export function oneOf<T extends string>(
   location: JsonLocation,
   what: string,
 ): T {
-  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  fail(location, `unknown ${what} ${describe(value)}; expected one of ${allowed.join(", ")}`);
+  if (
+    typeof value === "string" &&
+    (allowed as readonly string[]).includes(value)
+  )
+    return value as T;
+  fail(
+    location,
+    `unknown ${what} ${describe(value)}; expected one of ${allowed.join(", ")}`,
+  );
 }
 
 /** Parses JSON text; a syntax error names the line and column. */
@@ -110,7 +147,10 @@ export function parseJsonText(text: string, file: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
     const where = position ? lineAndColumn(text, Number(position[1])) : "";
-    throw new UserError(`invalid JSON${where}: ${message.replace(/^JSON\.parse: /, "")}`, file);
+    throw new UserError(
+      `invalid JSON${where}: ${message.replace(/^JSON\.parse: /, "")}`,
+      file,
+    );
   }
 }
 

@@ -3,7 +3,12 @@
 // today is filled in (list, nullable, immutable, autoIncrement, queryable, mappedContainers, ...).
 
 import type { DmsType } from "../../templates/runtime/values.js";
-import type { ContainerReference, InstanceId, JsonValue, ViewReference } from "../../templates/runtime/wire.js";
+import type {
+  ContainerReference,
+  InstanceId,
+  JsonValue,
+  ViewReference,
+} from "../../templates/runtime/wire.js";
 
 export type { ContainerReference, InstanceId, ViewReference };
 
@@ -49,7 +54,8 @@ export interface EnumPropertyType {
   unknownValue?: string;
 }
 
-export type PropertyType = PrimitivePropertyType | DirectPropertyType | EnumPropertyType;
+export type PropertyType =
+  PrimitivePropertyType | DirectPropertyType | EnumPropertyType;
 
 export interface MappedPropertyDefinition {
   kind: "mapped";
@@ -80,7 +86,8 @@ export interface EdgeConnectionDefinition {
 
 export interface ReverseDirectRelationDefinition {
   kind: "reverse";
-  connectionType: "single_reverse_direct_relation" | "multi_reverse_direct_relation";
+  connectionType:
+    "single_reverse_direct_relation" | "multi_reverse_direct_relation";
   /** The view of the nodes that hold the direct relation. */
   source: ViewReference;
   through: { source: ViewReference | ContainerReference; identifier: string };
@@ -142,6 +149,10 @@ export interface LoadedInput {
 }
 
 /** `space:externalId/version`: the one string form of a view id used across dmgen. */
-export function viewKey(ref: { space: string; externalId: string; version: string }): string {
+export function viewKey(ref: {
+  space: string;
+  externalId: string;
+  version: string;
+}): string {
   return `${ref.space}:${ref.externalId}/${ref.version}`;
 }

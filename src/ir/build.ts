@@ -13,7 +13,9 @@ import type { ModelIR, PropertyIR, ViewIR, ViewKind } from "./types.js";
 
 export function buildModel(input: Pick<LoadedInput, "views">): ModelIR {
   const definitions = new Map(input.views.map((view) => [viewKey(view), view]));
-  const views = breakInheritanceCycles(input.views.map((view) => buildView(view, definitions)));
+  const views = breakInheritanceCycles(
+    input.views.map((view) => buildView(view, definitions)),
+  );
   return { views, byKey: new Map(views.map((view) => [view.key, view])) };
 }
 
@@ -25,7 +27,10 @@ function breakInheritanceCycles(views: ViewIR[]): ViewIR[] {
     for (let key = view.parentKey; key !== undefined; key = parents.get(key)) {
       if (key === view.key) {
         const { parentKey: _dropped, ...rest } = view;
-        return { ...rest, properties: rest.properties.map((p) => ({ ...p, inherited: false })) };
+        return {
+          ...rest,
+          properties: rest.properties.map((p) => ({ ...p, inherited: false })),
+        };
       }
       if (seen.has(key)) break; // a cycle further up; those views drop their own parents
       seen.add(key);
@@ -34,16 +39,31 @@ function breakInheritanceCycles(views: ViewIR[]): ViewIR[] {
   });
 }
 
-function buildView(view: ViewDefinition, definitions: ReadonlyMap<string, ViewDefinition>): ViewIR {
+function buildView(
+  view: ViewDefinition,
+  definitions: ReadonlyMap<string, ViewDefinition>,
+): ViewIR {
   const kind: ViewKind = view.usedFor === "edge" ? "edge" : "node";
   const parent = chooseParent(view, kind, definitions);
-  const inKeys = (key: string): string | undefined => (definitions.has(key) ? key : undefined);
-  const properties = Object.entries(view.properties).map(([identifier, definition]) =>
-    buildProperty(identifier, definition, parent !== undefined && identifier in parent.properties, inKeys),
+  const inKeys = (key: string): string | undefined =>
+    definitions.has(key) ? key : undefined;
+  const properties = Object.entries(view.properties).map(
+    ([identifier, definition]) =>
+      buildProperty(
+        identifier,
+        definition,
+        parent !== undefined && identifier in parent.properties,
+        inKeys,
+      ),
   );
   const ir: ViewIR = {
     key: viewKey(view),
-    ref: { type: "view", space: view.space, externalId: view.externalId, version: view.version },
+    ref: {
+      type: "view",
+      space: view.space,
+      externalId: view.externalId,
+      version: view.version,
+    },
     kind,
     usedFor: view.usedFor,
     writable: view.writable,
@@ -52,13 +72,19 @@ function buildView(view: ViewDefinition, definitions: ReadonlyMap<string, ViewDe
     ...optional("name", view.name),
     ...optional("description", view.description),
     ...optional("filter", view.filter),
-    ...optional("instanceType", view.filter ? instanceTypeFromFilter(view.filter, kind) : undefined),
+    ...optional(
+      "instanceType",
+      view.filter ? instanceTypeFromFilter(view.filter, kind) : undefined,
+    ),
     ...optional("parentKey", parent ? viewKey(parent) : undefined),
   };
   return ir;
 }
 
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+function optional<K extends string, V>(
+  key: K,
+  value: V | undefined,
+): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
@@ -84,7 +110,10 @@ function chooseParent(
   return undefined;
 }
 
-function repeatsEveryProperty(child: ViewDefinition, parent: ViewDefinition): boolean {
+function repeatsEveryProperty(
+  child: ViewDefinition,
+  parent: ViewDefinition,
+): boolean {
   return Object.entries(parent.properties).every(([identifier, definition]) => {
     const own = child.properties[identifier];
     return own !== undefined && sameShape(own, definition);
@@ -92,7 +121,10 @@ function repeatsEveryProperty(child: ViewDefinition, parent: ViewDefinition): bo
 }
 
 /** Equal for typing purposes: names and descriptions may differ, nothing else. */
-function sameShape(a: ViewPropertyDefinition, b: ViewPropertyDefinition): boolean {
+function sameShape(
+  a: ViewPropertyDefinition,
+  b: ViewPropertyDefinition,
+): boolean {
   return JSON.stringify(withoutDocs(a)) === JSON.stringify(withoutDocs(b));
 }
 
@@ -119,7 +151,10 @@ function buildProperty(
   inherited: boolean,
   inInput: (key: string) => string | undefined,
 ): PropertyIR {
-  const docs = { ...optional("name", definition.name), ...optional("description", definition.description) };
+  const docs = {
+    ...optional("name", definition.name),
+    ...optional("description", definition.description),
+  };
   switch (definition.kind) {
     case "mapped":
       return mappedProperty(identifier, definition, inherited, inInput, docs);
@@ -134,7 +169,12 @@ function buildProperty(
         target: definition.source,
         ...optional("targetKey", inInput(viewKey(definition.source))),
         ...optional("edgeSource", definition.edgeSource),
-        ...optional("edgeSourceKey", definition.edgeSource ? inInput(viewKey(definition.edgeSource)) : undefined),
+        ...optional(
+          "edgeSourceKey",
+          definition.edgeSource
+            ? inInput(viewKey(definition.edgeSource))
+            : undefined,
+        ),
         ...docs,
       };
     case "reverse":
@@ -159,7 +199,8 @@ function mappedProperty(
   inInput: (key: string) => string | undefined,
   docs: { name?: string; description?: string },
 ): PropertyIR {
-  const target = definition.type.type === "direct" ? definition.type.source : undefined;
+  const target =
+    definition.type.type === "direct" ? definition.type.source : undefined;
   return {
     kind: "mapped",
     identifier,
@@ -170,7 +211,10 @@ function mappedProperty(
     autoIncrement: definition.autoIncrement,
     container: definition.container,
     containerPropertyIdentifier: definition.containerPropertyIdentifier,
-    requiredOnApply: !definition.nullable && definition.defaultValue === undefined && !definition.autoIncrement,
+    requiredOnApply:
+      !definition.nullable &&
+      definition.defaultValue === undefined &&
+      !definition.autoIncrement,
     ...optional("defaultValue", definition.defaultValue),
     ...optional("targetKey", target ? inInput(viewKey(target)) : undefined),
     ...docs,
@@ -181,8 +225,12 @@ function mappedProperty(
  * The type a view's filter pins its instances to: `equals` on `["node", "type"]` (or
  * `["edge", "type"]`), an `in` with a single value, or such a filter inside an `and`.
  */
-export function instanceTypeFromFilter(filter: JsonValue, kind: ViewKind): InstanceId | undefined {
-  if (!filter || typeof filter !== "object" || Array.isArray(filter)) return undefined;
+export function instanceTypeFromFilter(
+  filter: JsonValue,
+  kind: ViewKind,
+): InstanceId | undefined {
+  if (!filter || typeof filter !== "object" || Array.isArray(filter))
+    return undefined;
   const and = filter.and;
   if (Array.isArray(and)) {
     for (const part of and) {
@@ -192,11 +240,13 @@ export function instanceTypeFromFilter(filter: JsonValue, kind: ViewKind): Insta
     return undefined;
   }
   const equals = filter.equals;
-  if (isTypeLeaf(equals, kind)) return asInstanceId((equals as Record<string, JsonValue>).value);
+  if (isTypeLeaf(equals, kind))
+    return asInstanceId((equals as Record<string, JsonValue>).value);
   const within = filter.in;
   if (isTypeLeaf(within, kind)) {
     const values = (within as Record<string, JsonValue>).values;
-    if (Array.isArray(values) && values.length === 1) return asInstanceId(values[0]);
+    if (Array.isArray(values) && values.length === 1)
+      return asInstanceId(values[0]);
   }
   return undefined;
 }
@@ -204,11 +254,19 @@ export function instanceTypeFromFilter(filter: JsonValue, kind: ViewKind): Insta
 function isTypeLeaf(leaf: JsonValue | undefined, kind: ViewKind): boolean {
   if (!leaf || typeof leaf !== "object" || Array.isArray(leaf)) return false;
   const property = leaf.property;
-  return Array.isArray(property) && property.length === 2 && property[0] === kind && property[1] === "type";
+  return (
+    Array.isArray(property) &&
+    property.length === 2 &&
+    property[0] === kind &&
+    property[1] === "type"
+  );
 }
 
 function asInstanceId(value: JsonValue | undefined): InstanceId | undefined {
-  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  if (!value || typeof value !== "object" || Array.isArray(value))
+    return undefined;
   const { space, externalId } = value;
-  return typeof space === "string" && typeof externalId === "string" ? { space, externalId } : undefined;
+  return typeof space === "string" && typeof externalId === "string"
+    ? { space, externalId }
+    : undefined;
 }

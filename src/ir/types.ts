@@ -1,7 +1,11 @@
 // The intermediate representation: what the emitters need to know about each view, already
 // resolved (inheritance, node types, edge views, what is required on apply). Plain data only.
 
-import type { InstanceId, JsonValue, ViewReference } from "../../templates/runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  ViewReference,
+} from "../../templates/runtime/wire.js";
 import type { ContainerReference, PropertyType } from "../input/types.js";
 
 export type ViewKind = "node" | "edge";
@@ -79,8 +83,12 @@ export interface ReverseRelationIR extends PropertyCommon {
   /** The view of the nodes holding the direct relation. */
   readonly target: ViewReference;
   readonly targetKey?: string;
-  readonly through: { readonly source: ViewReference | ContainerReference; readonly identifier: string };
+  readonly through: {
+    readonly source: ViewReference | ContainerReference;
+    readonly identifier: string;
+  };
   readonly targetsList?: boolean;
 }
 
-export type PropertyIR = MappedPropertyIR | EdgeConnectionIR | ReverseRelationIR;
+export type PropertyIR =
+  MappedPropertyIR | EdgeConnectionIR | ReverseRelationIR;

@@ -5,14 +5,26 @@ import { parseInputDocument } from "../input/index.js";
 import { camelCase, pascalCase, planNames, sanitize } from "./plan.js";
 
 const container = { type: "container", space: "s", externalId: "C" };
-const text = { container, containerPropertyIdentifier: "p", type: { type: "text" } };
+const text = {
+  container,
+  containerPropertyIdentifier: "p",
+  type: { type: "text" },
+};
 
 function plan(views: unknown[], naming = DEFAULT_NAMING) {
-  const model = buildModel({ views: parseInputDocument({ items: views }, "x.json").views.map((v) => v.view) });
+  const model = buildModel({
+    views: parseInputDocument({ items: views }, "x.json").views.map(
+      (v) => v.view,
+    ),
+  });
   return planNames(model, naming, "dmgen.config.json");
 }
 
-function view(externalId: string, properties: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+function view(
+  externalId: string,
+  properties: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) {
   return { space: "s", externalId, version: "v1", properties, ...extra };
 }
 
@@ -29,9 +41,20 @@ describe("property names", () => {
   });
 
   it("resolves clashes: exact identifiers first, then the raw identifier, then a suffix", () => {
-    const names = plan([view("V", { fooBar: text, foo_bar: text, Name: text, name: text, type: text, toString: text })]);
+    const names = plan([
+      view("V", {
+        fooBar: text,
+        foo_bar: text,
+        Name: text,
+        name: text,
+        type: text,
+        toString: text,
+      }),
+    ]);
     const props = names.views.get("s:V/v1")!.properties;
-    expect(Object.fromEntries([...props].map(([id, n]) => [id, n.name]))).toEqual({
+    expect(
+      Object.fromEntries([...props].map(([id, n]) => [id, n.name])),
+    ).toEqual({
       fooBar: "fooBar",
       foo_bar: "foo_bar",
       Name: "Name",
@@ -39,19 +62,35 @@ describe("property names", () => {
       type: "typeProperty",
       toString: "toStringProperty",
     });
-    expect(props.get("foo_bar")?.renamed).toBe("`fooBar` is taken by another property");
-    expect(props.get("type")?.renamed).toBe("`type` is a member every instance has");
+    expect(props.get("foo_bar")?.renamed).toBe(
+      "`fooBar` is taken by another property",
+    );
+    expect(props.get("type")?.renamed).toBe(
+      "`type` is a member every instance has",
+    );
   });
 
   it("keeps identifiers as they are with naming.properties preserve", () => {
-    const names = plan([view("V", { birth_year: text, "max-pressure": text })], { ...DEFAULT_NAMING, properties: "preserve" });
-    expect([...names.views.get("s:V/v1")!.properties.values()].map((n) => n.name)).toEqual(["birth_year", "max_pressure"]);
+    const names = plan(
+      [view("V", { birth_year: text, "max-pressure": text })],
+      { ...DEFAULT_NAMING, properties: "preserve" },
+    );
+    expect(
+      [...names.views.get("s:V/v1")!.properties.values()].map((n) => n.name),
+    ).toEqual(["birth_year", "max_pressure"]);
   });
 
   it("reserves startNode and endNode on edge views only", () => {
-    const names = plan([view("E", { startNode: text }, { usedFor: "edge" }), view("N", { startNode: text })]);
-    expect(names.views.get("s:E/v1")!.properties.get("startNode")?.name).toBe("startNodeProperty");
-    expect(names.views.get("s:N/v1")!.properties.get("startNode")?.name).toBe("startNode");
+    const names = plan([
+      view("E", { startNode: text }, { usedFor: "edge" }),
+      view("N", { startNode: text }),
+    ]);
+    expect(names.views.get("s:E/v1")!.properties.get("startNode")?.name).toBe(
+      "startNodeProperty",
+    );
+    expect(names.views.get("s:N/v1")!.properties.get("startNode")?.name).toBe(
+      "startNode",
+    );
   });
 });
 
@@ -64,19 +103,32 @@ describe("class names", () => {
       { ...view("Gauge"), version: "2.0" },
     ]);
     expect(names.views.get("s:Sensor/v1")?.readClass).toBe("SSensor");
-    expect(names.views.get("ext_space:Sensor/v1")?.readClass).toBe("ExtSpaceSensor");
+    expect(names.views.get("ext_space:Sensor/v1")?.readClass).toBe(
+      "ExtSpaceSensor",
+    );
     expect(names.views.get("s:Gauge/v1")?.readClass).toBe("GaugeV1");
     expect(names.views.get("s:Gauge/2.0")?.readClass).toBe("GaugeV2_0");
   });
 
   it("avoids globals, reserved words and case-only clashes (they are also file names)", () => {
-    const names = plan([view("Date"), view("pump"), view("Pump"), view("Person"), view("PersonApply")]);
+    const names = plan([
+      view("Date"),
+      view("pump"),
+      view("Pump"),
+      view("Person"),
+      view("PersonApply"),
+    ]);
     expect(names.views.get("s:Date/v1")?.readClass).toBe("DateView");
-    const pumps = [names.views.get("s:Pump/v1")!.module, names.views.get("s:pump/v1")!.module];
+    const pumps = [
+      names.views.get("s:Pump/v1")!.module,
+      names.views.get("s:pump/v1")!.module,
+    ];
     expect(new Set(pumps.map((m) => m.toLowerCase())).size).toBe(2);
     // Person's apply class is PersonApply: the view PersonApply must not take that name.
     expect(names.views.get("s:Person/v1")?.applyClass).toBe("PersonApply");
-    expect(names.views.get("s:PersonApply/v1")?.readClass).not.toBe("PersonApply");
+    expect(names.views.get("s:PersonApply/v1")?.readClass).not.toBe(
+      "PersonApply",
+    );
   });
 
   it("pascalCases spaces and versions", () => {

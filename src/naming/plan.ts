@@ -44,16 +44,38 @@ export interface NamePlan {
   readonly views: ReadonlyMap<string, ViewNames>;
 }
 
-export function planNames(model: ModelIR, naming: NamingOptions, configFile = "config"): NamePlan {
-  const viewRenames = resolveSelectors(model, naming.views, `${configFile} naming.views`);
-  const propertyRenames = resolveSelectors(model, naming.renames, `${configFile} naming.renames`);
+export function planNames(
+  model: ModelIR,
+  naming: NamingOptions,
+  configFile = "config",
+): NamePlan {
+  const viewRenames = resolveSelectors(
+    model,
+    naming.views,
+    `${configFile} naming.views`,
+  );
+  const propertyRenames = resolveSelectors(
+    model,
+    naming.renames,
+    `${configFile} naming.renames`,
+  );
   const classNames = planClassNames(model, viewRenames, configFile);
   const views = new Map<string, ViewNames>();
   for (const view of parentsFirst(model)) {
     const parent = view.parentKey ? views.get(view.parentKey) : undefined;
-    const properties = planPropertyNames(view, parent, naming, propertyRenames.get(view.key) ?? emptyRecord<string>(), configFile);
+    const properties = planPropertyNames(
+      view,
+      parent,
+      naming,
+      propertyRenames.get(view.key) ?? emptyRecord<string>(),
+      configFile,
+    );
     const base = classNames.get(view.key)!;
-    views.set(view.key, { ...derivedNames(base.name), ...renamedField(base.renamed), properties });
+    views.set(view.key, {
+      ...derivedNames(base.name),
+      ...renamedField(base.renamed),
+      properties,
+    });
   }
   return { views };
 }
@@ -73,12 +95,23 @@ function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
     module: `views/${base}.ts`,
-    accessor: CLIENT_MEMBERS.has(lower) || RESERVED_WORDS.has(lower) ? `${lower}View` : lower,
+    accessor:
+      CLIENT_MEMBERS.has(lower) || RESERVED_WORDS.has(lower)
+        ? `${lower}View`
+        : lower,
   };
 }
 
 /** Members of the generated client besides the view accessors. */
-const CLIENT_MEMBERS: ReadonlySet<string> = new Set(["dms", "close", "apply", "delete", "query", "sync", "then"]);
+const CLIENT_MEMBERS: ReadonlySet<string> = new Set([
+  "dms",
+  "close",
+  "apply",
+  "delete",
+  "query",
+  "sync",
+  "then",
+]);
 
 /** Config keys select views by `space:externalId/version`, `space:externalId` or `externalId`. */
 function resolveSelectors<T>(
@@ -90,7 +123,9 @@ function resolveSelectors<T>(
   for (const [selector, value] of Object.entries(entries)) {
     const matches = model.views.filter((view) => selects(selector, view));
     if (matches.length === 0) {
-      throw new UserError(`${where}: "${selector}" matches no view in the input`);
+      throw new UserError(
+        `${where}: "${selector}" matches no view in the input`,
+      );
     }
     for (const view of matches) resolved.set(view.key, value);
   }
@@ -98,8 +133,12 @@ function resolveSelectors<T>(
 }
 
 function selects(selector: string, view: ViewIR): boolean {
-  const { space, externalId, version } = view.ref;
-  return selector === view.key || selector === `${space}:${externalId}` || selector === externalId;
+  const { space, externalId } = view.ref;
+  return (
+    selector === view.key ||
+    selector === `${space}:${externalId}` ||
+    selector === externalId
+  );
 }
 
 interface ClassName {
@@ -113,25 +152,46 @@ function planClassNames(
   configFile: string,
 ): Map<string, ClassName> {
   const taken = new Set<string>([...RUNTIME_NAMES].map((n) => n.toLowerCase()));
-  const spacesOf = groupBy(model.views, (v) => v.ref.externalId, (v) => v.ref.space);
-  const versionsOf = groupBy(model.views, (v) => `${v.ref.space}:${v.ref.externalId}`, (v) => v.ref.version);
+  const spacesOf = groupBy(
+    model.views,
+    (v) => v.ref.externalId,
+    (v) => v.ref.space,
+  );
+  const versionsOf = groupBy(
+    model.views,
+    (v) => `${v.ref.space}:${v.ref.externalId}`,
+    (v) => v.ref.version,
+  );
   const result = new Map<string, ClassName>();
   // Overrides claim their names first, so that a generated name never takes one.
   for (const view of model.views) {
     const override = overrides.get(view.key);
     if (override === undefined) continue;
-    if (!isIdentifier(override) || GLOBAL_NAMES.has(override) || !claimAll(taken, derivedNames(override))) {
+    if (
+      !isIdentifier(override) ||
+      GLOBAL_NAMES.has(override) ||
+      !claimAll(taken, derivedNames(override))
+    ) {
       throw new UserError(
         `${configFile} naming.views: "${override}" (for ${view.key}) is not a usable class name: it is reserved or taken`,
       );
     }
-    result.set(view.key, { name: override, renamed: "the config's `naming.views` sets it" });
+    result.set(view.key, {
+      name: override,
+      renamed: "the config's `naming.views` sets it",
+    });
   }
   for (const view of model.views) {
     if (result.has(view.key)) continue;
     const qualifiedBySpace = (spacesOf.get(view.ref.externalId)?.size ?? 0) > 1;
-    const qualifiedByVersion = (versionsOf.get(`${view.ref.space}:${view.ref.externalId}`)?.size ?? 0) > 1;
-    for (const candidate of classNameCandidates(view, qualifiedBySpace, qualifiedByVersion)) {
+    const qualifiedByVersion =
+      (versionsOf.get(`${view.ref.space}:${view.ref.externalId}`)?.size ?? 0) >
+      1;
+    for (const candidate of classNameCandidates(
+      view,
+      qualifiedBySpace,
+      qualifiedByVersion,
+    )) {
       if (claimAll(taken, derivedNames(candidate.name))) {
         result.set(view.key, candidate);
         break;
@@ -142,15 +202,29 @@ function planClassNames(
 }
 
 /** Claims every derived name (ignoring case: they include file names) or none. */
-function claimAll(taken: Set<string>, names: Omit<ViewNames, "properties" | "renamed">): boolean {
-  const wanted = [names.readClass, names.applyClass, names.readProperties, names.applyProperties,
-    names.propertyMap, names.connectionMap, names.propertyNameType].map((n) => n.toLowerCase());
+function claimAll(
+  taken: Set<string>,
+  names: Omit<ViewNames, "properties" | "renamed">,
+): boolean {
+  const wanted = [
+    names.readClass,
+    names.applyClass,
+    names.readProperties,
+    names.applyProperties,
+    names.propertyMap,
+    names.connectionMap,
+    names.propertyNameType,
+  ].map((n) => n.toLowerCase());
   if (wanted.some((n) => taken.has(n))) return false;
   for (const n of wanted) taken.add(n);
   return true;
 }
 
-function* classNameCandidates(view: ViewIR, bySpace: boolean, byVersion: boolean): Generator<ClassName> {
+function* classNameCandidates(
+  view: ViewIR,
+  bySpace: boolean,
+  byVersion: boolean,
+): Generator<ClassName> {
   const plain = pascalCase(view.ref.externalId);
   const spacePart = pascalCase(view.ref.space);
   const versionPart = versionSuffix(view.ref.version);
@@ -164,7 +238,11 @@ function* classNameCandidates(view: ViewIR, bySpace: boolean, byVersion: boolean
     preferred += versionPart;
     reasons.push(`"${view.ref.externalId}" has several versions`);
   }
-  if (RESERVED_WORDS.has(preferred) || GLOBAL_NAMES.has(preferred) || !isIdentifier(preferred)) {
+  if (
+    RESERVED_WORDS.has(preferred) ||
+    GLOBAL_NAMES.has(preferred) ||
+    !isIdentifier(preferred)
+  ) {
     reasons.push(`"${preferred}" is a reserved or global name`);
     preferred += "View";
   }
@@ -182,7 +260,11 @@ function versionSuffix(version: string): string {
   return /^V[0-9]/.test(pascal) ? pascal : `V${pascal}`;
 }
 
-function groupBy<T>(items: readonly T[], key: (t: T) => string, value: (t: T) => string): Map<string, Set<string>> {
+function groupBy<T>(
+  items: readonly T[],
+  key: (t: T) => string,
+  value: (t: T) => string,
+): Map<string, Set<string>> {
   const groups = new Map<string, Set<string>>();
   for (const item of items) {
     const k = key(item);
@@ -214,7 +296,10 @@ function planPropertyNames(
   renames: Readonly<Record<string, string>>,
   configFile: string,
 ): Map<string, PropertyName> {
-  const reserved = view.kind === "edge" ? new Set([...INSTANCE_MEMBERS, ...EDGE_INSTANCE_MEMBERS]) : INSTANCE_MEMBERS;
+  const reserved =
+    view.kind === "edge"
+      ? new Set([...INSTANCE_MEMBERS, ...EDGE_INSTANCE_MEMBERS])
+      : INSTANCE_MEMBERS;
   const names = new Map<string, PropertyName>();
   const taken = new Set<string>();
   const claim = (property: PropertyIR, name: PropertyName): void => {
@@ -223,32 +308,50 @@ function planPropertyNames(
   };
   for (const identifier of Object.keys(renames)) {
     if (!view.properties.some((p) => p.identifier === identifier)) {
-      throw new UserError(`${configFile} naming.renames: view ${view.key} has no property "${identifier}"`);
+      throw new UserError(
+        `${configFile} naming.renames: view ${view.key} has no property "${identifier}"`,
+      );
     }
   }
   // 1. Inherited properties keep the parent's names.
   for (const property of view.properties) {
-    const inherited = property.inherited ? parent?.properties.get(property.identifier) : undefined;
+    const inherited = property.inherited
+      ? parent?.properties.get(property.identifier)
+      : undefined;
     if (inherited) claim(property, inherited);
   }
   // 2. Renames from the config.
   for (const property of view.properties) {
-    const rename = Object.hasOwn(renames, property.identifier) ? renames[property.identifier] : undefined;
+    const rename = Object.hasOwn(renames, property.identifier)
+      ? renames[property.identifier]
+      : undefined;
     if (rename === undefined || names.has(property.identifier)) continue;
     if (!isPropertyName(rename) || reserved.has(rename) || taken.has(rename)) {
       throw new UserError(
         `${configFile} naming.renames: "${rename}" (for ${view.key} property "${property.identifier}") is not a valid, free property name`,
       );
     }
-    claim(property, { name: rename, renamed: "set by the config's `naming.renames`" });
+    claim(property, {
+      name: rename,
+      renamed: "set by the config's `naming.renames`",
+    });
   }
   // 3. Identifiers that convert to themselves go before the ones whose conversion may collide.
   const rest = view.properties.filter((p) => !names.has(p.identifier));
-  const convert = (id: string): string => (naming.properties === "camelCase" ? camelCase(id) : sanitize(id));
+  const convert = (id: string): string =>
+    naming.properties === "camelCase" ? camelCase(id) : sanitize(id);
   const unchanged = rest.filter((p) => convert(p.identifier) === p.identifier);
   const changed = rest.filter((p) => convert(p.identifier) !== p.identifier);
   for (const property of [...unchanged, ...changed]) {
-    claim(property, chooseName(property.identifier, convert(property.identifier), reserved, taken));
+    claim(
+      property,
+      chooseName(
+        property.identifier,
+        convert(property.identifier),
+        reserved,
+        taken,
+      ),
+    );
   }
   return names;
 }
@@ -259,7 +362,8 @@ function chooseName(
   reserved: ReadonlySet<string>,
   taken: ReadonlySet<string>,
 ): PropertyName {
-  const free = (name: string): boolean => isPropertyName(name) && !reserved.has(name) && !taken.has(name);
+  const free = (name: string): boolean =>
+    isPropertyName(name) && !reserved.has(name) && !taken.has(name);
   if (free(converted)) return { name: converted };
   const reason = reserved.has(converted)
     ? `\`${converted}\` is a member every instance has`
@@ -269,7 +373,8 @@ function chooseName(
   const suffixed = `${converted}Property`;
   if (free(suffixed)) return { name: suffixed, renamed: reason };
   for (let n = 2; ; n++) {
-    if (free(`${suffixed}${n}`)) return { name: `${suffixed}${n}`, renamed: reason };
+    if (free(`${suffixed}${n}`))
+      return { name: `${suffixed}${n}`, renamed: reason };
   }
 }
 
@@ -284,15 +389,20 @@ export function camelCase(identifier: string): string {
   if (words.length === 0) return sanitize(identifier);
   const [first, ...others] = words;
   const head = lowerLeadingCapitals(first!);
-  const tail = others.map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join("");
+  const tail = others
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join("");
   return sanitize(head + tail);
 }
 
 function lowerLeadingCapitals(word: string): string {
   const run = /^[A-Z]+/.exec(word)?.[0] ?? "";
-  if (run.length <= 1 || run.length === word.length) return word.slice(0, run.length).toLowerCase() + word.slice(run.length);
+  if (run.length <= 1 || run.length === word.length)
+    return word.slice(0, run.length).toLowerCase() + word.slice(run.length);
   // "URLPath": the last capital starts the next word.
-  return word.slice(0, run.length - 1).toLowerCase() + word.slice(run.length - 1);
+  return (
+    word.slice(0, run.length - 1).toLowerCase() + word.slice(run.length - 1)
+  );
 }
 
 /** Makes any DMS identifier a valid TypeScript identifier. */

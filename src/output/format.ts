@@ -65,17 +65,29 @@ function packageHasPrettierKey(file: string): boolean {
 }
 
 /** Formats every file with the user's prettier config, or returns undefined when none applies. */
-export async function formatFiles(files: FileMap, outDir: string): Promise<FileMap | undefined> {
+export async function formatFiles(
+  files: FileMap,
+  outDir: string,
+): Promise<FileMap | undefined> {
   if (!hasPrettierConfig(outDir)) return undefined;
   const prettier = await import("prettier");
-  const options = await prettier.resolveConfig(join(resolve(outDir), "index.ts"), { editorconfig: true });
-  const relevant = Object.entries(options ?? {}).filter(([key, value]) => key !== "overrides" && DEFAULTS[key] !== value);
+  const options = await prettier.resolveConfig(
+    join(resolve(outDir), "index.ts"),
+    { editorconfig: true },
+  );
+  const relevant = Object.entries(options ?? {}).filter(
+    ([key, value]) => key !== "overrides" && DEFAULTS[key] !== value,
+  );
   if (relevant.length === 0) return undefined;
   const formatted = new Map<string, string>();
   for (const [path, text] of files) {
     const filepath = join(resolve(outDir), path);
-    const fileOptions = (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
-    formatted.set(path, await prettier.format(text, { ...fileOptions, filepath }));
+    const fileOptions =
+      (await prettier.resolveConfig(filepath, { editorconfig: true })) ?? {};
+    formatted.set(
+      path,
+      await prettier.format(text, { ...fileOptions, filepath }),
+    );
   }
   return formatted;
 }

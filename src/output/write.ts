@@ -2,7 +2,15 @@
 // when their bytes change (atomically: temporary file, then rename), leftover generated files are
 // deleted, and files without the generated header are never touched.
 
-import { mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  rmdir,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { compareCodePoints } from "../input/index.js";
@@ -25,9 +33,18 @@ export function isStale(diff: OutputDiff): boolean {
   return diff.changed.length + diff.missing.length + diff.leftover.length > 0;
 }
 
-export async function diffOutput(outDir: string, files: FileMap): Promise<OutputDiff> {
+export async function diffOutput(
+  outDir: string,
+  files: FileMap,
+): Promise<OutputDiff> {
   const onDisk = await listFiles(outDir);
-  const diff = { changed: [] as string[], missing: [] as string[], leftover: [] as string[], foreign: [] as string[], unchanged: 0 };
+  const diff = {
+    changed: [] as string[],
+    missing: [] as string[],
+    leftover: [] as string[],
+    foreign: [] as string[],
+    unchanged: 0,
+  };
   const contents = new Map<string, string>();
   await Promise.all(
     onDisk.map(async (path) => {
@@ -44,7 +61,8 @@ export async function diffOutput(outDir: string, files: FileMap): Promise<Output
   for (const [path, text] of contents) {
     if (!files.has(path) && isGenerated(text)) diff.leftover.push(path);
   }
-  for (const list of [diff.changed, diff.missing, diff.leftover, diff.foreign]) list.sort(compareCodePoints);
+  for (const list of [diff.changed, diff.missing, diff.leftover, diff.foreign])
+    list.sort(compareCodePoints);
   return diff;
 }
 
@@ -66,11 +84,17 @@ async function listFiles(dir: string): Promise<string[]> {
   }
   return entries
     .filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"));
+    .map((entry) =>
+      relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"),
+    );
 }
 
 /** Writes what changed and deletes leftovers. Refuses (writing nothing) to overwrite foreign files. */
-export async function writeOutput(outDir: string, files: FileMap, diff: OutputDiff): Promise<void> {
+export async function writeOutput(
+  outDir: string,
+  files: FileMap,
+  diff: OutputDiff,
+): Promise<void> {
   if (diff.foreign.length > 0) {
     throw new UserError(
       `refusing to overwrite files that dmgen did not generate (no "${GENERATED_HEADER}" header): ${diff.foreign.join(", ")}`,
@@ -94,7 +118,11 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
-  for (let current = dir; current.startsWith(root) && current !== root; current = dirname(current)) {
+  for (
+    let current = dir;
+    current.startsWith(root) && current !== root;
+    current = dirname(current)
+  ) {
     try {
       await rmdir(current);
     } catch {

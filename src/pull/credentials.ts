@@ -25,7 +25,8 @@ export function resolveCredentials(
   const token = nonEmpty(flags.token) ?? nonEmpty(env.CDF_TOKEN);
   if (token) return { token };
   const clientId = nonEmpty(flags.clientId) ?? nonEmpty(env.CDF_CLIENT_ID);
-  const clientSecret = nonEmpty(flags.clientSecret) ?? nonEmpty(env.CDF_CLIENT_SECRET);
+  const clientSecret =
+    nonEmpty(flags.clientSecret) ?? nonEmpty(env.CDF_CLIENT_SECRET);
   const tokenUrl = nonEmpty(flags.tokenUrl) ?? nonEmpty(env.CDF_TOKEN_URL);
   if (!clientId && !clientSecret && !tokenUrl) {
     throw new UserError(
@@ -38,7 +39,9 @@ export function resolveCredentials(
     tokenUrl ? undefined : "CDF_TOKEN_URL (--token-url)",
   ].filter((name): name is string => name !== undefined);
   if (missing.length > 0 || !clientId || !clientSecret || !tokenUrl) {
-    throw new UserError(`Client credentials are incomplete: missing ${missing.join(", ")}`);
+    throw new UserError(
+      `Client credentials are incomplete: missing ${missing.join(", ")}`,
+    );
   }
   const scopesText = nonEmpty(flags.scopes) ?? nonEmpty(env.CDF_SCOPES);
   const scopes = scopesText

@@ -15,7 +15,10 @@ const BYIDS_LIMIT = 100;
  */
 export async function fetchDefinitions(
   http: JsonPoster,
-  request: { readonly dataModels: readonly VersionedRef[]; readonly views: readonly VersionedRef[] },
+  request: {
+    readonly dataModels: readonly VersionedRef[];
+    readonly views: readonly VersionedRef[];
+  },
   signal?: AbortSignal,
 ): Promise<RawView[]> {
   const options = signal ? { signal } : {};
@@ -33,15 +36,22 @@ export async function fetchDefinitions(
     const views = Array.isArray(model?.views) ? (model.views as unknown[]) : [];
     for (const view of views) {
       if (!isInlineView(view)) {
-        throw new UserError(`Data model ${formatRef(ref)} came back without inline view definitions`);
+        throw new UserError(
+          `Data model ${formatRef(ref)} came back without inline view definitions`,
+        );
       }
       collected.push(view);
     }
   }
-  const views = await byIds<RawView>(http, "/models/views/byids", request.views, {
-    ...options,
-    query: { includeInheritedProperties: true },
-  });
+  const views = await byIds<RawView>(
+    http,
+    "/models/views/byids",
+    request.views,
+    {
+      ...options,
+      query: { includeInheritedProperties: true },
+    },
+  );
   assertAllFound("view", request.views, views);
   collected.push(...views);
   return uniqueViews(collected);
@@ -57,18 +67,32 @@ async function byIds<T extends VersionedRef>(
   for (let start = 0; start < refs.length; start += BYIDS_LIMIT) {
     const items = refs
       .slice(start, start + BYIDS_LIMIT)
-      .map(({ space, externalId, version }) => ({ space, externalId, version }));
-    const response = await http.postJson<{ items?: T[] }>(path, { items }, options);
+      .map(({ space, externalId, version }) => ({
+        space,
+        externalId,
+        version,
+      }));
+    const response = await http.postJson<{ items?: T[] }>(
+      path,
+      { items },
+      options,
+    );
     result.push(...(response.items ?? []));
   }
   return result;
 }
 
-function assertAllFound(kind: string, wanted: readonly VersionedRef[], found: readonly VersionedRef[]): void {
+function assertAllFound(
+  kind: string,
+  wanted: readonly VersionedRef[],
+  found: readonly VersionedRef[],
+): void {
   const keys = new Set(found.map(refKey));
   const missing = wanted.filter((ref) => !keys.has(refKey(ref)));
   if (missing.length > 0) {
-    throw new UserError(`The project has no ${kind} ${missing.map(formatRef).join(", ")}`);
+    throw new UserError(
+      `The project has no ${kind} ${missing.map(formatRef).join(", ")}`,
+    );
   }
 }
 

@@ -51,22 +51,34 @@ export interface PullSummary {
  */
 export async function pull(options: PullOptions): Promise<PullSummary> {
   if (options.dataModels.length === 0 && options.views.length === 0) {
-    throw new UserError("Nothing to pull: give at least one --data-model or --view");
+    throw new UserError(
+      "Nothing to pull: give at least one --data-model or --view",
+    );
   }
-  const transport = options.transport ?? createUndiciTransport({ timeoutMs: options.timeoutMs ?? 60_000 });
+  const transport =
+    options.transport ??
+    createUndiciTransport({ timeoutMs: options.timeoutMs ?? 60_000 });
   try {
     const http = new HttpClient({
       baseUrl: options.baseUrl,
       project: options.project,
       transport,
-      tokenSource: createTokenSource(options.credentials, { transport, clock: systemClock }),
+      tokenSource: createTokenSource(options.credentials, {
+        transport,
+        clock: systemClock,
+      }),
       retry: { maxAttempts: options.maxAttempts ?? 5 },
       appName: "dmgen-pull",
     });
-    const views = await fetchDefinitions(http, options).catch((error: unknown) => {
-      throw toUserError(error);
-    });
-    await writeFileAtomically(options.out, JSON.stringify({ items: views }, null, 2) + "\n");
+    const views = await fetchDefinitions(http, options).catch(
+      (error: unknown) => {
+        throw toUserError(error);
+      },
+    );
+    await writeFileAtomically(
+      options.out,
+      JSON.stringify({ items: views }, null, 2) + "\n",
+    );
     return { out: options.out, viewCount: views.length };
   } finally {
     if (!options.transport) await transport.close();
@@ -89,9 +101,15 @@ export function toUserError(error: unknown): unknown {
     );
   }
   if (error instanceof DmsError && error.status === 404) {
-    return new UserError(`Not found: ${error.method} ${error.url} answered 404; check --base-url and --project`);
+    return new UserError(
+      `Not found: ${error.method} ${error.url} answered 404; check --base-url and --project`,
+    );
   }
-  if (error instanceof DmsError || error instanceof TransportError || error instanceof TokenError) {
+  if (
+    error instanceof DmsError ||
+    error instanceof TransportError ||
+    error instanceof TokenError
+  ) {
     return new UserError(error.message);
   }
   return error;

@@ -19,7 +19,12 @@ export function parseVersionedRef(text: string, flag: string): VersionedRef {
       `${flag} "${text}" is not of the form space:externalId/version (e.g. cdf_cdm:CogniteCore/v1)`,
     );
   }
-  const [, space, externalId, version] = match as unknown as [string, string, string, string];
+  const [, space, externalId, version] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+  ];
   return { space, externalId, version };
 }
 

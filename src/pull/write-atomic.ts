@@ -4,7 +4,10 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** Writes `text` to a temporary file beside `file`, then renames it into place. */
-export async function writeFileAtomically(file: string, text: string): Promise<void> {
+export async function writeFileAtomically(
+  file: string,
+  text: string,
+): Promise<void> {
   const directory = dirname(file);
   await mkdir(directory, { recursive: true });
   const temporary = join(

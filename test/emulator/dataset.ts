@@ -24,9 +24,29 @@ export const CAST: [string, string][] = [
 
 export function datasetItems() {
   return [
-    ...MOVIES.map(([id, title, releaseYear]) => node("movies", id, movieView, { title, releaseYear })),
-    ...ACTORS.map(([id, name, birthYear, wonOscar]) => node("actors", id, actorView, { name, birthYear, wonOscar })),
-    ...CAST.map(([movie, actor]) => edge("movies", `${movie}.${actor}`, ["mySpace", "Movie.actors"], ["movies", movie], ["actors", actor])),
-    ...CAST.map(([movie, actor]) => edge("actors", `${actor}.acts-in.${movie}`, ["types", "acts-in"], ["actors", actor], ["movies", movie])),
+    ...MOVIES.map(([id, title, releaseYear]) =>
+      node("movies", id, movieView, { title, releaseYear }),
+    ),
+    ...ACTORS.map(([id, name, birthYear, wonOscar]) =>
+      node("actors", id, actorView, { name, birthYear, wonOscar }),
+    ),
+    ...CAST.map(([movie, actor]) =>
+      edge(
+        "movies",
+        `${movie}.${actor}`,
+        ["mySpace", "Movie.actors"],
+        ["movies", movie],
+        ["actors", actor],
+      ),
+    ),
+    ...CAST.map(([movie, actor]) =>
+      edge(
+        "actors",
+        `${actor}.acts-in.${movie}`,
+        ["types", "acts-in"],
+        ["actors", actor],
+        ["movies", movie],
+      ),
+    ),
   ];
 }

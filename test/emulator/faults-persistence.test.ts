@@ -3,7 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { emulatorCommand } from "../../src/cli/emulator-command.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import {
+  startEmulator,
+  type RunningEmulator,
+} from "../../src/emulator/index.js";
 import { isUserError } from "../../src/errors.js";
 import { client, movieView, moviesViews, node } from "./support.js";
 
@@ -15,11 +18,17 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function statuses(emulator: RunningEmulator, count: number): Promise<(number | "reset")[]> {
+async function statuses(
+  emulator: RunningEmulator,
+  count: number,
+): Promise<(number | "reset")[]> {
   const out: (number | "reset")[] = [];
   for (let i = 0; i < count; i++) {
     try {
-      const response = await fetch(`${emulator.url}/api/v1/projects/emulator/models/instances/list`, { method: "POST", body: "{}" });
+      const response = await fetch(
+        `${emulator.url}/api/v1/projects/emulator/models/instances/list`,
+        { method: "POST", body: "{}" },
+      );
       await response.arrayBuffer();
       out.push(response.status);
     } catch {
@@ -33,7 +42,10 @@ describe("faults", () => {
   it("random faults are seeded: the same seed gives the same sequence", async () => {
     const runs: (number | "reset")[][] = [];
     for (let run = 0; run < 2; run++) {
-      const emulator = await startEmulator({ faults: "429:0.3,503:0.2,reset:0.1", seed: 42 });
+      const emulator = await startEmulator({
+        faults: "429:0.3,503:0.2,reset:0.1",
+        seed: 42,
+      });
       try {
         runs.push(await statuses(emulator, 40));
       } finally {
@@ -48,7 +60,10 @@ describe("faults", () => {
     const emulator = await startEmulator({ views: moviesViews() });
     try {
       const api = client(emulator);
-      emulator.faults.failNext(2, 429, { retryAfter: 3, path: "/instances/list" });
+      emulator.faults.failNext(2, 429, {
+        retryAfter: 3,
+        path: "/instances/list",
+      });
       emulator.faults.failNext(1, 503, { autoRetryable: true });
       const first = await api.post("/models/instances/list", {});
       expect(first.status).toBe(429);
@@ -60,7 +75,11 @@ describe("faults", () => {
       expect(third.headers.get("retry-after")).toBeNull();
       expect(third.headers.get("cdf-is-auto-retryable")).toBe("true");
       expect((await api.post("/models/instances/list", {})).status).toBe(200);
-      expect(emulator.faults.injected.map((f) => f.fault)).toEqual(["429", "429", "503"]);
+      expect(emulator.faults.injected.map((f) => f.fault)).toEqual([
+        "429",
+        "429",
+        "503",
+      ]);
     } finally {
       await emulator.close();
     }
@@ -70,8 +89,15 @@ describe("faults", () => {
     const emulator = await startEmulator({ views: moviesViews() });
     try {
       const api = client(emulator);
-      emulator.faults.resetNext(1, { afterProcessing: true, path: "/instances" });
-      await expect(api.post("/models/instances", { items: [node("movies", "m", movieView, { title: "T" })] })).rejects.toThrow();
+      emulator.faults.resetNext(1, {
+        afterProcessing: true,
+        path: "/instances",
+      });
+      await expect(
+        api.post("/models/instances", {
+          items: [node("movies", "m", movieView, { title: "T" })],
+        }),
+      ).rejects.toThrow();
       const read = await api.ok("/models/instances/list", {});
       expect(read.items.map((i: any) => i.externalId)).toEqual(["m"]);
     } finally {
@@ -97,7 +123,9 @@ describe("faults", () => {
       expect(await statuses(emulator, 2)).toEqual([500, 500]);
       emulator.faults.set(null);
       expect(await statuses(emulator, 1)).toEqual([200]);
-      expect(() => emulator.faults.set("418:2")).toThrow(/--faults: bad entry "418:2"/);
+      expect(() => emulator.faults.set("418:2")).toThrow(
+        /--faults: bad entry "418:2"/,
+      );
     } finally {
       await emulator.close();
     }
@@ -109,22 +137,58 @@ describe("persistence", () => {
     const dataFile = join(dir, "state.ndjson");
     const first = await startEmulator({ views: moviesViews(), dataFile });
     const api = client(first);
-    await api.ok("/models/instances", { items: [node("movies", "a", movieView, { title: "A" }), node("movies", "b", movieView, { title: "B" })] });
-    await api.ok("/models/instances", { items: [node("movies", "a", movieView, { title: "A2" })] });
-    await api.ok("/models/instances/delete", { items: [{ instanceType: "node", space: "movies", externalId: "b" }] });
-    const sync = await api.ok("/models/instances/sync", { with: { m: { nodes: {} } }, select: { m: {} } });
+    await api.ok("/models/instances", {
+      items: [
+        node("movies", "a", movieView, { title: "A" }),
+        node("movies", "b", movieView, { title: "B" }),
+      ],
+    });
+    await api.ok("/models/instances", {
+      items: [node("movies", "a", movieView, { title: "A2" })],
+    });
+    await api.ok("/models/instances/delete", {
+      items: [{ instanceType: "node", space: "movies", externalId: "b" }],
+    });
+    const sync = await api.ok("/models/instances/sync", {
+      with: { m: { nodes: {} } },
+      select: { m: {} },
+    });
     await first.close();
 
     const second = await startEmulator({ views: moviesViews(), dataFile });
     try {
       const api2 = client(second);
-      const read = await api2.ok("/models/instances/byids", { items: [{ instanceType: "node", space: "movies", externalId: "a" }], sources: [{ source: movieView }] });
-      expect(read.items[0]).toMatchObject({ version: 2, properties: { mySpace: { "MovieView/v1": { title: "A2" } } } });
-      await api2.ok("/models/instances", { items: [node("movies", "c", movieView, { title: "C" })] });
-      const next = await api2.ok("/models/instances/sync", { with: { m: { nodes: {} } }, select: { m: {} }, cursors: sync.nextCursor });
+      const read = await api2.ok("/models/instances/byids", {
+        items: [{ instanceType: "node", space: "movies", externalId: "a" }],
+        sources: [{ source: movieView }],
+      });
+      expect(read.items[0]).toMatchObject({
+        version: 2,
+        properties: { mySpace: { "MovieView/v1": { title: "A2" } } },
+      });
+      await api2.ok("/models/instances", {
+        items: [node("movies", "c", movieView, { title: "C" })],
+      });
+      const next = await api2.ok("/models/instances/sync", {
+        with: { m: { nodes: {} } },
+        select: { m: {} },
+        cursors: sync.nextCursor,
+      });
       expect(next.items.m.map((i: any) => i.externalId)).toEqual(["c"]);
-      const all = await api2.ok("/models/instances/sync", { with: { m: { nodes: {}, skipAlreadyDeleted: false } }, select: { m: {} } });
-      expect(all.items.m.map((i: any) => [i.externalId, i.deletedTime !== undefined])).toEqual([["a", false], ["b", true], ["c", false]]);
+      const all = await api2.ok("/models/instances/sync", {
+        with: { m: { nodes: {}, skipAlreadyDeleted: false } },
+        select: { m: {} },
+      });
+      expect(
+        all.items.m.map((i: any) => [
+          i.externalId,
+          i.deletedTime !== undefined,
+        ]),
+      ).toEqual([
+        ["a", false],
+        ["b", true],
+        ["c", false],
+      ]);
     } finally {
       await second.close();
     }
@@ -132,17 +196,28 @@ describe("persistence", () => {
 
   it("saves at the interval, and a corrupt file is a clear error", async () => {
     const dataFile = join(dir, "state.ndjson");
-    const emulator = await startEmulator({ views: moviesViews(), dataFile, saveIntervalMs: 20 });
+    const emulator = await startEmulator({
+      views: moviesViews(),
+      dataFile,
+      saveIntervalMs: 20,
+    });
     try {
-      await client(emulator).ok("/models/instances", { items: [node("movies", "a", movieView, { title: "A" })] });
+      await client(emulator).ok("/models/instances", {
+        items: [node("movies", "a", movieView, { title: "A" })],
+      });
       await new Promise((resolve) => setTimeout(resolve, 150));
       const text = await readFile(dataFile, "utf8");
       expect(text.split("\n")[1]).toContain('"movies","a"');
     } finally {
       await emulator.close();
     }
-    await writeFile(dataFile, '{"format":"dmgen-emulator-state","version":1,"seq":1,"autoIncrement":[]}\n[broken\n');
-    await expect(startEmulator({ dataFile })).rejects.toThrow(/state file is corrupt at line 2/);
+    await writeFile(
+      dataFile,
+      '{"format":"dmgen-emulator-state","version":1,"seq":1,"autoIncrement":[]}\n[broken\n',
+    );
+    await expect(startEmulator({ dataFile })).rejects.toThrow(
+      /state file is corrupt at line 2/,
+    );
   });
 });
 
@@ -152,7 +227,10 @@ describe("the CLI command (in process)", () => {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     const stderrWrite = process.stderr.write.bind(process.stderr);
-    process.stdout.write = ((chunk: string) => (lines.push(...String(chunk).split("\n").filter(Boolean)), true)) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string) => (
+      lines.push(...String(chunk).split("\n").filter(Boolean)),
+      true
+    )) as typeof process.stdout.write;
     process.stderr.write = (() => true) as typeof process.stderr.write;
     const done = emulatorCommand()
       .exitOverride()
@@ -166,14 +244,29 @@ describe("the CLI command (in process)", () => {
 
   it("prints the URL first, serves, and saves state on SIGTERM", async () => {
     const dataFile = join(dir, "cli.ndjson");
-    const { lines, done } = runCommand(["--port", "0", "--data", dataFile, "--project", "demo", "--seed", "7"]);
-    while (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const { lines, done } = runCommand([
+      "--port",
+      "0",
+      "--data",
+      dataFile,
+      "--project",
+      "demo",
+      "--seed",
+      "7",
+    ]);
+    while (lines.length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     const url = lines[0]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const response = await fetch(`${url}/api/v1/projects/demo/models/instances`, {
-      method: "POST",
-      body: JSON.stringify({ items: [{ instanceType: "node", space: "s", externalId: "n1" }] }),
-    });
+    const response = await fetch(
+      `${url}/api/v1/projects/demo/models/instances`,
+      {
+        method: "POST",
+        body: JSON.stringify({
+          items: [{ instanceType: "node", space: "s", externalId: "n1" }],
+        }),
+      },
+    );
     expect(response.status).toBe(200);
     process.emit("SIGTERM", "SIGTERM");
     await done;
@@ -186,7 +279,10 @@ describe("the CLI command (in process)", () => {
     [["--views", "/definitely/not/here.json"], /not\/here\.json/],
   ])("%j is a UserError", async (args, message) => {
     const { done } = runCommand(args as string[]);
-    const error = await done.then(() => undefined, (e: unknown) => e);
+    const error = await done.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(isUserError(error)).toBe(true);
     expect((error as Error).message).toMatch(message);
   });

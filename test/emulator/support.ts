@@ -6,13 +6,37 @@ import type { ViewDefinition, ViewReference } from "../../src/input/types.js";
 import type { RunningEmulator } from "../../src/emulator/index.js";
 import { checkRequest, checkResponse } from "./contract.js";
 
-export const personView: ViewReference = { type: "view", space: "mySpace", externalId: "PersonView", version: "v1" };
-export const actorView: ViewReference = { type: "view", space: "mySpace", externalId: "ActorView", version: "v1" };
-export const movieView: ViewReference = { type: "view", space: "mySpace", externalId: "MovieView", version: "v1" };
+export const personView: ViewReference = {
+  type: "view",
+  space: "mySpace",
+  externalId: "PersonView",
+  version: "v1",
+};
+export const actorView: ViewReference = {
+  type: "view",
+  space: "mySpace",
+  externalId: "ActorView",
+  version: "v1",
+};
+export const movieView: ViewReference = {
+  type: "view",
+  space: "mySpace",
+  externalId: "MovieView",
+  version: "v1",
+};
 
-const container = (externalId: string) => ({ type: "container" as const, space: "mySpace", externalId });
+const container = (externalId: string) => ({
+  type: "container" as const,
+  space: "mySpace",
+  externalId,
+});
 
-function mapped(containerId: string, property: string, type: "text" | "int32" | "boolean", extra: Partial<{ nullable: boolean; immutable: boolean }> = {}) {
+function mapped(
+  containerId: string,
+  property: string,
+  type: "text" | "int32" | "boolean",
+  extra: Partial<{ nullable: boolean; immutable: boolean }> = {},
+) {
   return {
     kind: "mapped" as const,
     container: container(containerId),
@@ -24,14 +48,32 @@ function mapped(containerId: string, property: string, type: "text" | "int32" | 
   };
 }
 
-const personProperties = { name: mapped("Person", "name", "text"), birthYear: mapped("Person", "birthYear", "int32") };
+const personProperties = {
+  name: mapped("Person", "name", "text"),
+  birthYear: mapped("Person", "birthYear", "int32"),
+};
 
 /** The movies model of the seed examples: ActorView implements PersonView; Movie.actors and acts-in edges. */
 export function moviesViews(): ViewDefinition[] {
-  const id = (ref: ViewReference) => ({ space: ref.space, externalId: ref.externalId, version: ref.version });
-  const base = { implements: [], writable: true, queryable: true, usedFor: "node" as const, isGlobal: false };
+  const id = (ref: ViewReference) => ({
+    space: ref.space,
+    externalId: ref.externalId,
+    version: ref.version,
+  });
+  const base = {
+    implements: [],
+    writable: true,
+    queryable: true,
+    usedFor: "node" as const,
+    isGlobal: false,
+  };
   return [
-    { ...base, ...id(personView), mappedContainers: [container("Person")], properties: { ...personProperties } },
+    {
+      ...base,
+      ...id(personView),
+      mappedContainers: [container("Person")],
+      properties: { ...personProperties },
+    },
     {
       ...base,
       ...id(actorView),
@@ -40,7 +82,13 @@ export function moviesViews(): ViewDefinition[] {
       properties: {
         ...personProperties,
         wonOscar: mapped("Actor", "wonOscar", "boolean"),
-        movies: { kind: "edge", connectionType: "multi_edge_connection", type: { space: "types", externalId: "acts-in" }, source: movieView, direction: "outwards" },
+        movies: {
+          kind: "edge",
+          connectionType: "multi_edge_connection",
+          type: { space: "types", externalId: "acts-in" },
+          source: movieView,
+          direction: "outwards",
+        },
       },
     },
     {
@@ -50,7 +98,13 @@ export function moviesViews(): ViewDefinition[] {
       properties: {
         title: mapped("Movie", "title", "text"),
         releaseYear: mapped("Movie", "releaseYear", "int32"),
-        actors: { kind: "edge", connectionType: "multi_edge_connection", type: { space: "mySpace", externalId: "Movie.actors" }, source: actorView, direction: "outwards" },
+        actors: {
+          kind: "edge",
+          connectionType: "multi_edge_connection",
+          type: { space: "mySpace", externalId: "Movie.actors" },
+          source: actorView,
+          direction: "outwards",
+        },
       },
     },
   ];
@@ -63,26 +117,44 @@ export interface ApiResult<T = any> {
 }
 
 export interface Client {
-  post<T = any>(route: string, body: unknown, options?: { query?: string; gzip?: boolean; token?: string; skipRequestValidation?: boolean }): Promise<ApiResult<T>>;
+  post<T = any>(
+    route: string,
+    body: unknown,
+    options?: {
+      query?: string;
+      gzip?: boolean;
+      token?: string;
+      skipRequestValidation?: boolean;
+    },
+  ): Promise<ApiResult<T>>;
   get<T = any>(route: string, query?: string): Promise<ApiResult<T>>;
   /** Like post, but fails unless the status is 200. */
   ok<T = any>(route: string, body: unknown, query?: string): Promise<T>;
 }
 
 /** `route` is the spec path, e.g. "/models/instances/sync". */
-export function client(emulator: RunningEmulator, defaultToken = "any-token"): Client {
+export function client(
+  emulator: RunningEmulator,
+  defaultToken = "any-token",
+): Client {
   const base = `${emulator.url}/api/v1/projects/${emulator.project}`;
   const check = checkResponse;
   const post: Client["post"] = async (route, body, options = {}) => {
     if (!options.skipRequestValidation) checkRequest(route, "post", body);
     const json = JSON.stringify(body);
-    const headers: Record<string, string> = { "content-type": "application/json", authorization: `Bearer ${options.token ?? defaultToken}` };
+    const headers: Record<string, string> = {
+      "content-type": "application/json",
+      authorization: `Bearer ${options.token ?? defaultToken}`,
+    };
     if (options.gzip) headers["content-encoding"] = "gzip";
-    const response = await fetch(`${base}${route}${options.query ? `?${options.query}` : ""}`, {
-      method: "POST",
-      headers,
-      body: options.gzip ? gzipSync(json) : json,
-    });
+    const response = await fetch(
+      `${base}${route}${options.query ? `?${options.query}` : ""}`,
+      {
+        method: "POST",
+        headers,
+        body: options.gzip ? gzipSync(json) : json,
+      },
+    );
     const parsed = (await response.json()) as any;
     check(route, "post", response.status, parsed);
     return { status: response.status, body: parsed, headers: response.headers };
@@ -90,14 +162,28 @@ export function client(emulator: RunningEmulator, defaultToken = "any-token"): C
   return {
     post,
     async get(route, query) {
-      const response = await fetch(`${base}${route}${query ? `?${query}` : ""}`, { headers: { authorization: `Bearer ${defaultToken}` } });
+      const response = await fetch(
+        `${base}${route}${query ? `?${query}` : ""}`,
+        { headers: { authorization: `Bearer ${defaultToken}` } },
+      );
       const parsed = (await response.json()) as any;
       check(route, "get", response.status, parsed);
-      return { status: response.status, body: parsed, headers: response.headers };
+      return {
+        status: response.status,
+        body: parsed,
+        headers: response.headers,
+      };
     },
     async ok(route, body, query) {
-      const result = await post(route, body, query === undefined ? {} : { query });
-      if (result.status !== 200) throw new Error(`POST ${route} → ${result.status}: ${JSON.stringify(result.body)}`);
+      const result = await post(
+        route,
+        body,
+        query === undefined ? {} : { query },
+      );
+      if (result.status !== 200)
+        throw new Error(
+          `POST ${route} → ${result.status}: ${JSON.stringify(result.body)}`,
+        );
       return result.body;
     },
   };
@@ -111,11 +197,24 @@ export function seedApplyItems() {
       space: "actors",
       externalId: "arnold_schwarzenegger",
       sources: [
-        { source: personView, properties: { name: "Arnold Schwarzenegger", birthYear: 1947 } },
+        {
+          source: personView,
+          properties: { name: "Arnold Schwarzenegger", birthYear: 1947 },
+        },
         { source: actorView, properties: { wonOscar: false } },
       ],
     },
-    { instanceType: "node", space: "movies", externalId: "Terminator", sources: [{ source: movieView, properties: { title: "Terminator", releaseYear: 1984 } }] },
+    {
+      instanceType: "node",
+      space: "movies",
+      externalId: "Terminator",
+      sources: [
+        {
+          source: movieView,
+          properties: { title: "Terminator", releaseYear: 1984 },
+        },
+      ],
+    },
     {
       instanceType: "edge",
       space: "actors",
@@ -127,11 +226,27 @@ export function seedApplyItems() {
   ];
 }
 
-export function node(space: string, externalId: string, source: ViewReference, properties: Record<string, unknown>) {
-  return { instanceType: "node", space, externalId, sources: [{ source, properties }] };
+export function node(
+  space: string,
+  externalId: string,
+  source: ViewReference,
+  properties: Record<string, unknown>,
+) {
+  return {
+    instanceType: "node",
+    space,
+    externalId,
+    sources: [{ source, properties }],
+  };
 }
 
-export function edge(space: string, externalId: string, type: [string, string], start: [string, string], end: [string, string]) {
+export function edge(
+  space: string,
+  externalId: string,
+  type: [string, string],
+  start: [string, string],
+  end: [string, string],
+) {
   return {
     instanceType: "edge",
     space,

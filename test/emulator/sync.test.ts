@@ -1,7 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock, startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import {
+  ManualClock,
+  startEmulator,
+  type RunningEmulator,
+} from "../../src/emulator/index.js";
 import { datasetItems } from "./dataset.js";
-import { actorView, client, movieView, moviesViews, node, type Client } from "./support.js";
+import {
+  actorView,
+  client,
+  movieView,
+  moviesViews,
+  node,
+  type Client,
+} from "./support.js";
 
 let emulator: RunningEmulator;
 let api: Client;
@@ -20,7 +31,10 @@ afterEach(async () => {
   await emulator.close();
 });
 
-function moviesSync(extra: Record<string, unknown> = {}, set: Record<string, unknown> = {}) {
+function moviesSync(
+  extra: Record<string, unknown> = {},
+  set: Record<string, unknown> = {},
+) {
   return {
     with: { movies: { nodes: { filter: { hasData: [movieView] } }, ...set } },
     select: { movies: { sources: [{ source: movieView, properties: ["*"] }] } },
@@ -30,23 +44,61 @@ function moviesSync(extra: Record<string, unknown> = {}, set: Record<string, unk
 
 describe("sync: the seed example", () => {
   it("movies before 2000 → their Movie.actors edges → the actors; then nothing new", async () => {
-    const movieId = { space: "mySpace", externalId: "MovieView", version: "v1" };
+    const movieId = {
+      space: "mySpace",
+      externalId: "MovieView",
+      version: "v1",
+    };
     const query = {
       with: {
         movies: { nodes: { filter: { range: { property: year, lt: 2000 } } } },
-        actors_in_movie: { edges: { from: "movies", direction: "outwards", filter: { equals: { property: ["edge", "type"], value: { space: movieId.space, externalId: "Movie.actors" } } } } },
+        actors_in_movie: {
+          edges: {
+            from: "movies",
+            direction: "outwards",
+            filter: {
+              equals: {
+                property: ["edge", "type"],
+                value: { space: movieId.space, externalId: "Movie.actors" },
+              },
+            },
+          },
+        },
         actors: { nodes: { from: "actors_in_movie" } },
       },
-      select: { actors: { sources: [{ source: actorView, properties: ["name"] }] } },
+      select: {
+        actors: { sources: [{ source: actorView, properties: ["name"] }] },
+      },
     };
     const first = await api.ok("/models/instances/sync", query);
     expect(ids(first.items.actors).sort()).toEqual(["arnold", "kate", "linda"]);
-    expect(first.items.actors.find((a: any) => a.externalId === "kate").properties).toEqual({ mySpace: { "ActorView/v1": { name: "Kate Winslet" } } });
-    expect(Object.keys(first.nextCursor).sort()).toEqual(["actors", "actors_in_movie", "movies"]);
-    const again = await api.ok("/models/instances/sync", { ...query, cursors: first.nextCursor });
+    expect(
+      first.items.actors.find((a: any) => a.externalId === "kate").properties,
+    ).toEqual({ mySpace: { "ActorView/v1": { name: "Kate Winslet" } } });
+    expect(Object.keys(first.nextCursor).sort()).toEqual([
+      "actors",
+      "actors_in_movie",
+      "movies",
+    ]);
+    const again = await api.ok("/models/instances/sync", {
+      ...query,
+      cursors: first.nextCursor,
+    });
     expect(again.items.actors).toEqual([]);
     // The seed's Select also sorts; sync has no sort, so that is a 400.
-    const sorted = await api.post("/models/instances/sync", { ...query, select: { actors: { ...query.select.actors, sort: [{ property: ["mySpace", "ActorView/v1", "name"] }] } } }, { skipRequestValidation: true });
+    const sorted = await api.post(
+      "/models/instances/sync",
+      {
+        ...query,
+        select: {
+          actors: {
+            ...query.select.actors,
+            sort: [{ property: ["mySpace", "ActorView/v1", "name"] }],
+          },
+        },
+      },
+      { skipRequestValidation: true },
+    );
     expect(sorted.status).toBe(400);
   });
 });
@@ -54,22 +106,55 @@ describe("sync: the seed example", () => {
 describe("sync: the change feed", () => {
   it("first call, nothing changed, an update, a delete", async () => {
     const first = await api.ok("/models/instances/sync", moviesSync());
-    expect(ids(first.items.movies)).toEqual(["Terminator", "T2", "Titanic", "Avatar"]);
-    expect(first.items.movies[0].properties.mySpace["MovieView/v1"]).toEqual({ title: "Terminator", releaseYear: 1984 });
-    const nothing = await api.ok("/models/instances/sync", moviesSync({ cursors: first.nextCursor }));
+    expect(ids(first.items.movies)).toEqual([
+      "Terminator",
+      "T2",
+      "Titanic",
+      "Avatar",
+    ]);
+    expect(first.items.movies[0].properties.mySpace["MovieView/v1"]).toEqual({
+      title: "Terminator",
+      releaseYear: 1984,
+    });
+    const nothing = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }),
+    );
     expect(nothing.items.movies).toEqual([]);
     expect(typeof nothing.nextCursor.movies).toBe("string");
 
-    await api.ok("/models/instances", { items: [node("movies", "T2", movieView, { title: "T2: Judgment Day" })] });
-    await api.ok("/models/instances", { items: [node("movies", "Titanic", movieView, { title: "Titanic" })] }); // no-op: no event
-    const update = await api.ok("/models/instances/sync", moviesSync({ cursors: nothing.nextCursor }));
-    expect(update.items.movies.map((m: any) => [m.externalId, m.version, m.properties.mySpace["MovieView/v1"].title])).toEqual([["T2", 2, "T2: Judgment Day"]]);
+    await api.ok("/models/instances", {
+      items: [node("movies", "T2", movieView, { title: "T2: Judgment Day" })],
+    });
+    await api.ok("/models/instances", {
+      items: [node("movies", "Titanic", movieView, { title: "Titanic" })],
+    }); // no-op: no event
+    const update = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: nothing.nextCursor }),
+    );
+    expect(
+      update.items.movies.map((m: any) => [
+        m.externalId,
+        m.version,
+        m.properties.mySpace["MovieView/v1"].title,
+      ]),
+    ).toEqual([["T2", 2, "T2: Judgment Day"]]);
 
     clock.advance(10);
-    await api.ok("/models/instances/delete", { items: [{ instanceType: "node", space: "movies", externalId: "Avatar" }] });
-    const deleted = await api.ok("/models/instances/sync", moviesSync({ cursors: update.nextCursor }));
+    await api.ok("/models/instances/delete", {
+      items: [{ instanceType: "node", space: "movies", externalId: "Avatar" }],
+    });
+    const deleted = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: update.nextCursor }),
+    );
     expect(deleted.items.movies).toEqual([
-      expect.objectContaining({ externalId: "Avatar", deletedTime: clock.now(), version: 2 }),
+      expect.objectContaining({
+        externalId: "Avatar",
+        deletedTime: clock.now(),
+        version: 2,
+      }),
     ]);
   });
 
@@ -77,7 +162,10 @@ describe("sync: the change feed", () => {
     const pages: string[][] = [];
     let cursors: Record<string, string> | undefined;
     for (let i = 0; i < 3; i++) {
-      const body = await api.ok("/models/instances/sync", moviesSync(cursors ? { cursors } : {}, { limit: 2 }));
+      const body = await api.ok(
+        "/models/instances/sync",
+        moviesSync(cursors ? { cursors } : {}, { limit: 2 }),
+      );
       pages.push(ids(body.items.movies));
       cursors = body.nextCursor;
     }
@@ -87,79 +175,177 @@ describe("sync: the change feed", () => {
   it("an expired cursor is a 400 unless allowExpiredCursorsAndAcceptMissedDeletes", async () => {
     const first = await api.ok("/models/instances/sync", moviesSync());
     clock.advance(3 * DAY + 1);
-    const expired = await api.post("/models/instances/sync", moviesSync({ cursors: first.nextCursor }));
+    const expired = await api.post(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }),
+    );
     expect(expired.status).toBe(400);
     expect(expired.body.error.message).toMatch(/^Cursor has expired/);
-    const allowed = await api.ok("/models/instances/sync", moviesSync({ cursors: first.nextCursor, allowExpiredCursorsAndAcceptMissedDeletes: true }));
+    const allowed = await api.ok(
+      "/models/instances/sync",
+      moviesSync({
+        cursors: first.nextCursor,
+        allowExpiredCursorsAndAcceptMissedDeletes: true,
+      }),
+    );
     expect(allowed.items.movies).toEqual([]);
   });
 
   it("a cursor younger than 3 days still works, and each call renews it", async () => {
     const first = await api.ok("/models/instances/sync", moviesSync());
     clock.advance(2 * DAY);
-    const second = await api.ok("/models/instances/sync", moviesSync({ cursors: first.nextCursor }));
+    const second = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }),
+    );
     clock.advance(2 * DAY);
-    const third = await api.post("/models/instances/sync", moviesSync({ cursors: second.nextCursor }));
+    const third = await api.post(
+      "/models/instances/sync",
+      moviesSync({ cursors: second.nextCursor }),
+    );
     expect(third.status).toBe(200);
   });
 
   it("garbage and foreign cursors are 400", async () => {
-    const garbage = await api.post("/models/instances/sync", moviesSync({ cursors: { movies: "not-a-cursor" } }));
+    const garbage = await api.post(
+      "/models/instances/sync",
+      moviesSync({ cursors: { movies: "not-a-cursor" } }),
+    );
     expect(garbage.status).toBe(400);
     expect(garbage.body.error.message).toContain("invalid cursor");
     const first = await api.ok("/models/instances/sync", moviesSync());
-    const tampered = first.nextCursor.movies.replace(/^./, (c: string) => (c === "e" ? "f" : "e"));
-    expect((await api.post("/models/instances/sync", moviesSync({ cursors: { movies: tampered } }))).status).toBe(400);
-    const otherQuery = await api.post("/models/instances/sync", moviesSync({ cursors: first.nextCursor }, { limit: 5 }));
+    const tampered = first.nextCursor.movies.replace(/^./, (c: string) =>
+      c === "e" ? "f" : "e",
+    );
+    expect(
+      (
+        await api.post(
+          "/models/instances/sync",
+          moviesSync({ cursors: { movies: tampered } }),
+        )
+      ).status,
+    ).toBe(400);
+    const otherQuery = await api.post(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }, { limit: 5 }),
+    );
     expect(otherQuery.status).toBe(400);
     expect(otherQuery.body.error.message).toContain("different sync query");
   });
 
   it("rejects sort, a limit above 2000, and backfillSort without twoPhase", async () => {
-    const sort = await api.post("/models/instances/sync", moviesSync({}, { sort: [{ property: year }] }), { skipRequestValidation: true });
+    const sort = await api.post(
+      "/models/instances/sync",
+      moviesSync({}, { sort: [{ property: year }] }),
+      { skipRequestValidation: true },
+    );
     expect(sort.status).toBe(400);
-    const limit = await api.post("/models/instances/sync", moviesSync({}, { limit: 2001 }), { skipRequestValidation: true });
+    const limit = await api.post(
+      "/models/instances/sync",
+      moviesSync({}, { limit: 2001 }),
+      { skipRequestValidation: true },
+    );
     expect(limit.status).toBe(400);
-    const backfill = await api.post("/models/instances/sync", moviesSync({}, { backfillSort: [{ property: year }] }));
+    const backfill = await api.post(
+      "/models/instances/sync",
+      moviesSync({}, { backfillSort: [{ property: year }] }),
+    );
     expect(backfill.status).toBe(400);
-    expect(backfill.body.error.message).toBe("Backfill sort can only be used with two-phase sync.");
+    expect(backfill.body.error.message).toBe(
+      "Backfill sort can only be used with two-phase sync.",
+    );
   });
 });
 
 describe("sync modes", () => {
   it("noBackfill: nothing at first, then only new changes", async () => {
-    const first = await api.ok("/models/instances/sync", moviesSync({}, { mode: "noBackfill" }));
+    const first = await api.ok(
+      "/models/instances/sync",
+      moviesSync({}, { mode: "noBackfill" }),
+    );
     expect(first.items.movies).toEqual([]);
-    await api.ok("/models/instances", { items: [node("movies", "Aliens", movieView, { title: "Aliens", releaseYear: 1986 })] });
-    const next = await api.ok("/models/instances/sync", moviesSync({ cursors: first.nextCursor }, { mode: "noBackfill" }));
+    await api.ok("/models/instances", {
+      items: [
+        node("movies", "Aliens", movieView, {
+          title: "Aliens",
+          releaseYear: 1986,
+        }),
+      ],
+    });
+    const next = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }, { mode: "noBackfill" }),
+    );
     expect(ids(next.items.movies)).toEqual(["Aliens"]);
   });
 
   it("twoPhase with backfillSort: sorted backfill pages, then the changes since the first call", async () => {
-    const set = { mode: "twoPhase", limit: 2, backfillSort: [{ property: year, direction: "descending" }] };
+    const set = {
+      mode: "twoPhase",
+      limit: 2,
+      backfillSort: [{ property: year, direction: "descending" }],
+    };
     const first = await api.ok("/models/instances/sync", moviesSync({}, set));
     expect(ids(first.items.movies)).toEqual(["Avatar", "Titanic"]);
-    await api.ok("/models/instances", { items: [node("movies", "Aliens", movieView, { title: "Aliens", releaseYear: 1986 })] });
-    const second = await api.ok("/models/instances/sync", moviesSync({ cursors: first.nextCursor }, set));
+    await api.ok("/models/instances", {
+      items: [
+        node("movies", "Aliens", movieView, {
+          title: "Aliens",
+          releaseYear: 1986,
+        }),
+      ],
+    });
+    const second = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: first.nextCursor }, set),
+    );
     expect(ids(second.items.movies)).toEqual(["T2", "Terminator"]);
-    const third = await api.ok("/models/instances/sync", moviesSync({ cursors: second.nextCursor }, set));
+    const third = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: second.nextCursor }, set),
+    );
     expect(ids(third.items.movies)).toEqual([]);
-    const fourth = await api.ok("/models/instances/sync", moviesSync({ cursors: third.nextCursor }, set));
+    const fourth = await api.ok(
+      "/models/instances/sync",
+      moviesSync({ cursors: third.nextCursor }, set),
+    );
     expect(ids(fourth.items.movies)).toEqual(["Aliens"]);
   });
 
   it("skipAlreadyDeleted: false also returns instances deleted before the sync started", async () => {
-    await api.ok("/models/instances/delete", { items: [{ instanceType: "node", space: "movies", externalId: "Titanic" }] });
+    await api.ok("/models/instances/delete", {
+      items: [{ instanceType: "node", space: "movies", externalId: "Titanic" }],
+    });
     const skipping = await api.ok("/models/instances/sync", moviesSync());
     expect(ids(skipping.items.movies)).toEqual(["Terminator", "T2", "Avatar"]);
-    const all = await api.ok("/models/instances/sync", moviesSync({}, { skipAlreadyDeleted: false }));
-    expect(ids(all.items.movies)).toEqual(["Terminator", "T2", "Avatar", "Titanic"]);
+    const all = await api.ok(
+      "/models/instances/sync",
+      moviesSync({}, { skipAlreadyDeleted: false }),
+    );
+    expect(ids(all.items.movies)).toEqual([
+      "Terminator",
+      "T2",
+      "Avatar",
+      "Titanic",
+    ]);
     expect(all.items.movies[3].deletedTime).toBe(clock.now());
   });
 
   it("edges: deleting a node shows its edges as tombstones", async () => {
     const request = (cursors?: Record<string, string>) => ({
-      with: { cast: { edges: { filter: { equals: { property: ["edge", "type"], value: { space: "mySpace", externalId: "Movie.actors" } } } }, limit: 100 } },
+      with: {
+        cast: {
+          edges: {
+            filter: {
+              equals: {
+                property: ["edge", "type"],
+                value: { space: "mySpace", externalId: "Movie.actors" },
+              },
+            },
+          },
+          limit: 100,
+        },
+      },
       select: { cast: {} },
       includeTyping: true,
       ...(cursors ? { cursors } : {}),
@@ -167,9 +353,16 @@ describe("sync modes", () => {
     const first = await api.ok("/models/instances/sync", request());
     expect(first.items.cast).toHaveLength(6);
     expect(first.typing).toEqual({ cast: {} });
-    await api.ok("/models/instances/delete", { items: [{ instanceType: "node", space: "actors", externalId: "linda" }] });
-    const next = await api.ok("/models/instances/sync", request(first.nextCursor));
-    expect(next.items.cast.map((e: any) => [e.externalId, typeof e.deletedTime])).toEqual([
+    await api.ok("/models/instances/delete", {
+      items: [{ instanceType: "node", space: "actors", externalId: "linda" }],
+    });
+    const next = await api.ok(
+      "/models/instances/sync",
+      request(first.nextCursor),
+    );
+    expect(
+      next.items.cast.map((e: any) => [e.externalId, typeof e.deletedTime]),
+    ).toEqual([
       ["Terminator.linda", "number"],
       ["T2.linda", "number"],
     ]);

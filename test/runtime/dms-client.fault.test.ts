@@ -6,10 +6,22 @@ import { ApplyFailedError } from "../../templates/runtime/errors.js";
 import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
 import type { NodeWrite } from "../../templates/runtime/wire.js";
 import { assertValid, validateRequest } from "../support/openapi.js";
-import { applyAnswer, dmsError, fakeClock, startFaultServer, type FaultServer, type RecordedRequest } from "../support/fault-server.js";
+import {
+  applyAnswer,
+  dmsError,
+  fakeClock,
+  startFaultServer,
+  type FaultServer,
+  type RecordedRequest,
+} from "../support/fault-server.js";
 
 const PREFIX = "/api/v1/projects/proj";
-const view = { type: "view", space: "sp", externalId: "Thing", version: "v1" } as const;
+const view = {
+  type: "view",
+  space: "sp",
+  externalId: "Thing",
+  version: "v1",
+} as const;
 let server: FaultServer;
 let client: DmsClient;
 
@@ -17,8 +29,12 @@ let client: DmsClient;
 function contractHandler(delayMs = 0) {
   return (request: RecordedRequest) => {
     const path = request.path.replace(PREFIX, "").replace(/\?.*$/, "");
-    assertValid(`${request.method} ${path}`, validateRequest(path, request.method, request.json));
-    if (path === "/models/instances") return { ...applyAnswer(request.json), delayMs };
+    assertValid(
+      `${request.method} ${path}`,
+      validateRequest(path, request.method, request.json),
+    );
+    if (path === "/models/instances")
+      return { ...applyAnswer(request.json), delayMs };
     return { status: 200, body: { items: [] }, delayMs };
   };
 }
@@ -59,9 +75,13 @@ describe("DmsClient.apply", () => {
     server.setHandler(contractHandler());
     const items = nodes(2500);
     const result = await client.apply(items, { replace: true });
-    expect(server.requests.map((r) => r.json.items.length)).toEqual([1000, 1000, 500]);
+    expect(server.requests.map((r) => r.json.items.length)).toEqual([
+      1000, 1000, 500,
+    ]);
     expect(server.requests.every((r) => r.json.replace === true)).toBe(true);
-    expect(result.items.map((i) => i.externalId)).toEqual(items.map((i) => i.externalId));
+    expect(result.items.map((i) => i.externalId)).toEqual(
+      items.map((i) => i.externalId),
+    );
   });
 
   it("never has more requests in flight than the limit", async () => {
@@ -85,7 +105,8 @@ describe("DmsClient.apply", () => {
       onProgress: (p) => {
         progress.push(p.itemsDone);
         requests = p.requestsDone;
-        if (requests === 1) setTimeout(() => controller.abort(new Error("user cancelled")), 30);
+        if (requests === 1)
+          setTimeout(() => controller.abort(new Error("user cancelled")), 30);
       },
     });
     const error = (await applying.catch((e: unknown) => e)) as ApplyFailedError;
@@ -94,8 +115,13 @@ describe("DmsClient.apply", () => {
     expect(error.written).toHaveLength(1000);
     expect(error.unknown).toHaveLength(1000);
     expect(error.notWritten).toHaveLength(500);
-    expect(error.notWritten[0]).toEqual({ space: "sp", externalId: thingId(2000) });
-    expect(error.message).toContain("Apply aborted: 1000 instance(s) written, 500 not written, 1000 unknown");
+    expect(error.notWritten[0]).toEqual({
+      space: "sp",
+      externalId: thingId(2000),
+    });
+    expect(error.message).toContain(
+      "Apply aborted: 1000 instance(s) written, 500 not written, 1000 unknown",
+    );
     expect(progress).toEqual([1000]);
     await new Promise((r) => setTimeout(r, 200));
     expect(server.requests).toHaveLength(2);
@@ -104,7 +130,9 @@ describe("DmsClient.apply", () => {
   it("retries a throttled chunk and a reset connection without losing items", async () => {
     const handler = contractHandler();
     server.setHandler(handler);
-    server.enqueue(dmsError(429, "Too many concurrent requests"), { reset: true });
+    server.enqueue(dmsError(429, "Too many concurrent requests"), {
+      reset: true,
+    });
     const result = await client.apply(nodes(1500), { concurrency: 1 });
     expect(result.items).toHaveLength(1500);
     expect(server.requests).toHaveLength(4);
@@ -113,7 +141,9 @@ describe("DmsClient.apply", () => {
   it("rejects NaN naming the item and property, sending nothing", async () => {
     const items = nodes(3);
     items[2]!.sources![0]!.properties!.size = Number.NaN;
-    await expect(client.apply(items)).rejects.toThrow("Item 2 (sp:n2) at sources[0].properties.size: NaN");
+    await expect(client.apply(items)).rejects.toThrow(
+      "Item 2 (sp:n2) at sources[0].properties.size: NaN",
+    );
     expect(server.requests).toHaveLength(0);
   });
 });
@@ -122,20 +152,48 @@ describe("DmsClient reads and deletes", () => {
   it("sends valid delete, byids, list, query and sync bodies", async () => {
     server.setHandler((request) => {
       const answer = contractHandler()(request);
-      if (request.path.endsWith("/list") && !request.json.cursor) return { status: 200, body: { items: [], nextCursor: "page-2" } };
-      if (request.path.endsWith("/sync")) return { status: 200, body: { items: { all: [] }, nextCursor: { all: "c1" } } };
-      if (request.path.endsWith("/query")) return { status: 200, body: { items: { all: [] }, nextCursor: {} } };
+      if (request.path.endsWith("/list") && !request.json.cursor)
+        return { status: 200, body: { items: [], nextCursor: "page-2" } };
+      if (request.path.endsWith("/sync"))
+        return {
+          status: 200,
+          body: { items: { all: [] }, nextCursor: { all: "c1" } },
+        };
+      if (request.path.endsWith("/query"))
+        return { status: 200, body: { items: { all: [] }, nextCursor: {} } };
       return answer;
     });
-    await client.delete([{ instanceType: "node", space: "sp", externalId: "a" }]);
-    await client.retrieve([{ instanceType: "node", space: "sp", externalId: "a" }], [view], { includeTyping: true });
+    await client.delete([
+      { instanceType: "node", space: "sp", externalId: "a" },
+    ]);
+    await client.retrieve(
+      [{ instanceType: "node", space: "sp", externalId: "a" }],
+      [view],
+      { includeTyping: true },
+    );
     const pages = [];
-    for await (const page of client.list({ instanceType: "node", sources: [view], limit: 10, filter: { hasData: [view] } })) pages.push(page);
+    for await (const page of client.list({
+      instanceType: "node",
+      sources: [view],
+      limit: 10,
+      filter: { hasData: [view] },
+    }))
+      pages.push(page);
     expect(pages).toHaveLength(2);
-    await client.queryAll({ with: { all: { nodes: { filter: { hasData: [view] } }, limit: 5 } }, select: { all: { sources: [{ source: view, properties: ["*"] }] } } });
+    await client.queryAll({
+      with: { all: { nodes: { filter: { hasData: [view] } }, limit: 5 } },
+      select: { all: { sources: [{ source: view, properties: ["*"] }] } },
+    });
     for await (const page of client.sync(
-      { with: { all: { nodes: { filter: { hasData: [view] } }, limit: 5 } }, select: { all: { sources: [{ source: view, properties: ["*"] }] } } },
-      { mode: "onePhase", includeTyping: true, allowExpiredCursorsAndAcceptMissedDeletes: true },
+      {
+        with: { all: { nodes: { filter: { hasData: [view] } }, limit: 5 } },
+        select: { all: { sources: [{ source: view, properties: ["*"] }] } },
+      },
+      {
+        mode: "onePhase",
+        includeTyping: true,
+        allowExpiredCursorsAndAcceptMissedDeletes: true,
+      },
     )) {
       expect(page.caughtUp).toBe(true);
     }

@@ -1,27 +1,59 @@
 // The runtime against the DMS emulator: apply, retries, auth, abort, sync resume, expiry, query.
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock, startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
-import { DmsClient, type DmsClientOptions } from "../../templates/runtime/dms-client.js";
-import { ApplyFailedError, CursorExpiredError } from "../../templates/runtime/errors.js";
-import { parseSyncState, serializeSyncState, type SyncPage } from "../../templates/runtime/sync.js";
+import {
+  ManualClock,
+  startEmulator,
+  type RunningEmulator,
+} from "../../src/emulator/index.js";
+import {
+  DmsClient,
+  type DmsClientOptions,
+} from "../../templates/runtime/dms-client.js";
+import {
+  ApplyFailedError,
+  CursorExpiredError,
+} from "../../templates/runtime/errors.js";
+import {
+  parseSyncState,
+  serializeSyncState,
+  type SyncPage,
+} from "../../templates/runtime/sync.js";
 import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
-import type { EdgeWrite, NodeWrite, SyncRequest } from "../../templates/runtime/wire.js";
+import type {
+  EdgeWrite,
+  NodeWrite,
+  SyncRequest,
+} from "../../templates/runtime/wire.js";
 import { fakeClock } from "../support/fault-server.js";
-import { linkView, recordingTransport, SPACE, thingId, thingView, views } from "./support.js";
+import {
+  linkView,
+  recordingTransport,
+  SPACE,
+  thingId,
+  thingView,
+  views,
+} from "./support.js";
 
 const started: { close(): Promise<void> }[] = [];
 afterEach(async () => {
   while (started.length > 0) await started.pop()!.close();
 });
 
-async function emulator(options: { token?: string; clock?: ManualClock } = {}): Promise<RunningEmulator> {
+async function emulator(
+  options: { token?: string; clock?: ManualClock } = {},
+): Promise<RunningEmulator> {
   const running = await startEmulator({ views, port: 0, ...options });
   started.push(running);
   return running;
 }
 
-function connect(running: RunningEmulator, overrides: Partial<DmsClientOptions> = {}) {
-  const recorder = recordingTransport(createUndiciTransport({ timeoutMs: 10_000 }));
+function connect(
+  running: RunningEmulator,
+  overrides: Partial<DmsClientOptions> = {},
+) {
+  const recorder = recordingTransport(
+    createUndiciTransport({ timeoutMs: 10_000 }),
+  );
   const clock = fakeClock();
   const client = new DmsClient({
     baseUrl: running.url,
@@ -68,27 +100,42 @@ describe("runtime × emulator", () => {
     const { client, calls, violations, stats } = connect(running);
     const edges = Array.from({ length: 10 }, (_, i) => link(i + 1, 2400 + i));
     // Edges first in the input: the engine still sends them after the nodes they need.
-    const result = await client.apply([...edges, ...Array.from({ length: 2500 }, (_, i) => thing(i + 1))], {
-      autoCreateStartNodes: false,
-      autoCreateEndNodes: false,
-    });
+    const result = await client.apply(
+      [...edges, ...Array.from({ length: 2500 }, (_, i) => thing(i + 1))],
+      {
+        autoCreateStartNodes: false,
+        autoCreateEndNodes: false,
+      },
+    );
     expect(violations).toEqual([]);
     expect(calls.map((c) => c.body.items.length)).toEqual([1000, 1000, 510]);
     expect(calls.map((c) => c.status)).toEqual([200, 200, 200]);
     expect(stats.maxInFlight).toBeLessThanOrEqual(2);
     expect(result.items).toHaveLength(2510);
     expect(result.items[0]!.externalId).toBe(edges[0]!.externalId);
-    expect(result.items.every((i) => i.version === 1 && i.wasModified)).toBe(true);
+    expect(result.items.every((i) => i.version === 1 && i.wasModified)).toBe(
+      true,
+    );
     expect(running.instanceCount()).toBe(2510);
 
-    const [read] = await client.retrieve([{ instanceType: "node", space: SPACE, externalId: thingId(42) }], [thingView]);
-    expect(read!.properties).toEqual({ sp: { "Thing/v1": { name: "thing 42", size: 42 } } });
+    const [read] = await client.retrieve(
+      [{ instanceType: "node", space: SPACE, externalId: thingId(42) }],
+      [thingView],
+    );
+    expect(read!.properties).toEqual({
+      sp: { "Thing/v1": { name: "thing 42", size: 42 } },
+    });
     let listed = 0;
-    for await (const page of client.list({ sources: [thingView], limit: 1000 })) listed += page.items.length;
+    for await (const page of client.list({ sources: [thingView], limit: 1000 }))
+      listed += page.items.length;
     expect(listed).toBe(2500);
     const all = await client.queryAll({
-      with: { things: { nodes: { filter: { hasData: [thingView] } }, limit: 700 } },
-      select: { things: { sources: [{ source: thingView, properties: ["name"] }] } },
+      with: {
+        things: { nodes: { filter: { hasData: [thingView] } }, limit: 700 },
+      },
+      select: {
+        things: { sources: [{ source: thingView, properties: ["name"] }] },
+      },
     });
     expect(all.items.things).toHaveLength(2500);
     expect(new Set(all.items.things!.map((i) => i.externalId)).size).toBe(2500);
@@ -101,7 +148,9 @@ describe("runtime × emulator", () => {
     running.faults.failNext(1, 503, { path: "/instances" });
     running.faults.failNext(1, 429, { path: "/instances", retryAfter: 2 });
     running.faults.resetNext(1, { path: "/instances" });
-    const result = await client.apply(Array.from({ length: 5 }, (_, i) => thing(i + 1)));
+    const result = await client.apply(
+      Array.from({ length: 5 }, (_, i) => thing(i + 1)),
+    );
     expect(result.items).toHaveLength(5);
     expect(calls.map((c) => c.status)).toEqual([503, 429, undefined, 200]);
     expect(clock.sleeps).toEqual([250, 2000, 1000]);
@@ -111,7 +160,11 @@ describe("runtime × emulator", () => {
   it("refreshes the token once after a 401", async () => {
     const running = await emulator({ token: "fresh-token-123456" });
     const tokens = ["stale-token-123456", "fresh-token-123456"];
-    const { client, calls } = connect(running, { credentials: { tokenProvider: async () => tokens.shift() ?? "fresh-token-123456" } });
+    const { client, calls } = connect(running, {
+      credentials: {
+        tokenProvider: async () => tokens.shift() ?? "fresh-token-123456",
+      },
+    });
     await client.apply([thing(1)]);
     expect(calls.map((c) => c.status)).toEqual([401, 200]);
     expect(running.instanceCount()).toBe(1);
@@ -124,12 +177,20 @@ describe("runtime × emulator", () => {
     const controller = new AbortController();
     const applying = client.apply(
       Array.from({ length: 3000 }, (_, i) => thing(i + 1)),
-      { concurrency: 1, signal: controller.signal, onProgress: () => setTimeout(() => controller.abort(), 20) },
+      {
+        concurrency: 1,
+        signal: controller.signal,
+        onProgress: () => setTimeout(() => controller.abort(), 20),
+      },
     );
     const error = (await applying.catch((e: unknown) => e)) as ApplyFailedError;
     expect(error).toBeInstanceOf(ApplyFailedError);
     expect(error.aborted).toBe(true);
-    expect([error.written.length, error.unknown.length, error.notWritten.length]).toEqual([1000, 1000, 1000]);
+    expect([
+      error.written.length,
+      error.unknown.length,
+      error.notWritten.length,
+    ]).toEqual([1000, 1000, 1000]);
     await new Promise((r) => setTimeout(r, 300)); // let the emulator finish the aborted request
     expect(calls).toHaveLength(2);
     // The aborted request may or may not have been processed; nothing beyond it was.
@@ -144,8 +205,13 @@ describe("runtime × emulator", () => {
     const seen = new Map<string, number[]>(); // externalId → versions delivered
     const deletes: string[] = [];
     const record = (page: SyncPage) => {
-      for (const item of page.deletes.things ?? []) deletes.push(item.externalId);
-      for (const item of page.upserts.things ?? []) seen.set(item.externalId, [...(seen.get(item.externalId) ?? []), item.version]);
+      for (const item of page.deletes.things ?? [])
+        deletes.push(item.externalId);
+      for (const item of page.upserts.things ?? [])
+        seen.set(item.externalId, [
+          ...(seen.get(item.externalId) ?? []),
+          item.version,
+        ]);
     };
 
     // Process 1: two pages, then "crash" after saving the state of the second.
@@ -159,14 +225,24 @@ describe("runtime × emulator", () => {
     expect(seen.size).toBe(200);
 
     // Changes while nobody syncs: updates, deletes, new instances.
-    await writer.apply(Array.from({ length: 20 }, (_, i) => thing(i + 1, 1000 + i)));
-    await writer.delete([thingId(300), thingId(301), thingId(5)].map((externalId) => ({ instanceType: "node" as const, space: SPACE, externalId })));
+    await writer.apply(
+      Array.from({ length: 20 }, (_, i) => thing(i + 1, 1000 + i)),
+    );
+    await writer.delete(
+      [thingId(300), thingId(301), thingId(5)].map((externalId) => ({
+        instanceType: "node" as const,
+        space: SPACE,
+        externalId,
+      })),
+    );
     await writer.apply(Array.from({ length: 30 }, (_, i) => thing(1000 + i)));
 
     // Process 2: resume from the saved JSON until caught up.
     const { client, violations } = connect(running);
     let last: SyncPage | undefined;
-    for await (const page of client.sync(syncAll, { state: parseSyncState(saved) })) {
+    for await (const page of client.sync(syncAll, {
+      state: parseSyncState(saved),
+    })) {
       record(page);
       last = page;
     }
@@ -175,17 +251,26 @@ describe("runtime × emulator", () => {
 
     // Exactly once: no (id, version) twice; 348 first versions (300 and 301 were deleted before
     // they were delivered), 19 updates (thing 5 was deleted after its update), 30 new things.
-    for (const [id, versions] of seen) expect(new Set(versions).size, id).toBe(versions.length);
-    const deliveries = [...seen.values()].reduce((sum, versions) => sum + versions.length, 0);
+    for (const [id, versions] of seen)
+      expect(new Set(versions).size, id).toBe(versions.length);
+    const deliveries = [...seen.values()].reduce(
+      (sum, versions) => sum + versions.length,
+      0,
+    );
     expect(deliveries).toBe(348 + 19 + 30);
     expect(seen.get(thingId(1))).toEqual([1, 2]);
     expect(seen.get(thingId(21))).toEqual([1]);
     expect(seen.get(thingId(5))).toEqual([1]);
-    expect([...deletes].sort()).toEqual([thingId(300), thingId(301), thingId(5)].sort());
+    expect([...deletes].sort()).toEqual(
+      [thingId(300), thingId(301), thingId(5)].sort(),
+    );
     // Replaying the pages gives the emulator's live set.
     const live = new Set<string>();
-    for await (const page of client.list({ sources: [thingView] })) for (const item of page.items) live.add(item.externalId);
-    const replayed = [...seen.keys()].filter((id) => !deletes.includes(id)).sort();
+    for await (const page of client.list({ sources: [thingView] }))
+      for (const item of page.items) live.add(item.externalId);
+    const replayed = [...seen.keys()]
+      .filter((id) => !deletes.includes(id))
+      .sort();
     expect(replayed).toEqual([...live].sort());
     expect(live.size).toBe(350 - 3 + 30);
   });
@@ -196,15 +281,23 @@ describe("runtime × emulator", () => {
     const { client } = connect(running);
     await client.apply([thing(1)]);
     let state = "";
-    for await (const page of client.sync(syncAll)) state = serializeSyncState(page.state);
+    for await (const page of client.sync(syncAll))
+      state = serializeSyncState(page.state);
     clock.advance(3 * 24 * 3600_000 + 60_000);
     const error = await (async () => {
-      for await (const _ of client.sync(syncAll, { state: parseSyncState(state) })) void _;
+      for await (const _ of client.sync(syncAll, {
+        state: parseSyncState(state),
+      }))
+        void _;
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CursorExpiredError);
     expect((error as CursorExpiredError).status).toBe(400);
     const pages: SyncPage[] = [];
-    for await (const page of client.sync(syncAll, { state: parseSyncState(state), allowExpiredCursorsAndAcceptMissedDeletes: true })) pages.push(page);
+    for await (const page of client.sync(syncAll, {
+      state: parseSyncState(state),
+      allowExpiredCursorsAndAcceptMissedDeletes: true,
+    }))
+      pages.push(page);
     expect(pages.at(-1)!.caughtUp).toBe(true);
   });
 });

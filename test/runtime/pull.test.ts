@@ -5,7 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pullCommand } from "../../src/cli/pull-command.js";
-import { startEmulator, type RunningEmulator } from "../../src/emulator/index.js";
+import {
+  startEmulator,
+  type RunningEmulator,
+} from "../../src/emulator/index.js";
 import { UserError } from "../../src/errors.js";
 import { loadInputs } from "../../src/input/index.js";
 import { parseVersionedRef, resolveCredentials } from "../../src/pull/index.js";
@@ -24,7 +27,9 @@ beforeEach(async () => {
         space: "sp",
         externalId: "Model",
         version: "1",
-        views: [{ type: "view", space: "sp", externalId: "Thing", version: "v1" }],
+        views: [
+          { type: "view", space: "sp", externalId: "Thing", version: "v1" },
+        ],
       },
     ],
     port: 0,
@@ -37,38 +42,64 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function runPull(args: string[], env: Record<string, string> = {}): Promise<string[]> {
+async function runPull(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string[]> {
   const lines: string[] = [];
-  await pullCommand(env, (line) => lines.push(line)).parseAsync(args, { from: "user" });
+  await pullCommand(env, (line) => lines.push(line)).parseAsync(args, {
+    from: "user",
+  });
   return lines;
 }
 
 function baseArgs(out: string): string[] {
-  return ["--base-url", running.url, "--project", running.project, "--out", out];
+  return [
+    "--base-url",
+    running.url,
+    "--project",
+    running.project,
+    "--out",
+    out,
+  ];
 }
 
 describe("dmgen pull", () => {
   it("writes the data model's views and single views into a file generate reads", async () => {
     const out = join(dir, "nested", "views.json");
     const lines = await runPull(
-      [...baseArgs(out), "--data-model", "sp:Model/1", "--view", "sp:Link/v1", "sp:Thing/v1"],
+      [
+        ...baseArgs(out),
+        "--data-model",
+        "sp:Model/1",
+        "--view",
+        "sp:Link/v1",
+        "sp:Thing/v1",
+      ],
       { CDF_TOKEN: TOKEN },
     );
     expect(lines).toEqual([`Wrote 2 view(s) to ${out}`]);
-    const written = JSON.parse(await readFile(out, "utf8")) as { items: { externalId: string }[] };
+    const written = JSON.parse(await readFile(out, "utf8")) as {
+      items: { externalId: string }[];
+    };
     expect(written.items.map((v) => v.externalId)).toEqual(["Thing", "Link"]);
     const loaded = await loadInputs([out]);
-    expect(loaded.views.map((v) => `${v.space}:${v.externalId}/${v.version}`)).toEqual(["sp:Link/v1", "sp:Thing/v1"]);
+    expect(
+      loaded.views.map((v) => `${v.space}:${v.externalId}/${v.version}`),
+    ).toEqual(["sp:Link/v1", "sp:Thing/v1"]);
     expect(Object.keys(loaded.views[1]!.properties)).toEqual(["name", "size"]);
-    expect((await readdir(join(dir, "nested"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    expect(
+      (await readdir(join(dir, "nested"))).filter((f) => f.endsWith(".tmp")),
+    ).toEqual([]);
   });
 
   it("explains a rejected token without echoing it, and writes nothing", async () => {
     const out = join(dir, "views.json");
     const wrong = "wrong-token-abcdefghijkl";
-    const error = (await runPull([...baseArgs(out), "--data-model", "sp:Model/1"], { CDF_TOKEN: wrong }).catch(
-      (e: unknown) => e,
-    )) as UserError;
+    const error = (await runPull(
+      [...baseArgs(out), "--data-model", "sp:Model/1"],
+      { CDF_TOKEN: wrong },
+    ).catch((e: unknown) => e)) as UserError;
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toBe(
       `Authentication failed: POST ${running.url}/api/v1/projects/${running.project}/models/datamodels/byids?inlineViews=true answered 401 ` +
@@ -79,7 +110,12 @@ describe("dmgen pull", () => {
   });
 
   it("gets a token with client credentials from the environment", async () => {
-    const idp = await startFaultServer({ handler: () => ({ status: 200, body: { access_token: TOKEN, expires_in: 3600 } }) });
+    const idp = await startFaultServer({
+      handler: () => ({
+        status: 200,
+        body: { access_token: TOKEN, expires_in: 3600 },
+      }),
+    });
     try {
       const out = join(dir, "views.json");
       await runPull([...baseArgs(out), "--view", "sp:Thing/v1"], {
@@ -88,7 +124,9 @@ describe("dmgen pull", () => {
         CDF_TOKEN_URL: `${idp.url}/token`,
         CDF_SCOPES: "a/.default,b",
       });
-      expect(new URLSearchParams(idp.requests[0]!.text).get("scope")).toBe("a/.default b");
+      expect(new URLSearchParams(idp.requests[0]!.text).get("scope")).toBe(
+        "a/.default b",
+      );
       expect(JSON.parse(await readFile(out, "utf8")).items).toHaveLength(1);
     } finally {
       await idp.close();
@@ -98,16 +136,26 @@ describe("dmgen pull", () => {
   it("names unknown models and views, bad references and missing flags", async () => {
     const out = join(dir, "views.json");
     const env = { CDF_TOKEN: TOKEN };
-    await expect(runPull([...baseArgs(out), "--data-model", "sp:Nope/1"], env)).rejects.toThrow(
-      "The project has no data model sp:Nope/1",
-    );
-    await expect(runPull([...baseArgs(out), "--view", "sp:Nope/v1"], env)).rejects.toThrow("The project has no view sp:Nope/v1");
-    await expect(runPull([...baseArgs(out), "--view", "sp/Thing"], env)).rejects.toThrow(
+    await expect(
+      runPull([...baseArgs(out), "--data-model", "sp:Nope/1"], env),
+    ).rejects.toThrow("The project has no data model sp:Nope/1");
+    await expect(
+      runPull([...baseArgs(out), "--view", "sp:Nope/v1"], env),
+    ).rejects.toThrow("The project has no view sp:Nope/v1");
+    await expect(
+      runPull([...baseArgs(out), "--view", "sp/Thing"], env),
+    ).rejects.toThrow(
       '--view "sp/Thing" is not of the form space:externalId/version',
     );
-    await expect(runPull(["--project", "p", "--out", out, "--view", "sp:Thing/v1"], env)).rejects.toThrow("--base-url is required");
-    await expect(runPull([...baseArgs(out)], env)).rejects.toThrow("Nothing to pull");
-    await expect(runPull([...baseArgs(out), "--view", "sp:Thing/v1"], {})).rejects.toThrow("No credentials");
+    await expect(
+      runPull(["--project", "p", "--out", out, "--view", "sp:Thing/v1"], env),
+    ).rejects.toThrow("--base-url is required");
+    await expect(runPull([...baseArgs(out)], env)).rejects.toThrow(
+      "Nothing to pull",
+    );
+    await expect(
+      runPull([...baseArgs(out), "--view", "sp:Thing/v1"], {}),
+    ).rejects.toThrow("No credentials");
     expect(existsSync(out)).toBe(false);
   });
 
@@ -116,19 +164,56 @@ describe("dmgen pull", () => {
     await gone.close();
     const out = join(dir, "views.json");
     await expect(
-      runPull(["--base-url", gone.url, "--project", "p", "--out", out, "--view", "sp:Thing/v1", "--timeout", "2000"], { CDF_TOKEN: TOKEN }),
-    ).rejects.toThrow(/Could not reach the server: POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/projects\/p\/models\/views\/byids/);
+      runPull(
+        [
+          "--base-url",
+          gone.url,
+          "--project",
+          "p",
+          "--out",
+          out,
+          "--view",
+          "sp:Thing/v1",
+          "--timeout",
+          "2000",
+        ],
+        { CDF_TOKEN: TOKEN },
+      ),
+    ).rejects.toThrow(
+      /Could not reach the server: POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/projects\/p\/models\/views\/byids/,
+    );
   }, 60_000);
 });
 
 describe("pull helpers", () => {
   it("parses references and picks credentials", () => {
-    expect(parseVersionedRef("cdf_cdm:CogniteCore/v1", "--data-model")).toEqual({ space: "cdf_cdm", externalId: "CogniteCore", version: "v1" });
-    expect(resolveCredentials({ token: "t" }, { CDF_TOKEN: "env" }, "https://x")).toEqual({ token: "t" });
-    expect(resolveCredentials({}, { CDF_CLIENT_ID: "a", CDF_CLIENT_SECRET: "b", CDF_TOKEN_URL: "https://idp/t" }, "https://x/")).toEqual({
-      clientCredentials: { tokenUrl: "https://idp/t", clientId: "a", clientSecret: "b", scopes: ["https://x/.default"] },
+    expect(parseVersionedRef("cdf_cdm:CogniteCore/v1", "--data-model")).toEqual(
+      { space: "cdf_cdm", externalId: "CogniteCore", version: "v1" },
+    );
+    expect(
+      resolveCredentials({ token: "t" }, { CDF_TOKEN: "env" }, "https://x"),
+    ).toEqual({ token: "t" });
+    expect(
+      resolveCredentials(
+        {},
+        {
+          CDF_CLIENT_ID: "a",
+          CDF_CLIENT_SECRET: "b",
+          CDF_TOKEN_URL: "https://idp/t",
+        },
+        "https://x/",
+      ),
+    ).toEqual({
+      clientCredentials: {
+        tokenUrl: "https://idp/t",
+        clientId: "a",
+        clientSecret: "b",
+        scopes: ["https://x/.default"],
+      },
     });
-    expect(() => resolveCredentials({}, { CDF_CLIENT_ID: "a" }, "https://x")).toThrow(
+    expect(() =>
+      resolveCredentials({}, { CDF_CLIENT_ID: "a" }, "https://x"),
+    ).toThrow(
       "Client credentials are incomplete: missing CDF_CLIENT_SECRET (--client-secret), CDF_TOKEN_URL (--token-url)",
     );
   });

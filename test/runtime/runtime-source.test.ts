@@ -9,37 +9,60 @@ import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runtimeDir = join(root, "templates/runtime");
-const sources = readdirSync(runtimeDir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts"));
+const sources = readdirSync(runtimeDir).filter(
+  (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"),
+);
 
 describe("runtime source", () => {
   it("imports only ./*.js siblings, except the undici transport", () => {
     for (const file of sources) {
       const text = readFileSync(join(runtimeDir, file), "utf8");
-      const specifiers = [...text.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
+      const specifiers = [
+        ...text.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gms),
+      ].map((m) => m[1]!);
       for (const specifier of specifiers) {
-        if (file === "transport-undici.ts" && (specifier === "undici" || specifier.startsWith("node:"))) continue;
-        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\/[a-z-]+\.js$/);
-        expect(specifier, `${file} imports a transport`).not.toMatch(/transport-(undici|fetch)/);
+        if (
+          file === "transport-undici.ts" &&
+          (specifier === "undici" || specifier.startsWith("node:"))
+        )
+          continue;
+        expect(specifier, `${file} imports ${specifier}`).toMatch(
+          /^\.\/[a-z-]+\.js$/,
+        );
+        expect(specifier, `${file} imports a transport`).not.toMatch(
+          /transport-(undici|fetch)/,
+        );
       }
       if (file !== "transport-undici.ts") {
-        expect(text, `${file} uses a Node API`).not.toMatch(/\b(Buffer|process)\./);
+        expect(text, `${file} uses a Node API`).not.toMatch(
+          /\b(Buffer|process)\./,
+        );
       }
     }
   });
 
   it("is formatted in prettier's default style", async () => {
     const unformatted: string[] = [];
-    for (const file of [...sources, ...readdirSync(runtimeDir).filter((f) => f.endsWith(".test.ts"))]) {
-      if (file === "wire.ts" || file === "typed.ts" || file === "values.ts") continue; // not ours
+    for (const file of [
+      ...sources,
+      ...readdirSync(runtimeDir).filter((f) => f.endsWith(".test.ts")),
+    ]) {
+      if (file === "wire.ts" || file === "typed.ts" || file === "values.ts")
+        continue; // not ours
       const text = readFileSync(join(runtimeDir, file), "utf8");
-      if (!(await prettier.check(text, { filepath: join(runtimeDir, file) }))) unformatted.push(file);
+      if (!(await prettier.check(text, { filepath: join(runtimeDir, file) })))
+        unformatted.push(file);
     }
     expect(unformatted).toEqual([]);
   });
 
   it("compiles for browsers with the fetch transport (tsconfig.browser.json)", async () => {
     const tsc = join(root, "node_modules/typescript/bin/tsc");
-    const result = await promisify(execFile)(process.execPath, [tsc, "-p", join(root, "tsconfig.browser.json")], { cwd: root }).then(
+    const result = await promisify(execFile)(
+      process.execPath,
+      [tsc, "-p", join(root, "tsconfig.browser.json")],
+      { cwd: root },
+    ).then(
       () => "",
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );

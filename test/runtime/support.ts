@@ -6,13 +6,35 @@ import type { ViewReference } from "../../templates/runtime/wire.js";
 import { validateRequest } from "../support/openapi.js";
 
 export const SPACE = "sp";
-export const thingView: ViewReference = { type: "view", space: SPACE, externalId: "Thing", version: "v1" };
-export const linkView: ViewReference = { type: "view", space: SPACE, externalId: "Link", version: "v1" };
+export const thingView: ViewReference = {
+  type: "view",
+  space: SPACE,
+  externalId: "Thing",
+  version: "v1",
+};
+export const linkView: ViewReference = {
+  type: "view",
+  space: SPACE,
+  externalId: "Link",
+  version: "v1",
+};
 
-const thingContainer = { type: "container", space: SPACE, externalId: "Thing" } as const;
-const linkContainer = { type: "container", space: SPACE, externalId: "Link" } as const;
+const thingContainer = {
+  type: "container",
+  space: SPACE,
+  externalId: "Thing",
+} as const;
+const linkContainer = {
+  type: "container",
+  space: SPACE,
+  externalId: "Link",
+} as const;
 
-function mapped(container: typeof thingContainer | typeof linkContainer, id: string, type: "text" | "int32" | "float64") {
+function mapped(
+  container: typeof thingContainer | typeof linkContainer,
+  id: string,
+  type: "text" | "int32" | "float64",
+) {
   return {
     kind: "mapped" as const,
     container,
@@ -36,7 +58,10 @@ export const views: ViewDefinition[] = [
     usedFor: "node",
     isGlobal: false,
     mappedContainers: [thingContainer],
-    properties: { name: mapped(thingContainer, "name", "text"), size: mapped(thingContainer, "size", "int32") },
+    properties: {
+      name: mapped(thingContainer, "name", "text"),
+      size: mapped(thingContainer, "size", "int32"),
+    },
   },
   {
     space: SPACE,
@@ -74,11 +99,18 @@ export function recordingTransport(inner: Transport) {
   const stats = { inFlight: 0, maxInFlight: 0 };
   const transport: Transport = {
     request: async (request) => {
-      const path = new URL(request.url).pathname.replace(/^\/api\/v1\/projects\/[^/]+/, "");
-      const body = request.body === undefined ? undefined : JSON.parse(request.body);
+      const path = new URL(request.url).pathname.replace(
+        /^\/api\/v1\/projects\/[^/]+/,
+        "",
+      );
+      const body =
+        request.body === undefined ? undefined : JSON.parse(request.body);
       if (body !== undefined && path.startsWith("/models/")) {
         const result = validateRequest(path, request.method, body);
-        if (!result.valid) violations.push(`${request.method} ${path}: ${result.errors.slice(0, 3).join("; ")}`);
+        if (!result.valid)
+          violations.push(
+            `${request.method} ${path}: ${result.errors.slice(0, 3).join("; ")}`,
+          );
       }
       stats.inFlight++;
       stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);

@@ -58,7 +58,8 @@ export async function startFaultServer(
   const stats = { inFlight: 0, maxInFlight: 0 };
   const handlerErrors: unknown[] = [];
   const sockets = new Set<Socket>();
-  let handler: Responder = options.handler ?? (() => ({ status: 200, body: {} }));
+  let handler: Responder =
+    options.handler ?? (() => ({ status: 200, body: {} }));
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -94,9 +95,13 @@ export async function startFaultServer(
           } catch (error) {
             // A failing handler (e.g. a contract assertion) answers 500 so the test fails fast.
             handlerErrors.push(error);
-            scripted = { status: 500, body: { error: { code: 500, message: String(error) } } };
+            scripted = {
+              status: 500,
+              body: { error: { code: 500, message: String(error) } },
+            };
           }
-          if (scripted.delayMs) await new Promise((r) => setTimeout(r, scripted.delayMs));
+          if (scripted.delayMs)
+            await new Promise((r) => setTimeout(r, scripted.delayMs));
           if (scripted.reset) {
             req.socket.destroy();
             return;
@@ -140,7 +145,11 @@ export async function startFaultServer(
 }
 
 /** A DMS error body. */
-export function dmsError(code: number, message: string, extra: Record<string, unknown> = {}): ScriptedResponse {
+export function dmsError(
+  code: number,
+  message: string,
+  extra: Record<string, unknown> = {},
+): ScriptedResponse {
   return { status: code, body: { error: { code, message, ...extra } } };
 }
 
@@ -160,7 +169,10 @@ export function applyAnswer(body: any, version = 1): ScriptedResponse {
     space: item.space,
     externalId: item.externalId,
   }));
-  return { status: 200, body: deleted.length > 0 ? { items, deleted } : { items } };
+  return {
+    status: 200,
+    body: deleted.length > 0 ? { items, deleted } : { items },
+  };
 }
 
 /** A clock whose `sleep` returns at once and moves time forward; it records every wait. */

@@ -6,7 +6,9 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 
-export const SPEC_PATH = fileURLToPath(new URL("../../../shared/reference/dms-openapi.json", import.meta.url));
+export const SPEC_PATH = fileURLToPath(
+  new URL("../../../shared/reference/dms-openapi.json", import.meta.url),
+);
 const SPEC_ID = "dms";
 
 type Json = Record<string, any>;
@@ -22,7 +24,8 @@ function loadPatchedSpec(): Json {
   relaxSpecDefects(spec);
   // The value schema has no `null`, yet `null` is how apply clears a property (memo §2.4).
   const rawValue = schemas.RawPropertyValueV3 as Json | undefined;
-  if (rawValue && Array.isArray(rawValue.anyOf)) rawValue.anyOf.push({ type: "null" });
+  if (rawValue && Array.isArray(rawValue.anyOf))
+    rawValue.anyOf.push({ type: "null" });
   // 2. EnumProperty.values puts min/maxProperties on each value instead of on the map.
   const enumValues = findEnumValuesSchema(schemas);
   if (enumValues) {
@@ -37,12 +40,15 @@ function loadPatchedSpec(): Json {
   // 3. `deleted` is required in the apply response but DeletedInstances has minItems 1.
   //    Clients built from older specs know only `items`; the field is optional in practice.
   if (schemas.DeletedInstances) delete schemas.DeletedInstances.minItems;
-  const applyResponse = resolveLocal(spec, spec.components.responses?.SlimNodeAndEdgeCollectionResponse)?.content?.[
-    "application/json"
-  ]?.schema;
+  const applyResponse = resolveLocal(
+    spec,
+    spec.components.responses?.SlimNodeAndEdgeCollectionResponse,
+  )?.content?.["application/json"]?.schema;
   const applyResponseSchema = resolveLocal(spec, applyResponse);
   if (Array.isArray(applyResponseSchema?.required)) {
-    applyResponseSchema.required = applyResponseSchema.required.filter((k: string) => k !== "deleted");
+    applyResponseSchema.required = applyResponseSchema.required.filter(
+      (k: string) => k !== "deleted",
+    );
   }
   spec.$id = SPEC_ID;
   return spec;
@@ -52,7 +58,11 @@ function resolveLocal(spec: Json, node: Json | undefined): Json | undefined {
   let current = node;
   while (current && typeof current.$ref === "string") {
     const path = current.$ref.replace(/^#\//, "").split("/");
-    current = path.reduce((acc: Json, key: string) => acc?.[key.replace(/~1/g, "/").replace(/~0/g, "~")], spec);
+    current = path.reduce(
+      (acc: Json, key: string) =>
+        acc?.[key.replace(/~1/g, "/").replace(/~0/g, "~")],
+      spec,
+    );
   }
   return current;
 }
@@ -84,7 +94,11 @@ const compiled = new Map<string, ValidateFunction>();
 
 function ajv(): Ajv2020 {
   if (!ajvInstance) {
-    ajvInstance = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
+    ajvInstance = new Ajv2020({
+      strict: false,
+      allErrors: true,
+      validateFormats: true,
+    });
     (addFormatsModule as unknown as (a: Ajv2020) => void)(ajvInstance);
     ajvInstance.addSchema(loadPatchedSpec());
   }
@@ -92,7 +106,9 @@ function ajv(): Ajv2020 {
 }
 
 function pointer(...segments: string[]): string {
-  return segments.map((s) => s.replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+  return segments
+    .map((s) => s.replace(/~/g, "~0").replace(/\//g, "~1"))
+    .join("/");
 }
 
 function validatorAt(ref: string): ValidateFunction {
@@ -106,7 +122,7 @@ function validatorAt(ref: string): ValidateFunction {
 }
 
 function specDoc(): Json {
-  return (ajv().getSchema(SPEC_ID)!.schema as Json);
+  return ajv().getSchema(SPEC_ID)!.schema as Json;
 }
 
 function resolveRef(node: Json): Json {
@@ -124,7 +140,12 @@ function result(fn: ValidateFunction, value: unknown): ValidationResult {
 }
 
 function formatErrors(errors: ErrorObject[]): string[] {
-  return errors.slice(0, 20).map((e) => `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+  return errors
+    .slice(0, 20)
+    .map(
+      (e) =>
+        `${e.instancePath || "/"} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+    );
 }
 
 /** Validates a value against `#/components/schemas/<name>`. */
@@ -133,7 +154,11 @@ export function validateSchema(name: string, value: unknown): ValidationResult {
 }
 
 /** Validates a JSON request body of `method path` (path as in the spec, e.g. `/models/instances`). */
-export function validateRequest(path: string, method: string, body: unknown): ValidationResult {
+export function validateRequest(
+  path: string,
+  method: string,
+  body: unknown,
+): ValidationResult {
   const op = specDoc().paths?.[path]?.[method.toLowerCase()];
   if (!op) throw new Error(`no operation ${method} ${path} in the spec`);
   if (!op.requestBody) throw new Error(`${method} ${path} takes no body`);
@@ -142,27 +167,38 @@ export function validateRequest(path: string, method: string, body: unknown): Va
   const schemaRef = op.requestBody.$ref
     ? `${SPEC_ID}${op.requestBody.$ref}/content/application~1json/schema`
     : `${ref}/content/application~1json/schema`;
-  if (!requestBody.content?.["application/json"]?.schema) throw new Error(`${method} ${path}: no JSON body`);
+  if (!requestBody.content?.["application/json"]?.schema)
+    throw new Error(`${method} ${path}: no JSON body`);
   return result(validatorAt(schemaRef), body);
 }
 
 /** Validates a JSON response body of `method path` with the given status. */
-export function validateResponse(path: string, method: string, status: number, body: unknown): ValidationResult {
+export function validateResponse(
+  path: string,
+  method: string,
+  status: number,
+  body: unknown,
+): ValidationResult {
   const op = specDoc().paths?.[path]?.[method.toLowerCase()];
   if (!op) throw new Error(`no operation ${method} ${path} in the spec`);
   const responses = op.responses as Json;
   const key = responses[String(status)] ? String(status) : "default";
   const response = responses[key];
-  if (!response) throw new Error(`${method} ${path}: the spec has no response ${status}`);
+  if (!response)
+    throw new Error(`${method} ${path}: the spec has no response ${status}`);
   const base = response.$ref
     ? `${SPEC_ID}${response.$ref}`
     : `${SPEC_ID}#/${pointer("paths", path, method.toLowerCase(), "responses", key)}`;
   const resolved = resolveRef(response);
-  if (!resolved.content?.["application/json"]?.schema) throw new Error(`${method} ${path} ${status}: no JSON body`);
+  if (!resolved.content?.["application/json"]?.schema)
+    throw new Error(`${method} ${path} ${status}: no JSON body`);
   return result(validatorAt(`${base}/content/application~1json/schema`), body);
 }
 
 /** Throws with readable errors unless the value is valid; for use inside tests. */
 export function assertValid(what: string, r: ValidationResult): void {
-  if (!r.valid) throw new Error(`${what} does not match the DMS OpenAPI contract:\n${r.errors.join("\n")}`);
+  if (!r.valid)
+    throw new Error(
+      `${what} does not match the DMS OpenAPI contract:\n${r.errors.join("\n")}`,
+    );
 }
