@@ -62,11 +62,13 @@ export function buildFiles(
       runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
     if (withClient)
       files.set("client.ts", print(fileDoc(emitClientModule(context))));
+    const outputRuntime = runtimeFilesFor(runtime, options);
+    const runtimeNames = outputRuntime.map(([name]) => name);
     files.set(
       "index.ts",
-      print(fileDoc(emitIndexModule(context, withClient, [...runtime.keys()]))),
+      print(fileDoc(emitIndexModule(context, withClient, runtimeNames))),
     );
-    for (const [name, text] of runtimeFilesFor(runtime, options))
+    for (const [name, text] of outputRuntime)
       files.set(`runtime/${name}`, text);
     return sortFileMap(files);
   });

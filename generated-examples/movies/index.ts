@@ -27,7 +27,89 @@ export {
   personConnections,
   personProperties,
 } from "./views/Person.js";
-export * from "./runtime/errors.js";
-export * from "./runtime/typed.js";
-export * from "./runtime/values.js";
+export {
+  type ApplyInput,
+  type ApplyOptions,
+  type ApplyProgress,
+  type ApplyResult,
+  type DeleteOptions,
+  type ToInstanceWrites,
+} from "./runtime/apply.js";
+export {
+  type AccessToken,
+  type ClientCredentials,
+  type Credentials,
+} from "./runtime/auth.js";
+export {
+  DmsClient,
+  type DmsClientOptions,
+  type InstanceListPage,
+  type InstanceListRequest,
+  type TypedInstanceId,
+} from "./runtime/dms-client.js";
+export {
+  ApplyFailedError,
+  type ApplyProgressReport,
+  AuthenticationError,
+  CursorExpiredError,
+  DmsError,
+  InvalidValueError,
+  type RequestInfo,
+  TokenError,
+  TransportError,
+  type TransportFailureKind,
+  VersionConflictError,
+} from "./runtime/errors.js";
+export { type HttpEvent } from "./runtime/http.js";
+export { type QueryOptions, type QueryPage } from "./runtime/query.js";
+export { type Clock, type RetryPolicy } from "./runtime/retry.js";
+export {
+  type FollowOptions,
+  type SyncOptions,
+  type SyncPage,
+  type SyncState,
+  parseSyncState,
+  serializeSyncState,
+} from "./runtime/sync.js";
+export {
+  type UndiciTransportOptions,
+  createUndiciTransport,
+} from "./runtime/transport-undici.js";
+export {
+  type Transport,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from "./runtime/transport.js";
+export {
+  type Connected,
+  type EdgeLink,
+  type EdgeTarget,
+  type NodeApplyOptions,
+  TypedEdge,
+  TypedEdgeApply,
+  TypedInstance,
+  TypedNode,
+  TypedNodeApply,
+  collectWrites,
+  combineNodes,
+} from "./runtime/typed.js";
+export {
+  type ConnectionMap,
+  type DmsType,
+  type EdgeConnectionDefinition,
+  type EdgeSourceDefinition,
+  type PropertyDefinition,
+  type PropertyMap,
+  PropertyValueError,
+  type ReadOptions,
+  type ReverseRelationDefinition,
+} from "./runtime/values.js";
+export {
+  type ListOptions,
+  type ReadOnlyViewAccessor,
+  type ViewAccessor,
+  type ViewSyncOptions,
+  type ViewSyncPage,
+} from "./runtime/view-accessor.js";
 export type * from "./runtime/wire.js";

@@ -97,7 +97,7 @@ export async function runGenerate(
     );
     const written = diff.changed.length + diff.missing.length;
     process.stdout.write(
-      `dmgen: ${result.viewCount} views → ${settings.out}: ${written} written, ${diff.leftover.length} removed, ${diff.unchanged} unchanged\n`,
+      `dmgen: ${plural(result.viewCount, "view")} → ${settings.out}: ${written} written, ${diff.leftover.length} removed, ${diff.unchanged} unchanged\n`,
     );
   }
   if (flags.timings)
@@ -133,6 +133,11 @@ function mergeSettings(
       : naming,
     ...(config ? { configFile: config.file } : {}),
   };
+}
+
+/** `1 view`, `2 views`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 /** Prints what is stale; true when anything is. */

@@ -5,9 +5,7 @@ import { compareCodePoints } from "../input/index.js";
 import { bracedList, group, hardline, join, type Doc } from "./doc.js";
 import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
-
-/** Runtime modules whose exports the index passes on (when the runtime has them). */
-const RUNTIME_EXPORTS = ["errors.ts", "typed.ts", "values.ts"];
+import { PUBLIC_RUNTIME_EXPORTS, PUBLIC_TYPE_MODULE } from "./public-api.js";
 
 export function emitIndexModule(
   context: EmitContext,
@@ -18,15 +16,47 @@ export function emitIndexModule(
   if (withClient) statements.push(`export * from "./client.js";`);
   for (const view of context.model.views)
     statements.push(viewExports(context, view));
-  for (const file of RUNTIME_EXPORTS.filter((name) =>
-    runtimeFiles.includes(name),
-  )) {
+  statements.push(...runtimeExports(runtimeFiles));
+  return join(hardline, statements);
+}
+
+/** The runtime's public API (see public-api.ts), from the runtime files the output has. */
+function runtimeExports(runtimeFiles: readonly string[]): Doc[] {
+  const present = [...runtimeFiles].sort(compareCodePoints);
+  const statements: Doc[] = [];
+  for (const file of present) {
+    const exports = PUBLIC_RUNTIME_EXPORTS[file];
+    if (!exports) continue;
     statements.push(
-      `export * from "./runtime/${file.replace(/\.ts$/, ".js")}";`,
+      exportList(
+        [
+          ...exports.values.map((name) => ({ name, text: name })),
+          ...exports.types.map((name) => ({ name, text: `type ${name}` })),
+        ],
+        runtimeModule(file),
+      ),
     );
   }
-  statements.push(`export type * from "./runtime/wire.js";`);
-  return join(hardline, statements);
+  if (present.includes(PUBLIC_TYPE_MODULE))
+    statements.push(
+      `export type * from "${runtimeModule(PUBLIC_TYPE_MODULE)}";`,
+    );
+  return statements;
+}
+
+function runtimeModule(file: string): string {
+  return `./runtime/${file.replace(/\.ts$/, ".js")}`;
+}
+
+/** `export { a, type B } from "module";`, specifiers in code-point order of their names. */
+function exportList(
+  specifiers: readonly { name: string; text: string }[],
+  module: string,
+): Doc {
+  const sorted = [...specifiers]
+    .sort((a, b) => compareCodePoints(a.name, b.name))
+    .map((s) => s.text);
+  return group("export ", bracedList("{", sorted, "}"), ` from "${module}";`);
 }
 
 function viewExports(context: EmitContext, view: ViewIR): Doc {

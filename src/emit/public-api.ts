@@ -1,0 +1,119 @@
+// The runtime's public API: what a generated `index.ts` passes on from `runtime/`. An app names
+// these in its own code (the client's options, results, errors, sync state, transports); the
+// rest of the runtime (wire conversion, request planning, error construction, redaction, ...) is
+// internal and reachable only by deep imports. Adding a runtime export an app needs means adding
+// it here; a test pins the resulting export list of a generated index.
+
+/** One runtime module's public exports: values (classes, functions) and type-only names. */
+export interface PublicModuleExports {
+  readonly values: readonly string[];
+  readonly types: readonly string[];
+}
+
+/**
+ * Runtime file → its public exports. A file missing from the output (the transport not chosen)
+ * contributes nothing. `wire.ts` holds only the API's JSON shapes: every one of its types is public.
+ */
+export const PUBLIC_RUNTIME_EXPORTS: Readonly<
+  Record<string, PublicModuleExports>
+> = {
+  "apply.ts": {
+    values: [],
+    types: [
+      "ApplyInput",
+      "ApplyOptions",
+      "ApplyProgress",
+      "ApplyResult",
+      "DeleteOptions",
+      "ToInstanceWrites",
+    ],
+  },
+  "auth.ts": {
+    values: [],
+    types: ["AccessToken", "ClientCredentials", "Credentials"],
+  },
+  "dms-client.ts": {
+    values: ["DmsClient"],
+    types: [
+      "DmsClientOptions",
+      "InstanceListPage",
+      "InstanceListRequest",
+      "TypedInstanceId",
+    ],
+  },
+  "errors.ts": {
+    values: [
+      "ApplyFailedError",
+      "AuthenticationError",
+      "CursorExpiredError",
+      "DmsError",
+      "InvalidValueError",
+      "TokenError",
+      "TransportError",
+      "VersionConflictError",
+    ],
+    types: ["ApplyProgressReport", "RequestInfo", "TransportFailureKind"],
+  },
+  "http.ts": { values: [], types: ["HttpEvent"] },
+  "query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
+  "retry.ts": { values: [], types: ["Clock", "RetryPolicy"] },
+  "sync.ts": {
+    values: ["parseSyncState", "serializeSyncState"],
+    types: ["FollowOptions", "SyncOptions", "SyncPage", "SyncState"],
+  },
+  "transport.ts": {
+    values: [],
+    types: [
+      "Transport",
+      "TransportOptions",
+      "TransportRequest",
+      "TransportResponse",
+    ],
+  },
+  "transport-fetch.ts": {
+    values: ["createFetchTransport"],
+    types: ["FetchFunction", "FetchTransportOptions"],
+  },
+  "transport-undici.ts": {
+    values: ["createUndiciTransport"],
+    types: ["UndiciTransportOptions"],
+  },
+  "typed.ts": {
+    values: [
+      "TypedEdge",
+      "TypedEdgeApply",
+      "TypedInstance",
+      "TypedNode",
+      "TypedNodeApply",
+      "collectWrites",
+      "combineNodes",
+    ],
+    types: ["Connected", "EdgeLink", "EdgeTarget", "NodeApplyOptions"],
+  },
+  "values.ts": {
+    values: ["PropertyValueError"],
+    types: [
+      "ConnectionMap",
+      "DmsType",
+      "EdgeConnectionDefinition",
+      "EdgeSourceDefinition",
+      "PropertyDefinition",
+      "PropertyMap",
+      "ReadOptions",
+      "ReverseRelationDefinition",
+    ],
+  },
+  "view-accessor.ts": {
+    values: [],
+    types: [
+      "ListOptions",
+      "ReadOnlyViewAccessor",
+      "ViewAccessor",
+      "ViewSyncOptions",
+      "ViewSyncPage",
+    ],
+  },
+};
+
+/** The runtime file whose every export is a public type. */
+export const PUBLIC_TYPE_MODULE = "wire.ts";
