@@ -3,19 +3,22 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import {
+  configModels,
   DEFAULT_CODE_OPTIONS,
   readConfig,
   type ConfigFile,
   type GenerateSettings,
 } from "../config/index.js";
 import { UserError } from "../errors.js";
-import { generate, RecordingTimer } from "../generate.js";
+import { generate, RecordingTimer, type GenerateResult } from "../generate.js";
+import { warnMissingDependency } from "./dependency-check.js";
 import { diffOutput, isStale, writeOutput } from "../output/write.js";
 
 interface GenerateFlags {
   input?: string[];
   out?: string;
-  config?: string;
+  /** A path, or false for --no-config. */
+  config?: string | false;
   check?: boolean;
   format?: boolean;
   timings?: boolean;
@@ -34,8 +37,9 @@ export function generateCommand(report: (exitCode: number) => void): Command {
     .option("-o, --out <dir>", "output folder")
     .option(
       "-c, --config <file>",
-      "config file (default: ./dmgen.config.json when present)",
+      "config file (default: ./dmgen.config.json when present, unless --input and --out are given)",
     )
+    .option("--no-config", "read no config file")
     .option(
       "--check",
       "generate in memory and exit 1 when the output folder is stale; writes nothing",
@@ -68,7 +72,8 @@ export function generateCommand(report: (exitCode: number) => void): Command {
       `
 Input: a views/byids response {"items": [...]}, data models with inline views, a bare array of
 views, or a folder of such JSON files. The config file (dmgen.config.json) takes the same options
-plus naming overrides; flags win over it. Exit codes: 0 done, 1 --check found stale output,
+plus naming overrides, or several models ("models": [{"input", "out", ...}]); flags win over it.
+With --input and --out, ./dmgen.config.json is not read (--config names one to read). Exit codes: 0 done, 1 --check found stale output,
 2 bad usage or bad input.`,
     )
     .action(async (flags: GenerateFlags) => {
@@ -80,11 +85,66 @@ export async function runGenerate(
   flags: GenerateFlags,
   cwd = process.cwd(),
 ): Promise<number> {
-  const config = await readConfig(flags.config, cwd);
-  const settings = mergeSettings(flags, config, cwd);
-  const timer = new RecordingTimer();
+  const config = await configFor(flags, cwd);
+  if (config?.models && (flags.input || flags.out))
+    throw new UserError(
+      `${config.file} lists several models: --input and --out cannot be combined with it (use --no-config, or a config per model)`,
+    );
+  const targets = config ? configModels(config) : [undefined];
+  // Generate every model before writing any, so that a bad input writes nothing at all.
+  const runs: ModelRun[] = [];
+  for (const target of targets) {
+    const settings = mergeSettings(flags, target, cwd);
+    const timer = flags.timings
+      ? new ProgressTimer(targets.length > 1 ? settings.out : undefined)
+      : new RecordingTimer();
+    const started = performance.now();
+    const result = await generate(settings, timer);
+    runs.push({
+      settings,
+      timer,
+      generateMs: performance.now() - started,
+      result,
+    });
+  }
+  let exitCode = 0;
+  const warned = new Set<string>();
+  for (const run of runs) {
+    exitCode = Math.max(exitCode, await finishModel(run, flags));
+    warnMissingDependency(run.settings, warned);
+  }
+  return exitCode;
+}
+
+interface ModelRun {
+  readonly settings: GenerateSettings;
+  readonly timer: RecordingTimer;
+  /** How long generating (in memory) took, for `--timings`. */
+  readonly generateMs: number;
+  readonly result: GenerateResult;
+}
+
+/**
+ * The config to use: none with `--no-config`; none by default when `--input` and `--out` say
+ * where to read and write (a config in the folder may belong to another model); else the file
+ * `--config` names, or `./dmgen.config.json` when there is one.
+ */
+async function configFor(
+  flags: GenerateFlags,
+  cwd: string,
+): Promise<ConfigFile | undefined> {
+  if (flags.config === false) return undefined;
+  if (flags.config === undefined && flags.input && flags.out !== undefined)
+    return undefined;
+  return readConfig(flags.config, cwd);
+}
+
+/** Compares with the output folder, then writes (or reports staleness); returns the exit code. */
+async function finishModel(
+  { settings, timer, generateMs, result }: ModelRun,
+  flags: GenerateFlags,
+): Promise<number> {
   const started = performance.now();
-  const result = await generate(settings, timer);
   const diff = await timer.stageAsync("compare", () =>
     diffOutput(settings.out, result.files),
   );
@@ -100,8 +160,11 @@ export async function runGenerate(
       `dmgen: ${plural(result.viewCount, "view")} → ${settings.out}: ${written} written, ${diff.leftover.length} removed, ${diff.unchanged} unchanged\n`,
     );
   }
-  if (flags.timings)
-    printTimings(timer, performance.now() - started, result.formatted);
+  if (timer instanceof ProgressTimer)
+    timer.printTotal(
+      generateMs + performance.now() - started,
+      result.formatted,
+    );
   return exitCode;
 }
 
@@ -162,16 +225,53 @@ function reportCheck(
   return true;
 }
 
-function printTimings(
-  timer: RecordingTimer,
-  totalMs: number,
-  formatted: boolean,
-): void {
-  const rows = timer.stages.map(
-    ({ name, ms }) => `  ${name.padEnd(8)} ${ms.toFixed(1).padStart(8)} ms`,
-  );
-  const processMs = performance.now();
-  process.stderr.write(
-    `dmgen timings${formatted ? " (prettier ran)" : ""}:\n${rows.join("\n")}\n  ${"total".padEnd(8)} ${totalMs.toFixed(1).padStart(8)} ms (process up ${processMs.toFixed(0)} ms)\n`,
-  );
+/**
+ * `--timings`: prints each stage as it ends, so that a large model shows progress while it runs
+ * (on stderr; stdout keeps the one summary line). With several models each row names its output.
+ */
+class ProgressTimer extends RecordingTimer {
+  constructor(private readonly label: string | undefined) {
+    super();
+  }
+
+  override stage<T>(name: string, run: () => T): T {
+    try {
+      return super.stage(name, run);
+    } finally {
+      this.printLast();
+    }
+  }
+
+  override async stageAsync<T>(
+    name: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await super.stageAsync(name, run);
+    } finally {
+      this.printLast();
+    }
+  }
+
+  /** The closing line: the whole run of this model. */
+  printTotal(totalMs: number, formatted: boolean): void {
+    const processMs = performance.now().toFixed(0);
+    this.print(
+      "total",
+      totalMs,
+      ` (process up ${processMs} ms${formatted ? "; prettier ran" : ""})`,
+    );
+  }
+
+  private printLast(): void {
+    const last = this.stages.at(-1);
+    if (last) this.print(last.name, last.ms, "");
+  }
+
+  private print(name: string, ms: number, note: string): void {
+    const label = this.label ? `${this.label}: ` : "";
+    process.stderr.write(
+      `dmgen timings: ${label}${name.padEnd(8)} ${ms.toFixed(1).padStart(8)} ms${note}\n`,
+    );
+  }
 }

@@ -2,7 +2,7 @@
 // Paths in the file are relative to the file's folder.
 
 import { readFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { UserError } from "../errors.js";
 import {
   at,
@@ -65,6 +65,11 @@ export interface ConfigFile extends Partial<CodeOptions> {
   readonly out?: string;
   readonly format?: boolean;
   readonly file: string;
+  /**
+   * Several models in one config: each entry has its own `input` and `out` and may set any other
+   * option; options at the top level are the defaults of every entry.
+   */
+  readonly models?: readonly ConfigFile[];
 }
 
 const KNOWN_KEYS = [
@@ -75,6 +80,7 @@ const KNOWN_KEYS = [
   "transport",
   "timestamps",
   "naming",
+  "models",
 ];
 const NAMING_KEYS = ["properties", "views", "renames"];
 
@@ -98,10 +104,18 @@ export async function readConfig(
   return parseConfig(parseJsonText(text, file), file);
 }
 
-export function parseConfig(json: unknown, file: string): ConfigFile {
-  const root: JsonLocation = { file, path: "$" };
+/** Parses a config document; `root` is where it sits (a `models` entry is parsed with this too). */
+export function parseConfig(
+  json: unknown,
+  file: string,
+  root: JsonLocation = { file, path: "$" },
+): ConfigFile {
   const obj = expectObject(json, root);
-  rejectUnknownKeys(obj, KNOWN_KEYS, root);
+  rejectUnknownKeys(
+    obj,
+    root.path === "$" ? KNOWN_KEYS : KNOWN_KEYS.filter((k) => k !== "models"),
+    root,
+  );
   const base = dirname(file);
   const fromBase = (p: string): string => (isAbsolute(p) ? p : join(base, p));
   const config: { -readonly [K in keyof ConfigFile]: ConfigFile[K] } = { file };
@@ -129,7 +143,61 @@ export function parseConfig(json: unknown, file: string): ConfigFile {
   }
   if (obj.naming !== undefined)
     config.naming = parseNaming(obj.naming, at(root, "naming"));
+  if (obj.models !== undefined)
+    config.models = parseModels(obj.models, at(root, "models"), config);
   return config;
+}
+
+/** The `models` entries: each needs `input` and `out`; the top level must then have neither. */
+function parseModels(
+  raw: unknown,
+  location: JsonLocation,
+  top: ConfigFile,
+): ConfigFile[] {
+  if (top.input !== undefined || top.out !== undefined)
+    fail(
+      location,
+      '"models" and a top-level "input" or "out" exclude each other: move them into the entries',
+    );
+  const entries = expectArray(raw, location);
+  if (entries.length === 0) fail(location, "expected at least one model");
+  const models: ConfigFile[] = [];
+  entries.forEach((entry, i) => {
+    const model = parseConfig(entry, top.file, at(location, i));
+    if (model.input === undefined)
+      fail(at(location, i), 'missing "input" (the view definitions)');
+    if (model.out === undefined)
+      fail(at(location, i), 'missing "out" (the output folder)');
+    // Each output folder is cleaned of leftover generated files: two models must not share one.
+    const overlapping = models.findIndex((other) =>
+      foldersOverlap(other.out!, model.out!),
+    );
+    if (overlapping >= 0)
+      fail(
+        at(at(location, i), "out"),
+        `"${model.out}" overlaps the output folder of models[${overlapping}] ("${models[overlapping]!.out}"); give each model its own folder, e.g. src/generated/<model>`,
+      );
+    models.push(model);
+  });
+  return models;
+}
+
+function foldersOverlap(a: string, b: string): boolean {
+  const inside = (child: string, parent: string) => {
+    const rel = relative(parent, child);
+    return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+  };
+  return inside(a, b) || inside(b, a);
+}
+
+/**
+ * The configs to generate from: the entries of `models` with the top level's options as their
+ * defaults, or the config itself when it has no `models`.
+ */
+export function configModels(config: ConfigFile): ConfigFile[] {
+  const { models, ...defaults } = config;
+  if (!models) return [config];
+  return models.map((model) => ({ ...defaults, ...model }));
 }
 
 function parseNaming(raw: unknown, location: JsonLocation): NamingOptions {

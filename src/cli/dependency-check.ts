@@ -1,0 +1,67 @@
+// The generated client's run-time dependency: with the undici transport it imports `undici`, which
+// the app must declare itself (npm may hoist dmgen's copy in development, but `npm ci --omit=dev`
+// and pnpm's strict layout do not). A warning, never an error: the app may provide it otherwise.
+
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { GenerateSettings } from "../config/index.js";
+
+const RUNTIME_SECTIONS = [
+  "dependencies",
+  "peerDependencies",
+  "optionalDependencies",
+];
+
+/** The nearest `package.json` at or above `dir`, or undefined when there is none. */
+export function nearestPackageJson(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    const candidate = join(current, "package.json");
+    if (existsSync(candidate)) return candidate;
+    if (dirname(current) === current) return undefined;
+  }
+}
+
+/**
+ * Why `packageJson` does not provide `dependency` at run time, or undefined when it does (or
+ * when the file cannot be read: that is not this check's business).
+ */
+export function missingDependency(
+  packageJson: string,
+  dependency: string,
+): string | undefined {
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(readFileSync(packageJson, "utf8")) as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    return undefined;
+  }
+  const declaredIn = (section: string): boolean => {
+    const deps = manifest[section];
+    return typeof deps === "object" && deps !== null && dependency in deps;
+  };
+  if (RUNTIME_SECTIONS.some(declaredIn)) return undefined;
+  return declaredIn("devDependencies")
+    ? `lists "${dependency}" only in devDependencies`
+    : `does not list "${dependency}" in its dependencies`;
+}
+
+/** Warns (once per package.json) when the undici transport is chosen and the app lacks undici. */
+export function warnMissingDependency(
+  settings: Pick<GenerateSettings, "out" | "transport">,
+  warned: Set<string>,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): void {
+  if (settings.transport !== "undici") return;
+  const packageJson = nearestPackageJson(settings.out);
+  if (!packageJson || warned.has(packageJson)) return;
+  const problem = missingDependency(packageJson, "undici");
+  if (!problem) return;
+  warned.add(packageJson);
+  write(
+    `dmgen: warning: ${packageJson} ${problem}, but the generated client imports it at run time ` +
+      `(--transport undici). Run \`npm install undici\`, or generate with --transport fetch.\n`,
+  );
+}
