@@ -1,0 +1,139 @@
+// The README's code works as shown: its quick start config generates the names its examples use,
+// every config example is valid for the views it is written for, and every ```ts block compiles
+// (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax, nodenext)
+// against the output of the README's own `generate` command.
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { configModels, parseConfig } from "../src/config/index.js";
+import {
+  EXAMPLES_DIR,
+  REPO_ROOT,
+  STRICT_FLAGS,
+  generateFiles,
+  runTsc,
+  scratchDir,
+} from "./support/generated.js";
+
+const exec = promisify(execFile);
+
+interface CodeBlock {
+  readonly language: string;
+  readonly text: string;
+  /** 1-based line of the opening fence, for messages. */
+  readonly line: number;
+}
+
+/** The fenced code blocks of a markdown text. */
+export function codeBlocks(markdown: string): CodeBlock[] {
+  const blocks: CodeBlock[] = [];
+  const lines = markdown.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)\s*$/.exec(lines[i]!);
+    if (!open) continue;
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++)
+      body.push(lines[i]!);
+    blocks.push({
+      language: open[1]!,
+      text: body.join("\n") + "\n",
+      line: start + 1,
+    });
+  }
+  return blocks;
+}
+
+const README = join(REPO_ROOT, "README.md");
+const MOVIES_VIEWS = join(EXAMPLES_DIR, "movies", "views.json");
+/** The commands the quick start tells a user to run (README: "Generate code"). */
+const QUICK_START_COMMAND = "npx dmgen generate ";
+
+let blocks: CodeBlock[];
+let scratch: Awaited<ReturnType<typeof scratchDir>>;
+beforeAll(async () => {
+  blocks = codeBlocks(await readFile(README, "utf8"));
+  scratch = await scratchDir("readme");
+  await copyFile(MOVIES_VIEWS, join(scratch.dir, "views.json"));
+});
+afterAll(() => scratch.cleanup());
+
+const jsonConfigs = () =>
+  blocks
+    .filter((block) => block.language === "json")
+    .map((block) => ({
+      block,
+      json: JSON.parse(block.text) as Record<string, unknown>,
+    }))
+    .filter(({ json }) => "input" in json || "models" in json);
+
+describe("README", () => {
+  it("has the blocks this test reads", () => {
+    expect(blocks.filter((b) => b.language === "ts").length).toBeGreaterThan(0);
+    expect(jsonConfigs().length).toBeGreaterThan(0);
+    const commands = blocks
+      .filter((b) => b.language === "sh")
+      .flatMap((b) => b.text.split("\n"));
+    expect(commands.some((c) => c.startsWith(QUICK_START_COMMAND))).toBe(true);
+  });
+
+  it("has only config examples that are valid for the views they name", async () => {
+    for (const { block, json } of jsonConfigs()) {
+      const file = join(scratch.dir, `readme-line-${block.line}.json`);
+      const config = parseConfig(json, file);
+      for (const model of configModels(config)) {
+        if (model.input?.join() !== join(scratch.dir, "views.json")) continue;
+        // Throws (naming the config entry) for a view or property the views do not have.
+        await generateFiles([...model.input], {
+          naming: model.naming ?? {
+            properties: "camelCase",
+            views: {},
+            renames: {},
+          },
+          transport: model.transport ?? "undici",
+          timestamps: model.timestamps ?? "date",
+        });
+      }
+    }
+  });
+
+  it("has TypeScript blocks that compile against the quick start's output", async () => {
+    const [quickStart] = jsonConfigs();
+    await writeFile(
+      join(scratch.dir, "dmgen.config.json"),
+      quickStart!.block.text,
+    );
+    // `npx dmgen generate`, as the quick start says (the built bin, without npx's start-up cost).
+    await exec(
+      process.execPath,
+      [join(REPO_ROOT, "bin", "dmgen.js"), "generate"],
+      { cwd: scratch.dir },
+    );
+    const out = String(quickStart!.json.out);
+    const srcDir = join(scratch.dir, "src");
+    expect(out).toBe("src/generated");
+    await mkdir(srcDir, { recursive: true });
+    for (const block of blocks.filter((b) => b.language === "ts")) {
+      await writeFile(join(srcDir, `readme-line-${block.line}.ts`), block.text);
+    }
+    const { noUnusedLocals: _examplesMayLeaveValuesUnused, ...flags } =
+      STRICT_FLAGS;
+    await writeFile(
+      join(scratch.dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          ...flags,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2023"],
+          types: ["node"],
+        },
+        include: ["src/**/*.ts"],
+      }),
+    );
+    // Errors name the README line of the block's fence (readme-line-<n>.ts).
+    expect(await runTsc(join(scratch.dir, "tsconfig.json"))).toBe("");
+  });
+});
