@@ -27,7 +27,7 @@ interface CodeBlock {
 }
 
 /** The fenced code blocks of a markdown text. */
-export function codeBlocks(markdown: string): CodeBlock[] {
+function codeBlocks(markdown: string): CodeBlock[] {
   const blocks: CodeBlock[] = [];
   const lines = markdown.split("\n");
   for (let i = 0; i < lines.length; i++) {

@@ -1,0 +1,150 @@
+// A newcomer's app, end to end: dmgen installed from its packed tarball into a fresh app outside
+// this repository (so nothing resolves from dmgen's own node_modules), code generated with the
+// installed CLI, built with tsc, then run with production dependencies only (`npm prune
+// --omit=dev`, what `npm ci --omit=dev` leaves) against the emulator. Uses the local npm cache.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import {
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
+import { loadInputs } from "../src/input/index.js";
+import { EXAMPLES_DIR, REPO_ROOT } from "./support/generated.js";
+
+const exec = promisify(execFile);
+const MOVIES = join(EXAMPLES_DIR, "movies", "views.json");
+const TSC = join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc");
+
+// Without a config, classes and accessors are named after the views (MovieView).
+const APP_MAIN = `import { MovieViewApply, createClient } from "./generated/index.js";
+
+const baseUrl = process.env.CDF_BASE_URL;
+if (!baseUrl) throw new Error("set CDF_BASE_URL");
+const client = createClient({ baseUrl, project: "movies", credentials: { token: "t" } });
+await client.movieView.apply(
+  new MovieViewApply("movies", "terminator", { title: "Terminator", releaseYear: 1984 }),
+);
+const [movie] = await client.movieView.retrieve([{ space: "movies", externalId: "terminator" }]);
+console.log(JSON.stringify({ title: movie?.title, releaseYear: movie?.releaseYear }));
+await client.close();
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: "ES2022",
+    lib: ["ES2023"],
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: true,
+    types: ["node"],
+    rootDir: "src",
+    outDir: "dist",
+  },
+  include: ["src"],
+};
+
+/** Runs a command in `cwd`; on failure the error carries its output. */
+async function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ stdout: string; stderr: string }> {
+  try {
+    return await exec(command, args, { cwd, env, maxBuffer: 1 << 24 });
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(
+      `${command} ${args.join(" ")} failed: ${e.message}\n${e.stdout ?? ""}${e.stderr ?? ""}`,
+    );
+  }
+}
+
+const NPM_QUIET = ["--prefer-offline", "--no-audit", "--no-fund"];
+
+let root: string;
+let emulator: RunningEmulator;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "dmgen-install-"));
+  const input = await loadInputs([MOVIES]);
+  emulator = await startEmulator({ views: input.views, project: "movies" });
+});
+afterAll(async () => {
+  await emulator.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe("installed from the packed tarball", () => {
+  it("generates, builds and runs with production dependencies only", async () => {
+    // dist/ is built by `npm test`; --ignore-scripts skips prepack's rebuild.
+    const packed = await run(
+      "npm",
+      ["pack", "--ignore-scripts", "--json", "--pack-destination", root],
+      REPO_ROOT,
+    );
+    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+    const app = join(root, "app");
+    await mkdir(join(app, "src"), { recursive: true });
+    const ourUndici = (
+      JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
+        dependencies: Record<string, string>;
+      }
+    ).dependencies.undici!;
+    await writeFile(
+      join(app, "package.json"),
+      JSON.stringify({
+        name: "newcomer-app",
+        private: true,
+        type: "module",
+        dependencies: { undici: ourUndici },
+        devDependencies: {
+          dmgen: `file:${join(root, filename)}`,
+          "@types/node": "^20.19.0",
+        },
+      }),
+    );
+    const install = await run("npm", ["install", ...NPM_QUIET], app);
+    expect(install.stderr).not.toMatch(/prepare|install script/i);
+
+    await copyFile(MOVIES, join(app, "views.json"));
+    const dmgenBin = join(app, "node_modules", "dmgen", "bin", "dmgen.js");
+    const generated = await run(
+      process.execPath,
+      [dmgenBin, "generate", "--input", "views.json", "--out", "src/generated"],
+      app,
+    );
+    expect(generated.stdout).toMatch(/^dmgen: 3 views → /);
+    expect(generated.stderr).toBe(""); // undici is declared: no warning
+
+    await writeFile(join(app, "src", "main.ts"), APP_MAIN);
+    await writeFile(join(app, "tsconfig.json"), JSON.stringify(TSCONFIG));
+    await run(process.execPath, [TSC, "-p", "tsconfig.json"], app);
+
+    await run("npm", ["prune", "--omit=dev", ...NPM_QUIET], app);
+    expect(existsSync(join(app, "node_modules", "dmgen"))).toBe(false);
+    expect(existsSync(join(app, "node_modules", "undici"))).toBe(true);
+    const started = await run(
+      process.execPath,
+      [join("dist", "main.js")],
+      app,
+      { ...process.env, CDF_BASE_URL: emulator.url },
+    );
+    expect(JSON.parse(started.stdout)).toEqual({
+      title: "Terminator",
+      releaseYear: 1984,
+    });
+  });
+});
