@@ -22,6 +22,8 @@ interface PullFlags {
 export function pullCommand(
   env: Readonly<Record<string, string | undefined>> = process.env,
   log: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+  progress: (line: string) => void = (line) =>
+    process.stderr.write(`dmgen pull: ${line}\n`),
 ): Command {
   return new Command("pull")
     .description(
@@ -58,7 +60,8 @@ export function pullCommand(
     .option("--timeout <ms>", "request timeout in milliseconds", "60000")
     .action(async (flags: PullFlags) => {
       const options = pullOptionsFromFlags(flags, env);
-      const summary = await pull(options);
+      // Progress goes to stderr, so that stdout keeps the one summary line.
+      const summary = await pull({ ...options, onProgress: progress });
       log(`Wrote ${summary.viewCount} view(s) to ${summary.out}`);
     });
 }

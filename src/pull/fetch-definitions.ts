@@ -18,16 +18,27 @@ export async function fetchDefinitions(
   request: {
     readonly dataModels: readonly VersionedRef[];
     readonly views: readonly VersionedRef[];
+    /** Called after each request with a line saying what arrived (large models take a while). */
+    readonly onProgress?: (message: string) => void;
   },
   signal?: AbortSignal,
 ): Promise<RawView[]> {
   const options = signal ? { signal } : {};
   const collected: RawView[] = [];
+  const progress = request.onProgress ?? (() => {});
   const models = await byIds<Record<string, unknown> & VersionedRef>(
     http,
     "/models/datamodels/byids",
     request.dataModels,
     { ...options, query: { inlineViews: true } },
+    (chunk) => {
+      for (const model of chunk) {
+        const count = Array.isArray(model.views) ? model.views.length : 0;
+        progress(
+          `data model ${formatRef(model)}: ${count} view${count === 1 ? "" : "s"}`,
+        );
+      }
+    },
   );
   assertAllFound("data model", request.dataModels, models);
   const byKey = new Map(models.map((model) => [refKey(model), model]));
@@ -51,6 +62,7 @@ export async function fetchDefinitions(
       ...options,
       query: { includeInheritedProperties: true },
     },
+    (_chunk, done) => progress(`views ${done}/${request.views.length}`),
   );
   assertAllFound("view", request.views, views);
   collected.push(...views);
@@ -62,6 +74,7 @@ async function byIds<T extends VersionedRef>(
   path: string,
   refs: readonly VersionedRef[],
   options: { signal?: AbortSignal; query: Record<string, boolean> },
+  onChunk: (items: readonly T[], refsDone: number) => void,
 ): Promise<T[]> {
   const result: T[] = [];
   for (let start = 0; start < refs.length; start += BYIDS_LIMIT) {
@@ -78,6 +91,7 @@ async function byIds<T extends VersionedRef>(
       options,
     );
     result.push(...(response.items ?? []));
+    onChunk(response.items ?? [], Math.min(start + BYIDS_LIMIT, refs.length));
   }
   return result;
 }

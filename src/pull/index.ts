@@ -37,6 +37,8 @@ export interface PullOptions {
   readonly transport?: Transport;
   /** Retry attempts. Default 5. */
   readonly maxAttempts?: number;
+  /** Called with a line after each request (`data model sp:M/1: 40 views`, `views 100/250`). */
+  readonly onProgress?: (message: string) => void;
 }
 
 /** What pull wrote. */
