@@ -116,6 +116,7 @@ const RUNTIME_EXPORTS = [
   "TransportResponse",
   // typed classes and their helpers
   "Connected",
+  "EdgeEnds",
   "EdgeLink",
   "EdgeTarget",
   "NodeApplyOptions",

@@ -198,6 +198,7 @@ export {
 } from "./runtime/transport.js";
 export {
   type Connected,
+  type EdgeEnds,
   type EdgeLink,
   type EdgeTarget,
   type NodeApplyOptions,

@@ -48,7 +48,10 @@ export function generateCommand(report: (exitCode: number) => void): Command {
       "--no-format",
       "never run prettier, even when a prettier config is found",
     )
-    .option("--timings", "print how long each stage took")
+    .option(
+      "--timings",
+      "print each stage's time as it ends (progress on large models), on stderr",
+    )
     .addOption(
       new Option(
         "--transport <name>",
@@ -72,9 +75,9 @@ export function generateCommand(report: (exitCode: number) => void): Command {
       `
 Input: a views/byids response {"items": [...]}, data models with inline views, a bare array of
 views, or a folder of such JSON files. The config file (dmgen.config.json) takes the same options
-plus naming overrides, or several models ("models": [{"input", "out", ...}]); flags win over it.
-With --input and --out, ./dmgen.config.json is not read (--config names one to read). Exit codes: 0 done, 1 --check found stale output,
-2 bad usage or bad input.`,
+plus naming overrides, or several models ("models": [{"input", "out", ...}]); flags win over
+it. With --input and --out, ./dmgen.config.json is not read (--config names one to read).
+Exit codes: 0 done, 1 --check found stale output, 2 bad usage or bad input.`,
     )
     .action(async (flags: GenerateFlags) => {
       report(await runGenerate(flags));

@@ -88,7 +88,13 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "collectWrites",
       "combineNodes",
     ],
-    types: ["Connected", "EdgeLink", "EdgeTarget", "NodeApplyOptions"],
+    types: [
+      "Connected",
+      "EdgeEnds",
+      "EdgeLink",
+      "EdgeTarget",
+      "NodeApplyOptions",
+    ],
   },
   "values.ts": {
     values: ["PropertyValueError"],
