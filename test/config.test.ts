@@ -139,6 +139,25 @@ describe("a config with several models", () => {
     expect(existsSync(join(dir, "gen"))).toBe(false);
   });
 
+  it("names the entry whose naming does not fit its views", async () => {
+    await writeJson("dmgen.config.json", {
+      models: [
+        { input: "views.json", out: "gen/movies" },
+        {
+          input: "views.json",
+          out: "gen/other",
+          naming: FOREIGN_CONFIG.naming,
+        },
+      ],
+    });
+    const run = await dmgen(["generate"], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `${join(dir, "dmgen.config.json")} models[1] naming.views`,
+    );
+    expect(existsSync(join(dir, "gen"))).toBe(false);
+  });
+
   it("refuses --input / --out with it", async () => {
     await writeJson("dmgen.config.json", {
       models: [{ input: "views.json", out: "gen/movies" }],

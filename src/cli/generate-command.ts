@@ -197,7 +197,7 @@ function mergeSettings(
     naming: flags.propertyNaming
       ? { ...naming, properties: flags.propertyNaming }
       : naming,
-    ...(config ? { configFile: config.file } : {}),
+    ...(config ? { configFile: config.label ?? config.file } : {}),
   };
 }
 

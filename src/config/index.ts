@@ -70,6 +70,8 @@ export interface ConfigFile extends Partial<CodeOptions> {
    * option; options at the top level are the defaults of every entry.
    */
   readonly models?: readonly ConfigFile[];
+  /** How messages name this config: the file, and for a `models` entry its index. */
+  readonly label?: string;
 }
 
 const KNOWN_KEYS = [
@@ -197,7 +199,11 @@ function foldersOverlap(a: string, b: string): boolean {
 export function configModels(config: ConfigFile): ConfigFile[] {
   const { models, ...defaults } = config;
   if (!models) return [config];
-  return models.map((model) => ({ ...defaults, ...model }));
+  return models.map((model, i) => ({
+    ...defaults,
+    ...model,
+    label: `${config.file} models[${i}]`,
+  }));
 }
 
 function parseNaming(raw: unknown, location: JsonLocation): NamingOptions {
