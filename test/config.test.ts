@@ -277,6 +277,7 @@ describe("the undici dependency warning", () => {
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toContain(join(dir, "package.json"));
       expect(warnings[0]).toContain(warning);
+      expect(warnings[0]).toMatch(/Run `npm install undici@\^7\.\d+\.\d+`/);
     }
     const fetchRun = await dmgen(
       ["generate", "-i", "views.json", "-o", "gen", "--transport", "fetch"],

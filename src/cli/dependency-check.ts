@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { GenerateSettings } from "../config/index.js";
+import { runtimeSourceDir } from "../generate.js";
 
 const RUNTIME_SECTIONS = [
   "dependencies",
@@ -48,6 +49,21 @@ export function missingDependency(
     : `does not list "${dependency}" in its dependencies`;
 }
 
+/** The undici range the runtime is written for: dmgen's own dependency on it. */
+export function supportedUndiciRange(): string | undefined {
+  try {
+    const manifest = JSON.parse(
+      readFileSync(
+        join(runtimeSourceDir(), "..", "..", "package.json"),
+        "utf8",
+      ),
+    ) as { dependencies?: Record<string, string> };
+    return manifest.dependencies?.undici;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Warns (once per package.json) when the undici transport is chosen and the app lacks undici. */
 export function warnMissingDependency(
   settings: Pick<GenerateSettings, "out" | "transport">,
@@ -60,8 +76,10 @@ export function warnMissingDependency(
   const problem = missingDependency(packageJson, "undici");
   if (!problem) return;
   warned.add(packageJson);
+  const range = supportedUndiciRange();
+  const install = range ? `npm install undici@${range}` : "npm install undici";
   write(
     `dmgen: warning: ${packageJson} ${problem}, but the generated client imports it at run time ` +
-      `(--transport undici). Run \`npm install undici\`, or generate with --transport fetch.\n`,
+      `(--transport undici). Run \`${install}\`, or generate with --transport fetch.\n`,
   );
 }
