@@ -158,6 +158,24 @@ describe("a config with several models", () => {
     expect(existsSync(join(dir, "gen"))).toBe(false);
   });
 
+  it("writes nothing when one model's folder holds a file dmgen did not write", async () => {
+    await writeJson("dmgen.config.json", {
+      models: [
+        { input: "views.json", out: "gen/movies" },
+        { input: "views.json", out: "gen/other" },
+      ],
+    });
+    await mkdir(join(dir, "gen", "other"), { recursive: true });
+    await writeFile(join(dir, "gen", "other", "index.ts"), "// mine\n");
+    const run = await dmgen(["generate"], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("refusing to overwrite");
+    expect(existsSync(join(dir, "gen", "movies"))).toBe(false);
+    expect(await readFile(join(dir, "gen", "other", "index.ts"), "utf8")).toBe(
+      "// mine\n",
+    );
+  });
+
   it("refuses --input / --out with it", async () => {
     await writeJson("dmgen.config.json", {
       models: [{ input: "views.json", out: "gen/movies" }],

@@ -12,7 +12,12 @@ import {
 import { UserError } from "../errors.js";
 import { generate, RecordingTimer, type GenerateResult } from "../generate.js";
 import { warnMissingDependency } from "./dependency-check.js";
-import { diffOutput, isStale, writeOutput } from "../output/write.js";
+import {
+  diffOutput,
+  isStale,
+  writeOutput,
+  type OutputDiff,
+} from "../output/write.js";
 
 interface GenerateFlags {
   input?: string[];
@@ -103,16 +108,24 @@ export async function runGenerate(
       : new RecordingTimer();
     const started = performance.now();
     const result = await generate(settings, timer);
-    runs.push({
-      settings,
-      timer,
-      generateMs: performance.now() - started,
-      result,
-    });
+    runs.push({ settings, timer, ms: performance.now() - started, result });
   }
+  const compared: ComparedRun[] = [];
+  for (const run of runs) {
+    const started = performance.now();
+    const diff = await run.timer.stageAsync("compare", () =>
+      diffOutput(run.settings.out, run.result.files),
+    );
+    compared.push({ ...run, diff, ms: run.ms + performance.now() - started });
+  }
+  // A folder holding a file dmgen would overwrite but did not generate stops everything, before
+  // any model is written (writeOutput refuses it with the message naming the files).
+  const blocked = compared.find((run) => run.diff.foreign.length > 0);
+  if (!flags.check && blocked)
+    await writeOutput(blocked.settings.out, blocked.result.files, blocked.diff);
   let exitCode = 0;
   const warned = new Set<string>();
-  for (const run of runs) {
+  for (const run of compared) {
     exitCode = Math.max(exitCode, await finishModel(run, flags));
     warnMissingDependency(run.settings, warned);
   }
@@ -122,9 +135,13 @@ export async function runGenerate(
 interface ModelRun {
   readonly settings: GenerateSettings;
   readonly timer: RecordingTimer;
-  /** How long generating (in memory) took, for `--timings`. */
-  readonly generateMs: number;
+  /** Time spent on this model so far, for `--timings`. */
+  readonly ms: number;
   readonly result: GenerateResult;
+}
+
+interface ComparedRun extends ModelRun {
+  readonly diff: OutputDiff;
 }
 
 /**
@@ -142,15 +159,12 @@ async function configFor(
   return readConfig(flags.config, cwd);
 }
 
-/** Compares with the output folder, then writes (or reports staleness); returns the exit code. */
+/** Writes the output (or reports staleness for `--check`); returns the exit code. */
 async function finishModel(
-  { settings, timer, generateMs, result }: ModelRun,
+  { settings, timer, ms, result, diff }: ComparedRun,
   flags: GenerateFlags,
 ): Promise<number> {
   const started = performance.now();
-  const diff = await timer.stageAsync("compare", () =>
-    diffOutput(settings.out, result.files),
-  );
   let exitCode = 0;
   if (flags.check) {
     exitCode = reportCheck(settings.out, diff) ? 1 : 0;
@@ -164,10 +178,7 @@ async function finishModel(
     );
   }
   if (timer instanceof ProgressTimer)
-    timer.printTotal(
-      generateMs + performance.now() - started,
-      result.formatted,
-    );
+    timer.printTotal(ms + performance.now() - started, result.formatted);
   return exitCode;
 }
 
@@ -207,10 +218,7 @@ export function plural(count: number, noun: string): string {
 }
 
 /** Prints what is stale; true when anything is. */
-function reportCheck(
-  out: string,
-  diff: Awaited<ReturnType<typeof diffOutput>>,
-): boolean {
+function reportCheck(out: string, diff: OutputDiff): boolean {
   if (!isStale(diff) && diff.foreign.length === 0) {
     process.stdout.write(`dmgen: ${out} is up to date\n`);
     return false;
