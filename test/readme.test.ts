@@ -46,6 +46,9 @@ function codeBlocks(markdown: string): CodeBlock[] {
   return blocks;
 }
 
+const isTypeScript = (block: CodeBlock) =>
+  block.language === "ts" || block.language === "typescript";
+
 const README = join(REPO_ROOT, "README.md");
 const MOVIES_VIEWS = join(EXAMPLES_DIR, "movies", "views.json");
 /** The commands the quick start tells a user to run (README: "Generate code"). */
@@ -71,7 +74,7 @@ const jsonConfigs = () =>
 
 describe("README", () => {
   it("has the blocks this test reads", () => {
-    expect(blocks.filter((b) => b.language === "ts").length).toBeGreaterThan(0);
+    expect(blocks.filter(isTypeScript).length).toBeGreaterThan(0);
     expect(jsonConfigs().length).toBeGreaterThan(0);
     const commands = blocks
       .filter((b) => b.language === "sh")
@@ -115,7 +118,7 @@ describe("README", () => {
     const srcDir = join(scratch.dir, "src");
     expect(out).toBe("src/generated");
     await mkdir(srcDir, { recursive: true });
-    for (const block of blocks.filter((b) => b.language === "ts")) {
+    for (const block of blocks.filter(isTypeScript)) {
       await writeFile(join(srcDir, `readme-line-${block.line}.ts`), block.text);
     }
     const { noUnusedLocals: _examplesMayLeaveValuesUnused, ...flags } =
