@@ -28,28 +28,58 @@ const TRANSPORTS = {
   },
 } as const;
 
+/** What `client.ts` declares (and the output's index exports): no view may take these names. */
+export const CLIENT_DECLARATIONS: readonly string[] = [
+  "Client",
+  "ClientOptions",
+  "createClient",
+];
+
+/**
+ * Members of the generated client besides the view accessors (the ones the design promises
+ * included), so that an accessor never takes one; `then` would make the client look like a promise.
+ */
+export const CLIENT_MEMBERS: readonly string[] = [
+  "apply",
+  "close",
+  "delete",
+  "dms",
+  "query",
+  "sync",
+  "then",
+];
+
+/** Locals of `createClient`'s body: an import must not be shadowed by one. */
+const CREATE_CLIENT_LOCALS = ["options", "transport", "read", "rest", "dms"];
+
 export function emitClientModule(context: EmitContext): Doc {
-  const imports = new Imports();
+  const imports = new Imports([
+    ...CLIENT_DECLARATIONS,
+    ...CREATE_CLIENT_LOCALS,
+  ]);
   const transport = TRANSPORTS[context.options.transport];
-  imports.value("./runtime/dms-client.js", "DmsClient");
-  imports.type("./runtime/dms-client.js", "DmsClientOptions");
-  imports.value(transport.module, transport.create);
-  imports.type("./runtime/transport.js", "Transport");
-  imports.type("./runtime/values.js", "ReadOptions");
+  const dmsClient = imports.value("./runtime/dms-client.js", "DmsClient");
+  const dmsClientOptions = imports.type(
+    "./runtime/dms-client.js",
+    "DmsClientOptions",
+  );
+  const createTransport = imports.value(transport.module, transport.create);
+  const transportType = imports.type("./runtime/transport.js", "Transport");
+  const readOptions = imports.type("./runtime/values.js", "ReadOptions");
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
   const body = [
     jsDoc(["Options of {@link createClient}."]),
-    `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
+    `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
     block([
       [
         jsDoc([`Default: ${transport.doc}.`]),
-        "readonly transport?: Transport;",
+        `readonly transport?: ${transportType};`,
       ],
       [
         jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
-        "readonly read?: ReadOptions;",
+        `readonly read?: ${readOptions};`,
       ],
     ]),
     hardline,
@@ -63,7 +93,7 @@ export function emitClientModule(context: EmitContext): Doc {
         jsDoc([
           "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
         ]),
-        "readonly dms: DmsClient;",
+        `readonly dms: ${dmsClient};`,
       ],
       ...accessors.map((a) => a.member),
       [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
@@ -77,10 +107,10 @@ export function emitClientModule(context: EmitContext): Doc {
       hardline,
       "const { transport, read, ...rest } = options;",
       hardline,
-      "const dms = new DmsClient(",
+      `const dms = new ${dmsClient}(`,
       expandedObject([
         "...rest",
-        `transport: transport ?? ${transport.create}()`,
+        `transport: transport ?? ${createTransport}()`,
       ]),
       ");",
       hardline,

@@ -5,9 +5,37 @@ import { compareCodePoints } from "../input/index.js";
 import { bracedList, group, hardline, join, type Doc } from "./doc.js";
 import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
+import { CLIENT_DECLARATIONS } from "./client-module.js";
+import { exportedNames } from "../naming/scope.js";
 
 /** Runtime modules whose exports the index passes on (when the runtime has them). */
-const RUNTIME_EXPORTS = ["errors.ts", "typed.ts", "values.ts"];
+const RUNTIME_EXPORTS: readonly { file: string; typeOnly: boolean }[] = [
+  { file: "errors.ts", typeOnly: false },
+  { file: "typed.ts", typeOnly: false },
+  { file: "values.ts", typeOnly: false },
+  { file: "wire.ts", typeOnly: true },
+];
+
+/** The runtime modules the index re-exports, of those the runtime has. */
+function runtimeReExports(runtimeFiles: readonly string[]) {
+  return RUNTIME_EXPORTS.filter(({ file }) => runtimeFiles.includes(file));
+}
+
+/**
+ * Every name the index exports besides the views' names: the client's declarations and the
+ * exports of the runtime modules it passes on, read from the runtime's source. The name plan keeps
+ * view names off these.
+ */
+export function indexExportsBesidesViews(
+  runtime: ReadonlyMap<string, string>,
+  withClient: boolean,
+): Set<string> {
+  const names = new Set<string>(withClient ? CLIENT_DECLARATIONS : []);
+  for (const { file } of runtimeReExports([...runtime.keys()])) {
+    for (const name of exportedNames(runtime.get(file)!)) names.add(name);
+  }
+  return names;
+}
 
 export function emitIndexModule(
   context: EmitContext,
@@ -18,14 +46,11 @@ export function emitIndexModule(
   if (withClient) statements.push(`export * from "./client.js";`);
   for (const view of context.model.views)
     statements.push(viewExports(context, view));
-  for (const file of RUNTIME_EXPORTS.filter((name) =>
-    runtimeFiles.includes(name),
-  )) {
+  for (const { file, typeOnly } of runtimeReExports(runtimeFiles)) {
     statements.push(
-      `export * from "./runtime/${file.replace(/\.ts$/, ".js")}";`,
+      `export ${typeOnly ? "type " : ""}* from "./runtime/${file.replace(/\.ts$/, ".js")}";`,
     );
   }
-  statements.push(`export type * from "./runtime/wire.js";`);
   return join(hardline, statements);
 }
 
