@@ -19,12 +19,26 @@ import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
 import { print } from "./emit/doc.js";
 import { fileDoc, GENERATED_HEADER } from "./emit/module.js";
-import { emitViewModule } from "./emit/view-module.js";
-import { emitIndexModule } from "./emit/index-module.js";
-import { emitClientModule } from "./emit/client-module.js";
+import { emitViewModule, VIEW_MODULE_LOCALS } from "./emit/view-module.js";
+import {
+  emitIndexModule,
+  indexExportsBesidesViews,
+} from "./emit/index-module.js";
+import { CLIENT_MEMBERS, emitClientModule } from "./emit/client-module.js";
+import {
+  NAME_LOCK_FILE,
+  parseLock,
+  serializeLock,
+  type NameLock,
+} from "./naming/lock.js";
 import type { EmitContext } from "./emit/context.js";
 import { formatFiles } from "./output/format.js";
 import type { FileMap } from "./output/file-map.js";
+
+/** The view definitions, and the names of the previous run when there was one. */
+export interface BuildInput extends Pick<LoadedInput, "views"> {
+  readonly nameLock?: NameLock | undefined;
+}
 
 /** The runtime's source files, by file name (`typed.ts`, ...). */
 export type RuntimeSources = ReadonlyMap<string, string>;
@@ -39,27 +53,35 @@ const TRANSPORT_FILES = {
  * Nothing here reads or writes files.
  */
 export function buildFiles(
-  input: Pick<LoadedInput, "views">,
+  input: BuildInput,
   runtime: RuntimeSources,
   options: CodeOptions = DEFAULT_CODE_OPTIONS,
   configFile?: string,
   timer: StageTimer = noTimer,
 ): FileMap {
   const model = timer.stage("ir", () => buildModel(input));
+  const withClient =
+    runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
   const names = timer.stage("names", () =>
-    planNames(model, options.naming, configFile),
+    planNames(model, options.naming, configFile, {
+      reserved: {
+        exported: indexExportsBesidesViews(runtime, withClient),
+        viewModuleLocals: new Set(VIEW_MODULE_LOCALS),
+        clientMembers: new Set(CLIENT_MEMBERS),
+      },
+      lock: input.nameLock,
+    }),
   );
   const context: EmitContext = { model, names, options };
   return timer.stage("emit", () => {
     const files = new Map<string, string>();
+    files.set(NAME_LOCK_FILE, serializeLock(names.lock));
     for (const view of model.views) {
       files.set(
         names.views.get(view.key)!.module,
         print(fileDoc(emitViewModule(context, view))),
       );
     }
-    const withClient =
-      runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
     if (withClient)
       files.set("client.ts", print(fileDoc(emitClientModule(context))));
     const outputRuntime = runtimeFilesFor(runtime, options);
@@ -128,6 +150,21 @@ export async function readRuntimeSources(
   return new Map(names.map((name, i) => [name, texts[i]!]));
 }
 
+/** The previous run's name lock in the output folder, or undefined when there is none. */
+export async function readNameLock(
+  outDir: string,
+): Promise<NameLock | undefined> {
+  const file = join(outDir, NAME_LOCK_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  return parseLock(text, file);
+}
+
 export interface GenerateResult {
   readonly files: FileMap;
   readonly viewCount: number;
@@ -140,12 +177,13 @@ export async function generate(
   settings: GenerateSettings,
   timer: StageTimer = noTimer,
 ): Promise<GenerateResult> {
-  const [input, runtime] = await Promise.all([
+  const [input, runtime, nameLock] = await Promise.all([
     timer.stageAsync("load", () => loadInputs(settings.input)),
     readRuntimeSources(),
+    readNameLock(settings.out),
   ]);
   const built = buildFiles(
-    input,
+    { views: input.views, nameLock },
     runtime,
     settings,
     settings.configFile,

@@ -37,11 +37,50 @@ export function createClient(options: ClientOptions): Client {
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return {
-    dms,
-    actor: new ViewAccessor(dms, Actor, "node", read),
-    movie: new ViewAccessor(dms, Movie, "node", read),
-    person: new ViewAccessor(dms, Person, "node", read),
-    close: () => dms.close(),
-  };
+  return new LazyClient(dms, read);
+}
+
+/** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
+class LazyClient implements Client {
+  readonly dms: DmsClient;
+  readonly #read: ReadOptions | undefined;
+  #actor?: ViewAccessor<Actor, ActorApply>;
+  #movie?: ViewAccessor<Movie, MovieApply>;
+  #person?: ViewAccessor<Person, PersonApply>;
+
+  constructor(dms: DmsClient, read: ReadOptions | undefined) {
+    this.dms = dms;
+    this.#read = read;
+  }
+
+  get actor(): ViewAccessor<Actor, ActorApply> {
+    return (this.#actor ??= new ViewAccessor(
+      this.dms,
+      Actor,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get movie(): ViewAccessor<Movie, MovieApply> {
+    return (this.#movie ??= new ViewAccessor(
+      this.dms,
+      Movie,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get person(): ViewAccessor<Person, PersonApply> {
+    return (this.#person ??= new ViewAccessor(
+      this.dms,
+      Person,
+      "node",
+      this.#read,
+    ));
+  }
+
+  close(): Promise<void> {
+    return this.dms.close();
+  }
 }

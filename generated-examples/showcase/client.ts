@@ -85,24 +85,183 @@ export function createClient(options: ClientOptions): Client {
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return {
-    dms,
-    asset: new ViewAccessor(dms, Asset, "node", read),
-    assignment: new ViewAccessor(dms, Assignment, "edge", read),
-    describable: new ViewAccessor(dms, Describable, "node", read),
-    documentView: new ViewAccessor(dms, DocumentView, "node", read),
-    gaugeV1: new ViewAccessor(dms, GaugeV1, "node", read),
-    gaugeV2: new ViewAccessor(dms, GaugeV2, "node", read),
-    objectView: new ViewAccessor(dms, ObjectView, "node", read),
-    pump: new ViewAccessor(dms, Pump, "node", read),
-    reading: new ViewAccessor(dms, Reading, "node", read),
-    relation: new ViewAccessor(dms, Relation, "node", read),
-    showcaseSensor: new ViewAccessor(dms, ShowcaseSensor, "node", read),
-    summary: new ReadOnlyViewAccessor(dms, Summary, "node", read),
-    technician: new ViewAccessor(dms, Technician, "node", read),
-    valve: new ViewAccessor(dms, Valve, "node", read),
-    workOrder: new ViewAccessor(dms, WorkOrder, "node", read),
-    showcaseExtSensor: new ViewAccessor(dms, ShowcaseExtSensor, "node", read),
-    close: () => dms.close(),
-  };
+  return new LazyClient(dms, read);
+}
+
+/** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
+class LazyClient implements Client {
+  readonly dms: DmsClient;
+  readonly #read: ReadOptions | undefined;
+  #asset?: ViewAccessor<Asset, AssetApply>;
+  #assignment?: ViewAccessor<Assignment, AssignmentApply>;
+  #describable?: ViewAccessor<Describable, DescribableApply>;
+  #documentView?: ViewAccessor<DocumentView, DocumentViewApply>;
+  #gaugeV1?: ViewAccessor<GaugeV1, GaugeV1Apply>;
+  #gaugeV2?: ViewAccessor<GaugeV2, GaugeV2Apply>;
+  #objectView?: ViewAccessor<ObjectView, ObjectViewApply>;
+  #pump?: ViewAccessor<Pump, PumpApply>;
+  #reading?: ViewAccessor<Reading, ReadingApply>;
+  #relation?: ViewAccessor<Relation, RelationApply>;
+  #showcaseSensor?: ViewAccessor<ShowcaseSensor, ShowcaseSensorApply>;
+  #summary?: ReadOnlyViewAccessor<Summary>;
+  #technician?: ViewAccessor<Technician, TechnicianApply>;
+  #valve?: ViewAccessor<Valve, ValveApply>;
+  #workOrder?: ViewAccessor<WorkOrder, WorkOrderApply>;
+  #showcaseExtSensor?: ViewAccessor<ShowcaseExtSensor, ShowcaseExtSensorApply>;
+
+  constructor(dms: DmsClient, read: ReadOptions | undefined) {
+    this.dms = dms;
+    this.#read = read;
+  }
+
+  get asset(): ViewAccessor<Asset, AssetApply> {
+    return (this.#asset ??= new ViewAccessor(
+      this.dms,
+      Asset,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get assignment(): ViewAccessor<Assignment, AssignmentApply> {
+    return (this.#assignment ??= new ViewAccessor(
+      this.dms,
+      Assignment,
+      "edge",
+      this.#read,
+    ));
+  }
+
+  get describable(): ViewAccessor<Describable, DescribableApply> {
+    return (this.#describable ??= new ViewAccessor(
+      this.dms,
+      Describable,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get documentView(): ViewAccessor<DocumentView, DocumentViewApply> {
+    return (this.#documentView ??= new ViewAccessor(
+      this.dms,
+      DocumentView,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get gaugeV1(): ViewAccessor<GaugeV1, GaugeV1Apply> {
+    return (this.#gaugeV1 ??= new ViewAccessor(
+      this.dms,
+      GaugeV1,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get gaugeV2(): ViewAccessor<GaugeV2, GaugeV2Apply> {
+    return (this.#gaugeV2 ??= new ViewAccessor(
+      this.dms,
+      GaugeV2,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get objectView(): ViewAccessor<ObjectView, ObjectViewApply> {
+    return (this.#objectView ??= new ViewAccessor(
+      this.dms,
+      ObjectView,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get pump(): ViewAccessor<Pump, PumpApply> {
+    return (this.#pump ??= new ViewAccessor(
+      this.dms,
+      Pump,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get reading(): ViewAccessor<Reading, ReadingApply> {
+    return (this.#reading ??= new ViewAccessor(
+      this.dms,
+      Reading,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get relation(): ViewAccessor<Relation, RelationApply> {
+    return (this.#relation ??= new ViewAccessor(
+      this.dms,
+      Relation,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get showcaseSensor(): ViewAccessor<ShowcaseSensor, ShowcaseSensorApply> {
+    return (this.#showcaseSensor ??= new ViewAccessor(
+      this.dms,
+      ShowcaseSensor,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get summary(): ReadOnlyViewAccessor<Summary> {
+    return (this.#summary ??= new ReadOnlyViewAccessor(
+      this.dms,
+      Summary,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get technician(): ViewAccessor<Technician, TechnicianApply> {
+    return (this.#technician ??= new ViewAccessor(
+      this.dms,
+      Technician,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get valve(): ViewAccessor<Valve, ValveApply> {
+    return (this.#valve ??= new ViewAccessor(
+      this.dms,
+      Valve,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get workOrder(): ViewAccessor<WorkOrder, WorkOrderApply> {
+    return (this.#workOrder ??= new ViewAccessor(
+      this.dms,
+      WorkOrder,
+      "node",
+      this.#read,
+    ));
+  }
+
+  get showcaseExtSensor(): ViewAccessor<
+    ShowcaseExtSensor,
+    ShowcaseExtSensorApply
+  > {
+    return (this.#showcaseExtSensor ??= new ViewAccessor(
+      this.dms,
+      ShowcaseExtSensor,
+      "node",
+      this.#read,
+    ));
+  }
+
+  close(): Promise<void> {
+    return this.dms.close();
+  }
 }

@@ -28,28 +28,68 @@ const TRANSPORTS = {
   },
 } as const;
 
+/** What `client.ts` declares (and the output's index exports): no view may take these names. */
+export const CLIENT_DECLARATIONS: readonly string[] = [
+  "Client",
+  "ClientOptions",
+  "createClient",
+];
+
+/**
+ * Members of the generated client besides the view accessors (the ones the design promises
+ * included), so that an accessor never takes one; `then` would make the client look like a promise.
+ */
+export const CLIENT_MEMBERS: readonly string[] = [
+  "apply",
+  "close",
+  "delete",
+  "dms",
+  "query",
+  "sync",
+  "then",
+];
+
+/** The module's own class behind `Client`. */
+const LAZY_CLIENT = "LazyClient";
+
+/** Locals of `createClient`'s body and the module's own class: no import may take these. */
+const CLIENT_MODULE_LOCALS = [
+  "options",
+  "transport",
+  "read",
+  "rest",
+  "dms",
+  LAZY_CLIENT,
+];
+
 export function emitClientModule(context: EmitContext): Doc {
-  const imports = new Imports();
+  const imports = new Imports([
+    ...CLIENT_DECLARATIONS,
+    ...CLIENT_MODULE_LOCALS,
+  ]);
   const transport = TRANSPORTS[context.options.transport];
-  imports.value("./runtime/dms-client.js", "DmsClient");
-  imports.type("./runtime/dms-client.js", "DmsClientOptions");
-  imports.value(transport.module, transport.create);
-  imports.type("./runtime/transport.js", "Transport");
-  imports.type("./runtime/values.js", "ReadOptions");
+  const dmsClient = imports.value("./runtime/dms-client.js", "DmsClient");
+  const dmsClientOptions = imports.type(
+    "./runtime/dms-client.js",
+    "DmsClientOptions",
+  );
+  const createTransport = imports.value(transport.module, transport.create);
+  const transportType = imports.type("./runtime/transport.js", "Transport");
+  const readOptions = imports.type("./runtime/values.js", "ReadOptions");
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
   const body = [
     jsDoc(["Options of {@link createClient}."]),
-    `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
+    `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
     block([
       [
         jsDoc([`Default: ${transport.doc}.`]),
-        "readonly transport?: Transport;",
+        `readonly transport?: ${transportType};`,
       ],
       [
         jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
-        "readonly read?: ReadOptions;",
+        `readonly read?: ${readOptions};`,
       ],
     ]),
     hardline,
@@ -63,7 +103,7 @@ export function emitClientModule(context: EmitContext): Doc {
         jsDoc([
           "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
         ]),
-        "readonly dms: DmsClient;",
+        `readonly dms: ${dmsClient};`,
       ],
       ...accessors.map((a) => a.member),
       [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
@@ -77,23 +117,20 @@ export function emitClientModule(context: EmitContext): Doc {
       hardline,
       "const { transport, read, ...rest } = options;",
       hardline,
-      "const dms = new DmsClient(",
+      `const dms = new ${dmsClient}(`,
       expandedObject([
         "...rest",
-        `transport: transport ?? ${transport.create}()`,
+        `transport: transport ?? ${createTransport}()`,
       ]),
       ");",
       hardline,
-      "return ",
-      expandedObject([
-        "dms",
-        ...accessors.map((a) => a.value),
-        "close: () => dms.close()",
-      ]),
-      ";",
+      `return new ${LAZY_CLIENT}(dms, read);`,
     ),
     hardline,
     "}",
+    hardline,
+    hardline,
+    lazyClientClass(dmsClient, readOptions, accessors),
   ];
   return [importsDoc(imports), hardline, body];
 }
@@ -102,46 +139,104 @@ function block(members: Doc[]): Doc {
   return ["{", indent(hardline, join(hardline, members)), hardline, "}"];
 }
 
+interface AccessorParts {
+  /** The member of the `Client` interface. */
+  readonly member: Doc;
+  readonly name: string;
+  /** `ViewAccessor<Read, Apply>` */
+  readonly type: (suffix: string) => Doc;
+  /** `new ViewAccessor(this.dms, Read, "node", this.#read)`, without the arguments' parentheses. */
+  readonly create: string;
+  readonly args: string[];
+}
+
+/**
+ * The class behind `Client`: each accessor is created on first use and kept (a private field per
+ * view), so a client of a model with a thousand views costs nothing until a view is used.
+ */
+function lazyClientClass(
+  dmsClient: string,
+  readOptions: string,
+  accessors: readonly AccessorParts[],
+): Doc {
+  const fields: Doc[] = [
+    `readonly dms: ${dmsClient};`,
+    `readonly #read: ${readOptions} | undefined;`,
+    ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
+  ];
+  const constructor: Doc = [
+    `constructor(dms: ${dmsClient}, read: ${readOptions} | undefined) {`,
+    indent(hardline, "this.dms = dms;", hardline, "this.#read = read;"),
+    hardline,
+    "}",
+  ];
+  const getters = accessors.map((a): Doc => [
+    `get ${a.name}(): `,
+    a.type(" {"),
+    indent(
+      hardline,
+      `return (this.#${a.name} ??= ${a.create}`,
+      argumentList(a.args),
+      ");",
+    ),
+    hardline,
+    "}",
+  ]);
+  const close: Doc = [
+    "close(): Promise<void> {",
+    indent(hardline, "return this.dms.close();"),
+    hardline,
+    "}",
+  ];
+  return [
+    jsDoc([
+      "Creates each view's accessor when it is first used, so that a client of a large model starts at once.",
+    ]),
+    `class ${LAZY_CLIENT} implements Client `,
+    "{",
+    indent(
+      hardline,
+      join(hardline, fields),
+      hardline,
+      hardline,
+      join([hardline, hardline], [constructor, ...getters, close]),
+    ),
+    hardline,
+    "}",
+  ];
+}
+
 function accessorParts(
   context: EmitContext,
   imports: Imports,
   view: ViewIR,
-): { member: Doc; value: Doc } {
+): AccessorParts {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const instanceType = `"${view.kind}"`;
-  if (view.writable) {
-    const accessor = imports.value(
-      "./runtime/view-accessor.js",
-      "ViewAccessor",
-    );
-    const applyClass = imports.type(module, names.applyClass);
-    return {
-      member: [
-        jsDoc([`${viewText(view.ref)}: apply, retrieve, list, sync, delete.`]),
-        `readonly ${names.accessor}: `,
-        typeReference(accessor, [readClass, applyClass], ";"),
-      ],
-      value: [
-        `${names.accessor}: new ${accessor}`,
-        argumentList(["dms", readClass, instanceType, "read"]),
-      ],
-    };
-  }
+  const args = ["this.dms", readClass, `"${view.kind}"`, "this.#read"];
   const accessor = imports.value(
     "./runtime/view-accessor.js",
-    "ReadOnlyViewAccessor",
+    view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
   );
+  const typeArgs = view.writable
+    ? [readClass, imports.type(module, names.applyClass)]
+    : [readClass];
+  const type = (suffix: string): Doc =>
+    typeReference(accessor, typeArgs, suffix);
   return {
     member: [
-      jsDoc([`${viewText(view.ref)} (read only): retrieve, list, sync.`]),
+      jsDoc([
+        view.writable
+          ? `${viewText(view.ref)}: apply, retrieve, list, sync, delete.`
+          : `${viewText(view.ref)} (read only): retrieve, list, sync.`,
+      ]),
       `readonly ${names.accessor}: `,
-      typeReference(accessor, [readClass], ";"),
+      type(";"),
     ],
-    value: [
-      `${names.accessor}: new ${accessor}`,
-      argumentList(["dms", readClass, instanceType, "read"]),
-    ],
+    name: names.accessor,
+    type,
+    create: `new ${accessor}`,
+    args,
   };
 }

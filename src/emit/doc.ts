@@ -45,7 +45,13 @@ export function ifBreak(broken: Doc, flat: Doc = ""): Doc {
 }
 
 export function join(separator: Doc, docs: readonly Doc[]): Doc[] {
-  return docs.flatMap((doc, i) => (i === 0 ? [doc] : [separator, doc]));
+  // A plain loop: flatMap's small arrays were a tenth of a 1000-view run.
+  const joined: Doc[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    if (i > 0) joined.push(separator);
+    joined.push(docs[i]!);
+  }
+  return joined;
 }
 
 function containsHardline(doc: Doc): boolean {

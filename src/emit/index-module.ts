@@ -6,6 +6,29 @@ import { bracedList, group, hardline, join, type Doc } from "./doc.js";
 import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
 import { PUBLIC_RUNTIME_EXPORTS, PUBLIC_TYPE_MODULE } from "./public-api.js";
+import { CLIENT_DECLARATIONS } from "./client-module.js";
+import { exportedNames } from "../naming/scope.js";
+
+/**
+ * Every name the index exports besides the views' names: the client's declarations, the runtime's
+ * public API (public-api.ts) and every export of the type module, read from the runtime's source.
+ * The name plan keeps view names off these.
+ */
+export function indexExportsBesidesViews(
+  runtime: ReadonlyMap<string, string>,
+  withClient: boolean,
+): Set<string> {
+  const names = new Set<string>(withClient ? CLIENT_DECLARATIONS : []);
+  for (const file of runtime.keys()) {
+    const exports = PUBLIC_RUNTIME_EXPORTS[file];
+    if (exports)
+      for (const name of [...exports.values, ...exports.types]) names.add(name);
+  }
+  const types = runtime.get(PUBLIC_TYPE_MODULE);
+  if (types !== undefined)
+    for (const name of exportedNames(types)) names.add(name);
+  return names;
+}
 
 export function emitIndexModule(
   context: EmitContext,

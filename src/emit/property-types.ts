@@ -176,8 +176,9 @@ export function importClass(
       : role === "read"
         ? names.readClass
         : names.applyProperties;
-  if (target.key !== from.key) imports.type(siblingModule(names.module), name);
-  return name;
+  return target.key === from.key
+    ? name
+    : imports.type(siblingModule(names.module), name);
 }
 
 /** The import specifier of a view module, from another view module. */

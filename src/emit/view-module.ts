@@ -8,7 +8,7 @@ import type {
   ReverseRelationIR,
   ViewIR,
 } from "../ir/types.js";
-import type { ViewNames } from "../naming/plan.js";
+import { declaredNames, type ViewNames } from "../naming/plan.js";
 import {
   argumentList,
   bracedList,
@@ -38,9 +38,15 @@ import {
 } from "./property-types.js";
 import { importsDoc } from "./module.js";
 
+/**
+ * Module-level names a view module declares besides the view's own names: the name plan keeps
+ * class names off them, and imports into the module never take them.
+ */
+export const VIEW_MODULE_LOCALS: readonly string[] = ["VIEW", "INSTANCE_TYPE"];
+
 export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
-  const imports = new Imports();
+  const imports = new Imports([...VIEW_MODULE_LOCALS, ...declaredNames(names)]);
   const parent = view.parentKey
     ? context.model.byKey.get(view.parentKey)
     : undefined;
@@ -368,8 +374,7 @@ function importParent(
     applyProperties: parent.applyProperties,
     readProperties: parent.readProperties,
   }[role];
-  imports.add(siblingModule(parent.module), name, typeOnly);
-  return name;
+  return imports.add(siblingModule(parent.module), name, typeOnly);
 }
 
 /** The statics a generated class declares; read classes have no instance type to set. */

@@ -1,23 +1,31 @@
 // Stage 3: decide every generated identifier, in one pass, before anything is emitted.
-// Class names are unique ignoring case (they are also file names); property names are unique per
-// view, never shadow instance members, and keep the parent class's names for inherited properties.
+// Class names are unique (their modules also ignoring case: they are file names) and keep off every
+// name the output exports besides the views and every name a view module declares; property names
+// are unique per view, never shadow instance members, and keep the parent class's names for
+// inherited properties. Names are stable: the previous run's names (the name lock) are claimed
+// before any new name is chosen, so adding views never renames what already exists.
 
 import { UserError } from "../errors.js";
 import { emptyRecord } from "../input/json-reader.js";
-import type { NamingOptions } from "../config/index.js";
+import type { NamingOptions, PropertyNaming } from "../config/index.js";
 import type { ModelIR, PropertyIR, ViewIR } from "../ir/types.js";
 import {
   EDGE_INSTANCE_MEMBERS,
   GLOBAL_NAMES,
   INSTANCE_MEMBERS,
   RESERVED_WORDS,
-  RUNTIME_NAMES,
   isIdentifier,
 } from "./reserved.js";
+import {
+  NAME_LOCK_FILE,
+  type LockedName,
+  type LockedView,
+  type NameLock,
+} from "./lock.js";
 
 export interface PropertyName {
   readonly name: string;
-  /** Why the name is not the plain conversion of the identifier; shown in JSDoc. */
+  /** Why the name is not the identifier itself; shown in JSDoc. */
   readonly renamed?: string;
 }
 
@@ -42,12 +50,37 @@ export interface ViewNames {
 
 export interface NamePlan {
   readonly views: ReadonlyMap<string, ViewNames>;
+  /** Every name chosen, to be kept with the output for the next run. */
+  readonly lock: NameLock;
+}
+
+/** Names the emitters declare, which generated names must keep off. */
+export interface ReservedNames {
+  /** What the output's index exports besides the views (the client's and the runtime's names). */
+  readonly exported: ReadonlySet<string>;
+  /** What every view module declares besides its view's names. */
+  readonly viewModuleLocals: ReadonlySet<string>;
+  /** Members of the generated client besides the view accessors. */
+  readonly clientMembers: ReadonlySet<string>;
+}
+
+export const NO_RESERVED_NAMES: ReservedNames = {
+  exported: new Set(),
+  viewModuleLocals: new Set(),
+  clientMembers: new Set(),
+};
+
+export interface PlanContext {
+  readonly reserved: ReservedNames;
+  /** The names of the previous run, read from the output folder. */
+  readonly lock?: NameLock | undefined;
 }
 
 export function planNames(
   model: ModelIR,
   naming: NamingOptions,
   configFile = "config",
+  plan: PlanContext = { reserved: NO_RESERVED_NAMES },
 ): NamePlan {
   const viewRenames = resolveSelectors(
     model,
@@ -59,32 +92,116 @@ export function planNames(
     naming.renames,
     `${configFile} naming.renames`,
   );
-  const classNames = planClassNames(model, viewRenames, configFile);
+  const locked = lockedViews(model, naming.properties, plan.lock);
+  const classNames = planClassNames(
+    model,
+    viewRenames,
+    locked,
+    plan.reserved,
+    configFile,
+  );
+  const accessors = planAccessors(model, classNames, locked, plan.reserved);
   const views = new Map<string, ViewNames>();
   for (const view of parentsFirst(model)) {
     const parent = view.parentKey ? views.get(view.parentKey) : undefined;
-    const properties = planPropertyNames(
-      view,
-      parent,
+    const properties = planPropertyNames(view, parent, {
       naming,
-      propertyRenames.get(view.key) ?? emptyRecord<string>(),
+      renames: propertyRenames.get(view.key) ?? emptyRecord<string>(),
+      locked: locked.get(view.key)?.properties,
       configFile,
-    );
+    });
     const base = classNames.get(view.key)!;
     views.set(view.key, {
       ...derivedNames(base.name),
+      accessor: accessors.get(view.key)!,
       ...renamedField(base.renamed),
       properties,
     });
   }
-  return { views };
+  return { views, lock: lockOf(model, views, naming.properties) };
+}
+
+/** The lock entries of views still in the input (a removed view's names are released). */
+function lockedViews(
+  model: ModelIR,
+  style: PropertyNaming,
+  lock: NameLock | undefined,
+): Map<string, LockedView> {
+  const result = new Map<string, LockedView>();
+  if (!lock) return result;
+  for (const view of model.views) {
+    const entry = Object.hasOwn(lock.views, view.key)
+      ? lock.views[view.key]
+      : undefined;
+    if (!entry) continue;
+    // A changed property naming style is a rename on purpose: property names are chosen afresh.
+    result.set(
+      view.key,
+      lock.properties === style ? entry : { ...entry, properties: {} },
+    );
+  }
+  return result;
+}
+
+const CONFIG_CLASS_REASON = "the config's `naming.views` sets it";
+const CONFIG_PROPERTY_REASON = "set by the config's `naming.renames`";
+
+/** The lock of the names chosen; names the config sets stay out (the config keeps them). */
+function lockOf(
+  model: ModelIR,
+  views: ReadonlyMap<string, ViewNames>,
+  style: PropertyNaming,
+): NameLock {
+  const entries: Record<string, LockedView> = {};
+  const sorted = [...model.views].sort((a, b) =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
+  );
+  for (const view of sorted) {
+    const names = views.get(view.key)!;
+    const properties: Record<string, LockedName> = {};
+    for (const property of view.properties) {
+      const name = names.properties.get(property.identifier)!;
+      if (name.renamed === CONFIG_PROPERTY_REASON) continue;
+      properties[property.identifier] = lockedName(name.name, name.renamed);
+    }
+    // The accessor follows the class name, so it stays out with a class name the config sets.
+    entries[view.key] = {
+      ...(names.renamed === CONFIG_CLASS_REASON
+        ? {}
+        : {
+            class: lockedName(names.readClass, names.renamed),
+            accessor: names.accessor,
+          }),
+      properties,
+    };
+  }
+  return { properties: style, views: entries };
+}
+
+function lockedName(name: string, renamed: string | undefined): LockedName {
+  return renamed === undefined ? name : { name, why: renamed };
 }
 
 function renamedField(renamed: string | undefined): { renamed?: string } {
   return renamed === undefined ? {} : { renamed };
 }
 
-function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
+type DerivedNames = Omit<ViewNames, "properties" | "renamed" | "accessor">;
+
+/** The names a view's module declares (and the output's index exports). */
+export function declaredNames(names: DerivedNames): string[] {
+  return [
+    names.readClass,
+    names.applyClass,
+    names.readProperties,
+    names.applyProperties,
+    names.propertyMap,
+    names.connectionMap,
+    names.propertyNameType,
+  ];
+}
+
+function derivedNames(base: string): DerivedNames {
   const lower = lowerLeadingCapitals(base);
   return {
     readClass: base,
@@ -95,23 +212,8 @@ function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
     module: `views/${base}.ts`,
-    accessor:
-      CLIENT_MEMBERS.has(lower) || RESERVED_WORDS.has(lower)
-        ? `${lower}View`
-        : lower,
   };
 }
-
-/** Members of the generated client besides the view accessors. */
-const CLIENT_MEMBERS: ReadonlySet<string> = new Set([
-  "dms",
-  "close",
-  "apply",
-  "delete",
-  "query",
-  "sync",
-  "then",
-]);
 
 /** Config keys select views by `space:externalId/version`, `space:externalId` or `externalId`. */
 function resolveSelectors<T>(
@@ -144,14 +246,55 @@ function selects(selector: string, view: ViewIR): boolean {
 interface ClassName {
   name: string;
   renamed?: string;
+  fromConfig?: boolean;
+}
+
+/** The names every view's names compete for: identifiers exactly, module files ignoring case. */
+class ClassNameSpace {
+  private readonly identifiers = new Set<string>();
+  private readonly files = new Set<string>();
+
+  constructor(private readonly reserved: ReservedNames) {}
+
+  /** Why `base` can never be a class name here (whatever the other views), or undefined. */
+  reservedProblem(base: string): string | undefined {
+    if (!isIdentifier(base)) return `"${base}" is not an identifier`;
+    for (const name of declaredNames(derivedNames(base))) {
+      if (GLOBAL_NAMES.has(name) || RESERVED_WORDS.has(name))
+        return `\`${name}\` is a reserved word or a JavaScript global`;
+      if (this.reserved.exported.has(name))
+        return `the generated index exports another \`${name}\``;
+      if (this.reserved.viewModuleLocals.has(name))
+        return `\`${name}\` is declared in every view module`;
+    }
+    return undefined;
+  }
+
+  /** Why `base` cannot be a class name, or undefined when it can (and is now claimed). */
+  claim(base: string): string | undefined {
+    const reserved = this.reservedProblem(base);
+    if (reserved !== undefined) return reserved;
+    const names = derivedNames(base);
+    const wanted = declaredNames(names);
+    const clash = wanted.find((name) => this.identifiers.has(name));
+    if (clash !== undefined) return `\`${clash}\` is taken by another view`;
+    const file = names.module.toLowerCase();
+    if (this.files.has(file))
+      return `${names.module} differs only in case from another view's module`;
+    for (const name of wanted) this.identifiers.add(name);
+    this.files.add(file);
+    return undefined;
+  }
 }
 
 function planClassNames(
   model: ModelIR,
   overrides: Map<string, string>,
+  locked: Map<string, LockedView>,
+  reserved: ReservedNames,
   configFile: string,
 ): Map<string, ClassName> {
-  const taken = new Set<string>([...RUNTIME_NAMES].map((n) => n.toLowerCase()));
+  const space = new ClassNameSpace(reserved);
   const spacesOf = groupBy(
     model.views,
     (v) => v.ref.externalId,
@@ -163,23 +306,34 @@ function planClassNames(
     (v) => v.ref.version,
   );
   const result = new Map<string, ClassName>();
-  // Overrides claim their names first, so that a generated name never takes one.
+  // Overrides claim their names first (a rename on purpose), then the names of the previous run,
+  // so that a newly chosen name never takes one.
   for (const view of model.views) {
     const override = overrides.get(view.key);
     if (override === undefined) continue;
-    if (
-      !isIdentifier(override) ||
-      GLOBAL_NAMES.has(override) ||
-      !claimAll(taken, derivedNames(override))
-    ) {
+    const problem = space.claim(override);
+    if (problem !== undefined) {
       throw new UserError(
-        `${configFile} naming.views: "${override}" (for ${view.key}) is not a usable class name: it is reserved or taken`,
+        `${configFile} naming.views: "${override}" (for ${view.key}) is not a usable class name: ${problem}`,
       );
     }
     result.set(view.key, {
       name: override,
-      renamed: "the config's `naming.views` sets it",
+      renamed: CONFIG_CLASS_REASON,
+      fromConfig: true,
     });
+  }
+  for (const view of model.views) {
+    const entry = locked.get(view.key)?.class;
+    if (result.has(view.key) || entry === undefined) continue;
+    const { name, why } = unpackLocked(entry);
+    const problem = space.claim(name);
+    if (problem !== undefined) {
+      throw new UserError(
+        `${NAME_LOCK_FILE}: class name "${name}" (for ${view.key}) is no longer usable: ${problem}. Edit or delete its entry (or rename in the config's naming.views), then generate again.`,
+      );
+    }
+    result.set(view.key, why === undefined ? { name } : { name, renamed: why });
   }
   for (const view of model.views) {
     if (result.has(view.key)) continue;
@@ -191,8 +345,9 @@ function planClassNames(
       view,
       qualifiedBySpace,
       qualifiedByVersion,
+      (name) => space.reservedProblem(name),
     )) {
-      if (claimAll(taken, derivedNames(candidate.name))) {
+      if (space.claim(candidate.name) === undefined) {
         result.set(view.key, candidate);
         break;
       }
@@ -201,29 +356,49 @@ function planClassNames(
   return result;
 }
 
-/** Claims every derived name (ignoring case: they include file names) or none. */
-function claimAll(
-  taken: Set<string>,
-  names: Omit<ViewNames, "properties" | "renamed">,
-): boolean {
-  const wanted = [
-    names.readClass,
-    names.applyClass,
-    names.readProperties,
-    names.applyProperties,
-    names.propertyMap,
-    names.connectionMap,
-    names.propertyNameType,
-  ].map((n) => n.toLowerCase());
-  if (wanted.some((n) => taken.has(n))) return false;
-  for (const n of wanted) taken.add(n);
-  return true;
+function unpackLocked(entry: LockedName): { name: string; why?: string } {
+  return typeof entry === "string" ? { name: entry } : entry;
+}
+
+/** `client.person`: the locked accessor, else the lowered class name, kept off client members. */
+function planAccessors(
+  model: ModelIR,
+  classNames: Map<string, ClassName>,
+  locked: Map<string, LockedView>,
+  reserved: ReservedNames,
+): Map<string, string> {
+  const taken = new Set<string>(reserved.clientMembers);
+  const result = new Map<string, string>();
+  for (const view of model.views) {
+    const accessor = classNames.get(view.key)!.fromConfig
+      ? undefined
+      : locked.get(view.key)?.accessor;
+    if (accessor === undefined || taken.has(accessor)) continue;
+    if (!isPropertyName(accessor)) {
+      throw new UserError(
+        `${NAME_LOCK_FILE}: accessor "${accessor}" (for ${view.key}) is not an identifier`,
+      );
+    }
+    taken.add(accessor);
+    result.set(view.key, accessor);
+  }
+  for (const view of model.views) {
+    if (result.has(view.key)) continue;
+    const lower = lowerLeadingCapitals(classNames.get(view.key)!.name);
+    let accessor = RESERVED_WORDS.has(lower) ? `${lower}View` : lower;
+    if (taken.has(accessor)) accessor = `${lower}View`;
+    for (let n = 2; taken.has(accessor); n++) accessor = `${lower}View${n}`;
+    taken.add(accessor);
+    result.set(view.key, accessor);
+  }
+  return result;
 }
 
 function* classNameCandidates(
   view: ViewIR,
   bySpace: boolean,
   byVersion: boolean,
+  reservedProblem: (name: string) => string | undefined,
 ): Generator<ClassName> {
   const plain = pascalCase(view.ref.externalId);
   const spacePart = pascalCase(view.ref.space);
@@ -238,12 +413,10 @@ function* classNameCandidates(
     preferred += versionPart;
     reasons.push(`"${view.ref.externalId}" has several versions`);
   }
-  if (
-    RESERVED_WORDS.has(preferred) ||
-    GLOBAL_NAMES.has(preferred) ||
-    !isIdentifier(preferred)
-  ) {
-    reasons.push(`"${preferred}" is a reserved or global name`);
+  if (!/^[A-Za-z_$]/.test(preferred)) preferred = `_${preferred}`;
+  const problem = reservedProblem(preferred);
+  if (problem !== undefined) {
+    reasons.push(problem);
     preferred += "View";
   }
   const reason = reasons.length ? reasons.join("; ") : undefined;
@@ -289,13 +462,21 @@ function parentsFirst(model: ModelIR): ViewIR[] {
   return ordered;
 }
 
+interface PropertyPlanInput {
+  readonly naming: NamingOptions;
+  /** The config's renames for this view: identifier → name. */
+  readonly renames: Readonly<Record<string, string>>;
+  /** The previous run's names for this view. */
+  readonly locked: Readonly<Record<string, LockedName>> | undefined;
+  readonly configFile: string;
+}
+
 function planPropertyNames(
   view: ViewIR,
   parent: ViewNames | undefined,
-  naming: NamingOptions,
-  renames: Readonly<Record<string, string>>,
-  configFile: string,
+  input: PropertyPlanInput,
 ): Map<string, PropertyName> {
+  const { naming, renames, locked, configFile } = input;
   const reserved =
     view.kind === "edge"
       ? new Set([...INSTANCE_MEMBERS, ...EDGE_INSTANCE_MEMBERS])
@@ -306,6 +487,8 @@ function planPropertyNames(
     names.set(property.identifier, name);
     taken.add(name.name);
   };
+  const usable = (name: string): boolean =>
+    isPropertyName(name) && !reserved.has(name) && !taken.has(name);
   for (const identifier of Object.keys(renames)) {
     if (!view.properties.some((p) => p.identifier === identifier)) {
       throw new UserError(
@@ -320,23 +503,38 @@ function planPropertyNames(
       : undefined;
     if (inherited) claim(property, inherited);
   }
-  // 2. Renames from the config.
+  // 2. Renames from the config (renames on purpose).
   for (const property of view.properties) {
     const rename = Object.hasOwn(renames, property.identifier)
       ? renames[property.identifier]
       : undefined;
     if (rename === undefined || names.has(property.identifier)) continue;
-    if (!isPropertyName(rename) || reserved.has(rename) || taken.has(rename)) {
+    if (!usable(rename)) {
       throw new UserError(
         `${configFile} naming.renames: "${rename}" (for ${view.key} property "${property.identifier}") is not a valid, free property name`,
       );
     }
     claim(property, {
       name: rename,
-      renamed: "set by the config's `naming.renames`",
+      renamed: CONFIG_PROPERTY_REASON,
     });
   }
-  // 3. Identifiers that convert to themselves go before the ones whose conversion may collide.
+  // 3. The previous run's names: a property keeps its name whatever was added beside it.
+  for (const property of view.properties) {
+    const entry =
+      locked && Object.hasOwn(locked, property.identifier)
+        ? locked[property.identifier]
+        : undefined;
+    if (entry === undefined || names.has(property.identifier)) continue;
+    const { name, why } = unpackLocked(entry);
+    if (!usable(name)) {
+      throw new UserError(
+        `${NAME_LOCK_FILE}: property name "${name}" (for ${view.key} property "${property.identifier}") is not a valid, free property name. Edit or delete its entry, then generate again.`,
+      );
+    }
+    claim(property, why === undefined ? { name } : { name, renamed: why });
+  }
+  // 4. Identifiers that convert to themselves go before the ones whose conversion may collide.
   const rest = view.properties.filter((p) => !names.has(p.identifier));
   const convert = (id: string): string =>
     naming.properties === "camelCase" ? camelCase(id) : sanitize(id);
@@ -348,6 +546,7 @@ function planPropertyNames(
       chooseName(
         property.identifier,
         convert(property.identifier),
+        naming.properties,
         reserved,
         taken,
       ),
@@ -359,12 +558,20 @@ function planPropertyNames(
 function chooseName(
   identifier: string,
   converted: string,
+  style: PropertyNaming,
   reserved: ReadonlySet<string>,
   taken: ReadonlySet<string>,
 ): PropertyName {
   const free = (name: string): boolean =>
     isPropertyName(name) && !reserved.has(name) && !taken.has(name);
-  if (free(converted)) return { name: converted };
+  if (free(converted)) {
+    if (converted === identifier) return { name: converted };
+    const why =
+      style === "camelCase" && converted !== sanitize(identifier)
+        ? "camelCased"
+        : "the identifier is not a valid TypeScript name as it is";
+    return { name: converted, renamed: why };
+  }
   const reason = reserved.has(converted)
     ? `\`${converted}\` is a member every instance has`
     : `\`${converted}\` is taken by another property`;

@@ -149,39 +149,6 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
   "Document",
 ]);
 
-/** Names the generated modules import from the runtime, or export besides the view classes. */
-export const RUNTIME_NAMES: ReadonlySet<string> = new Set([
-  "TypedNode",
-  "TypedNodeApply",
-  "TypedEdge",
-  "TypedEdgeApply",
-  "TypedApply",
-  "TypedInstance",
-  "InstanceId",
-  "ViewReference",
-  "EdgeTarget",
-  "EdgeLink",
-  "Connected",
-  "NodeApplyOptions",
-  "EdgeEnds",
-  "JsonValue",
-  "JsonObject",
-  "PropertyMap",
-  "ConnectionMap",
-  "NodeRead",
-  "EdgeRead",
-  "ReadOptions",
-  "WriteCollector",
-  "PropertyValueError",
-  "DmsClient",
-  "createClient",
-  "ClientOptions",
-  "GeneratedClient",
-  "views",
-  "combineNodes",
-  "collectWrites",
-]);
-
 /**
  * Members every instance of a generated class already has (instance fields, base-class members,
  * Object.prototype): a view property of that name would shadow or break them.

@@ -15,6 +15,7 @@ import { dirname, join, relative, sep } from "node:path";
 import { UserError } from "../errors.js";
 import { compareCodePoints } from "../input/index.js";
 import { GENERATED_HEADER } from "../emit/module.js";
+import { NAME_LOCK_FILE } from "../naming/lock.js";
 import type { FileMap } from "./file-map.js";
 
 export interface OutputDiff {
@@ -55,24 +56,25 @@ export async function diffOutput(
     const existing = contents.get(path);
     if (existing === undefined) diff.missing.push(path);
     else if (existing === text) diff.unchanged++;
-    else if (!isGenerated(existing)) diff.foreign.push(path);
+    else if (!isGenerated(path, existing)) diff.foreign.push(path);
     else diff.changed.push(path);
   }
   for (const [path, text] of contents) {
-    if (!files.has(path) && isGenerated(text)) diff.leftover.push(path);
+    if (!files.has(path) && isGenerated(path, text)) diff.leftover.push(path);
   }
   for (const list of [diff.changed, diff.missing, diff.leftover, diff.foreign])
     list.sort(compareCodePoints);
   return diff;
 }
 
-function isGenerated(text: string): boolean {
-  return text.startsWith(GENERATED_HEADER);
+/** A file dmgen may overwrite or delete: it has the header, or it is the name lock. */
+function isGenerated(path: string, text: string): boolean {
+  return path === NAME_LOCK_FILE || text.startsWith(GENERATED_HEADER);
 }
 
 /**
- * Every `.ts` file below `dir` (only those can be generated; other files, such as the input JSON
- * beside an example, are not even read), as `/`-separated relative paths.
+ * Every `.ts` file below `dir`, and the name lock (only those can be generated; other files, such
+ * as the input JSON beside an example, are not even read), as `/`-separated relative paths.
  */
 async function listFiles(dir: string): Promise<string[]> {
   let entries;
@@ -83,10 +85,11 @@ async function listFiles(dir: string): Promise<string[]> {
     throw error;
   }
   return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith(".ts"))
+    .filter((entry) => entry.isFile())
     .map((entry) =>
       relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"),
-    );
+    )
+    .filter((path) => path.endsWith(".ts") || path === NAME_LOCK_FILE);
 }
 
 /** Writes what changed and deletes leftovers. Refuses (writing nothing) to overwrite foreign files. */
@@ -101,17 +104,40 @@ export async function writeOutput(
       outDir,
     );
   }
-  for (const path of [...diff.missing, ...diff.changed]) {
-    await writeAtomically(join(outDir, path), files.get(path)!);
-  }
+  const toWrite = [...diff.missing, ...diff.changed];
+  await Promise.all(
+    [...new Set(toWrite.map((path) => dirname(join(outDir, path))))].map(
+      (folder) => mkdir(folder, { recursive: true }),
+    ),
+  );
+  await inParallel(toWrite, WRITE_CONCURRENCY, (path) =>
+    writeAtomically(join(outDir, path), files.get(path)!),
+  );
   for (const path of diff.leftover) {
     await rm(join(outDir, path));
     await removeEmptyParents(outDir, dirname(join(outDir, path)));
   }
 }
 
+/** Files written at once: enough to keep the disk busy, few enough for any file-handle limit. */
+const WRITE_CONCURRENCY = 32;
+
+/** Runs `work` over `items` with at most `limit` at a time; rejects with the first failure. */
+export async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+}
+
 async function writeAtomically(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, text, "utf8");
   await rename(temporary, file);

@@ -153,7 +153,7 @@ export interface DocumentViewApplyProperties {
  *
  * Writes nodes through `showcase:Document/v1`.
  *
- * Class name `DocumentView`: "Document" is a reserved or global name.
+ * Class name `DocumentView`: `Document` is a reserved word or a JavaScript global.
  */
 export class DocumentViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
@@ -270,7 +270,7 @@ export interface DocumentViewProperties {
  *
  * A node read through `showcase:Document/v1`.
  *
- * Class name `DocumentView`: "Document" is a reserved or global name.
+ * Class name `DocumentView`: `Document` is a reserved word or a JavaScript global.
  */
 export class DocumentView extends TypedNode {
   static override readonly view: ViewReference = VIEW;

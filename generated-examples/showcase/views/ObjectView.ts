@@ -148,13 +148,13 @@ export interface ObjectViewApplyProperties {
   /**
    * Property id starts with a digit.
    *
-   * `2ndLevel`: int32.
+   * `2ndLevel`: int32. Renamed: the identifier is not a valid TypeScript name as it is.
    */
   _2ndLevel?: number | null;
   /**
    * Property id has a dash. Maximaler Druck in bar — bei 20 °C ≤ 5; 圧力 ≥ 0.
    *
-   * `max-pressure`: float64.
+   * `max-pressure`: float64. Renamed: camelCased.
    */
   maxPressure?: number | null;
 }
@@ -166,7 +166,7 @@ export interface ObjectViewApplyProperties {
  *
  * Writes nodes through `showcase:Object/v1`.
  *
- * Class name `ObjectView`: "Object" is a reserved or global name.
+ * Class name `ObjectView`: `Object` is a reserved word or a JavaScript global.
  */
 export class ObjectViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
@@ -290,13 +290,13 @@ export interface ObjectViewProperties {
   /**
    * Property id starts with a digit.
    *
-   * `2ndLevel`: int32.
+   * `2ndLevel`: int32. Renamed: the identifier is not a valid TypeScript name as it is.
    */
   readonly _2ndLevel: number | null;
   /**
    * Property id has a dash. Maximaler Druck in bar — bei 20 °C ≤ 5; 圧力 ≥ 0.
    *
-   * `max-pressure`: float64.
+   * `max-pressure`: float64. Renamed: camelCased.
    */
   readonly maxPressure: number | null;
 }
@@ -308,7 +308,7 @@ export interface ObjectViewProperties {
  *
  * A node read through `showcase:Object/v1`.
  *
- * Class name `ObjectView`: "Object" is a reserved or global name.
+ * Class name `ObjectView`: `Object` is a reserved word or a JavaScript global.
  */
 export class ObjectView extends TypedNode {
   static override readonly view: ViewReference = VIEW;

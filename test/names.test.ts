@@ -1,0 +1,347 @@
+// Names as scopes and as a promise: a view may be named after anything the generated files
+// declare or import (or a JavaScript global) and the output still compiles; and regenerating with
+// more views never renames, or changes the meaning of, a name that existed before.
+
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { syntheticModel } from "../bench/synthetic-model.js";
+import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
+import {
+  buildFiles,
+  generate,
+  readRuntimeSources,
+  runtimeSourceDir,
+} from "../src/generate.js";
+import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
+import { NAME_LOCK_FILE } from "../src/naming/lock.js";
+import { exportedNames } from "../src/naming/scope.js";
+import { diffOutput, isStale, writeOutput } from "../src/output/write.js";
+import { VIEW_MODULE_LOCALS } from "../src/emit/view-module.js";
+import {
+  EXAMPLES_DIR,
+  scratchDir,
+  typeCheck,
+  writeFileMap,
+} from "./support/generated.js";
+
+const GLOBALS = ["Date", "Object", "Promise", "Error", "Map", "Set", "JSON"];
+const DMS_EXTERNAL_ID = /^[a-zA-Z]([a-zA-Z0-9_]{0,253}[a-zA-Z0-9])?$/;
+
+/** The TypeScript compiler's view of what each file exports. */
+function compilerExports(files: string[]): Map<string, string[]> {
+  const program = ts.createProgram(files, {
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    noEmit: true,
+    skipLibCheck: true,
+  });
+  const checker = program.getTypeChecker();
+  return new Map(
+    files.map((file) => {
+      const symbol = checker.getSymbolAtLocation(program.getSourceFile(file)!);
+      const names = symbol
+        ? checker.getExportsOfModule(symbol).map((s) => s.name)
+        : [];
+      return [file, names.sort()];
+    }),
+  );
+}
+
+/** Every name a module declares at top level or imports. */
+function moduleNames(text: string): string[] {
+  const source = ts.createSourceFile("m.ts", text, ts.ScriptTarget.ES2022);
+  const names: string[] = [];
+  for (const statement of source.statements) {
+    if (ts.isImportDeclaration(statement)) {
+      const bindings = statement.importClause?.namedBindings;
+      if (bindings && ts.isNamedImports(bindings))
+        names.push(...bindings.elements.map((e) => e.name.text));
+    } else if (
+      (ts.isClassDeclaration(statement) ||
+        ts.isFunctionDeclaration(statement) ||
+        ts.isInterfaceDeclaration(statement) ||
+        ts.isTypeAliasDeclaration(statement)) &&
+      statement.name
+    ) {
+      names.push(statement.name.text);
+    } else if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations)
+        if (ts.isIdentifier(d.name)) names.push(d.name.text);
+    }
+  }
+  return names;
+}
+
+async function buildFromItems(items: unknown[]) {
+  return buildFiles(
+    mergeDocuments([parseInputDocument({ items }, "views.json")]),
+    await readRuntimeSources(),
+  );
+}
+
+describe("per-file name scopes", () => {
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  let hostileNames: string[];
+
+  beforeAll(async () => {
+    scratch = await scratchDir("scopes");
+    const runtimeDir = runtimeSourceDir();
+    const runtimeFiles = [...(await readRuntimeSources()).keys()].map((f) =>
+      join(runtimeDir, f),
+    );
+    const movies = join(scratch.dir, "movies");
+    await writeFileMap(
+      movies,
+      await buildFromItems(
+        (
+          JSON.parse(
+            await readFile(join(EXAMPLES_DIR, "movies", "views.json"), "utf8"),
+          ) as { items: unknown[] }
+        ).items,
+      ),
+    );
+    const exports = compilerExports([
+      ...runtimeFiles,
+      join(movies, "index.ts"),
+    ]);
+    const names = new Set<string>(GLOBALS);
+    for (const list of exports.values()) for (const n of list) names.add(n);
+    for (const file of ["client.ts", "index.ts", "views/MovieView.ts"])
+      for (const n of moduleNames(await readFile(join(movies, file), "utf8")))
+        names.add(n);
+    for (const n of VIEW_MODULE_LOCALS) names.add(n);
+    hostileNames = [...names].filter((n) => DMS_EXTERNAL_ID.test(n)).sort();
+  });
+  afterAll(() => scratch.cleanup());
+
+  it("reads the runtime's exports as the compiler does", async () => {
+    const runtimeDir = runtimeSourceDir();
+    const runtime = await readRuntimeSources();
+    const byCompiler = compilerExports(
+      [...runtime.keys()].map((f) => join(runtimeDir, f)),
+    );
+    for (const [file, text] of runtime)
+      expect(exportedNames(text).sort(), file).toEqual(
+        byCompiler.get(join(runtimeDir, file)),
+      );
+  });
+
+  it("compiles a model whose views are named after every runtime export, every name of client.ts and index.ts, and JavaScript globals", async () => {
+    expect(hostileNames).toEqual(
+      expect.arrayContaining([
+        "Client",
+        "ClientOptions",
+        "DmsClient",
+        "Transport",
+        "ViewAccessor",
+        "TypedNode",
+        "Date",
+        "Promise",
+        "createClient",
+        "VIEW",
+      ]),
+    );
+    const files = await buildFromItems(
+      syntheticModel({
+        views: hostileNames.length,
+        properties: 10,
+        space: "hostile",
+        externalIds: hostileNames,
+      }).items,
+    );
+    await writeFileMap(join(scratch.dir, "hostile"), files);
+    // One app file that uses the client and a view named after a client-side name.
+    await mkdir(join(scratch.dir, "app"));
+    await writeFile(
+      join(scratch.dir, "app", "app.ts"),
+      [
+        'import { createClient, type Client } from "../hostile/index.js";',
+        "export function open(): Client {",
+        '  return createClient({ baseUrl: "http://127.0.0.1:1", project: "p", credentials: { token: "t" } });',
+        "}",
+        "",
+      ].join("\n"),
+    );
+    for (const mode of ["nodenext", "bundler"] as const)
+      expect(await typeCheck(scratch.dir, ["hostile", "app"], mode)).toBe("");
+  }, 240_000);
+});
+
+const BEFORE_IDS = ["CogniteAsset", "Edge", "Sensor", "Pump", "Valve", "Tank"];
+
+function model(space: string, ids: string[], version = "v1"): unknown[] {
+  return syntheticModel({
+    views: ids.length,
+    properties: 12,
+    space,
+    externalIds: ids,
+  }).items.map((item) => ({ ...item, version }));
+}
+
+/** What an index exports per view module, and the accessor → class lines of client.ts. */
+function viewExports(index: string): string[] {
+  return [...index.matchAll(/export \{([^}]*)\} from "\.\/views\//g)]
+    .flatMap((m) => m[1]!.split(","))
+    .map((s) => s.trim().replace(/^type /, ""))
+    .filter((s) => s.length > 0);
+}
+
+describe("stable names", () => {
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  beforeAll(async () => {
+    scratch = await scratchDir("stable");
+  });
+  afterAll(() => scratch.cleanup());
+
+  async function run(
+    items: unknown[],
+    out: string,
+    naming = DEFAULT_CODE_OPTIONS.naming,
+  ) {
+    const input = join(scratch.dir, "views.json");
+    await writeFile(input, JSON.stringify({ items }));
+    const result = await generate({
+      ...DEFAULT_CODE_OPTIONS,
+      naming,
+      input: [input],
+      out,
+      format: false,
+    });
+    const diff = await diffOutput(out, result.files);
+    return { result, diff };
+  }
+
+  it("keeps every exported name, meaning the same view and property, when clashing views are added", async () => {
+    const out = join(scratch.dir, "out");
+    const before = model("cdf_cdm", BEFORE_IDS);
+    // A property whose camelCase name a later property will want too.
+    const valve = before[4] as { properties: Record<string, unknown> };
+    valve.properties.birth_year = valve.properties.p10;
+    const first = await run(before, out);
+    await writeOutput(out, first.result.files, first.diff);
+    await cp(out, join(scratch.dir, "first"), { recursive: true });
+
+    // Clashes in externalId across spaces, in version, and in a property's name.
+    const after = [
+      ...structuredClone(before),
+      ...model("cdf_cdm", ["CogniteAsset", "Sensor"], "v2"),
+      ...model("app", ["CogniteAsset", "Pump", "Valve"]),
+    ];
+    const valveAfter = after[4] as { properties: Record<string, unknown> };
+    valveAfter.properties.birthYear = valveAfter.properties.p10;
+    const second = await run(after, out);
+    await writeOutput(out, second.result.files, second.diff);
+
+    const firstIndex = await readFile(
+      join(scratch.dir, "first", "index.ts"),
+      "utf8",
+    );
+    const secondIndex = await readFile(join(out, "index.ts"), "utf8");
+    const kept = viewExports(firstIndex);
+    expect(kept).toContain("CogniteAsset");
+    expect(viewExports(secondIndex)).toEqual(expect.arrayContaining(kept));
+
+    // Same meaning: every class still reads the same view, every property name the same identifier.
+    const oldIndex = (await import(
+      join(scratch.dir, "first", "index.ts")
+    )) as Record<string, unknown>;
+    const newIndex = (await import(join(out, "index.ts"))) as Record<
+      string,
+      unknown
+    >;
+    let compared = 0;
+    for (const name of kept) {
+      const was = oldIndex[name];
+      if (typeof was !== "function" || !("view" in was)) continue;
+      const now = newIndex[name] as typeof was & {
+        view: unknown;
+        properties: Record<string, { identifier: string }>;
+      };
+      const old = was as typeof now;
+      expect(now.view, name).toEqual(old.view);
+      for (const [tsName, definition] of Object.entries(old.properties))
+        expect(now.properties[tsName]?.identifier, `${name}.${tsName}`).toBe(
+          definition.identifier,
+        );
+      compared++;
+    }
+    expect(compared).toBeGreaterThanOrEqual(2 * BEFORE_IDS.length);
+    const valveProperties = newIndex.valveProperties as Record<
+      string,
+      { identifier: string }
+    >;
+    expect(valveProperties.birthYear?.identifier).toBe("birth_year");
+    expect(valveProperties.birthYearProperty?.identifier).toBe("birthYear");
+
+    // Accessors keep their names and their classes.
+    const accessors = (text: string) =>
+      [...text.matchAll(/readonly (\w+): \w+<(\w+)/g)].map(
+        (m) => m[1]! + m[2]!,
+      );
+    const clientBefore = await readFile(
+      join(scratch.dir, "first", "client.ts"),
+      "utf8",
+    );
+    const clientAfter = await readFile(join(out, "client.ts"), "utf8");
+    expect(accessors(clientAfter)).toEqual(
+      expect.arrayContaining(accessors(clientBefore)),
+    );
+
+    // Without the lock the same input would have renamed CogniteAsset: the lock is what holds.
+    const fresh = await run(after, join(scratch.dir, "fresh"));
+    expect(
+      viewExports(fresh.result.files.get("index.ts")!).includes("CogniteAsset"),
+    ).toBe(false);
+
+    // `--check` covers the lock: up to date now, stale when the lock is edited.
+    const check = await run(after, out);
+    expect(isStale(check.diff)).toBe(false);
+    const lockFile = join(out, NAME_LOCK_FILE);
+    const lock = JSON.parse(await readFile(lockFile, "utf8")) as {
+      views: Record<string, { class: string }>;
+    };
+    lock.views["cdf_cdm:Tank/v1"]!.class = "StorageTank";
+    await writeFile(lockFile, JSON.stringify(lock, null, 2));
+    const edited = await run(after, out);
+    expect(edited.diff.changed).toEqual(
+      expect.arrayContaining([NAME_LOCK_FILE, "client.ts", "index.ts"]),
+    );
+    expect(edited.diff.missing).toContain("views/StorageTank.ts");
+    expect(edited.diff.leftover).toContain("views/Tank.ts");
+  });
+
+  it("lets the config rename on purpose, over the lock", async () => {
+    const out = join(scratch.dir, "renamed");
+    const items = model("cdf_cdm", BEFORE_IDS);
+    const first = await run(items, out);
+    await writeOutput(out, first.result.files, first.diff);
+    const renamed = await run(items, out, {
+      ...DEFAULT_CODE_OPTIONS.naming,
+      views: { "cdf_cdm:Pump/v1": "Impeller" },
+    });
+    expect(renamed.result.files.has("views/Impeller.ts")).toBe(true);
+    expect(renamed.result.files.has("views/Pump.ts")).toBe(false);
+  });
+
+  it("names the lock file and the JSON path of a damaged lock", async () => {
+    const out = join(scratch.dir, "damaged");
+    const items = model("cdf_cdm", ["Pump"]);
+    const first = await run(items, out);
+    await writeOutput(out, first.result.files, first.diff);
+    await writeFile(
+      join(out, NAME_LOCK_FILE),
+      JSON.stringify({
+        properties: "camelCase",
+        views: { x: { class: 3, properties: {} } },
+      }),
+    );
+    await expect(run(items, out)).rejects.toThrow(
+      /dmgen\.names\.json.*\$\.views\.x\.class/,
+    );
+    await writeFile(join(out, NAME_LOCK_FILE), "{");
+    await expect(run(items, out)).rejects.toThrow(/dmgen\.names\.json/);
+  });
+});

@@ -1,0 +1,45 @@
+// Scale, in a small version that fits npm test (the full measurement is npm run bench:scale):
+// building a model grows linearly with its views, and a client creates its accessors lazily.
+
+import { describe, expect, it } from "vitest";
+import { syntheticModel } from "../bench/synthetic-model.js";
+import { buildFiles, readRuntimeSources } from "../src/generate.js";
+import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
+import { createClient } from "../generated-examples/movies/index.js";
+
+describe("scale", () => {
+  it("builds 4x the views in well under 4x^2 the CPU time (linear, not quadratic)", async () => {
+    const runtime = await readRuntimeSources();
+    const cpuMs = (views: number): number => {
+      const input = mergeDocuments([
+        parseInputDocument(syntheticModel({ views }), "synthetic.json"),
+      ]);
+      const start = process.cpuUsage();
+      const files = buildFiles(input, runtime);
+      const used = process.cpuUsage(start);
+      expect(files.size).toBeGreaterThan(views);
+      return (used.user + used.system) / 1000;
+    };
+    cpuMs(50); // warm up the JIT
+    const small = Math.min(cpuMs(100), cpuMs(100));
+    const large = Math.min(cpuMs(400), cpuMs(400));
+    // Linear is 4x; quadratic would be 16x. Leave room for GC and a busy machine.
+    expect(large / small).toBeLessThan(8);
+  }, 120_000);
+
+  it("creates a view's accessor on first use and keeps it", async () => {
+    const client = createClient({
+      baseUrl: "http://127.0.0.1:9",
+      project: "p",
+      credentials: { token: "t" },
+    });
+    try {
+      expect(Object.keys(client)).toEqual(["dms"]);
+      const first = client.actor;
+      expect(client.actor).toBe(first);
+      expect(client.movie).not.toBe(first);
+    } finally {
+      await client.close();
+    }
+  });
+});
