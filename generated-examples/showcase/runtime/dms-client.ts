@@ -6,13 +6,20 @@
 import {
   applyInstances,
   deleteInstances,
-  type ApplyInput,
+  type ApplyInputs,
   type ApplyOptions,
   type ApplyResult,
   type DeleteOptions,
 } from "./apply.js";
 import { createTokenSource, type Credentials } from "./auth.js";
-import { HttpClient, type HttpEvent } from "./http.js";
+import {
+  expectCursor,
+  expectItems,
+  expectObject,
+  HttpClient,
+  repeatedCursor,
+  type HttpEvent,
+} from "./http.js";
 import {
   queryAll,
   queryPages,
@@ -135,10 +142,7 @@ export class DmsClient {
    * after the writes. Throws `ApplyFailedError` listing what was and was not written when a request
    * fails for good, and `InvalidValueError` before sending anything when a value is NaN/Infinity.
    */
-  apply(
-    items: Iterable<ApplyInput>,
-    options: ApplyOptions = {},
-  ): Promise<ApplyResult> {
+  apply(items: ApplyInputs, options: ApplyOptions = {}): Promise<ApplyResult> {
     const concurrency = options.concurrency ?? this.#options.concurrency;
     return applyInstances(
       this.http,
@@ -184,12 +188,16 @@ export class DmsClient {
         body.sources = sources.map((source) => ({ source }));
       if (options.includeTyping !== undefined)
         body.includeTyping = options.includeTyping;
-      const response = await this.http.postJson<{ items: InstanceRead[] }>(
+      const response = await this.http.postJson<unknown>(
         "/models/instances/byids",
         body,
         options.signal ? { signal: options.signal } : {},
       );
-      for (const item of response.items) result.push(item);
+      const items = expectItems<InstanceRead>(
+        response,
+        "/models/instances/byids",
+      );
+      for (const item of items) result.push(item);
     }
     return result;
   }
@@ -203,21 +211,25 @@ export class DmsClient {
     const body: Record<string, unknown> = { ...rest };
     if (sources && sources.length > 0)
       body.sources = sources.map((source) => ({ source }));
+    const path = "/models/instances/list";
     let cursor: string | undefined;
     do {
-      const response = await this.http.postJson<{
-        items: InstanceRead[];
-        nextCursor?: string | null;
-        typing?: Record<string, unknown>;
-      }>(
-        "/models/instances/list",
+      const response = await this.http.postJson<unknown>(
+        path,
         cursor === undefined ? body : { ...body, cursor },
         options.signal ? { signal: options.signal } : {},
       );
-      yield response.typing
-        ? { items: response.items, typing: response.typing }
-        : { items: response.items };
-      cursor = response.nextCursor ?? undefined;
+      const items = expectItems<InstanceRead>(response, path);
+      const answer = expectObject(response, path);
+      const nextCursor = expectCursor(answer, path);
+      const typing = answer.typing;
+      if (nextCursor !== undefined && nextCursor === cursor) {
+        throw repeatedCursor(path, nextCursor);
+      }
+      yield typing
+        ? { items, typing: typing as Record<string, unknown> }
+        : { items };
+      cursor = nextCursor;
     } while (cursor);
   }
 
