@@ -392,14 +392,15 @@ export function secretEncodings(secret: string): Set<string> {
     variants.add(encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
   }
   const json = JSON.stringify(secret).slice(1, -1);
-  variants.add(json);
-  variants.add(json.replace(/\//g, "\\/"));
-  variants.add(
-    json.replace(
-      /[^\x20-\x7e]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    ),
-  );
+  for (const escaped of [json, json.replace(/\//g, "\\/")]) {
+    variants.add(escaped);
+    variants.add(
+      escaped.replace(
+        /[^\x20-\x7e]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      ),
+    );
+  }
   const base64 = utf8Base64(secret);
   variants.add(base64);
   variants.add(base64.replace(/=+$/, ""));
