@@ -606,7 +606,6 @@ function readInputs(input: ApplyInputs): InputSource {
 class RequestBuilder {
   #nodes: Entry<InstanceWrite>[] = [];
   #edges: Entry<InstanceWrite>[] = [];
-  #pendingNodes = new InstanceIndex();
   readonly #requestOfNode = new InstanceIndex();
   #sawObjects = false;
   #nextId = 0;
@@ -666,28 +665,35 @@ class RequestBuilder {
     assertFiniteNumbers(write, position);
     if (write.instanceType === "node") {
       this.#nodes.push({ item: write, position });
-      this.#pendingNodes.set("node", write, position);
       return this.#nodes.length >= this.chunkSize ? [this.#emitNodes()] : [];
     }
     this.#edges.push({ item: write, position });
     if (this.#edges.length < this.chunkSize) return [];
     const edges = this.#edges;
     this.#edges = [];
-    const needsPending = edges.some(({ item }) =>
-      item.instanceType === "edge"
-        ? this.#pendingNodes.get("node", item.startNode) !== undefined ||
-          this.#pendingNodes.get("node", item.endNode) !== undefined
-        : false,
-    );
-    const requests = needsPending ? [this.#emitNodes()] : [];
+    const requests = this.#edgesNeedPendingNodes(edges)
+      ? [this.#emitNodes()]
+      : [];
     requests.push(this.#emit(edges, []));
     return requests;
+  }
+
+  /** Whether some edge starts or ends at a node not yet in a request (indexed only here). */
+  #edgesNeedPendingNodes(edges: readonly Entry<InstanceWrite>[]): boolean {
+    if (this.#nodes.length === 0) return false;
+    const pending = new InstanceIndex();
+    for (const { item } of this.#nodes) pending.set("node", item, 0);
+    return edges.some(
+      ({ item }) =>
+        item.instanceType === "edge" &&
+        (pending.get("node", item.startNode) !== undefined ||
+          pending.get("node", item.endNode) !== undefined),
+    );
   }
 
   #emitNodes(): BuiltRequest {
     const nodes = this.#nodes;
     this.#nodes = [];
-    this.#pendingNodes = new InstanceIndex();
     return this.#emit(nodes, []);
   }
 
