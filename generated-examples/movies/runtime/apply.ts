@@ -45,12 +45,14 @@ export interface ToInstanceWrites {
 /** What `applyInstances` accepts: raw wire items or objects that expand to them. */
 export type ApplyInput = InstanceWrite | ToInstanceWrites;
 
-/** Progress after each finished request. */
+/** Progress after each finished request. The totals grow as the input is read. */
 export interface ApplyProgress {
   readonly requestsDone: number;
+  /** Requests done plus those built and not yet finished. */
   readonly requestsTotal: number;
   /** Writes and deletes whose request succeeded. */
   readonly itemsDone: number;
+  /** Input items (and deletes) read so far. */
   readonly itemsTotal: number;
 }
 

@@ -382,7 +382,7 @@ export function basicAuthSecret(id: string, secret: string): string {
 }
 
 /** Every form of a secret worth searching for, the raw one included. */
-export function secretEncodings(secret: string): Set<string> {
+function secretEncodings(secret: string): Set<string> {
   const variants = new Set<string>([secret]);
   const urlEncodings = [
     encodeURIComponent(secret),

@@ -137,10 +137,13 @@ export class DmsClient {
   }
 
   /**
-   * Creates or updates nodes and edges (raw wire items, or generated apply objects), in requests
-   * of at most 1000 with nodes before the edges that need them. Deletes in `options.delete` go
-   * after the writes. Throws `ApplyFailedError` listing what was and was not written when a request
-   * fails for good, and `InvalidValueError` before sending anything when a value is NaN/Infinity.
+   * Creates or updates nodes and edges (raw wire items, or generated apply objects) from an array,
+   * an iterable or an async iterable, read as requests go out, in requests of at most 1000 with
+   * nodes before the edges that need them. Deletes in `options.delete` go after the writes.
+   * Throws `ApplyFailedError` listing what was written, not written and unknown when a request
+   * fails for good (a `VersionConflictError` that is also one on a version conflict). A bad value
+   * (NaN, Infinity, a duplicate with other content) throws `InvalidValueError` as it is when no
+   * request was sent yet, else ends the apply with it as the cause.
    */
   apply(items: ApplyInputs, options: ApplyOptions = {}): Promise<ApplyResult> {
     const concurrency = options.concurrency ?? this.#options.concurrency;
