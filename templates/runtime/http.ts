@@ -5,6 +5,8 @@
 import {
   createDmsError,
   isAbortError,
+  markMayHaveApplied,
+  ProtocolError,
   redactSecrets,
   TransportError,
   type DmsError,
@@ -115,6 +117,23 @@ export class HttpClient {
     body: string | undefined,
     options: RequestOptions,
   ): Promise<T> {
+    const attempts: AttemptLog = { mayHaveApplied: false };
+    try {
+      return await this.#attempts<T>(method, path, body, options, attempts);
+    } catch (error) {
+      // Whatever ends the request, an attempt the server may have processed makes it uncertain.
+      if (attempts.mayHaveApplied) markMayHaveApplied(error);
+      throw error;
+    }
+  }
+
+  async #attempts<T>(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    options: RequestOptions,
+    log: AttemptLog,
+  ): Promise<T> {
     const url = this.projectUrl + path + queryString(options.query);
     const { transport, tokenSource, onEvent } = this.#options;
     const startedAt = this.#clock.now();
@@ -140,8 +159,12 @@ export class HttpClient {
             : {}),
         });
       } catch (error) {
-        if (isAbortError(error) && options.signal?.aborted) throw error;
+        if (isAbortError(error) && options.signal?.aborted) {
+          log.mayHaveApplied = true;
+          throw error;
+        }
         if (!(error instanceof TransportError)) throw this.#redacted(error);
+        if (transportMayHaveApplied(error)) log.mayHaveApplied = true;
         const decision = decideRetry(
           this.retryPolicy,
           {
@@ -175,7 +198,18 @@ export class HttpClient {
         continue;
       }
       if (response.status >= 200 && response.status < 300) {
+        log.mayHaveApplied = true;
         return parseJsonBody<T>(response, method, url);
+      }
+      if (isRedirect(response.status)) {
+        // Following could send the body and the token to another host, or turn a POST into a GET.
+        throw new ProtocolError({
+          problem: "redirect",
+          method,
+          url,
+          status: response.status,
+          detail: redirectDetail(response),
+        });
       }
       if (
         response.status === 401 &&
@@ -210,6 +244,7 @@ export class HttpClient {
           this.#random,
         );
         if (decision.retry) {
+          if (statusMayHaveApplied(response.status)) log.mayHaveApplied = true;
           onEvent?.({
             type: "retry",
             method,
@@ -229,6 +264,7 @@ export class HttpClient {
           url,
           attempt,
           tokenSource.secrets(),
+          log.mayHaveApplied,
         ),
       );
     }
@@ -243,6 +279,46 @@ export class HttpClient {
     }
     return error;
   }
+}
+
+/** Whether any attempt so far may have been processed by the server. */
+interface AttemptLog {
+  mayHaveApplied: boolean;
+}
+
+/** A lost response may follow processing, unless the connection was never made. */
+function transportMayHaveApplied(error: TransportError): boolean {
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
+    const code = "code" in cause ? String(cause.code) : "";
+    if (NEVER_CONNECTED.has(code)) return false;
+    cause = cause.cause;
+  }
+  return true;
+}
+
+const NEVER_CONNECTED: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/** 429 is answered before processing; a 5xx or 408 may come after it. */
+function statusMayHaveApplied(status: number): boolean {
+  return status >= 500 || status === 408;
+}
+
+/** 3xx, or 0: the opaque answer `fetch` gives for a redirect it did not follow. */
+function isRedirect(status: number): boolean {
+  return status === 0 || (status >= 300 && status < 400);
+}
+
+function redirectDetail(response: TransportResponse): string {
+  const location = response.header("location");
+  const where = location ? ` to ${location.slice(0, 200)}` : "";
+  return response.status === 0
+    ? "the server answered with a redirect, which the runtime never follows"
+    : `the server answered ${response.status} (a redirect${where}), which the runtime never follows; check baseUrl`;
 }
 
 /** `${baseUrl}/api/v1/projects/${project}` without doubled slashes. */
@@ -282,17 +358,25 @@ function parseJsonBody<T>(
   method: string,
   url: string,
 ): T {
-  if (response.body === "") return {} as T;
+  if (response.body.trim() === "") {
+    throw new ProtocolError({
+      problem: "not-json",
+      method,
+      url,
+      status: response.status,
+      detail: `the ${response.status} response has an empty body where JSON was expected`,
+    });
+  }
   try {
     return JSON.parse(response.body) as T;
   } catch (error) {
-    throw new TransportError({
-      kind: "protocol",
+    throw new ProtocolError({
+      problem: "not-json",
       method,
       url,
-      cause: new Error(`the ${response.status} response is not JSON`, {
-        cause: error,
-      }),
+      status: response.status,
+      detail: `the ${response.status} response is not JSON (${response.body.slice(0, 80)})`,
+      cause: error,
     });
   }
 }
@@ -304,6 +388,7 @@ export function errorFromResponse(
   url: string,
   attempts: number,
   secrets: readonly string[] = [],
+  earlierAttemptMayHaveApplied = false,
 ): DmsError {
   // The API may echo parts of the request; never let a token into the error.
   const body = redactSecrets(response.body, secrets);
@@ -320,6 +405,7 @@ export function errorFromResponse(
     extra: parsed.extra,
     ...(requestId ? { requestId } : {}),
     attempts,
+    earlierAttemptMayHaveApplied,
   });
 }
 
@@ -363,4 +449,127 @@ function parseErrorBody(body: string): ParsedErrorBody {
 function fallbackMessage(status: number, body: string): string {
   const text = body.trim().slice(0, 200);
   return text || `HTTP ${status}`;
+}
+
+// ---- response shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
+
+function unexpectedShape(path: string, detail: string): ProtocolError {
+  return new ProtocolError({
+    problem: "unexpected-shape",
+    method: "POST",
+    url: path,
+    detail,
+  });
+}
+
+function describeJson(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") {
+    const keys = Object.keys(value);
+    return keys.length === 0
+      ? "{}"
+      : `an object with ${keys.slice(0, 5).join(", ")}`;
+  }
+  return typeof value;
+}
+
+/** The body as an object, or a ProtocolError naming the endpoint. */
+export function expectObject(
+  response: unknown,
+  path: string,
+): Record<string, unknown> {
+  if (
+    typeof response !== "object" ||
+    response === null ||
+    Array.isArray(response)
+  ) {
+    throw unexpectedShape(
+      path,
+      `expected a JSON object, got ${describeJson(response)}`,
+    );
+  }
+  return response as Record<string, unknown>;
+}
+
+/** `response.items` as a list of objects (the shape of apply, delete, byids and list answers). */
+export function expectItems<T>(response: unknown, path: string): T[] {
+  const items = expectObject(response, path).items;
+  if (!Array.isArray(items)) {
+    throw unexpectedShape(
+      path,
+      `expected "items" to be a list, got ${describeJson(items)} in ${describeJson(response)}`,
+    );
+  }
+  for (const item of items) {
+    if (typeof item !== "object" || item === null || Array.isArray(item)) {
+      throw unexpectedShape(
+        path,
+        `expected every item to be an object, got ${describeJson(item)}`,
+      );
+    }
+  }
+  return items as T[];
+}
+
+/**
+ * `response[field]` as result set name → list (query and sync `items`), or result set name →
+ * cursor string (`nextCursor`, whose values may be null or absent).
+ */
+export function expectResultSets(
+  response: unknown,
+  path: string,
+  field: "items" | "nextCursor",
+  required: boolean,
+): void {
+  const value = expectObject(response, path)[field];
+  if (value === undefined && !required) return;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw unexpectedShape(
+      path,
+      `expected "${field}" to map result set names, got ${describeJson(value)}`,
+    );
+  }
+  for (const [name, entry] of Object.entries(value)) {
+    const fits =
+      field === "items"
+        ? Array.isArray(entry)
+        : entry === null || typeof entry === "string";
+    if (!fits) {
+      throw unexpectedShape(
+        path,
+        `expected "${field}.${name}" to be ${field === "items" ? "a list" : "a cursor string or null"}, got ${describeJson(entry)}`,
+      );
+    }
+  }
+}
+
+/** A cursor the API gave twice in a row would page forever: an error instead. */
+export function repeatedCursor(
+  path: string,
+  cursor: string,
+  resultSet?: string,
+): ProtocolError {
+  return new ProtocolError({
+    problem: "repeated-cursor",
+    method: "POST",
+    url: path,
+    detail: `the server answered with the cursor it was sent${resultSet ? ` for "${resultSet}"` : ""} (${cursor.slice(0, 40)}), so paging would never end`,
+  });
+}
+
+/** `response.nextCursor` of a list answer: a string, or undefined when absent or null. */
+export function expectCursor(
+  response: Record<string, unknown>,
+  path: string,
+): string | undefined {
+  const cursor = response.nextCursor;
+  if (cursor === undefined || cursor === null) return undefined;
+  if (typeof cursor !== "string") {
+    throw unexpectedShape(
+      path,
+      `expected "nextCursor" to be a string or null, got ${describeJson(cursor)}`,
+    );
+  }
+  return cursor;
 }

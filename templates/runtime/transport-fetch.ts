@@ -1,10 +1,13 @@
 // The transport for browsers and edge runtimes: the global `fetch`. No Node API; it compiles
 // with `lib: ["dom"]` and no Node types.
 
-import { TransportError } from "./errors.js";
+import { ProtocolError, TransportError } from "./errors.js";
 import {
+  announcedLength,
   DEFAULT_TIMEOUT_MS,
   gzipThreshold,
+  maxResponseBytes,
+  responseTooLarge,
   requestSignal,
   type Transport,
   type TransportOptions,
@@ -20,12 +23,22 @@ export type FetchFunction = (
     headers: Record<string, string>;
     body?: string | ArrayBuffer;
     signal: AbortSignal;
+    /** Always "manual": a redirect comes back as a 3xx (or an opaque status 0), never followed. */
+    redirect: "manual";
   },
 ) => Promise<{
   status: number;
   headers: { get(name: string): string | null };
   text(): Promise<string>;
+  /** The body as a stream, read piecewise so the size limit holds while reading. */
+  body?: { getReader(): BodyReader } | null;
 }>;
+
+/** The slice of a `ReadableStreamDefaultReader` of bytes this transport uses. */
+export interface BodyReader {
+  read(): Promise<{ done: boolean; value?: Uint8Array }>;
+  cancel(reason?: unknown): Promise<void>;
+}
 
 /** Options of the fetch transport. */
 export interface FetchTransportOptions extends TransportOptions {
@@ -48,6 +61,7 @@ export function createFetchTransport(
     fetch: fetchFunction,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     gzipMinBytes: gzipThreshold(options.gzip),
+    maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
   };
   return {
     request: (request) => sendWithFetch(context, request),
@@ -59,6 +73,7 @@ interface FetchContext {
   readonly fetch: FetchFunction;
   readonly timeoutMs: number;
   readonly gzipMinBytes: number | undefined;
+  readonly maxResponseBytes: number;
 }
 
 async function sendWithFetch(
@@ -91,13 +106,32 @@ async function sendWithFetch(
         headers["content-encoding"] = "gzip";
       }
     }
-    const init = { method: request.method, headers, signal: linked.signal };
+    const init = {
+      method: request.method,
+      headers,
+      signal: linked.signal,
+      redirect: "manual" as const,
+    };
     const response = await context.fetch(
       request.url,
       body === undefined ? init : { ...init, body },
     );
-    const text = await response.text();
     const responseHeaders = response.headers;
+    const limit = context.maxResponseBytes;
+    const tooLarge = (seen: number): ProtocolError =>
+      responseTooLarge(request, response.status, limit, seen);
+    const announced = announcedLength(
+      responseHeaders.get("content-length") ?? undefined,
+    );
+    if (announced !== undefined && announced > limit) {
+      await response.body?.getReader().cancel();
+      throw tooLarge(announced);
+    }
+    const text = response.body
+      ? await readLimited(response.body.getReader(), limit, tooLarge)
+      : await response.text();
+    // Without a stream the body is only known whole: still refuse to hand it on.
+    if (!response.body && text.length > limit) throw tooLarge(text.length);
     return {
       status: response.status,
       body: text,
@@ -106,7 +140,8 @@ async function sendWithFetch(
   } catch (error) {
     if (linked.timedOut()) throw linked.signal.reason;
     if (request.signal?.aborted) throw request.signal.reason;
-    if (error instanceof TransportError) throw error;
+    if (error instanceof TransportError || error instanceof ProtocolError)
+      throw error;
     throw new TransportError({
       kind: "connection",
       method: request.method,
@@ -116,6 +151,30 @@ async function sendWithFetch(
   } finally {
     linked.dispose();
   }
+}
+
+/** Reads a byte stream to text, cancelling it once it passes the limit. */
+async function readLimited(
+  reader: BodyReader,
+  limit: number,
+  tooLarge: (seenBytes: number) => ProtocolError,
+): Promise<string> {
+  const decoder = new TextDecoder();
+  const parts: string[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (!value) continue;
+    total += value.byteLength;
+    if (total > limit) {
+      await reader.cancel();
+      throw tooLarge(total);
+    }
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join("");
 }
 
 interface CompressionStreamLike {

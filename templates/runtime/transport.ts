@@ -3,6 +3,8 @@
 // `transport-fetch.ts` in browsers and edge runtimes) and passes it in, so a browser bundle never
 // sees undici.
 
+import { ProtocolError } from "./errors.js";
+
 /** One HTTP request, as the HTTP client hands it to a transport. */
 export interface TransportRequest {
   readonly method: "GET" | "POST";
@@ -47,9 +49,49 @@ export interface TransportOptions {
    * default) never compresses; `true` means 1024 bytes.
    */
   readonly gzip?: boolean | { readonly minBytes: number };
+  /**
+   * The largest response body read (bytes, after any decompression). A larger one stops reading
+   * at the limit and fails with a `ProtocolError` ("too-large"), which is not retried. Default
+   * 256 MiB, far above any documented DMS response.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+
+/** Checks the `maxResponseBytes` option. */
+export function maxResponseBytes(option: number | undefined): number {
+  const limit = option ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(
+      `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
+    );
+  }
+  return limit;
+}
+
+/** The error for a body over the limit (`seenBytes` read, or announced by Content-Length). */
+export function responseTooLarge(
+  request: TransportRequest,
+  status: number,
+  limit: number,
+  seenBytes: number,
+): ProtocolError {
+  return new ProtocolError({
+    problem: "too-large",
+    method: request.method,
+    url: request.url,
+    status,
+    detail: `the ${status} response body is over the ${limit}-byte limit (${seenBytes} bytes seen); reading stopped (raise maxResponseBytes of the transport if this is expected)`,
+  });
+}
+
+/** The Content-Length of a response as a number, when present and valid. */
+export function announcedLength(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
 
 /** The smallest body worth compressing, or undefined when gzip is off. */
 export function gzipThreshold(

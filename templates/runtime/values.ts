@@ -106,8 +106,6 @@ const DEFAULT_MAX_LIST_SIZE = 1000;
 const DEFAULT_MAX_DIRECT_LIST_SIZE = 100;
 const MAX_TEXT_BYTES = 128_000;
 const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TIMESTAMP_PATTERN =
-  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?(Z|[+-]\d{2}(:?\d{2})?)$/;
 
 /**
  * Converts a property value to its wire form, or throws a PropertyValueError.
@@ -128,6 +126,7 @@ export function toWireValue(
   if (!Array.isArray(value)) {
     throw new PropertyValueError(`${name} must be a list`, name);
   }
+  checkNoHoles(value, name);
   const limit =
     definition.maxListSize ??
     (definition.type === "direct"
@@ -169,6 +168,7 @@ function toWireScalar(
         Number.MAX_SAFE_INTEGER,
       );
     case "float32":
+      return checkFloat32Range(checkFinite(value, name), name);
     case "float64":
       return checkFinite(value, name);
     case "timestamp":
@@ -274,15 +274,14 @@ function checkInteger(
 /** Dates become ISO strings with millisecond precision, as the API stores them. */
 function toTimestamp(value: unknown, name: string): string {
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) {
-      throw new PropertyValueError(`${name} is an invalid Date`, name);
-    }
+    checkTimestampDate(value, name);
     return value.toISOString();
   }
   const text = expectString(value, name);
-  if (!TIMESTAMP_PATTERN.test(text) || Number.isNaN(Date.parse(text))) {
+  const problem = timestampProblem(text);
+  if (problem) {
     throw new PropertyValueError(
-      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}`,
+      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}: ${problem}`,
       name,
     );
   }
@@ -307,6 +306,7 @@ function checkDate(value: unknown, name: string): string {
 
 function checkJson(value: unknown, name: string): JsonValue {
   if (value === undefined) throw mismatch(name, "a JSON value", value);
+  checkJsonLimits(value, name);
   assertJson(value, name);
   return value as JsonValue;
 }
@@ -391,4 +391,196 @@ function toReference(value: PropertyValue): InstanceId | null {
   return typeof space === "string" && typeof externalId === "string"
     ? { space, externalId }
     : null;
+}
+
+// ---- checks that match the API's limits, so a bad value fails before anything is sent
+
+/** The largest finite float32. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+/** The API's timestamp range: 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. */
+export const MIN_TIMESTAMP_MS = -62_135_596_800_000;
+export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+/** The API's json limits: the whole object, its top-level keys and each top-level value. */
+export const JSON_LIMITS = {
+  maxBytes: 40_960,
+  maxKeys: 256,
+  maxKeyLength: 128,
+  maxValueBytes: 10_240,
+  /** Ours: far deeper than any object within `maxBytes` needs, and safe for recursion. */
+  maxDepth: 1000,
+} as const;
+
+/** A float32 beyond ±3.4e38 would be refused by the API (it cannot be stored). */
+export function checkFloat32Range(value: number, name: string): number {
+  if (Math.abs(value) > FLOAT32_MAX) {
+    throw new PropertyValueError(
+      `${name} is out of range for float32: ${value} is beyond ±${FLOAT32_MAX}`,
+      name,
+    );
+  }
+  return value;
+}
+
+/** A sparse list (`[1, , 3]`) would send `null` for each hole. */
+export function checkNoHoles(list: readonly unknown[], name: string): void {
+  for (let i = 0; i < list.length; i++) {
+    if (!(i in list)) {
+      throw new PropertyValueError(
+        `${name}[${i}] is a hole in a sparse list; give every item a value`,
+        `${name}[${i}]`,
+      );
+    }
+  }
+}
+
+/** A Date the API can store: valid, and within years 0001 to 9999. */
+export function checkTimestampDate(value: Date, name: string): void {
+  const ms = value.getTime();
+  if (Number.isNaN(ms)) {
+    throw new PropertyValueError(`${name} is an invalid Date`, name);
+  }
+  if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS) {
+    throw new PropertyValueError(
+      `${name} is outside the API's timestamp range 0001-01-01T00:00:00.000Z..9999-12-31T23:59:59.999Z`,
+      name,
+    );
+  }
+}
+
+const TIMESTAMP_PARTS =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}(:?\d{2})?)$/;
+
+/**
+ * Why an ISO timestamp string is one the API would refuse (not that shape, a day the calendar
+ * lacks such as February 30, a time past 23:59:59, outside the API's range), or undefined.
+ */
+export function timestampProblem(text: string): string | undefined {
+  const match = TIMESTAMP_PARTS.exec(text);
+  if (!match) return "it is not like 2024-05-01T12:00:00.000Z";
+  const [year, month, day, hour, minute, second] = match
+    .slice(1, 7)
+    .map(Number) as [number, number, number, number, number, number];
+  if (!isCalendarDate(year, month, day))
+    return `${match[1]}-${match[2]}-${match[3]} is not a calendar date`;
+  if (hour > 23 || minute > 59 || second > 59)
+    return `${match[4]}:${match[5]}:${match[6]} is not a time of day`;
+  const zone = (match[8] as string)
+    .replace(/^([+-]\d{2})(\d{2})$/, "$1:$2")
+    .replace(/^([+-]\d{2})$/, "$1:00");
+  const ms = Date.parse(text.slice(0, text.length - match[8]!.length) + zone);
+  if (Number.isNaN(ms)) return "it is not a valid time";
+  if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS)
+    return "it is outside the API's range 0001-01-01T00:00:00.000Z..9999-12-31T23:59:59.999Z";
+  return undefined;
+}
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= (days[month - 1] as number);
+}
+
+/**
+ * A json property value the API would take: an object at the top (not a list, string or number),
+ * at most 256 keys of at most 128 characters, each value at most 10,240 bytes and the whole at
+ * most 40,960 bytes of JSON, no cycles, no deeper than `JSON_LIMITS.maxDepth`. Runs before any
+ * other walk of the value, so a cycle or a deep value never reaches a recursion that overflows.
+ */
+export function checkJsonLimits(value: unknown, name: string): void {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    value instanceof Date
+  ) {
+    throw new PropertyValueError(
+      `${name} must be a JSON object at the top (wrap a list or a single value in an object), got ${describeJsonValue(value)}`,
+      name,
+    );
+  }
+  checkJsonShape(value, name, 0, new Set());
+  const keys = Object.keys(value);
+  if (keys.length > JSON_LIMITS.maxKeys) {
+    throw new PropertyValueError(
+      `${name} has ${keys.length} keys, more than the API's ${JSON_LIMITS.maxKeys}`,
+      name,
+    );
+  }
+  let total = 2;
+  for (const key of keys) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    if (key.length > JSON_LIMITS.maxKeyLength) {
+      throw new PropertyValueError(
+        `${name} has a key of ${key.length} characters, more than the API's ${JSON_LIMITS.maxKeyLength}: ${JSON.stringify(key.slice(0, 40))}...`,
+        name,
+      );
+    }
+    const bytes = utf8Length(JSON.stringify(item));
+    if (bytes > JSON_LIMITS.maxValueBytes) {
+      throw new PropertyValueError(
+        `${name}.${key} is ${bytes} bytes of JSON, more than the API's ${JSON_LIMITS.maxValueBytes} per value`,
+        `${name}.${key}`,
+      );
+    }
+    total += utf8Length(JSON.stringify(key)) + 1 + bytes + 1;
+  }
+  if (total - 1 > JSON_LIMITS.maxBytes && keys.length > 0) {
+    throw new PropertyValueError(
+      `${name} is ${total - 1} bytes of JSON, more than the API's ${JSON_LIMITS.maxBytes}`,
+      name,
+    );
+  }
+}
+
+/** Depth and cycles, walking only objects and lists (the ancestors set holds the current path). */
+function checkJsonShape(
+  value: object,
+  path: string,
+  depth: number,
+  ancestors: Set<object>,
+): void {
+  if (depth >= JSON_LIMITS.maxDepth) {
+    throw new PropertyValueError(
+      `${path} is nested deeper than ${JSON_LIMITS.maxDepth} levels`,
+      path,
+    );
+  }
+  if (ancestors.has(value)) {
+    throw new PropertyValueError(
+      `${path} refers back to an object that contains it (a cycle); JSON cannot hold it`,
+      path,
+    );
+  }
+  ancestors.add(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((item, i) => [`[${i}]`, item])
+    : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
+  for (const [step, item] of entries) {
+    if (typeof item === "object" && item !== null && !(item instanceof Date))
+      checkJsonShape(item, path + step, depth + 1, ancestors);
+  }
+  ancestors.delete(value);
+}
+
+function describeJsonValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return "a Date";
+  return typeof value === "string" ? "a string" : typeof value;
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -6,12 +6,17 @@
 
 import {
   ApplyFailedError,
+  ApplyVersionConflictError,
   DmsError,
   InvalidValueError,
   isAbortError,
+  mayHaveApplied,
+  ProtocolError,
   TokenError,
+  VersionConflictError,
 } from "./errors.js";
-import type { RequestOptions } from "./http.js";
+import { expectItems, type RequestOptions } from "./http.js";
+import { PropertyValueError } from "./values.js";
 import type {
   ApplyFlags,
   ApplyResponse,
@@ -40,12 +45,14 @@ export interface ToInstanceWrites {
 /** What `applyInstances` accepts: raw wire items or objects that expand to them. */
 export type ApplyInput = InstanceWrite | ToInstanceWrites;
 
-/** Progress after each finished request. */
+/** Progress after each finished request. The totals grow as the input is read. */
 export interface ApplyProgress {
   readonly requestsDone: number;
+  /** Requests done plus those built and not yet finished. */
   readonly requestsTotal: number;
   /** Writes and deletes whose request succeeded. */
   readonly itemsDone: number;
+  /** Input items (and deletes) read so far. */
   readonly itemsTotal: number;
 }
 
@@ -76,55 +83,45 @@ export const DEFAULT_APPLY_CONCURRENCY = 2;
 export const MAX_APPLY_CONCURRENCY = 4;
 export const MAX_DELETE_CONCURRENCY = 2;
 
-/** Applies instance writes and deletes through `POST /models/instances`. */
+/** What `apply` reads: an array, any iterable, or an async iterable (read as it is sent). */
+export type ApplyInputs = Iterable<ApplyInput> | AsyncIterable<ApplyInput>;
+
+/**
+ * Applies instance writes and deletes through `POST /models/instances`, streaming: the input is
+ * read as requests go out, with at most twice `concurrency` requests built ahead, so memory
+ * follows the request size rather than the input size. Nodes go before edges in each window of
+ * the input; an edge request waits for the unfinished requests that write its start or end node.
+ * A request that keeps failing with a 5xx or 408 after its retries is split in halves, down to
+ * single items, so one poisoned item does not stop the rest.
+ */
 export async function applyInstances(
   http: JsonPoster,
-  input: Iterable<ApplyInput>,
+  input: ApplyInputs,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const { writes: expanded, expandedObjects } = expandInputsCounting(input);
-  expanded.forEach(assertFiniteNumbers);
-  // An expanded object graph often reaches a nested node twice; raw items are sent as given (the
-  // API reports an id given twice in one request), which spares large raw applies a pass.
-  const writes = expandedObjects > 0 ? dedupeWrites(expanded) : expanded;
-  const deletes = options.delete ?? [];
   const chunkSize = checkedChunkSize(options.chunkSize);
   const concurrency = checkedConcurrency(
     options.concurrency,
     DEFAULT_APPLY_CONCURRENCY,
     MAX_APPLY_CONCURRENCY,
   );
-  const plan = planApplyRequests(writes, deletes, chunkSize);
   const flags = applyFlags(options);
-  const itemsTotal = writes.length + deletes.length;
-  let itemsDone = 0;
-  let requestsDone = 0;
-
-  const run = await runRequests(plan, {
-    concurrency,
-    signal: options.signal,
-    send: (request, signal) =>
-      http.postJson<ApplyResponse>(
-        "/models/instances",
-        applyBody(writes, deletes, request, flags),
+  const run = new ApplyRun(
+    (body, signal) =>
+      http.postJson<unknown>(
+        APPLY_PATH,
+        Object.assign(body, flags),
         signal ? { signal } : {},
       ),
-    onDone: (request) => {
-      itemsDone += request.writes.length + request.deletes.length;
-      requestsDone++;
-      options.onProgress?.({
-        requestsDone,
-        requestsTotal: plan.length,
-        itemsDone,
-        itemsTotal,
-      });
-    },
-  });
-  if (run.failure) {
-    throw applyFailure(plan, run, writes, deletes, options.signal);
-  }
-  return mergeApplyResults(plan, run.results, writes);
+    concurrency,
+    options,
+  );
+  const builder = new RequestBuilder(chunkSize);
+  await run.drive(builder, readInputs(input), options.delete ?? []);
+  return run.finish(input);
 }
+
+const APPLY_PATH = "/models/instances";
 
 /** Options of a bulk delete. */
 export interface DeleteOptions {
@@ -132,6 +129,8 @@ export interface DeleteOptions {
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
+
+const DELETE_PATH = "/models/instances/delete";
 
 /** Deletes instances through `POST /models/instances/delete`, 1000 per request. */
 export async function deleteInstances(
@@ -148,12 +147,16 @@ export async function deleteInstances(
   const run = await runRequests(plan, {
     concurrency,
     signal: options.signal,
-    send: (request, signal) =>
-      http.postJson<{ items: DeletedInstance[] }>(
-        "/models/instances/delete",
-        { items: request.deletes.map((position) => ids[position]) },
-        signal ? { signal } : {},
+    send: async (request, signal) => ({
+      items: expectItems<DeletedInstance>(
+        await http.postJson<unknown>(
+          DELETE_PATH,
+          { items: request.deletes.map((position) => ids[position]) },
+          signal ? { signal } : {},
+        ),
+        DELETE_PATH,
       ),
+    }),
     onDone: () => {},
   });
   if (run.failure) {
@@ -311,6 +314,12 @@ export class InstanceIndex {
     }
     ids.set(id.externalId, value);
   }
+
+  delete(instanceType: "node" | "edge", id: InstanceId): void {
+    const ids = this.#bySpace[instanceType].get(id.space);
+    ids?.delete(id.externalId);
+    if (ids?.size === 0) this.#bySpace[instanceType].delete(id.space);
+  }
 }
 
 /** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
@@ -405,21 +414,6 @@ function applyFlags(options: ApplyOptions): ApplyFlags {
   }
   if (options.replace !== undefined) flags.replace = options.replace;
   return flags;
-}
-
-function applyBody(
-  writes: readonly InstanceWrite[],
-  deletes: readonly InstanceDelete[],
-  request: PlannedRequest,
-  flags: ApplyFlags,
-): Record<string, unknown> {
-  const body: Record<string, unknown> = {
-    items: request.writes.map((position) => writes[position]),
-  };
-  if (request.deletes.length > 0) {
-    body.delete = request.deletes.map((position) => deletes[position]);
-  }
-  return Object.assign(body, flags);
 }
 
 function checkedChunkSize(chunkSize: number | undefined): number {
@@ -526,17 +520,9 @@ async function runRequests<R>(
   return { results, states, failure };
 }
 
-/** A rejected request was not written; a lost or aborted one may have been. */
+/** A request the server rejected unprocessed was not written; any other may have been. */
 function failedState(error: unknown): RequestState {
-  if (isAbortError(error)) return "unknown";
-  if (
-    error instanceof DmsError ||
-    error instanceof TokenError ||
-    error instanceof InvalidValueError
-  ) {
-    return "failed";
-  }
-  return "unknown";
+  return provesNothingApplied(error) ? "failed" : "unknown";
 }
 
 function applyFailure<R>(
@@ -575,49 +561,570 @@ function idOf(instance: InstanceId): InstanceId {
   return { space: instance.space, externalId: instance.externalId };
 }
 
-function mergeApplyResults(
-  plan: readonly PlannedRequest[],
-  responses: readonly (ApplyResponse | undefined)[],
-  writes: readonly InstanceWrite[],
-): ApplyResult {
-  const byPosition: (SlimInstance | undefined)[] = new Array<
-    SlimInstance | undefined
-  >(writes.length);
-  const deleted: DeletedInstance[] = [];
-  plan.forEach((request, index) => {
-    const response = responses[index];
-    if (!response) return;
-    placeItems(request, response.items, writes, byPosition);
-    if (response.deleted) deleted.push(...response.deleted);
-  });
-  const items: SlimInstance[] = [];
-  const skipped: InstanceId[] = [];
-  for (let position = 0; position < writes.length; position++) {
-    const item = byPosition[position];
-    if (item) items.push(item);
-    else skipped.push(idOf(writes[position] as InstanceWrite));
+// ---- streaming apply: building requests from the input as they are sent
+
+/** A write or delete of a request, with its position in the apply (which keeps input order). */
+interface Entry<T> {
+  readonly item: T;
+  readonly position: number;
+}
+
+/** A request built from the input, waiting to be sent or being sent. */
+interface BuiltRequest {
+  readonly id: number;
+  readonly writes: readonly Entry<InstanceWrite>[];
+  readonly deletes: readonly Entry<InstanceDelete>[];
+  /** Unfinished requests that write a start or end node of this request's edges. */
+  readonly dependsOn: readonly number[];
+  /** A request with deletes waits until every earlier request has finished. */
+  readonly barrier: boolean;
+}
+
+/** Reads sync iterables without a microtask per item; async ones with one. */
+interface InputSource {
+  next(): IteratorResult<ApplyInput> | Promise<IteratorResult<ApplyInput>>;
+  /** Closes the source early (a generator's `finally` runs). */
+  close(): void;
+}
+
+function readInputs(input: ApplyInputs): InputSource {
+  if (Symbol.asyncIterator in input) {
+    const iterator = input[Symbol.asyncIterator]();
+    return {
+      next: () => iterator.next(),
+      close: () => void iterator.return?.()?.catch(() => {}),
+    };
   }
-  return { items, skipped, deleted };
+  const iterator = input[Symbol.iterator]();
+  return { next: () => iterator.next(), close: () => iterator.return?.() };
+}
+
+/**
+ * Turns the input into requests of at most `chunkSize` items: nodes and edges gather in separate
+ * batches; a full batch becomes a request (pending nodes first when the edges need them); what is
+ * left at the end goes out as nodes, edges, then deletes. Knows which unfinished request writes
+ * which node, forgetting a request once it has finished, so its memory stays bounded.
+ */
+class RequestBuilder {
+  #nodes: Entry<InstanceWrite>[] = [];
+  #edges: Entry<InstanceWrite>[] = [];
+  readonly #requestOfNode = new InstanceIndex();
+  #sawObjects = false;
+  #nextId = 0;
+  positions = 0;
+  itemsRead = 0;
+
+  constructor(readonly chunkSize: number) {}
+
+  /** Reads input until at least one request is ready, or to its end (then `done`). */
+  async pull(
+    source: InputSource,
+    deletes: readonly InstanceDelete[],
+  ): Promise<{ requests: BuiltRequest[]; done: boolean }> {
+    for (;;) {
+      const next = source.next();
+      const step = next instanceof Promise ? await next : next;
+      if (step.done) return { requests: this.#finish(deletes), done: true };
+      const requests = this.#add(step.value);
+      if (requests.length > 0) return { requests, done: false };
+    }
+  }
+
+  /** Entries read but not yet in a request (not written when the apply stops). */
+  unbatched(): Entry<InstanceWrite>[] {
+    return [...this.#nodes, ...this.#edges];
+  }
+
+  /** Called when a request has finished: its nodes no longer hold edges back. */
+  forget(request: BuiltRequest): void {
+    for (const { item } of request.writes) {
+      if (
+        item.instanceType === "node" &&
+        this.#requestOfNode.get("node", item) === request.id
+      ) {
+        this.#requestOfNode.delete("node", item);
+      }
+    }
+  }
+
+  #add(input: ApplyInput): BuiltRequest[] {
+    this.itemsRead++;
+    if (
+      "toInstanceWrites" in input &&
+      typeof input.toInstanceWrites === "function"
+    ) {
+      this.#sawObjects = true;
+      const requests: BuiltRequest[] = [];
+      for (const write of input.toInstanceWrites())
+        requests.push(...this.#addWrite(write));
+      return requests;
+    }
+    return this.#addWrite(input as InstanceWrite);
+  }
+
+  #addWrite(write: InstanceWrite): BuiltRequest[] {
+    const position = this.positions++;
+    assertFiniteNumbers(write, position);
+    if (write.instanceType === "node") {
+      this.#nodes.push({ item: write, position });
+      return this.#nodes.length >= this.chunkSize ? [this.#emitNodes()] : [];
+    }
+    this.#edges.push({ item: write, position });
+    if (this.#edges.length < this.chunkSize) return [];
+    const edges = this.#edges;
+    this.#edges = [];
+    const requests = this.#edgesNeedPendingNodes(edges)
+      ? [this.#emitNodes()]
+      : [];
+    requests.push(this.#emit(edges, []));
+    return requests;
+  }
+
+  /** Whether some edge starts or ends at a node not yet in a request (indexed only here). */
+  #edgesNeedPendingNodes(edges: readonly Entry<InstanceWrite>[]): boolean {
+    if (this.#nodes.length === 0) return false;
+    const pending = new InstanceIndex();
+    for (const { item } of this.#nodes) pending.set("node", item, 0);
+    return edges.some(
+      ({ item }) =>
+        item.instanceType === "edge" &&
+        (pending.get("node", item.startNode) !== undefined ||
+          pending.get("node", item.endNode) !== undefined),
+    );
+  }
+
+  #emitNodes(): BuiltRequest {
+    const nodes = this.#nodes;
+    this.#nodes = [];
+    return this.#emit(nodes, []);
+  }
+
+  #finish(deletes: readonly InstanceDelete[]): BuiltRequest[] {
+    const writes = [...this.#nodes, ...this.#edges];
+    this.#nodes = [];
+    this.#edges = [];
+    const deleteEntries = deletes.map((item, position) => ({
+      item,
+      position,
+    }));
+    this.itemsRead += deletes.length;
+    const requests: BuiltRequest[] = [];
+    const total = writes.length + deleteEntries.length;
+    for (let start = 0; start < total; start += this.chunkSize) {
+      const end = start + this.chunkSize;
+      requests.push(
+        this.#emit(
+          writes.slice(start, end),
+          deleteEntries.slice(
+            Math.max(0, start - writes.length),
+            Math.max(0, end - writes.length),
+          ),
+        ),
+      );
+    }
+    return requests;
+  }
+
+  #emit(
+    entries: Entry<InstanceWrite>[],
+    deletes: Entry<InstanceDelete>[],
+  ): BuiltRequest {
+    const id = this.#nextId++;
+    const writes = this.#sawObjects ? dedupedEntries(entries) : entries;
+    for (const { item } of writes) {
+      if (item.instanceType === "node")
+        this.#requestOfNode.set("node", item, id);
+    }
+    const dependsOn = new Set<number>();
+    for (const { item } of writes) {
+      if (item.instanceType !== "edge") continue;
+      for (const end of [item.startNode, item.endNode]) {
+        const dependency = this.#requestOfNode.get("node", end);
+        if (dependency !== undefined && dependency !== id)
+          dependsOn.add(dependency);
+      }
+    }
+    return {
+      id,
+      writes,
+      deletes,
+      dependsOn: [...dependsOn],
+      barrier: deletes.length > 0,
+    };
+  }
+}
+
+/** Drops exact repeats within one request (the API rejects an id given twice in a request). */
+function dedupedEntries(
+  entries: Entry<InstanceWrite>[],
+): Entry<InstanceWrite>[] {
+  let kept: InstanceWrite[];
+  try {
+    kept = dedupeWrites(entries.map((entry) => entry.item));
+  } catch (error) {
+    throw error instanceof InvalidValueError
+      ? reindexed(error, entries[error.itemIndex]?.position ?? error.itemIndex)
+      : error;
+  }
+  if (kept.length === entries.length) return entries;
+  // `kept` is a subsequence of the entries' items, by reference.
+  const result: Entry<InstanceWrite>[] = [];
+  let next = 0;
+  for (const entry of entries) {
+    if (entry.item === kept[next]) {
+      result.push(entry);
+      next++;
+    }
+  }
+  return result;
+}
+
+/** The same error, numbered by the item's position in the whole apply. */
+function reindexed(
+  error: InvalidValueError,
+  position: number,
+): InvalidValueError {
+  const marker = ` at ${error.path}: `;
+  const problem = error.message.slice(
+    error.message.indexOf(marker) + marker.length,
+  );
+  return new InvalidValueError(position, error.instance, error.path, problem);
+}
+
+// ---- streaming apply: sending, splitting and reporting
+
+/** What became of one write or delete. */
+type Outcome =
+  | { readonly kind: "written"; readonly item: SlimInstance }
+  | { readonly kind: "skipped" | "deleted"; readonly id: InstanceId }
+  | {
+      readonly kind: "not-written" | "unknown";
+      readonly id: InstanceId;
+    };
+
+type SendApply = (
+  body: Record<string, unknown>,
+  signal: AbortSignal | undefined,
+) => Promise<unknown>;
+
+/**
+ * One apply in progress: a window of built requests, at most `concurrency` of them in flight,
+ * and an outcome for every write and delete position (all the memory that grows with the input
+ * is this outcome list, which becomes the result).
+ */
+class ApplyRun {
+  readonly #writes: (Outcome | undefined)[] = [];
+  readonly #deletes: (Outcome | undefined)[] = [];
+  readonly #deleted: DeletedInstance[][] = [];
+  readonly #ready: BuiltRequest[] = [];
+  readonly #active = new Map<number, Promise<void>>();
+  readonly #unfinished = new Set<number>();
+  #builder: RequestBuilder | undefined;
+  /** The first error that stops the apply: no new request starts after it. */
+  #stop: { error: unknown } | undefined;
+  /** The first failure of a single item isolated by splitting: the apply goes on, then fails. */
+  #isolated: { error: unknown } | undefined;
+  #started = 0;
+  #requestsDone = 0;
+  #itemsDone = 0;
+
+  constructor(
+    readonly send: SendApply,
+    readonly concurrency: number,
+    readonly options: ApplyOptions,
+  ) {}
+
+  async drive(
+    builder: RequestBuilder,
+    source: InputSource,
+    deletes: readonly InstanceDelete[],
+  ): Promise<void> {
+    this.#builder = builder;
+    const lookahead = this.concurrency * 2;
+    let inputDone = false;
+    try {
+      for (;;) {
+        this.#startReady();
+        const idle = this.#active.size === 0;
+        if (idle && (this.#stop || (inputDone && this.#ready.length === 0)))
+          return;
+        const room = this.#ready.length + this.#active.size < lookahead;
+        if (!this.#stop && !inputDone && room) {
+          try {
+            const pulled = await builder.pull(source, deletes);
+            inputDone = pulled.done;
+            for (const request of pulled.requests) this.#enqueue(request);
+          } catch (error) {
+            this.#stop ??= { error };
+          }
+          continue;
+        }
+        if (idle) return;
+        await Promise.race(this.#active.values());
+      }
+    } finally {
+      if (!inputDone) source.close();
+    }
+  }
+
+  #enqueue(request: BuiltRequest): void {
+    this.#growTo(this.#builder?.positions ?? 0);
+    this.#unfinished.add(request.id);
+    this.#ready.push(request);
+  }
+
+  /** Keeps the outcome list dense (no holes) up to the positions read. */
+  #growTo(length: number): void {
+    while (this.#writes.length < length) this.#writes.push(undefined);
+  }
+
+  #startReady(): void {
+    const signal = this.options.signal;
+    while (
+      !this.#stop &&
+      this.#active.size < this.concurrency &&
+      this.#ready.length > 0
+    ) {
+      const request = this.#ready[0] as BuiltRequest;
+      const blocked = request.barrier
+        ? this.#active.size > 0
+        : request.dependsOn.some((id) => this.#unfinished.has(id));
+      if (blocked) return;
+      if (signal?.aborted) {
+        this.#stop = { error: signal.reason };
+        return;
+      }
+      this.#ready.shift();
+      this.#started++;
+      const running = this.#sendPart(request, request.writes, request.deletes)
+        .then((succeeded) => this.#finished(request, succeeded))
+        .finally(() => this.#active.delete(request.id));
+      this.#active.set(request.id, running);
+    }
+  }
+
+  #finished(request: BuiltRequest, succeeded: number): void {
+    this.#unfinished.delete(request.id);
+    this.#builder?.forget(request);
+    if (succeeded === 0) return;
+    this.#requestsDone++;
+    try {
+      this.options.onProgress?.({
+        requestsDone: this.#requestsDone,
+        requestsTotal: this.#requestsDone + this.#unfinished.size,
+        itemsDone: this.#itemsDone,
+        itemsTotal: this.#builder?.itemsRead ?? 0,
+      });
+    } catch (error) {
+      this.#stop ??= { error };
+    }
+  }
+
+  /**
+   * Sends writes and deletes of a request; on a lasting 5xx or 408, as two halves instead.
+   * Resolves to the number of items written (a failure is recorded, never thrown).
+   */
+  async #sendPart(
+    request: BuiltRequest,
+    writes: readonly Entry<InstanceWrite>[],
+    deletes: readonly Entry<InstanceDelete>[],
+    splitFrom?: { readonly mayHaveApplied: boolean },
+  ): Promise<number> {
+    const body: Record<string, unknown> = {
+      items: writes.map((entry) => entry.item),
+    };
+    if (deletes.length > 0) body.delete = deletes.map((entry) => entry.item);
+    try {
+      const response = await this.send(body, this.options.signal);
+      this.#recordSuccess(request, writes, deletes, response);
+      return writes.length + deletes.length;
+    } catch (error) {
+      const size = writes.length + deletes.length;
+      if (isLastingServerError(error) && !this.options.signal?.aborted) {
+        if (size > 1) {
+          const half = Math.ceil(size / 2);
+          const carried = { mayHaveApplied: true };
+          const firstDeletes = Math.max(0, half - writes.length);
+          const first = await this.#sendPart(
+            request,
+            writes.slice(0, half),
+            deletes.slice(0, firstDeletes),
+            carried,
+          );
+          const second = await this.#sendPart(
+            request,
+            writes.slice(half),
+            deletes.slice(firstDeletes),
+            carried,
+          );
+          return first + second;
+        }
+        if (splitFrom) {
+          this.#isolated ??= { error };
+          this.#recordFailure(writes, deletes, "unknown");
+          return 0;
+        }
+      }
+      const uncertain =
+        splitFrom?.mayHaveApplied === true || !provesNothingApplied(error);
+      this.#recordFailure(
+        writes,
+        deletes,
+        uncertain ? "unknown" : "not-written",
+      );
+      this.#stop ??= { error };
+      return 0;
+    }
+  }
+
+  #recordSuccess(
+    request: BuiltRequest,
+    writes: readonly Entry<InstanceWrite>[],
+    deletes: readonly Entry<InstanceDelete>[],
+    response: unknown,
+  ): void {
+    const items = expectItems<SlimInstance>(response, APPLY_PATH);
+    if (items.length > writes.length) {
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: APPLY_PATH,
+        detail: `the answer lists ${items.length} items for a request of ${writes.length}`,
+      });
+    }
+    const deleted = (response as ApplyResponse).deleted;
+    if (deleted !== undefined && !Array.isArray(deleted)) {
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: APPLY_PATH,
+        detail: `expected "deleted" to be a list`,
+      });
+    }
+    placeEntries(writes, items, this.#writes);
+    for (const { item, position } of deletes)
+      this.#deletes[position] = { kind: "deleted", id: idOf(item) };
+    if (deleted) (this.#deleted[request.id] ??= []).push(...deleted);
+    this.#itemsDone += writes.length + deletes.length;
+  }
+
+  #recordFailure(
+    writes: readonly Entry<InstanceWrite>[],
+    deletes: readonly Entry<InstanceDelete>[],
+    kind: "not-written" | "unknown",
+  ): void {
+    for (const { item, position } of writes)
+      this.#writes[position] = { kind, id: idOf(item) };
+    for (const { item, position } of deletes)
+      this.#deletes[position] = { kind, id: idOf(item) };
+  }
+
+  /** The result, or the error that says what was and was not written. */
+  finish(input: ApplyInputs): ApplyResult {
+    const failure = this.#stop ?? this.#isolated;
+    if (failure) {
+      // A check that failed before anything went out is thrown as it is: nothing was written.
+      if (this.#started === 0 && !this.options.signal?.aborted)
+        throw failure.error;
+      throw this.#failureError(failure.error, input);
+    }
+    const items: SlimInstance[] = [];
+    const skipped: InstanceId[] = [];
+    for (const outcome of this.#writes) {
+      if (outcome?.kind === "written") items.push(outcome.item);
+      else if (outcome?.kind === "skipped") skipped.push(outcome.id);
+    }
+    return { items, skipped, deleted: this.#deleted.flat() };
+  }
+
+  #failureError(cause: unknown, input: ApplyInputs): Error {
+    const written: InstanceId[] = [];
+    const notWritten: InstanceId[] = [];
+    const unknown: InstanceId[] = [];
+    const unsent = new Map<number, InstanceId>();
+    for (const request of this.#ready) {
+      for (const { item, position } of request.writes)
+        unsent.set(position, idOf(item));
+    }
+    for (const { item, position } of this.#builder?.unbatched() ?? [])
+      unsent.set(position, idOf(item));
+    const sort = (outcomes: readonly (Outcome | undefined)[], own: boolean) =>
+      outcomes.forEach((outcome, position) => {
+        if (!outcome) {
+          const id = own ? unsent.get(position) : undefined;
+          if (id) notWritten.push(id);
+          return;
+        }
+        if (outcome.kind === "not-written") notWritten.push(outcome.id);
+        else if (outcome.kind === "unknown") unknown.push(outcome.id);
+        else
+          written.push(
+            outcome.kind === "written" ? idOf(outcome.item) : outcome.id,
+          );
+      });
+    this.#growTo(this.#builder?.positions ?? 0);
+    sort(this.#writes, true);
+    (this.options.delete ?? []).forEach((item, position) => {
+      this.#deletes[position] ??= { kind: "not-written", id: idOf(item) };
+    });
+    sort(this.#deletes, false);
+    if (Array.isArray(input)) {
+      // The rest of an array is known: list it too (a stream's rest is never read).
+      for (const rest of expandInputs(
+        input.slice(this.#builder?.itemsRead ?? input.length),
+      ))
+        notWritten.push(idOf(rest));
+    }
+    const report = { written, notWritten, unknown };
+    if (cause instanceof VersionConflictError)
+      return new ApplyVersionConflictError(cause, report);
+    return new ApplyFailedError({
+      ...report,
+      cause,
+      aborted: this.options.signal?.aborted === true,
+    });
+  }
+}
+
+/** A 5xx or 408 that outlasted the retries: worth splitting the request. */
+function isLastingServerError(error: unknown): boolean {
+  return (
+    error instanceof DmsError && (error.status >= 500 || error.status === 408)
+  );
+}
+
+/** True when the error proves that the server did not process the request. */
+function provesNothingApplied(error: unknown): boolean {
+  if (mayHaveApplied(error) || isAbortError(error)) return false;
+  if (error instanceof DmsError)
+    return error.status < 500 && error.status !== 408;
+  if (error instanceof ProtocolError) return error.problem === "redirect";
+  return (
+    error instanceof TokenError ||
+    error instanceof InvalidValueError ||
+    error instanceof PropertyValueError
+  );
 }
 
 /** The API answers in request order; when it left items out (skipped), match them by id. */
-function placeItems(
-  request: PlannedRequest,
+function placeEntries(
+  writes: readonly Entry<InstanceWrite>[],
   items: readonly SlimInstance[],
-  writes: readonly InstanceWrite[],
-  byPosition: (SlimInstance | undefined)[],
+  outcomes: (Outcome | undefined)[],
 ): void {
-  if (items.length === request.writes.length) {
-    request.writes.forEach((position, i) => {
-      byPosition[position] = items[i];
+  if (items.length === writes.length) {
+    writes.forEach(({ position }, i) => {
+      outcomes[position] = { kind: "written", item: items[i] as SlimInstance };
     });
     return;
   }
   const byKey = new Map(
     items.map((item) => [instanceKey(item.instanceType, item), item]),
   );
-  for (const position of request.writes) {
-    const write = writes[position] as InstanceWrite;
-    byPosition[position] = byKey.get(instanceKey(write.instanceType, write));
+  for (const { item, position } of writes) {
+    const answer = byKey.get(instanceKey(item.instanceType, item));
+    outcomes[position] = answer
+      ? { kind: "written", item: answer }
+      : { kind: "skipped", id: idOf(item) };
   }
 }

@@ -3,7 +3,12 @@
 // credentials. Tokens are cached, refreshed ahead of expiry with one refresh in flight, and
 // invalidated after a 401. No token or secret ever goes into an error message.
 
-import { TokenError, TransportError, redactSecrets } from "./errors.js";
+import {
+  basicAuthSecret,
+  TokenError,
+  TransportError,
+  redactSecrets,
+} from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
 import type { Transport } from "./transport.js";
 
@@ -75,8 +80,16 @@ export function createTokenSource(
   return cachingTokenSource(
     (signal) => fetchClientCredentialsToken(grant, context, signal),
     context,
-    [grant.clientSecret],
+    grantSecrets(grant),
   );
+}
+
+/** The client secret, and the `id:secret` pair a token endpoint may see as Basic auth. */
+function grantSecrets(grant: ClientCredentials): string[] {
+  return [
+    grant.clientSecret,
+    basicAuthSecret(grant.clientId, grant.clientSecret),
+  ];
 }
 
 function staticTokenSource(token: string): TokenSource {
@@ -240,7 +253,7 @@ function parseTokenResponse(
         : "";
     const detail = redactSecrets(
       [code, description].filter(Boolean).join(": "),
-      [grant.clientSecret],
+      grantSecrets(grant),
     );
     throw new TokenError(
       `The token endpoint ${grant.tokenUrl} refused client ${grant.clientId} with ${status}` +

@@ -6,13 +6,20 @@
 import {
   applyInstances,
   deleteInstances,
-  type ApplyInput,
+  type ApplyInputs,
   type ApplyOptions,
   type ApplyResult,
   type DeleteOptions,
 } from "./apply.js";
 import { createTokenSource, type Credentials } from "./auth.js";
-import { HttpClient, type HttpEvent } from "./http.js";
+import {
+  expectCursor,
+  expectItems,
+  expectObject,
+  HttpClient,
+  repeatedCursor,
+  type HttpEvent,
+} from "./http.js";
 import {
   queryAll,
   queryPages,
@@ -130,15 +137,15 @@ export class DmsClient {
   }
 
   /**
-   * Creates or updates nodes and edges (raw wire items, or generated apply objects), in requests
-   * of at most 1000 with nodes before the edges that need them. Deletes in `options.delete` go
-   * after the writes. Throws `ApplyFailedError` listing what was and was not written when a request
-   * fails for good, and `InvalidValueError` before sending anything when a value is NaN/Infinity.
+   * Creates or updates nodes and edges (raw wire items, or generated apply objects) from an array,
+   * an iterable or an async iterable, read as requests go out, in requests of at most 1000 with
+   * nodes before the edges that need them. Deletes in `options.delete` go after the writes.
+   * Throws `ApplyFailedError` listing what was written, not written and unknown when a request
+   * fails for good (a `VersionConflictError` that is also one on a version conflict). A bad value
+   * (NaN, Infinity, a duplicate with other content) throws `InvalidValueError` as it is when no
+   * request was sent yet, else ends the apply with it as the cause.
    */
-  apply(
-    items: Iterable<ApplyInput>,
-    options: ApplyOptions = {},
-  ): Promise<ApplyResult> {
+  apply(items: ApplyInputs, options: ApplyOptions = {}): Promise<ApplyResult> {
     const concurrency = options.concurrency ?? this.#options.concurrency;
     return applyInstances(
       this.http,
@@ -184,12 +191,16 @@ export class DmsClient {
         body.sources = sources.map((source) => ({ source }));
       if (options.includeTyping !== undefined)
         body.includeTyping = options.includeTyping;
-      const response = await this.http.postJson<{ items: InstanceRead[] }>(
+      const response = await this.http.postJson<unknown>(
         "/models/instances/byids",
         body,
         options.signal ? { signal: options.signal } : {},
       );
-      for (const item of response.items) result.push(item);
+      const items = expectItems<InstanceRead>(
+        response,
+        "/models/instances/byids",
+      );
+      for (const item of items) result.push(item);
     }
     return result;
   }
@@ -203,21 +214,25 @@ export class DmsClient {
     const body: Record<string, unknown> = { ...rest };
     if (sources && sources.length > 0)
       body.sources = sources.map((source) => ({ source }));
+    const path = "/models/instances/list";
     let cursor: string | undefined;
     do {
-      const response = await this.http.postJson<{
-        items: InstanceRead[];
-        nextCursor?: string | null;
-        typing?: Record<string, unknown>;
-      }>(
-        "/models/instances/list",
+      const response = await this.http.postJson<unknown>(
+        path,
         cursor === undefined ? body : { ...body, cursor },
         options.signal ? { signal: options.signal } : {},
       );
-      yield response.typing
-        ? { items: response.items, typing: response.typing }
-        : { items: response.items };
-      cursor = response.nextCursor ?? undefined;
+      const items = expectItems<InstanceRead>(response, path);
+      const answer = expectObject(response, path);
+      const nextCursor = expectCursor(answer, path);
+      const typing = answer.typing;
+      if (nextCursor !== undefined && nextCursor === cursor) {
+        throw repeatedCursor(path, nextCursor);
+      }
+      yield typing
+        ? { items, typing: typing as Record<string, unknown> }
+        : { items };
+      cursor = nextCursor;
     } while (cursor);
   }
 

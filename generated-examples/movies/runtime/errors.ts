@@ -31,6 +31,11 @@ export interface DmsErrorDetails extends RequestInfo {
   readonly requestId?: string;
   /** How many attempts were made before giving up (1 when not retried). */
   readonly attempts?: number;
+  /**
+   * An earlier attempt of this request lost its response or got a 5xx or 408, so the server may
+   * have processed the request even though this, the last answer, is an error. Default false.
+   */
+  readonly earlierAttemptMayHaveApplied?: boolean;
 }
 
 /** An error response from the DMS API (any non-2xx status). */
@@ -56,6 +61,8 @@ export class DmsError extends Error {
   readonly url: string;
   /** Attempts made (retries included). */
   readonly attempts: number;
+  /** An earlier attempt may have been processed (see `DmsErrorDetails`). */
+  readonly earlierAttemptMayHaveApplied: boolean;
 
   constructor(details: DmsErrorDetails) {
     super(describeDmsError(details));
@@ -69,6 +76,8 @@ export class DmsError extends Error {
     this.method = details.method;
     this.url = details.url;
     this.attempts = details.attempts ?? 1;
+    this.earlierAttemptMayHaveApplied =
+      details.earlierAttemptMayHaveApplied ?? false;
   }
 }
 
@@ -87,7 +96,7 @@ export class AuthenticationError extends DmsError {
   override name = "AuthenticationError";
 }
 
-/** What went wrong below HTTP. */
+/** What went wrong below HTTP ("protocol" is kept for compatibility; see `ProtocolError`). */
 export type TransportFailureKind = "connection" | "timeout" | "protocol";
 
 /** The request did not get an HTTP response: connection refused or reset, DNS, timeout. */
@@ -117,6 +126,46 @@ export class TransportError extends Error {
     this.method = info.method;
     this.url = info.url;
     this.attempts = info.attempts ?? 1;
+  }
+}
+
+/** What was wrong with a response the runtime refused to use. */
+export type ProtocolProblem =
+  | "redirect"
+  | "too-large"
+  | "not-json"
+  | "unexpected-shape"
+  | "repeated-cursor";
+
+/**
+ * A response the runtime cannot trust: a redirect (never followed: it could send the body or the
+ * token elsewhere), a body over the size limit (reading stopped), a body that is not JSON or not
+ * of the documented shape, or a cursor that repeats. Never retried.
+ */
+export class ProtocolError extends Error {
+  override name = "ProtocolError";
+  readonly problem: ProtocolProblem;
+  readonly method: string;
+  readonly url: string;
+  /** HTTP status of the response, when there was one. */
+  readonly status: number | undefined;
+
+  constructor(
+    info: RequestInfo & {
+      problem: ProtocolProblem;
+      detail: string;
+      status?: number;
+      cause?: unknown;
+    },
+  ) {
+    super(
+      `Unusable response to ${info.method} ${info.url}: ${info.detail}`,
+      info.cause === undefined ? undefined : { cause: info.cause },
+    );
+    this.problem = info.problem;
+    this.method = info.method;
+    this.url = info.url;
+    this.status = info.status;
   }
 }
 
@@ -163,15 +212,37 @@ export class InvalidValueError extends Error {
 export interface ApplyProgressReport {
   /** Instances whose request succeeded (written, or skipped on a version conflict). */
   readonly written: readonly InstanceId[];
-  /** Instances never sent, or whose request the API rejected: not written. */
+  /**
+   * Instances never sent, or whose every attempt the API rejected before processing: not
+   * written. Items of the input not yet read when the apply stopped are not listed.
+   */
   readonly notWritten: readonly InstanceId[];
-  /** Instances whose request was in flight when it was aborted or lost: may or may not be written. */
+  /**
+   * Instances whose request may have been processed: in flight when aborted, a lost response, a
+   * 5xx, or an error after an earlier attempt that may have been applied. Read them back to know.
+   */
   readonly unknown: readonly InstanceId[];
+}
+
+const APPLY_REPORT = Symbol.for("dmgen.applyFailure");
+
+function reportSummary(report: ApplyProgressReport): string {
+  return (
+    `${report.written.length} instance(s) written, ${report.notWritten.length} not written` +
+    (report.unknown.length > 0
+      ? `, ${report.unknown.length} unknown (their request may have been processed)`
+      : "")
+  );
 }
 
 /** An apply (or delete) that failed for good after some requests may have succeeded. */
 export class ApplyFailedError extends Error implements ApplyProgressReport {
   override name = "ApplyFailedError";
+  /** A version conflict of an apply (`ApplyVersionConflictError`) is an ApplyFailedError too. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && APPLY_REPORT in value;
+  }
+  readonly [APPLY_REPORT] = true;
   readonly written: readonly InstanceId[];
   readonly notWritten: readonly InstanceId[];
   readonly unknown: readonly InstanceId[];
@@ -182,11 +253,7 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     report: ApplyProgressReport & { cause: unknown; aborted: boolean },
   ) {
     super(
-      `${report.aborted ? "Apply aborted" : "Apply failed"}: ${report.written.length} instance(s) written, ` +
-        `${report.notWritten.length} not written` +
-        (report.unknown.length > 0
-          ? `, ${report.unknown.length} unknown (request in flight)`
-          : "") +
+      `${report.aborted ? "Apply aborted" : "Apply failed"}: ${reportSummary(report)}` +
         `. Cause: ${causeSummary(report.cause) || "unknown"}`,
       { cause: report.cause },
     );
@@ -195,6 +262,52 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     this.unknown = report.unknown;
     this.aborted = report.aborted;
   }
+}
+
+/**
+ * A version conflict (409) ended an apply: `instanceof VersionConflictError` (and, for code that
+ * catches apply failures, `instanceof ApplyFailedError`), with what was and was not written.
+ */
+export class ApplyVersionConflictError
+  extends VersionConflictError
+  implements ApplyProgressReport
+{
+  override name = "ApplyVersionConflictError";
+  readonly [APPLY_REPORT] = true;
+  readonly written: readonly InstanceId[];
+  readonly notWritten: readonly InstanceId[];
+  readonly unknown: readonly InstanceId[];
+  /** Always false: a conflict is the API's answer, not an abort. */
+  readonly aborted = false;
+
+  constructor(conflict: VersionConflictError, report: ApplyProgressReport) {
+    super({
+      method: conflict.method,
+      url: conflict.url,
+      status: conflict.status,
+      code: conflict.code,
+      apiMessage: conflict.apiMessage,
+      missing: conflict.missing,
+      duplicated: conflict.duplicated,
+      extra: conflict.extra,
+      ...(conflict.requestId ? { requestId: conflict.requestId } : {}),
+      attempts: conflict.attempts,
+      earlierAttemptMayHaveApplied: conflict.earlierAttemptMayHaveApplied,
+    });
+    this.message =
+      `The apply stopped on a version conflict: ${sentence(conflict.apiMessage)} ` +
+      `An instance changed since the existingVersion you gave; read it again and retry, or pass ` +
+      `skipOnVersionConflict to leave such instances as they are. ${reportSummary(report)}.`;
+    this.cause = conflict;
+    this.written = report.written;
+    this.notWritten = report.notWritten;
+    this.unknown = report.unknown;
+  }
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 /** Picks the error class for an API error response. */
@@ -212,6 +325,21 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
   return new DmsError(details);
 }
 
+const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
+
+/** Notes on an error that the server may have processed its request (an earlier attempt). */
+export function markMayHaveApplied(error: unknown): void {
+  if (typeof error === "object" && error !== null && Object.isExtensible(error))
+    Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
+}
+
+/** Whether the request that ended in this error may have been processed by the server. */
+export function mayHaveApplied(error: unknown): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  if (MAY_HAVE_APPLIED in error) return true;
+  return error instanceof DmsError && error.earlierAttemptMayHaveApplied;
+}
+
 /** True for the error an aborted AbortSignal produces (DOMException or our own). */
 export function isAbortError(error: unknown): boolean {
   return (
@@ -222,17 +350,73 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
-/** Removes every occurrence of the given secrets from a text. */
+/**
+ * Removes every occurrence of the given secrets from a text, in every encoding a secret takes on
+ * its way out: raw, URL-encoded (`encodeURIComponent` and form encoding, either hex case),
+ * JSON-escaped (also with `\/` and `\uXXXX` escapes) and base64 (standard and URL-safe). For Basic
+ * auth pass the `id:secret` pair too (`basicAuthSecret`), since its base64 does not contain the
+ * base64 of the secret alone.
+ */
 export function redactSecrets(
   text: string,
   secrets: readonly (string | undefined)[],
 ): string {
   let result = text;
   for (const secret of secrets) {
-    if (secret && secret.length >= 4) result = result.split(secret).join("***");
+    if (!secret || secret.length < 4) continue;
+    // Longest first, so a variant containing another is replaced whole.
+    const variants = [...secretEncodings(secret)].sort(
+      (a, b) => b.length - a.length,
+    );
+    for (const variant of variants) {
+      if (result.includes(variant)) result = result.split(variant).join("***");
+    }
   }
   // A bearer token that reached a message some other way.
   return result.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1***");
+}
+
+/** The text a client sends as Basic auth credentials, for `redactSecrets`. */
+export function basicAuthSecret(id: string, secret: string): string {
+  return `${id}:${secret}`;
+}
+
+/** Every form of a secret worth searching for, the raw one included. */
+function secretEncodings(secret: string): Set<string> {
+  const variants = new Set<string>([secret]);
+  const urlEncodings = [
+    encodeURIComponent(secret),
+    new URLSearchParams({ s: secret }).toString().slice(2),
+  ];
+  for (const encoded of urlEncodings) {
+    variants.add(encoded);
+    variants.add(encoded.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()));
+  }
+  const json = JSON.stringify(secret).slice(1, -1);
+  for (const escaped of [json, json.replace(/\//g, "\\/")]) {
+    variants.add(escaped);
+    variants.add(
+      escaped.replace(
+        /[^\x20-\x7e]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+      ),
+    );
+  }
+  const base64 = utf8Base64(secret);
+  variants.add(base64);
+  variants.add(base64.replace(/=+$/, ""));
+  variants.add(
+    base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""),
+  );
+  return variants;
+}
+
+function utf8Base64(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) {
+    binary += String.fromCharCode(byte);
+  }
+  return btoa(binary);
 }
 
 function describeDmsError(details: DmsErrorDetails): string {

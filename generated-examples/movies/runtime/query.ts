@@ -3,6 +3,7 @@
 // is exhausted, as an async iterator of pages.
 
 import type { JsonPoster } from "./apply.js";
+import { expectResultSets, repeatedCursor } from "./http.js";
 import type {
   InstanceRead,
   QueryRequest,
@@ -47,10 +48,12 @@ export async function* queryPages(
     const body: QueryRequest =
       Object.keys(cursors).length > 0 ? { ...rest, cursors } : rest;
     const response = await http.postJson<QueryResponse>(
-      "/models/instances/query",
+      QUERY_PATH,
       body,
       options.signal ? { signal: options.signal } : {},
     );
+    expectResultSets(response, QUERY_PATH, "items", true);
+    expectResultSets(response, QUERY_PATH, "nextCursor", false);
     const moved = new Set(Object.keys(cursors));
     const fresh = (name: string): boolean =>
       first ||
@@ -64,14 +67,19 @@ export async function* queryPages(
     const next: Record<string, string> = {};
     for (const name of names) {
       const cursor = response.nextCursor?.[name];
-      if (typeof cursor === "string" && cursor !== "" && fresh(name))
+      if (typeof cursor === "string" && cursor !== "" && fresh(name)) {
+        if (cursor === cursors[name])
+          throw repeatedCursor(QUERY_PATH, cursor, name);
         next[name] = cursor;
+      }
     }
     if (Object.keys(next).length === 0) return;
     cursors = next;
     first = false;
   }
 }
+
+const QUERY_PATH = "/models/instances/query";
 
 /** Runs a query to exhaustion and concatenates the pages per result set. */
 export async function queryAll(

@@ -6,10 +6,13 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { Agent, type Dispatcher } from "undici";
-import { TransportError } from "./errors.js";
+import { ProtocolError, TransportError } from "./errors.js";
 import {
+  announcedLength,
   DEFAULT_TIMEOUT_MS,
   gzipThreshold,
+  maxResponseBytes,
+  responseTooLarge,
   requestSignal,
   type Transport,
   type TransportOptions,
@@ -47,6 +50,7 @@ export function createUndiciTransport(
     dispatcher,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     gzipMinBytes: gzipThreshold(options.gzip),
+    maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
   };
   return {
     request: (request) => sendWithUndici(context, request),
@@ -60,6 +64,7 @@ interface UndiciContext {
   readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   readonly gzipMinBytes: number | undefined;
+  readonly maxResponseBytes: number;
 }
 
 async function sendWithUndici(
@@ -81,6 +86,7 @@ async function sendWithUndici(
   );
   try {
     const { body, headers } = await encodeBody(context, request);
+    // `dispatcher.request` follows no redirects (no redirect interceptor): a 3xx resolves as is.
     const response = await context.dispatcher.request({
       origin: url.origin,
       path: url.pathname + url.search,
@@ -89,8 +95,19 @@ async function sendWithUndici(
       body,
       signal: linked.signal,
     });
-    const text = await response.body.text();
     const responseHeaders = response.headers;
+    const text = await readLimited(
+      response.body,
+      context.maxResponseBytes,
+      (seen) =>
+        responseTooLarge(
+          request,
+          response.statusCode,
+          context.maxResponseBytes,
+          seen,
+        ),
+      announcedLength(firstHeader(responseHeaders["content-length"])),
+    );
     return {
       status: response.statusCode,
       body: text,
@@ -101,6 +118,30 @@ async function sendWithUndici(
   } finally {
     linked.dispose();
   }
+}
+
+/** Reads a body to text, stopping (and destroying the stream) once it passes the limit. */
+async function readLimited(
+  body: Dispatcher.ResponseData["body"],
+  limit: number,
+  tooLarge: (seenBytes: number) => ProtocolError,
+  announced: number | undefined,
+): Promise<string> {
+  if (announced !== undefined && announced > limit) {
+    body.destroy();
+    throw tooLarge(announced);
+  }
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      body.destroy();
+      throw tooLarge(total);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total).toString("utf8");
 }
 
 async function encodeBody(
@@ -128,7 +169,8 @@ function toTransportFailure(
 ): unknown {
   if (linked.timedOut()) return linked.signal.reason;
   if (request.signal?.aborted) return request.signal.reason;
-  if (error instanceof TransportError) return error;
+  if (error instanceof TransportError || error instanceof ProtocolError)
+    return error;
   return new TransportError({
     kind: isTimeoutCode(error) ? "timeout" : "connection",
     method: request.method,

@@ -4,6 +4,7 @@
 // process can resume from it. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "./apply.js";
+import { expectResultSets, repeatedCursor } from "./http.js";
 import { systemClock, type Clock } from "./retry.js";
 import type {
   InstanceRead,
@@ -95,10 +96,13 @@ export async function* syncPages(
     const requestBody =
       cursors === undefined ? body : { ...body, cursors: { ...cursors } };
     const response = await http.postJson<SyncResponse>(
-      "/models/instances/sync",
+      SYNC_PATH,
       requestBody,
       options.signal ? { signal: options.signal } : {},
     );
+    expectResultSets(response, SYNC_PATH, "items", true);
+    expectResultSets(response, SYNC_PATH, "nextCursor", true);
+    assertCursorsMove(request, cursors, response);
     const nonFull = isNonFullPage(request, response);
     // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
     // one more non-full page proves it (as the Python SDK does).
@@ -126,6 +130,29 @@ export async function* syncPages(
     if (hadItems) idleWaitMs = follow.pollIntervalMs;
     await clock.sleep(idleWaitMs, options.signal);
     idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+  }
+}
+
+const SYNC_PATH = "/models/instances/sync";
+
+/**
+ * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
+ * not full may keep its cursor: nothing changed.)
+ */
+function assertCursorsMove(
+  request: SyncRequest,
+  sent: Readonly<Record<string, string>> | undefined,
+  response: SyncResponse,
+): void {
+  if (!sent) return;
+  for (const [name, expression] of Object.entries(request.with)) {
+    const cursor = response.nextCursor[name];
+    const full =
+      (response.items[name]?.length ?? 0) >=
+      (expression.limit ?? DEFAULT_SYNC_LIMIT);
+    if (full && cursor !== undefined && cursor === sent[name]) {
+      throw repeatedCursor(SYNC_PATH, cursor, name);
+    }
   }
 }
 
