@@ -88,6 +88,7 @@ describe("every model generates, compiles and is already formatted", () => {
       ),
     ).toEqual([
       "client.ts",
+      "dmgen.names.json",
       "index.ts",
       "views/ActorView.ts",
       "views/MovieView.ts",
