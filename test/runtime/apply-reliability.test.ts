@@ -184,6 +184,23 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     },
   );
 
+  it("stops after one split when both halves fail too (an outage, not one item): 3 requests, not 2n", async () => {
+    const api = fakeApi(() => {
+      throw serverError(503);
+    });
+    const error = (await applyInstances(
+      api.poster,
+      Array.from({ length: 100 }, (_, i) => node(i)),
+      { chunkSize: 50, concurrency: 1 },
+    ).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(api.bodies.map((b) => b.items.length)).toEqual([50, 25, 25]);
+    // The first request's items may have been applied by a 5xx; the second was never sent.
+    expect(error.unknown).toHaveLength(50);
+    expect(error.notWritten).toHaveLength(50);
+    expect(error.written).toEqual([]);
+  });
+
   it("does not split on a 400: the request is refused whole", async () => {
     const api = fakeApi(() => {
       throw serverError(400);
