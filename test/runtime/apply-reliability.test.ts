@@ -103,6 +103,34 @@ describe("honest failure reports with a real HTTP client", () => {
     },
   );
 
+  it("a reset, then a token failure before the retry: unknown, not 'not written'", async () => {
+    const server = await startFaultServer();
+    closers.push(() => server.close());
+    let calls = 0;
+    const client = new DmsClient({
+      baseUrl: server.url,
+      project: "proj",
+      credentials: {
+        tokenProvider: async () => {
+          if (++calls > 1) throw new Error("identity provider down");
+          return "token-abcdefgh";
+        },
+      },
+      transport: createUndiciTransport({ timeoutMs: 5000 }),
+      clock: fakeClock(),
+      random: () => 0.5,
+    });
+    closers.push(() => client.close());
+    server.enqueue({ reset: true });
+    const error = (await client
+      .apply([node(1)])
+      .catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(server.requests).toHaveLength(1);
+    expect(ids(error.unknown)).toEqual(["n1"]);
+    expect(error.notWritten).toEqual([]);
+  });
+
   it("a 400 on the first attempt is not written", async () => {
     const { server, client } = await clientFor();
     server.enqueue(dmsError(400, "bad request"));
