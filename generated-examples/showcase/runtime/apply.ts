@@ -1091,7 +1091,11 @@ class ApplyRun {
     }
     for (const { item, position } of this.#builder?.unbatched() ?? [])
       unsent.set(position, idOf(item));
-    const sort = (outcomes: readonly (Outcome | undefined)[], own: boolean) =>
+    // Positions without an outcome were never sent: the writes among them are listed from `unsent`.
+    const classify = (
+      outcomes: readonly (Outcome | undefined)[],
+      own: boolean,
+    ) =>
       outcomes.forEach((outcome, position) => {
         if (!outcome) {
           const id = own ? unsent.get(position) : undefined;
@@ -1106,11 +1110,11 @@ class ApplyRun {
           );
       });
     this.#growTo(this.#builder?.positions ?? 0);
-    sort(this.#writes, true);
+    classify(this.#writes, true);
     (this.options.delete ?? []).forEach((item, position) => {
       this.#deletes[position] ??= { kind: "not-written", id: idOf(item) };
     });
-    sort(this.#deletes, false);
+    classify(this.#deletes, false);
     if (Array.isArray(input)) {
       // The rest of an array is known: list it too (a stream's rest is never read).
       for (const rest of expandInputs(
