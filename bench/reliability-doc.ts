@@ -126,6 +126,14 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   },
   {
     area: "bulk writes",
+    tried: "every request failing with 503 (an outage)",
+    result:
+      "one split only (both halves fail too): 3 requests, the apply stops; the sent items unknown, the rest not written",
+    file: APPLY,
+    test: "stops after one split when both halves fail too",
+  },
+  {
+    area: "bulk writes",
     tried: "a request refused with 400",
     result: "not split; refused whole, items not written",
     file: APPLY,
@@ -263,8 +271,9 @@ ${rows.join("\n")}
   reading; a larger body stops reading and is a \`ProtocolError\` (\`too-large\`), never retried.
 - Redirects: never followed by either transport; a \`ProtocolError\` (\`redirect\`) naming the status.
 - \`apply\`: reads its input as it sends, at most 2 × concurrency requests of up to 1,000 items built
-  ahead. A request failing with 5xx or 408 after its retries is split in halves down to single
-  items; a single item that still fails is reported unknown and the apply fails after the rest.
+  ahead. A request failing with 5xx or 408 after its retries is split in halves, and the half that
+  fails again is halved down to a single item, which is reported unknown while the rest is
+  written (the apply then fails). When both halves fail the apply stops (an outage, not an item).
 - An item is reported **unknown** whenever an attempt of its request may have been processed (a
   lost response, a timeout, a 5xx or 408, an abort in flight, a 2xx body of the wrong shape), even
   if a later attempt was refused; **not written** only when every attempt was refused before

@@ -801,6 +801,13 @@ type Outcome =
       readonly id: InstanceId;
     };
 
+/** Writes and deletes of a request that failed, and why. */
+interface FailedPart {
+  readonly writes: readonly Entry<InstanceWrite>[];
+  readonly deletes: readonly Entry<InstanceDelete>[];
+  readonly error: unknown;
+}
+
 type SendApply = (
   body: Record<string, unknown>,
   signal: AbortSignal | undefined,
@@ -920,15 +927,74 @@ class ApplyRun {
   }
 
   /**
-   * Sends writes and deletes of a request; on a lasting 5xx or 408, as two halves instead.
-   * Resolves to the number of items written (a failure is recorded, never thrown).
+   * Sends writes and deletes of a request; on a lasting 5xx or 408, looks for the item that
+   * causes it by halves (see `#bisect`). Resolves to the number of items written (a failure is
+   * recorded, never thrown).
    */
   async #sendPart(
     request: BuiltRequest,
     writes: readonly Entry<InstanceWrite>[],
     deletes: readonly Entry<InstanceDelete>[],
-    splitFrom?: { readonly mayHaveApplied: boolean },
   ): Promise<number> {
+    const error = await this.#attempt(request, writes, deletes);
+    if (error === undefined) return writes.length + deletes.length;
+    if (
+      isLastingServerError(error) &&
+      writes.length + deletes.length > 1 &&
+      !this.options.signal?.aborted
+    ) {
+      return this.#bisect(request, { writes, deletes, error });
+    }
+    this.#fail({ writes, deletes, error }, false);
+    return 0;
+  }
+
+  /**
+   * A part failed with a lasting 5xx or 408: send both halves. When one fails, the cause is in
+   * it: go on halving it down to a single item, which is then reported unknown while the apply
+   * goes on. When both fail the failure is not one item's (an outage): stop the apply.
+   */
+  async #bisect(request: BuiltRequest, failed: FailedPart): Promise<number> {
+    const half = Math.ceil((failed.writes.length + failed.deletes.length) / 2);
+    const firstDeletes = Math.max(0, half - failed.writes.length);
+    const halves = [
+      {
+        writes: failed.writes.slice(0, half),
+        deletes: failed.deletes.slice(0, firstDeletes),
+      },
+      {
+        writes: failed.writes.slice(half),
+        deletes: failed.deletes.slice(firstDeletes),
+      },
+    ];
+    let written = 0;
+    const failures: FailedPart[] = [];
+    for (const part of halves) {
+      const error = await this.#attempt(request, part.writes, part.deletes);
+      if (error === undefined)
+        written += part.writes.length + part.deletes.length;
+      else failures.push({ ...part, error });
+    }
+    const [culprit, other] = failures;
+    if (!culprit) return written;
+    if (other || !isLastingServerError(culprit.error)) {
+      for (const part of failures) this.#fail(part, true);
+      return written;
+    }
+    if (culprit.writes.length + culprit.deletes.length === 1) {
+      this.#isolated ??= { error: culprit.error };
+      this.#recordFailure(culprit.writes, culprit.deletes, "unknown");
+      return written;
+    }
+    return written + (await this.#bisect(request, culprit));
+  }
+
+  /** One request through the HTTP client (which retries); the error, or undefined on success. */
+  async #attempt(
+    request: BuiltRequest,
+    writes: readonly Entry<InstanceWrite>[],
+    deletes: readonly Entry<InstanceDelete>[],
+  ): Promise<unknown> {
     const body: Record<string, unknown> = {
       items: writes.map((entry) => entry.item),
     };
@@ -936,44 +1002,21 @@ class ApplyRun {
     try {
       const response = await this.send(body, this.options.signal);
       this.#recordSuccess(request, writes, deletes, response);
-      return writes.length + deletes.length;
+      return undefined;
     } catch (error) {
-      const size = writes.length + deletes.length;
-      if (isLastingServerError(error) && !this.options.signal?.aborted) {
-        if (size > 1) {
-          const half = Math.ceil(size / 2);
-          const carried = { mayHaveApplied: true };
-          const firstDeletes = Math.max(0, half - writes.length);
-          const first = await this.#sendPart(
-            request,
-            writes.slice(0, half),
-            deletes.slice(0, firstDeletes),
-            carried,
-          );
-          const second = await this.#sendPart(
-            request,
-            writes.slice(half),
-            deletes.slice(firstDeletes),
-            carried,
-          );
-          return first + second;
-        }
-        if (splitFrom) {
-          this.#isolated ??= { error };
-          this.#recordFailure(writes, deletes, "unknown");
-          return 0;
-        }
-      }
-      const uncertain =
-        splitFrom?.mayHaveApplied === true || !provesNothingApplied(error);
-      this.#recordFailure(
-        writes,
-        deletes,
-        uncertain ? "unknown" : "not-written",
-      );
-      this.#stop ??= { error };
-      return 0;
+      return error ?? new Error("the request failed without a reason");
     }
+  }
+
+  /** Records a failed part and stops the apply. After a 5xx the part may have been applied. */
+  #fail(part: FailedPart, afterServerError: boolean): void {
+    const uncertain = afterServerError || !provesNothingApplied(part.error);
+    this.#recordFailure(
+      part.writes,
+      part.deletes,
+      uncertain ? "unknown" : "not-written",
+    );
+    this.#stop ??= { error: part.error };
   }
 
   #recordSuccess(
@@ -1047,7 +1090,11 @@ class ApplyRun {
     }
     for (const { item, position } of this.#builder?.unbatched() ?? [])
       unsent.set(position, idOf(item));
-    const sort = (outcomes: readonly (Outcome | undefined)[], own: boolean) =>
+    // Positions without an outcome were never sent: the writes among them are listed from `unsent`.
+    const classify = (
+      outcomes: readonly (Outcome | undefined)[],
+      own: boolean,
+    ) =>
       outcomes.forEach((outcome, position) => {
         if (!outcome) {
           const id = own ? unsent.get(position) : undefined;
@@ -1062,11 +1109,11 @@ class ApplyRun {
           );
       });
     this.#growTo(this.#builder?.positions ?? 0);
-    sort(this.#writes, true);
+    classify(this.#writes, true);
     (this.options.delete ?? []).forEach((item, position) => {
       this.#deletes[position] ??= { kind: "not-written", id: idOf(item) };
     });
-    sort(this.#deletes, false);
+    classify(this.#deletes, false);
     if (Array.isArray(input)) {
       // The rest of an array is known: list it too (a stream's rest is never read).
       for (const rest of expandInputs(

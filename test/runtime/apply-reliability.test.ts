@@ -103,6 +103,34 @@ describe("honest failure reports with a real HTTP client", () => {
     },
   );
 
+  it("a reset, then a token failure before the retry: unknown, not 'not written'", async () => {
+    const server = await startFaultServer();
+    closers.push(() => server.close());
+    let calls = 0;
+    const client = new DmsClient({
+      baseUrl: server.url,
+      project: "proj",
+      credentials: {
+        tokenProvider: async () => {
+          if (++calls > 1) throw new Error("identity provider down");
+          return "token-abcdefgh";
+        },
+      },
+      transport: createUndiciTransport({ timeoutMs: 5000 }),
+      clock: fakeClock(),
+      random: () => 0.5,
+    });
+    closers.push(() => client.close());
+    server.enqueue({ reset: true });
+    const error = (await client
+      .apply([node(1)])
+      .catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(server.requests).toHaveLength(1);
+    expect(ids(error.unknown)).toEqual(["n1"]);
+    expect(error.notWritten).toEqual([]);
+  });
+
   it("a 400 on the first attempt is not written", async () => {
     const { server, client } = await clientFor();
     server.enqueue(dmsError(400, "bad request"));
@@ -183,6 +211,23 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
       );
     },
   );
+
+  it("stops after one split when both halves fail too (an outage, not one item): 3 requests, not 2n", async () => {
+    const api = fakeApi(() => {
+      throw serverError(503);
+    });
+    const error = (await applyInstances(
+      api.poster,
+      Array.from({ length: 100 }, (_, i) => node(i)),
+      { chunkSize: 50, concurrency: 1 },
+    ).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(api.bodies.map((b) => b.items.length)).toEqual([50, 25, 25]);
+    // The first request's items may have been applied by a 5xx; the second was never sent.
+    expect(error.unknown).toHaveLength(50);
+    expect(error.notWritten).toHaveLength(50);
+    expect(error.written).toEqual([]);
+  });
 
   it("does not split on a 400: the request is refused whole", async () => {
     const api = fakeApi(() => {

@@ -129,6 +129,21 @@ describe.each(Object.keys(transports))("%s transport", (name) => {
   });
 });
 
+describe("an opaque redirect (status 0, what browsers' fetch gives for redirect: manual)", () => {
+  it("is a ProtocolError too", async () => {
+    const opaque: Transport = {
+      request: async () => ({ status: 0, body: "", header: () => undefined }),
+      close: async () => {},
+    };
+    const client = connect(opaque);
+    const error = await failure(
+      client.retrieve([{ instanceType: "node", space: "sp", externalId: "a" }]),
+    );
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as ProtocolError).problem).toBe("redirect");
+  });
+});
+
 /** A server that streams a body without Content-Length, counting what it managed to write. */
 async function streamingServer(totalBytes: number): Promise<{
   url: string;

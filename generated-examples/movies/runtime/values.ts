@@ -282,7 +282,8 @@ function toTimestamp(value: unknown, name: string): string {
   const problem = timestampProblem(text);
   if (problem) {
     throw new PropertyValueError(
-      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}: ${problem}`,
+      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}` +
+        (problem === NOT_A_TIMESTAMP ? "" : `: ${problem}`),
       name,
     );
   }
@@ -448,6 +449,8 @@ export function checkTimestampDate(value: Date, name: string): void {
   }
 }
 
+const NOT_A_TIMESTAMP = "it is not like 2024-05-01T12:00:00.000Z";
+
 const TIMESTAMP_PARTS =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}(:?\d{2})?)$/;
 
@@ -457,7 +460,7 @@ const TIMESTAMP_PARTS =
  */
 export function timestampProblem(text: string): string | undefined {
   const match = TIMESTAMP_PARTS.exec(text);
-  if (!match) return "it is not like 2024-05-01T12:00:00.000Z";
+  if (!match) return NOT_A_TIMESTAMP;
   const [year, month, day, hour, minute, second] = match
     .slice(1, 7)
     .map(Number) as [number, number, number, number, number, number];
