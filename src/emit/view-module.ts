@@ -27,7 +27,6 @@ import {
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
-  RUNTIME_VALUES,
   RUNTIME_WIRE,
   applySignature,
   propertyFacts,
@@ -47,7 +46,7 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const parentNames = parent ? namesOf(context, parent) : undefined;
   const sections: Doc[] = [
     viewConstant(imports, view),
-    propertyMapConstant(imports, view, names),
+    propertyMapConstant(context, imports, view, names),
     connectionMapConstant(context, imports, view, names),
     [
       `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
@@ -105,6 +104,7 @@ function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
 }
 
 function propertyMapConstant(
+  context: EmitContext,
   imports: Imports,
   view: ViewIR,
   names: ViewNames,
@@ -114,17 +114,22 @@ function propertyMapConstant(
     .map((p) =>
       group(
         `${names.properties.get(p.identifier)!.name}: `,
-        bracedList("{", propertyDefinition(p), "}"),
+        bracedList(
+          "{",
+          [
+            ...propertyDefinition(p),
+            ...(p.type.type === "direct"
+              ? targetClassField(context, imports, view, p.targetKey)
+              : []),
+          ],
+          "}",
+        ),
       ),
     );
   return [
     `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
     hardline,
-    constMap(
-      names.propertyMap,
-      entries,
-      imports.type(RUNTIME_VALUES, "PropertyMap"),
-    ),
+    constMap(names.propertyMap, entries),
   ];
 }
 
@@ -182,25 +187,24 @@ function connectionMapConstant(
       expandedObject(
         p.kind === "edge"
           ? edgeDefinition(context, imports, view, p)
-          : reverseDefinition(p),
+          : reverseDefinition(context, imports, view, p),
       ),
     ]);
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
-    constMap(
-      names.connectionMap,
-      entries,
-      imports.type(RUNTIME_VALUES, "ConnectionMap"),
-    ),
+    constMap(names.connectionMap, entries),
   ];
 }
 
-/** `export const x = {...} as const satisfies T;`: an empty map may move below the `=`, as prettier does. */
-function constMap(name: string, entries: Doc[], type: string): Doc {
-  const tail = ` as const satisfies ${type};`;
-  if (entries.length === 0)
-    return group(`export const ${name} =`, indent(line, `{}${tail}`));
+/**
+ * `export const x = {...} as const;`. No `satisfies`: with `targetClass` thunks, two modules'
+ * maps would each need the other's type while being inferred. The class statics that hold the
+ * maps are checked against `PropertyMap` / `ConnectionMap` by the base class instead.
+ */
+function constMap(name: string, entries: Doc[]): Doc {
+  const tail = ` as const;`;
+  if (entries.length === 0) return `export const ${name} = {}${tail}`;
   return [`export const ${name} = `, expandedObject(entries), tail];
 }
 
@@ -235,6 +239,7 @@ function edgeDefinition(
     ),
     `direction: "${property.direction}"`,
     `target: ${viewKeyLiteral(property.target)}`,
+    ...targetClassField(context, imports, view, property.targetKey),
   ];
   if (property.edgeSource) {
     const source = property.edgeSource;
@@ -272,14 +277,54 @@ function edgeDefinition(
   return fields;
 }
 
-function reverseDefinition(property: ReverseRelationIR): Doc[] {
+function reverseDefinition(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: ReverseRelationIR,
+): Doc[] {
+  const { source, identifier } = property.through;
+  const sourceFields = [
+    `type: "${source.type}"`,
+    `space: ${stringLiteral(source.space)}`,
+    `externalId: ${stringLiteral(source.externalId)}`,
+  ];
+  if (source.type === "view")
+    sourceFields.push(`version: ${stringLiteral(source.version)}`);
   return [
     `identifier: ${stringLiteral(property.identifier)}`,
     `connection: "reverse"`,
     `multi: ${property.multi}`,
     `target: ${viewKeyLiteral(property.target)}`,
-    `through: ${stringLiteral(property.through.identifier)}`,
+    ...targetClassField(context, imports, view, property.targetKey),
+    [
+      "through: ",
+      expandedObject([
+        group("source: ", bracedList("{", sourceFields, "}")),
+        `identifier: ${stringLiteral(identifier)}`,
+      ]),
+    ],
   ];
+}
+
+/**
+ * `targetClass: () => Target` when the target view is generated too: a thunk, so that view
+ * modules can import each other, typed by the class so generic code sees the target's shape.
+ */
+function targetClassField(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  targetKey: string | undefined,
+): Doc[] {
+  const target = targetKey ? context.model.byKey.get(targetKey) : undefined;
+  if (!target || target.kind !== "node") return [];
+  const names = namesOf(context, target);
+  const name =
+    target.key === view.key
+      ? names.readClass
+      : imports.value(siblingModule(names.module), names.readClass);
+  return [`targetClass: () => ${name}`];
 }
 
 // ---- classes
@@ -381,14 +426,9 @@ function staticMembers(
 ): Doc[] {
   const members: Doc[] = [
     `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
-    group(
-      `static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`,
-      indent(line, `${names.propertyMap};`),
-    ),
-    group(
-      `static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`,
-      indent(line, `${names.connectionMap};`),
-    ),
+    // Not widened to PropertyMap / ConnectionMap: generic code reads the literal maps.
+    `static override readonly properties = ${names.propertyMap};`,
+    `static override readonly connections = ${names.connectionMap};`,
   ];
   if (role === "apply" && view.instanceType) {
     members.push(

@@ -5,9 +5,8 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { ViewReference } from "../runtime/wire.js";
-import type { Actor, ActorApply } from "./Actor.js";
+import { Actor, type ActorApply } from "./Actor.js";
 
 /** The view `mySpace:MovieView/v1`. */
 const VIEW: ViewReference = {
@@ -21,7 +20,7 @@ const VIEW: ViewReference = {
 export const movieProperties = {
   title: { identifier: "title", type: "text", nullable: false },
   releaseYear: { identifier: "releaseYear", type: "int32" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `mySpace:MovieView/v1`. */
 export const movieConnections = {
@@ -32,8 +31,9 @@ export const movieConnections = {
     edgeType: { space: "mySpace", externalId: "Movie.actors" },
     direction: "outwards",
     target: "mySpace:ActorView/v1",
+    targetClass: () => Actor,
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link Movie}. */
 export type MoviePropertyName = keyof typeof movieProperties;
@@ -73,8 +73,8 @@ export interface MovieApplyProperties {
  */
 export class MovieApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = movieProperties;
-  static override readonly connections: ConnectionMap = movieConnections;
+  static override readonly properties = movieProperties;
+  static override readonly connections = movieConnections;
 
   constructor(
     space: string,
@@ -123,8 +123,8 @@ export interface MovieProperties {
  */
 export class Movie extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = movieProperties;
-  static override readonly connections: ConnectionMap = movieConnections;
+  static override readonly properties = movieProperties;
+  static override readonly connections = movieConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Movie extends MovieProperties {}

@@ -4,7 +4,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `mySpace:PersonView/v1`. */
@@ -19,10 +18,10 @@ const VIEW: ViewReference = {
 export const personProperties = {
   name: { identifier: "name", type: "text" },
   birthYear: { identifier: "birthYear", type: "int32" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `mySpace:PersonView/v1`. */
-export const personConnections = {} as const satisfies ConnectionMap;
+export const personConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Person}. */
 export type PersonPropertyName = keyof typeof personProperties;
@@ -56,8 +55,8 @@ export interface PersonApplyProperties {
  */
 export class PersonApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = personProperties;
-  static override readonly connections: ConnectionMap = personConnections;
+  static override readonly properties = personProperties;
+  static override readonly connections = personConnections;
 
   constructor(
     space: string,
@@ -100,8 +99,8 @@ export interface PersonProperties {
  */
 export class Person extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = personProperties;
-  static override readonly connections: ConnectionMap = personConnections;
+  static override readonly properties = personProperties;
+  static override readonly connections = personConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Person extends PersonProperties {}

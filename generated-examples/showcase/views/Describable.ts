@@ -4,7 +4,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Describable/v1`. */
@@ -20,10 +19,10 @@ export const describableProperties = {
   name: { identifier: "name", type: "text", maxTextSize: 255 },
   description: { identifier: "description", type: "text" },
   tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Describable/v1`. */
-export const describableConnections = {} as const satisfies ConnectionMap;
+export const describableConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Describable}. */
 export type DescribablePropertyName = keyof typeof describableProperties;
@@ -61,8 +60,8 @@ export interface DescribableApplyProperties {
  */
 export class DescribableApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = describableProperties;
-  static override readonly connections: ConnectionMap = describableConnections;
+  static override readonly properties = describableProperties;
+  static override readonly connections = describableConnections;
 
   constructor(
     space: string,
@@ -109,8 +108,8 @@ export interface DescribableProperties {
  */
 export class Describable extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = describableProperties;
-  static override readonly connections: ConnectionMap = describableConnections;
+  static override readonly properties = describableProperties;
+  static override readonly connections = describableConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Describable extends DescribableProperties {}

@@ -5,7 +5,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Document/v1`. */
@@ -30,7 +29,7 @@ export const documentViewProperties = {
   downloads: { identifier: "downloads", type: "timeseries" },
   content: { identifier: "content", type: "file" },
   revisions: { identifier: "revisions", type: "sequence" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Document/v1`. */
 export const documentViewConnections = {
@@ -41,6 +40,7 @@ export const documentViewConnections = {
     edgeType: { space: "showcase", externalId: "Document.supersedes" },
     direction: "outwards",
     target: "showcase:Document/v1",
+    targetClass: () => DocumentView,
   },
   supersededBy: {
     identifier: "supersededBy",
@@ -49,8 +49,9 @@ export const documentViewConnections = {
     edgeType: { space: "showcase", externalId: "Document.supersedes" },
     direction: "inwards",
     target: "showcase:Document/v1",
+    targetClass: () => DocumentView,
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link DocumentView}. */
 export type DocumentViewPropertyName = keyof typeof documentViewProperties;
@@ -157,8 +158,8 @@ export interface DocumentViewApplyProperties {
  */
 export class DocumentViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = documentViewProperties;
-  static override readonly connections: ConnectionMap = documentViewConnections;
+  static override readonly properties = documentViewProperties;
+  static override readonly connections = documentViewConnections;
 
   constructor(
     space: string,
@@ -274,8 +275,8 @@ export interface DocumentViewProperties {
  */
 export class DocumentView extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = documentViewProperties;
-  static override readonly connections: ConnectionMap = documentViewConnections;
+  static override readonly properties = documentViewProperties;
+  static override readonly connections = documentViewConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface DocumentView extends DocumentViewProperties {}

@@ -4,7 +4,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Object/v1`. */
@@ -35,10 +34,10 @@ export const objectViewProperties = {
   name: { identifier: "name", type: "text", nullable: false },
   _2ndLevel: { identifier: "2ndLevel", type: "int32" },
   maxPressure: { identifier: "max-pressure", type: "float64" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Object/v1`. */
-export const objectViewConnections = {} as const satisfies ConnectionMap;
+export const objectViewConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link ObjectView}. */
 export type ObjectViewPropertyName = keyof typeof objectViewProperties;
@@ -170,8 +169,8 @@ export interface ObjectViewApplyProperties {
  */
 export class ObjectViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = objectViewProperties;
-  static override readonly connections: ConnectionMap = objectViewConnections;
+  static override readonly properties = objectViewProperties;
+  static override readonly connections = objectViewConnections;
 
   constructor(
     space: string,
@@ -312,8 +311,8 @@ export interface ObjectViewProperties {
  */
 export class ObjectView extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = objectViewProperties;
-  static override readonly connections: ConnectionMap = objectViewConnections;
+  static override readonly properties = objectViewProperties;
+  static override readonly connections = objectViewConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

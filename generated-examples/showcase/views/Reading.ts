@@ -4,11 +4,13 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
-import type { GaugeV2Apply } from "./GaugeV2.js";
-import type { ShowcaseExtSensorApply } from "./ShowcaseExtSensor.js";
-import type { ShowcaseSensorApply } from "./ShowcaseSensor.js";
+import { GaugeV2, type GaugeV2Apply } from "./GaugeV2.js";
+import {
+  ShowcaseExtSensor,
+  type ShowcaseExtSensorApply,
+} from "./ShowcaseExtSensor.js";
+import { ShowcaseSensor, type ShowcaseSensorApply } from "./ShowcaseSensor.js";
 
 /** The view `showcase:Reading/v1`. */
 const VIEW: ViewReference = {
@@ -72,17 +74,24 @@ export const readingProperties = {
     identifier: "sensor",
     type: "direct",
     target: "showcase:Sensor/v1",
+    targetClass: () => ShowcaseSensor,
   },
   extSensor: {
     identifier: "extSensor",
     type: "direct",
     target: "showcase_ext:Sensor/v1",
+    targetClass: () => ShowcaseExtSensor,
   },
-  gauge: { identifier: "gauge", type: "direct", target: "showcase:Gauge/v2" },
-} as const satisfies PropertyMap;
+  gauge: {
+    identifier: "gauge",
+    type: "direct",
+    target: "showcase:Gauge/v2",
+    targetClass: () => GaugeV2,
+  },
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Reading/v1`. */
-export const readingConnections = {} as const satisfies ConnectionMap;
+export const readingConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Reading}. */
 export type ReadingPropertyName = keyof typeof readingProperties;
@@ -192,8 +201,8 @@ export interface ReadingApplyProperties {
  */
 export class ReadingApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = readingProperties;
-  static override readonly connections: ConnectionMap = readingConnections;
+  static override readonly properties = readingProperties;
+  static override readonly connections = readingConnections;
 
   constructor(
     space: string,
@@ -312,8 +321,8 @@ export interface ReadingProperties {
  */
 export class Reading extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = readingProperties;
-  static override readonly connections: ConnectionMap = readingConnections;
+  static override readonly properties = readingProperties;
+  static override readonly connections = readingConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

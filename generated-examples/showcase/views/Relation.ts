@@ -4,7 +4,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Relation/v1`. */
@@ -20,10 +19,10 @@ export const relationProperties = {
   label: { identifier: "label", type: "text" },
   weight: { identifier: "weight", type: "float64" },
   validFrom: { identifier: "validFrom", type: "timestamp" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Relation/v1`. */
-export const relationConnections = {} as const satisfies ConnectionMap;
+export const relationConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Relation}. */
 export type RelationPropertyName = keyof typeof relationProperties;
@@ -61,8 +60,8 @@ export interface RelationApplyProperties {
  */
 export class RelationApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = relationProperties;
-  static override readonly connections: ConnectionMap = relationConnections;
+  static override readonly properties = relationProperties;
+  static override readonly connections = relationConnections;
 
   constructor(
     space: string,
@@ -109,8 +108,8 @@ export interface RelationProperties {
  */
 export class Relation extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = relationProperties;
-  static override readonly connections: ConnectionMap = relationConnections;
+  static override readonly properties = relationProperties;
+  static override readonly connections = relationConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Relation extends RelationProperties {}

@@ -4,7 +4,6 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase_ext:Sensor/v1`. */
@@ -20,10 +19,10 @@ export const showcaseExtSensorProperties = {
   serial: { identifier: "serial", type: "text", nullable: false },
   vendor: { identifier: "vendor", type: "text" },
   range: { identifier: "range", type: "json" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase_ext:Sensor/v1`. */
-export const showcaseExtSensorConnections = {} as const satisfies ConnectionMap;
+export const showcaseExtSensorConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link ShowcaseExtSensor}. */
 export type ShowcaseExtSensorPropertyName =
@@ -64,10 +63,8 @@ export interface ShowcaseExtSensorApplyProperties {
  */
 export class ShowcaseExtSensorApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap =
-    showcaseExtSensorProperties;
-  static override readonly connections: ConnectionMap =
-    showcaseExtSensorConnections;
+  static override readonly properties = showcaseExtSensorProperties;
+  static override readonly connections = showcaseExtSensorConnections;
 
   constructor(
     space: string,
@@ -116,10 +113,8 @@ export interface ShowcaseExtSensorProperties {
  */
 export class ShowcaseExtSensor extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap =
-    showcaseExtSensorProperties;
-  static override readonly connections: ConnectionMap =
-    showcaseExtSensorConnections;
+  static override readonly properties = showcaseExtSensorProperties;
+  static override readonly connections = showcaseExtSensorConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensor extends ShowcaseExtSensorProperties {}

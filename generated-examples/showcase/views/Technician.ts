@@ -6,14 +6,13 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { ViewReference } from "../runtime/wire.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
   assignmentProperties,
 } from "./Assignment.js";
-import type { WorkOrder, WorkOrderApply } from "./WorkOrder.js";
+import { WorkOrder, type WorkOrderApply } from "./WorkOrder.js";
 
 /** The view `showcase:Technician/v1`. */
 const VIEW: ViewReference = {
@@ -27,7 +26,7 @@ const VIEW: ViewReference = {
 export const technicianProperties = {
   fullName: { identifier: "fullName", type: "text", nullable: false },
   email: { identifier: "email", type: "text", maxTextSize: 320 },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Technician/v1`. */
 export const technicianConnections = {
@@ -38,6 +37,7 @@ export const technicianConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.assignees" },
     direction: "inwards",
     target: "showcase:WorkOrder/v1",
+    targetClass: () => WorkOrder,
     edgeSource: {
       view: {
         type: "view",
@@ -55,6 +55,7 @@ export const technicianConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.lead" },
     direction: "inwards",
     target: "showcase:WorkOrder/v1",
+    targetClass: () => WorkOrder,
     edgeSource: {
       view: {
         type: "view",
@@ -65,7 +66,7 @@ export const technicianConnections = {
       properties: () => assignmentProperties,
     },
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link Technician}. */
 export type TechnicianPropertyName = keyof typeof technicianProperties;
@@ -109,8 +110,8 @@ export interface TechnicianApplyProperties {
  */
 export class TechnicianApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = technicianProperties;
-  static override readonly connections: ConnectionMap = technicianConnections;
+  static override readonly properties = technicianProperties;
+  static override readonly connections = technicianConnections;
 
   constructor(
     space: string,
@@ -163,8 +164,8 @@ export interface TechnicianProperties {
  */
 export class Technician extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = technicianProperties;
-  static override readonly connections: ConnectionMap = technicianConnections;
+  static override readonly properties = technicianProperties;
+  static override readonly connections = technicianConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Technician extends TechnicianProperties {}

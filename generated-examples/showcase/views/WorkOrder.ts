@@ -4,9 +4,8 @@ import type {
   EdgeTarget,
   NodeApplyOptions,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
-import type { AssetApply } from "./Asset.js";
+import { Asset, type AssetApply } from "./Asset.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
@@ -18,7 +17,7 @@ import {
   type DescribableApplyProperties,
   type DescribableProperties,
 } from "./Describable.js";
-import type { Technician, TechnicianApply } from "./Technician.js";
+import { Technician, type TechnicianApply } from "./Technician.js";
 
 /** The view `showcase:WorkOrder/v1`. */
 const VIEW: ViewReference = {
@@ -63,8 +62,9 @@ export const workOrderProperties = {
     list: true,
     maxListSize: 100,
     target: "showcase:Asset/v1",
+    targetClass: () => Asset,
   },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:WorkOrder/v1`. */
 export const workOrderConnections = {
@@ -75,6 +75,7 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.assignees" },
     direction: "outwards",
     target: "showcase:Technician/v1",
+    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -92,6 +93,7 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.lead" },
     direction: "outwards",
     target: "showcase:Technician/v1",
+    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -102,7 +104,7 @@ export const workOrderConnections = {
       properties: () => assignmentProperties,
     },
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link WorkOrder}. */
 export type WorkOrderPropertyName = keyof typeof workOrderProperties;
@@ -188,8 +190,8 @@ export interface WorkOrderApplyProperties extends DescribableApplyProperties {
  */
 export class WorkOrderApply extends DescribableApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = workOrderProperties;
-  static override readonly connections: ConnectionMap = workOrderConnections;
+  static override readonly properties = workOrderProperties;
+  static override readonly connections = workOrderConnections;
 
   constructor(
     space: string,
@@ -284,8 +286,8 @@ export interface WorkOrderProperties extends DescribableProperties {
  */
 export class WorkOrder extends Describable {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = workOrderProperties;
-  static override readonly connections: ConnectionMap = workOrderConnections;
+  static override readonly properties = workOrderProperties;
+  static override readonly connections = workOrderConnections;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}
