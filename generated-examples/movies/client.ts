@@ -21,11 +21,11 @@ export interface Client {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
   /** `mySpace:ActorView/v1`: apply, retrieve, list, sync, delete. */
-  readonly actor: ViewAccessor<Actor, ActorApply>;
+  readonly actor: ViewAccessor<typeof Actor, ActorApply>;
   /** `mySpace:MovieView/v1`: apply, retrieve, list, sync, delete. */
-  readonly movie: ViewAccessor<Movie, MovieApply>;
+  readonly movie: ViewAccessor<typeof Movie, MovieApply>;
   /** `mySpace:PersonView/v1`: apply, retrieve, list, sync, delete. */
-  readonly person: ViewAccessor<Person, PersonApply>;
+  readonly person: ViewAccessor<typeof Person, PersonApply>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }

@@ -40,38 +40,41 @@ export interface Client {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
   /** `showcase:Asset/v1`: apply, retrieve, list, sync, delete. */
-  readonly asset: ViewAccessor<Asset, AssetApply>;
+  readonly asset: ViewAccessor<typeof Asset, AssetApply>;
   /** `showcase:Assignment/v1`: apply, retrieve, list, sync, delete. */
-  readonly assignment: ViewAccessor<Assignment, AssignmentApply>;
+  readonly assignment: ViewAccessor<typeof Assignment, AssignmentApply>;
   /** `showcase:Describable/v1`: apply, retrieve, list, sync, delete. */
-  readonly describable: ViewAccessor<Describable, DescribableApply>;
+  readonly describable: ViewAccessor<typeof Describable, DescribableApply>;
   /** `showcase:Document/v1`: apply, retrieve, list, sync, delete. */
-  readonly documentView: ViewAccessor<DocumentView, DocumentViewApply>;
+  readonly documentView: ViewAccessor<typeof DocumentView, DocumentViewApply>;
   /** `showcase:Gauge/v1`: apply, retrieve, list, sync, delete. */
-  readonly gaugeV1: ViewAccessor<GaugeV1, GaugeV1Apply>;
+  readonly gaugeV1: ViewAccessor<typeof GaugeV1, GaugeV1Apply>;
   /** `showcase:Gauge/v2`: apply, retrieve, list, sync, delete. */
-  readonly gaugeV2: ViewAccessor<GaugeV2, GaugeV2Apply>;
+  readonly gaugeV2: ViewAccessor<typeof GaugeV2, GaugeV2Apply>;
   /** `showcase:Object/v1`: apply, retrieve, list, sync, delete. */
-  readonly objectView: ViewAccessor<ObjectView, ObjectViewApply>;
+  readonly objectView: ViewAccessor<typeof ObjectView, ObjectViewApply>;
   /** `showcase:Pump/v1`: apply, retrieve, list, sync, delete. */
-  readonly pump: ViewAccessor<Pump, PumpApply>;
+  readonly pump: ViewAccessor<typeof Pump, PumpApply>;
   /** `showcase:Reading/v1`: apply, retrieve, list, sync, delete. */
-  readonly reading: ViewAccessor<Reading, ReadingApply>;
+  readonly reading: ViewAccessor<typeof Reading, ReadingApply>;
   /** `showcase:Relation/v1`: apply, retrieve, list, sync, delete. */
-  readonly relation: ViewAccessor<Relation, RelationApply>;
+  readonly relation: ViewAccessor<typeof Relation, RelationApply>;
   /** `showcase:Sensor/v1`: apply, retrieve, list, sync, delete. */
-  readonly showcaseSensor: ViewAccessor<ShowcaseSensor, ShowcaseSensorApply>;
+  readonly showcaseSensor: ViewAccessor<
+    typeof ShowcaseSensor,
+    ShowcaseSensorApply
+  >;
   /** `showcase:Summary/v1` (read only): retrieve, list, sync. */
-  readonly summary: ReadOnlyViewAccessor<Summary>;
+  readonly summary: ReadOnlyViewAccessor<typeof Summary>;
   /** `showcase:Technician/v1`: apply, retrieve, list, sync, delete. */
-  readonly technician: ViewAccessor<Technician, TechnicianApply>;
+  readonly technician: ViewAccessor<typeof Technician, TechnicianApply>;
   /** `showcase:Valve/v1`: apply, retrieve, list, sync, delete. */
-  readonly valve: ViewAccessor<Valve, ValveApply>;
+  readonly valve: ViewAccessor<typeof Valve, ValveApply>;
   /** `showcase:WorkOrder/v1`: apply, retrieve, list, sync, delete. */
-  readonly workOrder: ViewAccessor<WorkOrder, WorkOrderApply>;
+  readonly workOrder: ViewAccessor<typeof WorkOrder, WorkOrderApply>;
   /** `showcase_ext:Sensor/v1`: apply, retrieve, list, sync, delete. */
   readonly showcaseExtSensor: ViewAccessor<
-    ShowcaseExtSensor,
+    typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply
   >;
   /** Releases pooled connections. */

@@ -121,7 +121,7 @@ function accessorParts(
       member: [
         jsDoc([`${viewText(view.ref)}: apply, retrieve, list, sync, delete.`]),
         `readonly ${names.accessor}: `,
-        typeReference(accessor, [readClass, applyClass], ";"),
+        typeReference(accessor, [`typeof ${readClass}`, applyClass], ";"),
       ],
       value: [
         `${names.accessor}: new ${accessor}`,
@@ -137,7 +137,7 @@ function accessorParts(
     member: [
       jsDoc([`${viewText(view.ref)} (read only): retrieve, list, sync.`]),
       `readonly ${names.accessor}: `,
-      typeReference(accessor, [readClass], ";"),
+      typeReference(accessor, [`typeof ${readClass}`], ";"),
     ],
     value: [
       `${names.accessor}: new ${accessor}`,

@@ -30,6 +30,8 @@ export interface ViewNames {
   readonly propertyMap: string;
   readonly connectionMap: string;
   readonly propertyNameType: string;
+  /** The view's typed filter, `<Class>Where`. */
+  readonly where: string;
   /** Path of the view's module in the output, e.g. `views/Person.ts`. */
   readonly module: string;
   /** The view's accessor on the generated client (`client.person`). */
@@ -94,6 +96,7 @@ function derivedNames(base: string): Omit<ViewNames, "properties" | "renamed"> {
     propertyMap: `${lower}Properties`,
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
+    where: `${base}Where`,
     module: `views/${base}.ts`,
     accessor:
       CLIENT_MEMBERS.has(lower) || RESERVED_WORDS.has(lower)

@@ -5,6 +5,11 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 import { Actor, type ActorApply } from "./Actor.js";
 
@@ -37,6 +42,16 @@ export const movieConnections = {
 
 /** The TypeScript names of the properties of {@link Movie}. */
 export type MoviePropertyName = keyof typeof movieProperties;
+
+/**
+ * A filter on the nodes of `mySpace:MovieView/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface MovieWhere extends NodeWhere<MovieWhere> {
+  readonly title?: StringFilter;
+  readonly releaseYear?: NumberFilter;
+}
 
 /**
  * What a write through `mySpace:MovieView/v1` may set.
@@ -125,6 +140,18 @@ export class Movie extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = movieProperties;
   static override readonly connections = movieConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: MovieWhere;
+    readonly sortable: { readonly title: true; readonly releaseYear: true };
+    readonly text: { readonly title: true };
+    readonly numeric: { readonly releaseYear: true };
+    readonly groupable: { readonly title: true; readonly releaseYear: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Movie extends MovieProperties {}

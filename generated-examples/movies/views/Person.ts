@@ -4,6 +4,11 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `mySpace:PersonView/v1`. */
@@ -25,6 +30,16 @@ export const personConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Person}. */
 export type PersonPropertyName = keyof typeof personProperties;
+
+/**
+ * A filter on the nodes of `mySpace:PersonView/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface PersonWhere extends NodeWhere<PersonWhere> {
+  readonly name?: StringFilter;
+  readonly birthYear?: NumberFilter;
+}
 
 /**
  * What a write through `mySpace:PersonView/v1` may set.
@@ -101,6 +116,18 @@ export class Person extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = personProperties;
   static override readonly connections = personConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: PersonWhere;
+    readonly sortable: { readonly name: true; readonly birthYear: true };
+    readonly text: { readonly name: true };
+    readonly numeric: { readonly birthYear: true };
+    readonly groupable: { readonly name: true; readonly birthYear: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Person extends PersonProperties {}

@@ -152,6 +152,18 @@ export interface HasViewTypes {
   readonly properties: object;
 }
 
+/** Any read class, seen by code that works for every view: every name is a string. */
+export interface AnyViewTypes extends HasViewTypes {
+  readonly $types: {
+    readonly where: object;
+    readonly sortable: Readonly<Record<string, true>>;
+    readonly text: Readonly<Record<string, true>>;
+    readonly numeric: Readonly<Record<string, true>>;
+    readonly groupable: Readonly<Record<string, true>>;
+  };
+  readonly properties: Readonly<Record<string, unknown>>;
+}
+
 /** The static side of a generated read class. */
 export interface TypedReadClass<
   TRead = object,

@@ -4,6 +4,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type { ListFilter, NodeWhere, StringFilter } from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Describable/v1`. */
@@ -26,6 +27,17 @@ export const describableConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Describable}. */
 export type DescribablePropertyName = keyof typeof describableProperties;
+
+/**
+ * A filter on the nodes of `showcase:Describable/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface DescribableWhere extends NodeWhere<DescribableWhere> {
+  readonly name?: StringFilter;
+  readonly description?: StringFilter;
+  readonly tags?: ListFilter<string>;
+}
 
 /**
  * What a write through `showcase:Describable/v1` may set.
@@ -110,6 +122,22 @@ export class Describable extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = describableProperties;
   static override readonly connections = describableConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: DescribableWhere;
+    readonly sortable: { readonly name: true; readonly description: true };
+    readonly text: {
+      readonly name: true;
+      readonly description: true;
+      readonly tags: true;
+    };
+    readonly numeric: {};
+    readonly groupable: { readonly name: true; readonly description: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Describable extends DescribableProperties {}

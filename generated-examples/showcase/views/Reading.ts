@@ -4,13 +4,24 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type {
+  DirectFilter,
+  JsonFilter,
+  ListFilter,
+  NodeWhere,
+} from "../runtime/where.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
-import { GaugeV2, type GaugeV2Apply } from "./GaugeV2.js";
+import { GaugeV2, type GaugeV2Apply, type GaugeV2Where } from "./GaugeV2.js";
 import {
   ShowcaseExtSensor,
   type ShowcaseExtSensorApply,
+  type ShowcaseExtSensorWhere,
 } from "./ShowcaseExtSensor.js";
-import { ShowcaseSensor, type ShowcaseSensorApply } from "./ShowcaseSensor.js";
+import {
+  ShowcaseSensor,
+  type ShowcaseSensorApply,
+  type ShowcaseSensorWhere,
+} from "./ShowcaseSensor.js";
 
 /** The view `showcase:Reading/v1`. */
 const VIEW: ViewReference = {
@@ -95,6 +106,29 @@ export const readingConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Reading}. */
 export type ReadingPropertyName = keyof typeof readingProperties;
+
+/**
+ * A filter on the nodes of `showcase:Reading/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface ReadingWhere extends NodeWhere<ReadingWhere> {
+  readonly labels?: ListFilter<string>;
+  readonly flags?: ListFilter<boolean>;
+  readonly counts?: ListFilter<number>;
+  readonly ids?: ListFilter<number>;
+  readonly samples?: ListFilter<number>;
+  readonly temperatures?: ListFilter<number>;
+  readonly timestamps?: ListFilter<Date | string>;
+  readonly dates?: ListFilter<string>;
+  readonly events?: JsonFilter;
+  readonly series?: ListFilter<string>;
+  readonly attachments?: ListFilter<string>;
+  readonly sequences?: ListFilter<string>;
+  readonly sensor?: DirectFilter<ShowcaseSensorWhere>;
+  readonly extSensor?: DirectFilter<ShowcaseExtSensorWhere>;
+  readonly gauge?: DirectFilter<GaugeV2Where>;
+}
 
 /**
  * What a write through `showcase:Reading/v1` may set.
@@ -323,6 +357,26 @@ export class Reading extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = readingProperties;
   static override readonly connections = readingConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: ReadingWhere;
+    readonly sortable: {
+      readonly sensor: true;
+      readonly extSensor: true;
+      readonly gauge: true;
+    };
+    readonly text: { readonly labels: true };
+    readonly numeric: {};
+    readonly groupable: {
+      readonly sensor: true;
+      readonly extSensor: true;
+      readonly gauge: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

@@ -4,6 +4,12 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+  TimestampFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Relation/v1`. */
@@ -26,6 +32,17 @@ export const relationConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Relation}. */
 export type RelationPropertyName = keyof typeof relationProperties;
+
+/**
+ * A filter on the nodes of `showcase:Relation/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface RelationWhere extends NodeWhere<RelationWhere> {
+  readonly label?: StringFilter;
+  readonly weight?: NumberFilter;
+  readonly validFrom?: TimestampFilter;
+}
 
 /**
  * What a write through `showcase:Relation/v1` may set.
@@ -110,6 +127,22 @@ export class Relation extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = relationProperties;
   static override readonly connections = relationConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: RelationWhere;
+    readonly sortable: {
+      readonly label: true;
+      readonly weight: true;
+      readonly validFrom: true;
+    };
+    readonly text: { readonly label: true };
+    readonly numeric: { readonly weight: true };
+    readonly groupable: { readonly label: true; readonly weight: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Relation extends RelationProperties {}

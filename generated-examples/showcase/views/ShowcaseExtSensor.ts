@@ -4,6 +4,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type { JsonFilter, NodeWhere, StringFilter } from "../runtime/where.js";
 import type { JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase_ext:Sensor/v1`. */
@@ -27,6 +28,17 @@ export const showcaseExtSensorConnections = {} as const;
 /** The TypeScript names of the properties of {@link ShowcaseExtSensor}. */
 export type ShowcaseExtSensorPropertyName =
   keyof typeof showcaseExtSensorProperties;
+
+/**
+ * A filter on the nodes of `showcase_ext:Sensor/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface ShowcaseExtSensorWhere extends NodeWhere<ShowcaseExtSensorWhere> {
+  readonly serial?: StringFilter;
+  readonly vendor?: StringFilter;
+  readonly range?: JsonFilter;
+}
 
 /**
  * What a write through `showcase_ext:Sensor/v1` may set.
@@ -115,6 +127,18 @@ export class ShowcaseExtSensor extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = showcaseExtSensorProperties;
   static override readonly connections = showcaseExtSensorConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: ShowcaseExtSensorWhere;
+    readonly sortable: { readonly serial: true; readonly vendor: true };
+    readonly text: { readonly serial: true; readonly vendor: true };
+    readonly numeric: {};
+    readonly groupable: { readonly serial: true; readonly vendor: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensor extends ShowcaseExtSensorProperties {}

@@ -6,6 +6,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import type { NodeWhere, StringFilter } from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 import {
   type Assignment,
@@ -70,6 +71,16 @@ export const technicianConnections = {
 
 /** The TypeScript names of the properties of {@link Technician}. */
 export type TechnicianPropertyName = keyof typeof technicianProperties;
+
+/**
+ * A filter on the nodes of `showcase:Technician/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface TechnicianWhere extends NodeWhere<TechnicianWhere> {
+  readonly fullName?: StringFilter;
+  readonly email?: StringFilter;
+}
 
 /**
  * What a write through `showcase:Technician/v1` may set.
@@ -166,6 +177,18 @@ export class Technician extends TypedNode {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = technicianProperties;
   static override readonly connections = technicianConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: TechnicianWhere;
+    readonly sortable: { readonly fullName: true; readonly email: true };
+    readonly text: { readonly fullName: true; readonly email: true };
+    readonly numeric: {};
+    readonly groupable: { readonly fullName: true; readonly email: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Technician extends TechnicianProperties {}

@@ -4,6 +4,16 @@ import type {
   EdgeTarget,
   NodeApplyOptions,
 } from "../runtime/typed.js";
+import type {
+  BooleanFilter,
+  DateFilter,
+  EnumFilter,
+  JsonFilter,
+  ListFilter,
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
 import { Asset, type AssetApply } from "./Asset.js";
 import {
@@ -108,6 +118,26 @@ export const workOrderConnections = {
 
 /** The TypeScript names of the properties of {@link WorkOrder}. */
 export type WorkOrderPropertyName = keyof typeof workOrderProperties;
+
+/**
+ * A filter on the nodes of `showcase:WorkOrder/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface WorkOrderWhere extends NodeWhere<WorkOrderWhere> {
+  readonly name?: StringFilter;
+  readonly description?: StringFilter;
+  readonly tags?: ListFilter<string>;
+  readonly number?: NumberFilter;
+  readonly title?: StringFilter;
+  readonly priority?: EnumFilter<"low" | "medium" | "high">;
+  readonly isUrgent?: BooleanFilter;
+  readonly attempts?: NumberFilter;
+  readonly estimatedHours?: NumberFilter;
+  readonly checklist?: JsonFilter;
+  readonly dueDate?: DateFilter;
+  readonly assets?: ListFilter<InstanceId>;
+}
 
 /**
  * What a write through `showcase:WorkOrder/v1` may set.
@@ -288,6 +318,46 @@ export class WorkOrder extends Describable {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = workOrderProperties;
   static override readonly connections = workOrderConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: WorkOrderWhere;
+    readonly sortable: {
+      readonly name: true;
+      readonly description: true;
+      readonly number: true;
+      readonly title: true;
+      readonly priority: true;
+      readonly isUrgent: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+      readonly dueDate: true;
+    };
+    readonly text: {
+      readonly name: true;
+      readonly description: true;
+      readonly tags: true;
+      readonly title: true;
+    };
+    readonly numeric: {
+      readonly number: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+    };
+    readonly groupable: {
+      readonly name: true;
+      readonly description: true;
+      readonly number: true;
+      readonly title: true;
+      readonly priority: true;
+      readonly isUrgent: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}
