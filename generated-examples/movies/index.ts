@@ -6,6 +6,7 @@ export {
   type ActorApplyProperties,
   type ActorProperties,
   type ActorPropertyName,
+  type ActorWhere,
   actorConnections,
   actorProperties,
 } from "./views/Actor.js";
@@ -15,6 +16,7 @@ export {
   type MovieApplyProperties,
   type MovieProperties,
   type MoviePropertyName,
+  type MovieWhere,
   movieConnections,
   movieProperties,
 } from "./views/Movie.js";
@@ -24,10 +26,13 @@ export {
   type PersonApplyProperties,
   type PersonProperties,
   type PersonPropertyName,
+  type PersonWhere,
   personConnections,
   personProperties,
 } from "./views/Person.js";
+export * from "./runtime/aggregate.js";
 export * from "./runtime/errors.js";
 export * from "./runtime/typed.js";
 export * from "./runtime/values.js";
+export * from "./runtime/where.js";
 export type * from "./runtime/wire.js";

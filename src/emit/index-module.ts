@@ -7,7 +7,13 @@ import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
 
 /** Runtime modules whose exports the index passes on (when the runtime has them). */
-const RUNTIME_EXPORTS = ["errors.ts", "typed.ts", "values.ts"];
+const RUNTIME_EXPORTS = [
+  "aggregate.ts",
+  "errors.ts",
+  "typed.ts",
+  "values.ts",
+  "where.ts",
+];
 
 export function emitIndexModule(
   context: EmitContext,
@@ -32,7 +38,7 @@ export function emitIndexModule(
 function viewExports(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
   const values = [names.readClass, names.propertyMap, names.connectionMap];
-  const types = [names.readProperties, names.propertyNameType];
+  const types = [names.readProperties, names.propertyNameType, names.where];
   if (view.writable) {
     values.push(names.applyClass);
     types.push(names.applyProperties);

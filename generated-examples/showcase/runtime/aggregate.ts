@@ -7,7 +7,6 @@ import {
   viewPropertyPath,
   WhereError,
   type AnyViewTypes,
-  type GroupableOf,
   type HasViewTypes,
   type NumericOf,
   type SelectOf,
@@ -95,8 +94,6 @@ interface AggregateValueTypes {
 export type OnlyAggregates<A, C extends HasViewTypes> = A & {
   readonly [K in Exclude<keyof A, keyof Aggregates<C>>]: never;
 };
-
-export type { GroupableOf };
 
 /** The body of `instances/search`. */
 export function searchRequest(
