@@ -8,6 +8,7 @@ import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
 import {
   AssetApply,
+  AssignmentApply,
   DocumentView,
   DocumentViewApply,
   ReadingApply,
@@ -912,5 +913,64 @@ describe("sort, select, limit and paging", () => {
     expect(() =>
       client.documentView.list({ where: { nope: 1 } as never }),
     ).toThrow(/has no property "nope"/);
+  });
+});
+
+describe("edge views and sync", () => {
+  it("lists edges of an edge view by edge properties and ends", async () => {
+    const type = { space: "showcase", externalId: "WorkOrder.assignees" };
+    const edges = [
+      { id: "e1", start: "d1", end: "d2", share: 0.5, role: "lead" },
+      { id: "e2", start: "d1", end: "d3", share: 0.25, role: "helper" },
+      { id: "e3", start: "d2", end: "d3", share: 0.75, role: "lead" },
+    ];
+    await client.assignment.apply(
+      edges.map(
+        (e) =>
+          new AssignmentApply(
+            DOC_SPACE,
+            e.id,
+            { startNode: ref(e.start), endNode: ref(e.end), type },
+            { share: e.share, role: e.role },
+          ),
+      ),
+    );
+    const found = await client.assignment
+      .list({ where: { startNode: ref("d1"), share: { gt: 0.3 } } })
+      .toArray();
+    expect(found.map((e) => [e.externalId, e.share])).toEqual(
+      edges
+        .filter((e) => e.start === "d1" && e.share > 0.3)
+        .map((e) => [e.id, e.share]),
+    );
+    const leads = await client.assignment
+      .list({
+        where: { role: "lead" },
+        sort: { property: "share", direction: "descending" },
+      })
+      .toArray();
+    expect(leads.map((e) => e.externalId)).toEqual(["e3", "e1"]);
+  });
+
+  it("sync takes where and select", async () => {
+    const upserts: { externalId: string; title: string | null }[] = [];
+    for await (const page of client.documentView.sync({
+      where: { isPublished: true },
+      select: ["title"],
+    })) {
+      for (const doc of page.upserts) {
+        expect("pageCount" in doc).toBe(false);
+        upserts.push({ externalId: doc.externalId, title: doc.title });
+      }
+      if (page.caughtUp) break;
+    }
+    expect(
+      upserts.sort((a, b) => (a.externalId < b.externalId ? -1 : 1)),
+    ).toEqual(
+      DOCS.filter((d) => d.isPublished === true).map((d) => ({
+        externalId: d.id,
+        title: d.title ?? null,
+      })),
+    );
   });
 });

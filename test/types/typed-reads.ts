@@ -7,6 +7,7 @@ import type {
   MovieWhere,
 } from "../../generated-examples/movies/views/Movie.js";
 import type { Asset } from "../../generated-examples/showcase/views/Asset.js";
+import type { ActorWhere } from "../../generated-examples/movies/views/Actor.js";
 import type {
   SelectOf,
   SortOf,
@@ -146,6 +147,13 @@ export async function correctUses(): Promise<void> {
   const sort: SortOf<typeof Movie> = { property: "title" };
   const names: SelectOf<typeof Asset>[] = ["name", "tags", "parent"];
   use(sameWhere, sort, names);
+  // 29: generic code follows a connection's targetClass thunk to the target's where
+  type ActorClass = ReturnType<
+    (typeof Movie)["connections"]["actors"]["targetClass"]
+  >;
+  const actorWhere: WhereOf<ActorClass> = { birthYear: { lt: 1960 } };
+  const sameActorWhere: ActorWhere = actorWhere;
+  use(sameActorWhere);
 }
 
 export async function mistakes(): Promise<void> {
@@ -256,6 +264,13 @@ export async function mistakes(): Promise<void> {
   // 32: sync where with a wrong type
   // @ts-expect-error releaseYear takes numbers
   use(movies.movie.sync({ where: { releaseYear: "1990" } }));
+  // 34: the target's where through the thunk is the target's, not the holder's
+  type Target = ReturnType<
+    (typeof Movie)["connections"]["actors"]["targetClass"]
+  >;
+  // @ts-expect-error Actor has no title
+  const wrongTarget: WhereOf<Target> = { title: "x" };
+  use(wrongTarget);
   // 33: WhereOf rejects unknown names too
   // @ts-expect-error no property rating
   const bad: WhereOf<typeof Movie> = { rating: 1 };
