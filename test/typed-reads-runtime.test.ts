@@ -365,6 +365,20 @@ describe("compileWhere", () => {
     });
   });
 
+  it("an empty where, empty operator objects and undefined conditions are no filter", () => {
+    expect(compileWhere({}, person, "node")).toBeUndefined();
+    expect(
+      compileWhere(
+        { name: {}, birthYear: undefined, $and: [] },
+        person,
+        "node",
+      ),
+    ).toBeUndefined();
+    expect(compileWhere({ $or: [] }, person, "node")).toEqual({
+      not: { matchAll: {} },
+    });
+  });
+
   it(`splits an in list into chunks of ${IN_VALUES_LIMIT}`, () => {
     const values = Array.from({ length: 2500 }, (_, i) => `n${i}`);
     const filter = compileWhere({ externalId: { in: values } }, person, "node");

@@ -341,7 +341,7 @@ function compileInstanceField(
   key: string,
   condition: unknown,
   ctx: WhereContext,
-): Filter {
+): Filter | undefined {
   const property: PropertyPath = [ctx.instanceType, key];
   if (INSTANCE_TEXT_FIELDS.has(key)) {
     const convert = (value: unknown, at: string) => expectString(value, at);
@@ -475,7 +475,7 @@ function compileProperty(
   definition: PropertyDefinition,
   condition: unknown,
   ctx: WhereContext,
-): Filter {
+): Filter | undefined {
   const scalar: PropertyDefinition = {
     identifier: definition.identifier,
     type: definition.type,
@@ -527,7 +527,7 @@ function compileOperators(
   condition: unknown,
   ctx: WhereContext,
   rules: OperandRules,
-): Filter {
+): Filter | undefined {
   if (rules.isBare(condition))
     return { equals: { property, value: rules.convert(condition, ctx.path) } };
   if (typeof condition !== "object" || condition === null)
@@ -589,7 +589,8 @@ function compileOperators(
   }
   if (Object.keys(range).length > 0)
     filters.push({ range: { property, ...range } });
-  return allOf(filters) ?? { exists: { property } };
+  // An empty operator object (`{}`) is no condition, as an empty where is.
+  return allOf(filters);
 }
 
 function listOperand(
