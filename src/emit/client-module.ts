@@ -5,10 +5,12 @@ import type { ViewIR } from "../ir/types.js";
 import {
   argumentList,
   expandedObject,
+  group,
   hardline,
   indent,
   jsDoc,
   join,
+  softline,
   type Doc,
 } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
@@ -137,7 +139,13 @@ function accessorParts(
     member: [
       jsDoc([`${viewText(view.ref)} (read only): retrieve, list, sync.`]),
       `readonly ${names.accessor}: `,
-      typeReference(accessor, [`typeof ${readClass}`], ";"),
+      // Prettier breaks a lone `typeof X` argument (unlike a plain type name) when too long.
+      group(
+        `${accessor}<`,
+        indent(softline, `typeof ${readClass}`),
+        softline,
+        ">;",
+      ),
     ],
     value: [
       `${names.accessor}: new ${accessor}`,
