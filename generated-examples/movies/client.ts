@@ -21,11 +21,11 @@ export interface Client {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
   /** `mySpace:ActorView/v1`: apply, retrieve, list, sync, delete. */
-  readonly actor: ViewAccessor<Actor, ActorApply>;
+  readonly actor: ViewAccessor<typeof Actor, ActorApply>;
   /** `mySpace:MovieView/v1`: apply, retrieve, list, sync, delete. */
-  readonly movie: ViewAccessor<Movie, MovieApply>;
+  readonly movie: ViewAccessor<typeof Movie, MovieApply>;
   /** `mySpace:PersonView/v1`: apply, retrieve, list, sync, delete. */
-  readonly person: ViewAccessor<Person, PersonApply>;
+  readonly person: ViewAccessor<typeof Person, PersonApply>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }
@@ -44,16 +44,16 @@ export function createClient(options: ClientOptions): Client {
 class LazyClient implements Client {
   readonly dms: DmsClient;
   readonly #read: ReadOptions | undefined;
-  #actor?: ViewAccessor<Actor, ActorApply>;
-  #movie?: ViewAccessor<Movie, MovieApply>;
-  #person?: ViewAccessor<Person, PersonApply>;
+  #actor?: ViewAccessor<typeof Actor, ActorApply>;
+  #movie?: ViewAccessor<typeof Movie, MovieApply>;
+  #person?: ViewAccessor<typeof Person, PersonApply>;
 
   constructor(dms: DmsClient, read: ReadOptions | undefined) {
     this.dms = dms;
     this.#read = read;
   }
 
-  get actor(): ViewAccessor<Actor, ActorApply> {
+  get actor(): ViewAccessor<typeof Actor, ActorApply> {
     return (this.#actor ??= new ViewAccessor(
       this.dms,
       Actor,
@@ -62,7 +62,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get movie(): ViewAccessor<Movie, MovieApply> {
+  get movie(): ViewAccessor<typeof Movie, MovieApply> {
     return (this.#movie ??= new ViewAccessor(
       this.dms,
       Movie,
@@ -71,7 +71,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get person(): ViewAccessor<Person, PersonApply> {
+  get person(): ViewAccessor<typeof Person, PersonApply> {
     return (this.#person ??= new ViewAccessor(
       this.dms,
       Person,

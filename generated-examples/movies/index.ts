@@ -6,6 +6,7 @@ export {
   type ActorApplyProperties,
   type ActorProperties,
   type ActorPropertyName,
+  type ActorWhere,
   actorConnections,
   actorProperties,
 } from "./views/Actor.js";
@@ -15,6 +16,7 @@ export {
   type MovieApplyProperties,
   type MovieProperties,
   type MoviePropertyName,
+  type MovieWhere,
   movieConnections,
   movieProperties,
 } from "./views/Movie.js";
@@ -24,9 +26,20 @@ export {
   type PersonApplyProperties,
   type PersonProperties,
   type PersonPropertyName,
+  type PersonWhere,
   personConnections,
   personProperties,
 } from "./views/Person.js";
+export {
+  type AggregateOptions,
+  type AggregateResult,
+  type Aggregates,
+  type GroupValue,
+  type Histogram,
+  type NumberAggregate,
+  type SearchOperator,
+  type SearchOptions,
+} from "./runtime/aggregate.js";
 export {
   type ApplyInput,
   type ApplyOptions,
@@ -107,10 +120,30 @@ export {
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {
+  type InstanceList,
   type ListOptions,
   type ReadOnlyViewAccessor,
+  type RetrieveOptions,
   type ViewAccessor,
+  type ViewReadOptions,
   type ViewSyncOptions,
   type ViewSyncPage,
 } from "./runtime/view-accessor.js";
+export {
+  type BooleanFilter,
+  type DateFilter,
+  type DirectFilter,
+  type EnumFilter,
+  type JsonFilter,
+  type ListFilter,
+  type NumberFilter,
+  type ReferenceFilter,
+  type SelectOf,
+  type SortKey,
+  type SortOf,
+  type StringFilter,
+  type TimestampFilter,
+  WhereError,
+  type WhereOf,
+} from "./runtime/where.js";
 export type * from "./runtime/wire.js";

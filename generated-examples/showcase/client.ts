@@ -40,38 +40,41 @@ export interface Client {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
   /** `showcase:Asset/v1`: apply, retrieve, list, sync, delete. */
-  readonly asset: ViewAccessor<Asset, AssetApply>;
+  readonly asset: ViewAccessor<typeof Asset, AssetApply>;
   /** `showcase:Assignment/v1`: apply, retrieve, list, sync, delete. */
-  readonly assignment: ViewAccessor<Assignment, AssignmentApply>;
+  readonly assignment: ViewAccessor<typeof Assignment, AssignmentApply>;
   /** `showcase:Describable/v1`: apply, retrieve, list, sync, delete. */
-  readonly describable: ViewAccessor<Describable, DescribableApply>;
+  readonly describable: ViewAccessor<typeof Describable, DescribableApply>;
   /** `showcase:Document/v1`: apply, retrieve, list, sync, delete. */
-  readonly documentView: ViewAccessor<DocumentView, DocumentViewApply>;
+  readonly documentView: ViewAccessor<typeof DocumentView, DocumentViewApply>;
   /** `showcase:Gauge/v1`: apply, retrieve, list, sync, delete. */
-  readonly gaugeV1: ViewAccessor<GaugeV1, GaugeV1Apply>;
+  readonly gaugeV1: ViewAccessor<typeof GaugeV1, GaugeV1Apply>;
   /** `showcase:Gauge/v2`: apply, retrieve, list, sync, delete. */
-  readonly gaugeV2: ViewAccessor<GaugeV2, GaugeV2Apply>;
+  readonly gaugeV2: ViewAccessor<typeof GaugeV2, GaugeV2Apply>;
   /** `showcase:Object/v1`: apply, retrieve, list, sync, delete. */
-  readonly objectView: ViewAccessor<ObjectView, ObjectViewApply>;
+  readonly objectView: ViewAccessor<typeof ObjectView, ObjectViewApply>;
   /** `showcase:Pump/v1`: apply, retrieve, list, sync, delete. */
-  readonly pump: ViewAccessor<Pump, PumpApply>;
+  readonly pump: ViewAccessor<typeof Pump, PumpApply>;
   /** `showcase:Reading/v1`: apply, retrieve, list, sync, delete. */
-  readonly reading: ViewAccessor<Reading, ReadingApply>;
+  readonly reading: ViewAccessor<typeof Reading, ReadingApply>;
   /** `showcase:Relation/v1`: apply, retrieve, list, sync, delete. */
-  readonly relation: ViewAccessor<Relation, RelationApply>;
+  readonly relation: ViewAccessor<typeof Relation, RelationApply>;
   /** `showcase:Sensor/v1`: apply, retrieve, list, sync, delete. */
-  readonly showcaseSensor: ViewAccessor<ShowcaseSensor, ShowcaseSensorApply>;
+  readonly showcaseSensor: ViewAccessor<
+    typeof ShowcaseSensor,
+    ShowcaseSensorApply
+  >;
   /** `showcase:Summary/v1` (read only): retrieve, list, sync. */
-  readonly summary: ReadOnlyViewAccessor<Summary>;
+  readonly summary: ReadOnlyViewAccessor<typeof Summary>;
   /** `showcase:Technician/v1`: apply, retrieve, list, sync, delete. */
-  readonly technician: ViewAccessor<Technician, TechnicianApply>;
+  readonly technician: ViewAccessor<typeof Technician, TechnicianApply>;
   /** `showcase:Valve/v1`: apply, retrieve, list, sync, delete. */
-  readonly valve: ViewAccessor<Valve, ValveApply>;
+  readonly valve: ViewAccessor<typeof Valve, ValveApply>;
   /** `showcase:WorkOrder/v1`: apply, retrieve, list, sync, delete. */
-  readonly workOrder: ViewAccessor<WorkOrder, WorkOrderApply>;
+  readonly workOrder: ViewAccessor<typeof WorkOrder, WorkOrderApply>;
   /** `showcase_ext:Sensor/v1`: apply, retrieve, list, sync, delete. */
   readonly showcaseExtSensor: ViewAccessor<
-    ShowcaseExtSensor,
+    typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply
   >;
   /** Releases pooled connections. */
@@ -92,29 +95,32 @@ export function createClient(options: ClientOptions): Client {
 class LazyClient implements Client {
   readonly dms: DmsClient;
   readonly #read: ReadOptions | undefined;
-  #asset?: ViewAccessor<Asset, AssetApply>;
-  #assignment?: ViewAccessor<Assignment, AssignmentApply>;
-  #describable?: ViewAccessor<Describable, DescribableApply>;
-  #documentView?: ViewAccessor<DocumentView, DocumentViewApply>;
-  #gaugeV1?: ViewAccessor<GaugeV1, GaugeV1Apply>;
-  #gaugeV2?: ViewAccessor<GaugeV2, GaugeV2Apply>;
-  #objectView?: ViewAccessor<ObjectView, ObjectViewApply>;
-  #pump?: ViewAccessor<Pump, PumpApply>;
-  #reading?: ViewAccessor<Reading, ReadingApply>;
-  #relation?: ViewAccessor<Relation, RelationApply>;
-  #showcaseSensor?: ViewAccessor<ShowcaseSensor, ShowcaseSensorApply>;
-  #summary?: ReadOnlyViewAccessor<Summary>;
-  #technician?: ViewAccessor<Technician, TechnicianApply>;
-  #valve?: ViewAccessor<Valve, ValveApply>;
-  #workOrder?: ViewAccessor<WorkOrder, WorkOrderApply>;
-  #showcaseExtSensor?: ViewAccessor<ShowcaseExtSensor, ShowcaseExtSensorApply>;
+  #asset?: ViewAccessor<typeof Asset, AssetApply>;
+  #assignment?: ViewAccessor<typeof Assignment, AssignmentApply>;
+  #describable?: ViewAccessor<typeof Describable, DescribableApply>;
+  #documentView?: ViewAccessor<typeof DocumentView, DocumentViewApply>;
+  #gaugeV1?: ViewAccessor<typeof GaugeV1, GaugeV1Apply>;
+  #gaugeV2?: ViewAccessor<typeof GaugeV2, GaugeV2Apply>;
+  #objectView?: ViewAccessor<typeof ObjectView, ObjectViewApply>;
+  #pump?: ViewAccessor<typeof Pump, PumpApply>;
+  #reading?: ViewAccessor<typeof Reading, ReadingApply>;
+  #relation?: ViewAccessor<typeof Relation, RelationApply>;
+  #showcaseSensor?: ViewAccessor<typeof ShowcaseSensor, ShowcaseSensorApply>;
+  #summary?: ReadOnlyViewAccessor<typeof Summary>;
+  #technician?: ViewAccessor<typeof Technician, TechnicianApply>;
+  #valve?: ViewAccessor<typeof Valve, ValveApply>;
+  #workOrder?: ViewAccessor<typeof WorkOrder, WorkOrderApply>;
+  #showcaseExtSensor?: ViewAccessor<
+    typeof ShowcaseExtSensor,
+    ShowcaseExtSensorApply
+  >;
 
   constructor(dms: DmsClient, read: ReadOptions | undefined) {
     this.dms = dms;
     this.#read = read;
   }
 
-  get asset(): ViewAccessor<Asset, AssetApply> {
+  get asset(): ViewAccessor<typeof Asset, AssetApply> {
     return (this.#asset ??= new ViewAccessor(
       this.dms,
       Asset,
@@ -123,7 +129,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get assignment(): ViewAccessor<Assignment, AssignmentApply> {
+  get assignment(): ViewAccessor<typeof Assignment, AssignmentApply> {
     return (this.#assignment ??= new ViewAccessor(
       this.dms,
       Assignment,
@@ -132,7 +138,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get describable(): ViewAccessor<Describable, DescribableApply> {
+  get describable(): ViewAccessor<typeof Describable, DescribableApply> {
     return (this.#describable ??= new ViewAccessor(
       this.dms,
       Describable,
@@ -141,7 +147,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get documentView(): ViewAccessor<DocumentView, DocumentViewApply> {
+  get documentView(): ViewAccessor<typeof DocumentView, DocumentViewApply> {
     return (this.#documentView ??= new ViewAccessor(
       this.dms,
       DocumentView,
@@ -150,7 +156,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get gaugeV1(): ViewAccessor<GaugeV1, GaugeV1Apply> {
+  get gaugeV1(): ViewAccessor<typeof GaugeV1, GaugeV1Apply> {
     return (this.#gaugeV1 ??= new ViewAccessor(
       this.dms,
       GaugeV1,
@@ -159,7 +165,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get gaugeV2(): ViewAccessor<GaugeV2, GaugeV2Apply> {
+  get gaugeV2(): ViewAccessor<typeof GaugeV2, GaugeV2Apply> {
     return (this.#gaugeV2 ??= new ViewAccessor(
       this.dms,
       GaugeV2,
@@ -168,7 +174,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get objectView(): ViewAccessor<ObjectView, ObjectViewApply> {
+  get objectView(): ViewAccessor<typeof ObjectView, ObjectViewApply> {
     return (this.#objectView ??= new ViewAccessor(
       this.dms,
       ObjectView,
@@ -177,7 +183,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get pump(): ViewAccessor<Pump, PumpApply> {
+  get pump(): ViewAccessor<typeof Pump, PumpApply> {
     return (this.#pump ??= new ViewAccessor(
       this.dms,
       Pump,
@@ -186,7 +192,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get reading(): ViewAccessor<Reading, ReadingApply> {
+  get reading(): ViewAccessor<typeof Reading, ReadingApply> {
     return (this.#reading ??= new ViewAccessor(
       this.dms,
       Reading,
@@ -195,7 +201,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get relation(): ViewAccessor<Relation, RelationApply> {
+  get relation(): ViewAccessor<typeof Relation, RelationApply> {
     return (this.#relation ??= new ViewAccessor(
       this.dms,
       Relation,
@@ -204,7 +210,10 @@ class LazyClient implements Client {
     ));
   }
 
-  get showcaseSensor(): ViewAccessor<ShowcaseSensor, ShowcaseSensorApply> {
+  get showcaseSensor(): ViewAccessor<
+    typeof ShowcaseSensor,
+    ShowcaseSensorApply
+  > {
     return (this.#showcaseSensor ??= new ViewAccessor(
       this.dms,
       ShowcaseSensor,
@@ -213,7 +222,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get summary(): ReadOnlyViewAccessor<Summary> {
+  get summary(): ReadOnlyViewAccessor<typeof Summary> {
     return (this.#summary ??= new ReadOnlyViewAccessor(
       this.dms,
       Summary,
@@ -222,7 +231,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get technician(): ViewAccessor<Technician, TechnicianApply> {
+  get technician(): ViewAccessor<typeof Technician, TechnicianApply> {
     return (this.#technician ??= new ViewAccessor(
       this.dms,
       Technician,
@@ -231,7 +240,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get valve(): ViewAccessor<Valve, ValveApply> {
+  get valve(): ViewAccessor<typeof Valve, ValveApply> {
     return (this.#valve ??= new ViewAccessor(
       this.dms,
       Valve,
@@ -240,7 +249,7 @@ class LazyClient implements Client {
     ));
   }
 
-  get workOrder(): ViewAccessor<WorkOrder, WorkOrderApply> {
+  get workOrder(): ViewAccessor<typeof WorkOrder, WorkOrderApply> {
     return (this.#workOrder ??= new ViewAccessor(
       this.dms,
       WorkOrder,
@@ -250,7 +259,7 @@ class LazyClient implements Client {
   }
 
   get showcaseExtSensor(): ViewAccessor<
-    ShowcaseExtSensor,
+    typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply
   > {
     return (this.#showcaseExtSensor ??= new ViewAccessor(

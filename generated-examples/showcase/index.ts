@@ -6,6 +6,7 @@ export {
   type AssetApplyProperties,
   type AssetProperties,
   type AssetPropertyName,
+  type AssetWhere,
   assetConnections,
   assetProperties,
 } from "./views/Asset.js";
@@ -15,6 +16,7 @@ export {
   type AssignmentApplyProperties,
   type AssignmentProperties,
   type AssignmentPropertyName,
+  type AssignmentWhere,
   assignmentConnections,
   assignmentProperties,
 } from "./views/Assignment.js";
@@ -24,6 +26,7 @@ export {
   type DescribableApplyProperties,
   type DescribableProperties,
   type DescribablePropertyName,
+  type DescribableWhere,
   describableConnections,
   describableProperties,
 } from "./views/Describable.js";
@@ -33,6 +36,7 @@ export {
   type DocumentViewApplyProperties,
   type DocumentViewProperties,
   type DocumentViewPropertyName,
+  type DocumentViewWhere,
   documentViewConnections,
   documentViewProperties,
 } from "./views/DocumentView.js";
@@ -42,6 +46,7 @@ export {
   type GaugeV1ApplyProperties,
   type GaugeV1Properties,
   type GaugeV1PropertyName,
+  type GaugeV1Where,
   gaugeV1Connections,
   gaugeV1Properties,
 } from "./views/GaugeV1.js";
@@ -51,6 +56,7 @@ export {
   type GaugeV2ApplyProperties,
   type GaugeV2Properties,
   type GaugeV2PropertyName,
+  type GaugeV2Where,
   gaugeV2Connections,
   gaugeV2Properties,
 } from "./views/GaugeV2.js";
@@ -60,6 +66,7 @@ export {
   type ObjectViewApplyProperties,
   type ObjectViewProperties,
   type ObjectViewPropertyName,
+  type ObjectViewWhere,
   objectViewConnections,
   objectViewProperties,
 } from "./views/ObjectView.js";
@@ -69,6 +76,7 @@ export {
   type PumpApplyProperties,
   type PumpProperties,
   type PumpPropertyName,
+  type PumpWhere,
   pumpConnections,
   pumpProperties,
 } from "./views/Pump.js";
@@ -78,6 +86,7 @@ export {
   type ReadingApplyProperties,
   type ReadingProperties,
   type ReadingPropertyName,
+  type ReadingWhere,
   readingConnections,
   readingProperties,
 } from "./views/Reading.js";
@@ -87,6 +96,7 @@ export {
   type RelationApplyProperties,
   type RelationProperties,
   type RelationPropertyName,
+  type RelationWhere,
   relationConnections,
   relationProperties,
 } from "./views/Relation.js";
@@ -96,6 +106,7 @@ export {
   type ShowcaseSensorApplyProperties,
   type ShowcaseSensorProperties,
   type ShowcaseSensorPropertyName,
+  type ShowcaseSensorWhere,
   showcaseSensorConnections,
   showcaseSensorProperties,
 } from "./views/ShowcaseSensor.js";
@@ -103,6 +114,7 @@ export {
   Summary,
   type SummaryProperties,
   type SummaryPropertyName,
+  type SummaryWhere,
   summaryConnections,
   summaryProperties,
 } from "./views/Summary.js";
@@ -112,6 +124,7 @@ export {
   type TechnicianApplyProperties,
   type TechnicianProperties,
   type TechnicianPropertyName,
+  type TechnicianWhere,
   technicianConnections,
   technicianProperties,
 } from "./views/Technician.js";
@@ -121,6 +134,7 @@ export {
   type ValveApplyProperties,
   type ValveProperties,
   type ValvePropertyName,
+  type ValveWhere,
   valveConnections,
   valveProperties,
 } from "./views/Valve.js";
@@ -130,6 +144,7 @@ export {
   type WorkOrderApplyProperties,
   type WorkOrderProperties,
   type WorkOrderPropertyName,
+  type WorkOrderWhere,
   workOrderConnections,
   workOrderProperties,
 } from "./views/WorkOrder.js";
@@ -139,9 +154,20 @@ export {
   type ShowcaseExtSensorApplyProperties,
   type ShowcaseExtSensorProperties,
   type ShowcaseExtSensorPropertyName,
+  type ShowcaseExtSensorWhere,
   showcaseExtSensorConnections,
   showcaseExtSensorProperties,
 } from "./views/ShowcaseExtSensor.js";
+export {
+  type AggregateOptions,
+  type AggregateResult,
+  type Aggregates,
+  type GroupValue,
+  type Histogram,
+  type NumberAggregate,
+  type SearchOperator,
+  type SearchOptions,
+} from "./runtime/aggregate.js";
 export {
   type ApplyInput,
   type ApplyOptions,
@@ -222,10 +248,30 @@ export {
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {
+  type InstanceList,
   type ListOptions,
   type ReadOnlyViewAccessor,
+  type RetrieveOptions,
   type ViewAccessor,
+  type ViewReadOptions,
   type ViewSyncOptions,
   type ViewSyncPage,
 } from "./runtime/view-accessor.js";
+export {
+  type BooleanFilter,
+  type DateFilter,
+  type DirectFilter,
+  type EnumFilter,
+  type JsonFilter,
+  type ListFilter,
+  type NumberFilter,
+  type ReferenceFilter,
+  type SelectOf,
+  type SortKey,
+  type SortOf,
+  type StringFilter,
+  type TimestampFilter,
+  WhereError,
+  type WhereOf,
+} from "./runtime/where.js";
 export type * from "./runtime/wire.js";

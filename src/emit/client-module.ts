@@ -5,10 +5,12 @@ import type { ViewIR } from "../ir/types.js";
 import {
   argumentList,
   expandedObject,
+  group,
   hardline,
   indent,
   jsDoc,
   join,
+  softline,
   type Doc,
 } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
@@ -219,11 +221,20 @@ function accessorParts(
     "./runtime/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
   );
-  const typeArgs = view.writable
-    ? [readClass, imports.type(module, names.applyClass)]
-    : [readClass];
+  const readType = `typeof ${readClass}`;
+  const applyType = view.writable
+    ? imports.type(module, names.applyClass)
+    : undefined;
+  // Prettier breaks a lone `typeof X` argument (unlike a plain type name) when too long.
   const type = (suffix: string): Doc =>
-    typeReference(accessor, typeArgs, suffix);
+    applyType
+      ? typeReference(accessor, [readType, applyType], suffix)
+      : group(
+          `${accessor}<`,
+          indent(softline, readType),
+          softline,
+          `>${suffix}`,
+        );
   return {
     member: [
       jsDoc([

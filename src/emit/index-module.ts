@@ -85,7 +85,7 @@ function exportList(
 function viewExports(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
   const values = [names.readClass, names.propertyMap, names.connectionMap];
-  const types = [names.readProperties, names.propertyNameType];
+  const types = [names.readProperties, names.propertyNameType, names.where];
   if (view.writable) {
     values.push(names.applyClass);
     types.push(names.applyProperties);

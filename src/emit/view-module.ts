@@ -20,6 +20,7 @@ import {
   jsDoc,
   join,
   line,
+  softline,
   propertyKey,
   stringLiteral,
   type Doc,
@@ -27,7 +28,6 @@ import {
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
-  RUNTIME_VALUES,
   RUNTIME_WIRE,
   applySignature,
   propertyFacts,
@@ -53,7 +53,7 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const parentNames = parent ? namesOf(context, parent) : undefined;
   const sections: Doc[] = [
     viewConstant(imports, view),
-    propertyMapConstant(imports, view, names),
+    propertyMapConstant(context, imports, view, names),
     connectionMapConstant(context, imports, view, names),
     [
       `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
@@ -63,6 +63,7 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
         indent(line, `keyof typeof ${names.propertyMap};`),
       ),
     ],
+    whereInterface(context, imports, view, names),
   ];
   if (view.writable)
     sections.push(...applySection(context, imports, view, names, parentNames));
@@ -111,6 +112,7 @@ function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
 }
 
 function propertyMapConstant(
+  context: EmitContext,
   imports: Imports,
   view: ViewIR,
   names: ViewNames,
@@ -120,17 +122,22 @@ function propertyMapConstant(
     .map((p) =>
       group(
         `${names.properties.get(p.identifier)!.name}: `,
-        bracedList("{", propertyDefinition(p), "}"),
+        bracedList(
+          "{",
+          [
+            ...propertyDefinition(p),
+            ...(p.type.type === "direct"
+              ? targetClassField(context, imports, view, p.targetKey)
+              : []),
+          ],
+          "}",
+        ),
       ),
     );
   return [
     `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
     hardline,
-    constMap(
-      names.propertyMap,
-      entries,
-      imports.type(RUNTIME_VALUES, "PropertyMap"),
-    ),
+    constMap(names.propertyMap, entries),
   ];
 }
 
@@ -188,25 +195,24 @@ function connectionMapConstant(
       expandedObject(
         p.kind === "edge"
           ? edgeDefinition(context, imports, view, p)
-          : reverseDefinition(p),
+          : reverseDefinition(context, imports, view, p),
       ),
     ]);
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
-    constMap(
-      names.connectionMap,
-      entries,
-      imports.type(RUNTIME_VALUES, "ConnectionMap"),
-    ),
+    constMap(names.connectionMap, entries),
   ];
 }
 
-/** `export const x = {...} as const satisfies T;`: an empty map may move below the `=`, as prettier does. */
-function constMap(name: string, entries: Doc[], type: string): Doc {
-  const tail = ` as const satisfies ${type};`;
-  if (entries.length === 0)
-    return group(`export const ${name} =`, indent(line, `{}${tail}`));
+/**
+ * `export const x = {...} as const;`. No `satisfies`: with `targetClass` thunks, two modules'
+ * maps would each need the other's type while being inferred. The class statics that hold the
+ * maps are checked against `PropertyMap` / `ConnectionMap` by the base class instead.
+ */
+function constMap(name: string, entries: Doc[]): Doc {
+  const tail = ` as const;`;
+  if (entries.length === 0) return `export const ${name} = {}${tail}`;
   return [`export const ${name} = `, expandedObject(entries), tail];
 }
 
@@ -241,6 +247,7 @@ function edgeDefinition(
     ),
     `direction: "${property.direction}"`,
     `target: ${viewKeyLiteral(property.target)}`,
+    ...targetClassField(context, imports, view, property.targetKey),
   ];
   if (property.edgeSource) {
     const source = property.edgeSource;
@@ -278,14 +285,54 @@ function edgeDefinition(
   return fields;
 }
 
-function reverseDefinition(property: ReverseRelationIR): Doc[] {
+function reverseDefinition(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: ReverseRelationIR,
+): Doc[] {
+  const { source, identifier } = property.through;
+  const sourceFields = [
+    `type: "${source.type}"`,
+    `space: ${stringLiteral(source.space)}`,
+    `externalId: ${stringLiteral(source.externalId)}`,
+  ];
+  if (source.type === "view")
+    sourceFields.push(`version: ${stringLiteral(source.version)}`);
   return [
     `identifier: ${stringLiteral(property.identifier)}`,
     `connection: "reverse"`,
     `multi: ${property.multi}`,
     `target: ${viewKeyLiteral(property.target)}`,
-    `through: ${stringLiteral(property.through.identifier)}`,
+    ...targetClassField(context, imports, view, property.targetKey),
+    [
+      "through: ",
+      expandedObject([
+        group("source: ", bracedList("{", sourceFields, "}")),
+        `identifier: ${stringLiteral(identifier)}`,
+      ]),
+    ],
   ];
+}
+
+/**
+ * `targetClass: () => Target` when the target view is generated too: a thunk, so that view
+ * modules can import each other, typed by the class so generic code sees the target's shape.
+ */
+function targetClassField(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  targetKey: string | undefined,
+): Doc[] {
+  const target = targetKey ? context.model.byKey.get(targetKey) : undefined;
+  if (!target || target.kind !== "node") return [];
+  const names = namesOf(context, target);
+  const name =
+    target.key === view.key
+      ? names.readClass
+      : imports.value(siblingModule(names.module), names.readClass);
+  return [`targetClass: () => ${name}`];
 }
 
 // ---- classes
@@ -386,14 +433,9 @@ function staticMembers(
 ): Doc[] {
   const members: Doc[] = [
     `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
-    group(
-      `static override readonly properties: ${imports.type(RUNTIME_VALUES, "PropertyMap")} =`,
-      indent(line, `${names.propertyMap};`),
-    ),
-    group(
-      `static override readonly connections: ${imports.type(RUNTIME_VALUES, "ConnectionMap")} =`,
-      indent(line, `${names.connectionMap};`),
-    ),
+    // Not widened to PropertyMap / ConnectionMap: generic code reads the literal maps.
+    `static override readonly properties = ${names.propertyMap};`,
+    `static override readonly connections = ${names.connectionMap};`,
   ];
   if (role === "apply" && view.instanceType) {
     members.push(
@@ -478,7 +520,10 @@ function readSection(
         RUNTIME_TYPED,
         view.kind === "edge" ? "TypedEdge" : "TypedNode",
       );
-  const statics = staticMembers(imports, view, names, "read");
+  const statics = [
+    ...staticMembers(imports, view, names, "read"),
+    readTypesMember(view, names),
+  ];
   return [
     interfaceDoc(
       [
@@ -550,5 +595,209 @@ function unionMember(head: string, members: readonly Doc[]): Doc {
   return group(
     head,
     indent(line, group(ifBreak("| "), join([line, "| "], members))),
+  );
+}
+
+// ---- typed reads: the view's `where` and the `$types` of its read class
+
+const RUNTIME_WHERE = "../runtime/where.js";
+
+type FilterKind = "text" | "number" | "timestamp" | "date" | "boolean";
+
+const FILTER_KIND: Record<string, FilterKind> = {
+  text: "text",
+  timeseries: "text",
+  file: "text",
+  sequence: "text",
+  int32: "number",
+  int64: "number",
+  float32: "number",
+  float64: "number",
+  timestamp: "timestamp",
+  date: "date",
+  boolean: "boolean",
+};
+
+const SCALAR_FILTER: Record<FilterKind, string> = {
+  text: "StringFilter",
+  number: "NumberFilter",
+  timestamp: "TimestampFilter",
+  date: "DateFilter",
+  boolean: "BooleanFilter",
+};
+
+const LIST_ITEM: Record<FilterKind, string> = {
+  text: "string",
+  number: "number",
+  timestamp: "Date | string",
+  date: "string",
+  boolean: "boolean",
+};
+
+function mappedProperties(view: ViewIR): MappedPropertyIR[] {
+  return view.properties.filter(
+    (p): p is MappedPropertyIR => p.kind === "mapped",
+  );
+}
+
+/** The `where` of the direct relation's target view, when it is generated (for `nested`). */
+function targetWhere(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: MappedPropertyIR,
+): string | undefined {
+  const target = property.targetKey
+    ? context.model.byKey.get(property.targetKey)
+    : undefined;
+  if (!target || target.kind !== "node") return undefined;
+  const names = namesOf(context, target);
+  if (target.key !== view.key)
+    imports.type(siblingModule(names.module), names.where);
+  return names.where;
+}
+
+/** The filter type of one property in the view's `where`. */
+function propertyFilterType(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  property: MappedPropertyIR,
+): Doc {
+  const type = property.type;
+  const runtime = (name: string): string => imports.type(RUNTIME_WHERE, name);
+  if (type.type === "json") return runtime("JsonFilter");
+  if (type.type === "enum") {
+    const values = Object.keys(type.values).map(stringLiteral);
+    return unionArgument(
+      runtime(type.list ? "ListFilter" : "EnumFilter"),
+      values,
+    );
+  }
+  if (type.type === "direct") {
+    if (type.list)
+      return `${runtime("ListFilter")}<${imports.type(RUNTIME_WIRE, "InstanceId")}>`;
+    const nested = targetWhere(context, imports, view, property);
+    return nested
+      ? `${runtime("DirectFilter")}<${nested}>`
+      : runtime("DirectFilter");
+  }
+  const kind = FILTER_KIND[type.type]!;
+  return type.list
+    ? `${runtime("ListFilter")}<${LIST_ITEM[kind]}>`
+    : runtime(SCALAR_FILTER[kind]);
+}
+
+function whereInterface(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+): Doc {
+  const base = imports.type(
+    RUNTIME_WHERE,
+    view.kind === "edge" ? "EdgeWhere" : "NodeWhere",
+  );
+  const members = mappedProperties(view).map((property) =>
+    group(
+      `readonly ${propertyKey(names.properties.get(property.identifier)!.name)}?: `,
+      propertyFilterType(context, imports, view, property),
+      ";",
+    ),
+  );
+  return interfaceDoc(
+    [
+      `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
+      "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
+    ],
+    `export interface ${names.where} extends ${base}<${names.where}>`,
+    members,
+  );
+}
+
+/** The property names of each kind of read (sort, search, aggregate), as `{ name: true }` sets. */
+function readNameSets(
+  view: ViewIR,
+  names: ViewNames,
+): Record<"sortable" | "text" | "numeric" | "groupable", string[]> {
+  const sets = {
+    sortable: [] as string[],
+    text: [] as string[],
+    numeric: [] as string[],
+    groupable: [] as string[],
+  };
+  for (const property of mappedProperties(view)) {
+    const name = propertyKey(names.properties.get(property.identifier)!.name);
+    const type = property.type.type;
+    const kind = FILTER_KIND[type];
+    if (type === "text") sets.text.push(name);
+    if (property.type.list) continue;
+    if (type !== "json") sets.sortable.push(name);
+    if (kind === "number") sets.numeric.push(name);
+    if (
+      type === "text" ||
+      type === "direct" ||
+      type === "enum" ||
+      type === "boolean" ||
+      kind === "number"
+    )
+      sets.groupable.push(name);
+  }
+  return sets;
+}
+
+/** `declare static readonly $types: {...}`: the read types generic code finds from the class. */
+function readTypesMember(view: ViewIR, names: ViewNames): Doc {
+  const sets = readNameSets(view, names);
+  const set = (key: keyof typeof sets): Doc =>
+    group(
+      `readonly ${key}: `,
+      typeLiteral(sets[key].map((name) => `readonly ${name}: true`)),
+      ";",
+    );
+  return [
+    jsDoc([
+      "The types of typed reads: `where`, sort keys, search and aggregate properties.",
+      "Declared only (no value), for the accessors and `WhereOf<typeof Class>`.",
+    ]),
+    "declare static readonly $types: {",
+    indent(
+      hardline,
+      join(hardline, [
+        `readonly where: ${names.where};`,
+        set("sortable"),
+        set("text"),
+        set("numeric"),
+        set("groupable"),
+      ]),
+    ),
+    hardline,
+    "};",
+  ];
+}
+
+/**
+ * `Name<A | B>`; when too long the union moves to its own line, and breaks one member a line
+ * only when it does not fit there either (prettier's layout).
+ */
+function unionArgument(name: string, members: readonly string[]): Doc {
+  if (members.length === 1) return `${name}<${members[0]}>`;
+  return group(
+    `${name}<`,
+    indent(softline, group(ifBreak("| "), join([line, "| "], members))),
+    softline,
+    ">",
+  );
+}
+
+/** `{ a: A; b: B }` on one line when it fits, else one member a line (prettier's layout). */
+function typeLiteral(members: readonly string[]): Doc {
+  if (members.length === 0) return "{}";
+  return group(
+    "{",
+    indent(line, join([";", line], members)),
+    ifBreak(";"),
+    line,
+    "}",
   );
 }

@@ -38,6 +38,8 @@ export interface ViewNames {
   readonly propertyMap: string;
   readonly connectionMap: string;
   readonly propertyNameType: string;
+  /** The view's typed filter, `<Class>Where`. */
+  readonly where: string;
   /** Path of the view's module in the output, e.g. `views/Person.ts`. */
   readonly module: string;
   /** The view's accessor on the generated client (`client.person`). */
@@ -211,6 +213,7 @@ function derivedNames(base: string): DerivedNames {
     propertyMap: `${lower}Properties`,
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
+    where: `${base}Where`,
     module: `views/${base}.ts`,
   };
 }

@@ -1,39 +1,81 @@
 // One view's operations on a DmsClient, typed by the view's generated classes: what the generated
 // client offers per view (`client.movie.list()`, ...).
 
+import {
+  aggregateRequest,
+  aggregateResults,
+  searchRequest,
+  type AggregateOptions,
+  type AggregateResult,
+  type Aggregates,
+  type OnlyAggregates,
+  type SearchOptions,
+} from "./aggregate.js";
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
 import type { SyncOptions, SyncState } from "./sync.js";
 import type { ReadOptions } from "./values.js";
+import {
+  compileSelect,
+  compileSort,
+  compileWhere,
+  dropUnselected,
+  type AnyViewTypes,
+  type GroupableOf,
+  type HasViewTypes,
+  type SelectOf,
+  type SelectedOf,
+  type SortOf,
+  type TypedReadClass,
+  type WhereOf,
+} from "./where.js";
 import type {
   DeletedInstance,
   Filter,
   InstanceId,
   InstanceRead,
-  PropertySort,
+  QueryRequest,
+  SourceSelector,
   SyncMode,
   ViewReference,
 } from "./wire.js";
 
-/** The static side of a generated read class. */
-export interface ReadClass<T> {
-  new (instance: never, options?: ReadOptions): T;
-  readonly view: ViewReference;
+/** Options every typed read of a view takes. */
+export interface ViewReadOptions<C extends HasViewTypes> {
+  /** Only instances matching this typed filter. */
+  readonly where?: WhereOf<C>;
+  readonly signal?: AbortSignal;
 }
 
 /** Options of `list`. */
-export interface ListOptions {
-  readonly filter?: Filter;
-  readonly sort?: readonly PropertySort[];
+export interface ListOptions<
+  C extends HasViewTypes,
+> extends ViewReadOptions<C> {
+  /** One sort key or several (at most 5). */
+  readonly sort?: SortOf<C>;
+  /** Only these properties are read; the result type narrows to them. */
+  readonly select?: readonly SelectOf<C>[];
+  /** Stop after this many instances. Default: all. */
+  readonly limit?: number;
   /** Instances per request, 1 to 1000. Default 1000. */
   readonly pageSize?: number;
+}
+
+/** Options of `retrieve`. */
+export interface RetrieveOptions<C extends HasViewTypes> {
+  /** Only these properties come out; the result type narrows to them. */
+  readonly select?: readonly SelectOf<C>[];
   readonly signal?: AbortSignal;
 }
 
 /** Options of `sync`, on top of the sync engine's (state, follow, mode, ...). */
-export interface ViewSyncOptions extends SyncOptions {
-  /** Only instances matching this filter (besides having data in the view). */
-  readonly filter?: Filter;
+export interface ViewSyncOptions<
+  C extends HasViewTypes = HasViewTypes,
+> extends SyncOptions {
+  /** Only instances matching this typed filter (besides having data in the view). */
+  readonly where?: WhereOf<C>;
+  /** Only these properties are read; the result type narrows to them. */
+  readonly select?: readonly SelectOf<C>[];
   /** Instances per page, 1 to 2000. Default 1000. */
   readonly pageSize?: number;
   /** Default `onePhase`. */
@@ -48,13 +90,35 @@ export interface ViewSyncPage<T> {
   readonly caughtUp: boolean;
 }
 
-const RESULT_SET = "instances";
+/**
+ * The instances a `list` reads: iterate with `for await` (pages are requested as the loop needs
+ * them), or collect all with `toArray()`.
+ */
+export class InstanceList<T> implements AsyncIterable<T> {
+  constructor(
+    private readonly read: () => AsyncGenerator<T, void, undefined>,
+  ) {}
 
-/** Reads of one view: retrieve, list and sync, as instances of its read class. */
-export class ReadOnlyViewAccessor<TRead> {
+  [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    return this.read();
+  }
+
+  /** Every instance, in one array. */
+  async toArray(): Promise<T[]> {
+    const all: T[] = [];
+    for await (const item of this.read()) all.push(item);
+    return all;
+  }
+}
+
+const RESULT_SET = "instances";
+const DEFAULT_PAGE_SIZE = 1000;
+
+/** Reads of one view: retrieve, list, search, aggregate and sync, as instances of its read class. */
+export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   constructor(
     protected readonly client: DmsClient,
-    protected readonly readClass: ReadClass<TRead>,
+    protected readonly readClass: C,
     protected readonly instanceType: "node" | "edge",
     protected readonly readOptions: ReadOptions = {},
   ) {}
@@ -64,72 +128,218 @@ export class ReadOnlyViewAccessor<TRead> {
     return this.readClass.view;
   }
 
-  protected toRead(instance: InstanceRead): TRead {
-    return new this.readClass(instance as never, this.readOptions);
+  /** An instance of the read class, without the properties `select` left out. */
+  protected toRead(
+    instance: InstanceRead,
+    select?: readonly string[],
+  ): InstanceType<C> {
+    const read = new this.readClass(
+      instance as never,
+      this.readOptions as never,
+    ) as InstanceType<C>;
+    return dropUnselected(read, select, this.readClass);
   }
 
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
+  retrieve<K extends SelectOf<C>>(
+    ids: readonly InstanceId[],
+    options: RetrieveOptions<C> & { readonly select: readonly K[] },
+  ): Promise<SelectedOf<C, K>[]>;
+  retrieve(
+    ids: readonly InstanceId[],
+    options?: RetrieveOptions<C>,
+  ): Promise<InstanceType<C>[]>;
   async retrieve(
     ids: readonly InstanceId[],
-    options: { readonly signal?: AbortSignal } = {},
-  ): Promise<TRead[]> {
+    options: RetrieveOptions<C> = {},
+  ): Promise<InstanceType<C>[]> {
+    compileSelect(options.select, this.readClass);
     const typed = ids.map(({ space, externalId }) => ({
       instanceType: this.instanceType,
       space,
       externalId,
     }));
-    const found = await this.client.retrieve(typed, [this.view], options);
-    return found.map((instance) => this.toRead(instance));
+    const found = await this.client.retrieve(
+      typed,
+      [this.view],
+      options.signal ? { signal: options.signal } : {},
+    );
+    return found.map((instance) => this.toRead(instance, options.select));
   }
 
-  /** Every instance with data in the view (and matching `filter`), page by page. */
-  async *list(
-    options: ListOptions = {},
-  ): AsyncGenerator<TRead, void, undefined> {
-    const pages = this.client.list(
-      {
-        instanceType: this.instanceType,
-        sources: [this.view],
-        ...(options.filter ? { filter: options.filter } : {}),
-        ...(options.sort ? { sort: options.sort } : {}),
-        limit: options.pageSize ?? 1000,
+  /**
+   * Instances with data in the view that match `where`, in `sort` order, read page by page as
+   * they are iterated (`for await`), or all at once with `.toArray()`.
+   */
+  list<K extends SelectOf<C>>(
+    options: ListOptions<C> & { readonly select: readonly K[] },
+  ): InstanceList<SelectedOf<C, K>>;
+  list(options?: ListOptions<C>): InstanceList<InstanceType<C>>;
+  list(options: ListOptions<C> = {}): InstanceList<InstanceType<C>> {
+    const request = this.listRequest(options);
+    return new InstanceList(() => this.readList(request, options));
+  }
+
+  /** The query of a `list`: one result set, the view's properties (or the selected ones). */
+  protected listRequest(options: ListOptions<C>): QueryRequest {
+    const filter = this.filterWithData(options.where);
+    const sort = compileSort(options.sort, this.readClass, this.instanceType);
+    const pageSize = Math.min(
+      options.pageSize ?? DEFAULT_PAGE_SIZE,
+      options.limit ?? Infinity,
+    );
+    const expression =
+      this.instanceType === "node"
+        ? { nodes: { filter } }
+        : { edges: { filter } };
+    return {
+      with: {
+        [RESULT_SET]: {
+          ...expression,
+          limit: Math.max(1, pageSize),
+          ...(sort ? { sort } : {}),
+        },
       },
+      select: { [RESULT_SET]: this.selection(options.select) },
+    };
+  }
+
+  private async *readList(
+    request: QueryRequest,
+    options: ListOptions<C>,
+  ): AsyncGenerator<InstanceType<C>, void, undefined> {
+    const limit = options.limit ?? Infinity;
+    if (limit <= 0) return;
+    let count = 0;
+    const pages = this.client.queryPages(
+      request,
       options.signal ? { signal: options.signal } : {},
     );
     for await (const page of pages) {
-      for (const instance of page.items) yield this.toRead(instance);
+      for (const instance of page.items[RESULT_SET] ?? []) {
+        yield this.toRead(instance, options.select);
+        if (++count >= limit) return;
+      }
     }
+  }
+
+  /** `hasData` on the view, AND-ed with the compiled `where`. */
+  protected filterWithData(where: object | undefined): Filter {
+    const hasData: Filter = { hasData: [this.view] };
+    const filter = compileWhere(where, this.readClass, this.instanceType);
+    return filter ? { and: [hasData, filter] } : hasData;
+  }
+
+  /** The `select` of the view's result set: every property, or the selected ones. */
+  protected selection(select: readonly string[] | undefined): {
+    sources: SourceSelector[];
+  } {
+    return {
+      sources: [
+        {
+          source: this.view,
+          properties: compileSelect(select, this.readClass),
+        },
+      ],
+    };
+  }
+
+  /**
+   * Instances whose text properties match `query` (`instances/search`: relevance order, at most
+   * `limit`), AND-ed with `where`.
+   */
+  search<K extends SelectOf<C>>(
+    options: SearchOptions<C> & { readonly select: readonly K[] },
+  ): Promise<SelectedOf<C, K>[]>;
+  search(
+    options?: SearchOptions<C> & { readonly select?: readonly SelectOf<C>[] },
+  ): Promise<InstanceType<C>[]>;
+  async search(
+    options: SearchOptions<C> & {
+      readonly select?: readonly SelectOf<C>[];
+    } = {},
+  ): Promise<InstanceType<C>[]> {
+    compileSelect(options.select, this.readClass);
+    const body = searchRequest(
+      options as SearchOptions<AnyViewTypes>,
+      this.readClass,
+      this.instanceType,
+    );
+    const response = await this.client.http.postJson<{
+      items: InstanceRead[];
+    }>(
+      "/models/instances/search",
+      body,
+      options.signal ? { signal: options.signal } : {},
+    );
+    return response.items.map((item) => this.toRead(item, options.select));
+  }
+
+  /**
+   * Aggregates over the view's instances (`instances/aggregate`): one result, or one per group
+   * with `groupBy`, holding exactly the aggregates asked for.
+   */
+  async aggregate<
+    const A extends Aggregates<C>,
+    const G extends GroupableOf<C> = never,
+  >(
+    aggregates: OnlyAggregates<A, C>,
+    options: AggregateOptions<C, G> = {},
+  ): Promise<AggregateResult<A, G>[]> {
+    const body = aggregateRequest(
+      aggregates as Aggregates<AnyViewTypes>,
+      options as unknown as AggregateOptions<AnyViewTypes, string>,
+      this.readClass,
+      this.instanceType,
+    );
+    const response = await this.client.http.postJson<{
+      items: Parameters<typeof aggregateResults>[0];
+    }>(
+      "/models/instances/aggregate",
+      body,
+      options.signal ? { signal: options.signal } : {},
+    );
+    return aggregateResults(
+      response.items,
+      options.groupBy,
+      this.readClass,
+    ) as AggregateResult<A, G>[];
   }
 
   /**
    * Changes to the view's instances: a full backfill first (or from `state`), then what changed.
    * Save `page.state` once a page is processed; pass it back as `state` to resume.
    */
+  sync<K extends SelectOf<C>>(
+    options: ViewSyncOptions<C> & { readonly select: readonly K[] },
+  ): AsyncGenerator<ViewSyncPage<SelectedOf<C, K>>, void, undefined>;
+  sync(
+    options?: ViewSyncOptions<C>,
+  ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined>;
   async *sync(
-    options: ViewSyncOptions = {},
-  ): AsyncGenerator<ViewSyncPage<TRead>, void, undefined> {
-    const { filter, pageSize, mode, ...syncOptions } = options;
-    const hasData: Filter = { hasData: [this.view] };
-    const where: Filter = filter ? { and: [hasData, filter] } : hasData;
+    options: ViewSyncOptions<C> = {},
+  ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
+    const { where, select, pageSize, mode, ...syncOptions } = options;
+    const filter = this.filterWithData(where);
     const expression =
       this.instanceType === "node"
-        ? { nodes: { filter: where } }
-        : { edges: { filter: where } };
+        ? { nodes: { filter } }
+        : { edges: { filter } };
     const request = {
       with: {
         [RESULT_SET]: {
           ...expression,
-          limit: pageSize ?? 1000,
+          limit: pageSize ?? DEFAULT_PAGE_SIZE,
           mode: mode ?? "onePhase",
         },
       },
-      select: {
-        [RESULT_SET]: { sources: [{ source: this.view, properties: ["*"] }] },
-      },
+      select: { [RESULT_SET]: this.selection(select) },
     };
     for await (const page of this.client.sync(request, syncOptions)) {
       yield {
-        upserts: (page.upserts[RESULT_SET] ?? []).map((i) => this.toRead(i)),
+        upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
+          this.toRead(i, select),
+        ),
         deletes: (page.deletes[RESULT_SET] ?? []).map(
           ({ space, externalId }) => ({
             space,
@@ -145,9 +355,9 @@ export class ReadOnlyViewAccessor<TRead> {
 
 /** Reads and writes of one writable view. */
 export class ViewAccessor<
-  TRead,
+  C extends TypedReadClass,
   TApply extends object,
-> extends ReadOnlyViewAccessor<TRead> {
+> extends ReadOnlyViewAccessor<C> {
   /** Creates or updates instances (with their nested nodes and edges). */
   apply(
     items: TApply | readonly TApply[],

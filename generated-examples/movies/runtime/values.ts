@@ -2,10 +2,12 @@
 // Property maps, and the conversion of property values between their TypeScript form and the
 // API's JSON form, with the checks the API would otherwise fail a whole request for.
 
+import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
   JsonValue,
   PropertyValue,
+  ThroughReference,
   ViewReference,
 } from "./wire.js";
 
@@ -47,6 +49,8 @@ export interface PropertyDefinition {
   readonly unit?: string;
   /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
   readonly target?: string;
+  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
+  readonly targetClass?: () => ViewClassInfo;
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
@@ -58,6 +62,8 @@ export interface EdgeConnectionDefinition {
   readonly direction: "outwards" | "inwards";
   /** The view of the nodes at the other end, as `space:externalId/version`. */
   readonly target: string;
+  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
+  readonly targetClass?: () => ViewClassInfo;
   /** The view holding the edges' properties, when the edges have some. */
   readonly edgeSource?: EdgeSourceDefinition;
 }
@@ -69,8 +75,10 @@ export interface ReverseRelationDefinition {
   readonly multi: boolean;
   /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
   readonly target: string;
-  /** The direct relation property of `target` that points here. */
-  readonly through: string;
+  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
+  readonly targetClass?: () => ViewClassInfo;
+  /** The direct relation of `target` that points here: its view and its API identifier. */
+  readonly through: ThroughReference;
 }
 
 /** The edge view of a connection; `properties` is a function so that view modules can import each other. */

@@ -5,9 +5,13 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
-import type { Actor, ActorApply } from "./Actor.js";
+import { Actor, type ActorApply } from "./Actor.js";
 
 /** The view `mySpace:MovieView/v1`. */
 const VIEW: ViewReference = {
@@ -21,7 +25,7 @@ const VIEW: ViewReference = {
 export const movieProperties = {
   title: { identifier: "title", type: "text", nullable: false },
   releaseYear: { identifier: "releaseYear", type: "int32" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `mySpace:MovieView/v1`. */
 export const movieConnections = {
@@ -32,11 +36,22 @@ export const movieConnections = {
     edgeType: { space: "mySpace", externalId: "Movie.actors" },
     direction: "outwards",
     target: "mySpace:ActorView/v1",
+    targetClass: () => Actor,
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link Movie}. */
 export type MoviePropertyName = keyof typeof movieProperties;
+
+/**
+ * A filter on the nodes of `mySpace:MovieView/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface MovieWhere extends NodeWhere<MovieWhere> {
+  readonly title?: StringFilter;
+  readonly releaseYear?: NumberFilter;
+}
 
 /**
  * What a write through `mySpace:MovieView/v1` may set.
@@ -73,8 +88,8 @@ export interface MovieApplyProperties {
  */
 export class MovieApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = movieProperties;
-  static override readonly connections: ConnectionMap = movieConnections;
+  static override readonly properties = movieProperties;
+  static override readonly connections = movieConnections;
 
   constructor(
     space: string,
@@ -123,8 +138,20 @@ export interface MovieProperties {
  */
 export class Movie extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = movieProperties;
-  static override readonly connections: ConnectionMap = movieConnections;
+  static override readonly properties = movieProperties;
+  static override readonly connections = movieConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: MovieWhere;
+    readonly sortable: { readonly title: true; readonly releaseYear: true };
+    readonly text: { readonly title: true };
+    readonly numeric: { readonly releaseYear: true };
+    readonly groupable: { readonly title: true; readonly releaseYear: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Movie extends MovieProperties {}

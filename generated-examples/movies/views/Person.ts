@@ -4,7 +4,11 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `mySpace:PersonView/v1`. */
@@ -19,13 +23,23 @@ const VIEW: ViewReference = {
 export const personProperties = {
   name: { identifier: "name", type: "text" },
   birthYear: { identifier: "birthYear", type: "int32" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `mySpace:PersonView/v1`. */
-export const personConnections = {} as const satisfies ConnectionMap;
+export const personConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Person}. */
 export type PersonPropertyName = keyof typeof personProperties;
+
+/**
+ * A filter on the nodes of `mySpace:PersonView/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface PersonWhere extends NodeWhere<PersonWhere> {
+  readonly name?: StringFilter;
+  readonly birthYear?: NumberFilter;
+}
 
 /**
  * What a write through `mySpace:PersonView/v1` may set.
@@ -56,8 +70,8 @@ export interface PersonApplyProperties {
  */
 export class PersonApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = personProperties;
-  static override readonly connections: ConnectionMap = personConnections;
+  static override readonly properties = personProperties;
+  static override readonly connections = personConnections;
 
   constructor(
     space: string,
@@ -100,8 +114,20 @@ export interface PersonProperties {
  */
 export class Person extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = personProperties;
-  static override readonly connections: ConnectionMap = personConnections;
+  static override readonly properties = personProperties;
+  static override readonly connections = personConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: PersonWhere;
+    readonly sortable: { readonly name: true; readonly birthYear: true };
+    readonly text: { readonly name: true };
+    readonly numeric: { readonly birthYear: true };
+    readonly groupable: { readonly name: true; readonly birthYear: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Person extends PersonProperties {}

@@ -4,7 +4,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type { ListFilter, NodeWhere, StringFilter } from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Describable/v1`. */
@@ -20,13 +20,24 @@ export const describableProperties = {
   name: { identifier: "name", type: "text", maxTextSize: 255 },
   description: { identifier: "description", type: "text" },
   tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Describable/v1`. */
-export const describableConnections = {} as const satisfies ConnectionMap;
+export const describableConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Describable}. */
 export type DescribablePropertyName = keyof typeof describableProperties;
+
+/**
+ * A filter on the nodes of `showcase:Describable/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface DescribableWhere extends NodeWhere<DescribableWhere> {
+  readonly name?: StringFilter;
+  readonly description?: StringFilter;
+  readonly tags?: ListFilter<string>;
+}
 
 /**
  * What a write through `showcase:Describable/v1` may set.
@@ -61,8 +72,8 @@ export interface DescribableApplyProperties {
  */
 export class DescribableApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = describableProperties;
-  static override readonly connections: ConnectionMap = describableConnections;
+  static override readonly properties = describableProperties;
+  static override readonly connections = describableConnections;
 
   constructor(
     space: string,
@@ -109,8 +120,24 @@ export interface DescribableProperties {
  */
 export class Describable extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = describableProperties;
-  static override readonly connections: ConnectionMap = describableConnections;
+  static override readonly properties = describableProperties;
+  static override readonly connections = describableConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: DescribableWhere;
+    readonly sortable: { readonly name: true; readonly description: true };
+    readonly text: {
+      readonly name: true;
+      readonly description: true;
+      readonly tags: true;
+    };
+    readonly numeric: {};
+    readonly groupable: { readonly name: true; readonly description: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Describable extends DescribableProperties {}

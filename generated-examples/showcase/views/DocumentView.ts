@@ -5,7 +5,15 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  BooleanFilter,
+  DateFilter,
+  JsonFilter,
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+  TimestampFilter,
+} from "../runtime/where.js";
 import type { JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Document/v1`. */
@@ -30,7 +38,7 @@ export const documentViewProperties = {
   downloads: { identifier: "downloads", type: "timeseries" },
   content: { identifier: "content", type: "file" },
   revisions: { identifier: "revisions", type: "sequence" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Document/v1`. */
 export const documentViewConnections = {
@@ -41,6 +49,7 @@ export const documentViewConnections = {
     edgeType: { space: "showcase", externalId: "Document.supersedes" },
     direction: "outwards",
     target: "showcase:Document/v1",
+    targetClass: () => DocumentView,
   },
   supersededBy: {
     identifier: "supersededBy",
@@ -49,11 +58,32 @@ export const documentViewConnections = {
     edgeType: { space: "showcase", externalId: "Document.supersedes" },
     direction: "inwards",
     target: "showcase:Document/v1",
+    targetClass: () => DocumentView,
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link DocumentView}. */
 export type DocumentViewPropertyName = keyof typeof documentViewProperties;
+
+/**
+ * A filter on the nodes of `showcase:Document/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface DocumentViewWhere extends NodeWhere<DocumentViewWhere> {
+  readonly title?: StringFilter;
+  readonly isPublished?: BooleanFilter;
+  readonly pageCount?: NumberFilter;
+  readonly sizeBytes?: NumberFilter;
+  readonly rating?: NumberFilter;
+  readonly score?: NumberFilter;
+  readonly publishedAt?: TimestampFilter;
+  readonly issueDate?: DateFilter;
+  readonly metadata?: JsonFilter;
+  readonly downloads?: StringFilter;
+  readonly content?: StringFilter;
+  readonly revisions?: StringFilter;
+}
 
 /**
  * What a write through `showcase:Document/v1` may set.
@@ -157,8 +187,8 @@ export interface DocumentViewApplyProperties {
  */
 export class DocumentViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = documentViewProperties;
-  static override readonly connections: ConnectionMap = documentViewConnections;
+  static override readonly properties = documentViewProperties;
+  static override readonly connections = documentViewConnections;
 
   constructor(
     space: string,
@@ -274,8 +304,44 @@ export interface DocumentViewProperties {
  */
 export class DocumentView extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = documentViewProperties;
-  static override readonly connections: ConnectionMap = documentViewConnections;
+  static override readonly properties = documentViewProperties;
+  static override readonly connections = documentViewConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: DocumentViewWhere;
+    readonly sortable: {
+      readonly title: true;
+      readonly isPublished: true;
+      readonly pageCount: true;
+      readonly sizeBytes: true;
+      readonly rating: true;
+      readonly score: true;
+      readonly publishedAt: true;
+      readonly issueDate: true;
+      readonly downloads: true;
+      readonly content: true;
+      readonly revisions: true;
+    };
+    readonly text: { readonly title: true };
+    readonly numeric: {
+      readonly pageCount: true;
+      readonly sizeBytes: true;
+      readonly rating: true;
+      readonly score: true;
+    };
+    readonly groupable: {
+      readonly title: true;
+      readonly isPublished: true;
+      readonly pageCount: true;
+      readonly sizeBytes: true;
+      readonly rating: true;
+      readonly score: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface DocumentView extends DocumentViewProperties {}

@@ -4,7 +4,15 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  BooleanFilter,
+  DirectFilter,
+  JsonFilter,
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+  TimestampFilter,
+} from "../runtime/where.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Object/v1`. */
@@ -35,13 +43,39 @@ export const objectViewProperties = {
   name: { identifier: "name", type: "text", nullable: false },
   _2ndLevel: { identifier: "2ndLevel", type: "int32" },
   maxPressure: { identifier: "max-pressure", type: "float64" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Object/v1`. */
-export const objectViewConnections = {} as const satisfies ConnectionMap;
+export const objectViewConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link ObjectView}. */
 export type ObjectViewPropertyName = keyof typeof objectViewProperties;
+
+/**
+ * A filter on the nodes of `showcase:Object/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface ObjectViewWhere extends NodeWhere<ObjectViewWhere> {
+  readonly class?: StringFilter;
+  readonly default?: StringFilter;
+  readonly delete?: BooleanFilter;
+  readonly constructorProperty?: JsonFilter;
+  readonly prototypeProperty?: DirectFilter;
+  readonly toStringProperty?: StringFilter;
+  readonly import?: StringFilter;
+  readonly spaceProperty?: StringFilter;
+  readonly externalIdProperty?: StringFilter;
+  readonly versionProperty?: NumberFilter;
+  readonly typeProperty?: StringFilter;
+  readonly createdTimeProperty?: TimestampFilter;
+  readonly fooBar?: NumberFilter;
+  readonly foo_bar?: NumberFilter;
+  readonly Name?: StringFilter;
+  readonly name?: StringFilter;
+  readonly _2ndLevel?: NumberFilter;
+  readonly maxPressure?: NumberFilter;
+}
 
 /**
  * What a write through `showcase:Object/v1` may set.
@@ -170,8 +204,8 @@ export interface ObjectViewApplyProperties {
  */
 export class ObjectViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = objectViewProperties;
-  static override readonly connections: ConnectionMap = objectViewConnections;
+  static override readonly properties = objectViewProperties;
+  static override readonly connections = objectViewConnections;
 
   constructor(
     space: string,
@@ -312,8 +346,69 @@ export interface ObjectViewProperties {
  */
 export class ObjectView extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = objectViewProperties;
-  static override readonly connections: ConnectionMap = objectViewConnections;
+  static override readonly properties = objectViewProperties;
+  static override readonly connections = objectViewConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: ObjectViewWhere;
+    readonly sortable: {
+      readonly class: true;
+      readonly default: true;
+      readonly delete: true;
+      readonly prototypeProperty: true;
+      readonly toStringProperty: true;
+      readonly import: true;
+      readonly spaceProperty: true;
+      readonly externalIdProperty: true;
+      readonly versionProperty: true;
+      readonly typeProperty: true;
+      readonly createdTimeProperty: true;
+      readonly fooBar: true;
+      readonly foo_bar: true;
+      readonly Name: true;
+      readonly name: true;
+      readonly _2ndLevel: true;
+      readonly maxPressure: true;
+    };
+    readonly text: {
+      readonly class: true;
+      readonly default: true;
+      readonly toStringProperty: true;
+      readonly spaceProperty: true;
+      readonly externalIdProperty: true;
+      readonly typeProperty: true;
+      readonly Name: true;
+      readonly name: true;
+    };
+    readonly numeric: {
+      readonly versionProperty: true;
+      readonly fooBar: true;
+      readonly foo_bar: true;
+      readonly _2ndLevel: true;
+      readonly maxPressure: true;
+    };
+    readonly groupable: {
+      readonly class: true;
+      readonly default: true;
+      readonly delete: true;
+      readonly prototypeProperty: true;
+      readonly toStringProperty: true;
+      readonly spaceProperty: true;
+      readonly externalIdProperty: true;
+      readonly versionProperty: true;
+      readonly typeProperty: true;
+      readonly fooBar: true;
+      readonly foo_bar: true;
+      readonly Name: true;
+      readonly name: true;
+      readonly _2ndLevel: true;
+      readonly maxPressure: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

@@ -4,11 +4,24 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  DirectFilter,
+  JsonFilter,
+  ListFilter,
+  NodeWhere,
+} from "../runtime/where.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
-import type { GaugeV2Apply } from "./GaugeV2.js";
-import type { ShowcaseExtSensorApply } from "./ShowcaseExtSensor.js";
-import type { ShowcaseSensorApply } from "./ShowcaseSensor.js";
+import { GaugeV2, type GaugeV2Apply, type GaugeV2Where } from "./GaugeV2.js";
+import {
+  ShowcaseExtSensor,
+  type ShowcaseExtSensorApply,
+  type ShowcaseExtSensorWhere,
+} from "./ShowcaseExtSensor.js";
+import {
+  ShowcaseSensor,
+  type ShowcaseSensorApply,
+  type ShowcaseSensorWhere,
+} from "./ShowcaseSensor.js";
 
 /** The view `showcase:Reading/v1`. */
 const VIEW: ViewReference = {
@@ -72,20 +85,50 @@ export const readingProperties = {
     identifier: "sensor",
     type: "direct",
     target: "showcase:Sensor/v1",
+    targetClass: () => ShowcaseSensor,
   },
   extSensor: {
     identifier: "extSensor",
     type: "direct",
     target: "showcase_ext:Sensor/v1",
+    targetClass: () => ShowcaseExtSensor,
   },
-  gauge: { identifier: "gauge", type: "direct", target: "showcase:Gauge/v2" },
-} as const satisfies PropertyMap;
+  gauge: {
+    identifier: "gauge",
+    type: "direct",
+    target: "showcase:Gauge/v2",
+    targetClass: () => GaugeV2,
+  },
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Reading/v1`. */
-export const readingConnections = {} as const satisfies ConnectionMap;
+export const readingConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Reading}. */
 export type ReadingPropertyName = keyof typeof readingProperties;
+
+/**
+ * A filter on the nodes of `showcase:Reading/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface ReadingWhere extends NodeWhere<ReadingWhere> {
+  readonly labels?: ListFilter<string>;
+  readonly flags?: ListFilter<boolean>;
+  readonly counts?: ListFilter<number>;
+  readonly ids?: ListFilter<number>;
+  readonly samples?: ListFilter<number>;
+  readonly temperatures?: ListFilter<number>;
+  readonly timestamps?: ListFilter<Date | string>;
+  readonly dates?: ListFilter<string>;
+  readonly events?: JsonFilter;
+  readonly series?: ListFilter<string>;
+  readonly attachments?: ListFilter<string>;
+  readonly sequences?: ListFilter<string>;
+  readonly sensor?: DirectFilter<ShowcaseSensorWhere>;
+  readonly extSensor?: DirectFilter<ShowcaseExtSensorWhere>;
+  readonly gauge?: DirectFilter<GaugeV2Where>;
+}
 
 /**
  * What a write through `showcase:Reading/v1` may set.
@@ -192,8 +235,8 @@ export interface ReadingApplyProperties {
  */
 export class ReadingApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = readingProperties;
-  static override readonly connections: ConnectionMap = readingConnections;
+  static override readonly properties = readingProperties;
+  static override readonly connections = readingConnections;
 
   constructor(
     space: string,
@@ -312,8 +355,28 @@ export interface ReadingProperties {
  */
 export class Reading extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = readingProperties;
-  static override readonly connections: ConnectionMap = readingConnections;
+  static override readonly properties = readingProperties;
+  static override readonly connections = readingConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: ReadingWhere;
+    readonly sortable: {
+      readonly sensor: true;
+      readonly extSensor: true;
+      readonly gauge: true;
+    };
+    readonly text: { readonly labels: true };
+    readonly numeric: {};
+    readonly groupable: {
+      readonly sensor: true;
+      readonly extSensor: true;
+      readonly gauge: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

@@ -4,7 +4,12 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+  TimestampFilter,
+} from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Relation/v1`. */
@@ -20,13 +25,24 @@ export const relationProperties = {
   label: { identifier: "label", type: "text" },
   weight: { identifier: "weight", type: "float64" },
   validFrom: { identifier: "validFrom", type: "timestamp" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Relation/v1`. */
-export const relationConnections = {} as const satisfies ConnectionMap;
+export const relationConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link Relation}. */
 export type RelationPropertyName = keyof typeof relationProperties;
+
+/**
+ * A filter on the nodes of `showcase:Relation/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface RelationWhere extends NodeWhere<RelationWhere> {
+  readonly label?: StringFilter;
+  readonly weight?: NumberFilter;
+  readonly validFrom?: TimestampFilter;
+}
 
 /**
  * What a write through `showcase:Relation/v1` may set.
@@ -61,8 +77,8 @@ export interface RelationApplyProperties {
  */
 export class RelationApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = relationProperties;
-  static override readonly connections: ConnectionMap = relationConnections;
+  static override readonly properties = relationProperties;
+  static override readonly connections = relationConnections;
 
   constructor(
     space: string,
@@ -109,8 +125,24 @@ export interface RelationProperties {
  */
 export class Relation extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = relationProperties;
-  static override readonly connections: ConnectionMap = relationConnections;
+  static override readonly properties = relationProperties;
+  static override readonly connections = relationConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: RelationWhere;
+    readonly sortable: {
+      readonly label: true;
+      readonly weight: true;
+      readonly validFrom: true;
+    };
+    readonly text: { readonly label: true };
+    readonly numeric: { readonly weight: true };
+    readonly groupable: { readonly label: true; readonly weight: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Relation extends RelationProperties {}

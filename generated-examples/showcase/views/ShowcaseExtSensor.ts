@@ -4,7 +4,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type { JsonFilter, NodeWhere, StringFilter } from "../runtime/where.js";
 import type { JsonValue, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase_ext:Sensor/v1`. */
@@ -20,14 +20,25 @@ export const showcaseExtSensorProperties = {
   serial: { identifier: "serial", type: "text", nullable: false },
   vendor: { identifier: "vendor", type: "text" },
   range: { identifier: "range", type: "json" },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase_ext:Sensor/v1`. */
-export const showcaseExtSensorConnections = {} as const satisfies ConnectionMap;
+export const showcaseExtSensorConnections = {} as const;
 
 /** The TypeScript names of the properties of {@link ShowcaseExtSensor}. */
 export type ShowcaseExtSensorPropertyName =
   keyof typeof showcaseExtSensorProperties;
+
+/**
+ * A filter on the nodes of `showcase_ext:Sensor/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface ShowcaseExtSensorWhere extends NodeWhere<ShowcaseExtSensorWhere> {
+  readonly serial?: StringFilter;
+  readonly vendor?: StringFilter;
+  readonly range?: JsonFilter;
+}
 
 /**
  * What a write through `showcase_ext:Sensor/v1` may set.
@@ -64,10 +75,8 @@ export interface ShowcaseExtSensorApplyProperties {
  */
 export class ShowcaseExtSensorApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap =
-    showcaseExtSensorProperties;
-  static override readonly connections: ConnectionMap =
-    showcaseExtSensorConnections;
+  static override readonly properties = showcaseExtSensorProperties;
+  static override readonly connections = showcaseExtSensorConnections;
 
   constructor(
     space: string,
@@ -116,10 +125,20 @@ export interface ShowcaseExtSensorProperties {
  */
 export class ShowcaseExtSensor extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap =
-    showcaseExtSensorProperties;
-  static override readonly connections: ConnectionMap =
-    showcaseExtSensorConnections;
+  static override readonly properties = showcaseExtSensorProperties;
+  static override readonly connections = showcaseExtSensorConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: ShowcaseExtSensorWhere;
+    readonly sortable: { readonly serial: true; readonly vendor: true };
+    readonly text: { readonly serial: true; readonly vendor: true };
+    readonly numeric: {};
+    readonly groupable: { readonly serial: true; readonly vendor: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensor extends ShowcaseExtSensorProperties {}

@@ -6,14 +6,14 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type { NodeWhere, StringFilter } from "../runtime/where.js";
 import type { ViewReference } from "../runtime/wire.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
   assignmentProperties,
 } from "./Assignment.js";
-import type { WorkOrder, WorkOrderApply } from "./WorkOrder.js";
+import { WorkOrder, type WorkOrderApply } from "./WorkOrder.js";
 
 /** The view `showcase:Technician/v1`. */
 const VIEW: ViewReference = {
@@ -27,7 +27,7 @@ const VIEW: ViewReference = {
 export const technicianProperties = {
   fullName: { identifier: "fullName", type: "text", nullable: false },
   email: { identifier: "email", type: "text", maxTextSize: 320 },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:Technician/v1`. */
 export const technicianConnections = {
@@ -38,6 +38,7 @@ export const technicianConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.assignees" },
     direction: "inwards",
     target: "showcase:WorkOrder/v1",
+    targetClass: () => WorkOrder,
     edgeSource: {
       view: {
         type: "view",
@@ -55,6 +56,7 @@ export const technicianConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.lead" },
     direction: "inwards",
     target: "showcase:WorkOrder/v1",
+    targetClass: () => WorkOrder,
     edgeSource: {
       view: {
         type: "view",
@@ -65,10 +67,20 @@ export const technicianConnections = {
       properties: () => assignmentProperties,
     },
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link Technician}. */
 export type TechnicianPropertyName = keyof typeof technicianProperties;
+
+/**
+ * A filter on the nodes of `showcase:Technician/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface TechnicianWhere extends NodeWhere<TechnicianWhere> {
+  readonly fullName?: StringFilter;
+  readonly email?: StringFilter;
+}
 
 /**
  * What a write through `showcase:Technician/v1` may set.
@@ -109,8 +121,8 @@ export interface TechnicianApplyProperties {
  */
 export class TechnicianApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = technicianProperties;
-  static override readonly connections: ConnectionMap = technicianConnections;
+  static override readonly properties = technicianProperties;
+  static override readonly connections = technicianConnections;
 
   constructor(
     space: string,
@@ -163,8 +175,20 @@ export interface TechnicianProperties {
  */
 export class Technician extends TypedNode {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = technicianProperties;
-  static override readonly connections: ConnectionMap = technicianConnections;
+  static override readonly properties = technicianProperties;
+  static override readonly connections = technicianConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: TechnicianWhere;
+    readonly sortable: { readonly fullName: true; readonly email: true };
+    readonly text: { readonly fullName: true; readonly email: true };
+    readonly numeric: {};
+    readonly groupable: { readonly fullName: true; readonly email: true };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Technician extends TechnicianProperties {}

@@ -4,9 +4,18 @@ import type {
   EdgeTarget,
   NodeApplyOptions,
 } from "../runtime/typed.js";
-import type { ConnectionMap, PropertyMap } from "../runtime/values.js";
+import type {
+  BooleanFilter,
+  DateFilter,
+  EnumFilter,
+  JsonFilter,
+  ListFilter,
+  NodeWhere,
+  NumberFilter,
+  StringFilter,
+} from "../runtime/where.js";
 import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
-import type { AssetApply } from "./Asset.js";
+import { Asset, type AssetApply } from "./Asset.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
@@ -18,7 +27,7 @@ import {
   type DescribableApplyProperties,
   type DescribableProperties,
 } from "./Describable.js";
-import type { Technician, TechnicianApply } from "./Technician.js";
+import { Technician, type TechnicianApply } from "./Technician.js";
 
 /** The view `showcase:WorkOrder/v1`. */
 const VIEW: ViewReference = {
@@ -63,8 +72,9 @@ export const workOrderProperties = {
     list: true,
     maxListSize: 100,
     target: "showcase:Asset/v1",
+    targetClass: () => Asset,
   },
-} as const satisfies PropertyMap;
+} as const;
 
 /** The edge connections and reverse direct relations of `showcase:WorkOrder/v1`. */
 export const workOrderConnections = {
@@ -75,6 +85,7 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.assignees" },
     direction: "outwards",
     target: "showcase:Technician/v1",
+    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -92,6 +103,7 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.lead" },
     direction: "outwards",
     target: "showcase:Technician/v1",
+    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -102,10 +114,30 @@ export const workOrderConnections = {
       properties: () => assignmentProperties,
     },
   },
-} as const satisfies ConnectionMap;
+} as const;
 
 /** The TypeScript names of the properties of {@link WorkOrder}. */
 export type WorkOrderPropertyName = keyof typeof workOrderProperties;
+
+/**
+ * A filter on the nodes of `showcase:WorkOrder/v1`.
+ *
+ * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
+ */
+export interface WorkOrderWhere extends NodeWhere<WorkOrderWhere> {
+  readonly name?: StringFilter;
+  readonly description?: StringFilter;
+  readonly tags?: ListFilter<string>;
+  readonly number?: NumberFilter;
+  readonly title?: StringFilter;
+  readonly priority?: EnumFilter<"low" | "medium" | "high">;
+  readonly isUrgent?: BooleanFilter;
+  readonly attempts?: NumberFilter;
+  readonly estimatedHours?: NumberFilter;
+  readonly checklist?: JsonFilter;
+  readonly dueDate?: DateFilter;
+  readonly assets?: ListFilter<InstanceId>;
+}
 
 /**
  * What a write through `showcase:WorkOrder/v1` may set.
@@ -188,8 +220,8 @@ export interface WorkOrderApplyProperties extends DescribableApplyProperties {
  */
 export class WorkOrderApply extends DescribableApply {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = workOrderProperties;
-  static override readonly connections: ConnectionMap = workOrderConnections;
+  static override readonly properties = workOrderProperties;
+  static override readonly connections = workOrderConnections;
 
   constructor(
     space: string,
@@ -284,8 +316,48 @@ export interface WorkOrderProperties extends DescribableProperties {
  */
 export class WorkOrder extends Describable {
   static override readonly view: ViewReference = VIEW;
-  static override readonly properties: PropertyMap = workOrderProperties;
-  static override readonly connections: ConnectionMap = workOrderConnections;
+  static override readonly properties = workOrderProperties;
+  static override readonly connections = workOrderConnections;
+  /**
+   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   *
+   * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
+   */
+  declare static readonly $types: {
+    readonly where: WorkOrderWhere;
+    readonly sortable: {
+      readonly name: true;
+      readonly description: true;
+      readonly number: true;
+      readonly title: true;
+      readonly priority: true;
+      readonly isUrgent: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+      readonly dueDate: true;
+    };
+    readonly text: {
+      readonly name: true;
+      readonly description: true;
+      readonly tags: true;
+      readonly title: true;
+    };
+    readonly numeric: {
+      readonly number: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+    };
+    readonly groupable: {
+      readonly name: true;
+      readonly description: true;
+      readonly number: true;
+      readonly title: true;
+      readonly priority: true;
+      readonly isUrgent: true;
+      readonly attempts: true;
+      readonly estimatedHours: true;
+    };
+  };
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}
