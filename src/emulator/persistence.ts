@@ -1,5 +1,6 @@
-// State on disk (`--data <file>`): newline-delimited JSON, a header line then one line per stored
-// instance (tombstones included, so sync keeps seeing deletes after a restart). Saves go to a
+// State on disk (`--data <file>`): newline-delimited JSON; per project a header line (its name,
+// change sequence and schema) then one line per stored instance (tombstones included, so sync
+// keeps seeing deletes after a restart). Version 1 files (one project, no schema) still load. Saves go to a
 // temporary file that is fsync'ed and renamed over the old one, so a kill mid-save leaves the
 // previous file whole.
 
@@ -18,9 +19,21 @@ const CHUNK_CHARS = 1 << 20;
 
 interface Header {
   format: typeof FORMAT;
-  version: 1;
+  version: 1 | 2;
+  /** Version 2: the project this section holds. */
+  project?: string;
   seq: number;
   autoIncrement: [string, number][];
+  /** Version 2: the project's spaces, containers, views and data models (schema-snapshot.ts). */
+  schema?: Record<string, unknown>;
+}
+
+/** One project's part of the state file. */
+export interface ProjectSection {
+  /** Undefined for a version 1 file: the one project it held. */
+  project: string | undefined;
+  store: InstanceStore;
+  schema: Record<string, unknown> | undefined;
 }
 
 type InstanceLine = [
@@ -40,10 +53,11 @@ type InstanceLine = [
 
 /** Serialises synchronously (a consistent snapshot), then writes asynchronously. */
 export async function saveState(
-  store: InstanceStore,
+  sections: readonly ProjectSection[],
   file: string,
 ): Promise<void> {
-  const chunks = serialise(store);
+  const chunks: string[] = [];
+  for (const section of sections) chunks.push(...serialise(section));
   const temporary = `${file}.tmp-${process.pid}-${Date.now()}`;
   const handle = await open(temporary, "w");
   try {
@@ -58,13 +72,15 @@ export async function saveState(
   await rename(temporary, file);
 }
 
-function serialise(store: InstanceStore): string[] {
+function serialise({ project, store, schema }: ProjectSection): string[] {
   const header: Header = {
     format: FORMAT,
-    version: 1,
+    version: 2,
     seq: store.seq,
     autoIncrement: [...store.autoIncrement],
   };
+  if (project !== undefined) header.project = project;
+  if (schema !== undefined) header.schema = schema;
   const chunks: string[] = [];
   let current = JSON.stringify(header) + "\n";
   for (const space of store.spaces.values()) {
@@ -94,29 +110,61 @@ function serialise(store: InstanceStore): string[] {
   return chunks;
 }
 
-/** Reads a state file; a missing file is an empty store. */
-export async function loadState(file: string): Promise<InstanceStore> {
+/** Reads a state file; a missing file holds no projects. */
+export async function loadState(file: string): Promise<ProjectSection[]> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return createStore();
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw new UserError(
       `cannot read the state file: ${(error as Error).message}`,
       file,
     );
   }
-  const lines = text.split("\n").filter((l) => l.length > 0);
-  const header = parseLine(lines[0], file, 1) as Header | undefined;
-  if (!header || header.format !== FORMAT || header.version !== 1)
-    throw new UserError("not a dmgen emulator state file", file);
-  const store = createStore();
-  store.seq = header.seq;
-  store.autoIncrement = new Map(header.autoIncrement);
-  const instances = lines
-    .slice(1)
-    .map((line, k) => toInstance(parseLine(line, file, k + 2) as InstanceLine));
+  const lines = text.split("\n");
+  const sections: ProjectSection[] = [];
+  let current:
+    { section: ProjectSection; instances: StoredInstance[] } | undefined;
+  const finish = () => {
+    if (current)
+      sections.push(buildSection(current.section, current.instances));
+  };
+  lines.forEach((line, k) => {
+    if (line.length === 0) return;
+    const parsed = parseLine(line, file, k + 1);
+    if (Array.isArray(parsed)) {
+      if (!current)
+        throw new UserError("not a dmgen emulator state file", file);
+      current.instances.push(toInstance(parsed as InstanceLine));
+      return;
+    }
+    const header = parsed as Header | undefined;
+    if (
+      !header ||
+      header.format !== FORMAT ||
+      (header.version !== 1 && header.version !== 2)
+    )
+      throw new UserError("not a dmgen emulator state file", file);
+    finish();
+    const store = createStore();
+    store.seq = header.seq;
+    store.autoIncrement = new Map(header.autoIncrement);
+    current = {
+      section: { project: header.project, store, schema: header.schema },
+      instances: [],
+    };
+  });
+  if (!current) throw new UserError("not a dmgen emulator state file", file);
+  finish();
+  return sections;
+}
+
+function buildSection(
+  section: ProjectSection,
+  instances: StoredInstance[],
+): ProjectSection {
+  const store = section.store;
   instances.sort((a, b) => a.seq - b.seq);
   for (const instance of instances) {
     insertInstance(store, instance);
@@ -126,7 +174,7 @@ export async function loadState(file: string): Promise<InstanceStore> {
   }
   store.tombstones.sort((a, b) => a.deletedTime! - b.deletedTime!);
   compactLog(store);
-  return store;
+  return section;
 }
 
 function parseLine(

@@ -8,7 +8,13 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { isUserError } from "../../src/errors.js";
-import { client, movieView, moviesViews, node } from "./support.js";
+import {
+  client,
+  movieView,
+  moviesViews,
+  node,
+  TEST_SPACES,
+} from "./support.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -43,6 +49,7 @@ describe("faults", () => {
     const runs: (number | "reset")[][] = [];
     for (let run = 0; run < 2; run++) {
       const emulator = await startEmulator({
+        spaces: TEST_SPACES,
         faults: "429:0.3,503:0.2,reset:0.1",
         seed: 42,
       });
@@ -57,7 +64,10 @@ describe("faults", () => {
   });
 
   it("scripted faults come first, with Retry-After and auto-retryable headers, then normal service", async () => {
-    const emulator = await startEmulator({ views: moviesViews() });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+    });
     try {
       const api = client(emulator);
       emulator.faults.failNext(2, 429, {
@@ -86,7 +96,10 @@ describe("faults", () => {
   });
 
   it("afterProcessing: the write happens although the client sees a failure", async () => {
-    const emulator = await startEmulator({ views: moviesViews() });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+    });
     try {
       const api = client(emulator);
       emulator.faults.resetNext(1, {
@@ -106,7 +119,10 @@ describe("faults", () => {
   });
 
   it("latency delays requests", async () => {
-    const emulator = await startEmulator({ faults: "latency:60ms" });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      faults: "latency:60ms",
+    });
     try {
       const started = performance.now();
       await statuses(emulator, 2);
@@ -117,7 +133,7 @@ describe("faults", () => {
   });
 
   it("faults.set replaces the spec at run time; a bad spec throws a clear error", async () => {
-    const emulator = await startEmulator({});
+    const emulator = await startEmulator({ spaces: TEST_SPACES });
     try {
       emulator.faults.set("500:1");
       expect(await statuses(emulator, 2)).toEqual([500, 500]);
@@ -135,7 +151,11 @@ describe("faults", () => {
 describe("persistence", () => {
   it("saves on close and loads at start: instances, versions, tombstones and sync cursors survive", async () => {
     const dataFile = join(dir, "state.ndjson");
-    const first = await startEmulator({ views: moviesViews(), dataFile });
+    const first = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+      dataFile,
+    });
     const api = client(first);
     await api.ok("/models/instances", {
       items: [
@@ -155,7 +175,11 @@ describe("persistence", () => {
     });
     await first.close();
 
-    const second = await startEmulator({ views: moviesViews(), dataFile });
+    const second = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+      dataFile,
+    });
     try {
       const api2 = client(second);
       const read = await api2.ok("/models/instances/byids", {
@@ -197,6 +221,7 @@ describe("persistence", () => {
   it("saves at the interval, and a corrupt file is a clear error", async () => {
     const dataFile = join(dir, "state.ndjson");
     const emulator = await startEmulator({
+      spaces: TEST_SPACES,
       views: moviesViews(),
       dataFile,
       saveIntervalMs: 20,
@@ -215,9 +240,9 @@ describe("persistence", () => {
       dataFile,
       '{"format":"dmgen-emulator-state","version":1,"seq":1,"autoIncrement":[]}\n[broken\n',
     );
-    await expect(startEmulator({ dataFile })).rejects.toThrow(
-      /state file is corrupt at line 2/,
-    );
+    await expect(
+      startEmulator({ spaces: TEST_SPACES, dataFile }),
+    ).rejects.toThrow(/state file is corrupt at line 2/);
   });
 });
 
@@ -251,6 +276,8 @@ describe("the CLI command (in process)", () => {
       dataFile,
       "--project",
       "demo",
+      "--spaces",
+      "s",
       "--seed",
       "7",
     ]);
