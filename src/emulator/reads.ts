@@ -168,11 +168,13 @@ export function viewsByIds(
   body: unknown,
   params: URLSearchParams,
 ): Json {
-  const includeInherited = queryBoolean(
-    params,
-    "includeInheritedProperties",
-    true,
-  );
+  // The JS SDK sends the flag in the body instead of the query string (memo §1.1): both count.
+  const inBody = (body as { includeInheritedProperties?: unknown })
+    ?.includeInheritedProperties;
+  const includeInherited =
+    inBody === false
+      ? false
+      : queryBoolean(params, "includeInheritedProperties", true);
   const items = idItems(body);
   const found: ResolvedView[] = [];
   items.forEach((ref) => {
