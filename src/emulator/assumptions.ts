@@ -49,7 +49,7 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   {
     id: "empty-lists",
     decision:
-      "Reads never return empty or all-unset source groups; list properties set to `[]` are stored and returned as `[]`.",
+      "Reads never return empty source groups: a source whose values are all unset is left out of `properties`.",
   },
   {
     id: "timestamps",

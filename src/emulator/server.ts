@@ -172,8 +172,6 @@ async function handle(
       found instanceof ApiError ? [] : Object.keys(found.methods),
     );
   applyCors(ctx.cors, req, res);
-  if (found instanceof ApiError)
-    return send(res, found.status, found.toBody(), requestId);
   if (!authorised(ctx, req))
     return send(
       res,
@@ -181,6 +179,8 @@ async function handle(
       errorBody(401, ASSUMPTIONS.unauthorisedMessage),
       requestId,
     );
+  if (found instanceof ApiError)
+    return send(res, found.status, found.toBody(), requestId);
   const handler = found.methods[req.method as Method];
   if (!handler) {
     res.setHeader("allow", Object.keys(found.methods).join(", "));
