@@ -26,7 +26,6 @@ const ASSET_VIEW = {
   externalId: "CogniteAsset",
   version: "v1",
 };
-const direct = (list: boolean) => ({ type: { type: "direct", list } });
 const mapped = (id: string) => ({
   container: ASSET_CONTAINER,
   containerPropertyIdentifier: id,
