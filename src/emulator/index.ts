@@ -211,12 +211,28 @@ interface Saver {
   stop(): void;
 }
 
-function totalSeq(registry: ProjectRegistry): string {
+/** Changes whenever any project's instances or schema change (a save is due then). */
+function changeSignature(registry: ProjectRegistry): string {
   return [...registry.states]
-    .map(
-      ([name, state]) =>
-        `${name}:${state.store.seq}:${state.schema.spaces.size}`,
-    )
+    .map(([name, { store, schema }]) => {
+      let newest = 0;
+      for (const list of [
+        schema.spaces.values(),
+        schema.containers.values(),
+        schema.dataModels.values(),
+      ])
+        for (const item of list)
+          newest = Math.max(newest, item.lastUpdatedTime);
+      for (const view of schema.views.values())
+        newest = Math.max(newest, view.definition.lastUpdatedTime ?? 0);
+      const sizes = [
+        schema.spaces.size,
+        schema.containers.size,
+        schema.views.size,
+        schema.dataModels.length,
+      ];
+      return `${name}:${store.seq}:${sizes.join("/")}:${newest}`;
+    })
     .join(",");
 }
 
@@ -226,12 +242,12 @@ function createSaver(
   file: string | undefined,
   intervalMs: number,
 ): Saver {
-  let savedSeq = totalSeq(registry);
+  let savedSeq = changeSignature(registry);
   let running: Promise<void> = Promise.resolve();
   const saveNow = (): Promise<void> => {
     if (!file) return Promise.resolve();
     running = running.then(async () => {
-      const seq = totalSeq(registry);
+      const seq = changeSignature(registry);
       await saveState(projectSections(registry), file);
       savedSeq = seq;
     });
@@ -239,7 +255,7 @@ function createSaver(
   };
   const timer = file
     ? setInterval(() => {
-        if (totalSeq(registry) !== savedSeq)
+        if (changeSignature(registry) !== savedSeq)
           saveNow().catch((error: unknown) =>
             process.emitWarning(
               `emulator: saving state failed: ${String(error)}`,
