@@ -10,6 +10,7 @@ import {
 } from "node:http";
 import { gunzipSync } from "node:zlib";
 import { ApiError, errorBody } from "./api-error.js";
+import { aggregateInstances } from "./aggregate.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
 import { runQuery } from "./query.js";
@@ -22,6 +23,7 @@ import {
   viewsByIds,
 } from "./reads.js";
 import type { EmulatorState } from "./state.js";
+import { searchInstances } from "./search.js";
 import { runSync } from "./sync.js";
 
 export interface ServerContext {
@@ -49,6 +51,8 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/instances/delete": { POST: (s, b) => deleteEndpoint(s, b) },
   "/instances/query": { POST: (s, b) => runQuery(s, b) },
   "/instances/sync": { POST: (s, b) => runSync(s, b) },
+  "/instances/search": { POST: (s, b) => searchInstances(s, b) },
+  "/instances/aggregate": { POST: (s, b) => aggregateInstances(s, b) },
 };
 const PREFIX = /^\/api\/v1\/projects\/([^/]+)\/models(\/.*)?$/;
 
