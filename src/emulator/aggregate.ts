@@ -83,6 +83,8 @@ function propertyGetter(
   allowed: Set<string> | undefined,
 ): { property: string; get: Getter; type: PropertyType } {
   const mapped = typeof raw === "string" ? view.mapped.get(raw) : undefined;
+  if (!mapped && (raw === "externalId" || raw === "space"))
+    return baseGetter(raw, allowed);
   if (!mapped)
     throw badRequest(
       `${path}: view ${view.key} has no property ${JSON.stringify(raw)}`,
@@ -101,6 +103,20 @@ function propertyGetter(
     property: mapped.propertyId,
     get: (i) => i.rows[containerKey]?.[containerPropertyId],
     type,
+  };
+}
+
+/** `externalId` and `space` (as in the SDK's own aggregate example): text base properties. */
+function baseGetter(
+  name: "externalId" | "space",
+  allowed: Set<string> | undefined,
+): { property: string; get: Getter; type: PropertyType } {
+  if (allowed && !allowed.has("text"))
+    throw badRequest(`"${name}" is a text property; expected a number`);
+  return {
+    property: name,
+    get: (i) => i[name],
+    type: { type: "text", list: false },
   };
 }
 

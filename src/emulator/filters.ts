@@ -9,7 +9,12 @@ import {
   asSourceReference,
   isRecord,
 } from "./request-shape.js";
-import { containerKeyOf, findView, type SchemaStore } from "./schema.js";
+import {
+  containerKeyOf,
+  findView,
+  type ResolvedView,
+  type SchemaStore,
+} from "./schema.js";
 import { hasDataIn } from "./read.js";
 import {
   getLiveNode,
@@ -25,6 +30,8 @@ export interface FilterContext {
   store: InstanceStore;
   /** Values for `{"parameter": name}` references (query and sync only). */
   parameters: Record<string, JsonValue> | undefined;
+  /** search and aggregate: the request's view, so `["title"]` names its property `title`. */
+  view?: ResolvedView;
 }
 
 /** Reads one property of an instance; `kind` says how to compare its values. */
@@ -161,6 +168,10 @@ export function compileProperty(
     if (!base || (base.edgeOnly && ref[0] === "node"))
       throw badRequest(`${path}: "${ref[1]}" is not a ${ref[0]} property`);
     return { get: base.get, kind: base.kind, list: false };
+  }
+  if (ref.length === 1 && ctx.view) {
+    const { space, externalId, version } = ctx.view.definition;
+    return viewProperty(ctx, space, externalId, version, ref[0]!, path);
   }
   if (ref.length !== 3)
     throw badRequest(

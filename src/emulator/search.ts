@@ -53,6 +53,7 @@ export function matchingInstances(
     schema: state.schema,
     store: state.store,
     parameters: undefined,
+    view,
   };
   const filter =
     request.filter === undefined || request.filter === null
@@ -83,13 +84,14 @@ export function searchInstances(
 ): JsonRecord {
   const request = asRecord(body, "body");
   const limit = optionalInteger(request, "limit", "body", SEARCH_LIMITS);
+  const { view, candidates } = matchingInstances(state, request);
   const ctx: FilterContext = {
     schema: state.schema,
     store: state.store,
     parameters: undefined,
+    view,
   };
   const sort = compileSort(request.sort, ctx, "sort");
-  const { view, candidates } = matchingInstances(state, request);
   const selection = resolveSources(
     state.schema,
     [{ source: { type: "view", ...viewReferenceOf(view) } }],

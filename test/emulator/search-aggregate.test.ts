@@ -1,7 +1,7 @@
 // instances/search and instances/aggregate: every request and response is validated against the
 // DMS contract by the suite client; expected results are computed here from the PRODUCTS table.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { ViewDefinition } from "../../src/input/types.js";
+import type { PropertyType, ViewDefinition } from "../../src/input/types.js";
 import {
   startEmulator,
   type RunningEmulator,
@@ -25,7 +25,7 @@ function mapped(id: string, type: Record<string, unknown>) {
     kind: "mapped" as const,
     container,
     containerPropertyIdentifier: id,
-    type: { list: false, ...type },
+    type: { list: false, ...type } as PropertyType,
     nullable: true,
     immutable: false,
     autoIncrement: false,
@@ -57,7 +57,7 @@ function productViews(): ViewDefinition[] {
         sizes: mapped("sizes", { type: "int32", list: true }),
         extra: mapped("extra", { type: "json" }),
       },
-    } as ViewDefinition,
+    },
   ];
 }
 
