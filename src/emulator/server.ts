@@ -8,10 +8,10 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { gunzipSync } from "node:zlib";
 import { ApiError, errorBody } from "./api-error.js";
 import { aggregateInstances } from "./aggregate.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
+import { decodePathSegment, readJsonBody } from "./body.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
 import { runQuery } from "./query.js";
 import {
@@ -59,7 +59,9 @@ const PREFIX = /^\/api\/v1\/projects\/([^/]+)\/models(\/.*)?$/;
 export function createEmulatorServer(ctx: ServerContext): Server {
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {
-      if (!res.headersSent)
+      if (error instanceof ApiError && !res.headersSent)
+        send(res, error.status, error.toBody(), "");
+      else if (!res.headersSent)
         send(
           res,
           500,
@@ -83,7 +85,15 @@ async function handle(
 ): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? "/", "http://emulator");
-  const raw = await readBody(req);
+  let body: unknown;
+  try {
+    body = await readJsonBody(req);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    // The rest of a refused upload is not read; the connection cannot be reused.
+    res.setHeader("connection", "close");
+    return send(res, error.status, error.toBody(), requestId);
+  }
   const match = PREFIX.exec(url.pathname);
   if (!match)
     return send(
@@ -95,7 +105,7 @@ async function handle(
       ),
       requestId,
     );
-  if (decodeURIComponent(match[1]!) !== ctx.project)
+  if (decodePathSegment(match[1]!, "project name") !== ctx.project)
     return send(
       res,
       404,
@@ -138,20 +148,21 @@ async function handle(
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   if (decision && !decision.afterProcessing)
     return injectFault(res, decision, requestId);
-  const [status, body] = run(ctx, handler, req, raw, url.searchParams);
+  const [status, answer] = run(ctx, handler, req, body, url.searchParams);
   if (decision) return injectFault(res, decision, requestId);
-  send(res, status, body, requestId);
+  send(res, status, answer, requestId);
 }
 
 function run(
   ctx: ServerContext,
   handler: Handler,
   req: IncomingMessage,
-  raw: Buffer,
+  body: unknown,
   params: URLSearchParams,
 ): [number, unknown] {
   try {
-    const body = req.method === "POST" ? parseBody(req, raw) : undefined;
+    if (req.method === "POST" && body === undefined)
+      throw new ApiError(400, "The request has no JSON body");
     return [200, handler(ctx.state, body, params)];
   } catch (error) {
     if (error instanceof ApiError) return [error.status, error.toBody()];
@@ -162,38 +173,6 @@ function run(
 function authorised(ctx: ServerContext, req: IncomingMessage): boolean {
   if (ctx.token === undefined) return true;
   return req.headers.authorization === `Bearer ${ctx.token}`;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () =>
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
-    );
-    req.on("error", reject);
-  });
-}
-
-function parseBody(req: IncomingMessage, raw: Buffer): unknown {
-  let bytes = raw;
-  const encoding = (req.headers["content-encoding"] ?? "").toLowerCase();
-  if (encoding === "gzip") {
-    try {
-      bytes = gunzipSync(raw);
-    } catch {
-      throw new ApiError(400, "The request body is not valid gzip");
-    }
-  } else if (encoding !== "" && encoding !== "identity") {
-    throw new ApiError(400, `Unsupported Content-Encoding "${encoding}"`);
-  }
-  if (bytes.length === 0)
-    throw new ApiError(400, "The request has no JSON body");
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch {
-    throw new ApiError(400, "The request body is not valid JSON");
-  }
 }
 
 function injectFault(
