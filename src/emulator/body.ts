@@ -126,7 +126,11 @@ function readDecoded(
       } else onDecoded(chunk);
     }
     req.on("data", onWire);
-    req.on("error", () => fail(badRequest("The request body was cut off")));
+    const cutOff = (): void => {
+      if (!req.complete) fail(badRequest("The request body was cut off"));
+    };
+    req.on("error", cutOff);
+    req.on("close", cutOff);
     if (gunzip) {
       gunzip.on("data", onDecoded);
       gunzip.on("error", () =>
