@@ -15,11 +15,13 @@ import { badRequest } from "./api-error.js";
 import {
   asArray,
   asRecord,
+  optionalBoolean,
   optionalInteger,
   type JsonRecord,
 } from "./request-shape.js";
 import type { ResolvedView } from "./schema.js";
 import { matchingInstances } from "./search.js";
+import { resolveSources } from "./select.js";
 import type { EmulatorState } from "./state.js";
 import type { StoredInstance } from "./store.js";
 
@@ -56,24 +58,31 @@ export function aggregateInstances(
   const groupBy = parseGroupBy(view, request.groupBy);
   const instanceType = request.instanceType === "edge" ? "edge" : "node";
   const instances = candidates.map((c) => c.instance);
-  if (!groupBy)
-    return {
-      items: [
-        { instanceType, aggregates: aggregates.map((a) => run(a, instances)) },
-      ],
-    };
+  const out: JsonRecord = { items: [] };
+  if (optionalBoolean(request, "includeTyping", "body", false))
+    out.typing = resolveSources(
+      state.schema,
+      [{ source: request.view }],
+      "view",
+      false,
+    ).typing;
+  if (!groupBy) {
+    out.items = [
+      { instanceType, aggregates: aggregates.map((a) => run(a, instances)) },
+    ];
+    return out;
+  }
   const groups = [...groupInstances(instances, groupBy).values()];
   groups.sort(
     (a, b) =>
       b.instances.length - a.instances.length || compareText(a.key, b.key),
   );
-  return {
-    items: groups.slice(0, limit).map((g) => ({
-      instanceType,
-      group: g.values,
-      aggregates: aggregates.map((a) => run(a, g.instances)),
-    })),
-  };
+  out.items = groups.slice(0, limit).map((g) => ({
+    instanceType,
+    group: g.values,
+    aggregates: aggregates.map((a) => run(a, g.instances)),
+  }));
+  return out;
 }
 
 function propertyGetter(

@@ -50,7 +50,9 @@ function rawPost(
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "content-length": String(declaredLength ?? bytes.length),
+          ...(headers["transfer-encoding"] === "chunked"
+            ? {}
+            : { "content-length": String(declaredLength ?? bytes.length) }),
           ...headers,
         },
       },
@@ -88,6 +90,14 @@ describe("request size limits", () => {
     const response = await rawPost("/models/instances/list", big);
     expectApiError(response, 413, "larger than 10 MiB");
     expect(response.headers.connection).toBe("close");
+  });
+
+  it("counts a chunked body as it streams in", async () => {
+    const big = Buffer.alloc(DEFAULT_BODY_LIMITS.maxWireBytes + 1024, 0x20);
+    const response = await rawPost("/models/instances/list", big, {
+      "transfer-encoding": "chunked",
+    });
+    expectApiError(response, 413, "larger than 10 MiB");
   });
 
   it("answers 413 from the declared length without waiting for the body", async () => {

@@ -393,6 +393,11 @@ describe("instances/aggregate", () => {
     expect(avg.value).toBeCloseTo(sumOf(prices) / prices.length, 10);
     expect(min.value).toBe(Math.min(...stocks));
     expect(max.value).toBe(Math.max(...prices));
+    const typed = await api.ok("/models/instances/aggregate", {
+      view: productView,
+      includeTyping: true,
+    });
+    expect(Object.keys(typed.typing.shop["Product/v1"])).toContain("price");
     const [sum] = (
       await aggregate({ aggregates: [{ sum: { property: "stock" } }] })
     )[0].aggregates;
