@@ -25,6 +25,7 @@ interface EmulatorFlags {
   token?: string;
   faults?: string;
   seed?: string;
+  saveInterval?: string;
 }
 
 export function emulatorCommand(): Command {
@@ -61,9 +62,16 @@ export function emulatorCommand(): Command {
     )
     .option(
       "--faults <spec>",
-      "inject faults, e.g. 429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms",
+      "inject faults, e.g. 429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms; " +
+        'the option "after" processes the request first (the write happens, the client sees ' +
+        "the failure), e.g. reset:0.03:after or 503:0.05:after",
     )
     .option("--seed <n>", "seed for the fault generator, so runs repeat", "1")
+    .option(
+      "--save-interval <seconds>",
+      "with --data: save this often when something changed (default 5); a kill -9 loses at " +
+        "most the writes of the last interval plus one save",
+    )
     .action(async (flags: EmulatorFlags) => {
       await runEmulator(await emulatorOptions(flags));
     });
@@ -86,6 +94,10 @@ async function emulatorOptions(flags: EmulatorFlags): Promise<EmulatorOptions> {
   if (flags.views && flags.views.length > 0)
     options.views = await loadInputs(flags.views);
   if (flags.data !== undefined) options.dataFile = flags.data;
+  if (flags.saveInterval !== undefined && flags.data === undefined)
+    throw new UserError("--save-interval: needs --data <file> to save to");
+  if (flags.saveInterval !== undefined)
+    options.saveIntervalMs = secondsFlag("--save-interval", flags.saveInterval);
   if (flags.token !== undefined) options.token = flags.token;
   if (flags.faults !== undefined) options.faults = parseFaultSpec(flags.faults);
   if (flags.seed !== undefined)
@@ -104,6 +116,16 @@ function spaceList(text: string): string[] {
         `--spaces: "${space}" is not a valid space identifier`,
       );
   return spaces;
+}
+
+/** Seconds from 0.1 to 3600, decimals allowed; returned in milliseconds. */
+function secondsFlag(name: string, value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 0.1 || seconds > 3600)
+    throw new UserError(
+      `${name}: expected seconds from 0.1 to 3600, got "${value}"`,
+    );
+  return Math.round(seconds * 1000);
 }
 
 function integerFlag(

@@ -15,7 +15,7 @@ import {
   type FaultSpec,
 } from "./faults.js";
 import type { CorsPolicy } from "./cors.js";
-import { loadState, saveState, type ProjectSection } from "./persistence.js";
+import { loadState, saveState, type ProjectSource } from "./persistence.js";
 import {
   createProjectState,
   sumOverProjects,
@@ -248,7 +248,7 @@ function createSaver(
     if (!file) return Promise.resolve();
     running = running.then(async () => {
       const seq = changeSignature(registry);
-      await saveState(projectSections(registry), file);
+      await saveState(() => projectSources(registry), file);
       savedSeq = seq;
     });
     return running;
@@ -267,10 +267,11 @@ function createSaver(
   return { saveNow, stop: () => timer && clearInterval(timer) };
 }
 
-function projectSections(registry: ProjectRegistry): ProjectSection[] {
+/** Every project as a save sees it; the schema is taken at the end of the save, with the trailer. */
+function projectSources(registry: ProjectRegistry): ProjectSource[] {
   return [...registry.states].map(([project, state]) => ({
     project,
     store: state.store,
-    schema: schemaSnapshot(state.schema),
+    schema: () => schemaSnapshot(state.schema),
   }));
 }

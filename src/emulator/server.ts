@@ -1,6 +1,6 @@
 // The HTTP layer: routing under /api/v1/projects/{project}/models/... (any project unless one is
-// pinned, trailing slashes ignored), CORS, gzip request bodies, bearer-token check, fault
-// injection, and errors in the API's format.
+// pinned, trailing slashes ignored), CORS, request bodies read under limits (body.ts), bearer-token
+// check, fault injection, and errors in the API's format.
 
 import { randomUUID } from "node:crypto";
 import {
@@ -9,9 +9,10 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { gunzipSync } from "node:zlib";
 import { ApiError, errorBody } from "./api-error.js";
+import { aggregateInstances } from "./aggregate.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
+import { readJsonBody } from "./body.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
 import { ASSUMPTIONS, unknownProject } from "./assumptions.js";
 import { answerPreflight, applyCors, type CorsPolicy } from "./cors.js";
@@ -54,6 +55,7 @@ import {
   viewsByIds,
 } from "./reads.js";
 import type { EmulatorState } from "./state.js";
+import { searchInstances } from "./search.js";
 import { runSync } from "./sync.js";
 
 export interface ServerContext {
@@ -122,6 +124,8 @@ const ROUTES: Record<string, Partial<Record<Method, Handler>>> = {
   "/instances/inspect": { POST: (s, b) => inspectInstances(s, b) },
   "/instances/query": { POST: (s, b) => runQuery(s, b) },
   "/instances/sync": { POST: (s, b) => runSync(s, b) },
+  "/instances/search": { POST: (s, b) => searchInstances(s, b) },
+  "/instances/aggregate": { POST: (s, b) => aggregateInstances(s, b) },
   "/statistics": { GET: (s) => projectStatistics(s) },
   "/statistics/spaces": { GET: (s) => spaceStatistics(s, undefined) },
   "/statistics/spaces/byids": { POST: (s, b) => spaceStatistics(s, b) },
@@ -131,7 +135,9 @@ const PREFIX = /^\/api\/v1\/projects\/([^/]*)(\/.*)?$/;
 export function createEmulatorServer(ctx: ServerContext): Server {
   const server = createServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {
-      if (!res.headersSent)
+      if (error instanceof ApiError && !res.headersSent)
+        send(res, error.status, error.toBody(), "");
+      else if (!res.headersSent)
         send(
           res,
           500,
@@ -162,7 +168,10 @@ async function handle(
 ): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? "/", "http://emulator");
-  const raw = await readBody(req);
+  const body = await readBodyOrRefusal(req);
+  if (body instanceof BodyRefusal)
+    // The rest of a refused upload is not read; the connection cannot be reused.
+    res.setHeader("connection", "close");
   const found = resolveTarget(ctx, url.pathname);
   if (req.method === "OPTIONS" && req.headers["access-control-request-method"])
     return answerPreflight(
@@ -194,13 +203,21 @@ async function handle(
       requestId,
     );
   }
+  if (body instanceof BodyRefusal)
+    return send(res, body.error.status, body.error.toBody(), requestId);
   const { delayMs, decision } = ctx.faults.decide(`/models${found.route}`);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
   if (decision && !decision.afterProcessing)
     return injectFault(res, decision, requestId);
-  const [status, body] = run(found.state, handler, req, raw, url.searchParams);
+  const [status, answer] = run(
+    found.state,
+    handler,
+    req,
+    body,
+    url.searchParams,
+  );
   if (decision) return injectFault(res, decision, requestId);
-  send(res, status, body, requestId);
+  send(res, status, answer, requestId);
 }
 
 /** The project state and route a path names, or the error to answer with. */
@@ -243,15 +260,30 @@ function resolveTarget(
   if (!state) return unknownProject(ctx.projects, project);
   return { state, route, methods };
 }
+/** A body refused while reading (400, 413): answered once CORS, the caller and the route are checked. */
+class BodyRefusal {
+  constructor(readonly error: ApiError) {}
+}
+
+async function readBodyOrRefusal(req: IncomingMessage): Promise<unknown> {
+  try {
+    return await readJsonBody(req);
+  } catch (error) {
+    if (error instanceof ApiError) return new BodyRefusal(error);
+    throw error;
+  }
+}
+
 function run(
   state: EmulatorState,
   handler: Handler,
   req: IncomingMessage,
-  raw: Buffer,
+  body: unknown,
   params: URLSearchParams,
 ): [number, unknown] {
   try {
-    const body = req.method === "POST" ? parseBody(req, raw) : undefined;
+    if (req.method === "POST" && body === undefined)
+      throw new ApiError(400, "The request has no JSON body");
     return [200, handler(state, body, params)];
   } catch (error) {
     if (error instanceof ApiError) return [error.status, error.toBody()];
@@ -262,38 +294,6 @@ function run(
 function authorised(ctx: ServerContext, req: IncomingMessage): boolean {
   if (ctx.token === undefined) return true;
   return req.headers.authorization === `Bearer ${ctx.token}`;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () =>
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)),
-    );
-    req.on("error", reject);
-  });
-}
-
-function parseBody(req: IncomingMessage, raw: Buffer): unknown {
-  let bytes = raw;
-  const encoding = (req.headers["content-encoding"] ?? "").toLowerCase();
-  if (encoding === "gzip") {
-    try {
-      bytes = gunzipSync(raw);
-    } catch {
-      throw new ApiError(400, "The request body is not valid gzip");
-    }
-  } else if (encoding !== "" && encoding !== "identity") {
-    throw new ApiError(400, `Unsupported Content-Encoding "${encoding}"`);
-  }
-  if (bytes.length === 0)
-    throw new ApiError(400, "The request has no JSON body");
-  try {
-    return JSON.parse(bytes.toString("utf8"));
-  } catch {
-    throw new ApiError(400, "The request body is not valid JSON");
-  }
 }
 
 function injectFault(
