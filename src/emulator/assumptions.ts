@@ -71,6 +71,21 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
     decision:
       "For nodes with data in `cdf_cdm:CogniteAsset`, `path`, `root` and `pathLastUpdatedTime` are recomputed when `parent` changes, for the node and its whole subtree, in the same request; a parent cycle is 400.",
   },
+  {
+    id: "request-limits",
+    decision:
+      "A request body may be at most 10 MiB as sent and 32 MiB after gzip decompression (413, the connection closed); a body that is not valid gzip, UTF-8 or JSON, or JSON nested deeper than 200 levels, is 400.",
+  },
+  {
+    id: "filter-limits",
+    decision:
+      "Filters nest at most 32 levels (`and`, `or`, `not`, `nested`); an `in`, `containsAny`, `containsAll`, `and` or `or` takes at most 5000 entries; beyond that is 400.",
+  },
+  {
+    id: "search-matching",
+    decision:
+      "`instances/search` splits the query and text values into words (runs of letters and digits) compared case-insensitively; a query word matches a word equal to it or starting with it; `OR` (the default) needs any query word, `AND` every one; without `sort`, best matches (exact words before prefixes) come first.",
+  },
 ];
 
 export const ASSUMPTIONS = {

@@ -10,6 +10,7 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
+import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
 import { client, moviesViews, movieView, personView } from "./support.js";
 
 const running: RunningEmulator[] = [];
@@ -206,6 +207,77 @@ const TESTS: Record<string, () => Promise<void>> = {
     });
     expect(applied.items[0].version).toBe(1);
     // With it, test/emulator/core-model.test.ts covers path, root, the subtree and cycles.
+  },
+  "request-limits": async () => {
+    // The numbers as stated; test/emulator/limits.test.ts sends bodies over each of them.
+    expect(DEFAULT_BODY_LIMITS).toEqual({
+      maxWireBytes: 10 * 1024 * 1024,
+      maxDecodedBytes: 32 * 1024 * 1024,
+      maxJsonDepth: 200,
+    });
+    const { emulator } = await start();
+    // `{"limit":1,"x":[[...]]}`: the object is one level, each bracket one more.
+    const post = async (levels: number) => {
+      const response = await fetch(
+        `${emulator.url}/api/v1/projects/p/models/instances/list`,
+        {
+          method: "POST",
+          body: `{"limit":1,"x":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`,
+        },
+      );
+      return [response.status, ((await response.json()) as any).error?.message];
+    };
+    expect(await post(200)).not.toEqual([
+      400,
+      "The request body is nested deeper than 200 levels",
+    ]);
+    expect(await post(201)).toEqual([
+      400,
+      "The request body is nested deeper than 200 levels",
+    ]);
+  },
+  "filter-limits": async () => {
+    const { api } = await start();
+    const list = (filter: unknown) =>
+      api.post("/models/instances/list", { filter });
+    const values = (n: number) => ({
+      in: {
+        property: ["node", "externalId"],
+        values: Array.from({ length: n }, (_, i) => `x${i}`),
+      },
+    });
+    expect((await list(values(5000))).status).toBe(200);
+    expect((await list(values(5001))).status).toBe(400);
+    // `levels` operators around a leaf.
+    const nest = (levels: number): unknown =>
+      levels === 0 ? values(1) : { not: nest(levels - 1) };
+    expect((await list(nest(32))).status).toBe(200);
+    expect((await list(nest(33))).status).toBe(400);
+  },
+  "search-matching": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", {
+      items: [
+        person("a", { name: "The TERMINATOR" }),
+        person("b", { name: "Term paper" }),
+        person("c", { name: "Determined" }),
+      ],
+    });
+    const search = async (query: string, operator?: "AND" | "OR") =>
+      (
+        await api.ok("/models/instances/search", {
+          view: personView,
+          query,
+          ...(operator ? { operator } : {}),
+        })
+      ).items.map((i: any) => i.externalId);
+    // A prefix of a word, any case; never the middle of a word. The exact word ranks first.
+    expect(await search("term")).toEqual(["b", "a"]);
+    expect(await search("TERMINATOR paper")).toEqual(
+      expect.arrayContaining(["a", "b"]),
+    );
+    expect(await search("term paper", "AND")).toEqual(["b"]);
+    expect(await search("mined")).toEqual([]);
   },
 };
 
