@@ -67,6 +67,11 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
       "Paths outside `/models/` get 404, unsupported methods 405 with an `Allow` header, a malformed percent-encoding 400; all in the API's error format.",
   },
   {
+    id: "statistics-limits",
+    decision:
+      "`statistics` counts what the project holds; its limits are fixed nominal values (100 spaces, 1000 containers, 2000 views, 500 data models, 25000 container properties, 5M instances, 10M soft-deleted, 8 / 4 / 2 concurrent reads / writes / deletes) that the emulator reports but does not enforce.",
+  },
+  {
     id: "core-model-paths",
     decision:
       "For nodes with data in `cdf_cdm:CogniteAsset`, `path`, `root` and `pathLastUpdatedTime` are recomputed when `parent` changes, for the node and its whole subtree, in the same request; a parent cycle is 400.",

@@ -157,7 +157,7 @@ export function spaceStatistics(state: EmulatorState, body: unknown): Json {
   return { items: spaces.map((space) => spaceRow(state, space)) };
 }
 
-/** Limits are CDF's documented defaults; the emulator enforces only the per-request ones. */
+/** Counts what the project holds; the limits are nominal values, reported but not enforced (assumptions.ts). */
 export function projectStatistics(state: EmulatorState): Json {
   const schema = state.schema;
   const totals = {

@@ -500,17 +500,7 @@ function commitView(schema: SchemaStore, view: ViewDefinition): ViewDefinition {
   const key = viewKeyOf(view);
   const existing = schema.views.get(key)?.definition;
   if (existing) {
-    const strip = (v: ViewDefinition) => {
-      const {
-        name: _n,
-        description: _d,
-        createdTime: _c,
-        lastUpdatedTime: _u,
-        ...rest
-      } = v;
-      return rest;
-    };
-    if (!sameJson(strip(existing), strip(view)))
+    if (!sameJson(viewShape(existing), viewShape(view)))
       throw badRequest(
         `View ${key} already exists with other properties, implements or filter; only name and description may change within a version: apply it with a new version`,
       );
@@ -524,6 +514,35 @@ function commitView(schema: SchemaStore, view: ViewDefinition): ViewDefinition {
   }
   schema.views.set(key, resolveView(view, schema.containers));
   return view;
+}
+
+/**
+ * What a view version fixes: filter, implements, usedFor, and per property what it maps or
+ * connects. Names, descriptions and what the API derives (writable, queryable, mappedContainers,
+ * types copied from containers) are left out, so re-applying a view given with `--views` is a no-op.
+ */
+function viewShape(view: ViewDefinition): Json {
+  const properties: Json = {};
+  for (const [id, property] of Object.entries(view.properties)) {
+    if (property.kind === "mapped") {
+      const source =
+        property.type.type === "direct" ? property.type.source : undefined;
+      properties[id] = {
+        container: containerKeyOf(property.container),
+        property: property.containerPropertyIdentifier,
+        source: source === undefined ? undefined : viewKeyOf(source),
+      };
+    } else {
+      const { name: _n, description: _d, ...rest } = property;
+      properties[id] = rest;
+    }
+  }
+  return {
+    filter: view.filter,
+    implements: view.implements.map(viewKeyOf),
+    usedFor: view.usedFor,
+    properties,
+  };
 }
 
 /** The apply response carries inherited properties, as GET does by default. */

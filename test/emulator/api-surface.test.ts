@@ -415,6 +415,54 @@ describe("containers, views and data models", () => {
   });
 });
 
+describe("a model given with --views, deployed again through the API", () => {
+  it("is a no-op (same createdTime and lastUpdatedTime), and instances keep working", async () => {
+    const emulator = await start({ views: moviesViews(), spaces: ["movies"] });
+    const api = client(emulator);
+    const before = (await api.get("/models/views", "allVersions=true&limit=10"))
+      .body.items;
+    // The create shape: own properties only (inherited ones come from `implements`).
+    const create = moviesViews().map((view) => {
+      const inherited = new Set(
+        view.implements.flatMap((ref) =>
+          Object.keys(
+            moviesViews().find((v) => v.externalId === ref.externalId)!
+              .properties,
+          ),
+        ),
+      );
+      const properties: Record<string, unknown> = {};
+      for (const [id, property] of Object.entries(view.properties)) {
+        if (inherited.has(id)) continue;
+        const { kind: _kind, ...rest } = property;
+        properties[id] =
+          property.kind === "mapped"
+            ? {
+                container: property.container,
+                containerPropertyIdentifier:
+                  property.containerPropertyIdentifier,
+              }
+            : rest;
+      }
+      return {
+        space: view.space,
+        externalId: view.externalId,
+        version: view.version,
+        implements: view.implements,
+        properties,
+      };
+    });
+    const applied = await api.ok("/models/views", { items: create });
+    const times = (items: any[]) =>
+      items.map((v) => [v.externalId, v.createdTime, v.lastUpdatedTime]).sort();
+    expect(times(applied.items)).toEqual(times(before));
+    const written = await api.ok("/models/instances", {
+      items: [node("movies", "m1", movieView, { title: "T" })],
+    });
+    expect(written.items[0].wasModified).toBe(true);
+  });
+});
+
 describe("persistence of schema and projects", () => {
   it("spaces, containers, views, data models and instances of every project survive a restart", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dmgen-emu-api-"));

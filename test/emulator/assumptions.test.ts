@@ -199,6 +199,15 @@ const TESTS: Record<string, () => Promise<void>> = {
     ]);
     expect(((await response.json()) as any).error.code).toBe(405);
   },
+  "statistics-limits": async () => {
+    const { api } = await start();
+    const stats = (await api.get("/models/statistics")).body;
+    expect([
+      stats.spaces.limit,
+      stats.views.count,
+      stats.concurrentWriteLimit,
+    ]).toEqual([100, 3, 4]);
+  },
   "core-model-paths": async () => {
     // Without cdf_cdm:CogniteAsset nothing is maintained: writes stay exactly as given.
     const { api } = await start();

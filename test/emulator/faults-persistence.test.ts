@@ -467,6 +467,12 @@ describe("the CLI command (in process)", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     const url = lines[0]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    while (lines.length < 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // The second line says how to point a client at it (project pinned here).
+    expect(lines[1]).toBe(
+      `Point a client at base URL ${url} with project "demo", e.g. ${url}/api/v1/projects/demo/models/views`,
+    );
     const response = await fetch(
       `${url}/api/v1/projects/demo/models/instances`,
       {

@@ -386,6 +386,11 @@ describe("@cognite/sdk against the emulator", () => {
       "Actor",
       "Person",
     ]);
+    await sdk.spaces.upsert([{ space: "scratch" }]);
+    const removed = await sdk.spaces.delete(["scratch"]);
+    expect(removed.items).toEqual([{ space: "scratch" }]);
+    const notEmpty = await caught(sdk.spaces.delete(["actors"]));
+    expect(notEmpty.status).toBe(400);
     expect(proxy.seen).toContain("GET /models/views 200");
   });
 });
