@@ -37,6 +37,10 @@ export { UserError } from "./errors.js";
 export {
   startEmulator,
   ManualClock,
+  ASSUMPTION_LIST,
+  type Assumption,
+  type CorsPolicy,
   type EmulatorOptions,
+  type EmulatorViewsInput,
   type RunningEmulator,
 } from "./emulator/index.js";

@@ -20,7 +20,11 @@ let client: Client;
 
 beforeAll(async () => {
   const input = await loadInputs([join(EXAMPLES_DIR, "movies", "views.json")]);
-  emulator = await startEmulator({ views: input.views, project: "movies" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "movies",
+    spaces: ["actors", "movies", "people"], // the emulator rejects writes into spaces that do not exist
+  });
   client = createClient({
     baseUrl: emulator.url,
     project: "movies",

@@ -1,13 +1,17 @@
-// `dmgen emulator`: a local DMS emulator. Prints the URL it listens on as the first stdout line,
-// runs until SIGINT / SIGTERM, then closes (saving state when --data is given).
+// `dmgen emulator`: a local DMS emulator. Prints the URL it listens on as the first stdout line and
+// how to point a client at it as the second, runs until SIGINT / SIGTERM / SIGHUP or until its
+// parent process (e.g. `npx`) is gone, then closes (saving state when --data is given).
 
 import { Command } from "commander";
 import { UserError } from "../errors.js";
 import {
+  emulatorInput,
+  parseCorsPolicy,
   parseFaultSpec,
   startEmulator,
   type EmulatorOptions,
 } from "../emulator/index.js";
+import { PROJECT_PATTERN } from "../emulator/projects.js";
 import { loadInputs } from "../input/index.js";
 
 interface EmulatorFlags {
@@ -15,10 +19,13 @@ interface EmulatorFlags {
   port: string;
   views?: string[];
   data?: string;
-  project: string;
+  project?: string;
+  spaces?: string;
+  cors: string;
   token?: string;
   faults?: string;
   seed?: string;
+  saveInterval?: string;
 }
 
 export function emulatorCommand(): Command {
@@ -38,8 +45,16 @@ export function emulatorCommand(): Command {
     )
     .option(
       "--project <name>",
-      "the project name served under /api/v1/projects/{project}",
-      "emulator",
+      "serve only this project name (default: any project, each with its own state)",
+    )
+    .option(
+      "--spaces <list>",
+      "comma-separated instance spaces to create at start (the views' spaces always exist)",
+    )
+    .option(
+      "--cors <origins>",
+      'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list',
+      "loopback",
     )
     .option(
       "--token <token>",
@@ -47,9 +62,16 @@ export function emulatorCommand(): Command {
     )
     .option(
       "--faults <spec>",
-      "inject faults, e.g. 429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms",
+      "inject faults, e.g. 429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms; " +
+        'the option "after" processes the request first (the write happens, the client sees ' +
+        "the failure), e.g. reset:0.03:after or 503:0.05:after",
     )
     .option("--seed <n>", "seed for the fault generator, so runs repeat", "1")
+    .option(
+      "--save-interval <seconds>",
+      "with --data: save this often when something changed (default 5); a kill -9 loses at " +
+        "most the writes of the last interval plus one save",
+    )
     .action(async (flags: EmulatorFlags) => {
       await runEmulator(await emulatorOptions(flags));
     });
@@ -59,23 +81,51 @@ async function emulatorOptions(flags: EmulatorFlags): Promise<EmulatorOptions> {
   const options: EmulatorOptions = {
     host: flags.host,
     port: integerFlag("--port", flags.port, 0, 65535),
-    project: flags.project,
+    cors: parseCorsPolicy(flags.cors),
   };
-  if (!/^[a-zA-Z0-9][a-zA-Z0-9_-]*$/.test(flags.project))
-    throw new UserError(
-      `--project: "${flags.project}" is not a valid project name`,
-    );
-  if (flags.views && flags.views.length > 0) {
-    const input = await loadInputs(flags.views);
-    options.views = input.views;
-    options.dataModels = input.dataModels;
+  if (flags.project !== undefined) {
+    if (!PROJECT_PATTERN.test(flags.project))
+      throw new UserError(
+        `--project: "${flags.project}" is not a valid project name`,
+      );
+    options.project = flags.project;
   }
+  if (flags.spaces !== undefined) options.spaces = spaceList(flags.spaces);
+  if (flags.views && flags.views.length > 0)
+    options.views = await loadInputs(flags.views);
   if (flags.data !== undefined) options.dataFile = flags.data;
+  if (flags.saveInterval !== undefined && flags.data === undefined)
+    throw new UserError("--save-interval: needs --data <file> to save to");
+  if (flags.saveInterval !== undefined)
+    options.saveIntervalMs = secondsFlag("--save-interval", flags.saveInterval);
   if (flags.token !== undefined) options.token = flags.token;
   if (flags.faults !== undefined) options.faults = parseFaultSpec(flags.faults);
   if (flags.seed !== undefined)
     options.seed = integerFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
   return options;
+}
+
+function spaceList(text: string): string[] {
+  const spaces = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  for (const space of spaces)
+    if (!/^[a-zA-Z][a-zA-Z0-9_-]{0,41}[a-zA-Z0-9]?$/.test(space))
+      throw new UserError(
+        `--spaces: "${space}" is not a valid space identifier`,
+      );
+  return spaces;
+}
+
+/** Seconds from 0.1 to 3600, decimals allowed; returned in milliseconds. */
+function secondsFlag(name: string, value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || seconds < 0.1 || seconds > 3600)
+    throw new UserError(
+      `${name}: expected seconds from 0.1 to 3600, got "${value}"`,
+    );
+  return Math.round(seconds * 1000);
 }
 
 function integerFlag(
@@ -107,21 +157,37 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
       throw error;
     },
   );
+  const viewCount = emulatorInput(options.views).views.length;
   process.stdout.write(`${emulator.url}\n`);
-  process.stderr.write(
-    `dmgen emulator: project "${emulator.project}", ${options.views?.length ?? 0} views; API at ${emulator.url}/api/v1/projects/${emulator.project}/models\n`,
+  process.stdout.write(
+    `Point a client at base URL ${emulator.url} with project "${emulator.project}"${options.project ? "" : " (or any other project name)"}, e.g. ${emulator.url}/api/v1/projects/${emulator.project}/models/views\n`,
   );
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    const stop = (received: NodeJS.Signals) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(received);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  process.stderr.write(
+    `dmgen emulator: ${viewCount} ${viewCount === 1 ? "view" : "views"}${options.dataFile ? `, state in ${options.dataFile}` : ""}; stop with Ctrl-C\n`,
+  );
+  const signal = await untilStopped();
   await emulator.close();
   process.stderr.write(
     `dmgen emulator: stopped (${signal})${options.dataFile ? `, state saved to ${options.dataFile}` : ""}\n`,
   );
+}
+
+/**
+ * Resolves on SIGINT, SIGTERM or SIGHUP, or when the parent process is gone: `npx` does not always
+ * pass signals on to its child, so a watch on the parent makes `kill <npx pid>` stop the server too.
+ */
+function untilStopped(): Promise<string> {
+  return new Promise((resolve) => {
+    const parent = process.ppid;
+    const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+    const stop = (reason: string) => {
+      for (const signal of signals) process.off(signal, stop);
+      clearInterval(watch);
+      resolve(reason);
+    };
+    for (const signal of signals) process.on(signal, stop);
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop("parent process exited");
+    }, 250);
+  });
 }

@@ -17,7 +17,9 @@ import {
   type ParsedDelete,
   type ParsedWrite,
 } from "./apply-parse.js";
+import { checkAssetCycles, maintainCoreModel } from "./core-model.js";
 import { asArray, asRecord } from "./request-shape.js";
+import { requireSpaces } from "./spaces.js";
 import type { ContainerDefinition, SchemaStore } from "./schema.js";
 import type { EmulatorState } from "./state.js";
 import {
@@ -59,8 +61,13 @@ export function applyInstances(
   const now = state.clock.now();
   purgeTombstones(state.store, now, state.retentionMs);
   const parsed = parseApplyRequest(state.schema, body);
+  requireSpaces(state.schema, spacesOf(parsed.writes, parsed.deletes));
   const plan = planApply(state.schema, state.store, parsed);
-  return commitApply(state.store, plan, parsed, now);
+  requireSpaces(state.schema, spacesOf(plan.autoCreate, []));
+  checkAssetCycles(state, plan.planned);
+  const response = commitApply(state.store, plan, parsed, now);
+  maintainCoreModel(state, plan.planned, now);
+  return response;
 }
 
 function planApply(
@@ -95,6 +102,18 @@ function planApply(
     parsed.flags.skipOnVersionConflict,
   );
   return { planned, autoCreate, deletes, counters };
+}
+
+/** The distinct spaces of the items (a loop, not a Set of 1000 strings: apply is hot). */
+function spacesOf(
+  writes: readonly { space: string }[],
+  deletes: readonly { space: string }[],
+): string[] {
+  const spaces: string[] = [];
+  for (const list of [writes, deletes])
+    for (const item of list)
+      if (!spaces.includes(item.space)) spaces.push(item.space);
+  return spaces;
 }
 
 function liveInstance(
@@ -393,10 +412,10 @@ function commitApply(
   const items: SlimInstance[] = plan.planned.map((p) =>
     commitWrite(store, p, now),
   );
-  const response: ApplyResponse = { items };
-  if (parsed.deletes.length > 0)
-    response.deleted = deleteInstances(store, plan.deletes, now);
-  return response;
+  // The contract requires `deleted`, empty when nothing was deleted.
+  const deleted =
+    parsed.deletes.length > 0 ? deleteInstances(store, plan.deletes, now) : [];
+  return { items, deleted };
 }
 
 function commitWrite(
@@ -501,6 +520,7 @@ export function deleteEndpoint(
   if (items.length === 0 || items.length > 1000)
     throw badRequest("items must have between 1 and 1000 entries");
   const parsed = parseApplyRequest(state.schema, { items: [], delete: items });
+  requireSpaces(state.schema, spacesOf([], parsed.deletes));
   const found = planDeletes(state.store, parsed.deletes, false);
   return { items: deleteInstances(state.store, found, now) };
 }

@@ -17,7 +17,36 @@ describe("parseFaultSpec", () => {
     });
   });
 
+  it("reads faults after processing", () => {
+    expect(
+      parseFaultSpec(
+        "reset:0.03:after,503:0.05:after:retry-after=2,reset:0.01",
+      ),
+    ).toEqual({
+      statuses: [
+        {
+          status: 503,
+          probability: 0.05,
+          afterProcessing: true,
+          retryAfter: 2,
+        },
+      ],
+      reset: 0.01,
+      resetAfter: 0.03,
+    });
+    const engine = createFaultEngine("reset:1:after", 1);
+    expect(engine.decide("/models/instances").decision).toEqual({
+      kind: "reset",
+      afterProcessing: true,
+    });
+    expect(
+      createFaultEngine("503:1:after", 1).decide("/models/instances").decision,
+    ).toMatchObject({ kind: "status", status: 503, afterProcessing: true });
+  });
+
   it.each([
+    "reset:0.1:later",
+    "reset:0.6,reset:0.6:after",
     "429",
     "429:x",
     "200:0.1",

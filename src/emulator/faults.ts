@@ -1,6 +1,8 @@
 // Fault injection for reliability tests: random faults from a spec such as
 // "429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms" drawn from a seeded generator (so a
 // run repeats), plus scripted faults ("fail the next 2 sync calls with 503") that come first.
+// A random fault with the option `after` ("reset:0.03:after", "503:0.05:after") happens after the
+// request was processed: the write is done, the client sees a failure.
 
 import { UserError } from "../errors.js";
 
@@ -11,12 +13,16 @@ export interface StatusFault {
   retryAfter?: number;
   /** Sends `cdf-is-auto-retryable: true`. */
   autoRetryable?: boolean;
+  /** Process the request first, then answer with the fault. */
+  afterProcessing?: boolean;
 }
 
 export interface FaultSpec {
   statuses: StatusFault[];
   /** Probability of dropping the connection without a response. */
   reset: number;
+  /** Probability of processing the request, then dropping the connection without a response. */
+  resetAfter?: number;
   /** Extra delay per request, uniformly in [min, max] ms. */
   latency?: { min: number; max: number };
 }
@@ -103,7 +109,9 @@ export function parseFaultSpec(text: string): FaultSpec {
     .filter((e) => e.length > 0))
     parseEntry(spec, entry);
   const total =
-    spec.reset + spec.statuses.reduce((sum, s) => sum + s.probability, 0);
+    spec.reset +
+    (spec.resetAfter ?? 0) +
+    spec.statuses.reduce((sum, s) => sum + s.probability, 0);
   if (total > 1)
     throw new UserError(
       `--faults: the probabilities add up to ${total}, more than 1`,
@@ -115,7 +123,7 @@ function parseEntry(spec: FaultSpec, entry: string): void {
   const [head, value, ...options] = entry.split(":");
   const bad = (why: string) =>
     new UserError(
-      `--faults: bad entry "${entry}": ${why}. Expected e.g. 429:0.1, 503:0.05:retry-after=2, reset:0.02, latency:5-50ms`,
+      `--faults: bad entry "${entry}": ${why}. Expected e.g. 429:0.1, 503:0.05:retry-after=2, reset:0.02, reset:0.03:after, latency:5-50ms`,
     );
   if (head === "latency") {
     const match = /^(\d+)(?:-(\d+))?ms$/.exec(value ?? "");
@@ -137,8 +145,11 @@ function parseEntry(spec: FaultSpec, entry: string): void {
   )
     throw bad("the probability must be a number from 0 to 1");
   if (head === "reset") {
-    if (options.length > 0) throw bad("reset takes no options");
-    spec.reset += probability;
+    if (options.length === 1 && options[0] === "after")
+      spec.resetAfter = (spec.resetAfter ?? 0) + probability;
+    else if (options.length > 0)
+      throw bad('reset takes only the option "after"');
+    else spec.reset += probability;
     return;
   }
   const status = Number(head);
@@ -149,9 +160,10 @@ function parseEntry(spec: FaultSpec, entry: string): void {
     const retryAfter = /^retry-after=(\d+)$/.exec(option);
     if (retryAfter) fault.retryAfter = Number(retryAfter[1]);
     else if (option === "auto-retryable") fault.autoRetryable = true;
+    else if (option === "after") fault.afterProcessing = true;
     else
       throw bad(
-        `unknown option "${option}" (retry-after=SECONDS or auto-retryable)`,
+        `unknown option "${option}" (retry-after=SECONDS, auto-retryable or after)`,
       );
   }
   spec.statuses.push(fault);
@@ -258,13 +270,15 @@ function randomDecision(
 ): FaultDecision | undefined {
   let edge = spec.reset;
   if (draw < edge) return { kind: "reset", afterProcessing: false };
+  edge += spec.resetAfter ?? 0;
+  if (draw < edge) return { kind: "reset", afterProcessing: true };
   for (const fault of spec.statuses) {
     edge += fault.probability;
     if (draw < edge) {
       const decision: FaultDecision = {
         kind: "status",
         status: fault.status,
-        afterProcessing: false,
+        afterProcessing: fault.afterProcessing === true,
       };
       if (fault.retryAfter !== undefined)
         decision.retryAfter = fault.retryAfter;

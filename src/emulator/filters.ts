@@ -9,7 +9,12 @@ import {
   asSourceReference,
   isRecord,
 } from "./request-shape.js";
-import { containerKeyOf, findView, type SchemaStore } from "./schema.js";
+import {
+  containerKeyOf,
+  findView,
+  type ResolvedView,
+  type SchemaStore,
+} from "./schema.js";
 import { hasDataIn } from "./read.js";
 import {
   getLiveNode,
@@ -25,6 +30,8 @@ export interface FilterContext {
   store: InstanceStore;
   /** Values for `{"parameter": name}` references (query and sync only). */
   parameters: Record<string, JsonValue> | undefined;
+  /** search and aggregate: the request's view, so `["title"]` names its property `title`. */
+  view?: ResolvedView;
 }
 
 /** Reads one property of an instance; `kind` says how to compare its values. */
@@ -44,11 +51,23 @@ export interface PropertyAccessor {
 
 type Operand = (instance: StoredInstance) => JsonValue | undefined;
 
+/**
+ * Limits on one filter (CDF does not document its own; these are the emulator's stated ones):
+ * `and` / `or` / `not` / `nested` nest at most 32 deep, and an `in`, `containsAny`,
+ * `containsAll` list or an `and` / `or` has at most 5000 entries. Past either: 400.
+ */
+export const FILTER_LIMITS = { maxDepth: 32, maxValues: 5000 };
+
 export function compileFilter(
   raw: unknown,
   ctx: FilterContext,
   path = "filter",
+  depth = 0,
 ): Predicate {
+  if (depth > FILTER_LIMITS.maxDepth)
+    throw badRequest(
+      `${path}: filters nest at most ${FILTER_LIMITS.maxDepth} levels deep`,
+    );
   const filter = asRecord(raw, path);
   const keys = Object.keys(filter);
   if (keys.length !== 1)
@@ -61,8 +80,8 @@ export function compileFilter(
   switch (name) {
     case "and":
     case "or": {
-      const parts = asArray(body, at).map((f, i) =>
-        compileFilter(f, ctx, `${at}[${i}]`),
+      const parts = checkedCount(asArray(body, at), at).map((f, i) =>
+        compileFilter(f, ctx, `${at}[${i}]`, depth + 1),
       );
       if (parts.length === 0)
         throw badRequest(`${at} must have at least one filter`);
@@ -71,7 +90,7 @@ export function compileFilter(
         : (i) => parts.some((p) => p(i));
     }
     case "not": {
-      const inner = compileFilter(body, ctx, at);
+      const inner = compileFilter(body, ctx, at, depth + 1);
       return (i) => !inner(i);
     }
     case "matchAll":
@@ -96,7 +115,7 @@ export function compileFilter(
     case "containsAll":
       return compileContains(name, asRecord(body, at), ctx, at);
     case "nested":
-      return compileNested(asRecord(body, at), ctx, at);
+      return compileNested(asRecord(body, at), ctx, at, depth);
     case "overlaps":
       return compileOverlaps(asRecord(body, at), ctx, at);
     case "hasData":
@@ -106,6 +125,14 @@ export function compileFilter(
     default:
       throw badRequest(`${path}: unknown filter "${name}"`);
   }
+}
+
+function checkedCount<T>(list: T[], path: string): T[] {
+  if (list.length > FILTER_LIMITS.maxValues)
+    throw badRequest(
+      `${path} has ${list.length} entries; at most ${FILTER_LIMITS.maxValues} are allowed`,
+    );
+  return list;
 }
 
 function isSet(value: JsonValue | undefined): boolean {
@@ -161,6 +188,10 @@ export function compileProperty(
     if (!base || (base.edgeOnly && ref[0] === "node"))
       throw badRequest(`${path}: "${ref[1]}" is not a ${ref[0]} property`);
     return { get: base.get, kind: base.kind, list: false };
+  }
+  if (ref.length === 1 && ctx.view) {
+    const { space, externalId, version } = ctx.view.definition;
+    return viewProperty(ctx, space, externalId, version, ref[0]!, path);
   }
   if (ref.length !== 3)
     throw badRequest(
@@ -338,7 +369,7 @@ function listOperand(
   path: string,
 ): (i: StoredInstance) => JsonValue[] {
   if (Array.isArray(raw)) {
-    const values = raw as JsonValue[];
+    const values = checkedCount(raw as JsonValue[], path);
     return () => values;
   }
   const operand = compileOperand(raw, ctx, path);
@@ -359,6 +390,21 @@ function compileIn(
 ): Predicate {
   const property = compileProperty(body.property, ctx, `${path}.property`);
   const values = listOperand(body.values, ctx, `${path}.values`);
+  if (
+    Array.isArray(body.values) &&
+    property.kind !== "json" &&
+    property.kind !== "any"
+  ) {
+    // A literal list: one set lookup per instance instead of a scan of up to 5000 values.
+    const wanted = new Set(
+      (body.values as JsonValue[]).map((v) => comparable(v, property.kind)),
+    );
+    wanted.delete(undefined);
+    return (i) => {
+      const stored = comparable(property.get(i), property.kind);
+      return stored !== undefined && wanted.has(stored);
+    };
+  }
   return (i) => {
     const stored = property.get(i);
     return values(i).some((v) => matches(stored, v, property.kind));
@@ -488,11 +534,12 @@ function compileNested(
   body: Record<string, unknown>,
   ctx: FilterContext,
   path: string,
+  depth: number,
 ): Predicate {
   const scope = compileProperty(body.scope, ctx, `${path}.scope`);
   if (scope.kind !== "reference")
     throw badRequest(`${path}.scope must be a direct relation property`);
-  const inner = compileFilter(body.filter, ctx, `${path}.filter`);
+  const inner = compileFilter(body.filter, ctx, `${path}.filter`, depth + 1);
   return (i) => {
     const target = scope.get(i);
     const targets = Array.isArray(target)

@@ -18,7 +18,13 @@ import {
   optionalBoolean,
   optionalInteger,
 } from "./request-shape.js";
-import { viewVersions, type ResolvedView, type SchemaStore } from "./schema.js";
+import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
+import {
+  viewVersions,
+  type ResolvedView,
+  type SchemaStore,
+  type StoredDataModel,
+} from "./schema.js";
 import { dataModelToApi, viewToApi } from "./schema-output.js";
 import { resolveSources } from "./select.js";
 import type { EmulatorState } from "./state.js";
@@ -124,18 +130,20 @@ function listCursorOffset(cursor: unknown, query: string): number {
 export function listViews(state: EmulatorState, params: URLSearchParams): Json {
   const limit = queryInteger(params, "limit", 10, 1, 1000);
   const space = params.get("space");
-  const includeInherited = params.get("includeInheritedProperties") !== "false";
-  const allVersions = params.get("allVersions") === "true";
-  const includeGlobal = params.get("includeGlobal") === "true";
+  const includeInherited = queryBoolean(
+    params,
+    "includeInheritedProperties",
+    true,
+  );
+  const allVersions = queryBoolean(params, "allVersions", false);
+  const includeGlobal = queryBoolean(params, "includeGlobal", false);
   let views = [...state.schema.views.values()].filter(
     (v) =>
       (space === null || v.definition.space === space) &&
       (includeGlobal || !v.definition.isGlobal),
   );
   if (!allVersions) views = views.filter((v) => isLatest(state.schema, v));
-  const offset = params.has("cursor")
-    ? pageOffset(params.get("cursor")!, "views")
-    : 0;
+  const offset = pageOffset(params, "views");
   const page = views.slice(offset, offset + limit);
   const out: Json = {
     items: page.map((v) => viewToApi(state.schema, v, includeInherited)),
@@ -154,35 +162,19 @@ function isLatest(schema: SchemaStore, view: ResolvedView): boolean {
   return versions[versions.length - 1] === view;
 }
 
-function pageOffset(cursor: string, kind: string): number {
-  const payload = decodeCursor(cursor, "cursor");
-  if (payload.k !== kind || typeof payload.o !== "number")
-    throw badRequest("cursor: invalid cursor");
-  return payload.o;
-}
-
-function queryInteger(
-  params: URLSearchParams,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max)
-    throw badRequest(`${name} must be an integer between ${min} and ${max}`);
-  return value;
-}
-
 /** `views/byids`: a reference without `version` returns every version (memo §1.1); unknown ids are left out. */
 export function viewsByIds(
   state: EmulatorState,
   body: unknown,
   params: URLSearchParams,
 ): Json {
-  const includeInherited = params.get("includeInheritedProperties") !== "false";
+  // The JS SDK sends the flag in the body instead of the query string (memo §1.1): both count.
+  const inBody = (body as { includeInheritedProperties?: unknown })
+    ?.includeInheritedProperties;
+  const includeInherited =
+    inBody === false
+      ? false
+      : queryBoolean(params, "includeInheritedProperties", true);
   const items = idItems(body);
   const found: ResolvedView[] = [];
   items.forEach((ref) => {
@@ -205,7 +197,7 @@ export function dataModelsByIds(
   body: unknown,
   params: URLSearchParams,
 ): Json {
-  const inline = params.get("inlineViews") === "true";
+  const inline = queryBoolean(params, "inlineViews", false);
   const items = idItems(body);
   const models = state.schema.dataModels.filter((m) =>
     items.some(
@@ -223,14 +215,16 @@ export function listDataModels(
   params: URLSearchParams,
 ): Json {
   const limit = queryInteger(params, "limit", 10, 1, 1000);
-  const inline = params.get("inlineViews") === "true";
+  const inline = queryBoolean(params, "inlineViews", false);
+  const allVersions = queryBoolean(params, "allVersions", false);
+  queryBoolean(params, "includeGlobal", false);
   const space = params.get("space");
   const models = state.schema.dataModels.filter(
-    (m) => space === null || m.space === space,
+    (m) =>
+      (space === null || m.space === space) &&
+      (allVersions || isLatestModel(state.schema.dataModels, m)),
   );
-  const offset = params.has("cursor")
-    ? pageOffset(params.get("cursor")!, "datamodels")
-    : 0;
+  const offset = pageOffset(params, "datamodels");
   const out: Json = {
     items: models
       .slice(offset, offset + limit)
@@ -239,6 +233,21 @@ export function listDataModels(
   if (offset + limit < models.length)
     out.nextCursor = encodeCursor({ k: "datamodels", o: offset + limit });
   return out;
+}
+
+/** The latest version of a data model: the newest createdTime, then the greatest version string. */
+function isLatestModel(
+  models: readonly StoredDataModel[],
+  model: StoredDataModel,
+): boolean {
+  return !models.some(
+    (m) =>
+      m !== model &&
+      m.space === model.space &&
+      m.externalId === model.externalId &&
+      (m.createdTime > model.createdTime ||
+        (m.createdTime === model.createdTime && m.version > model.version)),
+  );
 }
 
 function idItems(

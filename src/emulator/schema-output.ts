@@ -2,7 +2,6 @@
 
 import type { JsonValue } from "../../templates/runtime/wire.js";
 import type {
-  DataModelDefinition,
   MappedPropertyDefinition,
   PropertyType,
   ReverseDirectRelationDefinition,
@@ -13,8 +12,10 @@ import {
   containerKeyOf,
   findView,
   viewKeyOf,
+  type ContainerDefinition,
   type ResolvedView,
   type SchemaStore,
+  type StoredDataModel,
 } from "./schema.js";
 
 type Json = { [key: string]: unknown };
@@ -132,7 +133,10 @@ function typeToApi(type: PropertyType): Json {
   return { ...type };
 }
 
-function constraintState(property: MappedPropertyDefinition): Json {
+function constraintState(property: {
+  nullable: boolean;
+  type: PropertyType;
+}): Json {
   const state: Json = {};
   if (!property.nullable) state.nullability = "current";
   if (property.type.type !== "enum" && property.type.maxListSize !== undefined)
@@ -144,7 +148,7 @@ function constraintState(property: MappedPropertyDefinition): Json {
 
 export function dataModelToApi(
   schema: SchemaStore,
-  model: DataModelDefinition,
+  model: StoredDataModel,
   inlineViews: boolean,
 ): Json {
   const out: Json = {
@@ -154,8 +158,8 @@ export function dataModelToApi(
   };
   if (model.name !== undefined) out.name = model.name;
   if (model.description !== undefined) out.description = model.description;
-  out.createdTime = schema.loadedAt;
-  out.lastUpdatedTime = schema.loadedAt;
+  out.createdTime = model.createdTime;
+  out.lastUpdatedTime = model.lastUpdatedTime;
   out.isGlobal = false;
   out.views = model.views.map((ref) => {
     const view = inlineViews ? findView(schema, ref) : undefined;
@@ -169,4 +173,58 @@ export function dataModelToApi(
         };
   });
   return out;
+}
+
+/** A container in the read shape (ContainerDefinition). */
+export function containerToApi(container: ContainerDefinition): Json {
+  const properties: Json = {};
+  for (const [id, property] of container.properties) {
+    const out: Json = {};
+    if (property.name !== undefined) out.name = property.name;
+    if (property.description !== undefined)
+      out.description = property.description;
+    out.type = typeToApi(property.type);
+    out.nullable = property.nullable;
+    out.immutable = property.immutable;
+    out.autoIncrement = property.autoIncrement;
+    if (property.defaultValue !== undefined)
+      out.defaultValue = property.defaultValue;
+    out.constraintState = constraintState(property);
+    properties[id] = out;
+  }
+  const out: Json = {
+    space: container.ref.space,
+    externalId: container.ref.externalId,
+  };
+  if (container.name !== undefined) out.name = container.name;
+  if (container.description !== undefined)
+    out.description = container.description;
+  out.usedFor = container.usedFor;
+  out.properties = properties;
+  out.constraints = container.constraints;
+  out.indexes = container.indexes;
+  out.createdTime = container.createdTime;
+  out.lastUpdatedTime = container.lastUpdatedTime;
+  out.isGlobal = false;
+  return out;
+}
+
+/** Deep equality of JSON-like values, key order ignored. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return (
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((item, i) => sameJson(item, b[i]))
+    );
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a).filter((k) => (a as Json)[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => (b as Json)[k] !== undefined);
+    return (
+      ka.length === kb.length &&
+      ka.every((k) => sameJson((a as Json)[k], (b as Json)[k]))
+    );
+  }
+  return false;
 }

@@ -16,6 +16,8 @@ import type {
 } from "../input/types.js";
 
 export interface ContainerPropertyDefinition {
+  name?: string;
+  description?: string;
   type: PropertyType;
   nullable: boolean;
   immutable: boolean;
@@ -27,6 +29,30 @@ export interface ContainerDefinition {
   ref: ContainerReference;
   key: string;
   properties: Map<string, ContainerPropertyDefinition>;
+  name?: string;
+  description?: string;
+  usedFor: "node" | "edge" | "all";
+  createdTime: number;
+  lastUpdatedTime: number;
+  /** Kept as given (the emulator does not enforce them) so reads return them. */
+  constraints: Record<string, JsonValue>;
+  indexes: Record<string, JsonValue>;
+  /** True for containers created through the API; false for those derived from `--views`. */
+  explicit: boolean;
+}
+
+export interface SpaceRecord {
+  space: string;
+  name?: string;
+  description?: string;
+  createdTime: number;
+  lastUpdatedTime: number;
+}
+
+/** A data model with the timestamps the API returns. */
+export interface StoredDataModel extends DataModelDefinition {
+  createdTime: number;
+  lastUpdatedTime: number;
 }
 
 /** A view property that maps a container property, resolved to the container's key. */
@@ -48,9 +74,10 @@ export interface ResolvedView {
 }
 
 export interface SchemaStore {
+  spaces: Map<string, SpaceRecord>;
   views: Map<string, ResolvedView>;
   containers: Map<string, ContainerDefinition>;
-  dataModels: DataModelDefinition[];
+  dataModels: StoredDataModel[];
   /** When views carry no timestamps the API shape still needs them. */
   loadedAt: number;
 }
@@ -76,17 +103,53 @@ export function buildSchema(
   loadedAt: number,
 ): SchemaStore {
   const schema: SchemaStore = {
+    spaces: new Map(),
     views: new Map(),
     containers: new Map(),
-    dataModels: [...dataModels],
+    dataModels: dataModels.map((m) => ({
+      ...m,
+      createdTime: loadedAt,
+      lastUpdatedTime: loadedAt,
+    })),
     loadedAt,
   };
-  for (const view of views)
-    schema.views.set(viewKeyOf(view), resolveView(view, schema.containers));
+  for (const view of views) {
+    const timed = {
+      ...view,
+      createdTime: view.createdTime ?? loadedAt,
+      lastUpdatedTime: view.lastUpdatedTime ?? view.createdTime ?? loadedAt,
+    };
+    schema.views.set(viewKeyOf(view), resolveView(timed, schema.containers));
+  }
+  // Every space the schema names exists from the start (instance spaces are created separately).
+  for (const space of schemaSpaces(schema)) addSpace(schema, space, loadedAt);
   return schema;
 }
 
-function resolveView(
+function schemaSpaces(schema: SchemaStore): string[] {
+  const spaces = new Set<string>();
+  for (const view of schema.views.values()) {
+    spaces.add(view.definition.space);
+    for (const property of Object.values(view.definition.properties))
+      if (property.kind === "edge") spaces.add(property.type.space);
+  }
+  for (const container of schema.containers.values())
+    spaces.add(container.ref.space);
+  for (const model of schema.dataModels) spaces.add(model.space);
+  return [...spaces];
+}
+
+/** Creates the space unless it exists. */
+export function addSpace(
+  schema: SchemaStore,
+  space: string,
+  now: number,
+): void {
+  if (!schema.spaces.has(space))
+    schema.spaces.set(space, { space, createdTime: now, lastUpdatedTime: now });
+}
+
+export function resolveView(
   view: ViewDefinition,
   containers: Map<string, ContainerDefinition>,
 ): ResolvedView {
@@ -102,7 +165,7 @@ function resolveView(
       containerPropertyId: property.containerPropertyIdentifier,
       definition: property,
     });
-    registerContainerProperty(containers, containerKey, property);
+    registerContainerProperty(containers, containerKey, property, view);
   }
   for (const ref of view.mappedContainers)
     containerKeys.add(containerKeyOf(ref));
@@ -120,7 +183,9 @@ function registerContainerProperty(
   containers: Map<string, ContainerDefinition>,
   key: string,
   property: MappedPropertyDefinition,
+  view: ViewDefinition,
 ): void {
+  const createdTime = view.createdTime ?? 0;
   let container = containers.get(key);
   if (!container) {
     container = {
@@ -131,6 +196,15 @@ function registerContainerProperty(
       },
       key,
       properties: new Map(),
+      usedFor:
+        view.usedFor === "edge" || view.usedFor === "all"
+          ? view.usedFor
+          : "node",
+      createdTime,
+      lastUpdatedTime: createdTime,
+      constraints: {},
+      indexes: {},
+      explicit: false,
     };
     containers.set(key, container);
   }

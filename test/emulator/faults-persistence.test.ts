@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,8 +8,23 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
+import { loadState, saveState } from "../../src/emulator/persistence.js";
+import {
+  createStore,
+  insertInstance,
+  markDeleted,
+  stamp,
+  type InstanceStore,
+  type StoredInstance,
+} from "../../src/emulator/store.js";
 import { isUserError } from "../../src/errors.js";
-import { client, movieView, moviesViews, node } from "./support.js";
+import {
+  client,
+  movieView,
+  moviesViews,
+  node,
+  TEST_SPACES,
+} from "./support.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -43,6 +59,7 @@ describe("faults", () => {
     const runs: (number | "reset")[][] = [];
     for (let run = 0; run < 2; run++) {
       const emulator = await startEmulator({
+        spaces: TEST_SPACES,
         faults: "429:0.3,503:0.2,reset:0.1",
         seed: 42,
       });
@@ -57,7 +74,10 @@ describe("faults", () => {
   });
 
   it("scripted faults come first, with Retry-After and auto-retryable headers, then normal service", async () => {
-    const emulator = await startEmulator({ views: moviesViews() });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+    });
     try {
       const api = client(emulator);
       emulator.faults.failNext(2, 429, {
@@ -86,7 +106,10 @@ describe("faults", () => {
   });
 
   it("afterProcessing: the write happens although the client sees a failure", async () => {
-    const emulator = await startEmulator({ views: moviesViews() });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+    });
     try {
       const api = client(emulator);
       emulator.faults.resetNext(1, {
@@ -106,7 +129,10 @@ describe("faults", () => {
   });
 
   it("latency delays requests", async () => {
-    const emulator = await startEmulator({ faults: "latency:60ms" });
+    const emulator = await startEmulator({
+      spaces: TEST_SPACES,
+      faults: "latency:60ms",
+    });
     try {
       const started = performance.now();
       await statuses(emulator, 2);
@@ -117,7 +143,7 @@ describe("faults", () => {
   });
 
   it("faults.set replaces the spec at run time; a bad spec throws a clear error", async () => {
-    const emulator = await startEmulator({});
+    const emulator = await startEmulator({ spaces: TEST_SPACES });
     try {
       emulator.faults.set("500:1");
       expect(await statuses(emulator, 2)).toEqual([500, 500]);
@@ -135,7 +161,11 @@ describe("faults", () => {
 describe("persistence", () => {
   it("saves on close and loads at start: instances, versions, tombstones and sync cursors survive", async () => {
     const dataFile = join(dir, "state.ndjson");
-    const first = await startEmulator({ views: moviesViews(), dataFile });
+    const first = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+      dataFile,
+    });
     const api = client(first);
     await api.ok("/models/instances", {
       items: [
@@ -155,7 +185,11 @@ describe("persistence", () => {
     });
     await first.close();
 
-    const second = await startEmulator({ views: moviesViews(), dataFile });
+    const second = await startEmulator({
+      spaces: TEST_SPACES,
+      views: moviesViews(),
+      dataFile,
+    });
     try {
       const api2 = client(second);
       const read = await api2.ok("/models/instances/byids", {
@@ -197,6 +231,7 @@ describe("persistence", () => {
   it("saves at the interval, and a corrupt file is a clear error", async () => {
     const dataFile = join(dir, "state.ndjson");
     const emulator = await startEmulator({
+      spaces: TEST_SPACES,
       views: moviesViews(),
       dataFile,
       saveIntervalMs: 20,
@@ -215,9 +250,181 @@ describe("persistence", () => {
       dataFile,
       '{"format":"dmgen-emulator-state","version":1,"seq":1,"autoIncrement":[]}\n[broken\n',
     );
-    await expect(startEmulator({ dataFile })).rejects.toThrow(
-      /state file is corrupt at line 2/,
+    await expect(
+      startEmulator({ spaces: TEST_SPACES, dataFile }),
+    ).rejects.toThrow(/state file is corrupt at line 2/);
+  });
+});
+
+function storedNode(externalId: string, title: string): StoredInstance {
+  return {
+    kind: "node",
+    space: "movies",
+    externalId,
+    version: 1,
+    createdTime: 1,
+    lastUpdatedTime: 1,
+    deletedTime: undefined,
+    seq: 0,
+    type: undefined,
+    startNode: undefined,
+    endNode: undefined,
+    rows: { "mySpace:Movie": { title } },
+  };
+}
+
+function entry(i: StoredInstance): [string, string] {
+  return [
+    i.externalId,
+    JSON.stringify([i.externalId, i.version, i.seq, i.deletedTime, i.rows]),
+  ];
+}
+
+/** Every instance's id, version, seq, deletion and rows. */
+function snapshot(store: InstanceStore): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const space of store.spaces.values())
+    for (const i of space.values()) out.set(...entry(i));
+  return out;
+}
+
+describe("crash safety", () => {
+  it("a save runs in slices while writes go on, and the file holds the state at its end", async () => {
+    const store = createStore();
+    for (let i = 0; i < 60_000; i++) {
+      const instance = storedNode(`m${i}`, `Movie ${i}`);
+      insertInstance(store, instance);
+      stamp(store, instance);
+    }
+    const expected = snapshot(store);
+    // What each write step changed, and the sequence number after it: the state at any step
+    // boundary is the start plus every step up to it.
+    const journal: { seq: number; changed: [string, string][] }[] = [];
+    const file = join(dir, "state.ndjson");
+    let saved = false;
+    let longestGap = 0;
+    let last = performance.now();
+    const write = (k: number): void => {
+      if (saved) return;
+      longestGap = Math.max(longestGap, performance.now() - last);
+      // Update an early and a late instance, delete one, create one: on both sides of the walk.
+      const movies = store.spaces.get("movies")!;
+      const early = movies.get(`m${k}`)!;
+      early.rows = { "mySpace:Movie": { title: `changed ${k}` } };
+      early.version++;
+      stamp(store, early);
+      const late = movies.get(`m${59_999 - k}`)!;
+      markDeleted(store, late, 5);
+      const created = storedNode(`new${k}`, `New ${k}`);
+      insertInstance(store, created);
+      stamp(store, created);
+      journal.push({
+        seq: store.seq,
+        changed: [entry(early), entry(late), entry(created)],
+      });
+      last = performance.now();
+      setImmediate(() => write(k + 1));
+    };
+    const started = performance.now();
+    write(0);
+    await saveState(
+      () => [{ project: "p", store, schema: () => undefined }],
+      file,
     );
+    saved = true;
+    const took = performance.now() - started;
+    const sections = await loadState(file);
+    expect(sections.map((s) => s.project)).toEqual(["p"]);
+    const loaded = sections[0]!.store;
+    for (const step of journal)
+      if (step.seq <= loaded.seq)
+        for (const [id, value] of step.changed) expected.set(id, value);
+    // Writes ran during the walk and are in the file; requests never waited for most of the save.
+    expect(loaded.seq - 60_000).toBeGreaterThan(3 * 3);
+    expect(journal.some((step) => step.seq === loaded.seq)).toBe(true);
+    expect(longestGap).toBeLessThan(Math.max(took / 2, 50));
+    expect(loaded.liveCount).toBe(
+      [...expected.values()].filter((v) => JSON.parse(v)[3] === null).length,
+    );
+    expect(snapshot(loaded)).toEqual(expected);
+  });
+
+  it("temporary files of killed saves are removed at start; a live process's are kept", async () => {
+    const dataFile = join(dir, "state.ndjson");
+    const dead = "state.ndjson.tmp-999999999-1700000000000";
+    const ours = `state.ndjson.tmp-${process.pid}-1700000000000`;
+    const living = `state.ndjson.tmp-${process.ppid}-1700000000000`;
+    for (const name of [dead, ours, living])
+      await writeFile(join(dir, name), "partial");
+    await writeFile(join(dir, "other.tmp-999999999-1"), "not ours");
+    const emulator = await startEmulator({ dataFile });
+    await emulator.close();
+    expect((await readdir(dir)).sort()).toEqual(
+      [living, "other.tmp-999999999-1", "state.ndjson"].sort(),
+    );
+  });
+
+  it("kill -9 loses at most the last save interval: writes older than it survive", async () => {
+    const dataFile = join(dir, "killed.ndjson");
+    const bin = new URL("../../bin/dmgen.js", import.meta.url).pathname;
+    const start = () => {
+      const child = spawn(
+        process.execPath,
+        [
+          bin,
+          "emulator",
+          "--data",
+          dataFile,
+          "--save-interval",
+          "0.1",
+          "--spaces",
+          "s",
+        ],
+        { stdio: ["ignore", "pipe", "ignore"] },
+      );
+      const url = new Promise<string>((resolve, reject) => {
+        child.stdout.once("data", (chunk: Buffer) =>
+          resolve(String(chunk).trim().split("\n")[0]!),
+        );
+        child.once("exit", (code) =>
+          reject(new Error(`the emulator exited with ${code}`)),
+        );
+      });
+      return { child, url };
+    };
+    const first = start();
+    const base = `${await first.url}/api/v1/projects/emulator/models/instances`;
+    const response = await fetch(base, {
+      method: "POST",
+      body: JSON.stringify({
+        items: [{ instanceType: "node", space: "s", externalId: "kept" }],
+      }),
+    });
+    expect(response.status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const exited = new Promise((resolve) => first.child.once("exit", resolve));
+    first.child.kill("SIGKILL");
+    await exited;
+    const second = start();
+    try {
+      const read = await fetch(
+        `${await second.url}/api/v1/projects/emulator/models/instances/byids`,
+        {
+          method: "POST",
+          body: JSON.stringify({
+            items: [{ instanceType: "node", space: "s", externalId: "kept" }],
+          }),
+        },
+      );
+      const body = (await read.json()) as { items: unknown[] };
+      expect(body.items).toHaveLength(1);
+    } finally {
+      const stopped = new Promise((resolve) =>
+        second.child.once("exit", resolve),
+      );
+      second.child.kill("SIGTERM");
+      await stopped;
+    }
   });
 });
 
@@ -251,6 +458,8 @@ describe("the CLI command (in process)", () => {
       dataFile,
       "--project",
       "demo",
+      "--spaces",
+      "s",
       "--seed",
       "7",
     ]);
@@ -258,6 +467,12 @@ describe("the CLI command (in process)", () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
     const url = lines[0]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    while (lines.length < 2)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // The second line says how to point a client at it (project pinned here).
+    expect(lines[1]).toBe(
+      `Point a client at base URL ${url} with project "demo", e.g. ${url}/api/v1/projects/demo/models/views`,
+    );
     const response = await fetch(
       `${url}/api/v1/projects/demo/models/instances`,
       {
@@ -273,8 +488,38 @@ describe("the CLI command (in process)", () => {
     expect(await readFile(dataFile, "utf8")).toContain('"s","n1"');
   });
 
+  it("--faults reset:1:after: the write is done, the client sees the connection drop", async () => {
+    const dataFile = join(dir, "after.ndjson");
+    const { lines, done } = runCommand([
+      "--faults",
+      "reset:1:after",
+      "--data",
+      dataFile,
+      "--spaces",
+      "s",
+    ]);
+    while (lines.length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    const item = { instanceType: "node", space: "s", externalId: "n1" };
+    await expect(
+      fetch(`${lines[0]!}/api/v1/projects/emulator/models/instances`, {
+        method: "POST",
+        body: JSON.stringify({ items: [item] }),
+      }),
+    ).rejects.toThrow();
+    process.emit("SIGTERM", "SIGTERM");
+    await done;
+    expect(await readFile(dataFile, "utf8")).toContain('"s","n1"');
+  });
+
   it.each([
     [["--faults", "429:lots"], /^--faults: bad entry "429:lots"/],
+    [["--faults", "reset:0.1:later"], /reset takes only the option "after"/],
+    [
+      ["--data", "x.ndjson", "--save-interval", "0"],
+      /^--save-interval: expected seconds/,
+    ],
+    [["--save-interval", "2"], /^--save-interval: needs --data/],
     [["--port", "http"], /^--port: expected an integer/],
     [["--views", "/definitely/not/here.json"], /not\/here\.json/],
   ])("%j is a UserError", async (args, message) => {

@@ -13,7 +13,7 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
-import { client, node, type Client } from "./support.js";
+import { client, node, type Client, TEST_SPACES } from "./support.js";
 
 const MODEL = "plant-model";
 const assetView: ViewReference = {
@@ -169,6 +169,7 @@ let api: Client;
 
 beforeAll(async () => {
   emulator = await startEmulator({
+    spaces: TEST_SPACES,
     views: views(),
     host: "127.0.0.1",
     port: 0,
@@ -893,6 +894,7 @@ describe("sync: node sets chained through a direct relation", () => {
   let syncApi: Client;
   beforeAll(async () => {
     syncEmulator = await startEmulator({
+      spaces: TEST_SPACES,
       views: views(),
       host: "127.0.0.1",
       port: 0,

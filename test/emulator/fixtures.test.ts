@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../../src/emulator/index.js";
 import { loadInputs } from "../../src/input/index.js";
-import { client } from "./support.js";
+import { client, TEST_SPACES } from "./support.js";
 
 const FIXTURES = "/work/shared/fixtures/views";
 const files = readdirSync(FIXTURES)
@@ -28,7 +28,10 @@ describe("fixture views", () => {
     async (file) => {
       const input = await loadInputs([join(FIXTURES, file)]);
       expect(input.views.length).toBeGreaterThan(0);
-      const emulator = await startEmulator({ views: input.views });
+      const emulator = await startEmulator({
+        spaces: TEST_SPACES,
+        views: input.views,
+      });
       try {
         const api = client(emulator);
         const refs = input.views.map((v) => ({

@@ -11,6 +11,7 @@ import {
   moviesViews,
   personView,
   type Client,
+  TEST_SPACES,
 } from "./support.js";
 
 let emulator: RunningEmulator;
@@ -18,6 +19,7 @@ let api: Client;
 
 beforeAll(async () => {
   emulator = await startEmulator({
+    spaces: TEST_SPACES,
     views: moviesViews(),
     dataModels: [
       {

@@ -256,3 +256,15 @@ export function edge(
     endNode: { space: end[0], externalId: end[1] },
   };
 }
+
+/** Instance spaces the suites write into; the emulator rejects writes into spaces that do not exist. */
+export const TEST_SPACES = [
+  "actors",
+  "movies",
+  "types",
+  "geo",
+  "plant",
+  "s",
+  "fixtures",
+  "people",
+];

@@ -12,6 +12,7 @@ import {
   moviesViews,
   node,
   type Client,
+  TEST_SPACES,
 } from "./support.js";
 
 let emulator: RunningEmulator;
@@ -23,7 +24,11 @@ const ids = (items: { externalId: string }[]) => items.map((i) => i.externalId);
 
 beforeEach(async () => {
   clock = new ManualClock(Date.UTC(2026, 0, 1));
-  emulator = await startEmulator({ views: moviesViews(), clock });
+  emulator = await startEmulator({
+    spaces: TEST_SPACES,
+    views: moviesViews(),
+    clock,
+  });
   api = client(emulator);
   await api.ok("/models/instances", { items: datasetItems() });
 });

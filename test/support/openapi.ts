@@ -50,6 +50,13 @@ function loadPatchedSpec(): Json {
       (k: string) => k !== "deleted",
     );
   }
+  // 4. The aggregate response requires a `properties` key it never defines (and no SDK reads one).
+  const aggregateItems = schemas.AggregatedResultItemCollection as
+    Json | undefined;
+  if (Array.isArray(aggregateItems?.required))
+    aggregateItems.required = aggregateItems.required.filter(
+      (k: string) => k !== "properties",
+    );
   spec.$id = SPEC_ID;
   return spec;
 }

@@ -1,0 +1,77 @@
+// A project's schema (spaces, containers made through the API, views, data models) as JSON for the
+// state file, and back. Restoring never replaces what the emulator was started with (`--views`).
+
+import { UserError } from "../errors.js";
+import { normalizeView, viewReference } from "../input/normalize.js";
+import type { JsonRecord } from "./request-shape.js";
+import { parseContainer } from "./schema-api.js";
+import {
+  resolveView,
+  viewKeyOf,
+  type SchemaStore,
+  type SpaceRecord,
+} from "./schema.js";
+import { containerToApi, dataModelToApi, viewToApi } from "./schema-output.js";
+
+export function schemaSnapshot(schema: SchemaStore): JsonRecord {
+  return {
+    spaces: [...schema.spaces.values()],
+    containers: [...schema.containers.values()]
+      .filter((c) => c.explicit)
+      .map(containerToApi),
+    views: [...schema.views.values()].map((v) => viewToApi(schema, v, true)),
+    dataModels: schema.dataModels.map((m) => dataModelToApi(schema, m, false)),
+  };
+}
+
+export function restoreSchema(
+  schema: SchemaStore,
+  snapshot: JsonRecord,
+  file: string,
+): void {
+  try {
+    for (const space of list<SpaceRecord>(snapshot.spaces))
+      if (!schema.spaces.has(space.space))
+        schema.spaces.set(space.space, space);
+    list<unknown>(snapshot.containers).forEach((raw, i) => {
+      const container = parseContainer(raw, `containers[${i}]`, 0);
+      if (!schema.containers.get(container.key)?.explicit)
+        schema.containers.set(container.key, container);
+    });
+    list<unknown>(snapshot.views).forEach((raw, i) => {
+      const view = normalizeView(raw, { file, path: `$.views[${i}]` });
+      if (!schema.views.has(viewKeyOf(view)))
+        schema.views.set(viewKeyOf(view), resolveView(view, schema.containers));
+    });
+    list<JsonRecord>(snapshot.dataModels).forEach((raw, i) => {
+      const key = viewKeyOf(
+        raw as { space: string; externalId: string; version: string },
+      );
+      if (schema.dataModels.some((m) => viewKeyOf(m) === key)) return;
+      schema.dataModels.push({
+        space: String(raw.space),
+        externalId: String(raw.externalId),
+        version: String(raw.version),
+        ...(typeof raw.name === "string" ? { name: raw.name } : {}),
+        ...(typeof raw.description === "string"
+          ? { description: raw.description }
+          : {}),
+        views: list<unknown>(raw.views).map((ref, j) =>
+          viewReference(ref, { file, path: `$.dataModels[${i}].views[${j}]` }),
+        ),
+        createdTime: Number(raw.createdTime),
+        lastUpdatedTime: Number(raw.lastUpdatedTime),
+      });
+    });
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(
+      `the state file's schema is corrupt: ${(error as Error).message}`,
+      file,
+    );
+  }
+}
+
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}

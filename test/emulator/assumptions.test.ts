@@ -1,0 +1,310 @@
+// One test per assumption of src/emulator/assumptions.ts (the behaviours the contract and the memo
+// leave open), and a check that the README lists every one of them.
+
+import { readFileSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  ASSUMPTION_LIST,
+  ManualClock,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from "../../src/emulator/index.js";
+import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
+import { client, moviesViews, movieView, personView } from "./support.js";
+
+const running: RunningEmulator[] = [];
+async function start(options: EmulatorOptions = {}) {
+  const emulator = await startEmulator({
+    views: moviesViews(),
+    spaces: ["s"],
+    ...options,
+  });
+  running.push(emulator);
+  return { emulator, api: client(emulator) };
+}
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((e) => e.close()));
+});
+
+const text = { type: { type: "text" } };
+const person = (externalId: string, properties: Record<string, unknown>) => ({
+  instanceType: "node",
+  space: "s",
+  externalId,
+  sources: [{ source: personView, properties }],
+});
+
+const TESTS: Record<string, () => Promise<void>> = {
+  "unknown-project": async () => {
+    const { emulator } = await start({ project: "pinned" });
+    const response = await fetch(
+      `${emulator.url}/api/v1/projects/other/models/spaces`,
+    );
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as any).error.message).toBe(
+      'Unknown project "other": this emulator serves only project "pinned"',
+    );
+  },
+  unauthorised: async () => {
+    const { emulator } = await start({ token: "t" });
+    const route = `${emulator.url}/api/v1/projects/p/models/nothing-here`;
+    // 401 comes before the unknown route's 404.
+    expect((await fetch(route)).status).toBe(401);
+    const preflight = await fetch(route.replace("nothing-here", "spaces"), {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://localhost:1",
+        "access-control-request-method": "GET",
+      },
+    });
+    expect(preflight.status).toBe(204);
+  },
+  "missing-space": async () => {
+    const { api } = await start();
+    const result = await api.post("/models/containers", {
+      items: [
+        { space: "nowhere", externalId: "C", properties: { name: text } },
+      ],
+    });
+    expect([result.status, result.body.error.missing]).toEqual([
+      400,
+      [{ space: "nowhere" }],
+    ]);
+    expect(
+      (await api.get("/models/containers", "space=nowhere")).body.items,
+    ).toEqual([]);
+  },
+  "space-not-empty": async () => {
+    const { api } = await start();
+    const result = await api.post("/models/spaces/delete", {
+      items: [{ space: "mySpace" }],
+    });
+    expect(result.status).toBe(400);
+    expect(result.body.error.message).toBe(
+      'Only empty spaces can be deleted: space "mySpace" holds 3 containers, 3 views',
+    );
+  },
+  "schema-versioning": async () => {
+    const { api } = await start();
+    const model = (views: unknown[]) => ({
+      items: [{ space: "mySpace", externalId: "M", version: "1", views }],
+    });
+    await api.ok("/models/datamodels", model([personView]));
+    const updated = await api.ok(
+      "/models/datamodels",
+      model([personView, movieView]),
+    );
+    expect(updated.items[0].views).toHaveLength(2);
+  },
+  "schema-delete": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", { items: [person("p1", { name: "P" })] });
+    const byContainer = {
+      type: "container",
+      space: "mySpace",
+      externalId: "Person",
+    };
+    const refused = await api.post("/models/containers/delete", {
+      items: [byContainer],
+    });
+    expect(refused.status).toBe(400);
+    await api.ok("/models/views/delete", {
+      items: ["PersonView", "ActorView"].map((externalId) => ({
+        space: "mySpace",
+        externalId,
+        version: "v1",
+      })),
+    });
+    const inspect = {
+      inspectionOperations: { involvedContainers: {} },
+      items: [{ instanceType: "node", space: "s", externalId: "p1" }],
+    };
+    const kept = await api.ok("/models/instances/inspect", inspect);
+    expect(kept.items[0].inspectionResults.involvedContainers).toEqual([
+      byContainer,
+    ]);
+    const version = async () =>
+      (
+        await api.ok("/models/instances/byids", {
+          items: [{ instanceType: "node", space: "s", externalId: "p1" }],
+        })
+      ).items[0].version;
+    const before = await version();
+    await api.ok("/models/containers/delete", { items: [byContainer] });
+    expect(await version()).toBe(before + 1);
+    const gone = await api.ok("/models/instances/inspect", inspect);
+    expect(gone.items[0].inspectionResults.involvedContainers).toEqual([]);
+  },
+  "missing-byids": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", { items: [person("p1", { name: "P" })] });
+    const read = await api.ok("/models/instances/byids", {
+      items: [
+        { instanceType: "node", space: "s", externalId: "p1" },
+        { instanceType: "node", space: "s", externalId: "ghost" },
+      ],
+      sources: [{ source: personView }, { source: movieView }],
+    });
+    expect(
+      read.items.map((i: any) => Object.keys(i.properties.mySpace)),
+    ).toEqual([["PersonView/v1"]]);
+    const views = await api.ok("/models/views/byids", {
+      items: [{ space: "mySpace", externalId: "Ghost", version: "v1" }],
+    });
+    expect(views.items).toEqual([]);
+  },
+  "empty-lists": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", {
+      items: [person("p1", { name: null })],
+    });
+    const read = await api.ok("/models/instances/byids", {
+      items: [{ instanceType: "node", space: "s", externalId: "p1" }],
+      sources: [{ source: personView }],
+    });
+    // Every value unset: no group at all rather than an empty one.
+    expect(read.items[0].properties).toEqual({});
+  },
+  timestamps: async () => {
+    const clock = new ManualClock(1_700_000_000_123);
+    const { api } = await start({ clock });
+    const applied = await api.ok("/models/instances", {
+      items: [person("p1", { name: "P" })],
+    });
+    expect([
+      applied.items[0].createdTime,
+      applied.items[0].lastUpdatedTime,
+    ]).toEqual([1_700_000_000_123, 1_700_000_000_123]);
+  },
+  "error-text": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", { items: [person("p1", { name: "P" })] });
+    const conflict = await api.post("/models/instances", {
+      items: [{ ...person("p1", { name: "Q" }), existingVersion: 0 }],
+    });
+    expect([conflict.status, conflict.body.error.message]).toEqual([
+      409,
+      "A version conflict caused the ingest to fail.",
+    ]);
+  },
+  "unsupported-route": async () => {
+    const { emulator } = await start();
+    const response = await fetch(
+      `${emulator.url}/api/v1/projects/p/models/instances`,
+    );
+    expect([response.status, response.headers.get("allow")]).toEqual([
+      405,
+      "POST",
+    ]);
+    expect(((await response.json()) as any).error.code).toBe(405);
+  },
+  "statistics-limits": async () => {
+    const { api } = await start();
+    const stats = (await api.get("/models/statistics")).body;
+    expect([
+      stats.spaces.limit,
+      stats.views.count,
+      stats.concurrentWriteLimit,
+    ]).toEqual([100, 3, 4]);
+  },
+  "core-model-paths": async () => {
+    // Without cdf_cdm:CogniteAsset nothing is maintained: writes stay exactly as given.
+    const { api } = await start();
+    const applied = await api.ok("/models/instances", {
+      items: [person("p1", { name: "P" })],
+    });
+    expect(applied.items[0].version).toBe(1);
+    // With it, test/emulator/core-model.test.ts covers path, root, the subtree and cycles.
+  },
+  "request-limits": async () => {
+    // The numbers as stated; test/emulator/limits.test.ts sends bodies over each of them.
+    expect(DEFAULT_BODY_LIMITS).toEqual({
+      maxWireBytes: 10 * 1024 * 1024,
+      maxDecodedBytes: 32 * 1024 * 1024,
+      maxJsonDepth: 200,
+    });
+    const { emulator } = await start();
+    // `{"limit":1,"x":[[...]]}`: the object is one level, each bracket one more.
+    const post = async (levels: number) => {
+      const response = await fetch(
+        `${emulator.url}/api/v1/projects/p/models/instances/list`,
+        {
+          method: "POST",
+          body: `{"limit":1,"x":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`,
+        },
+      );
+      return [response.status, ((await response.json()) as any).error?.message];
+    };
+    expect(await post(200)).not.toEqual([
+      400,
+      "The request body is nested deeper than 200 levels",
+    ]);
+    expect(await post(201)).toEqual([
+      400,
+      "The request body is nested deeper than 200 levels",
+    ]);
+  },
+  "filter-limits": async () => {
+    const { api } = await start();
+    const list = (filter: unknown) =>
+      api.post("/models/instances/list", { filter });
+    const values = (n: number) => ({
+      in: {
+        property: ["node", "externalId"],
+        values: Array.from({ length: n }, (_, i) => `x${i}`),
+      },
+    });
+    expect((await list(values(5000))).status).toBe(200);
+    expect((await list(values(5001))).status).toBe(400);
+    // `levels` operators around a leaf.
+    const nest = (levels: number): unknown =>
+      levels === 0 ? values(1) : { not: nest(levels - 1) };
+    expect((await list(nest(32))).status).toBe(200);
+    expect((await list(nest(33))).status).toBe(400);
+  },
+  "search-matching": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", {
+      items: [
+        person("a", { name: "The TERMINATOR" }),
+        person("b", { name: "Term paper" }),
+        person("c", { name: "Determined" }),
+      ],
+    });
+    const search = async (query: string, operator?: "AND" | "OR") =>
+      (
+        await api.ok("/models/instances/search", {
+          view: personView,
+          query,
+          ...(operator ? { operator } : {}),
+        })
+      ).items.map((i: any) => i.externalId);
+    // A prefix of a word, any case; never the middle of a word. The exact word ranks first.
+    expect(await search("term")).toEqual(["b", "a"]);
+    expect(await search("TERMINATOR paper")).toEqual(
+      expect.arrayContaining(["a", "b"]),
+    );
+    expect(await search("term paper", "AND")).toEqual(["b"]);
+    expect(await search("mined")).toEqual([]);
+  },
+};
+
+describe("emulator assumptions", () => {
+  it("every assumption has a test here and a line in the README", () => {
+    expect(Object.keys(TESTS).sort()).toEqual(
+      ASSUMPTION_LIST.map((a) => a.id).sort(),
+    );
+    const readme = readFileSync(
+      new URL("../../README.md", import.meta.url),
+      "utf8",
+    );
+    for (const { id } of ASSUMPTION_LIST) expect(readme).toContain(`\`${id}\``);
+  });
+  it.each(ASSUMPTION_LIST.map((a) => [a.id, a.decision]))(
+    "%s: %s",
+    async (id) => {
+      await TESTS[id]!();
+    },
+  );
+});
