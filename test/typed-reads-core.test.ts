@@ -80,7 +80,11 @@ beforeAll(async () => {
   await writeFileMap(join(scratch.dir, "out"), await generateFiles(inputs));
   generated = await import(join(scratch.dir, "out", "index.ts"));
   const input = await loadInputs(inputs);
-  emulator = await startEmulator({ views: input.views, project: "core" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "core",
+    spaces: [SPACE],
+  });
   client = generated.createClient({
     baseUrl: emulator.url,
     project: "core",

@@ -57,7 +57,11 @@ beforeAll(async () => {
   const input = await loadInputs([
     join(EXAMPLES_DIR, "showcase", "views.json"),
   ]);
-  emulator = await startEmulator({ views: input.views, project: "search" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "search",
+    spaces: [SPACE],
+  });
   client = createClient({
     baseUrl: emulator.url,
     project: "search",

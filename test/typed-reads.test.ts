@@ -172,7 +172,11 @@ beforeAll(async () => {
   const input = await loadInputs([
     join(EXAMPLES_DIR, "showcase", "views.json"),
   ]);
-  emulator = await startEmulator({ views: input.views, project: "showcase" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "showcase",
+    spaces: [DOC_SPACE],
+  });
   client = createClient({
     baseUrl: emulator.url,
     project: "showcase",
