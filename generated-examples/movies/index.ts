@@ -42,6 +42,7 @@ export {
 } from "./runtime/aggregate.js";
 export {
   type ApplyInput,
+  type ApplyInputs,
   type ApplyOptions,
   type ApplyProgress,
   type ApplyResult,
@@ -63,10 +64,13 @@ export {
 export {
   ApplyFailedError,
   type ApplyProgressReport,
+  ApplyVersionConflictError,
   AuthenticationError,
   CursorExpiredError,
   DmsError,
   InvalidValueError,
+  ProtocolError,
+  type ProtocolProblem,
   type RequestInfo,
   TokenError,
   TransportError,

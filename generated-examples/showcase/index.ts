@@ -170,6 +170,7 @@ export {
 } from "./runtime/aggregate.js";
 export {
   type ApplyInput,
+  type ApplyInputs,
   type ApplyOptions,
   type ApplyProgress,
   type ApplyResult,
@@ -191,10 +192,13 @@ export {
 export {
   ApplyFailedError,
   type ApplyProgressReport,
+  ApplyVersionConflictError,
   AuthenticationError,
   CursorExpiredError,
   DmsError,
   InvalidValueError,
+  ProtocolError,
+  type ProtocolProblem,
   type RequestInfo,
   TokenError,
   TransportError,

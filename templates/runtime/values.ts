@@ -49,7 +49,22 @@ export interface PropertyDefinition {
   /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
   readonly target?: string;
   /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  readonly targetClass?: TargetClassThunk;
+}
+
+/**
+ * The read class at the other end of a relation, as a thunk (modules import each other). Typed
+ * `object`, not `ViewClassInfo`: checking a generated class against the base statics would then
+ * compare every class reachable through relations, and a model with long relation chains hits
+ * tsc's depth limit. `targetInfo` gives the runtime its `ViewClassInfo`.
+ */
+export type TargetClassThunk = () => object;
+
+/** The class info of a relation's target read class, when it is generated. */
+export function targetInfo(definition: {
+  readonly targetClass?: TargetClassThunk;
+}): ViewClassInfo | undefined {
+  return definition.targetClass?.() as ViewClassInfo | undefined;
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
@@ -62,7 +77,7 @@ export interface EdgeConnectionDefinition {
   /** The view of the nodes at the other end, as `space:externalId/version`. */
   readonly target: string;
   /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  readonly targetClass?: TargetClassThunk;
   /** The view holding the edges' properties, when the edges have some. */
   readonly edgeSource?: EdgeSourceDefinition;
 }
@@ -75,7 +90,7 @@ export interface ReverseRelationDefinition {
   /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
   readonly target: string;
   /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  readonly targetClass?: TargetClassThunk;
   /** The direct relation of `target` that points here: its view and its API identifier. */
   readonly through: ThroughReference;
 }

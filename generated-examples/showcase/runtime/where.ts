@@ -7,6 +7,7 @@
 import type { ViewClassInfo } from "./typed.js";
 import {
   PropertyValueError,
+  targetInfo,
   toWireValue,
   type PropertyDefinition,
 } from "./values.js";
@@ -515,11 +516,11 @@ function compileProperty(
 function nestedCompiler(
   definition: PropertyDefinition,
 ): OperandRules["nested"] {
-  const target = definition.targetClass;
-  if (definition.type !== "direct" || definition.list || !target)
-    return undefined;
+  if (definition.type !== "direct" || definition.list) return undefined;
+  const target = targetInfo(definition);
+  if (!target) return undefined;
   return (where, at) =>
-    compileObject(where, { info: target(), instanceType: "node", path: at });
+    compileObject(where, { info: target, instanceType: "node", path: at });
 }
 
 function compileOperators(
