@@ -59,12 +59,13 @@ export function compileSortKeys(
     compareKeys: (a, b) => {
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i]!;
-        const order = compareValues(
-          a[i] ?? null,
-          b[i] ?? null,
-          entry.nullsFirst,
-        );
-        if (order !== 0) return entry.descending ? -order : order;
+        const x = a[i] ?? null;
+        const y = b[i] ?? null;
+        const order = compareValues(x, y, entry.nullsFirst);
+        if (order === 0) continue;
+        // `nullsFirst` places nulls whatever the direction; the direction orders the values.
+        if (x === null || y === null) return order;
+        return entry.descending ? -order : order;
       }
       const n = entries.length;
       return (
