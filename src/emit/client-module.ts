@@ -4,6 +4,7 @@
 import type { ViewIR } from "../ir/types.js";
 import {
   argumentList,
+  bracedList,
   expandedObject,
   hardline,
   indent,
@@ -39,6 +40,7 @@ export function emitClientModule(context: EmitContext): Doc {
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
+  const registry = imports.value("./runtime/include.js", "ViewRegistry");
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
@@ -84,6 +86,18 @@ export function emitClientModule(context: EmitContext): Doc {
       ]),
       ");",
       hardline,
+      jsDoc([
+        "The read classes by view, so that `include` finds a connection's target.",
+      ]),
+      `const views = new ${registry}(`,
+      bracedList(
+        "[",
+        accessors.map((a) => a.readClass),
+        "]",
+        false,
+      ),
+      ");",
+      hardline,
       "return ",
       expandedObject([
         "dms",
@@ -106,7 +120,7 @@ function accessorParts(
   context: EmitContext,
   imports: Imports,
   view: ViewIR,
-): { member: Doc; value: Doc } {
+): { member: Doc; value: Doc; readClass: string } {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
@@ -125,8 +139,9 @@ function accessorParts(
       ],
       value: [
         `${names.accessor}: new ${accessor}`,
-        argumentList(["dms", readClass, instanceType, "read"]),
+        argumentList(["dms", readClass, instanceType, "read", "views"]),
       ],
+      readClass,
     };
   }
   const accessor = imports.value(
@@ -141,7 +156,8 @@ function accessorParts(
     ],
     value: [
       `${names.accessor}: new ${accessor}`,
-      argumentList(["dms", readClass, instanceType, "read"]),
+      argumentList(["dms", readClass, instanceType, "read", "views"]),
     ],
+    readClass,
   };
 }

@@ -3,6 +3,18 @@
 
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
+import {
+  planInclude,
+  runInclude,
+  type ExactInclude,
+  type IncludeOf,
+  type ReadClassOf,
+  type ViewRegistry,
+  type WithIncluded,
+} from "./include.js";
+import type { QueryProgress } from "./query-graph.js";
+import type { TypedInstance } from "./typed.js";
+import type { WhereOf } from "./where.js";
 import type { SyncOptions, SyncState } from "./sync.js";
 import type { ReadOptions } from "./values.js";
 import type {
@@ -48,7 +60,30 @@ export interface ViewSyncPage<T> {
   readonly caughtUp: boolean;
 }
 
+/** Options of `list` with `include`: one query, paged root page by root page. */
+export interface IncludeListOptions<TRead, I> extends ListOptions {
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<TRead, I>;
+  /** Only root objects matching this (AND-ed with `filter`). */
+  readonly where?: WhereOf<TRead>;
+  /** Root properties to read (default all). */
+  readonly select?: readonly Extract<keyof TRead, string>[];
+  /** At most this many root objects. */
+  readonly limit?: number;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/** Options of `retrieve` with `include`. */
+export interface IncludeRetrieveOptions<TRead, I> {
+  readonly include: I & ExactInclude<TRead, I>;
+  readonly select?: readonly Extract<keyof TRead, string>[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
 const RESULT_SET = "instances";
+const RETRIEVE_CHUNK = 1000;
 
 /** Reads of one view: retrieve, list and sync, as instances of its read class. */
 export class ReadOnlyViewAccessor<TRead> {
@@ -57,6 +92,8 @@ export class ReadOnlyViewAccessor<TRead> {
     protected readonly readClass: ReadClass<TRead>,
     protected readonly instanceType: "node" | "edge",
     protected readonly readOptions: ReadOptions = {},
+    /** The client's read classes, to find what connections lead to (for `include`). */
+    protected readonly views?: ViewRegistry,
   ) {}
 
   /** The view this accessor reads and writes through. */
@@ -68,11 +105,27 @@ export class ReadOnlyViewAccessor<TRead> {
     return new this.readClass(instance as never, this.readOptions);
   }
 
+  /** Instances by id with connections read along (`include`); the result type says which. */
+  retrieve<const I extends IncludeOf<TRead>>(
+    ids: readonly InstanceId[],
+    options: IncludeRetrieveOptions<TRead, I>,
+  ): Promise<WithIncluded<TRead, I>[]>;
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
+  retrieve(
+    ids: readonly InstanceId[],
+    options?: { readonly signal?: AbortSignal },
+  ): Promise<TRead[]>;
   async retrieve(
     ids: readonly InstanceId[],
-    options: { readonly signal?: AbortSignal } = {},
-  ): Promise<TRead[]> {
+    options: {
+      readonly signal?: AbortSignal;
+      readonly include?: object;
+      readonly select?: readonly string[];
+      readonly onProgress?: (progress: QueryProgress) => void;
+    } = {},
+  ): Promise<unknown[]> {
+    if (options.include)
+      return this.retrieveIncluded(ids, options.include, options);
     const typed = ids.map(({ space, externalId }) => ({
       instanceType: this.instanceType,
       space,
@@ -82,10 +135,25 @@ export class ReadOnlyViewAccessor<TRead> {
     return found.map((instance) => this.toRead(instance));
   }
 
+  /** With `include`: root objects with their connections filled, one root page at a time. */
+  list<const I extends IncludeOf<TRead>>(
+    options: IncludeListOptions<TRead, I>,
+  ): AsyncGenerator<WithIncluded<TRead, I>, void, undefined>;
   /** Every instance with data in the view (and matching `filter`), page by page. */
+  list(options?: ListOptions): AsyncGenerator<TRead, void, undefined>;
   async *list(
-    options: ListOptions = {},
-  ): AsyncGenerator<TRead, void, undefined> {
+    options: ListOptions & {
+      readonly include?: object;
+      readonly where?: object;
+      readonly select?: readonly string[];
+      readonly limit?: number;
+      readonly onProgress?: (progress: QueryProgress) => void;
+    } = {},
+  ): AsyncGenerator<unknown, void, undefined> {
+    if (options.include) {
+      yield* this.listIncluded(options.include, options);
+      return;
+    }
     const pages = this.client.list(
       {
         instanceType: this.instanceType,
@@ -99,6 +167,68 @@ export class ReadOnlyViewAccessor<TRead> {
     for await (const page of pages) {
       for (const instance of page.items) yield this.toRead(instance);
     }
+  }
+
+  private listIncluded(
+    include: object,
+    options: ListOptions & {
+      readonly where?: object;
+      readonly select?: readonly string[];
+      readonly limit?: number;
+      readonly onProgress?: (progress: QueryProgress) => void;
+    },
+  ): AsyncGenerator<unknown, void, undefined> {
+    const raw = options.filter ? { $raw: options.filter } : {};
+    const plan = planInclude(
+      {
+        readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
+        instanceType: this.instanceType,
+        where: { ...options.where, ...raw },
+        pageSize: options.pageSize ?? 1000,
+        ...(options.sort ? { sort: options.sort } : {}),
+        ...(options.select ? { select: options.select } : {}),
+      },
+      include,
+      this.views,
+    );
+    return runInclude(this.client, plan, {
+      read: this.readOptions,
+      ...(options.limit !== undefined ? { limit: options.limit } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  }
+
+  private async retrieveIncluded(
+    ids: readonly InstanceId[],
+    include: object,
+    options: {
+      readonly signal?: AbortSignal;
+      readonly select?: readonly string[];
+      readonly onProgress?: (progress: QueryProgress) => void;
+    },
+  ): Promise<unknown[]> {
+    const found: unknown[] = [];
+    for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
+      const plan = planInclude(
+        {
+          readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
+          instanceType: this.instanceType,
+          ids: ids.slice(start, start + RETRIEVE_CHUNK),
+          pageSize: RETRIEVE_CHUNK,
+          ...(options.select ? { select: options.select } : {}),
+        },
+        include,
+        this.views,
+      );
+      const objects = runInclude(this.client, plan, {
+        read: this.readOptions,
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      for await (const object of objects) found.push(object);
+    }
+    return found;
   }
 
   /**
