@@ -41,6 +41,8 @@ export function emitClientModule(context: EmitContext): Doc {
     accessorParts(context, imports, view),
   );
   const registry = imports.value("./runtime/include.js", "ViewRegistry");
+  const graphs = imports.value("./runtime/graph.js", "graphMethods");
+  const graphTypes = imports.type("./runtime/graph.js", "GraphMethods");
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
@@ -57,9 +59,9 @@ export function emitClientModule(context: EmitContext): Doc {
     hardline,
     hardline,
     jsDoc([
-      "A typed client for this model's views: one accessor per view, and the untyped DMS client.",
+      "A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client.",
     ]),
-    "export interface Client ",
+    `export interface Client extends ${graphTypes} `,
     block([
       [
         jsDoc([
@@ -102,6 +104,7 @@ export function emitClientModule(context: EmitContext): Doc {
       expandedObject([
         "dms",
         ...accessors.map((a) => a.value),
+        `...${graphs}(dms, views, read)`,
         "close: () => dms.close()",
       ]),
       ";",

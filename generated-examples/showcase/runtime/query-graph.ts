@@ -51,7 +51,10 @@ export async function* runQueryGraph(
   dms: QueryPoster,
   request: QueryRequest,
   batchBy: string | undefined,
-  options: GraphQueryOptions = {},
+  options: GraphQueryOptions & {
+    /** Stop following a set's cursor once it has this many items. */
+    readonly caps?: Readonly<Record<string, number>>;
+  } = {},
 ): AsyncGenerator<Batch, void, undefined> {
   const shapes = setShapes(request);
   const pageSizes: Record<string, number> = {};
@@ -74,7 +77,12 @@ export async function* runQueryGraph(
       items: { ...counts },
       pageSizes: { ...pageSizes },
     });
-    const next = nextToAdvance(shapes, response, batchBy);
+    const full = new Set(
+      Object.entries(options.caps ?? {})
+        .filter(([name, cap]) => (counts[name] ?? 0) >= cap)
+        .map(([name]) => name),
+    );
+    const next = nextToAdvance(shapes, response, batchBy, full);
     if (next === undefined) {
       yield batch.items();
       return;
@@ -134,10 +142,12 @@ function nextToAdvance(
   shapes: ReadonlyMap<string, SetShape>,
   response: QueryResponse,
   batchBy: string | undefined,
+  full: ReadonlySet<string>,
 ): string | undefined {
   let best: string | undefined;
   let bestDepth = -1;
   for (const [name, shape] of shapes) {
+    if (full.has(name)) continue;
     const cursor = response.nextCursor?.[name];
     if (typeof cursor !== "string" || cursor === "") continue;
     const depth = name === batchBy ? -0.5 : shape.depth;
