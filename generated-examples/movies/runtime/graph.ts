@@ -317,13 +317,13 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     return new Graph(sets, this.views);
   }
 
-  /** The `instances/query` request of this graph. */
-  toQueryRequest(): QueryRequest {
+  /** The `instances/query` request of this graph, at most `pageSize` items per set and request. */
+  toQueryRequest(pageSize = QUERY_PAGE): QueryRequest {
     const request: QueryRequest = { with: {}, select: {} };
     for (const [name, set] of this.sets) {
       request.with[name] = {
         [set.kind]: set.expression,
-        limit: Math.min(set.limit ?? QUERY_PAGE, QUERY_PAGE),
+        limit: Math.min(set.limit ?? pageSize, pageSize),
         ...(set.sort ? { sort: [...set.sort] } : {}),
       };
       request.select[name] = set.select;
@@ -415,7 +415,11 @@ export type GraphResult<S extends SetTypes> = { [K in keyof S]: S[K][] };
 export async function queryGraph<S extends SetTypes>(
   dms: DmsClient,
   graph: Graph<S>,
-  options: GraphQueryOptions & { readonly read?: ReadOptions } = {},
+  options: GraphQueryOptions & {
+    readonly read?: ReadOptions;
+    /** Items per set and request (default 1000); cursors are followed either way. */
+    readonly pageSize?: number;
+  } = {},
 ): Promise<GraphResult<S>> {
   const classes = graph.classes();
   const caps = graph.caps();
@@ -423,7 +427,7 @@ export async function queryGraph<S extends SetTypes>(
   for (const name of classes.keys()) result[name] = [];
   for await (const batch of runQueryGraph(
     dms,
-    graph.toQueryRequest(),
+    graph.toQueryRequest(options.pageSize),
     undefined,
     { ...options, caps },
   )) {
@@ -582,7 +586,7 @@ export interface GraphMethods {
   /** Runs a graph as one query, following every set's cursor; items typed by each set's view. */
   query<S extends SetTypes>(
     graph: Graph<S>,
-    options?: GraphQueryOptions,
+    options?: GraphQueryOptions & { readonly pageSize?: number },
   ): Promise<GraphResult<S>>;
   /** Syncs a graph: pages of typed upserts and deletes per set, with state to resume from. */
   sync<S extends SetTypes>(
