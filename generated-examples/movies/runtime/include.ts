@@ -27,6 +27,7 @@ import type {
   QueryRequest,
   QueryResultSetExpression,
   Select,
+  ThroughReference,
   ViewReference,
 } from "./wire.js";
 import {
@@ -376,17 +377,18 @@ function planReverse(
     spec,
     at,
   );
-  const relation = propertyNameOf(targetClass, connection.through);
+  const through = throughOf(connection, targetClass);
+  const relation = propertyNameOf(targetClass, through.identifier);
   if (relation === undefined) {
     throw new Error(
-      `${at}: ${targetClass.view.externalId} has no direct relation "${connection.through}"`,
+      `${at}: ${targetClass.view.externalId} has no direct relation "${through.identifier}"`,
     );
   }
   const nodeSet = nextSetName(context, name);
   context.with[nodeSet] = {
     nodes: {
       from: parentSet,
-      through: { source: targetClass.view, identifier: connection.through },
+      through,
       direction: "inwards",
       filter: nodeFilterOf(targetClass, spec),
     },
@@ -465,6 +467,20 @@ function planDirect(
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     children,
   };
+}
+
+/**
+ * The direct relation a reverse relation goes through: generated maps give its identifier, or
+ * (newer output) its view and identifier.
+ */
+function throughOf(
+  connection: ReverseRelationDefinition,
+  targetClass: AnyReadClass,
+): ThroughReference {
+  const through: unknown = connection.through;
+  if (typeof through === "string")
+    return { source: targetClass.view, identifier: through };
+  return through as ThroughReference;
 }
 
 /** Parent-side relations the children need read (direct relations followed outwards). */
