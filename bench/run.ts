@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["generate", "emulator", "runtime"];
+const BENCHES = ["generate", "emulator", "runtime", "typecheck-include"];
 
 let failed = false;
 for (const name of BENCHES) {
