@@ -5,6 +5,7 @@ import {
   Movie,
   type Client,
 } from "../generated-examples/movies/index.js";
+import type { IncludeOf } from "../templates/runtime/include.js";
 import {
   type Technician,
   type Client as ShowcaseClient,
@@ -85,3 +86,22 @@ export async function graphTypes(client: Client): Promise<void> {
     void page.upserts.crew;
   }
 }
+
+// With a read class whose maps carry `targetClass` thunks and `$types` (typed-reads' generated
+// classes), each include's `where` is the target view's own.
+interface ActorClassLike {
+  readonly $types: { readonly where: { readonly name?: string } };
+}
+interface MovieClassLike {
+  readonly connections: {
+    readonly actors: { readonly targetClass: () => ActorClassLike };
+  };
+  readonly properties: object;
+}
+export const typedWhere: IncludeOf<Movie, MovieClassLike> = {
+  actors: { where: { name: "Arnold" } },
+};
+export const wrongWhere: IncludeOf<Movie, MovieClassLike> = {
+  // @ts-expect-error: `nme` is not in the actors' where
+  actors: { where: { nme: "Arnold" } },
+};

@@ -4,7 +4,13 @@
 // either direction), each typed by its view, compiled to one DMS query or sync request.
 
 import type { DmsClient } from "./dms-client.js";
-import { viewKey, type ReadClassOf, type ViewRegistry } from "./include.js";
+import {
+  viewKey,
+  type LooseWhere,
+  type ReadClassOf,
+  type ViewRegistry,
+  type WhereIn,
+} from "./include.js";
 import {
   isTimeout,
   runQueryGraph,
@@ -13,7 +19,7 @@ import {
 import type { SyncOptions, SyncState } from "./sync.js";
 import { TypedEdge, type Connected, type TypedInstance } from "./typed.js";
 import type { EdgeConnectionDefinition, ReadOptions } from "./values.js";
-import { compileWhere, type WhereOf } from "./where.js";
+import { compileWhere } from "./where.js";
 import type {
   EdgeExpression,
   Filter,
@@ -64,8 +70,12 @@ interface SetOptionsBase {
 }
 
 /** A node set: every node of the view matching `where`, or chained `from` another set. */
-export interface NodeSetOptions<T, S extends SetTypes> extends SetOptionsBase {
-  readonly where?: WhereOf<T>;
+export interface NodeSetOptions<
+  V,
+  T,
+  S extends SetTypes,
+> extends SetOptionsBase {
+  readonly where?: WhereIn<V>;
   readonly select?: readonly Extract<keyof T, string>[];
   /** Query only. */
   readonly sort?: readonly PropertySort[];
@@ -112,7 +122,7 @@ export interface TypeEdgeSetOptions<F extends string, E> extends EdgeSetCommon {
   /** Default `outwards`. */
   readonly direction?: "outwards" | "inwards";
   readonly view?: ReadClassOf<E>;
-  readonly edgeWhere?: WhereOf<E>;
+  readonly edgeWhere?: LooseWhere;
 }
 
 interface SetDefinition {
@@ -136,11 +146,11 @@ export class Graph<S extends SetTypes = Record<never, never>> {
   ) {}
 
   /** Adds a node set named `name`, read through `view`. */
-  nodes<N extends string, T extends TypedInstance>(
+  nodes<N extends string, V extends AnyReadClass>(
     name: N,
-    view: ReadClassOf<T>,
-    options: NodeSetOptions<T, S> = {},
-  ): Graph<S & { readonly [K in N]: T }> {
+    view: V,
+    options: NodeSetOptions<V, InstanceType<V>, S> = {},
+  ): Graph<S & { readonly [K in N]: InstanceType<V> }> {
     const filters: Filter[] = [{ hasData: [view.view] }];
     const where = compileWhere(options.where, view, "node");
     if (where) filters.push(where);

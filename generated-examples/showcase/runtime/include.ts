@@ -18,7 +18,7 @@ import type {
   ReadOptions,
   ReverseRelationDefinition,
 } from "./values.js";
-import { compileWhere, type WhereOf } from "./where.js";
+import { compileWhere, type HasViewTypes, type WhereOf } from "./where.js";
 import type {
   Filter,
   InstanceId,
@@ -69,26 +69,53 @@ export type IncludedTarget<V> =
 type EdgeOf<V> =
   Element<NonNullable<V>> extends Connected<unknown, infer E> ? E : never;
 
-/** How to follow one connection. */
-export interface IncludeSpec<TTarget, TEdge = never> {
+/** A where-input when the view's own type is not known here. */
+export type LooseWhere = { readonly [key: string]: unknown };
+
+type ClassIn<M, K> = K extends keyof M
+  ? M[K] extends { readonly targetClass: () => infer R }
+    ? R
+    : never
+  : never;
+
+/** The read class connection `K` of read class `C` leads to, when its maps carry `targetClass`. */
+export type TargetClassOf<C, K> = C extends {
+  readonly connections: infer M;
+  readonly properties: infer P;
+}
+  ? ClassIn<M, K> | ClassIn<P, K>
+  : never;
+
+/** The where-input of read class `R`, or a loose one when `R` is unknown. */
+export type WhereIn<R> = [R] extends [never]
+  ? LooseWhere
+  : R extends HasViewTypes
+    ? WhereOf<R>
+    : LooseWhere;
+
+/** How to follow one connection (`R`: the target's read class, when known). */
+export interface IncludeSpec<TTarget, TEdge = never, R = never> {
   /** Only targets matching this (on the target's view). */
-  readonly where?: WhereOf<TTarget>;
+  readonly where?: WhereIn<R>;
   /** Only edges whose properties match this (edge connections with an edge view). */
-  readonly edgeWhere?: [TEdge] extends [never] ? never : WhereOf<TEdge>;
+  readonly edgeWhere?: [TEdge] extends [never] ? never : LooseWhere;
   /** Target properties to read (default all); what assembly needs is added. */
   readonly select?: readonly Extract<keyof TTarget, string>[];
   /** At most this many targets per object (edges: the API's `limitEach`). */
   readonly limit?: number;
   /** Connections of the targets to follow in turn. */
-  readonly include?: IncludeOf<TTarget>;
+  readonly include?: IncludeOf<TTarget, R>;
   /** The read class of a direct relation's target (needed when the relation names no view). */
   readonly view?: ReadClassOf<TTarget>;
 }
 
-/** `include` of a read class: per connection `true` or how to follow it. */
-export type IncludeOf<T> = {
+/**
+ * `include` of read objects `T` (of read class `C`, when known: then each `where` is the target
+ * view's own): per connection `true` or how to follow it.
+ */
+export type IncludeOf<T, C = never> = {
   readonly [K in IncludableKey<T>]?:
-    true | IncludeSpec<IncludedTarget<T[K]>, EdgeOf<T[K]>>;
+    true | IncludeSpec<IncludedTarget<T[K]>, EdgeOf<T[K]>, TargetClassOf<C, K>>;
 };
 
 type TargetOfSpec<V, S> = S extends { readonly view: ReadClassOf<infer R> }
@@ -729,4 +756,84 @@ function references(holder: object, name: string): InstanceId[] {
       typeof (item as InstanceId).space === "string" &&
       typeof (item as InstanceId).externalId === "string",
   );
+}
+
+// ---- what the accessors call
+
+/** What a view accessor knows that `include` needs. */
+export interface IncludeContext {
+  readonly dms: QueryPoster;
+  readonly readClass: AnyReadClass;
+  readonly instanceType: "node" | "edge";
+  readonly read: ReadOptions;
+  readonly views?: ViewRegistry;
+}
+
+/** Options of a `list` with `include`, untyped (the accessor's overloads type them). */
+export interface LooseListOptions extends GraphQueryOptions {
+  readonly filter?: Filter;
+  readonly where?: object;
+  readonly sort?: readonly PropertySort[];
+  readonly select?: readonly string[];
+  readonly pageSize?: number;
+  readonly limit?: number;
+}
+
+const RETRIEVE_CHUNK = 1000;
+
+/** `list` with `include`: root objects with their connections filled, one root page at a time. */
+export function listWithInclude(
+  context: IncludeContext,
+  include: object,
+  options: LooseListOptions,
+): AsyncGenerator<unknown, void, undefined> {
+  const raw = options.filter ? { $raw: options.filter } : {};
+  const plan = planInclude(
+    {
+      readClass: context.readClass,
+      instanceType: context.instanceType,
+      where: { ...options.where, ...raw },
+      pageSize: options.pageSize ?? 1000,
+      ...(options.sort ? { sort: options.sort } : {}),
+      ...(options.select ? { select: options.select } : {}),
+    },
+    include,
+    context.views,
+  );
+  return runInclude(context.dms, plan, {
+    read: context.read,
+    ...(options.limit !== undefined ? { limit: options.limit } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/** `retrieve` with `include`: one query per 1000 ids; missing ids are left out. */
+export async function retrieveWithInclude(
+  context: IncludeContext,
+  ids: readonly InstanceId[],
+  include: object,
+  options: GraphQueryOptions & { readonly select?: readonly string[] },
+): Promise<unknown[]> {
+  const found: unknown[] = [];
+  for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
+    const plan = planInclude(
+      {
+        readClass: context.readClass,
+        instanceType: context.instanceType,
+        ids: ids.slice(start, start + RETRIEVE_CHUNK),
+        pageSize: RETRIEVE_CHUNK,
+        ...(options.select ? { select: options.select } : {}),
+      },
+      include,
+      context.views,
+    );
+    const objects = runInclude(context.dms, plan, {
+      read: context.read,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    for await (const object of objects) found.push(object);
+  }
+  return found;
 }

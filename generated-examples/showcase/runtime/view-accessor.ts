@@ -5,17 +5,18 @@
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
 import {
-  planInclude,
-  runInclude,
+  listWithInclude,
+  retrieveWithInclude,
   type ExactInclude,
+  type IncludeContext,
   type IncludeOf,
+  type LooseWhere,
   type ReadClassOf,
   type ViewRegistry,
   type WithIncluded,
 } from "./include.js";
 import type { QueryProgress } from "./query-graph.js";
 import type { TypedInstance } from "./typed.js";
-import type { WhereOf } from "./where.js";
 import type { SyncOptions, SyncState } from "./sync.js";
 import type { ReadOptions } from "./values.js";
 import type {
@@ -66,7 +67,7 @@ export interface IncludeListOptions<TRead, I> extends ListOptions {
   /** Connections to read along, each with its own where / select / limit / include. */
   readonly include: I & ExactInclude<TRead, I>;
   /** Only root objects matching this (AND-ed with `filter`). */
-  readonly where?: WhereOf<TRead>;
+  readonly where?: LooseWhere;
   /** Root properties to read (default all). */
   readonly select?: readonly Extract<keyof TRead, string>[];
   /** At most this many root objects. */
@@ -84,7 +85,6 @@ export interface IncludeRetrieveOptions<TRead, I> {
 }
 
 const RESULT_SET = "instances";
-const RETRIEVE_CHUNK = 1000;
 
 /** Reads of one view: retrieve, list and sync, as instances of its read class. */
 export class ReadOnlyViewAccessor<TRead> {
@@ -100,6 +100,16 @@ export class ReadOnlyViewAccessor<TRead> {
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
     return this.readClass.view;
+  }
+
+  private includeContext(): IncludeContext {
+    return {
+      dms: this.client,
+      readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
+      instanceType: this.instanceType,
+      read: this.readOptions,
+      ...(this.views ? { views: this.views } : {}),
+    };
   }
 
   protected toRead(instance: InstanceRead): TRead {
@@ -126,7 +136,12 @@ export class ReadOnlyViewAccessor<TRead> {
     } = {},
   ): Promise<unknown[]> {
     if (options.include)
-      return this.retrieveIncluded(ids, options.include, options);
+      return retrieveWithInclude(
+        this.includeContext(),
+        ids,
+        options.include,
+        options,
+      );
     const typed = ids.map(({ space, externalId }) => ({
       instanceType: this.instanceType,
       space,
@@ -152,7 +167,7 @@ export class ReadOnlyViewAccessor<TRead> {
     } = {},
   ): AsyncGenerator<unknown, void, undefined> {
     if (options.include) {
-      yield* this.listIncluded(options.include, options);
+      yield* listWithInclude(this.includeContext(), options.include, options);
       return;
     }
     const pages = this.client.list(
@@ -168,68 +183,6 @@ export class ReadOnlyViewAccessor<TRead> {
     for await (const page of pages) {
       for (const instance of page.items) yield this.toRead(instance);
     }
-  }
-
-  private listIncluded(
-    include: object,
-    options: ListOptions & {
-      readonly where?: object;
-      readonly select?: readonly string[];
-      readonly limit?: number;
-      readonly onProgress?: (progress: QueryProgress) => void;
-    },
-  ): AsyncGenerator<unknown, void, undefined> {
-    const raw = options.filter ? { $raw: options.filter } : {};
-    const plan = planInclude(
-      {
-        readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
-        instanceType: this.instanceType,
-        where: { ...options.where, ...raw },
-        pageSize: options.pageSize ?? 1000,
-        ...(options.sort ? { sort: options.sort } : {}),
-        ...(options.select ? { select: options.select } : {}),
-      },
-      include,
-      this.views,
-    );
-    return runInclude(this.client, plan, {
-      read: this.readOptions,
-      ...(options.limit !== undefined ? { limit: options.limit } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  }
-
-  private async retrieveIncluded(
-    ids: readonly InstanceId[],
-    include: object,
-    options: {
-      readonly signal?: AbortSignal;
-      readonly select?: readonly string[];
-      readonly onProgress?: (progress: QueryProgress) => void;
-    },
-  ): Promise<unknown[]> {
-    const found: unknown[] = [];
-    for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
-      const plan = planInclude(
-        {
-          readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
-          instanceType: this.instanceType,
-          ids: ids.slice(start, start + RETRIEVE_CHUNK),
-          pageSize: RETRIEVE_CHUNK,
-          ...(options.select ? { select: options.select } : {}),
-        },
-        include,
-        this.views,
-      );
-      const objects = runInclude(this.client, plan, {
-        read: this.readOptions,
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      for await (const object of objects) found.push(object);
-    }
-    return found;
   }
 
   /**

@@ -6,10 +6,13 @@
 import type { ViewClassInfo } from "./typed.js";
 import type { Filter, FilterValue, PropertyPath, RangeBound } from "./wire.js";
 
-/** The where-input of a view, by its read class (loose in this stand-in). */
-export type WhereOf<TRead> = TRead extends object
-  ? { readonly [key: string]: unknown; readonly $raw?: Filter }
-  : never;
+/** What a generated read class declares about its reads (typed-reads' shape, trimmed). */
+export interface HasViewTypes {
+  readonly $types: { readonly where: object };
+}
+
+/** The where-input of the view of read class `C`. */
+export type WhereOf<C extends HasViewTypes> = C["$types"]["where"];
 
 const RANGE_OPERATORS = ["gt", "gte", "lt", "lte"] as const;
 
