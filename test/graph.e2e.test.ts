@@ -4,22 +4,31 @@
 // sets, resumed from JSON state in a fresh client.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
-import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
+import {
+  ManualClock,
+  startEmulator,
+  type RunningEmulator,
+} from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
 import {
   Actor,
   ActorApply,
   Movie,
+  CursorExpiredError,
   MovieApply,
   TypedEdge,
   createClient,
   type Client,
 } from "../generated-examples/movies/index.js";
-import { parseGraphSyncState } from "../generated-examples/movies/runtime/graph.js";
+import {
+  parseGraphSyncState,
+  type GraphSyncState,
+} from "../generated-examples/movies/runtime/graph.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 let emulator: RunningEmulator;
 let client: Client;
+const clock = new ManualClock();
 
 const MOVIES = 9;
 const ACTORS = 7;
@@ -36,7 +45,11 @@ function connect(): Client {
 
 beforeAll(async () => {
   const input = await loadInputs([join(EXAMPLES_DIR, "movies", "views.json")]);
-  emulator = await startEmulator({ views: input.views, project: "movies" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "movies",
+    clock,
+  });
   client = connect();
   await client.actor.apply(
     Array.from(
@@ -214,6 +227,25 @@ describe("graph sync", () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it("fails an expired cursor with CursorExpiredError, unless missed deletes are accepted", async () => {
+    const graph = client.graph().nodes("movies", Movie);
+    let saved: GraphSyncState | undefined;
+    for await (const page of client.sync(graph)) {
+      saved = page.state;
+      if (page.caughtUp) break;
+    }
+    if (!saved) throw new Error("the sync returned no page");
+    const state = saved;
+    clock.advance(4 * 24 * 3600 * 1000);
+    await expect(client.sync(graph, { state }).next()).rejects.toBeInstanceOf(
+      CursorExpiredError,
+    );
+    const resumed = await client
+      .sync(graph, { state, allowExpiredCursorsAndAcceptMissedDeletes: true })
+      .next();
+    expect(resumed.value?.caughtUp).toBe(true);
   });
 
   it("refuses a state saved for another graph", async () => {
