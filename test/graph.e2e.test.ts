@@ -248,6 +248,30 @@ describe("graph sync", () => {
     expect(resumed.value?.caughtUp).toBe(true);
   });
 
+  it("follows: keeps polling once caught up and yields what changes next", async () => {
+    const graph = client
+      .graph()
+      .nodes("movies", Movie, { where: { releaseYear: { gte: 2030 } } });
+    const seen: string[] = [];
+    let caughtUpPages = 0;
+    for await (const page of client.sync(graph, {
+      follow: { pollIntervalMs: 5, maxPollIntervalMs: 20 },
+    })) {
+      seen.push(...page.upserts.movies.map((m) => m.externalId));
+      if (page.caughtUp) caughtUpPages += 1;
+      if (caughtUpPages === 1 && seen.length === 0)
+        await client.movie.apply(
+          new MovieApply("movies", "future", {
+            title: "Future",
+            releaseYear: 2031,
+          }),
+        );
+      if (seen.length > 0) break;
+    }
+    expect(seen).toEqual(["future"]);
+    expect(caughtUpPages).toBeGreaterThanOrEqual(1);
+  });
+
   it("refuses a state saved for another graph", async () => {
     const other = client.graph().nodes("movies", Movie);
     const state = parseGraphSyncState(
