@@ -5,7 +5,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BENCHES = ["generate", "scale", "emulator", "runtime", "typecheck"];
+const BENCHES = [
+  "generate",
+  "scale",
+  "emulator",
+  "runtime",
+  "typecheck",
+  "typecheck-include",
+];
 
 let failed = false;
 for (const name of BENCHES) {
