@@ -44,15 +44,22 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   "errors.ts": {
     values: [
       "ApplyFailedError",
+      "ApplyVersionConflictError",
       "AuthenticationError",
       "CursorExpiredError",
       "DmsError",
       "InvalidValueError",
+      "ProtocolError",
       "TokenError",
       "TransportError",
       "VersionConflictError",
     ],
-    types: ["ApplyProgressReport", "RequestInfo", "TransportFailureKind"],
+    types: [
+      "ApplyProgressReport",
+      "ProtocolProblem",
+      "RequestInfo",
+      "TransportFailureKind",
+    ],
   },
   "http.ts": { values: [], types: ["HttpEvent"] },
   "query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
@@ -112,6 +119,8 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   "view-accessor.ts": {
     values: [],
     types: [
+      "IncludeListOptions",
+      "IncludeRetrieveOptions",
       "InstanceList",
       "ListOptions",
       "ReadOnlyViewAccessor",
@@ -134,6 +143,29 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "SearchOperator",
       "SearchOptions",
     ],
+  },
+  "include.ts": {
+    values: [],
+    types: ["IncludeOf", "IncludeSpec", "WithIncluded"],
+  },
+  "graph.ts": {
+    values: ["Graph", "PlainEdge", "parseGraphSyncState"],
+    types: [
+      "ConnectionEdgeSetOptions",
+      "GraphMethods",
+      "GraphResult",
+      "GraphSyncOptions",
+      "GraphSyncPage",
+      "GraphSyncState",
+      "NodeSetOptions",
+      "SetTypes",
+      "SyncProgress",
+      "TypeEdgeSetOptions",
+    ],
+  },
+  "query-graph.ts": {
+    values: [],
+    types: ["GraphQueryOptions", "QueryProgress"],
   },
   "where.ts": {
     values: ["WhereError"],
