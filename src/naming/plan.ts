@@ -200,6 +200,7 @@ export function declaredNames(names: DerivedNames): string[] {
     names.propertyMap,
     names.connectionMap,
     names.propertyNameType,
+    names.where,
   ];
 }
 

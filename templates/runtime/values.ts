@@ -1,7 +1,6 @@
 // Property maps, and the conversion of property values between their TypeScript form and the
 // API's JSON form, with the checks the API would otherwise fail a whole request for.
 
-import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
   JsonValue,
@@ -48,8 +47,12 @@ export interface PropertyDefinition {
   readonly unit?: string;
   /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
   readonly target?: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  /**
+   * The read class of `target`, when it is generated too (a thunk: modules import each other).
+   * `unknown`, not `ViewClassInfo`: checking a class against ViewClassInfo would follow every
+   * connection's target in turn, and a long chain of views exceeds tsc's stack depth (TS2321).
+   */
+  readonly targetClass?: () => unknown;
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
@@ -61,8 +64,12 @@ export interface EdgeConnectionDefinition {
   readonly direction: "outwards" | "inwards";
   /** The view of the nodes at the other end, as `space:externalId/version`. */
   readonly target: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  /**
+   * The read class of `target`, when it is generated too (a thunk: modules import each other).
+   * `unknown`, not `ViewClassInfo`: checking a class against ViewClassInfo would follow every
+   * connection's target in turn, and a long chain of views exceeds tsc's stack depth (TS2321).
+   */
+  readonly targetClass?: () => unknown;
   /** The view holding the edges' properties, when the edges have some. */
   readonly edgeSource?: EdgeSourceDefinition;
 }
@@ -74,8 +81,12 @@ export interface ReverseRelationDefinition {
   readonly multi: boolean;
   /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
   readonly target: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
-  readonly targetClass?: () => ViewClassInfo;
+  /**
+   * The read class of `target`, when it is generated too (a thunk: modules import each other).
+   * `unknown`, not `ViewClassInfo`: checking a class against ViewClassInfo would follow every
+   * connection's target in turn, and a long chain of views exceeds tsc's stack depth (TS2321).
+   */
+  readonly targetClass?: () => unknown;
   /** The direct relation of `target` that points here: its view and its API identifier. */
   readonly through: ThroughReference;
 }

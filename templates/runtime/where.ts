@@ -518,7 +518,11 @@ function nestedCompiler(
   if (definition.type !== "direct" || definition.list || !target)
     return undefined;
   return (where, at) =>
-    compileObject(where, { info: target(), instanceType: "node", path: at });
+    compileObject(where, {
+      info: target() as ViewClassInfo,
+      instanceType: "node",
+      path: at,
+    });
 }
 
 function compileOperators(
