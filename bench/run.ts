@@ -12,6 +12,9 @@ const BENCHES = [
   "emulator-save",
   "runtime",
   "typecheck",
+  "runtime",
+  "typecheck",
+  "typecheck-include",
 ];
 
 let failed = false;

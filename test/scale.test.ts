@@ -34,7 +34,7 @@ describe("scale", () => {
       credentials: { token: "t" },
     });
     try {
-      expect(Object.keys(client)).toEqual(["dms"]);
+      expect(Object.keys(client)).toEqual(["dms", "graph", "query", "sync"]);
       const first = client.actor;
       expect(client.actor).toBe(first);
       expect(client.movie).not.toBe(first);

@@ -205,7 +205,31 @@ export {
   type TransportFailureKind,
   VersionConflictError,
 } from "./runtime/errors.js";
+export {
+  type ConnectionEdgeSetOptions,
+  Graph,
+  type GraphMethods,
+  type GraphResult,
+  type GraphSyncOptions,
+  type GraphSyncPage,
+  type GraphSyncState,
+  type NodeSetOptions,
+  PlainEdge,
+  type SetTypes,
+  type SyncProgress,
+  type TypeEdgeSetOptions,
+  parseGraphSyncState,
+} from "./runtime/graph.js";
 export { type HttpEvent } from "./runtime/http.js";
+export {
+  type IncludeOf,
+  type IncludeSpec,
+  type WithIncluded,
+} from "./runtime/include.js";
+export {
+  type GraphQueryOptions,
+  type QueryProgress,
+} from "./runtime/query-graph.js";
 export { type QueryOptions, type QueryPage } from "./runtime/query.js";
 export { type Clock, type RetryPolicy } from "./runtime/retry.js";
 export {
@@ -252,6 +276,8 @@ export {
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {
+  type IncludeListOptions,
+  type IncludeRetrieveOptions,
   type InstanceList,
   type ListOptions,
   type ReadOnlyViewAccessor,

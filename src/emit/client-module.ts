@@ -4,6 +4,7 @@
 import type { ViewIR } from "../ir/types.js";
 import {
   argumentList,
+  bracedList,
   expandedObject,
   group,
   hardline,
@@ -46,10 +47,14 @@ export const CLIENT_MEMBERS: readonly string[] = [
   "close",
   "delete",
   "dms",
+  "graph",
   "query",
   "sync",
   "then",
 ];
+
+/** The graph methods (`GraphMethods`) the client class takes from the runtime's `graphMethods`. */
+const GRAPH_METHODS = ["graph", "query", "sync"] as const;
 
 /** The module's own class behind `Client`. */
 const LAZY_CLIENT = "LazyClient";
@@ -61,6 +66,8 @@ const CLIENT_MODULE_LOCALS = [
   "read",
   "rest",
   "dms",
+  "views",
+  "graphs",
   LAZY_CLIENT,
 ];
 
@@ -81,6 +88,9 @@ export function emitClientModule(context: EmitContext): Doc {
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
+  const registry = imports.value("./runtime/include.js", "ViewRegistry");
+  const graphs = imports.value("./runtime/graph.js", "graphMethods");
+  const graphTypes = imports.type("./runtime/graph.js", "GraphMethods");
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
@@ -97,9 +107,9 @@ export function emitClientModule(context: EmitContext): Doc {
     hardline,
     hardline,
     jsDoc([
-      "A typed client for this model's views: one accessor per view, and the untyped DMS client.",
+      "A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client.",
     ]),
-    "export interface Client ",
+    `export interface Client extends ${graphTypes} `,
     block([
       [
         jsDoc([
@@ -126,13 +136,28 @@ export function emitClientModule(context: EmitContext): Doc {
       ]),
       ");",
       hardline,
-      `return new ${LAZY_CLIENT}(dms, read);`,
+      jsDoc([
+        "The read classes by view, so that `include` finds a connection's target.",
+      ]),
+      `const views = new ${registry}(`,
+      bracedList(
+        "[",
+        accessors.map((a) => a.readClass),
+        "]",
+        false,
+      ),
+      ");",
+      hardline,
+      `return new ${LAZY_CLIENT}(dms, read, views);`,
     ),
     hardline,
     "}",
     hardline,
     hardline,
-    lazyClientClass(dmsClient, readOptions, accessors),
+    lazyClientClass(
+      { dmsClient, readOptions, registry, graphs, graphTypes },
+      accessors,
+    ),
   ];
   return [importsDoc(imports), hardline, body];
 }
@@ -150,6 +175,17 @@ interface AccessorParts {
   /** `new ViewAccessor(this.dms, Read, "node", this.#read)`, without the arguments' parentheses. */
   readonly create: string;
   readonly args: string[];
+  /** The read class's local name, for the client's `ViewRegistry`. */
+  readonly readClass: string;
+}
+
+/** Local names of what the client class uses from the runtime (imports may alias them). */
+interface ClientClassNames {
+  readonly dmsClient: string;
+  readonly readOptions: string;
+  readonly registry: string;
+  readonly graphs: string;
+  readonly graphTypes: string;
 }
 
 /**
@@ -157,18 +193,36 @@ interface AccessorParts {
  * view), so a client of a model with a thousand views costs nothing until a view is used.
  */
 function lazyClientClass(
-  dmsClient: string,
-  readOptions: string,
+  names: ClientClassNames,
   accessors: readonly AccessorParts[],
 ): Doc {
+  const { dmsClient, readOptions, registry, graphs, graphTypes } = names;
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
+    ...GRAPH_METHODS.map((m) => `readonly ${m}: ${graphTypes}["${m}"];`),
     `readonly #read: ${readOptions} | undefined;`,
+    `readonly #views: ${registry};`,
     ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
   ];
   const constructor: Doc = [
-    `constructor(dms: ${dmsClient}, read: ${readOptions} | undefined) {`,
-    indent(hardline, "this.dms = dms;", hardline, "this.#read = read;"),
+    "constructor",
+    argumentList([
+      `dms: ${dmsClient}`,
+      `read: ${readOptions} | undefined`,
+      `views: ${registry}`,
+    ]),
+    " {",
+    indent(
+      hardline,
+      "this.dms = dms;",
+      hardline,
+      "this.#read = read;",
+      hardline,
+      "this.#views = views;",
+      hardline,
+      `const graphs = ${graphs}(dms, views, read);`,
+      ...GRAPH_METHODS.flatMap((m) => [hardline, `this.${m} = graphs.${m};`]),
+    ),
     hardline,
     "}",
   ];
@@ -216,7 +270,13 @@ function accessorParts(
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const args = ["this.dms", readClass, `"${view.kind}"`, "this.#read"];
+  const args = [
+    "this.dms",
+    readClass,
+    `"${view.kind}"`,
+    "this.#read",
+    "this.#views",
+  ];
   const accessor = imports.value(
     "./runtime/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
@@ -249,5 +309,6 @@ function accessorParts(
     type,
     create: `new ${accessor}`,
     args,
+    readClass,
   };
 }

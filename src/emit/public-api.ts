@@ -120,6 +120,8 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   "view-accessor.ts": {
     values: [],
     types: [
+      "IncludeListOptions",
+      "IncludeRetrieveOptions",
       "InstanceList",
       "ListOptions",
       "ReadOnlyViewAccessor",
@@ -142,6 +144,29 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "SearchOperator",
       "SearchOptions",
     ],
+  },
+  "include.ts": {
+    values: [],
+    types: ["IncludeOf", "IncludeSpec", "WithIncluded"],
+  },
+  "graph.ts": {
+    values: ["Graph", "PlainEdge", "parseGraphSyncState"],
+    types: [
+      "ConnectionEdgeSetOptions",
+      "GraphMethods",
+      "GraphResult",
+      "GraphSyncOptions",
+      "GraphSyncPage",
+      "GraphSyncState",
+      "NodeSetOptions",
+      "SetTypes",
+      "SyncProgress",
+      "TypeEdgeSetOptions",
+    ],
+  },
+  "query-graph.ts": {
+    values: [],
+    types: ["GraphQueryOptions", "QueryProgress"],
   },
   "where.ts": {
     values: ["WhereError"],

@@ -14,6 +14,18 @@ import {
 } from "./aggregate.js";
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
+import {
+  listWithInclude,
+  retrieveWithInclude,
+  type ExactInclude,
+  type IncludeContext,
+  type IncludeOf,
+  type ReadClassOf,
+  type ViewRegistry,
+  type WithIncluded,
+} from "./include.js";
+import type { QueryProgress } from "./query-graph.js";
+import type { TypedInstance } from "./typed.js";
 import type { SyncOptions, SyncState } from "./sync.js";
 import type { ReadOptions } from "./values.js";
 import {
@@ -91,6 +103,28 @@ export interface ViewSyncPage<T> {
   readonly caughtUp: boolean;
 }
 
+/** Options of `list` with `include`: one query, paged root page by root page. */
+export interface IncludeListOptions<
+  C extends TypedReadClass,
+  I,
+> extends ListOptions<C> {
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<InstanceType<C>, I>;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/** Options of `retrieve` with `include`. */
+export interface IncludeRetrieveOptions<
+  C extends TypedReadClass,
+  I,
+> extends RetrieveOptions<C> {
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<InstanceType<C>, I>;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
 /**
  * The instances a `list` reads: iterate with `for await` (pages are requested as the loop needs
  * them), or collect all with `toArray()`.
@@ -122,11 +156,24 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     protected readonly readClass: C,
     protected readonly instanceType: "node" | "edge",
     protected readonly readOptions: ReadOptions = {},
+    /** The client's read classes, to find what connections lead to (for `include`). */
+    protected readonly views?: ViewRegistry,
   ) {}
 
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
     return this.readClass.view;
+  }
+
+  /** What `include` needs from this accessor: the client, the read class and the registry. */
+  private includeContext(): IncludeContext {
+    return {
+      dms: this.client,
+      readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
+      instanceType: this.instanceType,
+      read: this.readOptions,
+      ...(this.views ? { views: this.views } : {}),
+    };
   }
 
   /** An instance of the read class, without the properties `select` left out. */
@@ -141,6 +188,11 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     return dropUnselected(read, select, this.readClass);
   }
 
+  /** Instances by id with connections read along (`include`); the result type says which. */
+  retrieve<const I extends IncludeOf<InstanceType<C>, C>>(
+    ids: readonly InstanceId[],
+    options: IncludeRetrieveOptions<C, I>,
+  ): Promise<WithIncluded<InstanceType<C>, I>[]>;
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
   retrieve<K extends SelectOf<C>>(
     ids: readonly InstanceId[],
@@ -152,8 +204,18 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): Promise<InstanceType<C>[]>;
   async retrieve(
     ids: readonly InstanceId[],
-    options: RetrieveOptions<C> = {},
+    options: RetrieveOptions<C> & {
+      readonly include?: object;
+      readonly onProgress?: (progress: QueryProgress) => void;
+    } = {},
   ): Promise<InstanceType<C>[]> {
+    if (options.include)
+      return (await retrieveWithInclude(
+        this.includeContext(),
+        ids,
+        options.include,
+        options as Parameters<typeof retrieveWithInclude>[3],
+      )) as InstanceType<C>[];
     compileSelect(options.select, this.readClass);
     const typed = ids.map(({ space, externalId }) => ({
       instanceType: this.instanceType,
@@ -168,6 +230,10 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     return found.map((instance) => this.toRead(instance, options.select));
   }
 
+  /** With `include`: root objects with their connections filled, one root page at a time. */
+  list<const I extends IncludeOf<InstanceType<C>, C>>(
+    options: IncludeListOptions<C, I>,
+  ): InstanceList<WithIncluded<InstanceType<C>, I>>;
   /**
    * Instances with data in the view that match `where`, in `sort` order, read page by page as
    * they are iterated (`for await`), or all at once with `.toArray()`.
@@ -176,9 +242,43 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     options: ListOptions<C> & { readonly select: readonly K[] },
   ): InstanceList<SelectedOf<C, K>>;
   list(options?: ListOptions<C>): InstanceList<InstanceType<C>>;
-  list(options: ListOptions<C> = {}): InstanceList<InstanceType<C>> {
+  list(
+    options: ListOptions<C> & {
+      readonly include?: object;
+      readonly onProgress?: (progress: QueryProgress) => void;
+    } = {},
+  ): InstanceList<InstanceType<C>> {
+    if (options.include) return this.listIncluding(options.include, options);
     const request = this.listRequest(options);
     return new InstanceList(() => this.readList(request, options));
+  }
+
+  /** `list` with `include`: one query, root objects handed out one root page at a time. */
+  private listIncluding(
+    include: object,
+    options: ListOptions<C> & {
+      readonly onProgress?: (progress: QueryProgress) => void;
+    },
+  ): InstanceList<InstanceType<C>> {
+    const sort = compileSort(options.sort, this.readClass, this.instanceType);
+    const { where, select, limit, pageSize, signal, onProgress } = options;
+    const loose = {
+      ...(where !== undefined ? { where } : {}),
+      ...(sort ? { sort } : {}),
+      ...(select ? { select } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+      ...(pageSize !== undefined ? { pageSize } : {}),
+      ...(signal ? { signal } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
+    return new InstanceList(
+      () =>
+        listWithInclude(
+          this.includeContext(),
+          include,
+          loose,
+        ) as AsyncGenerator<InstanceType<C>, void, undefined>,
+    );
   }
 
   /** The query of a `list`: one result set, the view's properties (or the selected ones). */
