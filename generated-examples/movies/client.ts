@@ -2,7 +2,6 @@
 import { DmsClient, type DmsClientOptions } from "./runtime/dms-client.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ViewAccessor } from "./runtime/view-accessor.js";
 import { Actor, type ActorApply } from "./views/Actor.js";
 import { Movie, type MovieApply } from "./views/Movie.js";
@@ -12,8 +11,6 @@ import { Person, type PersonApply } from "./views/Person.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, and the untyped DMS client. */
@@ -32,16 +29,16 @@ export interface Client {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
   return {
     dms,
-    actor: new ViewAccessor(dms, Actor, "node", read),
-    movie: new ViewAccessor(dms, Movie, "node", read),
-    person: new ViewAccessor(dms, Person, "node", read),
+    actor: new ViewAccessor(dms, Actor, "node"),
+    movie: new ViewAccessor(dms, Movie, "node"),
+    person: new ViewAccessor(dms, Person, "node"),
     close: () => dms.close(),
   };
 }

@@ -2,7 +2,6 @@
 import { DmsClient, type DmsClientOptions } from "./runtime/dms-client.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ReadOnlyViewAccessor, ViewAccessor } from "./runtime/view-accessor.js";
 import { Asset, type AssetApply } from "./views/Asset.js";
 import { Assignment, type AssignmentApply } from "./views/Assignment.js";
@@ -31,8 +30,6 @@ import { WorkOrder, type WorkOrderApply } from "./views/WorkOrder.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, and the untyped DMS client. */
@@ -80,29 +77,29 @@ export interface Client {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
   return {
     dms,
-    asset: new ViewAccessor(dms, Asset, "node", read),
-    assignment: new ViewAccessor(dms, Assignment, "edge", read),
-    describable: new ViewAccessor(dms, Describable, "node", read),
-    documentView: new ViewAccessor(dms, DocumentView, "node", read),
-    gaugeV1: new ViewAccessor(dms, GaugeV1, "node", read),
-    gaugeV2: new ViewAccessor(dms, GaugeV2, "node", read),
-    objectView: new ViewAccessor(dms, ObjectView, "node", read),
-    pump: new ViewAccessor(dms, Pump, "node", read),
-    reading: new ViewAccessor(dms, Reading, "node", read),
-    relation: new ViewAccessor(dms, Relation, "node", read),
-    showcaseSensor: new ViewAccessor(dms, ShowcaseSensor, "node", read),
-    summary: new ReadOnlyViewAccessor(dms, Summary, "node", read),
-    technician: new ViewAccessor(dms, Technician, "node", read),
-    valve: new ViewAccessor(dms, Valve, "node", read),
-    workOrder: new ViewAccessor(dms, WorkOrder, "node", read),
-    showcaseExtSensor: new ViewAccessor(dms, ShowcaseExtSensor, "node", read),
+    asset: new ViewAccessor(dms, Asset, "node"),
+    assignment: new ViewAccessor(dms, Assignment, "edge"),
+    describable: new ViewAccessor(dms, Describable, "node"),
+    documentView: new ViewAccessor(dms, DocumentView, "node"),
+    gaugeV1: new ViewAccessor(dms, GaugeV1, "node"),
+    gaugeV2: new ViewAccessor(dms, GaugeV2, "node"),
+    objectView: new ViewAccessor(dms, ObjectView, "node"),
+    pump: new ViewAccessor(dms, Pump, "node"),
+    reading: new ViewAccessor(dms, Reading, "node"),
+    relation: new ViewAccessor(dms, Relation, "node"),
+    showcaseSensor: new ViewAccessor(dms, ShowcaseSensor, "node"),
+    summary: new ReadOnlyViewAccessor(dms, Summary, "node"),
+    technician: new ViewAccessor(dms, Technician, "node"),
+    valve: new ViewAccessor(dms, Valve, "node"),
+    workOrder: new ViewAccessor(dms, WorkOrder, "node"),
+    showcaseExtSensor: new ViewAccessor(dms, ShowcaseExtSensor, "node"),
     close: () => dms.close(),
   };
 }

@@ -35,7 +35,6 @@ export function emitClientModule(context: EmitContext): Doc {
   imports.type("./runtime/dms-client.js", "DmsClientOptions");
   imports.value(transport.module, transport.create);
   imports.type("./runtime/transport.js", "Transport");
-  imports.type("./runtime/values.js", "ReadOptions");
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
@@ -46,10 +45,6 @@ export function emitClientModule(context: EmitContext): Doc {
       [
         jsDoc([`Default: ${transport.doc}.`]),
         "readonly transport?: Transport;",
-      ],
-      [
-        jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
-        "readonly read?: ReadOptions;",
       ],
     ]),
     hardline,
@@ -75,7 +70,7 @@ export function emitClientModule(context: EmitContext): Doc {
     "{",
     indent(
       hardline,
-      "const { transport, read, ...rest } = options;",
+      "const { transport, ...rest } = options;",
       hardline,
       "const dms = new DmsClient(",
       expandedObject([
@@ -125,7 +120,7 @@ function accessorParts(
       ],
       value: [
         `${names.accessor}: new ${accessor}`,
-        argumentList(["dms", readClass, instanceType, "read"]),
+        argumentList(["dms", readClass, instanceType]),
       ],
     };
   }
@@ -141,7 +136,7 @@ function accessorParts(
     ],
     value: [
       `${names.accessor}: new ${accessor}`,
-      argumentList(["dms", readClass, instanceType, "read"]),
+      argumentList(["dms", readClass, instanceType]),
     ],
   };
 }

@@ -8,6 +8,7 @@ import type {
   ReverseRelationIR,
   ViewIR,
 } from "../ir/types.js";
+import type { CodeOptions } from "../config/index.js";
 import type { ViewNames } from "../naming/plan.js";
 import {
   argumentList,
@@ -47,7 +48,7 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const parentNames = parent ? namesOf(context, parent) : undefined;
   const sections: Doc[] = [
     viewConstant(imports, view),
-    propertyMapConstant(imports, view, names),
+    propertyMapConstant(imports, view, names, context.options),
     connectionMapConstant(context, imports, view, names),
     [
       `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
@@ -108,13 +109,14 @@ function propertyMapConstant(
   imports: Imports,
   view: ViewIR,
   names: ViewNames,
+  options: CodeOptions,
 ): Doc {
   const entries = view.properties
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((p) =>
       group(
         `${names.properties.get(p.identifier)!.name}: `,
-        bracedList("{", propertyDefinition(p), "}"),
+        bracedList("{", propertyDefinition(p, options), "}"),
       ),
     );
   return [
@@ -129,7 +131,10 @@ function propertyMapConstant(
 }
 
 /** The entry of one property: only what differs from the defaults documented in the runtime. */
-function propertyDefinition(property: MappedPropertyIR): Doc[] {
+function propertyDefinition(
+  property: MappedPropertyIR,
+  options: CodeOptions,
+): Doc[] {
   const type = property.type;
   const fields: Doc[] = [
     `identifier: ${stringLiteral(property.identifier)}`,
@@ -158,6 +163,11 @@ function propertyDefinition(property: MappedPropertyIR): Doc[] {
   }
   if ("unit" in type && type.unit)
     fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
+  // Choices of the generated types the runtime must follow when it converts.
+  if (type.type === "int64" && options.int64 === "bigint")
+    fields.push('as: "bigint"');
+  if (type.type === "timestamp" && options.timestamps === "string")
+    fields.push('as: "string"');
   if (type.type === "direct" && type.source) {
     const s = type.source;
     fields.push(

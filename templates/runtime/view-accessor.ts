@@ -4,7 +4,6 @@
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
 import type { SyncOptions, SyncState } from "./sync.js";
-import type { ReadOptions } from "./values.js";
 import type {
   DeletedInstance,
   Filter,
@@ -17,7 +16,7 @@ import type {
 
 /** The static side of a generated read class. */
 export interface ReadClass<T> {
-  new (instance: never, options?: ReadOptions): T;
+  new (instance: never): T;
   readonly view: ViewReference;
 }
 
@@ -56,7 +55,6 @@ export class ReadOnlyViewAccessor<TRead> {
     protected readonly client: DmsClient,
     protected readonly readClass: ReadClass<TRead>,
     protected readonly instanceType: "node" | "edge",
-    protected readonly readOptions: ReadOptions = {},
   ) {}
 
   /** The view this accessor reads and writes through. */
@@ -65,7 +63,7 @@ export class ReadOnlyViewAccessor<TRead> {
   }
 
   protected toRead(instance: InstanceRead): TRead {
-    return new this.readClass(instance as never, this.readOptions);
+    return new this.readClass(instance as never);
   }
 
   /** Instances by id; ids that do not exist or have no data in the view are left out. */

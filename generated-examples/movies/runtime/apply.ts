@@ -11,6 +11,11 @@ import {
   isAbortError,
   TokenError,
 } from "./errors.js";
+import {
+  WriteCollector,
+  assertFiniteNumbers,
+  type CollectsWrites,
+} from "./collect.js";
 import type { RequestOptions } from "./http.js";
 import type {
   ApplyFlags,
@@ -38,7 +43,7 @@ export interface ToInstanceWrites {
 }
 
 /** What `applyInstances` accepts: raw wire items or objects that expand to them. */
-export type ApplyInput = InstanceWrite | ToInstanceWrites;
+export type ApplyInput = InstanceWrite | ToInstanceWrites | CollectsWrites;
 
 /** Progress after each finished request. */
 export interface ApplyProgress {
@@ -82,11 +87,7 @@ export async function applyInstances(
   input: Iterable<ApplyInput>,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const { writes: expanded, expandedObjects } = expandInputsCounting(input);
-  expanded.forEach(assertFiniteNumbers);
-  // An expanded object graph often reaches a nested node twice; raw items are sent as given (the
-  // API reports an id given twice in one request), which spares large raw applies a pass.
-  const writes = expandedObjects > 0 ? dedupeWrites(expanded) : expanded;
+  const writes = prepareWrites(input);
   const deletes = options.delete ?? [];
   const chunkSize = checkedChunkSize(options.chunkSize);
   const concurrency = checkedConcurrency(
@@ -234,58 +235,28 @@ export function planApplyRequests(
   return plan;
 }
 
-/** Expands generated apply objects into their wire items, keeping raw items as they are. */
-export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
-  return expandInputsCounting(input).writes;
-}
-
-function expandInputsCounting(input: Iterable<ApplyInput>): {
-  writes: InstanceWrite[];
-  expandedObjects: number;
-} {
-  const writes: InstanceWrite[] = [];
-  let expandedObjects = 0;
-  for (const item of input) {
-    if (
-      "toInstanceWrites" in item &&
-      typeof item.toInstanceWrites === "function"
-    ) {
-      expandedObjects++;
-      for (const write of item.toInstanceWrites()) writes.push(write);
-    } else {
-      writes.push(item as InstanceWrite);
-    }
-  }
-  return { writes, expandedObjects };
-}
-
 /**
- * Drops exact repeats of the same instance (an expanded graph often reaches a nested node twice).
- * The API rejects a request that names an instance twice, so two different writes of the same
- * instance are an error.
+ * Every write of the input, one item per instance, in input order: raw items checked for NaN and
+ * Infinity, apply objects expanded (with their nested nodes and edges), writes of one instance
+ * merged by the one write-merge policy of `WriteCollector` (conflicting values are an error).
  */
+export function prepareWrites(input: Iterable<ApplyInput>): InstanceWrite[] {
+  const collector = new WriteCollector();
+  let position = 0;
+  for (const item of input) collector.addInput(item, position++);
+  return collector.writesInOrder();
+}
+
+/** Expands generated apply objects into their wire items (merged per instance). */
+export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
+  return prepareWrites(input);
+}
+
+/** Merges writes of the same instance into one item (see `WriteCollector`). */
 export function dedupeWrites(
   writes: readonly InstanceWrite[],
 ): InstanceWrite[] {
-  const firstIndex = new InstanceIndex();
-  const result: InstanceWrite[] = [];
-  writes.forEach((write, index) => {
-    const first = firstIndex.get(write.instanceType, write);
-    if (first === undefined) {
-      firstIndex.set(write.instanceType, write, index);
-      result.push(write);
-      return;
-    }
-    if (JSON.stringify(writes[first]) !== JSON.stringify(write)) {
-      throw new InvalidValueError(
-        index,
-        write,
-        "$",
-        `the ${write.instanceType} is also item ${first} with different content; merge them into one write`,
-      );
-    }
-  });
-  return result;
+  return prepareWrites(writes);
 }
 
 /**
@@ -313,78 +284,7 @@ export class InstanceIndex {
   }
 }
 
-/** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
-export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
-  if (
-    write.existingVersion !== undefined &&
-    !Number.isFinite(write.existingVersion)
-  ) {
-    throw new InvalidValueError(
-      index,
-      write,
-      "existingVersion",
-      notFinite(write.existingVersion),
-    );
-  }
-  write.sources?.forEach((source, sourceIndex) => {
-    const properties = source.properties;
-    if (!properties) return;
-    for (const name of Object.keys(properties)) {
-      // The path string is built only for a bad value: this runs for every property of every item.
-      if (!containsNonFinite(properties[name])) continue;
-      const problem = findNonFinite(
-        properties[name],
-        `sources[${sourceIndex}].properties.${name}`,
-      );
-      if (problem)
-        throw new InvalidValueError(
-          index,
-          write,
-          problem.path,
-          notFinite(problem.value),
-        );
-    }
-  });
-}
-
-function containsNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(containsNonFinite);
-  for (const key in value) {
-    if (containsNonFinite((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
-
-function findNonFinite(
-  value: unknown,
-  path: string,
-): { path: string; value: number } | undefined {
-  if (typeof value === "number") {
-    return Number.isFinite(value) ? undefined : { path, value };
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNonFinite(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    const found = findNonFinite(
-      (value as Record<string, unknown>)[key],
-      `${path}.${key}`,
-    );
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function notFinite(value: number): string {
-  return `${value} is not a finite number; the API accepts no NaN or Infinity`;
-}
+export { assertFiniteNumbers };
 
 /** A key unique per instance type and id (NUL cannot occur in an external id). */
 export function instanceKey(instanceType: string, id: InstanceId): string {
