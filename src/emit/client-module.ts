@@ -38,6 +38,17 @@ export function emitClientModule(context: EmitContext): Doc {
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
+  const clientFields = [
+    "...rest",
+    `transport: transport ?? ${transport.create}()`,
+  ];
+  if (context.options.int64 === "bigint") {
+    // int64 values are bigint in the generated types: parse them exactly from every response.
+    const parser = imports.value("./runtime/json.js", "int64JsonParser");
+    const keys = imports.value("./runtime/json.js", "bigintKeys");
+    const classes = accessors.map((a) => a.readClass).join(", ");
+    clientFields.push(`parseJson: ${parser}(${keys}([${classes}]))`);
+  }
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<DmsClientOptions, "transport"> `,
@@ -73,10 +84,7 @@ export function emitClientModule(context: EmitContext): Doc {
       "const { transport, ...rest } = options;",
       hardline,
       "const dms = new DmsClient(",
-      expandedObject([
-        "...rest",
-        `transport: transport ?? ${transport.create}()`,
-      ]),
+      expandedObject(clientFields),
       ");",
       hardline,
       "return ",
@@ -101,7 +109,7 @@ function accessorParts(
   context: EmitContext,
   imports: Imports,
   view: ViewIR,
-): { member: Doc; value: Doc } {
+): { member: Doc; value: Doc; readClass: string } {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
@@ -122,6 +130,7 @@ function accessorParts(
         `${names.accessor}: new ${accessor}`,
         argumentList(["dms", readClass, instanceType]),
       ],
+      readClass,
     };
   }
   const accessor = imports.value(
@@ -138,5 +147,6 @@ function accessorParts(
       `${names.accessor}: new ${accessor}`,
       argumentList(["dms", readClass, instanceType]),
     ],
+    readClass,
   };
 }

@@ -354,6 +354,7 @@ function applySection(
       `export class ${names.applyClass} extends ${base} `,
       expandedClassBody([
         join(hardline, staticMembers(imports, view, names, "apply")),
+        applyBrand(view),
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional)
           : nodeApplyConstructor(imports, names, allOptional),
@@ -380,6 +381,19 @@ function importParent(
   }[role];
   imports.add(siblingModule(parent.module), name, typeOnly);
   return name;
+}
+
+/**
+ * A protected member named after the view makes the apply class nominal: an apply object of
+ * another view never passes where this view's apply objects (or a plain reference) are expected,
+ * whatever the two views' properties are. `declare` keeps it out of the JavaScript.
+ */
+function applyBrand(view: ViewIR): Doc {
+  return [
+    `/** Only apply objects of ${viewText(view.ref)} (or its children) are of this class. */`,
+    hardline,
+    `declare protected readonly ${stringLiteral(`${view.ref.space}:${view.ref.externalId}/${view.ref.version}`)}: true;`,
+  ];
 }
 
 /** The statics a generated class declares; read classes have no instance type to set. */

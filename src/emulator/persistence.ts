@@ -6,6 +6,10 @@
 import { open, readFile, rename, rm } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import {
+  exactJsonParser,
+  stringifyJson,
+} from "../../templates/runtime/json.js";
+import {
   compactLog,
   createStore,
   insertInstance,
@@ -83,7 +87,7 @@ function serialise(store: InstanceStore): string[] {
         i.endNode ?? null,
         i.rows,
       ];
-      current += JSON.stringify(line) + "\n";
+      current += stringifyJson(line) + "\n";
       if (current.length > CHUNK_CHARS) {
         chunks.push(current);
         current = "";
@@ -129,13 +133,16 @@ export async function loadState(file: string): Promise<InstanceStore> {
   return store;
 }
 
+/** State lines keep int64 values beyond 2^53 exact. */
+const parseJsonExact = exactJsonParser(() => true);
+
 function parseLine(
   line: string | undefined,
   file: string,
   lineNumber: number,
 ): unknown {
   try {
-    return JSON.parse(line ?? "");
+    return parseJsonExact(line ?? "");
   } catch {
     throw new UserError(
       `the state file is corrupt at line ${lineNumber}`,

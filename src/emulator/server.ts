@@ -9,6 +9,10 @@ import {
   type ServerResponse,
 } from "node:http";
 import { gunzipSync } from "node:zlib";
+import {
+  exactJsonParser,
+  stringifyJson,
+} from "../../templates/runtime/json.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
@@ -51,6 +55,8 @@ const ROUTES: Record<string, Partial<Record<"GET" | "POST", Handler>>> = {
   "/instances/sync": { POST: (s, b) => runSync(s, b) },
 };
 const PREFIX = /^\/api\/v1\/projects\/([^/]+)\/models(\/.*)?$/;
+/** Request bodies keep integers beyond 2^53 exact (as bigint), so int64 values are stored without loss. */
+const parseJsonExact = exactJsonParser(() => true);
 
 export function createEmulatorServer(ctx: ServerContext): Server {
   const server = createServer((req, res) => {
@@ -186,7 +192,7 @@ function parseBody(req: IncomingMessage, raw: Buffer): unknown {
   if (bytes.length === 0)
     throw new ApiError(400, "The request has no JSON body");
   try {
-    return JSON.parse(bytes.toString("utf8"));
+    return parseJsonExact(bytes.toString("utf8"));
   } catch {
     throw new ApiError(400, "The request body is not valid JSON");
   }
@@ -221,7 +227,7 @@ function send(
   body: unknown,
   requestId: string,
 ): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),

@@ -72,6 +72,9 @@ export class ActorApply extends PersonApply {
   static override readonly properties: PropertyMap = actorProperties;
   static override readonly connections: ConnectionMap = actorConnections;
 
+  /** Only apply objects of `mySpace:ActorView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:ActorView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -76,6 +76,9 @@ export class MovieApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = movieProperties;
   static override readonly connections: ConnectionMap = movieConnections;
 
+  /** Only apply objects of `mySpace:MovieView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:MovieView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -59,6 +59,9 @@ export class PersonApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = personProperties;
   static override readonly connections: ConnectionMap = personConnections;
 
+  /** Only apply objects of `mySpace:PersonView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:PersonView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -64,6 +64,9 @@ export class DescribableApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = describableProperties;
   static override readonly connections: ConnectionMap = describableConnections;
 
+  /** Only apply objects of `showcase:Describable/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Describable/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -160,6 +160,9 @@ export class DocumentViewApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = documentViewProperties;
   static override readonly connections: ConnectionMap = documentViewConnections;
 
+  /** Only apply objects of `showcase:Document/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Document/v1": true;
+
   constructor(
     space: string,
     externalId: string,

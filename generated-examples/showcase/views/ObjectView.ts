@@ -173,6 +173,9 @@ export class ObjectViewApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = objectViewProperties;
   static override readonly connections: ConnectionMap = objectViewConnections;
 
+  /** Only apply objects of `showcase:Object/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Object/v1": true;
+
   constructor(
     space: string,
     externalId: string,

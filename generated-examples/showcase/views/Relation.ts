@@ -64,6 +64,9 @@ export class RelationApply extends TypedNodeApply {
   static override readonly properties: PropertyMap = relationProperties;
   static override readonly connections: ConnectionMap = relationConnections;
 
+  /** Only apply objects of `showcase:Relation/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Relation/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -69,6 +69,9 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
   static override readonly connections: ConnectionMap =
     showcaseExtSensorConnections;
 
+  /** Only apply objects of `showcase_ext:Sensor/v1` (or its children) are of this class. */
+  declare protected readonly "showcase_ext:Sensor/v1": true;
+
   constructor(
     space: string,
     externalId: string,

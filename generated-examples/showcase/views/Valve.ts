@@ -102,6 +102,9 @@ export class ValveApply extends AssetApply {
   static override readonly properties: PropertyMap = valveProperties;
   static override readonly connections: ConnectionMap = valveConnections;
 
+  /** Only apply objects of `showcase:Valve/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Valve/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -191,6 +191,9 @@ export class WorkOrderApply extends DescribableApply {
   static override readonly properties: PropertyMap = workOrderProperties;
   static override readonly connections: ConnectionMap = workOrderConnections;
 
+  /** Only apply objects of `showcase:WorkOrder/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:WorkOrder/v1": true;
+
   constructor(
     space: string,
     externalId: string,
