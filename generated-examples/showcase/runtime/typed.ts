@@ -167,9 +167,10 @@ export abstract class TypedApply implements CollectsWrites {
   declare static readonly connections: ConnectionMap;
   declare static readonly instanceType?: InstanceId;
 
-  readonly space: string;
-  readonly externalId: string;
-  // `declare`: an unset option is no own key (not even `undefined`).
+  // `declare` fields: set by plain assignment in the constructor (no define step per field), and
+  // an unset option is no own key (not even `undefined`).
+  declare readonly space: string;
+  declare readonly externalId: string;
   declare existingVersion?: number;
 
   protected constructor(
@@ -198,13 +199,15 @@ export abstract class TypedApply implements CollectsWrites {
     const info = classInfo(this);
     const properties = wireProperties(
       this,
+      true,
       applyPlan(info).properties,
       collector,
       this,
       () => `${info.view.externalId} ${this.space}:${this.externalId}`,
     );
-    for (const _ in properties) return { source: info.view, properties };
-    return { source: info.view };
+    return properties
+      ? { source: info.view, properties }
+      : { source: info.view };
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -290,17 +293,23 @@ export abstract class TypedNodeApply extends TypedApply {
  */
 function wireProperties(
   source: object,
+  isApplyObject: boolean,
   plan: readonly WritePlanEntry[],
   collector: WriteCollector,
   id: InstanceId,
   where: () => string,
-): PropertyValues {
-  const properties: PropertyValues = {};
+): PropertyValues | undefined {
+  let properties: PropertyValues | undefined;
   const values = source as Record<string, unknown>;
   for (let i = 0; i < plan.length; i++) {
     const entry = plan[i] as WritePlanEntry;
     const value = values[entry.name];
-    if (value === undefined || !hasOwn(source, entry.name)) continue;
+    // An apply object's properties are its own fields (the constructor copies only known names;
+    // the generator keeps property names clear of the class's members); a plain object (edge
+    // properties) might inherit, so it is asked.
+    if (value === undefined || (!isApplyObject && !hasOwn(source, entry.name)))
+      continue;
+    properties ??= {};
     try {
       properties[entry.identifier] = toWireValue(
         entry.definition.type === "direct"
@@ -442,20 +451,21 @@ function edgeWrite(
     const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
+      false,
       plan,
       collector,
       id,
       () => `edge ${id.space}:${id.externalId}`,
     );
-    write.sources = [{ source: edgeSource.view, properties }];
+    write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }
   return write;
 }
 
 /** Base of every generated `<View>Apply` class for edge views. */
 export abstract class TypedEdgeApply extends TypedApply {
-  startNode: InstanceId | TypedNodeApply;
-  endNode: InstanceId | TypedNodeApply;
+  declare startNode: InstanceId | TypedNodeApply;
+  declare endNode: InstanceId | TypedNodeApply;
   declare type?: InstanceId;
 
   protected constructor(
@@ -572,13 +582,14 @@ export abstract class TypedInstance {
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
 
-  readonly space: string;
-  readonly externalId: string;
-  readonly version: number;
+  // `declare` fields: assigned in the constructor, without a define step per field.
+  declare readonly space: string;
+  declare readonly externalId: string;
+  declare readonly version: number;
   /** Epoch milliseconds. */
-  readonly createdTime: number;
+  declare readonly createdTime: number;
   /** Epoch milliseconds. */
-  readonly lastUpdatedTime: number;
+  declare readonly lastUpdatedTime: number;
   /** Epoch milliseconds; set (as an own key) only on deleted instances in sync results. */
   declare readonly deletedTime?: number;
 
@@ -625,7 +636,7 @@ export abstract class TypedInstance {
 
 /** Base of every generated read class for node views. */
 export abstract class TypedNode extends TypedInstance {
-  readonly type: InstanceId | null;
+  declare readonly type: InstanceId | null;
 
   constructor(instance: NodeRead) {
     super(instance);
@@ -635,9 +646,9 @@ export abstract class TypedNode extends TypedInstance {
 
 /** Base of every generated read class for edge views. */
 export abstract class TypedEdge extends TypedInstance {
-  readonly type: InstanceId;
-  readonly startNode: InstanceId;
-  readonly endNode: InstanceId;
+  declare readonly type: InstanceId;
+  declare readonly startNode: InstanceId;
+  declare readonly endNode: InstanceId;
 
   constructor(instance: EdgeRead) {
     super(instance);
