@@ -162,6 +162,20 @@ describe("read objects", () => {
       { space: "people", externalId: "arnold" },
     ]);
     expect(Object.keys(read ?? {})).not.toContain("deletedTime");
+    expect(
+      () =>
+        new Actor({
+          instanceType: "edge",
+          space: "s",
+          externalId: "e",
+          version: 1,
+          createdTime: 0,
+          lastUpdatedTime: 0,
+          type: { space: "types", externalId: "acts-in" },
+          startNode: { space: "s", externalId: "a" },
+          endNode: { space: "s", externalId: "b" },
+        }),
+    ).toThrow("s:e: expected a node, got an edge");
     const apply = new ActorApply("people", "x", {});
     expect(Object.keys(apply)).toEqual(["space", "externalId"]);
   });

@@ -19,12 +19,10 @@ import {
   type PropertyMap,
 } from "./values.js";
 import type {
-  EdgeRead,
   EdgeWrite,
   InstanceId,
   InstanceRead,
   InstanceWrite,
-  NodeRead,
   NodeWrite,
   PropertyValues,
   SourceData,
@@ -129,10 +127,9 @@ function applyPlan(info: ViewClassInfo): ApplyPlan {
   return plan;
 }
 
-type ApplyClass = ViewClassInfo & (abstract new (...args: never[]) => unknown);
-
+/** The generated class of an object: its statics say what its view is. */
 function classInfo(instance: object): ViewClassInfo {
-  return instance.constructor as unknown as ApplyClass;
+  return instance.constructor as unknown as ViewClassInfo;
 }
 
 const hasOwn = (object: object, key: string): boolean =>
@@ -637,8 +634,10 @@ export abstract class TypedInstance {
 export abstract class TypedNode extends TypedInstance {
   declare readonly type: InstanceId | null;
 
-  constructor(instance: NodeRead) {
+  /** Takes any instance read (so that read classes fit one constructor type); an edge is refused. */
+  constructor(instance: InstanceRead) {
     super(instance);
+    if (instance.instanceType !== "node") throw notA("node", instance);
     this.type = instance.type ?? null;
   }
 }
@@ -649,12 +648,22 @@ export abstract class TypedEdge extends TypedInstance {
   declare readonly startNode: InstanceId;
   declare readonly endNode: InstanceId;
 
-  constructor(instance: EdgeRead) {
+  /** Takes any instance read (so that read classes fit one constructor type); a node is refused. */
+  constructor(instance: InstanceRead) {
     super(instance);
+    if (instance.instanceType !== "edge") throw notA("edge", instance);
     this.type = instance.type;
     this.startNode = instance.startNode;
     this.endNode = instance.endNode;
   }
+}
+
+function notA(expected: "node" | "edge", instance: InstanceRead): TypeError {
+  const what =
+    expected === "node" ? "a node, got an edge" : "an edge, got a node";
+  return new TypeError(
+    `${instance.space}:${instance.externalId}: expected ${what}`,
+  );
 }
 
 /** A node reached through an edge connection whose edges carry properties. */

@@ -16,7 +16,8 @@ import type {
 
 /** The static side of a generated read class. */
 export interface ReadClass<T> {
-  new (instance: never): T;
+  // Constructor parameters compare bivariantly: a read class taking a NodeRead (or EdgeRead) fits.
+  new (instance: InstanceRead): T;
   readonly view: ViewReference;
 }
 
@@ -63,7 +64,7 @@ export class ReadOnlyViewAccessor<TRead> {
   }
 
   protected toRead(instance: InstanceRead): TRead {
-    return new this.readClass(instance as never);
+    return new this.readClass(instance);
   }
 
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
