@@ -17,6 +17,7 @@ import {
 import {
   Actor,
   ActorApply,
+  ConflictingWritesError,
   MovieApply,
   PersonApply,
   collectWrites,
@@ -86,6 +87,9 @@ describe("one write-merge policy", () => {
     expect(() => collectWrites(conflicting())).toThrow(message);
     await expect(client.dms.apply(conflicting())).rejects.toThrow(message);
     await expect(client.person.apply(conflicting())).rejects.toThrow(message);
+    await expect(client.person.apply(conflicting())).rejects.toBeInstanceOf(
+      ConflictingWritesError,
+    );
   });
 });
 

@@ -5,6 +5,7 @@
 // (arrays of names and converters), so that the per-object work is a loop over plain arrays.
 
 import {
+  ConflictingWritesError,
   WriteCollector,
   collectsWrites,
   type CollectsWrites,
@@ -30,7 +31,8 @@ import type {
   ViewReference,
 } from "./wire.js";
 
-export { WriteCollector };
+// Re-exported here so that the generated index (which passes typed.ts on) exports them.
+export { ConflictingWritesError, WriteCollector };
 
 /** What a generated class says about its view. */
 export interface ViewClassInfo {
