@@ -86,7 +86,6 @@ const RUNTIME_EXPORTS = [
   "ViewSyncPage",
   "QueryOptions",
   "QueryPage",
-  "ReadOptions",
   // credentials, retries, events
   "AccessToken",
   "ClientCredentials",
@@ -125,6 +124,9 @@ const RUNTIME_EXPORTS = [
   "EdgeLink",
   "EdgeTarget",
   "NodeApplyOptions",
+  "PlainNodeReference",
+  "ConflictingWritesError",
+  "defaultEdgeExternalId",
   "TypedEdge",
   "TypedEdgeApply",
   "TypedInstance",

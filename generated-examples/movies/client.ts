@@ -2,7 +2,6 @@
 import { DmsClient, type DmsClientOptions } from "./runtime/dms-client.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ViewAccessor } from "./runtime/view-accessor.js";
 import { Actor, type ActorApply } from "./views/Actor.js";
 import { Movie, type MovieApply } from "./views/Movie.js";
@@ -12,8 +11,6 @@ import { Person, type PersonApply } from "./views/Person.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, and the untyped DMS client. */
@@ -32,52 +29,35 @@ export interface Client {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(dms, read);
+  return new LazyClient(dms);
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
 class LazyClient implements Client {
   readonly dms: DmsClient;
-  readonly #read: ReadOptions | undefined;
   #actor?: ViewAccessor<typeof Actor, ActorApply>;
   #movie?: ViewAccessor<typeof Movie, MovieApply>;
   #person?: ViewAccessor<typeof Person, PersonApply>;
 
-  constructor(dms: DmsClient, read: ReadOptions | undefined) {
+  constructor(dms: DmsClient) {
     this.dms = dms;
-    this.#read = read;
   }
 
   get actor(): ViewAccessor<typeof Actor, ActorApply> {
-    return (this.#actor ??= new ViewAccessor(
-      this.dms,
-      Actor,
-      "node",
-      this.#read,
-    ));
+    return (this.#actor ??= new ViewAccessor(this.dms, Actor, "node"));
   }
 
   get movie(): ViewAccessor<typeof Movie, MovieApply> {
-    return (this.#movie ??= new ViewAccessor(
-      this.dms,
-      Movie,
-      "node",
-      this.#read,
-    ));
+    return (this.#movie ??= new ViewAccessor(this.dms, Movie, "node"));
   }
 
   get person(): ViewAccessor<typeof Person, PersonApply> {
-    return (this.#person ??= new ViewAccessor(
-      this.dms,
-      Person,
-      "node",
-      this.#read,
-    ));
+    return (this.#person ??= new ViewAccessor(this.dms, Person, "node"));
   }
 
   close(): Promise<void> {

@@ -2,7 +2,6 @@
 import { DmsClient, type DmsClientOptions } from "./runtime/dms-client.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ReadOnlyViewAccessor, ViewAccessor } from "./runtime/view-accessor.js";
 import { Asset, type AssetApply } from "./views/Asset.js";
 import { Assignment, type AssignmentApply } from "./views/Assignment.js";
@@ -31,8 +30,6 @@ import { WorkOrder, type WorkOrderApply } from "./views/WorkOrder.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, and the untyped DMS client. */
@@ -83,18 +80,17 @@ export interface Client {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(dms, read);
+  return new LazyClient(dms);
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
 class LazyClient implements Client {
   readonly dms: DmsClient;
-  readonly #read: ReadOptions | undefined;
   #asset?: ViewAccessor<typeof Asset, AssetApply>;
   #assignment?: ViewAccessor<typeof Assignment, AssignmentApply>;
   #describable?: ViewAccessor<typeof Describable, DescribableApply>;
@@ -115,18 +111,12 @@ class LazyClient implements Client {
     ShowcaseExtSensorApply
   >;
 
-  constructor(dms: DmsClient, read: ReadOptions | undefined) {
+  constructor(dms: DmsClient) {
     this.dms = dms;
-    this.#read = read;
   }
 
   get asset(): ViewAccessor<typeof Asset, AssetApply> {
-    return (this.#asset ??= new ViewAccessor(
-      this.dms,
-      Asset,
-      "node",
-      this.#read,
-    ));
+    return (this.#asset ??= new ViewAccessor(this.dms, Asset, "node"));
   }
 
   get assignment(): ViewAccessor<typeof Assignment, AssignmentApply> {
@@ -134,7 +124,6 @@ class LazyClient implements Client {
       this.dms,
       Assignment,
       "edge",
-      this.#read,
     ));
   }
 
@@ -143,7 +132,6 @@ class LazyClient implements Client {
       this.dms,
       Describable,
       "node",
-      this.#read,
     ));
   }
 
@@ -152,26 +140,15 @@ class LazyClient implements Client {
       this.dms,
       DocumentView,
       "node",
-      this.#read,
     ));
   }
 
   get gaugeV1(): ViewAccessor<typeof GaugeV1, GaugeV1Apply> {
-    return (this.#gaugeV1 ??= new ViewAccessor(
-      this.dms,
-      GaugeV1,
-      "node",
-      this.#read,
-    ));
+    return (this.#gaugeV1 ??= new ViewAccessor(this.dms, GaugeV1, "node"));
   }
 
   get gaugeV2(): ViewAccessor<typeof GaugeV2, GaugeV2Apply> {
-    return (this.#gaugeV2 ??= new ViewAccessor(
-      this.dms,
-      GaugeV2,
-      "node",
-      this.#read,
-    ));
+    return (this.#gaugeV2 ??= new ViewAccessor(this.dms, GaugeV2, "node"));
   }
 
   get objectView(): ViewAccessor<typeof ObjectView, ObjectViewApply> {
@@ -179,35 +156,19 @@ class LazyClient implements Client {
       this.dms,
       ObjectView,
       "node",
-      this.#read,
     ));
   }
 
   get pump(): ViewAccessor<typeof Pump, PumpApply> {
-    return (this.#pump ??= new ViewAccessor(
-      this.dms,
-      Pump,
-      "node",
-      this.#read,
-    ));
+    return (this.#pump ??= new ViewAccessor(this.dms, Pump, "node"));
   }
 
   get reading(): ViewAccessor<typeof Reading, ReadingApply> {
-    return (this.#reading ??= new ViewAccessor(
-      this.dms,
-      Reading,
-      "node",
-      this.#read,
-    ));
+    return (this.#reading ??= new ViewAccessor(this.dms, Reading, "node"));
   }
 
   get relation(): ViewAccessor<typeof Relation, RelationApply> {
-    return (this.#relation ??= new ViewAccessor(
-      this.dms,
-      Relation,
-      "node",
-      this.#read,
-    ));
+    return (this.#relation ??= new ViewAccessor(this.dms, Relation, "node"));
   }
 
   get showcaseSensor(): ViewAccessor<
@@ -218,7 +179,6 @@ class LazyClient implements Client {
       this.dms,
       ShowcaseSensor,
       "node",
-      this.#read,
     ));
   }
 
@@ -227,7 +187,6 @@ class LazyClient implements Client {
       this.dms,
       Summary,
       "node",
-      this.#read,
     ));
   }
 
@@ -236,26 +195,15 @@ class LazyClient implements Client {
       this.dms,
       Technician,
       "node",
-      this.#read,
     ));
   }
 
   get valve(): ViewAccessor<typeof Valve, ValveApply> {
-    return (this.#valve ??= new ViewAccessor(
-      this.dms,
-      Valve,
-      "node",
-      this.#read,
-    ));
+    return (this.#valve ??= new ViewAccessor(this.dms, Valve, "node"));
   }
 
   get workOrder(): ViewAccessor<typeof WorkOrder, WorkOrderApply> {
-    return (this.#workOrder ??= new ViewAccessor(
-      this.dms,
-      WorkOrder,
-      "node",
-      this.#read,
-    ));
+    return (this.#workOrder ??= new ViewAccessor(this.dms, WorkOrder, "node"));
   }
 
   get showcaseExtSensor(): ViewAccessor<
@@ -266,7 +214,6 @@ class LazyClient implements Client {
       this.dms,
       ShowcaseExtSensor,
       "node",
-      this.#read,
     ));
   }
 

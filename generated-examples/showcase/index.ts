@@ -223,11 +223,13 @@ export {
   type TransportResponse,
 } from "./runtime/transport.js";
 export {
+  ConflictingWritesError,
   type Connected,
   type EdgeEnds,
   type EdgeLink,
   type EdgeTarget,
   type NodeApplyOptions,
+  type PlainNodeReference,
   TypedEdge,
   TypedEdgeApply,
   TypedInstance,
@@ -235,6 +237,7 @@ export {
   TypedNodeApply,
   collectWrites,
   combineNodes,
+  defaultEdgeExternalId,
 } from "./runtime/typed.js";
 export {
   type ConnectionMap,
@@ -244,7 +247,6 @@ export {
   type PropertyDefinition,
   type PropertyMap,
   PropertyValueError,
-  type ReadOptions,
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {

@@ -58,7 +58,6 @@ const LAZY_CLIENT = "LazyClient";
 const CLIENT_MODULE_LOCALS = [
   "options",
   "transport",
-  "read",
   "rest",
   "dms",
   LAZY_CLIENT,
@@ -77,10 +76,20 @@ export function emitClientModule(context: EmitContext): Doc {
   );
   const createTransport = imports.value(transport.module, transport.create);
   const transportType = imports.type("./runtime/transport.js", "Transport");
-  const readOptions = imports.type("./runtime/values.js", "ReadOptions");
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
+  const clientFields = [
+    "...rest",
+    `transport: transport ?? ${createTransport}()`,
+  ];
+  if (context.options.int64 === "bigint") {
+    // int64 values are bigint in the generated types: parse them exactly from every response.
+    const parser = imports.value("./runtime/json.js", "int64JsonParser");
+    const keys = imports.value("./runtime/json.js", "bigintKeys");
+    const classes = accessors.map((a) => a.readClass).join(", ");
+    clientFields.push(`parseJson: ${parser}(${keys}([${classes}]))`);
+  }
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
@@ -88,10 +97,6 @@ export function emitClientModule(context: EmitContext): Doc {
       [
         jsDoc([`Default: ${transport.doc}.`]),
         `readonly transport?: ${transportType};`,
-      ],
-      [
-        jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
-        `readonly read?: ${readOptions};`,
       ],
     ]),
     hardline,
@@ -117,22 +122,19 @@ export function emitClientModule(context: EmitContext): Doc {
     "{",
     indent(
       hardline,
-      "const { transport, read, ...rest } = options;",
+      "const { transport, ...rest } = options;",
       hardline,
       `const dms = new ${dmsClient}(`,
-      expandedObject([
-        "...rest",
-        `transport: transport ?? ${createTransport}()`,
-      ]),
+      expandedObject(clientFields),
       ");",
       hardline,
-      `return new ${LAZY_CLIENT}(dms, read);`,
+      `return new ${LAZY_CLIENT}(dms);`,
     ),
     hardline,
     "}",
     hardline,
     hardline,
-    lazyClientClass(dmsClient, readOptions, accessors),
+    lazyClientClass(dmsClient, accessors),
   ];
   return [importsDoc(imports), hardline, body];
 }
@@ -147,9 +149,11 @@ interface AccessorParts {
   readonly name: string;
   /** `ViewAccessor<Read, Apply>` */
   readonly type: (suffix: string) => Doc;
-  /** `new ViewAccessor(this.dms, Read, "node", this.#read)`, without the arguments' parentheses. */
+  /** `new ViewAccessor`; `args` are its arguments: `this.dms, Read, "node"`. */
   readonly create: string;
   readonly args: string[];
+  /** The read class's local name (its int64 keys feed the exact JSON parser). */
+  readonly readClass: string;
 }
 
 /**
@@ -158,17 +162,15 @@ interface AccessorParts {
  */
 function lazyClientClass(
   dmsClient: string,
-  readOptions: string,
   accessors: readonly AccessorParts[],
 ): Doc {
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
-    `readonly #read: ${readOptions} | undefined;`,
     ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
   ];
   const constructor: Doc = [
-    `constructor(dms: ${dmsClient}, read: ${readOptions} | undefined) {`,
-    indent(hardline, "this.dms = dms;", hardline, "this.#read = read;"),
+    `constructor(dms: ${dmsClient}) {`,
+    indent(hardline, "this.dms = dms;"),
     hardline,
     "}",
   ];
@@ -216,7 +218,7 @@ function accessorParts(
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const args = ["this.dms", readClass, `"${view.kind}"`, "this.#read"];
+  const args = ["this.dms", readClass, `"${view.kind}"`];
   const accessor = imports.value(
     "./runtime/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
@@ -249,5 +251,6 @@ function accessorParts(
     type,
     create: `new ${accessor}`,
     args,
+    readClass,
   };
 }

@@ -80,6 +80,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   },
   "typed.ts": {
     values: [
+      "ConflictingWritesError",
       "TypedEdge",
       "TypedEdgeApply",
       "TypedInstance",
@@ -87,6 +88,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypedNodeApply",
       "collectWrites",
       "combineNodes",
+      "defaultEdgeExternalId",
     ],
     types: [
       "Connected",
@@ -94,6 +96,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "EdgeLink",
       "EdgeTarget",
       "NodeApplyOptions",
+      "PlainNodeReference",
     ],
   },
   "values.ts": {
@@ -105,7 +108,6 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "EdgeSourceDefinition",
       "PropertyDefinition",
       "PropertyMap",
-      "ReadOptions",
       "ReverseRelationDefinition",
     ],
   },

@@ -164,7 +164,9 @@ describe("value checks", () => {
     ).toEqual(["a", "b"]);
     expect(() =>
       dedupeWrites([node("a"), node("a", { name: "other" })]),
-    ).toThrow("also item 0 with different content");
+    ).toThrow(
+      'item 0 and item 1 both write node s:a with different values for s:V/1.name: "a" and "other"',
+    );
   });
 });
 

@@ -14,7 +14,6 @@ import {
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
 import type { DmsClient } from "./dms-client.js";
 import type { SyncOptions, SyncState } from "./sync.js";
-import type { ReadOptions } from "./values.js";
 import {
   compileSelect,
   compileSort,
@@ -120,7 +119,6 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     protected readonly client: DmsClient,
     protected readonly readClass: C,
     protected readonly instanceType: "node" | "edge",
-    protected readonly readOptions: ReadOptions = {},
   ) {}
 
   /** The view this accessor reads and writes through. */
@@ -133,10 +131,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    const read = new this.readClass(
-      instance as never,
-      this.readOptions as never,
-    ) as InstanceType<C>;
+    const read = new this.readClass(instance) as InstanceType<C>;
     return dropUnselected(read, select, this.readClass);
   }
 
