@@ -248,6 +248,7 @@ export async function runSoak(
   const emulator = await startEmulator({
     views: input.views,
     project: PROJECT,
+    spaces: [SPACE],
     token: TOKEN,
     faults: options.faults,
     seed: options.seed,

@@ -26,7 +26,11 @@ import {
 } from "../generated-examples/movies/index.js";
 import { defaultEdgeExternalId } from "../templates/runtime/typed.js";
 import { toWireValue } from "../templates/runtime/values.js";
-import { stringifyJson, int64JsonParser } from "../templates/runtime/json.js";
+import {
+  exactJsonParser,
+  int64JsonParser,
+  stringifyJson,
+} from "../templates/runtime/json.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 let emulator: RunningEmulator;
@@ -34,7 +38,11 @@ let client: Client;
 
 beforeAll(async () => {
   const input = await loadInputs([join(EXAMPLES_DIR, "movies", "views.json")]);
-  emulator = await startEmulator({ views: input.views, project: "movies" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "movies",
+    spaces: ["people", "movies", "archive"],
+  });
   client = createClient({
     baseUrl: emulator.url,
     project: "movies",
@@ -222,6 +230,16 @@ describe("int64", () => {
       l: { n: [-9223372036854775808n, 1] },
     });
   });
+
+  it("leaves long digit runs of fractions and exponents alone (the emulator parses every key)", () => {
+    const parse = exactJsonParser(() => true);
+    const text =
+      '{"d":[-0.0000010063018737340721,1.12345678901234567,1e+1234567890123456],"x":-0.00000100630187373407,"n":[12345678901234567,-12345678901234567]}';
+    expect(parse(text)).toEqual({
+      ...(JSON.parse(text) as object),
+      n: [12345678901234567n, -12345678901234567n],
+    });
+  });
 });
 
 describe("generation options change behaviour", () => {
@@ -341,6 +359,7 @@ describe("generation options change behaviour", () => {
     const counterEmulator = await startEmulator({
       views: mergeDocuments([parseInputDocument(VIEWS, "views.json")]).views,
       project: "p",
+      spaces: ["s"],
     });
     const counters = module.createClient({
       baseUrl: counterEmulator.url,

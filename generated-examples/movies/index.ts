@@ -63,10 +63,13 @@ export {
 export {
   ApplyFailedError,
   type ApplyProgressReport,
+  ApplyVersionConflictError,
   AuthenticationError,
   CursorExpiredError,
   DmsError,
   InvalidValueError,
+  ProtocolError,
+  type ProtocolProblem,
   type RequestInfo,
   TokenError,
   TransportError,

@@ -44,15 +44,22 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   "errors.ts": {
     values: [
       "ApplyFailedError",
+      "ApplyVersionConflictError",
       "AuthenticationError",
       "CursorExpiredError",
       "DmsError",
       "InvalidValueError",
+      "ProtocolError",
       "TokenError",
       "TransportError",
       "VersionConflictError",
     ],
-    types: ["ApplyProgressReport", "RequestInfo", "TransportFailureKind"],
+    types: [
+      "ApplyProgressReport",
+      "ProtocolProblem",
+      "RequestInfo",
+      "TransportFailureKind",
+    ],
   },
   "http.ts": { values: [], types: ["HttpEvent"] },
   "query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },

@@ -32,7 +32,8 @@ export function stringifyJson(value: unknown): string {
 const TOKENS =
   /"((?:[^"\\]|\\.)*)"(?:(\s*:\s*)(-?\d{16,}|\[[-\d\s,.eE+]*\])(?=\s*[,}\]]))?/g;
 const LONG_DIGITS = /\d{16}/;
-const LONG_INTEGER = /-?\d{16,}(?![\d.eE])/g;
+// Not the digits of a fraction or an exponent (`-0.0000010063018737340721`, `1e+1234567890123456`).
+const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 /**
  * A response parser that keeps int64 values exact: under a key in `keys`, an integer outside the
