@@ -416,6 +416,39 @@ describe("generation options change behaviour", () => {
         },
       );
       expect(await raw.text()).toContain('"count":9223372036854775807');
+      // Filters, sorts, cursors and groups compare the exact values (no 500 on a bigint).
+      const post = async (path: string, body: string) => {
+        const response = await fetch(
+          `${counterEmulator.url}/api/v1/projects/p/models/instances/${path}`,
+          {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          },
+        );
+        expect(response.status, path).toBe(200);
+        return response.text();
+      };
+      const counter =
+        '{"type":"view","space":"s","externalId":"Counter","version":"v1"}';
+      const countPath = '["s","Counter/v1","count"]';
+      const listed = await post(
+        "list",
+        `{"sources":[{"source":${counter}}],"instanceType":"node","limit":1,"sort":[{"property":${countPath},"direction":"descending"}],"filter":{"range":{"property":${countPath},"gt":9007199254740992}}}`,
+      );
+      expect(listed).toContain('"count":9223372036854775807');
+      const cursor = (JSON.parse(listed) as { nextCursor?: string }).nextCursor;
+      expect(cursor).toBeTypeOf("string");
+      const next = await post(
+        "list",
+        `{"sources":[{"source":${counter}}],"instanceType":"node","limit":1,"cursor":"${cursor}","sort":[{"property":${countPath},"direction":"descending"}],"filter":{"range":{"property":${countPath},"gt":9007199254740992}}}`,
+      );
+      expect(next).toContain('"count":9007199254740993');
+      const groups = await post(
+        "aggregate",
+        `{"view":${counter},"groupBy":["count"],"aggregates":[{"count":{"property":"count"}}]}`,
+      );
+      expect(groups).toContain('"count":-9223372036854775808');
     } finally {
       await counters.close();
       await counterEmulator.close();
