@@ -110,8 +110,8 @@ describe("a config with several models", () => {
     const run = await dmgen(["generate"], dir);
     expect(run.code).toBe(0);
     expect(run.stdout.split("\n").filter(Boolean)).toEqual([
-      `dmgen: 3 views → ${join(dir, "gen", "movies")}: 19 written, 0 removed, 0 unchanged`,
-      `dmgen: 3 views → ${join(dir, "gen", "films")}: 19 written, 0 removed, 0 unchanged`,
+      `dmgen: 3 views → ${join(dir, "gen", "movies")}: 24 written, 0 removed, 0 unchanged`,
+      `dmgen: 3 views → ${join(dir, "gen", "films")}: 24 written, 0 removed, 0 unchanged`,
     ]);
     const movies = join(dir, "gen", "movies");
     const films = join(dir, "gen", "films");

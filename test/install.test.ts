@@ -80,7 +80,11 @@ let emulator: RunningEmulator;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "dmgen-install-"));
   const input = await loadInputs([MOVIES]);
-  emulator = await startEmulator({ views: input.views, project: "movies" });
+  emulator = await startEmulator({
+    views: input.views,
+    project: "movies",
+    spaces: ["movies", "people"],
+  });
 });
 afterAll(async () => {
   await emulator.close();
