@@ -213,6 +213,15 @@ describe("applyInstances: write-merge policy while streaming", () => {
     // The second request waited for the first: the later write wins on the server.
     expect(api.stats.max).toBe(1);
   });
+  it("does not hold back a later request that writes the same values again", async () => {
+    const api = fakeApi({ delayMs: 5 });
+    await applyInstances(api.poster, [node("a"), node("b"), node("a")], {
+      chunkSize: 2,
+      concurrency: 4,
+    });
+    expect(api.bodies).toHaveLength(2);
+    expect(api.stats.max).toBe(2);
+  });
 });
 
 describe("applyInstances", () => {

@@ -18,6 +18,7 @@ import {
   WriteCollector,
   assertFiniteNumbers,
   collectsWrites,
+  sameValue,
   type CollectsWrites,
 } from "./collect.js";
 import { expectItems, type RequestOptions } from "./http.js";
@@ -267,20 +268,20 @@ export function dedupeWrites(
 }
 
 /**
- * A map from instance id to a number, nested by type and space so that no key strings are built
- * (this runs for every item of large applies).
+ * A map from instance id to a value (a number by default), nested by type and space so that no
+ * key strings are built (this runs for every item of large applies).
  */
-export class InstanceIndex {
+export class InstanceIndex<V = number> {
   readonly #bySpace = {
-    node: new Map<string, Map<string, number>>(),
-    edge: new Map<string, Map<string, number>>(),
+    node: new Map<string, Map<string, V>>(),
+    edge: new Map<string, Map<string, V>>(),
   };
 
-  get(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+  get(instanceType: "node" | "edge", id: InstanceId): V | undefined {
     return this.#bySpace[instanceType].get(id.space)?.get(id.externalId);
   }
 
-  set(instanceType: "node" | "edge", id: InstanceId, value: number): void {
+  set(instanceType: "node" | "edge", id: InstanceId, value: V): void {
     const spaces = this.#bySpace[instanceType];
     let ids = spaces.get(id.space);
     if (!ids) {
@@ -515,15 +516,19 @@ function readInputs(input: ApplyInputs): InputSource {
  * collected with what it references by its own `WriteCollector`, and each request holds one item
  * per instance, writes of one instance within a request merged by the collector's policy (a
  * conflict is a `ConflictingWritesError` naming both writers). An instance written again in a
- * later window of the input goes out again in a later request, which waits for the unfinished
- * request that wrote it before: the API merges the two writes property by property, the later
- * value winning. Conflicts across windows are therefore not detected; `collectWrites` (or an array
+ * later window of the input goes out again in a later request, which (when the two writes differ)
+ * waits for the unfinished request that wrote it before: the API merges the two writes property
+ * by property, the later value winning. Conflicts across windows are therefore not detected; `collectWrites` (or an array
  * input smaller than one request) checks a whole input at once.
  */
 class RequestBuilder {
   #nodes: Entry<InstanceWrite>[] = [];
   #edges: Entry<InstanceWrite>[] = [];
-  readonly #requestOfInstance = new InstanceIndex();
+  /** Per instance: the last unfinished request that writes it, and what it writes. */
+  readonly #lastWrite = new InstanceIndex<{
+    request: number;
+    item: InstanceWrite;
+  }>();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -552,8 +557,8 @@ class RequestBuilder {
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
     for (const { item } of request.writes) {
-      if (this.#requestOfInstance.get(item.instanceType, item) === request.id)
-        this.#requestOfInstance.delete(item.instanceType, item);
+      if (this.#lastWrite.get(item.instanceType, item)?.request === request.id)
+        this.#lastWrite.delete(item.instanceType, item);
     }
   }
 
@@ -658,15 +663,17 @@ class RequestBuilder {
     const writes = mergedEntries(entries);
     const dependsOn = new Set<number>();
     for (const { item } of writes) {
-      // Written again: after the unfinished request that wrote it before (the later write wins).
-      const earlier = this.#requestOfInstance.get(item.instanceType, item);
-      if (earlier !== undefined) dependsOn.add(earlier);
-      this.#requestOfInstance.set(item.instanceType, item, id);
+      // Written again differently: after the unfinished request that wrote it before (the later
+      // write wins). The same write again (a nested node shared by many inputs) need not wait.
+      const earlier = this.#lastWrite.get(item.instanceType, item);
+      if (earlier !== undefined && !sameValue(earlier.item, item))
+        dependsOn.add(earlier.request);
+      this.#lastWrite.set(item.instanceType, item, { request: id, item });
     }
     for (const { item } of writes) {
       if (item.instanceType !== "edge") continue;
       for (const end of [item.startNode, item.endNode]) {
-        const dependency = this.#requestOfInstance.get("node", end);
+        const dependency = this.#lastWrite.get("node", end)?.request;
         if (dependency !== undefined && dependency !== id)
           dependsOn.add(dependency);
       }
