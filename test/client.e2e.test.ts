@@ -59,7 +59,7 @@ describe("generated client against the emulator", () => {
     ).toEqual([
       "node actors:arnold_schwarzenegger v1",
       "node movies:Terminator v1",
-      "edge actors:acts-in:arnold_schwarzenegger:Terminator v1",
+      "edge actors:types:acts-in:actors:arnold_schwarzenegger:movies:Terminator v1",
     ]);
 
     const [arnold] = await client.actor.retrieve([

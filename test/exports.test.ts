@@ -59,6 +59,7 @@ const VIEW_EXPORTS = ["Actor", "Movie", "Person"].flatMap((name) => [
   `${name}ApplyProperties`,
   `${name}Properties`,
   `${name}PropertyName`,
+  `${name}Where`,
   `${name[0]!.toLowerCase()}${name.slice(1)}Connections`,
   `${name[0]!.toLowerCase()}${name.slice(1)}Properties`,
   `${name}Where`,
@@ -90,7 +91,6 @@ const RUNTIME_EXPORTS = [
   "ViewReadOptions",
   "QueryOptions",
   "QueryPage",
-  "ReadOptions",
   // credentials, retries, events
   "AccessToken",
   "ClientCredentials",
@@ -177,6 +177,9 @@ const RUNTIME_EXPORTS = [
   "EdgeLink",
   "EdgeTarget",
   "NodeApplyOptions",
+  "PlainNodeReference",
+  "ConflictingWritesError",
+  "defaultEdgeExternalId",
   "TypedEdge",
   "TypedEdgeApply",
   "TypedInstance",
@@ -195,6 +198,8 @@ const RUNTIME_EXPORTS = [
   // streaming apply and untrusted responses
   "ApplyInputs",
   // typed reads: where, sort, select, search, aggregate
+  // typed reads: list, where, sort, select, search, aggregate
+  // reliability errors
 ];
 
 const TRANSPORT_EXPORTS = {
@@ -278,6 +283,8 @@ describe("generated index.ts", () => {
  */
 const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "apply.ts": [
+    "ApplyInputs",
+    "prepareWrites",
     "JsonPoster",
     "MAX_ITEMS_PER_REQUEST",
     "DEFAULT_APPLY_CONCURRENCY",
@@ -294,6 +301,30 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "instanceKey",
     "checkedConcurrency",
     "ApplyInputs",
+  ],
+  "aggregate.ts": [
+    "OnlyAggregates",
+    "aggregateRequest",
+    "aggregateResults",
+    "searchRequest",
+    "searchSortProperty",
+  ],
+  // ConflictingWritesError is public, passed on through typed.ts.
+  "collect.ts": [
+    "CollectorInput",
+    "CollectsWrites",
+    "ConflictingWritesError",
+    "ExpandsToWrites",
+    "WriteCollector",
+    "assertFiniteNumbers",
+    "collectsWrites",
+    "sameValue",
+  ],
+  "json.ts": [
+    "bigintKeys",
+    "exactJsonParser",
+    "int64JsonParser",
+    "stringifyJson",
   ],
   "auth.ts": [
     "TokenSource",
@@ -372,17 +403,11 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "checkJsonLimits",
     "checkNoHoles",
     "checkTimestampDate",
+    "needsReadConversion",
     "timestampProblem",
   ],
   "view-accessor.ts": ["ReadClass"],
   "transport-fetch.ts": ["BodyReader"],
-  "aggregate.ts": [
-    "OnlyAggregates",
-    "aggregateRequest",
-    "aggregateResults",
-    "searchRequest",
-    "searchSortProperty",
-  ],
   "where.ts": [
     "AnyViewTypes",
     "BooleanOperators",

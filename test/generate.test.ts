@@ -230,7 +230,12 @@ describe("config renames", () => {
     const files = build(
       await loadInputs([join(EXAMPLES_DIR, "movies", "views.json")]),
       await readRuntimeSources(),
-      { naming: config.naming!, transport: "undici", timestamps: "string" },
+      {
+        naming: config.naming!,
+        transport: "undici",
+        timestamps: "string",
+        int64: "number",
+      },
       "dmgen.config.json",
     );
     const film = files.get("views/Film.ts")!;
@@ -259,6 +264,7 @@ describe("config renames", () => {
           naming: parseConfig({ naming }, "/c.json").naming!,
           transport: "undici",
           timestamps: "date",
+          int64: "number",
         },
         "dmgen.config.json",
       );

@@ -83,7 +83,7 @@ beforeAll(async () => {
   emulator = await startEmulator({
     views: input.views,
     project: "movies",
-    spaces: ["movies"],
+    spaces: ["movies", "people"],
   });
 });
 afterAll(async () => {

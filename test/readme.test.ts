@@ -97,6 +97,7 @@ describe("README", () => {
           },
           transport: model.transport ?? "undici",
           timestamps: model.timestamps ?? "date",
+          int64: model.int64 ?? "number",
         });
       }
     }

@@ -4,7 +4,6 @@ import { type GraphMethods, graphMethods } from "./runtime/graph.js";
 import { ViewRegistry } from "./runtime/include.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ViewAccessor } from "./runtime/view-accessor.js";
 import { Actor, type ActorApply } from "./views/Actor.js";
 import { Movie, type MovieApply } from "./views/Movie.js";
@@ -14,8 +13,6 @@ import { Person, type PersonApply } from "./views/Person.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client. */
@@ -34,14 +31,14 @@ export interface Client extends GraphMethods {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
   /** The read classes by view, so that `include` finds a connection's target. */
   const views = new ViewRegistry([Actor, Movie, Person]);
-  return new LazyClient(dms, read, views);
+  return new LazyClient(dms, views);
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
@@ -50,21 +47,15 @@ class LazyClient implements Client {
   readonly graph: GraphMethods["graph"];
   readonly query: GraphMethods["query"];
   readonly sync: GraphMethods["sync"];
-  readonly #read: ReadOptions | undefined;
   readonly #views: ViewRegistry;
   #actor?: ViewAccessor<typeof Actor, ActorApply>;
   #movie?: ViewAccessor<typeof Movie, MovieApply>;
   #person?: ViewAccessor<typeof Person, PersonApply>;
 
-  constructor(
-    dms: DmsClient,
-    read: ReadOptions | undefined,
-    views: ViewRegistry,
-  ) {
+  constructor(dms: DmsClient, views: ViewRegistry) {
     this.dms = dms;
-    this.#read = read;
     this.#views = views;
-    const graphs = graphMethods(dms, views, read);
+    const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
     this.sync = graphs.sync;
@@ -75,7 +66,6 @@ class LazyClient implements Client {
       this.dms,
       Actor,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -85,7 +75,6 @@ class LazyClient implements Client {
       this.dms,
       Movie,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -95,7 +84,6 @@ class LazyClient implements Client {
       this.dms,
       Person,
       "node",
-      this.#read,
       this.#views,
     ));
   }

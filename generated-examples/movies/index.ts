@@ -123,11 +123,13 @@ export {
   type TransportResponse,
 } from "./runtime/transport.js";
 export {
+  ConflictingWritesError,
   type Connected,
   type EdgeEnds,
   type EdgeLink,
   type EdgeTarget,
   type NodeApplyOptions,
+  type PlainNodeReference,
   TypedEdge,
   TypedEdgeApply,
   TypedInstance,
@@ -135,6 +137,7 @@ export {
   TypedNodeApply,
   collectWrites,
   combineNodes,
+  defaultEdgeExternalId,
 } from "./runtime/typed.js";
 export {
   type ConnectionMap,
@@ -144,7 +147,6 @@ export {
   type PropertyDefinition,
   type PropertyMap,
   PropertyValueError,
-  type ReadOptions,
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {

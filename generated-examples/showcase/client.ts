@@ -4,7 +4,6 @@ import { type GraphMethods, graphMethods } from "./runtime/graph.js";
 import { ViewRegistry } from "./runtime/include.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
-import type { ReadOptions } from "./runtime/values.js";
 import { ReadOnlyViewAccessor, ViewAccessor } from "./runtime/view-accessor.js";
 import { Asset, type AssetApply } from "./views/Asset.js";
 import { Assignment, type AssignmentApply } from "./views/Assignment.js";
@@ -33,8 +32,6 @@ import { WorkOrder, type WorkOrderApply } from "./views/WorkOrder.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
-  /** How read classes come out, e.g. `{ timestamps: "string" }`. */
-  readonly read?: ReadOptions;
 }
 
 /** A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client. */
@@ -85,7 +82,7 @@ export interface Client extends GraphMethods {
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, read, ...rest } = options;
+  const { transport, ...rest } = options;
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
@@ -109,7 +106,7 @@ export function createClient(options: ClientOptions): Client {
     WorkOrder,
     ShowcaseExtSensor,
   ]);
-  return new LazyClient(dms, read, views);
+  return new LazyClient(dms, views);
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
@@ -118,7 +115,6 @@ class LazyClient implements Client {
   readonly graph: GraphMethods["graph"];
   readonly query: GraphMethods["query"];
   readonly sync: GraphMethods["sync"];
-  readonly #read: ReadOptions | undefined;
   readonly #views: ViewRegistry;
   #asset?: ViewAccessor<typeof Asset, AssetApply>;
   #assignment?: ViewAccessor<typeof Assignment, AssignmentApply>;
@@ -140,15 +136,10 @@ class LazyClient implements Client {
     ShowcaseExtSensorApply
   >;
 
-  constructor(
-    dms: DmsClient,
-    read: ReadOptions | undefined,
-    views: ViewRegistry,
-  ) {
+  constructor(dms: DmsClient, views: ViewRegistry) {
     this.dms = dms;
-    this.#read = read;
     this.#views = views;
-    const graphs = graphMethods(dms, views, read);
+    const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
     this.sync = graphs.sync;
@@ -159,7 +150,6 @@ class LazyClient implements Client {
       this.dms,
       Asset,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -169,7 +159,6 @@ class LazyClient implements Client {
       this.dms,
       Assignment,
       "edge",
-      this.#read,
       this.#views,
     ));
   }
@@ -179,7 +168,6 @@ class LazyClient implements Client {
       this.dms,
       Describable,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -189,7 +177,6 @@ class LazyClient implements Client {
       this.dms,
       DocumentView,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -199,7 +186,6 @@ class LazyClient implements Client {
       this.dms,
       GaugeV1,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -209,7 +195,6 @@ class LazyClient implements Client {
       this.dms,
       GaugeV2,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -219,7 +204,6 @@ class LazyClient implements Client {
       this.dms,
       ObjectView,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -229,7 +213,6 @@ class LazyClient implements Client {
       this.dms,
       Pump,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -239,7 +222,6 @@ class LazyClient implements Client {
       this.dms,
       Reading,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -249,7 +231,6 @@ class LazyClient implements Client {
       this.dms,
       Relation,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -262,7 +243,6 @@ class LazyClient implements Client {
       this.dms,
       ShowcaseSensor,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -272,7 +252,6 @@ class LazyClient implements Client {
       this.dms,
       Summary,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -282,7 +261,6 @@ class LazyClient implements Client {
       this.dms,
       Technician,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -292,7 +270,6 @@ class LazyClient implements Client {
       this.dms,
       Valve,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -302,7 +279,6 @@ class LazyClient implements Client {
       this.dms,
       WorkOrder,
       "node",
-      this.#read,
       this.#views,
     ));
   }
@@ -315,7 +291,6 @@ class LazyClient implements Client {
       this.dms,
       ShowcaseExtSensor,
       "node",
-      this.#read,
       this.#views,
     ));
   }

@@ -251,11 +251,13 @@ export {
   type TransportResponse,
 } from "./runtime/transport.js";
 export {
+  ConflictingWritesError,
   type Connected,
   type EdgeEnds,
   type EdgeLink,
   type EdgeTarget,
   type NodeApplyOptions,
+  type PlainNodeReference,
   TypedEdge,
   TypedEdgeApply,
   TypedInstance,
@@ -263,6 +265,7 @@ export {
   TypedNodeApply,
   collectWrites,
   combineNodes,
+  defaultEdgeExternalId,
 } from "./runtime/typed.js";
 export {
   type ConnectionMap,
@@ -272,7 +275,6 @@ export {
   type PropertyDefinition,
   type PropertyMap,
   PropertyValueError,
-  type ReadOptions,
   type ReverseRelationDefinition,
 } from "./runtime/values.js";
 export {

@@ -29,6 +29,7 @@ interface GenerateFlags {
   timings?: boolean;
   transport?: "undici" | "fetch";
   timestamps?: "date" | "string";
+  int64?: "number" | "bigint";
   propertyNaming?: "camelCase" | "preserve";
 }
 
@@ -68,6 +69,12 @@ export function generateCommand(report: (exitCode: number) => void): Command {
         "--timestamps <type>",
         "type of timestamp values on read",
       ).choices(["date", "string"]),
+    )
+    .addOption(
+      new Option(
+        "--int64 <type>",
+        "type of int64 values on apply and read (bigint: exact to 2^63)",
+      ).choices(["number", "bigint"]),
     )
     .addOption(
       new Option(
@@ -205,6 +212,7 @@ function mergeSettings(
       flags.transport ?? config?.transport ?? DEFAULT_CODE_OPTIONS.transport,
     timestamps:
       flags.timestamps ?? config?.timestamps ?? DEFAULT_CODE_OPTIONS.timestamps,
+    int64: flags.int64 ?? config?.int64 ?? DEFAULT_CODE_OPTIONS.int64,
     naming: flags.propertyNaming
       ? { ...naming, properties: flags.propertyNaming }
       : naming,

@@ -22,6 +22,7 @@ export const CONFIG_FILE_NAME = "dmgen.config.json";
 export type PropertyNaming = "camelCase" | "preserve";
 export type Transport = "undici" | "fetch";
 export type TimestampReadType = "date" | "string";
+export type Int64Type = "number" | "bigint";
 
 export interface NamingOptions {
   /** How view property identifiers become TypeScript names. */
@@ -37,6 +38,8 @@ export interface CodeOptions {
   readonly naming: NamingOptions;
   readonly transport: Transport;
   readonly timestamps: TimestampReadType;
+  /** The TypeScript type of int64 properties on apply and read. */
+  readonly int64: Int64Type;
 }
 
 export interface GenerateSettings extends CodeOptions {
@@ -57,6 +60,7 @@ export const DEFAULT_CODE_OPTIONS: CodeOptions = {
   naming: DEFAULT_NAMING,
   transport: "undici",
   timestamps: "date",
+  int64: "number",
 };
 
 /** What a config file may set; all optional. Paths already resolved against its folder. */
@@ -81,6 +85,7 @@ const KNOWN_KEYS = [
   "format",
   "transport",
   "timestamps",
+  "int64",
   "naming",
   "models",
 ];
@@ -141,6 +146,14 @@ export function parseConfig(
       ["date", "string"] as const,
       at(root, "timestamps"),
       "timestamps",
+    );
+  }
+  if (obj.int64 !== undefined) {
+    config.int64 = oneOf(
+      obj.int64,
+      ["number", "bigint"] as const,
+      at(root, "int64"),
+      "int64",
     );
   }
   if (obj.naming !== undefined)

@@ -51,6 +51,8 @@ export const CLIENT_MEMBERS: readonly string[] = [
   "query",
   "sync",
   "then",
+  // The client class's private field `#views` shares the accessor fields' namespace.
+  "views",
 ];
 
 /** The graph methods (`GraphMethods`) the client class takes from the runtime's `graphMethods`. */
@@ -63,7 +65,6 @@ const LAZY_CLIENT = "LazyClient";
 const CLIENT_MODULE_LOCALS = [
   "options",
   "transport",
-  "read",
   "rest",
   "dms",
   "views",
@@ -84,13 +85,23 @@ export function emitClientModule(context: EmitContext): Doc {
   );
   const createTransport = imports.value(transport.module, transport.create);
   const transportType = imports.type("./runtime/transport.js", "Transport");
-  const readOptions = imports.type("./runtime/values.js", "ReadOptions");
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
   const registry = imports.value("./runtime/include.js", "ViewRegistry");
   const graphs = imports.value("./runtime/graph.js", "graphMethods");
   const graphTypes = imports.type("./runtime/graph.js", "GraphMethods");
+  const clientFields = [
+    "...rest",
+    `transport: transport ?? ${createTransport}()`,
+  ];
+  if (context.options.int64 === "bigint") {
+    // int64 values are bigint in the generated types: parse them exactly from every response.
+    const parser = imports.value("./runtime/json.js", "int64JsonParser");
+    const keys = imports.value("./runtime/json.js", "bigintKeys");
+    const classes = accessors.map((a) => a.readClass).join(", ");
+    clientFields.push(`parseJson: ${parser}(${keys}([${classes}]))`);
+  }
   const body = [
     jsDoc(["Options of {@link createClient}."]),
     `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
@@ -98,10 +109,6 @@ export function emitClientModule(context: EmitContext): Doc {
       [
         jsDoc([`Default: ${transport.doc}.`]),
         `readonly transport?: ${transportType};`,
-      ],
-      [
-        jsDoc(['How read classes come out, e.g. `{ timestamps: "string" }`.']),
-        `readonly read?: ${readOptions};`,
       ],
     ]),
     hardline,
@@ -127,13 +134,10 @@ export function emitClientModule(context: EmitContext): Doc {
     "{",
     indent(
       hardline,
-      "const { transport, read, ...rest } = options;",
+      "const { transport, ...rest } = options;",
       hardline,
       `const dms = new ${dmsClient}(`,
-      expandedObject([
-        "...rest",
-        `transport: transport ?? ${createTransport}()`,
-      ]),
+      expandedObject(clientFields),
       ");",
       hardline,
       jsDoc([
@@ -148,16 +152,13 @@ export function emitClientModule(context: EmitContext): Doc {
       ),
       ");",
       hardline,
-      `return new ${LAZY_CLIENT}(dms, read, views);`,
+      `return new ${LAZY_CLIENT}(dms, views);`,
     ),
     hardline,
     "}",
     hardline,
     hardline,
-    lazyClientClass(
-      { dmsClient, readOptions, registry, graphs, graphTypes },
-      accessors,
-    ),
+    lazyClientClass({ dmsClient, registry, graphs, graphTypes }, accessors),
   ];
   return [importsDoc(imports), hardline, body];
 }
@@ -172,7 +173,7 @@ interface AccessorParts {
   readonly name: string;
   /** `ViewAccessor<Read, Apply>` */
   readonly type: (suffix: string) => Doc;
-  /** `new ViewAccessor(this.dms, Read, "node", this.#read)`, without the arguments' parentheses. */
+  /** `new ViewAccessor`; `args` are its arguments: `this.dms, Read, "node"`. */
   readonly create: string;
   readonly args: string[];
   /** The read class's local name, for the client's `ViewRegistry`. */
@@ -182,7 +183,6 @@ interface AccessorParts {
 /** Local names of what the client class uses from the runtime (imports may alias them). */
 interface ClientClassNames {
   readonly dmsClient: string;
-  readonly readOptions: string;
   readonly registry: string;
   readonly graphs: string;
   readonly graphTypes: string;
@@ -196,31 +196,24 @@ function lazyClientClass(
   names: ClientClassNames,
   accessors: readonly AccessorParts[],
 ): Doc {
-  const { dmsClient, readOptions, registry, graphs, graphTypes } = names;
+  const { dmsClient, registry, graphs, graphTypes } = names;
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
     ...GRAPH_METHODS.map((m) => `readonly ${m}: ${graphTypes}["${m}"];`),
-    `readonly #read: ${readOptions} | undefined;`,
     `readonly #views: ${registry};`,
     ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
   ];
   const constructor: Doc = [
     "constructor",
-    argumentList([
-      `dms: ${dmsClient}`,
-      `read: ${readOptions} | undefined`,
-      `views: ${registry}`,
-    ]),
+    argumentList([`dms: ${dmsClient}`, `views: ${registry}`]),
     " {",
     indent(
       hardline,
       "this.dms = dms;",
       hardline,
-      "this.#read = read;",
-      hardline,
       "this.#views = views;",
       hardline,
-      `const graphs = ${graphs}(dms, views, read);`,
+      `const graphs = ${graphs}(dms, views);`,
       ...GRAPH_METHODS.flatMap((m) => [hardline, `this.${m} = graphs.${m};`]),
     ),
     hardline,
@@ -270,13 +263,7 @@ function accessorParts(
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const args = [
-    "this.dms",
-    readClass,
-    `"${view.kind}"`,
-    "this.#read",
-    "this.#views",
-  ];
+  const args = ["this.dms", readClass, `"${view.kind}"`, "this.#views"];
   const accessor = imports.value(
     "./runtime/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",

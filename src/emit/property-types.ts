@@ -39,6 +39,11 @@ const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
   sequence: "string",
 };
 
+/** int64 values: `number` (safe integers only) or `bigint` (exact), as the options say. */
+function int64Type(context: EmitContext): string {
+  return context.options.int64 === "bigint" ? "bigint" : "number";
+}
+
 export interface PropertySignature {
   readonly optional: boolean;
   /** The type's union members (printed `A | B`, or broken one a line when too long). */
@@ -93,6 +98,8 @@ function mappedApplyType(
       return [imports.type(RUNTIME_WIRE, "JsonValue")];
     case "timestamp":
       return ["Date", "string"];
+    case "int64":
+      return [int64Type(context)];
     default:
       return [SCALAR_APPLY[type.type]];
   }
@@ -240,6 +247,8 @@ function mappedReadType(
       return [imports.type(RUNTIME_WIRE, "JsonValue")];
     case "timestamp":
       return [context.options.timestamps === "string" ? "string" : "Date"];
+    case "int64":
+      return [int64Type(context)];
     default:
       return [SCALAR_APPLY[type.type]];
   }

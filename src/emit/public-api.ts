@@ -88,6 +88,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   },
   "typed.ts": {
     values: [
+      "ConflictingWritesError",
       "TypedEdge",
       "TypedEdgeApply",
       "TypedInstance",
@@ -95,6 +96,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypedNodeApply",
       "collectWrites",
       "combineNodes",
+      "defaultEdgeExternalId",
     ],
     types: [
       "Connected",
@@ -102,6 +104,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "EdgeLink",
       "EdgeTarget",
       "NodeApplyOptions",
+      "PlainNodeReference",
     ],
   },
   "values.ts": {
@@ -113,7 +116,6 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "EdgeSourceDefinition",
       "PropertyDefinition",
       "PropertyMap",
-      "ReadOptions",
       "ReverseRelationDefinition",
     ],
   },

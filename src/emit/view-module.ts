@@ -8,6 +8,7 @@ import type {
   ReverseRelationIR,
   ViewIR,
 } from "../ir/types.js";
+import type { CodeOptions } from "../config/index.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import {
   argumentList,
@@ -125,7 +126,7 @@ function propertyMapConstant(
         bracedList(
           "{",
           [
-            ...propertyDefinition(p),
+            ...propertyDefinition(p, context.options),
             ...(p.type.type === "direct"
               ? targetClassField(context, imports, view, p.targetKey)
               : []),
@@ -142,7 +143,10 @@ function propertyMapConstant(
 }
 
 /** The entry of one property: only what differs from the defaults documented in the runtime. */
-function propertyDefinition(property: MappedPropertyIR): Doc[] {
+function propertyDefinition(
+  property: MappedPropertyIR,
+  options: CodeOptions,
+): Doc[] {
   const type = property.type;
   const fields: Doc[] = [
     `identifier: ${stringLiteral(property.identifier)}`,
@@ -171,6 +175,11 @@ function propertyDefinition(property: MappedPropertyIR): Doc[] {
   }
   if ("unit" in type && type.unit)
     fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
+  // Choices of the generated types the runtime must follow when it converts.
+  if (type.type === "int64" && options.int64 === "bigint")
+    fields.push('as: "bigint"');
+  if (type.type === "timestamp" && options.timestamps === "string")
+    fields.push('as: "string"');
   if (type.type === "direct" && type.source) {
     const s = type.source;
     fields.push(
@@ -397,6 +406,7 @@ function applySection(
       `export class ${names.applyClass} extends ${base} `,
       expandedClassBody([
         join(hardline, staticMembers(imports, view, names, "apply")),
+        applyBrand(view),
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional)
           : nodeApplyConstructor(imports, names, allOptional),
@@ -422,6 +432,19 @@ function importParent(
     readProperties: parent.readProperties,
   }[role];
   return imports.add(siblingModule(parent.module), name, typeOnly);
+}
+
+/**
+ * A protected member named after the view makes the apply class nominal: an apply object of
+ * another view never passes where this view's apply objects (or a plain reference) are expected,
+ * whatever the two views' properties are. `declare` keeps it out of the JavaScript.
+ */
+function applyBrand(view: ViewIR): Doc {
+  return [
+    `/** Only apply objects of ${viewText(view.ref)} (or its children) are of this class. */`,
+    hardline,
+    `declare protected readonly ${stringLiteral(`${view.ref.space}:${view.ref.externalId}/${view.ref.version}`)}: true;`,
+  ];
 }
 
 /** The statics a generated class declares; read classes have no instance type to set. */

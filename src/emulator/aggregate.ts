@@ -9,6 +9,7 @@
 //   value without gaps (empty buckets count 0); more than 10,000 buckets is a 400;
 // - list properties cannot be aggregated or grouped by (400).
 
+import { stringifyJson } from "../../templates/runtime/json.js";
 import type { JsonValue } from "../../templates/runtime/wire.js";
 import type { PropertyType } from "../input/types.js";
 import { badRequest } from "./api-error.js";
@@ -233,7 +234,7 @@ function groupInstances(
       if (value === undefined || value === null) continue outer;
       values[g.property] = value;
     }
-    const key = JSON.stringify(groupBy.map((g) => values[g.property]));
+    const key = stringifyJson(groupBy.map((g) => values[g.property]));
     let group = groups.get(key);
     if (!group) {
       group = { key, values, instances: [] };
@@ -249,6 +250,7 @@ function numbers(get: Getter, instances: readonly StoredInstance[]): number[] {
   for (const i of instances) {
     const value = get(i);
     if (typeof value === "number") out.push(value);
+    else if (typeof (value as unknown) === "bigint") out.push(Number(value));
   }
   return out;
 }

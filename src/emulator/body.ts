@@ -11,6 +11,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { createGunzip, type Gunzip } from "node:zlib";
+import { exactJsonParser } from "../../templates/runtime/json.js";
 import { ApiError, badRequest } from "./api-error.js";
 
 export interface BodyLimits {
@@ -29,6 +30,9 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = {
 };
 
 const MIB = 1024 * 1024;
+
+/** Request bodies keep integers beyond 2^53 exact (as bigint), so int64 values are stored without loss. */
+const parseJsonExact = exactJsonParser(() => true);
 
 function tooLarge(what: string, limit: number): ApiError {
   const size = limit % MIB === 0 ? `${limit / MIB} MiB` : `${limit} bytes`;
@@ -53,7 +57,7 @@ export async function readJsonBody(
   }
   checkJsonDepth(text, limits.maxJsonDepth);
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonExact(text);
   } catch {
     throw badRequest("The request body is not valid JSON");
   }

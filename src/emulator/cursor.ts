@@ -2,6 +2,10 @@
 // up is told apart from a real one and rejected with a 400.
 
 import { createHash } from "node:crypto";
+import {
+  exactJsonParser,
+  stringifyJson,
+} from "../../templates/runtime/json.js";
 import { badRequest } from "./api-error.js";
 import { isRecord, type JsonRecord } from "./request-shape.js";
 
@@ -14,7 +18,7 @@ function checksum(text: string): string {
 }
 
 export function encodeCursor(payload: JsonRecord): string {
-  const text = Buffer.from(JSON.stringify(payload), "utf8").toString(
+  const text = Buffer.from(stringifyJson(payload), "utf8").toString(
     "base64url",
   );
   return `${text}.${checksum(text)}`;
@@ -28,7 +32,7 @@ export function decodeCursor(cursor: unknown, what: string): JsonRecord {
   if (dot <= 0 || checksum(text) !== cursor.slice(dot + 1))
     throw badRequest(`${what}: invalid cursor`);
   try {
-    const payload: unknown = JSON.parse(
+    const payload: unknown = parseCursorJson(
       Buffer.from(text, "base64url").toString("utf8"),
     );
     if (isRecord(payload)) return payload;
@@ -55,5 +59,8 @@ function stableJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`)
       .join(",")}}`;
   }
-  return JSON.stringify(value) ?? "null";
+  return stringifyJson(value) ?? "null";
 }
+
+/** Cursors carry sort values: int64 beyond 2^53 stays exact (bigint) through them. */
+const parseCursorJson = exactJsonParser(() => true);

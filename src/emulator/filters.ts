@@ -1,5 +1,6 @@
 // The filter language of memo §5, compiled once per request into a predicate over stored instances.
 
+import { stringifyJson } from "../../templates/runtime/json.js";
 import type { InstanceId, JsonValue } from "../../templates/runtime/wire.js";
 import type { PropertyType } from "../input/types.js";
 import { badRequest } from "./api-error.js";
@@ -318,9 +319,11 @@ function compileOperand(
 function comparable(
   value: JsonValue | undefined,
   kind: PropertyAccessor["kind"],
-): number | string | boolean | undefined {
+): number | bigint | string | boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === "number" || typeof value === "boolean") return value;
+  // int64 beyond 2^53, stored and parsed exactly: a bigint on both sides of a comparison.
+  if (typeof (value as unknown) === "bigint") return value as unknown as bigint;
   if (typeof value === "string") {
     if (kind === "timestamp" || (kind === "number" && value.includes("T")))
       return parseTimestamp(value) ?? value;
@@ -332,7 +335,7 @@ function comparable(
     typeof value.externalId === "string"
   )
     return `${value.space}\u0000${value.externalId}`;
-  return JSON.stringify(value);
+  return stringifyJson(value);
 }
 
 function matches(
@@ -450,7 +453,7 @@ function compileBounds(
 }
 
 function inRange(
-  value: number | string | boolean,
+  value: number | bigint | string | boolean,
   bounds: Bounds,
   i: StoredInstance,
   kind: PropertyAccessor["kind"],

@@ -24,6 +24,10 @@ import { basename, dirname, join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { UserError } from "../errors.js";
 import {
+  exactJsonParser,
+  stringifyJson,
+} from "../../templates/runtime/json.js";
+import {
   compactLog,
   createStore,
   insertInstance,
@@ -211,12 +215,12 @@ function catchUpAndTrailer(
     ends.push(end);
   }
   const trailer: Trailer = { end: true, projects: ends };
-  return text + JSON.stringify(trailer) + "\n";
+  return text + stringifyJson(trailer) + "\n";
 }
 
 function headerLine(project: string, seq: number): string {
   const header: Header = { format: FORMAT, version: VERSION, project, seq };
-  return JSON.stringify(header) + "\n";
+  return stringifyJson(header) + "\n";
 }
 
 function instanceLine(i: StoredInstance): string {
@@ -234,7 +238,7 @@ function instanceLine(i: StoredInstance): string {
     i.endNode ?? null,
     i.rows,
   ];
-  return JSON.stringify(line) + "\n";
+  return stringifyJson(line) + "\n";
 }
 
 /** Removes temporary files of saves that were killed (their process is gone). */
@@ -429,13 +433,16 @@ function corrupt(file: string, lineNumber: number, what: string): UserError {
   );
 }
 
+/** State lines keep int64 values beyond 2^53 exact. */
+const parseJsonExact = exactJsonParser(() => true);
+
 function parseLine(
   line: string | undefined,
   file: string,
   lineNumber: number,
 ): unknown {
   try {
-    return JSON.parse(line ?? "");
+    return parseJsonExact(line ?? "");
   } catch {
     throw new UserError(
       `the state file is corrupt at line ${lineNumber}`,

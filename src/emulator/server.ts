@@ -9,6 +9,7 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
+import { stringifyJson } from "../../templates/runtime/json.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { aggregateInstances } from "./aggregate.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
@@ -325,7 +326,7 @@ function send(
   body: unknown,
   requestId: string,
 ): void {
-  const text = JSON.stringify(body);
+  const text = stringifyJson(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),

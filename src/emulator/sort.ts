@@ -2,6 +2,7 @@
 // Ties fall back to (space, externalId) so pages are stable. Sort keys are plain arrays so a
 // sync backfill cursor can carry the last key it returned (keyset paging).
 
+import { stringifyJson } from "../../templates/runtime/json.js";
 import type { JsonValue } from "../../templates/runtime/wire.js";
 import { badRequest } from "./api-error.js";
 import { compileProperty, type FilterContext } from "./filters.js";
@@ -10,7 +11,8 @@ import type { StoredInstance } from "./store.js";
 import { parseTimestamp } from "./values.js";
 
 export type Comparator = (a: StoredInstance, b: StoredInstance) => number;
-type KeyPart = number | string | boolean | null;
+// int64 values beyond 2^53 are stored as bigint (exact JSON): `<` compares them with numbers.
+type KeyPart = number | bigint | string | boolean | null;
 
 export interface SortKeys {
   /** The instance's sort key: one part per sort entry, then space and externalId. */
@@ -89,9 +91,10 @@ export function compileSort(
 function sortValue(value: JsonValue | undefined, timestamp: boolean): KeyPart {
   if (value === undefined || value === null) return null;
   if (typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof (value as unknown) === "bigint") return value as unknown as bigint;
   if (typeof value === "string")
     return timestamp ? (parseTimestamp(value) ?? value) : value;
-  return JSON.stringify(value);
+  return stringifyJson(value);
 }
 
 function compareValues(a: KeyPart, b: KeyPart, nullsFirst: boolean): number {

@@ -39,7 +39,7 @@ interface SyncCursor {
   /** The global seq at the first call: the backfill snapshot, and the line between "already deleted" and new deletes. */
   startSeq: number;
   /** Backfill with backfillSort: the sort key of the last instance delivered. */
-  lastKey: (number | string | boolean | null)[] | undefined;
+  lastKey: (number | bigint | string | boolean | null)[] | undefined;
 }
 
 interface SyncSet {

@@ -22,6 +22,8 @@ export function checkValue(
   type: PropertyType,
   where: string,
 ): JsonValue {
+  // An exact parse hands integers beyond 2^53 as bigint: kept for int64, numbers for the rest.
+  if (type.type !== "int64") value = withoutBigInts(value);
   if (type.type !== "enum" && type.list) {
     if (!Array.isArray(value))
       throw badRequest(
@@ -61,13 +63,7 @@ function checkScalar(
     case "int32":
       return checkInteger(value, where, INT32_MIN, INT32_MAX, "int32");
     case "int64":
-      return checkInteger(
-        value,
-        where,
-        Number.MIN_SAFE_INTEGER * 1024,
-        Number.MAX_SAFE_INTEGER * 1024,
-        "int64",
-      );
+      return checkInt64(value, where);
     case "float32":
     case "float64":
       if (typeof value !== "number" || !Number.isFinite(value))
@@ -111,6 +107,46 @@ function checkText(
     throw badRequest(`${where}: text is longer than ${limit} bytes`);
   }
   return value;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** int64: exact as a bigint when the request held more than 2^53 (stored and returned as is). */
+function checkInt64(value: JsonValue, where: string): JsonValue {
+  const exact = value as unknown;
+  if (typeof exact === "bigint") {
+    if (exact < INT64_MIN || exact > INT64_MAX)
+      throw badRequest(`${where}: ${exact} is out of range for int64`);
+    return exact as unknown as JsonValue;
+  }
+  return checkInteger(
+    value,
+    where,
+    Number.MIN_SAFE_INTEGER * 1024,
+    Number.MAX_SAFE_INTEGER * 1024,
+    "int64",
+  );
+}
+
+function withoutBigInts(value: JsonValue): JsonValue {
+  const raw = value as unknown;
+  if (typeof raw === "bigint") return Number(raw);
+  if (typeof value !== "object" || value === null || !containsBigInt(value))
+    return value;
+  if (Array.isArray(value)) return value.map(withoutBigInts);
+  const copy: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(value))
+    copy[key] = withoutBigInts(item);
+  return copy;
+}
+
+function containsBigInt(value: unknown): boolean {
+  if (typeof value === "bigint") return true;
+  if (typeof value !== "object" || value === null) return false;
+  for (const item of Object.values(value))
+    if (containsBigInt(item)) return true;
+  return false;
 }
 
 function checkInteger(

@@ -7,6 +7,7 @@ import {
   planApplyRequests,
   type JsonPoster,
 } from "./apply.js";
+import { ConflictingWritesError } from "./collect.js";
 import { ApplyFailedError, DmsError, InvalidValueError } from "./errors.js";
 import type {
   ApplyRequest,
@@ -164,7 +165,62 @@ describe("value checks", () => {
     ).toEqual(["a", "b"]);
     expect(() =>
       dedupeWrites([node("a"), node("a", { name: "other" })]),
-    ).toThrow("also item 0 with different content");
+    ).toThrow(
+      'item 0 and item 1 both write node s:a with different values for s:V/1.name: "a" and "other"',
+    );
+  });
+});
+
+describe("applyInstances: write-merge policy while streaming", () => {
+  it("merges writes of one instance within a request into the first one's place", async () => {
+    const api = fakeApi();
+    const result = await applyInstances(api.poster, [
+      node("a", { x: 1 }),
+      node("b"),
+      node("a", { y: 2 }),
+    ]);
+    expect(api.bodies).toHaveLength(1);
+    expect(api.bodies[0]?.items).toEqual([
+      node("a", { x: 1, y: 2 }),
+      node("b"),
+    ]);
+    expect(result.items.map((i) => i.externalId)).toEqual(["a", "b"]);
+  });
+  it("rejects conflicting values within a request before sending, naming both items", async () => {
+    const api = fakeApi();
+    const apply = applyInstances(api.poster, [
+      node("a", { x: 1 }),
+      node("a", { x: 2 }),
+    ]);
+    await expect(apply).rejects.toBeInstanceOf(ConflictingWritesError);
+    await expect(
+      applyInstances(api.poster, [node("a", { x: 1 }), node("a", { x: 2 })]),
+    ).rejects.toThrow("item 0 and item 1 both write node s:a");
+    expect(api.bodies).toHaveLength(0);
+  });
+  it("writes an instance of a later window again, after the request that wrote it first", async () => {
+    const api = fakeApi({ delayMs: 5 });
+    await applyInstances(
+      api.poster,
+      [node("a", { x: 1 }), node("b"), node("a", { x: 2 })],
+      { chunkSize: 2, concurrency: 4 },
+    );
+    expect(api.bodies.map((b) => b.items.map((i) => i.externalId))).toEqual([
+      ["a", "b"],
+      ["a"],
+    ]);
+    expect(api.bodies[1]?.items[0]).toEqual(node("a", { x: 2 }));
+    // The second request waited for the first: the later write wins on the server.
+    expect(api.stats.max).toBe(1);
+  });
+  it("does not hold back a later request that writes the same values again", async () => {
+    const api = fakeApi({ delayMs: 5 });
+    await applyInstances(api.poster, [node("a"), node("b"), node("a")], {
+      chunkSize: 2,
+      concurrency: 4,
+    });
+    expect(api.bodies).toHaveLength(2);
+    expect(api.stats.max).toBe(2);
   });
 });
 

@@ -22,6 +22,7 @@ import {
   type RetryPolicy,
 } from "./retry.js";
 import type { Transport, TransportResponse } from "./transport.js";
+import { stringifyJson } from "./json.js";
 
 /** The `cdf-version` header the runtime speaks. */
 export const CDF_API_VERSION = "20230101";
@@ -61,6 +62,8 @@ export interface HttpClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Called on retries and token refreshes (for logs and metrics). */
   readonly onEvent?: (event: HttpEvent) => void;
+  /** Parses response bodies (default JSON.parse); an int64-exact parser for bigint clients. */
+  readonly parseJson?: (text: string) => unknown;
 }
 
 /** Per-call options. */
@@ -103,7 +106,7 @@ export class HttpClient {
     body: unknown,
     options: RequestOptions = {},
   ): Promise<T> {
-    return this.#send<T>("POST", path, JSON.stringify(body), options);
+    return this.#send<T>("POST", path, stringifyJson(body), options);
   }
 
   /** GETs a path under the project URL. */
@@ -199,7 +202,7 @@ export class HttpClient {
       }
       if (response.status >= 200 && response.status < 300) {
         log.mayHaveApplied = true;
-        return parseJsonBody<T>(response, method, url);
+        return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
       if (isRedirect(response.status)) {
         // Following could send the body and the token to another host, or turn a POST into a GET.
@@ -357,6 +360,7 @@ function parseJsonBody<T>(
   response: TransportResponse,
   method: string,
   url: string,
+  parse: ((text: string) => unknown) | undefined,
 ): T {
   if (response.body.trim() === "") {
     throw new ProtocolError({
@@ -368,7 +372,7 @@ function parseJsonBody<T>(
     });
   }
   try {
-    return JSON.parse(response.body) as T;
+    return (parse ? parse(response.body) : JSON.parse(response.body)) as T;
   } catch (error) {
     throw new ProtocolError({
       problem: "not-json",

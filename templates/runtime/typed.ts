@@ -1,29 +1,37 @@
 // Base classes of the generated apply (write) and read classes. A generated class only declares
 // its view, its property map and its connections; turning an object into the API's JSON and back
-// happens here, once, for every view.
+// happens here, once, for every view. Per class, the property maps are compiled once into plans
+// (arrays of names and converters), so that the per-object work is a loop over plain arrays.
 
+import {
+  ConflictingWritesError,
+  WriteCollector,
+  collectsWrites,
+  type CollectsWrites,
+} from "./collect.js";
 import {
   PropertyValueError,
   fromWireValue,
+  needsReadConversion,
   toWireValue,
   type ConnectionMap,
   type EdgeConnectionDefinition,
+  type PropertyDefinition,
   type PropertyMap,
-  type ReadOptions,
 } from "./values.js";
 import type {
-  EdgeRead,
   EdgeWrite,
   InstanceId,
   InstanceRead,
   InstanceWrite,
-  NodeRead,
   NodeWrite,
   PropertyValues,
   SourceData,
-  SourceReference,
   ViewReference,
 } from "./wire.js";
+
+// Re-exported here so that the generated index (which passes typed.ts on) exports them.
+export { ConflictingWritesError, WriteCollector };
 
 /** What a generated class says about its view. */
 export interface ViewClassInfo {
@@ -48,11 +56,20 @@ export interface EdgeEnds {
   readonly type?: InstanceId;
 }
 
+/**
+ * A plain reference to a node, `{ space, externalId }` (a read object is one too). Apply objects
+ * are not references here: where a connection expects a view's apply class, an apply object of
+ * another view must not slip through as a reference.
+ */
+export type PlainNodeReference = InstanceId & {
+  readonly toInstanceWrites?: never;
+};
+
 /** One edge of an edge connection, when its id or (for edge views) its properties matter. */
 export interface EdgeLink<TNode, TEdgeProperties = never> {
   /** The node at the other end. */
-  readonly target: InstanceId | TNode;
-  /** Defaults to `<edge type>:<start>:<end>` (external ids). */
+  readonly target: PlainNodeReference | TNode;
+  /** Defaults to {@link defaultEdgeExternalId} of the edge's type, start and end. */
   readonly externalId?: string;
   /** Defaults to the space of the node that holds the connection. */
   readonly space?: string;
@@ -61,43 +78,98 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 
 /** What an edge connection accepts on apply: a node, a reference to one, or an edge link. */
 export type EdgeTarget<TNode, TEdgeProperties = never> =
-  InstanceId | TNode | EdgeLink<TNode, TEdgeProperties>;
+  PlainNodeReference | TNode | EdgeLink<TNode, TEdgeProperties>;
 
-type ApplyClass = ViewClassInfo & (abstract new (...args: never[]) => unknown);
+// ---- plans: a class's property maps compiled once
 
-function classInfo(instance: object): ViewClassInfo {
-  return instance.constructor as unknown as ApplyClass;
+interface WritePlanEntry {
+  readonly name: string;
+  readonly identifier: string;
+  readonly definition: PropertyDefinition;
 }
+
+interface ApplyPlan {
+  /** Every property and connection name, for the constructor's copy. */
+  readonly names: readonly string[];
+  readonly properties: readonly WritePlanEntry[];
+  readonly edges: readonly {
+    name: string;
+    connection: EdgeConnectionDefinition;
+  }[];
+}
+
+const applyPlans = new WeakMap<object, ApplyPlan>();
+const edgePropertyPlans = new WeakMap<object, readonly WritePlanEntry[]>();
+
+function writeEntries(map: PropertyMap): WritePlanEntry[] {
+  return Object.keys(map).map((name) => {
+    const definition = map[name] as PropertyDefinition;
+    return { name, identifier: definition.identifier, definition };
+  });
+}
+
+function applyPlan(info: ViewClassInfo): ApplyPlan {
+  let plan = applyPlans.get(info);
+  if (!plan) {
+    const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
+    for (const name of Object.keys(info.connections)) {
+      const connection = info.connections[name];
+      if (connection?.connection === "edge") edges.push({ name, connection });
+    }
+    plan = {
+      names: [
+        ...Object.keys(info.properties),
+        ...Object.keys(info.connections),
+      ],
+      properties: writeEntries(info.properties),
+      edges,
+    };
+    applyPlans.set(info, plan);
+  }
+  return plan;
+}
+
+/** The generated class of an object: its statics say what its view is. */
+function classInfo(instance: object): ViewClassInfo {
+  return instance.constructor as unknown as ViewClassInfo;
+}
+
+const hasOwn = (object: object, key: string): boolean =>
+  Object.prototype.hasOwnProperty.call(object, key);
 
 /** Copies the known properties only: `__proto__` or a stray key can never land on the object. */
 function assignKnownProperties(
-  target: object,
-  input: object,
-  info: ViewClassInfo,
+  target: Record<string, unknown>,
+  input: Record<string, unknown>,
+  names: readonly string[],
 ): void {
-  for (const names of [info.properties, info.connections]) {
-    for (const name of Object.keys(names)) {
-      if (Object.prototype.hasOwnProperty.call(input, name)) {
-        Object.defineProperty(target, name, {
-          value: (input as Record<string, unknown>)[name],
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      }
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    if (!hasOwn(input, name)) continue;
+    if (name === "__proto__") {
+      Object.defineProperty(target, name, {
+        value: input[name],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else {
+      target[name] = input[name];
     }
   }
 }
 
-export abstract class TypedApply {
+export abstract class TypedApply implements CollectsWrites {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
   declare static readonly instanceType?: InstanceId;
 
-  readonly space: string;
-  readonly externalId: string;
-  existingVersion?: number;
+  // `declare` fields: set by plain assignment in the constructor (no define step per field), and
+  // an unset option is no own key (not even `undefined`).
+  declare readonly space: string;
+  declare readonly externalId: string;
+  declare existingVersion?: number;
 
   protected constructor(
     space: string,
@@ -108,7 +180,11 @@ export abstract class TypedApply {
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
-    assignKnownProperties(this, properties, classInfo(this));
+    assignKnownProperties(
+      this as unknown as Record<string, unknown>,
+      properties as Record<string, unknown>,
+      applyPlan(classInfo(this)).names,
+    );
   }
 
   /** This instance's id. */
@@ -119,15 +195,15 @@ export abstract class TypedApply {
   /** The view source with every property that is set, keyed by the API's identifiers. */
   protected sourceData(collector: WriteCollector): SourceData {
     const info = classInfo(this);
-    const where = `${info.view.externalId} ${this.space}:${this.externalId}`;
     const properties = wireProperties(
       this,
-      info.properties,
+      true,
+      applyPlan(info).properties,
       collector,
-      where,
-      this.id,
+      this,
+      () => `${info.view.externalId} ${this.space}:${this.externalId}`,
     );
-    return Object.keys(properties).length > 0
+    return properties
       ? { source: info.view, properties }
       : { source: info.view };
   }
@@ -146,16 +222,16 @@ export abstract class TypedApply {
 /** Base of every generated `<View>Apply` class for node views. */
 export abstract class TypedNodeApply extends TypedApply {
   /** `undefined`: the view's node type; `null`: none. */
-  type?: InstanceId | null;
+  declare type?: InstanceId | null;
 
   protected constructor(
     space: string,
     externalId: string,
     properties: object,
-    options: NodeApplyOptions = {},
+    options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options.existingVersion);
-    if (options.type !== undefined) this.type = options.type;
+    super(space, externalId, properties, options?.existingVersion);
+    if (options?.type !== undefined) this.type = options.type;
   }
 
   /** The node item of the apply request, without its edges and nested nodes. */
@@ -165,7 +241,8 @@ export abstract class TypedNodeApply extends TypedApply {
 
   collect(collector: WriteCollector): void {
     collector.push(this.nodeWrite(collector));
-    this.collectEdges(collector);
+    const edges = applyPlan(classInfo(this)).edges;
+    if (edges.length > 0) this.collectEdges(collector, edges);
   }
 
   private nodeWrite(collector: WriteCollector): NodeWrite {
@@ -183,11 +260,12 @@ export abstract class TypedNodeApply extends TypedApply {
     return write;
   }
 
-  private collectEdges(collector: WriteCollector): void {
-    for (const [name, connection] of Object.entries(
-      classInfo(this).connections,
-    )) {
-      if (connection.connection !== "edge") continue;
+  private collectEdges(
+    collector: WriteCollector,
+    edges: ApplyPlan["edges"],
+  ): void {
+    for (const { name, connection } of edges) {
+      if (!hasOwn(this, name)) continue;
       const value = (this as Record<string, unknown>)[name];
       if (value === undefined || value === null) continue;
       const targets = connection.multi ? value : [value];
@@ -199,7 +277,7 @@ export abstract class TypedNodeApply extends TypedApply {
         );
       }
       for (const target of targets) {
-        collector.push(edgeWrite(this, connection, target, collector));
+        collector.push(edgeWrite(this, name, connection, target, collector));
       }
     }
   }
@@ -207,53 +285,147 @@ export abstract class TypedNodeApply extends TypedApply {
 
 /**
  * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
- * the map (a stray key or `__proto__` never goes out), nested apply objects reduced to references
- * (and collected), every value checked. Errors say which instance (`where`) they are about.
+ * the plan (a stray key or `__proto__` never goes out), nested apply objects reduced to references
+ * (and collected), every value checked. Errors say which instance (`where`) they are about; the
+ * text is built only then.
  */
 function wireProperties(
   source: object,
-  map: PropertyMap,
+  isApplyObject: boolean,
+  plan: readonly WritePlanEntry[],
   collector: WriteCollector,
-  where: string,
   id: InstanceId,
-): PropertyValues {
-  const properties: PropertyValues = {};
-  for (const [name, definition] of Object.entries(map)) {
-    if (!Object.prototype.hasOwnProperty.call(source, name)) continue;
-    const value = (source as Record<string, unknown>)[name];
-    if (value === undefined) continue;
-    const reduced =
-      definition.type === "direct" ? collector.references(value) : value;
+  where: () => string,
+): PropertyValues | undefined {
+  let properties: PropertyValues | undefined;
+  const values = source as Record<string, unknown>;
+  for (let i = 0; i < plan.length; i++) {
+    const entry = plan[i] as WritePlanEntry;
+    const value = values[entry.name];
+    // An apply object's properties are its own fields (the constructor copies only known names;
+    // the generator keeps property names clear of the class's members); a plain object (edge
+    // properties) might inherit, so it is asked.
+    if (value === undefined || (!isApplyObject && !hasOwn(source, entry.name)))
+      continue;
+    properties ??= {};
     try {
-      properties[definition.identifier] = toWireValue(
-        reduced,
-        definition,
-        name,
+      properties[entry.identifier] = toWireValue(
+        entry.definition.type === "direct"
+          ? directReferences(collector, value)
+          : value,
+        entry.definition,
+        entry.name,
       );
     } catch (error) {
-      if (!(error instanceof PropertyValueError)) throw error;
+      if (!(error instanceof PropertyValueError || error instanceof TypeError))
+        throw error;
       throw new PropertyValueError(
-        `${where}: ${error.message}`,
-        error.property,
-        id,
+        `${where()}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
+        error instanceof PropertyValueError ? error.property : entry.name,
+        { space: id.space, externalId: id.externalId },
       );
     }
   }
   return properties;
 }
 
+/** A direct relation value (one, a list, or null) with apply objects reduced to references. */
+function directReferences(collector: WriteCollector, value: unknown): unknown {
+  if (value === null) return null;
+  return Array.isArray(value)
+    ? value.map((item) => collector.reference(item))
+    : collector.reference(value);
+}
+
+/**
+ * An edge link is a plain object with a `target`; an apply object is never one, whatever its
+ * view's properties are called (a view may well have a `target` property).
+ */
 function isEdgeLink(value: unknown): value is EdgeLink<unknown, object> {
-  return typeof value === "object" && value !== null && "target" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !collectsWrites(value) &&
+    hasOwn(value, "target")
+  );
+}
+
+const MAX_EXTERNAL_ID_LENGTH = 255;
+
+/**
+ * The default external id of an edge: the full ids of its type, start and end node, as
+ * `type.space:type.externalId:start.space:start.externalId:end.space:end.externalId` with `\` and
+ * `:` inside each part escaped by a `\` (so that two different edges never share an id). When that
+ * is longer than 255 characters, its first 222 characters, `~`, and a 128-bit hash of the whole
+ * (32 hex digits): deterministic, the same in every process and version.
+ */
+export function defaultEdgeExternalId(
+  type: InstanceId,
+  startNode: InstanceId,
+  endNode: InstanceId,
+): string {
+  const full = [
+    type.space,
+    type.externalId,
+    startNode.space,
+    startNode.externalId,
+    endNode.space,
+    endNode.externalId,
+  ]
+    .map(escapeIdPart)
+    .join(":");
+  if (full.length <= MAX_EXTERNAL_ID_LENGTH) return full;
+  const hash = stableHash128(full);
+  return `${full.slice(0, MAX_EXTERNAL_ID_LENGTH - hash.length - 1)}~${hash}`;
+}
+
+function escapeIdPart(part: string): string {
+  return part.includes(":") || part.includes("\\")
+    ? part.replace(/[\\:]/g, (c) => `\\${c}`)
+    : part;
+}
+
+/**
+ * A 128-bit hash of a string's UTF-16 code units as 32 hex digits: four 32-bit FNV-1a lanes with
+ * different offsets, mixed with each other at the end. Stable, fast, not cryptographic.
+ */
+function stableHash128(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x050c5d1f;
+  let c = 0x1b873593;
+  let d = 0x6a09e667;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x01000193) ^ (a >>> 15);
+    c = Math.imul(c ^ code, 0x01000193) ^ (b >>> 13);
+    d = Math.imul(d ^ code, 0x01000193) ^ (c >>> 11);
+  }
+  const lanes = [a ^ (d >>> 7), b ^ (a >>> 9), c ^ (b >>> 5), d ^ (c >>> 3)];
+  return lanes
+    .map((lane) => (lane >>> 0).toString(16).padStart(8, "0"))
+    .join("");
 }
 
 function edgeWrite(
   holder: TypedNodeApply,
+  name: string,
   connection: EdgeConnectionDefinition,
   target: unknown,
   collector: WriteCollector,
 ): EdgeWrite {
   const link = isEdgeLink(target) ? target : undefined;
-  const other = collector.reference(link ? link.target : target);
+  let other: InstanceId;
+  try {
+    other = collector.reference(link ? link.target : target);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new PropertyValueError(
+      `${holder.space}:${holder.externalId}: ${name}: ${error.message}`,
+      name,
+      holder.id,
+    );
+  }
   const outwards = connection.direction === "outwards";
   const startNode = outwards ? holder.id : other;
   const endNode = outwards ? other : holder.id;
@@ -262,43 +434,46 @@ function edgeWrite(
     instanceType: "edge",
     space: link?.space ?? holder.space,
     externalId:
-      link?.externalId ??
-      `${type.externalId}:${startNode.externalId}:${endNode.externalId}`,
+      link?.externalId ?? defaultEdgeExternalId(type, startNode, endNode),
     type: { space: type.space, externalId: type.externalId },
     startNode,
     endNode,
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
-    const where = `edge ${write.space}:${write.externalId}`;
-    const map = edgeSource.properties?.() ?? {};
+    let plan = edgePropertyPlans.get(edgeSource);
+    if (!plan) {
+      plan = writeEntries(edgeSource.properties?.() ?? {});
+      edgePropertyPlans.set(edgeSource, plan);
+    }
     const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
-      map,
+      false,
+      plan,
       collector,
-      where,
       id,
+      () => `edge ${id.space}:${id.externalId}`,
     );
-    write.sources = [{ source: edgeSource.view, properties }];
+    write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }
   return write;
 }
 
 /** Base of every generated `<View>Apply` class for edge views. */
 export abstract class TypedEdgeApply extends TypedApply {
-  startNode: InstanceId | TypedNodeApply;
-  endNode: InstanceId | TypedNodeApply;
-  type?: InstanceId;
+  declare startNode: InstanceId | TypedNodeApply;
+  declare endNode: InstanceId | TypedNodeApply;
+  declare type?: InstanceId;
 
   protected constructor(
     space: string,
     externalId: string,
     ends: EdgeEnds,
     properties: object,
-    options: { readonly existingVersion?: number } = {},
+    options?: { readonly existingVersion?: number },
   ) {
-    super(space, externalId, properties, options.existingVersion);
+    super(space, externalId, properties, options?.existingVersion);
     this.startNode = ends.startNode;
     this.endNode = ends.endNode;
     if (ends.type) this.type = ends.type;
@@ -337,107 +512,21 @@ export abstract class TypedEdgeApply extends TypedApply {
   }
 }
 
-/**
- * Gathers the writes of a graph of apply objects: each object once, nodes before edges (so that a
- * request never needs an edge's ends before they exist), and one item per instance: two apply
- * objects for the same node (say, through two views) become one item with both sources, since
- * the API rejects an instance given twice in one request.
- */
-export class WriteCollector {
-  private readonly seen = new Set<object>();
-  private readonly nodes = new Map<string, InstanceWrite>();
-  private readonly edges = new Map<string, InstanceWrite>();
-
-  add(item: TypedApply): void {
-    if (this.seen.has(item)) return;
-    this.seen.add(item);
-    item.collect(this);
-  }
-
-  push(write: InstanceWrite): void {
-    const items = write.instanceType === "node" ? this.nodes : this.edges;
-    const key = `${write.space}\u0000${write.externalId}`;
-    const earlier = items.get(key);
-    items.set(key, earlier ? mergeWrites(earlier, write) : write);
-  }
-
-  /** A node reference for a value that may be a nested apply object (which is then written too). */
-  reference(value: unknown): InstanceId {
-    if (value instanceof TypedApply) {
-      this.add(value);
-      return value.id;
-    }
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      typeof (value as InstanceId).space === "string" &&
-      typeof (value as InstanceId).externalId === "string"
-    ) {
-      const { space, externalId } = value as InstanceId;
-      return { space, externalId };
-    }
-    throw new PropertyValueError(
-      "expected a node reference { space, externalId } or an apply object",
-      "reference",
-    );
-  }
-
-  /** `reference` over a direct relation value: one, a list, or null. */
-  references(value: unknown): unknown {
-    if (value === null) return null;
-    return Array.isArray(value)
-      ? value.map((item) => this.reference(item))
-      : this.reference(value);
-  }
-
-  writes(): InstanceWrite[] {
-    return [...this.nodes.values(), ...this.edges.values()];
-  }
-}
-
 /** Anything the apply engine takes: wire items, or objects that expand to them. */
 export interface InstanceWriteSource {
   toInstanceWrites(): InstanceWrite[];
 }
 
-/** The writes of many apply objects, each instance once, nodes first. */
+/**
+ * The writes of many apply objects, each instance once, nodes first: exactly what `client.apply`
+ * sends for the same list (two objects for one instance merge; conflicting values are an error).
+ */
 export function collectWrites(
   items: Iterable<TypedNodeApply | TypedEdgeApply>,
 ): InstanceWrite[] {
   const collector = new WriteCollector();
   for (const item of items) collector.add(item);
   return collector.writes();
-}
-
-/** Two writes of one instance as one: sources of the same view merge, later values win. */
-function mergeWrites(
-  earlier: InstanceWrite,
-  later: InstanceWrite,
-): InstanceWrite {
-  const sources = [...(earlier.sources ?? [])];
-  for (const source of later.sources ?? []) {
-    const same = sources.findIndex((s) => sameSource(s.source, source.source));
-    const existing = same >= 0 ? sources[same] : undefined;
-    if (!existing) {
-      sources.push(source);
-      continue;
-    }
-    const properties = { ...existing.properties, ...source.properties };
-    sources[same] =
-      Object.keys(properties).length > 0
-        ? { source: existing.source, properties }
-        : { source: existing.source };
-  }
-  return { ...earlier, ...later, sources };
-}
-
-function sameSource(a: SourceReference, b: SourceReference): boolean {
-  return (
-    a.type === b.type &&
-    a.space === b.space &&
-    a.externalId === b.externalId &&
-    (a.type === "container" || a.version === (b as ViewReference).version)
-  );
 }
 
 /**
@@ -454,55 +543,86 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
       );
     }
   }
-  return applies
-    .map((apply) => apply.toInstanceWrite())
-    .reduce((a, b) => mergeWrites(a, b) as NodeWrite);
+  const collector = new WriteCollector();
+  for (const apply of applies) collector.push(apply.toInstanceWrite());
+  return collector.writes()[0] as NodeWrite;
 }
 
 // ---- read classes
 
-type ReadClass = ViewClassInfo;
+interface ReadPlanEntry {
+  readonly name: string;
+  readonly identifier: string;
+  /** Undefined when the wire value is already the TypeScript value. */
+  readonly definition: PropertyDefinition | undefined;
+}
+
+const readPlans = new WeakMap<object, readonly ReadPlanEntry[]>();
+
+function readPlan(info: ViewClassInfo): readonly ReadPlanEntry[] {
+  let plan = readPlans.get(info);
+  if (!plan) {
+    plan = Object.keys(info.properties).map((name) => {
+      const definition = info.properties[name] as PropertyDefinition;
+      return {
+        name,
+        identifier: definition.identifier,
+        definition: needsReadConversion(definition) ? definition : undefined,
+      };
+    });
+    readPlans.set(info, plan);
+  }
+  return plan;
+}
 
 export abstract class TypedInstance {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
 
-  readonly space: string;
-  readonly externalId: string;
-  readonly version: number;
+  // `declare` fields: assigned in the constructor, without a define step per field.
+  declare readonly space: string;
+  declare readonly externalId: string;
+  declare readonly version: number;
   /** Epoch milliseconds. */
-  readonly createdTime: number;
+  declare readonly createdTime: number;
   /** Epoch milliseconds. */
-  readonly lastUpdatedTime: number;
-  /** Epoch milliseconds; set on deleted instances in sync results. */
-  readonly deletedTime?: number;
+  declare readonly lastUpdatedTime: number;
+  /** Epoch milliseconds; set (as an own key) only on deleted instances in sync results. */
+  declare readonly deletedTime?: number;
 
-  constructor(instance: InstanceRead, options: ReadOptions = {}) {
+  constructor(instance: InstanceRead) {
     this.space = instance.space;
     this.externalId = instance.externalId;
     this.version = instance.version;
     this.createdTime = instance.createdTime;
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
-      this.deletedTime = instance.deletedTime;
-    const info = this.constructor as unknown as ReadClass;
+      (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
+    const info = this.constructor as unknown as ViewClassInfo;
     const { view } = info;
     const values =
       instance.properties?.[view.space]?.[
         `${view.externalId}/${view.version}`
       ] ?? {};
-    for (const [name, definition] of Object.entries(info.properties)) {
-      Object.defineProperty(this, name, {
-        value: fromWireValue(
-          values[definition.identifier],
-          definition,
-          options,
-        ),
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
+    const target = this as unknown as Record<string, unknown>;
+    const plan = readPlan(info);
+    for (let i = 0; i < plan.length; i++) {
+      const entry = plan[i] as ReadPlanEntry;
+      const value = values[entry.identifier];
+      const converted = entry.definition
+        ? fromWireValue(value, entry.definition)
+        : (value ?? null);
+      if (entry.name === "__proto__") {
+        Object.defineProperty(target, entry.name, {
+          value: converted,
+          writable: true,
+          enumerable: true,
+          configurable: true,
+        });
+      } else {
+        target[entry.name] = converted;
+      }
     }
   }
 
@@ -514,26 +634,38 @@ export abstract class TypedInstance {
 
 /** Base of every generated read class for node views. */
 export abstract class TypedNode extends TypedInstance {
-  readonly type: InstanceId | null;
+  declare readonly type: InstanceId | null;
 
-  constructor(instance: NodeRead, options: ReadOptions = {}) {
-    super(instance, options);
+  /** Takes any instance read (so that read classes fit one constructor type); an edge is refused. */
+  constructor(instance: InstanceRead) {
+    super(instance);
+    if (instance.instanceType !== "node") throw notA("node", instance);
     this.type = instance.type ?? null;
   }
 }
 
 /** Base of every generated read class for edge views. */
 export abstract class TypedEdge extends TypedInstance {
-  readonly type: InstanceId;
-  readonly startNode: InstanceId;
-  readonly endNode: InstanceId;
+  declare readonly type: InstanceId;
+  declare readonly startNode: InstanceId;
+  declare readonly endNode: InstanceId;
 
-  constructor(instance: EdgeRead, options: ReadOptions = {}) {
-    super(instance, options);
+  /** Takes any instance read (so that read classes fit one constructor type); a node is refused. */
+  constructor(instance: InstanceRead) {
+    super(instance);
+    if (instance.instanceType !== "edge") throw notA("edge", instance);
     this.type = instance.type;
     this.startNode = instance.startNode;
     this.endNode = instance.endNode;
   }
+}
+
+function notA(expected: "node" | "edge", instance: InstanceRead): TypeError {
+  const what =
+    expected === "node" ? "a node, got an edge" : "an edge, got a node";
+  return new TypeError(
+    `${instance.space}:${instance.externalId}: expected ${what}`,
+  );
 }
 
 /** A node reached through an edge connection whose edges carry properties. */

@@ -26,7 +26,6 @@ import {
 import type { QueryProgress } from "./query-graph.js";
 import type { TypedInstance } from "./typed.js";
 import type { SyncOptions, SyncState } from "./sync.js";
-import type { ReadOptions } from "./values.js";
 import {
   compileSelect,
   compileSort,
@@ -154,7 +153,6 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     protected readonly client: DmsClient,
     protected readonly readClass: C,
     protected readonly instanceType: "node" | "edge",
-    protected readonly readOptions: ReadOptions = {},
     /** The client's read classes, to find what connections lead to (for `include`). */
     protected readonly views?: ViewRegistry,
   ) {}
@@ -170,7 +168,6 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       dms: this.client,
       readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
       instanceType: this.instanceType,
-      read: this.readOptions,
       ...(this.views ? { views: this.views } : {}),
     };
   }
@@ -180,10 +177,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    const read = new this.readClass(
-      instance as never,
-      this.readOptions as never,
-    ) as InstanceType<C>;
+    const read = new this.readClass(instance) as InstanceType<C>;
     return dropUnselected(read, select, this.readClass);
   }
 
@@ -207,7 +201,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       readonly include?: object;
       readonly onProgress?: (progress: QueryProgress) => void;
     } = {},
-  ): Promise<InstanceType<C>[]> {
+    // `unknown`: each overload above says what comes back for its options.
+  ): Promise<unknown[]> {
     if (options.include)
       return (await retrieveWithInclude(
         this.includeContext(),
@@ -246,7 +241,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       readonly include?: object;
       readonly onProgress?: (progress: QueryProgress) => void;
     } = {},
-  ): InstanceList<InstanceType<C>> {
+    // `unknown`: each overload above says what comes back for its options.
+  ): InstanceList<unknown> {
     if (options.include) return this.listIncluding(options.include, options);
     const request = this.listRequest(options);
     return new InstanceList(() => this.readList(request, options));

@@ -69,6 +69,8 @@ export interface DmsClientOptions {
   readonly clock?: Clock;
   /** Uniform [0, 1) for backoff jitter (tests pass a fixed one). */
   readonly random?: () => number;
+  /** Parses response bodies; the generated client passes an int64-exact parser with `int64: "bigint"`. */
+  readonly parseJson?: (text: string) => unknown;
 }
 
 /** An instance id with its type, as byids and delete take it. */
@@ -133,6 +135,7 @@ export class DmsClient {
       ...(options.appName ? { appName: options.appName } : {}),
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.parseJson ? { parseJson: options.parseJson } : {}),
     });
   }
 

@@ -18,7 +18,7 @@ import {
 } from "./query-graph.js";
 import type { SyncOptions, SyncState } from "./sync.js";
 import { TypedEdge, type Connected, type TypedInstance } from "./typed.js";
-import type { EdgeConnectionDefinition, ReadOptions } from "./values.js";
+import type { EdgeConnectionDefinition } from "./values.js";
 import { compileWhere } from "./where.js";
 import type {
   EdgeExpression,
@@ -426,7 +426,6 @@ export async function queryGraph<S extends SetTypes>(
   dms: DmsClient,
   graph: Graph<S>,
   options: GraphQueryOptions & {
-    readonly read?: ReadOptions;
     /** Items per set and request (default 1000); cursors are followed either way. */
     readonly pageSize?: number;
   } = {},
@@ -448,7 +447,7 @@ export async function queryGraph<S extends SetTypes>(
       const list = (result[name] ??= []);
       for (const item of items) {
         if (list.length >= cap) break;
-        list.push(new readClass(item as never, options.read ?? {}));
+        list.push(new readClass(item as never));
       }
     }
   }
@@ -486,7 +485,6 @@ export interface GraphSyncOptions extends Omit<SyncOptions, "state"> {
   readonly state?: GraphSyncState;
   /** Items per set and page (default 1000); a set's own `limit` wins. */
   readonly pageSize?: number;
-  readonly read?: ReadOptions;
   readonly onProgress?: (progress: SyncProgress) => void;
 }
 
@@ -506,7 +504,7 @@ export async function* syncGraph<S extends SetTypes>(
   const upserted: Record<string, number> = {};
   const deleted: Record<string, number> = {};
   let pages = 0;
-  const { state, pageSize: _size, read, onProgress, ...syncOptions } = options;
+  const { state, pageSize: _size, onProgress, ...syncOptions } = options;
   for (;;) {
     const request = graph.toSyncRequest(pageSize, options.mode);
     const sync = dms.sync(
@@ -516,7 +514,7 @@ export async function* syncGraph<S extends SetTypes>(
     try {
       for await (const page of sync) {
         pages += 1;
-        const upserts = typedItems(classes, page.upserts, read ?? {});
+        const upserts = typedItems(classes, page.upserts);
         const deletes: Record<string, InstanceId[]> = {};
         for (const name of classes.keys()) {
           const gone = (page.deletes[name] ?? []).map(plainId);
@@ -548,12 +546,11 @@ export async function* syncGraph<S extends SetTypes>(
 function typedItems(
   classes: ReadonlyMap<string, AnyReadClass>,
   items: Readonly<Record<string, readonly InstanceRead[]>>,
-  read: ReadOptions,
 ): Record<string, TypedInstance[]> {
   const typed: Record<string, TypedInstance[]> = {};
   for (const [name, readClass] of classes) {
     typed[name] = (items[name] ?? []).map(
-      (item) => new readClass(item as never, read),
+      (item) => new readClass(item as never),
     );
   }
   return typed;
@@ -609,12 +606,10 @@ export interface GraphMethods {
 export function graphMethods(
   dms: DmsClient,
   views: ViewRegistry,
-  read: ReadOptions = {},
 ): GraphMethods {
   return {
     graph: () => new Graph(new Map(), views),
-    query: (graph, options = {}) =>
-      queryGraph(dms, graph, { read, ...options }),
-    sync: (graph, options = {}) => syncGraph(dms, graph, { read, ...options }),
+    query: (graph, options = {}) => queryGraph(dms, graph, options),
+    sync: (graph, options = {}) => syncGraph(dms, graph, options),
   };
 }

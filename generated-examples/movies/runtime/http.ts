@@ -23,6 +23,7 @@ import {
   type RetryPolicy,
 } from "./retry.js";
 import type { Transport, TransportResponse } from "./transport.js";
+import { stringifyJson } from "./json.js";
 
 /** The `cdf-version` header the runtime speaks. */
 export const CDF_API_VERSION = "20230101";
@@ -62,6 +63,8 @@ export interface HttpClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Called on retries and token refreshes (for logs and metrics). */
   readonly onEvent?: (event: HttpEvent) => void;
+  /** Parses response bodies (default JSON.parse); an int64-exact parser for bigint clients. */
+  readonly parseJson?: (text: string) => unknown;
 }
 
 /** Per-call options. */
@@ -104,7 +107,7 @@ export class HttpClient {
     body: unknown,
     options: RequestOptions = {},
   ): Promise<T> {
-    return this.#send<T>("POST", path, JSON.stringify(body), options);
+    return this.#send<T>("POST", path, stringifyJson(body), options);
   }
 
   /** GETs a path under the project URL. */
@@ -200,7 +203,7 @@ export class HttpClient {
       }
       if (response.status >= 200 && response.status < 300) {
         log.mayHaveApplied = true;
-        return parseJsonBody<T>(response, method, url);
+        return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
       if (isRedirect(response.status)) {
         // Following could send the body and the token to another host, or turn a POST into a GET.
@@ -358,6 +361,7 @@ function parseJsonBody<T>(
   response: TransportResponse,
   method: string,
   url: string,
+  parse: ((text: string) => unknown) | undefined,
 ): T {
   if (response.body.trim() === "") {
     throw new ProtocolError({
@@ -369,7 +373,7 @@ function parseJsonBody<T>(
     });
   }
   try {
-    return JSON.parse(response.body) as T;
+    return (parse ? parse(response.body) : JSON.parse(response.body)) as T;
   } catch (error) {
     throw new ProtocolError({
       problem: "not-json",

@@ -15,7 +15,6 @@ import {
 import type {
   EdgeConnectionDefinition,
   PropertyDefinition,
-  ReadOptions,
   ReverseRelationDefinition,
 } from "./values.js";
 import { compileWhere, type HasViewTypes, type WhereOf } from "./where.js";
@@ -39,8 +38,7 @@ import {
 // ---- types
 
 /** A generated read class: constructible from the wire, with its view's maps. */
-export type ReadClassOf<T> = ViewClassInfo &
-  (new (instance: never, options?: ReadOptions) => T);
+export type ReadClassOf<T> = ViewClassInfo & (new (instance: never) => T);
 
 /** Keys of a read object that every instance has: never a connection. */
 type InstanceKeys = keyof TypedNode | keyof TypedEdge;
@@ -606,7 +604,6 @@ function anonymousEdgeClass(
 
 /** Options of a call with `include`. */
 export interface IncludeRunOptions extends GraphQueryOptions {
-  readonly read?: ReadOptions;
   /** Stop after this many root objects. */
   readonly limit?: number;
 }
@@ -624,7 +621,7 @@ export async function* runInclude<T>(
     plan.rootSet,
     options,
   )) {
-    const objects = assemble(plan, page, options.read ?? {});
+    const objects = assemble(plan, page);
     for (const object of objects) {
       if (left <= 0) return;
       left -= 1;
@@ -637,24 +634,19 @@ export async function* runInclude<T>(
 type SetItems = Readonly<Record<string, readonly InstanceRead[]>>;
 
 /** Builds the root objects of one root page and fills their included connections. */
-export function assemble(
-  plan: IncludePlan,
-  items: SetItems,
-  read: ReadOptions,
-): TypedInstance[] {
+export function assemble(plan: IncludePlan, items: SetItems): TypedInstance[] {
   const roots = (items[plan.rootSet] ?? []).map((i) =>
-    construct(plan.rootClass, i, read),
+    construct(plan.rootClass, i),
   );
-  fill(plan.connections, roots, items, read);
+  fill(plan.connections, roots, items);
   return roots;
 }
 
 function construct(
   readClass: AnyReadClass,
   instance: InstanceRead,
-  read: ReadOptions,
 ): TypedInstance {
-  return new readClass(instance as never, read);
+  return new readClass(instance as never);
 }
 
 function keyOf(id: InstanceId): string {
@@ -674,18 +666,14 @@ function fill(
   connections: readonly PlannedConnection[],
   parents: readonly TypedInstance[],
   items: SetItems,
-  read: ReadOptions,
 ): void {
   for (const connection of connections) {
     const targets = new Map<string, TypedInstance>();
     for (const instance of items[connection.nodeSet] ?? []) {
-      targets.set(
-        keyOf(instance),
-        construct(connection.targetClass, instance, read),
-      );
+      targets.set(keyOf(instance), construct(connection.targetClass, instance));
     }
-    fill(connection.children, [...targets.values()], items, read);
-    const linked = linkedTargets(connection, parents, targets, items, read);
+    fill(connection.children, [...targets.values()], items);
+    const linked = linkedTargets(connection, parents, targets, items);
     for (const parent of parents) {
       const all = linked.get(keyOf(parent)) ?? [];
       const limited =
@@ -705,7 +693,6 @@ function linkedTargets(
   parents: readonly TypedInstance[],
   targets: ReadonlyMap<string, TypedInstance>,
   items: SetItems,
-  read: ReadOptions,
 ): Map<string, unknown[]> {
   const linked = new Map<string, unknown[]>();
   const add = (parentKey: string, value: unknown): void => {
@@ -724,7 +711,7 @@ function linkedTargets(
       add(
         keyOf(here),
         connection.edgeClass
-          ? { node, edge: construct(connection.edgeClass, edge, read) }
+          ? { node, edge: construct(connection.edgeClass, edge) }
           : node,
       );
     }
@@ -765,7 +752,6 @@ export interface IncludeContext {
   readonly dms: QueryPoster;
   readonly readClass: AnyReadClass;
   readonly instanceType: "node" | "edge";
-  readonly read: ReadOptions;
   readonly views?: ViewRegistry;
 }
 
@@ -801,7 +787,6 @@ export function listWithInclude(
     context.views,
   );
   return runInclude(context.dms, plan, {
-    read: context.read,
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -829,7 +814,6 @@ export async function retrieveWithInclude(
       context.views,
     );
     const objects = runInclude(context.dms, plan, {
-      read: context.read,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });

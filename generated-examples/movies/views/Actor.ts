@@ -89,6 +89,9 @@ export class ActorApply extends PersonApply {
   static override readonly properties = actorProperties;
   static override readonly connections = actorConnections;
 
+  /** Only apply objects of `mySpace:ActorView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:ActorView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -91,6 +91,9 @@ export class MovieApply extends TypedNodeApply {
   static override readonly properties = movieProperties;
   static override readonly connections = movieConnections;
 
+  /** Only apply objects of `mySpace:MovieView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:MovieView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -73,6 +73,9 @@ export class PersonApply extends TypedNodeApply {
   static override readonly properties = personProperties;
   static override readonly connections = personConnections;
 
+  /** Only apply objects of `mySpace:PersonView/v1` (or its children) are of this class. */
+  declare protected readonly "mySpace:PersonView/v1": true;
+
   constructor(
     space: string,
     externalId: string,

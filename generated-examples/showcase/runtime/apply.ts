@@ -15,6 +15,13 @@ import {
   TokenError,
   VersionConflictError,
 } from "./errors.js";
+import {
+  WriteCollector,
+  assertFiniteNumbers,
+  collectsWrites,
+  sameValue,
+  type CollectsWrites,
+} from "./collect.js";
 import { expectItems, type RequestOptions } from "./http.js";
 import { PropertyValueError } from "./values.js";
 import type {
@@ -43,7 +50,7 @@ export interface ToInstanceWrites {
 }
 
 /** What `applyInstances` accepts: raw wire items or objects that expand to them. */
-export type ApplyInput = InstanceWrite | ToInstanceWrites;
+export type ApplyInput = InstanceWrite | ToInstanceWrites | CollectsWrites;
 
 /** Progress after each finished request. The totals grow as the input is read. */
 export interface ApplyProgress {
@@ -237,75 +244,45 @@ export function planApplyRequests(
   return plan;
 }
 
-/** Expands generated apply objects into their wire items, keeping raw items as they are. */
-export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
-  return expandInputsCounting(input).writes;
-}
-
-function expandInputsCounting(input: Iterable<ApplyInput>): {
-  writes: InstanceWrite[];
-  expandedObjects: number;
-} {
-  const writes: InstanceWrite[] = [];
-  let expandedObjects = 0;
-  for (const item of input) {
-    if (
-      "toInstanceWrites" in item &&
-      typeof item.toInstanceWrites === "function"
-    ) {
-      expandedObjects++;
-      for (const write of item.toInstanceWrites()) writes.push(write);
-    } else {
-      writes.push(item as InstanceWrite);
-    }
-  }
-  return { writes, expandedObjects };
-}
-
 /**
- * Drops exact repeats of the same instance (an expanded graph often reaches a nested node twice).
- * The API rejects a request that names an instance twice, so two different writes of the same
- * instance are an error.
+ * Every write of the input, one item per instance, in input order: raw items checked for NaN and
+ * Infinity, apply objects expanded (with their nested nodes and edges), writes of one instance
+ * merged by the one write-merge policy of `WriteCollector` (conflicting values are an error).
  */
+export function prepareWrites(input: Iterable<ApplyInput>): InstanceWrite[] {
+  const collector = new WriteCollector();
+  let position = 0;
+  for (const item of input) collector.addInput(item, position++);
+  return collector.writesInOrder();
+}
+
+/** Expands generated apply objects into their wire items (merged per instance). */
+export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
+  return prepareWrites(input);
+}
+
+/** Merges writes of the same instance into one item (see `WriteCollector`). */
 export function dedupeWrites(
   writes: readonly InstanceWrite[],
 ): InstanceWrite[] {
-  const firstIndex = new InstanceIndex();
-  const result: InstanceWrite[] = [];
-  writes.forEach((write, index) => {
-    const first = firstIndex.get(write.instanceType, write);
-    if (first === undefined) {
-      firstIndex.set(write.instanceType, write, index);
-      result.push(write);
-      return;
-    }
-    if (JSON.stringify(writes[first]) !== JSON.stringify(write)) {
-      throw new InvalidValueError(
-        index,
-        write,
-        "$",
-        `the ${write.instanceType} is also item ${first} with different content; merge them into one write`,
-      );
-    }
-  });
-  return result;
+  return prepareWrites(writes);
 }
 
 /**
- * A map from instance id to a number, nested by type and space so that no key strings are built
- * (this runs for every item of large applies).
+ * A map from instance id to a value (a number by default), nested by type and space so that no
+ * key strings are built (this runs for every item of large applies).
  */
-export class InstanceIndex {
+export class InstanceIndex<V = number> {
   readonly #bySpace = {
-    node: new Map<string, Map<string, number>>(),
-    edge: new Map<string, Map<string, number>>(),
+    node: new Map<string, Map<string, V>>(),
+    edge: new Map<string, Map<string, V>>(),
   };
 
-  get(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+  get(instanceType: "node" | "edge", id: InstanceId): V | undefined {
     return this.#bySpace[instanceType].get(id.space)?.get(id.externalId);
   }
 
-  set(instanceType: "node" | "edge", id: InstanceId, value: number): void {
+  set(instanceType: "node" | "edge", id: InstanceId, value: V): void {
     const spaces = this.#bySpace[instanceType];
     let ids = spaces.get(id.space);
     if (!ids) {
@@ -322,78 +299,7 @@ export class InstanceIndex {
   }
 }
 
-/** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
-export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
-  if (
-    write.existingVersion !== undefined &&
-    !Number.isFinite(write.existingVersion)
-  ) {
-    throw new InvalidValueError(
-      index,
-      write,
-      "existingVersion",
-      notFinite(write.existingVersion),
-    );
-  }
-  write.sources?.forEach((source, sourceIndex) => {
-    const properties = source.properties;
-    if (!properties) return;
-    for (const name of Object.keys(properties)) {
-      // The path string is built only for a bad value: this runs for every property of every item.
-      if (!containsNonFinite(properties[name])) continue;
-      const problem = findNonFinite(
-        properties[name],
-        `sources[${sourceIndex}].properties.${name}`,
-      );
-      if (problem)
-        throw new InvalidValueError(
-          index,
-          write,
-          problem.path,
-          notFinite(problem.value),
-        );
-    }
-  });
-}
-
-function containsNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(containsNonFinite);
-  for (const key in value) {
-    if (containsNonFinite((value as Record<string, unknown>)[key])) return true;
-  }
-  return false;
-}
-
-function findNonFinite(
-  value: unknown,
-  path: string,
-): { path: string; value: number } | undefined {
-  if (typeof value === "number") {
-    return Number.isFinite(value) ? undefined : { path, value };
-  }
-  if (typeof value !== "object" || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNonFinite(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    const found = findNonFinite(
-      (value as Record<string, unknown>)[key],
-      `${path}.${key}`,
-    );
-    if (found) return found;
-  }
-  return undefined;
-}
-
-function notFinite(value: number): string {
-  return `${value} is not a finite number; the API accepts no NaN or Infinity`;
-}
+export { assertFiniteNumbers };
 
 /** A key unique per instance type and id (NUL cannot occur in an external id). */
 export function instanceKey(instanceType: string, id: InstanceId): string {
@@ -567,6 +473,8 @@ function idOf(instance: InstanceId): InstanceId {
 interface Entry<T> {
   readonly item: T;
   readonly position: number;
+  /** The apply object the write came from (named when two writes conflict). */
+  readonly origin?: CollectsWrites;
 }
 
 /** A request built from the input, waiting to be sent or being sent. */
@@ -603,13 +511,25 @@ function readInputs(input: ApplyInputs): InputSource {
  * Turns the input into requests of at most `chunkSize` items: nodes and edges gather in separate
  * batches; a full batch becomes a request (pending nodes first when the edges need them); what is
  * left at the end goes out as nodes, edges, then deletes. Knows which unfinished request writes
- * which node, forgetting a request once it has finished, so its memory stays bounded.
+ * which instance, forgetting a request once it has finished, so its memory stays bounded.
+ *
+ * Write-merge policy while streaming (the input is never held whole): each apply object is
+ * collected with what it references by its own `WriteCollector`, and each request holds one item
+ * per instance, writes of one instance within a request merged by the collector's policy (a
+ * conflict is a `ConflictingWritesError` naming both writers). An instance written again in a
+ * later window of the input goes out again in a later request, which (when the two writes differ)
+ * waits for the unfinished request that wrote it before: the API merges the two writes property
+ * by property, the later value winning. Conflicts across windows are therefore not detected; `collectWrites` (or an array
+ * input smaller than one request) checks a whole input at once.
  */
 class RequestBuilder {
   #nodes: Entry<InstanceWrite>[] = [];
   #edges: Entry<InstanceWrite>[] = [];
-  readonly #requestOfNode = new InstanceIndex();
-  #sawObjects = false;
+  /** Per instance: the last unfinished request that writes it, and what it writes. */
+  readonly #lastWrite = new InstanceIndex<{
+    request: number;
+    item: InstanceWrite;
+  }>();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -635,41 +555,52 @@ class RequestBuilder {
     return [...this.#nodes, ...this.#edges];
   }
 
-  /** Called when a request has finished: its nodes no longer hold edges back. */
+  /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
     for (const { item } of request.writes) {
-      if (
-        item.instanceType === "node" &&
-        this.#requestOfNode.get("node", item) === request.id
-      ) {
-        this.#requestOfNode.delete("node", item);
-      }
+      if (this.#lastWrite.get(item.instanceType, item)?.request === request.id)
+        this.#lastWrite.delete(item.instanceType, item);
     }
   }
 
   #add(input: ApplyInput): BuiltRequest[] {
     this.itemsRead++;
+    if (collectsWrites(input)) {
+      // An apply object and the nodes and edges it references, one item per instance. Apply
+      // objects check their values as they convert them: no NaN / Infinity pass.
+      const collector = new WriteCollector();
+      collector.add(input);
+      const requests: BuiltRequest[] = [];
+      for (const write of collector.writes())
+        requests.push(...this.#addWrite(write, input));
+      return requests;
+    }
     if (
       "toInstanceWrites" in input &&
       typeof input.toInstanceWrites === "function"
     ) {
-      this.#sawObjects = true;
       const requests: BuiltRequest[] = [];
       for (const write of input.toInstanceWrites())
-        requests.push(...this.#addWrite(write));
+        requests.push(...this.#addWrite(write, undefined));
       return requests;
     }
-    return this.#addWrite(input as InstanceWrite);
+    return this.#addWrite(input as InstanceWrite, undefined);
   }
 
-  #addWrite(write: InstanceWrite): BuiltRequest[] {
+  #addWrite(
+    write: InstanceWrite,
+    origin: CollectsWrites | undefined,
+  ): BuiltRequest[] {
     const position = this.positions++;
-    assertFiniteNumbers(write, position);
+    if (!origin) assertFiniteNumbers(write, position);
+    const entry = origin
+      ? { item: write, position, origin }
+      : { item: write, position };
     if (write.instanceType === "node") {
-      this.#nodes.push({ item: write, position });
+      this.#nodes.push(entry);
       return this.#nodes.length >= this.chunkSize ? [this.#emitNodes()] : [];
     }
-    this.#edges.push({ item: write, position });
+    this.#edges.push(entry);
     if (this.#edges.length < this.chunkSize) return [];
     const edges = this.#edges;
     this.#edges = [];
@@ -730,16 +661,20 @@ class RequestBuilder {
     deletes: Entry<InstanceDelete>[],
   ): BuiltRequest {
     const id = this.#nextId++;
-    const writes = this.#sawObjects ? dedupedEntries(entries) : entries;
-    for (const { item } of writes) {
-      if (item.instanceType === "node")
-        this.#requestOfNode.set("node", item, id);
-    }
+    const writes = mergedEntries(entries);
     const dependsOn = new Set<number>();
+    for (const { item } of writes) {
+      // Written again differently: after the unfinished request that wrote it before (the later
+      // write wins). The same write again (a nested node shared by many inputs) need not wait.
+      const earlier = this.#lastWrite.get(item.instanceType, item);
+      if (earlier !== undefined && !sameValue(earlier.item, item))
+        dependsOn.add(earlier.request);
+      this.#lastWrite.set(item.instanceType, item, { request: id, item });
+    }
     for (const { item } of writes) {
       if (item.instanceType !== "edge") continue;
       for (const end of [item.startNode, item.endNode]) {
-        const dependency = this.#requestOfNode.get("node", end);
+        const dependency = this.#lastWrite.get("node", end)?.request;
         if (dependency !== undefined && dependency !== id)
           dependsOn.add(dependency);
       }
@@ -754,41 +689,54 @@ class RequestBuilder {
   }
 }
 
-/** Drops exact repeats within one request (the API rejects an id given twice in a request). */
-function dedupedEntries(
+/**
+ * One item per instance in a request (the API rejects an instance named twice in one request):
+ * writes of one instance merge by the `WriteCollector` policy, into the first one's position; a
+ * conflict is a `ConflictingWritesError` naming both writers (apply objects, or item positions).
+ */
+function mergedEntries(
   entries: Entry<InstanceWrite>[],
 ): Entry<InstanceWrite>[] {
-  let kept: InstanceWrite[];
-  try {
-    kept = dedupeWrites(entries.map((entry) => entry.item));
-  } catch (error) {
-    throw error instanceof InvalidValueError
-      ? reindexed(error, entries[error.itemIndex]?.position ?? error.itemIndex)
-      : error;
-  }
-  if (kept.length === entries.length) return entries;
-  // `kept` is a subsequence of the entries' items, by reference.
-  const result: Entry<InstanceWrite>[] = [];
-  let next = 0;
-  for (const entry of entries) {
-    if (entry.item === kept[next]) {
-      result.push(entry);
-      next++;
+  const seen = new InstanceIndex();
+  let repeated = false;
+  for (const { item } of entries) {
+    if (seen.get(item.instanceType, item) !== undefined) {
+      repeated = true;
+      break;
     }
+    seen.set(item.instanceType, item, 0);
   }
-  return result;
+  if (!repeated) return entries;
+  const collector = new WriteCollector();
+  const first = new InstanceIndex();
+  const kept: Entry<InstanceWrite>[] = [];
+  for (const entry of entries) {
+    collector.addFrom(entry.item, entry.origin ?? entry.position);
+    if (first.get(entry.item.instanceType, entry.item) !== undefined) continue;
+    first.set(entry.item.instanceType, entry.item, kept.length);
+    kept.push(entry);
+  }
+  // The collector keeps first-seen order: its items line up with `kept`.
+  const merged = collector.writesInOrder();
+  return kept.map((entry, i) => ({
+    ...entry,
+    item: merged[i] as InstanceWrite,
+  }));
 }
 
-/** The same error, numbered by the item's position in the whole apply. */
-function reindexed(
-  error: InvalidValueError,
-  position: number,
-): InvalidValueError {
-  const marker = ` at ${error.path}: `;
-  const problem = error.message.slice(
-    error.message.indexOf(marker) + marker.length,
-  );
-  return new InvalidValueError(position, error.instance, error.path, problem);
+/** Ids of inputs never read (the rest of an array), for the failure report; never throws. */
+function unreadIds(rest: readonly ApplyInput[]): InstanceId[] {
+  const ids: InstanceId[] = [];
+  for (const input of rest) {
+    try {
+      for (const write of prepareWrites([input])) ids.push(idOf(write));
+    } catch {
+      // An input that would have failed its own checks: named by its id when it has one.
+      if (collectsWrites(input) || !("toInstanceWrites" in input))
+        ids.push(idOf(input as InstanceId));
+    }
+  }
+  return ids;
 }
 
 // ---- streaming apply: sending, splitting and reporting
@@ -1117,10 +1065,10 @@ class ApplyRun {
     classify(this.#deletes, false);
     if (Array.isArray(input)) {
       // The rest of an array is known: list it too (a stream's rest is never read).
-      for (const rest of expandInputs(
+      for (const id of unreadIds(
         input.slice(this.#builder?.itemsRead ?? input.length),
       ))
-        notWritten.push(idOf(rest));
+        notWritten.push(id);
     }
     const report = { written, notWritten, unknown };
     if (cause instanceof VersionConflictError)

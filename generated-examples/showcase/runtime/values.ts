@@ -51,6 +51,11 @@ export interface PropertyDefinition {
   readonly target?: string;
   /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
   readonly targetClass?: TargetClassThunk;
+  /**
+   * The TypeScript form when it is not the default, fixed at generation time: `"bigint"` for int64
+   * (default `number`), `"string"` for timestamps read as the API's ISO strings (default `Date`).
+   */
+  readonly as?: "bigint" | "string";
 }
 
 /**
@@ -106,11 +111,6 @@ export type PropertyMap = Readonly<Record<string, PropertyDefinition>>;
 export type ConnectionMap = Readonly<
   Record<string, EdgeConnectionDefinition | ReverseRelationDefinition>
 >;
-
-/** How read values come out: timestamps as `Date` (default) or as the API's ISO strings. */
-export interface ReadOptions {
-  readonly timestamps?: "date" | "string";
-}
 
 /** A value that failed a check before it was sent; names the instance, property and rule. */
 export class PropertyValueError extends Error {
@@ -185,12 +185,15 @@ function toWireScalar(
     case "int32":
       return checkInteger(value, name, INT32_MIN, INT32_MAX);
     case "int64":
-      return checkInteger(
-        value,
-        name,
-        Number.MIN_SAFE_INTEGER,
-        Number.MAX_SAFE_INTEGER,
-      );
+      // A bigint goes out as its exact digits (see `stringifyJson`); JSON's types cannot say so.
+      return definition.as === "bigint"
+        ? (checkBigInt(value, name) as unknown as PropertyValue)
+        : checkInteger(
+            value,
+            name,
+            Number.MIN_SAFE_INTEGER,
+            Number.MAX_SAFE_INTEGER,
+          );
     case "float32":
       return checkFloat32Range(checkFinite(value, name), name);
     case "float64":
@@ -216,7 +219,9 @@ function mismatch(
   const found =
     value === undefined
       ? "undefined"
-      : typeof value === "number" || typeof value === "boolean"
+      : typeof value === "number" ||
+          typeof value === "boolean" ||
+          typeof value === "bigint"
         ? String(value)
         : typeof value === "string"
           ? JSON.stringify(
@@ -293,6 +298,21 @@ function checkInteger(
     );
   }
   return number;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** An int64 in a `bigint` client: a bigint within the 64-bit range, sent exactly. */
+function checkBigInt(value: unknown, name: string): bigint {
+  if (typeof value !== "bigint") throw mismatch(name, "a bigint", value);
+  if (value < INT64_MIN || value > INT64_MAX) {
+    throw new PropertyValueError(
+      `${name} is out of range: ${value} is not within ${INT64_MIN}..${INT64_MAX}`,
+      name,
+    );
+  }
+  return value;
 }
 
 /** Dates become ISO strings with millisecond precision, as the API stores them. */
@@ -384,24 +404,63 @@ function checkReference(value: unknown, name: string): PropertyValue {
   return { space, externalId };
 }
 
-/** Converts a value read from the API to its TypeScript form. */
+/** Whether a read value needs converting (else the wire value is the TypeScript value). */
+export function needsReadConversion(definition: PropertyDefinition): boolean {
+  switch (definition.type) {
+    case "timestamp":
+      return definition.as !== "string";
+    case "int64":
+      return definition.as === "bigint";
+    case "direct":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Converts a value read from the API to its TypeScript form, exactly as the property's generated
+ * type says (the definition carries the choices made at generation time). An int64 as `bigint`
+ * comes as a bigint from a lossless parse (`parseJsonLossless`), or as a number or string.
+ */
 export function fromWireValue(
-  value: PropertyValue | undefined,
+  value: PropertyValue | bigint | undefined,
   definition: PropertyDefinition,
-  options: ReadOptions = {},
 ): unknown {
   if (value === null || value === undefined) return null;
-  if (definition.type === "timestamp" && options.timestamps !== "string") {
-    return Array.isArray(value)
-      ? value.map((item) => parseTimestamp(item))
-      : parseTimestamp(value);
+  if (typeof value === "bigint") return fromBigInt(value, definition);
+  switch (definition.type) {
+    case "timestamp":
+      if (definition.as === "string") return value;
+      return Array.isArray(value)
+        ? value.map((item) => parseTimestamp(item))
+        : parseTimestamp(value);
+    case "direct":
+      return Array.isArray(value)
+        ? value.map((item) => toReference(item))
+        : toReference(value);
+    case "int64":
+      if (definition.as !== "bigint") return value;
+      return Array.isArray(value)
+        ? value.map((item: unknown) => toBigInt(item))
+        : toBigInt(value);
+    default:
+      return value;
   }
-  if (definition.type === "direct") {
-    return Array.isArray(value)
-      ? value.map((item) => toReference(item))
-      : toReference(value);
-  }
-  return value;
+}
+
+function fromBigInt(value: bigint, definition: PropertyDefinition): unknown {
+  return definition.type === "int64" && definition.as === "bigint"
+    ? value
+    : Number(value);
+}
+
+function toBigInt(value: unknown): bigint | null {
+  if (typeof value === "bigint") return value;
+  if (typeof value === "number" && Number.isInteger(value))
+    return BigInt(value);
+  if (typeof value === "string" && /^-?\d+$/.test(value)) return BigInt(value);
+  return null;
 }
 
 /** The API may shorten fractions (`.17`) and uses `+00:00`; Date.parse takes both. */

@@ -14,6 +14,7 @@ import {
 import type {
   Filter,
   InstanceId,
+  InstanceRead,
   PropertyPath,
   PropertySort,
   PropertyValue,
@@ -170,7 +171,8 @@ export interface TypedReadClass<
   TRead = object,
   TTypes extends ViewTypes = ViewTypes,
 > extends ViewClassInfo {
-  new (instance: never, options?: never): TRead;
+  // Constructor parameters compare bivariantly: a read class taking a NodeRead (or EdgeRead) fits.
+  new (instance: InstanceRead): TRead;
   readonly $types: TTypes;
 }
 

@@ -131,6 +131,9 @@ export class AssetApply extends DescribableApply {
   static override readonly properties = assetProperties;
   static override readonly connections = assetConnections;
 
+  /** Only apply objects of `showcase:Asset/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Asset/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -76,6 +76,9 @@ export class AssignmentApply extends TypedEdgeApply {
   static override readonly properties = assignmentProperties;
   static override readonly connections = assignmentConnections;
 
+  /** Only apply objects of `showcase:Assignment/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Assignment/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -75,6 +75,9 @@ export class DescribableApply extends TypedNodeApply {
   static override readonly properties = describableProperties;
   static override readonly connections = describableConnections;
 
+  /** Only apply objects of `showcase:Describable/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Describable/v1": true;
+
   constructor(
     space: string,
     externalId: string,

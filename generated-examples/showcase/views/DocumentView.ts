@@ -190,6 +190,9 @@ export class DocumentViewApply extends TypedNodeApply {
   static override readonly properties = documentViewProperties;
   static override readonly connections = documentViewConnections;
 
+  /** Only apply objects of `showcase:Document/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Document/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -93,6 +93,9 @@ export class GaugeV1Apply extends ShowcaseSensorApply {
   static override readonly properties = gaugeV1Properties;
   static override readonly connections = gaugeV1Connections;
 
+  /** Only apply objects of `showcase:Gauge/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Gauge/v1": true;
+
   constructor(
     space: string,
     externalId: string,

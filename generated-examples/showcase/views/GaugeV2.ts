@@ -170,6 +170,9 @@ export class GaugeV2Apply extends ShowcaseSensorApply {
   static override readonly properties = gaugeV2Properties;
   static override readonly connections = gaugeV2Connections;
 
+  /** Only apply objects of `showcase:Gauge/v2` (or its children) are of this class. */
+  declare protected readonly "showcase:Gauge/v2": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -207,6 +207,9 @@ export class ObjectViewApply extends TypedNodeApply {
   static override readonly properties = objectViewProperties;
   static override readonly connections = objectViewConnections;
 
+  /** Only apply objects of `showcase:Object/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Object/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -168,6 +168,9 @@ export class PumpApply extends AssetApply {
   static override readonly connections = pumpConnections;
   static override readonly instanceType: InstanceId = INSTANCE_TYPE;
 
+  /** Only apply objects of `showcase:Pump/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Pump/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -238,6 +238,9 @@ export class ReadingApply extends TypedNodeApply {
   static override readonly properties = readingProperties;
   static override readonly connections = readingConnections;
 
+  /** Only apply objects of `showcase:Reading/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Reading/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -80,6 +80,9 @@ export class RelationApply extends TypedNodeApply {
   static override readonly properties = relationProperties;
   static override readonly connections = relationConnections;
 
+  /** Only apply objects of `showcase:Relation/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Relation/v1": true;
+
   constructor(
     space: string,
     externalId: string,

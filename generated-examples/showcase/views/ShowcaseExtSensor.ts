@@ -78,6 +78,9 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
   static override readonly properties = showcaseExtSensorProperties;
   static override readonly connections = showcaseExtSensorConnections;
 
+  /** Only apply objects of `showcase_ext:Sensor/v1` (or its children) are of this class. */
+  declare protected readonly "showcase_ext:Sensor/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -88,6 +88,9 @@ export class ShowcaseSensorApply extends DescribableApply {
   static override readonly properties = showcaseSensorProperties;
   static override readonly connections = showcaseSensorConnections;
 
+  /** Only apply objects of `showcase:Sensor/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Sensor/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -124,6 +124,9 @@ export class TechnicianApply extends TypedNodeApply {
   static override readonly properties = technicianProperties;
   static override readonly connections = technicianConnections;
 
+  /** Only apply objects of `showcase:Technician/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Technician/v1": true;
+
   constructor(
     space: string,
     externalId: string,

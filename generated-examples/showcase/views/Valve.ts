@@ -146,6 +146,9 @@ export class ValveApply extends AssetApply {
   static override readonly properties = valveProperties;
   static override readonly connections = valveConnections;
 
+  /** Only apply objects of `showcase:Valve/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:Valve/v1": true;
+
   constructor(
     space: string,
     externalId: string,

@@ -223,6 +223,9 @@ export class WorkOrderApply extends DescribableApply {
   static override readonly properties = workOrderProperties;
   static override readonly connections = workOrderConnections;
 
+  /** Only apply objects of `showcase:WorkOrder/v1` (or its children) are of this class. */
+  declare protected readonly "showcase:WorkOrder/v1": true;
+
   constructor(
     space: string,
     externalId: string,

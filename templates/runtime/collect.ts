@@ -1,0 +1,358 @@
+// The one write-merge policy: every write (raw wire items, generated apply objects, their nested
+// nodes and edges) goes through a WriteCollector before it is planned into requests. Each instance
+// becomes one item, since the API rejects an instance named twice in one request: two writes of one
+// instance (say, through two views) merge their sources; the same value twice is fine; two
+// different values for one property, or different ends, types or versions, are an error that names
+// both writers.
+
+import { InvalidValueError } from "./errors.js";
+import type {
+  InstanceId,
+  InstanceWrite,
+  PropertyValue,
+  PropertyValues,
+  SourceData,
+  SourceReference,
+} from "./wire.js";
+
+/** An object that adds its own writes (and those of objects it references) to a collector. */
+export interface CollectsWrites {
+  readonly space: string;
+  readonly externalId: string;
+  collect(collector: WriteCollector): void;
+}
+
+/** Anything else that knows its wire form. */
+export interface ExpandsToWrites {
+  toInstanceWrites(): InstanceWrite[];
+}
+
+/** What the collector takes as input: wire items, or objects that expand to them. */
+export type CollectorInput = InstanceWrite | CollectsWrites | ExpandsToWrites;
+
+/** Two writes of one instance that cannot be merged into one item. */
+export class ConflictingWritesError extends Error {
+  override readonly name = "ConflictingWritesError";
+  constructor(
+    message: string,
+    /** The instance both writes are for. */
+    readonly instance: InstanceId,
+    /** The property (or field) they disagree on, e.g. `space:View/v1.name` or `startNode`. */
+    readonly property: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether a value is an object that collects its own writes (a generated apply object). */
+export function collectsWrites(value: unknown): value is CollectsWrites {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<CollectsWrites>).collect === "function"
+  );
+}
+
+type Origin = CollectsWrites | number;
+
+/**
+ * Gathers writes: each input object once, one item per instance (merged), in first-seen order;
+ * `writes()` returns nodes before edges so that a request never needs an edge's ends before they
+ * exist. Numbers in raw items are checked for NaN / Infinity (apply objects check their values
+ * when they convert them).
+ */
+export class WriteCollector {
+  readonly #seen = new Set<object>();
+  readonly #items: InstanceWrite[] = [];
+  readonly #origins: Origin[] = [];
+  readonly #positions = {
+    node: new Map<string, Map<string, number>>(),
+    edge: new Map<string, Map<string, number>>(),
+  };
+  #origin: Origin = 0;
+  #edges = 0;
+
+  /** Adds any apply input; `position` is its place in the caller's list (for error messages). */
+  addInput(item: CollectorInput, position: number): void {
+    if (collectsWrites(item)) {
+      this.add(item);
+      return;
+    }
+    const outer = this.#origin;
+    this.#origin = position;
+    if (
+      typeof (item as Partial<ExpandsToWrites>).toInstanceWrites === "function"
+    ) {
+      for (const write of (item as ExpandsToWrites).toInstanceWrites()) {
+        assertFiniteNumbers(write, position);
+        this.push(write);
+      }
+    } else {
+      assertFiniteNumbers(item as InstanceWrite, position);
+      this.push(item as InstanceWrite);
+    }
+    this.#origin = outer;
+  }
+
+  /** Adds an apply object (once, however often it is reached) and what it references. */
+  add(item: CollectsWrites): void {
+    if (this.#seen.has(item)) return;
+    this.#seen.add(item);
+    const outer = this.#origin;
+    this.#origin = item;
+    item.collect(this);
+    this.#origin = outer;
+  }
+
+  /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
+  push(write: InstanceWrite): void {
+    const bySpace = this.#positions[write.instanceType];
+    let ids = bySpace.get(write.space);
+    if (!ids) {
+      ids = new Map();
+      bySpace.set(write.space, ids);
+    }
+    const at = ids.get(write.externalId);
+    if (at === undefined) {
+      ids.set(write.externalId, this.#items.length);
+      this.#items.push(write);
+      this.#origins.push(this.#origin);
+      if (write.instanceType === "edge") this.#edges++;
+      return;
+    }
+    this.#items[at] = mergeWrites(
+      this.#items[at] as InstanceWrite,
+      write,
+      this.#origins[at] as Origin,
+      this.#origin,
+    );
+  }
+
+  /** Adds one write on behalf of `origin` (an apply object, or a raw item's position). */
+  addFrom(write: InstanceWrite, origin: CollectsWrites | number): void {
+    const outer = this.#origin;
+    this.#origin = origin;
+    this.push(write);
+    this.#origin = outer;
+  }
+
+  /** A node reference for a value that may be a nested apply object (which is then written too). */
+  reference(value: unknown): InstanceId {
+    if (collectsWrites(value)) {
+      this.add(value);
+      return { space: value.space, externalId: value.externalId };
+    }
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      typeof (value as InstanceId).space === "string" &&
+      typeof (value as InstanceId).externalId === "string"
+    ) {
+      const { space, externalId } = value as InstanceId;
+      return { space, externalId };
+    }
+    throw new TypeError(
+      "expected a node reference { space, externalId } or an apply object",
+    );
+  }
+
+  /** Every collected write, one per instance, in first-seen order. */
+  writesInOrder(): InstanceWrite[] {
+    return this.#items.slice();
+  }
+
+  /** Every collected write, one per instance: nodes first, then edges, each in first-seen order. */
+  writes(): InstanceWrite[] {
+    if (this.#edges === 0 || this.#edges === this.#items.length)
+      return this.#items.slice();
+    const nodes: InstanceWrite[] = [];
+    const edges: InstanceWrite[] = [];
+    for (const item of this.#items)
+      (item.instanceType === "node" ? nodes : edges).push(item);
+    return nodes.concat(edges);
+  }
+}
+
+/** Two writes of one instance as one item, or a ConflictingWritesError. */
+function mergeWrites(
+  earlier: InstanceWrite,
+  later: InstanceWrite,
+  earlierOrigin: Origin,
+  laterOrigin: Origin,
+): InstanceWrite {
+  const conflict = (field: string, a: unknown, b: unknown): never => {
+    const what = `${earlier.instanceType} ${earlier.space}:${earlier.externalId}`;
+    throw new ConflictingWritesError(
+      `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${what} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
+      { space: earlier.space, externalId: earlier.externalId },
+      field,
+    );
+  };
+  const merged: Record<string, unknown> = { ...earlier };
+  for (const field of [
+    "existingVersion",
+    "type",
+    "startNode",
+    "endNode",
+  ] as const) {
+    const a = (earlier as unknown as Record<string, unknown>)[field];
+    const b = (later as unknown as Record<string, unknown>)[field];
+    if (b === undefined) continue;
+    if (a !== undefined && !sameValue(a, b)) conflict(field, a, b);
+    merged[field] = b;
+  }
+  const sources: SourceData[] = [...(earlier.sources ?? [])];
+  for (const source of later.sources ?? []) {
+    const same = sources.findIndex((s) => sameSource(s.source, source.source));
+    const existing = same >= 0 ? sources[same] : undefined;
+    if (!existing) {
+      sources.push(source);
+      continue;
+    }
+    const properties: PropertyValues = { ...existing.properties };
+    for (const [name, value] of Object.entries(source.properties ?? {})) {
+      if (
+        Object.prototype.hasOwnProperty.call(properties, name) &&
+        !sameValue(properties[name], value)
+      ) {
+        conflict(
+          `${sourceName(source.source)}.${name}`,
+          properties[name],
+          value,
+        );
+      }
+      properties[name] = value;
+    }
+    sources[same] =
+      Object.keys(properties).length > 0
+        ? { source: existing.source, properties }
+        : { source: existing.source };
+  }
+  merged.sources = sources;
+  return merged as unknown as InstanceWrite;
+}
+
+function sameSource(a: SourceReference, b: SourceReference): boolean {
+  return (
+    a.type === b.type &&
+    a.space === b.space &&
+    a.externalId === b.externalId &&
+    (a.type === "container" ||
+      a.version === (b as SourceReference & { version?: string }).version)
+  );
+}
+
+function sourceName(source: SourceReference): string {
+  return source.type === "view"
+    ? `${source.space}:${source.externalId}/${source.version}`
+    : `${source.space}:${source.externalId}`;
+}
+
+/** Deep equality of wire values (JSON data, bigint included). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  if (keysA.length !== keysB.length) return false;
+  return keysA.every(
+    (key) =>
+      Object.prototype.hasOwnProperty.call(b, key) &&
+      sameValue(
+        (a as Record<string, unknown>)[key],
+        (b as Record<string, unknown>)[key],
+      ),
+  );
+}
+
+function describe(origin: Origin): string {
+  if (typeof origin === "number") return `item ${origin}`;
+  const name = (origin.constructor as { name?: string }).name || "apply object";
+  return `${name} ${origin.space}:${origin.externalId}`;
+}
+
+function show(value: unknown): string {
+  const text =
+    typeof value === "bigint"
+      ? `${value}n`
+      : (JSON.stringify(value, (_, v: unknown) =>
+          typeof v === "bigint" ? `${v}n` : v,
+        ) ?? String(value));
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
+export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
+  if (
+    write.existingVersion !== undefined &&
+    !Number.isFinite(write.existingVersion)
+  ) {
+    throw new InvalidValueError(
+      index,
+      write,
+      "existingVersion",
+      notFinite(write.existingVersion),
+    );
+  }
+  const sources = write.sources;
+  if (!sources) return;
+  for (let s = 0; s < sources.length; s++) {
+    const properties = (sources[s] as SourceData).properties;
+    if (!properties) continue;
+    for (const name in properties) {
+      // The path string is built only for a bad value: this runs for every property of every item.
+      if (!containsNonFinite(properties[name])) continue;
+      const problem = findNonFinite(
+        properties[name],
+        `sources[${s}].properties.${name}`,
+      );
+      if (problem)
+        throw new InvalidValueError(
+          index,
+          write,
+          problem.path,
+          notFinite(problem.value),
+        );
+    }
+  }
+}
+
+function containsNonFinite(value: PropertyValue | undefined): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some(containsNonFinite);
+  for (const key in value) {
+    if (containsNonFinite(value[key])) return true;
+  }
+  return false;
+}
+
+function findNonFinite(
+  value: unknown,
+  path: string,
+): { path: string; value: number } | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) ? undefined : { path, value };
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNonFinite(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const found = findNonFinite(
+      (value as Record<string, unknown>)[key],
+      `${path}.${key}`,
+    );
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function notFinite(value: number): string {
+  return `${value} is not a finite number; the API accepts no NaN or Infinity`;
+}

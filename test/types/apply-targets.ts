@@ -1,0 +1,39 @@
+// Compile-time promises of the apply classes, checked by `npm run typecheck` (tsc): every line
+// marked `@ts-expect-error` must fail to compile, every other line must compile.
+
+import {
+  ActorApply,
+  MovieApply,
+  PersonApply,
+} from "../../generated-examples/movies/index.js";
+
+const terminator = new MovieApply("movies", "terminator", { title: "T" });
+const arnold = new ActorApply("people", "arnold", { name: "Arnold" });
+
+// Edge targets: the view's apply objects, plain references and edge links compile.
+export const fine = [
+  new ActorApply("people", "a", { movies: [terminator] }),
+  new ActorApply("people", "b", {
+    movies: [{ space: "movies", externalId: "terminator" }],
+  }),
+  new ActorApply("people", "c", {
+    movies: [{ target: terminator, externalId: "acts-in-1" }],
+  }),
+  new MovieApply("movies", "m", { title: "M", actors: [arnold] }),
+];
+
+// An apply object of another view is neither that view's apply object nor a plain reference.
+export const wrongView = new ActorApply("people", "d", {
+  // @ts-expect-error an ActorApply is not a MovieApply
+  movies: [arnold],
+});
+export const wrongViewInLink = new ActorApply("people", "e", {
+  // @ts-expect-error not even inside an edge link
+  movies: [{ target: new PersonApply("people", "p") }],
+});
+
+// Apply classes are nominal: a MovieApply has every (optional) property a PersonApply has, yet is
+// not one; an ActorApply is (the actor view implements the person view).
+// @ts-expect-error a MovieApply is not a PersonApply
+export const notAPerson: PersonApply = terminator;
+export const aPerson: PersonApply = arnold;
