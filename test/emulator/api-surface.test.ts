@@ -298,6 +298,37 @@ describe("containers, views and data models", () => {
     const all = (await api.get("/models/views", "space=m&allVersions=true"))
       .body.items;
     expect(all.map((v: any) => v.version).sort()).toEqual(["v1", "v2"]);
+    // Writable only when every non-nullable property of the mapped containers is mapped.
+    await api.ok("/models/containers", {
+      items: [
+        {
+          space: "m",
+          externalId: "Strict",
+          properties: { must: { ...text, nullable: false }, may: text },
+        },
+      ],
+    });
+    const strict = (p: string) => ({
+      container: { type: "container", space: "m", externalId: "Strict" },
+      containerPropertyIdentifier: p,
+    });
+    const partial = await api.ok("/models/views", {
+      items: [
+        {
+          space: "m",
+          externalId: "Partial",
+          version: "v1",
+          properties: { may: strict("may") },
+        },
+        {
+          space: "m",
+          externalId: "Full",
+          version: "v1",
+          properties: { may: strict("may"), must: strict("must") },
+        },
+      ],
+    });
+    expect(partial.items.map((v: any) => v.writable)).toEqual([false, true]);
     const unknownContainer = await api.post("/models/views", {
       items: [
         {
