@@ -91,7 +91,7 @@ export function parseContainer(
       container: ref,
       containerPropertyIdentifier: id,
     };
-  const view = viaInputValidator(path, () =>
+  const view = viaInputValidator(() =>
     normalizeView(
       { space, externalId, version: "container", properties: probe },
       { file: path, path: "$" },
@@ -144,14 +144,13 @@ function jsonMap(value: unknown, path: string): Record<string, JsonValue> {
 }
 
 /** Input-validator errors (UserError) become 400s naming the item. */
-function viaInputValidator<T>(path: string, run: () => T): T {
+function viaInputValidator<T>(run: () => T): T {
   try {
     return run();
   } catch (error) {
     if (error instanceof UserError) throw badRequest(error.message);
     throw error;
   }
-  void path;
 }
 
 /** Properties may be added and renamed; anything else that changes a stored property is breaking. */
@@ -434,17 +433,34 @@ function buildView(
   delete composed.queryable;
   delete composed.mappedContainers;
   delete composed.isGlobal;
-  const view = viaInputValidator(path, () =>
+  const view = viaInputValidator(() =>
     normalizeView(composed, { file: path, path: "$" }),
   );
-  view.writable = Object.values(view.properties).every(
-    (p) =>
-      p.kind !== "mapped" ||
-      p.nullable ||
-      p.autoIncrement ||
-      p.defaultValue !== undefined,
-  );
+  view.writable = mapsEveryRequiredProperty(schema, view);
   return view;
+}
+
+/** The API: a view is writable when it maps every non-nullable property of the containers it maps. */
+function mapsEveryRequiredProperty(
+  schema: SchemaStore,
+  view: ViewDefinition,
+): boolean {
+  const mapped = new Set<string>();
+  for (const property of Object.values(view.properties))
+    if (property.kind === "mapped")
+      mapped.add(
+        `${containerKeyOf(property.container)}\u0000${property.containerPropertyIdentifier}`,
+      );
+  return view.mappedContainers.every((ref) => {
+    const container = schema.containers.get(containerKeyOf(ref));
+    if (!container) return true;
+    for (const [id, def] of container.properties) {
+      const required =
+        !def.nullable && !def.autoIncrement && def.defaultValue === undefined;
+      if (required && !mapped.has(`${container.key}\u0000${id}`)) return false;
+    }
+    return true;
+  });
 }
 
 function propertyAsRead(property: ViewDefinition["properties"][string]): Json {

@@ -1,7 +1,7 @@
 // Routing like CDF, CORS, projects, and the schema endpoints' rules (spaces, containers, views,
 // data models, inspect, statistics), every response checked against the contract.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -298,6 +298,37 @@ describe("containers, views and data models", () => {
     const all = (await api.get("/models/views", "space=m&allVersions=true"))
       .body.items;
     expect(all.map((v: any) => v.version).sort()).toEqual(["v1", "v2"]);
+    // Writable only when every non-nullable property of the mapped containers is mapped.
+    await api.ok("/models/containers", {
+      items: [
+        {
+          space: "m",
+          externalId: "Strict",
+          properties: { must: { ...text, nullable: false }, may: text },
+        },
+      ],
+    });
+    const strict = (p: string) => ({
+      container: { type: "container", space: "m", externalId: "Strict" },
+      containerPropertyIdentifier: p,
+    });
+    const partial = await api.ok("/models/views", {
+      items: [
+        {
+          space: "m",
+          externalId: "Partial",
+          version: "v1",
+          properties: { may: strict("may") },
+        },
+        {
+          space: "m",
+          externalId: "Full",
+          version: "v1",
+          properties: { may: strict("may"), must: strict("must") },
+        },
+      ],
+    });
+    expect(partial.items.map((v: any) => v.writable)).toEqual([false, true]);
     const unknownContainer = await api.post("/models/views", {
       items: [
         {
@@ -464,6 +495,51 @@ describe("a model given with --views, deployed again through the API", () => {
 });
 
 describe("persistence of schema and projects", () => {
+  it("a version 1 state file (one project, no schema) loads into the default project", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dmgen-emu-v1-"));
+    try {
+      const dataFile = join(dir, "state.ndjson");
+      const header = {
+        format: "dmgen-emulator-state",
+        version: 1,
+        seq: 1,
+        autoIncrement: [],
+      };
+      const line = [
+        "node",
+        "old",
+        "n1",
+        1,
+        1000,
+        1000,
+        null,
+        1,
+        null,
+        null,
+        null,
+        {},
+      ];
+      await writeFile(
+        dataFile,
+        `${JSON.stringify(header)}\n${JSON.stringify(line)}\n`,
+      );
+      const emulator = await start({ dataFile });
+      const api = client(emulator);
+      const read = await api.ok("/models/instances/list", {});
+      expect(
+        read.items.map((i: any) => [i.space, i.externalId, i.version]),
+      ).toEqual([["old", "n1", 1]]);
+      // The instance's space exists, so it can be written to again.
+      expect(
+        (await api.ok("/models/spaces/byids", { items: [{ space: "old" }] }))
+          .items,
+      ).toHaveLength(1);
+      await emulator.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("spaces, containers, views, data models and instances of every project survive a restart", async () => {
     const dir = await mkdtemp(join(tmpdir(), "dmgen-emu-api-"));
     try {
