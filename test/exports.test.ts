@@ -59,7 +59,6 @@ const VIEW_EXPORTS = ["Actor", "Movie", "Person"].flatMap((name) => [
   `${name}ApplyProperties`,
   `${name}Properties`,
   `${name}PropertyName`,
-  `${name}Where`,
   `${name[0]!.toLowerCase()}${name.slice(1)}Connections`,
   `${name[0]!.toLowerCase()}${name.slice(1)}Properties`,
   `${name}Where`,

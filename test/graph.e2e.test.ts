@@ -176,7 +176,7 @@ describe("graph sync", () => {
       {
         instanceType: "edge",
         space: "movies",
-        externalId: "Movie.actors:m2:a5",
+        externalId: castEdge(2, 5),
       },
     ]);
     await client.actor.delete([{ space: "actors", externalId: "a0" }]);
@@ -208,18 +208,18 @@ describe("graph sync", () => {
         if (page.caughtUp) break;
       }
       expect(upserts.movies).toEqual(["m1:Movie 1, recut"]);
-      expect(upserts.cast).toEqual(["Movie.actors:m1:a9"]);
+      expect(upserts.cast).toEqual([castEdge(1, 9)]);
       expect(upserts.actors).toEqual(["a9:New"]);
       // The edges of the sync's movies that went are reported; the emulator may also report other
       // deleted edges of the same type (tombstones are not matched against the chain), never a live one.
       const deletedEdges = [
-        "Movie.actors:m2:a5",
+        castEdge(2, 5),
         ...Array.from({ length: MOVIES }, (_, m) => m)
           .filter((m) => castOf(m).includes(0))
-          .map((m) => `Movie.actors:m${m}:a0`),
+          .map((m) => castEdge(m, 0)),
       ];
       expect(deletes.cast).toEqual(
-        expect.arrayContaining(["Movie.actors:m0:a0", "Movie.actors:m2:a5"]),
+        expect.arrayContaining([castEdge(0, 0), castEdge(2, 5)]),
       );
       for (const edge of deletes.cast ?? [])
         expect(deletedEdges).toContain(edge);
@@ -288,3 +288,8 @@ describe("graph sync", () => {
     );
   });
 });
+
+/** The default id of the edge from movie `m` to actor `a`: type, start and end as full ids. */
+function castEdge(m: number, a: number): string {
+  return `mySpace:Movie.actors:movies:m${m}:actors:a${a}`;
+}
