@@ -31,9 +31,11 @@ export function stringifyJson(value: unknown): string {
  */
 const TOKENS =
   /"((?:[^"\\]|\\.)*)"(?:(\s*:\s*)(-?\d{16,}|\[[-\d\s,.eE+]*\])(?=\s*[,}\]]))?/g;
-const LONG_DIGITS = /\d{16}/;
 // Not the digits of a fraction or an exponent (`-0.0000010063018737340721`, `1e+1234567890123456`).
 const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+// The fast-path test: a text whose only long digit runs are fractions (most float values print
+// 16 or 17 digits) goes straight to JSON.parse.
+const LONG_DIGITS = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/;
 
 /**
  * A response parser that keeps int64 values exact: under a key in `keys`, an integer outside the
