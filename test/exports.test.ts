@@ -320,9 +320,10 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "sameValue",
   ],
   "json.ts": [
-    "bigintKeys",
     "exactJsonParser",
     "int64JsonParser",
+    "Int64Paths",
+    "int64Paths",
     "stringifyJson",
   ],
   "auth.ts": [

@@ -98,9 +98,9 @@ export function emitClientModule(context: EmitContext): Doc {
   if (context.options.int64 === "bigint") {
     // int64 values are bigint in the generated types: parse them exactly from every response.
     const parser = imports.value("./runtime/json.js", "int64JsonParser");
-    const keys = imports.value("./runtime/json.js", "bigintKeys");
+    const paths = imports.value("./runtime/json.js", "int64Paths");
     const classes = accessors.map((a) => a.readClass).join(", ");
-    clientFields.push(`parseJson: ${parser}(${keys}([${classes}]))`);
+    clientFields.push(`parseJson: ${parser}(${paths}([${classes}]))`);
   }
   const body = [
     jsDoc(["Options of {@link createClient}."]),

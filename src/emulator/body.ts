@@ -32,7 +32,7 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = {
 const MIB = 1024 * 1024;
 
 /** Request bodies keep integers beyond 2^53 exact (as bigint), so int64 values are stored without loss. */
-const parseJsonExact = exactJsonParser(() => true);
+const parseJsonExact = exactJsonParser();
 
 function tooLarge(what: string, limit: number): ApiError {
   const size = limit % MIB === 0 ? `${limit / MIB} MiB` : `${limit} bytes`;

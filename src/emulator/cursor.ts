@@ -63,4 +63,4 @@ function stableJson(value: unknown): string {
 }
 
 /** Cursors carry sort values: int64 beyond 2^53 stays exact (bigint) through them. */
-const parseCursorJson = exactJsonParser(() => true);
+const parseCursorJson = exactJsonParser();

@@ -434,7 +434,7 @@ function corrupt(file: string, lineNumber: number, what: string): UserError {
 }
 
 /** State lines keep int64 values beyond 2^53 exact. */
-const parseJsonExact = exactJsonParser(() => true);
+const parseJsonExact = exactJsonParser();
 
 function parseLine(
   line: string | undefined,
