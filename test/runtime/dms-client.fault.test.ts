@@ -39,6 +39,32 @@ function contractHandler(delayMs = 0) {
   };
 }
 
+/** A promise and its resolve, to wait for an event instead of a timer. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/**
+ * Answers (as the contract handler) only once `count` requests are waiting, or the last of `total`
+ * (counted from request index `first`) has come: the most requests in flight is then the client's
+ * limit however slowly the machine builds them, and no timer decides it.
+ */
+function heldUntilInFlight(count: number, total: number, first = 0) {
+  const answer = contractHandler();
+  let waiting: (() => void)[] = [];
+  return async (request: RecordedRequest, index: number) => {
+    const arrived = new Promise<void>((resolve) => waiting.push(resolve));
+    if (waiting.length === count || index === first + total - 1) {
+      for (const release of waiting) release();
+      waiting = [];
+    }
+    await arrived;
+    return answer(request);
+  };
+}
+
 /** The contract's externalId pattern is double-escaped (it forbids "\\", "x" and "0"), so ids avoid them. */
 function thingId(i: number): string {
   return `n${String(i).replace(/0/g, "o")}`;
@@ -85,31 +111,42 @@ describe("DmsClient.apply", () => {
   });
 
   it("never has more requests in flight than the limit", async () => {
-    server.setHandler(contractHandler(20));
+    server.setHandler(heldUntilInFlight(3, 16));
     await client.apply(nodes(4000), { concurrency: 3, chunkSize: 250 });
     expect(server.requests).toHaveLength(16);
     expect(server.stats.maxInFlight).toBe(3);
     server.stats.maxInFlight = 0;
+    server.setHandler(heldUntilInFlight(2, 8, 16));
     await client.apply(nodes(2000), { chunkSize: 250 }); // default 2
+    expect(server.requests).toHaveLength(24);
     expect(server.stats.maxInFlight).toBe(2);
   });
 
   it("stops on abort and says what was written, unknown and not written", async () => {
-    server.setHandler(contractHandler(150));
+    // The second request is held at the server until the test is done with it, and the abort
+    // happens once it has arrived: request 1 answered, request 2 in flight, request 3 never sent,
+    // whatever the machine's load (no timer decides the order).
+    const secondArrived = deferred();
+    const releaseSecond = deferred();
+    const answer = contractHandler();
+    server.setHandler(async (request, index) => {
+      if (index === 1) {
+        secondArrived.resolve();
+        await releaseSecond.promise;
+      }
+      return answer(request);
+    });
     const controller = new AbortController();
-    let requests = 0;
     const progress: number[] = [];
     const applying = client.apply(nodes(2500), {
       concurrency: 1,
       signal: controller.signal,
-      onProgress: (p) => {
-        progress.push(p.itemsDone);
-        requests = p.requestsDone;
-        if (requests === 1)
-          setTimeout(() => controller.abort(new Error("user cancelled")), 30);
-      },
+      onProgress: (p) => progress.push(p.itemsDone),
     });
+    await secondArrived.promise;
+    controller.abort(new Error("user cancelled"));
     const error = (await applying.catch((e: unknown) => e)) as ApplyFailedError;
+    releaseSecond.resolve();
     expect(error).toBeInstanceOf(ApplyFailedError);
     expect(error.aborted).toBe(true);
     expect(error.written).toHaveLength(1000);
@@ -123,7 +160,7 @@ describe("DmsClient.apply", () => {
       "Apply aborted: 1000 instance(s) written, 500 not written, 1000 unknown",
     );
     expect(progress).toEqual([1000]);
-    await new Promise((r) => setTimeout(r, 200));
+    // The apply has settled with request 3 not written: it was never sent.
     expect(server.requests).toHaveLength(2);
   });
 
