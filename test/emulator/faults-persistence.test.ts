@@ -27,6 +27,21 @@ import {
 } from "./support.js";
 
 let dir: string;
+
+/**
+ * The data file's text once it contains `expected`: a save has happened. Polls (an event in
+ * another process or timer, not a guess at how long it takes); fails after 20 s.
+ */
+async function savedText(file: string, expected: string): Promise<string> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (text.includes(expected)) return text;
+    if (Date.now() > deadline)
+      throw new Error(`${file} never contained ${expected}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "dmgen-emulator-"));
 });
@@ -240,8 +255,8 @@ describe("persistence", () => {
       await client(emulator).ok("/models/instances", {
         items: [node("movies", "a", movieView, { title: "A" })],
       });
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      const text = await readFile(dataFile, "utf8");
+      // No close, no save call: only the interval can write the file.
+      const text = await savedText(dataFile, '"movies","a"');
       expect(text.split("\n")[1]).toContain('"movies","a"');
     } finally {
       await emulator.close();
@@ -401,7 +416,8 @@ describe("crash safety", () => {
       }),
     });
     expect(response.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Killed once an interval's save holds the write (however long the loaded machine takes).
+    await savedText(dataFile, '"s","kept"');
     const exited = new Promise((resolve) => first.child.once("exit", resolve));
     first.child.kill("SIGKILL");
     await exited;
