@@ -214,11 +214,11 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   {
     area: "round trips",
     tried:
-      '25 random batches through a client generated with `int64: "bigint"`: int64 and int64 lists near ±2^63 and ±2^53 (nulls, empty lists), on nodes that also hold a float64 and a json property named like the int64 in another view; read back by retrieve, list, sync and query',
+      '25 random batches through a client generated with `int64: "bigint"`: int64 and int64 lists near ±2^63 and ±2^53 (nulls, empty lists), on nodes that also hold a float64 and a json property named like the int64 in another view; read back by retrieve, list, sync, query and aggregate `groupBy`',
     result:
-      "equal bigint values back from every read; the float and json numbers come back as numbers, as JSON.parse reads them",
+      "equal bigint values back from every read (group values too); the float and json numbers come back as numbers, as JSON.parse reads them",
     file: ROUND_TRIP,
-    test: "gives back int64 values near ±2^63 and 2^53 as bigint from retrieve, list, sync and query",
+    test: "gives back int64 values near ±2^63 and 2^53 as bigint from retrieve, list, sync, query and aggregate groups",
   },
   {
     area: "round trips",

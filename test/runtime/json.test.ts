@@ -9,6 +9,7 @@ import {
   stringifyJson,
 } from "../../templates/runtime/json.js";
 import type { PropertyMap } from "../../templates/runtime/values.js";
+import { aggregateResults } from "../../templates/runtime/aggregate.js";
 
 const MAX = "9223372036854775807";
 const MIN = "-9223372036854775808";
@@ -170,19 +171,24 @@ const cases: { name: string; text: string; want: unknown }[] = [
     },
   },
   {
-    name: "aggregate groups and values stay numbers (their types say number)",
-    text: `{"items":[{"instanceType":"node","group":{"count":${MAX}},"aggregates":[{"aggregate":"max","property":"count","value":${MAX}}]}]}`,
+    name: "aggregate group values stay exact (aggregateResults converts them per property), aggregate values are numbers",
+    text: `{"items":[{"instanceType":"node","group":{"count":${MAX},"other":${MIN}},"aggregates":[{"aggregate":"max","property":"count","value":${MAX}}]}]}`,
     want: {
       items: [
         {
           instanceType: "node",
-          group: { count: Number(MAX) },
+          group: { count: BigInt(MAX), other: BigInt(MIN) },
           aggregates: [
             { aggregate: "max", property: "count", value: Number(MAX) },
           ],
         },
       ],
     },
+  },
+  {
+    name: "a group-shaped object that is not an aggregate item (no aggregates)",
+    text: `{"items":[{"group":{"count":${MAX}}}]}`,
+    want: { items: [{ group: { count: Number(MAX) } }] },
   },
   {
     name: "a key named like an int64 property outside items",
@@ -230,6 +236,35 @@ describe("int64Paths", () => {
         },
       ]).size,
     ).toBe(0);
+  });
+});
+
+describe("aggregateResults groups", () => {
+  const info = {
+    view: view("Counter"),
+    properties: {
+      count: { identifier: "count", type: "int64", as: "bigint" },
+      ratio: { identifier: "ratio", type: "float64" },
+      plain: { identifier: "plain", type: "int64" },
+    } satisfies PropertyMap,
+    connections: {},
+  };
+  it.each([
+    { name: "count", given: BigInt(MAX), want: BigInt(MAX) },
+    { name: "count", given: 12, want: 12n },
+    { name: "count", given: null, want: null },
+    { name: "ratio", given: BigInt(MAX), want: Number(MAX) },
+    { name: "ratio", given: 0.5, want: 0.5 },
+    { name: "plain", given: 12, want: 12 },
+  ])("$name: $given → $want", ({ name, given, want }) => {
+    const identifier =
+      info.properties[name as keyof typeof info.properties].identifier;
+    const [result] = aggregateResults(
+      [{ group: { [identifier]: given }, aggregates: [] }],
+      [name],
+      info,
+    );
+    expect(result?.group).toEqual({ [name]: want });
   });
 });
 

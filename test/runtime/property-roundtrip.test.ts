@@ -3,7 +3,8 @@
 // equal values. Unicode text, empty lists, nulls, timestamps at millisecond precision across the
 // API's whole range, int64 near 2^53, json within the API's limits, float32 values. Then the
 // bigint half: a model generated with `int64: "bigint"`, int64 values near ±2^63 and ±2^53 (lists,
-// nulls) through the generated client, read back by retrieve, list, sync and query.
+// nulls) through the generated client, read back by retrieve, list, sync, query and aggregate
+// groups.
 import fc from "fast-check";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -349,7 +350,12 @@ interface BigintModule {
     project: string;
     credentials: { token: string };
   }): {
-    counter: Accessor<CounterRead>;
+    counter: Accessor<CounterRead> & {
+      aggregate(
+        aggregates: { count: true },
+        options: { groupBy: string[]; where: object },
+      ): Promise<{ count: number; group: Record<string, unknown> }[]>;
+    };
     gauge: Accessor<GaugeRead>;
     dms: { apply(items: object[]): Promise<unknown> };
     graph(): GraphBuilder;
@@ -449,7 +455,7 @@ describe('int64: "bigint" round trips (generated client)', () => {
     await scratch.cleanup();
   });
 
-  it("gives back int64 values near ±2^63 and 2^53 as bigint from retrieve, list, sync and query", async () => {
+  it("gives back int64 values near ±2^63 and 2^53 as bigint from retrieve, list, sync, query and aggregate groups", async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -523,6 +529,23 @@ describe('int64: "bigint" round trips (generated client)', () => {
             pick(queried.gauges as GaugeRead[], gaugeKeys),
             "query gauge",
           ).toEqual(wantGauges);
+          // groupBy an int64: exact bigint group values, counted per value.
+          const wantGroups = new Map<bigint, number>();
+          for (const { big } of counters)
+            if (big !== null)
+              wantGroups.set(big, (wantGroups.get(big) ?? 0) + 1);
+          const groups = await typed.counter.aggregate(
+            { count: true },
+            { groupBy: ["big"], where },
+          );
+          expect(
+            new Map(
+              groups
+                .filter((g) => g.group.big !== null)
+                .map((g) => [g.group.big, g.count]),
+            ),
+            "aggregate groupBy",
+          ).toEqual(wantGroups);
         },
       ),
       { numRuns: 25, seed: 63 },

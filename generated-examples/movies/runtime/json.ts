@@ -138,8 +138,9 @@ export function int64Paths(
  * A response parser that keeps int64 values exact: an integer outside the safe range (±2^53) at
  * `properties.<space>.<externalId/version>.<identifier>` of an instance in `items` (a list, or the
  * result sets of query and sync), where `paths` names an int64 property of that view, becomes a
- * bigint (also inside a list value). Every other number, json values included, is what JSON.parse
- * gives. Texts without a long integer take JSON.parse as is.
+ * bigint (also inside a list value), and so does one in the `group` of an aggregate item (see
+ * `convertGroup`). Every other number, json values included, is what JSON.parse gives. Texts
+ * without a long integer take JSON.parse as is.
  */
 export function int64JsonParser(paths: Int64Paths): (text: string) => unknown {
   if (paths.size === 0) return (text) => JSON.parse(text) as unknown;
@@ -149,7 +150,10 @@ export function int64JsonParser(paths: Int64Paths): (text: string) => unknown {
     if (marked.count === 0) return JSON.parse(text) as unknown;
     const parsed = JSON.parse(marked.text) as unknown;
     const exact = { paths, mark: marked.mark, converted: 0 };
-    for (const item of instancesOf(parsed)) convertInstance(item, exact);
+    for (const item of instancesOf(parsed)) {
+      convertInstance(item, exact);
+      convertGroup(item, exact);
+    }
     // Long integers anywhere else (a float property, a json value) are numbers, as JSON.parse says.
     return exact.converted === marked.count
       ? parsed
@@ -192,6 +196,18 @@ function convertInstance(item: unknown, context: ExactContext): void {
 }
 
 /** An int64 value (or list of them): marked strings become bigint. */
+/**
+ * Keeps the `group` values of an `instances/aggregate` item exact: the response does not name the
+ * view, so `aggregateResults` (which knows it) converts each by its property's definition.
+ */
+function convertGroup(item: unknown, context: ExactContext): void {
+  if (!isRecord(item) || !isRecord(item.group) || !("aggregates" in item))
+    return;
+  const { group } = item;
+  for (const key of Object.keys(group))
+    group[key] = toBigInt(group[key], context);
+}
+
 function toBigInts(value: unknown, context: ExactContext): unknown {
   if (!Array.isArray(value)) return toBigInt(value, context);
   for (let i = 0; i < value.length; i++) value[i] = toBigInt(value[i], context);

@@ -14,6 +14,7 @@ import {
   type WhereOf,
 } from "./where.js";
 import type { ViewClassInfo } from "./typed.js";
+import type { PropertyDefinition } from "./values.js";
 import type { InstanceId, PropertyPath } from "./wire.js";
 
 /** How the terms of a search query combine: any term (default) or all of them. */
@@ -73,8 +74,8 @@ export interface Histogram {
   }[];
 }
 
-/** A group's value of a `groupBy` property. */
-export type GroupValue = string | number | boolean | InstanceId | null;
+/** A group's value of a `groupBy` property (`bigint` for an int64 of a client with `int64: "bigint"`). */
+export type GroupValue = string | number | bigint | boolean | InstanceId | null;
 
 /** The result of one group: the aggregates asked for, and the group's values. */
 export type AggregateResult<A, G extends string> = {
@@ -216,8 +217,13 @@ export function aggregateResults(
   );
   return items.map((item) => {
     const group: Record<string, GroupValue> = {};
-    for (const [key, value] of Object.entries(item.group ?? {}))
-      group[names.get(key) ?? key] = value;
+    for (const [key, value] of Object.entries(item.group ?? {})) {
+      const name = names.get(key);
+      group[name ?? key] = groupValue(
+        value,
+        name === undefined ? undefined : info.properties[name],
+      );
+    }
     const result: Record<string, unknown> = { group };
     for (const aggregate of item.aggregates) {
       result[aggregate.aggregate] =
@@ -230,6 +236,22 @@ export function aggregateResults(
     }
     return result;
   });
+}
+
+/**
+ * A group value as the property's type says: an int64 read as bigint is a bigint (the exact parser
+ * keeps group values beyond 2^53 exact, since the response does not name the view); any other
+ * exact integer is the number JSON.parse would give.
+ */
+function groupValue(
+  value: GroupValue,
+  definition: PropertyDefinition | undefined,
+): GroupValue {
+  if (definition?.type === "int64" && definition.as === "bigint")
+    return typeof value === "number" && Number.isInteger(value)
+      ? BigInt(value)
+      : value;
+  return typeof value === "bigint" ? Number(value) : value;
 }
 
 /** `[space, "externalId/version", identifier]` of a property, for search sorts. */
