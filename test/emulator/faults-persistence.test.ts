@@ -416,8 +416,11 @@ describe("crash safety", () => {
       }),
     });
     expect(response.status).toBe(200);
-    // Killed once an interval's save holds the write (however long the loaded machine takes).
+    // Killed once an interval's save holds the write (however long the loaded machine takes);
+    // that save came from the 0.1 s interval, not the 5 s default.
+    const answered = performance.now();
     await savedText(dataFile, '"s","kept"');
+    expect(performance.now() - answered).toBeLessThan(4000);
     const exited = new Promise((resolve) => first.child.once("exit", resolve));
     first.child.kill("SIGKILL");
     await exited;
