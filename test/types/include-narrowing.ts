@@ -149,6 +149,16 @@ export async function directRelationWithoutSourceNeedsView(): Promise<void> {
   await showcase.asset.retrieve([], {
     include: { location: { view: Asset, select: ["nme"] } },
   });
+  // Below a `view`, the include is that view's: its connections, their target classes.
+  const [b] = await showcase.asset.retrieve([], {
+    include: { location: { view: Asset, include: { parent: true } } },
+  });
+  const locationParent: Asset | null | undefined = b?.location?.parent;
+  use(locationParent);
+  // @ts-expect-error: Asset has no connection `owner`
+  await showcase.asset.retrieve([], {
+    include: { location: { view: Asset, include: { owner: true } } },
+  });
   // @ts-expect-error: `nme` is not in the where of the view passed as `view`
   await showcase.asset.retrieve([], {
     include: { location: { view: Asset, where: { nme: "x" } } },
