@@ -219,7 +219,8 @@ type Filled<V, S, R> =
 
 /**
  * A read object (of read class `C`, when known) whose included connections are filled and typed
- * as such: each target narrowed to its `select`, a direct relation's target typed by its view.
+ * as such: a direct relation's target typed by its view, each target narrowed to its `select`
+ * (where its read class is known: always through the accessors, which pass `C`).
  */
 export type WithIncluded<T, I, C = never> = Omit<T, keyof I> & {
   [K in keyof I & keyof T]: Filled<T[K], I[K], TargetClassOf<C, K>>;
