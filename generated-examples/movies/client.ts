@@ -62,7 +62,7 @@ class LazyClient implements Client {
   }
 
   get actor(): ViewAccessor<typeof Actor, ActorApply> {
-    return (this.#actor ??= new ViewAccessor(
+    return (this.#actor ??= new ViewAccessor<typeof Actor, ActorApply>(
       this.dms,
       Actor,
       "node",
@@ -71,7 +71,7 @@ class LazyClient implements Client {
   }
 
   get movie(): ViewAccessor<typeof Movie, MovieApply> {
-    return (this.#movie ??= new ViewAccessor(
+    return (this.#movie ??= new ViewAccessor<typeof Movie, MovieApply>(
       this.dms,
       Movie,
       "node",
@@ -80,7 +80,7 @@ class LazyClient implements Client {
   }
 
   get person(): ViewAccessor<typeof Person, PersonApply> {
-    return (this.#person ??= new ViewAccessor(
+    return (this.#person ??= new ViewAccessor<typeof Person, PersonApply>(
       this.dms,
       Person,
       "node",

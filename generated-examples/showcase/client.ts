@@ -146,7 +146,7 @@ class LazyClient implements Client {
   }
 
   get asset(): ViewAccessor<typeof Asset, AssetApply> {
-    return (this.#asset ??= new ViewAccessor(
+    return (this.#asset ??= new ViewAccessor<typeof Asset, AssetApply>(
       this.dms,
       Asset,
       "node",
@@ -155,34 +155,28 @@ class LazyClient implements Client {
   }
 
   get assignment(): ViewAccessor<typeof Assignment, AssignmentApply> {
-    return (this.#assignment ??= new ViewAccessor(
-      this.dms,
-      Assignment,
-      "edge",
-      this.#views,
-    ));
+    return (this.#assignment ??= new ViewAccessor<
+      typeof Assignment,
+      AssignmentApply
+    >(this.dms, Assignment, "edge", this.#views));
   }
 
   get describable(): ViewAccessor<typeof Describable, DescribableApply> {
-    return (this.#describable ??= new ViewAccessor(
-      this.dms,
-      Describable,
-      "node",
-      this.#views,
-    ));
+    return (this.#describable ??= new ViewAccessor<
+      typeof Describable,
+      DescribableApply
+    >(this.dms, Describable, "node", this.#views));
   }
 
   get documentView(): ViewAccessor<typeof DocumentView, DocumentViewApply> {
-    return (this.#documentView ??= new ViewAccessor(
-      this.dms,
-      DocumentView,
-      "node",
-      this.#views,
-    ));
+    return (this.#documentView ??= new ViewAccessor<
+      typeof DocumentView,
+      DocumentViewApply
+    >(this.dms, DocumentView, "node", this.#views));
   }
 
   get gaugeV1(): ViewAccessor<typeof GaugeV1, GaugeV1Apply> {
-    return (this.#gaugeV1 ??= new ViewAccessor(
+    return (this.#gaugeV1 ??= new ViewAccessor<typeof GaugeV1, GaugeV1Apply>(
       this.dms,
       GaugeV1,
       "node",
@@ -191,7 +185,7 @@ class LazyClient implements Client {
   }
 
   get gaugeV2(): ViewAccessor<typeof GaugeV2, GaugeV2Apply> {
-    return (this.#gaugeV2 ??= new ViewAccessor(
+    return (this.#gaugeV2 ??= new ViewAccessor<typeof GaugeV2, GaugeV2Apply>(
       this.dms,
       GaugeV2,
       "node",
@@ -200,16 +194,14 @@ class LazyClient implements Client {
   }
 
   get objectView(): ViewAccessor<typeof ObjectView, ObjectViewApply> {
-    return (this.#objectView ??= new ViewAccessor(
-      this.dms,
-      ObjectView,
-      "node",
-      this.#views,
-    ));
+    return (this.#objectView ??= new ViewAccessor<
+      typeof ObjectView,
+      ObjectViewApply
+    >(this.dms, ObjectView, "node", this.#views));
   }
 
   get pump(): ViewAccessor<typeof Pump, PumpApply> {
-    return (this.#pump ??= new ViewAccessor(
+    return (this.#pump ??= new ViewAccessor<typeof Pump, PumpApply>(
       this.dms,
       Pump,
       "node",
@@ -218,7 +210,7 @@ class LazyClient implements Client {
   }
 
   get reading(): ViewAccessor<typeof Reading, ReadingApply> {
-    return (this.#reading ??= new ViewAccessor(
+    return (this.#reading ??= new ViewAccessor<typeof Reading, ReadingApply>(
       this.dms,
       Reading,
       "node",
@@ -227,7 +219,7 @@ class LazyClient implements Client {
   }
 
   get relation(): ViewAccessor<typeof Relation, RelationApply> {
-    return (this.#relation ??= new ViewAccessor(
+    return (this.#relation ??= new ViewAccessor<typeof Relation, RelationApply>(
       this.dms,
       Relation,
       "node",
@@ -239,16 +231,14 @@ class LazyClient implements Client {
     typeof ShowcaseSensor,
     ShowcaseSensorApply
   > {
-    return (this.#showcaseSensor ??= new ViewAccessor(
-      this.dms,
-      ShowcaseSensor,
-      "node",
-      this.#views,
-    ));
+    return (this.#showcaseSensor ??= new ViewAccessor<
+      typeof ShowcaseSensor,
+      ShowcaseSensorApply
+    >(this.dms, ShowcaseSensor, "node", this.#views));
   }
 
   get summary(): ReadOnlyViewAccessor<typeof Summary> {
-    return (this.#summary ??= new ReadOnlyViewAccessor(
+    return (this.#summary ??= new ReadOnlyViewAccessor<typeof Summary>(
       this.dms,
       Summary,
       "node",
@@ -257,16 +247,14 @@ class LazyClient implements Client {
   }
 
   get technician(): ViewAccessor<typeof Technician, TechnicianApply> {
-    return (this.#technician ??= new ViewAccessor(
-      this.dms,
-      Technician,
-      "node",
-      this.#views,
-    ));
+    return (this.#technician ??= new ViewAccessor<
+      typeof Technician,
+      TechnicianApply
+    >(this.dms, Technician, "node", this.#views));
   }
 
   get valve(): ViewAccessor<typeof Valve, ValveApply> {
-    return (this.#valve ??= new ViewAccessor(
+    return (this.#valve ??= new ViewAccessor<typeof Valve, ValveApply>(
       this.dms,
       Valve,
       "node",
@@ -275,24 +263,20 @@ class LazyClient implements Client {
   }
 
   get workOrder(): ViewAccessor<typeof WorkOrder, WorkOrderApply> {
-    return (this.#workOrder ??= new ViewAccessor(
-      this.dms,
-      WorkOrder,
-      "node",
-      this.#views,
-    ));
+    return (this.#workOrder ??= new ViewAccessor<
+      typeof WorkOrder,
+      WorkOrderApply
+    >(this.dms, WorkOrder, "node", this.#views));
   }
 
   get showcaseExtSensor(): ViewAccessor<
     typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply
   > {
-    return (this.#showcaseExtSensor ??= new ViewAccessor(
-      this.dms,
-      ShowcaseExtSensor,
-      "node",
-      this.#views,
-    ));
+    return (this.#showcaseExtSensor ??= new ViewAccessor<
+      typeof ShowcaseExtSensor,
+      ShowcaseExtSensorApply
+    >(this.dms, ShowcaseExtSensor, "node", this.#views));
   }
 
   close(): Promise<void> {

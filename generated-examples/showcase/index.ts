@@ -224,6 +224,7 @@ export { type HttpEvent } from "./runtime/http.js";
 export {
   type IncludeOf,
   type IncludeSpec,
+  type ViewRequiredInclude,
   type WithIncluded,
 } from "./runtime/include.js";
 export {
@@ -280,6 +281,8 @@ export {
 export {
   type IncludeListOptions,
   type IncludeRetrieveOptions,
+  type IncludeSearchOptions,
+  type IncludedRead,
   type InstanceList,
   type ListOptions,
   type ReadOnlyViewAccessor,

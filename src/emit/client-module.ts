@@ -173,8 +173,7 @@ interface AccessorParts {
   readonly name: string;
   /** `ViewAccessor<Read, Apply>` */
   readonly type: (suffix: string) => Doc;
-  /** `new ViewAccessor`; `args` are its arguments: `this.dms, Read, "node"`. */
-  readonly create: string;
+  /** The arguments of `new ViewAccessor<Read, Apply>(...)`: `this.dms, Read, "node"`. */
   readonly args: string[];
   /** The read class's local name, for the client's `ViewRegistry`. */
   readonly readClass: string;
@@ -224,7 +223,10 @@ function lazyClientClass(
     a.type(" {"),
     indent(
       hardline,
-      `return (this.#${a.name} ??= ${a.create}`,
+      // Explicit type arguments: inferring them (from the read class and the field's type) made
+      // tsc instantiate the accessor's include and select types once per view.
+      `return (this.#${a.name} ??= new `,
+      a.type(""),
       argumentList(a.args),
       ");",
     ),
@@ -294,7 +296,6 @@ function accessorParts(
     ],
     name: names.accessor,
     type,
-    create: `new ${accessor}`,
     args,
     readClass,
   };

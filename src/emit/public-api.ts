@@ -124,6 +124,8 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     types: [
       "IncludeListOptions",
       "IncludeRetrieveOptions",
+      "IncludeSearchOptions",
+      "IncludedRead",
       "InstanceList",
       "ListOptions",
       "ReadOnlyViewAccessor",
@@ -149,7 +151,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   },
   "include.ts": {
     values: [],
-    types: ["IncludeOf", "IncludeSpec", "WithIncluded"],
+    types: ["IncludeOf", "IncludeSpec", "ViewRequiredInclude", "WithIncluded"],
   },
   "graph.ts": {
     values: ["Graph", "PlainEdge", "parseGraphSyncState"],

@@ -21,6 +21,7 @@ import {
   type IncludeContext,
   type IncludeOf,
   type ReadClassOf,
+  type SelectedIn,
   type ViewRegistry,
   type WithIncluded,
 } from "./include.js";
@@ -108,7 +109,7 @@ export interface IncludeListOptions<
   I,
 > extends ListOptions<C> {
   /** Connections to read along, each with its own where / select / limit / include. */
-  readonly include: I & ExactInclude<InstanceType<C>, I>;
+  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
   /** Called after every request, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;
 }
@@ -119,10 +120,33 @@ export interface IncludeRetrieveOptions<
   I,
 > extends RetrieveOptions<C> {
   /** Connections to read along, each with its own where / select / limit / include. */
-  readonly include: I & ExactInclude<InstanceType<C>, I>;
+  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
   /** Called after every request, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;
 }
+
+/** Options of `search` with `include`: the search, then one query for what it found. */
+export interface IncludeSearchOptions<
+  C extends TypedReadClass,
+  I,
+> extends SearchOptions<C> {
+  /** Only these properties are read; the result type narrows to them. */
+  readonly select?: readonly SelectOf<C>[];
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
+  /** Called after every request of the query, with the page sizes in use. */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/**
+ * What a read with `include` (and `select` `K`) returns: root objects narrowed to `K` (plus the
+ * included connections), with their connections filled.
+ */
+export type IncludedRead<
+  C extends TypedReadClass,
+  I,
+  K extends SelectOf<C>,
+> = WithIncluded<SelectedIn<InstanceType<C>, C, K, keyof I>, I, C>;
 
 /**
  * The instances a `list` reads: iterate with `for await` (pages are requested as the loop needs
@@ -183,10 +207,13 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   }
 
   /** Instances by id with connections read along (`include`); the result type says which. */
-  retrieve<const I extends IncludeOf<InstanceType<C>, C>>(
+  retrieve<
+    const I extends IncludeOf<InstanceType<C>, C>,
+    K extends SelectOf<C> = SelectOf<C>,
+  >(
     ids: readonly InstanceId[],
-    options: IncludeRetrieveOptions<C, I>,
-  ): Promise<WithIncluded<InstanceType<C>, I>[]>;
+    options: IncludeRetrieveOptions<C, I> & { readonly select?: readonly K[] },
+  ): Promise<IncludedRead<C, I, K>[]>;
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
   retrieve<K extends SelectOf<C>>(
     ids: readonly InstanceId[],
@@ -226,9 +253,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   }
 
   /** With `include`: root objects with their connections filled, one root page at a time. */
-  list<const I extends IncludeOf<InstanceType<C>, C>>(
-    options: IncludeListOptions<C, I>,
-  ): InstanceList<WithIncluded<InstanceType<C>, I>>;
+  list<
+    const I extends IncludeOf<InstanceType<C>, C>,
+    K extends SelectOf<C> = SelectOf<C>,
+  >(
+    options: IncludeListOptions<C, I> & { readonly select?: readonly K[] },
+  ): InstanceList<IncludedRead<C, I, K>>;
   /**
    * Instances with data in the view that match `where`, in `sort` order, read page by page as
    * they are iterated (`for await`), or all at once with `.toArray()`.
@@ -345,6 +375,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
    * Instances whose text properties match `query` (`instances/search`: relevance order, at most
    * `limit`), AND-ed with `where`.
    */
+  search<
+    const I extends IncludeOf<InstanceType<C>, C>,
+    K extends SelectOf<C> = SelectOf<C>,
+  >(
+    options: IncludeSearchOptions<C, I> & { readonly select?: readonly K[] },
+  ): Promise<IncludedRead<C, I, K>[]>;
   search<K extends SelectOf<C>>(
     options: SearchOptions<C> & { readonly select: readonly K[] },
   ): Promise<SelectedOf<C, K>[]>;
@@ -354,9 +390,29 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   async search(
     options: SearchOptions<C> & {
       readonly select?: readonly SelectOf<C>[];
+      readonly include?: object;
+      readonly onProgress?: (progress: QueryProgress) => void;
     } = {},
-  ): Promise<InstanceType<C>[]> {
+    // `unknown`: each overload above says what comes back for its options.
+  ): Promise<unknown[]> {
     compileSelect(options.select, this.readClass);
+    if (options.include) {
+      const { include, select, signal, onProgress } = options;
+      const found = await this.searchItems(options);
+      return retrieveWithInclude(this.includeContext(), found, include, {
+        ...(select ? { select } : {}),
+        ...(signal ? { signal } : {}),
+        ...(onProgress ? { onProgress } : {}),
+      });
+    }
+    const items = await this.searchItems(options);
+    return items.map((item) => this.toRead(item, options.select));
+  }
+
+  /** The items of `instances/search`, in the API's (relevance) order. */
+  private async searchItems(
+    options: SearchOptions<C> & { readonly select?: readonly SelectOf<C>[] },
+  ): Promise<InstanceRead[]> {
     const body = searchRequest(
       options as SearchOptions<AnyViewTypes>,
       this.readClass,
@@ -369,7 +425,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       body,
       options.signal ? { signal: options.signal } : {},
     );
-    return response.items.map((item) => this.toRead(item, options.select));
+    return response.items;
   }
 
   /**

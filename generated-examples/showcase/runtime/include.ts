@@ -17,7 +17,12 @@ import type {
   PropertyDefinition,
   ReverseRelationDefinition,
 } from "./values.js";
-import { compileWhere, type HasViewTypes, type WhereOf } from "./where.js";
+import {
+  compileWhere,
+  dropUnselected,
+  type HasViewTypes,
+  type WhereOf,
+} from "./where.js";
 import type {
   Filter,
   InstanceId,
@@ -56,13 +61,23 @@ export type IncludableKey<T> = {
     : never;
 }[Exclude<keyof T, InstanceKeys>];
 
-/** The read object a connection leads to (for a direct relation: `TypedNode` unless `view` says). */
-export type IncludedTarget<V> =
+type InstanceOf<R> = R extends abstract new (...args: never) => infer I
+  ? I
+  : never;
+
+/**
+ * The read object a connection leads to: the connection's own type for edges and reverse
+ * relations; for a direct relation the instances of `R` (its target read class, when the view
+ * definition names one), else `TypedNode`.
+ */
+export type IncludedTarget<V, R = never> =
   Element<NonNullable<V>> extends Connected<infer N, unknown>
     ? N
     : Element<NonNullable<V>> extends TypedInstance
       ? Element<NonNullable<V>>
-      : TypedNode;
+      : [R] extends [never]
+        ? TypedNode
+        : InstanceOf<R>;
 
 type EdgeOf<V> =
   Element<NonNullable<V>> extends Connected<unknown, infer E> ? E : never;
@@ -91,62 +106,163 @@ export type WhereIn<R> = [R] extends [never]
     ? WhereOf<R>
     : LooseWhere;
 
+/** The property names of read class `R` (what `select` takes), or never when `R` is unknown. */
+type PropertyNamesIn<R> = R extends { readonly properties: infer P }
+  ? keyof P & string
+  : never;
+
+/** The names `select` takes on targets `T` of read class `R`: its properties when `R` is known. */
+type SelectIn<T, R> = [R] extends [never]
+  ? Extract<keyof T, string>
+  : PropertyNamesIn<R>;
+
 /** How to follow one connection (`R`: the target's read class, when known). */
 export interface IncludeSpec<TTarget, TEdge = never, R = never> {
   /** Only targets matching this (on the target's view). */
   readonly where?: WhereIn<R>;
   /** Only edges whose properties match this (edge connections with an edge view). */
   readonly edgeWhere?: [TEdge] extends [never] ? never : LooseWhere;
-  /** Target properties to read (default all); what assembly needs is added. */
-  readonly select?: readonly Extract<keyof TTarget, string>[];
+  /**
+   * Target properties to read (default all); the targets' type narrows to them (plus the
+   * instance fields and what `include` fills). What assembly needs is read too, then dropped.
+   */
+  readonly select?: readonly SelectIn<TTarget, R>[];
   /** At most this many targets per object (edges: the API's `limitEach`). */
   readonly limit?: number;
   /** Connections of the targets to follow in turn. */
   readonly include?: IncludeOf<TTarget, R>;
-  /** The read class of a direct relation's target (needed when the relation names no view). */
+  /** The read class of a direct relation's targets (a child view of the target, or any view). */
   readonly view?: ReadClassOf<TTarget>;
 }
 
 /**
- * `include` of read objects `T` (of read class `C`, when known: then each `where` is the target
- * view's own): per connection `true` or how to follow it.
+ * How to follow a direct relation whose view definition names no target view (no `source`):
+ * `view` (the targets' read class) is required, and `where`, `select` and `include` are checked
+ * against it.
+ */
+export interface ViewRequiredInclude {
+  /** The read class of the relation's targets: the definition does not say which view. */
+  readonly view: ReadClassOf<TypedNode>;
+  readonly where?: LooseWhere;
+  readonly select?: readonly string[];
+  readonly limit?: number;
+  readonly include?: { readonly [key: string]: unknown };
+}
+
+type IsDirect<V> =
+  Element<NonNullable<V>> extends TypedInstance | Connected<unknown, unknown>
+    ? false
+    : true;
+
+/** `true` or a spec; with the parent class known, a direct relation without a target needs `view`. */
+type IncludeEntry<V, R, C> = [R] extends [never]
+  ? [C] extends [never]
+    ? true | IncludeSpec<IncludedTarget<V>, EdgeOf<V>>
+    : IsDirect<V> extends true
+      ? ViewRequiredInclude
+      : true | IncludeSpec<IncludedTarget<V>, EdgeOf<V>>
+  : true | IncludeSpec<IncludedTarget<V, R>, EdgeOf<V>, R>;
+
+/**
+ * `include` of read objects `T` (of read class `C`, when known: then each `where` and `select` is
+ * the target view's own, direct relations lead to their target class, and a direct relation
+ * whose definition names no target view needs `view`): per connection `true` or how to follow it.
  */
 export type IncludeOf<T, C = never> = {
-  readonly [K in IncludableKey<T>]?:
-    true | IncludeSpec<IncludedTarget<T[K]>, EdgeOf<T[K]>, TargetClassOf<C, K>>;
+  readonly [K in IncludableKey<T>]?: IncludeEntry<T[K], TargetClassOf<C, K>, C>;
 };
 
-type TargetOfSpec<V, S> = S extends { readonly view: ReadClassOf<infer R> }
-  ? R
-  : IncludedTarget<V>;
+/** The read class of a spec's targets: its `view`, else the connection's target class `R`. */
+type ClassOfSpec<S, R> = S extends { readonly view: infer V } ? V : R;
 
-type FilledTarget<V, S> = S extends { readonly include: infer J }
-  ? WithIncluded<TargetOfSpec<V, S>, J>
-  : TargetOfSpec<V, S>;
+type TargetOfSpec<V, S, R> = S extends { readonly view: ReadClassOf<infer X> }
+  ? X
+  : IncludedTarget<V, R>;
+
+/** `T` without the properties in `D` (nothing to drop: `T` itself, so its name stays). */
+type Without<T, D extends PropertyKey> = [D] extends [never] ? T : Omit<T, D>;
+
+/**
+ * Read object `T` of read class `R` after `select` `N` with connections `J` included: the
+ * properties neither selected nor included are gone (instance fields and other connections stay,
+ * as with `select` on `list`).
+ */
+export type SelectedIn<T, R, N, J = never> = Without<
+  T,
+  Exclude<PropertyNamesIn<R>, N | J>
+>;
+
+type SelectOfSpec<S> = S extends { readonly select: readonly (infer N)[] }
+  ? N
+  : never;
+
+type NarrowedTarget<V, S, R> = S extends { readonly select: readonly unknown[] }
+  ? SelectedIn<
+      TargetOfSpec<V, S, R>,
+      ClassOfSpec<S, R>,
+      SelectOfSpec<S>,
+      S extends { readonly include: infer J } ? keyof J : never
+    >
+  : TargetOfSpec<V, S, R>;
+
+type FilledTarget<V, S, R> = S extends { readonly include: infer J }
+  ? WithIncluded<NarrowedTarget<V, S, R>, J, ClassOfSpec<S, R>>
+  : NarrowedTarget<V, S, R>;
 
 /** The value of an included connection. */
-type Filled<V, S> =
+type Filled<V, S, R> =
   Element<NonNullable<V>> extends Connected<unknown, infer E>
-    ? Connected<FilledTarget<V, S>, E>[]
+    ? Connected<FilledTarget<V, S, R>, E>[]
     : NonNullable<V> extends readonly unknown[]
-      ? FilledTarget<V, S>[]
-      : FilledTarget<V, S> | null;
+      ? FilledTarget<V, S, R>[]
+      : FilledTarget<V, S, R> | null;
 
-/** A read object whose included connections are filled (and typed as such). */
-export type WithIncluded<T, I> = Omit<T, keyof I> & {
-  [K in keyof I & keyof T]: Filled<T[K], I[K]>;
+/**
+ * A read object (of read class `C`, when known) whose included connections are filled and typed
+ * as such: a direct relation's target typed by its view, each target narrowed to its `select`
+ * (where its read class is known: always through the accessors, which pass `C`).
+ */
+export type WithIncluded<T, I, C = never> = Omit<T, keyof I> & {
+  [K in keyof I & keyof T]: Filled<T[K], I[K], TargetClassOf<C, K>>;
 };
 
-/** Rejects keys that are not connections of T, at every level of an `include`. */
-export type ExactInclude<T, I> = {
+/**
+ * Rejects keys that are not connections of T, at every level of an `include`; where a spec names
+ * its `view`, its `where` and `select` are checked against that view.
+ */
+export type ExactInclude<T, I, C = never> = {
   [K in keyof I]: K extends IncludableKey<T>
-    ? I[K] extends { readonly include: infer J }
-      ? I[K] & {
-          readonly include: ExactInclude<TargetOfSpec<T[K], I[K]>, J>;
-        }
-      : I[K]
+    ? ExactSpec<T[K], I[K], TargetClassOf<C, K>>
     : never;
 };
+
+type ExactSpec<V, S, R> = S &
+  ExactNested<V, S, R> &
+  (S extends { readonly view: infer X } ? CheckedByView<S, X> : unknown);
+
+/** A spec's `select` and `where` checked against the read class `X` it names as `view`. */
+type CheckedByView<S, X> = {
+  readonly select?: readonly PropertyNamesIn<X>[];
+} & (S extends { readonly where: infer W }
+  ? { readonly where: OnlyWhere<W, WhereIn<X>> }
+  : unknown);
+
+/** `W` when it is a where-input of `A` naming nothing else, else never. */
+type OnlyWhere<W, A> = W extends A
+  ? [Exclude<keyof W, keyof A>] extends [never]
+    ? W
+    : never
+  : never;
+
+type ExactNested<V, S, R> = S extends { readonly include: infer J }
+  ? {
+      readonly include: ExactInclude<
+        TargetOfSpec<V, S, R>,
+        J,
+        ClassOfSpec<S, R>
+      >;
+    }
+  : unknown;
 
 // ---- plan
 
@@ -194,6 +310,8 @@ interface PlannedConnection {
   /** Direct: the parent's relation (TS name); reverse: the target's relation (TS name). */
   readonly relation?: string;
   readonly limit?: number;
+  /** The target properties `select` named (the others are read only when assembly needs them). */
+  readonly select?: readonly string[];
   readonly children: readonly PlannedConnection[];
 }
 
@@ -201,6 +319,8 @@ interface PlannedConnection {
 export interface IncludePlan {
   readonly rootSet: string;
   readonly rootClass: AnyReadClass;
+  /** The root properties `select` named. */
+  readonly rootSelect?: readonly string[];
   readonly request: QueryRequest;
   readonly connections: readonly PlannedConnection[];
 }
@@ -260,6 +380,7 @@ export function planInclude(
   return {
     rootSet: ROOT,
     rootClass: root.readClass,
+    ...(root.select ? { rootSelect: root.select } : {}),
     request: { with: context.with, select: context.select },
     connections,
   };
@@ -383,6 +504,7 @@ function planEdge(
     ...(edgeClass ? { edgeClass } : {}),
     direction: connection.direction,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.select ? { select: spec.select } : {}),
     children,
   };
 }
@@ -439,6 +561,7 @@ function planReverse(
     direction: "inwards",
     relation,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.select ? { select: spec.select } : {}),
     children,
   };
 }
@@ -490,6 +613,7 @@ function planDirect(
     direction: "outwards",
     relation: name,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.select ? { select: spec.select } : {}),
     children,
   };
 }
@@ -639,7 +763,23 @@ export function assemble(plan: IncludePlan, items: SetItems): TypedInstance[] {
     construct(plan.rootClass, i),
   );
   fill(plan.connections, roots, items);
+  for (const root of roots)
+    keepSelected(root, plan.rootSelect, plan.rootClass, plan.connections);
   return roots;
+}
+
+/**
+ * Drops what `select` left out but assembly read (relations the links needed); what `include`
+ * filled stays.
+ */
+function keepSelected(
+  object: TypedInstance,
+  select: readonly string[] | undefined,
+  readClass: AnyReadClass,
+  filled: readonly PlannedConnection[],
+): void {
+  if (select === undefined) return;
+  dropUnselected(object, [...select, ...filled.map((c) => c.name)], readClass);
 }
 
 function construct(
@@ -674,6 +814,14 @@ function fill(
     }
     fill(connection.children, [...targets.values()], items);
     const linked = linkedTargets(connection, parents, targets, items);
+    for (const target of targets.values()) {
+      keepSelected(
+        target,
+        connection.select,
+        connection.targetClass,
+        connection.children,
+      );
+    }
     for (const parent of parents) {
       const all = linked.get(keyOf(parent)) ?? [];
       const limited =
@@ -793,14 +941,17 @@ export function listWithInclude(
   });
 }
 
-/** `retrieve` with `include`: one query per 1000 ids; missing ids are left out. */
+/**
+ * `retrieve` with `include`: one query per 1000 ids; the objects come in the order of `ids`
+ * (a repeated id once, where it first appears), missing ids are left out.
+ */
 export async function retrieveWithInclude(
   context: IncludeContext,
   ids: readonly InstanceId[],
   include: object,
   options: GraphQueryOptions & { readonly select?: readonly string[] },
-): Promise<unknown[]> {
-  const found: unknown[] = [];
+): Promise<TypedInstance[]> {
+  const found: TypedInstance[] = [];
   for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
     const plan = planInclude(
       {
@@ -813,11 +964,27 @@ export async function retrieveWithInclude(
       include,
       context.views,
     );
-    const objects = runInclude(context.dms, plan, {
+    const objects = runInclude<TypedInstance>(context.dms, plan, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     for await (const object of objects) found.push(object);
   }
-  return found;
+  return inOrderOf(ids, found);
+}
+
+function inOrderOf(
+  ids: readonly InstanceId[],
+  objects: readonly TypedInstance[],
+): TypedInstance[] {
+  const byKey = new Map(objects.map((o) => [keyOf(o), o]));
+  const ordered: TypedInstance[] = [];
+  for (const id of ids) {
+    const key = keyOf(id);
+    const object = byKey.get(key);
+    if (object === undefined) continue;
+    ordered.push(object);
+    byKey.delete(key);
+  }
+  return ordered;
 }
