@@ -98,6 +98,7 @@ export {
   type IncludeSpec,
   type WithIncluded,
 } from "./runtime/include.js";
+export { PageTimeoutError } from "./runtime/paging.js";
 export {
   type GraphQueryOptions,
   type QueryProgress,

@@ -226,6 +226,7 @@ export {
   type IncludeSpec,
   type WithIncluded,
 } from "./runtime/include.js";
+export { PageTimeoutError } from "./runtime/paging.js";
 export {
   type GraphQueryOptions,
   type QueryProgress,
