@@ -439,6 +439,34 @@ describe("a 408 over HTTP", () => {
     ).toEqual([8, 4, 2]);
   });
 
+  it("a client timeout shrinks the page too, without a retry as it is", async () => {
+    const slow = new DmsClient({
+      baseUrl: server.url,
+      project: "proj",
+      credentials: { token: "test-token" },
+      transport: createUndiciTransport({ timeoutMs: 150 }),
+      clock: fakeClock(),
+      random: () => 0,
+    });
+    try {
+      server.setHandler((request) => {
+        const limit = (request.json as QueryRequest).with.all?.limit ?? 100;
+        const body = { items: { all: [node("a")] }, nextCursor: {} };
+        return limit > 2 ? { delayMs: 1000, body } : { body };
+      });
+      const all = await slow.queryAll({
+        with: { all: { nodes: {}, limit: 8 } },
+        select: { all: {} },
+      });
+      expect(all.pageSizes).toEqual({ all: 2 });
+      expect(
+        server.requests.map((r) => (r.json as QueryRequest).with.all?.limit),
+      ).toEqual([8, 4, 2]);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("is still retried as it is for other requests", async () => {
     server.enqueue({
       status: 408,
