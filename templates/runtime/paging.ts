@@ -1,8 +1,8 @@
 // Adaptive page sizes for every paged read (query, sync, list, include, graphs). A request that
 // times out (408 from the API, no answer in time, or an answer too large to read) is sent again
 // with half the `limit` of its result sets, down to pages of one; after that it fails with
-// `PageTimeoutError`. A cursor stays valid with another `limit` (DMS pages by position), so sets
-// that are already paging shrink too. Once requests succeed again the sizes grow back, doubling,
+// `PageTimeoutError`. A cursor stays valid with another `limit` (Cognite's pygen halves the limit
+// of sets that have cursors on a 408 the same way), so sets that are already paging shrink too. Once requests succeed again the sizes grow back, doubling,
 // up to what was asked.
 
 import { DmsError, ProtocolError, TransportError } from "./errors.js";
@@ -16,7 +16,10 @@ export function isPageTimeout(error: unknown): boolean {
   );
 }
 
-/** A paged read timed out even with pages of one instance. */
+/**
+ * A paged read kept timing out down to the smallest pages it could use: 1 for every set that could
+ * change (a set whose chained sets are paging keeps its page).
+ */
 export class PageTimeoutError extends Error {
   override name = "PageTimeoutError";
   /** The API path, e.g. `/models/instances/query`. */
@@ -154,7 +157,7 @@ export interface AdaptiveRequest<T> {
 /**
  * Sends a paged request; on a timeout halves the changeable page sizes and sends again, until
  * none can shrink, then throws `PageTimeoutError` (with the last timeout as its cause). After
- * enough successes shrunken sizes grow back (see `PageSizes.succeeded`). Other errors pass.
+ * enough successes shrunken sizes grow back (see `PageSizes.growIfDue`). Other errors pass.
  */
 export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
   const { sizes } = request;
