@@ -20,6 +20,7 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/movies/index.js";
+import { parseGraphSyncState } from "../generated-examples/movies/runtime/graph.js";
 import type {
   QueryRequest,
   SyncRequest,
@@ -355,6 +356,18 @@ describe("adaptive paging against the emulator", () => {
       expect(last?.state.pageSizes).toEqual({ movies: 2, cast: 2, actors: 2 });
       expect(last?.state.pageSize).toBe(8);
       expect(timeoutsWithCursor("cast").length).toBeGreaterThan(0);
+      // Resumed from JSON in a fresh client, it goes on with the smaller pages.
+      gate.max = Infinity;
+      gate.seen.length = 0;
+      const fresh = connect();
+      try {
+        const state = parseGraphSyncState(JSON.stringify(last!.state));
+        const resumed = await fresh.sync(graph, { state }).next();
+        expect(resumed.value?.caughtUp).toBe(true);
+        expect(gate.seen[0]?.limits).toEqual({ movies: 2, cast: 2, actors: 2 });
+      } finally {
+        await fresh.close();
+      }
     });
   });
 
