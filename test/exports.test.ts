@@ -168,6 +168,8 @@ const RUNTIME_EXPORTS = [
   "TypeEdgeSetOptions",
   "GraphQueryOptions",
   "QueryProgress",
+  // adaptive paging
+  "PageTimeoutError",
   // transports
   "Transport",
   "TransportOptions",
@@ -359,7 +361,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "expectResultSets",
     "repeatedCursor",
   ],
-  "query.ts": ["queryPages", "queryAll", "ancestorsByResultSet"],
+  "query.ts": [
+    "queryPages",
+    "queryAll",
+    "ancestorsByResultSet",
+    "DEFAULT_QUERY_LIMIT",
+    "resizable",
+  ],
   "retry.ts": [
     "systemClock",
     "DEFAULT_RETRY_POLICY",
@@ -466,7 +474,16 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "viewKey",
   ],
   "graph.ts": ["EdgeConnectionKey", "graphMethods", "queryGraph", "syncGraph"],
-  "query-graph.ts": ["Batch", "QueryPoster", "isTimeout", "runQueryGraph"],
+  "query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
+  "paging.ts": [
+    "ADAPTIVE_REQUEST",
+    "AdaptiveRequest",
+    "GROW_AFTER_REQUESTS",
+    "PageSizes",
+    "askedLimits",
+    "isPageTimeout",
+    "sendAdaptive",
+  ],
 };
 
 describe("the runtime's exports", () => {

@@ -227,6 +227,7 @@ export {
   type ViewRequiredInclude,
   type WithIncluded,
 } from "./runtime/include.js";
+export { PageTimeoutError } from "./runtime/paging.js";
 export {
   type GraphQueryOptions,
   type QueryProgress,

@@ -172,6 +172,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     values: [],
     types: ["GraphQueryOptions", "QueryProgress"],
   },
+  "paging.ts": { values: ["PageTimeoutError"], types: [] },
   "where.ts": {
     values: ["WhereError"],
     types: [

@@ -91,6 +91,11 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
     decision:
       "`instances/search` splits the query and text values into words (runs of letters and digits) compared case-insensitively; a query word matches a word equal to it or starting with it; `OR` (the default) needs any query word, `AND` every one; without `sort`, best matches (exact words before prefixes) come first.",
   },
+  {
+    id: "cursor-limit",
+    decision:
+      "A `query` or `sync` cursor stays valid when only its result set's `limit` changes: the next page starts where the last one ended, with the new size (clients shrink pages after a timeout, as pygen does). Any other change to the result set or the parameters makes the cursor 400.",
+  },
 ];
 
 export const ASSUMPTIONS = {

@@ -41,7 +41,11 @@ export function runQuery(state: EmulatorState, body: unknown): JsonRecord {
       set.from === undefined ? undefined : results.get(set.from),
     );
     if (set.sort) all.instances.sort(set.sort);
-    const query = fingerprint({ set: set.raw, parameters: request.parameters });
+    // The limit may change between pages (clients shrink pages after a timeout).
+    const query = fingerprint({
+      set: { ...set.raw, limit: undefined },
+      parameters: request.parameters,
+    });
     const offset = queryCursorOffset(cursors[set.name], set.name, query);
     const page = all.instances.slice(offset, offset + set.limit);
     results.set(set.name, { instances: page, direction: all.direction });

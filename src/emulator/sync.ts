@@ -122,7 +122,11 @@ function syncSet(
       ctx,
       `${path}.backfillSort`,
     ),
-    fingerprint: fingerprint({ set: raw, parameters: request.parameters }),
+    // The limit may change between pages (clients shrink pages after a timeout).
+    fingerprint: fingerprint({
+      set: { ...raw, limit: undefined },
+      parameters: request.parameters,
+    }),
   };
 }
 

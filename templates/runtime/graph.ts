@@ -10,12 +10,8 @@ import {
   type ViewRegistry,
   type WhereIn,
 } from "./include.js";
-import {
-  isTimeout,
-  runQueryGraph,
-  type GraphQueryOptions,
-} from "./query-graph.js";
-import type { SyncOptions, SyncState } from "./sync.js";
+import { runQueryGraph, type GraphQueryOptions } from "./query-graph.js";
+import { parseSyncState, type SyncOptions, type SyncState } from "./sync.js";
 import { TypedEdge, type Connected, type TypedInstance } from "./typed.js";
 import type { EdgeConnectionDefinition } from "./values.js";
 import { compileWhere } from "./where.js";
@@ -453,7 +449,10 @@ export async function queryGraph<S extends SetTypes>(
   return result as GraphResult<S>;
 }
 
-/** Where a graph sync stands: the sync state plus the page size it was made with. */
+/**
+ * Where a graph sync stands: the sync state plus the page size asked (which the request is
+ * rebuilt with; `pageSizes` holds the smaller sizes in use after timeouts).
+ */
 export interface GraphSyncState extends SyncState {
   readonly pageSize: number;
 }
@@ -467,6 +466,8 @@ export interface GraphSyncPage<S extends SetTypes> {
   /** Save once the page is processed; resumes in any process (JSON). */
   readonly state: GraphSyncState;
   readonly caughtUp: boolean;
+  /** Set → the page size this page was read with (below the asked one after timeouts). */
+  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** Reported after every page of a graph sync. */
@@ -474,8 +475,10 @@ export interface SyncProgress {
   readonly pages: number;
   readonly upserts: Readonly<Record<string, number>>;
   readonly deletes: Readonly<Record<string, number>>;
-  /** Items per set and page; smaller than asked when the first request timed out. */
+  /** The smallest page size of any set now; below the asked one after timeouts. */
   readonly pageSize: number;
+  /** Set → its page size now (halved on timeouts, grown back after; see `PageTimeoutError`). */
+  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** Options of a graph sync. */
@@ -490,8 +493,8 @@ export interface GraphSyncOptions extends Omit<SyncOptions, "state"> {
 const SYNC_PAGE = 1000;
 
 /**
- * Syncs a graph: pages of typed upserts and deletes per set. A first request that times out
- * (before any cursor exists) starts over with half the page size; the state records it.
+ * Syncs a graph: pages of typed upserts and deletes per set. A request that times out is sent
+ * again with smaller pages, cursors kept (see `paging.ts`); the state records the sizes in use.
  */
 export async function* syncGraph<S extends SetTypes>(
   dms: DmsClient,
@@ -499,46 +502,40 @@ export async function* syncGraph<S extends SetTypes>(
   options: GraphSyncOptions = {},
 ): AsyncGenerator<GraphSyncPage<S>, void, undefined> {
   const classes = graph.classes();
-  let pageSize = options.state?.pageSize ?? options.pageSize ?? SYNC_PAGE;
+  const pageSize = options.state?.pageSize ?? options.pageSize ?? SYNC_PAGE;
   const upserted: Record<string, number> = {};
   const deleted: Record<string, number> = {};
   let pages = 0;
   const { state, pageSize: _size, onProgress, ...syncOptions } = options;
-  for (;;) {
-    const request = graph.toSyncRequest(pageSize, options.mode);
-    const sync = dms.sync(
-      request,
-      state ? { ...syncOptions, state } : syncOptions,
-    );
-    try {
-      for await (const page of sync) {
-        pages += 1;
-        const upserts = typedItems(classes, page.upserts);
-        const deletes: Record<string, InstanceId[]> = {};
-        for (const name of classes.keys()) {
-          const gone = (page.deletes[name] ?? []).map(plainId);
-          deletes[name] = gone;
-          upserted[name] = (upserted[name] ?? 0) + (upserts[name]?.length ?? 0);
-          deleted[name] = (deleted[name] ?? 0) + gone.length;
-        }
-        onProgress?.({
-          pages,
-          upserts: { ...upserted },
-          deletes: { ...deleted },
-          pageSize,
-        });
-        yield {
-          upserts: upserts as GraphSyncPage<S>["upserts"],
-          deletes: deletes as GraphSyncPage<S>["deletes"],
-          state: { ...page.state, pageSize },
-          caughtUp: page.caughtUp,
-        };
-      }
-      return;
-    } catch (error) {
-      if (!isTimeout(error) || pages > 0 || state || pageSize <= 1) throw error;
-      pageSize = Math.max(1, Math.floor(pageSize / 2));
+  const request = graph.toSyncRequest(pageSize, options.mode);
+  const sync = dms.sync(
+    request,
+    state ? { ...syncOptions, state } : syncOptions,
+  );
+  for await (const page of sync) {
+    pages += 1;
+    const upserts = typedItems(classes, page.upserts);
+    const deletes: Record<string, InstanceId[]> = {};
+    for (const name of classes.keys()) {
+      const gone = (page.deletes[name] ?? []).map(plainId);
+      deletes[name] = gone;
+      upserted[name] = (upserted[name] ?? 0) + (upserts[name]?.length ?? 0);
+      deleted[name] = (deleted[name] ?? 0) + gone.length;
     }
+    onProgress?.({
+      pages,
+      upserts: { ...upserted },
+      deletes: { ...deleted },
+      pageSize: Math.min(...Object.values(page.pageSizes)),
+      pageSizes: page.pageSizes,
+    });
+    yield {
+      upserts: upserts as GraphSyncPage<S>["upserts"],
+      deletes: deletes as GraphSyncPage<S>["deletes"],
+      state: { ...page.state, pageSize },
+      caughtUp: page.caughtUp,
+      pageSizes: page.pageSizes,
+    };
   }
 }
 
@@ -577,11 +574,13 @@ export function parseGraphSyncState(text: string): GraphSyncState {
       "Not a saved graph sync state (expected version 1 with fingerprint, cursors and pageSize)",
     );
   }
+  const { pageSizes } = parseSyncState(text);
   return {
     version: 1,
     fingerprint: state.fingerprint,
     cursors: { ...state.cursors },
     pageSize: state.pageSize,
+    ...(pageSizes ? { pageSizes } : {}),
   };
 }
 

@@ -1,8 +1,15 @@
 // The query engine: `POST /models/instances/query` with cursors followed until every result set
-// is exhausted, as an async iterator of pages.
+// is exhausted, as an async iterator of pages. Page sizes adapt to timeouts (`paging.ts`).
 
 import type { JsonPoster } from "./apply.js";
 import { expectResultSets, repeatedCursor } from "./http.js";
+import {
+  ADAPTIVE_REQUEST,
+  askedLimits,
+  PageSizes,
+  sendAdaptive,
+} from "./paging.js";
+import type { QueryProgress } from "./query-graph.js";
 import type {
   InstanceRead,
   QueryRequest,
@@ -19,18 +26,30 @@ export interface QueryPage {
   readonly items: Readonly<Record<string, InstanceRead[]>>;
   /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
+  /**
+   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
+   * after the API timed out (408) or no answer came in time.
+   */
+  readonly pageSizes: Readonly<Record<string, number>>;
 }
+
+/** The API's default `limit` of a query result set. */
+export const DEFAULT_QUERY_LIMIT = 100;
 
 /** Options of a paged query. */
 export interface QueryOptions {
   readonly signal?: AbortSignal;
   /** Stop after this many requests (a guard against endless paging). Default unlimited. */
   readonly maxPages?: number;
+  /** Called after every page, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
 }
 
 /**
  * Runs a query and follows `nextCursor` of each result set until all are exhausted. A result set
  * chained (`from`) from one whose cursor moved is re-evaluated for the new page and reported again.
+ * A request that times out is sent again with smaller pages (see `paging.ts`); a set keeps its
+ * page size while a set chained from it is paging, so that set's cursor keeps its meaning.
  */
 export async function* queryPages(
   http: JsonPoster,
@@ -40,17 +59,32 @@ export async function* queryPages(
   const names = Object.keys(request.with);
   const ancestors = ancestorsByResultSet(request.with);
   const { cursors: initial, ...rest } = request;
+  const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
   let cursors = nonNullCursors(initial);
   let first = true;
+  let requests = 0;
+  const counts: Record<string, number> = {};
   for (let pages = 0; ; pages++) {
     if (options.maxPages !== undefined && pages >= options.maxPages) return;
-    const body: QueryRequest =
-      Object.keys(cursors).length > 0 ? { ...rest, cursors } : rest;
-    const response = await http.postJson<QueryResponse>(
-      QUERY_PATH,
-      body,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const sent = cursors;
+    const response = await sendAdaptive({
+      path: QUERY_PATH,
+      sizes,
+      changeable: () => resizable(names, ancestors, sent),
+      onAttempt: () => (requests += 1),
+      send: () =>
+        http.postJson<QueryResponse>(
+          QUERY_PATH,
+          {
+            ...rest,
+            with: sizes.applyTo(rest.with),
+            ...(Object.keys(sent).length > 0 ? { cursors: sent } : {}),
+          },
+          options.signal
+            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
+            : ADAPTIVE_REQUEST,
+        ),
+    });
     expectResultSets(response, QUERY_PATH, "items", true);
     expectResultSets(response, QUERY_PATH, "nextCursor", false);
     const moved = new Set(Object.keys(cursors));
@@ -62,7 +96,15 @@ export async function* queryPages(
     for (const [name, list] of Object.entries(response.items)) {
       if (fresh(name)) items[name] = list;
     }
-    yield response.typing ? { items, typing: response.typing } : { items };
+    const pageSizes = sizes.current;
+    if (options.onProgress) {
+      for (const [name, list] of Object.entries(items))
+        counts[name] = (counts[name] ?? 0) + list.length;
+      options.onProgress({ requests, items: { ...counts }, pageSizes });
+    }
+    yield response.typing
+      ? { items, typing: response.typing, pageSizes }
+      : { items, pageSizes };
     const next: Record<string, string> = {};
     for (const name of names) {
       const cursor = response.nextCursor?.[name];
@@ -78,6 +120,21 @@ export async function* queryPages(
   }
 }
 
+/**
+ * The sets whose page size may change for a request with `cursors`: those no set with a cursor is
+ * chained from (that set's cursor points into the page its parent returned).
+ */
+export function resizable(
+  names: readonly string[],
+  ancestors: ReadonlyMap<string, readonly string[]>,
+  cursors: Readonly<Record<string, string>>,
+): string[] {
+  const pinned = new Set<string>();
+  for (const name of Object.keys(cursors))
+    for (const ancestor of ancestors.get(name) ?? []) pinned.add(ancestor);
+  return names.filter((name) => !pinned.has(name));
+}
+
 const QUERY_PATH = "/models/instances/query";
 
 /** Runs a query to exhaustion and concatenates the pages per result set. */
@@ -88,17 +145,24 @@ export async function queryAll(
 ): Promise<{
   items: Record<string, InstanceRead[]>;
   typing?: Record<string, unknown>;
+  /** The page sizes of the last request (smaller than asked after timeouts). */
+  pageSizes: Record<string, number>;
 }> {
   const items: Record<string, InstanceRead[]> = {};
   let typing: Record<string, unknown> | undefined;
+  let pageSizes: Record<string, number> = askedLimits(
+    request.with,
+    DEFAULT_QUERY_LIMIT,
+  );
   for await (const page of queryPages(http, request, options)) {
     for (const [name, list] of Object.entries(page.items)) {
       const target = (items[name] ??= []);
       for (const item of list) target.push(item);
     }
     typing ??= page.typing as Record<string, unknown> | undefined;
+    pageSizes = { ...page.pageSizes };
   }
-  return typing ? { items, typing } : { items };
+  return typing ? { items, typing, pageSizes } : { items, pageSizes };
 }
 
 function nonNullCursors(

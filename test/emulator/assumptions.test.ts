@@ -288,6 +288,46 @@ const TESTS: Record<string, () => Promise<void>> = {
     expect(await search("term paper", "AND")).toEqual(["b"]);
     expect(await search("mined")).toEqual([]);
   },
+  "cursor-limit": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", {
+      items: ["p0", "p1", "p2", "p3", "p4"].map((id) =>
+        person(id, { name: id }),
+      ),
+    });
+    const request = (endpoint: "query" | "sync", limit: number) => ({
+      with: {
+        people: {
+          nodes: { filter: { hasData: [personView] } },
+          limit,
+          ...(endpoint === "query"
+            ? { sort: [{ property: ["node", "externalId"] }] }
+            : {}),
+        },
+      },
+      select: { people: {} },
+    });
+    const ids = (body: any): string[] =>
+      body.items.people.map((i: any) => i.externalId);
+    for (const endpoint of ["query", "sync"] as const) {
+      const path = `/models/instances/${endpoint}`;
+      const first = await api.ok(path, request(endpoint, 2));
+      const next = await api.ok(path, {
+        ...request(endpoint, 3),
+        cursors: first.nextCursor,
+      });
+      expect(
+        [...ids(first), ...ids(next)].sort(),
+        `${endpoint}: a larger page after the cursor`,
+      ).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+      const other = await api.post(path, {
+        ...request(endpoint, 3),
+        with: { people: { nodes: {}, limit: 3 } },
+        cursors: first.nextCursor,
+      });
+      expect(other.status, `${endpoint}: another filter`).toBe(400);
+    }
+  },
 };
 
 describe("emulator assumptions", () => {

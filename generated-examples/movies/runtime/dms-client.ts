@@ -239,15 +239,26 @@ export class DmsClient {
     } while (cursor);
   }
 
-  /** One `instances/query` request, as is (cursors not followed). */
+  /**
+   * One `instances/query` request, as is (cursors not followed). `retryTimeouts: false` fails at
+   * once on a 408 or a timeout (to retry with smaller pages).
+   */
   query(
     request: QueryRequest,
-    options: { readonly signal?: AbortSignal } = {},
+    options: {
+      readonly signal?: AbortSignal;
+      readonly retryTimeouts?: boolean;
+    } = {},
   ): Promise<QueryResponse> {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
       request,
-      options.signal ? { signal: options.signal } : {},
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.retryTimeouts !== undefined
+          ? { retryTimeouts: options.retryTimeouts }
+          : {}),
+      },
     );
   }
 
@@ -266,6 +277,7 @@ export class DmsClient {
   ): Promise<{
     items: Record<string, InstanceRead[]>;
     typing?: Record<string, unknown>;
+    pageSizes: Record<string, number>;
   }> {
     return queryAll(this.http, request, options);
   }

@@ -4,17 +4,29 @@
 // that has more is advanced first, and when a set moves on, the cursors of the sets chained from
 // it are dropped (they start over on the new page). Every root-set move ends a batch, so callers
 // can hand out one root page at a time. A request that times out (408, or no answer in time) is
-// retried with smaller pages for the sets that are starting afresh.
+// sent again with smaller pages (`paging.ts`) for every set no paging set is chained from.
 
-import { DmsError, TransportError } from "./errors.js";
-import { ancestorsByResultSet } from "./query.js";
+import {
+  ADAPTIVE_REQUEST,
+  askedLimits,
+  PageSizes,
+  sendAdaptive,
+} from "./paging.js";
+import {
+  ancestorsByResultSet,
+  DEFAULT_QUERY_LIMIT,
+  resizable,
+} from "./query.js";
 import type { InstanceRead, QueryRequest, QueryResponse } from "./wire.js";
 
 /** What sends one query request (the runtime's `DmsClient` does). */
 export interface QueryPoster {
   query(
     request: QueryRequest,
-    options?: { readonly signal?: AbortSignal },
+    options?: {
+      readonly signal?: AbortSignal;
+      readonly retryTimeouts?: boolean;
+    },
   ): Promise<QueryResponse>;
 }
 
@@ -57,25 +69,41 @@ export async function* runQueryGraph(
   } = {},
 ): AsyncGenerator<Batch, void, undefined> {
   const shapes = setShapes(request);
-  const pageSizes: Record<string, number> = {};
-  for (const [name, expression] of Object.entries(request.with))
-    pageSizes[name] = expression.limit ?? 100;
+  const names = Object.keys(request.with);
+  const ancestors = ancestorsByResultSet(request.with);
+  const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
   const counts: Record<string, number> = {};
   let requests = 0;
   let cursors: Record<string, string> = {};
   let batch = new BatchCollector();
 
   for (;;) {
-    const response = await sendAdaptive(dms, request, cursors, pageSizes, {
-      ...options,
-      onRequest: () => (requests += 1),
+    const sent = cursors;
+    const response = await sendAdaptive({
+      path: "/models/instances/query",
+      sizes,
+      changeable: () => resizable(names, ancestors, sent),
+      onAttempt: () => (requests += 1),
+      send: () => {
+        const body: QueryRequest = {
+          ...request,
+          with: sizes.applyTo(request.with),
+        };
+        if (Object.keys(sent).length > 0) body.cursors = { ...sent };
+        return dms.query(
+          body,
+          options.signal
+            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
+            : ADAPTIVE_REQUEST,
+        );
+      },
     });
     for (const [name, items] of Object.entries(response.items))
       counts[name] = (counts[name] ?? 0) + batch.add(name, items);
     options.onProgress?.({
       requests,
       items: { ...counts },
-      pageSizes: { ...pageSizes },
+      pageSizes: sizes.current,
     });
     const full = new Set(
       Object.entries(options.caps ?? {})
@@ -175,49 +203,4 @@ function advance(
   for (const descendant of shapes.get(name)?.descendants ?? [])
     delete next[descendant];
   return next;
-}
-
-/** A timeout answer: 408 from the API or the proxy in front, or no answer in time. */
-export function isTimeout(error: unknown): boolean {
-  return (
-    (error instanceof DmsError && error.status === 408) ||
-    (error instanceof TransportError && error.kind === "timeout")
-  );
-}
-
-/**
- * Sends one request; on a timeout halves the page size of every set that has no cursor (a cursor
- * belongs to the page size it was made with) and tries again, down to pages of one.
- */
-async function sendAdaptive(
-  dms: QueryPoster,
-  request: QueryRequest,
-  cursors: Readonly<Record<string, string>>,
-  pageSizes: Record<string, number>,
-  options: GraphQueryOptions & { readonly onRequest: () => void },
-): Promise<QueryResponse> {
-  for (;;) {
-    const withSizes: QueryRequest["with"] = {};
-    for (const [name, expression] of Object.entries(request.with))
-      withSizes[name] = { ...expression, limit: pageSizes[name] ?? 100 };
-    const body: QueryRequest = { ...request, with: withSizes };
-    if (Object.keys(cursors).length > 0) body.cursors = { ...cursors };
-    options.onRequest();
-    try {
-      return await dms.query(
-        body,
-        options.signal ? { signal: options.signal } : {},
-      );
-    } catch (error) {
-      if (!isTimeout(error)) throw error;
-      let shrunk = false;
-      for (const name of Object.keys(pageSizes)) {
-        const size = pageSizes[name] ?? 1;
-        if (name in cursors || size <= 1) continue;
-        pageSizes[name] = Math.max(1, Math.floor(size / 2));
-        shrunk = true;
-      }
-      if (!shrunk) throw error;
-    }
-  }
 }

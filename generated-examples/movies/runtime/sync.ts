@@ -5,6 +5,12 @@
 
 import type { JsonPoster } from "./apply.js";
 import { expectResultSets, repeatedCursor } from "./http.js";
+import {
+  ADAPTIVE_REQUEST,
+  askedLimits,
+  PageSizes,
+  sendAdaptive,
+} from "./paging.js";
 import { systemClock, type Clock } from "./retry.js";
 import type {
   InstanceRead,
@@ -24,6 +30,11 @@ export interface SyncState {
   readonly fingerprint: string;
   /** Result set name → cursor. */
   readonly cursors: Readonly<Record<string, string>>;
+  /**
+   * Result set name → page size, for sets that read smaller pages than asked after timeouts; a
+   * resumed sync starts with them.
+   */
+  readonly pageSizes?: Readonly<Record<string, number>>;
 }
 
 /** One page of changes. */
@@ -41,6 +52,11 @@ export interface SyncPage {
   readonly caughtUp: boolean;
   /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
+  /**
+   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
+   * after the API timed out (408) or no answer came in time.
+   */
+  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** How follow mode polls once caught up. */
@@ -73,7 +89,8 @@ export interface SyncOptions {
 /**
  * Iterates over sync pages until caught up (or forever in follow mode). Throws
  * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
- * state belongs to a different request.
+ * state belongs to a different request. A request that times out is sent again with smaller pages
+ * (see `paging.ts`), cursors kept.
  */
 export async function* syncPages(
   http: JsonPoster,
@@ -84,6 +101,8 @@ export async function* syncPages(
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
   const body = syncRequestBody(request, options);
+  const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
+  const sizes = new PageSizes(asked, options.state?.pageSizes);
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
@@ -93,30 +112,40 @@ export async function* syncPages(
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
   for (;;) {
-    const requestBody =
-      cursors === undefined ? body : { ...body, cursors: { ...cursors } };
-    const response = await http.postJson<SyncResponse>(
-      SYNC_PATH,
-      requestBody,
-      options.signal ? { signal: options.signal } : {},
-    );
+    let sent = body;
+    const response = await sendAdaptive({
+      path: SYNC_PATH,
+      sizes,
+      send: () => {
+        sent = { ...body, with: sizes.applyTo(body.with) };
+        if (cursors !== undefined) sent.cursors = { ...cursors };
+        return http.postJson<SyncResponse>(
+          SYNC_PATH,
+          sent,
+          options.signal
+            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
+            : ADAPTIVE_REQUEST,
+        );
+      },
+    });
     expectResultSets(response, SYNC_PATH, "items", true);
     expectResultSets(response, SYNC_PATH, "nextCursor", true);
-    assertCursorsMove(request, cursors, response);
-    const nonFull = isNonFullPage(request, response);
+    assertCursorsMove(sent, cursors, response);
+    const nonFull = isNonFullPage(sent, response);
     // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
     // one more non-full page proves it (as the Python SDK does).
     const caughtUp = nonFull && (!twoPhase || previousNonFull);
     previousNonFull = nonFull;
     cursors = nextCursors(names, cursors, response);
+    const pageSizes = sizes.current;
+    const shrunk = shrunkSizes(asked, pageSizes);
     const page = splitPage(
       response,
-      {
-        version: 1,
-        fingerprint,
-        cursors,
-      },
+      shrunk
+        ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
+        : { version: 1, fingerprint, cursors },
       caughtUp,
+      pageSizes,
     );
     yield page;
     if (!caughtUp) {
@@ -134,6 +163,17 @@ export async function* syncPages(
 }
 
 const SYNC_PATH = "/models/instances/sync";
+
+/** The sets whose page size is below what was asked, or undefined when none is. */
+function shrunkSizes(
+  asked: Readonly<Record<string, number>>,
+  current: Readonly<Record<string, number>>,
+): Record<string, number> | undefined {
+  const shrunk: Record<string, number> = {};
+  for (const [name, size] of Object.entries(current))
+    if (size < (asked[name] ?? size)) shrunk[name] = size;
+  return Object.keys(shrunk).length > 0 ? shrunk : undefined;
+}
 
 /**
  * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
@@ -180,11 +220,28 @@ export function parseSyncState(text: string): SyncState {
       "Not a saved sync state (expected version 1 with fingerprint and cursors)",
     );
   }
-  return {
+  const pageSizes = "pageSizes" in value ? value.pageSizes : undefined;
+  if (pageSizes !== undefined && !isPageSizeRecord(pageSizes)) {
+    throw new Error(
+      "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
+    );
+  }
+  const state: SyncState = {
     version: 1,
     fingerprint: value.fingerprint,
     cursors: value.cursors as Record<string, string>,
   };
+  return pageSizes ? { ...state, pageSizes } : state;
+}
+
+function isPageSizeRecord(value: unknown): value is Record<string, number> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.values(value).every(
+      (size) => Number.isInteger(size) && (size as number) >= 1,
+    )
+  );
 }
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
@@ -285,6 +342,7 @@ function splitPage(
   response: SyncResponse,
   state: SyncState,
   caughtUp: boolean,
+  pageSizes: Readonly<Record<string, number>>,
 ): SyncPage {
   const upserts: Record<string, InstanceRead[]> = {};
   const deletes: Record<string, InstanceRead[]> = {};
@@ -300,8 +358,8 @@ function splitPage(
     deletes[name] = gone;
   }
   return response.typing
-    ? { upserts, deletes, state, caughtUp, typing: response.typing }
-    : { upserts, deletes, state, caughtUp };
+    ? { upserts, deletes, state, caughtUp, typing: response.typing, pageSizes }
+    : { upserts, deletes, state, caughtUp, pageSizes };
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */

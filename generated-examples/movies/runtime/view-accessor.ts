@@ -70,8 +70,10 @@ export interface ListOptions<
   readonly select?: readonly SelectOf<C>[];
   /** Stop after this many instances. Default: all. */
   readonly limit?: number;
-  /** Instances per request, 1 to 1000. Default 1000. */
+  /** Instances per request, 1 to 1000. Default 1000. Halved while the API times out. */
   readonly pageSize?: number;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
 }
 
 /** Options of `retrieve`. */
@@ -89,7 +91,7 @@ export interface ViewSyncOptions<
   readonly where?: WhereOf<C>;
   /** Only these properties are read; the result type narrows to them. */
   readonly select?: readonly SelectOf<C>[];
-  /** Instances per page, 1 to 2000. Default 1000. */
+  /** Instances per page, 1 to 2000. Default 1000. Halved while the API times out. */
   readonly pageSize?: number;
   /** Default `onePhase`. */
   readonly mode?: SyncMode;
@@ -101,6 +103,8 @@ export interface ViewSyncPage<T> {
   readonly deletes: InstanceId[];
   readonly state: SyncState;
   readonly caughtUp: boolean;
+  /** The page size this page was read with: below the asked one after timeouts. */
+  readonly pageSize: number;
 }
 
 /** Options of `list` with `include`: one query, paged root page by root page. */
@@ -338,10 +342,10 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
     let count = 0;
-    const pages = this.client.queryPages(
-      request,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const pages = this.client.queryPages(request, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
     for await (const page of pages) {
       for (const instance of page.items[RESULT_SET] ?? []) {
         yield this.toRead(instance, options.select);
@@ -501,6 +505,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
         ),
         state: page.state,
         caughtUp: page.caughtUp,
+        pageSize: page.pageSizes[RESULT_SET] ?? pageSize ?? DEFAULT_PAGE_SIZE,
       };
     }
   }

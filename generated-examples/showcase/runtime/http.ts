@@ -74,6 +74,11 @@ export interface RequestOptions {
   readonly query?: Readonly<Record<string, string | number | boolean>>;
   /** Overrides the transport's timeout for this call (ms). */
   readonly timeoutMs?: number;
+  /**
+   * `false`: a 408 or a timeout fails at once instead of being retried as it is (paged reads
+   * retry with smaller pages instead, see `paging.ts`). Default true.
+   */
+  readonly retryTimeouts?: boolean;
 }
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
@@ -169,6 +174,8 @@ export class HttpClient {
         }
         if (!(error instanceof TransportError)) throw this.#redacted(error);
         if (transportMayHaveApplied(error)) log.mayHaveApplied = true;
+        const giveUp =
+          options.retryTimeouts === false && error.kind === "timeout";
         const decision = decideRetry(
           this.retryPolicy,
           {
@@ -179,7 +186,7 @@ export class HttpClient {
           },
           this.#random,
         );
-        if (!decision.retry) {
+        if (giveUp || !decision.retry) {
           throw this.#redacted(
             new TransportError({
               kind: error.kind,
@@ -228,6 +235,7 @@ export class HttpClient {
         continue;
       }
       if (
+        !(options.retryTimeouts === false && response.status === 408) &&
         isRetryableStatus(
           this.retryPolicy,
           response.status,

@@ -1,0 +1,191 @@
+// Adaptive page sizes for every paged read (query, sync, list, include, graphs). A request that
+// times out (408 from the API, no answer in time, or an answer too large to read) is sent again
+// with half the `limit` of its result sets, down to pages of one; after that it fails with
+// `PageTimeoutError`. A cursor stays valid with another `limit` (Cognite's pygen halves the limit
+// of sets that have cursors on a 408 the same way), so sets that are already paging shrink too. Once requests succeed again the sizes grow back, doubling,
+// up to what was asked.
+
+import { DmsError, ProtocolError, TransportError } from "./errors.js";
+
+/** A failure that a smaller page may avoid. */
+export function isPageTimeout(error: unknown): boolean {
+  return (
+    (error instanceof DmsError && error.status === 408) ||
+    (error instanceof TransportError && error.kind === "timeout") ||
+    (error instanceof ProtocolError && error.problem === "too-large")
+  );
+}
+
+/**
+ * A paged read kept timing out down to the smallest pages it could use: 1 for every set that could
+ * change (a set whose chained sets are paging keeps its page).
+ */
+export class PageTimeoutError extends Error {
+  override name = "PageTimeoutError";
+  /** The API path, e.g. `/models/instances/query`. */
+  readonly path: string;
+  /** Result set name → the page size of the last request (1 for every set that could shrink). */
+  readonly pageSizes: Readonly<Record<string, number>>;
+  /** Requests that timed out in a row, the last one included. */
+  readonly attempts: number;
+
+  constructor(info: {
+    path: string;
+    pageSizes: Readonly<Record<string, number>>;
+    attempts: number;
+    cause: unknown;
+  }) {
+    super(
+      `${info.path} timed out ${info.attempts} times in a row, the last time with page sizes ${JSON.stringify(info.pageSizes)}; ` +
+        "make the read lighter (a narrower filter, fewer result sets, twoPhase sync) or try again later",
+      { cause: info.cause },
+    );
+    this.path = info.path;
+    this.pageSizes = info.pageSizes;
+    this.attempts = info.attempts;
+  }
+}
+
+/** Set name → its `limit`, or the API's default `fallback`. */
+export function askedLimits(
+  expressions: Readonly<Record<string, { readonly limit?: number }>>,
+  fallback: number,
+): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const [name, expression] of Object.entries(expressions))
+    limits[name] = expression.limit ?? fallback;
+  return limits;
+}
+
+/** Successful requests in a row after which shrunken page sizes double again. */
+export const GROW_AFTER_REQUESTS = 4;
+
+/**
+ * The page size of each result set of one paged read: what was asked, and what is used now.
+ * Only the sets the caller names may change at a time (a set whose chained sets are paging must
+ * keep its page, or their cursors would point into another one).
+ */
+export class PageSizes {
+  readonly #asked: Readonly<Record<string, number>>;
+  readonly #current: Record<string, number>;
+  #successes = 0;
+
+  /**
+   * `asked`: set → the `limit` asked for. `start`: sizes to begin with instead (a resumed sync's
+   * saved ones), never above what is asked.
+   */
+  constructor(
+    asked: Readonly<Record<string, number>>,
+    start: Readonly<Record<string, number>> = {},
+  ) {
+    this.#asked = { ...asked };
+    this.#current = {};
+    for (const [name, size] of Object.entries(asked)) {
+      const resumed = start[name];
+      this.#current[name] =
+        resumed !== undefined && resumed >= 1 ? Math.min(size, resumed) : size;
+    }
+  }
+
+  /** Set → page size now. A copy: report it as it is. */
+  get current(): Record<string, number> {
+    return { ...this.#current };
+  }
+
+  /** The page size of `name` now. */
+  of(name: string): number {
+    return this.#current[name] ?? this.#asked[name] ?? 1;
+  }
+
+  /** `expressions` with every set's `limit` set to its current page size. */
+  applyTo<E extends { readonly limit?: number }>(
+    expressions: Readonly<Record<string, E>>,
+  ): Record<string, E> {
+    const sized: Record<string, E> = {};
+    for (const [name, expression] of Object.entries(expressions))
+      sized[name] = { ...expression, limit: this.of(name) };
+    return sized;
+  }
+
+  /** Halves the page size of each of `names` still above 1; false when none was. */
+  shrink(names: Iterable<string>): boolean {
+    this.#successes = 0;
+    let shrunk = false;
+    for (const name of names) {
+      const size = this.#current[name];
+      if (size === undefined || size <= 1) continue;
+      this.#current[name] = Math.max(1, Math.floor(size / 2));
+      shrunk = true;
+    }
+    return shrunk;
+  }
+
+  /** Records a request that worked. */
+  succeeded(): void {
+    this.#successes += 1;
+  }
+
+  /**
+   * After `GROW_AFTER_REQUESTS` successes in a row, doubles each of `names` that is below what was
+   * asked (up to it). Called before a request, with the sets that may change for it.
+   */
+  growIfDue(names: Iterable<string>): void {
+    if (this.#successes < GROW_AFTER_REQUESTS) return;
+    this.#successes = 0;
+    for (const name of names) {
+      const size = this.#current[name];
+      const asked = this.#asked[name];
+      if (size === undefined || asked === undefined || size >= asked) continue;
+      this.#current[name] = Math.min(asked, size * 2);
+    }
+  }
+}
+
+/** How `sendAdaptive` may change the page sizes of one request. */
+export interface AdaptiveRequest<T> {
+  /** The API path, for the error. */
+  readonly path: string;
+  readonly sizes: PageSizes;
+  /** The sets whose page size may change before this request (default: all). */
+  readonly changeable?: () => Iterable<string>;
+  /** Sends the request with `sizes` as they are when called. */
+  readonly send: () => Promise<T>;
+  /** Called before every attempt (for request counts). */
+  readonly onAttempt?: () => void;
+}
+
+/**
+ * Sends a paged request; on a timeout halves the changeable page sizes and sends again, until
+ * none can shrink, then throws `PageTimeoutError` (with the last timeout as its cause). After
+ * enough successes shrunken sizes grow back (see `PageSizes.growIfDue`). Other errors pass.
+ */
+export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
+  const { sizes } = request;
+  const changeable = (): Iterable<string> =>
+    request.changeable?.() ?? Object.keys(sizes.current);
+  for (let attempts = 1; ; attempts++) {
+    if (attempts === 1) sizes.growIfDue(changeable());
+    request.onAttempt?.();
+    try {
+      const response = await request.send();
+      sizes.succeeded();
+      return response;
+    } catch (error) {
+      if (!isPageTimeout(error)) throw error;
+      if (!sizes.shrink(changeable())) {
+        throw new PageTimeoutError({
+          path: request.path,
+          pageSizes: sizes.current,
+          attempts,
+          cause: error,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Request options that leave timeouts to `sendAdaptive`: the HTTP client does not retry a 408 or
+ * a timeout of a paged read with the same page size.
+ */
+export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
