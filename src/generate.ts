@@ -32,7 +32,7 @@ import {
   type NameLock,
 } from "./naming/lock.js";
 import type { EmitContext } from "./emit/context.js";
-import { formatFiles } from "./output/format.js";
+import { FormatSession } from "./output/format.js";
 import type { FileMap } from "./output/file-map.js";
 
 /** The view definitions, and the names of the previous run when there was one. */
@@ -177,26 +177,37 @@ export async function generate(
   settings: GenerateSettings,
   timer: StageTimer = noTimer,
 ): Promise<GenerateResult> {
-  const [input, runtime, nameLock] = await Promise.all([
+  const [input, runtime, nameLock, formatting] = await Promise.all([
     timer.stageAsync("load", () => loadInputs(settings.input)),
     readRuntimeSources(),
     readNameLock(settings.out),
+    settings.format ? FormatSession.start(settings.out) : undefined,
   ]);
-  const built = buildFiles(
-    { views: input.views, nameLock },
-    runtime,
-    settings,
-    settings.configFile,
-    timer,
-  );
-  const formatted = settings.format
-    ? await timer.stageAsync("format", () => formatFiles(built, settings.out))
-    : undefined;
-  return {
-    files: formatted ?? built,
-    viewCount: input.views.length,
-    formatted: formatted !== undefined,
-  };
+  try {
+    // The runtime's files do not depend on the views: they are formatted while the views emit.
+    await formatting?.submit(
+      runtimeFilesFor(runtime, settings).map(
+        ([name, text]) => [`runtime/${name}`, text] as const,
+      ),
+    );
+    const built = buildFiles(
+      { views: input.views, nameLock },
+      runtime,
+      settings,
+      settings.configFile,
+      timer,
+    );
+    const formatted =
+      formatting &&
+      (await timer.stageAsync("format", () => formatting.finish(built)));
+    return {
+      files: formatted ?? built,
+      viewCount: input.views.length,
+      formatted: formatted !== undefined,
+    };
+  } finally {
+    await formatting?.close();
+  }
 }
 
 // ---- stage timing
