@@ -9,7 +9,11 @@ import {
   type WorkerRequest,
 } from "./format-pool.js";
 
-let previous = Promise.resolve();
+// Load the parser and printer of TypeScript files now, while the first file is being prepared.
+let previous: Promise<unknown> = format(";", { parser: "babel-ts" }).then(
+  () => undefined,
+  () => undefined,
+);
 parentPort!.on("message", ({ id, job }: WorkerRequest) => {
   previous = previous.then(async () => {
     let reply: WorkerReply;

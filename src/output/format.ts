@@ -74,6 +74,11 @@ function packageHasPrettierKey(file: string): boolean {
 
 type Prettier = typeof import("prettier");
 
+async function formatWithPrettier(text: string, options: Options) {
+  const prettier = await import("prettier");
+  return prettier.format(text, options);
+}
+
 /** Formats every file with the user's prettier config, or returns undefined when none applies. */
 export async function formatFiles(
   files: FileMap,
@@ -130,20 +135,30 @@ export class FormatSession {
     cacheDir: string = defaultCacheDir(),
   ): Promise<FormatSession | undefined> {
     if (!hasPrettierConfig(outDir)) return undefined;
-    const prettier = await import("prettier");
-    // A long-lived process (a watcher, a test) must see a config edited since the last run.
-    await prettier.clearConfigCache();
     const root = resolve(outDir);
-    const options = await prettier.resolveConfig(join(root, "index.ts"), {
-      editorconfig: true,
-    });
-    const relevant = Object.entries(options ?? {}).filter(
-      ([key, value]) => key !== "overrides" && DEFAULTS[key] !== value,
-    );
-    if (relevant.length === 0) return undefined;
     const cache = await FormatCache.open(cacheDir, root);
-    const pool = new FormatPool(prettier.format);
-    return new FormatSession(prettier, root, cache, pool);
+    const pool = new FormatPool(formatWithPrettier);
+    // Nothing to reuse (a first run): the workers load prettier while this thread resolves the
+    // config and emits. A repeat run starts them only if much turns out to need formatting.
+    if (cache.isEmpty) pool.startWorkers(workerCount());
+    try {
+      const prettier = await import("prettier");
+      // A long-lived process (a watcher, a test) must see a config edited since the last run.
+      await prettier.clearConfigCache();
+      const options = await prettier.resolveConfig(join(root, "index.ts"), {
+        editorconfig: true,
+      });
+      const relevant = Object.entries(options ?? {}).filter(
+        ([key, value]) => key !== "overrides" && DEFAULTS[key] !== value,
+      );
+      if (relevant.length > 0)
+        return new FormatSession(prettier, root, cache, pool);
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
+    await pool.close();
+    return undefined;
   }
 
   get counts(): FormatCounts {
