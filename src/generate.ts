@@ -17,6 +17,7 @@ import {
 } from "./input/index.js";
 import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
+import { viewInstanceMembers } from "./naming/members.js";
 import { print } from "./emit/doc.js";
 import { fileDoc, GENERATED_HEADER } from "./emit/module.js";
 import { emitViewModule, VIEW_MODULE_LOCALS } from "./emit/view-module.js";
@@ -24,7 +25,7 @@ import {
   emitIndexModule,
   indexExportsBesidesViews,
 } from "./emit/index-module.js";
-import { CLIENT_MEMBERS, emitClientModule } from "./emit/client-module.js";
+import { clientMemberNames, emitClientModule } from "./emit/client-module.js";
 import {
   NAME_LOCK_FILE,
   parseLock,
@@ -67,7 +68,8 @@ export function buildFiles(
       reserved: {
         exported: indexExportsBesidesViews(runtime, withClient),
         viewModuleLocals: new Set(VIEW_MODULE_LOCALS),
-        clientMembers: new Set(CLIENT_MEMBERS),
+        clientMembers: clientMemberNames(options),
+        instanceMembers: viewInstanceMembers(runtime),
       },
       lock: input.nameLock,
     }),
