@@ -199,9 +199,10 @@ export async function generate(
       settings.configFile,
       timer,
     );
-    const formatted =
-      formatting &&
-      (await timer.stageAsync("format", () => formatting.finish(built)));
+    // The stage is timed whenever formatting is on, also when no prettier config applies.
+    const formatted = settings.format
+      ? await timer.stageAsync("format", async () => formatting?.finish(built))
+      : undefined;
     return {
       files: formatted ?? built,
       viewCount: input.views.length,
