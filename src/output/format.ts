@@ -119,6 +119,8 @@ interface Submitted {
  */
 export class FormatSession {
   private readonly submitted = new Map<string, Submitted>();
+  /** The cache key of each submitted file, to record its result under. */
+  private readonly keys = new Map<string, string>();
   private pendingBytes = 0;
   private finished: FormatCounts = { formatted: 0, reused: 0 };
 
@@ -207,8 +209,6 @@ export class FormatSession {
   close(): Promise<void> {
     return this.pool.close();
   }
-
-  private readonly keys = new Map<string, string>();
 
   private async job(path: string, text: string): Promise<FormatJob> {
     const filepath = join(this.root, path);
