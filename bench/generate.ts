@@ -1,9 +1,18 @@
 // Generator benchmark: wall time of `dmgen generate` as a user runs it (a fresh node process,
 // start-up and the prettier decision included) on CogniteCore, and how it grows with the number of
-// views (CogniteCore copied into 1, 2, 4, 8 spaces). Run: npm run bench:generate.
+// views (CogniteCore copied into 1, 2, 4, 8 spaces); then CogniteCore formatted with a user's
+// .prettierrc, cold (no format cache: a fresh OS temp folder) and repeated (issue 7 item 8:
+// at most 2.5 s cold, 1.2 s repeated). Run: npm run bench:generate.
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -59,6 +68,66 @@ function scaledInput(
   return { file, views: items.length };
 }
 
+/** CPU time (user + system) of this process's finished children, in ms (Linux), else NaN. */
+function childrenCpuMs(): number {
+  if (!existsSync("/proc/self/stat")) return Number.NaN;
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** The user's prettier config of the formatting rows (the example of issue 7). */
+const USER_PRETTIERRC = { semi: false, singleQuote: true, printWidth: 100 };
+
+/**
+ * Median wall and CPU time of `dmgen generate` of CogniteCore into a project with a .prettierrc:
+ * cold (a new output folder and an empty OS temp folder, so no format cache) or repeated (the
+ * same folder again: every file is reused from the cache).
+ */
+function timeFormatted(work: string, kind: "cold" | "repeat"): Timing {
+  const project = join(work, `prettier-${kind}`);
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, ".prettierrc"), JSON.stringify(USER_PRETTIERRC));
+  const runOnce = (out: string, temp: string): Timing => {
+    const cpuBefore = childrenCpuMs();
+    const start = performance.now();
+    execFileSync(
+      process.execPath,
+      [BIN, "generate", "-i", FIXTURE, "-o", out],
+      {
+        stdio: "ignore",
+        env: { ...process.env, TMPDIR: temp },
+      },
+    );
+    return {
+      wallMs: performance.now() - start,
+      cpuMs: childrenCpuMs() - cpuBefore,
+    };
+  };
+  const runs: Timing[] = [];
+  const repeatTemp = join(project, "temp-repeat");
+  mkdirSync(repeatTemp, { recursive: true });
+  if (kind === "repeat") runOnce(join(project, "out"), repeatTemp);
+  for (let run = 0; run < RUNS; run++) {
+    if (kind === "repeat") {
+      runs.push(runOnce(join(project, "out"), repeatTemp));
+      continue;
+    }
+    const temp = join(project, `temp-${run}`);
+    mkdirSync(temp);
+    runs.push(runOnce(join(project, `out-${run}`), temp));
+  }
+  return {
+    wallMs: median(runs.map((r) => r.wallMs)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+  };
+}
+
 function nodeStartup(): number {
   const times: number[] = [];
   for (let run = 0; run < RUNS; run++) {
@@ -90,6 +159,19 @@ function main(): void {
     for (const row of rows) {
       console.log(
         `  ${String(row.views).padStart(5)} ${row.ms.toFixed(0).padStart(9)} ${row.perView.toFixed(2).padStart(9)}`,
+      );
+    }
+    const formatRows = [
+      ["cold", timeFormatted(work, "cold"), 2500],
+      ["repeat", timeFormatted(work, "repeat"), 1200],
+    ] as const;
+    console.log(
+      "  CogniteCore with .prettierrc %s (wall, CPU of all threads)",
+      JSON.stringify(USER_PRETTIERRC),
+    );
+    for (const [kind, timing, budget] of formatRows) {
+      console.log(
+        `    ${kind.padEnd(6)} ${timing.wallMs.toFixed(0).padStart(6)} ms wall ${timing.cpuMs.toFixed(0).padStart(6)} ms CPU   budget ${budget} ms wall: ${timing.wallMs <= budget ? "ok" : "OVER"}`,
       );
     }
     const first = rows[0]!;

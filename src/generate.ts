@@ -17,6 +17,7 @@ import {
 } from "./input/index.js";
 import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
+import { viewInstanceMembers } from "./naming/members.js";
 import { print } from "./emit/doc.js";
 import { fileDoc, GENERATED_HEADER } from "./emit/module.js";
 import { emitViewModule, VIEW_MODULE_LOCALS } from "./emit/view-module.js";
@@ -24,7 +25,7 @@ import {
   emitIndexModule,
   indexExportsBesidesViews,
 } from "./emit/index-module.js";
-import { CLIENT_MEMBERS, emitClientModule } from "./emit/client-module.js";
+import { clientMemberNames, emitClientModule } from "./emit/client-module.js";
 import {
   NAME_LOCK_FILE,
   parseLock,
@@ -32,7 +33,7 @@ import {
   type NameLock,
 } from "./naming/lock.js";
 import type { EmitContext } from "./emit/context.js";
-import { formatFiles } from "./output/format.js";
+import { FormatSession } from "./output/format.js";
 import type { FileMap } from "./output/file-map.js";
 
 /** The view definitions, and the names of the previous run when there was one. */
@@ -67,7 +68,8 @@ export function buildFiles(
       reserved: {
         exported: indexExportsBesidesViews(runtime, withClient),
         viewModuleLocals: new Set(VIEW_MODULE_LOCALS),
-        clientMembers: new Set(CLIENT_MEMBERS),
+        clientMembers: clientMemberNames(options),
+        instanceMembers: viewInstanceMembers(runtime),
       },
       lock: input.nameLock,
     }),
@@ -177,26 +179,38 @@ export async function generate(
   settings: GenerateSettings,
   timer: StageTimer = noTimer,
 ): Promise<GenerateResult> {
-  const [input, runtime, nameLock] = await Promise.all([
+  const [input, runtime, nameLock, formatting] = await Promise.all([
     timer.stageAsync("load", () => loadInputs(settings.input)),
     readRuntimeSources(),
     readNameLock(settings.out),
+    settings.format ? FormatSession.start(settings.out) : undefined,
   ]);
-  const built = buildFiles(
-    { views: input.views, nameLock },
-    runtime,
-    settings,
-    settings.configFile,
-    timer,
-  );
-  const formatted = settings.format
-    ? await timer.stageAsync("format", () => formatFiles(built, settings.out))
-    : undefined;
-  return {
-    files: formatted ?? built,
-    viewCount: input.views.length,
-    formatted: formatted !== undefined,
-  };
+  try {
+    // The runtime's files do not depend on the views: they are formatted while the views emit.
+    await formatting?.submit(
+      runtimeFilesFor(runtime, settings).map(
+        ([name, text]) => [`runtime/${name}`, text] as const,
+      ),
+    );
+    const built = buildFiles(
+      { views: input.views, nameLock },
+      runtime,
+      settings,
+      settings.configFile,
+      timer,
+    );
+    // The stage is timed whenever formatting is on, also when no prettier config applies.
+    const formatted = settings.format
+      ? await timer.stageAsync("format", async () => formatting?.finish(built))
+      : undefined;
+    return {
+      files: formatted ?? built,
+      viewCount: input.views.length,
+      formatted: formatted !== undefined,
+    };
+  } finally {
+    await formatting?.close();
+  }
 }
 
 // ---- stage timing

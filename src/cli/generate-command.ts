@@ -12,6 +12,7 @@ import {
 import { UserError } from "../errors.js";
 import { generate, RecordingTimer, type GenerateResult } from "../generate.js";
 import { warnMissingDependency } from "./dependency-check.js";
+import { preferShortRunJit } from "../output/format-pool.js";
 import {
   diffOutput,
   isStale,
@@ -92,6 +93,7 @@ it. With --input and --out, ./dmgen.config.json is not read (--config names one 
 Exit codes: 0 done, 1 --check found stale output, 2 bad usage or bad input.`,
     )
     .action(async (flags: GenerateFlags) => {
+      preferShortRunJit();
       report(await runGenerate(flags));
     });
 }

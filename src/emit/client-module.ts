@@ -1,9 +1,14 @@
 // `client.ts`: createClient() over the runtime's DmsClient, with one typed accessor per view.
 // It imports only the transport chosen at generation time, so a browser build never sees undici.
 
+import { DEFAULT_NAMING, type CodeOptions } from "../config/index.js";
+import { buildModel } from "../ir/build.js";
 import type { ViewIR } from "../ir/types.js";
+import { OBJECT_MEMBERS, ownMembers } from "../naming/members.js";
+import { planNames } from "../naming/plan.js";
 import {
   argumentList,
+  print,
   bracedList,
   expandedObject,
   group,
@@ -15,7 +20,7 @@ import {
   type Doc,
 } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
-import { importsDoc } from "./module.js";
+import { fileDoc, importsDoc } from "./module.js";
 import { rootModule, typeReference, viewText } from "./property-types.js";
 
 const TRANSPORTS = {
@@ -39,21 +44,28 @@ export const CLIENT_DECLARATIONS: readonly string[] = [
 ];
 
 /**
- * Members of the generated client besides the view accessors (the ones the design promises
- * included), so that an accessor never takes one; `then` would make the client look like a promise.
+ * Names the design keeps for client-level methods: reserved now, so that adding them later
+ * renames no accessor.
  */
-export const CLIENT_MEMBERS: readonly string[] = [
-  "apply",
-  "close",
-  "delete",
-  "dms",
-  "graph",
-  "query",
-  "sync",
-  "then",
-  // The client class's private field `#views` shares the accessor fields' namespace.
-  "views",
-];
+const KEPT_FOR_THE_CLIENT = ["apply", "delete"];
+
+/**
+ * Names a view accessor cannot take, read from the client this module emits (for a model without
+ * views) rather than listed: the members of `Client` and of the class behind it (an accessor `x`
+ * keeps its value in the private field `#x`, so the class's own `#views` takes `views`), every
+ * object's members (`then` would make the client look like a promise), and the names above.
+ */
+export function clientMemberNames(options: CodeOptions): Set<string> {
+  const model = buildModel({ views: [] });
+  // No views: the config's view renames would match nothing.
+  const names = planNames(model, DEFAULT_NAMING);
+  const text = print(fileDoc(emitClientModule({ model, names, options })));
+  const members = [
+    ...ownMembers(text, "Client"),
+    ...ownMembers(text, LAZY_CLIENT),
+  ].map((member) => member.replace(/^#/, ""));
+  return new Set([...members, ...OBJECT_MEMBERS, ...KEPT_FOR_THE_CLIENT]);
+}
 
 /** The graph methods (`GraphMethods`) the client class takes from the runtime's `graphMethods`. */
 const GRAPH_METHODS = ["graph", "query", "sync"] as const;

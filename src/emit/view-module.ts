@@ -10,6 +10,7 @@ import type {
 } from "../ir/types.js";
 import type { CodeOptions } from "../config/index.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
+import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
   argumentList,
   bracedList,
@@ -382,10 +383,7 @@ function applySection(
   );
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
-    : imports.value(
-        RUNTIME_TYPED,
-        view.kind === "edge" ? "TypedEdgeApply" : "TypedNodeApply",
-      );
+    : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].apply);
   return [
     interfaceDoc(
       [
@@ -539,10 +537,7 @@ function readSection(
     : "";
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
-    : imports.value(
-        RUNTIME_TYPED,
-        view.kind === "edge" ? "TypedEdge" : "TypedNode",
-      );
+    : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
   const statics = [
     ...staticMembers(imports, view, names, "read"),
     readTypesMember(view, names),

@@ -2,7 +2,28 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_NAMING } from "../config/index.js";
 import { buildModel } from "../ir/build.js";
 import { parseInputDocument } from "../input/index.js";
-import { camelCase, pascalCase, planNames, sanitize } from "./plan.js";
+import { readFileSync } from "node:fs";
+import { viewInstanceMembers } from "./members.js";
+import {
+  camelCase,
+  NO_RESERVED_NAMES,
+  pascalCase,
+  planNames,
+  sanitize,
+} from "./plan.js";
+
+/** The instance members of the real runtime's base classes (typed.ts). */
+const INSTANCE_MEMBERS = viewInstanceMembers(
+  new Map([
+    [
+      "typed.ts",
+      readFileSync(
+        new URL("../../templates/runtime/typed.ts", import.meta.url),
+        "utf8",
+      ),
+    ],
+  ]),
+);
 
 const container = { type: "container", space: "s", externalId: "C" };
 const text = {
@@ -17,7 +38,9 @@ function plan(views: unknown[], naming = DEFAULT_NAMING) {
       (v) => v.view,
     ),
   });
-  return planNames(model, naming, "dmgen.config.json");
+  return planNames(model, naming, "dmgen.config.json", {
+    reserved: { ...NO_RESERVED_NAMES, instanceMembers: INSTANCE_MEMBERS },
+  });
 }
 
 function view(

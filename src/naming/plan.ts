@@ -9,13 +9,8 @@ import { UserError } from "../errors.js";
 import { emptyRecord } from "../input/json-reader.js";
 import type { NamingOptions, PropertyNaming } from "../config/index.js";
 import type { ModelIR, PropertyIR, ViewIR } from "../ir/types.js";
-import {
-  EDGE_INSTANCE_MEMBERS,
-  GLOBAL_NAMES,
-  INSTANCE_MEMBERS,
-  RESERVED_WORDS,
-  isIdentifier,
-} from "./reserved.js";
+import { GLOBAL_NAMES, RESERVED_WORDS, isIdentifier } from "./reserved.js";
+import { OBJECT_MEMBERS } from "./members.js";
 import {
   NAME_LOCK_FILE,
   type LockedName,
@@ -64,12 +59,21 @@ export interface ReservedNames {
   readonly viewModuleLocals: ReadonlySet<string>;
   /** Members of the generated client besides the view accessors. */
   readonly clientMembers: ReadonlySet<string>;
+  /**
+   * Members every instance of a generated class of each kind has (its runtime bases', see
+   * members.ts): a property of that name would clash with them.
+   */
+  readonly instanceMembers: {
+    readonly node: ReadonlySet<string>;
+    readonly edge: ReadonlySet<string>;
+  };
 }
 
 export const NO_RESERVED_NAMES: ReservedNames = {
   exported: new Set(),
   viewModuleLocals: new Set(),
   clientMembers: new Set(),
+  instanceMembers: { node: OBJECT_MEMBERS, edge: OBJECT_MEMBERS },
 };
 
 export interface PlanContext {
@@ -111,6 +115,7 @@ export function planNames(
       renames: propertyRenames.get(view.key) ?? emptyRecord<string>(),
       locked: locked.get(view.key)?.properties,
       configFile,
+      reserved: plan.reserved.instanceMembers[view.kind],
     });
     const base = classNames.get(view.key)!;
     views.set(view.key, {
@@ -473,6 +478,8 @@ interface PropertyPlanInput {
   /** The previous run's names for this view. */
   readonly locked: Readonly<Record<string, LockedName>> | undefined;
   readonly configFile: string;
+  /** The instance members of the view's classes. */
+  readonly reserved: ReadonlySet<string>;
 }
 
 function planPropertyNames(
@@ -480,11 +487,7 @@ function planPropertyNames(
   parent: ViewNames | undefined,
   input: PropertyPlanInput,
 ): Map<string, PropertyName> {
-  const { naming, renames, locked, configFile } = input;
-  const reserved =
-    view.kind === "edge"
-      ? new Set([...INSTANCE_MEMBERS, ...EDGE_INSTANCE_MEMBERS])
-      : INSTANCE_MEMBERS;
+  const { naming, renames, locked, configFile, reserved } = input;
   const names = new Map<string, PropertyName>();
   const taken = new Set<string>();
   const claim = (property: PropertyIR, name: PropertyName): void => {

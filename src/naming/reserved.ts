@@ -149,53 +149,6 @@ export const GLOBAL_NAMES: ReadonlySet<string> = new Set([
   "Document",
 ]);
 
-/**
- * Members every instance of a generated class already has (instance fields, base-class members,
- * Object.prototype): a view property of that name would shadow or break them.
- */
-export const INSTANCE_MEMBERS: ReadonlySet<string> = new Set([
-  "space",
-  "externalId",
-  "version",
-  "createdTime",
-  "lastUpdatedTime",
-  "deletedTime",
-  "type",
-  "instanceType",
-  "id",
-  "existingVersion",
-  "properties",
-  "sources",
-  "toInstanceWrite",
-  "toInstanceWrites",
-  "collect",
-  "sourceData",
-  "nodeWrite",
-  "edgeWrite",
-  "collectEdges",
-  "constructor",
-  "prototype",
-  "__proto__",
-  "toString",
-  "toLocaleString",
-  "valueOf",
-  "hasOwnProperty",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toJSON",
-  "__defineGetter__",
-  "__defineSetter__",
-  "__lookupGetter__",
-  "__lookupSetter__",
-  "then",
-]);
-
-/** Edge instances have their ends as fields too. */
-export const EDGE_INSTANCE_MEMBERS: ReadonlySet<string> = new Set([
-  "startNode",
-  "endNode",
-]);
-
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 export function isIdentifier(name: string): boolean {

@@ -62,6 +62,11 @@ export class FormatCache {
     return new FormatCache(file, root, entries);
   }
 
+  /** No entries: nothing can be reused. */
+  get isEmpty(): boolean {
+    return this.entries.size === 0;
+  }
+
   /** The formatted text on disk when it is what `key` formats to, else undefined. */
   async reuse(path: string, key: string): Promise<string | undefined> {
     const entry = this.entries.get(path);

@@ -1,12 +1,30 @@
-// A worker thread of the formatter: formats its share of the files with prettier and posts the
-// results back (see formatInParallel in format.ts).
+// A worker thread of the formatter: formats the files the pool (format-pool.ts) hands it, one
+// at a time in the order they come, and replies with the text or the error.
 
-import { parentPort, workerData } from "node:worker_threads";
-import type { FormatJob } from "./format.js";
+import { parentPort } from "node:worker_threads";
+import { format } from "prettier";
+import {
+  formatJob,
+  type WorkerReply,
+  type WorkerRequest,
+} from "./format-pool.js";
 
-const { format } = await import("prettier");
-const jobs = workerData as FormatJob[];
-const results: [string, string][] = [];
-for (const job of jobs)
-  results.push([job.path, await format(job.text, job.options)]);
-parentPort!.postMessage(results);
+// Load the parser and printer of TypeScript files now, while the first file is being prepared.
+let previous: Promise<unknown> = format(";", { parser: "babel-ts" }).then(
+  () => undefined,
+  () => undefined,
+);
+parentPort!.on("message", ({ id, job }: WorkerRequest) => {
+  previous = previous.then(async () => {
+    let reply: WorkerReply;
+    try {
+      reply = { id, text: await formatJob(format, job) };
+    } catch (error) {
+      reply = {
+        id,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+    parentPort!.postMessage(reply);
+  });
+});
