@@ -79,10 +79,26 @@ export async function* syncPages(
   request: SyncRequest,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
+  const requests = new PageRequests(
+    http,
+    syncRequestBody(request, options),
+    options.signal,
+  );
+  try {
+    yield* pagesOf(requests, request, options);
+  } finally {
+    requests.close();
+  }
+}
+
+async function* pagesOf(
+  requests: PageRequests,
+  request: SyncRequest,
+  options: SyncOptions,
+): AsyncGenerator<SyncPage, void, undefined> {
   const fingerprint = syncFingerprint(request);
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
-  const body = syncRequestBody(request, options);
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
@@ -92,13 +108,7 @@ export async function* syncPages(
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
   for (;;) {
-    const requestBody =
-      cursors === undefined ? body : { ...body, cursors: { ...cursors } };
-    const response = await http.postJson<SyncResponse>(
-      SYNC_PATH,
-      requestBody,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const response = await requests.take(cursors);
     expectResultSets(response, SYNC_PATH, "items", true);
     expectResultSets(response, SYNC_PATH, "nextCursor", true);
     assertCursorsMove(request, cursors, response);
@@ -117,6 +127,8 @@ export async function* syncPages(
       },
       caughtUp,
     );
+    // More is waiting: ask for it while the caller processes this page.
+    if (!caughtUp) requests.prefetch(cursors);
     yield page;
     if (!caughtUp) {
       idleWaitMs = follow?.pollIntervalMs ?? 0;
@@ -133,6 +145,75 @@ export async function* syncPages(
 }
 
 const SYNC_PATH = "/models/instances/sync";
+
+/**
+ * The requests of one sync, with at most one asked for ahead: the next page's request leaves as
+ * soon as a full page arrives, so the server and the network work while the caller processes it.
+ * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
+ * dropped; the failure of one that is taken surfaces where the caller asks for that page.
+ */
+class PageRequests {
+  readonly #http: JsonPoster;
+  readonly #body: SyncRequest;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #controller = new AbortController();
+  readonly #onCallerAbort = (): void =>
+    this.#controller.abort(this.#callerSignal?.reason);
+  #ahead:
+    | {
+        readonly cursors: Readonly<Record<string, string>>;
+        readonly response: Promise<SyncResponse>;
+      }
+    | undefined;
+
+  constructor(
+    http: JsonPoster,
+    body: SyncRequest,
+    callerSignal: AbortSignal | undefined,
+  ) {
+    this.#http = http;
+    this.#body = body;
+    this.#callerSignal = callerSignal;
+    if (callerSignal?.aborted) this.#onCallerAbort();
+    else callerSignal?.addEventListener("abort", this.#onCallerAbort);
+  }
+
+  /** The response for `cursors`: the request asked for ahead when it matches, else a new one. */
+  take(
+    cursors: Readonly<Record<string, string>> | undefined,
+  ): Promise<SyncResponse> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead && ahead.cursors === cursors) return ahead.response;
+    return this.#send(cursors);
+  }
+
+  prefetch(cursors: Readonly<Record<string, string>>): void {
+    const response = this.#send(cursors);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    response.catch(() => undefined);
+    this.#ahead = { cursors, response };
+  }
+
+  /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
+  close(): void {
+    if (this.#ahead) this.#controller.abort();
+    this.#ahead = undefined;
+    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+  }
+
+  #send(
+    cursors: Readonly<Record<string, string>> | undefined,
+  ): Promise<SyncResponse> {
+    const body =
+      cursors === undefined
+        ? this.#body
+        : { ...this.#body, cursors: { ...cursors } };
+    return this.#http.postJson<SyncResponse>(SYNC_PATH, body, {
+      signal: this.#controller.signal,
+    });
+  }
+}
 
 /**
  * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
