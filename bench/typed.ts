@@ -875,6 +875,10 @@ async function main(): Promise<void> {
   const only = stringArgument("--only")?.split(",");
   const runs = (workload: string): boolean => !only || only.includes(workload);
 
+  // Without the apply rows the emulator is filled once, for the edges and the sync rows.
+  const filledNodes = runs("apply")
+    ? nodes
+    : Math.max(nodes, syncCount, edges + 1);
   const model = await loadBenchModel();
   const work = mkdtempSync(join(tmpdir(), "dmgen-bench-"));
   const viewsFile = join(work, "views.json");
@@ -900,7 +904,7 @@ async function main(): Promise<void> {
             )),
           );
         if (target.name === "emulator" && !runs("apply"))
-          await undiciLoop(target, Math.max(nodes, syncCount, edges + 1), (i) =>
+          await undiciLoop(target, filledNodes, (i) =>
             nodeLiteral({
               externalId: `item-${i}`,
               name: `Item ${i}`,
@@ -924,7 +928,7 @@ async function main(): Promise<void> {
               target,
               syncContenders(
                 model,
-                target.name === "canned" ? syncCount : nodes,
+                target.name === "canned" ? syncCount : filledNodes,
               ),
               rounds,
             )),

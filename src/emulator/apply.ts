@@ -468,6 +468,8 @@ function createInstance(
     startNode: ends?.startNode,
     endNode: ends?.endNode,
     rows,
+    readSeq: undefined,
+    readMemo: undefined,
   };
   insertInstance(store, instance);
   stamp(store, instance);

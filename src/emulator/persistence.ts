@@ -479,5 +479,7 @@ function toInstance(line: InstanceLine): StoredInstance {
     startNode: startNode ?? undefined,
     endNode: endNode ?? undefined,
     rows,
+    readSeq: undefined,
+    readMemo: undefined,
   };
 }

@@ -6,6 +6,7 @@ import type {
   JsonValue,
   PropertyValues,
 } from "../../templates/runtime/wire.js";
+import { stringifyJson } from "../../templates/runtime/json.js";
 import type { StoredInstance } from "./store.js";
 
 /** One selected source, resolved to (output property id → container key + container property id). */
@@ -96,4 +97,68 @@ function project(
     if (count > 0) (out[source.space] ??= {})[source.groupKey] = values;
   }
   return out;
+}
+
+/**
+ * A key naming what a selection reads (source groups and the container properties behind them):
+ * two requests with equal keys read equal text from an unchanged instance.
+ */
+export function selectionKey(sources: readonly SelectedSource[]): string {
+  return sources
+    .map(
+      (source) =>
+        `${source.space}\u0000${source.groupKey}\u0000${source.containerKeys.join("\u0000")}\u0001${source.properties
+          .map(
+            (p) =>
+              `${p.id}\u0000${p.containerKey}\u0000${p.containerPropertyId}`,
+          )
+          .join("\u0001")}`,
+    )
+    .join("\u0002");
+}
+
+/**
+ * The read shape of a page of instances as a JSON array text. An instance read for the first time
+ * at its current change goes into one `JSON.stringify` with the rest of the page (the cheapest way
+ * to write it once); one read again at the same change keeps its own text from then on, so a page
+ * of such instances (a sync repeated over unchanged data, another client's sync) costs a join
+ * instead of a stringify. Every change of an instance stamps a new seq or replaces its rows, so a
+ * memo with the same seq, rows and selection is still exact.
+ */
+export function readPageText(
+  instances: readonly StoredInstance[],
+  sources: readonly SelectedSource[],
+  selection: string,
+): string {
+  const parts: (string | InstanceRead)[] = [];
+  let objects = 0;
+  for (const instance of instances) {
+    const memo = instance.readMemo;
+    if (
+      memo !== undefined &&
+      memo.seq === instance.seq &&
+      memo.rows === instance.rows &&
+      memo.selection === selection
+    ) {
+      parts.push(memo.text);
+    } else if (instance.readSeq === instance.seq) {
+      const text = stringifyJson(toRead(instance, sources));
+      instance.readMemo = {
+        seq: instance.seq,
+        rows: instance.rows,
+        selection,
+        text,
+      };
+      parts.push(text);
+    } else {
+      instance.readSeq = instance.seq;
+      parts.push(toRead(instance, sources));
+      objects++;
+    }
+  }
+  if (objects === parts.length) return stringifyJson(parts);
+  if (objects === 0) return `[${parts.join(",")}]`;
+  return `[${parts
+    .map((part) => (typeof part === "string" ? part : stringifyJson(part)))
+    .join(",")}]`;
 }

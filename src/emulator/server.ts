@@ -9,7 +9,6 @@ import {
   type Server,
   type ServerResponse,
 } from "node:http";
-import { stringifyJson } from "../../templates/runtime/json.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { aggregateInstances } from "./aggregate.js";
 import { applyInstances, deleteEndpoint } from "./apply.js";
@@ -58,6 +57,7 @@ import {
 import type { EmulatorState } from "./state.js";
 import { searchInstances } from "./search.js";
 import { runSync } from "./sync.js";
+import { responseText } from "./json-text.js";
 
 export interface ServerContext {
   projects: ProjectRegistry;
@@ -326,7 +326,7 @@ function send(
   body: unknown,
   requestId: string,
 ): void {
-  const text = stringifyJson(body);
+  const text = responseText(body);
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(text),

@@ -24,6 +24,18 @@ export interface StoredInstance {
   endNode: InstanceId | undefined;
   /** container key → row. Kept on tombstones so sync filters still see the last state. */
   rows: Record<string, ContainerRow>;
+  /** The seq at which this instance was last read (see `readPageText`); not persisted. */
+  readSeq?: number | undefined;
+  /** Its read text, kept once it was read again at the same change; not persisted. */
+  readMemo?: ReadMemo | undefined;
+}
+
+/** An instance's read text, and the change and selection it was written for. */
+export interface ReadMemo {
+  readonly seq: number;
+  readonly rows: Record<string, ContainerRow>;
+  readonly selection: string;
+  readonly text: string;
 }
 
 export interface InstanceStore {

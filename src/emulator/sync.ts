@@ -5,12 +5,13 @@
 // backfillSort with keyset paging) and "stream" (every change after the position, in seq order).
 // onePhase is a stream from 0; noBackfill a stream from the first call's seq.
 
-import type { InstanceRead } from "../../templates/runtime/wire.js";
 import { badRequest } from "./api-error.js";
 import { decodeCursor, encodeCursor, fingerprint } from "./cursor.js";
 import type { FilterContext, Predicate } from "./filters.js";
 import { filterContext, parseSelect, parseWith, typingOf } from "./query.js";
-import { toRead } from "./read.js";
+import { stringifyJson } from "../../templates/runtime/json.js";
+import { JsonText } from "./json-text.js";
+import { readPageText, selectionKey } from "./read.js";
 import {
   dependencyOrder,
   evaluateSet,
@@ -50,7 +51,7 @@ interface SyncSet {
   fingerprint: string;
 }
 
-export function runSync(state: EmulatorState, body: unknown): JsonRecord {
+export function runSync(state: EmulatorState, body: unknown): JsonText {
   const now = state.clock.now();
   purgeTombstones(state.store, now, state.retentionMs);
   const request = asRecord(body, "body");
@@ -80,7 +81,8 @@ export function runSync(state: EmulatorState, body: unknown): JsonRecord {
     ]),
   );
   const membership = chainedMembership(state, expressions);
-  const items: Record<string, InstanceRead[]> = {};
+  // Built as text: an instance read again unchanged keeps its JSON, so such a page is joined.
+  const items: string[] = [];
   const nextCursor: Record<string, string> = {};
   for (const set of sets) {
     const name = set.expression.name;
@@ -92,13 +94,18 @@ export function runSync(state: EmulatorState, body: unknown): JsonRecord {
     );
     nextCursor[name] = writeCursor(set, cursor, now);
     const selection = selections.get(name);
-    if (selection)
-      items[name] = page.map((i) => toRead(i, selection.resolved.sources));
+    if (selection) {
+      const { sources } = selection.resolved;
+      const text = readPageText(page, sources, selectionKey(sources));
+      items.push(`${JSON.stringify(name)}:${text}`);
+    }
   }
-  const out: JsonRecord = { items, nextCursor };
-  if (optionalBoolean(request, "includeTyping", "body", false))
-    out.typing = typingOf(selections);
-  return out;
+  const typing = optionalBoolean(request, "includeTyping", "body", false)
+    ? `,"typing":${stringifyJson(typingOf(selections))}`
+    : "";
+  return new JsonText(
+    `{"items":{${items.join(",")}},"nextCursor":${JSON.stringify(nextCursor)}${typing}}`,
+  );
 }
 
 function syncSet(

@@ -155,6 +155,103 @@ describe("syncPages", () => {
   });
 });
 
+describe("syncPages asks for the next page ahead", () => {
+  const full = (cursor: string): SyncResponse => ({
+    items: { things: [read(`a${cursor}`), read(`b${cursor}`)] },
+    nextCursor: { things: cursor },
+  });
+
+  /** A poster whose answers the test releases, recording each request's cursor and signal. */
+  function gated() {
+    const calls: {
+      cursor: string | undefined;
+      signal: AbortSignal | undefined;
+      answer: (response: SyncResponse) => void;
+      fail: (error: Error) => void;
+    }[] = [];
+    const poster: JsonPoster = {
+      postJson: <T>(
+        _path: string,
+        body: unknown,
+        options?: { signal?: AbortSignal },
+      ) =>
+        new Promise<T>((resolve, reject) => {
+          calls.push({
+            cursor: (body as SyncRequest).cursors?.things ?? undefined,
+            signal: options?.signal,
+            answer: (response) => resolve(response as T),
+            fail: reject,
+          });
+        }),
+    };
+    return { poster, calls };
+  }
+
+  it("sends the request for page 2 when page 1 arrives full, before the caller asks for it", async () => {
+    const api = gated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await Promise.resolve();
+    api.calls[0]!.answer(full("c1"));
+    await first;
+    // The caller holds page 1; the request for page 2 is already out, with page 1's cursor.
+    expect(api.calls.map((call) => call.cursor)).toEqual([undefined, "c1"]);
+    api.calls[1]!.answer({
+      items: { things: [] },
+      nextCursor: { things: "c2" },
+    });
+    const second = await pages.next();
+    expect(second.value).toMatchObject({
+      caughtUp: true,
+      state: { cursors: { things: "c2" } },
+    });
+    expect((await pages.next()).done).toBe(true);
+    // A page that is not full asks for nothing more.
+    expect(api.calls).toHaveLength(2);
+  });
+
+  it("aborts the request asked ahead when the caller stops, without an unhandled rejection", async () => {
+    const api = gated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await Promise.resolve();
+    api.calls[0]!.answer(full("c1"));
+    await first;
+    const ahead = api.calls[1]!;
+    expect(ahead.signal?.aborted).toBe(false);
+    await pages.return(undefined);
+    expect(ahead.signal?.aborted).toBe(true);
+    ahead.fail(new Error("aborted"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  });
+
+  it("a failure of the request asked ahead surfaces when the caller asks for that page", async () => {
+    const api = gated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await Promise.resolve();
+    api.calls[0]!.answer(full("c1"));
+    expect((await first).value).toMatchObject({ caughtUp: false });
+    api.calls[1]!.fail(new Error("page 2 failed"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await expect(pages.next()).rejects.toThrow("page 2 failed");
+  });
+
+  it("the caller's signal aborts the request in flight", async () => {
+    const api = gated();
+    const controller = new AbortController();
+    const pages = syncPages(api.poster, request, { signal: controller.signal });
+    const first = pages.next();
+    await Promise.resolve();
+    api.calls[0]!.answer(full("c1"));
+    await first;
+    controller.abort(new Error("stop"));
+    expect(api.calls[1]!.signal?.aborted).toBe(true);
+    expect(api.calls[1]!.signal?.reason).toEqual(new Error("stop"));
+    await pages.return(undefined);
+  });
+});
+
 describe("helpers", () => {
   it("isNonFullPage uses each result set's limit (default 100)", () => {
     const two: SyncRequest = {

@@ -96,12 +96,29 @@ export async function* syncPages(
   request: SyncRequest,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
+  const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
+  const requests = new PageRequests(
+    http,
+    syncRequestBody(request, options),
+    new PageSizes(asked, options.state?.pageSizes),
+    options.signal,
+  );
+  try {
+    yield* pagesOf(requests, request, asked, options);
+  } finally {
+    requests.close();
+  }
+}
+
+async function* pagesOf(
+  requests: PageRequests,
+  request: SyncRequest,
+  asked: Readonly<Record<string, number>>,
+  options: SyncOptions,
+): AsyncGenerator<SyncPage, void, undefined> {
   const fingerprint = syncFingerprint(request);
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
-  const body = syncRequestBody(request, options);
-  const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
-  const sizes = new PageSizes(asked, options.state?.pageSizes);
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
@@ -111,22 +128,7 @@ export async function* syncPages(
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
   for (;;) {
-    let sent = body;
-    const response = await sendAdaptive({
-      path: SYNC_PATH,
-      sizes,
-      send: () => {
-        sent = { ...body, with: sizes.applyTo(body.with) };
-        if (cursors !== undefined) sent.cursors = { ...cursors };
-        return http.postJson<SyncResponse>(
-          SYNC_PATH,
-          sent,
-          options.signal
-            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
-            : ADAPTIVE_REQUEST,
-        );
-      },
-    });
+    const { sent, response } = await requests.take(cursors);
     expectResultSets(response, SYNC_PATH, "items", true);
     expectResultSets(response, SYNC_PATH, "nextCursor", true);
     assertCursorsMove(sent, cursors, response);
@@ -136,7 +138,7 @@ export async function* syncPages(
     const caughtUp = nonFull && (!twoPhase || previousNonFull);
     previousNonFull = nonFull;
     cursors = nextCursors(names, cursors, response);
-    const pageSizes = sizes.current;
+    const pageSizes = requests.sizes.current;
     const shrunk = shrunkSizes(asked, pageSizes);
     const page = splitPage(
       response,
@@ -146,6 +148,8 @@ export async function* syncPages(
       caughtUp,
       pageSizes,
     );
+    // More is waiting: ask for it while the caller processes this page.
+    if (!caughtUp) requests.prefetch(cursors);
     yield page;
     if (!caughtUp) {
       idleWaitMs = follow?.pollIntervalMs ?? 0;
@@ -162,6 +166,92 @@ export async function* syncPages(
 }
 
 const SYNC_PATH = "/models/instances/sync";
+
+/** One sync request as sent (page sizes applied) and its response. */
+interface SentPage {
+  readonly sent: SyncRequest;
+  readonly response: SyncResponse;
+}
+
+/**
+ * The requests of one sync, with at most one asked for ahead: the next page's request leaves as
+ * soon as a full page arrives, so the server and the network work while the caller processes it.
+ * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
+ * dropped; the failure of one that is taken surfaces where the caller asks for that page. Each
+ * request adapts its page sizes to timeouts (`sendAdaptive`), cursors kept.
+ */
+class PageRequests {
+  readonly sizes: PageSizes;
+  readonly #http: JsonPoster;
+  readonly #body: SyncRequest;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #controller = new AbortController();
+  readonly #onCallerAbort = (): void =>
+    this.#controller.abort(this.#callerSignal?.reason);
+  #ahead:
+    | {
+        readonly cursors: Readonly<Record<string, string>>;
+        readonly page: Promise<SentPage>;
+      }
+    | undefined;
+
+  constructor(
+    http: JsonPoster,
+    body: SyncRequest,
+    sizes: PageSizes,
+    callerSignal: AbortSignal | undefined,
+  ) {
+    this.#http = http;
+    this.#body = body;
+    this.sizes = sizes;
+    this.#callerSignal = callerSignal;
+    if (callerSignal?.aborted) this.#onCallerAbort();
+    else callerSignal?.addEventListener("abort", this.#onCallerAbort);
+  }
+
+  /** The page for `cursors`: the request asked for ahead when it matches, else a new one. */
+  take(
+    cursors: Readonly<Record<string, string>> | undefined,
+  ): Promise<SentPage> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead && ahead.cursors === cursors) return ahead.page;
+    return this.#send(cursors);
+  }
+
+  prefetch(cursors: Readonly<Record<string, string>>): void {
+    const page = this.#send(cursors);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    page.catch(() => undefined);
+    this.#ahead = { cursors, page };
+  }
+
+  /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
+  close(): void {
+    if (this.#ahead) this.#controller.abort();
+    this.#ahead = undefined;
+    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+  }
+
+  async #send(
+    cursors: Readonly<Record<string, string>> | undefined,
+  ): Promise<SentPage> {
+    let sent = this.#body;
+    const response = await sendAdaptive({
+      path: SYNC_PATH,
+      sizes: this.sizes,
+      send: () => {
+        sent = { ...this.#body, with: this.sizes.applyTo(this.#body.with) };
+        if (cursors !== undefined) sent.cursors = { ...cursors };
+        return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
+          ...ADAPTIVE_REQUEST,
+          signal: this.#controller.signal,
+        });
+      },
+    });
+    return { sent, response };
+  }
+}
 
 /** The sets whose page size is below what was asked, or undefined when none is. */
 function shrunkSizes(

@@ -163,6 +163,62 @@ describe("sync: the change feed", () => {
     ]);
   });
 
+  it("a sync from scratch after changes reads the changed instances, never earlier text", async () => {
+    // An item's text is kept per instance; a change, a narrower selection or a delete must show.
+    const titles = (body: any) =>
+      body.items.movies.map((m: any) => [
+        m.externalId,
+        m.version,
+        m.properties?.mySpace["MovieView/v1"] ?? null,
+        m.deletedTime ?? null,
+      ]);
+    // Read three times: the first writes the page at once, the second keeps each item's text, the
+    // third joins the kept texts. All three answer the same.
+    const reads = [];
+    for (let i = 0; i < 3; i++)
+      reads.push(await api.ok("/models/instances/sync", moviesSync()));
+    expect(reads[1]).toEqual(reads[0]);
+    expect(reads[2]).toEqual(reads[0]);
+    const before = reads[2];
+    expect(titles(before)[1]).toEqual([
+      "T2",
+      1,
+      { title: "Terminator 2", releaseYear: 1991 },
+      null,
+    ]);
+    await api.ok("/models/instances", {
+      items: [node("movies", "T2", movieView, { title: "T2: Judgment Day" })],
+    });
+    clock.advance(10);
+    await api.ok("/models/instances/delete", {
+      items: [{ instanceType: "node", space: "movies", externalId: "Avatar" }],
+    });
+    const again = await api.ok(
+      "/models/instances/sync",
+      moviesSync({}, { skipAlreadyDeleted: false }),
+    );
+    expect(titles(again)).toEqual([
+      ["Terminator", 1, { title: "Terminator", releaseYear: 1984 }, null],
+      ["Titanic", 1, { title: "Titanic", releaseYear: 1997 }, null],
+      ["T2", 2, { title: "T2: Judgment Day", releaseYear: 1991 }, null],
+      ["Avatar", 2, null, clock.now()],
+    ]);
+    const onlyYear = await api.ok("/models/instances/sync", {
+      ...moviesSync(),
+      select: {
+        movies: {
+          sources: [{ source: movieView, properties: ["releaseYear"] }],
+        },
+      },
+    });
+    expect(titles(onlyYear)[0]).toEqual([
+      "Terminator",
+      1,
+      { releaseYear: 1984 },
+      null,
+    ]);
+  });
+
   it("pages by limit, with a nextCursor every time", async () => {
     const pages: string[][] = [];
     let cursors: Record<string, string> | undefined;

@@ -345,13 +345,16 @@ describe("syncPages", () => {
     // A page of 2 is full at size 2: ending there would have lost the rest.
     expect(pages.flatMap((p) => ids(p.upserts.all ?? []))).toEqual(allIds);
     expect(pages.at(-1)?.caughtUp).toBe(true);
+    // The second page was asked for ahead (before the loop body lowered the gate): full size.
     expect(pages[0]?.pageSizes).toEqual({ all: 8 });
-    expect(pages[0]?.state.pageSizes).toBeUndefined();
-    expect(pages[1]?.pageSizes).toEqual({ all: 2 });
-    expect(pages[1]?.state.pageSizes).toEqual({ all: 2 });
+    expect(pages[1]?.pageSizes).toEqual({ all: 8 });
+    expect(pages[1]?.state.pageSizes).toBeUndefined();
+    expect(pages[2]?.pageSizes).toEqual({ all: 2 });
+    expect(pages[2]?.state.pageSizes).toEqual({ all: 2 });
     expect(api.bodies[1]?.cursors).toEqual({ all: "at:8" });
-    expect(api.bodies[3]).toMatchObject({
-      cursors: { all: "at:8" },
+    expect(api.bodies[2]?.cursors).toEqual({ all: "at:16" });
+    expect(api.bodies[4]).toMatchObject({
+      cursors: { all: "at:16" },
       with: { all: { limit: 2 } },
     });
   });

@@ -556,21 +556,37 @@ interface ReadPlanEntry {
   readonly identifier: string;
   /** Undefined when the wire value is already the TypeScript value. */
   readonly definition: PropertyDefinition | undefined;
+  /** `__proto__` must be defined, not assigned. */
+  readonly defineOwn: boolean;
 }
 
-const readPlans = new WeakMap<object, readonly ReadPlanEntry[]>();
+/** How a read class fills itself from an instance read, worked out once per class. */
+interface ReadPlan {
+  readonly space: string;
+  /** `externalId/version`: the key of the view's values under `properties[space]`. */
+  readonly viewKey: string;
+  readonly entries: readonly ReadPlanEntry[];
+}
 
-function readPlan(info: ViewClassInfo): readonly ReadPlanEntry[] {
+const readPlans = new WeakMap<object, ReadPlan>();
+const EMPTY_VALUES: PropertyValues = Object.freeze({});
+
+function readPlan(info: ViewClassInfo): ReadPlan {
   let plan = readPlans.get(info);
   if (!plan) {
-    plan = Object.keys(info.properties).map((name) => {
-      const definition = info.properties[name] as PropertyDefinition;
-      return {
-        name,
-        identifier: definition.identifier,
-        definition: needsReadConversion(definition) ? definition : undefined,
-      };
-    });
+    plan = {
+      space: info.view.space,
+      viewKey: `${info.view.externalId}/${info.view.version}`,
+      entries: Object.keys(info.properties).map((name) => {
+        const definition = info.properties[name] as PropertyDefinition;
+        return {
+          name,
+          identifier: definition.identifier,
+          definition: needsReadConversion(definition) ? definition : undefined,
+          defineOwn: name === "__proto__",
+        };
+      }),
+    };
     readPlans.set(info, plan);
   }
   return plan;
@@ -600,21 +616,18 @@ export abstract class TypedInstance {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const info = this.constructor as unknown as ViewClassInfo;
-    const { view } = info;
+    const plan = readPlan(this.constructor as unknown as ViewClassInfo);
     const values =
-      instance.properties?.[view.space]?.[
-        `${view.externalId}/${view.version}`
-      ] ?? {};
+      instance.properties?.[plan.space]?.[plan.viewKey] ?? EMPTY_VALUES;
     const target = this as unknown as Record<string, unknown>;
-    const plan = readPlan(info);
-    for (let i = 0; i < plan.length; i++) {
-      const entry = plan[i] as ReadPlanEntry;
+    const { entries } = plan;
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as ReadPlanEntry;
       const value = values[entry.identifier];
       const converted = entry.definition
         ? fromWireValue(value, entry.definition)
         : (value ?? null);
-      if (entry.name === "__proto__") {
+      if (entry.defineOwn) {
         Object.defineProperty(target, entry.name, {
           value: converted,
           writable: true,
