@@ -89,8 +89,6 @@ interface WritePlanEntry {
 }
 
 interface ApplyPlan {
-  /** Every property and connection name, for the constructor's copy. */
-  readonly names: readonly string[];
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -117,10 +115,6 @@ function applyPlan(info: ViewClassInfo): ApplyPlan {
       if (connection?.connection === "edge") edges.push({ name, connection });
     }
     plan = {
-      names: [
-        ...Object.keys(info.properties),
-        ...Object.keys(info.connections),
-      ],
       properties: writeEntries(info.properties),
       edges,
     };
@@ -137,28 +131,6 @@ function classInfo(instance: object): ViewClassInfo {
 const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
-/** Copies the known properties only: `__proto__` or a stray key can never land on the object. */
-function assignKnownProperties(
-  target: Record<string, unknown>,
-  input: Record<string, unknown>,
-  names: readonly string[],
-): void {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    if (!hasOwn(input, name)) continue;
-    if (name === "__proto__") {
-      Object.defineProperty(target, name, {
-        value: input[name],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else {
-      target[name] = input[name];
-    }
-  }
-}
-
 export abstract class TypedApply implements CollectsWrites {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
@@ -166,7 +138,8 @@ export abstract class TypedApply implements CollectsWrites {
   declare static readonly instanceType?: InstanceId;
 
   // `declare` fields: set by plain assignment in the constructor (no define step per field), and
-  // an unset option is no own key (not even `undefined`).
+  // an unset option is no own key (not even `undefined`). The generated constructor copies the
+  // view's properties (each by name: a stray key or `__proto__` never lands on the object).
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
@@ -174,17 +147,11 @@ export abstract class TypedApply implements CollectsWrites {
   protected constructor(
     space: string,
     externalId: string,
-    properties: object,
     existingVersion: number | undefined,
   ) {
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
-    assignKnownProperties(
-      this as unknown as Record<string, unknown>,
-      properties as Record<string, unknown>,
-      applyPlan(classInfo(this)).names,
-    );
   }
 
   /** This instance's id. */
@@ -227,10 +194,9 @@ export abstract class TypedNodeApply extends TypedApply {
   protected constructor(
     space: string,
     externalId: string,
-    properties: object,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options?.existingVersion);
+    super(space, externalId, options?.existingVersion);
     if (options?.type !== undefined) this.type = options.type;
   }
 
@@ -470,10 +436,9 @@ export abstract class TypedEdgeApply extends TypedApply {
     space: string,
     externalId: string,
     ends: EdgeEnds,
-    properties: object,
     options?: { readonly existingVersion?: number },
   ) {
-    super(space, externalId, properties, options?.existingVersion);
+    super(space, externalId, options?.existingVersion);
     this.startNode = ends.startNode;
     this.endNode = ends.endNode;
     if (ends.type) this.type = ends.type;
