@@ -161,15 +161,18 @@ export abstract class TypedApply implements CollectsWrites {
   }
 
   /** The view source with every property that is set, keyed by the API's identifiers. */
-  protected sourceData(collector: WriteCollector): SourceData {
+  protected sourceData(
+    collector: WriteCollector,
+    plan: ApplyPlan = applyPlan(classInfo(this)),
+  ): SourceData {
     const info = classInfo(this);
     const properties = wireProperties(
       this,
       true,
-      applyPlan(info).properties,
+      plan.properties,
       collector,
       this,
-      () => `${info.view.externalId} ${this.space}:${this.externalId}`,
+      info.view.externalId,
     );
     return properties
       ? { source: info.view, properties }
@@ -207,13 +210,17 @@ export abstract class TypedNodeApply extends TypedApply {
   }
 
   collect(collector: WriteCollector): void {
-    collector.push(this.nodeWrite(collector));
-    const edges = applyPlan(classInfo(this)).edges;
-    if (edges.length > 0) this.collectEdges(collector, edges);
+    const info = classInfo(this);
+    const plan = applyPlan(info);
+    collector.push(this.nodeWrite(collector, info, plan));
+    if (plan.edges.length > 0) this.collectEdges(collector, plan.edges);
   }
 
-  private nodeWrite(collector: WriteCollector): NodeWrite {
-    const info = classInfo(this);
+  private nodeWrite(
+    collector: WriteCollector,
+    info: ViewClassInfo = classInfo(this),
+    plan: ApplyPlan = applyPlan(info),
+  ): NodeWrite {
     const type = this.type === undefined ? info.instanceType : this.type;
     const write: NodeWrite = {
       instanceType: "node",
@@ -223,7 +230,7 @@ export abstract class TypedNodeApply extends TypedApply {
     if (this.existingVersion !== undefined)
       write.existingVersion = this.existingVersion;
     if (type) write.type = { space: type.space, externalId: type.externalId };
-    write.sources = [this.sourceData(collector)];
+    write.sources = [this.sourceData(collector, plan)];
     return write;
   }
 
@@ -253,8 +260,8 @@ export abstract class TypedNodeApply extends TypedApply {
 /**
  * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
  * the plan (a stray key or `__proto__` never goes out), nested apply objects reduced to references
- * (and collected), every value checked. Errors say which instance (`where`) they are about; the
- * text is built only then.
+ * (and collected), every value checked. Errors say which instance they are about (`what`, the
+ * view's external id or "edge", then the id); the text is built only then.
  */
 function wireProperties(
   source: object,
@@ -262,7 +269,7 @@ function wireProperties(
   plan: readonly WritePlanEntry[],
   collector: WriteCollector,
   id: InstanceId,
-  where: () => string,
+  what: string,
 ): PropertyValues | undefined {
   let properties: PropertyValues | undefined;
   const values = source as Record<string, unknown>;
@@ -287,7 +294,7 @@ function wireProperties(
       if (!(error instanceof PropertyValueError || error instanceof TypeError))
         throw error;
       throw new PropertyValueError(
-        `${where()}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
+        `${what} ${id.space}:${id.externalId}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
         error instanceof PropertyValueError ? error.property : entry.name,
         { space: id.space, externalId: id.externalId },
       );
@@ -420,7 +427,7 @@ function edgeWrite(
       plan,
       collector,
       id,
-      () => `edge ${id.space}:${id.externalId}`,
+      "edge",
     );
     write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }

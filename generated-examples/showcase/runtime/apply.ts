@@ -300,25 +300,50 @@ export class InstanceIndex<V = number> {
     node: new Map<string, Map<string, V>>(),
     edge: new Map<string, Map<string, V>>(),
   };
+  // The ids of the space last asked for: large applies are mostly of one space.
+  #lastType: string | undefined;
+  #lastSpace: string | undefined;
+  #lastIds: Map<string, V> | undefined;
 
   get(instanceType: "node" | "edge", id: InstanceId): V | undefined {
-    return this.#bySpace[instanceType].get(id.space)?.get(id.externalId);
+    return this.#ids(instanceType, id.space)?.get(id.externalId);
   }
 
   set(instanceType: "node" | "edge", id: InstanceId, value: V): void {
-    const spaces = this.#bySpace[instanceType];
-    let ids = spaces.get(id.space);
+    let ids = this.#ids(instanceType, id.space);
     if (!ids) {
       ids = new Map();
-      spaces.set(id.space, ids);
+      this.#bySpace[instanceType].set(id.space, ids);
+      this.#remember(instanceType, id.space, ids);
     }
     ids.set(id.externalId, value);
   }
 
   delete(instanceType: "node" | "edge", id: InstanceId): void {
-    const ids = this.#bySpace[instanceType].get(id.space);
+    const ids = this.#ids(instanceType, id.space);
     ids?.delete(id.externalId);
-    if (ids?.size === 0) this.#bySpace[instanceType].delete(id.space);
+    if (ids?.size === 0) {
+      this.#bySpace[instanceType].delete(id.space);
+      this.#remember(undefined, undefined, undefined);
+    }
+  }
+
+  #ids(instanceType: string, space: string): Map<string, V> | undefined {
+    if (space === this.#lastSpace && instanceType === this.#lastType)
+      return this.#lastIds;
+    const ids = this.#bySpace[instanceType as "node" | "edge"].get(space);
+    if (ids) this.#remember(instanceType, space, ids);
+    return ids;
+  }
+
+  #remember(
+    instanceType: string | undefined,
+    space: string | undefined,
+    ids: Map<string, V> | undefined,
+  ): void {
+    this.#lastType = instanceType;
+    this.#lastSpace = space;
+    this.#lastIds = ids;
   }
 }
 
@@ -536,6 +561,9 @@ function readInputs(input: ApplyInputs): InputSource {
  */
 const SLOTS_PER_REQUEST = 1024;
 
+/** Finished writes the unfinished-write index may keep before it is rebuilt. */
+const STALE_WRITES_KEPT = 16_384;
+
 /**
  * Turns the input into requests of at most `chunkSize` items. Every input goes into one
  * `WriteCollector` for the current window of the input, which keeps nodes and edges apart and
@@ -556,8 +584,13 @@ class RequestBuilder {
   readonly #window = new WriteCollector();
   /** The positions of the window's nodes and edges (parallel to the collector's lists). */
   readonly #positions = { node: [] as number[], edge: [] as number[] };
-  /** Per instance: the last unfinished request that writes it, as a slot (see SLOTS_PER_REQUEST). */
-  readonly #lastWrite = new InstanceIndex();
+  /**
+   * Per instance: the last request that writes it, as a slot (see SLOTS_PER_REQUEST). Entries of
+   * finished requests are ignored, and dropped now and then (`forget`), not one by one.
+   */
+  #lastWrite = new InstanceIndex();
+  /** Writes of finished requests still in `#lastWrite`. */
+  #stale = 0;
   readonly #unfinished = new Map<number, BuiltRequest>();
   #nextId = 0;
   positions = 0;
@@ -589,21 +622,50 @@ class RequestBuilder {
 
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
-    const items = request.writes.items;
-    const first = request.id * SLOTS_PER_REQUEST;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as InstanceWrite;
-      if (this.#lastWrite.get(item.instanceType, item) === first + i)
-        this.#lastWrite.delete(item.instanceType, item);
-    }
     this.#unfinished.delete(request.id);
+    this.#stale += request.writes.items.length;
+    // The index keeps at most a few requests' worth of finished writes: bounded memory, and no
+    // lookup per write when a request finishes.
+    if (this.#stale < STALE_WRITES_KEPT) return;
+    this.#lastWrite = new InstanceIndex();
+    this.#stale = 0;
+    for (const unfinished of this.#unfinished.values()) {
+      const items = unfinished.writes.items;
+      const first = unfinished.id * SLOTS_PER_REQUEST;
+      // In the order the requests were built: a later request's write wins.
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as InstanceWrite;
+        this.#lastWrite.set(item.instanceType, item, first + i);
+      }
+    }
+  }
+
+  /** The slot of the unfinished request that last writes an instance, if any. */
+  #unfinishedSlot(
+    instanceType: "node" | "edge",
+    id: InstanceId,
+  ): number | undefined {
+    const slot = this.#lastWrite.get(instanceType, id);
+    return slot !== undefined &&
+      this.#unfinished.has(Math.floor(slot / SLOTS_PER_REQUEST))
+      ? slot
+      : undefined;
   }
 
   #add(input: ApplyInput): BuiltRequest[] {
     const index = this.itemsRead++;
+    const window = this.#window;
     if (collectsWrites(input)) {
       // An apply object and what it references: it checks its values as it converts them.
-      this.#collect(() => this.#window.add(input));
+      const nodes = window.count("node");
+      const edges = window.count("edge");
+      try {
+        window.add(input);
+      } finally {
+        // New writes get positions, nodes first (merged ones keep the first one's).
+        this.#place("node", nodes);
+        this.#place("edge", edges);
+      }
     } else if (
       "toInstanceWrites" in input &&
       typeof input.toInstanceWrites === "function"
@@ -612,7 +674,6 @@ class RequestBuilder {
     } else {
       this.#addRaw(input as InstanceWrite, index);
     }
-    const window = this.#window;
     const requests: BuiltRequest[] = [];
     while (window.count("node") >= this.chunkSize)
       requests.push(this.#take("node", this.chunkSize));
@@ -624,21 +685,15 @@ class RequestBuilder {
     return requests;
   }
 
+  /** A raw write (or one of an object's `toInstanceWrites`), positioned in the order it comes. */
   #addRaw(write: InstanceWrite, index: number): void {
     assertFiniteNumbers(write, index);
-    this.#collect(() => this.#window.addFrom(write, index));
-  }
-
-  /** Collects, then gives the new writes positions: nodes first (merged ones keep the first's). */
-  #collect(add: () => void): void {
-    const nodes = this.#window.count("node");
-    const edges = this.#window.count("edge");
-    try {
-      add();
-    } finally {
-      this.#place("node", nodes);
-      this.#place("edge", edges);
-    }
+    const window = this.#window;
+    const nodes = window.count("node");
+    const edges = window.count("edge");
+    window.addFrom(write, index);
+    this.#place("node", nodes);
+    this.#place("edge", edges);
   }
 
   #place(instanceType: "node" | "edge", from: number): void {
@@ -710,7 +765,7 @@ class RequestBuilder {
       const item = items[i] as InstanceWrite;
       // Written again differently: after the unfinished request that wrote it before (the later
       // write wins). The same write again (a nested node shared by many inputs) need not wait.
-      const earlier = this.#lastWrite.get(item.instanceType, item);
+      const earlier = this.#unfinishedSlot(item.instanceType, item);
       if (earlier !== undefined && !sameValue(this.#written(earlier), item))
         dependsOn.add(Math.floor(earlier / SLOTS_PER_REQUEST));
       this.#lastWrite.set(item.instanceType, item, first + i);
@@ -718,7 +773,7 @@ class RequestBuilder {
     for (const item of items) {
       if (item.instanceType !== "edge") continue;
       for (const end of [item.startNode, item.endNode]) {
-        const slot = this.#lastWrite.get("node", end);
+        const slot = this.#unfinishedSlot("node", end);
         if (slot === undefined) continue;
         const dependency = Math.floor(slot / SLOTS_PER_REQUEST);
         if (dependency !== id) dependsOn.add(dependency);
