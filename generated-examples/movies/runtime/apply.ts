@@ -591,6 +591,8 @@ class RequestBuilder {
   #lastWrite = new InstanceIndex();
   /** Writes of finished requests still in `#lastWrite`. */
   #stale = 0;
+  /** Node writes in unfinished requests. */
+  #unfinishedNodes = 0;
   readonly #unfinished = new Map<number, BuiltRequest>();
   #nextId = 0;
   positions = 0;
@@ -623,6 +625,7 @@ class RequestBuilder {
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
     this.#unfinished.delete(request.id);
+    this.#unfinishedNodes -= nodeCount(request.writes.items);
     this.#stale += request.writes.items.length;
     // The index keeps at most a few requests' worth of finished writes: bounded memory, and no
     // lookup per write when a request finishes.
@@ -770,15 +773,15 @@ class RequestBuilder {
         dependsOn.add(Math.floor(earlier / SLOTS_PER_REQUEST));
       this.#lastWrite.set(item.instanceType, item, first + i);
     }
-    for (const item of items) {
-      if (item.instanceType !== "edge") continue;
-      for (const end of [item.startNode, item.endNode]) {
-        const slot = this.#unfinishedSlot("node", end);
-        if (slot === undefined) continue;
-        const dependency = Math.floor(slot / SLOTS_PER_REQUEST);
-        if (dependency !== id) dependsOn.add(dependency);
+    // Edges wait for the unfinished requests of their ends (none to look for in edge-only runs).
+    if (this.#unfinishedNodes > 0) {
+      for (const item of items) {
+        if (item.instanceType !== "edge") continue;
+        this.#dependOnNode(item.startNode, id, dependsOn);
+        this.#dependOnNode(item.endNode, id, dependsOn);
       }
     }
+    this.#unfinishedNodes += nodeCount(items);
     const request: BuiltRequest = {
       id,
       writes,
@@ -790,11 +793,25 @@ class RequestBuilder {
     return request;
   }
 
+  #dependOnNode(node: InstanceId, id: number, dependsOn: Set<number>): void {
+    const slot = this.#unfinishedSlot("node", node);
+    if (slot === undefined) return;
+    const dependency = Math.floor(slot / SLOTS_PER_REQUEST);
+    if (dependency !== id) dependsOn.add(dependency);
+  }
+
   /** The write in a slot of an unfinished request. */
   #written(slot: number): InstanceWrite | undefined {
     return this.#unfinished.get(Math.floor(slot / SLOTS_PER_REQUEST))?.writes
       .items[slot % SLOTS_PER_REQUEST];
   }
+}
+
+function nodeCount(items: readonly InstanceWrite[]): number {
+  let nodes = 0;
+  for (let i = 0; i < items.length; i++)
+    if ((items[i] as InstanceWrite).instanceType === "node") nodes++;
+  return nodes;
 }
 
 function range(from: number, to: number): number[] {
