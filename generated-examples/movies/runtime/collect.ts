@@ -65,12 +65,19 @@ class WriteList {
   /** Index into `items` by space, then external id (no key strings are built). */
   readonly bySpace = new Map<string, Map<string, number>>();
 
+  // The ids of the space last asked for: large applies are mostly of one space.
+  #lastSpace: string | undefined;
+  #lastIds: Map<string, number> | undefined;
+
   idsOf(space: string): Map<string, number> {
+    if (space === this.#lastSpace && this.#lastIds) return this.#lastIds;
     let ids = this.bySpace.get(space);
     if (!ids) {
       ids = new Map();
       this.bySpace.set(space, ids);
     }
+    this.#lastSpace = space;
+    this.#lastIds = ids;
     return ids;
   }
 
@@ -80,6 +87,8 @@ class WriteList {
     this.origins.splice(0, count);
     this.sequence.splice(0, count);
     this.bySpace.clear();
+    this.#lastSpace = undefined;
+    this.#lastIds = undefined;
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i] as InstanceWrite;
       this.idsOf(item.space).set(item.externalId, i);
@@ -127,8 +136,9 @@ export class WriteCollector {
 
   /** Adds an apply object (once, however often it is reached) and what it references. */
   add(item: CollectsWrites): void {
-    if (this.#seen.has(item)) return;
-    this.#seen.add(item);
+    // One set operation: the size grows only for an object not seen before.
+    const seen = this.#seen.size;
+    if (this.#seen.add(item).size === seen) return;
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
