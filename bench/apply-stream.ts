@@ -1,9 +1,9 @@
 // Streaming apply measurement: 1,000,000 nodes from a generator through `applyInstances` into a
 // poster that serializes each request and answers like the API (no network, so only the
 // client's memory counts). Prints the time to the first request, the total time and the peak
-// RSS. Run with `npm run build && node dist/bench/apply-stream.js [--nodes N] [--collect]`.
-// Without --collect the result items are dropped as they come (`onProgress` only), to show the
-// engine's own memory; with it, the result holds one entry per node.
+// RSS. Run with `npm run build && node dist/bench/apply-stream.js [--nodes N] [--counts]`.
+// By default the result holds one entry per node (`report: "items"`); with --counts it keeps
+// counts only (`report: "counts"`), so that memory follows the requests in flight.
 
 import { applyInstances, type JsonPoster } from "../templates/runtime/apply.js";
 import type { ApplyRequest, NodeWrite } from "../templates/runtime/wire.js";
@@ -58,12 +58,16 @@ async function main(): Promise<void> {
       } as T;
     },
   };
-  const result = await applyInstances(poster, nodes(count), { concurrency: 4 });
+  const report = argv.includes("--counts") ? "counts" : "items";
+  const result = await applyInstances(poster, nodes(count), {
+    concurrency: 4,
+    report,
+  });
   const totalMs = performance.now() - started;
   const peakMiB = process.resourceUsage().maxRSS / 1024;
   console.log(
     `${count} nodes from a generator, concurrency 4: ${requests} requests, first after ${firstRequestMs?.toFixed(1)} ms, ` +
-      `all in ${(totalMs / 1000).toFixed(1)} s, ${result.items.length} result items, peak RSS ${peakMiB.toFixed(0)} MiB`,
+      `all in ${(totalMs / 1000).toFixed(1)} s, report "${report}": ${result.counts.written} written, ${result.items.length} result items, peak RSS ${peakMiB.toFixed(0)} MiB`,
   );
 }
 

@@ -116,7 +116,10 @@ export interface BenchModel {
 
 export interface BenchClient {
   readonly item: {
-    apply(items: object[]): Promise<{ items: unknown[] }>;
+    apply(
+      items: object[],
+      options?: { report?: "items" | "counts" },
+    ): Promise<{ items: unknown[] }>;
     sync(options?: {
       pageSize?: number;
     }): AsyncIterable<{ upserts: unknown[]; deletes: unknown[] }>;

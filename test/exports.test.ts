@@ -74,6 +74,7 @@ const RUNTIME_EXPORTS = [
   "InstanceListPage",
   "InstanceListRequest",
   "TypedInstanceId",
+  "ApplyCounts",
   "ApplyInput",
   "ApplyOptions",
   "ApplyProgress",

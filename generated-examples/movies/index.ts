@@ -41,6 +41,7 @@ export {
   type SearchOptions,
 } from "./runtime/aggregate.js";
 export {
+  type ApplyCounts,
   type ApplyInput,
   type ApplyInputs,
   type ApplyOptions,

@@ -169,6 +169,7 @@ export {
   type SearchOptions,
 } from "./runtime/aggregate.js";
 export {
+  type ApplyCounts,
   type ApplyInput,
   type ApplyInputs,
   type ApplyOptions,

@@ -20,6 +20,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   "apply.ts": {
     values: [],
     types: [
+      "ApplyCounts",
       "ApplyInput",
       "ApplyOptions",
       "ApplyInputs",

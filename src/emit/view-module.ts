@@ -381,6 +381,11 @@ function applySection(
   const allOptional = view.properties.every(
     (p) => p.kind !== "mapped" || !p.requiredOnApply,
   );
+  // The constructor copies this view's own properties; a parent class copies the inherited ones.
+  const copied = signatures.map(
+    ({ property }) => names.properties.get(property.identifier)!.name,
+  );
+  const parent = parentNames !== undefined;
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].apply);
@@ -406,8 +411,8 @@ function applySection(
         join(hardline, staticMembers(imports, view, names, "apply")),
         applyBrand(view),
         view.kind === "edge"
-          ? edgeApplyConstructor(imports, names, allOptional)
-          : nodeApplyConstructor(imports, names, allOptional),
+          ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
+          : nodeApplyConstructor(imports, names, allOptional, copied, parent),
       ]),
       hardline,
       `// The properties are fields of the instance, typed by the interface.`,
@@ -470,6 +475,8 @@ function nodeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
+  copied: readonly string[],
+  parent: boolean,
 ): Doc {
   const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
   const properties = allOptional
@@ -484,7 +491,13 @@ function nodeApplyConstructor(
       `options?: ${options}`,
     ]),
     " {",
-    indent(hardline, "super(space, externalId, properties, options);"),
+    indent(
+      hardline,
+      parent
+        ? "super(space, externalId, properties, options);"
+        : "super(space, externalId, options);",
+      fieldCopies(copied),
+    ),
     hardline,
     "}",
   ];
@@ -494,6 +507,8 @@ function edgeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
+  copied: readonly string[],
+  parent: boolean,
 ): Doc {
   const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
   const properties = allOptional
@@ -509,10 +524,47 @@ function edgeApplyConstructor(
       "options: { existingVersion?: number } = {}",
     ]),
     " {",
-    indent(hardline, "super(space, externalId, ends, properties, options);"),
+    indent(
+      hardline,
+      parent
+        ? "super(space, externalId, ends, properties, options);"
+        : "super(space, externalId, ends, options);",
+      fieldCopies(copied),
+    ),
     hardline,
     "}",
   ];
+}
+
+/**
+ * One statement per property: a field is set only when given (an unset property is no own key),
+ * and only the view's own names are copied (a stray key never lands on the object). Plain
+ * per-class assignments keep `new XApply(...)` as cheap as an object literal.
+ */
+function fieldCopies(names: readonly string[]): Doc[] {
+  return names.map((name) => {
+    const value = memberAccess("properties", name);
+    return [
+      hardline,
+      group(
+        group(
+          "if (",
+          indent(softline, group(`${value} !==`, line, "undefined")),
+          softline,
+          ")",
+        ),
+        indent(
+          line,
+          group(`${memberAccess("this", name)} =`, indent(line, `${value};`)),
+        ),
+      ),
+    ];
+  });
+}
+
+function memberAccess(object: string, name: string): string {
+  const key = propertyKey(name);
+  return key === name ? `${object}.${name}` : `${object}[${key}]`;
 }
 
 function readSection(

@@ -213,6 +213,25 @@ describe("applyInstances: write-merge policy while streaming", () => {
     // The second request waited for the first: the later write wins on the server.
     expect(api.stats.max).toBe(1);
   });
+  it("keeps ordering rewrites after the index of unfinished writes is rebuilt", async () => {
+    // 40 requests (more writes than the index keeps before it drops finished ones), each writing
+    // "shared" with a new value: each must wait for the one before, whatever was dropped.
+    function* input(): Generator<NodeWrite> {
+      for (let k = 0; k < 40; k++) {
+        yield node("shared", { x: k });
+        for (let i = 0; i < 999; i++) yield node(`n${k}-${i}`);
+      }
+    }
+    const api = fakeApi();
+    await applyInstances(api.poster, input(), { concurrency: 4 });
+    const shared = api.bodies.map(
+      (b) =>
+        b.items.find((i) => i.externalId === "shared")?.sources?.[0]?.properties
+          ?.x,
+    );
+    expect(shared).toEqual(Array.from({ length: 40 }, (_, k) => k));
+    expect(api.stats.max).toBe(1);
+  });
   it("does not hold back a later request that writes the same values again", async () => {
     const api = fakeApi({ delayMs: 5 });
     await applyInstances(api.poster, [node("a"), node("b"), node("a")], {

@@ -55,22 +55,61 @@ export function collectsWrites(value: unknown): value is CollectsWrites {
 
 type Origin = CollectsWrites | number;
 
+/** The collected writes of one instance type, in first-seen order. */
+class WriteList {
+  readonly items: InstanceWrite[] = [];
+  readonly origins: Origin[] = [];
+  /** Each item's place in first-seen order across both types (for `writesInOrder`). */
+  readonly sequence: number[] = [];
+  /** Index into `items` by space, then external id (no key strings are built). */
+  readonly bySpace = new Map<string, Map<string, number>>();
+
+  // The ids of the space last asked for: large applies are mostly of one space.
+  #lastSpace: string | undefined;
+  #lastIds: Map<string, number> | undefined;
+
+  idsOf(space: string): Map<string, number> {
+    if (space === this.#lastSpace && this.#lastIds) return this.#lastIds;
+    let ids = this.bySpace.get(space);
+    if (!ids) {
+      ids = new Map();
+      this.bySpace.set(space, ids);
+    }
+    this.#lastSpace = space;
+    this.#lastIds = ids;
+    return ids;
+  }
+
+  /** Removes the first `count` items, re-indexing the rest. */
+  take(count: number): InstanceWrite[] {
+    const taken = this.items.splice(0, count);
+    this.origins.splice(0, count);
+    this.sequence.splice(0, count);
+    this.bySpace.clear();
+    this.#lastSpace = undefined;
+    this.#lastIds = undefined;
+    for (let i = 0; i < this.items.length; i++) {
+      const item = this.items[i] as InstanceWrite;
+      this.idsOf(item.space).set(item.externalId, i);
+    }
+    return taken;
+  }
+}
+
 /**
  * Gathers writes: each input object once, one item per instance (merged), in first-seen order;
  * `writes()` returns nodes before edges so that a request never needs an edge's ends before they
  * exist. Numbers in raw items are checked for NaN / Infinity (apply objects check their values
  * when they convert them).
+ *
+ * The streaming apply keeps one collector per window of the input and takes requests out of it
+ * (`take`), so that writes of one instance within a request merge as they are added.
  */
 export class WriteCollector {
   readonly #seen = new Set<object>();
-  readonly #items: InstanceWrite[] = [];
-  readonly #origins: Origin[] = [];
-  readonly #positions = {
-    node: new Map<string, Map<string, number>>(),
-    edge: new Map<string, Map<string, number>>(),
-  };
+  readonly #lists = { node: new WriteList(), edge: new WriteList() };
   #origin: Origin = 0;
-  #edges = 0;
+  #sequence = 0;
 
   /** Adds any apply input; `position` is its place in the caller's list (for error messages). */
   addInput(item: CollectorInput, position: number): void {
@@ -96,8 +135,9 @@ export class WriteCollector {
 
   /** Adds an apply object (once, however often it is reached) and what it references. */
   add(item: CollectsWrites): void {
-    if (this.#seen.has(item)) return;
-    this.#seen.add(item);
+    // One set operation: the size grows only for an object not seen before.
+    const seen = this.#seen.size;
+    if (this.#seen.add(item).size === seen) return;
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
@@ -106,24 +146,20 @@ export class WriteCollector {
 
   /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
   push(write: InstanceWrite): void {
-    const bySpace = this.#positions[write.instanceType];
-    let ids = bySpace.get(write.space);
-    if (!ids) {
-      ids = new Map();
-      bySpace.set(write.space, ids);
-    }
+    const list = this.#lists[write.instanceType];
+    const ids = list.idsOf(write.space);
     const at = ids.get(write.externalId);
     if (at === undefined) {
-      ids.set(write.externalId, this.#items.length);
-      this.#items.push(write);
-      this.#origins.push(this.#origin);
-      if (write.instanceType === "edge") this.#edges++;
+      ids.set(write.externalId, list.items.length);
+      list.items.push(write);
+      list.origins.push(this.#origin);
+      list.sequence.push(this.#sequence++);
       return;
     }
-    this.#items[at] = mergeWrites(
-      this.#items[at] as InstanceWrite,
+    list.items[at] = mergeWrites(
+      list.items[at] as InstanceWrite,
       write,
-      this.#origins[at] as Origin,
+      list.origins[at] as Origin,
       this.#origin,
     );
   }
@@ -156,20 +192,56 @@ export class WriteCollector {
     );
   }
 
+  /** How many writes of a type are collected (and not taken). */
+  count(instanceType: "node" | "edge"): number {
+    return this.#lists[instanceType].items.length;
+  }
+
+  /** Whether a write of this instance is collected (and not taken). */
+  has(instanceType: "node" | "edge", id: InstanceId): boolean {
+    return (
+      this.#lists[instanceType].bySpace.get(id.space)?.has(id.externalId) ===
+      true
+    );
+  }
+
+  /** The collected writes of a type, in first-seen order (not a copy: read, do not keep). */
+  peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
+    return this.#lists[instanceType].items;
+  }
+
+  /**
+   * Takes the first `count` writes of a type out of the collector. Objects already collected
+   * will be collected again when reached again (their writes may go out in a later request too).
+   */
+  take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
+    this.#seen.clear();
+    return this.#lists[instanceType].take(count);
+  }
+
   /** Every collected write, one per instance, in first-seen order. */
   writesInOrder(): InstanceWrite[] {
-    return this.#items.slice();
+    const { node, edge } = this.#lists;
+    if (edge.items.length === 0) return node.items.slice();
+    if (node.items.length === 0) return edge.items.slice();
+    const merged: InstanceWrite[] = [];
+    let n = 0;
+    let e = 0;
+    while (n < node.items.length || e < edge.items.length) {
+      const takeNode =
+        e >= edge.items.length ||
+        (n < node.items.length &&
+          (node.sequence[n] as number) < (edge.sequence[e] as number));
+      merged.push(
+        (takeNode ? node.items[n++] : edge.items[e++]) as InstanceWrite,
+      );
+    }
+    return merged;
   }
 
   /** Every collected write, one per instance: nodes first, then edges, each in first-seen order. */
   writes(): InstanceWrite[] {
-    if (this.#edges === 0 || this.#edges === this.#items.length)
-      return this.#items.slice();
-    const nodes: InstanceWrite[] = [];
-    const edges: InstanceWrite[] = [];
-    for (const item of this.#items)
-      (item.instanceType === "node" ? nodes : edges).push(item);
-    return nodes.concat(edges);
+    return this.#lists.node.items.concat(this.#lists.edge.items);
   }
 }
 

@@ -221,13 +221,18 @@ export interface ApplyProgressReport {
    * 5xx, or an error after an earlier attempt that may have been applied. Read them back to know.
    */
   readonly unknown: readonly InstanceId[];
+  /**
+   * With `report: "counts"`: how many instances were written (then `written` is empty, so that
+   * memory stays bounded). Undefined when `written` lists them.
+   */
+  readonly writtenCount?: number;
 }
 
 const APPLY_REPORT = Symbol.for("dmgen.applyFailure");
 
 function reportSummary(report: ApplyProgressReport): string {
   return (
-    `${report.written.length} instance(s) written, ${report.notWritten.length} not written` +
+    `${report.writtenCount ?? report.written.length} instance(s) written, ${report.notWritten.length} not written` +
     (report.unknown.length > 0
       ? `, ${report.unknown.length} unknown (their request may have been processed)`
       : "")
@@ -245,6 +250,7 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
   readonly written: readonly InstanceId[];
   readonly notWritten: readonly InstanceId[];
   readonly unknown: readonly InstanceId[];
+  declare readonly writtenCount?: number;
   /** True when the caller's AbortSignal stopped the apply. */
   readonly aborted: boolean;
 
@@ -259,6 +265,8 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
+    if (report.writtenCount !== undefined)
+      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
     this.aborted = report.aborted;
   }
 }
@@ -276,6 +284,7 @@ export class ApplyVersionConflictError
   readonly written: readonly InstanceId[];
   readonly notWritten: readonly InstanceId[];
   readonly unknown: readonly InstanceId[];
+  declare readonly writtenCount?: number;
   /** Always false: a conflict is the API's answer, not an abort. */
   readonly aborted = false;
 
@@ -301,6 +310,8 @@ export class ApplyVersionConflictError
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
+    if (report.writtenCount !== undefined)
+      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
   }
 }
 

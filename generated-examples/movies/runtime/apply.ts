@@ -73,16 +73,39 @@ export interface ApplyOptions extends ApplyFlags {
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ApplyProgress) => void;
+  /**
+   * What the result keeps. `"items"` (the default): one entry per written instance. `"counts"`:
+   * counts only, so that memory stays bounded by the requests in flight however large the input
+   * (a streamed apply of millions); on failure the error lists the instances not written and
+   * unknown, and counts the written ones (`writtenCount`) instead of listing them.
+   */
+  readonly report?: "items" | "counts";
+}
+
+/** How many instances an apply wrote, skipped and deleted. */
+export interface ApplyCounts {
+  readonly written: number;
+  /** Left as they were on a version conflict (`skipOnVersionConflict`). */
+  readonly skipped: number;
+  readonly deleted: number;
 }
 
 /** The merged outcome of an apply. */
 export interface ApplyResult {
-  /** One entry per written instance, in input order (after expansion and de-duplication). */
+  /**
+   * One entry per written instance, in input order (after expansion and de-duplication). Empty
+   * with `report: "counts"`.
+   */
   readonly items: SlimInstance[];
-  /** Instances the API left out of its answer: skipped on a version conflict. */
+  /**
+   * Instances the API left out of its answer: skipped on a version conflict. Empty with
+   * `report: "counts"`.
+   */
   readonly skipped: InstanceId[];
   /** Deleted instances, in the order of `options.delete` (missing ones are not listed). */
   readonly deleted: DeletedInstance[];
+  /** The numbers of written, skipped and deleted instances (in every report mode). */
+  readonly counts: ApplyCounts;
 }
 
 export const MAX_ITEMS_PER_REQUEST = 1000;
@@ -277,25 +300,50 @@ export class InstanceIndex<V = number> {
     node: new Map<string, Map<string, V>>(),
     edge: new Map<string, Map<string, V>>(),
   };
+  // The ids of the space last asked for: large applies are mostly of one space.
+  #lastType: string | undefined;
+  #lastSpace: string | undefined;
+  #lastIds: Map<string, V> | undefined;
 
   get(instanceType: "node" | "edge", id: InstanceId): V | undefined {
-    return this.#bySpace[instanceType].get(id.space)?.get(id.externalId);
+    return this.#ids(instanceType, id.space)?.get(id.externalId);
   }
 
   set(instanceType: "node" | "edge", id: InstanceId, value: V): void {
-    const spaces = this.#bySpace[instanceType];
-    let ids = spaces.get(id.space);
+    let ids = this.#ids(instanceType, id.space);
     if (!ids) {
       ids = new Map();
-      spaces.set(id.space, ids);
+      this.#bySpace[instanceType].set(id.space, ids);
+      this.#remember(instanceType, id.space, ids);
     }
     ids.set(id.externalId, value);
   }
 
   delete(instanceType: "node" | "edge", id: InstanceId): void {
-    const ids = this.#bySpace[instanceType].get(id.space);
+    const ids = this.#ids(instanceType, id.space);
     ids?.delete(id.externalId);
-    if (ids?.size === 0) this.#bySpace[instanceType].delete(id.space);
+    if (ids?.size === 0) {
+      this.#bySpace[instanceType].delete(id.space);
+      this.#remember(undefined, undefined, undefined);
+    }
+  }
+
+  #ids(instanceType: string, space: string): Map<string, V> | undefined {
+    if (space === this.#lastSpace && instanceType === this.#lastType)
+      return this.#lastIds;
+    const ids = this.#bySpace[instanceType as "node" | "edge"].get(space);
+    if (ids) this.#remember(instanceType, space, ids);
+    return ids;
+  }
+
+  #remember(
+    instanceType: string | undefined,
+    space: string | undefined,
+    ids: Map<string, V> | undefined,
+  ): void {
+    this.#lastType = instanceType;
+    this.#lastSpace = space;
+    this.#lastIds = ids;
   }
 }
 
@@ -469,19 +517,19 @@ function idOf(instance: InstanceId): InstanceId {
 
 // ---- streaming apply: building requests from the input as they are sent
 
-/** A write or delete of a request, with its position in the apply (which keeps input order). */
-interface Entry<T> {
-  readonly item: T;
-  readonly position: number;
-  /** The apply object the write came from (named when two writes conflict). */
-  readonly origin?: CollectsWrites;
+/** Writes (or deletes) of a request, with their positions in the apply (which keep input order). */
+interface Part<T> {
+  readonly items: readonly T[];
+  readonly positions: readonly number[];
 }
+
+const NO_DELETES: Part<InstanceDelete> = { items: [], positions: [] };
 
 /** A request built from the input, waiting to be sent or being sent. */
 interface BuiltRequest {
   readonly id: number;
-  readonly writes: readonly Entry<InstanceWrite>[];
-  readonly deletes: readonly Entry<InstanceDelete>[];
+  readonly writes: Part<InstanceWrite>;
+  readonly deletes: Part<InstanceDelete>;
   /** Unfinished requests that write a start or end node of this request's edges. */
   readonly dependsOn: readonly number[];
   /** A request with deletes waits until every earlier request has finished. */
@@ -508,28 +556,44 @@ function readInputs(input: ApplyInputs): InputSource {
 }
 
 /**
- * Turns the input into requests of at most `chunkSize` items: nodes and edges gather in separate
- * batches; a full batch becomes a request (pending nodes first when the edges need them); what is
- * left at the end goes out as nodes, edges, then deletes. Knows which unfinished request writes
- * which instance, forgetting a request once it has finished, so its memory stays bounded.
+ * Where a write sits: its request and its place in that request, as one number (no object per
+ * write). A request holds at most 1000 writes.
+ */
+const SLOTS_PER_REQUEST = 1024;
+
+/** Finished writes the unfinished-write index may keep before it is rebuilt. */
+const STALE_WRITES_KEPT = 16_384;
+
+/**
+ * Turns the input into requests of at most `chunkSize` items. Every input goes into one
+ * `WriteCollector` for the current window of the input, which keeps nodes and edges apart and
+ * merges the writes of one instance as they come; a full batch of nodes or edges is taken out as a
+ * request (pending nodes first when the edges need them); what is left at the end goes out as
+ * nodes, edges, then deletes. Knows which unfinished request writes which instance, forgetting a
+ * request once it has finished, so its memory stays bounded.
  *
- * Write-merge policy while streaming (the input is never held whole): each apply object is
- * collected with what it references by its own `WriteCollector`, and each request holds one item
- * per instance, writes of one instance within a request merged by the collector's policy (a
- * conflict is a `ConflictingWritesError` naming both writers). An instance written again in a
- * later window of the input goes out again in a later request, which (when the two writes differ)
- * waits for the unfinished request that wrote it before: the API merges the two writes property
- * by property, the later value winning. Conflicts across windows are therefore not detected; `collectWrites` (or an array
- * input smaller than one request) checks a whole input at once.
+ * Write-merge policy while streaming (the input is never held whole): writes of one instance within
+ * a window merge by the collector's policy (a conflict is a `ConflictingWritesError` naming both
+ * writers), so each request holds one item per instance. An instance written again after its
+ * request was built goes out again in a later request, which (when the two writes differ) waits
+ * for the unfinished request that wrote it before: the API merges the two writes property by
+ * property, the later value winning. Conflicts across windows are therefore not detected;
+ * `collectWrites` (or an array input smaller than one request) checks a whole input at once.
  */
 class RequestBuilder {
-  #nodes: Entry<InstanceWrite>[] = [];
-  #edges: Entry<InstanceWrite>[] = [];
-  /** Per instance: the last unfinished request that writes it, and what it writes. */
-  readonly #lastWrite = new InstanceIndex<{
-    request: number;
-    item: InstanceWrite;
-  }>();
+  readonly #window = new WriteCollector();
+  /** The positions of the window's nodes and edges (parallel to the collector's lists). */
+  readonly #positions = { node: [] as number[], edge: [] as number[] };
+  /**
+   * Per instance: the last request that writes it, as a slot (see SLOTS_PER_REQUEST). Entries of
+   * finished requests are ignored, and dropped now and then (`forget`), not one by one.
+   */
+  #lastWrite = new InstanceIndex();
+  /** Writes of finished requests still in `#lastWrite`. */
+  #stale = 0;
+  /** Node writes in unfinished requests. */
+  #unfinishedNodes = 0;
+  readonly #unfinished = new Map<number, BuiltRequest>();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -550,106 +614,142 @@ class RequestBuilder {
     }
   }
 
-  /** Entries read but not yet in a request (not written when the apply stops). */
-  unbatched(): Entry<InstanceWrite>[] {
-    return [...this.#nodes, ...this.#edges];
+  /** Writes read but not yet in a request (not written when the apply stops). */
+  unbatched(): Part<InstanceWrite> {
+    return {
+      items: [...this.#window.peek("node"), ...this.#window.peek("edge")],
+      positions: [...this.#positions.node, ...this.#positions.edge],
+    };
   }
 
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
-    for (const { item } of request.writes) {
-      if (this.#lastWrite.get(item.instanceType, item)?.request === request.id)
-        this.#lastWrite.delete(item.instanceType, item);
+    this.#unfinished.delete(request.id);
+    this.#unfinishedNodes -= nodeCount(request.writes.items);
+    this.#stale += request.writes.items.length;
+    // The index keeps at most a few requests' worth of finished writes: bounded memory, and no
+    // lookup per write when a request finishes.
+    if (this.#stale < STALE_WRITES_KEPT) return;
+    this.#lastWrite = new InstanceIndex();
+    this.#stale = 0;
+    for (const unfinished of this.#unfinished.values()) {
+      const items = unfinished.writes.items;
+      const first = unfinished.id * SLOTS_PER_REQUEST;
+      // In the order the requests were built: a later request's write wins.
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i] as InstanceWrite;
+        this.#lastWrite.set(item.instanceType, item, first + i);
+      }
     }
+  }
+
+  /** The slot of the unfinished request that last writes an instance, if any. */
+  #unfinishedSlot(
+    instanceType: "node" | "edge",
+    id: InstanceId,
+  ): number | undefined {
+    const slot = this.#lastWrite.get(instanceType, id);
+    return slot !== undefined &&
+      this.#unfinished.has(Math.floor(slot / SLOTS_PER_REQUEST))
+      ? slot
+      : undefined;
   }
 
   #add(input: ApplyInput): BuiltRequest[] {
-    this.itemsRead++;
+    const index = this.itemsRead++;
+    const window = this.#window;
     if (collectsWrites(input)) {
-      // An apply object and the nodes and edges it references, one item per instance. Apply
-      // objects check their values as they convert them: no NaN / Infinity pass.
-      const collector = new WriteCollector();
-      collector.add(input);
-      const requests: BuiltRequest[] = [];
-      for (const write of collector.writes())
-        requests.push(...this.#addWrite(write, input));
-      return requests;
-    }
-    if (
+      // An apply object and what it references: it checks its values as it converts them.
+      const nodes = window.count("node");
+      const edges = window.count("edge");
+      try {
+        window.add(input);
+      } finally {
+        // New writes get positions, nodes first (merged ones keep the first one's).
+        this.#place("node", nodes);
+        this.#place("edge", edges);
+      }
+    } else if (
       "toInstanceWrites" in input &&
       typeof input.toInstanceWrites === "function"
     ) {
-      const requests: BuiltRequest[] = [];
-      for (const write of input.toInstanceWrites())
-        requests.push(...this.#addWrite(write, undefined));
-      return requests;
+      for (const write of input.toInstanceWrites()) this.#addRaw(write, index);
+    } else {
+      this.#addRaw(input as InstanceWrite, index);
     }
-    return this.#addWrite(input as InstanceWrite, undefined);
-  }
-
-  #addWrite(
-    write: InstanceWrite,
-    origin: CollectsWrites | undefined,
-  ): BuiltRequest[] {
-    const position = this.positions++;
-    if (!origin) assertFiniteNumbers(write, position);
-    const entry = origin
-      ? { item: write, position, origin }
-      : { item: write, position };
-    if (write.instanceType === "node") {
-      this.#nodes.push(entry);
-      return this.#nodes.length >= this.chunkSize ? [this.#emitNodes()] : [];
+    const requests: BuiltRequest[] = [];
+    while (window.count("node") >= this.chunkSize)
+      requests.push(this.#take("node", this.chunkSize));
+    while (window.count("edge") >= this.chunkSize) {
+      if (this.#edgesNeedPendingNodes())
+        requests.push(this.#take("node", window.count("node")));
+      requests.push(this.#take("edge", this.chunkSize));
     }
-    this.#edges.push(entry);
-    if (this.#edges.length < this.chunkSize) return [];
-    const edges = this.#edges;
-    this.#edges = [];
-    const requests = this.#edgesNeedPendingNodes(edges)
-      ? [this.#emitNodes()]
-      : [];
-    requests.push(this.#emit(edges, []));
     return requests;
   }
 
-  /** Whether some edge starts or ends at a node not yet in a request (indexed only here). */
-  #edgesNeedPendingNodes(edges: readonly Entry<InstanceWrite>[]): boolean {
-    if (this.#nodes.length === 0) return false;
-    const pending = new InstanceIndex();
-    for (const { item } of this.#nodes) pending.set("node", item, 0);
-    return edges.some(
-      ({ item }) =>
-        item.instanceType === "edge" &&
-        (pending.get("node", item.startNode) !== undefined ||
-          pending.get("node", item.endNode) !== undefined),
-    );
+  /** A raw write (or one of an object's `toInstanceWrites`), positioned in the order it comes. */
+  #addRaw(write: InstanceWrite, index: number): void {
+    assertFiniteNumbers(write, index);
+    const window = this.#window;
+    const nodes = window.count("node");
+    const edges = window.count("edge");
+    window.addFrom(write, index);
+    this.#place("node", nodes);
+    this.#place("edge", edges);
   }
 
-  #emitNodes(): BuiltRequest {
-    const nodes = this.#nodes;
-    this.#nodes = [];
-    return this.#emit(nodes, []);
+  #place(instanceType: "node" | "edge", from: number): void {
+    const positions = this.#positions[instanceType];
+    for (let i = from; i < this.#window.count(instanceType); i++)
+      positions.push(this.positions++);
+  }
+
+  /** Whether one of the next request's edges starts or ends at a node not yet in a request. */
+  #edgesNeedPendingNodes(): boolean {
+    if (this.#window.count("node") === 0) return false;
+    const edges = this.#window.peek("edge");
+    for (let i = 0; i < this.chunkSize && i < edges.length; i++) {
+      const edge = edges[i] as InstanceWrite;
+      if (
+        edge.instanceType === "edge" &&
+        (this.#window.has("node", edge.startNode) ||
+          this.#window.has("node", edge.endNode))
+      )
+        return true;
+    }
+    return false;
+  }
+
+  #take(instanceType: "node" | "edge", count: number): BuiltRequest {
+    const positions = this.#positions[instanceType].splice(0, count);
+    const items = this.#window.take(instanceType, count);
+    return this.#emit({ items, positions }, NO_DELETES);
   }
 
   #finish(deletes: readonly InstanceDelete[]): BuiltRequest[] {
-    const writes = [...this.#nodes, ...this.#edges];
-    this.#nodes = [];
-    this.#edges = [];
-    const deleteEntries = deletes.map((item, position) => ({
-      item,
-      position,
-    }));
+    const { items, positions } = this.unbatched();
+    this.#window.take("node", this.#window.count("node"));
+    this.#window.take("edge", this.#window.count("edge"));
+    this.#positions.node.length = 0;
+    this.#positions.edge.length = 0;
     this.itemsRead += deletes.length;
     const requests: BuiltRequest[] = [];
-    const total = writes.length + deleteEntries.length;
+    const total = items.length + deletes.length;
     for (let start = 0; start < total; start += this.chunkSize) {
       const end = start + this.chunkSize;
+      const from = Math.max(0, start - items.length);
+      const to = Math.max(0, end - items.length);
       requests.push(
         this.#emit(
-          writes.slice(start, end),
-          deleteEntries.slice(
-            Math.max(0, start - writes.length),
-            Math.max(0, end - writes.length),
-          ),
+          {
+            items: items.slice(start, end),
+            positions: positions.slice(start, end),
+          },
+          {
+            items: deletes.slice(from, to),
+            positions: range(from, Math.min(to, deletes.length)),
+          },
         ),
       );
     }
@@ -657,71 +757,74 @@ class RequestBuilder {
   }
 
   #emit(
-    entries: Entry<InstanceWrite>[],
-    deletes: Entry<InstanceDelete>[],
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
   ): BuiltRequest {
     const id = this.#nextId++;
-    const writes = mergedEntries(entries);
+    const first = id * SLOTS_PER_REQUEST;
     const dependsOn = new Set<number>();
-    for (const { item } of writes) {
+    const items = writes.items;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as InstanceWrite;
       // Written again differently: after the unfinished request that wrote it before (the later
       // write wins). The same write again (a nested node shared by many inputs) need not wait.
-      const earlier = this.#lastWrite.get(item.instanceType, item);
-      if (earlier !== undefined && !sameValue(earlier.item, item))
-        dependsOn.add(earlier.request);
-      this.#lastWrite.set(item.instanceType, item, { request: id, item });
+      const earlier = this.#unfinishedSlot(item.instanceType, item);
+      if (earlier !== undefined && !sameValue(this.#written(earlier), item))
+        dependsOn.add(Math.floor(earlier / SLOTS_PER_REQUEST));
+      this.#lastWrite.set(item.instanceType, item, first + i);
     }
-    for (const { item } of writes) {
-      if (item.instanceType !== "edge") continue;
-      for (const end of [item.startNode, item.endNode]) {
-        const dependency = this.#lastWrite.get("node", end)?.request;
-        if (dependency !== undefined && dependency !== id)
-          dependsOn.add(dependency);
+    // Edges wait for the unfinished requests of their ends (none to look for in edge-only runs).
+    if (this.#unfinishedNodes > 0) {
+      for (const item of items) {
+        if (item.instanceType !== "edge") continue;
+        this.#dependOnNode(item.startNode, id, dependsOn);
+        this.#dependOnNode(item.endNode, id, dependsOn);
       }
     }
-    return {
+    this.#unfinishedNodes += nodeCount(items);
+    const request: BuiltRequest = {
       id,
       writes,
       deletes,
       dependsOn: [...dependsOn],
-      barrier: deletes.length > 0,
+      barrier: deletes.items.length > 0,
     };
+    this.#unfinished.set(id, request);
+    return request;
+  }
+
+  #dependOnNode(node: InstanceId, id: number, dependsOn: Set<number>): void {
+    const slot = this.#unfinishedSlot("node", node);
+    if (slot === undefined) return;
+    const dependency = Math.floor(slot / SLOTS_PER_REQUEST);
+    if (dependency !== id) dependsOn.add(dependency);
+  }
+
+  /** The write in a slot of an unfinished request. */
+  #written(slot: number): InstanceWrite | undefined {
+    return this.#unfinished.get(Math.floor(slot / SLOTS_PER_REQUEST))?.writes
+      .items[slot % SLOTS_PER_REQUEST];
   }
 }
 
-/**
- * One item per instance in a request (the API rejects an instance named twice in one request):
- * writes of one instance merge by the `WriteCollector` policy, into the first one's position; a
- * conflict is a `ConflictingWritesError` naming both writers (apply objects, or item positions).
- */
-function mergedEntries(
-  entries: Entry<InstanceWrite>[],
-): Entry<InstanceWrite>[] {
-  const seen = new InstanceIndex();
-  let repeated = false;
-  for (const { item } of entries) {
-    if (seen.get(item.instanceType, item) !== undefined) {
-      repeated = true;
-      break;
-    }
-    seen.set(item.instanceType, item, 0);
-  }
-  if (!repeated) return entries;
-  const collector = new WriteCollector();
-  const first = new InstanceIndex();
-  const kept: Entry<InstanceWrite>[] = [];
-  for (const entry of entries) {
-    collector.addFrom(entry.item, entry.origin ?? entry.position);
-    if (first.get(entry.item.instanceType, entry.item) !== undefined) continue;
-    first.set(entry.item.instanceType, entry.item, kept.length);
-    kept.push(entry);
-  }
-  // The collector keeps first-seen order: its items line up with `kept`.
-  const merged = collector.writesInOrder();
-  return kept.map((entry, i) => ({
-    ...entry,
-    item: merged[i] as InstanceWrite,
-  }));
+function nodeCount(items: readonly InstanceWrite[]): number {
+  let nodes = 0;
+  for (let i = 0; i < items.length; i++)
+    if ((items[i] as InstanceWrite).instanceType === "node") nodes++;
+  return nodes;
+}
+
+function range(from: number, to: number): number[] {
+  const numbers: number[] = [];
+  for (let i = from; i < to; i++) numbers.push(i);
+  return numbers;
+}
+
+function slicePart<T>(part: Part<T>, from: number, to?: number): Part<T> {
+  return {
+    items: part.items.slice(from, to),
+    positions: part.positions.slice(from, to),
+  };
 }
 
 /** Ids of inputs never read (the rest of an array), for the failure report; never throws. */
@@ -739,21 +842,241 @@ function unreadIds(rest: readonly ApplyInput[]): InstanceId[] {
   return ids;
 }
 
-// ---- streaming apply: sending, splitting and reporting
+// ---- streaming apply: what became of each write
 
-/** What became of one write or delete. */
-type Outcome =
-  | { readonly kind: "written"; readonly item: SlimInstance }
-  | { readonly kind: "skipped" | "deleted"; readonly id: InstanceId }
-  | {
-      readonly kind: "not-written" | "unknown";
-      readonly id: InstanceId;
+/** What became of a write or delete that was not simply written. */
+class Settled {
+  constructor(
+    readonly kind: "skipped" | "deleted" | "not-written" | "unknown",
+    readonly id: InstanceId,
+  ) {}
+}
+
+/** Ids of a failed apply, by what became of them. */
+interface FailureReport {
+  readonly written: InstanceId[];
+  readonly notWritten: InstanceId[];
+  readonly unknown: InstanceId[];
+  readonly writtenCount?: number;
+}
+
+/**
+ * What an apply keeps about its writes: `ItemsLedger` one entry per write (the default result),
+ * `CountsLedger` counts only, and the ids of what failed (memory bounded by the requests in flight).
+ */
+interface Ledger {
+  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void;
+  deleted(deletes: Part<InstanceDelete>): void;
+  failed(
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
+    kind: "not-written" | "unknown",
+  ): void;
+  result(deleted: DeletedInstance[]): ApplyResult;
+  /** The report of a failed apply; `unsent` are writes never sent, `deletes` all of them. */
+  report(
+    unsent: readonly Part<InstanceWrite>[],
+    deletes: readonly InstanceDelete[],
+  ): FailureReport;
+}
+
+/** One slot per write position: the API's answer when written, else what became of it. */
+class ItemsLedger implements Ledger {
+  readonly #writes: (SlimInstance | Settled | undefined)[] = [];
+  readonly #deletes: (Settled | undefined)[] = [];
+
+  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void {
+    const { items, positions } = writes;
+    this.#growTo(positions);
+    if (answers.length === items.length) {
+      for (let i = 0; i < positions.length; i++)
+        this.#writes[positions[i] as number] = answers[i] as SlimInstance;
+      return;
+    }
+    // The API left some out (skipped on a version conflict): match the answers by id.
+    const byKey = new Map(
+      answers.map((item) => [instanceKey(item.instanceType, item), item]),
+    );
+    items.forEach((item, i) => {
+      this.#writes[positions[i] as number] =
+        byKey.get(instanceKey(item.instanceType, item)) ??
+        new Settled("skipped", idOf(item));
+    });
+  }
+
+  deleted(deletes: Part<InstanceDelete>): void {
+    deletes.items.forEach((item, i) => {
+      this.#deletes[deletes.positions[i] as number] = new Settled(
+        "deleted",
+        idOf(item),
+      );
+    });
+  }
+
+  failed(
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
+    kind: "not-written" | "unknown",
+  ): void {
+    this.#growTo(writes.positions);
+    writes.items.forEach((item, i) => {
+      this.#writes[writes.positions[i] as number] = new Settled(
+        kind,
+        idOf(item),
+      );
+    });
+    deletes.items.forEach((item, i) => {
+      this.#deletes[deletes.positions[i] as number] = new Settled(
+        kind,
+        idOf(item),
+      );
+    });
+  }
+
+  /** Keeps the slot list dense (no holes) up to the positions given. */
+  #growTo(positions: readonly number[]): void {
+    let last = -1;
+    for (const position of positions) last = Math.max(last, position);
+    while (this.#writes.length <= last) this.#writes.push(undefined);
+  }
+
+  result(deleted: DeletedInstance[]): ApplyResult {
+    const items: SlimInstance[] = [];
+    const skipped: InstanceId[] = [];
+    for (const slot of this.#writes) {
+      if (slot instanceof Settled) {
+        if (slot.kind === "skipped") skipped.push(slot.id);
+      } else if (slot) items.push(slot);
+    }
+    return {
+      items,
+      skipped,
+      deleted,
+      counts: {
+        written: items.length,
+        skipped: skipped.length,
+        deleted: deleted.length,
+      },
     };
+  }
+
+  report(
+    unsent: readonly Part<InstanceWrite>[],
+    deletes: readonly InstanceDelete[],
+  ): FailureReport {
+    const report: FailureReport = { written: [], notWritten: [], unknown: [] };
+    const never = new Map<number, InstanceId>();
+    for (const part of unsent) {
+      part.items.forEach((item, i) =>
+        never.set(part.positions[i] as number, idOf(item)),
+      );
+      this.#growTo(part.positions);
+    }
+    // Positions without an outcome were never sent (or merged into another): listed from `unsent`.
+    this.#writes.forEach((slot, position) => {
+      if (slot === undefined) {
+        const id = never.get(position);
+        if (id) report.notWritten.push(id);
+      } else classify(report, slot);
+    });
+    deletes.forEach((item, position) =>
+      classify(report, this.#deletes[position] ?? notWritten(item)),
+    );
+    return report;
+  }
+}
+
+/** Counts of what was written, and the ids of what was not (or may not have been). */
+class CountsLedger implements Ledger {
+  #written = 0;
+  #skipped = 0;
+  readonly #failed: Settled[] = [];
+  readonly #deletes: (Settled | undefined)[] = [];
+
+  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void {
+    this.#written += answers.length;
+    this.#skipped += writes.items.length - answers.length;
+  }
+
+  deleted(deletes: Part<InstanceDelete>): void {
+    deletes.items.forEach((item, i) => {
+      this.#deletes[deletes.positions[i] as number] = new Settled(
+        "deleted",
+        idOf(item),
+      );
+    });
+  }
+
+  failed(
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
+    kind: "not-written" | "unknown",
+  ): void {
+    for (const item of writes.items)
+      this.#failed.push(new Settled(kind, idOf(item)));
+    deletes.items.forEach((item, i) => {
+      this.#deletes[deletes.positions[i] as number] = new Settled(
+        kind,
+        idOf(item),
+      );
+    });
+  }
+
+  result(deleted: DeletedInstance[]): ApplyResult {
+    return {
+      items: [],
+      skipped: [],
+      deleted,
+      counts: {
+        written: this.#written,
+        skipped: this.#skipped,
+        deleted: deleted.length,
+      },
+    };
+  }
+
+  report(
+    unsent: readonly Part<InstanceWrite>[],
+    deletes: readonly InstanceDelete[],
+  ): FailureReport {
+    const report = {
+      written: [],
+      notWritten: [] as InstanceId[],
+      unknown: [] as InstanceId[],
+      writtenCount: this.#written + this.#skipped,
+    };
+    for (const settled of this.#failed) classify(report, settled);
+    for (const part of unsent)
+      for (const item of part.items) report.notWritten.push(idOf(item));
+    deletes.forEach((item, position) =>
+      classify(report, this.#deletes[position] ?? notWritten(item)),
+    );
+    return report;
+  }
+}
+
+function notWritten(item: InstanceId): Settled {
+  return new Settled("not-written", idOf(item));
+}
+
+function classify(report: FailureReport, slot: SlimInstance | Settled): void {
+  if (!(slot instanceof Settled)) {
+    report.written.push(idOf(slot));
+  } else if (slot.kind === "not-written") {
+    report.notWritten.push(slot.id);
+  } else if (slot.kind === "unknown") {
+    report.unknown.push(slot.id);
+  } else if (report.writtenCount === undefined) {
+    report.written.push(slot.id);
+  }
+}
+
+// ---- streaming apply: sending, splitting and reporting
 
 /** Writes and deletes of a request that failed, and why. */
 interface FailedPart {
-  readonly writes: readonly Entry<InstanceWrite>[];
-  readonly deletes: readonly Entry<InstanceDelete>[];
+  readonly writes: Part<InstanceWrite>;
+  readonly deletes: Part<InstanceDelete>;
   readonly error: unknown;
 }
 
@@ -764,12 +1087,11 @@ type SendApply = (
 
 /**
  * One apply in progress: a window of built requests, at most `concurrency` of them in flight,
- * and an outcome for every write and delete position (all the memory that grows with the input
- * is this outcome list, which becomes the result).
+ * and a ledger of what became of every write and delete (with `report: "counts"`, counts only:
+ * then nothing that grows with the input is kept).
  */
 class ApplyRun {
-  readonly #writes: (Outcome | undefined)[] = [];
-  readonly #deletes: (Outcome | undefined)[] = [];
+  readonly #ledger: Ledger;
   readonly #deleted: DeletedInstance[][] = [];
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<number, Promise<void>>();
@@ -787,7 +1109,10 @@ class ApplyRun {
     readonly send: SendApply,
     readonly concurrency: number,
     readonly options: ApplyOptions,
-  ) {}
+  ) {
+    this.#ledger =
+      options.report === "counts" ? new CountsLedger() : new ItemsLedger();
+  }
 
   async drive(
     builder: RequestBuilder,
@@ -823,14 +1148,8 @@ class ApplyRun {
   }
 
   #enqueue(request: BuiltRequest): void {
-    this.#growTo(this.#builder?.positions ?? 0);
     this.#unfinished.add(request.id);
     this.#ready.push(request);
-  }
-
-  /** Keeps the outcome list dense (no holes) up to the positions read. */
-  #growTo(length: number): void {
-    while (this.#writes.length < length) this.#writes.push(undefined);
   }
 
   #startReady(): void {
@@ -882,14 +1201,15 @@ class ApplyRun {
    */
   async #sendPart(
     request: BuiltRequest,
-    writes: readonly Entry<InstanceWrite>[],
-    deletes: readonly Entry<InstanceDelete>[],
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
   ): Promise<number> {
     const error = await this.#attempt(request, writes, deletes);
-    if (error === undefined) return writes.length + deletes.length;
+    const size = writes.items.length + deletes.items.length;
+    if (error === undefined) return size;
     if (
       isLastingServerError(error) &&
-      writes.length + deletes.length > 1 &&
+      size > 1 &&
       !this.options.signal?.aborted
     ) {
       return this.#bisect(request, { writes, deletes, error });
@@ -904,16 +1224,17 @@ class ApplyRun {
    * goes on. When both fail the failure is not one item's (an outage): stop the apply.
    */
   async #bisect(request: BuiltRequest, failed: FailedPart): Promise<number> {
-    const half = Math.ceil((failed.writes.length + failed.deletes.length) / 2);
-    const firstDeletes = Math.max(0, half - failed.writes.length);
+    const writeCount = failed.writes.items.length;
+    const half = Math.ceil((writeCount + failed.deletes.items.length) / 2);
+    const firstDeletes = Math.max(0, half - writeCount);
     const halves = [
       {
-        writes: failed.writes.slice(0, half),
-        deletes: failed.deletes.slice(0, firstDeletes),
+        writes: slicePart(failed.writes, 0, half),
+        deletes: slicePart(failed.deletes, 0, firstDeletes),
       },
       {
-        writes: failed.writes.slice(half),
-        deletes: failed.deletes.slice(firstDeletes),
+        writes: slicePart(failed.writes, half),
+        deletes: slicePart(failed.deletes, firstDeletes),
       },
     ];
     let written = 0;
@@ -921,7 +1242,7 @@ class ApplyRun {
     for (const part of halves) {
       const error = await this.#attempt(request, part.writes, part.deletes);
       if (error === undefined)
-        written += part.writes.length + part.deletes.length;
+        written += part.writes.items.length + part.deletes.items.length;
       else failures.push({ ...part, error });
     }
     const [culprit, other] = failures;
@@ -930,9 +1251,9 @@ class ApplyRun {
       for (const part of failures) this.#fail(part, true);
       return written;
     }
-    if (culprit.writes.length + culprit.deletes.length === 1) {
+    if (culprit.writes.items.length + culprit.deletes.items.length === 1) {
       this.#isolated ??= { error: culprit.error };
-      this.#recordFailure(culprit.writes, culprit.deletes, "unknown");
+      this.#ledger.failed(culprit.writes, culprit.deletes, "unknown");
       return written;
     }
     return written + (await this.#bisect(request, culprit));
@@ -941,13 +1262,11 @@ class ApplyRun {
   /** One request through the HTTP client (which retries); the error, or undefined on success. */
   async #attempt(
     request: BuiltRequest,
-    writes: readonly Entry<InstanceWrite>[],
-    deletes: readonly Entry<InstanceDelete>[],
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
   ): Promise<unknown> {
-    const body: Record<string, unknown> = {
-      items: writes.map((entry) => entry.item),
-    };
-    if (deletes.length > 0) body.delete = deletes.map((entry) => entry.item);
+    const body: Record<string, unknown> = { items: writes.items };
+    if (deletes.items.length > 0) body.delete = deletes.items;
     try {
       const response = await this.send(body, this.options.signal);
       this.#recordSuccess(request, writes, deletes, response);
@@ -960,7 +1279,7 @@ class ApplyRun {
   /** Records a failed part and stops the apply. After a 5xx the part may have been applied. */
   #fail(part: FailedPart, afterServerError: boolean): void {
     const uncertain = afterServerError || !provesNothingApplied(part.error);
-    this.#recordFailure(
+    this.#ledger.failed(
       part.writes,
       part.deletes,
       uncertain ? "unknown" : "not-written",
@@ -970,17 +1289,17 @@ class ApplyRun {
 
   #recordSuccess(
     request: BuiltRequest,
-    writes: readonly Entry<InstanceWrite>[],
-    deletes: readonly Entry<InstanceDelete>[],
+    writes: Part<InstanceWrite>,
+    deletes: Part<InstanceDelete>,
     response: unknown,
   ): void {
     const items = expectItems<SlimInstance>(response, APPLY_PATH);
-    if (items.length > writes.length) {
+    if (items.length > writes.items.length) {
       throw new ProtocolError({
         problem: "unexpected-shape",
         method: "POST",
         url: APPLY_PATH,
-        detail: `the answer lists ${items.length} items for a request of ${writes.length}`,
+        detail: `the answer lists ${items.length} items for a request of ${writes.items.length}`,
       });
     }
     const deleted = (response as ApplyResponse).deleted;
@@ -992,22 +1311,10 @@ class ApplyRun {
         detail: `expected "deleted" to be a list`,
       });
     }
-    placeEntries(writes, items, this.#writes);
-    for (const { item, position } of deletes)
-      this.#deletes[position] = { kind: "deleted", id: idOf(item) };
+    this.#ledger.written(writes, items);
+    this.#ledger.deleted(deletes);
     if (deleted) (this.#deleted[request.id] ??= []).push(...deleted);
-    this.#itemsDone += writes.length + deletes.length;
-  }
-
-  #recordFailure(
-    writes: readonly Entry<InstanceWrite>[],
-    deletes: readonly Entry<InstanceDelete>[],
-    kind: "not-written" | "unknown",
-  ): void {
-    for (const { item, position } of writes)
-      this.#writes[position] = { kind, id: idOf(item) };
-    for (const { item, position } of deletes)
-      this.#deletes[position] = { kind, id: idOf(item) };
+    this.#itemsDone += writes.items.length + deletes.items.length;
   }
 
   /** The result, or the error that says what was and was not written. */
@@ -1019,58 +1326,20 @@ class ApplyRun {
         throw failure.error;
       throw this.#failureError(failure.error, input);
     }
-    const items: SlimInstance[] = [];
-    const skipped: InstanceId[] = [];
-    for (const outcome of this.#writes) {
-      if (outcome?.kind === "written") items.push(outcome.item);
-      else if (outcome?.kind === "skipped") skipped.push(outcome.id);
-    }
-    return { items, skipped, deleted: this.#deleted.flat() };
+    return this.#ledger.result(this.#deleted.flat());
   }
 
   #failureError(cause: unknown, input: ApplyInputs): Error {
-    const written: InstanceId[] = [];
-    const notWritten: InstanceId[] = [];
-    const unknown: InstanceId[] = [];
-    const unsent = new Map<number, InstanceId>();
-    for (const request of this.#ready) {
-      for (const { item, position } of request.writes)
-        unsent.set(position, idOf(item));
-    }
-    for (const { item, position } of this.#builder?.unbatched() ?? [])
-      unsent.set(position, idOf(item));
-    // Positions without an outcome were never sent: the writes among them are listed from `unsent`.
-    const classify = (
-      outcomes: readonly (Outcome | undefined)[],
-      own: boolean,
-    ) =>
-      outcomes.forEach((outcome, position) => {
-        if (!outcome) {
-          const id = own ? unsent.get(position) : undefined;
-          if (id) notWritten.push(id);
-          return;
-        }
-        if (outcome.kind === "not-written") notWritten.push(outcome.id);
-        else if (outcome.kind === "unknown") unknown.push(outcome.id);
-        else
-          written.push(
-            outcome.kind === "written" ? idOf(outcome.item) : outcome.id,
-          );
-      });
-    this.#growTo(this.#builder?.positions ?? 0);
-    classify(this.#writes, true);
-    (this.options.delete ?? []).forEach((item, position) => {
-      this.#deletes[position] ??= { kind: "not-written", id: idOf(item) };
-    });
-    classify(this.#deletes, false);
+    const unsent = this.#ready.map((request) => request.writes);
+    if (this.#builder) unsent.push(this.#builder.unbatched());
+    const report = this.#ledger.report(unsent, this.options.delete ?? []);
     if (Array.isArray(input)) {
       // The rest of an array is known: list it too (a stream's rest is never read).
       for (const id of unreadIds(
         input.slice(this.#builder?.itemsRead ?? input.length),
       ))
-        notWritten.push(id);
+        report.notWritten.push(id);
     }
-    const report = { written, notWritten, unknown };
     if (cause instanceof VersionConflictError)
       return new ApplyVersionConflictError(cause, report);
     return new ApplyFailedError({
@@ -1099,27 +1368,4 @@ function provesNothingApplied(error: unknown): boolean {
     error instanceof InvalidValueError ||
     error instanceof PropertyValueError
   );
-}
-
-/** The API answers in request order; when it left items out (skipped), match them by id. */
-function placeEntries(
-  writes: readonly Entry<InstanceWrite>[],
-  items: readonly SlimInstance[],
-  outcomes: (Outcome | undefined)[],
-): void {
-  if (items.length === writes.length) {
-    writes.forEach(({ position }, i) => {
-      outcomes[position] = { kind: "written", item: items[i] as SlimInstance };
-    });
-    return;
-  }
-  const byKey = new Map(
-    items.map((item) => [instanceKey(item.instanceType, item), item]),
-  );
-  for (const { item, position } of writes) {
-    const answer = byKey.get(instanceKey(item.instanceType, item));
-    outcomes[position] = answer
-      ? { kind: "written", item: answer }
-      : { kind: "skipped", id: idOf(item) };
-  }
 }

@@ -90,8 +90,6 @@ interface WritePlanEntry {
 }
 
 interface ApplyPlan {
-  /** Every property and connection name, for the constructor's copy. */
-  readonly names: readonly string[];
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -118,10 +116,6 @@ function applyPlan(info: ViewClassInfo): ApplyPlan {
       if (connection?.connection === "edge") edges.push({ name, connection });
     }
     plan = {
-      names: [
-        ...Object.keys(info.properties),
-        ...Object.keys(info.connections),
-      ],
       properties: writeEntries(info.properties),
       edges,
     };
@@ -138,28 +132,6 @@ function classInfo(instance: object): ViewClassInfo {
 const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
-/** Copies the known properties only: `__proto__` or a stray key can never land on the object. */
-function assignKnownProperties(
-  target: Record<string, unknown>,
-  input: Record<string, unknown>,
-  names: readonly string[],
-): void {
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    if (!hasOwn(input, name)) continue;
-    if (name === "__proto__") {
-      Object.defineProperty(target, name, {
-        value: input[name],
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else {
-      target[name] = input[name];
-    }
-  }
-}
-
 export abstract class TypedApply implements CollectsWrites {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
@@ -167,7 +139,8 @@ export abstract class TypedApply implements CollectsWrites {
   declare static readonly instanceType?: InstanceId;
 
   // `declare` fields: set by plain assignment in the constructor (no define step per field), and
-  // an unset option is no own key (not even `undefined`).
+  // an unset option is no own key (not even `undefined`). The generated constructor copies the
+  // view's properties (each by name: a stray key or `__proto__` never lands on the object).
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
@@ -175,17 +148,11 @@ export abstract class TypedApply implements CollectsWrites {
   protected constructor(
     space: string,
     externalId: string,
-    properties: object,
     existingVersion: number | undefined,
   ) {
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
-    assignKnownProperties(
-      this as unknown as Record<string, unknown>,
-      properties as Record<string, unknown>,
-      applyPlan(classInfo(this)).names,
-    );
   }
 
   /** This instance's id. */
@@ -194,15 +161,18 @@ export abstract class TypedApply implements CollectsWrites {
   }
 
   /** The view source with every property that is set, keyed by the API's identifiers. */
-  protected sourceData(collector: WriteCollector): SourceData {
+  protected sourceData(
+    collector: WriteCollector,
+    plan: ApplyPlan = applyPlan(classInfo(this)),
+  ): SourceData {
     const info = classInfo(this);
     const properties = wireProperties(
       this,
       true,
-      applyPlan(info).properties,
+      plan.properties,
       collector,
       this,
-      () => `${info.view.externalId} ${this.space}:${this.externalId}`,
+      info.view.externalId,
     );
     return properties
       ? { source: info.view, properties }
@@ -228,10 +198,9 @@ export abstract class TypedNodeApply extends TypedApply {
   protected constructor(
     space: string,
     externalId: string,
-    properties: object,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options?.existingVersion);
+    super(space, externalId, options?.existingVersion);
     if (options?.type !== undefined) this.type = options.type;
   }
 
@@ -241,13 +210,17 @@ export abstract class TypedNodeApply extends TypedApply {
   }
 
   collect(collector: WriteCollector): void {
-    collector.push(this.nodeWrite(collector));
-    const edges = applyPlan(classInfo(this)).edges;
-    if (edges.length > 0) this.collectEdges(collector, edges);
+    const info = classInfo(this);
+    const plan = applyPlan(info);
+    collector.push(this.nodeWrite(collector, info, plan));
+    if (plan.edges.length > 0) this.collectEdges(collector, plan.edges);
   }
 
-  private nodeWrite(collector: WriteCollector): NodeWrite {
-    const info = classInfo(this);
+  private nodeWrite(
+    collector: WriteCollector,
+    info: ViewClassInfo = classInfo(this),
+    plan: ApplyPlan = applyPlan(info),
+  ): NodeWrite {
     const type = this.type === undefined ? info.instanceType : this.type;
     const write: NodeWrite = {
       instanceType: "node",
@@ -257,7 +230,7 @@ export abstract class TypedNodeApply extends TypedApply {
     if (this.existingVersion !== undefined)
       write.existingVersion = this.existingVersion;
     if (type) write.type = { space: type.space, externalId: type.externalId };
-    write.sources = [this.sourceData(collector)];
+    write.sources = [this.sourceData(collector, plan)];
     return write;
   }
 
@@ -287,8 +260,8 @@ export abstract class TypedNodeApply extends TypedApply {
 /**
  * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
  * the plan (a stray key or `__proto__` never goes out), nested apply objects reduced to references
- * (and collected), every value checked. Errors say which instance (`where`) they are about; the
- * text is built only then.
+ * (and collected), every value checked. Errors say which instance they are about (`what`, the
+ * view's external id or "edge", then the id); the text is built only then.
  */
 function wireProperties(
   source: object,
@@ -296,7 +269,7 @@ function wireProperties(
   plan: readonly WritePlanEntry[],
   collector: WriteCollector,
   id: InstanceId,
-  where: () => string,
+  what: string,
 ): PropertyValues | undefined {
   let properties: PropertyValues | undefined;
   const values = source as Record<string, unknown>;
@@ -321,7 +294,7 @@ function wireProperties(
       if (!(error instanceof PropertyValueError || error instanceof TypeError))
         throw error;
       throw new PropertyValueError(
-        `${where()}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
+        `${what} ${id.space}:${id.externalId}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
         error instanceof PropertyValueError ? error.property : entry.name,
         { space: id.space, externalId: id.externalId },
       );
@@ -454,7 +427,7 @@ function edgeWrite(
       plan,
       collector,
       id,
-      () => `edge ${id.space}:${id.externalId}`,
+      "edge",
     );
     write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }
@@ -471,10 +444,9 @@ export abstract class TypedEdgeApply extends TypedApply {
     space: string,
     externalId: string,
     ends: EdgeEnds,
-    properties: object,
     options?: { readonly existingVersion?: number },
   ) {
-    super(space, externalId, properties, options?.existingVersion);
+    super(space, externalId, options?.existingVersion);
     this.startNode = ends.startNode;
     this.endNode = ends.endNode;
     if (ends.type) this.type = ends.type;

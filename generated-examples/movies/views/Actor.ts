@@ -99,6 +99,8 @@ export class ActorApply extends PersonApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.wonOscar !== undefined) this.wonOscar = properties.wonOscar;
+    if (properties.movies !== undefined) this.movies = properties.movies;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -100,7 +100,11 @@ export class MovieApply extends TypedNodeApply {
     properties: MovieApplyProperties,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.title !== undefined) this.title = properties.title;
+    if (properties.releaseYear !== undefined)
+      this.releaseYear = properties.releaseYear;
+    if (properties.actors !== undefined) this.actors = properties.actors;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -82,7 +82,10 @@ export class PersonApply extends TypedNodeApply {
     properties: PersonApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.name !== undefined) this.name = properties.name;
+    if (properties.birthYear !== undefined)
+      this.birthYear = properties.birthYear;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -162,9 +162,18 @@ export function toWireValue(
       name,
     );
   }
-  return value.map((item, i) =>
-    toWireScalar(item, definition, `${name}[${i}]`),
-  );
+  const wire: PropertyValue[] = [];
+  for (let i = 0; i < value.length; i++) {
+    try {
+      wire.push(toWireScalar(value[i], definition, name));
+    } catch (error) {
+      // The element's name is built only now: check it again to fail with `name[i]`.
+      if (!(error instanceof PropertyValueError)) throw error;
+      toWireScalar(value[i], definition, `${name}[${i}]`);
+      throw error;
+    }
+  }
+  return wire as PropertyValue;
 }
 
 function toWireScalar(

@@ -141,6 +141,11 @@ export class AssetApply extends DescribableApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.serialNumber !== undefined)
+      this.serialNumber = properties.serialNumber;
+    if (properties.status !== undefined) this.status = properties.status;
+    if (properties.parent !== undefined) this.parent = properties.parent;
+    if (properties.location !== undefined) this.location = properties.location;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -86,7 +86,10 @@ export class AssignmentApply extends TypedEdgeApply {
     properties: AssignmentApplyProperties = {},
     options: { existingVersion?: number } = {},
   ) {
-    super(space, externalId, ends, properties, options);
+    super(space, externalId, ends, options);
+    if (properties.role !== undefined) this.role = properties.role;
+    if (properties.since !== undefined) this.since = properties.since;
+    if (properties.share !== undefined) this.share = properties.share;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -84,7 +84,11 @@ export class DescribableApply extends TypedNodeApply {
     properties: DescribableApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.name !== undefined) this.name = properties.name;
+    if (properties.description !== undefined)
+      this.description = properties.description;
+    if (properties.tags !== undefined) this.tags = properties.tags;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -199,7 +199,30 @@ export class DocumentViewApply extends TypedNodeApply {
     properties: DocumentViewApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.title !== undefined) this.title = properties.title;
+    if (properties.isPublished !== undefined)
+      this.isPublished = properties.isPublished;
+    if (properties.pageCount !== undefined)
+      this.pageCount = properties.pageCount;
+    if (properties.sizeBytes !== undefined)
+      this.sizeBytes = properties.sizeBytes;
+    if (properties.rating !== undefined) this.rating = properties.rating;
+    if (properties.score !== undefined) this.score = properties.score;
+    if (properties.publishedAt !== undefined)
+      this.publishedAt = properties.publishedAt;
+    if (properties.issueDate !== undefined)
+      this.issueDate = properties.issueDate;
+    if (properties.metadata !== undefined) this.metadata = properties.metadata;
+    if (properties.downloads !== undefined)
+      this.downloads = properties.downloads;
+    if (properties.content !== undefined) this.content = properties.content;
+    if (properties.revisions !== undefined)
+      this.revisions = properties.revisions;
+    if (properties.supersedes !== undefined)
+      this.supersedes = properties.supersedes;
+    if (properties.supersededBy !== undefined)
+      this.supersededBy = properties.supersededBy;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -103,6 +103,9 @@ export class GaugeV1Apply extends ShowcaseSensorApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.reading !== undefined) this.reading = properties.reading;
+    if (properties.threshold !== undefined)
+      this.threshold = properties.threshold;
   }
 }
 // The properties are fields of the instance, typed by the interface.

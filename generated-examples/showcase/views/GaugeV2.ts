@@ -180,6 +180,14 @@ export class GaugeV2Apply extends ShowcaseSensorApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.serialNumber !== undefined)
+      this.serialNumber = properties.serialNumber;
+    if (properties.status !== undefined) this.status = properties.status;
+    if (properties.parent !== undefined) this.parent = properties.parent;
+    if (properties.location !== undefined) this.location = properties.location;
+    if (properties.reading !== undefined) this.reading = properties.reading;
+    if (properties.alarmLimits !== undefined)
+      this.alarmLimits = properties.alarmLimits;
   }
 }
 // The properties are fields of the instance, typed by the interface.

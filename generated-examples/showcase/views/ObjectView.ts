@@ -216,7 +216,35 @@ export class ObjectViewApply extends TypedNodeApply {
     properties: ObjectViewApplyProperties,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.class !== undefined) this.class = properties.class;
+    if (properties.default !== undefined) this.default = properties.default;
+    if (properties.delete !== undefined) this.delete = properties.delete;
+    if (properties.constructorProperty !== undefined)
+      this.constructorProperty = properties.constructorProperty;
+    if (properties.prototypeProperty !== undefined)
+      this.prototypeProperty = properties.prototypeProperty;
+    if (properties.toStringProperty !== undefined)
+      this.toStringProperty = properties.toStringProperty;
+    if (properties.import !== undefined) this.import = properties.import;
+    if (properties.spaceProperty !== undefined)
+      this.spaceProperty = properties.spaceProperty;
+    if (properties.externalIdProperty !== undefined)
+      this.externalIdProperty = properties.externalIdProperty;
+    if (properties.versionProperty !== undefined)
+      this.versionProperty = properties.versionProperty;
+    if (properties.typeProperty !== undefined)
+      this.typeProperty = properties.typeProperty;
+    if (properties.createdTimeProperty !== undefined)
+      this.createdTimeProperty = properties.createdTimeProperty;
+    if (properties.fooBar !== undefined) this.fooBar = properties.fooBar;
+    if (properties.foo_bar !== undefined) this.foo_bar = properties.foo_bar;
+    if (properties.Name !== undefined) this.Name = properties.Name;
+    if (properties.name !== undefined) this.name = properties.name;
+    if (properties._2ndLevel !== undefined)
+      this._2ndLevel = properties._2ndLevel;
+    if (properties.maxPressure !== undefined)
+      this.maxPressure = properties.maxPressure;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -178,6 +178,11 @@ export class PumpApply extends AssetApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.maxTemperature !== undefined)
+      this.maxTemperature = properties.maxTemperature;
+    if (properties.ratedFlow !== undefined)
+      this.ratedFlow = properties.ratedFlow;
+    if (properties.feeds !== undefined) this.feeds = properties.feeds;
   }
 }
 // The properties are fields of the instance, typed by the interface.

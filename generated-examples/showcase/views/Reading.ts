@@ -247,7 +247,27 @@ export class ReadingApply extends TypedNodeApply {
     properties: ReadingApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.labels !== undefined) this.labels = properties.labels;
+    if (properties.flags !== undefined) this.flags = properties.flags;
+    if (properties.counts !== undefined) this.counts = properties.counts;
+    if (properties.ids !== undefined) this.ids = properties.ids;
+    if (properties.samples !== undefined) this.samples = properties.samples;
+    if (properties.temperatures !== undefined)
+      this.temperatures = properties.temperatures;
+    if (properties.timestamps !== undefined)
+      this.timestamps = properties.timestamps;
+    if (properties.dates !== undefined) this.dates = properties.dates;
+    if (properties.events !== undefined) this.events = properties.events;
+    if (properties.series !== undefined) this.series = properties.series;
+    if (properties.attachments !== undefined)
+      this.attachments = properties.attachments;
+    if (properties.sequences !== undefined)
+      this.sequences = properties.sequences;
+    if (properties.sensor !== undefined) this.sensor = properties.sensor;
+    if (properties.extSensor !== undefined)
+      this.extSensor = properties.extSensor;
+    if (properties.gauge !== undefined) this.gauge = properties.gauge;
   }
 }
 // The properties are fields of the instance, typed by the interface.

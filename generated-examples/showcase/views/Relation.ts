@@ -89,7 +89,11 @@ export class RelationApply extends TypedNodeApply {
     properties: RelationApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.label !== undefined) this.label = properties.label;
+    if (properties.weight !== undefined) this.weight = properties.weight;
+    if (properties.validFrom !== undefined)
+      this.validFrom = properties.validFrom;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -87,7 +87,10 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
     properties: ShowcaseExtSensorApplyProperties,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.serial !== undefined) this.serial = properties.serial;
+    if (properties.vendor !== undefined) this.vendor = properties.vendor;
+    if (properties.range !== undefined) this.range = properties.range;
   }
 }
 // The properties are fields of the instance, typed by the interface.

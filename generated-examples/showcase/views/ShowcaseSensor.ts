@@ -98,6 +98,10 @@ export class ShowcaseSensorApply extends DescribableApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.installedOn !== undefined)
+      this.installedOn = properties.installedOn;
+    if (properties.timeSeries !== undefined)
+      this.timeSeries = properties.timeSeries;
   }
 }
 // The properties are fields of the instance, typed by the interface.

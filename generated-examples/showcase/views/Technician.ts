@@ -133,7 +133,12 @@ export class TechnicianApply extends TypedNodeApply {
     properties: TechnicianApplyProperties,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, properties, options);
+    super(space, externalId, options);
+    if (properties.fullName !== undefined) this.fullName = properties.fullName;
+    if (properties.email !== undefined) this.email = properties.email;
+    if (properties.assignments !== undefined)
+      this.assignments = properties.assignments;
+    if (properties.leadOf !== undefined) this.leadOf = properties.leadOf;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -156,6 +156,10 @@ export class ValveApply extends AssetApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.isOpen !== undefined) this.isOpen = properties.isOpen;
+    if (properties.upstreamPump !== undefined)
+      this.upstreamPump = properties.upstreamPump;
+    if (properties.fedBy !== undefined) this.fedBy = properties.fedBy;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -233,6 +233,20 @@ export class WorkOrderApply extends DescribableApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
+    if (properties.number !== undefined) this.number = properties.number;
+    if (properties.title !== undefined) this.title = properties.title;
+    if (properties.priority !== undefined) this.priority = properties.priority;
+    if (properties.isUrgent !== undefined) this.isUrgent = properties.isUrgent;
+    if (properties.attempts !== undefined) this.attempts = properties.attempts;
+    if (properties.estimatedHours !== undefined)
+      this.estimatedHours = properties.estimatedHours;
+    if (properties.checklist !== undefined)
+      this.checklist = properties.checklist;
+    if (properties.dueDate !== undefined) this.dueDate = properties.dueDate;
+    if (properties.assets !== undefined) this.assets = properties.assets;
+    if (properties.assignees !== undefined)
+      this.assignees = properties.assignees;
+    if (properties.lead !== undefined) this.lead = properties.lead;
   }
 }
 // The properties are fields of the instance, typed by the interface.
