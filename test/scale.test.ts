@@ -1,10 +1,12 @@
 // Scale, in a small version that fits npm test (the full measurement is npm run bench:scale):
 // building a model grows linearly with its views, and a client creates its accessors lazily.
 
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 import { syntheticModel } from "../bench/synthetic-model.js";
 import { buildFiles, readRuntimeSources } from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
+import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
 import { createClient } from "../generated-examples/movies/index.js";
 
 describe("scale", () => {
@@ -26,6 +28,33 @@ describe("scale", () => {
     // Linear is 4x; quadratic would be 16x. Leave room for GC and a busy machine.
     expect(large / small).toBeLessThan(8);
   }, 120_000);
+
+  it("never lists the read classes in one array literal (tsc reduces it pairwise: quadratic)", async () => {
+    const runtime = await readRuntimeSources();
+    const input = mergeDocuments([
+      parseInputDocument(syntheticModel({ views: 40 }), "synthetic.json"),
+    ]);
+    for (const int64 of ["number", "bigint"] as const) {
+      const files = buildFiles(input, runtime, {
+        ...DEFAULT_CODE_OPTIONS,
+        int64,
+      });
+      const source = ts.createSourceFile(
+        "client.ts",
+        files.get("client.ts") ?? "",
+        ts.ScriptTarget.ES2022,
+      );
+      let longest = 0;
+      const visit = (node: ts.Node): void => {
+        if (ts.isArrayLiteralExpression(node))
+          longest = Math.max(longest, node.elements.length);
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      expect(source.text).toContain("new ViewRegistry(");
+      expect(longest).toBeLessThan(5);
+    }
+  });
 
   it("creates a view's accessor on first use and keeps it", async () => {
     const client = createClient({

@@ -32,12 +32,12 @@ export interface Client extends GraphMethods {
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, ...rest } = options;
+  /** The read classes by view, so that `include` finds a connection's target. */
+  const views = new ViewRegistry(Actor, Movie, Person);
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  /** The read classes by view, so that `include` finds a connection's target. */
-  const views = new ViewRegistry([Actor, Movie, Person]);
   return new LazyClient(dms, views);
 }
 

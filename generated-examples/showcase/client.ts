@@ -83,12 +83,8 @@ export interface Client extends GraphMethods {
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, ...rest } = options;
-  const dms = new DmsClient({
-    ...rest,
-    transport: transport ?? createUndiciTransport(),
-  });
   /** The read classes by view, so that `include` finds a connection's target. */
-  const views = new ViewRegistry([
+  const views = new ViewRegistry(
     Asset,
     Assignment,
     Describable,
@@ -105,7 +101,11 @@ export function createClient(options: ClientOptions): Client {
     Valve,
     WorkOrder,
     ShowcaseExtSensor,
-  ]);
+  );
+  const dms = new DmsClient({
+    ...rest,
+    transport: transport ?? createUndiciTransport(),
+  });
   return new LazyClient(dms, views);
 }
 

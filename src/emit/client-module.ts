@@ -9,7 +9,6 @@ import { planNames } from "../naming/plan.js";
 import {
   argumentList,
   print,
-  bracedList,
   expandedObject,
   group,
   hardline,
@@ -111,8 +110,7 @@ export function emitClientModule(context: EmitContext): Doc {
     // int64 values are bigint in the generated types: parse them exactly from every response.
     const parser = imports.value("./runtime/json.js", "int64JsonParser");
     const paths = imports.value("./runtime/json.js", "int64Paths");
-    const classes = accessors.map((a) => a.readClass).join(", ");
-    clientFields.push(`parseJson: ${parser}(${paths}([${classes}]))`);
+    clientFields.push(`parseJson: ${parser}(${paths}(views.classes()))`);
   }
   const body = [
     jsDoc(["Options of {@link createClient}."]),
@@ -148,20 +146,15 @@ export function emitClientModule(context: EmitContext): Doc {
       hardline,
       "const { transport, ...rest } = options;",
       hardline,
-      `const dms = new ${dmsClient}(`,
-      expandedObject(clientFields),
-      ");",
-      hardline,
       jsDoc([
         "The read classes by view, so that `include` finds a connection's target.",
       ]),
-      `const views = new ${registry}(`,
-      bracedList(
-        "[",
-        accessors.map((a) => a.readClass),
-        "]",
-        false,
-      ),
+      `const views = new ${registry}`,
+      argumentList(accessors.map((a) => a.readClass)),
+      ";",
+      hardline,
+      `const dms = new ${dmsClient}(`,
+      expandedObject(clientFields),
       ");",
       hardline,
       `return new ${LAZY_CLIENT}(dms, views);`,

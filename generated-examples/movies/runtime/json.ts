@@ -114,10 +114,10 @@ export type Int64Paths = ReadonlyMap<
 
 /** The int64 properties a model reads as bigint, per view (from its read classes). */
 export function int64Paths(
-  classes: readonly {
+  classes: Iterable<{
     readonly view: ViewReference;
     readonly properties: PropertyMap;
-  }[],
+  }>,
 ): Int64Paths {
   const paths = new Map<string, Map<string, Set<string>>>();
   for (const { view, properties } of classes) {
