@@ -232,6 +232,54 @@ describe("applyInstances: write-merge policy while streaming", () => {
     expect(shared).toEqual(Array.from({ length: 40 }, (_, k) => k));
     expect(api.stats.max).toBe(1);
   });
+  it("sends an edge after the unfinished request that wrote its end node in an earlier window", async () => {
+    const api = fakeApi({ delayMs: 5 });
+    await applyInstances(
+      api.poster,
+      [node("a"), node("b"), edge("e1", "a", "b"), edge("e2", "b", "c")],
+      { chunkSize: 2, concurrency: 4 },
+    );
+    expect(api.bodies.map((b) => b.items.map((i) => i.externalId))).toEqual([
+      ["a", "b"],
+      ["e1", "e2"],
+    ]);
+    expect(api.stats.max).toBe(1);
+  });
+  it("writes an edge of a later window again after its first request, also from a request of nodes and edges", async () => {
+    const moved = { ...edge("e1", "a", "c") };
+    const api = fakeApi({ delayMs: 5 });
+    await applyInstances(
+      api.poster,
+      [edge("e1", "a", "b"), edge("e2", "b", "c"), node("n"), moved],
+      { chunkSize: 2, concurrency: 4 },
+    );
+    // The last request holds a node, then the edge again: it waits for the first one.
+    expect(api.bodies.map((b) => b.items.map((i) => i.externalId))).toEqual([
+      ["e1", "e2"],
+      ["n", "e1"],
+    ]);
+    expect(api.bodies[1]?.items[1]).toEqual(moved);
+    expect(api.stats.max).toBe(1);
+  });
+  it("does not hold back edges whose end nodes were written by requests already finished", async () => {
+    const api = fakeApi({ delayMs: 5 });
+    async function* input(): AsyncGenerator<InstanceWrite> {
+      yield node("a");
+      yield node("b");
+      // Let the node request finish before the edges are read.
+      await new Promise((r) => setTimeout(r, 30));
+      yield edge("e1", "a", "b");
+      yield edge("e2", "a", "b");
+      yield edge("e3", "b", "a");
+      yield edge("e4", "b", "a");
+    }
+    await applyInstances(api.poster, input(), {
+      chunkSize: 2,
+      concurrency: 4,
+    });
+    expect(api.bodies).toHaveLength(3);
+    expect(api.stats.max).toBe(2);
+  });
   it("does not hold back a later request that writes the same values again", async () => {
     const api = fakeApi({ delayMs: 5 });
     await applyInstances(api.poster, [node("a"), node("b"), node("a")], {

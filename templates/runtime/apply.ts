@@ -527,12 +527,25 @@ const NO_DELETES: Part<InstanceDelete> = { items: [], positions: [] };
 /** A request built from the input, waiting to be sent or being sent. */
 interface BuiltRequest {
   readonly id: number;
+  /** Writes: its nodes first, then its edges (see `WriteNumbers`). */
   readonly writes: Part<InstanceWrite>;
+  readonly numbers: WriteNumbers;
   readonly deletes: Part<InstanceDelete>;
   /** Unfinished requests that write a start or end node of this request's edges. */
   readonly dependsOn: readonly number[];
   /** A request with deletes waits until every earlier request has finished. */
   readonly barrier: boolean;
+}
+
+/**
+ * Where a request's writes sit in the order the collector numbered them (see `WriteCollector.take`):
+ * its `nodes` node writes are node numbers `firstNode`, `firstNode + 1`, ...; the edge writes after
+ * them are edge numbers `firstEdge`, `firstEdge + 1`, ...
+ */
+interface WriteNumbers {
+  readonly nodes: number;
+  readonly firstNode: number;
+  readonly firstEdge: number;
 }
 
 /** Reads sync iterables without a microtask per item; async ones with one. */
@@ -554,13 +567,7 @@ function readInputs(input: ApplyInputs): InputSource {
   return { next: () => iterator.next(), close: () => iterator.return?.() };
 }
 
-/**
- * Where a write sits: its request and its place in that request, as one number (no object per
- * write). A request holds at most 1000 writes.
- */
-const SLOTS_PER_REQUEST = 1024;
-
-/** Finished writes the unfinished-write index may keep before it is rebuilt. */
+/** Finished writes the collector's index may keep before it is rebuilt. */
 const STALE_WRITES_KEPT = 16_384;
 
 /**
@@ -568,8 +575,10 @@ const STALE_WRITES_KEPT = 16_384;
  * `WriteCollector` for the current window of the input, which keeps nodes and edges apart and
  * merges the writes of one instance as they come; a full batch of nodes or edges is taken out as a
  * request (pending nodes first when the edges need them); what is left at the end goes out as
- * nodes, edges, then deletes. Knows which unfinished request writes which instance, forgetting a
- * request once it has finished, so its memory stays bounded.
+ * nodes, edges, then deletes. The collector numbers every write and keeps, per instance, the
+ * number of its latest one, taken or not: from a number the builder finds the unfinished request
+ * that wrote an instance, with no index of its own. The collector forgets the writes of finished
+ * requests now and then, so memory stays bounded.
  *
  * Write-merge policy while streaming (the input is never held whole): writes of one instance within
  * a window merge by the collector's policy (a conflict is a `ConflictingWritesError` naming both
@@ -583,15 +592,11 @@ class RequestBuilder {
   readonly #window = new WriteCollector();
   /** The positions of the window's nodes and edges (parallel to the collector's lists). */
   readonly #positions = { node: [] as number[], edge: [] as number[] };
-  /**
-   * Per instance: the last request that writes it, as a slot (see SLOTS_PER_REQUEST). Entries of
-   * finished requests are ignored, and dropped now and then (`forget`), not one by one.
-   */
-  #lastWrite = new InstanceIndex();
-  /** Writes of finished requests still in `#lastWrite`. */
+  /** Writes of finished requests the collector's index may still hold. */
   #stale = 0;
   /** Node writes in unfinished requests. */
   #unfinishedNodes = 0;
+  /** Unfinished requests, in the order they were built. */
   readonly #unfinished = new Map<number, BuiltRequest>();
   #nextId = 0;
   positions = 0;
@@ -624,34 +629,15 @@ class RequestBuilder {
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
     this.#unfinished.delete(request.id);
-    this.#unfinishedNodes -= nodeCount(request.writes.items);
+    this.#unfinishedNodes -= request.numbers.nodes;
     this.#stale += request.writes.items.length;
     // The index keeps at most a few requests' worth of finished writes: bounded memory, and no
     // lookup per write when a request finishes.
     if (this.#stale < STALE_WRITES_KEPT) return;
-    this.#lastWrite = new InstanceIndex();
     this.#stale = 0;
-    for (const unfinished of this.#unfinished.values()) {
-      const items = unfinished.writes.items;
-      const first = unfinished.id * SLOTS_PER_REQUEST;
-      // In the order the requests were built: a later request's write wins.
-      for (let i = 0; i < items.length; i++) {
-        const item = items[i] as InstanceWrite;
-        this.#lastWrite.set(item.instanceType, item, first + i);
-      }
-    }
-  }
-
-  /** The slot of the unfinished request that last writes an instance, if any. */
-  #unfinishedSlot(
-    instanceType: "node" | "edge",
-    id: InstanceId,
-  ): number | undefined {
-    const slot = this.#lastWrite.get(instanceType, id);
-    return slot !== undefined &&
-      this.#unfinished.has(Math.floor(slot / SLOTS_PER_REQUEST))
-      ? slot
-      : undefined;
+    const requests = [...this.#unfinished.values()];
+    this.#window.forgetTaken("node", numberedWrites(requests, "node"));
+    this.#window.forgetTaken("edge", numberedWrites(requests, "edge"));
   }
 
   #add(input: ApplyInput): BuiltRequest[] {
@@ -721,15 +707,25 @@ class RequestBuilder {
   }
 
   #take(instanceType: "node" | "edge", count: number): BuiltRequest {
+    const window = this.#window;
+    const numbers: WriteNumbers = {
+      nodes: instanceType === "node" ? count : 0,
+      firstNode: window.takenCount("node"),
+      firstEdge: window.takenCount("edge"),
+    };
     const positions = this.#positions[instanceType].splice(0, count);
-    const items = this.#window.take(instanceType, count);
-    return this.#emit({ items, positions }, NO_DELETES);
+    const items = window.take(instanceType, count);
+    return this.#emit({ items, positions }, NO_DELETES, numbers);
   }
 
   #finish(deletes: readonly InstanceDelete[]): BuiltRequest[] {
+    const window = this.#window;
     const { items, positions } = this.unbatched();
-    this.#window.take("node", this.#window.count("node"));
-    this.#window.take("edge", this.#window.count("edge"));
+    const nodes = window.count("node");
+    const firstNode = window.takenCount("node");
+    const firstEdge = window.takenCount("edge");
+    window.take("node", nodes);
+    window.take("edge", window.count("edge"));
     this.#positions.node.length = 0;
     this.#positions.edge.length = 0;
     this.itemsRead += deletes.length;
@@ -739,6 +735,11 @@ class RequestBuilder {
       const end = start + this.chunkSize;
       const from = Math.max(0, start - items.length);
       const to = Math.max(0, end - items.length);
+      const numbers: WriteNumbers = {
+        nodes: Math.max(0, Math.min(end, nodes) - start),
+        firstNode: firstNode + Math.min(start, nodes),
+        firstEdge: firstEdge + Math.max(0, start - nodes),
+      };
       requests.push(
         this.#emit(
           {
@@ -749,6 +750,7 @@ class RequestBuilder {
             items: deletes.slice(from, to),
             positions: range(from, Math.min(to, deletes.length)),
           },
+          numbers,
         ),
       );
     }
@@ -758,32 +760,35 @@ class RequestBuilder {
   #emit(
     writes: Part<InstanceWrite>,
     deletes: Part<InstanceDelete>,
+    numbers: WriteNumbers,
   ): BuiltRequest {
     const id = this.#nextId++;
-    const first = id * SLOTS_PER_REQUEST;
     const dependsOn = new Set<number>();
     const items = writes.items;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i] as InstanceWrite;
-      // Written again differently: after the unfinished request that wrote it before (the later
-      // write wins). The same write again (a nested node shared by many inputs) need not wait.
-      const earlier = this.#unfinishedSlot(item.instanceType, item);
-      if (earlier !== undefined && !sameValue(this.#written(earlier), item))
-        dependsOn.add(Math.floor(earlier / SLOTS_PER_REQUEST));
-      this.#lastWrite.set(item.instanceType, item, first + i);
+    const edges = items.length - numbers.nodes;
+    // Written again differently: after the unfinished request that wrote it before (the later
+    // write wins). The same write again (a nested node shared by many inputs) need not wait.
+    const again = [
+      ...this.#againIn("node", numbers.firstNode, numbers.nodes, 0),
+      ...this.#againIn("edge", numbers.firstEdge, edges, numbers.nodes),
+    ];
+    for (const { index, holder } of again) {
+      if (!sameValue(holder.write, items[index])) dependsOn.add(holder.request);
     }
     // Edges wait for the unfinished requests of their ends (none to look for in edge-only runs).
     if (this.#unfinishedNodes > 0) {
-      for (const item of items) {
+      for (let i = numbers.nodes; i < items.length; i++) {
+        const item = items[i] as InstanceWrite;
         if (item.instanceType !== "edge") continue;
-        this.#dependOnNode(item.startNode, id, dependsOn);
-        this.#dependOnNode(item.endNode, id, dependsOn);
+        this.#dependOnNode(item.startNode, dependsOn);
+        this.#dependOnNode(item.endNode, dependsOn);
       }
     }
-    this.#unfinishedNodes += nodeCount(items);
+    this.#unfinishedNodes += numbers.nodes;
     const request: BuiltRequest = {
       id,
       writes,
+      numbers,
       deletes,
       dependsOn: [...dependsOn],
       barrier: deletes.items.length > 0,
@@ -792,25 +797,79 @@ class RequestBuilder {
     return request;
   }
 
-  #dependOnNode(node: InstanceId, id: number, dependsOn: Set<number>): void {
-    const slot = this.#unfinishedSlot("node", node);
-    if (slot === undefined) return;
-    const dependency = Math.floor(slot / SLOTS_PER_REQUEST);
-    if (dependency !== id) dependsOn.add(dependency);
+  /** The writes of a request's run of one type that an unfinished request wrote before. */
+  #againIn(
+    instanceType: "node" | "edge",
+    first: number,
+    count: number,
+    offset: number,
+  ): { index: number; holder: Holder }[] {
+    if (count === 0) return [];
+    const found: { index: number; holder: Holder }[] = [];
+    for (const [number, earlier] of this.#window.writtenAgain(
+      instanceType,
+      first,
+      first + count,
+    )) {
+      const holder = this.#holder(instanceType, earlier);
+      if (holder) found.push({ index: offset + number - first, holder });
+    }
+    return found;
   }
 
-  /** The write in a slot of an unfinished request. */
-  #written(slot: number): InstanceWrite | undefined {
-    return this.#unfinished.get(Math.floor(slot / SLOTS_PER_REQUEST))?.writes
-      .items[slot % SLOTS_PER_REQUEST];
+  /** An edge's end node written by an unfinished (earlier) request: wait for it. */
+  #dependOnNode(node: InstanceId, dependsOn: Set<number>): void {
+    const number = this.#window.numberOf("node", node);
+    // Not in a request yet: then it is in this request, or in one built before it from this window.
+    if (number === undefined || number >= this.#window.takenCount("node"))
+      return;
+    const holder = this.#holder("node", number);
+    if (holder) dependsOn.add(holder.request);
+  }
+
+  /** The unfinished request holding a write (by type and number), and the write. */
+  #holder(instanceType: "node" | "edge", number: number): Holder | undefined {
+    for (const request of this.#unfinished.values()) {
+      const { nodes, firstNode, firstEdge } = request.numbers;
+      const index =
+        instanceType === "node"
+          ? number - firstNode
+          : nodes + number - firstEdge;
+      const inRun =
+        instanceType === "node"
+          ? index >= 0 && index < nodes
+          : index >= nodes && index < request.writes.items.length;
+      if (inRun)
+        return {
+          request: request.id,
+          write: request.writes.items[index] as InstanceWrite,
+        };
+    }
+    return undefined;
   }
 }
 
-function nodeCount(items: readonly InstanceWrite[]): number {
-  let nodes = 0;
-  for (let i = 0; i < items.length; i++)
-    if ((items[i] as InstanceWrite).instanceType === "node") nodes++;
-  return nodes;
+/** An unfinished request that wrote an instance, and its write. */
+interface Holder {
+  readonly request: number;
+  readonly write: InstanceWrite;
+}
+
+/** The writes of one type of these requests, with their numbers, in the order built. */
+function* numberedWrites(
+  requests: readonly BuiltRequest[],
+  instanceType: "node" | "edge",
+): Generator<readonly [number, InstanceWrite]> {
+  for (const request of requests) {
+    const { nodes, firstNode, firstEdge } = request.numbers;
+    const items = request.writes.items;
+    const [from, to, first] =
+      instanceType === "node"
+        ? [0, nodes, firstNode]
+        : [nodes, items.length, firstEdge];
+    for (let i = from; i < to; i++)
+      yield [first + i - from, items[i] as InstanceWrite];
+  }
 }
 
 function range(from: number, to: number): number[] {

@@ -56,14 +56,25 @@ export function collectsWrites(value: unknown): value is CollectsWrites {
 
 type Origin = CollectsWrites | number;
 
-/** The collected writes of one instance type, in first-seen order. */
+/**
+ * The collected writes of one instance type, in first-seen order. Writes are numbered in the order
+ * they come, counting those already taken out (`taken`): `items[i]` is write number `taken + i`.
+ */
 class WriteList {
   readonly items: InstanceWrite[] = [];
   readonly origins: Origin[] = [];
   /** Each item's place in first-seen order across both types (for `writesInOrder`). */
   readonly sequence: number[] = [];
-  /** Index into `items` by space, then external id (no key strings are built). */
+  /**
+   * The number of each instance's latest write, by space, then external id (no key strings are
+   * built). A number below `taken` is a write already taken out; the streaming apply uses it to
+   * find the unfinished request that wrote the instance, so it needs no index of its own.
+   */
   readonly bySpace = new Map<string, Map<string, number>>();
+  /** Writes taken out so far. */
+  taken = 0;
+  /** Writes (by number) of an instance also written in a taken write: that write's number. */
+  readonly again = new Map<number, number>();
 
   // The ids of the space last asked for: large applies are mostly of one space.
   #lastSpace: string | undefined;
@@ -81,19 +92,31 @@ class WriteList {
     return ids;
   }
 
-  /** Removes the first `count` items, re-indexing the rest. */
+  /** The number of the latest write of an instance, if the index still holds it. */
+  numberOf(id: InstanceId): number | undefined {
+    return this.bySpace.get(id.space)?.get(id.externalId);
+  }
+
+  /** Removes the first `count` items; the numbers of the rest do not change. */
   take(count: number): InstanceWrite[] {
     const taken = this.items.splice(0, count);
     this.origins.splice(0, count);
     this.sequence.splice(0, count);
+    this.taken += taken.length;
+    return taken;
+  }
+
+  /** Forgets every taken write except those listed (numbered), in the order given. */
+  reindex(kept: Iterable<readonly [number, InstanceWrite]>): void {
     this.bySpace.clear();
     this.#lastSpace = undefined;
     this.#lastIds = undefined;
+    for (const [number, write] of kept)
+      this.idsOf(write.space).set(write.externalId, number);
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i] as InstanceWrite;
-      this.idsOf(item.space).set(item.externalId, i);
+      this.idsOf(item.space).set(item.externalId, this.taken + i);
     }
-    return taken;
   }
 }
 
@@ -150,17 +173,21 @@ export class WriteCollector {
     const list = this.#lists[write.instanceType];
     const ids = list.idsOf(write.space);
     const at = ids.get(write.externalId);
-    if (at === undefined) {
-      ids.set(write.externalId, list.items.length);
+    if (at === undefined || at < list.taken) {
+      const number = list.taken + list.items.length;
+      ids.set(write.externalId, number);
+      // Written before in a write already taken out: the apply decides whether to wait for it.
+      if (at !== undefined) list.again.set(number, at);
       list.items.push(write);
       list.origins.push(this.#origin);
       list.sequence.push(this.#sequence++);
       return;
     }
-    list.items[at] = mergeWrites(
-      list.items[at] as InstanceWrite,
+    const index = at - list.taken;
+    list.items[index] = mergeWrites(
+      list.items[index] as InstanceWrite,
       write,
-      list.origins[at] as Origin,
+      list.origins[index] as Origin,
       this.#origin,
     );
   }
@@ -200,10 +227,53 @@ export class WriteCollector {
 
   /** Whether a write of this instance is collected (and not taken). */
   has(instanceType: "node" | "edge", id: InstanceId): boolean {
-    return (
-      this.#lists[instanceType].bySpace.get(id.space)?.has(id.externalId) ===
-      true
-    );
+    const list = this.#lists[instanceType];
+    const at = list.numberOf(id);
+    return at !== undefined && at >= list.taken;
+  }
+
+  /**
+   * The number of the latest write of an instance (see `take`), collected or taken; undefined
+   * when none was, or when it was taken and forgotten (`forgetTaken`).
+   */
+  numberOf(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+    return this.#lists[instanceType].numberOf(id);
+  }
+
+  /** How many writes of a type were taken out: the number of the first one still collected. */
+  takenCount(instanceType: "node" | "edge"): number {
+    return this.#lists[instanceType].taken;
+  }
+
+  /**
+   * The writes numbered `from` to `to` (not included) that write an instance also written by an
+   * earlier, taken write: pairs of [number, the earlier write's number]. Each is told once.
+   */
+  writtenAgain(
+    instanceType: "node" | "edge",
+    from: number,
+    to: number,
+  ): [number, number][] {
+    const again = this.#lists[instanceType].again;
+    if (again.size === 0) return [];
+    const found: [number, number][] = [];
+    for (const [number, earlier] of again) {
+      if (number < from || number >= to) continue;
+      found.push([number, earlier]);
+      again.delete(number);
+    }
+    return found;
+  }
+
+  /**
+   * Forgets the taken writes of a type except those given with their numbers (a later one wins),
+   * so that the index stays as small as the writes the caller still cares about.
+   */
+  forgetTaken(
+    instanceType: "node" | "edge",
+    kept: Iterable<readonly [number, InstanceWrite]>,
+  ): void {
+    this.#lists[instanceType].reindex(kept);
   }
 
   /** The collected writes of a type, in first-seen order (not a copy: read, do not keep). */
@@ -214,6 +284,7 @@ export class WriteCollector {
   /**
    * Takes the first `count` writes of a type out of the collector. Objects already collected
    * will be collected again when reached again (their writes may go out in a later request too).
+   * Writes keep their numbers: the first one taken is number `takenCount` before the call.
    */
   take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
     this.#seen.clear();
