@@ -587,6 +587,16 @@ function timeMs(work: () => void): number {
   return performance.now() - start;
 }
 
+/** One CPU-only case: a typed contender and its hand-written baseline, timed alternately. */
+interface CpuCase {
+  readonly what: string;
+  readonly baseline: string;
+  readonly target: string;
+  /** Each returns a number derived from its output, so that no work can be skipped. */
+  readonly typed: () => number;
+  readonly hand: () => number;
+}
+
 function cpuRows(
   model: BenchModel,
   count: number,
@@ -594,23 +604,30 @@ function cpuRows(
   prepare: (objects: object[]) => unknown[],
 ): CpuRow[] {
   const data = itemData(count);
-  const construct = (): object[] =>
-    data.map(
-      (d) =>
-        new model.ItemApply(BENCH_SPACE, d.externalId, {
-          name: d.name,
-          value: d.value,
-          score: d.score,
-        }),
-    );
-  const literals = (): object[] =>
-    data.map((d) => ({
-      space: BENCH_SPACE,
-      externalId: d.externalId,
+  const apply = (d: ItemData): object =>
+    new model.ItemApply(BENCH_SPACE, d.externalId, {
       name: d.name,
       value: d.value,
       score: d.score,
-    }));
+    });
+  const literal = (d: ItemData): object => ({
+    space: BENCH_SPACE,
+    externalId: d.externalId,
+    name: d.name,
+    value: d.value,
+    score: d.score,
+  });
+  // Chunks of CHUNK built and dropped, as a streamed apply builds them.
+  const streamed = (build: (d: ItemData) => object): number => {
+    let built = 0;
+    for (let start = 0; start < data.length; start += CHUNK) {
+      const chunk = [];
+      for (let i = start; i < Math.min(data.length, start + CHUNK); i++)
+        chunk.push(build(data[i]!));
+      built += chunk.length;
+    }
+    return built;
+  };
   const toBodies = (objects: object[]): number => {
     let bytes = 0;
     for (let start = 0; start < objects.length; start += CHUNK) {
@@ -626,6 +643,16 @@ function cpuRows(
       for (let i = start; i < Math.min(data.length, start + CHUNK); i++)
         items.push(nodeLiteral(data[i]!));
       bytes += JSON.stringify({ items }).length;
+    }
+    return bytes;
+  };
+  const streamedBodies = (): number => {
+    let bytes = 0;
+    for (let start = 0; start < data.length; start += CHUNK) {
+      const objects = [];
+      for (let i = start; i < Math.min(data.length, start + CHUNK); i++)
+        objects.push(apply(data[i]!));
+      bytes += JSON.stringify({ items: prepare(objects) }).length;
     }
     return bytes;
   };
@@ -645,75 +672,85 @@ function cpuRows(
     },
   });
   const pages = Math.ceil(count / CHUNK);
-  const readTyped = (): void => {
+  const readTyped = (): number => {
+    let read = 0;
     for (let p = 0; p < pages; p++) {
       const body = JSON.parse(pageText) as SyncBody;
-      const items = body.items.instances!;
-      const objects = items.map((item) => new model.Item(item));
-      if (objects.length !== CHUNK) throw new Error("bad page");
+      read += body.items.instances!.map((item) => new model.Item(item)).length;
     }
+    return read;
   };
-  const readMapped = (): void => {
+  const readMapped = (): number => {
+    let read = 0;
     for (let p = 0; p < pages; p++) {
       const body = JSON.parse(pageText) as SyncBody;
-      if (mapItems(body.items.instances!) !== CHUNK)
-        throw new Error("bad page");
+      read += mapItems(body.items.instances!);
     }
+    return read;
   };
-
-  const rows = {
-    construct: { ms: [] as number[], baselineMs: [] as number[] },
-    bodies: { ms: [] as number[], baselineMs: [] as number[] },
-    read: { ms: [] as number[], baselineMs: [] as number[] },
-  };
-  for (let round = 0; round < rounds + 1; round++) {
-    const keep = round > 0; // round 0 warms up
-    const push = (list: number[], ms: number): void => {
-      if (keep) list.push(ms);
-    };
-    let objects: object[] = [];
-    push(
-      rows.construct.ms,
-      timeMs(() => {
-        objects = construct();
-      }),
-    );
-    push(
-      rows.construct.baselineMs,
-      timeMs(() => literals()),
-    );
-    push(
-      rows.bodies.ms,
-      timeMs(() => toBodies(construct())),
-    );
-    push(
-      rows.bodies.baselineMs,
-      timeMs(() => literalBodies()),
-    );
-    push(rows.read.ms, timeMs(readTyped));
-    push(rows.read.baselineMs, timeMs(readMapped));
-    if (objects.length !== count) throw new Error("construct failed");
-  }
-  return [
+  const cases: CpuCase[] = [
     {
-      what: `new ItemApply × ${count}`,
-      baseline: "object literals",
-      ...rows.construct,
+      what: `new ItemApply × ${count}, all kept (one array)`,
+      baseline: "object literals, all kept",
       target: "<= 1.50",
+      typed: () => data.map(apply).length,
+      hand: () => data.map(literal).length,
     },
     {
-      what: `${count} ItemApply → request bodies`,
-      baseline: "literals + JSON.stringify",
-      ...rows.bodies,
+      what: `new ItemApply × ${count}, ${CHUNK} at a time`,
+      baseline: `object literals, ${CHUNK} at a time`,
       target: "<= 1.50",
+      typed: () => streamed(apply),
+      hand: () => streamed(literal),
+    },
+    {
+      what: `${count} ItemApply → request bodies (built first, all kept)`,
+      baseline: "literals + JSON.stringify",
+      target: "<= 1.50",
+      typed: () => toBodies(data.map(apply)),
+      hand: literalBodies,
+    },
+    {
+      what: `${count} ItemApply → request bodies, ${CHUNK} at a time`,
+      baseline: "literals + JSON.stringify",
+      target: "<= 1.50",
+      typed: streamedBodies,
+      hand: literalBodies,
     },
     {
       what: `read ${count} into Item objects`,
       baseline: "JSON.parse + hand mapping",
-      ...rows.read,
       target: "<= 1.10",
+      typed: readTyped,
+      hand: readMapped,
     },
   ];
+  const rows = cases.map((c) => ({
+    what: c.what,
+    baseline: c.baseline,
+    target: c.target,
+    ms: [] as number[],
+    baselineMs: [] as number[],
+  }));
+  for (let round = 0; round < rounds + 1; round++) {
+    cases.forEach((c, i) => {
+      // Alternate which runs first; round 0 warms up.
+      const order =
+        round % 2 === 0
+          ? (["typed", "hand"] as const)
+          : (["hand", "typed"] as const);
+      for (const side of order) {
+        let result = 0;
+        const ms = timeMs(() => {
+          result = c[side]();
+        });
+        if (result <= 0) throw new Error(`${c.what}: no output`);
+        if (round > 0)
+          (side === "typed" ? rows[i]!.ms : rows[i]!.baselineMs).push(ms);
+      }
+    });
+  }
+  return rows;
 }
 
 /** Peak RSS of this process over a typed sync of `count` items from the canned responder. */
