@@ -322,6 +322,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ExpandsToWrites",
     "WriteCollector",
     "assertFiniteNumbers",
+    "checkRawWrite",
     "collectsWrites",
     "sameValue",
   ],

@@ -102,6 +102,81 @@ describe("one write-merge policy", () => {
   });
 });
 
+describe("streaming typed applies", () => {
+  it("apply takes a generator and an async generator of apply objects, read as requests go out", async () => {
+    let made = 0;
+    function* movies(): Generator<MovieApply> {
+      for (let i = 0; i < 2500; i++) {
+        made++;
+        yield new MovieApply("movies", `stream-${i}`, {
+          title: `Movie ${i}`,
+          releaseYear: 1900 + (i % 100),
+        });
+      }
+    }
+    const counted = await client.movie.apply(movies(), { report: "counts" });
+    expect(made).toBe(2500);
+    expect(counted.counts).toEqual({ written: 2500, skipped: 0, deleted: 0 });
+    expect(counted.items).toEqual([]);
+    async function* people(): AsyncGenerator<PersonApply> {
+      for (let i = 0; i < 3; i++) {
+        await Promise.resolve();
+        yield new PersonApply("people", `stream-person-${i}`, {
+          name: `P${i}`,
+        });
+      }
+    }
+    const listed = await client.person.apply(people());
+    expect(listed.items.map((item) => item.externalId)).toEqual([
+      "stream-person-0",
+      "stream-person-1",
+      "stream-person-2",
+    ]);
+    const read = await client.movie.retrieve([
+      { space: "movies", externalId: "stream-2499" },
+    ]);
+    expect(read[0]?.title).toBe("Movie 2499");
+    expect(read[0]?.releaseYear).toBe(1999);
+  });
+  it("a raw item that is not an instance write fails with an error naming it, before sending", async () => {
+    const cases: [unknown, string][] = [
+      [
+        undefined,
+        "Item 1 (?:?) at (item): expected an instance write object, got undefined",
+      ],
+      [
+        { instanceType: "thing", space: "movies", externalId: "x" },
+        'Item 1 (movies:x) at instanceType: expected "node" or "edge", got "thing"',
+      ],
+      [
+        { instanceType: "node", space: "movies" },
+        "Item 1 (movies:?) at externalId: expected a string, got undefined",
+      ],
+      [
+        {
+          instanceType: "edge",
+          space: "movies",
+          externalId: "e",
+          type: { space: "movies", externalId: "t" },
+          startNode: { space: "movies", externalId: "a" },
+        },
+        "Item 1 (movies:e) at endNode: expected { space, externalId } with string values, got undefined",
+      ],
+    ];
+    for (const [bad, message] of cases) {
+      const fine = new MovieApply("movies", "never-sent", { title: "N" });
+      await expect(client.dms.apply([fine, bad as MovieApply])).rejects.toThrow(
+        message,
+      );
+    }
+    expect(
+      await client.movie.retrieve([
+        { space: "movies", externalId: "never-sent" },
+      ]),
+    ).toEqual([]);
+  });
+});
+
 describe("default edge ids", () => {
   it("differ for end nodes that share an external id in two spaces", () => {
     const actor = new ActorApply("people", "arnold", {

@@ -37,3 +37,24 @@ export const wrongViewInLink = new ActorApply("people", "e", {
 // @ts-expect-error a MovieApply is not a PersonApply
 export const notAPerson: PersonApply = terminator;
 export const aPerson: PersonApply = arnold;
+
+// A view accessor applies one object, a list, or any (async) iterable of its view's apply objects.
+declare const client: import("../../generated-examples/movies/index.js").Client;
+function* moviesToWrite(): Generator<MovieApply> {
+  yield terminator;
+}
+async function* moviesArriving(): AsyncGenerator<MovieApply> {
+  yield await Promise.resolve(terminator);
+}
+export const applied = [
+  client.movie.apply(terminator),
+  client.movie.apply([terminator]),
+  client.movie.apply(moviesToWrite(), { report: "counts" }),
+  client.movie.apply(moviesArriving()),
+  client.movie.apply(new Set([terminator])),
+];
+function* actorsToWrite(): Generator<ActorApply> {
+  yield arnold;
+}
+// @ts-expect-error a generator of another view's apply objects
+export const wrongIterable = client.movie.apply(actorsToWrite());

@@ -18,6 +18,7 @@ import {
 import {
   WriteCollector,
   assertFiniteNumbers,
+  checkRawWrite,
   collectsWrites,
   sameValue,
   type CollectsWrites,
@@ -656,6 +657,8 @@ class RequestBuilder {
         this.#place("edge", edges);
       }
     } else if (
+      typeof input === "object" &&
+      input !== null &&
       "toInstanceWrites" in input &&
       typeof input.toInstanceWrites === "function"
     ) {
@@ -676,7 +679,7 @@ class RequestBuilder {
 
   /** A raw write (or one of an object's `toInstanceWrites`), positioned in the order it comes. */
   #addRaw(write: InstanceWrite, index: number): void {
-    assertFiniteNumbers(write, index);
+    checkRawWrite(write, index);
     const window = this.#window;
     const nodes = window.count("node");
     const edges = window.count("edge");
@@ -894,6 +897,7 @@ function unreadIds(rest: readonly ApplyInput[]): InstanceId[] {
       for (const write of prepareWrites([input])) ids.push(idOf(write));
     } catch {
       // An input that would have failed its own checks: named by its id when it has one.
+      if (typeof input !== "object" || input === null) continue;
       if (collectsWrites(input) || !("toInstanceWrites" in input))
         ids.push(idOf(input as InstanceId));
     }

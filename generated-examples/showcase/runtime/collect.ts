@@ -147,11 +147,11 @@ export class WriteCollector {
       typeof (item as Partial<ExpandsToWrites>).toInstanceWrites === "function"
     ) {
       for (const write of (item as ExpandsToWrites).toInstanceWrites()) {
-        assertFiniteNumbers(write, position);
+        checkRawWrite(write, position);
         this.push(write);
       }
     } else {
-      assertFiniteNumbers(item as InstanceWrite, position);
+      checkRawWrite(item, position);
       this.push(item as InstanceWrite);
     }
     this.#origin = outer;
@@ -424,6 +424,52 @@ function show(value: unknown): string {
           typeof v === "bigint" ? `${v}n` : v,
         ) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * Checks a raw write (one not built by an apply object) before it is indexed: a node or an edge
+ * with string ids (an edge also with its type and both ends), and finite numbers everywhere.
+ */
+export function checkRawWrite(write: unknown, index: number): void {
+  if (typeof write !== "object" || write === null || Array.isArray(write)) {
+    throw new InvalidValueError(
+      index,
+      { space: "?", externalId: "?" },
+      "(item)",
+      `expected an instance write object, got ${show(write)}`,
+    );
+  }
+  const item = write as Partial<Record<string, unknown>>;
+  const id = {
+    space: typeof item.space === "string" ? item.space : "?",
+    externalId: typeof item.externalId === "string" ? item.externalId : "?",
+  };
+  const fail = (path: string, expected: string, value: unknown): never => {
+    throw new InvalidValueError(
+      index,
+      id,
+      path,
+      `expected ${expected}, got ${show(value)}`,
+    );
+  };
+  if (item.instanceType !== "node" && item.instanceType !== "edge")
+    fail("instanceType", '"node" or "edge"', item.instanceType);
+  if (typeof item.space !== "string") fail("space", "a string", item.space);
+  if (typeof item.externalId !== "string")
+    fail("externalId", "a string", item.externalId);
+  if (item.instanceType === "edge") {
+    for (const field of ["type", "startNode", "endNode"]) {
+      const ref = item[field] as Partial<InstanceId> | null | undefined;
+      if (
+        typeof ref !== "object" ||
+        ref === null ||
+        typeof ref.space !== "string" ||
+        typeof ref.externalId !== "string"
+      )
+        fail(field, "{ space, externalId } with string values", ref);
+    }
+  }
+  assertFiniteNumbers(write as InstanceWrite, index);
 }
 
 /** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */

@@ -13,6 +13,7 @@ import {
   type SearchOptions,
 } from "./aggregate.js";
 import type { ApplyOptions, ApplyResult, DeleteOptions } from "./apply.js";
+import { collectsWrites } from "./collect.js";
 import type { DmsClient } from "./dms-client.js";
 import {
   listWithInclude,
@@ -516,15 +517,19 @@ export class ViewAccessor<
   C extends TypedReadClass,
   TApply extends object,
 > extends ReadOnlyViewAccessor<C> {
-  /** Creates or updates instances (with their nested nodes and edges). */
+  /**
+   * Creates or updates instances (with their nested nodes and edges): one apply object, a list,
+   * or any iterable or async iterable of them, read as the requests go out (a generator of
+   * millions streams; with `report: "counts"` memory stays bounded).
+   */
   apply(
-    items: TApply | readonly TApply[],
+    items: TApply | Iterable<TApply> | AsyncIterable<TApply>,
     options: ApplyOptions = {},
   ): Promise<ApplyResult> {
-    const list = (Array.isArray(items)
-      ? items
-      : [items]) as unknown as Parameters<DmsClient["apply"]>[0];
-    return this.client.apply(list, options);
+    const inputs = (isIterable(items) ? items : [items]) as Parameters<
+      DmsClient["apply"]
+    >[0];
+    return this.client.apply(inputs, options);
   }
 
   /** Deletes instances by id (deleting a node deletes its edges too). */
@@ -541,4 +546,16 @@ export class ViewAccessor<
       options,
     );
   }
+}
+
+/** A list, iterable or async iterable of apply objects (an apply object itself is neither). */
+function isIterable<T extends object>(
+  items: T | Iterable<T> | AsyncIterable<T>,
+): items is Iterable<T> | AsyncIterable<T> {
+  return (
+    typeof items === "object" &&
+    items !== null &&
+    !collectsWrites(items) &&
+    (Symbol.iterator in items || Symbol.asyncIterator in items)
+  );
 }
