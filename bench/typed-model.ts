@@ -117,7 +117,7 @@ export interface BenchModel {
 export interface BenchClient {
   readonly item: {
     apply(
-      items: object[],
+      items: Iterable<object>,
       options?: { report?: "items" | "counts" },
     ): Promise<{ items: unknown[] }>;
     sync(options?: {
