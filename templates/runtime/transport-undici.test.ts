@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TransportError } from "./errors.js";
 import { createUndiciTransport } from "./transport-undici.js";
+import { DmsClient } from "./dms-client.js";
 import {
   startFaultServer,
   type FaultServer,
@@ -42,6 +43,26 @@ describe("undici transport", () => {
     } finally {
       await transport.close();
     }
+  });
+
+  it("closes once however often close is called, also through a DmsClient", async () => {
+    server.setHandler(() => ({ status: 200, body: { items: [] } }));
+    const transport = createUndiciTransport();
+    await transport.request({
+      method: "GET",
+      url: `${server.url}/x`,
+      headers: {},
+    });
+    await Promise.all([transport.close(), transport.close()]);
+    await expect(transport.close()).resolves.toBeUndefined();
+    const client = new DmsClient({
+      baseUrl: server.url,
+      project: "p",
+      credentials: { token: "t" },
+      transport: createUndiciTransport(),
+    });
+    await client.close();
+    await expect(client.close()).resolves.toBeUndefined();
   });
 
   it("gzips bodies above the threshold only", async () => {

@@ -112,6 +112,7 @@ export class DmsClient {
   /** The HTTP client underneath (auth, retries, typed errors). */
   readonly http: HttpClient;
   readonly #options: DmsClientOptions;
+  #closing: Promise<void> | undefined;
 
   constructor(options: DmsClientOptions) {
     this.#options = options;
@@ -298,8 +299,9 @@ export class DmsClient {
     );
   }
 
-  /** Releases the transport's pooled connections. */
+  /** Releases the transport's pooled connections. Calling it again waits for the same close. */
   close(): Promise<void> {
-    return this.#options.transport.close();
+    this.#closing ??= this.#options.transport.close();
+    return this.#closing;
   }
 }

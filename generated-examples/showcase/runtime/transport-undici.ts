@@ -52,10 +52,15 @@ export function createUndiciTransport(
     gzipMinBytes: gzipThreshold(options.gzip),
     maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
   };
+  let closing: Promise<void> | undefined;
   return {
     request: (request) => sendWithUndici(context, request),
-    close: async () => {
-      if (ownsDispatcher) await dispatcher.close();
+    // Idempotent: a second close waits for the first (undici throws on closing twice).
+    close: () => {
+      closing ??= ownsDispatcher
+        ? dispatcher.close().then(() => undefined)
+        : Promise.resolve();
+      return closing;
     },
   };
 }
