@@ -122,6 +122,14 @@ describe("apply classes", () => {
         'issueDate must be a date like 2024-04-30, got "2020-02-30"',
       ],
       [
+        () => new DocumentViewApply("s", "d", { issueDate: "2024-13-45" }),
+        'issueDate must be a date like 2024-04-30, got "2024-13-45"',
+      ],
+      [
+        () => new DocumentViewApply("s", "d", { issueDate: "0000-01-01" }),
+        'issueDate must be a date like 2024-04-30, got "0000-01-01"',
+      ],
+      [
         () => new DocumentViewApply("s", "d", { metadata: { x: Number.NaN } }),
         "metadata.x must be a finite number, got NaN",
       ],

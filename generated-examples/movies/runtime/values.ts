@@ -345,10 +345,10 @@ function toTimestamp(value: unknown, name: string): string {
 function checkDate(value: unknown, name: string): string {
   const text = expectString(value, name);
   const match = DATE_PATTERN.exec(text);
+  // The calendar check first: `new Date` of a month 13 is an invalid date, whose toISOString throws.
   const valid =
     match !== null &&
-    new Date(`${text}T00:00:00Z`).toISOString().startsWith(text) &&
-    Number(match[1]) >= 1;
+    isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
   if (!valid) {
     throw new PropertyValueError(
       `${name} must be a date like 2024-04-30, got ${JSON.stringify(text)}`,
