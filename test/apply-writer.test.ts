@@ -6,9 +6,12 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import * as prettier from "prettier";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
+import { buildFiles, readRuntimeSources } from "../src/generate.js";
+import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import * as movies from "../generated-examples/movies/index.js";
 import * as showcase from "../generated-examples/showcase/index.js";
 import {
@@ -693,5 +696,72 @@ describe("generated writeProperties with int64 as bigint", () => {
   ])("raises the plan's error for $want", ({ given, want }) => {
     const { error } = bothWays(module, document(given));
     expect(error?.message).toBe(want);
+  });
+});
+
+describe("generated writeProperties layout", () => {
+  // The emitter lays out `properties["x"] = write.type(...)` as prettier does (it breaks after
+  // `=` only when the call's head does not fit): names of every length around the 80-column
+  // edge (1 to 63 characters: past 45 the assignment breaks after `=`, past 58 the key leaves its
+  // brackets), for a short and a long property map name, must come out unchanged by prettier.
+  // Only the method is compared: names this long show that the property map's `identifier: "..."`
+  // (from about 62 characters), some interface members, and `this.x !== undefined` tests (past
+  // 63, in the constructor too) are not laid out as prettier does; that is older than this method.
+  it("is prettier's for names of every length", async () => {
+    const container = { type: "container", space: "s", externalId: "C" };
+    const property = (identifier: string, type: object) => ({
+      container,
+      containerPropertyIdentifier: identifier,
+      type,
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    });
+    const view = (externalId: string) => ({
+      space: "s",
+      externalId,
+      version: "v1",
+      implements: [],
+      writable: true,
+      queryable: true,
+      usedFor: "node",
+      isGlobal: false,
+      createdTime: 0,
+      lastUpdatedTime: 0,
+      mappedContainers: [container],
+      properties: Object.fromEntries(
+        Array.from({ length: 63 }, (_, i) => {
+          const identifier = `p${"x".repeat(i)}`;
+          const type =
+            i % 3 === 0
+              ? { type: "direct", list: false }
+              : i % 3 === 1
+                ? { type: "text", list: false }
+                : { type: "int32", list: true };
+          return [identifier, property(identifier, type)];
+        }),
+      ),
+    });
+    const input = mergeDocuments([
+      parseInputDocument(
+        { items: [view("A"), view(`Long${"Name".repeat(12)}`)] },
+        "views.json",
+      ),
+    ]);
+    const files = buildFiles(input, await readRuntimeSources());
+    const views = [...files].filter(([path]) => path.startsWith("views/"));
+    expect(views).toHaveLength(2);
+    // Only the method is compared: see above for the property map's long names.
+    const method = (text: string): string => {
+      const start = text.indexOf("  protected override writeProperties(");
+      const end = text.indexOf("    return properties;\n  }\n", start);
+      expect(start, "writeProperties").toBeGreaterThan(0);
+      return text.slice(start, end);
+    };
+    for (const [path, text] of views) {
+      expect(text).toContain("write.direct(");
+      const formatted = await prettier.format(text, { filepath: path });
+      expect(method(formatted), path).toBe(method(text));
+    }
   });
 });

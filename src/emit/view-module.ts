@@ -595,7 +595,7 @@ function writePropertiesMethod(
     ];
     return propertyWrite(
       memberAccess("this", name),
-      `properties[${stringLiteral(property.identifier)}]`,
+      stringLiteral(property.identifier),
       call,
       args,
     );
@@ -642,22 +642,29 @@ const METHOD_BODY_INDENT = 4;
 
 /**
  * `if (this.x !== undefined) properties["x"] = write.type("x", this.x, map.x);` as prettier lays
- * it out: the assignment breaks after `=` only when `properties["x"] = write.type(` does not fit
- * on the clause's line (prettier's "fluid" layout), else the arguments break.
+ * it out (its "fluid" assignment layout, decided here from the known column): when
+ * `properties["x"] =` does not fit on the clause's line, the key breaks out of its brackets;
+ * else the assignment breaks after `=` only when `properties["x"] = write.type(` does not fit;
+ * else the arguments break.
  */
 function propertyWrite(
   value: string,
-  target: string,
+  key: string,
   call: string,
   args: readonly string[],
 ): Doc {
   const clauseColumn = METHOD_BODY_INDENT + 2;
-  const head = `${target} = ${call}(`;
+  const target = `properties[${key}]`;
   const rhs = group(call, argumentList(args), ";");
-  const assignment =
-    clauseColumn + head.length <= PRINT_WIDTH
-      ? [`${target} = `, rhs]
-      : group(`${target} =`, indent(line, rhs));
+  let assignment: Doc;
+  if (clauseColumn + `${target} =`.length > PRINT_WIDTH) {
+    const lookup = group("[", indent(softline, key), softline, "]");
+    assignment = ["properties", lookup, " = ", rhs];
+  } else if (clauseColumn + `${target} = ${call}(`.length > PRINT_WIDTH) {
+    assignment = group(`${target} =`, indent(line, rhs));
+  } else {
+    assignment = [`${target} = `, rhs];
+  }
   return [
     hardline,
     group(
