@@ -214,6 +214,7 @@ const TRANSPORT_EXPORTS = {
 
 const INTERNALS = [
   "toWireValue",
+  "write",
   "fromWireValue",
   "createDmsError",
   "redactSecrets",
@@ -404,6 +405,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "InstanceWriteSource",
   ],
   "values.ts": [
+    // What generated apply classes call to write their properties (`writeProperties`).
+    "write",
+    "ReferenceCollector",
     "TargetClassThunk",
     "targetInfo",
     "toWireValue",

@@ -23,6 +23,7 @@ import {
   join,
   line,
   softline,
+  PRINT_WIDTH,
   propertyKey,
   stringLiteral,
   type Doc,
@@ -30,6 +31,7 @@ import {
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
+  RUNTIME_VALUES,
   RUNTIME_WIRE,
   applySignature,
   propertyFacts,
@@ -413,6 +415,7 @@ function applySection(
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
           : nodeApplyConstructor(imports, names, allOptional, copied, parent),
+        ...writePropertiesMethod(context, imports, view, names),
       ]),
       hardline,
       `// The properties are fields of the instance, typed by the interface.`,
@@ -560,6 +563,120 @@ function fieldCopies(names: readonly string[]): Doc[] {
       ),
     ];
   });
+}
+
+/**
+ * `writeProperties`: the view's properties (inherited ones too) written to the wire object one
+ * statement each, with named loads and stores and the runtime's writer for the property's type
+ * (`write` in values.ts). The generic loop over the view's plan does the same with keyed access
+ * and a dispatch on the type per value, at about twice the cost per object.
+ */
+function writePropertiesMethod(
+  context: EmitContext,
+  imports: Imports,
+  view: ViewIR,
+  names: ViewNames,
+): Doc[] {
+  const mapped = mappedProperties(view);
+  if (mapped.length === 0) return [];
+  const writer = imports.value(RUNTIME_VALUES, "write");
+  const values = imports.type(RUNTIME_WIRE, "PropertyValues");
+  // Always taken (a child class's override may need it); `_` marks it unused here.
+  const direct = mapped.some((p) => p.type.type === "direct");
+  const collector = `${direct ? "" : "_"}collector: ${imports.type(RUNTIME_TYPED, "WriteCollector")}`;
+  const statements = mapped.map((property) => {
+    const name = names.properties.get(property.identifier)!.name;
+    const call = `${writer}.${writerOf(property, context.options)}`;
+    const args = [
+      stringLiteral(name),
+      memberAccess("this", name),
+      memberAccess(names.propertyMap, name),
+      ...(property.type.type === "direct" ? ["collector"] : []),
+    ];
+    return propertyWrite(
+      memberAccess("this", name),
+      stringLiteral(property.identifier),
+      call,
+      args,
+    );
+  });
+  return [
+    [
+      "/** @internal The properties set on this object, in the API's form (see `TypedApply`). */",
+      hardline,
+      "protected override writeProperties",
+      argumentList([collector]),
+      `: ${values} {`,
+      indent(
+        hardline,
+        `const properties: ${values} = {};`,
+        statements,
+        hardline,
+        "return properties;",
+      ),
+      hardline,
+      "}",
+    ],
+  ];
+}
+
+/** The member of the runtime's `write` that checks and converts a property of this type. */
+function writerOf(property: MappedPropertyIR, options: CodeOptions): string {
+  const type = property.type.type;
+  if (type === "direct") return "direct";
+  if (property.type.list) return "list";
+  switch (type) {
+    case "timeseries":
+    case "file":
+    case "sequence":
+      return "string";
+    case "int64":
+      return options.int64 === "bigint" ? "bigint" : "int64";
+    default:
+      return type;
+  }
+}
+
+/** Columns before a statement in a method body (class body, then method body). */
+const METHOD_BODY_INDENT = 4;
+
+/**
+ * `if (this.x !== undefined) properties["x"] = write.type("x", this.x, map.x);` as prettier lays
+ * it out (its "fluid" assignment layout, decided here from the known column): when
+ * `properties["x"] =` does not fit on the clause's line, the key breaks out of its brackets;
+ * else the assignment breaks after `=` only when `properties["x"] = write.type(` does not fit;
+ * else the arguments break.
+ */
+function propertyWrite(
+  value: string,
+  key: string,
+  call: string,
+  args: readonly string[],
+): Doc {
+  const clauseColumn = METHOD_BODY_INDENT + 2;
+  const target = `properties[${key}]`;
+  const rhs = group(call, argumentList(args), ";");
+  let assignment: Doc;
+  if (clauseColumn + `${target} =`.length > PRINT_WIDTH) {
+    const lookup = group("[", indent(softline, key), softline, "]");
+    assignment = ["properties", lookup, " = ", rhs];
+  } else if (clauseColumn + `${target} = ${call}(`.length > PRINT_WIDTH) {
+    assignment = group(`${target} =`, indent(line, rhs));
+  } else {
+    assignment = [`${target} = `, rhs];
+  }
+  return [
+    hardline,
+    group(
+      group(
+        "if (",
+        indent(softline, group(`${value} !==`, line, "undefined")),
+        softline,
+        ")",
+      ),
+      indent(line, assignment),
+    ),
+  ];
 }
 
 function memberAccess(object: string, name: string): string {

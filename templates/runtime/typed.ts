@@ -159,23 +159,48 @@ export abstract class TypedApply implements CollectsWrites {
     return { space: this.space, externalId: this.externalId };
   }
 
+  /**
+   * @internal Generated classes write their view's properties here, one statement per property
+   * (named loads and stores, the checks of each property's type): the wire form of every property
+   * that is set, keyed by the API's identifiers, nested apply objects added to `collector`. A
+   * class without it goes through the view's plan (`wireProperties`), with the same result.
+   */
+  protected writeProperties?(collector: WriteCollector): PropertyValues;
+
   /** The view source with every property that is set, keyed by the API's identifiers. */
   protected sourceData(
     collector: WriteCollector,
-    plan: ApplyPlan = applyPlan(classInfo(this)),
+    plan?: ApplyPlan,
   ): SourceData {
     const info = classInfo(this);
-    const properties = wireProperties(
-      this,
-      true,
-      plan.properties,
-      collector,
-      this,
-      info.view.externalId,
-    );
+    const properties = this.writeProperties
+      ? this.writtenProperties(collector, info.view.externalId)
+      : wireProperties(
+          this,
+          true,
+          (plan ?? applyPlan(info)).properties,
+          collector,
+          this,
+          info.view.externalId,
+        );
     return properties
       ? { source: info.view, properties }
       : { source: info.view };
+  }
+
+  /** `writeProperties`, with errors naming the instance as `wireProperties` does. */
+  private writtenProperties(
+    collector: WriteCollector,
+    what: string,
+  ): PropertyValues | undefined {
+    let properties: PropertyValues;
+    try {
+      properties = this.writeProperties!(collector);
+    } catch (error) {
+      if (!(error instanceof PropertyValueError)) throw error;
+      throw instanceValueError(what, this, error.message, error.property);
+    }
+    return hasKeys(properties) ? properties : undefined;
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -290,16 +315,35 @@ function wireProperties(
         entry.name,
       );
     } catch (error) {
-      if (!(error instanceof PropertyValueError || error instanceof TypeError))
-        throw error;
-      throw new PropertyValueError(
-        `${what} ${id.space}:${id.externalId}: ${error instanceof PropertyValueError ? error.message : `${entry.name}: ${error.message}`}`,
-        error instanceof PropertyValueError ? error.property : entry.name,
-        { space: id.space, externalId: id.externalId },
-      );
+      if (error instanceof PropertyValueError)
+        throw instanceValueError(what, id, error.message, error.property);
+      if (error instanceof TypeError) {
+        const message = `${entry.name}: ${error.message}`;
+        throw instanceValueError(what, id, message, entry.name);
+      }
+      throw error;
     }
   }
   return properties;
+}
+
+/** A value error prefixed with the instance it is about (`what`: the view or "edge"). */
+function instanceValueError(
+  what: string,
+  id: InstanceId,
+  message: string,
+  property: string,
+): PropertyValueError {
+  return new PropertyValueError(
+    `${what} ${id.space}:${id.externalId}: ${message}`,
+    property,
+    { space: id.space, externalId: id.externalId },
+  );
+}
+
+function hasKeys(object: object): boolean {
+  for (const key in object) if (hasOwn(object, key)) return true;
+  return false;
 }
 
 /** A direct relation value (one, a list, or null) with apply objects reduced to references. */

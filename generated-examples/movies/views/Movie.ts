@@ -4,13 +4,15 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   NodeWhere,
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 import { Actor, type ActorApply } from "./Actor.js";
 
 /** The view `mySpace:MovieView/v1`. */
@@ -105,6 +107,26 @@ export class MovieApply extends TypedNodeApply {
     if (properties.releaseYear !== undefined)
       this.releaseYear = properties.releaseYear;
     if (properties.actors !== undefined) this.actors = properties.actors;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.title !== undefined)
+      properties["title"] = write.text(
+        "title",
+        this.title,
+        movieProperties.title,
+      );
+    if (this.releaseYear !== undefined)
+      properties["releaseYear"] = write.int32(
+        "releaseYear",
+        this.releaseYear,
+        movieProperties.releaseYear,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

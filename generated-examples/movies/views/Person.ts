@@ -3,13 +3,15 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   NodeWhere,
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `mySpace:PersonView/v1`. */
 const VIEW: ViewReference = {
@@ -86,6 +88,22 @@ export class PersonApply extends TypedNodeApply {
     if (properties.name !== undefined) this.name = properties.name;
     if (properties.birthYear !== undefined)
       this.birthYear = properties.birthYear;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.name !== undefined)
+      properties["name"] = write.text("name", this.name, personProperties.name);
+    if (this.birthYear !== undefined)
+      properties["birthYear"] = write.int32(
+        "birthYear",
+        this.birthYear,
+        personProperties.birthYear,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

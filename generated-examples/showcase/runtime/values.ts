@@ -176,6 +176,137 @@ export function toWireValue(
   return wire as PropertyValue;
 }
 
+/**
+ * What a generated apply class calls to write one property (`writeProperties`): one function per
+ * type, each with the checks and the messages `toWireValue` has for that type, without its
+ * dispatch on the definition. `value` is the property's value (not `undefined`), `name` its
+ * TypeScript name (for messages), `definition` its entry in the view's property map. A list
+ * property goes through `list` (the element checks dominate its cost).
+ */
+export const write = Object.freeze({
+  text(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkText(value, definition, name);
+  },
+  /** timeseries, file and sequence references: their external ids. */
+  string(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : expectString(value, name);
+  },
+  boolean(name: string, value: unknown, definition: PropertyDefinition) {
+    if (value === null) return nullValue(definition, name);
+    if (typeof value !== "boolean") throw mismatch(name, "a boolean", value);
+    return value;
+  },
+  int32(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkInteger(value, name, INT32_MIN, INT32_MAX);
+  },
+  /** An int64 as a `number`: a safe integer. */
+  int64(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkInteger(
+          value,
+          name,
+          Number.MIN_SAFE_INTEGER,
+          Number.MAX_SAFE_INTEGER,
+        );
+  },
+  /** An int64 as a `bigint` (`as: "bigint"`): sent as its exact digits (see `stringifyJson`). */
+  bigint(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : (checkBigInt(value, name) as unknown as PropertyValue);
+  },
+  float32(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkFloat32Range(checkFinite(value, name), name);
+  },
+  float64(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkFinite(value, name);
+  },
+  timestamp(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : toTimestamp(value, name);
+  },
+  date(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkDate(value, name);
+  },
+  /** A TypeError (a bigint inside the value, say) is named after the property, as elsewhere. */
+  json(name: string, value: unknown, definition: PropertyDefinition) {
+    if (value === null) return nullValue(definition, name);
+    try {
+      return checkJson(value, name);
+    } catch (error) {
+      throw namedTypeError(error, name);
+    }
+  },
+  enum(name: string, value: unknown, definition: PropertyDefinition) {
+    return value === null
+      ? nullValue(definition, name)
+      : checkEnum(value, definition, name);
+  },
+  /**
+   * A direct relation (one, a list, or null): apply objects are reduced to references and added
+   * to `collector` (which writes them too), then checked as `toWireValue` checks references.
+   */
+  direct(
+    name: string,
+    value: unknown,
+    definition: PropertyDefinition,
+    collector: ReferenceCollector,
+  ) {
+    try {
+      const references =
+        value === null
+          ? null
+          : Array.isArray(value)
+            ? value.map((item) => collector.reference(item))
+            : collector.reference(value);
+      return toWireValue(references, definition, name);
+    } catch (error) {
+      throw namedTypeError(error, name);
+    }
+  },
+  /** A list property of any type but `direct`. */
+  list(name: string, value: unknown, definition: PropertyDefinition) {
+    try {
+      return toWireValue(value, definition, name);
+    } catch (error) {
+      throw namedTypeError(error, name);
+    }
+  },
+});
+
+/** What `write.direct` needs of a write collector: apply objects to references. */
+export interface ReferenceCollector {
+  reference(value: unknown): InstanceId;
+}
+
+function nullValue(definition: PropertyDefinition, name: string): null {
+  if (definition.nullable === false) {
+    throw new PropertyValueError(`${name} is not nullable`, name);
+  }
+  return null;
+}
+
+/** A TypeError becomes a PropertyValueError that says which property it is about. */
+function namedTypeError(error: unknown, name: string): unknown {
+  return error instanceof TypeError
+    ? new PropertyValueError(`${name}: ${error.message}`, name)
+    : error;
+}
+
 function toWireScalar(
   value: unknown,
   definition: PropertyDefinition,

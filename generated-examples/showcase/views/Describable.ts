@@ -3,9 +3,11 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type { ListFilter, NodeWhere, StringFilter } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Describable/v1`. */
 const VIEW: ViewReference = {
@@ -89,6 +91,32 @@ export class DescribableApply extends TypedNodeApply {
     if (properties.description !== undefined)
       this.description = properties.description;
     if (properties.tags !== undefined) this.tags = properties.tags;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.name !== undefined)
+      properties["name"] = write.text(
+        "name",
+        this.name,
+        describableProperties.name,
+      );
+    if (this.description !== undefined)
+      properties["description"] = write.text(
+        "description",
+        this.description,
+        describableProperties.description,
+      );
+    if (this.tags !== undefined)
+      properties["tags"] = write.list(
+        "tags",
+        this.tags,
+        describableProperties.tags,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

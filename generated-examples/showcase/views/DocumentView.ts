@@ -4,7 +4,9 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -14,7 +16,11 @@ import type {
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase:Document/v1`. */
 const VIEW: ViewReference = {
@@ -223,6 +229,86 @@ export class DocumentViewApply extends TypedNodeApply {
       this.supersedes = properties.supersedes;
     if (properties.supersededBy !== undefined)
       this.supersededBy = properties.supersededBy;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.title !== undefined)
+      properties["title"] = write.text(
+        "title",
+        this.title,
+        documentViewProperties.title,
+      );
+    if (this.isPublished !== undefined)
+      properties["isPublished"] = write.boolean(
+        "isPublished",
+        this.isPublished,
+        documentViewProperties.isPublished,
+      );
+    if (this.pageCount !== undefined)
+      properties["pageCount"] = write.int32(
+        "pageCount",
+        this.pageCount,
+        documentViewProperties.pageCount,
+      );
+    if (this.sizeBytes !== undefined)
+      properties["sizeBytes"] = write.int64(
+        "sizeBytes",
+        this.sizeBytes,
+        documentViewProperties.sizeBytes,
+      );
+    if (this.rating !== undefined)
+      properties["rating"] = write.float32(
+        "rating",
+        this.rating,
+        documentViewProperties.rating,
+      );
+    if (this.score !== undefined)
+      properties["score"] = write.float64(
+        "score",
+        this.score,
+        documentViewProperties.score,
+      );
+    if (this.publishedAt !== undefined)
+      properties["publishedAt"] = write.timestamp(
+        "publishedAt",
+        this.publishedAt,
+        documentViewProperties.publishedAt,
+      );
+    if (this.issueDate !== undefined)
+      properties["issueDate"] = write.date(
+        "issueDate",
+        this.issueDate,
+        documentViewProperties.issueDate,
+      );
+    if (this.metadata !== undefined)
+      properties["metadata"] = write.json(
+        "metadata",
+        this.metadata,
+        documentViewProperties.metadata,
+      );
+    if (this.downloads !== undefined)
+      properties["downloads"] = write.string(
+        "downloads",
+        this.downloads,
+        documentViewProperties.downloads,
+      );
+    if (this.content !== undefined)
+      properties["content"] = write.string(
+        "content",
+        this.content,
+        documentViewProperties.content,
+      );
+    if (this.revisions !== undefined)
+      properties["revisions"] = write.string(
+        "revisions",
+        this.revisions,
+        documentViewProperties.revisions,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

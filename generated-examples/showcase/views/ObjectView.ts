@@ -3,7 +3,9 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -13,7 +15,12 @@ import type {
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase:Object/v1`. */
 const VIEW: ViewReference = {
@@ -245,6 +252,123 @@ export class ObjectViewApply extends TypedNodeApply {
       this._2ndLevel = properties._2ndLevel;
     if (properties.maxPressure !== undefined)
       this.maxPressure = properties.maxPressure;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.class !== undefined)
+      properties["class"] = write.text(
+        "class",
+        this.class,
+        objectViewProperties.class,
+      );
+    if (this.default !== undefined)
+      properties["default"] = write.text(
+        "default",
+        this.default,
+        objectViewProperties.default,
+      );
+    if (this.delete !== undefined)
+      properties["delete"] = write.boolean(
+        "delete",
+        this.delete,
+        objectViewProperties.delete,
+      );
+    if (this.constructorProperty !== undefined)
+      properties["constructor"] = write.json(
+        "constructorProperty",
+        this.constructorProperty,
+        objectViewProperties.constructorProperty,
+      );
+    if (this.prototypeProperty !== undefined)
+      properties["prototype"] = write.direct(
+        "prototypeProperty",
+        this.prototypeProperty,
+        objectViewProperties.prototypeProperty,
+        collector,
+      );
+    if (this.toStringProperty !== undefined)
+      properties["toString"] = write.text(
+        "toStringProperty",
+        this.toStringProperty,
+        objectViewProperties.toStringProperty,
+      );
+    if (this.import !== undefined)
+      properties["import"] = write.string(
+        "import",
+        this.import,
+        objectViewProperties.import,
+      );
+    if (this.spaceProperty !== undefined)
+      properties["space"] = write.text(
+        "spaceProperty",
+        this.spaceProperty,
+        objectViewProperties.spaceProperty,
+      );
+    if (this.externalIdProperty !== undefined)
+      properties["externalId"] = write.text(
+        "externalIdProperty",
+        this.externalIdProperty,
+        objectViewProperties.externalIdProperty,
+      );
+    if (this.versionProperty !== undefined)
+      properties["version"] = write.int32(
+        "versionProperty",
+        this.versionProperty,
+        objectViewProperties.versionProperty,
+      );
+    if (this.typeProperty !== undefined)
+      properties["type"] = write.text(
+        "typeProperty",
+        this.typeProperty,
+        objectViewProperties.typeProperty,
+      );
+    if (this.createdTimeProperty !== undefined)
+      properties["createdTime"] = write.timestamp(
+        "createdTimeProperty",
+        this.createdTimeProperty,
+        objectViewProperties.createdTimeProperty,
+      );
+    if (this.fooBar !== undefined)
+      properties["fooBar"] = write.int32(
+        "fooBar",
+        this.fooBar,
+        objectViewProperties.fooBar,
+      );
+    if (this.foo_bar !== undefined)
+      properties["foo_bar"] = write.int64(
+        "foo_bar",
+        this.foo_bar,
+        objectViewProperties.foo_bar,
+      );
+    if (this.Name !== undefined)
+      properties["Name"] = write.text(
+        "Name",
+        this.Name,
+        objectViewProperties.Name,
+      );
+    if (this.name !== undefined)
+      properties["name"] = write.text(
+        "name",
+        this.name,
+        objectViewProperties.name,
+      );
+    if (this._2ndLevel !== undefined)
+      properties["2ndLevel"] = write.int32(
+        "_2ndLevel",
+        this._2ndLevel,
+        objectViewProperties._2ndLevel,
+      );
+    if (this.maxPressure !== undefined)
+      properties["max-pressure"] = write.float64(
+        "maxPressure",
+        this.maxPressure,
+        objectViewProperties.maxPressure,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -3,14 +3,21 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   DirectFilter,
   JsonFilter,
   ListFilter,
   NodeWhere,
 } from "../runtime/where.js";
-import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 import { GaugeV2, type GaugeV2Apply, type GaugeV2Where } from "./GaugeV2.js";
 import {
   ShowcaseExtSensor,
@@ -268,6 +275,103 @@ export class ReadingApply extends TypedNodeApply {
     if (properties.extSensor !== undefined)
       this.extSensor = properties.extSensor;
     if (properties.gauge !== undefined) this.gauge = properties.gauge;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.labels !== undefined)
+      properties["labels"] = write.list(
+        "labels",
+        this.labels,
+        readingProperties.labels,
+      );
+    if (this.flags !== undefined)
+      properties["flags"] = write.list(
+        "flags",
+        this.flags,
+        readingProperties.flags,
+      );
+    if (this.counts !== undefined)
+      properties["counts"] = write.list(
+        "counts",
+        this.counts,
+        readingProperties.counts,
+      );
+    if (this.ids !== undefined)
+      properties["ids"] = write.list("ids", this.ids, readingProperties.ids);
+    if (this.samples !== undefined)
+      properties["samples"] = write.list(
+        "samples",
+        this.samples,
+        readingProperties.samples,
+      );
+    if (this.temperatures !== undefined)
+      properties["temperatures"] = write.list(
+        "temperatures",
+        this.temperatures,
+        readingProperties.temperatures,
+      );
+    if (this.timestamps !== undefined)
+      properties["timestamps"] = write.list(
+        "timestamps",
+        this.timestamps,
+        readingProperties.timestamps,
+      );
+    if (this.dates !== undefined)
+      properties["dates"] = write.list(
+        "dates",
+        this.dates,
+        readingProperties.dates,
+      );
+    if (this.events !== undefined)
+      properties["events"] = write.list(
+        "events",
+        this.events,
+        readingProperties.events,
+      );
+    if (this.series !== undefined)
+      properties["series"] = write.list(
+        "series",
+        this.series,
+        readingProperties.series,
+      );
+    if (this.attachments !== undefined)
+      properties["attachments"] = write.list(
+        "attachments",
+        this.attachments,
+        readingProperties.attachments,
+      );
+    if (this.sequences !== undefined)
+      properties["sequences"] = write.list(
+        "sequences",
+        this.sequences,
+        readingProperties.sequences,
+      );
+    if (this.sensor !== undefined)
+      properties["sensor"] = write.direct(
+        "sensor",
+        this.sensor,
+        readingProperties.sensor,
+        collector,
+      );
+    if (this.extSensor !== undefined)
+      properties["extSensor"] = write.direct(
+        "extSensor",
+        this.extSensor,
+        readingProperties.extSensor,
+        collector,
+      );
+    if (this.gauge !== undefined)
+      properties["gauge"] = write.direct(
+        "gauge",
+        this.gauge,
+        readingProperties.gauge,
+        collector,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -3,14 +3,16 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   NodeWhere,
   NumberFilter,
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Relation/v1`. */
 const VIEW: ViewReference = {
@@ -94,6 +96,32 @@ export class RelationApply extends TypedNodeApply {
     if (properties.weight !== undefined) this.weight = properties.weight;
     if (properties.validFrom !== undefined)
       this.validFrom = properties.validFrom;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.label !== undefined)
+      properties["label"] = write.text(
+        "label",
+        this.label,
+        relationProperties.label,
+      );
+    if (this.weight !== undefined)
+      properties["weight"] = write.float64(
+        "weight",
+        this.weight,
+        relationProperties.weight,
+      );
+    if (this.validFrom !== undefined)
+      properties["validFrom"] = write.timestamp(
+        "validFrom",
+        this.validFrom,
+        relationProperties.validFrom,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -3,9 +3,15 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type { JsonFilter, NodeWhere, StringFilter } from "../runtime/where.js";
-import type { JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase_ext:Sensor/v1`. */
 const VIEW: ViewReference = {
@@ -91,6 +97,32 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
     if (properties.serial !== undefined) this.serial = properties.serial;
     if (properties.vendor !== undefined) this.vendor = properties.vendor;
     if (properties.range !== undefined) this.range = properties.range;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.serial !== undefined)
+      properties["serial"] = write.text(
+        "serial",
+        this.serial,
+        showcaseExtSensorProperties.serial,
+      );
+    if (this.vendor !== undefined)
+      properties["vendor"] = write.text(
+        "vendor",
+        this.vendor,
+        showcaseExtSensorProperties.vendor,
+      );
+    if (this.range !== undefined)
+      properties["range"] = write.json(
+        "range",
+        this.range,
+        showcaseExtSensorProperties.range,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

@@ -5,9 +5,11 @@ import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
+  type WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type { NodeWhere, StringFilter } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
@@ -139,6 +141,26 @@ export class TechnicianApply extends TypedNodeApply {
     if (properties.assignments !== undefined)
       this.assignments = properties.assignments;
     if (properties.leadOf !== undefined) this.leadOf = properties.leadOf;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    _collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.fullName !== undefined)
+      properties["fullName"] = write.text(
+        "fullName",
+        this.fullName,
+        technicianProperties.fullName,
+      );
+    if (this.email !== undefined)
+      properties["email"] = write.text(
+        "email",
+        this.email,
+        technicianProperties.email,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

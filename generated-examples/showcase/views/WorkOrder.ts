@@ -3,7 +3,9 @@ import type {
   Connected,
   EdgeTarget,
   NodeApplyOptions,
+  WriteCollector,
 } from "../runtime/typed.js";
+import { write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -14,7 +16,12 @@ import type {
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 import { Asset, type AssetApply } from "./Asset.js";
 import {
   type Assignment,
@@ -247,6 +254,87 @@ export class WorkOrderApply extends DescribableApply {
     if (properties.assignees !== undefined)
       this.assignees = properties.assignees;
     if (properties.lead !== undefined) this.lead = properties.lead;
+  }
+
+  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
+  protected override writeProperties(
+    collector: WriteCollector,
+  ): PropertyValues {
+    const properties: PropertyValues = {};
+    if (this.name !== undefined)
+      properties["name"] = write.text(
+        "name",
+        this.name,
+        workOrderProperties.name,
+      );
+    if (this.description !== undefined)
+      properties["description"] = write.text(
+        "description",
+        this.description,
+        workOrderProperties.description,
+      );
+    if (this.tags !== undefined)
+      properties["tags"] = write.list(
+        "tags",
+        this.tags,
+        workOrderProperties.tags,
+      );
+    if (this.number !== undefined)
+      properties["number"] = write.int64(
+        "number",
+        this.number,
+        workOrderProperties.number,
+      );
+    if (this.title !== undefined)
+      properties["title"] = write.text(
+        "title",
+        this.title,
+        workOrderProperties.title,
+      );
+    if (this.priority !== undefined)
+      properties["priority"] = write.enum(
+        "priority",
+        this.priority,
+        workOrderProperties.priority,
+      );
+    if (this.isUrgent !== undefined)
+      properties["isUrgent"] = write.boolean(
+        "isUrgent",
+        this.isUrgent,
+        workOrderProperties.isUrgent,
+      );
+    if (this.attempts !== undefined)
+      properties["attempts"] = write.int32(
+        "attempts",
+        this.attempts,
+        workOrderProperties.attempts,
+      );
+    if (this.estimatedHours !== undefined)
+      properties["estimatedHours"] = write.float32(
+        "estimatedHours",
+        this.estimatedHours,
+        workOrderProperties.estimatedHours,
+      );
+    if (this.checklist !== undefined)
+      properties["checklist"] = write.json(
+        "checklist",
+        this.checklist,
+        workOrderProperties.checklist,
+      );
+    if (this.dueDate !== undefined)
+      properties["dueDate"] = write.date(
+        "dueDate",
+        this.dueDate,
+        workOrderProperties.dueDate,
+      );
+    if (this.assets !== undefined)
+      properties["assets"] = write.direct(
+        "assets",
+        this.assets,
+        workOrderProperties.assets,
+        collector,
+      );
+    return properties;
   }
 }
 // The properties are fields of the instance, typed by the interface.

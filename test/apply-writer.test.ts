@@ -1,0 +1,767 @@
+// Generated apply classes write their own properties (`writeProperties`: named loads and stores,
+// one writer call per property). The runtime's generic loop over the view's plan stays as the
+// fallback, and it is the reference here: for every case, the writes of the same objects through
+// the generated methods and through the plan are equal (values, key order, nested writes), and a
+// bad value raises the same error (class, message, property, instance) both ways.
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as prettier from "prettier";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
+import { buildFiles, readRuntimeSources } from "../src/generate.js";
+import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
+import * as movies from "../generated-examples/movies/index.js";
+import * as showcase from "../generated-examples/showcase/index.js";
+import {
+  AssetApply,
+  AssignmentApply,
+  DocumentViewApply,
+  GaugeV2Apply,
+  ObjectViewApply,
+  PumpApply,
+  ReadingApply,
+  TechnicianApply,
+  WorkOrderApply,
+  collectWrites,
+} from "../generated-examples/showcase/index.js";
+import {
+  EXAMPLES_DIR,
+  generateFiles,
+  scratchDir,
+} from "./support/generated.js";
+
+type Module = Record<string, unknown>;
+
+/** Every generated apply class of a module (the classes whose prototype has `writeProperties`). */
+function applyClasses(module: Module): { name: string; prototype: object }[] {
+  return Object.entries(module).flatMap(([name, value]) =>
+    typeof value === "function" &&
+    name.endsWith("Apply") &&
+    Object.hasOwn(value.prototype as object, "writeProperties")
+      ? [{ name, prototype: value.prototype as object }]
+      : [],
+  );
+}
+
+/** Runs `body` with the generated methods of `module` hidden: the runtime's plan writes instead. */
+function throughPlan<T>(module: Module, body: () => T): T {
+  const hidden = applyClasses(module).map(({ prototype }) => {
+    const method: unknown = Reflect.get(prototype, "writeProperties");
+    Reflect.set(prototype, "writeProperties", undefined);
+    return { prototype, method };
+  });
+  try {
+    return body();
+  } finally {
+    for (const { prototype, method } of hidden)
+      Reflect.set(prototype, "writeProperties", method);
+  }
+}
+
+interface Outcome {
+  /**
+   * The writes as JSON (bigints as `123n`, `undefined` kept as a marker): equal text means equal
+   * values, equal keys in equal order.
+   */
+  readonly json?: string;
+  readonly writes?: unknown;
+  readonly error?: {
+    readonly type: string;
+    readonly message: string;
+    readonly property: unknown;
+    readonly instance: unknown;
+  };
+}
+
+function outcome(write: () => unknown): Outcome {
+  try {
+    const writes = write();
+    const json = JSON.stringify(writes, (_, value: unknown) =>
+      typeof value === "bigint"
+        ? `${value}n`
+        : value === undefined
+          ? "<undefined>"
+          : value,
+    );
+    return { json, writes };
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    return {
+      error: {
+        type: error.constructor.name,
+        message: error.message,
+        property: (error as { property?: unknown }).property,
+        instance: (error as { instance?: unknown }).instance,
+      },
+    };
+  }
+}
+
+/** The outcome through the generated methods, after checking it equals the plan's. */
+function bothWays(module: Module, objects: () => object[]): Outcome {
+  const collect = module.collectWrites as (items: object[]) => unknown;
+  const generated = outcome(() => collect(objects()));
+  const planned = throughPlan(module, () => outcome(() => collect(objects())));
+  expect(generated.json).toEqual(planned.json);
+  // toEqual, not toStrictEqual: a wire object may have a `constructor` key (ObjectView does).
+  expect(generated.writes).toEqual(planned.writes);
+  expect(generated.error).toEqual(planned.error);
+  return generated;
+}
+
+/** The properties written for an instance (nested objects come before their holder). */
+function propertiesOf(outcome: Outcome, externalId: string): unknown {
+  const writes = outcome.writes as {
+    externalId: string;
+    sources?: { properties?: unknown }[];
+  }[];
+  const write = writes.find((w) => w.externalId === externalId);
+  if (!write) throw new Error(`no write of ${externalId}`);
+  return write.sources?.[0]?.properties;
+}
+
+const ref = (externalId: string) => ({ space: "plant", externalId });
+
+describe("generated writeProperties", () => {
+  it("is generated for every apply class of both examples", () => {
+    const names = (module: Module) => applyClasses(module).map((c) => c.name);
+    const generatedClasses = Object.keys(showcase).filter(
+      (name) => name.endsWith("Apply") && !name.startsWith("Typed"),
+    );
+    expect(generatedClasses).toHaveLength(15);
+    expect(names(showcase).sort()).toEqual(generatedClasses.sort());
+    expect(names(movies).sort()).toEqual([
+      "ActorApply",
+      "MovieApply",
+      "PersonApply",
+    ]);
+  });
+
+  // given: objects to write; want: the properties written for `id` (`undefined` for none).
+  const good: {
+    name: string;
+    id: string;
+    given: () => object[];
+    want: unknown;
+  }[] = [
+    {
+      name: "every scalar type, identifiers as keys",
+      id: "d1",
+      given: () => [
+        new DocumentViewApply("docs", "d1", {
+          title: "Manual",
+          isPublished: true,
+          pageCount: 12,
+          sizeBytes: 123456789012,
+          rating: 4.5,
+          score: 0.25,
+          publishedAt: new Date(Date.UTC(2020, 2, 14, 15, 9, 26, 535)),
+          issueDate: "2020-03-14",
+          metadata: { tags: ["a"], nested: { ok: true } },
+          downloads: "ts-1",
+          content: "file-1",
+          revisions: "seq-1",
+        }),
+      ],
+      want: {
+        title: "Manual",
+        isPublished: true,
+        pageCount: 12,
+        sizeBytes: 123456789012,
+        rating: 4.5,
+        score: 0.25,
+        publishedAt: "2020-03-14T15:09:26.535Z",
+        issueDate: "2020-03-14",
+        metadata: { tags: ["a"], nested: { ok: true } },
+        downloads: "ts-1",
+        content: "file-1",
+        revisions: "seq-1",
+      },
+    },
+    {
+      name: "nulls clear, unset properties stay out, timestamps as strings",
+      id: "d2",
+      given: () => [
+        new DocumentViewApply("docs", "d2", {
+          title: null,
+          publishedAt: "2020-03-14T15:09:26+01:00",
+          metadata: null,
+        }),
+      ],
+      want: {
+        title: null,
+        publishedAt: "2020-03-14T15:09:26+01:00",
+        metadata: null,
+      },
+    },
+    {
+      name: "no property set: a source without properties",
+      id: "d3",
+      given: () => [new DocumentViewApply("docs", "d3")],
+      want: undefined,
+    },
+    {
+      name: "list properties of every type",
+      id: "r1",
+      given: () => [
+        new ReadingApply("plant", "r1", {
+          labels: ["a", "b"],
+          flags: [true, false],
+          counts: [1, 2],
+          ids: [9007199254740991],
+          samples: [1.5],
+          temperatures: [20.25, -3],
+          timestamps: [new Date(0), "2024-05-01T12:00:00.000Z"],
+          dates: ["2024-04-30"],
+          events: [{ kind: "start" }],
+          series: ["ts-1"],
+          attachments: ["f-1"],
+          sequences: ["s-1"],
+          sensor: ref("sensor-1"),
+        }),
+      ],
+      want: {
+        labels: ["a", "b"],
+        flags: [true, false],
+        counts: [1, 2],
+        ids: [9007199254740991],
+        samples: [1.5],
+        temperatures: [20.25, -3],
+        timestamps: ["1970-01-01T00:00:00.000Z", "2024-05-01T12:00:00.000Z"],
+        dates: ["2024-04-30"],
+        events: [{ kind: "start" }],
+        series: ["ts-1"],
+        attachments: ["f-1"],
+        sequences: ["s-1"],
+        sensor: { space: "plant", externalId: "sensor-1" },
+      },
+    },
+    {
+      name: "names that differ from identifiers, reserved words, map order",
+      id: "o1",
+      given: () => [
+        new ObjectViewApply("plant", "o1", {
+          maxPressure: 3.5,
+          class: "c",
+          default: "d",
+          delete: false,
+          constructorProperty: { a: 1 },
+          prototypeProperty: ref("proto"),
+          toStringProperty: "t",
+          import: "ts-import",
+          spaceProperty: "s",
+          externalIdProperty: "e",
+          versionProperty: 2,
+          typeProperty: "ty",
+          createdTimeProperty: "2024-05-01T12:00:00.000Z",
+          fooBar: 1,
+          foo_bar: 2,
+          Name: "N",
+          name: "n",
+          _2ndLevel: 3,
+        }),
+      ],
+      want: {
+        class: "c",
+        default: "d",
+        delete: false,
+        constructor: { a: 1 },
+        prototype: { space: "plant", externalId: "proto" },
+        toString: "t",
+        import: "ts-import",
+        space: "s",
+        externalId: "e",
+        version: 2,
+        type: "ty",
+        createdTime: "2024-05-01T12:00:00.000Z",
+        fooBar: 1,
+        foo_bar: 2,
+        Name: "N",
+        name: "n",
+        "2ndLevel": 3,
+        "max-pressure": 3.5,
+      },
+    },
+    {
+      name: "inherited properties; a direct relation to a nested apply object",
+      id: "p1",
+      given: () => [
+        new PumpApply("plant", "p1", {
+          name: "Pump 1",
+          tags: ["x"],
+          serialNumber: "SN-1",
+          status: "active",
+          parent: new AssetApply("plant", "a1", {
+            serialNumber: "SN-A",
+            location: ref("site"),
+          }),
+          location: { ...ref("site"), extra: "dropped" } as never,
+          maxTemperature: 80,
+          ratedFlow: 12.5,
+        }),
+      ],
+      want: {
+        name: "Pump 1",
+        tags: ["x"],
+        serialNumber: "SN-1",
+        status: "active",
+        parent: { space: "plant", externalId: "a1" },
+        location: { space: "plant", externalId: "site" },
+        maxTemperature: 80,
+        ratedFlow: 12.5,
+      },
+    },
+    {
+      name: "implemented views; nested apply objects two levels deep",
+      id: "g1",
+      given: () => [
+        new GaugeV2Apply("plant", "g1", {
+          serialNumber: "SN-G",
+          installedOn: new PumpApply("plant", "p2", {
+            serialNumber: "SN-2",
+            parent: new AssetApply("plant", "a2", { serialNumber: "SN-A2" }),
+          }),
+          alarmLimits: [1, 2, 3],
+          reading: 21.5,
+        }),
+      ],
+      want: {
+        installedOn: { space: "plant", externalId: "p2" },
+        serialNumber: "SN-G",
+        reading: 21.5,
+        alarmLimits: [1, 2, 3],
+      },
+    },
+    {
+      name: "a direct list of apply objects and references; edges with properties",
+      id: "w1",
+      given: () => [
+        new WorkOrderApply("plant", "w1", {
+          title: "Fix",
+          priority: "high",
+          isUrgent: true,
+          checklist: { steps: ["a"] },
+          dueDate: "2024-02-29",
+          assets: [
+            new AssetApply("plant", "a3", { serialNumber: "SN-3" }),
+            ref("a4"),
+          ],
+          assignees: [
+            {
+              target: new TechnicianApply("plant", "t1", { fullName: "T" }),
+              properties: { role: "lead", share: 0.5 },
+            },
+          ],
+        }),
+      ],
+      want: {
+        title: "Fix",
+        priority: "high",
+        isUrgent: true,
+        checklist: { steps: ["a"] },
+        dueDate: "2024-02-29",
+        assets: [
+          { space: "plant", externalId: "a3" },
+          { space: "plant", externalId: "a4" },
+        ],
+      },
+    },
+    {
+      name: "an edge view's apply class",
+      id: "e1",
+      given: () => [
+        new AssignmentApply(
+          "plant",
+          "e1",
+          { startNode: ref("w1"), endNode: ref("t1"), type: ref("assigned") },
+          { role: "helper", since: new Date(1000), share: 0.25 },
+        ),
+      ],
+      want: {
+        role: "helper",
+        since: "1970-01-01T00:00:01.000Z",
+        share: 0.25,
+      },
+    },
+  ];
+
+  it.each(good)("writes $name as the plan does", ({ id, given, want }) => {
+    expect(propertiesOf(bothWays(showcase, given), id)).toEqual(want);
+  });
+
+  it("writes the movies example as the plan does", () => {
+    const written = bothWays(movies, () => [
+      new movies.MovieApply("imdb", "m1", {
+        title: "Alien",
+        releaseYear: 1979,
+      }),
+    ]);
+    expect(propertiesOf(written, "m1")).toStrictEqual({
+      title: "Alien",
+      releaseYear: 1979,
+    });
+  });
+
+  // given: objects to write; want: the error's message (the plan raises the same, checked too).
+  const bad: { name: string; given: () => object[]; want: string }[] = [
+    {
+      name: "text over its byte limit",
+      given: () => [
+        new DocumentViewApply("docs", "d", { title: "é".repeat(501) }),
+      ],
+      want: "Document docs:d: title is 1002 bytes of UTF-8, more than its limit of 1000",
+    },
+    {
+      name: "NUL in text",
+      given: () => [new DocumentViewApply("docs", "d", { title: "a\u0000" })],
+      want: "Document docs:d: title must not contain NUL characters",
+    },
+    {
+      name: "int32 out of range",
+      given: () => [new DocumentViewApply("docs", "d", { pageCount: 2 ** 31 })],
+      want: "Document docs:d: pageCount is out of range: 2147483648 is not within -2147483648..2147483647",
+    },
+    {
+      name: "int32 not whole",
+      given: () => [new DocumentViewApply("docs", "d", { pageCount: 1.5 })],
+      want: "Document docs:d: pageCount must be a whole number, got 1.5",
+    },
+    {
+      name: "int64 beyond a safe integer",
+      given: () => [new DocumentViewApply("docs", "d", { sizeBytes: 2 ** 53 })],
+      want: "Document docs:d: sizeBytes is out of range: 9007199254740992 is not within -9007199254740991..9007199254740991",
+    },
+    {
+      name: "float32 beyond its range",
+      given: () => [new DocumentViewApply("docs", "d", { rating: 1e39 })],
+      want: "Document docs:d: rating is out of range for float32: 1e+39 is beyond ±3.4028234663852886e+38",
+    },
+    {
+      name: "float64 NaN",
+      given: () => [new DocumentViewApply("docs", "d", { score: NaN })],
+      want: "Document docs:d: score must be a finite number, got NaN",
+    },
+    {
+      name: "boolean of the wrong type",
+      given: () => [
+        new DocumentViewApply("docs", "d", { isPublished: "yes" as never }),
+      ],
+      want: 'Document docs:d: isPublished must be a boolean, got "yes"',
+    },
+    {
+      name: "invalid Date",
+      given: () => [
+        new DocumentViewApply("docs", "d", { publishedAt: new Date(NaN) }),
+      ],
+      want: "Document docs:d: publishedAt is an invalid Date",
+    },
+    {
+      name: "timestamp string of the wrong shape",
+      given: () => [
+        new DocumentViewApply("docs", "d", { publishedAt: "2024-05-01" }),
+      ],
+      want: 'Document docs:d: publishedAt must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got "2024-05-01"',
+    },
+    {
+      name: "date not in the calendar",
+      given: () => [
+        new DocumentViewApply("docs", "d", { issueDate: "2023-02-29" }),
+      ],
+      want: 'Document docs:d: issueDate must be a date like 2024-04-30, got "2023-02-29"',
+    },
+    {
+      name: "json list at the top",
+      given: () => [
+        new DocumentViewApply("docs", "d", { metadata: [1] as never }),
+      ],
+      want: "Document docs:d: metadata must be a JSON object at the top (wrap a list or a single value in an object), got a list",
+    },
+    {
+      name: "json holding a bigint (a TypeError, named after the property)",
+      given: () => [
+        new DocumentViewApply("docs", "d", { metadata: { n: 1n } as never }),
+      ],
+      want: "Document docs:d: metadata: Do not know how to serialize a BigInt",
+    },
+    {
+      name: "json holding a cycle",
+      given: () => {
+        const cycle: Record<string, unknown> = {};
+        cycle.self = cycle;
+        return [
+          new DocumentViewApply("docs", "d", { metadata: cycle as never }),
+        ];
+      },
+      want: "Document docs:d: metadata.self refers back to an object that contains it (a cycle); JSON cannot hold it",
+    },
+    {
+      name: "enum value not listed",
+      given: () => [
+        new PumpApply("plant", "p", {
+          serialNumber: "S",
+          status: "broken" as never,
+        }),
+      ],
+      want: 'Pump plant:p: status must be one of active, maintenance, retired, unknown, got "broken"',
+    },
+    {
+      name: "null for a non-nullable property",
+      given: () => [
+        new PumpApply("plant", "p", { serialNumber: null as never }),
+      ],
+      want: "Pump plant:p: serialNumber is not nullable",
+    },
+    {
+      name: "direct relation that is no reference (a TypeError, named)",
+      given: () => [
+        new PumpApply("plant", "p", {
+          serialNumber: "S",
+          location: "site" as never,
+        }),
+      ],
+      want: "Pump plant:p: location: expected a node reference { space, externalId } or an apply object",
+    },
+    {
+      name: "bad value in a nested apply object",
+      given: () => [
+        new PumpApply("plant", "p", {
+          serialNumber: "S",
+          parent: new AssetApply("plant", "a", {
+            serialNumber: "S",
+            status: "gone" as never,
+          }),
+        }),
+      ],
+      want: 'Pump plant:p: Asset plant:a: status must be one of active, maintenance, retired, unknown, got "gone"',
+    },
+    {
+      name: "direct list over its limit",
+      given: () => [
+        new WorkOrderApply("plant", "w", {
+          title: "T",
+          priority: "low",
+          isUrgent: false,
+          assets: Array.from({ length: 101 }, (_, i) => ref(`a${i}`)),
+        }),
+      ],
+      want: "WorkOrder plant:w: assets has 101 items, more than its limit of 100",
+    },
+    {
+      name: "list that is no list",
+      given: () => [new ReadingApply("plant", "r", { counts: 3 as never })],
+      want: "Reading plant:r: counts must be a list",
+    },
+    {
+      name: "list with a hole",
+      given: () => [
+        // eslint-disable-next-line no-sparse-arrays
+        new ReadingApply("plant", "r", { counts: [1, , 3] as never }),
+      ],
+      want: "Reading plant:r: counts[1] is a hole in a sparse list; give every item a value",
+    },
+    {
+      name: "list item of the wrong type",
+      given: () => [
+        new ReadingApply("plant", "r", { labels: ["a", 2 as never] }),
+      ],
+      want: "Reading plant:r: labels[1] must be a string, got 2",
+    },
+    {
+      name: "list over its limit",
+      given: () => [
+        new GaugeV2Apply("plant", "g", {
+          serialNumber: "S",
+          alarmLimits: [1, 2, 3, 4],
+        }),
+      ],
+      want: "Gauge plant:g: alarmLimits has 4 items, more than its limit of 3",
+    },
+    {
+      name: "json list item holding a bigint",
+      given: () => [
+        new ReadingApply("plant", "r", { events: [{ n: 1n }] as never }),
+      ],
+      want: "Reading plant:r: events: Do not know how to serialize a BigInt",
+    },
+    {
+      name: "edge view property out of range",
+      given: () => [
+        new AssignmentApply(
+          "plant",
+          "e",
+          { startNode: ref("w"), endNode: ref("t"), type: ref("assigned") },
+          { role: "r", share: -1e39 },
+        ),
+      ],
+      want: "Assignment plant:e: share is out of range for float32: -1e+39 is beyond ±3.4028234663852886e+38",
+    },
+  ];
+
+  it.each(bad)("raises the plan's error for $name", ({ given, want }) => {
+    const { error } = bothWays(showcase, given);
+    expect(error?.type).toBe("PropertyValueError");
+    expect(error?.message).toBe(want);
+  });
+
+  it("names the instance and property in the error", () => {
+    const { error } = bothWays(showcase, () => [
+      new ReadingApply("plant", "r", { labels: ["a", 2 as never] }),
+    ]);
+    expect(error?.property).toBe("labels[1]");
+    expect(error?.instance).toEqual({ space: "plant", externalId: "r" });
+  });
+
+  it("collects each nested apply object once, nodes first", () => {
+    const shared = new AssetApply("plant", "shared", { serialNumber: "S" });
+    const { writes } = bothWays(showcase, () => [
+      new PumpApply("plant", "p1", { serialNumber: "1", parent: shared }),
+      new PumpApply("plant", "p2", { serialNumber: "2", parent: shared }),
+    ]);
+    const ids = (writes as { externalId: string }[]).map((w) => w.externalId);
+    // A nested object is collected while its holder writes its properties: it comes first.
+    expect(ids).toEqual(["shared", "p1", "p2"]);
+    expect(collectWrites([shared])).toHaveLength(1);
+  });
+});
+
+describe("generated writeProperties with int64 as bigint", () => {
+  let module: Module;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const scratch = await scratchDir("apply-writer");
+    cleanup = scratch.cleanup;
+    const files = await generateFiles(
+      [join(EXAMPLES_DIR, "showcase", "views.json")],
+      { ...DEFAULT_CODE_OPTIONS, int64: "bigint" },
+    );
+    await writeFile(
+      join(scratch.dir, "package.json"),
+      '{ "type": "module" }\n',
+    );
+    for (const [path, text] of files) {
+      if (!path.endsWith(".ts")) continue;
+      const file = join(scratch.dir, path.replace(/\.ts$/, ".js"));
+      await mkdir(dirname(file), { recursive: true });
+      const js = ts.transpileModule(text, {
+        compilerOptions: {
+          module: ts.ModuleKind.ESNext,
+          target: ts.ScriptTarget.ES2022,
+        },
+      }).outputText;
+      await writeFile(file, js);
+    }
+    module = (await import(
+      pathToFileURL(join(scratch.dir, "index.js")).href
+    )) as Module;
+  });
+
+  afterAll(() => cleanup());
+
+  type Constructor = new (
+    space: string,
+    externalId: string,
+    properties: object,
+  ) => object;
+  const document = (properties: object) => () => [
+    new (module.DocumentViewApply as Constructor)("docs", "d", properties),
+  ];
+
+  it("writes int64 values as bigints, exactly, as the plan does", () => {
+    const written = bothWays(module, document({ sizeBytes: 2n ** 63n - 1n }));
+    expect(propertiesOf(written, "d")).toStrictEqual({
+      sizeBytes: 9223372036854775807n,
+    });
+    const list = bothWays(module, () => [
+      new (module.ReadingApply as Constructor)("plant", "r", {
+        ids: [-(2n ** 63n), 2n ** 53n + 1n],
+      }),
+    ]);
+    expect(propertiesOf(list, "r")).toStrictEqual({
+      ids: [-9223372036854775808n, 9007199254740993n],
+    });
+  });
+
+  it.each([
+    {
+      given: { sizeBytes: 2n ** 63n },
+      want: "Document docs:d: sizeBytes is out of range: 9223372036854775808 is not within -9223372036854775808..9223372036854775807",
+    },
+    {
+      given: { sizeBytes: 5 },
+      want: "Document docs:d: sizeBytes must be a bigint, got 5",
+    },
+  ])("raises the plan's error for $want", ({ given, want }) => {
+    const { error } = bothWays(module, document(given));
+    expect(error?.message).toBe(want);
+  });
+});
+
+describe("generated writeProperties layout", () => {
+  // The emitter lays out `properties["x"] = write.type(...)` as prettier does (it breaks after
+  // `=` only when the call's head does not fit): names of every length around the 80-column
+  // edge (1 to 63 characters: past 45 the assignment breaks after `=`, past 58 the key leaves its
+  // brackets), for a short and a long property map name, must come out unchanged by prettier.
+  // Only the method is compared: names this long show that the property map's `identifier: "..."`
+  // (from about 62 characters), some interface members, and `this.x !== undefined` tests (past
+  // 63, in the constructor too) are not laid out as prettier does; that is older than this method.
+  it("is prettier's for names of every length", async () => {
+    const container = { type: "container", space: "s", externalId: "C" };
+    const property = (identifier: string, type: object) => ({
+      container,
+      containerPropertyIdentifier: identifier,
+      type,
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    });
+    const view = (externalId: string) => ({
+      space: "s",
+      externalId,
+      version: "v1",
+      implements: [],
+      writable: true,
+      queryable: true,
+      usedFor: "node",
+      isGlobal: false,
+      createdTime: 0,
+      lastUpdatedTime: 0,
+      mappedContainers: [container],
+      properties: Object.fromEntries(
+        Array.from({ length: 63 }, (_, i) => {
+          const identifier = `p${"x".repeat(i)}`;
+          const type =
+            i % 3 === 0
+              ? { type: "direct", list: false }
+              : i % 3 === 1
+                ? { type: "text", list: false }
+                : { type: "int32", list: true };
+          return [identifier, property(identifier, type)];
+        }),
+      ),
+    });
+    const input = mergeDocuments([
+      parseInputDocument(
+        { items: [view("A"), view(`Long${"Name".repeat(12)}`)] },
+        "views.json",
+      ),
+    ]);
+    const files = buildFiles(input, await readRuntimeSources());
+    const views = [...files].filter(([path]) => path.startsWith("views/"));
+    expect(views).toHaveLength(2);
+    // Only the method is compared: see above for the property map's long names.
+    const method = (text: string): string => {
+      const start = text.indexOf("  protected override writeProperties(");
+      const end = text.indexOf("    return properties;\n  }\n", start);
+      expect(start, "writeProperties").toBeGreaterThan(0);
+      return text.slice(start, end);
+    };
+    for (const [path, text] of views) {
+      expect(text).toContain("write.direct(");
+      const formatted = await prettier.format(text, { filepath: path });
+      expect(method(formatted), path).toBe(method(text));
+    }
+  });
+});
