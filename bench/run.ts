@@ -13,6 +13,7 @@ const BENCHES = [
   "runtime",
   "typecheck",
   "typecheck-include",
+  "apply-writer",
   "typed",
 ];
 /** Extra arguments per bench; the typed-path bench writes its tables into BENCHMARKS.md. */
