@@ -386,6 +386,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "syncFingerprint",
     "isNonFullPage",
     "stableStringify",
+    "mayBeFullPage",
+    "peekNextCursors",
   ],
   "transport.ts": [
     "DEFAULT_TIMEOUT_MS",
