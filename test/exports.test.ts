@@ -403,6 +403,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TypedApply",
     "WriteCollector",
     "InstanceWriteSource",
+    "ReadValues",
   ],
   "values.ts": [
     "TargetClassThunk",

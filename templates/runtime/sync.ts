@@ -353,10 +353,15 @@ function sameCursors(
  */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => {
-    if (typeof setImmediate === "function") setImmediate(resolve);
+    if (immediate) immediate(resolve);
     else setTimeout(resolve, 0);
   });
 }
+
+/** Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place). */
+const immediate = (
+  globalThis as { setImmediate?: (callback: () => void) => unknown }
+).setImmediate;
 
 /**
  * The shortest text an item of a sync response can have (its required fields, shortest values):

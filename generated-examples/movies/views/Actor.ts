@@ -6,7 +6,7 @@ import type {
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 import { Movie, type MovieApply } from "./Movie.js";
 import {
   Person,
@@ -157,6 +157,15 @@ export class Actor extends Person {
       readonly wonOscar: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["birthYear"] = values["birthYear"] ?? null;
+    read["wonOscar"] = values["wonOscar"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Actor extends ActorProperties {}

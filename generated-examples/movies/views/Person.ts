@@ -9,7 +9,7 @@ import type {
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `mySpace:PersonView/v1`. */
 const VIEW: ViewReference = {
@@ -134,6 +134,14 @@ export class Person extends TypedNode {
     readonly numeric: { readonly birthYear: true };
     readonly groupable: { readonly name: true; readonly birthYear: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["birthYear"] = values["birthYear"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Person extends PersonProperties {}

@@ -5,6 +5,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import { fromWireValue } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -14,7 +15,11 @@ import type {
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase:Document/v1`. */
 const VIEW: ViewReference = {
@@ -368,6 +373,27 @@ export class DocumentView extends TypedNode {
       readonly score: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["title"] = values["title"] ?? null;
+    read["isPublished"] = values["isPublished"] ?? null;
+    read["pageCount"] = values["pageCount"] ?? null;
+    read["sizeBytes"] = values["sizeBytes"] ?? null;
+    read["rating"] = values["rating"] ?? null;
+    read["score"] = values["score"] ?? null;
+    read["publishedAt"] = fromWireValue(
+      values["publishedAt"],
+      documentViewProperties.publishedAt,
+    );
+    read["issueDate"] = values["issueDate"] ?? null;
+    read["metadata"] = values["metadata"] ?? null;
+    read["downloads"] = values["downloads"] ?? null;
+    read["content"] = values["content"] ?? null;
+    read["revisions"] = values["revisions"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface DocumentView extends DocumentViewProperties {}

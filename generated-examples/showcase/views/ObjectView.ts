@@ -4,6 +4,7 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import { fromWireValue } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -13,7 +14,12 @@ import type {
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase:Object/v1`. */
 const VIEW: ViewReference = {
@@ -440,6 +446,36 @@ export class ObjectView extends TypedNode {
       readonly maxPressure: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["class"] = values["class"] ?? null;
+    read["default"] = values["default"] ?? null;
+    read["delete"] = values["delete"] ?? null;
+    read["constructorProperty"] = values["constructor"] ?? null;
+    read["prototypeProperty"] = fromWireValue(
+      values["prototype"],
+      objectViewProperties.prototypeProperty,
+    );
+    read["toStringProperty"] = values["toString"] ?? null;
+    read["import"] = values["import"] ?? null;
+    read["spaceProperty"] = values["space"] ?? null;
+    read["externalIdProperty"] = values["externalId"] ?? null;
+    read["versionProperty"] = values["version"] ?? null;
+    read["typeProperty"] = values["type"] ?? null;
+    read["createdTimeProperty"] = fromWireValue(
+      values["createdTime"],
+      objectViewProperties.createdTimeProperty,
+    );
+    read["fooBar"] = values["fooBar"] ?? null;
+    read["foo_bar"] = values["foo_bar"] ?? null;
+    read["Name"] = values["Name"] ?? null;
+    read["name"] = values["name"] ?? null;
+    read["_2ndLevel"] = values["2ndLevel"] ?? null;
+    read["maxPressure"] = values["max-pressure"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

@@ -4,13 +4,14 @@ import {
   TypedNode,
   TypedNodeApply,
 } from "../runtime/typed.js";
+import { fromWireValue } from "../runtime/values.js";
 import type {
   NodeWhere,
   NumberFilter,
   StringFilter,
   TimestampFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Relation/v1`. */
 const VIEW: ViewReference = {
@@ -150,6 +151,18 @@ export class Relation extends TypedNode {
     readonly numeric: { readonly weight: true };
     readonly groupable: { readonly label: true; readonly weight: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["label"] = values["label"] ?? null;
+    read["weight"] = values["weight"] ?? null;
+    read["validFrom"] = fromWireValue(
+      values["validFrom"],
+      relationProperties.validFrom,
+    );
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Relation extends RelationProperties {}

@@ -5,7 +5,11 @@ import {
   TypedNodeApply,
 } from "../runtime/typed.js";
 import type { JsonFilter, NodeWhere, StringFilter } from "../runtime/where.js";
-import type { JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 
 /** The view `showcase_ext:Sensor/v1`. */
 const VIEW: ViewReference = {
@@ -145,6 +149,15 @@ export class ShowcaseExtSensor extends TypedNode {
     readonly numeric: {};
     readonly groupable: { readonly serial: true; readonly vendor: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["serial"] = values["serial"] ?? null;
+    read["vendor"] = values["vendor"] ?? null;
+    read["range"] = values["range"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensor extends ShowcaseExtSensorProperties {}

@@ -4,6 +4,7 @@ import type {
   EdgeTarget,
   NodeApplyOptions,
 } from "../runtime/typed.js";
+import { fromWireValue } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -14,7 +15,12 @@ import type {
   NumberFilter,
   StringFilter,
 } from "../runtime/where.js";
-import type { InstanceId, JsonValue, ViewReference } from "../runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+  PropertyValues,
+  ViewReference,
+} from "../runtime/wire.js";
 import { Asset, type AssetApply } from "./Asset.js";
 import {
   type Assignment,
@@ -375,6 +381,27 @@ export class WorkOrder extends Describable {
       readonly estimatedHours: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["description"] = values["description"] ?? null;
+    read["tags"] = values["tags"] ?? null;
+    read["number"] = values["number"] ?? null;
+    read["title"] = values["title"] ?? null;
+    read["priority"] = values["priority"] ?? null;
+    read["isUrgent"] = values["isUrgent"] ?? null;
+    read["attempts"] = values["attempts"] ?? null;
+    read["estimatedHours"] = values["estimatedHours"] ?? null;
+    read["checklist"] = values["checklist"] ?? null;
+    read["dueDate"] = values["dueDate"] ?? null;
+    read["assets"] = fromWireValue(
+      values["assets"],
+      workOrderProperties.assets,
+    );
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}
