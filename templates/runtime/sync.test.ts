@@ -482,6 +482,7 @@ describe("syncPages through HttpClient against a server", () => {
     const transport = createUndiciTransport({ timeoutMs: 10_000 });
     // When a request reaches the transport and when a response is parsed, by cursor.
     const log: string[] = [];
+    const arrivedBeforeParse: number[] = [];
     const http = new HttpClient({
       baseUrl: server.url,
       project: "p",
@@ -499,11 +500,14 @@ describe("syncPages through HttpClient against a server", () => {
       ),
       parseJson: (text) => {
         const parsed = JSON.parse(text) as SyncResponse;
-        log.push(`parse ${Number(parsed.nextCursor.things) - 1}`);
+        const page = Number(parsed.nextCursor.things) - 1;
+        log.push(`parse ${page}`);
+        // What the server has received by now, the next page's request included when it left.
+        arrivedBeforeParse.push(server.requests.length);
         return parsed;
       },
     });
-    return { server, transport, http, log };
+    return { server, transport, http, log, arrivedBeforeParse };
   }
   const threeItems: SyncRequest = {
     with: { things: { nodes: {}, limit: LIMIT } },
@@ -511,7 +515,9 @@ describe("syncPages through HttpClient against a server", () => {
   };
 
   it("reads every item exactly once, one request per page, each sent before the page before it is parsed", async () => {
-    const { server, transport, http, log } = await setUp(() => 0);
+    const { server, transport, http, log, arrivedBeforeParse } = await setUp(
+      () => 0,
+    );
     try {
       const ids: string[] = [];
       for await (const page of syncPages(http, threeItems))
@@ -529,6 +535,9 @@ describe("syncPages through HttpClient against a server", () => {
         ...[1, 2, 3, 4, 5].flatMap((p) => [`send ${p}`, `parse ${p - 1}`]),
         "parse 5",
       ]);
+      // The request for page p + 1 reached the server before page p was parsed (after the first
+      // page: that request opens a second connection, the first one is not free yet).
+      expect(arrivedBeforeParse.slice(1)).toEqual([3, 4, 5, 6, 6]);
     } finally {
       await transport.close();
       await server.close();

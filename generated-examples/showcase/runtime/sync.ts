@@ -305,7 +305,7 @@ class PageRequests {
       if (cursor !== undefined) cursors[name] = cursor;
     }
     this.#ahead = this.#start(cursors);
-    return nextTurn();
+    return handedToNetwork();
   }
 
   #smallestPageSize(): number {
@@ -349,12 +349,14 @@ function sameCursors(
 }
 
 /**
- * A promise settled on a later turn of the event loop, after the requests started now have
- * been handed to the network (their path to the socket runs through promise callbacks only).
+ * A promise settled once the requests started now have been handed to the network: their path to
+ * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
+ * this waits two turns of the event loop (measured: after one the request still left after the
+ * parse; after two it leaves at once).
  */
-function nextTurn(): Promise<void> {
+function handedToNetwork(): Promise<void> {
   return new Promise((resolve) => {
-    if (immediate) immediate(resolve);
+    if (immediate) immediate(() => immediate(resolve));
     else setTimeout(resolve, 0);
   });
 }
