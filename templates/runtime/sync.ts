@@ -303,6 +303,8 @@ class PageRequests {
       const cursor = peeked[name] ?? request.cursors?.[name];
       if (cursor !== undefined) cursors[name] = cursor;
     }
+    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
+    if (sameCursors(request.cursors, cursors)) return undefined;
     this.#ahead = this.#start(cursors);
     return handedToNetwork();
   }
