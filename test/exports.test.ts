@@ -388,6 +388,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "syncFingerprint",
     "isNonFullPage",
     "stableStringify",
+    "mayBeFullPage",
+    "peekNextCursors",
   ],
   "transport.ts": [
     "DEFAULT_TIMEOUT_MS",
@@ -403,6 +405,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TypedApply",
     "WriteCollector",
     "InstanceWriteSource",
+    "ReadValues",
   ],
   "values.ts": [
     // What generated apply classes call to write their properties (`writeProperties`).

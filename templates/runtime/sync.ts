@@ -148,8 +148,10 @@ async function* pagesOf(
       caughtUp,
       pageSizes,
     );
-    // More is waiting: ask for it while the caller processes this page.
+    // More is waiting: ask for it (if the guess made from the text did not) while the caller
+    // processes this page.
     if (!caughtUp) requests.prefetch(cursors);
+    else requests.dropAhead();
     yield page;
     if (!caughtUp) {
       idleWaitMs = follow?.pollIntervalMs ?? 0;
@@ -173,9 +175,25 @@ interface SentPage {
   readonly response: SyncResponse;
 }
 
+/** One request of a sync, asked for with `cursors`. */
+interface PageRequest {
+  /** Replaced by equal cursors of the parsed page, which `take` is then called with. */
+  cursors: Readonly<Record<string, string>> | undefined;
+  readonly page: Promise<SentPage>;
+  /** Aborts this request only (the sync's own controller aborts every request). */
+  readonly controller: AbortController;
+  /** The caller waits for this page: its text may start the next request before it is parsed. */
+  taken: boolean;
+}
+
 /**
- * The requests of one sync, with at most one asked for ahead: the next page's request leaves as
- * soon as a full page arrives, so the server and the network work while the caller processes it.
+ * The requests of one sync, with at most one asked for ahead. The request for the next page
+ * leaves before the current page is parsed: the cursors are read from the end of the response
+ * text (`peekNextCursors`) and, when the text holds a full page (`mayBeFullPage`), the next
+ * request is sent at once, so the server builds that page while this one is parsed and
+ * processed. That guess is checked against the parsed page (`prefetch` / `dropAhead`): sent
+ * with other cursors, or the page was not full after all, the request is aborted and its
+ * outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
  * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
  * dropped; the failure of one that is taken surfaces where the caller asks for that page. Each
  * request adapts its page sizes to timeouts (`sendAdaptive`), cursors kept.
@@ -184,16 +202,12 @@ class PageRequests {
   readonly sizes: PageSizes;
   readonly #http: JsonPoster;
   readonly #body: SyncRequest;
+  readonly #names: readonly string[];
   readonly #callerSignal: AbortSignal | undefined;
   readonly #controller = new AbortController();
   readonly #onCallerAbort = (): void =>
     this.#controller.abort(this.#callerSignal?.reason);
-  #ahead:
-    | {
-        readonly cursors: Readonly<Record<string, string>>;
-        readonly page: Promise<SentPage>;
-      }
-    | undefined;
+  #ahead: PageRequest | undefined;
 
   constructor(
     http: JsonPoster,
@@ -203,6 +217,7 @@ class PageRequests {
   ) {
     this.#http = http;
     this.#body = body;
+    this.#names = Object.keys(body.with);
     this.sizes = sizes;
     this.#callerSignal = callerSignal;
     if (callerSignal?.aborted) this.#onCallerAbort();
@@ -215,15 +230,34 @@ class PageRequests {
   ): Promise<SentPage> {
     const ahead = this.#ahead;
     this.#ahead = undefined;
-    if (ahead && ahead.cursors === cursors) return ahead.page;
-    return this.#send(cursors);
+    if (ahead && ahead.cursors === cursors) {
+      ahead.taken = true;
+      return ahead.page;
+    }
+    if (ahead) ahead.controller.abort();
+    const request = this.#start(cursors);
+    request.taken = true;
+    return request.page;
   }
 
+  /**
+   * Asks for the page at `cursors` ahead: keeps the request sent on a guess when its cursors are
+   * these, else aborts it and sends one.
+   */
   prefetch(cursors: Readonly<Record<string, string>>): void {
-    const page = this.#send(cursors);
-    // Handled where it is taken; until then its failure must not count as unhandled.
-    page.catch(() => undefined);
-    this.#ahead = { cursors, page };
+    const ahead = this.#ahead;
+    if (ahead && sameCursors(ahead.cursors, cursors)) {
+      ahead.cursors = cursors;
+      return;
+    }
+    ahead?.controller.abort();
+    this.#ahead = this.#start(cursors);
+  }
+
+  /** Nothing more to read now: a request sent on a guess is aborted and its outcome dropped. */
+  dropAhead(): void {
+    this.#ahead?.controller.abort();
+    this.#ahead = undefined;
   }
 
   /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
@@ -233,8 +267,59 @@ class PageRequests {
     this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
   }
 
+  #start(cursors: Readonly<Record<string, string>> | undefined): PageRequest {
+    const controller = new AbortController();
+    const all = this.#controller.signal;
+    const follow = (): void => controller.abort(all.reason);
+    if (all.aborted) follow();
+    else all.addEventListener("abort", follow);
+    const request: PageRequest = {
+      cursors,
+      page: this.#send(cursors, controller.signal, (text) =>
+        this.#guessNext(request, text),
+      ),
+      controller,
+      taken: false,
+    };
+    const done = (): void => all.removeEventListener("abort", follow);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    request.page.then(done, done);
+    return request;
+  }
+
+  /**
+   * Called with the text of `request`'s answer before it is parsed: when the caller waits for
+   * it and it holds a full page, sends the request for the page after it at the cursors its text
+   * ends with, and lets that request leave before the parse starts.
+   */
+  #guessNext(request: PageRequest, text: string): Promise<void> | undefined {
+    if (!request.taken || this.#ahead || this.#controller.signal.aborted)
+      return undefined;
+    if (!mayBeFullPage(text, this.#smallestPageSize())) return undefined;
+    const peeked = peekNextCursors(text);
+    if (peeked === undefined) return undefined;
+    const cursors: Record<string, string> = {};
+    for (const name of this.#names) {
+      const cursor = peeked[name] ?? request.cursors?.[name];
+      if (cursor !== undefined) cursors[name] = cursor;
+    }
+    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
+    if (sameCursors(request.cursors, cursors)) return undefined;
+    this.#ahead = this.#start(cursors);
+    return handedToNetwork();
+  }
+
+  #smallestPageSize(): number {
+    let smallest = Infinity;
+    for (const name of this.#names)
+      smallest = Math.min(smallest, this.sizes.of(name));
+    return smallest;
+  }
+
   async #send(
     cursors: Readonly<Record<string, string>> | undefined,
+    signal: AbortSignal,
+    beforeParse: (text: string) => Promise<void> | undefined,
   ): Promise<SentPage> {
     let sent = this.#body;
     const response = await sendAdaptive({
@@ -245,12 +330,110 @@ class PageRequests {
         if (cursors !== undefined) sent.cursors = { ...cursors };
         return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
           ...ADAPTIVE_REQUEST,
-          signal: this.#controller.signal,
+          signal,
+          beforeParse,
         });
       },
     });
     return { sent, response };
   }
+}
+
+function sameCursors(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  if (a === undefined) return false;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+/**
+ * A promise settled once the requests started now have been handed to the network: their path to
+ * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
+ * this waits two turns of the event loop (measured: after one the request still left after the
+ * parse; after two it leaves at once).
+ */
+function handedToNetwork(): Promise<void> {
+  return new Promise((resolve) => {
+    if (immediate) immediate(() => immediate(resolve));
+    else setTimeout(resolve, 0);
+  });
+}
+
+/** Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place). */
+const immediate = (
+  globalThis as { setImmediate?: (callback: () => void) => unknown }
+).setImmediate;
+
+/**
+ * The shortest text an item of a sync response can have (its required fields, shortest values):
+ * `{"instanceType":"node","version":1,"space":"s","externalId":"x","createdTime":0,
+ * "lastUpdatedTime":0}`.
+ */
+const SHORTEST_ITEM_CHARS = 100;
+
+/**
+ * Whether a response text may hold a full page of `pageSize` items, told from its length alone
+ * (counting items would cost a tenth of the parse): a shorter text cannot. A longer one may
+ * still hold fewer, larger items: a guess that the parsed page corrects.
+ */
+export function mayBeFullPage(text: string, pageSize: number): boolean {
+  return text.length >= pageSize * SHORTEST_ITEM_CHARS;
+}
+
+const NEXT_CURSOR_KEY = '"nextCursor"';
+
+/**
+ * The `nextCursor` object of a sync response, read from its text without parsing the items: the
+ * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object of
+ * string values. Undefined when the text does not have that shape. Only a guess: the parsed
+ * response decides.
+ */
+export function peekNextCursors(
+  text: string,
+): Record<string, string> | undefined {
+  const key = text.lastIndexOf(NEXT_CURSOR_KEY);
+  if (key < 0) return undefined;
+  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
+  if (text[at] !== ":") return undefined;
+  at = skipSpace(text, at + 1);
+  if (text[at] !== "{") return undefined;
+  const end = objectEnd(text, at);
+  if (end < 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(at, end + 1));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const cursors: Record<string, string> = {};
+  for (const [name, cursor] of Object.entries(parsed))
+    if (typeof cursor === "string") cursors[name] = cursor;
+  return cursors;
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
+  return at;
+}
+
+/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
+function objectEnd(text: string, start: number): number {
+  let inString = false;
+  for (let at = start + 1; at < text.length; at++) {
+    const char = text[at];
+    if (inString) {
+      if (char === "\\") at++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "}") return at;
+    else if (char === "{" || char === "[") return -1;
+  }
+  return -1;
 }
 
 /** The sets whose page size is below what was asked, or undefined when none is. */

@@ -184,6 +184,15 @@ export class Actor extends Person {
       readonly wonOscar: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["birthYear"] = values["birthYear"] ?? null;
+    read["wonOscar"] = values["wonOscar"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Actor extends ActorProperties {}

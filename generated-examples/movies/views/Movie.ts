@@ -181,6 +181,14 @@ export class Movie extends TypedNode {
     readonly numeric: { readonly releaseYear: true };
     readonly groupable: { readonly title: true; readonly releaseYear: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["title"] = values["title"] ?? null;
+    read["releaseYear"] = values["releaseYear"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Movie extends MovieProperties {}

@@ -152,6 +152,14 @@ export class Person extends TypedNode {
     readonly numeric: { readonly birthYear: true };
     readonly groupable: { readonly name: true; readonly birthYear: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["birthYear"] = values["birthYear"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Person extends PersonProperties {}

@@ -79,6 +79,11 @@ export interface RequestOptions {
    * retry with smaller pages instead, see `paging.ts`). Default true.
    */
   readonly retryTimeouts?: boolean;
+  /**
+   * Called with the text of a successful response before it is parsed; the parse waits for the
+   * promise it returns. Sync uses it to send the next page's request while this one is parsed.
+   */
+  readonly beforeParse?: (text: string) => void | Promise<void>;
 }
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
@@ -210,6 +215,7 @@ export class HttpClient {
       }
       if (response.status >= 200 && response.status < 300) {
         log.mayHaveApplied = true;
+        if (options.beforeParse) await options.beforeParse(response.body);
         return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
       if (isRedirect(response.status)) {

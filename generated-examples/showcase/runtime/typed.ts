@@ -576,21 +576,43 @@ interface ReadPlanEntry {
   readonly defineOwn: boolean;
 }
 
+/**
+ * Sets the properties of a read object from the instance's values in the view: what the generic
+ * fill does (each property of the class's `properties`, in that order, `null` when absent,
+ * converted by `fromWireValue` where the definition asks), with one named store per property.
+ * Generated read classes have one (`static readValues`); it is used only by the class that
+ * declares it, so a subclass without one gets the generic fill for its own view.
+ */
+export type ReadValues = (
+  read: Record<string, unknown>,
+  values: PropertyValues,
+) => void;
+
+/** A read class, with the fill of its own properties when it has one. */
+interface ReadClassInfo extends ViewClassInfo {
+  readonly readValues?: ReadValues;
+}
+
 /** How a read class fills itself from an instance read, worked out once per class. */
 interface ReadPlan {
   readonly space: string;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
   readonly entries: readonly ReadPlanEntry[];
+  /** The class's own `readValues`, used instead of `entries`. */
+  readonly readValues: ReadValues | undefined;
 }
 
 const readPlans = new WeakMap<object, ReadPlan>();
 const EMPTY_VALUES: PropertyValues = Object.freeze({});
 
-function readPlan(info: ViewClassInfo): ReadPlan {
+function readPlan(info: ReadClassInfo): ReadPlan {
   let plan = readPlans.get(info);
   if (!plan) {
     plan = {
+      readValues: Object.hasOwn(info, "readValues")
+        ? info.readValues
+        : undefined,
       space: info.view.space,
       viewKey: `${info.view.externalId}/${info.view.version}`,
       entries: Object.keys(info.properties).map((name) => {
@@ -612,6 +634,7 @@ export abstract class TypedInstance {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
+  declare static readonly readValues?: ReadValues;
 
   // `declare` fields: assigned in the constructor, without a define step per field.
   declare readonly space: string;
@@ -632,10 +655,14 @@ export abstract class TypedInstance {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const plan = readPlan(this.constructor as unknown as ViewClassInfo);
+    const plan = readPlan(new.target as unknown as ReadClassInfo);
     const values =
       instance.properties?.[plan.space]?.[plan.viewKey] ?? EMPTY_VALUES;
     const target = this as unknown as Record<string, unknown>;
+    if (plan.readValues) {
+      plan.readValues(target, values);
+      return;
+    }
     const { entries } = plan;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as ReadPlanEntry;

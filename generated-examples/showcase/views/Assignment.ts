@@ -5,7 +5,7 @@ import {
   TypedEdgeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   EdgeWhere,
   NumberFilter,
@@ -178,6 +178,15 @@ export class Assignment extends TypedEdge {
     readonly numeric: { readonly share: true };
     readonly groupable: { readonly role: true; readonly share: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["role"] = values["role"] ?? null;
+    read["since"] = fromWireValue(values["since"], assignmentProperties.since);
+    read["share"] = values["share"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Assignment extends AssignmentProperties {}

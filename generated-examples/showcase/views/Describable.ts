@@ -173,6 +173,15 @@ export class Describable extends TypedNode {
     readonly numeric: {};
     readonly groupable: { readonly name: true; readonly description: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["description"] = values["description"] ?? null;
+    read["tags"] = values["tags"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Describable extends DescribableProperties {}

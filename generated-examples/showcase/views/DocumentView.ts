@@ -6,7 +6,7 @@ import {
   TypedNodeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -454,6 +454,27 @@ export class DocumentView extends TypedNode {
       readonly score: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["title"] = values["title"] ?? null;
+    read["isPublished"] = values["isPublished"] ?? null;
+    read["pageCount"] = values["pageCount"] ?? null;
+    read["sizeBytes"] = values["sizeBytes"] ?? null;
+    read["rating"] = values["rating"] ?? null;
+    read["score"] = values["score"] ?? null;
+    read["publishedAt"] = fromWireValue(
+      values["publishedAt"],
+      documentViewProperties.publishedAt,
+    );
+    read["issueDate"] = values["issueDate"] ?? null;
+    read["metadata"] = values["metadata"] ?? null;
+    read["downloads"] = values["downloads"] ?? null;
+    read["content"] = values["content"] ?? null;
+    read["revisions"] = values["revisions"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface DocumentView extends DocumentViewProperties {}

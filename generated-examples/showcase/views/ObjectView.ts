@@ -5,7 +5,7 @@ import {
   TypedNodeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -564,6 +564,36 @@ export class ObjectView extends TypedNode {
       readonly maxPressure: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["class"] = values["class"] ?? null;
+    read["default"] = values["default"] ?? null;
+    read["delete"] = values["delete"] ?? null;
+    read["constructorProperty"] = values["constructor"] ?? null;
+    read["prototypeProperty"] = fromWireValue(
+      values["prototype"],
+      objectViewProperties.prototypeProperty,
+    );
+    read["toStringProperty"] = values["toString"] ?? null;
+    read["import"] = values["import"] ?? null;
+    read["spaceProperty"] = values["space"] ?? null;
+    read["externalIdProperty"] = values["externalId"] ?? null;
+    read["versionProperty"] = values["version"] ?? null;
+    read["typeProperty"] = values["type"] ?? null;
+    read["createdTimeProperty"] = fromWireValue(
+      values["createdTime"],
+      objectViewProperties.createdTimeProperty,
+    );
+    read["fooBar"] = values["fooBar"] ?? null;
+    read["foo_bar"] = values["foo_bar"] ?? null;
+    read["Name"] = values["Name"] ?? null;
+    read["name"] = values["name"] ?? null;
+    read["_2ndLevel"] = values["2ndLevel"] ?? null;
+    read["maxPressure"] = values["max-pressure"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

@@ -4,7 +4,7 @@ import type {
   NodeApplyOptions,
   WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   DirectFilter,
   EnumFilter,
@@ -334,6 +334,24 @@ export class Pump extends Asset {
       readonly ratedFlow: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["description"] = values["description"] ?? null;
+    read["tags"] = values["tags"] ?? null;
+    read["serialNumber"] = values["serialNumber"] ?? null;
+    read["status"] = values["status"] ?? null;
+    read["parent"] = fromWireValue(values["parent"], pumpProperties.parent);
+    read["location"] = fromWireValue(
+      values["location"],
+      pumpProperties.location,
+    );
+    read["maxTemperature"] = values["maxTemperature"] ?? null;
+    read["ratedFlow"] = values["ratedFlow"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Pump extends PumpProperties {}

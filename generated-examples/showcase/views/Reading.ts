@@ -5,7 +5,7 @@ import {
   TypedNodeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   DirectFilter,
   JsonFilter,
@@ -504,6 +504,33 @@ export class Reading extends TypedNode {
       readonly gauge: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["labels"] = values["labels"] ?? null;
+    read["flags"] = values["flags"] ?? null;
+    read["counts"] = values["counts"] ?? null;
+    read["ids"] = values["ids"] ?? null;
+    read["samples"] = values["samples"] ?? null;
+    read["temperatures"] = values["temperatures"] ?? null;
+    read["timestamps"] = fromWireValue(
+      values["timestamps"],
+      readingProperties.timestamps,
+    );
+    read["dates"] = values["dates"] ?? null;
+    read["events"] = values["events"] ?? null;
+    read["series"] = values["series"] ?? null;
+    read["attachments"] = values["attachments"] ?? null;
+    read["sequences"] = values["sequences"] ?? null;
+    read["sensor"] = fromWireValue(values["sensor"], readingProperties.sensor);
+    read["extSensor"] = fromWireValue(
+      values["extSensor"],
+      readingProperties.extSensor,
+    );
+    read["gauge"] = fromWireValue(values["gauge"], readingProperties.gauge);
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

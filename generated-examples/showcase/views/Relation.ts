@@ -5,7 +5,7 @@ import {
   TypedNodeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   NodeWhere,
   NumberFilter,
@@ -178,6 +178,18 @@ export class Relation extends TypedNode {
     readonly numeric: { readonly weight: true };
     readonly groupable: { readonly label: true; readonly weight: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["label"] = values["label"] ?? null;
+    read["weight"] = values["weight"] ?? null;
+    read["validFrom"] = fromWireValue(
+      values["validFrom"],
+      relationProperties.validFrom,
+    );
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Relation extends RelationProperties {}

@@ -177,6 +177,15 @@ export class ShowcaseExtSensor extends TypedNode {
     readonly numeric: {};
     readonly groupable: { readonly serial: true; readonly vendor: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["serial"] = values["serial"] ?? null;
+    read["vendor"] = values["vendor"] ?? null;
+    read["range"] = values["range"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ShowcaseExtSensor extends ShowcaseExtSensorProperties {}

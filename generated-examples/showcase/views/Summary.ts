@@ -6,7 +6,7 @@ import type {
   NodeWhere,
   NumberFilter,
 } from "../runtime/where.js";
-import type { ViewReference } from "../runtime/wire.js";
+import type { PropertyValues, ViewReference } from "../runtime/wire.js";
 
 /** The view `showcase:Summary/v1`. */
 const VIEW: ViewReference = {
@@ -96,6 +96,15 @@ export class Summary extends TypedNode {
     readonly numeric: { readonly hours: true };
     readonly groupable: { readonly priority: true; readonly hours: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["priority"] = values["priority"] ?? null;
+    read["due"] = values["due"] ?? null;
+    read["hours"] = values["hours"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Summary extends SummaryProperties {}

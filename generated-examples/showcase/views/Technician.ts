@@ -219,6 +219,14 @@ export class Technician extends TypedNode {
     readonly numeric: {};
     readonly groupable: { readonly fullName: true; readonly email: true };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["fullName"] = values["fullName"] ?? null;
+    read["email"] = values["email"] ?? null;
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Technician extends TechnicianProperties {}

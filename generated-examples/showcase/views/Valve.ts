@@ -4,7 +4,7 @@ import type {
   NodeApplyOptions,
   WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -301,6 +301,27 @@ export class Valve extends Asset {
       readonly upstreamPump: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["description"] = values["description"] ?? null;
+    read["tags"] = values["tags"] ?? null;
+    read["serialNumber"] = values["serialNumber"] ?? null;
+    read["status"] = values["status"] ?? null;
+    read["parent"] = fromWireValue(values["parent"], valveProperties.parent);
+    read["location"] = fromWireValue(
+      values["location"],
+      valveProperties.location,
+    );
+    read["isOpen"] = values["isOpen"] ?? null;
+    read["upstreamPump"] = fromWireValue(
+      values["upstreamPump"],
+      valveProperties.upstreamPump,
+    );
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Valve extends ValveProperties {}

@@ -5,7 +5,7 @@ import type {
   NodeApplyOptions,
   WriteCollector,
 } from "../runtime/typed.js";
-import { write } from "../runtime/values.js";
+import { fromWireValue, write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -463,6 +463,27 @@ export class WorkOrder extends Describable {
       readonly estimatedHours: true;
     };
   };
+  /** Fills a read object from its values in the view; the runtime calls it. */
+  static override readValues(
+    read: Record<string, unknown>,
+    values: PropertyValues,
+  ): void {
+    read["name"] = values["name"] ?? null;
+    read["description"] = values["description"] ?? null;
+    read["tags"] = values["tags"] ?? null;
+    read["number"] = values["number"] ?? null;
+    read["title"] = values["title"] ?? null;
+    read["priority"] = values["priority"] ?? null;
+    read["isUrgent"] = values["isUrgent"] ?? null;
+    read["attempts"] = values["attempts"] ?? null;
+    read["estimatedHours"] = values["estimatedHours"] ?? null;
+    read["checklist"] = values["checklist"] ?? null;
+    read["dueDate"] = values["dueDate"] ?? null;
+    read["assets"] = fromWireValue(
+      values["assets"],
+      workOrderProperties.assets,
+    );
+  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}
