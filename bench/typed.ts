@@ -4,7 +4,8 @@
 // minimal canned responder (which makes the client the bottleneck). Contenders alternate round by
 // round; medians and min–max of the rounds, ratios to the undici loop and client CPU per request
 // are printed, and written between markers in BENCHMARKS.md with `--markdown <file>`.
-// Then CPU-only rows: new XApply vs object literals, 1M XApply → request bodies, read objects.
+// Then CPU-only rows (in a fresh process): new XApply vs object literals, 1M XApply → request
+// bodies, read objects.
 //
 // Options: --nodes (100000), --edges (20000), --sync (100000), --memory (1000000),
 // --serialize (1000000), --rounds (7), --markdown <file>, --only <workload,...>.
@@ -821,6 +822,25 @@ function mb(bytes: number): number {
 }
 
 /** The memory row runs in a process of its own, so that earlier workloads do not inflate RSS. */
+/**
+ * The CPU-only rows, in a process of their own: after the network rows a process holds the
+ * clients, agents and garbage they left, which made the serialization rows up to 1.5× slower.
+ */
+function cpuInFreshProcess(count: number, rounds: number): CpuRow[] {
+  const output = execFileSync(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      "--cpu-only",
+      String(count),
+      "--rounds",
+      String(rounds),
+    ],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return JSON.parse(output) as CpuRow[];
+}
+
 function memoryInFreshProcess(
   count: number,
 ): Awaited<ReturnType<typeof syncMemory>> {
@@ -937,6 +957,17 @@ async function writeMarkdown(file: string, section: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--cpu-only")) {
+    const model = await loadBenchModel();
+    const rows = cpuRows(
+      model,
+      argument("--cpu-only", 1_000_000),
+      argument("--rounds", 7),
+      model.collectWrites,
+    );
+    console.log(JSON.stringify(rows));
+    return;
+  }
   if (process.argv.includes("--memory-only")) {
     const count = argument("--memory-only", 1_000_000);
     const model = await loadBenchModel();
@@ -1014,8 +1045,7 @@ async function main(): Promise<void> {
         await target.close();
       }
     }
-    if (runs("cpu"))
-      cpu = cpuRows(model, serializeCount, rounds, model.collectWrites);
+    if (runs("cpu")) cpu = cpuInFreshProcess(serializeCount, rounds);
     if (runs("memory")) memory = memoryInFreshProcess(memoryCount);
   } finally {
     rmSync(work, { recursive: true, force: true });
