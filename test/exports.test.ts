@@ -328,6 +328,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "sameValue",
   ],
   "json.ts": [
+    "JsonText",
     "exactJsonParser",
     "int64JsonParser",
     "Int64Paths",

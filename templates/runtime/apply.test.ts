@@ -8,6 +8,7 @@ import {
   type JsonPoster,
 } from "./apply.js";
 import { ConflictingWritesError } from "./collect.js";
+import { JsonText } from "./json.js";
 import { ApplyFailedError, DmsError, InvalidValueError } from "./errors.js";
 import type {
   ApplyRequest,
@@ -47,6 +48,11 @@ function edge(id: string, from: string, to: string): EdgeWrite {
 }
 
 /** A poster that answers applies like the API and records bodies and concurrency. */
+/** A body the fake server was given, as plain values (see `JsonText`). */
+function sentBody<T = ApplyRequest>(body: unknown): T {
+  return (body instanceof JsonText ? body.parse() : body) as T;
+}
+
 function fakeApi(
   options: {
     fail?: (body: ApplyRequest, index: number) => unknown;
@@ -57,7 +63,7 @@ function fakeApi(
   const stats = { inFlight: 0, max: 0 };
   const poster: JsonPoster = {
     postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-      const request = body as ApplyRequest;
+      const request = sentBody(body);
       const index = bodies.push(request) - 1;
       stats.inFlight++;
       stats.max = Math.max(stats.max, stats.inFlight);
@@ -423,7 +429,7 @@ describe("deleteInstances", () => {
       postJson: async <T>(path: string, body: unknown) => {
         expect(path).toBe("/models/instances/delete");
         bodies.push(body);
-        return { items: (body as { items: unknown[] }).items } as T;
+        return { items: sentBody<{ items: unknown[] }>(body).items } as T;
       },
     };
     const ids = Array.from({ length: 1500 }, (_, i) => ({

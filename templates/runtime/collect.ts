@@ -137,7 +137,7 @@ export class WriteCollector {
   /** Adds any apply input; `position` is its place in the caller's list (for error messages). */
   addInput(item: CollectorInput, position: number): void {
     if (collectsWrites(item)) {
-      this.add(item);
+      this.addRoot(item);
       return;
     }
     const outer = this.#origin;
@@ -153,6 +153,19 @@ export class WriteCollector {
       checkRawWrite(item, position);
       this.push(item as InstanceWrite);
     }
+    this.#origin = outer;
+  }
+
+  /**
+   * Adds an apply object given as input, and what it references. Unlike `add`, it does not
+   * remember the object: inputs are rarely repeated, and a repeated one merges as any write of
+   * the same instance does. That saves a set operation per input; the objects an input references
+   * (which may be shared, or form cycles) still go through `add`.
+   */
+  addRoot(item: CollectsWrites): void {
+    const outer = this.#origin;
+    this.#origin = item;
+    item.collect(this);
     this.#origin = outer;
   }
 

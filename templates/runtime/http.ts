@@ -22,7 +22,7 @@ import {
   type RetryPolicy,
 } from "./retry.js";
 import type { Transport, TransportResponse } from "./transport.js";
-import { stringifyJson } from "./json.js";
+import { JsonText, stringifyJson } from "./json.js";
 
 /** The `cdf-version` header the runtime speaks. */
 export const CDF_API_VERSION = "20230101";
@@ -110,13 +110,17 @@ export class HttpClient {
     };
   }
 
-  /** POSTs a JSON body to a path under the project URL (e.g. `/models/instances`). */
+  /**
+   * POSTs a JSON body to a path under the project URL (e.g. `/models/instances`). A `JsonText`
+   * body is sent as its text.
+   */
   postJson<T>(
     path: string,
     body: unknown,
     options: RequestOptions = {},
   ): Promise<T> {
-    return this.#send<T>("POST", path, stringifyJson(body), options);
+    const text = body instanceof JsonText ? body.text : stringifyJson(body);
+    return this.#send<T>("POST", path, text, options);
   }
 
   /** GETs a path under the project URL. */

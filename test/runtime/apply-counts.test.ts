@@ -15,7 +15,7 @@ import type {
   InstanceId,
   NodeWrite,
 } from "../../templates/runtime/wire.js";
-import { applyAnswer } from "../support/fault-server.js";
+import { applyAnswer, sentBody } from "../support/fault-server.js";
 
 setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc") as () => void;
@@ -56,7 +56,7 @@ function fakeApi(
       await new Promise((resolve) => setTimeout(resolve, 1));
       const error = options.fail?.(request);
       if (error) throw error;
-      const sent = body as ApplyRequest;
+      const sent = sentBody(body);
       const answer = applyAnswer({
         ...sent,
         items: sent.items.filter(
@@ -161,6 +161,45 @@ describe('apply with report: "counts"', () => {
       answers: 1000,
       written: 5000,
     });
+  });
+
+  it("keeps the ids of the writes of a request in flight, not the writes (its body is text)", async () => {
+    // While the first request is in flight (and more are built ahead), its writes must be free
+    // to collect: a request keeps its serialized body and the ids of its writes, so that writes
+    // die young instead of outliving collections (the largest cost of a typed apply once).
+    const inputs: WeakRef<object>[] = [];
+    function* watched(): Generator<NodeWrite> {
+      for (let i = 0; i < 4000; i++) {
+        const item = node(i);
+        if (i < 1000) inputs.push(new WeakRef(item));
+        yield item;
+      }
+    }
+    const sentFirst: ApplyRequest[] = [];
+    let aliveInFlight = -1;
+    const poster: JsonPoster = {
+      postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+        const sent = sentBody(body);
+        if (sentFirst.length === 0) {
+          sentFirst.push(sent);
+          // WeakRef targets stay alive until the current job ends: let it end, then collect.
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          collectGarbage();
+          aliveInFlight = inputs.filter((ref) => ref.deref()).length;
+        }
+        return applyAnswer(sent).body as T;
+      },
+    };
+    const result = await applyInstances(poster, watched(), {
+      report: "counts",
+      concurrency: 1,
+    });
+    expect(result.counts.written).toBe(4000);
+    expect(aliveInFlight).toBe(0);
+    // What went out is the writes themselves, in order.
+    expect(sentFirst[0]!.items).toEqual(
+      Array.from({ length: 1000 }, (_, i) => node(i)),
+    );
   });
 
   it("fails as honestly as the default report, counting the written instances", async () => {

@@ -7,6 +7,7 @@ import {
   type JsonPoster,
 } from "../../templates/runtime/apply.js";
 import { DmsClient } from "../../templates/runtime/dms-client.js";
+import { JsonText, stringifyJson } from "../../templates/runtime/json.js";
 import {
   ApplyFailedError,
   DmsError,
@@ -15,11 +16,13 @@ import {
 import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
 import type {
   ApplyRequest,
+  PropertyValues,
   InstanceWrite,
   NodeWrite,
 } from "../../templates/runtime/wire.js";
 import {
   applyAnswer,
+  sentBody,
   dmsError,
   fakeClock,
   startFaultServer,
@@ -44,7 +47,7 @@ function fakeApi(fail?: (body: ApplyRequest) => void, delayMs = 1) {
   const bodies: ApplyRequest[] = [];
   const poster: JsonPoster = {
     postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-      const request = body as ApplyRequest;
+      const request = sentBody(body);
       bodies.push(request);
       await new Promise((r) => setTimeout(r, delayMs));
       fail?.(request);
@@ -212,6 +215,41 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     },
   );
 
+  it("sends the halves of a split request as the request itself was sent (exact int64, floats)", async () => {
+    // The request's body is serialized when it is built; its halves come from that text parsed
+    // back, so they must say exactly what it said, integers beyond 2^53 included.
+    const big = 2n ** 60n + 1n;
+    const writes: NodeWrite[] = Array.from({ length: 10 }, (_, i) => ({
+      ...node(i),
+      sources: [
+        {
+          source: { type: "view", space: "sp", externalId: "V", version: "1" },
+          // A bigint is what a typed int64 property (`as: "bigint"`) writes.
+          properties: {
+            big: big + BigInt(i),
+            ratio: i / 7,
+            name: `n ${i} é`,
+          } as unknown as PropertyValues,
+        },
+      ],
+    }));
+    const texts: string[] = [];
+    const poster: JsonPoster = {
+      postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+        texts.push(body instanceof JsonText ? body.text : stringifyJson(body));
+        if (texts.length === 1) throw serverError(500);
+        return applyAnswer(body).body as T;
+      },
+    };
+    const result = await applyInstances(poster, writes, { concurrency: 1 });
+    expect(result.counts.written).toBe(10);
+    expect(texts).toHaveLength(3);
+    const items = (text: string) => text.slice('{"items":['.length, -2);
+    expect(`${items(texts[1]!)},${items(texts[2]!)}`).toBe(items(texts[0]!));
+    expect(texts[0]).toContain(`"big":${big + 9n},`);
+    expect(texts[0]).toBe(stringifyJson({ items: writes }));
+  });
+
   it("stops after one split when both halves fail too (an outage, not one item): 3 requests, not 2n", async () => {
     const api = fakeApi(() => {
       throw serverError(503);
@@ -257,7 +295,7 @@ describe("streaming input", () => {
     }
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-        const request = body as ApplyRequest;
+        const request = sentBody(body);
         pulledAtSend.push(pulled);
         sentBefore.push(sent);
         sent += request.items.length;

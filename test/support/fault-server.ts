@@ -5,6 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
+import { JsonText } from "../../templates/runtime/json.js";
+import type { ApplyRequest } from "../../templates/runtime/wire.js";
 
 export interface RecordedRequest {
   readonly method: string;
@@ -153,8 +155,17 @@ export function dmsError(
   return { status: code, body: { error: { code, message, ...extra } } };
 }
 
+/**
+ * The body a fake `JsonPoster` was given, as plain values: the apply engine sends bodies it
+ * serialized ahead as `JsonText`.
+ */
+export function sentBody<T = ApplyRequest>(body: unknown): T {
+  return (body instanceof JsonText ? body.parse() : body) as T;
+}
+
 /** A successful apply answer for a request body. */
 export function applyAnswer(body: any, version = 1): ScriptedResponse {
+  body = sentBody<any>(body);
   const items = (body?.items ?? []).map((item: any) => ({
     instanceType: item.instanceType,
     space: item.space,

@@ -12,6 +12,19 @@ import type { ViewReference } from "./wire.js";
 const MARK = "\u0000dmgen-int64:";
 const MARKED_IN_TEXT = /"\\u0000dmgen-int64:(-?\d+)"/g;
 
+/**
+ * A body serialized ahead of sending: `HttpClient.postJson` sends its text as it is. The apply
+ * engine serializes a request when it builds it, so that the writes need not be kept until sent.
+ */
+export class JsonText {
+  constructor(readonly text: string) {}
+
+  /** The value the text stands for (integers beyond 2^53 as bigint, as they were written). */
+  parse(): unknown {
+    return exactJsonParser()(this.text);
+  }
+}
+
 /** JSON.stringify, with bigint values written as their exact digits. */
 export function stringifyJson(value: unknown): string {
   try {

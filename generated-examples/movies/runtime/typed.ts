@@ -90,6 +90,8 @@ interface WritePlanEntry {
 }
 
 interface ApplyPlan {
+  /** The class it was compiled for. */
+  readonly info: ViewClassInfo;
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -107,7 +109,20 @@ function writeEntries(map: PropertyMap): WritePlanEntry[] {
   });
 }
 
-function applyPlan(info: ViewClassInfo): ApplyPlan {
+/**
+ * Where a class keeps its compiled plan, so that the per-object lookup is a property load instead
+ * of a WeakMap lookup. The plan remembers its class: a subclass (which inherits the property)
+ * compiles its own.
+ */
+const PLAN = Symbol("dmgen.applyPlan");
+
+interface PlannedClass extends ViewClassInfo {
+  [PLAN]?: ApplyPlan;
+}
+
+function applyPlan(info: PlannedClass): ApplyPlan {
+  const cached = info[PLAN];
+  if (cached !== undefined && cached.info === info) return cached;
   let plan = applyPlans.get(info);
   if (!plan) {
     const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
@@ -116,11 +131,14 @@ function applyPlan(info: ViewClassInfo): ApplyPlan {
       if (connection?.connection === "edge") edges.push({ name, connection });
     }
     plan = {
+      info,
       properties: writeEntries(info.properties),
       edges,
     };
     applyPlans.set(info, plan);
   }
+  // Frozen or otherwise closed classes keep the WeakMap lookup.
+  if (Object.isExtensible(info)) info[PLAN] = plan;
   return plan;
 }
 
@@ -542,7 +560,7 @@ export function collectWrites(
   items: Iterable<TypedNodeApply | TypedEdgeApply>,
 ): InstanceWrite[] {
   const collector = new WriteCollector();
-  for (const item of items) collector.add(item);
+  for (const item of items) collector.addRoot(item);
   return collector.writes();
 }
 

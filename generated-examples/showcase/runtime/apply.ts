@@ -24,6 +24,7 @@ import {
   type CollectsWrites,
 } from "./collect.js";
 import { expectItems, type RequestOptions } from "./http.js";
+import { exactJsonParser, JsonText, stringifyJson } from "./json.js";
 import { PropertyValueError } from "./values.js";
 import type {
   ApplyFlags,
@@ -137,11 +138,17 @@ export async function applyInstances(
     MAX_APPLY_CONCURRENCY,
   );
   const flags = applyFlags(options);
+  // The flags as members to append to a body serialized ahead: `,"replace":true`, or nothing.
+  const flagsJson = Object.keys(flags).length
+    ? `,${stringifyJson(flags).slice(1, -1)}`
+    : "";
   const run = new ApplyRun(
     (body, signal) =>
       http.postJson<unknown>(
         APPLY_PATH,
-        Object.assign(body, flags),
+        "itemsJson" in body
+          ? new JsonText(`{"items":${body.itemsJson}${flagsJson}}`)
+          : { ...body, ...flags },
         signal ? { signal } : {},
       ),
     concurrency,
@@ -526,11 +533,21 @@ interface Part<T> {
 
 const NO_DELETES: Part<InstanceDelete> = { items: [], positions: [] };
 
+/** What a request keeps of a write once its body is serialized: which instance it writes. */
+interface WriteId extends InstanceId {
+  readonly instanceType: "node" | "edge";
+}
+
 /** A request built from the input, waiting to be sent or being sent. */
 interface BuiltRequest {
   readonly id: number;
-  /** Writes: its nodes first, then its edges (see `WriteNumbers`). */
-  readonly writes: Part<InstanceWrite>;
+  /**
+   * Writes: its nodes first, then its edges (see `WriteNumbers`). When `itemsJson` is set, only
+   * their ids; else the writes themselves.
+   */
+  readonly writes: Part<WriteId>;
+  /** The writes as the JSON list the body sends, serialized when the request was built. */
+  readonly itemsJson: string | undefined;
   readonly numbers: WriteNumbers;
   readonly deletes: Part<InstanceDelete>;
   /** Unfinished requests that write a start or end node of this request's edges. */
@@ -600,6 +617,8 @@ class RequestBuilder {
   #unfinishedNodes = 0;
   /** Unfinished requests, in the order they were built. */
   readonly #unfinished = new Map<number, BuiltRequest>();
+  /** Writes of unfinished requests parsed back from their text (see `#writesOf`). */
+  readonly #parsed = new Map<number, readonly InstanceWrite[]>();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -631,6 +650,7 @@ class RequestBuilder {
   /** Called when a request has finished: its writes no longer hold later requests back. */
   forget(request: BuiltRequest): void {
     this.#unfinished.delete(request.id);
+    this.#parsed.delete(request.id);
     this.#unfinishedNodes -= request.numbers.nodes;
     this.#stale += request.writes.items.length;
     // The index keeps at most a few requests' worth of finished writes: bounded memory, and no
@@ -650,7 +670,7 @@ class RequestBuilder {
       const nodes = window.count("node");
       const edges = window.count("edge");
       try {
-        window.add(input);
+        window.addRoot(input);
       } finally {
         // New writes get positions, nodes first (merged ones keep the first one's).
         this.#place("node", nodes);
@@ -789,9 +809,18 @@ class RequestBuilder {
       }
     }
     this.#unfinishedNodes += numbers.nodes;
+    // The body is serialized now, and the request keeps only the ids of its writes: the writes
+    // die young instead of outliving several collections while the request waits and is in
+    // flight (which made garbage collection the largest cost of a typed apply after JSON itself).
+    // The rare uses of the writes (splitting the request, comparing a later write with one of
+    // its writes) parse them back from the text.
+    const serialize = deletes.items.length === 0 && items.length > 0;
     const request: BuiltRequest = {
       id,
-      writes,
+      writes: serialize
+        ? { items: writeIds(items), positions: writes.positions }
+        : writes,
+      itemsJson: serialize ? stringifyJson(items) : undefined,
       numbers,
       deletes,
       dependsOn: [...dependsOn],
@@ -831,6 +860,16 @@ class RequestBuilder {
     if (holder) dependsOn.add(holder.request);
   }
 
+  /** The writes of an unfinished request (parsed once, when its body was serialized). */
+  #writesOf(request: BuiltRequest): readonly InstanceWrite[] {
+    let writes = this.#parsed.get(request.id);
+    if (!writes) {
+      writes = fullWrites(request).items;
+      this.#parsed.set(request.id, writes);
+    }
+    return writes;
+  }
+
   /** The unfinished request holding a write (by type and number), and the write. */
   #holder(instanceType: "node" | "edge", number: number): Holder | undefined {
     for (const request of this.#unfinished.values()) {
@@ -846,11 +885,33 @@ class RequestBuilder {
       if (inRun)
         return {
           request: request.id,
-          write: request.writes.items[index] as InstanceWrite,
+          write: this.#writesOf(request)[index] as InstanceWrite,
         };
     }
     return undefined;
   }
+}
+
+/** The ids of writes (what a request keeps of them once its body is serialized). */
+function writeIds(writes: readonly InstanceWrite[]): WriteId[] {
+  const ids = new Array<WriteId>(writes.length);
+  for (let i = 0; i < writes.length; i++) {
+    const { instanceType, space, externalId } = writes[i] as InstanceWrite;
+    ids[i] = { instanceType, space, externalId };
+  }
+  return ids;
+}
+
+/** A request's writes themselves: parsed back from its text when it was serialized when built. */
+function fullWrites(request: BuiltRequest): Part<InstanceWrite> {
+  if (request.itemsJson === undefined)
+    return request.writes as Part<InstanceWrite>;
+  return {
+    // The exact parser gives back the bigints the text was written from, so that the writes
+    // serialize to the same text again.
+    items: exactJsonParser()(request.itemsJson) as InstanceWrite[],
+    positions: request.writes.positions,
+  };
 }
 
 /** An unfinished request that wrote an instance, and its write. */
@@ -928,17 +989,17 @@ interface FailureReport {
  * `CountsLedger` counts only, and the ids of what failed (memory bounded by the requests in flight).
  */
 interface Ledger {
-  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void;
+  written(writes: Part<WriteId>, answers: readonly SlimInstance[]): void;
   deleted(deletes: Part<InstanceDelete>): void;
   failed(
-    writes: Part<InstanceWrite>,
+    writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
     kind: "not-written" | "unknown",
   ): void;
   result(deleted: DeletedInstance[]): ApplyResult;
   /** The report of a failed apply; `unsent` are writes never sent, `deletes` all of them. */
   report(
-    unsent: readonly Part<InstanceWrite>[],
+    unsent: readonly Part<WriteId>[],
     deletes: readonly InstanceDelete[],
   ): FailureReport;
 }
@@ -948,7 +1009,7 @@ class ItemsLedger implements Ledger {
   readonly #writes: (SlimInstance | Settled | undefined)[] = [];
   readonly #deletes: (Settled | undefined)[] = [];
 
-  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void {
+  written(writes: Part<WriteId>, answers: readonly SlimInstance[]): void {
     const { items, positions } = writes;
     this.#growTo(positions);
     if (answers.length === items.length) {
@@ -977,7 +1038,7 @@ class ItemsLedger implements Ledger {
   }
 
   failed(
-    writes: Part<InstanceWrite>,
+    writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
     kind: "not-written" | "unknown",
   ): void {
@@ -1024,7 +1085,7 @@ class ItemsLedger implements Ledger {
   }
 
   report(
-    unsent: readonly Part<InstanceWrite>[],
+    unsent: readonly Part<WriteId>[],
     deletes: readonly InstanceDelete[],
   ): FailureReport {
     const report: FailureReport = { written: [], notWritten: [], unknown: [] };
@@ -1056,7 +1117,7 @@ class CountsLedger implements Ledger {
   readonly #failed: Settled[] = [];
   readonly #deletes: (Settled | undefined)[] = [];
 
-  written(writes: Part<InstanceWrite>, answers: readonly SlimInstance[]): void {
+  written(writes: Part<WriteId>, answers: readonly SlimInstance[]): void {
     this.#written += answers.length;
     this.#skipped += writes.items.length - answers.length;
   }
@@ -1071,7 +1132,7 @@ class CountsLedger implements Ledger {
   }
 
   failed(
-    writes: Part<InstanceWrite>,
+    writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
     kind: "not-written" | "unknown",
   ): void {
@@ -1099,7 +1160,7 @@ class CountsLedger implements Ledger {
   }
 
   report(
-    unsent: readonly Part<InstanceWrite>[],
+    unsent: readonly Part<WriteId>[],
     deletes: readonly InstanceDelete[],
   ): FailureReport {
     const report = {
@@ -1138,13 +1199,35 @@ function classify(report: FailureReport, slot: SlimInstance | Settled): void {
 
 /** Writes and deletes of a request that failed, and why. */
 interface FailedPart {
-  readonly writes: Part<InstanceWrite>;
+  readonly writes: Part<WriteId>;
   readonly deletes: Part<InstanceDelete>;
   readonly error: unknown;
 }
 
+/** A failed part with its writes themselves, to be split and sent again. */
+interface SplitPart extends FailedPart {
+  readonly writes: Part<InstanceWrite>;
+}
+
+/** An apply body without its flags: the writes (and deletes), or the writes serialized ahead. */
+type ApplyBody =
+  | {
+      readonly items: readonly InstanceWrite[];
+      readonly delete?: readonly InstanceDelete[];
+    }
+  | { readonly itemsJson: string };
+
+function requestBody(
+  writes: Part<InstanceWrite>,
+  deletes: Part<InstanceDelete>,
+): ApplyBody {
+  return deletes.items.length > 0
+    ? { items: writes.items, delete: deletes.items }
+    : { items: writes.items };
+}
+
 type SendApply = (
-  body: Record<string, unknown>,
+  body: ApplyBody,
   signal: AbortSignal | undefined,
 ) => Promise<unknown>;
 
@@ -1233,7 +1316,7 @@ class ApplyRun {
       }
       this.#ready.shift();
       this.#started++;
-      const running = this.#sendPart(request, request.writes, request.deletes)
+      const running = this.#sendRequest(request)
         .then((succeeded) => this.#finished(request, succeeded))
         .finally(() => this.#active.delete(request.id));
       this.#active.set(request.id, running);
@@ -1258,16 +1341,16 @@ class ApplyRun {
   }
 
   /**
-   * Sends writes and deletes of a request; on a lasting 5xx or 408, looks for the item that
-   * causes it by halves (see `#bisect`). Resolves to the number of items written (a failure is
-   * recorded, never thrown).
+   * Sends a request; on a lasting 5xx or 408, looks for the item that causes it by halves (see
+   * `#bisect`). Resolves to the number of items written (a failure is recorded, never thrown).
    */
-  async #sendPart(
-    request: BuiltRequest,
-    writes: Part<InstanceWrite>,
-    deletes: Part<InstanceDelete>,
-  ): Promise<number> {
-    const error = await this.#attempt(request, writes, deletes);
+  async #sendRequest(request: BuiltRequest): Promise<number> {
+    const { writes, deletes } = request;
+    const body: ApplyBody =
+      request.itemsJson !== undefined
+        ? { itemsJson: request.itemsJson }
+        : requestBody(request.writes as Part<InstanceWrite>, deletes);
+    const error = await this.#attempt(request, writes, deletes, body);
     const size = writes.items.length + deletes.items.length;
     if (error === undefined) return size;
     if (
@@ -1275,7 +1358,11 @@ class ApplyRun {
       size > 1 &&
       !this.options.signal?.aborted
     ) {
-      return this.#bisect(request, { writes, deletes, error });
+      return this.#bisect(request, {
+        writes: fullWrites(request),
+        deletes,
+        error,
+      });
     }
     this.#fail({ writes, deletes, error }, false);
     return 0;
@@ -1286,7 +1373,7 @@ class ApplyRun {
    * it: go on halving it down to a single item, which is then reported unknown while the apply
    * goes on. When both fail the failure is not one item's (an outage): stop the apply.
    */
-  async #bisect(request: BuiltRequest, failed: FailedPart): Promise<number> {
+  async #bisect(request: BuiltRequest, failed: SplitPart): Promise<number> {
     const writeCount = failed.writes.items.length;
     const half = Math.ceil((writeCount + failed.deletes.items.length) / 2);
     const firstDeletes = Math.max(0, half - writeCount);
@@ -1301,9 +1388,15 @@ class ApplyRun {
       },
     ];
     let written = 0;
-    const failures: FailedPart[] = [];
+    const failures: SplitPart[] = [];
     for (const part of halves) {
-      const error = await this.#attempt(request, part.writes, part.deletes);
+      const body = requestBody(part.writes, part.deletes);
+      const error = await this.#attempt(
+        request,
+        part.writes,
+        part.deletes,
+        body,
+      );
       if (error === undefined)
         written += part.writes.items.length + part.deletes.items.length;
       else failures.push({ ...part, error });
@@ -1325,11 +1418,10 @@ class ApplyRun {
   /** One request through the HTTP client (which retries); the error, or undefined on success. */
   async #attempt(
     request: BuiltRequest,
-    writes: Part<InstanceWrite>,
+    writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
+    body: ApplyBody,
   ): Promise<unknown> {
-    const body: Record<string, unknown> = { items: writes.items };
-    if (deletes.items.length > 0) body.delete = deletes.items;
     try {
       const response = await this.send(body, this.options.signal);
       this.#recordSuccess(request, writes, deletes, response);
@@ -1352,7 +1444,7 @@ class ApplyRun {
 
   #recordSuccess(
     request: BuiltRequest,
-    writes: Part<InstanceWrite>,
+    writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
     response: unknown,
   ): void {
