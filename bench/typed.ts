@@ -415,21 +415,32 @@ interface SyncBody {
 }
 
 /** Reads every page into plain objects, as a hand-written app would. */
+/**
+ * A hand-written mapping: each item to a row with the fields a read object carries, the rows kept
+ * in a list as an app keeps them. (Rows nobody keeps let V8 skip building them, which measured
+ * JSON.parse alone.)
+ */
 function mapItems(items: InstanceRead[]): number {
-  let mapped = 0;
-  for (const item of items) {
+  const rows = items.map((item) => {
     const values = item.properties?.bench?.["Item/v1"] ?? {};
-    const row = {
+    return {
       space: item.space,
       externalId: item.externalId,
+      version: item.version,
+      createdTime: item.createdTime,
+      lastUpdatedTime: item.lastUpdatedTime,
+      type: item.type ?? null,
       name: (values.name as string | undefined) ?? null,
       value: (values.value as number | undefined) ?? null,
       score: (values.score as number | undefined) ?? null,
     };
-    if (row.externalId) mapped++;
-  }
-  return mapped;
+  });
+  keptRows = rows;
+  return rows.length;
 }
+
+/** The last rows mapped: kept where the optimizer cannot see that nobody reads them. */
+export let keptRows: unknown[] = [];
 
 function syncContenders(
   model: BenchModel,
@@ -711,7 +722,8 @@ function cpuRows(
     let read = 0;
     for (let p = 0; p < pages; p++) {
       const body = JSON.parse(pageText) as SyncBody;
-      read += body.items.instances!.map((item) => new model.Item(item)).length;
+      keptRows = body.items.instances!.map((item) => new model.Item(item));
+      read += keptRows.length;
     }
     return read;
   };

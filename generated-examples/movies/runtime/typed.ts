@@ -110,36 +110,42 @@ function writeEntries(map: PropertyMap): WritePlanEntry[] {
 }
 
 /**
- * Where a class keeps its compiled plan, so that the per-object lookup is a property load instead
- * of a WeakMap lookup. The plan remembers its class: a subclass (which inherits the property)
- * compiles its own.
+ * A class's compiled plan, kept on the class under `key` so that the lookup per object is a
+ * property load instead of a WeakMap lookup. The plan remembers its class: a subclass (which
+ * inherits the property) gets its own. A class that cannot take the property (frozen) keeps the
+ * WeakMap lookup.
  */
-const PLAN = Symbol("dmgen.applyPlan");
-
-interface PlannedClass extends ViewClassInfo {
-  [PLAN]?: ApplyPlan;
+function classPlan<C extends object, P extends { readonly info: C }>(
+  info: C,
+  key: symbol,
+  plans: WeakMap<object, P>,
+  compile: (info: C) => P,
+): P {
+  const onClass = info as Record<symbol, P | undefined>;
+  const cached = onClass[key];
+  if (cached !== undefined && cached.info === info) return cached;
+  let plan = plans.get(info);
+  if (!plan) {
+    plan = compile(info);
+    plans.set(info, plan);
+  }
+  if (Object.isExtensible(info)) onClass[key] = plan;
+  return plan;
 }
 
-function applyPlan(info: PlannedClass): ApplyPlan {
-  const cached = info[PLAN];
-  if (cached !== undefined && cached.info === info) return cached;
-  let plan = applyPlans.get(info);
-  if (!plan) {
-    const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
-    for (const name of Object.keys(info.connections)) {
-      const connection = info.connections[name];
-      if (connection?.connection === "edge") edges.push({ name, connection });
-    }
-    plan = {
-      info,
-      properties: writeEntries(info.properties),
-      edges,
-    };
-    applyPlans.set(info, plan);
+const APPLY_PLAN = Symbol("dmgen.applyPlan");
+
+function applyPlan(info: ViewClassInfo): ApplyPlan {
+  return classPlan(info, APPLY_PLAN, applyPlans, compileApplyPlan);
+}
+
+function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
+  const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
+  for (const name of Object.keys(info.connections)) {
+    const connection = info.connections[name];
+    if (connection?.connection === "edge") edges.push({ name, connection });
   }
-  // Frozen or otherwise closed classes keep the WeakMap lookup.
-  if (Object.isExtensible(info)) info[PLAN] = plan;
-  return plan;
+  return { info, properties: writeEntries(info.properties), edges };
 }
 
 /** The generated class of an object: its statics say what its view is. */
@@ -613,6 +619,8 @@ interface ReadClassInfo extends ViewClassInfo {
 
 /** How a read class fills itself from an instance read, worked out once per class. */
 interface ReadPlan {
+  /** The class it was compiled for. */
+  readonly info: ReadClassInfo;
   readonly space: string;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
@@ -624,28 +632,28 @@ interface ReadPlan {
 const readPlans = new WeakMap<object, ReadPlan>();
 const EMPTY_VALUES: PropertyValues = Object.freeze({});
 
+const READ_PLAN = Symbol("dmgen.readPlan");
+
 function readPlan(info: ReadClassInfo): ReadPlan {
-  let plan = readPlans.get(info);
-  if (!plan) {
-    plan = {
-      readValues: Object.hasOwn(info, "readValues")
-        ? info.readValues
-        : undefined,
-      space: info.view.space,
-      viewKey: `${info.view.externalId}/${info.view.version}`,
-      entries: Object.keys(info.properties).map((name) => {
-        const definition = info.properties[name] as PropertyDefinition;
-        return {
-          name,
-          identifier: definition.identifier,
-          definition: needsReadConversion(definition) ? definition : undefined,
-          defineOwn: name === "__proto__",
-        };
-      }),
-    };
-    readPlans.set(info, plan);
-  }
-  return plan;
+  return classPlan(info, READ_PLAN, readPlans, compileReadPlan);
+}
+
+function compileReadPlan(info: ReadClassInfo): ReadPlan {
+  return {
+    info,
+    readValues: Object.hasOwn(info, "readValues") ? info.readValues : undefined,
+    space: info.view.space,
+    viewKey: `${info.view.externalId}/${info.view.version}`,
+    entries: Object.keys(info.properties).map((name) => {
+      const definition = info.properties[name] as PropertyDefinition;
+      return {
+        name,
+        identifier: definition.identifier,
+        definition: needsReadConversion(definition) ? definition : undefined,
+        defineOwn: name === "__proto__",
+      };
+    }),
+  };
 }
 
 export abstract class TypedInstance {
