@@ -586,6 +586,8 @@ function readInputs(input: ApplyInputs): InputSource {
   return { next: () => iterator.next(), close: () => iterator.return?.() };
 }
 
+const NO_REQUESTS: readonly BuiltRequest[] = Object.freeze([]);
+
 /** Finished writes the collector's index may keep before it is rebuilt. */
 const STALE_WRITES_KEPT = 16_384;
 
@@ -629,7 +631,7 @@ class RequestBuilder {
   async pull(
     source: InputSource,
     deletes: readonly InstanceDelete[],
-  ): Promise<{ requests: BuiltRequest[]; done: boolean }> {
+  ): Promise<{ requests: readonly BuiltRequest[]; done: boolean }> {
     for (;;) {
       const next = source.next();
       const step = next instanceof Promise ? await next : next;
@@ -662,7 +664,7 @@ class RequestBuilder {
     this.#window.forgetTaken("edge", numberedWrites(requests, "edge"));
   }
 
-  #add(input: ApplyInput): BuiltRequest[] {
+  #add(input: ApplyInput): readonly BuiltRequest[] {
     const index = this.itemsRead++;
     const window = this.#window;
     if (collectsWrites(input)) {
@@ -686,6 +688,12 @@ class RequestBuilder {
     } else {
       this.#addRaw(input as InstanceWrite, index);
     }
+    // Most inputs complete no request: no list is made for them.
+    if (
+      window.count("node") < this.chunkSize &&
+      window.count("edge") < this.chunkSize
+    )
+      return NO_REQUESTS;
     const requests: BuiltRequest[] = [];
     while (window.count("node") >= this.chunkSize)
       requests.push(this.#take("node", this.chunkSize));
