@@ -322,6 +322,31 @@ describe("applyInstances", () => {
       applyInstances(fakeApi().poster, [], { concurrency: 5 }),
     ).rejects.toThrow(RangeError);
   });
+  it("passes every flag in a body serialized when its request was built", async () => {
+    const texts: string[] = [];
+    const poster: JsonPoster = {
+      postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+        expect(body).toBeInstanceOf(JsonText);
+        texts.push((body as JsonText).text);
+        const { items } = sentBody(body);
+        return { items: items.map((item) => ({ ...item, version: 1 })) } as T;
+      },
+    };
+    await applyInstances(poster, [node("a"), node("b")], {
+      replace: true,
+      skipOnVersionConflict: false,
+      autoCreateStartNodes: true,
+    });
+    expect(texts).toEqual([
+      JSON.stringify({
+        items: [node("a"), node("b")],
+        autoCreateStartNodes: true,
+        skipOnVersionConflict: false,
+        replace: true,
+      }),
+    ]);
+  });
+
   it("expands objects with toInstanceWrites and passes every flag", async () => {
     const api = fakeApi();
     const typed = {
