@@ -11,6 +11,7 @@ import { JsonText, stringifyJson } from "../../templates/runtime/json.js";
 import {
   ApplyFailedError,
   DmsError,
+  InvalidValueError,
   VersionConflictError,
 } from "../../templates/runtime/errors.js";
 import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
@@ -248,6 +249,64 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     expect(`${items(texts[1]!)},${items(texts[2]!)}`).toBe(items(texts[0]!));
     expect(texts[0]).toContain(`"big":${big + 9n},`);
     expect(texts[0]).toBe(stringifyJson({ items: writes }));
+  });
+
+  it("lists the input that failed its checks as not written, with the rest", async () => {
+    // Requests went out before input 1200 failed its checks: the report names every input,
+    // including the one that stopped the apply.
+    const writes: NodeWrite[] = Array.from({ length: 1500 }, (_, i) => ({
+      ...node(i),
+      sources: [
+        {
+          source: { type: "view", space: "sp", externalId: "V", version: "1" },
+          properties: { value: i === 1200 ? Number.NaN : i },
+        },
+      ],
+    }));
+    const api = fakeApi();
+    const error = (await applyInstances(api.poster, writes, {
+      concurrency: 1,
+    }).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(error.cause).toBeInstanceOf(InvalidValueError);
+    expect(ids(error.written)).toEqual(ids(writes.slice(0, 1000)));
+    expect(ids(error.notWritten).sort()).toEqual(
+      ids(writes.slice(1000)).sort(),
+    );
+    expect(error.unknown).toEqual([]);
+  });
+
+  it("loses no write of a request whose body cannot be serialized (a toJSON that throws)", async () => {
+    // Bodies are serialized when requests are built; a value that cannot be must still fail its
+    // request as it is sent, naming every write of it, as before.
+    const unserializable = {
+      toJSON: () => {
+        throw new Error("no JSON for this value");
+      },
+    };
+    const writes: NodeWrite[] = Array.from({ length: 1500 }, (_, i) => ({
+      ...node(i),
+      sources: [
+        {
+          source: { type: "view", space: "sp", externalId: "V", version: "1" },
+          properties: { value: i === 1200 ? (unserializable as never) : i },
+        },
+      ],
+    }));
+    const poster: JsonPoster = {
+      postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+        // What HttpClient does with a body.
+        const text = body instanceof JsonText ? body.text : stringifyJson(body);
+        return applyAnswer(JSON.parse(text)).body as T;
+      },
+    };
+    const error = (await applyInstances(poster, writes, {
+      concurrency: 1,
+    }).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(ids(error.written)).toEqual(ids(writes.slice(0, 1000)));
+    expect(ids(error.unknown)).toEqual(ids(writes.slice(1000)));
+    expect(error.notWritten).toEqual([]);
   });
 
   it("stops after one split when both halves fail too (an outage, not one item): 3 requests, not 2n", async () => {

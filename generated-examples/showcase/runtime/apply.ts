@@ -519,6 +519,10 @@ function applyFailure<R>(
   });
 }
 
+function idKey(id: InstanceId): string {
+  return `${id.space}\u0000${id.externalId}`;
+}
+
 function idOf(instance: InstanceId): InstanceId {
   return { space: instance.space, externalId: instance.externalId };
 }
@@ -624,6 +628,8 @@ class RequestBuilder {
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
+  /** The input that failed its checks (the apply stops there): not written either. */
+  rejected: { readonly input: ApplyInput } | undefined;
 
   constructor(readonly chunkSize: number) {}
 
@@ -636,7 +642,13 @@ class RequestBuilder {
       const next = source.next();
       const step = next instanceof Promise ? await next : next;
       if (step.done) return { requests: this.#finish(deletes), done: true };
-      const requests = this.#add(step.value);
+      let requests: readonly BuiltRequest[];
+      try {
+        requests = this.#add(step.value);
+      } catch (error) {
+        this.rejected = { input: step.value };
+        throw error;
+      }
       if (requests.length > 0) return { requests, done: false };
     }
   }
@@ -822,13 +834,17 @@ class RequestBuilder {
     // flight (which made garbage collection the largest cost of a typed apply after JSON itself).
     // The rare uses of the writes (splitting the request, comparing a later write with one of
     // its writes) parse them back from the text.
-    const serialize = deletes.items.length === 0 && items.length > 0;
+    const itemsJson =
+      deletes.items.length === 0 && items.length > 0
+        ? serializedOrUndefined(items)
+        : undefined;
     const request: BuiltRequest = {
       id,
-      writes: serialize
-        ? { items: writeIds(items), positions: writes.positions }
-        : writes,
-      itemsJson: serialize ? stringifyJson(items) : undefined,
+      writes:
+        itemsJson !== undefined
+          ? { items: writeIds(items), positions: writes.positions }
+          : writes,
+      itemsJson,
       numbers,
       deletes,
       dependsOn: [...dependsOn],
@@ -896,6 +912,21 @@ class RequestBuilder {
           write: this.#writesOf(request)[index] as InstanceWrite,
         };
     }
+    return undefined;
+  }
+}
+
+/**
+ * The writes as JSON text, or undefined when a value cannot be serialized (a `toJSON` that
+ * throws): the request then keeps its writes and fails when it is sent, so that the failure names
+ * them as any failed request does.
+ */
+function serializedOrUndefined(
+  writes: readonly InstanceWrite[],
+): string | undefined {
+  try {
+    return stringifyJson(writes);
+  } catch {
     return undefined;
   }
 }
@@ -1496,6 +1527,13 @@ class ApplyRun {
     const unsent = this.#ready.map((request) => request.writes);
     if (this.#builder) unsent.push(this.#builder.unbatched());
     const report = this.#ledger.report(unsent, this.options.delete ?? []);
+    const rejected = this.#builder?.rejected;
+    if (rejected) {
+      // Some of its writes may be listed already (those collected before the failing check).
+      const listed = new Set(report.notWritten.map(idKey));
+      for (const id of unreadIds([rejected.input]))
+        if (!listed.has(idKey(id))) report.notWritten.push(id);
+    }
     if (Array.isArray(input)) {
       // The rest of an array is known: list it too (a stream's rest is never read).
       for (const id of unreadIds(
