@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as showcase from "../generated-examples/showcase/index.js";
 import type {
   InstanceRead,
+  JsonValue,
   PropertyValue,
 } from "../generated-examples/showcase/runtime/wire.js";
 import type { PropertyDefinition } from "../generated-examples/showcase/runtime/values.js";
@@ -31,7 +32,7 @@ const readClasses = Object.entries(showcase)
 
 /** A wire value of the property's type (a list holds two). */
 function wireValue(definition: PropertyDefinition, i: number): PropertyValue {
-  const one = ((): PropertyValue => {
+  const one = ((): JsonValue => {
     switch (definition.type) {
       case "boolean":
         return i % 2 === 0;

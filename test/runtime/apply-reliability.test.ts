@@ -17,7 +17,6 @@ import {
 import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
 import type {
   ApplyRequest,
-  PropertyValues,
   InstanceWrite,
   NodeWrite,
 } from "../../templates/runtime/wire.js";
@@ -230,7 +229,7 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
             big: big + BigInt(i),
             ratio: i / 7,
             name: `n ${i} é`,
-          } as unknown as PropertyValues,
+          },
         },
       ],
     }));

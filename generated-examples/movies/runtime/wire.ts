@@ -32,8 +32,11 @@ export type JsonValue =
 /** A JSON object, the value of a `json` property. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** A property value as the API sends and receives it. */
-export type PropertyValue = JsonValue;
+/**
+ * A property value as the API sends and receives it. An int64 beyond 2^53 is a `bigint` (or a list
+ * of them) when the client reads it exactly (`int64: "bigint"`); written, it goes out as its digits.
+ */
+export type PropertyValue = JsonValue | bigint | bigint[];
 
 export type PropertyValues = Record<string, PropertyValue>;
 
