@@ -53,12 +53,16 @@ const PRIMITIVES = [
   "sequence",
 ] as const;
 
+// Long names too: past about 30 characters, lines reach 80 columns and prettier's layouts for
+// long assignments, keys and members decide the output.
 const viewName = fc.oneof(
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,10}[A-Za-z0-9]$/),
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{20,90}[A-Za-z0-9]$/),
   fc.constantFrom(...HOSTILE_VIEW_NAMES),
 );
 const propertyName = fc.oneof(
   fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{0,10}$/),
+  fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9_]{20,90}$/),
   fc.constantFrom(...HOSTILE_PROPERTIES),
 );
 const propertySpec = fc.record({
@@ -70,7 +74,11 @@ const propertySpec = fc.record({
 });
 const viewSpec = fc.record({
   name: viewName,
-  space: fc.constantFrom("s", "other_space"),
+  space: fc.constantFrom(
+    "s",
+    "other_space",
+    "a_space_name_as_long_as_the_api_allows_43c",
+  ),
   version: fc.constantFrom("v1", "2"),
   edge: fc.boolean(),
   properties: fc.dictionary(propertyName, propertySpec, { maxKeys: 6 }),
@@ -105,7 +113,10 @@ function viewsOf(spec: ModelSpec): unknown[] {
       if (p.kind === "enum")
         properties[id] = {
           ...container,
-          type: { type: "enum", values: { a: {}, b_c: {} } },
+          type: {
+            type: "enum",
+            values: { a: {}, b_c: {}, [`${id.replace(/\W/g, "_")}_value`]: {} },
+          },
         };
       else if (p.kind === "direct" && target)
         properties[id] = {

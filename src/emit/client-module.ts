@@ -10,6 +10,7 @@ import {
   argumentList,
   print,
   expandedObject,
+  fluidAssignment,
   group,
   hardline,
   indent,
@@ -230,9 +231,12 @@ function lazyClientClass(
       hardline,
       // Explicit type arguments: inferring them (from the read class and the field's type) made
       // tsc instantiate the accessor's include and select types once per view.
-      `return (this.#${a.name} ??= new `,
-      a.type(""),
-      argumentList(a.args),
+      "return (",
+      fluidAssignment(`this.#${a.name}`, " ??=", [
+        "new ",
+        a.type(""),
+        argumentList(a.args),
+      ]),
       ");",
     ),
     hardline,

@@ -2,13 +2,22 @@ import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import {
   argumentList,
+  arrowFunction,
   bracedList,
+  breakAfterOperator,
+  expandedObject,
+  flatText,
+  fluidAssignment,
   group,
+  hardline,
   indent,
   jsDoc,
   line,
+  objectProperty,
   print,
   stringLiteral,
+  stringProperty,
+  type Doc,
 } from "./doc.js";
 
 describe("doc printer", () => {
@@ -52,6 +61,103 @@ describe("doc printer", () => {
     expect(print(jsDoc(["ends */ here"]))).toBe("/** ends *\\/ here */\n");
     expect(print(jsDoc(["line one\nline two", "", "@tag at start"]))).toBe(
       "/**\n * line one\n * line two\n *\n * \\@tag at start\n */\n",
+    );
+  });
+
+  // Each layout at a length that fits and at lengths that do not: the printed text is what
+  // prettier prints for it (given), and the breaks are where prettier puts them (want).
+  const name = (length: number) => "n".repeat(length);
+  const assignments: { given: Doc; want: string }[] = [
+    {
+      given: ["const x = ", expandedObject([stringProperty("key", "v")]), ";"],
+      want: 'const x = {\n  key: "v",\n};',
+    },
+    {
+      given: [
+        "const x = ",
+        expandedObject([stringProperty("externalId", name(70))]),
+        ";",
+      ],
+      want: `const x = {\n  externalId:\n    "${name(70)}",\n};`,
+    },
+    {
+      // A key shorter than 5 columns keeps its value on its line.
+      given: [
+        "const x = ",
+        expandedObject([stringProperty("type", name(80))]),
+        ";",
+      ],
+      want: `const x = {\n  type: "${name(80)}",\n};`,
+    },
+    {
+      given: [
+        "class A {",
+        indent(
+          hardline,
+          breakAfterOperator("static readonly properties", " =", name(60)),
+          ";",
+        ),
+        hardline,
+        "}",
+      ],
+      want: `class A {\n  static readonly properties =\n    ${name(60)};\n}`,
+    },
+    {
+      given: [
+        fluidAssignment(`export const ${name(70)}`, " =", [
+          expandedObject(["a: 1"]),
+          " as const",
+        ]),
+        ";",
+      ],
+      want: `export const ${name(70)} =\n  {\n    a: 1,\n  } as const;`,
+    },
+    {
+      given: [
+        fluidAssignment(`export const ${name(40)}`, " =", [
+          expandedObject(["a: 1"]),
+          " as const",
+        ]),
+        ";",
+      ],
+      want: `export const ${name(40)} = {\n  a: 1,\n} as const;`,
+    },
+    {
+      given: [
+        "const x = ",
+        expandedObject([
+          objectProperty("targetClass", arrowFunction("()", name(70))),
+        ]),
+        ";",
+      ],
+      want: `const x = {\n  targetClass: () =>\n    ${name(70)},\n};`,
+    },
+    {
+      given: [
+        "const x = ",
+        expandedObject([
+          objectProperty(name(76), bracedList("{", ["a: 1", "b: 2"], "}")),
+        ]),
+        ";",
+      ],
+      want: `const x = {\n  ${name(76)}:\n    { a: 1, b: 2 },\n};`,
+    },
+  ];
+
+  it.each(assignments)(
+    "lays out assignments and properties as prettier does: %#",
+    async ({ given, want }) => {
+      const text = print(given);
+      expect(text).toBe(want);
+      expect(await prettier.format(text, { parser: "typescript" })).toBe(
+        `${text}\n`,
+      );
+    },
+  );
+
+  it("reads a doc's flat text", () => {
+    expect(flatText(group("Name<", indent(line, "A,", line, "B"), ">"))).toBe(
+      "Name< A, B>",
     );
   });
 });

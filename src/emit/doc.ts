@@ -2,18 +2,30 @@
 // 80 columns, 2-space indents). Emitters build docs; the printed text is already in prettier's
 // default style, so formatting the output costs nothing (a test holds prettier to that).
 
-export type Doc = string | readonly Doc[] | Group | Indent | Line | IfBreak;
+export type Doc =
+  string | readonly Doc[] | Group | Indent | IndentIfBreak | Line | IfBreak;
 
 interface Group {
   readonly kind: "group";
   readonly contents: Doc;
   /** A group that contains a hard line can never print flat. */
   readonly hard: boolean;
+  /** Names the group for an `indentIfBreak` that follows it. */
+  readonly id?: GroupId;
 }
 interface Indent {
   readonly kind: "indent";
   readonly contents: Doc;
 }
+/** Contents indented only when the group `id` (printed before them) broke. */
+interface IndentIfBreak {
+  readonly kind: "indentIfBreak";
+  readonly id: GroupId;
+  readonly contents: Doc;
+}
+
+/** The identity of a group another doc depends on (see `fluidAssignment`). */
+export type GroupId = symbol;
 interface Line {
   readonly kind: "line";
   /** soft: nothing when flat; line: a space when flat; hard: always a newline. */
@@ -40,6 +52,14 @@ export function indent(...contents: Doc[]): Doc {
   return { kind: "indent", contents };
 }
 
+function groupWithId(id: GroupId, ...contents: Doc[]): Doc {
+  return { kind: "group", contents, hard: containsHardline(contents), id };
+}
+
+function indentIfBreak(id: GroupId, ...contents: Doc[]): Doc {
+  return { kind: "indentIfBreak", id, contents };
+}
+
 export function ifBreak(broken: Doc, flat: Doc = ""): Doc {
   return { kind: "ifBreak", broken, flat };
 }
@@ -63,6 +83,7 @@ function containsHardline(doc: Doc): boolean {
     case "group":
       return doc.hard;
     case "indent":
+    case "indentIfBreak":
       return containsHardline(doc.contents);
     case "ifBreak":
       return containsHardline(doc.broken);
@@ -104,12 +125,81 @@ export function expandedObject(entries: readonly Doc[], close = "}"): Doc {
   ];
 }
 
+// Assignments and object properties (`x = value`, `key: value`), in two of prettier's layouts.
+// Which one prettier picks depends on the value: these helpers are named for the value they take.
+
+/**
+ * `left op value` for a string literal or a name: when the line is too long, the value moves to
+ * the next line, indented (prettier's "break-after-operator"). `op` is `" ="` or `":"`.
+ *
+ * An object property whose key is shorter than 5 columns never breaks after its colon in
+ * prettier (the value would gain almost nothing): give such keys as plain text.
+ */
+export function breakAfterOperator(left: Doc, op: string, value: Doc): Doc {
+  return group(left, op, group(indent(line, value)));
+}
+
+/** `key: "text"` as prettier prints it: see `breakAfterOperator`. */
+export function stringProperty(key: string, text: string): Doc {
+  const literal = stringLiteral(text);
+  if (key.length < SHORT_KEY) return `${key}: ${literal}`;
+  return breakAfterOperator(key, ":", literal);
+}
+
+/** Keys narrower than this (prettier: tab width + 3) keep their value on their line. */
+const SHORT_KEY = 5;
+
+/**
+ * `left op value` for a value that can break itself (an object, a call): the value stays on the
+ * line when its first line fits there, else it starts on the next line, indented as a whole
+ * (prettier's "fluid" layout).
+ */
+export function fluidAssignment(left: Doc, op: string, value: Doc): Doc {
+  const id: GroupId = Symbol("assignment");
+  return group(
+    left,
+    op,
+    groupWithId(id, indent(line)),
+    indentIfBreak(id, value),
+  );
+}
+
+/**
+ * `key: value` for a value that can break itself (an object, an array, an arrow function): see
+ * `fluidAssignment`; a short key never breaks after its colon.
+ */
+export function objectProperty(key: string, value: Doc): Doc {
+  if (key.length < SHORT_KEY) return [`${key}: `, value];
+  return fluidAssignment(key, ":", value);
+}
+
+/** `() => body` as prettier prints an arrow function returning an expression. */
+export function arrowFunction(params: string, body: Doc): Doc {
+  return group(`${params} =>`, group(indent(line, body)));
+}
+
 /** `(a, b)` when it fits, else one argument a line with a trailing comma. */
 export function argumentList(args: readonly Doc[]): Doc {
   return bracedList("(", args, ")", false);
 }
 
 // ---- printing
+
+/** A doc's text when every group is flat (to classify what a doc prints, not to print it). */
+export function flatText(doc: Doc): string {
+  if (typeof doc === "string") return doc;
+  if (isDocArray(doc)) return doc.map(flatText).join("");
+  switch (doc.kind) {
+    case "group":
+    case "indent":
+    case "indentIfBreak":
+      return flatText(doc.contents);
+    case "ifBreak":
+      return flatText(doc.flat);
+    case "line":
+      return doc.mode === "line" ? " " : doc.mode === "hard" ? "\n" : "";
+  }
+}
 
 interface Command {
   readonly indent: string;
@@ -119,6 +209,8 @@ interface Command {
 
 export function print(doc: Doc): string {
   const out: string[] = [];
+  /** Whether each named group printed broken (see `indentIfBreak`). */
+  const broken = new Map<GroupId, boolean>();
   let column = 0;
   const stack: Command[] = [{ indent: "", flat: false, doc }];
   while (stack.length > 0) {
@@ -137,6 +229,13 @@ export function print(doc: Doc): string {
       case "indent":
         stack.push({ indent: ind + INDENT, flat, doc: current.contents });
         break;
+      case "indentIfBreak":
+        stack.push({
+          indent: broken.get(current.id) ? ind + INDENT : ind,
+          flat,
+          doc: current.contents,
+        });
+        break;
       case "ifBreak":
         stack.push({
           indent: ind,
@@ -153,6 +252,7 @@ export function print(doc: Doc): string {
               stack,
               PRINT_WIDTH - column,
             ));
+        if (current.id) broken.set(current.id, !fitsFlat);
         stack.push({ indent: ind, flat: fitsFlat, doc: current.contents });
         break;
       }
@@ -214,6 +314,7 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
     }
     switch (doc.kind) {
       case "indent":
+      case "indentIfBreak":
         todo.push({ flat, doc: doc.contents });
         break;
       case "group":

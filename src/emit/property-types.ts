@@ -11,6 +11,7 @@ import type {
 import type { PrimitiveTypeName } from "../input/types.js";
 import {
   group,
+  ifBreak,
   indent,
   join,
   line,
@@ -279,9 +280,15 @@ function connectionReadType(
   return `${node}${suffix}`;
 }
 
-function listOf(members: readonly string[]): string[] {
+/** `T[]`, or `(A | B)[]` whose union breaks one member a line inside the parentheses. */
+function listOf(members: readonly string[]): Doc[] {
+  if (members.length === 1) return [`${members[0]}[]`];
+  const union = join([line, "| "], members);
   return [
-    members.length === 1 ? `${members[0]}[]` : `(${members.join(" | ")})[]`,
+    [
+      group("(", indent(softline, group(ifBreak("| "), union)), softline, ")"),
+      "[]",
+    ],
   ];
 }
 

@@ -13,19 +13,25 @@ import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
   argumentList,
+  arrowFunction,
   bracedList,
+  breakAfterOperator,
   expandedObject,
+  flatText,
+  fluidAssignment,
   group,
   hardline,
   ifBreak,
   indent,
-  jsDoc,
   join,
+  jsDoc,
   line,
-  softline,
+  objectProperty,
   PRINT_WIDTH,
   propertyKey,
+  softline,
   stringLiteral,
+  stringProperty,
   type Doc,
 } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
@@ -86,9 +92,9 @@ function viewConstant(imports: Imports, view: ViewIR): Doc {
     `const VIEW: ${type} = `,
     expandedObject([
       `type: "view"`,
-      `space: ${stringLiteral(view.ref.space)}`,
-      `externalId: ${stringLiteral(view.ref.externalId)}`,
-      `version: ${stringLiteral(view.ref.version)}`,
+      stringProperty("space", view.ref.space),
+      stringProperty("externalId", view.ref.externalId),
+      stringProperty("version", view.ref.version),
     ]),
     ";",
   ];
@@ -105,8 +111,8 @@ function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
       bracedList(
         "{",
         [
-          `space: ${stringLiteral(id.space)}`,
-          `externalId: ${stringLiteral(id.externalId)}`,
+          stringProperty("space", id.space),
+          stringProperty("externalId", id.externalId),
         ],
         "}",
       ),
@@ -124,8 +130,8 @@ function propertyMapConstant(
   const entries = view.properties
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((p) =>
-      group(
-        `${names.properties.get(p.identifier)!.name}: `,
+      objectProperty(
+        names.properties.get(p.identifier)!.name,
         bracedList(
           "{",
           [
@@ -152,7 +158,7 @@ function propertyDefinition(
 ): Doc[] {
   const type = property.type;
   const fields: Doc[] = [
-    `identifier: ${stringLiteral(property.identifier)}`,
+    stringProperty("identifier", property.identifier),
     `type: "${type.type}"`,
   ];
   if (type.list) fields.push("list: true");
@@ -165,8 +171,8 @@ function propertyDefinition(
     fields.push(`maxTextSize: ${type.maxTextSize}`);
   if (type.type === "enum") {
     fields.push(
-      group(
-        "values: ",
+      objectProperty(
+        "values",
         bracedList(
           "[",
           Object.keys(type.values).map(stringLiteral),
@@ -177,7 +183,7 @@ function propertyDefinition(
     );
   }
   if ("unit" in type && type.unit)
-    fields.push(`unit: ${stringLiteral(type.unit.externalId)}`);
+    fields.push(stringProperty("unit", type.unit.externalId));
   // Choices of the generated types the runtime must follow when it converts.
   if (type.type === "int64" && options.int64 === "bigint")
     fields.push('as: "bigint"');
@@ -186,7 +192,7 @@ function propertyDefinition(
   if (type.type === "direct" && type.source) {
     const s = type.source;
     fields.push(
-      `target: ${stringLiteral(`${s.space}:${s.externalId}/${s.version}`)}`,
+      stringProperty("target", `${s.space}:${s.externalId}/${s.version}`),
     );
   }
   return fields;
@@ -202,14 +208,16 @@ function connectionMapConstant(
     .filter(
       (p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped",
     )
-    .map((p) => [
-      `${names.properties.get(p.identifier)!.name}: `,
-      expandedObject(
-        p.kind === "edge"
-          ? edgeDefinition(context, imports, view, p)
-          : reverseDefinition(context, imports, view, p),
+    .map((p) =>
+      objectProperty(
+        names.properties.get(p.identifier)!.name,
+        expandedObject(
+          p.kind === "edge"
+            ? edgeDefinition(context, imports, view, p)
+            : reverseDefinition(context, imports, view, p),
+        ),
       ),
-    ]);
+    );
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
@@ -223,17 +231,19 @@ function connectionMapConstant(
  * maps are checked against `PropertyMap` / `ConnectionMap` by the base class instead.
  */
 function constMap(name: string, entries: Doc[]): Doc {
-  const tail = ` as const;`;
-  if (entries.length === 0) return `export const ${name} = {}${tail}`;
-  return [`export const ${name} = `, expandedObject(entries), tail];
+  const object = entries.length === 0 ? "{}" : expandedObject(entries);
+  return [
+    fluidAssignment(`export const ${name}`, " =", [object, " as const"]),
+    ";",
+  ];
 }
 
-function viewKeyLiteral(ref: {
+function viewKey(ref: {
   space: string;
   externalId: string;
   version: string;
 }): string {
-  return stringLiteral(`${ref.space}:${ref.externalId}/${ref.version}`);
+  return `${ref.space}:${ref.externalId}/${ref.version}`;
 }
 
 function edgeDefinition(
@@ -243,22 +253,22 @@ function edgeDefinition(
   property: EdgeConnectionIR,
 ): Doc[] {
   const fields: Doc[] = [
-    `identifier: ${stringLiteral(property.identifier)}`,
+    stringProperty("identifier", property.identifier),
     `connection: "edge"`,
     `multi: ${property.multi}`,
-    group(
-      "edgeType: ",
+    objectProperty(
+      "edgeType",
       bracedList(
         "{",
         [
-          `space: ${stringLiteral(property.edgeType.space)}`,
-          `externalId: ${stringLiteral(property.edgeType.externalId)}`,
+          stringProperty("space", property.edgeType.space),
+          stringProperty("externalId", property.edgeType.externalId),
         ],
         "}",
       ),
     ),
     `direction: "${property.direction}"`,
-    `target: ${viewKeyLiteral(property.target)}`,
+    stringProperty("target", viewKey(property.target)),
     ...targetClassField(context, imports, view, property.targetKey),
   ];
   if (property.edgeSource) {
@@ -267,15 +277,15 @@ function edgeDefinition(
       ? context.model.byKey.get(property.edgeSourceKey)
       : undefined;
     const sourceFields: Doc[] = [
-      group(
-        "view: ",
+      objectProperty(
+        "view",
         bracedList(
           "{",
           [
             `type: "view"`,
-            `space: ${stringLiteral(source.space)}`,
-            `externalId: ${stringLiteral(source.externalId)}`,
-            `version: ${stringLiteral(source.version)}`,
+            stringProperty("space", source.space),
+            stringProperty("externalId", source.externalId),
+            stringProperty("version", source.version),
           ],
           "}",
         ),
@@ -290,9 +300,9 @@ function edgeDefinition(
               siblingModule(edgeNames.module),
               edgeNames.propertyMap,
             );
-      sourceFields.push(`properties: () => ${map}`);
+      sourceFields.push(objectProperty("properties", arrowFunction("()", map)));
     }
-    fields.push(["edgeSource: ", expandedObject(sourceFields)]);
+    fields.push(objectProperty("edgeSource", expandedObject(sourceFields)));
   }
   return fields;
 }
@@ -306,24 +316,24 @@ function reverseDefinition(
   const { source, identifier } = property.through;
   const sourceFields = [
     `type: "${source.type}"`,
-    `space: ${stringLiteral(source.space)}`,
-    `externalId: ${stringLiteral(source.externalId)}`,
+    stringProperty("space", source.space),
+    stringProperty("externalId", source.externalId),
   ];
   if (source.type === "view")
-    sourceFields.push(`version: ${stringLiteral(source.version)}`);
+    sourceFields.push(stringProperty("version", source.version));
   return [
-    `identifier: ${stringLiteral(property.identifier)}`,
+    stringProperty("identifier", property.identifier),
     `connection: "reverse"`,
     `multi: ${property.multi}`,
-    `target: ${viewKeyLiteral(property.target)}`,
+    stringProperty("target", viewKey(property.target)),
     ...targetClassField(context, imports, view, property.targetKey),
-    [
-      "through: ",
+    objectProperty(
+      "through",
       expandedObject([
-        group("source: ", bracedList("{", sourceFields, "}")),
-        `identifier: ${stringLiteral(identifier)}`,
+        objectProperty("source", bracedList("{", sourceFields, "}")),
+        stringProperty("identifier", identifier),
       ]),
-    ],
+    ),
   ];
 }
 
@@ -344,7 +354,7 @@ function targetClassField(
     target.key === view.key
       ? names.readClass
       : imports.value(siblingModule(names.module), names.readClass);
-  return [`targetClass: () => ${name}`];
+  return [objectProperty("targetClass", arrowFunction("()", name))];
 }
 
 // ---- classes
@@ -463,8 +473,22 @@ function staticMembers(
   const members: Doc[] = [
     `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
     // Not widened to PropertyMap / ConnectionMap: generic code reads the literal maps.
-    `static override readonly properties = ${names.propertyMap};`,
-    `static override readonly connections = ${names.connectionMap};`,
+    [
+      breakAfterOperator(
+        "static override readonly properties",
+        " =",
+        names.propertyMap,
+      ),
+      ";",
+    ],
+    [
+      breakAfterOperator(
+        "static override readonly connections",
+        " =",
+        names.connectionMap,
+      ),
+      ";",
+    ],
   ];
   if (role === "apply" && view.instanceType) {
     members.push(
@@ -589,12 +613,12 @@ function writePropertiesMethod(
     const call = `${writer}.${writerOf(property, context.options)}`;
     const args = [
       stringLiteral(name),
-      memberAccess("this", name),
+      thisMember(name),
       memberAccess(names.propertyMap, name),
       ...(property.type.type === "direct" ? ["collector"] : []),
     ];
     return propertyWrite(
-      memberAccess("this", name),
+      thisMember(name),
       stringLiteral(property.identifier),
       call,
       args,
@@ -648,10 +672,10 @@ const METHOD_BODY_INDENT = 4;
  * else the arguments break.
  */
 function propertyWrite(
-  value: string,
+  value: Doc,
   key: string,
   call: string,
-  args: readonly string[],
+  args: readonly Doc[],
 ): Doc {
   const clauseColumn = METHOD_BODY_INDENT + 2;
   const target = `properties[${key}]`;
@@ -670,13 +694,28 @@ function propertyWrite(
     group(
       group(
         "if (",
-        indent(softline, group(`${value} !==`, line, "undefined")),
+        indent(softline, group(value, " !==", line, "undefined")),
         softline,
         ")",
       ),
       indent(line, assignment),
     ),
   ];
+}
+
+/**
+ * `this.name` read in an expression: prettier breaks before `.name` when it does not fit (it
+ * keeps `object.name` whole only for a plain identifier object, or as an assignment's target).
+ */
+function thisMember(name: string): Doc {
+  const key = propertyKey(name);
+  if (key !== name) return `this[${key}]`;
+  return ["this", group(indent(softline, `.${name}`))];
+}
+
+/** `object["key"]`: prettier breaks a string key out of its brackets when it does not fit. */
+function computedMember(object: string, key: string): Doc {
+  return [object, group("[", indent(softline, key), softline, "]")];
 }
 
 function memberAccess(object: string, name: string): string {
@@ -758,17 +797,20 @@ function readValuesMethod(
   );
   if (mapped.length === 0 || fieldNames.includes("__proto__")) return undefined;
   const statements = mapped.map((property, i) => {
-    const target = `read[${stringLiteral(fieldNames[i]!)}]`;
-    const value = `values[${stringLiteral(property.identifier)}]`;
+    const target = computedMember("read", stringLiteral(fieldNames[i]!));
+    const value = computedMember("values", stringLiteral(property.identifier));
     if (!needsReadConversion(property, context.options)) {
-      return group(`${target} =`, indent(line, `${value} ?? null;`));
+      // A logical expression: prettier breaks after `=`, then before the right operand (which
+      // it groups with its operator).
+      const orNull = group(value, " ", group("??", line, "null"));
+      return [breakAfterOperator(target, " =", orNull), ";"];
     }
     const definition = memberAccess(names.propertyMap, fieldNames[i]!);
-    return [
-      `${target} = ${imports.value(RUNTIME_VALUES, "fromWireValue")}`,
+    const call = [
+      imports.value(RUNTIME_VALUES, "fromWireValue"),
       argumentList([value, definition]),
-      ";",
     ];
+    return [fluidAssignment(target, " =", call), ";"];
   });
   return [
     jsDoc([
@@ -842,14 +884,55 @@ function memberDoc(
 
 /**
  * `name: A | B` when it fits; else the union moves to the next line, and is broken one member a
- * line only when it does not fit there either (prettier's layout).
+ * line only when it does not fit there either (prettier's layout). A type reference or object
+ * type that is nullable (`Target | null`) stays on the name's line, however long: prettier
+ * "hugs" such a union.
  */
 function unionMember(head: string, members: readonly Doc[]): Doc {
   if (members.length === 1) return group(head, " ", members[0]!);
+  if (isHuggedUnion(members)) return group(head, " ", join(" | ", members));
   return group(
     head,
-    indent(line, group(ifBreak("| "), join([line, "| "], members))),
+    indent(
+      line,
+      // Prettier aligns what a member breaks into under the member, past its `| `.
+      group(
+        ifBreak("| "),
+        join(
+          [line, "| "],
+          members.map((m) => indent(m)),
+        ),
+      ),
+    ),
   );
+}
+
+/** Prettier's rule: one type reference or object type, the other members `null` or `void`. */
+function isHuggedUnion(members: readonly Doc[]): boolean {
+  const others = members
+    .map(flatText)
+    .filter((text) => text !== "null" && text !== "void");
+  return others.length === 1 && isReferenceOrObjectType(others[0]!);
+}
+
+const KEYWORD_TYPES = new Set([
+  "any",
+  "bigint",
+  "boolean",
+  "never",
+  "number",
+  "object",
+  "string",
+  "symbol",
+  "undefined",
+  "unknown",
+]);
+
+/** `Name`, `ns.Name`, `Name<Args>` (not `Name[]`, not a keyword type), or `{ ... }`. */
+function isReferenceOrObjectType(text: string): boolean {
+  if (text.startsWith("{")) return text.endsWith("}");
+  const match = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(<.*>)?$/.exec(text);
+  return match !== null && !KEYWORD_TYPES.has(text);
 }
 
 // ---- typed reads: the view's `where` and the `$types` of its read class
@@ -880,12 +963,13 @@ const SCALAR_FILTER: Record<FilterKind, string> = {
   boolean: "BooleanFilter",
 };
 
-const LIST_ITEM: Record<FilterKind, string> = {
-  text: "string",
-  number: "number",
-  timestamp: "Date | string",
-  date: "string",
-  boolean: "boolean",
+/** The element type of a list property's filter, as union members. */
+const LIST_ITEM: Record<FilterKind, readonly string[]> = {
+  text: ["string"],
+  number: ["number"],
+  timestamp: ["Date", "string"],
+  date: ["string"],
+  boolean: ["boolean"],
 };
 
 function mappedProperties(view: ViewIR): MappedPropertyIR[] {
@@ -938,7 +1022,7 @@ function propertyFilterType(
   }
   const kind = FILTER_KIND[type.type]!;
   return type.list
-    ? `${runtime("ListFilter")}<${LIST_ITEM[kind]}>`
+    ? unionArgument(runtime("ListFilter"), LIST_ITEM[kind])
     : runtime(SCALAR_FILTER[kind]);
 }
 

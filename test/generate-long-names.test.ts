@@ -1,0 +1,184 @@
+// Long names push generated lines past 80 columns, where prettier's layouts for long assignments,
+// object keys, member accesses and unions decide the output. The generator prints in prettier's
+// style without running it: a model whose names have a given length, covering every construct
+// that holds a name, must come out exactly as prettier would print it, at lengths from where the
+// first lines reach 80 columns (about 30) to far beyond. The output must still compile.
+
+import { join } from "node:path";
+import * as prettier from "prettier";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildFiles,
+  readRuntimeSources,
+  type RuntimeSources,
+} from "../src/generate.js";
+import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
+import type { FileMap } from "../src/output/file-map.js";
+import { scratchDir, typeCheck, writeFileMap } from "./support/generated.js";
+
+const LENGTHS = [29, 41, 57, 73, 97, 140];
+
+/** `base` cut or padded (with digits, so that names stay distinct) to `length` characters. */
+function sized(base: string, length: number): string {
+  let name = base;
+  for (let i = 0; name.length < length; i++) name += String(i % 10);
+  return name.slice(0, length);
+}
+
+const ref = (space: string, externalId: string) => ({
+  type: "view",
+  space,
+  externalId,
+  version: "v1",
+});
+
+/** Two node views referring to each other, an edge view, a child view; every name `length` long. */
+function longModel(length: number): unknown[] {
+  const space = sized("space_of_the_maintenance_model", Math.min(length, 43));
+  const order = sized("MaintenanceOrderOperationStep", length);
+  const asset = sized("PumpingStationComponentAssembly", length);
+  const link = sized("OperationStepToAssemblyLink", length);
+  const child = sized("InspectionStepOfAMaintenanceOrder", length);
+  const prop = (base: string) => sized(base, length);
+  const mapped = (identifier: string, type: object, nullable = true) => ({
+    container: { type: "container", space, externalId: "Container" },
+    containerPropertyIdentifier: identifier,
+    nullable,
+    type,
+  });
+  const orderProperties: Record<string, unknown> = {
+    [prop("descriptionOfTheStep")]: mapped(prop("descriptionOfTheStep"), {
+      type: "text",
+    }),
+    [prop("plannedDurationsInSeconds")]: mapped(
+      prop("plannedDurationsInSeconds"),
+      { type: "int64", list: true },
+      false,
+    ),
+    [prop("statusOfTheOperationStep")]: mapped(
+      prop("statusOfTheOperationStep"),
+      {
+        type: "enum",
+        values: {
+          [sized("waitingForSpareParts", Math.min(length, 128))]: {},
+          done: {},
+        },
+      },
+    ),
+    [prop("scheduledStartTimestamps")]: mapped(
+      prop("scheduledStartTimestamps"),
+      { type: "timestamp", list: true },
+      false,
+    ),
+    [prop("assemblyWorkedOnInThisStep")]: mapped(
+      prop("assemblyWorkedOnInThisStep"),
+      { type: "direct", source: ref(space, asset) },
+    ),
+    [prop("assembliesCheckedInThisStep")]: mapped(
+      prop("assembliesCheckedInThisStep"),
+      { type: "direct", list: true, source: ref(space, asset) },
+      false,
+    ),
+    [prop("linkedAssembliesThroughEdges")]: {
+      connectionType: "multi_edge_connection",
+      type: { space, externalId: `${order}.${prop("linkedAssemblies")}` },
+      source: ref(space, asset),
+      edgeSource: ref(space, link),
+      direction: "outwards",
+    },
+    [prop("singleLinkedAssemblyThroughEdge")]: {
+      connectionType: "single_edge_connection",
+      type: { space, externalId: `${order}.${prop("singleLinked")}` },
+      source: ref(space, asset),
+      direction: "inwards",
+    },
+  };
+  const view = (externalId: string, properties: object, extra = {}) => ({
+    space,
+    externalId,
+    version: "v1",
+    usedFor: "node",
+    writable: true,
+    implements: [],
+    properties,
+    ...extra,
+  });
+  return [
+    view(order, orderProperties),
+    view(asset, {
+      [prop("nameOfTheAssembly")]: mapped(prop("nameOfTheAssembly"), {
+        type: "text",
+      }),
+      [prop("stepsThatWorkedOnThisAssembly")]: {
+        connectionType: "multi_reverse_direct_relation",
+        source: ref(space, order),
+        through: {
+          source: ref(space, order),
+          identifier: prop("assemblyWorkedOnInThisStep"),
+        },
+      },
+    }),
+    view(
+      link,
+      {
+        [prop("orderOfTheLinkInTheStep")]: mapped(
+          prop("orderOfTheLinkInTheStep"),
+          { type: "float64" },
+        ),
+      },
+      { usedFor: "edge" },
+    ),
+    view(
+      child,
+      {
+        ...orderProperties,
+        [prop("inspectorsRemarks")]: mapped(prop("inspectorsRemarks"), {
+          type: "json",
+        }),
+      },
+      { implements: [ref(space, order)] },
+    ),
+  ];
+}
+
+describe("long names", () => {
+  let runtime: RuntimeSources;
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  const outputs: FileMap[] = [];
+
+  beforeAll(async () => {
+    runtime = await readRuntimeSources();
+    scratch = await scratchDir("long-names");
+  });
+  afterAll(() => scratch.cleanup());
+
+  it.each(LENGTHS)(
+    "print names of %i characters as prettier does",
+    async (length) => {
+      const input = mergeDocuments([
+        parseInputDocument({ items: longModel(length) }, "views.json"),
+      ]);
+      const files = buildFiles(input, runtime);
+      let longestLine = 0;
+      for (const [path, text] of files) {
+        if (path.startsWith("runtime/") || !path.endsWith(".ts")) continue;
+        for (const line of text.split("\n"))
+          longestLine = Math.max(longestLine, line.length);
+        expect(text, path).toBe(
+          await prettier.format(text, { filepath: path }),
+        );
+      }
+      // The model does reach the lengths where layout is decided.
+      expect(longestLine).toBeGreaterThan(80);
+      outputs.push(files);
+    },
+  );
+
+  it("compiles under the strict flags at every length", async () => {
+    expect(outputs.length).toBe(LENGTHS.length);
+    const folders = outputs.map((_, i) => `model${i}`);
+    for (const [i, files] of outputs.entries())
+      await writeFileMap(join(scratch.dir, folders[i]!), files);
+    expect(await typeCheck(scratch.dir, folders, "nodenext")).toBe("");
+  }, 240_000);
+});
