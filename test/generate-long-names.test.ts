@@ -141,6 +141,48 @@ function longModel(length: number): unknown[] {
   ];
 }
 
+/**
+ * Instance ids in the output (an edge type, the node type a view's filter pins) may be any text:
+ * wide East Asian characters and emoji take two columns, combining marks none, as prettier counts.
+ */
+const WIDE_TEXTS = ["泵站设备", "펌프장", "🛠️⚙️", "éé", "Pumpe"];
+
+function wideModel(length: number): unknown[] {
+  const text = (base: string) => {
+    let id = "";
+    while ([...id].length < length) id += base;
+    return [...id].slice(0, length).join("");
+  };
+  const ref = { type: "view", space: "s", externalId: "Pump", version: "v1" };
+  return [
+    {
+      space: "s",
+      externalId: "Pump",
+      version: "v1",
+      usedFor: "node",
+      writable: true,
+      implements: [],
+      filter: {
+        equals: {
+          property: ["node", "type"],
+          value: { space: "s", externalId: text(WIDE_TEXTS[length % 5]!) },
+        },
+      },
+      properties: Object.fromEntries(
+        WIDE_TEXTS.map((base, i) => [
+          `link${i}`,
+          {
+            connectionType: "multi_edge_connection",
+            type: { space: "s", externalId: text(base) },
+            source: ref,
+            direction: "outwards",
+          },
+        ]),
+      ),
+    },
+  ];
+}
+
 describe("long names", () => {
   let runtime: RuntimeSources;
   let scratch: Awaited<ReturnType<typeof scratchDir>>;
@@ -171,6 +213,20 @@ describe("long names", () => {
       // The model does reach the lengths where layout is decided.
       expect(longestLine).toBeGreaterThan(80);
       outputs.push(files);
+    },
+  );
+
+  it.each([18, 24, 27, 30, 33, 36, 45])(
+    "count wide characters as prettier does in ids of %i characters",
+    async (length) => {
+      const input = mergeDocuments([
+        parseInputDocument({ items: wideModel(length) }, "views.json"),
+      ]);
+      const files = buildFiles(input, runtime);
+      const text = files.get("views/Pump.ts")!;
+      expect(text).toBe(
+        await prettier.format(text, { filepath: "views/Pump.ts" }),
+      );
     },
   );
 

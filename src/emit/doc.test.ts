@@ -17,6 +17,7 @@ import {
   print,
   stringLiteral,
   stringProperty,
+  textWidth,
   type Doc,
 } from "./doc.js";
 
@@ -159,5 +160,24 @@ describe("doc printer", () => {
     expect(flatText(group("Name<", indent(line, "A,", line, "B"), ">"))).toBe(
       "Name< A, B>",
     );
+  });
+
+  it("counts columns as prettier does", () => {
+    const texts = [
+      "plain ascii",
+      "泵站设备监控",
+      "펌프장 관리",
+      "ひらがなカタカナ",
+      "ＦＵＬＬ　ｗｉｄｔｈ",
+      "🛠️⚙️🚀",
+      "👩‍🔧 and 🇳🇴",
+      "©️ ™ ↔",
+      "é (e + U+0301)",
+      "हिन्दी",
+      "ภาษาไทย",
+      "mixed 泵 e\u0301 🚀 end",
+    ];
+    for (const text of texts)
+      expect(textWidth(text), text).toBe(prettier.util.getStringWidth(text));
   });
 });

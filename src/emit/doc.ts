@@ -217,7 +217,7 @@ export function print(doc: Doc): string {
     const { indent: ind, flat, doc: current } = stack.pop()!;
     if (typeof current === "string") {
       out.push(current);
-      column += current.length;
+      column += textWidth(current);
       continue;
     }
     if (isDocArray(current)) {
@@ -273,6 +273,108 @@ export function print(doc: Doc): string {
   return out.join("");
 }
 
+// Text takes the columns prettier counts: one per character, two for a wide East Asian
+// character or an emoji, none for a mark that combines without spacing. Names are ASCII;
+// instance ids in the output (edge and node types) may be any text.
+const NOT_ASCII = /[^\x20-\x7f]/;
+/** An emoji (a sequence too): two columns. One shown as text by default is not matched alone. */
+const EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
+const ZERO_WIDTH_MARK = /[\p{Mn}\p{Me}]/u;
+
+/** The columns `text` takes in prettier's count. */
+export function textWidth(text: string): number {
+  if (!NOT_ASCII.test(text)) return text.length;
+  let width = 0;
+  const rest = text.replace(EMOJI, () => {
+    width += 2;
+    return "";
+  });
+  for (const char of rest) {
+    const code = char.codePointAt(0)!;
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) continue;
+    if (ZERO_WIDTH_MARK.test(char)) continue;
+    width += isWide(code) ? 2 : 1;
+  }
+  return width;
+}
+
+/** East Asian Wide and Fullwidth code points (Unicode's EastAsianWidth W and F). */
+const WIDE_RANGES: readonly (readonly [number, number])[] = [
+  [0x1100, 0x115f],
+  [0x231a, 0x231b],
+  [0x2329, 0x232a],
+  [0x23e9, 0x23ec],
+  [0x23f0, 0x23f0],
+  [0x23f3, 0x23f3],
+  [0x25fd, 0x25fe],
+  [0x2614, 0x2615],
+  [0x2648, 0x2653],
+  [0x267f, 0x267f],
+  [0x2693, 0x2693],
+  [0x26a1, 0x26a1],
+  [0x26aa, 0x26ab],
+  [0x26bd, 0x26be],
+  [0x26c4, 0x26c5],
+  [0x26ce, 0x26ce],
+  [0x26d4, 0x26d4],
+  [0x26ea, 0x26ea],
+  [0x26f2, 0x26f3],
+  [0x26f5, 0x26f5],
+  [0x26fa, 0x26fa],
+  [0x26fd, 0x26fd],
+  [0x2705, 0x2705],
+  [0x270a, 0x270b],
+  [0x2728, 0x2728],
+  [0x274c, 0x274c],
+  [0x274e, 0x274e],
+  [0x2753, 0x2755],
+  [0x2757, 0x2757],
+  [0x2795, 0x2797],
+  [0x27b0, 0x27b0],
+  [0x27bf, 0x27bf],
+  [0x2b1b, 0x2b1c],
+  [0x2b50, 0x2b50],
+  [0x2b55, 0x2b55],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0x9fff],
+  [0xa000, 0xa4cf],
+  [0xa960, 0xa97f],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe10, 0xfe19],
+  [0xfe30, 0xfe6f],
+  [0xff00, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x16fe0, 0x16fe4],
+  [0x16ff0, 0x16ff1],
+  [0x17000, 0x18cd5],
+  [0x18d00, 0x18d08],
+  [0x1aff0, 0x1b2fb],
+  [0x1f004, 0x1f004],
+  [0x1f0cf, 0x1f0cf],
+  [0x1f18e, 0x1f18e],
+  [0x1f191, 0x1f19a],
+  [0x1f200, 0x1f2ff],
+  [0x1f300, 0x1f64f],
+  [0x1f680, 0x1f6ff],
+  [0x1f7e0, 0x1f7eb],
+  [0x1f90c, 0x1f9ff],
+  [0x1fa70, 0x1faff],
+  [0x20000, 0x2fffd],
+  [0x30000, 0x3fffd],
+];
+
+function isWide(code: number): boolean {
+  if (code < 0x1100) return false;
+  for (const [from, to] of WIDE_RANGES) {
+    if (code < from) return false;
+    if (code <= to) return true;
+  }
+  return false;
+}
+
 function trimTrailingSpaces(out: string[]): void {
   while (out.length > 0) {
     const last = out[out.length - 1]!;
@@ -304,7 +406,7 @@ function fits(next: Command, rest: readonly Command[], width: number): boolean {
     }
     const { flat, doc } = item;
     if (typeof doc === "string") {
-      remaining -= doc.length;
+      remaining -= textWidth(doc);
       continue;
     }
     if (isDocArray(doc)) {
