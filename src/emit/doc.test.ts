@@ -180,4 +180,15 @@ describe("doc printer", () => {
     for (const text of texts)
       expect(textWidth(text), text).toBe(prettier.util.getStringWidth(text));
   });
+
+  it("counts every code point as prettier does", () => {
+    const differing: string[] = [];
+    for (let code = 0x20; code <= 0x3ffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue; // surrogates
+      const text = `a${String.fromCodePoint(code)}`;
+      if (textWidth(text) !== prettier.util.getStringWidth(text))
+        differing.push(code.toString(16));
+    }
+    expect(differing).toEqual([]);
+  });
 });
