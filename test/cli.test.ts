@@ -1,8 +1,15 @@
 // `dmgen generate` as a user runs it: the built CLI (npm test builds first), in scratch folders.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import {
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXAMPLES_DIR, REPO_ROOT, scratchDir } from "./support/generated.js";
@@ -137,6 +144,52 @@ describe("dmgen generate", () => {
     );
   });
 
+  it("writes a view whose externalId is as long as the API allows (255 characters)", async () => {
+    const name = `V${"x".repeat(253)}z`;
+    const input = join(scratch.dir, "long.json");
+    await writeFile(input, JSON.stringify({ items: [longView(name)] }));
+    const run = await dmgen(["generate", "-i", input, "-o", out], scratch.dir);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    // The class keeps its name; its module's file name is shortened (file systems allow 255).
+    const index = await readFile(join(out, "index.ts"), "utf8");
+    const module = new RegExp(
+      `from "\\./views/(V${"x".repeat(223)}_[0-9a-f]{12})\\.js"`,
+    );
+    const match = module.exec(index);
+    expect(match).not.toBeNull();
+    expect(index).toContain(`  ${name},\n`);
+    expect(index).toContain(`  ${name}Apply,\n`);
+    expect(existsSync(join(out, "views", `${match![1]}.ts`))).toBe(true);
+    // Nothing but the output: no temporary file is left.
+    expect(await leftoverTemporaries(out)).toEqual([]);
+  });
+
+  it("changes nothing when a file cannot be written, and says which and why", async () => {
+    // A folder where the client module goes: every other file could be written, none is.
+    await mkdir(join(out, "client.ts"), { recursive: true });
+    const run = await dmgen(["generate", "-i", MOVIES, "-o", out], scratch.dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^dmgen: .*out: cannot write client\.ts: a folder of that name is in the way\n$/,
+    );
+    expect(await listTree(out)).toEqual(["client.ts/"]);
+
+    // A file where a folder goes.
+    await rm(out, { recursive: true });
+    await mkdir(out);
+    await writeFile(join(out, "views"), "in the way\n");
+    const blocked = await dmgen(
+      ["generate", "-i", MOVIES, "-o", out],
+      scratch.dir,
+    );
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(
+      /cannot create the folder views: a file is in the way\n$/,
+    );
+    expect(await listTree(out)).toEqual(["views"]);
+  });
+
   it("exits 2 on bad input with one line naming file and JSON path, and writes nothing", async () => {
     const bad = join(scratch.dir, "bad.json");
     await writeFile(
@@ -268,3 +321,38 @@ describe("dmgen generate", () => {
     }
   });
 });
+
+/** A node view with one text property. */
+function longView(externalId: string): unknown {
+  return {
+    space: "s",
+    externalId,
+    version: "v1",
+    usedFor: "node",
+    writable: true,
+    implements: [],
+    properties: {
+      name: {
+        container: { type: "container", space: "s", externalId: "C" },
+        containerPropertyIdentifier: "name",
+        nullable: true,
+        type: { type: "text" },
+      },
+    },
+  };
+}
+
+/** Every file and folder (with a trailing `/`) under `dir`, sorted. */
+async function listTree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .map((entry) => {
+      const path = relative(dir, join(entry.parentPath, entry.name));
+      return entry.isDirectory() ? `${path}/` : path;
+    })
+    .sort();
+}
+
+async function leftoverTemporaries(dir: string): Promise<string[]> {
+  return (await listTree(dir)).filter((path) => path.endsWith(".tmp"));
+}

@@ -16,7 +16,7 @@ import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import type { FileMap } from "../src/output/file-map.js";
 import { scratchDir, typeCheck, writeFileMap } from "./support/generated.js";
 
-const LENGTHS = [29, 41, 57, 73, 97, 140];
+const LENGTHS = [29, 41, 57, 73, 97, 140, 255];
 
 /** `base` cut or padded (with digits, so that names stay distinct) to `length` characters. */
 function sized(base: string, length: number): string {

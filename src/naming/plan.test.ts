@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { viewInstanceMembers } from "./members.js";
 import {
   camelCase,
+  moduleFileBase,
   NO_RESERVED_NAMES,
   pascalCase,
   planNames,
@@ -157,5 +158,24 @@ describe("class names", () => {
   it("pascalCases spaces and versions", () => {
     expect(pascalCase("my_space-x")).toBe("MySpaceX");
     expect(pascalCase("1.0")).toBe("1_0");
+  });
+});
+
+describe("moduleFileBase", () => {
+  it("keeps a class name as its file name while the file name fits", () => {
+    expect(moduleFileBase("Pump")).toBe("Pump");
+    const longest = `P${"x".repeat(236)}`; // 237 + ".ts" = 240
+    expect(moduleFileBase(longest)).toBe(longest);
+  });
+
+  it("shortens longer names to a stable, unique file name of 240 characters with .ts", () => {
+    const a = `P${"x".repeat(250)}a`;
+    const b = `P${"x".repeat(250)}b`;
+    const fileA = moduleFileBase(a);
+    expect(`${fileA}.ts`).toHaveLength(240);
+    expect(fileA).toMatch(/^Px+_[0-9a-f]{12}$/);
+    expect(moduleFileBase(a)).toBe(fileA);
+    expect(moduleFileBase(b)).not.toBe(fileA);
+    expect(fileA.startsWith(a.slice(0, 200))).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
 // inherited properties. Names are stable: the previous run's names (the name lock) are claimed
 // before any new name is chosen, so adding views never renames what already exists.
 
+import { createHash } from "node:crypto";
 import { UserError } from "../errors.js";
 import { emptyRecord } from "../input/json-reader.js";
 import type { NamingOptions, PropertyNaming } from "../config/index.js";
@@ -220,8 +221,25 @@ function derivedNames(base: string): DerivedNames {
     connectionMap: `${lower}Connections`,
     propertyNameType: `${base}PropertyName`,
     where: `${base}Where`,
-    module: `views/${base}.ts`,
+    module: `views/${moduleFileBase(base)}.ts`,
   };
+}
+
+/**
+ * File names longer than this (with `.ts`) are shortened: file systems allow 255 bytes, and the
+ * view externalIds a class name comes from may be 255 characters long.
+ */
+const MAX_MODULE_FILE = 240;
+
+/**
+ * The file name of a class's module (without `.ts`): the class name, or for a name too long to
+ * be a file name, its start and a hash of the whole, so that it stays unique and stable.
+ */
+export function moduleFileBase(base: string): string {
+  if (base.length + ".ts".length <= MAX_MODULE_FILE) return base;
+  const hash = createHash("sha256").update(base).digest("hex").slice(0, 12);
+  const keep = MAX_MODULE_FILE - ".ts".length - hash.length - 1;
+  return `${base.slice(0, keep)}_${hash}`;
 }
 
 /** Config keys select views by `space:externalId/version`, `space:externalId` or `externalId`. */

@@ -1,6 +1,6 @@
 // Compares a file map with an output folder, and brings the folder in line: files are written only
-// when their bytes change (atomically: temporary file, then rename), leftover generated files are
-// deleted, and files without the generated header are never touched.
+// when their bytes change (all to temporary files first, then renamed over their targets), leftover
+// generated files are deleted, and files without the generated header are never touched.
 
 import {
   mkdir,
@@ -9,6 +9,7 @@ import {
   rename,
   rm,
   rmdir,
+  stat,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -92,7 +93,14 @@ async function listFiles(dir: string): Promise<string[]> {
     .filter((path) => path.endsWith(".ts") || path === NAME_LOCK_FILE);
 }
 
-/** Writes what changed and deletes leftovers. Refuses (writing nothing) to overwrite foreign files. */
+/**
+ * Writes what changed and deletes leftovers. Refuses (writing nothing) to overwrite foreign files.
+ *
+ * In two steps, so that a failure leaves the folder as it was: every file is first written to a
+ * temporary file beside it; only when all are written are they renamed over their targets. A
+ * failure while writing (no space, no permission, a folder where a file should be) removes the
+ * temporary files and changes nothing; the error names the file and the reason.
+ */
 export async function writeOutput(
   outDir: string,
   files: FileMap,
@@ -105,42 +113,177 @@ export async function writeOutput(
     );
   }
   const toWrite = [...diff.missing, ...diff.changed];
-  await Promise.all(
-    [...new Set(toWrite.map((path) => dirname(join(outDir, path))))].map(
-      (folder) => mkdir(folder, { recursive: true }),
-    ),
-  );
-  await inParallel(toWrite, WRITE_CONCURRENCY, (path) =>
-    writeAtomically(join(outDir, path), files.get(path)!),
-  );
+  const staged = await stageFiles(outDir, toWrite, files);
+  await replaceFiles(outDir, staged);
   for (const path of diff.leftover) {
     await rm(join(outDir, path));
     await removeEmptyParents(outDir, dirname(join(outDir, path)));
   }
 }
 
+interface StagedFile {
+  /** The output path, relative to the output folder. */
+  readonly path: string;
+  readonly temporary: string;
+}
+
+/** Temporary files get short names of their own, whatever the length of the target's name. */
+let temporaryCount = 0;
+
+/** Writes each file's text to a temporary file beside it; on failure, removes them all. */
+async function stageFiles(
+  outDir: string,
+  paths: readonly string[],
+  files: FileMap,
+): Promise<StagedFile[]> {
+  const staged: StagedFile[] = [];
+  /** Folders this call created (the first of each chain), removed again on failure. */
+  const created: string[] = [];
+  try {
+    await inParallel(
+      [...new Set(paths.map((path) => dirname(join(outDir, path))))],
+      WRITE_CONCURRENCY,
+      async (folder) => {
+        try {
+          const first = await mkdir(folder, { recursive: true });
+          if (first !== undefined) created.push(first);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "EEXIST" || code === "ENOTDIR")
+            throw new UserError(
+              `cannot create the folder ${relative(outDir, folder).split(sep).join("/")}: a file is in the way`,
+              outDir,
+            );
+          throw writeError(outDir, relative(outDir, folder), error);
+        }
+      },
+    );
+    await inParallel(paths, WRITE_CONCURRENCY, async (path) => {
+      const target = join(outDir, path);
+      if (await isFolder(target))
+        throw new UserError(
+          `cannot write ${path}: a folder of that name is in the way`,
+          outDir,
+        );
+      const temporary = join(
+        dirname(target),
+        `.dmgen-${process.pid}-${++temporaryCount}.tmp`,
+      );
+      staged.push({ path, temporary });
+      await writeFile(temporary, files.get(path)!, "utf8").catch(
+        (error: unknown) => {
+          throw writeError(outDir, path, error);
+        },
+      );
+    });
+  } catch (error) {
+    await removeAll(staged.map((file) => file.temporary));
+    for (const folder of created) await removeEmptyFolders(folder);
+    throw error;
+  }
+  return staged;
+}
+
+/** Renames the staged files over their targets (after every one was written). */
+async function replaceFiles(
+  outDir: string,
+  staged: readonly StagedFile[],
+): Promise<void> {
+  const replaced: string[] = [];
+  for (const [i, { path, temporary }] of staged.entries()) {
+    try {
+      await rename(temporary, join(outDir, path));
+      replaced.push(path);
+    } catch (error) {
+      await removeAll(staged.slice(i).map((file) => file.temporary));
+      const done =
+        replaced.length === 0
+          ? "no file was replaced"
+          : `replaced before the failure: ${replaced.join(", ")}`;
+      throw writeError(outDir, path, error, `; ${done}`);
+    }
+  }
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function removeAll(paths: readonly string[]): Promise<void> {
+  await Promise.all(paths.map((path) => rm(path, { force: true })));
+}
+
+/**
+ * A file-system failure as a message naming the output file and the reason, e.g.
+ * `cannot write views/Pump.ts: no space left on device (ENOSPC)`, with no stack trace (and not
+ * the temporary file's path, which the system's message names).
+ */
+function writeError(
+  outDir: string,
+  path: string,
+  error: unknown,
+  more = "",
+): UserError {
+  const { code, message } = error as Partial<NodeJS.ErrnoException>;
+  // Node's message: "ENOSPC: no space left on device, open '<path>'".
+  const reason = (message ?? String(error))
+    .replace(/^[A-Z]+: /, "")
+    .replace(/, \w+ '.*'$/, "");
+  return new UserError(
+    `cannot write ${path.split(sep).join("/")}: ${reason}${code ? ` (${code})` : ""}${more}`,
+    outDir,
+  );
+}
+
 /** Files written at once: enough to keep the disk busy, few enough for any file-handle limit. */
 const WRITE_CONCURRENCY = 32;
 
-/** Runs `work` over `items` with at most `limit` at a time; rejects with the first failure. */
+/**
+ * Runs `work` over `items` with at most `limit` at a time. After a failure no new item starts; it
+ * rejects with the first failure once the items already started have settled, so that the caller
+ * can clean up after all of them.
+ */
 export async function inParallel<T>(
   items: readonly T[],
   limit: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0;
+  let failure: { readonly error: unknown } | undefined;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
+    while (!failure && next < items.length) {
+      try {
+        await work(items[next++]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, worker),
   );
+  if (failure) throw failure.error;
 }
 
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, text, "utf8");
-  await rename(temporary, file);
+/** Removes `folder` and the folders in it, if nothing but folders is left in them. */
+async function removeEmptyFolders(folder: string): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeEmptyFolders(join(folder, entry.name));
+  try {
+    await rmdir(folder);
+  } catch {
+    // not empty: something else is in it
+  }
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
