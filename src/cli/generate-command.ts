@@ -90,7 +90,8 @@ Input: a views/byids response {"items": [...]}, data models with inline views, a
 views, or a folder of such JSON files. The config file (dmgen.config.json) takes the same options
 plus naming overrides, or several models ("models": [{"input", "out", ...}]); flags win over
 it. With --input and --out, ./dmgen.config.json is not read (--config names one to read).
-Exit codes: 0 done, 1 --check found stale output, 2 bad usage or bad input.`,
+Exit codes: 0 done, 1 --check found stale output, 2 bad usage, bad input or an output
+folder that cannot be written, 3 a bug in dmgen (reported with its stack trace).`,
     )
     .action(async (flags: GenerateFlags) => {
       preferShortRunJit();

@@ -1,5 +1,6 @@
 // The command line: commander wiring only. Returns the exit code instead of exiting, so that
-// tests can run it in-process. User errors print one line, without a stack trace, and give 2.
+// tests can run it in-process. User errors print one line, without a stack trace, and give 2; a
+// failure of dmgen itself prints its stack and gives 3.
 
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
@@ -54,14 +55,30 @@ async function addOptionalCommands(
   }
 }
 
-function handleError(error: unknown): number {
+/** Exit code of a failure in dmgen itself (a bug), apart from 1 (`--check` found stale output). */
+export const INTERNAL_ERROR_EXIT_CODE = 3;
+
+/**
+ * The exit code for an error that ended a command, after telling the user about it: a user error
+ * is one line; anything else is a bug in dmgen, reported with its stack (for the bug report) and
+ * its own exit code, so that a script never takes a crash for stale output.
+ */
+export function handleError(
+  error: unknown,
+  stderr: (text: string) => void = (text) => process.stderr.write(text),
+): number {
   if (error instanceof CommanderError) {
     // --help and --version end through here with exit code 0.
     return error.exitCode === 0 ? 0 : 2;
   }
   if (isUserError(error)) {
-    process.stderr.write(`dmgen: ${error.message}\n`);
+    stderr(`dmgen: ${error.message}\n`);
     return 2;
   }
-  throw error;
+  const detail =
+    error instanceof Error ? (error.stack ?? error.message) : String(error);
+  stderr(
+    `dmgen: internal error (a bug in dmgen; please report it):\n${detail}\n`,
+  );
+  return INTERNAL_ERROR_EXIT_CODE;
 }
