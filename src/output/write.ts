@@ -76,6 +76,8 @@ function isGenerated(path: string, text: string): boolean {
 /**
  * Every `.ts` file below `dir`, and the name lock (only those can be generated; other files, such
  * as the input JSON beside an example, are not even read), as `/`-separated relative paths.
+ * Another output inside this one (a folder with a name lock of its own) is not part of it: its
+ * files are neither compared nor removed as leftovers. Nor is anything in `node_modules`.
  */
 async function listFiles(dir: string): Promise<string[]> {
   let entries;
@@ -85,12 +87,20 @@ async function listFiles(dir: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
-  return entries
+  const paths = entries
     .filter((entry) => entry.isFile())
     .map((entry) =>
       relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"),
-    )
-    .filter((path) => path.endsWith(".ts") || path === NAME_LOCK_FILE);
+    );
+  const otherOutputs = paths
+    .filter((path) => path.endsWith(`/${NAME_LOCK_FILE}`))
+    .map((path) => path.slice(0, -NAME_LOCK_FILE.length));
+  return paths.filter(
+    (path) =>
+      (path.endsWith(".ts") || path === NAME_LOCK_FILE) &&
+      !path.split("/").includes("node_modules") &&
+      !otherOutputs.some((folder) => path.startsWith(folder)),
+  );
 }
 
 /**
