@@ -190,6 +190,23 @@ describe("dmgen generate", () => {
     expect(await listTree(out)).toEqual(["views"]);
   });
 
+  it("removes the temporary files of a run that was stopped while writing", async () => {
+    expect(
+      (await dmgen(["generate", "-i", MOVIES, "-o", out], scratch.dir)).code,
+    ).toBe(0);
+    // A run killed between writing and renaming leaves its temporary files behind.
+    const gone = await deadPid();
+    const stray = join(out, "views", `.dmgen-${gone}-7.tmp`);
+    await writeFile(stray, "half of a file");
+    // One of a run still going (this process) is not touched.
+    const running = join(out, `.dmgen-${process.pid}-3.tmp`);
+    await writeFile(running, "being written");
+    const run = await dmgen(["generate", "-i", MOVIES, "-o", out], scratch.dir);
+    expect(run.code).toBe(0);
+    expect(existsSync(stray)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+  });
+
   it("leaves another output inside the output folder alone", async () => {
     // Another model generated into a folder of this one (its own name lock marks it).
     const inner = join(out, "other");
@@ -386,4 +403,12 @@ async function listTree(dir: string): Promise<string[]> {
 
 async function leftoverTemporaries(dir: string): Promise<string[]> {
   return (await listTree(dir)).filter((path) => path.endsWith(".tmp"));
+}
+
+/** The pid of a process that has ended (a child that ran and exited). */
+async function deadPid(): Promise<number> {
+  const child = execFile(process.execPath, ["-e", ""]);
+  const pid = child.pid!;
+  await new Promise((resolve) => child.on("exit", resolve));
+  return pid;
 }

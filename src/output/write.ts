@@ -29,6 +29,8 @@ export interface OutputDiff {
   /** Paths the map wants to write that hold a file dmgen did not generate. */
   readonly foreign: string[];
   readonly unchanged: number;
+  /** Temporary files left by a dmgen run that was stopped while writing (removed on write). */
+  readonly strays?: string[];
 }
 
 export function isStale(diff: OutputDiff): boolean {
@@ -39,13 +41,14 @@ export async function diffOutput(
   outDir: string,
   files: FileMap,
 ): Promise<OutputDiff> {
-  const onDisk = await listFiles(outDir);
+  const { files: onDisk, strays } = await listFiles(outDir);
   const diff = {
     changed: [] as string[],
     missing: [] as string[],
     leftover: [] as string[],
     foreign: [] as string[],
     unchanged: 0,
+    strays,
   };
   const contents = new Map<string, string>();
   await Promise.all(
@@ -79,12 +82,15 @@ function isGenerated(path: string, text: string): boolean {
  * Another output inside this one (a folder with a name lock of its own) is not part of it: its
  * files are neither compared nor removed as leftovers. Nor is anything in `node_modules`.
  */
-async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(
+  dir: string,
+): Promise<{ files: string[]; strays: string[] }> {
   let entries;
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { files: [], strays: [] };
     throw error;
   }
   const paths = entries
@@ -95,12 +101,32 @@ async function listFiles(dir: string): Promise<string[]> {
   const otherOutputs = paths
     .filter((path) => path.endsWith(`/${NAME_LOCK_FILE}`))
     .map((path) => path.slice(0, -NAME_LOCK_FILE.length));
-  return paths.filter(
+  const ours = paths.filter(
     (path) =>
-      (path.endsWith(".ts") || path === NAME_LOCK_FILE) &&
       !path.split("/").includes("node_modules") &&
       !otherOutputs.some((folder) => path.startsWith(folder)),
   );
+  return {
+    files: ours.filter(
+      (path) => path.endsWith(".ts") || path === NAME_LOCK_FILE,
+    ),
+    strays: ours.filter(isStrayTemporary),
+  };
+}
+
+/** A temporary file of a dmgen run that is not running any more (see `stageFiles`). */
+function isStrayTemporary(path: string): boolean {
+  const match = /(?:^|\/)\.dmgen-(\d+)-\d+\.tmp$/.exec(path);
+  if (!match) return false;
+  const pid = Number(match[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return false;
+  } catch (error) {
+    // EPERM: it exists (another user's); ESRCH: it is gone.
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
 }
 
 /**
@@ -129,6 +155,7 @@ export async function writeOutput(
     await rm(join(outDir, path));
     await removeEmptyParents(outDir, dirname(join(outDir, path)));
   }
+  await removeAll((diff.strays ?? []).map((path) => join(outDir, path)));
 }
 
 interface StagedFile {
