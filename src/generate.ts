@@ -15,6 +15,7 @@ import {
   loadInputs,
   type LoadedInput,
 } from "./input/index.js";
+import { UserError } from "./errors.js";
 import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
 import { viewInstanceMembers } from "./naming/members.js";
@@ -161,7 +162,15 @@ export async function readNameLock(
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    if (code === "ENOTDIR")
+      throw new UserError(
+        "cannot be the output folder: it is a file, or inside one",
+        outDir,
+      );
+    if (code === "EISDIR")
+      throw new UserError(`${NAME_LOCK_FILE} is a folder`, outDir);
     throw error;
   }
   return parseLock(text, file);

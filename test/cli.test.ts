@@ -24,10 +24,11 @@ interface Run {
   stderr: string;
 }
 
-async function dmgen(args: string[], cwd: string): Promise<Run> {
+async function dmgen(args: string[], cwd: string, timeout = 0): Promise<Run> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
       cwd,
+      timeout,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -188,6 +189,35 @@ describe("dmgen generate", () => {
       /cannot create the folder views: a file is in the way\n$/,
     );
     expect(await listTree(out)).toEqual(["views"]);
+  });
+
+  it("refuses an output folder that is a file, or cannot be made, in one line", async () => {
+    const file = join(scratch.dir, "notes.txt");
+    await writeFile(file, "mine\n");
+    for (const folder of [file, join(file, "sub")]) {
+      const run = await dmgen(
+        ["generate", "-i", MOVIES, "-o", folder],
+        scratch.dir,
+      );
+      expect(run.code, folder).toBe(2);
+      expect(run.stderr).toBe(
+        `dmgen: ${folder}: cannot be the output folder: it is a file, or inside one\n`,
+      );
+    }
+    expect(await readFile(file, "utf8")).toBe("mine\n");
+    // Where no folder can be made although the parent exists, Node's recursive mkdir retried
+    // forever; dmgen makes one level at a time and stops.
+    if (process.platform === "linux" && existsSync("/proc/self")) {
+      const run = await dmgen(
+        ["generate", "-i", MOVIES, "-o", "/proc/dmgen-out"],
+        scratch.dir,
+        20_000,
+      );
+      expect(run.code).toBe(2);
+      expect(run.stderr).toBe(
+        "dmgen: /proc/dmgen-out: cannot create the output folder: no such file or directory (ENOENT)\n",
+      );
+    }
   });
 
   it("removes the temporary files of a run that was stopped while writing", async () => {

@@ -89,8 +89,13 @@ async function listFiles(
   try {
     entries = await readdir(dir, { recursive: true, withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { files: [], strays: [] };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { files: [], strays: [] };
+    if (code === "ENOTDIR")
+      throw new UserError(
+        "cannot be the output folder: it is a file, or inside one",
+        dir,
+      );
     throw error;
   }
   const paths = entries
@@ -182,16 +187,10 @@ async function stageFiles(
       WRITE_CONCURRENCY,
       async (folder) => {
         try {
-          const first = await mkdir(folder, { recursive: true });
+          const first = await makeFolder(folder);
           if (first !== undefined) created.push(first);
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === "EEXIST" || code === "ENOTDIR")
-            throw new UserError(
-              `cannot create the folder ${relative(outDir, folder).split(sep).join("/")}: a file is in the way`,
-              outDir,
-            );
-          throw writeError(outDir, relative(outDir, folder), error);
+          throw folderError(outDir, folder, error);
         }
       },
     );
@@ -242,6 +241,31 @@ async function replaceFiles(
   }
 }
 
+/**
+ * Creates `folder` and its missing parents, one level at a time; returns the first one created.
+ * Not `mkdir` with `recursive`: where a folder cannot be made although its parent exists (a
+ * special file system such as /proc), that one retries forever.
+ */
+async function makeFolder(folder: string): Promise<string | undefined> {
+  try {
+    await mkdir(folder);
+    return folder;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && (await isFolder(folder))) return undefined;
+    const parent = dirname(folder);
+    if (code !== "ENOENT" || parent === folder) throw error;
+    const first = await makeFolder(parent);
+    try {
+      await mkdir(folder);
+    } catch (again) {
+      // Made by a parallel call meanwhile: fine.
+      if (!(await isFolder(folder))) throw again;
+    }
+    return first ?? folder;
+  }
+}
+
 async function isFolder(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
@@ -265,15 +289,35 @@ function writeError(
   error: unknown,
   more = "",
 ): UserError {
+  return new UserError(
+    `cannot write ${path.split(sep).join("/")}: ${systemReason(error)}${more}`,
+    outDir,
+  );
+}
+
+/** A folder of the output that could not be created, as `writeError` says it. */
+function folderError(
+  outDir: string,
+  folder: string,
+  error: unknown,
+): UserError {
+  const where = relative(outDir, folder).split(sep).join("/");
+  const what = where === "" ? "the output folder" : `the folder ${where}`;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === "EEXIST" || code === "ENOTDIR"
+      ? "a file is in the way"
+      : systemReason(error);
+  return new UserError(`cannot create ${what}: ${reason}`, outDir);
+}
+
+/** Node's "ENOSPC: no space left on device, open '<path>'" as "no space left on device (ENOSPC)". */
+function systemReason(error: unknown): string {
   const { code, message } = error as Partial<NodeJS.ErrnoException>;
-  // Node's message: "ENOSPC: no space left on device, open '<path>'".
   const reason = (message ?? String(error))
     .replace(/^[A-Z]+: /, "")
     .replace(/, \w+ '.*'$/, "");
-  return new UserError(
-    `cannot write ${path.split(sep).join("/")}: ${reason}${code ? ` (${code})` : ""}${more}`,
-    outDir,
-  );
+  return `${reason}${code ? ` (${code})` : ""}`;
 }
 
 /** Files written at once: enough to keep the disk busy, few enough for any file-handle limit. */
