@@ -12,6 +12,7 @@ import {
   fail,
   oneOf,
   optionalBoolean,
+  decodeJsonFile,
   parseJsonText,
   type JsonLocation,
   type JsonObject,
@@ -97,9 +98,9 @@ export async function readConfig(
   cwd: string,
 ): Promise<ConfigFile | undefined> {
   const file = path ? resolve(cwd, path) : join(cwd, CONFIG_FILE_NAME);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (error) {
     if (!path && (error as NodeJS.ErrnoException).code === "ENOENT")
       return undefined;
@@ -108,6 +109,7 @@ export async function readConfig(
       file,
     );
   }
+  const text = decodeJsonFile(bytes, file);
   return parseConfig(parseJsonText(text, file), file);
 }
 

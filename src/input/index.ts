@@ -11,6 +11,7 @@ import {
   expectArray,
   fail,
   isObject,
+  decodeJsonFile,
   parseJsonText,
   requiredString,
   type JsonLocation,
@@ -214,15 +215,16 @@ async function readDocument(
   cwd: string,
 ): Promise<ParsedDocument> {
   const shown = displayPath(file, cwd);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (error) {
     throw new UserError(
       `cannot read input file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
       shown,
     );
   }
+  const text = decodeJsonFile(bytes, shown);
   return parseInputDocument(parseJsonText(text, shown), shown);
 }
 

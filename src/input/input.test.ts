@@ -361,4 +361,57 @@ describe("loadInputs", () => {
       `input folder has no .json files: ${join(dir, "empty")}`,
     );
   });
+
+  it("reads UTF-8 (with or without a byte order mark) and UTF-16 with one; refuses other bytes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dmgen-encodings-"));
+    const text = JSON.stringify({
+      items: [view(undefined, { description: "Pumpe für Wasser, 泵站 🚀" })],
+    });
+    const utf16be = Buffer.from(text, "utf16le").swap16();
+    const files: Record<string, Buffer> = {
+      "utf8.json": Buffer.from(text, "utf8"),
+      "utf8-bom.json": Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from(text),
+      ]),
+      // What Windows PowerShell 5 writes with `>`.
+      "utf16le.json": Buffer.concat([
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(text, "utf16le"),
+      ]),
+      "utf16be.json": Buffer.concat([Buffer.from([0xfe, 0xff]), utf16be]),
+    };
+    for (const [name, bytes] of Object.entries(files)) {
+      await writeFile(join(dir, name), bytes);
+      const loaded = await loadInputs([name], dir);
+      expect(loaded.views[0]!.description, name).toBe(
+        "Pumpe für Wasser, 泵站 🚀",
+      );
+    }
+    // Latin-1: "ü" is the single byte 0xfc, which UTF-8 cannot start a character with.
+    const latin1 = Buffer.from(text.replace(" 泵站 🚀", ""), "latin1");
+    await writeFile(join(dir, "latin1.json"), latin1);
+    await expect(loadInputs(["latin1.json"], dir)).rejects.toThrow(
+      `latin1.json: not UTF-8 text (byte 0xfc at offset ${latin1.indexOf(0xfc)}); save the file as UTF-8`,
+    );
+    // A truncated sequence at the end, and an overlong form, are refused as well.
+    for (const bad of [
+      [0x7b, 0xe6, 0xb3],
+      [0x7b, 0xc0, 0xaf, 0x7d],
+    ]) {
+      await writeFile(join(dir, "bad.json"), Buffer.from(bad));
+      await expect(loadInputs(["bad.json"], dir)).rejects.toThrow(
+        /^bad\.json: not UTF-8 text \(byte 0x(e6|c0) at offset 1\)/,
+      );
+    }
+  });
+
+  it("keeps a JSON error on one line, however the text near it looks", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "dmgen-json-error-"));
+    await writeFile(join(dir, "cut.json"), '{\n  "items": [\n x');
+    const error = await loadInputs(["cut.json"], dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(/^cut\.json: invalid JSON/);
+    expect((error as UserError).message).not.toContain("\n");
+  });
 });

@@ -147,11 +147,66 @@ export function parseJsonText(text: string, file: string): unknown {
     const message = error instanceof Error ? error.message : String(error);
     const position = /position (\d+)/.exec(message);
     const where = position ? lineAndColumn(text, Number(position[1])) : "";
+    // The message quotes the text near the error: its line breaks must not break the one line.
+    const said = message
+      .replace(/^JSON\.parse: /, "")
+      .replace(CONTROL_CHARACTERS, (char) => JSON.stringify(char).slice(1, -1));
+    throw new UserError(`invalid JSON${where}: ${said}`, file);
+  }
+}
+
+/** Characters below the space: control characters, line breaks among them. */
+const CONTROL_CHARACTERS = /[^ -\uffff]/g;
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A JSON file's text: UTF-8 (a byte order mark is allowed), or UTF-16 with its byte order mark
+ * (what Windows PowerShell 5 writes with `>`). Bytes that are not valid UTF-8 are an error, not
+ * replacement characters in the generated code.
+ */
+export function decodeJsonFile(bytes: Uint8Array, file: string): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return Buffer.from(bytes.subarray(2)).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const body = Buffer.from(bytes.subarray(2));
+    if (body.length % 2 === 0) return body.swap16().toString("utf16le");
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
     throw new UserError(
-      `invalid JSON${where}: ${message.replace(/^JSON\.parse: /, "")}`,
+      `not UTF-8 text (byte 0x${bytes[offset]!.toString(16).padStart(2, "0")} at offset ${offset}); save the file as UTF-8`,
       file,
     );
   }
+}
+
+/** The offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length;) {
+    const lead = bytes[i]!;
+    const length =
+      lead < 0x80
+        ? 1
+        : lead >= 0xc2 && lead <= 0xdf
+          ? 2
+          : lead >= 0xe0 && lead <= 0xef
+            ? 3
+            : lead >= 0xf0 && lead <= 0xf4
+              ? 4
+              : 0;
+    if (length === 0) return i;
+    try {
+      // The strict decoder also refuses overlong forms and surrogates within the sequence.
+      UTF8.decode(bytes.subarray(i, i + length));
+    } catch {
+      return i;
+    }
+    i += length;
+  }
+  return Math.max(0, bytes.length - 1);
 }
 
 function lineAndColumn(text: string, offset: number): string {
