@@ -395,7 +395,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "transport.ts": [
     "DEFAULT_TIMEOUT_MS",
     "gzipThreshold",
-    "requestSignal",
+    "linkAbort",
+    "Abortable",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "announcedLength",
     "maxResponseBytes",

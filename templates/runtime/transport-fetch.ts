@@ -8,7 +8,7 @@ import {
   gzipThreshold,
   maxResponseBytes,
   responseTooLarge,
-  requestSignal,
+  linkAbort,
   type Transport,
   type TransportOptions,
   type TransportRequest,
@@ -81,7 +81,8 @@ async function sendWithFetch(
   request: TransportRequest,
 ): Promise<TransportResponse> {
   const timeoutMs = request.timeoutMs ?? context.timeoutMs;
-  const linked = requestSignal(
+  const linked = linkAbort(
+    new AbortController(),
     request.signal,
     timeoutMs,
     () =>
@@ -109,7 +110,7 @@ async function sendWithFetch(
     const init = {
       method: request.method,
       headers,
-      signal: linked.signal,
+      signal: linked.handle.signal,
       redirect: "manual" as const,
     };
     const response = await context.fetch(
@@ -138,7 +139,7 @@ async function sendWithFetch(
       header: (name) => responseHeaders.get(name) ?? undefined,
     };
   } catch (error) {
-    if (linked.timedOut()) throw linked.signal.reason;
+    if (linked.timedOut()) throw linked.handle.signal.reason;
     if (request.signal?.aborted) throw request.signal.reason;
     if (error instanceof TransportError || error instanceof ProtocolError)
       throw error;

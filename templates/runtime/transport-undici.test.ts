@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TransportError } from "./errors.js";
 import { createUndiciTransport } from "./transport-undici.js";
@@ -120,6 +122,51 @@ describe("undici transport", () => {
       ).rejects.toThrow("stop now");
     } finally {
       await transport.close();
+    }
+  });
+
+  it("times out, or stops on the caller's abort, while the body is still arriving", async () => {
+    // Headers at once, then a chunk every 20 ms that never ends: only the abort handle stops it.
+    const open = new Set<ServerResponse>();
+    const trickle = createServer((_request, response) => {
+      open.add(response);
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write("[");
+      const timer = setInterval(() => response.write("1,"), 20);
+      response.on("close", () => {
+        clearInterval(timer);
+        open.delete(response);
+      });
+    });
+    await new Promise<void>((resolve) =>
+      trickle.listen(0, "127.0.0.1", resolve),
+    );
+    const url = `http://127.0.0.1:${(trickle.address() as AddressInfo).port}/`;
+    const transport = createUndiciTransport({ timeoutMs: 150 });
+    try {
+      const timedOut = (await transport
+        .request({ method: "GET", url, headers: {} })
+        .catch((e: unknown) => e)) as TransportError;
+      expect(timedOut).toBeInstanceOf(TransportError);
+      expect(timedOut.kind).toBe("timeout");
+
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("stop reading")), 60);
+      await expect(
+        transport.request({
+          method: "GET",
+          url,
+          headers: {},
+          signal: controller.signal,
+          timeoutMs: 10_000,
+        }),
+      ).rejects.toThrow("stop reading");
+      // Both responses were cut off: the client closed their connections.
+      await expect.poll(() => open.size, { timeout: 2000 }).toBe(0);
+    } finally {
+      await transport.close();
+      trickle.closeAllConnections();
+      await new Promise((resolve) => trickle.close(resolve));
     }
   });
 });

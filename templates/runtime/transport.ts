@@ -102,28 +102,33 @@ export function gzipThreshold(
   return option.minBytes;
 }
 
+/** What can be aborted with a reason: an `AbortController`, or a transport's own handle. */
+export interface Abortable {
+  abort(reason: unknown): void;
+}
+
 /**
- * Links an optional caller signal and a timeout into one signal. `dispose` must be called when the
- * request ends so the timer does not keep the process alive.
+ * Links an optional caller signal and a timeout to `handle`: either aborts it with its reason.
+ * `dispose` must be called when the request ends so the timer does not keep the process alive.
  */
-export function requestSignal(
+export function linkAbort<H extends Abortable>(
+  handle: H,
   callerSignal: AbortSignal | undefined,
   timeoutMs: number,
   onTimeout: () => unknown,
-): { signal: AbortSignal; dispose: () => void; timedOut: () => boolean } {
-  const controller = new AbortController();
+): { handle: H; dispose: () => void; timedOut: () => boolean } {
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(onTimeout());
+    handle.abort(onTimeout());
   }, timeoutMs);
-  const onAbort = (): void => controller.abort(callerSignal?.reason);
+  const onAbort = (): void => handle.abort(callerSignal?.reason);
   if (callerSignal) {
-    if (callerSignal.aborted) controller.abort(callerSignal.reason);
+    if (callerSignal.aborted) handle.abort(callerSignal.reason);
     else callerSignal.addEventListener("abort", onAbort, { once: true });
   }
   return {
-    signal: controller.signal,
+    handle,
     timedOut: () => timedOut,
     dispose: () => {
       clearTimeout(timer);

