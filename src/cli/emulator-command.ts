@@ -166,7 +166,12 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
     `dmgen emulator: ${viewCount} ${viewCount === 1 ? "view" : "views"}${options.dataFile ? `, state in ${options.dataFile}` : ""}; stop with Ctrl-C\n`,
   );
   const signal = await untilStopped();
-  await emulator.close();
+  await emulator.close().catch((error: unknown) => {
+    if (!(error instanceof UserError)) throw error;
+    throw new UserError(
+      `stopped (${signal}), but ${error.message}; the changes since the last save are lost`,
+    );
+  });
   process.stderr.write(
     `dmgen emulator: stopped (${signal})${options.dataFile ? `, state saved to ${options.dataFile}` : ""}\n`,
   );

@@ -15,7 +15,12 @@ import {
   type FaultSpec,
 } from "./faults.js";
 import type { CorsPolicy } from "./cors.js";
-import { loadState, saveState, type ProjectSource } from "./persistence.js";
+import {
+  loadState,
+  prepareStateFile,
+  saveState,
+  type ProjectSource,
+} from "./persistence.js";
 import {
   createProjectState,
   sumOverProjects,
@@ -108,7 +113,10 @@ export async function startEmulator(
     },
     clock,
   };
-  if (options.dataFile) await restoreProjects(registry, options.dataFile);
+  if (options.dataFile) {
+    await prepareStateFile(options.dataFile);
+    await restoreProjects(registry, options.dataFile);
+  }
   const saver = createSaver(
     registry,
     options.dataFile,
@@ -246,11 +254,14 @@ function createSaver(
   let running: Promise<void> = Promise.resolve();
   const saveNow = (): Promise<void> => {
     if (!file) return Promise.resolve();
-    running = running.then(async () => {
-      const seq = changeSignature(registry);
-      await saveState(() => projectSources(registry), file);
-      savedSeq = seq;
-    });
+    // After a failed save (reported to its caller) the next one still runs.
+    running = running
+      .catch(() => undefined)
+      .then(async () => {
+        const seq = changeSignature(registry);
+        await saveState(() => projectSources(registry), file);
+        savedSeq = seq;
+      });
     return running;
   };
   const timer = file
@@ -258,7 +269,7 @@ function createSaver(
         if (changeSignature(registry) !== savedSeq)
           saveNow().catch((error: unknown) =>
             process.emitWarning(
-              `emulator: saving state failed: ${String(error)}`,
+              `emulator: saving state failed (kept in memory; tried again at the next interval): ${error instanceof Error ? error.message : String(error)}`,
             ),
           );
       }, intervalMs)

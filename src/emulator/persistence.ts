@@ -24,6 +24,13 @@ import { basename, dirname, join } from "node:path";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { UserError } from "../errors.js";
 import {
+  isStrayTemporary,
+  makeFolder,
+  systemReason,
+  temporaryBeside,
+  unwritableReason,
+} from "../output/files.js";
+import {
   exactJsonParser,
   stringifyJson,
 } from "../../templates/runtime/json.js";
@@ -130,8 +137,11 @@ export async function saveState(
   projects: () => readonly ProjectSource[],
   file: string,
 ): Promise<void> {
-  const temporary = `${file}${TEMPORARY}${process.pid}-${Date.now()}`;
-  const handle = await open(temporary, "w");
+  // A short name of its own: `<file>.tmp-<pid>-<ms>` could not be made for names near 255 bytes.
+  const temporary = temporaryBeside(file);
+  const handle = await open(temporary, "w").catch((error: unknown) => {
+    throw saveError(file, error);
+  });
   try {
     const walk: WalkContext = {
       handle,
@@ -148,13 +158,42 @@ export async function saveState(
     walk.buffer += catchUpAndTrailer(projects(), started);
     await handle.write(walk.buffer);
     await handle.sync();
-  } catch (error) {
     await handle.close();
+    await rename(temporary, file);
+  } catch (error) {
+    await handle.close().catch(() => undefined);
     await rm(temporary, { force: true });
-    throw error;
+    throw saveError(file, error);
   }
-  await handle.close();
-  await rename(temporary, file);
+}
+
+/** A failure of the file system (no space, no permission) as one line naming the file. */
+function saveError(file: string, error: unknown): unknown {
+  const code = (error as Partial<NodeJS.ErrnoException> | undefined)?.code;
+  if (typeof code !== "string") return error; // not the file system: a bug
+  return new UserError(`cannot save the state: ${systemReason(error)}`, file);
+}
+
+/**
+ * Refuses, before anything else happens, a state file that could never be saved: a folder, a path
+ * inside a file, a name too long, a folder that cannot be made or written in. Makes its folder.
+ * Otherwise the emulator would run, and lose everything at the first save.
+ */
+export async function prepareStateFile(file: string): Promise<void> {
+  const reason = await unwritableReason(file);
+  if (reason)
+    throw new UserError(`cannot save the state here: ${reason}`, file);
+  try {
+    await makeFolder(dirname(file));
+    const probe = temporaryBeside(file);
+    await (await open(probe, "w")).close();
+    await rm(probe);
+  } catch (error) {
+    throw new UserError(
+      `cannot save the state here: ${systemReason(error)}`,
+      file,
+    );
+  }
 }
 
 async function walkStore(
@@ -241,7 +280,7 @@ function instanceLine(i: StoredInstance): string {
   return stringifyJson(line) + "\n";
 }
 
-/** Removes temporary files of saves that were killed (their process is gone). */
+/** Removes temporary files of saves that were killed (their process is gone), and of other dmgen runs. */
 export async function removeStaleTemporaries(file: string): Promise<string[]> {
   const prefix = `${basename(file)}${TEMPORARY}`;
   let names: string[];
@@ -252,6 +291,12 @@ export async function removeStaleTemporaries(file: string): Promise<string[]> {
   }
   const removed: string[] = [];
   for (const name of names) {
+    if (isStrayTemporary(name)) {
+      await rm(join(dirname(file), name), { force: true });
+      removed.push(name);
+      continue;
+    }
+    // The names of earlier versions: `<file>.tmp-<pid>-<ms>`.
     if (!name.startsWith(prefix)) continue;
     const pid = Number(/^(\d+)-\d+$/.exec(name.slice(prefix.length))?.[1]);
     if (!Number.isInteger(pid) || (pid !== process.pid && processAlive(pid)))
@@ -310,7 +355,12 @@ function parseState(text: string, file: string): ProjectSection[] {
       if (!current) throw notAStateFile(file);
       addInstance(current, toInstance(parsed as InstanceLine));
     } else if (isTrailer(parsed)) {
-      if (version === undefined) throw notAStateFile(file);
+      if (version === undefined) {
+        // A save of an emulator that held no project yet is the trailer alone.
+        if (!Array.isArray(parsed.projects) || parsed.projects.length > 0)
+          throw notAStateFile(file);
+        version = VERSION;
+      }
       applyTrailer(builds, current, version, parsed, file, k + 1);
       ended = true;
     } else {

@@ -6,8 +6,9 @@
 
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { makeFolder } from "./files.js";
 
 export function defaultCacheDir(): string {
   return join(tmpdir(), "dmgen-cache");
@@ -93,7 +94,7 @@ export class FormatCache {
     );
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
-      await mkdir(join(this.file, ".."), { recursive: true });
+      await makeFolder(dirname(this.file));
       await writeFile(temporary, JSON.stringify({ root: this.root, entries }));
       await rename(temporary, this.file);
     } catch {

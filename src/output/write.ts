@@ -3,13 +3,11 @@
 // generated files are deleted, and files without the generated header are never touched.
 
 import {
-  mkdir,
   readdir,
   readFile,
   rename,
   rm,
   rmdir,
-  stat,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -18,6 +16,13 @@ import { compareCodePoints } from "../input/index.js";
 import { GENERATED_HEADER } from "../emit/module.js";
 import { NAME_LOCK_FILE } from "../naming/lock.js";
 import type { FileMap } from "./file-map.js";
+import {
+  isFolder,
+  isStrayTemporary,
+  makeFolder,
+  systemReason,
+  temporaryBeside,
+} from "./files.js";
 
 export interface OutputDiff {
   /** In the map, and on disk with other content. */
@@ -119,21 +124,6 @@ async function listFiles(
   };
 }
 
-/** A temporary file of a dmgen run that is not running any more (see `stageFiles`). */
-function isStrayTemporary(path: string): boolean {
-  const match = /(?:^|\/)\.dmgen-(\d+)-\d+\.tmp$/.exec(path);
-  if (!match) return false;
-  const pid = Number(match[1]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return false;
-  } catch (error) {
-    // EPERM: it exists (another user's); ESRCH: it is gone.
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
-  }
-}
-
 /**
  * Writes what changed and deletes leftovers. Refuses (writing nothing) to overwrite foreign files.
  *
@@ -169,9 +159,6 @@ interface StagedFile {
   readonly temporary: string;
 }
 
-/** Temporary files get short names of their own, whatever the length of the target's name. */
-let temporaryCount = 0;
-
 /** Writes each file's text to a temporary file beside it; on failure, removes them all. */
 async function stageFiles(
   outDir: string,
@@ -201,10 +188,7 @@ async function stageFiles(
           `cannot write ${path}: a folder of that name is in the way`,
           outDir,
         );
-      const temporary = join(
-        dirname(target),
-        `.dmgen-${process.pid}-${++temporaryCount}.tmp`,
-      );
+      const temporary = temporaryBeside(target);
       staged.push({ path, temporary });
       await writeFile(temporary, files.get(path)!, "utf8").catch(
         (error: unknown) => {
@@ -238,39 +222,6 @@ async function replaceFiles(
           : `replaced before the failure: ${replaced.join(", ")}`;
       throw writeError(outDir, path, error, `; ${done}`);
     }
-  }
-}
-
-/**
- * Creates `folder` and its missing parents, one level at a time; returns the first one created.
- * Not `mkdir` with `recursive`: where a folder cannot be made although its parent exists (a
- * special file system such as /proc), that one retries forever.
- */
-async function makeFolder(folder: string): Promise<string | undefined> {
-  try {
-    await mkdir(folder);
-    return folder;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST" && (await isFolder(folder))) return undefined;
-    const parent = dirname(folder);
-    if (code !== "ENOENT" || parent === folder) throw error;
-    const first = await makeFolder(parent);
-    try {
-      await mkdir(folder);
-    } catch (again) {
-      // Made by a parallel call meanwhile: fine.
-      if (!(await isFolder(folder))) throw again;
-    }
-    return first ?? folder;
-  }
-}
-
-async function isFolder(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isDirectory();
-  } catch {
-    return false;
   }
 }
 
@@ -309,15 +260,6 @@ function folderError(
       ? "a file is in the way"
       : systemReason(error);
   return new UserError(`cannot create ${what}: ${reason}`, outDir);
-}
-
-/** Node's "ENOSPC: no space left on device, open '<path>'" as "no space left on device (ENOSPC)". */
-function systemReason(error: unknown): string {
-  const { code, message } = error as Partial<NodeJS.ErrnoException>;
-  const reason = (message ?? String(error))
-    .replace(/^[A-Z]+: /, "")
-    .replace(/, \w+ '.*'$/, "");
-  return `${reason}${code ? ` (${code})` : ""}`;
 }
 
 /** Files written at once: enough to keep the disk busy, few enough for any file-handle limit. */

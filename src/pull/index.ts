@@ -15,12 +15,11 @@ import { createUndiciTransport } from "../../templates/runtime/transport-undici.
 import { UserError } from "../errors.js";
 import { fetchDefinitions } from "./fetch-definitions.js";
 import type { VersionedRef } from "./refs.js";
-import { writeFileAtomically } from "./write-atomic.js";
+import { unwritableReason, writeFileAtomically } from "../output/files.js";
 
 export { parseVersionedRef, formatRef, type VersionedRef } from "./refs.js";
 export { resolveCredentials, type CredentialFlags } from "./credentials.js";
 export { fetchDefinitions } from "./fetch-definitions.js";
-export { writeFileAtomically } from "./write-atomic.js";
 
 /** Everything `pull` needs, already parsed. */
 export interface PullOptions {
@@ -57,6 +56,10 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
       "Nothing to pull: give at least one --data-model or --view",
     );
   }
+  // Before any request: a download that cannot be saved is better refused at once.
+  const unwritable = await unwritableReason(options.out);
+  if (unwritable)
+    throw new UserError(`--out cannot be written: ${unwritable}`, options.out);
   const transport =
     options.transport ??
     createUndiciTransport({ timeoutMs: options.timeoutMs ?? 60_000 });

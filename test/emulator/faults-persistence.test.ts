@@ -1,5 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -379,6 +387,80 @@ describe("crash safety", () => {
     );
   });
 
+  it("a state file that could never be saved is refused at start, before any request", async () => {
+    await writeFile(join(dir, "notes.txt"), "mine\n");
+    const cases: [string, string][] = [
+      [dir, "it is a folder"],
+      [
+        join(dir, "notes.txt", "state.ndjson"),
+        `${join(dir, "notes.txt")} is a file, not a folder`,
+      ],
+      [join(dir, `${"s".repeat(256)}.ndjson`), "name too long (ENAMETOOLONG)"],
+    ];
+    for (const [dataFile, reason] of cases) {
+      const error = await startEmulator({ dataFile }).catch((e: unknown) => e);
+      expect(isUserError(error), dataFile).toBe(true);
+      expect((error as Error).message).toBe(
+        `${dataFile}: cannot save the state here: ${reason}`,
+      );
+    }
+    expect(await readdir(dir)).toEqual(["notes.txt"]);
+  });
+
+  it("saves a state file named up to 255 bytes, in folders it makes, and removes strays of dead runs", async () => {
+    // Its temporary file used to be `<name>.tmp-<pid>-<ms>`: too long to create near 255 bytes,
+    // so the emulator ran and then lost everything at its first save.
+    const dataFile = join(dir, "a", "b", `${"s".repeat(248)}.ndjson`);
+    // Stopped before any request: the file holds no project, and the next start reads it.
+    await (await startEmulator({ dataFile })).close();
+    const emulator = await startEmulator({ dataFile });
+    const spacesOf = (e: RunningEmulator) =>
+      `${e.url}/api/v1/projects/${e.project}/models/spaces`;
+    const created = await fetch(spacesOf(emulator), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ items: [{ space: "kept" }] }),
+    });
+    expect(created.status).toBe(200);
+    const stray = join(dir, "a", "b", ".dmgen-999999999-1.tmp");
+    await writeFile(stray, "partial");
+    await emulator.close();
+    const again = await startEmulator({ dataFile });
+    try {
+      const listed = (await (await fetch(spacesOf(again))).json()) as {
+        items: { space: string }[];
+      };
+      expect(listed.items.map((item) => item.space)).toContain("kept");
+    } finally {
+      await again.close();
+    }
+    expect(await readdir(join(dir, "a", "b"))).toEqual([
+      `${"s".repeat(248)}.ndjson`,
+    ]);
+  });
+
+  it("a failed save is one line naming the file, and the next save still runs", async () => {
+    const folder = join(dir, "state");
+    const dataFile = join(folder, "state.ndjson");
+    const emulator = await startEmulator({ dataFile, spaces: ["before"] });
+    try {
+      // The folder goes away while the emulator runs, and a file takes its place.
+      await rename(folder, join(dir, "moved"));
+      await writeFile(folder, "in the way");
+      const error = await emulator.save().catch((e: unknown) => e);
+      expect(isUserError(error)).toBe(true);
+      expect((error as Error).message).toBe(
+        `${dataFile}: cannot save the state: not a directory (ENOTDIR)`,
+      );
+      await rm(folder);
+      await mkdir(folder);
+      await emulator.save();
+      expect(await readdir(folder)).toEqual(["state.ndjson"]);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it("kill -9 loses at most the last save interval: writes older than it survive", async () => {
     const dataFile = join(dir, "killed.ndjson");
     const bin = new URL("../../bin/dmgen.js", import.meta.url).pathname;
@@ -505,6 +587,23 @@ describe("the CLI command (in process)", () => {
     process.emit("SIGTERM", "SIGTERM");
     await done;
     expect(await readFile(dataFile, "utf8")).toContain('"s","n1"');
+  });
+
+  it("says so in one line when the state cannot be saved on stop", async () => {
+    const folder = join(dir, "kept");
+    const dataFile = join(folder, "state.ndjson");
+    const { lines, done } = runCommand(["--data", dataFile, "--spaces", "s"]);
+    while (lines.length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    // The folder is replaced by a file while the emulator runs.
+    await rm(folder, { recursive: true });
+    await writeFile(folder, "in the way");
+    process.emit("SIGTERM", "SIGTERM");
+    const error = await done.catch((e: unknown) => e);
+    expect(isUserError(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      `stopped (SIGTERM), but ${dataFile}: cannot save the state: not a directory (ENOTDIR); the changes since the last save are lost`,
+    );
   });
 
   it("--faults reset:1:after: the write is done, the client sees the connection drop", async () => {
