@@ -417,6 +417,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "targetInfo",
     "toWireValue",
     "fromWireValue",
+    // What generated `readValues` reads an identifier `Object.prototype` also has with.
+    "ownValue",
     "FLOAT32_MAX",
     "JSON_LIMITS",
     "MAX_TIMESTAMP_MS",

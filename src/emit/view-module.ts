@@ -798,7 +798,12 @@ function readValuesMethod(
   if (mapped.length === 0 || fieldNames.includes("__proto__")) return undefined;
   const statements = mapped.map((property, i) => {
     const target = computedMember("read", stringLiteral(fieldNames[i]!));
-    const value = computedMember("values", stringLiteral(property.identifier));
+    const value = isObjectMember(property.identifier)
+      ? [
+          imports.value(RUNTIME_VALUES, "ownValue"),
+          argumentList(["values", stringLiteral(property.identifier)]),
+        ]
+      : computedMember("values", stringLiteral(property.identifier));
     if (!needsReadConversion(property, context.options)) {
       // A logical expression: prettier breaks after `=`, then before the right operand (which
       // it groups with its operator).
@@ -826,6 +831,15 @@ function readValuesMethod(
     hardline,
     "}",
   ];
+}
+
+/**
+ * Whether `Object.prototype` has a member of this name (`constructor`, `toString`, ...): indexing
+ * parsed JSON with it finds the prototype's function when the response leaves the property out,
+ * so the read asks for an own value (`ownValue`).
+ */
+function isObjectMember(identifier: string): boolean {
+  return identifier in Object.prototype;
 }
 
 /** Whether the runtime converts the property's wire value on read (as `needsReadConversion`). */

@@ -24,7 +24,7 @@ import type { ResolvedView } from "./schema.js";
 import { matchingInstances } from "./search.js";
 import { resolveSources } from "./select.js";
 import type { EmulatorState } from "./state.js";
-import type { StoredInstance } from "./store.js";
+import { storedValue, type StoredInstance } from "./store.js";
 
 export const AGGREGATE_LIMITS = { min: 1, max: 1000, fallback: 100 };
 export const MAX_HISTOGRAM_BUCKETS = 10_000;
@@ -111,7 +111,7 @@ function propertyGetter(
   const { containerKey, containerPropertyId } = mapped;
   return {
     property: mapped.propertyId,
-    get: (i) => i.rows[containerKey]?.[containerPropertyId],
+    get: (i) => storedValue(i.rows[containerKey], containerPropertyId),
     type,
   };
 }

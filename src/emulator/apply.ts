@@ -33,6 +33,7 @@ import {
   type ContainerRow,
   type InstanceStore,
   type StoredInstance,
+  storedValue,
 } from "./store.js";
 import { directTargets, sameId, sameValue } from "./values.js";
 
@@ -198,8 +199,8 @@ function buildRow(
     if (
       def.immutable &&
       oldRow &&
-      oldRow[propertyId] !== undefined &&
-      !sameValue(oldRow[propertyId], value)
+      storedValue(oldRow, propertyId) !== undefined &&
+      !sameValue(storedValue(oldRow, propertyId), value)
     ) {
       throw badRequest(
         `${path}: property "${propertyId}" of container ${container.key} is immutable and already set`,
@@ -225,10 +226,11 @@ function fillDefaults(
 ): void {
   for (const [propertyId, def] of container.properties) {
     if (values.has(propertyId)) continue;
-    if (def.immutable && oldRow?.[propertyId] !== undefined) {
-      row[propertyId] = oldRow[propertyId]!; // replace does not clear what can never change
-    } else if (def.autoIncrement && oldRow?.[propertyId] !== undefined) {
-      row[propertyId] = oldRow[propertyId]!;
+    const old = storedValue(oldRow, propertyId);
+    if (def.immutable && old !== undefined) {
+      row[propertyId] = old; // replace does not clear what can never change
+    } else if (def.autoIncrement && old !== undefined) {
+      row[propertyId] = old;
     } else if (def.autoIncrement) {
       row[propertyId] = nextAutoIncrement(
         store,

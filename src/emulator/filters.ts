@@ -21,6 +21,7 @@ import {
   getLiveNode,
   type InstanceStore,
   type StoredInstance,
+  storedValue,
 } from "./store.js";
 import { parseTimestamp, sameValue } from "./values.js";
 
@@ -257,7 +258,7 @@ function rowAccessor(
   type: PropertyType,
 ): PropertyAccessor {
   return {
-    get: (i) => i.rows[containerKey]?.[propertyId],
+    get: (i) => storedValue(i.rows[containerKey], propertyId),
     kind: kindOf(type),
     list: type.type !== "enum" && type.list,
   };

@@ -7,7 +7,7 @@ import type {
   PropertyValues,
 } from "../../templates/runtime/wire.js";
 import { stringifyJson } from "../../templates/runtime/json.js";
-import type { StoredInstance } from "./store.js";
+import { storedValue, type StoredInstance } from "./store.js";
 
 /** One selected source, resolved to (output property id → container key + container property id). */
 export interface SelectedSource {
@@ -86,8 +86,10 @@ function project(
     const values: PropertyValues = {};
     let count = 0;
     for (const p of source.properties) {
-      const value: JsonValue | undefined =
-        instance.rows[p.containerKey]?.[p.containerPropertyId];
+      const value: JsonValue | undefined = storedValue(
+        instance.rows[p.containerKey],
+        p.containerPropertyId,
+      );
       if (value !== undefined) {
         values[p.id] = value;
         count++;

@@ -23,6 +23,7 @@ import {
   nodeKey,
   type InstanceStore,
   type StoredInstance,
+  storedValue,
 } from "./store.js";
 import { directTargets } from "./values.js";
 
@@ -254,14 +255,16 @@ function chainNodes(
     const { containerKey, propertyId } = set.through;
     if (set.direction === "outwards") {
       for (const p of parent.instances)
-        for (const t of directTargets(p.rows[containerKey]?.[propertyId]))
+        for (const t of directTargets(
+          storedValue(p.rows[containerKey], propertyId),
+        ))
           add(getLiveNode(store, t));
     } else {
       const parents = new Set(parent.instances.map(nodeKey));
       for (const n of allLive(store, "node", undefined)) {
         if (
-          directTargets(n.rows[containerKey]?.[propertyId]).some((t) =>
-            parents.has(nodeKey(t)),
+          directTargets(storedValue(n.rows[containerKey], propertyId)).some(
+            (t) => parents.has(nodeKey(t)),
           )
         )
           add(n);
@@ -296,14 +299,16 @@ export function reachedThrough(
   if (set.direction === "outwards") {
     const targets = new Set(
       parent.instances.flatMap((p) =>
-        directTargets(p.rows[containerKey]?.[propertyId]).map(nodeKey),
+        directTargets(storedValue(p.rows[containerKey], propertyId)).map(
+          nodeKey,
+        ),
       ),
     );
     return (n) => targets.has(nodeKey(n));
   }
   const parents = new Set(parent.instances.map(nodeKey));
   return (n) =>
-    directTargets(n.rows[containerKey]?.[propertyId]).some((t) =>
+    directTargets(storedValue(n.rows[containerKey], propertyId)).some((t) =>
       parents.has(nodeKey(t)),
     );
 }

@@ -7,6 +7,20 @@ import type { InstanceId, JsonValue } from "../../templates/runtime/wire.js";
 /** Values of one container for one instance: container property id → value (null values are not kept). */
 export type ContainerRow = Record<string, JsonValue>;
 
+/**
+ * A stored property value, undefined when unset. Only own values count: rows are plain objects
+ * (parsed JSON when loaded), and one indexed with an identifier that `Object.prototype` also has
+ * (`constructor`, `toString`, `valueOf`, ...) would find the prototype's function when unset.
+ */
+export function storedValue(
+  row: ContainerRow | undefined,
+  propertyId: string,
+): JsonValue | undefined {
+  return row !== undefined && Object.hasOwn(row, propertyId)
+    ? row[propertyId]
+    : undefined;
+}
+
 export interface StoredInstance {
   kind: "node" | "edge";
   space: string;

@@ -20,7 +20,7 @@
 import type { JsonValue } from "../../templates/runtime/wire.js";
 import { badRequest } from "./api-error.js";
 import type { ResolvedView } from "./schema.js";
-import type { StoredInstance } from "./store.js";
+import { storedValue, type StoredInstance } from "./store.js";
 
 export type SearchOperator = "AND" | "OR";
 
@@ -111,6 +111,6 @@ function instanceTokens(
     else if (Array.isArray(value)) for (const v of value) add(v);
   };
   for (const p of properties)
-    add(instance.rows[p.containerKey]?.[p.containerPropertyId]);
+    add(storedValue(instance.rows[p.containerKey], p.containerPropertyId));
   return tokens;
 }

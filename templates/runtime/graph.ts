@@ -156,7 +156,9 @@ export class Graph<S extends SetTypes = Record<never, never>> {
       if (options.through !== undefined) {
         const direction = options.direction ?? "outwards";
         const holder = direction === "outwards" ? parent.readClass : view;
-        const property = holder.properties[options.through];
+        const property = Object.hasOwn(holder.properties, options.through)
+          ? holder.properties[options.through]
+          : undefined;
         if (property?.type !== "direct")
           throw new Error(
             `${name}.through: ${holder.view.externalId} has no direct relation "${options.through}"`,
@@ -386,7 +388,9 @@ function selectOf(
 ): Select {
   if (!select) return { sources: [{ source: view.view, properties: ["*"] }] };
   const properties = select.map((name) => {
-    const definition = view.properties[name];
+    const definition = Object.hasOwn(view.properties, name)
+      ? view.properties[name]
+      : undefined;
     if (!definition)
       throw new Error(
         `select: ${view.view.externalId} has no property "${name}"`,

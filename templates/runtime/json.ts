@@ -200,7 +200,7 @@ function convertInstance(item: unknown, context: ExactContext): void {
       const identifiers = int64Views.get(view);
       if (identifiers === undefined || !isRecord(values)) continue;
       for (const identifier of identifiers) {
-        if (identifier in values)
+        if (Object.hasOwn(values, identifier))
           values[identifier] = toBigInts(values[identifier], context);
       }
     }

@@ -414,8 +414,13 @@ function planConnections(
     if (raw === undefined) continue;
     const spec: LooseSpec = raw === true ? {} : raw;
     const at = `${path}.${name}`;
-    const connection = parentClass.connections[name];
-    const property = parentClass.properties[name];
+    // Own members only: a name such as `toString` must not find the prototype's function.
+    const connection = Object.hasOwn(parentClass.connections, name)
+      ? parentClass.connections[name]
+      : undefined;
+    const property = Object.hasOwn(parentClass.properties, name)
+      ? parentClass.properties[name]
+      : undefined;
     if (connection?.connection === "edge") {
       planned.push(planEdge(context, parentSet, connection, name, spec, at));
     } else if (connection?.connection === "reverse") {
@@ -688,7 +693,9 @@ function selectOf(
     return { sources: [{ source: readClass.view, properties: ["*"] }] };
   const identifiers = new Set<string>();
   for (const name of [...select, ...needed]) {
-    const definition = readClass.properties[name];
+    const definition = Object.hasOwn(readClass.properties, name)
+      ? readClass.properties[name]
+      : undefined;
     if (!definition) {
       throw new Error(
         `select: ${readClass.view.externalId} has no property "${name}"`,

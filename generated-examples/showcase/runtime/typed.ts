@@ -14,6 +14,7 @@ import {
   PropertyValueError,
   fromWireValue,
   needsReadConversion,
+  ownValue,
   toWireValue,
   type ConnectionMap,
   type EdgeConnectionDefinition,
@@ -598,6 +599,8 @@ interface ReadPlanEntry {
   readonly definition: PropertyDefinition | undefined;
   /** `__proto__` must be defined, not assigned. */
   readonly defineOwn: boolean;
+  /** The identifier is also a member of `Object.prototype`: read only an own value. */
+  readonly inherited: boolean;
 }
 
 /**
@@ -651,6 +654,7 @@ function compileReadPlan(info: ReadClassInfo): ReadPlan {
         identifier: definition.identifier,
         definition: needsReadConversion(definition) ? definition : undefined,
         defineOwn: name === "__proto__",
+        inherited: definition.identifier in Object.prototype,
       };
     }),
   };
@@ -692,7 +696,9 @@ export abstract class TypedInstance {
     const { entries } = plan;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as ReadPlanEntry;
-      const value = values[entry.identifier];
+      const value = entry.inherited
+        ? ownValue(values, entry.identifier)
+        : values[entry.identifier];
       const converted = entry.definition
         ? fromWireValue(value, entry.definition)
         : (value ?? null);

@@ -7,6 +7,7 @@ import type {
   InstanceId,
   JsonValue,
   PropertyValue,
+  PropertyValues,
   ThroughReference,
   ViewReference,
 } from "./wire.js";
@@ -556,6 +557,19 @@ export function needsReadConversion(definition: PropertyDefinition): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * A property's value in an instance's values, when the response has it. For identifiers that
+ * `Object.prototype` also has (`constructor`, `toString`, `valueOf`, ...): indexing the parsed
+ * JSON with them finds the prototype's function when the response leaves the property out, so
+ * the read (generated `readValues`, the generic fill) asks through this instead.
+ */
+export function ownValue(
+  values: PropertyValues,
+  identifier: string,
+): PropertyValue | undefined {
+  return Object.hasOwn(values, identifier) ? values[identifier] : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   TypedNodeApply,
   type WriteCollector,
 } from "../runtime/typed.js";
-import { fromWireValue, write } from "../runtime/values.js";
+import { fromWireValue, ownValue, write } from "../runtime/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -572,12 +572,12 @@ export class ObjectView extends TypedNode {
     read["class"] = values["class"] ?? null;
     read["default"] = values["default"] ?? null;
     read["delete"] = values["delete"] ?? null;
-    read["constructorProperty"] = values["constructor"] ?? null;
+    read["constructorProperty"] = ownValue(values, "constructor") ?? null;
     read["prototypeProperty"] = fromWireValue(
       values["prototype"],
       objectViewProperties.prototypeProperty,
     );
-    read["toStringProperty"] = values["toString"] ?? null;
+    read["toStringProperty"] = ownValue(values, "toString") ?? null;
     read["import"] = values["import"] ?? null;
     read["spaceProperty"] = values["space"] ?? null;
     read["externalIdProperty"] = values["externalId"] ?? null;
