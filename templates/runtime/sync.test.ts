@@ -409,6 +409,27 @@ describe("syncPages sends the next request before parsing a page", () => {
     expect(api.calls).toHaveLength(2);
   });
 
+  it("once a page showed how long its items are, a short last page of such items sends nothing ahead", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await settle();
+    // A full page (the limit is 2) of large items: sent ahead, as before.
+    api.calls[0]!.answer(pageText(["a", "b"], "c1", "x".repeat(400)));
+    await first;
+    expect(api.log).toEqual(["sent -", "sent c1", "parsed -"]);
+    const second = pages.next();
+    await settle();
+    // One such item: longer than two of the shortest items, but half the length of a full page.
+    api.calls[1]!.answer(pageText(["c"], "c2", "x".repeat(400)));
+    const page2 = await second;
+    expect(page2.value).toMatchObject({ caughtUp: true });
+    expect(api.log.slice(3)).toEqual(["parsed c1"]);
+    expect((await pages.next()).done).toBe(true);
+    expect(api.calls.map((call) => call.cursor)).toEqual(["-", "c1"]);
+    expect(api.calls.every((call) => !call.signal?.aborted)).toBe(true);
+  });
+
   it("a short text sends nothing before the parse; the next request leaves once the page is full", async () => {
     const api = textGated();
     const pages = syncPages(api.poster, {
@@ -597,6 +618,21 @@ describe("peekNextCursors and mayBeFullPage", () => {
     expect(mayBeFullPage(`{"items":{"a":[${items(3)}]}}`, 3)).toBe(true);
     expect(mayBeFullPage(`{"items":{"a":[${items(2)}]}}`, 3)).toBe(false);
   });
+
+  it.each([
+    // [text length, page size, chars per item learned, may be full]
+    [10_000, 100, 100, true],
+    [9_999, 100, 100, false],
+    [45_000, 100, 500, true], // a tenth off what was learned
+    [44_999, 100, 500, false],
+    [10_000, 100, 80, true], // never below the shortest item
+    [9_999, 100, 80, false],
+  ])(
+    "a text of %i characters, pages of %i, items of %i characters: %s",
+    (length, pageSize, perItem, want) => {
+      expect(mayBeFullPage("x".repeat(length), pageSize, perItem)).toBe(want);
+    },
+  );
 });
 
 describe("helpers", () => {

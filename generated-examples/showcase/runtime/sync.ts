@@ -129,8 +129,9 @@ async function* pagesOf(
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
   for (;;) {
-    const { sent, response } = await requests.take(cursors);
+    const { sent, response, textLength } = await requests.take(cursors);
     expectResultSets(response, SYNC_PATH, "items", true);
+    if (textLength !== undefined) requests.learn(textLength, response);
     expectResultSets(response, SYNC_PATH, "nextCursor", true);
     assertCursorsMove(sent, cursors, response);
     const nonFull = isNonFullPage(sent, response);
@@ -174,6 +175,8 @@ const SYNC_PATH = "/models/instances/sync";
 interface SentPage {
   readonly sent: SyncRequest;
   readonly response: SyncResponse;
+  /** The length of the response text, when the poster showed it (`beforeParse`). */
+  readonly textLength: number | undefined;
 }
 
 /** One request of a sync, asked for with `cursors`. */
@@ -209,6 +212,8 @@ class PageRequests {
   readonly #onCallerAbort = (): void =>
     this.#controller.abort(this.#callerSignal?.reason);
   #ahead: PageRequest | undefined;
+  /** The fewest characters per item a parsed page of this sync had; until one was parsed, none. */
+  #charsPerItem: number | undefined;
 
   constructor(
     http: JsonPoster,
@@ -255,6 +260,19 @@ class PageRequests {
     this.#ahead = this.#start(cursors);
   }
 
+  /**
+   * Learns from a parsed page how long its items' text is, so that later guesses from a text's
+   * length are sharper: a short last page of large items is no longer taken for a full one (which
+   * sent a request only to abort it).
+   */
+  learn(textLength: number, response: SyncResponse): void {
+    let items = 0;
+    for (const name of this.#names) items += response.items[name]?.length ?? 0;
+    if (items === 0) return;
+    const perItem = textLength / items;
+    this.#charsPerItem = Math.min(this.#charsPerItem ?? perItem, perItem);
+  }
+
   /** Nothing more to read now: a request sent on a guess is aborted and its outcome dropped. */
   dropAhead(): void {
     this.#ahead?.controller.abort();
@@ -296,7 +314,8 @@ class PageRequests {
   #guessNext(request: PageRequest, text: string): Promise<void> | undefined {
     if (!request.taken || this.#ahead || this.#controller.signal.aborted)
       return undefined;
-    if (!mayBeFullPage(text, this.#smallestPageSize())) return undefined;
+    if (!mayBeFullPage(text, this.#smallestPageSize(), this.#charsPerItem))
+      return undefined;
     const peeked = peekNextCursors(text);
     if (peeked === undefined) return undefined;
     const cursors: Record<string, string> = {};
@@ -323,6 +342,7 @@ class PageRequests {
     beforeParse: (text: string) => Promise<void> | undefined,
   ): Promise<SentPage> {
     let sent = this.#body;
+    let textLength: number | undefined;
     const response = await sendAdaptive({
       path: SYNC_PATH,
       sizes: this.sizes,
@@ -332,11 +352,14 @@ class PageRequests {
         return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
           ...ADAPTIVE_REQUEST,
           signal,
-          beforeParse,
+          beforeParse: (text) => {
+            textLength = text.length;
+            return beforeParse(text);
+          },
         });
       },
     });
-    return { sent, response };
+    return { sent, response, textLength };
   }
 }
 
@@ -377,11 +400,22 @@ const SHORTEST_ITEM_CHARS = 100;
 
 /**
  * Whether a response text may hold a full page of `pageSize` items, told from its length alone
- * (counting items would cost a tenth of the parse): a shorter text cannot. A longer one may
- * still hold fewer, larger items: a guess that the parsed page corrects.
+ * (counting items would cost a tenth of the parse): not when it is shorter than `pageSize` items
+ * of `charsPerItem` characters, the fewest per item a parsed page of the sync had, less a tenth
+ * (before one was parsed, the shortest an item can be). A longer text may still hold fewer,
+ * larger items: a guess that the parsed page corrects.
  */
-export function mayBeFullPage(text: string, pageSize: number): boolean {
-  return text.length >= pageSize * SHORTEST_ITEM_CHARS;
+export function mayBeFullPage(
+  text: string,
+  pageSize: number,
+  charsPerItem = SHORTEST_ITEM_CHARS,
+): boolean {
+  // A tenth off what was learned: a full page of slightly smaller items is still full.
+  const perItem =
+    charsPerItem === SHORTEST_ITEM_CHARS
+      ? charsPerItem
+      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
+  return text.length >= pageSize * perItem;
 }
 
 const NEXT_CURSOR_KEY = '"nextCursor"';
