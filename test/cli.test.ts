@@ -2,11 +2,14 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
+  lstat,
   mkdir,
   readdir,
   readFile,
+  rename,
   rm,
   stat,
+  symlink,
   writeFile,
 } from "node:fs/promises";
 import { join, relative } from "node:path";
@@ -235,6 +238,40 @@ describe("dmgen generate", () => {
     expect(run.code).toBe(0);
     expect(existsSync(stray)).toBe(false);
     expect(existsSync(running)).toBe(true);
+  });
+
+  it("follows symbolic links in the output: a linked folder or file is compared and written through", async () => {
+    const run = (...extra: string[]) =>
+      dmgen(["generate", "-i", MOVIES, "-o", out, ...extra], scratch.dir);
+    expect((await run()).code).toBe(0);
+    // views/ lives elsewhere, linked in; index.ts is a link to a file beside the output; a link
+    // back to the output folder makes a loop.
+    const views = join(scratch.dir, "shared-views");
+    await rename(join(out, "views"), views);
+    await symlink(views, join(out, "views"));
+    const index = join(scratch.dir, "shared-index.ts");
+    await rename(join(out, "index.ts"), index);
+    await symlink(index, join(out, "index.ts"));
+    await symlink(out, join(out, "runtime", "loop"));
+    const files = (await listTree(out)).length;
+
+    // Before, the linked files were not seen: written again on every run, and --check failed.
+    const again = await run();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/: 0 written, 0 removed, \d+ unchanged\n$/);
+    expect((await run("--check")).code).toBe(0);
+
+    // A change is written through the links, which stay links.
+    const before = await readFile(join(views, "MovieView.ts"), "utf8");
+    await writeFile(join(views, "MovieView.ts"), before + "// edited\n");
+    await writeFile(index, (await readFile(index, "utf8")) + "// edited\n");
+    const repaired = await run();
+    expect(repaired.stdout).toMatch(/: 2 written, 0 removed, \d+ unchanged\n$/);
+    expect(await readFile(join(views, "MovieView.ts"), "utf8")).toBe(before);
+    expect((await lstat(join(out, "views"))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(out, "index.ts"))).isSymbolicLink()).toBe(true);
+    expect(await readFile(index, "utf8")).not.toContain("// edited");
+    expect((await listTree(out)).length).toBe(files);
   });
 
   it("leaves another output inside the output folder alone", async () => {

@@ -3,7 +3,10 @@
 // generated files are deleted, and files without the generated header are never touched.
 
 import {
+  lstat,
   readdir,
+  realpath,
+  stat,
   readFile,
   rename,
   rm,
@@ -86,13 +89,15 @@ function isGenerated(path: string, text: string): boolean {
  * as the input JSON beside an example, are not even read), as `/`-separated relative paths.
  * Another output inside this one (a folder with a name lock of its own) is not part of it: its
  * files are neither compared nor removed as leftovers. Nor is anything in `node_modules`.
+ * Symbolic links to folders and files are followed (a linked `views/` is part of the output), each
+ * folder once however many links lead to it.
  */
 async function listFiles(
   dir: string,
 ): Promise<{ files: string[]; strays: string[] }> {
-  let entries;
+  const paths: string[] = [];
   try {
-    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    await walkFolder(dir, "", new Set(), paths);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { files: [], strays: [] };
@@ -103,18 +108,12 @@ async function listFiles(
       );
     throw error;
   }
-  const paths = entries
-    .filter((entry) => entry.isFile())
-    .map((entry) =>
-      relative(dir, join(entry.parentPath, entry.name)).split(sep).join("/"),
-    );
+  paths.sort(compareCodePoints);
   const otherOutputs = paths
     .filter((path) => path.endsWith(`/${NAME_LOCK_FILE}`))
     .map((path) => path.slice(0, -NAME_LOCK_FILE.length));
   const ours = paths.filter(
-    (path) =>
-      !path.split("/").includes("node_modules") &&
-      !otherOutputs.some((folder) => path.startsWith(folder)),
+    (path) => !otherOutputs.some((folder) => path.startsWith(folder)),
   );
   return {
     files: ours.filter(
@@ -122,6 +121,35 @@ async function listFiles(
     ),
     strays: ours.filter(isStrayTemporary),
   };
+}
+
+/**
+ * Adds the files below `folder` (at `prefix`, `/`-separated) to `paths`, following symbolic links;
+ * `seen` holds the real paths of the folders walked, so that a link loop ends.
+ */
+async function walkFolder(
+  folder: string,
+  prefix: string,
+  seen: Set<string>,
+  paths: string[],
+): Promise<void> {
+  const real = await realpath(folder);
+  if (seen.has(real)) return;
+  seen.add(real);
+  const entries = await readdir(folder, { withFileTypes: true });
+  await Promise.all(
+    entries.map(async (entry) => {
+      const path = prefix + entry.name;
+      const full = join(folder, entry.name);
+      // A link counts as what it points to; a dangling one, or a socket or pipe, as nothing.
+      const what = entry.isSymbolicLink()
+        ? await stat(full).catch(() => undefined)
+        : entry;
+      if (what?.isDirectory() && entry.name !== "node_modules")
+        await walkFolder(full, `${path}/`, seen, paths);
+      else if (what?.isFile()) paths.push(path);
+    }),
+  );
 }
 
 /**
@@ -156,6 +184,8 @@ export async function writeOutput(
 interface StagedFile {
   /** The output path, relative to the output folder. */
   readonly path: string;
+  /** Where the text goes: the output path, or the file a symbolic link there points to. */
+  readonly destination: string;
   readonly temporary: string;
 }
 
@@ -188,8 +218,10 @@ async function stageFiles(
           `cannot write ${path}: a folder of that name is in the way`,
           outDir,
         );
-      const temporary = temporaryBeside(target);
-      staged.push({ path, temporary });
+      // Renaming over a link would replace the link: its file is written instead.
+      const destination = await linkedFile(target);
+      const temporary = temporaryBeside(destination);
+      staged.push({ path, destination, temporary });
       await writeFile(temporary, files.get(path)!, "utf8").catch(
         (error: unknown) => {
           throw writeError(outDir, path, error);
@@ -204,15 +236,24 @@ async function stageFiles(
   return staged;
 }
 
+/** The file a symbolic link at `path` points to, or `path` itself. */
+async function linkedFile(path: string): Promise<string> {
+  try {
+    return (await lstat(path)).isSymbolicLink() ? await realpath(path) : path;
+  } catch {
+    return path; // not there yet (or a dangling link, replaced by the file)
+  }
+}
+
 /** Renames the staged files over their targets (after every one was written). */
 async function replaceFiles(
   outDir: string,
   staged: readonly StagedFile[],
 ): Promise<void> {
   const replaced: string[] = [];
-  for (const [i, { path, temporary }] of staged.entries()) {
+  for (const [i, { path, destination, temporary }] of staged.entries()) {
     try {
-      await rename(temporary, join(outDir, path));
+      await rename(temporary, destination);
       replaced.push(path);
     } catch (error) {
       await removeAll(staged.slice(i).map((file) => file.temporary));
