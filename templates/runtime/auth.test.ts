@@ -204,4 +204,49 @@ describe("token providers", () => {
       createTokenSource({ token: "" }, { transport, clock: fakeClock() }),
     ).toThrow(TokenError);
   });
+
+  it("tokens lose surrounding whitespace; a character no header can carry is refused without the token", async () => {
+    const context = { transport, clock: fakeClock() };
+    // A token read from a file usually ends with a line break.
+    const fromFile = createTokenSource({ token: " tok-123\r\n" }, context);
+    expect(await fromFile.getToken()).toBe("tok-123");
+    for (const [token, where] of [
+      ["tok\r\nX-Injected: 1", "U+000D at position 4 of 18"],
+      ["tök", "U+00F6 at position 2 of 3"],
+      ["tok en", "U+0020 at position 4 of 6"],
+    ] as const) {
+      const error = (() => {
+        try {
+          createTokenSource({ token }, context);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error("accepted");
+      })();
+      expect(error).toBeInstanceOf(TokenError);
+      expect(error.message).toBe(
+        `The static token has a character that cannot be sent in an HTTP header: ${where}`,
+      );
+    }
+    expect(() => createTokenSource({ token: " \n" }, context)).toThrow(
+      "The static token is empty",
+    );
+    // A provider's token alike: trimmed, or refused once (not asked again and again).
+    let asked = 0;
+    const trimmed = createTokenSource(
+      { tokenProvider: async () => (asked++, "tok-456\n") },
+      context,
+    );
+    expect(await trimmed.getToken()).toBe("tok-456");
+    const bad = createTokenSource(
+      { tokenProvider: async () => (asked++, "secret\u0000value") },
+      context,
+    );
+    await expect(bad.getToken()).rejects.toThrow(
+      new TokenError(
+        "The token provider's token has a character that cannot be sent in an HTTP header: U+0000 at position 7 of 12",
+      ),
+    );
+    expect(asked).toBe(2);
+  });
 });

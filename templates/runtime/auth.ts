@@ -91,8 +91,8 @@ function grantSecrets(grant: ClientCredentials): string[] {
   ];
 }
 
-function staticTokenSource(token: string): TokenSource {
-  if (!token) throw new TokenError("The static token is empty");
+function staticTokenSource(raw: string): TokenSource {
+  const token = headerReadyToken(raw, "The static token");
   return {
     getToken: async () => token,
     invalidate: () => {},
@@ -122,9 +122,10 @@ function cachingTokenSource(
     inFlight ??= (async () => {
       try {
         const result = await fetchToken();
-        const token = typeof result === "string" ? result : result.accessToken;
-        if (!token)
-          throw new TokenError("The token provider returned an empty token");
+        const token = headerReadyToken(
+          typeof result === "string" ? result : result.accessToken,
+          "The token provider's token",
+        );
         remember(seen, token);
         cached =
           typeof result !== "string" && result.expiresAt !== undefined
@@ -155,6 +156,27 @@ function cachingTokenSource(
     canRefresh: true,
     secrets: () => [...fixedSecrets, ...seen],
   };
+}
+
+/**
+ * A token as it goes into the Authorization header: surrounding whitespace removed (a token read
+ * from a file often ends with a line break), and then only visible ASCII, as bearer tokens are.
+ * Otherwise a `TokenError` that says where the bad character is, without showing the token: sent
+ * as it was, the HTTP layer refused the header, and that was retried as a connection failure.
+ */
+function headerReadyToken(token: unknown, what: string): string {
+  if (typeof token !== "string")
+    throw new TokenError(`${what} is not a string (${typeof token})`);
+  const trimmed = token.trim();
+  if (!trimmed) throw new TokenError(`${what} is empty`);
+  for (let i = 0; i < trimmed.length; i++) {
+    const code = trimmed.charCodeAt(i);
+    if (code < 0x21 || code > 0x7e)
+      throw new TokenError(
+        `${what} has a character that cannot be sent in an HTTP header: U+${code.toString(16).toUpperCase().padStart(4, "0")} at position ${i + 1} of ${trimmed.length}`,
+      );
+  }
+  return trimmed;
 }
 
 /** Keeps the last few tokens for redaction without growing forever. */

@@ -77,6 +77,43 @@ describe("HttpClient", () => {
     expect(request!.headers["content-type"]).toBe("application/json");
   });
 
+  it("refuses, when made, a header no request could carry, without showing its value", () => {
+    const make = (extra: {
+      headers?: Record<string, string>;
+      appName?: string;
+    }) =>
+      new HttpClient({
+        baseUrl: server.url,
+        project: "proj",
+        transport,
+        tokenSource: createTokenSource(
+          { token: TOKEN },
+          {
+            transport,
+            clock: fakeClock(),
+          },
+        ),
+        ...extra,
+      });
+    expect(() =>
+      make({ headers: { "x-api-key": "key-1\nX-Evil: 1" } }),
+    ).toThrow(
+      new TypeError(
+        'headers: the value of header "x-api-key" has a character that cannot be sent in an HTTP header: U+000A at position 6',
+      ),
+    );
+    expect(() => make({ headers: { "bad header": "v" } })).toThrow(
+      new TypeError('headers: "bad header" is not a valid HTTP header name'),
+    );
+    expect(() => make({ appName: "データ同期" })).toThrow(
+      new TypeError(
+        'appName: the value of header "x-cdp-app" has a character that cannot be sent in an HTTP header: U+30C7 at position 1',
+      ),
+    );
+    // Latin-1 is what HTTP allows beyond ASCII.
+    expect(() => make({ appName: "café sync" })).not.toThrow();
+  });
+
   it("retries 429/502/503/504/408 with full-jitter backoff on the fake clock", async () => {
     server.enqueue(
       dmsError(503, "down"),

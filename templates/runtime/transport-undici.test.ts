@@ -91,6 +91,24 @@ describe("undici transport", () => {
     }
   });
 
+  it("a request undici refuses to send is not a connection failure (nothing to retry)", async () => {
+    const transport = createUndiciTransport();
+    try {
+      const error = await transport
+        .request({
+          method: "GET",
+          url: server.url,
+          headers: { authorization: "Bearer a\r\nX-Evil: 1" },
+        })
+        .catch((e: unknown) => e);
+      expect(error).not.toBeInstanceOf(TransportError);
+      expect((error as Error).message).toBe("invalid authorization header");
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      await transport.close();
+    }
+  });
+
   it("times out with a TransportError of kind timeout", async () => {
     server.enqueue({ delayMs: 500, body: {} });
     const transport = createUndiciTransport({ timeoutMs: 50 });

@@ -109,6 +109,8 @@ export class HttpClient {
       ...(options.appName ? { "x-cdp-app": options.appName } : {}),
       ...lowerCaseKeys(options.headers ?? {}),
     };
+    for (const [name, value] of Object.entries(this.#baseHeaders))
+      checkHeader(name, value, name === "x-cdp-app" ? "appName" : "headers");
   }
 
   /**
@@ -373,6 +375,24 @@ function lowerCaseKeys(
   for (const [key, value] of Object.entries(headers))
     result[key.toLowerCase()] = value;
   return result;
+}
+
+/**
+ * Refuses, when the client is made, a header the HTTP layer would refuse on every request (which
+ * then looked like a connection failure, retried for minutes): a name that is not an HTTP token,
+ * a value with a line break, a control character or a character above U+00FF. The value is not
+ * shown: headers may carry secrets.
+ */
+function checkHeader(name: string, value: string, option: string): void {
+  if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
+    throw new TypeError(
+      `${option}: ${JSON.stringify(name)} is not a valid HTTP header name`,
+    );
+  const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
+  if (bad)
+    throw new TypeError(
+      `${option}: the value of header "${name}" has a character that cannot be sent in an HTTP header: U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${bad.index + 1}`,
+    );
 }
 
 function parseJsonBody<T>(

@@ -205,6 +205,9 @@ function toTransportFailure(
   if (request.signal?.aborted) return request.signal.reason;
   if (error instanceof TransportError || error instanceof ProtocolError)
     return error;
+  // undici refused the request itself (e.g. "invalid authorization header"): nothing was sent,
+  // and sending it again cannot help, so it is not a connection failure to retry.
+  if (errorCode(error) === "UND_ERR_INVALID_ARG") return error;
   return new TransportError({
     kind: isTimeoutCode(error) ? "timeout" : "connection",
     method: request.method,
@@ -214,11 +217,13 @@ function toTransportFailure(
 }
 
 function isTimeoutCode(error: unknown): boolean {
-  const code =
-    typeof error === "object" && error !== null && "code" in error
-      ? String(error.code)
-      : "";
-  return code.includes("TIMEOUT");
+  return errorCode(error).includes("TIMEOUT");
+}
+
+function errorCode(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error
+    ? String(error.code)
+    : "";
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
