@@ -397,6 +397,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "gzipThreshold",
     "linkAbort",
     "Abortable",
+    "checkHttpUrl",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "announcedLength",
     "maxResponseBytes",

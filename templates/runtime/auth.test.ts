@@ -249,4 +249,29 @@ describe("token providers", () => {
     );
     expect(asked).toBe(2);
   });
+
+  it("refuses a token URL no request could go to when made; one with a query is fine", () => {
+    const context = { transport, clock: fakeClock() };
+    const withUrl = (tokenUrl: string) => ({
+      clientCredentials: {
+        tokenUrl,
+        clientId: "id",
+        clientSecret: SECRET,
+        scopes: [],
+      },
+    });
+    expect(() =>
+      createTokenSource(withUrl("login.example.com/oauth2/token"), context),
+    ).toThrow(
+      new TypeError(
+        'clientCredentials.tokenUrl: "login.example.com/oauth2/token" is not an http:// or https:// URL',
+      ),
+    );
+    expect(() =>
+      createTokenSource(
+        withUrl("https://login.example.com/token?api-version=1.0"),
+        context,
+      ),
+    ).not.toThrow();
+  });
 });

@@ -9,7 +9,7 @@ import {
   redactSecrets,
 } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
-import type { Transport } from "./transport.js";
+import { checkHttpUrl, type Transport } from "./transport.js";
 
 /** A token with an optional expiry, as a token provider may return it. */
 export interface AccessToken {
@@ -76,6 +76,7 @@ export function createTokenSource(
     return cachingTokenSource(credentials.tokenProvider, context, []);
   }
   const grant = credentials.clientCredentials;
+  checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
   return cachingTokenSource(
     (signal) => fetchClientCredentialsToken(grant, context, signal),
     context,

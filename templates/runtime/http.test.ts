@@ -114,6 +114,31 @@ describe("HttpClient", () => {
     expect(() => make({ appName: "café sync" })).not.toThrow();
   });
 
+  it.each([
+    [
+      "westeurope-1.cognitedata.com",
+      'baseUrl: "westeurope-1.cognitedata.com" is not an http:// or https:// URL',
+    ],
+    [
+      "localhost:4000",
+      'baseUrl: "localhost:4000" is not an http:// or https:// URL',
+    ],
+    ["https://", 'baseUrl: "https://" is not an http:// or https:// URL'],
+    ["ftp://files", 'baseUrl: "ftp://files" is not an http:// or https:// URL'],
+    [
+      "https://x.cognitedata.com/?project=p",
+      'baseUrl: "https://x.cognitedata.com/?project=p" has a query or fragment; give the cluster URL alone',
+    ],
+  ])("refuses the base URL %j when made", (baseUrl, message) => {
+    const tokenSource = createTokenSource(
+      { token: TOKEN },
+      { transport, clock: fakeClock() },
+    );
+    expect(
+      () => new HttpClient({ baseUrl, project: "p", transport, tokenSource }),
+    ).toThrow(new TypeError(message));
+  });
+
   it("retries 429/502/503/504/408 with full-jitter backoff on the fake clock", async () => {
     server.enqueue(
       dmsError(503, "down"),

@@ -137,3 +137,34 @@ export function linkAbort<H extends Abortable>(
     },
   };
 }
+
+/**
+ * Refuses, when a client is made, a URL no request could go to (a host without `https://`, or
+ * another scheme), and, given `alone` (what to give instead), one with a query or fragment that
+ * paths would be appended to: such a URL failed each request later, some as connection errors
+ * retried for minutes. `option` names it in the `TypeError`.
+ */
+export function checkHttpUrl(
+  option: string,
+  url: string,
+  alone?: string,
+): void {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (
+    !parsed ||
+    (parsed.protocol !== "https:" && parsed.protocol !== "http:") ||
+    parsed.hostname === ""
+  )
+    throw new TypeError(
+      `${option}: ${JSON.stringify(url)} is not an http:// or https:// URL`,
+    );
+  if (alone !== undefined && (parsed.search || parsed.hash))
+    throw new TypeError(
+      `${option}: ${JSON.stringify(url)} has a query or fragment; give ${alone}`,
+    );
+}

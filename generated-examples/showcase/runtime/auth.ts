@@ -10,7 +10,7 @@ import {
   redactSecrets,
 } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
-import type { Transport } from "./transport.js";
+import { checkHttpUrl, type Transport } from "./transport.js";
 
 /** A token with an optional expiry, as a token provider may return it. */
 export interface AccessToken {
@@ -77,6 +77,7 @@ export function createTokenSource(
     return cachingTokenSource(credentials.tokenProvider, context, []);
   }
   const grant = credentials.clientCredentials;
+  checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
   return cachingTokenSource(
     (signal) => fetchClientCredentialsToken(grant, context, signal),
     context,

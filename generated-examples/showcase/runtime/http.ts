@@ -22,7 +22,11 @@ import {
   type Clock,
   type RetryPolicy,
 } from "./retry.js";
-import type { Transport, TransportResponse } from "./transport.js";
+import {
+  checkHttpUrl,
+  type Transport,
+  type TransportResponse,
+} from "./transport.js";
 import { JsonText, stringifyJson } from "./json.js";
 
 /** The `cdf-version` header the runtime speaks. */
@@ -98,6 +102,7 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
+    checkHttpUrl("baseUrl", options.baseUrl, "the cluster URL alone");
     this.projectUrl = projectUrl(options.baseUrl, options.project);
     this.retryPolicy = resolveRetryPolicy(options.retry);
     this.#clock = options.clock ?? systemClock;
