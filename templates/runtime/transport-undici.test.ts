@@ -67,6 +67,27 @@ describe("undici transport", () => {
     await expect(client.close()).resolves.toBeUndefined();
   });
 
+  it("a request after close fails at once, as a mistake and not a connection failure", async () => {
+    // It used to reach undici's destroyed dispatcher and be retried for most of a minute.
+    const client = new DmsClient({
+      baseUrl: server.url,
+      project: "p",
+      credentials: { token: "t" },
+      transport: createUndiciTransport(),
+    });
+    await client.close();
+    const started = Date.now();
+    const error = await client
+      .retrieve([{ instanceType: "node", space: "s", externalId: "x" }], [])
+      .catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(error).not.toBeInstanceOf(TransportError);
+    expect((error as Error).message).toBe(
+      `POST ${server.url}/api/v1/projects/p/models/instances/byids: the client was closed (close() was called); make a new one to send more requests`,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("gzips bodies above the threshold only", async () => {
     const transport = createUndiciTransport({ gzip: { minBytes: 100 } });
     try {

@@ -54,7 +54,11 @@ export function createUndiciTransport(
   };
   let closing: Promise<void> | undefined;
   return {
-    request: (request) => sendWithUndici(context, request),
+    // After close, at once: undici's "client is destroyed" looked like a connection failure.
+    request: (request) =>
+      closing
+        ? Promise.reject(closedError(request))
+        : sendWithUndici(context, request),
     // Idempotent: a second close waits for the first (undici throws on closing twice).
     close: () => {
       closing ??= ownsDispatcher
@@ -205,15 +209,29 @@ function toTransportFailure(
   if (request.signal?.aborted) return request.signal.reason;
   if (error instanceof TransportError || error instanceof ProtocolError)
     return error;
-  // undici refused the request itself (e.g. "invalid authorization header"): nothing was sent,
-  // and sending it again cannot help, so it is not a connection failure to retry.
-  if (errorCode(error) === "UND_ERR_INVALID_ARG") return error;
+  // undici refused the request itself (e.g. "invalid authorization header", or its dispatcher was
+  // closed): nothing was sent, and sending it again cannot help, so it is not a connection
+  // failure to retry.
+  if (REFUSED_BY_UNDICI.has(errorCode(error))) return error;
   return new TransportError({
     kind: isTimeoutCode(error) ? "timeout" : "connection",
     method: request.method,
     url: request.url,
     cause: error,
   });
+}
+
+const REFUSED_BY_UNDICI = new Set([
+  "UND_ERR_INVALID_ARG",
+  "UND_ERR_DESTROYED",
+  "UND_ERR_CLOSED",
+]);
+
+/** A request after `close()`: a mistake in the program, not a network failure. */
+function closedError(request: TransportRequest): Error {
+  return new Error(
+    `${request.method} ${request.url}: the client was closed (close() was called); make a new one to send more requests`,
+  );
 }
 
 function isTimeoutCode(error: unknown): boolean {
