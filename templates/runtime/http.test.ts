@@ -139,6 +139,24 @@ describe("HttpClient", () => {
     ).toThrow(new TypeError(message));
   });
 
+  it("refuses an empty project name when made", () => {
+    const tokenSource = createTokenSource(
+      { token: TOKEN },
+      { transport, clock: fakeClock() },
+    );
+    expect(
+      () =>
+        new HttpClient({
+          baseUrl: server.url,
+          project: " ",
+          transport,
+          tokenSource,
+        }),
+    ).toThrow(
+      new TypeError(`project: expected the CDF project's name, got " "`),
+    );
+  });
+
   it("retries 429/502/503/504/408 with full-jitter backoff on the fake clock", async () => {
     server.enqueue(
       dmsError(503, "down"),

@@ -102,6 +102,10 @@ export class HttpClient {
   constructor(options: HttpClientOptions) {
     this.#options = options;
     checkHttpUrl("baseUrl", options.baseUrl, "the cluster URL alone");
+    if (typeof options.project !== "string" || options.project.trim() === "")
+      throw new TypeError(
+        `project: expected the CDF project's name, got ${JSON.stringify(options.project)}`,
+      );
     this.projectUrl = projectUrl(options.baseUrl, options.project);
     this.retryPolicy = resolveRetryPolicy(options.retry);
     this.#clock = options.clock ?? systemClock;
