@@ -9,6 +9,7 @@ import {
 } from "./apply.js";
 import { ConflictingWritesError } from "./collect.js";
 import { JsonText } from "./json.js";
+import type { RequestOptions } from "./http.js";
 import { ApplyFailedError, DmsError, InvalidValueError } from "./errors.js";
 import type {
   ApplyRequest,
@@ -57,12 +58,18 @@ function fakeApi(
   options: {
     fail?: (body: ApplyRequest, index: number) => unknown;
     delayMs?: number;
+    /** Answer as HttpClient does: the text to `beforeParse`, then the parsed text. */
+    texts?: boolean;
   } = {},
 ) {
   const bodies: ApplyRequest[] = [];
   const stats = { inFlight: 0, max: 0 };
   const poster: JsonPoster = {
-    postJson: async <T>(_path: string, body: unknown): Promise<T> => {
+    postJson: async <T>(
+      _path: string,
+      body: unknown,
+      requestOptions?: RequestOptions,
+    ): Promise<T> => {
       const request = sentBody(body);
       const index = bodies.push(request) - 1;
       stats.inFlight++;
@@ -71,7 +78,7 @@ function fakeApi(
         await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
         const failure = options.fail?.(request, index);
         if (failure) throw failure;
-        return {
+        const answer = {
           items: request.items.map((item) => ({
             instanceType: item.instanceType,
             space: item.space,
@@ -92,7 +99,11 @@ function fakeApi(
                 ),
               }
             : {}),
-        } as T;
+        };
+        if (!options.texts) return answer as T;
+        const text = JSON.stringify(answer);
+        await requestOptions?.beforeParse?.(text);
+        return JSON.parse(text) as T;
       } finally {
         stats.inFlight--;
       }
@@ -308,6 +319,54 @@ describe("applyInstances", () => {
     );
     expect(result.skipped).toEqual([]);
   });
+  it("keeps answers as their text: items in input order, read when asked, also in a failure report", async () => {
+    const api = fakeApi({ texts: true });
+    const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
+    const result = await applyInstances(api.poster, writes, { concurrency: 3 });
+    expect(result.counts).toEqual({ written: 2500, skipped: 0, deleted: 0 });
+    // An own, enumerable property like the others: spread, JSON and equality see it.
+    expect(Object.keys(result)).toContain("items");
+    const items = result.items;
+    expect(items.map((i) => i.externalId)).toEqual(
+      writes.map((w) => w.externalId),
+    );
+    expect(items[0]).toEqual({
+      instanceType: "node",
+      space: "s",
+      externalId: "n0",
+      version: 1,
+      wasModified: true,
+      createdTime: 0,
+      lastUpdatedTime: 0,
+    });
+    expect(result.items).toBe(items); // parsed once
+    expect(
+      (JSON.parse(JSON.stringify(result)) as { items: unknown[] }).items,
+    ).toHaveLength(2500);
+
+    const rejection = new DmsError({
+      method: "POST",
+      url: "u",
+      status: 400,
+      code: 400,
+      apiMessage: "bad",
+    });
+    const failing = fakeApi({
+      texts: true,
+      fail: (_b, index) => (index === 1 ? rejection : undefined),
+    });
+    const error = (await applyInstances(failing.poster, writes.slice(0, 5), {
+      chunkSize: 2,
+      concurrency: 1,
+    }).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error.written.map((i) => i.externalId)).toEqual(["n0", "n1"]);
+    expect(error.notWritten.map((i) => i.externalId)).toEqual([
+      "n2",
+      "n3",
+      "n4",
+    ]);
+  });
+
   it("never has more requests in flight than the concurrency", async () => {
     for (const concurrency of [1, 2, 4]) {
       const api = fakeApi({ delayMs: 5 });
