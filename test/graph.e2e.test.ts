@@ -193,6 +193,9 @@ describe("graph sync", () => {
         cast: [],
         actors: [],
       };
+      expect(() => parseGraphSyncState(saved.slice(0, 10))).toThrow(
+        /^Not a saved graph sync state: not JSON \(/,
+      );
       for await (const page of fresh.sync(graph(fresh), {
         state: parseGraphSyncState(saved),
       })) {

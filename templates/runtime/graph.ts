@@ -562,7 +562,15 @@ function plainId({ space, externalId }: InstanceId): InstanceId {
 
 /** Reads a graph sync state saved as JSON; throws on anything else. */
 export function parseGraphSyncState(text: string): GraphSyncState {
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // An empty or cut-off file (a crash while saving it) says so, not only "Unexpected end".
+    throw new Error(
+      `Not a saved graph sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
   const state = value as Partial<GraphSyncState> | null;
   if (
     typeof state !== "object" ||

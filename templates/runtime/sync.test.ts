@@ -104,6 +104,13 @@ describe("syncPages", () => {
     expect(() => parseSyncState('{"cursors":{}}')).toThrow(
       "Not a saved sync state",
     );
+    // An empty or cut-off file says what it is not, not only where JSON ended.
+    expect(() => parseSyncState("")).toThrow(
+      "Not a saved sync state: not JSON (Unexpected end of JSON input)",
+    );
+    expect(() => parseSyncState(saved.slice(0, 20))).toThrow(
+      /^Not a saved sync state: not JSON \(/,
+    );
   });
 
   it("sets mode and the expired-cursor flag", async () => {

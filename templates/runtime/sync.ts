@@ -509,7 +509,15 @@ export function serializeSyncState(state: SyncState): string {
 
 /** Reads a sync state saved by `serializeSyncState`; throws on anything else. */
 export function parseSyncState(text: string): SyncState {
-  const value: unknown = JSON.parse(text);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // An empty or cut-off file (a crash while saving it) says so, not only "Unexpected end".
+    throw new Error(
+      `Not a saved sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
   if (
     typeof value !== "object" ||
     value === null ||
