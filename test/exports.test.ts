@@ -404,6 +404,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "responseTooLarge",
   ],
   "typed.ts": [
+    // What the constructor of a view with very many properties copies its fields with.
+    "copySetFields",
     "ViewClassInfo",
     "TypedApply",
     "WriteCollector",

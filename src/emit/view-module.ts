@@ -523,7 +523,7 @@ function nodeApplyConstructor(
       parent
         ? "super(space, externalId, properties, options);"
         : "super(space, externalId, options);",
-      fieldCopies(copied),
+      fieldCopies(imports, copied),
     ),
     hardline,
     "}",
@@ -556,7 +556,7 @@ function edgeApplyConstructor(
       parent
         ? "super(space, externalId, ends, properties, options);"
         : "super(space, externalId, ends, options);",
-      fieldCopies(copied),
+      fieldCopies(imports, copied),
     ),
     hardline,
     "}",
@@ -564,11 +564,31 @@ function edgeApplyConstructor(
 }
 
 /**
+ * The most statements of one kind a generated method has, one per property. TypeScript stops
+ * following a function's control flow 2000 nodes back ("too large for control flow analysis",
+ * TS2563): about 1000 `if`s that narrow, as `writeProperties` has, or 1500 field copies. A view
+ * with more (a few containers of a few hundred properties each) gets a loop over the names instead
+ * of the constructor's copies, and the runtime's plan instead of `writeProperties`.
+ */
+export const MOST_UNROLLED_STATEMENTS = 400;
+
+/**
  * One statement per property: a field is set only when given (an unset property is no own key),
  * and only the view's own names are copied (a stray key never lands on the object). Plain
- * per-class assignments keep `new XApply(...)` as cheap as an object literal.
+ * per-class assignments keep `new XApply(...)` as cheap as an object literal. Beyond
+ * `MOST_UNROLLED_STATEMENTS`, the runtime's `copySetFields` does the same over a list.
  */
-function fieldCopies(names: readonly string[]): Doc[] {
+function fieldCopies(imports: Imports, names: readonly string[]): Doc[] {
+  if (names.length > MOST_UNROLLED_STATEMENTS)
+    return [
+      hardline,
+      "// More fields than TypeScript follows in one function, one statement each: a loop.",
+      hardline,
+      `${imports.value(RUNTIME_TYPED, "copySetFields")}(this, properties, [`,
+      indent(names.map((name) => [hardline, stringLiteral(name), ","])),
+      hardline,
+      "]);",
+    ];
   return names.map((name) => {
     const value = memberAccess("properties", name);
     return [
@@ -602,7 +622,9 @@ function writePropertiesMethod(
   names: ViewNames,
 ): Doc[] {
   const mapped = mappedProperties(view);
-  if (mapped.length === 0) return [];
+  // None for a view too large for one unrolled method: the runtime's plan writes the same.
+  if (mapped.length === 0 || mapped.length > MOST_UNROLLED_STATEMENTS)
+    return [];
   const writer = imports.value(RUNTIME_VALUES, "write");
   const values = imports.type(RUNTIME_WIRE, "PropertyValues");
   // Always taken (a child class's override may need it); `_` marks it unused here.

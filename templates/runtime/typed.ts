@@ -92,6 +92,13 @@ interface WritePlanEntry {
 interface ApplyPlan {
   /** The class it was compiled for. */
   readonly info: ViewClassInfo;
+  /**
+   * Whether the view's generated class has its own `writeProperties`. One for a view with very
+   * many properties has none (see the generator's `MOST_UNROLLED_STATEMENTS`): then the plan
+   * writes them, also when a parent class has a `writeProperties` of its own (which would write
+   * the parent's properties only).
+   */
+  readonly writesItself: boolean;
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -145,7 +152,21 @@ function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
     const connection = info.connections[name];
     if (connection?.connection === "edge") edges.push({ name, connection });
   }
-  return { info, properties: writeEntries(info.properties), edges };
+  return {
+    info,
+    writesItself: generatedClassWrites(info),
+    properties: writeEntries(info.properties),
+    edges,
+  };
+}
+
+/** Whether the generated class (a user's subclass of it has no `view` of its own) writes itself. */
+function generatedClassWrites(info: ViewClassInfo): boolean {
+  let generated: object | null = info;
+  while (generated !== null && !Object.hasOwn(generated, "view"))
+    generated = Object.getPrototypeOf(generated) as object | null;
+  const prototype = (generated as { prototype?: object } | null)?.prototype;
+  return prototype !== undefined && Object.hasOwn(prototype, "writeProperties");
 }
 
 /** The generated class of an object: its statics say what its view is. */
@@ -198,16 +219,18 @@ export abstract class TypedApply implements CollectsWrites {
     plan?: ApplyPlan,
   ): SourceData {
     const info = classInfo(this);
-    const properties = this.writeProperties
-      ? this.writtenProperties(collector, info.view.externalId)
-      : wireProperties(
-          this,
-          true,
-          (plan ?? applyPlan(info)).properties,
-          collector,
-          this,
-          info.view.externalId,
-        );
+    const compiled = plan ?? applyPlan(info);
+    const properties =
+      compiled.writesItself && this.writeProperties !== undefined
+        ? this.writtenProperties(collector, info.view.externalId)
+        : wireProperties(
+            this,
+            true,
+            compiled.properties,
+            collector,
+            this,
+            info.view.externalId,
+          );
     return properties
       ? { source: info.view, properties }
       : { source: info.view };
@@ -240,6 +263,24 @@ export abstract class TypedApply implements CollectsWrites {
 }
 
 /** Base of every generated `<View>Apply` class for node views. */
+/**
+ * What a generated constructor does one statement a field, for a view with more fields than
+ * TypeScript follows in one function: copies each named field that `properties` sets (not
+ * undefined) onto the apply object.
+ */
+export function copySetFields(
+  target: object,
+  properties: object,
+  names: readonly string[],
+): void {
+  const from = properties as Record<string, unknown>;
+  const to = target as Record<string, unknown>;
+  for (const name of names) {
+    const value = from[name];
+    if (value !== undefined) to[name] = value;
+  }
+}
+
 export abstract class TypedNodeApply extends TypedApply {
   /** `undefined`: the view's node type; `null`: none. */
   declare type?: InstanceId | null;
