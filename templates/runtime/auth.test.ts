@@ -65,6 +65,23 @@ describe("client credentials", () => {
     expect(await source.getToken()).toBe("tok-2-xxxxxxxx");
   });
 
+  it("trims the endpoint's access_token, and refuses one no header can carry", async () => {
+    const tokens = ["tok-1\n", "tok\r\n2"];
+    server.setHandler(() => ({
+      status: 200,
+      body: { access_token: tokens.shift(), expires_in: 1 },
+    }));
+    const clock = fakeClock();
+    const source = createTokenSource(grant(server.url), { transport, clock });
+    expect(await source.getToken()).toBe("tok-1");
+    clock.advance(2_000);
+    await expect(source.getToken()).rejects.toThrow(
+      new TokenError(
+        "The token endpoint's access_token has a character that cannot be sent in an HTTP header: U+000D at position 4 of 6",
+      ),
+    );
+  });
+
   it("keeps one refresh in flight for concurrent callers", async () => {
     server.setHandler(() => ({
       status: 200,

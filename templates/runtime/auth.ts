@@ -73,7 +73,12 @@ export function createTokenSource(
 ): TokenSource {
   if ("token" in credentials) return staticTokenSource(credentials.token);
   if ("tokenProvider" in credentials) {
-    return cachingTokenSource(credentials.tokenProvider, context, []);
+    return cachingTokenSource(
+      credentials.tokenProvider,
+      context,
+      [],
+      "The token provider's token",
+    );
   }
   const grant = credentials.clientCredentials;
   checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
@@ -81,6 +86,7 @@ export function createTokenSource(
     (signal) => fetchClientCredentialsToken(grant, context, signal),
     context,
     grantSecrets(grant),
+    "The token endpoint's access_token",
   );
 }
 
@@ -111,6 +117,8 @@ function cachingTokenSource(
   fetchToken: (signal?: AbortSignal) => Promise<string | AccessToken>,
   context: TokenSourceContext,
   fixedSecrets: readonly string[],
+  /** What the token is called in errors. */
+  what: string,
 ): TokenSource {
   const leewayMs = context.refreshLeewayMs ?? 60_000;
   let cached: CachedToken | undefined;
@@ -125,7 +133,7 @@ function cachingTokenSource(
         const result = await fetchToken();
         const token = headerReadyToken(
           typeof result === "string" ? result : result.accessToken,
-          "The token provider's token",
+          what,
         );
         remember(seen, token);
         cached =
