@@ -379,6 +379,22 @@ describe("compileWhere", () => {
     });
   });
 
+  it("an empty in or containsAny list matches nothing, an empty containsAll everything", () => {
+    const nothing = { not: { matchAll: {} } };
+    expect(compileWhere({ name: { in: [] } }, person, "node")).toEqual(nothing);
+    expect(
+      compileWhere({ nicknames: { containsAny: [] } }, person, "node"),
+    ).toEqual(nothing);
+    expect(
+      compileWhere({ nicknames: { containsAll: [] } }, person, "node"),
+    ).toEqual({ matchAll: {} });
+    expect(
+      compileWhere({ externalId: { in: [] }, name: "x" }, person, "node"),
+    ).toMatchObject({
+      and: [nothing, { equals: expect.anything() as unknown }],
+    });
+  });
+
   it(`splits an in list into chunks of ${IN_VALUES_LIMIT}`, () => {
     const values = Array.from({ length: 2500 }, (_, i) => `n${i}`);
     const filter = compileWhere({ externalId: { in: values } }, person, "node");

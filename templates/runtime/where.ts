@@ -604,16 +604,26 @@ function listOperand(
   return operand.map((value, i) => rules.convert(value, `${at}[${i}]`));
 }
 
-/** `in` / `containsAny` / `containsAll`; a long list is split into chunks the API accepts. */
+/**
+ * `in` / `containsAny` / `containsAll`; a long list is split into chunks the API accepts, and an
+ * empty one becomes the filter that decides it.
+ */
 function listFilter(
   operator: "in" | "containsAny" | "containsAll",
   property: PropertyPath,
   values: PropertyValue[],
 ): Filter {
+  // An empty list decides the condition by itself, as an empty `$or` / `$and` does: `in` and
+  // `containsAny` of nothing hold for no instance, `containsAll` of nothing for every one. Sent
+  // as an empty `values`, its meaning would rest on what the API makes of that.
+  if (values.length === 0)
+    return operator === "containsAll"
+      ? { matchAll: {} }
+      : { not: { matchAll: {} } };
   const chunks: PropertyValue[][] = [];
   for (let start = 0; start < values.length; start += IN_VALUES_LIMIT)
     chunks.push(values.slice(start, start + IN_VALUES_LIMIT));
-  const filters = (chunks.length > 0 ? chunks : [[]]).map(
+  const filters = chunks.map(
     (chunk) => ({ [operator]: { property, values: chunk } }) as Filter,
   );
   if (filters.length === 1) return filters[0]!;
