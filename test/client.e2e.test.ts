@@ -134,4 +134,38 @@ describe("generated client against the emulator", () => {
       "MovieView movies:bad: releaseYear must be a whole number, got 1.5",
     );
   });
+
+  it("refuses a limit or page size out of range before any request", async () => {
+    // Before: limit -1 read nothing and NaN everything without a word; a page size of 0 or 5000
+    // failed at the API with a 400.
+    const cases: [() => unknown, string][] = [
+      [
+        () => client.movie.list({ limit: -1 }),
+        "list: limit must be a whole number from 0 to Infinity (all), got -1",
+      ],
+      [
+        () => client.movie.list({ limit: NaN }),
+        "list: limit must be a whole number from 0 to Infinity (all), got NaN",
+      ],
+      [
+        () => client.movie.list({ pageSize: 0 }),
+        "list: pageSize must be a whole number from 1 to 1000, got 0",
+      ],
+      [
+        () => client.movie.list({ pageSize: 2.5 }),
+        "list: pageSize must be a whole number from 1 to 1000, got 2.5",
+      ],
+    ];
+    for (const [call, message] of cases)
+      expect(call).toThrow(new RangeError(message));
+    await expect(client.movie.sync({ pageSize: 5000 }).next()).rejects.toThrow(
+      new RangeError(
+        "sync: pageSize must be a whole number from 1 to 2000, got 5000",
+      ),
+    );
+    // Infinity is "all".
+    expect(
+      (await client.movie.list({ limit: Infinity }).toArray()).length,
+    ).toBeGreaterThan(0);
+  });
 });

@@ -279,6 +279,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     } = {},
     // `unknown`: each overload above says what comes back for its options.
   ): InstanceList<unknown> {
+    checkCount("list: limit", options.limit, 0, Infinity);
+    checkCount("list: pageSize", options.pageSize, 1, MAX_LIST_PAGE_SIZE);
     if (options.include) return this.listIncluding(options.include, options);
     const request = this.listRequest(options);
     return new InstanceList(() => this.readList(request, options));
@@ -478,6 +480,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     options: ViewSyncOptions<C> = {},
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
     const { where, select, pageSize, mode, ...syncOptions } = options;
+    checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const filter = this.filterWithData(where);
     const expression =
       this.instanceType === "node"
@@ -558,4 +561,26 @@ function isIterable<T extends object>(
     !collectsWrites(items) &&
     (Symbol.iterator in items || Symbol.asyncIterator in items)
   );
+}
+
+/** The API's largest `limit` of a query result set, and of a sync result set. */
+const MAX_LIST_PAGE_SIZE = 1000;
+const MAX_SYNC_PAGE_SIZE = 2000;
+
+/**
+ * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`: all): a
+ * `RangeError` naming it otherwise, before any request. Else `limit: -1` or `NaN` read nothing or
+ * everything without a word, and a `pageSize` of 0 or 5000 failed at the API with a 400.
+ */
+function checkCount(
+  option: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): void {
+  if (value === undefined || (value === Infinity && max === Infinity)) return;
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new RangeError(
+      `${option} must be a whole number from ${min} to ${max === Infinity ? "Infinity (all)" : max}, got ${String(value)}`,
+    );
 }
