@@ -158,6 +158,12 @@ describe("generated client against the emulator", () => {
     ];
     for (const [call, message] of cases)
       expect(call).toThrow(new RangeError(message));
+    // NaN became null in JSON: the API read it as no limit.
+    await expect(client.movie.search({ limit: NaN })).rejects.toThrow(
+      new RangeError(
+        "search: limit must be a whole number from 1 to 1000, got NaN",
+      ),
+    );
     await expect(client.movie.sync({ pageSize: 5000 }).next()).rejects.toThrow(
       new RangeError(
         "sync: pageSize must be a whole number from 1 to 2000, got 5000",

@@ -402,6 +402,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     } = {},
     // `unknown`: each overload above says what comes back for its options.
   ): Promise<unknown[]> {
+    checkCount("search: limit", options.limit, 1, MAX_LIST_PAGE_SIZE);
     compileSelect(options.select, this.readClass);
     if (options.include) {
       const { include, select, signal, onProgress } = options;
@@ -563,7 +564,7 @@ function isIterable<T extends object>(
   );
 }
 
-/** The API's largest `limit` of a query result set, and of a sync result set. */
+/** The API's largest `limit` of a query result set (and of a search), and of a sync result set. */
 const MAX_LIST_PAGE_SIZE = 1000;
 const MAX_SYNC_PAGE_SIZE = 2000;
 
