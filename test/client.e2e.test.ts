@@ -158,6 +158,13 @@ describe("generated client against the emulator", () => {
     ];
     for (const [call, message] of cases)
       expect(call).toThrow(new RangeError(message));
+    await expect(
+      client.movie.aggregate({ count: true }, { limit: 0 }),
+    ).rejects.toThrow(
+      new RangeError(
+        "aggregate: limit must be a whole number from 1 to 1000, got 0",
+      ),
+    );
     // NaN became null in JSON: the API read it as no limit.
     await expect(client.movie.search({ limit: NaN })).rejects.toThrow(
       new RangeError(

@@ -447,6 +447,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     aggregates: OnlyAggregates<A, C>,
     options: AggregateOptions<C, G> = {},
   ): Promise<AggregateResult<A, G>[]> {
+    checkCount("aggregate: limit", options.limit, 1, MAX_LIST_PAGE_SIZE);
     const body = aggregateRequest(
       aggregates as Aggregates<AnyViewTypes>,
       options as unknown as AggregateOptions<AnyViewTypes, string>,
