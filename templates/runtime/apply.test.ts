@@ -4,13 +4,19 @@ import {
   assertFiniteNumbers,
   dedupeWrites,
   deleteInstances,
+  listsEveryWrite,
   planApplyRequests,
   type JsonPoster,
 } from "./apply.js";
 import { ConflictingWritesError } from "./collect.js";
 import { JsonText } from "./json.js";
 import type { RequestOptions } from "./http.js";
-import { ApplyFailedError, DmsError, InvalidValueError } from "./errors.js";
+import {
+  ApplyFailedError,
+  DmsError,
+  InvalidValueError,
+  ProtocolError,
+} from "./errors.js";
 import type {
   ApplyRequest,
   EdgeWrite,
@@ -58,12 +64,17 @@ function fakeApi(
   options: {
     fail?: (body: ApplyRequest, index: number) => unknown;
     delayMs?: number;
-    /** Answer as HttpClient does: the text to `beforeParse`, then the parsed text. */
+    /**
+     * Answer as HttpClient does: the text to `beforeParse`, then to `readText`, then the parsed
+     * text unless `readText` returned something.
+     */
     texts?: boolean;
+    /** The answer's text (with `texts`), in place of the answer's JSON. */
+    answerText?: (answer: { items: unknown[] }) => string;
   } = {},
 ) {
   const bodies: ApplyRequest[] = [];
-  const stats = { inFlight: 0, max: 0 };
+  const stats = { inFlight: 0, max: 0, parses: 0 };
   const poster: JsonPoster = {
     postJson: async <T>(
       _path: string,
@@ -101,8 +112,11 @@ function fakeApi(
             : {}),
         };
         if (!options.texts) return answer as T;
-        const text = JSON.stringify(answer);
+        const text = options.answerText?.(answer) ?? JSON.stringify(answer);
         await requestOptions?.beforeParse?.(text);
+        const read = requestOptions?.readText?.(text);
+        if (read !== undefined) return read as T;
+        stats.parses++;
         return JSON.parse(text) as T;
       } finally {
         stats.inFlight--;
@@ -324,6 +338,7 @@ describe("applyInstances", () => {
     const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
     const result = await applyInstances(api.poster, writes, { concurrency: 3 });
     expect(result.counts).toEqual({ written: 2500, skipped: 0, deleted: 0 });
+    expect(api.stats.parses).toBe(0); // each answer checked (listsEveryWrite), none parsed
     // An own, enumerable property like the others: spread, JSON and equality see it.
     expect(Object.keys(result)).toContain("items");
     const items = result.items;
@@ -365,6 +380,116 @@ describe("applyInstances", () => {
       "n3",
       "n4",
     ]);
+  });
+
+  it("parses the answers it cannot check unparsed, and reads them as before", async () => {
+    const writes = (ids: string[]) => ids.map((id) => node(id));
+    // An id with a brace in it: the braces no longer count the items.
+    const braces = fakeApi({ texts: true });
+    const braced = await applyInstances(braces.poster, writes(["a{", "b"]));
+    expect(braces.stats.parses).toBe(1);
+    expect(braced.items.map((i) => i.externalId)).toEqual(["a{", "b"]);
+    // skipOnVersionConflict: the answer may leave items out, so it is parsed and matched by id.
+    const skipping = fakeApi({
+      texts: true,
+      answerText: (answer) => JSON.stringify({ items: answer.items.slice(1) }),
+    });
+    const skipped = await applyInstances(skipping.poster, writes(["a", "b"]), {
+      skipOnVersionConflict: true,
+    });
+    expect(skipping.stats.parses).toBe(1);
+    expect(skipped.counts).toEqual({ written: 1, skipped: 1, deleted: 0 });
+    expect(skipped.skipped).toEqual([{ space: "s", externalId: "a" }]);
+    // Without it, an answer that lists fewer items fails the check, and is parsed as well.
+    const short = fakeApi({
+      texts: true,
+      answerText: (answer) => JSON.stringify({ items: answer.items.slice(1) }),
+    });
+    const shortResult = await applyInstances(short.poster, writes(["a", "b"]));
+    expect(short.stats.parses).toBe(1);
+    expect(shortResult.counts).toEqual({ written: 1, skipped: 1, deleted: 0 });
+    // Deletes: the answer lists them.
+    const deleting = fakeApi({ texts: true });
+    const withDeletes = await applyInstances(deleting.poster, writes(["a"]), {
+      delete: [{ instanceType: "node", space: "s", externalId: "old" }],
+    });
+    expect(deleting.stats.parses).toBe(1);
+    expect(withDeletes.deleted.map((d) => d.externalId)).toEqual(["old"]);
+    // Not an answer of the API at all: parsed, and refused as before.
+    const html = fakeApi({
+      texts: true,
+      answerText: () => "<html>{}</html>",
+    });
+    const refused = (await applyInstances(html.poster, writes(["a"])).catch(
+      (e: unknown) => e,
+    )) as ApplyFailedError;
+    expect(refused).toBeInstanceOf(ApplyFailedError);
+    expect(refused.cause).toBeInstanceOf(Error);
+  });
+
+  it("says so when an answer kept unparsed is not what the check took it for", async () => {
+    // Two balanced pairs of braces after `{"items":[`, but not JSON (a comma is missing).
+    const api = fakeApi({
+      texts: true,
+      answerText: () => '{"items":[{"a":1}{"b":2}]}',
+    });
+    const result = await applyInstances(api.poster, [node("a"), node("b")]);
+    expect(result.counts.written).toBe(2);
+    expect(() => result.items).toThrow(ProtocolError);
+    expect(() => result.items).toThrow(/a successful answer is not JSON/);
+  });
+
+  it("listsEveryWrite: checks an answer's framing and counts its items by their braces", () => {
+    const item = (id: string) =>
+      JSON.stringify({
+        instanceType: "node",
+        space: "s",
+        externalId: id,
+        version: 1,
+        wasModified: true,
+        createdTime: 0,
+        lastUpdatedTime: 0,
+      });
+    const three = ["a", "b", "c"].map(item).join(",");
+    const cases: [string, string, number, boolean][] = [
+      ["compact, as the API answers", `{"items":[${three}]}`, 3, true],
+      [
+        "with the empty deleted list",
+        `{"items":[${three}],"deleted":[]}`,
+        3,
+        true,
+      ],
+      ["a line break after it", `{"items":[${three}]}\n`, 3, true],
+      ["one item fewer", `{"items":[${three}]}`, 4, false],
+      ["one item more", `{"items":[${three}]}`, 2, false],
+      ["a brace in an id", `{"items":[${item("a{")}]}`, 1, false],
+      ["a closing brace in an id", `{"items":[${item("a}")}]}`, 1, false],
+      ["spaced (not the API's form)", `{ "items": [${three}] }`, 3, false],
+      ["other members first", `{"deleted":[],"items":[${three}]}`, 3, false],
+      ["cut off", `{"items":[${three}`, 3, false],
+      ["empty", "", 0, false],
+      ["an HTML page", "<html><body>{}</body></html>", 0, false],
+      ["no items for no writes", `{"items":[]}`, 0, true],
+    ];
+    for (const [name, text, count, want] of cases)
+      expect([name, listsEveryWrite(text, count)]).toEqual([name, want]);
+  });
+
+  it("reads an array by index, and one with an iterator of its own through it", async () => {
+    const api = fakeApi();
+    const plain = [node("a"), node("b"), node("c")];
+    await applyInstances(api.poster, plain, { chunkSize: 2 });
+    const reversed = Object.assign([node("a"), node("b"), node("c")], {
+      *[Symbol.iterator]() {
+        yield node("c");
+        yield node("b");
+        yield node("a");
+      },
+    });
+    await applyInstances(api.poster, reversed, { chunkSize: 2 });
+    expect(
+      api.bodies.map((body) => body.items.map((item) => item.externalId)),
+    ).toEqual([["a", "b"], ["c"], ["c", "b"], ["a"]]);
   });
 
   it("never has more requests in flight than the concurrency", async () => {

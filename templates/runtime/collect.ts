@@ -60,10 +60,10 @@ type Origin = CollectsWrites | number;
  * they come, counting those already taken out (`taken`): `items[i]` is write number `taken + i`.
  */
 class WriteList {
-  readonly items: InstanceWrite[] = [];
-  readonly origins: Origin[] = [];
+  items: InstanceWrite[] = [];
+  origins: Origin[] = [];
   /** Each item's place in first-seen order across both types (for `writesInOrder`). */
-  readonly sequence: number[] = [];
+  sequence: number[] = [];
   /**
    * The number of each instance's latest write, by space, then external id (no key strings are
    * built). A number below `taken` is a write already taken out; the streaming apply uses it to
@@ -98,9 +98,18 @@ class WriteList {
 
   /** Removes the first `count` items; the numbers of the rest do not change. */
   take(count: number): InstanceWrite[] {
-    const taken = this.items.splice(0, count);
-    this.origins.splice(0, count);
-    this.sequence.splice(0, count);
+    let taken: InstanceWrite[];
+    if (count >= this.items.length) {
+      // All of them (the usual case: a request is taken as the window fills it): no copies.
+      taken = this.items;
+      this.items = [];
+      this.origins = [];
+      this.sequence = [];
+    } else {
+      taken = this.items.splice(0, count);
+      this.origins.splice(0, count);
+      this.sequence.splice(0, count);
+    }
     this.taken += taken.length;
     return taken;
   }
