@@ -274,14 +274,22 @@ function planReferencedNodes(
   planned: PlannedWrite[],
   flags: ApplyFlags,
 ): InstanceId[] {
-  const written = new Map<string, PlannedWrite>();
-  for (const p of planned)
-    if (p.write.kind === "node") written.set(nodeKey(p.write), p);
+  // The nodes this request writes, by key, made when first asked for: a request of nodes
+  // without edges or direct relations never asks, and making it was 2-3 % of such an apply.
+  let written: Map<string, PlannedWrite> | undefined;
+  const writtenNode = (id: InstanceId): PlannedWrite | undefined => {
+    if (written === undefined) {
+      written = new Map();
+      for (const p of planned)
+        if (p.write.kind === "node") written.set(nodeKey(p.write), p);
+    }
+    return written.get(nodeKey(id));
+  };
   const autoCreate = new Map<string, InstanceId>();
   const missingEnds = new Map<string, Record<string, unknown>>();
   const missingTargets = new Map<string, Record<string, unknown>>();
   const exists = (id: InstanceId): boolean =>
-    written.has(nodeKey(id)) ||
+    writtenNode(id) !== undefined ||
     liveInstance(store, id.space, id.externalId)?.kind === "node";
   for (const p of planned) {
     if (p.write.kind === "edge") {
@@ -304,7 +312,7 @@ function planReferencedNodes(
       schema,
       store,
       p,
-      written,
+      writtenNode,
       exists,
       flags.autoCreateDirectRelations,
       autoCreate,
@@ -343,7 +351,7 @@ function checkDirectTargets(
   schema: SchemaStore,
   store: InstanceStore,
   p: PlannedWrite,
-  written: Map<string, PlannedWrite>,
+  writtenNode: (id: InstanceId) => PlannedWrite | undefined,
   exists: (id: InstanceId) => boolean,
   allowCreate: boolean,
   autoCreate: Map<string, InstanceId>,
@@ -358,7 +366,7 @@ function checkDirectTargets(
       for (const target of directTargets(value)) {
         if (required) {
           const targetRows =
-            written.get(nodeKey(target))?.rows ??
+            writtenNode(target)?.rows ??
             liveInstance(store, target.space, target.externalId)?.rows;
           if (!targetRows?.[`${required.space}:${required.externalId}`]) {
             throw badRequest(

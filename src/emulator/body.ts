@@ -162,14 +162,34 @@ export function checkJsonDepth(value: unknown, max: number): void {
 /** Whether arrays and objects nest more than `levels` deep in `value`. */
 function deeperThan(value: unknown, levels: number): boolean {
   if (typeof value !== "object" || value === null) return false;
+  return nestsDeeperThan(value, levels);
+}
+
+/**
+ * `deeperThan` for an array or object. Members that are neither are skipped here rather than in a
+ * call each: most members of a body are strings and numbers.
+ */
+function nestsDeeperThan(value: object, levels: number): boolean {
   if (levels === 0) return true;
   if (Array.isArray(value)) {
     for (const item of value as unknown[])
-      if (deeperThan(item, levels - 1)) return true;
+      if (
+        typeof item === "object" &&
+        item !== null &&
+        nestsDeeperThan(item, levels - 1)
+      )
+        return true;
     return false;
   }
   const record = value as Record<string, unknown>;
-  for (const key in record)
-    if (deeperThan(record[key], levels - 1)) return true;
+  for (const key in record) {
+    const item = record[key];
+    if (
+      typeof item === "object" &&
+      item !== null &&
+      nestsDeeperThan(item, levels - 1)
+    )
+      return true;
+  }
   return false;
 }

@@ -326,11 +326,12 @@ function send(
   body: unknown,
   requestId: string,
 ): void {
-  const text = responseText(body);
+  // Encoded once: measuring the text's length and then encoding it to write it read it twice.
+  const bytes = Buffer.from(responseText(body), "utf8");
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(text),
+    "content-length": bytes.length,
     "x-request-id": requestId,
   });
-  res.end(text);
+  res.end(bytes);
 }

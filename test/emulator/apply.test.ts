@@ -258,6 +258,39 @@ describe("apply: versions, no-op writes, patch and replace", () => {
 });
 
 describe("apply: validation is atomic", () => {
+  it("checks each write against the view it names, also when the views alternate", async () => {
+    // The request's writes name Movie, Person, Movie, Actor: each is checked against its own view.
+    const accepted = await api.ok("/models/instances", {
+      items: [
+        node("movies", "m1", movieView, { title: "One" }),
+        node("actors", "p1", personView, { name: "Ann" }),
+        node("movies", "m2", movieView, { title: "Two" }),
+        node("actors", "a1", actorView, { name: "Bo", wonOscar: true }),
+      ],
+    });
+    expect(accepted.items).toHaveLength(4);
+    const refused = await api.post("/models/instances", {
+      items: [
+        node("actors", "a2", actorView, { wonOscar: false }),
+        node("actors", "p2", personView, { wonOscar: false }),
+      ],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain(
+      'items[1].sources[0].properties.wonOscar: view mySpace:PersonView/v1 has no property "wonOscar"',
+    );
+    const missingVersion = await api.post("/models/instances", {
+      items: [
+        node("movies", "m3", movieView, { title: "Three" }),
+        node("movies", "m4", { ...movieView, version: "2" }, { title: "Four" }),
+      ],
+    });
+    expect(missingVersion.status).toBe(400);
+    expect(missingVersion.body.error.missing).toEqual([
+      { ...movieView, version: "2" },
+    ]);
+  });
+
   it("one bad value rejects the whole request and stores nothing", async () => {
     const result = await api.post("/models/instances", {
       items: [
