@@ -437,6 +437,30 @@ describe("applyInstances", () => {
     expect(result.counts.written).toBe(2);
     expect(() => result.items).toThrow(ProtocolError);
     expect(() => result.items).toThrow(/a successful answer is not JSON/);
+
+    // A later failure is still the one reported; the instances of that answer are counted.
+    const rejection = new DmsError({
+      method: "POST",
+      url: "u",
+      status: 400,
+      code: 400,
+      apiMessage: "bad",
+    });
+    const failing = fakeApi({
+      texts: true,
+      answerText: () => '{"items":[{"a":1}{"b":2}]}',
+      fail: (_body, index) => (index === 1 ? rejection : undefined),
+    });
+    const error = (await applyInstances(
+      failing.poster,
+      ["a", "b", "c"].map((id) => node(id)),
+      { chunkSize: 2, concurrency: 1 },
+    ).catch((e: unknown) => e)) as ApplyFailedError;
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(error.cause).toBe(rejection);
+    expect(error.written).toEqual([]);
+    expect(error.writtenCount).toBe(2);
+    expect(error.notWritten.map((i) => i.externalId)).toEqual(["c"]);
   });
 
   it("listsEveryWrite: checks an answer's framing and counts its items by their braces", () => {

@@ -1249,19 +1249,26 @@ class ItemsLedger implements Ledger {
       this.#growTo(part.positions);
     }
     // Positions without an outcome were never sent (or merged into another): listed from `unsent`.
-    const answers = answersByPosition(this.#writes);
+    // An answer kept unparsed that turns out not to be the API's cannot list its instances: they
+    // are counted (`writtenCount`), so that the failure being reported is not lost to that one.
+    const answers = answersByPosition(this.#writes, { skipBroken: true });
+    let unlisted = 0;
     this.#writes.forEach((slot, position) => {
       if (slot === undefined) {
         const id = never.get(position);
         if (id) report.notWritten.push(id);
-      } else if (slot instanceof AnswerText)
-        classify(report, answers[position] as SlimInstance);
-      else classify(report, slot);
+      } else if (slot instanceof AnswerText) {
+        const answer = answers[position];
+        if (answer === undefined) unlisted++;
+        else classify(report, answer);
+      } else classify(report, slot);
     });
     deletes.forEach((item, position) =>
       classify(report, this.#deletes[position] ?? notWritten(item)),
     );
-    return report;
+    return unlisted === 0
+      ? report
+      : { ...report, writtenCount: report.written.length + unlisted };
   }
 }
 
@@ -1352,16 +1359,26 @@ function answersInOrder(
   return items;
 }
 
-/** The answers kept as text, parsed and placed at their write positions. */
+/**
+ * The answers kept as text, parsed and placed at their write positions. With `skipBroken`, the
+ * positions of an answer that is not what `listsEveryWrite` took it for stay empty (else it throws).
+ */
 function answersByPosition(
   slots: readonly (SlimInstance | AnswerText | Settled | undefined)[],
+  options: { skipBroken?: boolean } = {},
 ): SlimInstance[] {
   const byPosition: SlimInstance[] = [];
   const seen = new Set<AnswerText>();
   for (const slot of slots) {
     if (!(slot instanceof AnswerText) || seen.has(slot)) continue;
     seen.add(slot);
-    const items = slot.items();
+    let items: readonly SlimInstance[];
+    try {
+      items = slot.items();
+    } catch (error) {
+      if (options.skipBroken && error instanceof ProtocolError) continue;
+      throw error;
+    }
     slot.positions.forEach((position, i) => {
       byPosition[position] = items[i] as SlimInstance;
     });
