@@ -20,6 +20,7 @@ import {
   type SetResult,
 } from "./result-sets.js";
 import { asRecord, optionalBoolean, type JsonRecord } from "./request-shape.js";
+import { cachedEvaluation } from "./paging.js";
 import { compileSortKeys, type SortKeys } from "./sort.js";
 import type { EmulatorState } from "./state.js";
 import {
@@ -80,7 +81,7 @@ export function runSync(state: EmulatorState, body: unknown): JsonText {
       readCursor(state, s, cursors[s.expression.name], now, allowExpired),
     ]),
   );
-  const membership = chainedMembership(state, expressions);
+  const membership = chainedMembership(state, expressions, request);
   // Built as text: an instance read again unchanged keeps its JSON, so such a page is joined.
   const items: string[] = [];
   const nextCursor: Record<string, string> = {};
@@ -213,20 +214,38 @@ interface ChainedMembers {
 
 /**
  * Chained sets (with `from`) are evaluated on the current graph; a set's members are then those
- * instances. Root sets need no evaluation: their filter is checked per change.
+ * instances. Root sets need no evaluation: their filter is checked per change. The evaluation is
+ * kept while the project does not change, so paging a backfill costs what the pages return.
  */
 function chainedMembership(
   state: EmulatorState,
   expressions: Map<string, ResultSetExpression>,
+  request: JsonRecord,
+): Map<string, ChainedMembers> {
+  if ([...expressions.values()].every((e) => e.from === undefined))
+    return new Map();
+  const graph = fingerprint({
+    with: [...expressions.values()].map((e) => ({
+      name: e.name,
+      set: { ...e.raw, limit: undefined },
+    })),
+    parameters: request.parameters,
+  });
+  return cachedEvaluation(state, `sync:${graph}`, () =>
+    evaluateMembership(state, expressions),
+  );
+}
+
+function evaluateMembership(
+  state: EmulatorState,
+  expressions: Map<string, ResultSetExpression>,
 ): Map<string, ChainedMembers> {
   const members = new Map<string, ChainedMembers>();
-  if ([...expressions.values()].every((e) => e.from === undefined))
-    return members;
   const results = new Map<string, SetResult>();
   for (const expression of dependencyOrder(expressions)) {
     const parent =
       expression.from === undefined ? undefined : results.get(expression.from);
-    const result = evaluateSet(state.store, expression, parent);
+    const result = evaluateSet(state, expression, parent);
     results.set(expression.name, result);
     if (parent)
       members.set(expression.name, {
