@@ -18,26 +18,28 @@ const MAX_ENTRIES = 32;
 /** The cache of the state as it is now: emptied first when anything changed since it was filled. */
 function currentCache(state: EmulatorState): EvaluationCache {
   const cache = state.store.evaluations;
-  const objects = schemaObjects(state);
-  if (cache.seq !== state.store.seq || !sameObjects(cache, objects)) {
+  if (cache.seq !== state.store.seq || !sameSchema(cache, state)) {
     cache.entries.clear();
     cache.seq = state.store.seq;
-    cache.schemaObjects = objects;
+    cache.schemaObjects = [
+      ...state.schema.views.values(),
+      ...state.schema.containers.values(),
+    ];
   }
   return cache;
 }
 
 // A view or container that is deleted and created again is a new object: a view's hasData and a
 // filter's property lookups may resolve differently then, with no instance changed.
-function schemaObjects(state: EmulatorState): object[] {
-  return [...state.schema.views.values(), ...state.schema.containers.values()];
-}
-
-function sameObjects(cache: EvaluationCache, objects: object[]): boolean {
+function sameSchema(cache: EvaluationCache, state: EmulatorState): boolean {
+  const { views, containers } = state.schema;
   const kept = cache.schemaObjects;
-  return (
-    kept.length === objects.length && kept.every((o, i) => o === objects[i])
-  );
+  if (kept.length !== views.size + containers.size) return false;
+  let i = 0;
+  for (const view of views.values()) if (kept[i++] !== view) return false;
+  for (const container of containers.values())
+    if (kept[i++] !== container) return false;
+  return true;
 }
 
 /** The value kept under `key` for the current state, computed (and kept) when there is none. */
