@@ -132,14 +132,30 @@ function includeChildren(
   return { delivered, visited: state.store.evaluations.visited - before };
 }
 
-function syncChildren(state: EmulatorState): Paged {
+const childrenByExternalId = {
+  children: {
+    nodes: {
+      filter: { prefix: { property: ["node", "externalId"], value: "child-" } },
+    },
+    mode: "twoPhase",
+    backfillSort: [
+      { property: ["node", "externalId"], direction: "descending" },
+    ],
+    limit: LIMIT,
+  },
+};
+
+function syncChildren(
+  state: EmulatorState,
+  withSets: Record<string, unknown>,
+): Paged {
   const before = state.store.evaluations.visited;
   const delivered = new Set<string>();
   let cursors: unknown;
   for (;;) {
     const page = JSON.parse(
       runSync(state, {
-        with: throughEdges,
+        with: withSets,
         select: { children: {} },
         ...(cursors ? { cursors } : {}),
       }).text,
@@ -185,7 +201,14 @@ describe("paging is linear in what it returns", () => {
       "include through a direct relation (inwards)",
       (state) => includeChildren(state, throughRelation, "children"),
     ],
-    ["graph sync (node set → edge set → node set)", syncChildren],
+    [
+      "graph sync (node set → edge set → node set)",
+      (state) => syncChildren(state, throughEdges),
+    ],
+    [
+      "sync backfill sorted by backfillSort",
+      (state) => syncChildren(state, childrenByExternalId),
+    ],
     ["instances/list", listChildren],
   ];
   for (const [what, page] of cases) {
