@@ -8,14 +8,51 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
+import type { ViewDefinition, ViewReference } from "../../src/input/types.js";
 import { client, moviesViews, personView, type Client } from "./support.js";
 
 let emulator: RunningEmulator;
 let api: Client;
 let spaces = 0;
 
+const childView: ViewReference = {
+  type: "view",
+  space: "mySpace",
+  externalId: "ChildView",
+  version: "v1",
+};
+const childContainer = {
+  type: "container" as const,
+  space: "mySpace",
+  externalId: "Child",
+};
+
+/** A view with a direct relation `parent`, for reverse-relation paging. */
+const childViewDefinition: ViewDefinition = {
+  ...childView,
+  implements: [],
+  writable: true,
+  queryable: true,
+  usedFor: "node",
+  isGlobal: false,
+  mappedContainers: [childContainer],
+  properties: {
+    parent: {
+      kind: "mapped",
+      container: childContainer,
+      containerPropertyIdentifier: "parent",
+      type: { type: "direct", list: false },
+      nullable: true,
+      immutable: false,
+      autoIncrement: false,
+    },
+  },
+};
+
 beforeAll(async () => {
-  emulator = await startEmulator({ views: moviesViews() });
+  emulator = await startEmulator({
+    views: [...moviesViews(), childViewDefinition],
+  });
   api = client(emulator);
 });
 afterAll(async () => {
@@ -250,84 +287,52 @@ describe("paging while other nodes change", () => {
     );
   });
 
-  it("a chained set (parent → edges → children) delivers each untouched child exactly once", async () => {
-    type Change =
-      | { op: "drop"; other: number }
-      | { op: "add"; other: number }
-      | { op: "unlink"; other: number };
+  it("a chained set (through edges or a direct relation) delivers each untouched child exactly once", async () => {
+    type Change = { op: "drop" | "add" | "unlink"; other: number };
     const change: fc.Arbitrary<Change> = fc.record({
       op: fc.constantFrom("drop" as const, "add" as const, "unlink" as const),
       other: fc.nat({ max: 9 }),
     });
     await fc.assert(
       fc.asyncProperty(
+        fc.constantFrom("edges" as const, "relation" as const),
         fc.integer({ min: 1, max: 3 }),
         fc.array(fc.array(change, { maxLength: 3 }), { maxLength: 10 }),
-        async (limit, steps) => {
+        async (via, limit, steps) => {
           const space = await freshSpace();
-          const parent = { space, externalId: "parent" };
-          const type = { space, externalId: "child" };
-          const link = (child: string) => ({
-            instanceType: "edge",
-            space,
-            externalId: `e-${child}`,
-            type,
-            startNode: parent,
-            endNode: { space, externalId: child },
-          });
-          const family = (child: string) => [
-            person(space, child, 1),
-            link(child),
-          ];
+          const family = familyOf(space, via);
           const untouched = Array.from({ length: 8 }, (_, k) => untouchedId(k));
           await api.ok("/models/instances", {
             items: [
-              person(space, "parent", 0),
+              family.parentNode,
               // Interleaved, so a change to another child moves untouched ones in any order.
               ...untouched.flatMap((child, k) => [
-                ...family(child),
-                ...(k < 5 ? family(otherId(k)) : []),
+                ...family.child(child),
+                ...(k < 5 ? family.child(otherId(k)) : []),
               ]),
             ],
           });
-          const request = {
-            with: {
-              root: {
-                nodes: { filter: { instanceReferences: [parent] } },
-              },
-              edges: {
-                edges: { from: "root", direction: "outwards", maxDistance: 1 },
-                limit,
-              },
-              children: { nodes: { from: "edges", chainTo: "destination" } },
-            },
-            select: { children: {} },
-          };
+          const follow = via === "edges" ? "edges" : "children";
           const delivered: string[] = [];
           let cursor: string | undefined;
           for (let page = 0; ; page++) {
             const body = await api.ok("/models/instances/query", {
-              ...request,
-              ...(cursor ? { cursors: { edges: cursor } } : {}),
+              ...family.query(limit),
+              ...(cursor ? { cursors: { [follow]: cursor } } : {}),
             });
             delivered.push(...ids(body.items.children));
-            cursor = body.nextCursor.edges;
+            cursor = body.nextCursor[follow];
             if (!cursor) break;
             for (const c of steps[page] ?? []) {
               const child = otherId(c.other);
               if (c.op === "add")
-                await api.ok("/models/instances", { items: family(child) });
+                await api.ok("/models/instances", {
+                  items: family.child(child),
+                });
+              else if (c.op === "unlink") await family.unlink(child);
               else
                 await api.ok("/models/instances/delete", {
-                  items: [
-                    c.op === "drop"
-                      ? { instanceType: "node", space, externalId: child }
-                      : {
-                          instanceType: "edge",
-                          space,
-                          externalId: `e-${child}`,
-                        },
-                  ],
+                  items: [{ instanceType: "node", space, externalId: child }],
                 });
             }
           }
@@ -335,7 +340,66 @@ describe("paging while other nodes change", () => {
             expect(countOf(delivered, child), child).toBe(1);
         },
       ),
-      { seed: 25, numRuns: 20 },
+      { seed: 25, numRuns: 30 },
     );
   });
 });
+
+/** A parent and its children, linked by an edge each or by the children's `parent` relation. */
+function familyOf(space: string, via: "edges" | "relation") {
+  const parent = { space, externalId: "parent" };
+  const edge = (child: string) => ({
+    instanceType: "edge",
+    space,
+    externalId: `e-${child}`,
+    type: { space, externalId: "child" },
+    startNode: parent,
+    endNode: { space, externalId: child },
+  });
+  const childNode = (child: string, linked: boolean) => ({
+    instanceType: "node",
+    space,
+    externalId: child,
+    sources: [
+      { source: childView, properties: { parent: linked ? parent : null } },
+    ],
+  });
+  const root = { nodes: { filter: { instanceReferences: [parent] } } };
+  return {
+    parentNode: childNode("parent", false),
+    child: (child: string) =>
+      via === "edges"
+        ? [childNode(child, false), edge(child)]
+        : [childNode(child, true)],
+    unlink: (child: string) =>
+      via === "edges"
+        ? api.ok("/models/instances/delete", {
+            items: [{ instanceType: "edge", space, externalId: `e-${child}` }],
+          })
+        : api.ok("/models/instances", { items: [childNode(child, false)] }),
+    query: (limit: number) => ({
+      with:
+        via === "edges"
+          ? {
+              root,
+              edges: {
+                edges: { from: "root", direction: "outwards", maxDistance: 1 },
+                limit,
+              },
+              children: { nodes: { from: "edges", chainTo: "destination" } },
+            }
+          : {
+              root,
+              children: {
+                nodes: {
+                  from: "root",
+                  through: { source: childView, identifier: "parent" },
+                  direction: "inwards",
+                },
+                limit,
+              },
+            },
+      select: { children: {} },
+    }),
+  };
+}
