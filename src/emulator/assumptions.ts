@@ -96,6 +96,11 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
     decision:
       "A `query` or `sync` cursor stays valid when only its result set's `limit` changes: the next page starts where the last one ended, with the new size (clients shrink pages after a timeout, as pygen does). Any other change to the result set or the parameters makes the cursor 400.",
   },
+  {
+    id: "cursor-keyset",
+    decision:
+      "A `list` or `query` cursor resumes after the last instance its page returned, by the sort's values, then space, then externalId (without `sort` that is the whole order): an instance that did not change between pages is delivered exactly once, whatever else changed; one created or updated to a place after the cursor's comes on a later page, one before it does not. A chained set's cursor resumes within the page its parent returns in the same request.",
+  },
 ];
 
 export const ASSUMPTIONS = {

@@ -1,5 +1,6 @@
 // `POST /models/instances/query`: result sets evaluated in dependency order; a chained set starts
-// from the page its parent returned. Each set pages with its own opaque cursor.
+// from the page its parent returned. Each set pages with its own opaque cursor, which resumes
+// after the last instance it returned (keyset paging, see `paging.ts`).
 
 import type { InstanceRead, JsonValue } from "../../templates/runtime/wire.js";
 import { badRequest } from "./api-error.js";
@@ -20,10 +21,17 @@ import {
   type JsonRecord,
 } from "./request-shape.js";
 import { resolveSources, type ResolvedSelection } from "./select.js";
-import { compileSort } from "./sort.js";
+import { compileSort, ID_ORDER, type KeyPart } from "./sort.js";
+import { keysetPage } from "./paging.js";
 import type { EmulatorState } from "./state.js";
 
 const QUERY_LIMITS = { fallback: 100, max: 10_000 };
+
+/** The page a set returned in this request, and what names it (for the sets chained from it). */
+interface SetPage {
+  result: SetResult;
+  identity: string;
+}
 
 export function runQuery(state: EmulatorState, body: unknown): JsonRecord {
   const request = asRecord(body, "body");
@@ -31,33 +39,45 @@ export function runQuery(state: EmulatorState, body: unknown): JsonRecord {
   const sets = parseWith(request, ctx, QUERY_LIMITS, "query");
   const selections = parseSelect(state, request, sets, true);
   const cursors = isRecord(request.cursors) ? request.cursors : {};
-  const results = new Map<string, SetResult>();
+  const pages = new Map<string, SetPage>();
   const items: Record<string, InstanceRead[]> = {};
   const nextCursor: Record<string, string> = {};
   for (const set of dependencyOrder(sets)) {
-    const all = evaluateSet(
-      state.store,
-      set,
-      set.from === undefined ? undefined : results.get(set.from),
-    );
-    if (set.sort) all.instances.sort(set.sort);
     // The limit may change between pages (clients shrink pages after a timeout).
     const query = fingerprint({
       set: { ...set.raw, limit: undefined },
       parameters: request.parameters,
     });
-    const offset = queryCursorOffset(cursors[set.name], set.name, query);
-    const page = all.instances.slice(offset, offset + set.limit);
-    results.set(set.name, { instances: page, direction: all.direction });
-    if (offset + set.limit < all.instances.length)
+    const after = queryCursorKey(cursors[set.name], set.name, query);
+    const parent = set.from === undefined ? undefined : pages.get(set.from);
+    // A chained set is evaluated from the page its parent returned: that page names it too.
+    const evaluation = fingerprint({ query, parent: parent?.identity ?? null });
+    const page = keysetPage(state, {
+      cacheKey: `query:${evaluation}`,
+      evaluate: () => evaluateSet(state, set, parent?.result).instances,
+      order: set.sort ?? ID_ORDER,
+      after,
+      limit: set.limit,
+    });
+    pages.set(set.name, {
+      result: { instances: page.instances, direction: set.direction },
+      identity: fingerprint({
+        evaluation,
+        after: after ?? null,
+        limit: set.limit,
+      }),
+    });
+    if (page.next)
       nextCursor[set.name] = encodeCursor({
         k: "query",
-        o: offset + set.limit,
+        l: page.next,
         q: query,
       });
     const selection = selections.get(set.name);
     if (selection) {
-      const ordered = selection.sort ? [...page].sort(selection.sort) : page;
+      const ordered = selection.sort
+        ? [...page.instances].sort(selection.sort)
+        : page.instances;
       items[set.name] = ordered.map((i) =>
         toRead(i, selection.resolved.sources),
       );
@@ -163,18 +183,19 @@ export function typingOf(selections: Map<string, Selection>): JsonRecord {
   return typing;
 }
 
-function queryCursorOffset(
+/** The sort key of the last instance of the set's previous page; undefined without a cursor. */
+function queryCursorKey(
   cursor: unknown,
   name: string,
   query: string,
-): number {
-  if (cursor === undefined || cursor === null) return 0;
+): KeyPart[] | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
   const payload = decodeCursor(cursor, `cursors.${name}`);
-  if (payload.k !== "query" || typeof payload.o !== "number")
+  if (payload.k !== "query" || !Array.isArray(payload.l))
     throw badRequest(`cursors.${name}: invalid cursor`);
   if (payload.q !== query)
     throw badRequest(
       `cursors.${name}: the cursor belongs to a different query`,
     );
-  return payload.o;
+  return payload.l as KeyPart[];
 }

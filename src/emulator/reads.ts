@@ -29,7 +29,8 @@ import { dataModelToApi, viewToApi } from "./schema-output.js";
 import { resolveSources } from "./select.js";
 import type { EmulatorState } from "./state.js";
 import { allInstances, getInstance, type StoredInstance } from "./store.js";
-import { compileSort } from "./sort.js";
+import { compileSortKeys, ID_ORDER, type KeyPart } from "./sort.js";
+import { countVisited, keysetPage } from "./paging.js";
 
 type Json = Record<string, unknown>;
 
@@ -86,43 +87,59 @@ export function listInstances(state: EmulatorState, body: unknown): Json {
     request.filter === undefined || request.filter === null
       ? undefined
       : compileFilter(request.filter, ctx);
-  const sort = compileSort(request.sort, ctx, "sort");
+  const order = compileSortKeys(request.sort, ctx, "sort") ?? ID_ORDER;
   const query = fingerprint({
     ...request,
     cursor: undefined,
     limit: undefined,
   });
-  const offset =
+  const after =
     request.cursor === undefined || request.cursor === null
-      ? 0
-      : listCursorOffset(request.cursor, query);
-  const matching: StoredInstance[] = [];
-  for (const instance of allInstances(state.store)) {
-    if (instance.deletedTime !== undefined || instance.kind !== kind) continue;
-    if (!selection.sources.every((s) => hasDataIn(instance, s.containerKeys)))
-      continue;
-    if (filter && !filter(instance)) continue;
-    matching.push(instance);
-  }
-  if (sort) matching.sort(sort);
-  const page = matching.slice(offset, offset + limit);
-  const out: Json = { items: page.map((i) => toRead(i, selection.sources)) };
-  if (offset + limit < matching.length)
-    out.nextCursor = encodeCursor({ k: "list", o: offset + limit, q: query });
+      ? undefined
+      : listCursorKey(request.cursor, query);
+  const page = keysetPage(state, {
+    cacheKey: `list:${query}`,
+    evaluate: () => {
+      const matching: StoredInstance[] = [];
+      let visited = 0;
+      for (const instance of allInstances(state.store)) {
+        visited++;
+        if (instance.deletedTime !== undefined || instance.kind !== kind)
+          continue;
+        if (
+          !selection.sources.every((s) => hasDataIn(instance, s.containerKeys))
+        )
+          continue;
+        if (filter && !filter(instance)) continue;
+        matching.push(instance);
+      }
+      countVisited(state, visited);
+      return matching;
+    },
+    order,
+    after,
+    limit,
+  });
+  const out: Json = {
+    items: page.instances.map((i) => toRead(i, selection.sources)),
+  };
+  if (page.next)
+    out.nextCursor = encodeCursor({ k: "list", l: page.next, q: query });
   if (optionalBoolean(request, "includeTyping", "body", false))
     out.typing = selection.typing;
   return out;
 }
 
-function listCursorOffset(cursor: unknown, query: string): number {
+/** The sort key of the last instance the cursor's page returned (see `paging.ts`). */
+function listCursorKey(cursor: unknown, query: string): KeyPart[] {
   const payload = decodeCursor(cursor, "cursor");
-  if (payload.k !== "list" || typeof payload.o !== "number")
+  if (payload.k !== "list" || !Array.isArray(payload.l))
     throw badRequest("cursor: invalid cursor");
   if (payload.q !== query)
     throw badRequest(
       "cursor: the cursor belongs to a different request (filter, sort or sources changed)",
     );
-  return payload.o;
+  return payload.l as KeyPart[];
 }
 
 // ---- views and data models

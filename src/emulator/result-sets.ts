@@ -15,13 +15,14 @@ import {
   type JsonRecord,
 } from "./request-shape.js";
 import { containerKeyOf, findView } from "./schema.js";
-import { compileSort, type Comparator } from "./sort.js";
+import { compileSortKeys, type SortKeys } from "./sort.js";
+import { cachedEvaluation, countVisited } from "./paging.js";
+import type { EmulatorState } from "./state.js";
 import {
   allInstances,
   edgesAt,
   getLiveNode,
   nodeKey,
-  type InstanceStore,
   type StoredInstance,
   storedValue,
 } from "./store.js";
@@ -43,7 +44,7 @@ export interface ResultSetExpression {
   maxDistance: number | undefined;
   limitEach: number | undefined;
   limit: number;
-  sort: Comparator | undefined;
+  sort: SortKeys | undefined;
   raw: JsonRecord;
 }
 
@@ -122,7 +123,7 @@ export function parseResultSet(
     maxDistance: optionalPositive(body.maxDistance, `${at}.maxDistance`),
     limitEach: optionalPositive(body.limitEach, `${at}.limitEach`),
     limit,
-    sort: compileSort(obj.sort, ctx, `${path}.sort`),
+    sort: compileSortKeys(obj.sort, ctx, `${path}.sort`),
     raw: obj,
   };
 }
@@ -205,52 +206,58 @@ export function dependencyOrder(
 
 /** Every live instance of the set (unsorted, unpaged), given the parent's instances. */
 export function evaluateSet(
-  store: InstanceStore,
+  state: EmulatorState,
   set: ResultSetExpression,
   parent: SetResult | undefined,
 ): SetResult {
   if (set.kind === "edges") {
     const edges = parent
       ? traverseEdges(
-          store,
+          state,
           set,
           parent.instances.filter((i) => i.kind === "node"),
         )
-      : allLive(store, "edge", set.filter);
+      : allLive(state, "edge", set.filter);
     return { instances: edges, direction: set.direction };
   }
-  const candidates = parent ? chainNodes(store, set, parent) : undefined;
+  const candidates = parent ? chainNodes(state, set, parent) : undefined;
   const nodes = candidates
     ? candidates.filter((n) => !set.filter || set.filter(n))
-    : allLive(store, "node", set.filter);
+    : allLive(state, "node", set.filter);
   return { instances: nodes, direction: set.direction };
 }
 
 function allLive(
-  store: InstanceStore,
+  state: EmulatorState,
   kind: "node" | "edge",
   filter: Predicate | undefined,
 ): StoredInstance[] {
   const out: StoredInstance[] = [];
-  for (const i of allInstances(store))
+  let visited = 0;
+  for (const i of allInstances(state.store)) {
+    visited++;
     if (
       i.deletedTime === undefined &&
       i.kind === kind &&
       (!filter || filter(i))
     )
       out.push(i);
+  }
+  countVisited(state, visited);
   return out;
 }
 
 function chainNodes(
-  store: InstanceStore,
+  state: EmulatorState,
   set: ResultSetExpression,
   parent: SetResult,
 ): StoredInstance[] {
+  const { store } = state;
   const found = new Map<string, StoredInstance>();
   const add = (node: StoredInstance | undefined): void => {
     if (node) found.set(nodeKey(node), node);
   };
+  countVisited(state, parent.instances.length);
   if (set.through) {
     const { containerKey, propertyId } = set.through;
     if (set.direction === "outwards") {
@@ -260,14 +267,11 @@ function chainNodes(
         ))
           add(getLiveNode(store, t));
     } else {
-      const parents = new Set(parent.instances.map(nodeKey));
-      for (const n of allLive(store, "node", undefined)) {
-        if (
-          directTargets(storedValue(n.rows[containerKey], propertyId)).some(
-            (t) => parents.has(nodeKey(t)),
-          )
-        )
-          add(n);
+      const pointing = referrers(state, containerKey, propertyId);
+      for (const p of parent.instances) {
+        const nodes = pointing.get(nodeKey(p)) ?? [];
+        countVisited(state, nodes.length);
+        nodes.forEach(add);
       }
     }
     return [...found.values()];
@@ -284,6 +288,36 @@ function chainNodes(
     }
   }
   return [...found.values()];
+}
+
+/**
+ * The live nodes whose direct relation (container property) points at each node, by the target's
+ * `nodeKey`: built with one scan and kept while the project does not change, so following a
+ * reverse relation from a page of parents costs what it finds, not a scan of every node.
+ */
+function referrers(
+  state: EmulatorState,
+  containerKey: string,
+  propertyId: string,
+): Map<string, StoredInstance[]> {
+  return cachedEvaluation(
+    state,
+    `referrers:${containerKey}\u0000${propertyId}`,
+    () => {
+      const index = new Map<string, StoredInstance[]>();
+      for (const n of allLive(state, "node", undefined)) {
+        const row = n.rows[containerKey];
+        if (row === undefined) continue;
+        for (const t of directTargets(storedValue(row, propertyId))) {
+          const key = nodeKey(t);
+          const list = index.get(key);
+          if (!list) index.set(key, [n]);
+          else if (list[list.length - 1] !== n) list.push(n);
+        }
+      }
+      return index;
+    },
+  );
 }
 
 /**
@@ -315,10 +349,11 @@ export function reachedThrough(
 
 /** Breadth-first from the start nodes, up to maxDistance hops; nodeFilter gates the nodes reached, terminationFilter stops there. */
 function traverseEdges(
-  store: InstanceStore,
+  state: EmulatorState,
   set: ResultSetExpression,
   startNodes: StoredInstance[],
 ): StoredInstance[] {
+  const { store } = state;
   const edges = new Map<string, StoredInstance>();
   const visited = new Set(startNodes.map(nodeKey));
   let frontier = startNodes;
@@ -330,7 +365,9 @@ function traverseEdges(
     const next: StoredInstance[] = [];
     for (const node of frontier) {
       let taken = 0;
-      for (const edge of edgesAt(store, node)) {
+      const at = edgesAt(store, node);
+      countVisited(state, at.length);
+      for (const edge of at) {
         const here =
           set.direction === "outwards" ? edge.startNode! : edge.endNode!;
         if (here.space !== node.space || here.externalId !== node.externalId)

@@ -1,6 +1,6 @@
 // Sorting by `PropertySortV3` lists: {property, direction (ascending), nullsFirst (false)}.
-// Ties fall back to (space, externalId) so pages are stable. Sort keys are plain arrays so a
-// sync backfill cursor can carry the last key it returned (keyset paging).
+// Ties fall back to (space, externalId) so pages are stable, and without a sort that is the whole
+// order. Sort keys are plain arrays so a cursor can carry the last key it returned (keyset paging).
 
 import { stringifyJson } from "../../templates/runtime/json.js";
 import type { JsonValue } from "../../templates/runtime/wire.js";
@@ -12,13 +12,33 @@ import { parseTimestamp } from "./values.js";
 
 export type Comparator = (a: StoredInstance, b: StoredInstance) => number;
 // int64 values beyond 2^53 are stored as bigint (exact JSON): `<` compares them with numbers.
-type KeyPart = number | bigint | string | boolean | null;
+export type KeyPart = number | bigint | string | boolean | null;
 
 export interface SortKeys {
   /** The instance's sort key: one part per sort entry, then space and externalId. */
   key(instance: StoredInstance): KeyPart[];
   compareKeys(a: readonly KeyPart[], b: readonly KeyPart[]): number;
+  /** The same order as comparing keys, without building them when that can be avoided. */
+  compare: Comparator;
 }
+
+/** The order without a sort: (space, externalId), the tie-breaker of every sort. */
+export const ID_ORDER: SortKeys = {
+  key: (inst) => [inst.space, inst.externalId],
+  compareKeys: (a, b) =>
+    compareValues(a[0] ?? null, b[0] ?? null, false) ||
+    compareValues(a[1] ?? null, b[1] ?? null, false),
+  compare: (a, b) =>
+    a.space < b.space
+      ? -1
+      : a.space > b.space
+        ? 1
+        : a.externalId < b.externalId
+          ? -1
+          : a.externalId > b.externalId
+            ? 1
+            : 0,
+};
 
 export function compileSortKeys(
   raw: unknown,
@@ -52,29 +72,32 @@ export function compileSortKeys(
       nullsFirst: obj.nullsFirst === true,
     };
   });
+  const key = (inst: StoredInstance): KeyPart[] => [
+    ...entries.map((e) => e.get(inst)),
+    inst.space,
+    inst.externalId,
+  ];
+  const compareKeys: SortKeys["compareKeys"] = (a, b) => {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const x = a[i] ?? null;
+      const y = b[i] ?? null;
+      const order = compareValues(x, y, entry.nullsFirst);
+      if (order === 0) continue;
+      // `nullsFirst` places nulls whatever the direction; the direction orders the values.
+      if (x === null || y === null) return order;
+      return entry.descending ? -order : order;
+    }
+    const n = entries.length;
+    return (
+      compareValues(a[n] ?? null, b[n] ?? null, false) ||
+      compareValues(a[n + 1] ?? null, b[n + 1] ?? null, false)
+    );
+  };
   return {
-    key: (inst) => [
-      ...entries.map((e) => e.get(inst)),
-      inst.space,
-      inst.externalId,
-    ],
-    compareKeys: (a, b) => {
-      for (let i = 0; i < entries.length; i++) {
-        const entry = entries[i]!;
-        const x = a[i] ?? null;
-        const y = b[i] ?? null;
-        const order = compareValues(x, y, entry.nullsFirst);
-        if (order === 0) continue;
-        // `nullsFirst` places nulls whatever the direction; the direction orders the values.
-        if (x === null || y === null) return order;
-        return entry.descending ? -order : order;
-      }
-      const n = entries.length;
-      return (
-        compareValues(a[n] ?? null, b[n] ?? null, false) ||
-        compareValues(a[n + 1] ?? null, b[n + 1] ?? null, false)
-      );
-    },
+    key,
+    compareKeys,
+    compare: (a, b) => compareKeys(key(a), key(b)),
   };
 }
 
@@ -83,9 +106,7 @@ export function compileSort(
   ctx: FilterContext,
   path: string,
 ): Comparator | undefined {
-  const keys = compileSortKeys(raw, ctx, path);
-  if (!keys) return undefined;
-  return (a, b) => keys.compareKeys(keys.key(a), keys.key(b));
+  return compileSortKeys(raw, ctx, path)?.compare;
 }
 
 function sortValue(value: JsonValue | undefined, timestamp: boolean): KeyPart {

@@ -66,6 +66,20 @@ export interface InstanceStore {
   /** Next value per `containerKey\u0000propertyId` for autoIncrement properties. */
   autoIncrement: Map<string, number>;
   liveCount: number;
+  /** What reads evaluated, kept while nothing changes (see `paging.ts`); not persisted. */
+  evaluations: EvaluationCache;
+}
+
+/**
+ * Evaluated result sets, lists and indexes by a key naming what was evaluated. Valid for one state
+ * of the project: the store's seq and the schema's view and container objects they were made at.
+ */
+export interface EvaluationCache {
+  seq: number;
+  schemaObjects: readonly object[];
+  entries: Map<string, unknown>;
+  /** Instances visited by evaluations (scans, traversals, index builds): lets tests count work. */
+  visited: number;
 }
 
 export function createStore(): InstanceStore {
@@ -78,6 +92,7 @@ export function createStore(): InstanceStore {
     tombstones: [],
     autoIncrement: new Map(),
     liveCount: 0,
+    evaluations: { seq: -1, schemaObjects: [], entries: new Map(), visited: 0 },
   };
 }
 

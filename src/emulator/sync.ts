@@ -20,7 +20,8 @@ import {
   type SetResult,
 } from "./result-sets.js";
 import { asRecord, optionalBoolean, type JsonRecord } from "./request-shape.js";
-import { compileSortKeys, type SortKeys } from "./sort.js";
+import { cachedEvaluation, countVisited } from "./paging.js";
+import { compileSortKeys, type KeyPart, type SortKeys } from "./sort.js";
 import type { EmulatorState } from "./state.js";
 import {
   allInstances,
@@ -31,6 +32,7 @@ import {
 } from "./store.js";
 
 const SYNC_LIMITS = { fallback: 100, max: 2000 };
+type SortKey = KeyPart[];
 type Mode = "onePhase" | "twoPhase" | "noBackfill";
 
 interface SyncCursor {
@@ -40,7 +42,7 @@ interface SyncCursor {
   /** The global seq at the first call: the backfill snapshot, and the line between "already deleted" and new deletes. */
   startSeq: number;
   /** Backfill with backfillSort: the sort key of the last instance delivered. */
-  lastKey: (number | bigint | string | boolean | null)[] | undefined;
+  lastKey: SortKey | undefined;
 }
 
 interface SyncSet {
@@ -80,7 +82,7 @@ export function runSync(state: EmulatorState, body: unknown): JsonText {
       readCursor(state, s, cursors[s.expression.name], now, allowExpired),
     ]),
   );
-  const membership = chainedMembership(state, expressions);
+  const membership = chainedMembership(state, expressions, request);
   // Built as text: an instance read again unchanged keeps its JSON, so such a page is joined.
   const items: string[] = [];
   const nextCursor: Record<string, string> = {};
@@ -213,20 +215,38 @@ interface ChainedMembers {
 
 /**
  * Chained sets (with `from`) are evaluated on the current graph; a set's members are then those
- * instances. Root sets need no evaluation: their filter is checked per change.
+ * instances. Root sets need no evaluation: their filter is checked per change. The evaluation is
+ * kept while the project does not change, so paging a backfill costs what the pages return.
  */
 function chainedMembership(
   state: EmulatorState,
   expressions: Map<string, ResultSetExpression>,
+  request: JsonRecord,
+): Map<string, ChainedMembers> {
+  if ([...expressions.values()].every((e) => e.from === undefined))
+    return new Map();
+  const graph = fingerprint({
+    with: [...expressions.values()].map((e) => ({
+      name: e.name,
+      set: { ...e.raw, limit: undefined },
+    })),
+    parameters: request.parameters,
+  });
+  return cachedEvaluation(state, `sync:${graph}`, () =>
+    evaluateMembership(state, expressions),
+  );
+}
+
+function evaluateMembership(
+  state: EmulatorState,
+  expressions: Map<string, ResultSetExpression>,
 ): Map<string, ChainedMembers> {
   const members = new Map<string, ChainedMembers>();
-  if ([...expressions.values()].every((e) => e.from === undefined))
-    return members;
   const results = new Map<string, SetResult>();
   for (const expression of dependencyOrder(expressions)) {
     const parent =
       expression.from === undefined ? undefined : results.get(expression.from);
-    const result = evaluateSet(state.store, expression, parent);
+    const result = evaluateSet(state, expression, parent);
     results.set(expression.name, result);
     if (parent)
       members.set(expression.name, {
@@ -344,7 +364,10 @@ function logBackfill(
   return { page, cursor: { ...cursor, position: cursor.startSeq } };
 }
 
-/** Backfill ordered by backfillSort: the snapshot (seq ≤ start) after the last key delivered. */
+/**
+ * Backfill ordered by backfillSort: the snapshot (seq ≤ start) after the last key delivered. The
+ * sorted snapshot is kept while the project does not change, so each page is a binary search.
+ */
 function sortedBackfill(
   state: EmulatorState,
   set: SyncSet,
@@ -352,23 +375,37 @@ function sortedBackfill(
   belongs: Predicate,
 ): { page: StoredInstance[]; cursor: SyncCursor } {
   const sort = set.backfillSort!;
-  const candidates: {
-    instance: StoredInstance;
-    key: ReturnType<SortKeys["key"]>;
-  }[] = [];
-  for (const instance of allInstances(state.store)) {
-    if (
-      instance.seq > cursor.startSeq ||
-      !includeTombstone(set, cursor, instance) ||
-      !belongs(instance)
-    )
-      continue;
-    const key = sort.key(instance);
-    if (cursor.lastKey && sort.compareKeys(key, cursor.lastKey) <= 0) continue;
-    candidates.push({ instance, key });
+  const snapshot = cachedEvaluation(
+    state,
+    `backfill:${set.fingerprint}:${cursor.startSeq}`,
+    () => {
+      const candidates: { instance: StoredInstance; key: SortKey }[] = [];
+      let visited = 0;
+      for (const instance of allInstances(state.store)) {
+        visited++;
+        if (
+          instance.seq > cursor.startSeq ||
+          !includeTombstone(set, cursor, instance) ||
+          !belongs(instance)
+        )
+          continue;
+        candidates.push({ instance, key: sort.key(instance) });
+      }
+      countVisited(state, visited);
+      return candidates.sort((a, b) => sort.compareKeys(a.key, b.key));
+    },
+  );
+  let start = 0;
+  if (cursor.lastKey) {
+    const lastKey = cursor.lastKey;
+    let hi = snapshot.length;
+    while (start < hi) {
+      const mid = (start + hi) >>> 1;
+      if (sort.compareKeys(snapshot[mid]!.key, lastKey) <= 0) start = mid + 1;
+      else hi = mid;
+    }
   }
-  candidates.sort((a, b) => sort.compareKeys(a.key, b.key));
-  const page = candidates.slice(0, set.expression.limit);
+  const page = snapshot.slice(start, start + set.expression.limit);
   const last = page[page.length - 1];
   return {
     page: page.map((c) => c.instance),

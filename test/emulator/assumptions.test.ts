@@ -328,6 +328,31 @@ const TESTS: Record<string, () => Promise<void>> = {
       expect(other.status, `${endpoint}: another filter`).toBe(400);
     }
   },
+  "cursor-keyset": async () => {
+    const { api } = await start();
+    await api.ok("/models/instances", {
+      items: ["c", "a", "b"].map((id) => person(id, { name: id })),
+    });
+    const filter = { hasData: [personView] };
+    const ids = (items: any[]): string[] => items.map((i) => i.externalId);
+    const first = await api.ok("/models/instances/list", { filter, limit: 2 });
+    expect(ids(first.items), "no sort: by space, then externalId").toEqual([
+      "a",
+      "b",
+    ]);
+    // "aa" is created before the cursor's place (after "b"), "bb" after it; "c" is deleted.
+    await api.ok("/models/instances", {
+      items: [person("aa", { name: "aa" }), person("bb", { name: "bb" })],
+      delete: [{ instanceType: "node", space: "s", externalId: "c" }],
+    });
+    const next = await api.ok("/models/instances/list", {
+      filter,
+      limit: 2,
+      cursor: first.nextCursor,
+    });
+    expect(ids(next.items)).toEqual(["bb"]);
+    expect(next.nextCursor).toBeUndefined();
+  },
 };
 
 describe("emulator assumptions", () => {
