@@ -35,6 +35,14 @@ const CORE_MODEL = new URL(
   import.meta.url,
 );
 
+/** CogniteCore as a views/byids response, the views the emulator target starts with. */
+export function coreModelViews(): Record<string, unknown> {
+  return JSON.parse(readFileSync(CORE_MODEL, "utf8")) as Record<
+    string,
+    unknown
+  >;
+}
+
 /** The target the environment selects. */
 export async function openTarget(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -52,7 +60,7 @@ async function emulatorTarget(): Promise<Target> {
   const emulator: RunningEmulator = await startEmulator({
     project: "conformance",
     token,
-    views: JSON.parse(readFileSync(CORE_MODEL, "utf8")) as unknown,
+    views: coreModelViews(),
   });
   return {
     kind: "emulator",
