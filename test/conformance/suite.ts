@@ -35,6 +35,10 @@ export interface Suite {
   space: string;
   /** A second unique name that is never created: writes into it must fail. */
   absentSpace: string;
+  /** Unique names a test may create spaces under itself (deleted at the end if they exist). */
+  spareSpaces: string[];
+  /** Every space the suite may write into. */
+  allowedSpaces: ReadonlySet<string>;
   api: ConformanceApi;
   /** Retries `check` while it throws, for CDF's eventually consistent reads (search, aggregate, lists after a delete); once on the emulator. */
   eventually<T>(check: () => Promise<T>): Promise<T>;
@@ -102,17 +106,23 @@ function isReadRoute(route: string): boolean {
   );
 }
 
-export async function openSuite(): Promise<Suite> {
+export async function openSuite(
+  options: { spareSpaces?: number } = {},
+): Promise<Suite> {
   const target = await openTarget();
   const space = uniqueSpaceName();
   const absentSpace = uniqueSpaceName();
-  const allowed = new Set([space, absentSpace]);
+  const spareSpaces = Array.from(
+    { length: options.spareSpaces ?? 0 },
+    uniqueSpaceName,
+  );
+  const allowed = new Set([space, absentSpace, ...spareSpaces]);
   const api = scopedApi(target, allowed);
   const eventually = <T>(check: () => Promise<T>) =>
     target.kind === "emulator" ? check() : retrying(check, 30_000);
   // A name from 48 random bits that exists already is someone else's space: stop.
   const existing = await api.ok("/models/spaces/byids", {
-    items: [{ space }, { space: absentSpace }],
+    items: [...allowed].map((name) => ({ space: name })),
   });
   if (existing.items.length > 0)
     throw new Error(`Space ${space} exists already; refusing to use it`);
@@ -123,13 +133,19 @@ export async function openSuite(): Promise<Suite> {
     target,
     space,
     absentSpace,
+    spareSpaces,
+    allowedSpaces: allowed,
     api,
     eventually,
     close: async () => {
       try {
-        await (target.kind === "emulator"
-          ? emptyAndDelete(api, space)
-          : retrying(() => emptyAndDelete(api, space), 60_000));
+        const left = await api.ok("/models/spaces/byids", {
+          items: [space, ...spareSpaces].map((name) => ({ space: name })),
+        });
+        for (const { space: name } of left.items as { space: string }[])
+          await (target.kind === "emulator"
+            ? emptyAndDelete(api, name)
+            : retrying(() => emptyAndDelete(api, name), 60_000));
       } finally {
         await target.close();
       }
