@@ -188,6 +188,29 @@ describe("conformance: instances", () => {
     expect(listed.items).toEqual([]);
   });
 
+  it("deleting a node deletes the edges that start or end at it", async () => {
+    const { api, space } = suite;
+    await api.ok("/models/instances", {
+      items: [
+        model.personNode("leaving", { name: "L" }),
+        model.movieNode("staying", { title: "S" }),
+      ],
+    });
+    await api.ok("/models/instances", {
+      items: [model.actsInEdge("leaving", "staying")],
+    });
+    const edge = {
+      instanceType: "edge",
+      space,
+      externalId: "leaving-acts-in-staying",
+    };
+    await api.ok("/models/instances/delete", { items: [nodeId("leaving")] });
+    const read = await api.ok("/models/instances/byids", {
+      items: [edge, nodeId("staying")],
+    });
+    expect(read.items.map((i: any) => i.externalId)).toEqual(["staying"]);
+  });
+
   it("filters: equals, in, range, prefix, exists, hasData and their combinations", async () => {
     const { api, space } = suite;
     const movies = [
