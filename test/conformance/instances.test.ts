@@ -214,11 +214,11 @@ describe("conformance: instances", () => {
   it("filters: equals, in, range, prefix, exists, hasData and their combinations", async () => {
     const { api, space } = suite;
     const movies = [
-      ["m1980", "Alien", 1979],
-      ["m1984", "Terminator", 1984],
-      ["m1991", "Terminator 2", 1991],
-      ["m2009", "Avatar", 2009],
-      ["mnone", "Untitled", null],
+      ["f-1980", "Alien", 1979],
+      ["f-1984", "Terminator", 1984],
+      ["f-1991", "Terminator 2", 1991],
+      ["f-2009", "Avatar", 2009],
+      ["f-none", "Untitled", null],
     ] as const;
     await api.ok("/models/instances", {
       items: movies.map(([id, title, year]) =>
@@ -227,7 +227,12 @@ describe("conformance: instances", () => {
     });
     const year = model.movieProperty("year");
     const title = model.movieProperty("title");
-    const inSpace = { equals: { property: ["node", "space"], value: space } };
+    const inSpace = {
+      and: [
+        { equals: { property: ["node", "space"], value: space } },
+        { prefix: { property: ["node", "externalId"], value: "f-" } },
+      ],
+    };
     const ids = async (filter: unknown) =>
       (
         await api.ok("/models/instances/list", {
@@ -239,20 +244,20 @@ describe("conformance: instances", () => {
         .map((i: any) => i.externalId)
         .sort();
     expect(await ids({ equals: { property: year, value: 1984 } })).toEqual([
-      "m1984",
+      "f-1984",
     ]);
     expect(
       await ids({ in: { property: title, values: ["Alien", "Avatar"] } }),
-    ).toEqual(["m1980", "m2009"]);
+    ).toEqual(["f-1980", "f-2009"]);
     expect(
       await ids({ range: { property: year, gte: 1984, lt: 2009 } }),
-    ).toEqual(["m1984", "m1991"]);
+    ).toEqual(["f-1984", "f-1991"]);
     expect(await ids({ prefix: { property: title, value: "Term" } })).toEqual([
-      "m1984",
-      "m1991",
+      "f-1984",
+      "f-1991",
     ]);
     expect(await ids({ not: { exists: { property: year } } })).toEqual([
-      "mnone",
+      "f-none",
     ]);
     expect(
       await ids({
@@ -261,7 +266,7 @@ describe("conformance: instances", () => {
           { prefix: { property: title, value: "Ava" } },
         ],
       }),
-    ).toEqual(["m1980", "m2009"]);
+    ).toEqual(["f-1980", "f-2009"]);
   });
 
   it("a sorted list pages through cursors, each instance exactly once", async () => {
