@@ -46,8 +46,17 @@ async function raw(
   return {
     status: response.status,
     headers: response.headers,
-    body: (text ? JSON.parse(text) : undefined) as any,
+    body: parseOrText(text),
   };
+}
+
+/** JSON when the answer is JSON; otherwise its text, so the assertion shows what came back. */
+function parseOrText(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The API's error format with a code matching the status. */
