@@ -195,6 +195,40 @@ describe("conformance: schema", () => {
     expect(deleted.items).toEqual([model]);
   });
 
+  it("containers list by usedFor: each value given, all meaning containers for both", async () => {
+    const { api, space } = suite;
+    await api.ok("/models/containers", {
+      items: (["node", "edge", "all"] as const).map((usedFor) => ({
+        space,
+        externalId: `For_${usedFor}`,
+        usedFor,
+        properties: { a: text },
+      })),
+    });
+    const listed = async (usedFor: string[]) =>
+      (
+        await api.get(
+          "/models/containers",
+          [
+            `space=${space}`,
+            "limit=1000",
+            ...usedFor.map((u) => `usedFor=${u}`),
+          ].join("&"),
+        )
+      ).body.items
+        .map((c: any) => c.externalId)
+        .filter((id: string) => id.startsWith("For_"))
+        .sort();
+    expect(await listed(["node", "edge"])).toEqual(["For_edge", "For_node"]);
+    expect(await listed(["all"])).toEqual(["For_all"]);
+    expect(await listed([])).toEqual(["For_all", "For_edge", "For_node"]);
+    const unknown = await api.get(
+      "/models/containers",
+      `space=${space}&usedFor=everything`,
+    );
+    expect(unknown.status).toBe(400);
+  });
+
   it("byids of unknown schema ids answers 200 without them", async () => {
     const { api, space } = suite;
     for (const [route, item] of [
