@@ -82,6 +82,15 @@ describe("conformance: request limits", () => {
     expect400(await api.post("/models/instances/sync", request(2001), beyond));
   });
 
+  it("a JSON body sent as text/plain is 415 in the error format", async () => {
+    const result = await suite.api.post("/models/instances/list", undefined, {
+      rawBody: '{"limit": 1}',
+      contentType: "text/plain",
+    });
+    expect(result.status).toBe(415);
+    expect(result.body.error.code).toBe(415);
+  });
+
   it("a body that is not JSON is 400 in the error format", async () => {
     expect400(
       await suite.api.post("/models/instances/list", undefined, {

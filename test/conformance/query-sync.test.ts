@@ -112,6 +112,47 @@ describe("conformance: query and sync", () => {
     expect(seen.sort()).toEqual(["arnold", "linda", "sam"]);
   });
 
+  it("query: a cursor resumes after its last node when the delivered ones are deleted", async () => {
+    const { api, space } = suite;
+    const ids = ["qc-0", "qc-1", "qc-2", "qc-3"];
+    await api.ok("/models/instances", {
+      items: ids.map((id) => model.personNode(id, { name: id })),
+    });
+    const request = {
+      with: {
+        some: {
+          nodes: {
+            filter: {
+              and: [
+                { equals: { property: ["node", "space"], value: space } },
+                { prefix: { property: ["node", "externalId"], value: "qc-" } },
+              ],
+            },
+          },
+          limit: 2,
+        },
+      },
+      select: { some: {} },
+    };
+    const first = await api.ok("/models/instances/query", request);
+    const delivered = first.items.some.map((i: any) => i.externalId);
+    expect(delivered).toHaveLength(2);
+    await api.ok("/models/instances/delete", {
+      items: delivered.map((externalId: string) => ({
+        instanceType: "node",
+        space,
+        externalId,
+      })),
+    });
+    const next = await api.ok("/models/instances/query", {
+      ...request,
+      cursors: first.nextCursor,
+    });
+    expect(next.items.some.map((i: any) => i.externalId).sort()).toEqual(
+      ids.filter((id) => !delivered.includes(id)),
+    );
+  });
+
   it("sync: after its cursor, changes and soft deletes (with deletedTime) only", async () => {
     const { api, space } = suite;
     await api.ok("/models/instances", {

@@ -16,6 +16,8 @@ export interface PostOptions {
   skipRequestValidation?: boolean;
   /** Raw bytes instead of JSON.stringify(body). */
   rawBody?: string;
+  /** Instead of application/json. */
+  contentType?: string;
 }
 
 export interface ConformanceApi {
@@ -169,7 +171,8 @@ function scopedApi(target: Target, allowed: ReadonlySet<string>) {
     const headers: Record<string, string> = {
       authorization: `Bearer ${await target.token()}`,
     };
-    if (method === "POST") headers["content-type"] = "application/json";
+    if (method === "POST")
+      headers["content-type"] = options.contentType ?? "application/json";
     const response = await fetch(
       `${base}${route}${options.query ? `?${options.query}` : ""}`,
       {
