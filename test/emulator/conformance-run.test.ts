@@ -9,7 +9,14 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { guardWrite } from "../conformance/suite.js";
-import { SPACE_PREFIX, coreModelViews } from "../conformance/target.js";
+import {
+  BASE_URL_ENV,
+  PROJECT_ENV,
+  SPACE_PREFIX,
+  coreModelViews,
+  openTarget,
+  uniqueSpaceName,
+} from "../conformance/target.js";
 import { client } from "./support.js";
 
 const running: RunningEmulator[] = [];
@@ -129,5 +136,43 @@ describe("the conformance guard", () => {
     refuse("/models/instances", { items: [{ externalId: "no-space" }] });
     refuse("/models/instances/delete", {});
     refuse("/models/something-new", { items: [] });
+  });
+});
+
+describe("the conformance target", () => {
+  it("is the emulator without a base URL, and CDF only with a project and credentials", async () => {
+    const emulator = await openTarget({});
+    try {
+      expect(emulator.kind).toBe("emulator");
+      expect(emulator.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    } finally {
+      await emulator.close();
+    }
+    const base = "https://example.cognitedata.com";
+    await expect(openTarget({ [BASE_URL_ENV]: base })).rejects.toThrow(
+      `${PROJECT_ENV} must be too`,
+    );
+    await expect(
+      openTarget({ [BASE_URL_ENV]: base, [PROJECT_ENV]: "p" }),
+    ).rejects.toThrow("No credentials");
+    const cdf = await openTarget({
+      [BASE_URL_ENV]: `${base}/`,
+      [PROJECT_ENV]: "p",
+      CDF_TOKEN: "t",
+    });
+    expect([cdf.kind, cdf.baseUrl, cdf.project, await cdf.token()]).toEqual([
+      "cdf",
+      base,
+      "p",
+      "t",
+    ]);
+  });
+
+  it("names spaces uniquely, as valid space ids", () => {
+    const names = new Set(Array.from({ length: 50 }, uniqueSpaceName));
+    expect(names.size).toBe(50);
+    for (const name of names)
+      expect(name).toMatch(/^dmgen_conformance_[0-9a-f]{12}$/);
+    expect([...names][0]!.length).toBeLessThanOrEqual(43);
   });
 });
