@@ -103,6 +103,73 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   },
 ];
 
+/**
+ * For each assumption, the conformance tests that confirm it against a real CDF project
+ * (`npm run conformance -- --base-url … --project …`), as "<file in test/conformance> > <test
+ * title>". Green there means CDF behaves as assumed; red means the assumption (and the emulator
+ * with it) is wrong. Kept beside the list, not in it, so each decision stays one entry to read.
+ */
+export const ASSUMPTION_CONFORMANCE: Readonly<
+  Record<string, readonly string[]>
+> = {
+  "unknown-project": [
+    "assumptions.test.ts > unknown-project: another project than the token's is refused in the error format",
+  ],
+  unauthorised: [
+    "assumptions.test.ts > unauthorised: a wrong bearer token is 401 in the error format",
+  ],
+  "missing-space": [
+    "schema.test.ts > writing schema into a space that does not exist is 400 naming the space in missing",
+    "instances.test.ts > writing instances into a space that does not exist is 400 naming the space",
+  ],
+  "space-not-empty": [
+    "schema.test.ts > deleting a space that still holds a container is 400 and deletes nothing",
+  ],
+  "schema-versioning": [
+    "schema.test.ts > a container gains properties; changing a property's type is 400",
+    "schema.test.ts > a view version changes only its name and description; other changes are 400",
+  ],
+  "schema-delete": [
+    "schema.test.ts > deleting a container that a view maps succeeds and removes its data",
+    "schema.test.ts > deleting a view or data model leaves the instance data",
+  ],
+  "missing-byids": [
+    "schema.test.ts > byids of unknown schema ids answers 200 without them",
+    "instances.test.ts > byids leaves unknown instances out",
+    "assumptions.test.ts > missing-byids: an instance read through a source it has no data in comes back without that group",
+  ],
+  "empty-lists": [
+    "assumptions.test.ts > empty-lists: a source whose values are all unset is left out of properties",
+  ],
+  timestamps: [
+    "assumptions.test.ts > timestamps: instance times are epoch milliseconds; timestamp values come back as given",
+  ],
+  "error-text": [
+    "instances.test.ts > existingVersion: 0 inserts only; an older version is a 409 conflict",
+  ],
+  "unsupported-route": [
+    "assumptions.test.ts > unsupported-route: an unknown path is 404 and a wrong method 405, in the error format",
+  ],
+  "statistics-limits": [
+    "assumptions.test.ts > statistics-limits: space statistics count what the space holds",
+  ],
+  "core-model-paths": [
+    "assumptions.test.ts > core-model-paths: a CogniteAsset's path and root follow its parent",
+  ],
+  "request-limits": [
+    "assumptions.test.ts > request-limits: JSON nested deeper than 200 levels is 400",
+  ],
+  "filter-limits": [
+    "assumptions.test.ts > filter-limits: 5000 values in an in filter pass, 5001 are 400; 33 nested levels are 400",
+  ],
+  "search-matching": [
+    "assumptions.test.ts > search-matching: query words match words and word prefixes, case-insensitively",
+  ],
+  "cursor-limit": [
+    "assumptions.test.ts > cursor-limit: a query cursor survives a new limit, not a new filter",
+  ],
+};
+
 export const ASSUMPTIONS = {
   unauthorisedMessage: "Unauthorized: missing or wrong bearer token",
 } as const;

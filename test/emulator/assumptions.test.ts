@@ -10,6 +10,7 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
+import { ASSUMPTION_CONFORMANCE } from "../../src/emulator/assumptions.js";
 import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
 import { client, moviesViews, movieView, personView } from "./support.js";
 
@@ -355,6 +356,17 @@ const TESTS: Record<string, () => Promise<void>> = {
   },
 };
 
+/** The titles of the `it("…")` calls in a file of test/conformance. */
+function conformanceTitles(file: string): string[] {
+  const source = readFileSync(
+    new URL(`../conformance/${file}`, import.meta.url),
+    "utf8",
+  );
+  return [...source.matchAll(/\bit\(\s*("(?:[^"\\]|\\.)*")/g)].map(
+    (match) => JSON.parse(match[1]!) as string,
+  );
+}
+
 describe("emulator assumptions", () => {
   it("every assumption has a test here and a line in the README", () => {
     expect(Object.keys(TESTS).sort()).toEqual(
@@ -365,6 +377,19 @@ describe("emulator assumptions", () => {
       "utf8",
     );
     for (const { id } of ASSUMPTION_LIST) expect(readme).toContain(`\`${id}\``);
+  });
+  it("every assumption names conformance tests that exist", () => {
+    expect(Object.keys(ASSUMPTION_CONFORMANCE).sort()).toEqual(
+      ASSUMPTION_LIST.map((a) => a.id).sort(),
+    );
+    for (const [id, tests] of Object.entries(ASSUMPTION_CONFORMANCE)) {
+      expect(tests.length, id).toBeGreaterThan(0);
+      for (const named of tests) {
+        const [file = "", title, ...rest] = named.split(" > ");
+        expect(rest, named).toEqual([]);
+        expect(conformanceTitles(file), `${id}: ${named}`).toContain(title);
+      }
+    }
   });
   it.each(ASSUMPTION_LIST.map((a) => [a.id, a.decision]))(
     "%s: %s",

@@ -16,8 +16,17 @@ export interface ValidatingProxy {
   close(): Promise<void>;
 }
 
+export interface ProxyOptions {
+  /**
+   * Called before a request is forwarded; when it throws, the request is answered 403 without
+   * reaching the target and the refusal counts as a violation (the conformance suites' scope).
+   */
+  guard?: (route: string, method: string, body: unknown) => void;
+}
+
 export async function startValidatingProxy(
   target: string,
+  options: ProxyOptions = {},
 ): Promise<ValidatingProxy> {
   const seen: string[] = [];
   const violations: string[] = [];
@@ -25,17 +34,35 @@ export async function startValidatingProxy(
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
-      void (async () => {
+      forward().catch((error: unknown) => {
+        // A proxy failure is the test's, not the target's: record it and answer 502.
+        violations.push(`proxy: ${(error as Error).message}`);
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      async function forward() {
         const raw = Buffer.concat(chunks);
         const method = (req.method ?? "GET").toLowerCase();
         const route = specRoute(req.url ?? "/");
         const headers: Record<string, string> = {};
         for (const [key, value] of Object.entries(req.headers))
-          if (typeof value === "string" && key !== "host") headers[key] = value;
-        if (method === "post" && raw.length > 0)
-          validate(() =>
-            checkRequest(route, method, JSON.parse(body(raw, headers))),
-          );
+          if (typeof value === "string" && !HOP_HEADERS.has(key))
+            headers[key] = value;
+        const parsed: unknown =
+          method === "post" && raw.length > 0
+            ? JSON.parse(body(raw, headers))
+            : undefined;
+        if (parsed !== undefined)
+          validate(() => checkRequest(route, method, parsed));
+        try {
+          options.guard?.(route, method, parsed);
+        } catch (error) {
+          const message = (error as Error).message;
+          violations.push(message);
+          res.writeHead(403, { "content-type": "application/json" });
+          res.end(JSON.stringify({ error: { code: 403, message } }));
+          return;
+        }
         const response = await fetch(`${target}${req.url ?? "/"}`, {
           method: req.method ?? "GET",
           headers,
@@ -51,7 +78,7 @@ export async function startValidatingProxy(
           "x-request-id": response.headers.get("x-request-id") ?? "",
         });
         res.end(text);
-      })();
+      }
     });
   });
   const validate = (check: () => void) => {
@@ -74,6 +101,15 @@ export async function startValidatingProxy(
       }),
   };
 }
+
+/** Headers fetch sets itself (forwarding them makes it refuse the request). */
+const HOP_HEADERS = new Set([
+  "host",
+  "content-length",
+  "connection",
+  "transfer-encoding",
+  "keep-alive",
+]);
 
 function body(raw: Buffer, headers: Record<string, string>): string {
   return headers["content-encoding"] === "gzip"
