@@ -12,6 +12,7 @@ import {
   type EmulatorOptions,
 } from "../emulator/index.js";
 import { PROJECT_PATTERN } from "../emulator/projects.js";
+import { parseAllowedHosts } from "../emulator/request-guard.js";
 import { loadInputs } from "../input/index.js";
 
 interface EmulatorFlags {
@@ -22,6 +23,7 @@ interface EmulatorFlags {
   project?: string;
   spaces?: string;
   cors: string;
+  allowHost?: string[];
   token?: string;
   faults?: string;
   seed?: string;
@@ -55,6 +57,11 @@ export function emulatorCommand(): Command {
       "--cors <origins>",
       'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list',
       "loopback",
+    )
+    .option(
+      "--allow-host <names...>",
+      "host names accepted in the Host header besides localhost, 127.0.0.1, [::1] and the " +
+        "listening address (other names get 403, which keeps DNS-rebinding pages out)",
     )
     .option(
       "--token <token>",
@@ -99,6 +106,13 @@ async function emulatorOptions(flags: EmulatorFlags): Promise<EmulatorOptions> {
   if (flags.saveInterval !== undefined)
     options.saveIntervalMs = secondsFlag("--save-interval", flags.saveInterval);
   if (flags.token !== undefined) options.token = flags.token;
+  if (flags.allowHost !== undefined) {
+    try {
+      options.allowedHosts = parseAllowedHosts(flags.allowHost);
+    } catch (error) {
+      throw new UserError(`--allow-host: ${(error as Error).message}`);
+    }
+  }
   if (flags.faults !== undefined) options.faults = parseFaultSpec(flags.faults);
   if (flags.seed !== undefined)
     options.seed = integerFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
@@ -157,6 +171,10 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
       throw error;
     },
   );
+  if (options.token === undefined && !isLoopbackHost(options.host ?? ""))
+    process.stderr.write(
+      `dmgen emulator: warning: listening on ${options.host ?? ""} without --token: anyone who can reach this address can read and write its data; give --token <secret>\n`,
+    );
   const viewCount = emulatorInput(options.views).views.length;
   process.stdout.write(`${emulator.url}\n`);
   process.stdout.write(
@@ -174,6 +192,17 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
   });
   process.stderr.write(
     `dmgen emulator: stopped (${signal})${options.dataFile ? `, state saved to ${options.dataFile}` : ""}\n`,
+  );
+}
+
+/** Whether the emulator is reachable from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return (
+    name === "localhost" ||
+    name === "::1" ||
+    /^127\.\d+\.\d+\.\d+$/.test(name) ||
+    /^::ffff:127\.\d+\.\d+\.\d+$/.test(name)
   );
 }
 

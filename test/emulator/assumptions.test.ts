@@ -231,6 +231,7 @@ const TESTS: Record<string, () => Promise<void>> = {
         `${emulator.url}/api/v1/projects/p/models/instances/list`,
         {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: `{"limit":1,"x":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`,
         },
       );

@@ -66,7 +66,11 @@ async function statuses(
     try {
       const response = await fetch(
         `${emulator.url}/api/v1/projects/emulator/models/instances/list`,
-        { method: "POST", body: "{}" },
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        },
       );
       await response.arrayBuffer();
       out.push(response.status);
@@ -493,6 +497,7 @@ describe("crash safety", () => {
     const base = `${await first.url}/api/v1/projects/emulator/models/instances`;
     const response = await fetch(base, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         items: [{ instanceType: "node", space: "s", externalId: "kept" }],
       }),
@@ -512,6 +517,7 @@ describe("crash safety", () => {
         `${await second.url}/api/v1/projects/emulator/models/instances/byids`,
         {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify({
             items: [{ instanceType: "node", space: "s", externalId: "kept" }],
           }),
