@@ -30,9 +30,15 @@ export function restoreSchema(
   file: string,
 ): void {
   try {
-    for (const space of list<SpaceRecord>(snapshot.spaces))
+    list<SpaceRecord>(snapshot.spaces).forEach((space, i) => {
+      if (!isSpaceRecord(space))
+        throw new UserError(
+          `the state file's schema is corrupt: spaces[${i}] must be {space, createdTime, lastUpdatedTime}, got ${JSON.stringify(space)}`,
+          file,
+        );
       if (!schema.spaces.has(space.space))
         schema.spaces.set(space.space, space);
+    });
     list<unknown>(snapshot.containers).forEach((raw, i) => {
       const container = parseContainer(raw, `containers[${i}]`, 0);
       if (!schema.containers.get(container.key)?.explicit)
@@ -70,6 +76,19 @@ export function restoreSchema(
       file,
     );
   }
+}
+
+function isSpaceRecord(value: unknown): value is SpaceRecord {
+  const record = value as Partial<SpaceRecord> | null;
+  return (
+    typeof record === "object" &&
+    record !== null &&
+    typeof record.space === "string" &&
+    typeof record.createdTime === "number" &&
+    typeof record.lastUpdatedTime === "number" &&
+    (record.name === undefined || typeof record.name === "string") &&
+    (record.description === undefined || typeof record.description === "string")
+  );
 }
 
 function list<T>(value: unknown): T[] {

@@ -584,6 +584,7 @@ describe("the CLI command (in process)", () => {
       `${url}/api/v1/projects/demo/models/instances`,
       {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({
           items: [{ instanceType: "node", space: "s", externalId: "n1" }],
         }),
@@ -628,6 +629,7 @@ describe("the CLI command (in process)", () => {
     await expect(
       fetch(`${lines[0]!}/api/v1/projects/emulator/models/instances`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ items: [item] }),
       }),
     ).rejects.toThrow();
