@@ -18,7 +18,7 @@ export function schemaSnapshot(schema: SchemaStore): JsonRecord {
     spaces: [...schema.spaces.values()],
     containers: [...schema.containers.values()]
       .filter((c) => c.explicit)
-      .map(containerToApi),
+      .map((c) => containerToApi(schema, c)),
     views: [...schema.views.values()].map((v) => viewToApi(schema, v, true)),
     dataModels: schema.dataModels.map((m) => dataModelToApi(schema, m, false)),
   };
@@ -47,7 +47,10 @@ export function restoreSchema(
     list<unknown>(snapshot.views).forEach((raw, i) => {
       const view = normalizeView(raw, { file, path: `$.views[${i}]` });
       if (!schema.views.has(viewKeyOf(view)))
-        schema.views.set(viewKeyOf(view), resolveView(view, schema.containers));
+        schema.views.set(
+          viewKeyOf(view),
+          resolveView(view, schema.containers, false),
+        );
     });
     list<JsonRecord>(snapshot.dataModels).forEach((raw, i) => {
       const key = viewKeyOf(
@@ -65,6 +68,7 @@ export function restoreSchema(
         views: list<unknown>(raw.views).map((ref, j) =>
           viewReference(ref, { file, path: `$.dataModels[${i}].views[${j}]` }),
         ),
+        ...(raw.isGlobal === true ? { isGlobal: true } : {}),
         createdTime: Number(raw.createdTime),
         lastUpdatedTime: Number(raw.lastUpdatedTime),
       });
