@@ -35,7 +35,11 @@ export function emulatorCommand(): Command {
     .description(
       "Run a local emulator of the CDF Data Modeling (DMS) API for views and instances",
     )
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option(
+      "--host <host>",
+      "interface to listen on (another than loopback without --token prints a warning)",
+      "127.0.0.1",
+    )
     .option("--port <port>", "port to listen on (0 picks a free port)", "0")
     .option(
       "--views <paths...>",
@@ -55,7 +59,8 @@ export function emulatorCommand(): Command {
     )
     .option(
       "--cors <origins>",
-      'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list',
+      'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list; ' +
+        "requests from other origins get 403",
       "loopback",
     )
     .option(
@@ -171,10 +176,8 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
       throw error;
     },
   );
-  if (options.token === undefined && !isLoopbackHost(options.host ?? ""))
-    process.stderr.write(
-      `dmgen emulator: warning: listening on ${options.host ?? ""} without --token: anyone who can reach this address can read and write its data; give --token <secret>\n`,
-    );
+  const warning = exposureWarning(options.host ?? "127.0.0.1", options.token);
+  if (warning) process.stderr.write(`dmgen emulator: ${warning}\n`);
   const viewCount = emulatorInput(options.views).views.length;
   process.stdout.write(`${emulator.url}\n`);
   process.stdout.write(
@@ -193,6 +196,15 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
   process.stderr.write(
     `dmgen emulator: stopped (${signal})${options.dataFile ? `, state saved to ${options.dataFile}` : ""}\n`,
   );
+}
+
+/** The warning for an emulator other machines can reach without a token, or undefined. */
+export function exposureWarning(
+  host: string,
+  token: string | undefined,
+): string | undefined {
+  if (token !== undefined || isLoopbackHost(host)) return undefined;
+  return `warning: listening on ${host} without --token: anyone who can reach this address can read and write the emulator's data; give --token <secret>`;
 }
 
 /** Whether the emulator is reachable from this machine only. */

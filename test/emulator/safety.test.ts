@@ -9,6 +9,8 @@ import {
   type EmulatorOptions,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
+import { exposureWarning } from "../../src/cli/emulator-command.js";
+import { parseAllowedHosts } from "../../src/emulator/request-guard.js";
 import { checkResponse } from "./contract.js";
 import { client, moviesViews, movieView, node } from "./support.js";
 
@@ -216,5 +218,32 @@ describe("Content-Type", () => {
       body: terminator,
     });
     expect(json.status).toBe(200);
+  });
+});
+
+describe("the CLI's safety flags", () => {
+  it("warns when other machines can reach the emulator without --token", () => {
+    expect(exposureWarning("0.0.0.0", undefined)).toBe(
+      "warning: listening on 0.0.0.0 without --token: anyone who can reach this address can read and write the emulator's data; give --token <secret>",
+    );
+    expect(exposureWarning("::", undefined)).toContain("listening on ::");
+    expect(exposureWarning("192.168.1.5", undefined)).toContain("--token");
+    expect(exposureWarning("0.0.0.0", "secret")).toBeUndefined();
+    for (const host of ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"])
+      expect([host, exposureWarning(host, undefined)]).toEqual([
+        host,
+        undefined,
+      ]);
+  });
+
+  it("--allow-host takes names, several at once, and refuses a URL", () => {
+    expect(parseAllowedHosts(["Emulator", "a.local,b.local"])).toEqual([
+      "emulator",
+      "a.local",
+      "b.local",
+    ]);
+    expect(() => parseAllowedHosts(["http://evil.example:80"])).toThrow(
+      '"http://evil.example:80" is not a host name',
+    );
   });
 });
