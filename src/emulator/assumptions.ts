@@ -19,7 +19,7 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   {
     id: "unauthorised",
     decision:
-      "With `--token`, a request without exactly `Authorization: Bearer <token>` gets 401 before anything else is checked (preflights excepted).",
+      "With `--token`, a request without exactly `Authorization: Bearer <token>` gets 401 before anything else is checked but its `Host` and `Origin` (403; preflights excepted).",
   },
   {
     id: "missing-space",

@@ -59,6 +59,11 @@ const TESTS: Record<string, () => Promise<void>> = {
       },
     });
     expect(preflight.status).toBe(204);
+    // A page of another site is refused before its credentials are looked at.
+    const foreign = await fetch(route, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(foreign.status).toBe(403);
   },
   "missing-space": async () => {
     const { api } = await start();
