@@ -10,7 +10,11 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { exposureWarning } from "../../src/cli/emulator-command.js";
-import { parseAllowedHosts } from "../../src/emulator/request-guard.js";
+import type { IncomingMessage } from "node:http";
+import {
+  parseAllowedHosts,
+  refuseForeignHost,
+} from "../../src/emulator/request-guard.js";
 import { checkResponse } from "./contract.js";
 import { client, moviesViews, movieView, node } from "./support.js";
 
@@ -186,6 +190,31 @@ describe("Host", () => {
       headers: { host: `emulator.remote:${port}` },
     });
     expect(other.status).toBe(403);
+  });
+});
+
+describe("Host, on an emulator other machines reach (--host 0.0.0.0)", () => {
+  /** A request as it arrives on a connection to `localAddress:localPort`. */
+  const arriving = (host: string, localAddress: string, localPort = 4000) =>
+    ({
+      headers: { host },
+      socket: { localAddress, localPort },
+    }) as unknown as IncomingMessage;
+
+  it("serves the address the connection came in on, with its port only", () => {
+    const verdicts = [
+      arriving("192.168.1.5:4000", "192.168.1.5"),
+      arriving("192.168.1.5:4000", "::ffff:192.168.1.5"),
+      arriving("[fe80::1]:4000", "fe80::1"),
+      arriving("192.168.1.5:4001", "192.168.1.5"),
+      arriving("192.168.1.5", "192.168.1.5"),
+      arriving("10.0.0.9:4000", "192.168.1.5"),
+      arriving("devbox:4000", "192.168.1.5"),
+    ].map((req) => refuseForeignHost([], req)?.status ?? 200);
+    expect(verdicts).toEqual([200, 200, 200, 403, 403, 403, 403]);
+    expect(
+      refuseForeignHost(["devbox"], arriving("DevBox:4000", "192.168.1.5")),
+    ).toBeUndefined();
   });
 });
 
