@@ -34,6 +34,7 @@ import {
   exactJsonParser,
   stringifyJson,
 } from "../../templates/runtime/json.js";
+import { PROJECT_PATTERN } from "./projects.js";
 import {
   compactLog,
   createStore,
@@ -377,6 +378,12 @@ function parseState(text: string, file: string): ProjectSection[] {
           ? notAStateFile(file)
           : corrupt(file, k + 1, "not a header of this file's version");
       version = header.version;
+      if (version !== 1 && !isProjectName(header.project))
+        throw corrupt(
+          file,
+          k + 1,
+          `field project must be a project name, got ${shortJson(header.project)}`,
+        );
       checkRunFields(header, file, k + 1);
       current = startRun(builds, header);
     }
@@ -437,7 +444,7 @@ function applyTrailer(
   if (!Array.isArray(trailer.projects))
     throw corrupt(file, lineNumber, "a trailer without projects");
   for (const end of trailer.projects) {
-    if (typeof end.project !== "string" || typeof end.seq !== "number")
+    if (!isProjectName(end.project) || typeof end.seq !== "number")
       throw corrupt(file, lineNumber, "a project without name or seq");
     checkRunFields(end, file, lineNumber);
     const build = startRun(builds, {
@@ -609,6 +616,10 @@ function checkRunFields(
     fail("autoIncrement", "a list of [key, number] pairs", counters);
   if (run.schema !== undefined && !isPlainObject(run.schema))
     fail("schema", "an object", run.schema);
+}
+
+function isProjectName(value: unknown): value is string {
+  return typeof value === "string" && PROJECT_PATTERN.test(value);
 }
 
 const SPACE_ID = /^[a-zA-Z][a-zA-Z0-9_-]{0,41}[a-zA-Z0-9]?$/;

@@ -347,6 +347,14 @@ describe("state file: damaged files are clear errors", () => {
       /corrupt at line 2: field version must be an integer from 1, got "1"/,
     ],
     [
+      "a header whose project is not a name",
+      (lines) => [
+        lines[0]!.replace('"project":"p"', '"project":{"x":1}'),
+        ...lines.slice(1),
+      ],
+      /corrupt at line 1: field project must be a project name, got \{"x":1\}/,
+    ],
+    [
       "a trailer with broken counters",
       (lines) => [
         ...lines.slice(0, -1),
