@@ -1,6 +1,7 @@
 // The HTTP layer: routing under /api/v1/projects/{project}/models/... (any project unless one is
-// pinned, trailing slashes ignored), CORS, request bodies read under limits (body.ts), bearer-token
-// check, fault injection, and errors in the API's format.
+// pinned, trailing slashes ignored), the refusal of other sites' pages (request-guard.ts: Host,
+// Origin, non-JSON bodies), CORS, request bodies read under limits (body.ts), bearer-token check,
+// fault injection, and errors in the API's format.
 
 import { randomUUID } from "node:crypto";
 import {
