@@ -44,7 +44,7 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   {
     id: "schema-delete",
     decision:
-      "Deleting a container deletes its data from every instance (a change, so sync sees it), also while views map it: those views become unavailable (left out of view lists and byids, counted by `containers/inspect` only with `includeUnavailableViews`; reading, writing, filtering or querying through one is 400 with the view in `missing`, as for a view that does not exist) until a container of that id exists again or they are deleted. Deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
+      "Deleting a container deletes its data from every instance (a change, so sync sees it), also while views map it: those views become unavailable (left out of view lists and byids, counted by `containers/inspect`'s `totalInvolvedViewCount` unless `includeUnavailableViews` is false; reading, writing, filtering or querying through one is 400 with the view in `missing`, as for a view that does not exist) until a container of that id exists again or they are deleted. Deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
   },
   {
     id: "missing-byids",
