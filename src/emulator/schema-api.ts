@@ -74,8 +74,10 @@ export function applyContainers(state: EmulatorState, body: unknown): Json {
       return existing;
     return { ...next, createdTime: existing.createdTime };
   });
-  for (const container of results)
+  for (const container of results) {
     state.schema.containers.set(container.key, container);
+    state.schema.removedContainers.delete(container.key);
+  }
   return { items: results.map((c) => containerToApi(state.schema, c)) };
 }
 
@@ -269,7 +271,11 @@ export function deleteContainers(state: EmulatorState, body: unknown): Json {
       stamp(state.store, instance);
     }
   }
-  for (const key of keys) state.schema.containers.delete(key);
+  for (const key of keys) {
+    if (!state.schema.containers.get(key)!.explicit)
+      state.schema.removedContainers.add(key);
+    state.schema.containers.delete(key);
+  }
   return {
     items: refs.map((r) => ({ space: r.space, externalId: r.externalId })),
   };

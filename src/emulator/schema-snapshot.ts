@@ -19,6 +19,7 @@ export function schemaSnapshot(schema: SchemaStore): JsonRecord {
     containers: [...schema.containers.values()]
       .filter((c) => c.explicit)
       .map((c) => containerToApi(schema, c)),
+    removedContainers: [...schema.removedContainers],
     views: [...schema.views.values()].map((v) => viewToApi(schema, v, true)),
     dataModels: schema.dataModels.map((m) => dataModelToApi(schema, m, false)),
   };
@@ -39,10 +40,23 @@ export function restoreSchema(
       if (!schema.spaces.has(space.space))
         schema.spaces.set(space.space, space);
     });
+    // Containers of `--views` deleted before the save stay deleted (their views unavailable).
+    list<unknown>(snapshot.removedContainers).forEach((key, i) => {
+      if (typeof key !== "string")
+        throw new UserError(
+          `the state file's schema is corrupt: removedContainers[${i}] must be a container key, got ${JSON.stringify(key)}`,
+          file,
+        );
+      if (schema.containers.get(key)?.explicit === false)
+        schema.containers.delete(key);
+      schema.removedContainers.add(key);
+    });
     list<unknown>(snapshot.containers).forEach((raw, i) => {
       const container = parseContainer(raw, `containers[${i}]`, 0);
-      if (!schema.containers.get(container.key)?.explicit)
+      if (!schema.containers.get(container.key)?.explicit) {
         schema.containers.set(container.key, container);
+        schema.removedContainers.delete(container.key);
+      }
     });
     list<unknown>(snapshot.views).forEach((raw, i) => {
       const view = normalizeView(raw, { file, path: `$.views[${i}]` });

@@ -83,6 +83,8 @@ export interface SchemaStore {
   dataModels: StoredDataModel[];
   /** Spaces of views and data models loaded with `isGlobal: true` (besides the `cdf_` spaces). */
   globalSpaces: Set<string>;
+  /** Keys of containers derived from `--views` that were deleted: a restart must not bring them back. */
+  removedContainers: Set<string>;
   /** When views carry no timestamps the API shape still needs them. */
   loadedAt: number;
 }
@@ -126,6 +128,7 @@ export function buildSchema(
       lastUpdatedTime: loadedAt,
     })),
     globalSpaces: new Set(),
+    removedContainers: new Set(),
     loadedAt,
   };
   for (const item of [...views, ...dataModels])
