@@ -309,8 +309,9 @@ ${rows.join("\n")}
 ## Emulator side
 
 Request size limits, gzip bombs, filter depth, crash safety of \`--data\` (the loss window after
-\`kill -9\` is the save interval, default about 5 s) and after-processing faults from the CLI are
-the emulator's; see its documentation.
+\`kill -9\` is the save interval, default about 5 s; a damaged line stops the start, naming it, and
+the file is left as it was), the refusal of other sites' pages (\`Origin\`, \`Host\`, non-JSON bodies)
+and after-processing faults from the CLI are the emulator's; see its documentation.
 
 ## Last soak
 

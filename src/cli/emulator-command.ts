@@ -12,6 +12,7 @@ import {
   type EmulatorOptions,
 } from "../emulator/index.js";
 import { PROJECT_PATTERN } from "../emulator/projects.js";
+import { parseAllowedHosts } from "../emulator/request-guard.js";
 import { loadInputs } from "../input/index.js";
 
 interface EmulatorFlags {
@@ -22,6 +23,7 @@ interface EmulatorFlags {
   project?: string;
   spaces?: string;
   cors: string;
+  allowHost?: string[];
   token?: string;
   faults?: string;
   seed?: string;
@@ -33,7 +35,11 @@ export function emulatorCommand(): Command {
     .description(
       "Run a local emulator of the CDF Data Modeling (DMS) API for views and instances",
     )
-    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option(
+      "--host <host>",
+      "interface to listen on (another than loopback without --token prints a warning)",
+      "127.0.0.1",
+    )
     .option("--port <port>", "port to listen on (0 picks a free port)", "0")
     .option(
       "--views <paths...>",
@@ -53,8 +59,14 @@ export function emulatorCommand(): Command {
     )
     .option(
       "--cors <origins>",
-      'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list',
+      'browser origins allowed: "loopback" (localhost pages), "any", "off", or a comma-separated list; ' +
+        "requests from other origins get 403",
       "loopback",
+    )
+    .option(
+      "--allow-host <names...>",
+      "host names accepted in the Host header besides localhost, 127.0.0.1, [::1] and the " +
+        "listening address (other names get 403, which keeps DNS-rebinding pages out)",
     )
     .option(
       "--token <token>",
@@ -99,6 +111,13 @@ async function emulatorOptions(flags: EmulatorFlags): Promise<EmulatorOptions> {
   if (flags.saveInterval !== undefined)
     options.saveIntervalMs = secondsFlag("--save-interval", flags.saveInterval);
   if (flags.token !== undefined) options.token = flags.token;
+  if (flags.allowHost !== undefined) {
+    try {
+      options.allowedHosts = parseAllowedHosts(flags.allowHost);
+    } catch (error) {
+      throw new UserError(`--allow-host: ${(error as Error).message}`);
+    }
+  }
   if (flags.faults !== undefined) options.faults = parseFaultSpec(flags.faults);
   if (flags.seed !== undefined)
     options.seed = integerFlag("--seed", flags.seed, 0, 2 ** 32 - 1);
@@ -157,6 +176,8 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
       throw error;
     },
   );
+  const warning = exposureWarning(options.host ?? "127.0.0.1", options.token);
+  if (warning) process.stderr.write(`dmgen emulator: ${warning}\n`);
   const viewCount = emulatorInput(options.views).views.length;
   process.stdout.write(`${emulator.url}\n`);
   process.stdout.write(
@@ -174,6 +195,26 @@ async function runEmulator(options: EmulatorOptions): Promise<void> {
   });
   process.stderr.write(
     `dmgen emulator: stopped (${signal})${options.dataFile ? `, state saved to ${options.dataFile}` : ""}\n`,
+  );
+}
+
+/** The warning for an emulator other machines can reach without a token, or undefined. */
+export function exposureWarning(
+  host: string,
+  token: string | undefined,
+): string | undefined {
+  if (token !== undefined || isLoopbackHost(host)) return undefined;
+  return `warning: listening on ${host} without --token: anyone who can reach this address can read and write the emulator's data; give --token <secret>`;
+}
+
+/** Whether the emulator is reachable from this machine only. */
+function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  return (
+    name === "localhost" ||
+    name === "::1" ||
+    /^127\.\d+\.\d+\.\d+$/.test(name) ||
+    /^::ffff:127\.\d+\.\d+\.\d+$/.test(name)
   );
 }
 

@@ -290,6 +290,10 @@ function writeContainerSource(
   properties: JsonRecord,
   path: string,
 ): void {
+  if (container.usedFor !== "all" && container.usedFor !== write.kind)
+    throw badRequest(
+      `${path}.source: container ${container.key} is used for ${container.usedFor}s and cannot hold data of an ${write.kind}`,
+    );
   const values = containerValues(write, container.key);
   for (const [propertyId, value] of Object.entries(properties)) {
     const where = `${path}.properties.${propertyId}`;

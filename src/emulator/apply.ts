@@ -19,7 +19,7 @@ import {
 } from "./apply-parse.js";
 import { checkAssetCycles, maintainCoreModel } from "./core-model.js";
 import { asArray, asRecord } from "./request-shape.js";
-import { requireSpaces } from "./spaces.js";
+import { refuseSystemSpaces, requireSpaces } from "./spaces.js";
 import type { ContainerDefinition, SchemaStore } from "./schema.js";
 import type { EmulatorState } from "./state.js";
 import {
@@ -62,9 +62,13 @@ export function applyInstances(
   const now = state.clock.now();
   purgeTombstones(state.store, now, state.retentionMs);
   const parsed = parseApplyRequest(state.schema, body);
-  requireSpaces(state.schema, spacesOf(parsed.writes, parsed.deletes));
+  const named = spacesOf(parsed.writes, parsed.deletes);
+  refuseSystemSpaces(state.schema, named);
+  requireSpaces(state.schema, named);
   const plan = planApply(state.schema, state.store, parsed);
-  requireSpaces(state.schema, spacesOf(plan.autoCreate, []));
+  const created = spacesOf(plan.autoCreate, []);
+  refuseSystemSpaces(state.schema, created);
+  requireSpaces(state.schema, created);
   checkAssetCycles(state, plan.planned);
   const response = commitApply(state.store, plan, parsed, now);
   maintainCoreModel(state, plan.planned, now);
@@ -532,6 +536,7 @@ export function deleteEndpoint(
   if (items.length === 0 || items.length > 1000)
     throw badRequest("items must have between 1 and 1000 entries");
   const parsed = parseApplyRequest(state.schema, { items: [], delete: items });
+  refuseSystemSpaces(state.schema, spacesOf([], parsed.deletes));
   requireSpaces(state.schema, spacesOf([], parsed.deletes));
   const found = planDeletes(state.store, parsed.deletes, false);
   return { items: deleteInstances(state.store, found, now) };

@@ -19,7 +19,7 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   {
     id: "unauthorised",
     decision:
-      "With `--token`, a request without exactly `Authorization: Bearer <token>` gets 401 before anything else is checked (preflights excepted).",
+      "With `--token`, a request without exactly `Authorization: Bearer <token>` gets 401 before anything else is checked but its `Host` and `Origin` (403; preflights excepted).",
   },
   {
     id: "missing-space",
@@ -37,9 +37,14 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
       "A container may gain properties and change names and descriptions; changing a property's type, nullability, immutability, default or removing it is 400. A view version may change only name and description; any other change needs a new version (400). A data model version may change its name, description and views.",
   },
   {
+    id: "system-spaces",
+    decision:
+      "Spaces named `cdf_...` (`cdf_cdm`, `cdf_cdm_3d`, `cdf_cdm_units`, `cdf_core`, ...) and the spaces of views or data models loaded with `isGlobal: true` are system spaces: they, their containers, views and data models are `isGlobal: true` and listed only with `includeGlobal=true` (byids returns them always). Creating, changing or deleting a space, container, view, data model or instance in one is 400 (the whole request, nothing written); writing instances elsewhere through their views is allowed.",
+  },
+  {
     id: "schema-delete",
     decision:
-      "Deleting a container deletes its data from every instance (a change, so sync sees it) and is 400 while a view still maps it; deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
+      "Deleting a container deletes its data from every instance (a change, so sync sees it), also while views map it: those views become unavailable (left out of view lists and byids, counted by `containers/inspect`'s `totalInvolvedViewCount` unless `includeUnavailableViews` is false; reading, writing, filtering or querying through one is 400 with the view in `missing`, as for a view that does not exist) until a container of that id exists again or they are deleted. Deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
   },
   {
     id: "missing-byids",
@@ -187,6 +192,15 @@ export function unknownProject(
       ? `this emulator serves only project "${registry.pinned}"`
       : "project names start with a letter or digit, then letters, digits, _ or -";
   return new ApiError(404, `Unknown project "${project}": ${served}`);
+}
+
+/** 400 for a write of instances or schema into a system space (assumption "system-spaces"). */
+export function systemSpaceWrite(spaces: Iterable<string>): ApiError {
+  const list = [...new Set(spaces)].sort();
+  return new ApiError(
+    400,
+    `Cannot write to ${list.length === 1 ? "system space" : "system spaces"} ${list.join(", ")}: the spaces, containers, views, data models and instances of CDF's system spaces are read-only`,
+  );
 }
 
 export function missingSpaces(spaces: Iterable<string>): ApiError {

@@ -68,8 +68,13 @@ export interface EmulatorOptions {
   spaces?: readonly string[];
   /** When set, requests without `Authorization: Bearer <token>` get 401. */
   token?: string;
-  /** Which browser origins may call the emulator. Default "loopback". */
+  /** Which browser origins may call the emulator (others get 403). Default "loopback". */
   cors?: CorsPolicy;
+  /**
+   * Host names accepted in the `Host` header besides localhost, 127.0.0.1, [::1] and the address a
+   * connection came in on (e.g. a docker-compose service name); other names get 403.
+   */
+  allowedHosts?: readonly string[];
   /** Random faults, e.g. "429:0.1,503:0.05:retry-after=2,reset:0.02,latency:5-50ms". */
   faults?: string | FaultSpec;
   /** Seed of the fault generator (default 1), so runs repeat. */
@@ -127,6 +132,7 @@ export async function startEmulator(
     token: options.token,
     faults,
     cors: options.cors ?? "loopback",
+    allowedHosts: (options.allowedHosts ?? []).map((h) => h.toLowerCase()),
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -34,6 +34,7 @@ import {
   exactJsonParser,
   stringifyJson,
 } from "../../templates/runtime/json.js";
+import { PROJECT_PATTERN } from "./projects.js";
 import {
   compactLog,
   createStore,
@@ -353,7 +354,8 @@ function parseState(text: string, file: string): ProjectSection[] {
     const parsed = parseLine(line, file, k + 1);
     if (Array.isArray(parsed)) {
       if (!current) throw notAStateFile(file);
-      addInstance(current, toInstance(parsed as InstanceLine));
+      checkInstanceLine(parsed, file, k + 1);
+      addInstance(current, toInstance(parsed));
     } else if (isTrailer(parsed)) {
       if (version === undefined) {
         // A save of an emulator that held no project yet is the trailer alone.
@@ -376,6 +378,13 @@ function parseState(text: string, file: string): ProjectSection[] {
           ? notAStateFile(file)
           : corrupt(file, k + 1, "not a header of this file's version");
       version = header.version;
+      if (version !== 1 && !isProjectName(header.project))
+        throw corrupt(
+          file,
+          k + 1,
+          `field project must be a project name, got ${shortJson(header.project)}`,
+        );
+      checkRunFields(header, file, k + 1);
       current = startRun(builds, header);
     }
   });
@@ -435,8 +444,9 @@ function applyTrailer(
   if (!Array.isArray(trailer.projects))
     throw corrupt(file, lineNumber, "a trailer without projects");
   for (const end of trailer.projects) {
-    if (typeof end.project !== "string" || typeof end.seq !== "number")
+    if (!isProjectName(end.project) || typeof end.seq !== "number")
       throw corrupt(file, lineNumber, "a project without name or seq");
+    checkRunFields(end, file, lineNumber);
     const build = startRun(builds, {
       format: FORMAT,
       version,
@@ -499,6 +509,158 @@ function parseLine(
       file,
     );
   }
+}
+
+/** The fields of an instance line, in order, with what each must hold. */
+const INSTANCE_FIELDS: readonly [name: string, check: FieldCheck][] = [
+  ["kind", (v) => v === "node" || v === "edge" || '"node" or "edge"'],
+  ["space", (v) => isSpaceId(v) || "a space identifier"],
+  ["externalId", (v) => isExternalId(v) || "an external id (1-255 characters)"],
+  ["version", (v) => isCount(v, 1) || "an integer from 1"],
+  ["createdTime", (v) => isCount(v, 0) || "epoch milliseconds"],
+  ["lastUpdatedTime", (v) => isCount(v, 0) || "epoch milliseconds"],
+  [
+    "deletedTime",
+    (v) => v === null || isCount(v, 0) || "null or epoch milliseconds",
+  ],
+  ["seq", (v) => isCount(v, 1) || "an integer from 1"],
+  [
+    "type",
+    (v) => v === null || isInstanceRef(v) || "null or {space, externalId}",
+  ],
+  [
+    "startNode",
+    (v) => v === null || isInstanceRef(v) || "null or {space, externalId}",
+  ],
+  [
+    "endNode",
+    (v) => v === null || isInstanceRef(v) || "null or {space, externalId}",
+  ],
+  [
+    "rows",
+    (v) =>
+      isRows(v) || 'an object of container rows ({"space:Container": {...}})',
+  ],
+];
+
+/** True when the value fits, else what the field must hold. */
+type FieldCheck = (value: unknown) => true | string;
+
+/**
+ * Refuses an instance line that could not be served: a wrong field count, a field of the wrong
+ * kind, an edge without its type or ends. Loading stops at the first such line, naming it, so a
+ * broken state is neither served nor saved back over the file.
+ */
+function checkInstanceLine(
+  line: unknown[],
+  file: string,
+  lineNumber: number,
+): asserts line is InstanceLine {
+  if (line.length !== INSTANCE_FIELDS.length)
+    throw corrupt(
+      file,
+      lineNumber,
+      `an instance line has ${INSTANCE_FIELDS.length} fields (${INSTANCE_FIELDS.map(([name]) => name).join(", ")}), this one ${line.length}`,
+    );
+  INSTANCE_FIELDS.forEach(([name, check], i) => {
+    const verdict = check(line[i]);
+    if (verdict !== true)
+      throw corrupt(
+        file,
+        lineNumber,
+        `field ${name} must be ${verdict}, got ${shortJson(line[i])}`,
+      );
+  });
+  if (line[0] === "edge")
+    for (const i of [8, 9, 10])
+      if (line[i] === null)
+        throw corrupt(
+          file,
+          lineNumber,
+          `field ${INSTANCE_FIELDS[i]![0]} of an edge must be {space, externalId}, got null`,
+        );
+}
+
+/** A header's or a trailer project's sequence number, counters and schema. */
+function checkRunFields(
+  run: {
+    seq?: unknown;
+    autoIncrement?: unknown;
+    schema?: unknown;
+  },
+  file: string,
+  lineNumber: number,
+): void {
+  const fail = (field: string, must: string, value: unknown): never => {
+    throw corrupt(
+      file,
+      lineNumber,
+      `field ${field} must be ${must}, got ${shortJson(value)}`,
+    );
+  };
+  if (!isCount(run.seq, 0)) fail("seq", "an integer from 0", run.seq);
+  const counters = run.autoIncrement;
+  if (
+    counters !== undefined &&
+    !(
+      Array.isArray(counters) &&
+      counters.every(
+        (entry) =>
+          Array.isArray(entry) &&
+          entry.length === 2 &&
+          typeof entry[0] === "string" &&
+          typeof entry[1] === "number",
+      )
+    )
+  )
+    fail("autoIncrement", "a list of [key, number] pairs", counters);
+  if (run.schema !== undefined && !isPlainObject(run.schema))
+    fail("schema", "an object", run.schema);
+}
+
+function isProjectName(value: unknown): value is string {
+  return typeof value === "string" && PROJECT_PATTERN.test(value);
+}
+
+const SPACE_ID = /^[a-zA-Z][a-zA-Z0-9_-]{0,41}[a-zA-Z0-9]?$/;
+
+function isSpaceId(value: unknown): boolean {
+  return typeof value === "string" && SPACE_ID.test(value);
+}
+
+function isExternalId(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0 && value.length <= 255;
+}
+
+function isCount(value: unknown, min: number): boolean {
+  return (
+    typeof value === "number" && Number.isSafeInteger(value) && value >= min
+  );
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isInstanceRef(value: unknown): boolean {
+  return (
+    isPlainObject(value) &&
+    isSpaceId(value.space) &&
+    isExternalId(value.externalId)
+  );
+}
+
+function isRows(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  return Object.entries(value).every(
+    ([key, row]) => /^[^:]+:.+$/.test(key) && isPlainObject(row),
+  );
+}
+
+/** A value as it appears in the file, cut to a readable length. */
+function shortJson(value: unknown): string {
+  const text = value === undefined ? "nothing" : stringifyJson(value as never);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function toInstance(line: InstanceLine): StoredInstance {

@@ -20,6 +20,8 @@ import {
 } from "./request-shape.js";
 import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
 import {
+  isAvailable,
+  isSystemSpace,
   viewVersions,
   type ResolvedView,
   type SchemaStore,
@@ -157,7 +159,8 @@ export function listViews(state: EmulatorState, params: URLSearchParams): Json {
   let views = [...state.schema.views.values()].filter(
     (v) =>
       (space === null || v.definition.space === space) &&
-      (includeGlobal || !v.definition.isGlobal),
+      isAvailable(state.schema, v) &&
+      (includeGlobal || !isGlobalView(state.schema, v)),
   );
   if (!allVersions) views = views.filter((v) => isLatest(state.schema, v));
   const offset = pageOffset(params, "views");
@@ -168,6 +171,12 @@ export function listViews(state: EmulatorState, params: URLSearchParams): Json {
   if (offset + limit < views.length)
     out.nextCursor = encodeCursor({ k: "views", o: offset + limit });
   return out;
+}
+
+function isGlobalView(schema: SchemaStore, view: ResolvedView): boolean {
+  return (
+    view.definition.isGlobal || isSystemSpace(schema, view.definition.space)
+  );
 }
 
 function isLatest(schema: SchemaStore, view: ResolvedView): boolean {
@@ -234,11 +243,13 @@ export function listDataModels(
   const limit = queryInteger(params, "limit", 10, 1, 1000);
   const inline = queryBoolean(params, "inlineViews", false);
   const allVersions = queryBoolean(params, "allVersions", false);
-  queryBoolean(params, "includeGlobal", false);
+  const includeGlobal = queryBoolean(params, "includeGlobal", false);
   const space = params.get("space");
   const models = state.schema.dataModels.filter(
     (m) =>
       (space === null || m.space === space) &&
+      (includeGlobal ||
+        (m.isGlobal !== true && !isSystemSpace(state.schema, m.space))) &&
       (allVersions || isLatestModel(state.schema.dataModels, m)),
   );
   const offset = pageOffset(params, "datamodels");

@@ -17,10 +17,15 @@ import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
 import { asRecord, asString, isRecord } from "./request-shape.js";
 import {
   containerKeyOf,
+  findView,
+  isAvailable,
+  isSystemSpace,
   resolveView,
   viewKeyOf,
   type ContainerDefinition,
   type ContainerPropertyDefinition,
+  type ContainerUsedFor,
+  type ResolvedView,
   type SchemaStore,
   type StoredDataModel,
 } from "./schema.js";
@@ -30,7 +35,7 @@ import {
   sameJson,
   viewToApi,
 } from "./schema-output.js";
-import { boundedItems, requireSpaces } from "./spaces.js";
+import { boundedItems, refuseSystemSpaces, requireSpaces } from "./spaces.js";
 import type { EmulatorState } from "./state.js";
 import { allInstances, stamp } from "./store.js";
 
@@ -44,6 +49,10 @@ export function applyContainers(state: EmulatorState, body: unknown): Json {
     parseContainer(raw, `items[${i}]`, now),
   );
   rejectDuplicates(parsed.map((c) => c.ref));
+  refuseSystemSpaces(
+    state.schema,
+    parsed.map((c) => c.ref.space),
+  );
   requireSpaces(
     state.schema,
     parsed.map((c) => c.ref.space),
@@ -54,8 +63,8 @@ export function applyContainers(state: EmulatorState, body: unknown): Json {
     checkContainerChange(existing, next);
     if (
       sameJson(
-        containerToApi(existing),
-        containerToApi({
+        containerToApi(state.schema, existing),
+        containerToApi(state.schema, {
           ...next,
           createdTime: existing.createdTime,
           lastUpdatedTime: existing.lastUpdatedTime,
@@ -65,9 +74,11 @@ export function applyContainers(state: EmulatorState, body: unknown): Json {
       return existing;
     return { ...next, createdTime: existing.createdTime };
   });
-  for (const container of results)
+  for (const container of results) {
     state.schema.containers.set(container.key, container);
-  return { items: results.map(containerToApi) };
+    state.schema.removedContainers.delete(container.key);
+  }
+  return { items: results.map((c) => containerToApi(state.schema, c)) };
 }
 
 /** Parses a container in the create shape (the read shape too: its extra fields are ignored). */
@@ -101,8 +112,10 @@ export function parseContainer(
   for (const [id, property] of Object.entries(view.properties))
     properties.set(id, containerProperty(property as MappedPropertyDefinition));
   const usedFor = obj.usedFor ?? "node";
-  if (usedFor !== "node" && usedFor !== "edge" && usedFor !== "all")
-    throw badRequest(`${path}.usedFor must be "node", "edge" or "all"`);
+  if (!isUsedFor(usedFor))
+    throw badRequest(
+      `${path}.usedFor must be one of ${USED_FOR.map((u) => `"${u}"`).join(", ")}`,
+    );
   const container: ContainerDefinition = {
     ref,
     key: containerKeyOf(ref),
@@ -174,44 +187,74 @@ function checkContainerChange(
   }
 }
 
+const USED_FOR: readonly ContainerUsedFor[] = ["node", "edge", "record", "all"];
+
+function isUsedFor(value: unknown): value is ContainerUsedFor {
+  return USED_FOR.includes(value as ContainerUsedFor);
+}
+
 export function listContainers(
   state: EmulatorState,
   params: URLSearchParams,
 ): Json {
   const limit = queryInteger(params, "limit", 10, 1, 1000);
   const space = params.get("space");
-  queryBoolean(params, "includeGlobal", false);
-  const usedFor = params.get("usedFor");
+  const includeGlobal = queryBoolean(params, "includeGlobal", false);
+  const usedFor = usedForFilter(params);
   const all = [...state.schema.containers.values()].filter(
     (c) =>
       (space === null || c.ref.space === space) &&
-      (usedFor === null || usedFor === "all" || c.usedFor === usedFor),
+      (includeGlobal || !isSystemSpace(state.schema, c.ref.space)) &&
+      usedFor.has(c.usedFor),
   );
-  return page(all, params, "containers", limit, containerToApi);
+  return page(all, params, "containers", limit, (c) =>
+    containerToApi(state.schema, c),
+  );
+}
+
+/**
+ * The `usedFor` list filter (an array parameter: repeated, `usedFor=node&usedFor=edge`, or
+ * comma-separated): containers marked with one of the values; `all` means containers marked
+ * `all`. Without it: node, edge and all (the contract's default), so record containers are listed
+ * only when asked for.
+ */
+function usedForFilter(params: URLSearchParams): Set<ContainerUsedFor> {
+  const values = params
+    .getAll("usedFor")
+    .flatMap((value) => value.split(","))
+    .map((value) => value.trim());
+  if (values.length === 0) return new Set(["node", "edge", "all"]);
+  for (const value of values)
+    if (!isUsedFor(value))
+      throw badRequest(
+        `usedFor must be one or more of ${USED_FOR.join(", ")}, got "${value}"`,
+      );
+  return new Set(values as ContainerUsedFor[]);
 }
 
 export function containersByIds(state: EmulatorState, body: unknown): Json {
   const items: Json[] = [];
   for (const ref of containerIds(body)) {
     const found = state.schema.containers.get(containerKeyOf(ref));
-    if (found) items.push(containerToApi(found));
+    if (found) items.push(containerToApi(state.schema, found));
   }
   return { items };
 }
 
-/** Deletes containers and their data; refused while a view maps one of them. */
+/**
+ * Deletes containers and their data, as CDF does also while views map them: those views become
+ * unavailable (schema.ts `isAvailable`).
+ */
 export function deleteContainers(state: EmulatorState, body: unknown): Json {
-  const refs = containerIds(body).filter((ref) =>
+  const named = containerIds(body);
+  refuseSystemSpaces(
+    state.schema,
+    named.map((ref) => ref.space),
+  );
+  const refs = named.filter((ref) =>
     state.schema.containers.has(containerKeyOf(ref)),
   );
   const keys = new Set(refs.map(containerKeyOf));
-  for (const view of state.schema.views.values()) {
-    const mapped = view.containerKeys.find((key) => keys.has(key));
-    if (mapped)
-      throw badRequest(
-        `Cannot delete container ${mapped}: view ${view.key} maps it; delete the view first`,
-      );
-  }
   const now = state.clock.now();
   for (const instance of allInstances(state.store)) {
     if (instance.deletedTime !== undefined) continue;
@@ -228,13 +271,30 @@ export function deleteContainers(state: EmulatorState, body: unknown): Json {
       stamp(state.store, instance);
     }
   }
-  for (const key of keys) state.schema.containers.delete(key);
+  for (const key of keys) {
+    if (!state.schema.containers.get(key)!.explicit)
+      state.schema.removedContainers.add(key);
+    state.schema.containers.delete(key);
+  }
   return {
     items: refs.map((r) => ({ space: r.space, externalId: r.externalId })),
   };
 }
 
+/**
+ * `containers/inspect`: per container, the operations asked for. `involvedViews` lists the
+ * available views that map it; `totalInvolvedViewCount` counts them, and with
+ * `includeUnavailableViews` (the default) also the views that map it but are unavailable because
+ * another container they map was deleted. Latest versions unless `allVersions`.
+ */
 export function inspectContainers(state: EmulatorState, body: unknown): Json {
+  const request = asRecord(body, "body");
+  const operations = asRecord(
+    request.inspectionOperations,
+    "inspectionOperations",
+  );
+  const listed = inspectOption(operations, "involvedViews");
+  const counted = inspectOption(operations, "totalInvolvedViewCount");
   const refs = boundedItems(body, 10).map((raw, i) => {
     const obj = asRecord(raw, `items[${i}]`);
     return {
@@ -245,19 +305,64 @@ export function inspectContainers(state: EmulatorState, body: unknown): Json {
   const items = refs
     .filter((ref) => state.schema.containers.has(containerKeyOf(ref)))
     .map((ref) => {
-      const views = [...state.schema.views.values()]
-        .filter((v) => v.containerKeys.includes(containerKeyOf(ref)))
-        .map((v) => viewReferenceOf(v.definition));
+      const key = containerKeyOf(ref);
+      const mapping = (allVersions: boolean, unavailable: boolean) =>
+        [...state.schema.views.values()].filter(
+          (v) =>
+            v.containerKeys.includes(key) &&
+            (unavailable || isAvailable(state.schema, v)) &&
+            (allVersions || isLatestVersion(state.schema, v)),
+        );
+      const results: Json = {};
+      if (counted)
+        results.involvedViewCount = mapping(
+          counted.allVersions === true,
+          counted.includeUnavailableViews !== false,
+        ).length;
+      if (listed)
+        results.involvedViews = mapping(listed.allVersions === true, false).map(
+          (v) => viewReferenceOf(v.definition),
+        );
       return {
         space: ref.space,
         externalId: ref.externalId,
-        inspectionResults: {
-          involvedViewCount: views.length,
-          involvedViews: views,
-        },
+        inspectionResults: results,
       };
     });
   return { items };
+}
+
+function inspectOption(
+  operations: Json,
+  name: string,
+): Record<string, unknown> | undefined {
+  const raw = operations[name];
+  if (raw === undefined || raw === null) return undefined;
+  const option = asRecord(raw, `inspectionOperations.${name}`);
+  for (const flag of ["allVersions", "includeUnavailableViews"])
+    if (option[flag] !== undefined && typeof option[flag] !== "boolean")
+      throw badRequest(
+        `inspectionOperations.${name}.${flag} must be a boolean`,
+      );
+  return option;
+}
+
+/** The newest version of its space and externalId among all stored views, available or not. */
+function isLatestVersion(schema: SchemaStore, view: ResolvedView): boolean {
+  const def = view.definition;
+  for (const other of schema.views.values()) {
+    const o = other.definition;
+    if (
+      other !== view &&
+      o.space === def.space &&
+      o.externalId === def.externalId &&
+      ((o.createdTime ?? 0) > (def.createdTime ?? 0) ||
+        ((o.createdTime ?? 0) === (def.createdTime ?? 0) &&
+          o.version > def.version))
+    )
+      return false;
+  }
+  return true;
 }
 
 /** `constraints/delete` and `indexes/delete`: drops the named entries of the containers. */
@@ -267,7 +372,12 @@ export function deleteContainerParts(
   part: "constraints" | "indexes",
 ): Json {
   const items: Json[] = [];
-  for (const item of subObjectIds(body)) {
+  const named = subObjectIds(body);
+  refuseSystemSpaces(
+    state.schema,
+    named.map((item) => item.space),
+  );
+  for (const item of named) {
     const container = state.schema.containers.get(containerKeyOf(item));
     if (!container || !(item.identifier in container[part])) continue;
     const { [item.identifier]: _dropped, ...rest } = container[part];
@@ -350,6 +460,10 @@ function applyViewItems(
       version: asString(raw.version, `${path}[${i}].version`),
     })),
   );
+  refuseSystemSpaces(
+    state.schema,
+    raws.map((raw) => raw.space as string),
+  );
   requireSpaces(
     state.schema,
     raws.map((raw) => raw.space as string),
@@ -399,7 +513,7 @@ function buildView(
       : asRecord(raw.properties, `${path}.properties`);
   const properties: Json = {};
   for (const parentRef of implementsOf(raw)) {
-    const parent = schema.views.get(viewKeyOf(parentRef));
+    const parent = findView(schema, parentRef);
     if (!parent)
       throw new ApiError(
         400,
@@ -514,7 +628,10 @@ function mappedFromContainer(
 /** Stores the view unless an equal one exists; a different view of the same version is refused. */
 function commitView(schema: SchemaStore, view: ViewDefinition): ViewDefinition {
   const key = viewKeyOf(view);
-  const existing = schema.views.get(key)?.definition;
+  const stored = schema.views.get(key);
+  // An unavailable view (a container it mapped was deleted) is replaced by the one applied now.
+  const existing =
+    stored && isAvailable(schema, stored) ? stored.definition : undefined;
   if (existing) {
     if (!sameJson(viewShape(existing), viewShape(view)))
       throw badRequest(
@@ -567,9 +684,12 @@ function viewToApiFull(schema: SchemaStore, view: ViewDefinition): Json {
 }
 
 export function deleteViews(state: EmulatorState, body: unknown): Json {
-  const refs = versionedIds(body).filter((ref) =>
-    state.schema.views.has(viewKeyOf(ref)),
+  const named = versionedIds(body);
+  refuseSystemSpaces(
+    state.schema,
+    named.map((ref) => ref.space),
   );
+  const refs = named.filter((ref) => state.schema.views.has(viewKeyOf(ref)));
   for (const ref of refs) state.schema.views.delete(viewKeyOf(ref));
   return { items: refs };
 }
@@ -593,6 +713,10 @@ export function applyDataModels(state: EmulatorState, body: unknown): Json {
     return { model, obj, path: `items[${i}]` };
   });
   rejectDuplicates(models.map((m) => m.model));
+  refuseSystemSpaces(
+    state.schema,
+    models.map((m) => m.model.space),
+  );
   requireSpaces(
     state.schema,
     models.map((m) => m.model.space),
@@ -616,7 +740,7 @@ export function applyDataModels(state: EmulatorState, body: unknown): Json {
         externalId: asString(ref.externalId, `${path}.views[${j}].externalId`),
         version: asString(ref.version, `${path}.views[${j}].version`),
       };
-      if (!state.schema.views.has(viewKeyOf(view)))
+      if (!findView(state.schema, view))
         throw new ApiError(
           400,
           `${path}.views[${j}]: view ${viewKeyOf(view)} does not exist`,
@@ -656,6 +780,10 @@ function upsertDataModel(
 
 export function deleteDataModels(state: EmulatorState, body: unknown): Json {
   const refs = versionedIds(body);
+  refuseSystemSpaces(
+    state.schema,
+    refs.map((ref) => ref.space),
+  );
   const keys = new Set(refs.map(viewKeyOf));
   const deleted = state.schema.dataModels.filter((m) => keys.has(viewKeyOf(m)));
   state.schema.dataModels = state.schema.dataModels.filter(

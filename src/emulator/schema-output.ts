@@ -11,6 +11,7 @@ import type {
 import {
   containerKeyOf,
   findView,
+  isSystemSpace,
   viewKeyOf,
   type ContainerDefinition,
   type ResolvedView,
@@ -48,7 +49,7 @@ export function viewToApi(
   out.writable = def.writable;
   out.queryable = def.queryable;
   out.usedFor = def.usedFor;
-  out.isGlobal = def.isGlobal;
+  out.isGlobal = def.isGlobal || isSystemSpace(schema, def.space);
   out.mappedContainers = def.mappedContainers;
   out.properties = properties;
   return out;
@@ -160,7 +161,7 @@ export function dataModelToApi(
   if (model.description !== undefined) out.description = model.description;
   out.createdTime = model.createdTime;
   out.lastUpdatedTime = model.lastUpdatedTime;
-  out.isGlobal = false;
+  out.isGlobal = model.isGlobal === true || isSystemSpace(schema, model.space);
   out.views = model.views.map((ref) => {
     const view = inlineViews ? findView(schema, ref) : undefined;
     return view
@@ -176,7 +177,10 @@ export function dataModelToApi(
 }
 
 /** A container in the read shape (ContainerDefinition). */
-export function containerToApi(container: ContainerDefinition): Json {
+export function containerToApi(
+  schema: SchemaStore,
+  container: ContainerDefinition,
+): Json {
   const properties: Json = {};
   for (const [id, property] of container.properties) {
     const out: Json = {};
@@ -205,7 +209,7 @@ export function containerToApi(container: ContainerDefinition): Json {
   out.indexes = container.indexes;
   out.createdTime = container.createdTime;
   out.lastUpdatedTime = container.lastUpdatedTime;
-  out.isGlobal = false;
+  out.isGlobal = isSystemSpace(schema, container.ref.space);
   return out;
 }
 

@@ -25,13 +25,16 @@ export interface ContainerPropertyDefinition {
   defaultValue?: JsonValue;
 }
 
+/** What a container holds: nodes, edges, both (`all`), or records (never instances). */
+export type ContainerUsedFor = "node" | "edge" | "all" | "record";
+
 export interface ContainerDefinition {
   ref: ContainerReference;
   key: string;
   properties: Map<string, ContainerPropertyDefinition>;
   name?: string;
   description?: string;
-  usedFor: "node" | "edge" | "all";
+  usedFor: ContainerUsedFor;
   createdTime: number;
   lastUpdatedTime: number;
   /** Kept as given (the emulator does not enforce them) so reads return them. */
@@ -78,8 +81,21 @@ export interface SchemaStore {
   views: Map<string, ResolvedView>;
   containers: Map<string, ContainerDefinition>;
   dataModels: StoredDataModel[];
+  /** Spaces of views and data models loaded with `isGlobal: true` (besides the `cdf_` spaces). */
+  globalSpaces: Set<string>;
+  /** Keys of containers derived from `--views` that were deleted: a restart must not bring them back. */
+  removedContainers: Set<string>;
   /** When views carry no timestamps the API shape still needs them. */
   loadedAt: number;
+}
+
+/**
+ * CDF's system spaces (`cdf_cdm`, `cdf_cdm_3d`, `cdf_cdm_units`, `cdf_core`, ...: the `cdf_`
+ * prefix), and any space whose views or data models were loaded as global: their schema is global
+ * (listed only with `includeGlobal=true`) and read-only (assumptions.ts "system-spaces").
+ */
+export function isSystemSpace(schema: SchemaStore, space: string): boolean {
+  return space.startsWith("cdf_") || schema.globalSpaces.has(space);
 }
 
 export function containerKeyOf(ref: {
@@ -111,8 +127,12 @@ export function buildSchema(
       createdTime: loadedAt,
       lastUpdatedTime: loadedAt,
     })),
+    globalSpaces: new Set(),
+    removedContainers: new Set(),
     loadedAt,
   };
+  for (const item of [...views, ...dataModels])
+    if (item.isGlobal === true) schema.globalSpaces.add(item.space);
   for (const view of views) {
     const timed = {
       ...view,
@@ -149,9 +169,15 @@ export function addSpace(
     schema.spaces.set(space, { space, createdTime: now, lastUpdatedTime: now });
 }
 
+/**
+ * The view with its mapped properties resolved to container keys. With `register` (views given
+ * with `--views`), the containers its properties map are derived from it; a view restored from a
+ * state file maps only containers that exist (a deleted one is not brought back).
+ */
 export function resolveView(
   view: ViewDefinition,
   containers: Map<string, ContainerDefinition>,
+  register = true,
 ): ResolvedView {
   const mapped = new Map<string, ResolvedMappedProperty>();
   const containerKeys = new Set<string>();
@@ -165,7 +191,8 @@ export function resolveView(
       containerPropertyId: property.containerPropertyIdentifier,
       definition: property,
     });
-    registerContainerProperty(containers, containerKey, property, view);
+    if (register)
+      registerContainerProperty(containers, containerKey, property, view);
   }
   for (const ref of view.mappedContainers)
     containerKeys.add(containerKeyOf(ref));
@@ -220,11 +247,24 @@ function registerContainerProperty(
   container.properties.set(property.containerPropertyIdentifier, definition);
 }
 
+/** The view, unless it does not exist or is unavailable (see `isAvailable`). */
 export function findView(
   schema: SchemaStore,
   ref: ViewReference,
 ): ResolvedView | undefined {
-  return schema.views.get(viewKeyOf(ref));
+  const view = schema.views.get(viewKeyOf(ref));
+  return view && isAvailable(schema, view) ? view : undefined;
+}
+
+/**
+ * A view is available while every container it maps exists. Deleting a container a view maps
+ * leaves the view in place but unavailable (assumptions.ts "schema-delete"): lists and byids leave
+ * it out, and reads and writes through it answer as for a view that does not exist.
+ */
+export function isAvailable(schema: SchemaStore, view: ResolvedView): boolean {
+  for (const key of view.containerKeys)
+    if (!schema.containers.has(key)) return false;
+  return true;
 }
 
 export function findSource(
@@ -236,7 +276,7 @@ export function findSource(
     : schema.containers.get(containerKeyOf(ref));
 }
 
-/** Every view with this space and externalId, newest version last (by createdTime, then version). */
+/** Every available view with this space and externalId, newest version last (by createdTime, then version). */
 export function viewVersions(
   schema: SchemaStore,
   space: string,
@@ -244,7 +284,9 @@ export function viewVersions(
 ): ResolvedView[] {
   const found = [...schema.views.values()].filter(
     (v) =>
-      v.definition.space === space && v.definition.externalId === externalId,
+      v.definition.space === space &&
+      v.definition.externalId === externalId &&
+      isAvailable(schema, v),
   );
   return found.sort(
     (a, b) =>

@@ -1,6 +1,7 @@
 // The HTTP layer: routing under /api/v1/projects/{project}/models/... (any project unless one is
-// pinned, trailing slashes ignored), CORS, request bodies read under limits (body.ts), bearer-token
-// check, fault injection, and errors in the API's format.
+// pinned, trailing slashes ignored), the refusal of other sites' pages (request-guard.ts: Host,
+// Origin, non-JSON bodies), CORS, request bodies read under limits (body.ts), bearer-token check,
+// fault injection, and errors in the API's format.
 
 import { randomUUID } from "node:crypto";
 import {
@@ -16,6 +17,11 @@ import { readJsonBody } from "./body.js";
 import type { FaultDecision, FaultEngine } from "./faults.js";
 import { ASSUMPTIONS, unknownProject } from "./assumptions.js";
 import { answerPreflight, applyCors, type CorsPolicy } from "./cors.js";
+import {
+  refuseForeignHost,
+  refuseForeignOrigin,
+  refuseNonJsonBody,
+} from "./request-guard.js";
 import {
   inspectInstances,
   projectStatistics,
@@ -64,6 +70,8 @@ export interface ServerContext {
   token: string | undefined;
   faults: FaultEngine;
   cors: CorsPolicy;
+  /** Host names accepted in `Host` besides loopback names and the listening address. */
+  allowedHosts: readonly string[];
 }
 
 type Method = "GET" | "POST";
@@ -169,12 +177,24 @@ async function handle(
 ): Promise<void> {
   const requestId = randomUUID();
   const url = new URL(req.url ?? "/", "http://emulator");
+  const isPreflight =
+    req.method === "OPTIONS" &&
+    req.headers["access-control-request-method"] !== undefined;
+  // A page of another site, or one reached through DNS rebinding: refused before anything is
+  // read or done (a preflight from a refused origin gets its 403 from answerPreflight).
+  const foreign =
+    refuseForeignHost(ctx.allowedHosts, req) ??
+    (isPreflight ? undefined : refuseForeignOrigin(ctx.cors, req));
+  if (foreign) {
+    res.setHeader("connection", "close");
+    return send(res, foreign.status, foreign.toBody(), requestId);
+  }
   const body = await readBodyOrRefusal(req);
   if (body instanceof BodyRefusal)
     // The rest of a refused upload is not read; the connection cannot be reused.
     res.setHeader("connection", "close");
   const found = resolveTarget(ctx, url.pathname);
-  if (req.method === "OPTIONS" && req.headers["access-control-request-method"])
+  if (isPreflight)
     return answerPreflight(
       ctx.cors,
       req,
@@ -267,6 +287,11 @@ class BodyRefusal {
 }
 
 async function readBodyOrRefusal(req: IncomingMessage): Promise<unknown> {
+  if (req.method === "POST") {
+    // Not read at all: a body that is not declared JSON is refused as sent.
+    const unsupported = refuseNonJsonBody(req);
+    if (unsupported) return new BodyRefusal(unsupported);
+  }
   try {
     return await readJsonBody(req);
   } catch (error) {

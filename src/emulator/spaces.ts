@@ -2,11 +2,11 @@
 // that exist.
 
 import { badRequest } from "./api-error.js";
-import { missingSpaces } from "./assumptions.js";
+import { missingSpaces, systemSpaceWrite } from "./assumptions.js";
 import { encodeCursor } from "./cursor.js";
 import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
 import { asArray, asRecord, asString } from "./request-shape.js";
-import type { SchemaStore, SpaceRecord } from "./schema.js";
+import { isSystemSpace, type SchemaStore, type SpaceRecord } from "./schema.js";
 import type { EmulatorState } from "./state.js";
 
 type Json = Record<string, unknown>;
@@ -14,13 +14,13 @@ type Json = Record<string, unknown>;
 const SPACE_PATTERN =
   /^(?!(space|cdf|dms|pg3|shared|system|node|edge)$)[a-zA-Z][a-zA-Z0-9_-]{0,41}[a-zA-Z0-9]?$/;
 
-export function spaceToApi(space: SpaceRecord): Json {
+export function spaceToApi(schema: SchemaStore, space: SpaceRecord): Json {
   const out: Json = { space: space.space };
   if (space.name !== undefined) out.name = space.name;
   if (space.description !== undefined) out.description = space.description;
   out.createdTime = space.createdTime;
   out.lastUpdatedTime = space.lastUpdatedTime;
-  out.isGlobal = false;
+  out.isGlobal = isSystemSpace(schema, space.space);
   return out;
 }
 
@@ -29,11 +29,15 @@ export function listSpaces(
   params: URLSearchParams,
 ): Json {
   const limit = queryInteger(params, "limit", 10, 1, 1000);
-  queryBoolean(params, "includeGlobal", false); // the emulator has no global spaces
-  const spaces = [...state.schema.spaces.values()];
+  const includeGlobal = queryBoolean(params, "includeGlobal", false);
+  const spaces = [...state.schema.spaces.values()].filter(
+    (s) => includeGlobal || !isSystemSpace(state.schema, s.space),
+  );
   const offset = pageOffset(params, "spaces");
   const out: Json = {
-    items: spaces.slice(offset, offset + limit).map(spaceToApi),
+    items: spaces
+      .slice(offset, offset + limit)
+      .map((s) => spaceToApi(state.schema, s)),
   };
   if (offset + limit < spaces.length)
     out.nextCursor = encodeCursor({ k: "spaces", o: offset + limit });
@@ -44,6 +48,10 @@ export function applySpaces(state: EmulatorState, body: unknown): Json {
   const items = boundedItems(body, 100);
   const now = state.clock.now();
   const parsed = items.map((raw, i) => parseSpace(raw, `items[${i}]`));
+  refuseSystemSpaces(
+    state.schema,
+    parsed.map((s) => s.space),
+  );
   const out = parsed.map((next) => {
     const existing = state.schema.spaces.get(next.space);
     if (
@@ -51,14 +59,14 @@ export function applySpaces(state: EmulatorState, body: unknown): Json {
       existing.name === next.name &&
       existing.description === next.description
     )
-      return spaceToApi(existing);
+      return spaceToApi(state.schema, existing);
     const record: SpaceRecord = {
       ...next,
       createdTime: existing?.createdTime ?? now,
       lastUpdatedTime: now,
     };
     state.schema.spaces.set(record.space, record);
-    return spaceToApi(record);
+    return spaceToApi(state.schema, record);
   });
   return { items: out };
 }
@@ -86,14 +94,16 @@ export function spacesByIds(state: EmulatorState, body: unknown): Json {
   const items: Json[] = [];
   for (const id of ids) {
     const found = state.schema.spaces.get(id);
-    if (found) items.push(spaceToApi(found));
+    if (found) items.push(spaceToApi(state.schema, found));
   }
   return { items };
 }
 
 /** Deletes empty spaces; a space that still holds anything rejects the whole request. */
 export function deleteSpaces(state: EmulatorState, body: unknown): Json {
-  const ids = spaceIds(body).filter((id) => state.schema.spaces.has(id));
+  const named = spaceIds(body);
+  refuseSystemSpaces(state.schema, named);
+  const ids = named.filter((id) => state.schema.spaces.has(id));
   const problems = ids
     .map((id) => spaceContents(state, id))
     .filter((p) => p !== undefined);
@@ -148,6 +158,17 @@ export function boundedItems(body: unknown, max: number): unknown[] {
   if (items.length === 0 || items.length > max)
     throw badRequest(`items must have between 1 and ${max} entries`);
   return items;
+}
+
+/** Rejects the request when any of the spaces is a system space (read-only). */
+export function refuseSystemSpaces(
+  schema: SchemaStore,
+  spaces: Iterable<string>,
+): void {
+  const system: string[] = [];
+  for (const space of spaces)
+    if (isSystemSpace(schema, space)) system.push(space);
+  if (system.length > 0) throw systemSpaceWrite(system);
 }
 
 /** Rejects the request when any of the spaces does not exist. */

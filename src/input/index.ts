@@ -106,6 +106,7 @@ function readDataModel(
   if (typeof model.name === "string") dataModel.name = model.name;
   if (typeof model.description === "string")
     dataModel.description = model.description;
+  if (typeof model.isGlobal === "boolean") dataModel.isGlobal = model.isGlobal;
   into.dataModels.push(dataModel);
 }
 

@@ -132,6 +132,8 @@ export interface DataModelDefinition {
   description?: string;
   /** The views the data model lists, by reference. */
   views: ViewReference[];
+  /** True for CDF's system models (e.g. `cdf_cdm:CogniteCore`), as the API reports them. */
+  isGlobal?: boolean;
 }
 
 /** Where a view came from: for error messages that name the file and JSON path. */

@@ -445,12 +445,17 @@ describe("wire behaviour", () => {
     });
     const otherProject = await fetch(
       `${emulator.url}/api/v1/projects/other/models/instances/list`,
-      { method: "POST", body: "{}" },
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      },
     );
     expect(otherProject.status).toBe(200);
     expect(await otherProject.json()).toEqual({ items: [] });
     const badJson = await fetch(`${base}/models/instances`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: "{nope",
     });
     expect(badJson.status).toBe(400);

@@ -60,6 +60,11 @@ const TESTS: Record<string, () => Promise<void>> = {
       },
     });
     expect(preflight.status).toBe(204);
+    // A page of another site is refused before its credentials are looked at.
+    const foreign = await fetch(route, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(foreign.status).toBe(403);
   },
   "missing-space": async () => {
     const { api } = await start();
@@ -106,25 +111,18 @@ const TESTS: Record<string, () => Promise<void>> = {
       space: "mySpace",
       externalId: "Person",
     };
-    const refused = await api.post("/models/containers/delete", {
-      items: [byContainer],
-    });
-    expect(refused.status).toBe(400);
-    await api.ok("/models/views/delete", {
-      items: ["PersonView", "ActorView"].map((externalId) => ({
-        space: "mySpace",
-        externalId,
-        version: "v1",
-      })),
-    });
+    const inspectContainer = (options: Record<string, unknown>) =>
+      api.ok("/models/containers/inspect", {
+        inspectionOperations: {
+          involvedViews: {},
+          totalInvolvedViewCount: options,
+        },
+        items: [{ space: "mySpace", externalId: "Actor" }],
+      });
     const inspect = {
       inspectionOperations: { involvedContainers: {} },
       items: [{ instanceType: "node", space: "s", externalId: "p1" }],
     };
-    const kept = await api.ok("/models/instances/inspect", inspect);
-    expect(kept.items[0].inspectionResults.involvedContainers).toEqual([
-      byContainer,
-    ]);
     const version = async () =>
       (
         await api.ok("/models/instances/byids", {
@@ -132,10 +130,219 @@ const TESTS: Record<string, () => Promise<void>> = {
         })
       ).items[0].version;
     const before = await version();
-    await api.ok("/models/containers/delete", { items: [byContainer] });
+    // PersonView and ActorView still map Person: the delete goes through, as in CDF.
+    const deleted = await api.ok("/models/containers/delete", {
+      items: [byContainer],
+    });
+    expect(deleted.items).toEqual([{ space: "mySpace", externalId: "Person" }]);
     expect(await version()).toBe(before + 1);
     const gone = await api.ok("/models/instances/inspect", inspect);
     expect(gone.items[0].inspectionResults.involvedContainers).toEqual([]);
+    // The views that mapped it are unavailable: out of lists and byids...
+    const listed = await api.get("/models/views", "allVersions=true");
+    expect(listed.body.items.map((v: any) => v.externalId)).toEqual([
+      "MovieView",
+    ]);
+    const byIds = await api.ok("/models/views/byids", {
+      items: [{ space: "mySpace", externalId: "PersonView", version: "v1" }],
+    });
+    expect(byIds.items).toEqual([]);
+    // ...counted by containers/inspect only with includeUnavailableViews...
+    const counted = await inspectContainer({});
+    expect(counted.items[0].inspectionResults).toEqual({
+      involvedViewCount: 1,
+      involvedViews: [],
+    });
+    const available = await inspectContainer({
+      includeUnavailableViews: false,
+    });
+    expect(available.items[0].inspectionResults.involvedViewCount).toBe(0);
+    // ...and reading or writing through one is 400, the view in `missing`.
+    const read = await api.post("/models/instances/list", {
+      sources: [{ source: personView }],
+    });
+    expect([read.status, read.body.error.missing]).toEqual([400, [personView]]);
+    const write = await api.post("/models/instances", {
+      items: [person("p2", { name: "Q" })],
+    });
+    expect([write.status, write.body.error.missing]).toEqual([
+      400,
+      [personView],
+    ]);
+    // A container of that id again makes them available (its old data stays gone).
+    await api.ok("/models/containers", {
+      items: [
+        {
+          space: "mySpace",
+          externalId: "Person",
+          properties: { name: text, birthYear: { type: { type: "int32" } } },
+        },
+      ],
+    });
+    const back = await api.ok("/models/instances/byids", {
+      items: [{ instanceType: "node", space: "s", externalId: "p1" }],
+      sources: [{ source: personView }],
+    });
+    expect(back.items[0].properties).toEqual({});
+    // Deleting a view leaves instance data as it is.
+    await api.ok("/models/instances", { items: [person("p1", { name: "R" })] });
+    await api.ok("/models/views/delete", {
+      items: [{ ...personView, type: undefined }],
+    });
+    const kept = await api.ok("/models/instances/inspect", inspect);
+    expect(kept.items[0].inspectionResults.involvedContainers).toEqual([
+      byContainer,
+    ]);
+  },
+  "system-spaces": async () => {
+    const core = {
+      space: "cdf_cdm",
+      externalId: "CogniteDescribable",
+      version: "v1",
+      isGlobal: true,
+      properties: {
+        name: {
+          container: {
+            type: "container",
+            space: "cdf_cdm",
+            externalId: "CogniteDescribable",
+          },
+          containerPropertyIdentifier: "name",
+          type: { type: "text", list: false },
+        },
+      },
+    };
+    const { api } = await start({
+      views: [
+        {
+          space: "cdf_cdm",
+          externalId: "CogniteCore",
+          version: "v1",
+          isGlobal: true,
+          views: [core],
+        },
+        ...moviesViews(),
+      ] as never,
+    });
+    const describable = {
+      type: "view",
+      space: "cdf_cdm",
+      externalId: "CogniteDescribable",
+      version: "v1",
+    };
+    const names = (body: any) =>
+      body.items
+        .map((item: any) => `${item.space}:${item.externalId}:${item.isGlobal}`)
+        .sort();
+    const lists: [string, string][] = [
+      ["/models/spaces", "cdf_cdm:undefined:true"],
+      ["/models/containers", "cdf_cdm:CogniteDescribable:true"],
+      ["/models/views", "cdf_cdm:CogniteDescribable:true"],
+      ["/models/datamodels", "cdf_cdm:CogniteCore:true"],
+    ];
+    for (const [route, global] of lists) {
+      const own = names((await api.get(route, "limit=1000")).body);
+      expect([route, own.filter((n: string) => n.startsWith("cdf_"))]).toEqual([
+        route,
+        [],
+      ]);
+      const all = names(
+        (await api.get(route, "limit=1000&includeGlobal=true")).body,
+      );
+      expect([route, all.filter((n: string) => n.startsWith("cdf_"))]).toEqual([
+        route,
+        [global],
+      ]);
+    }
+    // byids returns global items without asking.
+    const spaces = await api.ok("/models/spaces/byids", {
+      items: [{ space: "cdf_cdm" }],
+    });
+    expect(spaces.items[0].isGlobal).toBe(true);
+    // Writes into a system space are refused, whole, whatever they write.
+    const refusals: [string, unknown][] = [
+      ["/models/spaces", { items: [{ space: "cdf_cdm", name: "mine" }] }],
+      ["/models/spaces/delete", { items: [{ space: "cdf_cdm" }] }],
+      [
+        "/models/containers",
+        {
+          items: [
+            { space: "cdf_cdm", externalId: "Mine", properties: { x: text } },
+          ],
+        },
+      ],
+      [
+        "/models/containers/delete",
+        { items: [{ space: "cdf_cdm", externalId: "CogniteDescribable" }] },
+      ],
+      [
+        "/models/views",
+        { items: [{ space: "cdf_cdm", externalId: "Mine", version: "v1" }] },
+      ],
+      [
+        "/models/views/delete",
+        {
+          items: [
+            {
+              space: "cdf_cdm",
+              externalId: "CogniteDescribable",
+              version: "v1",
+            },
+          ],
+        },
+      ],
+      [
+        "/models/datamodels",
+        { items: [{ space: "cdf_cdm", externalId: "Mine", version: "v1" }] },
+      ],
+      [
+        "/models/datamodels/delete",
+        {
+          items: [
+            { space: "cdf_cdm", externalId: "CogniteCore", version: "v1" },
+          ],
+        },
+      ],
+      [
+        "/models/instances",
+        {
+          items: [
+            person("p1", { name: "P" }),
+            {
+              instanceType: "node",
+              space: "cdf_cdm",
+              externalId: "asset",
+              sources: [{ source: describable, properties: { name: "A" } }],
+            },
+          ],
+        },
+      ],
+      [
+        "/models/instances/delete",
+        {
+          items: [
+            { instanceType: "node", space: "cdf_cdm", externalId: "asset" },
+          ],
+        },
+      ],
+    ];
+    for (const [route, body] of refusals) {
+      const refused = await api.post(route, body);
+      expect([route, refused.status]).toEqual([route, 400]);
+      expect(refused.body.error.message).toContain("system space cdf_cdm");
+    }
+    expect((await api.ok("/models/instances/list", {})).items).toEqual([]);
+    // Through a system view into a space of one's own: allowed.
+    await api.ok("/models/instances", {
+      items: [
+        {
+          instanceType: "node",
+          space: "s",
+          externalId: "asset",
+          sources: [{ source: describable, properties: { name: "A" } }],
+        },
+      ],
+    });
   },
   "missing-byids": async () => {
     const { api } = await start();
@@ -232,6 +439,7 @@ const TESTS: Record<string, () => Promise<void>> = {
         `${emulator.url}/api/v1/projects/p/models/instances/list`,
         {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: `{"limit":1,"x":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`,
         },
       );

@@ -152,8 +152,13 @@ describe("startEmulator({ views }) takes every input shape generate takes", () =
       items: [asset("site")],
     });
     expect(applied.status).toBe(200);
-    const listed = (await api.get("/models/views")).body.items;
-    expect(listed.map((v: any) => v.externalId)).toEqual(["CogniteAsset"]);
+    // cdf_cdm is a system space: its views are global, listed with includeGlobal=true.
+    expect((await api.get("/models/views")).body.items).toEqual([]);
+    const listed = (await api.get("/models/views", "includeGlobal=true")).body
+      .items;
+    expect(listed.map((v: any) => [v.externalId, v.isGlobal])).toEqual([
+      ["CogniteAsset", true],
+    ]);
   });
 
   it("a real views/byids file, given as JSON.parse(file).items", async () => {

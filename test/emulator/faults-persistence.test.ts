@@ -66,7 +66,11 @@ async function statuses(
     try {
       const response = await fetch(
         `${emulator.url}/api/v1/projects/emulator/models/instances/list`,
-        { method: "POST", body: "{}" },
+        {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: "{}",
+        },
       );
       await response.arrayBuffer();
       out.push(response.status);
@@ -182,6 +186,55 @@ describe("faults", () => {
 });
 
 describe("persistence", () => {
+  it("a deleted container of --views stays deleted after a restart, its views unavailable", async () => {
+    const dataFile = join(dir, "state.ndjson");
+    const options = { spaces: TEST_SPACES, views: moviesViews(), dataFile };
+    const first = await startEmulator(options);
+    await client(first).ok("/models/containers/delete", {
+      items: [{ space: "mySpace", externalId: "Movie" }],
+    });
+    await first.close();
+    const containersAndViews = async (emulator: RunningEmulator) => {
+      const api = client(emulator);
+      const ids = async (route: string) =>
+        ((await api.get(route, "limit=1000")).body.items as any[])
+          .map((item) => item.externalId as string)
+          .sort();
+      return [await ids("/models/containers"), await ids("/models/views")];
+    };
+    const second = await startEmulator(options);
+    try {
+      expect(await containersAndViews(second)).toEqual([
+        ["Actor", "Person"],
+        ["ActorView", "PersonView"],
+      ]);
+      // Created again, the container makes the view available; that too survives a restart.
+      await client(second).ok("/models/containers", {
+        items: [
+          {
+            space: "mySpace",
+            externalId: "Movie",
+            properties: {
+              title: { type: { type: "text" } },
+              releaseYear: { type: { type: "int32" } },
+            },
+          },
+        ],
+      });
+    } finally {
+      await second.close();
+    }
+    const third = await startEmulator(options);
+    try {
+      expect(await containersAndViews(third)).toEqual([
+        ["Actor", "Movie", "Person"],
+        ["ActorView", "MovieView", "PersonView"],
+      ]);
+    } finally {
+      await third.close();
+    }
+  });
+
   it("saves on close and loads at start: instances, versions, tombstones and sync cursors survive", async () => {
     const dataFile = join(dir, "state.ndjson");
     const first = await startEmulator({
@@ -493,6 +546,7 @@ describe("crash safety", () => {
     const base = `${await first.url}/api/v1/projects/emulator/models/instances`;
     const response = await fetch(base, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         items: [{ instanceType: "node", space: "s", externalId: "kept" }],
       }),
@@ -512,6 +566,7 @@ describe("crash safety", () => {
         `${await second.url}/api/v1/projects/emulator/models/instances/byids`,
         {
           method: "POST",
+          headers: { "content-type": "application/json" },
           body: JSON.stringify({
             items: [{ instanceType: "node", space: "s", externalId: "kept" }],
           }),
@@ -578,6 +633,7 @@ describe("the CLI command (in process)", () => {
       `${url}/api/v1/projects/demo/models/instances`,
       {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({
           items: [{ instanceType: "node", space: "s", externalId: "n1" }],
         }),
@@ -622,6 +678,7 @@ describe("the CLI command (in process)", () => {
     await expect(
       fetch(`${lines[0]!}/api/v1/projects/emulator/models/instances`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ items: [item] }),
       }),
     ).rejects.toThrow();

@@ -2,9 +2,11 @@
 // requests change them (and create a project) loads back as exactly the state at the save's end,
 // files of earlier versions still load, and a cut-off or mixed file is a clear error.
 
+import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   loadState,
@@ -20,6 +22,8 @@ import {
   type InstanceStore,
   type StoredInstance,
 } from "../../src/emulator/store.js";
+
+const BIN = fileURLToPath(new URL("../../bin/dmgen.js", import.meta.url));
 
 let dir: string;
 let file: string;
@@ -294,6 +298,71 @@ describe("state file: damaged files are clear errors", () => {
       /corrupt at line 2/,
     ],
     [
+      "an instance whose space is an object",
+      (lines) => [
+        lines[0]!,
+        edit(lines[1]!, (l) => (l[1] = { a: 1 })),
+        ...lines.slice(2),
+      ],
+      /corrupt at line 2: field space must be a space identifier, got \{"a":1\}/,
+    ],
+    [
+      "an instance line missing its last field",
+      (lines) => [
+        lines[0]!,
+        edit(lines[1]!, (l) => l.pop()),
+        ...lines.slice(2),
+      ],
+      /corrupt at line 2: an instance line has 12 fields .*, this one 11/,
+    ],
+    [
+      "rows that are not container rows",
+      (lines) => [
+        lines[0]!,
+        edit(lines[1]!, (l) => (l[11] = { "s:C": 5 })),
+        ...lines.slice(2),
+      ],
+      /corrupt at line 2: field rows must be an object of container rows .*, got \{"s:C":5\}/,
+    ],
+    [
+      "an edge without its end node",
+      (lines) => [
+        lines[0]!,
+        edit(lines[1]!, (l) => {
+          l[0] = "edge";
+          l[8] = { space: "s", externalId: "t" };
+          l[9] = { space: "s", externalId: "a" };
+        }),
+        ...lines.slice(2),
+      ],
+      /corrupt at line 2: field endNode of an edge must be \{space, externalId\}, got null/,
+    ],
+    [
+      "a version that is not a number",
+      (lines) => [
+        lines[0]!,
+        edit(lines[1]!, (l) => (l[3] = "1")),
+        ...lines.slice(2),
+      ],
+      /corrupt at line 2: field version must be an integer from 1, got "1"/,
+    ],
+    [
+      "a header whose project is not a name",
+      (lines) => [
+        lines[0]!.replace('"project":"p"', '"project":{"x":1}'),
+        ...lines.slice(1),
+      ],
+      /corrupt at line 1: field project must be a project name, got \{"x":1\}/,
+    ],
+    [
+      "a trailer with broken counters",
+      (lines) => [
+        ...lines.slice(0, -1),
+        lines.at(-1)!.replace('"autoIncrement":[]', '"autoIncrement":{"x":1}'),
+      ],
+      /corrupt at line 3: field autoIncrement must be a list of \[key, number\] pairs, got \{"x":1\}/,
+    ],
+    [
       "another kind of file",
       () => ['{"hello":"world"}'],
       /not a dmgen emulator state file/,
@@ -301,7 +370,38 @@ describe("state file: damaged files are clear errors", () => {
   ];
   it.each(cases)("%s", async (_name, damage, message) => {
     const lines = await savedLines();
-    await writeFile(file, damage(lines).join("\n") + "\n");
+    const damaged = damage(lines);
+    expect(damaged).not.toEqual(lines);
+    await writeFile(file, damaged.join("\n") + "\n");
     await expect(loadState(file)).rejects.toThrow(message);
   });
+
+  it("`dmgen emulator --data` exits 2 naming the file and line, and leaves the file as it was", async () => {
+    const lines = await savedLines();
+    const damaged =
+      [
+        lines[0]!,
+        edit(lines[1]!, (l) => (l[1] = { a: 1 })),
+        ...lines.slice(2),
+      ].join("\n") + "\n";
+    await writeFile(file, damaged);
+    const run = spawnSync(
+      process.execPath,
+      [BIN, "emulator", "--port", "0", "--data", file],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.trim()).toBe(
+      `dmgen: ${file}: the state file is corrupt at line 2: field space must be a space identifier, got {"a":1}`,
+    );
+    expect(await readFile(file, "utf8")).toBe(damaged);
+  });
 });
+
+/** An instance line of the file with one change. */
+function edit(line: string, change: (fields: unknown[]) => void): string {
+  const fields = JSON.parse(line) as unknown[];
+  change(fields);
+  return JSON.stringify(fields);
+}

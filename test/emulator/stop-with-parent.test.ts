@@ -43,6 +43,7 @@ it("stops, saving its state, when the process that started it is killed", async 
     const url = lines.find((l) => l.startsWith("http://"))!;
     const write = await fetch(`${url}/api/v1/projects/p/models/instances`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({
         items: [{ instanceType: "node", space: "s", externalId: "n1" }],
       }),
