@@ -60,7 +60,10 @@ export interface DmsClientOptions {
   readonly appName?: string;
   /** Extra headers for every request. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Refresh OAuth tokens this long before they expire (ms). Default 60 000. */
+  /**
+   * Refresh OAuth tokens this long before they expire (ms), at most half their lifetime. Default
+   * 60 000. A token endpoint without a usable `expires_in` is taken to give 5-minute tokens.
+   */
   readonly tokenRefreshLeewayMs?: number;
   /** Called on retries and token refreshes; never carries a token. */
   readonly onEvent?: (event: HttpEvent) => void;
