@@ -1361,7 +1361,7 @@ function describeItem(item: unknown): string {
 
 function badAnswer(detail: string): ProtocolError {
   return new ProtocolError({
-    problem: "unexpected-shape",
+    problem: "unexpected-instances",
     method: "POST",
     url: APPLY_PATH,
     detail: `a successful apply answer cannot be vouched for: ${detail}`,
