@@ -496,6 +496,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "askedLimits",
     "isPageTimeout",
     "sendAdaptive",
+    "DEFAULT_MAX_PAGES_PER_READ",
+    "PagingGuard",
+    "fullPageWithoutCursor",
   ],
 };
 
