@@ -151,6 +151,14 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   },
   {
     area: "paging ends",
+    tried: "`dms.sync` caught up on its first page with `nextCursor: {}`",
+    result:
+      "`ProtocolError` naming the set: a saved state without its cursor would start it over",
+    file: CHECKED,
+    test: "sync caught up on its first page with nextCursor {} fails",
+  },
+  {
+    area: "paging ends",
     tried: "a sync in follow mode caught up twice at the same cursor",
     result: "no error: a page that is not full may keep its cursor",
     file: CHECKED,

@@ -3,6 +3,7 @@
 // process can resume from it. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "./apply.js";
+import { ProtocolError } from "./errors.js";
 import { expectResultSets, repeatedCursor } from "./http.js";
 import {
   ADAPTIVE_REQUEST,
@@ -149,6 +150,7 @@ async function* pagesOf(
     const caughtUp = nonFull && (!twoPhase || previousNonFull);
     previousNonFull = nonFull;
     cursors = nextCursors(names, cursors, response);
+    assertEverySetHasCursor(names, cursors, guard.pages + 1);
     // A full page leads on: to cursors not sent before in this read. (A page that is not full may
     // keep its cursors: nothing more right now.)
     if (!nonFull) guard.follow(cursors);
@@ -514,6 +516,25 @@ function assertCursorsMove(
       throw repeatedCursor(SYNC_PATH, cursor, name);
     }
   }
+}
+
+/**
+ * After a page every set has a cursor (the API always names one): a state without it would start
+ * that set over when resumed, so "caught up" could not be vouched for.
+ */
+function assertEverySetHasCursor(
+  names: readonly string[],
+  cursors: Readonly<Record<string, string>>,
+  page: number,
+): void {
+  for (const name of names)
+    if (cursors[name] === undefined || cursors[name] === "")
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: SYNC_PATH,
+        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+      });
 }
 
 /** Every set a full page filled must name the cursor to read on from (else it starts over). */

@@ -250,6 +250,18 @@ describe("paging that never ends", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("sync caught up on its first page with nextCursor {} fails instead of saving a state that starts over", async () => {
+    server.setHandler(() => ({
+      status: 200,
+      body: { items: { a: [] }, nextCursor: {} },
+    }));
+    const error = await drain(connect().sync(syncRequest));
+    expect(error).toBeInstanceOf(ProtocolError);
+    expect((error as Error).message).toMatch(
+      /page 1 named no cursor for "a", and none was known/,
+    );
+  });
+
   it("sync with full pages and fresh cursors stops at maxPagesPerRead", async () => {
     server.setHandler((_request, index) => ({
       status: 200,
