@@ -228,9 +228,7 @@ export interface ApplyProgressReport {
   readonly unknown: readonly InstanceId[];
   /**
    * With `report: "counts"`: how many instances were written (then `written` is empty, so that
-   * memory stays bounded). Also set when some written instances cannot be listed (a successful
-   * answer, kept unparsed, that turned out not to be JSON): then `written` lists the others.
-   * Undefined when `written` lists them all.
+   * memory stays bounded). Undefined when `written` lists them all.
    */
   readonly writtenCount?: number;
 }
