@@ -93,6 +93,45 @@ describe("typed retrieve", () => {
   });
 });
 
+describe("typed retrieve with include", () => {
+  /**
+   * Answers query number i with `pages[i]` in its first (root) set, the other sets empty, and a
+   * cursor for the root set while more pages follow.
+   */
+  function rootsAnswer(...pages: unknown[][]): void {
+    server.setHandler((request, index) => {
+      const names = Object.keys(
+        (request.json as { with: Record<string, unknown> }).with,
+      );
+      const items: Record<string, unknown[]> = {};
+      names.forEach((name, i) => (items[name] = i === 0 ? pages[index]! : []));
+      const nextCursor =
+        index + 1 < pages.length ? { [names[0]!]: `c${index}` } : {};
+      return { status: 200, body: { items, nextCursor } };
+    });
+  }
+  const retrieve = (client: Client) =>
+    client.movie.retrieve([{ space: "movies", externalId: "m1" }], {
+      include: { actors: {} },
+    });
+
+  it.each([
+    ["other ids", [[movie("other")]], /movies:other which was not asked for/],
+    ["an id on two pages", [[movie("m1")], [movie("m1")]], /movies:m1 twice/],
+  ])("answered with %s is a ProtocolError", async (_name, pages, message) => {
+    rootsAnswer(...pages);
+    const error = await failure(retrieve(connect()));
+    expect(error.problem).toBe("unexpected-instances");
+    expect(error.message).toMatch(message);
+  });
+
+  it("answered with the id asked for returns it", async () => {
+    rootsAnswer([movie("m1")]);
+    const found = await retrieve(connect());
+    expect(found.map((m) => m.externalId)).toEqual(["m1"]);
+  });
+});
+
 describe("typed paged reads end", () => {
   const reads: [string, (client: Client) => Promise<unknown>][] = [
     ["list", (client) => client.movie.list().toArray()],
