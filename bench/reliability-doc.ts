@@ -124,6 +124,15 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
     test: "answered with %s is a ProtocolError",
   },
   {
+    area: "vouches only for what it checked",
+    tried:
+      "the typed `movie.retrieve` with `include` answered with another root, or one root on two pages",
+    result:
+      "`ProtocolError` (`unexpected-instances`) naming the instance (one id asked for twice is still returned once)",
+    file: CHECKED_TYPED,
+    test: "answered with %s is a ProtocolError",
+  },
+  {
     area: "paging ends",
     tried:
       "`dms.list`, `dms.sync` (full pages) and `dms.queryAll` with cursors cycling A → B → A",
