@@ -499,6 +499,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "DEFAULT_MAX_PAGES_PER_READ",
     "PagingGuard",
     "fullPageWithoutCursor",
+    "checkedMaxPages",
   ],
 };
 

@@ -20,7 +20,11 @@ import {
   HttpClient,
   type HttpEvent,
 } from "./http.js";
-import { DEFAULT_MAX_PAGES_PER_READ, PagingGuard } from "./paging.js";
+import {
+  checkedMaxPages,
+  DEFAULT_MAX_PAGES_PER_READ,
+  PagingGuard,
+} from "./paging.js";
 import {
   queryAll,
   queryPages,
@@ -164,8 +168,9 @@ export class DmsClient {
 
   constructor(options: DmsClientOptions) {
     this.#options = options;
-    this.maxPagesPerRead =
-      options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ;
+    this.maxPagesPerRead = checkedMaxPages(
+      options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
+    );
     const clock = options.clock ?? systemClock;
     const tokenSource = createTokenSource(options.credentials, {
       transport: options.transport,

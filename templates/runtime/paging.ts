@@ -217,10 +217,7 @@ export class PagingGuard {
     readonly maxPages: number = DEFAULT_MAX_PAGES_PER_READ,
     first?: string | Readonly<Record<string, string>>,
   ) {
-    if (!Number.isInteger(maxPages) || maxPages < 1)
-      throw new RangeError(
-        `maxPagesPerRead must be a positive integer, got ${maxPages}`,
-      );
+    checkedMaxPages(maxPages);
     if (first !== undefined) this.#seen.add(cursorKey(first));
   }
 
@@ -256,6 +253,15 @@ export class PagingGuard {
     this.#seen.add(cursorKey(cursors));
     this.#pages = 0;
   }
+}
+
+/** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
+export function checkedMaxPages(maxPages: number): number {
+  if (!Number.isInteger(maxPages) || maxPages < 1)
+    throw new RangeError(
+      `maxPagesPerRead must be a positive integer, got ${maxPages}`,
+    );
+  return maxPages;
 }
 
 /** One text per distinct set of cursors (keys sorted). */

@@ -330,3 +330,16 @@ describe("paging that never ends", () => {
     expect(server.requests).toHaveLength(60);
   });
 });
+
+describe("maxPagesPerRead", () => {
+  it.each([0, -1, 1.5, Number.NaN])(
+    "%s is a RangeError when the client is made",
+    (value) => {
+      expect(() => connect({ maxPagesPerRead: value })).toThrow(
+        new RangeError(
+          `maxPagesPerRead must be a positive integer, got ${value}`,
+        ),
+      );
+    },
+  );
+});
