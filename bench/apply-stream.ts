@@ -6,6 +6,7 @@
 // counts only (`report: "counts"`), so that memory follows the requests in flight.
 
 import { applyInstances, type JsonPoster } from "../templates/runtime/apply.js";
+import { JsonText } from "../templates/runtime/json.js";
 import type { ApplyRequest, NodeWrite } from "../templates/runtime/wire.js";
 
 const VIEW = {
@@ -42,7 +43,8 @@ async function main(): Promise<void> {
     postJson: async <T>(_path: string, body: unknown): Promise<T> => {
       firstRequestMs ??= performance.now() - started;
       requests++;
-      const text = JSON.stringify(body);
+      // The apply serializes request bodies ahead (`JsonText`): what would go on the wire.
+      const text = body instanceof JsonText ? body.text : JSON.stringify(body);
       await new Promise((resolve) => setTimeout(resolve, 2));
       const request = JSON.parse(text) as ApplyRequest;
       return {

@@ -27,6 +27,10 @@ const ROUND_TRIP = "test/runtime/property-roundtrip.test.ts";
 const SOAK = "test/runtime/soak.test.ts";
 const E2E = "test/runtime/emulator.e2e.test.ts";
 const FAULT = "test/runtime/dms-client.fault.test.ts";
+const CHECKED = "test/runtime/answers-checked.test.ts";
+const CHECKED_TYPED = "test/answers-checked.e2e.test.ts";
+const APPLY_UNIT = "templates/runtime/apply.test.ts";
+const AUTH_UNIT = "templates/runtime/auth.test.ts";
 
 export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   {
@@ -84,6 +88,107 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
       "`ProtocolError` (`repeated-cursor`) after the second page; a caught-up sync page may keep its cursor",
     file: HOSTILE,
     test: "sync fails on a full page with the cursor it was sent",
+  },
+  {
+    area: "vouches only for what it checked",
+    tried:
+      "an apply of 3 nodes answered 200 with 3 ids never sent, 2 of the 3 (no `skipOnVersionConflict`), `[{},{},{}]`, one id 3 times",
+    result:
+      "`ApplyFailedError` with a `ProtocolError` (`unexpected-instances`) saying what was wrong; the 3 are unknown, never written or skipped",
+    file: CHECKED,
+    test: "an answer that %s fails: ProtocolError, the writes unknown",
+  },
+  {
+    area: "vouches only for what it checked",
+    tried:
+      'apply answers naming an edge for a node, another space\'s id; with `skipOnVersionConflict`, ids never sent or one twice; `report: "counts"`',
+    result:
+      "the same `ProtocolError`, the request's writes unknown (with `skipOnVersionConflict` only a write left out counts as skipped)",
+    file: APPLY_UNIT,
+    test: "fails when a successful answer %s, with the request's writes unknown",
+  },
+  {
+    area: "vouches only for what it checked",
+    tried: "an apply answer in reverse order",
+    result: "accepted; `items` in input order",
+    file: CHECKED,
+    test: "an answer in reverse order is returned in input order",
+  },
+  {
+    area: "vouches only for what it checked",
+    tried:
+      "`dms.retrieve` answered with other ids, an id twice, an edge with an asked node's id; the typed `movie.retrieve` with other ids",
+    result:
+      "`ProtocolError` (`unexpected-instances`) naming the instance; ids left out (missing instances) are fine",
+    file: CHECKED,
+    test: "answered with %s is a ProtocolError",
+  },
+  {
+    area: "vouches only for what it checked",
+    tried:
+      "the typed `movie.retrieve` with `include` answered with another root, or one root on two pages",
+    result:
+      "`ProtocolError` (`unexpected-instances`) naming the instance (one id asked for twice is still returned once)",
+    file: CHECKED_TYPED,
+    test: "answered with %s is a ProtocolError",
+  },
+  {
+    area: "paging ends",
+    tried:
+      "`dms.list`, `dms.sync` (full pages) and `dms.queryAll` with cursors cycling A → B → A",
+    result:
+      "`ProtocolError` (`repeated-cursor`) naming the endpoint and the page: after page 3, not only an immediately repeated cursor",
+    file: CHECKED,
+    test: "with cursors cycling A → B → A fails",
+  },
+  {
+    area: "paging ends",
+    tried:
+      "`dms.list` answering empty pages with fresh cursors; `dms.sync` full pages and `dms.queryAll` pages with fresh cursors, forever",
+    result:
+      "`ProtocolError` (`endless-paging`) after `maxPagesPerRead` pages (default 100,000; 40-60 in the tests), naming the endpoint and the count",
+    file: CHECKED,
+    test: "stops at maxPagesPerRead",
+  },
+  {
+    area: "paging ends",
+    tried: "`dms.sync` answering a full page with `nextCursor: {}`",
+    result:
+      "`ProtocolError` (`endless-paging`) naming the set, instead of starting the sync over forever",
+    file: CHECKED,
+    test: "sync with a full page and nextCursor {} fails instead of starting over",
+  },
+  {
+    area: "paging ends",
+    tried: "`dms.sync` caught up on its first page with `nextCursor: {}`",
+    result:
+      "`ProtocolError` naming the set: a saved state without its cursor would start it over",
+    file: CHECKED,
+    test: "sync caught up on its first page with nextCursor {} fails",
+  },
+  {
+    area: "paging ends",
+    tried: "a sync in follow mode caught up twice at the same cursor",
+    result: "no error: a page that is not full may keep its cursor",
+    file: CHECKED,
+    test: "a sync in follow mode may send the cursors of a caught-up page again",
+  },
+  {
+    area: "paging ends",
+    tried:
+      "the typed `list`, `list` with `include`, graph query and graph sync with cycling cursors and with fresh cursors forever",
+    result: "`repeated-cursor` and `endless-paging` as above",
+    file: CHECKED_TYPED,
+    test: "cursors cycling A → B → A",
+  },
+  {
+    area: "tokens",
+    tried:
+      'a token endpoint answering `expires_in` 30, 59, 0, -5, missing, `null`, `"abc"`, `1e400`, `1e12`; 20 requests each',
+    result:
+      "one token fetch; the next after the lifetime less min(60 s, half of it); 300 s assumed when unusable, a day at most",
+    file: AUTH_UNIT,
+    test: "expires_in %s: one fetch for 20 requests",
   },
   {
     area: "honest reports",
@@ -272,7 +377,9 @@ a test in \`npm test\`; the soak below runs at full size with \`npm run soak\`.
   answers 503, so the client sees a failure although the write happened.
 - **Latency** of a few ms per request.
 - **Hostile answers** from a scripted server: redirects, oversized and endless bodies, \`null\`,
-  \`{}\` and empty bodies, cursors that repeat, token endpoints that echo the secret.
+  \`{}\` and empty bodies, apply and byids answers naming other instances (or one twice, or in
+  another order), cursors that repeat or cycle, endless fresh cursors, full pages without a
+  cursor, token endpoints that echo the secret or give odd \`expires_in\` values.
 - **Process crash**: a sync reader killed with SIGKILL between processing a page and saving its
   state, then resumed in a new process.
 
@@ -281,6 +388,24 @@ a test in \`npm test\`; the soak below runs at full size with \`npm run soak\`.
 | area | tried | result | test |
 | --- | --- | --- | --- |
 ${rows.join("\n")}
+
+## The client vouches only for what it checked
+
+- An apply reports an instance **written** only when its request's answer names exactly the
+  instances the request wrote (instance type, space, external id), each once, in any order (the
+  result is in input order); **skipped** only when the answer left it out and
+  \`skipOnVersionConflict\` was set. Any other answer is a \`ProtocolError\`
+  (\`unexpected-instances\`) and the request's instances are **unknown**.
+- \`retrieve\` returns only instances it asked for, each once; anything else is a \`ProtocolError\`.
+- A paged read is **read to the end** only when the server ended it: cursors sent before in the
+  same read (any cycle), a full sync page without a cursor, or more than \`maxPagesPerRead\` pages
+  (client option, default 100,000; \`maxPages\` per read) are a \`ProtocolError\` naming the
+  endpoint and the page count. In follow mode a sync's read starts again at each catch-up.
+- Items that come again on a later page of one read are handed out as sent, never dropped: a sync
+  delivers a changed instance again, and a chained query set meets an instance again from another
+  parent (the typed graph query keeps each instance of a set once).
+- A token is reused until min(60 s or \`tokenRefreshLeewayMs\`, half its lifetime) before it
+  expires; an unusable \`expires_in\` is taken as 300 s, and one over a day as a day.
 
 ## Limits of the client
 
@@ -292,7 +417,8 @@ ${rows.join("\n")}
   fails again is halved down to a single item, which is reported unknown while the rest is
   written (the apply then fails). When both halves fail the apply stops (an outage, not an item).
 - An item is reported **unknown** whenever an attempt of its request may have been processed (a
-  lost response, a timeout, a 5xx or 408, an abort in flight, a 2xx body of the wrong shape), even
+  lost response, a timeout, a 5xx or 408, an abort in flight, a 2xx body of the wrong shape or
+  naming other instances than its request wrote), even
   if a later attempt was refused; **not written** only when every attempt was refused before
   processing (400, 401, 403, 409, 429, a redirect) or never sent.
 - Values are checked as the API checks them: float32 within ±3.4028234663852886e38; timestamps
@@ -304,7 +430,9 @@ ${rows.join("\n")}
 
 - 1,000,000 nodes from a generator into a serializing fake API at concurrency 4
   (\`node dist/bench/apply-stream.js\`): first request after 62 ms (before streaming: 5.6 s),
-  peak RSS 316 MiB (before: 630 MiB), of which the result's 1,000,000 entries are most.
+  peak RSS 447 MiB (before streaming: 630 MiB), of which the result's 1,000,000 entries are most;
+  332 MiB when the answers were kept as text, unchecked, until \`items\` was read (issue 26
+  made the apply parse and check each answer as it comes). With \`--counts\`: 139 MiB.
 
 ## Emulator side
 

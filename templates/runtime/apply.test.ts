@@ -2,15 +2,13 @@ import { describe, expect, it } from "vitest";
 import {
   applyInstances,
   assertFiniteNumbers,
-  dedupeWrites,
   deleteInstances,
-  listsEveryWrite,
   planApplyRequests,
+  prepareWrites,
   type JsonPoster,
 } from "./apply.js";
 import { ConflictingWritesError } from "./collect.js";
 import { JsonText } from "./json.js";
-import type { RequestOptions } from "./http.js";
 import {
   ApplyFailedError,
   DmsError,
@@ -23,6 +21,8 @@ import type {
   InstanceWrite,
   NodeWrite,
 } from "./wire.js";
+
+type ApplyOptionsLike = { skipOnVersionConflict?: boolean };
 
 const view = {
   type: "view",
@@ -64,23 +64,14 @@ function fakeApi(
   options: {
     fail?: (body: ApplyRequest, index: number) => unknown;
     delayMs?: number;
-    /**
-     * Answer as HttpClient does: the text to `beforeParse`, then to `readText`, then the parsed
-     * text unless `readText` returned something.
-     */
-    texts?: boolean;
-    /** The answer's text (with `texts`), in place of the answer's JSON. */
-    answerText?: (answer: { items: unknown[] }) => string;
+    /** The items the server answers with, in place of one per write in order. */
+    answerItems?: (items: Record<string, unknown>[]) => unknown[];
   } = {},
 ) {
   const bodies: ApplyRequest[] = [];
-  const stats = { inFlight: 0, max: 0, parses: 0 };
+  const stats = { inFlight: 0, max: 0 };
   const poster: JsonPoster = {
-    postJson: async <T>(
-      _path: string,
-      body: unknown,
-      requestOptions?: RequestOptions,
-    ): Promise<T> => {
+    postJson: async <T>(_path: string, body: unknown): Promise<T> => {
       const request = sentBody(body);
       const index = bodies.push(request) - 1;
       stats.inFlight++;
@@ -89,16 +80,17 @@ function fakeApi(
         await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
         const failure = options.fail?.(request, index);
         if (failure) throw failure;
+        const items = request.items.map((item) => ({
+          instanceType: item.instanceType,
+          space: item.space,
+          externalId: item.externalId,
+          version: 1,
+          wasModified: true,
+          createdTime: 0,
+          lastUpdatedTime: 0,
+        }));
         const answer = {
-          items: request.items.map((item) => ({
-            instanceType: item.instanceType,
-            space: item.space,
-            externalId: item.externalId,
-            version: 1,
-            wasModified: true,
-            createdTime: 0,
-            lastUpdatedTime: 0,
-          })),
+          items: options.answerItems?.(items) ?? items,
           ...(request.delete
             ? {
                 deleted: request.delete.map(
@@ -111,13 +103,7 @@ function fakeApi(
               }
             : {}),
         };
-        if (!options.texts) return answer as T;
-        const text = options.answerText?.(answer) ?? JSON.stringify(answer);
-        await requestOptions?.beforeParse?.(text);
-        const read = requestOptions?.readText?.(text);
-        if (read !== undefined) return read as T;
-        stats.parses++;
-        return JSON.parse(text) as T;
+        return answer as T;
       } finally {
         stats.inFlight--;
       }
@@ -192,10 +178,10 @@ describe("value checks", () => {
   });
   it("drops exact duplicates and rejects conflicting ones", () => {
     expect(
-      dedupeWrites([node("a"), node("b"), node("a")]).map((w) => w.externalId),
+      prepareWrites([node("a"), node("b"), node("a")]).map((w) => w.externalId),
     ).toEqual(["a", "b"]);
     expect(() =>
-      dedupeWrites([node("a"), node("a", { name: "other" })]),
+      prepareWrites([node("a"), node("a", { name: "other" })]),
     ).toThrow(
       'item 0 and item 1 both write node s:a with different values for s:V/1.name: "a" and "other"',
     );
@@ -333,170 +319,114 @@ describe("applyInstances", () => {
     );
     expect(result.skipped).toEqual([]);
   });
-  it("keeps answers as their text: items in input order, read when asked, also in a failure report", async () => {
-    const api = fakeApi({ texts: true });
-    const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
-    const result = await applyInstances(api.poster, writes, { concurrency: 3 });
-    expect(result.counts).toEqual({ written: 2500, skipped: 0, deleted: 0 });
-    expect(api.stats.parses).toBe(0); // each answer checked (listsEveryWrite), none parsed
-    // An own, enumerable property like the others: spread, JSON and equality see it.
-    expect(Object.keys(result)).toContain("items");
-    const items = result.items;
-    expect(items.map((i) => i.externalId)).toEqual(
-      writes.map((w) => w.externalId),
-    );
-    expect(items[0]).toEqual({
-      instanceType: "node",
-      space: "s",
-      externalId: "n0",
-      version: 1,
-      wasModified: true,
-      createdTime: 0,
-      lastUpdatedTime: 0,
-    });
-    expect(result.items).toBe(items); // parsed once
-    expect(
-      (JSON.parse(JSON.stringify(result)) as { items: unknown[] }).items,
-    ).toHaveLength(2500);
-
-    const rejection = new DmsError({
-      method: "POST",
-      url: "u",
-      status: 400,
-      code: 400,
-      apiMessage: "bad",
-    });
-    const failing = fakeApi({
-      texts: true,
-      fail: (_b, index) => (index === 1 ? rejection : undefined),
-    });
-    const error = (await applyInstances(failing.poster, writes.slice(0, 5), {
-      chunkSize: 2,
-      concurrency: 1,
-    }).catch((e: unknown) => e)) as ApplyFailedError;
-    expect(error.written.map((i) => i.externalId)).toEqual(["n0", "n1"]);
-    expect(error.notWritten.map((i) => i.externalId)).toEqual([
-      "n2",
-      "n3",
-      "n4",
-    ]);
+  it("accepts an answer in any order and returns it in input order", async () => {
+    const api = fakeApi({ answerItems: (items) => [...items].reverse() });
+    const writes = ["a", "b", "c"].map((id) => node(id));
+    const result = await applyInstances(api.poster, writes);
+    expect(result.items.map((i) => i.externalId)).toEqual(["a", "b", "c"]);
+    expect(result.counts).toEqual({ written: 3, skipped: 0, deleted: 0 });
   });
 
-  it("parses the answers it cannot check unparsed, and reads them as before", async () => {
-    const writes = (ids: string[]) => ids.map((id) => node(id));
-    // An id with a brace in it: the braces no longer count the items.
-    const braces = fakeApi({ texts: true });
-    const braced = await applyInstances(braces.poster, writes(["a{", "b"]));
-    expect(braces.stats.parses).toBe(1);
-    expect(braced.items.map((i) => i.externalId)).toEqual(["a{", "b"]);
-    // skipOnVersionConflict: the answer may leave items out, so it is parsed and matched by id.
-    const skipping = fakeApi({
-      texts: true,
-      answerText: (answer) => JSON.stringify({ items: answer.items.slice(1) }),
-    });
-    const skipped = await applyInstances(skipping.poster, writes(["a", "b"]), {
-      skipOnVersionConflict: true,
-    });
-    expect(skipping.stats.parses).toBe(1);
-    expect(skipped.counts).toEqual({ written: 1, skipped: 1, deleted: 0 });
-    expect(skipped.skipped).toEqual([{ space: "s", externalId: "a" }]);
-    // Without it, an answer that lists fewer items fails the check, and is parsed as well.
-    const short = fakeApi({
-      texts: true,
-      answerText: (answer) => JSON.stringify({ items: answer.items.slice(1) }),
-    });
-    const shortResult = await applyInstances(short.poster, writes(["a", "b"]));
-    expect(short.stats.parses).toBe(1);
-    expect(shortResult.counts).toEqual({ written: 1, skipped: 1, deleted: 0 });
-    // Deletes: the answer lists them.
-    const deleting = fakeApi({ texts: true });
-    const withDeletes = await applyInstances(deleting.poster, writes(["a"]), {
-      delete: [{ instanceType: "node", space: "s", externalId: "old" }],
-    });
-    expect(deleting.stats.parses).toBe(1);
-    expect(withDeletes.deleted.map((d) => d.externalId)).toEqual(["old"]);
-    // Not an answer of the API at all: parsed, and refused as before.
-    const html = fakeApi({
-      texts: true,
-      answerText: () => "<html>{}</html>",
-    });
-    const refused = (await applyInstances(html.poster, writes(["a"])).catch(
-      (e: unknown) => e,
-    )) as ApplyFailedError;
-    expect(refused).toBeInstanceOf(ApplyFailedError);
-    expect(refused.cause).toBeInstanceOf(Error);
-  });
-
-  it("says so when an answer kept unparsed is not what the check took it for", async () => {
-    // Two balanced pairs of braces after `{"items":[`, but not JSON (a comma is missing).
-    const api = fakeApi({
-      texts: true,
-      answerText: () => '{"items":[{"a":1}{"b":2}]}',
-    });
-    const result = await applyInstances(api.poster, [node("a"), node("b")]);
-    expect(result.counts.written).toBe(2);
-    expect(() => result.items).toThrow(ProtocolError);
-    expect(() => result.items).toThrow(/a successful answer is not JSON/);
-
-    // A later failure is still the one reported; the instances of that answer are counted.
-    const rejection = new DmsError({
-      method: "POST",
-      url: "u",
-      status: 400,
-      code: 400,
-      apiMessage: "bad",
-    });
-    const failing = fakeApi({
-      texts: true,
-      answerText: () => '{"items":[{"a":1}{"b":2}]}',
-      fail: (_body, index) => (index === 1 ? rejection : undefined),
-    });
+  // Each answer is valid JSON of the right shape that does not prove what the request wrote.
+  const foreign = (items: Record<string, unknown>[]) =>
+    items.map((item) => ({
+      ...item,
+      externalId: `x-${String(item.externalId)}`,
+    }));
+  const unprovable: [
+    string,
+    ApplyOptionsLike,
+    (items: Record<string, unknown>[]) => unknown[],
+    RegExp,
+  ][] = [
+    [
+      "names ids never sent",
+      {},
+      foreign,
+      /names node s:x-a, which its request did not write/,
+    ],
+    [
+      "lists 2 of 3",
+      {},
+      (items) => items.slice(0, 2),
+      /leaves out 1 of the 3 instances .*first: node s:c/,
+    ],
+    [
+      "is [{},{},{}]",
+      {},
+      (items) => items.map(() => ({})),
+      /names an item that is no instance id \(\{\}\)/,
+    ],
+    [
+      "names one id 3 times",
+      {},
+      (items) => items.map(() => items[0]),
+      /names node s:a twice/,
+    ],
+    [
+      "names an edge for a node",
+      {},
+      (items) => items.map((item) => ({ ...item, instanceType: "edge" })),
+      /names edge s:a, which/,
+    ],
+    [
+      "names an id of another space",
+      {},
+      (items) => items.map((item) => ({ ...item, space: "t" })),
+      /names node t:a, which/,
+    ],
+    [
+      "with skipOnVersionConflict, names ids never sent",
+      { skipOnVersionConflict: true },
+      foreign,
+      /names node s:x-a, which/,
+    ],
+    [
+      "with skipOnVersionConflict, names one id twice",
+      { skipOnVersionConflict: true },
+      (items) => [items[0], items[0]],
+      /names node s:a twice/,
+    ],
+  ];
+  it.each(unprovable)(
+    "fails when a successful answer %s, with the request's writes unknown",
+    async (_name, options, answerItems, message) => {
+      const api = fakeApi({ answerItems });
+      const writes = ["a", "b", "c"].map((id) => node(id));
+      const error = (await applyInstances(api.poster, [...writes, node("d")], {
+        ...options,
+        chunkSize: 3,
+        concurrency: 1,
+      }).catch((e: unknown) => e)) as ApplyFailedError;
+      expect(error).toBeInstanceOf(ApplyFailedError);
+      expect(error.cause).toBeInstanceOf(ProtocolError);
+      expect((error.cause as Error).message).toMatch(message);
+      expect(error.unknown.map((i) => i.externalId)).toEqual(["a", "b", "c"]);
+      expect(error.written).toEqual([]);
+      expect(error.notWritten.map((i) => i.externalId)).toEqual(["d"]);
+    },
+  );
+  it("with report counts, also puts the writes of an unprovable answer under unknown", async () => {
+    const api = fakeApi({ answerItems: (items) => items.slice(1) });
     const error = (await applyInstances(
-      failing.poster,
-      ["a", "b", "c"].map((id) => node(id)),
-      { chunkSize: 2, concurrency: 1 },
+      api.poster,
+      ["a", "b"].map((id) => node(id)),
+      { report: "counts" },
     ).catch((e: unknown) => e)) as ApplyFailedError;
-    expect(error).toBeInstanceOf(ApplyFailedError);
-    expect(error.cause).toBe(rejection);
-    expect(error.written).toEqual([]);
-    expect(error.writtenCount).toBe(2);
-    expect(error.notWritten.map((i) => i.externalId)).toEqual(["c"]);
+    expect(error.cause).toBeInstanceOf(ProtocolError);
+    expect(error.unknown.map((i) => i.externalId)).toEqual(["a", "b"]);
+    expect(error.writtenCount).toBe(0);
   });
-
-  it("listsEveryWrite: checks an answer's framing and counts its items by their braces", () => {
-    const item = (id: string) =>
-      JSON.stringify({
-        instanceType: "node",
-        space: "s",
-        externalId: id,
-        version: 1,
-        wasModified: true,
-        createdTime: 0,
-        lastUpdatedTime: 0,
-      });
-    const three = ["a", "b", "c"].map(item).join(",");
-    const cases: [string, string, number, boolean][] = [
-      ["compact, as the API answers", `{"items":[${three}]}`, 3, true],
-      [
-        "with the empty deleted list",
-        `{"items":[${three}],"deleted":[]}`,
-        3,
-        true,
-      ],
-      ["a line break after it", `{"items":[${three}]}\n`, 3, true],
-      ["one item fewer", `{"items":[${three}]}`, 4, false],
-      ["one item more", `{"items":[${three}]}`, 2, false],
-      ["a brace in an id", `{"items":[${item("a{")}]}`, 1, false],
-      ["a closing brace in an id", `{"items":[${item("a}")}]}`, 1, false],
-      ["spaced (not the API's form)", `{ "items": [${three}] }`, 3, false],
-      ["other members first", `{"deleted":[],"items":[${three}]}`, 3, false],
-      ["cut off", `{"items":[${three}`, 3, false],
-      ["empty", "", 0, false],
-      ["an HTML page", "<html><body>{}</body></html>", 0, false],
-      ["no items for no writes", `{"items":[]}`, 0, true],
-    ];
-    for (const [name, text, count, want] of cases)
-      expect([name, listsEveryWrite(text, count)]).toEqual([name, want]);
+  it("with skipOnVersionConflict, reports the writes an answer leaves out as skipped, in input order", async () => {
+    const api = fakeApi({ answerItems: (items) => [items[2], items[0]] });
+    const result = await applyInstances(
+      api.poster,
+      ["a", "b", "c"].map((id) => node(id)),
+      { skipOnVersionConflict: true },
+    );
+    expect(result.items.map((i) => i.externalId)).toEqual(["a", "c"]);
+    expect(result.skipped).toEqual([{ space: "s", externalId: "b" }]);
+    expect(result.counts).toEqual({ written: 2, skipped: 1, deleted: 0 });
   });
 
   it("reads an array by index, and one with an iterator of its own through it", async () => {

@@ -292,3 +292,62 @@ describe("token providers", () => {
     ).not.toThrow();
   });
 });
+
+describe("token lifetimes (issue 26: a token is reused until shortly before its expiry)", () => {
+  // expires_in as the endpoint writes it (JSON text) → seconds after which a new token is fetched:
+  // the lifetime less min(60 s, half the lifetime); 300 s assumed when unusable; a day at most.
+  const cases: [string, number, string][] = [
+    ["30 (under the 60 s leeway)", 15, "30"],
+    ["59", 29.5, "59"],
+    ["120 (twice the leeway)", 60, "120"],
+    ["3600", 3540, "3600"],
+    ["0", 240, "0"],
+    ["-5", 240, "-5"],
+    ["missing", 240, ""],
+    ["null", 240, "null"],
+    ['"abc"', 240, '"abc"'],
+    ['"90" (a numeric string)', 45, '"90"'],
+    ["1e400 (Infinity when parsed)", 86_340, "1e400"],
+    ["1e12", 86_340, "1e12"],
+  ];
+  it.each(cases)(
+    "expires_in %s: one fetch for 20 requests, the next one %s s later",
+    async (_name, refreshAfterS, expiresIn) => {
+      let issued = 0;
+      server.setHandler(() => ({
+        status: 200,
+        headers: { "content-type": "application/json" },
+        body: `{"access_token":"tok-${++issued}-abcdefgh"${expiresIn ? `,"expires_in":${expiresIn}` : ""}}`,
+      }));
+      const clock = fakeClock();
+      const source = createTokenSource(grant(server.url), { transport, clock });
+      for (let i = 0; i < 20; i++)
+        expect(await source.getToken()).toBe("tok-1-abcdefgh");
+      expect(server.requests).toHaveLength(1);
+      clock.advance(refreshAfterS * 1000 - 1);
+      expect(await source.getToken()).toBe("tok-1-abcdefgh");
+      clock.advance(1);
+      expect(await source.getToken()).toBe("tok-2-abcdefgh");
+      expect(server.requests).toHaveLength(2);
+    },
+  );
+
+  it("scales the leeway down for a provider's short-lived token too", async () => {
+    let calls = 0;
+    const clock = fakeClock();
+    const source = createTokenSource(
+      {
+        tokenProvider: async () => ({
+          accessToken: `p${++calls}-abcdef`,
+          expiresAt: clock.now() + 40_000,
+        }),
+      },
+      { transport, clock },
+    );
+    for (let i = 0; i < 10; i++) await source.getToken();
+    expect(calls).toBe(1);
+    clock.advance(20_000);
+    await source.getToken();
+    expect(calls).toBe(2);
+  });
+});

@@ -77,44 +77,6 @@ describe("HttpClient", () => {
     expect(request!.headers["content-type"]).toBe("application/json");
   });
 
-  it("lets readText take a successful answer's text in place of the parse", async () => {
-    const { http } = client();
-    const seen: string[] = [];
-    const kept = { kept: true };
-    server.enqueue({ status: 200, body: { items: [1] } });
-    server.enqueue({ status: 200, body: { items: [2] } });
-    // A value replaces the parse; undefined parses as usual.
-    const read = await http.postJson(
-      "/models/instances",
-      {},
-      {
-        readText: (text) => (seen.push(text), kept),
-      },
-    );
-    const parsed = await http.postJson(
-      "/models/instances",
-      {},
-      {
-        readText: (text) => void seen.push(text),
-      },
-    );
-    expect(read).toBe(kept);
-    expect(parsed).toEqual({ items: [2] });
-    expect(seen).toEqual(['{"items":[1]}', '{"items":[2]}']);
-    // An error answer never reaches it.
-    server.enqueue(dmsError(400, "bad"));
-    await expect(
-      http.postJson(
-        "/models/instances",
-        {},
-        {
-          readText: (text) => (seen.push(text), kept),
-        },
-      ),
-    ).rejects.toBeInstanceOf(DmsError);
-    expect(seen).toHaveLength(2);
-  });
-
   it("refuses, when made, a header no request could carry, without showing its value", () => {
     const make = (extra: {
       headers?: Record<string, string>;

@@ -87,12 +87,6 @@ export interface RequestOptions {
    * promise it returns. Sync uses it to send the next page's request while this one is parsed.
    */
   readonly beforeParse?: (text: string) => void | Promise<void>;
-  /**
-   * Reads the text of a successful response in place of the JSON parse: what it returns is what
-   * the request resolves to; `undefined` parses the text as usual. An apply keeps an answer that
-   * it can check without parsing as text (see `listsEveryWrite` in `apply.ts`).
-   */
-  readonly readText?: (text: string) => unknown;
 }
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
@@ -236,8 +230,6 @@ export class HttpClient {
       if (response.status >= 200 && response.status < 300) {
         log.mayHaveApplied = true;
         if (options.beforeParse) await options.beforeParse(response.body);
-        const read = options.readText?.(response.body);
-        if (read !== undefined) return read as T;
         return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
       if (isRedirect(response.status)) {

@@ -143,13 +143,13 @@ export async function applyInstances(
     ? `,${stringifyJson(flags).slice(1, -1)}`
     : "";
   const run = new ApplyRun(
-    (body, signal, readText) =>
+    (body, signal) =>
       http.postJson<unknown>(
         APPLY_PATH,
         "itemsJson" in body
           ? new JsonText(`{"items":${body.itemsJson}${flagsJson}}`)
           : { ...body, ...flags },
-        signal ? { signal, readText } : { readText },
+        signal ? { signal } : {},
       ),
     concurrency,
     options,
@@ -287,18 +287,6 @@ export function prepareWrites(input: Iterable<ApplyInput>): InstanceWrite[] {
   return collector.writesInOrder();
 }
 
-/** Expands generated apply objects into their wire items (merged per instance). */
-export function expandInputs(input: Iterable<ApplyInput>): InstanceWrite[] {
-  return prepareWrites(input);
-}
-
-/** Merges writes of the same instance into one item (see `WriteCollector`). */
-export function dedupeWrites(
-  writes: readonly InstanceWrite[],
-): InstanceWrite[] {
-  return prepareWrites(writes);
-}
-
 /**
  * A map from instance id to a value (a number by default), nested by type and space so that no
  * key strings are built (this runs for every item of large applies).
@@ -356,11 +344,6 @@ export class InstanceIndex<V = number> {
 }
 
 export { assertFiniteNumbers };
-
-/** A key unique per instance type and id (NUL cannot occur in an external id). */
-export function instanceKey(instanceType: string, id: InstanceId): string {
-  return `${instanceType}\u0000${id.space}\u0000${id.externalId}`;
-}
 
 function applyFlags(options: ApplyOptions): ApplyFlags {
   const flags: ApplyFlags = {};
@@ -1049,13 +1032,13 @@ interface FailureReport {
  */
 interface Ledger {
   /**
-   * `text`: the answer as it came, when known (what `ItemsLedger` keeps instead of `answers`);
-   * `answers` undefined: the text was checked to list every write, and not parsed.
+   * `answers`: the checked answer, one slot per write (see `matchAnswer`), `undefined` for the
+   * `skipped` ones.
    */
   written(
     writes: Part<WriteId>,
-    answers: readonly SlimInstance[] | undefined,
-    text: string | undefined,
+    answers: readonly (SlimInstance | undefined)[],
+    skipped: number,
   ): void;
   deleted(deletes: Part<InstanceDelete>): void;
   failed(
@@ -1071,100 +1054,25 @@ interface Ledger {
   ): FailureReport;
 }
 
-/**
- * The answer of one request, kept as its text: the parsed items of every request, kept until the
- * apply ends, were the largest cost of the default result after JSON itself (objects that
- * outlive several collections; 11-13 % of a typed apply's CPU). `items` of the result parses
- * them again when it is first read, and an app that does not read it never pays for that.
- */
-class AnswerText {
-  #parsed: readonly SlimInstance[] | undefined;
-  constructor(
-    readonly text: string,
-    /** The write position of each item of the answer, in its order. */
-    readonly positions: readonly number[],
-  ) {}
-
-  /**
-   * The answer's items, parsed once. (They carry no properties: plain `JSON.parse` is exact.) A
-   * text kept unparsed passed `listsEveryWrite`; should it still not list one item per write, a
-   * server broke the API's contract, and this says so.
-   */
-  items(): readonly SlimInstance[] {
-    this.#parsed ??= this.#parse();
-    return this.#parsed;
-  }
-
-  #parse(): readonly SlimInstance[] {
-    const problem = (detail: string, cause?: unknown) =>
-      new ProtocolError({
-        problem: "unexpected-shape",
-        method: "POST",
-        url: APPLY_PATH,
-        detail,
-        ...(cause === undefined ? {} : { cause }),
-      });
-    let answer: unknown;
-    try {
-      answer = JSON.parse(this.text);
-    } catch (error) {
-      throw problem(
-        `a successful answer is not JSON (${this.text.slice(0, 80)})`,
-        error,
-      );
-    }
-    const items = (answer as { items?: unknown }).items;
-    if (!Array.isArray(items) || items.length !== this.positions.length)
-      throw problem(
-        `a successful answer does not list the ${this.positions.length} instances its request wrote`,
-      );
-    return items as SlimInstance[];
-  }
-}
-
-/**
- * One slot per write position: the API's answer when written (or the text of the answer that
- * holds it), else what became of it.
- */
+/** One slot per write position: the API's answer when written, else what became of it. */
 class ItemsLedger implements Ledger {
-  readonly #writes: (SlimInstance | AnswerText | Settled | undefined)[] = [];
+  readonly #writes: (SlimInstance | Settled | undefined)[] = [];
   readonly #deletes: (Settled | undefined)[] = [];
   #writtenCount = 0;
   #skippedCount = 0;
 
   written(
     writes: Part<WriteId>,
-    answers: readonly SlimInstance[] | undefined,
-    text: string | undefined,
+    answers: readonly (SlimInstance | undefined)[],
+    skipped: number,
   ): void {
     const { items, positions } = writes;
     this.#growTo(positions);
-    if (answers === undefined) {
-      // Checked to list every write (`listsEveryWrite`): kept as text, parsed if ever read.
-      const slot = new AnswerText(text ?? "", positions);
-      this.#writtenCount += items.length;
-      for (const position of positions) this.#writes[position] = slot;
-      return;
-    }
-    this.#writtenCount += answers.length;
-    if (answers.length === items.length) {
-      const slot =
-        text === undefined ? undefined : new AnswerText(text, positions);
-      for (let i = 0; i < positions.length; i++)
-        this.#writes[positions[i] as number] =
-          slot ?? (answers[i] as SlimInstance);
-      return;
-    }
-    // The API left some out (skipped on a version conflict): match the answers by id.
-    const byKey = new Map(
-      answers.map((item) => [instanceKey(item.instanceType, item), item]),
-    );
-    items.forEach((item, i) => {
-      const answer = byKey.get(instanceKey(item.instanceType, item));
-      if (answer === undefined) this.#skippedCount++;
+    this.#writtenCount += items.length - skipped;
+    this.#skippedCount += skipped;
+    for (let i = 0; i < positions.length; i++)
       this.#writes[positions[i] as number] =
-        answer ?? new Settled("skipped", idOf(item));
-    });
+        answers[i] ?? new Settled("skipped", idOf(items[i] as WriteId));
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1210,7 +1118,11 @@ class ItemsLedger implements Ledger {
       for (const slot of this.#writes)
         if (slot instanceof Settled && slot.kind === "skipped")
           skipped.push(slot.id);
-    const result = {
+    const items: SlimInstance[] = [];
+    for (const slot of this.#writes)
+      if (slot !== undefined && !(slot instanceof Settled)) items.push(slot);
+    return {
+      items,
       skipped,
       deleted,
       counts: {
@@ -1218,22 +1130,7 @@ class ItemsLedger implements Ledger {
         skipped: skipped.length,
         deleted: deleted.length,
       },
-    } as Omit<ApplyResult, "items"> as ApplyResult;
-    // `items` is made when first read (then kept): an own, enumerable property like the others.
-    const slots = this.#writes;
-    Object.defineProperty(result, "items", {
-      enumerable: true,
-      configurable: true,
-      get(this: ApplyResult) {
-        const items = answersInOrder(slots);
-        Object.defineProperty(this, "items", {
-          value: items,
-          enumerable: true,
-        });
-        return items;
-      },
-    });
-    return result;
+    };
   }
 
   report(
@@ -1249,26 +1146,17 @@ class ItemsLedger implements Ledger {
       this.#growTo(part.positions);
     }
     // Positions without an outcome were never sent (or merged into another): listed from `unsent`.
-    // An answer kept unparsed that turns out not to be the API's cannot list its instances: they
-    // are counted (`writtenCount`), so that the failure being reported is not lost to that one.
-    const answers = answersByPosition(this.#writes, { skipBroken: true });
-    let unlisted = 0;
     this.#writes.forEach((slot, position) => {
-      if (slot === undefined) {
+      if (slot !== undefined) classify(report, slot);
+      else {
         const id = never.get(position);
         if (id) report.notWritten.push(id);
-      } else if (slot instanceof AnswerText) {
-        const answer = answers[position];
-        if (answer === undefined) unlisted++;
-        else classify(report, answer);
-      } else classify(report, slot);
+      }
     });
     deletes.forEach((item, position) =>
       classify(report, this.#deletes[position] ?? notWritten(item)),
     );
-    return unlisted === 0
-      ? report
-      : { ...report, writtenCount: report.written.length + unlisted };
+    return report;
   }
 }
 
@@ -1281,11 +1169,11 @@ class CountsLedger implements Ledger {
 
   written(
     writes: Part<WriteId>,
-    answers: readonly SlimInstance[] | undefined,
+    _answers: readonly (SlimInstance | undefined)[],
+    skipped: number,
   ): void {
-    const listed = answers?.length ?? writes.items.length;
-    this.#written += listed;
-    this.#skipped += writes.items.length - listed;
+    this.#written += writes.items.length - skipped;
+    this.#skipped += skipped;
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1345,47 +1233,6 @@ class CountsLedger implements Ledger {
   }
 }
 
-/** The written slots' answers in write order, texts parsed (each once). */
-function answersInOrder(
-  slots: readonly (SlimInstance | AnswerText | Settled | undefined)[],
-): SlimInstance[] {
-  const answers = answersByPosition(slots);
-  const items: SlimInstance[] = [];
-  slots.forEach((slot, position) => {
-    if (slot instanceof AnswerText)
-      items.push(answers[position] as SlimInstance);
-    else if (slot !== undefined && !(slot instanceof Settled)) items.push(slot);
-  });
-  return items;
-}
-
-/**
- * The answers kept as text, parsed and placed at their write positions. With `skipBroken`, the
- * positions of an answer that is not what `listsEveryWrite` took it for stay empty (else it throws).
- */
-function answersByPosition(
-  slots: readonly (SlimInstance | AnswerText | Settled | undefined)[],
-  options: { skipBroken?: boolean } = {},
-): SlimInstance[] {
-  const byPosition: SlimInstance[] = [];
-  const seen = new Set<AnswerText>();
-  for (const slot of slots) {
-    if (!(slot instanceof AnswerText) || seen.has(slot)) continue;
-    seen.add(slot);
-    let items: readonly SlimInstance[];
-    try {
-      items = slot.items();
-    } catch (error) {
-      if (options.skipBroken && error instanceof ProtocolError) continue;
-      throw error;
-    }
-    slot.positions.forEach((position, i) => {
-      byPosition[position] = items[i] as SlimInstance;
-    });
-  }
-  return byPosition;
-}
-
 function notWritten(item: InstanceId): Settled {
   return new Settled("not-written", idOf(item));
 }
@@ -1436,44 +1283,90 @@ function requestBody(
 type SendApply = (
   body: ApplyBody,
   signal: AbortSignal | undefined,
-  /**
-   * Called with the answer's text before it is parsed (when the poster shows it): what it returns
-   * (`UNREAD_ANSWER`) replaces the parse, `undefined` lets the poster parse.
-   */
-  readText: (text: string) => unknown,
 ) => Promise<unknown>;
 
-/** What a request resolves to when its answer was checked to list every write, and not parsed. */
-const UNREAD_ANSWER = Symbol("answer listing every write, unparsed");
-
 /**
- * Whether the text of a write request's answer lists `count` instances, checked without parsing
- * it. Parsing is a third of a typed apply's work, and the answer of a request made without
- * `skipOnVersionConflict` tells nothing new: the API writes every item of a request or fails
- * it, and answers with one flat object per item, in order. So the text must open with
- * `{"items":[`, end with `}`, and hold `count + 1` opening and as many closing braces (the
- * answer's and one pair per instance). An id with a brace in it makes the count differ, and
- * the text is then parsed, as is any that fails this check.
+ * The items of a write request's answer matched to its writes: one slot per write, in the
+ * writes' order whatever the server's order, `undefined` for a write the answer leaves out. The
+ * client vouches only for what it checked, so the answer must name exactly the instances of its
+ * request (instance type, space, external id), each once: an item naming an instance the request
+ * did not write, or one named twice, is a `ProtocolError`, and so is a write left out, unless
+ * `mayLeaveOut` (with `skipOnVersionConflict` the API leaves out the writes it skipped). The
+ * answer in the request's order, as the API gives it, is checked without building an index.
  */
-export function listsEveryWrite(text: string, count: number): boolean {
-  let end = text.length - 1;
-  while (end > 0 && text.charCodeAt(end) <= 32) end--;
-  if (!text.startsWith('{"items":[') || text.charCodeAt(end) !== 125)
-    return false;
+function matchAnswer(
+  writes: readonly WriteId[],
+  items: readonly SlimInstance[],
+  mayLeaveOut: boolean,
+): { answers: readonly (SlimInstance | undefined)[]; skipped: number } {
+  if (items.length === writes.length && listsInOrder(writes, items))
+    return { answers: items, skipped: 0 };
+  const positions = new InstanceIndex();
+  writes.forEach((write, i) => positions.set(write.instanceType, write, i));
+  const answers = new Array<SlimInstance | undefined>(writes.length);
+  for (const item of items) {
+    const at = isInstanceId(item)
+      ? positions.get(item.instanceType, item)
+      : undefined;
+    if (at === undefined)
+      throw badAnswer(
+        `it names ${describeItem(item)}, which its request did not write`,
+      );
+    if (answers[at] !== undefined)
+      throw badAnswer(`it names ${describeItem(item)} twice`);
+    answers[at] = item;
+  }
+  const skipped = writes.length - items.length;
+  if (skipped > 0 && !mayLeaveOut) {
+    const first = writes[answers.findIndex((answer) => answer === undefined)];
+    throw badAnswer(
+      `it leaves out ${skipped} of the ${writes.length} instances its request wrote (the first: ${describeItem(first)}), and skipOnVersionConflict was not set`,
+    );
+  }
+  return { answers, skipped };
+}
+
+/** Whether every item names the write at its own index. */
+function listsInOrder(
+  writes: readonly WriteId[],
+  items: readonly SlimInstance[],
+): boolean {
+  for (let i = 0; i < writes.length; i++) {
+    const write = writes[i] as WriteId;
+    const item = items[i] as SlimInstance;
+    if (
+      item.externalId !== write.externalId ||
+      item.space !== write.space ||
+      item.instanceType !== write.instanceType
+    )
+      return false;
+  }
+  return true;
+}
+
+function isInstanceId(item: unknown): item is SlimInstance {
+  const { instanceType, space, externalId } = item as Partial<SlimInstance>;
   return (
-    countUpTo(text, "{", count + 2) === count + 1 &&
-    countUpTo(text, "}", count + 2) === count + 1
+    (instanceType === "node" || instanceType === "edge") &&
+    typeof space === "string" &&
+    typeof externalId === "string"
   );
 }
 
-/** Occurrences of one character in a text, counting no further than `limit`. */
-function countUpTo(text: string, char: string, limit: number): number {
-  let found = 0;
-  for (let at = text.indexOf(char); at !== -1 && found < limit;) {
-    found++;
-    at = text.indexOf(char, at + 1);
-  }
-  return found;
+/** An answer item as an error names it: `node s:x`, or its JSON when it is no instance id. */
+function describeItem(item: unknown): string {
+  if (!isInstanceId(item))
+    return `an item that is no instance id (${JSON.stringify(item)?.slice(0, 80)})`;
+  return `${item.instanceType} ${item.space}:${item.externalId}`;
+}
+
+function badAnswer(detail: string): ProtocolError {
+  return new ProtocolError({
+    problem: "unexpected-instances",
+    method: "POST",
+    url: APPLY_PATH,
+    detail: `a successful apply answer cannot be vouched for: ${detail}`,
+  });
 }
 
 /**
@@ -1660,7 +1553,11 @@ class ApplyRun {
     return written + (await this.#bisect(request, culprit));
   }
 
-  /** One request through the HTTP client (which retries); the error, or undefined on success. */
+  /**
+   * One request through the HTTP client (which retries); the error, or undefined on success. An
+   * answer that does not prove what was written (see `matchAnswer`) is an error: its writes are
+   * then unknown.
+   */
   async #attempt(
     request: BuiltRequest,
     writes: Part<WriteId>,
@@ -1668,18 +1565,8 @@ class ApplyRun {
     body: ApplyBody,
   ): Promise<unknown> {
     try {
-      let text: string | undefined;
-      // Deletes (whose answer lists them) and skipped writes are read from a parsed answer.
-      const mayLeaveUnread =
-        deletes.items.length === 0 &&
-        this.options.skipOnVersionConflict !== true;
-      const response = await this.send(body, this.options.signal, (answer) => {
-        text = answer;
-        return mayLeaveUnread && listsEveryWrite(answer, writes.items.length)
-          ? UNREAD_ANSWER
-          : undefined;
-      });
-      this.#recordSuccess(request, writes, deletes, response, text);
+      const response = await this.send(body, this.options.signal);
+      this.#recordSuccess(request, writes, deletes, response);
       return undefined;
     } catch (error) {
       return error ?? new Error("the request failed without a reason");
@@ -1702,22 +1589,8 @@ class ApplyRun {
     writes: Part<WriteId>,
     deletes: Part<InstanceDelete>,
     response: unknown,
-    text: string | undefined,
   ): void {
-    if (response === UNREAD_ANSWER && text !== undefined) {
-      this.#ledger.written(writes, undefined, text);
-      this.#itemsDone += writes.items.length;
-      return;
-    }
     const items = expectItems<SlimInstance>(response, APPLY_PATH);
-    if (items.length > writes.items.length) {
-      throw new ProtocolError({
-        problem: "unexpected-shape",
-        method: "POST",
-        url: APPLY_PATH,
-        detail: `the answer lists ${items.length} items for a request of ${writes.items.length}`,
-      });
-    }
     const deleted = (response as ApplyResponse).deleted;
     if (deleted !== undefined && !Array.isArray(deleted)) {
       throw new ProtocolError({
@@ -1727,7 +1600,12 @@ class ApplyRun {
         detail: `expected "deleted" to be a list`,
       });
     }
-    this.#ledger.written(writes, items, text);
+    const { answers, skipped } = matchAnswer(
+      writes.items,
+      items,
+      this.options.skipOnVersionConflict === true,
+    );
+    this.#ledger.written(writes, answers, skipped);
     this.#ledger.deleted(deletes);
     if (deleted) (this.#deleted[request.id] ??= []).push(...deleted);
     this.#itemsDone += writes.items.length + deletes.items.length;

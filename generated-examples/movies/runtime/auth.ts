@@ -62,7 +62,7 @@ export interface TokenSource {
 export interface TokenSourceContext {
   readonly transport: Transport;
   readonly clock: Clock;
-  /** Refresh this long before expiry (ms). Default 60 000. */
+  /** Refresh this long before expiry (ms), at most half the token's lifetime. Default 60 000. */
   readonly refreshLeewayMs?: number;
   readonly random?: () => number;
 }
@@ -131,6 +131,7 @@ function cachingTokenSource(
     // signal, so aborting one request does not fail the others waiting for the token.
     inFlight ??= (async () => {
       try {
+        const fetchedAt = context.clock.now();
         const result = await fetchToken();
         const token = headerReadyToken(
           typeof result === "string" ? result : result.accessToken,
@@ -139,7 +140,10 @@ function cachingTokenSource(
         remember(seen, token);
         cached =
           typeof result !== "string" && result.expiresAt !== undefined
-            ? { value: token, refreshAt: result.expiresAt - leewayMs }
+            ? {
+                value: token,
+                refreshAt: refreshTime(fetchedAt, result.expiresAt, leewayMs),
+              }
             : undefined;
         return token;
       } catch (error) {
@@ -167,6 +171,31 @@ function cachingTokenSource(
     secrets: () => [...fixedSecrets, ...seen],
   };
 }
+
+/**
+ * When a token fetched at `fetchedAt` is refreshed: `leewayMs` before it expires, but never more
+ * than half its lifetime before (else a token living less than the leeway is never reused, and
+ * every request fetches one), and no later than `MAX_TOKEN_LIFETIME_S` after it was fetched.
+ */
+function refreshTime(
+  fetchedAt: number,
+  expiresAt: number,
+  leewayMs: number,
+): number {
+  if (Number.isNaN(expiresAt)) return fetchedAt;
+  const expiry = Math.min(expiresAt, fetchedAt + MAX_TOKEN_LIFETIME_S * 1000);
+  const lifetime = Math.max(0, expiry - fetchedAt);
+  return expiry - Math.min(leewayMs, lifetime / 2);
+}
+
+/**
+ * The lifetime assumed for a token whose endpoint gives no usable `expires_in` (missing, not a
+ * number, zero or negative): 5 minutes. A token that dies sooner is refreshed after the 401.
+ */
+const DEFAULT_TOKEN_LIFETIME_S = 300;
+
+/** The longest lifetime believed from `expires_in` (a day); larger values are capped to it. */
+const MAX_TOKEN_LIFETIME_S = 86_400;
 
 /**
  * A token as it goes into the Authorization header: surrounding whitespace removed (a token read
@@ -299,10 +328,25 @@ function parseTokenResponse(
       { status },
     );
   }
-  const expiresIn = Number(json?.expires_in);
-  return Number.isFinite(expiresIn) && expiresIn > 0
-    ? { accessToken, expiresAt: requestedAt + expiresIn * 1000 }
-    : { accessToken };
+  return {
+    accessToken,
+    expiresAt: requestedAt + tokenLifetimeSeconds(json?.expires_in) * 1000,
+  };
+}
+
+/**
+ * The lifetime of a token from its `expires_in`: a positive number (or numeric string) up to
+ * `MAX_TOKEN_LIFETIME_S`; anything else `DEFAULT_TOKEN_LIFETIME_S`, so that a token is always
+ * cached for a while (never fetched for every request).
+ */
+function tokenLifetimeSeconds(expiresIn: unknown): number {
+  const seconds =
+    typeof expiresIn === "number" ||
+    (typeof expiresIn === "string" && expiresIn.trim() !== "")
+      ? Number(expiresIn)
+      : NaN;
+  if (Number.isNaN(seconds) || seconds <= 0) return DEFAULT_TOKEN_LIFETIME_S;
+  return Math.min(seconds, MAX_TOKEN_LIFETIME_S);
 }
 
 function safeJson(text: string): Record<string, unknown> | undefined {

@@ -6,20 +6,26 @@
 import {
   applyInstances,
   deleteInstances,
+  InstanceIndex,
   type ApplyInputs,
   type ApplyOptions,
   type ApplyResult,
   type DeleteOptions,
 } from "./apply.js";
 import { createTokenSource, type Credentials } from "./auth.js";
+import { ProtocolError } from "./errors.js";
 import {
   expectCursor,
   expectItems,
   expectObject,
   HttpClient,
-  repeatedCursor,
   type HttpEvent,
 } from "./http.js";
+import {
+  checkedMaxPages,
+  DEFAULT_MAX_PAGES_PER_READ,
+  PagingGuard,
+} from "./paging.js";
 import {
   queryAll,
   queryPages,
@@ -61,7 +67,10 @@ export interface DmsClientOptions {
   readonly appName?: string;
   /** Extra headers for every request. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** Refresh OAuth tokens this long before they expire (ms). Default 60 000. */
+  /**
+   * Refresh OAuth tokens this long before they expire (ms), at most half their lifetime. Default
+   * 60 000. A token endpoint without a usable `expires_in` is taken to give 5-minute tokens.
+   */
   readonly tokenRefreshLeewayMs?: number;
   /** Called on retries and token refreshes; never carries a token. */
   readonly onEvent?: (event: HttpEvent) => void;
@@ -71,6 +80,11 @@ export interface DmsClientOptions {
   readonly random?: () => number;
   /** Parses response bodies; the generated client passes an int64-exact parser with `int64: "bigint"`. */
   readonly parseJson?: (text: string) => unknown;
+  /**
+   * The most pages one paged read (list, query, include, graph query, a sync until caught up)
+   * fetches; a read that goes on is a `ProtocolError` (`endless-paging`). Default 100 000.
+   */
+  readonly maxPagesPerRead?: number;
 }
 
 /** An instance id with its type, as byids and delete take it. */
@@ -106,16 +120,58 @@ export interface ReadOptions {
 }
 
 const BYIDS_LIMIT = 1000;
+const BYIDS_PATH = "/models/instances/byids";
+
+/**
+ * A byids answer may leave out ids (missing instances), but may name only ids that were asked
+ * for, each once: the client vouches only for what it checked.
+ */
+function checkRetrieved(
+  asked: readonly TypedInstanceId[],
+  items: readonly InstanceRead[],
+): void {
+  const open = new InstanceIndex<boolean>();
+  for (const id of asked) open.set(id.instanceType, id, true);
+  for (const item of items) {
+    const { instanceType, space, externalId } = item as Partial<InstanceRead>;
+    const known =
+      (instanceType === "node" || instanceType === "edge") &&
+      typeof space === "string" &&
+      typeof externalId === "string";
+    const state = known ? open.get(instanceType, item) : undefined;
+    if (state === true) {
+      open.set(instanceType as "node" | "edge", item, false);
+      continue;
+    }
+    const named = known
+      ? `${instanceType} ${space}:${externalId}`
+      : `an item that is no instance id (${JSON.stringify(item).slice(0, 80)})`;
+    throw new ProtocolError({
+      problem: "unexpected-instances",
+      method: "POST",
+      url: BYIDS_PATH,
+      detail:
+        state === false
+          ? `the answer names ${named} twice`
+          : `the answer names ${named}, which was not asked for`,
+    });
+  }
+}
 
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
   /** The HTTP client underneath (auth, retries, typed errors). */
   readonly http: HttpClient;
+  /** The most pages one paged read fetches (see `DmsClientOptions.maxPagesPerRead`). */
+  readonly maxPagesPerRead: number;
   readonly #options: DmsClientOptions;
   #closing: Promise<void> | undefined;
 
   constructor(options: DmsClientOptions) {
     this.#options = options;
+    this.maxPagesPerRead = checkedMaxPages(
+      options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
+    );
     const clock = options.clock ?? systemClock;
     const tokenSource = createTokenSource(options.credentials, {
       transport: options.transport,
@@ -173,7 +229,8 @@ export class DmsClient {
 
   /**
    * Retrieves instances by id (`instances/byids`), with properties from the given views. Ids that
-   * do not exist (or lack data in a view) are absent from the result.
+   * do not exist (or lack data in a view) are absent from the result. An answer with an instance
+   * that was not asked for, or one twice, is a `ProtocolError`.
    */
   async retrieve(
     ids: readonly TypedInstanceId[],
@@ -182,15 +239,14 @@ export class DmsClient {
   ): Promise<InstanceRead[]> {
     const result: InstanceRead[] = [];
     for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
-      const body: Record<string, unknown> = {
-        items: ids
-          .slice(start, start + BYIDS_LIMIT)
-          .map(({ instanceType, space, externalId }) => ({
-            instanceType,
-            space,
-            externalId,
-          })),
-      };
+      const asked = ids
+        .slice(start, start + BYIDS_LIMIT)
+        .map(({ instanceType, space, externalId }) => ({
+          instanceType,
+          space,
+          externalId,
+        }));
+      const body: Record<string, unknown> = { items: asked };
       if (sources.length > 0)
         body.sources = sources.map((source) => ({ source }));
       if (options.includeTyping !== undefined)
@@ -200,25 +256,34 @@ export class DmsClient {
         body,
         options.signal ? { signal: options.signal } : {},
       );
-      const items = expectItems<InstanceRead>(
-        response,
-        "/models/instances/byids",
-      );
+      const items = expectItems<InstanceRead>(response, BYIDS_PATH);
+      checkRetrieved(asked, items);
       for (const item of items) result.push(item);
     }
     return result;
   }
 
-  /** Lists instances page by page (`instances/list`), following the cursor to the end. */
+  /**
+   * Lists instances page by page (`instances/list`), following the cursor to the end. A cursor
+   * seen before in the same list, or more than `maxPages` pages, is a `ProtocolError`.
+   */
   async *list(
     request: InstanceListRequest = {},
-    options: { readonly signal?: AbortSignal } = {},
+    options: {
+      readonly signal?: AbortSignal;
+      /** Default: the client's `maxPagesPerRead`. */
+      readonly maxPages?: number;
+    } = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
     const { sources, ...rest } = request;
     const body: Record<string, unknown> = { ...rest };
     if (sources && sources.length > 0)
       body.sources = sources.map((source) => ({ source }));
     const path = "/models/instances/list";
+    const guard = new PagingGuard(
+      path,
+      options.maxPages ?? this.maxPagesPerRead,
+    );
     let cursor: string | undefined;
     do {
       const response = await this.http.postJson<unknown>(
@@ -230,9 +295,7 @@ export class DmsClient {
       const answer = expectObject(response, path);
       const nextCursor = expectCursor(answer, path);
       const typing = answer.typing;
-      if (nextCursor !== undefined && nextCursor === cursor) {
-        throw repeatedCursor(path, nextCursor);
-      }
+      if (nextCursor) guard.follow(nextCursor);
       yield typing
         ? { items, typing: typing as Record<string, unknown> }
         : { items };
@@ -268,7 +331,7 @@ export class DmsClient {
     request: QueryRequest,
     options: QueryOptions = {},
   ): AsyncGenerator<QueryPage, void, undefined> {
-    return queryPages(this.http, request, options);
+    return queryPages(this.http, request, this.#paged(options));
   }
 
   /** A query run to exhaustion, pages concatenated per result set. */
@@ -280,7 +343,14 @@ export class DmsClient {
     typing?: Record<string, unknown>;
     pageSizes: Record<string, number>;
   }> {
-    return queryAll(this.http, request, options);
+    return queryAll(this.http, request, this.#paged(options));
+  }
+
+  /** Read options with the client's page limit, unless they carry their own. */
+  #paged<O extends { readonly maxPages?: number }>(options: O): O {
+    return options.maxPages !== undefined
+      ? options
+      : { ...options, maxPages: this.maxPagesPerRead };
   }
 
   /**
@@ -292,11 +362,8 @@ export class DmsClient {
     options: SyncOptions = {},
   ): AsyncGenerator<SyncPage, void, undefined> {
     const clock = options.clock ?? this.#options.clock;
-    return syncPages(
-      this.http,
-      request,
-      clock ? { ...options, clock } : options,
-    );
+    const paged = this.#paged(options);
+    return syncPages(this.http, request, clock ? { ...paged, clock } : paged);
   }
 
   /** Releases the transport's pooled connections. Calling it again waits for the same close. */

@@ -135,12 +135,16 @@ export type ProtocolProblem =
   | "too-large"
   | "not-json"
   | "unexpected-shape"
-  | "repeated-cursor";
+  | "unexpected-instances"
+  | "repeated-cursor"
+  | "endless-paging";
 
 /**
  * A response the runtime cannot trust: a redirect (never followed: it could send the body or the
  * token elsewhere), a body over the size limit (reading stopped), a body that is not JSON or not
- * of the documented shape, or a cursor that repeats. Never retried.
+ * of the documented shape, an answer naming instances that were not asked for (or one twice, or
+ * leaving out writes), a cursor seen before in the same read, or paging that would not end (a
+ * full page without a cursor, more pages than the read's limit). Never retried.
  */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
@@ -224,9 +228,7 @@ export interface ApplyProgressReport {
   readonly unknown: readonly InstanceId[];
   /**
    * With `report: "counts"`: how many instances were written (then `written` is empty, so that
-   * memory stays bounded). Also set when some written instances cannot be listed (a successful
-   * answer, kept unparsed, that turned out not to be JSON): then `written` lists the others.
-   * Undefined when `written` lists them all.
+   * memory stays bounded). Undefined when `written` lists them all.
    */
   readonly writtenCount?: number;
 }

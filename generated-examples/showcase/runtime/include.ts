@@ -5,6 +5,7 @@
 // followed to its end, then the objects are assembled and handed out before the next root page
 // is read, so a large list never sits whole in memory.
 
+import { ProtocolError } from "./errors.js";
 import {
   TypedEdge,
   type Connected,
@@ -958,7 +959,8 @@ export function listWithInclude(
 
 /**
  * `retrieve` with `include`: one query per 1000 ids; the objects come in the order of `ids`
- * (a repeated id once, where it first appears), missing ids are left out.
+ * (a repeated id once, where it first appears), missing ids are left out. An answer with an
+ * instance that was not asked for, or one twice, is a `ProtocolError`.
  */
 export async function retrieveWithInclude(
   context: IncludeContext,
@@ -968,11 +970,12 @@ export async function retrieveWithInclude(
 ): Promise<TypedInstance[]> {
   const found: TypedInstance[] = [];
   for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
+    const chunk = ids.slice(start, start + RETRIEVE_CHUNK);
     const plan = planInclude(
       {
         readClass: context.readClass,
         instanceType: context.instanceType,
-        ids: ids.slice(start, start + RETRIEVE_CHUNK),
+        ids: chunk,
         pageSize: RETRIEVE_CHUNK,
         ...(options.select ? { select: options.select } : {}),
       },
@@ -983,7 +986,10 @@ export async function retrieveWithInclude(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
-    for await (const object of objects) found.push(object);
+    const roots: TypedInstance[] = [];
+    for await (const object of objects) roots.push(object);
+    checkRoots(chunk, roots);
+    for (const root of roots) found.push(root);
   }
   return inOrderOf(ids, found);
 }
@@ -1002,4 +1008,28 @@ function inOrderOf(
     byKey.delete(key);
   }
   return ordered;
+}
+
+/** The roots one query returned: only ids it asked for, each once (else a `ProtocolError`). */
+function checkRoots(
+  asked: readonly InstanceId[],
+  roots: readonly TypedInstance[],
+): void {
+  const open = new Set(asked.map(keyOf));
+  const seen = new Set<string>();
+  for (const root of roots) {
+    const key = keyOf(root);
+    if (seen.has(key)) throw unaskedRoot(root, "twice");
+    if (!open.has(key)) throw unaskedRoot(root, "which was not asked for");
+    seen.add(key);
+  }
+}
+
+function unaskedRoot(id: InstanceId, why: string): ProtocolError {
+  return new ProtocolError({
+    problem: "unexpected-instances",
+    method: "POST",
+    url: "/models/instances/query",
+    detail: `retrieve with include: the answer names ${id.space}:${id.externalId} ${why}`,
+  });
 }

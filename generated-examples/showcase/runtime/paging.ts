@@ -190,3 +190,101 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
  * a timeout of a paged read with the same page size.
  */
 export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
+
+/**
+ * The most pages one paged read fetches before it is taken for paging that never ends (the
+ * client's `maxPagesPerRead`): 100,000 pages are 100 million instances at the API's largest list
+ * pages, or 100,000 after every page shrank to one.
+ */
+export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
+
+/**
+ * Makes sure a paged read ends. The client vouches for "read to the end" only when paging
+ * stopped because the server said so: a request whose cursors were already sent in the same
+ * read (a cycle of any length, not only the cursor just sent) would be answered as before
+ * forever, and more than `maxPages` pages are taken for a server that never stops. Both are a
+ * `ProtocolError` naming the read and the page count.
+ */
+export class PagingGuard {
+  readonly #seen = new Set<string>();
+  #pages = 0;
+
+  /**
+   * `path`: the read, for errors. `first`: the cursors of the read's first request (a resumed
+   * sync's), if any.
+   */
+  constructor(
+    readonly path: string,
+    readonly maxPages: number = DEFAULT_MAX_PAGES_PER_READ,
+    first?: string | Readonly<Record<string, string>>,
+  ) {
+    checkedMaxPages(maxPages);
+    if (first !== undefined) this.#seen.add(cursorKey(first));
+  }
+
+  /** Pages read so far in this read. */
+  get pages(): number {
+    return this.#pages;
+  }
+
+  /** Called when a page was read and `cursors` lead to the next one; throws when they must not. */
+  follow(cursors: string | Readonly<Record<string, string>>): void {
+    this.#pages += 1;
+    const key = cursorKey(cursors);
+    if (this.#seen.has(key))
+      throw new ProtocolError({
+        problem: "repeated-cursor",
+        method: "POST",
+        url: this.path,
+        detail: `after page ${this.#pages} the server answered with cursors it gave before in the same read (${key.slice(0, 80)}), so paging would never end`,
+      });
+    if (this.#pages >= this.maxPages)
+      throw new ProtocolError({
+        problem: "endless-paging",
+        method: "POST",
+        url: this.path,
+        detail: `the read did not end after ${this.#pages} pages (maxPagesPerRead ${this.maxPages}); raise the limit if the data is that large`,
+      });
+    this.#seen.add(key);
+  }
+
+  /** A sync that caught up starts a new read at `cursors` (which it may then send again). */
+  restart(cursors: Readonly<Record<string, string>>): void {
+    this.#seen.clear();
+    this.#seen.add(cursorKey(cursors));
+    this.#pages = 0;
+  }
+}
+
+/** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
+export function checkedMaxPages(maxPages: number): number {
+  if (!Number.isInteger(maxPages) || maxPages < 1)
+    throw new RangeError(
+      `maxPagesPerRead must be a positive integer, got ${maxPages}`,
+    );
+  return maxPages;
+}
+
+/** One text per distinct set of cursors (keys sorted). */
+function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
+  if (typeof cursors === "string") return cursors;
+  const names = Object.keys(cursors).sort();
+  return JSON.stringify(names.map((name) => [name, cursors[name]]));
+}
+
+/**
+ * A page of `path` that was full for `resultSet` but named no cursor for it: following would start
+ * that set over (or stop short of its end), so the read cannot be vouched for.
+ */
+export function fullPageWithoutCursor(
+  path: string,
+  resultSet: string,
+  pages: number,
+): ProtocolError {
+  return new ProtocolError({
+    problem: "endless-paging",
+    method: "POST",
+    url: path,
+    detail: `page ${pages} was full for "${resultSet}" but named no cursor to go on with`,
+  });
+}

@@ -6,10 +6,12 @@
 // can hand out one root page at a time. A request that times out (408, or no answer in time) is
 // sent again with smaller pages (`paging.ts`) for every set no paging set is chained from.
 
+import { repeatedCursor } from "./http.js";
 import {
   ADAPTIVE_REQUEST,
   askedLimits,
   PageSizes,
+  PagingGuard,
   sendAdaptive,
 } from "./paging.js";
 import {
@@ -28,6 +30,8 @@ export interface QueryPoster {
       readonly retryTimeouts?: boolean;
     },
   ): Promise<QueryResponse>;
+  /** The most pages one read fetches (the runtime's `DmsClient` has it); default 100 000. */
+  readonly maxPagesPerRead?: number;
 }
 
 /** Reported after every request of a paged query. */
@@ -45,6 +49,11 @@ export interface GraphQueryOptions {
   readonly signal?: AbortSignal;
   /** Called after every request. */
   readonly onProgress?: (progress: QueryProgress) => void;
+  /**
+   * The most pages this read fetches: more, or cursors that come back to ones sent before in the
+   * read, is a `ProtocolError`. Default: the client's `maxPagesPerRead` (100 000).
+   */
+  readonly maxPages?: number;
 }
 
 /** Result set name → instances, each once. */
@@ -76,11 +85,16 @@ export async function* runQueryGraph(
   let requests = 0;
   let cursors: Record<string, string> = {};
   let batch = new BatchCollector();
+  const guard = new PagingGuard(
+    QUERY_PATH,
+    options.maxPages ?? dms.maxPagesPerRead,
+    cursors,
+  );
 
   for (;;) {
     const sent = cursors;
     const response = await sendAdaptive({
-      path: "/models/instances/query",
+      path: QUERY_PATH,
       sizes,
       changeable: () => resizable(names, ancestors, sent),
       onAttempt: () => (requests += 1),
@@ -120,8 +134,11 @@ export async function* runQueryGraph(
       batch = new BatchCollector();
     }
     cursors = advance(cursors, next, response, shapes);
+    guard.follow(cursors);
   }
 }
+
+const QUERY_PATH = "/models/instances/query";
 
 class BatchCollector {
   private readonly seen = new Map<string, Set<string>>();
@@ -194,11 +211,7 @@ function advance(
   shapes: ReadonlyMap<string, SetShape>,
 ): Record<string, string> {
   const cursor = response.nextCursor?.[name] ?? "";
-  if (cursors[name] === cursor) {
-    throw new Error(
-      `The API returned the same cursor twice for result set "${name}"; stopping instead of looping`,
-    );
-  }
+  if (cursors[name] === cursor) throw repeatedCursor(QUERY_PATH, cursor, name);
   const next = { ...cursors, [name]: cursor };
   for (const descendant of shapes.get(name)?.descendants ?? [])
     delete next[descendant];

@@ -8,6 +8,7 @@ import {
   ADAPTIVE_REQUEST,
   askedLimits,
   PageSizes,
+  PagingGuard,
   sendAdaptive,
 } from "./paging.js";
 import type { QueryProgress } from "./query-graph.js";
@@ -40,7 +41,11 @@ export const DEFAULT_QUERY_LIMIT = 100;
 /** Options of a paged query. */
 export interface QueryOptions {
   readonly signal?: AbortSignal;
-  /** Stop after this many requests (a guard against endless paging). Default unlimited. */
+  /**
+   * The most pages this read fetches: a query still paging after them is a `ProtocolError`
+   * (`endless-paging`), as is one whose cursors come back to ones sent before. Default 100 000
+   * (the client's `maxPagesPerRead`).
+   */
   readonly maxPages?: number;
   /** Called after every page, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;
@@ -62,11 +67,11 @@ export async function* queryPages(
   const { cursors: initial, ...rest } = request;
   const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
   let cursors = nonNullCursors(initial);
+  const guard = new PagingGuard(QUERY_PATH, options.maxPages, cursors);
   let first = true;
   let requests = 0;
   const counts: Record<string, number> = {};
-  for (let pages = 0; ; pages++) {
-    if (options.maxPages !== undefined && pages >= options.maxPages) return;
+  for (;;) {
     const sent = cursors;
     const response = await sendAdaptive({
       path: QUERY_PATH,
@@ -116,6 +121,7 @@ export async function* queryPages(
       }
     }
     if (Object.keys(next).length === 0) return;
+    guard.follow(next);
     cursors = next;
     first = false;
   }

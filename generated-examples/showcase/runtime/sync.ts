@@ -4,11 +4,14 @@
 // process can resume from it. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "./apply.js";
+import { ProtocolError } from "./errors.js";
 import { expectResultSets, repeatedCursor } from "./http.js";
 import {
   ADAPTIVE_REQUEST,
   askedLimits,
+  fullPageWithoutCursor,
   PageSizes,
+  PagingGuard,
   sendAdaptive,
 } from "./paging.js";
 import { systemClock, type Clock } from "./retry.js";
@@ -84,6 +87,12 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** For follow-mode waits. */
   readonly clock?: Clock;
+  /**
+   * The most pages read before the sync is caught up: more is a `ProtocolError` (`endless-paging`),
+   * as are cursors that come back to ones sent before until then. Default 100 000 (the client's
+   * `maxPagesPerRead`); in follow mode the count starts again after each catch-up.
+   */
+  readonly maxPages?: number;
 }
 
 /**
@@ -120,6 +129,7 @@ async function* pagesOf(
   const fingerprint = syncFingerprint(request);
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
+  const guard = new PagingGuard(SYNC_PATH, options.maxPages, cursors);
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
@@ -135,11 +145,17 @@ async function* pagesOf(
     expectResultSets(response, SYNC_PATH, "nextCursor", true);
     assertCursorsMove(sent, cursors, response);
     const nonFull = isNonFullPage(sent, response);
+    if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
     // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
     // one more non-full page proves it (as the Python SDK does).
     const caughtUp = nonFull && (!twoPhase || previousNonFull);
     previousNonFull = nonFull;
     cursors = nextCursors(names, cursors, response);
+    assertEverySetHasCursor(names, cursors, guard.pages + 1);
+    // A full page leads on: to cursors not sent before in this read. (A page that is not full may
+    // keep its cursors: nothing more right now.)
+    if (!nonFull) guard.follow(cursors);
+    else if (caughtUp) guard.restart(cursors);
     const pageSizes = requests.sizes.current;
     const shrunk = shrunkSizes(asked, pageSizes);
     const page = splitPage(
@@ -500,6 +516,41 @@ function assertCursorsMove(
     if (full && cursor !== undefined && cursor === sent[name]) {
       throw repeatedCursor(SYNC_PATH, cursor, name);
     }
+  }
+}
+
+/**
+ * After a page every set has a cursor (the API always names one): a state without it would start
+ * that set over when resumed, so "caught up" could not be vouched for.
+ */
+function assertEverySetHasCursor(
+  names: readonly string[],
+  cursors: Readonly<Record<string, string>>,
+  page: number,
+): void {
+  for (const name of names)
+    if (cursors[name] === undefined || cursors[name] === "")
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: SYNC_PATH,
+        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+      });
+}
+
+/** Every set a full page filled must name the cursor to read on from (else it starts over). */
+function assertFullSetsHaveCursors(
+  request: SyncRequest,
+  response: SyncResponse,
+  page: number,
+): void {
+  for (const [name, expression] of Object.entries(request.with)) {
+    const full =
+      (response.items[name]?.length ?? 0) >=
+      (expression.limit ?? DEFAULT_SYNC_LIMIT);
+    const cursor = response.nextCursor[name];
+    if (full && (typeof cursor !== "string" || cursor === ""))
+      throw fullPageWithoutCursor(SYNC_PATH, name, page);
   }
 }
 
