@@ -712,6 +712,47 @@ describe("applyInstances", () => {
 });
 
 describe("deleteInstances", () => {
+  it("sends 2 at a time by default (deletes need no order) and adapts to a limit of 1", async () => {
+    const ids = Array.from({ length: 12_000 }, (_, i) => ({
+      instanceType: "node" as const,
+      space: "s",
+      externalId: `d${i}`,
+    }));
+    for (const limit of [Infinity, 1]) {
+      const budget = { inFlight: 0, max: 0, throttled: 0, sent: 0 };
+      const poster: JsonPoster = {
+        postJson: async <T>(
+          _path: string,
+          body: unknown,
+          options?: RequestOptions,
+        ): Promise<T> => {
+          while (budget.inFlight >= limit) {
+            budget.throttled++;
+            options?.onRetry?.({ status: 429, retryAfterMs: undefined });
+            await new Promise((r) => setTimeout(r, 3));
+          }
+          budget.inFlight++;
+          budget.sent++;
+          budget.max = Math.max(budget.max, budget.inFlight);
+          await new Promise((r) => setTimeout(r, 3));
+          budget.inFlight--;
+          return { items: sentBody<{ items: unknown[] }>(body).items } as T;
+        },
+      };
+      const deleted = await deleteInstances(poster, ids);
+      expect(deleted).toHaveLength(12_000);
+      expect(budget.sent).toBe(12);
+      if (limit === Infinity) {
+        // Before, each delete request waited for every earlier one: never more than 1.
+        expect(budget.max).toBe(2);
+        expect(budget.throttled).toBe(0);
+      } else {
+        expect(budget.max).toBe(1);
+        expect(budget.throttled).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it("chunks deletes by 1000, at most 8 in flight", async () => {
     const bodies: unknown[] = [];
     const poster: JsonPoster = {

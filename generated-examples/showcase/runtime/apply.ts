@@ -291,7 +291,10 @@ export function planApplyRequests(
       }
     }
     if (deletePositions.length > 0) {
-      for (let earlier = 0; earlier < index; earlier++) dependsOn.add(earlier);
+      // After every write; deletes need no order among themselves, so they run concurrently.
+      for (let earlier = 0; earlier < index; earlier++)
+        if ((plan[earlier] as PlannedRequest).writes.length > 0)
+          dependsOn.add(earlier);
     }
     plan.push({
       writes: writePositions,
