@@ -342,6 +342,24 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
     test: "retries injected 503/429 with backoff",
   },
   {
+    area: "throttling",
+    tried:
+      "a responder with CDF's manner admitting 2 concurrent writes (429 + Retry-After beyond), an apply of 20 requests at the default concurrency of 4",
+    result:
+      "every request admitted once, never more than 2 in flight, 4 or 5 429s in all (a fixed concurrency of 4 was throttled 18 times)",
+    file: "test/latency.test.ts",
+    test: "adapts to a limit of 2 with a few 429s",
+  },
+  {
+    area: "browsers",
+    tried:
+      "the fetch-transport client in headless Chromium against the emulator on another origin: apply with nested objects and edges, gzip, typed where, include, sync, a write into a missing space",
+    result:
+      "each result right, CORS preflights pass, the missing space a typed error naming it once, no page error",
+    file: "test/browser.e2e.test.ts",
+    test: "applies, lists, filters, includes, syncs and reports typed errors",
+  },
+  {
     area: "soak",
     tried:
       "3,000 nodes + 1,200 edges under the soak's faults, an after-processing fault after every request, a sync killed after 2 pages and resumed",

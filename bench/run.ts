@@ -15,10 +15,15 @@ const BENCHES = [
   "typecheck-include",
   "apply-writer",
   "typed",
+  "latency",
 ];
-/** Extra arguments per bench; the typed-path bench writes its tables into BENCHMARKS.md. */
+/** Extra arguments per bench; the typed-path and latency benches write their tables into BENCHMARKS.md. */
 const ARGUMENTS: Record<string, string[]> = {
   typed: [
+    "--markdown",
+    fileURLToPath(new URL("../../BENCHMARKS.md", import.meta.url)),
+  ],
+  latency: [
     "--markdown",
     fileURLToPath(new URL("../../BENCHMARKS.md", import.meta.url)),
   ],

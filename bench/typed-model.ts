@@ -128,18 +128,27 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
-/** Generates, transpiles and imports the bench model under `dist/bench/model`. */
-export async function loadBenchModel(): Promise<BenchModel> {
+/**
+ * Generates, transpiles and imports the bench model under `dist/bench/model` (or `folder`), with
+ * the runtime of this checkout or the one in `runtimeDir` (to measure an earlier runtime).
+ */
+export async function loadBenchModel(
+  options: { readonly runtimeDir?: string; readonly folder?: string } = {},
+): Promise<BenchModel> {
   const here = dirname(fileURLToPath(import.meta.url));
-  const out = join(here, "model");
+  const out = join(here, options.folder ?? "model");
   await rm(out, { recursive: true, force: true });
   const input = mergeDocuments([
     parseInputDocument(benchViews(), "bench-views.json"),
   ]);
-  const files = buildFiles(input, await readRuntimeSources(), {
-    ...DEFAULT_CODE_OPTIONS,
-    naming: { ...DEFAULT_CODE_OPTIONS.naming, views: {} },
-  });
+  const files = buildFiles(
+    input,
+    await readRuntimeSources(options.runtimeDir),
+    {
+      ...DEFAULT_CODE_OPTIONS,
+      naming: { ...DEFAULT_CODE_OPTIONS.naming, views: {} },
+    },
+  );
   await mkdir(out, { recursive: true });
   await writeFile(join(out, "package.json"), '{ "type": "module" }\n');
   for (const [path, text] of files) {

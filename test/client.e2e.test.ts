@@ -149,11 +149,11 @@ describe("generated client against the emulator", () => {
       ],
       [
         () => client.movie.list({ pageSize: 0 }),
-        "list: pageSize must be a whole number from 1 to 1000, got 0",
+        "list: pageSize must be a whole number from 1 to 10000, got 0",
       ],
       [
         () => client.movie.list({ pageSize: 2.5 }),
-        "list: pageSize must be a whole number from 1 to 1000, got 2.5",
+        "list: pageSize must be a whole number from 1 to 10000, got 2.5",
       ],
     ];
     for (const [call, message] of cases)

@@ -295,6 +295,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "MAX_ITEMS_PER_REQUEST",
     "DEFAULT_APPLY_CONCURRENCY",
     "MAX_APPLY_CONCURRENCY",
+    "DEFAULT_DELETE_CONCURRENCY",
     "MAX_DELETE_CONCURRENCY",
     "applyInstances",
     "deleteInstances",
@@ -305,6 +306,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "checkedConcurrency",
     "ApplyInputs",
   ],
+  // The engine's throttling controller and the notice HttpClient hands it.
+  "concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
   "aggregate.ts": [
     "OnlyAggregates",
     "aggregateRequest",
@@ -367,6 +370,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "queryAll",
     "ancestorsByResultSet",
     "DEFAULT_QUERY_LIMIT",
+    "MAX_QUERY_LIMIT",
     "resizable",
   ],
   "retry.ts": [

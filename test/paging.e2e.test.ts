@@ -407,6 +407,37 @@ describe("adaptive paging against the emulator", () => {
     });
   });
 
+  it("reads with the API's largest query pages (10,000) by default, and syncs with 1000", async () => {
+    await gated(async () => {
+      const movies = await client.movie.list().toArray();
+      expect(movies).toHaveLength(MOVIES);
+      expect(gate.seen.map((r) => r.limits)).toEqual([{ instances: 10_000 }]);
+      gate.seen.length = 0;
+      const withActors = await client.movie
+        .list({ include: { actors: true } })
+        .toArray();
+      expect(withActors.flatMap((m) => m.actors)).toHaveLength(MOVIES * 3);
+      expect(gate.seen).toHaveLength(1);
+      expect(new Set(Object.values(gate.seen[0]!.limits))).toEqual(
+        new Set([10_000]),
+      );
+      gate.seen.length = 0;
+      await client.query(
+        client
+          .graph()
+          .nodes("movies", Movie)
+          .edges("cast", { from: "movies", connection: "actors" }),
+      );
+      expect(gate.seen.map((r) => r.limits)).toEqual([
+        { movies: 10_000, cast: 10_000 },
+      ]);
+      gate.seen.length = 0;
+      for await (const page of client.movie.sync()) if (page.caughtUp) break;
+      expect(gate.seen[0]!.limits).toEqual({ instances: 1000 });
+      expect(() => client.movie.list({ pageSize: 10_001 })).toThrow(RangeError);
+    });
+  });
+
   it("fails with PageTimeoutError when pages of one time out", async () => {
     await gated(async () => {
       gate.max = 0;

@@ -8,6 +8,7 @@ import {
   type JsonPoster,
 } from "./apply.js";
 import { ConflictingWritesError } from "./collect.js";
+import type { RequestOptions } from "./http.js";
 import { JsonText } from "./json.js";
 import {
   ApplyFailedError,
@@ -447,18 +448,74 @@ describe("applyInstances", () => {
   });
 
   it("never has more requests in flight than the concurrency", async () => {
-    for (const concurrency of [1, 2, 4]) {
+    for (const concurrency of [1, 2, 4, 16]) {
       const api = fakeApi({ delayMs: 5 });
       await applyInstances(
         api.poster,
-        Array.from({ length: 10 }, (_, i) => node(`n${i}`)),
+        Array.from({ length: 40 }, (_, i) => node(`n${i}`)),
         { concurrency, chunkSize: 1 },
       );
       expect(api.stats.max).toBe(concurrency);
     }
-    await expect(
-      applyInstances(fakeApi().poster, [], { concurrency: 5 }),
-    ).rejects.toThrow(RangeError);
+    const byDefault = fakeApi({ delayMs: 5 });
+    await applyInstances(
+      byDefault.poster,
+      Array.from({ length: 10 }, (_, i) => node(`n${i}`)),
+      { chunkSize: 1 },
+    );
+    expect(byDefault.stats.max).toBe(4);
+    for (const concurrency of [0, 17, 2.5])
+      await expect(
+        applyInstances(fakeApi().poster, [], { concurrency }),
+      ).rejects.toThrow(RangeError);
+  });
+
+  it("lowers its concurrency on 429s and shares a project's budget with another writer", async () => {
+    // A server that admits 4 requests at once and throttles beyond (as CDF does per project),
+    // with a poster that retries as HttpClient does: it reports each 429 to `onRetry`.
+    const budget = { limit: 4, inFlight: 0, admitted: 0, throttled: 0, max: 0 };
+    const poster: JsonPoster = {
+      postJson: async <T>(
+        _path: string,
+        body: unknown,
+        options?: RequestOptions,
+      ): Promise<T> => {
+        for (;;) {
+          if (budget.inFlight < budget.limit) break;
+          budget.throttled++;
+          options?.onRetry?.({ status: 429, retryAfterMs: undefined });
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        budget.inFlight++;
+        budget.admitted++;
+        budget.max = Math.max(budget.max, budget.inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        budget.inFlight--;
+        const items = sentBody(body).items.map((item) => ({
+          ...item,
+          version: 1,
+          wasModified: true,
+          createdTime: 0,
+          lastUpdatedTime: 0,
+        }));
+        return { items } as T;
+      },
+    };
+    const writer = (name: string) =>
+      applyInstances(
+        poster,
+        Array.from({ length: 60 }, (_, i) => node(`${name}${i}`)),
+        { chunkSize: 1 },
+      );
+    const [first, second] = await Promise.all([writer("a"), writer("b")]);
+    expect(first.items).toHaveLength(60);
+    expect(second.items).toHaveLength(60);
+    expect(budget.admitted).toBe(120);
+    expect(budget.max).toBe(4);
+    // Two writers at a fixed 4 would be throttled on about every other request (~120 429s):
+    // halving on a 429 and growing back slowly keeps it to a fraction of that.
+    expect(budget.throttled).toBeGreaterThan(0);
+    expect(budget.throttled).toBeLessThan(60);
   });
   it("passes every flag in a body serialized when its request was built", async () => {
     const texts: string[] = [];
@@ -586,7 +643,48 @@ describe("applyInstances", () => {
 });
 
 describe("deleteInstances", () => {
-  it("chunks deletes by 1000 with at most 2 in flight", async () => {
+  it("sends 2 at a time by default (deletes need no order) and adapts to a limit of 1", async () => {
+    const ids = Array.from({ length: 12_000 }, (_, i) => ({
+      instanceType: "node" as const,
+      space: "s",
+      externalId: `d${i}`,
+    }));
+    for (const limit of [Infinity, 1]) {
+      const budget = { inFlight: 0, max: 0, throttled: 0, sent: 0 };
+      const poster: JsonPoster = {
+        postJson: async <T>(
+          _path: string,
+          body: unknown,
+          options?: RequestOptions,
+        ): Promise<T> => {
+          while (budget.inFlight >= limit) {
+            budget.throttled++;
+            options?.onRetry?.({ status: 429, retryAfterMs: undefined });
+            await new Promise((r) => setTimeout(r, 3));
+          }
+          budget.inFlight++;
+          budget.sent++;
+          budget.max = Math.max(budget.max, budget.inFlight);
+          await new Promise((r) => setTimeout(r, 3));
+          budget.inFlight--;
+          return { items: sentBody<{ items: unknown[] }>(body).items } as T;
+        },
+      };
+      const deleted = await deleteInstances(poster, ids);
+      expect(deleted).toHaveLength(12_000);
+      expect(budget.sent).toBe(12);
+      if (limit === Infinity) {
+        // Before, each delete request waited for every earlier one: never more than 1.
+        expect(budget.max).toBe(2);
+        expect(budget.throttled).toBe(0);
+      } else {
+        expect(budget.max).toBe(1);
+        expect(budget.throttled).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("chunks deletes by 1000, at most 8 in flight", async () => {
     const bodies: unknown[] = [];
     const poster: JsonPoster = {
       postJson: async <T>(path: string, body: unknown) => {
@@ -606,7 +704,7 @@ describe("deleteInstances", () => {
     );
     expect(deleted).toHaveLength(1500);
     await expect(
-      deleteInstances(poster, ids, { concurrency: 3 }),
+      deleteInstances(poster, ids, { concurrency: 9 }),
     ).rejects.toThrow(RangeError);
   });
 });

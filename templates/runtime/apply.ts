@@ -23,6 +23,8 @@ import {
   type CollectsWrites,
 } from "./collect.js";
 import { expectItems, type RequestOptions } from "./http.js";
+import { AdaptiveConcurrency } from "./concurrency.js";
+import type { Clock } from "./retry.js";
 import { exactJsonParser, JsonText, stringifyJson } from "./json.js";
 import { PropertyValueError } from "./values.js";
 import type {
@@ -42,6 +44,8 @@ export interface JsonPoster {
     body: unknown,
     options?: RequestOptions,
   ): Promise<T>;
+  /** The clock retries wait on; a `Retry-After` pause of the apply waits on it too. */
+  readonly clock?: Clock;
 }
 
 /** Anything that knows its wire form: generated apply classes implement this. */
@@ -68,7 +72,12 @@ export interface ApplyProgress {
 export interface ApplyOptions extends ApplyFlags {
   /** Instances to delete in the same operation (after the writes). */
   readonly delete?: readonly InstanceDelete[];
-  /** Requests in flight at once: 1 to 4 (the project limit of concurrent applies). Default 2. */
+  /**
+   * Requests in flight at most: 1 to 16. Default 4, CDF's default project limit of concurrent
+   * applies; raise it for a project with a raised limit. On a 429 the apply halves it (and waits
+   * out `Retry-After`), then raises it by one after a run of successes, so that writers sharing a
+   * project share its budget.
+   */
   readonly concurrency?: number;
   /** Items (writes plus deletes) per request, at most 1000. Default 1000. */
   readonly chunkSize?: number;
@@ -110,9 +119,10 @@ export interface ApplyResult {
 }
 
 export const MAX_ITEMS_PER_REQUEST = 1000;
-export const DEFAULT_APPLY_CONCURRENCY = 2;
-export const MAX_APPLY_CONCURRENCY = 4;
-export const MAX_DELETE_CONCURRENCY = 2;
+export const DEFAULT_APPLY_CONCURRENCY = 4;
+export const MAX_APPLY_CONCURRENCY = 16;
+export const DEFAULT_DELETE_CONCURRENCY = 2;
+export const MAX_DELETE_CONCURRENCY = 8;
 
 /** What `apply` reads: an array, any iterable, or an async iterable (read as it is sent). */
 export type ApplyInputs = Iterable<ApplyInput> | AsyncIterable<ApplyInput>;
@@ -131,10 +141,13 @@ export async function applyInstances(
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
   const chunkSize = checkedChunkSize(options.chunkSize);
-  const concurrency = checkedConcurrency(
-    options.concurrency,
-    DEFAULT_APPLY_CONCURRENCY,
-    MAX_APPLY_CONCURRENCY,
+  const concurrency = new AdaptiveConcurrency(
+    checkedConcurrency(
+      options.concurrency,
+      DEFAULT_APPLY_CONCURRENCY,
+      MAX_APPLY_CONCURRENCY,
+    ),
+    http.clock,
   );
   const flags = applyFlags(options);
   // The flags as members to append to a body serialized ahead: `,"replace":true`, or nothing.
@@ -143,12 +156,16 @@ export async function applyInstances(
     : "";
   const run = new ApplyRun(
     (body, signal) =>
-      http.postJson<unknown>(
-        APPLY_PATH,
-        "itemsJson" in body
-          ? new JsonText(`{"items":${body.itemsJson}${flagsJson}}`)
-          : { ...body, ...flags },
-        signal ? { signal } : {},
+      concurrency.send(
+        (onRetry) =>
+          http.postJson<unknown>(
+            APPLY_PATH,
+            "itemsJson" in body
+              ? new JsonText(`{"items":${body.itemsJson}${flagsJson}}`)
+              : { ...body, ...flags },
+            signal ? { signal, onRetry } : { onRetry },
+          ),
+        signal,
       ),
     concurrency,
     options,
@@ -162,7 +179,10 @@ const APPLY_PATH = "/models/instances";
 
 /** Options of a bulk delete. */
 export interface DeleteOptions {
-  /** Requests in flight at once: 1 or 2 (the project limit of concurrent deletes). Default 1. */
+  /**
+   * Requests in flight at most: 1 to 8. Default 2, CDF's default project limit of concurrent
+   * deletes; adapts to 429s as an apply's does.
+   */
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
@@ -175,10 +195,13 @@ export async function deleteInstances(
   ids: readonly InstanceDelete[],
   options: DeleteOptions = {},
 ): Promise<DeletedInstance[]> {
-  const concurrency = checkedConcurrency(
-    options.concurrency,
-    1,
-    MAX_DELETE_CONCURRENCY,
+  const concurrency = new AdaptiveConcurrency(
+    checkedConcurrency(
+      options.concurrency,
+      DEFAULT_DELETE_CONCURRENCY,
+      MAX_DELETE_CONCURRENCY,
+    ),
+    http.clock,
   );
   const plan = planApplyRequests([], ids, MAX_ITEMS_PER_REQUEST);
   const run = await runRequests(plan, {
@@ -186,10 +209,14 @@ export async function deleteInstances(
     signal: options.signal,
     send: async (request, signal) => ({
       items: expectItems<DeletedInstance>(
-        await http.postJson<unknown>(
-          DELETE_PATH,
-          { items: request.deletes.map((position) => ids[position]) },
-          signal ? { signal } : {},
+        await concurrency.send(
+          (onRetry) =>
+            http.postJson<unknown>(
+              DELETE_PATH,
+              { items: request.deletes.map((position) => ids[position]) },
+              signal ? { signal, onRetry } : { onRetry },
+            ),
+          signal,
         ),
         DELETE_PATH,
       ),
@@ -263,7 +290,10 @@ export function planApplyRequests(
       }
     }
     if (deletePositions.length > 0) {
-      for (let earlier = 0; earlier < index; earlier++) dependsOn.add(earlier);
+      // After every write; deletes need no order among themselves, so they run concurrently.
+      for (let earlier = 0; earlier < index; earlier++)
+        if ((plan[earlier] as PlannedRequest).writes.length > 0)
+          dependsOn.add(earlier);
     }
     plan.push({
       writes: writePositions,
@@ -396,7 +426,7 @@ interface RunOutcome<R> {
 }
 
 interface RunContext<R> {
-  readonly concurrency: number;
+  readonly concurrency: { readonly limit: number };
   readonly signal: AbortSignal | undefined;
   readonly send: (
     request: PlannedRequest,
@@ -424,7 +454,11 @@ async function runRequests<R>(
     const ready = (request: PlannedRequest): boolean =>
       request.dependsOn.every((dependency) => states[dependency] === "done");
     const pump = (): void => {
-      while (!failure && running < context.concurrency && next < plan.length) {
+      while (
+        !failure &&
+        running < context.concurrency.limit &&
+        next < plan.length
+      ) {
         const request = plan[next] as PlannedRequest;
         if (!ready(request)) break;
         if (context.signal?.aborted) {
@@ -1390,7 +1424,7 @@ class ApplyRun {
 
   constructor(
     readonly send: SendApply,
-    readonly concurrency: number,
+    readonly concurrency: AdaptiveConcurrency,
     readonly options: ApplyOptions,
   ) {
     this.#ledger =
@@ -1403,7 +1437,7 @@ class ApplyRun {
     deletes: readonly InstanceDelete[],
   ): Promise<void> {
     this.#builder = builder;
-    const lookahead = this.concurrency * 2;
+    const lookahead = this.concurrency.max * 2;
     let inputDone = false;
     try {
       for (;;) {
@@ -1439,7 +1473,7 @@ class ApplyRun {
     const signal = this.options.signal;
     while (
       !this.#stop &&
-      this.#active.size < this.concurrency &&
+      this.#active.size < this.concurrency.limit &&
       this.#ready.length > 0
     ) {
       const request = this.#ready[0] as BuiltRequest;

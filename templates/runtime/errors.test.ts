@@ -71,6 +71,55 @@ describe("createDmsError", () => {
   });
 });
 
+describe("DmsError message", () => {
+  const failure = (
+    missing: Record<string, unknown>[],
+    duplicated: Record<string, unknown>[] = [],
+  ): string =>
+    createDmsError({
+      ...request,
+      status: 400,
+      code: 400,
+      apiMessage: "Invalid request",
+      missing,
+      duplicated,
+    }).message;
+
+  it("names a missing space once, not as an id and its JSON", () => {
+    expect(failure([{ space: "no_such_space" }])).toBe(
+      "POST https://x/api/v1/projects/p/models/instances failed with 400: Invalid request; missing: space no_such_space",
+    );
+  });
+
+  it("prints each missing or duplicated id once", () => {
+    const message = failure(
+      [
+        { space: "s", externalId: "a", instanceType: "node" },
+        { space: "s", externalId: "a", instanceType: "node" },
+        { space: "s", externalId: "b" },
+      ],
+      [
+        { space: "s", externalId: "c" },
+        { space: "s", externalId: "c" },
+      ],
+    );
+    expect(message).toContain("; missing: s:a, s:b; duplicated: s:c");
+  });
+
+  it("counts distinct ids past the first five, and shows odd shapes as JSON", () => {
+    const ids = Array.from({ length: 8 }, (_, n) => ({
+      space: "s",
+      externalId: `x${n % 7}`,
+    }));
+    expect(failure(ids)).toContain(
+      "missing: s:x0, s:x1, s:x2, s:x3, s:x4 and 2 more",
+    );
+    expect(failure([{ externalId: "only" }])).toContain(
+      'missing: {"externalId":"only"}',
+    );
+  });
+});
+
 describe("TransportError", () => {
   it("keeps the cause and says what failed", () => {
     const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), {

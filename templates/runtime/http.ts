@@ -27,6 +27,7 @@ import {
   type TransportResponse,
 } from "./transport.js";
 import { JsonText, stringifyJson } from "./json.js";
+import type { RetryNotice } from "./concurrency.js";
 
 /** The `cdf-version` header the runtime speaks. */
 export const CDF_API_VERSION = "20230101";
@@ -87,6 +88,11 @@ export interface RequestOptions {
    * promise it returns. Sync uses it to send the next page's request while this one is parsed.
    */
   readonly beforeParse?: (text: string) => void | Promise<void>;
+  /**
+   * Called before each retry of this call: an apply lowers its concurrency on a 429 (see
+   * `concurrency.ts`).
+   */
+  readonly onRetry?: (notice: RetryNotice) => void;
 }
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
@@ -98,6 +104,11 @@ export class HttpClient {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #baseHeaders: Readonly<Record<string, string>>;
+
+  /** The clock retries wait on (engines that wait themselves use it too). */
+  get clock(): Clock {
+    return this.#clock;
+  }
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -224,6 +235,7 @@ export class HttpClient {
           delayMs: decision.delayMs,
           status: undefined,
         });
+        options.onRetry?.({ status: undefined, retryAfterMs: undefined });
         await this.#clock.sleep(decision.delayMs, options.signal);
         continue;
       }
@@ -262,17 +274,13 @@ export class HttpClient {
           response.header("cdf-is-auto-retryable"),
         )
       ) {
+        const retryAfterMs = parseRetryAfter(
+          response.header("retry-after"),
+          this.#clock.now(),
+        );
         const decision = decideRetry(
           this.retryPolicy,
-          {
-            attempt,
-            startedAt,
-            now: this.#clock.now(),
-            retryAfterMs: parseRetryAfter(
-              response.header("retry-after"),
-              this.#clock.now(),
-            ),
-          },
+          { attempt, startedAt, now: this.#clock.now(), retryAfterMs },
           this.#random,
         );
         if (decision.retry) {
@@ -285,6 +293,7 @@ export class HttpClient {
             delayMs: decision.delayMs,
             status: response.status,
           });
+          options.onRetry?.({ status: response.status, retryAfterMs });
           await this.#clock.sleep(decision.delayMs, options.signal);
           continue;
         }

@@ -5,6 +5,7 @@
 // is read, so a large list never sits whole in memory.
 
 import { ProtocolError } from "./errors.js";
+import { MAX_QUERY_LIMIT } from "./query.js";
 import {
   TypedEdge,
   type Connected,
@@ -341,7 +342,10 @@ export interface RootSelection {
   readonly ids?: readonly InstanceId[];
   readonly sort?: readonly PropertySort[];
   readonly select?: readonly string[];
+  /** Root instances per request. */
   readonly pageSize: number;
+  /** Items per connection set and request. Default 10,000, the API's largest. */
+  readonly connectionPageSize?: number;
 }
 
 const ROOT = "root";
@@ -354,7 +358,7 @@ export function planInclude(
 ): IncludePlan {
   const context: PlanContext = {
     views,
-    pageSize: root.pageSize,
+    pageSize: root.connectionPageSize ?? MAX_QUERY_LIMIT,
     with: {},
     select: {},
     counter: 0,
@@ -942,7 +946,8 @@ export function listWithInclude(
       readClass: context.readClass,
       instanceType: context.instanceType,
       where: { ...options.where, ...raw },
-      pageSize: options.pageSize ?? 1000,
+      pageSize: options.pageSize ?? MAX_QUERY_LIMIT,
+      connectionPageSize: options.pageSize ?? MAX_QUERY_LIMIT,
       ...(options.sort ? { sort: options.sort } : {}),
       ...(options.select ? { select: options.select } : {}),
     },

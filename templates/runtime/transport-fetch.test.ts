@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { TransportError } from "./errors.js";
-import { createFetchTransport } from "./transport-fetch.js";
+import { createFetchTransport, type FetchFunction } from "./transport-fetch.js";
 import {
   startFaultServer,
   type FaultServer,
@@ -65,5 +65,49 @@ describe("fetch transport", () => {
       .catch((e: unknown) => e)) as TransportError;
     expect(refused).toBeInstanceOf(TransportError);
     expect(refused.kind).toBe("connection");
+  });
+
+  it("calls fetch with the global object as `this`, as browsers require", async () => {
+    server.setHandler(() => ({ status: 200, body: { ok: true } }));
+    const seenThis: unknown[] = [];
+    // Like a browser's `window.fetch`: "Illegal invocation" unless called on the global.
+    const strictFetch: FetchFunction = function (this: unknown, url, init) {
+      seenThis.push(this);
+      if (this !== globalThis)
+        return Promise.reject(
+          new TypeError(
+            "Failed to execute 'fetch' on 'Window': Illegal invocation",
+          ),
+        );
+      return globalThis.fetch(url, init);
+    };
+    const transport = createFetchTransport({ fetch: strictFetch });
+    const response = await transport.request({
+      method: "GET",
+      url: server.url,
+      headers: {},
+    });
+    expect(response.status).toBe(200);
+    expect(seenThis).toEqual([globalThis]);
+  });
+
+  it("calls the default global fetch with the global object as `this`", async () => {
+    server.setHandler(() => ({ status: 200, body: { ok: true } }));
+    const original = globalThis.fetch;
+    const seenThis: unknown[] = [];
+    globalThis.fetch = function (
+      this: unknown,
+      ...args: Parameters<typeof fetch>
+    ) {
+      seenThis.push(this);
+      return original(...args);
+    } as typeof fetch;
+    try {
+      const transport = createFetchTransport();
+      await transport.request({ method: "GET", url: server.url, headers: {} });
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(seenThis).toEqual([globalThis]);
   });
 });

@@ -42,7 +42,11 @@ export interface BodyReader {
 
 /** Options of the fetch transport. */
 export interface FetchTransportOptions extends TransportOptions {
-  /** The fetch to use. Default: `globalThis.fetch`. */
+  /**
+   * The fetch to use. Default: `globalThis.fetch`. It is always called as a plain function with
+   * `this` the global object (browsers refuse any other `this` with "Illegal invocation"), so
+   * `window.fetch` or a fetch from a library can be passed as it is.
+   */
   readonly fetch?: FetchFunction;
 }
 
@@ -58,7 +62,7 @@ export function createFetchTransport(
     );
   }
   const context: FetchContext = {
-    fetch: fetchFunction,
+    fetch: callableOnGlobal(fetchFunction),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     gzipMinBytes: gzipThreshold(options.gzip),
     maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
@@ -67,6 +71,15 @@ export function createFetchTransport(
     request: (request) => sendWithFetch(context, request),
     close: async () => {},
   };
+}
+
+/**
+ * `fetch` as a function that calls it with `this` the global object. Kept as a property of the
+ * context it would otherwise be called with the context as `this`, which Chromium, Firefox and
+ * Safari reject ("Failed to execute 'fetch' on 'Window': Illegal invocation"); Node accepts any.
+ */
+function callableOnGlobal(fetchFunction: FetchFunction): FetchFunction {
+  return (url, init) => fetchFunction.call(globalThis, url, init);
 }
 
 interface FetchContext {

@@ -59,9 +59,12 @@ export interface DmsClientOptions {
   readonly transport: Transport;
   /** Retry policy overrides (attempts, delays, statuses). */
   readonly retry?: Partial<RetryPolicy>;
-  /** Apply requests in flight at once, 1 to 4. Default 2. */
+  /**
+   * Apply requests in flight at most, 1 to 16. Default 4 (CDF's default project limit); halved on
+   * a 429 and raised again after successes.
+   */
   readonly concurrency?: number;
-  /** Delete requests in flight at once, 1 or 2. Default 1. */
+  /** Delete requests in flight at most, 1 to 8. Default 2 (CDF's default); adapts as applies do. */
   readonly deleteConcurrency?: number;
   /** Sent as `x-cdp-app`. */
   readonly appName?: string;

@@ -3,6 +3,7 @@
 // sets chained from each other (by connection, by edge type, or through a direct relation in
 // either direction), each typed by its view, compiled to one DMS query or sync request.
 
+import { MAX_QUERY_LIMIT } from "./query.js";
 import type { DmsClient } from "./dms-client.js";
 import {
   viewKey,
@@ -371,7 +372,7 @@ export class Graph<S extends SetTypes = Record<never, never>> {
   }
 }
 
-const QUERY_PAGE = 1000;
+const QUERY_PAGE = MAX_QUERY_LIMIT;
 
 function limitAndSort(options: {
   readonly limit?: number;
@@ -426,7 +427,10 @@ export async function queryGraph<S extends SetTypes>(
   dms: DmsClient,
   graph: Graph<S>,
   options: GraphQueryOptions & {
-    /** Items per set and request (default 1000); cursors are followed either way. */
+    /**
+     * Items per set and request, at most 10,000 (the API's largest; the default); cursors are
+     * followed either way.
+     */
     readonly pageSize?: number;
   } = {},
 ): Promise<GraphResult<S>> {

@@ -38,6 +38,13 @@ export interface QueryPage {
 /** The API's default `limit` of a query result set. */
 export const DEFAULT_QUERY_LIMIT = 100;
 
+/**
+ * The API's largest `limit` of a query result set: the page size of typed reads by default.
+ * Against CDF's latency (100s of ms a request) fewer, larger pages are what make reads fast;
+ * a page the API cannot serve in time (408) is shrunk and retried (see `paging.ts`).
+ */
+export const MAX_QUERY_LIMIT = 10_000;
+
 /** Options of a paged query. */
 export interface QueryOptions {
   readonly signal?: AbortSignal;

@@ -402,10 +402,13 @@ function handedToNetwork(): Promise<void> {
   });
 }
 
-/** Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place). */
+/**
+ * Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place), bound to the
+ * global: a host function called with another `this` may throw "Illegal invocation".
+ */
 const immediate = (
   globalThis as { setImmediate?: (callback: () => void) => unknown }
-).setImmediate;
+).setImmediate?.bind(globalThis);
 
 /**
  * The shortest text an item of a sync response can have (its required fields, shortest values):

@@ -465,16 +465,28 @@ function statusHint(status: number): string | undefined {
   }
 }
 
+/** The ids of `missing` or `duplicated`, each once and readably, the first five in full. */
 function summarizeIds(ids: readonly Record<string, unknown>[]): string {
-  const shown = ids.slice(0, 5).map((id) => {
-    const space = typeof id.space === "string" ? id.space : "?";
-    const externalId =
-      typeof id.externalId === "string" ? id.externalId : JSON.stringify(id);
-    const version = typeof id.version === "string" ? `/${id.version}` : "";
-    return `${space}:${externalId}${version}`;
-  });
-  const more = ids.length > 5 ? ` and ${ids.length - 5} more` : "";
+  const distinct = [...new Set(ids.map(readableId))];
+  const shown = distinct.slice(0, 5);
+  const more = distinct.length > 5 ? ` and ${distinct.length - 5} more` : "";
   return shown.join(", ") + more;
+}
+
+/**
+ * One id as a person reads it: `space:externalId` (with `/version` for a view or container), a
+ * space alone as `space s`, and any other shape as its JSON.
+ */
+function readableId(id: Record<string, unknown>): string {
+  const { space, externalId, version, instanceType, ...rest } = id;
+  const otherKeys = Object.keys(rest).length > 0;
+  if (typeof space !== "string" || otherKeys) return JSON.stringify(id);
+  if (externalId === undefined && version === undefined) {
+    return instanceType === undefined ? `space ${space}` : JSON.stringify(id);
+  }
+  if (typeof externalId !== "string") return JSON.stringify(id);
+  const suffix = typeof version === "string" ? `/${version}` : "";
+  return `${space}:${externalId}${suffix}`;
 }
 
 function attemptsSuffix(attempts: number): string {

@@ -2,6 +2,7 @@
 // One view's operations on a DmsClient, typed by the view's generated classes: what the generated
 // client offers per view (`client.movie.list()`, ...).
 
+import { MAX_QUERY_LIMIT } from "./query.js";
 import {
   aggregateRequest,
   aggregateResults,
@@ -71,7 +72,10 @@ export interface ListOptions<
   readonly select?: readonly SelectOf<C>[];
   /** Stop after this many instances. Default: all. */
   readonly limit?: number;
-  /** Instances per request, 1 to 1000. Default 1000. Halved while the API times out. */
+  /**
+   * Instances per request, 1 to 10,000 (the API's largest query page). Default 10,000. Halved
+   * while the API times out.
+   */
   readonly pageSize?: number;
   /** Called after every request, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;
@@ -175,7 +179,8 @@ export class InstanceList<T> implements AsyncIterable<T> {
 }
 
 const RESULT_SET = "instances";
-const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_LIST_PAGE_SIZE = MAX_QUERY_LIMIT;
+const DEFAULT_SYNC_PAGE_SIZE = 1000;
 
 /** Reads of one view: retrieve, list, search, aggregate and sync, as instances of its read class. */
 export class ReadOnlyViewAccessor<C extends TypedReadClass> {
@@ -280,7 +285,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     // `unknown`: each overload above says what comes back for its options.
   ): InstanceList<unknown> {
     checkCount("list: limit", options.limit, 0, Infinity);
-    checkCount("list: pageSize", options.pageSize, 1, MAX_LIST_PAGE_SIZE);
+    checkCount("list: pageSize", options.pageSize, 1, MAX_QUERY_LIMIT);
     if (options.include) return this.listIncluding(options.include, options);
     const request = this.listRequest(options);
     return new InstanceList(() => this.readList(request, options));
@@ -319,7 +324,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const filter = this.filterWithData(options.where);
     const sort = compileSort(options.sort, this.readClass, this.instanceType);
     const pageSize = Math.min(
-      options.pageSize ?? DEFAULT_PAGE_SIZE,
+      options.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
       options.limit ?? Infinity,
     );
     const expression =
@@ -402,7 +407,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     } = {},
     // `unknown`: each overload above says what comes back for its options.
   ): Promise<unknown[]> {
-    checkCount("search: limit", options.limit, 1, MAX_LIST_PAGE_SIZE);
+    checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
     compileSelect(options.select, this.readClass);
     if (options.include) {
       const { include, select, signal, onProgress } = options;
@@ -447,7 +452,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     aggregates: OnlyAggregates<A, C>,
     options: AggregateOptions<C, G> = {},
   ): Promise<AggregateResult<A, G>[]> {
-    checkCount("aggregate: limit", options.limit, 1, MAX_LIST_PAGE_SIZE);
+    checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
     const body = aggregateRequest(
       aggregates as Aggregates<AnyViewTypes>,
       options as unknown as AggregateOptions<AnyViewTypes, string>,
@@ -492,7 +497,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       with: {
         [RESULT_SET]: {
           ...expression,
-          limit: pageSize ?? DEFAULT_PAGE_SIZE,
+          limit: pageSize ?? DEFAULT_SYNC_PAGE_SIZE,
           mode: mode ?? "onePhase",
         },
       },
@@ -511,7 +516,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
         ),
         state: page.state,
         caughtUp: page.caughtUp,
-        pageSize: page.pageSizes[RESULT_SET] ?? pageSize ?? DEFAULT_PAGE_SIZE,
+        pageSize:
+          page.pageSizes[RESULT_SET] ?? pageSize ?? DEFAULT_SYNC_PAGE_SIZE,
       };
     }
   }
@@ -566,7 +572,7 @@ function isIterable<T extends object>(
 }
 
 /** The API's largest `limit` of a query result set (and of a search), and of a sync result set. */
-const MAX_LIST_PAGE_SIZE = 1000;
+const MAX_SEARCH_LIMIT = 1000;
 const MAX_SYNC_PAGE_SIZE = 2000;
 
 /**
