@@ -80,7 +80,7 @@ export function buildFiles(
   return timer.stage("emit", () => {
     const files = new Map<string, string>();
     files.set(NAME_LOCK_FILE, serializeLock(names.lock));
-    files.set(RECORD_FILE, serializeRecord(recordOf(model)));
+    files.set(RECORD_FILE, serializeRecord(recordOf(model, names)));
     for (const view of model.views) {
       files.set(
         names.views.get(view.key)!.module,

@@ -17,6 +17,7 @@ import { UserError } from "../errors.js";
 import type { ModelIR, PropertyIR, ViewIR } from "../ir/types.js";
 import { at, describe, type JsonLocation } from "../input/json-reader.js";
 import type { LockedName, NameLock } from "../naming/lock.js";
+import type { NamePlan } from "../naming/plan.js";
 
 export const RECORD_FILE = "dmgen.record.json";
 
@@ -59,6 +60,8 @@ export type PropertyRecord =
     };
 
 export interface ViewRecord {
+  /** The generated read class (for messages; the name lock may leave it out). */
+  readonly class: string;
   readonly name?: string;
   readonly description?: string;
   readonly implements: readonly string[];
@@ -70,9 +73,10 @@ export interface ViewRecord {
 export type OutputRecord = Readonly<Record<string, ViewRecord>>;
 
 /** The record of a model, in the model's view order (sorted by key). */
-export function recordOf(model: ModelIR): OutputRecord {
+export function recordOf(model: ModelIR, names: NamePlan): OutputRecord {
   const views: Record<string, ViewRecord> = {};
-  for (const view of model.views) views[view.key] = viewRecord(view);
+  for (const view of model.views)
+    views[view.key] = viewRecord(view, names.views.get(view.key)!.readClass);
   return views;
 }
 
@@ -119,11 +123,12 @@ function prettyJson(
   return `{\n${lines.join(",\n")}\n${indent}}`;
 }
 
-function viewRecord(view: ViewIR): ViewRecord {
+function viewRecord(view: ViewIR, className: string): ViewRecord {
   const properties: Record<string, PropertyRecord> = {};
   for (const property of view.properties)
     properties[property.identifier] = propertyRecord(property);
   return {
+    class: className,
     ...texts(view),
     implements: view.implements.map(refText),
     properties,
@@ -283,7 +288,8 @@ export function recordedView(
       };
     }
   }
-  const className = nameOf(names?.class);
+  const className =
+    typeof view.class === "string" ? view.class : nameOf(names?.class);
   return {
     view: viewRef(key),
     ...(className ? { className } : {}),
