@@ -149,7 +149,9 @@ describe("compareOutputs with data models", () => {
     const movieV2 = {
       ...movie,
       version: "v2",
-      properties: { title: movie.properties.title },
+      properties: {
+        title: (movie.properties as Record<string, unknown>).title,
+      },
     } as RawView;
     const extra = {
       space: "mySpace",
