@@ -10,7 +10,7 @@ import {
   formatDriftText,
 } from "../drift/report.js";
 import { UserError } from "../errors.js";
-import { pullOptionsFromFlags } from "./pull-command.js";
+import { connectionFromFlags } from "./pull-command.js";
 
 interface DriftFlags {
   out?: string;
@@ -93,8 +93,7 @@ export function driftCommand(
     .addHelpText("after", HELP_AFTER)
     .action(async (flags: DriftFlags) => {
       const outputs = await outputFolders(flags, cwd);
-      // pull's flag checks, with a placeholder for the --out that pull requires.
-      const connection = pullOptionsFromFlags({ ...flags, out: "-" }, env);
+      const connection = connectionFromFlags(flags, env);
       const result = await drift({
         ...connection,
         outputs,

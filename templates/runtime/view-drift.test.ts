@@ -407,7 +407,7 @@ const CASES: readonly Case[] = [
       "additive implements-changed - -",
       "additive name-changed - -",
       "additive description-changed - -",
-      "additive description-changed title -",
+      "additive description-changed title title",
     ],
   },
   {
@@ -454,6 +454,11 @@ describe("compareView", () => {
       ),
     );
     expect(difference?.message).toBe("type changed from int32 to text");
+    const [renamed] = compareView(
+      RECORDED,
+      changed((v) => (v.name = "Film")),
+    );
+    expect(renamed?.message).toBe('the name changed from "Movie" to "Film"');
   });
 });
 

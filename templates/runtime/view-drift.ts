@@ -410,11 +410,20 @@ function compareViewLevel(
   if (texts === undefined) return found;
   found.push(...textChanges(texts, live));
   const liveProperties = asObject(live.properties) ?? {};
+  const names = new Map<string, string>();
+  for (const map of [recorded.properties, recorded.connections])
+    for (const [name, { identifier }] of Object.entries(map))
+      names.set(identifier, name);
   for (const [identifier, text] of Object.entries(texts.properties)) {
     const property = asObject(liveProperties[identifier]);
     if (property === undefined) continue;
+    const name = names.get(identifier);
     for (const change of textChanges(text, property))
-      found.push({ ...change, property: identifier });
+      found.push({
+        ...change,
+        property: identifier,
+        ...(name === undefined ? {} : { name }),
+      });
   }
   return found;
 }
@@ -430,10 +439,17 @@ function textChanges(
       found.push({
         class: "additive",
         change: field === "name" ? "name-changed" : "description-changed",
-        message: `the ${field} changed`,
+        message:
+          field === "name"
+            ? `the name changed from ${quoted(recorded.name)} to ${quoted(value)}`
+            : "the description changed",
       });
   }
   return found;
+}
+
+function quoted(text: string | undefined): string {
+  return text ? JSON.stringify(text) : "none";
 }
 
 // ---- reading the live shape
