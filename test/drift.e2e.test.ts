@@ -11,6 +11,7 @@ import {
   MovieApply,
   ViewDriftError,
   type Client,
+  type ViewDriftReport,
 } from "../generated-examples/movies/index.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
@@ -382,6 +383,25 @@ describe("dmgen drift against the emulator", () => {
     expect(
       (await drift("--data-model", "mySpace:Movies/1", "--strict")).code,
     ).toBe(1);
+  });
+
+  it("types the option and the report", async () => {
+    const typed = () =>
+      createClient({
+        baseUrl: emulator.url,
+        project: "movies",
+        credentials: { token: "t" },
+        // @ts-expect-error verifyViews is true or false
+        verifyViews: "yes",
+      });
+    expect(typeof typed).toBe("function");
+    const client = verifyingClient();
+    const report: ViewDriftReport = await client.verifyViews();
+    const mutate = () =>
+      // @ts-expect-error the report's views are read only
+      report.views.push({ view: "x", differences: [] });
+    expect(typeof mutate).toBe("function");
+    expect(report.views).toEqual([]);
   });
 
   it("exits 2 on usage and connection errors", async () => {
