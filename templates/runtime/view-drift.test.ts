@@ -270,6 +270,11 @@ const CASES: readonly Case[] = [
     expected: ["additive default-changed rating rating"],
   },
   {
+    title: "a default added",
+    live: changed((v) => (prop(v, "release_year").defaultValue = 2000)),
+    expected: ["additive default-changed release_year releaseYear"],
+  },
+  {
     title: "a required property became nullable",
     live: changed((v) => (prop(v, "title").nullable = true)),
     expected: ["additive became-nullable title title"],

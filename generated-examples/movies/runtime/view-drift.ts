@@ -5,7 +5,7 @@
 
 import type { JsonPoster } from "./apply.js";
 import type { EdgeConnectionDefinition, PropertyDefinition } from "./values.js";
-import type { InstanceId, JsonValue, ViewReference } from "./wire.js";
+import type { InstanceId, ViewReference } from "./wire.js";
 
 /** What the generated code relies on in a mapped property (the generated property map's entry). */
 export type RecordedProperty = Pick<
@@ -253,18 +253,6 @@ function compareMapped(
         `maps ${liveContainer} instead of ${recordedContainer}`,
       ),
     );
-  const wasRequired = isRequired({
-    nullable: recorded.nullable ?? true,
-    autoIncrement: recorded.autoIncrement ?? false,
-    defaultValue: recorded.default,
-  });
-  if (!wasRequired && isRequired(live))
-    found.push(
-      breaking(
-        "became-required",
-        "now required (not nullable, no default): writes without it fail",
-      ),
-    );
   if (recorded.type === "direct" && liveType === "direct") {
     const target = directTarget(live, type);
     if (target !== recorded.target)
@@ -277,6 +265,28 @@ function compareMapped(
   }
   if (recorded.type === "enum" && liveType === "enum")
     found.push(...compareEnumValues(recorded.values ?? [], type));
+  found.push(...compareRequirement(recorded, live));
+  return found;
+}
+
+/** Whether a write must give the property (nullability, default, auto-increment). */
+function compareRequirement(
+  recorded: RecordedProperty,
+  live: LiveProperty,
+): Found[] {
+  const wasRequired = isRequired({
+    nullable: recorded.nullable ?? true,
+    autoIncrement: recorded.autoIncrement ?? false,
+    defaultValue: recorded.default,
+  });
+  if (!wasRequired && isRequired(live))
+    return [
+      breaking(
+        "became-required",
+        "now required (not nullable, no default): writes without it fail",
+      ),
+    ];
+  const found: Found[] = [];
   if (recorded.nullable === false && live.nullable !== false)
     found.push(
       additive(
@@ -284,11 +294,7 @@ function compareMapped(
         "now nullable: reads may return null where the generated type has none",
       ),
     );
-  if (
-    recorded.default !== undefined &&
-    !sameJson(recorded.default, live.defaultValue as JsonValue | undefined) &&
-    !found.some((d) => d.change === "became-required")
-  )
+  if (!sameJson(recorded.default, live.defaultValue))
     found.push(additive("default-changed", "the default value changed"));
   return found;
 }
