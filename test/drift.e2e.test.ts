@@ -120,7 +120,12 @@ interface Run {
 }
 
 /** `dmgen drift --out generated-examples/movies ...` in this process. */
-async function drift(...args: string[]): Promise<Run> {
+function drift(...args: string[]): Promise<Run> {
+  return dmgenDrift("--out", MOVIES_OUT, ...args);
+}
+
+/** `dmgen drift ...` against the emulator, in this process. */
+async function dmgenDrift(...args: string[]): Promise<Run> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const out = vi
@@ -138,8 +143,6 @@ async function drift(...args: string[]): Promise<Run> {
   try {
     const code = await main([
       "drift",
-      "--out",
-      MOVIES_OUT,
       "--base-url",
       emulator.url,
       "--project",
@@ -220,6 +223,12 @@ describe("dmgen drift against the emulator", () => {
     expect(run.stdout).toBe("No drift: 3 generated views match the project.\n");
     expect(run.stderr).toContain("dmgen drift: views 3/3");
     expect((await driftJson()).result).toBe("none");
+    const byConfig = await dmgenDrift(
+      "--config",
+      join(MOVIES_OUT, "dmgen.config.json"),
+    );
+    expect(byConfig.code).toBe(0);
+    expect(byConfig.stdout).toBe(run.stdout);
     const client = verifyingClient();
     expect(await client.verifyViews()).toEqual({ breaking: false, views: [] });
   });
@@ -410,7 +419,10 @@ describe("dmgen drift against the emulator", () => {
     expect(unknownModel.stderr).toContain(
       "The project has no data model mySpace:Nope/1",
     );
-    const noRecord = await drift("--out", join(MOVIES_OUT, "views"));
+    const both = await drift("--config", join(MOVIES_OUT, "dmgen.config.json"));
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("give --out or --config, not both");
+    const noRecord = await dmgenDrift("--out", join(MOVIES_OUT, "views"));
     expect(noRecord.code).toBe(2);
     expect(noRecord.stderr).toContain("no dmgen.record.json here");
   });
