@@ -8,6 +8,7 @@ import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
 import {
   createClient,
+  createUndiciTransport,
   MovieApply,
   ViewDriftError,
   type Client,
@@ -185,12 +186,21 @@ function movieDifferences(report: JsonReport) {
     .differences;
 }
 
-function verifyingClient(): Client {
+/** A client with `verifyViews: true`; `paths` receives the path of each request it sends. */
+function verifyingClient(paths: string[] = []): Client {
+  const transport = createUndiciTransport();
   const client = createClient({
     baseUrl: emulator.url,
     project: "movies",
     credentials: { token: "t" },
     verifyViews: true,
+    transport: {
+      request: (request) => {
+        paths.push(new URL(request.url).pathname.replace(/^.*\/models/, ""));
+        return transport.request(request);
+      },
+      close: () => transport.close(),
+    },
   });
   clients.push(client);
   return client;
@@ -249,7 +259,8 @@ describe("dmgen drift against the emulator", () => {
       movieDifferences(report).map((d) => [d.class, d.change, d.property]),
     ).toEqual([["breaking", "property-missing", "releaseYear"]]);
 
-    const client = verifyingClient();
+    const paths: string[] = [];
+    const client = verifyingClient(paths);
     const error = await client.movie
       .apply(TERMINATOR())
       .catch((e: unknown) => e);
@@ -257,12 +268,16 @@ describe("dmgen drift against the emulator", () => {
     expect((error as ViewDriftError).differences).toMatchObject([
       { name: "releaseYear", property: "releaseYear", class: "breaking" },
     ]);
+    // The check's one request; nothing of the write.
+    expect(paths).toEqual(["/views/byids"]);
     expect(await storedMovies()).toEqual([]);
     // Reads through the view fail the same way; other views still work.
     await expect(client.movie.list().toArray()).rejects.toBeInstanceOf(
       ViewDriftError,
     );
     await expect(client.actor.list().toArray()).resolves.toEqual([]);
+    // Movie's check is kept for the client's life; Actor's took a request of its own.
+    expect(paths).toEqual(["/views/byids", "/views/byids", "/instances/query"]);
   });
 
   it("breaks when releaseYear comes back as text through a re-created container", async () => {
