@@ -33,6 +33,7 @@ import {
   serializeLock,
   type NameLock,
 } from "./naming/lock.js";
+import { RECORD_FILE, recordOf, serializeRecord } from "./drift/record.js";
 import type { EmitContext } from "./emit/context.js";
 import { FormatSession } from "./output/format.js";
 import type { FileMap } from "./output/file-map.js";
@@ -79,6 +80,7 @@ export function buildFiles(
   return timer.stage("emit", () => {
     const files = new Map<string, string>();
     files.set(NAME_LOCK_FILE, serializeLock(names.lock));
+    files.set(RECORD_FILE, serializeRecord(recordOf(model, names)));
     for (const view of model.views) {
       files.set(
         names.views.get(view.key)!.module,

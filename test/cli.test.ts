@@ -422,6 +422,19 @@ describe("dmgen generate", () => {
     expect(help.stdout).toMatch(/generate \[options\]/);
     expect(help.stdout).toMatch(/emulator \[options\]/);
     expect(help.stdout).toMatch(/pull \[options\]/);
+    expect(help.stdout).toMatch(/drift \[options\]/);
+    const driftHelp = await dmgen(["drift", "--help"], scratch.dir);
+    for (const text of [
+      "--out",
+      "--config",
+      "--data-model",
+      "--json",
+      "--strict",
+      "breaking",
+      "additive",
+      "stale",
+    ])
+      expect(driftHelp.stdout).toContain(text);
     const generateHelp = await dmgen(["generate", "--help"], scratch.dir);
     for (const flag of [
       "--input",

@@ -91,6 +91,12 @@ const RUNTIME_EXPORTS = [
   "ViewReadOptions",
   "QueryOptions",
   "QueryPage",
+  // drift of the live views (`verifyViews`)
+  "DriftClass",
+  "ViewDifference",
+  "ViewDrift",
+  "ViewDriftError",
+  "ViewDriftReport",
   // credentials, retries, events
   "AccessToken",
   "ClientCredentials",
@@ -435,6 +441,19 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "timestampProblem",
   ],
   "view-accessor.ts": ["ReadClass"],
+  // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
+  "view-drift.ts": [
+    "DriftChange",
+    "RecordedConnection",
+    "RecordedProperty",
+    "RecordedTexts",
+    "RecordedView",
+    "VerifiableClass",
+    "ViewVerifier",
+    "compareView",
+    "describeDifference",
+    "recordedViewOf",
+  ],
   "transport-fetch.ts": ["BodyReader"],
   "where.ts": [
     "AnyViewTypes",

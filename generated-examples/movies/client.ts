@@ -5,6 +5,7 @@ import { ViewRegistry } from "./runtime/include.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
 import { ViewAccessor } from "./runtime/view-accessor.js";
+import { type ViewDriftReport, ViewVerifier } from "./runtime/view-drift.js";
 import { Actor, type ActorApply } from "./views/Actor.js";
 import { Movie, type MovieApply } from "./views/Movie.js";
 import { Person, type PersonApply } from "./views/Person.js";
@@ -13,6 +14,12 @@ import { Person, type PersonApply } from "./views/Person.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
+  /**
+   * Checks each view against its live definition before the first read or write through its accessor (once per client).
+   *
+   * A view changed in a way the generated code cannot handle rejects those calls with `ViewDriftError` before anything is sent. Default false.
+   */
+  readonly verifyViews?: boolean;
 }
 
 /** A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client. */
@@ -25,20 +32,26 @@ export interface Client extends GraphMethods {
   readonly movie: ViewAccessor<typeof Movie, MovieApply>;
   /** `mySpace:PersonView/v1`: apply, retrieve, list, sync, delete. */
   readonly person: ViewAccessor<typeof Person, PersonApply>;
+  /** Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive. */
+  verifyViews(): Promise<ViewDriftReport>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, ...rest } = options;
+  const { transport, verifyViews, ...rest } = options;
   /** The read classes by view, so that `include` finds a connection's target. */
   const views = new ViewRegistry(Actor, Movie, Person);
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(dms, views);
+  return new LazyClient(
+    dms,
+    views,
+    new ViewVerifier(dms.http, views.classes(), verifyViews === true),
+  );
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
@@ -48,13 +61,15 @@ class LazyClient implements Client {
   readonly query: GraphMethods["query"];
   readonly sync: GraphMethods["sync"];
   readonly #views: ViewRegistry;
+  readonly #verifier: ViewVerifier;
   #actor?: ViewAccessor<typeof Actor, ActorApply>;
   #movie?: ViewAccessor<typeof Movie, MovieApply>;
   #person?: ViewAccessor<typeof Person, PersonApply>;
 
-  constructor(dms: DmsClient, views: ViewRegistry) {
+  constructor(dms: DmsClient, views: ViewRegistry, verifier: ViewVerifier) {
     this.dms = dms;
     this.#views = views;
+    this.#verifier = verifier;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
@@ -67,6 +82,7 @@ class LazyClient implements Client {
       Actor,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -76,6 +92,7 @@ class LazyClient implements Client {
       Movie,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -85,7 +102,12 @@ class LazyClient implements Client {
       Person,
       "node",
       this.#views,
+      this.#verifier,
     ));
+  }
+
+  verifyViews(): Promise<ViewDriftReport> {
+    return this.#verifier.verifyAll();
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@ import { ViewRegistry } from "./runtime/include.js";
 import { createUndiciTransport } from "./runtime/transport-undici.js";
 import type { Transport } from "./runtime/transport.js";
 import { ReadOnlyViewAccessor, ViewAccessor } from "./runtime/view-accessor.js";
+import { type ViewDriftReport, ViewVerifier } from "./runtime/view-drift.js";
 import { Asset, type AssetApply } from "./views/Asset.js";
 import { Assignment, type AssignmentApply } from "./views/Assignment.js";
 import { Describable, type DescribableApply } from "./views/Describable.js";
@@ -32,6 +33,12 @@ import { WorkOrder, type WorkOrderApply } from "./views/WorkOrder.js";
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
   /** Default: a pooled, keep-alive undici transport. */
   readonly transport?: Transport;
+  /**
+   * Checks each view against its live definition before the first read or write through its accessor (once per client).
+   *
+   * A view changed in a way the generated code cannot handle rejects those calls with `ViewDriftError` before anything is sent. Default false.
+   */
+  readonly verifyViews?: boolean;
 }
 
 /** A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client. */
@@ -76,13 +83,15 @@ export interface Client extends GraphMethods {
     typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply
   >;
+  /** Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive. */
+  verifyViews(): Promise<ViewDriftReport>;
   /** Releases pooled connections. */
   close(): Promise<void>;
 }
 
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
-  const { transport, ...rest } = options;
+  const { transport, verifyViews, ...rest } = options;
   /** The read classes by view, so that `include` finds a connection's target. */
   const views = new ViewRegistry(
     Asset,
@@ -106,7 +115,11 @@ export function createClient(options: ClientOptions): Client {
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(dms, views);
+  return new LazyClient(
+    dms,
+    views,
+    new ViewVerifier(dms.http, views.classes(), verifyViews === true),
+  );
 }
 
 /** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
@@ -116,6 +129,7 @@ class LazyClient implements Client {
   readonly query: GraphMethods["query"];
   readonly sync: GraphMethods["sync"];
   readonly #views: ViewRegistry;
+  readonly #verifier: ViewVerifier;
   #asset?: ViewAccessor<typeof Asset, AssetApply>;
   #assignment?: ViewAccessor<typeof Assignment, AssignmentApply>;
   #describable?: ViewAccessor<typeof Describable, DescribableApply>;
@@ -136,9 +150,10 @@ class LazyClient implements Client {
     ShowcaseExtSensorApply
   >;
 
-  constructor(dms: DmsClient, views: ViewRegistry) {
+  constructor(dms: DmsClient, views: ViewRegistry, verifier: ViewVerifier) {
     this.dms = dms;
     this.#views = views;
+    this.#verifier = verifier;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
@@ -151,6 +166,7 @@ class LazyClient implements Client {
       Asset,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -158,21 +174,21 @@ class LazyClient implements Client {
     return (this.#assignment ??= new ViewAccessor<
       typeof Assignment,
       AssignmentApply
-    >(this.dms, Assignment, "edge", this.#views));
+    >(this.dms, Assignment, "edge", this.#views, this.#verifier));
   }
 
   get describable(): ViewAccessor<typeof Describable, DescribableApply> {
     return (this.#describable ??= new ViewAccessor<
       typeof Describable,
       DescribableApply
-    >(this.dms, Describable, "node", this.#views));
+    >(this.dms, Describable, "node", this.#views, this.#verifier));
   }
 
   get documentView(): ViewAccessor<typeof DocumentView, DocumentViewApply> {
     return (this.#documentView ??= new ViewAccessor<
       typeof DocumentView,
       DocumentViewApply
-    >(this.dms, DocumentView, "node", this.#views));
+    >(this.dms, DocumentView, "node", this.#views, this.#verifier));
   }
 
   get gaugeV1(): ViewAccessor<typeof GaugeV1, GaugeV1Apply> {
@@ -181,6 +197,7 @@ class LazyClient implements Client {
       GaugeV1,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -190,6 +207,7 @@ class LazyClient implements Client {
       GaugeV2,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -197,7 +215,7 @@ class LazyClient implements Client {
     return (this.#objectView ??= new ViewAccessor<
       typeof ObjectView,
       ObjectViewApply
-    >(this.dms, ObjectView, "node", this.#views));
+    >(this.dms, ObjectView, "node", this.#views, this.#verifier));
   }
 
   get pump(): ViewAccessor<typeof Pump, PumpApply> {
@@ -206,6 +224,7 @@ class LazyClient implements Client {
       Pump,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -215,6 +234,7 @@ class LazyClient implements Client {
       Reading,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -224,6 +244,7 @@ class LazyClient implements Client {
       Relation,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -234,7 +255,7 @@ class LazyClient implements Client {
     return (this.#showcaseSensor ??= new ViewAccessor<
       typeof ShowcaseSensor,
       ShowcaseSensorApply
-    >(this.dms, ShowcaseSensor, "node", this.#views));
+    >(this.dms, ShowcaseSensor, "node", this.#views, this.#verifier));
   }
 
   get summary(): ReadOnlyViewAccessor<typeof Summary> {
@@ -243,6 +264,7 @@ class LazyClient implements Client {
       Summary,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -250,7 +272,7 @@ class LazyClient implements Client {
     return (this.#technician ??= new ViewAccessor<
       typeof Technician,
       TechnicianApply
-    >(this.dms, Technician, "node", this.#views));
+    >(this.dms, Technician, "node", this.#views, this.#verifier));
   }
 
   get valve(): ViewAccessor<typeof Valve, ValveApply> {
@@ -259,6 +281,7 @@ class LazyClient implements Client {
       Valve,
       "node",
       this.#views,
+      this.#verifier,
     ));
   }
 
@@ -266,7 +289,7 @@ class LazyClient implements Client {
     return (this.#workOrder ??= new ViewAccessor<
       typeof WorkOrder,
       WorkOrderApply
-    >(this.dms, WorkOrder, "node", this.#views));
+    >(this.dms, WorkOrder, "node", this.#views, this.#verifier));
   }
 
   get showcaseExtSensor(): ViewAccessor<
@@ -276,7 +299,11 @@ class LazyClient implements Client {
     return (this.#showcaseExtSensor ??= new ViewAccessor<
       typeof ShowcaseExtSensor,
       ShowcaseExtSensorApply
-    >(this.dms, ShowcaseExtSensor, "node", this.#views));
+    >(this.dms, ShowcaseExtSensor, "node", this.#views, this.#verifier));
+  }
+
+  verifyViews(): Promise<ViewDriftReport> {
+    return this.#verifier.verifyAll();
   }
 
   close(): Promise<void> {

@@ -295,6 +295,13 @@ export {
   type ViewSyncPage,
 } from "./runtime/view-accessor.js";
 export {
+  type DriftClass,
+  type ViewDifference,
+  type ViewDrift,
+  ViewDriftError,
+  type ViewDriftReport,
+} from "./runtime/view-drift.js";
+export {
   type BooleanFilter,
   type DateFilter,
   type DirectFilter,

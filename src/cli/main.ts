@@ -19,7 +19,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .showSuggestionAfterError(true);
   program.addCommand(generateCommand((code) => (exitCode = code)));
-  await addOptionalCommands(program, argv);
+  await addOptionalCommands(program, argv, (code) => (exitCode = code));
   // Subcommands do not inherit these: without them commander would exit the process itself.
   for (const command of program.commands) {
     command
@@ -36,12 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * `emulator` and `pull` load more code (an HTTP server, undici); `generate` must start fast, so
+ * `emulator`, `pull` and `drift` load more code (an HTTP server, undici); `generate` must start fast, so
  * they are loaded only when asked for, or for help.
  */
 async function addOptionalCommands(
   program: Command,
   argv: readonly string[],
+  report: (exitCode: number) => void,
 ): Promise<void> {
   const first = argv.find((arg) => !arg.startsWith("-"));
   const wantsAll = first === undefined || first === "help";
@@ -52,6 +53,10 @@ async function addOptionalCommands(
   if (wantsAll || first === "pull") {
     const { pullCommand } = await import("./pull-command.js");
     program.addCommand(pullCommand());
+  }
+  if (wantsAll || first === "drift") {
+    const { driftCommand } = await import("./drift-command.js");
+    program.addCommand(driftCommand(report));
   }
 }
 

@@ -71,6 +71,23 @@ export function pullOptionsFromFlags(
   flags: PullFlags,
   env: Readonly<Record<string, string | undefined>>,
 ) {
+  const connection = connectionFromFlags(flags, env);
+  if (!flags.out) throw new UserError("--out <file> is required");
+  return {
+    ...connection,
+    out: flags.out,
+    views: (flags.view ?? []).map((ref) => parseVersionedRef(ref, "--view")),
+  };
+}
+
+/** What pull and drift share: where to connect, how, and which data models. */
+export type ConnectionFlags = Omit<PullFlags, "out" | "view">;
+
+/** Validates the connection flags (pull's and drift's); throws `UserError` on mistakes. */
+export function connectionFromFlags(
+  flags: ConnectionFlags,
+  env: Readonly<Record<string, string | undefined>>,
+) {
   const baseUrl = flags.baseUrl ?? env.CDF_BASE_URL;
   const project = flags.project ?? env.CDF_PROJECT;
   if (!baseUrl)
@@ -81,7 +98,6 @@ export function pullOptionsFromFlags(
     );
   if (!project)
     throw new UserError("--project is required (or set CDF_PROJECT)");
-  if (!flags.out) throw new UserError("--out <file> is required");
   const timeoutMs = Number(flags.timeout ?? "60000");
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new UserError(
@@ -91,12 +107,10 @@ export function pullOptionsFromFlags(
   return {
     baseUrl,
     project,
-    out: flags.out,
     timeoutMs,
     dataModels: (flags.dataModel ?? []).map((ref) =>
       parseVersionedRef(ref, "--data-model"),
     ),
-    views: (flags.view ?? []).map((ref) => parseVersionedRef(ref, "--view")),
     credentials: resolveCredentials(flags, env, baseUrl),
   };
 }

@@ -81,6 +81,7 @@ const CLIENT_MODULE_LOCALS = [
   "dms",
   "views",
   "graphs",
+  "verifyViews",
   LAZY_CLIENT,
 ];
 
@@ -103,6 +104,7 @@ export function emitClientModule(context: EmitContext): Doc {
   const registry = imports.value("./runtime/include.js", "ViewRegistry");
   const graphs = imports.value("./runtime/graph.js", "graphMethods");
   const graphTypes = imports.type("./runtime/graph.js", "GraphMethods");
+  const checks = viewChecks(imports);
   const clientFields = [
     "...rest",
     `transport: transport ?? ${createTransport}()`,
@@ -121,6 +123,7 @@ export function emitClientModule(context: EmitContext): Doc {
         jsDoc([`Default: ${transport.doc}.`]),
         `readonly transport?: ${transportType};`,
       ],
+      checks.option,
     ]),
     hardline,
     hardline,
@@ -136,6 +139,7 @@ export function emitClientModule(context: EmitContext): Doc {
         `readonly dms: ${dmsClient};`,
       ],
       ...accessors.map((a) => a.member),
+      checks.member,
       [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
     ]),
     hardline,
@@ -145,7 +149,7 @@ export function emitClientModule(context: EmitContext): Doc {
     "{",
     indent(
       hardline,
-      "const { transport, ...rest } = options;",
+      "const { transport, verifyViews, ...rest } = options;",
       hardline,
       jsDoc([
         "The read classes by view, so that `include` finds a connection's target.",
@@ -158,13 +162,19 @@ export function emitClientModule(context: EmitContext): Doc {
       expandedObject(clientFields),
       ");",
       hardline,
-      `return new ${LAZY_CLIENT}(dms, views);`,
+      `return new ${LAZY_CLIENT}`,
+      argumentList(["dms", "views", checks.create]),
+      ";",
     ),
     hardline,
     "}",
     hardline,
     hardline,
-    lazyClientClass({ dmsClient, registry, graphs, graphTypes }, accessors),
+    lazyClientClass(
+      { dmsClient, registry, graphs, graphTypes, verifier: checks.verifier },
+      accessors,
+      checks.method,
+    ),
   ];
   return [importsDoc(imports), hardline, body];
 }
@@ -191,6 +201,50 @@ interface ClientClassNames {
   readonly registry: string;
   readonly graphs: string;
   readonly graphTypes: string;
+  readonly verifier: string;
+}
+
+/** What `createClient({ verifyViews })` and `client.verifyViews()` add to the module. */
+interface ViewChecks {
+  readonly option: Doc;
+  readonly member: Doc;
+  /** The verifier `createClient` makes. */
+  readonly create: Doc;
+  /** The `ViewVerifier` class's local name. */
+  readonly verifier: string;
+  readonly method: Doc;
+}
+
+function viewChecks(imports: Imports): ViewChecks {
+  const module = "./runtime/view-drift.js";
+  const verifier = imports.value(module, "ViewVerifier");
+  const report = imports.type(module, "ViewDriftReport");
+  return {
+    option: [
+      jsDoc([
+        "Checks each view against its live definition before the first read or write through its accessor (once per client).",
+        "A view changed in a way the generated code cannot handle rejects those calls with `ViewDriftError` before anything is sent. Default false.",
+      ]),
+      "readonly verifyViews?: boolean;",
+    ],
+    member: [
+      jsDoc([
+        "Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive.",
+      ]),
+      `verifyViews(): Promise<${report}>;`,
+    ],
+    create: [
+      `new ${verifier}`,
+      argumentList(["dms.http", "views.classes()", "verifyViews === true"]),
+    ],
+    verifier,
+    method: [
+      `verifyViews(): Promise<${report}> {`,
+      indent(hardline, "return this.#verifier.verifyAll();"),
+      hardline,
+      "}",
+    ],
+  };
 }
 
 /**
@@ -200,23 +254,31 @@ interface ClientClassNames {
 function lazyClientClass(
   names: ClientClassNames,
   accessors: readonly AccessorParts[],
+  verifyViews: Doc,
 ): Doc {
-  const { dmsClient, registry, graphs, graphTypes } = names;
+  const { dmsClient, registry, graphs, graphTypes, verifier } = names;
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
     ...GRAPH_METHODS.map((m) => `readonly ${m}: ${graphTypes}["${m}"];`),
     `readonly #views: ${registry};`,
+    `readonly #verifier: ${verifier};`,
     ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
   ];
   const constructor: Doc = [
     "constructor",
-    argumentList([`dms: ${dmsClient}`, `views: ${registry}`]),
+    argumentList([
+      `dms: ${dmsClient}`,
+      `views: ${registry}`,
+      `verifier: ${verifier}`,
+    ]),
     " {",
     indent(
       hardline,
       "this.dms = dms;",
       hardline,
       "this.#views = views;",
+      hardline,
+      "this.#verifier = verifier;",
       hardline,
       `const graphs = ${graphs}(dms, views);`,
       ...GRAPH_METHODS.flatMap((m) => [hardline, `this.${m} = graphs.${m};`]),
@@ -259,7 +321,7 @@ function lazyClientClass(
       join(hardline, fields),
       hardline,
       hardline,
-      join([hardline, hardline], [constructor, ...getters, close]),
+      join([hardline, hardline], [constructor, ...getters, verifyViews, close]),
     ),
     hardline,
     "}",
@@ -274,7 +336,13 @@ function accessorParts(
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const args = ["this.dms", readClass, `"${view.kind}"`, "this.#views"];
+  const args = [
+    "this.dms",
+    readClass,
+    `"${view.kind}"`,
+    "this.#views",
+    "this.#verifier",
+  ];
   const accessor = imports.value(
     "./runtime/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",

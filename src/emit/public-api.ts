@@ -137,6 +137,10 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ViewSyncPage",
     ],
   },
+  "view-drift.ts": {
+    values: ["ViewDriftError"],
+    types: ["DriftClass", "ViewDifference", "ViewDrift", "ViewDriftReport"],
+  },
   "aggregate.ts": {
     values: [],
     types: [

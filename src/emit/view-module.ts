@@ -9,6 +9,7 @@ import type {
   ViewIR,
 } from "../ir/types.js";
 import type { CodeOptions } from "../config/index.js";
+import type { JsonValue } from "../../templates/runtime/wire.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
@@ -195,7 +196,40 @@ function propertyDefinition(
       stringProperty("target", `${s.space}:${s.externalId}/${s.version}`),
     );
   }
+  // What drift checks compare besides the above (`verifyViews`).
+  if (property.defaultValue !== undefined && property.defaultValue !== null)
+    fields.push(defaultField(property.defaultValue));
+  const { container, containerPropertyIdentifier } = property;
+  fields.push(
+    stringProperty("container", `${container.space}:${container.externalId}`),
+  );
+  if (containerPropertyIdentifier !== property.identifier)
+    fields.push(
+      stringProperty("containerProperty", containerPropertyIdentifier),
+    );
   return fields;
+}
+
+function defaultField(value: JsonValue): Doc {
+  if (typeof value === "string") return stringProperty("default", value);
+  if (typeof value !== "object" || value === null)
+    return breakAfterOperator("default", ":", String(value));
+  return objectProperty("default", jsonDoc(value));
+}
+
+/** A JSON value as a TypeScript literal, as prettier prints it. */
+function jsonDoc(value: JsonValue): Doc {
+  if (typeof value === "string") return stringLiteral(value);
+  if (typeof value !== "object" || value === null) return String(value);
+  if (Array.isArray(value))
+    return bracedList("[", value.map(jsonDoc), "]", false);
+  return bracedList(
+    "{",
+    Object.entries(value).map(([key, entry]) =>
+      objectProperty(propertyKey(key), jsonDoc(entry)),
+    ),
+    "}",
+  );
 }
 
 function connectionMapConstant(

@@ -18,6 +18,7 @@ import { UserError } from "../errors.js";
 import { compareCodePoints } from "../input/index.js";
 import { GENERATED_HEADER } from "../emit/module.js";
 import { NAME_LOCK_FILE } from "../naming/lock.js";
+import { RECORD_FILE } from "../drift/record.js";
 import type { FileMap } from "./file-map.js";
 import {
   isFolder,
@@ -79,14 +80,18 @@ export async function diffOutput(
   return diff;
 }
 
-/** A file dmgen may overwrite or delete: it has the header, or it is the name lock. */
+/** A file dmgen may overwrite or delete: it has the header, or it is the name lock or the record. */
 function isGenerated(path: string, text: string): boolean {
-  return path === NAME_LOCK_FILE || text.startsWith(GENERATED_HEADER);
+  return (
+    path === NAME_LOCK_FILE ||
+    path === RECORD_FILE ||
+    text.startsWith(GENERATED_HEADER)
+  );
 }
 
 /**
- * Every `.ts` file below `dir`, and the name lock (only those can be generated; other files, such
- * as the input JSON beside an example, are not even read), as `/`-separated relative paths.
+ * Every `.ts` file below `dir`, the name lock and the record (only those can be generated; other
+ * files, such as the input JSON beside an example, are not even read), as `/`-separated paths.
  * Another output inside this one (a folder with a name lock of its own) is not part of it: its
  * files are neither compared nor removed as leftovers. Nor is anything in `node_modules`.
  * Symbolic links to folders and files are followed (a linked `views/` is part of the output), each
@@ -117,7 +122,8 @@ async function listFiles(
   );
   return {
     files: ours.filter(
-      (path) => path.endsWith(".ts") || path === NAME_LOCK_FILE,
+      (path) =>
+        path.endsWith(".ts") || path === NAME_LOCK_FILE || path === RECORD_FILE,
     ),
     strays: ours.filter(isStrayTemporary),
   };

@@ -69,7 +69,8 @@ export async function fetchDefinitions(
   return uniqueViews(collected);
 }
 
-async function byIds<T extends VersionedRef>(
+/** `byids` of data models or views, in requests of at most 100 ids; ids not found are left out. */
+export async function byIds<T extends VersionedRef>(
   http: JsonPoster,
   path: string,
   refs: readonly VersionedRef[],

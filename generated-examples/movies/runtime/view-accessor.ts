@@ -30,6 +30,7 @@ import {
 import type { QueryProgress } from "./query-graph.js";
 import type { TypedInstance } from "./typed.js";
 import type { SyncOptions, SyncState } from "./sync.js";
+import type { VerifiableClass, ViewVerifier } from "./view-drift.js";
 import {
   compileSelect,
   compileSort,
@@ -190,7 +191,16 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     protected readonly instanceType: "node" | "edge",
     /** The client's read classes, to find what connections lead to (for `include`). */
     protected readonly views?: ViewRegistry,
+    /** Checks the view against its live definition before the first read or write (`verifyViews`). */
+    protected readonly verifier?: ViewVerifier,
   ) {}
+
+  /** With `verifyViews`, the view's live check (made once per client); rejects with `ViewDriftError`. */
+  protected verified(): Promise<void> | undefined {
+    return this.verifier?.beforeUse
+      ? this.verifier.check(this.readClass as unknown as VerifiableClass)
+      : undefined;
+  }
 
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
@@ -241,6 +251,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     } = {},
     // `unknown`: each overload above says what comes back for its options.
   ): Promise<unknown[]> {
+    await this.verified();
     if (options.include)
       return (await retrieveWithInclude(
         this.includeContext(),
@@ -309,14 +320,24 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),
     };
-    return new InstanceList(
-      () =>
-        listWithInclude(
-          this.includeContext(),
-          include,
-          loose,
-        ) as AsyncGenerator<InstanceType<C>, void, undefined>,
+    return new InstanceList(() =>
+      this.afterCheck(
+        () =>
+          listWithInclude(
+            this.includeContext(),
+            include,
+            loose,
+          ) as AsyncGenerator<InstanceType<C>, void, undefined>,
+      ),
     );
+  }
+
+  /** The items of `items()` once the view's live check (if any) has passed. */
+  private async *afterCheck<T>(
+    items: () => AsyncGenerator<T, void, undefined>,
+  ): AsyncGenerator<T, void, undefined> {
+    await this.verified();
+    yield* items();
   }
 
   /** The query of a `list`: one result set, the view's properties (or the selected ones). */
@@ -349,6 +370,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): AsyncGenerator<InstanceType<C>, void, undefined> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
+    await this.verified();
     let count = 0;
     const pages = this.client.queryPages(request, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -409,6 +431,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): Promise<unknown[]> {
     checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
     compileSelect(options.select, this.readClass);
+    await this.verified();
     if (options.include) {
       const { include, select, signal, onProgress } = options;
       const found = await this.searchItems(options);
@@ -453,6 +476,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     options: AggregateOptions<C, G> = {},
   ): Promise<AggregateResult<A, G>[]> {
     checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
+    await this.verified();
     const body = aggregateRequest(
       aggregates as Aggregates<AnyViewTypes>,
       options as unknown as AggregateOptions<AnyViewTypes, string>,
@@ -503,6 +527,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       },
       select: { [RESULT_SET]: this.selection(select) },
     };
+    await this.verified();
     for await (const page of this.client.sync(request, syncOptions)) {
       yield {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
@@ -540,6 +565,9 @@ export class ViewAccessor<
     const inputs = (isIterable(items) ? items : [items]) as Parameters<
       DmsClient["apply"]
     >[0];
+    // Nothing of the write is read or sent before the view's live check passes.
+    const check = this.verified();
+    if (check) return check.then(() => this.client.apply(inputs, options));
     return this.client.apply(inputs, options);
   }
 

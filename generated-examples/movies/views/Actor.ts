@@ -30,9 +30,17 @@ const VIEW: ViewReference = {
 
 /** How the properties of `mySpace:ActorView/v1` map between TypeScript and the API. */
 export const actorProperties = {
-  name: { identifier: "name", type: "text" },
-  birthYear: { identifier: "birthYear", type: "int32" },
-  wonOscar: { identifier: "wonOscar", type: "boolean" },
+  name: { identifier: "name", type: "text", container: "mySpace:Person" },
+  birthYear: {
+    identifier: "birthYear",
+    type: "int32",
+    container: "mySpace:Person",
+  },
+  wonOscar: {
+    identifier: "wonOscar",
+    type: "boolean",
+    container: "mySpace:Actor",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `mySpace:ActorView/v1`. */

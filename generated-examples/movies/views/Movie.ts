@@ -25,8 +25,17 @@ const VIEW: ViewReference = {
 
 /** How the properties of `mySpace:MovieView/v1` map between TypeScript and the API. */
 export const movieProperties = {
-  title: { identifier: "title", type: "text", nullable: false },
-  releaseYear: { identifier: "releaseYear", type: "int32" },
+  title: {
+    identifier: "title",
+    type: "text",
+    nullable: false,
+    container: "mySpace:Movie",
+  },
+  releaseYear: {
+    identifier: "releaseYear",
+    type: "int32",
+    container: "mySpace:Movie",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `mySpace:MovieView/v1`. */

@@ -23,8 +23,12 @@ const VIEW: ViewReference = {
 
 /** How the properties of `mySpace:PersonView/v1` map between TypeScript and the API. */
 export const personProperties = {
-  name: { identifier: "name", type: "text" },
-  birthYear: { identifier: "birthYear", type: "int32" },
+  name: { identifier: "name", type: "text", container: "mySpace:Person" },
+  birthYear: {
+    identifier: "birthYear",
+    type: "int32",
+    container: "mySpace:Person",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `mySpace:PersonView/v1`. */

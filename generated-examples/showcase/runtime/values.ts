@@ -48,6 +48,12 @@ export interface PropertyDefinition {
   readonly values?: readonly string[];
   /** Unit external id (float properties). */
   readonly unit?: string;
+  /** The container holding the value, as `space:externalId` (drift checks compare it). */
+  readonly container?: string;
+  /** The property of `container` holding the value. Default: `identifier`. */
+  readonly containerProperty?: string;
+  /** The value (JSON) the API fills in when a write leaves the property out. */
+  readonly default?: unknown;
   /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
   readonly target?: string;
   /** The read class of `target`, when it is generated too (a thunk: modules import each other). */

@@ -31,27 +31,50 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Asset/v1` map between TypeScript and the API. */
 export const assetProperties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
   serialNumber: {
     identifier: "serialNumber",
     type: "text",
     nullable: false,
     immutable: true,
+    container: "showcase:Asset",
   },
   status: {
     identifier: "status",
     type: "enum",
     values: ["active", "maintenance", "retired", "unknown"],
+    default: "active",
+    container: "showcase:Asset",
   },
   parent: {
     identifier: "parent",
     type: "direct",
     target: "showcase:Asset/v1",
+    container: "showcase:Asset",
     targetClass: () => Asset,
   },
-  location: { identifier: "location", type: "direct" },
+  location: {
+    identifier: "location",
+    type: "direct",
+    container: "showcase:Asset",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Asset/v1`. */

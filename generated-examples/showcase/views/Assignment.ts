@@ -24,9 +24,23 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Assignment/v1` map between TypeScript and the API. */
 export const assignmentProperties = {
-  role: { identifier: "role", type: "text", nullable: false },
-  since: { identifier: "since", type: "timestamp" },
-  share: { identifier: "share", type: "float32" },
+  role: {
+    identifier: "role",
+    type: "text",
+    nullable: false,
+    default: "assignee",
+    container: "showcase:Assignment",
+  },
+  since: {
+    identifier: "since",
+    type: "timestamp",
+    container: "showcase:Assignment",
+  },
+  share: {
+    identifier: "share",
+    type: "float32",
+    container: "showcase:Assignment",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Assignment/v1`. */

@@ -19,9 +19,24 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Describable/v1` map between TypeScript and the API. */
 export const describableProperties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Describable/v1`. */

@@ -32,18 +32,68 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Document/v1` map between TypeScript and the API. */
 export const documentViewProperties = {
-  title: { identifier: "title", type: "text", maxTextSize: 1000 },
-  isPublished: { identifier: "isPublished", type: "boolean" },
-  pageCount: { identifier: "pageCount", type: "int32" },
-  sizeBytes: { identifier: "sizeBytes", type: "int64" },
-  rating: { identifier: "rating", type: "float32" },
-  score: { identifier: "score", type: "float64" },
-  publishedAt: { identifier: "publishedAt", type: "timestamp" },
-  issueDate: { identifier: "issueDate", type: "date", immutable: true },
-  metadata: { identifier: "metadata", type: "json" },
-  downloads: { identifier: "downloads", type: "timeseries" },
-  content: { identifier: "content", type: "file" },
-  revisions: { identifier: "revisions", type: "sequence" },
+  title: {
+    identifier: "title",
+    type: "text",
+    maxTextSize: 1000,
+    container: "showcase:Document",
+  },
+  isPublished: {
+    identifier: "isPublished",
+    type: "boolean",
+    container: "showcase:Document",
+  },
+  pageCount: {
+    identifier: "pageCount",
+    type: "int32",
+    container: "showcase:Document",
+  },
+  sizeBytes: {
+    identifier: "sizeBytes",
+    type: "int64",
+    container: "showcase:Document",
+  },
+  rating: {
+    identifier: "rating",
+    type: "float32",
+    container: "showcase:Document",
+  },
+  score: {
+    identifier: "score",
+    type: "float64",
+    container: "showcase:Document",
+  },
+  publishedAt: {
+    identifier: "publishedAt",
+    type: "timestamp",
+    container: "showcase:Document",
+  },
+  issueDate: {
+    identifier: "issueDate",
+    type: "date",
+    immutable: true,
+    container: "showcase:Document",
+  },
+  metadata: {
+    identifier: "metadata",
+    type: "json",
+    container: "showcase:Document",
+  },
+  downloads: {
+    identifier: "downloads",
+    type: "timeseries",
+    container: "showcase:Document",
+  },
+  content: {
+    identifier: "content",
+    type: "file",
+    container: "showcase:Document",
+  },
+  revisions: {
+    identifier: "revisions",
+    type: "sequence",
+    container: "showcase:Document",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Document/v1`. */

@@ -27,18 +27,46 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Gauge/v1` map between TypeScript and the API. */
 export const gaugeV1Properties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
   installedOn: {
     identifier: "installedOn",
     type: "direct",
     target: "showcase:Pump/v1",
+    container: "showcase:Sensor",
     targetClass: () => Pump,
   },
-  timeSeries: { identifier: "timeSeries", type: "timeseries" },
-  reading: { identifier: "reading", type: "float64" },
-  threshold: { identifier: "threshold", type: "float32" },
+  timeSeries: {
+    identifier: "timeSeries",
+    type: "timeseries",
+    container: "showcase:Sensor",
+  },
+  reading: {
+    identifier: "reading",
+    type: "float64",
+    container: "showcase:Gauge",
+  },
+  threshold: {
+    identifier: "threshold",
+    type: "float32",
+    container: "showcase:Gauge",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Gauge/v1`. */

@@ -34,44 +34,75 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Gauge/v2` map between TypeScript and the API. */
 export const gaugeV2Properties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
   installedOn: {
     identifier: "installedOn",
     type: "direct",
     target: "showcase:Pump/v1",
+    container: "showcase:Sensor",
     targetClass: () => Pump,
   },
-  timeSeries: { identifier: "timeSeries", type: "timeseries" },
+  timeSeries: {
+    identifier: "timeSeries",
+    type: "timeseries",
+    container: "showcase:Sensor",
+  },
   serialNumber: {
     identifier: "serialNumber",
     type: "text",
     nullable: false,
     immutable: true,
+    container: "showcase:Asset",
   },
   status: {
     identifier: "status",
     type: "enum",
     values: ["active", "maintenance", "retired", "unknown"],
+    default: "active",
+    container: "showcase:Asset",
   },
   parent: {
     identifier: "parent",
     type: "direct",
     target: "showcase:Asset/v1",
+    container: "showcase:Asset",
     targetClass: () => Asset,
   },
-  location: { identifier: "location", type: "direct" },
+  location: {
+    identifier: "location",
+    type: "direct",
+    container: "showcase:Asset",
+  },
   reading: {
     identifier: "reading",
     type: "float64",
     unit: "temperature:deg_c",
+    container: "showcase:Gauge",
+    containerProperty: "readingCelsius",
   },
   alarmLimits: {
     identifier: "alarmLimits",
     type: "float64",
     list: true,
     maxListSize: 3,
+    container: "showcase:Gauge",
   },
 } as const;
 

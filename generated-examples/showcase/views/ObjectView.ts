@@ -32,24 +32,93 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Object/v1` map between TypeScript and the API. */
 export const objectViewProperties = {
-  class: { identifier: "class", type: "text" },
-  default: { identifier: "default", type: "text" },
-  delete: { identifier: "delete", type: "boolean" },
-  constructorProperty: { identifier: "constructor", type: "json" },
-  prototypeProperty: { identifier: "prototype", type: "direct" },
-  toStringProperty: { identifier: "toString", type: "text" },
-  import: { identifier: "import", type: "file" },
-  spaceProperty: { identifier: "space", type: "text" },
-  externalIdProperty: { identifier: "externalId", type: "text" },
-  versionProperty: { identifier: "version", type: "int32" },
-  typeProperty: { identifier: "type", type: "text" },
-  createdTimeProperty: { identifier: "createdTime", type: "timestamp" },
-  fooBar: { identifier: "fooBar", type: "int32" },
-  foo_bar: { identifier: "foo_bar", type: "int64" },
-  Name: { identifier: "Name", type: "text" },
-  name: { identifier: "name", type: "text", nullable: false },
-  _2ndLevel: { identifier: "2ndLevel", type: "int32" },
-  maxPressure: { identifier: "max-pressure", type: "float64" },
+  class: { identifier: "class", type: "text", container: "showcase:Object" },
+  default: {
+    identifier: "default",
+    type: "text",
+    default: "default",
+    container: "showcase:Object",
+  },
+  delete: {
+    identifier: "delete",
+    type: "boolean",
+    container: "showcase:Object",
+  },
+  constructorProperty: {
+    identifier: "constructor",
+    type: "json",
+    container: "showcase:Object",
+  },
+  prototypeProperty: {
+    identifier: "prototype",
+    type: "direct",
+    container: "showcase:Object",
+  },
+  toStringProperty: {
+    identifier: "toString",
+    type: "text",
+    container: "showcase:Object",
+  },
+  import: { identifier: "import", type: "file", container: "showcase:Object" },
+  spaceProperty: {
+    identifier: "space",
+    type: "text",
+    container: "showcase:Object",
+    containerProperty: "objSpace",
+  },
+  externalIdProperty: {
+    identifier: "externalId",
+    type: "text",
+    container: "showcase:Object",
+    containerProperty: "objExternalId",
+  },
+  versionProperty: {
+    identifier: "version",
+    type: "int32",
+    container: "showcase:Object",
+    containerProperty: "objVersion",
+  },
+  typeProperty: {
+    identifier: "type",
+    type: "text",
+    container: "showcase:Object",
+  },
+  createdTimeProperty: {
+    identifier: "createdTime",
+    type: "timestamp",
+    container: "showcase:Object",
+    containerProperty: "objCreatedTime",
+  },
+  fooBar: { identifier: "fooBar", type: "int32", container: "showcase:Object" },
+  foo_bar: {
+    identifier: "foo_bar",
+    type: "int64",
+    container: "showcase:Object",
+  },
+  Name: {
+    identifier: "Name",
+    type: "text",
+    container: "showcase:Object",
+    containerProperty: "legacyName",
+  },
+  name: {
+    identifier: "name",
+    type: "text",
+    nullable: false,
+    container: "showcase:Object",
+  },
+  _2ndLevel: {
+    identifier: "2ndLevel",
+    type: "int32",
+    container: "showcase:Object",
+    containerProperty: "secondLevel",
+  },
+  maxPressure: {
+    identifier: "max-pressure",
+    type: "float64",
+    container: "showcase:Object",
+    containerProperty: "maxPressure",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Object/v1`. */

@@ -42,33 +42,61 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Pump/v1` map between TypeScript and the API. */
 export const pumpProperties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
   serialNumber: {
     identifier: "serialNumber",
     type: "text",
     nullable: false,
     immutable: true,
+    container: "showcase:Asset",
   },
   status: {
     identifier: "status",
     type: "enum",
     values: ["active", "maintenance", "retired", "unknown"],
+    default: "active",
+    container: "showcase:Asset",
   },
   parent: {
     identifier: "parent",
     type: "direct",
     target: "showcase:Asset/v1",
+    container: "showcase:Asset",
     targetClass: () => Asset,
   },
-  location: { identifier: "location", type: "direct" },
+  location: {
+    identifier: "location",
+    type: "direct",
+    container: "showcase:Asset",
+  },
   maxTemperature: {
     identifier: "maxTemperature",
     type: "float64",
     unit: "temperature:deg_c",
+    container: "showcase:Pump",
   },
-  ratedFlow: { identifier: "ratedFlow", type: "float32" },
+  ratedFlow: {
+    identifier: "ratedFlow",
+    type: "float32",
+    container: "showcase:Pump",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Pump/v1`. */

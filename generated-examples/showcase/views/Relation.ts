@@ -24,9 +24,18 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Relation/v1` map between TypeScript and the API. */
 export const relationProperties = {
-  label: { identifier: "label", type: "text" },
-  weight: { identifier: "weight", type: "float64" },
-  validFrom: { identifier: "validFrom", type: "timestamp" },
+  label: { identifier: "label", type: "text", container: "showcase:Relation" },
+  weight: {
+    identifier: "weight",
+    type: "float64",
+    default: 1,
+    container: "showcase:Relation",
+  },
+  validFrom: {
+    identifier: "validFrom",
+    type: "timestamp",
+    container: "showcase:Relation",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Relation/v1`. */

@@ -23,9 +23,22 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase_ext:Sensor/v1` map between TypeScript and the API. */
 export const showcaseExtSensorProperties = {
-  serial: { identifier: "serial", type: "text", nullable: false },
-  vendor: { identifier: "vendor", type: "text" },
-  range: { identifier: "range", type: "json" },
+  serial: {
+    identifier: "serial",
+    type: "text",
+    nullable: false,
+    container: "showcase_ext:Sensor",
+  },
+  vendor: {
+    identifier: "vendor",
+    type: "text",
+    container: "showcase_ext:Sensor",
+  },
+  range: {
+    identifier: "range",
+    type: "json",
+    container: "showcase_ext:Sensor",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase_ext:Sensor/v1`. */

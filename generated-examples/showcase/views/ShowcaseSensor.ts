@@ -30,16 +30,36 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Sensor/v1` map between TypeScript and the API. */
 export const showcaseSensorProperties = {
-  name: { identifier: "name", type: "text", maxTextSize: 255 },
-  description: { identifier: "description", type: "text" },
-  tags: { identifier: "tags", type: "text", list: true, maxListSize: 1000 },
+  name: {
+    identifier: "name",
+    type: "text",
+    maxTextSize: 255,
+    container: "showcase:Describable",
+  },
+  description: {
+    identifier: "description",
+    type: "text",
+    container: "showcase:Describable",
+  },
+  tags: {
+    identifier: "tags",
+    type: "text",
+    list: true,
+    maxListSize: 1000,
+    container: "showcase:Describable",
+  },
   installedOn: {
     identifier: "installedOn",
     type: "direct",
     target: "showcase:Pump/v1",
+    container: "showcase:Sensor",
     targetClass: () => Pump,
   },
-  timeSeries: { identifier: "timeSeries", type: "timeseries" },
+  timeSeries: {
+    identifier: "timeSeries",
+    type: "timeseries",
+    container: "showcase:Sensor",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Sensor/v1`. */

@@ -23,9 +23,22 @@ export const summaryProperties = {
     type: "enum",
     nullable: false,
     values: ["low", "medium", "high"],
+    default: "medium",
+    container: "showcase:WorkOrder",
   },
-  due: { identifier: "due", type: "date" },
-  hours: { identifier: "hours", type: "float32" },
+  due: {
+    identifier: "due",
+    type: "date",
+    container: "showcase:WorkOrder",
+    containerProperty: "dueDate",
+  },
+  hours: {
+    identifier: "hours",
+    type: "float32",
+    default: 1.5,
+    container: "showcase:WorkOrder",
+    containerProperty: "estimatedHours",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Summary/v1`. */

@@ -27,8 +27,18 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:Technician/v1` map between TypeScript and the API. */
 export const technicianProperties = {
-  fullName: { identifier: "fullName", type: "text", nullable: false },
-  email: { identifier: "email", type: "text", maxTextSize: 320 },
+  fullName: {
+    identifier: "fullName",
+    type: "text",
+    nullable: false,
+    container: "showcase:Technician",
+  },
+  email: {
+    identifier: "email",
+    type: "text",
+    maxTextSize: 320,
+    container: "showcase:Technician",
+  },
 } as const;
 
 /** The edge connections and reverse direct relations of `showcase:Technician/v1`. */
