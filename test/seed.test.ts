@@ -114,8 +114,12 @@ describe("the seed's apply examples through generated classes", () => {
       birthYear: 1980,
     });
     expect(PersonApply.properties).toEqual({
-      name: { identifier: "name", type: "text" },
-      birthYear: { identifier: "birthYear", type: "int32" },
+      name: { identifier: "name", type: "text", container: "mySpace:Person" },
+      birthYear: {
+        identifier: "birthYear",
+        type: "int32",
+        container: "mySpace:Person",
+      },
     });
     expect(person.toInstanceWrite()).toEqual({
       instanceType: "node",
