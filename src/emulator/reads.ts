@@ -20,7 +20,6 @@ import {
 } from "./request-shape.js";
 import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
 import {
-  isAvailable,
   isSystemSpace,
   viewVersions,
   type ResolvedView,
@@ -159,7 +158,6 @@ export function listViews(state: EmulatorState, params: URLSearchParams): Json {
   let views = [...state.schema.views.values()].filter(
     (v) =>
       (space === null || v.definition.space === space) &&
-      isAvailable(state.schema, v) &&
       (includeGlobal || !isGlobalView(state.schema, v)),
   );
   if (!allVersions) views = views.filter((v) => isLatest(state.schema, v));

@@ -17,6 +17,7 @@ import { pageOffset, queryBoolean, queryInteger } from "./query-params.js";
 import { asRecord, asString, isRecord } from "./request-shape.js";
 import {
   containerKeyOf,
+  findStoredView,
   findView,
   isAvailable,
   isSystemSpace,
@@ -740,7 +741,7 @@ export function applyDataModels(state: EmulatorState, body: unknown): Json {
         externalId: asString(ref.externalId, `${path}.views[${j}].externalId`),
         version: asString(ref.version, `${path}.views[${j}].version`),
       };
-      if (!findView(state.schema, view))
+      if (!findStoredView(state.schema, view))
         throw new ApiError(
           400,
           `${path}.views[${j}]: view ${viewKeyOf(view)} does not exist`,

@@ -10,7 +10,7 @@ import type {
 } from "../input/types.js";
 import {
   containerKeyOf,
-  findView,
+  findStoredView,
   isSystemSpace,
   viewKeyOf,
   type ContainerDefinition,
@@ -68,7 +68,7 @@ function inheritedPropertyIds(
     const key = viewKeyOf(ref);
     if (seen.has(key)) continue;
     seen.add(key);
-    const parent = findView(schema, ref);
+    const parent = findStoredView(schema, ref);
     if (!parent) continue;
     for (const id of Object.keys(parent.definition.properties)) ids.add(id);
     queue.push(...parent.definition.implements);
@@ -102,7 +102,7 @@ function throughIsList(
   const { source, identifier } = property.through;
   const type =
     source.type === "view"
-      ? findView(schema, source)?.mapped.get(identifier)?.definition.type
+      ? findStoredView(schema, source)?.mapped.get(identifier)?.definition.type
       : schema.containers
           .get(containerKeyOf(source))
           ?.properties.get(identifier)?.type;
@@ -163,7 +163,7 @@ export function dataModelToApi(
   out.lastUpdatedTime = model.lastUpdatedTime;
   out.isGlobal = model.isGlobal === true || isSystemSpace(schema, model.space);
   out.views = model.views.map((ref) => {
-    const view = inlineViews ? findView(schema, ref) : undefined;
+    const view = inlineViews ? findStoredView(schema, ref) : undefined;
     return view
       ? viewToApi(schema, view, true)
       : {

@@ -247,7 +247,7 @@ function registerContainerProperty(
   container.properties.set(property.containerPropertyIdentifier, definition);
 }
 
-/** The view, unless it does not exist or is unavailable (see `isAvailable`). */
+/** The view, unless it does not exist or is unavailable (see `isAvailable`): for instance operations. */
 export function findView(
   schema: SchemaStore,
   ref: ViewReference,
@@ -256,10 +256,19 @@ export function findView(
   return view && isAvailable(schema, view) ? view : undefined;
 }
 
+/** The view as a schema resource, available or not: what lists, byids and data models see. */
+export function findStoredView(
+  schema: SchemaStore,
+  ref: ViewReference,
+): ResolvedView | undefined {
+  return schema.views.get(viewKeyOf(ref));
+}
+
 /**
  * A view is available while every container it maps exists. Deleting a container a view maps
- * leaves the view in place but unavailable (assumptions.ts "schema-delete"): lists and byids leave
- * it out, and reads and writes through it answer as for a view that does not exist.
+ * leaves the view in place but unavailable (assumptions.ts "schema-delete"): it is still listed,
+ * returned by byids, referenced by data models and deletable, but instance operations through it
+ * (read, write, filter, search, query, sync) answer as for a view that does not exist.
  */
 export function isAvailable(schema: SchemaStore, view: ResolvedView): boolean {
   for (const key of view.containerKeys)
@@ -276,7 +285,7 @@ export function findSource(
     : schema.containers.get(containerKeyOf(ref));
 }
 
-/** Every available view with this space and externalId, newest version last (by createdTime, then version). */
+/** Every view (available or not) with this space and externalId, newest version last (by createdTime, then version). */
 export function viewVersions(
   schema: SchemaStore,
   space: string,
@@ -284,9 +293,7 @@ export function viewVersions(
 ): ResolvedView[] {
   const found = [...schema.views.values()].filter(
     (v) =>
-      v.definition.space === space &&
-      v.definition.externalId === externalId &&
-      isAvailable(schema, v),
+      v.definition.space === space && v.definition.externalId === externalId,
   );
   return found.sort(
     (a, b) =>

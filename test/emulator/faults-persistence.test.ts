@@ -204,10 +204,15 @@ describe("persistence", () => {
     };
     const second = await startEmulator(options);
     try {
+      // MovieView is unavailable, but still a view (listed).
       expect(await containersAndViews(second)).toEqual([
         ["Actor", "Person"],
-        ["ActorView", "PersonView"],
+        ["ActorView", "MovieView", "PersonView"],
       ]);
+      const read = await client(second).post("/models/instances/list", {
+        sources: [{ source: movieView }],
+      });
+      expect(read.status).toBe(400);
       // Created again, the container makes the view available; that too survives a restart.
       await client(second).ok("/models/containers", {
         items: [
