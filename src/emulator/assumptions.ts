@@ -2,7 +2,7 @@
 // once here, strict rather than lenient. The README section "Emulator assumptions" lists the same
 // ids, and test/emulator/assumptions.test.ts holds one test per id.
 
-import { ApiError } from "./api-error.js";
+import { ApiError } from "./http/api-error.js";
 import type { ProjectRegistry } from "./projects.js";
 
 export interface Assumption {

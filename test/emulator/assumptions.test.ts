@@ -11,7 +11,7 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { ASSUMPTION_CONFORMANCE } from "../../src/emulator/assumptions.js";
-import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
+import { DEFAULT_BODY_LIMITS } from "../../src/emulator/http/body.js";
 import { client, moviesViews, movieView, personView } from "./support.js";
 
 const running: RunningEmulator[] = [];

@@ -16,7 +16,10 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
-import { loadState, saveState } from "../../src/emulator/persistence.js";
+import {
+  loadState,
+  saveState,
+} from "../../src/emulator/persistence/persistence.js";
 import {
   createStore,
   insertInstance,
@@ -24,7 +27,7 @@ import {
   stamp,
   type InstanceStore,
   type StoredInstance,
-} from "../../src/emulator/store.js";
+} from "../../src/emulator/instances/store.js";
 import { isUserError } from "../../src/errors.js";
 import {
   client,
