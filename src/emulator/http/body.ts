@@ -11,7 +11,7 @@
 
 import type { IncomingMessage } from "node:http";
 import { createGunzip, type Gunzip } from "node:zlib";
-import { exactJsonParser } from "../../../templates/runtime/json.js";
+import { readJson } from "../json.js";
 import { ApiError, badRequest } from "./api-error.js";
 
 export interface BodyLimits {
@@ -30,9 +30,6 @@ export const DEFAULT_BODY_LIMITS: BodyLimits = {
 };
 
 const MIB = 1024 * 1024;
-
-/** Request bodies keep integers beyond 2^53 exact (as bigint), so int64 values are stored without loss. */
-const parseJsonExact = exactJsonParser();
 
 function tooLarge(what: string, limit: number): ApiError {
   const size = limit % MIB === 0 ? `${limit / MIB} MiB` : `${limit} bytes`;
@@ -57,8 +54,9 @@ export async function readJsonBody(
   }
   let value: unknown;
   try {
-    // JSON.parse itself is not recursive: any depth parses; the readers downstream are.
-    value = parseJsonExact(text);
+    // Any depth parses (readJson is not recursive); the readers downstream are. Integers beyond
+    // 2^53 stay exact (bigint), so int64 values are stored without loss.
+    value = readJson(text);
   } catch {
     throw badRequest("The request body is not valid JSON");
   }

@@ -2,10 +2,7 @@
 // up is told apart from a real one and rejected with a 400.
 
 import { createHash } from "node:crypto";
-import {
-  exactJsonParser,
-  stringifyJson,
-} from "../../../templates/runtime/json.js";
+import { readJson, writeJson } from "../json.js";
 import { badRequest } from "./api-error.js";
 import { isRecord, type JsonRecord } from "./request-shape.js";
 
@@ -18,9 +15,7 @@ function checksum(text: string): string {
 }
 
 export function encodeCursor(payload: JsonRecord): string {
-  const text = Buffer.from(stringifyJson(payload), "utf8").toString(
-    "base64url",
-  );
+  const text = Buffer.from(writeJson(payload), "utf8").toString("base64url");
   return `${text}.${checksum(text)}`;
 }
 
@@ -32,7 +27,8 @@ export function decodeCursor(cursor: unknown, what: string): JsonRecord {
   if (dot <= 0 || checksum(text) !== cursor.slice(dot + 1))
     throw badRequest(`${what}: invalid cursor`);
   try {
-    const payload: unknown = parseCursorJson(
+    // Cursors carry sort values: int64 beyond 2^53 stays exact (bigint) through them.
+    const payload: unknown = readJson(
       Buffer.from(text, "base64url").toString("utf8"),
     );
     if (isRecord(payload)) return payload;
@@ -59,8 +55,5 @@ function stableJson(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`)
       .join(",")}}`;
   }
-  return stringifyJson(value) ?? "null";
+  return writeJson(value) ?? "null";
 }
-
-/** Cursors carry sort values: int64 beyond 2^53 stays exact (bigint) through them. */
-const parseCursorJson = exactJsonParser();

@@ -1,7 +1,7 @@
 // Response bodies the server writes as they are: JSON text a handler already built, so that hot
 // reads (sync pages) can reuse text serialized earlier instead of stringifying every item again.
 
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 
 /** JSON text a handler built itself; the server sends it unchanged. */
 export class JsonText {
@@ -10,5 +10,5 @@ export class JsonText {
 
 /** The text to send for a handler's result. */
 export function responseText(body: unknown): string {
-  return body instanceof JsonText ? body.text : stringifyJson(body);
+  return body instanceof JsonText ? body.text : writeJson(body);
 }

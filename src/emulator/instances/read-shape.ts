@@ -6,7 +6,7 @@ import type {
   JsonValue,
   PropertyValues,
 } from "../../../templates/runtime/wire.js";
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 import { storedValue, type StoredInstance } from "./store.js";
 
 /** One selected source, resolved to (output property id → container key + container property id). */
@@ -144,7 +144,7 @@ export function readPageText(
     ) {
       parts.push(memo.text);
     } else if (instance.readSeq === instance.seq) {
-      const text = stringifyJson(toRead(instance, sources));
+      const text = writeJson(toRead(instance, sources));
       instance.readMemo = {
         seq: instance.seq,
         rows: instance.rows,
@@ -158,9 +158,9 @@ export function readPageText(
       objects++;
     }
   }
-  if (objects === parts.length) return stringifyJson(parts);
+  if (objects === parts.length) return writeJson(parts);
   if (objects === 0) return `[${parts.join(",")}]`;
   return `[${parts
-    .map((part) => (typeof part === "string" ? part : stringifyJson(part)))
+    .map((part) => (typeof part === "string" ? part : writeJson(part)))
     .join(",")}]`;
 }

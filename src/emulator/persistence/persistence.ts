@@ -30,10 +30,7 @@ import {
   temporaryBeside,
   unwritableReason,
 } from "../../output/files.js";
-import {
-  exactJsonParser,
-  stringifyJson,
-} from "../../../templates/runtime/json.js";
+import { readJson, writeJson } from "../json.js";
 import { PROJECT_PATTERN } from "../projects.js";
 import {
   compactLog,
@@ -73,7 +70,7 @@ interface ProjectEnd {
   project: string;
   seq: number;
   autoIncrement: Counters;
-  /** Its spaces, containers, views and data models (schema-snapshot.ts). */
+  /** Its spaces, containers, views and data models (schema/snapshot.ts). */
   schema?: Record<string, unknown>;
 }
 
@@ -255,12 +252,12 @@ function catchUpAndTrailer(
     ends.push(end);
   }
   const trailer: Trailer = { end: true, projects: ends };
-  return text + stringifyJson(trailer) + "\n";
+  return text + writeJson(trailer) + "\n";
 }
 
 function headerLine(project: string, seq: number): string {
   const header: Header = { format: FORMAT, version: VERSION, project, seq };
-  return stringifyJson(header) + "\n";
+  return writeJson(header) + "\n";
 }
 
 function instanceLine(i: StoredInstance): string {
@@ -278,7 +275,7 @@ function instanceLine(i: StoredInstance): string {
     i.endNode ?? null,
     i.rows,
   ];
-  return stringifyJson(line) + "\n";
+  return writeJson(line) + "\n";
 }
 
 /** Removes temporary files of saves that were killed (their process is gone), and of other dmgen runs. */
@@ -493,16 +490,14 @@ function corrupt(file: string, lineNumber: number, what: string): UserError {
   );
 }
 
-/** State lines keep int64 values beyond 2^53 exact. */
-const parseJsonExact = exactJsonParser();
-
+/** A state line; int64 values beyond 2^53 stay exact (bigint). */
 function parseLine(
   line: string | undefined,
   file: string,
   lineNumber: number,
 ): unknown {
   try {
-    return parseJsonExact(line ?? "");
+    return readJson(line ?? "");
   } catch {
     throw new UserError(
       `the state file is corrupt at line ${lineNumber}`,
@@ -659,7 +654,7 @@ function isRows(value: unknown): boolean {
 
 /** A value as it appears in the file, cut to a readable length. */
 function shortJson(value: unknown): string {
-  const text = value === undefined ? "nothing" : stringifyJson(value as never);
+  const text = value === undefined ? "nothing" : writeJson(value as never);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -1,6 +1,6 @@
 // The filter language of memo §5, compiled once per request into a predicate over stored instances.
 
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 import type { InstanceId, JsonValue } from "../../../templates/runtime/wire.js";
 import type { PropertyType } from "../../input/types.js";
 import { badRequest } from "../http/api-error.js";
@@ -336,7 +336,7 @@ function comparable(
     typeof value.externalId === "string"
   )
     return `${value.space}\u0000${value.externalId}`;
-  return stringifyJson(value);
+  return writeJson(value);
 }
 
 function matches(

@@ -2,7 +2,7 @@
 // Ties fall back to (space, externalId) so pages are stable, and without a sort that is the whole
 // order. Sort keys are plain arrays so a cursor can carry the last key it returned (keyset paging).
 
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 import type { JsonValue } from "../../../templates/runtime/wire.js";
 import { badRequest } from "../http/api-error.js";
 import { compileProperty, type FilterContext } from "./filters.js";
@@ -115,7 +115,7 @@ function sortValue(value: JsonValue | undefined, timestamp: boolean): KeyPart {
   if (typeof (value as unknown) === "bigint") return value as unknown as bigint;
   if (typeof value === "string")
     return timestamp ? (parseTimestamp(value) ?? value) : value;
-  return stringifyJson(value);
+  return writeJson(value);
 }
 
 function compareValues(a: KeyPart, b: KeyPart, nullsFirst: boolean): number {

@@ -248,7 +248,7 @@ export function containersByIds(state: EmulatorState, body: unknown): Json {
 
 /**
  * Deletes containers and their data, as CDF does also while views map them: those views become
- * unavailable (schema.ts `isAvailable`).
+ * unavailable (schema/store.ts `isAvailable`).
  */
 export function deleteContainers(state: EmulatorState, body: unknown): Json {
   const named = containerIds(body);

@@ -9,7 +9,7 @@
 //   value without gaps (empty buckets count 0); more than 10,000 buckets is a 400;
 // - list properties cannot be aggregated or grouped by (400).
 
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 import type { JsonValue } from "../../../templates/runtime/wire.js";
 import type { PropertyType } from "../../input/types.js";
 import { badRequest } from "../http/api-error.js";
@@ -234,7 +234,7 @@ function groupInstances(
       if (value === undefined || value === null) continue outer;
       values[g.property] = value;
     }
-    const key = stringifyJson(groupBy.map((g) => values[g.property]));
+    const key = writeJson(groupBy.map((g) => values[g.property]));
     let group = groups.get(key);
     if (!group) {
       group = { key, values, instances: [] };

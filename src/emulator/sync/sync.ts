@@ -14,7 +14,7 @@ import {
   parseWith,
   typingOf,
 } from "../query/query.js";
-import { stringifyJson } from "../../../templates/runtime/json.js";
+import { writeJson } from "../json.js";
 import { JsonText } from "../http/json-text.js";
 import { readPageText, selectionKey } from "../instances/read-shape.js";
 import {
@@ -112,7 +112,7 @@ export function runSync(state: EmulatorState, body: unknown): JsonText {
     }
   }
   const typing = optionalBoolean(request, "includeTyping", "body", false)
-    ? `,"typing":${stringifyJson(typingOf(selections))}`
+    ? `,"typing":${writeJson(typingOf(selections))}`
     : "";
   return new JsonText(
     `{"items":{${items.join(",")}},"nextCursor":${JSON.stringify(nextCursor)}${typing}}`,
