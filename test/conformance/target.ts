@@ -52,7 +52,7 @@ function fixtureViews(file: string): unknown[] {
  * emulator target starts with: CogniteCore (`cdf_cdm:CogniteCore/v1`) and the extractor
  * extensions, each a global data model (a views file alone would give views but no data model).
  */
-export function coreModelViews(): Record<string, unknown> {
+export function systemModels(): Record<string, unknown> {
   return {
     items: SYSTEM_MODELS.map(({ file, space, externalId }) => ({
       space,
@@ -81,7 +81,7 @@ async function emulatorTarget(): Promise<Target> {
   const emulator: RunningEmulator = await startEmulator({
     project: "conformance",
     token,
-    views: coreModelViews(),
+    views: systemModels(),
   });
   return {
     kind: "emulator",
