@@ -7,14 +7,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadState, saveState } from "../src/emulator/persistence.js";
+import {
+  loadState,
+  saveState,
+} from "../src/emulator/persistence/persistence.js";
 import {
   createStore,
   insertInstance,
   stamp,
   type InstanceStore,
   type StoredInstance,
-} from "../src/emulator/store.js";
+} from "../src/emulator/instances/store.js";
 
 const COUNT = Number(process.env.BENCH_SAVE_INSTANCES ?? 1_000_000);
 

@@ -12,7 +12,7 @@ import {
   type EmulatorOptions,
 } from "../emulator/index.js";
 import { PROJECT_PATTERN } from "../emulator/projects.js";
-import { parseAllowedHosts } from "../emulator/request-guard.js";
+import { parseAllowedHosts } from "../emulator/http/request-guard.js";
 import { loadInputs } from "../input/index.js";
 
 interface EmulatorFlags {

@@ -2,7 +2,7 @@
 // once here, strict rather than lenient. The README section "Emulator assumptions" lists the same
 // ids, and test/emulator/assumptions.test.ts holds one test per id.
 
-import { ApiError } from "./api-error.js";
+import { ApiError } from "./http/api-error.js";
 import type { ProjectRegistry } from "./projects.js";
 
 export interface Assumption {
@@ -44,7 +44,7 @@ export const ASSUMPTION_LIST: readonly Assumption[] = [
   {
     id: "schema-delete",
     decision:
-      "Deleting a container deletes its data from every instance (a change, so sync sees it), also while views map it: those views become unavailable (left out of view lists and byids, counted by `containers/inspect`'s `totalInvolvedViewCount` unless `includeUnavailableViews` is false; reading, writing, filtering or querying through one is 400 with the view in `missing`, as for a view that does not exist) until a container of that id exists again or they are deleted. Deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
+      "Deleting a container deletes its data from every instance (a change, so sync sees it), also while views map it: those views become unavailable until a container of that id exists again or they are deleted: an unavailable view is still a resource (listed by `views` list and byids, referenced by data models, deletable; counted by `containers/inspect`'s `totalInvolvedViewCount` unless `includeUnavailableViews` is false), but reading, writing, filtering, searching, querying or syncing through one is 400 with the view in `missing`, as for a view that does not exist. Deleting a view or data model leaves instance data as it is. Unknown ids in a delete are skipped.",
   },
   {
     id: "missing-byids",
@@ -133,6 +133,13 @@ export const ASSUMPTION_CONFORMANCE: Readonly<
   "schema-versioning": [
     "schema.test.ts > a container gains properties; changing a property's type is 400",
     "schema.test.ts > a view version changes only its name and description; other changes are 400",
+  ],
+  "system-spaces": [
+    "schema.test.ts > the system spaces are global and listed only with includeGlobal",
+    "sdk-specs.test.ts > lists the global spaces with includeGlobal",
+    "sdk-specs.test.ts > lists and pages global containers with includeGlobal",
+    "sdk-specs.test.ts > lists and pages global views with includeGlobal",
+    "sdk-specs.test.ts > lists and pages global data models with includeGlobal",
   ],
   "schema-delete": [
     "schema.test.ts > deleting a container that a view maps succeeds and removes its data",

@@ -13,25 +13,25 @@ import {
   createFaultEngine,
   type FaultController,
   type FaultSpec,
-} from "./faults.js";
-import type { CorsPolicy } from "./cors.js";
+} from "./faults/faults.js";
+import type { CorsPolicy } from "./http/cors.js";
 import {
   loadState,
   prepareStateFile,
   saveState,
   type ProjectSource,
-} from "./persistence.js";
+} from "./persistence/persistence.js";
 import {
   createProjectState,
   sumOverProjects,
   type ProjectRegistry,
 } from "./projects.js";
-import { addSpace } from "./schema.js";
-import { restoreSchema, schemaSnapshot } from "./schema-snapshot.js";
-import { createEmulatorServer } from "./server.js";
+import { addSpace } from "./schema/store.js";
+import { restoreSchema, schemaSnapshot } from "./schema/snapshot.js";
+import { createEmulatorServer } from "./http/server.js";
 
 export { ManualClock, systemClock, type Clock };
-export { parseCorsPolicy, type CorsPolicy } from "./cors.js";
+export { parseCorsPolicy, type CorsPolicy } from "./http/cors.js";
 export { ASSUMPTION_LIST, type Assumption } from "./assumptions.js";
 export {
   parseFaultSpec,
@@ -39,7 +39,7 @@ export {
   type FaultSpec,
   type ScriptedFaultOptions,
   type StatusFault,
-} from "./faults.js";
+} from "./faults/faults.js";
 
 /**
  * Views in any shape `dmgen generate` accepts: what `loadInputs` returns, views as dmgen's loader

@@ -2,9 +2,9 @@
 // A project's state is created on its first request from the schema the emulator was started with.
 
 import type { Clock } from "./clock.js";
-import { addSpace, buildSchema } from "./schema.js";
+import { addSpace, buildSchema } from "./schema/store.js";
 import { THREE_DAYS_MS, type EmulatorState } from "./state.js";
-import { createStore } from "./store.js";
+import { createStore } from "./instances/store.js";
 import type { DataModelDefinition, ViewDefinition } from "../input/types.js";
 
 /** What every new project starts with. */

@@ -1,8 +1,8 @@
 // The emulator's whole state, passed explicitly to every handler (no module-level state).
 
 import type { Clock } from "./clock.js";
-import type { SchemaStore } from "./schema.js";
-import type { InstanceStore } from "./store.js";
+import type { SchemaStore } from "./schema/store.js";
+import type { InstanceStore } from "./instances/store.js";
 
 export interface EmulatorState {
   schema: SchemaStore;

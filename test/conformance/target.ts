@@ -29,18 +29,39 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** The system model a CDF project always has, preloaded into the emulator target. */
-const CORE_MODEL = new URL(
-  "../../../shared/fixtures/views/CogniteCore.json",
-  import.meta.url,
-);
+/** System models every CDF project has (views/byids captures), preloaded into the emulator target. */
+const SYSTEM_MODELS = [
+  { file: "CogniteCore.json", space: "cdf_cdm", externalId: "CogniteCore" },
+  {
+    file: "CogniteExtractorExtensions.json",
+    space: "cdf_extraction_extensions",
+    externalId: "CogniteExtractorExtensions",
+  },
+] as const;
 
-/** CogniteCore as a views/byids response, the views the emulator target starts with. */
-export function coreModelViews(): Record<string, unknown> {
-  return JSON.parse(readFileSync(CORE_MODEL, "utf8")) as Record<
-    string,
-    unknown
-  >;
+function fixtureViews(file: string): unknown[] {
+  const url = new URL(
+    `../../../shared/fixtures/views/${file}`,
+    import.meta.url,
+  );
+  return (JSON.parse(readFileSync(url, "utf8")) as { items: unknown[] }).items;
+}
+
+/**
+ * CDF's system data models as a datamodels/byids response with inline views, the schema the
+ * emulator target starts with: CogniteCore (`cdf_cdm:CogniteCore/v1`) and the extractor
+ * extensions, each a global data model (a views file alone would give views but no data model).
+ */
+export function systemModels(): Record<string, unknown> {
+  return {
+    items: SYSTEM_MODELS.map(({ file, space, externalId }) => ({
+      space,
+      externalId,
+      version: "v1",
+      isGlobal: true,
+      views: fixtureViews(file),
+    })),
+  };
 }
 
 /** The target the environment selects. */
@@ -60,7 +81,7 @@ async function emulatorTarget(): Promise<Target> {
   const emulator: RunningEmulator = await startEmulator({
     project: "conformance",
     token,
-    views: coreModelViews(),
+    views: systemModels(),
   });
   return {
     kind: "emulator",

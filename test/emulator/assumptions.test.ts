@@ -11,7 +11,7 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { ASSUMPTION_CONFORMANCE } from "../../src/emulator/assumptions.js";
-import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
+import { DEFAULT_BODY_LIMITS } from "../../src/emulator/http/body.js";
 import { client, moviesViews, movieView, personView } from "./support.js";
 
 const running: RunningEmulator[] = [];
@@ -138,15 +138,15 @@ const TESTS: Record<string, () => Promise<void>> = {
     expect(await version()).toBe(before + 1);
     const gone = await api.ok("/models/instances/inspect", inspect);
     expect(gone.items[0].inspectionResults.involvedContainers).toEqual([]);
-    // The views that mapped it are unavailable: out of lists and byids...
+    // The views that mapped it are unavailable, yet still resources: listed and returned by byids...
     const listed = await api.get("/models/views", "allVersions=true");
-    expect(listed.body.items.map((v: any) => v.externalId)).toEqual([
-      "MovieView",
-    ]);
+    expect(
+      listed.body.items.map((v: any) => v.externalId as string).sort(),
+    ).toEqual(["ActorView", "MovieView", "PersonView"]);
     const byIds = await api.ok("/models/views/byids", {
       items: [{ space: "mySpace", externalId: "PersonView", version: "v1" }],
     });
-    expect(byIds.items).toEqual([]);
+    expect(byIds.items.map((v: any) => v.externalId)).toEqual(["PersonView"]);
     // ...counted by containers/inspect only with includeUnavailableViews...
     const counted = await inspectContainer({});
     expect(counted.items[0].inspectionResults).toEqual({
@@ -169,6 +169,32 @@ const TESTS: Record<string, () => Promise<void>> = {
       400,
       [personView],
     ]);
+    const search = await api.post("/models/instances/search", {
+      view: personView,
+    });
+    expect([search.status, search.body.error.missing]).toEqual([
+      400,
+      [personView],
+    ]);
+    const sync = await api.post("/models/instances/sync", {
+      with: { people: { nodes: {}, limit: 10 } },
+      select: {
+        people: { sources: [{ source: personView, properties: ["*"] }] },
+      },
+    });
+    expect([sync.status, sync.body.error.missing]).toEqual([400, [personView]]);
+    // A data model may still name it.
+    const modelled = await api.ok("/models/datamodels", {
+      items: [
+        {
+          space: "mySpace",
+          externalId: "People",
+          version: "1",
+          views: [personView],
+        },
+      ],
+    });
+    expect(modelled.items[0].views).toEqual([personView]);
     // A container of that id again makes them available (its old data stays gone).
     await api.ok("/models/containers", {
       items: [

@@ -13,7 +13,7 @@ import {
   BASE_URL_ENV,
   PROJECT_ENV,
   SPACE_PREFIX,
-  coreModelViews,
+  systemModels,
   openTarget,
   uniqueSpaceName,
 } from "../conformance/target.js";
@@ -56,7 +56,7 @@ describe("npm run conformance", () => {
     const emulator = await startEmulator({
       project: "stand-in",
       token,
-      views: coreModelViews(),
+      views: systemModels(),
     });
     running.push(emulator);
     const result = await run(

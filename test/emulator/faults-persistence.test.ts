@@ -16,7 +16,10 @@ import {
   startEmulator,
   type RunningEmulator,
 } from "../../src/emulator/index.js";
-import { loadState, saveState } from "../../src/emulator/persistence.js";
+import {
+  loadState,
+  saveState,
+} from "../../src/emulator/persistence/persistence.js";
 import {
   createStore,
   insertInstance,
@@ -24,7 +27,7 @@ import {
   stamp,
   type InstanceStore,
   type StoredInstance,
-} from "../../src/emulator/store.js";
+} from "../../src/emulator/instances/store.js";
 import { isUserError } from "../../src/errors.js";
 import {
   client,
@@ -204,10 +207,15 @@ describe("persistence", () => {
     };
     const second = await startEmulator(options);
     try {
+      // MovieView is unavailable, but still a view (listed).
       expect(await containersAndViews(second)).toEqual([
         ["Actor", "Person"],
-        ["ActorView", "PersonView"],
+        ["ActorView", "MovieView", "PersonView"],
       ]);
+      const read = await client(second).post("/models/instances/list", {
+        sources: [{ source: movieView }],
+      });
+      expect(read.status).toBe(400);
       // Created again, the container makes the view available; that too survives a restart.
       await client(second).ok("/models/containers", {
         items: [

@@ -5,8 +5,8 @@ import { request } from "node:http";
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_BODY_LIMITS } from "../../src/emulator/body.js";
-import { FILTER_LIMITS } from "../../src/emulator/filters.js";
+import { DEFAULT_BODY_LIMITS } from "../../src/emulator/http/body.js";
+import { FILTER_LIMITS } from "../../src/emulator/query/filters.js";
 import {
   startEmulator,
   type RunningEmulator,

@@ -14,7 +14,7 @@ import type { IncomingMessage } from "node:http";
 import {
   parseAllowedHosts,
   refuseForeignHost,
-} from "../../src/emulator/request-guard.js";
+} from "../../src/emulator/http/request-guard.js";
 import { checkResponse } from "./contract.js";
 import { client, moviesViews, movieView, node } from "./support.js";
 

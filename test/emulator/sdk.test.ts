@@ -379,7 +379,24 @@ describe("@cognite/sdk against the emulator", () => {
     const views = await sdk.views
       .list({ space: "mySpace", allVersions: true })
       .autoPagingToArray();
-    expect(views.map((v: any) => v.externalId)).not.toContain("MovieView");
+    // Unavailable, MovieView is still a view: listed, and deleted below.
+    expect(views.map((v: any) => v.externalId)).toContain("MovieView");
+    const movies = await caught(
+      sdk.instances.list({
+        instanceType: "node",
+        sources: [
+          {
+            source: {
+              type: "view",
+              space: "mySpace",
+              externalId: "MovieView",
+              version: "v1",
+            },
+          },
+        ],
+      }),
+    );
+    expect(movies.status).toBe(400);
     await sdk.dataModels.delete([
       { space: "mySpace", externalId: "Movies", version: "1" },
     ]);

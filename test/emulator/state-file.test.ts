@@ -13,7 +13,7 @@ import {
   saveState,
   type ProjectSection,
   type ProjectSource,
-} from "../../src/emulator/persistence.js";
+} from "../../src/emulator/persistence/persistence.js";
 import {
   createStore,
   insertInstance,
@@ -21,7 +21,7 @@ import {
   stamp,
   type InstanceStore,
   type StoredInstance,
-} from "../../src/emulator/store.js";
+} from "../../src/emulator/instances/store.js";
 
 const BIN = fileURLToPath(new URL("../../bin/dmgen.js", import.meta.url));
 
