@@ -264,7 +264,7 @@ describe("generated index.ts", () => {
       }
       const indexOf = (transport: string) =>
         join(scratch.dir, transport, "index.ts");
-      const wire = join(scratch.dir, "undici", "runtime", "wire.ts");
+      const wire = join(scratch.dir, "undici", "runtime", "core/wire.ts");
       const indexes = transports.map(indexOf);
       const checked = exportsOf([...indexes, wire], indexes);
       expect(checked.errors).toEqual([]);
@@ -294,7 +294,7 @@ describe("generated index.ts", () => {
  * or listed here, so that a new export is a decision, not an accident.
  */
 const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
-  "apply.ts": [
+  "write/apply.ts": [
     "ApplyInputs",
     "prepareWrites",
     "JsonPoster",
@@ -313,8 +313,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ApplyInputs",
   ],
   // The engine's throttling controller and the notice HttpClient hands it.
-  "concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
-  "aggregate.ts": [
+  "core/concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
+  "features/aggregate.ts": [
     "OnlyAggregates",
     "aggregateRequest",
     "aggregateResults",
@@ -322,7 +322,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "searchSortProperty",
   ],
   // ConflictingWritesError is public, passed on through typed.ts.
-  "collect.ts": [
+  "model/collect.ts": [
     "CollectorInput",
     "CollectsWrites",
     "ConflictingWritesError",
@@ -333,7 +333,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "collectsWrites",
     "sameValue",
   ],
-  "json.ts": [
+  "core/json.ts": [
     "JsonText",
     "exactJsonParser",
     "int64JsonParser",
@@ -341,14 +341,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "int64Paths",
     "stringifyJson",
   ],
-  "auth.ts": [
+  "core/auth.ts": [
     "TokenSource",
     "TokenSourceContext",
     "createTokenSource",
     "fetchClientCredentialsToken",
   ],
-  "dms-client.ts": ["ReadOptions"],
-  "errors.ts": [
+  "read/dms-client.ts": ["ReadOptions"],
+  "core/errors.ts": [
     "DmsErrorDetails",
     "createDmsError",
     "isAbortError",
@@ -358,7 +358,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "markMayHaveApplied",
     "mayHaveApplied",
   ],
-  "http.ts": [
+  "core/http.ts": [
     "CDF_API_VERSION",
     "HttpClientOptions",
     "RequestOptions",
@@ -371,7 +371,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "expectResultSets",
     "repeatedCursor",
   ],
-  "query.ts": [
+  "read/query.ts": [
     "queryPages",
     "queryAll",
     "ancestorsByResultSet",
@@ -379,7 +379,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "MAX_QUERY_LIMIT",
     "resizable",
   ],
-  "retry.ts": [
+  "core/retry.ts": [
     "systemClock",
     "DEFAULT_RETRY_POLICY",
     "resolveRetryPolicy",
@@ -390,7 +390,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "FailedAttempt",
     "decideRetry",
   ],
-  "sync.ts": [
+  "read/sync.ts": [
     "DEFAULT_SYNC_LIMIT",
     "syncPages",
     "syncFingerprint",
@@ -399,7 +399,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "mayBeFullPage",
     "peekNextCursors",
   ],
-  "transport.ts": [
+  "core/transport.ts": [
     "DEFAULT_TIMEOUT_MS",
     "gzipThreshold",
     "linkAbort",
@@ -410,7 +410,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "maxResponseBytes",
     "responseTooLarge",
   ],
-  "typed.ts": [
+  "model/typed.ts": [
     // What the constructor of a view with very many properties copies its fields with.
     "copySetFields",
     "ViewClassInfo",
@@ -419,7 +419,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "InstanceWriteSource",
     "ReadValues",
   ],
-  "values.ts": [
+  "model/values.ts": [
     // What generated apply classes call to write their properties (`writeProperties`).
     "write",
     "ReferenceCollector",
@@ -440,9 +440,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "view-accessor.ts": ["ReadClass"],
+  "client/view-accessor.ts": ["ReadClass"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
-  "view-drift.ts": [
+  "read/view-drift.ts": [
     "DriftChange",
     "RecordedConnection",
     "RecordedProperty",
@@ -454,8 +454,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "describeDifference",
     "recordedViewOf",
   ],
-  "transport-fetch.ts": ["BodyReader"],
-  "where.ts": [
+  "core/transport-fetch.ts": ["BodyReader"],
+  "model/where.ts": [
     "AnyViewTypes",
     "BooleanOperators",
     "DateOperators",
@@ -487,7 +487,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "dropUnselected",
     "viewPropertyPath",
   ],
-  "include.ts": [
+  "features/include.ts": [
     "ExactInclude",
     "IncludableKey",
     "IncludeContext",
@@ -509,9 +509,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "runInclude",
     "viewKey",
   ],
-  "graph.ts": ["EdgeConnectionKey", "graphMethods", "queryGraph", "syncGraph"],
-  "query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
-  "paging.ts": [
+  "features/graph.ts": [
+    "EdgeConnectionKey",
+    "graphMethods",
+    "queryGraph",
+    "syncGraph",
+  ],
+  "read/query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
+  "core/paging.ts": [
     "ADAPTIVE_REQUEST",
     "AdaptiveRequest",
     "GROW_AFTER_REQUESTS",
@@ -530,7 +535,7 @@ describe("the runtime's exports", () => {
   it("are each either public or deliberately internal", async () => {
     const dir = join(REPO_ROOT, "templates", "runtime");
     const files = [...(await readRuntimeSources(dir)).keys()].filter(
-      (name) => name !== "wire.ts",
+      (name) => name !== "core/wire.ts",
     );
     const paths = files.map((name) => join(dir, name));
     const { names } = exportsOf(paths, []);

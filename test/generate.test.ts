@@ -107,15 +107,15 @@ describe("transport chosen at generation time", () => {
         transport: "fetch",
       },
     );
-    expect(files.has("runtime/transport-fetch.ts")).toBe(true);
-    expect(files.has("runtime/transport-undici.ts")).toBe(false);
+    expect(files.has("runtime/core/transport-fetch.ts")).toBe(true);
+    expect(files.has("runtime/core/transport-undici.ts")).toBe(false);
     for (const [path, text] of files) {
       expect(text, path).not.toMatch(
         /from "(undici|node:[a-z_/]+|[./a-z]*transport-undici\.js)"/,
       );
     }
     expect(files.get("client.ts")).toContain(
-      'import { createFetchTransport } from "./runtime/transport-fetch.js";',
+      'import { createFetchTransport } from "./runtime/core/transport-fetch.js";',
     );
     const scratch = await scratchDir("browser");
     try {
