@@ -5,7 +5,6 @@
 // property of the view they belong to (`properties.<space>.<view/version>.<identifier>` of an
 // instance) become bigint. Every other number parses as JSON.parse would parse it.
 
-import type { PropertyMap } from "../model/values.js";
 import type { ViewReference } from "./wire.js";
 
 /** A string no API value holds (texts cannot contain NUL); marks a bigint inside JSON text. */
@@ -125,11 +124,23 @@ export type Int64Paths = ReadonlyMap<
   ReadonlyMap<string, ReadonlySet<string>>
 >;
 
+/**
+ * What `int64Paths` reads of a property definition: model/values.ts's `PropertyDefinition` has
+ * it, named structurally here because core/ imports nothing from the slices above it.
+ */
+interface NumericProperty {
+  readonly identifier: string;
+  readonly type: string;
+  /** A list's elements are converted one by one. */
+  readonly list?: boolean;
+  readonly as?: "bigint" | "string";
+}
+
 /** The int64 properties a model reads as bigint, per view (from its read classes). */
 export function int64Paths(
   classes: Iterable<{
     readonly view: ViewReference;
-    readonly properties: PropertyMap;
+    readonly properties: Readonly<Record<string, NumericProperty>>;
   }>,
 ): Int64Paths {
   const paths = new Map<string, Map<string, Set<string>>>();
