@@ -168,7 +168,7 @@ export async function loadBenchModel(
     pathToFileURL(join(out, "index.js")).href
   )) as Record<string, unknown>;
   const typed = (await import(
-    pathToFileURL(join(out, "runtime", "typed.js")).href
+    pathToFileURL(join(out, "runtime", "model", "typed.js")).href
   )) as Record<string, unknown>;
   return { ...index, collectWrites: typed.collectWrites } as BenchModel;
 }
