@@ -55,6 +55,43 @@ export function collectsWrites(value: unknown): value is CollectsWrites {
 
 type Origin = CollectsWrites | number;
 
+/** What the collector reads of an apply object's class: its view and the views it implements. */
+interface ApplyClassStatics {
+  readonly view?: { space: string; externalId: string; version: string };
+  readonly implemented?: readonly string[];
+}
+
+/** The views an apply object's class writes through: its own and every one it implements. */
+export function viewsOf(value: object): readonly string[] {
+  const info = value.constructor as ApplyClassStatics | undefined;
+  const view = info?.view;
+  if (!view) return [];
+  return [
+    `${view.space}:${view.externalId}/${view.version}`,
+    ...(info.implemented ?? []),
+  ];
+}
+
+/** The target of a direct relation that names no view: any node's apply object will do. */
+export const ANY_NODE_VIEW = "";
+
+/** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
+function checkNodeOfView(value: CollectsWrites, target: string): void {
+  const views = viewsOf(value);
+  // An edge apply object has its ends as own fields; no direct relation points at an edge.
+  const isEdge = "startNode" in value && "endNode" in value;
+  if (!isEdge && (target === ANY_NODE_VIEW || views.includes(target))) return;
+  const name = (value.constructor as { name?: string }).name || "apply object";
+  const what = views[0] ? `${name} of ${views[0]}` : name;
+  const expected =
+    target === ANY_NODE_VIEW
+      ? "a node apply object"
+      : `an apply object of ${target} (or of a view implementing it)`;
+  throw new TypeError(
+    `expected a node reference { space, externalId } or ${expected}, got ${isEdge ? "the edge " : ""}${what} ${value.space}:${value.externalId}`,
+  );
+}
+
 /**
  * The collected writes of one instance type, in first-seen order. Writes are numbered in the order
  * they come, counting those already taken out (`taken`): `items[i]` is write number `taken + i`.
@@ -221,9 +258,15 @@ export class WriteCollector {
     this.#origin = outer;
   }
 
-  /** A node reference for a value that may be a nested apply object (which is then written too). */
-  reference(value: unknown): InstanceId {
+  /**
+   * A node reference for a value that may be a nested apply object (which is then written too).
+   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
+   * of that view or of a view implementing it: any other is an error before anything is written,
+   * never a write of another view's node.
+   */
+  reference(value: unknown, target?: string): InstanceId {
     if (collectsWrites(value)) {
+      if (target !== undefined) checkNodeOfView(value, target);
       this.add(value);
       return { space: value.space, externalId: value.externalId };
     }

@@ -1,0 +1,88 @@
+// Compile-time promises of the typed model (the showcase output), checked by `npm run typecheck`:
+// direct relations are nominal, and a class is assignable to every view it implements, not only
+// to the one it extends. Every line marked `@ts-expect-error` must fail to compile.
+
+import {
+  Asset,
+  AssetApply,
+  Describable,
+  DescribableApply,
+  GaugeV2,
+  GaugeV2Apply,
+  PumpApply,
+  ShowcaseSensorApply,
+  ValveApply,
+  WorkOrderApply,
+} from "../../generated-examples/showcase/index.js";
+
+const pump = new PumpApply("plant", "p", { serialNumber: "P-1" });
+const gauge = new GaugeV2Apply("plant", "g", { serialNumber: "G-1" });
+const sensor = new ShowcaseSensorApply("plant", "s", {});
+const order = new WorkOrderApply("plant", "w", {
+  title: "Fix",
+  priority: "low",
+  isUrgent: false,
+});
+
+// A direct relation to Asset takes plain references, Asset apply objects, and apply objects of
+// views implementing Asset: through the class chain (Pump) or not (Gauge v2 extends Sensor).
+export const parents = [
+  new AssetApply("plant", "a1", {
+    serialNumber: "A-1",
+    parent: { space: "plant", externalId: "root" },
+  }),
+  new AssetApply("plant", "a2", { serialNumber: "A-2", parent: pump }),
+  new AssetApply("plant", "a3", { serialNumber: "A-3", parent: gauge }),
+  new ValveApply("plant", "v", { serialNumber: "V-1", upstreamPump: pump }),
+];
+
+export const wrongParents = [
+  new AssetApply("plant", "b1", {
+    serialNumber: "B-1",
+    // @ts-expect-error a WorkOrder (Describable, not Asset) is no parent of an asset
+    parent: order,
+  }),
+  new AssetApply("plant", "b2", {
+    serialNumber: "B-2",
+    // @ts-expect-error a Sensor is no asset either, though both are Describable
+    parent: sensor,
+  }),
+  new ValveApply("plant", "b3", {
+    serialNumber: "B-3",
+    // @ts-expect-error an Asset is not a Pump (the relation's target is Pump)
+    upstreamPump: new AssetApply("plant", "x", { serialNumber: "X" }),
+  }),
+  new ValveApply("plant", "b4", {
+    serialNumber: "B-4",
+    // @ts-expect-error an apply object never passes as a plain reference
+    upstreamPump: order as {
+      space: string;
+      externalId: string;
+    } & WorkOrderApply,
+  }),
+];
+
+// Every implemented view, not only the extended one: Gauge v2 extends Sensor and is an Asset.
+export const asAsset: AssetApply = gauge;
+export const asDescribable: DescribableApply = gauge;
+// @ts-expect-error a Sensor is not an Asset
+export const notAnAsset: AssetApply = sensor;
+// @ts-expect-error a WorkOrder is not a Pump
+export const notAPump: PumpApply = order;
+
+/** Generic code over anything describable: every apply object of a view implementing it. */
+function labelOf(item: DescribableApply): string {
+  return item.name ?? item.externalId;
+}
+export const labels = [pump, gauge, sensor, order].map(labelOf);
+
+declare const readGauge: GaugeV2;
+export const readAsAsset: Asset = readGauge;
+export const readAsDescribable: Describable = readGauge;
+
+// `instanceof` narrows by any implemented view's class.
+export function describe(value: unknown): string {
+  if (value instanceof AssetApply) return value.serialNumber;
+  if (value instanceof Describable) return value.name ?? "";
+  return "";
+}
