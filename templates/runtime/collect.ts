@@ -175,7 +175,12 @@ class WriteList {
  * (`take`), so that writes of one instance within a request merge as they are added.
  */
 export class WriteCollector {
-  readonly #seen = new Set<object>();
+  /**
+   * Apply objects already collected, inputs and nested ones, for the whole apply: one reached
+   * again (a parent given as an apply object, shared by inputs in later requests) is written once
+   * and counted once, in whichever request its write went out. Weak: it holds nothing alive.
+   */
+  readonly #seen = new WeakSet<object>();
   readonly #lists = { node: new WriteList(), edge: new WriteList() };
   #origin: Origin = 0;
   #sequence = 0;
@@ -203,12 +208,12 @@ export class WriteCollector {
   }
 
   /**
-   * Adds an apply object given as input, and what it references. Unlike `add`, it does not
-   * remember the object: inputs are rarely repeated, and a repeated one merges as any write of
-   * the same instance does. That saves a set operation per input; the objects an input references
-   * (which may be shared, or form cycles) still go through `add`.
+   * Adds an apply object given as input, and what it references. It is always collected (an input
+   * given twice merges as any write of the same instance does), and remembered, so that an object
+   * referencing it later (in this request or a later one) does not write it again.
    */
   addRoot(item: CollectsWrites): void {
+    this.#seen.add(item);
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
@@ -217,9 +222,8 @@ export class WriteCollector {
 
   /** Adds an apply object (once, however often it is reached) and what it references. */
   add(item: CollectsWrites): void {
-    // One set operation: the size grows only for an object not seen before.
-    const seen = this.#seen.size;
-    if (this.#seen.add(item).size === seen) return;
+    if (this.#seen.has(item)) return;
+    this.#seen.add(item);
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
@@ -346,12 +350,11 @@ export class WriteCollector {
   }
 
   /**
-   * Takes the first `count` writes of a type out of the collector. Objects already collected
-   * will be collected again when reached again (their writes may go out in a later request too).
+   * Takes the first `count` writes of a type out of the collector. Objects already collected are
+   * not collected again when reached again: their write went out (or goes out) once.
    * Writes keep their numbers: the first one taken is number `takenCount` before the call.
    */
   take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
-    this.#seen.clear();
     return this.#lists[instanceType].take(count);
   }
 
