@@ -200,6 +200,14 @@ const RUNTIME_EXPORTS = [
   "PropertyDefinition",
   "PropertyMap",
   "ReverseRelationDefinition",
+  // client-level writes and spaces
+  "AnyApply",
+  "ClientWrites",
+  "InstanceToDelete",
+  "SpaceCreateDefinition",
+  "SpaceDefinition",
+  "SpaceRequestOptions",
+  "SpacesClient",
   // streaming apply and untrusted responses
   "ApplyInputs",
   // typed reads: where, sort, select, search, aggregate
@@ -328,7 +336,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "checkRawWrite",
     "collectsWrites",
     "sameValue",
+    "ANY_NODE_VIEW",
   ],
+  "client-writes.ts": ["clientWrites"],
   "json.ts": [
     "JsonText",
     "exactJsonParser",
@@ -435,7 +445,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "view-accessor.ts": ["ReadClass"],
+  "view-accessor.ts": ["ReadClass", "isIterable"],
   "transport-fetch.ts": ["BodyReader"],
   "where.ts": [
     "AnyViewTypes",

@@ -56,6 +56,15 @@ export {
   type Credentials,
 } from "./runtime/auth.js";
 export {
+  type AnyApply,
+  type ClientWrites,
+  type InstanceToDelete,
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+} from "./runtime/client-writes.js";
+export {
   DmsClient,
   type DmsClientOptions,
   type InstanceListPage,

@@ -62,7 +62,7 @@ interface ApplyClassStatics {
 }
 
 /** The views an apply object's class writes through: its own and every one it implements. */
-export function viewsOf(value: object): readonly string[] {
+function viewsOf(value: object): readonly string[] {
   const info = value.constructor as ApplyClassStatics | undefined;
   const view = info?.view;
   if (!view) return [];
