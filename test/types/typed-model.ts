@@ -9,7 +9,10 @@ import {
   DescribableApply,
   GaugeV2,
   GaugeV2Apply,
+  Pump,
   PumpApply,
+  ShowcaseSensor,
+  WorkOrder,
   ShowcaseSensorApply,
   ValveApply,
   WorkOrderApply,
@@ -86,3 +89,36 @@ export function describe(value: unknown): string {
   if (value instanceof Describable) return value.name ?? "";
   return "";
 }
+
+// Graph names: `from` names a set of the graph, `through` a direct relation of the `from` set's
+// view (outwards) or of the new set's view (inwards).
+declare const client: import("../../generated-examples/showcase/index.js").Client;
+const pumps = client.graph().nodes("pumps", Pump);
+export const graphs = [
+  pumps.nodes("parents", Asset, { from: "pumps", through: "parent" }),
+  pumps.nodes("sensors", ShowcaseSensor, {
+    from: "pumps",
+    through: "installedOn",
+    direction: "inwards",
+  }),
+  client
+    .graph()
+    .nodes("orders", WorkOrder)
+    .nodes("assets", Asset, { from: "orders", through: "assets" }),
+];
+export const wrongGraphs = [
+  // @ts-expect-error a misspelt relation
+  pumps.nodes("parents", Asset, { from: "pumps", through: "parnt" }),
+  // @ts-expect-error a property that is no direct relation
+  pumps.nodes("parents", Asset, { from: "pumps", through: "status" }),
+  // @ts-expect-error a connection (reverse relation) is no direct relation
+  pumps.nodes("parents", Asset, { from: "pumps", through: "sensor" }),
+  pumps.nodes("s", ShowcaseSensor, {
+    from: "pumps",
+    through: "parent",
+    // @ts-expect-error inwards takes a relation of the new set's view (Sensor has no parent)
+    direction: "inwards",
+  }),
+  // @ts-expect-error no set of that name in this graph
+  pumps.nodes("parents", Asset, { from: "pumpz", through: "parent" }),
+];
