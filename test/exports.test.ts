@@ -501,7 +501,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "runInclude",
     "viewKey",
   ],
-  "graph.ts": ["EdgeConnectionKey", "graphMethods", "queryGraph", "syncGraph"],
+  "graph.ts": [
+    "DirectRelationKey",
+    "EdgeConnectionKey",
+    "graphMethods",
+    "queryGraph",
+    "syncGraph",
+  ],
   "query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
   "paging.ts": [
     "ADAPTIVE_REQUEST",
