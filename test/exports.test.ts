@@ -142,6 +142,7 @@ const RUNTIME_EXPORTS = [
   "Aggregates",
   "GroupValue",
   "Histogram",
+  "NoNumericProperty",
   "NumberAggregate",
   "SearchOperator",
   "SearchOptions",
@@ -319,6 +320,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ApplyInputs",
   ],
   "aggregate.ts": [
+    "NumericPropertyOf",
     "OnlyAggregates",
     "aggregateRequest",
     "aggregateResults",

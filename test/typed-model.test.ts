@@ -178,3 +178,26 @@ describe("the CogniteCore typed model", () => {
     }
   });
 });
+
+describe("compile errors that say why", () => {
+  it("names NoNumericProperty for avg on a view without number properties", async () => {
+    const scratch = await scratchDir("no-numeric");
+    try {
+      await mkdir(join(scratch.dir, "usage"));
+      await writeFile(
+        join(scratch.dir, "usage", "avg.ts"),
+        [
+          `import type { Client } from "../../../generated-examples/showcase/index.js";`,
+          `declare const client: Client;`,
+          `export const avg = client.describable.aggregate({ avg: "name" });`,
+        ].join("\n"),
+      );
+      const errors = await typeCheck(scratch.dir, ["usage"], "nodenext");
+      expect(errors).toContain(
+        "error TS2322: Type 'string' is not assignable to type 'NoNumericProperty'.",
+      );
+    } finally {
+      await scratch.cleanup();
+    }
+  }, 120_000);
+});

@@ -20,11 +20,11 @@ export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
 export interface Client extends GraphMethods, ClientWrites {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
-  /** `mySpace:ActorView/v1`: apply, retrieve, list, sync, delete. */
+  /** `mySpace:ActorView/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly actor: ViewAccessor<typeof Actor, ActorApply>;
-  /** `mySpace:MovieView/v1`: apply, retrieve, list, sync, delete. */
+  /** `mySpace:MovieView/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly movie: ViewAccessor<typeof Movie, MovieApply>;
-  /** `mySpace:PersonView/v1`: apply, retrieve, list, sync, delete. */
+  /** `mySpace:PersonView/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly person: ViewAccessor<typeof Person, PersonApply>;
   /** Releases pooled connections. */
   close(): Promise<void>;

@@ -36,6 +36,7 @@ export {
   type Aggregates,
   type GroupValue,
   type Histogram,
+  type NoNumericProperty,
   type NumberAggregate,
   type SearchOperator,
   type SearchOptions,

@@ -39,40 +39,40 @@ export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
 export interface Client extends GraphMethods, ClientWrites {
   /** The untyped client: apply and delete of any items, retrieve, list, query, sync. */
   readonly dms: DmsClient;
-  /** `showcase:Asset/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Asset/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly asset: ViewAccessor<typeof Asset, AssetApply>;
-  /** `showcase:Assignment/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Assignment/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly assignment: ViewAccessor<typeof Assignment, AssignmentApply>;
-  /** `showcase:Describable/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Describable/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly describable: ViewAccessor<typeof Describable, DescribableApply>;
-  /** `showcase:Document/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Document/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly documentView: ViewAccessor<typeof DocumentView, DocumentViewApply>;
-  /** `showcase:Gauge/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Gauge/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly gaugeV1: ViewAccessor<typeof GaugeV1, GaugeV1Apply>;
-  /** `showcase:Gauge/v2`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Gauge/v2`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly gaugeV2: ViewAccessor<typeof GaugeV2, GaugeV2Apply>;
-  /** `showcase:Object/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Object/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly objectView: ViewAccessor<typeof ObjectView, ObjectViewApply>;
-  /** `showcase:Pump/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Pump/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly pump: ViewAccessor<typeof Pump, PumpApply>;
-  /** `showcase:Reading/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Reading/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly reading: ViewAccessor<typeof Reading, ReadingApply>;
-  /** `showcase:Relation/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Relation/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly relation: ViewAccessor<typeof Relation, RelationApply>;
-  /** `showcase:Sensor/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Sensor/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly showcaseSensor: ViewAccessor<
     typeof ShowcaseSensor,
     ShowcaseSensorApply
   >;
-  /** `showcase:Summary/v1` (read only): retrieve, list, sync. */
+  /** `showcase:Summary/v1` (read only): retrieve, list, search, aggregate, sync. */
   readonly summary: ReadOnlyViewAccessor<typeof Summary>;
-  /** `showcase:Technician/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Technician/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly technician: ViewAccessor<typeof Technician, TechnicianApply>;
-  /** `showcase:Valve/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:Valve/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly valve: ViewAccessor<typeof Valve, ValveApply>;
-  /** `showcase:WorkOrder/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase:WorkOrder/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly workOrder: ViewAccessor<typeof WorkOrder, WorkOrderApply>;
-  /** `showcase_ext:Sensor/v1`: apply, retrieve, list, sync, delete. */
+  /** `showcase_ext:Sensor/v1`: apply, retrieve, list, search, aggregate, sync, delete. */
   readonly showcaseExtSensor: ViewAccessor<
     typeof ShowcaseExtSensor,
     ShowcaseExtSensorApply

@@ -164,6 +164,7 @@ export {
   type Aggregates,
   type GroupValue,
   type Histogram,
+  type NoNumericProperty,
   type NumberAggregate,
   type SearchOperator,
   type SearchOptions,

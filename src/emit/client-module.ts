@@ -337,8 +337,8 @@ function accessorParts(
     member: [
       jsDoc([
         view.writable
-          ? `${viewText(view.ref)}: apply, retrieve, list, sync, delete.`
-          : `${viewText(view.ref)} (read only): retrieve, list, sync.`,
+          ? `${viewText(view.ref)}: apply, retrieve, list, search, aggregate, sync, delete.`
+          : `${viewText(view.ref)} (read only): retrieve, list, search, aggregate, sync.`,
       ]),
       `readonly ${names.accessor}: `,
       type(";"),

@@ -156,6 +156,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "Aggregates",
       "GroupValue",
       "Histogram",
+      "NoNumericProperty",
       "NumberAggregate",
       "SearchOperator",
       "SearchOptions",

@@ -122,3 +122,14 @@ export const wrongGraphs = [
   // @ts-expect-error no set of that name in this graph
   pumps.nodes("parents", Asset, { from: "pumpz", through: "parent" }),
 ];
+
+// A view without number properties (Describable): avg and histogram name the reason.
+export const noNumbers = [
+  // @ts-expect-error NoNumericProperty: this view has no number property
+  client.describable.aggregate({ avg: "name" }),
+  client.describable.aggregate({
+    // @ts-expect-error NoNumericProperty: this view has no number property
+    histogram: { property: "name", interval: 10 },
+  }),
+  client.describable.aggregate({ count: true }),
+];
