@@ -483,6 +483,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "include.ts": [
     "ExactInclude",
+    "LooseSortKey",
+    "SortIn",
     "IncludableKey",
     "IncludeContext",
     "IncludePlan",

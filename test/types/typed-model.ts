@@ -133,3 +133,14 @@ export const noNumbers = [
   }),
   client.describable.aggregate({ count: true }),
 ];
+
+// `include` sorts each object's targets by the target view's sortable properties.
+export const sortedInclude = [
+  client.pump.list({
+    include: { workOrders: { sort: { property: "title" }, limit: 3 } },
+  }),
+  // @ts-expect-error WorkOrder has no property "titel" (tsc reports it on the call)
+  client.pump.list({
+    include: { workOrders: { sort: { property: "titel" } } },
+  }),
+];
