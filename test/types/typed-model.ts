@@ -144,3 +144,10 @@ export const sortedInclude = [
     include: { workOrders: { sort: { property: "titel" } } },
   }),
 ];
+
+// Graph node sets sort by the view's sortable properties.
+export const sortedSets = [
+  client.graph().nodes("pumps", Pump, { sort: { property: "ratedFlow" } }),
+  // @ts-expect-error Pump has no property "rateFlow"
+  client.graph().nodes("pumps", Pump, { sort: { property: "rateFlow" } }),
+];

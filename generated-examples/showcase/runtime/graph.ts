@@ -6,8 +6,10 @@
 import type { DmsClient } from "./dms-client.js";
 import {
   viewKey,
+  type LooseSortKey,
   type LooseWhere,
   type ReadClassOf,
+  type SortIn,
   type ViewRegistry,
   type WhereIn,
 } from "./include.js";
@@ -20,7 +22,7 @@ import {
   type TypedNode,
 } from "./typed.js";
 import type { EdgeConnectionDefinition } from "./values.js";
-import { compileWhere } from "./where.js";
+import { compileSort, compileWhere } from "./where.js";
 import type {
   EdgeExpression,
   Filter,
@@ -90,8 +92,11 @@ export type DirectRelationKey<T> = Extract<
 interface NodeSetCommon<V, T> extends SetOptionsBase {
   readonly where?: WhereIn<V>;
   readonly select?: readonly Extract<keyof T, string>[];
-  /** Query only. */
-  readonly sort?: readonly PropertySort[];
+  /**
+   * Query only: by the view's sortable properties (TypeScript names, as `list` takes them), or
+   * the API's sorts by property reference.
+   */
+  readonly sort?: SortIn<V> | readonly PropertySort[];
   /** Which end of the `from` edge set's edges (default `destination`). */
   readonly chainTo?: "source" | "destination";
 }
@@ -214,7 +219,12 @@ export class Graph<S extends SetTypes = Record<never, never>> {
       kind: "nodes",
       readClass: view,
       expression,
-      ...limitAndSort(options),
+      ...limitAndSort({
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.sort !== undefined
+          ? { sort: nodeSetSort(options.sort, view) }
+          : {}),
+      }),
       select: selectOf(view, options.select),
     });
   }
@@ -415,6 +425,19 @@ export class Graph<S extends SetTypes = Record<never, never>> {
 }
 
 const QUERY_PAGE = 1000;
+
+/** A node set's sort: the API's sorts as they are, or typed keys compiled by the view. */
+function nodeSetSort(
+  sort: LooseSortKey | readonly LooseSortKey[] | readonly PropertySort[],
+  view: AnyReadClass,
+): readonly PropertySort[] {
+  const keys = (Array.isArray(sort) ? sort : [sort]) as readonly (
+    LooseSortKey | PropertySort
+  )[];
+  if (keys.every((key) => Array.isArray(key.property)))
+    return keys as readonly PropertySort[];
+  return compileSort(keys as readonly LooseSortKey[], view, "node") ?? [];
+}
 
 function limitAndSort(options: {
   readonly limit?: number;
