@@ -112,6 +112,11 @@ class WriteList {
   taken = 0;
   /** Writes (by number) of an instance also written in a taken write: that write's number. */
   readonly again = new Map<number, number>();
+  /**
+   * The origins of taken writes, a run per take (the list's own origins array, handed over):
+   * `first` is the number of the run's first write. Forgotten with the index (`reindex`).
+   */
+  takenOrigins: { first: number; origins: Origin[] }[] = [];
 
   // The ids of the space last asked for: large applies are mostly of one space.
   #lastSpace: string | undefined;
@@ -140,16 +145,27 @@ class WriteList {
     if (count >= this.items.length) {
       // All of them (the usual case: a request is taken as the window fills it): no copies.
       taken = this.items;
+      this.takenOrigins.push({ first: this.taken, origins: this.origins });
       this.items = [];
       this.origins = [];
       this.sequence = [];
     } else {
       taken = this.items.splice(0, count);
-      this.origins.splice(0, count);
+      const origins = this.origins.splice(0, count);
+      this.takenOrigins.push({ first: this.taken, origins });
       this.sequence.splice(0, count);
     }
     this.taken += taken.length;
     return taken;
+  }
+
+  /** The origin of a taken write, while its run is remembered. */
+  takenOrigin(number: number): Origin | undefined {
+    for (const run of this.takenOrigins) {
+      const index = number - run.first;
+      if (index >= 0 && index < run.origins.length) return run.origins[index];
+    }
+    return undefined;
   }
 
   /** Forgets every taken write except those listed (numbered), in the order given. */
@@ -157,8 +173,15 @@ class WriteList {
     this.bySpace.clear();
     this.#lastSpace = undefined;
     this.#lastIds = undefined;
-    for (const [number, write] of kept)
+    let oldestKept = this.taken;
+    for (const [number, write] of kept) {
       this.idsOf(write.space).set(write.externalId, number);
+      if (number < oldestKept) oldestKept = number;
+    }
+    // Origins of forgotten writes only: the runs that still hold a kept write stay.
+    this.takenOrigins = this.takenOrigins.filter(
+      (run) => run.first + run.origins.length > oldestKept,
+    );
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i] as InstanceWrite;
       this.idsOf(item.space).set(item.externalId, this.taken + i);
@@ -176,12 +199,7 @@ class WriteList {
  * (`take`), so that writes of one instance within a request merge as they are added.
  */
 export class WriteCollector {
-  /**
-   * Apply objects already collected, inputs and nested ones, for the whole apply: one reached
-   * again (a parent given as an apply object, shared by inputs in later requests) is written once
-   * and counted once, in whichever request its write went out. Weak: it holds nothing alive.
-   */
-  readonly #seen = new WeakSet<object>();
+  readonly #seen = new Set<object>();
   readonly #lists = { node: new WriteList(), edge: new WriteList() };
   #origin: Origin = 0;
   #sequence = 0;
@@ -209,12 +227,13 @@ export class WriteCollector {
   }
 
   /**
-   * Adds an apply object given as input, and what it references. It is always collected (an input
-   * given twice merges as any write of the same instance does), and remembered, so that an object
-   * referencing it later (in this request or a later one) does not write it again.
+   * Adds an apply object given as input, and what it references. Unlike `add`, it does not
+   * remember the object: inputs are rarely repeated, and a repeated one merges as any write of
+   * the same instance does. That saves a set operation per input; the objects an input references
+   * (which may be shared, or form cycles) still go through `add`, which also finds an input
+   * whose write was taken out already (see `#writtenBefore`).
    */
   addRoot(item: CollectsWrites): void {
-    this.#seen.add(item);
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
@@ -223,12 +242,26 @@ export class WriteCollector {
 
   /** Adds an apply object (once, however often it is reached) and what it references. */
   add(item: CollectsWrites): void {
-    if (this.#seen.has(item)) return;
-    this.#seen.add(item);
+    // One set operation: the size grows only for an object not seen before.
+    const seen = this.#seen.size;
+    if (this.#seen.add(item).size === seen) return;
+    if (this.#writtenBefore(item)) return;
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
     this.#origin = outer;
+  }
+
+  /**
+   * Whether `item` wrote its node in a write already taken out (an input of an earlier request,
+   * reached again as a parent given as an apply object, say): then its write went out, and is not
+   * sent (nor counted) again. Asked only for objects reached through a reference.
+   */
+  #writtenBefore(item: CollectsWrites): boolean {
+    const list = this.#lists.node;
+    if (list.taken === 0) return false;
+    const at = list.numberOf(item);
+    return at !== undefined && at < list.taken && list.takenOrigin(at) === item;
   }
 
   /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
@@ -351,11 +384,12 @@ export class WriteCollector {
   }
 
   /**
-   * Takes the first `count` writes of a type out of the collector. Objects already collected are
-   * not collected again when reached again: their write went out (or goes out) once.
+   * Takes the first `count` writes of a type out of the collector. An object whose own write was
+   * taken is not collected again when reached again (`#writtenBefore`): it is written once.
    * Writes keep their numbers: the first one taken is number `takenCount` before the call.
    */
   take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
+    this.#seen.clear();
     return this.#lists[instanceType].take(count);
   }
 
