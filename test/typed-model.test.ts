@@ -19,8 +19,10 @@ import {
 /** A usage program: every line marked `@ts-expect-error` must fail, every other must compile. */
 const USAGE = `
 import {
+  Cognite3DRevisionApply,
   CogniteAsset,
   CogniteAssetApply,
+  CogniteCADRevisionApply,
   CogniteDescribable,
   CogniteDescribableApply,
   CogniteEquipment,
@@ -76,6 +78,8 @@ export const wrong = [
 ];
 // @ts-expect-error equipment is describable but no asset
 export const notAnAsset: CogniteAssetApply = equipment;
+// A CAD revision narrows model3D to CAD models, and is still a 3D revision.
+export const revision: Cognite3DRevisionApply = new CogniteCADRevisionApply(S, "r", {});
 `;
 
 type Generated = Record<string, any>;
@@ -130,6 +134,10 @@ describe("the CogniteCore typed model", () => {
       expect(item instanceof generated.CogniteDescribable).toBe(false);
     }
     expect(asset instanceof generated.CogniteVisualizableApply).toBe(true);
+    expect(
+      new generated.CogniteCADRevisionApply(S, "r", {}) instanceof
+        generated.Cognite3DRevisionApply,
+    ).toBe(true);
     expect(equipment instanceof CogniteAssetApply).toBe(false);
     expect(file instanceof CogniteEquipmentApply).toBe(false);
     const read = new generated.CogniteAsset(readNode("a"));

@@ -42,7 +42,7 @@ export function brandedViews(
     const other = model.byKey.get(key);
     if (!other || other.kind !== view.kind) continue;
     if (role === "apply" && !other.writable) continue;
-    if (repeatsProperties(view, other)) keys.push(key);
+    if (repeatsProperties(model, view, other)) keys.push(key);
   }
   return keys;
 }
@@ -56,21 +56,43 @@ export function ownBrands(model: ModelIR, view: ViewIR): string[] {
   );
 }
 
-function repeatsProperties(view: ViewIR, other: ViewIR): boolean {
+function repeatsProperties(
+  model: ModelIR,
+  view: ViewIR,
+  other: ViewIR,
+): boolean {
   const own = new Map(view.properties.map((p) => [p.identifier, p]));
   return other.properties.every((property) => {
     const mine = own.get(property.identifier);
-    return mine !== undefined && shapeOf(mine) === shapeOf(property);
+    if (mine === undefined) return false;
+    if (shapeOf(mine) === shapeOf(property)) return true;
+    // A direct relation narrowed to a view implementing the other's target (a CAD revision's
+    // model3D is a CAD model, a 3D revision's any 3D model) still fits: its type is a subtype.
+    return (
+      mine.kind === "mapped" &&
+      property.kind === "mapped" &&
+      mine.targetKey !== undefined &&
+      property.targetKey !== undefined &&
+      shapeOf(mine, true) === shapeOf(property, true) &&
+      implementedClosure(model, model.byKey.get(mine.targetKey)!).includes(
+        property.targetKey,
+      )
+    );
   });
 }
 
-/** A property for comparison: everything that decides its types, not its docs. */
-function shapeOf(property: PropertyIR): string {
+/** A property for comparison: everything that decides its types, not its docs (nor its target). */
+function shapeOf(property: PropertyIR, withoutTarget = false): string {
   const {
     name: _name,
     description: _description,
     inherited: _inherited,
     ...shape
   } = property;
-  return JSON.stringify(shape);
+  if (!withoutTarget || shape.kind !== "mapped") return JSON.stringify(shape);
+  const { targetKey: _target, type, ...rest } = shape;
+  const { source: _source, ...untargeted } = type as typeof type & {
+    source?: unknown;
+  };
+  return JSON.stringify({ ...rest, type: untargeted });
 }
