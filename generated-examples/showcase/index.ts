@@ -164,6 +164,7 @@ export {
   type Aggregates,
   type GroupValue,
   type Histogram,
+  type NoNumericProperty,
   type NumberAggregate,
   type SearchOperator,
   type SearchOptions,
@@ -183,6 +184,15 @@ export {
   type ClientCredentials,
   type Credentials,
 } from "./runtime/auth.js";
+export {
+  type AnyApply,
+  type ClientWrites,
+  type InstanceToDelete,
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+} from "./runtime/client-writes.js";
 export {
   DmsClient,
   type DmsClientOptions,
