@@ -7,10 +7,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import {
-  DEFAULT_BODY_LIMITS,
-  readJsonBody,
-} from "../../src/emulator/body.js";
+import { DEFAULT_BODY_LIMITS, readJsonBody } from "../../src/emulator/body.js";
 import { FILTER_LIMITS } from "../../src/emulator/filters.js";
 import {
   startEmulator,

@@ -3,7 +3,7 @@
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
@@ -81,24 +81,94 @@ export const STRICT_FLAGS = {
   noEmit: true,
 };
 
-/** Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. */
+/** The folder (under a scratch folder) of the one runtime copy `writeOutputs` writes. */
+export const SHARED_RUNTIME_FOLDER = "shared-runtime";
+
+/**
+ * Writes several outputs, each in its own folder under `dir`, without their `runtime/` folders,
+ * and one copy of the runtime in `dir/shared-runtime/runtime/`: type-checked with
+ * `typeCheck(dir, folders, mode, { sharedRuntime: true })`, every output's `./runtime/*.js`
+ * imports resolve to that copy (tsc's `rootDirs`), so one program checks the runtime once however
+ * many outputs it holds. The generated files are written unchanged.
+ *
+ * Throws when two outputs' runtime files differ (they cannot share one copy), or when an output
+ * imports a file it does not contain (`rootDirs` would otherwise let another output's file stand
+ * in for it). Returns the folder names, in the order of `outputs`.
+ */
+export async function writeOutputs(
+  dir: string,
+  outputs: ReadonlyMap<string, FileMap>,
+): Promise<string[]> {
+  const runtime = new Map<string, { text: string; from: string }>();
+  for (const [name, files] of outputs) {
+    checkImportsResolve(name, files);
+    const own = new Map<string, string>();
+    for (const [path, text] of files) {
+      if (!path.startsWith("runtime/")) {
+        own.set(path, text);
+        continue;
+      }
+      const seen = runtime.get(path);
+      if (seen && seen.text !== text)
+        throw new Error(
+          `${name}/${path} differs from ${seen.from}/${path}: these outputs cannot share one runtime copy; type-check them in separate programs`,
+        );
+      runtime.set(path, { text, from: name });
+    }
+    await writeFileMap(join(dir, name), own);
+  }
+  await writeFileMap(
+    join(dir, SHARED_RUNTIME_FOLDER),
+    new Map([...runtime].map(([path, { text }]) => [path, text])),
+  );
+  return [...outputs.keys()];
+}
+
+/** Every relative import of an output's TypeScript files names a file of that output. */
+function checkImportsResolve(name: string, files: FileMap): void {
+  for (const [path, text] of files) {
+    if (!path.endsWith(".ts")) continue;
+    const specifiers = text.matchAll(
+      /(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)"(\.{1,2}\/[^"]+)"/gm,
+    );
+    for (const [, specifier] of specifiers) {
+      const target = posix
+        .join(posix.dirname(path), specifier!)
+        .replace(/\.js$/, ".ts");
+      if (!files.has(target))
+        throw new Error(
+          `${name}/${path} imports "${specifier}", which is not in the output (${target})`,
+        );
+    }
+  }
+}
+
+/**
+ * Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. With
+ * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy.
+ */
 export async function typeCheck(
   dir: string,
   include: string[],
   mode: "nodenext" | "bundler",
+  options: { readonly sharedRuntime?: boolean } = {},
 ): Promise<string> {
   const moduleOptions =
     mode === "nodenext"
       ? { module: "NodeNext", moduleResolution: "NodeNext" }
       : { module: "ESNext", moduleResolution: "Bundler" };
+  const folders = options.sharedRuntime
+    ? [...include, SHARED_RUNTIME_FOLDER]
+    : include;
   const config = {
     compilerOptions: {
       ...STRICT_FLAGS,
       ...moduleOptions,
       lib: ["ES2023"],
       types: ["node"],
+      ...(options.sharedRuntime ? { rootDirs: folders } : {}),
     },
-    include: include.map((p) => `${p}/**/*.ts`),
+    include: folders.map((p) => `${p}/**/*.ts`),
   };
   const file = join(dir, `tsconfig.${mode}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
