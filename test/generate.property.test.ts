@@ -12,10 +12,15 @@ import {
 } from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import type { FileMap } from "../src/output/file-map.js";
-import { scratchDir, typeCheck, writeOutputs } from "./support/generated.js";
+import {
+  FULL,
+  scratchDir,
+  typeCheck,
+  writeOutputs,
+} from "./support/generated.js";
 
-/** Small in npm test; DMGEN_PROPERTY_RUNS=200 (and a DMGEN_PROPERTY_SEED) for a deeper search. */
-const RUNS = Number(process.env.DMGEN_PROPERTY_RUNS ?? 6);
+/** Small in npm test; FULL=1 or DMGEN_PROPERTY_RUNS=200 (and a DMGEN_PROPERTY_SEED) for a deeper search. */
+const RUNS = Number(process.env.DMGEN_PROPERTY_RUNS ?? (FULL ? 100 : 6));
 const SEED = Number(process.env.DMGEN_PROPERTY_SEED ?? 20261201);
 
 const HOSTILE_VIEW_NAMES = [

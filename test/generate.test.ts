@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import {
   EXAMPLES_DIR,
+  FULL,
   REPO_ROOT,
   STRICT_FLAGS,
   fixtureFiles,
@@ -22,9 +23,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseInputDocument, mergeDocuments } from "../src/input/index.js";
 import { buildFiles, readRuntimeSources } from "../src/generate.js";
 import type { FileMap } from "../src/output/file-map.js";
-
-/** `FULL=1`: every model with every combination of the code options below. */
-const FULL = process.env.FULL === "1";
 
 /** The code options of a committed example, as `npm run examples` generates it. */
 async function exampleOptions(example: string): Promise<CodeOptions> {

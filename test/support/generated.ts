@@ -16,6 +16,13 @@ import type { FileMap } from "../../src/output/file-map.js";
 
 const run = promisify(execFile);
 
+/**
+ * `FULL=1 npx vitest run`: the exhaustive tier (every model × every option combination, deeper
+ * property runs, every prettier config over CogniteCore). `npm test` runs the default tier, which
+ * still has every fixture and every option value at least once.
+ */
+export const FULL = process.env.FULL === "1";
+
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES_DIR = join(
   REPO_ROOT,
