@@ -1,8 +1,16 @@
 // Helpers for tests that generate code into temporary folders and compile it.
 
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -98,6 +106,12 @@ export const SHARED_RUNTIME_FOLDER = "shared-runtime";
  * imports resolve to that copy (tsc's `rootDirs`), so one program checks the runtime once however
  * many outputs it holds. The generated files are written unchanged.
  *
+ * `runtimeAs: "declarations"` writes the runtime's declarations (`.d.ts`, which `skipLibCheck`
+ * leaves unchecked) instead of its sources: for tests about the model code, whose programs then
+ * check no runtime at all. The declarations are emitted once per runtime content (under the
+ * strict flags: a runtime that does not compile throws here) and cached in `.tmp/`; the runtime
+ * itself is checked by the programs that take its sources (test/generate.test.ts).
+ *
  * Throws when two outputs' runtime files differ (they cannot share one copy), or when an output
  * imports a file it does not contain (`rootDirs` would otherwise let another output's file stand
  * in for it). Returns the folder names, in the order of `outputs`.
@@ -105,6 +119,7 @@ export const SHARED_RUNTIME_FOLDER = "shared-runtime";
 export async function writeOutputs(
   dir: string,
   outputs: ReadonlyMap<string, FileMap>,
+  options: { readonly runtimeAs?: "sources" | "declarations" } = {},
 ): Promise<string[]> {
   const runtime = new Map<string, { text: string; from: string }>();
   for (const [name, files] of outputs) {
@@ -124,11 +139,67 @@ export async function writeOutputs(
     }
     await writeFileMap(join(dir, name), own);
   }
+  const sources: FileMap = new Map(
+    [...runtime].map(([path, { text }]) => [path, text]),
+  );
   await writeFileMap(
     join(dir, SHARED_RUNTIME_FOLDER),
-    new Map([...runtime].map(([path, { text }]) => [path, text])),
+    options.runtimeAs === "declarations"
+      ? await runtimeDeclarations(sources)
+      : sources,
   );
   return [...outputs.keys()];
+}
+
+/** The `.d.ts` files of these runtime sources (paths `runtime/*.d.ts`), emitted once per content. */
+async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
+  const hash = createHash("sha256");
+  for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);
+  hash.update(JSON.stringify(STRICT_FLAGS));
+  const cache = join(
+    REPO_ROOT,
+    ".tmp",
+    "runtime-declarations",
+    hash.digest("hex").slice(0, 16),
+  );
+  if (!existsSync(cache)) {
+    await mkdir(dirname(cache), { recursive: true });
+    // Emitted beside, then renamed into place: test files running at once may race to make it.
+    const work = await mkdtemp(`${cache}-`);
+    try {
+      await writeFileMap(join(work, "src"), sources);
+      const config = {
+        compilerOptions: {
+          ...STRICT_FLAGS,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2023"],
+          types: ["node"],
+          noEmit: false,
+          declaration: true,
+          emitDeclarationOnly: true,
+          rootDir: "src",
+          outDir: "out",
+        },
+        include: ["src/**/*.ts"],
+      };
+      await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
+      const errors = await runTsc(join(work, "tsconfig.json"));
+      if (errors !== "")
+        throw new Error(`the runtime does not compile:\n${errors}`);
+      await rename(join(work, "out"), cache).catch((error: unknown) => {
+        if (!existsSync(cache)) throw error;
+      });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const declarations = new Map<string, string>();
+  for (const path of sources.keys()) {
+    const file = path.replace(/\.ts$/, ".d.ts");
+    declarations.set(file, await readFile(join(cache, file), "utf8"));
+  }
+  return declarations;
 }
 
 /** Every relative import of an output's TypeScript files names a file of that output. */
