@@ -101,6 +101,9 @@ function outputPlan(): {
   );
 }
 
+/** FULL=1 checks 16 times as many outputs. */
+const FULL_TIMEOUT = FULL ? 900_000 : undefined;
+
 describe("every model generates, compiles and is already formatted", () => {
   const outputs = new Map<string, FileMap>();
   const plan = outputPlan();
@@ -114,7 +117,7 @@ describe("every model generates, compiles and is already formatted", () => {
         await generateFiles(output.inputs, output.options),
       );
     await writeOutputs(scratch.dir, outputs);
-  });
+  }, FULL_TIMEOUT);
 
   it("covers every model, and every option value at least once", () => {
     const names = new Set(plan.map((output) => output.name));
@@ -161,21 +164,26 @@ describe("every model generates, compiles and is already formatted", () => {
       });
       expect(errors).toBe("");
     },
+    FULL_TIMEOUT,
   );
 
-  it("prettier (default options) changes no generated file", async () => {
-    // The runtime's files are copies: test/runtime/runtime-source.test.ts and format:check check
-    // them where they stand, in templates/runtime.
-    const changed: string[] = [];
-    for (const [model, files] of outputs) {
-      for (const [path, text] of files) {
-        if (path.startsWith("runtime/")) continue;
-        const formatted = await prettier.format(text, { filepath: path });
-        if (formatted !== text) changed.push(`${model}/${path}`);
+  it(
+    "prettier (default options) changes no generated file",
+    async () => {
+      // The runtime's files are copies: test/runtime/runtime-source.test.ts and format:check check
+      // them where they stand, in templates/runtime.
+      const changed: string[] = [];
+      for (const [model, files] of outputs) {
+        for (const [path, text] of files) {
+          if (path.startsWith("runtime/")) continue;
+          const formatted = await prettier.format(text, { filepath: path });
+          if (formatted !== text) changed.push(`${model}/${path}`);
+        }
       }
-    }
-    expect(changed).toEqual([]);
-  });
+      expect(changed).toEqual([]);
+    },
+    FULL_TIMEOUT,
+  );
 
   it("starts every file with the header and names modules after their classes", () => {
     for (const files of outputs.values()) {
