@@ -219,6 +219,15 @@ describe("transport chosen at generation time", () => {
     );
     expect(files.has("runtime/transport-fetch.ts")).toBe(true);
     expect(files.has("runtime/transport-undici.ts")).toBe(false);
+    // Every other runtime file: this is where the runtime is checked for browsers.
+    expect(
+      [...files.keys()].filter((path) => path.startsWith("runtime/")),
+    ).toEqual(
+      [...(await readRuntimeSources()).keys()]
+        .filter((name) => name !== "transport-undici.ts")
+        .map((name) => `runtime/${name}`)
+        .sort(),
+    );
     for (const [path, text] of files) {
       expect(text, path).not.toMatch(
         /from "(undici|node:[a-z_/]+|[./a-z]*transport-undici\.js)"/,
@@ -237,6 +246,8 @@ describe("transport chosen at generation time", () => {
           moduleResolution: "Bundler",
           lib: ["ES2022", "DOM"],
           types: [],
+          // As tsconfig.browser.json has it (a bundler compiles one file at a time).
+          isolatedModules: true,
         },
         include: ["out/**/*.ts"],
       };
