@@ -162,7 +162,9 @@ const SLICE_OF_FLAT_FILE: Readonly<Record<string, string>> = {
   ...Object.fromEntries(
     ["aggregate", "graph", "include"].map((name) => [name, "features"]),
   ),
-  "view-accessor": "client",
+  ...Object.fromEntries(
+    ["client-writes", "view-accessor"].map((name) => [name, "client"]),
+  ),
 };
 
 /**

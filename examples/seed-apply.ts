@@ -1,6 +1,7 @@
-// The seed's apply examples in typed code (../shared/reference/seeds/instances-apply.txt):
-// Arnold written through two views (PersonView and ActorView) in one node, the Terminator, the
-// acts-in edge between them; then an edge alone, whose start and end nodes the API creates.
+// The seed's apply examples in typed code (../shared/reference/seeds/instances-apply.txt): the
+// instance spaces created (or updated) first; Arnold written through two views (PersonView and
+// ActorView) in one node, the Terminator, the acts-in edge between them, in one `client.apply`;
+// then an edge alone, whose start and end nodes the API creates.
 // Prints the apply results as one JSON line.
 //
 //   CDF_BASE_URL=http://127.0.0.1:41234 CDF_PROJECT=emulator CDF_TOKEN=any node dist/examples/seed-apply.js
@@ -9,7 +10,6 @@ import {
   ActorApply,
   MovieApply,
   PersonApply,
-  collectWrites,
   createClient,
 } from "../generated-examples/movies/index.js";
 import { connectionFromEnvironment } from "./environment.js";
@@ -18,7 +18,13 @@ const { baseUrl, project, token } = connectionFromEnvironment();
 const client = createClient({ baseUrl, project, credentials: { token } });
 
 try {
-  // Two apply objects for one node become one item with two sources (collectWrites merges them).
+  // The instance spaces (applying an existing space again is fine).
+  await client.spaces.apply([
+    { space: "actors", name: "Actors" },
+    { space: "movies", name: "Movies" },
+  ]);
+
+  // Apply objects of several views in one call; two for one node become one item with two sources.
   const arnoldAsPerson = new PersonApply("actors", "arnold_schwarzenegger", {
     name: "Arnold Schwarzenegger",
     birthYear: 1947,
@@ -36,9 +42,11 @@ try {
     title: "Terminator",
     releaseYear: 1984,
   });
-  const written = await client.dms.apply(
-    collectWrites([arnoldAsPerson, arnoldAsActor, terminator]),
-  );
+  const written = await client.apply([
+    arnoldAsPerson,
+    arnoldAsActor,
+    terminator,
+  ]);
 
   // Only the edge: its start and end nodes do not exist yet, and the API creates them.
   const lindaInTerminator2 = new ActorApply("actors", "linda_hamilton", {

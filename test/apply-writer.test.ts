@@ -524,6 +524,33 @@ describe("generated writeProperties", () => {
       want: "Pump plant:p: location: expected a node reference { space, externalId } or an apply object",
     },
     {
+      name: "direct relation to an apply object of another view",
+      given: () => [
+        new PumpApply("plant", "p", {
+          serialNumber: "S",
+          parent: new WorkOrderApply("plant", "w", {
+            title: "T",
+            priority: "low",
+            isUrgent: false,
+          }) as never,
+        }),
+      ],
+      want: "Pump plant:p: parent: expected a node reference { space, externalId } or an apply object of showcase:Asset/v1 (or of a view implementing it), got WorkOrderApply of showcase:WorkOrder/v1 plant:w",
+    },
+    {
+      name: "direct relation without a target view to an edge apply object",
+      given: () => [
+        new PumpApply("plant", "p", {
+          serialNumber: "S",
+          location: new AssignmentApply("plant", "e", {
+            startNode: ref("a"),
+            endNode: ref("b"),
+          }) as never,
+        }),
+      ],
+      want: "Pump plant:p: location: expected a node reference { space, externalId } or a node apply object, got the edge AssignmentApply of showcase:Assignment/v1 plant:e",
+    },
+    {
       name: "bad value in a nested apply object",
       given: () => [
         new PumpApply("plant", "p", {
@@ -753,7 +780,7 @@ describe("generated writeProperties layout", () => {
     expect(views).toHaveLength(2);
     // Only the method is compared: see above for the property map's long names.
     const method = (text: string): string => {
-      const start = text.indexOf("  protected override writeProperties(");
+      const start = text.indexOf("  override writeProperties(");
       const end = text.indexOf("    return properties;\n  }\n", start);
       expect(start, "writeProperties").toBeGreaterThan(0);
       return text.slice(start, end);

@@ -293,7 +293,11 @@ describe("the undici dependency warning", () => {
       ["undici as a dependency", { dependencies: { undici: "^7" } }, null],
     ];
   it.each(cases)("%s", async (_name, manifest, warning) => {
-    await writeJson("package.json", { name: "app", ...manifest });
+    await writeJson("package.json", {
+      name: "app",
+      type: "module",
+      ...manifest,
+    });
     const run = await dmgen(["generate", "-i", "views.json", "-o", "gen"], dir);
     expect(run.code).toBe(0);
     const warnings = run.stderr.split("\n").filter((l) => l.includes("warn"));
@@ -312,7 +316,7 @@ describe("the undici dependency warning", () => {
   });
 
   it("warns once for several models under one package.json", async () => {
-    await writeJson("package.json", { name: "app" });
+    await writeJson("package.json", { name: "app", type: "module" });
     await writeJson("dmgen.config.json", {
       models: [
         { input: "views.json", out: "gen/a" },
@@ -321,6 +325,35 @@ describe("the undici dependency warning", () => {
     });
     const run = await dmgen(["generate"], dir);
     expect(run.stderr.match(/warning/g)).toHaveLength(1);
+  });
+});
+
+describe("the ES module warning", () => {
+  const cases: [string, Record<string, unknown>, string | null][] = [
+    ["no type", {}, 'has no "type": "module"'],
+    [
+      "type commonjs",
+      { type: "commonjs" },
+      'has "commonjs" instead of "type": "module"',
+    ],
+    ["type module", { type: "module" }, null],
+  ];
+  it.each(cases)("%s", async (_name, manifest, warning) => {
+    await writeJson("package.json", {
+      name: "app",
+      dependencies: { undici: "^7" },
+      ...manifest,
+    });
+    const run = await dmgen(["generate", "-i", "views.json", "-o", "gen"], dir);
+    expect(run.code).toBe(0);
+    const warnings = run.stderr.split("\n").filter((l) => l.includes("warn"));
+    if (warning === null) expect(warnings).toEqual([]);
+    else {
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(join(dir, "package.json"));
+      expect(warnings[0]).toContain(warning);
+      expect(warnings[0]).toContain("ES modules only");
+    }
   });
 });
 

@@ -89,9 +89,10 @@ describe("examples", () => {
     const output = await example("seed-apply");
     expect(output).toEqual({
       items: [
+        // In input order: Arnold (and his edge), then the Terminator.
         node("actors", "arnold_schwarzenegger"),
-        node("movies", "Terminator"),
         edge("actors", "relation:arnold_schwarzenegger:terminator"),
+        node("movies", "Terminator"),
         edge("actors", "relation:linda_hamilton:terminator_2"),
       ],
     });

@@ -148,6 +148,7 @@ const RUNTIME_EXPORTS = [
   "Aggregates",
   "GroupValue",
   "Histogram",
+  "NoNumericProperty",
   "NumberAggregate",
   "SearchOperator",
   "SearchOptions",
@@ -206,6 +207,14 @@ const RUNTIME_EXPORTS = [
   "PropertyDefinition",
   "PropertyMap",
   "ReverseRelationDefinition",
+  // client-level writes and spaces
+  "AnyApply",
+  "ClientWrites",
+  "InstanceToDelete",
+  "SpaceCreateDefinition",
+  "SpaceDefinition",
+  "SpaceRequestOptions",
+  "SpacesClient",
   // streaming apply and untrusted responses
   "ApplyInputs",
   // typed reads: where, sort, select, search, aggregate
@@ -315,6 +324,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   // The engine's throttling controller and the notice HttpClient hands it.
   "core/concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
   "features/aggregate.ts": [
+    "NumericPropertyOf",
     "OnlyAggregates",
     "aggregateRequest",
     "aggregateResults",
@@ -332,7 +342,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "checkRawWrite",
     "collectsWrites",
     "sameValue",
+    "ANY_NODE_VIEW",
   ],
+  "client/client-writes.ts": ["clientWrites"],
   "core/json.ts": [
     "JsonText",
     "exactJsonParser",
@@ -440,7 +452,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "client/view-accessor.ts": ["ReadClass"],
+  "client/view-accessor.ts": ["ReadClass", "isIterable"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
   "read/view-drift.ts": [
     "DriftChange",
@@ -489,6 +501,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "features/include.ts": [
     "ExactInclude",
+    "LooseSortKey",
+    "SortIn",
     "IncludableKey",
     "IncludeContext",
     "IncludePlan",
@@ -510,6 +524,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "viewKey",
   ],
   "features/graph.ts": [
+    "DirectRelationKey",
     "EdgeConnectionKey",
     "graphMethods",
     "queryGraph",

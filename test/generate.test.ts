@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import {
   EXAMPLES_DIR,
+  FULL,
+  REPO_ROOT,
   STRICT_FLAGS,
   fixtureFiles,
   generateFiles,
@@ -10,33 +12,135 @@ import {
   scratchDir,
   typeCheck,
   writeFileMap,
+  writeOutputs,
 } from "./support/generated.js";
-import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
+import {
+  DEFAULT_CODE_OPTIONS,
+  readConfig,
+  type CodeOptions,
+} from "../src/config/index.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { parseInputDocument, mergeDocuments } from "../src/input/index.js";
 import { buildFiles, readRuntimeSources } from "../src/generate.js";
 import type { FileMap } from "../src/output/file-map.js";
 
+/** The code options of a committed example, as `npm run examples` generates it. */
+async function exampleOptions(example: string): Promise<CodeOptions> {
+  const config = await readConfig(
+    join(EXAMPLES_DIR, example, "dmgen.config.json"),
+    REPO_ROOT,
+  );
+  return {
+    naming: config?.naming ?? DEFAULT_CODE_OPTIONS.naming,
+    transport: config?.transport ?? DEFAULT_CODE_OPTIONS.transport,
+    timestamps: config?.timestamps ?? DEFAULT_CODE_OPTIONS.timestamps,
+    int64: config?.int64 ?? DEFAULT_CODE_OPTIONS.int64,
+  };
+}
+
+// The shared fixtures with the default options, and the committed examples with their own
+// configs (so this also type-checks exactly what generated-examples/ holds: check:examples keeps
+// the two equal).
 const MODELS = [
   ...fixtureFiles().map((file) => ({
     name: basename(file, ".json"),
     inputs: [file],
+    options: DEFAULT_CODE_OPTIONS,
   })),
-  { name: "movies", inputs: [join(EXAMPLES_DIR, "movies", "views.json")] },
-  { name: "showcase", inputs: [join(EXAMPLES_DIR, "showcase", "views.json")] },
+  ...(await Promise.all(
+    ["movies", "showcase"].map(async (example) => ({
+      name: example,
+      inputs: [join(EXAMPLES_DIR, example, "views.json")],
+      options: await exampleOptions(example),
+    })),
+  )),
 ];
+
+/** Every code option's other value than the default, by a short name for folder names. */
+const OTHER_VALUES: Record<string, (options: CodeOptions) => CodeOptions> = {
+  fetch: (o) => ({ ...o, transport: "fetch" }),
+  string: (o) => ({ ...o, timestamps: "string" }),
+  bigint: (o) => ({ ...o, int64: "bigint" }),
+  preserve: (o) => ({ ...o, naming: { ...o.naming, properties: "preserve" } }),
+};
+
+/** Every subset of the other values (the empty one is the model's own options). */
+function optionSets(): string[][] {
+  return Object.keys(OTHER_VALUES).reduce<string[][]>(
+    (sets, value) => [...sets, ...sets.map((set) => [...set, value])],
+    [[]],
+  );
+}
+
+/**
+ * The outputs this describe checks: `npm test` has every model once and every other option
+ * value once (all of them together, on the showcase); `FULL=1` every model × every option set.
+ */
+function outputPlan(): {
+  name: string;
+  inputs: string[];
+  options: CodeOptions;
+}[] {
+  return MODELS.flatMap((model) =>
+    optionSets()
+      .filter(
+        (set) =>
+          FULL ||
+          set.length === 0 ||
+          (model.name === "showcase" &&
+            set.length === Object.keys(OTHER_VALUES).length),
+      )
+      .map((set) => ({
+        name: [model.name, ...set].join("-"),
+        inputs: model.inputs,
+        options: set.reduce(
+          (o, value) => OTHER_VALUES[value]!(o),
+          model.options,
+        ),
+      })),
+  );
+}
+
+/** FULL=1 checks 16 times as many outputs. */
+const FULL_TIMEOUT = FULL ? 900_000 : undefined;
 
 describe("every model generates, compiles and is already formatted", () => {
   const outputs = new Map<string, FileMap>();
+  const plan = outputPlan();
   let scratch: Awaited<ReturnType<typeof scratchDir>>;
 
   beforeAll(async () => {
     scratch = await scratchDir("models");
-    for (const model of MODELS) {
-      const files = await generateFiles(model.inputs);
-      outputs.set(model.name, files);
-      await writeFileMap(join(scratch.dir, model.name), files);
-    }
+    for (const output of plan)
+      outputs.set(
+        output.name,
+        await generateFiles(output.inputs, output.options),
+      );
+    await writeOutputs(scratch.dir, outputs);
+  }, FULL_TIMEOUT);
+
+  it("covers every model, and every option value at least once", () => {
+    const names = new Set(plan.map((output) => output.name));
+    for (const model of MODELS)
+      expect(names.has(model.name), model.name).toBe(true);
+    const used = (pick: (options: CodeOptions) => string) =>
+      new Set(plan.map((output) => pick(output.options)));
+    expect(used((o) => o.transport)).toEqual(new Set(["undici", "fetch"]));
+    expect(used((o) => o.timestamps)).toEqual(new Set(["date", "string"]));
+    expect(used((o) => o.int64)).toEqual(new Set(["number", "bigint"]));
+    expect(used((o) => o.naming.properties)).toEqual(
+      new Set(["camelCase", "preserve"]),
+    );
+    expect(plan.length).toBe(
+      FULL
+        ? MODELS.length * 2 ** Object.keys(OTHER_VALUES).length
+        : MODELS.length + 1,
+    );
+    expect(
+      outputs
+        .get("showcase-fetch-string-bigint-preserve")!
+        .has("runtime/core/transport-fetch.ts"),
+    ).toBe(true);
   });
   afterAll(() => scratch.cleanup());
 
@@ -54,25 +158,32 @@ describe("every model generates, compiles and is already formatted", () => {
   it.each(["nodenext", "bundler"] as const)(
     "type-checks under the strict flags with module %s",
     async (mode) => {
-      const errors = await typeCheck(
-        scratch.dir,
-        MODELS.map((m) => m.name),
-        mode,
-      );
+      // One program, one runtime copy for all the models.
+      const errors = await typeCheck(scratch.dir, [...outputs.keys()], mode, {
+        sharedRuntime: true,
+      });
       expect(errors).toBe("");
     },
+    FULL_TIMEOUT,
   );
 
-  it("prettier (default options) changes no generated file", async () => {
-    const changed: string[] = [];
-    for (const [model, files] of outputs) {
-      for (const [path, text] of files) {
-        const formatted = await prettier.format(text, { filepath: path });
-        if (formatted !== text) changed.push(`${model}/${path}`);
+  it(
+    "prettier (default options) changes no generated file",
+    async () => {
+      // The runtime's files are copies: test/runtime/runtime-source.test.ts and format:check check
+      // them where they stand, in templates/runtime.
+      const changed: string[] = [];
+      for (const [model, files] of outputs) {
+        for (const [path, text] of files) {
+          if (path.startsWith("runtime/")) continue;
+          const formatted = await prettier.format(text, { filepath: path });
+          if (formatted !== text) changed.push(`${model}/${path}`);
+        }
       }
-    }
-    expect(changed).toEqual([]);
-  });
+      expect(changed).toEqual([]);
+    },
+    FULL_TIMEOUT,
+  );
 
   it("starts every file with the header and names modules after their classes", () => {
     for (const files of outputs.values()) {
@@ -91,9 +202,9 @@ describe("every model generates, compiles and is already formatted", () => {
       "dmgen.names.json",
       "dmgen.record.json",
       "index.ts",
-      "views/ActorView.ts",
-      "views/MovieView.ts",
-      "views/PersonView.ts",
+      "views/Actor.ts",
+      "views/Movie.ts",
+      "views/Person.ts",
     ]);
   });
 });
@@ -109,6 +220,15 @@ describe("transport chosen at generation time", () => {
     );
     expect(files.has("runtime/core/transport-fetch.ts")).toBe(true);
     expect(files.has("runtime/core/transport-undici.ts")).toBe(false);
+    // Every other runtime file: this is where the runtime is checked for browsers.
+    expect(
+      [...files.keys()].filter((path) => path.startsWith("runtime/")),
+    ).toEqual(
+      [...(await readRuntimeSources()).keys()]
+        .filter((name) => name !== "core/transport-undici.ts")
+        .map((name) => `runtime/${name}`)
+        .sort(),
+    );
     for (const [path, text] of files) {
       expect(text, path).not.toMatch(
         /from "(undici|node:[a-z_/]+|[./a-z]*transport-undici\.js)"/,
@@ -127,6 +247,8 @@ describe("transport chosen at generation time", () => {
           moduleResolution: "Bundler",
           lib: ["ES2022", "DOM"],
           types: [],
+          // As tsconfig.browser.json has it (a bundler compiles one file at a time).
+          isolatedModules: true,
         },
         include: ["out/**/*.ts"],
       };

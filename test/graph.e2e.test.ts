@@ -147,6 +147,20 @@ describe("graph query", () => {
   });
 });
 
+describe("graph sorts by TypeScript names", () => {
+  it("sorts and limits a node set by the view's sortable properties", async () => {
+    const graph = client.graph().nodes("movies", Movie, {
+      sort: { property: "releaseYear", direction: "descending" },
+      limit: 2,
+    });
+    const result = await client.query(graph);
+    expect(result.movies.map((m) => m.releaseYear)).toEqual([
+      1990 + MOVIES - 1,
+      1990 + MOVIES - 2,
+    ]);
+  });
+});
+
 describe("graph sync", () => {
   it("pages typed changes per set and resumes from JSON state in a fresh client", async () => {
     const graph = (c: Client) =>

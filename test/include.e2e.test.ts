@@ -150,6 +150,31 @@ describe("include", () => {
     expect(Object.keys(movie!.actors[0]!)).not.toContain("birthYear");
   });
 
+  it("sorts each object's targets, then limits them", async () => {
+    const [movie] = await client.movie.retrieve(
+      [{ space: "movies", externalId: "m2" }],
+      {
+        include: {
+          actors: {
+            sort: { property: "birthYear", direction: "descending" },
+            limit: 2,
+          },
+        },
+      },
+    );
+    // m2's cast is a2, a3, a4: the two youngest, youngest first.
+    expect(movie?.actors.map((a) => a.externalId)).toEqual(["a4", "a3"]);
+    const [ascending] = await client.movie.retrieve(
+      [{ space: "movies", externalId: "m2" }],
+      { include: { actors: { sort: [{ property: "name" }] } } },
+    );
+    expect(ascending?.actors.map((a) => a.name)).toEqual([
+      "Actor 2",
+      "Actor 3",
+      "Actor 4",
+    ]);
+  });
+
   it("stops after `limit` root objects and rejects an unknown connection", async () => {
     const taken = [];
     for await (const movie of client.movie.list({

@@ -83,11 +83,17 @@ describe("README", () => {
   });
 
   it("has only config examples that are valid for the views they name", async () => {
-    for (const { block, json } of jsonConfigs()) {
+    // How many examples were read, and how many of their models generated against the views:
+    // a README edit that hides examples from this test (another fence, another input) fails here.
+    // Adding an example? Count it in.
+    const examples = jsonConfigs();
+    let generated = 0;
+    for (const { block, json } of examples) {
       const file = join(scratch.dir, `readme-line-${block.line}.json`);
       const config = parseConfig(json, file);
       for (const model of configModels(config)) {
         if (model.input?.join() !== join(scratch.dir, "views.json")) continue;
+        generated++;
         // Throws (naming the config entry) for a view or property the views do not have.
         await generateFiles([...model.input], {
           naming: model.naming ?? {
@@ -101,6 +107,12 @@ describe("README", () => {
         });
       }
     }
+    // The quick start, the options example and the two-model example (its models name other
+    // views files, so they are parsed but not generated).
+    expect({ examples: examples.length, generated }).toEqual({
+      examples: 3,
+      generated: 2,
+    });
   });
 
   it("has TypeScript blocks that compile against the quick start's output", async () => {

@@ -63,7 +63,15 @@ describe("scale", () => {
       credentials: { token: "t" },
     });
     try {
-      expect(Object.keys(client)).toEqual(["dms", "graph", "query", "sync"]);
+      expect(Object.keys(client)).toEqual([
+        "dms",
+        "graph",
+        "query",
+        "sync",
+        "apply",
+        "delete",
+        "spaces",
+      ]);
       const first = client.actor;
       expect(client.actor).toBe(first);
       expect(client.movie).not.toBe(first);

@@ -31,6 +31,15 @@ export {
   personProperties,
 } from "./views/Person.js";
 export {
+  type AnyApply,
+  type ClientWrites,
+  type InstanceToDelete,
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+} from "./runtime/client/client-writes.js";
+export {
   type IncludeListOptions,
   type IncludeRetrieveOptions,
   type IncludeSearchOptions,
@@ -84,6 +93,7 @@ export {
   type Aggregates,
   type GroupValue,
   type Histogram,
+  type NoNumericProperty,
   type NumberAggregate,
   type SearchOperator,
   type SearchOptions,

@@ -159,6 +159,15 @@ export {
   showcaseExtSensorProperties,
 } from "./views/ShowcaseExtSensor.js";
 export {
+  type AnyApply,
+  type ClientWrites,
+  type InstanceToDelete,
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+} from "./runtime/client/client-writes.js";
+export {
   type IncludeListOptions,
   type IncludeRetrieveOptions,
   type IncludeSearchOptions,
@@ -212,6 +221,7 @@ export {
   type Aggregates,
   type GroupValue,
   type Histogram,
+  type NoNumericProperty,
   type NumberAggregate,
   type SearchOperator,
   type SearchOptions,

@@ -83,3 +83,34 @@ export function warnMissingDependency(
       `(--transport undici). Run \`${install}\`, or generate with --transport fetch.\n`,
   );
 }
+
+/**
+ * Warns (once per package.json) when the output's nearest `package.json` does not say
+ * `"type": "module"`: the generated code is ES modules only, and under it (`npm init` writes
+ * `"type": "commonjs"`) Node and TypeScript's `nodenext` take every `.js` file for CommonJS
+ * (TS1295 once per import under `verbatimModuleSyntax`). Bundlers do not mind, hence a warning.
+ */
+export function warnNotModule(
+  settings: Pick<GenerateSettings, "out">,
+  warned: Set<string>,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): void {
+  const packageJson = nearestPackageJson(settings.out);
+  if (!packageJson || warned.has(packageJson)) return;
+  let type: unknown;
+  try {
+    type = (JSON.parse(readFileSync(packageJson, "utf8")) as { type?: unknown })
+      .type;
+  } catch {
+    return;
+  }
+  if (type === "module") return;
+  warned.add(packageJson);
+  const says =
+    type === undefined ? "has no" : `has ${JSON.stringify(type)} instead of`;
+  write(
+    `dmgen: warning: ${packageJson} ${says} "type": "module", but the generated code is ES modules ` +
+      `only: Node and TypeScript (module nodenext) would take it for CommonJS. Add "type": "module" ` +
+      `to it (bundlers need not).\n`,
+  );
+}

@@ -11,7 +11,7 @@ import {
 } from "../config/index.js";
 import { UserError } from "../errors.js";
 import { generate, RecordingTimer, type GenerateResult } from "../generate.js";
-import { warnMissingDependency } from "./dependency-check.js";
+import { warnMissingDependency, warnNotModule } from "./dependency-check.js";
 import { preferShortRunJit } from "../output/format-pool.js";
 import {
   diffOutput,
@@ -135,9 +135,11 @@ export async function runGenerate(
     await writeOutput(blocked.settings.out, blocked.result.files, blocked.diff);
   let exitCode = 0;
   const warned = new Set<string>();
+  const warnedNotModule = new Set<string>();
   for (const run of compared) {
     exitCode = Math.max(exitCode, await finishModel(run, flags));
     warnMissingDependency(run.settings, warned);
+    warnNotModule(run.settings, warnedNotModule);
   }
   return exitCode;
 }

@@ -67,8 +67,41 @@ export function clientMemberNames(options: CodeOptions): Set<string> {
   return new Set([...members, ...OBJECT_MEMBERS, ...KEPT_FOR_THE_CLIENT]);
 }
 
-/** The graph methods (`GraphMethods`) the client class takes from the runtime's `graphMethods`. */
-const GRAPH_METHODS = ["graph", "query", "sync"] as const;
+/**
+ * Client-level members the client class takes from the runtime, by group: each group's factory
+ * (called once in the constructor, over the DMS client) returns an object of the group's
+ * interface, which `Client` extends.
+ */
+interface RuntimeMemberGroup {
+  readonly module: string;
+  readonly factory: string;
+  readonly type: string;
+  /** The constructor's local for the factory's result. */
+  readonly local: string;
+  readonly members: readonly string[];
+  /** Whether the factory takes the view registry too. */
+  readonly withViews: boolean;
+}
+
+const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
+  {
+    module: "./runtime/features/graph.js",
+    factory: "graphMethods",
+    type: "GraphMethods",
+    local: "graphs",
+    members: ["graph", "query", "sync"],
+    // The graph builder resolves view names through the registry.
+    withViews: true,
+  },
+  {
+    module: "./runtime/client/client-writes.js",
+    factory: "clientWrites",
+    type: "ClientWrites",
+    local: "writes",
+    members: ["apply", "delete", "spaces"],
+    withViews: false,
+  },
+];
 
 /** The module's own class behind `Client`. */
 const LAZY_CLIENT = "LazyClient";
@@ -80,8 +113,8 @@ const CLIENT_MODULE_LOCALS = [
   "rest",
   "dms",
   "views",
-  "graphs",
   "verifyViews",
+  ...RUNTIME_MEMBER_GROUPS.map((group) => group.local),
   LAZY_CLIENT,
 ];
 
@@ -108,11 +141,11 @@ export function emitClientModule(context: EmitContext): Doc {
     "./runtime/features/include.js",
     "ViewRegistry",
   );
-  const graphs = imports.value("./runtime/features/graph.js", "graphMethods");
-  const graphTypes = imports.type(
-    "./runtime/features/graph.js",
-    "GraphMethods",
-  );
+  const groups = RUNTIME_MEMBER_GROUPS.map((group) => ({
+    ...group,
+    factory: imports.value(group.module, group.factory),
+    type: imports.type(group.module, group.type),
+  }));
   const checks = viewChecks(imports);
   const clientFields = [
     "...rest",
@@ -137,9 +170,9 @@ export function emitClientModule(context: EmitContext): Doc {
     hardline,
     hardline,
     jsDoc([
-      "A typed client for this model's views: one accessor per view, result-set graphs, and the untyped DMS client.",
+      "A typed client for this model's views: one accessor per view, `apply` / `delete` across views, `spaces`, result-set graphs, and the untyped DMS client.",
     ]),
-    `export interface Client extends ${graphTypes} `,
+    `export interface Client extends ${groups.map((g) => g.type).join(", ")} `,
     block([
       [
         jsDoc([
@@ -180,7 +213,7 @@ export function emitClientModule(context: EmitContext): Doc {
     hardline,
     hardline,
     lazyClientClass(
-      { dmsClient, registry, graphs, graphTypes, verifier: checks.verifier },
+      { dmsClient, registry, groups, verifier: checks.verifier },
       accessors,
       checks.method,
     ),
@@ -208,8 +241,8 @@ interface AccessorParts {
 interface ClientClassNames {
   readonly dmsClient: string;
   readonly registry: string;
-  readonly graphs: string;
-  readonly graphTypes: string;
+  /** The runtime member groups, with the local names of their factory and type. */
+  readonly groups: readonly RuntimeMemberGroup[];
   readonly verifier: string;
 }
 
@@ -265,10 +298,12 @@ function lazyClientClass(
   accessors: readonly AccessorParts[],
   verifyViews: Doc,
 ): Doc {
-  const { dmsClient, registry, graphs, graphTypes, verifier } = names;
+  const { dmsClient, registry, groups, verifier } = names;
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
-    ...GRAPH_METHODS.map((m) => `readonly ${m}: ${graphTypes}["${m}"];`),
+    ...groups.flatMap((g) =>
+      g.members.map((m) => `readonly ${m}: ${g.type}["${m}"];`),
+    ),
     `readonly #views: ${registry};`,
     `readonly #verifier: ${verifier};`,
     ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
@@ -288,9 +323,11 @@ function lazyClientClass(
       "this.#views = views;",
       hardline,
       "this.#verifier = verifier;",
-      hardline,
-      `const graphs = ${graphs}(dms, views);`,
-      ...GRAPH_METHODS.flatMap((m) => [hardline, `this.${m} = graphs.${m};`]),
+      ...groups.flatMap((g) => [
+        hardline,
+        `const ${g.local} = ${g.factory}(${g.withViews ? "dms, views" : "dms"});`,
+        ...g.members.flatMap((m) => [hardline, `this.${m} = ${g.local}.${m};`]),
+      ]),
     ),
     hardline,
     "}",
@@ -374,8 +411,8 @@ function accessorParts(
     member: [
       jsDoc([
         view.writable
-          ? `${viewText(view.ref)}: apply, retrieve, list, sync, delete.`
-          : `${viewText(view.ref)} (read only): retrieve, list, sync.`,
+          ? `${viewText(view.ref)}: apply, retrieve, list, search, aggregate, sync, delete.`
+          : `${viewText(view.ref)} (read only): retrieve, list, search, aggregate, sync.`,
       ]),
       `readonly ${names.accessor}: `,
       type(";"),

@@ -89,7 +89,11 @@ function mappedApplyType(
     case "enum":
       return Object.keys(type.values).map(stringLiteral);
     case "direct": {
-      const reference = imports.type(RUNTIME_WIRE, "InstanceId");
+      // A relation that names its target view takes plain references (no apply object passes
+      // as one) and apply objects of that view or of views implementing it; one that names none
+      // takes any node.
+      if (!type.source) return [imports.type(RUNTIME_WIRE, "InstanceId")];
+      const reference = imports.type(RUNTIME_TYPED, "PlainNodeReference");
       const target = writableTarget(context, property.targetKey);
       return target
         ? [reference, importClass(context, imports, view, target, "apply")]

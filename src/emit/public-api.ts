@@ -34,6 +34,17 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     values: [],
     types: ["AccessToken", "ClientCredentials", "Credentials"],
   },
+  "client/client-writes.ts": {
+    values: ["SpacesClient"],
+    types: [
+      "AnyApply",
+      "ClientWrites",
+      "InstanceToDelete",
+      "SpaceCreateDefinition",
+      "SpaceDefinition",
+      "SpaceRequestOptions",
+    ],
+  },
   "read/dms-client.ts": {
     values: ["DmsClient"],
     types: [
@@ -149,6 +160,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "Aggregates",
       "GroupValue",
       "Histogram",
+      "NoNumericProperty",
       "NumberAggregate",
       "SearchOperator",
       "SearchOptions",

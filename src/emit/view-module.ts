@@ -48,6 +48,7 @@ import {
   type PropertySignature,
 } from "./property-types.js";
 import { importsDoc } from "./module.js";
+import { implementedClosure, ownBrands } from "./implements.js";
 
 /**
  * Module-level names a view module declares besides the view's own names: the name plan keeps
@@ -454,8 +455,11 @@ function applySection(
       ),
       `export class ${names.applyClass} extends ${base} `,
       expandedClassBody([
-        join(hardline, staticMembers(imports, view, names, "apply")),
-        applyBrand(view),
+        join(hardline, [
+          ...staticMembers(imports, view, names, "apply"),
+          ...implementedMember(context, view),
+        ]),
+        applyBrands(context, view),
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
           : nodeApplyConstructor(imports, names, allOptional, copied, parent),
@@ -485,15 +489,44 @@ function importParent(
 }
 
 /**
- * A protected member named after the view makes the apply class nominal: an apply object of
- * another view never passes where this view's apply objects (or a plain reference) are expected,
- * whatever the two views' properties are. `declare` keeps it out of the JavaScript.
+ * A member named after each view the class writes through makes the apply class nominal: an apply
+ * object of another view never passes where this view's apply objects (or a plain reference) are
+ * expected, whatever the two views' properties are; and an apply object of a view implementing
+ * this one (which declares this view's member too) does, whichever class it extends. `declare`
+ * keeps them out of the JavaScript.
  */
-function applyBrand(view: ViewIR): Doc {
-  return [
-    `/** Only apply objects of ${viewText(view.ref)} (or its children) are of this class. */`,
+function applyBrands(context: EmitContext, view: ViewIR): Doc {
+  const [own, ...implemented] = ownBrands(context.model, view).map((key) =>
+    stringLiteral(key),
+  );
+  const brands: Doc[] = [
+    `/** Only apply objects of ${viewText(view.ref)} (or of views implementing it) are of this class. */`,
     hardline,
-    `declare protected readonly ${stringLiteral(`${view.ref.space}:${view.ref.externalId}/${view.ref.version}`)}: true;`,
+    `declare readonly ${own}: true;`,
+  ];
+  if (implemented.length > 0) {
+    brands.push(
+      hardline,
+      "/** It is an apply object of these implemented views too (beyond its base class's). */",
+      ...implemented.map((key) => [hardline, `declare readonly ${key}: true;`]),
+    );
+  }
+  return brands;
+}
+
+/**
+ * `static implemented`: every view the view implements, for the runtime (`instanceof` of an
+ * implemented view's class, the target check of direct relations). None when it implements none.
+ */
+function implementedMember(context: EmitContext, view: ViewIR): Doc[] {
+  const keys = implementedClosure(context.model, view);
+  if (keys.length === 0) return [];
+  return [
+    [
+      "static override readonly implemented: readonly string[] = ",
+      bracedList("[", keys.map(stringLiteral), "]", false),
+      ";",
+    ],
   ];
 }
 
@@ -684,7 +717,7 @@ function writePropertiesMethod(
     [
       "/** @internal The properties set on this object, in the API's form (see `TypedApply`). */",
       hardline,
-      "protected override writeProperties",
+      "override writeProperties",
       argumentList([collector]),
       `: ${values} {`,
       indent(
@@ -805,6 +838,7 @@ function readSection(
   const fill = readValuesMethod(context, imports, view, names);
   const statics = [
     ...staticMembers(imports, view, names, "read"),
+    ...implementedMember(context, view),
     readTypesMember(view, names),
     ...(fill ? [fill] : []),
   ];

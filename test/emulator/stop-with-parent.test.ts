@@ -50,10 +50,9 @@ it("stops, saving its state, when the process that started it is killed", async 
     });
     expect(write.status).toBe(200);
     shell.kill("SIGKILL");
-    const deadline = Date.now() + 10_000;
-    while (alive(child) && Date.now() < deadline)
+    // Polled until it is gone (the test's timeout is the only bound: no wall-clock guess).
+    while (alive(child))
       await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(alive(child)).toBe(false);
     expect(await readFile(dataFile, "utf8")).toContain('"s","n1"');
   } finally {
     if (child && alive(child)) process.kill(child, "SIGKILL");

@@ -361,27 +361,17 @@ describe("streaming input", () => {
         return applyAnswer(request).body as T;
       },
     };
-    const started = performance.now();
-    let firstAt = 0;
-    const timed: JsonPoster = {
-      postJson: <T>(path: string, body: unknown) => {
-        firstAt ||= performance.now() - started;
-        return poster.postJson<T>(path, body);
-      },
-    };
-    const result = await applyInstances(timed, generate(30_000), {
+    const result = await applyInstances(poster, generate(30_000), {
       concurrency: 2,
     });
     expect(result.items).toHaveLength(30_000);
-    // What makes the first request early is that it leaves after one request's worth of input
-    // (asserted below); the 100 ms target itself is measured on 1M nodes by bench/apply-stream.
-    // A wall-clock bound here only has to catch "everything built first", with room for a busy
-    // machine (104 ms was seen under load 14).
-    expect(firstAt).toBeLessThan(1000);
+    // The first request leaves after one request's worth of input, not after everything is built
+    // (counted in pulled items, not timed; the 100 ms target is measured on 1M nodes by
+    // bench/apply-stream).
+    expect(pulledAtSend[0]).toBeLessThanOrEqual(1001);
     // At most 2 × concurrency requests of 1000 are read ahead of what has been sent.
     const ahead = pulledAtSend.map((p, i) => p - sentBefore[i]!);
     expect(Math.max(...ahead)).toBeLessThanOrEqual(4 * 1000 + 1);
-    expect(pulledAtSend[0]).toBeLessThanOrEqual(1001);
   });
 
   it("stops reading an endless generator when aborted, and closes it", async () => {

@@ -1,9 +1,17 @@
 // Helpers for tests that generate code into temporary folders and compile it.
 
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import {
+  mkdir,
+  mkdtemp,
+  readFile,
+  rename,
+  rm,
+  writeFile,
+} from "node:fs/promises";
+import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
@@ -15,6 +23,13 @@ import { loadInputs } from "../../src/input/index.js";
 import type { FileMap } from "../../src/output/file-map.js";
 
 const run = promisify(execFile);
+
+/**
+ * `FULL=1 npx vitest run`: the exhaustive tier (every model × every option combination, deeper
+ * property runs, every prettier config over CogniteCore). `npm test` runs the default tier, which
+ * still has every fixture and every option value at least once.
+ */
+export const FULL = process.env.FULL === "1";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES_DIR = join(
@@ -81,24 +96,157 @@ export const STRICT_FLAGS = {
   noEmit: true,
 };
 
-/** Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. */
+/** The folder (under a scratch folder) of the one runtime copy `writeOutputs` writes. */
+export const SHARED_RUNTIME_FOLDER = "shared-runtime";
+
+/**
+ * Writes several outputs, each in its own folder under `dir`, without their `runtime/` folders,
+ * and one copy of the runtime in `dir/shared-runtime/runtime/`: type-checked with
+ * `typeCheck(dir, folders, mode, { sharedRuntime: true })`, every output's `./runtime/<slice>/<file>.js`
+ * imports resolve to that copy (tsc's `rootDirs`), so one program checks the runtime once however
+ * many outputs it holds. The generated files are written unchanged.
+ *
+ * `runtimeAs: "declarations"` writes the runtime's declarations (`.d.ts`, which `skipLibCheck`
+ * leaves unchecked) instead of its sources: for tests about the model code, whose programs then
+ * check no runtime at all. The declarations are emitted once per runtime content (under the
+ * strict flags: a runtime that does not compile throws here) and cached in `.tmp/`; the runtime
+ * itself is checked by the programs that take its sources (test/generate.test.ts).
+ *
+ * Throws when two outputs' runtime files differ (they cannot share one copy), or when an output
+ * imports a file it does not contain (`rootDirs` would otherwise let another output's file stand
+ * in for it). Returns the folder names, in the order of `outputs`.
+ */
+export async function writeOutputs(
+  dir: string,
+  outputs: ReadonlyMap<string, FileMap>,
+  options: { readonly runtimeAs?: "sources" | "declarations" } = {},
+): Promise<string[]> {
+  const runtime = new Map<string, { text: string; from: string }>();
+  for (const [name, files] of outputs) {
+    checkImportsResolve(name, files);
+    const own = new Map<string, string>();
+    for (const [path, text] of files) {
+      if (!path.startsWith("runtime/")) {
+        own.set(path, text);
+        continue;
+      }
+      const seen = runtime.get(path);
+      if (seen && seen.text !== text)
+        throw new Error(
+          `${name}/${path} differs from ${seen.from}/${path}: these outputs cannot share one runtime copy; type-check them in separate programs`,
+        );
+      runtime.set(path, { text, from: name });
+    }
+    await writeFileMap(join(dir, name), own);
+  }
+  const sources: FileMap = new Map(
+    [...runtime].map(([path, { text }]) => [path, text]),
+  );
+  await writeFileMap(
+    join(dir, SHARED_RUNTIME_FOLDER),
+    options.runtimeAs === "declarations"
+      ? await runtimeDeclarations(sources)
+      : sources,
+  );
+  return [...outputs.keys()];
+}
+
+/** The `.d.ts` files of these runtime sources (paths `runtime/<slice>/*.d.ts`), emitted once per content. */
+async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
+  const hash = createHash("sha256");
+  for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);
+  hash.update(JSON.stringify(STRICT_FLAGS));
+  const cache = join(
+    REPO_ROOT,
+    ".tmp",
+    "runtime-declarations",
+    hash.digest("hex").slice(0, 16),
+  );
+  if (!existsSync(cache)) {
+    await mkdir(dirname(cache), { recursive: true });
+    // Emitted beside, then renamed into place: test files running at once may race to make it.
+    const work = await mkdtemp(`${cache}-`);
+    try {
+      await writeFileMap(join(work, "src"), sources);
+      const config = {
+        compilerOptions: {
+          ...STRICT_FLAGS,
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          lib: ["ES2023"],
+          types: ["node"],
+          noEmit: false,
+          declaration: true,
+          emitDeclarationOnly: true,
+          rootDir: "src",
+          outDir: "out",
+        },
+        include: ["src/**/*.ts"],
+      };
+      await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
+      const errors = await runTsc(join(work, "tsconfig.json"));
+      if (errors !== "")
+        throw new Error(`the runtime does not compile:\n${errors}`);
+      await rename(join(work, "out"), cache).catch((error: unknown) => {
+        if (!existsSync(cache)) throw error;
+      });
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+  const declarations = new Map<string, string>();
+  for (const path of sources.keys()) {
+    const file = path.replace(/\.ts$/, ".d.ts");
+    declarations.set(file, await readFile(join(cache, file), "utf8"));
+  }
+  return declarations;
+}
+
+/** Every relative import of an output's TypeScript files names a file of that output. */
+function checkImportsResolve(name: string, files: FileMap): void {
+  for (const [path, text] of files) {
+    if (!path.endsWith(".ts")) continue;
+    const specifiers = text.matchAll(
+      /(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)"(\.{1,2}\/[^"]+)"/gm,
+    );
+    for (const [, specifier] of specifiers) {
+      const target = posix
+        .join(posix.dirname(path), specifier!)
+        .replace(/\.js$/, ".ts");
+      if (!files.has(target))
+        throw new Error(
+          `${name}/${path} imports "${specifier}", which is not in the output (${target})`,
+        );
+    }
+  }
+}
+
+/**
+ * Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. With
+ * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy.
+ */
 export async function typeCheck(
   dir: string,
   include: string[],
   mode: "nodenext" | "bundler",
+  options: { readonly sharedRuntime?: boolean } = {},
 ): Promise<string> {
   const moduleOptions =
     mode === "nodenext"
       ? { module: "NodeNext", moduleResolution: "NodeNext" }
       : { module: "ESNext", moduleResolution: "Bundler" };
+  const folders = options.sharedRuntime
+    ? [...include, SHARED_RUNTIME_FOLDER]
+    : include;
   const config = {
     compilerOptions: {
       ...STRICT_FLAGS,
       ...moduleOptions,
       lib: ["ES2023"],
       types: ["node"],
+      ...(options.sharedRuntime ? { rootDirs: folders } : {}),
     },
-    include: include.map((p) => `${p}/**/*.ts`),
+    include: folders.map((p) => `${p}/**/*.ts`),
   };
   const file = join(dir, `tsconfig.${mode}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));

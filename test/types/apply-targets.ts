@@ -58,3 +58,30 @@ function* actorsToWrite(): Generator<ActorApply> {
 }
 // @ts-expect-error a generator of another view's apply objects
 export const wrongIterable = client.movie.apply(actorsToWrite());
+
+// Client-level writes: apply objects of any view in one call; ids that say node or edge, read
+// objects and apply objects to delete; spaces typed by the API's fields.
+export const mixed = [
+  client.apply([terminator, arnold]),
+  client.apply(terminator, { report: "counts" }),
+  client.apply(moviesToWrite()),
+  client.delete([
+    terminator,
+    { instanceType: "node", space: "movies", externalId: "x" },
+  ]),
+  client.spaces.apply([{ space: "movies", name: "Movies" }]),
+  client.spaces.retrieve(["movies"]),
+  client.spaces.delete(["movies"]),
+];
+export const rawThroughClient = client.apply([
+  // @ts-expect-error raw wire items go through client.dms.apply, not the typed apply
+  { instanceType: "node", space: "movies", externalId: "raw" },
+]);
+export const idWithoutType = client.delete([
+  // @ts-expect-error a plain id does not say whether it is a node or an edge
+  { space: "movies", externalId: "x" },
+]);
+export const misspeltSpace = client.spaces.apply([
+  // @ts-expect-error spaces have no `title`
+  { space: "movies", title: "Movies" },
+]);

@@ -101,9 +101,12 @@ export class ActorApply extends PersonApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = actorProperties;
   static override readonly connections = actorConnections;
+  static override readonly implemented: readonly string[] = [
+    "mySpace:PersonView/v1",
+  ];
 
-  /** Only apply objects of `mySpace:ActorView/v1` (or its children) are of this class. */
-  declare protected readonly "mySpace:ActorView/v1": true;
+  /** Only apply objects of `mySpace:ActorView/v1` (or of views implementing it) are of this class. */
+  declare readonly "mySpace:ActorView/v1": true;
 
   constructor(
     space: string,
@@ -117,9 +120,7 @@ export class ActorApply extends PersonApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text("name", this.name, actorProperties.name);
@@ -172,6 +173,9 @@ export class Actor extends Person {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = actorProperties;
   static override readonly connections = actorConnections;
+  static override readonly implemented: readonly string[] = [
+    "mySpace:PersonView/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

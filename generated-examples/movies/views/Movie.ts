@@ -102,8 +102,8 @@ export class MovieApply extends TypedNodeApply {
   static override readonly properties = movieProperties;
   static override readonly connections = movieConnections;
 
-  /** Only apply objects of `mySpace:MovieView/v1` (or its children) are of this class. */
-  declare protected readonly "mySpace:MovieView/v1": true;
+  /** Only apply objects of `mySpace:MovieView/v1` (or of views implementing it) are of this class. */
+  declare readonly "mySpace:MovieView/v1": true;
 
   constructor(
     space: string,
@@ -119,9 +119,7 @@ export class MovieApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.title !== undefined)
       properties["title"] = write.text(

@@ -79,8 +79,8 @@ export class PersonApply extends TypedNodeApply {
   static override readonly properties = personProperties;
   static override readonly connections = personConnections;
 
-  /** Only apply objects of `mySpace:PersonView/v1` (or its children) are of this class. */
-  declare protected readonly "mySpace:PersonView/v1": true;
+  /** Only apply objects of `mySpace:PersonView/v1` (or of views implementing it) are of this class. */
+  declare readonly "mySpace:PersonView/v1": true;
 
   constructor(
     space: string,
@@ -95,9 +95,7 @@ export class PersonApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text("name", this.name, personProperties.name);

@@ -6,6 +6,7 @@ import type {
 } from "../runtime/core/wire.js";
 import type {
   NodeApplyOptions,
+  PlainNodeReference,
   WriteCollector,
 } from "../runtime/model/typed.js";
 import { fromWireValue, write } from "../runtime/model/values.js";
@@ -143,7 +144,7 @@ export interface AssetApplyProperties extends DescribableApplyProperties {
    *
    * `parent`: direct to `showcase:Asset/v1`.
    */
-  parent?: InstanceId | AssetApply | null;
+  parent?: PlainNodeReference | AssetApply | null;
   /**
    * Where the asset is. Single direct relation without a target view or container.
    *
@@ -161,9 +162,12 @@ export class AssetApply extends DescribableApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = assetProperties;
   static override readonly connections = assetConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Asset/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Asset/v1": true;
+  /** Only apply objects of `showcase:Asset/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Asset/v1": true;
 
   constructor(
     space: string,
@@ -180,9 +184,7 @@ export class AssetApply extends DescribableApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text("name", this.name, assetProperties.name);
@@ -274,6 +276,9 @@ export class Asset extends Describable {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = assetProperties;
   static override readonly connections = assetConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

@@ -96,8 +96,8 @@ export class AssignmentApply extends TypedEdgeApply {
   static override readonly properties = assignmentProperties;
   static override readonly connections = assignmentConnections;
 
-  /** Only apply objects of `showcase:Assignment/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Assignment/v1": true;
+  /** Only apply objects of `showcase:Assignment/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Assignment/v1": true;
 
   constructor(
     space: string,
@@ -113,9 +113,7 @@ export class AssignmentApply extends TypedEdgeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.role !== undefined)
       properties["role"] = write.text(

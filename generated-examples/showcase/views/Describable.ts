@@ -96,8 +96,8 @@ export class DescribableApply extends TypedNodeApply {
   static override readonly properties = describableProperties;
   static override readonly connections = describableConnections;
 
-  /** Only apply objects of `showcase:Describable/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Describable/v1": true;
+  /** Only apply objects of `showcase:Describable/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Describable/v1": true;
 
   constructor(
     space: string,
@@ -113,9 +113,7 @@ export class DescribableApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text(

@@ -246,8 +246,8 @@ export class DocumentViewApply extends TypedNodeApply {
   static override readonly properties = documentViewProperties;
   static override readonly connections = documentViewConnections;
 
-  /** Only apply objects of `showcase:Document/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Document/v1": true;
+  /** Only apply objects of `showcase:Document/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Document/v1": true;
 
   constructor(
     space: string,
@@ -282,9 +282,7 @@ export class DocumentViewApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.title !== undefined)
       properties["title"] = write.text(

@@ -124,9 +124,13 @@ export class GaugeV1Apply extends ShowcaseSensorApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = gaugeV1Properties;
   static override readonly connections = gaugeV1Connections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Sensor/v1",
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Gauge/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Gauge/v1": true;
+  /** Only apply objects of `showcase:Gauge/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Gauge/v1": true;
 
   constructor(
     space: string,
@@ -141,9 +145,7 @@ export class GaugeV1Apply extends ShowcaseSensorApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text(
@@ -225,6 +227,10 @@ export class GaugeV1 extends ShowcaseSensor {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = gaugeV1Properties;
   static override readonly connections = gaugeV1Connections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Sensor/v1",
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

@@ -6,6 +6,7 @@ import type {
 } from "../runtime/core/wire.js";
 import type {
   NodeApplyOptions,
+  PlainNodeReference,
   WriteCollector,
 } from "../runtime/model/typed.js";
 import { fromWireValue, write } from "../runtime/model/values.js";
@@ -176,7 +177,7 @@ export interface GaugeV2ApplyProperties extends ShowcaseSensorApplyProperties {
    *
    * `parent`: direct to `showcase:Asset/v1`.
    */
-  parent?: InstanceId | AssetApply | null;
+  parent?: PlainNodeReference | AssetApply | null;
   /**
    * Where the asset is. Single direct relation without a target view or container.
    *
@@ -208,9 +209,16 @@ export class GaugeV2Apply extends ShowcaseSensorApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = gaugeV2Properties;
   static override readonly connections = gaugeV2Connections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Sensor/v1",
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Gauge/v2` (or its children) are of this class. */
-  declare protected readonly "showcase:Gauge/v2": true;
+  /** Only apply objects of `showcase:Gauge/v2` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Gauge/v2": true;
+  /** It is an apply object of these implemented views too (beyond its base class's). */
+  declare readonly "showcase:Asset/v1": true;
 
   constructor(
     space: string,
@@ -230,9 +238,7 @@ export class GaugeV2Apply extends ShowcaseSensorApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text(
@@ -371,6 +377,11 @@ export class GaugeV2 extends ShowcaseSensor {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = gaugeV2Properties;
   static override readonly connections = gaugeV2Connections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Sensor/v1",
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

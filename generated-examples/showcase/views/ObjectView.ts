@@ -283,8 +283,8 @@ export class ObjectViewApply extends TypedNodeApply {
   static override readonly properties = objectViewProperties;
   static override readonly connections = objectViewConnections;
 
-  /** Only apply objects of `showcase:Object/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Object/v1": true;
+  /** Only apply objects of `showcase:Object/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Object/v1": true;
 
   constructor(
     space: string,
@@ -324,9 +324,7 @@ export class ObjectViewApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.class !== undefined)
       properties["class"] = write.text(

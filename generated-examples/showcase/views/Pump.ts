@@ -204,9 +204,13 @@ export class PumpApply extends AssetApply {
   static override readonly properties = pumpProperties;
   static override readonly connections = pumpConnections;
   static override readonly instanceType: InstanceId = INSTANCE_TYPE;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Pump/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Pump/v1": true;
+  /** Only apply objects of `showcase:Pump/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Pump/v1": true;
 
   constructor(
     space: string,
@@ -223,9 +227,7 @@ export class PumpApply extends AssetApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text("name", this.name, pumpProperties.name);
@@ -324,6 +326,10 @@ export class Pump extends Asset {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = pumpProperties;
   static override readonly connections = pumpConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

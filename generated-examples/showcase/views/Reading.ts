@@ -7,6 +7,7 @@ import type {
 } from "../runtime/core/wire.js";
 import {
   type NodeApplyOptions,
+  type PlainNodeReference,
   TypedNode,
   TypedNodeApply,
   type WriteCollector,
@@ -256,19 +257,19 @@ export interface ReadingApplyProperties {
    *
    * `sensor`: direct to `showcase:Sensor/v1`.
    */
-  sensor?: InstanceId | ShowcaseSensorApply | null;
+  sensor?: PlainNodeReference | ShowcaseSensorApply | null;
   /**
    * Points at showcase_ext:Sensor/v1 (same externalId, other space).
    *
    * `extSensor`: direct to `showcase_ext:Sensor/v1`.
    */
-  extSensor?: InstanceId | ShowcaseExtSensorApply | null;
+  extSensor?: PlainNodeReference | ShowcaseExtSensorApply | null;
   /**
    * Points at showcase:Gauge/v2 (not v1).
    *
    * `gauge`: direct to `showcase:Gauge/v2`.
    */
-  gauge?: InstanceId | GaugeV2Apply | null;
+  gauge?: PlainNodeReference | GaugeV2Apply | null;
 }
 
 /**
@@ -281,8 +282,8 @@ export class ReadingApply extends TypedNodeApply {
   static override readonly properties = readingProperties;
   static override readonly connections = readingConnections;
 
-  /** Only apply objects of `showcase:Reading/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Reading/v1": true;
+  /** Only apply objects of `showcase:Reading/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Reading/v1": true;
 
   constructor(
     space: string,
@@ -314,9 +315,7 @@ export class ReadingApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.labels !== undefined)
       properties["labels"] = write.list(

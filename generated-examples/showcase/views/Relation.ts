@@ -91,8 +91,8 @@ export class RelationApply extends TypedNodeApply {
   static override readonly properties = relationProperties;
   static override readonly connections = relationConnections;
 
-  /** Only apply objects of `showcase:Relation/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Relation/v1": true;
+  /** Only apply objects of `showcase:Relation/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Relation/v1": true;
 
   constructor(
     space: string,
@@ -108,9 +108,7 @@ export class RelationApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.label !== undefined)
       properties["label"] = write.text(

@@ -101,8 +101,8 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
   static override readonly properties = showcaseExtSensorProperties;
   static override readonly connections = showcaseExtSensorConnections;
 
-  /** Only apply objects of `showcase_ext:Sensor/v1` (or its children) are of this class. */
-  declare protected readonly "showcase_ext:Sensor/v1": true;
+  /** Only apply objects of `showcase_ext:Sensor/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase_ext:Sensor/v1": true;
 
   constructor(
     space: string,
@@ -117,9 +117,7 @@ export class ShowcaseExtSensorApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.serial !== undefined)
       properties["serial"] = write.text(

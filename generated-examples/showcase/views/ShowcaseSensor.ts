@@ -6,6 +6,7 @@ import type {
 } from "../runtime/core/wire.js";
 import type {
   NodeApplyOptions,
+  PlainNodeReference,
   WriteCollector,
 } from "../runtime/model/typed.js";
 import { fromWireValue, write } from "../runtime/model/values.js";
@@ -95,7 +96,7 @@ export interface ShowcaseSensorApplyProperties extends DescribableApplyPropertie
    *
    * `installedOn`: direct to `showcase:Pump/v1`.
    */
-  installedOn?: InstanceId | PumpApply | null;
+  installedOn?: PlainNodeReference | PumpApply | null;
   /**
    * External id of the time series with the measurements.
    *
@@ -115,9 +116,12 @@ export class ShowcaseSensorApply extends DescribableApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = showcaseSensorProperties;
   static override readonly connections = showcaseSensorConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Sensor/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Sensor/v1": true;
+  /** Only apply objects of `showcase:Sensor/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Sensor/v1": true;
 
   constructor(
     space: string,
@@ -133,9 +137,7 @@ export class ShowcaseSensorApply extends DescribableApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text(
@@ -205,6 +207,9 @@ export class ShowcaseSensor extends Describable {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = showcaseSensorProperties;
   static override readonly connections = showcaseSensorConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

@@ -136,8 +136,8 @@ export class TechnicianApply extends TypedNodeApply {
   static override readonly properties = technicianProperties;
   static override readonly connections = technicianConnections;
 
-  /** Only apply objects of `showcase:Technician/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Technician/v1": true;
+  /** Only apply objects of `showcase:Technician/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Technician/v1": true;
 
   constructor(
     space: string,
@@ -154,9 +154,7 @@ export class TechnicianApply extends TypedNodeApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    _collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(_collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.fullName !== undefined)
       properties["fullName"] = write.text(

@@ -7,6 +7,7 @@ import type {
 import type {
   EdgeTarget,
   NodeApplyOptions,
+  PlainNodeReference,
   WriteCollector,
 } from "../runtime/model/typed.js";
 import { fromWireValue, write } from "../runtime/model/values.js";
@@ -164,7 +165,7 @@ export interface ValveApplyProperties extends AssetApplyProperties {
    *
    * `upstreamPump`: direct to `showcase:Pump/v1`, target must have data in container `showcase:Pump`.
    */
-  upstreamPump?: InstanceId | PumpApply | null;
+  upstreamPump?: PlainNodeReference | PumpApply | null;
   /**
    * Pumps feeding this valve. Multi edge, inwards, no edge properties.
    *
@@ -182,9 +183,13 @@ export class ValveApply extends AssetApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = valveProperties;
   static override readonly connections = valveConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:Valve/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:Valve/v1": true;
+  /** Only apply objects of `showcase:Valve/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:Valve/v1": true;
 
   constructor(
     space: string,
@@ -200,9 +205,7 @@ export class ValveApply extends AssetApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text("name", this.name, valveProperties.name);
@@ -294,6 +297,10 @@ export class Valve extends Asset {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = valveProperties;
   static override readonly connections = valveConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Asset/v1",
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

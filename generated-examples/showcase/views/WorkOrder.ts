@@ -9,6 +9,7 @@ import type {
   Connected,
   EdgeTarget,
   NodeApplyOptions,
+  PlainNodeReference,
   WriteCollector,
 } from "../runtime/model/typed.js";
 import { fromWireValue, write } from "../runtime/model/values.js";
@@ -250,7 +251,7 @@ export interface WorkOrderApplyProperties extends DescribableApplyProperties {
    *
    * `assets`: list of direct to `showcase:Asset/v1` (at most 100).
    */
-  assets?: (InstanceId | AssetApply)[] | null;
+  assets?: (PlainNodeReference | AssetApply)[] | null;
   /**
    * Technicians on the job. Multi edge, outwards, with edge properties (Assignment).
    *
@@ -274,9 +275,12 @@ export class WorkOrderApply extends DescribableApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = workOrderProperties;
   static override readonly connections = workOrderConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
 
-  /** Only apply objects of `showcase:WorkOrder/v1` (or its children) are of this class. */
-  declare protected readonly "showcase:WorkOrder/v1": true;
+  /** Only apply objects of `showcase:WorkOrder/v1` (or of views implementing it) are of this class. */
+  declare readonly "showcase:WorkOrder/v1": true;
 
   constructor(
     space: string,
@@ -302,9 +306,7 @@ export class WorkOrderApply extends DescribableApply {
   }
 
   /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  protected override writeProperties(
-    collector: WriteCollector,
-  ): PropertyValues {
+  override writeProperties(collector: WriteCollector): PropertyValues {
     const properties: PropertyValues = {};
     if (this.name !== undefined)
       properties["name"] = write.text(
@@ -468,6 +470,9 @@ export class WorkOrder extends Describable {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = workOrderProperties;
   static override readonly connections = workOrderConnections;
+  static override readonly implemented: readonly string[] = [
+    "showcase:Describable/v1",
+  ];
   /**
    * The types of typed reads: `where`, sort keys, search and aggregate properties.
    *

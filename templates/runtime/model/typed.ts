@@ -4,6 +4,7 @@
 // (arrays of names and converters), so that the per-object work is a loop over plain arrays.
 
 import {
+  ANY_NODE_VIEW,
   ConflictingWritesError,
   WriteCollector,
   collectsWrites,
@@ -174,6 +175,26 @@ function classInfo(instance: object): ViewClassInfo {
   return instance.constructor as unknown as ViewClassInfo;
 }
 
+const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
+
+/**
+ * Whether `value` is an object of class `of` (the prototype chain), or, when `of` is a generated
+ * class, an object of `base`'s family whose class writes or reads through a view implementing
+ * `of`'s view. A user's subclass of a generated class (no `view` of its own) keeps the ordinary
+ * prototype check.
+ */
+function isOfView(of: object, value: unknown, base: object): boolean {
+  if (ordinaryInstanceOf.call(of, value)) return true;
+  if (typeof value !== "object" || value === null || !Object.hasOwn(of, "view"))
+    return false;
+  if (!ordinaryInstanceOf.call(base, value)) return false;
+  const view = (of as { view: ViewReference }).view;
+  const key = `${view.space}:${view.externalId}/${view.version}`;
+  const implemented = (value.constructor as { implemented?: readonly string[] })
+    .implemented;
+  return implemented !== undefined && implemented.includes(key);
+}
+
 const hasOwn = (object: object, key: string): boolean =>
   Object.prototype.hasOwnProperty.call(object, key);
 
@@ -182,6 +203,16 @@ export abstract class TypedApply implements CollectsWrites {
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
   declare static readonly instanceType?: InstanceId;
+  /** Every view the view implements (`space:externalId/version`), transitively. */
+  declare static readonly implemented?: readonly string[];
+
+  /**
+   * `x instanceof SomeViewApply` holds for apply objects of that view and of every view
+   * implementing it, whichever class the generated class extends (a class extends only one).
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isOfView(this, value, TypedApply);
+  }
 
   // `declare` fields: set by plain assignment in the constructor (no define step per field), and
   // an unset option is no own key (not even `undefined`). The generated constructor copies the
@@ -210,8 +241,10 @@ export abstract class TypedApply implements CollectsWrites {
    * (named loads and stores, the checks of each property's type): the wire form of every property
    * that is set, keyed by the API's identifiers, nested apply objects added to `collector`. A
    * class without it goes through the view's plan (`wireProperties`), with the same result.
+   * Public, not protected: a protected member would tie assignability to one class chain, and an
+   * apply class must be assignable to every view it implements.
    */
-  protected writeProperties?(collector: WriteCollector): PropertyValues;
+  writeProperties?(collector: WriteCollector): PropertyValues;
 
   /** The view source with every property that is set, keyed by the API's identifiers. */
   protected sourceData(
@@ -375,7 +408,11 @@ function wireProperties(
     try {
       properties[entry.identifier] = toWireValue(
         entry.definition.type === "direct"
-          ? directReferences(collector, value)
+          ? directReferences(
+              collector,
+              value,
+              entry.definition.target ?? ANY_NODE_VIEW,
+            )
           : value,
         entry.definition,
         entry.name,
@@ -413,11 +450,15 @@ function hasKeys(object: object): boolean {
 }
 
 /** A direct relation value (one, a list, or null) with apply objects reduced to references. */
-function directReferences(collector: WriteCollector, value: unknown): unknown {
+function directReferences(
+  collector: WriteCollector,
+  value: unknown,
+  target: string,
+): unknown {
   if (value === null) return null;
   return Array.isArray(value)
-    ? value.map((item) => collector.reference(item))
-    : collector.reference(value);
+    ? value.map((item) => collector.reference(item, target))
+    : collector.reference(value, target);
 }
 
 /**
@@ -705,6 +746,16 @@ export abstract class TypedInstance {
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
   declare static readonly readValues?: ReadValues;
+  /** Every view the view implements (`space:externalId/version`), transitively. */
+  declare static readonly implemented?: readonly string[];
+
+  /**
+   * `x instanceof SomeView` holds for read objects of that view and of every view implementing
+   * it, whichever class the generated class extends (a class extends only one).
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isOfView(this, value, TypedInstance);
+  }
 
   // `declare` fields: assigned in the constructor, without a define step per field.
   declare readonly space: string;

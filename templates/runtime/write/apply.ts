@@ -64,7 +64,10 @@ export interface ApplyProgress {
   readonly requestsTotal: number;
   /** Writes and deletes whose request succeeded. */
   readonly itemsDone: number;
-  /** Input items (and deletes) read so far. */
+  /**
+   * Writes and deletes known so far: one write per instance (inputs and the nested apply objects
+   * they reference, each once), as `itemsDone` counts them.
+   */
   readonly itemsTotal: number;
 }
 
@@ -664,6 +667,8 @@ class RequestBuilder {
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
+  /** Deletes read (they come after the writes). */
+  deletesRead = 0;
   /** The input that failed its checks (the apply stops there): not written either. */
   rejected: { readonly input: ApplyInput } | undefined;
 
@@ -809,6 +814,7 @@ class RequestBuilder {
     this.#positions.node.length = 0;
     this.#positions.edge.length = 0;
     this.itemsRead += deletes.length;
+    this.deletesRead = deletes.length;
     const requests: BuiltRequest[] = [];
     const total = items.length + deletes.length;
     for (let start = 0; start < total; start += this.chunkSize) {
@@ -1504,7 +1510,10 @@ class ApplyRun {
         requestsDone: this.#requestsDone,
         requestsTotal: this.#requestsDone + this.#unfinished.size,
         itemsDone: this.#itemsDone,
-        itemsTotal: this.#builder?.itemsRead ?? 0,
+        // Writes (one per instance, nested ones included) and deletes, as `itemsDone` counts.
+        itemsTotal: this.#builder
+          ? this.#builder.positions + this.#builder.deletesRead
+          : 0,
       });
     } catch (error) {
       this.#stop ??= { error };

@@ -7,8 +7,10 @@ import { MAX_QUERY_LIMIT } from "../read/query.js";
 import type { DmsClient } from "../read/dms-client.js";
 import {
   viewKey,
+  type LooseSortKey,
   type LooseWhere,
   type ReadClassOf,
+  type SortIn,
   type ViewRegistry,
   type WhereIn,
 } from "./include.js";
@@ -22,9 +24,10 @@ import {
   TypedEdge,
   type Connected,
   type TypedInstance,
+  type TypedNode,
 } from "../model/typed.js";
 import type { EdgeConnectionDefinition } from "../model/values.js";
-import { compileWhere } from "../model/where.js";
+import { compileSort, compileWhere } from "../model/where.js";
 import type {
   EdgeExpression,
   Filter,
@@ -74,28 +77,59 @@ interface SetOptionsBase {
   readonly limit?: number;
 }
 
-/** A node set: every node of the view matching `where`, or chained `from` another set. */
-export interface NodeSetOptions<
+/**
+ * The names of `T`'s direct relations: its properties (required on read objects, unlike the
+ * optional connection fields) whose values are node references or lists of them.
+ */
+export type DirectRelationKey<T> = Extract<
+  {
+    [K in keyof T]-?: K extends keyof TypedNode | keyof TypedEdge
+      ? never
+      : object extends Pick<T, K>
+        ? never
+        : NonNullable<T[K]> extends InstanceId | readonly InstanceId[]
+          ? K
+          : never;
+  }[keyof T],
+  string
+>;
+
+interface NodeSetCommon<V, T> extends SetOptionsBase {
+  readonly where?: WhereIn<V>;
+  readonly select?: readonly Extract<keyof T, string>[];
+  /**
+   * Query only: by the view's sortable properties (TypeScript names, as `list` takes them), or
+   * the API's sorts by property reference.
+   */
+  readonly sort?: SortIn<V> | readonly PropertySort[];
+  /** Which end of the `from` edge set's edges (default `destination`). */
+  readonly chainTo?: "source" | "destination";
+}
+
+/**
+ * A node set: every node of the view matching `where`, or chained `from` another set (named by
+ * the graph's own set names): the ends of its edges, or the nodes reached `through` a direct
+ * relation: outwards (the default), one of the `from` set's (typed by that set's view);
+ * inwards, one of this view's that points at the `from` set's nodes.
+ */
+export type NodeSetOptions<
   V,
   T,
   S extends SetTypes,
-> extends SetOptionsBase {
-  readonly where?: WhereIn<V>;
-  readonly select?: readonly Extract<keyof T, string>[];
-  /** Query only. */
-  readonly sort?: readonly PropertySort[];
-  /** Nodes at the ends of this edge set's edges, or reached from this node set `through`. */
-  readonly from?: Extract<keyof S, string>;
-  /** Which end of the edges (default `destination`). */
-  readonly chainTo?: "source" | "destination";
-  /**
-   * A direct relation: outwards, one of the `from` set's; inwards, one of this view's that points at
-   * the `from` set's nodes.
-   */
-  readonly through?: string;
-  /** Default `outwards`. */
-  readonly direction?: "outwards" | "inwards";
-}
+  F extends Extract<keyof S, string> = Extract<keyof S, string>,
+> = NodeSetCommon<V, T> &
+  (
+    | {
+        readonly from?: F;
+        readonly through?: DirectRelationKey<S[F]>;
+        readonly direction?: "outwards";
+      }
+    | {
+        readonly from: F;
+        readonly through: DirectRelationKey<T>;
+        readonly direction: "inwards";
+      }
+  );
 
 interface EdgeSetCommon extends SetOptionsBase {
   readonly maxDistance?: number;
@@ -151,10 +185,14 @@ export class Graph<S extends SetTypes = Record<never, never>> {
   ) {}
 
   /** Adds a node set named `name`, read through `view`. */
-  nodes<N extends string, V extends AnyReadClass>(
+  nodes<
+    N extends string,
+    V extends AnyReadClass,
+    F extends Extract<keyof S, string> = never,
+  >(
     name: N,
     view: V,
-    options: NodeSetOptions<V, InstanceType<V>, S> = {},
+    options: NodeSetOptions<V, InstanceType<V>, S, F> = {},
   ): Graph<S & { readonly [K in N]: InstanceType<V> }> {
     const filters: Filter[] = [{ hasData: [view.view] }];
     const where = compileWhere(options.where, view, "node");
@@ -186,7 +224,12 @@ export class Graph<S extends SetTypes = Record<never, never>> {
       kind: "nodes",
       readClass: view,
       expression,
-      ...limitAndSort(options),
+      ...limitAndSort({
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        ...(options.sort !== undefined
+          ? { sort: nodeSetSort(options.sort, view) }
+          : {}),
+      }),
       select: selectOf(view, options.select),
     });
   }
@@ -214,7 +257,9 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     options:
       | ConnectionEdgeSetOptions<string, unknown>
       | TypeEdgeSetOptions<string, TypedInstance>,
-  ): Graph<SetTypes> {
+    // The overloads say what the sets hold; `S` is invariant (set names constrain `from`).
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  ): Graph<any> {
     return "connection" in options
       ? this.connectionEdges(name, options)
       : this.typeEdges(name, options);
@@ -326,12 +371,16 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     return parent;
   }
 
-  private with(name: string, definition: SetDefinition): Graph<never> {
+  /** This graph with one more set; `T` (the caller's result type) says what the sets hold. */
+  private with<T extends SetTypes>(
+    name: string,
+    definition: SetDefinition,
+  ): Graph<T> {
     if (this.sets.has(name))
       throw new Error(`there is already a result set "${name}"`);
     const sets = new Map(this.sets);
     sets.set(name, definition);
-    return new Graph(sets, this.views);
+    return new Graph<T>(sets, this.views);
   }
 
   /** The `instances/query` request of this graph, at most `pageSize` items per set and request. */
@@ -381,6 +430,19 @@ export class Graph<S extends SetTypes = Record<never, never>> {
 }
 
 const QUERY_PAGE = MAX_QUERY_LIMIT;
+
+/** A node set's sort: the API's sorts as they are, or typed keys compiled by the view. */
+function nodeSetSort(
+  sort: LooseSortKey | readonly LooseSortKey[] | readonly PropertySort[],
+  view: AnyReadClass,
+): readonly PropertySort[] {
+  const keys = (Array.isArray(sort) ? sort : [sort]) as readonly (
+    LooseSortKey | PropertySort
+  )[];
+  if (keys.every((key) => Array.isArray(key.property)))
+    return keys as readonly PropertySort[];
+  return compileSort(keys as readonly LooseSortKey[], view, "node") ?? [];
+}
 
 function limitAndSort(options: {
   readonly limit?: number;

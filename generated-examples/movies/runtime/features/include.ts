@@ -23,6 +23,7 @@ import {
   compileWhere,
   dropUnselected,
   type HasViewTypes,
+  type SortOf,
   type WhereOf,
 } from "../model/where.js";
 import type {
@@ -108,6 +109,22 @@ export type WhereIn<R> = [R] extends [never]
     ? WhereOf<R>
     : LooseWhere;
 
+/** One sort key of an included connection's targets (by their TypeScript property names). */
+export interface LooseSortKey {
+  readonly property: string;
+  /** Default `ascending`. */
+  readonly direction?: "ascending" | "descending";
+  /** Default false: nulls (and absent values) last. */
+  readonly nullsFirst?: boolean;
+}
+
+/** The `sort` of an included connection: keys of the target view's sortable properties. */
+export type SortIn<R> = [R] extends [never]
+  ? LooseSortKey | readonly LooseSortKey[]
+  : R extends HasViewTypes
+    ? SortOf<R>
+    : LooseSortKey | readonly LooseSortKey[];
+
 /** The property names of read class `R` (what `select` takes), or never when `R` is unknown. */
 type PropertyNamesIn<R> = R extends { readonly properties: infer P }
   ? keyof P & string
@@ -129,8 +146,13 @@ export interface IncludeSpec<TTarget, TEdge = never, R = never> {
    * instance fields and what `include` fills). What assembly needs is read too, then dropped.
    */
   readonly select?: readonly SelectIn<TTarget, R>[];
-  /** At most this many targets per object (edges: the API's `limitEach`). */
+  /**
+   * At most this many targets per object (edges: the API's `limitEach`; with `sort`, the first
+   * ones after sorting, so every target is read).
+   */
   readonly limit?: number;
+  /** The order of each object's targets (by the target view's sortable properties). */
+  readonly sort?: SortIn<R>;
   /** Connections of the targets to follow in turn. */
   readonly include?: IncludeOf<TTarget, R>;
   /** The read class of a direct relation's targets (a child view of the target, or any view). */
@@ -148,6 +170,7 @@ export interface ViewRequiredInclude {
   readonly where?: LooseWhere;
   readonly select?: readonly string[];
   readonly limit?: number;
+  readonly sort?: LooseSortKey | readonly LooseSortKey[];
   readonly include?: { readonly [key: string]: unknown };
 }
 
@@ -302,6 +325,7 @@ interface LooseSpec {
   readonly edgeWhere?: object;
   readonly select?: readonly string[];
   readonly limit?: number;
+  readonly sort?: LooseSortKey | readonly LooseSortKey[];
   readonly include?: Readonly<Record<string, LooseSpec | true | undefined>>;
   readonly view?: AnyReadClass;
 }
@@ -320,6 +344,8 @@ interface PlannedConnection {
   /** Direct: the parent's relation (TS name); reverse: the target's relation (TS name). */
   readonly relation?: string;
   readonly limit?: number;
+  /** The order of each parent's targets, applied as they are assembled (before `limit`). */
+  readonly sort?: readonly LooseSortKey[];
   /** The target properties `select` named (the others are read only when assembly needs them). */
   readonly select?: readonly string[];
   readonly children: readonly PlannedConnection[];
@@ -489,7 +515,10 @@ function planEdge(
       maxDistance: 1,
       filter: and(edgeFilters),
       nodeFilter: targetFilter,
-      ...(spec.limit !== undefined ? { limitEach: spec.limit } : {}),
+      // With a sort, the first ones are known only once every target is read.
+      ...(spec.limit !== undefined && spec.sort === undefined
+        ? { limitEach: spec.limit }
+        : {}),
     },
     limit: context.pageSize,
   };
@@ -522,6 +551,7 @@ function planEdge(
     ...(edgeClass ? { edgeClass } : {}),
     direction: connection.direction,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.sort !== undefined ? { sort: sortKeys(spec.sort) } : {}),
     ...(spec.select ? { select: spec.select } : {}),
     children,
   };
@@ -579,6 +609,7 @@ function planReverse(
     direction: "inwards",
     relation,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.sort !== undefined ? { sort: sortKeys(spec.sort) } : {}),
     ...(spec.select ? { select: spec.select } : {}),
     children,
   };
@@ -631,6 +662,7 @@ function planDirect(
     direction: "outwards",
     relation: name,
     ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
+    ...(spec.sort !== undefined ? { sort: sortKeys(spec.sort) } : {}),
     ...(spec.select ? { select: spec.select } : {}),
     children,
   };
@@ -843,7 +875,8 @@ function fill(
       );
     }
     for (const parent of parents) {
-      const all = linked.get(keyOf(parent)) ?? [];
+      const found = linked.get(keyOf(parent)) ?? [];
+      const all = connection.sort ? sortTargets(found, connection.sort) : found;
       const limited =
         connection.limit === undefined ? all : all.slice(0, connection.limit);
       setValue(
@@ -853,6 +886,46 @@ function fill(
       );
     }
   }
+}
+
+function sortKeys(
+  sort: LooseSortKey | readonly LooseSortKey[],
+): readonly LooseSortKey[] {
+  return Array.isArray(sort) ? sort : [sort as LooseSortKey];
+}
+
+/**
+ * A connection's targets of one parent in `sort` order (stable): by each key's value on the target
+ * (the node of a `Connected`), nulls last unless `nullsFirst`. Values of one property have one
+ * type: strings by code point (as `ucs_basic`), numbers, bigints, booleans, `Date`s by time.
+ */
+function sortTargets(
+  targets: readonly unknown[],
+  sort: readonly LooseSortKey[],
+): unknown[] {
+  const valueOf = (target: unknown, property: string): unknown => {
+    const node =
+      typeof target === "object" && target !== null && "node" in target
+        ? (target as { node: unknown }).node
+        : target;
+    const value = (node as Record<string, unknown> | null)?.[property];
+    return value instanceof Date ? value.getTime() : value;
+  };
+  return [...targets].sort((a, b) => {
+    for (const key of sort) {
+      const x = valueOf(a, key.property);
+      const y = valueOf(b, key.property);
+      const xNull = x === null || x === undefined;
+      const yNull = y === null || y === undefined;
+      if (xNull || yNull) {
+        if (xNull && yNull) continue;
+        return (xNull ? -1 : 1) * (key.nullsFirst ? 1 : -1);
+      }
+      const order = x! < y! ? -1 : x! > y! ? 1 : 0;
+      if (order !== 0) return key.direction === "descending" ? -order : order;
+    }
+    return 0;
+  });
 }
 
 /** Parent key → what the connection holds for it, in the order the API returned. */

@@ -592,7 +592,7 @@ export class ViewAccessor<
 }
 
 /** A list, iterable or async iterable of apply objects (an apply object itself is neither). */
-function isIterable<T extends object>(
+export function isIterable<T extends object>(
   items: T | Iterable<T> | AsyncIterable<T>,
 ): items is Iterable<T> | AsyncIterable<T> {
   return (

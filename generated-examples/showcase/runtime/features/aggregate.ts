@@ -36,16 +36,31 @@ export interface SearchOptions<C extends HasViewTypes> {
 /** One aggregate over numbers. */
 export type NumberAggregate = "avg" | "min" | "max" | "sum";
 
+/**
+ * What `avg`, `min`, `max`, `sum` and `histogram` take on a view without number properties: no
+ * property name is one, and the compile error names this type (the reason) instead of `never`.
+ */
+export interface NoNumericProperty {
+  readonly "this view has no number property: avg, min, max, sum and histogram need one": never;
+}
+
+/** The number properties of `C`, or {@link NoNumericProperty} when it has none. */
+export type NumericPropertyOf<C extends HasViewTypes> = [NumericOf<C>] extends [
+  never,
+]
+  ? NoNumericProperty
+  : NumericOf<C>;
+
 /** What `aggregate` computes: each at most once per request; at most 5 in all. */
 export interface Aggregates<C extends HasViewTypes> {
   /** `true`: the number of instances; a property: the number of its non-null values. */
   readonly count?: true | SelectOf<C>;
-  readonly avg?: NumericOf<C>;
-  readonly min?: NumericOf<C>;
-  readonly max?: NumericOf<C>;
-  readonly sum?: NumericOf<C>;
+  readonly avg?: NumericPropertyOf<C>;
+  readonly min?: NumericPropertyOf<C>;
+  readonly max?: NumericPropertyOf<C>;
+  readonly sum?: NumericPropertyOf<C>;
   readonly histogram?: {
-    readonly property: NumericOf<C>;
+    readonly property: NumericPropertyOf<C>;
     readonly interval: number;
   };
 }

@@ -56,6 +56,43 @@ export function collectsWrites(value: unknown): value is CollectsWrites {
 
 type Origin = CollectsWrites | number;
 
+/** What the collector reads of an apply object's class: its view and the views it implements. */
+interface ApplyClassStatics {
+  readonly view?: { space: string; externalId: string; version: string };
+  readonly implemented?: readonly string[];
+}
+
+/** The views an apply object's class writes through: its own and every one it implements. */
+function viewsOf(value: object): readonly string[] {
+  const info = value.constructor as ApplyClassStatics | undefined;
+  const view = info?.view;
+  if (!view) return [];
+  return [
+    `${view.space}:${view.externalId}/${view.version}`,
+    ...(info.implemented ?? []),
+  ];
+}
+
+/** The target of a direct relation that names no view: any node's apply object will do. */
+export const ANY_NODE_VIEW = "";
+
+/** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
+function checkNodeOfView(value: CollectsWrites, target: string): void {
+  const views = viewsOf(value);
+  // An edge apply object has its ends as own fields; no direct relation points at an edge.
+  const isEdge = "startNode" in value && "endNode" in value;
+  if (!isEdge && (target === ANY_NODE_VIEW || views.includes(target))) return;
+  const name = (value.constructor as { name?: string }).name || "apply object";
+  const what = views[0] ? `${name} of ${views[0]}` : name;
+  const expected =
+    target === ANY_NODE_VIEW
+      ? "a node apply object"
+      : `an apply object of ${target} (or of a view implementing it)`;
+  throw new TypeError(
+    `expected a node reference { space, externalId } or ${expected}, got ${isEdge ? "the edge " : ""}${what} ${value.space}:${value.externalId}`,
+  );
+}
+
 /**
  * The collected writes of one instance type, in first-seen order. Writes are numbered in the order
  * they come, counting those already taken out (`taken`): `items[i]` is write number `taken + i`.
@@ -75,6 +112,11 @@ class WriteList {
   taken = 0;
   /** Writes (by number) of an instance also written in a taken write: that write's number. */
   readonly again = new Map<number, number>();
+  /**
+   * The origins of taken writes, a run per take (the list's own origins array, handed over):
+   * `first` is the number of the run's first write. Forgotten with the index (`reindex`).
+   */
+  takenOrigins: { first: number; origins: Origin[] }[] = [];
 
   // The ids of the space last asked for: large applies are mostly of one space.
   #lastSpace: string | undefined;
@@ -103,16 +145,27 @@ class WriteList {
     if (count >= this.items.length) {
       // All of them (the usual case: a request is taken as the window fills it): no copies.
       taken = this.items;
+      this.takenOrigins.push({ first: this.taken, origins: this.origins });
       this.items = [];
       this.origins = [];
       this.sequence = [];
     } else {
       taken = this.items.splice(0, count);
-      this.origins.splice(0, count);
+      const origins = this.origins.splice(0, count);
+      this.takenOrigins.push({ first: this.taken, origins });
       this.sequence.splice(0, count);
     }
     this.taken += taken.length;
     return taken;
+  }
+
+  /** The origin of a taken write, while its run is remembered. */
+  takenOrigin(number: number): Origin | undefined {
+    for (const run of this.takenOrigins) {
+      const index = number - run.first;
+      if (index >= 0 && index < run.origins.length) return run.origins[index];
+    }
+    return undefined;
   }
 
   /** Forgets every taken write except those listed (numbered), in the order given. */
@@ -120,8 +173,15 @@ class WriteList {
     this.bySpace.clear();
     this.#lastSpace = undefined;
     this.#lastIds = undefined;
-    for (const [number, write] of kept)
+    let oldestKept = this.taken;
+    for (const [number, write] of kept) {
       this.idsOf(write.space).set(write.externalId, number);
+      if (number < oldestKept) oldestKept = number;
+    }
+    // Origins of forgotten writes only: the runs that still hold a kept write stay.
+    this.takenOrigins = this.takenOrigins.filter(
+      (run) => run.first + run.origins.length > oldestKept,
+    );
     for (let i = 0; i < this.items.length; i++) {
       const item = this.items[i] as InstanceWrite;
       this.idsOf(item.space).set(item.externalId, this.taken + i);
@@ -170,7 +230,8 @@ export class WriteCollector {
    * Adds an apply object given as input, and what it references. Unlike `add`, it does not
    * remember the object: inputs are rarely repeated, and a repeated one merges as any write of
    * the same instance does. That saves a set operation per input; the objects an input references
-   * (which may be shared, or form cycles) still go through `add`.
+   * (which may be shared, or form cycles) still go through `add`, which also finds an input
+   * whose write was taken out already (see `#writtenBefore`).
    */
   addRoot(item: CollectsWrites): void {
     const outer = this.#origin;
@@ -184,10 +245,23 @@ export class WriteCollector {
     // One set operation: the size grows only for an object not seen before.
     const seen = this.#seen.size;
     if (this.#seen.add(item).size === seen) return;
+    if (this.#writtenBefore(item)) return;
     const outer = this.#origin;
     this.#origin = item;
     item.collect(this);
     this.#origin = outer;
+  }
+
+  /**
+   * Whether `item` wrote its node in a write already taken out (an input of an earlier request,
+   * reached again as a parent given as an apply object, say): then its write went out, and is not
+   * sent (nor counted) again. Asked only for objects reached through a reference.
+   */
+  #writtenBefore(item: CollectsWrites): boolean {
+    const list = this.#lists.node;
+    if (list.taken === 0) return false;
+    const at = list.numberOf(item);
+    return at !== undefined && at < list.taken && list.takenOrigin(at) === item;
   }
 
   /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
@@ -222,9 +296,15 @@ export class WriteCollector {
     this.#origin = outer;
   }
 
-  /** A node reference for a value that may be a nested apply object (which is then written too). */
-  reference(value: unknown): InstanceId {
+  /**
+   * A node reference for a value that may be a nested apply object (which is then written too).
+   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
+   * of that view or of a view implementing it: any other is an error before anything is written,
+   * never a write of another view's node.
+   */
+  reference(value: unknown, target?: string): InstanceId {
     if (collectsWrites(value)) {
+      if (target !== undefined) checkNodeOfView(value, target);
       this.add(value);
       return { space: value.space, externalId: value.externalId };
     }
@@ -304,8 +384,8 @@ export class WriteCollector {
   }
 
   /**
-   * Takes the first `count` writes of a type out of the collector. Objects already collected
-   * will be collected again when reached again (their writes may go out in a later request too).
+   * Takes the first `count` writes of a type out of the collector. An object whose own write was
+   * taken is not collected again when reached again (`#writtenBefore`): it is written once.
    * Writes keep their numbers: the first one taken is number `takenCount` before the call.
    */
   take(instanceType: "node" | "edge", count: number): InstanceWrite[] {

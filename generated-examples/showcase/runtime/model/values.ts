@@ -2,6 +2,7 @@
 // Property maps, and the conversion of property values between their TypeScript form and the
 // API's JSON form, with the checks the API would otherwise fail a whole request for.
 
+import { ANY_NODE_VIEW } from "./collect.js";
 import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
@@ -278,8 +279,10 @@ export const write = Object.freeze({
         value === null
           ? null
           : Array.isArray(value)
-            ? value.map((item) => collector.reference(item))
-            : collector.reference(value);
+            ? value.map((item) =>
+                collector.reference(item, definition.target ?? ANY_NODE_VIEW),
+              )
+            : collector.reference(value, definition.target ?? ANY_NODE_VIEW);
       return toWireValue(references, definition, name);
     } catch (error) {
       throw namedTypeError(error, name);
@@ -297,7 +300,7 @@ export const write = Object.freeze({
 
 /** What `write.direct` needs of a write collector: apply objects to references. */
 export interface ReferenceCollector {
-  reference(value: unknown): InstanceId;
+  reference(value: unknown, target?: string): InstanceId;
 }
 
 function nullValue(definition: PropertyDefinition, name: string): null {
