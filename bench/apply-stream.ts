@@ -5,9 +5,15 @@
 // By default the result holds one entry per node (`report: "items"`); with --counts it keeps
 // counts only (`report: "counts"`), so that memory follows the requests in flight.
 
-import { applyInstances, type JsonPoster } from "../templates/runtime/apply.js";
-import { JsonText } from "../templates/runtime/json.js";
-import type { ApplyRequest, NodeWrite } from "../templates/runtime/wire.js";
+import {
+  applyInstances,
+  type JsonPoster,
+} from "../templates/runtime/write/apply.js";
+import { JsonText } from "../templates/runtime/core/json.js";
+import type {
+  ApplyRequest,
+  NodeWrite,
+} from "../templates/runtime/core/wire.js";
 
 const VIEW = {
   type: "view",

@@ -9,7 +9,7 @@ import {
   exactJsonParser,
   int64JsonParser,
   int64Paths,
-} from "../templates/runtime/json.js";
+} from "../templates/runtime/core/json.js";
 
 const ITEMS = 1000;
 const ROUNDS = 200;

@@ -29,8 +29,8 @@ const E2E = "test/runtime/emulator.e2e.test.ts";
 const FAULT = "test/runtime/dms-client.fault.test.ts";
 const CHECKED = "test/runtime/answers-checked.test.ts";
 const CHECKED_TYPED = "test/answers-checked.e2e.test.ts";
-const APPLY_UNIT = "templates/runtime/apply.test.ts";
-const AUTH_UNIT = "templates/runtime/auth.test.ts";
+const APPLY_UNIT = "templates/runtime/write/apply.test.ts";
+const AUTH_UNIT = "templates/runtime/core/auth.test.ts";
 
 export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   {

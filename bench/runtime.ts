@@ -7,9 +7,9 @@
 import { Worker } from "node:worker_threads";
 import { Agent } from "undici";
 import type { ViewDefinition } from "../src/input/types.js";
-import { DmsClient } from "../templates/runtime/dms-client.js";
-import { createUndiciTransport } from "../templates/runtime/transport-undici.js";
-import type { NodeWrite, SyncRequest } from "../templates/runtime/wire.js";
+import { DmsClient } from "../templates/runtime/read/dms-client.js";
+import { createUndiciTransport } from "../templates/runtime/core/transport-undici.js";
+import type { NodeWrite, SyncRequest } from "../templates/runtime/core/wire.js";
 
 const CONTAINER = {
   type: "container",

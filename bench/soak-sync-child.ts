@@ -15,7 +15,7 @@ import { createClient } from "../generated-examples/movies/index.js";
 import {
   parseSyncState,
   serializeSyncState,
-} from "../templates/runtime/sync.js";
+} from "../templates/runtime/read/sync.js";
 import { readLine, SOAK_SYNC } from "./soak.js";
 
 async function main(): Promise<void> {

@@ -24,8 +24,11 @@ import {
 } from "../generated-examples/movies/index.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
-import type { HttpEvent } from "../templates/runtime/http.js";
-import type { InstanceRead, SyncRequest } from "../templates/runtime/wire.js";
+import type { HttpEvent } from "../templates/runtime/core/http.js";
+import type {
+  InstanceRead,
+  SyncRequest,
+} from "../templates/runtime/core/wire.js";
 
 export interface SoakOptions {
   readonly actors: number;

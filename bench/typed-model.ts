@@ -7,7 +7,11 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
-import { buildFiles, readRuntimeSources } from "../src/generate.js";
+import {
+  buildFiles,
+  readRuntimeSources,
+  type RuntimeSources,
+} from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
 
@@ -128,6 +132,68 @@ export interface BenchClient {
   close(): Promise<void>;
 }
 
+/** The slice each runtime file moved to when the runtime became folders (issue 24). */
+const SLICE_OF_FLAT_FILE: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(
+    [
+      "auth",
+      "concurrency",
+      "errors",
+      "http",
+      "json",
+      "paging",
+      "retry",
+      "transport",
+      "transport-fetch",
+      "transport-undici",
+      "wire",
+    ].map((name) => [name, "core"]),
+  ),
+  ...Object.fromEntries(
+    ["collect", "typed", "values", "where"].map((name) => [name, "model"]),
+  ),
+  apply: "write",
+  ...Object.fromEntries(
+    ["dms-client", "query", "query-graph", "sync", "view-drift"].map((name) => [
+      name,
+      "read",
+    ]),
+  ),
+  ...Object.fromEntries(
+    ["aggregate", "graph", "include"].map((name) => [name, "features"]),
+  ),
+  ...Object.fromEntries(
+    ["client-writes", "view-accessor"].map((name) => [name, "client"]),
+  ),
+};
+
+/**
+ * An earlier runtime (`--runtime`) from before the slices, moved into them with its imports
+ * rewritten, so that this checkout's emitters (which import `runtime/<slice>/...`) can use it.
+ * A runtime already in slices is returned as it is.
+ */
+function inSlices(runtime: RuntimeSources): RuntimeSources {
+  if ([...runtime.keys()].some((name) => name.includes("/"))) return runtime;
+  const sliceOf = (name: string): string => {
+    const slice = SLICE_OF_FLAT_FILE[name];
+    if (!slice) throw new Error(`--runtime: ${name}.ts belongs to no slice`);
+    return slice;
+  };
+  return new Map(
+    [...runtime].map(([file, text]) => {
+      const slice = sliceOf(file.replace(/\.ts$/, ""));
+      const moved = text.replace(
+        /(from\s+|import\()"\.\/([a-z-]+)\.js"/g,
+        (_match, before: string, name: string) => {
+          const target = sliceOf(name);
+          return `${before}"${target === slice ? "." : `../${target}`}/${name}.js"`;
+        },
+      );
+      return [`${slice}/${file}`, moved];
+    }),
+  );
+}
+
 /**
  * Generates, transpiles and imports the bench model under `dist/bench/model` (or `folder`), with
  * the runtime of this checkout or the one in `runtimeDir` (to measure an earlier runtime).
@@ -143,7 +209,7 @@ export async function loadBenchModel(
   ]);
   const files = buildFiles(
     input,
-    await readRuntimeSources(options.runtimeDir),
+    inSlices(await readRuntimeSources(options.runtimeDir)),
     {
       ...DEFAULT_CODE_OPTIONS,
       naming: { ...DEFAULT_CODE_OPTIONS.naming, views: {} },
@@ -168,7 +234,7 @@ export async function loadBenchModel(
     pathToFileURL(join(out, "index.js")).href
   )) as Record<string, unknown>;
   const typed = (await import(
-    pathToFileURL(join(out, "runtime", "typed.js")).href
+    pathToFileURL(join(out, "runtime", "model", "typed.js")).href
   )) as Record<string, unknown>;
   return { ...index, collectWrites: typed.collectWrites } as BenchModel;
 }

@@ -20,13 +20,13 @@ import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Agent } from "undici";
-import { DmsClient } from "../templates/runtime/dms-client.js";
-import { createUndiciTransport } from "../templates/runtime/transport-undici.js";
+import { DmsClient } from "../templates/runtime/read/dms-client.js";
+import { createUndiciTransport } from "../templates/runtime/core/transport-undici.js";
 import type {
   EdgeWrite,
   InstanceRead,
   NodeWrite,
-} from "../templates/runtime/wire.js";
+} from "../templates/runtime/core/wire.js";
 import {
   BENCH_SPACE,
   ITEM_VIEW,

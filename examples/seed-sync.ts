@@ -17,7 +17,7 @@ import {
 import {
   parseGraphSyncState,
   type GraphSyncState,
-} from "../generated-examples/movies/runtime/graph.js";
+} from "../generated-examples/movies/runtime/features/graph.js";
 import { connectionFromEnvironment, required } from "./environment.js";
 
 const { baseUrl, project, token } = connectionFromEnvironment();

@@ -3,7 +3,7 @@
 
 import { readdir, readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DEFAULT_CODE_OPTIONS,
@@ -43,12 +43,12 @@ export interface BuildInput extends Pick<LoadedInput, "views"> {
   readonly nameLock?: NameLock | undefined;
 }
 
-/** The runtime's source files, by file name (`typed.ts`, ...). */
+/** The runtime's source files, by path in templates/runtime (`model/typed.ts`, ...). */
 export type RuntimeSources = ReadonlyMap<string, string>;
 
 const TRANSPORT_FILES = {
-  undici: "transport-undici.ts",
-  fetch: "transport-fetch.ts",
+  undici: "core/transport-undici.ts",
+  fetch: "core/transport-fetch.ts",
 } as const;
 
 /**
@@ -64,7 +64,7 @@ export function buildFiles(
 ): FileMap {
   const model = timer.stage("ir", () => buildModel(input));
   const withClient =
-    runtime.has("dms-client.ts") && runtime.has("view-accessor.ts");
+    runtime.has("read/dms-client.ts") && runtime.has("client/view-accessor.ts");
   const names = timer.stage("names", () =>
     planNames(model, options.naming, configFile, {
       reserved: {
@@ -141,7 +141,9 @@ export function runtimeSourceDir(): string {
 export async function readRuntimeSources(
   dir = runtimeSourceDir(),
 ): Promise<RuntimeSources> {
-  const names = (await readdir(dir))
+  // The slices are folders (core/, model/, ...): names are paths such as `core/wire.ts`.
+  const names = (await readdir(dir, { recursive: true }))
+    .map((name) => name.split(sep).join("/"))
     .filter(
       (name) =>
         name.endsWith(".ts") &&

@@ -8,7 +8,7 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/movies/index.js";
-import { ProtocolError } from "../generated-examples/movies/runtime/errors.js";
+import { ProtocolError } from "../generated-examples/movies/runtime/core/errors.js";
 import { startFaultServer, type FaultServer } from "./support/fault-server.js";
 
 let server: FaultServer;

@@ -123,13 +123,13 @@ describe("a config with several models", () => {
       `dmgen: 3 views → ${films}: ${await fileCount(films)} written, 0 removed, 0 unchanged`,
     ]);
     expect(existsSync(join(movies, "views", "Movie.ts"))).toBe(true);
-    expect(existsSync(join(movies, "runtime", "transport-fetch.ts"))).toBe(
-      true,
-    );
+    expect(
+      existsSync(join(movies, "runtime", "core", "transport-fetch.ts")),
+    ).toBe(true);
     expect(existsSync(join(films, "views", "MovieView.ts"))).toBe(true);
-    expect(existsSync(join(films, "runtime", "transport-undici.ts"))).toBe(
-      true,
-    );
+    expect(
+      existsSync(join(films, "runtime", "core", "transport-undici.ts")),
+    ).toBe(true);
     expect((await dmgen(["generate", "--check"], dir)).code).toBe(0);
   });
 

@@ -273,7 +273,7 @@ describe("generated index.ts", () => {
       }
       const indexOf = (transport: string) =>
         join(scratch.dir, transport, "index.ts");
-      const wire = join(scratch.dir, "undici", "runtime", "wire.ts");
+      const wire = join(scratch.dir, "undici", "runtime", "core/wire.ts");
       const indexes = transports.map(indexOf);
       const checked = exportsOf([...indexes, wire], indexes);
       expect(checked.errors).toEqual([]);
@@ -303,7 +303,7 @@ describe("generated index.ts", () => {
  * or listed here, so that a new export is a decision, not an accident.
  */
 const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
-  "apply.ts": [
+  "write/apply.ts": [
     "ApplyInputs",
     "prepareWrites",
     "JsonPoster",
@@ -322,8 +322,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ApplyInputs",
   ],
   // The engine's throttling controller and the notice HttpClient hands it.
-  "concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
-  "aggregate.ts": [
+  "core/concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
+  "features/aggregate.ts": [
     "NumericPropertyOf",
     "OnlyAggregates",
     "aggregateRequest",
@@ -332,7 +332,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "searchSortProperty",
   ],
   // ConflictingWritesError is public, passed on through typed.ts.
-  "collect.ts": [
+  "model/collect.ts": [
     "CollectorInput",
     "CollectsWrites",
     "ConflictingWritesError",
@@ -344,8 +344,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "sameValue",
     "ANY_NODE_VIEW",
   ],
-  "client-writes.ts": ["clientWrites"],
-  "json.ts": [
+  "client/client-writes.ts": ["clientWrites"],
+  "core/json.ts": [
     "JsonText",
     "exactJsonParser",
     "int64JsonParser",
@@ -353,14 +353,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "int64Paths",
     "stringifyJson",
   ],
-  "auth.ts": [
+  "core/auth.ts": [
     "TokenSource",
     "TokenSourceContext",
     "createTokenSource",
     "fetchClientCredentialsToken",
   ],
-  "dms-client.ts": ["ReadOptions"],
-  "errors.ts": [
+  "read/dms-client.ts": ["ReadOptions"],
+  "core/errors.ts": [
     "DmsErrorDetails",
     "createDmsError",
     "isAbortError",
@@ -370,7 +370,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "markMayHaveApplied",
     "mayHaveApplied",
   ],
-  "http.ts": [
+  "core/http.ts": [
     "CDF_API_VERSION",
     "HttpClientOptions",
     "RequestOptions",
@@ -383,7 +383,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "expectResultSets",
     "repeatedCursor",
   ],
-  "query.ts": [
+  "read/query.ts": [
     "queryPages",
     "queryAll",
     "ancestorsByResultSet",
@@ -391,7 +391,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "MAX_QUERY_LIMIT",
     "resizable",
   ],
-  "retry.ts": [
+  "core/retry.ts": [
     "systemClock",
     "DEFAULT_RETRY_POLICY",
     "resolveRetryPolicy",
@@ -402,7 +402,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "FailedAttempt",
     "decideRetry",
   ],
-  "sync.ts": [
+  "read/sync.ts": [
     "DEFAULT_SYNC_LIMIT",
     "syncPages",
     "syncFingerprint",
@@ -411,7 +411,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "mayBeFullPage",
     "peekNextCursors",
   ],
-  "transport.ts": [
+  "core/transport.ts": [
     "DEFAULT_TIMEOUT_MS",
     "gzipThreshold",
     "linkAbort",
@@ -422,7 +422,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "maxResponseBytes",
     "responseTooLarge",
   ],
-  "typed.ts": [
+  "model/typed.ts": [
     // What the constructor of a view with very many properties copies its fields with.
     "copySetFields",
     "ViewClassInfo",
@@ -431,7 +431,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "InstanceWriteSource",
     "ReadValues",
   ],
-  "values.ts": [
+  "model/values.ts": [
     // What generated apply classes call to write their properties (`writeProperties`).
     "write",
     "ReferenceCollector",
@@ -452,9 +452,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "view-accessor.ts": ["ReadClass", "isIterable"],
+  "client/view-accessor.ts": ["ReadClass", "isIterable"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
-  "view-drift.ts": [
+  "read/view-drift.ts": [
     "DriftChange",
     "RecordedConnection",
     "RecordedProperty",
@@ -466,8 +466,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "describeDifference",
     "recordedViewOf",
   ],
-  "transport-fetch.ts": ["BodyReader"],
-  "where.ts": [
+  "core/transport-fetch.ts": ["BodyReader"],
+  "model/where.ts": [
     "AnyViewTypes",
     "BooleanOperators",
     "DateOperators",
@@ -499,7 +499,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "dropUnselected",
     "viewPropertyPath",
   ],
-  "include.ts": [
+  "features/include.ts": [
     "ExactInclude",
     "LooseSortKey",
     "SortIn",
@@ -523,15 +523,15 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "runInclude",
     "viewKey",
   ],
-  "graph.ts": [
+  "features/graph.ts": [
     "DirectRelationKey",
     "EdgeConnectionKey",
     "graphMethods",
     "queryGraph",
     "syncGraph",
   ],
-  "query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
-  "paging.ts": [
+  "read/query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
+  "core/paging.ts": [
     "ADAPTIVE_REQUEST",
     "AdaptiveRequest",
     "GROW_AFTER_REQUESTS",
@@ -550,7 +550,7 @@ describe("the runtime's exports", () => {
   it("are each either public or deliberately internal", async () => {
     const dir = join(REPO_ROOT, "templates", "runtime");
     const files = [...(await readRuntimeSources(dir)).keys()].filter(
-      (name) => name !== "wire.ts",
+      (name) => name !== "core/wire.ts",
     );
     const paths = files.map((name) => join(dir, name));
     const { names } = exportsOf(paths, []);

@@ -139,7 +139,7 @@ describe("every model generates, compiles and is already formatted", () => {
     expect(
       outputs
         .get("showcase-fetch-string-bigint-preserve")!
-        .has("runtime/transport-fetch.ts"),
+        .has("runtime/core/transport-fetch.ts"),
     ).toBe(true);
   });
   afterAll(() => scratch.cleanup());
@@ -218,14 +218,14 @@ describe("transport chosen at generation time", () => {
         transport: "fetch",
       },
     );
-    expect(files.has("runtime/transport-fetch.ts")).toBe(true);
-    expect(files.has("runtime/transport-undici.ts")).toBe(false);
+    expect(files.has("runtime/core/transport-fetch.ts")).toBe(true);
+    expect(files.has("runtime/core/transport-undici.ts")).toBe(false);
     // Every other runtime file: this is where the runtime is checked for browsers.
     expect(
       [...files.keys()].filter((path) => path.startsWith("runtime/")),
     ).toEqual(
       [...(await readRuntimeSources()).keys()]
-        .filter((name) => name !== "transport-undici.ts")
+        .filter((name) => name !== "core/transport-undici.ts")
         .map((name) => `runtime/${name}`)
         .sort(),
     );
@@ -235,7 +235,7 @@ describe("transport chosen at generation time", () => {
       );
     }
     expect(files.get("client.ts")).toContain(
-      'import { createFetchTransport } from "./runtime/transport-fetch.js";',
+      'import { createFetchTransport } from "./runtime/core/transport-fetch.js";',
     );
     const scratch = await scratchDir("browser");
     try {

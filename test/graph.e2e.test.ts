@@ -23,7 +23,7 @@ import {
 import {
   parseGraphSyncState,
   type GraphSyncState,
-} from "../generated-examples/movies/runtime/graph.js";
+} from "../generated-examples/movies/runtime/features/graph.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 let emulator: RunningEmulator;

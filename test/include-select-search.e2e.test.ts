@@ -17,8 +17,8 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/showcase/index.js";
-import { createUndiciTransport } from "../generated-examples/showcase/runtime/transport-undici.js";
-import type { Transport } from "../generated-examples/showcase/runtime/transport.js";
+import { createUndiciTransport } from "../generated-examples/showcase/runtime/core/transport-undici.js";
+import type { Transport } from "../generated-examples/showcase/runtime/core/transport.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 import { assertValid, validateRequest } from "./support/openapi.js";
 

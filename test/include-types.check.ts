@@ -5,7 +5,7 @@ import {
   Movie,
   type Client,
 } from "../generated-examples/movies/index.js";
-import type { IncludeOf } from "../templates/runtime/include.js";
+import type { IncludeOf } from "../templates/runtime/features/include.js";
 import {
   type Technician,
   type Client as ShowcaseClient,

@@ -45,7 +45,7 @@ const SHIPPED = [
   /^package\.json$/,
   /^bin\/dmgen\.js$/,
   /^dist\/(src|templates\/runtime)\/.+\.(js|d\.ts)$/,
-  /^templates\/runtime\/[a-z-]+\.ts$/,
+  /^templates\/runtime\/[a-z]+\/[a-z-]+\.ts$/,
 ];
 
 describe("npm pack", () => {

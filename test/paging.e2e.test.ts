@@ -20,11 +20,11 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/movies/index.js";
-import { parseGraphSyncState } from "../generated-examples/movies/runtime/graph.js";
+import { parseGraphSyncState } from "../generated-examples/movies/runtime/features/graph.js";
 import type {
   QueryRequest,
   SyncRequest,
-} from "../generated-examples/movies/runtime/wire.js";
+} from "../generated-examples/movies/runtime/core/wire.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 const MOVIES = 21;

@@ -9,9 +9,9 @@ import type {
   InstanceRead,
   JsonValue,
   PropertyValue,
-} from "../generated-examples/showcase/runtime/wire.js";
-import type { PropertyDefinition } from "../generated-examples/showcase/runtime/values.js";
-import { TypedEdge } from "../generated-examples/showcase/runtime/typed.js";
+} from "../generated-examples/showcase/runtime/core/wire.js";
+import type { PropertyDefinition } from "../generated-examples/showcase/runtime/model/values.js";
+import { TypedEdge } from "../generated-examples/showcase/runtime/model/typed.js";
 
 interface ReadClass {
   new (instance: InstanceRead): object;

@@ -24,14 +24,14 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/movies/index.js";
-import { defaultEdgeExternalId } from "../templates/runtime/typed.js";
-import { toWireValue } from "../templates/runtime/values.js";
+import { defaultEdgeExternalId } from "../templates/runtime/model/typed.js";
+import { toWireValue } from "../templates/runtime/model/values.js";
 import {
   exactJsonParser,
   int64JsonParser,
   int64Paths,
   stringifyJson,
-} from "../templates/runtime/json.js";
+} from "../templates/runtime/core/json.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 let emulator: RunningEmulator;

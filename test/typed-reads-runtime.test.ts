@@ -11,15 +11,15 @@ import {
 import type {
   Transport,
   TransportRequest,
-} from "../generated-examples/movies/runtime/transport.js";
+} from "../generated-examples/movies/runtime/core/transport.js";
 import {
   IN_VALUES_LIMIT,
   WhereError,
   compileSelect,
   compileSort,
   compileWhere,
-} from "../templates/runtime/where.js";
-import type { ViewClassInfo } from "../templates/runtime/typed.js";
+} from "../templates/runtime/model/where.js";
+import type { ViewClassInfo } from "../templates/runtime/model/typed.js";
 import {
   assertValid,
   validateRequest,

@@ -15,7 +15,7 @@ import {
   createClient,
   type Client,
 } from "../generated-examples/showcase/index.js";
-import type { Filter } from "../generated-examples/showcase/runtime/wire.js";
+import type { Filter } from "../generated-examples/showcase/runtime/core/wire.js";
 import type { DocumentViewWhere } from "../generated-examples/showcase/views/DocumentView.js";
 import type { ReadingWhere } from "../generated-examples/showcase/views/Reading.js";
 import type { AssetWhere } from "../generated-examples/showcase/views/Asset.js";

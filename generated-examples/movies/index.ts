@@ -31,32 +31,6 @@ export {
   personProperties,
 } from "./views/Person.js";
 export {
-  type AggregateOptions,
-  type AggregateResult,
-  type Aggregates,
-  type GroupValue,
-  type Histogram,
-  type NoNumericProperty,
-  type NumberAggregate,
-  type SearchOperator,
-  type SearchOptions,
-} from "./runtime/aggregate.js";
-export {
-  type ApplyCounts,
-  type ApplyInput,
-  type ApplyInputs,
-  type ApplyOptions,
-  type ApplyProgress,
-  type ApplyResult,
-  type DeleteOptions,
-  type ToInstanceWrites,
-} from "./runtime/apply.js";
-export {
-  type AccessToken,
-  type ClientCredentials,
-  type Credentials,
-} from "./runtime/auth.js";
-export {
   type AnyApply,
   type ClientWrites,
   type InstanceToDelete,
@@ -64,14 +38,26 @@ export {
   type SpaceDefinition,
   type SpaceRequestOptions,
   SpacesClient,
-} from "./runtime/client-writes.js";
+} from "./runtime/client/client-writes.js";
 export {
-  DmsClient,
-  type DmsClientOptions,
-  type InstanceListPage,
-  type InstanceListRequest,
-  type TypedInstanceId,
-} from "./runtime/dms-client.js";
+  type IncludeListOptions,
+  type IncludeRetrieveOptions,
+  type IncludeSearchOptions,
+  type IncludedRead,
+  type InstanceList,
+  type ListOptions,
+  type ReadOnlyViewAccessor,
+  type RetrieveOptions,
+  type ViewAccessor,
+  type ViewReadOptions,
+  type ViewSyncOptions,
+  type ViewSyncPage,
+} from "./runtime/client/view-accessor.js";
+export {
+  type AccessToken,
+  type ClientCredentials,
+  type Credentials,
+} from "./runtime/core/auth.js";
 export {
   ApplyFailedError,
   type ApplyProgressReport,
@@ -87,7 +73,31 @@ export {
   TransportError,
   type TransportFailureKind,
   VersionConflictError,
-} from "./runtime/errors.js";
+} from "./runtime/core/errors.js";
+export { type HttpEvent } from "./runtime/core/http.js";
+export { PageTimeoutError } from "./runtime/core/paging.js";
+export { type Clock, type RetryPolicy } from "./runtime/core/retry.js";
+export {
+  type UndiciTransportOptions,
+  createUndiciTransport,
+} from "./runtime/core/transport-undici.js";
+export {
+  type Transport,
+  type TransportOptions,
+  type TransportRequest,
+  type TransportResponse,
+} from "./runtime/core/transport.js";
+export {
+  type AggregateOptions,
+  type AggregateResult,
+  type Aggregates,
+  type GroupValue,
+  type Histogram,
+  type NoNumericProperty,
+  type NumberAggregate,
+  type SearchOperator,
+  type SearchOptions,
+} from "./runtime/features/aggregate.js";
 export {
   type ConnectionEdgeSetOptions,
   Graph,
@@ -102,39 +112,13 @@ export {
   type SyncProgress,
   type TypeEdgeSetOptions,
   parseGraphSyncState,
-} from "./runtime/graph.js";
-export { type HttpEvent } from "./runtime/http.js";
+} from "./runtime/features/graph.js";
 export {
   type IncludeOf,
   type IncludeSpec,
   type ViewRequiredInclude,
   type WithIncluded,
-} from "./runtime/include.js";
-export { PageTimeoutError } from "./runtime/paging.js";
-export {
-  type GraphQueryOptions,
-  type QueryProgress,
-} from "./runtime/query-graph.js";
-export { type QueryOptions, type QueryPage } from "./runtime/query.js";
-export { type Clock, type RetryPolicy } from "./runtime/retry.js";
-export {
-  type FollowOptions,
-  type SyncOptions,
-  type SyncPage,
-  type SyncState,
-  parseSyncState,
-  serializeSyncState,
-} from "./runtime/sync.js";
-export {
-  type UndiciTransportOptions,
-  createUndiciTransport,
-} from "./runtime/transport-undici.js";
-export {
-  type Transport,
-  type TransportOptions,
-  type TransportRequest,
-  type TransportResponse,
-} from "./runtime/transport.js";
+} from "./runtime/features/include.js";
 export {
   ConflictingWritesError,
   type Connected,
@@ -151,7 +135,7 @@ export {
   collectWrites,
   combineNodes,
   defaultEdgeExternalId,
-} from "./runtime/typed.js";
+} from "./runtime/model/typed.js";
 export {
   type ConnectionMap,
   type DmsType,
@@ -161,28 +145,7 @@ export {
   type PropertyMap,
   PropertyValueError,
   type ReverseRelationDefinition,
-} from "./runtime/values.js";
-export {
-  type IncludeListOptions,
-  type IncludeRetrieveOptions,
-  type IncludeSearchOptions,
-  type IncludedRead,
-  type InstanceList,
-  type ListOptions,
-  type ReadOnlyViewAccessor,
-  type RetrieveOptions,
-  type ViewAccessor,
-  type ViewReadOptions,
-  type ViewSyncOptions,
-  type ViewSyncPage,
-} from "./runtime/view-accessor.js";
-export {
-  type DriftClass,
-  type ViewDifference,
-  type ViewDrift,
-  ViewDriftError,
-  type ViewDriftReport,
-} from "./runtime/view-drift.js";
+} from "./runtime/model/values.js";
 export {
   type BooleanFilter,
   type DateFilter,
@@ -199,5 +162,42 @@ export {
   type TimestampFilter,
   WhereError,
   type WhereOf,
-} from "./runtime/where.js";
-export type * from "./runtime/wire.js";
+} from "./runtime/model/where.js";
+export {
+  DmsClient,
+  type DmsClientOptions,
+  type InstanceListPage,
+  type InstanceListRequest,
+  type TypedInstanceId,
+} from "./runtime/read/dms-client.js";
+export {
+  type GraphQueryOptions,
+  type QueryProgress,
+} from "./runtime/read/query-graph.js";
+export { type QueryOptions, type QueryPage } from "./runtime/read/query.js";
+export {
+  type FollowOptions,
+  type SyncOptions,
+  type SyncPage,
+  type SyncState,
+  parseSyncState,
+  serializeSyncState,
+} from "./runtime/read/sync.js";
+export {
+  type DriftClass,
+  type ViewDifference,
+  type ViewDrift,
+  ViewDriftError,
+  type ViewDriftReport,
+} from "./runtime/read/view-drift.js";
+export {
+  type ApplyCounts,
+  type ApplyInput,
+  type ApplyInputs,
+  type ApplyOptions,
+  type ApplyProgress,
+  type ApplyResult,
+  type DeleteOptions,
+  type ToInstanceWrites,
+} from "./runtime/write/apply.js";
+export type * from "./runtime/core/wire.js";

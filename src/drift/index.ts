@@ -1,21 +1,21 @@
 // `dmgen drift`: compares what generated outputs were generated from (their `dmgen.record.json`)
 // with the live views of a project, and a data model's current view versions with the recorded
-// ones. The comparison itself is `compareView` (templates/runtime/view-drift.ts), shared with the
+// ones. The comparison itself is `compareView` (templates/runtime/read/view-drift.ts), shared with the
 // client's `verifyViews`.
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Credentials } from "../../templates/runtime/auth.js";
-import { createTokenSource } from "../../templates/runtime/auth.js";
-import type { JsonPoster } from "../../templates/runtime/apply.js";
-import { HttpClient } from "../../templates/runtime/http.js";
-import { systemClock } from "../../templates/runtime/retry.js";
-import type { Transport } from "../../templates/runtime/transport.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+import type { Credentials } from "../../templates/runtime/core/auth.js";
+import { createTokenSource } from "../../templates/runtime/core/auth.js";
+import type { JsonPoster } from "../../templates/runtime/write/apply.js";
+import { HttpClient } from "../../templates/runtime/core/http.js";
+import { systemClock } from "../../templates/runtime/core/retry.js";
+import type { Transport } from "../../templates/runtime/core/transport.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   compareView,
   type ViewDifference,
-} from "../../templates/runtime/view-drift.js";
+} from "../../templates/runtime/read/view-drift.js";
 import { UserError } from "../errors.js";
 import { NAME_LOCK_FILE, parseLock, type NameLock } from "../naming/lock.js";
 import { byIds, type RawView } from "../pull/fetch-definitions.js";

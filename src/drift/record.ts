@@ -10,9 +10,9 @@ import type {
   RecordedConnection,
   RecordedProperty,
   RecordedView,
-} from "../../templates/runtime/view-drift.js";
-import type { DmsType } from "../../templates/runtime/values.js";
-import type { JsonValue } from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/read/view-drift.js";
+import type { DmsType } from "../../templates/runtime/model/values.js";
+import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { UserError } from "../errors.js";
 import type { ModelIR, PropertyIR, ViewIR } from "../ir/types.js";
 import { at, describe, type JsonLocation } from "../input/json-reader.js";

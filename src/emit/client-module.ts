@@ -25,12 +25,12 @@ import { rootModule, typeReference, viewText } from "./property-types.js";
 
 const TRANSPORTS = {
   undici: {
-    module: "./runtime/transport-undici.js",
+    module: "./runtime/core/transport-undici.js",
     create: "createUndiciTransport",
     doc: "a pooled, keep-alive undici transport",
   },
   fetch: {
-    module: "./runtime/transport-fetch.js",
+    module: "./runtime/core/transport-fetch.js",
     create: "createFetchTransport",
     doc: "a fetch transport",
   },
@@ -85,7 +85,7 @@ interface RuntimeMemberGroup {
 
 const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
   {
-    module: "./runtime/graph.js",
+    module: "./runtime/features/graph.js",
     factory: "graphMethods",
     type: "GraphMethods",
     local: "graphs",
@@ -94,7 +94,7 @@ const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
     withViews: true,
   },
   {
-    module: "./runtime/client-writes.js",
+    module: "./runtime/client/client-writes.js",
     factory: "clientWrites",
     type: "ClientWrites",
     local: "writes",
@@ -124,17 +124,23 @@ export function emitClientModule(context: EmitContext): Doc {
     ...CLIENT_MODULE_LOCALS,
   ]);
   const transport = TRANSPORTS[context.options.transport];
-  const dmsClient = imports.value("./runtime/dms-client.js", "DmsClient");
+  const dmsClient = imports.value("./runtime/read/dms-client.js", "DmsClient");
   const dmsClientOptions = imports.type(
-    "./runtime/dms-client.js",
+    "./runtime/read/dms-client.js",
     "DmsClientOptions",
   );
   const createTransport = imports.value(transport.module, transport.create);
-  const transportType = imports.type("./runtime/transport.js", "Transport");
+  const transportType = imports.type(
+    "./runtime/core/transport.js",
+    "Transport",
+  );
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view),
   );
-  const registry = imports.value("./runtime/include.js", "ViewRegistry");
+  const registry = imports.value(
+    "./runtime/features/include.js",
+    "ViewRegistry",
+  );
   const groups = RUNTIME_MEMBER_GROUPS.map((group) => ({
     ...group,
     factory: imports.value(group.module, group.factory),
@@ -147,8 +153,8 @@ export function emitClientModule(context: EmitContext): Doc {
   ];
   if (context.options.int64 === "bigint") {
     // int64 values are bigint in the generated types: parse them exactly from every response.
-    const parser = imports.value("./runtime/json.js", "int64JsonParser");
-    const paths = imports.value("./runtime/json.js", "int64Paths");
+    const parser = imports.value("./runtime/core/json.js", "int64JsonParser");
+    const paths = imports.value("./runtime/core/json.js", "int64Paths");
     clientFields.push(`parseJson: ${parser}(${paths}(views.classes()))`);
   }
   const body = [
@@ -252,7 +258,7 @@ interface ViewChecks {
 }
 
 function viewChecks(imports: Imports): ViewChecks {
-  const module = "./runtime/view-drift.js";
+  const module = "./runtime/read/view-drift.js";
   const verifier = imports.value(module, "ViewVerifier");
   const report = imports.type(module, "ViewDriftReport");
   return {
@@ -384,7 +390,7 @@ function accessorParts(
     "this.#verifier",
   ];
   const accessor = imports.value(
-    "./runtime/view-accessor.js",
+    "./runtime/client/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
   );
   const readType = `typeof ${readClass}`;

@@ -13,7 +13,7 @@ import {
   fromWireValue,
   toWireValue,
   type PropertyDefinition,
-} from "../../templates/runtime/values.js";
+} from "../../templates/runtime/model/values.js";
 
 type Variant = "nullable" | "required" | "list" | "default";
 

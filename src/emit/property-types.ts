@@ -21,9 +21,9 @@ import {
 } from "./doc.js";
 import { namesOf, type EmitContext, type Imports } from "./context.js";
 
-export const RUNTIME_TYPED = "../runtime/typed.js";
-export const RUNTIME_VALUES = "../runtime/values.js";
-export const RUNTIME_WIRE = "../runtime/wire.js";
+export const RUNTIME_TYPED = "../runtime/model/typed.js";
+export const RUNTIME_VALUES = "../runtime/model/values.js";
+export const RUNTIME_WIRE = "../runtime/core/wire.js";
 
 const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
   text: "string",

@@ -17,7 +17,7 @@ export interface PublicModuleExports {
 export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   Record<string, PublicModuleExports>
 > = {
-  "apply.ts": {
+  "write/apply.ts": {
     values: [],
     types: [
       "ApplyCounts",
@@ -30,11 +30,11 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ToInstanceWrites",
     ],
   },
-  "auth.ts": {
+  "core/auth.ts": {
     values: [],
     types: ["AccessToken", "ClientCredentials", "Credentials"],
   },
-  "client-writes.ts": {
+  "client/client-writes.ts": {
     values: ["SpacesClient"],
     types: [
       "AnyApply",
@@ -45,7 +45,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "SpaceRequestOptions",
     ],
   },
-  "dms-client.ts": {
+  "read/dms-client.ts": {
     values: ["DmsClient"],
     types: [
       "DmsClientOptions",
@@ -54,7 +54,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypedInstanceId",
     ],
   },
-  "errors.ts": {
+  "core/errors.ts": {
     values: [
       "ApplyFailedError",
       "ApplyVersionConflictError",
@@ -74,14 +74,14 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TransportFailureKind",
     ],
   },
-  "http.ts": { values: [], types: ["HttpEvent"] },
-  "query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
-  "retry.ts": { values: [], types: ["Clock", "RetryPolicy"] },
-  "sync.ts": {
+  "core/http.ts": { values: [], types: ["HttpEvent"] },
+  "read/query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
+  "core/retry.ts": { values: [], types: ["Clock", "RetryPolicy"] },
+  "read/sync.ts": {
     values: ["parseSyncState", "serializeSyncState"],
     types: ["FollowOptions", "SyncOptions", "SyncPage", "SyncState"],
   },
-  "transport.ts": {
+  "core/transport.ts": {
     values: [],
     types: [
       "Transport",
@@ -90,15 +90,15 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TransportResponse",
     ],
   },
-  "transport-fetch.ts": {
+  "core/transport-fetch.ts": {
     values: ["createFetchTransport"],
     types: ["FetchFunction", "FetchTransportOptions"],
   },
-  "transport-undici.ts": {
+  "core/transport-undici.ts": {
     values: ["createUndiciTransport"],
     types: ["UndiciTransportOptions"],
   },
-  "typed.ts": {
+  "model/typed.ts": {
     values: [
       "ConflictingWritesError",
       "TypedEdge",
@@ -119,7 +119,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "PlainNodeReference",
     ],
   },
-  "values.ts": {
+  "model/values.ts": {
     values: ["PropertyValueError"],
     types: [
       "ConnectionMap",
@@ -131,7 +131,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ReverseRelationDefinition",
     ],
   },
-  "view-accessor.ts": {
+  "client/view-accessor.ts": {
     values: [],
     types: [
       "IncludeListOptions",
@@ -148,11 +148,11 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ViewSyncPage",
     ],
   },
-  "view-drift.ts": {
+  "read/view-drift.ts": {
     values: ["ViewDriftError"],
     types: ["DriftClass", "ViewDifference", "ViewDrift", "ViewDriftReport"],
   },
-  "aggregate.ts": {
+  "features/aggregate.ts": {
     values: [],
     types: [
       "AggregateOptions",
@@ -166,11 +166,11 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "SearchOptions",
     ],
   },
-  "include.ts": {
+  "features/include.ts": {
     values: [],
     types: ["IncludeOf", "IncludeSpec", "ViewRequiredInclude", "WithIncluded"],
   },
-  "graph.ts": {
+  "features/graph.ts": {
     values: ["Graph", "PlainEdge", "parseGraphSyncState"],
     types: [
       "ConnectionEdgeSetOptions",
@@ -185,12 +185,12 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypeEdgeSetOptions",
     ],
   },
-  "query-graph.ts": {
+  "read/query-graph.ts": {
     values: [],
     types: ["GraphQueryOptions", "QueryProgress"],
   },
-  "paging.ts": { values: ["PageTimeoutError"], types: [] },
-  "where.ts": {
+  "core/paging.ts": { values: ["PageTimeoutError"], types: [] },
+  "model/where.ts": {
     values: ["WhereError"],
     types: [
       "BooleanFilter",
@@ -212,4 +212,4 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
 };
 
 /** The runtime file whose every export is a public type. */
-export const PUBLIC_TYPE_MODULE = "wire.ts";
+export const PUBLIC_TYPE_MODULE = "core/wire.ts";

@@ -9,7 +9,7 @@ import type {
   ViewIR,
 } from "../ir/types.js";
 import type { CodeOptions } from "../config/index.js";
-import type { JsonValue } from "../../templates/runtime/wire.js";
+import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
@@ -1041,7 +1041,7 @@ function isReferenceOrObjectType(text: string): boolean {
 
 // ---- typed reads: the view's `where` and the `$types` of its read class
 
-const RUNTIME_WHERE = "../runtime/where.js";
+const RUNTIME_WHERE = "../runtime/model/where.js";
 
 type FilterKind = "text" | "number" | "timestamp" | "date" | "boolean";
 

@@ -3,7 +3,7 @@
 // `source` (write shape) instead of `type.source`, edge connections without `connectionType`,
 // references without their `type` discriminator, and no `queryable` / `mappedContainers`.
 
-import type { JsonValue } from "../../templates/runtime/wire.js";
+import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import {
   at,
   describe,

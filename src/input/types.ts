@@ -2,13 +2,13 @@
 // that older API shapes look like the current one. Every optional field the API always returns
 // today is filled in (list, nullable, immutable, autoIncrement, queryable, mappedContainers, ...).
 
-import type { DmsType } from "../../templates/runtime/values.js";
+import type { DmsType } from "../../templates/runtime/model/values.js";
 import type {
   ContainerReference,
   InstanceId,
   JsonValue,
   ViewReference,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 
 export type { ContainerReference, InstanceId, ViewReference };
 

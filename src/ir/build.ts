@@ -1,7 +1,10 @@
 // Stage 2: view definitions → IR. Resolves which generated class extends which, the node type a
 // view's filter requires, and what each property needs on apply.
 
-import type { InstanceId, JsonValue } from "../../templates/runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+} from "../../templates/runtime/core/wire.js";
 import {
   viewKey,
   type LoadedInput,

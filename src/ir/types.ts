@@ -5,7 +5,7 @@ import type {
   InstanceId,
   JsonValue,
   ViewReference,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import type { ContainerReference, PropertyType } from "../input/types.js";
 
 export type ViewKind = "node" | "edge";

@@ -6,7 +6,7 @@
 // scan against the TypeScript compiler's view of the same classes.
 
 /** The runtime module declaring the base classes of generated classes. */
-export const BASE_CLASS_MODULE = "typed.ts";
+export const BASE_CLASS_MODULE = "model/typed.ts";
 
 /** The runtime classes a generated view class extends (when it has no parent view). */
 export const VIEW_BASE_CLASSES = {

@@ -17,9 +17,9 @@ import {
 const INSTANCE_MEMBERS = viewInstanceMembers(
   new Map([
     [
-      "typed.ts",
+      "model/typed.ts",
       readFileSync(
-        new URL("../../templates/runtime/typed.ts", import.meta.url),
+        new URL("../../templates/runtime/model/typed.ts", import.meta.url),
         "utf8",
       ),
     ],

@@ -1,6 +1,6 @@
 // Credentials for `dmgen pull`: flags first, then the environment.
 
-import type { Credentials } from "../../templates/runtime/auth.js";
+import type { Credentials } from "../../templates/runtime/core/auth.js";
 import { UserError } from "../errors.js";
 
 /** Credential flags of the pull command (all optional). */

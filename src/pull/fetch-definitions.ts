@@ -1,6 +1,6 @@
 // Downloads view definitions: data models with inline views, and single views.
 
-import type { JsonPoster } from "../../templates/runtime/apply.js";
+import type { JsonPoster } from "../../templates/runtime/write/apply.js";
 import { UserError } from "../errors.js";
 import { formatRef, refKey, type VersionedRef } from "./refs.js";
 

@@ -1,17 +1,17 @@
 // `dmgen pull`: downloads view definitions from CDF into a file `dmgen generate --input` reads.
 
-import type { Credentials } from "../../templates/runtime/auth.js";
+import type { Credentials } from "../../templates/runtime/core/auth.js";
 import {
   AuthenticationError,
   DmsError,
   TokenError,
   TransportError,
-} from "../../templates/runtime/errors.js";
-import { createTokenSource } from "../../templates/runtime/auth.js";
-import { HttpClient } from "../../templates/runtime/http.js";
-import { systemClock } from "../../templates/runtime/retry.js";
-import type { Transport } from "../../templates/runtime/transport.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+} from "../../templates/runtime/core/errors.js";
+import { createTokenSource } from "../../templates/runtime/core/auth.js";
+import { HttpClient } from "../../templates/runtime/core/http.js";
+import { systemClock } from "../../templates/runtime/core/retry.js";
+import type { Transport } from "../../templates/runtime/core/transport.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import { UserError } from "../errors.js";
 import { fetchDefinitions } from "./fetch-definitions.js";
 import type { VersionedRef } from "./refs.js";

@@ -10,9 +10,9 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { resolveCredentials } from "../../src/pull/credentials.js";
-import { createTokenSource } from "../../templates/runtime/auth.js";
-import { systemClock } from "../../templates/runtime/retry.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+import { createTokenSource } from "../../templates/runtime/core/auth.js";
+import { systemClock } from "../../templates/runtime/core/retry.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 
 export const BASE_URL_ENV = "DMGEN_CONFORMANCE_BASE_URL";
 export const PROJECT_ENV = "DMGEN_CONFORMANCE_PROJECT";

@@ -37,15 +37,15 @@ describe("emulator layout", () => {
   it("imports no value from templates/runtime, only types", () => {
     expect(
       runtimeValueImports(
-        'import type { A } from "../../templates/runtime/wire.js";\n' +
-          'import { b } from "../../templates/runtime/json.js";\n' +
-          'import {\n  c,\n} from "../../templates/runtime/retry.js";\n' +
-          'export { d } from "../../templates/runtime/values.js";\n',
+        'import type { A } from "../../templates/runtime/core/wire.js";\n' +
+          'import { b } from "../../templates/runtime/core/json.js";\n' +
+          'import {\n  c,\n} from "../../templates/runtime/core/retry.js";\n' +
+          'export { d } from "../../templates/runtime/model/values.js";\n',
       ),
     ).toEqual([
-      "../../templates/runtime/json.js",
-      "../../templates/runtime/retry.js",
-      "../../templates/runtime/values.js",
+      "../../templates/runtime/core/json.js",
+      "../../templates/runtime/core/retry.js",
+      "../../templates/runtime/model/values.js",
     ]);
     const offenders = files.flatMap((file) =>
       runtimeValueImports(readFileSync(file, "utf8")).map(

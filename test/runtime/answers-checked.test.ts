@@ -2,13 +2,13 @@
 // answers with valid JSON of the wrong content, an apply never reports writes it cannot match to
 // its request, retrieve never returns instances it did not ask for, and every paged read ends.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
 import {
   ApplyFailedError,
   ProtocolError,
-} from "../../templates/runtime/errors.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
-import type { NodeWrite } from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/errors.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
+import type { NodeWrite } from "../../templates/runtime/core/wire.js";
 import {
   applyAnswer,
   fakeClock,

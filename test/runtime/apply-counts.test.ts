@@ -8,13 +8,16 @@ import {
   applyInstances,
   type ApplyOptions,
   type JsonPoster,
-} from "../../templates/runtime/apply.js";
-import { ApplyFailedError, DmsError } from "../../templates/runtime/errors.js";
+} from "../../templates/runtime/write/apply.js";
+import {
+  ApplyFailedError,
+  DmsError,
+} from "../../templates/runtime/core/errors.js";
 import type {
   ApplyRequest,
   InstanceId,
   NodeWrite,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import { applyAnswer, sentBody } from "../support/fault-server.js";
 
 setFlagsFromString("--expose-gc");

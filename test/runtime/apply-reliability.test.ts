@@ -5,21 +5,21 @@ import { startEmulator } from "../../src/emulator/index.js";
 import {
   applyInstances,
   type JsonPoster,
-} from "../../templates/runtime/apply.js";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
-import { JsonText, stringifyJson } from "../../templates/runtime/json.js";
+} from "../../templates/runtime/write/apply.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
+import { JsonText, stringifyJson } from "../../templates/runtime/core/json.js";
 import {
   ApplyFailedError,
   DmsError,
   InvalidValueError,
   VersionConflictError,
-} from "../../templates/runtime/errors.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+} from "../../templates/runtime/core/errors.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import type {
   ApplyRequest,
   InstanceWrite,
   NodeWrite,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import {
   applyAnswer,
   sentBody,

@@ -5,9 +5,9 @@ import {
   TypedNode,
   TypedNodeApply,
   WriteCollector,
-} from "../../templates/runtime/typed.js";
-import type { PropertyMap } from "../../templates/runtime/values.js";
-import type { InstanceRead } from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/model/typed.js";
+import type { PropertyMap } from "../../templates/runtime/model/values.js";
+import type { InstanceRead } from "../../templates/runtime/core/wire.js";
 
 const VIEW = {
   type: "view",

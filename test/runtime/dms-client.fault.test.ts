@@ -1,10 +1,10 @@
 // DmsClient against the scripted fault server: chunking, concurrency, abort, auth, and every
 // request body checked against the DMS OpenAPI contract.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
-import { ApplyFailedError } from "../../templates/runtime/errors.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
-import type { NodeWrite } from "../../templates/runtime/wire.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
+import { ApplyFailedError } from "../../templates/runtime/core/errors.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
+import type { NodeWrite } from "../../templates/runtime/core/wire.js";
 import { assertValid, validateRequest } from "../support/openapi.js";
 import {
   applyAnswer,

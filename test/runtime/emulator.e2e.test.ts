@@ -8,23 +8,23 @@ import {
 import {
   DmsClient,
   type DmsClientOptions,
-} from "../../templates/runtime/dms-client.js";
+} from "../../templates/runtime/read/dms-client.js";
 import {
   ApplyFailedError,
   CursorExpiredError,
-} from "../../templates/runtime/errors.js";
+} from "../../templates/runtime/core/errors.js";
 import {
   parseSyncState,
   serializeSyncState,
   type SyncPage,
-} from "../../templates/runtime/sync.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
-import type { Transport } from "../../templates/runtime/transport.js";
+} from "../../templates/runtime/read/sync.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
+import type { Transport } from "../../templates/runtime/core/transport.js";
 import type {
   EdgeWrite,
   NodeWrite,
   SyncRequest,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import { fakeClock } from "../support/fault-server.js";
 import {
   linkView,

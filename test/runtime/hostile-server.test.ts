@@ -4,19 +4,19 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
 import {
   ApplyFailedError,
   ProtocolError,
-} from "../../templates/runtime/errors.js";
-import { createFetchTransport } from "../../templates/runtime/transport-fetch.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
-import type { Transport } from "../../templates/runtime/transport.js";
-import type { NodeWrite } from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/errors.js";
+import { createFetchTransport } from "../../templates/runtime/core/transport-fetch.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
+import type { Transport } from "../../templates/runtime/core/transport.js";
+import type { NodeWrite } from "../../templates/runtime/core/wire.js";
 import {
   syncFingerprint,
   type SyncPage,
-} from "../../templates/runtime/sync.js";
+} from "../../templates/runtime/read/sync.js";
 import {
   applyAnswer,
   fakeClock,

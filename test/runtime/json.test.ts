@@ -7,9 +7,9 @@ import {
   int64JsonParser,
   int64Paths,
   stringifyJson,
-} from "../../templates/runtime/json.js";
-import type { PropertyMap } from "../../templates/runtime/values.js";
-import { aggregateResults } from "../../templates/runtime/aggregate.js";
+} from "../../templates/runtime/core/json.js";
+import type { PropertyMap } from "../../templates/runtime/model/values.js";
+import { aggregateResults } from "../../templates/runtime/features/aggregate.js";
 
 const MAX = "9223372036854775807";
 const MIN = "-9223372036854775808";

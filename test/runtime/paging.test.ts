@@ -4,33 +4,33 @@
 // simulated endpoints page by position (offset cursors, valid with any limit, as in DMS) and
 // time out whenever a set's limit is above a threshold that tests move while paging.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { JsonPoster } from "../../templates/runtime/apply.js";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
+import type { JsonPoster } from "../../templates/runtime/write/apply.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
 import {
   DmsError,
   ProtocolError,
   TransportError,
-} from "../../templates/runtime/errors.js";
+} from "../../templates/runtime/core/errors.js";
 import {
   GROW_AFTER_REQUESTS,
   isPageTimeout,
   PageSizes,
   PageTimeoutError,
   sendAdaptive,
-} from "../../templates/runtime/paging.js";
-import { queryAll, queryPages } from "../../templates/runtime/query.js";
+} from "../../templates/runtime/core/paging.js";
+import { queryAll, queryPages } from "../../templates/runtime/read/query.js";
 import {
   parseSyncState,
   serializeSyncState,
   syncPages,
   type SyncPage,
-} from "../../templates/runtime/sync.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+} from "../../templates/runtime/read/sync.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import type {
   InstanceRead,
   QueryRequest,
   SyncRequest,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import {
   fakeClock,
   startFaultServer,

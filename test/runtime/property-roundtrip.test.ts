@@ -23,16 +23,19 @@ import type {
   PropertyType,
   ViewDefinition,
 } from "../../src/input/types.js";
-import { DmsClient } from "../../templates/runtime/dms-client.js";
-import { stableStringify } from "../../templates/runtime/sync.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+import { DmsClient } from "../../templates/runtime/read/dms-client.js";
+import { stableStringify } from "../../templates/runtime/read/sync.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   fromWireValue,
   toWireValue,
   type DmsType,
   type PropertyDefinition,
-} from "../../templates/runtime/values.js";
-import type { NodeWrite, PropertyValue } from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/model/values.js";
+import type {
+  NodeWrite,
+  PropertyValue,
+} from "../../templates/runtime/core/wire.js";
 import { scratchDir } from "../support/generated.js";
 
 const SPACE = "sp";

@@ -3,18 +3,18 @@
 // emulator), timeouts for pages that are too large. Every request body is checked against the
 // OpenAPI contract.
 import { describe, expect, it } from "vitest";
-import { DmsError } from "../../templates/runtime/errors.js";
-import { PageTimeoutError } from "../../templates/runtime/paging.js";
+import { DmsError } from "../../templates/runtime/core/errors.js";
+import { PageTimeoutError } from "../../templates/runtime/core/paging.js";
 import {
   runQueryGraph,
   type QueryPoster,
   type QueryProgress,
-} from "../../templates/runtime/query-graph.js";
+} from "../../templates/runtime/read/query-graph.js";
 import type {
   InstanceRead,
   QueryRequest,
   QueryResponse,
-} from "../../templates/runtime/wire.js";
+} from "../../templates/runtime/core/wire.js";
 import { assertValid, validateRequest } from "../support/openapi.js";
 
 function node(id: string): InstanceRead {

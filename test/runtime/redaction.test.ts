@@ -2,13 +2,13 @@
 // encoding, each computed here independently of the runtime, and a token endpoint that echoes
 // the form body it was sent.
 import { afterEach, describe, expect, it } from "vitest";
-import { createTokenSource } from "../../templates/runtime/auth.js";
+import { createTokenSource } from "../../templates/runtime/core/auth.js";
 import {
   basicAuthSecret,
   redactSecrets,
   TokenError,
-} from "../../templates/runtime/errors.js";
-import { createUndiciTransport } from "../../templates/runtime/transport-undici.js";
+} from "../../templates/runtime/core/errors.js";
+import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   fakeClock,
   startFaultServer,

@@ -6,12 +6,18 @@ import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const runtimeDir = join(root, "templates/runtime");
-const sources = readdirSync(runtimeDir).filter(
-  (f) => f.endsWith(".ts") && !f.endsWith(".test.ts"),
-);
+/** Every runtime file as `slice/file.ts` (the slices are folders: core/, model/, ...). */
+const runtimeFiles = readdirSync(runtimeDir, {
+  recursive: true,
+  encoding: "utf8",
+})
+  .map((f) => f.split("\\").join("/"))
+  .filter((f) => f.endsWith(".ts"));
+const sources = runtimeFiles.filter((f) => !f.endsWith(".test.ts"));
 
 describe("runtime source", () => {
-  it("imports only ./*.js siblings, except the undici transport", () => {
+  it("imports only runtime modules (./*.js, ../<slice>/*.js), except the undici transport", () => {
+    expect(sources.length).toBeGreaterThan(20);
     for (const file of sources) {
       const text = readFileSync(join(runtimeDir, file), "utf8");
       const specifiers = [
@@ -19,18 +25,18 @@ describe("runtime source", () => {
       ].map((m) => m[1]!);
       for (const specifier of specifiers) {
         if (
-          file === "transport-undici.ts" &&
+          file === "core/transport-undici.ts" &&
           (specifier === "undici" || specifier.startsWith("node:"))
         )
           continue;
         expect(specifier, `${file} imports ${specifier}`).toMatch(
-          /^\.\/[a-z-]+\.js$/,
+          /^(\.|\.\.\/[a-z]+)\/[a-z-]+\.js$/,
         );
         expect(specifier, `${file} imports a transport`).not.toMatch(
           /transport-(undici|fetch)/,
         );
       }
-      if (file !== "transport-undici.ts") {
+      if (file !== "core/transport-undici.ts") {
         expect(text, `${file} uses a Node API`).not.toMatch(
           /\b(Buffer|process)\./,
         );

@@ -1,8 +1,8 @@
 // Shared pieces of the runtime's end-to-end tests: inline views, a recording transport that
 // checks every request against the DMS OpenAPI contract, and id helpers.
 import type { ViewDefinition } from "../../src/input/types.js";
-import type { Transport } from "../../templates/runtime/transport.js";
-import type { ViewReference } from "../../templates/runtime/wire.js";
+import type { Transport } from "../../templates/runtime/core/transport.js";
+import type { ViewReference } from "../../templates/runtime/core/wire.js";
 import { validateRequest } from "../support/openapi.js";
 
 export const SPACE = "sp";

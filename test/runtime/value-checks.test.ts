@@ -6,7 +6,7 @@ import {
   PropertyValueError,
   toWireValue,
   type PropertyDefinition,
-} from "../../templates/runtime/values.js";
+} from "../../templates/runtime/model/values.js";
 
 const float32: PropertyDefinition = { identifier: "f", type: "float32" };
 const timestamp: PropertyDefinition = { identifier: "t", type: "timestamp" };

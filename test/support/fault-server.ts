@@ -5,8 +5,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { JsonText } from "../../templates/runtime/json.js";
-import type { ApplyRequest } from "../../templates/runtime/wire.js";
+import { JsonText } from "../../templates/runtime/core/json.js";
+import type { ApplyRequest } from "../../templates/runtime/core/wire.js";
 
 export interface RecordedRequest {
   readonly method: string;

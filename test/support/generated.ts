@@ -102,7 +102,7 @@ export const SHARED_RUNTIME_FOLDER = "shared-runtime";
 /**
  * Writes several outputs, each in its own folder under `dir`, without their `runtime/` folders,
  * and one copy of the runtime in `dir/shared-runtime/runtime/`: type-checked with
- * `typeCheck(dir, folders, mode, { sharedRuntime: true })`, every output's `./runtime/*.js`
+ * `typeCheck(dir, folders, mode, { sharedRuntime: true })`, every output's `./runtime/<slice>/<file>.js`
  * imports resolve to that copy (tsc's `rootDirs`), so one program checks the runtime once however
  * many outputs it holds. The generated files are written unchanged.
  *
@@ -151,7 +151,7 @@ export async function writeOutputs(
   return [...outputs.keys()];
 }
 
-/** The `.d.ts` files of these runtime sources (paths `runtime/*.d.ts`), emitted once per content. */
+/** The `.d.ts` files of these runtime sources (paths `runtime/<slice>/*.d.ts`), emitted once per content. */
 async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
   const hash = createHash("sha256");
   for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);

@@ -11,7 +11,7 @@ import type { Actor } from "../../generated-examples/movies/views/Actor.js";
 import type { Movie } from "../../generated-examples/movies/views/Movie.js";
 import { Asset } from "../../generated-examples/showcase/views/Asset.js";
 import type { WorkOrder } from "../../generated-examples/showcase/views/WorkOrder.js";
-import type { Connected } from "../../generated-examples/showcase/runtime/typed.js";
+import type { Connected } from "../../generated-examples/showcase/runtime/model/typed.js";
 import type { Assignment } from "../../generated-examples/showcase/views/Assignment.js";
 
 declare const movies: Movies;

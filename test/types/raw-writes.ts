@@ -1,7 +1,7 @@
 // Compile-time promises of raw (untyped) writes, checked by `npm run typecheck` (tsc): every line
 // marked `@ts-expect-error` must fail to compile, every other line must compile.
 
-import type { NodeWrite } from "../../generated-examples/movies/runtime/wire.js";
+import type { NodeWrite } from "../../generated-examples/movies/runtime/core/wire.js";
 
 const source = {
   type: "view",

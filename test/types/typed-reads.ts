@@ -12,7 +12,7 @@ import type {
   SelectOf,
   SortOf,
   WhereOf,
-} from "../../generated-examples/movies/runtime/where.js";
+} from "../../generated-examples/movies/runtime/model/where.js";
 
 declare const movies: Movies;
 declare const showcase: Showcase;

@@ -1,7 +1,7 @@
 // Errors in the API's wire format: {"error": {"code", "message", "missing"?, "duplicated"?}}.
 // Handlers throw ApiError; the server turns it into a response with the matching status.
 
-import type { ApiErrorBody } from "../../../templates/runtime/wire.js";
+import type { ApiErrorBody } from "../../../templates/runtime/core/wire.js";
 
 export class ApiError extends Error {
   constructor(

@@ -5,7 +5,7 @@ import type {
   InstanceId,
   SourceReference,
   ViewReference,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "./api-error.js";
 
 export type JsonRecord = Record<string, unknown>;

@@ -6,7 +6,7 @@ import type {
   JsonValue,
   SourceReference,
   ViewReference,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import {
   asArray,

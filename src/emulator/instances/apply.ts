@@ -7,7 +7,7 @@ import type {
   DeletedInstance,
   InstanceId,
   SlimInstance,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import { ApiError, badRequest } from "../http/api-error.js";
 import {
   parseApplyRequest,

@@ -2,7 +2,7 @@
 // `path` (the ancestors from the root down to the asset itself) and `pathLastUpdatedTime` follow
 // `parent`, for the written asset and its whole subtree. A parent cycle rejects the request.
 
-import type { InstanceId } from "../../../templates/runtime/wire.js";
+import type { InstanceId } from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import type { EmulatorState } from "../state.js";
 import {

@@ -5,7 +5,7 @@ import type {
   InstanceRead,
   JsonValue,
   PropertyValues,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import { writeJson } from "../json.js";
 import { storedValue, type StoredInstance } from "./store.js";
 

@@ -1,6 +1,6 @@
 // Plain reads: instances/byids, instances/list, views (list, byids), datamodels (list, byids).
 
-import type { InstanceRead } from "../../../templates/runtime/wire.js";
+import type { InstanceRead } from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import { decodeCursor, encodeCursor, fingerprint } from "../http/cursor.js";
 import {

@@ -2,7 +2,10 @@
 // values per container in small plain objects, and every change is appended to a log ordered by
 // sequence number so sync reads "everything after seq N" by binary search instead of a scan.
 
-import type { InstanceId, JsonValue } from "../../../templates/runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+} from "../../../templates/runtime/core/wire.js";
 
 /** Values of one container for one instance: container property id → value (null values are not kept). */
 export type ContainerRow = Record<string, JsonValue>;

@@ -1,7 +1,10 @@
 // Checks one property value against its type (memo §2.5) and returns it in the stored form:
 // timestamps normalised to `YYYY-MM-DDTHH:MM:SS.sss+00:00`, everything else as sent.
 
-import type { InstanceId, JsonValue } from "../../../templates/runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+} from "../../../templates/runtime/core/wire.js";
 import type { PropertyType } from "../../input/types.js";
 import { badRequest } from "../http/api-error.js";
 import { isRecord } from "../http/request-shape.js";

@@ -1,7 +1,10 @@
 // The filter language of memo §5, compiled once per request into a predicate over stored instances.
 
 import { writeJson } from "../json.js";
-import type { InstanceId, JsonValue } from "../../../templates/runtime/wire.js";
+import type {
+  InstanceId,
+  JsonValue,
+} from "../../../templates/runtime/core/wire.js";
 import type { PropertyType } from "../../input/types.js";
 import { badRequest } from "../http/api-error.js";
 import {

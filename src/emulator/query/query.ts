@@ -5,7 +5,7 @@
 import type {
   InstanceRead,
   JsonValue,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import { decodeCursor, encodeCursor, fingerprint } from "../http/cursor.js";
 import type { FilterContext } from "./filters.js";

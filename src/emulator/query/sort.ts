@@ -3,7 +3,7 @@
 // order. Sort keys are plain arrays so a cursor can carry the last key it returned (keyset paging).
 
 import { writeJson } from "../json.js";
-import type { JsonValue } from "../../../templates/runtime/wire.js";
+import type { JsonValue } from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import { compileProperty, type FilterContext } from "./filters.js";
 import { asArray, asRecord } from "../http/request-shape.js";

@@ -10,7 +10,7 @@ import type {
   ViewDefinition,
   ViewReference,
 } from "../../input/types.js";
-import type { JsonValue } from "../../../templates/runtime/wire.js";
+import type { JsonValue } from "../../../templates/runtime/core/wire.js";
 import { ApiError, badRequest } from "../http/api-error.js";
 import { encodeCursor } from "../http/cursor.js";
 import {

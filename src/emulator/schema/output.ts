@@ -1,6 +1,6 @@
 // The schema store's views and data models in the API's read shape (ViewDefinition, DataModel).
 
-import type { JsonValue } from "../../../templates/runtime/wire.js";
+import type { JsonValue } from "../../../templates/runtime/core/wire.js";
 import type {
   MappedPropertyDefinition,
   PropertyType,

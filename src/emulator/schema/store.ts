@@ -7,7 +7,7 @@ import type {
   JsonValue,
   SourceReference,
   ViewReference,
-} from "../../../templates/runtime/wire.js";
+} from "../../../templates/runtime/core/wire.js";
 import type {
   DataModelDefinition,
   MappedPropertyDefinition,

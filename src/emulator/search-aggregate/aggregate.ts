@@ -10,7 +10,7 @@
 // - list properties cannot be aggregated or grouped by (400).
 
 import { writeJson } from "../json.js";
-import type { JsonValue } from "../../../templates/runtime/wire.js";
+import type { JsonValue } from "../../../templates/runtime/core/wire.js";
 import type { PropertyType } from "../../input/types.js";
 import { badRequest } from "../http/api-error.js";
 import {

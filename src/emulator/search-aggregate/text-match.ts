@@ -17,7 +17,7 @@
 // CDF runs a full-text engine with its own analysers and relevance; these rules are the
 // emulator's stated approximation of it (memo §7: strict and predictable rather than clever).
 
-import type { JsonValue } from "../../../templates/runtime/wire.js";
+import type { JsonValue } from "../../../templates/runtime/core/wire.js";
 import { badRequest } from "../http/api-error.js";
 import type { ResolvedView } from "../schema/store.js";
 import { storedValue, type StoredInstance } from "../instances/store.js";

@@ -1,0 +1,210 @@
+// The query engine: `POST /models/instances/query` with cursors followed until every result set
+// is exhausted, as an async iterator of pages. Page sizes adapt to timeouts (`paging.ts`).
+
+import type { JsonPoster } from "../write/apply.js";
+import { expectResultSets, repeatedCursor } from "../core/http.js";
+import {
+  ADAPTIVE_REQUEST,
+  askedLimits,
+  PageSizes,
+  PagingGuard,
+  sendAdaptive,
+} from "../core/paging.js";
+import type { QueryProgress } from "./query-graph.js";
+import type {
+  InstanceRead,
+  QueryRequest,
+  QueryResponse,
+  QueryResultSetExpression,
+} from "../core/wire.js";
+
+/** One response of a paged query. */
+export interface QueryPage {
+  /**
+   * Result set name → instances new in this page. A result set whose cursor ran out is left out of
+   * later pages (the API would return its first page again).
+   */
+  readonly items: Readonly<Record<string, InstanceRead[]>>;
+  /** Property types per result set, with `includeTyping`. */
+  readonly typing?: Readonly<Record<string, unknown>>;
+  /**
+   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
+   * after the API timed out (408) or no answer came in time.
+   */
+  readonly pageSizes: Readonly<Record<string, number>>;
+}
+
+/** The API's default `limit` of a query result set. */
+export const DEFAULT_QUERY_LIMIT = 100;
+
+/**
+ * The API's largest `limit` of a query result set: the page size of typed reads by default.
+ * Against CDF's latency (100s of ms a request) fewer, larger pages are what make reads fast;
+ * a page the API cannot serve in time (408) is shrunk and retried (see `paging.ts`).
+ */
+export const MAX_QUERY_LIMIT = 10_000;
+
+/** Options of a paged query. */
+export interface QueryOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * The most pages this read fetches: a query still paging after them is a `ProtocolError`
+   * (`endless-paging`), as is one whose cursors come back to ones sent before. Default 100 000
+   * (the client's `maxPagesPerRead`).
+   */
+  readonly maxPages?: number;
+  /** Called after every page, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/**
+ * Runs a query and follows `nextCursor` of each result set until all are exhausted. A result set
+ * chained (`from`) from one whose cursor moved is re-evaluated for the new page and reported again.
+ * A request that times out is sent again with smaller pages (see `paging.ts`); a set keeps its
+ * page size while a set chained from it is paging, so that set's cursor keeps its meaning.
+ */
+export async function* queryPages(
+  http: JsonPoster,
+  request: QueryRequest,
+  options: QueryOptions = {},
+): AsyncGenerator<QueryPage, void, undefined> {
+  const names = Object.keys(request.with);
+  const ancestors = ancestorsByResultSet(request.with);
+  const { cursors: initial, ...rest } = request;
+  const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
+  let cursors = nonNullCursors(initial);
+  const guard = new PagingGuard(QUERY_PATH, options.maxPages, cursors);
+  let first = true;
+  let requests = 0;
+  const counts: Record<string, number> = {};
+  for (;;) {
+    const sent = cursors;
+    const response = await sendAdaptive({
+      path: QUERY_PATH,
+      sizes,
+      changeable: () => resizable(names, ancestors, sent),
+      onAttempt: () => (requests += 1),
+      send: () =>
+        http.postJson<QueryResponse>(
+          QUERY_PATH,
+          {
+            ...rest,
+            with: sizes.applyTo(rest.with),
+            ...(Object.keys(sent).length > 0 ? { cursors: sent } : {}),
+          },
+          options.signal
+            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
+            : ADAPTIVE_REQUEST,
+        ),
+    });
+    expectResultSets(response, QUERY_PATH, "items", true);
+    expectResultSets(response, QUERY_PATH, "nextCursor", false);
+    const moved = new Set(Object.keys(cursors));
+    const fresh = (name: string): boolean =>
+      first ||
+      moved.has(name) ||
+      (ancestors.get(name) ?? []).some((ancestor) => moved.has(ancestor));
+    const items: Record<string, InstanceRead[]> = {};
+    for (const [name, list] of Object.entries(response.items)) {
+      if (fresh(name)) items[name] = list;
+    }
+    const pageSizes = sizes.current;
+    if (options.onProgress) {
+      for (const [name, list] of Object.entries(items))
+        counts[name] = (counts[name] ?? 0) + list.length;
+      options.onProgress({ requests, items: { ...counts }, pageSizes });
+    }
+    yield response.typing
+      ? { items, typing: response.typing, pageSizes }
+      : { items, pageSizes };
+    const next: Record<string, string> = {};
+    for (const name of names) {
+      const cursor = response.nextCursor?.[name];
+      if (typeof cursor === "string" && cursor !== "" && fresh(name)) {
+        if (cursor === cursors[name])
+          throw repeatedCursor(QUERY_PATH, cursor, name);
+        next[name] = cursor;
+      }
+    }
+    if (Object.keys(next).length === 0) return;
+    guard.follow(next);
+    cursors = next;
+    first = false;
+  }
+}
+
+/**
+ * The sets whose page size may change for a request with `cursors`: those no set with a cursor is
+ * chained from (that set's cursor points into the page its parent returned).
+ */
+export function resizable(
+  names: readonly string[],
+  ancestors: ReadonlyMap<string, readonly string[]>,
+  cursors: Readonly<Record<string, string>>,
+): string[] {
+  const pinned = new Set<string>();
+  for (const name of Object.keys(cursors))
+    for (const ancestor of ancestors.get(name) ?? []) pinned.add(ancestor);
+  return names.filter((name) => !pinned.has(name));
+}
+
+const QUERY_PATH = "/models/instances/query";
+
+/** Runs a query to exhaustion and concatenates the pages per result set. */
+export async function queryAll(
+  http: JsonPoster,
+  request: QueryRequest,
+  options: QueryOptions = {},
+): Promise<{
+  items: Record<string, InstanceRead[]>;
+  typing?: Record<string, unknown>;
+  /** The page sizes of the last request (smaller than asked after timeouts). */
+  pageSizes: Record<string, number>;
+}> {
+  const items: Record<string, InstanceRead[]> = {};
+  let typing: Record<string, unknown> | undefined;
+  let pageSizes: Record<string, number> = askedLimits(
+    request.with,
+    DEFAULT_QUERY_LIMIT,
+  );
+  for await (const page of queryPages(http, request, options)) {
+    for (const [name, list] of Object.entries(page.items)) {
+      const target = (items[name] ??= []);
+      for (const item of list) target.push(item);
+    }
+    typing ??= page.typing as Record<string, unknown> | undefined;
+    pageSizes = { ...page.pageSizes };
+  }
+  return typing ? { items, typing, pageSizes } : { items, pageSizes };
+}
+
+function nonNullCursors(
+  cursors: Record<string, string | null> | undefined,
+): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, cursor] of Object.entries(cursors ?? {})) {
+    if (typeof cursor === "string") result[name] = cursor;
+  }
+  return result;
+}
+
+/** Result set name → every result set it is chained from, directly or not. */
+export function ancestorsByResultSet(
+  expressions: Readonly<Record<string, QueryResultSetExpression>>,
+): Map<string, string[]> {
+  const parentOf = (name: string): string | undefined => {
+    const expression = expressions[name];
+    return expression?.nodes?.from ?? expression?.edges?.from;
+  };
+  const result = new Map<string, string[]>();
+  for (const name of Object.keys(expressions)) {
+    const chain: string[] = [];
+    let parent = parentOf(name);
+    while (parent !== undefined && !chain.includes(parent) && parent !== name) {
+      chain.push(parent);
+      parent = parentOf(parent);
+    }
+    result.set(name, chain);
+  }
+  return result;
+}

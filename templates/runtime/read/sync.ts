@@ -1,0 +1,765 @@
+// The sync engine: `POST /models/instances/sync` as an async iterator of pages. Each page carries
+// the cursor state to save once the page is processed; that state is plain JSON, so another
+// process can resume from it. Deletes (tombstones) come apart from upserts.
+
+import type { JsonPoster } from "../write/apply.js";
+import { ProtocolError } from "../core/errors.js";
+import { expectResultSets, repeatedCursor } from "../core/http.js";
+import {
+  ADAPTIVE_REQUEST,
+  askedLimits,
+  fullPageWithoutCursor,
+  PageSizes,
+  PagingGuard,
+  sendAdaptive,
+} from "../core/paging.js";
+import { systemClock, type Clock } from "../core/retry.js";
+import type {
+  InstanceRead,
+  SyncMode,
+  SyncRequest,
+  SyncResponse,
+} from "../core/wire.js";
+
+/** The API's default `limit` of a result set. */
+export const DEFAULT_SYNC_LIMIT = 100;
+
+/** Where a sync stands: save it after processing a page, pass it back to resume. */
+export interface SyncState {
+  /** Format version of this object. */
+  readonly version: 1;
+  /** A hash of the request's `with`, `select` and `parameters`: state only resumes the same sync. */
+  readonly fingerprint: string;
+  /** Result set name → cursor. */
+  readonly cursors: Readonly<Record<string, string>>;
+  /**
+   * Result set name → page size, for sets that read smaller pages than asked after timeouts; a
+   * resumed sync starts with them.
+   */
+  readonly pageSizes?: Readonly<Record<string, number>>;
+}
+
+/** One page of changes. */
+export interface SyncPage {
+  /** Result set name → created or updated instances. */
+  readonly upserts: Readonly<Record<string, InstanceRead[]>>;
+  /**
+   * Result set name → deleted instances (tombstones, with `deletedTime`). Apply deletes before
+   * upserts: an instance deleted and re-created shows up as both.
+   */
+  readonly deletes: Readonly<Record<string, InstanceRead[]>>;
+  /** The state after this page. Save it only once the page is durably processed. */
+  readonly state: SyncState;
+  /** Every result set returned fewer items than its limit: no more changes right now. */
+  readonly caughtUp: boolean;
+  /** Property types per result set, with `includeTyping`. */
+  readonly typing?: Readonly<Record<string, unknown>>;
+  /**
+   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
+   * after the API timed out (408) or no answer came in time.
+   */
+  readonly pageSizes: Readonly<Record<string, number>>;
+}
+
+/** How follow mode polls once caught up. */
+export interface FollowOptions {
+  /** First wait after a caught-up page (ms). Default 1 000. */
+  readonly pollIntervalMs?: number;
+  /** Longest wait while nothing changes; the wait doubles up to this (ms). Default 30 000. */
+  readonly maxPollIntervalMs?: number;
+}
+
+/** Options of a sync. */
+export interface SyncOptions {
+  /** Resume from a saved state (see `SyncPage.state`). Without it the sync starts from scratch. */
+  readonly state?: SyncState;
+  /** Keep polling once caught up instead of ending. */
+  readonly follow?: boolean | FollowOptions;
+  /** Sets `mode` on every result set that has none. */
+  readonly mode?: SyncMode;
+  readonly includeTyping?: boolean;
+  /**
+   * Accept cursors older than 3 days instead of failing with `CursorExpiredError`, at the price of
+   * missing deletes made meanwhile.
+   */
+  readonly allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
+  readonly signal?: AbortSignal;
+  /** For follow-mode waits. */
+  readonly clock?: Clock;
+  /**
+   * The most pages read before the sync is caught up: more is a `ProtocolError` (`endless-paging`),
+   * as are cursors that come back to ones sent before until then. Default 100 000 (the client's
+   * `maxPagesPerRead`); in follow mode the count starts again after each catch-up.
+   */
+  readonly maxPages?: number;
+}
+
+/**
+ * Iterates over sync pages until caught up (or forever in follow mode). Throws
+ * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
+ * state belongs to a different request. A request that times out is sent again with smaller pages
+ * (see `paging.ts`), cursors kept.
+ */
+export async function* syncPages(
+  http: JsonPoster,
+  request: SyncRequest,
+  options: SyncOptions = {},
+): AsyncGenerator<SyncPage, void, undefined> {
+  const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
+  const requests = new PageRequests(
+    http,
+    syncRequestBody(request, options),
+    new PageSizes(asked, options.state?.pageSizes),
+    options.signal,
+  );
+  try {
+    yield* pagesOf(requests, request, asked, options);
+  } finally {
+    requests.close();
+  }
+}
+
+async function* pagesOf(
+  requests: PageRequests,
+  request: SyncRequest,
+  asked: Readonly<Record<string, number>>,
+  options: SyncOptions,
+): AsyncGenerator<SyncPage, void, undefined> {
+  const fingerprint = syncFingerprint(request);
+  const names = Object.keys(request.with);
+  let cursors = resumeCursors(options.state, fingerprint, names);
+  const guard = new PagingGuard(SYNC_PATH, options.maxPages, cursors);
+  const twoPhase = names.some(
+    (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
+  );
+  const follow = followSettings(options.follow);
+  const clock = options.clock ?? systemClock;
+  let previousNonFull = false;
+  let idleWaitMs = follow?.pollIntervalMs ?? 0;
+
+  for (;;) {
+    const { sent, response, textLength } = await requests.take(cursors);
+    expectResultSets(response, SYNC_PATH, "items", true);
+    if (textLength !== undefined) requests.learn(textLength, response);
+    expectResultSets(response, SYNC_PATH, "nextCursor", true);
+    assertCursorsMove(sent, cursors, response);
+    const nonFull = isNonFullPage(sent, response);
+    if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
+    // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
+    // one more non-full page proves it (as the Python SDK does).
+    const caughtUp = nonFull && (!twoPhase || previousNonFull);
+    previousNonFull = nonFull;
+    cursors = nextCursors(names, cursors, response);
+    assertEverySetHasCursor(names, cursors, guard.pages + 1);
+    // A full page leads on: to cursors not sent before in this read. (A page that is not full may
+    // keep its cursors: nothing more right now.)
+    if (!nonFull) guard.follow(cursors);
+    else if (caughtUp) guard.restart(cursors);
+    const pageSizes = requests.sizes.current;
+    const shrunk = shrunkSizes(asked, pageSizes);
+    const page = splitPage(
+      response,
+      shrunk
+        ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
+        : { version: 1, fingerprint, cursors },
+      caughtUp,
+      pageSizes,
+    );
+    // More is waiting: ask for it (if the guess made from the text did not) while the caller
+    // processes this page.
+    if (!caughtUp) requests.prefetch(cursors);
+    else requests.dropAhead();
+    yield page;
+    if (!caughtUp) {
+      idleWaitMs = follow?.pollIntervalMs ?? 0;
+      continue;
+    }
+    if (!follow) return;
+    const hadItems = Object.values(response.items).some(
+      (items) => items.length > 0,
+    );
+    if (hadItems) idleWaitMs = follow.pollIntervalMs;
+    await clock.sleep(idleWaitMs, options.signal);
+    idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+  }
+}
+
+const SYNC_PATH = "/models/instances/sync";
+
+/** One sync request as sent (page sizes applied) and its response. */
+interface SentPage {
+  readonly sent: SyncRequest;
+  readonly response: SyncResponse;
+  /** The length of the response text, when the poster showed it (`beforeParse`). */
+  readonly textLength: number | undefined;
+}
+
+/** One request of a sync, asked for with `cursors`. */
+interface PageRequest {
+  /** Replaced by equal cursors of the parsed page, which `take` is then called with. */
+  cursors: Readonly<Record<string, string>> | undefined;
+  readonly page: Promise<SentPage>;
+  /** Aborts this request only (the sync's own controller aborts every request). */
+  readonly controller: AbortController;
+  /** The caller waits for this page: its text may start the next request before it is parsed. */
+  taken: boolean;
+}
+
+/**
+ * The requests of one sync, with at most one asked for ahead. The request for the next page
+ * leaves before the current page is parsed: the cursors are read from the end of the response
+ * text (`peekNextCursors`) and, when the text holds a full page (`mayBeFullPage`), the next
+ * request is sent at once, so the server builds that page while this one is parsed and
+ * processed. That guess is checked against the parsed page (`prefetch` / `dropAhead`): sent
+ * with other cursors, or the page was not full after all, the request is aborted and its
+ * outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
+ * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
+ * dropped; the failure of one that is taken surfaces where the caller asks for that page. Each
+ * request adapts its page sizes to timeouts (`sendAdaptive`), cursors kept.
+ */
+class PageRequests {
+  readonly sizes: PageSizes;
+  readonly #http: JsonPoster;
+  readonly #body: SyncRequest;
+  readonly #names: readonly string[];
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #controller = new AbortController();
+  readonly #onCallerAbort = (): void =>
+    this.#controller.abort(this.#callerSignal?.reason);
+  #ahead: PageRequest | undefined;
+  /** The fewest characters per item a parsed page of this sync had; until one was parsed, none. */
+  #charsPerItem: number | undefined;
+
+  constructor(
+    http: JsonPoster,
+    body: SyncRequest,
+    sizes: PageSizes,
+    callerSignal: AbortSignal | undefined,
+  ) {
+    this.#http = http;
+    this.#body = body;
+    this.#names = Object.keys(body.with);
+    this.sizes = sizes;
+    this.#callerSignal = callerSignal;
+    if (callerSignal?.aborted) this.#onCallerAbort();
+    else callerSignal?.addEventListener("abort", this.#onCallerAbort);
+  }
+
+  /** The page for `cursors`: the request asked for ahead when it matches, else a new one. */
+  take(
+    cursors: Readonly<Record<string, string>> | undefined,
+  ): Promise<SentPage> {
+    const ahead = this.#ahead;
+    this.#ahead = undefined;
+    if (ahead && ahead.cursors === cursors) {
+      ahead.taken = true;
+      return ahead.page;
+    }
+    if (ahead) ahead.controller.abort();
+    const request = this.#start(cursors);
+    request.taken = true;
+    return request.page;
+  }
+
+  /**
+   * Asks for the page at `cursors` ahead: keeps the request sent on a guess when its cursors are
+   * these, else aborts it and sends one.
+   */
+  prefetch(cursors: Readonly<Record<string, string>>): void {
+    const ahead = this.#ahead;
+    if (ahead && sameCursors(ahead.cursors, cursors)) {
+      ahead.cursors = cursors;
+      return;
+    }
+    ahead?.controller.abort();
+    this.#ahead = this.#start(cursors);
+  }
+
+  /**
+   * Learns from a parsed page how long its items' text is, so that later guesses from a text's
+   * length are sharper: a short last page of large items is no longer taken for a full one (which
+   * sent a request only to abort it).
+   */
+  learn(textLength: number, response: SyncResponse): void {
+    let items = 0;
+    for (const name of this.#names) items += response.items[name]?.length ?? 0;
+    if (items === 0) return;
+    const perItem = textLength / items;
+    this.#charsPerItem = Math.min(this.#charsPerItem ?? perItem, perItem);
+  }
+
+  /** Nothing more to read now: a request sent on a guess is aborted and its outcome dropped. */
+  dropAhead(): void {
+    this.#ahead?.controller.abort();
+    this.#ahead = undefined;
+  }
+
+  /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
+  close(): void {
+    if (this.#ahead) this.#controller.abort();
+    this.#ahead = undefined;
+    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
+  }
+
+  #start(cursors: Readonly<Record<string, string>> | undefined): PageRequest {
+    const controller = new AbortController();
+    const all = this.#controller.signal;
+    const follow = (): void => controller.abort(all.reason);
+    if (all.aborted) follow();
+    else all.addEventListener("abort", follow);
+    const request: PageRequest = {
+      cursors,
+      page: this.#send(cursors, controller.signal, (text) =>
+        this.#guessNext(request, text),
+      ),
+      controller,
+      taken: false,
+    };
+    const done = (): void => all.removeEventListener("abort", follow);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    request.page.then(done, done);
+    return request;
+  }
+
+  /**
+   * Called with the text of `request`'s answer before it is parsed: when the caller waits for
+   * it and it holds a full page, sends the request for the page after it at the cursors its text
+   * ends with, and lets that request leave before the parse starts.
+   */
+  #guessNext(request: PageRequest, text: string): Promise<void> | undefined {
+    if (!request.taken || this.#ahead || this.#controller.signal.aborted)
+      return undefined;
+    if (!mayBeFullPage(text, this.#smallestPageSize(), this.#charsPerItem))
+      return undefined;
+    const peeked = peekNextCursors(text);
+    if (peeked === undefined) return undefined;
+    const cursors: Record<string, string> = {};
+    for (const name of this.#names) {
+      const cursor = peeked[name] ?? request.cursors?.[name];
+      if (cursor !== undefined) cursors[name] = cursor;
+    }
+    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
+    if (sameCursors(request.cursors, cursors)) return undefined;
+    this.#ahead = this.#start(cursors);
+    return handedToNetwork();
+  }
+
+  #smallestPageSize(): number {
+    let smallest = Infinity;
+    for (const name of this.#names)
+      smallest = Math.min(smallest, this.sizes.of(name));
+    return smallest;
+  }
+
+  async #send(
+    cursors: Readonly<Record<string, string>> | undefined,
+    signal: AbortSignal,
+    beforeParse: (text: string) => Promise<void> | undefined,
+  ): Promise<SentPage> {
+    let sent = this.#body;
+    let textLength: number | undefined;
+    const response = await sendAdaptive({
+      path: SYNC_PATH,
+      sizes: this.sizes,
+      send: () => {
+        sent = { ...this.#body, with: this.sizes.applyTo(this.#body.with) };
+        if (cursors !== undefined) sent.cursors = { ...cursors };
+        return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
+          ...ADAPTIVE_REQUEST,
+          signal,
+          beforeParse: (text) => {
+            textLength = text.length;
+            return beforeParse(text);
+          },
+        });
+      },
+    });
+    return { sent, response, textLength };
+  }
+}
+
+function sameCursors(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  if (a === undefined) return false;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+/**
+ * A promise settled once the requests started now have been handed to the network: their path to
+ * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
+ * this waits two turns of the event loop (measured: after one the request still left after the
+ * parse; after two it leaves at once).
+ */
+function handedToNetwork(): Promise<void> {
+  return new Promise((resolve) => {
+    if (immediate) immediate(() => immediate(resolve));
+    else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place), bound to the
+ * global: a host function called with another `this` may throw "Illegal invocation".
+ */
+const immediate = (
+  globalThis as { setImmediate?: (callback: () => void) => unknown }
+).setImmediate?.bind(globalThis);
+
+/**
+ * The shortest text an item of a sync response can have (its required fields, shortest values):
+ * `{"instanceType":"node","version":1,"space":"s","externalId":"x","createdTime":0,
+ * "lastUpdatedTime":0}`.
+ */
+const SHORTEST_ITEM_CHARS = 100;
+
+/**
+ * Whether a response text may hold a full page of `pageSize` items, told from its length alone
+ * (counting items would cost a tenth of the parse): not when it is shorter than `pageSize` items
+ * of `charsPerItem` characters, the fewest per item a parsed page of the sync had, less a tenth
+ * (before one was parsed, the shortest an item can be). A longer text may still hold fewer,
+ * larger items: a guess that the parsed page corrects.
+ */
+export function mayBeFullPage(
+  text: string,
+  pageSize: number,
+  charsPerItem = SHORTEST_ITEM_CHARS,
+): boolean {
+  // A tenth off what was learned: a full page of slightly smaller items is still full.
+  const perItem =
+    charsPerItem === SHORTEST_ITEM_CHARS
+      ? charsPerItem
+      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
+  return text.length >= pageSize * perItem;
+}
+
+const NEXT_CURSOR_KEY = '"nextCursor"';
+
+/**
+ * The `nextCursor` object of a sync response, read from its text without parsing the items: the
+ * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object of
+ * string values. Undefined when the text does not have that shape. Only a guess: the parsed
+ * response decides.
+ */
+export function peekNextCursors(
+  text: string,
+): Record<string, string> | undefined {
+  const key = text.lastIndexOf(NEXT_CURSOR_KEY);
+  if (key < 0) return undefined;
+  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
+  if (text[at] !== ":") return undefined;
+  at = skipSpace(text, at + 1);
+  if (text[at] !== "{") return undefined;
+  const end = objectEnd(text, at);
+  if (end < 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(at, end + 1));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const cursors: Record<string, string> = {};
+  for (const [name, cursor] of Object.entries(parsed))
+    if (typeof cursor === "string") cursors[name] = cursor;
+  return cursors;
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
+  return at;
+}
+
+/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
+function objectEnd(text: string, start: number): number {
+  let inString = false;
+  for (let at = start + 1; at < text.length; at++) {
+    const char = text[at];
+    if (inString) {
+      if (char === "\\") at++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "}") return at;
+    else if (char === "{" || char === "[") return -1;
+  }
+  return -1;
+}
+
+/** The sets whose page size is below what was asked, or undefined when none is. */
+function shrunkSizes(
+  asked: Readonly<Record<string, number>>,
+  current: Readonly<Record<string, number>>,
+): Record<string, number> | undefined {
+  const shrunk: Record<string, number> = {};
+  for (const [name, size] of Object.entries(current))
+    if (size < (asked[name] ?? size)) shrunk[name] = size;
+  return Object.keys(shrunk).length > 0 ? shrunk : undefined;
+}
+
+/**
+ * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
+ * not full may keep its cursor: nothing changed.)
+ */
+function assertCursorsMove(
+  request: SyncRequest,
+  sent: Readonly<Record<string, string>> | undefined,
+  response: SyncResponse,
+): void {
+  if (!sent) return;
+  for (const [name, expression] of Object.entries(request.with)) {
+    const cursor = response.nextCursor[name];
+    const full =
+      (response.items[name]?.length ?? 0) >=
+      (expression.limit ?? DEFAULT_SYNC_LIMIT);
+    if (full && cursor !== undefined && cursor === sent[name]) {
+      throw repeatedCursor(SYNC_PATH, cursor, name);
+    }
+  }
+}
+
+/**
+ * After a page every set has a cursor (the API always names one): a state without it would start
+ * that set over when resumed, so "caught up" could not be vouched for.
+ */
+function assertEverySetHasCursor(
+  names: readonly string[],
+  cursors: Readonly<Record<string, string>>,
+  page: number,
+): void {
+  for (const name of names)
+    if (cursors[name] === undefined || cursors[name] === "")
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: SYNC_PATH,
+        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+      });
+}
+
+/** Every set a full page filled must name the cursor to read on from (else it starts over). */
+function assertFullSetsHaveCursors(
+  request: SyncRequest,
+  response: SyncResponse,
+  page: number,
+): void {
+  for (const [name, expression] of Object.entries(request.with)) {
+    const full =
+      (response.items[name]?.length ?? 0) >=
+      (expression.limit ?? DEFAULT_SYNC_LIMIT);
+    const cursor = response.nextCursor[name];
+    if (full && (typeof cursor !== "string" || cursor === ""))
+      throw fullPageWithoutCursor(SYNC_PATH, name, page);
+  }
+}
+
+/** JSON text of a sync state, to store anywhere. */
+export function serializeSyncState(state: SyncState): string {
+  return JSON.stringify(state);
+}
+
+/** Reads a sync state saved by `serializeSyncState`; throws on anything else. */
+export function parseSyncState(text: string): SyncState {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    // An empty or cut-off file (a crash while saving it) says so, not only "Unexpected end".
+    throw new Error(
+      `Not a saved sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    !("version" in value) ||
+    value.version !== 1 ||
+    !("fingerprint" in value) ||
+    typeof value.fingerprint !== "string" ||
+    !("cursors" in value) ||
+    typeof value.cursors !== "object" ||
+    value.cursors === null ||
+    !Object.values(value.cursors).every((cursor) => typeof cursor === "string")
+  ) {
+    throw new Error(
+      "Not a saved sync state (expected version 1 with fingerprint and cursors)",
+    );
+  }
+  const pageSizes = "pageSizes" in value ? value.pageSizes : undefined;
+  if (pageSizes !== undefined && !isPageSizeRecord(pageSizes)) {
+    throw new Error(
+      "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
+    );
+  }
+  const state: SyncState = {
+    version: 1,
+    fingerprint: value.fingerprint,
+    cursors: value.cursors as Record<string, string>,
+  };
+  return pageSizes ? { ...state, pageSizes } : state;
+}
+
+function isPageSizeRecord(value: unknown): value is Record<string, number> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    Object.values(value).every(
+      (size) => Number.isInteger(size) && (size as number) >= 1,
+    )
+  );
+}
+
+/** A stable hash of what a sync returns, so state is not resumed against another request. */
+export function syncFingerprint(request: SyncRequest): string {
+  return hashText(
+    stableStringify({
+      with: request.with,
+      select: request.select,
+      parameters: request.parameters ?? {},
+    }),
+  );
+}
+
+function resumeCursors(
+  state: SyncState | undefined,
+  fingerprint: string,
+  names: readonly string[],
+): Record<string, string> | undefined {
+  if (!state) return undefined;
+  if (state.fingerprint !== fingerprint) {
+    throw new Error(
+      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
+    );
+  }
+  const missing = names.filter((name) => !(name in state.cursors));
+  if (missing.length > 0) {
+    throw new Error(
+      `The saved sync state has no cursor for ${missing.join(", ")}`,
+    );
+  }
+  return { ...state.cursors };
+}
+
+function syncRequestBody(
+  request: SyncRequest,
+  options: SyncOptions,
+): SyncRequest {
+  const { cursors: _ignored, ...rest } = request;
+  const body: SyncRequest = { ...rest };
+  if (options.mode !== undefined) {
+    const withModes: SyncRequest["with"] = {};
+    for (const [name, expression] of Object.entries(request.with)) {
+      withModes[name] = expression.mode
+        ? expression
+        : { ...expression, mode: options.mode };
+    }
+    body.with = withModes;
+  }
+  if (options.includeTyping !== undefined)
+    body.includeTyping = options.includeTyping;
+  if (options.allowExpiredCursorsAndAcceptMissedDeletes !== undefined) {
+    body.allowExpiredCursorsAndAcceptMissedDeletes =
+      options.allowExpiredCursorsAndAcceptMissedDeletes;
+  }
+  return body;
+}
+
+function followSettings(
+  follow: SyncOptions["follow"],
+): Required<FollowOptions> | undefined {
+  if (!follow) return undefined;
+  const settings = follow === true ? {} : follow;
+  const pollIntervalMs = settings.pollIntervalMs ?? 1_000;
+  return {
+    pollIntervalMs,
+    maxPollIntervalMs: Math.max(
+      pollIntervalMs,
+      settings.maxPollIntervalMs ?? 30_000,
+    ),
+  };
+}
+
+/** True when every result set returned fewer items than its limit. */
+export function isNonFullPage(
+  request: SyncRequest,
+  response: SyncResponse,
+): boolean {
+  return Object.entries(request.with).every(([name, expression]) => {
+    const returned = response.items[name]?.length ?? 0;
+    return returned < (expression.limit ?? DEFAULT_SYNC_LIMIT);
+  });
+}
+
+function nextCursors(
+  names: readonly string[],
+  previous: Readonly<Record<string, string>> | undefined,
+  response: SyncResponse,
+): Record<string, string> {
+  const cursors: Record<string, string> = {};
+  for (const name of names) {
+    const cursor = response.nextCursor[name] ?? previous?.[name];
+    if (cursor !== undefined) cursors[name] = cursor;
+  }
+  return cursors;
+}
+
+function splitPage(
+  response: SyncResponse,
+  state: SyncState,
+  caughtUp: boolean,
+  pageSizes: Readonly<Record<string, number>>,
+): SyncPage {
+  const upserts: Record<string, InstanceRead[]> = {};
+  const deletes: Record<string, InstanceRead[]> = {};
+  for (const [name, items] of Object.entries(response.items)) {
+    const live: InstanceRead[] = [];
+    const gone: InstanceRead[] = [];
+    for (const item of items) {
+      if (item.deletedTime === undefined || item.deletedTime === null)
+        live.push(item);
+      else gone.push(item);
+    }
+    upserts[name] = live;
+    deletes[name] = gone;
+  }
+  return response.typing
+    ? { upserts, deletes, state, caughtUp, typing: response.typing, pageSizes }
+    : { upserts, deletes, state, caughtUp, pageSizes };
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const keys = Object.keys(value).sort();
+    return `{${keys
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .map(
+        (key) =>
+          `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`,
+      )
+      .join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/** cyrb53: a fast 53-bit string hash, as hex. Not cryptographic; only to tell requests apart. */
+function hashText(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 =
+    Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^
+    Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 =
+    Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^
+    Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16);
+}
