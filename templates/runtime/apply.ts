@@ -548,7 +548,12 @@ function idOf(instance: InstanceId): InstanceId {
 
 // ---- streaming apply: building requests from the input as they are sent
 
-/** Writes (or deletes) of a request, with their positions in the apply (which keep input order). */
+/**
+ * Writes (or deletes) of a request, with their positions in the apply (which keep input order). A
+ * write of an instance that an earlier request of the apply wrote already has the position
+ * `~first` (negative; `first` is that instance's position): it is sent, but counted and listed
+ * once, at `first`.
+ */
 interface Part<T> {
   readonly items: readonly T[];
   readonly positions: readonly number[];
@@ -664,6 +669,11 @@ class RequestBuilder {
   readonly #unfinished = new Map<number, BuiltRequest>();
   /** Writes of unfinished requests parsed back from their text (see `#writesOf`). */
   readonly #parsed = new Map<number, readonly InstanceWrite[]>();
+  /**
+   * The position of every instance in a request so far (its first write): a later write of it is
+   * sent again but counted once. The one index that grows with the input, as the result's items do.
+   */
+  readonly #sent = new InstanceIndex();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -771,8 +781,11 @@ class RequestBuilder {
 
   #place(instanceType: "node" | "edge", from: number): void {
     const positions = this.#positions[instanceType];
-    for (let i = from; i < this.#window.count(instanceType); i++)
-      positions.push(this.positions++);
+    const writes = this.#window.peek(instanceType);
+    for (let i = from; i < writes.length; i++) {
+      const first = this.#sent.get(instanceType, writes[i] as InstanceWrite);
+      positions.push(first === undefined ? this.positions++ : ~first);
+    }
   }
 
   /** Whether one of the next request's edges starts or ends at a node not yet in a request. */
@@ -800,6 +813,12 @@ class RequestBuilder {
     };
     const positions = this.#positions[instanceType].splice(0, count);
     const items = window.take(instanceType, count);
+    // The last requests (`#finish`) need not be remembered: no input comes after them.
+    for (let i = 0; i < items.length; i++) {
+      const position = positions[i] as number;
+      if (position >= 0)
+        this.#sent.set(instanceType, items[i] as InstanceWrite, position);
+    }
     return this.#emit({ items, positions }, NO_DELETES, numbers);
   }
 
@@ -1103,15 +1122,24 @@ class ItemsLedger implements Ledger {
   written(
     writes: Part<WriteId>,
     answers: readonly (SlimInstance | undefined)[],
-    skipped: number,
+    _skipped: number,
   ): void {
     const { items, positions } = writes;
     this.#growTo(positions);
-    this.#writtenCount += items.length - skipped;
-    this.#skippedCount += skipped;
-    for (let i = 0; i < positions.length; i++)
-      this.#writes[positions[i] as number] =
-        answers[i] ?? new Settled("skipped", idOf(items[i] as WriteId));
+    for (let i = 0; i < positions.length; i++) {
+      const position = positions[i] as number;
+      const answer = answers[i];
+      if (position < 0) {
+        // An instance written before (counted there): its answer stands in until that one's.
+        if (answer && this.#writes[~position] === undefined)
+          this.#writes[~position] = answer;
+        continue;
+      }
+      if (answer) this.#writtenCount++;
+      else this.#skippedCount++;
+      this.#writes[position] =
+        answer ?? new Settled("skipped", idOf(items[i] as WriteId));
+    }
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1129,18 +1157,33 @@ class ItemsLedger implements Ledger {
     kind: "not-written" | "unknown",
   ): void {
     this.#growTo(writes.positions);
-    writes.items.forEach((item, i) => {
-      this.#writes[writes.positions[i] as number] = new Settled(
-        kind,
-        idOf(item),
-      );
-    });
+    writes.items.forEach((item, i) =>
+      this.#settle(
+        writes.positions[i] as number,
+        new Settled(kind, idOf(item)),
+      ),
+    );
     deletes.items.forEach((item, i) => {
       this.#deletes[deletes.positions[i] as number] = new Settled(
         kind,
         idOf(item),
       );
     });
+  }
+
+  /**
+   * Records a failed (or unsent) write. A later write of an instance that failed leaves part of
+   * what the apply asked for it unwritten: the instance is listed (once) as that write's outcome,
+   * unless it is unknown already.
+   */
+  #settle(position: number, settled: Settled): void {
+    if (position >= 0) {
+      this.#writes[position] = settled;
+      return;
+    }
+    const slot = this.#writes[~position];
+    if (!(slot instanceof Settled && slot.kind === "unknown"))
+      this.#writes[~position] = settled;
   }
 
   /** Keeps the slot list dense (no holes) up to the positions given. */
@@ -1179,10 +1222,13 @@ class ItemsLedger implements Ledger {
     const report: FailureReport = { written: [], notWritten: [], unknown: [] };
     const never = new Map<number, InstanceId>();
     for (const part of unsent) {
-      part.items.forEach((item, i) =>
-        never.set(part.positions[i] as number, idOf(item)),
-      );
       this.#growTo(part.positions);
+      part.items.forEach((item, i) => {
+        const position = part.positions[i] as number;
+        if (position >= 0) never.set(position, idOf(item));
+        else if (this.#writes[~position] !== undefined)
+          this.#settle(position, notWritten(item));
+      });
     }
     // Positions without an outcome were never sent (or merged into another): listed from `unsent`.
     this.#writes.forEach((slot, position) => {
@@ -1208,11 +1254,21 @@ class CountsLedger implements Ledger {
 
   written(
     writes: Part<WriteId>,
-    _answers: readonly (SlimInstance | undefined)[],
+    answers: readonly (SlimInstance | undefined)[],
     skipped: number,
   ): void {
-    this.#written += writes.items.length - skipped;
-    this.#skipped += skipped;
+    const counted = countedWrites(writes.positions);
+    if (counted === writes.positions.length) {
+      this.#written += counted - skipped;
+      this.#skipped += skipped;
+      return;
+    }
+    // Some write an instance written before: only the others count.
+    writes.positions.forEach((position, i) => {
+      if (position < 0) return;
+      if (answers[i]) this.#written++;
+      else this.#skipped++;
+    });
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1262,14 +1318,28 @@ class CountsLedger implements Ledger {
       unknown: [] as InstanceId[],
       writtenCount: this.#written + this.#skipped,
     };
-    for (const settled of this.#failed) classify(report, settled);
+    // An instance written by two requests is listed once (unknown rather than not written).
+    const listed = new Map<string, Settled>();
+    const list = (settled: Settled): void => {
+      const key = idKey(settled.id);
+      if (listed.get(key)?.kind !== "unknown") listed.set(key, settled);
+    };
+    for (const settled of this.#failed) list(settled);
     for (const part of unsent)
-      for (const item of part.items) report.notWritten.push(idOf(item));
+      for (const item of part.items) list(notWritten(item));
+    for (const settled of listed.values()) classify(report, settled);
     deletes.forEach((item, position) =>
       classify(report, this.#deletes[position] ?? notWritten(item)),
     );
     return report;
   }
+}
+
+/** How many writes count: those of an instance no earlier request wrote (see `Part`). */
+function countedWrites(positions: readonly number[]): number {
+  let counted = 0;
+  for (const position of positions) if (position >= 0) counted++;
+  return counted;
 }
 
 function notWritten(item: InstanceId): Settled {
@@ -1650,7 +1720,7 @@ class ApplyRun {
     this.#ledger.written(writes, answers, skipped);
     this.#ledger.deleted(deletes);
     if (deleted) (this.#deleted[request.id] ??= []).push(...deleted);
-    this.#itemsDone += writes.items.length + deletes.items.length;
+    this.#itemsDone += countedWrites(writes.positions) + deletes.items.length;
   }
 
   /** The result, or the error that says what was and was not written. */
