@@ -164,17 +164,22 @@ describe("apply counts", () => {
 
   /**
    * 1201 inputs, 1200 instances: `twice` is written by the first input (in the first request of
-   * 1000) and by a different object, with another property, as the last input (in the second).
+   * 1000) and by a different object, with another name and no description, as the last input (in
+   * the second).
    */
   function twoObjectsForOneInstance(prefix: string): AssetApply[] {
     const twice = `${prefix}-twice`;
     return [
-      new AssetApply(S, twice, { serialNumber: "first" }),
+      new AssetApply(S, twice, {
+        serialNumber: "sn",
+        name: "first",
+        description: "kept",
+      }),
       ...Array.from(
         { length: 1199 },
         (_, i) => new AssetApply(S, `${prefix}-${i}`, { serialNumber: `${i}` }),
       ),
-      new AssetApply(S, twice, { name: "second" }),
+      new AssetApply(S, twice, { serialNumber: "sn", name: "second" }),
     ];
   }
 
@@ -185,7 +190,7 @@ describe("apply counts", () => {
     const result = await client.asset.apply(inputs, {
       onProgress: (p) => progress.push(p),
     });
-    // Both writes went out (the second adds a property), one per request.
+    // Both writes went out, one per request.
     expect(sent).toHaveLength(1201);
     expect(sent.filter((id) => id === `${S}:two-twice`)).toHaveLength(2);
     expect(result.counts.written).toBe(1200);
@@ -197,11 +202,15 @@ describe("apply counts", () => {
     expect([last.itemsDone, last.itemsTotal]).toEqual([1200, 1200]);
     expect([last.requestsDone, last.requestsTotal]).toEqual([2, 2]);
     expect(progress.every((p) => p.itemsTotal <= 1200)).toBe(true);
-    // The API merged both writes: the instance has the properties of both objects.
+    // The API merged both writes per property, the later request winning.
     const [stored] = await client.asset.retrieve([
       { space: S, externalId: "two-twice" },
     ]);
-    expect([stored?.serialNumber, stored?.name]).toEqual(["first", "second"]);
+    expect([stored?.serialNumber, stored?.name, stored?.description]).toEqual([
+      "sn",
+      "second",
+      "kept",
+    ]);
   });
 
   it("counts it once with report: counts, from a stream", async () => {
@@ -237,7 +246,7 @@ describe("apply counts", () => {
           ...failure.notWritten,
           ...failure.unknown,
         ].filter((id) => id.externalId === twice);
-        // Part of what the apply asked of it (the second object's name) was not written.
+        // Part of what the apply asked of it (the second object's values) was not written.
         expect(listed).toEqual([{ space: S, externalId: twice }]);
         expect(failure.notWritten).toContainEqual({
           space: S,

@@ -378,6 +378,99 @@ export class InstanceIndex<V = number> {
 
 export { assertFiniteNumbers };
 
+/**
+ * The instances an apply has put in a request, each with the position of its first write: an
+ * open-addressing table of 64-bit hashes of (type, space, external id) in typed arrays, about 24
+ * bytes per instance and no key kept alive (an `InstanceIndex` of a million instances held 190 MiB
+ * more than a `report: "counts"` apply needs). Two instances of one apply share a hash with a
+ * chance of about n^2 / 2^65 (1 in 30 million for a million instances): the later one would then
+ * be counted as written before, though still sent.
+ */
+export class SentInstances {
+  /** Per slot: the hash's two halves and the position plus one (0: an empty slot), together. */
+  #slots = new Int32Array(3 * 1024);
+  #capacity = 1024;
+  #size = 0;
+
+  get(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+    const at = this.#find(instanceType, id);
+    const stored = this.#slots[at + 2] as number;
+    return stored === 0 ? undefined : stored - 1;
+  }
+
+  /** The position of an instance recorded before; else records it at `position` (undefined). */
+  addNew(
+    instanceType: "node" | "edge",
+    id: InstanceId,
+    position: number,
+  ): number | undefined {
+    if (2 * (this.#size + 1) > this.#capacity) this.#grow();
+    const at = this.#find(instanceType, id);
+    const stored = this.#slots[at + 2] as number;
+    if (stored !== 0) return stored - 1;
+    this.#slots[at] = hashA;
+    this.#slots[at + 1] = hashB;
+    this.#slots[at + 2] = position + 1;
+    this.#size++;
+    return undefined;
+  }
+
+  /** Where an instance's hash is, or the empty slot where it belongs (sets `hashA/B`). */
+  #find(instanceType: "node" | "edge", id: InstanceId): number {
+    hashInstance(instanceType, id);
+    const slots = this.#slots;
+    const mask = this.#capacity - 1;
+    for (let slot = hashA & mask; ; slot = (slot + 1) & mask) {
+      const at = 3 * slot;
+      if (slots[at + 2] === 0) return at;
+      if (slots[at] === hashA && slots[at + 1] === hashB) return at;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    this.#capacity *= 2;
+    const slots = new Int32Array(3 * this.#capacity);
+    const mask = this.#capacity - 1;
+    for (let from = 0; from < old.length; from += 3) {
+      if (old[from + 2] === 0) continue;
+      let slot = (old[from] as number) & mask;
+      while (slots[3 * slot + 2] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(from, from + 3), 3 * slot);
+    }
+    this.#slots = slots;
+  }
+}
+
+// The two 32-bit halves of the last instance hashed (no object per lookup).
+let hashA = 0;
+let hashB = 0;
+
+/** Two 32-bit FNV-1a style hashes (different seeds and primes) of type, space and external id. */
+function hashInstance(instanceType: "node" | "edge", id: InstanceId): void {
+  hashA = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
+  hashB = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
+  mixIntoHash(id.space);
+  mixIntoHash(id.externalId);
+  // Int32 values, as the table stores them.
+  hashA = (hashA ^ (hashA >>> 16)) | 0;
+  hashB = (hashB ^ (hashB >>> 13)) | 0;
+}
+
+function mixIntoHash(text: string): void {
+  let a = hashA;
+  let b = hashB;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  // The length (above any char code), so that ("ab", "c") and ("a", "bc") differ.
+  hashA = Math.imul(a ^ (0x10000 + text.length), 0x01000193);
+  hashB = Math.imul(b ^ (0x10000 + text.length), 0x5bd1e995);
+}
+
 function applyFlags(options: ApplyOptions): ApplyFlags {
   const flags: ApplyFlags = {};
   if (options.autoCreateDirectRelations !== undefined) {
@@ -656,7 +749,8 @@ const STALE_WRITES_KEPT = 16_384;
  * request was built goes out again in a later request, which (when the two writes differ) waits
  * for the unfinished request that wrote it before: the API merges the two writes property by
  * property, the later value winning. Conflicts across windows are therefore not detected;
- * `collectWrites` (or an array input smaller than one request) checks a whole input at once.
+ * `collectWrites` (or an array input smaller than one request) checks a whole input at once. Such
+ * a write is counted once: it takes the position of the instance's first write (`Part`).
  */
 class RequestBuilder {
   readonly #window = new WriteCollector();
@@ -671,10 +765,11 @@ class RequestBuilder {
   /** Writes of unfinished requests parsed back from their text (see `#writesOf`). */
   readonly #parsed = new Map<number, readonly InstanceWrite[]>();
   /**
-   * The position of every instance in a request so far (its first write): a later write of it is
-   * sent again but counted once. The one index that grows with the input, as the result's items do.
+   * The position of every instance written so far (its first write): a write of it after its
+   * request was taken is sent again but counted once (within the window, writes merge). The one
+   * index that grows with the input (24 bytes an instance).
    */
-  readonly #sent = new InstanceIndex();
+  readonly #sent = new SentInstances();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -784,7 +879,9 @@ class RequestBuilder {
     const positions = this.#positions[instanceType];
     const writes = this.#window.peek(instanceType);
     for (let i = from; i < writes.length; i++) {
-      const first = this.#sent.get(instanceType, writes[i] as InstanceWrite);
+      // A new write in the window: its instance's first, or one an earlier request wrote.
+      const write = writes[i] as InstanceWrite;
+      const first = this.#sent.addNew(instanceType, write, this.positions);
       positions.push(first === undefined ? this.positions++ : ~first);
     }
   }
@@ -814,12 +911,6 @@ class RequestBuilder {
     };
     const positions = this.#positions[instanceType].splice(0, count);
     const items = window.take(instanceType, count);
-    // The last requests (`#finish`) need not be remembered: no input comes after them.
-    for (let i = 0; i < items.length; i++) {
-      const position = positions[i] as number;
-      if (position >= 0)
-        this.#sent.set(instanceType, items[i] as InstanceWrite, position);
-    }
     return this.#emit({ items, positions }, NO_DELETES, numbers);
   }
 
