@@ -379,7 +379,7 @@ export class InstanceIndex<V = number> {
 export { assertFiniteNumbers };
 
 /**
- * The instances an apply has put in a request, each with the position of its first write: an
+ * The instances an apply has written so far, each with the position of its first write: an
  * open-addressing table of 64-bit hashes of (type, space, external id) in typed arrays, about 24
  * bytes per instance and no key kept alive (an `InstanceIndex` of a million instances held 190 MiB
  * more than a `report: "counts"` apply needs). Two instances of one apply share a hash with a
@@ -1269,13 +1269,10 @@ class ItemsLedger implements Ledger {
    * unless it is unknown already.
    */
   #settle(position: number, settled: Settled): void {
-    if (position >= 0) {
-      this.#writes[position] = settled;
-      return;
-    }
-    const slot = this.#writes[~position];
+    const at = position >= 0 ? position : ~position;
+    const slot = this.#writes[at];
     if (!(slot instanceof Settled && slot.kind === "unknown"))
-      this.#writes[~position] = settled;
+      this.#writes[at] = settled;
   }
 
   /** Keeps the slot list dense (no holes) up to the positions given. */
