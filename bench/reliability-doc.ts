@@ -221,6 +221,23 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
     test: "stops on abort and says what was written, unknown and not written",
   },
   {
+    area: "honest reports",
+    tried:
+      "one instance given by two different apply objects that land in two requests of one apply (1201 inputs)",
+    result:
+      "both writes sent (the API keeps the later value per property); `counts.written`, progress and `items` count it once, at its first mention",
+    file: "test/apply-counts.e2e.test.ts",
+    test: "sends an instance given by two objects in two requests twice, and counts it once",
+  },
+  {
+    area: "honest reports",
+    tried:
+      'both requests that wrote one instance rejected (default and `report: "counts"`)',
+    result: "the instance is listed once, as not written",
+    file: "test/runtime/apply-counts.test.ts",
+    test: "lists an instance written by two failed requests once",
+  },
+  {
     area: "bulk writes",
     tried:
       "one item that always gets 500, 503 or 408 in a request of 50 (100 items)",

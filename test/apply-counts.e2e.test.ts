@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
 import {
+  ApplyFailedError,
   AssetApply,
   PumpApply,
   ShowcaseSensorApply,
@@ -24,6 +25,9 @@ let proxy: Server;
 let client: Client;
 /** Every instance write sent to `POST /models/instances`, as `space:externalId`. */
 let sent: string[] = [];
+/** The apply requests answered so far, and the one (1-based) the proxy fails with a 400, if any. */
+let applyRequests = 0;
+let failApplyRequest: number | undefined;
 
 beforeAll(async () => {
   const input = await loadInputs([
@@ -42,6 +46,13 @@ beforeAll(async () => {
       if (request.method === "POST" && request.url?.endsWith("/instances")) {
         const items = (JSON.parse(body) as { items: InstanceIdJson[] }).items;
         sent.push(...items.map((i) => `${i.space}:${i.externalId}`));
+        if (++applyRequests === failApplyRequest) {
+          response.writeHead(400, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({ error: { code: 400, message: "refused" } }),
+          );
+          return;
+        }
       }
       const headers = Object.fromEntries(
         Object.entries(request.headers).filter(
@@ -150,4 +161,103 @@ describe("apply counts", () => {
     expect(sent).toHaveLength(2501);
     expect(result.counts.written).toBe(2501);
   });
+
+  /**
+   * 1201 inputs, 1200 instances: `twice` is written by the first input (in the first request of
+   * 1000) and by a different object, with another name and no description, as the last input (in
+   * the second).
+   */
+  function twoObjectsForOneInstance(prefix: string): AssetApply[] {
+    const twice = `${prefix}-twice`;
+    return [
+      new AssetApply(S, twice, {
+        serialNumber: "sn",
+        name: "first",
+        description: "kept",
+      }),
+      ...Array.from(
+        { length: 1199 },
+        (_, i) => new AssetApply(S, `${prefix}-${i}`, { serialNumber: `${i}` }),
+      ),
+      new AssetApply(S, twice, { serialNumber: "sn", name: "second" }),
+    ];
+  }
+
+  it("sends an instance given by two objects in two requests twice, and counts it once", async () => {
+    sent = [];
+    const inputs = twoObjectsForOneInstance("two");
+    const progress: ApplyProgress[] = [];
+    const result = await client.asset.apply(inputs, {
+      onProgress: (p) => progress.push(p),
+    });
+    // Both writes went out, one per request.
+    expect(sent).toHaveLength(1201);
+    expect(sent.filter((id) => id === `${S}:two-twice`)).toHaveLength(2);
+    expect(result.counts.written).toBe(1200);
+    expect(result.items.map((i) => i.externalId)).toEqual([
+      "two-twice",
+      ...Array.from({ length: 1199 }, (_, i) => `two-${i}`),
+    ]);
+    const last = progress.at(-1)!;
+    expect([last.itemsDone, last.itemsTotal]).toEqual([1200, 1200]);
+    expect([last.requestsDone, last.requestsTotal]).toEqual([2, 2]);
+    expect(progress.every((p) => p.itemsTotal <= 1200)).toBe(true);
+    // The API merged both writes per property, the later request winning.
+    const [stored] = await client.asset.retrieve([
+      { space: S, externalId: "two-twice" },
+    ]);
+    expect([stored?.serialNumber, stored?.name, stored?.description]).toEqual([
+      "sn",
+      "second",
+      "kept",
+    ]);
+  });
+
+  it("counts it once with report: counts, from a stream", async () => {
+    sent = [];
+    const inputs = twoObjectsForOneInstance("stream");
+    const progress: ApplyProgress[] = [];
+    const result = await client.asset.apply(inputs.values(), {
+      report: "counts",
+      onProgress: (p) => progress.push(p),
+    });
+    expect(sent).toHaveLength(1201);
+    expect(result.counts.written).toBe(1200);
+    const last = progress.at(-1)!;
+    expect([last.itemsDone, last.itemsTotal]).toEqual([1200, 1200]);
+  });
+
+  for (const report of ["items", "counts"] as const)
+    it(`lists it once when its second request fails (report: ${report})`, async () => {
+      sent = [];
+      applyRequests = 0;
+      failApplyRequest = 2;
+      const inputs = twoObjectsForOneInstance(`failed-${report}`);
+      try {
+        const error = await client.asset.apply(inputs, { report }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(ApplyFailedError);
+        const failure = error as ApplyFailedError;
+        const twice = `failed-${report}-twice`;
+        const listed = [
+          ...failure.written,
+          ...failure.notWritten,
+          ...failure.unknown,
+        ].filter((id) => id.externalId === twice);
+        // Part of what the apply asked of it (the second object's values) was not written.
+        expect(listed).toEqual([{ space: S, externalId: twice }]);
+        expect(failure.notWritten).toContainEqual({
+          space: S,
+          externalId: twice,
+        });
+        // 1000 instances in the first request; the 201 writes of the second (`twice` among them) not written.
+        expect(failure.notWritten).toHaveLength(201);
+        if (report === "items") expect(failure.written).toHaveLength(999);
+        else expect(failure.writtenCount).toBe(1000);
+      } finally {
+        failApplyRequest = undefined;
+      }
+    });
 });

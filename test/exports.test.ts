@@ -317,6 +317,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "PlannedRequest",
     "planApplyRequests",
     "InstanceIndex",
+    "SentInstances",
     "assertFiniteNumbers",
     "checkedConcurrency",
     "ApplyInputs",

@@ -265,4 +265,26 @@ describe('apply with report: "counts"', () => {
     for (const id of counted.notWritten)
       expect(Number(id.externalId.slice(1))).toBeGreaterThanOrEqual(2000);
   });
+
+  for (const report of ["items", "counts"] as const)
+    it(`lists an instance written by two failed requests once (report: ${report})`, async () => {
+      // Requests of 2: [n0, n1], [n2, n0 again] (the same write: it need not wait for the
+      // first), both rejected with a 400, in flight together or the second never sent.
+      const rejected = new DmsError({
+        method: "POST",
+        url: "/models/instances",
+        status: 400,
+        code: 400,
+        apiMessage: "invalid",
+      });
+      const failure = await failureOf(
+        applyInstances(
+          fakeApi({ fail: () => rejected }),
+          [node(0), node(1), node(2), node(0)],
+          { chunkSize: 2, concurrency: 2, report },
+        ),
+      );
+      expect(sorted(failure.notWritten)).toEqual(["n0", "n1", "n2"]);
+      expect([failure.written, failure.unknown]).toEqual([[], []]);
+    });
 });

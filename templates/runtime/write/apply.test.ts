@@ -5,6 +5,7 @@ import {
   deleteInstances,
   planApplyRequests,
   prepareWrites,
+  SentInstances,
   type JsonPoster,
 } from "./apply.js";
 import { ConflictingWritesError } from "../model/collect.js";
@@ -706,5 +707,26 @@ describe("deleteInstances", () => {
     await expect(
       deleteInstances(poster, ids, { concurrency: 9 }),
     ).rejects.toThrow(RangeError);
+  });
+});
+
+describe("SentInstances", () => {
+  it("finds every recorded instance at its first position, across growth, and no other", () => {
+    const sent = new SentInstances();
+    const ids = Array.from({ length: 20_000 }, (_, i) => ({
+      space: `s${i % 3}`,
+      externalId: `x-${i}`,
+    }));
+    ids.forEach((id, i) => sent.addNew("node", id, i));
+    // Recorded again: the first position stays.
+    expect(sent.addNew("node", ids[7]!, 99_999)).toBe(7);
+    expect(ids.every((id, i) => sent.get("node", id) === i)).toBe(true);
+    expect(ids.some((id) => sent.get("edge", id) !== undefined)).toBe(false);
+    expect(sent.get("node", { space: "s0", externalId: "x-1" })).toBe(
+      undefined,
+    );
+    sent.addNew("node", { space: "ab", externalId: "c" }, 5);
+    expect(sent.get("node", { space: "a", externalId: "bc" })).toBe(undefined);
+    expect(sent.get("node", { space: "ab", externalId: "c" })).toBe(5);
   });
 });

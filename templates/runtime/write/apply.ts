@@ -377,6 +377,99 @@ export class InstanceIndex<V = number> {
 
 export { assertFiniteNumbers };
 
+/**
+ * The instances an apply has written so far, each with the position of its first write: an
+ * open-addressing table of 64-bit hashes of (type, space, external id) in typed arrays, about 24
+ * bytes per instance and no key kept alive (an `InstanceIndex` of a million instances held 190 MiB
+ * more than a `report: "counts"` apply needs). Two instances of one apply share a hash with a
+ * chance of about n^2 / 2^65 (1 in 30 million for a million instances): the later one would then
+ * be counted as written before, though still sent.
+ */
+export class SentInstances {
+  /** Per slot: the hash's two halves and the position plus one (0: an empty slot), together. */
+  #slots = new Int32Array(3 * 1024);
+  #capacity = 1024;
+  #size = 0;
+
+  get(instanceType: "node" | "edge", id: InstanceId): number | undefined {
+    const at = this.#find(instanceType, id);
+    const stored = this.#slots[at + 2] as number;
+    return stored === 0 ? undefined : stored - 1;
+  }
+
+  /** The position of an instance recorded before; else records it at `position` (undefined). */
+  addNew(
+    instanceType: "node" | "edge",
+    id: InstanceId,
+    position: number,
+  ): number | undefined {
+    if (2 * (this.#size + 1) > this.#capacity) this.#grow();
+    const at = this.#find(instanceType, id);
+    const stored = this.#slots[at + 2] as number;
+    if (stored !== 0) return stored - 1;
+    this.#slots[at] = hashA;
+    this.#slots[at + 1] = hashB;
+    this.#slots[at + 2] = position + 1;
+    this.#size++;
+    return undefined;
+  }
+
+  /** Where an instance's hash is, or the empty slot where it belongs (sets `hashA/B`). */
+  #find(instanceType: "node" | "edge", id: InstanceId): number {
+    hashInstance(instanceType, id);
+    const slots = this.#slots;
+    const mask = this.#capacity - 1;
+    for (let slot = hashA & mask; ; slot = (slot + 1) & mask) {
+      const at = 3 * slot;
+      if (slots[at + 2] === 0) return at;
+      if (slots[at] === hashA && slots[at + 1] === hashB) return at;
+    }
+  }
+
+  #grow(): void {
+    const old = this.#slots;
+    this.#capacity *= 2;
+    const slots = new Int32Array(3 * this.#capacity);
+    const mask = this.#capacity - 1;
+    for (let from = 0; from < old.length; from += 3) {
+      if (old[from + 2] === 0) continue;
+      let slot = (old[from] as number) & mask;
+      while (slots[3 * slot + 2] !== 0) slot = (slot + 1) & mask;
+      slots.set(old.subarray(from, from + 3), 3 * slot);
+    }
+    this.#slots = slots;
+  }
+}
+
+// The two 32-bit halves of the last instance hashed (no object per lookup).
+let hashA = 0;
+let hashB = 0;
+
+/** Two 32-bit FNV-1a style hashes (different seeds and primes) of type, space and external id. */
+function hashInstance(instanceType: "node" | "edge", id: InstanceId): void {
+  hashA = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
+  hashB = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
+  mixIntoHash(id.space);
+  mixIntoHash(id.externalId);
+  // Int32 values, as the table stores them.
+  hashA = (hashA ^ (hashA >>> 16)) | 0;
+  hashB = (hashB ^ (hashB >>> 13)) | 0;
+}
+
+function mixIntoHash(text: string): void {
+  let a = hashA;
+  let b = hashB;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  // The length (above any char code), so that ("ab", "c") and ("a", "bc") differ.
+  hashA = Math.imul(a ^ (0x10000 + text.length), 0x01000193);
+  hashB = Math.imul(b ^ (0x10000 + text.length), 0x5bd1e995);
+}
+
 function applyFlags(options: ApplyOptions): ApplyFlags {
   const flags: ApplyFlags = {};
   if (options.autoCreateDirectRelations !== undefined) {
@@ -548,7 +641,12 @@ function idOf(instance: InstanceId): InstanceId {
 
 // ---- streaming apply: building requests from the input as they are sent
 
-/** Writes (or deletes) of a request, with their positions in the apply (which keep input order). */
+/**
+ * Writes (or deletes) of a request, with their positions in the apply (which keep input order). A
+ * write of an instance that an earlier request of the apply wrote already has the position
+ * `~first` (negative; `first` is that instance's position): it is sent, but counted and listed
+ * once, at `first`.
+ */
 interface Part<T> {
   readonly items: readonly T[];
   readonly positions: readonly number[];
@@ -650,7 +748,8 @@ const STALE_WRITES_KEPT = 16_384;
  * request was built goes out again in a later request, which (when the two writes differ) waits
  * for the unfinished request that wrote it before: the API merges the two writes property by
  * property, the later value winning. Conflicts across windows are therefore not detected;
- * `collectWrites` (or an array input smaller than one request) checks a whole input at once.
+ * `collectWrites` (or an array input smaller than one request) checks a whole input at once. Such
+ * a write is counted once: it takes the position of the instance's first write (`Part`).
  */
 class RequestBuilder {
   readonly #window = new WriteCollector();
@@ -664,6 +763,12 @@ class RequestBuilder {
   readonly #unfinished = new Map<number, BuiltRequest>();
   /** Writes of unfinished requests parsed back from their text (see `#writesOf`). */
   readonly #parsed = new Map<number, readonly InstanceWrite[]>();
+  /**
+   * The position of every instance written so far (its first write): a write of it after its
+   * request was taken is sent again but counted once (within the window, writes merge). The one
+   * index that grows with the input (24 bytes an instance).
+   */
+  readonly #sent = new SentInstances();
   #nextId = 0;
   positions = 0;
   itemsRead = 0;
@@ -771,8 +876,13 @@ class RequestBuilder {
 
   #place(instanceType: "node" | "edge", from: number): void {
     const positions = this.#positions[instanceType];
-    for (let i = from; i < this.#window.count(instanceType); i++)
-      positions.push(this.positions++);
+    const writes = this.#window.peek(instanceType);
+    for (let i = from; i < writes.length; i++) {
+      // A new write in the window: its instance's first, or one an earlier request wrote.
+      const write = writes[i] as InstanceWrite;
+      const first = this.#sent.addNew(instanceType, write, this.positions);
+      positions.push(first === undefined ? this.positions++ : ~first);
+    }
   }
 
   /** Whether one of the next request's edges starts or ends at a node not yet in a request. */
@@ -1103,15 +1213,24 @@ class ItemsLedger implements Ledger {
   written(
     writes: Part<WriteId>,
     answers: readonly (SlimInstance | undefined)[],
-    skipped: number,
+    _skipped: number,
   ): void {
     const { items, positions } = writes;
     this.#growTo(positions);
-    this.#writtenCount += items.length - skipped;
-    this.#skippedCount += skipped;
-    for (let i = 0; i < positions.length; i++)
-      this.#writes[positions[i] as number] =
-        answers[i] ?? new Settled("skipped", idOf(items[i] as WriteId));
+    for (let i = 0; i < positions.length; i++) {
+      const position = positions[i] as number;
+      const answer = answers[i];
+      if (position < 0) {
+        // An instance written before (counted there): its answer stands in until that one's.
+        if (answer && this.#writes[~position] === undefined)
+          this.#writes[~position] = answer;
+        continue;
+      }
+      if (answer) this.#writtenCount++;
+      else this.#skippedCount++;
+      this.#writes[position] =
+        answer ?? new Settled("skipped", idOf(items[i] as WriteId));
+    }
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1129,18 +1248,30 @@ class ItemsLedger implements Ledger {
     kind: "not-written" | "unknown",
   ): void {
     this.#growTo(writes.positions);
-    writes.items.forEach((item, i) => {
-      this.#writes[writes.positions[i] as number] = new Settled(
-        kind,
-        idOf(item),
-      );
-    });
+    writes.items.forEach((item, i) =>
+      this.#settle(
+        writes.positions[i] as number,
+        new Settled(kind, idOf(item)),
+      ),
+    );
     deletes.items.forEach((item, i) => {
       this.#deletes[deletes.positions[i] as number] = new Settled(
         kind,
         idOf(item),
       );
     });
+  }
+
+  /**
+   * Records a failed (or unsent) write. A later write of an instance that failed leaves part of
+   * what the apply asked for it unwritten: the instance is listed (once) as that write's outcome,
+   * unless it is unknown already.
+   */
+  #settle(position: number, settled: Settled): void {
+    const at = position >= 0 ? position : ~position;
+    const slot = this.#writes[at];
+    if (!(slot instanceof Settled && slot.kind === "unknown"))
+      this.#writes[at] = settled;
   }
 
   /** Keeps the slot list dense (no holes) up to the positions given. */
@@ -1179,10 +1310,13 @@ class ItemsLedger implements Ledger {
     const report: FailureReport = { written: [], notWritten: [], unknown: [] };
     const never = new Map<number, InstanceId>();
     for (const part of unsent) {
-      part.items.forEach((item, i) =>
-        never.set(part.positions[i] as number, idOf(item)),
-      );
       this.#growTo(part.positions);
+      part.items.forEach((item, i) => {
+        const position = part.positions[i] as number;
+        if (position >= 0) never.set(position, idOf(item));
+        else if (this.#writes[~position] !== undefined)
+          this.#settle(position, notWritten(item));
+      });
     }
     // Positions without an outcome were never sent (or merged into another): listed from `unsent`.
     this.#writes.forEach((slot, position) => {
@@ -1208,11 +1342,21 @@ class CountsLedger implements Ledger {
 
   written(
     writes: Part<WriteId>,
-    _answers: readonly (SlimInstance | undefined)[],
+    answers: readonly (SlimInstance | undefined)[],
     skipped: number,
   ): void {
-    this.#written += writes.items.length - skipped;
-    this.#skipped += skipped;
+    const counted = countedWrites(writes.positions);
+    if (counted === writes.positions.length) {
+      this.#written += counted - skipped;
+      this.#skipped += skipped;
+      return;
+    }
+    // Some write an instance written before: only the others count.
+    writes.positions.forEach((position, i) => {
+      if (position < 0) return;
+      if (answers[i]) this.#written++;
+      else this.#skipped++;
+    });
   }
 
   deleted(deletes: Part<InstanceDelete>): void {
@@ -1262,14 +1406,28 @@ class CountsLedger implements Ledger {
       unknown: [] as InstanceId[],
       writtenCount: this.#written + this.#skipped,
     };
-    for (const settled of this.#failed) classify(report, settled);
+    // An instance written by two requests is listed once (unknown rather than not written).
+    const listed = new Map<string, Settled>();
+    const list = (settled: Settled): void => {
+      const key = idKey(settled.id);
+      if (listed.get(key)?.kind !== "unknown") listed.set(key, settled);
+    };
+    for (const settled of this.#failed) list(settled);
     for (const part of unsent)
-      for (const item of part.items) report.notWritten.push(idOf(item));
+      for (const item of part.items) list(notWritten(item));
+    for (const settled of listed.values()) classify(report, settled);
     deletes.forEach((item, position) =>
       classify(report, this.#deletes[position] ?? notWritten(item)),
     );
     return report;
   }
+}
+
+/** How many writes count: those of an instance no earlier request wrote (see `Part`). */
+function countedWrites(positions: readonly number[]): number {
+  let counted = 0;
+  for (const position of positions) if (position >= 0) counted++;
+  return counted;
 }
 
 function notWritten(item: InstanceId): Settled {
@@ -1650,7 +1808,7 @@ class ApplyRun {
     this.#ledger.written(writes, answers, skipped);
     this.#ledger.deleted(deletes);
     if (deleted) (this.#deleted[request.id] ??= []).push(...deleted);
-    this.#itemsDone += writes.items.length + deletes.items.length;
+    this.#itemsDone += countedWrites(writes.positions) + deletes.items.length;
   }
 
   /** The result, or the error that says what was and was not written. */
