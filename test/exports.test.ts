@@ -429,17 +429,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TypedApply",
     "WriteCollector",
     "InstanceWriteSource",
-    "ReadValues",
   ],
   "model/values.ts": [
-    // What generated apply classes call to write their properties (`writeProperties`).
-    "write",
-    "ReferenceCollector",
     "TargetClassThunk",
     "targetInfo",
     "toWireValue",
     "fromWireValue",
-    // What generated `readValues` reads an identifier `Object.prototype` also has with.
+    // What the read plan reads an identifier `Object.prototype` also has with.
     "ownValue",
     "FLOAT32_MAX",
     "JSON_LIMITS",
