@@ -448,7 +448,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "client/view-accessor.ts": ["ReadClass", "isIterable"],
+  "client/view-accessor.ts": [
+    "ReadClass",
+    "isIterable",
+    // What the generated client gives itself its view accessors with.
+    "ViewAccessorEntry",
+    "ViewAccessorTable",
+    "defineViewAccessors",
+  ],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
   "read/view-drift.ts": [
     "DriftChange",
