@@ -13,7 +13,6 @@ const BENCHES = [
   "runtime",
   "typecheck",
   "typecheck-include",
-  "apply-writer",
   "typed",
   "latency",
 ];

@@ -430,17 +430,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TypedApply",
     "WriteCollector",
     "InstanceWriteSource",
-    "ReadValues",
   ],
   "model/values.ts": [
-    // What generated apply classes call to write their properties (`writeProperties`).
-    "write",
-    "ReferenceCollector",
     "TargetClassThunk",
     "targetInfo",
     "toWireValue",
     "fromWireValue",
-    // What generated `readValues` reads an identifier `Object.prototype` also has with.
+    // What the read plan reads an identifier `Object.prototype` also has with.
     "ownValue",
     "FLOAT32_MAX",
     "JSON_LIMITS",
@@ -453,7 +449,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "needsReadConversion",
     "timestampProblem",
   ],
-  "client/view-accessor.ts": ["ReadClass", "isIterable"],
+  "client/view-accessor.ts": [
+    "ReadClass",
+    "isIterable",
+    // What the generated client gives itself its view accessors with.
+    "ViewAccessorEntry",
+    "ViewAccessorTable",
+    "defineViewAccessors",
+  ],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
   "read/view-drift.ts": [
     "DriftChange",

@@ -3,7 +3,11 @@ import {
   type ClientWrites,
   clientWrites,
 } from "./runtime/client/client-writes.js";
-import { ViewAccessor } from "./runtime/client/view-accessor.js";
+import {
+  ViewAccessor,
+  type ViewAccessorTable,
+  defineViewAccessors,
+} from "./runtime/client/view-accessor.js";
 import { createUndiciTransport } from "./runtime/core/transport-undici.js";
 import type { Transport } from "./runtime/core/transport.js";
 import { type GraphMethods, graphMethods } from "./runtime/features/graph.js";
@@ -45,24 +49,39 @@ export interface Client extends GraphMethods, ClientWrites {
   close(): Promise<void>;
 }
 
+/** The members of {@link Client} that are view accessors. */
+type ViewAccessors = Omit<Client, keyof LazyClient>;
+
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, verifyViews, ...rest } = options;
+  /** Each view's accessor: its read class, instance type, and whether the view takes writes. */
+  const accessors: ViewAccessorTable<ViewAccessors> = {
+    actor: [Actor, "node", true],
+    movie: [Movie, "node", true],
+    person: [Person, "node", true],
+  };
   /** The read classes by view, so that `include` finds a connection's target. */
-  const views = new ViewRegistry(Actor, Movie, Person);
+  const readClasses = Object.values(accessors).map((entry) => entry[0]);
+  const views = new ViewRegistry(...readClasses);
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(
-    dms,
-    views,
-    new ViewVerifier(dms.http, views.classes(), verifyViews === true),
+  const verifier = new ViewVerifier(
+    dms.http,
+    views.classes(),
+    verifyViews === true,
+  );
+  return defineViewAccessors<LazyClient, ViewAccessors>(
+    new LazyClient(dms, views, verifier),
+    accessors,
+    { dms, views, verifier },
   );
 }
 
-/** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
-class LazyClient implements Client {
+/** The client's members besides its view accessors (`createClient` adds those, each created on first use). */
+class LazyClient {
   readonly dms: DmsClient;
   readonly graph: GraphMethods["graph"];
   readonly query: GraphMethods["query"];
@@ -70,15 +89,10 @@ class LazyClient implements Client {
   readonly apply: ClientWrites["apply"];
   readonly delete: ClientWrites["delete"];
   readonly spaces: ClientWrites["spaces"];
-  readonly #views: ViewRegistry;
   readonly #verifier: ViewVerifier;
-  #actor?: ViewAccessor<typeof Actor, ActorApply>;
-  #movie?: ViewAccessor<typeof Movie, MovieApply>;
-  #person?: ViewAccessor<typeof Person, PersonApply>;
 
   constructor(dms: DmsClient, views: ViewRegistry, verifier: ViewVerifier) {
     this.dms = dms;
-    this.#views = views;
     this.#verifier = verifier;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
@@ -88,36 +102,6 @@ class LazyClient implements Client {
     this.apply = writes.apply;
     this.delete = writes.delete;
     this.spaces = writes.spaces;
-  }
-
-  get actor(): ViewAccessor<typeof Actor, ActorApply> {
-    return (this.#actor ??= new ViewAccessor<typeof Actor, ActorApply>(
-      this.dms,
-      Actor,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get movie(): ViewAccessor<typeof Movie, MovieApply> {
-    return (this.#movie ??= new ViewAccessor<typeof Movie, MovieApply>(
-      this.dms,
-      Movie,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get person(): ViewAccessor<typeof Person, PersonApply> {
-    return (this.#person ??= new ViewAccessor<typeof Person, PersonApply>(
-      this.dms,
-      Person,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
   }
 
   verifyViews(): Promise<ViewDriftReport> {

@@ -6,6 +6,8 @@ import {
 import {
   ReadOnlyViewAccessor,
   ViewAccessor,
+  type ViewAccessorTable,
+  defineViewAccessors,
 } from "./runtime/client/view-accessor.js";
 import { createUndiciTransport } from "./runtime/core/transport-undici.js";
 import type { Transport } from "./runtime/core/transport.js";
@@ -99,41 +101,52 @@ export interface Client extends GraphMethods, ClientWrites {
   close(): Promise<void>;
 }
 
+/** The members of {@link Client} that are view accessors. */
+type ViewAccessors = Omit<Client, keyof LazyClient>;
+
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, verifyViews, ...rest } = options;
+  /** Each view's accessor: its read class, instance type, and whether the view takes writes. */
+  const accessors: ViewAccessorTable<ViewAccessors> = {
+    asset: [Asset, "node", true],
+    assignment: [Assignment, "edge", true],
+    describable: [Describable, "node", true],
+    documentView: [DocumentView, "node", true],
+    gaugeV1: [GaugeV1, "node", true],
+    gaugeV2: [GaugeV2, "node", true],
+    objectView: [ObjectView, "node", true],
+    pump: [Pump, "node", true],
+    reading: [Reading, "node", true],
+    relation: [Relation, "node", true],
+    showcaseSensor: [ShowcaseSensor, "node", true],
+    summary: [Summary, "node", false],
+    technician: [Technician, "node", true],
+    valve: [Valve, "node", true],
+    workOrder: [WorkOrder, "node", true],
+    showcaseExtSensor: [ShowcaseExtSensor, "node", true],
+  };
   /** The read classes by view, so that `include` finds a connection's target. */
-  const views = new ViewRegistry(
-    Asset,
-    Assignment,
-    Describable,
-    DocumentView,
-    GaugeV1,
-    GaugeV2,
-    ObjectView,
-    Pump,
-    Reading,
-    Relation,
-    ShowcaseSensor,
-    Summary,
-    Technician,
-    Valve,
-    WorkOrder,
-    ShowcaseExtSensor,
-  );
+  const readClasses = Object.values(accessors).map((entry) => entry[0]);
+  const views = new ViewRegistry(...readClasses);
   const dms = new DmsClient({
     ...rest,
     transport: transport ?? createUndiciTransport(),
   });
-  return new LazyClient(
-    dms,
-    views,
-    new ViewVerifier(dms.http, views.classes(), verifyViews === true),
+  const verifier = new ViewVerifier(
+    dms.http,
+    views.classes(),
+    verifyViews === true,
+  );
+  return defineViewAccessors<LazyClient, ViewAccessors>(
+    new LazyClient(dms, views, verifier),
+    accessors,
+    { dms, views, verifier },
   );
 }
 
-/** Creates each view's accessor when it is first used, so that a client of a large model starts at once. */
-class LazyClient implements Client {
+/** The client's members besides its view accessors (`createClient` adds those, each created on first use). */
+class LazyClient {
   readonly dms: DmsClient;
   readonly graph: GraphMethods["graph"];
   readonly query: GraphMethods["query"];
@@ -141,31 +154,10 @@ class LazyClient implements Client {
   readonly apply: ClientWrites["apply"];
   readonly delete: ClientWrites["delete"];
   readonly spaces: ClientWrites["spaces"];
-  readonly #views: ViewRegistry;
   readonly #verifier: ViewVerifier;
-  #asset?: ViewAccessor<typeof Asset, AssetApply>;
-  #assignment?: ViewAccessor<typeof Assignment, AssignmentApply>;
-  #describable?: ViewAccessor<typeof Describable, DescribableApply>;
-  #documentView?: ViewAccessor<typeof DocumentView, DocumentViewApply>;
-  #gaugeV1?: ViewAccessor<typeof GaugeV1, GaugeV1Apply>;
-  #gaugeV2?: ViewAccessor<typeof GaugeV2, GaugeV2Apply>;
-  #objectView?: ViewAccessor<typeof ObjectView, ObjectViewApply>;
-  #pump?: ViewAccessor<typeof Pump, PumpApply>;
-  #reading?: ViewAccessor<typeof Reading, ReadingApply>;
-  #relation?: ViewAccessor<typeof Relation, RelationApply>;
-  #showcaseSensor?: ViewAccessor<typeof ShowcaseSensor, ShowcaseSensorApply>;
-  #summary?: ReadOnlyViewAccessor<typeof Summary>;
-  #technician?: ViewAccessor<typeof Technician, TechnicianApply>;
-  #valve?: ViewAccessor<typeof Valve, ValveApply>;
-  #workOrder?: ViewAccessor<typeof WorkOrder, WorkOrderApply>;
-  #showcaseExtSensor?: ViewAccessor<
-    typeof ShowcaseExtSensor,
-    ShowcaseExtSensorApply
-  >;
 
   constructor(dms: DmsClient, views: ViewRegistry, verifier: ViewVerifier) {
     this.dms = dms;
-    this.#views = views;
     this.#verifier = verifier;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
@@ -175,148 +167,6 @@ class LazyClient implements Client {
     this.apply = writes.apply;
     this.delete = writes.delete;
     this.spaces = writes.spaces;
-  }
-
-  get asset(): ViewAccessor<typeof Asset, AssetApply> {
-    return (this.#asset ??= new ViewAccessor<typeof Asset, AssetApply>(
-      this.dms,
-      Asset,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get assignment(): ViewAccessor<typeof Assignment, AssignmentApply> {
-    return (this.#assignment ??= new ViewAccessor<
-      typeof Assignment,
-      AssignmentApply
-    >(this.dms, Assignment, "edge", this.#views, this.#verifier));
-  }
-
-  get describable(): ViewAccessor<typeof Describable, DescribableApply> {
-    return (this.#describable ??= new ViewAccessor<
-      typeof Describable,
-      DescribableApply
-    >(this.dms, Describable, "node", this.#views, this.#verifier));
-  }
-
-  get documentView(): ViewAccessor<typeof DocumentView, DocumentViewApply> {
-    return (this.#documentView ??= new ViewAccessor<
-      typeof DocumentView,
-      DocumentViewApply
-    >(this.dms, DocumentView, "node", this.#views, this.#verifier));
-  }
-
-  get gaugeV1(): ViewAccessor<typeof GaugeV1, GaugeV1Apply> {
-    return (this.#gaugeV1 ??= new ViewAccessor<typeof GaugeV1, GaugeV1Apply>(
-      this.dms,
-      GaugeV1,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get gaugeV2(): ViewAccessor<typeof GaugeV2, GaugeV2Apply> {
-    return (this.#gaugeV2 ??= new ViewAccessor<typeof GaugeV2, GaugeV2Apply>(
-      this.dms,
-      GaugeV2,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get objectView(): ViewAccessor<typeof ObjectView, ObjectViewApply> {
-    return (this.#objectView ??= new ViewAccessor<
-      typeof ObjectView,
-      ObjectViewApply
-    >(this.dms, ObjectView, "node", this.#views, this.#verifier));
-  }
-
-  get pump(): ViewAccessor<typeof Pump, PumpApply> {
-    return (this.#pump ??= new ViewAccessor<typeof Pump, PumpApply>(
-      this.dms,
-      Pump,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get reading(): ViewAccessor<typeof Reading, ReadingApply> {
-    return (this.#reading ??= new ViewAccessor<typeof Reading, ReadingApply>(
-      this.dms,
-      Reading,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get relation(): ViewAccessor<typeof Relation, RelationApply> {
-    return (this.#relation ??= new ViewAccessor<typeof Relation, RelationApply>(
-      this.dms,
-      Relation,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get showcaseSensor(): ViewAccessor<
-    typeof ShowcaseSensor,
-    ShowcaseSensorApply
-  > {
-    return (this.#showcaseSensor ??= new ViewAccessor<
-      typeof ShowcaseSensor,
-      ShowcaseSensorApply
-    >(this.dms, ShowcaseSensor, "node", this.#views, this.#verifier));
-  }
-
-  get summary(): ReadOnlyViewAccessor<typeof Summary> {
-    return (this.#summary ??= new ReadOnlyViewAccessor<typeof Summary>(
-      this.dms,
-      Summary,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get technician(): ViewAccessor<typeof Technician, TechnicianApply> {
-    return (this.#technician ??= new ViewAccessor<
-      typeof Technician,
-      TechnicianApply
-    >(this.dms, Technician, "node", this.#views, this.#verifier));
-  }
-
-  get valve(): ViewAccessor<typeof Valve, ValveApply> {
-    return (this.#valve ??= new ViewAccessor<typeof Valve, ValveApply>(
-      this.dms,
-      Valve,
-      "node",
-      this.#views,
-      this.#verifier,
-    ));
-  }
-
-  get workOrder(): ViewAccessor<typeof WorkOrder, WorkOrderApply> {
-    return (this.#workOrder ??= new ViewAccessor<
-      typeof WorkOrder,
-      WorkOrderApply
-    >(this.dms, WorkOrder, "node", this.#views, this.#verifier));
-  }
-
-  get showcaseExtSensor(): ViewAccessor<
-    typeof ShowcaseExtSensor,
-    ShowcaseExtSensorApply
-  > {
-    return (this.#showcaseExtSensor ??= new ViewAccessor<
-      typeof ShowcaseExtSensor,
-      ShowcaseExtSensorApply
-    >(this.dms, ShowcaseExtSensor, "node", this.#views, this.#verifier));
   }
 
   verifyViews(): Promise<ViewDriftReport> {

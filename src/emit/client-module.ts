@@ -8,9 +8,10 @@ import { OBJECT_MEMBERS, ownMembers } from "../naming/members.js";
 import { planNames } from "../naming/plan.js";
 import {
   argumentList,
+  bracedList,
   print,
+  propertyKey,
   expandedObject,
-  fluidAssignment,
   group,
   hardline,
   indent,
@@ -47,13 +48,13 @@ export const CLIENT_DECLARATIONS: readonly string[] = [
  * Names the design keeps for client-level methods: reserved now, so that adding them later
  * renames no accessor.
  */
-const KEPT_FOR_THE_CLIENT = ["apply", "delete"];
+const KEPT_FOR_THE_CLIENT = ["apply", "delete", "views"];
 
 /**
  * Names a view accessor cannot take, read from the client this module emits (for a model without
- * views) rather than listed: the members of `Client` and of the class behind it (an accessor `x`
- * keeps its value in the private field `#x`, so the class's own `#views` takes `views`), every
- * object's members (`then` would make the client look like a promise), and the names above.
+ * views) rather than listed: the members of `Client` and of the class behind it, every object's
+ * members (`then` would make the client look like a promise), and the names above (`views`:
+ * names from when each accessor kept its value in a private field beside the class's `#views`).
  */
 export function clientMemberNames(options: CodeOptions): Set<string> {
   const model = buildModel({ views: [] });
@@ -106,6 +107,9 @@ const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
 /** The module's own class behind `Client`. */
 const LAZY_CLIENT = "LazyClient";
 
+/** The module's type of the view accessors of `Client`. */
+const VIEW_ACCESSORS = "ViewAccessors";
+
 /** Locals of `createClient`'s body and the module's own class: no import may take these. */
 const CLIENT_MODULE_LOCALS = [
   "options",
@@ -114,6 +118,9 @@ const CLIENT_MODULE_LOCALS = [
   "dms",
   "views",
   "verifyViews",
+  "verifier",
+  "accessors",
+  VIEW_ACCESSORS,
   ...RUNTIME_MEMBER_GROUPS.map((group) => group.local),
   LAZY_CLIENT,
 ];
@@ -141,6 +148,9 @@ export function emitClientModule(context: EmitContext): Doc {
     "./runtime/features/include.js",
     "ViewRegistry",
   );
+  const accessorModule = "./runtime/client/view-accessor.js";
+  const defineAccessors = imports.value(accessorModule, "defineViewAccessors");
+  const accessorTable = imports.type(accessorModule, "ViewAccessorTable");
   const groups = RUNTIME_MEMBER_GROUPS.map((group) => ({
     ...group,
     factory: imports.value(group.module, group.factory),
@@ -186,6 +196,10 @@ export function emitClientModule(context: EmitContext): Doc {
     ]),
     hardline,
     hardline,
+    jsDoc(["The members of {@link Client} that are view accessors."]),
+    `type ${VIEW_ACCESSORS} = Omit<Client, keyof ${LAZY_CLIENT}>;`,
+    hardline,
+    hardline,
     jsDoc(["Creates a client for one CDF project (or the dmgen emulator)."]),
     "export function createClient(options: ClientOptions): Client ",
     "{",
@@ -194,19 +208,40 @@ export function emitClientModule(context: EmitContext): Doc {
       "const { transport, verifyViews, ...rest } = options;",
       hardline,
       jsDoc([
+        "Each view's accessor: its read class, instance type, and whether the view takes writes.",
+      ]),
+      `const accessors: ${accessorTable}<${VIEW_ACCESSORS}> = `,
+      expandedObject(accessors.map((a) => a.entry)),
+      ";",
+      hardline,
+      jsDoc([
         "The read classes by view, so that `include` finds a connection's target.",
       ]),
+      "const readClasses = Object.values(accessors).map((entry) => entry[0]);",
+      hardline,
       `const views = new ${registry}`,
-      argumentList(accessors.map((a) => a.readClass)),
+      argumentList(["...readClasses"]),
       ";",
       hardline,
       `const dms = new ${dmsClient}(`,
       expandedObject(clientFields),
       ");",
       hardline,
-      `return new ${LAZY_CLIENT}`,
-      argumentList(["dms", "views", checks.create]),
+      "const verifier = ",
+      checks.create,
       ";",
+      hardline,
+      `return ${defineAccessors}<${LAZY_CLIENT}, ${VIEW_ACCESSORS}>(`,
+      indent(
+        hardline,
+        `new ${LAZY_CLIENT}(dms, views, verifier),`,
+        hardline,
+        "accessors,",
+        hardline,
+        "{ dms, views, verifier },",
+      ),
+      hardline,
+      ");",
     ),
     hardline,
     "}",
@@ -214,7 +249,6 @@ export function emitClientModule(context: EmitContext): Doc {
     hardline,
     lazyClientClass(
       { dmsClient, registry, groups, verifier: checks.verifier },
-      accessors,
       checks.method,
     ),
   ];
@@ -228,13 +262,8 @@ function block(members: Doc[]): Doc {
 interface AccessorParts {
   /** The member of the `Client` interface. */
   readonly member: Doc;
-  readonly name: string;
-  /** `ViewAccessor<Read, Apply>` */
-  readonly type: (suffix: string) => Doc;
-  /** The arguments of `new ViewAccessor<Read, Apply>(...)`: `this.dms, Read, "node"`. */
-  readonly args: string[];
-  /** The read class's local name, for the client's `ViewRegistry`. */
-  readonly readClass: string;
+  /** The entry of the client's accessor table: `name: [Read, "node", true]`. */
+  readonly entry: Doc;
 }
 
 /** Local names of what the client class uses from the runtime (imports may alias them). */
@@ -290,23 +319,18 @@ function viewChecks(imports: Imports): ViewChecks {
 }
 
 /**
- * The class behind `Client`: each accessor is created on first use and kept (a private field per
- * view), so a client of a model with a thousand views costs nothing until a view is used.
+ * The class behind `Client`, without the view accessors: `defineViewAccessors` gives it those (each
+ * created on first use, so a client of a model with a thousand views costs nothing until a view is
+ * used).
  */
-function lazyClientClass(
-  names: ClientClassNames,
-  accessors: readonly AccessorParts[],
-  verifyViews: Doc,
-): Doc {
+function lazyClientClass(names: ClientClassNames, verifyViews: Doc): Doc {
   const { dmsClient, registry, groups, verifier } = names;
   const fields: Doc[] = [
     `readonly dms: ${dmsClient};`,
     ...groups.flatMap((g) =>
       g.members.map((m) => `readonly ${m}: ${g.type}["${m}"];`),
     ),
-    `readonly #views: ${registry};`,
     `readonly #verifier: ${verifier};`,
-    ...accessors.map((a) => [`#${a.name}?: `, a.type(";")]),
   ];
   const constructor: Doc = [
     "constructor",
@@ -320,8 +344,6 @@ function lazyClientClass(
       hardline,
       "this.dms = dms;",
       hardline,
-      "this.#views = views;",
-      hardline,
       "this.#verifier = verifier;",
       ...groups.flatMap((g) => [
         hardline,
@@ -332,24 +354,6 @@ function lazyClientClass(
     hardline,
     "}",
   ];
-  const getters = accessors.map((a): Doc => [
-    `get ${a.name}(): `,
-    a.type(" {"),
-    indent(
-      hardline,
-      // Explicit type arguments: inferring them (from the read class and the field's type) made
-      // tsc instantiate the accessor's include and select types once per view.
-      "return (",
-      fluidAssignment(`this.#${a.name}`, " ??=", [
-        "new ",
-        a.type(""),
-        argumentList(a.args),
-      ]),
-      ");",
-    ),
-    hardline,
-    "}",
-  ]);
   const close: Doc = [
     "close(): Promise<void> {",
     indent(hardline, "return this.dms.close();"),
@@ -358,16 +362,16 @@ function lazyClientClass(
   ];
   return [
     jsDoc([
-      "Creates each view's accessor when it is first used, so that a client of a large model starts at once.",
+      "The client's members besides its view accessors (`createClient` adds those, each created on first use).",
     ]),
-    `class ${LAZY_CLIENT} implements Client `,
+    `class ${LAZY_CLIENT} `,
     "{",
     indent(
       hardline,
       join(hardline, fields),
       hardline,
       hardline,
-      join([hardline, hardline], [constructor, ...getters, verifyViews, close]),
+      join([hardline, hardline], [constructor, verifyViews, close]),
     ),
     hardline,
     "}",
@@ -382,13 +386,6 @@ function accessorParts(
   const names = namesOf(context, view);
   const module = rootModule(names.module);
   const readClass = imports.value(module, names.readClass);
-  const args = [
-    "this.dms",
-    readClass,
-    `"${view.kind}"`,
-    "this.#views",
-    "this.#verifier",
-  ];
   const accessor = imports.value(
     "./runtime/client/view-accessor.js",
     view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
@@ -417,9 +414,14 @@ function accessorParts(
       `readonly ${names.accessor}: `,
       type(";"),
     ],
-    name: names.accessor,
-    type,
-    args,
-    readClass,
+    entry: group(
+      `${propertyKey(names.accessor)}: `,
+      bracedList(
+        "[",
+        [readClass, `"${view.kind}"`, String(view.writable)],
+        "]",
+        false,
+      ),
+    ),
   };
 }

@@ -28,7 +28,6 @@ import {
   jsDoc,
   line,
   objectProperty,
-  PRINT_WIDTH,
   propertyKey,
   softline,
   stringLiteral,
@@ -38,7 +37,6 @@ import {
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
-  RUNTIME_VALUES,
   RUNTIME_WIRE,
   applySignature,
   propertyFacts,
@@ -463,7 +461,6 @@ function applySection(
         view.kind === "edge"
           ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
           : nodeApplyConstructor(imports, names, allOptional, copied, parent),
-        ...writePropertiesMethod(context, imports, view, names),
       ]),
       hardline,
       `// The properties are fields of the instance, typed by the interface.`,
@@ -631,11 +628,10 @@ function edgeApplyConstructor(
 }
 
 /**
- * The most statements of one kind a generated method has, one per property. TypeScript stops
- * following a function's control flow 2000 nodes back ("too large for control flow analysis",
- * TS2563): about 1000 `if`s that narrow, as `writeProperties` has, or 1500 field copies. A view
- * with more (a few containers of a few hundred properties each) gets a loop over the names instead
- * of the constructor's copies, and the runtime's plan instead of `writeProperties`.
+ * The most field copies a generated constructor has, one per property. TypeScript stops following
+ * a function's control flow 2000 nodes back ("too large for control flow analysis", TS2563):
+ * about 1500 field copies. A view with more (a few containers of a few hundred properties each)
+ * gets a loop over the names instead. Writing and reading go through the runtime's plan always.
  */
 export const MOST_UNROLLED_STATEMENTS = 400;
 
@@ -676,137 +672,6 @@ function fieldCopies(imports: Imports, names: readonly string[]): Doc[] {
   });
 }
 
-/**
- * `writeProperties`: the view's properties (inherited ones too) written to the wire object one
- * statement each, with named loads and stores and the runtime's writer for the property's type
- * (`write` in values.ts). The generic loop over the view's plan does the same with keyed access
- * and a dispatch on the type per value, at about twice the cost per object.
- */
-function writePropertiesMethod(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc[] {
-  const mapped = mappedProperties(view);
-  // None for a view too large for one unrolled method: the runtime's plan writes the same.
-  if (mapped.length === 0 || mapped.length > MOST_UNROLLED_STATEMENTS)
-    return [];
-  const writer = imports.value(RUNTIME_VALUES, "write");
-  const values = imports.type(RUNTIME_WIRE, "PropertyValues");
-  // Always taken (a child class's override may need it); `_` marks it unused here.
-  const direct = mapped.some((p) => p.type.type === "direct");
-  const collector = `${direct ? "" : "_"}collector: ${imports.type(RUNTIME_TYPED, "WriteCollector")}`;
-  const statements = mapped.map((property) => {
-    const name = names.properties.get(property.identifier)!.name;
-    const call = `${writer}.${writerOf(property, context.options)}`;
-    const args = [
-      stringLiteral(name),
-      thisMember(name),
-      memberAccess(names.propertyMap, name),
-      ...(property.type.type === "direct" ? ["collector"] : []),
-    ];
-    return propertyWrite(
-      thisMember(name),
-      stringLiteral(property.identifier),
-      call,
-      args,
-    );
-  });
-  return [
-    [
-      "/** @internal The properties set on this object, in the API's form (see `TypedApply`). */",
-      hardline,
-      "override writeProperties",
-      argumentList([collector]),
-      `: ${values} {`,
-      indent(
-        hardline,
-        `const properties: ${values} = {};`,
-        statements,
-        hardline,
-        "return properties;",
-      ),
-      hardline,
-      "}",
-    ],
-  ];
-}
-
-/** The member of the runtime's `write` that checks and converts a property of this type. */
-function writerOf(property: MappedPropertyIR, options: CodeOptions): string {
-  const type = property.type.type;
-  if (type === "direct") return "direct";
-  if (property.type.list) return "list";
-  switch (type) {
-    case "timeseries":
-    case "file":
-    case "sequence":
-      return "string";
-    case "int64":
-      return options.int64 === "bigint" ? "bigint" : "int64";
-    default:
-      return type;
-  }
-}
-
-/** Columns before a statement in a method body (class body, then method body). */
-const METHOD_BODY_INDENT = 4;
-
-/**
- * `if (this.x !== undefined) properties["x"] = write.type("x", this.x, map.x);` as prettier lays
- * it out (its "fluid" assignment layout, decided here from the known column): when
- * `properties["x"] =` does not fit on the clause's line, the key breaks out of its brackets;
- * else the assignment breaks after `=` only when `properties["x"] = write.type(` does not fit;
- * else the arguments break.
- */
-function propertyWrite(
-  value: Doc,
-  key: string,
-  call: string,
-  args: readonly Doc[],
-): Doc {
-  const clauseColumn = METHOD_BODY_INDENT + 2;
-  const target = `properties[${key}]`;
-  const rhs = group(call, argumentList(args), ";");
-  let assignment: Doc;
-  if (clauseColumn + `${target} =`.length > PRINT_WIDTH) {
-    const lookup = group("[", indent(softline, key), softline, "]");
-    assignment = ["properties", lookup, " = ", rhs];
-  } else if (clauseColumn + `${target} = ${call}(`.length > PRINT_WIDTH) {
-    assignment = group(`${target} =`, indent(line, rhs));
-  } else {
-    assignment = [`${target} = `, rhs];
-  }
-  return [
-    hardline,
-    group(
-      group(
-        "if (",
-        indent(softline, group(value, " !==", line, "undefined")),
-        softline,
-        ")",
-      ),
-      indent(line, assignment),
-    ),
-  ];
-}
-
-/**
- * `this.name` read in an expression: prettier breaks before `.name` when it does not fit (it
- * keeps `object.name` whole only for a plain identifier object, or as an assignment's target).
- */
-function thisMember(name: string): Doc {
-  const key = propertyKey(name);
-  if (key !== name) return `this[${key}]`;
-  return ["this", group(indent(softline, `.${name}`))];
-}
-
-/** `object["key"]`: prettier breaks a string key out of its brackets when it does not fit. */
-function computedMember(object: string, key: string): Doc {
-  return [object, group("[", indent(softline, key), softline, "]")];
-}
-
 function memberAccess(object: string, name: string): string {
   const key = propertyKey(name);
   return key === name ? `${object}.${name}` : `${object}[${key}]`;
@@ -835,12 +700,10 @@ function readSection(
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
-  const fill = readValuesMethod(context, imports, view, names);
   const statics = [
     ...staticMembers(imports, view, names, "read"),
     ...implementedMember(context, view),
     readTypesMember(view, names),
-    ...(fill ? [fill] : []),
   ];
   return [
     interfaceDoc(
@@ -865,88 +728,6 @@ function readSection(
       `export interface ${names.readClass} extends ${names.readProperties} {}`,
     ],
   ];
-}
-
-/**
- * `static readValues(read, values)`: one statement a property, in the order of the property map,
- * so that the runtime fills a read object with named stores instead of its generic loop (what
- * both do is the same: see `ReadValues` in the runtime). None without properties, or when one
- * is named `__proto__` (it must be defined, not assigned): such a class keeps the generic fill.
- */
-function readValuesMethod(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc | undefined {
-  const mapped = view.properties.filter(
-    (p): p is MappedPropertyIR => p.kind === "mapped",
-  );
-  const fieldNames = mapped.map(
-    (p) => names.properties.get(p.identifier)!.name,
-  );
-  if (mapped.length === 0 || fieldNames.includes("__proto__")) return undefined;
-  const statements = mapped.map((property, i) => {
-    const target = computedMember("read", stringLiteral(fieldNames[i]!));
-    const value = isObjectMember(property.identifier)
-      ? [
-          imports.value(RUNTIME_VALUES, "ownValue"),
-          argumentList(["values", stringLiteral(property.identifier)]),
-        ]
-      : computedMember("values", stringLiteral(property.identifier));
-    if (!needsReadConversion(property, context.options)) {
-      // A logical expression: prettier breaks after `=`, then before the right operand (which
-      // it groups with its operator).
-      const orNull = group(value, " ", group("??", line, "null"));
-      return [breakAfterOperator(target, " =", orNull), ";"];
-    }
-    const definition = memberAccess(names.propertyMap, fieldNames[i]!);
-    const call = [
-      imports.value(RUNTIME_VALUES, "fromWireValue"),
-      argumentList([value, definition]),
-    ];
-    return [fluidAssignment(target, " =", call), ";"];
-  });
-  return [
-    jsDoc([
-      "Fills a read object from its values in the view; the runtime calls it.",
-    ]),
-    "static override readValues",
-    argumentList([
-      "read: Record<string, unknown>",
-      `values: ${imports.type(RUNTIME_WIRE, "PropertyValues")}`,
-    ]),
-    ": void {",
-    indent(statements.map((statement) => [hardline, statement])),
-    hardline,
-    "}",
-  ];
-}
-
-/**
- * Whether `Object.prototype` has a member of this name (`constructor`, `toString`, ...): indexing
- * parsed JSON with it finds the prototype's function when the response leaves the property out,
- * so the read asks for an own value (`ownValue`).
- */
-function isObjectMember(identifier: string): boolean {
-  return identifier in Object.prototype;
-}
-
-/** Whether the runtime converts the property's wire value on read (as `needsReadConversion`). */
-function needsReadConversion(
-  property: MappedPropertyIR,
-  options: CodeOptions,
-): boolean {
-  switch (property.type.type) {
-    case "timestamp":
-      return options.timestamps !== "string";
-    case "int64":
-      return options.int64 === "bigint";
-    case "direct":
-      return true;
-    default:
-      return false;
-  }
 }
 
 function expandedClassBody(blocks: Doc[]): Doc {

@@ -2,16 +2,13 @@
 import type {
   InstanceId,
   JsonValue,
-  PropertyValues,
   ViewReference,
 } from "../runtime/core/wire.js";
 import {
   type NodeApplyOptions,
   TypedNode,
   TypedNodeApply,
-  type WriteCollector,
 } from "../runtime/model/typed.js";
-import { fromWireValue, ownValue, write } from "../runtime/model/values.js";
 import type {
   BooleanFilter,
   DirectFilter,
@@ -322,121 +319,6 @@ export class ObjectViewApply extends TypedNodeApply {
     if (properties.maxPressure !== undefined)
       this.maxPressure = properties.maxPressure;
   }
-
-  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  override writeProperties(collector: WriteCollector): PropertyValues {
-    const properties: PropertyValues = {};
-    if (this.class !== undefined)
-      properties["class"] = write.text(
-        "class",
-        this.class,
-        objectViewProperties.class,
-      );
-    if (this.default !== undefined)
-      properties["default"] = write.text(
-        "default",
-        this.default,
-        objectViewProperties.default,
-      );
-    if (this.delete !== undefined)
-      properties["delete"] = write.boolean(
-        "delete",
-        this.delete,
-        objectViewProperties.delete,
-      );
-    if (this.constructorProperty !== undefined)
-      properties["constructor"] = write.json(
-        "constructorProperty",
-        this.constructorProperty,
-        objectViewProperties.constructorProperty,
-      );
-    if (this.prototypeProperty !== undefined)
-      properties["prototype"] = write.direct(
-        "prototypeProperty",
-        this.prototypeProperty,
-        objectViewProperties.prototypeProperty,
-        collector,
-      );
-    if (this.toStringProperty !== undefined)
-      properties["toString"] = write.text(
-        "toStringProperty",
-        this.toStringProperty,
-        objectViewProperties.toStringProperty,
-      );
-    if (this.import !== undefined)
-      properties["import"] = write.string(
-        "import",
-        this.import,
-        objectViewProperties.import,
-      );
-    if (this.spaceProperty !== undefined)
-      properties["space"] = write.text(
-        "spaceProperty",
-        this.spaceProperty,
-        objectViewProperties.spaceProperty,
-      );
-    if (this.externalIdProperty !== undefined)
-      properties["externalId"] = write.text(
-        "externalIdProperty",
-        this.externalIdProperty,
-        objectViewProperties.externalIdProperty,
-      );
-    if (this.versionProperty !== undefined)
-      properties["version"] = write.int32(
-        "versionProperty",
-        this.versionProperty,
-        objectViewProperties.versionProperty,
-      );
-    if (this.typeProperty !== undefined)
-      properties["type"] = write.text(
-        "typeProperty",
-        this.typeProperty,
-        objectViewProperties.typeProperty,
-      );
-    if (this.createdTimeProperty !== undefined)
-      properties["createdTime"] = write.timestamp(
-        "createdTimeProperty",
-        this.createdTimeProperty,
-        objectViewProperties.createdTimeProperty,
-      );
-    if (this.fooBar !== undefined)
-      properties["fooBar"] = write.int32(
-        "fooBar",
-        this.fooBar,
-        objectViewProperties.fooBar,
-      );
-    if (this.foo_bar !== undefined)
-      properties["foo_bar"] = write.int64(
-        "foo_bar",
-        this.foo_bar,
-        objectViewProperties.foo_bar,
-      );
-    if (this.Name !== undefined)
-      properties["Name"] = write.text(
-        "Name",
-        this.Name,
-        objectViewProperties.Name,
-      );
-    if (this.name !== undefined)
-      properties["name"] = write.text(
-        "name",
-        this.name,
-        objectViewProperties.name,
-      );
-    if (this._2ndLevel !== undefined)
-      properties["2ndLevel"] = write.int32(
-        "_2ndLevel",
-        this._2ndLevel,
-        objectViewProperties._2ndLevel,
-      );
-    if (this.maxPressure !== undefined)
-      properties["max-pressure"] = write.float64(
-        "maxPressure",
-        this.maxPressure,
-        objectViewProperties.maxPressure,
-      );
-    return properties;
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectViewApply extends ObjectViewApplyProperties {}
@@ -631,36 +513,6 @@ export class ObjectView extends TypedNode {
       readonly maxPressure: true;
     };
   };
-  /** Fills a read object from its values in the view; the runtime calls it. */
-  static override readValues(
-    read: Record<string, unknown>,
-    values: PropertyValues,
-  ): void {
-    read["class"] = values["class"] ?? null;
-    read["default"] = values["default"] ?? null;
-    read["delete"] = values["delete"] ?? null;
-    read["constructorProperty"] = ownValue(values, "constructor") ?? null;
-    read["prototypeProperty"] = fromWireValue(
-      values["prototype"],
-      objectViewProperties.prototypeProperty,
-    );
-    read["toStringProperty"] = ownValue(values, "toString") ?? null;
-    read["import"] = values["import"] ?? null;
-    read["spaceProperty"] = values["space"] ?? null;
-    read["externalIdProperty"] = values["externalId"] ?? null;
-    read["versionProperty"] = values["version"] ?? null;
-    read["typeProperty"] = values["type"] ?? null;
-    read["createdTimeProperty"] = fromWireValue(
-      values["createdTime"],
-      objectViewProperties.createdTimeProperty,
-    );
-    read["fooBar"] = values["fooBar"] ?? null;
-    read["foo_bar"] = values["foo_bar"] ?? null;
-    read["Name"] = values["Name"] ?? null;
-    read["name"] = values["name"] ?? null;
-    read["_2ndLevel"] = values["2ndLevel"] ?? null;
-    read["maxPressure"] = values["max-pressure"] ?? null;
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

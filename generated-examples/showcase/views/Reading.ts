@@ -2,7 +2,6 @@
 import type {
   InstanceId,
   JsonValue,
-  PropertyValues,
   ViewReference,
 } from "../runtime/core/wire.js";
 import {
@@ -10,9 +9,7 @@ import {
   type PlainNodeReference,
   TypedNode,
   TypedNodeApply,
-  type WriteCollector,
 } from "../runtime/model/typed.js";
-import { fromWireValue, write } from "../runtime/model/values.js";
 import type {
   DirectFilter,
   JsonFilter,
@@ -313,101 +310,6 @@ export class ReadingApply extends TypedNodeApply {
       this.extSensor = properties.extSensor;
     if (properties.gauge !== undefined) this.gauge = properties.gauge;
   }
-
-  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  override writeProperties(collector: WriteCollector): PropertyValues {
-    const properties: PropertyValues = {};
-    if (this.labels !== undefined)
-      properties["labels"] = write.list(
-        "labels",
-        this.labels,
-        readingProperties.labels,
-      );
-    if (this.flags !== undefined)
-      properties["flags"] = write.list(
-        "flags",
-        this.flags,
-        readingProperties.flags,
-      );
-    if (this.counts !== undefined)
-      properties["counts"] = write.list(
-        "counts",
-        this.counts,
-        readingProperties.counts,
-      );
-    if (this.ids !== undefined)
-      properties["ids"] = write.list("ids", this.ids, readingProperties.ids);
-    if (this.samples !== undefined)
-      properties["samples"] = write.list(
-        "samples",
-        this.samples,
-        readingProperties.samples,
-      );
-    if (this.temperatures !== undefined)
-      properties["temperatures"] = write.list(
-        "temperatures",
-        this.temperatures,
-        readingProperties.temperatures,
-      );
-    if (this.timestamps !== undefined)
-      properties["timestamps"] = write.list(
-        "timestamps",
-        this.timestamps,
-        readingProperties.timestamps,
-      );
-    if (this.dates !== undefined)
-      properties["dates"] = write.list(
-        "dates",
-        this.dates,
-        readingProperties.dates,
-      );
-    if (this.events !== undefined)
-      properties["events"] = write.list(
-        "events",
-        this.events,
-        readingProperties.events,
-      );
-    if (this.series !== undefined)
-      properties["series"] = write.list(
-        "series",
-        this.series,
-        readingProperties.series,
-      );
-    if (this.attachments !== undefined)
-      properties["attachments"] = write.list(
-        "attachments",
-        this.attachments,
-        readingProperties.attachments,
-      );
-    if (this.sequences !== undefined)
-      properties["sequences"] = write.list(
-        "sequences",
-        this.sequences,
-        readingProperties.sequences,
-      );
-    if (this.sensor !== undefined)
-      properties["sensor"] = write.direct(
-        "sensor",
-        this.sensor,
-        readingProperties.sensor,
-        collector,
-      );
-    if (this.extSensor !== undefined)
-      properties["extSensor"] = write.direct(
-        "extSensor",
-        this.extSensor,
-        readingProperties.extSensor,
-        collector,
-      );
-    if (this.gauge !== undefined)
-      properties["gauge"] = write.direct(
-        "gauge",
-        this.gauge,
-        readingProperties.gauge,
-        collector,
-      );
-    return properties;
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ReadingApply extends ReadingApplyProperties {}
@@ -539,33 +441,6 @@ export class Reading extends TypedNode {
       readonly gauge: true;
     };
   };
-  /** Fills a read object from its values in the view; the runtime calls it. */
-  static override readValues(
-    read: Record<string, unknown>,
-    values: PropertyValues,
-  ): void {
-    read["labels"] = values["labels"] ?? null;
-    read["flags"] = values["flags"] ?? null;
-    read["counts"] = values["counts"] ?? null;
-    read["ids"] = values["ids"] ?? null;
-    read["samples"] = values["samples"] ?? null;
-    read["temperatures"] = values["temperatures"] ?? null;
-    read["timestamps"] = fromWireValue(
-      values["timestamps"],
-      readingProperties.timestamps,
-    );
-    read["dates"] = values["dates"] ?? null;
-    read["events"] = values["events"] ?? null;
-    read["series"] = values["series"] ?? null;
-    read["attachments"] = values["attachments"] ?? null;
-    read["sequences"] = values["sequences"] ?? null;
-    read["sensor"] = fromWireValue(values["sensor"], readingProperties.sensor);
-    read["extSensor"] = fromWireValue(
-      values["extSensor"],
-      readingProperties.extSensor,
-    );
-    read["gauge"] = fromWireValue(values["gauge"], readingProperties.gauge);
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

@@ -2,7 +2,6 @@
 import type {
   InstanceId,
   JsonValue,
-  PropertyValues,
   ViewReference,
 } from "../runtime/core/wire.js";
 import type {
@@ -10,9 +9,7 @@ import type {
   EdgeTarget,
   NodeApplyOptions,
   PlainNodeReference,
-  WriteCollector,
 } from "../runtime/model/typed.js";
-import { fromWireValue, write } from "../runtime/model/values.js";
 import type {
   BooleanFilter,
   DateFilter,
@@ -304,85 +301,6 @@ export class WorkOrderApply extends DescribableApply {
       this.assignees = properties.assignees;
     if (properties.lead !== undefined) this.lead = properties.lead;
   }
-
-  /** @internal The properties set on this object, in the API's form (see `TypedApply`). */
-  override writeProperties(collector: WriteCollector): PropertyValues {
-    const properties: PropertyValues = {};
-    if (this.name !== undefined)
-      properties["name"] = write.text(
-        "name",
-        this.name,
-        workOrderProperties.name,
-      );
-    if (this.description !== undefined)
-      properties["description"] = write.text(
-        "description",
-        this.description,
-        workOrderProperties.description,
-      );
-    if (this.tags !== undefined)
-      properties["tags"] = write.list(
-        "tags",
-        this.tags,
-        workOrderProperties.tags,
-      );
-    if (this.number !== undefined)
-      properties["number"] = write.int64(
-        "number",
-        this.number,
-        workOrderProperties.number,
-      );
-    if (this.title !== undefined)
-      properties["title"] = write.text(
-        "title",
-        this.title,
-        workOrderProperties.title,
-      );
-    if (this.priority !== undefined)
-      properties["priority"] = write.enum(
-        "priority",
-        this.priority,
-        workOrderProperties.priority,
-      );
-    if (this.isUrgent !== undefined)
-      properties["isUrgent"] = write.boolean(
-        "isUrgent",
-        this.isUrgent,
-        workOrderProperties.isUrgent,
-      );
-    if (this.attempts !== undefined)
-      properties["attempts"] = write.int32(
-        "attempts",
-        this.attempts,
-        workOrderProperties.attempts,
-      );
-    if (this.estimatedHours !== undefined)
-      properties["estimatedHours"] = write.float32(
-        "estimatedHours",
-        this.estimatedHours,
-        workOrderProperties.estimatedHours,
-      );
-    if (this.checklist !== undefined)
-      properties["checklist"] = write.json(
-        "checklist",
-        this.checklist,
-        workOrderProperties.checklist,
-      );
-    if (this.dueDate !== undefined)
-      properties["dueDate"] = write.date(
-        "dueDate",
-        this.dueDate,
-        workOrderProperties.dueDate,
-      );
-    if (this.assets !== undefined)
-      properties["assets"] = write.direct(
-        "assets",
-        this.assets,
-        workOrderProperties.assets,
-        collector,
-      );
-    return properties;
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrderApply extends WorkOrderApplyProperties {}
@@ -513,27 +431,6 @@ export class WorkOrder extends Describable {
       readonly estimatedHours: true;
     };
   };
-  /** Fills a read object from its values in the view; the runtime calls it. */
-  static override readValues(
-    read: Record<string, unknown>,
-    values: PropertyValues,
-  ): void {
-    read["name"] = values["name"] ?? null;
-    read["description"] = values["description"] ?? null;
-    read["tags"] = values["tags"] ?? null;
-    read["number"] = values["number"] ?? null;
-    read["title"] = values["title"] ?? null;
-    read["priority"] = values["priority"] ?? null;
-    read["isUrgent"] = values["isUrgent"] ?? null;
-    read["attempts"] = values["attempts"] ?? null;
-    read["estimatedHours"] = values["estimatedHours"] ?? null;
-    read["checklist"] = values["checklist"] ?? null;
-    read["dueDate"] = values["dueDate"] ?? null;
-    read["assets"] = fromWireValue(
-      values["assets"],
-      workOrderProperties.assets,
-    );
-  }
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}

@@ -623,3 +623,63 @@ function checkCount(
       `${option} must be a whole number from ${min} to ${max === Infinity ? "Infinity (all)" : max}, got ${String(value)}`,
     );
 }
+
+/** A view's entry in the client's table: its read class, instance type, and whether it writes. */
+export type ViewAccessorEntry = readonly [
+  readClass: TypedReadClass & ReadClassOf<TypedInstance>,
+  instanceType: "node" | "edge",
+  writable: boolean,
+];
+
+/** The client's table of view accessors: one entry per member of `A`, no other. */
+export type ViewAccessorTable<A> = {
+  readonly [K in keyof A]: ViewAccessorEntry;
+};
+
+/**
+ * Gives `client` one getter per entry of `table` that creates the view's accessor on first use and
+ * keeps it, so that a client of a model with a thousand views costs nothing until a view is used.
+ * `A` is the type of the accessors (the generated `Client`'s view members): the table must list
+ * exactly its keys.
+ */
+export function defineViewAccessors<T extends object, A>(
+  client: T,
+  table: ViewAccessorTable<A>,
+  context: {
+    readonly dms: DmsClient;
+    readonly views: ViewRegistry;
+    readonly verifier: ViewVerifier;
+  },
+): T & A {
+  const entries = table as Readonly<Record<string, ViewAccessorEntry>>;
+  for (const name of Object.keys(entries)) {
+    const [readClass, instanceType, writable] = entries[name]!;
+    Object.defineProperty(client, name, {
+      configurable: true,
+      get(): unknown {
+        // Explicit type arguments: inferring them from the entry made tsc instantiate the
+        // accessor's include and select types for another class type.
+        const read = readClass as TypedReadClass;
+        const { dms, views, verifier } = context;
+        const accessor = writable
+          ? new ViewAccessor<TypedReadClass, object>(
+              dms,
+              read,
+              instanceType,
+              views,
+              verifier,
+            )
+          : new ReadOnlyViewAccessor<TypedReadClass>(
+              dms,
+              read,
+              instanceType,
+              views,
+              verifier,
+            );
+        Object.defineProperty(client, name, { value: accessor });
+        return accessor;
+      },
+    });
+  }
+  return client as T & A;
+}

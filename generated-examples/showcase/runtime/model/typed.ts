@@ -94,13 +94,6 @@ interface WritePlanEntry {
 interface ApplyPlan {
   /** The class it was compiled for. */
   readonly info: ViewClassInfo;
-  /**
-   * Whether the view's generated class has its own `writeProperties`. One for a view with very
-   * many properties has none (see the generator's `MOST_UNROLLED_STATEMENTS`): then the plan
-   * writes them, also when a parent class has a `writeProperties` of its own (which would write
-   * the parent's properties only).
-   */
-  readonly writesItself: boolean;
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -156,19 +149,9 @@ function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
   }
   return {
     info,
-    writesItself: generatedClassWrites(info),
     properties: writeEntries(info.properties),
     edges,
   };
-}
-
-/** Whether the generated class (a user's subclass of it has no `view` of its own) writes itself. */
-function generatedClassWrites(info: ViewClassInfo): boolean {
-  let generated: object | null = info;
-  while (generated !== null && !Object.hasOwn(generated, "view"))
-    generated = Object.getPrototypeOf(generated) as object | null;
-  const prototype = (generated as { prototype?: object } | null)?.prototype;
-  return prototype !== undefined && Object.hasOwn(prototype, "writeProperties");
 }
 
 /** The generated class of an object: its statics say what its view is. */
@@ -237,16 +220,6 @@ export abstract class TypedApply implements CollectsWrites {
     return { space: this.space, externalId: this.externalId };
   }
 
-  /**
-   * @internal Generated classes write their view's properties here, one statement per property
-   * (named loads and stores, the checks of each property's type): the wire form of every property
-   * that is set, keyed by the API's identifiers, nested apply objects added to `collector`. A
-   * class without it goes through the view's plan (`wireProperties`), with the same result.
-   * Public, not protected: a protected member would tie assignability to one class chain, and an
-   * apply class must be assignable to every view it implements.
-   */
-  writeProperties?(collector: WriteCollector): PropertyValues;
-
   /** The view source with every property that is set, keyed by the API's identifiers. */
   protected sourceData(
     collector: WriteCollector,
@@ -254,35 +227,17 @@ export abstract class TypedApply implements CollectsWrites {
   ): SourceData {
     const info = classInfo(this);
     const compiled = plan ?? applyPlan(info);
-    const properties =
-      compiled.writesItself && this.writeProperties !== undefined
-        ? this.writtenProperties(collector, info.view.externalId)
-        : wireProperties(
-            this,
-            true,
-            compiled.properties,
-            collector,
-            this,
-            info.view.externalId,
-          );
+    const properties = wireProperties(
+      this,
+      true,
+      compiled.properties,
+      collector,
+      this,
+      info.view.externalId,
+    );
     return properties
       ? { source: info.view, properties }
       : { source: info.view };
-  }
-
-  /** `writeProperties`, with errors naming the instance as `wireProperties` does. */
-  private writtenProperties(
-    collector: WriteCollector,
-    what: string,
-  ): PropertyValues | undefined {
-    let properties: PropertyValues;
-    try {
-      properties = this.writeProperties!(collector);
-    } catch (error) {
-      if (!(error instanceof PropertyValueError)) throw error;
-      throw instanceValueError(what, this, error.message, error.property);
-    }
-    return hasKeys(properties) ? properties : undefined;
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -443,11 +398,6 @@ function instanceValueError(
     property,
     { space: id.space, externalId: id.externalId },
   );
-}
-
-function hasKeys(object: object): boolean {
-  for (const key in object) if (hasOwn(object, key)) return true;
-  return false;
 }
 
 /** A direct relation value (one, a list, or null) with apply objects reduced to references. */
@@ -685,33 +635,14 @@ interface ReadPlanEntry {
   readonly inherited: boolean;
 }
 
-/**
- * Sets the properties of a read object from the instance's values in the view: what the generic
- * fill does (each property of the class's `properties`, in that order, `null` when absent,
- * converted by `fromWireValue` where the definition asks), with one named store per property.
- * Generated read classes have one (`static readValues`); it is used only by the class that
- * declares it, so a subclass without one gets the generic fill for its own view.
- */
-export type ReadValues = (
-  read: Record<string, unknown>,
-  values: PropertyValues,
-) => void;
-
-/** A read class, with the fill of its own properties when it has one. */
-interface ReadClassInfo extends ViewClassInfo {
-  readonly readValues?: ReadValues;
-}
-
 /** How a read class fills itself from an instance read, worked out once per class. */
 interface ReadPlan {
   /** The class it was compiled for. */
-  readonly info: ReadClassInfo;
+  readonly info: ViewClassInfo;
   readonly space: string;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
   readonly entries: readonly ReadPlanEntry[];
-  /** The class's own `readValues`, used instead of `entries`. */
-  readonly readValues: ReadValues | undefined;
 }
 
 const readPlans = new WeakMap<object, ReadPlan>();
@@ -719,14 +650,13 @@ const EMPTY_VALUES: PropertyValues = Object.freeze({});
 
 const READ_PLAN = Symbol("dmgen.readPlan");
 
-function readPlan(info: ReadClassInfo): ReadPlan {
+function readPlan(info: ViewClassInfo): ReadPlan {
   return classPlan(info, READ_PLAN, readPlans, compileReadPlan);
 }
 
-function compileReadPlan(info: ReadClassInfo): ReadPlan {
+function compileReadPlan(info: ViewClassInfo): ReadPlan {
   return {
     info,
-    readValues: Object.hasOwn(info, "readValues") ? info.readValues : undefined,
     space: info.view.space,
     viewKey: `${info.view.externalId}/${info.view.version}`,
     entries: Object.keys(info.properties).map((name) => {
@@ -746,7 +676,6 @@ export abstract class TypedInstance {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
-  declare static readonly readValues?: ReadValues;
   /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
@@ -777,14 +706,10 @@ export abstract class TypedInstance {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const plan = readPlan(new.target as unknown as ReadClassInfo);
+    const plan = readPlan(new.target as unknown as ViewClassInfo);
     const values =
       instance.properties?.[plan.space]?.[plan.viewKey] ?? EMPTY_VALUES;
     const target = this as unknown as Record<string, unknown>;
-    if (plan.readValues) {
-      plan.readValues(target, values);
-      return;
-    }
     const { entries } = plan;
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as ReadPlanEntry;
