@@ -16,6 +16,7 @@ import {
   hardline,
   indent,
   jsDoc,
+  objectProperty,
   join,
   softline,
   type Doc,
@@ -414,8 +415,8 @@ function accessorParts(
       `readonly ${names.accessor}: `,
       type(";"),
     ],
-    entry: group(
-      `${propertyKey(names.accessor)}: `,
+    entry: objectProperty(
+      propertyKey(names.accessor),
       bracedList(
         "[",
         [readClass, `"${view.kind}"`, String(view.writable)],
