@@ -2,7 +2,8 @@
 
 import type { ViewIR } from "../ir/types.js";
 import { compareCodePoints } from "../input/index.js";
-import { bracedList, group, hardline, join, type Doc } from "./doc.js";
+import type { Doc } from "./doc.js";
+import * as ts from "./syntax/index.js";
 import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
 import { PUBLIC_RUNTIME_EXPORTS, PUBLIC_TYPE_MODULE } from "./public-api.js";
@@ -35,34 +36,37 @@ export function emitIndexModule(
   withClient: boolean,
   runtimeFiles: readonly string[],
 ): Doc {
-  const statements: Doc[] = [];
-  if (withClient) statements.push(`export * from "./client.js";`);
+  return ts.statementsDoc(indexStatements(context, withClient, runtimeFiles));
+}
+
+/** The index's statements: the client, each view's names, the runtime's public API. */
+export function indexStatements(
+  context: EmitContext,
+  withClient: boolean,
+  runtimeFiles: readonly string[],
+): ts.ExportFrom[] {
+  const statements: ts.ExportFrom[] = [];
+  if (withClient) statements.push(ts.exportFrom("./client.js", "star"));
   for (const view of context.model.views)
     statements.push(viewExports(context, view));
   statements.push(...runtimeExports(runtimeFiles));
-  return join(hardline, statements);
+  return statements;
 }
 
 /** The runtime's public API (see public-api.ts), from the runtime files the output has. */
-function runtimeExports(runtimeFiles: readonly string[]): Doc[] {
+function runtimeExports(runtimeFiles: readonly string[]): ts.ExportFrom[] {
   const present = [...runtimeFiles].sort(compareCodePoints);
-  const statements: Doc[] = [];
+  const statements: ts.ExportFrom[] = [];
   for (const file of present) {
     const exports = PUBLIC_RUNTIME_EXPORTS[file];
     if (!exports) continue;
     statements.push(
-      exportList(
-        [
-          ...exports.values.map((name) => ({ name, text: name })),
-          ...exports.types.map((name) => ({ name, text: `type ${name}` })),
-        ],
-        runtimeModule(file),
-      ),
+      exportList(runtimeModule(file), exports.values, exports.types),
     );
   }
   if (present.includes(PUBLIC_TYPE_MODULE))
     statements.push(
-      `export type * from "${runtimeModule(PUBLIC_TYPE_MODULE)}";`,
+      ts.exportFrom(runtimeModule(PUBLIC_TYPE_MODULE), "typeStar"),
     );
   return statements;
 }
@@ -73,16 +77,18 @@ function runtimeModule(file: string): string {
 
 /** `export { a, type B } from "module";`, specifiers in code-point order of their names. */
 function exportList(
-  specifiers: readonly { name: string; text: string }[],
   module: string,
-): Doc {
-  const sorted = [...specifiers]
-    .sort((a, b) => compareCodePoints(a.name, b.name))
-    .map((s) => s.text);
-  return group("export ", bracedList("{", sorted, "}"), ` from "${module}";`);
+  values: readonly string[],
+  types: readonly string[],
+): ts.ExportFrom {
+  const specifiers = [
+    ...values.map((name) => ({ name, typeOnly: false })),
+    ...types.map((name) => ({ name, typeOnly: true })),
+  ].sort((a, b) => compareCodePoints(a.name, b.name));
+  return ts.exportFrom(module, specifiers);
 }
 
-function viewExports(context: EmitContext, view: ViewIR): Doc {
+function viewExports(context: EmitContext, view: ViewIR): ts.ExportFrom {
   const names = namesOf(context, view);
   const values = [names.readClass, names.propertyMap, names.connectionMap];
   const types = [names.readProperties, names.propertyNameType, names.where];
@@ -90,15 +96,5 @@ function viewExports(context: EmitContext, view: ViewIR): Doc {
     values.push(names.applyClass);
     types.push(names.applyProperties);
   }
-  const specifiers = [
-    ...values.map((name) => ({ name, text: name })),
-    ...types.map((name) => ({ name, text: `type ${name}` })),
-  ]
-    .sort((a, b) => compareCodePoints(a.name, b.name))
-    .map((s) => s.text);
-  return group(
-    "export ",
-    bracedList("{", specifiers, "}"),
-    ` from "${rootModule(names.module)}";`,
-  );
+  return exportList(rootModule(names.module), values, types);
 }
