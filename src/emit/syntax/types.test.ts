@@ -1,6 +1,11 @@
+import * as prettier from "prettier";
 import { describe, expect, it } from "vitest";
 import * as ts from "./index.js";
-import { prettierFormat } from "./prettier-check.js";
+
+/** The text prettier (default options) makes of `code`: printed code must come back unchanged. */
+async function prettierFormat(code: string): Promise<string> {
+  return prettier.format(code, { parser: "typescript" });
+}
 
 const LONG_A = "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const LONG_B = "Bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
