@@ -68,7 +68,7 @@ export function buildFiles(
   const names = timer.stage("names", () =>
     planNames(model, options.naming, configFile, {
       reserved: {
-        exported: indexExportsBesidesViews(runtime, withClient),
+        exported: indexExportsBesidesViews(runtime.keys(), withClient),
         viewModuleLocals: new Set(VIEW_MODULE_LOCALS),
         clientMembers: clientMemberNames(),
         instanceMembers: viewInstanceMembers(),

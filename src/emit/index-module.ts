@@ -6,28 +6,29 @@ import type { Doc } from "./doc.js";
 import * as ts from "./syntax/index.js";
 import { namesOf, type EmitContext } from "./context.js";
 import { rootModule } from "./property-types.js";
-import { PUBLIC_RUNTIME_EXPORTS, PUBLIC_TYPE_MODULE } from "./public-api.js";
+import {
+  PUBLIC_RUNTIME_EXPORTS,
+  PUBLIC_TYPE_MODULE,
+  PUBLIC_TYPE_MODULE_EXPORTS,
+} from "./public-api.js";
 import { CLIENT_DECLARATIONS } from "./client-module.js";
-import { exportedNames } from "../naming/scope.js";
 
 /**
- * Every name the index exports besides the views' names: the client's declarations, the runtime's
- * public API (public-api.ts) and every export of the type module, read from the runtime's source.
- * The name plan keeps view names off these.
+ * Every name the index exports besides the views' names: the client's declarations and the
+ * runtime's public API (public-api.ts, data). The name plan keeps view names off these.
  */
 export function indexExportsBesidesViews(
-  runtime: ReadonlyMap<string, string>,
+  runtimeFiles: Iterable<string>,
   withClient: boolean,
 ): Set<string> {
   const names = new Set<string>(withClient ? CLIENT_DECLARATIONS : []);
-  for (const file of runtime.keys()) {
+  for (const file of runtimeFiles) {
     const exports = PUBLIC_RUNTIME_EXPORTS[file];
     if (exports)
       for (const name of [...exports.values, ...exports.types]) names.add(name);
+    if (file === PUBLIC_TYPE_MODULE)
+      for (const name of PUBLIC_TYPE_MODULE_EXPORTS) names.add(name);
   }
-  const types = runtime.get(PUBLIC_TYPE_MODULE);
-  if (types !== undefined)
-    for (const name of exportedNames(types)) names.add(name);
   return names;
 }
 

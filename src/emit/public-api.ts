@@ -211,5 +211,57 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
   },
 };
 
-/** The runtime file whose every export is a public type. */
+/** The runtime file whose every export is a public type (the index: `export type * from`). */
 export const PUBLIC_TYPE_MODULE = "core/wire.ts";
+
+/**
+ * Every export of `PUBLIC_TYPE_MODULE`, as data: the name plan keeps view names off them (the
+ * index exports them all). `public-api.test.ts` holds this list and `PUBLIC_RUNTIME_EXPORTS` to
+ * the compiler's view of the runtime modules.
+ */
+export const PUBLIC_TYPE_MODULE_EXPORTS: readonly string[] = [
+  "ApiErrorBody",
+  "ApplyFlags",
+  "ApplyRequest",
+  "ApplyResponse",
+  "ContainerReference",
+  "DeletedInstance",
+  "EdgeExpression",
+  "EdgeRead",
+  "EdgeWrite",
+  "Filter",
+  "FilterValue",
+  "InstanceDelete",
+  "InstanceId",
+  "InstanceRead",
+  "InstanceWrite",
+  "JsonObject",
+  "JsonValue",
+  "NodeExpression",
+  "NodeRead",
+  "NodeReference",
+  "NodeWrite",
+  "ParameterValue",
+  "PropertiesBySource",
+  "PropertyPath",
+  "PropertyRefValue",
+  "PropertySort",
+  "PropertyValue",
+  "PropertyValues",
+  "QueryRequest",
+  "QueryResponse",
+  "QueryResultSetExpression",
+  "RangeBound",
+  "RangeBounds",
+  "Select",
+  "SlimInstance",
+  "SourceData",
+  "SourceReference",
+  "SourceSelector",
+  "SyncMode",
+  "SyncRequest",
+  "SyncResponse",
+  "SyncResultSetExpression",
+  "ThroughReference",
+  "ViewReference",
+];
