@@ -16,7 +16,6 @@ import {
 } from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import { NAME_LOCK_FILE } from "../src/naming/lock.js";
-import { exportedNames } from "../src/naming/scope.js";
 import { diffOutput, isStale, writeOutput } from "../src/output/write.js";
 import { VIEW_MODULE_LOCALS } from "../src/emit/view-module.js";
 import {
@@ -117,18 +116,6 @@ describe("per-file name scopes", () => {
     hostileNames = [...names].filter((n) => DMS_EXTERNAL_ID.test(n)).sort();
   });
   afterAll(() => scratch.cleanup());
-
-  it("reads the runtime's exports as the compiler does", async () => {
-    const runtimeDir = runtimeSourceDir();
-    const runtime = await readRuntimeSources();
-    const byCompiler = compilerExports(
-      [...runtime.keys()].map((f) => join(runtimeDir, f)),
-    );
-    for (const [file, text] of runtime)
-      expect(exportedNames(text).sort(), file).toEqual(
-        byCompiler.get(join(runtimeDir, file)),
-      );
-  });
 
   it("compiles a model whose views are named after every runtime export, every name of client.ts and index.ts, and JavaScript globals", async () => {
     expect(hostileNames).toEqual(

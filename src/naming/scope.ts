@@ -47,28 +47,3 @@ export class FileScope {
     return local;
   }
 }
-
-/**
- * The names a TypeScript module exports, read from its source: `export` declarations
- * (class, function, interface, type, const, let, var, enum, namespace) and `export { a, b as c }`
- * lists. The runtime is our own code in prettier's style; a test cross-checks this scan against
- * the TypeScript compiler's view of every runtime module.
- */
-export function exportedNames(source: string): string[] {
-  const names = new Set<string>();
-  const declaration =
-    /^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(?:function\s*\*?|class|interface|type|const|let|var|enum|namespace)\s+([A-Za-z_$][\w$]*)/gm;
-  for (const match of source.matchAll(declaration)) names.add(match[1]!);
-  const list = /^export\s+(?:type\s+)?\{([^}]*)\}/gm;
-  for (const match of source.matchAll(list)) {
-    for (const specifier of match[1]!.split(",")) {
-      const parts = specifier
-        .trim()
-        .replace(/^type\s+/, "")
-        .split(/\s+as\s+/);
-      const exported = parts[parts.length - 1]?.trim();
-      if (exported) names.add(exported);
-    }
-  }
-  return [...names];
-}
