@@ -56,6 +56,31 @@ const cases: readonly Case[] = [
     want: "new DmsClient({\n  ...rest,\n  transport: transport,\n})",
   },
   {
+    name: "a last array argument after simple ones hugs the parentheses",
+    given: ts.call(x("copySetFields"), [
+      ts.thisExpr,
+      x("properties"),
+      ts.array([ts.literal(LONG), ts.literal(LONG)]),
+    ]),
+    want: `copySetFields(this, properties, [\n  "${LONG}",\n  "${LONG}",\n])`,
+  },
+  {
+    name: "element access",
+    given: ts.element(x("entry"), ts.literal(0)),
+    want: "entry[0]",
+  },
+  {
+    name: "call of an arrow over element access",
+    given: ts.call(
+      ts.access(
+        ts.call(ts.access(x("Object"), "values"), [x("accessors")]),
+        "map",
+      ),
+      [ts.arrow([ts.param("entry")], ts.element(x("entry"), ts.literal(0)))],
+    ),
+    want: "Object.values(accessors).map((entry) => entry[0])",
+  },
+  {
     name: "new of a call gets parentheses",
     given: ts.newExpr(ts.call(x("classFor"), [x("view")])),
     want: "new (classFor(view))()",

@@ -272,6 +272,7 @@ export type Expression =
   | Identifier
   | Literal
   | PropertyAccess
+  | ElementAccess
   | Call
   | New
   | ObjectLiteral
@@ -296,6 +297,12 @@ export interface PropertyAccess {
   readonly kind: "propertyAccess";
   readonly object: Expression;
   readonly name: string;
+}
+/** `object[index]`. */
+export interface ElementAccess {
+  readonly kind: "elementAccess";
+  readonly object: Expression;
+  readonly index: Expression;
 }
 export interface Call {
   readonly kind: "call";
@@ -383,6 +390,10 @@ export function access(object: Expression, ...names: string[]): Expression {
     (target, name) => ({ kind: "propertyAccess", object: target, name }),
     object,
   );
+}
+
+export function element(object: Expression, index: Expression): ElementAccess {
+  return { kind: "elementAccess", object, index };
 }
 
 export function call(

@@ -260,6 +260,7 @@ function expressionPrecedence(expression: Expression): number {
     case "arrayLiteral":
       return 20;
     case "propertyAccess":
+    case "elementAccess":
     case "call":
     case "new":
       return 18;
@@ -317,6 +318,13 @@ export function expressionDoc(expression: Expression): Doc {
       const key = name.startsWith("#") ? name : propertyKey(name);
       return key === name ? [object, ".", name] : [object, "[", key, "]"];
     }
+    case "elementAccess":
+      return [
+        expressionOperand(expression.object, MEMBER),
+        "[",
+        expressionDoc(expression.index),
+        "]",
+      ];
     case "call":
       return [
         expressionOperand(expression.callee, MEMBER),
@@ -404,16 +412,34 @@ function binaryOperand(
 }
 
 /**
- * `(a, b)`; a sole object or array literal hugs the parentheses (`f({` ... `})`), as prettier
- * prints a last argument that can break itself.
+ * `(a, b)`, broken one argument a line when too long; a last argument that is an object or array
+ * literal after simple ones hugs the parentheses (`f(a, [` ... `])`), as prettier prints a last
+ * argument that can break itself.
  */
 function callArguments(args: readonly Expression[]): Doc {
-  if (args.length === 1) {
-    const only = args[0]!;
-    if (only.kind === "object" || only.kind === "arrayLiteral")
-      return ["(", expressionDoc(only), ")"];
-  }
+  const last = args[args.length - 1];
+  const others = args.slice(0, -1);
+  if (
+    last !== undefined &&
+    (last.kind === "object" || last.kind === "arrayLiteral") &&
+    others.every(isSimpleArgument)
+  )
+    return [
+      "(",
+      others.map((arg) => [expressionDoc(arg), ", "]),
+      expressionDoc(last),
+      ")",
+    ];
   return argumentList(args.map(expressionDoc));
+}
+
+/** A name, a literal or a member chain: short, cannot break. */
+function isSimpleArgument(arg: Expression): boolean {
+  return (
+    arg.kind === "identifier" ||
+    (arg.kind === "literal" && typeof arg.value !== "string") ||
+    isMemberChain(arg)
+  );
 }
 
 function objectEntryDoc(entry: ObjectEntry): Doc {
@@ -773,6 +799,7 @@ export function nodeDoc(
     case "identifier":
     case "literal":
     case "propertyAccess":
+    case "elementAccess":
     case "call":
     case "new":
     case "object":
