@@ -78,19 +78,22 @@ function memberName(symbol: ts.Symbol): string {
   return symbol.name.replace(/^__#\d+@/, "");
 }
 
-function declaration(
-  source: ts.SourceFile,
-  name: string,
-): ts.ClassDeclaration | ts.InterfaceDeclaration {
-  let found: ts.ClassDeclaration | ts.InterfaceDeclaration | undefined;
+type Declaration =
+  ts.ClassDeclaration | ts.InterfaceDeclaration | ts.TypeAliasDeclaration;
+
+/** The class, interface or type alias `name` declares at the top of `source`. */
+function declaration(source: ts.SourceFile, name: string): Declaration {
+  let found: Declaration | undefined;
   ts.forEachChild(source, (node) => {
     if (
-      (ts.isClassDeclaration(node) || ts.isInterfaceDeclaration(node)) &&
+      (ts.isClassDeclaration(node) ||
+        ts.isInterfaceDeclaration(node) ||
+        ts.isTypeAliasDeclaration(node)) &&
       node.name?.text === name
     )
       found = node;
   });
-  if (!found) throw new Error(`no class or interface ${name}`);
+  if (!found) throw new Error(`no class, interface or type ${name}`);
   return found;
 }
 
