@@ -58,6 +58,12 @@ function typePrecedence(type: TypeNode): number {
   }
 }
 
+/**
+ * What a union or intersection member and `keyof`'s operand need: a type operator or tighter
+ * (prettier writes `(A & B) | C` though TypeScript would not need them there).
+ */
+const OPERAND = 3;
+
 /** Binds at least as tight as a postfix (`T[]`, `T[K]`) needs; `typeof x` gets parentheses too. */
 const POSTFIX = 4;
 
@@ -84,7 +90,7 @@ export function typeDoc(type: TypeNode): Doc {
     case "intersection":
       return join(
         " & ",
-        type.members.map((member) => operand(member, 3)),
+        type.members.map((member) => operand(member, OPERAND)),
       );
     case "array":
       return [
@@ -102,7 +108,7 @@ export function typeDoc(type: TypeNode): Doc {
     case "typeof":
       return `typeof ${type.path.join(".")}`;
     case "typeOperator":
-      return [`${type.operator} `, operand(type.type, 3)];
+      return [`${type.operator} `, operand(type.type, OPERAND)];
     case "indexedAccess":
       return [operand(type.object, POSTFIX), "[", typeDoc(type.index), "]"];
     case "functionType":
@@ -119,7 +125,7 @@ function unionBody(members: readonly TypeNode[]): Doc {
     ifBreak("| "),
     join(
       [line, "| "],
-      members.map((member) => indent(operand(member, 3))),
+      members.map((member) => indent(operand(member, OPERAND))),
     ),
   );
 }
@@ -180,7 +186,7 @@ export function annotated(head: Doc, type: TypeNode): Doc {
       " ",
       join(
         " | ",
-        type.members.map((member) => operand(member, 3)),
+        type.members.map((member) => operand(member, OPERAND)),
       ),
     );
   return group(head, indent(line, typeDoc(type)));
