@@ -144,31 +144,21 @@ const DELETE_PATH = "/models/instances/delete";
  * A request that keeps failing with a 5xx or 408 after its retries is split in halves, down to
  * single items, so one poisoned item does not stop the rest.
  */
-export async function applyInstances(
+export function applyInstances(
   http: JsonPoster,
   input: ApplyInputs,
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const chunkSize = options.chunkSize ?? MAX_ITEMS_PER_REQUEST;
-  checkRange("chunkSize", chunkSize, MAX_ITEMS_PER_REQUEST);
-  const concurrency = adaptiveConcurrency(http, options.concurrency, 4, 16);
   const flags: ApplyFlags = {};
   for (const flag of APPLY_FLAGS)
     if (options[flag] !== undefined) flags[flag] = options[flag];
-  const send: SendApply = (body, signal) =>
-    concurrency.send(
-      (onRetry) =>
-        http.postJson<unknown>(
-          APPLY_PATH,
-          { ...body, ...flags },
-          signal ? { signal, onRetry } : { onRetry },
-        ),
-      signal,
-    );
-  const builder = new RequestBuilder(chunkSize);
-  const run = new ApplyRun(send, concurrency, options, builder);
-  await run.drive(readInputs(input), options.delete ?? []);
-  return run.finish(input);
+  return runApply(http, input, options, [4, 16], (body) =>
+    post(APPLY_PATH, { ...body, ...flags }),
+  );
+  function post(path: string, body: unknown) {
+    return (options: RequestOptions) =>
+      http.postJson<unknown>(path, body, options);
+  }
 }
 
 const APPLY_FLAGS = [
@@ -188,73 +178,50 @@ export async function deleteInstances(
   ids: readonly InstanceDelete[],
   options: DeleteOptions = {},
 ): Promise<DeletedInstance[]> {
-  const concurrency = adaptiveConcurrency(http, options.concurrency, 2, 8);
-  const { signal } = options;
-  const chunks: InstanceDelete[][] = [];
-  for (let at = 0; at < ids.length; at += MAX_ITEMS_PER_REQUEST)
-    chunks.push(ids.slice(at, at + MAX_ITEMS_PER_REQUEST));
-  const outcomes: (DeletedInstance[] | "not-written" | "unknown")[] = [];
-  let failure: { error: unknown } | undefined;
-  let next = 0;
-  let running = 0;
-  await new Promise<void>((resolve) => {
-    const pump = (): void => {
-      while (!failure && running < concurrency.limit && next < chunks.length) {
-        if (signal?.aborted) failure = { error: signal.reason };
-        else void sendChunk(next++);
-      }
-      if (running === 0 && (failure || next >= chunks.length)) resolve();
-    };
-    const sendChunk = async (index: number): Promise<void> => {
-      running++;
-      outcomes[index] = "unknown";
-      try {
-        const answer = await concurrency.send(
-          (onRetry) =>
-            http.postJson<unknown>(
-              DELETE_PATH,
-              { items: chunks[index] },
-              signal ? { signal, onRetry } : { onRetry },
-            ),
-          signal,
-        );
-        outcomes[index] = expectItems<DeletedInstance>(answer, DELETE_PATH);
-      } catch (error) {
-        if (provesNothingApplied(error)) outcomes[index] = "not-written";
-        failure ??= { error };
-      }
-      running--;
-      pump();
-    };
-    pump();
-  });
-  if (!failure) return (outcomes as DeletedInstance[][]).flat();
-  const report: FailureReport = { written: [], notWritten: [], unknown: [] };
-  chunks.forEach((chunk, index) => {
-    const outcome = outcomes[index] ?? "not-written";
-    const list =
-      typeof outcome !== "string"
-        ? report.written
-        : outcome === "unknown"
-          ? report.unknown
-          : report.notWritten;
-    for (const id of chunk) list.push(idOf(id));
-  });
-  throw new ApplyFailedError({
-    ...report,
-    cause: failure.error,
-    aborted: signal?.aborted === true,
-  });
+  const result = await runApply(
+    http,
+    [],
+    { ...options, delete: ids },
+    [2, 8],
+    (body) => async (requestOptions) => ({
+      items: [],
+      deleted: expectItems<DeletedInstance>(
+        await http.postJson<unknown>(
+          DELETE_PATH,
+          { items: body.delete },
+          requestOptions,
+        ),
+        DELETE_PATH,
+      ),
+    }),
+  );
+  return result.deleted;
 }
 
-function adaptiveConcurrency(
+/** Runs an apply whose requests `post` sends; `[fallback, max]` bounds its concurrency. */
+async function runApply(
   http: JsonPoster,
-  value: number | undefined,
-  fallback: number,
-  max: number,
-): AdaptiveConcurrency {
-  checkRange("concurrency", value ?? fallback, max);
-  return new AdaptiveConcurrency(value ?? fallback, http.clock);
+  input: ApplyInputs,
+  options: ApplyOptions,
+  [fallback, max]: [number, number],
+  post: (body: ApplyBody) => (options: RequestOptions) => Promise<unknown>,
+): Promise<ApplyResult> {
+  const chunkSize = options.chunkSize ?? MAX_ITEMS_PER_REQUEST;
+  checkRange("chunkSize", chunkSize, MAX_ITEMS_PER_REQUEST);
+  checkRange("concurrency", options.concurrency ?? fallback, max);
+  const concurrency = new AdaptiveConcurrency(
+    options.concurrency ?? fallback,
+    http.clock,
+  );
+  const send: SendApply = (body, signal) =>
+    concurrency.send(
+      (onRetry) => post(body)(signal ? { signal, onRetry } : { onRetry }),
+      signal,
+    );
+  const builder = new RequestBuilder(chunkSize);
+  const run = new ApplyRun(send, concurrency, options, builder);
+  await run.drive(readInputs(input), options.delete ?? []);
+  return run.finish(input);
 }
 
 function checkRange(name: string, value: number, max: number): void {
@@ -800,8 +767,14 @@ function classify(report: FailureReport, settled: Settled): void {
 
 // ---- sending, splitting and checking answers
 
+/** An apply body without its flags. */
+interface ApplyBody {
+  readonly items: readonly InstanceWrite[];
+  readonly delete?: readonly InstanceDelete[];
+}
+
 type SendApply = (
-  body: { items: readonly InstanceWrite[]; delete?: readonly InstanceDelete[] },
+  body: ApplyBody,
   signal: AbortSignal | undefined,
 ) => Promise<unknown>;
 
@@ -892,7 +865,7 @@ class ApplyRun {
   readonly #ledger: Ledger;
   readonly #deleted: DeletedInstance[][] = [];
   readonly #ready: BuiltRequest[] = [];
-  readonly #active = new Map<number, Promise<void>>();
+  readonly #active = new Map<BuiltRequest, Promise<void>>();
   /** Requests built and not yet finished (waiting or in flight). */
   readonly #unfinished = new Set<number>();
   /** The first error that stops the apply: no new request starts after it. */
@@ -954,10 +927,10 @@ class ApplyRun {
       this.#ready.length > 0
     ) {
       const request = this.#ready[0]!;
-      // A request with deletes waits until every earlier request has finished.
+      // A request with deletes waits until every earlier request with writes has finished.
       const blocked =
         request.deletes.length > 0
-          ? this.#active.size > 0
+          ? [...this.#active.keys()].some((other) => other.writes.length > 0)
           : request.dependsOn.some((id) => this.#unfinished.has(id));
       if (blocked) return;
       if (signal?.aborted) {
@@ -968,8 +941,8 @@ class ApplyRun {
       this.#started++;
       const running = this.#sendRequest(request)
         .then((succeeded) => this.#finished(request, succeeded))
-        .finally(() => this.#active.delete(request.id));
-      this.#active.set(request.id, running);
+        .finally(() => this.#active.delete(request));
+      this.#active.set(request, running);
     }
   }
 
@@ -1058,7 +1031,10 @@ class ApplyRun {
         });
       const mayLeaveOut = this.options.skipOnVersionConflict === true;
       this.#ledger.written(part, matchAnswer(part.writes, items, mayLeaveOut));
-      if (deleted) this.#deleted.push(deleted);
+      // In the order of `options.delete`, whatever order the requests finish in.
+      const firstDelete = part.deletePositions[0];
+      if (deleted && firstDelete !== undefined)
+        this.#deleted[firstDelete] = deleted;
       this.#itemsDone +=
         part.positions.filter((position) => position >= 0).length +
         part.deletes.length;
