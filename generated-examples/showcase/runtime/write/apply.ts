@@ -326,22 +326,27 @@ let hashB = 0;
 
 /** Two 32-bit FNV-1a style hashes (different seeds and primes) of type, space and external id. */
 function hashInstance(instanceType: "node" | "edge", id: InstanceId): void {
-  let a = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
-  let b = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
-  for (const text of [id.space, id.externalId]) {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      a = Math.imul(a ^ code, 0x01000193);
-      b = Math.imul(b ^ code, 0x5bd1e995);
-      b ^= b >>> 15;
-    }
-    // The length (above any char code), so that ("ab", "c") and ("a", "bc") differ.
-    a = Math.imul(a ^ (0x10000 + text.length), 0x01000193);
-    b = Math.imul(b ^ (0x10000 + text.length), 0x5bd1e995);
-  }
+  hashA = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
+  hashB = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
+  mixIntoHash(id.space);
+  mixIntoHash(id.externalId);
   // Int32 values, as the table stores them.
-  hashA = (a ^ (a >>> 16)) | 0;
-  hashB = (b ^ (b >>> 13)) | 0;
+  hashA = (hashA ^ (hashA >>> 16)) | 0;
+  hashB = (hashB ^ (hashB >>> 13)) | 0;
+}
+
+function mixIntoHash(text: string): void {
+  let a = hashA;
+  let b = hashB;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    a = Math.imul(a ^ code, 0x01000193);
+    b = Math.imul(b ^ code, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  // The length (above any char code), so that ("ab", "c") and ("a", "bc") differ.
+  hashA = Math.imul(a ^ (0x10000 + text.length), 0x01000193);
+  hashB = Math.imul(b ^ (0x10000 + text.length), 0x5bd1e995);
 }
 
 // ---- building requests from the input as they are sent
@@ -537,30 +542,23 @@ class RequestBuilder {
     });
   }
 
+  /** The rest of the writes, then the deletes, in requests of `chunkSize` items. */
   #finish(deletes: readonly InstanceDelete[]): BuiltRequest[] {
-    const { writes, positions } = this.unbatched();
+    const rest = {
+      ...this.unbatched(),
+      deletes,
+      deletePositions: deletes.map((_, i) => i),
+    };
     this.#collector.take("node", Infinity);
     this.#collector.take("edge", Infinity);
     this.#positions.node.length = 0;
     this.#positions.edge.length = 0;
-    this.itemsRead += deletes.length;
     this.deletesRead = deletes.length;
     const requests: BuiltRequest[] = [];
-    const deletePositions = deletes.map((_, i) => i);
-    const total = writes.length + deletes.length;
-    for (let start = 0; start < total; start += this.chunkSize) {
-      const end = start + this.chunkSize;
-      const from = Math.max(0, start - writes.length);
-      const to = Math.max(0, end - writes.length);
+    for (let start = 0; start < sizeOf(rest); start += this.chunkSize)
       requests.push(
-        this.#build({
-          writes: writes.slice(start, end),
-          positions: positions.slice(start, end),
-          deletes: deletes.slice(from, to),
-          deletePositions: deletePositions.slice(from, to),
-        }),
+        this.#build(slicePart(rest, start, start + this.chunkSize)),
       );
-    }
     return requests;
   }
 
