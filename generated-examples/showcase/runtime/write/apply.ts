@@ -366,9 +366,8 @@ interface Part {
 
 /** A request built from the input, waiting to be sent or being sent. */
 interface BuiltRequest extends Part {
-  readonly id: number;
   /** Unfinished requests that write an end node of its edges, or (differently) one of its instances. */
-  readonly dependsOn: readonly number[];
+  readonly dependsOn: readonly BuiltRequest[];
   /** Its smallest and largest write position (a quick test before searching `positions`). */
   readonly low: number;
   readonly high: number;
@@ -435,9 +434,8 @@ class RequestBuilder {
   readonly #positions = { node: [] as number[], edge: [] as number[] };
   /** The position of every instance written so far: the one index that grows with the input. */
   readonly #sent = new SentInstances();
-  /** Requests built and not yet finished, in the order built. */
-  readonly #unfinished = new Set<BuiltRequest>();
-  #nextId = 0;
+  /** Requests built and not yet finished (waiting or in flight), in the order built. */
+  readonly unfinished = new Set<BuiltRequest>();
   /** Instances found so far (each instance's position is its number). */
   positions = 0;
   itemsRead = 0;
@@ -477,11 +475,6 @@ class RequestBuilder {
       deletes: [],
       deletePositions: [],
     };
-  }
-
-  /** Called when a request has finished: its writes no longer hold later requests back. */
-  forget(request: BuiltRequest): void {
-    this.#unfinished.delete(request);
   }
 
   #add(input: ApplyInput): void {
@@ -563,14 +556,14 @@ class RequestBuilder {
   }
 
   #build(part: Part): BuiltRequest {
-    const dependsOn = new Set<number>();
+    const dependsOn = new Set<BuiltRequest>();
     part.writes.forEach((write, i) => {
       const position = part.positions[i] as number;
       // Written again (rare): after the unfinished request that wrote it before (the later write
       // wins), unless that is the same write.
       if (position < 0) this.#waitFor(~position, dependsOn, write);
       // Edges wait for the unfinished requests of their ends.
-      if (write.instanceType === "edge" && this.#unfinished.size > 0) {
+      if (write.instanceType === "edge" && this.unfinished.size > 0) {
         for (const end of [write.startNode, write.endNode]) {
           const node = this.#sent.get("node", end);
           if (node !== undefined) this.#waitFor(node, dependsOn);
@@ -584,26 +577,24 @@ class RequestBuilder {
       if (first < low) low = first;
       if (first > high) high = first;
     }
-    const request = {
-      ...part,
-      id: this.#nextId++,
-      dependsOn: [...dependsOn],
-      low,
-      high,
-    };
-    this.#unfinished.add(request);
+    const request = { ...part, dependsOn: [...dependsOn], low, high };
+    this.unfinished.add(request);
     return request;
   }
 
   /** Waits for the unfinished requests that write the instance at `first` (differently from `write`). */
-  #waitFor(first: number, dependsOn: Set<number>, write?: InstanceWrite): void {
-    for (const request of this.#unfinished) {
+  #waitFor(
+    first: number,
+    dependsOn: Set<BuiltRequest>,
+    write?: InstanceWrite,
+  ): void {
+    for (const request of this.unfinished) {
       if (first < request.low || first > request.high) continue;
       const positions = request.positions;
       let at = positions.indexOf(first);
       if (at < 0) at = positions.indexOf(~first);
       if (at >= 0 && !(write && sameValue(request.writes[at], write)))
-        dependsOn.add(request.id);
+        dependsOn.add(request);
     }
   }
 }
@@ -865,8 +856,6 @@ class ApplyRun {
   readonly #deleted: DeletedInstance[][] = [];
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<BuiltRequest, Promise<void>>();
-  /** Requests built and not yet finished (waiting or in flight). */
-  readonly #unfinished = new Set<number>();
   /** The first error that stops the apply: no new request starts after it. */
   #stop: { error: unknown } | undefined;
   /** The first failure of a single item isolated by splitting: the apply goes on, then fails. */
@@ -901,10 +890,7 @@ class ApplyRun {
           try {
             const pulled = await this.builder.pull(source, deletes);
             inputDone = pulled.done;
-            for (const request of pulled.requests) {
-              this.#unfinished.add(request.id);
-              this.#ready.push(request);
-            }
+            this.#ready.push(...pulled.requests);
           } catch (error) {
             this.#stop ??= { error };
           }
@@ -930,7 +916,9 @@ class ApplyRun {
       const blocked =
         request.deletes.length > 0
           ? [...this.#active.keys()].some((other) => other.writes.length > 0)
-          : request.dependsOn.some((id) => this.#unfinished.has(id));
+          : request.dependsOn.some((other) =>
+              this.builder.unfinished.has(other),
+            );
       if (blocked) return;
       if (signal?.aborted) {
         this.#stop = { error: signal.reason };
@@ -946,14 +934,14 @@ class ApplyRun {
   }
 
   #finished(request: BuiltRequest, succeeded: boolean): void {
-    this.#unfinished.delete(request.id);
-    this.builder.forget(request);
+    // Its writes no longer hold later requests back.
+    this.builder.unfinished.delete(request);
     if (!succeeded) return;
     this.#requestsDone++;
     try {
       this.options.onProgress?.({
         requestsDone: this.#requestsDone,
-        requestsTotal: this.#requestsDone + this.#unfinished.size,
+        requestsTotal: this.#requestsDone + this.builder.unfinished.size,
         itemsDone: this.#itemsDone,
         // Writes (one per instance, nested ones included) and deletes, as `itemsDone` counts.
         itemsTotal: this.builder.positions + this.builder.deletesRead,
