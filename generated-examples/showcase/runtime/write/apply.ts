@@ -133,7 +133,7 @@ export interface DeleteOptions {
   readonly signal?: AbortSignal;
 }
 
-export const MAX_ITEMS_PER_REQUEST = 1000;
+const MAX_ITEMS_PER_REQUEST = 1000;
 const APPLY_PATH = "/models/instances";
 const DELETE_PATH = "/models/instances/delete";
 
