@@ -9,6 +9,7 @@ import {
   ConflictingWritesError,
   WriteCollector,
   assertFiniteNumbers,
+  type CollectsWrites,
 } from "../model/collect.js";
 import type { RequestOptions } from "../core/http.js";
 import { JsonText } from "../core/json.js";
@@ -152,6 +153,27 @@ describe("value checks", () => {
 });
 
 describe("applyInstances: write-merge policy while streaming", () => {
+  it("does not send again an input object that a later input references after its request", async () => {
+    const api = fakeApi();
+    const apply = (id: string, parent?: CollectsWrites): CollectsWrites => ({
+      space: "s",
+      externalId: id,
+      collect(collector) {
+        if (parent) collector.reference(parent);
+        collector.push(node(id));
+      },
+    });
+    const first = apply("a");
+    const result = await applyInstances(
+      api.poster,
+      [first, apply("b"), apply("c", first)],
+      { chunkSize: 2 },
+    );
+    expect(
+      api.bodies.map((body) => body.items.map((i) => i.externalId)),
+    ).toEqual([["a", "b"], ["c"]]);
+    expect(result.counts.written).toBe(3);
+  });
   it("merges writes of one instance within a request into the first one's place", async () => {
     const api = fakeApi();
     const result = await applyInstances(api.poster, [

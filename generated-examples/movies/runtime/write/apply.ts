@@ -373,6 +373,18 @@ interface BuiltRequest extends Part {
   readonly high: number;
 }
 
+/** What the builder keeps of a recent request: who asked for each of its writes, by position. */
+interface RecentRequest {
+  readonly low: number;
+  readonly high: number;
+  readonly positions: readonly number[];
+  /** An apply object, or a raw input's index (the writes themselves are not kept). */
+  readonly origins: readonly unknown[];
+}
+
+/** Requests whose writes an object reached again is looked for in (see `#writtenBefore`). */
+const RECENT_KEPT = 16;
+
 /** Reads sync and async iterables alike (a sync one without a microtask per item). */
 interface InputSource {
   next(): IteratorResult<ApplyInput> | Promise<IteratorResult<ApplyInput>>;
@@ -403,7 +415,7 @@ function addInput(
   index: number,
   placed = (): void => {},
 ): void {
-  if (collectsWrites(input)) return collector.add(input);
+  if (collectsWrites(input)) return collector.addRoot(input);
   const writes =
     typeof (input as Partial<ToInstanceWrites>).toInstanceWrites === "function"
       ? (input as ToInstanceWrites).toInstanceWrites()
@@ -434,6 +446,8 @@ class RequestBuilder {
   readonly #positions = { node: [] as number[], edge: [] as number[] };
   /** The position of every instance written so far: the one index that grows with the input. */
   readonly #sent = new SentInstances();
+  /** The last requests built (finished or not), to find an object's write in. */
+  readonly #recent: RecentRequest[] = [];
   /** Requests built and not yet finished (waiting or in flight), in the order built. */
   readonly unfinished = new Set<BuiltRequest>();
   /** Instances found so far (each instance's position is its number). */
@@ -444,7 +458,24 @@ class RequestBuilder {
   /** The input that failed its checks (the apply stops there): not written either. */
   rejected: { readonly input: ApplyInput } | undefined;
 
-  constructor(readonly chunkSize: number) {}
+  constructor(readonly chunkSize: number) {
+    this.#collector.writtenBefore = (item) => this.#writtenBefore(item);
+  }
+
+  /**
+   * Whether an apply object reached through a reference wrote its node in a recent request
+   * (an input of an earlier request, reached again as a parent, say): then it is not sent (nor
+   * counted) again.
+   */
+  #writtenBefore(item: CollectsWrites): boolean {
+    const first = this.#sent.get("node", item);
+    if (first === undefined) return false;
+    return this.#recent.some((request) => {
+      if (first < request.low || first > request.high) return false;
+      const at = request.positions.indexOf(first);
+      return at >= 0 && request.origins[at] === item;
+    });
+  }
 
   /** Reads input until at least one request is ready, or to its end (then `done`). */
   async pull(
@@ -527,7 +558,8 @@ class RequestBuilder {
   }
 
   #take(instanceType: "node" | "edge", count: number): BuiltRequest {
-    return this.#build({
+    const origins = this.#collector.origins(instanceType).slice(0, count);
+    return this.#build(origins, {
       writes: this.#collector.take(instanceType, count),
       positions: this.#positions[instanceType].splice(0, count),
       deletes: [],
@@ -537,6 +569,11 @@ class RequestBuilder {
 
   /** The rest of the writes, then the deletes, in requests of `chunkSize` items. */
   #finish(deletes: readonly InstanceDelete[]): BuiltRequest[] {
+    const { node, edge } = {
+      node: this.#collector.origins("node"),
+      edge: this.#collector.origins("edge"),
+    };
+    const origins = node.concat(edge);
     const rest = {
       ...this.unbatched(),
       deletes,
@@ -550,12 +587,15 @@ class RequestBuilder {
     const requests: BuiltRequest[] = [];
     for (let start = 0; start < sizeOf(rest); start += this.chunkSize)
       requests.push(
-        this.#build(slicePart(rest, start, start + this.chunkSize)),
+        this.#build(
+          origins.slice(start, start + this.chunkSize),
+          slicePart(rest, start, start + this.chunkSize),
+        ),
       );
     return requests;
   }
 
-  #build(part: Part): BuiltRequest {
+  #build(origins: readonly unknown[], part: Part): BuiltRequest {
     const dependsOn = new Set<BuiltRequest>();
     part.writes.forEach((write, i) => {
       const position = part.positions[i] as number;
@@ -579,6 +619,8 @@ class RequestBuilder {
     }
     const request = { ...part, dependsOn: [...dependsOn], low, high };
     this.unfinished.add(request);
+    this.#recent.push({ low, high, positions: part.positions, origins });
+    if (this.#recent.length > RECENT_KEPT) this.#recent.shift();
     return request;
   }
 

@@ -118,17 +118,17 @@ const SEEN_KEPT = 16_384;
  * Gathers writes: each apply object once, one item per instance (merged), in first-seen order;
  * `writes()` returns nodes before edges so that a request never needs an edge's ends before they
  * exist. The streaming apply keeps one collector for the whole apply and takes requests out of it
- * (`take`); an apply object reached again after its writes were taken is not collected again (if
- * reached within `SEEN_KEPT` objects), so that a shared object is written once.
+ * (`take`); an object it reaches again after its writes were taken is not collected again when
+ * `writtenBefore` says so (the apply looks among its recent requests), so that a shared object is
+ * written once.
  */
 export class WriteCollector {
-  /**
-   * Apply objects collected: the last `SEEN_KEPT` at least (a streamed apply does not keep all its
-   * inputs alive; a `WeakSet` of all of them cost a fifth of a typed apply's engine time).
-   */
+  /** Referenced apply objects collected: the last `SEEN_KEPT` at least. */
   readonly #seen = new Set<object>();
   readonly #lists = { node: new WriteList(), edge: new WriteList() };
   #origin: Origin = 0;
+  /** Whether an object's own write was taken out already (set by the streaming apply). */
+  writtenBefore: (item: CollectsWrites) => boolean = () => false;
 
   /** Adds an apply object (once, however often it is reached) and what it references. */
   add(item: CollectsWrites): void {
@@ -139,6 +139,15 @@ export class WriteCollector {
       this.#seen.clear();
       this.#seen.add(item);
     }
+    if (!this.writtenBefore(item)) this.addRoot(item);
+  }
+
+  /**
+   * Adds an apply object given as input, and what it references. Unlike `add` it does not
+   * remember the object: inputs are rarely repeated (a repeated one merges as any write of its
+   * instance does), and a set operation per input was 7 % of a typed apply's client CPU.
+   */
+  addRoot(item: CollectsWrites): void {
     const outer = this.#origin;
     this.#origin = item;
     try {
@@ -146,11 +155,6 @@ export class WriteCollector {
     } finally {
       this.#origin = outer;
     }
-  }
-
-  /** Adds an apply object given as input (as `add`). */
-  addRoot(item: CollectsWrites): void {
-    this.add(item);
   }
 
   /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
@@ -192,6 +196,11 @@ export class WriteCollector {
     throw new TypeError(
       "expected a node reference { space, externalId } or an apply object",
     );
+  }
+
+  /** Who asked for each collected write of a type (parallel to `peek`). */
+  origins(instanceType: "node" | "edge"): readonly Origin[] {
+    return this.#lists[instanceType].origins;
   }
 
   /** The collected writes of a type (not a copy: read, do not keep). */
