@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     postJson: async <T>(_path: string, body: unknown): Promise<T> => {
       firstRequestMs ??= performance.now() - started;
       requests++;
-      // The apply serializes request bodies ahead (`JsonText`): what would go on the wire.
+      // What would go on the wire (a `JsonText` body is sent as it is).
       const text = body instanceof JsonText ? body.text : JSON.stringify(body);
       await new Promise((resolve) => setTimeout(resolve, 2));
       const request = JSON.parse(text) as ApplyRequest;

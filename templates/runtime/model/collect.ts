@@ -1,5 +1,5 @@
 // The one write-merge policy: every write (raw wire items, generated apply objects, their nested
-// nodes and edges) goes through a WriteCollector before it is planned into requests. Each instance
+// nodes and edges) goes through a WriteCollector before it is put into requests. Each instance
 // becomes one item, since the API rejects an instance named twice in one request: two writes of one
 // instance (say, through two views) merge their sources; the same value twice is fine; two
 // different values for one property, or different ends, types or versions, are an error that names
@@ -9,8 +9,6 @@ import { InvalidValueError } from "../core/errors.js";
 import type {
   InstanceId,
   InstanceWrite,
-  PropertyValue,
-  PropertyValues,
   SourceData,
   SourceReference,
 } from "../core/wire.js";
@@ -21,14 +19,6 @@ export interface CollectsWrites {
   readonly externalId: string;
   collect(collector: WriteCollector): void;
 }
-
-/** Anything else that knows its wire form. */
-export interface ExpandsToWrites {
-  toInstanceWrites(): InstanceWrite[];
-}
-
-/** What the collector takes as input: wire items, or objects that expand to them. */
-export type CollectorInput = InstanceWrite | CollectsWrites | ExpandsToWrites;
 
 /** Two writes of one instance that cannot be merged into one item. */
 export class ConflictingWritesError extends Error {
@@ -53,35 +43,29 @@ export function collectsWrites(value: unknown): value is CollectsWrites {
   );
 }
 
+/** Who asked for a write, for error messages: an apply object, or a raw item's input position. */
 type Origin = CollectsWrites | number;
-
-/** What the collector reads of an apply object's class: its view and the views it implements. */
-interface ApplyClassStatics {
-  readonly view?: { space: string; externalId: string; version: string };
-  readonly implemented?: readonly string[];
-}
-
-/** The views an apply object's class writes through: its own and every one it implements. */
-function viewsOf(value: object): readonly string[] {
-  const info = value.constructor as ApplyClassStatics | undefined;
-  const view = info?.view;
-  if (!view) return [];
-  return [
-    `${view.space}:${view.externalId}/${view.version}`,
-    ...(info.implemented ?? []),
-  ];
-}
 
 /** The target of a direct relation that names no view: any node's apply object will do. */
 export const ANY_NODE_VIEW = "";
 
 /** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
 function checkNodeOfView(value: CollectsWrites, target: string): void {
-  const views = viewsOf(value);
+  const info = value.constructor as {
+    readonly name?: string;
+    readonly view?: { space: string; externalId: string; version: string };
+    readonly implemented?: readonly string[];
+  };
+  const views = info.view
+    ? [
+        `${info.view.space}:${info.view.externalId}/${info.view.version}`,
+        ...(info.implemented ?? []),
+      ]
+    : [];
   // An edge apply object has its ends as own fields; no direct relation points at an edge.
   const isEdge = "startNode" in value && "endNode" in value;
   if (!isEdge && (target === ANY_NODE_VIEW || views.includes(target))) return;
-  const name = (value.constructor as { name?: string }).name || "apply object";
+  const name = info.name || "apply object";
   const what = views[0] ? `${name} of ${views[0]}` : name;
   const expected =
     target === ANY_NODE_VIEW
@@ -92,203 +76,101 @@ function checkNodeOfView(value: CollectsWrites, target: string): void {
   );
 }
 
-/**
- * The collected writes of one instance type, in first-seen order. Writes are numbered in the order
- * they come, counting those already taken out (`taken`): `items[i]` is write number `taken + i`.
- */
+/** The collected writes of one instance type, in first-seen order, and where each instance's is. */
 class WriteList {
   items: InstanceWrite[] = [];
   origins: Origin[] = [];
-  /** Each item's place in first-seen order across both types (for `writesInOrder`). */
-  sequence: number[] = [];
-  /**
-   * The number of each instance's latest write, by space, then external id (no key strings are
-   * built). A number below `taken` is a write already taken out; the streaming apply uses it to
-   * find the unfinished request that wrote the instance, so it needs no index of its own.
-   */
-  readonly bySpace = new Map<string, Map<string, number>>();
-  /** Writes taken out so far. */
-  taken = 0;
-  /** Writes (by number) of an instance also written in a taken write: that write's number. */
-  readonly again = new Map<number, number>();
-  /**
-   * The origins of taken writes, a run per take (the list's own origins array, handed over):
-   * `first` is the number of the run's first write. Forgotten with the index (`reindex`).
-   */
-  takenOrigins: { first: number; origins: Origin[] }[] = [];
+  /** Index in `items` by space, then external id (no key strings are built per write). */
+  readonly #at = new Map<string, Map<string, number>>();
 
-  // The ids of the space last asked for: large applies are mostly of one space.
-  #lastSpace: string | undefined;
-  #lastIds: Map<string, number> | undefined;
-
-  idsOf(space: string): Map<string, number> {
-    if (space === this.#lastSpace && this.#lastIds) return this.#lastIds;
-    let ids = this.bySpace.get(space);
-    if (!ids) {
-      ids = new Map();
-      this.bySpace.set(space, ids);
-    }
-    this.#lastSpace = space;
-    this.#lastIds = ids;
-    return ids;
+  indexOf(id: InstanceId): number | undefined {
+    return this.#at.get(id.space)?.get(id.externalId);
   }
 
-  /** The number of the latest write of an instance, if the index still holds it. */
-  numberOf(id: InstanceId): number | undefined {
-    return this.bySpace.get(id.space)?.get(id.externalId);
+  /** Adds a write of an instance not collected. */
+  add(write: InstanceWrite, origin: Origin): void {
+    let ids = this.#at.get(write.space);
+    if (!ids) this.#at.set(write.space, (ids = new Map()));
+    ids.set(write.externalId, this.items.length);
+    this.items.push(write);
+    this.origins.push(origin);
   }
 
-  /** Removes the first `count` items; the numbers of the rest do not change. */
+  /** Takes the first `count` writes out. */
   take(count: number): InstanceWrite[] {
-    let taken: InstanceWrite[];
-    if (count >= this.items.length) {
-      // All of them (the usual case: a request is taken as the window fills it): no copies.
-      taken = this.items;
-      this.takenOrigins.push({ first: this.taken, origins: this.origins });
-      this.items = [];
-      this.origins = [];
-      this.sequence = [];
-    } else {
-      taken = this.items.splice(0, count);
-      const origins = this.origins.splice(0, count);
-      this.takenOrigins.push({ first: this.taken, origins });
-      this.sequence.splice(0, count);
-    }
-    this.taken += taken.length;
+    const taken = this.items;
+    const origins = this.origins;
+    this.items = [];
+    this.origins = [];
+    this.#at.clear();
+    for (let i = count; i < taken.length; i++)
+      this.add(taken[i] as InstanceWrite, origins[i] as Origin);
+    taken.length = Math.min(count, taken.length);
     return taken;
-  }
-
-  /** The origin of a taken write, while its run is remembered. */
-  takenOrigin(number: number): Origin | undefined {
-    for (const run of this.takenOrigins) {
-      const index = number - run.first;
-      if (index >= 0 && index < run.origins.length) return run.origins[index];
-    }
-    return undefined;
-  }
-
-  /** Forgets every taken write except those listed (numbered), in the order given. */
-  reindex(kept: Iterable<readonly [number, InstanceWrite]>): void {
-    this.bySpace.clear();
-    this.#lastSpace = undefined;
-    this.#lastIds = undefined;
-    let oldestKept = this.taken;
-    for (const [number, write] of kept) {
-      this.idsOf(write.space).set(write.externalId, number);
-      if (number < oldestKept) oldestKept = number;
-    }
-    // Origins of forgotten writes only: the runs that still hold a kept write stay.
-    this.takenOrigins = this.takenOrigins.filter(
-      (run) => run.first + run.origins.length > oldestKept,
-    );
-    for (let i = 0; i < this.items.length; i++) {
-      const item = this.items[i] as InstanceWrite;
-      this.idsOf(item.space).set(item.externalId, this.taken + i);
-    }
   }
 }
 
+/** Apply objects a collector remembers at least (see `WriteCollector.add`). */
+const SEEN_KEPT = 16_384;
+
 /**
- * Gathers writes: each input object once, one item per instance (merged), in first-seen order;
+ * Gathers writes: each apply object once, one item per instance (merged), in first-seen order;
  * `writes()` returns nodes before edges so that a request never needs an edge's ends before they
- * exist. Numbers in raw items are checked for NaN / Infinity (apply objects check their values
- * when they convert them).
- *
- * The streaming apply keeps one collector per window of the input and takes requests out of it
- * (`take`), so that writes of one instance within a request merge as they are added.
+ * exist. The streaming apply keeps one collector for the whole apply and takes requests out of it
+ * (`take`); an object it reaches again after its writes were taken is not collected again when
+ * `writtenBefore` says so (the apply looks among its recent requests), so that a shared object is
+ * written once.
  */
 export class WriteCollector {
+  /** Referenced apply objects collected: the last `SEEN_KEPT` at least. */
   readonly #seen = new Set<object>();
   readonly #lists = { node: new WriteList(), edge: new WriteList() };
   #origin: Origin = 0;
-  #sequence = 0;
+  /** Whether an object's own write was taken out already (set by the streaming apply). */
+  writtenBefore: (item: CollectsWrites) => boolean = () => false;
 
-  /** Adds any apply input; `position` is its place in the caller's list (for error messages). */
-  addInput(item: CollectorInput, position: number): void {
-    if (collectsWrites(item)) {
-      this.addRoot(item);
-      return;
+  /** Adds an apply object (once, however often it is reached) and what it references. */
+  add(item: CollectsWrites): void {
+    const seen = this.#seen.size;
+    // One set operation: the size grows only for an object not seen before.
+    if (this.#seen.add(item).size === seen) return;
+    if (seen >= SEEN_KEPT) {
+      this.#seen.clear();
+      this.#seen.add(item);
     }
-    const outer = this.#origin;
-    this.#origin = position;
-    if (
-      typeof (item as Partial<ExpandsToWrites>).toInstanceWrites === "function"
-    ) {
-      for (const write of (item as ExpandsToWrites).toInstanceWrites()) {
-        checkRawWrite(write, position);
-        this.push(write);
-      }
-    } else {
-      checkRawWrite(item, position);
-      this.push(item as InstanceWrite);
-    }
-    this.#origin = outer;
+    if (!this.writtenBefore(item)) this.addRoot(item);
   }
 
   /**
-   * Adds an apply object given as input, and what it references. Unlike `add`, it does not
-   * remember the object: inputs are rarely repeated, and a repeated one merges as any write of
-   * the same instance does. That saves a set operation per input; the objects an input references
-   * (which may be shared, or form cycles) still go through `add`, which also finds an input
-   * whose write was taken out already (see `#writtenBefore`).
+   * Adds an apply object given as input, and what it references. Unlike `add` it does not
+   * remember the object: inputs are rarely repeated (a repeated one merges as any write of its
+   * instance does), and a set operation per input was 7 % of a typed apply's client CPU.
    */
   addRoot(item: CollectsWrites): void {
     const outer = this.#origin;
     this.#origin = item;
-    item.collect(this);
-    this.#origin = outer;
-  }
-
-  /** Adds an apply object (once, however often it is reached) and what it references. */
-  add(item: CollectsWrites): void {
-    // One set operation: the size grows only for an object not seen before.
-    const seen = this.#seen.size;
-    if (this.#seen.add(item).size === seen) return;
-    if (this.#writtenBefore(item)) return;
-    const outer = this.#origin;
-    this.#origin = item;
-    item.collect(this);
-    this.#origin = outer;
-  }
-
-  /**
-   * Whether `item` wrote its node in a write already taken out (an input of an earlier request,
-   * reached again as a parent given as an apply object, say): then its write went out, and is not
-   * sent (nor counted) again. Asked only for objects reached through a reference.
-   */
-  #writtenBefore(item: CollectsWrites): boolean {
-    const list = this.#lists.node;
-    if (list.taken === 0) return false;
-    const at = list.numberOf(item);
-    return at !== undefined && at < list.taken && list.takenOrigin(at) === item;
+    try {
+      item.collect(this);
+    } finally {
+      this.#origin = outer;
+    }
   }
 
   /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
   push(write: InstanceWrite): void {
     const list = this.#lists[write.instanceType];
-    const ids = list.idsOf(write.space);
-    const at = ids.get(write.externalId);
-    if (at === undefined || at < list.taken) {
-      const number = list.taken + list.items.length;
-      ids.set(write.externalId, number);
-      // Written before in a write already taken out: the apply decides whether to wait for it.
-      if (at !== undefined) list.again.set(number, at);
-      list.items.push(write);
-      list.origins.push(this.#origin);
-      list.sequence.push(this.#sequence++);
-      return;
-    }
-    const index = at - list.taken;
-    list.items[index] = mergeWrites(
-      list.items[index] as InstanceWrite,
+    const at = list.indexOf(write);
+    if (at === undefined) return list.add(write, this.#origin);
+    list.items[at] = mergeWrites(
+      list.items[at] as InstanceWrite,
       write,
-      list.origins[index] as Origin,
+      list.origins[at] as Origin,
       this.#origin,
     );
   }
 
-  /** Adds one write on behalf of `origin` (an apply object, or a raw item's position). */
-  addFrom(write: InstanceWrite, origin: CollectsWrites | number): void {
+  /** Adds one write on behalf of `origin` (a raw item's input position). */
+  addFrom(write: InstanceWrite, origin: Origin): void {
     const outer = this.#origin;
     this.#origin = origin;
     this.push(write);
@@ -307,109 +189,32 @@ export class WriteCollector {
       this.add(value);
       return { space: value.space, externalId: value.externalId };
     }
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      typeof (value as InstanceId).space === "string" &&
-      typeof (value as InstanceId).externalId === "string"
-    ) {
-      const { space, externalId } = value as InstanceId;
+    const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
+    if (typeof space === "string" && typeof externalId === "string")
       return { space, externalId };
-    }
     throw new TypeError(
       "expected a node reference { space, externalId } or an apply object",
     );
   }
 
-  /** How many writes of a type are collected (and not taken). */
-  count(instanceType: "node" | "edge"): number {
-    return this.#lists[instanceType].items.length;
+  /** Who asked for each collected write of a type (parallel to `peek`). */
+  origins(instanceType: "node" | "edge"): readonly Origin[] {
+    return this.#lists[instanceType].origins;
   }
 
-  /** Whether a write of this instance is collected (and not taken). */
-  has(instanceType: "node" | "edge", id: InstanceId): boolean {
-    const list = this.#lists[instanceType];
-    const at = list.numberOf(id);
-    return at !== undefined && at >= list.taken;
-  }
-
-  /**
-   * The number of the latest write of an instance (see `take`), collected or taken; undefined
-   * when none was, or when it was taken and forgotten (`forgetTaken`).
-   */
-  numberOf(instanceType: "node" | "edge", id: InstanceId): number | undefined {
-    return this.#lists[instanceType].numberOf(id);
-  }
-
-  /** How many writes of a type were taken out: the number of the first one still collected. */
-  takenCount(instanceType: "node" | "edge"): number {
-    return this.#lists[instanceType].taken;
-  }
-
-  /**
-   * The writes numbered `from` to `to` (not included) that write an instance also written by an
-   * earlier, taken write: pairs of [number, the earlier write's number]. Each is told once.
-   */
-  writtenAgain(
-    instanceType: "node" | "edge",
-    from: number,
-    to: number,
-  ): [number, number][] {
-    const again = this.#lists[instanceType].again;
-    if (again.size === 0) return [];
-    const found: [number, number][] = [];
-    for (const [number, earlier] of again) {
-      if (number < from || number >= to) continue;
-      found.push([number, earlier]);
-      again.delete(number);
-    }
-    return found;
-  }
-
-  /**
-   * Forgets the taken writes of a type except those given with their numbers (a later one wins),
-   * so that the index stays as small as the writes the caller still cares about.
-   */
-  forgetTaken(
-    instanceType: "node" | "edge",
-    kept: Iterable<readonly [number, InstanceWrite]>,
-  ): void {
-    this.#lists[instanceType].reindex(kept);
-  }
-
-  /** The collected writes of a type, in first-seen order (not a copy: read, do not keep). */
+  /** The collected writes of a type (not a copy: read, do not keep). */
   peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
     return this.#lists[instanceType].items;
   }
 
-  /**
-   * Takes the first `count` writes of a type out of the collector. An object whose own write was
-   * taken is not collected again when reached again (`#writtenBefore`): it is written once.
-   * Writes keep their numbers: the first one taken is number `takenCount` before the call.
-   */
-  take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
-    this.#seen.clear();
-    return this.#lists[instanceType].take(count);
+  /** Whether a write of this instance is collected (and not taken). */
+  has(instanceType: "node" | "edge", id: InstanceId): boolean {
+    return this.#lists[instanceType].indexOf(id) !== undefined;
   }
 
-  /** Every collected write, one per instance, in first-seen order. */
-  writesInOrder(): InstanceWrite[] {
-    const { node, edge } = this.#lists;
-    if (edge.items.length === 0) return node.items.slice();
-    if (node.items.length === 0) return edge.items.slice();
-    const merged: InstanceWrite[] = [];
-    let n = 0;
-    let e = 0;
-    while (n < node.items.length || e < edge.items.length) {
-      const takeNode =
-        e >= edge.items.length ||
-        (n < node.items.length &&
-          (node.sequence[n] as number) < (edge.sequence[e] as number));
-      merged.push(
-        (takeNode ? node.items[n++] : edge.items[e++]) as InstanceWrite,
-      );
-    }
-    return merged;
+  /** Takes the first `count` writes of a type out of the collector. */
+  take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
+    return this.#lists[instanceType].take(count);
   }
 
   /** Every collected write, one per instance: nodes first, then edges, each in first-seen order. */
@@ -434,12 +239,7 @@ function mergeWrites(
     );
   };
   const merged: Record<string, unknown> = { ...earlier };
-  for (const field of [
-    "existingVersion",
-    "type",
-    "startNode",
-    "endNode",
-  ] as const) {
+  for (const field of ["existingVersion", "type", "startNode", "endNode"]) {
     const a = (earlier as unknown as Record<string, unknown>)[field];
     const b = (later as unknown as Record<string, unknown>)[field];
     if (b === undefined) continue;
@@ -449,23 +249,22 @@ function mergeWrites(
   const sources: SourceData[] = [...(earlier.sources ?? [])];
   for (const source of later.sources ?? []) {
     const same = sources.findIndex((s) => sameSource(s.source, source.source));
-    const existing = same >= 0 ? sources[same] : undefined;
+    const existing = sources[same];
     if (!existing) {
       sources.push(source);
       continue;
     }
-    const properties: PropertyValues = { ...existing.properties };
+    const properties = { ...existing.properties };
     for (const [name, value] of Object.entries(source.properties ?? {})) {
       if (
-        Object.prototype.hasOwnProperty.call(properties, name) &&
+        Object.hasOwn(properties, name) &&
         !sameValue(properties[name], value)
-      ) {
+      )
         conflict(
           `${sourceName(source.source)}.${name}`,
           properties[name],
           value,
         );
-      }
       properties[name] = value;
     }
     sources[same] =
@@ -478,13 +277,7 @@ function mergeWrites(
 }
 
 function sameSource(a: SourceReference, b: SourceReference): boolean {
-  return (
-    a.type === b.type &&
-    a.space === b.space &&
-    a.externalId === b.externalId &&
-    (a.type === "container" ||
-      a.version === (b as SourceReference & { version?: string }).version)
-  );
+  return sourceName(a) === sourceName(b) && a.type === b.type;
 }
 
 function sourceName(source: SourceReference): string {
@@ -499,15 +292,16 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const keysA = Object.keys(a);
-  const keysB = Object.keys(b);
-  if (keysA.length !== keysB.length) return false;
-  return keysA.every(
-    (key) =>
-      Object.prototype.hasOwnProperty.call(b, key) &&
-      sameValue(
-        (a as Record<string, unknown>)[key],
-        (b as Record<string, unknown>)[key],
-      ),
+  return (
+    keysA.length === Object.keys(b).length &&
+    keysA.every(
+      (key) =>
+        Object.hasOwn(b, key) &&
+        sameValue(
+          (a as Record<string, unknown>)[key],
+          (b as Record<string, unknown>)[key],
+        ),
+    )
   );
 }
 
@@ -528,19 +322,11 @@ function show(value: unknown): string {
 }
 
 /**
- * Checks a raw write (one not built by an apply object) before it is indexed: a node or an edge
+ * Checks a raw write (one not built by an apply object) before it is collected: a node or an edge
  * with string ids (an edge also with its type and both ends), and finite numbers everywhere.
  */
 export function checkRawWrite(write: unknown, index: number): void {
-  if (typeof write !== "object" || write === null || Array.isArray(write)) {
-    throw new InvalidValueError(
-      index,
-      { space: "?", externalId: "?" },
-      "(item)",
-      `expected an instance write object, got ${show(write)}`,
-    );
-  }
-  const item = write as Partial<Record<string, unknown>>;
+  const item = (write ?? {}) as Partial<Record<string, unknown>>;
   const id = {
     space: typeof item.space === "string" ? item.space : "?",
     externalId: typeof item.externalId === "string" ? item.externalId : "?",
@@ -553,6 +339,8 @@ export function checkRawWrite(write: unknown, index: number): void {
       `expected ${expected}, got ${show(value)}`,
     );
   };
+  if (typeof write !== "object" || write === null || Array.isArray(write))
+    fail("(item)", "an instance write object", write);
   if (item.instanceType !== "node" && item.instanceType !== "edge")
     fail("instanceType", '"node" or "edge"', item.instanceType);
   if (typeof item.space !== "string") fail("space", "a string", item.space);
@@ -560,14 +348,9 @@ export function checkRawWrite(write: unknown, index: number): void {
     fail("externalId", "a string", item.externalId);
   if (item.instanceType === "edge") {
     for (const field of ["type", "startNode", "endNode"]) {
-      const ref = item[field] as Partial<InstanceId> | null | undefined;
-      if (
-        typeof ref !== "object" ||
-        ref === null ||
-        typeof ref.space !== "string" ||
-        typeof ref.externalId !== "string"
-      )
-        fail(field, "{ space, externalId } with string values", ref);
+      const ref = (item[field] ?? {}) as Partial<InstanceId>;
+      if (typeof ref.space !== "string" || typeof ref.externalId !== "string")
+        fail(field, "{ space, externalId } with string values", item[field]);
     }
   }
   assertFiniteNumbers(write as InstanceWrite, index);
@@ -575,75 +358,42 @@ export function checkRawWrite(write: unknown, index: number): void {
 
 /** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
 export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
-  if (
-    write.existingVersion !== undefined &&
-    !Number.isFinite(write.existingVersion)
-  ) {
+  const fail = (path: string, value: unknown): never => {
     throw new InvalidValueError(
       index,
       write,
-      "existingVersion",
-      notFinite(write.existingVersion),
+      path,
+      `${String(value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
-  }
-  const sources = write.sources;
-  if (!sources) return;
-  for (let s = 0; s < sources.length; s++) {
-    const properties = (sources[s] as SourceData).properties;
-    if (!properties) continue;
+  };
+  const version = write.existingVersion;
+  if (version !== undefined && !Number.isFinite(version))
+    fail("existingVersion", version);
+  (write.sources ?? []).forEach((source, s) => {
+    const properties = source.properties ?? {};
     for (const name in properties) {
-      // The path string is built only for a bad value: this runs for every property of every item.
-      if (!containsNonFinite(properties[name])) continue;
-      const problem = findNonFinite(
-        properties[name],
-        `sources[${s}].properties.${name}`,
-      );
-      if (problem)
-        throw new InvalidValueError(
-          index,
-          write,
-          problem.path,
-          notFinite(problem.value),
-        );
+      const found = findNonFinite(properties[name]);
+      if (found)
+        fail(`sources[${s}].properties.${name}${found.path}`, found.value);
     }
-  }
+  });
 }
 
-function containsNonFinite(value: PropertyValue | undefined): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (typeof value !== "object" || value === null) return false;
-  if (Array.isArray(value)) return value.some(containsNonFinite);
-  for (const key in value) {
-    if (containsNonFinite(value[key])) return true;
-  }
-  return false;
-}
-
+/** A non-finite number in a value and where (`[2].key`; empty for the value itself). */
 function findNonFinite(
   value: unknown,
-  path: string,
 ): { path: string; value: number } | undefined {
-  if (typeof value === "number") {
-    return Number.isFinite(value) ? undefined : { path, value };
-  }
+  if (typeof value === "number")
+    return Number.isFinite(value) ? undefined : { path: "", value };
   if (typeof value !== "object" || value === null) return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNonFinite(value[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    const found = findNonFinite(
-      (value as Record<string, unknown>)[key],
-      `${path}.${key}`,
-    );
-    if (found) return found;
+  for (const key in value) {
+    const found = findNonFinite((value as Record<string, unknown>)[key]);
+    // The path is built only for a bad value: this runs for every property of every item.
+    if (found)
+      return {
+        path: `${Array.isArray(value) ? `[${key}]` : `.${key}`}${found.path}`,
+        value: found.value,
+      };
   }
   return undefined;
-}
-
-function notFinite(value: number): string {
-  return `${value} is not a finite number; the API accepts no NaN or Infinity`;
 }

@@ -1,14 +1,16 @@
 import { describe, expect, it } from "vitest";
 import {
   applyInstances,
-  assertFiniteNumbers,
   deleteInstances,
-  planApplyRequests,
-  prepareWrites,
   SentInstances,
   type JsonPoster,
 } from "./apply.js";
-import { ConflictingWritesError } from "../model/collect.js";
+import {
+  ConflictingWritesError,
+  WriteCollector,
+  assertFiniteNumbers,
+  type CollectsWrites,
+} from "../model/collect.js";
 import type { RequestOptions } from "../core/http.js";
 import { JsonText } from "../core/json.js";
 import {
@@ -114,49 +116,6 @@ function fakeApi(
   return { poster, bodies, stats };
 }
 
-describe("planApplyRequests", () => {
-  it("splits 2,500 items into 3 requests of at most 1000", () => {
-    const writes = Array.from({ length: 2500 }, (_, i) => node(`n${i}`));
-    const plan = planApplyRequests(writes, []);
-    expect(plan.map((r) => r.writes.length)).toEqual([1000, 1000, 500]);
-    expect(plan.every((r) => r.dependsOn.length === 0)).toBe(true);
-  });
-  it("puts nodes first and makes edge requests wait for the requests of their nodes", () => {
-    const writes: InstanceWrite[] = [
-      edge("e0", "n0", "n3"),
-      node("n0"),
-      node("n1"),
-      edge("e1", "x", "y"),
-      node("n2"),
-      node("n3"),
-    ];
-    const plan = planApplyRequests(writes, [], 2);
-    // order: n0 n1 | n2 n3 | e0 e1
-    expect(plan.map((r) => r.writes.map((p) => writes[p]!.externalId))).toEqual(
-      [
-        ["n0", "n1"],
-        ["n2", "n3"],
-        ["e0", "e1"],
-      ],
-    );
-    expect(plan[2]!.dependsOn).toEqual([0, 1]);
-  });
-  it("counts deletes in the 1000 and sends them after everything else", () => {
-    const writes = Array.from({ length: 999 }, (_, i) => node(`n${i}`));
-    const deletes = [0, 1, 2].map((i) => ({
-      instanceType: "node" as const,
-      space: "s",
-      externalId: `d${i}`,
-    }));
-    const plan = planApplyRequests(writes, deletes);
-    expect(plan.map((r) => [r.writes.length, r.deletes.length])).toEqual([
-      [999, 1],
-      [0, 2],
-    ]);
-    expect(plan[1]!.dependsOn).toEqual([0]);
-  });
-});
-
 describe("value checks", () => {
   it("rejects NaN and Infinity naming the item and the property", () => {
     expect(() =>
@@ -179,18 +138,42 @@ describe("value checks", () => {
     expect(api.bodies).toHaveLength(0);
   });
   it("drops exact duplicates and rejects conflicting ones", () => {
+    const collected = (writes: InstanceWrite[]): InstanceWrite[] => {
+      const collector = new WriteCollector();
+      writes.forEach((write, i) => collector.addFrom(write, i));
+      return collector.writes();
+    };
     expect(
-      prepareWrites([node("a"), node("b"), node("a")]).map((w) => w.externalId),
+      collected([node("a"), node("b"), node("a")]).map((w) => w.externalId),
     ).toEqual(["a", "b"]);
-    expect(() =>
-      prepareWrites([node("a"), node("a", { name: "other" })]),
-    ).toThrow(
+    expect(() => collected([node("a"), node("a", { name: "other" })])).toThrow(
       'item 0 and item 1 both write node s:a with different values for s:V/1.name: "a" and "other"',
     );
   });
 });
 
 describe("applyInstances: write-merge policy while streaming", () => {
+  it("does not send again an input object that a later input references after its request", async () => {
+    const api = fakeApi();
+    const apply = (id: string, parent?: CollectsWrites): CollectsWrites => ({
+      space: "s",
+      externalId: id,
+      collect(collector) {
+        if (parent) collector.reference(parent);
+        collector.push(node(id));
+      },
+    });
+    const first = apply("a");
+    const result = await applyInstances(
+      api.poster,
+      [first, apply("b"), apply("c", first)],
+      { chunkSize: 2 },
+    );
+    expect(
+      api.bodies.map((body) => body.items.map((i) => i.externalId)),
+    ).toEqual([["a", "b"], ["c"]]);
+    expect(result.counts.written).toBe(3);
+  });
   it("merges writes of one instance within a request into the first one's place", async () => {
     const api = fakeApi();
     const result = await applyInstances(api.poster, [
@@ -518,12 +501,11 @@ describe("applyInstances", () => {
     expect(budget.throttled).toBeGreaterThan(0);
     expect(budget.throttled).toBeLessThan(60);
   });
-  it("passes every flag in a body serialized when its request was built", async () => {
+  it("passes every flag given, and no other, with the writes", async () => {
     const texts: string[] = [];
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-        expect(body).toBeInstanceOf(JsonText);
-        texts.push((body as JsonText).text);
+        texts.push(JSON.stringify(body));
         const { items } = sentBody(body);
         return { items: items.map((item) => ({ ...item, version: 1 })) } as T;
       },
