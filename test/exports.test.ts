@@ -358,8 +358,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TokenSource",
     "TokenSourceContext",
     "createTokenSource",
-    "fetchClientCredentialsToken",
+    "MAX_TOKEN_LIFETIME_S",
   ],
+  "core/oauth.ts": ["fetchClientCredentialsToken"],
   "read/dms-client.ts": ["ReadOptions"],
   "core/errors.ts": [
     "DmsErrorDetails",
@@ -409,8 +410,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "syncFingerprint",
     "isNonFullPage",
     "stableStringify",
-    "mayBeFullPage",
-    "peekNextCursors",
   ],
   "core/transport.ts": [
     "DEFAULT_TIMEOUT_MS",

@@ -37,12 +37,10 @@ export interface DmsErrorDetails extends RequestInfo {
   readonly earlierAttemptMayHaveApplied?: boolean;
 }
 
-/** An error response from the DMS API (any non-2xx status). */
+/** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
   override name = "DmsError";
-  /** HTTP status. */
   readonly status: number;
-  /** `error.code` from the body. */
   readonly code: number;
   /** `error.message` from the body, as the API sent it. */
   readonly apiMessage: string;
@@ -50,17 +48,12 @@ export class DmsError extends Error {
   readonly missing: readonly Record<string, unknown>[];
   /** `error.duplicated` from the body, or an empty array. */
   readonly duplicated: readonly Record<string, unknown>[];
-  /** Other fields of the error body. */
   readonly extra: Readonly<Record<string, unknown>>;
-  /** `x-request-id` of the response, when the server sent one. */
   readonly requestId: string | undefined;
-  /** HTTP method of the failed request. */
   readonly method: string;
-  /** URL of the failed request. */
   readonly url: string;
   /** Attempts made (retries included). */
   readonly attempts: number;
-  /** An earlier attempt may have been processed (see `DmsErrorDetails`). */
   readonly earlierAttemptMayHaveApplied: boolean;
 
   constructor(details: DmsErrorDetails) {
@@ -269,8 +262,7 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
-    if (report.writtenCount !== undefined)
-      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
+    copyCount(this, report);
     this.aborted = report.aborted;
   }
 }
@@ -293,19 +285,7 @@ export class ApplyVersionConflictError
   readonly aborted = false;
 
   constructor(conflict: VersionConflictError, report: ApplyProgressReport) {
-    super({
-      method: conflict.method,
-      url: conflict.url,
-      status: conflict.status,
-      code: conflict.code,
-      apiMessage: conflict.apiMessage,
-      missing: conflict.missing,
-      duplicated: conflict.duplicated,
-      extra: conflict.extra,
-      ...(conflict.requestId ? { requestId: conflict.requestId } : {}),
-      attempts: conflict.attempts,
-      earlierAttemptMayHaveApplied: conflict.earlierAttemptMayHaveApplied,
-    });
+    super(conflict as DmsErrorDetails);
     this.message =
       `The apply stopped on a version conflict: ${sentence(conflict.apiMessage)} ` +
       `An instance changed since the existingVersion you gave; read it again and retry, or pass ` +
@@ -314,9 +294,14 @@ export class ApplyVersionConflictError
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
-    if (report.writtenCount !== undefined)
-      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
+    copyCount(this, report);
   }
+}
+
+/** `writtenCount` only when the report has one (else the field is absent, not undefined). */
+function copyCount(error: object, report: ApplyProgressReport): void {
+  if (report.writtenCount !== undefined)
+    (error as { writtenCount?: number }).writtenCount = report.writtenCount;
 }
 
 function sentence(text: string): string {

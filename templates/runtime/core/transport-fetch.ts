@@ -95,7 +95,6 @@ async function sendWithFetch(
 ): Promise<TransportResponse> {
   const timeoutMs = request.timeoutMs ?? context.timeoutMs;
   const linked = linkAbort(
-    new AbortController(),
     request.signal,
     timeoutMs,
     () =>
@@ -123,7 +122,7 @@ async function sendWithFetch(
     const init = {
       method: request.method,
       headers,
-      signal: linked.handle.signal,
+      signal: linked.signal,
       redirect: "manual" as const,
     };
     const response = await context.fetch(
@@ -152,7 +151,7 @@ async function sendWithFetch(
       header: (name) => responseHeaders.get(name) ?? undefined,
     };
   } catch (error) {
-    if (linked.timedOut()) throw linked.handle.signal.reason;
+    if (linked.timedOut()) throw linked.signal.reason;
     if (request.signal?.aborted) throw request.signal.reason;
     if (error instanceof TransportError || error instanceof ProtocolError)
       throw error;

@@ -106,25 +106,8 @@ export async function* syncPages(
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
-  const requests = new PageRequests(
-    http,
-    syncRequestBody(request, options),
-    new PageSizes(asked, options.state?.pageSizes),
-    options.signal,
-  );
-  try {
-    yield* pagesOf(requests, request, asked, options);
-  } finally {
-    requests.close();
-  }
-}
-
-async function* pagesOf(
-  requests: PageRequests,
-  request: SyncRequest,
-  asked: Readonly<Record<string, number>>,
-  options: SyncOptions,
-): AsyncGenerator<SyncPage, void, undefined> {
+  const sizes = new PageSizes(asked, options.state?.pageSizes);
+  const body = syncRequestBody(request, options);
   const fingerprint = syncFingerprint(request);
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
@@ -134,360 +117,88 @@ async function* pagesOf(
   );
   const follow = followSettings(options.follow);
   const clock = options.clock ?? systemClock;
+  // Every request of this sync; the caller's signal aborts them all.
+  const controller = new AbortController();
+  const onCallerAbort = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted) onCallerAbort();
+  else options.signal?.addEventListener("abort", onCallerAbort);
+  const send = async (
+    at: Readonly<Record<string, string>> | undefined,
+  ): Promise<{ sent: SyncRequest; response: SyncResponse }> => {
+    let sent = body;
+    const response = await sendAdaptive({
+      path: SYNC_PATH,
+      sizes,
+      send: () => {
+        sent = { ...body, with: sizes.applyTo(body.with) };
+        if (at !== undefined) sent.cursors = { ...at };
+        return http.postJson<SyncResponse>(SYNC_PATH, sent, {
+          ...ADAPTIVE_REQUEST,
+          signal: controller.signal,
+        });
+      },
+    });
+    return { sent, response };
+  };
+  // The request for the next page, sent before this page is handed to the caller so that the
+  // server builds it while the caller processes this one. Its failure surfaces where the caller
+  // asks for that page; a caller that stops aborts it.
+  let ahead: ReturnType<typeof send> | undefined;
   let previousNonFull = false;
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
-  for (;;) {
-    const { sent, response, textLength } = await requests.take(cursors);
-    expectResultSets(response, SYNC_PATH, "items", true);
-    if (textLength !== undefined) requests.learn(textLength, response);
-    expectResultSets(response, SYNC_PATH, "nextCursor", true);
-    assertCursorsMove(sent, cursors, response);
-    const nonFull = isNonFullPage(sent, response);
-    if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
-    // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
-    // one more non-full page proves it (as the Python SDK does).
-    const caughtUp = nonFull && (!twoPhase || previousNonFull);
-    previousNonFull = nonFull;
-    cursors = nextCursors(names, cursors, response);
-    assertEverySetHasCursor(names, cursors, guard.pages + 1);
-    // A full page leads on: to cursors not sent before in this read. (A page that is not full may
-    // keep its cursors: nothing more right now.)
-    if (!nonFull) guard.follow(cursors);
-    else if (caughtUp) guard.restart(cursors);
-    const pageSizes = requests.sizes.current;
-    const shrunk = shrunkSizes(asked, pageSizes);
-    const page = splitPage(
-      response,
-      shrunk
-        ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
-        : { version: 1, fingerprint, cursors },
-      caughtUp,
-      pageSizes,
-    );
-    // More is waiting: ask for it (if the guess made from the text did not) while the caller
-    // processes this page.
-    if (!caughtUp) requests.prefetch(cursors);
-    else requests.dropAhead();
-    yield page;
-    if (!caughtUp) {
-      idleWaitMs = follow?.pollIntervalMs ?? 0;
-      continue;
+  try {
+    for (;;) {
+      const { sent, response } = await (ahead ?? send(cursors));
+      ahead = undefined;
+      expectResultSets(response, SYNC_PATH, "items", true);
+      expectResultSets(response, SYNC_PATH, "nextCursor", true);
+      assertCursorsMove(sent, cursors, response);
+      const nonFull = isNonFullPage(sent, response);
+      if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
+      // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
+      // one more non-full page proves it (as the Python SDK does).
+      const caughtUp = nonFull && (!twoPhase || previousNonFull);
+      previousNonFull = nonFull;
+      cursors = nextCursors(names, cursors, response);
+      assertEverySetHasCursor(names, cursors, guard.pages + 1);
+      // A full page leads on: to cursors not sent before in this read. (A page that is not full may
+      // keep its cursors: nothing more right now.)
+      if (!nonFull) guard.follow(cursors);
+      else if (caughtUp) guard.restart(cursors);
+      const pageSizes = sizes.current;
+      const shrunk = shrunkSizes(asked, pageSizes);
+      if (!caughtUp) {
+        ahead = send(cursors);
+        ahead.catch(() => undefined);
+      }
+      yield splitPage(
+        response,
+        shrunk
+          ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
+          : { version: 1, fingerprint, cursors },
+        caughtUp,
+        pageSizes,
+      );
+      if (!caughtUp) {
+        idleWaitMs = follow?.pollIntervalMs ?? 0;
+        continue;
+      }
+      if (!follow) return;
+      const hadItems = Object.values(response.items).some(
+        (items) => items.length > 0,
+      );
+      if (hadItems) idleWaitMs = follow.pollIntervalMs;
+      await clock.sleep(idleWaitMs, options.signal);
+      idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
     }
-    if (!follow) return;
-    const hadItems = Object.values(response.items).some(
-      (items) => items.length > 0,
-    );
-    if (hadItems) idleWaitMs = follow.pollIntervalMs;
-    await clock.sleep(idleWaitMs, options.signal);
-    idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+  } finally {
+    if (ahead) controller.abort();
+    options.signal?.removeEventListener("abort", onCallerAbort);
   }
 }
 
 const SYNC_PATH = "/models/instances/sync";
-
-/** One sync request as sent (page sizes applied) and its response. */
-interface SentPage {
-  readonly sent: SyncRequest;
-  readonly response: SyncResponse;
-  /** The length of the response text, when the poster showed it (`beforeParse`). */
-  readonly textLength: number | undefined;
-}
-
-/** One request of a sync, asked for with `cursors`. */
-interface PageRequest {
-  /** Replaced by equal cursors of the parsed page, which `take` is then called with. */
-  cursors: Readonly<Record<string, string>> | undefined;
-  readonly page: Promise<SentPage>;
-  /** Aborts this request only (the sync's own controller aborts every request). */
-  readonly controller: AbortController;
-  /** The caller waits for this page: its text may start the next request before it is parsed. */
-  taken: boolean;
-}
-
-/**
- * The requests of one sync, with at most one asked for ahead. The request for the next page
- * leaves before the current page is parsed: the cursors are read from the end of the response
- * text (`peekNextCursors`) and, when the text holds a full page (`mayBeFullPage`), the next
- * request is sent at once, so the server builds that page while this one is parsed and
- * processed. That guess is checked against the parsed page (`prefetch` / `dropAhead`): sent
- * with other cursors, or the page was not full after all, the request is aborted and its
- * outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
- * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
- * dropped; the failure of one that is taken surfaces where the caller asks for that page. Each
- * request adapts its page sizes to timeouts (`sendAdaptive`), cursors kept.
- */
-class PageRequests {
-  readonly sizes: PageSizes;
-  readonly #http: JsonPoster;
-  readonly #body: SyncRequest;
-  readonly #names: readonly string[];
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #controller = new AbortController();
-  readonly #onCallerAbort = (): void =>
-    this.#controller.abort(this.#callerSignal?.reason);
-  #ahead: PageRequest | undefined;
-  /** The fewest characters per item a parsed page of this sync had; until one was parsed, none. */
-  #charsPerItem: number | undefined;
-
-  constructor(
-    http: JsonPoster,
-    body: SyncRequest,
-    sizes: PageSizes,
-    callerSignal: AbortSignal | undefined,
-  ) {
-    this.#http = http;
-    this.#body = body;
-    this.#names = Object.keys(body.with);
-    this.sizes = sizes;
-    this.#callerSignal = callerSignal;
-    if (callerSignal?.aborted) this.#onCallerAbort();
-    else callerSignal?.addEventListener("abort", this.#onCallerAbort);
-  }
-
-  /** The page for `cursors`: the request asked for ahead when it matches, else a new one. */
-  take(
-    cursors: Readonly<Record<string, string>> | undefined,
-  ): Promise<SentPage> {
-    const ahead = this.#ahead;
-    this.#ahead = undefined;
-    if (ahead && ahead.cursors === cursors) {
-      ahead.taken = true;
-      return ahead.page;
-    }
-    if (ahead) ahead.controller.abort();
-    const request = this.#start(cursors);
-    request.taken = true;
-    return request.page;
-  }
-
-  /**
-   * Asks for the page at `cursors` ahead: keeps the request sent on a guess when its cursors are
-   * these, else aborts it and sends one.
-   */
-  prefetch(cursors: Readonly<Record<string, string>>): void {
-    const ahead = this.#ahead;
-    if (ahead && sameCursors(ahead.cursors, cursors)) {
-      ahead.cursors = cursors;
-      return;
-    }
-    ahead?.controller.abort();
-    this.#ahead = this.#start(cursors);
-  }
-
-  /**
-   * Learns from a parsed page how long its items' text is, so that later guesses from a text's
-   * length are sharper: a short last page of large items is no longer taken for a full one (which
-   * sent a request only to abort it).
-   */
-  learn(textLength: number, response: SyncResponse): void {
-    let items = 0;
-    for (const name of this.#names) items += response.items[name]?.length ?? 0;
-    if (items === 0) return;
-    const perItem = textLength / items;
-    this.#charsPerItem = Math.min(this.#charsPerItem ?? perItem, perItem);
-  }
-
-  /** Nothing more to read now: a request sent on a guess is aborted and its outcome dropped. */
-  dropAhead(): void {
-    this.#ahead?.controller.abort();
-    this.#ahead = undefined;
-  }
-
-  /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
-  close(): void {
-    if (this.#ahead) this.#controller.abort();
-    this.#ahead = undefined;
-    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
-  }
-
-  #start(cursors: Readonly<Record<string, string>> | undefined): PageRequest {
-    const controller = new AbortController();
-    const all = this.#controller.signal;
-    const follow = (): void => controller.abort(all.reason);
-    if (all.aborted) follow();
-    else all.addEventListener("abort", follow);
-    const request: PageRequest = {
-      cursors,
-      page: this.#send(cursors, controller.signal, (text) =>
-        this.#guessNext(request, text),
-      ),
-      controller,
-      taken: false,
-    };
-    const done = (): void => all.removeEventListener("abort", follow);
-    // Handled where it is taken; until then its failure must not count as unhandled.
-    request.page.then(done, done);
-    return request;
-  }
-
-  /**
-   * Called with the text of `request`'s answer before it is parsed: when the caller waits for
-   * it and it holds a full page, sends the request for the page after it at the cursors its text
-   * ends with, and lets that request leave before the parse starts.
-   */
-  #guessNext(request: PageRequest, text: string): Promise<void> | undefined {
-    if (!request.taken || this.#ahead || this.#controller.signal.aborted)
-      return undefined;
-    if (!mayBeFullPage(text, this.#smallestPageSize(), this.#charsPerItem))
-      return undefined;
-    const peeked = peekNextCursors(text);
-    if (peeked === undefined) return undefined;
-    const cursors: Record<string, string> = {};
-    for (const name of this.#names) {
-      const cursor = peeked[name] ?? request.cursors?.[name];
-      if (cursor !== undefined) cursors[name] = cursor;
-    }
-    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
-    if (sameCursors(request.cursors, cursors)) return undefined;
-    this.#ahead = this.#start(cursors);
-    return handedToNetwork();
-  }
-
-  #smallestPageSize(): number {
-    let smallest = Infinity;
-    for (const name of this.#names)
-      smallest = Math.min(smallest, this.sizes.of(name));
-    return smallest;
-  }
-
-  async #send(
-    cursors: Readonly<Record<string, string>> | undefined,
-    signal: AbortSignal,
-    beforeParse: (text: string) => Promise<void> | undefined,
-  ): Promise<SentPage> {
-    let sent = this.#body;
-    let textLength: number | undefined;
-    const response = await sendAdaptive({
-      path: SYNC_PATH,
-      sizes: this.sizes,
-      send: () => {
-        sent = { ...this.#body, with: this.sizes.applyTo(this.#body.with) };
-        if (cursors !== undefined) sent.cursors = { ...cursors };
-        return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
-          ...ADAPTIVE_REQUEST,
-          signal,
-          beforeParse: (text) => {
-            textLength = text.length;
-            return beforeParse(text);
-          },
-        });
-      },
-    });
-    return { sent, response, textLength };
-  }
-}
-
-function sameCursors(
-  a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>>,
-): boolean {
-  if (a === undefined) return false;
-  const keys = Object.keys(b);
-  if (Object.keys(a).length !== keys.length) return false;
-  return keys.every((key) => a[key] === b[key]);
-}
-
-/**
- * A promise settled once the requests started now have been handed to the network: their path to
- * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
- * this waits two turns of the event loop (measured: after one the request still left after the
- * parse; after two it leaves at once).
- */
-function handedToNetwork(): Promise<void> {
-  return new Promise((resolve) => {
-    if (immediate) immediate(() => immediate(resolve));
-    else setTimeout(resolve, 0);
-  });
-}
-
-/**
- * Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place), bound to the
- * global: a host function called with another `this` may throw "Illegal invocation".
- */
-const immediate = (
-  globalThis as { setImmediate?: (callback: () => void) => unknown }
-).setImmediate?.bind(globalThis);
-
-/**
- * The shortest text an item of a sync response can have (its required fields, shortest values):
- * `{"instanceType":"node","version":1,"space":"s","externalId":"x","createdTime":0,
- * "lastUpdatedTime":0}`.
- */
-const SHORTEST_ITEM_CHARS = 100;
-
-/**
- * Whether a response text may hold a full page of `pageSize` items, told from its length alone
- * (counting items would cost a tenth of the parse): not when it is shorter than `pageSize` items
- * of `charsPerItem` characters, the fewest per item a parsed page of the sync had, less a tenth
- * (before one was parsed, the shortest an item can be). A longer text may still hold fewer,
- * larger items: a guess that the parsed page corrects.
- */
-export function mayBeFullPage(
-  text: string,
-  pageSize: number,
-  charsPerItem = SHORTEST_ITEM_CHARS,
-): boolean {
-  // A tenth off what was learned: a full page of slightly smaller items is still full.
-  const perItem =
-    charsPerItem === SHORTEST_ITEM_CHARS
-      ? charsPerItem
-      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
-  return text.length >= pageSize * perItem;
-}
-
-const NEXT_CURSOR_KEY = '"nextCursor"';
-
-/**
- * The `nextCursor` object of a sync response, read from its text without parsing the items: the
- * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object of
- * string values. Undefined when the text does not have that shape. Only a guess: the parsed
- * response decides.
- */
-export function peekNextCursors(
-  text: string,
-): Record<string, string> | undefined {
-  const key = text.lastIndexOf(NEXT_CURSOR_KEY);
-  if (key < 0) return undefined;
-  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
-  if (text[at] !== ":") return undefined;
-  at = skipSpace(text, at + 1);
-  if (text[at] !== "{") return undefined;
-  const end = objectEnd(text, at);
-  if (end < 0) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.slice(at, end + 1));
-  } catch {
-    return undefined;
-  }
-  if (typeof parsed !== "object" || parsed === null) return undefined;
-  const cursors: Record<string, string> = {};
-  for (const [name, cursor] of Object.entries(parsed))
-    if (typeof cursor === "string") cursors[name] = cursor;
-  return cursors;
-}
-
-function skipSpace(text: string, from: number): number {
-  let at = from;
-  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
-  return at;
-}
-
-/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
-function objectEnd(text: string, start: number): number {
-  let inString = false;
-  for (let at = start + 1; at < text.length; at++) {
-    const char = text[at];
-    if (inString) {
-      if (char === "\\") at++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "}") return at;
-    else if (char === "{" || char === "[") return -1;
-  }
-  return -1;
-}
 
 /** The sets whose page size is below what was asked, or undefined when none is. */
 function shrunkSizes(
