@@ -153,15 +153,13 @@ export async function* syncPages(
       ahead = undefined;
       expectResultSets(response, SYNC_PATH, "items", true);
       expectResultSets(response, SYNC_PATH, "nextCursor", true);
-      assertCursorsMove(sent, cursors, response);
+      assertFullSetsMove(sent, cursors, response, guard.pages + 1);
       const nonFull = isNonFullPage(sent, response);
-      if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
       // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
       // one more non-full page proves it (as the Python SDK does).
       const caughtUp = nonFull && (!twoPhase || previousNonFull);
       previousNonFull = nonFull;
-      cursors = nextCursors(names, cursors, response);
-      assertEverySetHasCursor(names, cursors, guard.pages + 1);
+      cursors = nextCursors(names, cursors, response, guard.pages + 1);
       // A full page leads on: to cursors not sent before in this read. (A page that is not full may
       // keep its cursors: nothing more right now.)
       if (!nonFull) guard.follow(cursors);
@@ -211,58 +209,43 @@ function shrunkSizes(
   return Object.keys(shrunk).length > 0 ? shrunk : undefined;
 }
 
+/** Whether `name` of the page got as many items as it asked for (more may follow). */
+function isFull(
+  name: string,
+  expression: SyncRequest["with"][string],
+  response: SyncResponse,
+): boolean {
+  const returned = response.items[name]?.length ?? 0;
+  return returned >= (expression.limit ?? DEFAULT_SYNC_LIMIT);
+}
+
+/** True when every result set returned fewer items than its limit. */
+export function isNonFullPage(
+  request: SyncRequest,
+  response: SyncResponse,
+): boolean {
+  return Object.entries(request.with).every(
+    ([name, expression]) => !isFull(name, expression, response),
+  );
+}
+
 /**
- * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
- * not full may keep its cursor: nothing changed.)
+ * A set a full page filled must name a cursor to read on from (else it starts over), and not the
+ * one it was sent (else it is fetched again forever). A page that is not full may keep its
+ * cursor: nothing changed.
  */
-function assertCursorsMove(
+function assertFullSetsMove(
   request: SyncRequest,
   sent: Readonly<Record<string, string>> | undefined,
   response: SyncResponse,
+  page: number,
 ): void {
-  if (!sent) return;
   for (const [name, expression] of Object.entries(request.with)) {
+    if (!isFull(name, expression, response)) continue;
     const cursor = response.nextCursor[name];
-    const full =
-      (response.items[name]?.length ?? 0) >=
-      (expression.limit ?? DEFAULT_SYNC_LIMIT);
-    if (full && cursor !== undefined && cursor === sent[name]) {
+    if (cursor !== undefined && cursor === sent?.[name])
       throw repeatedCursor(SYNC_PATH, cursor, name);
-    }
-  }
-}
-
-/**
- * After a page every set has a cursor (the API always names one): a state without it would start
- * that set over when resumed, so "caught up" could not be vouched for.
- */
-function assertEverySetHasCursor(
-  names: readonly string[],
-  cursors: Readonly<Record<string, string>>,
-  page: number,
-): void {
-  for (const name of names)
-    if (cursors[name] === undefined || cursors[name] === "")
-      throw new ProtocolError({
-        problem: "unexpected-shape",
-        method: "POST",
-        url: SYNC_PATH,
-        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
-      });
-}
-
-/** Every set a full page filled must name the cursor to read on from (else it starts over). */
-function assertFullSetsHaveCursors(
-  request: SyncRequest,
-  response: SyncResponse,
-  page: number,
-): void {
-  for (const [name, expression] of Object.entries(request.with)) {
-    const full =
-      (response.items[name]?.length ?? 0) >=
-      (expression.limit ?? DEFAULT_SYNC_LIMIT);
-    const cursor = response.nextCursor[name];
-    if (full && (typeof cursor !== "string" || cursor === ""))
+    if (typeof cursor !== "string" || cursor === "")
       throw fullPageWithoutCursor(SYNC_PATH, name, page);
   }
 }
@@ -274,53 +257,50 @@ export function serializeSyncState(state: SyncState): string {
 
 /** Reads a sync state saved by `serializeSyncState`; throws on anything else. */
 export function parseSyncState(text: string): SyncState {
-  let value: unknown;
+  let value: Partial<Record<keyof SyncState, unknown>> | null;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text) as typeof value;
   } catch (error) {
     // An empty or cut-off file (a crash while saving it) says so, not only "Unexpected end".
     throw new Error(
       `Not a saved sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+  const isRecordOf = (
+    record: unknown,
+    fits: (entry: unknown) => boolean,
+  ): boolean =>
+    typeof record === "object" &&
+    record !== null &&
+    Object.values(record).every(fits);
   if (
     typeof value !== "object" ||
-    value === null ||
-    !("version" in value) ||
-    value.version !== 1 ||
-    !("fingerprint" in value) ||
+    value?.version !== 1 ||
     typeof value.fingerprint !== "string" ||
-    !("cursors" in value) ||
-    typeof value.cursors !== "object" ||
-    value.cursors === null ||
-    !Object.values(value.cursors).every((cursor) => typeof cursor === "string")
-  ) {
+    !isRecordOf(value.cursors, (cursor) => typeof cursor === "string")
+  )
     throw new Error(
       "Not a saved sync state (expected version 1 with fingerprint and cursors)",
     );
-  }
-  const pageSizes = "pageSizes" in value ? value.pageSizes : undefined;
-  if (pageSizes !== undefined && !isPageSizeRecord(pageSizes)) {
+  const { pageSizes } = value;
+  if (
+    pageSizes !== undefined &&
+    !isRecordOf(
+      pageSizes,
+      (size) => Number.isInteger(size) && (size as number) >= 1,
+    )
+  )
     throw new Error(
       "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
     );
-  }
   const state: SyncState = {
     version: 1,
     fingerprint: value.fingerprint,
     cursors: value.cursors as Record<string, string>,
   };
-  return pageSizes ? { ...state, pageSizes } : state;
-}
-
-function isPageSizeRecord(value: unknown): value is Record<string, number> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    Object.values(value).every(
-      (size) => Number.isInteger(size) && (size as number) >= 1,
-    )
-  );
+  return pageSizes
+    ? { ...state, pageSizes: pageSizes as Record<string, number> }
+    : state;
 }
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
@@ -340,17 +320,15 @@ function resumeCursors(
   names: readonly string[],
 ): Record<string, string> | undefined {
   if (!state) return undefined;
-  if (state.fingerprint !== fingerprint) {
+  if (state.fingerprint !== fingerprint)
     throw new Error(
       "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
     );
-  }
   const missing = names.filter((name) => !(name in state.cursors));
-  if (missing.length > 0) {
+  if (missing.length > 0)
     throw new Error(
       `The saved sync state has no cursor for ${missing.join(", ")}`,
     );
-  }
   return { ...state.cursors };
 }
 
@@ -358,23 +336,18 @@ function syncRequestBody(
   request: SyncRequest,
   options: SyncOptions,
 ): SyncRequest {
-  const { cursors: _ignored, ...rest } = request;
-  const body: SyncRequest = { ...rest };
-  if (options.mode !== undefined) {
-    const withModes: SyncRequest["with"] = {};
-    for (const [name, expression] of Object.entries(request.with)) {
-      withModes[name] = expression.mode
-        ? expression
-        : { ...expression, mode: options.mode };
-    }
-    body.with = withModes;
+  const { cursors: _ignored, ...body } = request;
+  const { mode, includeTyping, allowExpiredCursorsAndAcceptMissedDeletes } =
+    options;
+  if (mode !== undefined) {
+    body.with = {};
+    for (const [name, expression] of Object.entries(request.with))
+      body.with[name] = expression.mode ? expression : { ...expression, mode };
   }
-  if (options.includeTyping !== undefined)
-    body.includeTyping = options.includeTyping;
-  if (options.allowExpiredCursorsAndAcceptMissedDeletes !== undefined) {
+  if (includeTyping !== undefined) body.includeTyping = includeTyping;
+  if (allowExpiredCursorsAndAcceptMissedDeletes !== undefined)
     body.allowExpiredCursorsAndAcceptMissedDeletes =
-      options.allowExpiredCursorsAndAcceptMissedDeletes;
-  }
+      allowExpiredCursorsAndAcceptMissedDeletes;
   return body;
 }
 
@@ -393,26 +366,28 @@ function followSettings(
   };
 }
 
-/** True when every result set returned fewer items than its limit. */
-export function isNonFullPage(
-  request: SyncRequest,
-  response: SyncResponse,
-): boolean {
-  return Object.entries(request.with).every(([name, expression]) => {
-    const returned = response.items[name]?.length ?? 0;
-    return returned < (expression.limit ?? DEFAULT_SYNC_LIMIT);
-  });
-}
-
+/**
+ * The cursors after a page: the ones it named, else the ones sent. Every set has one (the API
+ * always names one): a state without it would start that set over when resumed, so "caught up"
+ * could not be vouched for.
+ */
 function nextCursors(
   names: readonly string[],
   previous: Readonly<Record<string, string>> | undefined,
   response: SyncResponse,
+  page: number,
 ): Record<string, string> {
   const cursors: Record<string, string> = {};
   for (const name of names) {
     const cursor = response.nextCursor[name] ?? previous?.[name];
-    if (cursor !== undefined) cursors[name] = cursor;
+    if (cursor === undefined || cursor === "")
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: SYNC_PATH,
+        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+      });
+    cursors[name] = cursor;
   }
   return cursors;
 }
@@ -426,15 +401,8 @@ function splitPage(
   const upserts: Record<string, InstanceRead[]> = {};
   const deletes: Record<string, InstanceRead[]> = {};
   for (const [name, items] of Object.entries(response.items)) {
-    const live: InstanceRead[] = [];
-    const gone: InstanceRead[] = [];
-    for (const item of items) {
-      if (item.deletedTime === undefined || item.deletedTime === null)
-        live.push(item);
-      else gone.push(item);
-    }
-    upserts[name] = live;
-    deletes[name] = gone;
+    upserts[name] = items.filter((item) => item.deletedTime == null);
+    deletes[name] = items.filter((item) => item.deletedTime != null);
   }
   return response.typing
     ? { upserts, deletes, state, caughtUp, typing: response.typing, pageSizes }
@@ -445,14 +413,12 @@ function splitPage(
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
   if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).sort();
-    return `{${keys
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map(
-        (key) =>
-          `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`,
-      )
-      .join(",")}}`;
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${stableStringify(record[key])}`);
+    return `{${members.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }
