@@ -410,6 +410,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "syncFingerprint",
     "isNonFullPage",
     "stableStringify",
+    "mayBeFullPage",
+    "peekNextCursors",
   ],
   "core/transport.ts": [
     "DEFAULT_TIMEOUT_MS",

@@ -80,6 +80,11 @@ export interface RequestOptions {
    * retry with smaller pages instead, see `paging.ts`). Default true.
    */
   readonly retryTimeouts?: boolean;
+  /**
+   * Called with the text of a successful response before it is parsed; the parse waits for the
+   * promise it returns. Sync uses it to send the next page's request while this one is parsed.
+   */
+  readonly beforeParse?: (text: string) => void | Promise<void>;
   /** Called before each retry: an apply lowers its concurrency on a 429 (`concurrency.ts`). */
   readonly onRetry?: (notice: RetryNotice) => void;
 }
@@ -206,6 +211,7 @@ export class HttpClient {
       const { status } = response;
       if (status >= 200 && status < 300) {
         log.mayHaveApplied = true;
+        await options.beforeParse?.(response.body);
         return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
       // 0 is the opaque answer `fetch` gives for a redirect it did not follow. Following could

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { JsonPoster } from "../write/apply.js";
 import { createTokenSource } from "../core/auth.js";
-import { HttpClient } from "../core/http.js";
+import { HttpClient, type RequestOptions } from "../core/http.js";
 import { systemClock } from "../core/retry.js";
 import { createUndiciTransport } from "../core/transport-undici.js";
 import {
   isNonFullPage,
+  mayBeFullPage,
   parseSyncState,
+  peekNextCursors,
   serializeSyncState,
   stableStringify,
   syncFingerprint,
@@ -266,6 +268,221 @@ describe("syncPages asks for the next page ahead", () => {
   });
 });
 
+describe("syncPages sends the next request before parsing a page", () => {
+  /** A sync response's text, as the API writes it (`nextCursor` after the items). */
+  const pageText = (ids: string[], cursor: string, pad = ""): string =>
+    JSON.stringify({
+      items: {
+        things: ids.map((id) => ({
+          ...read(id),
+          ...(pad ? { properties: { s: { "v/1": { pad } } } } : {}),
+        })),
+      },
+      nextCursor: { things: cursor },
+    });
+
+  /**
+   * A poster that answers with texts the test releases, handing each text to `beforeParse`
+   * before parsing it as `HttpClient` does, and logging when requests leave and pages are parsed.
+   */
+  function textGated() {
+    const log: string[] = [];
+    const calls: {
+      cursor: string;
+      signal: AbortSignal | undefined;
+      answer: (text: string) => void;
+      fail: (error: Error) => void;
+    }[] = [];
+    const poster: JsonPoster = {
+      postJson: <T>(_path: string, body: unknown, options?: RequestOptions) =>
+        new Promise<T>((resolve, reject) => {
+          const cursor = (body as SyncRequest).cursors?.things ?? "-";
+          log.push(`sent ${cursor}`);
+          calls.push({
+            cursor,
+            signal: options?.signal,
+            answer: (text) => {
+              void (async () => {
+                await options?.beforeParse?.(text);
+                log.push(`parsed ${cursor}`);
+                resolve(JSON.parse(text) as T);
+              })();
+            },
+            fail: reject,
+          });
+        }),
+    };
+    return { poster, calls, log };
+  }
+
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+  it("sends the request for page 2 before page 1 is parsed, and reads every item once", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await settle();
+    api.calls[0]!.answer(pageText(["a", "b"], "c1"));
+    const page1 = await first;
+    expect(api.log).toEqual(["sent -", "sent c1", "parsed -"]);
+    // The caller waits for page 2 when it arrives: page 3 is asked for before it is parsed.
+    const second = pages.next();
+    await settle();
+    api.calls[1]!.answer(pageText(["c", "d"], "c2"));
+    const page2 = await second;
+    expect(api.log.slice(3)).toEqual(["sent c2", "parsed c1"]);
+    // An answer that arrives before the caller asks for it starts nothing: one page ahead at most.
+    api.calls[2]!.answer(pageText(["e", "f"], "c3"));
+    await settle();
+    expect(api.log.slice(5)).toEqual(["parsed c2"]);
+    const page3 = await pages.next();
+    expect(api.log.slice(6)).toEqual(["sent c3"]);
+    const fourth = pages.next();
+    await settle();
+    api.calls[3]!.answer(pageText([], "c4"));
+    const page4 = await fourth;
+    expect((await pages.next()).done).toBe(true);
+    // The last page is short: nothing was asked for after it.
+    expect(api.calls.map((call) => call.cursor)).toEqual([
+      "-",
+      "c1",
+      "c2",
+      "c3",
+    ]);
+    expect(api.calls.every((call) => !call.signal?.aborted)).toBe(true);
+    const ids = [page1, page2, page3, page4].flatMap((page) =>
+      page.done ? [] : page.value.upserts.things!.map((i) => i.externalId),
+    );
+    expect(ids).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(page4.value).toMatchObject({
+      caughtUp: true,
+      state: { cursors: { things: "c4" } },
+    });
+  });
+
+  it("a request sent with a cursor the parsed page does not have is aborted and sent again", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await settle();
+    // The last "nextCursor" key of the text is inside a json property, not the page's own.
+    const misleading = JSON.stringify({
+      nextCursor: { things: "c1" },
+      items: {
+        things: [
+          read("a"),
+          {
+            ...read("b"),
+            properties: {
+              s: { "v/1": { doc: { nextCursor: { things: "x" } } } },
+            },
+          },
+        ],
+      },
+    });
+    api.calls[0]!.answer(misleading);
+    const page1 = await first;
+    expect(api.calls.map((call) => call.cursor)).toEqual(["-", "x", "c1"]);
+    expect(api.calls[1]!.signal?.aborted).toBe(true);
+    expect(api.calls[2]!.signal?.aborted).toBe(false);
+    api.calls[1]!.answer(pageText(["never"], "bad"));
+    api.calls[2]!.answer(pageText(["c"], "c2"));
+    const page2 = await pages.next();
+    expect((await pages.next()).done).toBe(true);
+    expect(page1.value!.upserts.things!.map((i) => i.externalId)).toEqual([
+      "a",
+      "b",
+    ]);
+    expect(page2.value!.upserts.things!.map((i) => i.externalId)).toEqual([
+      "c",
+    ]);
+    expect(page2.value!.state.cursors).toEqual({ things: "c2" });
+  });
+
+  it("a request sent for a long page that turns out short is aborted and its outcome dropped", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await settle();
+    // One item (the limit is 2), but a text as long as a full page.
+    api.calls[0]!.answer(pageText(["a"], "c1", "x".repeat(400)));
+    const page1 = await first;
+    expect(api.log).toEqual(["sent -", "sent c1", "parsed -"]);
+    expect(page1.value).toMatchObject({ caughtUp: true });
+    expect(api.calls[1]!.signal?.aborted).toBe(true);
+    api.calls[1]!.fail(new Error("aborted"));
+    expect((await pages.next()).done).toBe(true);
+    await settle();
+    expect(api.calls).toHaveLength(2);
+  });
+
+  it("once a page showed how long its items are, a short last page of such items sends nothing ahead", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, request);
+    const first = pages.next();
+    await settle();
+    // A full page (the limit is 2) of large items: sent ahead, as before.
+    api.calls[0]!.answer(pageText(["a", "b"], "c1", "x".repeat(400)));
+    await first;
+    expect(api.log).toEqual(["sent -", "sent c1", "parsed -"]);
+    const second = pages.next();
+    await settle();
+    // One such item: longer than two of the shortest items, but half the length of a full page.
+    api.calls[1]!.answer(pageText(["c"], "c2", "x".repeat(400)));
+    const page2 = await second;
+    expect(page2.value).toMatchObject({ caughtUp: true });
+    expect(api.log.slice(3)).toEqual(["parsed c1"]);
+    expect((await pages.next()).done).toBe(true);
+    expect(api.calls.map((call) => call.cursor)).toEqual(["-", "c1"]);
+    expect(api.calls.every((call) => !call.signal?.aborted)).toBe(true);
+  });
+
+  it("a short text sends nothing before the parse; the next request leaves once the page is full", async () => {
+    const api = textGated();
+    const pages = syncPages(api.poster, {
+      ...request,
+      with: { things: { nodes: {}, limit: 50 } },
+    });
+    const first = pages.next();
+    await settle();
+    api.calls[0]!.answer(pageText(["a"], "c1"));
+    await first;
+    expect(api.log).toEqual(["sent -", "parsed -"]);
+    await pages.return(undefined);
+  });
+
+  it("stopping or aborting leaves no request running", async () => {
+    const stopped = textGated();
+    const pages = syncPages(stopped.poster, request);
+    const first = pages.next();
+    await settle();
+    stopped.calls[0]!.answer(pageText(["a", "b"], "c1"));
+    await first;
+    expect(stopped.calls[1]!.signal?.aborted).toBe(false);
+    await pages.return(undefined);
+    expect(stopped.calls.map((call) => call.signal?.aborted)).toEqual([
+      false,
+      true,
+    ]);
+    stopped.calls[1]!.fail(new Error("aborted"));
+
+    const aborted = textGated();
+    const controller = new AbortController();
+    const more = syncPages(aborted.poster, request, {
+      signal: controller.signal,
+    });
+    const next = more.next();
+    await settle();
+    aborted.calls[0]!.answer(pageText(["a", "b"], "c1"));
+    await next;
+    controller.abort(new Error("stop"));
+    expect(aborted.calls[1]!.signal?.reason).toEqual(new Error("stop"));
+    await more.return(undefined);
+    await settle();
+    expect(aborted.calls).toHaveLength(2);
+  });
+});
+
 describe("syncPages through HttpClient against a server", () => {
   const LIMIT = 3;
   const PAGES = 6;
@@ -295,6 +512,7 @@ describe("syncPages through HttpClient against a server", () => {
     const transport = createUndiciTransport({ timeoutMs: 600_000 });
     // When a request reaches the transport and when a response is parsed, by cursor.
     const log: string[] = [];
+    const arrivedBeforeParse: number[] = [];
     const http = new HttpClient({
       baseUrl: server.url,
       project: "p",
@@ -314,18 +532,20 @@ describe("syncPages through HttpClient against a server", () => {
         const parsed = JSON.parse(text) as SyncResponse;
         const page = Number(parsed.nextCursor.things) - 1;
         log.push(`parse ${page}`);
+        // What the server has received by now, the next page's request included when it left.
+        arrivedBeforeParse.push(server.requests.length);
         return parsed;
       },
     });
-    return { server, transport, http, log };
+    return { server, transport, http, log, arrivedBeforeParse };
   }
   const threeItems: SyncRequest = {
     with: { things: { nodes: {}, limit: LIMIT } },
     select: { things: {} },
   };
 
-  it("reads every item exactly once, one request per page, each sent once the page before it is parsed", async () => {
-    const { server, transport, http, log } = await setUp(
+  it("reads every item exactly once, one request per page, each sent before the page before it is parsed", async () => {
+    const { server, transport, http, log, arrivedBeforeParse } = await setUp(
       () => Promise.resolve(),
     );
     try {
@@ -339,12 +559,15 @@ describe("syncPages through HttpClient against a server", () => {
       expect(
         server.requests.map((r) => (r.json as SyncRequest).cursors?.things),
       ).toEqual([undefined, "1", "2", "3", "4", "5"]);
-      // The last page is short: it asks for nothing more.
+      // The last page is short: its text starts nothing.
       expect(log).toEqual([
         "send 0",
-        ...[1, 2, 3, 4, 5].flatMap((p) => [`parse ${p - 1}`, `send ${p}`]),
+        ...[1, 2, 3, 4, 5].flatMap((p) => [`send ${p}`, `parse ${p - 1}`]),
         "parse 5",
       ]);
+      // The request for page p + 1 reached the server before page p was parsed (after the first
+      // page: that request opens a second connection, the first one is not free yet).
+      expect(arrivedBeforeParse.slice(1)).toEqual([3, 4, 5, 6, 6]);
     } finally {
       await transport.close();
       await server.close();
@@ -378,6 +601,50 @@ describe("syncPages through HttpClient against a server", () => {
       await server.close();
     }
   });
+});
+
+describe("peekNextCursors and mayBeFullPage", () => {
+  it.each([
+    ['{"items":{},"nextCursor":{"a":"x","b":"y"}}', { a: "x", b: "y" }],
+    ['{"items":{},"nextCursor" : { "a" : "x\\"}" } }', { a: 'x"}' }],
+    ['{"items":{},"nextCursor":{"a":"x"},"typing":{}}', { a: "x" }],
+    ['{"items":{},"nextCursor":{"a":null}}', {}],
+    ['{"items":{"s":[{"t":"\\"nextCursor\\":{}"}]}}', undefined],
+    ['{"items":{},"nextCursor":{"a":{"b":"c"}}}', undefined],
+    ['{"items":{},"nextCursor":"x"}', undefined],
+    ['{"items":{},"nextCursor":{"a":"x"', undefined],
+  ])("%s → %j", (text, expected) => {
+    expect(peekNextCursors(text)).toEqual(expected);
+  });
+
+  it("a text shorter than the shortest full page is not full", () => {
+    const item = JSON.stringify({
+      instanceType: "node",
+      version: 1,
+      space: "s",
+      externalId: "x",
+      createdTime: 0,
+      lastUpdatedTime: 0,
+    });
+    const items = (n: number) => Array(n).fill(item).join(",");
+    expect(mayBeFullPage(`{"items":{"a":[${items(3)}]}}`, 3)).toBe(true);
+    expect(mayBeFullPage(`{"items":{"a":[${items(2)}]}}`, 3)).toBe(false);
+  });
+
+  it.each([
+    // [text length, page size, chars per item learned, may be full]
+    [10_000, 100, 100, true],
+    [9_999, 100, 100, false],
+    [45_000, 100, 500, true], // a tenth off what was learned
+    [44_999, 100, 500, false],
+    [10_000, 100, 80, true], // never below the shortest item
+    [9_999, 100, 80, false],
+  ])(
+    "a text of %i characters, pages of %i, items of %i characters: %s",
+    (length, pageSize, perItem, want) => {
+      expect(mayBeFullPage("x".repeat(length), pageSize, perItem)).toBe(want);
+    },
+  );
 });
 
 describe("helpers", () => {

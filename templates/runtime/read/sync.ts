@@ -99,6 +99,15 @@ export interface SyncOptions {
  * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
  * state belongs to a different request. A request that times out is sent again with smaller pages
  * (see `paging.ts`), cursors kept.
+ *
+ * At most one request is asked for ahead. The request for the next page leaves before the current
+ * page is parsed: the cursors are read from the end of the response text (`peekNextCursors`) and,
+ * when the text holds a full page (`mayBeFullPage`), the next request is sent at once, so the
+ * server builds that page while this one is parsed and processed. The parsed page checks that
+ * guess: sent with other cursors, or the page was not full after all, the request is aborted and
+ * its outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
+ * A request asked for ahead and never taken (the caller stopped) is aborted; the failure of one
+ * that is taken surfaces where the caller asks for that page.
  */
 export async function* syncPages(
   http: JsonPoster,
@@ -117,15 +126,42 @@ export async function* syncPages(
   );
   const follow = followSettings(options.follow);
   const clock = options.clock ?? systemClock;
+  let previousNonFull = false;
+  let idleWaitMs = follow?.pollIntervalMs ?? 0;
+
   // Every request of this sync; the caller's signal aborts them all.
-  const controller = new AbortController();
-  const onCallerAbort = (): void => controller.abort(options.signal?.reason);
+  const all = new AbortController();
+  const onCallerAbort = (): void => all.abort(options.signal?.reason);
   if (options.signal?.aborted) onCallerAbort();
   else options.signal?.addEventListener("abort", onCallerAbort);
-  const send = async (
-    at: Readonly<Record<string, string>> | undefined,
-  ): Promise<{ sent: SyncRequest; response: SyncResponse }> => {
+  /** The request asked for before the caller asked for its page, and the one it waits for. */
+  let ahead: PageRequest | undefined;
+  let waitedFor: PageRequest | undefined;
+  /** The fewest characters per item a parsed page had: sharpens the guess from a text's length. */
+  let charsPerItem: number | undefined;
+
+  const start = (at: PageRequest["cursors"]): PageRequest => {
+    const controller = new AbortController();
+    const abort = (): void => controller.abort(all.signal.reason);
+    if (all.signal.aborted) abort();
+    else all.signal.addEventListener("abort", abort);
+    const pageRequest: PageRequest = { cursors: at, controller };
+    pageRequest.page = sendPage(at, controller.signal, (text) =>
+      guessNext(pageRequest, text),
+    );
+    const done = (): void => all.signal.removeEventListener("abort", abort);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    pageRequest.page.then(done, done);
+    return pageRequest;
+  };
+
+  const sendPage = async (
+    at: PageRequest["cursors"],
+    signal: AbortSignal,
+    beforeParse: (text: string) => Promise<void> | undefined,
+  ): Promise<SentPage> => {
     let sent = body;
+    let textLength: number | undefined;
     const response = await sendAdaptive({
       path: SYNC_PATH,
       sizes,
@@ -134,24 +170,75 @@ export async function* syncPages(
         if (at !== undefined) sent.cursors = { ...at };
         return http.postJson<SyncResponse>(SYNC_PATH, sent, {
           ...ADAPTIVE_REQUEST,
-          signal: controller.signal,
+          signal,
+          beforeParse: (text) => {
+            textLength = text.length;
+            return beforeParse(text);
+          },
         });
       },
     });
-    return { sent, response };
+    return { sent, response, textLength };
   };
-  // The request for the next page, sent before this page is handed to the caller so that the
-  // server builds it while the caller processes this one. Its failure surfaces where the caller
-  // asks for that page; a caller that stops aborts it.
-  let ahead: ReturnType<typeof send> | undefined;
-  let previousNonFull = false;
-  let idleWaitMs = follow?.pollIntervalMs ?? 0;
+
+  /**
+   * Called with the text of an answer before it is parsed: when the caller waits for it and it
+   * holds a full page, sends the request for the page after it at the cursors its text ends with,
+   * and lets that request leave before the parse starts.
+   */
+  const guessNext = (
+    answered: PageRequest,
+    text: string,
+  ): Promise<void> | undefined => {
+    if (answered !== waitedFor || ahead || all.signal.aborted) return undefined;
+    const smallest = Math.min(...names.map((name) => sizes.of(name)));
+    if (!mayBeFullPage(text, smallest, charsPerItem)) return undefined;
+    const peeked = peekNextCursors(text);
+    if (peeked === undefined) return undefined;
+    const next: Record<string, string> = {};
+    for (const name of names) {
+      const cursor = peeked[name] ?? answered.cursors?.[name];
+      if (cursor !== undefined) next[name] = cursor;
+    }
+    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
+    if (sameCursors(answered.cursors, next)) return undefined;
+    ahead = start(next);
+    return handedToNetwork();
+  };
+
+  /** The page at `at`: the request asked for ahead when it matches, else a new one. */
+  const take = (at: PageRequest["cursors"]): Promise<SentPage> => {
+    let taken = ahead;
+    if (!taken || taken.cursors !== at) {
+      taken?.controller.abort();
+      taken = start(at);
+    }
+    ahead = undefined;
+    waitedFor = taken;
+    return taken.page!;
+  };
+
+  /**
+   * More is waiting at `next`: asks for it (if the guess from the text did not) while the caller
+   * processes this page. Nothing more (`undefined`): a request sent on a guess is dropped.
+   */
+  const askAhead = (next: PageRequest["cursors"]): void => {
+    if (next && ahead && sameCursors(ahead.cursors, next)) {
+      ahead.cursors = next;
+      return;
+    }
+    ahead?.controller.abort();
+    ahead = next && start(next);
+  };
 
   try {
     for (;;) {
-      const { sent, response } = await (ahead ?? send(cursors));
-      ahead = undefined;
+      const { sent, response, textLength } = await take(cursors);
       expectResultSets(response, SYNC_PATH, "items", true);
+      let items = 0;
+      for (const name of names) items += response.items[name]?.length ?? 0;
+      if (textLength !== undefined && items > 0)
+        charsPerItem = Math.min(charsPerItem ?? Infinity, textLength / items);
       expectResultSets(response, SYNC_PATH, "nextCursor", true);
       assertFullSetsMove(sent, cursors, response, guard.pages + 1);
       const nonFull = isNonFullPage(sent, response);
@@ -160,17 +247,13 @@ export async function* syncPages(
       const caughtUp = nonFull && (!twoPhase || previousNonFull);
       previousNonFull = nonFull;
       cursors = nextCursors(names, cursors, response, guard.pages + 1);
-      // A full page leads on: to cursors not sent before in this read. (A page that is not full may
-      // keep its cursors: nothing more right now.)
+      // A full page leads on: to cursors not sent before in this read. (A page that is not full
+      // may keep its cursors: nothing more right now.)
       if (!nonFull) guard.follow(cursors);
       else if (caughtUp) guard.restart(cursors);
       const pageSizes = sizes.current;
       const shrunk = shrunkSizes(asked, pageSizes);
-      if (!caughtUp) {
-        ahead = send(cursors);
-        ahead.catch(() => undefined);
-      }
-      yield splitPage(
+      const page = splitPage(
         response,
         shrunk
           ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
@@ -178,25 +261,156 @@ export async function* syncPages(
         caughtUp,
         pageSizes,
       );
+      askAhead(caughtUp ? undefined : cursors);
+      yield page;
       if (!caughtUp) {
         idleWaitMs = follow?.pollIntervalMs ?? 0;
         continue;
       }
       if (!follow) return;
       const hadItems = Object.values(response.items).some(
-        (items) => items.length > 0,
+        (list) => list.length > 0,
       );
       if (hadItems) idleWaitMs = follow.pollIntervalMs;
       await clock.sleep(idleWaitMs, options.signal);
       idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
     }
   } finally {
-    if (ahead) controller.abort();
+    // A request asked for ahead and not taken (the caller stopped) is aborted.
+    if (ahead) all.abort();
     options.signal?.removeEventListener("abort", onCallerAbort);
   }
 }
 
 const SYNC_PATH = "/models/instances/sync";
+
+/** One sync request as sent (page sizes applied) and its response. */
+interface SentPage {
+  readonly sent: SyncRequest;
+  readonly response: SyncResponse;
+  /** The length of the response text, when the poster showed it (`beforeParse`). */
+  readonly textLength: number | undefined;
+}
+
+/** One request of a sync, asked for with `cursors`. */
+interface PageRequest {
+  /** Replaced by equal cursors of the parsed page, which the loop then compares by identity. */
+  cursors: Readonly<Record<string, string>> | undefined;
+  page?: Promise<SentPage>;
+  /** Aborts this request only (`all` aborts every request). */
+  readonly controller: AbortController;
+}
+
+function sameCursors(
+  a: Readonly<Record<string, string>> | undefined,
+  b: Readonly<Record<string, string>>,
+): boolean {
+  if (a === undefined) return false;
+  const keys = Object.keys(b);
+  if (Object.keys(a).length !== keys.length) return false;
+  return keys.every((key) => a[key] === b[key]);
+}
+
+/**
+ * A promise settled once the requests started now have been handed to the network: their path to
+ * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
+ * this waits two turns of the event loop (measured: after one the request still left after the
+ * parse; after two it leaves at once).
+ */
+function handedToNetwork(): Promise<void> {
+  return new Promise((resolve) => {
+    if (immediate) immediate(() => immediate(resolve));
+    else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place), bound to the
+ * global: a host function called with another `this` may throw "Illegal invocation".
+ */
+const immediate = (
+  globalThis as { setImmediate?: (callback: () => void) => unknown }
+).setImmediate?.bind(globalThis);
+
+/**
+ * The shortest text an item of a sync response can have (its required fields, shortest values):
+ * `{"instanceType":"node","version":1,"space":"s","externalId":"x","createdTime":0,
+ * "lastUpdatedTime":0}`.
+ */
+const SHORTEST_ITEM_CHARS = 100;
+
+/**
+ * Whether a response text may hold a full page of `pageSize` items, told from its length alone
+ * (counting items would cost a tenth of the parse): not when it is shorter than `pageSize` items
+ * of `charsPerItem` characters, the fewest per item a parsed page of the sync had, less a tenth
+ * (before one was parsed, the shortest an item can be). A longer text may still hold fewer,
+ * larger items: a guess that the parsed page corrects.
+ */
+export function mayBeFullPage(
+  text: string,
+  pageSize: number,
+  charsPerItem = SHORTEST_ITEM_CHARS,
+): boolean {
+  // A tenth off what was learned: a full page of slightly smaller items is still full.
+  const perItem =
+    charsPerItem === SHORTEST_ITEM_CHARS
+      ? charsPerItem
+      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
+  return text.length >= pageSize * perItem;
+}
+
+const NEXT_CURSOR_KEY = '"nextCursor"';
+
+/**
+ * The `nextCursor` object of a sync response, read from its text without parsing the items: the
+ * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object of
+ * string values. Undefined when the text does not have that shape. Only a guess: the parsed
+ * response decides.
+ */
+export function peekNextCursors(
+  text: string,
+): Record<string, string> | undefined {
+  const key = text.lastIndexOf(NEXT_CURSOR_KEY);
+  if (key < 0) return undefined;
+  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
+  if (text[at] !== ":") return undefined;
+  at = skipSpace(text, at + 1);
+  if (text[at] !== "{") return undefined;
+  const end = objectEnd(text, at);
+  if (end < 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(at, end + 1));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null) return undefined;
+  const cursors: Record<string, string> = {};
+  for (const [name, cursor] of Object.entries(parsed))
+    if (typeof cursor === "string") cursors[name] = cursor;
+  return cursors;
+}
+
+function skipSpace(text: string, from: number): number {
+  let at = from;
+  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
+  return at;
+}
+
+/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
+function objectEnd(text: string, start: number): number {
+  let inString = false;
+  for (let at = start + 1; at < text.length; at++) {
+    const char = text[at];
+    if (inString) {
+      if (char === "\\") at++;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === "}") return at;
+    else if (char === "{" || char === "[") return -1;
+  }
+  return -1;
+}
 
 /** The sets whose page size is below what was asked, or undefined when none is. */
 function shrunkSizes(
