@@ -103,33 +103,27 @@ export function gzipThreshold(
   return option.minBytes;
 }
 
-/** What can be aborted with a reason: an `AbortController`, or a transport's own handle. */
-export interface Abortable {
-  abort(reason: unknown): void;
-}
-
 /**
- * Links an optional caller signal and a timeout to `handle`: either aborts it with its reason.
- * `dispose` must be called when the request ends so the timer does not keep the process alive.
+ * An abort signal for one request that fires when the caller's signal does or when `timeoutMs`
+ * passes (with `onTimeout()` as its reason). `dispose` must be called when the request ends so
+ * the timer does not keep the process alive.
  */
-export function linkAbort<H extends Abortable>(
-  handle: H,
+export function linkAbort(
   callerSignal: AbortSignal | undefined,
   timeoutMs: number,
   onTimeout: () => unknown,
-): { handle: H; dispose: () => void; timedOut: () => boolean } {
+): { signal: AbortSignal; dispose: () => void; timedOut: () => boolean } {
+  const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    handle.abort(onTimeout());
+    controller.abort(onTimeout());
   }, timeoutMs);
-  const onAbort = (): void => handle.abort(callerSignal?.reason);
-  if (callerSignal) {
-    if (callerSignal.aborted) handle.abort(callerSignal.reason);
-    else callerSignal.addEventListener("abort", onAbort, { once: true });
-  }
+  const onAbort = (): void => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onAbort();
+  else callerSignal?.addEventListener("abort", onAbort, { once: true });
   return {
-    handle,
+    signal: controller.signal,
     timedOut: () => timedOut,
     dispose: () => {
       clearTimeout(timer);

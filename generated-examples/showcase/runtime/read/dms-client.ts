@@ -20,6 +20,7 @@ import {
   expectObject,
   HttpClient,
   type HttpEvent,
+  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -161,6 +162,12 @@ function checkRetrieved(
   }
 }
 
+function signalOnly(options: {
+  readonly signal?: AbortSignal;
+}): RequestOptions {
+  return options.signal ? { signal: options.signal } : {};
+}
+
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
   /** The HTTP client underneath (auth, retries, typed errors). */
@@ -184,19 +191,7 @@ export class DmsClient {
         : {}),
       ...(options.random ? { random: options.random } : {}),
     });
-    this.http = new HttpClient({
-      baseUrl: options.baseUrl,
-      project: options.project,
-      transport: options.transport,
-      tokenSource,
-      clock,
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.appName ? { appName: options.appName } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.parseJson ? { parseJson: options.parseJson } : {}),
-    });
+    this.http = new HttpClient({ ...options, tokenSource, clock });
   }
 
   /**
@@ -255,13 +250,13 @@ export class DmsClient {
       if (options.includeTyping !== undefined)
         body.includeTyping = options.includeTyping;
       const response = await this.http.postJson<unknown>(
-        "/models/instances/byids",
+        BYIDS_PATH,
         body,
-        options.signal ? { signal: options.signal } : {},
+        signalOnly(options),
       );
       const items = expectItems<InstanceRead>(response, BYIDS_PATH);
       checkRetrieved(asked, items);
-      for (const item of items) result.push(item);
+      result.push(...items);
     }
     return result;
   }
@@ -292,7 +287,7 @@ export class DmsClient {
       const response = await this.http.postJson<unknown>(
         path,
         cursor === undefined ? body : { ...body, cursor },
-        options.signal ? { signal: options.signal } : {},
+        signalOnly(options),
       );
       const items = expectItems<InstanceRead>(response, path);
       const answer = expectObject(response, path);
@@ -320,12 +315,7 @@ export class DmsClient {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
       request,
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.retryTimeouts !== undefined
-          ? { retryTimeouts: options.retryTimeouts }
-          : {}),
-      },
+      options,
     );
   }
 
