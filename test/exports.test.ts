@@ -415,13 +415,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "core/transport.ts": [
     "DEFAULT_TIMEOUT_MS",
-    "gzipThreshold",
-    "linkAbort",
-    "Abortable",
-    "checkHttpUrl",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "TransportSettings",
+    "transportSettings",
+    "RequestInFlight",
+    "startRequest",
+    "checkHttpUrl",
     "announcedLength",
-    "maxResponseBytes",
     "responseTooLarge",
   ],
   "model/typed.ts": [
