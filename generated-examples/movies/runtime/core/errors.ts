@@ -38,21 +38,21 @@ export interface DmsErrorDetails extends RequestInfo {
 /** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
   override name = "DmsError";
-  readonly status: number;
-  readonly code: number;
+  declare readonly status: number;
+  declare readonly code: number;
   /** `error.message` from the body, as the API sent it. */
-  readonly apiMessage: string;
+  declare readonly apiMessage: string;
   /** `error.missing` from the body, or an empty array. */
-  readonly missing: readonly Record<string, unknown>[];
+  declare readonly missing: readonly Record<string, unknown>[];
   /** `error.duplicated` from the body, or an empty array. */
-  readonly duplicated: readonly Record<string, unknown>[];
-  readonly extra: Readonly<Record<string, unknown>>;
-  readonly requestId: string | undefined;
-  readonly method: string;
-  readonly url: string;
+  declare readonly duplicated: readonly Record<string, unknown>[];
+  declare readonly extra: Readonly<Record<string, unknown>>;
+  declare readonly requestId: string | undefined;
+  declare readonly method: string;
+  declare readonly url: string;
   /** Attempts made (retries included). */
-  readonly attempts: number;
-  readonly earlierAttemptMayHaveApplied: boolean;
+  declare readonly attempts: number;
+  declare readonly earlierAttemptMayHaveApplied: boolean;
 
   constructor(details: DmsErrorDetails) {
     super(describeDmsError(details));
@@ -92,10 +92,10 @@ export type TransportFailureKind = "connection" | "timeout" | "protocol";
 /** The request did not get an HTTP response: connection refused or reset, DNS, timeout. */
 export class TransportError extends Error {
   override name = "TransportError";
-  readonly kind: TransportFailureKind;
-  readonly method: string;
-  readonly url: string;
-  readonly attempts: number;
+  declare readonly kind: TransportFailureKind;
+  declare readonly method: string;
+  declare readonly url: string;
+  declare readonly attempts: number;
 
   constructor(
     info: RequestInfo & {
@@ -137,11 +137,11 @@ export type ProtocolProblem =
  */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
-  readonly problem: ProtocolProblem;
-  readonly method: string;
-  readonly url: string;
+  declare readonly problem: ProtocolProblem;
+  declare readonly method: string;
+  declare readonly url: string;
   /** HTTP status of the response, when there was one. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   constructor(
     info: RequestInfo & {
@@ -166,7 +166,7 @@ export class ProtocolError extends Error {
 export class TokenError extends Error {
   override name = "TokenError";
   /** HTTP status of the token endpoint, when there was a response. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   constructor(
     message: string,
     options: { status?: number; cause?: unknown } = {},
@@ -180,10 +180,10 @@ export class TokenError extends Error {
 export class InvalidValueError extends Error {
   override name = "InvalidValueError";
   /** Index of the offending instance in the list of writes. */
-  readonly itemIndex: number;
-  readonly instance: InstanceId;
+  declare readonly itemIndex: number;
+  declare readonly instance: InstanceId;
   /** Path of the value inside the item, e.g. `sources[0].properties.height`. */
-  readonly path: string;
+  declare readonly path: string;
 
   constructor(
     itemIndex: number,
@@ -240,12 +240,12 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     return typeof value === "object" && value !== null && APPLY_REPORT in value;
   }
   readonly [APPLY_REPORT] = true;
-  readonly written: readonly InstanceId[];
-  readonly notWritten: readonly InstanceId[];
-  readonly unknown: readonly InstanceId[];
+  declare readonly written: readonly InstanceId[];
+  declare readonly notWritten: readonly InstanceId[];
+  declare readonly unknown: readonly InstanceId[];
   declare readonly writtenCount?: number;
   /** True when the caller's AbortSignal stopped the apply. */
-  readonly aborted: boolean;
+  declare readonly aborted: boolean;
 
   constructor(
     report: ApplyProgressReport & { cause: unknown; aborted: boolean },
@@ -273,9 +273,9 @@ export class ApplyVersionConflictError
 {
   override name = "ApplyVersionConflictError";
   readonly [APPLY_REPORT] = true;
-  readonly written: readonly InstanceId[];
-  readonly notWritten: readonly InstanceId[];
-  readonly unknown: readonly InstanceId[];
+  declare readonly written: readonly InstanceId[];
+  declare readonly notWritten: readonly InstanceId[];
+  declare readonly unknown: readonly InstanceId[];
   declare readonly writtenCount?: number;
   /** Always false: a conflict is the API's answer, not an abort. */
   readonly aborted = false;

@@ -6,15 +6,14 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { Agent, type Dispatcher } from "undici";
-import { ProtocolError, TransportError } from "./errors.js";
+import type { ProtocolError } from "./errors.js";
 import {
   announcedLength,
-  DEFAULT_TIMEOUT_MS,
-  gzipThreshold,
-  maxResponseBytes,
   responseTooLarge,
-  linkAbort,
+  startRequest,
+  transportSettings,
   type Transport,
+  type TransportSettings,
   type TransportOptions,
   type TransportRequest,
   type TransportResponse,
@@ -46,12 +45,7 @@ export function createUndiciTransport(
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-  const context: UndiciContext = {
-    dispatcher,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    gzipMinBytes: gzipThreshold(options.gzip),
-    maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
-  };
+  const context: UndiciContext = { ...transportSettings(options), dispatcher };
   let closing: Promise<void> | undefined;
   return {
     // After close, at once: undici's "client is destroyed" looked like a connection failure.
@@ -69,11 +63,8 @@ export function createUndiciTransport(
   };
 }
 
-interface UndiciContext {
+interface UndiciContext extends TransportSettings {
   readonly dispatcher: Dispatcher;
-  readonly timeoutMs: number;
-  readonly gzipMinBytes: number | undefined;
-  readonly maxResponseBytes: number;
 }
 
 async function sendWithUndici(
@@ -81,18 +72,7 @@ async function sendWithUndici(
   request: TransportRequest,
 ): Promise<TransportResponse> {
   const url = new URL(request.url);
-  const timeoutMs = request.timeoutMs ?? context.timeoutMs;
-  const linked = linkAbort(
-    request.signal,
-    timeoutMs,
-    () =>
-      new TransportError({
-        kind: "timeout",
-        method: request.method,
-        url: request.url,
-        cause: new Error(`no complete response within ${timeoutMs} ms`),
-      }),
-  );
+  const linked = startRequest(request, context);
   try {
     const headers: Record<string, string> = { ...request.headers };
     let body: string | Uint8Array | null = request.body ?? null;
@@ -133,7 +113,22 @@ async function sendWithUndici(
       header: (name) => firstHeader(responseHeaders[name]),
     };
   } catch (error) {
-    throw toTransportFailure(error, request, linked);
+    const code =
+      typeof error === "object" && error !== null && "code" in error
+        ? String(error.code)
+        : "";
+    // undici refused the request itself (e.g. "invalid authorization header", or its dispatcher
+    // was closed): nothing was sent, and sending it again cannot help, so it is not a connection
+    // failure to retry.
+    const refused = [
+      "UND_ERR_INVALID_ARG",
+      "UND_ERR_DESTROYED",
+      "UND_ERR_CLOSED",
+    ].includes(code);
+    throw linked.failure(
+      error,
+      refused ? "as-is" : code.includes("TIMEOUT") ? "timeout" : "connection",
+    );
   } finally {
     linked.dispose();
   }
@@ -161,36 +156,6 @@ async function readLimited(
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, total).toString("utf8");
-}
-
-function toTransportFailure(
-  error: unknown,
-  request: TransportRequest,
-  linked: { signal: AbortSignal; timedOut: () => boolean },
-): unknown {
-  if (linked.timedOut()) return linked.signal.reason;
-  if (request.signal?.aborted) return request.signal.reason;
-  if (error instanceof TransportError || error instanceof ProtocolError)
-    return error;
-  const code =
-    typeof error === "object" && error !== null && "code" in error
-      ? String(error.code)
-      : "";
-  // undici refused the request itself (e.g. "invalid authorization header", or its dispatcher was
-  // closed): nothing was sent, and sending it again cannot help, so it is not a connection
-  // failure to retry.
-  if (
-    ["UND_ERR_INVALID_ARG", "UND_ERR_DESTROYED", "UND_ERR_CLOSED"].includes(
-      code,
-    )
-  )
-    return error;
-  return new TransportError({
-    kind: code.includes("TIMEOUT") ? "timeout" : "connection",
-    method: request.method,
-    url: request.url,
-    cause: error,
-  });
 }
 
 /** A request after `close()`: a mistake in the program, not a network failure. */

@@ -6,7 +6,6 @@
 import {
   applyInstances,
   deleteInstances,
-  InstanceIndex,
   type ApplyInputs,
   type ApplyOptions,
   type ApplyResult,
@@ -134,17 +133,19 @@ function checkRetrieved(
   asked: readonly TypedInstanceId[],
   items: readonly InstanceRead[],
 ): void {
-  const open = new InstanceIndex<boolean>();
-  for (const id of asked) open.set(id.instanceType, id, true);
+  const key = (id: Partial<TypedInstanceId>): string =>
+    JSON.stringify([id.instanceType, id.space, id.externalId]);
+  // Id → whether it is still open (asked for, not answered yet).
+  const open = new Map(asked.map((id) => [key(id), true]));
   for (const item of items) {
     const { instanceType, space, externalId } = item as Partial<InstanceRead>;
     const known =
       (instanceType === "node" || instanceType === "edge") &&
       typeof space === "string" &&
       typeof externalId === "string";
-    const state = known ? open.get(instanceType, item) : undefined;
+    const state = known ? open.get(key(item)) : undefined;
     if (state === true) {
-      open.set(instanceType as "node" | "edge", item, false);
+      open.set(key(item), false);
       continue;
     }
     const named = known

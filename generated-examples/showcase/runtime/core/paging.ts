@@ -24,11 +24,11 @@ export function isPageTimeout(error: unknown): boolean {
 export class PageTimeoutError extends Error {
   override name = "PageTimeoutError";
   /** The API path, e.g. `/models/instances/query`. */
-  readonly path: string;
+  declare readonly path: string;
   /** Result set name → the page size of the last request (1 for every set that could shrink). */
-  readonly pageSizes: Readonly<Record<string, number>>;
+  declare readonly pageSizes: Readonly<Record<string, number>>;
   /** Requests that timed out in a row, the last one included. */
-  readonly attempts: number;
+  declare readonly attempts: number;
 
   constructor(info: {
     path: string;
