@@ -361,6 +361,8 @@ export function mayBeFullPage(
 }
 
 const NEXT_CURSOR_KEY = '"nextCursor"';
+/** After the key: a colon, then a flat object (strings in it skipped whole, escapes included). */
+const FLAT_OBJECT_AFTER_KEY = /\s*:\s*(\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\})/y;
 
 /**
  * The `nextCursor` object of a sync response, read from its text without parsing the items: the
@@ -373,44 +375,19 @@ export function peekNextCursors(
 ): Record<string, string> | undefined {
   const key = text.lastIndexOf(NEXT_CURSOR_KEY);
   if (key < 0) return undefined;
-  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
-  if (text[at] !== ":") return undefined;
-  at = skipSpace(text, at + 1);
-  if (text[at] !== "{") return undefined;
-  const end = objectEnd(text, at);
-  if (end < 0) return undefined;
-  let parsed: unknown;
+  FLAT_OBJECT_AFTER_KEY.lastIndex = key + NEXT_CURSOR_KEY.length;
+  const object = FLAT_OBJECT_AFTER_KEY.exec(text)?.[1];
+  if (object === undefined) return undefined;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(text.slice(at, end + 1));
+    parsed = JSON.parse(object) as Record<string, unknown>;
   } catch {
     return undefined;
   }
-  if (typeof parsed !== "object" || parsed === null) return undefined;
   const cursors: Record<string, string> = {};
   for (const [name, cursor] of Object.entries(parsed))
     if (typeof cursor === "string") cursors[name] = cursor;
   return cursors;
-}
-
-function skipSpace(text: string, from: number): number {
-  let at = from;
-  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
-  return at;
-}
-
-/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
-function objectEnd(text: string, start: number): number {
-  let inString = false;
-  for (let at = start + 1; at < text.length; at++) {
-    const char = text[at];
-    if (inString) {
-      if (char === "\\") at++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "}") return at;
-    else if (char === "{" || char === "[") return -1;
-  }
-  return -1;
 }
 
 /** The sets whose page size is below what was asked, or undefined when none is. */
