@@ -20,8 +20,6 @@ import type {
   RangeBound,
 } from "../core/wire.js";
 
-// ---- operator types, one per kind of property
-
 /** `exists: true` holds when the property has a (non-null) value; `false` when it has none. */
 export interface ExistsOperator {
   readonly exists?: boolean;
@@ -115,12 +113,10 @@ export interface InstanceWhere<TWhere> {
 }
 
 export interface NodeWhere<TWhere> extends InstanceWhere<TWhere> {
-  /** The node's type. */
   readonly type?: ReferenceFilter;
 }
 
 export interface EdgeWhere<TWhere> extends InstanceWhere<TWhere> {
-  /** The edge's type. */
   readonly type?: ReferenceFilter;
   readonly startNode?: ReferenceFilter;
   readonly endNode?: ReferenceFilter;
@@ -147,7 +143,6 @@ export interface ViewTypes {
   readonly groupable: object;
 }
 
-/** Anything with the statics of a generated read class. */
 export interface HasViewTypes {
   readonly $types: ViewTypes;
   readonly properties: object;
@@ -165,7 +160,6 @@ export interface AnyViewTypes extends HasViewTypes {
   readonly properties: Readonly<Record<string, unknown>>;
 }
 
-/** The static side of a generated read class. */
 export interface TypedReadClass<
   TRead = object,
   TTypes extends ViewTypes = ViewTypes,
@@ -178,7 +172,6 @@ export interface TypedReadClass<
 /** The `where` of the view of read class `C` (`WhereOf<typeof Movie>` is `MovieWhere`). */
 export type WhereOf<C extends HasViewTypes> = C["$types"]["where"];
 
-/** The instance fields every view sorts by. */
 export type InstanceSortKey =
   "space" | "externalId" | "createdTime" | "lastUpdatedTime";
 
@@ -190,7 +183,6 @@ export interface SortKey<TName extends string> {
   readonly nullsFirst?: boolean;
 }
 
-/** The sortable property names of read class `C`. */
 export type SortableOf<C extends HasViewTypes> = keyof C["$types"]["sortable"] &
   string;
 
@@ -204,11 +196,9 @@ export type SelectOf<C extends HasViewTypes> = keyof C["properties"] & string;
 /** The text property names of read class `C` (`search`'s `properties`). */
 export type TextOf<C extends HasViewTypes> = keyof C["$types"]["text"] & string;
 
-/** The number property names of read class `C`. */
 export type NumericOf<C extends HasViewTypes> = keyof C["$types"]["numeric"] &
   string;
 
-/** The property names `groupBy` takes for read class `C`. */
 export type GroupableOf<C extends HasViewTypes> =
   keyof C["$types"]["groupable"] & string;
 

@@ -305,12 +305,15 @@ export class HttpClient {
     return this.clock.sleep(delayMs, options.signal);
   }
 
+  /** The error with any secret taken out of its message (set only when there was one). */
   #redacted(error: unknown): unknown {
-    if (error instanceof Error && !isAbortError(error))
-      error.message = redactSecrets(
+    if (error instanceof Error && !isAbortError(error)) {
+      const message = redactSecrets(
         error.message,
         this.#options.tokenSource.secrets(),
       );
+      if (message !== error.message) error.message = message;
+    }
     return error;
   }
 }
