@@ -1,14 +1,10 @@
 // Where bearer tokens come from: a static token, an async token provider, or OAuth client
-// credentials. Tokens are cached, refreshed ahead of expiry with one refresh in flight, and
-// invalidated after a 401. No token or secret ever goes into an error message.
+// credentials (`oauth.ts`, loaded when first used). Tokens are cached, refreshed ahead of expiry
+// with one refresh in flight, and invalidated after a 401. No token or secret ever goes into an
+// error message.
 
-import {
-  basicAuthSecret,
-  TokenError,
-  TransportError,
-  redactSecrets,
-} from "./errors.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
+import { TokenError, TransportError, redactSecrets } from "./errors.js";
+import type { Clock } from "./retry.js";
 import { checkHttpUrl, type Transport } from "./transport.js";
 
 /** A token with an optional expiry, as a token provider may return it. */
@@ -71,105 +67,96 @@ export function createTokenSource(
   credentials: Credentials,
   context: TokenSourceContext,
 ): TokenSource {
-  if ("token" in credentials) return staticTokenSource(credentials.token);
-  if ("tokenProvider" in credentials) {
+  if ("token" in credentials) {
+    const token = headerReadyToken(credentials.token, "The static token");
+    return {
+      getToken: async () => token,
+      invalidate: () => {},
+      canRefresh: false,
+      secrets: () => [token],
+    };
+  }
+  if ("tokenProvider" in credentials)
     return cachingTokenSource(
       credentials.tokenProvider,
       context,
       [],
       "The token provider's token",
     );
-  }
   const grant = credentials.clientCredentials;
   checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
   return cachingTokenSource(
-    (signal) => fetchClientCredentialsToken(grant, context, signal),
+    async () =>
+      (await import("./oauth.js")).fetchClientCredentialsToken(grant, context),
     context,
-    grantSecrets(grant),
+    // The client secret, and the `id:secret` pair a token endpoint may see as Basic auth.
+    [grant.clientSecret, `${grant.clientId}:${grant.clientSecret}`],
     "The token endpoint's access_token",
   );
 }
 
-/** The client secret, and the `id:secret` pair a token endpoint may see as Basic auth. */
-function grantSecrets(grant: ClientCredentials): string[] {
-  return [
-    grant.clientSecret,
-    basicAuthSecret(grant.clientId, grant.clientSecret),
-  ];
-}
-
-function staticTokenSource(raw: string): TokenSource {
-  const token = headerReadyToken(raw, "The static token");
-  return {
-    getToken: async () => token,
-    invalidate: () => {},
-    canRefresh: false,
-    secrets: () => [token],
-  };
-}
-
-interface CachedToken {
-  readonly value: string;
-  readonly refreshAt: number;
-}
-
 function cachingTokenSource(
-  fetchToken: (signal?: AbortSignal) => Promise<string | AccessToken>,
+  fetchToken: () => Promise<string | AccessToken>,
   context: TokenSourceContext,
   fixedSecrets: readonly string[],
   /** What the token is called in errors. */
   what: string,
 ): TokenSource {
   const leewayMs = context.refreshLeewayMs ?? 60_000;
-  let cached: CachedToken | undefined;
+  let cached: { value: string; refreshAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
+  // The last few tokens, for redaction.
   const seen: string[] = [];
+  const secrets = (): string[] => [...fixedSecrets, ...seen];
 
-  const refresh = (signal?: AbortSignal): Promise<string> => {
-    // One refresh at a time: later callers share it. The fetch itself is not tied to one caller's
-    // signal, so aborting one request does not fail the others waiting for the token.
-    inFlight ??= (async () => {
-      try {
-        const fetchedAt = context.clock.now();
-        const result = await fetchToken();
-        const token = headerReadyToken(
-          typeof result === "string" ? result : result.accessToken,
-          what,
-        );
-        remember(seen, token);
-        cached =
-          typeof result !== "string" && result.expiresAt !== undefined
-            ? {
-                value: token,
-                refreshAt: refreshTime(fetchedAt, result.expiresAt, leewayMs),
-              }
-            : undefined;
-        return token;
-      } catch (error) {
-        throw error instanceof TokenError || error instanceof TransportError
-          ? error
-          : new TokenError(
-              `The token provider failed: ${redactSecrets(errorMessage(error), [...fixedSecrets, ...seen])}`,
-            );
-      } finally {
-        inFlight = undefined;
-      }
-    })();
-    return abortable(inFlight, signal);
+  const refresh = async (): Promise<string> => {
+    try {
+      const fetchedAt = context.clock.now();
+      const result = await fetchToken();
+      const token = headerReadyToken(
+        typeof result === "string" ? result : result.accessToken,
+        what,
+      );
+      if (!seen.includes(token) && seen.push(token) > 4) seen.shift();
+      cached =
+        typeof result !== "string" && result.expiresAt !== undefined
+          ? {
+              value: token,
+              refreshAt: refreshTime(fetchedAt, result.expiresAt, leewayMs),
+            }
+          : undefined;
+      return token;
+    } catch (error) {
+      if (error instanceof TokenError || error instanceof TransportError)
+        throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new TokenError(
+        `The token provider failed: ${redactSecrets(message, secrets())}`,
+      );
+    } finally {
+      inFlight = undefined;
+    }
   };
 
   return {
-    getToken: async (signal) => {
-      if (cached && context.clock.now() < cached.refreshAt) return cached.value;
-      return refresh(signal);
+    getToken: (signal) => {
+      if (cached && context.clock.now() < cached.refreshAt)
+        return Promise.resolve(cached.value);
+      // One refresh at a time: later callers share it. The fetch itself is not tied to one
+      // caller's signal, so aborting one request does not fail the others waiting for the token.
+      inFlight ??= refresh();
+      return abortable(inFlight, signal);
     },
     invalidate: (rejected) => {
       if (cached?.value === rejected) cached = undefined;
     },
     canRefresh: true,
-    secrets: () => [...fixedSecrets, ...seen],
+    secrets,
   };
 }
+
+/** The longest lifetime believed from an expiry (a day); tokens said to live longer are refreshed. */
+export const MAX_TOKEN_LIFETIME_S = 86_400;
 
 /**
  * When a token fetched at `fetchedAt` is refreshed: `leewayMs` before it expires, but never more
@@ -188,15 +175,6 @@ function refreshTime(
 }
 
 /**
- * The lifetime assumed for a token whose endpoint gives no usable `expires_in` (missing, not a
- * number, zero or negative): 5 minutes. A token that dies sooner is refreshed after the 401.
- */
-const DEFAULT_TOKEN_LIFETIME_S = 300;
-
-/** The longest lifetime believed from `expires_in` (a day); larger values are capped to it. */
-const MAX_TOKEN_LIFETIME_S = 86_400;
-
-/**
  * A token as it goes into the Authorization header: surrounding whitespace removed (a token read
  * from a file often ends with a line break), and then only visible ASCII, as bearer tokens are.
  * Otherwise a `TokenError` that says where the bad character is, without showing the token: sent
@@ -207,20 +185,12 @@ function headerReadyToken(token: unknown, what: string): string {
     throw new TokenError(`${what} is not a string (${typeof token})`);
   const trimmed = token.trim();
   if (!trimmed) throw new TokenError(`${what} is empty`);
-  for (let i = 0; i < trimmed.length; i++) {
-    const code = trimmed.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e)
-      throw new TokenError(
-        `${what} has a character that cannot be sent in an HTTP header: U+${code.toString(16).toUpperCase().padStart(4, "0")} at position ${i + 1} of ${trimmed.length}`,
-      );
-  }
+  const bad = /[^\x21-\x7e]/.exec(trimmed);
+  if (bad)
+    throw new TokenError(
+      `${what} has a character that cannot be sent in an HTTP header: U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${bad.index + 1} of ${trimmed.length}`,
+    );
   return trimmed;
-}
-
-/** Keeps the last few tokens for redaction without growing forever. */
-function remember(seen: string[], token: string): void {
-  if (!seen.includes(token)) seen.push(token);
-  if (seen.length > 4) seen.shift();
 }
 
 function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
@@ -229,136 +199,8 @@ function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
+    promise
+      .finally(() => signal.removeEventListener("abort", onAbort))
+      .then(resolve, reject);
   });
-}
-
-const TOKEN_ATTEMPTS = 3;
-
-/** Runs the client credentials grant, retrying connection errors, 429 and 5xx a few times. */
-export async function fetchClientCredentialsToken(
-  grant: ClientCredentials,
-  context: TokenSourceContext,
-  signal?: AbortSignal,
-): Promise<AccessToken> {
-  const form = new URLSearchParams({
-    grant_type: "client_credentials",
-    client_id: grant.clientId,
-    client_secret: grant.clientSecret,
-  });
-  if (grant.scopes.length > 0) form.set("scope", grant.scopes.join(" "));
-  if (grant.audience) form.set("audience", grant.audience);
-  const random = context.random ?? Math.random;
-  for (let attempt = 1; ; attempt++) {
-    const startedAt = context.clock.now();
-    try {
-      const response = await context.transport.request({
-        method: "POST",
-        url: grant.tokenUrl,
-        headers: {
-          "content-type": "application/x-www-form-urlencoded",
-          accept: "application/json",
-        },
-        body: form.toString(),
-        ...(signal ? { signal } : {}),
-      });
-      const retryable = response.status === 429 || response.status >= 500;
-      if (retryable && attempt < TOKEN_ATTEMPTS) {
-        await context.clock.sleep(
-          backoffDelay(DEFAULT_RETRY_POLICY, attempt - 1, random),
-          signal,
-        );
-        continue;
-      }
-      return parseTokenResponse(
-        grant,
-        response.status,
-        response.body,
-        startedAt,
-      );
-    } catch (error) {
-      if (!(error instanceof TransportError) || attempt >= TOKEN_ATTEMPTS) {
-        throw error;
-      }
-      await context.clock.sleep(
-        backoffDelay(DEFAULT_RETRY_POLICY, attempt - 1, random),
-        signal,
-      );
-    }
-  }
-}
-
-function parseTokenResponse(
-  grant: ClientCredentials,
-  status: number,
-  body: string,
-  requestedAt: number,
-): AccessToken {
-  const json = safeJson(body);
-  if (status < 200 || status >= 300) {
-    const code = typeof json?.error === "string" ? json.error : "";
-    const description =
-      typeof json?.error_description === "string"
-        ? json.error_description.split("\n")[0]
-        : "";
-    const detail = redactSecrets(
-      [code, description].filter(Boolean).join(": "),
-      grantSecrets(grant),
-    );
-    throw new TokenError(
-      `The token endpoint ${grant.tokenUrl} refused client ${grant.clientId} with ${status}` +
-        (detail ? `: ${detail}` : ""),
-      { status },
-    );
-  }
-  const accessToken = json?.access_token;
-  if (typeof accessToken !== "string" || accessToken === "") {
-    throw new TokenError(
-      `The token endpoint ${grant.tokenUrl} answered without an access_token`,
-      { status },
-    );
-  }
-  return {
-    accessToken,
-    expiresAt: requestedAt + tokenLifetimeSeconds(json?.expires_in) * 1000,
-  };
-}
-
-/**
- * The lifetime of a token from its `expires_in`: a positive number (or numeric string) up to
- * `MAX_TOKEN_LIFETIME_S`; anything else `DEFAULT_TOKEN_LIFETIME_S`, so that a token is always
- * cached for a while (never fetched for every request).
- */
-function tokenLifetimeSeconds(expiresIn: unknown): number {
-  const seconds =
-    typeof expiresIn === "number" ||
-    (typeof expiresIn === "string" && expiresIn.trim() !== "")
-      ? Number(expiresIn)
-      : NaN;
-  if (Number.isNaN(seconds) || seconds <= 0) return DEFAULT_TOKEN_LIFETIME_S;
-  return Math.min(seconds, MAX_TOKEN_LIFETIME_S);
-}
-
-function safeJson(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -74,10 +74,7 @@ export interface HttpClientOptions {
 /** Per-call options. */
 export interface RequestOptions {
   readonly signal?: AbortSignal;
-  /** Query string parameters. */
   readonly query?: Readonly<Record<string, string | number | boolean>>;
-  /** Overrides the transport's timeout for this call (ms). */
-  readonly timeoutMs?: number;
   /**
    * `false`: a 408 or a timeout fails at once instead of being retried as it is (paged reads
    * retry with smaller pages instead, see `paging.ts`). Default true.
@@ -88,10 +85,7 @@ export interface RequestOptions {
    * promise it returns. Sync uses it to send the next page's request while this one is parsed.
    */
   readonly beforeParse?: (text: string) => void | Promise<void>;
-  /**
-   * Called before each retry of this call: an apply lowers its concurrency on a 429 (see
-   * `concurrency.ts`).
-   */
+  /** Called before each retry: an apply lowers its concurrency on a 429 (`concurrency.ts`). */
   readonly onRetry?: (notice: RetryNotice) => void;
 }
 
@@ -100,15 +94,10 @@ export class HttpClient {
   /** `${baseUrl}/api/v1/projects/${project}`. */
   readonly projectUrl: string;
   readonly retryPolicy: RetryPolicy;
-  readonly #options: HttpClientOptions;
-  readonly #clock: Clock;
-  readonly #random: () => number;
-  readonly #baseHeaders: Readonly<Record<string, string>>;
-
   /** The clock retries wait on (engines that wait themselves use it too). */
-  get clock(): Clock {
-    return this.#clock;
-  }
+  readonly clock: Clock;
+  readonly #options: HttpClientOptions;
+  readonly #headers: Readonly<Record<string, string>>;
 
   constructor(options: HttpClientOptions) {
     this.#options = options;
@@ -119,23 +108,21 @@ export class HttpClient {
       );
     this.projectUrl = projectUrl(options.baseUrl, options.project);
     this.retryPolicy = resolveRetryPolicy(options.retry);
-    this.#clock = options.clock ?? systemClock;
-    this.#random = options.random ?? Math.random;
-    this.#baseHeaders = {
+    this.clock = options.clock ?? systemClock;
+    const headers: Record<string, string> = {
       accept: "application/json",
       "cdf-version": CDF_API_VERSION,
       "x-cdp-sdk": "dmgen-runtime",
-      ...(options.appName ? { "x-cdp-app": options.appName } : {}),
-      ...lowerCaseKeys(options.headers ?? {}),
     };
-    for (const [name, value] of Object.entries(this.#baseHeaders))
+    if (options.appName) headers["x-cdp-app"] = options.appName;
+    for (const [name, value] of Object.entries(options.headers ?? {}))
+      headers[name.toLowerCase()] = value;
+    for (const [name, value] of Object.entries(headers))
       checkHeader(name, value, name === "x-cdp-app" ? "appName" : "headers");
+    this.#headers = headers;
   }
 
-  /**
-   * POSTs a JSON body to a path under the project URL (e.g. `/models/instances`). A `JsonText`
-   * body is sent as its text.
-   */
+  /** POSTs JSON to a path under the project URL; a `JsonText` body is sent as its text. */
   postJson<T>(
     path: string,
     body: unknown,
@@ -156,13 +143,13 @@ export class HttpClient {
     body: string | undefined,
     options: RequestOptions,
   ): Promise<T> {
-    const attempts: AttemptLog = { mayHaveApplied: false };
+    const log = { mayHaveApplied: false };
     try {
-      return await this.#attempts<T>(method, path, body, options, attempts);
+      return await this.#attempts<T>(method, path, body, options, log);
     } catch (error) {
       // Whatever ends the request, an attempt the server may have processed makes it uncertain.
-      if (attempts.mayHaveApplied) markMayHaveApplied(error);
-      throw error;
+      if (log.mayHaveApplied) markMayHaveApplied(error);
+      throw this.#redacted(error);
     }
   }
 
@@ -171,17 +158,19 @@ export class HttpClient {
     path: string,
     body: string | undefined,
     options: RequestOptions,
-    log: AttemptLog,
+    log: { mayHaveApplied: boolean },
   ): Promise<T> {
     const url = this.projectUrl + path + queryString(options.query);
     const { transport, tokenSource, onEvent } = this.#options;
-    const startedAt = this.#clock.now();
+    const { signal } = options;
+    const noTimeoutRetry = options.retryTimeouts === false;
+    const startedAt = this.clock.now();
     let refreshedAfter401 = false;
     for (let attempt = 1; ; attempt++) {
-      options.signal?.throwIfAborted();
-      const token = await tokenSource.getToken(options.signal);
+      signal?.throwIfAborted();
+      const token = await tokenSource.getToken(signal);
       const headers: Record<string, string> = {
-        ...this.#baseHeaders,
+        ...this.#headers,
         authorization: `Bearer ${token}`,
       };
       if (body !== undefined) headers["content-type"] = "application/json";
@@ -192,73 +181,55 @@ export class HttpClient {
           url,
           headers,
           ...(body !== undefined ? { body } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.timeoutMs !== undefined
-            ? { timeoutMs: options.timeoutMs }
-            : {}),
+          ...(signal ? { signal } : {}),
         });
       } catch (error) {
-        if (isAbortError(error) && options.signal?.aborted) {
+        if (isAbortError(error) && signal?.aborted) {
           log.mayHaveApplied = true;
           throw error;
         }
-        if (!(error instanceof TransportError)) throw this.#redacted(error);
+        if (!(error instanceof TransportError)) throw error;
         if (transportMayHaveApplied(error)) log.mayHaveApplied = true;
-        const giveUp =
-          options.retryTimeouts === false && error.kind === "timeout";
-        const decision = decideRetry(
-          this.retryPolicy,
-          {
-            attempt,
-            startedAt,
-            now: this.#clock.now(),
-            retryAfterMs: undefined,
-          },
-          this.#random,
-        );
-        if (giveUp || !decision.retry) {
-          throw this.#redacted(
-            new TransportError({
-              kind: error.kind,
-              method,
-              url,
-              cause: error.cause,
-              attempts: attempt,
-            }),
-          );
-        }
-        onEvent?.({
-          type: "retry",
-          method,
-          url,
-          attempt,
-          delayMs: decision.delayMs,
+        const delayMs =
+          noTimeoutRetry && error.kind === "timeout"
+            ? undefined
+            : this.#retryDelay(attempt, startedAt, undefined);
+        if (delayMs === undefined)
+          throw new TransportError({
+            kind: error.kind,
+            method,
+            url,
+            cause: error.cause,
+            attempts: attempt,
+          });
+        await this.#beforeRetry(options, method, url, attempt, delayMs, {
           status: undefined,
+          retryAfterMs: undefined,
         });
-        options.onRetry?.({ status: undefined, retryAfterMs: undefined });
-        await this.#clock.sleep(decision.delayMs, options.signal);
         continue;
       }
-      if (response.status >= 200 && response.status < 300) {
+      const { status } = response;
+      if (status >= 200 && status < 300) {
         log.mayHaveApplied = true;
-        if (options.beforeParse) await options.beforeParse(response.body);
+        await options.beforeParse?.(response.body);
         return parseJsonBody<T>(response, method, url, this.#options.parseJson);
       }
-      if (isRedirect(response.status)) {
-        // Following could send the body and the token to another host, or turn a POST into a GET.
+      // 0 is the opaque answer `fetch` gives for a redirect it did not follow. Following could
+      // send the body and the token to another host, or turn a POST into a GET.
+      if (status === 0 || (status >= 300 && status < 400)) {
+        const location = response.header("location");
         throw new ProtocolError({
           problem: "redirect",
           method,
           url,
-          status: response.status,
-          detail: redirectDetail(response),
+          status,
+          detail:
+            status === 0
+              ? "the server answered with a redirect, which the runtime never follows"
+              : `the server answered ${status} (a redirect${location ? ` to ${location.slice(0, 200)}` : ""}), which the runtime never follows; check baseUrl`,
         });
       }
-      if (
-        response.status === 401 &&
-        tokenSource.canRefresh &&
-        !refreshedAfter401
-      ) {
+      if (status === 401 && tokenSource.canRefresh && !refreshedAfter401) {
         // The token may have been revoked or expired early: fetch a new one, try once more.
         refreshedAfter401 = true;
         tokenSource.invalidate(token);
@@ -267,64 +238,83 @@ export class HttpClient {
         continue;
       }
       if (
-        !(options.retryTimeouts === false && response.status === 408) &&
+        !(noTimeoutRetry && status === 408) &&
         isRetryableStatus(
           this.retryPolicy,
-          response.status,
+          status,
           response.header("cdf-is-auto-retryable"),
         )
       ) {
         const retryAfterMs = parseRetryAfter(
           response.header("retry-after"),
-          this.#clock.now(),
+          this.clock.now(),
         );
-        const decision = decideRetry(
-          this.retryPolicy,
-          { attempt, startedAt, now: this.#clock.now(), retryAfterMs },
-          this.#random,
-        );
-        if (decision.retry) {
-          if (statusMayHaveApplied(response.status)) log.mayHaveApplied = true;
-          onEvent?.({
-            type: "retry",
-            method,
-            url,
-            attempt,
-            delayMs: decision.delayMs,
-            status: response.status,
+        const delayMs = this.#retryDelay(attempt, startedAt, retryAfterMs);
+        if (delayMs !== undefined) {
+          // 429 is answered before processing; a 5xx or 408 may come after it.
+          if (status >= 500 || status === 408) log.mayHaveApplied = true;
+          await this.#beforeRetry(options, method, url, attempt, delayMs, {
+            status,
+            retryAfterMs,
           });
-          options.onRetry?.({ status: response.status, retryAfterMs });
-          await this.#clock.sleep(decision.delayMs, options.signal);
           continue;
         }
       }
-      throw this.#redacted(
-        errorFromResponse(
-          response,
-          method,
-          url,
-          attempt,
-          tokenSource.secrets(),
-          log.mayHaveApplied,
-        ),
+      throw errorFromResponse(
+        response,
+        method,
+        url,
+        attempt,
+        tokenSource.secrets(),
+        log.mayHaveApplied,
       );
     }
   }
 
-  #redacted<E>(error: E): E {
-    if (error instanceof Error) {
-      error.message = redactSecrets(
+  #retryDelay(
+    attempt: number,
+    startedAt: number,
+    retryAfterMs: number | undefined,
+  ): number | undefined {
+    const decision = decideRetry(
+      this.retryPolicy,
+      { attempt, startedAt, now: this.clock.now(), retryAfterMs },
+      this.#options.random ?? Math.random,
+    );
+    return decision.retry ? decision.delayMs : undefined;
+  }
+
+  #beforeRetry(
+    options: RequestOptions,
+    method: string,
+    url: string,
+    attempt: number,
+    delayMs: number,
+    notice: RetryNotice,
+  ): Promise<void> {
+    this.#options.onEvent?.({
+      type: "retry",
+      method,
+      url,
+      attempt,
+      delayMs,
+      status: notice.status,
+    });
+    options.onRetry?.(notice);
+    return this.clock.sleep(delayMs, options.signal);
+  }
+
+  /** The error with any secret taken out of its message (set only when there was one). */
+  #redacted(error: unknown): unknown {
+    if (error instanceof Error && !isAbortError(error)) {
+      const message = redactSecrets(
         error.message,
         this.#options.tokenSource.secrets(),
       );
+      if (message !== error.message) error.message = message;
     }
     return error;
   }
-}
-
-/** Whether any attempt so far may have been processed by the server. */
-interface AttemptLog {
-  mayHaveApplied: boolean;
 }
 
 /** A lost response may follow processing, unless the connection was never made. */
@@ -332,34 +322,10 @@ function transportMayHaveApplied(error: TransportError): boolean {
   let cause: unknown = error.cause;
   for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
     const code = "code" in cause ? String(cause.code) : "";
-    if (NEVER_CONNECTED.has(code)) return false;
+    if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"].includes(code)) return false;
     cause = cause.cause;
   }
   return true;
-}
-
-const NEVER_CONNECTED: ReadonlySet<string> = new Set([
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-]);
-
-/** 429 is answered before processing; a 5xx or 408 may come after it. */
-function statusMayHaveApplied(status: number): boolean {
-  return status >= 500 || status === 408;
-}
-
-/** 3xx, or 0: the opaque answer `fetch` gives for a redirect it did not follow. */
-function isRedirect(status: number): boolean {
-  return status === 0 || (status >= 300 && status < 400);
-}
-
-function redirectDetail(response: TransportResponse): string {
-  const location = response.header("location");
-  const where = location ? ` to ${location.slice(0, 200)}` : "";
-  return response.status === 0
-    ? "the server answered with a redirect, which the runtime never follows"
-    : `the server answered ${response.status} (a redirect${where}), which the runtime never follows; check baseUrl`;
 }
 
 /** `${baseUrl}/api/v1/projects/${project}` without doubled slashes. */
@@ -368,30 +334,12 @@ export function projectUrl(baseUrl: string, project: string): string {
   return `${base}/api/v1/projects/${encodeURIComponent(project)}`;
 }
 
-function queryString(
-  query: Readonly<Record<string, string | number | boolean>> | undefined,
-): string {
-  if (!query) return "";
-  const entries = Object.entries(query);
-  if (entries.length === 0) return "";
-  return (
-    "?" +
-    entries
-      .map(
-        ([key, value]) =>
-          `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`,
-      )
-      .join("&")
+function queryString(query: RequestOptions["query"]): string {
+  const pairs = Object.entries(query ?? {}).map(
+    ([key, value]) =>
+      `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`,
   );
-}
-
-function lowerCaseKeys(
-  headers: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers))
-    result[key.toLowerCase()] = value;
-  return result;
+  return pairs.length > 0 ? `?${pairs.join("&")}` : "";
 }
 
 /**
@@ -408,36 +356,37 @@ function checkHeader(name: string, value: string, option: string): void {
   const bad = /[^\t\x20-\x7e\x80-\xff]/.exec(value);
   if (bad)
     throw new TypeError(
-      `${option}: the value of header "${name}" has a character that cannot be sent in an HTTP header: U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${bad.index + 1}`,
+      `${option}: the value of header "${name}" has a character that cannot be sent in an HTTP header: ${codePoint(bad[0])} at position ${bad.index + 1}`,
     );
+}
+
+/** `U+00E9`: a character named without showing it. */
+function codePoint(char: string): string {
+  return `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
 }
 
 function parseJsonBody<T>(
   response: TransportResponse,
   method: string,
   url: string,
-  parse: ((text: string) => unknown) | undefined,
+  parse: (text: string) => unknown = JSON.parse,
 ): T {
-  if (response.body.trim() === "") {
-    throw new ProtocolError({
+  const { status, body } = response;
+  const notJson = (detail: string, cause?: unknown): ProtocolError =>
+    new ProtocolError({
       problem: "not-json",
       method,
       url,
-      status: response.status,
-      detail: `the ${response.status} response has an empty body where JSON was expected`,
+      status,
+      detail: `the ${status} response ${detail}`,
+      cause,
     });
-  }
+  if (body.trim() === "")
+    throw notJson("has an empty body where JSON was expected");
   try {
-    return (parse ? parse(response.body) : JSON.parse(response.body)) as T;
+    return parse(body) as T;
   } catch (error) {
-    throw new ProtocolError({
-      problem: "not-json",
-      method,
-      url,
-      status: response.status,
-      detail: `the ${response.status} response is not JSON (${response.body.slice(0, 80)})`,
-      cause: error,
-    });
+    throw notJson(`is not JSON (${body.slice(0, 80)})`, error);
   }
 }
 
@@ -452,86 +401,60 @@ export function errorFromResponse(
 ): DmsError {
   // The API may echo parts of the request; never let a token into the error.
   const body = redactSecrets(response.body, secrets);
-  const parsed = parseErrorBody(body);
+  let error: unknown;
+  try {
+    error = (JSON.parse(body) as { error?: unknown } | null)?.error;
+  } catch {
+    // not JSON: the status and the text say what there is
+  }
+  const { code, message, missing, duplicated, ...extra } = isObject(error)
+    ? error
+    : {};
   const requestId = response.header("x-request-id");
   return createDmsError({
     method,
     url,
     status: response.status,
-    code: parsed.code ?? response.status,
-    apiMessage: parsed.message ?? fallbackMessage(response.status, body),
-    ...(parsed.missing ? { missing: parsed.missing } : {}),
-    ...(parsed.duplicated ? { duplicated: parsed.duplicated } : {}),
-    extra: parsed.extra,
+    code: typeof code === "number" ? code : response.status,
+    apiMessage:
+      typeof message === "string"
+        ? message
+        : body.trim().slice(0, 200) || `HTTP ${response.status}`,
+    ...(Array.isArray(missing) ? { missing } : {}),
+    ...(Array.isArray(duplicated) ? { duplicated } : {}),
+    extra,
     ...(requestId ? { requestId } : {}),
     attempts,
     earlierAttemptMayHaveApplied,
   });
 }
 
-interface ParsedErrorBody {
-  code?: number;
-  message?: string;
-  missing?: Record<string, unknown>[];
-  duplicated?: Record<string, unknown>[];
-  extra: Record<string, unknown>;
-}
-
-function parseErrorBody(body: string): ParsedErrorBody {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { extra: {} };
-  }
-  const error =
-    typeof json === "object" && json !== null && "error" in json
-      ? json.error
-      : undefined;
-  if (typeof error !== "object" || error === null) return { extra: {} };
-  const { code, message, missing, duplicated, ...extra } = error as Record<
-    string,
-    unknown
-  >;
-  return {
-    ...(typeof code === "number" ? { code } : {}),
-    ...(typeof message === "string" ? { message } : {}),
-    ...(Array.isArray(missing)
-      ? { missing: missing as Record<string, unknown>[] }
-      : {}),
-    ...(Array.isArray(duplicated)
-      ? { duplicated: duplicated as Record<string, unknown>[] }
-      : {}),
-    extra,
-  };
-}
-
-function fallbackMessage(status: number, body: string): string {
-  const text = body.trim().slice(0, 200);
-  return text || `HTTP ${status}`;
-}
-
 // ---- response shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
 
-function unexpectedShape(path: string, detail: string): ProtocolError {
-  return new ProtocolError({
-    problem: "unexpected-shape",
-    method: "POST",
-    url: path,
-    detail,
-  });
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function describeJson(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") {
-    const keys = Object.keys(value);
-    return keys.length === 0
-      ? "{}"
-      : `an object with ${keys.slice(0, 5).join(", ")}`;
-  }
-  return typeof value;
+  if (!isObject(value)) return typeof value;
+  const keys = Object.keys(value);
+  return keys.length ? `an object with ${keys.slice(0, 5).join(", ")}` : "{}";
+}
+
+function unexpectedShape(
+  path: string,
+  expected: string,
+  value: unknown,
+  where = "",
+): ProtocolError {
+  return new ProtocolError({
+    problem: "unexpected-shape",
+    method: "POST",
+    url: path,
+    detail: `expected ${expected}, got ${describeJson(value)}${where}`,
+  });
 }
 
 /** The body as an object, or a ProtocolError naming the endpoint. */
@@ -539,36 +462,24 @@ export function expectObject(
   response: unknown,
   path: string,
 ): Record<string, unknown> {
-  if (
-    typeof response !== "object" ||
-    response === null ||
-    Array.isArray(response)
-  ) {
-    throw unexpectedShape(
-      path,
-      `expected a JSON object, got ${describeJson(response)}`,
-    );
-  }
-  return response as Record<string, unknown>;
+  if (!isObject(response))
+    throw unexpectedShape(path, "a JSON object", response);
+  return response;
 }
 
 /** `response.items` as a list of objects (the shape of apply, delete, byids and list answers). */
 export function expectItems<T>(response: unknown, path: string): T[] {
   const items = expectObject(response, path).items;
-  if (!Array.isArray(items)) {
+  if (!Array.isArray(items))
     throw unexpectedShape(
       path,
-      `expected "items" to be a list, got ${describeJson(items)} in ${describeJson(response)}`,
+      `"items" to be a list`,
+      items,
+      ` in ${describeJson(response)}`,
     );
-  }
-  for (const item of items) {
-    if (typeof item !== "object" || item === null || Array.isArray(item)) {
-      throw unexpectedShape(
-        path,
-        `expected every item to be an object, got ${describeJson(item)}`,
-      );
-    }
-  }
+  for (const item of items)
+    if (!isObject(item))
+      throw unexpectedShape(path, "every item to be an object", item);
   return items as T[];
 }
 
@@ -584,23 +495,19 @@ export function expectResultSets(
 ): void {
   const value = expectObject(response, path)[field];
   if (value === undefined && !required) return;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw unexpectedShape(
-      path,
-      `expected "${field}" to map result set names, got ${describeJson(value)}`,
-    );
-  }
+  if (!isObject(value))
+    throw unexpectedShape(path, `"${field}" to map result set names`, value);
   for (const [name, entry] of Object.entries(value)) {
     const fits =
       field === "items"
         ? Array.isArray(entry)
         : entry === null || typeof entry === "string";
-    if (!fits) {
+    if (!fits)
       throw unexpectedShape(
         path,
-        `expected "${field}.${name}" to be ${field === "items" ? "a list" : "a cursor string or null"}, got ${describeJson(entry)}`,
+        `"${field}.${name}" to be ${field === "items" ? "a list" : "a cursor string or null"}`,
+        entry,
       );
-    }
   }
 }
 
@@ -625,11 +532,7 @@ export function expectCursor(
 ): string | undefined {
   const cursor = response.nextCursor;
   if (cursor === undefined || cursor === null) return undefined;
-  if (typeof cursor !== "string") {
-    throw unexpectedShape(
-      path,
-      `expected "nextCursor" to be a string or null, got ${describeJson(cursor)}`,
-    );
-  }
+  if (typeof cursor !== "string")
+    throw unexpectedShape(path, `"nextCursor" to be a string or null`, cursor);
   return cursor;
 }

@@ -14,10 +14,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
+      signal?.throwIfAborted();
       const onAbort = (): void => {
         clearTimeout(timer);
         reject(signal?.reason);
@@ -55,26 +52,25 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retryStatuses: [408, 429, 502, 503, 504],
 };
 
-/** Statuses that are never retried, whatever the headers say. */
-const NEVER_RETRIED: ReadonlySet<number> = new Set([400, 401, 403, 409]);
-
 /** Fills the defaults of a partial policy and checks the numbers. */
 export function resolveRetryPolicy(
   partial: Partial<RetryPolicy> = {},
 ): RetryPolicy {
-  const policy = { ...DEFAULT_RETRY_POLICY, ...definedOnly(partial) };
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+  const policy: Record<string, unknown> = { ...DEFAULT_RETRY_POLICY };
+  for (const [key, value] of Object.entries(partial))
+    if (value !== undefined) policy[key] = value;
+  const resolved = policy as unknown as RetryPolicy;
+  if (!Number.isInteger(resolved.maxAttempts) || resolved.maxAttempts < 1)
     throw new RangeError("retry.maxAttempts must be an integer of at least 1");
-  }
   for (const key of [
     "baseDelayMs",
     "maxDelayMs",
     "maxRetryAfterMs",
     "maxElapsedMs",
-  ] as const) {
-    if (!(policy[key] >= 0)) throw new RangeError(`retry.${key} must be >= 0`);
-  }
-  return policy;
+  ] as const)
+    if (!(resolved[key] >= 0))
+      throw new RangeError(`retry.${key} must be >= 0`);
+  return resolved;
 }
 
 /**
@@ -86,15 +82,10 @@ export function isRetryableStatus(
   status: number,
   autoRetryableHeader: string | undefined,
 ): boolean {
-  if (NEVER_RETRIED.has(status)) return false;
+  if ([400, 401, 403, 409].includes(status)) return false;
   if (policy.retryStatuses.includes(status)) return true;
-  return isTruthyHeader(autoRetryableHeader);
-}
-
-function isTruthyHeader(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  const normalized = value.trim().toLowerCase();
-  return normalized !== "false" && normalized !== "0";
+  const header = autoRetryableHeader?.trim().toLowerCase();
+  return header !== undefined && header !== "false" && header !== "0";
 }
 
 /**
@@ -113,10 +104,7 @@ export function backoffDelay(
   return Math.floor(random() * ceiling);
 }
 
-/**
- * Parses `Retry-After` (delay seconds or an HTTP date) into milliseconds from `now`; undefined when
- * absent or unreadable.
- */
+/** `Retry-After` (seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(
   value: string | undefined,
   now: number,
@@ -125,22 +113,20 @@ export function parseRetryAfter(
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** The decision after a failed attempt. */
 export type RetryDecision =
   | { readonly retry: true; readonly delayMs: number }
-  | { readonly retry: false; readonly reason: string };
+  | { readonly retry: false };
 
-/** What the retry loop knows about a failed attempt. */
+/** What the retry loop knows about a failed attempt (times in clock ms). */
 export interface FailedAttempt {
   /** 1 for the first attempt. */
   readonly attempt: number;
-  /** When the first attempt started (clock ms). */
+  /** When the first attempt started. */
   readonly startedAt: number;
-  /** Now (clock ms). */
   readonly now: number;
   /** Retry-After in ms, when the response had one. */
   readonly retryAfterMs: number | undefined;
@@ -152,37 +138,14 @@ export function decideRetry(
   failure: FailedAttempt,
   random: () => number,
 ): RetryDecision {
-  if (failure.attempt >= policy.maxAttempts) {
-    return {
-      retry: false,
-      reason: `gave up after ${failure.attempt} attempts`,
-    };
-  }
-  let delayMs: number;
-  if (failure.retryAfterMs !== undefined) {
-    if (failure.retryAfterMs > policy.maxRetryAfterMs) {
-      return {
-        retry: false,
-        reason: `Retry-After of ${failure.retryAfterMs} ms exceeds the limit of ${policy.maxRetryAfterMs} ms`,
-      };
-    }
-    delayMs = failure.retryAfterMs;
-  } else {
-    delayMs = backoffDelay(policy, failure.attempt - 1, random);
-  }
-  if (failure.now + delayMs - failure.startedAt > policy.maxElapsedMs) {
-    return {
-      retry: false,
-      reason: `gave up: retrying would exceed ${policy.maxElapsedMs} ms in total`,
-    };
-  }
+  const { attempt, retryAfterMs } = failure;
+  if (
+    attempt >= policy.maxAttempts ||
+    (retryAfterMs ?? 0) > policy.maxRetryAfterMs
+  )
+    return { retry: false };
+  const delayMs = retryAfterMs ?? backoffDelay(policy, attempt - 1, random);
+  if (failure.now + delayMs - failure.startedAt > policy.maxElapsedMs)
+    return { retry: false };
   return { retry: true, delayMs };
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  const result: Partial<T> = {};
-  for (const key of Object.keys(value) as (keyof T)[]) {
-    if (value[key] !== undefined) result[key] = value[key];
-  }
-  return result;
 }

@@ -1,15 +1,14 @@
 // The transport for browsers and edge runtimes: the global `fetch`. No Node API; it compiles
 // with `lib: ["dom"]` and no Node types.
 
-import { ProtocolError, TransportError } from "./errors.js";
+import type { ProtocolError } from "./errors.js";
 import {
   announcedLength,
-  DEFAULT_TIMEOUT_MS,
-  gzipThreshold,
-  maxResponseBytes,
   responseTooLarge,
-  linkAbort,
+  startRequest,
+  transportSettings,
   type Transport,
+  type TransportSettings,
   type TransportOptions,
   type TransportRequest,
   type TransportResponse,
@@ -62,10 +61,8 @@ export function createFetchTransport(
     );
   }
   const context: FetchContext = {
+    ...transportSettings(options),
     fetch: callableOnGlobal(fetchFunction),
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    gzipMinBytes: gzipThreshold(options.gzip),
-    maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
   };
   return {
     request: (request) => sendWithFetch(context, request),
@@ -82,30 +79,15 @@ function callableOnGlobal(fetchFunction: FetchFunction): FetchFunction {
   return (url, init) => fetchFunction.call(globalThis, url, init);
 }
 
-interface FetchContext {
+interface FetchContext extends TransportSettings {
   readonly fetch: FetchFunction;
-  readonly timeoutMs: number;
-  readonly gzipMinBytes: number | undefined;
-  readonly maxResponseBytes: number;
 }
 
 async function sendWithFetch(
   context: FetchContext,
   request: TransportRequest,
 ): Promise<TransportResponse> {
-  const timeoutMs = request.timeoutMs ?? context.timeoutMs;
-  const linked = linkAbort(
-    new AbortController(),
-    request.signal,
-    timeoutMs,
-    () =>
-      new TransportError({
-        kind: "timeout",
-        method: request.method,
-        url: request.url,
-        cause: new Error(`no complete response within ${timeoutMs} ms`),
-      }),
-  );
+  const linked = startRequest(request, context);
   try {
     const headers: Record<string, string> = { ...request.headers };
     let body: string | ArrayBuffer | undefined = request.body;
@@ -123,7 +105,7 @@ async function sendWithFetch(
     const init = {
       method: request.method,
       headers,
-      signal: linked.handle.signal,
+      signal: linked.signal,
       redirect: "manual" as const,
     };
     const response = await context.fetch(
@@ -152,16 +134,7 @@ async function sendWithFetch(
       header: (name) => responseHeaders.get(name) ?? undefined,
     };
   } catch (error) {
-    if (linked.timedOut()) throw linked.handle.signal.reason;
-    if (request.signal?.aborted) throw request.signal.reason;
-    if (error instanceof TransportError || error instanceof ProtocolError)
-      throw error;
-    throw new TransportError({
-      kind: "connection",
-      method: request.method,
-      url: request.url,
-      cause: error,
-    });
+    throw linked.failure(error, "connection");
   } finally {
     linked.dispose();
   }

@@ -5,15 +5,14 @@
 import { gzip } from "node:zlib";
 import { promisify } from "node:util";
 import { Agent, type Dispatcher } from "undici";
-import { ProtocolError, TransportError } from "./errors.js";
+import type { ProtocolError } from "./errors.js";
 import {
   announcedLength,
-  DEFAULT_TIMEOUT_MS,
-  gzipThreshold,
-  maxResponseBytes,
   responseTooLarge,
-  linkAbort,
+  startRequest,
+  transportSettings,
   type Transport,
+  type TransportSettings,
   type TransportOptions,
   type TransportRequest,
   type TransportResponse,
@@ -45,12 +44,7 @@ export function createUndiciTransport(
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-  const context: UndiciContext = {
-    dispatcher,
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    gzipMinBytes: gzipThreshold(options.gzip),
-    maxResponseBytes: maxResponseBytes(options.maxResponseBytes),
-  };
+  const context: UndiciContext = { ...transportSettings(options), dispatcher };
   let closing: Promise<void> | undefined;
   return {
     // After close, at once: undici's "client is destroyed" looked like a connection failure.
@@ -68,11 +62,8 @@ export function createUndiciTransport(
   };
 }
 
-interface UndiciContext {
+interface UndiciContext extends TransportSettings {
   readonly dispatcher: Dispatcher;
-  readonly timeoutMs: number;
-  readonly gzipMinBytes: number | undefined;
-  readonly maxResponseBytes: number;
 }
 
 async function sendWithUndici(
@@ -80,21 +71,19 @@ async function sendWithUndici(
   request: TransportRequest,
 ): Promise<TransportResponse> {
   const url = new URL(request.url);
-  const timeoutMs = request.timeoutMs ?? context.timeoutMs;
-  const linked = linkAbort(
-    new UndiciAbort(),
-    request.signal,
-    timeoutMs,
-    () =>
-      new TransportError({
-        kind: "timeout",
-        method: request.method,
-        url: request.url,
-        cause: new Error(`no complete response within ${timeoutMs} ms`),
-      }),
-  );
+  const linked = startRequest(request, context);
   try {
-    const { body, headers } = await encodeBody(context, request);
+    const headers: Record<string, string> = { ...request.headers };
+    let body: string | Uint8Array | null = request.body ?? null;
+    // Length in UTF-16 units is a cheap lower bound of the UTF-8 byte length.
+    if (
+      request.body !== undefined &&
+      context.gzipMinBytes !== undefined &&
+      request.body.length >= context.gzipMinBytes
+    ) {
+      headers["content-encoding"] = "gzip";
+      body = await gzipAsync(request.body);
+    }
     // `dispatcher.request` follows no redirects (no redirect interceptor): a 3xx resolves as is.
     const response = await context.dispatcher.request({
       origin: url.origin,
@@ -102,7 +91,7 @@ async function sendWithUndici(
       method: request.method,
       headers,
       body,
-      signal: linked.handle,
+      signal: linked.signal,
     });
     const responseHeaders = response.headers;
     const text = await readLimited(
@@ -123,37 +112,24 @@ async function sendWithUndici(
       header: (name) => firstHeader(responseHeaders[name]),
     };
   } catch (error) {
-    throw toTransportFailure(error, request, linked);
+    const code =
+      typeof error === "object" && error !== null && "code" in error
+        ? String(error.code)
+        : "";
+    // undici refused the request itself (e.g. "invalid authorization header", or its dispatcher
+    // was closed): nothing was sent, and sending it again cannot help, so it is not a connection
+    // failure to retry.
+    const refused = [
+      "UND_ERR_INVALID_ARG",
+      "UND_ERR_DESTROYED",
+      "UND_ERR_CLOSED",
+    ].includes(code);
+    throw linked.failure(
+      error,
+      refused ? "as-is" : code.includes("TIMEOUT") ? "timeout" : "connection",
+    );
   } finally {
     linked.dispose();
-  }
-}
-
-/**
- * What undici listens to for aborting one request. Its `signal` option takes any EventTarget-like
- * object: it checks `aborted`, adds one `abort` listener, and reads `reason` when that fires.
- * Adding and removing a listener on a Node `AbortSignal` costs about 8 µs (EventTarget
- * bookkeeping, measured on Node 20); on this handle, a push and a splice.
- */
-class UndiciAbort {
-  aborted = false;
-  reason: unknown = undefined;
-  #listeners: (() => void)[] = [];
-
-  addEventListener(_type: "abort", listener: () => void): void {
-    this.#listeners.push(listener);
-  }
-
-  removeEventListener(_type: "abort", listener: () => void): void {
-    const index = this.#listeners.indexOf(listener);
-    if (index >= 0) this.#listeners.splice(index, 1);
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    for (const listener of this.#listeners.splice(0)) listener();
   }
 }
 
@@ -181,66 +157,11 @@ async function readLimited(
   return Buffer.concat(chunks, total).toString("utf8");
 }
 
-async function encodeBody(
-  context: UndiciContext,
-  request: TransportRequest,
-): Promise<{
-  body: string | Uint8Array | null;
-  headers: Record<string, string>;
-}> {
-  const headers: Record<string, string> = { ...request.headers };
-  if (request.body === undefined) return { body: null, headers };
-  const threshold = context.gzipMinBytes;
-  // Length in UTF-16 units is a cheap lower bound of the UTF-8 byte length.
-  if (threshold !== undefined && request.body.length >= threshold) {
-    headers["content-encoding"] = "gzip";
-    return { body: await gzipAsync(request.body), headers };
-  }
-  return { body: request.body, headers };
-}
-
-function toTransportFailure(
-  error: unknown,
-  request: TransportRequest,
-  linked: { handle: UndiciAbort; timedOut: () => boolean },
-): unknown {
-  if (linked.timedOut()) return linked.handle.reason;
-  if (request.signal?.aborted) return request.signal.reason;
-  if (error instanceof TransportError || error instanceof ProtocolError)
-    return error;
-  // undici refused the request itself (e.g. "invalid authorization header", or its dispatcher was
-  // closed): nothing was sent, and sending it again cannot help, so it is not a connection
-  // failure to retry.
-  if (REFUSED_BY_UNDICI.has(errorCode(error))) return error;
-  return new TransportError({
-    kind: isTimeoutCode(error) ? "timeout" : "connection",
-    method: request.method,
-    url: request.url,
-    cause: error,
-  });
-}
-
-const REFUSED_BY_UNDICI = new Set([
-  "UND_ERR_INVALID_ARG",
-  "UND_ERR_DESTROYED",
-  "UND_ERR_CLOSED",
-]);
-
 /** A request after `close()`: a mistake in the program, not a network failure. */
 function closedError(request: TransportRequest): Error {
   return new Error(
     `${request.method} ${request.url}: the client was closed (close() was called); make a new one to send more requests`,
   );
-}
-
-function isTimeoutCode(error: unknown): boolean {
-  return errorCode(error).includes("TIMEOUT");
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error
-    ? String(error.code)
-    : "";
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -20,8 +20,6 @@ import type {
   RangeBound,
 } from "../core/wire.js";
 
-// ---- operator types, one per kind of property
-
 /** `exists: true` holds when the property has a (non-null) value; `false` when it has none. */
 export interface ExistsOperator {
   readonly exists?: boolean;
@@ -115,12 +113,10 @@ export interface InstanceWhere<TWhere> {
 }
 
 export interface NodeWhere<TWhere> extends InstanceWhere<TWhere> {
-  /** The node's type. */
   readonly type?: ReferenceFilter;
 }
 
 export interface EdgeWhere<TWhere> extends InstanceWhere<TWhere> {
-  /** The edge's type. */
   readonly type?: ReferenceFilter;
   readonly startNode?: ReferenceFilter;
   readonly endNode?: ReferenceFilter;
@@ -147,7 +143,6 @@ export interface ViewTypes {
   readonly groupable: object;
 }
 
-/** Anything with the statics of a generated read class. */
 export interface HasViewTypes {
   readonly $types: ViewTypes;
   readonly properties: object;
@@ -165,7 +160,6 @@ export interface AnyViewTypes extends HasViewTypes {
   readonly properties: Readonly<Record<string, unknown>>;
 }
 
-/** The static side of a generated read class. */
 export interface TypedReadClass<
   TRead = object,
   TTypes extends ViewTypes = ViewTypes,
@@ -178,7 +172,6 @@ export interface TypedReadClass<
 /** The `where` of the view of read class `C` (`WhereOf<typeof Movie>` is `MovieWhere`). */
 export type WhereOf<C extends HasViewTypes> = C["$types"]["where"];
 
-/** The instance fields every view sorts by. */
 export type InstanceSortKey =
   "space" | "externalId" | "createdTime" | "lastUpdatedTime";
 
@@ -190,7 +183,6 @@ export interface SortKey<TName extends string> {
   readonly nullsFirst?: boolean;
 }
 
-/** The sortable property names of read class `C`. */
 export type SortableOf<C extends HasViewTypes> = keyof C["$types"]["sortable"] &
   string;
 
@@ -204,11 +196,9 @@ export type SelectOf<C extends HasViewTypes> = keyof C["properties"] & string;
 /** The text property names of read class `C` (`search`'s `properties`). */
 export type TextOf<C extends HasViewTypes> = keyof C["$types"]["text"] & string;
 
-/** The number property names of read class `C`. */
 export type NumericOf<C extends HasViewTypes> = keyof C["$types"]["numeric"] &
   string;
 
-/** The property names `groupBy` takes for read class `C`. */
 export type GroupableOf<C extends HasViewTypes> =
   keyof C["$types"]["groupable"] & string;
 
@@ -241,13 +231,6 @@ export class WhereError extends Error {
  */
 export const IN_VALUES_LIMIT = 1000;
 
-const INSTANCE_TEXT_FIELDS = new Set(["space", "externalId"]);
-const INSTANCE_TIME_FIELDS = new Set(["createdTime", "lastUpdatedTime"]);
-const REFERENCE_FIELDS = {
-  node: new Set(["type"]),
-  edge: new Set(["type", "startNode", "endNode"]),
-};
-
 /** What compiling one `where` needs to know besides the view. */
 interface WhereContext {
   readonly info: ViewClassInfo;
@@ -270,10 +253,12 @@ export function compileWhere(
   return compileObject(where, { info, instanceType, path: "where" });
 }
 
-function compileObject(where: object, ctx: WhereContext): Filter | undefined {
-  if (typeof where !== "object" || where === null || Array.isArray(where)) {
+const MATCH_ALL: Filter = { matchAll: {} };
+const MATCH_NONE: Filter = { not: MATCH_ALL };
+
+function compileObject(where: unknown, ctx: WhereContext): Filter | undefined {
+  if (typeof where !== "object" || where === null || Array.isArray(where))
     throw new WhereError(`${ctx.path} must be an object`);
-  }
   const filters: Filter[] = [];
   for (const [key, condition] of Object.entries(where)) {
     if (condition === undefined) continue;
@@ -287,9 +272,7 @@ function compileObject(where: object, ctx: WhereContext): Filter | undefined {
 }
 
 function allOf(filters: Filter[]): Filter | undefined {
-  if (filters.length === 0) return undefined;
-  if (filters.length === 1) return filters[0];
-  return { and: filters };
+  return filters.length > 1 ? { and: filters } : filters[0];
 }
 
 function compileEntry(
@@ -297,85 +280,41 @@ function compileEntry(
   condition: unknown,
   ctx: WhereContext,
 ): Filter | undefined {
-  switch (key) {
-    case "$and":
-    case "$or":
-      return compileCombination(key, condition, ctx);
-    case "$not": {
-      const inner = compileObject(condition as object, ctx);
-      return { not: inner ?? { matchAll: {} } };
-    }
-    case "$raw":
-      if (typeof condition !== "object" || condition === null)
-        throw new WhereError(`${ctx.path} must be a DMS filter object`);
-      return condition as Filter;
+  if (key === "$and" || key === "$or") {
+    if (!Array.isArray(condition))
+      throw new WhereError(`${ctx.path} must be a list of conditions`);
+    const parts = condition.map(
+      (part, i) =>
+        compileObject(part, { ...ctx, path: `${ctx.path}[${i}]` }) ?? MATCH_ALL,
+    );
+    if (parts.length === 0) return key === "$and" ? undefined : MATCH_NONE;
+    if (parts.length === 1) return parts[0];
+    return key === "$and" ? { and: parts } : { or: parts };
   }
-  const definition = Object.prototype.hasOwnProperty.call(
-    ctx.info.properties,
-    key,
-  )
-    ? ctx.info.properties[key]
+  if (key === "$not")
+    return { not: compileObject(condition, ctx) ?? MATCH_ALL };
+  if (key === "$raw") {
+    if (typeof condition !== "object" || condition === null)
+      throw new WhereError(`${ctx.path} must be a DMS filter object`);
+    return condition as Filter;
+  }
+  const definition = ownDefinition(ctx.info, key);
+  const rules = definition
+    ? propertyRules(definition)
+    : instanceFieldRules(key, ctx);
+  const property = definition
+    ? viewPropertyPath(ctx.info, definition.identifier)
+    : [ctx.instanceType, key];
+  return compileOperators(property, condition, ctx.path, rules);
+}
+
+function ownDefinition(
+  info: ViewClassInfo,
+  name: string,
+): PropertyDefinition | undefined {
+  return Object.hasOwn(info.properties, name)
+    ? info.properties[name]
     : undefined;
-  if (definition) return compileProperty(key, definition, condition, ctx);
-  return compileInstanceField(key, condition, ctx);
-}
-
-function compileCombination(
-  key: "$and" | "$or",
-  condition: unknown,
-  ctx: WhereContext,
-): Filter | undefined {
-  if (!Array.isArray(condition))
-    throw new WhereError(`${ctx.path} must be a list of conditions`);
-  const parts = condition.map(
-    (part, i) =>
-      compileObject(part as object, { ...ctx, path: `${ctx.path}[${i}]` }) ?? {
-        matchAll: {},
-      },
-  );
-  if (parts.length === 0)
-    return key === "$and" ? undefined : { not: { matchAll: {} } };
-  if (parts.length === 1) return parts[0];
-  return key === "$and" ? { and: parts } : { or: parts };
-}
-
-function compileInstanceField(
-  key: string,
-  condition: unknown,
-  ctx: WhereContext,
-): Filter | undefined {
-  const property: PropertyPath = [ctx.instanceType, key];
-  if (INSTANCE_TEXT_FIELDS.has(key)) {
-    const convert = (value: unknown, at: string) => expectString(value, at);
-    return compileOperators(property, condition, ctx, {
-      convert,
-      isBare: (value) => typeof value === "string",
-      operators: STRING_OPERATORS,
-    });
-  }
-  if (INSTANCE_TIME_FIELDS.has(key)) {
-    return compileOperators(property, condition, ctx, {
-      convert: epochMilliseconds,
-      isBare: (value) => typeof value === "number" || value instanceof Date,
-      operators: RANGE_OPERATORS,
-    });
-  }
-  if (REFERENCE_FIELDS[ctx.instanceType].has(key)) {
-    return compileOperators(property, condition, ctx, {
-      convert: reference,
-      isBare: isReference,
-      operators: EQUALITY_OPERATORS,
-    });
-  }
-  const connection = Object.prototype.hasOwnProperty.call(
-    ctx.info.connections,
-    key,
-  );
-  throw new WhereError(
-    connection
-      ? `${ctx.path}: ${key} is a connection of ${viewName(ctx.info)}, not a property; a where takes properties only`
-      : `${ctx.path}: ${viewName(ctx.info)} has no property ${JSON.stringify(key)}`,
-  );
 }
 
 function viewName(info: ViewClassInfo): string {
@@ -392,46 +331,9 @@ export function viewPropertyPath(
   return [space, `${externalId}/${version}`, identifier];
 }
 
-type Operator =
-  | "eq"
-  | "in"
-  | "prefix"
-  | "gt"
-  | "gte"
-  | "lt"
-  | "lte"
-  | "exists"
-  | "containsAny"
-  | "containsAll"
-  | "nested";
-
-const EQUALITY_OPERATORS: ReadonlySet<Operator> = new Set([
-  "eq",
-  "in",
-  "exists",
-]);
-const RANGE_OPERATORS: ReadonlySet<Operator> = new Set([
-  ...EQUALITY_OPERATORS,
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-]);
-const STRING_OPERATORS: ReadonlySet<Operator> = new Set([
-  ...RANGE_OPERATORS,
-  "prefix",
-]);
-const BOOLEAN_OPERATORS: ReadonlySet<Operator> = new Set(["eq", "exists"]);
-const LIST_OPERATORS: ReadonlySet<Operator> = new Set([
-  "containsAny",
-  "containsAll",
-  "exists",
-]);
-const JSON_OPERATORS: ReadonlySet<Operator> = new Set(["exists"]);
-const DIRECT_OPERATORS: ReadonlySet<Operator> = new Set([
-  ...EQUALITY_OPERATORS,
-  "nested",
-]);
+const EQUALITY = ["eq", "in", "exists"];
+const RANGE = [...EQUALITY, "gt", "gte", "lt", "lte"];
+const STRING = [...RANGE, "prefix"];
 
 /** How one property's conditions compile. */
 interface OperandRules {
@@ -439,115 +341,124 @@ interface OperandRules {
   readonly convert: (value: unknown, at: string) => PropertyValue;
   /** Whether a condition is a bare value (meaning `eq`) rather than an operator object. */
   readonly isBare: (value: unknown) => boolean;
-  readonly operators: ReadonlySet<Operator>;
+  readonly operators: readonly string[];
   /** The `where` of a direct relation's target, for `nested`. */
-  readonly nested?: (where: object, at: string) => Filter | undefined;
+  readonly nested?: (where: unknown, at: string) => Filter | undefined;
 }
 
-function operatorsOf(definition: PropertyDefinition): ReadonlySet<Operator> {
-  if (definition.list) return LIST_OPERATORS;
+function instanceFieldRules(key: string, ctx: WhereContext): OperandRules {
+  if (key === "space" || key === "externalId")
+    return {
+      convert: expectString,
+      isBare: (value) => typeof value === "string",
+      operators: STRING,
+    };
+  if (key === "createdTime" || key === "lastUpdatedTime")
+    return {
+      convert: epochMilliseconds,
+      isBare: (value) => typeof value === "number" || value instanceof Date,
+      operators: RANGE,
+    };
+  if (
+    key === "type" ||
+    (ctx.instanceType === "edge" && (key === "startNode" || key === "endNode"))
+  )
+    return { convert: reference, isBare: isReference, operators: EQUALITY };
+  throw new WhereError(
+    Object.hasOwn(ctx.info.connections, key)
+      ? `${ctx.path}: ${key} is a connection of ${viewName(ctx.info)}, not a property; a where takes properties only`
+      : `${ctx.path}: ${viewName(ctx.info)} has no property ${JSON.stringify(key)}`,
+  );
+}
+
+function operatorsOf(definition: PropertyDefinition): readonly string[] {
+  if (definition.list) return ["containsAny", "containsAll", "exists"];
   switch (definition.type) {
     case "text":
     case "timeseries":
     case "file":
     case "sequence":
-      return STRING_OPERATORS;
+      return STRING;
     case "boolean":
-      return BOOLEAN_OPERATORS;
+      return ["eq", "exists"];
     case "json":
-      return JSON_OPERATORS;
+      return ["exists"];
     case "enum":
-      return EQUALITY_OPERATORS;
+      return EQUALITY;
     case "direct":
-      return DIRECT_OPERATORS;
+      return [...EQUALITY, "nested"];
     default:
-      return RANGE_OPERATORS;
+      return RANGE;
   }
 }
 
-function isBareValue(definition: PropertyDefinition, value: unknown): boolean {
-  if (definition.list) return false;
-  if (definition.type === "direct") return isReference(value);
-  if (definition.type === "timestamp" && value instanceof Date) return true;
-  return typeof value !== "object" || value === null;
-}
-
-function compileProperty(
-  name: string,
-  definition: PropertyDefinition,
-  condition: unknown,
-  ctx: WhereContext,
-): Filter | undefined {
-  const scalar: PropertyDefinition = {
-    identifier: definition.identifier,
-    type: definition.type,
-    ...(definition.values ? { values: definition.values } : {}),
-  };
-  const convert = (value: unknown, at: string): PropertyValue => {
-    if (value === null || value === undefined)
-      throw new WhereError(
-        `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
-      );
-    try {
-      return toWireValue(
-        definition.type === "direct" ? reference(value, at) : value,
-        scalar,
-        at,
-      );
-    } catch (error) {
-      if (error instanceof PropertyValueError)
-        throw new WhereError(error.message);
-      throw error;
-    }
-  };
-  const nested = nestedCompiler(definition);
-  return compileOperators(
-    viewPropertyPath(ctx.info, definition.identifier),
-    condition,
-    ctx,
-    {
-      convert,
-      isBare: (value) => isBareValue(definition, value),
-      operators: operatorsOf(definition),
-      ...(nested ? { nested } : {}),
+function propertyRules(definition: PropertyDefinition): OperandRules {
+  const { identifier, type, list, values } = definition;
+  const scalar: PropertyDefinition = values
+    ? { identifier, type, values }
+    : { identifier, type };
+  const target =
+    type === "direct" && !list ? targetInfo(definition) : undefined;
+  return {
+    convert: (value, at) => {
+      if (value === null || value === undefined)
+        throw new WhereError(
+          `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
+        );
+      try {
+        return toWireValue(
+          type === "direct" ? reference(value, at) : value,
+          scalar,
+          at,
+        );
+      } catch (error) {
+        if (error instanceof PropertyValueError)
+          throw new WhereError(error.message);
+        throw error;
+      }
     },
-  );
-}
-
-function nestedCompiler(
-  definition: PropertyDefinition,
-): OperandRules["nested"] {
-  if (definition.type !== "direct" || definition.list) return undefined;
-  const target = targetInfo(definition);
-  if (!target) return undefined;
-  return (where, at) =>
-    compileObject(where, { info: target, instanceType: "node", path: at });
+    isBare: (value) => {
+      if (list) return false;
+      if (type === "direct") return isReference(value);
+      if (type === "timestamp" && value instanceof Date) return true;
+      return typeof value !== "object" || value === null;
+    },
+    operators: operatorsOf(definition),
+    ...(target
+      ? {
+          nested: (where: unknown, at: string) =>
+            compileObject(where, {
+              info: target,
+              instanceType: "node",
+              path: at,
+            }),
+        }
+      : {}),
+  };
 }
 
 function compileOperators(
   property: PropertyPath,
   condition: unknown,
-  ctx: WhereContext,
+  path: string,
   rules: OperandRules,
 ): Filter | undefined {
   if (rules.isBare(condition))
-    return { equals: { property, value: rules.convert(condition, ctx.path) } };
+    return { equals: { property, value: rules.convert(condition, path) } };
   if (typeof condition !== "object" || condition === null)
     throw new WhereError(
-      `${ctx.path}: expected a value or an object of operators, got ${JSON.stringify(condition)}`,
+      `${path}: expected a value or an object of operators, got ${JSON.stringify(condition)}`,
     );
   const filters: Filter[] = [];
-  const range: Partial<Record<"gt" | "gte" | "lt" | "lte", RangeBound>> = {};
+  const range: Record<string, RangeBound> = {};
   for (const [operator, operand] of Object.entries(condition)) {
     if (operand === undefined) continue;
-    const at = `${ctx.path}.${operator}`;
-    if (!rules.operators.has(operator as Operator)) {
-      const allowed = [...rules.operators].join(", ");
+    const at = `${path}.${operator}`;
+    if (!rules.operators.includes(operator))
       throw new WhereError(
-        `${at}: unknown operator ${JSON.stringify(operator)} here (this property takes ${allowed})`,
+        `${at}: unknown operator ${JSON.stringify(operator)} here (this property takes ${rules.operators.join(", ")})`,
       );
-    }
-    switch (operator as Operator) {
+    switch (operator) {
       case "eq":
         filters.push({
           equals: { property, value: rules.convert(operand, at) },
@@ -556,11 +467,13 @@ function compileOperators(
       case "in":
       case "containsAny":
       case "containsAll":
+        if (!Array.isArray(operand))
+          throw new WhereError(`${at} must be a list`);
         filters.push(
           listFilter(
-            operator as "in",
+            operator,
             property,
-            listOperand(operand, at, rules),
+            operand.map((value, i) => rules.convert(value, `${at}[${i}]`)),
           ),
         );
         break;
@@ -578,15 +491,16 @@ function compileOperators(
             : { not: { exists: { property } } },
         );
         break;
-      case "nested": {
-        const inner = rules.nested?.(operand as object, at);
+      case "nested":
         filters.push({
-          nested: { scope: property, filter: inner ?? { matchAll: {} } },
+          nested: {
+            scope: property,
+            filter: rules.nested?.(operand, at) ?? MATCH_ALL,
+          },
         });
         break;
-      }
       default:
-        range[operator as "gt"] = rules.convert(operand, at) as RangeBound;
+        range[operator] = rules.convert(operand, at) as RangeBound;
     }
   }
   if (Object.keys(range).length > 0)
@@ -595,40 +509,30 @@ function compileOperators(
   return allOf(filters);
 }
 
-function listOperand(
-  operand: unknown,
-  at: string,
-  rules: OperandRules,
-): PropertyValue[] {
-  if (!Array.isArray(operand)) throw new WhereError(`${at} must be a list`);
-  return operand.map((value, i) => rules.convert(value, `${at}[${i}]`));
-}
-
 /**
- * `in` / `containsAny` / `containsAll`; a long list is split into chunks the API accepts, and an
- * empty one becomes the filter that decides it.
+ * `in` / `containsAny` / `containsAll`; a long list is split into chunks the API accepts. An empty
+ * list decides the condition by itself, as an empty `$or` / `$and` does: `in` and `containsAny`
+ * of nothing hold for no instance, `containsAll` of nothing for every one (sent as an empty
+ * `values`, its meaning would rest on what the API makes of that).
  */
 function listFilter(
   operator: "in" | "containsAny" | "containsAll",
   property: PropertyPath,
   values: PropertyValue[],
 ): Filter {
-  // An empty list decides the condition by itself, as an empty `$or` / `$and` does: `in` and
-  // `containsAny` of nothing hold for no instance, `containsAll` of nothing for every one. Sent
-  // as an empty `values`, its meaning would rest on what the API makes of that.
-  if (values.length === 0)
-    return operator === "containsAll"
-      ? { matchAll: {} }
-      : { not: { matchAll: {} } };
-  const chunks: PropertyValue[][] = [];
+  const all = operator === "containsAll";
+  if (values.length === 0) return all ? MATCH_ALL : MATCH_NONE;
+  const filters: Filter[] = [];
   for (let start = 0; start < values.length; start += IN_VALUES_LIMIT)
-    chunks.push(values.slice(start, start + IN_VALUES_LIMIT));
-  const filters = chunks.map(
-    (chunk) => ({ [operator]: { property, values: chunk } }) as Filter,
-  );
+    filters.push({
+      [operator]: {
+        property,
+        values: values.slice(start, start + IN_VALUES_LIMIT),
+      },
+    } as Filter);
   if (filters.length === 1) return filters[0]!;
   // containsAll of every chunk is containsAll of the whole list; in / containsAny of any chunk.
-  return operator === "containsAll" ? { and: filters } : { or: filters };
+  return all ? { and: filters } : { or: filters };
 }
 
 function expectString(value: unknown, at: string): string {
@@ -668,13 +572,6 @@ function epochMilliseconds(value: unknown, at: string): number {
 
 // ---- sort and select
 
-const INSTANCE_SORT_KEYS: ReadonlySet<string> = new Set([
-  "space",
-  "externalId",
-  "createdTime",
-  "lastUpdatedTime",
-]);
-
 /** Compiles `sort` (one key or a list) to the API's sorts, by property reference. */
 export function compileSort(
   sort: SortKey<string> | readonly SortKey<string>[] | undefined,
@@ -685,12 +582,12 @@ export function compileSort(
   const keys: readonly SortKey<string>[] = Array.isArray(sort)
     ? sort
     : [sort as SortKey<string>];
-  return keys.map((key, i) => {
+  return keys.map(({ property: name, direction, nullsFirst }, i) => {
     const at = `sort[${i}].property`;
-    const name = key.property;
-    let property: PropertyPath;
-    if (INSTANCE_SORT_KEYS.has(name)) property = [instanceType, name];
-    else {
+    let property: PropertyPath = [instanceType, name];
+    if (
+      !["space", "externalId", "createdTime", "lastUpdatedTime"].includes(name)
+    ) {
       const definition = propertyDefinition(info, name, at);
       if (definition.list || definition.type === "json")
         throw new WhereError(
@@ -699,8 +596,8 @@ export function compileSort(
       property = viewPropertyPath(info, definition.identifier);
     }
     const result: PropertySort = { property };
-    if (key.direction !== undefined) result.direction = key.direction;
-    if (key.nullsFirst !== undefined) result.nullsFirst = key.nullsFirst;
+    if (direction !== undefined) result.direction = direction;
+    if (nullsFirst !== undefined) result.nullsFirst = nullsFirst;
     return result;
   });
 }
@@ -721,9 +618,7 @@ function propertyDefinition(
   name: string,
   at: string,
 ): PropertyDefinition {
-  const definition = Object.prototype.hasOwnProperty.call(info.properties, name)
-    ? info.properties[name]
-    : undefined;
+  const definition = ownDefinition(info, name);
   if (!definition)
     throw new WhereError(
       `${at}: ${viewName(info)} has no property ${JSON.stringify(name)}`,
@@ -741,9 +636,7 @@ export function dropUnselected<T extends object>(
   info: ViewClassInfo,
 ): T {
   if (select === undefined) return read;
-  const keep = new Set(select);
-  for (const name of Object.keys(info.properties)) {
-    if (!keep.has(name)) delete (read as Record<string, unknown>)[name];
-  }
+  for (const name of Object.keys(info.properties))
+    if (!select.includes(name)) delete (read as Record<string, unknown>)[name];
   return read;
 }

@@ -5,7 +5,6 @@
 import {
   applyInstances,
   deleteInstances,
-  InstanceIndex,
   type ApplyInputs,
   type ApplyOptions,
   type ApplyResult,
@@ -19,6 +18,7 @@ import {
   expectObject,
   HttpClient,
   type HttpEvent,
+  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -132,17 +132,19 @@ function checkRetrieved(
   asked: readonly TypedInstanceId[],
   items: readonly InstanceRead[],
 ): void {
-  const open = new InstanceIndex<boolean>();
-  for (const id of asked) open.set(id.instanceType, id, true);
+  const key = (id: Partial<TypedInstanceId>): string =>
+    JSON.stringify([id.instanceType, id.space, id.externalId]);
+  // Id → whether it is still open (asked for, not answered yet).
+  const open = new Map(asked.map((id) => [key(id), true]));
   for (const item of items) {
     const { instanceType, space, externalId } = item as Partial<InstanceRead>;
     const known =
       (instanceType === "node" || instanceType === "edge") &&
       typeof space === "string" &&
       typeof externalId === "string";
-    const state = known ? open.get(instanceType, item) : undefined;
+    const state = known ? open.get(key(item)) : undefined;
     if (state === true) {
-      open.set(instanceType as "node" | "edge", item, false);
+      open.set(key(item), false);
       continue;
     }
     const named = known
@@ -158,6 +160,12 @@ function checkRetrieved(
           : `the answer names ${named}, which was not asked for`,
     });
   }
+}
+
+function signalOnly(options: {
+  readonly signal?: AbortSignal;
+}): RequestOptions {
+  return options.signal ? { signal: options.signal } : {};
 }
 
 /** A client for the DMS instance API of one CDF project. */
@@ -183,19 +191,7 @@ export class DmsClient {
         : {}),
       ...(options.random ? { random: options.random } : {}),
     });
-    this.http = new HttpClient({
-      baseUrl: options.baseUrl,
-      project: options.project,
-      transport: options.transport,
-      tokenSource,
-      clock,
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.appName ? { appName: options.appName } : {}),
-      ...(options.headers ? { headers: options.headers } : {}),
-      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-      ...(options.parseJson ? { parseJson: options.parseJson } : {}),
-    });
+    this.http = new HttpClient({ ...options, tokenSource, clock });
   }
 
   /**
@@ -254,13 +250,13 @@ export class DmsClient {
       if (options.includeTyping !== undefined)
         body.includeTyping = options.includeTyping;
       const response = await this.http.postJson<unknown>(
-        "/models/instances/byids",
+        BYIDS_PATH,
         body,
-        options.signal ? { signal: options.signal } : {},
+        signalOnly(options),
       );
       const items = expectItems<InstanceRead>(response, BYIDS_PATH);
       checkRetrieved(asked, items);
-      for (const item of items) result.push(item);
+      result.push(...items);
     }
     return result;
   }
@@ -291,7 +287,7 @@ export class DmsClient {
       const response = await this.http.postJson<unknown>(
         path,
         cursor === undefined ? body : { ...body, cursor },
-        options.signal ? { signal: options.signal } : {},
+        signalOnly(options),
       );
       const items = expectItems<InstanceRead>(response, path);
       const answer = expectObject(response, path);
@@ -319,12 +315,7 @@ export class DmsClient {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
       request,
-      {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.retryTimeouts !== undefined
-          ? { retryTimeouts: options.retryTimeouts }
-          : {}),
-      },
+      options,
     );
   }
 

@@ -99,6 +99,15 @@ export interface SyncOptions {
  * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
  * state belongs to a different request. A request that times out is sent again with smaller pages
  * (see `paging.ts`), cursors kept.
+ *
+ * At most one request is asked for ahead. The request for the next page leaves before the current
+ * page is parsed: the cursors are read from the end of the response text (`peekNextCursors`) and,
+ * when the text holds a full page (`mayBeFullPage`), the next request is sent at once, so the
+ * server builds that page while this one is parsed and processed. The parsed page checks that
+ * guess: sent with other cursors, or the page was not full after all, the request is aborted and
+ * its outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
+ * A request asked for ahead and never taken (the caller stopped) is aborted; the failure of one
+ * that is taken surfaces where the caller asks for that page.
  */
 export async function* syncPages(
   http: JsonPoster,
@@ -106,25 +115,8 @@ export async function* syncPages(
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
-  const requests = new PageRequests(
-    http,
-    syncRequestBody(request, options),
-    new PageSizes(asked, options.state?.pageSizes),
-    options.signal,
-  );
-  try {
-    yield* pagesOf(requests, request, asked, options);
-  } finally {
-    requests.close();
-  }
-}
-
-async function* pagesOf(
-  requests: PageRequests,
-  request: SyncRequest,
-  asked: Readonly<Record<string, number>>,
-  options: SyncOptions,
-): AsyncGenerator<SyncPage, void, undefined> {
+  const sizes = new PageSizes(asked, options.state?.pageSizes);
+  const body = syncRequestBody(request, options);
   const fingerprint = syncFingerprint(request);
   const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
@@ -137,50 +129,156 @@ async function* pagesOf(
   let previousNonFull = false;
   let idleWaitMs = follow?.pollIntervalMs ?? 0;
 
-  for (;;) {
-    const { sent, response, textLength } = await requests.take(cursors);
-    expectResultSets(response, SYNC_PATH, "items", true);
-    if (textLength !== undefined) requests.learn(textLength, response);
-    expectResultSets(response, SYNC_PATH, "nextCursor", true);
-    assertCursorsMove(sent, cursors, response);
-    const nonFull = isNonFullPage(sent, response);
-    if (!nonFull) assertFullSetsHaveCursors(sent, response, guard.pages + 1);
-    // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
-    // one more non-full page proves it (as the Python SDK does).
-    const caughtUp = nonFull && (!twoPhase || previousNonFull);
-    previousNonFull = nonFull;
-    cursors = nextCursors(names, cursors, response);
-    assertEverySetHasCursor(names, cursors, guard.pages + 1);
-    // A full page leads on: to cursors not sent before in this read. (A page that is not full may
-    // keep its cursors: nothing more right now.)
-    if (!nonFull) guard.follow(cursors);
-    else if (caughtUp) guard.restart(cursors);
-    const pageSizes = requests.sizes.current;
-    const shrunk = shrunkSizes(asked, pageSizes);
-    const page = splitPage(
-      response,
-      shrunk
-        ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
-        : { version: 1, fingerprint, cursors },
-      caughtUp,
-      pageSizes,
+  // Every request of this sync; the caller's signal aborts them all.
+  const all = new AbortController();
+  const onCallerAbort = (): void => all.abort(options.signal?.reason);
+  if (options.signal?.aborted) onCallerAbort();
+  else options.signal?.addEventListener("abort", onCallerAbort);
+  /** The request asked for before the caller asked for its page, and the one it waits for. */
+  let ahead: PageRequest | undefined;
+  let waitedFor: PageRequest | undefined;
+  /** The fewest characters per item a parsed page had: sharpens the guess from a text's length. */
+  let charsPerItem: number | undefined;
+
+  const start = (at: PageRequest["cursors"]): PageRequest => {
+    const controller = new AbortController();
+    const abort = (): void => controller.abort(all.signal.reason);
+    if (all.signal.aborted) abort();
+    else all.signal.addEventListener("abort", abort);
+    const pageRequest: PageRequest = { cursors: at, controller };
+    pageRequest.page = sendPage(at, controller.signal, (text) =>
+      guessNext(pageRequest, text),
     );
-    // More is waiting: ask for it (if the guess made from the text did not) while the caller
-    // processes this page.
-    if (!caughtUp) requests.prefetch(cursors);
-    else requests.dropAhead();
-    yield page;
-    if (!caughtUp) {
-      idleWaitMs = follow?.pollIntervalMs ?? 0;
-      continue;
+    const done = (): void => all.signal.removeEventListener("abort", abort);
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    pageRequest.page.then(done, done);
+    return pageRequest;
+  };
+
+  const sendPage = async (
+    at: PageRequest["cursors"],
+    signal: AbortSignal,
+    beforeParse: (text: string) => Promise<void> | undefined,
+  ): Promise<SentPage> => {
+    let sent = body;
+    let textLength: number | undefined;
+    const response = await sendAdaptive({
+      path: SYNC_PATH,
+      sizes,
+      send: () => {
+        sent = { ...body, with: sizes.applyTo(body.with) };
+        if (at !== undefined) sent.cursors = { ...at };
+        return http.postJson<SyncResponse>(SYNC_PATH, sent, {
+          ...ADAPTIVE_REQUEST,
+          signal,
+          beforeParse: (text) => {
+            textLength = text.length;
+            return beforeParse(text);
+          },
+        });
+      },
+    });
+    return { sent, response, textLength };
+  };
+
+  /**
+   * Called with the text of an answer before it is parsed: when the caller waits for it and it
+   * holds a full page, sends the request for the page after it at the cursors its text ends with,
+   * and lets that request leave before the parse starts.
+   */
+  const guessNext = (
+    answered: PageRequest,
+    text: string,
+  ): Promise<void> | undefined => {
+    if (answered !== waitedFor || ahead || all.signal.aborted) return undefined;
+    const smallest = Math.min(...names.map((name) => sizes.of(name)));
+    if (!mayBeFullPage(text, smallest, charsPerItem)) return undefined;
+    const peeked = peekNextCursors(text);
+    if (peeked === undefined) return undefined;
+    const next: Record<string, string> = {};
+    for (const name of names) {
+      const cursor = peeked[name] ?? answered.cursors?.[name];
+      if (cursor !== undefined) next[name] = cursor;
     }
-    if (!follow) return;
-    const hadItems = Object.values(response.items).some(
-      (items) => items.length > 0,
-    );
-    if (hadItems) idleWaitMs = follow.pollIntervalMs;
-    await clock.sleep(idleWaitMs, options.signal);
-    idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
+    if (sameCursors(answered.cursors, next)) return undefined;
+    ahead = start(next);
+    return handedToNetwork();
+  };
+
+  /** The page at `at`: the request asked for ahead when it matches, else a new one. */
+  const take = (at: PageRequest["cursors"]): Promise<SentPage> => {
+    let taken = ahead;
+    if (!taken || taken.cursors !== at) {
+      taken?.controller.abort();
+      taken = start(at);
+    }
+    ahead = undefined;
+    waitedFor = taken;
+    return taken.page!;
+  };
+
+  /**
+   * More is waiting at `next`: asks for it (if the guess from the text did not) while the caller
+   * processes this page. Nothing more (`undefined`): a request sent on a guess is dropped.
+   */
+  const askAhead = (next: PageRequest["cursors"]): void => {
+    if (next && ahead && sameCursors(ahead.cursors, next)) {
+      ahead.cursors = next;
+      return;
+    }
+    ahead?.controller.abort();
+    ahead = next && start(next);
+  };
+
+  try {
+    for (;;) {
+      const { sent, response, textLength } = await take(cursors);
+      expectResultSets(response, SYNC_PATH, "items", true);
+      let items = 0;
+      for (const name of names) items += response.items[name]?.length ?? 0;
+      if (textLength !== undefined && items > 0)
+        charsPerItem = Math.min(charsPerItem ?? Infinity, textLength / items);
+      expectResultSets(response, SYNC_PATH, "nextCursor", true);
+      assertFullSetsMove(sent, cursors, response, guard.pages + 1);
+      const nonFull = isNonFullPage(sent, response);
+      // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
+      // one more non-full page proves it (as the Python SDK does).
+      const caughtUp = nonFull && (!twoPhase || previousNonFull);
+      previousNonFull = nonFull;
+      cursors = nextCursors(names, cursors, response, guard.pages + 1);
+      // A full page leads on: to cursors not sent before in this read. (A page that is not full
+      // may keep its cursors: nothing more right now.)
+      if (!nonFull) guard.follow(cursors);
+      else if (caughtUp) guard.restart(cursors);
+      const pageSizes = sizes.current;
+      const shrunk = shrunkSizes(asked, pageSizes);
+      const page = splitPage(
+        response,
+        shrunk
+          ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
+          : { version: 1, fingerprint, cursors },
+        caughtUp,
+        pageSizes,
+      );
+      askAhead(caughtUp ? undefined : cursors);
+      yield page;
+      if (!caughtUp) {
+        idleWaitMs = follow?.pollIntervalMs ?? 0;
+        continue;
+      }
+      if (!follow) return;
+      const hadItems = Object.values(response.items).some(
+        (list) => list.length > 0,
+      );
+      if (hadItems) idleWaitMs = follow.pollIntervalMs;
+      await clock.sleep(idleWaitMs, options.signal);
+      idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+    }
+  } finally {
+    // A request asked for ahead and not taken (the caller stopped) is aborted.
+    if (ahead) all.abort();
+    options.signal?.removeEventListener("abort", onCallerAbort);
   }
 }
 
@@ -196,186 +294,11 @@ interface SentPage {
 
 /** One request of a sync, asked for with `cursors`. */
 interface PageRequest {
-  /** Replaced by equal cursors of the parsed page, which `take` is then called with. */
+  /** Replaced by equal cursors of the parsed page, which the loop then compares by identity. */
   cursors: Readonly<Record<string, string>> | undefined;
-  readonly page: Promise<SentPage>;
-  /** Aborts this request only (the sync's own controller aborts every request). */
+  page?: Promise<SentPage>;
+  /** Aborts this request only (`all` aborts every request). */
   readonly controller: AbortController;
-  /** The caller waits for this page: its text may start the next request before it is parsed. */
-  taken: boolean;
-}
-
-/**
- * The requests of one sync, with at most one asked for ahead. The request for the next page
- * leaves before the current page is parsed: the cursors are read from the end of the response
- * text (`peekNextCursors`) and, when the text holds a full page (`mayBeFullPage`), the next
- * request is sent at once, so the server builds that page while this one is parsed and
- * processed. That guess is checked against the parsed page (`prefetch` / `dropAhead`): sent
- * with other cursors, or the page was not full after all, the request is aborted and its
- * outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
- * A request asked for ahead and never taken (the caller stopped) is aborted and its outcome
- * dropped; the failure of one that is taken surfaces where the caller asks for that page. Each
- * request adapts its page sizes to timeouts (`sendAdaptive`), cursors kept.
- */
-class PageRequests {
-  readonly sizes: PageSizes;
-  readonly #http: JsonPoster;
-  readonly #body: SyncRequest;
-  readonly #names: readonly string[];
-  readonly #callerSignal: AbortSignal | undefined;
-  readonly #controller = new AbortController();
-  readonly #onCallerAbort = (): void =>
-    this.#controller.abort(this.#callerSignal?.reason);
-  #ahead: PageRequest | undefined;
-  /** The fewest characters per item a parsed page of this sync had; until one was parsed, none. */
-  #charsPerItem: number | undefined;
-
-  constructor(
-    http: JsonPoster,
-    body: SyncRequest,
-    sizes: PageSizes,
-    callerSignal: AbortSignal | undefined,
-  ) {
-    this.#http = http;
-    this.#body = body;
-    this.#names = Object.keys(body.with);
-    this.sizes = sizes;
-    this.#callerSignal = callerSignal;
-    if (callerSignal?.aborted) this.#onCallerAbort();
-    else callerSignal?.addEventListener("abort", this.#onCallerAbort);
-  }
-
-  /** The page for `cursors`: the request asked for ahead when it matches, else a new one. */
-  take(
-    cursors: Readonly<Record<string, string>> | undefined,
-  ): Promise<SentPage> {
-    const ahead = this.#ahead;
-    this.#ahead = undefined;
-    if (ahead && ahead.cursors === cursors) {
-      ahead.taken = true;
-      return ahead.page;
-    }
-    if (ahead) ahead.controller.abort();
-    const request = this.#start(cursors);
-    request.taken = true;
-    return request.page;
-  }
-
-  /**
-   * Asks for the page at `cursors` ahead: keeps the request sent on a guess when its cursors are
-   * these, else aborts it and sends one.
-   */
-  prefetch(cursors: Readonly<Record<string, string>>): void {
-    const ahead = this.#ahead;
-    if (ahead && sameCursors(ahead.cursors, cursors)) {
-      ahead.cursors = cursors;
-      return;
-    }
-    ahead?.controller.abort();
-    this.#ahead = this.#start(cursors);
-  }
-
-  /**
-   * Learns from a parsed page how long its items' text is, so that later guesses from a text's
-   * length are sharper: a short last page of large items is no longer taken for a full one (which
-   * sent a request only to abort it).
-   */
-  learn(textLength: number, response: SyncResponse): void {
-    let items = 0;
-    for (const name of this.#names) items += response.items[name]?.length ?? 0;
-    if (items === 0) return;
-    const perItem = textLength / items;
-    this.#charsPerItem = Math.min(this.#charsPerItem ?? perItem, perItem);
-  }
-
-  /** Nothing more to read now: a request sent on a guess is aborted and its outcome dropped. */
-  dropAhead(): void {
-    this.#ahead?.controller.abort();
-    this.#ahead = undefined;
-  }
-
-  /** Ends the sync's requests: one asked for ahead and not taken (the caller stopped) is aborted. */
-  close(): void {
-    if (this.#ahead) this.#controller.abort();
-    this.#ahead = undefined;
-    this.#callerSignal?.removeEventListener("abort", this.#onCallerAbort);
-  }
-
-  #start(cursors: Readonly<Record<string, string>> | undefined): PageRequest {
-    const controller = new AbortController();
-    const all = this.#controller.signal;
-    const follow = (): void => controller.abort(all.reason);
-    if (all.aborted) follow();
-    else all.addEventListener("abort", follow);
-    const request: PageRequest = {
-      cursors,
-      page: this.#send(cursors, controller.signal, (text) =>
-        this.#guessNext(request, text),
-      ),
-      controller,
-      taken: false,
-    };
-    const done = (): void => all.removeEventListener("abort", follow);
-    // Handled where it is taken; until then its failure must not count as unhandled.
-    request.page.then(done, done);
-    return request;
-  }
-
-  /**
-   * Called with the text of `request`'s answer before it is parsed: when the caller waits for
-   * it and it holds a full page, sends the request for the page after it at the cursors its text
-   * ends with, and lets that request leave before the parse starts.
-   */
-  #guessNext(request: PageRequest, text: string): Promise<void> | undefined {
-    if (!request.taken || this.#ahead || this.#controller.signal.aborted)
-      return undefined;
-    if (!mayBeFullPage(text, this.#smallestPageSize(), this.#charsPerItem))
-      return undefined;
-    const peeked = peekNextCursors(text);
-    if (peeked === undefined) return undefined;
-    const cursors: Record<string, string> = {};
-    for (const name of this.#names) {
-      const cursor = peeked[name] ?? request.cursors?.[name];
-      if (cursor !== undefined) cursors[name] = cursor;
-    }
-    // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
-    if (sameCursors(request.cursors, cursors)) return undefined;
-    this.#ahead = this.#start(cursors);
-    return handedToNetwork();
-  }
-
-  #smallestPageSize(): number {
-    let smallest = Infinity;
-    for (const name of this.#names)
-      smallest = Math.min(smallest, this.sizes.of(name));
-    return smallest;
-  }
-
-  async #send(
-    cursors: Readonly<Record<string, string>> | undefined,
-    signal: AbortSignal,
-    beforeParse: (text: string) => Promise<void> | undefined,
-  ): Promise<SentPage> {
-    let sent = this.#body;
-    let textLength: number | undefined;
-    const response = await sendAdaptive({
-      path: SYNC_PATH,
-      sizes: this.sizes,
-      send: () => {
-        sent = { ...this.#body, with: this.sizes.applyTo(this.#body.with) };
-        if (cursors !== undefined) sent.cursors = { ...cursors };
-        return this.#http.postJson<SyncResponse>(SYNC_PATH, sent, {
-          ...ADAPTIVE_REQUEST,
-          signal,
-          beforeParse: (text) => {
-            textLength = text.length;
-            return beforeParse(text);
-          },
-        });
-      },
-    });
-    return { sent, response, textLength };
-  }
 }
 
 function sameCursors(
@@ -437,6 +360,8 @@ export function mayBeFullPage(
 }
 
 const NEXT_CURSOR_KEY = '"nextCursor"';
+/** After the key: a colon, then a flat object (strings in it skipped whole, escapes included). */
+const FLAT_OBJECT_AFTER_KEY = /\s*:\s*(\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\})/y;
 
 /**
  * The `nextCursor` object of a sync response, read from its text without parsing the items: the
@@ -449,44 +374,19 @@ export function peekNextCursors(
 ): Record<string, string> | undefined {
   const key = text.lastIndexOf(NEXT_CURSOR_KEY);
   if (key < 0) return undefined;
-  let at = skipSpace(text, key + NEXT_CURSOR_KEY.length);
-  if (text[at] !== ":") return undefined;
-  at = skipSpace(text, at + 1);
-  if (text[at] !== "{") return undefined;
-  const end = objectEnd(text, at);
-  if (end < 0) return undefined;
-  let parsed: unknown;
+  FLAT_OBJECT_AFTER_KEY.lastIndex = key + NEXT_CURSOR_KEY.length;
+  const object = FLAT_OBJECT_AFTER_KEY.exec(text)?.[1];
+  if (object === undefined) return undefined;
+  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(text.slice(at, end + 1));
+    parsed = JSON.parse(object) as Record<string, unknown>;
   } catch {
     return undefined;
   }
-  if (typeof parsed !== "object" || parsed === null) return undefined;
   const cursors: Record<string, string> = {};
   for (const [name, cursor] of Object.entries(parsed))
     if (typeof cursor === "string") cursors[name] = cursor;
   return cursors;
-}
-
-function skipSpace(text: string, from: number): number {
-  let at = from;
-  while (at < text.length && " \t\r\n".includes(text[at]!)) at++;
-  return at;
-}
-
-/** The index of the `}` closing a flat object that opens at `start` (strings skipped), or -1. */
-function objectEnd(text: string, start: number): number {
-  let inString = false;
-  for (let at = start + 1; at < text.length; at++) {
-    const char = text[at];
-    if (inString) {
-      if (char === "\\") at++;
-      else if (char === '"') inString = false;
-    } else if (char === '"') inString = true;
-    else if (char === "}") return at;
-    else if (char === "{" || char === "[") return -1;
-  }
-  return -1;
 }
 
 /** The sets whose page size is below what was asked, or undefined when none is. */
@@ -500,58 +400,43 @@ function shrunkSizes(
   return Object.keys(shrunk).length > 0 ? shrunk : undefined;
 }
 
+/** Whether `name` of the page got as many items as it asked for (more may follow). */
+function isFull(
+  name: string,
+  expression: SyncRequest["with"][string],
+  response: SyncResponse,
+): boolean {
+  const returned = response.items[name]?.length ?? 0;
+  return returned >= (expression.limit ?? DEFAULT_SYNC_LIMIT);
+}
+
+/** True when every result set returned fewer items than its limit. */
+export function isNonFullPage(
+  request: SyncRequest,
+  response: SyncResponse,
+): boolean {
+  return Object.entries(request.with).every(
+    ([name, expression]) => !isFull(name, expression, response),
+  );
+}
+
 /**
- * A full page whose cursor comes back unchanged would be fetched again forever. (A page that is
- * not full may keep its cursor: nothing changed.)
+ * A set a full page filled must name a cursor to read on from (else it starts over), and not the
+ * one it was sent (else it is fetched again forever). A page that is not full may keep its
+ * cursor: nothing changed.
  */
-function assertCursorsMove(
+function assertFullSetsMove(
   request: SyncRequest,
   sent: Readonly<Record<string, string>> | undefined,
   response: SyncResponse,
+  page: number,
 ): void {
-  if (!sent) return;
   for (const [name, expression] of Object.entries(request.with)) {
+    if (!isFull(name, expression, response)) continue;
     const cursor = response.nextCursor[name];
-    const full =
-      (response.items[name]?.length ?? 0) >=
-      (expression.limit ?? DEFAULT_SYNC_LIMIT);
-    if (full && cursor !== undefined && cursor === sent[name]) {
+    if (cursor !== undefined && cursor === sent?.[name])
       throw repeatedCursor(SYNC_PATH, cursor, name);
-    }
-  }
-}
-
-/**
- * After a page every set has a cursor (the API always names one): a state without it would start
- * that set over when resumed, so "caught up" could not be vouched for.
- */
-function assertEverySetHasCursor(
-  names: readonly string[],
-  cursors: Readonly<Record<string, string>>,
-  page: number,
-): void {
-  for (const name of names)
-    if (cursors[name] === undefined || cursors[name] === "")
-      throw new ProtocolError({
-        problem: "unexpected-shape",
-        method: "POST",
-        url: SYNC_PATH,
-        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
-      });
-}
-
-/** Every set a full page filled must name the cursor to read on from (else it starts over). */
-function assertFullSetsHaveCursors(
-  request: SyncRequest,
-  response: SyncResponse,
-  page: number,
-): void {
-  for (const [name, expression] of Object.entries(request.with)) {
-    const full =
-      (response.items[name]?.length ?? 0) >=
-      (expression.limit ?? DEFAULT_SYNC_LIMIT);
-    const cursor = response.nextCursor[name];
-    if (full && (typeof cursor !== "string" || cursor === ""))
+    if (typeof cursor !== "string" || cursor === "")
       throw fullPageWithoutCursor(SYNC_PATH, name, page);
   }
 }
@@ -563,53 +448,50 @@ export function serializeSyncState(state: SyncState): string {
 
 /** Reads a sync state saved by `serializeSyncState`; throws on anything else. */
 export function parseSyncState(text: string): SyncState {
-  let value: unknown;
+  let value: Partial<Record<keyof SyncState, unknown>> | null;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text) as typeof value;
   } catch (error) {
     // An empty or cut-off file (a crash while saving it) says so, not only "Unexpected end".
     throw new Error(
       `Not a saved sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
+  const isRecordOf = (
+    record: unknown,
+    fits: (entry: unknown) => boolean,
+  ): boolean =>
+    typeof record === "object" &&
+    record !== null &&
+    Object.values(record).every(fits);
   if (
     typeof value !== "object" ||
-    value === null ||
-    !("version" in value) ||
-    value.version !== 1 ||
-    !("fingerprint" in value) ||
+    value?.version !== 1 ||
     typeof value.fingerprint !== "string" ||
-    !("cursors" in value) ||
-    typeof value.cursors !== "object" ||
-    value.cursors === null ||
-    !Object.values(value.cursors).every((cursor) => typeof cursor === "string")
-  ) {
+    !isRecordOf(value.cursors, (cursor) => typeof cursor === "string")
+  )
     throw new Error(
       "Not a saved sync state (expected version 1 with fingerprint and cursors)",
     );
-  }
-  const pageSizes = "pageSizes" in value ? value.pageSizes : undefined;
-  if (pageSizes !== undefined && !isPageSizeRecord(pageSizes)) {
+  const { pageSizes } = value;
+  if (
+    pageSizes !== undefined &&
+    !isRecordOf(
+      pageSizes,
+      (size) => Number.isInteger(size) && (size as number) >= 1,
+    )
+  )
     throw new Error(
       "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
     );
-  }
   const state: SyncState = {
     version: 1,
     fingerprint: value.fingerprint,
     cursors: value.cursors as Record<string, string>,
   };
-  return pageSizes ? { ...state, pageSizes } : state;
-}
-
-function isPageSizeRecord(value: unknown): value is Record<string, number> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    Object.values(value).every(
-      (size) => Number.isInteger(size) && (size as number) >= 1,
-    )
-  );
+  return pageSizes
+    ? { ...state, pageSizes: pageSizes as Record<string, number> }
+    : state;
 }
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
@@ -629,17 +511,15 @@ function resumeCursors(
   names: readonly string[],
 ): Record<string, string> | undefined {
   if (!state) return undefined;
-  if (state.fingerprint !== fingerprint) {
+  if (state.fingerprint !== fingerprint)
     throw new Error(
       "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
     );
-  }
   const missing = names.filter((name) => !(name in state.cursors));
-  if (missing.length > 0) {
+  if (missing.length > 0)
     throw new Error(
       `The saved sync state has no cursor for ${missing.join(", ")}`,
     );
-  }
   return { ...state.cursors };
 }
 
@@ -647,23 +527,18 @@ function syncRequestBody(
   request: SyncRequest,
   options: SyncOptions,
 ): SyncRequest {
-  const { cursors: _ignored, ...rest } = request;
-  const body: SyncRequest = { ...rest };
-  if (options.mode !== undefined) {
-    const withModes: SyncRequest["with"] = {};
-    for (const [name, expression] of Object.entries(request.with)) {
-      withModes[name] = expression.mode
-        ? expression
-        : { ...expression, mode: options.mode };
-    }
-    body.with = withModes;
+  const { cursors: _ignored, ...body } = request;
+  const { mode, includeTyping, allowExpiredCursorsAndAcceptMissedDeletes } =
+    options;
+  if (mode !== undefined) {
+    body.with = {};
+    for (const [name, expression] of Object.entries(request.with))
+      body.with[name] = expression.mode ? expression : { ...expression, mode };
   }
-  if (options.includeTyping !== undefined)
-    body.includeTyping = options.includeTyping;
-  if (options.allowExpiredCursorsAndAcceptMissedDeletes !== undefined) {
+  if (includeTyping !== undefined) body.includeTyping = includeTyping;
+  if (allowExpiredCursorsAndAcceptMissedDeletes !== undefined)
     body.allowExpiredCursorsAndAcceptMissedDeletes =
-      options.allowExpiredCursorsAndAcceptMissedDeletes;
-  }
+      allowExpiredCursorsAndAcceptMissedDeletes;
   return body;
 }
 
@@ -682,26 +557,28 @@ function followSettings(
   };
 }
 
-/** True when every result set returned fewer items than its limit. */
-export function isNonFullPage(
-  request: SyncRequest,
-  response: SyncResponse,
-): boolean {
-  return Object.entries(request.with).every(([name, expression]) => {
-    const returned = response.items[name]?.length ?? 0;
-    return returned < (expression.limit ?? DEFAULT_SYNC_LIMIT);
-  });
-}
-
+/**
+ * The cursors after a page: the ones it named, else the ones sent. Every set has one (the API
+ * always names one): a state without it would start that set over when resumed, so "caught up"
+ * could not be vouched for.
+ */
 function nextCursors(
   names: readonly string[],
   previous: Readonly<Record<string, string>> | undefined,
   response: SyncResponse,
+  page: number,
 ): Record<string, string> {
   const cursors: Record<string, string> = {};
   for (const name of names) {
     const cursor = response.nextCursor[name] ?? previous?.[name];
-    if (cursor !== undefined) cursors[name] = cursor;
+    if (cursor === undefined || cursor === "")
+      throw new ProtocolError({
+        problem: "unexpected-shape",
+        method: "POST",
+        url: SYNC_PATH,
+        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+      });
+    cursors[name] = cursor;
   }
   return cursors;
 }
@@ -715,15 +592,8 @@ function splitPage(
   const upserts: Record<string, InstanceRead[]> = {};
   const deletes: Record<string, InstanceRead[]> = {};
   for (const [name, items] of Object.entries(response.items)) {
-    const live: InstanceRead[] = [];
-    const gone: InstanceRead[] = [];
-    for (const item of items) {
-      if (item.deletedTime === undefined || item.deletedTime === null)
-        live.push(item);
-      else gone.push(item);
-    }
-    upserts[name] = live;
-    deletes[name] = gone;
+    upserts[name] = items.filter((item) => item.deletedTime == null);
+    deletes[name] = items.filter((item) => item.deletedTime != null);
   }
   return response.typing
     ? { upserts, deletes, state, caughtUp, typing: response.typing, pageSizes }
@@ -734,14 +604,12 @@ function splitPage(
 export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
   if (typeof value === "object" && value !== null) {
-    const keys = Object.keys(value).sort();
-    return `{${keys
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-      .map(
-        (key) =>
-          `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`,
-      )
-      .join(",")}}`;
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${stableStringify(record[key])}`);
+    return `{${members.join(",")}}`;
   }
   return JSON.stringify(value) ?? "null";
 }

@@ -31,8 +31,6 @@ export class AdaptiveConcurrency {
   #generation = 0;
   /** No request starts before this time (ms since the epoch), the server's `Retry-After`. */
   #resumeAt = 0;
-  /** 429s seen, for progress reports and tests. */
-  #throttled = 0;
   readonly #clock: Clock;
 
   constructor(max: number, clock: Clock = systemClock) {
@@ -44,11 +42,6 @@ export class AdaptiveConcurrency {
   /** Requests allowed in flight now. */
   get limit(): number {
     return this.#limit;
-  }
-
-  /** 429 answers seen so far. */
-  get throttledCount(): number {
-    return this.#throttled;
   }
 
   /**
@@ -73,7 +66,6 @@ export class AdaptiveConcurrency {
   }
 
   #onThrottled(generation: number, retryAfterMs: number | undefined): void {
-    this.#throttled++;
     this.#successesInARow = 0;
     if (retryAfterMs !== undefined)
       this.#resumeAt = Math.max(

@@ -3,8 +3,8 @@
 // times out (408 from the API, no answer in time, or an answer too large to read) is sent again
 // with half the `limit` of its result sets, down to pages of one; after that it fails with
 // `PageTimeoutError`. A cursor stays valid with another `limit` (Cognite's pygen halves the limit
-// of sets that have cursors on a 408 the same way), so sets that are already paging shrink too. Once requests succeed again the sizes grow back, doubling,
-// up to what was asked.
+// of sets that have cursors on a 408 the same way), so sets that are already paging shrink too.
+// Once requests succeed again the sizes grow back, doubling, up to what was asked.
 
 import { DmsError, ProtocolError, TransportError } from "./errors.js";
 
@@ -24,11 +24,11 @@ export function isPageTimeout(error: unknown): boolean {
 export class PageTimeoutError extends Error {
   override name = "PageTimeoutError";
   /** The API path, e.g. `/models/instances/query`. */
-  readonly path: string;
+  declare readonly path: string;
   /** Result set name → the page size of the last request (1 for every set that could shrink). */
-  readonly pageSizes: Readonly<Record<string, number>>;
+  declare readonly pageSizes: Readonly<Record<string, number>>;
   /** Requests that timed out in a row, the last one included. */
-  readonly attempts: number;
+  declare readonly attempts: number;
 
   constructor(info: {
     path: string;
@@ -68,19 +68,15 @@ export const GROW_AFTER_REQUESTS = 4;
  */
 export class PageSizes {
   readonly #asked: Readonly<Record<string, number>>;
-  readonly #current: Record<string, number>;
+  readonly #current: Record<string, number> = {};
   #successes = 0;
 
-  /**
-   * `asked`: set → the `limit` asked for. `start`: sizes to begin with instead (a resumed sync's
-   * saved ones), never above what is asked.
-   */
+  /** `start`: sizes to begin with (a resumed sync's saved ones), never above what is asked. */
   constructor(
     asked: Readonly<Record<string, number>>,
     start: Readonly<Record<string, number>> = {},
   ) {
     this.#asked = { ...asked };
-    this.#current = {};
     for (const [name, size] of Object.entries(asked)) {
       const resumed = start[name];
       this.#current[name] =
@@ -88,12 +84,11 @@ export class PageSizes {
     }
   }
 
-  /** Set → page size now. A copy: report it as it is. */
+  /** Set → page size now (a copy). */
   get current(): Record<string, number> {
     return { ...this.#current };
   }
 
-  /** The page size of `name` now. */
   of(name: string): number {
     return this.#current[name] ?? this.#asked[name] ?? 1;
   }
@@ -121,7 +116,6 @@ export class PageSizes {
     return shrunk;
   }
 
-  /** Records a request that worked. */
   succeeded(): void {
     this.#successes += 1;
   }
@@ -136,8 +130,8 @@ export class PageSizes {
     for (const name of names) {
       const size = this.#current[name];
       const asked = this.#asked[name];
-      if (size === undefined || asked === undefined || size >= asked) continue;
-      this.#current[name] = Math.min(asked, size * 2);
+      if (size !== undefined && asked !== undefined && size < asked)
+        this.#current[name] = Math.min(asked, size * 2);
     }
   }
 }
@@ -164,8 +158,8 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
   const { sizes } = request;
   const changeable = (): Iterable<string> =>
     request.changeable?.() ?? Object.keys(sizes.current);
+  sizes.growIfDue(changeable());
   for (let attempts = 1; ; attempts++) {
-    if (attempts === 1) sizes.growIfDue(changeable());
     request.onAttempt?.();
     try {
       const response = await request.send();
@@ -173,14 +167,13 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
       return response;
     } catch (error) {
       if (!isPageTimeout(error)) throw error;
-      if (!sizes.shrink(changeable())) {
+      if (!sizes.shrink(changeable()))
         throw new PageTimeoutError({
           path: request.path,
           pageSizes: sizes.current,
           attempts,
           cause: error,
         });
-      }
     }
   }
 }
@@ -207,12 +200,10 @@ export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
  */
 export class PagingGuard {
   readonly #seen = new Set<string>();
-  #pages = 0;
+  /** Pages read so far in this read. */
+  pages = 0;
 
-  /**
-   * `path`: the read, for errors. `first`: the cursors of the read's first request (a resumed
-   * sync's), if any.
-   */
+  /** `first`: the cursors of the read's first request (a resumed sync's), if any. */
   constructor(
     readonly path: string,
     readonly maxPages: number = DEFAULT_MAX_PAGES_PER_READ,
@@ -222,29 +213,22 @@ export class PagingGuard {
     if (first !== undefined) this.#seen.add(cursorKey(first));
   }
 
-  /** Pages read so far in this read. */
-  get pages(): number {
-    return this.#pages;
-  }
-
   /** Called when a page was read and `cursors` lead to the next one; throws when they must not. */
   follow(cursors: string | Readonly<Record<string, string>>): void {
-    this.#pages += 1;
+    this.pages += 1;
     const key = cursorKey(cursors);
     if (this.#seen.has(key))
-      throw new ProtocolError({
-        problem: "repeated-cursor",
-        method: "POST",
-        url: this.path,
-        detail: `after page ${this.#pages} the server answered with cursors it gave before in the same read (${key.slice(0, 80)}), so paging would never end`,
-      });
-    if (this.#pages >= this.maxPages)
-      throw new ProtocolError({
-        problem: "endless-paging",
-        method: "POST",
-        url: this.path,
-        detail: `the read did not end after ${this.#pages} pages (maxPagesPerRead ${this.maxPages}); raise the limit if the data is that large`,
-      });
+      throw pagingError(
+        "repeated-cursor",
+        this.path,
+        `after page ${this.pages} the server answered with cursors it gave before in the same read (${key.slice(0, 80)}), so paging would never end`,
+      );
+    if (this.pages >= this.maxPages)
+      throw pagingError(
+        "endless-paging",
+        this.path,
+        `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages}); raise the limit if the data is that large`,
+      );
     this.#seen.add(key);
   }
 
@@ -252,8 +236,16 @@ export class PagingGuard {
   restart(cursors: Readonly<Record<string, string>>): void {
     this.#seen.clear();
     this.#seen.add(cursorKey(cursors));
-    this.#pages = 0;
+    this.pages = 0;
   }
+}
+
+function pagingError(
+  problem: "repeated-cursor" | "endless-paging",
+  path: string,
+  detail: string,
+): ProtocolError {
+  return new ProtocolError({ problem, method: "POST", url: path, detail });
 }
 
 /** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
@@ -281,10 +273,9 @@ export function fullPageWithoutCursor(
   resultSet: string,
   pages: number,
 ): ProtocolError {
-  return new ProtocolError({
-    problem: "endless-paging",
-    method: "POST",
-    url: path,
-    detail: `page ${pages} was full for "${resultSet}" but named no cursor to go on with`,
-  });
+  return pagingError(
+    "endless-paging",
+    path,
+    `page ${pages} was full for "${resultSet}" but named no cursor to go on with`,
+  );
 }

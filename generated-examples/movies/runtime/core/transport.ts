@@ -4,7 +4,7 @@
 // `transport-fetch.ts` in browsers and edge runtimes) and passes it in, so a browser bundle never
 // sees undici.
 
-import { ProtocolError } from "./errors.js";
+import { ProtocolError, TransportError } from "./errors.js";
 
 /** One HTTP request, as the HTTP client hands it to a transport. */
 export interface TransportRequest {
@@ -61,15 +61,28 @@ export interface TransportOptions {
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
 
-/** Checks the `maxResponseBytes` option. */
-export function maxResponseBytes(option: number | undefined): number {
-  const limit = option ?? DEFAULT_MAX_RESPONSE_BYTES;
-  if (!Number.isInteger(limit) || limit < 1) {
+/** `TransportOptions` with their defaults, checked. */
+export interface TransportSettings {
+  readonly timeoutMs: number;
+  /** The smallest body worth compressing, or undefined when gzip is off. */
+  readonly gzipMinBytes: number | undefined;
+  readonly maxResponseBytes: number;
+}
+
+export function transportSettings(
+  options: TransportOptions,
+): TransportSettings {
+  const { gzip } = options;
+  const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(
       `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
     );
-  }
-  return limit;
+  return {
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    gzipMinBytes: gzip === true ? 1024 : gzip ? gzip.minBytes : undefined,
+    maxResponseBytes: limit,
+  };
 }
 
 /** The error for a body over the limit (`seenBytes` read, or announced by Content-Length). */
@@ -94,43 +107,60 @@ export function announcedLength(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
-/** The smallest body worth compressing, or undefined when gzip is off. */
-export function gzipThreshold(
-  option: TransportOptions["gzip"],
-): number | undefined {
-  if (option === undefined || option === false) return undefined;
-  if (option === true) return 1024;
-  return option.minBytes;
+/** One request in flight: its abort signal, and what its failure is thrown as. */
+export interface RequestInFlight {
+  /** Fires when the caller's signal does or when the request's time is up. */
+  readonly signal: AbortSignal;
+  /**
+   * What a failure of the request is thrown as: the timeout or the caller's abort reason, an
+   * error of the runtime as it is, anything else a `TransportError` of `kind` (or, `"as-is"`,
+   * the error itself).
+   */
+  failure(error: unknown, kind: "connection" | "timeout" | "as-is"): unknown;
+  /** Must be called when the request ends so the timer does not keep the process alive. */
+  dispose(): void;
 }
 
-/** What can be aborted with a reason: an `AbortController`, or a transport's own handle. */
-export interface Abortable {
-  abort(reason: unknown): void;
-}
-
-/**
- * Links an optional caller signal and a timeout to `handle`: either aborts it with its reason.
- * `dispose` must be called when the request ends so the timer does not keep the process alive.
- */
-export function linkAbort<H extends Abortable>(
-  handle: H,
-  callerSignal: AbortSignal | undefined,
-  timeoutMs: number,
-  onTimeout: () => unknown,
-): { handle: H; dispose: () => void; timedOut: () => boolean } {
+export function startRequest(
+  request: TransportRequest,
+  settings: TransportSettings,
+): RequestInFlight {
+  const timeoutMs = request.timeoutMs ?? settings.timeoutMs;
+  const callerSignal = request.signal;
+  const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    handle.abort(onTimeout());
+    controller.abort(
+      new TransportError({
+        kind: "timeout",
+        method: request.method,
+        url: request.url,
+        cause: new Error(`no complete response within ${timeoutMs} ms`),
+      }),
+    );
   }, timeoutMs);
-  const onAbort = (): void => handle.abort(callerSignal?.reason);
-  if (callerSignal) {
-    if (callerSignal.aborted) handle.abort(callerSignal.reason);
-    else callerSignal.addEventListener("abort", onAbort, { once: true });
-  }
+  const onAbort = (): void => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onAbort();
+  else callerSignal?.addEventListener("abort", onAbort, { once: true });
   return {
-    handle,
-    timedOut: () => timedOut,
+    signal: controller.signal,
+    failure: (error, kind) => {
+      if (timedOut) return controller.signal.reason;
+      if (callerSignal?.aborted) return callerSignal.reason;
+      if (
+        kind === "as-is" ||
+        error instanceof TransportError ||
+        error instanceof ProtocolError
+      )
+        return error;
+      return new TransportError({
+        kind,
+        method: request.method,
+        url: request.url,
+        cause: error,
+      });
+    },
     dispose: () => {
       clearTimeout(timer);
       callerSignal?.removeEventListener("abort", onAbort);

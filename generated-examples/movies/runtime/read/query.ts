@@ -73,7 +73,9 @@ export async function* queryPages(
   const ancestors = ancestorsByResultSet(request.with);
   const { cursors: initial, ...rest } = request;
   const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
-  let cursors = nonNullCursors(initial);
+  let cursors: Record<string, string> = {};
+  for (const [name, cursor] of Object.entries(initial ?? {}))
+    if (typeof cursor === "string") cursors[name] = cursor;
   const guard = new PagingGuard(QUERY_PATH, options.maxPages, cursors);
   let first = true;
   let requests = 0;
@@ -164,29 +166,14 @@ export async function queryAll(
 }> {
   const items: Record<string, InstanceRead[]> = {};
   let typing: Record<string, unknown> | undefined;
-  let pageSizes: Record<string, number> = askedLimits(
-    request.with,
-    DEFAULT_QUERY_LIMIT,
-  );
+  let pageSizes = askedLimits(request.with, DEFAULT_QUERY_LIMIT);
   for await (const page of queryPages(http, request, options)) {
-    for (const [name, list] of Object.entries(page.items)) {
-      const target = (items[name] ??= []);
-      for (const item of list) target.push(item);
-    }
+    for (const [name, list] of Object.entries(page.items))
+      (items[name] ??= []).push(...list);
     typing ??= page.typing as Record<string, unknown> | undefined;
     pageSizes = { ...page.pageSizes };
   }
   return typing ? { items, typing, pageSizes } : { items, pageSizes };
-}
-
-function nonNullCursors(
-  cursors: Record<string, string | null> | undefined,
-): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [name, cursor] of Object.entries(cursors ?? {})) {
-    if (typeof cursor === "string") result[name] = cursor;
-  }
-  return result;
 }
 
 /** Result set name → every result set it is chained from, directly or not. */

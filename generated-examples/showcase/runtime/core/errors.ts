@@ -5,17 +5,14 @@
 
 import type { InstanceId } from "./wire.js";
 
-/** What the runtime knows about the request that failed. */
+/** The request that failed: method and full URL (the runtime never puts secrets in URLs). */
 export interface RequestInfo {
-  /** HTTP method, e.g. `POST`. */
   readonly method: string;
-  /** The full URL without query secrets (the runtime never puts secrets in URLs). */
   readonly url: string;
 }
 
 /** The parts of an API error response the runtime understands. */
 export interface DmsErrorDetails extends RequestInfo {
-  /** HTTP status of the response. */
   readonly status: number;
   /** `error.code` from the body (the HTTP status as the API saw it); the status when absent. */
   readonly code: number;
@@ -38,31 +35,24 @@ export interface DmsErrorDetails extends RequestInfo {
   readonly earlierAttemptMayHaveApplied?: boolean;
 }
 
-/** An error response from the DMS API (any non-2xx status). */
+/** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
   override name = "DmsError";
-  /** HTTP status. */
-  readonly status: number;
-  /** `error.code` from the body. */
-  readonly code: number;
+  declare readonly status: number;
+  declare readonly code: number;
   /** `error.message` from the body, as the API sent it. */
-  readonly apiMessage: string;
+  declare readonly apiMessage: string;
   /** `error.missing` from the body, or an empty array. */
-  readonly missing: readonly Record<string, unknown>[];
+  declare readonly missing: readonly Record<string, unknown>[];
   /** `error.duplicated` from the body, or an empty array. */
-  readonly duplicated: readonly Record<string, unknown>[];
-  /** Other fields of the error body. */
-  readonly extra: Readonly<Record<string, unknown>>;
-  /** `x-request-id` of the response, when the server sent one. */
-  readonly requestId: string | undefined;
-  /** HTTP method of the failed request. */
-  readonly method: string;
-  /** URL of the failed request. */
-  readonly url: string;
+  declare readonly duplicated: readonly Record<string, unknown>[];
+  declare readonly extra: Readonly<Record<string, unknown>>;
+  declare readonly requestId: string | undefined;
+  declare readonly method: string;
+  declare readonly url: string;
   /** Attempts made (retries included). */
-  readonly attempts: number;
-  /** An earlier attempt may have been processed (see `DmsErrorDetails`). */
-  readonly earlierAttemptMayHaveApplied: boolean;
+  declare readonly attempts: number;
+  declare readonly earlierAttemptMayHaveApplied: boolean;
 
   constructor(details: DmsErrorDetails) {
     super(describeDmsError(details));
@@ -102,11 +92,10 @@ export type TransportFailureKind = "connection" | "timeout" | "protocol";
 /** The request did not get an HTTP response: connection refused or reset, DNS, timeout. */
 export class TransportError extends Error {
   override name = "TransportError";
-  readonly kind: TransportFailureKind;
-  readonly method: string;
-  readonly url: string;
-  /** Attempts made (retries included). */
-  readonly attempts: number;
+  declare readonly kind: TransportFailureKind;
+  declare readonly method: string;
+  declare readonly url: string;
+  declare readonly attempts: number;
 
   constructor(
     info: RequestInfo & {
@@ -148,11 +137,11 @@ export type ProtocolProblem =
  */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
-  readonly problem: ProtocolProblem;
-  readonly method: string;
-  readonly url: string;
+  declare readonly problem: ProtocolProblem;
+  declare readonly method: string;
+  declare readonly url: string;
   /** HTTP status of the response, when there was one. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   constructor(
     info: RequestInfo & {
@@ -177,7 +166,7 @@ export class ProtocolError extends Error {
 export class TokenError extends Error {
   override name = "TokenError";
   /** HTTP status of the token endpoint, when there was a response. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
   constructor(
     message: string,
     options: { status?: number; cause?: unknown } = {},
@@ -190,12 +179,11 @@ export class TokenError extends Error {
 /** A value the API would reject (NaN, Infinity, ...), found before anything was sent. */
 export class InvalidValueError extends Error {
   override name = "InvalidValueError";
-  /** Index of the offending item in the list of instance writes. */
-  readonly itemIndex: number;
-  /** The offending instance. */
-  readonly instance: InstanceId;
+  /** Index of the offending instance in the list of writes. */
+  declare readonly itemIndex: number;
+  declare readonly instance: InstanceId;
   /** Path of the value inside the item, e.g. `sources[0].properties.height`. */
-  readonly path: string;
+  declare readonly path: string;
 
   constructor(
     itemIndex: number,
@@ -252,12 +240,12 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     return typeof value === "object" && value !== null && APPLY_REPORT in value;
   }
   readonly [APPLY_REPORT] = true;
-  readonly written: readonly InstanceId[];
-  readonly notWritten: readonly InstanceId[];
-  readonly unknown: readonly InstanceId[];
+  declare readonly written: readonly InstanceId[];
+  declare readonly notWritten: readonly InstanceId[];
+  declare readonly unknown: readonly InstanceId[];
   declare readonly writtenCount?: number;
   /** True when the caller's AbortSignal stopped the apply. */
-  readonly aborted: boolean;
+  declare readonly aborted: boolean;
 
   constructor(
     report: ApplyProgressReport & { cause: unknown; aborted: boolean },
@@ -270,8 +258,7 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
-    if (report.writtenCount !== undefined)
-      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
+    copyCount(this, report);
     this.aborted = report.aborted;
   }
 }
@@ -286,27 +273,15 @@ export class ApplyVersionConflictError
 {
   override name = "ApplyVersionConflictError";
   readonly [APPLY_REPORT] = true;
-  readonly written: readonly InstanceId[];
-  readonly notWritten: readonly InstanceId[];
-  readonly unknown: readonly InstanceId[];
+  declare readonly written: readonly InstanceId[];
+  declare readonly notWritten: readonly InstanceId[];
+  declare readonly unknown: readonly InstanceId[];
   declare readonly writtenCount?: number;
   /** Always false: a conflict is the API's answer, not an abort. */
   readonly aborted = false;
 
   constructor(conflict: VersionConflictError, report: ApplyProgressReport) {
-    super({
-      method: conflict.method,
-      url: conflict.url,
-      status: conflict.status,
-      code: conflict.code,
-      apiMessage: conflict.apiMessage,
-      missing: conflict.missing,
-      duplicated: conflict.duplicated,
-      extra: conflict.extra,
-      ...(conflict.requestId ? { requestId: conflict.requestId } : {}),
-      attempts: conflict.attempts,
-      earlierAttemptMayHaveApplied: conflict.earlierAttemptMayHaveApplied,
-    });
+    super(conflict as DmsErrorDetails);
     this.message =
       `The apply stopped on a version conflict: ${sentence(conflict.apiMessage)} ` +
       `An instance changed since the existingVersion you gave; read it again and retry, or pass ` +
@@ -315,9 +290,14 @@ export class ApplyVersionConflictError
     this.written = report.written;
     this.notWritten = report.notWritten;
     this.unknown = report.unknown;
-    if (report.writtenCount !== undefined)
-      (this as { writtenCount?: number }).writtenCount = report.writtenCount;
+    copyCount(this, report);
   }
+}
+
+/** `writtenCount` only when the report has one (else the field is absent, not undefined). */
+function copyCount(error: object, report: ApplyProgressReport): void {
+  if (report.writtenCount !== undefined)
+    (error as { writtenCount?: number }).writtenCount = report.writtenCount;
 }
 
 function sentence(text: string): string {
@@ -435,35 +415,24 @@ function utf8Base64(text: string): string {
 }
 
 function describeDmsError(details: DmsErrorDetails): string {
-  const hint = statusHint(details.status);
+  const { missing, duplicated, requestId } = details;
+  const hint = STATUS_HINTS[details.status];
   const parts = [
     `${details.method} ${details.url} failed with ${details.status}: ${details.apiMessage}`,
   ];
-  if (details.missing && details.missing.length > 0) {
-    parts.push(`missing: ${summarizeIds(details.missing)}`);
-  }
-  if (details.duplicated && details.duplicated.length > 0) {
-    parts.push(`duplicated: ${summarizeIds(details.duplicated)}`);
-  }
+  if (missing?.length) parts.push(`missing: ${summarizeIds(missing)}`);
+  if (duplicated?.length) parts.push(`duplicated: ${summarizeIds(duplicated)}`);
   if (hint) parts.push(hint);
-  if (details.requestId) parts.push(`request id ${details.requestId}`);
+  if (requestId) parts.push(`request id ${requestId}`);
   return parts.join("; ") + attemptsSuffix(details.attempts ?? 1);
 }
 
-function statusHint(status: number): string | undefined {
-  switch (status) {
-    case 401:
-      return "the credentials were rejected (check the token, client id/secret and token URL)";
-    case 403:
-      return "the credentials lack a capability (dataModelInstancesAcl / dataModelsAcl) for this project or space";
-    case 409:
-      return "the request conflicts with the stored state";
-    case 429:
-      return "the API throttled the request";
-    default:
-      return undefined;
-  }
-}
+const STATUS_HINTS: Readonly<Record<number, string>> = {
+  401: "the credentials were rejected (check the token, client id/secret and token URL)",
+  403: "the credentials lack a capability (dataModelInstancesAcl / dataModelsAcl) for this project or space",
+  409: "the request conflicts with the stored state",
+  429: "the API throttled the request",
+};
 
 /** The ids of `missing` or `duplicated`, each once and readably, the first five in full. */
 function summarizeIds(ids: readonly Record<string, unknown>[]): string {
@@ -479,14 +448,12 @@ function summarizeIds(ids: readonly Record<string, unknown>[]): string {
  */
 function readableId(id: Record<string, unknown>): string {
   const { space, externalId, version, instanceType, ...rest } = id;
-  const otherKeys = Object.keys(rest).length > 0;
-  if (typeof space !== "string" || otherKeys) return JSON.stringify(id);
-  if (externalId === undefined && version === undefined) {
-    return instanceType === undefined ? `space ${space}` : JSON.stringify(id);
-  }
-  if (typeof externalId !== "string") return JSON.stringify(id);
-  const suffix = typeof version === "string" ? `/${version}` : "";
-  return `${space}:${externalId}${suffix}`;
+  const json = JSON.stringify(id);
+  if (typeof space !== "string" || Object.keys(rest).length > 0) return json;
+  if (externalId === undefined && version === undefined)
+    return instanceType === undefined ? `space ${space}` : json;
+  if (typeof externalId !== "string") return json;
+  return `${space}:${externalId}${typeof version === "string" ? `/${version}` : ""}`;
 }
 
 function attemptsSuffix(attempts: number): string {

@@ -106,16 +106,26 @@ function unmark(
 }
 
 /**
+ * Parses `text`, handing the integers outside the safe range (marked) to `convert` when there are
+ * any. A text without a long digit run (most responses) takes JSON.parse as it is.
+ */
+function parseMarked(
+  text: string,
+  convert: (parsed: unknown, marked: MarkedText) => unknown,
+): unknown {
+  if (!LONG_DIGITS.test(text)) return JSON.parse(text) as unknown;
+  const marked = markUnsafeIntegers(text);
+  if (marked.count === 0) return JSON.parse(text) as unknown;
+  return convert(JSON.parse(marked.text), marked);
+}
+
+/**
  * A parser that turns every integer outside the safe range into a bigint, wherever it is (the
- * emulator's: it stores what it is sent exactly). Texts without a long integer take JSON.parse.
+ * emulator's: it stores what it is sent exactly).
  */
 export function exactJsonParser(): (text: string) => unknown {
-  return (text) => {
-    if (!LONG_DIGITS.test(text)) return JSON.parse(text) as unknown;
-    const marked = markUnsafeIntegers(text);
-    if (marked.count === 0) return JSON.parse(text) as unknown;
-    return unmark(JSON.parse(marked.text), marked.mark, BigInt);
-  };
+  return (text) =>
+    parseMarked(text, (parsed, { mark }) => unmark(parsed, mark, BigInt));
 }
 
 /** Identifiers of int64 properties read as bigint, by space, then by `externalId/version`. */
@@ -168,21 +178,17 @@ export function int64Paths(
  */
 export function int64JsonParser(paths: Int64Paths): (text: string) => unknown {
   if (paths.size === 0) return (text) => JSON.parse(text) as unknown;
-  return (text) => {
-    if (!LONG_DIGITS.test(text)) return JSON.parse(text) as unknown;
-    const marked = markUnsafeIntegers(text);
-    if (marked.count === 0) return JSON.parse(text) as unknown;
-    const parsed = JSON.parse(marked.text) as unknown;
-    const exact = { paths, mark: marked.mark, converted: 0 };
-    for (const item of instancesOf(parsed)) {
-      convertInstance(item, exact);
-      convertGroup(item, exact);
-    }
-    // Long integers anywhere else (a float property, a json value) are numbers, as JSON.parse says.
-    return exact.converted === marked.count
-      ? parsed
-      : unmark(parsed, marked.mark, Number);
-  };
+  return (text) =>
+    parseMarked(text, (parsed, { mark, count }) => {
+      const exact = { paths, mark, converted: 0 };
+      for (const item of instancesOf(parsed)) {
+        convertInstance(item, exact);
+        convertGroup(item, exact);
+      }
+      // Long integers anywhere else (a float property, a json value) are numbers, as JSON.parse
+      // says.
+      return exact.converted === count ? parsed : unmark(parsed, mark, Number);
+    });
 }
 
 /** The instances of a response: `items` as a list, or as result sets (query and sync). */
@@ -219,7 +225,6 @@ function convertInstance(item: unknown, context: ExactContext): void {
   }
 }
 
-/** An int64 value (or list of them): marked strings become bigint. */
 /**
  * Keeps the `group` values of an `instances/aggregate` item exact: the response does not name the
  * view, so `aggregateResults` (which knows it) converts each by its property's definition.
@@ -232,6 +237,7 @@ function convertGroup(item: unknown, context: ExactContext): void {
     group[key] = toBigInt(group[key], context);
 }
 
+/** An int64 value (or list of them): marked strings become bigint. */
 function toBigInts(value: unknown, context: ExactContext): unknown {
   if (!Array.isArray(value)) return toBigInt(value, context);
   for (let i = 0; i < value.length; i++) value[i] = toBigInt(value[i], context);
