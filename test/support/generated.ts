@@ -9,11 +9,13 @@ import {
   readFile,
   rename,
   rm,
+  stat,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import ts from "typescript";
 import {
   DEFAULT_CODE_OPTIONS,
   type CodeOptions,
@@ -156,50 +158,87 @@ async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
   const hash = createHash("sha256");
   for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);
   hash.update(JSON.stringify(STRICT_FLAGS));
+  hash.update(ts.version);
   const cache = join(
     REPO_ROOT,
     ".tmp",
     "runtime-declarations",
     hash.digest("hex").slice(0, 16),
   );
-  if (!existsSync(cache)) {
-    await mkdir(dirname(cache), { recursive: true });
-    // Emitted beside, then renamed into place: test files running at once may race to make it.
-    const work = await mkdtemp(`${cache}-`);
-    try {
-      await writeFileMap(join(work, "src"), sources);
-      const config = {
-        compilerOptions: {
-          ...STRICT_FLAGS,
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          lib: ["ES2023"],
-          types: ["node"],
-          noEmit: false,
-          declaration: true,
-          emitDeclarationOnly: true,
-          rootDir: "src",
-          outDir: "out",
-        },
-        include: ["src/**/*.ts"],
-      };
-      await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
-      const errors = await runTsc(join(work, "tsconfig.json"));
-      if (errors !== "")
-        throw new Error(`the runtime does not compile:\n${errors}`);
-      await rename(join(work, "out"), cache).catch((error: unknown) => {
-        if (!existsSync(cache)) throw error;
-      });
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  }
+  if (!existsSync(cache))
+    await emitOnce(cache, () => emitDeclarations(cache, sources));
   const declarations = new Map<string, string>();
   for (const path of sources.keys()) {
     const file = path.replace(/\.ts$/, ".d.ts");
     declarations.set(file, await readFile(join(cache, file), "utf8"));
   }
   return declarations;
+}
+
+/**
+ * Runs `emit` unless another test file (another worker) is making `cache` already; then waits
+ * for it. Emitting is a tsc run over the whole runtime: once per run, not once per worker.
+ */
+async function emitOnce(
+  cache: string,
+  emit: () => Promise<void>,
+): Promise<void> {
+  const lock = `${cache}.lock`;
+  await mkdir(dirname(cache), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock older than a tsc run can take is left by a killed run.
+      const age =
+        Date.now() -
+        (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 300_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+      if (existsSync(cache)) return;
+    }
+  }
+  try {
+    if (!existsSync(cache)) await emit();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Emits the declarations of `sources` into `cache` (under the strict flags; throws on errors). */
+async function emitDeclarations(
+  cache: string,
+  sources: FileMap,
+): Promise<void> {
+  // Emitted beside, then renamed into place.
+  const work = await mkdtemp(`${cache}-`);
+  try {
+    await writeFileMap(join(work, "src"), sources);
+    const config = {
+      compilerOptions: {
+        ...STRICT_FLAGS,
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2023"],
+        types: ["node"],
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        rootDir: "src",
+        outDir: "out",
+      },
+      include: ["src/**/*.ts"],
+    };
+    await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
+    const errors = await runTsc(join(work, "tsconfig.json"));
+    if (errors !== "")
+      throw new Error(`the runtime does not compile:\n${errors}`);
+    await rename(join(work, "out"), cache);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Every relative import of an output's TypeScript files names a file of that output. */
