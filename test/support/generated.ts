@@ -7,6 +7,7 @@ import {
   mkdir,
   mkdtemp,
   readFile,
+  readdir,
   rename,
   rm,
   stat,
@@ -153,10 +154,31 @@ export async function writeOutputs(
   return [...outputs.keys()];
 }
 
+/**
+ * Replaces the runtime sources of an output written to `outDir` (by the CLI, say) with their
+ * declarations, as `writeOutputs(..., { runtimeAs: "declarations" })` does: a program that
+ * includes the output then checks its model code and what uses it, not the runtime again.
+ */
+export async function runtimeToDeclarations(outDir: string): Promise<void> {
+  const folder = join(outDir, "runtime");
+  const sources: FileMap = new Map();
+  for (const name of await readdir(folder, { recursive: true }))
+    if (name.endsWith(".ts"))
+      sources.set(
+        `runtime/${name.split("\\").join("/")}`,
+        await readFile(join(folder, name), "utf8"),
+      );
+  const declarations = await runtimeDeclarations(sources);
+  await rm(folder, { recursive: true, force: true });
+  await writeFileMap(outDir, declarations);
+}
+
 /** The `.d.ts` files of these runtime sources (paths `runtime/<slice>/*.d.ts`), emitted once per content. */
 async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
   const hash = createHash("sha256");
-  for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);
+  // In path order: the same files hash the same however they were listed.
+  for (const path of [...sources.keys()].sort())
+    hash.update(`${path}\0${sources.get(path)!}\0`);
   hash.update(JSON.stringify(STRICT_FLAGS));
   hash.update(ts.version);
   const cache = join(
