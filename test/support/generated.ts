@@ -161,7 +161,7 @@ export async function writeOutputs(
  */
 export async function runtimeToDeclarations(outDir: string): Promise<void> {
   const folder = join(outDir, "runtime");
-  const sources: FileMap = new Map();
+  const sources = new Map<string, string>();
   for (const name of await readdir(folder, { recursive: true }))
     if (name.endsWith(".ts"))
       sources.set(
@@ -254,7 +254,7 @@ async function emitDeclarations(
       include: ["src/**/*.ts"],
     };
     await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
-    const errors = await runTsc(join(work, "tsconfig.json"));
+    const errors = await runTscProcess(join(work, "tsconfig.json"));
     if (errors !== "")
       throw new Error(`the runtime does not compile:\n${errors}`);
     await rename(join(work, "out"), cache);
@@ -314,8 +314,58 @@ export async function typeCheck(
   return runTsc(file);
 }
 
-/** Runs tsc on a tsconfig; returns its output, empty when there were no errors. */
+/**
+ * Type-checks a tsconfig in this process, as `tsc -p` does (no emit); returns the errors as tsc
+ * prints them (`path(line,col): error TS...: message`), empty when there were none. The parsed
+ * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
+ * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
+ * bound file across programs as its language service does.
+ */
 export async function runTsc(file: string): Promise<string> {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    file,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.formatDiagnostic(diagnostic, FORMAT_HOST));
+      },
+    },
+  )!;
+  const host = ts.createCompilerHost(parsed.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) => {
+    if (!fileName.includes("/node_modules/"))
+      return getSourceFile(fileName, languageVersion, ...rest);
+    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    let cached = LIBRARY_FILES.get(key);
+    if (!cached) {
+      cached = getSourceFile(fileName, languageVersion, ...rest);
+      if (cached) LIBRARY_FILES.set(key, cached);
+    }
+    return cached;
+  };
+  const program = ts.createProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    host,
+    configFileParsingDiagnostics: parsed.errors,
+  });
+  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
+  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
+}
+
+/** Parsed files of node_modules by path and parse options, shared by the programs of a worker. */
+const LIBRARY_FILES = new Map<string, ts.SourceFile>();
+
+const FORMAT_HOST: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (fileName) => fileName,
+  getCurrentDirectory: () => process.cwd(),
+  getNewLine: () => "\n",
+};
+
+/** Runs tsc in a child process (for an emit); returns its output, empty when there were no errors. */
+async function runTscProcess(file: string): Promise<string> {
   try {
     await run(
       process.execPath,
