@@ -2,7 +2,7 @@
 // runtime's internals. Read with the TypeScript checker from the generated movies output.
 import { join } from "node:path";
 import ts from "typescript";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CODE_OPTIONS, readConfig } from "../src/config/index.js";
 import { PUBLIC_RUNTIME_EXPORTS } from "../src/emit/public-api.js";
 import { readRuntimeSources } from "../src/generate.js";
@@ -257,42 +257,67 @@ const INTERNALS = [
   "compileWhere",
 ];
 
+const TRANSPORTS = ["undici", "fetch"] as const;
+
+/**
+ * The movies output with each transport, and one program over both outputs' index files and
+ * every runtime file (built once for both describes: a program holds the whole runtime).
+ */
+let scratch: Awaited<ReturnType<typeof scratchDir>>;
+let checked: ReturnType<typeof exportsOf>;
+/** Each runtime file (`core/http.ts`) and its copy in the undici output (the fetch transport's in the fetch output). */
+let runtimeCopies: Map<string, string>;
+const indexOf = (transport: string) => join(scratch.dir, transport, "index.ts");
+const wireOf = () => join(scratch.dir, "undici", "runtime", "core/wire.ts");
+
+beforeAll(async () => {
+  const config = await readConfig(MOVIES_CONFIG, REPO_ROOT);
+  scratch = await scratchDir("exports");
+  const outputs = new Map<string, ReadonlyMap<string, string>>();
+  for (const transport of TRANSPORTS) {
+    const files = await generateFiles([MOVIES], {
+      ...DEFAULT_CODE_OPTIONS,
+      naming: config!.naming!,
+      transport,
+    });
+    outputs.set(transport, files);
+    await writeFileMap(join(scratch.dir, transport), files);
+  }
+  const runtime = [
+    ...(
+      await readRuntimeSources(join(REPO_ROOT, "templates", "runtime"))
+    ).keys(),
+  ];
+  runtimeCopies = new Map(
+    runtime.map((name) => {
+      const transport = outputs.get("undici")!.has(`runtime/${name}`)
+        ? "undici"
+        : "fetch";
+      expect(outputs.get(transport)!.has(`runtime/${name}`), name).toBe(true);
+      return [name, join(scratch.dir, transport, "runtime", name)];
+    }),
+  );
+  const indexes = TRANSPORTS.map(indexOf);
+  checked = exportsOf([...indexes, ...runtimeCopies.values()], indexes);
+}, 120_000);
+afterAll(() => scratch.cleanup());
+
 describe("generated index.ts", () => {
-  it("exports the views, the client and the runtime's public API, nothing internal", async () => {
-    const config = await readConfig(MOVIES_CONFIG, REPO_ROOT);
-    const scratch = await scratchDir("exports");
-    try {
-      const transports = ["undici", "fetch"] as const;
-      for (const transport of transports) {
-        const files = await generateFiles([MOVIES], {
-          ...DEFAULT_CODE_OPTIONS,
-          naming: config!.naming!,
-          transport,
-        });
-        await writeFileMap(join(scratch.dir, transport), files);
-      }
-      const indexOf = (transport: string) =>
-        join(scratch.dir, transport, "index.ts");
-      const wire = join(scratch.dir, "undici", "runtime", "core/wire.ts");
-      const indexes = transports.map(indexOf);
-      const checked = exportsOf([...indexes, wire], indexes);
-      expect(checked.errors).toEqual([]);
-      const wireNames = checked.names.get(wire)!;
-      expect(wireNames).toContain("InstanceId");
-      for (const transport of transports) {
-        const names = checked.names.get(indexOf(transport))!;
-        const expected = [
-          ...VIEW_EXPORTS,
-          ...CLIENT_EXPORTS,
-          ...RUNTIME_EXPORTS,
-          ...TRANSPORT_EXPORTS[transport],
-          ...wireNames,
-        ].sort();
-        expect(names, transport).toEqual(expected);
-        expect(names.filter((name) => INTERNALS.includes(name))).toEqual([]);
-      }
-    } finally {
-      await scratch.cleanup();
+  it("exports the views, the client and the runtime's public API, nothing internal", () => {
+    expect(checked.errors).toEqual([]);
+    const wireNames = checked.names.get(wireOf())!;
+    expect(wireNames).toContain("InstanceId");
+    for (const transport of TRANSPORTS) {
+      const names = checked.names.get(indexOf(transport))!;
+      const expected = [
+        ...VIEW_EXPORTS,
+        ...CLIENT_EXPORTS,
+        ...RUNTIME_EXPORTS,
+        ...TRANSPORT_EXPORTS[transport],
+        ...wireNames,
+      ].sort();
+      expect(names, transport).toEqual(expected);
+      expect(names.filter((name) => INTERNALS.includes(name))).toEqual([]);
     }
   });
 });
@@ -552,21 +577,18 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
 };
 
 describe("the runtime's exports", () => {
-  it("are each either public or deliberately internal", async () => {
-    const dir = join(REPO_ROOT, "templates", "runtime");
-    const files = [...(await readRuntimeSources(dir)).keys()].filter(
+  it("are each either public or deliberately internal", () => {
+    const files = [...runtimeCopies.keys()].filter(
       (name) => name !== "core/wire.ts",
     );
-    const paths = files.map((name) => join(dir, name));
-    const { names } = exportsOf(paths, []);
-    const unclassified = files.flatMap((name, i) => {
+    const unclassified = files.flatMap((name) => {
       const known = [
         ...(PUBLIC_RUNTIME_EXPORTS[name]?.values ?? []),
         ...(PUBLIC_RUNTIME_EXPORTS[name]?.types ?? []),
         ...(INTERNAL_RUNTIME_EXPORTS[name] ?? []),
       ];
-      return names
-        .get(paths[i]!)!
+      return checked.names
+        .get(runtimeCopies.get(name)!)!
         .filter((exported) => !known.includes(exported))
         .map((exported) => `${name}: ${exported}`);
     });

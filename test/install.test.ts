@@ -2,8 +2,10 @@
 // this repository (so nothing resolves from dmgen's own node_modules), code generated with the
 // installed CLI, built with tsc, then run with production dependencies only (`npm prune
 // --omit=dev`, what `npm ci --omit=dev` leaves) against the emulator. Uses the local npm cache.
+// And what that tarball holds: the built CLI and library, the runtime templates, nothing of the
+// repository's tests, fixtures, examples or benchmarks; and no script that runs on install.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import {
   copyFile,
   mkdir,
@@ -13,7 +15,7 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
@@ -75,10 +77,24 @@ async function run(
 
 const NPM_QUIET = ["--prefer-offline", "--no-audit", "--no-fund"];
 
+/** `npm pack`'s answer (`--json`): the tarball's name and the files it holds. */
+interface Packed {
+  readonly filename: string;
+  readonly files: readonly { readonly path: string }[];
+}
+
 let root: string;
 let emulator: RunningEmulator;
+let packed: Packed;
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), "dmgen-install-"));
+  // dist/ is built by `npm test`; --ignore-scripts skips prepack's rebuild.
+  const pack = await run(
+    "npm",
+    ["pack", "--ignore-scripts", "--json", "--pack-destination", root],
+    REPO_ROOT,
+  );
+  [packed] = JSON.parse(pack.stdout) as [Packed];
   const input = await loadInputs([MOVIES]);
   emulator = await startEmulator({
     views: input.views,
@@ -93,13 +109,7 @@ afterAll(async () => {
 
 describe("installed from the packed tarball", () => {
   it("generates, builds and runs with production dependencies only", async () => {
-    // dist/ is built by `npm test`; --ignore-scripts skips prepack's rebuild.
-    const packed = await run(
-      "npm",
-      ["pack", "--ignore-scripts", "--json", "--pack-destination", root],
-      REPO_ROOT,
-    );
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+    const { filename } = packed;
     const app = join(root, "app");
     await mkdir(join(app, "src"), { recursive: true });
     const ourUndici = (
@@ -151,5 +161,73 @@ describe("installed from the packed tarball", () => {
       title: "Terminator",
       releaseYear: 1984,
     });
+  });
+});
+
+/** Every `.ts` file under `dir` (relative to the repository), tests and declarations left out. */
+function sourceFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(join(REPO_ROOT, dir), {
+    withFileTypes: true,
+    recursive: true,
+  })) {
+    const path = relative(REPO_ROOT, join(entry.parentPath, entry.name));
+    if (
+      entry.isFile() &&
+      path.endsWith(".ts") &&
+      !path.endsWith(".test.ts") &&
+      !path.endsWith(".d.ts")
+    )
+      found.push(path);
+  }
+  return found.sort();
+}
+
+const SHIPPED = [
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^package\.json$/,
+  /^bin\/dmgen\.js$/,
+  /^dist\/(src|templates\/runtime)\/.+\.(js|d\.ts)$/,
+  /^templates\/runtime\/[a-z]+\/[a-z-]+\.ts$/,
+];
+
+describe("npm pack", () => {
+  it("ships the CLI, the library, the runtime templates and nothing else", () => {
+    const files = packed.files.map((file) => file.path).sort();
+    const unexpected = files.filter(
+      (path) => !SHIPPED.some((pattern) => pattern.test(path)),
+    );
+    expect(unexpected).toEqual([]);
+    expect(
+      files.filter((path) => /\.test\.|fixtures|bench/.test(path)),
+    ).toEqual([]);
+    const expected = [
+      "README.md",
+      "package.json",
+      "bin/dmgen.js",
+      ...sourceFiles("templates/runtime"),
+      ...[...sourceFiles("src"), ...sourceFiles("templates/runtime")].flatMap(
+        (path) => {
+          const base = `dist/${path.replace(/\.ts$/, "")}`;
+          return [`${base}.js`, `${base}.d.ts`];
+        },
+      ),
+    ].sort();
+    // Every source has its build output (stale extra files in dist/ are not the package's fault).
+    expect(expected.filter((path) => !files.includes(path))).toEqual([]);
+  });
+
+  it("runs no script when a consumer installs it", () => {
+    const manifest = JSON.parse(
+      readFileSync(join(REPO_ROOT, "package.json"), "utf8"),
+    ) as { scripts: Record<string, string> };
+    const installScripts = ["preinstall", "install", "postinstall", "prepare"];
+    expect(
+      Object.keys(manifest.scripts).filter((name) =>
+        installScripts.includes(name),
+      ),
+    ).toEqual([]);
+    expect(manifest.scripts.prepack).toMatch(/npm run build/);
   });
 });

@@ -103,6 +103,7 @@ describe("per-file name scopes", () => {
         ).items,
       ),
     );
+    // One program for the runtime's files and the movies index.
     const exports = compilerExports([
       ...runtimeFiles,
       join(movies, "index.ts"),

@@ -14,6 +14,7 @@ import {
   STRICT_FLAGS,
   generateFiles,
   runTsc,
+  runtimeToDeclarations,
   scratchDir,
 } from "./support/generated.js";
 
@@ -130,6 +131,8 @@ describe("README", () => {
     const out = String(quickStart!.json.out);
     const srcDir = join(scratch.dir, "src");
     expect(out).toBe("src/generated");
+    // The blocks and the model code are what this checks (the runtime is checked where it stands).
+    await runtimeToDeclarations(join(scratch.dir, out));
     await mkdir(srcDir, { recursive: true });
     for (const block of blocks.filter(isTypeScript)) {
       await writeFile(join(srcDir, `readme-line-${block.line}.ts`), block.text);

@@ -7,13 +7,16 @@ import {
   mkdir,
   mkdtemp,
   readFile,
+  readdir,
   rename,
   rm,
+  stat,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import ts from "typescript";
 import {
   DEFAULT_CODE_OPTIONS,
   type CodeOptions,
@@ -151,55 +154,113 @@ export async function writeOutputs(
   return [...outputs.keys()];
 }
 
+/**
+ * Replaces the runtime sources of an output written to `outDir` (by the CLI, say) with their
+ * declarations, as `writeOutputs(..., { runtimeAs: "declarations" })` does: a program that
+ * includes the output then checks its model code and what uses it, not the runtime again.
+ */
+export async function runtimeToDeclarations(outDir: string): Promise<void> {
+  const folder = join(outDir, "runtime");
+  const sources = new Map<string, string>();
+  for (const name of await readdir(folder, { recursive: true }))
+    if (name.endsWith(".ts"))
+      sources.set(
+        `runtime/${name.split("\\").join("/")}`,
+        await readFile(join(folder, name), "utf8"),
+      );
+  const declarations = await runtimeDeclarations(sources);
+  await rm(folder, { recursive: true, force: true });
+  await writeFileMap(outDir, declarations);
+}
+
 /** The `.d.ts` files of these runtime sources (paths `runtime/<slice>/*.d.ts`), emitted once per content. */
 async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
   const hash = createHash("sha256");
-  for (const [path, text] of sources) hash.update(`${path}\0${text}\0`);
+  // In path order: the same files hash the same however they were listed.
+  for (const path of [...sources.keys()].sort())
+    hash.update(`${path}\0${sources.get(path)!}\0`);
   hash.update(JSON.stringify(STRICT_FLAGS));
+  hash.update(ts.version);
   const cache = join(
     REPO_ROOT,
     ".tmp",
     "runtime-declarations",
     hash.digest("hex").slice(0, 16),
   );
-  if (!existsSync(cache)) {
-    await mkdir(dirname(cache), { recursive: true });
-    // Emitted beside, then renamed into place: test files running at once may race to make it.
-    const work = await mkdtemp(`${cache}-`);
-    try {
-      await writeFileMap(join(work, "src"), sources);
-      const config = {
-        compilerOptions: {
-          ...STRICT_FLAGS,
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          lib: ["ES2023"],
-          types: ["node"],
-          noEmit: false,
-          declaration: true,
-          emitDeclarationOnly: true,
-          rootDir: "src",
-          outDir: "out",
-        },
-        include: ["src/**/*.ts"],
-      };
-      await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
-      const errors = await runTsc(join(work, "tsconfig.json"));
-      if (errors !== "")
-        throw new Error(`the runtime does not compile:\n${errors}`);
-      await rename(join(work, "out"), cache).catch((error: unknown) => {
-        if (!existsSync(cache)) throw error;
-      });
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
-  }
+  if (!existsSync(cache))
+    await emitOnce(cache, () => emitDeclarations(cache, sources));
   const declarations = new Map<string, string>();
   for (const path of sources.keys()) {
     const file = path.replace(/\.ts$/, ".d.ts");
     declarations.set(file, await readFile(join(cache, file), "utf8"));
   }
   return declarations;
+}
+
+/**
+ * Runs `emit` unless another test file (another worker) is making `cache` already; then waits
+ * for it. Emitting is a tsc run over the whole runtime: once per run, not once per worker.
+ */
+async function emitOnce(
+  cache: string,
+  emit: () => Promise<void>,
+): Promise<void> {
+  const lock = `${cache}.lock`;
+  await mkdir(dirname(cache), { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      // A lock older than a tsc run can take is left by a killed run.
+      const age =
+        Date.now() -
+        (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > 300_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+      if (existsSync(cache)) return;
+    }
+  }
+  try {
+    if (!existsSync(cache)) await emit();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** Emits the declarations of `sources` into `cache` (under the strict flags; throws on errors). */
+async function emitDeclarations(
+  cache: string,
+  sources: FileMap,
+): Promise<void> {
+  // Emitted beside, then renamed into place.
+  const work = await mkdtemp(`${cache}-`);
+  try {
+    await writeFileMap(join(work, "src"), sources);
+    const config = {
+      compilerOptions: {
+        ...STRICT_FLAGS,
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        lib: ["ES2023"],
+        types: ["node"],
+        noEmit: false,
+        declaration: true,
+        emitDeclarationOnly: true,
+        rootDir: "src",
+        outDir: "out",
+      },
+      include: ["src/**/*.ts"],
+    };
+    await writeFile(join(work, "tsconfig.json"), JSON.stringify(config));
+    const errors = await runTscProcess(join(work, "tsconfig.json"));
+    if (errors !== "")
+      throw new Error(`the runtime does not compile:\n${errors}`);
+    await rename(join(work, "out"), cache);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }
 
 /** Every relative import of an output's TypeScript files names a file of that output. */
@@ -253,8 +314,58 @@ export async function typeCheck(
   return runTsc(file);
 }
 
-/** Runs tsc on a tsconfig; returns its output, empty when there were no errors. */
+/**
+ * Type-checks a tsconfig in this process, as `tsc -p` does (no emit); returns the errors as tsc
+ * prints them (`path(line,col): error TS...: message`), empty when there were none. The parsed
+ * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
+ * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
+ * bound file across programs as its language service does.
+ */
 export async function runTsc(file: string): Promise<string> {
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    file,
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+        throw new Error(ts.formatDiagnostic(diagnostic, FORMAT_HOST));
+      },
+    },
+  )!;
+  const host = ts.createCompilerHost(parsed.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (fileName, languageVersion, ...rest) => {
+    if (!fileName.includes("/node_modules/"))
+      return getSourceFile(fileName, languageVersion, ...rest);
+    const key = `${fileName}\0${JSON.stringify(languageVersion)}`;
+    let cached = LIBRARY_FILES.get(key);
+    if (!cached) {
+      cached = getSourceFile(fileName, languageVersion, ...rest);
+      if (cached) LIBRARY_FILES.set(key, cached);
+    }
+    return cached;
+  };
+  const program = ts.createProgram({
+    rootNames: parsed.fileNames,
+    options: parsed.options,
+    host,
+    configFileParsingDiagnostics: parsed.errors,
+  });
+  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
+  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
+}
+
+/** Parsed files of node_modules by path and parse options, shared by the programs of a worker. */
+const LIBRARY_FILES = new Map<string, ts.SourceFile>();
+
+const FORMAT_HOST: ts.FormatDiagnosticsHost = {
+  getCanonicalFileName: (fileName) => fileName,
+  getCurrentDirectory: () => process.cwd(),
+  getNewLine: () => "\n",
+};
+
+/** Runs tsc in a child process (for an emit); returns its output, empty when there were no errors. */
+async function runTscProcess(file: string): Promise<string> {
   try {
     await run(
       process.execPath,
