@@ -15,7 +15,7 @@ import { createUndiciTransport } from "../../templates/runtime/core/transport-un
 import {
   compareView,
   type ViewDifference,
-} from "../../templates/runtime/read/view-drift.js";
+} from "../../templates/runtime/features/view-drift.js";
 import { UserError } from "../errors.js";
 import { NAME_LOCK_FILE, parseLock, type NameLock } from "../naming/lock.js";
 import { byIds, type RawView } from "../pull/fetch-definitions.js";

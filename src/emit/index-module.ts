@@ -50,13 +50,20 @@ function runtimeExports(runtimeFiles: readonly string[]): Doc[] {
   for (const file of present) {
     const exports = PUBLIC_RUNTIME_EXPORTS[file];
     if (!exports) continue;
+    // Types only: `export type { ... }`, which leaves no import behind (an `export { type A }`
+    // compiles to `export {} from`, which loads the module: a lazily loaded feature's, eagerly).
+    const typesOnly = exports.values.length === 0;
     statements.push(
       exportList(
         [
           ...exports.values.map((name) => ({ name, text: name })),
-          ...exports.types.map((name) => ({ name, text: `type ${name}` })),
+          ...exports.types.map((name) => ({
+            name,
+            text: typesOnly ? name : `type ${name}`,
+          })),
         ],
         runtimeModule(file),
+        typesOnly,
       ),
     );
   }
@@ -75,11 +82,16 @@ function runtimeModule(file: string): string {
 function exportList(
   specifiers: readonly { name: string; text: string }[],
   module: string,
+  typesOnly = false,
 ): Doc {
   const sorted = [...specifiers]
     .sort((a, b) => compareCodePoints(a.name, b.name))
     .map((s) => s.text);
-  return group("export ", bracedList("{", sorted, "}"), ` from "${module}";`);
+  return group(
+    typesOnly ? "export type " : "export ",
+    bracedList("{", sorted, "}"),
+    ` from "${module}";`,
+  );
 }
 
 function viewExports(context: EmitContext, view: ViewIR): Doc {

@@ -75,7 +75,10 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     ],
   },
   "core/http.ts": { values: [], types: ["HttpEvent"] },
-  "read/query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
+  "read/query.ts": {
+    values: [],
+    types: ["QueryOptions", "QueryPage", "QueryProgress"],
+  },
   "core/retry.ts": { values: [], types: ["Clock", "RetryPolicy"] },
   "read/sync.ts": {
     values: ["parseSyncState", "serializeSyncState"],
@@ -131,13 +134,14 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ReverseRelationDefinition",
     ],
   },
+  "client/include-reads.ts": {
+    values: [],
+    types: ["IncludeListOptions", "IncludeRetrieveOptions", "IncludedRead"],
+  },
+  "client/include-search.ts": { values: [], types: ["IncludeSearchOptions"] },
   "client/view-accessor.ts": {
     values: [],
     types: [
-      "IncludeListOptions",
-      "IncludeRetrieveOptions",
-      "IncludeSearchOptions",
-      "IncludedRead",
       "InstanceList",
       "ListOptions",
       "ReadOnlyViewAccessor",
@@ -148,8 +152,9 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ViewSyncPage",
     ],
   },
-  "read/view-drift.ts": {
-    values: ["ViewDriftError"],
+  "features/view-drift-error.ts": { values: ["ViewDriftError"], types: [] },
+  "features/view-drift.ts": {
+    values: [],
     types: ["DriftClass", "ViewDifference", "ViewDrift", "ViewDriftReport"],
   },
   "features/aggregate.ts": {
@@ -185,10 +190,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypeEdgeSetOptions",
     ],
   },
-  "read/query-graph.ts": {
-    values: [],
-    types: ["GraphQueryOptions", "QueryProgress"],
-  },
+  "features/query-graph.ts": { values: [], types: ["GraphQueryOptions"] },
   "core/paging.ts": { values: ["PageTimeoutError"], types: [] },
   "model/where.ts": {
     values: ["WhereError"],

@@ -15,7 +15,8 @@ import {
 } from "../model/where.js";
 import type { ViewClassInfo } from "../model/typed.js";
 import type { PropertyDefinition } from "../model/values.js";
-import type { InstanceId, PropertyPath } from "../core/wire.js";
+import type { DmsClient } from "../read/dms-client.js";
+import type { InstanceId, InstanceRead, PropertyPath } from "../core/wire.js";
 
 /** How the terms of a search query combine: any term (default) or all of them. */
 export type SearchOperator = "AND" | "OR";
@@ -275,4 +276,37 @@ export function searchSortProperty(
   name: string,
 ): PropertyPath {
   return viewPropertyPath(info, identifier(name, info, "sort"));
+}
+
+// ---- what a view accessor's `search` and `aggregate` run (loaded on their first call)
+
+/** The items of `instances/search`, in the API's (relevance) order. */
+export async function searchInstances(
+  dms: DmsClient,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  options: SearchOptions<AnyViewTypes>,
+): Promise<InstanceRead[]> {
+  const response = await dms.http.postJson<{ items: InstanceRead[] }>(
+    "/models/instances/search",
+    searchRequest(options, info, instanceType),
+    options.signal ? { signal: options.signal } : {},
+  );
+  return response.items;
+}
+
+/** `instances/aggregate` over a view: one result, or one per group with `groupBy`. */
+export async function aggregateInstances(
+  dms: DmsClient,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  aggregates: Aggregates<AnyViewTypes>,
+  options: AggregateOptions<AnyViewTypes, string>,
+): Promise<Record<string, unknown>[]> {
+  const response = await dms.http.postJson<{ items: AggregatedItem[] }>(
+    "/models/instances/aggregate",
+    aggregateRequest(aggregates, options, info, instanceType),
+    options.signal ? { signal: options.signal } : {},
+  );
+  return aggregateResults(response.items, options.groupBy, info);
 }

@@ -1,0 +1,72 @@
+// The types `include` adds to a view accessor: `list({ include })` and `retrieve(ids, { include })`
+// with connections read along, typed by what they lead to. The code runs in features/include.ts,
+// which the accessors load on the first call with `include`.
+
+import type { QueryProgress } from "../read/query.js";
+import type { SelectOf, TypedReadClass } from "../model/where.js";
+import type { InstanceId } from "../core/wire.js";
+import type {
+  ExactInclude,
+  IncludeOf,
+  SelectedIn,
+  WithIncluded,
+} from "../features/include.js";
+import type {
+  InstanceList,
+  ListOptions,
+  RetrieveOptions,
+} from "./view-accessor.js";
+
+/** Options of `list` with `include`: one query, paged root page by root page. */
+export interface IncludeListOptions<
+  C extends TypedReadClass,
+  I,
+> extends ListOptions<C> {
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/** Options of `retrieve` with `include`. */
+export interface IncludeRetrieveOptions<
+  C extends TypedReadClass,
+  I,
+> extends RetrieveOptions<C> {
+  /** Connections to read along, each with its own where / select / limit / include. */
+  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
+  /** Called after every request, with the page sizes in use (smaller after timeouts). */
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/**
+ * What a read with `include` (and `select` `K`) returns: root objects narrowed to `K` (plus the
+ * included connections), with their connections filled.
+ */
+export type IncludedRead<
+  C extends TypedReadClass,
+  I,
+  K extends SelectOf<C>,
+> = WithIncluded<SelectedIn<InstanceType<C>, C, K, keyof I>, I, C>;
+
+/** The `include` overloads of a view's accessor (`C`: the view's read class). */
+export interface IncludeReads<C extends TypedReadClass> {
+  /** Instances by id with connections read along (`include`); the result type says which. */
+  retrieve<
+    const I extends IncludeOf<InstanceType<C>, C>,
+    K extends SelectOf<C> = SelectOf<C>,
+  >(
+    ids: readonly InstanceId[],
+    options: IncludeRetrieveOptions<C, I> & { readonly select?: readonly K[] },
+  ): Promise<IncludedRead<C, I, K>[]>;
+  /** With `include`: root objects with their connections filled, one root page at a time. */
+  list<
+    const I extends IncludeOf<InstanceType<C>, C>,
+    K extends SelectOf<C> = SelectOf<C>,
+  >(
+    options: IncludeListOptions<C, I> & { readonly select?: readonly K[] },
+  ): InstanceList<IncludedRead<C, I, K>>;
+}
+
+/** Loads the code of `include` (on the first call that uses it). */
+export const loadInclude = () => import("../features/include.js");
