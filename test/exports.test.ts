@@ -456,11 +456,11 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ReadClass",
     "isIterable",
     "checkCount",
-    "lazily",
     // How the generated client gives its accessors the registry and the features' code.
     "AccessorContext",
-    "IncludeCall",
-    "IncludeFeature",
+    "AnyAccessor",
+    "IncludeOptions",
+    "IncludeReader",
     "ReadClassLoader",
     "ViewRegistry",
     // What the generated client gives itself its view accessors with.
@@ -469,7 +469,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "defineViewAccessors",
   ],
   // What the generated client composes its accessors' types and context from.
-  "client/include-reads.ts": ["loadInclude", "IncludeReads"],
+  "client/include-reads.ts": ["includeReader", "IncludeReads"],
   "client/include-search.ts": ["IncludeSearch"],
   "client/search-reads.ts": ["SearchReads", "searchMethods"],
   "client/view-checks.ts": ["ViewChecks", "viewChecks"],

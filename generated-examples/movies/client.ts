@@ -6,7 +6,7 @@ import {
 } from "./runtime/client/client-writes.js";
 import {
   type IncludeReads,
-  loadInclude,
+  includeReader,
 } from "./runtime/client/include-reads.js";
 import type { IncludeSearch } from "./runtime/client/include-search.js";
 import {
@@ -104,7 +104,7 @@ export function createClient(options: ClientOptions): Client {
       dms,
       views,
       check: checks.check,
-      include: loadInclude,
+      include: includeReader,
       methods: [searchMethods],
     },
   );

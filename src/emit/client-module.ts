@@ -167,7 +167,7 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
   if (features.has("include")) {
     const module = "./runtime/client/include-reads.js";
     accessorTypes.push(imports.type(module, "IncludeReads"));
-    entries.push(`include: ${imports.value(module, "loadInclude")}`);
+    entries.push(`include: ${imports.value(module, "includeReader")}`);
   }
   if (features.has("include") && features.has("search"))
     accessorTypes.push(

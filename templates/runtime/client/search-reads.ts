@@ -76,8 +76,8 @@ export const searchMethods = {
       return found.map((item) => this.toRead(readClass, item, options.select));
     // With `include`: one query for what the search found.
     const { include, select, signal, onProgress } = options;
-    const included = await this.include(readClass);
-    return included.feature.retrieveWithInclude(included.call, found, include, {
+    return this.includes().retrieve(this, found, {
+      include,
       ...(select ? { select } : {}),
       ...(signal ? { signal } : {}),
       ...(onProgress ? { onProgress } : {}),

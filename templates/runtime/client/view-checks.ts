@@ -8,7 +8,7 @@ import type {
   VerifiableClass,
   ViewDriftReport,
 } from "../features/view-drift.js";
-import { lazily, type ViewRegistry } from "./view-accessor.js";
+import type { ViewRegistry } from "./view-accessor.js";
 
 /** What the client does with its views' live definitions. */
 export interface ViewChecks {
@@ -35,5 +35,17 @@ export function viewChecks(
           (await verifier()).check(readClass as unknown as VerifiableClass)
       : undefined,
     verifyAll: async () => (await verifier()).verifyAll(),
+  };
+}
+
+/** `load()` called once, on first use; a rejection is not kept (the next use tries again). */
+function lazily<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    if (!loading) {
+      loading = load();
+      loading.catch(() => (loading = undefined));
+    }
+    return loading;
   };
 }

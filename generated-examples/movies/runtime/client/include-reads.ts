@@ -4,15 +4,23 @@
 // which the accessors load on the first call with `include`.
 
 import type { QueryProgress } from "../read/query.js";
-import type { SelectOf, TypedReadClass } from "../model/where.js";
+import {
+  compileSort,
+  type SelectOf,
+  type TypedReadClass,
+} from "../model/where.js";
 import type { InstanceId } from "../core/wire.js";
 import type {
   ExactInclude,
+  IncludeContext,
   IncludeOf,
+  LooseListOptions,
   SelectedIn,
   WithIncluded,
 } from "../features/include.js";
 import type {
+  AnyAccessor,
+  IncludeReader,
   InstanceList,
   ListOptions,
   RetrieveOptions,
@@ -69,5 +77,37 @@ export interface IncludeReads<C extends TypedReadClass> {
   ): InstanceList<IncludedRead<C, I, K>>;
 }
 
-/** Loads the code of `include` (on the first call that uses it). */
-export const loadInclude = () => import("../features/include.js");
+/** Reads with `include`; their code (features/include.ts) loads on the first of them. */
+export const includeReader: IncludeReader = {
+  async retrieve(accessor, ids, options) {
+    const [context, feature] = await Promise.all([
+      includeContext(accessor),
+      import("../features/include.js"),
+    ]);
+    return feature.retrieveWithInclude(context, ids, options.include, options);
+  },
+  async *list(accessor, options) {
+    const [context, feature] = await Promise.all([
+      includeContext(accessor),
+      import("../features/include.js"),
+    ]);
+    const { sort: keys, ...rest } = options;
+    const sort = compileSort(keys, context.readClass, context.instanceType);
+    yield* feature.listWithInclude(context, options.include, {
+      ...(rest as Omit<LooseListOptions, "sort">),
+      ...(sort ? { sort } : {}),
+    });
+  },
+};
+
+/** What `include` needs of an accessor: its client, registry and (loaded, checked) read class. */
+async function includeContext(accessor: AnyAccessor): Promise<IncludeContext> {
+  const readClass = await accessor.ready();
+  const { dms, views } = accessor.context;
+  return {
+    dms,
+    readClass: readClass as unknown as IncludeContext["readClass"],
+    instanceType: accessor.entry[1],
+    views,
+  };
+}

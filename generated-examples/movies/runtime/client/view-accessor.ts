@@ -158,27 +158,32 @@ export class ViewRegistry {
   }
 }
 
-/** What `include` (features/include.ts, loaded on first use) gives the accessors. */
-export interface IncludeFeature {
-  listWithInclude(
-    context: IncludeCall,
-    include: object,
-    options: object,
-  ): AsyncGenerator<unknown, void, undefined>;
-  retrieveWithInclude(
-    context: IncludeCall,
+/** Reads with `include` (client/include-reads.ts). */
+export interface IncludeReader {
+  retrieve(
+    accessor: AnyAccessor,
     ids: readonly InstanceId[],
-    include: object,
-    options: object,
+    options: IncludeOptions,
   ): Promise<unknown[]>;
+  list(
+    accessor: AnyAccessor,
+    options: IncludeOptions & ListOptions<HasViewTypes>,
+  ): AsyncGenerator<unknown, void, undefined>;
 }
 
-/** What `include` needs from an accessor. */
-export interface IncludeCall {
-  readonly dms: DmsClient;
-  readonly readClass: ReadClass;
-  readonly instanceType: "node" | "edge";
-  readonly views: ViewRegistry;
+/** The options of a read with `include`, untyped (the include feature's overloads type them). */
+export interface IncludeOptions {
+  readonly include: object;
+  readonly select?: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/** What a read with `include` uses of an accessor. */
+export interface AnyAccessor {
+  ready(): Promise<TypedReadClass>;
+  readonly context: AccessorContext;
+  readonly entry: ViewAccessorEntry;
 }
 
 /** What every accessor of a client shares. */
@@ -187,8 +192,8 @@ export interface AccessorContext {
   readonly views: ViewRegistry;
   /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
   readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
-  /** Loads `include`; absent when the output was generated without it. */
-  readonly include?: () => Promise<IncludeFeature>;
+  /** `include`; absent when the output was generated without it. */
+  readonly include?: IncludeReader;
   /** Methods of features (search, aggregate) every accessor gets. */
   readonly methods?: readonly object[];
 }
@@ -235,24 +240,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     return dropUnselected(read, select, readClass);
   }
 
-  /** @internal `include` over this view (a `TypeError` when the output has no include). */
-  async include(readClass: C): Promise<{
-    feature: IncludeFeature;
-    call: IncludeCall;
-  }> {
-    const load = this.context.include;
-    if (!load)
-      throw new TypeError(
-        "include: this client was generated without the include feature (dmgen generate --features)",
-      );
-    const { dms, views } = this.context;
-    const call = {
-      dms,
-      readClass: readClass as unknown as ReadClass,
-      instanceType: this.entry[1],
-      views,
-    };
-    return { feature: await load(), call };
+  /** @internal What reads with `include` (a `TypeError` when the output has no include). */
+  includes(): IncludeReader {
+    if (this.context.include) return this.context.include;
+    throw new TypeError(
+      "include: this client was generated without the include feature (dmgen generate --features)",
+    );
   }
 
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
@@ -269,11 +262,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     options: RetrieveOptions<C> & { readonly include?: object } = {},
     // `unknown`: each overload (here and in the include feature's) says what comes back.
   ): Promise<unknown[]> {
+    if (options.include)
+      return this.includes().retrieve(this, ids, {
+        ...options,
+        include: options.include,
+      });
     const readClass = await this.ready();
-    if (options.include) {
-      const { feature, call } = await this.include(readClass);
-      return feature.retrieveWithInclude(call, ids, options.include, options);
-    }
     compileSelect(options.select, readClass);
     const typed = ids.map(({ space, externalId }) => ({
       instanceType: this.entry[1],
@@ -312,16 +306,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): AsyncGenerator<unknown, void, undefined> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
-    const readClass = await this.ready();
     if (options.include) {
-      const { feature, call } = await this.include(readClass);
-      const sort = compileSort(options.sort, readClass, this.entry[1]);
-      yield* feature.listWithInclude(call, options.include, {
-        ...options,
-        ...(sort ? { sort } : {}),
-      });
+      const loose = options as IncludeOptions & ListOptions<HasViewTypes>;
+      yield* this.includes().list(this, loose);
       return;
     }
+    const readClass = await this.ready();
     const request = this.listRequest(readClass, options);
     let count = 0;
     const pages = this.context.dms.queryPages(request, {
@@ -543,16 +533,4 @@ export function defineViewAccessors<T extends object, A>(
     });
   }
   return client as T & A;
-}
-
-/** `load()` called once, on first use; a rejection is not kept (the next use tries again). */
-export function lazily<T>(load: () => Promise<T>): () => Promise<T> {
-  let loading: Promise<T> | undefined;
-  return () => {
-    if (!loading) {
-      loading = load();
-      loading.catch(() => (loading = undefined));
-    }
-    return loading;
-  };
 }
