@@ -202,7 +202,7 @@ void client.sync;
       project: "movies",
       spaces: ["movies"],
     });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a module generated at run time
+
     const generated: any = await import(
       pathToFileURL(join(out, "index.js")).href
     );
