@@ -20,7 +20,7 @@ import {
 import { UserError } from "./errors.js";
 import { buildModel } from "./ir/build.js";
 import { planNames } from "./naming/plan.js";
-import { viewInstanceMembers } from "./naming/members.js";
+import { clientMemberNames, viewInstanceMembers } from "./naming/members.js";
 import { print } from "./emit/doc.js";
 import { fileDoc, GENERATED_HEADER } from "./emit/module.js";
 import { emitViewModule, VIEW_MODULE_LOCALS } from "./emit/view-module.js";
@@ -28,7 +28,7 @@ import {
   emitIndexModule,
   indexExportsBesidesViews,
 } from "./emit/index-module.js";
-import { clientMemberNames, emitClientModule } from "./emit/client-module.js";
+import { emitClientModule } from "./emit/client-module.js";
 import {
   NAME_LOCK_FILE,
   parseLock,
@@ -72,8 +72,8 @@ export function buildFiles(
       reserved: {
         exported: indexExportsBesidesViews(runtime, withClient),
         viewModuleLocals: new Set(VIEW_MODULE_LOCALS),
-        clientMembers: clientMemberNames(options),
-        instanceMembers: viewInstanceMembers(runtime),
+        clientMembers: clientMemberNames(),
+        instanceMembers: viewInstanceMembers(),
       },
       lock: input.nameLock,
     }),

@@ -1,13 +1,11 @@
-// Property and accessor names keep off the members they would clash with, and those members are
-// read from the code that declares them (the runtime's base classes, the emitted client), not
-// from a list: a view whose properties are named after every base-class member, and views whose
-// accessors would be every client member, compile.
+// Property and accessor names keep off the members they would clash with (the manifest in
+// src/naming/members.ts, held to the compiler's view of the runtime's base classes here and in
+// members.test.ts there): a view whose properties are named after every base-class member, and
+// views whose accessors would be every client member, compile.
 
 import { join } from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
-import { clientMemberNames } from "../src/emit/client-module.js";
 import {
   buildFiles,
   readRuntimeSources,
@@ -16,10 +14,11 @@ import {
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import type { NameLock } from "../src/naming/lock.js";
 import {
+  BASE_CLASS_MEMBERS,
   BASE_CLASS_MODULE,
   OBJECT_MEMBERS,
   VIEW_BASE_CLASSES,
-  instanceMembers,
+  clientMemberNames,
   viewInstanceMembers,
 } from "../src/naming/members.js";
 import { NAME_LOCK_FILE } from "../src/naming/lock.js";
@@ -96,30 +95,28 @@ describe("members that generated names keep off", () => {
   });
   afterAll(() => scratch.cleanup());
 
-  it("reads the base classes' instance members as the compiler does", () => {
+  it("lists the base classes' instance members as the compiler reads them", () => {
     expect([...byCompiler.keys()].sort()).toEqual([...classes].sort());
     for (const name of classes)
-      expect(
-        instanceMembers(runtime.get(BASE_CLASS_MODULE)!, name).sort(),
-        name,
-      ).toEqual(byCompiler.get(name));
-    // What the hand-kept list used to hold, now read from the source.
-    const members = viewInstanceMembers(runtime);
+      expect([...BASE_CLASS_MEMBERS[name].instance].sort(), name).toEqual(
+        byCompiler.get(name),
+      );
+    const members = viewInstanceMembers();
     for (const name of ["externalId", "id", "toInstanceWrites", "type"])
       expect(members.node.has(name), name).toBe(true);
     expect(members.node.has("startNode")).toBe(false);
     expect(members.edge.has("startNode")).toBe(true);
   });
 
-  it("reads the client's members from the emitted client", () => {
-    const members = clientMemberNames(DEFAULT_CODE_OPTIONS);
+  it("reserves the client's members", () => {
+    const members = clientMemberNames();
     for (const name of ["dms", "close", "graph", "query", "sync", "views"])
       expect(members.has(name), name).toBe(true);
     expect(members.has("then")).toBe(true);
   });
 
   it("compiles views whose properties are every base-class member and whose accessors would be every client member", async () => {
-    const members = viewInstanceMembers(runtime);
+    const members = viewInstanceMembers();
     // Every member the compiler sees on the kind's read and apply bases, and every object's.
     const propertyNames = (kind: "node" | "edge") =>
       [
@@ -130,7 +127,7 @@ describe("members that generated names keep off", () => {
           "then",
         ]),
       ].filter((name) => DMS_IDENTIFIER.test(name));
-    const clientMembers = [...clientMemberNames(DEFAULT_CODE_OPTIONS)].filter(
+    const clientMembers = [...clientMemberNames()].filter(
       (name) => DMS_IDENTIFIER.test(name) && !OBJECT_MEMBERS.has(name),
     );
     const accessorViews = [
@@ -163,10 +160,7 @@ describe("members that generated names keep off", () => {
     expect(accessors.length).toBe(items.length);
     expect(new Set(accessors).size).toBe(accessors.length);
     for (const accessor of accessors)
-      expect(
-        clientMemberNames(DEFAULT_CODE_OPTIONS).has(accessor),
-        accessor,
-      ).toBe(false);
+      expect(clientMemberNames().has(accessor), accessor).toBe(false);
     expect(accessors).toContain("read");
     // The model code is what this checks: the runtime arrives as declarations.
     await writeOutputs(scratch.dir, new Map([["model", files]]), {

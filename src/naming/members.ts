@@ -1,9 +1,11 @@
-// Member names that generated names must keep off, read from the code that declares them rather
-// than kept by hand: the instance members of the runtime's base classes (a view property of that
-// name would clash with them in the generated class) and the members of the generated client (a
-// view accessor of that name would clash). Both are our own code in prettier's style, so a class
-// or interface body's members are the lines indented by exactly one level; a test cross-checks the
-// scan against the TypeScript compiler's view of the same classes.
+// Member names that generated names must keep off, as data: the members of the runtime's base
+// classes (a view property of that name would clash with them in the generated class) and of the
+// generated client (a view accessor of that name would clash). `members.test.ts` holds this
+// manifest to the TypeScript compiler's view of the runtime classes and of an emitted client, so
+// it cannot go stale: a member added to either fails that test until it is listed here.
+//
+// A name listed here is reserved from the next run on; a name the lock already holds stays, so
+// adding a member never renames a property or accessor an app uses.
 
 /** The runtime module declaring the base classes of generated classes. */
 export const BASE_CLASS_MODULE = "model/typed.ts";
@@ -13,6 +15,99 @@ export const VIEW_BASE_CLASSES = {
   node: { read: "TypedNode", apply: "TypedNodeApply" },
   edge: { read: "TypedEdge", apply: "TypedEdgeApply" },
 } as const;
+
+export type BaseClassName =
+  (typeof VIEW_BASE_CLASSES)[keyof typeof VIEW_BASE_CLASSES]["read" | "apply"];
+
+/** What one runtime base class has: instance members (own and inherited) and statics. */
+export interface BaseClassMembers {
+  /** Properties, methods, accessors, private and protected ones too (TypeScript refuses a
+   * subclass field named like a private member). `#private` names cannot clash: not listed. */
+  readonly instance: readonly string[];
+  /** The statics a generated class overrides or inherits (`static override readonly view`). */
+  readonly statics: readonly string[];
+}
+
+const APPLY_MEMBERS = [
+  "collect",
+  "existingVersion",
+  "externalId",
+  "id",
+  "sourceData",
+  "space",
+  "toInstanceWrite",
+  "toInstanceWrites",
+  "type",
+];
+
+const READ_MEMBERS = [
+  "createdTime",
+  "deletedTime",
+  "externalId",
+  "id",
+  "lastUpdatedTime",
+  "space",
+  "type",
+  "version",
+];
+
+const APPLY_STATICS = [
+  "connections",
+  "implemented",
+  "instanceType",
+  "properties",
+  "view",
+];
+
+const READ_STATICS = ["connections", "implemented", "properties", "view"];
+
+/** The runtime's base classes of generated classes, by name. */
+export const BASE_CLASS_MEMBERS: Readonly<
+  Record<BaseClassName, BaseClassMembers>
+> = {
+  TypedNode: { instance: READ_MEMBERS, statics: READ_STATICS },
+  TypedNodeApply: {
+    instance: [...APPLY_MEMBERS, "collectEdges", "nodeWrite"].sort(),
+    statics: APPLY_STATICS,
+  },
+  TypedEdge: {
+    instance: [...READ_MEMBERS, "endNode", "startNode"].sort(),
+    statics: READ_STATICS,
+  },
+  TypedEdgeApply: {
+    instance: [...APPLY_MEMBERS, "edgeWrite", "endNode", "startNode"].sort(),
+    statics: APPLY_STATICS,
+  },
+};
+
+/** The module's own class behind the generated `Client` (see client-module.ts). */
+export const CLIENT_CLASS = "LazyClient";
+
+/**
+ * The members of the generated `Client` besides its view accessors: its own (`dms`, `close`,
+ * `verifyViews`) and those of the runtime groups it extends (`graph` / `query` / `sync` of
+ * `GraphMethods`, `apply` / `delete` / `spaces` of `ClientWrites`). Listed whatever features an
+ * output has, so that choosing features never renames an accessor.
+ */
+export const CLIENT_MEMBERS: readonly string[] = [
+  "apply",
+  "close",
+  "delete",
+  "dms",
+  "graph",
+  "query",
+  "spaces",
+  "sync",
+  "verifyViews",
+];
+
+/**
+ * Names kept off accessors though the client has no such public member: `views` (a client-level
+ * name the design keeps; also the name of the registry the client class holds) and `verifier`
+ * (the client class's `#verifier`). Reserved since earlier versions: dropping one could change
+ * the accessor a new view gets.
+ */
+export const CLIENT_KEPT_NAMES: readonly string[] = ["verifier", "views"];
 
 /**
  * Names every JavaScript object has (`Object.prototype`'s, read from it), and `then`: an object
@@ -24,113 +119,54 @@ export const OBJECT_MEMBERS: ReadonlySet<string> = new Set([
   "then",
 ]);
 
-const MODIFIERS = new Set([
-  "public",
-  "private",
-  "protected",
-  "readonly",
-  "declare",
-  "abstract",
-  "override",
-  "async",
-  "get",
-  "set",
-  "accessor",
-]);
-
-/** One member line of a class or interface body (indented one level), up to its name. */
-const MEMBER =
-  /^ {2}((?:[a-z]+\s+)*)(#?[A-Za-z_$][\w$]*|"[^"]*"|'[^']*')\s*[?!]?\s*[(<:=;]/;
-
-interface Body {
-  readonly members: string[];
-  readonly extends: string | undefined;
-}
-
-/**
- * The non-static members a class or interface named `name` declares in `source`: properties,
- * methods, accessors, `#private` names (as written, with the `#`) and constructor parameter
- * properties; also the class it `extends`, when any.
- */
-function declaredBody(source: string, name: string): Body | undefined {
-  const lines = source.split("\n");
-  const header = new RegExp(
-    `^(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:class|interface)\\s+${name}\\b(.*)$`,
-  );
-  const start = lines.findIndex((line) => header.test(line));
-  if (start < 0) return undefined;
-  const heading = header.exec(lines[start]!)![1]!;
-  const base = /\bextends\s+([A-Za-z_$][\w$]*)/.exec(heading)?.[1];
-  const members: string[] = [];
-  let inConstructor = false;
-  for (const line of lines.slice(start + 1)) {
-    if (line.startsWith("}")) break;
-    if (/^ {2}(?:(?:public|private|protected)\s+)?constructor\(/.test(line)) {
-      inConstructor = !line.includes(")");
-      continue;
-    }
-    if (inConstructor) {
-      if (line.startsWith("  )")) inConstructor = false;
-      const parameter =
-        /^ {4}((?:public|private|protected|readonly|override)\s+)+([A-Za-z_$][\w$]*)/.exec(
-          line,
-        );
-      if (parameter) members.push(parameter[2]!);
-      continue;
-    }
-    const match = MEMBER.exec(line);
-    if (!match) continue;
-    const modifiers = match[1]!.trim().split(/\s+/).filter(Boolean);
-    if (modifiers.includes("static")) continue;
-    if (!modifiers.every((modifier) => MODIFIERS.has(modifier))) continue;
-    members.push(match[2]!.replace(/^["']|["']$/g, ""));
-  }
-  return { members, extends: base };
-}
-
-/**
- * The instance members of class `name` in `source` and of the classes it extends there: what a
- * subclass's instance has besides its own fields. Throws when the class is not in the source
- * (the runtime and the generator disagree: a bug, not a user mistake).
- */
-export function instanceMembers(source: string, name: string): string[] {
-  const members: string[] = [];
-  for (let current: string | undefined = name; current !== undefined;) {
-    const body = declaredBody(source, current);
-    if (body === undefined) {
-      if (current === name)
-        throw new Error(`the runtime declares no class ${name}`);
-      break; // a base from another module (none today) adds no names we can read
-    }
-    members.push(...body.members);
-    current = body.extends;
-  }
-  return [...new Set(members)];
-}
-
-/** The members a class or interface declares itself (not inherited), as written. */
-export function ownMembers(source: string, name: string): string[] {
-  const body = declaredBody(source, name);
-  if (body === undefined) throw new Error(`no class or interface ${name}`);
-  return body.members;
-}
-
 /**
  * Property names a view of each kind cannot have: the instance members of its generated read and
- * apply classes' runtime bases (read from the runtime's source) and every object's members.
+ * apply classes' runtime bases, and every object's members.
  */
-export function viewInstanceMembers(runtime: ReadonlyMap<string, string>): {
+export function viewInstanceMembers(): {
   node: ReadonlySet<string>;
   edge: ReadonlySet<string>;
 } {
-  const source = runtime.get(BASE_CLASS_MODULE);
-  if (source === undefined)
-    throw new Error(`the runtime has no ${BASE_CLASS_MODULE}`);
   const of = (kind: keyof typeof VIEW_BASE_CLASSES): ReadonlySet<string> =>
     new Set([
       ...OBJECT_MEMBERS,
-      ...instanceMembers(source, VIEW_BASE_CLASSES[kind].read),
-      ...instanceMembers(source, VIEW_BASE_CLASSES[kind].apply),
+      ...BASE_CLASS_MEMBERS[VIEW_BASE_CLASSES[kind].read].instance,
+      ...BASE_CLASS_MEMBERS[VIEW_BASE_CLASSES[kind].apply].instance,
     ]);
   return { node: of("node"), edge: of("edge") };
+}
+
+/** Names a view accessor cannot take: the client's members, the kept names, every object's. */
+export function clientMemberNames(): Set<string> {
+  return new Set([...CLIENT_MEMBERS, ...CLIENT_KEPT_NAMES, ...OBJECT_MEMBERS]);
+}
+
+// ---- legacy: client-module.ts's own `clientMemberNames(options)` still scans its printed client
+// with this; the name plan no longer calls it (it reads `clientMemberNames()` above). Both go when
+// the client emitter builds `Client` from `CLIENT_MEMBERS`.
+
+/**
+ * The members a class or interface named `name` declares itself in `source` (our own code in
+ * prettier's style: the lines indented one level), `#private` names with their `#`.
+ * @deprecated Read `CLIENT_MEMBERS` / `BASE_CLASS_MEMBERS` instead.
+ */
+export function ownMembers(source: string, name: string): string[] {
+  const lines = source.split("\n");
+  const header = new RegExp(
+    `^(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:class|interface)\\s+${name}\\b`,
+  );
+  const start = lines.findIndex((line) => header.test(line));
+  if (start < 0) throw new Error(`no class or interface ${name}`);
+  const members: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.startsWith("}")) break;
+    const match =
+      /^ {2}((?:[a-z]+\s+)*)(#?[A-Za-z_$][\w$]*|"[^"]*"|'[^']*')\s*[?!]?\s*[(<:=;]/.exec(
+        line,
+      );
+    if (!match || /\bstatic\b/.test(match[1]!)) continue;
+    if (match[2] === "constructor") continue;
+    members.push(match[2]!.replace(/^["']|["']$/g, ""));
+  }
+  return members;
 }
