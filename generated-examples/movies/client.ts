@@ -76,19 +76,19 @@ export function createClient(options: ClientOptions): Client {
       "mySpace:ActorView/v1",
       "node",
       true,
-      async () => (await import("./views/Actor.js")).Actor,
+      () => import("./views/Actor.js").then((m) => m.Actor),
     ],
     movie: [
       "mySpace:MovieView/v1",
       "node",
       true,
-      async () => (await import("./views/Movie.js")).Movie,
+      () => import("./views/Movie.js").then((m) => m.Movie),
     ],
     person: [
       "mySpace:PersonView/v1",
       "node",
       true,
-      async () => (await import("./views/Person.js")).Person,
+      () => import("./views/Person.js").then((m) => m.Person),
     ],
   };
   const views = new ViewRegistry(accessors);
@@ -119,11 +119,11 @@ class LazyClient {
   readonly apply: ClientWrites["apply"];
   readonly delete: ClientWrites["delete"];
   readonly spaces: ClientWrites["spaces"];
-  readonly #checks: ViewChecks;
+  readonly #verifier: ViewChecks;
 
   constructor(dms: DmsClient, views: ViewRegistry, checks: ViewChecks) {
     this.dms = dms;
-    this.#checks = checks;
+    this.#verifier = checks;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
@@ -135,7 +135,7 @@ class LazyClient {
   }
 
   verifyViews(): Promise<ViewDriftReport> {
-    return this.#checks.verifyAll();
+    return this.#verifier.verifyAll();
   }
 
   close(): Promise<void> {

@@ -131,98 +131,98 @@ export function createClient(options: ClientOptions): Client {
       "showcase:Asset/v1",
       "node",
       true,
-      async () => (await import("./views/Asset.js")).Asset,
+      () => import("./views/Asset.js").then((m) => m.Asset),
     ],
     assignment: [
       "showcase:Assignment/v1",
       "edge",
       true,
-      async () => (await import("./views/Assignment.js")).Assignment,
+      () => import("./views/Assignment.js").then((m) => m.Assignment),
     ],
     describable: [
       "showcase:Describable/v1",
       "node",
       true,
-      async () => (await import("./views/Describable.js")).Describable,
+      () => import("./views/Describable.js").then((m) => m.Describable),
     ],
     documentView: [
       "showcase:Document/v1",
       "node",
       true,
-      async () => (await import("./views/DocumentView.js")).DocumentView,
+      () => import("./views/DocumentView.js").then((m) => m.DocumentView),
     ],
     gaugeV1: [
       "showcase:Gauge/v1",
       "node",
       true,
-      async () => (await import("./views/GaugeV1.js")).GaugeV1,
+      () => import("./views/GaugeV1.js").then((m) => m.GaugeV1),
     ],
     gaugeV2: [
       "showcase:Gauge/v2",
       "node",
       true,
-      async () => (await import("./views/GaugeV2.js")).GaugeV2,
+      () => import("./views/GaugeV2.js").then((m) => m.GaugeV2),
     ],
     objectView: [
       "showcase:Object/v1",
       "node",
       true,
-      async () => (await import("./views/ObjectView.js")).ObjectView,
+      () => import("./views/ObjectView.js").then((m) => m.ObjectView),
     ],
     pump: [
       "showcase:Pump/v1",
       "node",
       true,
-      async () => (await import("./views/Pump.js")).Pump,
+      () => import("./views/Pump.js").then((m) => m.Pump),
     ],
     reading: [
       "showcase:Reading/v1",
       "node",
       true,
-      async () => (await import("./views/Reading.js")).Reading,
+      () => import("./views/Reading.js").then((m) => m.Reading),
     ],
     relation: [
       "showcase:Relation/v1",
       "node",
       true,
-      async () => (await import("./views/Relation.js")).Relation,
+      () => import("./views/Relation.js").then((m) => m.Relation),
     ],
     showcaseSensor: [
       "showcase:Sensor/v1",
       "node",
       true,
-      async () => (await import("./views/ShowcaseSensor.js")).ShowcaseSensor,
+      () => import("./views/ShowcaseSensor.js").then((m) => m.ShowcaseSensor),
     ],
     summary: [
       "showcase:Summary/v1",
       "node",
       false,
-      async () => (await import("./views/Summary.js")).Summary,
+      () => import("./views/Summary.js").then((m) => m.Summary),
     ],
     technician: [
       "showcase:Technician/v1",
       "node",
       true,
-      async () => (await import("./views/Technician.js")).Technician,
+      () => import("./views/Technician.js").then((m) => m.Technician),
     ],
     valve: [
       "showcase:Valve/v1",
       "node",
       true,
-      async () => (await import("./views/Valve.js")).Valve,
+      () => import("./views/Valve.js").then((m) => m.Valve),
     ],
     workOrder: [
       "showcase:WorkOrder/v1",
       "node",
       true,
-      async () => (await import("./views/WorkOrder.js")).WorkOrder,
+      () => import("./views/WorkOrder.js").then((m) => m.WorkOrder),
     ],
     showcaseExtSensor: [
       "showcase_ext:Sensor/v1",
       "node",
       true,
-      async () =>
-        (await import("./views/ShowcaseExtSensor.js")).ShowcaseExtSensor,
+      () =>
+        import("./views/ShowcaseExtSensor.js").then((m) => m.ShowcaseExtSensor),
     ],
   };
   const views = new ViewRegistry(accessors);
@@ -253,11 +253,11 @@ class LazyClient {
   readonly apply: ClientWrites["apply"];
   readonly delete: ClientWrites["delete"];
   readonly spaces: ClientWrites["spaces"];
-  readonly #checks: ViewChecks;
+  readonly #verifier: ViewChecks;
 
   constructor(dms: DmsClient, views: ViewRegistry, checks: ViewChecks) {
     this.dms = dms;
-    this.#checks = checks;
+    this.#verifier = checks;
     const graphs = graphMethods(dms, views);
     this.graph = graphs.graph;
     this.query = graphs.query;
@@ -269,7 +269,7 @@ class LazyClient {
   }
 
   verifyViews(): Promise<ViewDriftReport> {
-    return this.#checks.verifyAll();
+    return this.#verifier.verifyAll();
   }
 
   close(): Promise<void> {

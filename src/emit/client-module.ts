@@ -1,38 +1,13 @@
 // `client.ts`: createClient() over the runtime's DmsClient, with one typed accessor per view.
 // It imports only the transport chosen at generation time, so a browser build never sees undici.
 
-import {
-  ALL_FEATURES,
-  DEFAULT_NAMING,
-  featuresOf,
-  type CodeOptions,
-  type Feature,
-} from "../config/index.js";
-import { buildModel } from "../ir/build.js";
+import { featuresOf, type Feature } from "../config/index.js";
 import type { ViewIR } from "../ir/types.js";
-import { OBJECT_MEMBERS, ownMembers } from "../naming/members.js";
-import { planNames } from "../naming/plan.js";
-import {
-  argumentList,
-  arrowFunction,
-  bracedList,
-  print,
-  stringLiteral,
-  propertyKey,
-  expandedObject,
-  group,
-  hardline,
-  indent,
-  jsDoc,
-  line,
-  objectProperty,
-  join,
-  softline,
-  type Doc,
-} from "./doc.js";
+import { group, hardline, indent, join, jsDoc, line, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
-import { fileDoc, importsDoc } from "./module.js";
-import { rootModule, typeReference, viewText } from "./property-types.js";
+import { importsDoc } from "./module.js";
+import { rootModule, viewText } from "./property-types.js";
+import * as ts from "./syntax/index.js";
 
 const TRANSPORTS = {
   undici: {
@@ -53,34 +28,6 @@ export const CLIENT_DECLARATIONS: readonly string[] = [
   "ClientOptions",
   "createClient",
 ];
-
-/**
- * Names the design keeps for client-level methods: reserved now, so that adding them later
- * renames no accessor.
- */
-const KEPT_FOR_THE_CLIENT = ["apply", "delete", "views", "verifier"];
-
-/**
- * Names a view accessor cannot take, read from the client this module emits (for a model without
- * views) rather than listed: the members of `Client` and of the class behind it, every object's
- * members (`then` would make the client look like a promise), and the names above (`views`,
- * `verifier`: names from when the client kept them in private fields). Read from a client with
- * every feature, so that an accessor keeps its name whatever the output's features.
- */
-export function clientMemberNames(options: CodeOptions): Set<string> {
-  const model = buildModel({ views: [] });
-  // No views: the config's view renames would match nothing.
-  const names = planNames(model, DEFAULT_NAMING);
-  const allFeatures = { ...options, features: ALL_FEATURES };
-  const text = print(
-    fileDoc(emitClientModule({ model, names, options: allFeatures })),
-  );
-  const members = [
-    ...ownMembers(text, "Client"),
-    ...ownMembers(text, LAZY_CLIENT),
-  ].map((member) => member.replace(/^#/, ""));
-  return new Set([...members, ...OBJECT_MEMBERS, ...KEPT_FOR_THE_CLIENT]);
-}
 
 /**
  * Client-level members the client class takes from the runtime, by group: each group's factory
@@ -154,7 +101,7 @@ interface FeatureParts {
   /** The interfaces a view accessor's type intersects with, in overload order. */
   readonly accessorTypes: readonly string[];
   /** Entries of the accessors' context besides `dms` and `views`. */
-  readonly context: readonly string[];
+  readonly context: readonly ts.ObjectEntry[];
   /** Drift: the option, the member and the method of `verifyViews`; the checks' type. */
   readonly checks?: ViewChecks;
   readonly groups: readonly RuntimeMemberGroup[];
@@ -163,11 +110,13 @@ interface FeatureParts {
 function featureParts(context: EmitContext, imports: Imports): FeatureParts {
   const features = new Set(featuresOf(context.options));
   const accessorTypes: string[] = [];
-  const entries: string[] = [];
+  const entries: ts.ObjectEntry[] = [];
   if (features.has("include")) {
     const module = "./runtime/client/include-reads.js";
     accessorTypes.push(imports.type(module, "IncludeReads"));
-    entries.push(`include: ${imports.value(module, "includeReader")}`);
+    entries.push(
+      ts.prop("include", ts.id(imports.value(module, "includeReader"))),
+    );
   }
   if (features.has("include") && features.has("search"))
     accessorTypes.push(
@@ -176,10 +125,16 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
   if (features.has("search")) {
     const module = "./runtime/client/search-reads.js";
     accessorTypes.push(imports.type(module, "SearchReads"));
-    entries.push(`methods: [${imports.value(module, "searchMethods")}]`);
+    entries.push(
+      ts.prop(
+        "methods",
+        ts.array([ts.id(imports.value(module, "searchMethods"))]),
+      ),
+    );
   }
   const checks = features.has("drift") ? viewChecks(imports) : undefined;
-  if (checks) entries.unshift("check: checks.check");
+  if (checks)
+    entries.unshift(ts.prop("check", ts.access(ts.id("checks"), "check")));
   const groups = RUNTIME_MEMBER_GROUPS.filter(
     (group) => group.feature === undefined || features.has(group.feature),
   ).map((group) => ({
@@ -216,98 +171,187 @@ export function emitClientModule(context: EmitContext): Doc {
   const accessors = context.model.views.map((view) =>
     accessorParts(context, imports, view, accessorTypes),
   );
-  const registry = imports.value(ACCESSOR_MODULE, "ViewRegistry");
-  const defineAccessors = imports.value(ACCESSOR_MODULE, "defineViewAccessors");
-  const accessorTable = imports.type(ACCESSOR_MODULE, "ViewAccessorTable");
+  const names: ClientNames = {
+    dmsClient,
+    registry: imports.value(ACCESSOR_MODULE, "ViewRegistry"),
+    defineAccessors: imports.value(ACCESSOR_MODULE, "defineViewAccessors"),
+    accessorTable: imports.type(ACCESSOR_MODULE, "ViewAccessorTable"),
+    createTransport,
+  };
   const { checks, groups } = parts;
-  const clientFields: Doc[] = [
-    "...rest",
-    `transport: transport ?? ${createTransport}()`,
+  const declarations: ts.Declaration[] = [
+    ts.interfaceDecl(
+      "ClientOptions",
+      [
+        ts.propertySignature("transport", ts.typeRef(transportType), {
+          readonly: true,
+          optional: true,
+          doc: [`Default: ${transport.doc}.`],
+        }),
+        ...(checks ? [checks.option] : []),
+      ],
+      {
+        exported: true,
+        extends: [
+          ts.typeRef(
+            "Omit",
+            ts.typeRef(dmsClientOptions),
+            ts.literalType("transport"),
+          ),
+        ],
+        doc: ["Options of {@link createClient}."],
+      },
+    ),
+    ts.interfaceDecl(
+      "Client",
+      [
+        ts.propertySignature("dms", ts.typeRef(dmsClient), {
+          readonly: true,
+          doc: [
+            "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
+          ],
+        }),
+        ...accessors.map((a) => a.member),
+        ...(checks ? [checks.member] : []),
+        ts.methodSignature("close", [], ts.typeRef("Promise", ts.t.void), [
+          "Releases pooled connections.",
+        ]),
+      ],
+      {
+        exported: true,
+        extends: groups.map((g) => ts.typeRef(g.type)),
+        doc: [
+          `A typed client for this model's views: one accessor per view, ${clientSummary(groups)}, and the untyped DMS client.`,
+        ],
+      },
+    ),
+    ts.typeAlias(
+      VIEW_ACCESSORS,
+      ts.typeRef(
+        "Omit",
+        ts.typeRef("Client"),
+        ts.keyOf(ts.typeRef(LAZY_CLIENT)),
+      ),
+      { doc: ["The members of {@link Client} that are view accessors."] },
+    ),
+    createClientFunction(context, imports, names, parts, accessors),
+    lazyClientClass({ dmsClient, registry: names.registry, groups, checks }),
+  ];
+  // Printed before the imports are: the aliases add imports.
+  const printed = [
+    ...declarations.slice(0, 2).map(ts.declarationDoc),
+    ...accessorTypes.declarations(),
+    ...declarations.slice(2).map(ts.declarationDoc),
+  ];
+  return [
+    featuresLine(context),
+    hardline,
+    importsDoc(imports),
+    hardline,
+    join([hardline, hardline], printed),
+  ];
+}
+
+/** Local names `createClient` uses (imports may alias them). */
+interface ClientNames {
+  readonly dmsClient: string;
+  readonly registry: string;
+  readonly defineAccessors: string;
+  readonly accessorTable: string;
+  readonly createTransport: string;
+}
+
+function createClientFunction(
+  context: EmitContext,
+  imports: Imports,
+  names: ClientNames,
+  parts: FeatureParts,
+  accessors: readonly AccessorParts[],
+): ts.Declaration {
+  const { checks } = parts;
+  const dmsOptions: ts.ObjectEntry[] = [
+    ts.spread(ts.id("rest")),
+    ts.prop(
+      "transport",
+      ts.binary(
+        ts.id("transport"),
+        "??",
+        ts.call(ts.id(names.createTransport), []),
+      ),
+    ),
   ];
   const int64 = int64Parser(context, imports);
-  if (int64) clientFields.push(int64);
-  const body = [
-    jsDoc(["Options of {@link createClient}."]),
-    `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
-    block([
-      [
-        jsDoc([`Default: ${transport.doc}.`]),
-        `readonly transport?: ${transportType};`,
-      ],
-      ...(checks ? [checks.option] : []),
-    ]),
-    hardline,
-    hardline,
-    jsDoc([
-      `A typed client for this model's views: one accessor per view, ${clientSummary(groups)}, and the untyped DMS client.`,
-    ]),
-    `export interface Client${groups.length > 0 ? ` extends ${groups.map((g) => g.type).join(", ")}` : ""} `,
-    block([
-      [
-        jsDoc([
-          "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
-        ]),
-        `readonly dms: ${dmsClient};`,
-      ],
-      ...accessors.map((a) => a.member),
-      ...(checks ? [checks.member] : []),
-      [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
-    ]),
-    hardline,
-    hardline,
-    ...accessorTypes.declarations(),
-    jsDoc(["The members of {@link Client} that are view accessors."]),
-    `type ${VIEW_ACCESSORS} = Omit<Client, keyof ${LAZY_CLIENT}>;`,
-    hardline,
-    hardline,
-    jsDoc(["Creates a client for one CDF project (or the dmgen emulator)."]),
-    "export function createClient(options: ClientOptions): Client ",
-    "{",
-    indent(
-      hardline,
-      `const { transport, ${checks ? "verifyViews, " : ""}...rest } = options;`,
-      hardline,
-      jsDoc([
-        "Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use).",
-      ]),
-      `const accessors: ${accessorTable}<${VIEW_ACCESSORS}> = `,
-      expandedObject(accessors.map((a) => a.entry)),
-      ";",
-      hardline,
-      `const views = new ${registry}(accessors);`,
-      hardline,
-      `const dms = new ${dmsClient}(`,
-      expandedObject(clientFields),
-      ");",
-      ...(checks
-        ? [
-            hardline,
-            `const checks = ${checks.create}(dms, views, verifyViews === true);`,
-          ]
-        : []),
-      hardline,
-      `return ${defineAccessors}<${LAZY_CLIENT}, ${VIEW_ACCESSORS}>(`,
-      indent(
-        hardline,
-        `new ${LAZY_CLIENT}`,
-        argumentList(lazyClientArguments(parts)),
-        ",",
-        hardline,
-        "accessors,",
-        hardline,
-        bracedList("{", ["dms", "views", ...parts.context], "}"),
-        ",",
+  if (int64) dmsOptions.push(ts.prop("parseJson", int64));
+  const lazyClient = ts.newExpr(
+    ts.id(LAZY_CLIENT),
+    lazyClientArguments(parts).map((name) => ts.id(name)),
+  );
+  const accessorContext = ts.object([
+    ts.shorthand("dms"),
+    ts.shorthand("views"),
+    ...parts.context,
+  ]);
+  const body: ts.Statement[] = [
+    ts.constStmt(
+      ts.objectPattern(
+        checks ? ["transport", "verifyViews"] : ["transport"],
+        "rest",
       ),
-      hardline,
-      ");",
+      ts.id("options"),
     ),
-    hardline,
-    "}",
-    hardline,
-    hardline,
-    lazyClientClass({ dmsClient, registry, groups, checks }),
+    ts.constStmt(
+      "accessors",
+      ts.object(
+        accessors.map((a) => a.entry),
+        { expanded: true },
+      ),
+      {
+        type: ts.typeRef(names.accessorTable, ts.typeRef(VIEW_ACCESSORS)),
+        doc: [
+          "Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use).",
+        ],
+      },
+    ),
+    ts.constStmt(
+      "views",
+      ts.newExpr(ts.id(names.registry), [ts.id("accessors")]),
+    ),
+    ts.constStmt(
+      "dms",
+      ts.newExpr(ts.id(names.dmsClient), [
+        ts.object(dmsOptions, { expanded: true }),
+      ]),
+    ),
+    ...(checks
+      ? [
+          ts.constStmt(
+            "checks",
+            ts.call(ts.id(checks.create), [
+              ts.id("dms"),
+              ts.id("views"),
+              ts.binary(ts.id("verifyViews"), "===", ts.literal(true)),
+            ]),
+          ),
+        ]
+      : []),
+    ts.returnStmt(
+      ts.call(
+        ts.id(names.defineAccessors),
+        [lazyClient, ts.id("accessors"), accessorContext],
+        [ts.typeRef(LAZY_CLIENT), ts.typeRef(VIEW_ACCESSORS)],
+      ),
+    ),
   ];
-  return [featuresLine(context), hardline, importsDoc(imports), hardline, body];
+  return ts.functionDecl(
+    "createClient",
+    [ts.param("options", ts.typeRef("ClientOptions"))],
+    body,
+    {
+      exported: true,
+      returns: ts.typeRef("Client"),
+      doc: ["Creates a client for one CDF project (or the dmgen emulator)."],
+    },
+  );
 }
 
 /** The line that says which features the output has (a change shows in review and in `--check`). */
@@ -335,7 +379,10 @@ function lazyClientArguments(parts: FeatureParts): string[] {
  * With `int64: "bigint"`: the response parser that reads each view's int64 properties as exact
  * bigints, from the views and identifiers listed here (the view modules load on first use).
  */
-function int64Parser(context: EmitContext, imports: Imports): Doc | undefined {
+function int64Parser(
+  context: EmitContext,
+  imports: Imports,
+): ts.Expression | undefined {
   if (context.options.int64 !== "bigint") return undefined;
   const parser = imports.value("./runtime/core/json.js", "int64JsonParser");
   const paths = imports.value("./runtime/core/json.js", "int64Paths");
@@ -343,67 +390,43 @@ function int64Parser(context: EmitContext, imports: Imports): Doc | undefined {
     const properties = view.properties.flatMap((property) =>
       property.kind === "mapped" && property.type.type === "int64"
         ? [
-            objectProperty(
-              propertyKey(property.identifier),
-              bracedList(
-                "{",
-                [
-                  `identifier: ${stringLiteral(property.identifier)}`,
-                  'type: "int64"',
-                  ...(property.type.list ? ["list: true"] : []),
-                  'as: "bigint"',
-                ],
-                "}",
-              ),
+            ts.prop(
+              property.identifier,
+              ts.object([
+                ts.prop("identifier", ts.literal(property.identifier)),
+                ts.prop("type", ts.literal("int64")),
+                ...(property.type.list
+                  ? [ts.prop("list", ts.literal(true))]
+                  : []),
+                ts.prop("as", ts.literal("bigint")),
+              ]),
             ),
           ]
         : [],
     );
     if (properties.length === 0) return [];
     const { space, externalId, version } = view.ref;
+    const reference = ts.object([
+      ts.prop("type", ts.literal("view")),
+      ts.prop("space", ts.literal(space)),
+      ts.prop("externalId", ts.literal(externalId)),
+      ts.prop("version", ts.literal(version)),
+    ]);
     return [
-      bracedList(
-        "{",
-        [
-          objectProperty(
-            "view",
-            bracedList(
-              "{",
-              [
-                'type: "view"',
-                `space: ${stringLiteral(space)}`,
-                `externalId: ${stringLiteral(externalId)}`,
-                `version: ${stringLiteral(version)}`,
-              ],
-              "}",
-            ),
-          ),
-          objectProperty("properties", bracedList("{", properties, "}")),
-        ],
-        "}",
-      ),
+      ts.object([
+        ts.prop("view", reference),
+        ts.prop("properties", ts.object(properties)),
+      ]),
     ];
   });
-  return [
-    "parseJson: ",
-    parser,
-    "(",
-    paths,
-    "(",
-    bracedList("[", views, "]", false),
-    "))",
-  ];
-}
-
-function block(members: Doc[]): Doc {
-  return ["{", indent(hardline, join(hardline, members)), hardline, "}"];
+  return ts.call(ts.id(parser), [ts.call(ts.id(paths), [ts.array(views)])]);
 }
 
 interface AccessorParts {
   /** The member of the `Client` interface. */
-  readonly member: Doc;
+  readonly member: ts.TypeMember;
   /** The entry of the client's accessor table: `name: [view, "node", true, load]`. */
-  readonly entry: Doc;
+  readonly entry: ts.ObjectEntry;
 }
 
 /**
@@ -442,8 +465,12 @@ class AccessorTypes {
       declarations.push(
         this.alias(
           ACCESSOR_TYPES.writable,
-          `C extends ${readClass}, A extends object`,
-          `${this.imports.type(ACCESSOR_MODULE, "ViewAccessor")}<C, A>`,
+          [`C extends ${readClass}`, "A extends object"],
+          ts.typeRef(
+            this.imports.type(ACCESSOR_MODULE, "ViewAccessor"),
+            ts.typeRef("C"),
+            ts.typeRef("A"),
+          ),
           "A writable view's accessor, with the features this client was generated with.",
         ),
       );
@@ -451,27 +478,39 @@ class AccessorTypes {
       declarations.push(
         this.alias(
           ACCESSOR_TYPES.readOnly,
-          `C extends ${readClass}`,
-          `${this.imports.type(ACCESSOR_MODULE, "ReadOnlyViewAccessor")}<C>`,
+          [`C extends ${readClass}`],
+          ts.typeRef(
+            this.imports.type(ACCESSOR_MODULE, "ReadOnlyViewAccessor"),
+            ts.typeRef("C"),
+          ),
           "A read-only view's accessor, with the features this client was generated with.",
         ),
       );
     return declarations;
   }
 
-  private alias(name: string, params: string, base: string, doc: string): Doc {
-    const [first, ...rest] = [...this.features.map((f) => `${f}<C>`), base];
+  /**
+   * `type Name<C> = A<C> & B<C>;` laid out as prettier lays out an intersection of references: the
+   * first on the line, the others indented one a line (the syntax layer's alias breaks after `=`).
+   */
+  private alias(
+    name: string,
+    typeParams: readonly string[],
+    base: ts.TypeNode,
+    doc: string,
+  ): Doc {
+    const [first, ...rest] = [
+      ...this.features.map((f) => ts.typeRef(f, ts.typeRef("C"))),
+      base,
+    ].map(ts.typeDoc);
     return [
       jsDoc([doc]),
-      // As prettier prints an intersection: the first type on the line, the others indented.
       group(
-        `type ${name}<${params}> = `,
+        `type ${name}<${typeParams.join(", ")}> = `,
         first!,
         indent(...rest.map((type) => [" &", line, type])),
       ),
       ";",
-      hardline,
-      hardline,
     ];
   }
 }
@@ -487,43 +526,47 @@ interface ClientClassNames {
 
 /** What `createClient({ verifyViews })` and `client.verifyViews()` add to the module. */
 interface ViewChecks {
-  readonly option: Doc;
-  readonly member: Doc;
+  readonly option: ts.TypeMember;
+  readonly member: ts.TypeMember;
   /** The local name of the function making the checks. */
   readonly create: string;
   /** The `ViewChecks` type's local name. */
   readonly type: string;
-  readonly method: Doc;
+  readonly method: ts.Method;
 }
 
 function viewChecks(imports: Imports): ViewChecks {
   const module = "./runtime/client/view-checks.js";
-  const report = imports.type(
-    "./runtime/features/view-drift.js",
-    "ViewDriftReport",
+  const report = ts.typeRef(
+    "Promise",
+    ts.typeRef(
+      imports.type("./runtime/features/view-drift.js", "ViewDriftReport"),
+    ),
   );
   return {
-    option: [
-      jsDoc([
+    option: ts.propertySignature("verifyViews", ts.t.boolean, {
+      readonly: true,
+      optional: true,
+      doc: [
         "Checks each view against its live definition before the first read or write through its accessor (once per client).",
         "A view changed in a way the generated code cannot handle rejects those calls with `ViewDriftError` before anything is sent. Default false.",
-      ]),
-      "readonly verifyViews?: boolean;",
-    ],
-    member: [
-      jsDoc([
-        "Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive.",
-      ]),
-      `verifyViews(): Promise<${report}>;`,
-    ],
+      ],
+    }),
+    member: ts.methodSignature("verifyViews", [], report, [
+      "Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive.",
+    ]),
     create: imports.value(module, "viewChecks"),
     type: imports.type(module, "ViewChecks"),
-    method: [
-      `verifyViews(): Promise<${report}> {`,
-      indent(hardline, "return this.#checks.verifyAll();"),
-      hardline,
-      "}",
-    ],
+    method: ts.method(
+      "verifyViews",
+      [],
+      [
+        ts.returnStmt(
+          ts.call(ts.access(ts.thisExpr, "#verifier", "verifyAll"), []),
+        ),
+      ],
+      { returns: report },
+    ),
   };
 }
 
@@ -532,58 +575,61 @@ function viewChecks(imports: Imports): ViewChecks {
  * created on first use, so a client of a model with a thousand views costs nothing until a view is
  * used).
  */
-function lazyClientClass(names: ClientClassNames): Doc {
+function lazyClientClass(names: ClientClassNames): ts.Declaration {
   const { dmsClient, registry, groups, checks } = names;
-  const fields: Doc[] = [
-    `readonly dms: ${dmsClient};`,
+  const fields: ts.ClassMember[] = [
+    ts.field("dms", { modifiers: ["readonly"], type: ts.typeRef(dmsClient) }),
     ...groups.flatMap((g) =>
-      g.members.map((m) => `readonly ${m}: ${g.type}["${m}"];`),
+      g.members.map((m) =>
+        ts.field(m, {
+          modifiers: ["readonly"],
+          type: ts.indexed(ts.typeRef(g.type), m),
+        }),
+      ),
     ),
-    ...(checks ? [`readonly #checks: ${checks.type};`] : []),
+    ...(checks
+      ? [
+          ts.field("#verifier", {
+            modifiers: ["readonly"],
+            type: ts.typeRef(checks.type),
+          }),
+        ]
+      : []),
   ];
-  const parameters = [`dms: ${dmsClient}`];
-  if (groups.some((g) => g.withViews)) parameters.push(`views: ${registry}`);
-  if (checks) parameters.push(`checks: ${checks.type}`);
-  const constructor: Doc = [
-    "constructor",
-    argumentList(parameters),
-    " {",
-    indent(
-      hardline,
-      "this.dms = dms;",
-      ...(checks ? [hardline, "this.#checks = checks;"] : []),
-      ...groups.flatMap((g) => [
-        hardline,
-        `const ${g.local} = ${g.factory}(${g.withViews ? "dms, views" : "dms"});`,
-        ...g.members.flatMap((m) => [hardline, `this.${m} = ${g.local}.${m};`]),
-      ]),
-    ),
-    hardline,
-    "}",
-  ];
-  const close: Doc = [
-    "close(): Promise<void> {",
-    indent(hardline, "return this.dms.close();"),
-    hardline,
-    "}",
-  ];
-  const methods = [constructor, ...(checks ? [checks.method] : []), close];
-  return [
-    jsDoc([
-      "The client's members besides its view accessors (`createClient` adds those, each created on first use).",
+  const parameters = [ts.param("dms", ts.typeRef(dmsClient))];
+  if (groups.some((g) => g.withViews))
+    parameters.push(ts.param("views", ts.typeRef(registry)));
+  if (checks) parameters.push(ts.param("checks", ts.typeRef(checks.type)));
+  const self = (name: string): ts.Expression => ts.access(ts.thisExpr, name);
+  const constructor = ts.constructorDecl(parameters, [
+    ts.assign(self("dms"), ts.id("dms")),
+    ...(checks ? [ts.assign(self("#verifier"), ts.id("checks"))] : []),
+    ...groups.flatMap((g) => [
+      ts.constStmt(
+        g.local,
+        ts.call(
+          ts.id(g.factory),
+          (g.withViews ? ["dms", "views"] : ["dms"]).map((n) => ts.id(n)),
+        ),
+      ),
+      ...g.members.map((m) => ts.assign(self(m), ts.access(ts.id(g.local), m))),
     ]),
-    `class ${LAZY_CLIENT} `,
-    "{",
-    indent(
-      hardline,
-      join(hardline, fields),
-      hardline,
-      hardline,
-      join([hardline, hardline], methods),
-    ),
-    hardline,
-    "}",
-  ];
+  ]);
+  const close = ts.method(
+    "close",
+    [],
+    [ts.returnStmt(ts.call(ts.access(ts.thisExpr, "dms", "close"), []))],
+    { returns: ts.typeRef("Promise", ts.t.void) },
+  );
+  return ts.classDecl(
+    LAZY_CLIENT,
+    [fields, [constructor], ...(checks ? [[checks.method]] : []), [close]],
+    {
+      doc: [
+        "The client's members besides its view accessors (`createClient` adds those, each created on first use).",
+      ],
+    },
+  );
 }
 
 function accessorParts(
@@ -596,43 +642,34 @@ function accessorParts(
   const module = rootModule(names.module);
   const readClass = imports.type(module, names.readClass);
   const accessor = accessorTypes.of(view.writable);
-  const readType = `typeof ${readClass}`;
-  const applyType = view.writable
-    ? imports.type(module, names.applyClass)
-    : undefined;
-  // Prettier breaks a lone `typeof X` argument (unlike a plain type name) when too long.
-  const type = (suffix: string): Doc =>
-    applyType
-      ? typeReference(accessor, [readType, applyType], suffix)
-      : group(
-          `${accessor}<`,
-          indent(softline, readType),
-          softline,
-          `>${suffix}`,
-        );
-  const load = arrowFunction(
-    "async ()",
-    `(await import(${stringLiteral(module)})).${names.readClass}`,
+  const readType = ts.typeOf(readClass);
+  const type = view.writable
+    ? ts.typeRef(
+        accessor,
+        readType,
+        ts.typeRef(imports.type(module, names.applyClass)),
+      )
+    : ts.typeRef(accessor, readType);
+  // `() => import("./views/Movie.js").then((m) => m.Movie)`: the module loads on first use.
+  const load = ts.arrow(
+    [],
+    ts.call(ts.access(ts.call(ts.id("import"), [ts.literal(module)]), "then"), [
+      ts.arrow([ts.param("m")], ts.access(ts.id("m"), names.readClass)),
+    ]),
   );
   return {
-    member: [
-      jsDoc([`${viewText(view.ref)}${accessorSummary(context, view)}`]),
-      `readonly ${names.accessor}: `,
-      type(";"),
-    ],
-    entry: objectProperty(
-      propertyKey(names.accessor),
-      bracedList(
-        "[",
-        [
-          stringLiteral(view.key),
-          `"${view.kind}"`,
-          String(view.writable),
-          load,
-        ],
-        "]",
-        false,
-      ),
+    member: ts.propertySignature(names.accessor, type, {
+      readonly: true,
+      doc: [`${viewText(view.ref)}${accessorSummary(context, view)}`],
+    }),
+    entry: ts.prop(
+      names.accessor,
+      ts.array([
+        ts.literal(view.key),
+        ts.literal(view.kind),
+        ts.literal(view.writable),
+        load,
+      ]),
     ),
   };
 }

@@ -118,7 +118,7 @@ export class InstanceList<T> implements AsyncIterable<T> {
 /** A generated read class, as the registry holds it. */
 type ReadClass = TypedReadClass<TypedInstance>;
 
-/** Loads a view's read class (`async () => (await import("./views/Movie.js")).Movie`). */
+/** Loads a view's read class: the client's table imports the view's module on first use. */
 export type ReadClassLoader = () => Promise<ReadClass>;
 
 /**
