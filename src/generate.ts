@@ -104,12 +104,17 @@ export function buildFiles(
 }
 
 /**
- * The runtime files only some features need, and when an output gets them. Every other file (tests
- * aside, and the transport not chosen) is in every output; a file in `features/` must be listed.
+ * The runtime files only some features (or code options) need, and when an output gets them.
+ * Every other file (tests aside, and the transport not chosen) is in every output; a file in
+ * `features/` must be listed.
  */
 const FEATURE_FILES: Readonly<
-  Record<string, (features: ReadonlySet<Feature>) => boolean>
+  Record<
+    string,
+    (features: ReadonlySet<Feature>, options: CodeOptions) => boolean
+  >
 > = {
+  "client/int64.ts": (_, options) => options.int64 === "bigint",
   "features/include.ts": (f) => f.has("include"),
   "client/include-reads.ts": (f) => f.has("include"),
   "features/graph.ts": (f) => f.has("graph"),
@@ -122,6 +127,7 @@ const FEATURE_FILES: Readonly<
   "features/view-drift.ts": (f) => f.has("drift"),
   "features/view-drift-error.ts": (f) => f.has("drift"),
   "client/view-checks.ts": (f) => f.has("drift"),
+  "client/spaces.ts": (f) => f.has("spaces"),
 };
 
 /** The runtime files an output gets: all but tests, the transport not chosen, features left out. */
@@ -135,13 +141,17 @@ export function runtimeFilesFor(
       : TRANSPORT_FILES.undici;
   const features = new Set(featuresOf(options));
   return [...runtime.entries()]
-    .filter(([name]) => name !== unused && wantedFor(name, features))
+    .filter(([name]) => name !== unused && wantedFor(name, features, options))
     .map(([name, text]) => [name, `${GENERATED_HEADER}\n${text}`]);
 }
 
-function wantedFor(name: string, features: ReadonlySet<Feature>): boolean {
+function wantedFor(
+  name: string,
+  features: ReadonlySet<Feature>,
+  options: CodeOptions,
+): boolean {
   const rule = FEATURE_FILES[name];
-  if (rule) return rule(features);
+  if (rule) return rule(features, options);
   if (name.startsWith("features/"))
     throw new Error(
       `runtime file ${name} has no entry in FEATURE_FILES: say which features need it`,

@@ -214,6 +214,7 @@ const RUNTIME_EXPORTS = [
   "SpaceCreateDefinition",
   "SpaceDefinition",
   "SpaceRequestOptions",
+  "SpacesMethods",
   "SpacesClient",
   // streaming apply and untrusted responses
   "ApplyInputs",
@@ -349,6 +350,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ANY_NODE_VIEW",
   ],
   "client/client-writes.ts": ["clientWrites"],
+  "client/spaces.ts": ["spacesMethods"],
+  "client/int64.ts": ["int64Properties"],
   "core/json.ts": [
     "JsonText",
     "exactJsonParser",
@@ -458,9 +461,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "checkCount",
     // How the generated client gives its accessors the registry and the features' code.
     "AccessorContext",
-    "AnyAccessor",
-    "IncludeOptions",
-    "IncludeReader",
+
     "ReadClassLoader",
     "ViewRegistry",
     // What the generated client gives itself its view accessors with.

@@ -66,7 +66,7 @@ describe("the features option", () => {
       "drift",
     ]);
     expect(() => parseFeatures(["include,grafs"], fail)).toThrow(
-      'unknown feature "grafs"; the features are include, graph, search, drift (or all, none), comma-separated',
+      'unknown feature "grafs"; the features are include, graph, search, drift, spaces (or all, none), comma-separated',
     );
     expect(
       parseConfig({ features: ["graph"] }, "/x/dmgen.config.json").features,
@@ -84,6 +84,7 @@ describe("the features option", () => {
       "runtime/client/include-reads.ts",
       "runtime/client/include-search.ts",
       "runtime/client/search-reads.ts",
+      "runtime/client/spaces.ts",
       "runtime/client/view-checks.ts",
       "runtime/features/aggregate.ts",
       "runtime/features/graph-run.ts",
@@ -128,7 +129,7 @@ describe("the features option", () => {
     const all = (await movies(ALL_FEATURES)).get("client.ts")!;
     const some = (await movies(["include", "drift"])).get("client.ts")!;
     expect(all).toContain(
-      "// Features: include, graph, search, drift (dmgen generate --features).",
+      "// Features: include, graph, search, drift, spaces (dmgen generate --features).",
     );
     expect(some).toContain(
       "// Features: include, drift (dmgen generate --features).",
@@ -171,6 +172,8 @@ client.graph();
 void client.query;
 // @ts-expect-error no verifyViews method without the drift feature
 void client.verifyViews();
+// @ts-expect-error no spaces without the spaces feature
+void client.spaces;
 // @ts-expect-error no verifyViews option either
 createClient({ baseUrl: "http://x", project: "p", credentials: { token: "t" }, verifyViews: true });
 // Sync of a view is not a feature: client.movie.sync stays; client.sync (of graphs) goes.
@@ -212,7 +215,9 @@ void client.sync;
       credentials: { token: "any" },
     });
     try {
-      expect("graph" in client || "verifyViews" in client).toBe(false);
+      expect(
+        ["graph", "verifyViews", "spaces"].filter((m) => m in client),
+      ).toEqual([]);
       const apply = (externalId: string, title: string, releaseYear: number) =>
         new generated.MovieApply("movies", externalId, { title, releaseYear });
       const applied = await client.movie.apply([

@@ -30,14 +30,10 @@ export {
   personConnections,
   personProperties,
 } from "./views/Person.js";
-export {
-  type AnyApply,
-  type ClientWrites,
-  type InstanceToDelete,
-  type SpaceCreateDefinition,
-  type SpaceDefinition,
-  type SpaceRequestOptions,
-  SpacesClient,
+export type {
+  AnyApply,
+  ClientWrites,
+  InstanceToDelete,
 } from "./runtime/client/client-writes.js";
 export type {
   IncludeListOptions,
@@ -45,6 +41,13 @@ export type {
   IncludedRead,
 } from "./runtime/client/include-reads.js";
 export type { IncludeSearchOptions } from "./runtime/client/include-search.js";
+export {
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+  type SpacesMethods,
+} from "./runtime/client/spaces.js";
 export type {
   InstanceList,
   ListOptions,

@@ -158,14 +158,10 @@ export {
   showcaseExtSensorConnections,
   showcaseExtSensorProperties,
 } from "./views/ShowcaseExtSensor.js";
-export {
-  type AnyApply,
-  type ClientWrites,
-  type InstanceToDelete,
-  type SpaceCreateDefinition,
-  type SpaceDefinition,
-  type SpaceRequestOptions,
-  SpacesClient,
+export type {
+  AnyApply,
+  ClientWrites,
+  InstanceToDelete,
 } from "./runtime/client/client-writes.js";
 export type {
   IncludeListOptions,
@@ -173,6 +169,13 @@ export type {
   IncludedRead,
 } from "./runtime/client/include-reads.js";
 export type { IncludeSearchOptions } from "./runtime/client/include-search.js";
+export {
+  type SpaceCreateDefinition,
+  type SpaceDefinition,
+  type SpaceRequestOptions,
+  SpacesClient,
+  type SpacesMethods,
+} from "./runtime/client/spaces.js";
 export type {
   InstanceList,
   ListOptions,

@@ -99,7 +99,7 @@ plus naming overrides, or several models ("models": [{"input", "out", ...}]); fl
 it. With --input and --out, ./dmgen.config.json is not read (--config names one to read).
 Features (--features, "features" in the config): include (list/retrieve/search with include),
 graph (client.graph, query, sync of result-set graphs), search (search and aggregate), drift
-(verifyViews). A feature left out has neither runtime files nor types in the output; apply,
+(verifyViews), spaces (client.spaces). A feature left out has neither runtime files nor types in the output; apply,
 retrieve, list with where/sort/select, sync and delete are always there. Their code is loaded on
 first use, so a bundler that splits (esbuild --splitting, Vite) ships it only to apps that call it.
 Exit codes: 0 done, 1 --check found stale output, 2 bad usage, bad input or an output

@@ -27,10 +27,17 @@ export type Int64Type = "number" | "bigint";
 
 /**
  * The optional parts of the client an output can leave out (`--features`): `include` on reads,
- * result-set graphs (`client.graph` / `query` / `sync`), `search` and `aggregate`, and `drift`
- * (`verifyViews`). Apply, retrieve, list with where / sort / select, sync and delete are always there.
+ * result-set graphs (`client.graph` / `query` / `sync`), `search` and `aggregate`, `drift`
+ * (`verifyViews`) and `spaces` (`client.spaces`). Apply, retrieve, list with where / sort /
+ * select, sync and delete are always there.
  */
-export const ALL_FEATURES = ["include", "graph", "search", "drift"] as const;
+export const ALL_FEATURES = [
+  "include",
+  "graph",
+  "search",
+  "drift",
+  "spaces",
+] as const;
 export type Feature = (typeof ALL_FEATURES)[number];
 
 export interface NamingOptions {

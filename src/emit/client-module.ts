@@ -63,8 +63,17 @@ const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
     factory: "clientWrites",
     type: "ClientWrites",
     local: "writes",
-    members: ["apply", "delete", "spaces"],
+    members: ["apply", "delete"],
     withViews: false,
+  },
+  {
+    module: "./runtime/client/spaces.js",
+    factory: "spacesMethods",
+    type: "SpacesMethods",
+    local: "spaceMethods",
+    members: ["spaces"],
+    withViews: false,
+    feature: "spaces",
   },
 ];
 
@@ -362,7 +371,8 @@ function featuresLine(context: EmitContext): string {
 
 /** `apply` / `delete` across views, `spaces`, result-set graphs: what the groups give `Client`. */
 function clientSummary(groups: readonly RuntimeMemberGroup[]): string {
-  const parts = ["`apply` / `delete` across views, `spaces`"];
+  const parts = ["`apply` / `delete` across views"];
+  if (groups.some((g) => g.feature === "spaces")) parts.push("`spaces`");
   if (groups.some((g) => g.feature === "graph"))
     parts.push("result-set graphs");
   return parts.join(", ");
@@ -376,8 +386,8 @@ function lazyClientArguments(parts: FeatureParts): string[] {
 }
 
 /**
- * With `int64: "bigint"`: the response parser that reads each view's int64 properties as exact
- * bigints, from the views and identifiers listed here (the view modules load on first use).
+ * With `int64: "bigint"`: the response parser that reads the views' int64 properties as exact
+ * bigints, listed here by space, view and identifier (the view modules load on first use).
  */
 function int64Parser(
   context: EmitContext,
@@ -385,41 +395,24 @@ function int64Parser(
 ): ts.Expression | undefined {
   if (context.options.int64 !== "bigint") return undefined;
   const parser = imports.value("./runtime/core/json.js", "int64JsonParser");
-  const paths = imports.value("./runtime/core/json.js", "int64Paths");
-  const views = context.model.views.flatMap((view) => {
-    const properties = view.properties.flatMap((property) =>
+  const listed = imports.value("./runtime/client/int64.js", "int64Properties");
+  const spaces = new Map<string, ts.ObjectEntry[]>();
+  for (const view of context.model.views) {
+    const identifiers = view.properties.flatMap((property) =>
       property.kind === "mapped" && property.type.type === "int64"
-        ? [
-            ts.prop(
-              property.identifier,
-              ts.object([
-                ts.prop("identifier", ts.literal(property.identifier)),
-                ts.prop("type", ts.literal("int64")),
-                ...(property.type.list
-                  ? [ts.prop("list", ts.literal(true))]
-                  : []),
-                ts.prop("as", ts.literal("bigint")),
-              ]),
-            ),
-          ]
+        ? [ts.prop(property.identifier, ts.literal(true))]
         : [],
     );
-    if (properties.length === 0) return [];
+    if (identifiers.length === 0) continue;
     const { space, externalId, version } = view.ref;
-    const reference = ts.object([
-      ts.prop("type", ts.literal("view")),
-      ts.prop("space", ts.literal(space)),
-      ts.prop("externalId", ts.literal(externalId)),
-      ts.prop("version", ts.literal(version)),
-    ]);
-    return [
-      ts.object([
-        ts.prop("view", reference),
-        ts.prop("properties", ts.object(properties)),
-      ]),
-    ];
-  });
-  return ts.call(ts.id(parser), [ts.call(ts.id(paths), [ts.array(views)])]);
+    const views = spaces.get(space) ?? [];
+    spaces.set(space, views);
+    views.push(ts.prop(`${externalId}/${version}`, ts.object(identifiers)));
+  }
+  const byView = [...spaces].map(([space, views]) =>
+    ts.prop(space, ts.object(views)),
+  );
+  return ts.call(ts.id(parser), [ts.call(ts.id(listed), [ts.object(byView)])]);
 }
 
 interface AccessorParts {

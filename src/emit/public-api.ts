@@ -35,14 +35,16 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     types: ["AccessToken", "ClientCredentials", "Credentials"],
   },
   "client/client-writes.ts": {
+    values: [],
+    types: ["AnyApply", "ClientWrites", "InstanceToDelete"],
+  },
+  "client/spaces.ts": {
     values: ["SpacesClient"],
     types: [
-      "AnyApply",
-      "ClientWrites",
-      "InstanceToDelete",
       "SpaceCreateDefinition",
       "SpaceDefinition",
       "SpaceRequestOptions",
+      "SpacesMethods",
     ],
   },
   "read/dms-client.ts": {

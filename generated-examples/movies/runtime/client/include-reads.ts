@@ -6,6 +6,7 @@
 import type { QueryProgress } from "../read/query.js";
 import {
   compileSort,
+  type HasViewTypes,
   type SelectOf,
   type TypedReadClass,
 } from "../model/where.js";
@@ -19,11 +20,11 @@ import type {
   WithIncluded,
 } from "../features/include.js";
 import type {
-  AnyAccessor,
-  IncludeReader,
+  AccessorContext,
   InstanceList,
   ListOptions,
   RetrieveOptions,
+  ViewAccessorEntry,
 } from "./view-accessor.js";
 
 /** Options of `list` with `include`: one query, paged root page by root page. */
@@ -75,6 +76,34 @@ export interface IncludeReads<C extends TypedReadClass> {
   >(
     options: IncludeListOptions<C, I> & { readonly select?: readonly K[] },
   ): InstanceList<IncludedRead<C, I, K>>;
+}
+
+/** Reads with `include` (client/include-reads.ts). */
+interface IncludeReader {
+  retrieve(
+    accessor: AnyAccessor,
+    ids: readonly InstanceId[],
+    options: IncludeOptions,
+  ): Promise<unknown[]>;
+  list(
+    accessor: AnyAccessor,
+    options: IncludeOptions & ListOptions<HasViewTypes>,
+  ): AsyncGenerator<unknown, void, undefined>;
+}
+
+/** The options of a read with `include`, untyped (the include feature's overloads type them). */
+interface IncludeOptions {
+  readonly include: object;
+  readonly select?: readonly string[];
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: QueryProgress) => void;
+}
+
+/** What a read with `include` uses of an accessor. */
+interface AnyAccessor {
+  ready(): Promise<TypedReadClass>;
+  readonly context: AccessorContext;
+  readonly entry: ViewAccessorEntry;
 }
 
 /** Reads with `include`; their code (features/include.ts) loads on the first of them. */

@@ -149,41 +149,10 @@ export class ViewRegistry {
     return readClass;
   }
 
-  /** Every class of the client (loads every view module). */
-  async loadAll(): Promise<ReadClass[]> {
-    const all = await Promise.all(
-      [...this.#loaders.keys()].map((v) => this.load(v)),
-    );
-    return all.filter((c) => c !== undefined);
+  /** The ids of the client's views. */
+  ids(): string[] {
+    return [...this.#loaders.keys()];
   }
-}
-
-/** Reads with `include` (client/include-reads.ts). */
-export interface IncludeReader {
-  retrieve(
-    accessor: AnyAccessor,
-    ids: readonly InstanceId[],
-    options: IncludeOptions,
-  ): Promise<unknown[]>;
-  list(
-    accessor: AnyAccessor,
-    options: IncludeOptions & ListOptions<HasViewTypes>,
-  ): AsyncGenerator<unknown, void, undefined>;
-}
-
-/** The options of a read with `include`, untyped (the include feature's overloads type them). */
-export interface IncludeOptions {
-  readonly include: object;
-  readonly select?: readonly string[];
-  readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: QueryProgress) => void;
-}
-
-/** What a read with `include` uses of an accessor. */
-export interface AnyAccessor {
-  ready(): Promise<TypedReadClass>;
-  readonly context: AccessorContext;
-  readonly entry: ViewAccessorEntry;
 }
 
 /** What every accessor of a client shares. */
@@ -192,8 +161,18 @@ export interface AccessorContext {
   readonly views: ViewRegistry;
   /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
   readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
-  /** `include`; absent when the output was generated without it. */
-  readonly include?: IncludeReader;
+  /** Reads with `include` (client/include-reads.ts); absent when the output has no include. */
+  readonly include?: {
+    retrieve(
+      accessor: object,
+      ids: readonly InstanceId[],
+      options: object,
+    ): Promise<unknown[]>;
+    list(
+      accessor: object,
+      options: object,
+    ): AsyncGenerator<unknown, void, undefined>;
+  };
   /** Methods of features (search, aggregate) every accessor gets. */
   readonly methods?: readonly object[];
 }
@@ -241,7 +220,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   }
 
   /** @internal What reads with `include` (a `TypeError` when the output has no include). */
-  includes(): IncludeReader {
+  includes(): NonNullable<AccessorContext["include"]> {
     if (this.context.include) return this.context.include;
     throw new TypeError(
       "include: this client was generated without the include feature (dmgen generate --features)",
@@ -307,8 +286,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
     if (options.include) {
-      const loose = options as IncludeOptions & ListOptions<HasViewTypes>;
-      yield* this.includes().list(this, loose);
+      yield* this.includes().list(this, options);
       return;
     }
     const readClass = await this.ready();
@@ -471,9 +449,8 @@ export function isIterable<T extends object>(
 const MAX_SYNC_PAGE_SIZE = 2000;
 
 /**
- * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`: all): a
- * `RangeError` naming it otherwise, before any request. Else `limit: -1` or `NaN` read nothing or
- * everything without a word, and a `pageSize` of 0 or 5000 failed at the API with a 400.
+ * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`), else a
+ * `RangeError` naming it before any request (not a silent `limit: NaN` or the API's 400).
  */
 export function checkCount(
   option: string,

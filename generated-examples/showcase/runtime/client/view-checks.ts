@@ -26,8 +26,11 @@ export function viewChecks(
 ): ViewChecks {
   const verifier = lazily(async () => {
     const { ViewVerifier } = await import("../features/view-drift.js");
-    const classes = async () =>
-      (await views.loadAll()) as unknown as VerifiableClass[];
+    // Every view's class: the view modules load now.
+    const classes = async () => {
+      const all = await Promise.all(views.ids().map((v) => views.load(v)));
+      return all.filter((c) => c !== undefined) as unknown as VerifiableClass[];
+    };
     return new ViewVerifier(dms.http, classes, beforeUse);
   });
   return {
