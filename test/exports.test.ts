@@ -439,6 +439,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "model/values.ts": [
     "TargetClassThunk",
+    "TargetClasses",
     "targetInfo",
     "toWireValue",
     "fromWireValue",
@@ -518,6 +519,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "compileSort",
     "compileWhere",
     "dropUnselected",
+    "loadWhereClasses",
     "viewPropertyPath",
   ],
   "features/include.ts": [

@@ -18,6 +18,7 @@ import {
   compileSort,
   compileWhere,
   dropUnselected,
+  loadWhereClasses,
   type HasViewTypes,
   type SelectOf,
   type SelectedOf,
@@ -289,6 +290,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       return;
     }
     const readClass = await this.ready();
+    await loadWhereClasses(options.where, readClass, this.context.views);
     const request = this.listRequest(readClass, options);
     let count = 0;
     const pages = this.context.dms.queryPages(request, {
@@ -328,7 +330,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     where: object | undefined,
   ): { nodes: { filter: Filter } } | { edges: { filter: Filter } } {
     const hasData: Filter = { hasData: [readClass.view] };
-    const compiled = compileWhere(where, readClass, this.entry[1]);
+    const { views } = this.context;
+    const compiled = compileWhere(where, readClass, this.entry[1], views);
     const filter = compiled ? { and: [hasData, compiled] } : hasData;
     return this.entry[1] === "node"
       ? { nodes: { filter } }
@@ -366,6 +369,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const { where, select, pageSize, mode, ...syncOptions } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
+    await loadWhereClasses(where, readClass, this.context.views);
     const request = {
       with: {
         [RESULT_SET]: {

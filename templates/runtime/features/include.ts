@@ -17,7 +17,11 @@ import type {
   PropertyDefinition,
   ReverseRelationDefinition,
 } from "../model/values.js";
-import { compileWhere, dropUnselected } from "../model/where.js";
+import {
+  compileWhere,
+  dropUnselected,
+  loadWhereClasses,
+} from "../model/where.js";
 import type {
   Filter,
   InstanceId,
@@ -347,7 +351,12 @@ export function planInclude(
   };
   const filters: Filter[] = [{ hasData: [root.readClass.view] }];
   if (root.ids) filters.push({ instanceReferences: root.ids.map(plainId) });
-  const where = compileWhere(root.where, root.readClass, root.instanceType);
+  const where = compileWhere(
+    root.where,
+    root.readClass,
+    root.instanceType,
+    views,
+  );
   if (where) filters.push(where);
   const expression = { filter: and(filters) };
   context.with[ROOT] = {
@@ -462,7 +471,7 @@ function planEdge(
     const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
-  const targetFilter = nodeFilterOf(targetClass, spec);
+  const targetFilter = nodeFilterOf(context, targetClass, spec);
   context.with[edgeSet] = {
     edges: {
       from: parentSet,
@@ -540,7 +549,7 @@ function planReverse(
       from: parentSet,
       through,
       direction: "inwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -592,7 +601,7 @@ function planDirect(
       from: parentSet,
       through: { source: parentClass.view, identifier: property.identifier },
       direction: "outwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -669,9 +678,13 @@ function resolveClass(
   );
 }
 
-function nodeFilterOf(readClass: AnyReadClass, spec: LooseSpec): Filter {
+function nodeFilterOf(
+  context: PlanContext,
+  readClass: AnyReadClass,
+  spec: LooseSpec,
+): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = compileWhere(spec.where, readClass, "node");
+  const where = compileWhere(spec.where, readClass, "node", context.views);
   if (where) filters.push(where);
   return and(filters);
 }
@@ -976,6 +989,7 @@ async function loadIncludedClasses(
         spec.view ?? loadTargetClass(definition, views),
         edgeView ? views?.load(viewKey(edgeView)) : undefined,
       ]);
+      if (target && views) await loadWhereClasses(spec.where, target, views);
       if (target && spec.include)
         await loadIncludedClasses(target, spec.include, views);
     }),
@@ -989,6 +1003,8 @@ export async function* listWithInclude(
   options: LooseListOptions,
 ): AsyncGenerator<unknown, void, undefined> {
   await loadIncludedClasses(context.readClass, include, context.views);
+  if (context.views)
+    await loadWhereClasses(options.where, context.readClass, context.views);
   const raw = options.filter ? { $raw: options.filter } : {};
   const plan = planInclude(
     {

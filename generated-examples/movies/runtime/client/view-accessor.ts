@@ -19,6 +19,7 @@ import {
   compileSort,
   compileWhere,
   dropUnselected,
+  loadWhereClasses,
   type HasViewTypes,
   type SelectOf,
   type SelectedOf,
@@ -290,6 +291,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
       return;
     }
     const readClass = await this.ready();
+    await loadWhereClasses(options.where, readClass, this.context.views);
     const request = this.listRequest(readClass, options);
     let count = 0;
     const pages = this.context.dms.queryPages(request, {
@@ -329,7 +331,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     where: object | undefined,
   ): { nodes: { filter: Filter } } | { edges: { filter: Filter } } {
     const hasData: Filter = { hasData: [readClass.view] };
-    const compiled = compileWhere(where, readClass, this.entry[1]);
+    const { views } = this.context;
+    const compiled = compileWhere(where, readClass, this.entry[1], views);
     const filter = compiled ? { and: [hasData, compiled] } : hasData;
     return this.entry[1] === "node"
       ? { nodes: { filter } }
@@ -367,6 +370,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const { where, select, pageSize, mode, ...syncOptions } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
+    await loadWhereClasses(where, readClass, this.context.views);
     const request = {
       with: {
         [RESULT_SET]: {

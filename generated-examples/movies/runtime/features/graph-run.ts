@@ -7,7 +7,7 @@ import type { DmsClient } from "../read/dms-client.js";
 import { runQueryGraph, type GraphQueryOptions } from "./query-graph.js";
 import type { TypedInstance } from "../model/typed.js";
 import type { EdgeConnectionDefinition } from "../model/values.js";
-import { compileSort, compileWhere } from "../model/where.js";
+import { compileSort, compileWhere, loadWhereClasses } from "../model/where.js";
 import type {
   EdgeExpression,
   Filter,
@@ -62,8 +62,11 @@ class CompiledGraph {
   constructor(private readonly views: ViewClasses | undefined) {}
 
   async add(step: GraphStep): Promise<void> {
-    if (step.kind === "nodes") this.nodes(step.name, step.view, step.options);
-    else if ("connection" in step.options)
+    if (step.kind === "nodes") {
+      if (this.views)
+        await loadWhereClasses(step.options.where, step.view, this.views);
+      this.nodes(step.name, step.view, step.options);
+    } else if ("connection" in step.options)
       await this.connectionEdges(step.name, step.options);
     else this.typeEdges(step.name, step.options);
   }
@@ -74,7 +77,7 @@ class CompiledGraph {
     options: RecordedNodeSetOptions,
   ): void {
     const filters: Filter[] = [{ hasData: [view.view] }];
-    const where = compileWhere(options.where, view, "node");
+    const where = compileWhere(options.where, view, "node", this.views);
     if (where) filters.push(where);
     const expression: NodeExpression = { filter: and(filters) };
     if (options.from !== undefined) {
@@ -131,7 +134,9 @@ class CompiledGraph {
     const nodeFilters: Filter[] = [];
     if (target) {
       nodeFilters.push({ hasData: [target.view] });
-      const where = compileWhere(options.nodeWhere, target, "node");
+      if (this.views)
+        await loadWhereClasses(options.nodeWhere, target, this.views);
+      const where = compileWhere(options.nodeWhere, target, "node", this.views);
       if (where) nodeFilters.push(where);
     } else if (options.nodeWhere) {
       throw new Error(

@@ -18,7 +18,11 @@ import type {
   PropertyDefinition,
   ReverseRelationDefinition,
 } from "../model/values.js";
-import { compileWhere, dropUnselected } from "../model/where.js";
+import {
+  compileWhere,
+  dropUnselected,
+  loadWhereClasses,
+} from "../model/where.js";
 import type {
   Filter,
   InstanceId,
@@ -348,7 +352,12 @@ export function planInclude(
   };
   const filters: Filter[] = [{ hasData: [root.readClass.view] }];
   if (root.ids) filters.push({ instanceReferences: root.ids.map(plainId) });
-  const where = compileWhere(root.where, root.readClass, root.instanceType);
+  const where = compileWhere(
+    root.where,
+    root.readClass,
+    root.instanceType,
+    views,
+  );
   if (where) filters.push(where);
   const expression = { filter: and(filters) };
   context.with[ROOT] = {
@@ -463,7 +472,7 @@ function planEdge(
     const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
-  const targetFilter = nodeFilterOf(targetClass, spec);
+  const targetFilter = nodeFilterOf(context, targetClass, spec);
   context.with[edgeSet] = {
     edges: {
       from: parentSet,
@@ -541,7 +550,7 @@ function planReverse(
       from: parentSet,
       through,
       direction: "inwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -593,7 +602,7 @@ function planDirect(
       from: parentSet,
       through: { source: parentClass.view, identifier: property.identifier },
       direction: "outwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -670,9 +679,13 @@ function resolveClass(
   );
 }
 
-function nodeFilterOf(readClass: AnyReadClass, spec: LooseSpec): Filter {
+function nodeFilterOf(
+  context: PlanContext,
+  readClass: AnyReadClass,
+  spec: LooseSpec,
+): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = compileWhere(spec.where, readClass, "node");
+  const where = compileWhere(spec.where, readClass, "node", context.views);
   if (where) filters.push(where);
   return and(filters);
 }
@@ -977,6 +990,7 @@ async function loadIncludedClasses(
         spec.view ?? loadTargetClass(definition, views),
         edgeView ? views?.load(viewKey(edgeView)) : undefined,
       ]);
+      if (target && views) await loadWhereClasses(spec.where, target, views);
       if (target && spec.include)
         await loadIncludedClasses(target, spec.include, views);
     }),
@@ -990,6 +1004,8 @@ export async function* listWithInclude(
   options: LooseListOptions,
 ): AsyncGenerator<unknown, void, undefined> {
   await loadIncludedClasses(context.readClass, include, context.views);
+  if (context.views)
+    await loadWhereClasses(options.where, context.readClass, context.views);
   const raw = options.filter ? { $raw: options.filter } : {};
   const plan = planInclude(
     {

@@ -10,6 +10,7 @@ import {
   targetInfo,
   toWireValue,
   type PropertyDefinition,
+  type TargetClasses,
 } from "./values.js";
 import type {
   Filter,
@@ -253,6 +254,8 @@ const REFERENCE_FIELDS = {
 interface WhereContext {
   readonly info: ViewClassInfo;
   readonly instanceType: "node" | "edge";
+  /** Where a direct relation's target class is found (see `loadWhereClasses`). */
+  readonly classes?: TargetClasses | undefined;
   /** Where in the user's `where` we are, for error messages. */
   readonly path: string;
 }
@@ -266,9 +269,41 @@ export function compileWhere(
   where: object | undefined,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
+  classes?: TargetClasses,
 ): Filter | undefined {
   if (where === undefined) return undefined;
-  return compileObject(where, { info, instanceType, path: "where" });
+  return compileObject(where, { info, instanceType, path: "where", classes });
+}
+
+/**
+ * Loads the classes a `where` reaches through direct relations (at every level), so that
+ * `compileWhere` finds them in `classes`: the client loads a view's module on first use.
+ */
+export async function loadWhereClasses(
+  where: unknown,
+  info: ViewClassInfo,
+  classes: { load(view: string): Promise<ViewClassInfo | undefined> },
+): Promise<void> {
+  if (typeof where !== "object" || where === null) return;
+  await Promise.all(
+    Object.entries(where).map(async ([key, value]): Promise<unknown> => {
+      if (key === "$and" || key === "$or")
+        return Array.isArray(value)
+          ? Promise.all(value.map((w) => loadWhereClasses(w, info, classes)))
+          : undefined;
+      if (key === "$not") return loadWhereClasses(value, info, classes);
+      const definition = Object.hasOwn(info.properties, key)
+        ? info.properties[key]
+        : undefined;
+      if (definition?.type !== "direct" || definition.target === undefined)
+        return undefined;
+      // `{ nested: { ... } }`: a where of the target's view.
+      const nested = (value as { readonly nested?: unknown } | null)?.nested;
+      if (nested === undefined) return undefined;
+      const target = await classes.load(definition.target);
+      return target && loadWhereClasses(nested, target, classes);
+    }),
+  );
 }
 
 function compileObject(where: object, ctx: WhereContext): Filter | undefined {
@@ -501,7 +536,7 @@ function compileProperty(
       throw error;
     }
   };
-  const nested = nestedCompiler(definition);
+  const nested = nestedCompiler(definition, ctx.classes);
   return compileOperators(
     viewPropertyPath(ctx.info, definition.identifier),
     condition,
@@ -517,12 +552,18 @@ function compileProperty(
 
 function nestedCompiler(
   definition: PropertyDefinition,
+  classes: TargetClasses | undefined,
 ): OperandRules["nested"] {
   if (definition.type !== "direct" || definition.list) return undefined;
-  const target = targetInfo(definition);
+  const target = targetInfo(definition, classes);
   if (!target) return undefined;
   return (where, at) =>
-    compileObject(where, { info: target, instanceType: "node", path: at });
+    compileObject(where, {
+      info: target,
+      instanceType: "node",
+      path: at,
+      classes,
+    });
 }
 
 function compileOperators(
@@ -580,6 +621,12 @@ function compileOperators(
         );
         break;
       case "nested": {
+        // Without the target view's class a condition on it cannot compile: an error, not a
+        // filter that silently matches every target.
+        if (!rules.nested && Object.keys(operand as object).length > 0)
+          throw new WhereError(
+            `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
+          );
         const inner = rules.nested?.(operand as object, at);
         filters.push({
           nested: { scope: property, filter: inner ?? { matchAll: {} } },
