@@ -65,9 +65,10 @@ export const searchMethods = {
       import("../features/aggregate.js"),
     ]);
     compileSelect(options.select, readClass);
-    const { dms } = this.context;
+    const { dms, views } = this.context;
     const found = await feature.searchInstances(
       dms,
+      views,
       readClass,
       this.entry[1],
       options,
@@ -96,6 +97,7 @@ export const searchMethods = {
     ]);
     return feature.aggregateInstances(
       this.context.dms,
+      this.context.views,
       readClass,
       this.entry[1],
       aggregates,

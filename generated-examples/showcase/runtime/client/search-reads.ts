@@ -66,9 +66,10 @@ export const searchMethods = {
       import("../features/aggregate.js"),
     ]);
     compileSelect(options.select, readClass);
-    const { dms } = this.context;
+    const { dms, views } = this.context;
     const found = await feature.searchInstances(
       dms,
+      views,
       readClass,
       this.entry[1],
       options,
@@ -97,6 +98,7 @@ export const searchMethods = {
     ]);
     return feature.aggregateInstances(
       this.context.dms,
+      this.context.views,
       readClass,
       this.entry[1],
       aggregates,
