@@ -7,7 +7,9 @@ import { dirname, join, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   DEFAULT_CODE_OPTIONS,
+  featuresOf,
   type CodeOptions,
+  type Feature,
   type GenerateSettings,
 } from "./config/index.js";
 import {
@@ -101,8 +103,35 @@ export function buildFiles(
   });
 }
 
-/** The runtime files an output gets: all but tests and the transport not chosen. */
-function runtimeFilesFor(
+/**
+ * The runtime files only some features (or code options) need, and when an output gets them.
+ * Every other file (tests aside, and the transport not chosen) is in every output; a file in
+ * `features/` must be listed.
+ */
+const FEATURE_FILES: Readonly<
+  Record<
+    string,
+    (features: ReadonlySet<Feature>, options: CodeOptions) => boolean
+  >
+> = {
+  "client/int64.ts": (_, options) => options.int64 === "bigint",
+  "features/include.ts": (f) => f.has("include"),
+  "client/include-reads.ts": (f) => f.has("include"),
+  "features/graph.ts": (f) => f.has("graph"),
+  "features/graph-run.ts": (f) => f.has("graph"),
+  "features/targets.ts": (f) => f.has("include") || f.has("graph"),
+  "features/query-graph.ts": (f) => f.has("include") || f.has("graph"),
+  "features/aggregate.ts": (f) => f.has("search"),
+  "client/search-reads.ts": (f) => f.has("search"),
+  "client/include-search.ts": (f) => f.has("include") && f.has("search"),
+  "features/view-drift.ts": (f) => f.has("drift"),
+  "features/view-drift-error.ts": (f) => f.has("drift"),
+  "client/view-checks.ts": (f) => f.has("drift"),
+  "client/spaces.ts": (f) => f.has("spaces"),
+};
+
+/** The runtime files an output gets: all but tests, the transport not chosen, features left out. */
+export function runtimeFilesFor(
   runtime: RuntimeSources,
   options: CodeOptions,
 ): [string, string][] {
@@ -110,9 +139,24 @@ function runtimeFilesFor(
     options.transport === "undici"
       ? TRANSPORT_FILES.fetch
       : TRANSPORT_FILES.undici;
+  const features = new Set(featuresOf(options));
   return [...runtime.entries()]
-    .filter(([name]) => name !== unused)
+    .filter(([name]) => name !== unused && wantedFor(name, features, options))
     .map(([name, text]) => [name, `${GENERATED_HEADER}\n${text}`]);
+}
+
+function wantedFor(
+  name: string,
+  features: ReadonlySet<Feature>,
+  options: CodeOptions,
+): boolean {
+  const rule = FEATURE_FILES[name];
+  if (rule) return rule(features, options);
+  if (name.startsWith("features/"))
+    throw new Error(
+      `runtime file ${name} has no entry in FEATURE_FILES: say which features need it`,
+    );
+  return true;
 }
 
 function sortFileMap(files: Map<string, string>): FileMap {

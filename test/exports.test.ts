@@ -214,6 +214,7 @@ const RUNTIME_EXPORTS = [
   "SpaceCreateDefinition",
   "SpaceDefinition",
   "SpaceRequestOptions",
+  "SpacesMethods",
   "SpacesClient",
   // streaming apply and untrusted responses
   "ApplyInputs",
@@ -356,6 +357,9 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "aggregateResults",
     "searchRequest",
     "searchSortProperty",
+    // What a view accessor's `search` and `aggregate` run, loaded on their first call.
+    "aggregateInstances",
+    "searchInstances",
   ],
   // ConflictingWritesError is public, passed on through typed.ts.
   "model/collect.ts": [
@@ -371,6 +375,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ANY_NODE_VIEW",
   ],
   "client/client-writes.ts": ["clientWrites"],
+  "client/spaces.ts": ["spacesMethods"],
+  "client/int64.ts": ["int64Properties"],
   "core/json.ts": [
     "JsonText",
     "exactJsonParser",
@@ -459,6 +465,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "model/values.ts": [
     "TargetClassThunk",
+    "TargetClasses",
     "targetInfo",
     "toWireValue",
     "fromWireValue",
@@ -478,13 +485,25 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "client/view-accessor.ts": [
     "ReadClass",
     "isIterable",
+    "checkCount",
+    // How the generated client gives its accessors the registry and the features' code.
+    "AccessorContext",
+
+    "ReadClassLoader",
+    "ViewRegistry",
     // What the generated client gives itself its view accessors with.
     "ViewAccessorEntry",
     "ViewAccessorTable",
     "defineViewAccessors",
   ],
+  // What the generated client composes its accessors' types and context from.
+  "client/include-reads.ts": ["includeReader", "IncludeReads"],
+  "client/include-search.ts": ["IncludeSearch"],
+  "client/search-reads.ts": ["SearchReads", "searchMethods"],
+  "client/view-checks.ts": ["ViewChecks", "viewChecks"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
-  "read/view-drift.ts": [
+  "features/view-drift-error.ts": ["describeDifference"],
+  "features/view-drift.ts": [
     "DriftChange",
     "RecordedConnection",
     "RecordedProperty",
@@ -493,7 +512,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "VerifiableClass",
     "ViewVerifier",
     "compareView",
-    "describeDifference",
     "recordedViewOf",
   ],
   "core/transport-fetch.ts": ["BodyReader"],
@@ -527,40 +545,49 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "compileSort",
     "compileWhere",
     "dropUnselected",
+    "loadWhereClasses",
     "viewPropertyPath",
   ],
   "features/include.ts": [
     "ExactInclude",
-    "LooseSortKey",
-    "SortIn",
     "IncludableKey",
     "IncludeContext",
     "IncludePlan",
     "IncludeRunOptions",
     "IncludedTarget",
     "LooseListOptions",
-    "LooseWhere",
-    "ReadClassOf",
     "RootSelection",
     "SelectedIn",
     "TargetClassOf",
-    "ViewRegistry",
-    "WhereIn",
     "assemble",
     "listWithInclude",
     "planInclude",
     "retrieveWithInclude",
     "runInclude",
+  ],
+  // What include and graphs share: the target classes by view id, loose where / sort.
+  "features/targets.ts": [
+    "LooseSortKey",
+    "LooseWhere",
+    "ReadClassOf",
+    "SortIn",
+    "ViewClasses",
+    "WhereIn",
+    "anonymousEdgeClass",
+    "loadTargetClass",
     "viewKey",
   ],
   "features/graph.ts": [
     "DirectRelationKey",
     "EdgeConnectionKey",
+    "EdgeSetCommon",
+    "GraphStep",
+    "NodeSetCommon",
+    "RecordedNodeSetOptions",
     "graphMethods",
-    "queryGraph",
-    "syncGraph",
   ],
-  "read/query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
+  "features/graph-run.ts": ["queryGraph", "syncGraph"],
+  "features/query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
   "core/paging.ts": [
     "ADAPTIVE_REQUEST",
     "AdaptiveRequest",

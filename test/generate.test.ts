@@ -257,6 +257,8 @@ describe("transport chosen at generation time", () => {
       {
         ...DEFAULT_CODE_OPTIONS,
         transport: "fetch",
+        // bigint: the output then has every runtime file (client/int64.ts is for bigint only).
+        int64: "bigint",
       },
     );
     expect(files.has("runtime/core/transport-fetch.ts")).toBe(true);

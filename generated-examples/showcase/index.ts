@@ -158,33 +158,38 @@ export {
   showcaseExtSensorConnections,
   showcaseExtSensorProperties,
 } from "./views/ShowcaseExtSensor.js";
+export type {
+  AnyApply,
+  ClientWrites,
+  InstanceToDelete,
+} from "./runtime/client/client-writes.js";
+export type {
+  IncludeListOptions,
+  IncludeRetrieveOptions,
+  IncludedRead,
+} from "./runtime/client/include-reads.js";
+export type { IncludeSearchOptions } from "./runtime/client/include-search.js";
 export {
-  type AnyApply,
-  type ClientWrites,
-  type InstanceToDelete,
   type SpaceCreateDefinition,
   type SpaceDefinition,
   type SpaceRequestOptions,
   SpacesClient,
-} from "./runtime/client/client-writes.js";
-export {
-  type IncludeListOptions,
-  type IncludeRetrieveOptions,
-  type IncludeSearchOptions,
-  type IncludedRead,
-  type InstanceList,
-  type ListOptions,
-  type ReadOnlyViewAccessor,
-  type RetrieveOptions,
-  type ViewAccessor,
-  type ViewReadOptions,
-  type ViewSyncOptions,
-  type ViewSyncPage,
+  type SpacesMethods,
+} from "./runtime/client/spaces.js";
+export type {
+  InstanceList,
+  ListOptions,
+  ReadOnlyViewAccessor,
+  RetrieveOptions,
+  ViewAccessor,
+  ViewReadOptions,
+  ViewSyncOptions,
+  ViewSyncPage,
 } from "./runtime/client/view-accessor.js";
-export {
-  type AccessToken,
-  type ClientCredentials,
-  type Credentials,
+export type {
+  AccessToken,
+  ClientCredentials,
+  Credentials,
 } from "./runtime/core/auth.js";
 export {
   ApplyFailedError,
@@ -202,29 +207,29 @@ export {
   type TransportFailureKind,
   VersionConflictError,
 } from "./runtime/core/errors.js";
-export { type HttpEvent } from "./runtime/core/http.js";
+export type { HttpEvent } from "./runtime/core/http.js";
 export { PageTimeoutError } from "./runtime/core/paging.js";
-export { type Clock, type RetryPolicy } from "./runtime/core/retry.js";
+export type { Clock, RetryPolicy } from "./runtime/core/retry.js";
 export {
   type UndiciTransportOptions,
   createUndiciTransport,
 } from "./runtime/core/transport-undici.js";
-export {
-  type Transport,
-  type TransportOptions,
-  type TransportRequest,
-  type TransportResponse,
+export type {
+  Transport,
+  TransportOptions,
+  TransportRequest,
+  TransportResponse,
 } from "./runtime/core/transport.js";
-export {
-  type AggregateOptions,
-  type AggregateResult,
-  type Aggregates,
-  type GroupValue,
-  type Histogram,
-  type NoNumericProperty,
-  type NumberAggregate,
-  type SearchOperator,
-  type SearchOptions,
+export type {
+  AggregateOptions,
+  AggregateResult,
+  Aggregates,
+  GroupValue,
+  Histogram,
+  NoNumericProperty,
+  NumberAggregate,
+  SearchOperator,
+  SearchOptions,
 } from "./runtime/features/aggregate.js";
 export {
   type ConnectionEdgeSetOptions,
@@ -241,12 +246,20 @@ export {
   type TypeEdgeSetOptions,
   parseGraphSyncState,
 } from "./runtime/features/graph.js";
-export {
-  type IncludeOf,
-  type IncludeSpec,
-  type ViewRequiredInclude,
-  type WithIncluded,
+export type {
+  IncludeOf,
+  IncludeSpec,
+  ViewRequiredInclude,
+  WithIncluded,
 } from "./runtime/features/include.js";
+export type { GraphQueryOptions } from "./runtime/features/query-graph.js";
+export { ViewDriftError } from "./runtime/features/view-drift-error.js";
+export type {
+  DriftClass,
+  ViewDifference,
+  ViewDrift,
+  ViewDriftReport,
+} from "./runtime/features/view-drift.js";
 export {
   ConflictingWritesError,
   type Connected,
@@ -298,11 +311,11 @@ export {
   type InstanceListRequest,
   type TypedInstanceId,
 } from "./runtime/read/dms-client.js";
-export {
-  type GraphQueryOptions,
-  type QueryProgress,
-} from "./runtime/read/query-graph.js";
-export { type QueryOptions, type QueryPage } from "./runtime/read/query.js";
+export type {
+  QueryOptions,
+  QueryPage,
+  QueryProgress,
+} from "./runtime/read/query.js";
 export {
   type FollowOptions,
   type SyncOptions,
@@ -311,21 +324,14 @@ export {
   parseSyncState,
   serializeSyncState,
 } from "./runtime/read/sync.js";
-export {
-  type DriftClass,
-  type ViewDifference,
-  type ViewDrift,
-  ViewDriftError,
-  type ViewDriftReport,
-} from "./runtime/read/view-drift.js";
-export {
-  type ApplyCounts,
-  type ApplyInput,
-  type ApplyInputs,
-  type ApplyOptions,
-  type ApplyProgress,
-  type ApplyResult,
-  type DeleteOptions,
-  type ToInstanceWrites,
+export type {
+  ApplyCounts,
+  ApplyInput,
+  ApplyInputs,
+  ApplyOptions,
+  ApplyProgress,
+  ApplyResult,
+  DeleteOptions,
+  ToInstanceWrites,
 } from "./runtime/write/apply.js";
 export type * from "./runtime/core/wire.js";

@@ -3,8 +3,10 @@
 import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import {
+  ALL_FEATURES,
   configModels,
   DEFAULT_CODE_OPTIONS,
+  parseFeatures,
   readConfig,
   type ConfigFile,
   type GenerateSettings,
@@ -31,6 +33,7 @@ interface GenerateFlags {
   transport?: "undici" | "fetch";
   timestamps?: "date" | "string";
   int64?: "number" | "bigint";
+  features?: string;
   propertyNaming?: "camelCase" | "preserve";
 }
 
@@ -77,6 +80,10 @@ export function generateCommand(report: (exitCode: number) => void): Command {
         "type of int64 values on apply and read (bigint: exact to 2^63)",
       ).choices(["number", "bigint"]),
     )
+    .option(
+      "--features <list>",
+      `optional client features, comma-separated: ${ALL_FEATURES.join(", ")}, all (default) or none`,
+    )
     .addOption(
       new Option(
         "--property-naming <style>",
@@ -90,6 +97,11 @@ Input: a views/byids response {"items": [...]}, data models with inline views, a
 views, or a folder of such JSON files. The config file (dmgen.config.json) takes the same options
 plus naming overrides, or several models ("models": [{"input", "out", ...}]); flags win over
 it. With --input and --out, ./dmgen.config.json is not read (--config names one to read).
+Features (--features, "features" in the config): include (list/retrieve/search with include),
+graph (client.graph, query, sync of result-set graphs), search (search and aggregate), drift
+(verifyViews), spaces (client.spaces). A feature left out has neither runtime files nor types in the output; apply,
+retrieve, list with where/sort/select, sync and delete are always there. Their code is loaded on
+first use, so a bundler that splits (esbuild --splitting, Vite) ships it only to apps that call it.
 Exit codes: 0 done, 1 --check found stale output, 2 bad usage, bad input or an output
 folder that cannot be written, 3 a bug in dmgen (reported with its stack trace).`,
     )
@@ -218,6 +230,12 @@ function mergeSettings(
     timestamps:
       flags.timestamps ?? config?.timestamps ?? DEFAULT_CODE_OPTIONS.timestamps,
     int64: flags.int64 ?? config?.int64 ?? DEFAULT_CODE_OPTIONS.int64,
+    features:
+      flags.features !== undefined
+        ? parseFeatures([flags.features], (message) => {
+            throw new UserError(`--features: ${message}`);
+          })
+        : (config?.features ?? ALL_FEATURES),
     naming: flags.propertyNaming
       ? { ...naming, properties: flags.propertyNaming }
       : naming,

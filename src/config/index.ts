@@ -25,6 +25,21 @@ export type Transport = "undici" | "fetch";
 export type TimestampReadType = "date" | "string";
 export type Int64Type = "number" | "bigint";
 
+/**
+ * The optional parts of the client an output can leave out (`--features`): `include` on reads,
+ * result-set graphs (`client.graph` / `query` / `sync`), `search` and `aggregate`, `drift`
+ * (`verifyViews`) and `spaces` (`client.spaces`). Apply, retrieve, list with where / sort /
+ * select, sync and delete are always there.
+ */
+export const ALL_FEATURES = [
+  "include",
+  "graph",
+  "search",
+  "drift",
+  "spaces",
+] as const;
+export type Feature = (typeof ALL_FEATURES)[number];
+
 export interface NamingOptions {
   /** How view property identifiers become TypeScript names. */
   readonly properties: PropertyNaming;
@@ -41,6 +56,13 @@ export interface CodeOptions {
   readonly timestamps: TimestampReadType;
   /** The TypeScript type of int64 properties on apply and read. */
   readonly int64: Int64Type;
+  /** The features the output has, in the order of `ALL_FEATURES`. Default: all. */
+  readonly features?: readonly Feature[];
+}
+
+/** The features of an output generated with `options`. */
+export function featuresOf(options: CodeOptions): readonly Feature[] {
+  return options.features ?? ALL_FEATURES;
 }
 
 export interface GenerateSettings extends CodeOptions {
@@ -62,6 +84,7 @@ export const DEFAULT_CODE_OPTIONS: CodeOptions = {
   transport: "undici",
   timestamps: "date",
   int64: "number",
+  features: ALL_FEATURES,
 };
 
 /** What a config file may set; all optional. Paths already resolved against its folder. */
@@ -87,6 +110,7 @@ const KNOWN_KEYS = [
   "transport",
   "timestamps",
   "int64",
+  "features",
   "naming",
   "models",
 ];
@@ -158,6 +182,8 @@ export function parseConfig(
       "int64",
     );
   }
+  if (obj.features !== undefined)
+    config.features = parseFeaturesValue(obj.features, at(root, "features"));
   if (obj.naming !== undefined)
     config.naming = parseNaming(obj.naming, at(root, "naming"));
   if (obj.models !== undefined)
@@ -280,4 +306,32 @@ function stringMap(
   for (const [key, item] of Object.entries(obj))
     result[key] = nonEmptyString(item, at(location, key));
   return result;
+}
+
+/**
+ * `--features` / `"features"`: `all`, `none`, or feature names (comma-separated, or in the config
+ * a list of them); the features in their canonical order. `fail` gets the message on a name that is
+ * not a feature.
+ */
+export function parseFeatures(
+  names: readonly string[],
+  fail: (message: string) => never,
+): Feature[] {
+  const wanted = new Set<string>();
+  for (const name of names.flatMap((n) => n.split(",")).map((n) => n.trim())) {
+    if (name === "all") ALL_FEATURES.forEach((f) => wanted.add(f));
+    else if ((ALL_FEATURES as readonly string[]).includes(name))
+      wanted.add(name);
+    else if (name !== "none")
+      fail(
+        `unknown feature ${JSON.stringify(name)}; the features are ${ALL_FEATURES.join(", ")} (or all, none), comma-separated`,
+      );
+  }
+  return ALL_FEATURES.filter((f) => wanted.has(f));
+}
+
+function parseFeaturesValue(value: unknown, location: JsonLocation): Feature[] {
+  return parseFeatures(stringList(value, location), (message) =>
+    fail(location, message),
+  );
 }

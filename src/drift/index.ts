@@ -1,6 +1,6 @@
 // `dmgen drift`: compares what generated outputs were generated from (their `dmgen.record.json`)
 // with the live views of a project, and a data model's current view versions with the recorded
-// ones. The comparison itself is `compareView` (templates/runtime/read/view-drift.ts), shared with the
+// ones. The comparison itself is `compareView` (templates/runtime/features/view-drift.ts), shared with the
 // client's `verifyViews`.
 
 import { readFile } from "node:fs/promises";
@@ -15,7 +15,7 @@ import { createUndiciTransport } from "../../templates/runtime/core/transport-un
 import {
   compareView,
   type ViewDifference,
-} from "../../templates/runtime/read/view-drift.js";
+} from "../../templates/runtime/features/view-drift.js";
 import { UserError } from "../errors.js";
 import { NAME_LOCK_FILE, parseLock, type NameLock } from "../naming/lock.js";
 import { byIds, type RawView } from "../pull/fetch-definitions.js";

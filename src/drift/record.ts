@@ -10,7 +10,7 @@ import type {
   RecordedConnection,
   RecordedProperty,
   RecordedView,
-} from "../../templates/runtime/read/view-drift.js";
+} from "../../templates/runtime/features/view-drift.js";
 import type { DmsType } from "../../templates/runtime/model/values.js";
 import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { UserError } from "../errors.js";

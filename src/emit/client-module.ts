@@ -1,29 +1,13 @@
 // `client.ts`: createClient() over the runtime's DmsClient, with one typed accessor per view.
 // It imports only the transport chosen at generation time, so a browser build never sees undici.
 
-import { DEFAULT_NAMING, type CodeOptions } from "../config/index.js";
-import { buildModel } from "../ir/build.js";
+import { featuresOf, type Feature } from "../config/index.js";
 import type { ViewIR } from "../ir/types.js";
-import { OBJECT_MEMBERS, ownMembers } from "../naming/members.js";
-import { planNames } from "../naming/plan.js";
-import {
-  argumentList,
-  bracedList,
-  print,
-  propertyKey,
-  expandedObject,
-  group,
-  hardline,
-  indent,
-  jsDoc,
-  objectProperty,
-  join,
-  softline,
-  type Doc,
-} from "./doc.js";
+import { group, hardline, indent, join, jsDoc, line, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
-import { fileDoc, importsDoc } from "./module.js";
-import { rootModule, typeReference, viewText } from "./property-types.js";
+import { importsDoc } from "./module.js";
+import { rootModule, viewText } from "./property-types.js";
+import * as ts from "./syntax/index.js";
 
 const TRANSPORTS = {
   undici: {
@@ -46,30 +30,6 @@ export const CLIENT_DECLARATIONS: readonly string[] = [
 ];
 
 /**
- * Names the design keeps for client-level methods: reserved now, so that adding them later
- * renames no accessor.
- */
-const KEPT_FOR_THE_CLIENT = ["apply", "delete", "views"];
-
-/**
- * Names a view accessor cannot take, read from the client this module emits (for a model without
- * views) rather than listed: the members of `Client` and of the class behind it, every object's
- * members (`then` would make the client look like a promise), and the names above (`views`:
- * names from when each accessor kept its value in a private field beside the class's `#views`).
- */
-export function clientMemberNames(options: CodeOptions): Set<string> {
-  const model = buildModel({ views: [] });
-  // No views: the config's view renames would match nothing.
-  const names = planNames(model, DEFAULT_NAMING);
-  const text = print(fileDoc(emitClientModule({ model, names, options })));
-  const members = [
-    ...ownMembers(text, "Client"),
-    ...ownMembers(text, LAZY_CLIENT),
-  ].map((member) => member.replace(/^#/, ""));
-  return new Set([...members, ...OBJECT_MEMBERS, ...KEPT_FOR_THE_CLIENT]);
-}
-
-/**
  * Client-level members the client class takes from the runtime, by group: each group's factory
  * (called once in the constructor, over the DMS client) returns an object of the group's
  * interface, which `Client` extends.
@@ -83,6 +43,8 @@ interface RuntimeMemberGroup {
   readonly members: readonly string[];
   /** Whether the factory takes the view registry too. */
   readonly withViews: boolean;
+  /** The feature the group belongs to; undefined: always there. */
+  readonly feature?: Feature;
 }
 
 const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
@@ -92,16 +54,26 @@ const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
     type: "GraphMethods",
     local: "graphs",
     members: ["graph", "query", "sync"],
-    // The graph builder resolves view names through the registry.
+    // Running a graph resolves connections' targets through the registry.
     withViews: true,
+    feature: "graph",
   },
   {
     module: "./runtime/client/client-writes.js",
     factory: "clientWrites",
     type: "ClientWrites",
     local: "writes",
-    members: ["apply", "delete", "spaces"],
+    members: ["apply", "delete"],
     withViews: false,
+  },
+  {
+    module: "./runtime/client/spaces.js",
+    factory: "spacesMethods",
+    type: "SpacesMethods",
+    local: "spaceMethods",
+    members: ["spaces"],
+    withViews: false,
+    feature: "spaces",
   },
 ];
 
@@ -111,6 +83,9 @@ const LAZY_CLIENT = "LazyClient";
 /** The module's type of the view accessors of `Client`. */
 const VIEW_ACCESSORS = "ViewAccessors";
 
+/** The module's types of a view's accessor with the output's features (include, search). */
+const ACCESSOR_TYPES = { writable: "Accessor", readOnly: "ReadOnlyAccessor" };
+
 /** Locals of `createClient`'s body and the module's own class: no import may take these. */
 const CLIENT_MODULE_LOCALS = [
   "options",
@@ -119,12 +94,70 @@ const CLIENT_MODULE_LOCALS = [
   "dms",
   "views",
   "verifyViews",
-  "verifier",
+  "checks",
   "accessors",
   VIEW_ACCESSORS,
+  ACCESSOR_TYPES.writable,
+  ACCESSOR_TYPES.readOnly,
   ...RUNTIME_MEMBER_GROUPS.map((group) => group.local),
   LAZY_CLIENT,
 ];
+
+const ACCESSOR_MODULE = "./runtime/client/view-accessor.js";
+
+/** What the output's features add to `client.ts`: the accessor types and the accessors' context. */
+interface FeatureParts {
+  /** The interfaces a view accessor's type intersects with, in overload order. */
+  readonly accessorTypes: readonly string[];
+  /** Entries of the accessors' context besides `dms` and `views`. */
+  readonly context: readonly ts.ObjectEntry[];
+  /** Drift: the option, the member and the method of `verifyViews`; the checks' type. */
+  readonly checks?: ViewChecks;
+  readonly groups: readonly RuntimeMemberGroup[];
+}
+
+function featureParts(context: EmitContext, imports: Imports): FeatureParts {
+  const features = new Set(featuresOf(context.options));
+  const accessorTypes: string[] = [];
+  const entries: ts.ObjectEntry[] = [];
+  if (features.has("include")) {
+    const module = "./runtime/client/include-reads.js";
+    accessorTypes.push(imports.type(module, "IncludeReads"));
+    entries.push(
+      ts.prop("include", ts.id(imports.value(module, "includeReader"))),
+    );
+  }
+  if (features.has("include") && features.has("search"))
+    accessorTypes.push(
+      imports.type("./runtime/client/include-search.js", "IncludeSearch"),
+    );
+  if (features.has("search")) {
+    const module = "./runtime/client/search-reads.js";
+    accessorTypes.push(imports.type(module, "SearchReads"));
+    entries.push(
+      ts.prop(
+        "methods",
+        ts.array([ts.id(imports.value(module, "searchMethods"))]),
+      ),
+    );
+  }
+  const checks = features.has("drift") ? viewChecks(imports) : undefined;
+  if (checks)
+    entries.unshift(ts.prop("check", ts.access(ts.id("checks"), "check")));
+  const groups = RUNTIME_MEMBER_GROUPS.filter(
+    (group) => group.feature === undefined || features.has(group.feature),
+  ).map((group) => ({
+    ...group,
+    factory: imports.value(group.module, group.factory),
+    type: imports.type(group.module, group.type),
+  }));
+  return {
+    accessorTypes,
+    context: entries,
+    ...(checks ? { checks } : {}),
+    groups,
+  };
+}
 
 export function emitClientModule(context: EmitContext): Doc {
   const imports = new Imports([
@@ -142,129 +175,337 @@ export function emitClientModule(context: EmitContext): Doc {
     "./runtime/core/transport.js",
     "Transport",
   );
+  const parts = featureParts(context, imports);
+  const accessorTypes = new AccessorTypes(imports, parts.accessorTypes);
   const accessors = context.model.views.map((view) =>
-    accessorParts(context, imports, view),
+    accessorParts(context, imports, view, accessorTypes),
   );
-  const registry = imports.value(
-    "./runtime/features/include.js",
-    "ViewRegistry",
-  );
-  const accessorModule = "./runtime/client/view-accessor.js";
-  const defineAccessors = imports.value(accessorModule, "defineViewAccessors");
-  const accessorTable = imports.type(accessorModule, "ViewAccessorTable");
-  const groups = RUNTIME_MEMBER_GROUPS.map((group) => ({
-    ...group,
-    factory: imports.value(group.module, group.factory),
-    type: imports.type(group.module, group.type),
-  }));
-  const checks = viewChecks(imports);
-  const clientFields = [
-    "...rest",
-    `transport: transport ?? ${createTransport}()`,
-  ];
-  if (context.options.int64 === "bigint") {
-    // int64 values are bigint in the generated types: parse them exactly from every response.
-    const parser = imports.value("./runtime/core/json.js", "int64JsonParser");
-    const paths = imports.value("./runtime/core/json.js", "int64Paths");
-    clientFields.push(`parseJson: ${parser}(${paths}(views.classes()))`);
-  }
-  const body = [
-    jsDoc(["Options of {@link createClient}."]),
-    `export interface ClientOptions extends Omit<${dmsClientOptions}, "transport"> `,
-    block([
+  const names: ClientNames = {
+    dmsClient,
+    registry: imports.value(ACCESSOR_MODULE, "ViewRegistry"),
+    defineAccessors: imports.value(ACCESSOR_MODULE, "defineViewAccessors"),
+    accessorTable: imports.type(ACCESSOR_MODULE, "ViewAccessorTable"),
+    createTransport,
+  };
+  const { checks, groups } = parts;
+  const declarations: ts.Declaration[] = [
+    ts.interfaceDecl(
+      "ClientOptions",
       [
-        jsDoc([`Default: ${transport.doc}.`]),
-        `readonly transport?: ${transportType};`,
+        ts.propertySignature("transport", ts.typeRef(transportType), {
+          readonly: true,
+          optional: true,
+          doc: [`Default: ${transport.doc}.`],
+        }),
+        ...(checks ? [checks.option] : []),
       ],
-      checks.option,
-    ]),
-    hardline,
-    hardline,
-    jsDoc([
-      "A typed client for this model's views: one accessor per view, `apply` / `delete` across views, `spaces`, result-set graphs, and the untyped DMS client.",
-    ]),
-    `export interface Client extends ${groups.map((g) => g.type).join(", ")} `,
-    block([
+      {
+        exported: true,
+        extends: [
+          ts.typeRef(
+            "Omit",
+            ts.typeRef(dmsClientOptions),
+            ts.literalType("transport"),
+          ),
+        ],
+        doc: ["Options of {@link createClient}."],
+      },
+    ),
+    ts.interfaceDecl(
+      "Client",
       [
-        jsDoc([
-          "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
+        ts.propertySignature("dms", ts.typeRef(dmsClient), {
+          readonly: true,
+          doc: [
+            "The untyped client: apply and delete of any items, retrieve, list, query, sync.",
+          ],
+        }),
+        ...accessors.map((a) => a.member),
+        ...(checks ? [checks.member] : []),
+        ts.methodSignature("close", [], ts.typeRef("Promise", ts.t.void), [
+          "Releases pooled connections.",
         ]),
-        `readonly dms: ${dmsClient};`,
       ],
-      ...accessors.map((a) => a.member),
-      checks.member,
-      [jsDoc(["Releases pooled connections."]), "close(): Promise<void>;"],
-    ]),
-    hardline,
-    hardline,
-    jsDoc(["The members of {@link Client} that are view accessors."]),
-    `type ${VIEW_ACCESSORS} = Omit<Client, keyof ${LAZY_CLIENT}>;`,
-    hardline,
-    hardline,
-    jsDoc(["Creates a client for one CDF project (or the dmgen emulator)."]),
-    "export function createClient(options: ClientOptions): Client ",
-    "{",
-    indent(
-      hardline,
-      "const { transport, verifyViews, ...rest } = options;",
-      hardline,
-      jsDoc([
-        "Each view's accessor: its read class, instance type, and whether the view takes writes.",
-      ]),
-      `const accessors: ${accessorTable}<${VIEW_ACCESSORS}> = `,
-      expandedObject(accessors.map((a) => a.entry)),
-      ";",
-      hardline,
-      jsDoc([
-        "The read classes by view, so that `include` finds a connection's target.",
-      ]),
-      "const readClasses = Object.values(accessors).map((entry) => entry[0]);",
-      hardline,
-      `const views = new ${registry}`,
-      argumentList(["...readClasses"]),
-      ";",
-      hardline,
-      `const dms = new ${dmsClient}(`,
-      expandedObject(clientFields),
-      ");",
-      hardline,
-      "const verifier = ",
-      checks.create,
-      ";",
-      hardline,
-      `return ${defineAccessors}<${LAZY_CLIENT}, ${VIEW_ACCESSORS}>(`,
-      indent(
-        hardline,
-        `new ${LAZY_CLIENT}(dms, views, verifier),`,
-        hardline,
-        "accessors,",
-        hardline,
-        "{ dms, views, verifier },",
+      {
+        exported: true,
+        extends: groups.map((g) => ts.typeRef(g.type)),
+        doc: [
+          `A typed client for this model's views: one accessor per view, ${clientSummary(groups)}, and the untyped DMS client.`,
+        ],
+      },
+    ),
+    ts.typeAlias(
+      VIEW_ACCESSORS,
+      ts.typeRef(
+        "Omit",
+        ts.typeRef("Client"),
+        ts.keyOf(ts.typeRef(LAZY_CLIENT)),
       ),
-      hardline,
-      ");",
+      { doc: ["The members of {@link Client} that are view accessors."] },
     ),
-    hardline,
-    "}",
-    hardline,
-    hardline,
-    lazyClientClass(
-      { dmsClient, registry, groups, verifier: checks.verifier },
-      checks.method,
-    ),
+    createClientFunction(context, imports, names, parts, accessors),
+    lazyClientClass({ dmsClient, registry: names.registry, groups, checks }),
   ];
-  return [importsDoc(imports), hardline, body];
+  // Printed before the imports are: the aliases add imports.
+  const printed = [
+    ...declarations.slice(0, 2).map(ts.declarationDoc),
+    ...accessorTypes.declarations(),
+    ...declarations.slice(2).map(ts.declarationDoc),
+  ];
+  return [
+    featuresLine(context),
+    hardline,
+    importsDoc(imports),
+    hardline,
+    join([hardline, hardline], printed),
+  ];
 }
 
-function block(members: Doc[]): Doc {
-  return ["{", indent(hardline, join(hardline, members)), hardline, "}"];
+/** Local names `createClient` uses (imports may alias them). */
+interface ClientNames {
+  readonly dmsClient: string;
+  readonly registry: string;
+  readonly defineAccessors: string;
+  readonly accessorTable: string;
+  readonly createTransport: string;
+}
+
+function createClientFunction(
+  context: EmitContext,
+  imports: Imports,
+  names: ClientNames,
+  parts: FeatureParts,
+  accessors: readonly AccessorParts[],
+): ts.Declaration {
+  const { checks } = parts;
+  const dmsOptions: ts.ObjectEntry[] = [
+    ts.spread(ts.id("rest")),
+    ts.prop(
+      "transport",
+      ts.binary(
+        ts.id("transport"),
+        "??",
+        ts.call(ts.id(names.createTransport), []),
+      ),
+    ),
+  ];
+  const int64 = int64Parser(context, imports);
+  if (int64) dmsOptions.push(ts.prop("parseJson", int64));
+  const lazyClient = ts.newExpr(
+    ts.id(LAZY_CLIENT),
+    lazyClientArguments(parts).map((name) => ts.id(name)),
+  );
+  const accessorContext = ts.object([
+    ts.shorthand("dms"),
+    ts.shorthand("views"),
+    ...parts.context,
+  ]);
+  const body: ts.Statement[] = [
+    ts.constStmt(
+      ts.objectPattern(
+        checks ? ["transport", "verifyViews"] : ["transport"],
+        "rest",
+      ),
+      ts.id("options"),
+    ),
+    ts.constStmt(
+      "accessors",
+      ts.object(
+        accessors.map((a) => a.entry),
+        { expanded: true },
+      ),
+      {
+        type: ts.typeRef(names.accessorTable, ts.typeRef(VIEW_ACCESSORS)),
+        doc: [
+          "Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use).",
+        ],
+      },
+    ),
+    ts.constStmt(
+      "views",
+      ts.newExpr(ts.id(names.registry), [ts.id("accessors")]),
+    ),
+    ts.constStmt(
+      "dms",
+      ts.newExpr(ts.id(names.dmsClient), [
+        ts.object(dmsOptions, { expanded: true }),
+      ]),
+    ),
+    ...(checks
+      ? [
+          ts.constStmt(
+            "checks",
+            ts.call(ts.id(checks.create), [
+              ts.id("dms"),
+              ts.id("views"),
+              ts.binary(ts.id("verifyViews"), "===", ts.literal(true)),
+            ]),
+          ),
+        ]
+      : []),
+    ts.returnStmt(
+      ts.call(
+        ts.id(names.defineAccessors),
+        [lazyClient, ts.id("accessors"), accessorContext],
+        [ts.typeRef(LAZY_CLIENT), ts.typeRef(VIEW_ACCESSORS)],
+      ),
+    ),
+  ];
+  return ts.functionDecl(
+    "createClient",
+    [ts.param("options", ts.typeRef("ClientOptions"))],
+    body,
+    {
+      exported: true,
+      returns: ts.typeRef("Client"),
+      doc: ["Creates a client for one CDF project (or the dmgen emulator)."],
+    },
+  );
+}
+
+/** The line that says which features the output has (a change shows in review and in `--check`). */
+function featuresLine(context: EmitContext): string {
+  const features = featuresOf(context.options);
+  return `// Features: ${features.length > 0 ? features.join(", ") : "none"} (dmgen generate --features).`;
+}
+
+/** `apply` / `delete` across views, `spaces`, result-set graphs: what the groups give `Client`. */
+function clientSummary(groups: readonly RuntimeMemberGroup[]): string {
+  const parts = ["`apply` / `delete` across views"];
+  if (groups.some((g) => g.feature === "spaces")) parts.push("`spaces`");
+  if (groups.some((g) => g.feature === "graph"))
+    parts.push("result-set graphs");
+  return parts.join(", ");
+}
+
+function lazyClientArguments(parts: FeatureParts): string[] {
+  const args = ["dms"];
+  if (parts.groups.some((g) => g.withViews)) args.push("views");
+  if (parts.checks) args.push("checks");
+  return args;
+}
+
+/**
+ * With `int64: "bigint"`: the response parser that reads the views' int64 properties as exact
+ * bigints, listed here by space, view and identifier (the view modules load on first use).
+ */
+function int64Parser(
+  context: EmitContext,
+  imports: Imports,
+): ts.Expression | undefined {
+  if (context.options.int64 !== "bigint") return undefined;
+  const parser = imports.value("./runtime/core/json.js", "int64JsonParser");
+  const listed = imports.value("./runtime/client/int64.js", "int64Properties");
+  const spaces = new Map<string, ts.ObjectEntry[]>();
+  for (const view of context.model.views) {
+    const identifiers = view.properties.flatMap((property) =>
+      property.kind === "mapped" && property.type.type === "int64"
+        ? [ts.prop(property.identifier, ts.literal(true))]
+        : [],
+    );
+    if (identifiers.length === 0) continue;
+    const { space, externalId, version } = view.ref;
+    const views = spaces.get(space) ?? [];
+    spaces.set(space, views);
+    views.push(ts.prop(`${externalId}/${version}`, ts.object(identifiers)));
+  }
+  const byView = [...spaces].map(([space, views]) =>
+    ts.prop(space, ts.object(views)),
+  );
+  return ts.call(ts.id(parser), [ts.call(ts.id(listed), [ts.object(byView)])]);
 }
 
 interface AccessorParts {
   /** The member of the `Client` interface. */
-  readonly member: Doc;
-  /** The entry of the client's accessor table: `name: [Read, "node", true]`. */
-  readonly entry: Doc;
+  readonly member: ts.TypeMember;
+  /** The entry of the client's accessor table: `name: [view, "node", true, load]`. */
+  readonly entry: ts.ObjectEntry;
+}
+
+/**
+ * A view accessor's type: the runtime's class, or with features that add methods the module's
+ * alias `type Accessor<C, A> = IncludeReads<C> & SearchReads<C> & ViewAccessor<C, A>` (their
+ * overloads first: TypeScript tries them in order). Imports and aliases only for the kinds
+ * (writable, read only) some view has.
+ */
+class AccessorTypes {
+  private readonly used = { writable: false, readOnly: false };
+
+  constructor(
+    private readonly imports: Imports,
+    /** The feature interfaces a view's accessor type intersects with, in overload order. */
+    private readonly features: readonly string[],
+  ) {}
+
+  /** The type (name) of the accessor of a writable or read-only view. */
+  of(writable: boolean): string {
+    this.used[writable ? "writable" : "readOnly"] = true;
+    const runtimeClass = writable ? "ViewAccessor" : "ReadOnlyViewAccessor";
+    if (this.features.length === 0)
+      return this.imports.value(ACCESSOR_MODULE, runtimeClass);
+    return writable ? ACCESSOR_TYPES.writable : ACCESSOR_TYPES.readOnly;
+  }
+
+  /** The aliases' declarations (none without features). */
+  declarations(): Doc[] {
+    if (this.features.length === 0) return [];
+    const readClass = this.imports.type(
+      "./runtime/model/where.js",
+      "TypedReadClass",
+    );
+    const declarations: Doc[] = [];
+    if (this.used.writable)
+      declarations.push(
+        this.alias(
+          ACCESSOR_TYPES.writable,
+          [`C extends ${readClass}`, "A extends object"],
+          ts.typeRef(
+            this.imports.type(ACCESSOR_MODULE, "ViewAccessor"),
+            ts.typeRef("C"),
+            ts.typeRef("A"),
+          ),
+          "A writable view's accessor, with the features this client was generated with.",
+        ),
+      );
+    if (this.used.readOnly)
+      declarations.push(
+        this.alias(
+          ACCESSOR_TYPES.readOnly,
+          [`C extends ${readClass}`],
+          ts.typeRef(
+            this.imports.type(ACCESSOR_MODULE, "ReadOnlyViewAccessor"),
+            ts.typeRef("C"),
+          ),
+          "A read-only view's accessor, with the features this client was generated with.",
+        ),
+      );
+    return declarations;
+  }
+
+  /**
+   * `type Name<C> = A<C> & B<C>;` laid out as prettier lays out an intersection of references: the
+   * first on the line, the others indented one a line (the syntax layer's alias breaks after `=`).
+   */
+  private alias(
+    name: string,
+    typeParams: readonly string[],
+    base: ts.TypeNode,
+    doc: string,
+  ): Doc {
+    const [first, ...rest] = [
+      ...this.features.map((f) => ts.typeRef(f, ts.typeRef("C"))),
+      base,
+    ].map(ts.typeDoc);
+    return [
+      jsDoc([doc]),
+      group(
+        `type ${name}<${typeParams.join(", ")}> = `,
+        first!,
+        indent(...rest.map((type) => [" &", line, type])),
+      ),
+      ";",
+    ];
+  }
 }
 
 /** Local names of what the client class uses from the runtime (imports may alias them). */
@@ -273,49 +514,52 @@ interface ClientClassNames {
   readonly registry: string;
   /** The runtime member groups, with the local names of their factory and type. */
   readonly groups: readonly RuntimeMemberGroup[];
-  readonly verifier: string;
+  readonly checks: ViewChecks | undefined;
 }
 
 /** What `createClient({ verifyViews })` and `client.verifyViews()` add to the module. */
 interface ViewChecks {
-  readonly option: Doc;
-  readonly member: Doc;
-  /** The verifier `createClient` makes. */
-  readonly create: Doc;
-  /** The `ViewVerifier` class's local name. */
-  readonly verifier: string;
-  readonly method: Doc;
+  readonly option: ts.TypeMember;
+  readonly member: ts.TypeMember;
+  /** The local name of the function making the checks. */
+  readonly create: string;
+  /** The `ViewChecks` type's local name. */
+  readonly type: string;
+  readonly method: ts.Method;
 }
 
 function viewChecks(imports: Imports): ViewChecks {
-  const module = "./runtime/read/view-drift.js";
-  const verifier = imports.value(module, "ViewVerifier");
-  const report = imports.type(module, "ViewDriftReport");
+  const module = "./runtime/client/view-checks.js";
+  const report = ts.typeRef(
+    "Promise",
+    ts.typeRef(
+      imports.type("./runtime/features/view-drift.js", "ViewDriftReport"),
+    ),
+  );
   return {
-    option: [
-      jsDoc([
+    option: ts.propertySignature("verifyViews", ts.t.boolean, {
+      readonly: true,
+      optional: true,
+      doc: [
         "Checks each view against its live definition before the first read or write through its accessor (once per client).",
         "A view changed in a way the generated code cannot handle rejects those calls with `ViewDriftError` before anything is sent. Default false.",
-      ]),
-      "readonly verifyViews?: boolean;",
-    ],
-    member: [
-      jsDoc([
-        "Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive.",
-      ]),
-      `verifyViews(): Promise<${report}>;`,
-    ],
-    create: [
-      `new ${verifier}`,
-      argumentList(["dms.http", "views.classes()", "verifyViews === true"]),
-    ],
-    verifier,
-    method: [
-      `verifyViews(): Promise<${report}> {`,
-      indent(hardline, "return this.#verifier.verifyAll();"),
-      hardline,
-      "}",
-    ],
+      ],
+    }),
+    member: ts.methodSignature("verifyViews", [], report, [
+      "Compares every view with its live definition and reports the differences, breaking (the generated code no longer fits) or additive.",
+    ]),
+    create: imports.value(module, "viewChecks"),
+    type: imports.type(module, "ViewChecks"),
+    method: ts.method(
+      "verifyViews",
+      [],
+      [
+        ts.returnStmt(
+          ts.call(ts.access(ts.thisExpr, "#verifier", "verifyAll"), []),
+        ),
+      ],
+      { returns: report },
+    ),
   };
 }
 
@@ -324,105 +568,112 @@ function viewChecks(imports: Imports): ViewChecks {
  * created on first use, so a client of a model with a thousand views costs nothing until a view is
  * used).
  */
-function lazyClientClass(names: ClientClassNames, verifyViews: Doc): Doc {
-  const { dmsClient, registry, groups, verifier } = names;
-  const fields: Doc[] = [
-    `readonly dms: ${dmsClient};`,
+function lazyClientClass(names: ClientClassNames): ts.Declaration {
+  const { dmsClient, registry, groups, checks } = names;
+  const fields: ts.ClassMember[] = [
+    ts.field("dms", { modifiers: ["readonly"], type: ts.typeRef(dmsClient) }),
     ...groups.flatMap((g) =>
-      g.members.map((m) => `readonly ${m}: ${g.type}["${m}"];`),
+      g.members.map((m) =>
+        ts.field(m, {
+          modifiers: ["readonly"],
+          type: ts.indexed(ts.typeRef(g.type), m),
+        }),
+      ),
     ),
-    `readonly #verifier: ${verifier};`,
+    ...(checks
+      ? [
+          ts.field("#verifier", {
+            modifiers: ["readonly"],
+            type: ts.typeRef(checks.type),
+          }),
+        ]
+      : []),
   ];
-  const constructor: Doc = [
-    "constructor",
-    argumentList([
-      `dms: ${dmsClient}`,
-      `views: ${registry}`,
-      `verifier: ${verifier}`,
+  const parameters = [ts.param("dms", ts.typeRef(dmsClient))];
+  if (groups.some((g) => g.withViews))
+    parameters.push(ts.param("views", ts.typeRef(registry)));
+  if (checks) parameters.push(ts.param("checks", ts.typeRef(checks.type)));
+  const self = (name: string): ts.Expression => ts.access(ts.thisExpr, name);
+  const constructor = ts.constructorDecl(parameters, [
+    ts.assign(self("dms"), ts.id("dms")),
+    ...(checks ? [ts.assign(self("#verifier"), ts.id("checks"))] : []),
+    ...groups.flatMap((g) => [
+      ts.constStmt(
+        g.local,
+        ts.call(
+          ts.id(g.factory),
+          (g.withViews ? ["dms", "views"] : ["dms"]).map((n) => ts.id(n)),
+        ),
+      ),
+      ...g.members.map((m) => ts.assign(self(m), ts.access(ts.id(g.local), m))),
     ]),
-    " {",
-    indent(
-      hardline,
-      "this.dms = dms;",
-      hardline,
-      "this.#verifier = verifier;",
-      ...groups.flatMap((g) => [
-        hardline,
-        `const ${g.local} = ${g.factory}(${g.withViews ? "dms, views" : "dms"});`,
-        ...g.members.flatMap((m) => [hardline, `this.${m} = ${g.local}.${m};`]),
-      ]),
-    ),
-    hardline,
-    "}",
-  ];
-  const close: Doc = [
-    "close(): Promise<void> {",
-    indent(hardline, "return this.dms.close();"),
-    hardline,
-    "}",
-  ];
-  return [
-    jsDoc([
-      "The client's members besides its view accessors (`createClient` adds those, each created on first use).",
-    ]),
-    `class ${LAZY_CLIENT} `,
-    "{",
-    indent(
-      hardline,
-      join(hardline, fields),
-      hardline,
-      hardline,
-      join([hardline, hardline], [constructor, verifyViews, close]),
-    ),
-    hardline,
-    "}",
-  ];
+  ]);
+  const close = ts.method(
+    "close",
+    [],
+    [ts.returnStmt(ts.call(ts.access(ts.thisExpr, "dms", "close"), []))],
+    { returns: ts.typeRef("Promise", ts.t.void) },
+  );
+  return ts.classDecl(
+    LAZY_CLIENT,
+    [fields, [constructor], ...(checks ? [[checks.method]] : []), [close]],
+    {
+      doc: [
+        "The client's members besides its view accessors (`createClient` adds those, each created on first use).",
+      ],
+    },
+  );
 }
 
 function accessorParts(
   context: EmitContext,
   imports: Imports,
   view: ViewIR,
+  accessorTypes: AccessorTypes,
 ): AccessorParts {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
-  const readClass = imports.value(module, names.readClass);
-  const accessor = imports.value(
-    "./runtime/client/view-accessor.js",
-    view.writable ? "ViewAccessor" : "ReadOnlyViewAccessor",
+  const readClass = imports.type(module, names.readClass);
+  const accessor = accessorTypes.of(view.writable);
+  const readType = ts.typeOf(readClass);
+  const type = view.writable
+    ? ts.typeRef(
+        accessor,
+        readType,
+        ts.typeRef(imports.type(module, names.applyClass)),
+      )
+    : ts.typeRef(accessor, readType);
+  // `() => import("./views/Movie.js").then((m) => m.Movie)`: the module loads on first use.
+  const load = ts.arrow(
+    [],
+    ts.call(ts.access(ts.call(ts.id("import"), [ts.literal(module)]), "then"), [
+      ts.arrow([ts.param("m")], ts.access(ts.id("m"), names.readClass)),
+    ]),
   );
-  const readType = `typeof ${readClass}`;
-  const applyType = view.writable
-    ? imports.type(module, names.applyClass)
-    : undefined;
-  // Prettier breaks a lone `typeof X` argument (unlike a plain type name) when too long.
-  const type = (suffix: string): Doc =>
-    applyType
-      ? typeReference(accessor, [readType, applyType], suffix)
-      : group(
-          `${accessor}<`,
-          indent(softline, readType),
-          softline,
-          `>${suffix}`,
-        );
   return {
-    member: [
-      jsDoc([
-        view.writable
-          ? `${viewText(view.ref)}: apply, retrieve, list, search, aggregate, sync, delete.`
-          : `${viewText(view.ref)} (read only): retrieve, list, search, aggregate, sync.`,
+    member: ts.propertySignature(names.accessor, type, {
+      readonly: true,
+      doc: [`${viewText(view.ref)}${accessorSummary(context, view)}`],
+    }),
+    entry: ts.prop(
+      names.accessor,
+      ts.array([
+        ts.literal(view.key),
+        ts.literal(view.kind),
+        ts.literal(view.writable),
+        load,
       ]),
-      `readonly ${names.accessor}: `,
-      type(";"),
-    ],
-    entry: objectProperty(
-      propertyKey(names.accessor),
-      bracedList(
-        "[",
-        [readClass, `"${view.kind}"`, String(view.writable)],
-        "]",
-        false,
-      ),
     ),
   };
+}
+
+/** `: apply, retrieve, list, search, aggregate, sync, delete.`, as the view and features allow. */
+function accessorSummary(context: EmitContext, view: ViewIR): string {
+  const search = featuresOf(context.options).includes("search")
+    ? ["search", "aggregate"]
+    : [];
+  const methods = view.writable
+    ? ["apply", "retrieve", "list", ...search, "sync", "delete"]
+    : ["retrieve", "list", ...search, "sync"];
+  return `${view.writable ? "" : " (read only)"}: ${methods.join(", ")}.`;
 }

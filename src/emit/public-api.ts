@@ -35,14 +35,16 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     types: ["AccessToken", "ClientCredentials", "Credentials"],
   },
   "client/client-writes.ts": {
+    values: [],
+    types: ["AnyApply", "ClientWrites", "InstanceToDelete"],
+  },
+  "client/spaces.ts": {
     values: ["SpacesClient"],
     types: [
-      "AnyApply",
-      "ClientWrites",
-      "InstanceToDelete",
       "SpaceCreateDefinition",
       "SpaceDefinition",
       "SpaceRequestOptions",
+      "SpacesMethods",
     ],
   },
   "read/dms-client.ts": {
@@ -75,7 +77,10 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
     ],
   },
   "core/http.ts": { values: [], types: ["HttpEvent"] },
-  "read/query.ts": { values: [], types: ["QueryOptions", "QueryPage"] },
+  "read/query.ts": {
+    values: [],
+    types: ["QueryOptions", "QueryPage", "QueryProgress"],
+  },
   "core/retry.ts": { values: [], types: ["Clock", "RetryPolicy"] },
   "read/sync.ts": {
     values: ["parseSyncState", "serializeSyncState"],
@@ -131,13 +136,14 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ReverseRelationDefinition",
     ],
   },
+  "client/include-reads.ts": {
+    values: [],
+    types: ["IncludeListOptions", "IncludeRetrieveOptions", "IncludedRead"],
+  },
+  "client/include-search.ts": { values: [], types: ["IncludeSearchOptions"] },
   "client/view-accessor.ts": {
     values: [],
     types: [
-      "IncludeListOptions",
-      "IncludeRetrieveOptions",
-      "IncludeSearchOptions",
-      "IncludedRead",
       "InstanceList",
       "ListOptions",
       "ReadOnlyViewAccessor",
@@ -148,8 +154,9 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "ViewSyncPage",
     ],
   },
-  "read/view-drift.ts": {
-    values: ["ViewDriftError"],
+  "features/view-drift-error.ts": { values: ["ViewDriftError"], types: [] },
+  "features/view-drift.ts": {
+    values: [],
     types: ["DriftClass", "ViewDifference", "ViewDrift", "ViewDriftReport"],
   },
   "features/aggregate.ts": {
@@ -185,10 +192,7 @@ export const PUBLIC_RUNTIME_EXPORTS: Readonly<
       "TypeEdgeSetOptions",
     ],
   },
-  "read/query-graph.ts": {
-    values: [],
-    types: ["GraphQueryOptions", "QueryProgress"],
-  },
+  "features/query-graph.ts": { values: [], types: ["GraphQueryOptions"] },
   "core/paging.ts": { values: ["PageTimeoutError"], types: [] },
   "model/where.ts": {
     values: ["WhereError"],

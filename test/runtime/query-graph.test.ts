@@ -8,8 +8,8 @@ import { PageTimeoutError } from "../../templates/runtime/core/paging.js";
 import {
   runQueryGraph,
   type QueryPoster,
-  type QueryProgress,
-} from "../../templates/runtime/read/query-graph.js";
+} from "../../templates/runtime/features/query-graph.js";
+import type { QueryProgress } from "../../templates/runtime/read/query.js";
 import type {
   InstanceRead,
   QueryRequest,

@@ -644,9 +644,13 @@ function exportFromDoc(
   const from = ` from ${stringLiteral(module)};`;
   if (specifiers === "star") return `export *${from}`;
   if (specifiers === "typeStar") return `export type *${from}`;
+  // Types only: `export type { ... }`. An `export { type A }` compiles to `export {} from`, which
+  // still loads the module (a lazily loaded feature's, eagerly).
+  const allTypes =
+    specifiers.length > 0 && specifiers.every((s) => s.typeOnly === true);
   return group(
-    "export ",
-    bracedList("{", specifierTexts(specifiers, false), "}"),
+    allTypes ? "export type " : "export ",
+    bracedList("{", specifierTexts(specifiers, allTypes), "}"),
     from,
   );
 }

@@ -1,17 +1,9 @@
 // One view's operations on a DmsClient, typed by the view's generated classes: what the generated
-// client offers per view (`client.movie.list()`, ...).
+// client offers per view (`client.movie.list()`, ...). The view's read class is loaded on first
+// use (the client refers to view modules lazily); `include`, search and aggregate, and the live
+// views' check are features an output may leave out, loaded on first use when it has them.
 
-import { MAX_QUERY_LIMIT } from "../read/query.js";
-import {
-  aggregateRequest,
-  aggregateResults,
-  searchRequest,
-  type AggregateOptions,
-  type AggregateResult,
-  type Aggregates,
-  type OnlyAggregates,
-  type SearchOptions,
-} from "../features/aggregate.js";
+import { MAX_QUERY_LIMIT, type QueryProgress } from "../read/query.js";
 import type {
   ApplyOptions,
   ApplyResult,
@@ -19,28 +11,14 @@ import type {
 } from "../write/apply.js";
 import { collectsWrites } from "../model/collect.js";
 import type { DmsClient } from "../read/dms-client.js";
-import {
-  listWithInclude,
-  retrieveWithInclude,
-  type ExactInclude,
-  type IncludeContext,
-  type IncludeOf,
-  type ReadClassOf,
-  type SelectedIn,
-  type ViewRegistry,
-  type WithIncluded,
-} from "../features/include.js";
-import type { QueryProgress } from "../read/query-graph.js";
-import type { TypedInstance } from "../model/typed.js";
 import type { SyncOptions, SyncState } from "../read/sync.js";
-import type { VerifiableClass, ViewVerifier } from "../read/view-drift.js";
+import type { TypedInstance } from "../model/typed.js";
 import {
   compileSelect,
   compileSort,
   compileWhere,
   dropUnselected,
-  type AnyViewTypes,
-  type GroupableOf,
+  loadWhereClasses,
   type HasViewTypes,
   type SelectOf,
   type SelectedOf,
@@ -116,51 +94,6 @@ export interface ViewSyncPage<T> {
   readonly pageSize: number;
 }
 
-/** Options of `list` with `include`: one query, paged root page by root page. */
-export interface IncludeListOptions<
-  C extends TypedReadClass,
-  I,
-> extends ListOptions<C> {
-  /** Connections to read along, each with its own where / select / limit / include. */
-  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
-  /** Called after every request, with the page sizes in use (smaller after timeouts). */
-  readonly onProgress?: (progress: QueryProgress) => void;
-}
-
-/** Options of `retrieve` with `include`. */
-export interface IncludeRetrieveOptions<
-  C extends TypedReadClass,
-  I,
-> extends RetrieveOptions<C> {
-  /** Connections to read along, each with its own where / select / limit / include. */
-  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
-  /** Called after every request, with the page sizes in use (smaller after timeouts). */
-  readonly onProgress?: (progress: QueryProgress) => void;
-}
-
-/** Options of `search` with `include`: the search, then one query for what it found. */
-export interface IncludeSearchOptions<
-  C extends TypedReadClass,
-  I,
-> extends SearchOptions<C> {
-  /** Only these properties are read; the result type narrows to them. */
-  readonly select?: readonly SelectOf<C>[];
-  /** Connections to read along, each with its own where / select / limit / include. */
-  readonly include: I & ExactInclude<InstanceType<C>, I, C>;
-  /** Called after every request of the query, with the page sizes in use. */
-  readonly onProgress?: (progress: QueryProgress) => void;
-}
-
-/**
- * What a read with `include` (and `select` `K`) returns: root objects narrowed to `K` (plus the
- * included connections), with their connections filled.
- */
-export type IncludedRead<
-  C extends TypedReadClass,
-  I,
-  K extends SelectOf<C>,
-> = WithIncluded<SelectedIn<InstanceType<C>, C, K, keyof I>, I, C>;
-
 /**
  * The instances a `list` reads: iterate with `for await` (pages are requested as the loop needs
  * them), or collect all with `toArray()`.
@@ -182,61 +115,118 @@ export class InstanceList<T> implements AsyncIterable<T> {
   }
 }
 
+/** A generated read class, as the registry holds it. */
+type ReadClass = TypedReadClass<TypedInstance>;
+
+/** Loads a view's read class: the client's table imports the view's module on first use. */
+export type ReadClassLoader = () => Promise<ReadClass>;
+
+/**
+ * The client's read classes by view id (`space:externalId/version`), each loaded on first use: an
+ * app that uses one view of a large model loads that view's module (and what it extends) only.
+ */
+export class ViewRegistry {
+  readonly #loaders: ReadonlyMap<string, ReadClassLoader>;
+  readonly #loaded = new Map<string, ReadClass>();
+
+  constructor(table: Readonly<Record<string, ViewAccessorEntry>>) {
+    this.#loaders = new Map(
+      Object.values(table).map(([view, , , load]) => [view, load]),
+    );
+  }
+
+  /** The class of a view, once loaded. */
+  find(view: string): ReadClass | undefined {
+    return this.#loaded.get(view);
+  }
+
+  /** Loads the class of a view; undefined when the client has none for it. */
+  async load(view: string): Promise<ReadClass | undefined> {
+    const loaded = this.#loaded.get(view);
+    if (loaded) return loaded;
+    const readClass = await this.#loaders.get(view)?.();
+    if (readClass) this.#loaded.set(view, readClass);
+    return readClass;
+  }
+
+  /** The ids of the client's views. */
+  ids(): string[] {
+    return [...this.#loaders.keys()];
+  }
+}
+
+/** What every accessor of a client shares. */
+export interface AccessorContext {
+  readonly dms: DmsClient;
+  readonly views: ViewRegistry;
+  /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
+  readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
+  /** Reads with `include` (client/include-reads.ts); absent when the output has no include. */
+  readonly include?: {
+    retrieve(
+      accessor: object,
+      ids: readonly InstanceId[],
+      options: object,
+    ): Promise<unknown[]>;
+    list(
+      accessor: object,
+      options: object,
+    ): AsyncGenerator<unknown, void, undefined>;
+  };
+  /** Methods of features (search, aggregate) every accessor gets. */
+  readonly methods?: readonly object[];
+}
+
 const RESULT_SET = "instances";
 const DEFAULT_LIST_PAGE_SIZE = MAX_QUERY_LIMIT;
 const DEFAULT_SYNC_PAGE_SIZE = 1000;
 
-/** Reads of one view: retrieve, list, search, aggregate and sync, as instances of its read class. */
+/** Reads of one view: retrieve, list and sync, as instances of its read class. */
 export class ReadOnlyViewAccessor<C extends TypedReadClass> {
+  /** @internal */
   constructor(
-    protected readonly client: DmsClient,
-    protected readonly readClass: C,
-    protected readonly instanceType: "node" | "edge",
-    /** The client's read classes, to find what connections lead to (for `include`). */
-    protected readonly views?: ViewRegistry,
-    /** Checks the view against its live definition before the first read or write (`verifyViews`). */
-    protected readonly verifier?: ViewVerifier,
+    /** @internal */ readonly context: AccessorContext,
+    /** @internal */ readonly entry: ViewAccessorEntry,
   ) {}
-
-  /** With `verifyViews`, the view's live check (made once per client); rejects with `ViewDriftError`. */
-  protected verified(): Promise<void> | undefined {
-    return this.verifier?.beforeUse
-      ? this.verifier.check(this.readClass as unknown as VerifiableClass)
-      : undefined;
-  }
 
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
-    return this.readClass.view;
-  }
-
-  /** What `include` needs from this accessor: the client, the read class and the registry. */
-  private includeContext(): IncludeContext {
+    const [, space, externalId, version] = /^([^:]*):(.*)\/([^/]*)$/.exec(
+      this.entry[0],
+    )!;
     return {
-      dms: this.client,
-      readClass: this.readClass as unknown as ReadClassOf<TypedInstance>,
-      instanceType: this.instanceType,
-      ...(this.views ? { views: this.views } : {}),
+      type: "view",
+      space: space!,
+      externalId: externalId!,
+      version: version!,
     };
   }
 
-  /** An instance of the read class, without the properties `select` left out. */
-  protected toRead(
+  /** @internal The read class (loaded on first use), once the view's live check (if any) passed. */
+  async ready(): Promise<C> {
+    const readClass = (await this.context.views.load(this.entry[0])) as C;
+    await this.context.check?.(readClass);
+    return readClass;
+  }
+
+  /** @internal An instance of the read class, without the properties `select` left out. */
+  toRead(
+    readClass: C,
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    const read = new this.readClass(instance) as InstanceType<C>;
-    return dropUnselected(read, select, this.readClass);
+    const read = new readClass(instance) as InstanceType<C>;
+    return dropUnselected(read, select, readClass);
   }
 
-  /** Instances by id with connections read along (`include`); the result type says which. */
-  retrieve<
-    const I extends IncludeOf<InstanceType<C>, C>,
-    K extends SelectOf<C> = SelectOf<C>,
-  >(
-    ids: readonly InstanceId[],
-    options: IncludeRetrieveOptions<C, I> & { readonly select?: readonly K[] },
-  ): Promise<IncludedRead<C, I, K>[]>;
+  /** @internal What reads with `include` (a `TypeError` when the output has no include). */
+  includes(): NonNullable<AccessorContext["include"]> {
+    if (this.context.include) return this.context.include;
+    throw new TypeError(
+      "include: this client was generated without the include feature (dmgen generate --features)",
+    );
+  }
+
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
   retrieve<K extends SelectOf<C>>(
     ids: readonly InstanceId[],
@@ -248,41 +238,31 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): Promise<InstanceType<C>[]>;
   async retrieve(
     ids: readonly InstanceId[],
-    options: RetrieveOptions<C> & {
-      readonly include?: object;
-      readonly onProgress?: (progress: QueryProgress) => void;
-    } = {},
-    // `unknown`: each overload above says what comes back for its options.
+    options: RetrieveOptions<C> & { readonly include?: object } = {},
+    // `unknown`: each overload (here and in the include feature's) says what comes back.
   ): Promise<unknown[]> {
-    await this.verified();
     if (options.include)
-      return (await retrieveWithInclude(
-        this.includeContext(),
-        ids,
-        options.include,
-        options as Parameters<typeof retrieveWithInclude>[3],
-      )) as InstanceType<C>[];
-    compileSelect(options.select, this.readClass);
+      return this.includes().retrieve(this, ids, {
+        ...options,
+        include: options.include,
+      });
+    const readClass = await this.ready();
+    compileSelect(options.select, readClass);
     const typed = ids.map(({ space, externalId }) => ({
-      instanceType: this.instanceType,
+      instanceType: this.entry[1],
       space,
       externalId,
     }));
-    const found = await this.client.retrieve(
+    const found = await this.context.dms.retrieve(
       typed,
-      [this.view],
+      [readClass.view],
       options.signal ? { signal: options.signal } : {},
     );
-    return found.map((instance) => this.toRead(instance, options.select));
+    return found.map((instance) =>
+      this.toRead(readClass, instance, options.select),
+    );
   }
 
-  /** With `include`: root objects with their connections filled, one root page at a time. */
-  list<
-    const I extends IncludeOf<InstanceType<C>, C>,
-    K extends SelectOf<C> = SelectOf<C>,
-  >(
-    options: IncludeListOptions<C, I> & { readonly select?: readonly K[] },
-  ): InstanceList<IncludedRead<C, I, K>>;
   /**
    * Instances with data in the view that match `where`, in `sort` order, read page by page as
    * they are iterated (`for await`), or all at once with `.toArray()`.
@@ -292,212 +272,85 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): InstanceList<SelectedOf<C, K>>;
   list(options?: ListOptions<C>): InstanceList<InstanceType<C>>;
   list(
-    options: ListOptions<C> & {
-      readonly include?: object;
-      readonly onProgress?: (progress: QueryProgress) => void;
-    } = {},
-    // `unknown`: each overload above says what comes back for its options.
+    options: ListOptions<C> & { readonly include?: object } = {},
+    // `unknown`: each overload (here and in the include feature's) says what comes back.
   ): InstanceList<unknown> {
     checkCount("list: limit", options.limit, 0, Infinity);
     checkCount("list: pageSize", options.pageSize, 1, MAX_QUERY_LIMIT);
-    if (options.include) return this.listIncluding(options.include, options);
-    const request = this.listRequest(options);
-    return new InstanceList(() => this.readList(request, options));
-  }
-
-  /** `list` with `include`: one query, root objects handed out one root page at a time. */
-  private listIncluding(
-    include: object,
-    options: ListOptions<C> & {
-      readonly onProgress?: (progress: QueryProgress) => void;
-    },
-  ): InstanceList<InstanceType<C>> {
-    const sort = compileSort(options.sort, this.readClass, this.instanceType);
-    const { where, select, limit, pageSize, signal, onProgress } = options;
-    const loose = {
-      ...(where !== undefined ? { where } : {}),
-      ...(sort ? { sort } : {}),
-      ...(select ? { select } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-      ...(pageSize !== undefined ? { pageSize } : {}),
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-    };
-    return new InstanceList(() =>
-      this.afterCheck(
-        () =>
-          listWithInclude(
-            this.includeContext(),
-            include,
-            loose,
-          ) as AsyncGenerator<InstanceType<C>, void, undefined>,
-      ),
-    );
-  }
-
-  /** The items of `items()` once the view's live check (if any) has passed. */
-  private async *afterCheck<T>(
-    items: () => AsyncGenerator<T, void, undefined>,
-  ): AsyncGenerator<T, void, undefined> {
-    await this.verified();
-    yield* items();
-  }
-
-  /** The query of a `list`: one result set, the view's properties (or the selected ones). */
-  protected listRequest(options: ListOptions<C>): QueryRequest {
-    const filter = this.filterWithData(options.where);
-    const sort = compileSort(options.sort, this.readClass, this.instanceType);
-    const pageSize = Math.min(
-      options.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
-      options.limit ?? Infinity,
-    );
-    const expression =
-      this.instanceType === "node"
-        ? { nodes: { filter } }
-        : { edges: { filter } };
-    return {
-      with: {
-        [RESULT_SET]: {
-          ...expression,
-          limit: Math.max(1, pageSize),
-          ...(sort ? { sort } : {}),
-        },
-      },
-      select: { [RESULT_SET]: this.selection(options.select) },
-    };
+    return new InstanceList(() => this.readList(options));
   }
 
   private async *readList(
-    request: QueryRequest,
-    options: ListOptions<C>,
-  ): AsyncGenerator<InstanceType<C>, void, undefined> {
+    options: ListOptions<C> & { readonly include?: object },
+  ): AsyncGenerator<unknown, void, undefined> {
     const limit = options.limit ?? Infinity;
     if (limit <= 0) return;
-    await this.verified();
+    if (options.include) {
+      yield* this.includes().list(this, options);
+      return;
+    }
+    const readClass = await this.ready();
+    await loadWhereClasses(options.where, readClass, this.context.views);
+    const request = this.listRequest(readClass, options);
     let count = 0;
-    const pages = this.client.queryPages(request, {
+    const pages = this.context.dms.queryPages(request, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     for await (const page of pages) {
       for (const instance of page.items[RESULT_SET] ?? []) {
-        yield this.toRead(instance, options.select);
+        yield this.toRead(readClass, instance, options.select);
         if (++count >= limit) return;
       }
     }
   }
 
-  /** `hasData` on the view, AND-ed with the compiled `where`. */
-  protected filterWithData(where: object | undefined): Filter {
-    const hasData: Filter = { hasData: [this.view] };
-    const filter = compileWhere(where, this.readClass, this.instanceType);
-    return filter ? { and: [hasData, filter] } : hasData;
-  }
-
-  /** The `select` of the view's result set: every property, or the selected ones. */
-  protected selection(select: readonly string[] | undefined): {
-    sources: SourceSelector[];
-  } {
+  /** The query of a `list`: one result set, the view's properties (or the selected ones). */
+  private listRequest(readClass: C, options: ListOptions<C>): QueryRequest {
+    const sort = compileSort(options.sort, readClass, this.entry[1]);
+    const pageSize = Math.min(
+      options.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
+      options.limit ?? Infinity,
+    );
     return {
-      sources: [
-        {
-          source: this.view,
-          properties: compileSelect(select, this.readClass),
+      with: {
+        [RESULT_SET]: {
+          ...this.expression(readClass, options.where),
+          limit: Math.max(1, pageSize),
+          ...(sort ? { sort } : {}),
         },
-      ],
+      },
+      select: { [RESULT_SET]: this.selection(readClass, options.select) },
     };
   }
 
-  /**
-   * Instances whose text properties match `query` (`instances/search`: relevance order, at most
-   * `limit`), AND-ed with `where`.
-   */
-  search<
-    const I extends IncludeOf<InstanceType<C>, C>,
-    K extends SelectOf<C> = SelectOf<C>,
-  >(
-    options: IncludeSearchOptions<C, I> & { readonly select?: readonly K[] },
-  ): Promise<IncludedRead<C, I, K>[]>;
-  search<K extends SelectOf<C>>(
-    options: SearchOptions<C> & { readonly select: readonly K[] },
-  ): Promise<SelectedOf<C, K>[]>;
-  search(
-    options?: SearchOptions<C> & { readonly select?: readonly SelectOf<C>[] },
-  ): Promise<InstanceType<C>[]>;
-  async search(
-    options: SearchOptions<C> & {
-      readonly select?: readonly SelectOf<C>[];
-      readonly include?: object;
-      readonly onProgress?: (progress: QueryProgress) => void;
-    } = {},
-    // `unknown`: each overload above says what comes back for its options.
-  ): Promise<unknown[]> {
-    checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
-    compileSelect(options.select, this.readClass);
-    await this.verified();
-    if (options.include) {
-      const { include, select, signal, onProgress } = options;
-      const found = await this.searchItems(options);
-      return retrieveWithInclude(this.includeContext(), found, include, {
-        ...(select ? { select } : {}),
-        ...(signal ? { signal } : {}),
-        ...(onProgress ? { onProgress } : {}),
-      });
-    }
-    const items = await this.searchItems(options);
-    return items.map((item) => this.toRead(item, options.select));
+  /** The nodes (or edges) with data in the view, AND-ed with the compiled `where`. */
+  private expression(
+    readClass: C,
+    where: object | undefined,
+  ): { nodes: { filter: Filter } } | { edges: { filter: Filter } } {
+    const hasData: Filter = { hasData: [readClass.view] };
+    const { views } = this.context;
+    const compiled = compileWhere(where, readClass, this.entry[1], views);
+    const filter = compiled ? { and: [hasData, compiled] } : hasData;
+    return this.entry[1] === "node"
+      ? { nodes: { filter } }
+      : { edges: { filter } };
   }
 
-  /** The items of `instances/search`, in the API's (relevance) order. */
-  private async searchItems(
-    options: SearchOptions<C> & { readonly select?: readonly SelectOf<C>[] },
-  ): Promise<InstanceRead[]> {
-    const body = searchRequest(
-      options as SearchOptions<AnyViewTypes>,
-      this.readClass,
-      this.instanceType,
-    );
-    const response = await this.client.http.postJson<{
-      items: InstanceRead[];
-    }>(
-      "/models/instances/search",
-      body,
-      options.signal ? { signal: options.signal } : {},
-    );
-    return response.items;
-  }
-
-  /**
-   * Aggregates over the view's instances (`instances/aggregate`): one result, or one per group
-   * with `groupBy`, holding exactly the aggregates asked for.
-   */
-  async aggregate<
-    const A extends Aggregates<C>,
-    const G extends GroupableOf<C> = never,
-  >(
-    aggregates: OnlyAggregates<A, C>,
-    options: AggregateOptions<C, G> = {},
-  ): Promise<AggregateResult<A, G>[]> {
-    checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
-    await this.verified();
-    const body = aggregateRequest(
-      aggregates as Aggregates<AnyViewTypes>,
-      options as unknown as AggregateOptions<AnyViewTypes, string>,
-      this.readClass,
-      this.instanceType,
-    );
-    const response = await this.client.http.postJson<{
-      items: Parameters<typeof aggregateResults>[0];
-    }>(
-      "/models/instances/aggregate",
-      body,
-      options.signal ? { signal: options.signal } : {},
-    );
-    return aggregateResults(
-      response.items,
-      options.groupBy,
-      this.readClass,
-    ) as AggregateResult<A, G>[];
+  /** The `select` of the view's result set: every property, or the selected ones. */
+  private selection(
+    readClass: C,
+    select: readonly string[] | undefined,
+  ): { sources: SourceSelector[] } {
+    return {
+      sources: [
+        {
+          source: readClass.view,
+          properties: compileSelect(select, readClass),
+        },
+      ],
+    };
   }
 
   /**
@@ -515,32 +368,25 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
     const { where, select, pageSize, mode, ...syncOptions } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
-    const filter = this.filterWithData(where);
-    const expression =
-      this.instanceType === "node"
-        ? { nodes: { filter } }
-        : { edges: { filter } };
+    const readClass = await this.ready();
+    await loadWhereClasses(where, readClass, this.context.views);
     const request = {
       with: {
         [RESULT_SET]: {
-          ...expression,
+          ...this.expression(readClass, where),
           limit: pageSize ?? DEFAULT_SYNC_PAGE_SIZE,
           mode: mode ?? "onePhase",
         },
       },
-      select: { [RESULT_SET]: this.selection(select) },
+      select: { [RESULT_SET]: this.selection(readClass, select) },
     };
-    await this.verified();
-    for await (const page of this.client.sync(request, syncOptions)) {
+    for await (const page of this.context.dms.sync(request, syncOptions)) {
       yield {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
-          this.toRead(i, select),
+          this.toRead(readClass, i, select),
         ),
         deletes: (page.deletes[RESULT_SET] ?? []).map(
-          ({ space, externalId }) => ({
-            space,
-            externalId,
-          }),
+          ({ space, externalId }) => ({ space, externalId }),
         ),
         state: page.state,
         caughtUp: page.caughtUp,
@@ -568,10 +414,10 @@ export class ViewAccessor<
     const inputs = (isIterable(items) ? items : [items]) as Parameters<
       DmsClient["apply"]
     >[0];
+    const { dms, check } = this.context;
     // Nothing of the write is read or sent before the view's live check passes.
-    const check = this.verified();
-    if (check) return check.then(() => this.client.apply(inputs, options));
-    return this.client.apply(inputs, options);
+    if (check) return this.ready().then(() => dms.apply(inputs, options));
+    return dms.apply(inputs, options);
   }
 
   /** Deletes instances by id (deleting a node deletes its edges too). */
@@ -579,9 +425,9 @@ export class ViewAccessor<
     ids: readonly InstanceId[],
     options: DeleteOptions = {},
   ): Promise<DeletedInstance[]> {
-    return this.client.delete(
+    return this.context.dms.delete(
       ids.map(({ space, externalId }) => ({
-        instanceType: this.instanceType,
+        instanceType: this.entry[1],
         space,
         externalId,
       })),
@@ -602,16 +448,14 @@ export function isIterable<T extends object>(
   );
 }
 
-/** The API's largest `limit` of a query result set (and of a search), and of a sync result set. */
-const MAX_SEARCH_LIMIT = 1000;
+/** The API's largest page of a sync result set. */
 const MAX_SYNC_PAGE_SIZE = 2000;
 
 /**
- * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`: all): a
- * `RangeError` naming it otherwise, before any request. Else `limit: -1` or `NaN` read nothing or
- * everything without a word, and a `pageSize` of 0 or 5000 failed at the API with a 400.
+ * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`), else a
+ * `RangeError` naming it before any request (not a silent `limit: NaN` or the API's 400).
  */
-function checkCount(
+export function checkCount(
   option: string,
   value: number | undefined,
   min: number,
@@ -624,11 +468,15 @@ function checkCount(
     );
 }
 
-/** A view's entry in the client's table: its read class, instance type, and whether it writes. */
+/**
+ * A view's entry in the client's table: its view id, instance type, whether it takes writes, and
+ * how to load its read class.
+ */
 export type ViewAccessorEntry = readonly [
-  readClass: TypedReadClass & ReadClassOf<TypedInstance>,
+  view: string,
   instanceType: "node" | "edge",
   writable: boolean,
+  load: ReadClassLoader,
 ];
 
 /** The client's table of view accessors: one entry per member of `A`, no other. */
@@ -645,37 +493,20 @@ export type ViewAccessorTable<A> = {
 export function defineViewAccessors<T extends object, A>(
   client: T,
   table: ViewAccessorTable<A>,
-  context: {
-    readonly dms: DmsClient;
-    readonly views: ViewRegistry;
-    readonly verifier: ViewVerifier;
-  },
+  context: AccessorContext,
 ): T & A {
   const entries = table as Readonly<Record<string, ViewAccessorEntry>>;
   for (const name of Object.keys(entries)) {
-    const [readClass, instanceType, writable] = entries[name]!;
+    const entry = entries[name]!;
     Object.defineProperty(client, name, {
       configurable: true,
       get(): unknown {
         // Explicit type arguments: inferring them from the entry made tsc instantiate the
-        // accessor's include and select types for another class type.
-        const read = readClass as TypedReadClass;
-        const { dms, views, verifier } = context;
-        const accessor = writable
-          ? new ViewAccessor<TypedReadClass, object>(
-              dms,
-              read,
-              instanceType,
-              views,
-              verifier,
-            )
-          : new ReadOnlyViewAccessor<TypedReadClass>(
-              dms,
-              read,
-              instanceType,
-              views,
-              verifier,
-            );
+        // accessor's select types for another class type.
+        const accessor = entry[2]
+          ? new ViewAccessor<TypedReadClass, object>(context, entry)
+          : new ReadOnlyViewAccessor<TypedReadClass>(context, entry);
+        Object.assign(accessor, ...(context.methods ?? []));
         Object.defineProperty(client, name, { value: accessor });
         return accessor;
       },

@@ -3,6 +3,7 @@
 
 import {
   compileWhere,
+  loadWhereClasses,
   viewPropertyPath,
   WhereError,
   type AnyViewTypes,
@@ -13,8 +14,9 @@ import {
   type WhereOf,
 } from "../model/where.js";
 import type { ViewClassInfo } from "../model/typed.js";
-import type { PropertyDefinition } from "../model/values.js";
-import type { InstanceId, PropertyPath } from "../core/wire.js";
+import type { PropertyDefinition, TargetClasses } from "../model/values.js";
+import type { DmsClient } from "../read/dms-client.js";
+import type { InstanceId, InstanceRead, PropertyPath } from "../core/wire.js";
 
 /** How the terms of a search query combine: any term (default) or all of them. */
 export type SearchOperator = "AND" | "OR";
@@ -115,13 +117,14 @@ export function searchRequest(
   options: SearchOptions<AnyViewTypes>,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
+  classes?: TargetClasses,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { view: info.view, instanceType };
   if (options.query !== undefined) body.query = options.query;
   if (options.properties !== undefined)
     body.properties = identifiers(options.properties, info, "properties");
   if (options.operator !== undefined) body.operator = options.operator;
-  const filter = compileWhere(options.where, info, instanceType);
+  const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.limit !== undefined) body.limit = options.limit;
   return body;
@@ -133,13 +136,14 @@ export function aggregateRequest(
   options: AggregateOptions<AnyViewTypes, string>,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
+  classes?: TargetClasses,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { view: info.view, instanceType };
   const list = aggregateDefinitions(aggregates, info);
   if (list.length > 0) body.aggregates = list;
   if (options.groupBy !== undefined)
     body.groupBy = identifiers(options.groupBy, info, "groupBy");
-  const filter = compileWhere(options.where, info, instanceType);
+  const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.query !== undefined) body.query = options.query;
   if (options.properties !== undefined)
@@ -274,4 +278,46 @@ export function searchSortProperty(
   name: string,
 ): PropertyPath {
   return viewPropertyPath(info, identifier(name, info, "sort"));
+}
+
+// ---- what a view accessor's `search` and `aggregate` run (loaded on their first call)
+
+/** The client's classes by view id, loaded on first use (the client's registry). */
+type ViewClasses = TargetClasses & {
+  load(view: string): Promise<ViewClassInfo | undefined>;
+};
+
+/** The items of `instances/search`, in the API's (relevance) order. */
+export async function searchInstances(
+  dms: DmsClient,
+  views: ViewClasses,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  options: SearchOptions<AnyViewTypes>,
+): Promise<InstanceRead[]> {
+  await loadWhereClasses(options.where, info, views);
+  const response = await dms.http.postJson<{ items: InstanceRead[] }>(
+    "/models/instances/search",
+    searchRequest(options, info, instanceType, views),
+    options.signal ? { signal: options.signal } : {},
+  );
+  return response.items;
+}
+
+/** `instances/aggregate` over a view: one result, or one per group with `groupBy`. */
+export async function aggregateInstances(
+  dms: DmsClient,
+  views: ViewClasses,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  aggregates: Aggregates<AnyViewTypes>,
+  options: AggregateOptions<AnyViewTypes, string>,
+): Promise<Record<string, unknown>[]> {
+  await loadWhereClasses(options.where, info, views);
+  const response = await dms.http.postJson<{ items: AggregatedItem[] }>(
+    "/models/instances/aggregate",
+    aggregateRequest(aggregates, options, info, instanceType, views),
+    options.signal ? { signal: options.signal } : {},
+  );
+  return aggregateResults(response.items, options.groupBy, info);
 }

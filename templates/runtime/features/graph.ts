@@ -1,19 +1,10 @@
 // Typed result-set graphs for `client.query(...)` and `client.sync(...)`: named node and edge
 // sets chained from each other (by connection, by edge type, or through a direct relation in
-// either direction), each typed by its view, compiled to one DMS query or sync request.
+// either direction), each typed by its view. Building a graph only records its sets; running it
+// (graph-run.ts: compiling it to one DMS query or sync request) is loaded on its first run.
 
-import { MAX_QUERY_LIMIT } from "../read/query.js";
 import type { DmsClient } from "../read/dms-client.js";
-import {
-  viewKey,
-  type LooseSortKey,
-  type LooseWhere,
-  type ReadClassOf,
-  type SortIn,
-  type ViewRegistry,
-  type WhereIn,
-} from "./include.js";
-import { runQueryGraph, type GraphQueryOptions } from "../read/query-graph.js";
+import type { GraphQueryOptions } from "./query-graph.js";
 import {
   parseSyncState,
   type SyncOptions,
@@ -25,20 +16,14 @@ import {
   type TypedInstance,
   type TypedNode,
 } from "../model/typed.js";
-import type { EdgeConnectionDefinition } from "../model/values.js";
-import { compileSort, compileWhere } from "../model/where.js";
+import type { Filter, InstanceId, PropertySort } from "../core/wire.js";
 import type {
-  EdgeExpression,
-  Filter,
-  InstanceId,
-  InstanceRead,
-  NodeExpression,
-  PropertySort,
-  QueryRequest,
-  Select,
-  SyncMode,
-  SyncRequest,
-} from "../core/wire.js";
+  LooseWhere,
+  ReadClassOf,
+  SortIn,
+  ViewClasses,
+  WhereIn,
+} from "./targets.js";
 
 type AnyReadClass = ReadClassOf<TypedInstance>;
 
@@ -93,7 +78,7 @@ export type DirectRelationKey<T> = Extract<
   string
 >;
 
-interface NodeSetCommon<V, T> extends SetOptionsBase {
+export interface NodeSetCommon<V, T> extends SetOptionsBase {
   readonly where?: WhereIn<V>;
   readonly select?: readonly Extract<keyof T, string>[];
   /**
@@ -130,7 +115,7 @@ export type NodeSetOptions<
       }
   );
 
-interface EdgeSetCommon extends SetOptionsBase {
+export interface EdgeSetCommon extends SetOptionsBase {
   readonly maxDistance?: number;
   /** Raw filter on the nodes the edges reach. */
   readonly nodeFilter?: Filter;
@@ -163,25 +148,39 @@ export interface TypeEdgeSetOptions<F extends string, E> extends EdgeSetCommon {
   readonly edgeWhere?: LooseWhere;
 }
 
-interface SetDefinition {
-  readonly kind: "nodes" | "edges";
-  readonly readClass: AnyReadClass;
-  readonly expression: NodeExpression | EdgeExpression;
-  readonly limit?: number;
-  readonly sort?: readonly PropertySort[];
-  readonly select: Select;
+/** A node set's options as a graph records them (`nodes` checks their types). */
+export interface RecordedNodeSetOptions extends NodeSetCommon<
+  AnyReadClass,
+  object
+> {
+  readonly from?: string;
+  readonly through?: string;
+  readonly direction?: "outwards" | "inwards";
 }
 
-/** A graph of named result sets; each call returns a new graph with one more set. */
+/** One set of a graph as its `nodes` or `edges` call gave it, compiled when the graph runs. */
+export type GraphStep =
+  | {
+      readonly kind: "nodes";
+      readonly name: string;
+      readonly view: AnyReadClass;
+      readonly options: RecordedNodeSetOptions;
+    }
+  | {
+      readonly kind: "edges";
+      readonly name: string;
+      readonly options:
+        | ConnectionEdgeSetOptions<string, unknown>
+        | TypeEdgeSetOptions<string, TypedInstance>;
+    };
+
+/**
+ * A graph of named result sets; each call returns a new graph with one more set. The sets are
+ * checked (names, `from`, connections, `where`) when the graph runs.
+ */
 export class Graph<S extends SetTypes = Record<never, never>> {
   /** @internal */
-  constructor(
-    /** @internal */ readonly sets: ReadonlyMap<
-      string,
-      SetDefinition
-    > = new Map(),
-    /** @internal */ readonly views?: ViewRegistry,
-  ) {}
+  constructor(/** @internal */ readonly steps: readonly GraphStep[] = []) {}
 
   /** Adds a node set named `name`, read through `view`. */
   nodes<
@@ -193,44 +192,15 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     view: V,
     options: NodeSetOptions<V, InstanceType<V>, S, F> = {},
   ): Graph<S & { readonly [K in N]: InstanceType<V> }> {
-    const filters: Filter[] = [{ hasData: [view.view] }];
-    const where = compileWhere(options.where, view, "node");
-    if (where) filters.push(where);
-    const expression: NodeExpression = { filter: and(filters) };
-    if (options.from !== undefined) {
-      const parent = this.parent(name, options.from);
-      expression.from = options.from;
-      if (options.through !== undefined) {
-        const direction = options.direction ?? "outwards";
-        const holder = direction === "outwards" ? parent.readClass : view;
-        const property = Object.hasOwn(holder.properties, options.through)
-          ? holder.properties[options.through]
-          : undefined;
-        if (property?.type !== "direct")
-          throw new Error(
-            `${name}.through: ${holder.view.externalId} has no direct relation "${options.through}"`,
-          );
-        expression.through = {
-          source: holder.view,
-          identifier: property.identifier,
-        };
-        expression.direction = direction;
-      } else if (parent.kind === "edges") {
-        expression.chainTo = options.chainTo ?? "destination";
-      }
-    }
-    return this.with(name, {
-      kind: "nodes",
-      readClass: view,
-      expression,
-      ...limitAndSort({
-        ...(options.limit !== undefined ? { limit: options.limit } : {}),
-        ...(options.sort !== undefined
-          ? { sort: nodeSetSort(options.sort, view) }
-          : {}),
-      }),
-      select: selectOf(view, options.select),
-    });
+    return new Graph([
+      ...this.steps,
+      {
+        kind: "nodes",
+        name,
+        view,
+        options: options as unknown as RecordedNodeSetOptions,
+      },
+    ]);
   }
 
   /** Adds an edge set following `connection` of the `from` set's view. */
@@ -259,273 +229,12 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     // The overloads say what the sets hold; `S` is invariant (set names constrain `from`).
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
   ): Graph<any> {
-    return "connection" in options
-      ? this.connectionEdges(name, options)
-      : this.typeEdges(name, options);
-  }
-
-  private connectionEdges(
-    name: string,
-    options: ConnectionEdgeSetOptions<string, unknown>,
-  ): Graph<SetTypes> {
-    const parent = this.parent(name, options.from);
-    const connectionName = String(options.connection);
-    const connection = parent.readClass.connections[connectionName];
-    if (connection?.connection !== "edge")
-      throw new Error(
-        `${name}.connection: ${parent.readClass.view.externalId} has no edge connection "${connectionName}"`,
-      );
-    const target = this.views?.find(connection.target);
-    const edgeClass = this.edgeClassOf(connection);
-    const nodeFilters: Filter[] = [];
-    if (target) {
-      nodeFilters.push({ hasData: [target.view] });
-      const where = compileWhere(options.nodeWhere, target, "node");
-      if (where) nodeFilters.push(where);
-    } else if (options.nodeWhere) {
-      throw new Error(
-        `${name}.nodeWhere: no read class for ${connection.target} in this client`,
-      );
-    }
-    if (options.nodeFilter) nodeFilters.push(options.nodeFilter);
-    return this.edgeSet(name, options, {
-      type: connection.edgeType,
-      direction: connection.direction,
-      edgeClass,
-      nodeFilters,
-      edgeWhere: options.edgeWhere,
-    });
-  }
-
-  private typeEdges(
-    name: string,
-    options: TypeEdgeSetOptions<string, TypedInstance>,
-  ): Graph<SetTypes> {
-    if (options.from !== undefined) this.parent(name, options.from);
-    return this.edgeSet(name, options, {
-      type: options.type,
-      direction: options.direction ?? "outwards",
-      edgeClass: options.view ?? PlainEdge,
-      nodeFilters: options.nodeFilter ? [options.nodeFilter] : [],
-      edgeWhere: options.edgeWhere,
-    });
-  }
-
-  private edgeSet(
-    name: string,
-    options: EdgeSetCommon & { readonly from?: string },
-    edge: {
-      readonly type: InstanceId;
-      readonly direction: "outwards" | "inwards";
-      readonly edgeClass: AnyReadClass;
-      readonly nodeFilters: Filter[];
-      readonly edgeWhere: object | undefined;
-    },
-  ): Graph<SetTypes> {
-    const filters: Filter[] = [
-      {
-        equals: {
-          property: ["edge", "type"],
-          value: { space: edge.type.space, externalId: edge.type.externalId },
-        },
-      },
-    ];
-    if (edge.edgeClass !== PlainEdge) {
-      const where = compileWhere(edge.edgeWhere, edge.edgeClass, "edge");
-      if (where) filters.push(where);
-    }
-    if (options.filter) filters.push(options.filter);
-    const expression: EdgeExpression = {
-      direction: edge.direction,
-      filter: and(filters),
-      maxDistance: options.maxDistance ?? 1,
-    };
-    if (options.from !== undefined) expression.from = options.from;
-    if (edge.nodeFilters.length > 0)
-      expression.nodeFilter = and(edge.nodeFilters);
-    if (options.terminationFilter)
-      expression.terminationFilter = options.terminationFilter;
-    return this.with(name, {
-      kind: "edges",
-      readClass: edge.edgeClass,
-      expression,
-      ...limitAndSort(options),
-      select:
-        edge.edgeClass === PlainEdge ? {} : selectOf(edge.edgeClass, undefined),
-    });
-  }
-
-  private edgeClassOf(connection: EdgeConnectionDefinition): AnyReadClass {
-    if (!connection.edgeSource) return PlainEdge;
-    return (
-      this.views?.find(viewKey(connection.edgeSource.view)) ??
-      anonymousEdgeClass(connection.edgeSource)
-    );
-  }
-
-  private parent(name: string, from: string): SetDefinition {
-    const parent = this.sets.get(from);
-    if (!parent)
-      throw new Error(`${name}.from: there is no result set "${from}"`);
-    return parent;
-  }
-
-  /** This graph with one more set; `T` (the caller's result type) says what the sets hold. */
-  private with<T extends SetTypes>(
-    name: string,
-    definition: SetDefinition,
-  ): Graph<T> {
-    if (this.sets.has(name))
-      throw new Error(`there is already a result set "${name}"`);
-    const sets = new Map(this.sets);
-    sets.set(name, definition);
-    return new Graph<T>(sets, this.views);
-  }
-
-  /** The `instances/query` request of this graph, at most `pageSize` items per set and request. */
-  toQueryRequest(pageSize = QUERY_PAGE): QueryRequest {
-    const request: QueryRequest = { with: {}, select: {} };
-    for (const [name, set] of this.sets) {
-      request.with[name] = {
-        [set.kind]: set.expression,
-        limit: Math.min(set.limit ?? pageSize, pageSize),
-        ...(set.sort ? { sort: [...set.sort] } : {}),
-      };
-      request.select[name] = set.select;
-    }
-    return request;
-  }
-
-  /** The `instances/sync` request of this graph, `pageSize` items per set and page by default. */
-  toSyncRequest(pageSize: number, mode?: SyncMode): SyncRequest {
-    const request: SyncRequest = { with: {}, select: {} };
-    for (const [name, set] of this.sets) {
-      if (set.sort)
-        throw new Error(
-          `${name}.sort: sync cannot sort (the API takes sort in queries only)`,
-        );
-      request.with[name] = {
-        [set.kind]: set.expression,
-        limit: set.limit ?? pageSize,
-        ...(mode ? { mode } : {}),
-      };
-      request.select[name] = set.select;
-    }
-    return request;
-  }
-
-  /** @internal The read class of each set. */
-  classes(): Map<string, AnyReadClass> {
-    return new Map([...this.sets].map(([name, set]) => [name, set.readClass]));
-  }
-
-  /** @internal The most items asked of each set, for a query. */
-  caps(): Record<string, number> {
-    const caps: Record<string, number> = {};
-    for (const [name, set] of this.sets)
-      if (set.limit !== undefined) caps[name] = set.limit;
-    return caps;
+    return new Graph([...this.steps, { kind: "edges", name, options }]);
   }
 }
-
-const QUERY_PAGE = MAX_QUERY_LIMIT;
-
-/** A node set's sort: the API's sorts as they are, or typed keys compiled by the view. */
-function nodeSetSort(
-  sort: LooseSortKey | readonly LooseSortKey[] | readonly PropertySort[],
-  view: AnyReadClass,
-): readonly PropertySort[] {
-  const keys = (Array.isArray(sort) ? sort : [sort]) as readonly (
-    LooseSortKey | PropertySort
-  )[];
-  if (keys.every((key) => Array.isArray(key.property)))
-    return keys as readonly PropertySort[];
-  return compileSort(keys as readonly LooseSortKey[], view, "node") ?? [];
-}
-
-function limitAndSort(options: {
-  readonly limit?: number;
-  readonly sort?: readonly PropertySort[];
-}): { limit?: number; sort?: readonly PropertySort[] } {
-  return {
-    ...(options.limit !== undefined ? { limit: options.limit } : {}),
-    ...(options.sort ? { sort: options.sort } : {}),
-  };
-}
-
-function selectOf(
-  view: AnyReadClass,
-  select: readonly string[] | undefined,
-): Select {
-  if (!select) return { sources: [{ source: view.view, properties: ["*"] }] };
-  const properties = select.map((name) => {
-    const definition = Object.hasOwn(view.properties, name)
-      ? view.properties[name]
-      : undefined;
-    if (!definition)
-      throw new Error(
-        `select: ${view.view.externalId} has no property "${name}"`,
-      );
-    return definition.identifier;
-  });
-  return { sources: [{ source: view.view, properties }] };
-}
-
-function and(filters: Filter[]): Filter {
-  return filters.length === 1 ? filters[0]! : { and: filters };
-}
-
-function anonymousEdgeClass(
-  source: NonNullable<EdgeConnectionDefinition["edgeSource"]>,
-): AnyReadClass {
-  const properties = source.properties?.() ?? {};
-  return class extends TypedEdge {
-    static override readonly view = source.view;
-    static override readonly properties = properties;
-    static override readonly connections = {};
-  };
-}
-
-// ---- running
 
 /** Every set's items, typed by its view. */
 export type GraphResult<S extends SetTypes> = { [K in keyof S]: S[K][] };
-
-/** Runs a graph query, following every set's cursor (up to each set's `limit`). */
-export async function queryGraph<S extends SetTypes>(
-  dms: DmsClient,
-  graph: Graph<S>,
-  options: GraphQueryOptions & {
-    /**
-     * Items per set and request, at most 10,000 (the API's largest; the default); cursors are
-     * followed either way.
-     */
-    readonly pageSize?: number;
-  } = {},
-): Promise<GraphResult<S>> {
-  const classes = graph.classes();
-  const caps = graph.caps();
-  const result: Record<string, TypedInstance[]> = {};
-  for (const name of classes.keys()) result[name] = [];
-  for await (const batch of runQueryGraph(
-    dms,
-    graph.toQueryRequest(options.pageSize),
-    undefined,
-    { ...options, caps },
-  )) {
-    for (const [name, items] of Object.entries(batch)) {
-      const readClass = classes.get(name);
-      if (!readClass) continue;
-      const cap = caps[name] ?? Infinity;
-      const list = (result[name] ??= []);
-      for (const item of items) {
-        if (list.length >= cap) break;
-        list.push(new readClass(item as never));
-      }
-    }
-  }
-  return result as GraphResult<S>;
-}
 
 /**
  * Where a graph sync stands: the sync state plus the page size asked (which the request is
@@ -568,72 +277,6 @@ export interface GraphSyncOptions extends Omit<SyncOptions, "state"> {
   readonly onProgress?: (progress: SyncProgress) => void;
 }
 
-const SYNC_PAGE = 1000;
-
-/**
- * Syncs a graph: pages of typed upserts and deletes per set. A request that times out is sent
- * again with smaller pages, cursors kept (see `paging.ts`); the state records the sizes in use.
- */
-export async function* syncGraph<S extends SetTypes>(
-  dms: DmsClient,
-  graph: Graph<S>,
-  options: GraphSyncOptions = {},
-): AsyncGenerator<GraphSyncPage<S>, void, undefined> {
-  const classes = graph.classes();
-  const pageSize = options.state?.pageSize ?? options.pageSize ?? SYNC_PAGE;
-  const upserted: Record<string, number> = {};
-  const deleted: Record<string, number> = {};
-  let pages = 0;
-  const { state, pageSize: _size, onProgress, ...syncOptions } = options;
-  const request = graph.toSyncRequest(pageSize, options.mode);
-  const sync = dms.sync(
-    request,
-    state ? { ...syncOptions, state } : syncOptions,
-  );
-  for await (const page of sync) {
-    pages += 1;
-    const upserts = typedItems(classes, page.upserts);
-    const deletes: Record<string, InstanceId[]> = {};
-    for (const name of classes.keys()) {
-      const gone = (page.deletes[name] ?? []).map(plainId);
-      deletes[name] = gone;
-      upserted[name] = (upserted[name] ?? 0) + (upserts[name]?.length ?? 0);
-      deleted[name] = (deleted[name] ?? 0) + gone.length;
-    }
-    onProgress?.({
-      pages,
-      upserts: { ...upserted },
-      deletes: { ...deleted },
-      pageSize: Math.min(...Object.values(page.pageSizes)),
-      pageSizes: page.pageSizes,
-    });
-    yield {
-      upserts: upserts as GraphSyncPage<S>["upserts"],
-      deletes: deletes as GraphSyncPage<S>["deletes"],
-      state: { ...page.state, pageSize },
-      caughtUp: page.caughtUp,
-      pageSizes: page.pageSizes,
-    };
-  }
-}
-
-function typedItems(
-  classes: ReadonlyMap<string, AnyReadClass>,
-  items: Readonly<Record<string, readonly InstanceRead[]>>,
-): Record<string, TypedInstance[]> {
-  const typed: Record<string, TypedInstance[]> = {};
-  for (const [name, readClass] of classes) {
-    typed[name] = (items[name] ?? []).map(
-      (item) => new readClass(item as never),
-    );
-  }
-  return typed;
-}
-
-function plainId({ space, externalId }: InstanceId): InstanceId {
-  return { space, externalId };
-}
-
 /** Reads a graph sync state saved as JSON; throws on anything else. */
 export function parseGraphSyncState(text: string): GraphSyncState {
   let value: unknown;
@@ -671,6 +314,8 @@ export function parseGraphSyncState(text: string): GraphSyncState {
 }
 
 /** What a generated client offers over graphs of result sets. */
+
+/** What a generated client offers over graphs of result sets. */
 export interface GraphMethods {
   /** A new, empty graph of result sets; add sets with `.nodes(...)` and `.edges(...)`. */
   graph(): Graph;
@@ -686,14 +331,18 @@ export interface GraphMethods {
   ): AsyncGenerator<GraphSyncPage<S>, void, undefined>;
 }
 
-/** The graph methods of a client over `dms`, knowing its read classes. */
-export function graphMethods(
-  dms: DmsClient,
-  views: ViewRegistry,
-): GraphMethods {
+/**
+ * The graph methods of a client over `dms`, knowing its read classes. What runs a graph is
+ * loaded on the first `query` or `sync`: an app that never runs one does not carry it.
+ */
+export function graphMethods(dms: DmsClient, views: ViewClasses): GraphMethods {
   return {
-    graph: () => new Graph(new Map(), views),
-    query: (graph, options = {}) => queryGraph(dms, graph, options),
-    sync: (graph, options = {}) => syncGraph(dms, graph, options),
+    graph: () => new Graph(),
+    query: async (graph, options = {}) =>
+      (await import("./graph-run.js")).queryGraph(dms, views, graph, options),
+    async *sync(graph, options = {}) {
+      const { syncGraph } = await import("./graph-run.js");
+      yield* syncGraph(dms, views, graph, options);
+    },
   };
 }

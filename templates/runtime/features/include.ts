@@ -6,12 +6,11 @@
 
 import { ProtocolError } from "../core/errors.js";
 import { MAX_QUERY_LIMIT } from "../read/query.js";
-import {
+import type {
+  Connected,
   TypedEdge,
-  type Connected,
-  type TypedInstance,
-  type TypedNode,
-  type ViewClassInfo,
+  TypedInstance,
+  TypedNode,
 } from "../model/typed.js";
 import type {
   EdgeConnectionDefinition,
@@ -21,9 +20,7 @@ import type {
 import {
   compileWhere,
   dropUnselected,
-  type HasViewTypes,
-  type SortOf,
-  type WhereOf,
+  loadWhereClasses,
 } from "../model/where.js";
 import type {
   Filter,
@@ -34,18 +31,25 @@ import type {
   QueryResultSetExpression,
   Select,
   ThroughReference,
-  ViewReference,
 } from "../core/wire.js";
 import {
   runQueryGraph,
   type GraphQueryOptions,
   type QueryPoster,
-} from "../read/query-graph.js";
+} from "./query-graph.js";
+import {
+  anonymousEdgeClass,
+  loadTargetClass,
+  viewKey,
+  type LooseSortKey,
+  type LooseWhere,
+  type ReadClassOf,
+  type SortIn,
+  type ViewClasses,
+  type WhereIn,
+} from "./targets.js";
 
 // ---- types
-
-/** A generated read class: constructible from the wire, with its view's maps. */
-export type ReadClassOf<T> = ViewClassInfo & (new (instance: never) => T);
 
 /** Keys of a read object that every instance has: never a connection. */
 type InstanceKeys = keyof TypedNode | keyof TypedEdge;
@@ -84,45 +88,28 @@ export type IncludedTarget<V, R = never> =
 type EdgeOf<V> =
   Element<NonNullable<V>> extends Connected<unknown, infer E> ? E : never;
 
-/** A where-input when the view's own type is not known here. */
-export type LooseWhere = { readonly [key: string]: unknown };
-
 type ClassIn<M, K> = K extends keyof M
   ? M[K] extends { readonly targetClass: () => infer R }
     ? R
     : never
   : never;
 
-/** The read class connection `K` of read class `C` leads to, when its maps carry `targetClass`. */
+/**
+ * The read class connection `K` of read class `C` leads to: from `$types.targets` (the generated
+ * classes' type-only map), or from a `targetClass` thunk on its maps (older output).
+ */
 export type TargetClassOf<C, K> = C extends {
-  readonly connections: infer M;
-  readonly properties: infer P;
+  readonly $types: { readonly targets: infer T };
 }
-  ? ClassIn<M, K> | ClassIn<P, K>
-  : never;
-
-/** The where-input of read class `R`, or a loose one when `R` is unknown. */
-export type WhereIn<R> = [R] extends [never]
-  ? LooseWhere
-  : R extends HasViewTypes
-    ? WhereOf<R>
-    : LooseWhere;
-
-/** One sort key of an included connection's targets (by their TypeScript property names). */
-export interface LooseSortKey {
-  readonly property: string;
-  /** Default `ascending`. */
-  readonly direction?: "ascending" | "descending";
-  /** Default false: nulls (and absent values) last. */
-  readonly nullsFirst?: boolean;
-}
-
-/** The `sort` of an included connection: keys of the target view's sortable properties. */
-export type SortIn<R> = [R] extends [never]
-  ? LooseSortKey | readonly LooseSortKey[]
-  : R extends HasViewTypes
-    ? SortOf<R>
-    : LooseSortKey | readonly LooseSortKey[];
+  ? K extends keyof T
+    ? T[K]
+    : never
+  : C extends {
+        readonly connections: infer M;
+        readonly properties: infer P;
+      }
+    ? ClassIn<M, K> | ClassIn<P, K>
+    : never;
 
 /** The property names of read class `R` (what `select` takes), or never when `R` is unknown. */
 type PropertyNamesIn<R> = R extends { readonly properties: infer P }
@@ -290,33 +277,6 @@ type ExactNested<V, S, R> = S extends { readonly include: infer J }
 
 // ---- plan
 
-/** Read classes by view (`space:externalId/version`), to find a connection's target class. */
-export class ViewRegistry {
-  private readonly byView = new Map<string, ReadClassOf<TypedInstance>>();
-
-  // A rest parameter, not an array: tsc reduces an array literal of every read class to one union
-  // by comparing the classes pairwise, which is quadratic in views (250 views: 12 s of check time
-  // against 4.7 s); each argument of a call is checked on its own.
-  constructor(...classes: readonly ReadClassOf<TypedInstance>[]) {
-    for (const readClass of classes) {
-      this.byView.set(viewKey(readClass.view), readClass);
-    }
-  }
-
-  /** Every registered read class. */
-  classes(): Iterable<ReadClassOf<TypedInstance>> {
-    return this.byView.values();
-  }
-
-  find(view: string): ReadClassOf<TypedInstance> | undefined {
-    return this.byView.get(view);
-  }
-}
-
-export function viewKey(view: ViewReference): string {
-  return `${view.space}:${view.externalId}/${view.version}`;
-}
-
 type AnyReadClass = ReadClassOf<TypedInstance>;
 
 interface LooseSpec {
@@ -380,7 +340,7 @@ const ROOT = "root";
 export function planInclude(
   root: RootSelection,
   include: object,
-  views: ViewRegistry | undefined,
+  views: ViewClasses | undefined,
 ): IncludePlan {
   const context: PlanContext = {
     views,
@@ -391,7 +351,12 @@ export function planInclude(
   };
   const filters: Filter[] = [{ hasData: [root.readClass.view] }];
   if (root.ids) filters.push({ instanceReferences: root.ids.map(plainId) });
-  const where = compileWhere(root.where, root.readClass, root.instanceType);
+  const where = compileWhere(
+    root.where,
+    root.readClass,
+    root.instanceType,
+    views,
+  );
   if (where) filters.push(where);
   const expression = { filter: and(filters) };
   context.with[ROOT] = {
@@ -425,7 +390,7 @@ export function planInclude(
 }
 
 interface PlanContext {
-  readonly views: ViewRegistry | undefined;
+  readonly views: ViewClasses | undefined;
   readonly pageSize: number;
   readonly with: Record<string, QueryResultSetExpression>;
   readonly select: Record<string, Select>;
@@ -506,7 +471,7 @@ function planEdge(
     const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
-  const targetFilter = nodeFilterOf(targetClass, spec);
+  const targetFilter = nodeFilterOf(context, targetClass, spec);
   context.with[edgeSet] = {
     edges: {
       from: parentSet,
@@ -584,7 +549,7 @@ function planReverse(
       from: parentSet,
       through,
       direction: "inwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -636,7 +601,7 @@ function planDirect(
       from: parentSet,
       through: { source: parentClass.view, identifier: property.identifier },
       direction: "outwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -713,9 +678,13 @@ function resolveClass(
   );
 }
 
-function nodeFilterOf(readClass: AnyReadClass, spec: LooseSpec): Filter {
+function nodeFilterOf(
+  context: PlanContext,
+  readClass: AnyReadClass,
+  spec: LooseSpec,
+): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = compileWhere(spec.where, readClass, "node");
+  const where = compileWhere(spec.where, readClass, "node", context.views);
   if (where) filters.push(where);
   return and(filters);
 }
@@ -761,18 +730,6 @@ function and(filters: Filter[]): Filter {
 
 function plainId({ space, externalId }: InstanceId): InstanceId {
   return { space, externalId };
-}
-
-/** Edges of a connection whose edge view has no read class in this client: read generically. */
-function anonymousEdgeClass(
-  source: NonNullable<EdgeConnectionDefinition["edgeSource"]>,
-): AnyReadClass {
-  const properties = source.properties?.() ?? {};
-  return class extends TypedEdge {
-    static override readonly view = source.view;
-    static override readonly properties = properties;
-    static override readonly connections = {};
-  };
 }
 
 // ---- run and assemble
@@ -992,7 +949,7 @@ export interface IncludeContext {
   readonly dms: QueryPoster;
   readonly readClass: AnyReadClass;
   readonly instanceType: "node" | "edge";
-  readonly views?: ViewRegistry;
+  readonly views?: ViewClasses;
 }
 
 /** Options of a `list` with `include`, untyped (the accessor's overloads type them). */
@@ -1007,12 +964,47 @@ export interface LooseListOptions extends GraphQueryOptions {
 
 const RETRIEVE_CHUNK = 1000;
 
+/**
+ * Loads the read classes an `include` leads to, at every level, so that planning (synchronous)
+ * finds them in the registry: the client loads a view's module on first use.
+ */
+async function loadIncludedClasses(
+  readClass: AnyReadClass,
+  include: object,
+  views: ViewClasses | undefined,
+): Promise<void> {
+  const specs = Object.entries(include as Record<string, LooseSpec | true>);
+  await Promise.all(
+    specs.map(async ([name, raw]) => {
+      const definition = Object.hasOwn(readClass.connections, name)
+        ? readClass.connections[name]
+        : Object.hasOwn(readClass.properties, name)
+          ? readClass.properties[name]
+          : undefined;
+      if (!definition || raw === undefined) return;
+      const spec: LooseSpec = raw === true ? {} : raw;
+      const edgeView =
+        "edgeSource" in definition ? definition.edgeSource?.view : undefined;
+      const [target] = await Promise.all([
+        spec.view ?? loadTargetClass(definition, views),
+        edgeView ? views?.load(viewKey(edgeView)) : undefined,
+      ]);
+      if (target && views) await loadWhereClasses(spec.where, target, views);
+      if (target && spec.include)
+        await loadIncludedClasses(target, spec.include, views);
+    }),
+  );
+}
+
 /** `list` with `include`: root objects with their connections filled, one root page at a time. */
-export function listWithInclude(
+export async function* listWithInclude(
   context: IncludeContext,
   include: object,
   options: LooseListOptions,
 ): AsyncGenerator<unknown, void, undefined> {
+  await loadIncludedClasses(context.readClass, include, context.views);
+  if (context.views)
+    await loadWhereClasses(options.where, context.readClass, context.views);
   const raw = options.filter ? { $raw: options.filter } : {};
   const plan = planInclude(
     {
@@ -1027,7 +1019,7 @@ export function listWithInclude(
     include,
     context.views,
   );
-  return runInclude(context.dms, plan, {
+  yield* runInclude(context.dms, plan, {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -1045,6 +1037,7 @@ export async function retrieveWithInclude(
   include: object,
   options: GraphQueryOptions & { readonly select?: readonly string[] },
 ): Promise<TypedInstance[]> {
+  await loadIncludedClasses(context.readClass, include, context.views);
   const found: TypedInstance[] = [];
   for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
     const chunk = ids.slice(start, start + RETRIEVE_CHUNK);

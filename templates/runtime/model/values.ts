@@ -72,11 +72,27 @@ export interface PropertyDefinition {
  */
 export type TargetClassThunk = () => object;
 
-/** The class info of a relation's target read class, when it is generated. */
-export function targetInfo(definition: {
-  readonly targetClass?: TargetClassThunk;
-}): ViewClassInfo | undefined {
-  return definition.targetClass?.() as ViewClassInfo | undefined;
+/** The client's classes by view id (`space:externalId/version`), those loaded so far. */
+export interface TargetClasses {
+  find(view: string): ViewClassInfo | undefined;
+}
+
+/**
+ * The class info of a relation's target read class, when it is generated: its thunk (older
+ * output), else the class of its `target` view in `classes` (the client's registry).
+ */
+export function targetInfo(
+  definition: {
+    readonly targetClass?: TargetClassThunk;
+    readonly target?: string;
+  },
+  classes?: TargetClasses,
+): ViewClassInfo | undefined {
+  if (definition.targetClass)
+    return definition.targetClass() as ViewClassInfo | undefined;
+  return definition.target === undefined
+    ? undefined
+    : classes?.find(definition.target);
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */

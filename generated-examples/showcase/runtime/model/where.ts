@@ -10,6 +10,7 @@ import {
   targetInfo,
   toWireValue,
   type PropertyDefinition,
+  type TargetClasses,
 } from "./values.js";
 import type {
   Filter,
@@ -236,6 +237,8 @@ export const IN_VALUES_LIMIT = 1000;
 interface WhereContext {
   readonly info: ViewClassInfo;
   readonly instanceType: "node" | "edge";
+  /** Where a direct relation's target class is found (see `loadWhereClasses`). */
+  readonly classes?: TargetClasses | undefined;
   /** Where in the user's `where` we are, for error messages. */
   readonly path: string;
 }
@@ -249,9 +252,41 @@ export function compileWhere(
   where: object | undefined,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
+  classes?: TargetClasses,
 ): Filter | undefined {
   if (where === undefined) return undefined;
-  return compileObject(where, { info, instanceType, path: "where" });
+  return compileObject(where, { info, instanceType, path: "where", classes });
+}
+
+/**
+ * Loads the classes a `where` reaches through direct relations (at every level), so that
+ * `compileWhere` finds them in `classes`: the client loads a view's module on first use.
+ */
+export async function loadWhereClasses(
+  where: unknown,
+  info: ViewClassInfo,
+  classes: { load(view: string): Promise<ViewClassInfo | undefined> },
+): Promise<void> {
+  if (typeof where !== "object" || where === null) return;
+  await Promise.all(
+    Object.entries(where).map(async ([key, value]): Promise<unknown> => {
+      if (key === "$and" || key === "$or")
+        return Array.isArray(value)
+          ? Promise.all(value.map((w) => loadWhereClasses(w, info, classes)))
+          : undefined;
+      if (key === "$not") return loadWhereClasses(value, info, classes);
+      const definition = Object.hasOwn(info.properties, key)
+        ? info.properties[key]
+        : undefined;
+      if (definition?.type !== "direct" || definition.target === undefined)
+        return undefined;
+      // `{ nested: { ... } }`: a where of the target's view.
+      const nested = (value as { readonly nested?: unknown } | null)?.nested;
+      if (nested === undefined) return undefined;
+      const target = await classes.load(definition.target);
+      return target && loadWhereClasses(nested, target, classes);
+    }),
+  );
 }
 
 const MATCH_ALL: Filter = { matchAll: {} };
@@ -301,7 +336,7 @@ function compileEntry(
   }
   const definition = ownDefinition(ctx.info, key);
   const rules = definition
-    ? propertyRules(definition)
+    ? propertyRules(definition, ctx.classes)
     : instanceFieldRules(key, ctx);
   const property = definition
     ? viewPropertyPath(ctx.info, definition.identifier)
@@ -393,13 +428,16 @@ function operatorsOf(definition: PropertyDefinition): readonly string[] {
   }
 }
 
-function propertyRules(definition: PropertyDefinition): OperandRules {
+function propertyRules(
+  definition: PropertyDefinition,
+  classes: TargetClasses | undefined,
+): OperandRules {
   const { identifier, type, list, values } = definition;
   const scalar: PropertyDefinition = values
     ? { identifier, type, values }
     : { identifier, type };
   const target =
-    type === "direct" && !list ? targetInfo(definition) : undefined;
+    type === "direct" && !list ? targetInfo(definition, classes) : undefined;
   return {
     convert: (value, at) => {
       if (value === null || value === undefined)
@@ -432,6 +470,7 @@ function propertyRules(definition: PropertyDefinition): OperandRules {
               info: target,
               instanceType: "node",
               path: at,
+              classes,
             }),
         }
       : {}),
@@ -493,6 +532,12 @@ function compileOperators(
         );
         break;
       case "nested":
+        // Without the target view's class a condition on it cannot compile: an error, not a
+        // filter that silently matches every target.
+        if (!rules.nested && Object.keys(operand as object).length > 0)
+          throw new WhereError(
+            `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
+          );
         filters.push({
           nested: {
             scope: property,

@@ -11,7 +11,6 @@ import {
   PagingGuard,
   sendAdaptive,
 } from "../core/paging.js";
-import type { QueryProgress } from "./query-graph.js";
 import type {
   InstanceRead,
   QueryRequest,
@@ -44,6 +43,16 @@ export const DEFAULT_QUERY_LIMIT = 100;
  * a page the API cannot serve in time (408) is shrunk and retried (see `paging.ts`).
  */
 export const MAX_QUERY_LIMIT = 10_000;
+
+/** Reported after every request of a paged query. */
+export interface QueryProgress {
+  /** Requests sent so far (retries with smaller pages included). */
+  readonly requests: number;
+  /** Instances received so far per result set (repeats not counted). */
+  readonly items: Readonly<Record<string, number>>;
+  /** The page size (`limit`) of every result set now; smaller than asked after timeouts. */
+  readonly pageSizes: Readonly<Record<string, number>>;
+}
 
 /** Options of a paged query. */
 export interface QueryOptions {

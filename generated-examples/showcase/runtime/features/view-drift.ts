@@ -3,6 +3,7 @@
 // `compareView` is pure and shared: `dmgen drift` feeds it the output's record, the client
 // (`verifyViews`) its generated property maps. `ViewVerifier` fetches live views for the client.
 
+import { ViewDriftError } from "./view-drift-error.js";
 import type { JsonPoster } from "../write/apply.js";
 import type {
   EdgeConnectionDefinition,
@@ -546,37 +547,6 @@ export function recordedViewOf(viewClass: VerifiableClass): RecordedView {
   };
 }
 
-/**
- * A read or write through a view whose live definition no longer fits the generated code. Nothing
- * of the call was sent. `differences` lists each breaking one, by TypeScript name and identifier.
- */
-export class ViewDriftError extends Error {
-  override readonly name = "ViewDriftError";
-  constructor(
-    /** `space:externalId/version`. */
-    readonly view: string,
-    readonly differences: readonly ViewDifference[],
-  ) {
-    super(
-      `View ${view} changed in the project in ways the generated code cannot handle: ${differences
-        .map(describeDifference)
-        .join(
-          "; ",
-        )}. Regenerate the code from the live model (dmgen pull, dmgen generate)`,
-    );
-  }
-}
-
-/** `releaseYear (releaseYear): the property is gone`, or the message alone for the view itself. */
-export function describeDifference(difference: ViewDifference): string {
-  if (difference.property === undefined) return difference.message;
-  const label =
-    difference.name === undefined || difference.name === difference.property
-      ? `\`${difference.property}\``
-      : `${difference.name} (\`${difference.property}\`)`;
-  return `${label}: ${difference.message}`;
-}
-
 /** views/byids takes at most 100 ids per request. */
 const BYIDS_LIMIT = 100;
 
@@ -586,7 +556,7 @@ const BYIDS_LIMIT = 100;
  */
 export class ViewVerifier {
   readonly #http: JsonPoster;
-  readonly #classes: readonly VerifiableClass[];
+  readonly #classes: () => Promise<Iterable<VerifiableClass>>;
   readonly #drifts = new Map<string, Promise<ViewDrift>>();
   /** The views of the request not sent yet. */
   #pending:
@@ -598,12 +568,15 @@ export class ViewVerifier {
 
   constructor(
     http: JsonPoster,
-    classes: Iterable<VerifiableClass>,
+    /** The client's classes, or how to load them (the client loads view modules on first use). */
+    classes:
+      Iterable<VerifiableClass> | (() => Promise<Iterable<VerifiableClass>>),
     /** Whether reads and writes through an accessor wait for the check of their view. */
     readonly beforeUse: boolean,
   ) {
     this.#http = http;
-    this.#classes = [...classes];
+    this.#classes =
+      typeof classes === "function" ? classes : () => Promise.resolve(classes);
   }
 
   /** Rejects with `ViewDriftError` when the view of `viewClass` has breaking drift. */
@@ -615,8 +588,9 @@ export class ViewVerifier {
 
   /** Compares every view of the client (up to 100 per request) and reports the differences. */
   async verifyAll(): Promise<ViewDriftReport> {
+    const classes = [...(await this.#classes())];
     const drifts = await Promise.all(
-      this.#classes.map((viewClass) => this.#driftOf(viewClass)),
+      classes.map((viewClass) => this.#driftOf(viewClass)),
     );
     const views = drifts.filter((drift) => drift.differences.length > 0);
     return {

@@ -1,9 +1,9 @@
 // The drift comparison: recorded facts + a live view (the API's shape) → classified differences.
 import { describe, expect, it } from "vitest";
 import type { JsonPoster } from "../write/apply.js";
+import { ViewDriftError } from "./view-drift-error.js";
 import {
   compareView,
-  ViewDriftError,
   ViewVerifier,
   type RecordedView,
   type VerifiableClass,

@@ -17,7 +17,8 @@ import {
   ancestorsByResultSet,
   DEFAULT_QUERY_LIMIT,
   resizable,
-} from "./query.js";
+  type QueryProgress,
+} from "../read/query.js";
 import type {
   InstanceRead,
   QueryRequest,
@@ -35,16 +36,6 @@ export interface QueryPoster {
   ): Promise<QueryResponse>;
   /** The most pages one read fetches (the runtime's `DmsClient` has it); default 100 000. */
   readonly maxPagesPerRead?: number;
-}
-
-/** Reported after every request of a paged query. */
-export interface QueryProgress {
-  /** Requests sent so far (retries with smaller pages included). */
-  readonly requests: number;
-  /** Instances received so far per result set (repeats not counted). */
-  readonly items: Readonly<Record<string, number>>;
-  /** The page size (`limit`) of every result set now; smaller than asked after timeouts. */
-  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** Options of a paged graph query. */

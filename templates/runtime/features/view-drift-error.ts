@@ -1,0 +1,36 @@
+// The error of a view whose live definition no longer fits the generated code (`verifyViews`).
+// Apart from the comparison (view-drift.ts), which the client loads on first use: an app names
+// this class (`instanceof`) without carrying the comparison.
+
+import type { ViewDifference } from "./view-drift.js";
+
+/**
+ * A read or write through a view whose live definition no longer fits the generated code. Nothing
+ * of the call was sent. `differences` lists each breaking one, by TypeScript name and identifier.
+ */
+export class ViewDriftError extends Error {
+  override readonly name = "ViewDriftError";
+  constructor(
+    /** `space:externalId/version`. */
+    readonly view: string,
+    readonly differences: readonly ViewDifference[],
+  ) {
+    super(
+      `View ${view} changed in the project in ways the generated code cannot handle: ${differences
+        .map(describeDifference)
+        .join(
+          "; ",
+        )}. Regenerate the code from the live model (dmgen pull, dmgen generate)`,
+    );
+  }
+}
+
+/** `releaseYear (releaseYear): the property is gone`, or the message alone for the view itself. */
+export function describeDifference(difference: ViewDifference): string {
+  if (difference.property === undefined) return difference.message;
+  const label =
+    difference.name === undefined || difference.name === difference.property
+      ? `\`${difference.property}\``
+      : `${difference.name} (\`${difference.property}\`)`;
+  return `${label}: ${difference.message}`;
+}

@@ -1,0 +1,217 @@
+// What a browser app carries: the generated client bundled with esbuild (minified, split as Vite
+// and Rollup split by default). The include, graph, search / aggregate and drift code arrives only
+// when the app calls it; an app that uses one view of a large model loads that view's module (and
+// the ones it extends) only.
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { build, type Metafile } from "esbuild";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ALL_FEATURES,
+  DEFAULT_CODE_OPTIONS,
+  readConfig,
+} from "../src/config/index.js";
+import {
+  EXAMPLES_DIR,
+  FIXTURES_DIR,
+  REPO_ROOT,
+  generateFiles,
+  scratchDir,
+  writeFileMap,
+} from "./support/generated.js";
+
+const MOVIES_APP = `import { createClient, MovieApply } from "./gen/index.js";
+const client = createClient({ baseUrl: "http://x", project: "p", credentials: { token: "t" } });
+await client.movie.apply([new MovieApply("s", "m", { title: "x" })]);
+console.log(await client.movie.list({ where: { title: { eq: "x" } } }).toArray());
+for await (const page of client.movie.sync({})) console.log(page);
+`;
+
+/** The lazily loaded features' modules: none may be in what an app loads before calling them. */
+const LAZY_FEATURE_MODULES = [
+  "runtime/features/include.ts",
+  "runtime/features/graph-run.ts",
+  "runtime/features/query-graph.ts",
+  "runtime/features/aggregate.ts",
+  "runtime/features/view-drift.ts",
+];
+
+interface Bundle {
+  /** gzip bytes of the chunks loaded. */
+  readonly gzip: number;
+  readonly minified: number;
+  /** The generated files (`views/Movie.ts`, `runtime/...`) in those chunks. */
+  readonly inputs: Set<string>;
+}
+
+/**
+ * Bundles `app.ts` in `dir` (`gen/` holds the output). With `splitting`, counts the chunks the
+ * entry loads statically, plus those the dynamic import of each of `alsoLoaded` (generated files)
+ * loads; without, the one file.
+ */
+async function bundle(
+  dir: string,
+  splitting: boolean,
+  alsoLoaded: readonly string[] = [],
+): Promise<Bundle> {
+  const result = await build({
+    absWorkingDir: dir,
+    entryPoints: ["app.ts"],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    metafile: true,
+    outdir: "out",
+    splitting,
+    logLevel: "error",
+  });
+  const outputs = result.metafile.outputs;
+  const loaded = new Set<string>();
+  const load = (output: string): void => {
+    if (loaded.has(output)) return;
+    loaded.add(output);
+    for (const i of outputs[output]!.imports)
+      if (i.kind === "import-statement") load(i.path);
+  };
+  for (const [name, output] of Object.entries(outputs)) {
+    const entry = output.entryPoint?.replace(/^gen\//, "");
+    if (entry === "app.ts" || alsoLoaded.includes(entry ?? "")) load(name);
+  }
+  let gzip = 0;
+  let minified = 0;
+  for (const file of result.outputFiles) {
+    const name = Object.keys(outputs).find((k) => file.path === join(dir, k));
+    if (!name || !loaded.has(name)) continue;
+    minified += file.contents.length;
+    gzip += gzipSync(file.contents).length;
+  }
+  return { gzip, minified, inputs: generatedInputs(outputs, loaded) };
+}
+
+function generatedInputs(
+  outputs: Metafile["outputs"],
+  loaded: ReadonlySet<string>,
+): Set<string> {
+  const inputs = new Set<string>();
+  for (const name of loaded)
+    for (const [input, { bytesInOutput }] of Object.entries(
+      outputs[name]!.inputs,
+    ))
+      if (bytesInOutput > 0 && input.startsWith("gen/"))
+        inputs.add(input.slice("gen/".length));
+  return inputs;
+}
+
+describe("the movies browser app (createClient, apply, list with where, sync; fetch transport)", () => {
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  let split: Bundle;
+
+  beforeAll(async () => {
+    scratch = await scratchDir("bundle-movies");
+    const config = await readConfig(
+      join(EXAMPLES_DIR, "movies", "dmgen.config.json"),
+      REPO_ROOT,
+    );
+    const files = await generateFiles(
+      [join(EXAMPLES_DIR, "movies", "views.json")],
+      {
+        ...DEFAULT_CODE_OPTIONS,
+        naming: config!.naming!,
+        transport: "fetch",
+        features: ALL_FEATURES,
+      },
+    );
+    await writeFileMap(join(scratch.dir, "gen"), files);
+    await writeFile(join(scratch.dir, "app.ts"), MOVIES_APP);
+    split = await bundle(scratch.dir, true);
+    const single = await bundle(scratch.dir, false);
+    console.log(
+      `movies app: split ${split.gzip} B gzip (${split.minified} B minified) loaded before a lazy feature is called; one file ${single.gzip} B gzip (${single.minified} B minified)`,
+    );
+  });
+  afterAll(() => scratch.cleanup());
+
+  it("loads no include, graph-running, search / aggregate or drift code before they are called", () => {
+    expect(LAZY_FEATURE_MODULES.filter((m) => split.inputs.has(m))).toEqual([]);
+    // The check sees the bundle: the client and the runtime it calls are in it.
+    expect(split.inputs).toContain("client.ts");
+    expect(split.inputs).toContain("runtime/write/apply.ts");
+  });
+
+  // The issue's target for the whole team: this branch's cuts (the lazy features) alone leave
+  // the figure logged above; the other slices' cuts bring it under. Flip to `it` once merged.
+  it.fails("loads at most 16 KB gzip before a lazy feature is called", () => {
+    expect(split.gzip).toBeLessThanOrEqual(16 * 1024);
+  });
+});
+
+describe("a browser app that uses one view of CogniteCore", () => {
+  let scratch: Awaited<ReturnType<typeof scratchDir>>;
+  let beforeUse: Bundle;
+  let loaded: Bundle;
+  let ancestors: string[];
+
+  beforeAll(async () => {
+    scratch = await scratchDir("bundle-core");
+    const files = await generateFiles(
+      [join(FIXTURES_DIR, "CogniteCore.json")],
+      { ...DEFAULT_CODE_OPTIONS, transport: "fetch" },
+    );
+    await writeFileMap(join(scratch.dir, "gen"), files);
+    await writeFile(
+      join(scratch.dir, "app.ts"),
+      // From client.ts, not index.ts: index.ts re-exports every view, and esbuild's splitting
+      // loads a module an entry imports statically with it even when the entry uses none of it.
+      `import { createClient } from "./gen/client.js";
+const client = createClient({ baseUrl: "http://x", project: "p", credentials: { token: "t" } });
+for await (const asset of client.cogniteAsset.list({ limit: 1 })) console.log(asset.name);
+`,
+    );
+    ancestors = await extendedViews(scratch.dir, "views/CogniteAsset.ts");
+    beforeUse = await bundle(scratch.dir, true);
+    loaded = await bundle(scratch.dir, true, ["views/CogniteAsset.ts"]);
+  });
+  afterAll(() => scratch.cleanup());
+
+  it("loads no view module before the app uses a view", () => {
+    expect([...beforeUse.inputs].filter((i) => i.startsWith("views/"))).toEqual(
+      [],
+    );
+    expect(beforeUse.inputs).toContain("client.ts");
+  });
+
+  // The view modules still import their connections' targets (`targetClass` thunks) until the
+  // views branch emits `$types.targets` instead. Flip to `it` once merged.
+  it.fails(
+    "uses one view: loads its module and the ones it extends, no other",
+    () => {
+      const views = [...loaded.inputs].filter((i) => i.startsWith("views/"));
+      // The view and what it extends are loaded: the check can tell a view from the others.
+      expect(ancestors.length).toBeGreaterThan(0);
+      expect(views).toContain("views/CogniteAsset.ts");
+      expect(views.sort()).toEqual(
+        ["views/CogniteAsset.ts", ...ancestors].sort(),
+      );
+    },
+  );
+});
+
+/** The view modules `module` extends, transitively (read from the generated `extends`). */
+async function extendedViews(dir: string, module: string): Promise<string[]> {
+  const text = await readFile(join(dir, "gen", module), "utf8");
+  const parents = [
+    ...text.matchAll(/^export class \w+ extends (\w+) /gm),
+  ].flatMap(([, base]) => {
+    const from = new RegExp(
+      `import \\{[^}]*\\b${base}\\b[^}]*\\} from "\\./(\\w+)\\.js"`,
+    ).exec(text);
+    return from ? [`views/${from[1]}.ts`] : [];
+  });
+  const unique = [...new Set(parents)];
+  const further = await Promise.all(unique.map((p) => extendedViews(dir, p)));
+  return [...new Set([...unique, ...further.flat()])];
+}
