@@ -424,8 +424,11 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "responseTooLarge",
   ],
   "model/typed.ts": [
-    // What the constructor of a view with very many properties copies its fields with.
-    "copySetFields",
+    // What a generated class declares its `$types` / `$fields` with (types only).
+    "ApplyFields",
+    "ReadTypes",
+    "TargetsOf",
+    "InheritedWhere",
     "ViewClassInfo",
     "TypedApply",
     "WriteCollector",
@@ -434,6 +437,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "model/values.ts": [
     "TargetClassThunk",
     "targetInfo",
+    // How `targetInfo` finds a relation's target class: the client's view registry.
+    "ClassFinder",
     "toWireValue",
     "fromWireValue",
     // What the read plan reads an identifier `Object.prototype` also has with.

@@ -39,6 +39,7 @@ import {
   RUNTIME_TYPED,
   RUNTIME_WIRE,
   applySignature,
+  importClass,
   propertyFacts,
   readSignature,
   siblingModule,
@@ -46,13 +47,59 @@ import {
   type PropertySignature,
 } from "./property-types.js";
 import { importsDoc } from "./module.js";
-import { implementedClosure, ownBrands } from "./implements.js";
+import {
+  declarationsOf,
+  implementedClosure,
+  ownBrands,
+  type Declarations,
+} from "./implements.js";
 
 /**
  * Module-level names a view module declares besides the view's own names: the name plan keeps
  * class names off them, and imports into the module never take them.
  */
 export const VIEW_MODULE_LOCALS: readonly string[] = ["VIEW", "INSTANCE_TYPE"];
+
+/** What the sections of one view module share. */
+interface ModuleContext {
+  readonly context: EmitContext;
+  readonly imports: Imports;
+  readonly view: ViewIR;
+  readonly names: ViewNames;
+  /** What the module declares itself and what it reuses from implemented views. */
+  readonly declarations: Declarations;
+}
+
+/** The properties the module declares (in its map and `where`), in input order. */
+function declaredHere(module: ModuleContext): PropertyIR[] {
+  const { inherited } = module.declarations;
+  return module.view.properties.filter((p) => !inherited.has(p.identifier));
+}
+
+/** The properties the module's field interfaces state: its own, and inherited ones documented anew. */
+function statedHere(module: ModuleContext): PropertyIR[] {
+  const { inherited, redocumented } = module.declarations;
+  return module.view.properties.filter(
+    (p) => !inherited.has(p.identifier) || redocumented.has(p.identifier),
+  );
+}
+
+/** `...baseMap` for each base whose map of that kind has entries. */
+function baseSpreads(
+  module: ModuleContext,
+  map: "propertyMap" | "connectionMap",
+): Doc[] {
+  return module.declarations.bases
+    .filter((base) =>
+      base.properties.some(
+        (p) => (p.kind === "mapped") === (map === "propertyMap"),
+      ),
+    )
+    .map((base) => {
+      const baseNames = namesOf(module.context, base);
+      return `...${module.imports.value(siblingModule(baseNames.module), baseNames[map])}`;
+    });
+}
 
 export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
@@ -61,10 +108,17 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
     ? context.model.byKey.get(view.parentKey)
     : undefined;
   const parentNames = parent ? namesOf(context, parent) : undefined;
+  const module: ModuleContext = {
+    context,
+    imports,
+    view,
+    names,
+    declarations: declarationsOf(context, view),
+  };
   const sections: Doc[] = [
     viewConstant(imports, view),
-    propertyMapConstant(context, imports, view, names),
-    connectionMapConstant(context, imports, view, names),
+    propertyMapConstant(module),
+    connectionMapConstant(module),
     [
       `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
       hardline,
@@ -73,11 +127,10 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
         indent(line, `keyof typeof ${names.propertyMap};`),
       ),
     ],
-    whereInterface(context, imports, view, names),
+    whereInterface(module),
   ];
-  if (view.writable)
-    sections.push(...applySection(context, imports, view, names, parentNames));
-  sections.push(...readSection(context, imports, view, names, parentNames));
+  if (view.writable) sections.push(...applySection(module, parentNames));
+  sections.push(...readSection(module, parentNames));
   // Only apply classes set the type; a read-only view's JSDoc still states it.
   if (view.instanceType && view.writable)
     sections.unshift(instanceTypeConstant(imports, view));
@@ -121,33 +174,23 @@ function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
   ];
 }
 
-function propertyMapConstant(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
-  const entries = view.properties
+function propertyMapConstant(module: ModuleContext): Doc {
+  const { context, view, names } = module;
+  const entries = declaredHere(module)
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((p) =>
       objectProperty(
         names.properties.get(p.identifier)!.name,
-        bracedList(
-          "{",
-          [
-            ...propertyDefinition(p, context.options),
-            ...(p.type.type === "direct"
-              ? targetClassField(context, imports, view, p.targetKey)
-              : []),
-          ],
-          "}",
-        ),
+        bracedList("{", propertyDefinition(p, context.options), "}"),
       ),
     );
   return [
     `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
     hardline,
-    constMap(names.propertyMap, entries),
+    constMap(names.propertyMap, [
+      ...baseSpreads(module, "propertyMap"),
+      ...entries,
+    ]),
   ];
 }
 
@@ -231,13 +274,9 @@ function jsonDoc(value: JsonValue): Doc {
   );
 }
 
-function connectionMapConstant(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
-  const entries = view.properties
+function connectionMapConstant(module: ModuleContext): Doc {
+  const { context, imports, view, names } = module;
+  const entries = declaredHere(module)
     .filter(
       (p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped",
     )
@@ -247,21 +286,24 @@ function connectionMapConstant(
         expandedObject(
           p.kind === "edge"
             ? edgeDefinition(context, imports, view, p)
-            : reverseDefinition(context, imports, view, p),
+            : reverseDefinition(p),
         ),
       ),
     );
   return [
     `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
     hardline,
-    constMap(names.connectionMap, entries),
+    constMap(names.connectionMap, [
+      ...baseSpreads(module, "connectionMap"),
+      ...entries,
+    ]),
   ];
 }
 
 /**
- * `export const x = {...} as const;`. No `satisfies`: with `targetClass` thunks, two modules'
- * maps would each need the other's type while being inferred. The class statics that hold the
- * maps are checked against `PropertyMap` / `ConnectionMap` by the base class instead.
+ * `export const x = {...} as const;`, the one source of the view's names, identifiers and types:
+ * the class statics hold it, and `ReadTypes` / `ApplyFields` check the field interfaces and the
+ * `where` against its keys.
  */
 function constMap(name: string, entries: Doc[]): Doc {
   const object = entries.length === 0 ? "{}" : expandedObject(entries);
@@ -302,7 +344,6 @@ function edgeDefinition(
     ),
     `direction: "${property.direction}"`,
     stringProperty("target", viewKey(property.target)),
-    ...targetClassField(context, imports, view, property.targetKey),
   ];
   if (property.edgeSource) {
     const source = property.edgeSource;
@@ -340,12 +381,7 @@ function edgeDefinition(
   return fields;
 }
 
-function reverseDefinition(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  property: ReverseRelationIR,
-): Doc[] {
+function reverseDefinition(property: ReverseRelationIR): Doc[] {
   const { source, identifier } = property.through;
   const sourceFields = [
     `type: "${source.type}"`,
@@ -359,7 +395,6 @@ function reverseDefinition(
     `connection: "reverse"`,
     `multi: ${property.multi}`,
     stringProperty("target", viewKey(property.target)),
-    ...targetClassField(context, imports, view, property.targetKey),
     objectProperty(
       "through",
       expandedObject([
@@ -368,26 +403,6 @@ function reverseDefinition(
       ]),
     ),
   ];
-}
-
-/**
- * `targetClass: () => Target` when the target view is generated too: a thunk, so that view
- * modules can import each other, typed by the class so generic code sees the target's shape.
- */
-function targetClassField(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  targetKey: string | undefined,
-): Doc[] {
-  const target = targetKey ? context.model.byKey.get(targetKey) : undefined;
-  if (!target || target.kind !== "node") return [];
-  const names = namesOf(context, target);
-  const name =
-    target.key === view.key
-      ? names.readClass
-      : imports.value(siblingModule(names.module), names.readClass);
-  return [objectProperty("targetClass", arrowFunction("()", name))];
 }
 
 // ---- classes
@@ -409,38 +424,39 @@ function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
 }
 
 function applySection(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
+  module: ModuleContext,
   parentNames: ViewNames | undefined,
 ): Doc[] {
-  const signatures = view.properties.flatMap((property) => {
-    if (property.inherited && parentNames) return [];
+  const { context, imports, view, names } = module;
+  const signatures = statedHere(module).flatMap((property) => {
     const signature = applySignature(context, imports, view, property);
     return signature ? [{ property, signature }] : [];
   });
-  const extendsClause = parentNames
-    ? ` extends ${importParent(imports, parentNames, "applyProperties")}`
-    : "";
   const allOptional = view.properties.every(
     (p) => p.kind !== "mapped" || !p.requiredOnApply,
   );
-  // The constructor copies this view's own properties; a parent class copies the inherited ones.
-  const copied = signatures.map(
-    ({ property }) => names.properties.get(property.identifier)!.name,
-  );
-  const parent = parentNames !== undefined;
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].apply);
+  const fieldsCheck = [
+    "/** The fields, which must be exactly the maps' (a type only: nothing at run time). */",
+    hardline,
+    typeMember("$fields", imports.type(RUNTIME_TYPED, "ApplyFields"), [
+      `typeof ${names.propertyMap}`,
+      `typeof ${names.connectionMap}`,
+      names.applyProperties,
+    ]),
+  ];
   return [
     interfaceDoc(
       [
         `What a write through ${viewText(view.ref)} may set.`,
         "Properties without `?` are required: not nullable and without a default.",
       ],
-      `export interface ${names.applyProperties}${extendsClause}`,
+      heritage(
+        `export interface ${names.applyProperties}`,
+        baseNames(module, "applyProperties"),
+      ),
       signatures.map(({ property, signature }) =>
         memberDoc(names, property, signature),
       ),
@@ -456,17 +472,51 @@ function applySection(
         join(hardline, [
           ...staticMembers(imports, view, names, "apply"),
           ...implementedMember(context, view),
+          fieldsCheck,
         ]),
         applyBrands(context, view),
         view.kind === "edge"
-          ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
-          : nodeApplyConstructor(imports, names, allOptional, copied, parent),
+          ? edgeApplyConstructor(imports, names, allOptional)
+          : nodeApplyConstructor(imports, names, allOptional),
       ]),
       hardline,
       `// The properties are fields of the instance, typed by the interface.`,
       hardline,
       `export interface ${names.applyClass} extends ${names.applyProperties} {}`,
     ],
+  ];
+}
+
+/** A role's names of the module's bases (type-only imports), e.g. their apply interfaces. */
+function baseNames(
+  module: ModuleContext,
+  role: "applyProperties" | "readProperties" | "where" | "readClass",
+): string[] {
+  return module.declarations.bases.map((base) => {
+    const names = namesOf(module.context, base);
+    return module.imports.type(siblingModule(names.module), names[role]);
+  });
+}
+
+/**
+ * `head extends A, B` as prettier prints an interface's heritage: one base never breaks; several
+ * move to the next line together, or one a line after a lone `extends`.
+ */
+function heritage(head: string, bases: readonly string[]): Doc {
+  if (bases.length === 0) return head;
+  if (bases.length === 1) return `${head} extends ${bases[0]}`;
+  return group(
+    head,
+    indent(line, "extends", group(indent(line, join([",", line], bases)))),
+  );
+}
+
+/** `declare static readonly name: Type<A, B>;` (a type only: nothing at run time). */
+function typeMember(name: string, type: string, args: readonly Doc[]): Doc {
+  return [
+    `declare static readonly ${name}: `,
+    group(`${type}<`, indent(softline, join([",", line], args)), softline, ">"),
+    ";",
   ];
 }
 
@@ -566,8 +616,6 @@ function nodeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-  copied: readonly string[],
-  parent: boolean,
 ): Doc {
   const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
   const properties = allOptional
@@ -582,13 +630,7 @@ function nodeApplyConstructor(
       `options?: ${options}`,
     ]),
     " {",
-    indent(
-      hardline,
-      parent
-        ? "super(space, externalId, properties, options);"
-        : "super(space, externalId, options);",
-      fieldCopies(imports, copied),
-    ),
+    indent(hardline, "super(space, externalId, properties, options);"),
     hardline,
     "}",
   ];
@@ -598,8 +640,6 @@ function edgeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-  copied: readonly string[],
-  parent: boolean,
 ): Doc {
   const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
   const properties = allOptional
@@ -615,95 +655,32 @@ function edgeApplyConstructor(
       "options: { existingVersion?: number } = {}",
     ]),
     " {",
-    indent(
-      hardline,
-      parent
-        ? "super(space, externalId, ends, properties, options);"
-        : "super(space, externalId, ends, options);",
-      fieldCopies(imports, copied),
-    ),
+    indent(hardline, "super(space, externalId, ends, properties, options);"),
     hardline,
     "}",
   ];
 }
 
-/**
- * The most field copies a generated constructor has, one per property. TypeScript stops following
- * a function's control flow 2000 nodes back ("too large for control flow analysis", TS2563):
- * about 1500 field copies. A view with more (a few containers of a few hundred properties each)
- * gets a loop over the names instead. Writing and reading go through the runtime's plan always.
- */
-export const MOST_UNROLLED_STATEMENTS = 400;
-
-/**
- * One statement per property: a field is set only when given (an unset property is no own key),
- * and only the view's own names are copied (a stray key never lands on the object). Plain
- * per-class assignments keep `new XApply(...)` as cheap as an object literal. Beyond
- * `MOST_UNROLLED_STATEMENTS`, the runtime's `copySetFields` does the same over a list.
- */
-function fieldCopies(imports: Imports, names: readonly string[]): Doc[] {
-  if (names.length > MOST_UNROLLED_STATEMENTS)
-    return [
-      hardline,
-      "// More fields than TypeScript follows in one function, one statement each: a loop.",
-      hardline,
-      `${imports.value(RUNTIME_TYPED, "copySetFields")}(this, properties, [`,
-      indent(names.map((name) => [hardline, stringLiteral(name), ","])),
-      hardline,
-      "]);",
-    ];
-  return names.map((name) => {
-    const value = memberAccess("properties", name);
-    return [
-      hardline,
-      group(
-        group(
-          "if (",
-          indent(softline, group(`${value} !==`, line, "undefined")),
-          softline,
-          ")",
-        ),
-        indent(
-          line,
-          group(`${memberAccess("this", name)} =`, indent(line, `${value};`)),
-        ),
-      ),
-    ];
-  });
-}
-
-function memberAccess(object: string, name: string): string {
-  const key = propertyKey(name);
-  return key === name ? `${object}.${name}` : `${object}[${key}]`;
-}
-
 function readSection(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
+  module: ModuleContext,
   parentNames: ViewNames | undefined,
 ): Doc[] {
-  const members = view.properties
-    .filter((property) => !(property.inherited && parentNames))
-    .map((property) =>
-      memberDoc(
-        names,
-        property,
-        readSignature(context, imports, view, property),
-        true,
-      ),
-    );
-  const extendsClause = parentNames
-    ? ` extends ${importParent(imports, parentNames, "readProperties")}`
-    : "";
+  const { context, imports, view, names } = module;
+  const members = statedHere(module).map((property) =>
+    memberDoc(
+      names,
+      property,
+      readSignature(context, imports, view, property),
+      true,
+    ),
+  );
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
   const statics = [
     ...staticMembers(imports, view, names, "read"),
     ...implementedMember(context, view),
-    readTypesMember(view, names),
+    readTypesMember(module),
   ];
   return [
     interfaceDoc(
@@ -711,7 +688,10 @@ function readSection(
         `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
         "Connections are filled by queries only.",
       ],
-      `export interface ${names.readProperties}${extendsClause}`,
+      heritage(
+        `export interface ${names.readProperties}`,
+        baseNames(module, "readProperties"),
+      ),
       members,
     ),
     [
@@ -739,7 +719,7 @@ function expandedClassBody(blocks: Doc[]): Doc {
   ];
 }
 
-function interfaceDoc(comment: string[], head: string, members: Doc[]): Doc {
+function interfaceDoc(comment: string[], head: Doc, members: Doc[]): Doc {
   const body =
     members.length === 0
       ? " {}"
@@ -857,12 +837,6 @@ const LIST_ITEM: Record<FilterKind, readonly string[]> = {
   boolean: ["boolean"],
 };
 
-function mappedProperties(view: ViewIR): MappedPropertyIR[] {
-  return view.properties.filter(
-    (p): p is MappedPropertyIR => p.kind === "mapped",
-  );
-}
-
 /** The `where` of the direct relation's target view, when it is generated (for `nested`). */
 function targetWhere(
   context: EmitContext,
@@ -911,92 +885,126 @@ function propertyFilterType(
     : runtime(SCALAR_FILTER[kind]);
 }
 
-function whereInterface(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
+function whereInterface(module: ModuleContext): Doc {
+  const { context, imports, view, names } = module;
   const base = imports.type(
     RUNTIME_WHERE,
     view.kind === "edge" ? "EdgeWhere" : "NodeWhere",
   );
-  const members = mappedProperties(view).map((property) =>
-    group(
-      `readonly ${propertyKey(names.properties.get(property.identifier)!.name)}?: `,
-      propertyFilterType(context, imports, view, property),
-      ";",
-    ),
-  );
+  const members = declaredHere(module)
+    .filter((p): p is MappedPropertyIR => p.kind === "mapped")
+    .map((property) =>
+      group(
+        `readonly ${propertyKey(names.properties.get(property.identifier)!.name)}?: `,
+        propertyFilterType(context, imports, view, property),
+        ";",
+      ),
+    );
+  const inherited = module.declarations.bases
+    .filter((b) => b.properties.some((p) => p.kind === "mapped"))
+    .map((b) => {
+      const where = namesOf(context, b).where;
+      const local = imports.type(
+        siblingModule(namesOf(context, b).module),
+        where,
+      );
+      return `${imports.type(RUNTIME_TYPED, "InheritedWhere")}<${local}>`;
+    });
   return interfaceDoc(
     [
       `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
       "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
     ],
-    `export interface ${names.where} extends ${base}<${names.where}>`,
+    heritage(`export interface ${names.where}`, [
+      `${base}<${names.where}>`,
+      ...inherited,
+    ]),
     members,
   );
 }
 
-/** The property names of each kind of read (sort, search, aggregate), as `{ name: true }` sets. */
-function readNameSets(
-  view: ViewIR,
-  names: ViewNames,
-): Record<"sortable" | "text" | "numeric" | "groupable", string[]> {
-  const sets = {
-    sortable: [] as string[],
-    text: [] as string[],
-    numeric: [] as string[],
-    groupable: [] as string[],
-  };
-  for (const property of mappedProperties(view)) {
-    const name = propertyKey(names.properties.get(property.identifier)!.name);
-    const type = property.type.type;
-    const kind = FILTER_KIND[type];
-    if (type === "text") sets.text.push(name);
-    if (property.type.list) continue;
-    if (type !== "json") sets.sortable.push(name);
-    if (kind === "number") sets.numeric.push(name);
-    if (
-      type === "text" ||
-      type === "direct" ||
-      type === "enum" ||
-      type === "boolean" ||
-      kind === "number"
-    )
-      sets.groupable.push(name);
-  }
-  return sets;
-}
-
-/** `declare static readonly $types: {...}`: the read types generic code finds from the class. */
-function readTypesMember(view: ViewIR, names: ViewNames): Doc {
-  const sets = readNameSets(view, names);
-  const set = (key: keyof typeof sets): Doc =>
-    group(
-      `readonly ${key}: `,
-      typeLiteral(sets[key].map((name) => `readonly ${name}: true`)),
-      ";",
-    );
+/**
+ * `declare static readonly $types: ReadTypes<...>`: the read types generic code finds from the
+ * class, derived from the maps by the runtime's `ReadTypes` (which checks the field interface and
+ * the `where` against them), plus the read classes the relations lead to.
+ */
+function readTypesMember(module: ModuleContext): Doc {
+  const { imports, names } = module;
+  const targets = targetsType(module);
   return [
     jsDoc([
-      "The types of typed reads: `where`, sort keys, search and aggregate properties.",
+      "The types of typed reads: `where`, sort keys, search and aggregate properties, targets.",
       "Declared only (no value), for the accessors and `WhereOf<typeof Class>`.",
     ]),
-    "declare static readonly $types: {",
-    indent(
-      hardline,
-      join(hardline, [
-        `readonly where: ${names.where};`,
-        set("sortable"),
-        set("text"),
-        set("numeric"),
-        set("groupable"),
-      ]),
-    ),
-    hardline,
-    "};",
+    typeMember("$types", imports.type(RUNTIME_TYPED, "ReadTypes"), [
+      `typeof ${names.propertyMap}`,
+      `typeof ${names.connectionMap}`,
+      names.readProperties,
+      names.where,
+      ...(targets ? [targets] : []),
+    ]),
   ];
+}
+
+/** The generated node view a property leads to (a direct relation's target, a connection's). */
+function generatedTarget(
+  context: EmitContext,
+  property: PropertyIR,
+): ViewIR | undefined {
+  if (property.kind === "mapped" && property.type.type !== "direct")
+    return undefined;
+  const target = property.targetKey
+    ? context.model.byKey.get(property.targetKey)
+    : undefined;
+  return target && target.kind === "node" ? target : undefined;
+}
+
+/** Whether a view's read class has `$types.targets` worth extending. */
+function hasTargets(context: EmitContext, view: ViewIR): boolean {
+  return view.properties.some((p) => generatedTarget(context, p) !== undefined);
+}
+
+/**
+ * The read classes the view's relations lead to, by name (`typeof X`, imported as a type only, so
+ * view modules never load each other for them): the bases' targets, and the module's own.
+ */
+function targetsType(module: ModuleContext): Doc | undefined {
+  const { context, imports, view, names } = module;
+  const inherited = module.declarations.bases
+    .filter((base) => hasTargets(context, base))
+    .map((base) => {
+      const baseNames = namesOf(context, base);
+      const read = imports.type(
+        siblingModule(baseNames.module),
+        baseNames.readClass,
+      );
+      return `${imports.type(RUNTIME_TYPED, "TargetsOf")}<typeof ${read}>`;
+    });
+  const own = declaredHere(module).flatMap((property) => {
+    const target = generatedTarget(context, property);
+    if (!target) return [];
+    const name = propertyKey(names.properties.get(property.identifier)!.name);
+    const read = importClass(context, imports, view, target, "read");
+    return [`readonly ${name}: typeof ${read}`];
+  });
+  const parts: Doc[] = [...inherited];
+  if (own.length > 0) parts.push(typeLiteral(own));
+  if (parts.length <= 1) return parts[0];
+  return intersection(parts, own.length > 0);
+}
+
+/**
+ * `A & B & { ... }` as prettier prints an intersection: names break one a line after their `&`;
+ * an object type that ends it stays on the `&`'s line (indented when not second).
+ */
+function intersection(parts: readonly Doc[], endsWithObject: boolean): Doc {
+  const docs: Doc[] = [parts[0]!];
+  parts.slice(1).forEach((part, i) => {
+    const last = endsWithObject && i === parts.length - 2;
+    if (!last) docs.push(indent(" &", line, part));
+    else docs.push(" & ", i > 0 ? indent(part) : part);
+  });
+  return group(docs);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   PropertyValueError,
   targetInfo,
   toWireValue,
+  type ClassFinder,
   type PropertyDefinition,
 } from "./values.js";
 import type {
@@ -251,6 +252,8 @@ const REFERENCE_FIELDS = {
 /** What compiling one `where` needs to know besides the view. */
 interface WhereContext {
   readonly info: ViewClassInfo;
+  /** Finds a direct relation's target class by view id (for `nested`). */
+  readonly views: ClassFinder | undefined;
   readonly instanceType: "node" | "edge";
   /** Where in the user's `where` we are, for error messages. */
   readonly path: string;
@@ -265,9 +268,10 @@ export function compileWhere(
   where: object | undefined,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
+  views?: ClassFinder,
 ): Filter | undefined {
   if (where === undefined) return undefined;
-  return compileObject(where, { info, instanceType, path: "where" });
+  return compileObject(where, { info, views, instanceType, path: "where" });
 }
 
 function compileObject(where: object, ctx: WhereContext): Filter | undefined {
@@ -500,7 +504,7 @@ function compileProperty(
       throw error;
     }
   };
-  const nested = nestedCompiler(definition);
+  const nested = nestedCompiler(definition, ctx.views);
   return compileOperators(
     viewPropertyPath(ctx.info, definition.identifier),
     condition,
@@ -516,12 +520,18 @@ function compileProperty(
 
 function nestedCompiler(
   definition: PropertyDefinition,
+  views: ClassFinder | undefined,
 ): OperandRules["nested"] {
   if (definition.type !== "direct" || definition.list) return undefined;
-  const target = targetInfo(definition);
+  const target = targetInfo(definition, views);
   if (!target) return undefined;
   return (where, at) =>
-    compileObject(where, { info: target, instanceType: "node", path: at });
+    compileObject(where, {
+      info: target,
+      views,
+      instanceType: "node",
+      path: at,
+    });
 }
 
 function compileOperators(

@@ -391,7 +391,12 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   /** `hasData` on the view, AND-ed with the compiled `where`. */
   protected filterWithData(where: object | undefined): Filter {
     const hasData: Filter = { hasData: [this.view] };
-    const filter = compileWhere(where, this.readClass, this.instanceType);
+    const filter = compileWhere(
+      where,
+      this.readClass,
+      this.instanceType,
+      this.views,
+    );
     return filter ? { and: [hasData, filter] } : hasData;
   }
 

@@ -195,7 +195,7 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     options: NodeSetOptions<V, InstanceType<V>, S, F> = {},
   ): Graph<S & { readonly [K in N]: InstanceType<V> }> {
     const filters: Filter[] = [{ hasData: [view.view] }];
-    const where = compileWhere(options.where, view, "node");
+    const where = compileWhere(options.where, view, "node", this.views);
     if (where) filters.push(where);
     const expression: NodeExpression = { filter: and(filters) };
     if (options.from !== undefined) {
@@ -281,7 +281,7 @@ export class Graph<S extends SetTypes = Record<never, never>> {
     const nodeFilters: Filter[] = [];
     if (target) {
       nodeFilters.push({ hasData: [target.view] });
-      const where = compileWhere(options.nodeWhere, target, "node");
+      const where = compileWhere(options.nodeWhere, target, "node", this.views);
       if (where) nodeFilters.push(where);
     } else if (options.nodeWhere) {
       throw new Error(

@@ -94,13 +94,19 @@ type ClassIn<M, K> = K extends keyof M
     : never
   : never;
 
-/** The read class connection `K` of read class `C` leads to, when its maps carry `targetClass`. */
+/**
+ * The read class connection `K` of read class `C` leads to: its `$types.targets` (generated
+ * classes), or a `targetClass` in its maps (hand-written ones).
+ */
 export type TargetClassOf<C, K> = C extends {
-  readonly connections: infer M;
-  readonly properties: infer P;
+  readonly $types: { readonly targets: infer T };
 }
-  ? ClassIn<M, K> | ClassIn<P, K>
-  : never;
+  ? K extends keyof T
+    ? T[K]
+    : never
+  : C extends { readonly connections: infer M; readonly properties: infer P }
+    ? ClassIn<M, K> | ClassIn<P, K>
+    : never;
 
 /** The where-input of read class `R`, or a loose one when `R` is unknown. */
 export type WhereIn<R> = [R] extends [never]
@@ -392,7 +398,12 @@ export function planInclude(
   };
   const filters: Filter[] = [{ hasData: [root.readClass.view] }];
   if (root.ids) filters.push({ instanceReferences: root.ids.map(plainId) });
-  const where = compileWhere(root.where, root.readClass, root.instanceType);
+  const where = compileWhere(
+    root.where,
+    root.readClass,
+    root.instanceType,
+    views,
+  );
   if (where) filters.push(where);
   const expression = { filter: and(filters) };
   context.with[ROOT] = {
@@ -507,7 +518,7 @@ function planEdge(
     const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
-  const targetFilter = nodeFilterOf(targetClass, spec);
+  const targetFilter = nodeFilterOf(context, targetClass, spec);
   context.with[edgeSet] = {
     edges: {
       from: parentSet,
@@ -585,7 +596,7 @@ function planReverse(
       from: parentSet,
       through,
       direction: "inwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -637,7 +648,7 @@ function planDirect(
       from: parentSet,
       through: { source: parentClass.view, identifier: property.identifier },
       direction: "outwards",
-      filter: nodeFilterOf(targetClass, spec),
+      filter: nodeFilterOf(context, targetClass, spec),
     },
     limit: context.pageSize,
   };
@@ -714,9 +725,13 @@ function resolveClass(
   );
 }
 
-function nodeFilterOf(readClass: AnyReadClass, spec: LooseSpec): Filter {
+function nodeFilterOf(
+  context: PlanContext,
+  readClass: AnyReadClass,
+  spec: LooseSpec,
+): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = compileWhere(spec.where, readClass, "node");
+  const where = compileWhere(spec.where, readClass, "node", context.views);
   if (where) filters.push(where);
   return and(filters);
 }

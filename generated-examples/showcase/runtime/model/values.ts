@@ -73,11 +73,26 @@ export interface PropertyDefinition {
  */
 export type TargetClassThunk = () => object;
 
-/** The class info of a relation's target read class, when it is generated. */
-export function targetInfo(definition: {
-  readonly targetClass?: TargetClassThunk;
-}): ViewClassInfo | undefined {
-  return definition.targetClass?.() as ViewClassInfo | undefined;
+/** The client's read classes by view id (`space:externalId/version`): its view registry. */
+export interface ClassFinder {
+  find(view: string): object | undefined;
+}
+
+/**
+ * The class info of a relation's target read class, when it is generated: the definition's thunk
+ * (hand-written maps may carry one), else the client's registry by the `target` view id.
+ */
+export function targetInfo(
+  definition: {
+    readonly target?: string;
+    readonly targetClass?: TargetClassThunk;
+  },
+  views?: ClassFinder,
+): ViewClassInfo | undefined {
+  const { target, targetClass } = definition;
+  const found =
+    targetClass?.() ?? (target === undefined ? undefined : views?.find(target));
+  return found as ViewClassInfo | undefined;
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
