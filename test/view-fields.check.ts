@@ -24,12 +24,12 @@ import {
 
 // ---- a module as the generator writes it: a map, field interfaces and a where
 
-const thingProperties = {
+export const thingProperties = {
   name: { identifier: "name", type: "text" },
   size: { identifier: "size", type: "int32" },
   notes: { identifier: "notes", type: "json" },
 } as const;
-const thingConnections = {} as const;
+export const thingConnections = {} as const;
 
 interface ThingApplyProperties {
   name?: string | null;
