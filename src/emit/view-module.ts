@@ -978,7 +978,14 @@ function targetsType(module: ModuleContext): Doc | undefined {
         siblingModule(baseNames.module),
         baseNames.readClass,
       );
-      return `${imports.type(RUNTIME_TYPED, "TargetsOf")}<typeof ${read}>`;
+      // Prettier breaks a lone `typeof` argument (unlike a plain name) when it does not fit.
+      const targetsOf = imports.type(RUNTIME_TYPED, "TargetsOf");
+      return group(
+        `${targetsOf}<`,
+        indent(softline, `typeof ${read}`),
+        softline,
+        ">",
+      );
     });
   const own = declaredHere(module).flatMap((property) => {
     const target = generatedTarget(context, property);
