@@ -448,7 +448,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "MAX_TIMESTAMP_MS",
     "MIN_TIMESTAMP_MS",
     "checkFloat32Range",
-    "checkJsonLimits",
     "checkNoHoles",
     "checkTimestampDate",
     "needsReadConversion",

@@ -155,8 +155,6 @@ interface WritePlanEntry {
 }
 
 interface ApplyPlan {
-  /** The class it was compiled for. */
-  readonly info: ViewClassInfo;
   /** The fields the constructor copies: the properties, then the edge connections. */
   readonly fields: readonly string[];
   readonly properties: readonly WritePlanEntry[];
@@ -166,8 +164,17 @@ interface ApplyPlan {
   }[];
 }
 
-const applyPlans = new WeakMap<object, ApplyPlan>();
-const edgePropertyPlans = new WeakMap<object, readonly WritePlanEntry[]>();
+const plans = new WeakMap<object, object>();
+
+/** What `compile` makes of `key` (a class, an edge source), made once per key. */
+function planOf<K extends object, P extends object>(
+  key: K,
+  compile: (key: K) => P,
+): P {
+  let plan = plans.get(key) as P | undefined;
+  if (!plan) plans.set(key, (plan = compile(key)));
+  return plan;
+}
 
 function writeEntries(map: PropertyMap): WritePlanEntry[] {
   return Object.keys(map).map((name) => {
@@ -176,34 +183,8 @@ function writeEntries(map: PropertyMap): WritePlanEntry[] {
   });
 }
 
-/**
- * A class's compiled plan, kept on the class under `key` so that the lookup per object is a
- * property load instead of a WeakMap lookup. The plan remembers its class: a subclass (which
- * inherits the property) gets its own. A class that cannot take the property (frozen) keeps the
- * WeakMap lookup.
- */
-function classPlan<C extends object, P extends { readonly info: C }>(
-  info: C,
-  key: symbol,
-  plans: WeakMap<object, P>,
-  compile: (info: C) => P,
-): P {
-  const onClass = info as Record<symbol, P | undefined>;
-  const cached = onClass[key];
-  if (cached !== undefined && cached.info === info) return cached;
-  let plan = plans.get(info);
-  if (!plan) {
-    plan = compile(info);
-    plans.set(info, plan);
-  }
-  if (Object.isExtensible(info)) onClass[key] = plan;
-  return plan;
-}
-
-const APPLY_PLAN = Symbol("dmgen.applyPlan");
-
 function applyPlan(info: ViewClassInfo): ApplyPlan {
-  return classPlan(info, APPLY_PLAN, applyPlans, compileApplyPlan);
+  return planOf(info, compileApplyPlan);
 }
 
 function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
@@ -214,7 +195,6 @@ function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
   }
   const properties = writeEntries(info.properties);
   return {
-    info,
     fields: [...properties.map((p) => p.name), ...edges.map((e) => e.name)],
     properties,
     edges,
@@ -597,11 +577,9 @@ function edgeWrite(
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
-    let plan = edgePropertyPlans.get(edgeSource);
-    if (!plan) {
-      plan = writeEntries(edgeSource.properties?.() ?? {});
-      edgePropertyPlans.set(edgeSource, plan);
-    }
+    const plan = planOf(edgeSource, (source) =>
+      writeEntries(source.properties?.() ?? {}),
+    );
     const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
@@ -719,26 +697,20 @@ interface ReadPlanEntry {
 
 /** How a read class fills itself from an instance read, worked out once per class. */
 interface ReadPlan {
-  /** The class it was compiled for. */
-  readonly info: ViewClassInfo;
   readonly space: string;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
   readonly entries: readonly ReadPlanEntry[];
 }
 
-const readPlans = new WeakMap<object, ReadPlan>();
 const EMPTY_VALUES: PropertyValues = Object.freeze({});
 
-const READ_PLAN = Symbol("dmgen.readPlan");
-
 function readPlan(info: ViewClassInfo): ReadPlan {
-  return classPlan(info, READ_PLAN, readPlans, compileReadPlan);
+  return planOf(info, compileReadPlan);
 }
 
 function compileReadPlan(info: ViewClassInfo): ReadPlan {
   return {
-    info,
     space: info.view.space,
     viewKey: `${info.view.externalId}/${info.view.version}`,
     entries: Object.keys(info.properties).map((name) => {
