@@ -14,12 +14,9 @@ import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
   argumentList,
-  arrowFunction,
   bracedList,
   breakAfterOperator,
-  expandedObject,
   flatText,
-  fluidAssignment,
   group,
   hardline,
   ifBreak,
@@ -27,11 +24,9 @@ import {
   join,
   jsDoc,
   line,
-  objectProperty,
   propertyKey,
   softline,
   stringLiteral,
-  stringProperty,
   type Doc,
 } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
@@ -47,6 +42,7 @@ import {
   type PropertySignature,
 } from "./property-types.js";
 import { importsDoc } from "./module.js";
+import * as ts from "./syntax/index.js";
 import {
   declarationsOf,
   implementedClosure,
@@ -88,7 +84,7 @@ function statedHere(module: ModuleContext): PropertyIR[] {
 function baseSpreads(
   module: ModuleContext,
   map: "propertyMap" | "connectionMap",
-): Doc[] {
+): ts.ObjectEntry[] {
   return module.declarations.bases
     .filter((base) =>
       base.properties.some(
@@ -97,7 +93,11 @@ function baseSpreads(
     )
     .map((base) => {
       const baseNames = namesOf(module.context, base);
-      return `...${module.imports.value(siblingModule(baseNames.module), baseNames[map])}`;
+      const local = module.imports.value(
+        siblingModule(baseNames.module),
+        baseNames[map],
+      );
+      return ts.spread(ts.id(local));
     });
 }
 
@@ -119,14 +119,18 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
     viewConstant(imports, view),
     propertyMapConstant(module),
     connectionMapConstant(module),
-    [
-      `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
-      hardline,
-      group(
-        `export type ${names.propertyNameType} =`,
-        indent(line, `keyof typeof ${names.propertyMap};`),
+    ts.declarationDoc(
+      ts.typeAlias(
+        names.propertyNameType,
+        ts.keyOf(ts.typeOf(names.propertyMap)),
+        {
+          exported: true,
+          doc: [
+            `The TypeScript names of the properties of {@link ${names.readClass}}.`,
+          ],
+        },
       ),
-    ],
+    ),
     whereInterface(module),
   ];
   if (view.writable) sections.push(...applySection(module, parentNames));
@@ -139,39 +143,48 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
 
 function viewConstant(imports: Imports, view: ViewIR): Doc {
   const type = imports.type(RUNTIME_WIRE, "ViewReference");
-  return [
-    `/** The view ${viewText(view.ref)}. */`,
-    hardline,
-    `const VIEW: ${type} = `,
-    expandedObject([
-      `type: "view"`,
-      stringProperty("space", view.ref.space),
-      stringProperty("externalId", view.ref.externalId),
-      stringProperty("version", view.ref.version),
-    ]),
-    ";",
-  ];
+  return ts.declarationDoc(
+    ts.constDecl("VIEW", viewReference(view.ref, true), {
+      type: ts.typeRef(type),
+      doc: [`The view ${viewText(view.ref)}.`],
+    }),
+  );
+}
+
+/** `{ type: "view", space, externalId, version }`. */
+function viewReference(
+  ref: { space: string; externalId: string; version: string },
+  expanded = false,
+): ts.Expression {
+  return ts.object(
+    [
+      ts.prop("type", ts.literal("view")),
+      ts.prop("space", ts.literal(ref.space)),
+      ts.prop("externalId", ts.literal(ref.externalId)),
+      ts.prop("version", ts.literal(ref.version)),
+    ],
+    { expanded },
+  );
+}
+
+/** `{ space, externalId }`. */
+function instanceId(id: { space: string; externalId: string }): ts.Expression {
+  return ts.object([
+    ts.prop("space", ts.literal(id.space)),
+    ts.prop("externalId", ts.literal(id.externalId)),
+  ]);
 }
 
 function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
   const type = imports.type(RUNTIME_WIRE, "InstanceId");
-  const id = view.instanceType!;
-  return [
-    `/** The ${view.kind} type the view's filter requires: set on every write. */`,
-    hardline,
-    group(
-      `const INSTANCE_TYPE: ${type} = `,
-      bracedList(
-        "{",
-        [
-          stringProperty("space", id.space),
-          stringProperty("externalId", id.externalId),
-        ],
-        "}",
-      ),
-      ";",
-    ),
-  ];
+  return ts.declarationDoc(
+    ts.constDecl("INSTANCE_TYPE", instanceId(view.instanceType!), {
+      type: ts.typeRef(type),
+      doc: [
+        `The ${view.kind} type the view's filter requires: set on every write.`,
+      ],
+    }),
+  );
 }
 
 function propertyMapConstant(module: ModuleContext): Doc {
@@ -179,98 +192,69 @@ function propertyMapConstant(module: ModuleContext): Doc {
   const entries = declaredHere(module)
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((p) =>
-      objectProperty(
+      ts.prop(
         names.properties.get(p.identifier)!.name,
-        bracedList("{", propertyDefinition(p, context.options), "}"),
+        ts.object(propertyDefinition(p, context.options)),
       ),
     );
-  return [
-    `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
-    hardline,
-    constMap(names.propertyMap, [
-      ...baseSpreads(module, "propertyMap"),
-      ...entries,
-    ]),
-  ];
+  return constMap(
+    names.propertyMap,
+    [...baseSpreads(module, "propertyMap"), ...entries],
+    `How the properties of ${viewText(view.ref)} map between TypeScript and the API.`,
+  );
 }
 
 /** The entry of one property: only what differs from the defaults documented in the runtime. */
 function propertyDefinition(
   property: MappedPropertyIR,
   options: CodeOptions,
-): Doc[] {
+): ts.ObjectEntry[] {
   const type = property.type;
-  const fields: Doc[] = [
-    stringProperty("identifier", property.identifier),
-    `type: "${type.type}"`,
+  const field = (key: string, value: ts.Literal["value"]): ts.ObjectEntry =>
+    ts.prop(key, ts.literal(value));
+  const fields = [
+    field("identifier", property.identifier),
+    field("type", type.type),
   ];
-  if (type.list) fields.push("list: true");
-  if (!property.nullable) fields.push("nullable: false");
-  if (property.immutable) fields.push("immutable: true");
-  if (property.autoIncrement) fields.push("autoIncrement: true");
+  if (type.list) fields.push(field("list", true));
+  if (!property.nullable) fields.push(field("nullable", false));
+  if (property.immutable) fields.push(field("immutable", true));
+  if (property.autoIncrement) fields.push(field("autoIncrement", true));
   if (type.type !== "enum" && type.maxListSize !== undefined)
-    fields.push(`maxListSize: ${type.maxListSize}`);
+    fields.push(field("maxListSize", type.maxListSize));
   if (type.type === "text" && type.maxTextSize !== undefined)
-    fields.push(`maxTextSize: ${type.maxTextSize}`);
+    fields.push(field("maxTextSize", type.maxTextSize));
   if (type.type === "enum") {
-    fields.push(
-      objectProperty(
-        "values",
-        bracedList(
-          "[",
-          Object.keys(type.values).map(stringLiteral),
-          "]",
-          false,
-        ),
-      ),
-    );
+    const values = Object.keys(type.values).map((v) => ts.literal(v));
+    fields.push(ts.prop("values", ts.array(values)));
   }
   if ("unit" in type && type.unit)
-    fields.push(stringProperty("unit", type.unit.externalId));
+    fields.push(field("unit", type.unit.externalId));
   // Choices of the generated types the runtime must follow when it converts.
   if (type.type === "int64" && options.int64 === "bigint")
-    fields.push('as: "bigint"');
+    fields.push(field("as", "bigint"));
   if (type.type === "timestamp" && options.timestamps === "string")
-    fields.push('as: "string"');
-  if (type.type === "direct" && type.source) {
-    const s = type.source;
-    fields.push(
-      stringProperty("target", `${s.space}:${s.externalId}/${s.version}`),
-    );
-  }
+    fields.push(field("as", "string"));
+  if (type.type === "direct" && type.source)
+    fields.push(field("target", viewKey(type.source)));
   // What drift checks compare besides the above (`verifyViews`).
   if (property.defaultValue !== undefined && property.defaultValue !== null)
-    fields.push(defaultField(property.defaultValue));
+    fields.push(ts.prop("default", jsonExpression(property.defaultValue)));
   const { container, containerPropertyIdentifier } = property;
-  fields.push(
-    stringProperty("container", `${container.space}:${container.externalId}`),
-  );
+  fields.push(field("container", `${container.space}:${container.externalId}`));
   if (containerPropertyIdentifier !== property.identifier)
-    fields.push(
-      stringProperty("containerProperty", containerPropertyIdentifier),
-    );
+    fields.push(field("containerProperty", containerPropertyIdentifier));
   return fields;
 }
 
-function defaultField(value: JsonValue): Doc {
-  if (typeof value === "string") return stringProperty("default", value);
-  if (typeof value !== "object" || value === null)
-    return breakAfterOperator("default", ":", String(value));
-  return objectProperty("default", jsonDoc(value));
-}
-
-/** A JSON value as a TypeScript literal, as prettier prints it. */
-function jsonDoc(value: JsonValue): Doc {
-  if (typeof value === "string") return stringLiteral(value);
-  if (typeof value !== "object" || value === null) return String(value);
-  if (Array.isArray(value))
-    return bracedList("[", value.map(jsonDoc), "]", false);
-  return bracedList(
-    "{",
+/** A JSON value as a TypeScript literal. */
+function jsonExpression(value: JsonValue): ts.Expression {
+  if (typeof value !== "object" || value === null) return ts.literal(value);
+  if (Array.isArray(value)) return ts.array(value.map(jsonExpression));
+  return ts.object(
     Object.entries(value).map(([key, entry]) =>
-      objectProperty(propertyKey(key), jsonDoc(entry)),
+      ts.prop(key, jsonExpression(entry)),
     ),
-    "}",
   );
 }
 
@@ -281,23 +265,21 @@ function connectionMapConstant(module: ModuleContext): Doc {
       (p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped",
     )
     .map((p) =>
-      objectProperty(
+      ts.prop(
         names.properties.get(p.identifier)!.name,
-        expandedObject(
+        ts.object(
           p.kind === "edge"
             ? edgeDefinition(context, imports, view, p)
             : reverseDefinition(p),
+          { expanded: true },
         ),
       ),
     );
-  return [
-    `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
-    hardline,
-    constMap(names.connectionMap, [
-      ...baseSpreads(module, "connectionMap"),
-      ...entries,
-    ]),
-  ];
+  return constMap(
+    names.connectionMap,
+    [...baseSpreads(module, "connectionMap"), ...entries],
+    `The edge connections and reverse direct relations of ${viewText(view.ref)}.`,
+  );
 }
 
 /**
@@ -305,12 +287,17 @@ function connectionMapConstant(module: ModuleContext): Doc {
  * the class statics hold it, and `ReadTypes` / `ApplyFields` check the field interfaces and the
  * `where` against its keys.
  */
-function constMap(name: string, entries: Doc[]): Doc {
-  const object = entries.length === 0 ? "{}" : expandedObject(entries);
-  return [
-    fluidAssignment(`export const ${name}`, " =", [object, " as const"]),
-    ";",
-  ];
+function constMap(
+  name: string,
+  entries: readonly ts.ObjectEntry[],
+  doc: string,
+): Doc {
+  return ts.declarationDoc(
+    ts.constDecl(name, ts.asConst(ts.object(entries, { expanded: true })), {
+      exported: true,
+      doc: [doc],
+    }),
+  );
 }
 
 function viewKey(ref: {
@@ -326,45 +313,20 @@ function edgeDefinition(
   imports: Imports,
   view: ViewIR,
   property: EdgeConnectionIR,
-): Doc[] {
-  const fields: Doc[] = [
-    stringProperty("identifier", property.identifier),
-    `connection: "edge"`,
-    `multi: ${property.multi}`,
-    objectProperty(
-      "edgeType",
-      bracedList(
-        "{",
-        [
-          stringProperty("space", property.edgeType.space),
-          stringProperty("externalId", property.edgeType.externalId),
-        ],
-        "}",
-      ),
-    ),
-    `direction: "${property.direction}"`,
-    stringProperty("target", viewKey(property.target)),
+): ts.ObjectEntry[] {
+  const fields: ts.ObjectEntry[] = [
+    ts.prop("identifier", ts.literal(property.identifier)),
+    ts.prop("connection", ts.literal("edge")),
+    ts.prop("multi", ts.literal(property.multi)),
+    ts.prop("edgeType", instanceId(property.edgeType)),
+    ts.prop("direction", ts.literal(property.direction)),
+    ts.prop("target", ts.literal(viewKey(property.target))),
   ];
   if (property.edgeSource) {
-    const source = property.edgeSource;
     const edgeView = property.edgeSourceKey
       ? context.model.byKey.get(property.edgeSourceKey)
       : undefined;
-    const sourceFields: Doc[] = [
-      objectProperty(
-        "view",
-        bracedList(
-          "{",
-          [
-            `type: "view"`,
-            stringProperty("space", source.space),
-            stringProperty("externalId", source.externalId),
-            stringProperty("version", source.version),
-          ],
-          "}",
-        ),
-      ),
-    ];
+    const sourceFields = [ts.prop("view", viewReference(property.edgeSource))];
     if (edgeView && edgeView.kind === "edge") {
       const edgeNames = namesOf(context, edgeView);
       const map =
@@ -374,33 +336,38 @@ function edgeDefinition(
               siblingModule(edgeNames.module),
               edgeNames.propertyMap,
             );
-      sourceFields.push(objectProperty("properties", arrowFunction("()", map)));
+      sourceFields.push(ts.prop("properties", ts.arrow([], ts.id(map))));
     }
-    fields.push(objectProperty("edgeSource", expandedObject(sourceFields)));
+    fields.push(
+      ts.prop("edgeSource", ts.object(sourceFields, { expanded: true })),
+    );
   }
   return fields;
 }
 
-function reverseDefinition(property: ReverseRelationIR): Doc[] {
+function reverseDefinition(property: ReverseRelationIR): ts.ObjectEntry[] {
   const { source, identifier } = property.through;
   const sourceFields = [
-    `type: "${source.type}"`,
-    stringProperty("space", source.space),
-    stringProperty("externalId", source.externalId),
+    ts.prop("type", ts.literal(source.type)),
+    ts.prop("space", ts.literal(source.space)),
+    ts.prop("externalId", ts.literal(source.externalId)),
   ];
   if (source.type === "view")
-    sourceFields.push(stringProperty("version", source.version));
+    sourceFields.push(ts.prop("version", ts.literal(source.version)));
   return [
-    stringProperty("identifier", property.identifier),
-    `connection: "reverse"`,
-    `multi: ${property.multi}`,
-    stringProperty("target", viewKey(property.target)),
-    objectProperty(
+    ts.prop("identifier", ts.literal(property.identifier)),
+    ts.prop("connection", ts.literal("reverse")),
+    ts.prop("multi", ts.literal(property.multi)),
+    ts.prop("target", ts.literal(viewKey(property.target))),
+    ts.prop(
       "through",
-      expandedObject([
-        objectProperty("source", bracedList("{", sourceFields, "}")),
-        stringProperty("identifier", identifier),
-      ]),
+      ts.object(
+        [
+          ts.prop("source", ts.object(sourceFields)),
+          ts.prop("identifier", ts.literal(identifier)),
+        ],
+        { expanded: true },
+      ),
     ),
   ];
 }
