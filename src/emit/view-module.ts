@@ -13,9 +13,6 @@ import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
 import {
-  argumentList,
-  bracedList,
-  breakAfterOperator,
   flatText,
   group,
   hardline,
@@ -374,7 +371,7 @@ function reverseDefinition(property: ReverseRelationIR): ts.ObjectEntry[] {
 
 // ---- classes
 
-function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
+function viewDoc(view: ViewIR, names: ViewNames, role: string): string[] {
   const paragraphs: string[] = [];
   if (view.description) paragraphs.push(view.description);
   else if (view.name && view.name !== view.ref.externalId)
@@ -387,7 +384,7 @@ function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
   }
   if (names.renamed)
     paragraphs.push(`Class name \`${names.readClass}\`: ${names.renamed}.`);
-  return jsDoc(paragraphs);
+  return paragraphs;
 }
 
 function applySection(
@@ -405,15 +402,18 @@ function applySection(
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].apply);
-  const fieldsCheck = [
-    "/** The fields, which must be exactly the maps' (a type only: nothing at run time). */",
-    hardline,
-    typeMember("$fields", imports.type(RUNTIME_TYPED, "ApplyFields"), [
-      `typeof ${names.propertyMap}`,
-      `typeof ${names.connectionMap}`,
-      names.applyProperties,
-    ]),
-  ];
+  const fieldsCheck = ts.field("$fields", {
+    modifiers: ["declare", "static", "readonly"],
+    type: ts.typeRef(
+      imports.type(RUNTIME_TYPED, "ApplyFields"),
+      ts.typeOf(names.propertyMap),
+      ts.typeOf(names.connectionMap),
+      ts.typeRef(names.applyProperties),
+    ),
+    doc: [
+      "The fields, which must be exactly the maps' (a type only: nothing at run time).",
+    ],
+  });
   return [
     interfaceDoc(
       [
@@ -428,33 +428,59 @@ function applySection(
         memberDoc(names, property, signature),
       ),
     ),
-    [
-      viewDoc(
-        view,
-        names,
-        view.kind === "edge" ? "Writes edges through" : "Writes nodes through",
+    classWithFields(
+      ts.classDecl(
+        names.applyClass,
+        [
+          [
+            ...staticMembers(imports, view, names, "apply"),
+            ...implementedMember(context, view),
+            fieldsCheck,
+          ],
+          applyBrands(context, view),
+          [
+            view.kind === "edge"
+              ? edgeApplyConstructor(imports, names, allOptional)
+              : nodeApplyConstructor(imports, names, allOptional),
+          ],
+        ],
+        {
+          exported: true,
+          extends: ts.typeRef(base),
+          doc: viewDoc(
+            view,
+            names,
+            view.kind === "edge"
+              ? "Writes edges through"
+              : "Writes nodes through",
+          ),
+        },
       ),
-      `export class ${names.applyClass} extends ${base} `,
-      expandedClassBody([
-        join(hardline, [
-          ...staticMembers(imports, view, names, "apply"),
-          ...implementedMember(context, view),
-          fieldsCheck,
-        ]),
-        applyBrands(context, view),
-        view.kind === "edge"
-          ? edgeApplyConstructor(imports, names, allOptional)
-          : nodeApplyConstructor(imports, names, allOptional),
-      ]),
-      hardline,
-      `// The properties are fields of the instance, typed by the interface.`,
-      hardline,
-      `export interface ${names.applyClass} extends ${names.applyProperties} {}`,
-    ],
+      names.applyProperties,
+    ),
   ];
 }
 
-/** A role's names of the module's bases (type-only imports), e.g. their apply interfaces. */
+/**
+ * The class, then the interface that types its fields: `interface X extends XProperties {}`
+ * merges with the class (its fields are set by the runtime, from the maps).
+ */
+function classWithFields(
+  declaration: ts.ClassDeclaration,
+  fields: string,
+): Doc {
+  return ts.statementsDoc([
+    declaration,
+    ts.lineComment(
+      "The properties are fields of the instance, typed by the interface.",
+    ),
+    ts.interfaceDecl(declaration.name, [], {
+      exported: true,
+      extends: [ts.typeRef(fields)],
+    }),
+  ]);
+}
+
 function baseNames(
   module: ModuleContext,
   role: "applyProperties" | "readProperties" | "where" | "readClass",
@@ -476,15 +502,6 @@ function heritage(head: string, bases: readonly string[]): Doc {
     head,
     indent(line, "extends", group(indent(line, join([",", line], bases)))),
   );
-}
-
-/** `declare static readonly name: Type<A, B>;` (a type only: nothing at run time). */
-function typeMember(name: string, type: string, args: readonly Doc[]): Doc {
-  return [
-    `declare static readonly ${name}: `,
-    group(`${type}<`, indent(softline, join([",", line], args)), softline, ">"),
-    ";",
-  ];
 }
 
 function importParent(
@@ -509,38 +526,47 @@ function importParent(
  * this one (which declares this view's member too) does, whichever class it extends. `declare`
  * keeps them out of the JavaScript.
  */
-function applyBrands(context: EmitContext, view: ViewIR): Doc {
-  const [own, ...implemented] = ownBrands(context.model, view).map((key) =>
-    stringLiteral(key),
-  );
-  const brands: Doc[] = [
-    `/** Only apply objects of ${viewText(view.ref)} (or of views implementing it) are of this class. */`,
-    hardline,
-    `declare readonly ${own}: true;`,
+function applyBrands(context: EmitContext, view: ViewIR): ts.ClassMember[] {
+  const [own, ...implemented] = ownBrands(context.model, view);
+  const brand = (key: string, doc: string[] = []): ts.ClassMember =>
+    ts.field(key, {
+      modifiers: ["declare", "readonly"],
+      type: ts.literalType(true),
+      doc,
+    });
+  return [
+    brand(own!, [
+      `Only apply objects of ${viewText(view.ref)} (or of views implementing it) are of this class.`,
+    ]),
+    ...implemented.map((key, i) =>
+      brand(
+        key,
+        i === 0
+          ? [
+              "It is an apply object of these implemented views too (beyond its base class's).",
+            ]
+          : [],
+      ),
+    ),
   ];
-  if (implemented.length > 0) {
-    brands.push(
-      hardline,
-      "/** It is an apply object of these implemented views too (beyond its base class's). */",
-      ...implemented.map((key) => [hardline, `declare readonly ${key}: true;`]),
-    );
-  }
-  return brands;
 }
 
 /**
  * `static implemented`: every view the view implements, for the runtime (`instanceof` of an
  * implemented view's class, the target check of direct relations). None when it implements none.
  */
-function implementedMember(context: EmitContext, view: ViewIR): Doc[] {
+function implementedMember(
+  context: EmitContext,
+  view: ViewIR,
+): ts.ClassMember[] {
   const keys = implementedClosure(context.model, view);
   if (keys.length === 0) return [];
   return [
-    [
-      "static override readonly implemented: readonly string[] = ",
-      bracedList("[", keys.map(stringLiteral), "]", false),
-      ";",
-    ],
+    ts.field("implemented", {
+      modifiers: ["static", "override", "readonly"],
+      type: ts.arrayOf(ts.t.string, true),
+      initializer: ts.array(keys.map((key) => ts.literal(key))),
+    }),
   ];
 }
 
@@ -550,82 +576,94 @@ function staticMembers(
   view: ViewIR,
   names: ViewNames,
   role: "apply" | "read",
-): Doc[] {
-  const members: Doc[] = [
-    `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
+): ts.ClassMember[] {
+  const modifiers: ts.Modifier[] = ["static", "override", "readonly"];
+  const members = [
+    ts.field("view", {
+      modifiers,
+      type: ts.typeRef(imports.type(RUNTIME_WIRE, "ViewReference")),
+      initializer: ts.id("VIEW"),
+    }),
     // Not widened to PropertyMap / ConnectionMap: generic code reads the literal maps.
-    [
-      breakAfterOperator(
-        "static override readonly properties",
-        " =",
-        names.propertyMap,
-      ),
-      ";",
-    ],
-    [
-      breakAfterOperator(
-        "static override readonly connections",
-        " =",
-        names.connectionMap,
-      ),
-      ";",
-    ],
+    ts.field("properties", {
+      modifiers,
+      initializer: ts.id(names.propertyMap),
+    }),
+    ts.field("connections", {
+      modifiers,
+      initializer: ts.id(names.connectionMap),
+    }),
   ];
   if (role === "apply" && view.instanceType) {
     members.push(
-      `static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`,
+      ts.field("instanceType", {
+        modifiers,
+        type: ts.typeRef(imports.type(RUNTIME_WIRE, "InstanceId")),
+        initializer: ts.id("INSTANCE_TYPE"),
+      }),
     );
   }
   return members;
 }
 
+/** `constructor(...) { super(...); }`: the runtime copies the fields, from the maps. */
 function nodeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-): Doc {
+): ts.ClassMember {
   const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
-  const properties = allOptional
-    ? `properties: ${names.applyProperties} = {}`
-    : `properties: ${names.applyProperties}`;
-  return [
-    "constructor",
-    argumentList([
-      "space: string",
-      "externalId: string",
-      properties,
-      `options?: ${options}`,
-    ]),
-    " {",
-    indent(hardline, "super(space, externalId, properties, options);"),
-    hardline,
-    "}",
-  ];
+  return ts.constructorDecl(
+    [
+      ts.param("space", ts.t.string),
+      ts.param("externalId", ts.t.string),
+      propertiesParameter(names, allOptional),
+      ts.param("options", ts.typeRef(options), { optional: true }),
+    ],
+    [superCall(["space", "externalId", "properties", "options"])],
+  );
 }
 
 function edgeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-): Doc {
+): ts.ClassMember {
   const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
-  const properties = allOptional
-    ? `properties: ${names.applyProperties} = {}`
-    : `properties: ${names.applyProperties}`;
-  return [
-    "constructor",
-    argumentList([
-      "space: string",
-      "externalId: string",
-      `ends: ${ends}`,
-      properties,
-      "options: { existingVersion?: number } = {}",
-    ]),
-    " {",
-    indent(hardline, "super(space, externalId, ends, properties, options);"),
-    hardline,
-    "}",
-  ];
+  const existingVersion = ts.propertySignature("existingVersion", ts.t.number, {
+    optional: true,
+  });
+  return ts.constructorDecl(
+    [
+      ts.param("space", ts.t.string),
+      ts.param("externalId", ts.t.string),
+      ts.param("ends", ts.typeRef(ends)),
+      propertiesParameter(names, allOptional),
+      ts.param("options", ts.objectType([existingVersion]), {
+        initializer: ts.object([]),
+      }),
+    ],
+    [superCall(["space", "externalId", "ends", "properties", "options"])],
+  );
+}
+
+function propertiesParameter(
+  names: ViewNames,
+  allOptional: boolean,
+): ts.Parameter {
+  const type = ts.typeRef(names.applyProperties);
+  return allOptional
+    ? ts.param("properties", type, { initializer: ts.object([]) })
+    : ts.param("properties", type);
+}
+
+function superCall(args: readonly string[]): ts.Statement {
+  return ts.exprStmt(
+    ts.call(
+      ts.id("super"),
+      args.map((arg) => ts.id(arg)),
+    ),
+  );
 }
 
 function readSection(
@@ -644,11 +682,6 @@ function readSection(
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
-  const statics = [
-    ...staticMembers(imports, view, names, "read"),
-    ...implementedMember(context, view),
-    readTypesMember(module),
-  ];
   return [
     interfaceDoc(
       [
@@ -661,28 +694,30 @@ function readSection(
       ),
       members,
     ),
-    [
-      viewDoc(
-        view,
-        names,
-        view.kind === "edge" ? "An edge read through" : "A node read through",
+    classWithFields(
+      ts.classDecl(
+        names.readClass,
+        [
+          [
+            ...staticMembers(imports, view, names, "read"),
+            ...implementedMember(context, view),
+            readTypesMember(module),
+          ],
+        ],
+        {
+          exported: true,
+          extends: ts.typeRef(base),
+          doc: viewDoc(
+            view,
+            names,
+            view.kind === "edge"
+              ? "An edge read through"
+              : "A node read through",
+          ),
+        },
       ),
-      `export class ${names.readClass} extends ${base} `,
-      expandedClassBody([join(hardline, statics)]),
-      hardline,
-      `// The properties are fields of the instance, typed by the interface.`,
-      hardline,
-      `export interface ${names.readClass} extends ${names.readProperties} {}`,
-    ],
-  ];
-}
-
-function expandedClassBody(blocks: Doc[]): Doc {
-  return [
-    "{",
-    indent(hardline, join([hardline, hardline], blocks)),
-    hardline,
-    "}",
+      names.readProperties,
+    ),
   ];
 }
 
@@ -895,22 +930,24 @@ function whereInterface(module: ModuleContext): Doc {
  * class, derived from the maps by the runtime's `ReadTypes` (which checks the field interface and
  * the `where` against them), plus the read classes the relations lead to.
  */
-function readTypesMember(module: ModuleContext): Doc {
+function readTypesMember(module: ModuleContext): ts.ClassMember {
   const { imports, names } = module;
   const targets = targetsType(module);
-  return [
-    jsDoc([
+  return ts.field("$types", {
+    modifiers: ["declare", "static", "readonly"],
+    type: ts.typeRef(
+      imports.type(RUNTIME_TYPED, "ReadTypes"),
+      ts.typeOf(names.propertyMap),
+      ts.typeOf(names.connectionMap),
+      ts.typeRef(names.readProperties),
+      ts.typeRef(names.where),
+      ...(targets ? [targets] : []),
+    ),
+    doc: [
       "The types of typed reads: `where`, sort keys, search and aggregate properties, targets.",
       "Declared only (no value), for the accessors and `WhereOf<typeof Class>`.",
-    ]),
-    typeMember("$types", imports.type(RUNTIME_TYPED, "ReadTypes"), [
-      `typeof ${names.propertyMap}`,
-      `typeof ${names.connectionMap}`,
-      names.readProperties,
-      names.where,
-      ...(targets ? [targets] : []),
-    ]),
-  ];
+    ],
+  });
 }
 
 /** The generated node view a property leads to (a direct relation's target, a connection's). */
@@ -935,7 +972,7 @@ function hasTargets(context: EmitContext, view: ViewIR): boolean {
  * The read classes the view's relations lead to, by name (`typeof X`, imported as a type only, so
  * view modules never load each other for them): the bases' targets, and the module's own.
  */
-function targetsType(module: ModuleContext): Doc | undefined {
+function targetsType(module: ModuleContext): ts.TypeNode | undefined {
   const { context, imports, view, names } = module;
   const inherited = module.declarations.bases
     .filter((base) => hasTargets(context, base))
@@ -945,40 +982,21 @@ function targetsType(module: ModuleContext): Doc | undefined {
         siblingModule(baseNames.module),
         baseNames.readClass,
       );
-      // Prettier breaks a lone `typeof` argument (unlike a plain name) when it does not fit.
-      const targetsOf = imports.type(RUNTIME_TYPED, "TargetsOf");
-      return group(
-        `${targetsOf}<`,
-        indent(softline, `typeof ${read}`),
-        softline,
-        ">",
+      return ts.typeRef(
+        imports.type(RUNTIME_TYPED, "TargetsOf"),
+        ts.typeOf(read),
       );
     });
   const own = declaredHere(module).flatMap((property) => {
     const target = generatedTarget(context, property);
     if (!target) return [];
-    const name = propertyKey(names.properties.get(property.identifier)!.name);
+    const name = names.properties.get(property.identifier)!.name;
     const read = importClass(context, imports, view, target, "read");
-    return [`readonly ${name}: typeof ${read}`];
+    return [ts.propertySignature(name, ts.typeOf(read), { readonly: true })];
   });
-  const parts: Doc[] = [...inherited];
-  if (own.length > 0) parts.push(typeLiteral(own));
-  if (parts.length <= 1) return parts[0];
-  return intersection(parts, own.length > 0);
-}
-
-/**
- * `A & B & { ... }` as prettier prints an intersection: names break one a line after their `&`;
- * an object type that ends it stays on the `&`'s line (indented when not second).
- */
-function intersection(parts: readonly Doc[], endsWithObject: boolean): Doc {
-  const docs: Doc[] = [parts[0]!];
-  parts.slice(1).forEach((part, i) => {
-    const last = endsWithObject && i === parts.length - 2;
-    if (!last) docs.push(indent(" &", line, part));
-    else docs.push(" & ", i > 0 ? indent(part) : part);
-  });
-  return group(docs);
+  const parts: ts.TypeNode[] = [...inherited];
+  if (own.length > 0) parts.push(ts.objectType(own));
+  return parts.length <= 1 ? parts[0] : ts.intersection(...parts);
 }
 
 /**
@@ -992,17 +1010,5 @@ function unionArgument(name: string, members: readonly string[]): Doc {
     indent(softline, group(ifBreak("| "), join([line, "| "], members))),
     softline,
     ">",
-  );
-}
-
-/** `{ a: A; b: B }` on one line when it fits, else one member a line (prettier's layout). */
-function typeLiteral(members: readonly string[]): Doc {
-  if (members.length === 0) return "{}";
-  return group(
-    "{",
-    indent(line, join([";", line], members)),
-    ifBreak(";"),
-    line,
-    "}",
   );
 }
