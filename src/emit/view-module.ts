@@ -12,20 +12,7 @@ import type { CodeOptions } from "../config/index.js";
 import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
-import {
-  flatText,
-  group,
-  hardline,
-  ifBreak,
-  indent,
-  join,
-  jsDoc,
-  line,
-  propertyKey,
-  softline,
-  stringLiteral,
-  type Doc,
-} from "./doc.js";
+import { hardline, join, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
@@ -415,17 +402,22 @@ function applySection(
     ],
   });
   return [
-    interfaceDoc(
-      [
-        `What a write through ${viewText(view.ref)} may set.`,
-        "Properties without `?` are required: not nullable and without a default.",
-      ],
-      heritage(
-        `export interface ${names.applyProperties}`,
-        baseNames(module, "applyProperties"),
-      ),
-      signatures.map(({ property, signature }) =>
-        memberDoc(names, property, signature),
+    ts.declarationDoc(
+      ts.interfaceDecl(
+        names.applyProperties,
+        signatures.map(({ property, signature }) =>
+          member(names, property, signature),
+        ),
+        {
+          exported: true,
+          extends: baseNames(module, "applyProperties").map((n) =>
+            ts.typeRef(n),
+          ),
+          doc: [
+            `What a write through ${viewText(view.ref)} may set.`,
+            "Properties without `?` are required: not nullable and without a default.",
+          ],
+        },
       ),
     ),
     classWithFields(
@@ -489,19 +481,6 @@ function baseNames(
     const names = namesOf(module.context, base);
     return module.imports.type(siblingModule(names.module), names[role]);
   });
-}
-
-/**
- * `head extends A, B` as prettier prints an interface's heritage: one base never breaks; several
- * move to the next line together, or one a line after a lone `extends`.
- */
-function heritage(head: string, bases: readonly string[]): Doc {
-  if (bases.length === 0) return head;
-  if (bases.length === 1) return `${head} extends ${bases[0]}`;
-  return group(
-    head,
-    indent(line, "extends", group(indent(line, join([",", line], bases)))),
-  );
 }
 
 function importParent(
@@ -672,7 +651,7 @@ function readSection(
 ): Doc[] {
   const { context, imports, view, names } = module;
   const members = statedHere(module).map((property) =>
-    memberDoc(
+    member(
       names,
       property,
       readSignature(context, imports, view, property),
@@ -683,16 +662,15 @@ function readSection(
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
   return [
-    interfaceDoc(
-      [
-        `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
-        "Connections are filled by queries only.",
-      ],
-      heritage(
-        `export interface ${names.readProperties}`,
-        baseNames(module, "readProperties"),
-      ),
-      members,
+    ts.declarationDoc(
+      ts.interfaceDecl(names.readProperties, members, {
+        exported: true,
+        extends: baseNames(module, "readProperties").map((n) => ts.typeRef(n)),
+        doc: [
+          `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
+          "Connections are filled by queries only.",
+        ],
+      }),
     ),
     classWithFields(
       ts.classDecl(
@@ -721,85 +699,24 @@ function readSection(
   ];
 }
 
-function interfaceDoc(comment: string[], head: Doc, members: Doc[]): Doc {
-  const body =
-    members.length === 0
-      ? " {}"
-      : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
-  return [jsDoc(comment), head, body];
-}
-
-function memberDoc(
+/** One property of a field interface, with its docs and facts. */
+function member(
   names: ViewNames,
   property: PropertyIR,
   signature: PropertySignature,
   read = false,
-): Doc {
+): ts.TypeMember {
   const name = names.properties.get(property.identifier)!;
   const description =
     property.description ??
     (property.name && property.name !== property.identifier
       ? property.name
       : "");
-  const head = `${read && property.kind === "mapped" ? "readonly " : ""}${propertyKey(name.name)}${signature.optional ? "?" : ""}:`;
-  return [
-    jsDoc([description, propertyFacts(property, name.renamed)]),
-    unionMember(head, signature.members),
-    ";",
-  ];
-}
-
-/**
- * `name: A | B` when it fits; else the union moves to the next line, and is broken one member a
- * line only when it does not fit there either (prettier's layout). A type reference or object
- * type that is nullable (`Target | null`) stays on the name's line, however long: prettier
- * "hugs" such a union.
- */
-function unionMember(head: string, members: readonly Doc[]): Doc {
-  if (members.length === 1) return group(head, " ", members[0]!);
-  if (isHuggedUnion(members)) return group(head, " ", join(" | ", members));
-  return group(
-    head,
-    indent(
-      line,
-      // Prettier aligns what a member breaks into under the member, past its `| `.
-      group(
-        ifBreak("| "),
-        join(
-          [line, "| "],
-          members.map((m) => indent(m)),
-        ),
-      ),
-    ),
-  );
-}
-
-/** Prettier's rule: one type reference or object type, the other members `null` or `void`. */
-function isHuggedUnion(members: readonly Doc[]): boolean {
-  const others = members
-    .map(flatText)
-    .filter((text) => text !== "null" && text !== "void");
-  return others.length === 1 && isReferenceOrObjectType(others[0]!);
-}
-
-const KEYWORD_TYPES = new Set([
-  "any",
-  "bigint",
-  "boolean",
-  "never",
-  "number",
-  "object",
-  "string",
-  "symbol",
-  "undefined",
-  "unknown",
-]);
-
-/** `Name`, `ns.Name`, `Name<Args>` (not `Name[]`, not a keyword type), or `{ ... }`. */
-function isReferenceOrObjectType(text: string): boolean {
-  if (text.startsWith("{")) return text.endsWith("}");
-  const match = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(<.*>)?$/.exec(text);
-  return match !== null && !KEYWORD_TYPES.has(text);
+  return ts.propertySignature(name.name, signature.type, {
+    optional: signature.optional,
+    readonly: read && property.kind === "mapped",
+    doc: [description, propertyFacts(property, name.renamed)],
+  });
 }
 
 // ---- typed reads: the view's `where` and the `$types` of its read class
@@ -830,13 +747,13 @@ const SCALAR_FILTER: Record<FilterKind, string> = {
   boolean: "BooleanFilter",
 };
 
-/** The element type of a list property's filter, as union members. */
-const LIST_ITEM: Record<FilterKind, readonly string[]> = {
-  text: ["string"],
-  number: ["number"],
-  timestamp: ["Date", "string"],
-  date: ["string"],
-  boolean: ["boolean"],
+/** The element type of a list property's filter. */
+const LIST_ITEM: Record<FilterKind, ts.TypeNode> = {
+  text: ts.t.string,
+  number: ts.t.number,
+  timestamp: ts.union(ts.typeRef("Date"), ts.t.string),
+  date: ts.t.string,
+  boolean: ts.t.boolean,
 };
 
 /** The `where` of the direct relation's target view, when it is generated (for `nested`). */
@@ -862,28 +779,32 @@ function propertyFilterType(
   imports: Imports,
   view: ViewIR,
   property: MappedPropertyIR,
-): Doc {
+): ts.TypeNode {
   const type = property.type;
-  const runtime = (name: string): string => imports.type(RUNTIME_WHERE, name);
+  const runtime = (name: string, ...args: ts.TypeNode[]): ts.TypeNode =>
+    ts.typeRef(imports.type(RUNTIME_WHERE, name), ...args);
   if (type.type === "json") return runtime("JsonFilter");
   if (type.type === "enum") {
-    const values = Object.keys(type.values).map(stringLiteral);
-    return unionArgument(
-      runtime(type.list ? "ListFilter" : "EnumFilter"),
-      values,
+    const values = Object.keys(type.values).map((v) => ts.literalType(v));
+    return runtime(
+      type.list ? "ListFilter" : "EnumFilter",
+      ts.union(...values),
     );
   }
   if (type.type === "direct") {
     if (type.list)
-      return `${runtime("ListFilter")}<${imports.type(RUNTIME_WIRE, "InstanceId")}>`;
+      return runtime(
+        "ListFilter",
+        ts.typeRef(imports.type(RUNTIME_WIRE, "InstanceId")),
+      );
     const nested = targetWhere(context, imports, view, property);
     return nested
-      ? `${runtime("DirectFilter")}<${nested}>`
+      ? runtime("DirectFilter", ts.typeRef(nested))
       : runtime("DirectFilter");
   }
   const kind = FILTER_KIND[type.type]!;
   return type.list
-    ? unionArgument(runtime("ListFilter"), LIST_ITEM[kind])
+    ? runtime("ListFilter", LIST_ITEM[kind])
     : runtime(SCALAR_FILTER[kind]);
 }
 
@@ -896,32 +817,34 @@ function whereInterface(module: ModuleContext): Doc {
   const members = declaredHere(module)
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((property) =>
-      group(
-        `readonly ${propertyKey(names.properties.get(property.identifier)!.name)}?: `,
+      ts.propertySignature(
+        names.properties.get(property.identifier)!.name,
         propertyFilterType(context, imports, view, property),
-        ";",
+        { optional: true, readonly: true },
       ),
     );
   const inherited = module.declarations.bases
     .filter((b) => b.properties.some((p) => p.kind === "mapped"))
     .map((b) => {
-      const where = namesOf(context, b).where;
-      const local = imports.type(
-        siblingModule(namesOf(context, b).module),
-        where,
+      const baseNames = namesOf(context, b);
+      const where = imports.type(
+        siblingModule(baseNames.module),
+        baseNames.where,
       );
-      return `${imports.type(RUNTIME_TYPED, "InheritedWhere")}<${local}>`;
+      return ts.typeRef(
+        imports.type(RUNTIME_TYPED, "InheritedWhere"),
+        ts.typeRef(where),
+      );
     });
-  return interfaceDoc(
-    [
-      `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
-      "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
-    ],
-    heritage(`export interface ${names.where}`, [
-      `${base}<${names.where}>`,
-      ...inherited,
-    ]),
-    members,
+  return ts.declarationDoc(
+    ts.interfaceDecl(names.where, members, {
+      exported: true,
+      extends: [ts.typeRef(base, ts.typeRef(names.where)), ...inherited],
+      doc: [
+        `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
+        "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
+      ],
+    }),
   );
 }
 
@@ -997,18 +920,4 @@ function targetsType(module: ModuleContext): ts.TypeNode | undefined {
   const parts: ts.TypeNode[] = [...inherited];
   if (own.length > 0) parts.push(ts.objectType(own));
   return parts.length <= 1 ? parts[0] : ts.intersection(...parts);
-}
-
-/**
- * `Name<A | B>`; when too long the union moves to its own line, and breaks one member a line
- * only when it does not fit there either (prettier's layout).
- */
-function unionArgument(name: string, members: readonly string[]): Doc {
-  if (members.length === 1) return `${name}<${members[0]}>`;
-  return group(
-    `${name}<`,
-    indent(softline, group(ifBreak("| "), join([line, "| "], members))),
-    softline,
-    ">",
-  );
 }
