@@ -250,17 +250,17 @@ function mismatch(
   const found =
     value === undefined
       ? "undefined"
-      : typeof value === "number" ||
-          typeof value === "boolean" ||
-          typeof value === "bigint"
-        ? String(value)
-        : typeof value === "string"
-          ? JSON.stringify(
-              value.length > 40 ? `${value.slice(0, 37)}...` : value,
-            )
-          : Array.isArray(value)
-            ? "a list"
-            : typeof value;
+      : typeof value === "bigint"
+        ? `${value}n`
+        : typeof value === "number" || typeof value === "boolean"
+          ? String(value)
+          : typeof value === "string"
+            ? JSON.stringify(
+                value.length > 40 ? `${value.slice(0, 37)}...` : value,
+              )
+            : Array.isArray(value)
+              ? "a list"
+              : typeof value;
   return new PropertyValueError(
     `${name} must be ${expected}, got ${found}`,
     name,
