@@ -316,7 +316,8 @@ function copySetFields(
 ): void {
   const to = target as Fields;
   const from = source as Fields;
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const value = from[name];
     if (value === undefined) continue;
     if (name === "__proto__") Object.defineProperty(to, name, ownField(value));
