@@ -456,8 +456,11 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "responseTooLarge",
   ],
   "model/typed.ts": [
-    // What the constructor of a view with very many properties copies its fields with.
-    "copySetFields",
+    // What a generated class declares its `$types` / `$fields` with (types only).
+    "ApplyFields",
+    "ReadTypes",
+    "TargetsOf",
+    "InheritedWhere",
     "ViewClassInfo",
     "TypedApply",
     "WriteCollector",
@@ -467,6 +470,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "TargetClassThunk",
     "TargetClasses",
     "targetInfo",
+    // How `targetInfo` finds a relation's target class: the client's view registry.
+    "ClassFinder",
     "toWireValue",
     "fromWireValue",
     // What the read plan reads an identifier `Object.prototype` also has with.
@@ -476,7 +481,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "MAX_TIMESTAMP_MS",
     "MIN_TIMESTAMP_MS",
     "checkFloat32Range",
-    "checkJsonLimits",
     "checkNoHoles",
     "checkTimestampDate",
     "needsReadConversion",

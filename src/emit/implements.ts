@@ -3,6 +3,7 @@
 
 import type { ModelIR, PropertyIR, ViewIR } from "../ir/types.js";
 import { viewKey } from "../input/types.js";
+import { namesOf, type EmitContext } from "./context.js";
 
 /**
  * Every view `view` implements, directly or through the views it implements, as
@@ -95,4 +96,91 @@ function shapeOf(property: PropertyIR, withoutTarget = false): string {
     source?: unknown;
   };
   return JSON.stringify({ ...rest, type: untargeted });
+}
+
+/** What a view module declares itself and what it takes from the modules of implemented views. */
+export interface Declarations {
+  /** The implemented views whose maps it spreads and whose interfaces it extends, parent first. */
+  readonly bases: readonly ViewIR[];
+  /** The identifiers of properties a base declares: neither in its map nor in its `where`. */
+  readonly inherited: ReadonlySet<string>;
+  /** Inherited properties whose docs differ here: restated in the field interfaces only. */
+  readonly redocumented: ReadonlySet<string>;
+}
+
+/**
+ * A property is declared once, in the module of the view that declares it: a view reuses the
+ * declarations of its parent class's view and of every other implemented view (of its kind, with
+ * an apply class when it has one) whose properties it repeats unchanged under the same names, so
+ * a view that implements five others restates none of their properties. A base that another base
+ * reuses already is left out.
+ */
+export function declarationsOf(
+  context: EmitContext,
+  view: ViewIR,
+): Declarations {
+  const candidates = directBases(context, view);
+  const reached = new Set(
+    candidates.flatMap((base) => basesClosure(context, base)),
+  );
+  const bases = candidates.filter(
+    (base) => base.key === view.parentKey || !reached.has(base.key),
+  );
+  const names = namesOf(context, view).properties;
+  const inherited = new Set<string>();
+  const redocumented = new Set<string>();
+  for (const base of bases) {
+    const baseNames = namesOf(context, base).properties;
+    for (const property of base.properties) {
+      inherited.add(property.identifier);
+      const mine = view.properties.find(
+        (p) => p.identifier === property.identifier,
+      )!;
+      if (
+        mine.description !== property.description ||
+        mine.name !== property.name ||
+        names.get(mine.identifier)?.renamed !==
+          baseNames.get(property.identifier)?.renamed
+      )
+        redocumented.add(property.identifier);
+    }
+  }
+  return { bases, inherited, redocumented };
+}
+
+/** The implemented views `view` can reuse the declarations of, parent first. */
+function directBases(context: EmitContext, view: ViewIR): ViewIR[] {
+  const names = namesOf(context, view).properties;
+  const own = new Map(view.properties.map((p) => [p.identifier, p]));
+  const bases: ViewIR[] = [];
+  const parent = view.parentKey
+    ? context.model.byKey.get(view.parentKey)
+    : undefined;
+  if (parent) bases.push(parent);
+  for (const ref of view.implements) {
+    const other = context.model.byKey.get(viewKey(ref));
+    if (!other || other === view || other === parent) continue;
+    if (other.kind !== view.kind || (view.writable && !other.writable))
+      continue;
+    const otherNames = namesOf(context, other).properties;
+    const repeated = other.properties.every((property) => {
+      const mine = own.get(property.identifier);
+      return (
+        mine !== undefined &&
+        shapeOf(mine) === shapeOf(property) &&
+        names.get(mine.identifier)?.name ===
+          otherNames.get(property.identifier)?.name
+      );
+    });
+    if (repeated && other.properties.length > 0) bases.push(other);
+  }
+  return bases;
+}
+
+/** Every view whose declarations `view`'s module reuses, directly or through its bases. */
+function basesClosure(context: EmitContext, view: ViewIR): string[] {
+  const found: string[] = [];
+  for (const base of declarationsOf(context, view).bases)
+    found.push(base.key, ...basesClosure(context, base));
+  return found;
 }

@@ -9,46 +9,38 @@ import type {
   ViewIR,
 } from "../ir/types.js";
 import type { PrimitiveTypeName } from "../input/types.js";
-import {
-  group,
-  ifBreak,
-  indent,
-  join,
-  line,
-  softline,
-  stringLiteral,
-  type Doc,
-} from "./doc.js";
+import { group, indent, join, line, softline, type Doc } from "./doc.js";
 import { namesOf, type EmitContext, type Imports } from "./context.js";
+import * as ts from "./syntax/index.js";
 
 export const RUNTIME_TYPED = "../runtime/model/typed.js";
 export const RUNTIME_VALUES = "../runtime/model/values.js";
 export const RUNTIME_WIRE = "../runtime/core/wire.js";
 
-const SCALAR_APPLY: Record<PrimitiveTypeName, string> = {
-  text: "string",
-  boolean: "boolean",
-  int32: "number",
-  int64: "number",
-  float32: "number",
-  float64: "number",
-  timestamp: "string", // on apply: Date or ISO string, see mappedApplyType
-  date: "string",
-  json: "JsonValue",
-  timeseries: "string",
-  file: "string",
-  sequence: "string",
+/** The TypeScript type of each scalar type (json, timestamps and int64 are decided apart). */
+const SCALAR: Record<
+  Exclude<PrimitiveTypeName, "json" | "timestamp" | "int64">,
+  ts.TypeNode
+> = {
+  text: ts.t.string,
+  boolean: ts.t.boolean,
+  int32: ts.t.number,
+  float32: ts.t.number,
+  float64: ts.t.number,
+  date: ts.t.string,
+  timeseries: ts.t.string,
+  file: ts.t.string,
+  sequence: ts.t.string,
 };
 
 /** int64 values: `number` (safe integers only) or `bigint` (exact), as the options say. */
-function int64Type(context: EmitContext): string {
-  return context.options.int64 === "bigint" ? "bigint" : "number";
+function int64Type(context: EmitContext): ts.TypeNode {
+  return context.options.int64 === "bigint" ? ts.t.bigint : ts.t.number;
 }
 
 export interface PropertySignature {
   readonly optional: boolean;
-  /** The type's union members (printed `A | B`, or broken one a line when too long). */
-  readonly members: readonly Doc[];
+  readonly type: ts.TypeNode;
 }
 
 /** The property on the apply class, or undefined when it cannot be written (reverse relations). */
@@ -61,21 +53,37 @@ export function applySignature(
   switch (property.kind) {
     case "mapped": {
       const element = mappedApplyType(context, imports, view, property);
-      const type = property.type.list ? listOf(element) : element;
-      const optional = !property.requiredOnApply;
       return {
-        optional,
-        members: property.nullable ? [...type, "null"] : type,
+        optional: !property.requiredOnApply,
+        type: nullableOf(
+          property,
+          property.type.list ? ts.arrayOf(element) : element,
+        ),
       };
     }
     case "edge":
       return {
         optional: true,
-        members: edgeApplyType(context, imports, view, property),
+        type: edgeApplyType(context, imports, view, property),
       };
     case "reverse":
       return undefined;
   }
+}
+
+function nullableOf(
+  property: MappedPropertyIR,
+  type: ts.TypeNode,
+): ts.TypeNode {
+  return property.nullable ? ts.union(type, ts.t.null) : type;
+}
+
+function runtimeType(
+  imports: Imports,
+  module: string,
+  name: string,
+): ts.TypeNode {
+  return ts.typeRef(imports.type(module, name));
 }
 
 function mappedApplyType(
@@ -83,30 +91,39 @@ function mappedApplyType(
   imports: Imports,
   view: ViewIR,
   property: MappedPropertyIR,
-): string[] {
+): ts.TypeNode {
   const type = property.type;
   switch (type.type) {
     case "enum":
-      return Object.keys(type.values).map(stringLiteral);
+      return ts.union(
+        ...Object.keys(type.values).map((v) => ts.literalType(v)),
+      );
     case "direct": {
       // A relation that names its target view takes plain references (no apply object passes
       // as one) and apply objects of that view or of views implementing it; one that names none
       // takes any node.
-      if (!type.source) return [imports.type(RUNTIME_WIRE, "InstanceId")];
-      const reference = imports.type(RUNTIME_TYPED, "PlainNodeReference");
+      if (!type.source) return runtimeType(imports, RUNTIME_WIRE, "InstanceId");
+      const reference = runtimeType(
+        imports,
+        RUNTIME_TYPED,
+        "PlainNodeReference",
+      );
       const target = writableTarget(context, property.targetKey);
       return target
-        ? [reference, importClass(context, imports, view, target, "apply")]
-        : [reference];
+        ? ts.union(
+            reference,
+            ts.typeRef(importClass(context, imports, view, target, "apply")),
+          )
+        : reference;
     }
     case "json":
-      return [imports.type(RUNTIME_WIRE, "JsonValue")];
+      return runtimeType(imports, RUNTIME_WIRE, "JsonValue");
     case "timestamp":
-      return ["Date", "string"];
+      return ts.union(ts.typeRef("Date"), ts.t.string);
     case "int64":
-      return [int64Type(context)];
+      return int64Type(context);
     default:
-      return [SCALAR_APPLY[type.type]];
+      return SCALAR[type.type];
   }
 }
 
@@ -115,23 +132,25 @@ function edgeApplyType(
   imports: Imports,
   view: ViewIR,
   property: EdgeConnectionIR,
-): Doc[] {
-  const edgeTarget = imports.type(RUNTIME_TYPED, "EdgeTarget");
+): ts.TypeNode {
   const target = writableTarget(context, property.targetKey);
   const node = target
-    ? importClass(context, imports, view, target, "apply")
-    : imports.type(RUNTIME_WIRE, "InstanceId");
+    ? ts.typeRef(importClass(context, imports, view, target, "apply"))
+    : runtimeType(imports, RUNTIME_WIRE, "InstanceId");
   const edgeView = writableTarget(context, property.edgeSourceKey, "edge");
-  const edgeProperties = edgeView
-    ? importClass(context, imports, view, edgeView, "applyProperties")
-    : undefined;
-  return [
-    typeReference(
-      edgeTarget,
-      edgeProperties ? [node, edgeProperties] : [node],
-      property.multi ? "[]" : "",
-    ),
-  ];
+  const args = edgeView
+    ? [
+        node,
+        ts.typeRef(
+          importClass(context, imports, view, edgeView, "applyProperties"),
+        ),
+      ]
+    : [node];
+  const edgeTarget = ts.typeRef(
+    imports.type(RUNTIME_TYPED, "EdgeTarget"),
+    ...args,
+  );
+  return property.multi ? ts.arrayOf(edgeTarget) : edgeTarget;
 }
 
 /** `Name<A, B>` with prettier's break of long type arguments (one a line, no trailing comma). */
@@ -213,24 +232,22 @@ export function readSignature(
   switch (property.kind) {
     case "mapped": {
       const element = mappedReadType(context, imports, property);
-      const type = property.type.list ? listOf(element) : element;
       return {
         optional: false,
-        members: property.nullable ? [...type, "null"] : type,
+        type: nullableOf(
+          property,
+          property.type.list ? ts.arrayOf(element) : element,
+        ),
       };
     }
     case "edge":
     case "reverse": {
-      const element = connectionReadType(
-        context,
-        imports,
-        view,
-        property,
-        property.multi ? "[]" : "",
-      );
+      const element = connectionReadType(context, imports, view, property);
       return {
         optional: true,
-        members: property.multi ? [element] : [element, "null"],
+        type: property.multi
+          ? ts.arrayOf(element)
+          : ts.union(element, ts.t.null),
       };
     }
   }
@@ -240,22 +257,27 @@ function mappedReadType(
   context: EmitContext,
   imports: Imports,
   property: MappedPropertyIR,
-): string[] {
+): ts.TypeNode {
   const type = property.type;
   switch (type.type) {
     case "enum":
       // Open: the API may return values added to the enum after this code was generated.
-      return [...Object.keys(type.values).map(stringLiteral), "(string & {})"];
+      return ts.union(
+        ...Object.keys(type.values).map((v) => ts.literalType(v)),
+        ts.intersection(ts.t.string, ts.objectType([])),
+      );
     case "direct":
-      return [imports.type(RUNTIME_WIRE, "InstanceId")];
+      return runtimeType(imports, RUNTIME_WIRE, "InstanceId");
     case "json":
-      return [imports.type(RUNTIME_WIRE, "JsonValue")];
+      return runtimeType(imports, RUNTIME_WIRE, "JsonValue");
     case "timestamp":
-      return [context.options.timestamps === "string" ? "string" : "Date"];
+      return context.options.timestamps === "string"
+        ? ts.t.string
+        : ts.typeRef("Date");
     case "int64":
-      return [int64Type(context)];
+      return int64Type(context);
     default:
-      return [SCALAR_APPLY[type.type]];
+      return SCALAR[type.type];
   }
 }
 
@@ -264,36 +286,23 @@ function connectionReadType(
   imports: Imports,
   view: ViewIR,
   property: EdgeConnectionIR | ReverseRelationIR,
-  suffix: string,
-): Doc {
+): ts.TypeNode {
   const target = readableTarget(context, property.targetKey);
   const node = target
-    ? importClass(context, imports, view, target, "read")
-    : imports.type(RUNTIME_WIRE, "InstanceId");
+    ? ts.typeRef(importClass(context, imports, view, target, "read"))
+    : runtimeType(imports, RUNTIME_WIRE, "InstanceId");
   if (property.kind === "edge") {
     const edgeView = readableTarget(context, property.edgeSourceKey, "edge");
     if (edgeView) {
-      const connected = imports.type(RUNTIME_TYPED, "Connected");
-      return typeReference(
-        connected,
-        [node, importClass(context, imports, view, edgeView, "read")],
-        suffix,
+      const edge = importClass(context, imports, view, edgeView, "read");
+      return ts.typeRef(
+        imports.type(RUNTIME_TYPED, "Connected"),
+        node,
+        ts.typeRef(edge),
       );
     }
   }
-  return `${node}${suffix}`;
-}
-
-/** `T[]`, or `(A | B)[]` whose union breaks one member a line inside the parentheses. */
-function listOf(members: readonly string[]): Doc[] {
-  if (members.length === 1) return [`${members[0]}[]`];
-  const union = join([line, "| "], members);
-  return [
-    [
-      group("(", indent(softline, group(ifBreak("| "), union)), softline, ")"),
-      "[]",
-    ],
-  ];
+  return node;
 }
 
 /** The facts a property's JSDoc states after its description. */

@@ -12,33 +12,13 @@ import type { CodeOptions } from "../config/index.js";
 import type { JsonValue } from "../../templates/runtime/core/wire.js";
 import { declaredNames, type ViewNames } from "../naming/plan.js";
 import { VIEW_BASE_CLASSES } from "../naming/members.js";
-import {
-  argumentList,
-  arrowFunction,
-  bracedList,
-  breakAfterOperator,
-  expandedObject,
-  flatText,
-  fluidAssignment,
-  group,
-  hardline,
-  ifBreak,
-  indent,
-  join,
-  jsDoc,
-  line,
-  objectProperty,
-  propertyKey,
-  softline,
-  stringLiteral,
-  stringProperty,
-  type Doc,
-} from "./doc.js";
+import { hardline, join, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import {
   RUNTIME_TYPED,
   RUNTIME_WIRE,
   applySignature,
+  importClass,
   propertyFacts,
   readSignature,
   siblingModule,
@@ -46,13 +26,64 @@ import {
   type PropertySignature,
 } from "./property-types.js";
 import { importsDoc } from "./module.js";
-import { implementedClosure, ownBrands } from "./implements.js";
+import * as ts from "./syntax/index.js";
+import {
+  declarationsOf,
+  implementedClosure,
+  ownBrands,
+  type Declarations,
+} from "./implements.js";
 
 /**
  * Module-level names a view module declares besides the view's own names: the name plan keeps
  * class names off them, and imports into the module never take them.
  */
 export const VIEW_MODULE_LOCALS: readonly string[] = ["VIEW", "INSTANCE_TYPE"];
+
+/** What the sections of one view module share. */
+interface ModuleContext {
+  readonly context: EmitContext;
+  readonly imports: Imports;
+  readonly view: ViewIR;
+  readonly names: ViewNames;
+  /** What the module declares itself and what it reuses from implemented views. */
+  readonly declarations: Declarations;
+}
+
+/** The properties the module declares (in its map and `where`), in input order. */
+function declaredHere(module: ModuleContext): PropertyIR[] {
+  const { inherited } = module.declarations;
+  return module.view.properties.filter((p) => !inherited.has(p.identifier));
+}
+
+/** The properties the module's field interfaces state: its own, and inherited ones documented anew. */
+function statedHere(module: ModuleContext): PropertyIR[] {
+  const { inherited, redocumented } = module.declarations;
+  return module.view.properties.filter(
+    (p) => !inherited.has(p.identifier) || redocumented.has(p.identifier),
+  );
+}
+
+/** `...baseMap` for each base whose map of that kind has entries. */
+function baseSpreads(
+  module: ModuleContext,
+  map: "propertyMap" | "connectionMap",
+): ts.ObjectEntry[] {
+  return module.declarations.bases
+    .filter((base) =>
+      base.properties.some(
+        (p) => (p.kind === "mapped") === (map === "propertyMap"),
+      ),
+    )
+    .map((base) => {
+      const baseNames = namesOf(module.context, base);
+      const local = module.imports.value(
+        siblingModule(baseNames.module),
+        baseNames[map],
+      );
+      return ts.spread(ts.id(local));
+    });
+}
 
 export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
   const names = namesOf(context, view);
@@ -61,23 +92,33 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
     ? context.model.byKey.get(view.parentKey)
     : undefined;
   const parentNames = parent ? namesOf(context, parent) : undefined;
+  const module: ModuleContext = {
+    context,
+    imports,
+    view,
+    names,
+    declarations: declarationsOf(context, view),
+  };
   const sections: Doc[] = [
     viewConstant(imports, view),
-    propertyMapConstant(context, imports, view, names),
-    connectionMapConstant(context, imports, view, names),
-    [
-      `/** The TypeScript names of the properties of {@link ${names.readClass}}. */`,
-      hardline,
-      group(
-        `export type ${names.propertyNameType} =`,
-        indent(line, `keyof typeof ${names.propertyMap};`),
+    propertyMapConstant(module),
+    connectionMapConstant(module),
+    ts.declarationDoc(
+      ts.typeAlias(
+        names.propertyNameType,
+        ts.keyOf(ts.typeOf(names.propertyMap)),
+        {
+          exported: true,
+          doc: [
+            `The TypeScript names of the properties of {@link ${names.readClass}}.`,
+          ],
+        },
       ),
-    ],
-    whereInterface(context, imports, view, names),
+    ),
+    whereInterface(module),
   ];
-  if (view.writable)
-    sections.push(...applySection(context, imports, view, names, parentNames));
-  sections.push(...readSection(context, imports, view, names, parentNames));
+  if (view.writable) sections.push(...applySection(module, parentNames));
+  sections.push(...readSection(module, parentNames));
   // Only apply classes set the type; a read-only view's JSDoc still states it.
   if (view.instanceType && view.writable)
     sections.unshift(instanceTypeConstant(imports, view));
@@ -86,189 +127,161 @@ export function emitViewModule(context: EmitContext, view: ViewIR): Doc {
 
 function viewConstant(imports: Imports, view: ViewIR): Doc {
   const type = imports.type(RUNTIME_WIRE, "ViewReference");
-  return [
-    `/** The view ${viewText(view.ref)}. */`,
-    hardline,
-    `const VIEW: ${type} = `,
-    expandedObject([
-      `type: "view"`,
-      stringProperty("space", view.ref.space),
-      stringProperty("externalId", view.ref.externalId),
-      stringProperty("version", view.ref.version),
-    ]),
-    ";",
-  ];
+  return ts.declarationDoc(
+    ts.constDecl("VIEW", viewReference(view.ref, true), {
+      type: ts.typeRef(type),
+      doc: [`The view ${viewText(view.ref)}.`],
+    }),
+  );
+}
+
+/** `{ type: "view", space, externalId, version }`. */
+function viewReference(
+  ref: { space: string; externalId: string; version: string },
+  expanded = false,
+): ts.Expression {
+  return ts.object(
+    [
+      ts.prop("type", ts.literal("view")),
+      ts.prop("space", ts.literal(ref.space)),
+      ts.prop("externalId", ts.literal(ref.externalId)),
+      ts.prop("version", ts.literal(ref.version)),
+    ],
+    { expanded },
+  );
+}
+
+/** `{ space, externalId }`. */
+function instanceId(id: { space: string; externalId: string }): ts.Expression {
+  return ts.object([
+    ts.prop("space", ts.literal(id.space)),
+    ts.prop("externalId", ts.literal(id.externalId)),
+  ]);
 }
 
 function instanceTypeConstant(imports: Imports, view: ViewIR): Doc {
   const type = imports.type(RUNTIME_WIRE, "InstanceId");
-  const id = view.instanceType!;
-  return [
-    `/** The ${view.kind} type the view's filter requires: set on every write. */`,
-    hardline,
-    group(
-      `const INSTANCE_TYPE: ${type} = `,
-      bracedList(
-        "{",
-        [
-          stringProperty("space", id.space),
-          stringProperty("externalId", id.externalId),
-        ],
-        "}",
-      ),
-      ";",
-    ),
-  ];
+  return ts.declarationDoc(
+    ts.constDecl("INSTANCE_TYPE", instanceId(view.instanceType!), {
+      type: ts.typeRef(type),
+      doc: [
+        `The ${view.kind} type the view's filter requires: set on every write.`,
+      ],
+    }),
+  );
 }
 
-function propertyMapConstant(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
-  const entries = view.properties
+function propertyMapConstant(module: ModuleContext): Doc {
+  const { context, view, names } = module;
+  const entries = declaredHere(module)
     .filter((p): p is MappedPropertyIR => p.kind === "mapped")
     .map((p) =>
-      objectProperty(
+      ts.prop(
         names.properties.get(p.identifier)!.name,
-        bracedList(
-          "{",
-          [
-            ...propertyDefinition(p, context.options),
-            ...(p.type.type === "direct"
-              ? targetClassField(context, imports, view, p.targetKey)
-              : []),
-          ],
-          "}",
-        ),
+        ts.object(propertyDefinition(p, context.options)),
       ),
     );
-  return [
-    `/** How the properties of ${viewText(view.ref)} map between TypeScript and the API. */`,
-    hardline,
-    constMap(names.propertyMap, entries),
-  ];
+  return constMap(
+    names.propertyMap,
+    [...baseSpreads(module, "propertyMap"), ...entries],
+    `How the properties of ${viewText(view.ref)} map between TypeScript and the API.`,
+  );
 }
 
 /** The entry of one property: only what differs from the defaults documented in the runtime. */
 function propertyDefinition(
   property: MappedPropertyIR,
   options: CodeOptions,
-): Doc[] {
+): ts.ObjectEntry[] {
   const type = property.type;
-  const fields: Doc[] = [
-    stringProperty("identifier", property.identifier),
-    `type: "${type.type}"`,
+  const field = (key: string, value: ts.Literal["value"]): ts.ObjectEntry =>
+    ts.prop(key, ts.literal(value));
+  const fields = [
+    field("identifier", property.identifier),
+    field("type", type.type),
   ];
-  if (type.list) fields.push("list: true");
-  if (!property.nullable) fields.push("nullable: false");
-  if (property.immutable) fields.push("immutable: true");
-  if (property.autoIncrement) fields.push("autoIncrement: true");
+  if (type.list) fields.push(field("list", true));
+  if (!property.nullable) fields.push(field("nullable", false));
+  if (property.immutable) fields.push(field("immutable", true));
+  if (property.autoIncrement) fields.push(field("autoIncrement", true));
   if (type.type !== "enum" && type.maxListSize !== undefined)
-    fields.push(`maxListSize: ${type.maxListSize}`);
+    fields.push(field("maxListSize", type.maxListSize));
   if (type.type === "text" && type.maxTextSize !== undefined)
-    fields.push(`maxTextSize: ${type.maxTextSize}`);
+    fields.push(field("maxTextSize", type.maxTextSize));
   if (type.type === "enum") {
-    fields.push(
-      objectProperty(
-        "values",
-        bracedList(
-          "[",
-          Object.keys(type.values).map(stringLiteral),
-          "]",
-          false,
-        ),
-      ),
-    );
+    const values = Object.keys(type.values).map((v) => ts.literal(v));
+    fields.push(ts.prop("values", ts.array(values)));
   }
   if ("unit" in type && type.unit)
-    fields.push(stringProperty("unit", type.unit.externalId));
+    fields.push(field("unit", type.unit.externalId));
   // Choices of the generated types the runtime must follow when it converts.
   if (type.type === "int64" && options.int64 === "bigint")
-    fields.push('as: "bigint"');
+    fields.push(field("as", "bigint"));
   if (type.type === "timestamp" && options.timestamps === "string")
-    fields.push('as: "string"');
-  if (type.type === "direct" && type.source) {
-    const s = type.source;
-    fields.push(
-      stringProperty("target", `${s.space}:${s.externalId}/${s.version}`),
-    );
-  }
+    fields.push(field("as", "string"));
+  if (type.type === "direct" && type.source)
+    fields.push(field("target", viewKey(type.source)));
   // What drift checks compare besides the above (`verifyViews`).
   if (property.defaultValue !== undefined && property.defaultValue !== null)
-    fields.push(defaultField(property.defaultValue));
+    fields.push(ts.prop("default", jsonExpression(property.defaultValue)));
   const { container, containerPropertyIdentifier } = property;
-  fields.push(
-    stringProperty("container", `${container.space}:${container.externalId}`),
-  );
+  fields.push(field("container", `${container.space}:${container.externalId}`));
   if (containerPropertyIdentifier !== property.identifier)
-    fields.push(
-      stringProperty("containerProperty", containerPropertyIdentifier),
-    );
+    fields.push(field("containerProperty", containerPropertyIdentifier));
   return fields;
 }
 
-function defaultField(value: JsonValue): Doc {
-  if (typeof value === "string") return stringProperty("default", value);
-  if (typeof value !== "object" || value === null)
-    return breakAfterOperator("default", ":", String(value));
-  return objectProperty("default", jsonDoc(value));
-}
-
-/** A JSON value as a TypeScript literal, as prettier prints it. */
-function jsonDoc(value: JsonValue): Doc {
-  if (typeof value === "string") return stringLiteral(value);
-  if (typeof value !== "object" || value === null) return String(value);
-  if (Array.isArray(value))
-    return bracedList("[", value.map(jsonDoc), "]", false);
-  return bracedList(
-    "{",
+/** A JSON value as a TypeScript literal. */
+function jsonExpression(value: JsonValue): ts.Expression {
+  if (typeof value !== "object" || value === null) return ts.literal(value);
+  if (Array.isArray(value)) return ts.array(value.map(jsonExpression));
+  return ts.object(
     Object.entries(value).map(([key, entry]) =>
-      objectProperty(propertyKey(key), jsonDoc(entry)),
+      ts.prop(key, jsonExpression(entry)),
     ),
-    "}",
   );
 }
 
-function connectionMapConstant(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
-  const entries = view.properties
+function connectionMapConstant(module: ModuleContext): Doc {
+  const { context, imports, view, names } = module;
+  const entries = declaredHere(module)
     .filter(
       (p): p is EdgeConnectionIR | ReverseRelationIR => p.kind !== "mapped",
     )
     .map((p) =>
-      objectProperty(
+      ts.prop(
         names.properties.get(p.identifier)!.name,
-        expandedObject(
+        ts.object(
           p.kind === "edge"
             ? edgeDefinition(context, imports, view, p)
-            : reverseDefinition(context, imports, view, p),
+            : reverseDefinition(p),
+          { expanded: true },
         ),
       ),
     );
-  return [
-    `/** The edge connections and reverse direct relations of ${viewText(view.ref)}. */`,
-    hardline,
-    constMap(names.connectionMap, entries),
-  ];
+  return constMap(
+    names.connectionMap,
+    [...baseSpreads(module, "connectionMap"), ...entries],
+    `The edge connections and reverse direct relations of ${viewText(view.ref)}.`,
+  );
 }
 
 /**
- * `export const x = {...} as const;`. No `satisfies`: with `targetClass` thunks, two modules'
- * maps would each need the other's type while being inferred. The class statics that hold the
- * maps are checked against `PropertyMap` / `ConnectionMap` by the base class instead.
+ * `export const x = {...} as const;`, the one source of the view's names, identifiers and types:
+ * the class statics hold it, and `ReadTypes` / `ApplyFields` check the field interfaces and the
+ * `where` against its keys.
  */
-function constMap(name: string, entries: Doc[]): Doc {
-  const object = entries.length === 0 ? "{}" : expandedObject(entries);
-  return [
-    fluidAssignment(`export const ${name}`, " =", [object, " as const"]),
-    ";",
-  ];
+function constMap(
+  name: string,
+  entries: readonly ts.ObjectEntry[],
+  doc: string,
+): Doc {
+  return ts.declarationDoc(
+    ts.constDecl(name, ts.asConst(ts.object(entries, { expanded: true })), {
+      exported: true,
+      doc: [doc],
+    }),
+  );
 }
 
 function viewKey(ref: {
@@ -284,46 +297,20 @@ function edgeDefinition(
   imports: Imports,
   view: ViewIR,
   property: EdgeConnectionIR,
-): Doc[] {
-  const fields: Doc[] = [
-    stringProperty("identifier", property.identifier),
-    `connection: "edge"`,
-    `multi: ${property.multi}`,
-    objectProperty(
-      "edgeType",
-      bracedList(
-        "{",
-        [
-          stringProperty("space", property.edgeType.space),
-          stringProperty("externalId", property.edgeType.externalId),
-        ],
-        "}",
-      ),
-    ),
-    `direction: "${property.direction}"`,
-    stringProperty("target", viewKey(property.target)),
-    ...targetClassField(context, imports, view, property.targetKey),
+): ts.ObjectEntry[] {
+  const fields: ts.ObjectEntry[] = [
+    ts.prop("identifier", ts.literal(property.identifier)),
+    ts.prop("connection", ts.literal("edge")),
+    ts.prop("multi", ts.literal(property.multi)),
+    ts.prop("edgeType", instanceId(property.edgeType)),
+    ts.prop("direction", ts.literal(property.direction)),
+    ts.prop("target", ts.literal(viewKey(property.target))),
   ];
   if (property.edgeSource) {
-    const source = property.edgeSource;
     const edgeView = property.edgeSourceKey
       ? context.model.byKey.get(property.edgeSourceKey)
       : undefined;
-    const sourceFields: Doc[] = [
-      objectProperty(
-        "view",
-        bracedList(
-          "{",
-          [
-            `type: "view"`,
-            stringProperty("space", source.space),
-            stringProperty("externalId", source.externalId),
-            stringProperty("version", source.version),
-          ],
-          "}",
-        ),
-      ),
-    ];
+    const sourceFields = [ts.prop("view", viewReference(property.edgeSource))];
     if (edgeView && edgeView.kind === "edge") {
       const edgeNames = namesOf(context, edgeView);
       const map =
@@ -333,66 +320,45 @@ function edgeDefinition(
               siblingModule(edgeNames.module),
               edgeNames.propertyMap,
             );
-      sourceFields.push(objectProperty("properties", arrowFunction("()", map)));
+      sourceFields.push(ts.prop("properties", ts.arrow([], ts.id(map))));
     }
-    fields.push(objectProperty("edgeSource", expandedObject(sourceFields)));
+    fields.push(
+      ts.prop("edgeSource", ts.object(sourceFields, { expanded: true })),
+    );
   }
   return fields;
 }
 
-function reverseDefinition(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  property: ReverseRelationIR,
-): Doc[] {
+function reverseDefinition(property: ReverseRelationIR): ts.ObjectEntry[] {
   const { source, identifier } = property.through;
   const sourceFields = [
-    `type: "${source.type}"`,
-    stringProperty("space", source.space),
-    stringProperty("externalId", source.externalId),
+    ts.prop("type", ts.literal(source.type)),
+    ts.prop("space", ts.literal(source.space)),
+    ts.prop("externalId", ts.literal(source.externalId)),
   ];
   if (source.type === "view")
-    sourceFields.push(stringProperty("version", source.version));
+    sourceFields.push(ts.prop("version", ts.literal(source.version)));
   return [
-    stringProperty("identifier", property.identifier),
-    `connection: "reverse"`,
-    `multi: ${property.multi}`,
-    stringProperty("target", viewKey(property.target)),
-    ...targetClassField(context, imports, view, property.targetKey),
-    objectProperty(
+    ts.prop("identifier", ts.literal(property.identifier)),
+    ts.prop("connection", ts.literal("reverse")),
+    ts.prop("multi", ts.literal(property.multi)),
+    ts.prop("target", ts.literal(viewKey(property.target))),
+    ts.prop(
       "through",
-      expandedObject([
-        objectProperty("source", bracedList("{", sourceFields, "}")),
-        stringProperty("identifier", identifier),
-      ]),
+      ts.object(
+        [
+          ts.prop("source", ts.object(sourceFields)),
+          ts.prop("identifier", ts.literal(identifier)),
+        ],
+        { expanded: true },
+      ),
     ),
   ];
 }
 
-/**
- * `targetClass: () => Target` when the target view is generated too: a thunk, so that view
- * modules can import each other, typed by the class so generic code sees the target's shape.
- */
-function targetClassField(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  targetKey: string | undefined,
-): Doc[] {
-  const target = targetKey ? context.model.byKey.get(targetKey) : undefined;
-  if (!target || target.kind !== "node") return [];
-  const names = namesOf(context, target);
-  const name =
-    target.key === view.key
-      ? names.readClass
-      : imports.value(siblingModule(names.module), names.readClass);
-  return [objectProperty("targetClass", arrowFunction("()", name))];
-}
-
 // ---- classes
 
-function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
+function viewDoc(view: ViewIR, names: ViewNames, role: string): string[] {
   const paragraphs: string[] = [];
   if (view.description) paragraphs.push(view.description);
   else if (view.name && view.name !== view.ref.externalId)
@@ -405,69 +371,116 @@ function viewDoc(view: ViewIR, names: ViewNames, role: string): Doc {
   }
   if (names.renamed)
     paragraphs.push(`Class name \`${names.readClass}\`: ${names.renamed}.`);
-  return jsDoc(paragraphs);
+  return paragraphs;
 }
 
 function applySection(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
+  module: ModuleContext,
   parentNames: ViewNames | undefined,
 ): Doc[] {
-  const signatures = view.properties.flatMap((property) => {
-    if (property.inherited && parentNames) return [];
+  const { context, imports, view, names } = module;
+  const signatures = statedHere(module).flatMap((property) => {
     const signature = applySignature(context, imports, view, property);
     return signature ? [{ property, signature }] : [];
   });
-  const extendsClause = parentNames
-    ? ` extends ${importParent(imports, parentNames, "applyProperties")}`
-    : "";
   const allOptional = view.properties.every(
     (p) => p.kind !== "mapped" || !p.requiredOnApply,
   );
-  // The constructor copies this view's own properties; a parent class copies the inherited ones.
-  const copied = signatures.map(
-    ({ property }) => names.properties.get(property.identifier)!.name,
-  );
-  const parent = parentNames !== undefined;
   const base = parentNames
     ? importParent(imports, parentNames, "apply", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].apply);
+  const fieldsCheck = ts.field("$fields", {
+    modifiers: ["declare", "static", "readonly"],
+    type: ts.typeRef(
+      imports.type(RUNTIME_TYPED, "ApplyFields"),
+      ts.typeOf(names.propertyMap),
+      ts.typeOf(names.connectionMap),
+      ts.typeRef(names.applyProperties),
+    ),
+    doc: [
+      "The fields, which must be exactly the maps' (a type only: nothing at run time).",
+    ],
+  });
   return [
-    interfaceDoc(
-      [
-        `What a write through ${viewText(view.ref)} may set.`,
-        "Properties without `?` are required: not nullable and without a default.",
-      ],
-      `export interface ${names.applyProperties}${extendsClause}`,
-      signatures.map(({ property, signature }) =>
-        memberDoc(names, property, signature),
+    ts.declarationDoc(
+      ts.interfaceDecl(
+        names.applyProperties,
+        signatures.map(({ property, signature }) =>
+          member(names, property, signature),
+        ),
+        {
+          exported: true,
+          extends: baseNames(module, "applyProperties").map((n) =>
+            ts.typeRef(n),
+          ),
+          doc: [
+            `What a write through ${viewText(view.ref)} may set.`,
+            "Properties without `?` are required: not nullable and without a default.",
+          ],
+        },
       ),
     ),
-    [
-      viewDoc(
-        view,
-        names,
-        view.kind === "edge" ? "Writes edges through" : "Writes nodes through",
+    classWithFields(
+      ts.classDecl(
+        names.applyClass,
+        [
+          [
+            ...staticMembers(imports, view, names, "apply"),
+            ...implementedMember(context, view),
+            fieldsCheck,
+          ],
+          applyBrands(context, view),
+          [
+            view.kind === "edge"
+              ? edgeApplyConstructor(imports, names, allOptional)
+              : nodeApplyConstructor(imports, names, allOptional),
+          ],
+        ],
+        {
+          exported: true,
+          extends: ts.typeRef(base),
+          doc: viewDoc(
+            view,
+            names,
+            view.kind === "edge"
+              ? "Writes edges through"
+              : "Writes nodes through",
+          ),
+        },
       ),
-      `export class ${names.applyClass} extends ${base} `,
-      expandedClassBody([
-        join(hardline, [
-          ...staticMembers(imports, view, names, "apply"),
-          ...implementedMember(context, view),
-        ]),
-        applyBrands(context, view),
-        view.kind === "edge"
-          ? edgeApplyConstructor(imports, names, allOptional, copied, parent)
-          : nodeApplyConstructor(imports, names, allOptional, copied, parent),
-      ]),
-      hardline,
-      `// The properties are fields of the instance, typed by the interface.`,
-      hardline,
-      `export interface ${names.applyClass} extends ${names.applyProperties} {}`,
-    ],
+      names.applyProperties,
+    ),
   ];
+}
+
+/**
+ * The class, then the interface that types its fields: `interface X extends XProperties {}`
+ * merges with the class (its fields are set by the runtime, from the maps).
+ */
+function classWithFields(
+  declaration: ts.ClassDeclaration,
+  fields: string,
+): Doc {
+  return ts.statementsDoc([
+    declaration,
+    ts.lineComment(
+      "The properties are fields of the instance, typed by the interface.",
+    ),
+    ts.interfaceDecl(declaration.name, [], {
+      exported: true,
+      extends: [ts.typeRef(fields)],
+    }),
+  ]);
+}
+
+function baseNames(
+  module: ModuleContext,
+  role: "applyProperties" | "readProperties" | "where" | "readClass",
+): string[] {
+  return module.declarations.bases.map((base) => {
+    const names = namesOf(module.context, base);
+    return module.imports.type(siblingModule(names.module), names[role]);
+  });
 }
 
 function importParent(
@@ -492,38 +505,47 @@ function importParent(
  * this one (which declares this view's member too) does, whichever class it extends. `declare`
  * keeps them out of the JavaScript.
  */
-function applyBrands(context: EmitContext, view: ViewIR): Doc {
-  const [own, ...implemented] = ownBrands(context.model, view).map((key) =>
-    stringLiteral(key),
-  );
-  const brands: Doc[] = [
-    `/** Only apply objects of ${viewText(view.ref)} (or of views implementing it) are of this class. */`,
-    hardline,
-    `declare readonly ${own}: true;`,
+function applyBrands(context: EmitContext, view: ViewIR): ts.ClassMember[] {
+  const [own, ...implemented] = ownBrands(context.model, view);
+  const brand = (key: string, doc: string[] = []): ts.ClassMember =>
+    ts.field(key, {
+      modifiers: ["declare", "readonly"],
+      type: ts.literalType(true),
+      doc,
+    });
+  return [
+    brand(own!, [
+      `Only apply objects of ${viewText(view.ref)} (or of views implementing it) are of this class.`,
+    ]),
+    ...implemented.map((key, i) =>
+      brand(
+        key,
+        i === 0
+          ? [
+              "It is an apply object of these implemented views too (beyond its base class's).",
+            ]
+          : [],
+      ),
+    ),
   ];
-  if (implemented.length > 0) {
-    brands.push(
-      hardline,
-      "/** It is an apply object of these implemented views too (beyond its base class's). */",
-      ...implemented.map((key) => [hardline, `declare readonly ${key}: true;`]),
-    );
-  }
-  return brands;
 }
 
 /**
  * `static implemented`: every view the view implements, for the runtime (`instanceof` of an
  * implemented view's class, the target check of direct relations). None when it implements none.
  */
-function implementedMember(context: EmitContext, view: ViewIR): Doc[] {
+function implementedMember(
+  context: EmitContext,
+  view: ViewIR,
+): ts.ClassMember[] {
   const keys = implementedClosure(context.model, view);
   if (keys.length === 0) return [];
   return [
-    [
-      "static override readonly implemented: readonly string[] = ",
-      bracedList("[", keys.map(stringLiteral), "]", false),
-      ";",
-    ],
+    ts.field("implemented", {
+      modifiers: ["static", "override", "readonly"],
+      type: ts.arrayOf(ts.t.string, true),
+      initializer: ts.array(keys.map((key) => ts.literal(key))),
+    }),
   ];
 }
 
@@ -533,291 +555,168 @@ function staticMembers(
   view: ViewIR,
   names: ViewNames,
   role: "apply" | "read",
-): Doc[] {
-  const members: Doc[] = [
-    `static override readonly view: ${imports.type(RUNTIME_WIRE, "ViewReference")} = VIEW;`,
+): ts.ClassMember[] {
+  const modifiers: ts.Modifier[] = ["static", "override", "readonly"];
+  const members = [
+    ts.field("view", {
+      modifiers,
+      type: ts.typeRef(imports.type(RUNTIME_WIRE, "ViewReference")),
+      initializer: ts.id("VIEW"),
+    }),
     // Not widened to PropertyMap / ConnectionMap: generic code reads the literal maps.
-    [
-      breakAfterOperator(
-        "static override readonly properties",
-        " =",
-        names.propertyMap,
-      ),
-      ";",
-    ],
-    [
-      breakAfterOperator(
-        "static override readonly connections",
-        " =",
-        names.connectionMap,
-      ),
-      ";",
-    ],
+    ts.field("properties", {
+      modifiers,
+      initializer: ts.id(names.propertyMap),
+    }),
+    ts.field("connections", {
+      modifiers,
+      initializer: ts.id(names.connectionMap),
+    }),
   ];
   if (role === "apply" && view.instanceType) {
     members.push(
-      `static override readonly instanceType: ${imports.type(RUNTIME_WIRE, "InstanceId")} = INSTANCE_TYPE;`,
+      ts.field("instanceType", {
+        modifiers,
+        type: ts.typeRef(imports.type(RUNTIME_WIRE, "InstanceId")),
+        initializer: ts.id("INSTANCE_TYPE"),
+      }),
     );
   }
   return members;
 }
 
+/** `constructor(...) { super(...); }`: the runtime copies the fields, from the maps. */
 function nodeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-  copied: readonly string[],
-  parent: boolean,
-): Doc {
+): ts.ClassMember {
   const options = imports.type(RUNTIME_TYPED, "NodeApplyOptions");
-  const properties = allOptional
-    ? `properties: ${names.applyProperties} = {}`
-    : `properties: ${names.applyProperties}`;
-  return [
-    "constructor",
-    argumentList([
-      "space: string",
-      "externalId: string",
-      properties,
-      `options?: ${options}`,
-    ]),
-    " {",
-    indent(
-      hardline,
-      parent
-        ? "super(space, externalId, properties, options);"
-        : "super(space, externalId, options);",
-      fieldCopies(imports, copied),
-    ),
-    hardline,
-    "}",
-  ];
+  return ts.constructorDecl(
+    [
+      ts.param("space", ts.t.string),
+      ts.param("externalId", ts.t.string),
+      propertiesParameter(names, allOptional),
+      ts.param("options", ts.typeRef(options), { optional: true }),
+    ],
+    [superCall(["space", "externalId", "properties", "options"])],
+  );
 }
 
 function edgeApplyConstructor(
   imports: Imports,
   names: ViewNames,
   allOptional: boolean,
-  copied: readonly string[],
-  parent: boolean,
-): Doc {
+): ts.ClassMember {
   const ends = imports.type(RUNTIME_TYPED, "EdgeEnds");
-  const properties = allOptional
-    ? `properties: ${names.applyProperties} = {}`
-    : `properties: ${names.applyProperties}`;
-  return [
-    "constructor",
-    argumentList([
-      "space: string",
-      "externalId: string",
-      `ends: ${ends}`,
-      properties,
-      "options: { existingVersion?: number } = {}",
-    ]),
-    " {",
-    indent(
-      hardline,
-      parent
-        ? "super(space, externalId, ends, properties, options);"
-        : "super(space, externalId, ends, options);",
-      fieldCopies(imports, copied),
-    ),
-    hardline,
-    "}",
-  ];
-}
-
-/**
- * The most field copies a generated constructor has, one per property. TypeScript stops following
- * a function's control flow 2000 nodes back ("too large for control flow analysis", TS2563):
- * about 1500 field copies. A view with more (a few containers of a few hundred properties each)
- * gets a loop over the names instead. Writing and reading go through the runtime's plan always.
- */
-export const MOST_UNROLLED_STATEMENTS = 400;
-
-/**
- * One statement per property: a field is set only when given (an unset property is no own key),
- * and only the view's own names are copied (a stray key never lands on the object). Plain
- * per-class assignments keep `new XApply(...)` as cheap as an object literal. Beyond
- * `MOST_UNROLLED_STATEMENTS`, the runtime's `copySetFields` does the same over a list.
- */
-function fieldCopies(imports: Imports, names: readonly string[]): Doc[] {
-  if (names.length > MOST_UNROLLED_STATEMENTS)
-    return [
-      hardline,
-      "// More fields than TypeScript follows in one function, one statement each: a loop.",
-      hardline,
-      `${imports.value(RUNTIME_TYPED, "copySetFields")}(this, properties, [`,
-      indent(names.map((name) => [hardline, stringLiteral(name), ","])),
-      hardline,
-      "]);",
-    ];
-  return names.map((name) => {
-    const value = memberAccess("properties", name);
-    return [
-      hardline,
-      group(
-        group(
-          "if (",
-          indent(softline, group(`${value} !==`, line, "undefined")),
-          softline,
-          ")",
-        ),
-        indent(
-          line,
-          group(`${memberAccess("this", name)} =`, indent(line, `${value};`)),
-        ),
-      ),
-    ];
+  const existingVersion = ts.propertySignature("existingVersion", ts.t.number, {
+    optional: true,
   });
+  return ts.constructorDecl(
+    [
+      ts.param("space", ts.t.string),
+      ts.param("externalId", ts.t.string),
+      ts.param("ends", ts.typeRef(ends)),
+      propertiesParameter(names, allOptional),
+      ts.param("options", ts.objectType([existingVersion]), {
+        initializer: ts.object([]),
+      }),
+    ],
+    [superCall(["space", "externalId", "ends", "properties", "options"])],
+  );
 }
 
-function memberAccess(object: string, name: string): string {
-  const key = propertyKey(name);
-  return key === name ? `${object}.${name}` : `${object}[${key}]`;
+function propertiesParameter(
+  names: ViewNames,
+  allOptional: boolean,
+): ts.Parameter {
+  const type = ts.typeRef(names.applyProperties);
+  return allOptional
+    ? ts.param("properties", type, { initializer: ts.object([]) })
+    : ts.param("properties", type);
+}
+
+function superCall(args: readonly string[]): ts.Statement {
+  return ts.exprStmt(
+    ts.call(
+      ts.id("super"),
+      args.map((arg) => ts.id(arg)),
+    ),
+  );
 }
 
 function readSection(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
+  module: ModuleContext,
   parentNames: ViewNames | undefined,
 ): Doc[] {
-  const members = view.properties
-    .filter((property) => !(property.inherited && parentNames))
-    .map((property) =>
-      memberDoc(
-        names,
-        property,
-        readSignature(context, imports, view, property),
-        true,
-      ),
-    );
-  const extendsClause = parentNames
-    ? ` extends ${importParent(imports, parentNames, "readProperties")}`
-    : "";
+  const { context, imports, view, names } = module;
+  const members = statedHere(module).map((property) =>
+    member(
+      names,
+      property,
+      readSignature(context, imports, view, property),
+      true,
+    ),
+  );
   const base = parentNames
     ? importParent(imports, parentNames, "read", false)
     : imports.value(RUNTIME_TYPED, VIEW_BASE_CLASSES[view.kind].read);
-  const statics = [
-    ...staticMembers(imports, view, names, "read"),
-    ...implementedMember(context, view),
-    readTypesMember(view, names),
-  ];
   return [
-    interfaceDoc(
-      [
-        `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
-        "Connections are filled by queries only.",
-      ],
-      `export interface ${names.readProperties}${extendsClause}`,
-      members,
+    ts.declarationDoc(
+      ts.interfaceDecl(names.readProperties, members, {
+        exported: true,
+        extends: baseNames(module, "readProperties").map((n) => ts.typeRef(n)),
+        doc: [
+          `What a ${view.kind} read through ${viewText(view.ref)} holds.`,
+          "Connections are filled by queries only.",
+        ],
+      }),
     ),
-    [
-      viewDoc(
-        view,
-        names,
-        view.kind === "edge" ? "An edge read through" : "A node read through",
+    classWithFields(
+      ts.classDecl(
+        names.readClass,
+        [
+          [
+            ...staticMembers(imports, view, names, "read"),
+            ...implementedMember(context, view),
+            readTypesMember(module),
+          ],
+        ],
+        {
+          exported: true,
+          extends: ts.typeRef(base),
+          doc: viewDoc(
+            view,
+            names,
+            view.kind === "edge"
+              ? "An edge read through"
+              : "A node read through",
+          ),
+        },
       ),
-      `export class ${names.readClass} extends ${base} `,
-      expandedClassBody([join(hardline, statics)]),
-      hardline,
-      `// The properties are fields of the instance, typed by the interface.`,
-      hardline,
-      `export interface ${names.readClass} extends ${names.readProperties} {}`,
-    ],
+      names.readProperties,
+    ),
   ];
 }
 
-function expandedClassBody(blocks: Doc[]): Doc {
-  return [
-    "{",
-    indent(hardline, join([hardline, hardline], blocks)),
-    hardline,
-    "}",
-  ];
-}
-
-function interfaceDoc(comment: string[], head: string, members: Doc[]): Doc {
-  const body =
-    members.length === 0
-      ? " {}"
-      : [" {", indent(hardline, join(hardline, members)), hardline, "}"];
-  return [jsDoc(comment), head, body];
-}
-
-function memberDoc(
+/** One property of a field interface, with its docs and facts. */
+function member(
   names: ViewNames,
   property: PropertyIR,
   signature: PropertySignature,
   read = false,
-): Doc {
+): ts.TypeMember {
   const name = names.properties.get(property.identifier)!;
   const description =
     property.description ??
     (property.name && property.name !== property.identifier
       ? property.name
       : "");
-  const head = `${read && property.kind === "mapped" ? "readonly " : ""}${propertyKey(name.name)}${signature.optional ? "?" : ""}:`;
-  return [
-    jsDoc([description, propertyFacts(property, name.renamed)]),
-    unionMember(head, signature.members),
-    ";",
-  ];
-}
-
-/**
- * `name: A | B` when it fits; else the union moves to the next line, and is broken one member a
- * line only when it does not fit there either (prettier's layout). A type reference or object
- * type that is nullable (`Target | null`) stays on the name's line, however long: prettier
- * "hugs" such a union.
- */
-function unionMember(head: string, members: readonly Doc[]): Doc {
-  if (members.length === 1) return group(head, " ", members[0]!);
-  if (isHuggedUnion(members)) return group(head, " ", join(" | ", members));
-  return group(
-    head,
-    indent(
-      line,
-      // Prettier aligns what a member breaks into under the member, past its `| `.
-      group(
-        ifBreak("| "),
-        join(
-          [line, "| "],
-          members.map((m) => indent(m)),
-        ),
-      ),
-    ),
-  );
-}
-
-/** Prettier's rule: one type reference or object type, the other members `null` or `void`. */
-function isHuggedUnion(members: readonly Doc[]): boolean {
-  const others = members
-    .map(flatText)
-    .filter((text) => text !== "null" && text !== "void");
-  return others.length === 1 && isReferenceOrObjectType(others[0]!);
-}
-
-const KEYWORD_TYPES = new Set([
-  "any",
-  "bigint",
-  "boolean",
-  "never",
-  "number",
-  "object",
-  "string",
-  "symbol",
-  "undefined",
-  "unknown",
-]);
-
-/** `Name`, `ns.Name`, `Name<Args>` (not `Name[]`, not a keyword type), or `{ ... }`. */
-function isReferenceOrObjectType(text: string): boolean {
-  if (text.startsWith("{")) return text.endsWith("}");
-  const match = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*(<.*>)?$/.exec(text);
-  return match !== null && !KEYWORD_TYPES.has(text);
+  return ts.propertySignature(name.name, signature.type, {
+    optional: signature.optional,
+    readonly: read && property.kind === "mapped",
+    doc: [description, propertyFacts(property, name.renamed)],
+  });
 }
 
 // ---- typed reads: the view's `where` and the `$types` of its read class
@@ -848,20 +747,14 @@ const SCALAR_FILTER: Record<FilterKind, string> = {
   boolean: "BooleanFilter",
 };
 
-/** The element type of a list property's filter, as union members. */
-const LIST_ITEM: Record<FilterKind, readonly string[]> = {
-  text: ["string"],
-  number: ["number"],
-  timestamp: ["Date", "string"],
-  date: ["string"],
-  boolean: ["boolean"],
+/** The element type of a list property's filter. */
+const LIST_ITEM: Record<FilterKind, ts.TypeNode> = {
+  text: ts.t.string,
+  number: ts.t.number,
+  timestamp: ts.union(ts.typeRef("Date"), ts.t.string),
+  date: ts.t.string,
+  boolean: ts.t.boolean,
 };
-
-function mappedProperties(view: ViewIR): MappedPropertyIR[] {
-  return view.properties.filter(
-    (p): p is MappedPropertyIR => p.kind === "mapped",
-  );
-}
 
 /** The `where` of the direct relation's target view, when it is generated (for `nested`). */
 function targetWhere(
@@ -886,141 +779,145 @@ function propertyFilterType(
   imports: Imports,
   view: ViewIR,
   property: MappedPropertyIR,
-): Doc {
+): ts.TypeNode {
   const type = property.type;
-  const runtime = (name: string): string => imports.type(RUNTIME_WHERE, name);
+  const runtime = (name: string, ...args: ts.TypeNode[]): ts.TypeNode =>
+    ts.typeRef(imports.type(RUNTIME_WHERE, name), ...args);
   if (type.type === "json") return runtime("JsonFilter");
   if (type.type === "enum") {
-    const values = Object.keys(type.values).map(stringLiteral);
-    return unionArgument(
-      runtime(type.list ? "ListFilter" : "EnumFilter"),
-      values,
+    const values = Object.keys(type.values).map((v) => ts.literalType(v));
+    return runtime(
+      type.list ? "ListFilter" : "EnumFilter",
+      ts.union(...values),
     );
   }
   if (type.type === "direct") {
     if (type.list)
-      return `${runtime("ListFilter")}<${imports.type(RUNTIME_WIRE, "InstanceId")}>`;
+      return runtime(
+        "ListFilter",
+        ts.typeRef(imports.type(RUNTIME_WIRE, "InstanceId")),
+      );
     const nested = targetWhere(context, imports, view, property);
     return nested
-      ? `${runtime("DirectFilter")}<${nested}>`
+      ? runtime("DirectFilter", ts.typeRef(nested))
       : runtime("DirectFilter");
   }
   const kind = FILTER_KIND[type.type]!;
   return type.list
-    ? unionArgument(runtime("ListFilter"), LIST_ITEM[kind])
+    ? runtime("ListFilter", LIST_ITEM[kind])
     : runtime(SCALAR_FILTER[kind]);
 }
 
-function whereInterface(
-  context: EmitContext,
-  imports: Imports,
-  view: ViewIR,
-  names: ViewNames,
-): Doc {
+function whereInterface(module: ModuleContext): Doc {
+  const { context, imports, view, names } = module;
   const base = imports.type(
     RUNTIME_WHERE,
     view.kind === "edge" ? "EdgeWhere" : "NodeWhere",
   );
-  const members = mappedProperties(view).map((property) =>
-    group(
-      `readonly ${propertyKey(names.properties.get(property.identifier)!.name)}?: `,
-      propertyFilterType(context, imports, view, property),
-      ";",
-    ),
-  );
-  return interfaceDoc(
-    [
-      `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
-      "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
-    ],
-    `export interface ${names.where} extends ${base}<${names.where}>`,
-    members,
-  );
-}
-
-/** The property names of each kind of read (sort, search, aggregate), as `{ name: true }` sets. */
-function readNameSets(
-  view: ViewIR,
-  names: ViewNames,
-): Record<"sortable" | "text" | "numeric" | "groupable", string[]> {
-  const sets = {
-    sortable: [] as string[],
-    text: [] as string[],
-    numeric: [] as string[],
-    groupable: [] as string[],
-  };
-  for (const property of mappedProperties(view)) {
-    const name = propertyKey(names.properties.get(property.identifier)!.name);
-    const type = property.type.type;
-    const kind = FILTER_KIND[type];
-    if (type === "text") sets.text.push(name);
-    if (property.type.list) continue;
-    if (type !== "json") sets.sortable.push(name);
-    if (kind === "number") sets.numeric.push(name);
-    if (
-      type === "text" ||
-      type === "direct" ||
-      type === "enum" ||
-      type === "boolean" ||
-      kind === "number"
-    )
-      sets.groupable.push(name);
-  }
-  return sets;
-}
-
-/** `declare static readonly $types: {...}`: the read types generic code finds from the class. */
-function readTypesMember(view: ViewIR, names: ViewNames): Doc {
-  const sets = readNameSets(view, names);
-  const set = (key: keyof typeof sets): Doc =>
-    group(
-      `readonly ${key}: `,
-      typeLiteral(sets[key].map((name) => `readonly ${name}: true`)),
-      ";",
+  const members = declaredHere(module)
+    .filter((p): p is MappedPropertyIR => p.kind === "mapped")
+    .map((property) =>
+      ts.propertySignature(
+        names.properties.get(property.identifier)!.name,
+        propertyFilterType(context, imports, view, property),
+        { optional: true, readonly: true },
+      ),
     );
-  return [
-    jsDoc([
-      "The types of typed reads: `where`, sort keys, search and aggregate properties.",
-      "Declared only (no value), for the accessors and `WhereOf<typeof Class>`.",
-    ]),
-    "declare static readonly $types: {",
-    indent(
-      hardline,
-      join(hardline, [
-        `readonly where: ${names.where};`,
-        set("sortable"),
-        set("text"),
-        set("numeric"),
-        set("groupable"),
-      ]),
-    ),
-    hardline,
-    "};",
-  ];
+  const inherited = module.declarations.bases
+    .filter((b) => b.properties.some((p) => p.kind === "mapped"))
+    .map((b) => {
+      const baseNames = namesOf(context, b);
+      const where = imports.type(
+        siblingModule(baseNames.module),
+        baseNames.where,
+      );
+      return ts.typeRef(
+        imports.type(RUNTIME_TYPED, "InheritedWhere"),
+        ts.typeRef(where),
+      );
+    });
+  return ts.declarationDoc(
+    ts.interfaceDecl(names.where, members, {
+      exported: true,
+      extends: [ts.typeRef(base, ts.typeRef(names.where)), ...inherited],
+      doc: [
+        `A filter on the ${view.kind}s of ${viewText(view.ref)}.`,
+        "Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.",
+      ],
+    }),
+  );
 }
 
 /**
- * `Name<A | B>`; when too long the union moves to its own line, and breaks one member a line
- * only when it does not fit there either (prettier's layout).
+ * `declare static readonly $types: ReadTypes<...>`: the read types generic code finds from the
+ * class, derived from the maps by the runtime's `ReadTypes` (which checks the field interface and
+ * the `where` against them), plus the read classes the relations lead to.
  */
-function unionArgument(name: string, members: readonly string[]): Doc {
-  if (members.length === 1) return `${name}<${members[0]}>`;
-  return group(
-    `${name}<`,
-    indent(softline, group(ifBreak("| "), join([line, "| "], members))),
-    softline,
-    ">",
-  );
+function readTypesMember(module: ModuleContext): ts.ClassMember {
+  const { imports, names } = module;
+  const targets = targetsType(module);
+  return ts.field("$types", {
+    modifiers: ["declare", "static", "readonly"],
+    type: ts.typeRef(
+      imports.type(RUNTIME_TYPED, "ReadTypes"),
+      ts.typeOf(names.propertyMap),
+      ts.typeOf(names.connectionMap),
+      ts.typeRef(names.readProperties),
+      ts.typeRef(names.where),
+      ...(targets ? [targets] : []),
+    ),
+    doc: [
+      "The types of typed reads: `where`, sort keys, search and aggregate properties, targets.",
+      "Declared only (no value), for the accessors and `WhereOf<typeof Class>`.",
+    ],
+  });
 }
 
-/** `{ a: A; b: B }` on one line when it fits, else one member a line (prettier's layout). */
-function typeLiteral(members: readonly string[]): Doc {
-  if (members.length === 0) return "{}";
-  return group(
-    "{",
-    indent(line, join([";", line], members)),
-    ifBreak(";"),
-    line,
-    "}",
-  );
+/** The generated node view a property leads to (a direct relation's target, a connection's). */
+function generatedTarget(
+  context: EmitContext,
+  property: PropertyIR,
+): ViewIR | undefined {
+  if (property.kind === "mapped" && property.type.type !== "direct")
+    return undefined;
+  const target = property.targetKey
+    ? context.model.byKey.get(property.targetKey)
+    : undefined;
+  return target && target.kind === "node" ? target : undefined;
+}
+
+/** Whether a view's read class has `$types.targets` worth extending. */
+function hasTargets(context: EmitContext, view: ViewIR): boolean {
+  return view.properties.some((p) => generatedTarget(context, p) !== undefined);
+}
+
+/**
+ * The read classes the view's relations lead to, by name (`typeof X`, imported as a type only, so
+ * view modules never load each other for them): the bases' targets, and the module's own.
+ */
+function targetsType(module: ModuleContext): ts.TypeNode | undefined {
+  const { context, imports, view, names } = module;
+  const inherited = module.declarations.bases
+    .filter((base) => hasTargets(context, base))
+    .map((base) => {
+      const baseNames = namesOf(context, base);
+      const read = imports.type(
+        siblingModule(baseNames.module),
+        baseNames.readClass,
+      );
+      return ts.typeRef(
+        imports.type(RUNTIME_TYPED, "TargetsOf"),
+        ts.typeOf(read),
+      );
+    });
+  const own = declaredHere(module).flatMap((property) => {
+    const target = generatedTarget(context, property);
+    if (!target) return [];
+    const name = names.properties.get(property.identifier)!.name;
+    const read = importClass(context, imports, view, target, "read");
+    return [ts.propertySignature(name, ts.typeOf(read), { readonly: true })];
+  });
+  const parts: ts.TypeNode[] = [...inherited];
+  if (own.length > 0) parts.push(ts.objectType(own));
+  return parts.length <= 1 ? parts[0] : ts.intersection(...parts);
 }

@@ -37,8 +37,7 @@ class ThingApply extends TypedNodeApply {
   static override properties = BASE_PROPERTIES;
   static override connections = {};
   constructor(externalId: string, values: Record<string, unknown>) {
-    super("sp", externalId);
-    Object.assign(this, values);
+    super("sp", externalId, values);
   }
 }
 class WiderThingApply extends ThingApply {

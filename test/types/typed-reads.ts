@@ -147,10 +147,8 @@ export async function correctUses(): Promise<void> {
   const sort: SortOf<typeof Movie> = { property: "title" };
   const names: SelectOf<typeof Asset>[] = ["name", "tags", "parent"];
   use(sameWhere, sort, names);
-  // 29: generic code follows a connection's targetClass thunk to the target's where
-  type ActorClass = ReturnType<
-    (typeof Movie)["connections"]["actors"]["targetClass"]
-  >;
+  // 29: generic code follows a connection's target (`$types.targets`) to the target's where
+  type ActorClass = (typeof Movie)["$types"]["targets"]["actors"];
   const actorWhere: WhereOf<ActorClass> = { birthYear: { lt: 1960 } };
   const sameActorWhere: ActorWhere = actorWhere;
   use(sameActorWhere);
@@ -264,10 +262,8 @@ export async function mistakes(): Promise<void> {
   // 32: sync where with a wrong type
   // @ts-expect-error releaseYear takes numbers
   use(movies.movie.sync({ where: { releaseYear: "1990" } }));
-  // 34: the target's where through the thunk is the target's, not the holder's
-  type Target = ReturnType<
-    (typeof Movie)["connections"]["actors"]["targetClass"]
-  >;
+  // 34: the target's where through `$types.targets` is the target's, not the holder's
+  type Target = (typeof Movie)["$types"]["targets"]["actors"];
   // @ts-expect-error Actor has no title
   const wrongTarget: WhereOf<Target> = { title: "x" };
   use(wrongTarget);

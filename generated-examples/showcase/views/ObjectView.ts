@@ -5,7 +5,9 @@ import type {
   ViewReference,
 } from "../runtime/core/wire.js";
 import {
+  type ApplyFields,
   type NodeApplyOptions,
+  type ReadTypes,
   TypedNode,
   TypedNodeApply,
 } from "../runtime/model/typed.js";
@@ -279,6 +281,12 @@ export class ObjectViewApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = objectViewProperties;
   static override readonly connections = objectViewConnections;
+  /** The fields, which must be exactly the maps' (a type only: nothing at run time). */
+  declare static readonly $fields: ApplyFields<
+    typeof objectViewProperties,
+    typeof objectViewConnections,
+    ObjectViewApplyProperties
+  >;
 
   /** Only apply objects of `showcase:Object/v1` (or of views implementing it) are of this class. */
   declare readonly "showcase:Object/v1": true;
@@ -289,35 +297,7 @@ export class ObjectViewApply extends TypedNodeApply {
     properties: ObjectViewApplyProperties,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, options);
-    if (properties.class !== undefined) this.class = properties.class;
-    if (properties.default !== undefined) this.default = properties.default;
-    if (properties.delete !== undefined) this.delete = properties.delete;
-    if (properties.constructorProperty !== undefined)
-      this.constructorProperty = properties.constructorProperty;
-    if (properties.prototypeProperty !== undefined)
-      this.prototypeProperty = properties.prototypeProperty;
-    if (properties.toStringProperty !== undefined)
-      this.toStringProperty = properties.toStringProperty;
-    if (properties.import !== undefined) this.import = properties.import;
-    if (properties.spaceProperty !== undefined)
-      this.spaceProperty = properties.spaceProperty;
-    if (properties.externalIdProperty !== undefined)
-      this.externalIdProperty = properties.externalIdProperty;
-    if (properties.versionProperty !== undefined)
-      this.versionProperty = properties.versionProperty;
-    if (properties.typeProperty !== undefined)
-      this.typeProperty = properties.typeProperty;
-    if (properties.createdTimeProperty !== undefined)
-      this.createdTimeProperty = properties.createdTimeProperty;
-    if (properties.fooBar !== undefined) this.fooBar = properties.fooBar;
-    if (properties.foo_bar !== undefined) this.foo_bar = properties.foo_bar;
-    if (properties.Name !== undefined) this.Name = properties.Name;
-    if (properties.name !== undefined) this.name = properties.name;
-    if (properties._2ndLevel !== undefined)
-      this._2ndLevel = properties._2ndLevel;
-    if (properties.maxPressure !== undefined)
-      this.maxPressure = properties.maxPressure;
+    super(space, externalId, properties, options);
   }
 }
 // The properties are fields of the instance, typed by the interface.
@@ -453,66 +433,16 @@ export class ObjectView extends TypedNode {
   static override readonly properties = objectViewProperties;
   static override readonly connections = objectViewConnections;
   /**
-   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   * The types of typed reads: `where`, sort keys, search and aggregate properties, targets.
    *
    * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
    */
-  declare static readonly $types: {
-    readonly where: ObjectViewWhere;
-    readonly sortable: {
-      readonly class: true;
-      readonly default: true;
-      readonly delete: true;
-      readonly prototypeProperty: true;
-      readonly toStringProperty: true;
-      readonly import: true;
-      readonly spaceProperty: true;
-      readonly externalIdProperty: true;
-      readonly versionProperty: true;
-      readonly typeProperty: true;
-      readonly createdTimeProperty: true;
-      readonly fooBar: true;
-      readonly foo_bar: true;
-      readonly Name: true;
-      readonly name: true;
-      readonly _2ndLevel: true;
-      readonly maxPressure: true;
-    };
-    readonly text: {
-      readonly class: true;
-      readonly default: true;
-      readonly toStringProperty: true;
-      readonly spaceProperty: true;
-      readonly externalIdProperty: true;
-      readonly typeProperty: true;
-      readonly Name: true;
-      readonly name: true;
-    };
-    readonly numeric: {
-      readonly versionProperty: true;
-      readonly fooBar: true;
-      readonly foo_bar: true;
-      readonly _2ndLevel: true;
-      readonly maxPressure: true;
-    };
-    readonly groupable: {
-      readonly class: true;
-      readonly default: true;
-      readonly delete: true;
-      readonly prototypeProperty: true;
-      readonly toStringProperty: true;
-      readonly spaceProperty: true;
-      readonly externalIdProperty: true;
-      readonly versionProperty: true;
-      readonly typeProperty: true;
-      readonly fooBar: true;
-      readonly foo_bar: true;
-      readonly Name: true;
-      readonly name: true;
-      readonly _2ndLevel: true;
-      readonly maxPressure: true;
-    };
-  };
+  declare static readonly $types: ReadTypes<
+    typeof objectViewProperties,
+    typeof objectViewConnections,
+    ObjectViewProperties,
+    ObjectViewWhere
+  >;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface ObjectView extends ObjectViewProperties {}

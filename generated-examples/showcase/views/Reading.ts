@@ -5,8 +5,10 @@ import type {
   ViewReference,
 } from "../runtime/core/wire.js";
 import {
+  type ApplyFields,
   type NodeApplyOptions,
   type PlainNodeReference,
+  type ReadTypes,
   TypedNode,
   TypedNodeApply,
 } from "../runtime/model/typed.js";
@@ -16,16 +18,16 @@ import type {
   ListFilter,
   NodeWhere,
 } from "../runtime/model/where.js";
-import { GaugeV2, type GaugeV2Apply, type GaugeV2Where } from "./GaugeV2.js";
-import {
+import type { GaugeV2, GaugeV2Apply, GaugeV2Where } from "./GaugeV2.js";
+import type {
   ShowcaseExtSensor,
-  type ShowcaseExtSensorApply,
-  type ShowcaseExtSensorWhere,
+  ShowcaseExtSensorApply,
+  ShowcaseExtSensorWhere,
 } from "./ShowcaseExtSensor.js";
-import {
+import type {
   ShowcaseSensor,
-  type ShowcaseSensorApply,
-  type ShowcaseSensorWhere,
+  ShowcaseSensorApply,
+  ShowcaseSensorWhere,
 } from "./ShowcaseSensor.js";
 
 /** The view `showcase:Reading/v1`. */
@@ -124,21 +126,18 @@ export const readingProperties = {
     type: "direct",
     target: "showcase:Sensor/v1",
     container: "showcase:Reading",
-    targetClass: () => ShowcaseSensor,
   },
   extSensor: {
     identifier: "extSensor",
     type: "direct",
     target: "showcase_ext:Sensor/v1",
     container: "showcase:Reading",
-    targetClass: () => ShowcaseExtSensor,
   },
   gauge: {
     identifier: "gauge",
     type: "direct",
     target: "showcase:Gauge/v2",
     container: "showcase:Reading",
-    targetClass: () => GaugeV2,
   },
 } as const;
 
@@ -278,6 +277,12 @@ export class ReadingApply extends TypedNodeApply {
   static override readonly view: ViewReference = VIEW;
   static override readonly properties = readingProperties;
   static override readonly connections = readingConnections;
+  /** The fields, which must be exactly the maps' (a type only: nothing at run time). */
+  declare static readonly $fields: ApplyFields<
+    typeof readingProperties,
+    typeof readingConnections,
+    ReadingApplyProperties
+  >;
 
   /** Only apply objects of `showcase:Reading/v1` (or of views implementing it) are of this class. */
   declare readonly "showcase:Reading/v1": true;
@@ -288,27 +293,7 @@ export class ReadingApply extends TypedNodeApply {
     properties: ReadingApplyProperties = {},
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, options);
-    if (properties.labels !== undefined) this.labels = properties.labels;
-    if (properties.flags !== undefined) this.flags = properties.flags;
-    if (properties.counts !== undefined) this.counts = properties.counts;
-    if (properties.ids !== undefined) this.ids = properties.ids;
-    if (properties.samples !== undefined) this.samples = properties.samples;
-    if (properties.temperatures !== undefined)
-      this.temperatures = properties.temperatures;
-    if (properties.timestamps !== undefined)
-      this.timestamps = properties.timestamps;
-    if (properties.dates !== undefined) this.dates = properties.dates;
-    if (properties.events !== undefined) this.events = properties.events;
-    if (properties.series !== undefined) this.series = properties.series;
-    if (properties.attachments !== undefined)
-      this.attachments = properties.attachments;
-    if (properties.sequences !== undefined)
-      this.sequences = properties.sequences;
-    if (properties.sensor !== undefined) this.sensor = properties.sensor;
-    if (properties.extSensor !== undefined)
-      this.extSensor = properties.extSensor;
-    if (properties.gauge !== undefined) this.gauge = properties.gauge;
+    super(space, externalId, properties, options);
   }
 }
 // The properties are fields of the instance, typed by the interface.
@@ -422,25 +407,21 @@ export class Reading extends TypedNode {
   static override readonly properties = readingProperties;
   static override readonly connections = readingConnections;
   /**
-   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   * The types of typed reads: `where`, sort keys, search and aggregate properties, targets.
    *
    * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
    */
-  declare static readonly $types: {
-    readonly where: ReadingWhere;
-    readonly sortable: {
-      readonly sensor: true;
-      readonly extSensor: true;
-      readonly gauge: true;
-    };
-    readonly text: { readonly labels: true };
-    readonly numeric: {};
-    readonly groupable: {
-      readonly sensor: true;
-      readonly extSensor: true;
-      readonly gauge: true;
-    };
-  };
+  declare static readonly $types: ReadTypes<
+    typeof readingProperties,
+    typeof readingConnections,
+    ReadingProperties,
+    ReadingWhere,
+    {
+      readonly sensor: typeof ShowcaseSensor;
+      readonly extSensor: typeof ShowcaseExtSensor;
+      readonly gauge: typeof GaugeV2;
+    }
+  >;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface Reading extends ReadingProperties {}

@@ -5,10 +5,13 @@ import type {
   ViewReference,
 } from "../runtime/core/wire.js";
 import type {
+  ApplyFields,
   Connected,
   EdgeTarget,
+  InheritedWhere,
   NodeApplyOptions,
   PlainNodeReference,
+  ReadTypes,
 } from "../runtime/model/typed.js";
 import type {
   BooleanFilter,
@@ -20,7 +23,7 @@ import type {
   NumberFilter,
   StringFilter,
 } from "../runtime/model/where.js";
-import { Asset, type AssetApply } from "./Asset.js";
+import type { Asset, AssetApply } from "./Asset.js";
 import {
   type Assignment,
   type AssignmentApplyProperties,
@@ -31,8 +34,10 @@ import {
   DescribableApply,
   type DescribableApplyProperties,
   type DescribableProperties,
+  type DescribableWhere,
+  describableProperties,
 } from "./Describable.js";
-import { Technician, type TechnicianApply } from "./Technician.js";
+import type { Technician, TechnicianApply } from "./Technician.js";
 
 /** The view `showcase:WorkOrder/v1`. */
 const VIEW: ViewReference = {
@@ -44,24 +49,7 @@ const VIEW: ViewReference = {
 
 /** How the properties of `showcase:WorkOrder/v1` map between TypeScript and the API. */
 export const workOrderProperties = {
-  name: {
-    identifier: "name",
-    type: "text",
-    maxTextSize: 255,
-    container: "showcase:Describable",
-  },
-  description: {
-    identifier: "description",
-    type: "text",
-    container: "showcase:Describable",
-  },
-  tags: {
-    identifier: "tags",
-    type: "text",
-    list: true,
-    maxListSize: 1000,
-    container: "showcase:Describable",
-  },
+  ...describableProperties,
   number: {
     identifier: "number",
     type: "int64",
@@ -122,7 +110,6 @@ export const workOrderProperties = {
     maxListSize: 100,
     target: "showcase:Asset/v1",
     container: "showcase:WorkOrder",
-    targetClass: () => Asset,
   },
 } as const;
 
@@ -135,7 +122,6 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.assignees" },
     direction: "outwards",
     target: "showcase:Technician/v1",
-    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -153,7 +139,6 @@ export const workOrderConnections = {
     edgeType: { space: "showcase", externalId: "WorkOrder.lead" },
     direction: "outwards",
     target: "showcase:Technician/v1",
-    targetClass: () => Technician,
     edgeSource: {
       view: {
         type: "view",
@@ -174,10 +159,8 @@ export type WorkOrderPropertyName = keyof typeof workOrderProperties;
  *
  * Conditions on properties and instance fields (all must hold), `$and`, `$or`, `$not`, `$raw`.
  */
-export interface WorkOrderWhere extends NodeWhere<WorkOrderWhere> {
-  readonly name?: StringFilter;
-  readonly description?: StringFilter;
-  readonly tags?: ListFilter<string>;
+export interface WorkOrderWhere
+  extends NodeWhere<WorkOrderWhere>, InheritedWhere<DescribableWhere> {
   readonly number?: NumberFilter;
   readonly title?: StringFilter;
   readonly priority?: EnumFilter<"low" | "medium" | "high">;
@@ -275,6 +258,12 @@ export class WorkOrderApply extends DescribableApply {
   static override readonly implemented: readonly string[] = [
     "showcase:Describable/v1",
   ];
+  /** The fields, which must be exactly the maps' (a type only: nothing at run time). */
+  declare static readonly $fields: ApplyFields<
+    typeof workOrderProperties,
+    typeof workOrderConnections,
+    WorkOrderApplyProperties
+  >;
 
   /** Only apply objects of `showcase:WorkOrder/v1` (or of views implementing it) are of this class. */
   declare readonly "showcase:WorkOrder/v1": true;
@@ -286,20 +275,6 @@ export class WorkOrderApply extends DescribableApply {
     options?: NodeApplyOptions,
   ) {
     super(space, externalId, properties, options);
-    if (properties.number !== undefined) this.number = properties.number;
-    if (properties.title !== undefined) this.title = properties.title;
-    if (properties.priority !== undefined) this.priority = properties.priority;
-    if (properties.isUrgent !== undefined) this.isUrgent = properties.isUrgent;
-    if (properties.attempts !== undefined) this.attempts = properties.attempts;
-    if (properties.estimatedHours !== undefined)
-      this.estimatedHours = properties.estimatedHours;
-    if (properties.checklist !== undefined)
-      this.checklist = properties.checklist;
-    if (properties.dueDate !== undefined) this.dueDate = properties.dueDate;
-    if (properties.assets !== undefined) this.assets = properties.assets;
-    if (properties.assignees !== undefined)
-      this.assignees = properties.assignees;
-    if (properties.lead !== undefined) this.lead = properties.lead;
   }
 }
 // The properties are fields of the instance, typed by the interface.
@@ -392,45 +367,21 @@ export class WorkOrder extends Describable {
     "showcase:Describable/v1",
   ];
   /**
-   * The types of typed reads: `where`, sort keys, search and aggregate properties.
+   * The types of typed reads: `where`, sort keys, search and aggregate properties, targets.
    *
    * Declared only (no value), for the accessors and `WhereOf<typeof Class>`.
    */
-  declare static readonly $types: {
-    readonly where: WorkOrderWhere;
-    readonly sortable: {
-      readonly name: true;
-      readonly description: true;
-      readonly number: true;
-      readonly title: true;
-      readonly priority: true;
-      readonly isUrgent: true;
-      readonly attempts: true;
-      readonly estimatedHours: true;
-      readonly dueDate: true;
-    };
-    readonly text: {
-      readonly name: true;
-      readonly description: true;
-      readonly tags: true;
-      readonly title: true;
-    };
-    readonly numeric: {
-      readonly number: true;
-      readonly attempts: true;
-      readonly estimatedHours: true;
-    };
-    readonly groupable: {
-      readonly name: true;
-      readonly description: true;
-      readonly number: true;
-      readonly title: true;
-      readonly priority: true;
-      readonly isUrgent: true;
-      readonly attempts: true;
-      readonly estimatedHours: true;
-    };
-  };
+  declare static readonly $types: ReadTypes<
+    typeof workOrderProperties,
+    typeof workOrderConnections,
+    WorkOrderProperties,
+    WorkOrderWhere,
+    {
+      readonly assets: typeof Asset;
+      readonly assignees: typeof Technician;
+      readonly lead: typeof Technician;
+    }
+  >;
 }
 // The properties are fields of the instance, typed by the interface.
 export interface WorkOrder extends WorkOrderProperties {}

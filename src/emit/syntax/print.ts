@@ -88,10 +88,7 @@ export function typeDoc(type: TypeNode): Doc {
     case "union":
       return unionBody(type.members);
     case "intersection":
-      return join(
-        " & ",
-        type.members.map((member) => operand(member, OPERAND)),
-      );
+      return intersectionDoc(type.members);
     case "array":
       return [
         type.readonly ? "readonly " : "",
@@ -114,6 +111,30 @@ export function typeDoc(type: TypeNode): Doc {
     case "functionType":
       return group(parameterList(type.params), " => ", typeDoc(type.returns));
   }
+}
+
+/**
+ * `A & B` as prettier prints it: a name after a name breaks to the next line (indented) when the
+ * whole does not fit; an object type beside a name stays on the `&`'s line (indented past the
+ * second member), so `A & B & {` opens the object's lines.
+ */
+function intersectionDoc(members: readonly TypeNode[]): Doc {
+  const isObject = (type: TypeNode): boolean => type.kind === "objectType";
+  const docs: Doc[] = [];
+  let wasIndented = false;
+  members.forEach((member, i) => {
+    const printed = operand(member, OPERAND);
+    if (i === 0) docs.push(printed);
+    else if (!isObject(members[i - 1]!) && !isObject(member))
+      docs.push(indent(" &", line, printed));
+    else if (isObject(members[i - 1]!) && isObject(member))
+      docs.push(" & ", wasIndented ? indent(printed) : printed);
+    else {
+      if (i > 1) wasIndented = true;
+      docs.push(" & ", i > 1 ? indent(printed) : printed);
+    }
+  });
+  return group(docs);
 }
 
 /**
@@ -656,10 +677,7 @@ function exportFromDoc(
 }
 
 function interfaceDoc(declaration: InterfaceDeclaration): Doc {
-  const heritage =
-    declaration.extends.length === 0
-      ? ""
-      : [" extends ", join(", ", declaration.extends.map(typeDoc))];
+  const heritage = interfaceHeritage(declaration.extends.map(typeDoc));
   const body =
     declaration.members.length === 0
       ? "{}"
@@ -677,14 +695,26 @@ function interfaceDoc(declaration: InterfaceDeclaration): Doc {
         ];
   return [
     jsDoc(declaration.doc),
-    exported(declaration.exported),
-    "interface ",
-    declaration.name,
-    typeParameters(declaration.typeParams),
-    heritage,
+    group(
+      exported(declaration.exported),
+      "interface ",
+      declaration.name,
+      typeParameters(declaration.typeParams),
+      heritage,
+    ),
     " ",
     body,
   ];
+}
+
+/**
+ * ` extends A, B` as prettier prints an interface's heritage: one base never breaks; several move
+ * to the next line together, or one a line after a lone `extends`.
+ */
+function interfaceHeritage(bases: readonly Doc[]): Doc {
+  if (bases.length === 0) return "";
+  if (bases.length === 1) return [" extends ", bases[0]!];
+  return indent(line, "extends", group(indent(line, join([",", line], bases))));
 }
 
 function classDoc(declaration: ClassDeclaration): Doc {

@@ -250,17 +250,17 @@ function mismatch(
   const found =
     value === undefined
       ? "undefined"
-      : typeof value === "number" ||
-          typeof value === "boolean" ||
-          typeof value === "bigint"
-        ? String(value)
-        : typeof value === "string"
-          ? JSON.stringify(
-              value.length > 40 ? `${value.slice(0, 37)}...` : value,
-            )
-          : Array.isArray(value)
-            ? "a list"
-            : typeof value;
+      : typeof value === "bigint"
+        ? `${value}n`
+        : typeof value === "number" || typeof value === "boolean"
+          ? String(value)
+          : typeof value === "string"
+            ? JSON.stringify(
+                value.length > 40 ? `${value.slice(0, 37)}...` : value,
+              )
+            : Array.isArray(value)
+              ? "a list"
+              : typeof value;
   return new PropertyValueError(
     `${name} must be ${expected}, got ${found}`,
     name,
@@ -281,7 +281,7 @@ function checkText(
   const limit = definition.maxTextSize ?? MAX_TEXT_BYTES;
   // A UTF-16 code unit is at most 3 bytes of UTF-8: count bytes only when it could matter.
   if (text.length * 3 > limit) {
-    const bytes = new TextEncoder().encode(text).length;
+    const bytes = utf8Bytes(text);
     if (bytes > limit) {
       throw new PropertyValueError(
         `${name} is ${bytes} bytes of UTF-8, more than its limit of ${limit}`,
@@ -378,32 +378,6 @@ function checkDate(value: unknown, name: string): string {
     );
   }
   return text;
-}
-
-function checkJson(value: unknown, name: string): JsonValue {
-  if (value === undefined) throw mismatch(name, "a JSON value", value);
-  checkJsonLimits(value, name);
-  assertJson(value, name);
-  return value as JsonValue;
-}
-
-function assertJson(value: unknown, path: string): void {
-  if (value === null || typeof value === "string" || typeof value === "boolean")
-    return;
-  if (typeof value === "number") {
-    checkFinite(value, path);
-    return;
-  }
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => assertJson(item, `${path}[${i}]`));
-    return;
-  }
-  if (typeof value === "object" && !(value instanceof Date)) {
-    for (const [key, item] of Object.entries(value))
-      assertJson(item, `${path}.${key}`);
-    return;
-  }
-  throw mismatch(path, "a JSON value", value);
 }
 
 function checkEnum(
@@ -614,63 +588,80 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
 /**
  * A json property value the API would take: an object at the top (not a list, string or number),
  * at most 256 keys of at most 128 characters, each value at most 10,240 bytes and the whole at
- * most 40,960 bytes of JSON, no cycles, no deeper than `JSON_LIMITS.maxDepth`. Runs before any
- * other walk of the value, so a cycle or a deep value never reaches a recursion that overflows.
+ * most 40,960 bytes of JSON; inside, JSON values only, no cycles, no deeper than
+ * `JSON_LIMITS.maxDepth`. The walk comes first, so a cycle or a deep value never reaches
+ * `JSON.stringify`.
  */
-export function checkJsonLimits(value: unknown, name: string): void {
+function checkJson(value: unknown, name: string): JsonValue {
   if (
     typeof value !== "object" ||
     value === null ||
     Array.isArray(value) ||
     value instanceof Date
   ) {
+    const found = Array.isArray(value)
+      ? "a list"
+      : value instanceof Date
+        ? "a Date"
+        : value === null
+          ? "null"
+          : `a ${typeof value}`;
     throw new PropertyValueError(
-      `${name} must be a JSON object at the top (wrap a list or a single value in an object), got ${describeJsonValue(value)}`,
+      `${name} must be a JSON object at the top (wrap a list or a single value in an object), got ${found}`,
       name,
     );
   }
-  checkJsonShape(value, name, 0, new Set());
+  checkJsonValue(value, name, 0, new Set());
+  const limits = JSON_LIMITS;
   const keys = Object.keys(value);
-  if (keys.length > JSON_LIMITS.maxKeys) {
+  if (keys.length > limits.maxKeys) {
     throw new PropertyValueError(
-      `${name} has ${keys.length} keys, more than the API's ${JSON_LIMITS.maxKeys}`,
+      `${name} has ${keys.length} keys, more than the API's ${limits.maxKeys}`,
       name,
     );
   }
-  let total = 2;
+  let total = 1; // `{` and `}`, a `:` and a `,` per key but the last
   for (const key of keys) {
     const item = (value as Record<string, unknown>)[key];
-    if (item === undefined) continue;
-    if (key.length > JSON_LIMITS.maxKeyLength) {
+    if (key.length > limits.maxKeyLength) {
       throw new PropertyValueError(
-        `${name} has a key of ${key.length} characters, more than the API's ${JSON_LIMITS.maxKeyLength}: ${JSON.stringify(key.slice(0, 40))}...`,
+        `${name} has a key of ${key.length} characters, more than the API's ${limits.maxKeyLength}: ${JSON.stringify(key.slice(0, 40))}...`,
         name,
       );
     }
-    const bytes = utf8Length(JSON.stringify(item));
-    if (bytes > JSON_LIMITS.maxValueBytes) {
+    const bytes = utf8Bytes(JSON.stringify(item));
+    if (bytes > limits.maxValueBytes) {
       throw new PropertyValueError(
-        `${name}.${key} is ${bytes} bytes of JSON, more than the API's ${JSON_LIMITS.maxValueBytes} per value`,
+        `${name}.${key} is ${bytes} bytes of JSON, more than the API's ${limits.maxValueBytes} per value`,
         `${name}.${key}`,
       );
     }
-    total += utf8Length(JSON.stringify(key)) + 1 + bytes + 1;
+    total += utf8Bytes(JSON.stringify(key)) + bytes + 2;
   }
-  if (total - 1 > JSON_LIMITS.maxBytes && keys.length > 0) {
+  if (total > limits.maxBytes) {
     throw new PropertyValueError(
-      `${name} is ${total - 1} bytes of JSON, more than the API's ${JSON_LIMITS.maxBytes}`,
+      `${name} is ${total} bytes of JSON, more than the API's ${limits.maxBytes}`,
       name,
     );
   }
+  return value as JsonValue;
 }
 
-/** Depth and cycles, walking only objects and lists (the ancestors set holds the current path). */
-function checkJsonShape(
-  value: object,
+/** JSON values only (finite numbers, no Dates), no cycles, no deeper than the limit. */
+function checkJsonValue(
+  value: unknown,
   path: string,
   depth: number,
   ancestors: Set<object>,
 ): void {
+  if (value === null || typeof value === "string" || typeof value === "boolean")
+    return;
+  if (typeof value === "number") {
+    checkFinite(value, path);
+    return;
+  }
+  if (typeof value !== "object" || value instanceof Date)
+    throw mismatch(path, "a JSON value", value);
   if (depth >= JSON_LIMITS.maxDepth) {
     throw new PropertyValueError(
       `${path} is nested deeper than ${JSON_LIMITS.maxDepth} levels`,
@@ -684,33 +675,19 @@ function checkJsonShape(
     );
   }
   ancestors.add(value);
-  const entries: [string, unknown][] = Array.isArray(value)
-    ? value.map((item, i) => [`[${i}]`, item])
-    : Object.entries(value).map(([key, item]) => [`.${key}`, item]);
-  for (const [step, item] of entries) {
-    if (typeof item === "object" && item !== null && !(item instanceof Date))
-      checkJsonShape(item, path + step, depth + 1, ancestors);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) =>
+      checkJsonValue(item, `${path}[${i}]`, depth + 1, ancestors),
+    );
+  } else {
+    for (const [key, item] of Object.entries(value))
+      checkJsonValue(item, `${path}.${key}`, depth + 1, ancestors);
   }
   ancestors.delete(value);
 }
 
-function describeJsonValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "a list";
-  if (value instanceof Date) return "a Date";
-  return typeof value === "string" ? "a string" : typeof value;
-}
+const UTF8 = new TextEncoder();
 
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
+function utf8Bytes(text: string): number {
+  return UTF8.encode(text).length;
 }

@@ -18,6 +18,7 @@ import {
   ownValue,
   toWireValue,
   type ConnectionMap,
+  type DmsType,
   type EdgeConnectionDefinition,
   type PropertyDefinition,
   type PropertyMap,
@@ -32,6 +33,7 @@ import type {
   SourceData,
   ViewReference,
 } from "../core/wire.js";
+import type { EdgeWhere } from "./where.js";
 
 // Re-exported here so that the generated index (which passes typed.ts on) exports them.
 export { ConflictingWritesError, WriteCollector };
@@ -44,6 +46,67 @@ export interface ViewClassInfo {
   /** The node (or edge) type the view's filter requires; set on every write. */
   readonly instanceType?: InstanceId;
 }
+
+// ---- what a generated class declares about its fields (types only)
+
+/**
+ * `T` with each key kept when it is one of `K`, else typed `never`: `X extends OnlyKeys<X, K>`
+ * compiles only when every key of `X` is one of `K` (modifiers stay, so optional fits optional).
+ */
+type OnlyKeys<T, K> = { [N in keyof T]: N extends K ? T[N] : never };
+
+/** The names of the properties of map `P` whose definitions fit `D`, as a `{ name: true }` set. */
+type NameSet<P, D> = {
+  readonly [K in keyof P as P[K] extends D ? K : never]: true;
+};
+
+type Single = { readonly list?: false };
+type NumberType = "int32" | "int64" | "float32" | "float64";
+type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
+
+/**
+ * The fields of a generated apply class, checked against its view's maps: `F` (the apply
+ * interface) compiles only with exactly the keys of the property map `P` plus edge connections of
+ * `C`, so a field the map lacks, a map key without a field, or a typo in either fails tsc.
+ */
+export type ApplyFields<
+  P extends OnlyKeys<P, keyof F>,
+  C,
+  F extends OnlyKeys<F, keyof P | keyof C>,
+> = F;
+
+/**
+ * The static `$types` of a generated read class, from its maps: the sortable, text, numeric and
+ * groupable names follow from the definitions. Checked like {@link ApplyFields}: the read interface
+ * `F` has exactly the keys of `P` and `C`, the `where` `W` a condition for each key of `P` and
+ * nothing but instance fields besides. `T`: the read classes connections and direct relations
+ * lead to, by name (types only, so that view modules need not load each other).
+ */
+export type ReadTypes<
+  P extends OnlyKeys<P, keyof F & keyof W>,
+  C extends OnlyKeys<C, keyof F>,
+  F extends OnlyKeys<F, keyof P | keyof C>,
+  W extends OnlyKeys<W, keyof P | keyof EdgeWhere<never>>,
+  T = unknown,
+> = {
+  readonly where: W;
+  readonly sortable: NameSet<
+    P,
+    Single & { readonly type: Exclude<DmsType, "json"> }
+  >;
+  readonly text: NameSet<P, { readonly type: "text" }>;
+  readonly numeric: NameSet<P, Single & { readonly type: NumberType }>;
+  readonly groupable: NameSet<P, Single & { readonly type: GroupType }>;
+  readonly targets: T;
+};
+
+/** The `$types.targets` of read class `C`, for a read class whose view implements `C`'s. */
+export type TargetsOf<
+  C extends { readonly $types: { readonly targets: unknown } },
+> = C["$types"]["targets"];
+
+/** The property conditions of an implemented view's `where`, for a `where` extending it. */
+export type InheritedWhere<W> = Omit<W, "$and" | "$or" | "$not">;
 
 export interface NodeApplyOptions {
   /** Fail (409) unless the stored version is at most this; 0 means "create only". */
@@ -92,8 +155,8 @@ interface WritePlanEntry {
 }
 
 interface ApplyPlan {
-  /** The class it was compiled for. */
-  readonly info: ViewClassInfo;
+  /** The fields the constructor copies: the properties, then the edge connections. */
+  readonly fields: readonly string[];
   readonly properties: readonly WritePlanEntry[];
   readonly edges: readonly {
     name: string;
@@ -101,8 +164,17 @@ interface ApplyPlan {
   }[];
 }
 
-const applyPlans = new WeakMap<object, ApplyPlan>();
-const edgePropertyPlans = new WeakMap<object, readonly WritePlanEntry[]>();
+const plans = new WeakMap<object, object>();
+
+/** What `compile` makes of `key` (a class, an edge source), made once per key. */
+function planOf<K extends object, P extends object>(
+  key: K,
+  compile: (key: K) => P,
+): P {
+  let plan = plans.get(key) as P | undefined;
+  if (!plan) plans.set(key, (plan = compile(key)));
+  return plan;
+}
 
 function writeEntries(map: PropertyMap): WritePlanEntry[] {
   return Object.keys(map).map((name) => {
@@ -111,34 +183,8 @@ function writeEntries(map: PropertyMap): WritePlanEntry[] {
   });
 }
 
-/**
- * A class's compiled plan, kept on the class under `key` so that the lookup per object is a
- * property load instead of a WeakMap lookup. The plan remembers its class: a subclass (which
- * inherits the property) gets its own. A class that cannot take the property (frozen) keeps the
- * WeakMap lookup.
- */
-function classPlan<C extends object, P extends { readonly info: C }>(
-  info: C,
-  key: symbol,
-  plans: WeakMap<object, P>,
-  compile: (info: C) => P,
-): P {
-  const onClass = info as Record<symbol, P | undefined>;
-  const cached = onClass[key];
-  if (cached !== undefined && cached.info === info) return cached;
-  let plan = plans.get(info);
-  if (!plan) {
-    plan = compile(info);
-    plans.set(info, plan);
-  }
-  if (Object.isExtensible(info)) onClass[key] = plan;
-  return plan;
-}
-
-const APPLY_PLAN = Symbol("dmgen.applyPlan");
-
 function applyPlan(info: ViewClassInfo): ApplyPlan {
-  return classPlan(info, APPLY_PLAN, applyPlans, compileApplyPlan);
+  return planOf(info, compileApplyPlan);
 }
 
 function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
@@ -147,9 +193,10 @@ function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
     const connection = info.connections[name];
     if (connection?.connection === "edge") edges.push({ name, connection });
   }
+  const properties = writeEntries(info.properties);
   return {
-    info,
-    properties: writeEntries(info.properties),
+    fields: [...properties.map((p) => p.name), ...edges.map((e) => e.name)],
+    properties,
     edges,
   };
 }
@@ -199,20 +246,27 @@ export abstract class TypedApply implements CollectsWrites {
   }
 
   // `declare` fields: set by plain assignment in the constructor (no define step per field), and
-  // an unset option is no own key (not even `undefined`). The generated constructor copies the
-  // view's properties (each by name: a stray key or `__proto__` never lands on the object).
+  // an unset option is no own key (not even `undefined`).
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
 
+  /**
+   * Copies the fields of the class's view that `properties` sets: each by name from the class's
+   * maps, so a stray key or `__proto__` never lands on the object, and an unset one is no own key.
+   */
   protected constructor(
     space: string,
     externalId: string,
+    properties: object,
     existingVersion: number | undefined,
   ) {
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
+    const { fields } = applyPlan(new.target as unknown as ViewClassInfo);
+    // The fields are the class's map keys, which the generated class checks against its fields.
+    copySetFields(this, properties, fields);
   }
 
   /** This instance's id. */
@@ -251,25 +305,32 @@ export abstract class TypedApply implements CollectsWrites {
   abstract collect(collector: WriteCollector): void;
 }
 
-/** Base of every generated `<View>Apply` class for node views. */
-/**
- * What a generated constructor does one statement a field, for a view with more fields than
- * TypeScript follows in one function: copies each named field that `properties` sets (not
- * undefined) onto the apply object.
- */
-export function copySetFields(
+/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
+type Fields = Record<string, unknown>;
+
+/** Copies each of `names` that `from` sets (not undefined) onto `to`, as its own field. */
+function copySetFields(
   target: object,
-  properties: object,
+  source: object,
   names: readonly string[],
 ): void {
-  const from = properties as Record<string, unknown>;
-  const to = target as Record<string, unknown>;
-  for (const name of names) {
+  const to = target as Fields;
+  const from = source as Fields;
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
     const value = from[name];
-    if (value !== undefined) to[name] = value;
+    if (value === undefined) continue;
+    if (name === "__proto__") Object.defineProperty(to, name, ownField(value));
+    else to[name] = value;
   }
 }
 
+/** A field defined like an assigned one: for `__proto__`, which assigning would not create. */
+function ownField(value: unknown): PropertyDescriptor {
+  return { value, writable: true, enumerable: true, configurable: true };
+}
+
+/** Base of every generated `<View>Apply` class for node views. */
 export abstract class TypedNodeApply extends TypedApply {
   /** `undefined`: the view's node type; `null`: none. */
   declare type?: InstanceId | null;
@@ -277,9 +338,10 @@ export abstract class TypedNodeApply extends TypedApply {
   protected constructor(
     space: string,
     externalId: string,
+    properties: object,
     options?: NodeApplyOptions,
   ) {
-    super(space, externalId, options?.existingVersion);
+    super(space, externalId, properties, options?.existingVersion);
     if (options?.type !== undefined) this.type = options.type;
   }
 
@@ -516,11 +578,9 @@ function edgeWrite(
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
-    let plan = edgePropertyPlans.get(edgeSource);
-    if (!plan) {
-      plan = writeEntries(edgeSource.properties?.() ?? {});
-      edgePropertyPlans.set(edgeSource, plan);
-    }
+    const plan = planOf(edgeSource, (source) =>
+      writeEntries(source.properties?.() ?? {}),
+    );
     const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
@@ -545,9 +605,10 @@ export abstract class TypedEdgeApply extends TypedApply {
     space: string,
     externalId: string,
     ends: EdgeEnds,
+    properties: object,
     options?: { readonly existingVersion?: number },
   ) {
-    super(space, externalId, options?.existingVersion);
+    super(space, externalId, properties, options?.existingVersion);
     this.startNode = ends.startNode;
     this.endNode = ends.endNode;
     if (ends.type) this.type = ends.type;
@@ -637,26 +698,20 @@ interface ReadPlanEntry {
 
 /** How a read class fills itself from an instance read, worked out once per class. */
 interface ReadPlan {
-  /** The class it was compiled for. */
-  readonly info: ViewClassInfo;
   readonly space: string;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
   readonly entries: readonly ReadPlanEntry[];
 }
 
-const readPlans = new WeakMap<object, ReadPlan>();
 const EMPTY_VALUES: PropertyValues = Object.freeze({});
 
-const READ_PLAN = Symbol("dmgen.readPlan");
-
 function readPlan(info: ViewClassInfo): ReadPlan {
-  return classPlan(info, READ_PLAN, readPlans, compileReadPlan);
+  return planOf(info, compileReadPlan);
 }
 
 function compileReadPlan(info: ViewClassInfo): ReadPlan {
   return {
-    info,
     space: info.view.space,
     viewKey: `${info.view.externalId}/${info.view.version}`,
     entries: Object.keys(info.properties).map((name) => {
@@ -719,16 +774,9 @@ export abstract class TypedInstance {
       const converted = entry.definition
         ? fromWireValue(value, entry.definition)
         : (value ?? null);
-      if (entry.defineOwn) {
-        Object.defineProperty(target, entry.name, {
-          value: converted,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else {
-        target[entry.name] = converted;
-      }
+      if (entry.defineOwn)
+        Object.defineProperty(target, entry.name, ownField(converted));
+      else target[entry.name] = converted;
     }
   }
 
