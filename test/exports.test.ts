@@ -280,6 +280,8 @@ beforeAll(async () => {
       ...DEFAULT_CODE_OPTIONS,
       naming: config!.naming!,
       transport,
+      // bigint: so that every runtime file is copied (`client/int64.ts` only with it).
+      int64: "bigint",
     });
     outputs.set(transport, files);
     await writeFileMap(join(scratch.dir, transport), files);

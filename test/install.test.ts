@@ -189,7 +189,7 @@ const SHIPPED = [
   /^package\.json$/,
   /^bin\/dmgen\.js$/,
   /^dist\/(src|templates\/runtime)\/.+\.(js|d\.ts)$/,
-  /^templates\/runtime\/[a-z]+\/[a-z-]+\.ts$/,
+  /^templates\/runtime\/[a-z]+\/[a-z0-9-]+\.ts$/,
 ];
 
 describe("npm pack", () => {

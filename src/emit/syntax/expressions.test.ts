@@ -37,6 +37,17 @@ const cases: readonly Case[] = [
     want: "this.#verifier",
   },
   {
+    name: "a dynamic import of a long path stays on one line, as prettier keeps it",
+    given: ts.call(
+      ts.access(
+        ts.call(x("import"), [ts.literal(`./views/${LONG}${LONG}.js`)]),
+        "then",
+      ),
+      [ts.arrow([ts.param("m")], ts.access(x("m"), LONG))],
+    ),
+    want: `import("./views/${LONG}${LONG}.js").then(\n  (m) => m.${LONG},\n)`,
+  },
+  {
     name: "call with type arguments",
     given: ts.call(x("define"), [x("a"), ts.literal(1)], [ts.typeRef("A")]),
     want: "define<A>(a, 1)",

@@ -356,7 +356,9 @@ export function expressionDoc(expression: Expression): Doc {
       return [
         expressionOperand(expression.callee, MEMBER),
         typeArguments(expression.typeArgs),
-        callArguments(expression.args),
+        isModuleLoad(expression)
+          ? ["(", expressionDoc(expression.args[0]!), ")"]
+          : callArguments(expression.args),
       ];
     case "new": {
       // `new (f())()`: a call as the callee would take the `new`'s arguments.
@@ -443,6 +445,18 @@ function binaryOperand(
  * literal after simple ones hugs the parentheses (`f(a, [` ... `])`), as prettier prints a last
  * argument that can break itself.
  */
+/** `import("./x.js")` / `require("x")`: prettier never breaks inside them, however long. */
+function isModuleLoad(call: Extract<Expression, { kind: "call" }>): boolean {
+  const [only, ...rest] = call.args;
+  return (
+    call.callee.kind === "identifier" &&
+    (call.callee.name === "import" || call.callee.name === "require") &&
+    only?.kind === "literal" &&
+    typeof only.value === "string" &&
+    rest.length === 0
+  );
+}
+
 function callArguments(args: readonly Expression[]): Doc {
   const last = args[args.length - 1];
   const others = args.slice(0, -1);

@@ -416,7 +416,8 @@ function addInput(
 ): void {
   if (collectsWrites(input)) return collector.addRoot(input);
   const writes =
-    typeof (input as Partial<ToInstanceWrites>).toInstanceWrites === "function"
+    typeof (input as Partial<ToInstanceWrites> | null | undefined)
+      ?.toInstanceWrites === "function"
       ? (input as ToInstanceWrites).toInstanceWrites()
       : [input as InstanceWrite];
   for (const write of writes) {
