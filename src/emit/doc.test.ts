@@ -6,7 +6,6 @@ import {
   bracedList,
   breakAfterOperator,
   expandedObject,
-  flatText,
   fluidAssignment,
   group,
   hardline,
@@ -155,12 +154,6 @@ describe("doc printer", () => {
       );
     },
   );
-
-  it("reads a doc's flat text", () => {
-    expect(flatText(group("Name<", indent(line, "A,", line, "B"), ">"))).toBe(
-      "Name< A, B>",
-    );
-  });
 
   it("counts columns as prettier does", () => {
     const texts = [

@@ -185,22 +185,6 @@ export function argumentList(args: readonly Doc[]): Doc {
 
 // ---- printing
 
-/** A doc's text when every group is flat (to classify what a doc prints, not to print it). */
-export function flatText(doc: Doc): string {
-  if (typeof doc === "string") return doc;
-  if (isDocArray(doc)) return doc.map(flatText).join("");
-  switch (doc.kind) {
-    case "group":
-    case "indent":
-    case "indentIfBreak":
-      return flatText(doc.contents);
-    case "ifBreak":
-      return flatText(doc.flat);
-    case "line":
-      return doc.mode === "line" ? " " : doc.mode === "hard" ? "\n" : "";
-  }
-}
-
 interface Command {
   readonly indent: string;
   readonly flat: boolean;
