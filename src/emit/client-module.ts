@@ -364,9 +364,12 @@ function createClientFunction(
 }
 
 /** The line that says which features the output has (a change shows in review and in `--check`). */
-function featuresLine(context: EmitContext): string {
+function featuresLine(context: EmitContext): Doc {
   const features = featuresOf(context.options);
-  return `// Features: ${features.length > 0 ? features.join(", ") : "none"} (dmgen generate --features).`;
+  const listed = features.length > 0 ? features.join(", ") : "none";
+  return ts.statementDoc(
+    ts.lineComment(`Features: ${listed} (dmgen generate --features).`),
+  );
 }
 
 /** `apply` / `delete` across views, `spaces`, result-set graphs: what the groups give `Client`. */
