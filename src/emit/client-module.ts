@@ -3,7 +3,7 @@
 
 import { featuresOf, type Feature } from "../config/index.js";
 import type { ViewIR } from "../ir/types.js";
-import { group, hardline, indent, join, jsDoc, line, type Doc } from "./doc.js";
+import { hardline, join, type Doc } from "./doc.js";
 import { Imports, namesOf, type EmitContext } from "./context.js";
 import { importsDoc } from "./module.js";
 import { rootModule, viewText } from "./property-types.js";
@@ -364,9 +364,12 @@ function createClientFunction(
 }
 
 /** The line that says which features the output has (a change shows in review and in `--check`). */
-function featuresLine(context: EmitContext): string {
+function featuresLine(context: EmitContext): Doc {
   const features = featuresOf(context.options);
-  return `// Features: ${features.length > 0 ? features.join(", ") : "none"} (dmgen generate --features).`;
+  const listed = features.length > 0 ? features.join(", ") : "none";
+  return ts.statementDoc(
+    ts.lineComment(`Features: ${listed} (dmgen generate --features).`),
+  );
 }
 
 /** `apply` / `delete` across views, `spaces`, result-set graphs: what the groups give `Client`. */
@@ -449,16 +452,17 @@ class AccessorTypes {
   /** The aliases' declarations (none without features). */
   declarations(): Doc[] {
     if (this.features.length === 0) return [];
-    const readClass = this.imports.type(
-      "./runtime/model/where.js",
-      "TypedReadClass",
-    );
+    const readClass = ts.typeParam("C", {
+      constraint: ts.typeRef(
+        this.imports.type("./runtime/model/where.js", "TypedReadClass"),
+      ),
+    });
     const declarations: Doc[] = [];
     if (this.used.writable)
       declarations.push(
         this.alias(
           ACCESSOR_TYPES.writable,
-          [`C extends ${readClass}`, "A extends object"],
+          [readClass, ts.typeParam("A", { constraint: ts.t.object })],
           ts.typeRef(
             this.imports.type(ACCESSOR_MODULE, "ViewAccessor"),
             ts.typeRef("C"),
@@ -471,7 +475,7 @@ class AccessorTypes {
       declarations.push(
         this.alias(
           ACCESSOR_TYPES.readOnly,
-          [`C extends ${readClass}`],
+          [readClass],
           ts.typeRef(
             this.imports.type(ACCESSOR_MODULE, "ReadOnlyViewAccessor"),
             ts.typeRef("C"),
@@ -482,29 +486,20 @@ class AccessorTypes {
     return declarations;
   }
 
-  /**
-   * `type Name<C> = A<C> & B<C>;` laid out as prettier lays out an intersection of references: the
-   * first on the line, the others indented one a line (the syntax layer's alias breaks after `=`).
-   */
+  /** `type Name<C> = Feature<C> & ... & Base<C>;` (the features' overloads first). */
   private alias(
     name: string,
-    typeParams: readonly string[],
+    typeParams: readonly ts.TypeParameter[],
     base: ts.TypeNode,
     doc: string,
   ): Doc {
-    const [first, ...rest] = [
-      ...this.features.map((f) => ts.typeRef(f, ts.typeRef("C"))),
-      base,
-    ].map(ts.typeDoc);
-    return [
-      jsDoc([doc]),
-      group(
-        `type ${name}<${typeParams.join(", ")}> = `,
-        first!,
-        indent(...rest.map((type) => [" &", line, type])),
-      ),
-      ";",
-    ];
+    const features = this.features.map((f) => ts.typeRef(f, ts.typeRef("C")));
+    return ts.declarationDoc(
+      ts.typeAlias(name, ts.intersection(...features, base), {
+        typeParams,
+        doc: [doc],
+      }),
+    );
   }
 }
 

@@ -2,21 +2,17 @@ import { describe, expect, it } from "vitest";
 import * as prettier from "prettier";
 import {
   argumentList,
-  arrowFunction,
   bracedList,
   breakAfterOperator,
   expandedObject,
-  flatText,
   fluidAssignment,
   group,
   hardline,
   indent,
   jsDoc,
   line,
-  objectProperty,
   print,
   stringLiteral,
-  stringProperty,
   textWidth,
   type Doc,
 } from "./doc.js";
@@ -70,27 +66,6 @@ describe("doc printer", () => {
   const name = (length: number) => "n".repeat(length);
   const assignments: { given: Doc; want: string }[] = [
     {
-      given: ["const x = ", expandedObject([stringProperty("key", "v")]), ";"],
-      want: 'const x = {\n  key: "v",\n};',
-    },
-    {
-      given: [
-        "const x = ",
-        expandedObject([stringProperty("externalId", name(70))]),
-        ";",
-      ],
-      want: `const x = {\n  externalId:\n    "${name(70)}",\n};`,
-    },
-    {
-      // A key shorter than 5 columns keeps its value on its line.
-      given: [
-        "const x = ",
-        expandedObject([stringProperty("type", name(80))]),
-        ";",
-      ],
-      want: `const x = {\n  type: "${name(80)}",\n};`,
-    },
-    {
       given: [
         "class A {",
         indent(
@@ -123,26 +98,6 @@ describe("doc printer", () => {
       ],
       want: `export const ${name(40)} = {\n  a: 1,\n} as const;`,
     },
-    {
-      given: [
-        "const x = ",
-        expandedObject([
-          objectProperty("targetClass", arrowFunction("()", name(70))),
-        ]),
-        ";",
-      ],
-      want: `const x = {\n  targetClass: () =>\n    ${name(70)},\n};`,
-    },
-    {
-      given: [
-        "const x = ",
-        expandedObject([
-          objectProperty(name(76), bracedList("{", ["a: 1", "b: 2"], "}")),
-        ]),
-        ";",
-      ],
-      want: `const x = {\n  ${name(76)}:\n    { a: 1, b: 2 },\n};`,
-    },
   ];
 
   it.each(assignments)(
@@ -155,12 +110,6 @@ describe("doc printer", () => {
       );
     },
   );
-
-  it("reads a doc's flat text", () => {
-    expect(flatText(group("Name<", indent(line, "A,", line, "B"), ">"))).toBe(
-      "Name< A, B>",
-    );
-  });
 
   it("counts columns as prettier does", () => {
     const texts = [

@@ -139,16 +139,6 @@ export function breakAfterOperator(left: Doc, op: string, value: Doc): Doc {
   return group(left, op, group(indent(line, value)));
 }
 
-/** `key: "text"` as prettier prints it: see `breakAfterOperator`. */
-export function stringProperty(key: string, text: string): Doc {
-  const literal = stringLiteral(text);
-  if (key.length < SHORT_KEY) return `${key}: ${literal}`;
-  return breakAfterOperator(key, ":", literal);
-}
-
-/** Keys narrower than this (prettier: tab width + 3) keep their value on their line. */
-const SHORT_KEY = 5;
-
 /**
  * `left op value` for a value that can break itself (an object, a call): the value stays on the
  * line when its first line fits there, else it starts on the next line, indented as a whole
@@ -164,42 +154,12 @@ export function fluidAssignment(left: Doc, op: string, value: Doc): Doc {
   );
 }
 
-/**
- * `key: value` for a value that can break itself (an object, an array, an arrow function): see
- * `fluidAssignment`; a short key never breaks after its colon.
- */
-export function objectProperty(key: string, value: Doc): Doc {
-  if (key.length < SHORT_KEY) return [`${key}: `, value];
-  return fluidAssignment(key, ":", value);
-}
-
-/** `() => body` as prettier prints an arrow function returning an expression. */
-export function arrowFunction(params: string, body: Doc): Doc {
-  return group(`${params} =>`, group(indent(line, body)));
-}
-
 /** `(a, b)` when it fits, else one argument a line with a trailing comma. */
 export function argumentList(args: readonly Doc[]): Doc {
   return bracedList("(", args, ")", false);
 }
 
 // ---- printing
-
-/** A doc's text when every group is flat (to classify what a doc prints, not to print it). */
-export function flatText(doc: Doc): string {
-  if (typeof doc === "string") return doc;
-  if (isDocArray(doc)) return doc.map(flatText).join("");
-  switch (doc.kind) {
-    case "group":
-    case "indent":
-    case "indentIfBreak":
-      return flatText(doc.contents);
-    case "ifBreak":
-      return flatText(doc.flat);
-    case "line":
-      return doc.mode === "line" ? " " : doc.mode === "hard" ? "\n" : "";
-  }
-}
 
 interface Command {
   readonly indent: string;

@@ -9,12 +9,10 @@ import type {
   ViewIR,
 } from "../ir/types.js";
 import type { PrimitiveTypeName } from "../input/types.js";
-import { group, indent, join, line, softline, type Doc } from "./doc.js";
 import { namesOf, type EmitContext, type Imports } from "./context.js";
 import * as ts from "./syntax/index.js";
 
 export const RUNTIME_TYPED = "../runtime/model/typed.js";
-export const RUNTIME_VALUES = "../runtime/model/values.js";
 export const RUNTIME_WIRE = "../runtime/core/wire.js";
 
 /** The TypeScript type of each scalar type (json, timestamps and int64 are decided apart). */
@@ -151,24 +149,6 @@ function edgeApplyType(
     ...args,
   );
   return property.multi ? ts.arrayOf(edgeTarget) : edgeTarget;
-}
-
-/** `Name<A, B>` with prettier's break of long type arguments (one a line, no trailing comma). */
-export function typeReference(
-  name: string,
-  args: readonly string[],
-  suffix: string,
-): Doc {
-  // Prettier keeps a single plain type argument on the line, however long.
-  if (args.length === 1) return `${name}<${args[0]}>${suffix}`;
-  return group(
-    name,
-    "<",
-    indent(softline, join([",", line], args)),
-    softline,
-    ">",
-    suffix,
-  );
 }
 
 /** The view behind `key` when it is in the input, writable and of the given kind. */

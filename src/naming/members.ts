@@ -140,33 +140,3 @@ export function viewInstanceMembers(): {
 export function clientMemberNames(): Set<string> {
   return new Set([...CLIENT_MEMBERS, ...CLIENT_KEPT_NAMES, ...OBJECT_MEMBERS]);
 }
-
-// ---- legacy: client-module.ts's own `clientMemberNames(options)` still scans its printed client
-// with this; the name plan no longer calls it (it reads `clientMemberNames()` above). Both go when
-// the client emitter builds `Client` from `CLIENT_MEMBERS`.
-
-/**
- * The members a class or interface named `name` declares itself in `source` (our own code in
- * prettier's style: the lines indented one level), `#private` names with their `#`.
- * @deprecated Read `CLIENT_MEMBERS` / `BASE_CLASS_MEMBERS` instead.
- */
-export function ownMembers(source: string, name: string): string[] {
-  const lines = source.split("\n");
-  const header = new RegExp(
-    `^(?:export\\s+)?(?:declare\\s+)?(?:abstract\\s+)?(?:class|interface)\\s+${name}\\b`,
-  );
-  const start = lines.findIndex((line) => header.test(line));
-  if (start < 0) throw new Error(`no class or interface ${name}`);
-  const members: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.startsWith("}")) break;
-    const match =
-      /^ {2}((?:[a-z]+\s+)*)(#?[A-Za-z_$][\w$]*|"[^"]*"|'[^']*')\s*[?!]?\s*[(<:=;]/.exec(
-        line,
-      );
-    if (!match || /\bstatic\b/.test(match[1]!)) continue;
-    if (match[2] === "constructor") continue;
-    members.push(match[2]!.replace(/^["']|["']$/g, ""));
-  }
-  return members;
-}

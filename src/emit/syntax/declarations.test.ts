@@ -106,6 +106,120 @@ const cases: readonly Case[] = [
     want: `export type PersonPropertyName =\n  keyof typeof ${LONG}${LONG};`,
   },
   {
+    name: "type parameters with a constraint and a default",
+    given: ts.typeAlias(
+      "Pair",
+      ts.tupleType([ts.typeRef("A"), ts.typeRef("B")]),
+      {
+        typeParams: [
+          ts.typeParam("A", { constraint: ts.t.object }),
+          ts.typeParam("B", {
+            constraint: ts.keyOf(ts.typeRef("A")),
+            default: ts.t.never,
+          }),
+        ],
+      },
+    ),
+    want: "type Pair<A extends object, B extends keyof A = never> = [A, B];",
+  },
+  {
+    name: "an intersection alias keeps its first member on the = line, the others one a line",
+    given: ts.typeAlias(
+      "Accessor",
+      ts.intersection(
+        ts.typeRef("IncludeReads", ts.typeRef("C")),
+        ts.typeRef("IncludeSearch", ts.typeRef("C")),
+        ts.typeRef("SearchReads", ts.typeRef("C")),
+        ts.typeRef("ViewAccessor", ts.typeRef("C"), ts.typeRef("A")),
+      ),
+      {
+        typeParams: [
+          ts.typeParam("C", { constraint: ts.typeRef("TypedReadClass") }),
+          ts.typeParam("A", { constraint: ts.t.object }),
+        ],
+        doc: ["A writable view's accessor."],
+      },
+    ),
+    want: [
+      "/** A writable view's accessor. */",
+      "type Accessor<C extends TypedReadClass, A extends object> = IncludeReads<C> &",
+      "  IncludeSearch<C> &",
+      "  SearchReads<C> &",
+      "  ViewAccessor<C, A>;",
+    ].join("\n"),
+  },
+  {
+    name: "an intersection alias moves to the next line when its first member does not fit",
+    given: ts.typeAlias(
+      "ReadOnlyAccessorWithLongName",
+      ts.intersection(
+        ts.typeRef("IncludeReadsWithAVeryLongName", ts.typeRef("C")),
+        ts.typeRef("IncludeSearch", ts.typeRef("C")),
+        ts.typeRef("SearchReads", ts.typeRef("C")),
+        ts.typeRef("ReadOnlyViewAccessor", ts.typeRef("C")),
+      ),
+      {
+        typeParams: [
+          ts.typeParam("C", { constraint: ts.typeRef("TypedReadClass") }),
+        ],
+      },
+    ),
+    want: [
+      "type ReadOnlyAccessorWithLongName<C extends TypedReadClass> =",
+      "  IncludeReadsWithAVeryLongName<C> &",
+      "    IncludeSearch<C> &",
+      "    SearchReads<C> &",
+      "    ReadOnlyViewAccessor<C>;",
+    ].join("\n"),
+  },
+  {
+    name: "an intersection alias that fits on the next line",
+    given: ts.typeAlias(
+      "ReadOnlyAccessorWithLongName",
+      ts.intersection(
+        ts.typeRef("IncludeReadsWithAVeryLongName", ts.typeRef("C")),
+        ts.typeRef("IncludeSearch", ts.typeRef("C")),
+      ),
+      {
+        typeParams: [
+          ts.typeParam("C", { constraint: ts.typeRef("TypedReadClass") }),
+        ],
+      },
+    ),
+    want: "type ReadOnlyAccessorWithLongName<C extends TypedReadClass> =\n  IncludeReadsWithAVeryLongName<C> & IncludeSearch<C>;",
+  },
+  {
+    name: "constrained type parameters break before the = does",
+    given: ts.typeAlias(
+      "AccessorWithLongName",
+      ts.intersection(
+        ts.typeRef("IncludeReadsWithAVeryLongName", ts.typeRef("C")),
+        ts.typeRef("IncludeSearch", ts.typeRef("C")),
+      ),
+      {
+        typeParams: [
+          ts.typeParam("C", { constraint: ts.typeRef("TypedReadClass") }),
+          ts.typeParam("A", { constraint: ts.t.object }),
+        ],
+      },
+    ),
+    want: [
+      "type AccessorWithLongName<",
+      "  C extends TypedReadClass,",
+      "  A extends object,",
+      "> = IncludeReadsWithAVeryLongName<C> & IncludeSearch<C>;",
+    ].join("\n"),
+  },
+  {
+    name: "generic interface",
+    given: ts.interfaceDecl(
+      "Box",
+      [ts.propertySignature("value", ts.typeRef("T"), { readonly: true })],
+      { typeParams: [ts.typeParam("T", { default: ts.t.unknown })] },
+    ),
+    want: "interface Box<T = unknown> {\n  readonly value: T;\n}",
+  },
+  {
     name: "interface with extends, JSDoc and members",
     given: ts.interfaceDecl(
       "Client",

@@ -219,6 +219,55 @@ const statements: readonly StatementCase[] = [
     want: "return this.dms.close();",
   },
   {
+    name: "a long string property value breaks after its colon",
+    given: ts.constStmt(
+      "x",
+      ts.object([ts.prop("externalId", ts.literal("n".repeat(70)))], {
+        expanded: true,
+      }),
+    ),
+    want: `const x = {\n  externalId:\n    "${"n".repeat(70)}",\n};`,
+  },
+  {
+    name: "a key shorter than 5 columns keeps its value on its line",
+    given: ts.constStmt(
+      "x",
+      ts.object([ts.prop("type", ts.literal("n".repeat(80)))], {
+        expanded: true,
+      }),
+    ),
+    want: `const x = {\n  type: "${"n".repeat(80)}",\n};`,
+  },
+  {
+    name: "an arrow property breaks after its arrow",
+    given: ts.constStmt(
+      "x",
+      ts.object([ts.prop("targetClass", ts.arrow([], x("n".repeat(70))))], {
+        expanded: true,
+      }),
+    ),
+    want: `const x = {\n  targetClass: () =>\n    ${"n".repeat(70)},\n};`,
+  },
+  {
+    name: "an object property value moves to the next line when its first line does not fit",
+    given: ts.constStmt(
+      "x",
+      ts.object(
+        [
+          ts.prop(
+            "n".repeat(76),
+            ts.object([
+              ts.prop("a", ts.literal(1)),
+              ts.prop("b", ts.literal(2)),
+            ]),
+          ),
+        ],
+        { expanded: true },
+      ),
+    ),
+    want: `const x = {\n  ${"n".repeat(76)}:\n    { a: 1, b: 2 },\n};`,
+  },
+  {
     name: "line comment",
     given: ts.lineComment("why, not what"),
     want: "// why, not what",

@@ -565,11 +565,19 @@ export interface ConstDeclaration {
   readonly doc: readonly string[];
 }
 
+/** `C`, `C extends Base`, `C extends Base = Default`: a type alias's or interface's parameter. */
+export interface TypeParameter {
+  readonly kind: "typeParameter";
+  readonly name: string;
+  readonly constraint: TypeNode | undefined;
+  readonly default: TypeNode | undefined;
+}
+
 export interface TypeAlias {
   readonly kind: "typeAlias";
   readonly exported: boolean;
   readonly name: string;
-  readonly typeParams: readonly string[];
+  readonly typeParams: readonly TypeParameter[];
   readonly type: TypeNode;
   readonly doc: readonly string[];
 }
@@ -578,7 +586,7 @@ export interface InterfaceDeclaration {
   readonly kind: "interface";
   readonly exported: boolean;
   readonly name: string;
-  readonly typeParams: readonly string[];
+  readonly typeParams: readonly TypeParameter[];
   readonly extends: readonly TypeNode[];
   readonly members: readonly TypeMember[];
   readonly doc: readonly string[];
@@ -703,7 +711,19 @@ export function constStmt(
 export interface DeclarationOptions {
   readonly exported?: boolean;
   readonly doc?: readonly string[];
-  readonly typeParams?: readonly string[];
+  readonly typeParams?: readonly TypeParameter[];
+}
+
+export function typeParam(
+  name: string,
+  options: { constraint?: TypeNode; default?: TypeNode } = {},
+): TypeParameter {
+  return {
+    kind: "typeParameter",
+    name,
+    constraint: options.constraint,
+    default: options.default,
+  };
 }
 
 export function typeAlias(

@@ -34,6 +34,7 @@ import type {
   Statement,
   TypeMember,
   TypeNode,
+  TypeParameter,
 } from "./nodes.js";
 
 // ---- types
@@ -215,9 +216,25 @@ export function annotated(head: Doc, type: TypeNode): Doc {
 
 /**
  * `type X = T`: like an annotation, except that a type which cannot break itself (`keyof typeof
- * x`, a name) moves to the next line when too long.
+ * x`, a name) moves to the next line when too long. Prettier's other alias layouts: with several
+ * type parameters, some constrained or defaulted, the parameters break before the `=` does
+ * (`type X<\n  A extends B,\n  C,\n> = T`); an intersection stays on the `=` line when its first
+ * member fits there (the others then one a line, indented), else starts on the next line.
  */
-function aliased(head: Doc, type: TypeNode): Doc {
+function aliased(
+  head: Doc,
+  type: TypeNode,
+  typeParams: readonly TypeParameter[],
+): Doc {
+  const complexParams =
+    typeParams.length > 1 &&
+    typeParams.some(
+      (p) => p.constraint !== undefined || p.default !== undefined,
+    );
+  if (complexParams && type.kind !== "union")
+    return group(head, " ", typeDoc(type));
+  if (type.kind === "intersection")
+    return fluidAssignment(head, "", typeDoc(type));
   const breaksItself =
     type.kind === "union" ||
     type.kind === "objectType" ||
@@ -602,6 +619,7 @@ export function declarationDoc(declaration: Declaration): Doc {
             " =",
           ],
           declaration.type,
+          declaration.typeParams,
         ),
         ";",
       ];
@@ -627,8 +645,18 @@ function exported(flag: boolean): string {
   return flag ? "export " : "";
 }
 
-function typeParameters(names: readonly string[]): Doc {
-  return names.length === 0 ? "" : ["<", join(", ", names), ">"];
+/** `<C extends Base, A = {}>`, one a line (with a trailing comma) when they do not fit. */
+function typeParameters(params: readonly TypeParameter[]): Doc {
+  if (params.length === 0) return "";
+  return bracedList("<", params.map(typeParameterDoc), ">", false);
+}
+
+function typeParameterDoc(param: TypeParameter): Doc {
+  return [
+    param.name,
+    param.constraint ? [" extends ", typeDoc(param.constraint)] : "",
+    param.default ? [" = ", typeDoc(param.default)] : "",
+  ];
 }
 
 function bindingDoc(binding: Binding): Doc {
