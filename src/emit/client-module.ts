@@ -120,12 +120,13 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
   const features = new Set(featuresOf(context.options));
   const accessorTypes: string[] = [];
   const entries: ts.ObjectEntry[] = [];
+  // `include: () => import("./runtime/client/include-reads.js")`: the code loads on first use.
+  const lazy = (name: string, module: string): ts.ObjectEntry =>
+    ts.prop(name, ts.arrow([], ts.call(ts.id("import"), [ts.literal(module)])));
   if (features.has("include")) {
     const module = "./runtime/client/include-reads.js";
     accessorTypes.push(imports.type(module, "IncludeReads"));
-    entries.push(
-      ts.prop("include", ts.id(imports.value(module, "includeReader"))),
-    );
+    entries.push(lazy("include", module));
   }
   if (features.has("include") && features.has("search"))
     accessorTypes.push(
@@ -134,12 +135,7 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
   if (features.has("search")) {
     const module = "./runtime/client/search-reads.js";
     accessorTypes.push(imports.type(module, "SearchReads"));
-    entries.push(
-      ts.prop(
-        "methods",
-        ts.array([ts.id(imports.value(module, "searchMethods"))]),
-      ),
-    );
+    entries.push(lazy("search", module));
   }
   const checks = features.has("drift") ? viewChecks(imports) : undefined;
   if (checks)

@@ -1,6 +1,6 @@
 // The types `include` adds to a view accessor: `list({ include })` and `retrieve(ids, { include })`
-// with connections read along, typed by what they lead to. The code runs in features/include.ts,
-// which the accessors load on the first call with `include`.
+// with connections read along, typed by what they lead to. The accessors load this module (and
+// features/include.ts) on the first call with `include`.
 
 import type { QueryProgress } from "../read/query.js";
 import {
@@ -10,13 +10,15 @@ import {
   type TypedReadClass,
 } from "../model/where.js";
 import type { InstanceId } from "../core/wire.js";
-import type {
-  ExactInclude,
-  IncludeContext,
-  IncludeOf,
-  LooseListOptions,
-  SelectedIn,
-  WithIncluded,
+import {
+  listWithInclude,
+  retrieveWithInclude,
+  type ExactInclude,
+  type IncludeContext,
+  type IncludeOf,
+  type LooseListOptions,
+  type SelectedIn,
+  type WithIncluded,
 } from "../features/include.js";
 import type {
   AccessorContext,
@@ -105,23 +107,17 @@ interface AnyAccessor {
   readonly entry: ViewAccessorEntry;
 }
 
-/** Reads with `include`; their code (features/include.ts) loads on the first of them. */
+/** Reads with `include`. */
 export const includeReader: IncludeReader = {
   async retrieve(accessor, ids, options) {
-    const [context, feature] = await Promise.all([
-      includeContext(accessor),
-      import("../features/include.js"),
-    ]);
-    return feature.retrieveWithInclude(context, ids, options.include, options);
+    const context = await includeContext(accessor);
+    return retrieveWithInclude(context, ids, options.include, options);
   },
   async *list(accessor, options) {
-    const [context, feature] = await Promise.all([
-      includeContext(accessor),
-      import("../features/include.js"),
-    ]);
+    const context = await includeContext(accessor);
     const { sort: keys, ...rest } = options;
     const sort = compileSort(keys, context.readClass, context.instanceType);
-    yield* feature.listWithInclude(context, options.include, {
+    yield* listWithInclude(context, options.include, {
       ...(rest as Omit<LooseListOptions, "sort">),
       ...(sort ? { sort } : {}),
     });

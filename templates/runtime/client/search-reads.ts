@@ -1,5 +1,5 @@
-// `search` and `aggregate` of a view accessor: their types, and methods every accessor gets that
-// load the code (features/aggregate.ts) on their first call.
+// `search` and `aggregate` of a view accessor: their types, and their code, which the accessors
+// load on the first call of either.
 
 import { compileSelect } from "../model/where.js";
 import type {
@@ -10,12 +10,14 @@ import type {
   TypedReadClass,
 } from "../model/where.js";
 import type { QueryProgress } from "../read/query.js";
-import type {
-  AggregateOptions,
-  AggregateResult,
-  Aggregates,
-  OnlyAggregates,
-  SearchOptions,
+import {
+  aggregateInstances,
+  searchInstances,
+  type AggregateOptions,
+  type AggregateResult,
+  type Aggregates,
+  type OnlyAggregates,
+  type SearchOptions,
 } from "../features/aggregate.js";
 import { checkCount, type ReadOnlyViewAccessor } from "./view-accessor.js";
 
@@ -56,52 +58,45 @@ interface SearchCall extends SearchOptions<AnyViewTypes> {
   readonly onProgress?: (progress: QueryProgress) => void;
 }
 
-/** The search feature's methods, which every view accessor of the client gets. */
-export const searchMethods = {
-  async search(this: Accessor, options: SearchCall = {}): Promise<unknown[]> {
-    checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
-    const [readClass, feature] = await Promise.all([
-      this.ready(),
-      import("../features/aggregate.js"),
-    ]);
-    compileSelect(options.select, readClass);
-    const { dms, views } = this.context;
-    const found = await feature.searchInstances(
-      dms,
-      views,
-      readClass,
-      this.entry[1],
-      options,
-    );
-    if (!options.include)
-      return found.map((item) => this.toRead(readClass, item, options.select));
-    // With `include`: one query for what the search found.
-    const { include, select, signal, onProgress } = options;
-    return this.includes().retrieve(this, found, {
-      include,
-      ...(select ? { select } : {}),
-      ...(signal ? { signal } : {}),
-      ...(onProgress ? { onProgress } : {}),
-    });
-  },
+export async function search(
+  this: Accessor,
+  options: SearchCall = {},
+): Promise<unknown[]> {
+  checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
+  const readClass = await this.ready();
+  compileSelect(options.select, readClass);
+  const { dms, views } = this.context;
+  const found = await searchInstances(
+    dms,
+    views,
+    readClass,
+    this.entry[1],
+    options,
+  );
+  if (!options.include)
+    return found.map((item) => this.toRead(readClass, item, options.select));
+  // With `include`: one query for what the search found.
+  const { include, select, signal, onProgress } = options;
+  return (await this.includes()).retrieve(this, found, {
+    include,
+    ...(select ? { select } : {}),
+    ...(signal ? { signal } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  });
+}
 
-  async aggregate(
-    this: Accessor,
-    aggregates: Aggregates<AnyViewTypes>,
-    options: AggregateOptions<AnyViewTypes, string> = {},
-  ): Promise<unknown[]> {
-    checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
-    const [readClass, feature] = await Promise.all([
-      this.ready(),
-      import("../features/aggregate.js"),
-    ]);
-    return feature.aggregateInstances(
-      this.context.dms,
-      this.context.views,
-      readClass,
-      this.entry[1],
-      aggregates,
-      options,
-    );
-  },
-};
+export async function aggregate(
+  this: Accessor,
+  aggregates: Aggregates<AnyViewTypes>,
+  options: AggregateOptions<AnyViewTypes, string> = {},
+): Promise<unknown[]> {
+  checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
+  return aggregateInstances(
+    this.context.dms,
+    this.context.views,
+    await this.ready(),
+    this.entry[1],
+    aggregates,
+    options,
+  );
+}

@@ -1,7 +1,6 @@
-// One view's operations on a DmsClient, typed by the view's generated classes: what the generated
-// client offers per view (`client.movie.list()`, ...). The view's read class is loaded on first
-// use (the client refers to view modules lazily); `include`, search and aggregate, and the live
-// views' check are features an output may leave out, loaded on first use when it has them.
+// One view's operations on a DmsClient, typed by the view's generated classes (`client.movie.list()`).
+// The view's read class, and the code of features (include, search, the live views' check), load
+// on first use, so an app carries only what it calls.
 
 import { MAX_QUERY_LIMIT, type QueryProgress } from "../read/query.js";
 import type {
@@ -28,11 +27,9 @@ import {
 } from "../model/where.js";
 import type {
   DeletedInstance,
-  Filter,
   InstanceId,
   InstanceRead,
   QueryRequest,
-  SourceSelector,
   SyncMode,
   ViewReference,
 } from "../core/wire.js";
@@ -54,10 +51,7 @@ export interface ListOptions<
   readonly select?: readonly SelectOf<C>[];
   /** Stop after this many instances. Default: all. */
   readonly limit?: number;
-  /**
-   * Instances per request, 1 to 10,000 (the API's largest query page). Default 10,000. Halved
-   * while the API times out.
-   */
+  /** Instances per request, 1 to 10,000 (the default). Halved while the API times out. */
   readonly pageSize?: number;
   /** Called after every request, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;
@@ -94,10 +88,7 @@ export interface ViewSyncPage<T> {
   readonly pageSize: number;
 }
 
-/**
- * The instances a `list` reads: iterate with `for await` (pages are requested as the loop needs
- * them), or collect all with `toArray()`.
- */
+/** The instances a `list` reads: `for await` requests pages as the loop needs them; `toArray()` all. */
 export class InstanceList<T> implements AsyncIterable<T> {
   constructor(
     private readonly read: () => AsyncGenerator<T, void, undefined>,
@@ -107,7 +98,6 @@ export class InstanceList<T> implements AsyncIterable<T> {
     return this.read();
   }
 
-  /** Every instance, in one array. */
   async toArray(): Promise<T[]> {
     const all: T[] = [];
     for await (const item of this.read()) all.push(item);
@@ -115,18 +105,11 @@ export class InstanceList<T> implements AsyncIterable<T> {
   }
 }
 
-/** A generated read class, as the registry holds it. */
 type ReadClass = TypedReadClass<TypedInstance>;
 
-/** Loads a view's read class: the client's table imports the view's module on first use. */
-export type ReadClassLoader = () => Promise<ReadClass>;
-
-/**
- * The client's read classes by view id (`space:externalId/version`), each loaded on first use: an
- * app that uses one view of a large model loads that view's module (and what it extends) only.
- */
+/** The client's read classes by view id (`space:externalId/version`), each module loaded on first use. */
 export class ViewRegistry {
-  readonly #loaders: ReadonlyMap<string, ReadClassLoader>;
+  readonly #loaders: ReadonlyMap<string, () => Promise<ReadClass>>;
   readonly #loaded = new Map<string, ReadClass>();
 
   constructor(table: Readonly<Record<string, ViewAccessorEntry>>) {
@@ -135,51 +118,57 @@ export class ViewRegistry {
     );
   }
 
-  /** The class of a view, once loaded. */
   find(view: string): ReadClass | undefined {
     return this.#loaded.get(view);
   }
 
-  /** Loads the class of a view; undefined when the client has none for it. */
+  /** Undefined when the client has no class for the view. */
   async load(view: string): Promise<ReadClass | undefined> {
-    const loaded = this.#loaded.get(view);
-    if (loaded) return loaded;
-    const readClass = await this.#loaders.get(view)?.();
+    const readClass =
+      this.#loaded.get(view) ?? (await this.#loaders.get(view)?.());
     if (readClass) this.#loaded.set(view, readClass);
     return readClass;
   }
 
-  /** The ids of the client's views. */
   ids(): string[] {
     return [...this.#loaders.keys()];
   }
 }
 
-/** What every accessor of a client shares. */
+/** A feature's method, as its module exports it: called with the accessor as `this`. */
+type FeatureMethod = (
+  this: ReadOnlyViewAccessor<TypedReadClass>,
+  ...args: never[]
+) => Promise<unknown>;
+
+/** What every accessor of a client shares; the features' entries load their modules. */
 export interface AccessorContext {
   readonly dms: DmsClient;
   readonly views: ViewRegistry;
   /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
   readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
-  /** Reads with `include` (client/include-reads.ts); absent when the output has no include. */
-  readonly include?: {
-    retrieve(
-      accessor: object,
-      ids: readonly InstanceId[],
-      options: object,
-    ): Promise<unknown[]>;
-    list(
-      accessor: object,
-      options: object,
-    ): AsyncGenerator<unknown, void, undefined>;
-  };
-  /** Methods of features (search, aggregate) every accessor gets. */
-  readonly methods?: readonly object[];
+  /** client/include-reads.ts, when the output has include. */
+  readonly include?: () => Promise<{
+    readonly includeReader: {
+      retrieve(
+        accessor: object,
+        ids: readonly InstanceId[],
+        options: object,
+      ): Promise<unknown[]>;
+      list(
+        accessor: object,
+        options: object,
+      ): AsyncGenerator<unknown, void, undefined>;
+    };
+  }>;
+  /** client/search-reads.ts, when the output has search: `search` and `aggregate`. */
+  readonly search?: () => Promise<
+    Readonly<Record<"search" | "aggregate", FeatureMethod>>
+  >;
 }
 
 const RESULT_SET = "instances";
-const DEFAULT_LIST_PAGE_SIZE = MAX_QUERY_LIMIT;
-const DEFAULT_SYNC_PAGE_SIZE = 1000;
+const MAX_SYNC_PAGE_SIZE = 2000;
 
 /** Reads of one view: retrieve, list and sync, as instances of its read class. */
 export class ReadOnlyViewAccessor<C extends TypedReadClass> {
@@ -215,16 +204,24 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    const read = new readClass(instance) as InstanceType<C>;
-    return dropUnselected(read, select, readClass);
+    return dropUnselected(
+      new readClass(instance),
+      select,
+      readClass,
+    ) as InstanceType<C>;
   }
 
-  /** @internal What reads with `include` (a `TypeError` when the output has no include). */
-  includes(): NonNullable<AccessorContext["include"]> {
-    if (this.context.include) return this.context.include;
-    throw new TypeError(
-      "include: this client was generated without the include feature (dmgen generate --features)",
-    );
+  /** @internal The include feature's reads (a `TypeError` when the output has no include). */
+  async includes(): Promise<
+    Awaited<
+      ReturnType<NonNullable<AccessorContext["include"]>>
+    >["includeReader"]
+  > {
+    if (!this.context.include)
+      throw new TypeError(
+        "include: this client was generated without the include feature (dmgen generate --features)",
+      );
+    return (await this.context.include()).includeReader;
   }
 
   /** Instances by id; ids that do not exist or have no data in the view are left out. */
@@ -236,31 +233,25 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     ids: readonly InstanceId[],
     options?: RetrieveOptions<C>,
   ): Promise<InstanceType<C>[]>;
+  // `unknown`: each overload (here and in the include feature's) says what comes back.
   async retrieve(
     ids: readonly InstanceId[],
     options: RetrieveOptions<C> & { readonly include?: object } = {},
-    // `unknown`: each overload (here and in the include feature's) says what comes back.
   ): Promise<unknown[]> {
     if (options.include)
-      return this.includes().retrieve(this, ids, {
-        ...options,
-        include: options.include,
-      });
+      return (await this.includes()).retrieve(this, ids, options);
     const readClass = await this.ready();
     compileSelect(options.select, readClass);
-    const typed = ids.map(({ space, externalId }) => ({
-      instanceType: this.entry[1],
-      space,
-      externalId,
-    }));
     const found = await this.context.dms.retrieve(
-      typed,
+      ids.map(({ space, externalId }) => ({
+        instanceType: this.entry[1],
+        space,
+        externalId,
+      })),
       [readClass.view],
-      options.signal ? { signal: options.signal } : {},
+      options,
     );
-    return found.map((instance) =>
-      this.toRead(readClass, instance, options.select),
-    );
+    return found.map((i) => this.toRead(readClass, i, options.select));
   }
 
   /**
@@ -273,7 +264,6 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   list(options?: ListOptions<C>): InstanceList<InstanceType<C>>;
   list(
     options: ListOptions<C> & { readonly include?: object } = {},
-    // `unknown`: each overload (here and in the include feature's) says what comes back.
   ): InstanceList<unknown> {
     checkCount("list: limit", options.limit, 0, Infinity);
     checkCount("list: pageSize", options.pageSize, 1, MAX_QUERY_LIMIT);
@@ -283,73 +273,57 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   private async *readList(
     options: ListOptions<C> & { readonly include?: object },
   ): AsyncGenerator<unknown, void, undefined> {
-    const limit = options.limit ?? Infinity;
+    const { limit = Infinity, sort, select } = options;
     if (limit <= 0) return;
-    if (options.include) {
-      yield* this.includes().list(this, options);
-      return;
-    }
+    if (options.include)
+      return yield* (await this.includes()).list(this, options);
     const readClass = await this.ready();
-    await loadWhereClasses(options.where, readClass, this.context.views);
-    const request = this.listRequest(readClass, options);
-    let count = 0;
-    const pages = this.context.dms.queryPages(request, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    const compiled = compileSort(sort, readClass, this.entry[1]);
+    const pageSize = Math.min(options.pageSize ?? MAX_QUERY_LIMIT, limit);
+    const request = await this.request(readClass, options, {
+      limit: Math.max(1, pageSize),
+      ...(compiled ? { sort: compiled } : {}),
     });
-    for await (const page of pages) {
+    let count = 0;
+    for await (const page of this.context.dms.queryPages(request, options))
       for (const instance of page.items[RESULT_SET] ?? []) {
-        yield this.toRead(readClass, instance, options.select);
+        yield this.toRead(readClass, instance, select);
         if (++count >= limit) return;
       }
-    }
   }
 
-  /** The query of a `list`: one result set, the view's properties (or the selected ones). */
-  private listRequest(readClass: C, options: ListOptions<C>): QueryRequest {
-    const sort = compileSort(options.sort, readClass, this.entry[1]);
-    const pageSize = Math.min(
-      options.pageSize ?? DEFAULT_LIST_PAGE_SIZE,
-      options.limit ?? Infinity,
+  /** One result set of the view's instances (with data in it) matching `where`, `select`ed. */
+  private async request(
+    readClass: C,
+    {
+      where,
+      select,
+    }: { readonly where?: object; readonly select?: readonly string[] },
+    expression: object,
+  ): Promise<QueryRequest> {
+    await loadWhereClasses(where, readClass, this.context.views);
+    const hasData = { hasData: [readClass.view] };
+    const compiled = compileWhere(
+      where,
+      readClass,
+      this.entry[1],
+      this.context.views,
     );
+    const filter = compiled ? { and: [hasData, compiled] } : hasData;
+    const set =
+      this.entry[1] === "node" ? { nodes: { filter } } : { edges: { filter } };
     return {
-      with: {
+      with: { [RESULT_SET]: { ...set, ...expression } },
+      select: {
         [RESULT_SET]: {
-          ...this.expression(readClass, options.where),
-          limit: Math.max(1, pageSize),
-          ...(sort ? { sort } : {}),
+          sources: [
+            {
+              source: readClass.view,
+              properties: compileSelect(select, readClass),
+            },
+          ],
         },
       },
-      select: { [RESULT_SET]: this.selection(readClass, options.select) },
-    };
-  }
-
-  /** The nodes (or edges) with data in the view, AND-ed with the compiled `where`. */
-  private expression(
-    readClass: C,
-    where: object | undefined,
-  ): { nodes: { filter: Filter } } | { edges: { filter: Filter } } {
-    const hasData: Filter = { hasData: [readClass.view] };
-    const { views } = this.context;
-    const compiled = compileWhere(where, readClass, this.entry[1], views);
-    const filter = compiled ? { and: [hasData, compiled] } : hasData;
-    return this.entry[1] === "node"
-      ? { nodes: { filter } }
-      : { edges: { filter } };
-  }
-
-  /** The `select` of the view's result set: every property, or the selected ones. */
-  private selection(
-    readClass: C,
-    select: readonly string[] | undefined,
-  ): { sources: SourceSelector[] } {
-    return {
-      sources: [
-        {
-          source: readClass.view,
-          properties: compileSelect(select, readClass),
-        },
-      ],
     };
   }
 
@@ -366,21 +340,14 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   async *sync(
     options: ViewSyncOptions<C> = {},
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
-    const { where, select, pageSize, mode, ...syncOptions } = options;
+    const { where, select, pageSize = 1000, mode, ...syncOptions } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
-    await loadWhereClasses(where, readClass, this.context.views);
-    const request = {
-      with: {
-        [RESULT_SET]: {
-          ...this.expression(readClass, where),
-          limit: pageSize ?? DEFAULT_SYNC_PAGE_SIZE,
-          mode: mode ?? "onePhase",
-        },
-      },
-      select: { [RESULT_SET]: this.selection(readClass, select) },
-    };
-    for await (const page of this.context.dms.sync(request, syncOptions)) {
+    const request = await this.request(readClass, options, {
+      limit: pageSize,
+      mode: mode ?? "onePhase",
+    });
+    for await (const page of this.context.dms.sync(request, syncOptions))
       yield {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
           this.toRead(readClass, i, select),
@@ -390,10 +357,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
         ),
         state: page.state,
         caughtUp: page.caughtUp,
-        pageSize:
-          page.pageSizes[RESULT_SET] ?? pageSize ?? DEFAULT_SYNC_PAGE_SIZE,
+        pageSize: page.pageSizes[RESULT_SET] ?? pageSize,
       };
-    }
   }
 }
 
@@ -407,17 +372,18 @@ export class ViewAccessor<
    * or any iterable or async iterable of them, read as the requests go out (a generator of
    * millions streams; with `report: "counts"` memory stays bounded).
    */
-  apply(
+  async apply(
     items: TApply | Iterable<TApply> | AsyncIterable<TApply>,
     options: ApplyOptions = {},
   ): Promise<ApplyResult> {
-    const inputs = (isIterable(items) ? items : [items]) as Parameters<
-      DmsClient["apply"]
-    >[0];
-    const { dms, check } = this.context;
     // Nothing of the write is read or sent before the view's live check passes.
-    if (check) return this.ready().then(() => dms.apply(inputs, options));
-    return dms.apply(inputs, options);
+    if (this.context.check) await this.ready();
+    return this.context.dms.apply(
+      (isIterable(items) ? items : [items]) as Parameters<
+        DmsClient["apply"]
+      >[0],
+      options,
+    );
   }
 
   /** Deletes instances by id (deleting a node deletes its edges too). */
@@ -448,13 +414,7 @@ export function isIterable<T extends object>(
   );
 }
 
-/** The API's largest page of a sync result set. */
-const MAX_SYNC_PAGE_SIZE = 2000;
-
-/**
- * A count option is a whole number from `min` to `max` (`limit` may be `Infinity`), else a
- * `RangeError` naming it before any request (not a silent `limit: NaN` or the API's 400).
- */
+/** A count option is a whole number from `min` to `max`: else a `RangeError` before any request. */
 export function checkCount(
   option: string,
   value: number | undefined,
@@ -464,19 +424,16 @@ export function checkCount(
   if (value === undefined || (value === Infinity && max === Infinity)) return;
   if (!Number.isInteger(value) || value < min || value > max)
     throw new RangeError(
-      `${option} must be a whole number from ${min} to ${max === Infinity ? "Infinity (all)" : max}, got ${String(value)}`,
+      `${option} must be a whole number from ${min} to ${max}, got ${value}`,
     );
 }
 
-/**
- * A view's entry in the client's table: its view id, instance type, whether it takes writes, and
- * how to load its read class.
- */
+/** A view in the client's table: its id, instance type, whether it takes writes, its read class. */
 export type ViewAccessorEntry = readonly [
   view: string,
   instanceType: "node" | "edge",
   writable: boolean,
-  load: ReadClassLoader,
+  load: () => Promise<ReadClass>,
 ];
 
 /** The client's table of view accessors: one entry per member of `A`, no other. */
@@ -485,28 +442,36 @@ export type ViewAccessorTable<A> = {
 };
 
 /**
- * Gives `client` one getter per entry of `table` that creates the view's accessor on first use and
- * keeps it, so that a client of a model with a thousand views costs nothing until a view is used.
- * `A` is the type of the accessors (the generated `Client`'s view members): the table must list
- * exactly its keys.
+ * Gives `client` a getter per entry of `table` that creates the view's accessor on first use (a
+ * client of a thousand views costs nothing until one is used). `A`: the generated `Client`'s view
+ * members, exactly the table's keys.
  */
 export function defineViewAccessors<T extends object, A>(
   client: T,
   table: ViewAccessorTable<A>,
   context: AccessorContext,
 ): T & A {
-  const entries = table as Readonly<Record<string, ViewAccessorEntry>>;
-  for (const name of Object.keys(entries)) {
-    const entry = entries[name]!;
+  const { search } = context;
+  for (const [name, entry] of Object.entries<ViewAccessorEntry>(table)) {
     Object.defineProperty(client, name, {
       configurable: true,
       get(): unknown {
         // Explicit type arguments: inferring them from the entry made tsc instantiate the
         // accessor's select types for another class type.
-        const accessor = entry[2]
+        const accessor = (entry[2]
           ? new ViewAccessor<TypedReadClass, object>(context, entry)
-          : new ReadOnlyViewAccessor<TypedReadClass>(context, entry);
-        Object.assign(accessor, ...(context.methods ?? []));
+          : new ReadOnlyViewAccessor<TypedReadClass>(
+              context,
+              entry,
+            )) as unknown as Record<string, unknown>;
+        if (search)
+          for (const method of ["search", "aggregate"] as const)
+            accessor[method] = async function (
+              this: ReadOnlyViewAccessor<TypedReadClass>,
+              ...args: never[]
+            ) {
+              return (await search())[method].apply(this, args);
+            };
         Object.defineProperty(client, name, { value: accessor });
         return accessor;
       },
