@@ -1,7 +1,6 @@
 // The typed filter (`where`), sort and projection (`select`) of one view, and their compilation to
-// the API's filters, sorts and property lists. The types are shared, flat and cheap for tsc: each
-// generated view declares one `<View>Where` interface from the operator types below, and lists its
-// sortable, text, numeric and groupable property names as plain unions in its static `$types`.
+// the API's filters, sorts and property lists. The types are flat so tsc stays cheap: each view
+// declares one `<View>Where` from the operator types below, and its property names by kind in `$types`.
 
 import type { ViewClassInfo } from "./typed.js";
 import {
@@ -126,10 +125,8 @@ export interface EdgeWhere<TWhere> extends InstanceWhere<TWhere> {
 // ---- what a generated read class declares about its reads
 
 /**
- * The types of the reads of one view, declared (never assigned) as the static `$types` of its
- * read class. Name sets are object types keyed by property name, not unions, so that a child
- * view's read class (a superset) still extends its parent's static side. Generic code gets from
- * a read class `C` to them with `WhereOf<C>`, `SortOf<C>`, `SelectOf<C>`, ...
+ * The static `$types` of a read class (declared, never assigned). Name sets are object types, not
+ * unions, so that a child view's read class (a superset) still extends its parent's static side.
  */
 export interface ViewTypes {
   /** The view's `<View>Where`. */
@@ -203,10 +200,7 @@ export type NumericOf<C extends HasViewTypes> = keyof C["$types"]["numeric"] &
 export type GroupableOf<C extends HasViewTypes> =
   keyof C["$types"]["groupable"] & string;
 
-/**
- * A read object narrowed to the selected properties `TSelected` of `TAll`; instance fields
- * (space, externalId, version, ...) and connections stay.
- */
+/** A read object narrowed to the selected properties; instance fields and connections stay. */
 export type Selected<TRead, TAll extends string, TSelected extends TAll> = Omit<
   TRead,
   Exclude<TAll, TSelected>
@@ -226,26 +220,21 @@ export class WhereError extends Error {
 }
 
 /**
- * The API accepts `in` lists of limited size; a longer list is sent as an `or` of `in` filters of
- * at most this many values each (an assumption: the API documents no limit; the Python SDK and
- * CDF's own limits on related lists are 1000).
+ * A longer `in` list is sent as an `or` of lists of at most this many values (an assumption: the
+ * API documents no limit; the Python SDK and CDF's limits on related lists are 1000).
  */
 export const IN_VALUES_LIMIT = 1000;
 
-/** What compiling one `where` needs to know besides the view. */
 interface WhereContext {
   readonly info: ViewClassInfo;
   readonly instanceType: "node" | "edge";
   /** Where a direct relation's target class is found (see `loadWhereClasses`). */
   readonly classes?: TargetClasses | undefined;
-  /** Where in the user's `where` we are, for error messages. */
-  readonly path: string;
 }
 
 /**
- * Compiles a typed `where` of the view `info` into a DMS filter: TypeScript names become
- * `[space, "externalId/version", identifier]` references, values their wire form, `in` lists
- * longer than the API takes an `or` of chunks. `undefined` (or an empty where) is no filter.
+ * Compiles a typed `where` of the view `info` into a DMS filter: names become property references,
+ * values their wire form. `undefined` (or an empty where) is no filter.
  */
 export function compileWhere(
   where: object | undefined,
@@ -253,14 +242,12 @@ export function compileWhere(
   instanceType: "node" | "edge",
   classes?: TargetClasses,
 ): Filter | undefined {
-  if (where === undefined) return undefined;
-  return compileObject(where, { info, instanceType, path: "where", classes });
+  return (
+    where && compileObject(where, { info, instanceType, classes }, "where")
+  );
 }
 
-/**
- * Loads the classes a `where` reaches through direct relations (at every level), so that
- * `compileWhere` finds them in `classes`: the client loads a view's module on first use.
- */
+/** Loads the classes a `where` reaches through `nested` (at every level) into `classes`. */
 export async function loadWhereClasses(
   where: unknown,
   info: ViewClassInfo,
@@ -274,16 +261,11 @@ export async function loadWhereClasses(
           ? Promise.all(value.map((w) => loadWhereClasses(w, info, classes)))
           : undefined;
       if (key === "$not") return loadWhereClasses(value, info, classes);
-      const definition = Object.hasOwn(info.properties, key)
-        ? info.properties[key]
-        : undefined;
-      if (definition?.type !== "direct" || definition.target === undefined)
-        return undefined;
-      // `{ nested: { ... } }`: a where of the target's view.
+      const target = ownDefinition(info, key)?.target;
       const nested = (value as { readonly nested?: unknown } | null)?.nested;
-      if (nested === undefined) return undefined;
-      const target = await classes.load(definition.target);
-      return target && loadWhereClasses(nested, target, classes);
+      if (target === undefined || nested === undefined) return undefined;
+      const targetInfo = await classes.load(target);
+      return targetInfo && loadWhereClasses(nested, targetInfo, classes);
     }),
   );
 }
@@ -291,16 +273,19 @@ export async function loadWhereClasses(
 const MATCH_ALL: Filter = { matchAll: {} };
 const MATCH_NONE: Filter = { not: MATCH_ALL };
 
-function compileObject(where: unknown, ctx: WhereContext): Filter | undefined {
+function compileObject(
+  where: unknown,
+  ctx: WhereContext,
+  path: string,
+): Filter | undefined {
   if (typeof where !== "object" || where === null || Array.isArray(where))
-    throw new WhereError(`${ctx.path} must be an object`);
+    throw new WhereError(`${path} must be an object`);
   const filters: Filter[] = [];
   for (const [key, condition] of Object.entries(where)) {
-    if (condition === undefined) continue;
-    const filter = compileEntry(key, condition, {
-      ...ctx,
-      path: `${ctx.path}.${key}`,
-    });
+    const filter =
+      condition === undefined
+        ? undefined
+        : compileEntry(key, condition, ctx, `${path}.${key}`);
     if (filter) filters.push(filter);
   }
   return allOf(filters);
@@ -310,37 +295,61 @@ function allOf(filters: Filter[]): Filter | undefined {
   return filters.length > 1 ? { and: filters } : filters[0];
 }
 
+/** Instance fields as property definitions: which operators and values they take. */
+const INSTANCE_FIELDS: Readonly<Record<string, PropertyDefinition>> = {
+  space: { identifier: "space", type: "sequence" },
+  externalId: { identifier: "externalId", type: "sequence" },
+  // Epoch milliseconds (a `Date` is turned into them).
+  createdTime: { identifier: "createdTime", type: "float64" },
+  lastUpdatedTime: { identifier: "lastUpdatedTime", type: "float64" },
+  type: { identifier: "type", type: "direct" },
+};
+const EDGE_ENDS: Readonly<Record<string, PropertyDefinition>> = {
+  startNode: { identifier: "startNode", type: "direct" },
+  endNode: { identifier: "endNode", type: "direct" },
+};
+
 function compileEntry(
   key: string,
   condition: unknown,
   ctx: WhereContext,
+  at: string,
 ): Filter | undefined {
   if (key === "$and" || key === "$or") {
     if (!Array.isArray(condition))
-      throw new WhereError(`${ctx.path} must be a list of conditions`);
+      throw new WhereError(`${at} must be a list of conditions`);
     const parts = condition.map(
-      (part, i) =>
-        compileObject(part, { ...ctx, path: `${ctx.path}[${i}]` }) ?? MATCH_ALL,
+      (part, i) => compileObject(part, ctx, `${at}[${i}]`) ?? MATCH_ALL,
     );
-    if (parts.length === 0) return key === "$and" ? undefined : MATCH_NONE;
-    if (parts.length === 1) return parts[0];
+    if (parts.length < 2)
+      return parts[0] ?? (key === "$and" ? undefined : MATCH_NONE);
     return key === "$and" ? { and: parts } : { or: parts };
   }
   if (key === "$not")
-    return { not: compileObject(condition, ctx) ?? MATCH_ALL };
+    return { not: compileObject(condition, ctx, at) ?? MATCH_ALL };
   if (key === "$raw") {
     if (typeof condition !== "object" || condition === null)
-      throw new WhereError(`${ctx.path} must be a DMS filter object`);
+      throw new WhereError(`${at} must be a DMS filter object`);
     return condition as Filter;
   }
-  const definition = ownDefinition(ctx.info, key);
-  const rules = definition
-    ? propertyRules(definition, ctx.classes)
-    : instanceFieldRules(key, ctx);
-  const property = definition
-    ? viewPropertyPath(ctx.info, definition.identifier)
-    : [ctx.instanceType, key];
-  return compileOperators(property, condition, ctx.path, rules);
+  const { info, instanceType } = ctx;
+  const property = ownDefinition(info, key);
+  const field =
+    property ??
+    (Object.hasOwn(INSTANCE_FIELDS, key) ? INSTANCE_FIELDS[key] : undefined) ??
+    (instanceType === "edge" && Object.hasOwn(EDGE_ENDS, key)
+      ? EDGE_ENDS[key]
+      : undefined);
+  if (!field)
+    throw new WhereError(
+      Object.hasOwn(info.connections, key)
+        ? `${at}: ${key} is a connection of ${viewName(info)}, not a property; a where takes properties only`
+        : `${at}: ${viewName(info)} has no property ${JSON.stringify(key)}`,
+    );
+  const path = property
+    ? viewPropertyPath(info, property.identifier)
+    : [instanceType, key];
+  return compileCondition(path, field, condition, ctx, at);
 }
 
 function ownDefinition(
@@ -352,9 +361,8 @@ function ownDefinition(
     : undefined;
 }
 
-function viewName(info: ViewClassInfo): string {
-  const { space, externalId, version } = info.view;
-  return `${space}:${externalId}/${version}`;
+function viewName({ view }: ViewClassInfo): string {
+  return `${view.space}:${view.externalId}/${view.version}`;
 }
 
 /** `[space, "externalId/version", identifier]`: a property of the view. */
@@ -368,185 +376,122 @@ export function viewPropertyPath(
 
 const EQUALITY = ["eq", "in", "exists"];
 const RANGE = [...EQUALITY, "gt", "gte", "lt", "lte"];
-const STRING = [...RANGE, "prefix"];
 
-/** How one property's conditions compile. */
-interface OperandRules {
-  /** A value's wire form (throws on a bad one). */
-  readonly convert: (value: unknown, at: string) => PropertyValue;
-  /** Whether a condition is a bare value (meaning `eq`) rather than an operator object. */
-  readonly isBare: (value: unknown) => boolean;
-  readonly operators: readonly string[];
-  /** The `where` of a direct relation's target, for `nested`. */
-  readonly nested?: (where: unknown, at: string) => Filter | undefined;
+/** The operators a property (or instance field) takes. */
+function operatorsOf({ type, list }: PropertyDefinition): readonly string[] {
+  if (list) return ["containsAny", "containsAll", "exists"];
+  if (type === "boolean") return ["eq", "exists"];
+  if (type === "json") return ["exists"];
+  if (type === "enum") return EQUALITY;
+  if (type === "direct") return [...EQUALITY, "nested"];
+  if (["text", "timeseries", "file", "sequence"].includes(type))
+    return [...RANGE, "prefix"];
+  return RANGE;
 }
 
-function instanceFieldRules(key: string, ctx: WhereContext): OperandRules {
-  if (key === "space" || key === "externalId")
-    return {
-      convert: expectString,
-      isBare: (value) => typeof value === "string",
-      operators: STRING,
-    };
-  if (key === "createdTime" || key === "lastUpdatedTime")
-    return {
-      convert: epochMilliseconds,
-      isBare: (value) => typeof value === "number" || value instanceof Date,
-      operators: RANGE,
-    };
-  if (
-    key === "type" ||
-    (ctx.instanceType === "edge" && (key === "startNode" || key === "endNode"))
-  )
-    return { convert: reference, isBare: isReference, operators: EQUALITY };
-  throw new WhereError(
-    Object.hasOwn(ctx.info.connections, key)
-      ? `${ctx.path}: ${key} is a connection of ${viewName(ctx.info)}, not a property; a where takes properties only`
-      : `${ctx.path}: ${viewName(ctx.info)} has no property ${JSON.stringify(key)}`,
-  );
-}
-
-function operatorsOf(definition: PropertyDefinition): readonly string[] {
-  if (definition.list) return ["containsAny", "containsAll", "exists"];
-  switch (definition.type) {
-    case "text":
-    case "timeseries":
-    case "file":
-    case "sequence":
-      return STRING;
-    case "boolean":
-      return ["eq", "exists"];
-    case "json":
-      return ["exists"];
-    case "enum":
-      return EQUALITY;
-    case "direct":
-      return [...EQUALITY, "nested"];
-    default:
-      return RANGE;
-  }
-}
-
-function propertyRules(
-  definition: PropertyDefinition,
-  classes: TargetClasses | undefined,
-): OperandRules {
-  const { identifier, type, list, values } = definition;
-  const scalar: PropertyDefinition = values
-    ? { identifier, type, values }
-    : { identifier, type };
-  const target =
-    type === "direct" && !list ? targetInfo(definition, classes) : undefined;
-  return {
-    convert: (value, at) => {
-      if (value === null || value === undefined)
-        throw new WhereError(
-          `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
-        );
-      try {
-        return toWireValue(
-          type === "direct" ? reference(value, at) : value,
-          scalar,
-          at,
-        );
-      } catch (error) {
-        if (error instanceof PropertyValueError)
-          throw new WhereError(error.message);
-        throw error;
-      }
-    },
-    isBare: (value) => {
-      if (list) return false;
-      if (type === "direct") return isReference(value);
-      if (type === "timestamp" && value instanceof Date) return true;
-      return typeof value !== "object" || value === null;
-    },
-    operators: operatorsOf(definition),
-    ...(target
-      ? {
-          nested: (where: unknown, at: string) =>
-            compileObject(where, {
-              info: target,
-              instanceType: "node",
-              path: at,
-              classes,
-            }),
-        }
-      : {}),
-  };
-}
-
-function compileOperators(
+/** One property's condition: a bare value (`eq`) or an object of operators. */
+function compileCondition(
   property: PropertyPath,
+  definition: PropertyDefinition,
   condition: unknown,
+  ctx: WhereContext,
   path: string,
-  rules: OperandRules,
 ): Filter | undefined {
-  if (rules.isBare(condition))
-    return { equals: { property, value: rules.convert(condition, path) } };
+  const { type, list, values } = definition;
+  const scalar: PropertyDefinition = {
+    identifier: "",
+    type,
+    ...(values ? { values } : {}),
+  };
+  const convert = (value: unknown, at: string): PropertyValue => {
+    if (value == null)
+      throw new WhereError(
+        `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
+      );
+    try {
+      return toWireValue(
+        type === "direct"
+          ? {
+              space: (value as InstanceId).space,
+              externalId: (value as InstanceId).externalId,
+            }
+          : type === "float64" && value instanceof Date
+            ? value.getTime()
+            : value,
+        scalar,
+        at,
+      );
+    } catch (error) {
+      throw error instanceof PropertyValueError
+        ? new WhereError(error.message)
+        : error;
+    }
+  };
+  const bare =
+    !list &&
+    (type === "direct"
+      ? isReference(condition)
+      : typeof condition !== "object" ||
+        condition === null ||
+        condition instanceof Date);
+  if (bare) return { equals: { property, value: convert(condition, path) } };
   if (typeof condition !== "object" || condition === null)
     throw new WhereError(
       `${path}: expected a value or an object of operators, got ${JSON.stringify(condition)}`,
     );
+  const operators = operatorsOf(definition);
   const filters: Filter[] = [];
   const range: Record<string, RangeBound> = {};
   for (const [operator, operand] of Object.entries(condition)) {
     if (operand === undefined) continue;
     const at = `${path}.${operator}`;
-    if (!rules.operators.includes(operator))
+    if (!operators.includes(operator))
       throw new WhereError(
-        `${at}: unknown operator ${JSON.stringify(operator)} here (this property takes ${rules.operators.join(", ")})`,
+        `${at}: unknown operator ${JSON.stringify(operator)} here (this property takes ${operators.join(", ")})`,
       );
-    switch (operator) {
-      case "eq":
-        filters.push({
-          equals: { property, value: rules.convert(operand, at) },
-        });
-        break;
-      case "in":
-      case "containsAny":
-      case "containsAll":
-        if (!Array.isArray(operand))
-          throw new WhereError(`${at} must be a list`);
-        filters.push(
-          listFilter(
-            operator,
-            property,
-            operand.map((value, i) => rules.convert(value, `${at}[${i}]`)),
-          ),
+    if (operator === "eq")
+      filters.push({ equals: { property, value: convert(operand, at) } });
+    else if (operator === "exists") {
+      if (typeof operand !== "boolean")
+        throw new WhereError(`${at} must be true or false`);
+      const exists = { exists: { property } };
+      filters.push(operand ? exists : { not: exists });
+    } else if (operator === "prefix")
+      filters.push({
+        prefix: { property, value: convert(operand, at) as string },
+      });
+    else if (operator === "nested") {
+      const target = targetInfo(definition, ctx.classes);
+      // Without the target's class a condition on it cannot compile: an error, not a filter
+      // that silently matches every target.
+      if (!target && Object.keys(operand as object).length > 0)
+        throw new WhereError(
+          `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
         );
-        break;
-      case "prefix":
-        filters.push({
-          prefix: { property, value: expectString(operand, at) },
-        });
-        break;
-      case "exists":
-        if (typeof operand !== "boolean")
-          throw new WhereError(`${at} must be true or false`);
-        filters.push(
-          operand
-            ? { exists: { property } }
-            : { not: { exists: { property } } },
+      const filter =
+        target &&
+        compileObject(
+          operand,
+          { ...ctx, info: target, instanceType: "node" },
+          at,
         );
-        break;
-      case "nested":
-        // Without the target view's class a condition on it cannot compile: an error, not a
-        // filter that silently matches every target.
-        if (!rules.nested && Object.keys(operand as object).length > 0)
-          throw new WhereError(
-            `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
-          );
-        filters.push({
-          nested: {
-            scope: property,
-            filter: rules.nested?.(operand, at) ?? MATCH_ALL,
-          },
-        });
-        break;
-      default:
-        range[operator] = rules.convert(operand, at) as RangeBound;
-    }
+      filters.push({
+        nested: { scope: property, filter: filter ?? MATCH_ALL },
+      });
+    } else if (
+      operator === "in" ||
+      operator === "containsAny" ||
+      operator === "containsAll"
+    ) {
+      if (!Array.isArray(operand)) throw new WhereError(`${at} must be a list`);
+      filters.push(
+        listFilter(
+          operator,
+          property,
+          operand.map((v, i) => convert(v, `${at}[${i}]`)),
+        ),
+      );
+    } else range[operator] = convert(operand, at) as RangeBound;
   }
   if (Object.keys(range).length > 0)
     filters.push({ range: { property, ...range } });
@@ -555,10 +500,9 @@ function compileOperators(
 }
 
 /**
- * `in` / `containsAny` / `containsAll`; a long list is split into chunks the API accepts. An empty
- * list decides the condition by itself, as an empty `$or` / `$and` does: `in` and `containsAny`
- * of nothing hold for no instance, `containsAll` of nothing for every one (sent as an empty
- * `values`, its meaning would rest on what the API makes of that).
+ * `in` / `containsAny` / `containsAll`, a long list split into lists the API accepts. An empty list
+ * decides by itself, as an empty `$or` / `$and` does: `in` and `containsAny` of nothing hold for no
+ * instance, `containsAll` of nothing for every one.
  */
 function listFilter(
   operator: "in" | "containsAny" | "containsAll",
@@ -575,44 +519,19 @@ function listFilter(
         values: values.slice(start, start + IN_VALUES_LIMIT),
       },
     } as Filter);
-  if (filters.length === 1) return filters[0]!;
   // containsAll of every chunk is containsAll of the whole list; in / containsAny of any chunk.
-  return all ? { and: filters } : { or: filters };
-}
-
-function expectString(value: unknown, at: string): string {
-  if (typeof value !== "string")
-    throw new WhereError(
-      `${at} must be a string, got ${JSON.stringify(value)}`,
-    );
-  return value;
+  return filters.length === 1
+    ? filters[0]!
+    : all
+      ? { and: filters }
+      : { or: filters };
 }
 
 function isReference(value: unknown): value is InstanceId {
   return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as InstanceId).space === "string" &&
+    typeof (value as InstanceId | null)?.space === "string" &&
     typeof (value as InstanceId).externalId === "string"
   );
-}
-
-function reference(
-  value: unknown,
-  at: string,
-): { space: string; externalId: string } {
-  if (!isReference(value))
-    throw new WhereError(
-      `${at} must be a node reference { space, externalId }, got ${JSON.stringify(value)}`,
-    );
-  return { space: value.space, externalId: value.externalId };
-}
-
-function epochMilliseconds(value: unknown, at: string): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== "number" || !Number.isFinite(ms))
-    throw new WhereError(`${at} must be a Date or epoch milliseconds`);
-  return ms;
 }
 
 // ---- sort and select
@@ -624,9 +543,7 @@ export function compileSort(
   instanceType: "node" | "edge",
 ): PropertySort[] | undefined {
   if (sort === undefined) return undefined;
-  const keys: readonly SortKey<string>[] = Array.isArray(sort)
-    ? sort
-    : [sort as SortKey<string>];
+  const keys = Array.isArray(sort) ? sort : [sort as SortKey<string>];
   return keys.map(({ property: name, direction, nullsFirst }, i) => {
     const at = `sort[${i}].property`;
     let property: PropertyPath = [instanceType, name];
@@ -640,10 +557,11 @@ export function compileSort(
         );
       property = viewPropertyPath(info, definition.identifier);
     }
-    const result: PropertySort = { property };
-    if (direction !== undefined) result.direction = direction;
-    if (nullsFirst !== undefined) result.nullsFirst = nullsFirst;
-    return result;
+    return {
+      property,
+      ...(direction !== undefined ? { direction } : {}),
+      ...(nullsFirst !== undefined ? { nullsFirst } : {}),
+    };
   });
 }
 
@@ -652,10 +570,11 @@ export function compileSelect(
   select: readonly string[] | undefined,
   info: ViewClassInfo,
 ): string[] {
-  if (select === undefined) return ["*"];
-  return select.map(
-    (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
-  );
+  return select
+    ? select.map(
+        (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
+      )
+    : ["*"];
 }
 
 function propertyDefinition(
@@ -671,17 +590,15 @@ function propertyDefinition(
   return definition;
 }
 
-/**
- * Removes the properties that were not selected from a read object, so that what the type says
- * is absent is absent at run time too.
- */
+/** Removes the properties `select` left out from a read object: absent at run time as in its type. */
 export function dropUnselected<T extends object>(
   read: T,
   select: readonly string[] | undefined,
   info: ViewClassInfo,
 ): T {
-  if (select === undefined) return read;
-  for (const name of Object.keys(info.properties))
-    if (!select.includes(name)) delete (read as Record<string, unknown>)[name];
+  if (select)
+    for (const name of Object.keys(info.properties))
+      if (!select.includes(name))
+        delete (read as Record<string, unknown>)[name];
   return read;
 }
