@@ -1,6 +1,6 @@
 // The sync engine: `POST /models/instances/sync` as an async iterator of pages. Each page carries
-// the cursor state to save once the page is processed; that state is plain JSON, so another
-// process can resume from it. Deletes (tombstones) come apart from upserts.
+// the cursor state to save once the page is processed, as plain JSON another process can resume
+// from. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "../write/apply.js";
 import { ProtocolError } from "../core/errors.js";
@@ -26,16 +26,12 @@ export const DEFAULT_SYNC_LIMIT = 100;
 
 /** Where a sync stands: save it after processing a page, pass it back to resume. */
 export interface SyncState {
-  /** Format version of this object. */
   readonly version: 1;
   /** A hash of the request's `with`, `select` and `parameters`: state only resumes the same sync. */
   readonly fingerprint: string;
   /** Result set name → cursor. */
   readonly cursors: Readonly<Record<string, string>>;
-  /**
-   * Result set name → page size, for sets that read smaller pages than asked after timeouts; a
-   * resumed sync starts with them.
-   */
+  /** Result set name → page size, for sets that read smaller pages after timeouts. */
   readonly pageSizes?: Readonly<Record<string, number>>;
 }
 
@@ -54,10 +50,7 @@ export interface SyncPage {
   readonly caughtUp: boolean;
   /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
-  /**
-   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
-   * after the API timed out (408) or no answer came in time.
-   */
+  /** Result set name → the page size this page was read with (smaller after timeouts). */
   readonly pageSizes: Readonly<Record<string, number>>;
 }
 
@@ -87,53 +80,62 @@ export interface SyncOptions {
   /** For follow-mode waits. */
   readonly clock?: Clock;
   /**
-   * The most pages read before the sync is caught up: more is a `ProtocolError` (`endless-paging`),
-   * as are cursors that come back to ones sent before until then. Default 100 000 (the client's
-   * `maxPagesPerRead`); in follow mode the count starts again after each catch-up.
+   * The most pages before the sync is caught up (default: the client's `maxPagesPerRead`): more,
+   * or cursors that come back, is a `ProtocolError` (`endless-paging`). Counted again after each
+   * catch-up in follow mode.
    */
   readonly maxPages?: number;
 }
 
+/** One request of a sync, asked for with `cursors`. */
+interface PageRequest {
+  readonly cursors: Readonly<Record<string, string>> | undefined;
+  readonly controller: AbortController;
+  page?: Promise<{
+    readonly sent: SyncRequest;
+    readonly response: SyncResponse;
+    readonly textLength: number | undefined;
+  }>;
+}
+
+const SYNC_PATH = "/models/instances/sync";
+
 /**
  * Iterates over sync pages until caught up (or forever in follow mode). Throws
- * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the saved
- * state belongs to a different request. A request that times out is sent again with smaller pages
- * (see `paging.ts`), cursors kept.
+ * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the
+ * saved state belongs to another request. A request that times out is sent again with smaller
+ * pages (see `paging.ts`), cursors kept.
  *
- * At most one request is asked for ahead. The request for the next page leaves before the current
- * page is parsed: the cursors are read from the end of the response text (`peekNextCursors`) and,
- * when the text holds a full page (`mayBeFullPage`), the next request is sent at once, so the
- * server builds that page while this one is parsed and processed. The parsed page checks that
- * guess: sent with other cursors, or the page was not full after all, the request is aborted and
- * its outcome dropped. Without a guess the next request leaves once a parsed page turns out full.
- * A request asked for ahead and never taken (the caller stopped) is aborted; the failure of one
- * that is taken surfaces where the caller asks for that page.
+ * One request is asked for ahead (BENCHMARKS.md: about +25 % wall time without it): when the text
+ * of an answer may hold a full page (`mayBeFullPage`), the next request leaves at the cursors read
+ * from the end of the text (`peekNextCursors`) before the parse, so the server builds that page
+ * while this one is parsed and processed; else it leaves once the parsed page turns out full. The
+ * parsed page checks the guess: a request sent with other cursors, or after a page that was not
+ * full, is aborted and its outcome dropped, as is one the caller never takes.
  */
 export async function* syncPages(
   http: JsonPoster,
   request: SyncRequest,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
+  const { signal } = options;
+  const names = Object.keys(request.with);
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
   const sizes = new PageSizes(asked, options.state?.pageSizes);
-  const body = syncRequestBody(request, options);
   const fingerprint = syncFingerprint(request);
-  const names = Object.keys(request.with);
   let cursors = resumeCursors(options.state, fingerprint, names);
   const guard = new PagingGuard(SYNC_PATH, options.maxPages, cursors);
+  const body = syncRequestBody(request, options);
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
-  const follow = followSettings(options.follow);
+  const { follow } = options;
+  const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
+    typeof follow === "object" ? follow : {};
+  const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
   const clock = options.clock ?? systemClock;
   let previousNonFull = false;
-  let idleWaitMs = follow?.pollIntervalMs ?? 0;
-
-  // Every request of this sync; the caller's signal aborts them all.
-  const all = new AbortController();
-  const onCallerAbort = (): void => all.abort(options.signal?.reason);
-  if (options.signal?.aborted) onCallerAbort();
-  else options.signal?.addEventListener("abort", onCallerAbort);
+  let idleWaitMs = pollMs;
   /** The request asked for before the caller asked for its page, and the one it waits for. */
   let ahead: PageRequest | undefined;
   let waitedFor: PageRequest | undefined;
@@ -142,59 +144,44 @@ export async function* syncPages(
 
   const start = (at: PageRequest["cursors"]): PageRequest => {
     const controller = new AbortController();
-    const abort = (): void => controller.abort(all.signal.reason);
-    if (all.signal.aborted) abort();
-    else all.signal.addEventListener("abort", abort);
-    const pageRequest: PageRequest = { cursors: at, controller };
-    pageRequest.page = sendPage(at, controller.signal, (text) =>
-      guessNext(pageRequest, text),
-    );
-    const done = (): void => all.signal.removeEventListener("abort", abort);
-    // Handled where it is taken; until then its failure must not count as unhandled.
-    pageRequest.page.then(done, done);
-    return pageRequest;
-  };
-
-  const sendPage = async (
-    at: PageRequest["cursors"],
-    signal: AbortSignal,
-    beforeParse: (text: string) => Promise<void> | undefined,
-  ): Promise<SentPage> => {
+    const abort = (): void => controller.abort(signal?.reason);
+    if (signal?.aborted) abort();
+    else signal?.addEventListener("abort", abort);
+    const pending: PageRequest = { cursors: at, controller };
     let sent = body;
     let textLength: number | undefined;
-    const response = await sendAdaptive({
+    pending.page = sendAdaptive({
       path: SYNC_PATH,
       sizes,
       send: () => {
         sent = { ...body, with: sizes.applyTo(body.with) };
-        if (at !== undefined) sent.cursors = { ...at };
+        if (at) sent.cursors = { ...at };
         return http.postJson<SyncResponse>(SYNC_PATH, sent, {
           ...ADAPTIVE_REQUEST,
-          signal,
+          signal: controller.signal,
           beforeParse: (text) => {
             textLength = text.length;
-            return beforeParse(text);
+            return guessNext(pending, text);
           },
         });
       },
-    });
-    return { sent, response, textLength };
+    }).then((response) => ({ sent, response, textLength }));
+    // Handled where it is taken; until then its failure must not count as unhandled.
+    const done = (): void => signal?.removeEventListener("abort", abort);
+    pending.page.then(done, done);
+    return pending;
   };
 
-  /**
-   * Called with the text of an answer before it is parsed: when the caller waits for it and it
-   * holds a full page, sends the request for the page after it at the cursors its text ends with,
-   * and lets that request leave before the parse starts.
-   */
+  /** Before the parse of the answer the caller waits for: sends the next request if it may be full. */
   const guessNext = (
     answered: PageRequest,
     text: string,
   ): Promise<void> | undefined => {
-    if (answered !== waitedFor || ahead || all.signal.aborted) return undefined;
+    if (answered !== waitedFor || ahead || signal?.aborted) return undefined;
     const smallest = Math.min(...names.map((name) => sizes.of(name)));
-    if (!mayBeFullPage(text, smallest, charsPerItem)) return undefined;
-    const peeked = peekNextCursors(text);
-    if (peeked === undefined) return undefined;
+    const peeked =
+      mayBeFullPage(text, smallest, charsPerItem) && peekNextCursors(text);
+    if (!peeked) return undefined;
     const next: Record<string, string> = {};
     for (const name of names) {
       const cursor = peeked[name] ?? answered.cursors?.[name];
@@ -206,152 +193,135 @@ export async function* syncPages(
     return handedToNetwork();
   };
 
-  /** The page at `at`: the request asked for ahead when it matches, else a new one. */
-  const take = (at: PageRequest["cursors"]): Promise<SentPage> => {
-    let taken = ahead;
-    if (!taken || taken.cursors !== at) {
-      taken?.controller.abort();
-      taken = start(at);
+  /** Makes the request at `next` the one asked ahead (`undefined`: none), reusing a matching one. */
+  const askAhead = (next: PageRequest["cursors"]): PageRequest | undefined => {
+    if (!ahead || !sameCursors(ahead.cursors, next)) {
+      ahead?.controller.abort();
+      ahead = next && start(next);
     }
-    ahead = undefined;
-    waitedFor = taken;
-    return taken.page!;
-  };
-
-  /**
-   * More is waiting at `next`: asks for it (if the guess from the text did not) while the caller
-   * processes this page. Nothing more (`undefined`): a request sent on a guess is dropped.
-   */
-  const askAhead = (next: PageRequest["cursors"]): void => {
-    if (next && ahead && sameCursors(ahead.cursors, next)) {
-      ahead.cursors = next;
-      return;
-    }
-    ahead?.controller.abort();
-    ahead = next && start(next);
+    return ahead;
   };
 
   try {
     for (;;) {
-      const { sent, response, textLength } = await take(cursors);
+      waitedFor = askAhead(cursors) ?? start(cursors);
+      ahead = undefined;
+      const { sent, response, textLength } = await waitedFor.page!;
       expectResultSets(response, SYNC_PATH, "items", true);
+      expectResultSets(response, SYNC_PATH, "nextCursor", true);
       let items = 0;
       for (const name of names) items += response.items[name]?.length ?? 0;
       if (textLength !== undefined && items > 0)
         charsPerItem = Math.min(charsPerItem ?? Infinity, textLength / items);
-      expectResultSets(response, SYNC_PATH, "nextCursor", true);
-      assertFullSetsMove(sent, cursors, response, guard.pages + 1);
-      const nonFull = isNonFullPage(sent, response);
-      // After a twoPhase backfill ends the cursor moves to the change stream, which may have more:
-      // one more non-full page proves it (as the Python SDK does).
+      const page = guard.pages + 1;
+      const full = (name: string): boolean =>
+        (response.items[name]?.length ?? 0) >=
+        (sent.with[name]?.limit ?? DEFAULT_SYNC_LIMIT);
+      const nonFull = !names.some(full);
+      // After a twoPhase backfill the cursor moves to the change stream, which may have more: one
+      // more non-full page proves it (as the Python SDK does).
       const caughtUp = nonFull && (!twoPhase || previousNonFull);
       previousNonFull = nonFull;
-      cursors = nextCursors(names, cursors, response, guard.pages + 1);
-      // A full page leads on: to cursors not sent before in this read. (A page that is not full
-      // may keep its cursors: nothing more right now.)
+      const next: Record<string, string> = {};
+      for (const name of names) {
+        const cursor = response.nextCursor[name];
+        // A full set must move on (else it is read again forever); a set that is not full may
+        // keep its cursor. Every set needs one: a state without it would start that set over.
+        if (full(name) && cursor !== undefined && cursor === cursors?.[name])
+          throw repeatedCursor(SYNC_PATH, cursor, name);
+        if (full(name) && !cursor)
+          throw fullPageWithoutCursor(SYNC_PATH, name, page);
+        next[name] = cursor ?? cursors?.[name] ?? "";
+        if (!next[name])
+          throw new ProtocolError({
+            problem: "unexpected-shape",
+            method: "POST",
+            url: SYNC_PATH,
+            detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
+          });
+      }
+      cursors = next;
       if (!nonFull) guard.follow(cursors);
       else if (caughtUp) guard.restart(cursors);
       const pageSizes = sizes.current;
-      const shrunk = shrunkSizes(asked, pageSizes);
-      const page = splitPage(
-        response,
-        shrunk
-          ? { version: 1, fingerprint, cursors, pageSizes: shrunk }
-          : { version: 1, fingerprint, cursors },
-        caughtUp,
-        pageSizes,
+      const shrunk = Object.entries(pageSizes).filter(
+        ([name, size]) => size < (asked[name] ?? size),
       );
+      const state: SyncState = { version: 1, fingerprint, cursors };
+      const upserts: Record<string, InstanceRead[]> = {};
+      const deletes: Record<string, InstanceRead[]> = {};
+      for (const [name, list] of Object.entries(response.items)) {
+        upserts[name] = list.filter((item) => item.deletedTime == null);
+        deletes[name] = list.filter((item) => item.deletedTime != null);
+      }
       askAhead(caughtUp ? undefined : cursors);
-      yield page;
+      yield {
+        upserts,
+        deletes,
+        state:
+          shrunk.length > 0
+            ? { ...state, pageSizes: Object.fromEntries(shrunk) }
+            : state,
+        caughtUp,
+        ...(response.typing ? { typing: response.typing } : {}),
+        pageSizes,
+      };
       if (!caughtUp) {
-        idleWaitMs = follow?.pollIntervalMs ?? 0;
+        idleWaitMs = pollMs;
         continue;
       }
       if (!follow) return;
-      const hadItems = Object.values(response.items).some(
-        (list) => list.length > 0,
-      );
-      if (hadItems) idleWaitMs = follow.pollIntervalMs;
-      await clock.sleep(idleWaitMs, options.signal);
-      idleWaitMs = Math.min(idleWaitMs * 2, follow.maxPollIntervalMs);
+      if (items > 0) idleWaitMs = pollMs;
+      await clock.sleep(idleWaitMs, signal);
+      idleWaitMs = Math.min(idleWaitMs * 2, maxPollMs);
     }
   } finally {
-    // A request asked for ahead and not taken (the caller stopped) is aborted.
-    if (ahead) all.abort();
-    options.signal?.removeEventListener("abort", onCallerAbort);
+    ahead?.controller.abort();
   }
-}
-
-const SYNC_PATH = "/models/instances/sync";
-
-/** One sync request as sent (page sizes applied) and its response. */
-interface SentPage {
-  readonly sent: SyncRequest;
-  readonly response: SyncResponse;
-  /** The length of the response text, when the poster showed it (`beforeParse`). */
-  readonly textLength: number | undefined;
-}
-
-/** One request of a sync, asked for with `cursors`. */
-interface PageRequest {
-  /** Replaced by equal cursors of the parsed page, which the loop then compares by identity. */
-  cursors: Readonly<Record<string, string>> | undefined;
-  page?: Promise<SentPage>;
-  /** Aborts this request only (`all` aborts every request). */
-  readonly controller: AbortController;
 }
 
 function sameCursors(
   a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>>,
+  b: Readonly<Record<string, string>> | undefined,
 ): boolean {
-  if (a === undefined) return false;
+  if (!a || !b) return a === b;
   const keys = Object.keys(b);
-  if (Object.keys(a).length !== keys.length) return false;
-  return keys.every((key) => a[key] === b[key]);
+  return (
+    Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k])
+  );
 }
 
 /**
- * A promise settled once the requests started now have been handed to the network: their path to
- * the socket runs through promise callbacks and, in undici, one `setImmediate` of its own, so
- * this waits two turns of the event loop (measured: after one the request still left after the
- * parse; after two it leaves at once).
+ * Settles once requests started now are handed to the network: their path to the socket runs
+ * through promise callbacks and, in undici, one `setImmediate` of its own (measured: after one
+ * turn the request still left after the parse; after two at once). Browsers have no
+ * `setImmediate`; a timeout of 0 takes its place.
  */
 function handedToNetwork(): Promise<void> {
+  const { setImmediate: immediate } = globalThis as {
+    setImmediate?: (callback: () => void) => unknown;
+  };
   return new Promise((resolve) => {
-    if (immediate) immediate(() => immediate(resolve));
+    // Called as a method of the global: a host function with another `this` may throw.
+    if (immediate)
+      immediate.call(globalThis, () => immediate.call(globalThis, resolve));
     else setTimeout(resolve, 0);
   });
 }
 
-/**
- * Node's `setImmediate` (browsers have none; there a timeout of 0 takes its place), bound to the
- * global: a host function called with another `this` may throw "Illegal invocation".
- */
-const immediate = (
-  globalThis as { setImmediate?: (callback: () => void) => unknown }
-).setImmediate?.bind(globalThis);
-
-/**
- * The shortest text an item of a sync response can have (its required fields, shortest values):
- * `{"instanceType":"node","version":1,"space":"s","externalId":"x","createdTime":0,
- * "lastUpdatedTime":0}`.
- */
+/** The shortest text of a sync item (required fields, shortest values). */
 const SHORTEST_ITEM_CHARS = 100;
 
 /**
- * Whether a response text may hold a full page of `pageSize` items, told from its length alone
- * (counting items would cost a tenth of the parse): not when it is shorter than `pageSize` items
- * of `charsPerItem` characters, the fewest per item a parsed page of the sync had, less a tenth
- * (before one was parsed, the shortest an item can be). A longer text may still hold fewer,
- * larger items: a guess that the parsed page corrects.
+ * Whether a response text may hold a full page of `pageSize` items, from its length alone
+ * (counting items would cost a tenth of the parse): at least `pageSize` items of a tenth less than
+ * the fewest characters per item a parsed page had (before one, the shortest an item can be).
  */
 export function mayBeFullPage(
   text: string,
   pageSize: number,
   charsPerItem = SHORTEST_ITEM_CHARS,
 ): boolean {
-  // A tenth off what was learned: a full page of slightly smaller items is still full.
   const perItem =
     charsPerItem === SHORTEST_ITEM_CHARS
       ? charsPerItem
@@ -364,10 +334,9 @@ const NEXT_CURSOR_KEY = '"nextCursor"';
 const FLAT_OBJECT_AFTER_KEY = /\s*:\s*(\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\})/y;
 
 /**
- * The `nextCursor` object of a sync response, read from its text without parsing the items: the
- * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object of
- * string values. Undefined when the text does not have that shape. Only a guess: the parsed
- * response decides.
+ * The `nextCursor` object of a sync response read from its text without parsing the items: the
+ * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object.
+ * Undefined when the text does not have that shape. A guess the parsed response decides on.
  */
 export function peekNextCursors(
   text: string,
@@ -376,38 +345,14 @@ export function peekNextCursors(
   if (key < 0) return undefined;
   FLAT_OBJECT_AFTER_KEY.lastIndex = key + NEXT_CURSOR_KEY.length;
   const object = FLAT_OBJECT_AFTER_KEY.exec(text)?.[1];
-  if (object === undefined) return undefined;
-  let parsed: Record<string, unknown>;
   try {
-    parsed = JSON.parse(object) as Record<string, unknown>;
+    const parsed = JSON.parse(object ?? "") as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(parsed).filter(([, c]) => typeof c === "string"),
+    ) as Record<string, string>;
   } catch {
     return undefined;
   }
-  const cursors: Record<string, string> = {};
-  for (const [name, cursor] of Object.entries(parsed))
-    if (typeof cursor === "string") cursors[name] = cursor;
-  return cursors;
-}
-
-/** The sets whose page size is below what was asked, or undefined when none is. */
-function shrunkSizes(
-  asked: Readonly<Record<string, number>>,
-  current: Readonly<Record<string, number>>,
-): Record<string, number> | undefined {
-  const shrunk: Record<string, number> = {};
-  for (const [name, size] of Object.entries(current))
-    if (size < (asked[name] ?? size)) shrunk[name] = size;
-  return Object.keys(shrunk).length > 0 ? shrunk : undefined;
-}
-
-/** Whether `name` of the page got as many items as it asked for (more may follow). */
-function isFull(
-  name: string,
-  expression: SyncRequest["with"][string],
-  response: SyncResponse,
-): boolean {
-  const returned = response.items[name]?.length ?? 0;
-  return returned >= (expression.limit ?? DEFAULT_SYNC_LIMIT);
 }
 
 /** True when every result set returned fewer items than its limit. */
@@ -416,29 +361,10 @@ export function isNonFullPage(
   response: SyncResponse,
 ): boolean {
   return Object.entries(request.with).every(
-    ([name, expression]) => !isFull(name, expression, response),
+    ([name, expression]) =>
+      (response.items[name]?.length ?? 0) <
+      (expression.limit ?? DEFAULT_SYNC_LIMIT),
   );
-}
-
-/**
- * A set a full page filled must name a cursor to read on from (else it starts over), and not the
- * one it was sent (else it is fetched again forever). A page that is not full may keep its
- * cursor: nothing changed.
- */
-function assertFullSetsMove(
-  request: SyncRequest,
-  sent: Readonly<Record<string, string>> | undefined,
-  response: SyncResponse,
-  page: number,
-): void {
-  for (const [name, expression] of Object.entries(request.with)) {
-    if (!isFull(name, expression, response)) continue;
-    const cursor = response.nextCursor[name];
-    if (cursor !== undefined && cursor === sent?.[name])
-      throw repeatedCursor(SYNC_PATH, cursor, name);
-    if (typeof cursor !== "string" || cursor === "")
-      throw fullPageWithoutCursor(SYNC_PATH, name, page);
-  }
 }
 
 /** JSON text of a sync state, to store anywhere. */
@@ -457,26 +383,22 @@ export function parseSyncState(text: string): SyncState {
       `Not a saved sync state: not JSON (${error instanceof Error ? error.message : String(error)})`,
     );
   }
-  const isRecordOf = (
-    record: unknown,
-    fits: (entry: unknown) => boolean,
-  ): boolean =>
+  const recordOf = (record: unknown, fits: (entry: unknown) => boolean) =>
     typeof record === "object" &&
     record !== null &&
     Object.values(record).every(fits);
   if (
-    typeof value !== "object" ||
     value?.version !== 1 ||
     typeof value.fingerprint !== "string" ||
-    !isRecordOf(value.cursors, (cursor) => typeof cursor === "string")
+    !recordOf(value.cursors, (cursor) => typeof cursor === "string")
   )
     throw new Error(
       "Not a saved sync state (expected version 1 with fingerprint and cursors)",
     );
-  const { pageSizes } = value;
+  const { fingerprint, cursors, pageSizes } = value;
   if (
     pageSizes !== undefined &&
-    !isRecordOf(
+    !recordOf(
       pageSizes,
       (size) => Number.isInteger(size) && (size as number) >= 1,
     )
@@ -484,14 +406,12 @@ export function parseSyncState(text: string): SyncState {
     throw new Error(
       "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
     );
-  const state: SyncState = {
+  return {
     version: 1,
-    fingerprint: value.fingerprint,
-    cursors: value.cursors as Record<string, string>,
+    fingerprint,
+    cursors: cursors as Record<string, string>,
+    ...(pageSizes ? { pageSizes: pageSizes as Record<string, number> } : {}),
   };
-  return pageSizes
-    ? { ...state, pageSizes: pageSizes as Record<string, number> }
-    : state;
 }
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
@@ -530,74 +450,18 @@ function syncRequestBody(
   const { cursors: _ignored, ...body } = request;
   const { mode, includeTyping, allowExpiredCursorsAndAcceptMissedDeletes } =
     options;
-  if (mode !== undefined) {
-    body.with = {};
-    for (const [name, expression] of Object.entries(request.with))
-      body.with[name] = expression.mode ? expression : { ...expression, mode };
-  }
+  if (mode !== undefined)
+    body.with = Object.fromEntries(
+      Object.entries(request.with).map(([name, expression]) => [
+        name,
+        expression.mode ? expression : { ...expression, mode },
+      ]),
+    );
   if (includeTyping !== undefined) body.includeTyping = includeTyping;
   if (allowExpiredCursorsAndAcceptMissedDeletes !== undefined)
     body.allowExpiredCursorsAndAcceptMissedDeletes =
       allowExpiredCursorsAndAcceptMissedDeletes;
   return body;
-}
-
-function followSettings(
-  follow: SyncOptions["follow"],
-): Required<FollowOptions> | undefined {
-  if (!follow) return undefined;
-  const settings = follow === true ? {} : follow;
-  const pollIntervalMs = settings.pollIntervalMs ?? 1_000;
-  return {
-    pollIntervalMs,
-    maxPollIntervalMs: Math.max(
-      pollIntervalMs,
-      settings.maxPollIntervalMs ?? 30_000,
-    ),
-  };
-}
-
-/**
- * The cursors after a page: the ones it named, else the ones sent. Every set has one (the API
- * always names one): a state without it would start that set over when resumed, so "caught up"
- * could not be vouched for.
- */
-function nextCursors(
-  names: readonly string[],
-  previous: Readonly<Record<string, string>> | undefined,
-  response: SyncResponse,
-  page: number,
-): Record<string, string> {
-  const cursors: Record<string, string> = {};
-  for (const name of names) {
-    const cursor = response.nextCursor[name] ?? previous?.[name];
-    if (cursor === undefined || cursor === "")
-      throw new ProtocolError({
-        problem: "unexpected-shape",
-        method: "POST",
-        url: SYNC_PATH,
-        detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
-      });
-    cursors[name] = cursor;
-  }
-  return cursors;
-}
-
-function splitPage(
-  response: SyncResponse,
-  state: SyncState,
-  caughtUp: boolean,
-  pageSizes: Readonly<Record<string, number>>,
-): SyncPage {
-  const upserts: Record<string, InstanceRead[]> = {};
-  const deletes: Record<string, InstanceRead[]> = {};
-  for (const [name, items] of Object.entries(response.items)) {
-    upserts[name] = items.filter((item) => item.deletedTime == null);
-    deletes[name] = items.filter((item) => item.deletedTime != null);
-  }
-  return response.typing
-    ? { upserts, deletes, state, caughtUp, typing: response.typing, pageSizes }
-    : { upserts, deletes, state, caughtUp, pageSizes };
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */
