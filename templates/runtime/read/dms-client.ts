@@ -1,6 +1,5 @@
-// `DmsClient`: the runtime's one entry point. It ties a transport, credentials, retries and the
-// apply / sync / query engines together for one CDF project. The generated `client.ts` wraps it
-// with typed per-view accessors.
+// `DmsClient`: the runtime's one entry point, tying a transport, credentials, retries and the
+// apply / sync / query engines together for one CDF project. The generated client wraps it.
 
 import {
   applyInstances,
@@ -18,7 +17,6 @@ import {
   expectObject,
   HttpClient,
   type HttpEvent,
-  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -124,10 +122,7 @@ export interface ReadOptions {
 const BYIDS_LIMIT = 1000;
 const BYIDS_PATH = "/models/instances/byids";
 
-/**
- * A byids answer may leave out ids (missing instances), but may name only ids that were asked
- * for, each once: the client vouches only for what it checked.
- */
+/** A byids answer may leave ids out (missing instances), but name only ids asked for, each once. */
 function checkRetrieved(
   asked: readonly TypedInstanceId[],
   items: readonly InstanceRead[],
@@ -137,35 +132,18 @@ function checkRetrieved(
   // Id → whether it is still open (asked for, not answered yet).
   const open = new Map(asked.map((id) => [key(id), true]));
   for (const item of items) {
-    const { instanceType, space, externalId } = item as Partial<InstanceRead>;
-    const known =
-      (instanceType === "node" || instanceType === "edge") &&
-      typeof space === "string" &&
-      typeof externalId === "string";
-    const state = known ? open.get(key(item)) : undefined;
-    if (state === true) {
+    const state = open.get(key(item));
+    if (state) {
       open.set(key(item), false);
       continue;
     }
-    const named = known
-      ? `${instanceType} ${space}:${externalId}`
-      : `an item that is no instance id (${JSON.stringify(item).slice(0, 80)})`;
     throw new ProtocolError({
       problem: "unexpected-instances",
       method: "POST",
       url: BYIDS_PATH,
-      detail:
-        state === false
-          ? `the answer names ${named} twice`
-          : `the answer names ${named}, which was not asked for`,
+      detail: `the answer names ${String(item.instanceType)} ${String(item.space)}:${String(item.externalId)}${state === false ? " twice" : ", which was not asked for"}`,
     });
   }
-}
-
-function signalOnly(options: {
-  readonly signal?: AbortSignal;
-}): RequestOptions {
-  return options.signal ? { signal: options.signal } : {};
 }
 
 /** A client for the DMS instance API of one CDF project. */
@@ -235,6 +213,7 @@ export class DmsClient {
     sources: readonly ViewReference[] = [],
     options: ReadOptions = {},
   ): Promise<InstanceRead[]> {
+    const { includeTyping } = options;
     const result: InstanceRead[] = [];
     for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
       const asked = ids
@@ -244,15 +223,17 @@ export class DmsClient {
           space,
           externalId,
         }));
-      const body: Record<string, unknown> = { items: asked };
-      if (sources.length > 0)
-        body.sources = sources.map((source) => ({ source }));
-      if (options.includeTyping !== undefined)
-        body.includeTyping = options.includeTyping;
+      const body = {
+        items: asked,
+        ...(sources.length > 0
+          ? { sources: sources.map((source) => ({ source })) }
+          : {}),
+        ...(includeTyping !== undefined ? { includeTyping } : {}),
+      };
       const response = await this.http.postJson<unknown>(
         BYIDS_PATH,
         body,
-        signalOnly(options),
+        options,
       );
       const items = expectItems<InstanceRead>(response, BYIDS_PATH);
       checkRetrieved(asked, items);
@@ -266,18 +247,17 @@ export class DmsClient {
    * seen before in the same list, or more than `maxPages` pages, is a `ProtocolError`.
    */
   async *list(
-    request: InstanceListRequest = {},
+    { sources, ...request }: InstanceListRequest = {},
     options: {
       readonly signal?: AbortSignal;
       /** Default: the client's `maxPagesPerRead`. */
       readonly maxPages?: number;
     } = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
-    const { sources, ...rest } = request;
-    const body: Record<string, unknown> = { ...rest };
-    if (sources && sources.length > 0)
-      body.sources = sources.map((source) => ({ source }));
     const path = "/models/instances/list";
+    const body = sources?.length
+      ? { ...request, sources: sources.map((source) => ({ source })) }
+      : request;
     const guard = new PagingGuard(
       path,
       options.maxPages ?? this.maxPagesPerRead,
@@ -287,17 +267,15 @@ export class DmsClient {
       const response = await this.http.postJson<unknown>(
         path,
         cursor === undefined ? body : { ...body, cursor },
-        signalOnly(options),
+        options,
       );
       const items = expectItems<InstanceRead>(response, path);
-      const answer = expectObject(response, path);
-      const nextCursor = expectCursor(answer, path);
-      const typing = answer.typing;
-      if (nextCursor) guard.follow(nextCursor);
+      const { typing } = expectObject(response, path);
+      cursor = expectCursor(expectObject(response, path), path);
+      if (cursor) guard.follow(cursor);
       yield typing
         ? { items, typing: typing as Record<string, unknown> }
         : { items };
-      cursor = nextCursor;
     } while (cursor);
   }
 
@@ -319,7 +297,10 @@ export class DmsClient {
     );
   }
 
-  /** A query with cursors followed until every result set is exhausted, page by page. */
+  /**
+   * A query with cursors followed until every result set is exhausted, page by page. A result
+   * set whose cursor ran out is left out of later pages.
+   */
   queryPages(
     request: QueryRequest,
     options: QueryOptions = {},
@@ -327,7 +308,10 @@ export class DmsClient {
     return queryPages(this.http, request, this.#paged(options));
   }
 
-  /** A query run to exhaustion, pages concatenated per result set. */
+  /**
+   * A query run to exhaustion, pages concatenated per result set; `pageSizes` of the last request
+   * (smaller than asked after timeouts).
+   */
   queryAll(
     request: QueryRequest,
     options: QueryOptions = {},

@@ -1,5 +1,5 @@
 // The query engine: `POST /models/instances/query` with cursors followed until every result set
-// is exhausted, as an async iterator of pages. Page sizes adapt to timeouts (`paging.ts`).
+// is exhausted, as an async iterator of pages whose sizes adapt to timeouts (`paging.ts`).
 
 import type { JsonPoster } from "../write/apply.js";
 import { expectResultSets, repeatedCursor } from "../core/http.js";
@@ -77,9 +77,9 @@ export async function* queryPages(
   request: QueryRequest,
   options: QueryOptions = {},
 ): AsyncGenerator<QueryPage, void, undefined> {
+  const { cursors: initial, ...rest } = request;
   const names = Object.keys(request.with);
   const ancestors = ancestorsByResultSet(request.with);
-  const { cursors: initial, ...rest } = request;
   const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
   let cursors: Record<string, string> = {};
   for (const [name, cursor] of Object.entries(initial ?? {}))
@@ -103,28 +103,27 @@ export async function* queryPages(
             with: sizes.applyTo(rest.with),
             ...(Object.keys(sent).length > 0 ? { cursors: sent } : {}),
           },
-          options.signal
-            ? { ...ADAPTIVE_REQUEST, signal: options.signal }
-            : ADAPTIVE_REQUEST,
+          {
+            ...ADAPTIVE_REQUEST,
+            ...(options.signal ? { signal: options.signal } : {}),
+          },
         ),
     });
     expectResultSets(response, QUERY_PATH, "items", true);
     expectResultSets(response, QUERY_PATH, "nextCursor", false);
-    const moved = new Set(Object.keys(cursors));
+    // A set is new in this page when its cursor, or that of a set it is chained from, moved.
     const fresh = (name: string): boolean =>
       first ||
-      moved.has(name) ||
-      (ancestors.get(name) ?? []).some((ancestor) => moved.has(ancestor));
+      name in sent ||
+      (ancestors.get(name) ?? []).some((ancestor) => ancestor in sent);
     const items: Record<string, InstanceRead[]> = {};
-    for (const [name, list] of Object.entries(response.items)) {
-      if (fresh(name)) items[name] = list;
-    }
-    const pageSizes = sizes.current;
-    if (options.onProgress) {
-      for (const [name, list] of Object.entries(items))
+    for (const [name, list] of Object.entries(response.items))
+      if (fresh(name)) {
+        items[name] = list;
         counts[name] = (counts[name] ?? 0) + list.length;
-      options.onProgress({ requests, items: { ...counts }, pageSizes });
-    }
+      }
+    const pageSizes = sizes.current;
+    options.onProgress?.({ requests, items: { ...counts }, pageSizes });
     yield response.typing
       ? { items, typing: response.typing, pageSizes }
       : { items, pageSizes };
@@ -132,7 +131,7 @@ export async function* queryPages(
     for (const name of names) {
       const cursor = response.nextCursor?.[name];
       if (typeof cursor === "string" && cursor !== "" && fresh(name)) {
-        if (cursor === cursors[name])
+        if (cursor === sent[name])
           throw repeatedCursor(QUERY_PATH, cursor, name);
         next[name] = cursor;
       }
@@ -161,7 +160,7 @@ export function resizable(
 
 const QUERY_PATH = "/models/instances/query";
 
-/** Runs a query to exhaustion and concatenates the pages per result set. */
+/** Runs a query to exhaustion; pages concatenated per result set, `pageSizes` of the last. */
 export async function queryAll(
   http: JsonPoster,
   request: QueryRequest,
@@ -169,7 +168,6 @@ export async function queryAll(
 ): Promise<{
   items: Record<string, InstanceRead[]>;
   typing?: Record<string, unknown>;
-  /** The page sizes of the last request (smaller than asked after timeouts). */
   pageSizes: Record<string, number>;
 }> {
   const items: Record<string, InstanceRead[]> = {};
@@ -178,7 +176,7 @@ export async function queryAll(
   for await (const page of queryPages(http, request, options)) {
     for (const [name, list] of Object.entries(page.items))
       (items[name] ??= []).push(...list);
-    typing ??= page.typing as Record<string, unknown> | undefined;
+    typing ??= page.typing;
     pageSizes = { ...page.pageSizes };
   }
   return typing ? { items, typing, pageSizes } : { items, pageSizes };
