@@ -128,6 +128,7 @@ const FEATURE_FILES: Readonly<
   "features/view-drift-error.ts": (f) => f.has("drift"),
   "client/view-checks.ts": (f) => f.has("drift"),
   "client/spaces.ts": (f) => f.has("spaces"),
+  "client/spaces-requests.ts": (f) => f.has("spaces"),
 };
 
 /** The runtime files an output gets: all but tests, the transport not chosen, features left out. */

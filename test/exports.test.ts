@@ -378,6 +378,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "client/client-writes.ts": ["clientWrites"],
   "client/spaces.ts": ["spacesMethods"],
+  // What `client.spaces` sends, loaded on its first call.
+  "client/spaces-requests.ts": ["applySpaces", "listSpaces", "spacesById"],
   "client/int64.ts": ["int64Properties"],
   "core/json.ts": [
     "JsonText",
@@ -508,8 +510,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "client/search-reads.ts": ["SearchReads", "searchMethods"],
   "client/view-checks.ts": ["ViewChecks", "viewChecks"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
-  "features/view-drift-error.ts": ["describeDifference"],
   "features/view-drift.ts": [
+    "describeDifference",
     "DriftChange",
     "RecordedConnection",
     "RecordedProperty",

@@ -84,6 +84,7 @@ describe("the features option", () => {
       "runtime/client/include-reads.ts",
       "runtime/client/include-search.ts",
       "runtime/client/search-reads.ts",
+      "runtime/client/spaces-requests.ts",
       "runtime/client/spaces.ts",
       "runtime/client/view-checks.ts",
       "runtime/features/aggregate.ts",

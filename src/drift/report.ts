@@ -1,6 +1,6 @@
 // How `dmgen drift` prints its report: lines for people, or one JSON document (`--json`).
 
-import { describeDifference } from "../../templates/runtime/features/view-drift-error.js";
+import { describeDifference } from "../../templates/runtime/features/view-drift.js";
 import type { DriftDifference, DriftReport } from "./index.js";
 
 /** 1 when something breaks (or, with `strict`, on any drift), else 0. */

@@ -130,7 +130,7 @@ class LazyClient {
       "export interface Client extends GraphMethods, ClientWrites, SpacesMethods {",
     );
     expect(text).toContain(
-      "      check: checks.check,\n      include: includeReader,\n      methods: [searchMethods],\n",
+      '      check: checks.check,\n      include: () => import("./runtime/client/include-reads.js"),\n      search: () => import("./runtime/client/search-reads.js"),\n',
     );
     expect(text).toContain("  readonly #verifier: ViewChecks;");
   });

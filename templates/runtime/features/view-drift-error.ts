@@ -1,6 +1,6 @@
 // The error of a view whose live definition no longer fits the generated code (`verifyViews`).
-// Apart from the comparison (view-drift.ts), which the client loads on first use: an app names
-// this class (`instanceof`) without carrying the comparison.
+// Apart from the comparison (view-drift.ts, loaded on first use): an app names this class
+// (`instanceof`) without carrying the comparison.
 
 import type { ViewDifference } from "./view-drift.js";
 
@@ -14,23 +14,11 @@ export class ViewDriftError extends Error {
     /** `space:externalId/version`. */
     readonly view: string,
     readonly differences: readonly ViewDifference[],
+    /** The differences in words (view-drift.ts `describeDifference`). */
+    described = differences.map((d) => d.message).join("; "),
   ) {
     super(
-      `View ${view} changed in the project in ways the generated code cannot handle: ${differences
-        .map(describeDifference)
-        .join(
-          "; ",
-        )}. Regenerate the code from the live model (dmgen pull, dmgen generate)`,
+      `View ${view} changed in the project in ways the generated code cannot handle: ${described}. Regenerate the code from the live model (dmgen pull, dmgen generate)`,
     );
   }
-}
-
-/** `releaseYear (releaseYear): the property is gone`, or the message alone for the view itself. */
-export function describeDifference(difference: ViewDifference): string {
-  if (difference.property === undefined) return difference.message;
-  const label =
-    difference.name === undefined || difference.name === difference.property
-      ? `\`${difference.property}\``
-      : `${difference.name} (\`${difference.property}\`)`;
-  return `${label}: ${difference.message}`;
 }
