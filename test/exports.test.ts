@@ -507,7 +507,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   // What the generated client composes its accessors' types and context from.
   "client/include-reads.ts": ["includeReader", "IncludeReads"],
   "client/include-search.ts": ["IncludeSearch"],
-  "client/search-reads.ts": ["SearchReads", "searchMethods"],
+  "client/search-reads.ts": ["SearchReads", "search", "aggregate"],
   "client/view-checks.ts": ["ViewChecks", "viewChecks"],
   // The drift comparison (shared with `dmgen drift`) and the client's check behind `verifyViews`.
   "features/view-drift.ts": [

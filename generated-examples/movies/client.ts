@@ -4,15 +4,9 @@ import {
   type ClientWrites,
   clientWrites,
 } from "./runtime/client/client-writes.js";
-import {
-  type IncludeReads,
-  includeReader,
-} from "./runtime/client/include-reads.js";
+import type { IncludeReads } from "./runtime/client/include-reads.js";
 import type { IncludeSearch } from "./runtime/client/include-search.js";
-import {
-  type SearchReads,
-  searchMethods,
-} from "./runtime/client/search-reads.js";
+import type { SearchReads } from "./runtime/client/search-reads.js";
 import { type SpacesMethods, spacesMethods } from "./runtime/client/spaces.js";
 import {
   type ViewAccessor,
@@ -105,8 +99,8 @@ export function createClient(options: ClientOptions): Client {
       dms,
       views,
       check: checks.check,
-      include: includeReader,
-      methods: [searchMethods],
+      include: () => import("./runtime/client/include-reads.js"),
+      search: () => import("./runtime/client/search-reads.js"),
     },
   );
 }

@@ -340,7 +340,13 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   async *sync(
     options: ViewSyncOptions<C> = {},
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
-    const { where, select, pageSize = 1000, mode, ...syncOptions } = options;
+    const {
+      where: _where,
+      select,
+      pageSize = 1000,
+      mode,
+      ...syncOptions
+    } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
     const request = await this.request(readClass, options, {

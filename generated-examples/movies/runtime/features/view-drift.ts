@@ -583,7 +583,12 @@ export class ViewVerifier {
   async check(viewClass: VerifiableClass): Promise<void> {
     const drift = await this.#driftOf(viewClass);
     const breaking = drift.differences.filter((d) => d.class === "breaking");
-    if (breaking.length > 0) throw new ViewDriftError(drift.view, breaking);
+    if (breaking.length > 0)
+      throw new ViewDriftError(
+        drift.view,
+        breaking,
+        breaking.map(describeDifference).join("; "),
+      );
   }
 
   /** Compares every view of the client (up to 100 per request) and reports the differences. */
@@ -665,4 +670,14 @@ function keyOf(view: {
   readonly version: string;
 }): string {
   return `${view.space}:${view.externalId}/${view.version}`;
+}
+
+/** `releaseYear (releaseYear): the property is gone`, or the message alone for the view itself. */
+export function describeDifference(difference: ViewDifference): string {
+  if (difference.property === undefined) return difference.message;
+  const label =
+    difference.name === undefined || difference.name === difference.property
+      ? `\`${difference.property}\``
+      : `${difference.name} (\`${difference.property}\`)`;
+  return `${label}: ${difference.message}`;
 }
