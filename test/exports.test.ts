@@ -397,6 +397,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "core/oauth.ts": ["fetchClientCredentialsToken"],
   "read/dms-client.ts": ["ReadOptions"],
+  // `DmsClient.retrieve` and `list`, loaded on their first call.
+  "read/instances.ts": ["listInstances", "retrieveInstances"],
   "core/errors.ts": [
     "DmsErrorDetails",
     "createDmsError",
@@ -540,6 +542,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "NodeWhere",
     "NumberOperators",
     "NumericOf",
+    "OrderOperators",
     "RangeOperators",
     "Selected",
     "SelectedOf",

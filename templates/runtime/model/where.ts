@@ -37,32 +37,21 @@ export interface EqualityOperators<T> extends ExistsOperator {
   readonly in?: readonly T[];
 }
 
+/** Equality and order: numbers, text, timestamps, dates. */
+export interface OrderOperators<T>
+  extends EqualityOperators<T>, RangeOperators<T> {}
+
 /** text, timeseries, file and sequence properties. */
-export interface StringOperators
-  extends EqualityOperators<string>, RangeOperators<string> {
-  readonly prefix?: string;
-}
-export type StringFilter = string | StringOperators;
-
+export type StringFilter =
+  string | (OrderOperators<string> & { readonly prefix?: string });
 /** int32, int64, float32, float64. */
-export interface NumberOperators
-  extends EqualityOperators<number>, RangeOperators<number> {}
-export type NumberFilter = number | NumberOperators;
-
+export type NumberFilter = number | OrderOperators<number>;
 /** timestamp: `Date` or ISO 8601 strings, sent as ISO with millisecond precision. */
-export interface TimestampOperators
-  extends EqualityOperators<Date | string>, RangeOperators<Date | string> {}
-export type TimestampFilter = Date | string | TimestampOperators;
-
+export type TimestampFilter = Date | string | OrderOperators<Date | string>;
 /** date: `YYYY-MM-DD` strings. */
-export interface DateOperators
-  extends EqualityOperators<string>, RangeOperators<string> {}
-export type DateFilter = string | DateOperators;
-
-export interface BooleanOperators extends ExistsOperator {
-  readonly eq?: boolean;
-}
-export type BooleanFilter = boolean | BooleanOperators;
+export type DateFilter = string | OrderOperators<string>;
+export type BooleanFilter =
+  boolean | (ExistsOperator & { readonly eq?: boolean });
 
 /** An enum property: its literal values only. */
 export type EnumFilter<TValue extends string> =

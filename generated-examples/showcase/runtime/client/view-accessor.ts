@@ -431,7 +431,7 @@ export function checkCount(
   if (value === undefined || (value === Infinity && max === Infinity)) return;
   if (!Number.isInteger(value) || value < min || value > max)
     throw new RangeError(
-      `${option} must be a whole number from ${min} to ${max}, got ${value}`,
+      `${option} must be a whole number from ${min} to ${max === Infinity ? "Infinity (all)" : max}, got ${value}`,
     );
 }
 

@@ -11,19 +11,8 @@ import {
   type DeleteOptions,
 } from "../write/apply.js";
 import { createTokenSource, type Credentials } from "../core/auth.js";
-import { ProtocolError } from "../core/errors.js";
-import {
-  expectCursor,
-  expectItems,
-  expectObject,
-  HttpClient,
-  type HttpEvent,
-} from "../core/http.js";
-import {
-  checkedMaxPages,
-  DEFAULT_MAX_PAGES_PER_READ,
-  PagingGuard,
-} from "../core/paging.js";
+import { HttpClient, type HttpEvent } from "../core/http.js";
+import { checkedMaxPages, DEFAULT_MAX_PAGES_PER_READ } from "../core/paging.js";
 import {
   queryAll,
   queryPages,
@@ -120,33 +109,6 @@ export interface ReadOptions {
   readonly includeTyping?: boolean;
 }
 
-const BYIDS_LIMIT = 1000;
-const BYIDS_PATH = "/models/instances/byids";
-
-/** A byids answer may leave ids out (missing instances), but name only ids asked for, each once. */
-function checkRetrieved(
-  asked: readonly TypedInstanceId[],
-  items: readonly InstanceRead[],
-): void {
-  const key = (id: Partial<TypedInstanceId>): string =>
-    JSON.stringify([id.instanceType, id.space, id.externalId]);
-  // Id → whether it is still open (asked for, not answered yet).
-  const open = new Map(asked.map((id) => [key(id), true]));
-  for (const item of items) {
-    const state = open.get(key(item));
-    if (state) {
-      open.set(key(item), false);
-      continue;
-    }
-    throw new ProtocolError({
-      problem: "unexpected-instances",
-      method: "POST",
-      url: BYIDS_PATH,
-      detail: `the answer names ${String(item.instanceType)} ${String(item.space)}:${String(item.externalId)}${state === false ? " twice" : ", which was not asked for"}`,
-    });
-  }
-}
-
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
   /** The HTTP client underneath (auth, retries, typed errors). */
@@ -214,33 +176,7 @@ export class DmsClient {
     sources: readonly ViewReference[] = [],
     options: ReadOptions = {},
   ): Promise<InstanceRead[]> {
-    const { includeTyping } = options;
-    const result: InstanceRead[] = [];
-    for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
-      const asked = ids
-        .slice(start, start + BYIDS_LIMIT)
-        .map(({ instanceType, space, externalId }) => ({
-          instanceType,
-          space,
-          externalId,
-        }));
-      const body = {
-        items: asked,
-        ...(sources.length > 0
-          ? { sources: sources.map((source) => ({ source })) }
-          : {}),
-        ...(includeTyping !== undefined ? { includeTyping } : {}),
-      };
-      const response = await this.http.postJson<unknown>(
-        BYIDS_PATH,
-        body,
-        options,
-      );
-      const items = expectItems<InstanceRead>(response, BYIDS_PATH);
-      checkRetrieved(asked, items);
-      result.push(...items);
-    }
-    return result;
+    return (await reads()).retrieveInstances(this.http, ids, sources, options);
   }
 
   /**
@@ -248,36 +184,18 @@ export class DmsClient {
    * seen before in the same list, or more than `maxPages` pages, is a `ProtocolError`.
    */
   async *list(
-    { sources, ...request }: InstanceListRequest = {},
+    request: InstanceListRequest = {},
     options: {
       readonly signal?: AbortSignal;
       /** Default: the client's `maxPagesPerRead`. */
       readonly maxPages?: number;
     } = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
-    const path = "/models/instances/list";
-    const body = sources?.length
-      ? { ...request, sources: sources.map((source) => ({ source })) }
-      : request;
-    const guard = new PagingGuard(
-      path,
-      options.maxPages ?? this.maxPagesPerRead,
+    yield* (await reads()).listInstances(
+      this.http,
+      request,
+      this.#paged(options),
     );
-    let cursor: string | undefined;
-    do {
-      const response = await this.http.postJson<unknown>(
-        path,
-        cursor === undefined ? body : { ...body, cursor },
-        options,
-      );
-      const items = expectItems<InstanceRead>(response, path);
-      const { typing } = expectObject(response, path);
-      cursor = expectCursor(expectObject(response, path), path);
-      if (cursor) guard.follow(cursor);
-      yield typing
-        ? { items, typing: typing as Record<string, unknown> }
-        : { items };
-    } while (cursor);
   }
 
   /**
@@ -350,3 +268,6 @@ export class DmsClient {
     return this.#closing;
   }
 }
+
+/** Retrieve and list by the untyped client: loaded on their first call (typed reads query). */
+const reads = () => import("./instances.js");

@@ -1,0 +1,103 @@
+// `DmsClient.retrieve` and `DmsClient.list` (dms-client.ts), loaded on their first call: an app
+// that reads through typed `list` / `sync` (queries) does not carry them.
+
+import { ProtocolError } from "../core/errors.js";
+import {
+  expectCursor,
+  expectItems,
+  expectObject,
+  type HttpClient,
+} from "../core/http.js";
+import { PagingGuard } from "../core/paging.js";
+import type { InstanceRead, ViewReference } from "../core/wire.js";
+import type {
+  InstanceListPage,
+  InstanceListRequest,
+  ReadOptions,
+  TypedInstanceId,
+} from "./dms-client.js";
+
+const BYIDS_LIMIT = 1000;
+const BYIDS_PATH = "/models/instances/byids";
+
+/** A byids answer may leave ids out (missing instances), but name only ids asked for, each once. */
+function checkRetrieved(
+  asked: readonly TypedInstanceId[],
+  items: readonly InstanceRead[],
+): void {
+  const key = (id: Partial<TypedInstanceId>): string =>
+    JSON.stringify([id.instanceType, id.space, id.externalId]);
+  // Id → whether it is still open (asked for, not answered yet).
+  const open = new Map(asked.map((id) => [key(id), true]));
+  for (const item of items) {
+    const state = open.get(key(item));
+    if (state) {
+      open.set(key(item), false);
+      continue;
+    }
+    throw new ProtocolError({
+      problem: "unexpected-instances",
+      method: "POST",
+      url: BYIDS_PATH,
+      detail: `the answer names ${String(item.instanceType)} ${String(item.space)}:${String(item.externalId)}${state === false ? " twice" : ", which was not asked for"}`,
+    });
+  }
+}
+
+export async function retrieveInstances(
+  http: HttpClient,
+  ids: readonly TypedInstanceId[],
+  sources: readonly ViewReference[],
+  options: ReadOptions,
+): Promise<InstanceRead[]> {
+  const { includeTyping } = options;
+  const result: InstanceRead[] = [];
+  for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
+    const asked = ids
+      .slice(start, start + BYIDS_LIMIT)
+      .map(({ instanceType, space, externalId }) => ({
+        instanceType,
+        space,
+        externalId,
+      }));
+    const body = {
+      items: asked,
+      ...(sources.length > 0
+        ? { sources: sources.map((source) => ({ source })) }
+        : {}),
+      ...(includeTyping !== undefined ? { includeTyping } : {}),
+    };
+    const response = await http.postJson<unknown>(BYIDS_PATH, body, options);
+    const items = expectItems<InstanceRead>(response, BYIDS_PATH);
+    checkRetrieved(asked, items);
+    result.push(...items);
+  }
+  return result;
+}
+
+export async function* listInstances(
+  http: HttpClient,
+  { sources, ...request }: InstanceListRequest,
+  options: { readonly signal?: AbortSignal; readonly maxPages?: number },
+): AsyncGenerator<InstanceListPage, void, undefined> {
+  const path = "/models/instances/list";
+  const body = sources?.length
+    ? { ...request, sources: sources.map((source) => ({ source })) }
+    : request;
+  const guard = new PagingGuard(path, options.maxPages);
+  let cursor: string | undefined;
+  do {
+    const response = await http.postJson<unknown>(
+      path,
+      cursor === undefined ? body : { ...body, cursor },
+      options,
+    );
+    const items = expectItems<InstanceRead>(response, path);
+    const { typing } = expectObject(response, path);
+    cursor = expectCursor(expectObject(response, path), path);
+    if (cursor) guard.follow(cursor);
+    yield typing
+      ? { items, typing: typing as Record<string, unknown> }
+      : { items };
+  } while (cursor);
+}
