@@ -35,6 +35,10 @@ const LAZY_FEATURE_MODULES = [
   "runtime/features/query-graph.ts",
   "runtime/features/aggregate.ts",
   "runtime/features/view-drift.ts",
+  "runtime/client/include-reads.ts",
+  "runtime/client/search-reads.ts",
+  "runtime/client/spaces-requests.ts",
+  "runtime/read/instances.ts",
 ];
 
 interface Bundle {
