@@ -20,28 +20,18 @@ import type {
 
 /** One response of a paged query. */
 export interface QueryPage {
-  /**
-   * Result set name → instances new in this page. A result set whose cursor ran out is left out of
-   * later pages (the API would return its first page again).
-   */
+  /** Result set name → instances new in this page (a set whose cursor ran out is left out). */
   readonly items: Readonly<Record<string, InstanceRead[]>>;
   /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
-  /**
-   * Result set name → the page size (`limit`) this page was read with: below the asked `limit`
-   * after the API timed out (408) or no answer came in time.
-   */
+  /** Result set name → the page size this page was read with (smaller after timeouts). */
   readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** The API's default `limit` of a query result set. */
 export const DEFAULT_QUERY_LIMIT = 100;
 
-/**
- * The API's largest `limit` of a query result set: the page size of typed reads by default.
- * Against CDF's latency (100s of ms a request) fewer, larger pages are what make reads fast;
- * a page the API cannot serve in time (408) is shrunk and retried (see `paging.ts`).
- */
+/** The API's largest `limit` of a result set, typed reads' default: against CDF's latency fewer pages are faster. */
 export const MAX_QUERY_LIMIT = 10_000;
 
 /** Reported after every request of a paged query. */
@@ -57,11 +47,7 @@ export interface QueryProgress {
 /** Options of a paged query. */
 export interface QueryOptions {
   readonly signal?: AbortSignal;
-  /**
-   * The most pages this read fetches: a query still paging after them is a `ProtocolError`
-   * (`endless-paging`), as is one whose cursors come back to ones sent before. Default 100 000
-   * (the client's `maxPagesPerRead`).
-   */
+  /** More pages, or cursors that come back, is a `ProtocolError`. Default: `maxPagesPerRead`. */
   readonly maxPages?: number;
   /** Called after every page, with the page sizes in use (smaller after timeouts). */
   readonly onProgress?: (progress: QueryProgress) => void;

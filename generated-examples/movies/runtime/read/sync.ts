@@ -40,10 +40,7 @@ export interface SyncState {
 export interface SyncPage {
   /** Result set name → created or updated instances. */
   readonly upserts: Readonly<Record<string, InstanceRead[]>>;
-  /**
-   * Result set name → deleted instances (tombstones, with `deletedTime`). Apply deletes before
-   * upserts: an instance deleted and re-created shows up as both.
-   */
+  /** Result set name → tombstones (`deletedTime`); apply them first (deleted and re-created: both). */
   readonly deletes: Readonly<Record<string, InstanceRead[]>>;
   /** The state after this page. Save it only once the page is durably processed. */
   readonly state: SyncState;
@@ -80,11 +77,7 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
   /** For follow-mode waits. */
   readonly clock?: Clock;
-  /**
-   * The most pages before the sync is caught up (default: the client's `maxPagesPerRead`): more,
-   * or cursors that come back, is a `ProtocolError` (`endless-paging`). Counted again after each
-   * catch-up in follow mode.
-   */
+  /** More pages before caught up, or cursors that come back, is a `ProtocolError`. */
   readonly maxPages?: number;
 }
 
@@ -93,9 +86,9 @@ interface PageRequest {
   readonly cursors: Readonly<Record<string, string>> | undefined;
   readonly controller: AbortController;
   page?: Promise<{
-    readonly sent: SyncRequest;
-    readonly response: SyncResponse;
-    readonly textLength: number | undefined;
+    sent: SyncRequest;
+    response: SyncResponse;
+    textLength: number | undefined;
   }>;
 }
 

@@ -136,6 +136,19 @@ export class ViewRegistry {
   }
 }
 
+/** Reads with `include` (client/include-reads.ts), untyped: the feature's overloads type them. */
+interface IncludeReader {
+  retrieve(
+    accessor: object,
+    ids: readonly InstanceId[],
+    options: object,
+  ): Promise<unknown[]>;
+  list(
+    accessor: object,
+    options: object,
+  ): AsyncGenerator<unknown, void, undefined>;
+}
+
 /** A feature's method, as its module exports it: called with the accessor as `this`. */
 type FeatureMethod = (
   this: ReadOnlyViewAccessor<TypedReadClass>,
@@ -149,19 +162,7 @@ export interface AccessorContext {
   /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
   readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
   /** client/include-reads.ts, when the output has include. */
-  readonly include?: () => Promise<{
-    readonly includeReader: {
-      retrieve(
-        accessor: object,
-        ids: readonly InstanceId[],
-        options: object,
-      ): Promise<unknown[]>;
-      list(
-        accessor: object,
-        options: object,
-      ): AsyncGenerator<unknown, void, undefined>;
-    };
-  }>;
+  readonly include?: () => Promise<{ readonly includeReader: IncludeReader }>;
   /** client/search-reads.ts, when the output has search: `search` and `aggregate`. */
   readonly search?: () => Promise<
     Readonly<Record<"search" | "aggregate", FeatureMethod>>
@@ -213,11 +214,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   }
 
   /** @internal The include feature's reads (a `TypeError` when the output has no include). */
-  async includes(): Promise<
-    Awaited<
-      ReturnType<NonNullable<AccessorContext["include"]>>
-    >["includeReader"]
-  > {
+  async includes(): Promise<IncludeReader> {
     if (!this.context.include)
       throw new TypeError(
         "include: this client was generated without the include feature (dmgen generate --features)",
