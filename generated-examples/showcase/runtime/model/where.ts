@@ -8,6 +8,7 @@ import {
   PropertyValueError,
   targetInfo,
   toWireValue,
+  type DmsType,
   type PropertyDefinition,
   type TargetClasses,
 } from "./values.js";
@@ -285,18 +286,16 @@ function allOf(filters: Filter[]): Filter | undefined {
   return filters.length > 1 ? { and: filters } : filters[0];
 }
 
-/** Instance fields as property definitions: which operators and values they take. */
-const INSTANCE_FIELDS: Readonly<Record<string, PropertyDefinition>> = {
-  space: { identifier: "space", type: "sequence" },
-  externalId: { identifier: "externalId", type: "sequence" },
+/** The instance fields a `where` takes, by the property type whose operators and values they take. */
+const INSTANCE_FIELDS: Readonly<Record<string, DmsType>> = {
+  space: "sequence",
+  externalId: "sequence",
   // Epoch milliseconds (a `Date` is turned into them).
-  createdTime: { identifier: "createdTime", type: "float64" },
-  lastUpdatedTime: { identifier: "lastUpdatedTime", type: "float64" },
-  type: { identifier: "type", type: "direct" },
-};
-const EDGE_ENDS: Readonly<Record<string, PropertyDefinition>> = {
-  startNode: { identifier: "startNode", type: "direct" },
-  endNode: { identifier: "endNode", type: "direct" },
+  createdTime: "float64",
+  lastUpdatedTime: "float64",
+  type: "direct",
+  startNode: "direct",
+  endNode: "direct",
 };
 
 function compileEntry(
@@ -324,12 +323,12 @@ function compileEntry(
   }
   const { info, instanceType } = ctx;
   const property = ownDefinition(info, key);
-  const field =
-    property ??
-    (Object.hasOwn(INSTANCE_FIELDS, key) ? INSTANCE_FIELDS[key] : undefined) ??
-    (instanceType === "edge" && Object.hasOwn(EDGE_ENDS, key)
-      ? EDGE_ENDS[key]
-      : undefined);
+  const fieldType =
+    Object.hasOwn(INSTANCE_FIELDS, key) &&
+    (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
+      ? INSTANCE_FIELDS[key]
+      : undefined;
+  const field = property ?? (fieldType && { identifier: key, type: fieldType });
   if (!field)
     throw new WhereError(
       Object.hasOwn(info.connections, key)

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import type { ViewClassInfo } from "./typed.js";
+import { compileWhere, WhereError } from "./where.js";
+
+const thing: ViewClassInfo = {
+  view: { type: "view", space: "sp", externalId: "Thing", version: "1" },
+  properties: { name: { identifier: "name", type: "text" } },
+  connections: {},
+};
+const ref = { space: "s", externalId: "x" };
+
+describe("compileWhere: instance fields", () => {
+  it("takes space / externalId as text, times as epoch ms, type and edge ends as references", () => {
+    expect(
+      compileWhere(
+        {
+          space: { prefix: "a" },
+          lastUpdatedTime: new Date(5),
+          type: ref,
+          startNode: { in: [ref] },
+        },
+        thing,
+        "edge",
+      ),
+    ).toEqual({
+      and: [
+        { prefix: { property: ["edge", "space"], value: "a" } },
+        { equals: { property: ["edge", "lastUpdatedTime"], value: 5 } },
+        { equals: { property: ["edge", "type"], value: ref } },
+        { in: { property: ["edge", "startNode"], values: [ref] } },
+      ],
+    });
+  });
+
+  it.each([
+    [{ startNode: ref }, "node", /has no property "startNode"/],
+    [{ type: "x" }, "node", /where\.type/],
+    [{ createdTime: { gt: "yesterday" } }, "node", /where\.createdTime\.gt/],
+    [{ space: { nested: {} } }, "node", /unknown operator "nested"/],
+    [{ name: new Date(0) }, "node", /where\.name/],
+  ] as const)("rejects %j on a %s", (where, instanceType, message) => {
+    const compile = () => compileWhere(where, thing, instanceType);
+    expect(compile).toThrow(WhereError);
+    expect(compile).toThrow(message);
+  });
+});
