@@ -9,7 +9,7 @@ import type {
   DeleteOptions,
 } from "../write/apply.js";
 import { collectsWrites } from "../model/collect.js";
-import type { DmsClient } from "../read/dms-client.js";
+import type { DmsClient, TypedInstanceId } from "../read/dms-client.js";
 import type { SyncOptions, SyncState } from "../read/sync.js";
 import type { TypedInstance } from "../model/typed.js";
 import {
@@ -212,6 +212,16 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     ) as InstanceType<C>;
   }
 
+  /** @internal The ids with this view's instance type. */
+  typed(ids: readonly InstanceId[]): TypedInstanceId[] {
+    const instanceType = this.entry[1];
+    return ids.map(({ space, externalId }) => ({
+      instanceType,
+      space,
+      externalId,
+    }));
+  }
+
   /** @internal The include feature's reads (a `TypeError` when the output has no include). */
   async includes(): Promise<IncludeReader> {
     if (!this.context.include)
@@ -240,11 +250,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const readClass = await this.ready();
     compileSelect(options.select, readClass);
     const found = await this.context.dms.retrieve(
-      ids.map(({ space, externalId }) => ({
-        instanceType: this.entry[1],
-        space,
-        externalId,
-      })),
+      this.typed(ids),
       [readClass.view],
       options,
     );
@@ -394,14 +400,7 @@ export class ViewAccessor<
     ids: readonly InstanceId[],
     options: DeleteOptions = {},
   ): Promise<DeletedInstance[]> {
-    return this.context.dms.delete(
-      ids.map(({ space, externalId }) => ({
-        instanceType: this.entry[1],
-        space,
-        externalId,
-      })),
-      options,
-    );
+    return this.context.dms.delete(this.typed(ids), options);
   }
 }
 
