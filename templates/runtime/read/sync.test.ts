@@ -5,7 +5,6 @@ import { HttpClient, type RequestOptions } from "../core/http.js";
 import { systemClock } from "../core/retry.js";
 import { createUndiciTransport } from "../core/transport-undici.js";
 import {
-  isNonFullPage,
   mayBeFullPage,
   parseSyncState,
   peekNextCursors,
@@ -648,20 +647,22 @@ describe("peekNextCursors and mayBeFullPage", () => {
 });
 
 describe("helpers", () => {
-  it("isNonFullPage uses each result set's limit (default 100)", () => {
+  it("a page is caught up when every set got fewer than its limit (default 100)", async () => {
     const two: SyncRequest = {
       with: { a: { nodes: {}, limit: 1 }, b: { nodes: {} } },
       select: {},
     };
-    expect(
-      isNonFullPage(two, {
-        items: { a: [], b: Array(99).fill(read("x")) },
-        nextCursor: {},
-      }),
-    ).toBe(true);
-    expect(
-      isNonFullPage(two, { items: { a: [read("x")], b: [] }, nextCursor: {} }),
-    ).toBe(false);
+    const hundred = Array.from({ length: 100 }, (_, i) => read(`n${i}`));
+    const api = scripted([
+      { items: { a: [], b: hundred }, nextCursor: { a: "a1", b: "b1" } },
+      { items: { a: [read("x")], b: [] }, nextCursor: { a: "a2", b: "b1" } },
+      {
+        items: { a: [], b: hundred.slice(1) },
+        nextCursor: { a: "a2", b: "b2" },
+      },
+    ]);
+    const pages = await collect(syncPages(api.poster, two));
+    expect(pages.map((p) => p.caughtUp)).toEqual([false, false, true]);
   });
   it("stableStringify ignores key order", () => {
     expect(stableStringify({ b: 1, a: [{ d: 1, c: 2 }] })).toBe(

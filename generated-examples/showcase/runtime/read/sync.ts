@@ -349,18 +349,6 @@ export function peekNextCursors(
   }
 }
 
-/** True when every result set returned fewer items than its limit. */
-export function isNonFullPage(
-  request: SyncRequest,
-  response: SyncResponse,
-): boolean {
-  return Object.entries(request.with).every(
-    ([name, expression]) =>
-      (response.items[name]?.length ?? 0) <
-      (expression.limit ?? DEFAULT_SYNC_LIMIT),
-  );
-}
-
 /** JSON text of a sync state, to store anywhere. */
 export function serializeSyncState(state: SyncState): string {
   return JSON.stringify(state);
