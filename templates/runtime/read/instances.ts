@@ -67,7 +67,11 @@ export async function retrieveInstances(
         : {}),
       ...(includeTyping !== undefined ? { includeTyping } : {}),
     };
-    const response = await http.postJson<unknown>(BYIDS_PATH, body, options);
+    const response = await http.postJson<unknown>(
+      BYIDS_PATH,
+      body,
+      signalOnly(options),
+    );
     const items = expectItems<InstanceRead>(response, BYIDS_PATH);
     checkRetrieved(asked, items);
     result.push(...items);
@@ -90,7 +94,7 @@ export async function* listInstances(
     const response = await http.postJson<unknown>(
       path,
       cursor === undefined ? body : { ...body, cursor },
-      options,
+      signalOnly(options),
     );
     const items = expectItems<InstanceRead>(response, path);
     const { typing } = expectObject(response, path);
@@ -100,4 +104,11 @@ export async function* listInstances(
       ? { items, typing: typing as Record<string, unknown> }
       : { items };
   } while (cursor);
+}
+
+/** Only the signal of a caller's options reaches the request (its other keys mean other things). */
+function signalOnly({ signal }: { readonly signal?: AbortSignal }): {
+  signal?: AbortSignal;
+} {
+  return signal ? { signal } : {};
 }

@@ -37,6 +37,7 @@ export async function listSpaces(
   http: HttpClient,
   options: SpaceRequestOptions & { readonly includeGlobal?: boolean },
 ): Promise<SpaceDefinition[]> {
+  const { signal } = options;
   const spaces: SpaceDefinition[] = [];
   let cursor: string | undefined;
   do {
@@ -45,7 +46,7 @@ export async function listSpaces(
     if (cursor !== undefined) query.set("cursor", cursor);
     const answer = await http.getJson<unknown>(
       `${SPACES}?${query.toString()}`,
-      options,
+      signal ? { signal } : {},
     );
     spaces.push(...expectItems<SpaceDefinition>(answer, SPACES));
     const next = expectCursor(expectObject(answer, SPACES), SPACES);
@@ -78,7 +79,7 @@ async function inChunks<T>(
     const answer = await http.postJson<unknown>(
       path,
       { items: items.slice(start, start + SPACES_PER_REQUEST) },
-      options,
+      options.signal ? { signal: options.signal } : {},
     );
     result.push(...expectItems<T>(answer, path));
   }
