@@ -4,7 +4,10 @@ import { compileWhere, WhereError } from "./where.js";
 
 const thing: ViewClassInfo = {
   view: { type: "view", space: "sp", externalId: "Thing", version: "1" },
-  properties: { name: { identifier: "name", type: "text" } },
+  properties: {
+    name: { identifier: "name", type: "text" },
+    score: { identifier: "score", type: "float64" },
+  },
   connections: {},
 };
 const ref = { space: "s", externalId: "x" };
@@ -38,6 +41,8 @@ describe("compileWhere: instance fields", () => {
     [{ createdTime: { gt: "yesterday" } }, "node", /where\.createdTime\.gt/],
     [{ space: { nested: {} } }, "node", /unknown operator "nested"/],
     [{ name: new Date(0) }, "node", /where\.name/],
+    // Only instance times take a `Date` as epoch milliseconds.
+    [{ score: { gt: new Date(0) } }, "node", /where\.score\.gt/],
   ] as const)("rejects %j on a %s", (where, instanceType, message) => {
     const compile = () => compileWhere(where, thing, instanceType);
     expect(compile).toThrow(WhereError);

@@ -290,7 +290,6 @@ function allOf(filters: Filter[]): Filter | undefined {
 const INSTANCE_FIELDS: Readonly<Record<string, DmsType>> = {
   space: "sequence",
   externalId: "sequence",
-  // Epoch milliseconds (a `Date` is turned into them).
   createdTime: "float64",
   lastUpdatedTime: "float64",
   type: "direct",
@@ -338,7 +337,9 @@ function compileEntry(
   const path = property
     ? viewPropertyPath(info, property.identifier)
     : [instanceType, key];
-  return compileCondition(path, field, condition, ctx, at);
+  // Instance times take a `Date` as epoch milliseconds.
+  const epochDates = !property && fieldType === "float64";
+  return compileCondition(path, field, condition, ctx, at, epochDates);
 }
 
 function ownDefinition(
@@ -385,6 +386,7 @@ function compileCondition(
   condition: unknown,
   ctx: WhereContext,
   path: string,
+  epochDates: boolean,
 ): Filter | undefined {
   const { type, list, values } = definition;
   const scalar: PropertyDefinition = {
@@ -404,7 +406,7 @@ function compileCondition(
               space: (value as InstanceId).space,
               externalId: (value as InstanceId).externalId,
             }
-          : type === "float64" && value instanceof Date
+          : epochDates && value instanceof Date
             ? value.getTime()
             : value,
         scalar,

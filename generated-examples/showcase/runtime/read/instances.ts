@@ -36,11 +36,16 @@ function checkRetrieved(
       open.set(key(item), false);
       continue;
     }
+    const { instanceType, space, externalId } = item as Partial<InstanceRead>;
+    const named =
+      typeof space === "string" && typeof externalId === "string"
+        ? `${String(instanceType)} ${space}:${externalId}`
+        : `an item that is no instance id (${JSON.stringify(item).slice(0, 80)})`;
     throw new ProtocolError({
       problem: "unexpected-instances",
       method: "POST",
       url: BYIDS_PATH,
-      detail: `the answer names ${String(item.instanceType)} ${String(item.space)}:${String(item.externalId)}${state === false ? " twice" : ", which was not asked for"}`,
+      detail: `the answer names ${named}${state === false ? " twice" : ", which was not asked for"}`,
     });
   }
 }
