@@ -7,7 +7,7 @@ import {
   type JsonPoster,
 } from "../../templates/runtime/write/apply.js";
 import { DmsClient } from "../../templates/runtime/read/dms-client.js";
-import { JsonText, stringifyJson } from "../../templates/runtime/core/json.js";
+import { stringifyJson } from "../../templates/runtime/core/json.js";
 import {
   ApplyFailedError,
   DmsError,
@@ -236,7 +236,7 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     const texts: string[] = [];
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-        texts.push(body instanceof JsonText ? body.text : stringifyJson(body));
+        texts.push(stringifyJson(body));
         if (texts.length === 1) throw serverError(500);
         return applyAnswer(body).body as T;
       },
@@ -295,7 +295,7 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
         // What HttpClient does with a body.
-        const text = body instanceof JsonText ? body.text : stringifyJson(body);
+        const text = stringifyJson(body);
         return applyAnswer(JSON.parse(text)).body as T;
       },
     };

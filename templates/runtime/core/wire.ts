@@ -6,9 +6,6 @@ export interface InstanceId {
   readonly externalId: string;
 }
 
-/** A reference to a node, as used by direct relations, node types and edge ends. */
-export type NodeReference = InstanceId;
-
 export interface ViewReference {
   readonly type: "view";
   readonly space: string;
@@ -49,7 +46,7 @@ export interface NodeWrite {
   space: string;
   externalId: string;
   existingVersion?: number;
-  type?: NodeReference;
+  type?: InstanceId;
   sources?: SourceData[];
 }
 
@@ -58,18 +55,15 @@ export interface EdgeWrite {
   space: string;
   externalId: string;
   existingVersion?: number;
-  type: NodeReference;
-  startNode: NodeReference;
-  endNode: NodeReference;
+  type: InstanceId;
+  startNode: InstanceId;
+  endNode: InstanceId;
   sources?: SourceData[];
 }
 
 export type InstanceWrite = NodeWrite | EdgeWrite;
 
-export interface InstanceDelete {
-  instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
+export interface InstanceDelete extends DeletedInstance {
   existingVersion?: number;
 }
 
@@ -86,10 +80,7 @@ export interface ApplyRequest extends ApplyFlags {
   delete?: InstanceDelete[];
 }
 
-export interface SlimInstance {
-  instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
+export interface SlimInstance extends DeletedInstance {
   version: number;
   wasModified: boolean;
   createdTime: number;
@@ -115,7 +106,7 @@ export interface NodeRead {
   space: string;
   externalId: string;
   version: number;
-  type?: NodeReference | null;
+  type?: InstanceId | null;
   createdTime: number;
   lastUpdatedTime: number;
   deletedTime?: number;
@@ -127,9 +118,9 @@ export interface EdgeRead {
   space: string;
   externalId: string;
   version: number;
-  type: NodeReference;
-  startNode: NodeReference;
-  endNode: NodeReference;
+  type: InstanceId;
+  startNode: InstanceId;
+  endNode: InstanceId;
   createdTime: number;
   lastUpdatedTime: number;
   deletedTime?: number;
@@ -228,10 +219,10 @@ export interface EdgeExpression {
 
 export type SyncMode = "onePhase" | "twoPhase" | "noBackfill";
 
-export interface SyncResultSetExpression {
-  nodes?: NodeExpression;
-  edges?: EdgeExpression;
-  limit?: number;
+export interface SyncResultSetExpression extends Omit<
+  QueryResultSetExpression,
+  "sort" | "postSort"
+> {
   skipAlreadyDeleted?: boolean;
   mode?: SyncMode;
   backfillSort?: PropertySort[];
@@ -264,12 +255,8 @@ export interface QueryRequest {
   includeTyping?: boolean;
 }
 
-export interface SyncRequest {
+export interface SyncRequest extends Omit<QueryRequest, "with"> {
   with: Record<string, SyncResultSetExpression>;
-  select: Record<string, Select>;
-  cursors?: Record<string, string | null>;
-  parameters?: Record<string, PropertyValue>;
-  includeTyping?: boolean;
   allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
 }
 
