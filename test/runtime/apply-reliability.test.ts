@@ -445,9 +445,8 @@ describe("version conflicts", () => {
     expect(ids(report.written)).toEqual(["n0", "n1", "n2"]);
     expect(ids(report.notWritten)).toEqual(["n3", "n4", "n5"]);
     expect(report.message).toBe(
-      "The apply stopped on a version conflict: A version conflict caused the ingest to fail. " +
-        "An instance changed since the existingVersion you gave; read it again and retry, or pass " +
-        "skipOnVersionConflict to leave such instances as they are. 3 instance(s) written, 3 not written.",
+      "Apply stopped on a version conflict: A version conflict caused the ingest to fail " +
+        "(read the instance again, or pass skipOnVersionConflict); 3 instance(s) written, 3 not written",
     );
   });
 

@@ -149,7 +149,7 @@ export class ProtocolError extends Error {
     info: RequestInfo & {
       problem: ProtocolProblem;
       detail: string;
-      status?: number;
+      status?: number | undefined;
       cause?: unknown;
     },
   ) {
@@ -220,14 +220,6 @@ function reportSummary(report: ApplyProgressReport): string {
   );
 }
 
-/** The report's fields (`writtenCount` only when it has one: absent, not undefined). */
-function reportFields(report: ApplyProgressReport): ApplyProgressReport {
-  const { written, notWritten, unknown, writtenCount } = report;
-  return writtenCount === undefined
-    ? { written, notWritten, unknown }
-    : { written, notWritten, unknown, writtenCount };
-}
-
 /** An apply (or delete) that failed for good after some requests may have succeeded. */
 export class ApplyFailedError extends Error implements ApplyProgressReport {
   override name = "ApplyFailedError";
@@ -251,7 +243,8 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
         `. Cause: ${causeSummary(report.cause) || "unknown"}`,
       { cause: report.cause },
     );
-    Object.assign(this, reportFields(report), { aborted: report.aborted });
+    const { cause: _cause, ...fields } = report;
+    Object.assign(this, fields);
   }
 }
 
@@ -274,12 +267,9 @@ export class ApplyVersionConflictError
 
   constructor(conflict: VersionConflictError, report: ApplyProgressReport) {
     super(conflict as DmsErrorDetails);
-    this.message =
-      `The apply stopped on a version conflict: ${conflict.apiMessage.trim().replace(/[^.!?]$/, "$&.")} ` +
-      `An instance changed since the existingVersion you gave; read it again and retry, or pass ` +
-      `skipOnVersionConflict to leave such instances as they are. ${reportSummary(report)}.`;
+    this.message = `Apply stopped on a version conflict: ${conflict.apiMessage} (read the instance again, or pass skipOnVersionConflict); ${reportSummary(report)}`;
     this.cause = conflict;
-    Object.assign(this, reportFields(report));
+    Object.assign(this, report);
   }
 }
 
@@ -377,8 +367,8 @@ export function basicAuthSecret(id: string, secret: string): string {
 }
 
 const STATUS_HINTS: Readonly<Record<number, string>> = {
-  401: "the credentials were rejected (check the token, client id/secret and token URL)",
-  403: "the credentials lack a capability (dataModelInstancesAcl / dataModelsAcl) for this project or space",
+  401: "check the token, client id/secret and token URL",
+  403: "the credentials lack dataModelInstancesAcl / dataModelsAcl for this project or space",
 };
 
 /** Distinct ids as `space:externalId[/version]` (a space alone as `space s`, else JSON), 5 at most. */

@@ -165,6 +165,9 @@ export class HttpClient {
             `${i ? "&" : "?"}${encodeURIComponent(key)}=${encodeURIComponent(value)}`,
         )
         .join("");
+    const headers = body
+      ? { ...this.#headers, "content-type": "application/json" }
+      : this.#headers;
     const timeoutsRetried = options.retryTimeouts !== false;
     const startedAt = this.clock.now();
     // Whether an attempt may have been processed by the server: then so may the request be.
@@ -180,15 +183,9 @@ export class HttpClient {
           response = await transport.request({
             method,
             url,
-            headers: {
-              ...this.#headers,
-              authorization: `Bearer ${token}`,
-              ...(body === undefined
-                ? {}
-                : { "content-type": "application/json" }),
-            },
-            ...(body === undefined ? {} : { body }),
-            ...(signal ? { signal } : {}),
+            headers: { ...headers, authorization: `Bearer ${token}` },
+            body,
+            signal,
           });
         } catch (error) {
           // Aborted in flight: the server may have it.
@@ -205,14 +202,6 @@ export class HttpClient {
         if (response && status >= 200 && status < 300) {
           mayHaveApplied = true;
           await options.beforeParse?.(response.body);
-          if (!response.body.trim())
-            throw unusable(
-              "not-json",
-              method,
-              url,
-              `the ${status} response has an empty body where JSON was expected`,
-              status,
-            );
           try {
             return parseJson(response.body) as T;
           } catch (error) {
@@ -220,7 +209,7 @@ export class HttpClient {
               "not-json",
               method,
               url,
-              `the ${status} response is not JSON (${response.body.slice(0, 80)})`,
+              `the ${status} response is not JSON: ${JSON.stringify(response.body.slice(0, 80))}`,
               status,
               error,
             );
@@ -234,7 +223,7 @@ export class HttpClient {
             "redirect",
             method,
             url,
-            `the server answered with a redirect (${status}${location ? ` to ${location.slice(0, 200)}` : ""}), which the runtime never follows; check baseUrl`,
+            `a ${status} redirect${location ? ` to ${location.slice(0, 200)}` : ""}, never followed (check baseUrl)`,
             status,
           );
         }
@@ -362,14 +351,7 @@ function unusable(
   status?: number,
   cause?: unknown,
 ): ProtocolError {
-  return new ProtocolError({
-    problem,
-    method,
-    url,
-    detail,
-    ...(status === undefined ? {} : { status }),
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new ProtocolError({ problem, method, url, detail, status, cause });
 }
 
 // ---- answer shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
@@ -378,26 +360,28 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** "expected <expected>, got <what value is>" as an unexpected-shape error of `path`. */
-function unexpectedShape(
+/** Throws an unexpected-shape error of `path` unless `ok`: "expected <expected>, got <value>". */
+function expectShape(
+  ok: boolean,
   path: string,
   expected: string,
   value: unknown,
-): ProtocolError {
-  const got =
-    value === null
-      ? "null"
-      : Array.isArray(value)
-        ? "a list"
-        : isObject(value)
-          ? `an object with ${Object.keys(value).slice(0, 5).join(", ") || "no fields"}`
-          : typeof value;
-  return unusable(
-    "unexpected-shape",
-    "POST",
-    path,
-    `expected ${expected}, got ${got}`,
-  );
+): void {
+  if (!ok)
+    throw unusable(
+      "unexpected-shape",
+      "POST",
+      path,
+      `expected ${expected}, got ${
+        value === null
+          ? "null"
+          : Array.isArray(value)
+            ? "a list"
+            : isObject(value)
+              ? `an object with ${Object.keys(value).slice(0, 5).join(", ") || "no fields"}`
+              : typeof value
+      }`,
+    );
 }
 
 /** The body as an object, or a ProtocolError naming the endpoint. */
@@ -405,26 +389,20 @@ export function expectObject(
   response: unknown,
   path: string,
 ): Record<string, unknown> {
-  if (!isObject(response))
-    throw unexpectedShape(path, "a JSON object", response);
-  return response;
+  expectShape(isObject(response), path, "a JSON object", response);
+  return response as Record<string, unknown>;
 }
 
 /** `response.items` as a list of objects (apply, delete, byids and list answers). */
 export function expectItems<T>(response: unknown, path: string): T[] {
   const { items } = expectObject(response, path);
-  if (!Array.isArray(items))
-    throw unexpectedShape(path, `"items" to be a list`, items);
-  for (const item of items)
-    if (!isObject(item))
-      throw unexpectedShape(path, "every item to be an object", item);
+  expectShape(Array.isArray(items), path, `"items" to be a list`, items);
+  for (const item of items as unknown[])
+    expectShape(isObject(item), path, "every item to be an object", item);
   return items as T[];
 }
 
-/**
- * `response[field]` as result set name → list (`items` of query and sync), or → cursor string or
- * null (`nextCursor`).
- */
+/** `response[field]` as result set name → list (`items`), or → cursor string or null (`nextCursor`). */
 export function expectResultSets(
   response: unknown,
   path: string,
@@ -433,19 +411,37 @@ export function expectResultSets(
 ): void {
   const value = expectObject(response, path)[field];
   if (value === undefined && !required) return;
-  if (!isObject(value))
-    throw unexpectedShape(path, `"${field}" to map result set names`, value);
-  for (const [name, entry] of Object.entries(value))
-    if (
-      field === "items"
-        ? !Array.isArray(entry)
-        : entry !== null && typeof entry !== "string"
-    )
-      throw unexpectedShape(
-        path,
-        `"${field}.${name}" to be ${field === "items" ? "a list" : "a cursor string or null"}`,
-        entry,
-      );
+  expectShape(
+    isObject(value),
+    path,
+    `"${field}" to map result set names`,
+    value,
+  );
+  const lists = field === "items";
+  for (const [name, entry] of Object.entries(value as object))
+    expectShape(
+      lists
+        ? Array.isArray(entry)
+        : entry === null || typeof entry === "string",
+      path,
+      `"${field}.${name}" to be ${lists ? "a list" : "a cursor string or null"}`,
+      entry,
+    );
+}
+
+/** `response.nextCursor` of a list answer: a string, or undefined when absent or null. */
+export function expectCursor(
+  response: Record<string, unknown>,
+  path: string,
+): string | undefined {
+  const cursor = response.nextCursor ?? undefined;
+  expectShape(
+    cursor === undefined || typeof cursor === "string",
+    path,
+    `"nextCursor" to be a string or null`,
+    cursor,
+  );
+  return cursor as string | undefined;
 }
 
 /** A cursor the API gave twice in a row would page forever: an error instead. */
@@ -458,17 +454,6 @@ export function repeatedCursor(
     "repeated-cursor",
     "POST",
     path,
-    `the server answered with the cursor it was sent${resultSet ? ` for "${resultSet}"` : ""} (${cursor.slice(0, 40)}), so paging would never end`,
+    `the server answered with the cursor it was sent${resultSet ? ` for "${resultSet}"` : ""} (${cursor.slice(0, 40)})`,
   );
-}
-
-/** `response.nextCursor` of a list answer: a string, or undefined when absent or null. */
-export function expectCursor(
-  response: Record<string, unknown>,
-  path: string,
-): string | undefined {
-  const cursor = response.nextCursor ?? undefined;
-  if (cursor !== undefined && typeof cursor !== "string")
-    throw unexpectedShape(path, `"nextCursor" to be a string or null`, cursor);
-  return cursor;
 }

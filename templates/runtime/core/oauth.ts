@@ -34,7 +34,7 @@ export async function fetchClientCredentialsToken(
           accept: "application/json",
         },
         body: form.toString(),
-        ...(signal ? { signal } : {}),
+        signal,
       });
       if ((status !== 429 && status < 500) || attempt >= 3) {
         let json: Record<string, unknown> | undefined;

@@ -32,8 +32,7 @@ export class PageTimeoutError extends Error {
   }) {
     const { path, pageSizes, attempts, cause } = info;
     super(
-      `${path} timed out ${attempts} times in a row, the last time with page sizes ${JSON.stringify(pageSizes)}; ` +
-        "make the read lighter (a narrower filter, fewer result sets, twoPhase sync) or try again later",
+      `${path} timed out ${attempts} times in a row, the last time with page sizes ${JSON.stringify(pageSizes)}; narrow the read or try later`,
       { cause },
     );
     Object.assign(this, { path, pageSizes, attempts });
@@ -199,13 +198,13 @@ export class PagingGuard {
       throw pagingError(
         "repeated-cursor",
         this.path,
-        `after page ${this.pages} the server answered with cursors it gave before in the same read (${key.slice(0, 80)}), so paging would never end`,
+        `after page ${this.pages} the server repeated cursors of this read (${key.slice(0, 80)})`,
       );
     if (this.pages >= this.maxPages)
       throw pagingError(
         "endless-paging",
         this.path,
-        `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages}); raise the limit if the data is that large`,
+        `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages})`,
       );
     this.#seen.add(key);
   }
@@ -253,6 +252,6 @@ export function fullPageWithoutCursor(
   return pagingError(
     "endless-paging",
     path,
-    `page ${pages} was full for "${resultSet}" but named no cursor to go on with`,
+    `page ${pages} was full for "${resultSet}" but named no cursor`,
   );
 }

@@ -13,9 +13,9 @@ export interface TransportRequest {
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   /** The body, already serialized (JSON or form-encoded). */
-  readonly body?: string;
+  readonly body?: string | undefined;
   /** Aborts the request; the transport rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A complete HTTP response (the body read to its end). */
@@ -121,7 +121,7 @@ export function createTransport<Body>(
           method,
           url,
           status,
-          detail: `the ${status} response body is over the ${limit}-byte limit (${seen} bytes seen); reading stopped (raise maxResponseBytes of the transport if this is expected)`,
+          detail: `the ${status} response body is over maxResponseBytes (${limit}; ${seen} bytes seen)`,
         });
       };
       const announced = Number(header("content-length"));
