@@ -29,10 +29,7 @@ export interface ClientCredentials {
 export type Credentials =
   | { readonly token: string }
   | {
-      /**
-       * Returns a token: a string is not cached (concurrent asks share one call); an
-       * `AccessToken` with `expiresAt` is cached until shortly before it expires.
-       */
+      /** A token; a string is not cached, an `AccessToken` until shortly before `expiresAt`. */
       readonly tokenProvider: (
         signal?: AbortSignal,
       ) => Promise<string | AccessToken>;
@@ -155,10 +152,7 @@ export function createTokenSource(
   };
 }
 
-/**
- * A token as it goes into the Authorization header: trimmed (a token read from a file often ends
- * with a line break), then only visible ASCII; else a `TokenError` that does not show it.
- */
+/** The token trimmed (files end with a line break), or a TokenError that does not show it. */
 function headerReady(token: unknown, what: string): string {
   if (typeof token !== "string")
     throw new TokenError(`${what} is not a string (${typeof token})`);

@@ -23,27 +23,21 @@ export interface DmsErrorDetails extends RequestInfo {
   /** Every other field of `error` (e.g. `isAutoRetryable`). */
   readonly extra?: Readonly<Record<string, unknown>>;
   /** The `x-request-id` response header, for support requests. */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /** Attempts made, retries included (default 1). */
   readonly attempts?: number;
   /** An earlier attempt lost its response or got a 5xx or 408: the server may have processed it. */
   readonly earlierAttemptMayHaveApplied?: boolean;
 }
 
+// A class's fields are declared by the interface of the same name (declaration merging).
+export interface DmsError extends Required<Omit<DmsErrorDetails, "requestId">> {
+  readonly requestId: string | undefined;
+}
+
 /** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
   override name = "DmsError";
-  declare readonly status: number;
-  declare readonly code: number;
-  declare readonly apiMessage: string;
-  declare readonly missing: readonly Record<string, unknown>[];
-  declare readonly duplicated: readonly Record<string, unknown>[];
-  declare readonly extra: Readonly<Record<string, unknown>>;
-  declare readonly requestId: string | undefined;
-  declare readonly method: string;
-  declare readonly url: string;
-  declare readonly attempts: number;
-  declare readonly earlierAttemptMayHaveApplied: boolean;
 
   constructor(details: DmsErrorDetails) {
     const { status, apiMessage, requestId } = details;
@@ -61,20 +55,13 @@ export class DmsError extends Error {
         .filter(Boolean)
         .join("; ") + afterAttempts(details.attempts),
     );
-    Object.assign(this, {
-      status,
-      code: details.code,
-      apiMessage,
-      missing,
-      duplicated,
-      extra: details.extra ?? {},
+    const defaults = {
+      extra: {},
+      attempts: 1,
+      earlierAttemptMayHaveApplied: false,
       requestId,
-      method: details.method,
-      url: details.url,
-      attempts: details.attempts ?? 1,
-      earlierAttemptMayHaveApplied:
-        details.earlierAttemptMayHaveApplied ?? false,
-    });
+    };
+    Object.assign(this, defaults, details, { missing, duplicated });
   }
 }
 
@@ -96,13 +83,14 @@ export class AuthenticationError extends DmsError {
 /** What went wrong below HTTP ("protocol" is kept for compatibility; see `ProtocolError`). */
 export type TransportFailureKind = "connection" | "timeout" | "protocol";
 
+export interface TransportError extends RequestInfo {
+  readonly kind: TransportFailureKind;
+  readonly attempts: number;
+}
+
 /** The request did not get an HTTP response: connection refused or reset, DNS, timeout. */
 export class TransportError extends Error {
   override name = "TransportError";
-  declare readonly kind: TransportFailureKind;
-  declare readonly method: string;
-  declare readonly url: string;
-  declare readonly attempts: number;
 
   constructor(
     info: RequestInfo & {
@@ -118,8 +106,8 @@ export class TransportError extends Error {
         afterAttempts(info.attempts),
       { cause: info.cause },
     );
-    const { kind, method, url, attempts = 1 } = info;
-    Object.assign(this, { kind, method, url, attempts });
+    const { cause: _cause, ...fields } = info;
+    Object.assign(this, { attempts: 1 }, fields);
   }
 }
 
@@ -133,17 +121,15 @@ export type ProtocolProblem =
   | "repeated-cursor"
   | "endless-paging";
 
-/**
- * A response the runtime cannot trust (a redirect, a body over the size limit, not JSON or not of
- * the documented shape, instances not asked for, paging that would not end). Never retried.
- */
+export interface ProtocolError extends RequestInfo {
+  readonly problem: ProtocolProblem;
+  /** HTTP status of the response, when there was one. */
+  readonly status: number | undefined;
+}
+
+/** A response the runtime cannot trust (redirect, too large, not JSON, wrong shape). Never retried. */
 export class ProtocolError extends Error {
   override name = "ProtocolError";
-  declare readonly problem: ProtocolProblem;
-  declare readonly method: string;
-  declare readonly url: string;
-  /** HTTP status of the response, when there was one. */
-  declare readonly status: number | undefined;
 
   constructor(
     info: RequestInfo & {
@@ -157,8 +143,8 @@ export class ProtocolError extends Error {
       `Unusable response to ${info.method} ${info.url}: ${info.detail}`,
       info.cause === undefined ? undefined : { cause: info.cause },
     );
-    const { problem, method, url, status } = info;
-    Object.assign(this, { problem, method, url, status });
+    const { cause: _cause, detail: _detail, ...fields } = info;
+    Object.assign(this, { status: undefined }, fields);
   }
 }
 
@@ -176,13 +162,16 @@ export class TokenError extends Error {
   }
 }
 
+export interface InvalidValueError {
+  readonly itemIndex: number;
+  readonly instance: InstanceId;
+  /** Path of the value inside the item, e.g. `sources[0].properties.height`. */
+  readonly path: string;
+}
+
 /** A value the API would reject (NaN, Infinity, ...), found before anything was sent. */
 export class InvalidValueError extends Error {
   override name = "InvalidValueError";
-  declare readonly itemIndex: number;
-  declare readonly instance: InstanceId;
-  /** Path of the value inside the item, e.g. `sources[0].properties.height`. */
-  declare readonly path: string;
 
   constructor(
     itemIndex: number,
@@ -220,20 +209,19 @@ function reportSummary(report: ApplyProgressReport): string {
   );
 }
 
+export interface ApplyFailedError extends ApplyProgressReport {
+  /** True when the caller's AbortSignal stopped the apply. */
+  readonly aborted: boolean;
+}
+
 /** An apply (or delete) that failed for good after some requests may have succeeded. */
-export class ApplyFailedError extends Error implements ApplyProgressReport {
+export class ApplyFailedError extends Error {
   override name = "ApplyFailedError";
   /** A version conflict of an apply (`ApplyVersionConflictError`) is an ApplyFailedError too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === "object" && value !== null && APPLY_REPORT in value;
   }
   readonly [APPLY_REPORT] = true;
-  declare readonly written: readonly InstanceId[];
-  declare readonly notWritten: readonly InstanceId[];
-  declare readonly unknown: readonly InstanceId[];
-  declare readonly writtenCount?: number;
-  /** True when the caller's AbortSignal stopped the apply. */
-  declare readonly aborted: boolean;
 
   constructor(
     report: ApplyProgressReport & { cause: unknown; aborted: boolean },
@@ -248,20 +236,12 @@ export class ApplyFailedError extends Error implements ApplyProgressReport {
   }
 }
 
-/**
- * A version conflict (409) ended an apply: `instanceof VersionConflictError` and
- * `instanceof ApplyFailedError`, with what was and was not written.
- */
-export class ApplyVersionConflictError
-  extends VersionConflictError
-  implements ApplyProgressReport
-{
+export interface ApplyVersionConflictError extends ApplyProgressReport {}
+
+/** A 409 that ended an apply: a VersionConflictError and an ApplyFailedError. */
+export class ApplyVersionConflictError extends VersionConflictError {
   override name = "ApplyVersionConflictError";
   readonly [APPLY_REPORT] = true;
-  declare readonly written: readonly InstanceId[];
-  declare readonly notWritten: readonly InstanceId[];
-  declare readonly unknown: readonly InstanceId[];
-  declare readonly writtenCount?: number;
   /** Always false: a conflict is the API's answer, not an abort. */
   readonly aborted = false;
 

@@ -2,6 +2,7 @@
 // retries with backoff, typed errors with secrets redacted.
 
 import {
+  causeSummary,
   createDmsError,
   isAbortError,
   markMayHaveApplied,
@@ -9,6 +10,7 @@ import {
   redactSecrets,
   TransportError,
   type ProtocolProblem,
+  type RequestInfo,
 } from "./errors.js";
 import type { TokenSource } from "./auth.js";
 import {
@@ -33,26 +35,22 @@ import type { RetryNotice } from "./concurrency.js";
 export const CDF_API_VERSION = "20230101";
 
 /** Something worth logging that happened to a request. Never carries a token. */
-export type HttpEvent =
-  | {
-      readonly type: "retry";
-      readonly method: string;
-      readonly url: string;
-      /** The attempt that failed (1 for the first). */
-      readonly attempt: number;
-      readonly delayMs: number;
-      /** The status, or undefined for a transport failure. */
-      readonly status: number | undefined;
-    }
-  | {
-      readonly type: "token-refresh";
-      readonly method: string;
-      readonly url: string;
-    };
+export type HttpEvent = RequestInfo &
+  (
+    | {
+        readonly type: "retry";
+        /** The attempt that failed (1 for the first). */
+        readonly attempt: number;
+        readonly delayMs: number;
+        /** The status, or undefined for a transport failure. */
+        readonly status: number | undefined;
+      }
+    | { readonly type: "token-refresh" }
+  );
 
 /** Options of `HttpClient`. */
 export interface HttpClientOptions {
-  /** e.g. `https://api.cognitedata.com` (no trailing `/api/v1`). */
+  /** e.g. `https://api.cognitedata.com` (no `/api/v1`). */
   readonly baseUrl: string;
   readonly project: string;
   readonly transport: Transport;
@@ -112,8 +110,7 @@ export class HttpClient {
     if (appName) headers["x-cdp-app"] = appName;
     for (const [name, value] of Object.entries(options.headers ?? {}))
       headers[name.toLowerCase()] = value;
-    // Refused now, not on every request later (where the HTTP layer's refusal was retried as
-    // a connection failure). Values are not shown: headers may carry secrets.
+    // Refused now, not retried later as a connection failure; values unshown (may be secrets).
     for (const [name, value] of Object.entries(headers)) {
       const option = name === "x-cdp-app" ? "appName" : "headers";
       if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
@@ -149,22 +146,12 @@ export class HttpClient {
     body: string | undefined,
     options: RequestOptions,
   ): Promise<T> {
-    const {
-      transport,
-      tokenSource,
-      onEvent,
-      parseJson = JSON.parse,
-    } = this.#options;
-    const { signal, query = {} } = options;
-    const url =
-      this.projectUrl +
-      path +
-      Object.entries(query)
-        .map(
-          ([key, value], i) =>
-            `${i ? "&" : "?"}${encodeURIComponent(key)}=${encodeURIComponent(value)}`,
-        )
-        .join("");
+    const { transport, tokenSource, onEvent, parseJson, random } =
+      this.#options;
+    const { signal, query = {}, onRetry } = options;
+    const request = { method, url: this.projectUrl + path };
+    for (const [key, value] of Object.entries(query))
+      request.url += `${request.url.includes("?") ? "&" : "?"}${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
     const headers = body
       ? { ...this.#headers, "content-type": "application/json" }
       : this.#headers;
@@ -181,8 +168,7 @@ export class HttpClient {
         let failure: TransportError | undefined;
         try {
           response = await transport.request({
-            method,
-            url,
+            ...request,
             headers: { ...headers, authorization: `Bearer ${token}` },
             body,
             signal,
@@ -195,7 +181,7 @@ export class HttpClient {
           failure = error;
           // A lost response may follow processing, unless no connection was made.
           mayHaveApplied ||= !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(
-            causeCodes(error.cause),
+            causeSummary(error.cause),
           );
         }
         const status = response?.status ?? 0;
@@ -203,35 +189,32 @@ export class HttpClient {
           mayHaveApplied = true;
           await options.beforeParse?.(response.body);
           try {
-            return parseJson(response.body) as T;
-          } catch (error) {
-            throw unusable(
-              "not-json",
-              method,
-              url,
-              `the ${status} response is not JSON: ${JSON.stringify(response.body.slice(0, 80))}`,
+            return (parseJson ?? JSON.parse)(response.body) as T;
+          } catch (cause) {
+            throw new ProtocolError({
+              ...request,
+              problem: "not-json",
               status,
-              error,
-            );
+              detail: `the ${status} response is not JSON: ${JSON.stringify(response.body.slice(0, 80))}`,
+              cause,
+            });
           }
         }
         // 0 is the opaque answer `fetch` gives for a redirect. Following could send the body and
         // the token to another host, or turn a POST into a GET.
-        if (response && status < 400) {
-          const location = response.header("location");
-          throw unusable(
-            "redirect",
-            method,
-            url,
-            `a ${status} redirect${location ? ` to ${location.slice(0, 200)}` : ""}, never followed (check baseUrl)`,
+        const location = response?.header("location");
+        if (response && status < 400)
+          throw new ProtocolError({
+            ...request,
+            problem: "redirect",
             status,
-          );
-        }
+            detail: `a ${status} redirect${location ? ` to ${location.slice(0, 200)}` : ""}, never followed (check baseUrl)`,
+          });
         if (status === 401 && tokenSource.canRefresh && !refreshed) {
           // The token may have been revoked or expired early: fetch a new one, try once more.
           refreshed = true;
           tokenSource.invalidate(token);
-          onEvent?.({ type: "token-refresh", method, url });
+          onEvent?.({ type: "token-refresh", ...request });
           attempt--;
           continue;
         }
@@ -239,45 +222,43 @@ export class HttpClient {
           response?.header("retry-after"),
           this.clock.now(),
         );
-        const retryable = response
-          ? (timeoutsRetried || status !== 408) &&
-            isRetryableStatus(
-              this.retryPolicy,
-              status,
-              response.header("cdf-is-auto-retryable"),
-            )
-          : timeoutsRetried || failure?.kind !== "timeout";
-        const delayMs = retryable
+        const delayMs = (
+          response
+            ? (timeoutsRetried || status !== 408) &&
+              isRetryableStatus(
+                this.retryPolicy,
+                status,
+                response.header("cdf-is-auto-retryable"),
+              )
+            : timeoutsRetried || failure?.kind !== "timeout"
+        )
           ? retryDelay(
               this.retryPolicy,
               attempt,
               this.clock.now() - startedAt,
-              this.#options.random ?? Math.random,
+              random ?? Math.random,
               retryAfterMs,
             )
           : undefined;
-        if (delayMs === undefined) {
-          if (!response)
-            throw new TransportError({
-              kind: failure?.kind ?? "connection",
-              method,
-              url,
-              cause: failure?.cause,
-              attempts: attempt,
-            });
-          throw this.#apiError(response, method, url, attempt, mayHaveApplied);
-        }
+        if (delayMs === undefined)
+          throw response
+            ? this.#apiError(response, request, attempt, mayHaveApplied)
+            : new TransportError({
+                ...request,
+                kind: failure?.kind ?? "connection",
+                cause: failure?.cause,
+                attempts: attempt,
+              });
         // 429 is answered before processing; a 5xx or 408 may come after it.
         mayHaveApplied ||= status >= 500 || status === 408;
         onEvent?.({
           type: "retry",
-          method,
-          url,
+          ...request,
           attempt,
           delayMs,
           status: response?.status,
         });
-        options.onRetry?.({ status: response?.status, retryAfterMs });
+        onRetry?.({ status: response?.status, retryAfterMs });
         await this.clock.sleep(delayMs, signal);
       }
     } catch (error) {
@@ -293,8 +274,7 @@ export class HttpClient {
   /** The typed error for a non-2xx response, from the API's `{"error": {...}}` body. */
   #apiError(
     response: TransportResponse,
-    method: string,
-    url: string,
+    request: RequestInfo,
     attempts: number,
     earlierAttemptMayHaveApplied: boolean,
   ): Error {
@@ -313,45 +293,30 @@ export class HttpClient {
     const { code, message, missing, duplicated, ...extra } = isObject(error)
       ? error
       : {};
-    const requestId = response.header("x-request-id");
     return createDmsError({
-      method,
-      url,
+      ...request,
       status,
       code: typeof code === "number" ? code : status,
       apiMessage:
         typeof message === "string"
           ? message
           : body.trim().slice(0, 200) || `HTTP ${status}`,
-      ...(Array.isArray(missing) ? { missing } : {}),
-      ...(Array.isArray(duplicated) ? { duplicated } : {}),
+      missing: Array.isArray(missing) ? missing : [],
+      duplicated: Array.isArray(duplicated) ? duplicated : [],
       extra,
-      ...(requestId ? { requestId } : {}),
+      requestId: response.header("x-request-id"),
       attempts,
       earlierAttemptMayHaveApplied,
     });
   }
 }
 
-/** The `code`s along an error's `cause` chain. */
-function causeCodes(cause: unknown): string {
-  let codes = "";
-  for (let depth = 0; depth < 5 && cause instanceof Error; depth++) {
-    codes += ` ${String((cause as { code?: unknown }).code)}`;
-    cause = cause.cause;
-  }
-  return codes;
-}
-
 function unusable(
   problem: ProtocolProblem,
-  method: string,
   url: string,
   detail: string,
-  status?: number,
-  cause?: unknown,
 ): ProtocolError {
-  return new ProtocolError({ problem, method, url, detail, status, cause });
+  return new ProtocolError({ problem, method: "POST", url, detail });
 }
 
 // ---- answer shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
@@ -370,7 +335,6 @@ function expectShape(
   if (!ok)
     throw unusable(
       "unexpected-shape",
-      "POST",
       path,
       `expected ${expected}, got ${
         value === null
@@ -452,7 +416,6 @@ export function repeatedCursor(
 ): ProtocolError {
   return unusable(
     "repeated-cursor",
-    "POST",
     path,
     `the server answered with the cursor it was sent${resultSet ? ` for "${resultSet}"` : ""} (${cursor.slice(0, 40)})`,
   );

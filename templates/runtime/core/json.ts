@@ -20,20 +20,14 @@ export function stringifyJson(value: unknown): string {
   ).replace(/"\\u0000dmgen-int64:(-?\d+)"/g, "$1");
 }
 
-/**
- * An integer of 16 or more digits that is not part of a float (`-0.0000010063018737340721`,
- * `1e+1234567890123456`); with strings matched too, so that the scan stays in step with the text.
- */
+/** Integers of 16+ digits outside floats; strings too, so that the scan stays in step. */
 const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/;
 const STRING_OR_LONG_INTEGER = new RegExp(
   `"[^"\\\\]*(?:\\\\.[^"\\\\]*)*"|${LONG_INTEGER.source}`,
   "g",
 );
 
-/**
- * Parses `text`; when it has integers outside ±2^53, they arrive at `convert` as strings that
- * start with `mark`, with their `count`. A text without a long digit run takes JSON.parse as is.
- */
+/** Parses `text`, integers outside ±2^53 as strings after `mark` for `convert`. */
 function parseMarked(
   text: string,
   convert: (parsed: unknown, mark: string, count: number) => unknown,

@@ -53,11 +53,7 @@ export function askedLimits(
 /** Successful requests in a row after which shrunken page sizes double again. */
 export const GROW_AFTER_REQUESTS = 4;
 
-/**
- * The page size of each result set of one paged read, asked and current. Only the sets the caller
- * names change at a time (a set whose chained sets are paging keeps its page, or their cursors
- * would point into another one).
- */
+/** Page size of each result set of one read: asked, and current (shrunk after timeouts). */
 export class PageSizes {
   readonly #asked: Readonly<Record<string, number>>;
   readonly #current: Record<string, number> = {};
@@ -137,10 +133,7 @@ export interface AdaptiveRequest<T> {
   readonly onAttempt?: () => void;
 }
 
-/**
- * Sends a paged request; on a timeout halves the changeable page sizes and sends again, until
- * none can shrink, then throws `PageTimeoutError`. Other errors pass.
- */
+/** Sends; after a timeout halves the changeable sizes and resends, else PageTimeoutError. */
 export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
   const { sizes } = request;
   const changeable = (): Iterable<string> =>
@@ -171,10 +164,7 @@ export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
 /** The client's default `maxPagesPerRead`: 100 million instances at the largest pages. */
 export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
 
-/**
- * Makes sure a paged read ends: cursors already sent in the same read (a cycle of any length)
- * and more than `maxPages` pages are a `ProtocolError`.
- */
+/** Ends a read whose cursors repeat (a cycle of any length) or that passes `maxPages`. */
 export class PagingGuard {
   readonly #seen = new Set<string>();
   /** Pages read so far in this read. */

@@ -67,10 +67,7 @@ export function resolveRetryPolicy(
   return policy as unknown as RetryPolicy;
 }
 
-/**
- * Whether a status is retried: the policy's statuses, or any the API marks with
- * `cdf-is-auto-retryable`, except 400, 401, 403 and 409, which never are.
- */
+/** The policy's statuses, or any with `cdf-is-auto-retryable` but 400, 401, 403 and 409. */
 export function isRetryableStatus(
   policy: RetryPolicy,
   status: number,
@@ -110,10 +107,7 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/**
- * The wait before retrying after failed attempt number `attempt`, `elapsedMs` after the first
- * started; undefined when the attempts, the time or the server's `Retry-After` are too many.
- */
+/** The wait before retry number `attempt`; undefined past the attempts, time or Retry-After. */
 export function retryDelay(
   policy: RetryPolicy,
   attempt: number,

@@ -27,10 +27,7 @@ export interface TransportResponse {
   readonly body: string;
 }
 
-/**
- * Sends HTTP requests: rejects with a `TransportError` when no response arrived and with the
- * signal's reason when aborted; any HTTP status resolves.
- */
+/** Sends requests: any status resolves; no response is a TransportError; abort, its reason. */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
   /** Releases pooled connections. */
@@ -43,10 +40,7 @@ export interface TransportOptions {
   readonly timeoutMs?: number;
   /** Gzip request bodies of at least `minBytes` (`true`: 1024). Default false. */
   readonly gzip?: boolean | { readonly minBytes: number };
-  /**
-   * The largest response body read (bytes); a larger one fails with a `ProtocolError`
-   * ("too-large"), not retried. Default 256 MiB.
-   */
+  /** Largest response body read (bytes); past it a "too-large" ProtocolError. Default 256 MiB. */
   readonly maxResponseBytes?: number;
 }
 
@@ -161,10 +155,7 @@ export function createTransport<Body>(
   return { request, close };
 }
 
-/**
- * Refuses, when a client is made, a URL no request could go to (not http:// or https://), and,
- * given `alone` (what to give instead), one with a query or fragment that paths would follow.
- */
+/** Refuses a URL no request could go to; with `alone`, one with a query or fragment. */
 export function checkHttpUrl(
   option: string,
   url: string,
@@ -186,10 +177,7 @@ export function checkHttpUrl(
     throw new TypeError(`${option}: ${JSON.stringify(url)} ${problem}`);
 }
 
-/**
- * " has a character that cannot be sent in an HTTP header: U+000A at position 6" for the first
- * character of `value` outside `allowed`, else "". Names the character without showing the value.
- */
+/** " has a character that cannot be sent in an HTTP header: U+…" for `value`, or "". */
 export function headerProblem(value: string, allowed: RegExp): string {
   const bad = allowed.exec(value);
   return bad

@@ -28,18 +28,15 @@ export type JsonValue =
 /** A JSON object, the value of a `json` property. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/**
- * A property value as the API sends and receives it. An int64 beyond 2^53 is a `bigint` (or a list
- * of them) when the client reads it exactly (`int64: "bigint"`); written, it goes out as its digits.
- */
+/** A property value on the wire; an int64 read exactly is a bigint (`int64: "bigint"`). */
 export type PropertyValue = JsonValue | bigint | bigint[];
 
 export type PropertyValues = Record<string, PropertyValue>;
 
-export interface SourceData {
+export type SourceData = {
   source: SourceReference;
   properties?: PropertyValues;
-}
+};
 
 export interface NodeWrite {
   instanceType: "node";
@@ -50,15 +47,11 @@ export interface NodeWrite {
   sources?: SourceData[];
 }
 
-export interface EdgeWrite {
+export interface EdgeWrite extends Omit<NodeWrite, "instanceType" | "type"> {
   instanceType: "edge";
-  space: string;
-  externalId: string;
-  existingVersion?: number;
   type: InstanceId;
   startNode: InstanceId;
   endNode: InstanceId;
-  sources?: SourceData[];
 }
 
 export type InstanceWrite = NodeWrite | EdgeWrite;
@@ -113,18 +106,11 @@ export interface NodeRead {
   properties?: PropertiesBySource;
 }
 
-export interface EdgeRead {
+export interface EdgeRead extends Omit<NodeRead, "instanceType" | "type"> {
   instanceType: "edge";
-  space: string;
-  externalId: string;
-  version: number;
   type: InstanceId;
   startNode: InstanceId;
   endNode: InstanceId;
-  createdTime: number;
-  lastUpdatedTime: number;
-  deletedTime?: number;
-  properties?: PropertiesBySource;
 }
 
 export type InstanceRead = NodeRead | EdgeRead;
@@ -132,12 +118,8 @@ export type InstanceRead = NodeRead | EdgeRead;
 // ---- filters
 
 export type PropertyPath = string[];
-export interface ParameterValue {
-  parameter: string;
-}
-export interface PropertyRefValue {
-  property: PropertyPath;
-}
+export type ParameterValue = { parameter: string };
+export type PropertyRefValue = { property: PropertyPath };
 export type FilterValue = PropertyValue | ParameterValue | PropertyRefValue;
 export type RangeBound = string | number | ParameterValue | PropertyRefValue;
 
