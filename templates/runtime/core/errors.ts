@@ -148,11 +148,21 @@ export class ProtocolError extends Error {
   }
 }
 
+/** A ProtocolError of the engines' POST to `path`. */
+export function postProblem(
+  problem: ProtocolProblem,
+  path: string,
+  detail: string,
+): ProtocolError {
+  return new ProtocolError({ problem, method: "POST", url: path, detail });
+}
+
 /** Getting a token failed (OAuth token endpoint error, or the token provider threw). */
 export class TokenError extends Error {
   override name = "TokenError";
   /** HTTP status of the token endpoint, when there was a response. */
   declare readonly status: number | undefined;
+
   constructor(
     message: string,
     options: { status?: number; cause?: unknown } = {},

@@ -6,10 +6,10 @@ import {
   createDmsError,
   isAbortError,
   markMayHaveApplied,
+  postProblem,
   ProtocolError,
   redactSecrets,
   TransportError,
-  type ProtocolProblem,
   type RequestInfo,
 } from "./errors.js";
 import type { TokenSource } from "./auth.js";
@@ -311,14 +311,6 @@ export class HttpClient {
   }
 }
 
-function unusable(
-  problem: ProtocolProblem,
-  url: string,
-  detail: string,
-): ProtocolError {
-  return new ProtocolError({ problem, method: "POST", url, detail });
-}
-
 // ---- answer shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -333,7 +325,7 @@ function expectShape(
   value: unknown,
 ): void {
   if (!ok)
-    throw unusable(
+    throw postProblem(
       "unexpected-shape",
       path,
       `expected ${expected}, got ${
@@ -373,23 +365,16 @@ export function expectResultSets(
   field: "items" | "nextCursor",
   required: boolean,
 ): void {
-  const value = expectObject(response, path)[field];
-  if (value === undefined && !required) return;
-  expectShape(
-    isObject(value),
-    path,
-    `"${field}" to map result set names`,
-    value,
-  );
+  const sets = expectObject(response, path)[field];
+  if (sets === undefined && !required) return;
+  expectShape(isObject(sets), path, `"${field}" to map set names`, sets);
   const lists = field === "items";
-  for (const [name, entry] of Object.entries(value as object))
+  for (const [name, set] of Object.entries(sets as object))
     expectShape(
-      lists
-        ? Array.isArray(entry)
-        : entry === null || typeof entry === "string",
+      lists ? Array.isArray(set) : set === null || typeof set === "string",
       path,
       `"${field}.${name}" to be ${lists ? "a list" : "a cursor string or null"}`,
-      entry,
+      set,
     );
 }
 
@@ -414,7 +399,7 @@ export function repeatedCursor(
   cursor: string,
   resultSet?: string,
 ): ProtocolError {
-  return unusable(
+  return postProblem(
     "repeated-cursor",
     path,
     `the server answered with the cursor it was sent${resultSet ? ` for "${resultSet}"` : ""} (${cursor.slice(0, 40)})`,

@@ -27,46 +27,54 @@ const STRING_OR_LONG_INTEGER = new RegExp(
   "g",
 );
 
-/** Parses `text`, integers outside ±2^53 as strings after `mark` for `convert`. */
-function parseMarked(
+/** Parses `text`; an integer outside ±2^53 becomes `toValue(digits, keys to it, their objects)`. */
+function parseExact(
   text: string,
-  convert: (parsed: unknown, mark: string, count: number) => unknown,
+  toValue: (
+    digits: string,
+    path: readonly string[],
+    holders: readonly object[],
+  ) => unknown,
 ): unknown {
   if (!LONG_INTEGER.test(text)) return JSON.parse(text);
   let mark = MARK;
   for (let i = 0; text.includes(JSON.stringify(mark).slice(1, -1)); i++)
     mark = `\u0000dmgen-int64-${i}:`;
   const written = JSON.stringify(mark).slice(1, -1);
-  let count = 0;
-  const marked = text.replace(STRING_OR_LONG_INTEGER, (token) => {
-    if (token.startsWith('"') || Number.isSafeInteger(Number(token)))
-      return token;
-    count += 1;
-    return `"${written}${token}"`;
-  });
-  return count ? convert(JSON.parse(marked), mark, count) : JSON.parse(text);
-}
-
-/** Replaces every marked string in a parsed value, in place; returns the (possibly new) value. */
-function unmark(
-  value: unknown,
-  mark: string,
-  toValue: (digits: string) => unknown,
-): unknown {
-  if (typeof value === "string")
-    return value.startsWith(mark) ? toValue(value.slice(mark.length)) : value;
-  if (typeof value === "object" && value !== null) {
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record))
-      record[key] = unmark(record[key], mark, toValue);
-  }
-  return value;
+  const path: string[] = [];
+  const holders: object[] = [];
+  // Each integer outside ±2^53 as a marked string, then replaced in the parsed value.
+  const unmark = (value: unknown): unknown => {
+    if (typeof value === "string")
+      return value.startsWith(mark)
+        ? toValue(value.slice(mark.length), path, holders)
+        : value;
+    if (typeof value === "object" && value !== null) {
+      const record = value as Record<string, unknown>;
+      holders.push(record);
+      for (const key of Object.keys(record)) {
+        path.push(key);
+        record[key] = unmark(record[key]);
+        path.pop();
+      }
+      holders.pop();
+    }
+    return value;
+  };
+  return unmark(
+    JSON.parse(
+      text.replace(STRING_OR_LONG_INTEGER, (token) =>
+        token.startsWith('"') || Number.isSafeInteger(Number(token))
+          ? token
+          : `"${written}${token}"`,
+      ),
+    ),
+  );
 }
 
 /** A parser that turns every integer outside the safe range into a bigint, wherever it is. */
 export function exactJsonParser(): (text: string) => unknown {
-  return (text) =>
-    parseMarked(text, (parsed, mark) => unmark(parsed, mark, BigInt));
+  return (text) => parseExact(text, BigInt);
 }
 
 /** Identifiers of int64 properties read as bigint, by space, then by `externalId/version`. */
@@ -103,59 +111,24 @@ export function int64Paths(
 }
 
 /**
- * A response parser that keeps int64 values exact: an integer outside ±2^53 at
- * `properties.<space>.<externalId/version>.<identifier>` of an instance in `items` (a list, or
- * the result sets of query and sync) where `paths` names an int64 property, and one in the
- * `group` of an aggregate item (`aggregateResults` converts it by its property), becomes a bigint.
- * Every other number is what JSON.parse gives.
+ * A response parser that keeps int64 values exact: an integer outside ±2^53 in `items` (a list,
+ * or result sets) at `<instance>.properties.<space>.<externalId/version>.<identifier>[.<n>]` where
+ * `paths` names an int64 property, or in an aggregate's `group`, is a bigint; others are numbers.
  */
 export function int64JsonParser(paths: Int64Paths): (text: string) => unknown {
   if (paths.size === 0) return (text) => JSON.parse(text) as unknown;
   return (text) =>
-    parseMarked(text, (parsed, mark, count) => {
-      let converted = 0;
-      const toBigInt = (value: unknown): unknown => {
-        if (typeof value !== "string" || !value.startsWith(mark)) return value;
-        converted += 1;
-        return BigInt(value.slice(mark.length));
-      };
-      const { items } = (parsed ?? {}) as { items?: unknown };
-      const instances = Array.isArray(items)
-        ? items
-        : isRecord(items)
-          ? Object.values(items).flatMap((set) =>
-              Array.isArray(set) ? set : [],
-            )
-          : [];
-      for (const item of instances) {
-        if (!isRecord(item)) continue;
-        if (isRecord(item.group) && "aggregates" in item)
-          for (const key of Object.keys(item.group))
-            item.group[key] = toBigInt(item.group[key]);
-        if (!isRecord(item.properties)) continue;
-        for (const [space, views] of Object.entries(item.properties)) {
-          const int64Views = paths.get(space);
-          if (!int64Views || !isRecord(views)) continue;
-          for (const [view, values] of Object.entries(views)) {
-            const identifiers = int64Views.get(view);
-            if (!identifiers || !isRecord(values)) continue;
-            for (const identifier of identifiers) {
-              const value = values[identifier];
-              if (Array.isArray(value))
-                for (let i = 0; i < value.length; i++)
-                  value[i] = toBigInt(value[i]);
-              else if (Object.hasOwn(values, identifier))
-                values[identifier] = toBigInt(value);
-            }
-          }
-        }
-      }
-      // Long integers anywhere else (a float property, a json value) are numbers, as
-      // JSON.parse says.
-      return converted === count ? parsed : unmark(parsed, mark, Number);
+    parseExact(text, (digits, path, holders) => {
+      // items.<index> or items.<set>.<index>: the instance's keys follow.
+      const at = Array.isArray(holders[1]) ? 2 : 3;
+      const [field, space = "", view = "", id = "", ...rest] = path.slice(at);
+      const exact =
+        path[0] === "items" &&
+        (field === "group"
+          ? !view && "aggregates" in holders[at]!
+          : field === "properties" &&
+            rest.length <= 1 &&
+            !!paths.get(space)?.get(view)?.has(id));
+      return exact ? BigInt(digits) : Number(digits);
     });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

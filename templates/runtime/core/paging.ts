@@ -3,7 +3,12 @@
 // of one, then fails with `PageTimeoutError`. A cursor stays valid with another `limit`, so sets
 // already paging shrink too. After successes in a row the sizes double back to what was asked.
 
-import { DmsError, ProtocolError, TransportError } from "./errors.js";
+import {
+  DmsError,
+  postProblem,
+  ProtocolError,
+  TransportError,
+} from "./errors.js";
 
 /** A failure that a smaller page may avoid. */
 export function isPageTimeout(error: unknown): boolean {
@@ -14,22 +19,20 @@ export function isPageTimeout(error: unknown): boolean {
   );
 }
 
+export interface PageTimeoutError {
+  /** The API path, e.g. `/models/instances/query`. */
+  readonly path: string;
+  /** Result set name → the page size of the last request. */
+  readonly pageSizes: Readonly<Record<string, number>>;
+  /** Requests that timed out in a row, the last one included. */
+  readonly attempts: number;
+}
+
 /** A paged read kept timing out down to pages of 1 for every set that could shrink. */
 export class PageTimeoutError extends Error {
   override name = "PageTimeoutError";
-  /** The API path, e.g. `/models/instances/query`. */
-  declare readonly path: string;
-  /** Result set name → the page size of the last request. */
-  declare readonly pageSizes: Readonly<Record<string, number>>;
-  /** Requests that timed out in a row, the last one included. */
-  declare readonly attempts: number;
 
-  constructor(info: {
-    path: string;
-    pageSizes: Readonly<Record<string, number>>;
-    attempts: number;
-    cause: unknown;
-  }) {
+  constructor(info: Omit<PageTimeoutError, keyof Error> & { cause: unknown }) {
     const { path, pageSizes, attempts, cause } = info;
     super(
       `${path} timed out ${attempts} times in a row, the last time with page sizes ${JSON.stringify(pageSizes)}; narrow the read or try later`,
@@ -44,10 +47,12 @@ export function askedLimits(
   expressions: Readonly<Record<string, { readonly limit?: number }>>,
   fallback: number,
 ): Record<string, number> {
-  const limits: Record<string, number> = {};
-  for (const [name, { limit }] of Object.entries(expressions))
-    limits[name] = limit ?? fallback;
-  return limits;
+  return Object.fromEntries(
+    Object.entries(expressions).map(([name, { limit }]) => [
+      name,
+      limit ?? fallback,
+    ]),
+  );
 }
 
 /** Successful requests in a row after which shrunken page sizes double again. */
@@ -185,13 +190,13 @@ export class PagingGuard {
     this.pages += 1;
     const key = cursorKey(cursors);
     if (this.#seen.has(key))
-      throw pagingError(
+      throw postProblem(
         "repeated-cursor",
         this.path,
         `after page ${this.pages} the server repeated cursors of this read (${key.slice(0, 80)})`,
       );
     if (this.pages >= this.maxPages)
-      throw pagingError(
+      throw postProblem(
         "endless-paging",
         this.path,
         `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages})`,
@@ -205,14 +210,6 @@ export class PagingGuard {
     this.#seen.add(cursorKey(cursors));
     this.pages = 0;
   }
-}
-
-function pagingError(
-  problem: "repeated-cursor" | "endless-paging",
-  path: string,
-  detail: string,
-): ProtocolError {
-  return new ProtocolError({ problem, method: "POST", url: path, detail });
 }
 
 /** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
@@ -239,7 +236,7 @@ export function fullPageWithoutCursor(
   resultSet: string,
   pages: number,
 ): ProtocolError {
-  return pagingError(
+  return postProblem(
     "endless-paging",
     path,
     `page ${pages} was full for "${resultSet}" but named no cursor`,

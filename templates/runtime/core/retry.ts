@@ -1,9 +1,7 @@
-// Which failures are retried, how long to wait, when to give up: pure functions over a policy,
-// and an injectable clock so that tests run without real waiting.
+// Which failures are retried, how long to wait, when to give up; an injectable clock for tests.
 
 /** Time as the runtime sees it. Tests pass a fake one. */
 export interface Clock {
-  /** Milliseconds since the epoch. */
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;

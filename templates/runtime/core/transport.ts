@@ -1,7 +1,5 @@
-// The seam between the runtime and the network. The engines speak only to `Transport`; the
-// generated client passes in one implementation (`transport-undici.ts` on Node,
-// `transport-fetch.ts` in browsers), so a browser bundle never sees undici. `createTransport` is
-// what both share: timeout and abort as one signal, gzip, the size limit, failures as errors.
+// The seam to the network: the client passes in `transport-undici.ts` (Node) or
+// `transport-fetch.ts` (browsers, which never see undici); `createTransport` is what both share.
 
 import { ProtocolError, TransportError } from "./errors.js";
 
@@ -45,9 +43,7 @@ export interface TransportOptions {
 }
 
 /** A response as an implementation hands it to `createTransport`, the body not yet read. */
-export interface RawResponse {
-  readonly status: number;
-  header(name: string): string | undefined;
+export interface RawResponse extends Omit<TransportResponse, "body"> {
   readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** Stops reading the body. */
   cancel(): unknown;
