@@ -395,7 +395,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "isAbortError",
     "redactSecrets",
     "causeSummary",
-    "basicAuthSecret",
+    "postProblem",
     "markMayHaveApplied",
     "mayHaveApplied",
   ],

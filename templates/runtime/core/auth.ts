@@ -1,6 +1,5 @@
-// Where bearer tokens come from: a static token, an async token provider, or OAuth client
-// credentials (`oauth.ts`, loaded when first used). Tokens are cached, refreshed ahead of expiry
-// with one refresh in flight, and invalidated after a 401.
+// Bearer tokens from a static token, a token provider or OAuth client credentials (`oauth.ts`,
+// loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
 import { TokenError, TransportError, redactSecrets } from "./errors.js";
 import type { Clock } from "./retry.js";
@@ -103,17 +102,15 @@ export function createTokenSource(
         what,
       );
       if (!seen.includes(token) && seen.push(token) > 4) seen.shift();
-      cached = undefined;
-      if (typeof result !== "string" && result.expiresAt !== undefined) {
-        // Refresh `refreshLeewayMs` before expiry but at most half the lifetime before (else a
-        // short-lived token is never reused), and a day after fetching at the latest.
-        const expiry = Math.min(result.expiresAt, fetchedAt + 86_400_000);
-        const lifetime = Math.max(0, expiry - fetchedAt);
-        cached = {
-          value: token,
-          refreshAt: expiry - Math.min(refreshLeewayMs, lifetime / 2),
-        };
-      }
+      // Refreshed `refreshLeewayMs` before expiry but at most half the lifetime before (else a
+      // short-lived token is never reused), and a day after fetching at the latest.
+      const { expiresAt = NaN } = typeof result === "string" ? {} : result;
+      const expiry = Math.min(expiresAt, fetchedAt + 86_400_000);
+      const leeway = Math.min(
+        refreshLeewayMs,
+        Math.max(0, expiry - fetchedAt) / 2,
+      );
+      cached = { value: token, refreshAt: expiry - leeway };
       return token;
     } catch (error) {
       if (error instanceof TokenError || error instanceof TransportError)

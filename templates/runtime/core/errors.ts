@@ -306,11 +306,7 @@ function isObject(value: unknown): value is Record<PropertyKey, unknown> {
   return typeof value === "object" && value !== null;
 }
 
-/**
- * Removes every occurrence of the secrets from a text in each encoding a secret takes on its way
- * out: raw, URL- and form-encoded (either hex case), JSON-escaped (also `\/` and `\uXXXX`) and
- * base64 (standard and URL-safe); then any `Bearer <token>`.
- */
+/** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
 export function redactSecrets(
   text: string,
   secrets: readonly (string | undefined)[],
@@ -351,29 +347,24 @@ export function redactSecrets(
   return result.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1***");
 }
 
-/** The text a client sends as Basic auth credentials, for `redactSecrets`. */
-export function basicAuthSecret(id: string, secret: string): string {
-  return `${id}:${secret}`;
-}
-
 const STATUS_HINTS: Readonly<Record<number, string>> = {
   401: "check the token, client id/secret and token URL",
   403: "the credentials lack dataModelInstancesAcl / dataModelsAcl for this project or space",
 };
 
-/** Distinct ids as `space:externalId[/version]` (a space alone as `space s`, else JSON), 5 at most. */
+/** The first 5 distinct ids as `space:externalId[/version]`, a space as `space s`, else JSON. */
 function readableIds(ids: readonly Record<string, unknown>[]): string {
   const distinct = [
     ...new Set(
       ids.map((id) => {
-        const { space, externalId, version, instanceType, ...rest } = id;
-        if (typeof space !== "string" || Object.keys(rest).length)
-          return JSON.stringify(id);
-        if (externalId === undefined && version === undefined && !instanceType)
-          return `space ${space}`;
-        return typeof externalId === "string"
-          ? `${space}:${externalId}${typeof version === "string" ? `/${version}` : ""}`
-          : JSON.stringify(id);
+        const { space, externalId, version } = id;
+        return typeof space !== "string"
+          ? JSON.stringify(id)
+          : typeof externalId === "string"
+            ? `${space}:${externalId}${typeof version === "string" ? `/${version}` : ""}`
+            : Object.keys(id).length === 1
+              ? `space ${space}`
+              : JSON.stringify(id);
       }),
     ),
   ];

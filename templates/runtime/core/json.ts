@@ -1,6 +1,5 @@
-// JSON text in and out. Plain JSON.stringify / JSON.parse, plus, for clients generated with
-// `int64: "bigint"`, int64 values as exact integers: a bigint is written as its digits, and an
-// integer beyond 2^53 read where the view has an int64 property becomes a bigint.
+// JSON in and out; with `int64: "bigint"`, int64 values as exact integers: a bigint is written as
+// its digits, and an integer beyond 2^53 read where the view has an int64 property is a bigint.
 
 import type { ViewReference } from "./wire.js";
 

@@ -1,7 +1,6 @@
-// Adaptive page sizes for every paged read. A request that times out (a 408, no answer in time, an
-// answer too large to read) is sent again with half the `limit` of its result sets, down to pages
-// of one, then fails with `PageTimeoutError`. A cursor stays valid with another `limit`, so sets
-// already paging shrink too. After successes in a row the sizes double back to what was asked.
+// Adaptive page sizes: a paged read that times out (408, no answer in time, too large) is sent again
+// with half the `limit` of its result sets (cursors stay valid), down to pages of one, then fails
+// with `PageTimeoutError`; after successes in a row the sizes double back to what was asked.
 
 import {
   DmsError,

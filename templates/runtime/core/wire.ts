@@ -248,10 +248,8 @@ export interface QueryResponse {
   typing?: Record<string, unknown>;
 }
 
-export interface SyncResponse {
-  items: Record<string, InstanceRead[]>;
+export interface SyncResponse extends Omit<QueryResponse, "nextCursor"> {
   nextCursor: Record<string, string>;
-  typing?: Record<string, unknown>;
 }
 
 // ---- errors
