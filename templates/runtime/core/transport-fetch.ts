@@ -66,7 +66,7 @@ export function createFetchTransport(
         chunks: reader
           ? chunksOf(reader)
           : [new TextEncoder().encode(await response.text())],
-        cancel: () => reader?.cancel(),
+        cancel: () => void reader?.cancel().catch(() => {}),
       };
     },
     async (text) =>
