@@ -47,7 +47,7 @@ export interface TransportOptions {
 export interface RawResponse extends Omit<TransportResponse, "body"> {
   readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** Stops reading the body. */
-  cancel(): unknown;
+  cancel(): void;
 }
 
 /** A transport over `send`; `gzip` compresses a body (undefined where the platform cannot). */
@@ -68,88 +68,88 @@ export function createTransport<Body>(
       `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
     );
   const gzipMinBytes = zip === true ? 1024 : zip ? zip.minBytes : Infinity;
-  const request = async (
-    request: TransportRequest,
-  ): Promise<TransportResponse> => {
-    const { method, url, signal: callerSignal } = request;
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () =>
-        controller.abort(
-          new TransportError({
-            kind: "timeout",
+  return {
+    close,
+    request: async (request) => {
+      const { method, url, signal: callerSignal } = request;
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () =>
+          controller.abort(
+            new TransportError({
+              kind: "timeout",
+              method,
+              url,
+              cause: new Error(`no complete response within ${timeoutMs} ms`),
+            }),
+          ),
+        timeoutMs,
+      );
+      const onAbort = (): void => controller.abort(callerSignal?.reason);
+      if (callerSignal?.aborted) onAbort();
+      else callerSignal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const headers = { ...request.headers };
+        let body: string | Body | undefined = request.body;
+        // Length in UTF-16 units is a cheap lower bound of the UTF-8 byte length.
+        if (request.body && request.body.length >= gzipMinBytes) {
+          const zipped = await gzip(request.body);
+          if (zipped !== undefined) {
+            body = zipped;
+            headers["content-encoding"] = "gzip";
+          }
+        }
+        const response = await send(
+          { ...request, headers },
+          body,
+          controller.signal,
+        );
+        const { status, header } = response;
+        const tooLarge = (seen: number): ProtocolError => {
+          response.cancel();
+          return new ProtocolError({
+            problem: "too-large",
             method,
             url,
-            cause: new Error(`no complete response within ${timeoutMs} ms`),
-          }),
-        ),
-      timeoutMs,
-    );
-    const onAbort = (): void => controller.abort(callerSignal?.reason);
-    if (callerSignal?.aborted) onAbort();
-    else callerSignal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      const headers = { ...request.headers };
-      let body: string | Body | undefined = request.body;
-      // Length in UTF-16 units is a cheap lower bound of the UTF-8 byte length.
-      if (request.body && request.body.length >= gzipMinBytes) {
-        const zipped = await gzip(request.body);
-        if (zipped !== undefined) {
-          body = zipped;
-          headers["content-encoding"] = "gzip";
+            status,
+            detail: `the ${status} response body is over maxResponseBytes (${limit}; ${seen} bytes seen)`,
+          });
+        };
+        const announced = Number(header("content-length"));
+        if (announced > limit) throw tooLarge(announced);
+        const decoder = new TextDecoder();
+        let text = "";
+        let total = 0;
+        for await (const chunk of response.chunks) {
+          total += chunk.byteLength;
+          if (total > limit) throw tooLarge(total);
+          text += decoder.decode(chunk, { stream: true });
         }
-      }
-      const response = await send(
-        { ...request, headers },
-        body,
-        controller.signal,
-      );
-      const { status, header } = response;
-      const tooLarge = (seen: number): ProtocolError => {
-        void response.cancel();
-        return new ProtocolError({
-          problem: "too-large",
+        return { status, header, body: text + decoder.decode() };
+      } catch (error) {
+        // The timeout's error, or the caller's abort reason.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const code = String((error as { code?: unknown } | null)?.code ?? "");
+        // Errors of the runtime pass as they are, and so does a request undici refused to send
+        // (a bad header, a closed dispatcher): sending it again cannot help.
+        if (
+          error instanceof TransportError ||
+          error instanceof ProtocolError ||
+          /^UND_ERR_(INVALID_ARG|DESTROYED|CLOSED)$/.test(code)
+        )
+          throw error;
+        throw new TransportError({
+          kind: code.includes("TIMEOUT") ? "timeout" : "connection",
           method,
           url,
-          status,
-          detail: `the ${status} response body is over maxResponseBytes (${limit}; ${seen} bytes seen)`,
+          cause: error,
         });
-      };
-      const announced = Number(header("content-length"));
-      if (announced > limit) throw tooLarge(announced);
-      const decoder = new TextDecoder();
-      let text = "";
-      let total = 0;
-      for await (const chunk of response.chunks) {
-        total += chunk.byteLength;
-        if (total > limit) throw tooLarge(total);
-        text += decoder.decode(chunk, { stream: true });
+      } finally {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener("abort", onAbort);
       }
-      return { status, header, body: text + decoder.decode() };
-    } catch (error) {
-      // The timeout's error, or the caller's abort reason.
-      if (controller.signal.aborted) throw controller.signal.reason;
-      const code = String((error as { code?: unknown } | null)?.code ?? "");
-      // Errors of the runtime pass as they are, and so does a request undici refused to send
-      // (a bad header, a closed dispatcher): sending it again cannot help.
-      if (
-        error instanceof TransportError ||
-        error instanceof ProtocolError ||
-        /^UND_ERR_(INVALID_ARG|DESTROYED|CLOSED)$/.test(code)
-      )
-        throw error;
-      throw new TransportError({
-        kind: code.includes("TIMEOUT") ? "timeout" : "connection",
-        method,
-        url,
-        cause: error,
-      });
-    } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onAbort);
-    }
+    },
   };
-  return { request, close };
 }
 
 /** Refuses a URL no request could go to; with `alone`, one with a query or fragment. */
