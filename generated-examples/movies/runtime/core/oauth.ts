@@ -38,9 +38,9 @@ export async function fetchClientCredentialsToken(
         signal,
       });
       if ((status !== 429 && status < 500) || attempt >= 3) {
-        let json: Record<string, unknown> | undefined;
+        let json: Record<string, unknown> = {};
         try {
-          json = (JSON.parse(body) as Record<string, unknown> | null) ?? {};
+          json = (JSON.parse(body) as typeof json | null) ?? {};
         } catch {
           // described below by what is missing
         }
@@ -48,7 +48,7 @@ export async function fetchClientCredentialsToken(
           typeof value === "string" ? value : "";
         if (status < 200 || status >= 300) {
           const detail = redactSecrets(
-            [text(json?.error), text(json?.error_description).split("\n")[0]]
+            [text(json.error), text(json.error_description).split("\n")[0]]
               .filter(Boolean)
               .join(": "),
             [clientSecret, `${clientId}:${clientSecret}`],
@@ -58,7 +58,7 @@ export async function fetchClientCredentialsToken(
             { status },
           );
         }
-        const accessToken = text(json?.access_token);
+        const accessToken = text(json.access_token);
         if (!accessToken)
           throw new TokenError(
             `The token endpoint ${tokenUrl} answered without an access_token`,
@@ -66,12 +66,10 @@ export async function fetchClientCredentialsToken(
           );
         // Without a usable `expires_in`, 5 minutes: a token is always cached for a while, and
         // one that dies sooner is refreshed after the 401.
-        const { expires_in } = json ?? {};
-        const seconds =
-          typeof expires_in === "number" ||
-          (typeof expires_in === "string" && expires_in.trim())
-            ? Number(expires_in)
-            : NaN;
+        const { expires_in: expiresIn } = json;
+        const seconds = /^(number|string)$/.test(typeof expiresIn)
+          ? Number(expiresIn)
+          : 0;
         return {
           accessToken,
           expiresAt: startedAt + (seconds > 0 ? seconds : 300) * 1000,
