@@ -81,10 +81,8 @@ export interface SlimInstance extends DeletedInstance {
   lastUpdatedTime: number;
 }
 
-export interface DeletedInstance {
+export interface DeletedInstance extends InstanceId {
   instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
 }
 
 export interface ApplyResponse {
@@ -189,12 +187,8 @@ export interface NodeExpression {
   filter?: Filter;
 }
 
-export interface EdgeExpression {
-  from?: string;
-  chainTo?: "source" | "destination";
+export interface EdgeExpression extends Omit<NodeExpression, "through"> {
   maxDistance?: number;
-  direction?: "outwards" | "inwards";
-  filter?: Filter;
   nodeFilter?: Filter;
   terminationFilter?: Filter;
   limitEach?: number;
