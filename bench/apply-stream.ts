@@ -9,7 +9,6 @@ import {
   applyInstances,
   type JsonPoster,
 } from "../templates/runtime/write/apply.js";
-import { JsonText } from "../templates/runtime/core/json.js";
 import type {
   ApplyRequest,
   NodeWrite,
@@ -49,8 +48,8 @@ async function main(): Promise<void> {
     postJson: async <T>(_path: string, body: unknown): Promise<T> => {
       firstRequestMs ??= performance.now() - started;
       requests++;
-      // What would go on the wire (a `JsonText` body is sent as it is).
-      const text = body instanceof JsonText ? body.text : JSON.stringify(body);
+      // What would go on the wire.
+      const text = JSON.stringify(body);
       await new Promise((resolve) => setTimeout(resolve, 2));
       const request = JSON.parse(text) as ApplyRequest;
       return {

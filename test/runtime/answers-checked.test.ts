@@ -199,7 +199,7 @@ describe("paging that never ends", () => {
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).problem).toBe("repeated-cursor");
     expect((error as Error).message).toMatch(
-      /\/models\/instances\/list: after page 3 the server answered with cursors it gave before/,
+      /\/models\/instances\/list: after page 3 the server repeated cursors of this read/,
     );
     expect(server.requests.map((r) => r.json.cursor)).toEqual([
       undefined,

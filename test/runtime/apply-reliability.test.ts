@@ -7,7 +7,7 @@ import {
   type JsonPoster,
 } from "../../templates/runtime/write/apply.js";
 import { DmsClient } from "../../templates/runtime/read/dms-client.js";
-import { JsonText, stringifyJson } from "../../templates/runtime/core/json.js";
+import { stringifyJson } from "../../templates/runtime/core/json.js";
 import {
   ApplyFailedError,
   DmsError,
@@ -236,7 +236,7 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     const texts: string[] = [];
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
-        texts.push(body instanceof JsonText ? body.text : stringifyJson(body));
+        texts.push(stringifyJson(body));
         if (texts.length === 1) throw serverError(500);
         return applyAnswer(body).body as T;
       },
@@ -295,7 +295,7 @@ describe("splitting a request that keeps failing with a 5xx or 408", () => {
     const poster: JsonPoster = {
       postJson: async <T>(_path: string, body: unknown): Promise<T> => {
         // What HttpClient does with a body.
-        const text = body instanceof JsonText ? body.text : stringifyJson(body);
+        const text = stringifyJson(body);
         return applyAnswer(JSON.parse(text)).body as T;
       },
     };
@@ -445,9 +445,8 @@ describe("version conflicts", () => {
     expect(ids(report.written)).toEqual(["n0", "n1", "n2"]);
     expect(ids(report.notWritten)).toEqual(["n3", "n4", "n5"]);
     expect(report.message).toBe(
-      "The apply stopped on a version conflict: A version conflict caused the ingest to fail. " +
-        "An instance changed since the existingVersion you gave; read it again and retry, or pass " +
-        "skipOnVersionConflict to leave such instances as they are. 3 instance(s) written, 3 not written.",
+      "Apply stopped on a version conflict: A version conflict caused the ingest to fail " +
+        "(read the instance again, or pass skipOnVersionConflict); 3 instance(s) written, 3 not written",
     );
   });
 

@@ -116,7 +116,9 @@ describe.each(Object.keys(transports))("%s transport", (name) => {
     );
     expect(error).toBeInstanceOf(ProtocolError);
     expect((error as ProtocolError).problem).toBe("too-large");
-    expect((error as ProtocolError).message).toMatch(/100000-byte limit/);
+    expect((error as ProtocolError).message).toMatch(
+      /over maxResponseBytes \(100000;/,
+    );
     expect(server.requests).toHaveLength(1);
   });
 

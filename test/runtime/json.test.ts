@@ -186,6 +186,24 @@ const cases: { name: string; text: string; want: unknown }[] = [
     },
   },
   {
+    // The set named "0" must not be taken for the index of a plain list.
+    name: "query result sets named like list indexes",
+    text: `{"items":{"0":[${node("Counter/v1", `{"count":${MAX}}`).text}]}}`,
+    want: {
+      items: { "0": [node("Counter/v1", "").wrap({ count: BigInt(MAX) })] },
+    },
+  },
+  {
+    name: "a json value holding a path that looks like an int64 property stays a number",
+    ...listResponse(
+      node(
+        "Counter/v1",
+        `{"doc":{"properties":{"s":{"Counter/v1":{"count":${MAX}}}}}}`,
+      ),
+      { doc: { properties: { s: { "Counter/v1": { count: Number(MAX) } } } } },
+    ),
+  },
+  {
     name: "a group-shaped object that is not an aggregate item (no aggregates)",
     text: `{"items":[{"group":{"count":${MAX}}}]}`,
     want: { items: [{ group: { count: Number(MAX) } }] },

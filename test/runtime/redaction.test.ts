@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTokenSource } from "../../templates/runtime/core/auth.js";
 import {
-  basicAuthSecret,
   redactSecrets,
   TokenError,
 } from "../../templates/runtime/core/errors.js";
@@ -59,10 +58,7 @@ describe("redactSecrets", () => {
     "removes the secret %s",
     (_name, encoded) => {
       const text = `before ${encoded} after`;
-      const redacted = redactSecrets(text, [
-        SECRET,
-        basicAuthSecret(CLIENT_ID, SECRET),
-      ]);
+      const redacted = redactSecrets(text, [SECRET, `${CLIENT_ID}:${SECRET}`]);
       expect(redacted).toBe("before *** after");
     },
   );

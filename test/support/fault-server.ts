@@ -5,7 +5,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
-import { JsonText } from "../../templates/runtime/core/json.js";
 import type { ApplyRequest } from "../../templates/runtime/core/wire.js";
 
 export interface RecordedRequest {
@@ -155,12 +154,9 @@ export function dmsError(
   return { status: code, body: { error: { code, message, ...extra } } };
 }
 
-/**
- * The body a fake `JsonPoster` was given, as plain values: the apply engine sends bodies it
- * serialized ahead as `JsonText`.
- */
+/** The body a fake `JsonPoster` was given, as plain values. */
 export function sentBody<T = ApplyRequest>(body: unknown): T {
-  return (body instanceof JsonText ? body.parse() : body) as T;
+  return body as T;
 }
 
 /** A successful apply answer for a request body. */

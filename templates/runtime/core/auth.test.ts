@@ -77,7 +77,7 @@ describe("client credentials", () => {
     clock.advance(2_000);
     await expect(source.getToken()).rejects.toThrow(
       new TokenError(
-        "The token endpoint's access_token has a character that cannot be sent in an HTTP header: U+000D at position 4 of 6",
+        "The token endpoint's access_token has a character that cannot be sent in an HTTP header: U+000D at position 4",
       ),
     );
   });
@@ -228,9 +228,9 @@ describe("token providers", () => {
     const fromFile = createTokenSource({ token: " tok-123\r\n" }, context);
     expect(await fromFile.getToken()).toBe("tok-123");
     for (const [token, where] of [
-      ["tok\r\nX-Injected: 1", "U+000D at position 4 of 18"],
-      ["tök", "U+00F6 at position 2 of 3"],
-      ["tok en", "U+0020 at position 4 of 6"],
+      ["tok\r\nX-Injected: 1", "U+000D at position 4"],
+      ["tök", "U+00F6 at position 2"],
+      ["tok en", "U+0020 at position 4"],
     ] as const) {
       const error = (() => {
         try {
@@ -261,7 +261,7 @@ describe("token providers", () => {
     );
     await expect(bad.getToken()).rejects.toThrow(
       new TokenError(
-        "The token provider's token has a character that cannot be sent in an HTTP header: U+0000 at position 7 of 12",
+        "The token provider's token has a character that cannot be sent in an HTTP header: U+0000 at position 7",
       ),
     );
     expect(asked).toBe(2);

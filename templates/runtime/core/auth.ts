@@ -1,11 +1,9 @@
-// Where bearer tokens come from: a static token, an async token provider, or OAuth client
-// credentials (`oauth.ts`, loaded when first used). Tokens are cached, refreshed ahead of expiry
-// with one refresh in flight, and invalidated after a 401. No token or secret ever goes into an
-// error message.
+// Bearer tokens from a static token, a token provider or OAuth client credentials (`oauth.ts`,
+// loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
 import { TokenError, TransportError, redactSecrets } from "./errors.js";
 import type { Clock } from "./retry.js";
-import { checkHttpUrl, type Transport } from "./transport.js";
+import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
 /** A token with an optional expiry, as a token provider may return it. */
 export interface AccessToken {
@@ -30,11 +28,7 @@ export interface ClientCredentials {
 export type Credentials =
   | { readonly token: string }
   | {
-      /**
-       * Returns a token. A plain string is not cached (the provider is asked before each request,
-       * concurrent asks share one call); an `AccessToken` with `expiresAt` is cached until shortly
-       * before it expires.
-       */
+      /** A token; a string is not cached, an `AccessToken` until shortly before `expiresAt`. */
       readonly tokenProvider: (
         signal?: AbortSignal,
       ) => Promise<string | AccessToken>;
@@ -68,7 +62,7 @@ export function createTokenSource(
   context: TokenSourceContext,
 ): TokenSource {
   if ("token" in credentials) {
-    const token = headerReadyToken(credentials.token, "The static token");
+    const token = headerReady(credentials.token, "The static token");
     return {
       getToken: async () => token,
       invalidate: () => {},
@@ -76,33 +70,23 @@ export function createTokenSource(
       secrets: () => [token],
     };
   }
-  if ("tokenProvider" in credentials)
-    return cachingTokenSource(
-      credentials.tokenProvider,
-      context,
-      [],
-      "The token provider's token",
-    );
-  const grant = credentials.clientCredentials;
-  checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
-  return cachingTokenSource(
-    async () =>
-      (await import("./oauth.js")).fetchClientCredentialsToken(grant, context),
-    context,
-    // The client secret, and the `id:secret` pair a token endpoint may see as Basic auth.
-    [grant.clientSecret, `${grant.clientId}:${grant.clientSecret}`],
-    "The token endpoint's access_token",
-  );
-}
-
-function cachingTokenSource(
-  fetchToken: () => Promise<string | AccessToken>,
-  context: TokenSourceContext,
-  fixedSecrets: readonly string[],
-  /** What the token is called in errors. */
-  what: string,
-): TokenSource {
-  const leewayMs = context.refreshLeewayMs ?? 60_000;
+  let fetchToken: () => Promise<string | AccessToken>;
+  let fixedSecrets: string[] = [];
+  let what = "The token provider's token";
+  if ("tokenProvider" in credentials) fetchToken = credentials.tokenProvider;
+  else {
+    const grant = credentials.clientCredentials;
+    checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
+    fetchToken = async () =>
+      (await import("./oauth.js")).fetchClientCredentialsToken(grant, context);
+    // The `id:secret` pair too: a token endpoint may see it as Basic auth.
+    fixedSecrets = [
+      grant.clientSecret,
+      `${grant.clientId}:${grant.clientSecret}`,
+    ];
+    what = "The token endpoint's access_token";
+  }
+  const { clock, refreshLeewayMs = 60_000 } = context;
   let cached: { value: string; refreshAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
   // The last few tokens, for redaction.
@@ -111,27 +95,28 @@ function cachingTokenSource(
 
   const refresh = async (): Promise<string> => {
     try {
-      const fetchedAt = context.clock.now();
+      const fetchedAt = clock.now();
       const result = await fetchToken();
-      const token = headerReadyToken(
+      const token = headerReady(
         typeof result === "string" ? result : result.accessToken,
         what,
       );
       if (!seen.includes(token) && seen.push(token) > 4) seen.shift();
-      cached =
-        typeof result !== "string" && result.expiresAt !== undefined
-          ? {
-              value: token,
-              refreshAt: refreshTime(fetchedAt, result.expiresAt, leewayMs),
-            }
-          : undefined;
+      // Refreshed `refreshLeewayMs` before expiry but at most half the lifetime before (else a
+      // short-lived token is never reused), and a day after fetching at the latest.
+      const { expiresAt = NaN } = typeof result === "string" ? {} : result;
+      const expiry = Math.min(expiresAt, fetchedAt + 86_400_000);
+      const leeway = Math.min(
+        refreshLeewayMs,
+        Math.max(0, expiry - fetchedAt) / 2,
+      );
+      cached = { value: token, refreshAt: expiry - leeway };
       return token;
     } catch (error) {
       if (error instanceof TokenError || error instanceof TransportError)
         throw error;
-      const message = error instanceof Error ? error.message : String(error);
       throw new TokenError(
-        `The token provider failed: ${redactSecrets(message, secrets())}`,
+        `The token provider failed: ${redactSecrets(error instanceof Error ? error.message : String(error), secrets())}`,
       );
     } finally {
       inFlight = undefined;
@@ -140,12 +125,21 @@ function cachingTokenSource(
 
   return {
     getToken: (signal) => {
-      if (cached && context.clock.now() < cached.refreshAt)
+      if (cached && clock.now() < cached.refreshAt)
         return Promise.resolve(cached.value);
-      // One refresh at a time: later callers share it. The fetch itself is not tied to one
-      // caller's signal, so aborting one request does not fail the others waiting for the token.
-      inFlight ??= refresh();
-      return abortable(inFlight, signal);
+      // One refresh at a time, shared; not tied to one caller's signal, so that aborting one
+      // request does not fail the others waiting for the token.
+      const shared = (inFlight ??= refresh());
+      return signal
+        ? new Promise<string>((resolve, reject) => {
+            const onAbort = (): void => reject(signal.reason);
+            signal.throwIfAborted();
+            signal.addEventListener("abort", onAbort, { once: true });
+            shared
+              .finally(() => signal.removeEventListener("abort", onAbort))
+              .then(resolve, reject);
+          })
+        : shared;
     },
     invalidate: (rejected) => {
       if (cached?.value === rejected) cached = undefined;
@@ -155,52 +149,13 @@ function cachingTokenSource(
   };
 }
 
-/** The longest lifetime believed from an expiry (a day); tokens said to live longer are refreshed. */
-export const MAX_TOKEN_LIFETIME_S = 86_400;
-
-/**
- * When a token fetched at `fetchedAt` is refreshed: `leewayMs` before it expires, but never more
- * than half its lifetime before (else a token living less than the leeway is never reused, and
- * every request fetches one), and no later than `MAX_TOKEN_LIFETIME_S` after it was fetched.
- */
-function refreshTime(
-  fetchedAt: number,
-  expiresAt: number,
-  leewayMs: number,
-): number {
-  if (Number.isNaN(expiresAt)) return fetchedAt;
-  const expiry = Math.min(expiresAt, fetchedAt + MAX_TOKEN_LIFETIME_S * 1000);
-  const lifetime = Math.max(0, expiry - fetchedAt);
-  return expiry - Math.min(leewayMs, lifetime / 2);
-}
-
-/**
- * A token as it goes into the Authorization header: surrounding whitespace removed (a token read
- * from a file often ends with a line break), and then only visible ASCII, as bearer tokens are.
- * Otherwise a `TokenError` that says where the bad character is, without showing the token: sent
- * as it was, the HTTP layer refused the header, and that was retried as a connection failure.
- */
-function headerReadyToken(token: unknown, what: string): string {
+/** The token trimmed (files end with a line break), or a TokenError that does not show it. */
+function headerReady(token: unknown, what: string): string {
   if (typeof token !== "string")
     throw new TokenError(`${what} is not a string (${typeof token})`);
   const trimmed = token.trim();
   if (!trimmed) throw new TokenError(`${what} is empty`);
-  const bad = /[^\x21-\x7e]/.exec(trimmed);
-  if (bad)
-    throw new TokenError(
-      `${what} has a character that cannot be sent in an HTTP header: U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${bad.index + 1} of ${trimmed.length}`,
-    );
+  const problem = headerProblem(trimmed, /[^\x21-\x7e]/);
+  if (problem) throw new TokenError(what + problem);
   return trimmed;
-}
-
-function abortable<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise
-      .finally(() => signal.removeEventListener("abort", onAbort))
-      .then(resolve, reject);
-  });
 }

@@ -1,11 +1,13 @@
-// Adaptive page sizes for every paged read (query, sync, list, include, graphs). A request that
-// times out (408 from the API, no answer in time, or an answer too large to read) is sent again
-// with half the `limit` of its result sets, down to pages of one; after that it fails with
-// `PageTimeoutError`. A cursor stays valid with another `limit` (Cognite's pygen halves the limit
-// of sets that have cursors on a 408 the same way), so sets that are already paging shrink too.
-// Once requests succeed again the sizes grow back, doubling, up to what was asked.
+// Adaptive page sizes: a paged read that times out (408, no answer in time, too large) is sent again
+// with half the `limit` of its result sets (cursors stay valid), down to pages of one, then fails
+// with `PageTimeoutError`; after successes in a row the sizes double back to what was asked.
 
-import { DmsError, ProtocolError, TransportError } from "./errors.js";
+import {
+  DmsError,
+  postProblem,
+  ProtocolError,
+  TransportError,
+} from "./errors.js";
 
 /** A failure that a smaller page may avoid. */
 export function isPageTimeout(error: unknown): boolean {
@@ -16,33 +18,26 @@ export function isPageTimeout(error: unknown): boolean {
   );
 }
 
-/**
- * A paged read kept timing out down to the smallest pages it could use: 1 for every set that could
- * change (a set whose chained sets are paging keeps its page).
- */
+export interface PageTimeoutError {
+  /** The API path, e.g. `/models/instances/query`. */
+  readonly path: string;
+  /** Result set name → the page size of the last request. */
+  readonly pageSizes: Readonly<Record<string, number>>;
+  /** Requests that timed out in a row, the last one included. */
+  readonly attempts: number;
+}
+
+/** A paged read kept timing out down to pages of 1 for every set that could shrink. */
 export class PageTimeoutError extends Error {
   override name = "PageTimeoutError";
-  /** The API path, e.g. `/models/instances/query`. */
-  declare readonly path: string;
-  /** Result set name → the page size of the last request (1 for every set that could shrink). */
-  declare readonly pageSizes: Readonly<Record<string, number>>;
-  /** Requests that timed out in a row, the last one included. */
-  declare readonly attempts: number;
 
-  constructor(info: {
-    path: string;
-    pageSizes: Readonly<Record<string, number>>;
-    attempts: number;
-    cause: unknown;
-  }) {
+  constructor(info: Omit<PageTimeoutError, keyof Error> & { cause: unknown }) {
+    const { path, pageSizes, attempts, cause } = info;
     super(
-      `${info.path} timed out ${info.attempts} times in a row, the last time with page sizes ${JSON.stringify(info.pageSizes)}; ` +
-        "make the read lighter (a narrower filter, fewer result sets, twoPhase sync) or try again later",
-      { cause: info.cause },
+      `${path} timed out ${attempts} times in a row, the last time with page sizes ${JSON.stringify(pageSizes)}; narrow the read or try later`,
+      { cause },
     );
-    this.path = info.path;
-    this.pageSizes = info.pageSizes;
-    this.attempts = info.attempts;
+    Object.assign(this, { path, pageSizes, attempts });
   }
 }
 
@@ -51,35 +46,32 @@ export function askedLimits(
   expressions: Readonly<Record<string, { readonly limit?: number }>>,
   fallback: number,
 ): Record<string, number> {
-  const limits: Record<string, number> = {};
-  for (const [name, expression] of Object.entries(expressions))
-    limits[name] = expression.limit ?? fallback;
-  return limits;
+  return Object.fromEntries(
+    Object.entries(expressions).map(([name, { limit }]) => [
+      name,
+      limit ?? fallback,
+    ]),
+  );
 }
 
 /** Successful requests in a row after which shrunken page sizes double again. */
 export const GROW_AFTER_REQUESTS = 4;
 
-/**
- * The page size of each result set of one paged read: what was asked, and what is used now.
- * Only the sets the caller names may change at a time (a set whose chained sets are paging must
- * keep its page, or their cursors would point into another one).
- */
+/** Page size of each result set of one read: asked, and current (shrunk after timeouts). */
 export class PageSizes {
   readonly #asked: Readonly<Record<string, number>>;
   readonly #current: Record<string, number> = {};
   #successes = 0;
 
-  /** `start`: sizes to begin with (a resumed sync's saved ones), never above what is asked. */
+  /** `start`: sizes to begin with (a resumed sync's), never above what is asked. */
   constructor(
     asked: Readonly<Record<string, number>>,
     start: Readonly<Record<string, number>> = {},
   ) {
     this.#asked = { ...asked };
     for (const [name, size] of Object.entries(asked)) {
-      const resumed = start[name];
-      this.#current[name] =
-        resumed !== undefined && resumed >= 1 ? Math.min(size, resumed) : size;
+      const resumed = start[name] ?? size;
+      this.#current[name] = resumed >= 1 ? Math.min(size, resumed) : size;
     }
   }
 
@@ -102,14 +94,14 @@ export class PageSizes {
     return sized;
   }
 
-  /** Halves the page size of each of `names` still above 1; false when none was. */
+  /** Halves each of `names` still above 1; false when none was. */
   shrink(names: Iterable<string>): boolean {
     this.#successes = 0;
     let shrunk = false;
     for (const name of names) {
-      const size = this.#current[name];
-      if (size === undefined || size <= 1) continue;
-      this.#current[name] = Math.max(1, Math.floor(size / 2));
+      const size = this.#current[name] ?? 1;
+      if (size <= 1) continue;
+      this.#current[name] = Math.floor(size / 2);
       shrunk = true;
     }
     return shrunk;
@@ -119,17 +111,14 @@ export class PageSizes {
     this.#successes += 1;
   }
 
-  /**
-   * After `GROW_AFTER_REQUESTS` successes in a row, doubles each of `names` that is below what was
-   * asked (up to it). Called before a request, with the sets that may change for it.
-   */
+  /** After `GROW_AFTER_REQUESTS` successes in a row, doubles each of `names` up to what was asked. */
   growIfDue(names: Iterable<string>): void {
     if (this.#successes < GROW_AFTER_REQUESTS) return;
     this.#successes = 0;
     for (const name of names) {
       const size = this.#current[name];
       const asked = this.#asked[name];
-      if (size !== undefined && asked !== undefined && size < asked)
+      if (size !== undefined && asked !== undefined)
         this.#current[name] = Math.min(asked, size * 2);
     }
   }
@@ -148,11 +137,7 @@ export interface AdaptiveRequest<T> {
   readonly onAttempt?: () => void;
 }
 
-/**
- * Sends a paged request; on a timeout halves the changeable page sizes and sends again, until
- * none can shrink, then throws `PageTimeoutError` (with the last timeout as its cause). After
- * enough successes shrunken sizes grow back (see `PageSizes.growIfDue`). Other errors pass.
- */
+/** Sends; after a timeout halves the changeable sizes and resends, else PageTimeoutError. */
 export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
   const { sizes } = request;
   const changeable = (): Iterable<string> =>
@@ -177,26 +162,13 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
   }
 }
 
-/**
- * Request options that leave timeouts to `sendAdaptive`: the HTTP client does not retry a 408 or
- * a timeout of a paged read with the same page size.
- */
+/** Request options of a paged read: timeouts are left to `sendAdaptive`, not retried as they are. */
 export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
 
-/**
- * The most pages one paged read fetches before it is taken for paging that never ends (the
- * client's `maxPagesPerRead`): 100,000 pages are 100 million instances at the API's largest list
- * pages, or 100,000 after every page shrank to one.
- */
+/** The client's default `maxPagesPerRead`: 100 million instances at the largest pages. */
 export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
 
-/**
- * Makes sure a paged read ends. The client vouches for "read to the end" only when paging
- * stopped because the server said so: a request whose cursors were already sent in the same
- * read (a cycle of any length, not only the cursor just sent) would be answered as before
- * forever, and more than `maxPages` pages are taken for a server that never stops. Both are a
- * `ProtocolError` naming the read and the page count.
- */
+/** Ends a read whose cursors repeat (a cycle of any length) or that passes `maxPages`. */
 export class PagingGuard {
   readonly #seen = new Set<string>();
   /** Pages read so far in this read. */
@@ -217,16 +189,16 @@ export class PagingGuard {
     this.pages += 1;
     const key = cursorKey(cursors);
     if (this.#seen.has(key))
-      throw pagingError(
+      throw postProblem(
         "repeated-cursor",
         this.path,
-        `after page ${this.pages} the server answered with cursors it gave before in the same read (${key.slice(0, 80)}), so paging would never end`,
+        `after page ${this.pages} the server repeated cursors of this read (${key.slice(0, 80)})`,
       );
     if (this.pages >= this.maxPages)
-      throw pagingError(
+      throw postProblem(
         "endless-paging",
         this.path,
-        `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages}); raise the limit if the data is that large`,
+        `the read did not end after ${this.pages} pages (maxPagesPerRead ${this.maxPages})`,
       );
     this.#seen.add(key);
   }
@@ -237,14 +209,6 @@ export class PagingGuard {
     this.#seen.add(cursorKey(cursors));
     this.pages = 0;
   }
-}
-
-function pagingError(
-  problem: "repeated-cursor" | "endless-paging",
-  path: string,
-  detail: string,
-): ProtocolError {
-  return new ProtocolError({ problem, method: "POST", url: path, detail });
 }
 
 /** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
@@ -258,23 +222,22 @@ export function checkedMaxPages(maxPages: number): number {
 
 /** One text per distinct set of cursors (keys sorted). */
 function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
-  if (typeof cursors === "string") return cursors;
-  const names = Object.keys(cursors).sort();
-  return JSON.stringify(names.map((name) => [name, cursors[name]]));
+  return typeof cursors === "string"
+    ? cursors
+    : JSON.stringify(
+        Object.entries(cursors).sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
 }
 
-/**
- * A page of `path` that was full for `resultSet` but named no cursor for it: following would start
- * that set over (or stop short of its end), so the read cannot be vouched for.
- */
+/** A page full for `resultSet` without a cursor for it: following would start that set over. */
 export function fullPageWithoutCursor(
   path: string,
   resultSet: string,
   pages: number,
 ): ProtocolError {
-  return pagingError(
+  return postProblem(
     "endless-paging",
     path,
-    `page ${pages} was full for "${resultSet}" but named no cursor to go on with`,
+    `page ${pages} was full for "${resultSet}" but named no cursor`,
   );
 }

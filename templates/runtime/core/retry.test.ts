@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   backoffDelay,
-  decideRetry,
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   parseRetryAfter,
   resolveRetryPolicy,
+  retryDelay,
   systemClock,
 } from "./retry.js";
 
@@ -49,52 +49,27 @@ describe("parseRetryAfter", () => {
   });
 });
 
-describe("decideRetry", () => {
-  const base = { startedAt: 0, now: 0, retryAfterMs: undefined };
+describe("retryDelay", () => {
   it("stops at maxAttempts", () => {
     const p = resolveRetryPolicy({ maxAttempts: 3 });
-    expect(decideRetry(p, { ...base, attempt: 2 }, () => 0.5)).toEqual({
-      retry: true,
-      delayMs: 500,
-    });
-    expect(decideRetry(p, { ...base, attempt: 3 }, () => 0.5).retry).toBe(
-      false,
-    );
+    expect(retryDelay(p, 2, 0, () => 0.5)).toBe(500);
+    expect(retryDelay(p, 3, 0, () => 0.5)).toBeUndefined();
   });
   it("honours Retry-After, and gives up when it is too long", () => {
-    expect(
-      decideRetry(policy, { ...base, attempt: 1, retryAfterMs: 7000 }, () => 0),
-    ).toEqual({
-      retry: true,
-      delayMs: 7000,
-    });
-    expect(
-      decideRetry(
-        policy,
-        { ...base, attempt: 1, retryAfterMs: 61_000 },
-        () => 0,
-      ).retry,
-    ).toBe(false);
+    expect(retryDelay(policy, 1, 0, () => 0, 7000)).toBe(7000);
+    expect(retryDelay(policy, 1, 0, () => 0, 61_000)).toBeUndefined();
   });
   it("bounds the total time", () => {
     const p = resolveRetryPolicy({ maxElapsedMs: 1000 });
-    expect(
-      decideRetry(
-        p,
-        { attempt: 1, startedAt: 0, now: 900, retryAfterMs: 200 },
-        () => 0,
-      ).retry,
-    ).toBe(false);
-    expect(
-      decideRetry(
-        p,
-        { attempt: 1, startedAt: 0, now: 700, retryAfterMs: 200 },
-        () => 0,
-      ).retry,
-    ).toBe(true);
+    expect(retryDelay(p, 1, 900, () => 0, 200)).toBeUndefined();
+    expect(retryDelay(p, 1, 700, () => 0, 200)).toBe(200);
   });
   it("rejects nonsense policies", () => {
-    expect(() => resolveRetryPolicy({ maxAttempts: 0 })).toThrow(RangeError);
+    expect(() => resolveRetryPolicy({ maxAttempts: 0 })).toThrow(
+      new RangeError("retry.maxAttempts must be a number >= 1"),
+    );
+    expect(() => resolveRetryPolicy({ maxDelayMs: -1 })).toThrow(RangeError);
+    expect(resolveRetryPolicy({ maxAttempts: 2 }).maxAttempts).toBe(2);
   });
 });
 

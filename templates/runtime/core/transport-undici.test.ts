@@ -209,7 +209,6 @@ describe("undici transport", () => {
           url,
           headers: {},
           signal: controller.signal,
-          timeoutMs: 10_000,
         }),
       ).rejects.toThrow("stop reading");
       // Both responses were cut off: the client closed their connections.

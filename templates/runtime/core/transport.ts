@@ -1,7 +1,5 @@
-// The seam between the runtime and the network. The runtime's engines speak only to this
-// interface; the generated client imports one implementation (`transport-undici.ts` on Node,
-// `transport-fetch.ts` in browsers and edge runtimes) and passes it in, so a browser bundle never
-// sees undici.
+// The seam to the network: the client passes in `transport-undici.ts` (Node) or
+// `transport-fetch.ts` (browsers, which never see undici); `createTransport` is what both share.
 
 import { ProtocolError, TransportError } from "./errors.js";
 
@@ -13,11 +11,9 @@ export interface TransportRequest {
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   /** The body, already serialized (JSON or form-encoded). */
-  readonly body?: string;
+  readonly body?: string | undefined;
   /** Aborts the request; the transport rejects with the signal's reason. */
-  readonly signal?: AbortSignal;
-  /** Overrides the transport's own timeout for this request (milliseconds). */
-  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** A complete HTTP response (the body read to its end). */
@@ -29,11 +25,7 @@ export interface TransportResponse {
   readonly body: string;
 }
 
-/**
- * Sends HTTP requests. Implementations reject with a `TransportError` when no response arrived
- * (connection refused or reset, timeout) and with the signal's reason when aborted; any HTTP status
- * resolves.
- */
+/** Sends requests: any status resolves; no response is a TransportError; abort, its reason. */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
   /** Releases pooled connections. */
@@ -44,135 +36,122 @@ export interface Transport {
 export interface TransportOptions {
   /** Milliseconds from sending until the whole response is read. Default 60 000. */
   readonly timeoutMs?: number;
-  /**
-   * Gzip request bodies of at least this many bytes (`Content-Encoding: gzip`). `false` (the
-   * default) never compresses; `true` means 1024 bytes.
-   */
+  /** Gzip request bodies of at least `minBytes` (`true`: 1024). Default false. */
   readonly gzip?: boolean | { readonly minBytes: number };
-  /**
-   * The largest response body read (bytes, after any decompression). A larger one stops reading
-   * at the limit and fails with a `ProtocolError` ("too-large"), which is not retried. Default
-   * 256 MiB, far above any documented DMS response.
-   */
+  /** Largest response body read (bytes); past it a "too-large" ProtocolError. Default 256 MiB. */
   readonly maxResponseBytes?: number;
 }
 
-export const DEFAULT_TIMEOUT_MS = 60_000;
-export const DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
-
-/** `TransportOptions` with their defaults, checked. */
-export interface TransportSettings {
-  readonly timeoutMs: number;
-  /** The smallest body worth compressing, or undefined when gzip is off. */
-  readonly gzipMinBytes: number | undefined;
-  readonly maxResponseBytes: number;
+/** A response as an implementation hands it to `createTransport`, the body not yet read. */
+export interface RawResponse extends Omit<TransportResponse, "body"> {
+  readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** Stops reading the body. */
+  cancel(): void;
 }
 
-export function transportSettings(
+/** A transport over `send`; `gzip` compresses a body (undefined where the platform cannot). */
+export function createTransport<Body>(
   options: TransportOptions,
-): TransportSettings {
-  const { gzip } = options;
-  const limit = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  send: (
+    request: TransportRequest,
+    body: string | Body | undefined,
+    signal: AbortSignal,
+  ) => Promise<RawResponse>,
+  gzip: (text: string) => Promise<Body | undefined>,
+  close: () => Promise<void> = async () => {},
+): Transport {
+  const { timeoutMs = 60_000, gzip: zip } = options;
+  const limit = options.maxResponseBytes ?? 256 * 1024 * 1024;
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(
       `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
     );
+  const gzipMinBytes = zip === true ? 1024 : zip ? zip.minBytes : Infinity;
   return {
-    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-    gzipMinBytes: gzip === true ? 1024 : gzip ? gzip.minBytes : undefined,
-    maxResponseBytes: limit,
-  };
-}
-
-/** The error for a body over the limit (`seenBytes` read, or announced by Content-Length). */
-export function responseTooLarge(
-  request: TransportRequest,
-  status: number,
-  limit: number,
-  seenBytes: number,
-): ProtocolError {
-  return new ProtocolError({
-    problem: "too-large",
-    method: request.method,
-    url: request.url,
-    status,
-    detail: `the ${status} response body is over the ${limit}-byte limit (${seenBytes} bytes seen); reading stopped (raise maxResponseBytes of the transport if this is expected)`,
-  });
-}
-
-/** The Content-Length of a response as a number, when present and valid. */
-export function announcedLength(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value.trim());
-}
-
-/** One request in flight: its abort signal, and what its failure is thrown as. */
-export interface RequestInFlight {
-  /** Fires when the caller's signal does or when the request's time is up. */
-  readonly signal: AbortSignal;
-  /**
-   * What a failure of the request is thrown as: the timeout or the caller's abort reason, an
-   * error of the runtime as it is, anything else a `TransportError` of `kind` (or, `"as-is"`,
-   * the error itself).
-   */
-  failure(error: unknown, kind: "connection" | "timeout" | "as-is"): unknown;
-  /** Must be called when the request ends so the timer does not keep the process alive. */
-  dispose(): void;
-}
-
-export function startRequest(
-  request: TransportRequest,
-  settings: TransportSettings,
-): RequestInFlight {
-  const timeoutMs = request.timeoutMs ?? settings.timeoutMs;
-  const callerSignal = request.signal;
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(
-      new TransportError({
-        kind: "timeout",
-        method: request.method,
-        url: request.url,
-        cause: new Error(`no complete response within ${timeoutMs} ms`),
-      }),
-    );
-  }, timeoutMs);
-  const onAbort = (): void => controller.abort(callerSignal?.reason);
-  if (callerSignal?.aborted) onAbort();
-  else callerSignal?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    failure: (error, kind) => {
-      if (timedOut) return controller.signal.reason;
-      if (callerSignal?.aborted) return callerSignal.reason;
-      if (
-        kind === "as-is" ||
-        error instanceof TransportError ||
-        error instanceof ProtocolError
-      )
-        return error;
-      return new TransportError({
-        kind,
-        method: request.method,
-        url: request.url,
-        cause: error,
-      });
-    },
-    dispose: () => {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener("abort", onAbort);
+    close,
+    request: async (request) => {
+      const { method, url, signal: callerSignal } = request;
+      const controller = new AbortController();
+      const timer = setTimeout(
+        () =>
+          controller.abort(
+            new TransportError({
+              kind: "timeout",
+              method,
+              url,
+              cause: new Error(`no complete response within ${timeoutMs} ms`),
+            }),
+          ),
+        timeoutMs,
+      );
+      const onAbort = (): void => controller.abort(callerSignal?.reason);
+      if (callerSignal?.aborted) onAbort();
+      else callerSignal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const headers = { ...request.headers };
+        let body: string | Body | undefined = request.body;
+        // Length in UTF-16 units is a cheap lower bound of the UTF-8 byte length.
+        if (request.body && request.body.length >= gzipMinBytes) {
+          const zipped = await gzip(request.body);
+          if (zipped !== undefined) {
+            body = zipped;
+            headers["content-encoding"] = "gzip";
+          }
+        }
+        const response = await send(
+          { ...request, headers },
+          body,
+          controller.signal,
+        );
+        const { status, header } = response;
+        const tooLarge = (seen: number): ProtocolError => {
+          response.cancel();
+          return new ProtocolError({
+            problem: "too-large",
+            method,
+            url,
+            status,
+            detail: `the ${status} response body is over maxResponseBytes (${limit}; ${seen} bytes seen)`,
+          });
+        };
+        const announced = Number(header("content-length"));
+        if (announced > limit) throw tooLarge(announced);
+        const decoder = new TextDecoder();
+        let text = "";
+        let total = 0;
+        for await (const chunk of response.chunks) {
+          total += chunk.byteLength;
+          if (total > limit) throw tooLarge(total);
+          text += decoder.decode(chunk, { stream: true });
+        }
+        return { status, header, body: text + decoder.decode() };
+      } catch (error) {
+        // The timeout's error, or the caller's abort reason.
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const code = String((error as { code?: unknown } | null)?.code ?? "");
+        // Errors of the runtime pass as they are, and so does a request undici refused to send
+        // (a bad header, a closed dispatcher): sending it again cannot help.
+        if (
+          error instanceof TransportError ||
+          error instanceof ProtocolError ||
+          /^UND_ERR_(INVALID_ARG|DESTROYED|CLOSED)$/.test(code)
+        )
+          throw error;
+        throw new TransportError({
+          kind: code.includes("TIMEOUT") ? "timeout" : "connection",
+          method,
+          url,
+          cause: error,
+        });
+      } finally {
+        clearTimeout(timer);
+        callerSignal?.removeEventListener("abort", onAbort);
+      }
     },
   };
 }
 
-/**
- * Refuses, when a client is made, a URL no request could go to (a host without `https://`, or
- * another scheme), and, given `alone` (what to give instead), one with a query or fragment that
- * paths would be appended to: such a URL failed each request later, some as connection errors
- * retried for minutes. `option` names it in the `TypeError`.
- */
+/** Refuses a URL no request could go to; with `alone`, one with a query or fragment. */
 export function checkHttpUrl(
   option: string,
   url: string,
@@ -184,16 +163,20 @@ export function checkHttpUrl(
   } catch {
     // reported below
   }
-  if (
-    !parsed ||
-    (parsed.protocol !== "https:" && parsed.protocol !== "http:") ||
-    parsed.hostname === ""
-  )
-    throw new TypeError(
-      `${option}: ${JSON.stringify(url)} is not an http:// or https:// URL`,
-    );
-  if (alone !== undefined && (parsed.search || parsed.hash))
-    throw new TypeError(
-      `${option}: ${JSON.stringify(url)} has a query or fragment; give ${alone}`,
-    );
+  const problem =
+    !/^https?:$/.test(parsed?.protocol ?? "") || !parsed?.hostname
+      ? "is not an http:// or https:// URL"
+      : alone !== undefined && (parsed.search || parsed.hash)
+        ? `has a query or fragment; give ${alone}`
+        : "";
+  if (problem)
+    throw new TypeError(`${option}: ${JSON.stringify(url)} ${problem}`);
+}
+
+/** " has a character that cannot be sent in an HTTP header: U+…" for `value`, or "". */
+export function headerProblem(value: string, allowed: RegExp): string {
+  const bad = allowed.exec(value);
+  return bad
+    ? ` has a character that cannot be sent in an HTTP header: U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")} at position ${bad.index + 1}`
+    : "";
 }

@@ -6,9 +6,6 @@ export interface InstanceId {
   readonly externalId: string;
 }
 
-/** A reference to a node, as used by direct relations, node types and edge ends. */
-export type NodeReference = InstanceId;
-
 export interface ViewReference {
   readonly type: "view";
   readonly space: string;
@@ -31,45 +28,35 @@ export type JsonValue =
 /** A JSON object, the value of a `json` property. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/**
- * A property value as the API sends and receives it. An int64 beyond 2^53 is a `bigint` (or a list
- * of them) when the client reads it exactly (`int64: "bigint"`); written, it goes out as its digits.
- */
+/** A property value on the wire; an int64 read exactly is a bigint (`int64: "bigint"`). */
 export type PropertyValue = JsonValue | bigint | bigint[];
 
 export type PropertyValues = Record<string, PropertyValue>;
 
-export interface SourceData {
+export type SourceData = {
   source: SourceReference;
   properties?: PropertyValues;
-}
+};
 
 export interface NodeWrite {
   instanceType: "node";
   space: string;
   externalId: string;
   existingVersion?: number;
-  type?: NodeReference;
+  type?: InstanceId;
   sources?: SourceData[];
 }
 
-export interface EdgeWrite {
+export interface EdgeWrite extends Omit<NodeWrite, "instanceType" | "type"> {
   instanceType: "edge";
-  space: string;
-  externalId: string;
-  existingVersion?: number;
-  type: NodeReference;
-  startNode: NodeReference;
-  endNode: NodeReference;
-  sources?: SourceData[];
+  type: InstanceId;
+  startNode: InstanceId;
+  endNode: InstanceId;
 }
 
 export type InstanceWrite = NodeWrite | EdgeWrite;
 
-export interface InstanceDelete {
-  instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
+export interface InstanceDelete extends DeletedInstance {
   existingVersion?: number;
 }
 
@@ -86,20 +73,15 @@ export interface ApplyRequest extends ApplyFlags {
   delete?: InstanceDelete[];
 }
 
-export interface SlimInstance {
-  instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
+export interface SlimInstance extends DeletedInstance {
   version: number;
   wasModified: boolean;
   createdTime: number;
   lastUpdatedTime: number;
 }
 
-export interface DeletedInstance {
+export interface DeletedInstance extends InstanceId {
   instanceType: "node" | "edge";
-  space: string;
-  externalId: string;
 }
 
 export interface ApplyResponse {
@@ -115,25 +97,18 @@ export interface NodeRead {
   space: string;
   externalId: string;
   version: number;
-  type?: NodeReference | null;
+  type?: InstanceId | null;
   createdTime: number;
   lastUpdatedTime: number;
   deletedTime?: number;
   properties?: PropertiesBySource;
 }
 
-export interface EdgeRead {
+export interface EdgeRead extends Omit<NodeRead, "instanceType" | "type"> {
   instanceType: "edge";
-  space: string;
-  externalId: string;
-  version: number;
-  type: NodeReference;
-  startNode: NodeReference;
-  endNode: NodeReference;
-  createdTime: number;
-  lastUpdatedTime: number;
-  deletedTime?: number;
-  properties?: PropertiesBySource;
+  type: InstanceId;
+  startNode: InstanceId;
+  endNode: InstanceId;
 }
 
 export type InstanceRead = NodeRead | EdgeRead;
@@ -141,12 +116,8 @@ export type InstanceRead = NodeRead | EdgeRead;
 // ---- filters
 
 export type PropertyPath = string[];
-export interface ParameterValue {
-  parameter: string;
-}
-export interface PropertyRefValue {
-  property: PropertyPath;
-}
+export type ParameterValue = { parameter: string };
+export type PropertyRefValue = { property: PropertyPath };
 export type FilterValue = PropertyValue | ParameterValue | PropertyRefValue;
 export type RangeBound = string | number | ParameterValue | PropertyRefValue;
 
@@ -215,12 +186,8 @@ export interface NodeExpression {
   filter?: Filter;
 }
 
-export interface EdgeExpression {
-  from?: string;
-  chainTo?: "source" | "destination";
+export interface EdgeExpression extends Omit<NodeExpression, "through"> {
   maxDistance?: number;
-  direction?: "outwards" | "inwards";
-  filter?: Filter;
   nodeFilter?: Filter;
   terminationFilter?: Filter;
   limitEach?: number;
@@ -228,10 +195,10 @@ export interface EdgeExpression {
 
 export type SyncMode = "onePhase" | "twoPhase" | "noBackfill";
 
-export interface SyncResultSetExpression {
-  nodes?: NodeExpression;
-  edges?: EdgeExpression;
-  limit?: number;
+export interface SyncResultSetExpression extends Omit<
+  QueryResultSetExpression,
+  "sort" | "postSort"
+> {
   skipAlreadyDeleted?: boolean;
   mode?: SyncMode;
   backfillSort?: PropertySort[];
@@ -264,12 +231,8 @@ export interface QueryRequest {
   includeTyping?: boolean;
 }
 
-export interface SyncRequest {
+export interface SyncRequest extends Omit<QueryRequest, "with"> {
   with: Record<string, SyncResultSetExpression>;
-  select: Record<string, Select>;
-  cursors?: Record<string, string | null>;
-  parameters?: Record<string, PropertyValue>;
-  includeTyping?: boolean;
   allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
 }
 
@@ -279,10 +242,8 @@ export interface QueryResponse {
   typing?: Record<string, unknown>;
 }
 
-export interface SyncResponse {
-  items: Record<string, InstanceRead[]>;
+export interface SyncResponse extends Omit<QueryResponse, "nextCursor"> {
   nextCursor: Record<string, string>;
-  typing?: Record<string, unknown>;
 }
 
 // ---- errors

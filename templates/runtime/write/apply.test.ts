@@ -12,7 +12,6 @@ import {
   type CollectsWrites,
 } from "../model/collect.js";
 import type { RequestOptions } from "../core/http.js";
-import { JsonText } from "../core/json.js";
 import {
   ApplyFailedError,
   DmsError,
@@ -59,9 +58,9 @@ function edge(id: string, from: string, to: string): EdgeWrite {
 }
 
 /** A poster that answers applies like the API and records bodies and concurrency. */
-/** A body the fake server was given, as plain values (see `JsonText`). */
+/** A body the fake server was given, as plain values. */
 function sentBody<T = ApplyRequest>(body: unknown): T {
-  return (body instanceof JsonText ? body.parse() : body) as T;
+  return body as T;
 }
 
 function fakeApi(
