@@ -466,7 +466,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ViewClassInfo",
     "TypedApply",
     "WriteCollector",
-    "InstanceWriteSource",
   ],
   "model/values.ts": [
     "TargetClassThunk",
@@ -476,17 +475,10 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ClassFinder",
     "toWireValue",
     "fromWireValue",
-    // What the read plan reads an identifier `Object.prototype` also has with.
-    "ownValue",
-    "FLOAT32_MAX",
-    "JSON_LIMITS",
-    "MAX_TIMESTAMP_MS",
-    "MIN_TIMESTAMP_MS",
-    "checkFloat32Range",
-    "checkNoHoles",
-    "checkTimestampDate",
-    "needsReadConversion",
-    "timestampProblem",
+    // What a class's plan converts each property with, and the one value-error message.
+    "wireConverter",
+    "readConverter",
+    "mustBe",
   ],
   "client/view-accessor.ts": [
     "ReadClass",

@@ -33,7 +33,6 @@ const APPLY_MEMBERS = [
   "existingVersion",
   "externalId",
   "id",
-  "sourceData",
   "space",
   "toInstanceWrite",
   "toInstanceWrites",

@@ -1,7 +1,6 @@
-// Base classes of the generated apply (write) and read classes. A generated class only declares
-// its view, its property map and its connections; turning an object into the API's JSON and back
-// happens here, once, for every view. Per class, the property maps are compiled once into plans
-// (arrays of names and converters), so that the per-object work is a loop over plain arrays.
+// Base classes of the generated apply (write) and read classes. A generated class declares its
+// view, its property map and its connections; the maps are compiled once per class into a plan
+// (names, identifiers and converters in arrays), so that the work per object is a loop over it.
 
 import {
   ANY_NODE_VIEW,
@@ -12,14 +11,12 @@ import {
 } from "./collect.js";
 import {
   PropertyValueError,
-  fromWireValue,
-  needsReadConversion,
-  ownValue,
-  toWireValue,
+  readConverter,
+  wireConverter,
   type ConnectionMap,
   type DmsType,
   type EdgeConnectionDefinition,
-  type PropertyDefinition,
+  type EdgeSourceDefinition,
   type PropertyMap,
 } from "./values.js";
 import type {
@@ -28,8 +25,8 @@ import type {
   InstanceRead,
   InstanceWrite,
   NodeWrite,
+  PropertyValue,
   PropertyValues,
-  SourceData,
   ViewReference,
 } from "../core/wire.js";
 import type { EdgeWhere } from "./where.js";
@@ -44,6 +41,8 @@ export interface ViewClassInfo {
   readonly connections: ConnectionMap;
   /** The node (or edge) type the view's filter requires; set on every write. */
   readonly instanceType?: InstanceId;
+  /** Every view the view implements (`space:externalId/version`), transitively. */
+  readonly implemented?: readonly string[];
 }
 
 // ---- what a generated class declares about its fields (types only)
@@ -145,114 +144,132 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 export type EdgeTarget<TNode, TEdgeProperties = never> =
   PlainNodeReference | TNode | EdgeLink<TNode, TEdgeProperties>;
 
-// ---- plans: a class's property maps compiled once
+// ---- plans: a class's (or an edge source's) maps compiled once
 
-interface WritePlanEntry {
+interface PlanEntry {
   readonly name: string;
   readonly identifier: string;
-  readonly definition: PropertyDefinition;
+  readonly write: (value: unknown, name: string) => PropertyValue;
+  readonly read: ((value: unknown) => unknown) | undefined;
+  /** A direct relation's view (`ANY_NODE_VIEW`: any): apply objects become references first. */
+  readonly direct: string | undefined;
 }
 
-interface ApplyPlan {
-  /** The fields the constructor copies: the properties, then the edge connections. */
+interface Plan {
+  readonly entries: readonly PlanEntry[];
+  readonly edges: readonly (readonly [string, EdgeConnectionDefinition])[];
+  /** What an apply constructor copies: the properties, then the edge connections. */
   readonly fields: readonly string[];
-  readonly properties: readonly WritePlanEntry[];
-  readonly edges: readonly {
-    name: string;
-    connection: EdgeConnectionDefinition;
-  }[];
+  /** `externalId/version`: the key of the view's values under `properties[space]`. */
+  readonly viewKey: string;
 }
 
-const plans = new WeakMap<object, object>();
+const plans = new WeakMap<object, Plan>();
 
-/** What `compile` makes of `key` (a class, an edge source), made once per key. */
-function planOf<K extends object, P extends object>(
-  key: K,
-  compile: (key: K) => P,
-): P {
-  let plan = plans.get(key) as P | undefined;
-  if (!plan) plans.set(key, (plan = compile(key)));
+function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  let plan = plans.get(of);
+  if (!plan) plans.set(of, (plan = compilePlan(of)));
   return plan;
 }
 
-function writeEntries(map: PropertyMap): WritePlanEntry[] {
-  return Object.keys(map).map((name) => {
-    const definition = map[name] as PropertyDefinition;
-    return { name, identifier: definition.identifier, definition };
-  });
-}
-
-function applyPlan(info: ViewClassInfo): ApplyPlan {
-  return planOf(info, compileApplyPlan);
-}
-
-function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
-  const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
-  for (const name of Object.keys(info.connections)) {
-    const connection = info.connections[name];
-    if (connection?.connection === "edge") edges.push({ name, connection });
-  }
-  const properties = writeEntries(info.properties);
+function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  const map =
+    typeof of.properties === "function" ? of.properties() : of.properties;
+  const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
+    name,
+    identifier: definition.identifier,
+    write: wireConverter(definition),
+    read: readConverter(definition),
+    direct:
+      definition.type === "direct"
+        ? (definition.target ?? ANY_NODE_VIEW)
+        : undefined,
+  }));
+  const edges = Object.entries(
+    "connections" in of ? of.connections : {},
+  ).filter(
+    (entry): entry is [string, EdgeConnectionDefinition] =>
+      entry[1].connection === "edge",
+  );
   return {
-    fields: [...properties.map((p) => p.name), ...edges.map((e) => e.name)],
-    properties,
+    entries,
     edges,
+    fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
+    viewKey: `${of.view.externalId}/${of.view.version}`,
   };
 }
 
 /** The generated class of an object: its statics say what its view is. */
-function classInfo(instance: object): ViewClassInfo {
-  return instance.constructor as unknown as ViewClassInfo;
-}
+const classInfo = (instance: object): ViewClassInfo =>
+  instance.constructor as unknown as ViewClassInfo;
+
+/** A copy of an id without whatever else the object holds. */
+const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
+  space,
+  externalId,
+});
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /**
  * Whether `value` is an object of class `of` (the prototype chain), or, when `of` is a generated
  * class, an object of `base`'s family whose class writes or reads through a view implementing
- * `of`'s view. A user's subclass of a generated class (no `view` of its own) keeps the ordinary
- * prototype check.
+ * `of`'s view (a class extends only one). A user's subclass of a generated class (no `view` of
+ * its own) keeps the ordinary prototype check.
  */
 function isOfView(of: object, value: unknown, base: object): boolean {
   if (ordinaryInstanceOf.call(of, value)) return true;
-  if (typeof value !== "object" || value === null || !Object.hasOwn(of, "view"))
+  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(base, value))
     return false;
-  if (!ordinaryInstanceOf.call(base, value)) return false;
-  const view = (of as { view: ViewReference }).view;
-  const key = `${view.space}:${view.externalId}/${view.version}`;
-  const implemented = (value.constructor as { implemented?: readonly string[] })
-    .implemented;
-  return implemented !== undefined && implemented.includes(key);
+  const { space, externalId, version } = (of as ViewClassInfo).view;
+  return !!classInfo(value as object).implemented?.includes(
+    `${space}:${externalId}/${version}`,
+  );
 }
 
-const hasOwn = (object: object, key: string): boolean =>
-  Object.prototype.hasOwnProperty.call(object, key);
+/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
+type Fields = Record<string, unknown>;
+
+/**
+ * A value error or TypeError about property `name` of instance `id` (`what`: its view, or
+ * "edge"), as a PropertyValueError that names the instance. One naming an instance already (a
+ * nested apply object's, an edge's) stays as it is.
+ */
+function instanceError(
+  error: unknown,
+  what: string,
+  id: InstanceId,
+  name: string,
+): unknown {
+  const valueError = error instanceof PropertyValueError;
+  if (valueError ? error.instance : !(error instanceof TypeError)) return error;
+  return new PropertyValueError(
+    `${what} ${id.space}:${id.externalId}: ${valueError ? "" : `${name}: `}${(error as Error).message}`,
+    valueError ? error.property : name,
+    idOf(id),
+  );
+}
 
 export abstract class TypedApply implements CollectsWrites {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
   declare static readonly instanceType?: InstanceId;
-  /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
-  /**
-   * `x instanceof SomeViewApply` holds for apply objects of that view and of every view
-   * implementing it, whichever class the generated class extends (a class extends only one).
-   */
+  /** `x instanceof SomeViewApply` holds for apply objects of that view and of views implementing it. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isOfView(this, value, TypedApply);
   }
 
-  // `declare` fields: set by plain assignment in the constructor (no define step per field), and
-  // an unset option is no own key (not even `undefined`).
+  // `declare`: set by plain assignment (no define step per field); an unset option is no own key.
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
 
   /**
-   * Copies the fields of the class's view that `properties` sets: each by name from the class's
-   * maps, so a stray key or `__proto__` never lands on the object, and an unset one is no own key.
+   * Copies the fields `properties` sets, by the names of the class's maps: a stray key or
+   * `__proto__` never lands on the object, and an unset one is no own key.
    */
   protected constructor(
     space: string,
@@ -263,34 +280,18 @@ export abstract class TypedApply implements CollectsWrites {
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
-    const { fields } = applyPlan(new.target as unknown as ViewClassInfo);
-    // The fields are the class's map keys, which the generated class checks against its fields.
-    copySetFields(this, properties, fields);
+    // The names are the maps' keys (never `__proto__`: naming keeps Object's members off them).
+    const fields = planOf(new.target as unknown as ViewClassInfo).fields;
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i] as string;
+      const value = (properties as Fields)[name];
+      if (value !== undefined) (this as Fields)[name] = value;
+    }
   }
 
   /** This instance's id. */
   get id(): InstanceId {
-    return { space: this.space, externalId: this.externalId };
-  }
-
-  /** The view source with every property that is set, keyed by the API's identifiers. */
-  protected sourceData(
-    collector: WriteCollector,
-    plan?: ApplyPlan,
-  ): SourceData {
-    const info = classInfo(this);
-    const compiled = plan ?? applyPlan(info);
-    const properties = wireProperties(
-      this,
-      true,
-      compiled.properties,
-      collector,
-      this,
-      info.view.externalId,
-    );
-    return properties
-      ? { source: info.view, properties }
-      : { source: info.view };
+    return idOf(this);
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -304,29 +305,55 @@ export abstract class TypedApply implements CollectsWrites {
   abstract collect(collector: WriteCollector): void;
 }
 
-/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
-type Fields = Record<string, unknown>;
-
-/** Copies each of `names` that `from` sets (not undefined) onto `to`, as its own field. */
-function copySetFields(
-  target: object,
-  source: object,
-  names: readonly string[],
-): void {
-  const to = target as Fields;
-  const from = source as Fields;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    const value = from[name];
-    if (value === undefined) continue;
-    if (name === "__proto__") Object.defineProperty(to, name, ownField(value));
-    else to[name] = value;
-  }
+/** `write` (the fields of its kind) with the version and the view source of `apply`. */
+function withSource<W extends InstanceWrite>(
+  apply: TypedApply,
+  collector: WriteCollector,
+  write: W,
+): W {
+  if (apply.existingVersion !== undefined)
+    write.existingVersion = apply.existingVersion;
+  const info = classInfo(apply);
+  const properties = wireProperties(apply, info, collector, apply);
+  write.sources = [
+    properties ? { source: info.view, properties } : { source: info.view },
+  ];
+  return write;
 }
 
-/** A field defined like an assigned one: for `__proto__`, which assigning would not create. */
-function ownField(value: unknown): PropertyDescriptor {
-  return { value, writable: true, enumerable: true, configurable: true };
+/**
+ * The wire form of the properties `source` holds (an apply object, or the `properties` of an
+ * edge link to write edge `id`), keyed by the API's identifiers: only names in the plan, nested
+ * apply objects reduced to references (and collected), every value checked.
+ */
+function wireProperties(
+  source: object,
+  of: ViewClassInfo | EdgeSourceDefinition,
+  collector: WriteCollector,
+  id: InstanceId,
+  edge?: boolean,
+): PropertyValues | undefined {
+  let properties: PropertyValues | undefined;
+  const { entries } = planOf(of);
+  for (let i = 0; i < entries.length; i++) {
+    const { name, identifier, write, direct } = entries[i] as PlanEntry;
+    const value = (source as Fields)[name];
+    // An apply object's properties are its own fields; a plain object might inherit them.
+    if (value === undefined || (edge && !Object.hasOwn(source, name))) continue;
+    try {
+      (properties ??= {})[identifier] = write(
+        direct === undefined || value === null
+          ? value
+          : Array.isArray(value)
+            ? value.map((item) => collector.reference(item, direct))
+            : collector.reference(value, direct),
+        name,
+      );
+    } catch (error) {
+      throw instanceError(error, edge ? "edge" : of.view.externalId, id, name);
+    }
+  }
+  return properties;
 }
 
 /** Base of every generated `<View>Apply` class for node views. */
@@ -350,143 +377,36 @@ export abstract class TypedNodeApply extends TypedApply {
   }
 
   collect(collector: WriteCollector): void {
-    const info = classInfo(this);
-    const plan = applyPlan(info);
-    collector.push(this.nodeWrite(collector, info, plan));
-    if (plan.edges.length > 0) this.collectEdges(collector, plan.edges);
+    collector.push(this.nodeWrite(collector));
+    this.collectEdges(collector);
   }
 
-  private nodeWrite(
-    collector: WriteCollector,
-    info: ViewClassInfo = classInfo(this),
-    plan: ApplyPlan = applyPlan(info),
-  ): NodeWrite {
-    const type = this.type === undefined ? info.instanceType : this.type;
+  private nodeWrite(collector: WriteCollector): NodeWrite {
+    const type =
+      this.type === undefined ? classInfo(this).instanceType : this.type;
     const write: NodeWrite = {
       instanceType: "node",
       space: this.space,
       externalId: this.externalId,
     };
-    if (this.existingVersion !== undefined)
-      write.existingVersion = this.existingVersion;
-    if (type) write.type = { space: type.space, externalId: type.externalId };
-    write.sources = [this.sourceData(collector, plan)];
-    return write;
+    if (type) write.type = idOf(type);
+    return withSource(this, collector, write);
   }
 
-  private collectEdges(
-    collector: WriteCollector,
-    edges: ApplyPlan["edges"],
-  ): void {
-    for (const { name, connection } of edges) {
-      if (!hasOwn(this, name)) continue;
-      const value = (this as Record<string, unknown>)[name];
+  private collectEdges(collector: WriteCollector): void {
+    for (const [name, connection] of planOf(classInfo(this)).edges) {
+      const value = (this as Fields)[name];
       if (value === undefined || value === null) continue;
-      const targets = connection.multi ? value : [value];
-      if (!Array.isArray(targets)) {
-        throw new PropertyValueError(
-          `${name} must be a list of edge targets`,
-          name,
-          this.id,
-        );
-      }
-      for (const target of targets) {
-        collector.push(edgeWrite(this, name, connection, target, collector));
+      // A JS caller's non-list fails as a TypeError (not iterable), named like any other.
+      try {
+        for (const target of (connection.multi ? value : [value]) as unknown[])
+          collector.push(edgeWrite(this, connection, target, collector));
+      } catch (error) {
+        throw instanceError(error, classInfo(this).view.externalId, this, name);
       }
     }
   }
 }
-
-/**
- * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
- * the plan (a stray key or `__proto__` never goes out), nested apply objects reduced to references
- * (and collected), every value checked. Errors say which instance they are about (`what`, the
- * view's external id or "edge", then the id); the text is built only then.
- */
-function wireProperties(
-  source: object,
-  isApplyObject: boolean,
-  plan: readonly WritePlanEntry[],
-  collector: WriteCollector,
-  id: InstanceId,
-  what: string,
-): PropertyValues | undefined {
-  let properties: PropertyValues | undefined;
-  const values = source as Record<string, unknown>;
-  for (let i = 0; i < plan.length; i++) {
-    const entry = plan[i] as WritePlanEntry;
-    const value = values[entry.name];
-    // An apply object's properties are its own fields (the constructor copies only known names;
-    // the generator keeps property names clear of the class's members); a plain object (edge
-    // properties) might inherit, so it is asked.
-    if (value === undefined || (!isApplyObject && !hasOwn(source, entry.name)))
-      continue;
-    properties ??= {};
-    try {
-      properties[entry.identifier] = toWireValue(
-        entry.definition.type === "direct"
-          ? directReferences(
-              collector,
-              value,
-              entry.definition.target ?? ANY_NODE_VIEW,
-            )
-          : value,
-        entry.definition,
-        entry.name,
-      );
-    } catch (error) {
-      if (error instanceof PropertyValueError)
-        throw instanceValueError(what, id, error.message, error.property);
-      if (error instanceof TypeError) {
-        const message = `${entry.name}: ${error.message}`;
-        throw instanceValueError(what, id, message, entry.name);
-      }
-      throw error;
-    }
-  }
-  return properties;
-}
-
-/** A value error prefixed with the instance it is about (`what`: the view or "edge"). */
-function instanceValueError(
-  what: string,
-  id: InstanceId,
-  message: string,
-  property: string,
-): PropertyValueError {
-  return new PropertyValueError(
-    `${what} ${id.space}:${id.externalId}: ${message}`,
-    property,
-    { space: id.space, externalId: id.externalId },
-  );
-}
-
-/** A direct relation value (one, a list, or null) with apply objects reduced to references. */
-function directReferences(
-  collector: WriteCollector,
-  value: unknown,
-  target: string,
-): unknown {
-  if (value === null) return null;
-  return Array.isArray(value)
-    ? value.map((item) => collector.reference(item, target))
-    : collector.reference(value, target);
-}
-
-/**
- * An edge link is a plain object with a `target`; an apply object is never one, whatever its
- * view's properties are called (a view may well have a `target` property).
- */
-function isEdgeLink(value: unknown): value is EdgeLink<unknown, object> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !collectsWrites(value) &&
-    hasOwn(value, "target")
-  );
-}
-
-const MAX_EXTERNAL_ID_LENGTH = 255;
 
 /**
  * The default external id of an edge: the full ids of its type, start and end node, as
@@ -500,25 +420,13 @@ export function defaultEdgeExternalId(
   startNode: InstanceId,
   endNode: InstanceId,
 ): string {
-  const full = [
-    type.space,
-    type.externalId,
-    startNode.space,
-    startNode.externalId,
-    endNode.space,
-    endNode.externalId,
-  ]
-    .map(escapeIdPart)
+  const full = [type, startNode, endNode]
+    .flatMap((id) => [id.space, id.externalId])
+    .map((part) => part.replace(/[\\:]/g, "\\$&"))
     .join(":");
-  if (full.length <= MAX_EXTERNAL_ID_LENGTH) return full;
-  const hash = stableHash128(full);
-  return `${full.slice(0, MAX_EXTERNAL_ID_LENGTH - hash.length - 1)}~${hash}`;
-}
-
-function escapeIdPart(part: string): string {
-  return part.includes(":") || part.includes("\\")
-    ? part.replace(/[\\:]/g, (c) => `\\${c}`)
-    : part;
+  return full.length <= 255
+    ? full
+    : `${full.slice(0, 222)}~${stableHash128(full)}`;
 }
 
 /**
@@ -537,31 +445,28 @@ function stableHash128(text: string): string {
     c = Math.imul(c ^ code, 0x01000193) ^ (b >>> 13);
     d = Math.imul(d ^ code, 0x01000193) ^ (c >>> 11);
   }
-  const lanes = [a ^ (d >>> 7), b ^ (a >>> 9), c ^ (b >>> 5), d ^ (c >>> 3)];
-  return lanes
+  return [a ^ (d >>> 7), b ^ (a >>> 9), c ^ (b >>> 5), d ^ (c >>> 3)]
     .map((lane) => (lane >>> 0).toString(16).padStart(8, "0"))
     .join("");
 }
 
+/** The edge a node's edge connection writes to `target` (a node, a reference or an edge link). */
 function edgeWrite(
   holder: TypedNodeApply,
-  name: string,
   connection: EdgeConnectionDefinition,
   target: unknown,
   collector: WriteCollector,
 ): EdgeWrite {
-  const link = isEdgeLink(target) ? target : undefined;
-  let other: InstanceId;
-  try {
-    other = collector.reference(link ? link.target : target);
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    throw new PropertyValueError(
-      `${holder.space}:${holder.externalId}: ${name}: ${error.message}`,
-      name,
-      holder.id,
-    );
-  }
+  // An edge link is a plain object with a `target`; an apply object never is one, whatever its
+  // view's properties are called.
+  const link =
+    typeof target === "object" &&
+    target !== null &&
+    !collectsWrites(target) &&
+    Object.hasOwn(target, "target")
+      ? (target as EdgeLink<unknown, object>)
+      : undefined;
+  const other = collector.reference(link ? link.target : target);
   const outwards = connection.direction === "outwards";
   const startNode = outwards ? holder.id : other;
   const endNode = outwards ? other : holder.id;
@@ -571,23 +476,18 @@ function edgeWrite(
     space: link?.space ?? holder.space,
     externalId:
       link?.externalId ?? defaultEdgeExternalId(type, startNode, endNode),
-    type: { space: type.space, externalId: type.externalId },
+    type: idOf(type),
     startNode,
     endNode,
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
-    const plan = planOf(edgeSource, (source) =>
-      writeEntries(source.properties?.() ?? {}),
-    );
-    const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
-      false,
-      plan,
+      edgeSource,
       collector,
-      id,
-      "edge",
+      write,
+      true,
     );
     write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }
@@ -625,30 +525,18 @@ export abstract class TypedEdgeApply extends TypedApply {
   private edgeWrite(collector: WriteCollector): EdgeWrite {
     const type = this.type ?? classInfo(this).instanceType;
     if (!type) {
-      throw new PropertyValueError(
-        `edge ${this.space}:${this.externalId} needs a type`,
-        "type",
-        this.id,
-      );
+      const error = new TypeError("needs an edge type { space, externalId }");
+      throw instanceError(error, classInfo(this).view.externalId, this, "type");
     }
-    const write: EdgeWrite = {
+    return withSource(this, collector, {
       instanceType: "edge",
       space: this.space,
       externalId: this.externalId,
-      type: { space: type.space, externalId: type.externalId },
+      type: idOf(type),
       startNode: collector.reference(this.startNode),
       endNode: collector.reference(this.endNode),
-    };
-    if (this.existingVersion !== undefined)
-      write.existingVersion = this.existingVersion;
-    write.sources = [this.sourceData(collector)];
-    return write;
+    });
   }
-}
-
-/** Anything the apply engine takes: wire items, or objects that expand to them. */
-export interface InstanceWriteSource {
-  toInstanceWrites(): InstanceWrite[];
 }
 
 /**
@@ -684,48 +572,6 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
 
 // ---- read classes
 
-interface ReadPlanEntry {
-  readonly name: string;
-  readonly identifier: string;
-  /** Undefined when the wire value is already the TypeScript value. */
-  readonly definition: PropertyDefinition | undefined;
-  /** `__proto__` must be defined, not assigned. */
-  readonly defineOwn: boolean;
-  /** The identifier is also a member of `Object.prototype`: read only an own value. */
-  readonly inherited: boolean;
-}
-
-/** How a read class fills itself from an instance read, worked out once per class. */
-interface ReadPlan {
-  readonly space: string;
-  /** `externalId/version`: the key of the view's values under `properties[space]`. */
-  readonly viewKey: string;
-  readonly entries: readonly ReadPlanEntry[];
-}
-
-const EMPTY_VALUES: PropertyValues = Object.freeze({});
-
-function readPlan(info: ViewClassInfo): ReadPlan {
-  return planOf(info, compileReadPlan);
-}
-
-function compileReadPlan(info: ViewClassInfo): ReadPlan {
-  return {
-    space: info.view.space,
-    viewKey: `${info.view.externalId}/${info.view.version}`,
-    entries: Object.keys(info.properties).map((name) => {
-      const definition = info.properties[name] as PropertyDefinition;
-      return {
-        name,
-        identifier: definition.identifier,
-        definition: needsReadConversion(definition) ? definition : undefined,
-        defineOwn: name === "__proto__",
-        inherited: definition.identifier in Object.prototype,
-      };
-    }),
-  };
-}
-
 export abstract class TypedInstance {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
@@ -733,15 +579,12 @@ export abstract class TypedInstance {
   /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
-  /**
-   * `x instanceof SomeView` holds for read objects of that view and of every view implementing
-   * it, whichever class the generated class extends (a class extends only one).
-   */
+  /** `x instanceof SomeView` holds for read objects of that view and of views implementing it. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isOfView(this, value, TypedInstance);
   }
 
-  // `declare` fields: assigned in the constructor, without a define step per field.
+  // `declare`: assigned in the constructor, without a define step per field.
   declare readonly space: string;
   declare readonly externalId: string;
   declare readonly version: number;
@@ -760,28 +603,27 @@ export abstract class TypedInstance {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const plan = readPlan(new.target as unknown as ViewClassInfo);
-    const values =
-      instance.properties?.[plan.space]?.[plan.viewKey] ?? EMPTY_VALUES;
-    const target = this as unknown as Record<string, unknown>;
-    const { entries } = plan;
+    const info = new.target as unknown as ViewClassInfo;
+    const { entries, viewKey } = planOf(info);
+    const values: Fields =
+      instance.properties?.[info.view.space]?.[viewKey] ?? {};
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as ReadPlanEntry;
-      const value = entry.inherited
-        ? ownValue(values, entry.identifier)
-        : values[entry.identifier];
-      const converted = entry.definition
-        ? fromWireValue(value, entry.definition)
-        : (value ?? null);
-      if (entry.defineOwn)
-        Object.defineProperty(target, entry.name, ownField(converted));
-      else target[entry.name] = converted;
+      const { name, identifier, read } = entries[i] as PlanEntry;
+      const value = values[identifier];
+      // Absent, an identifier such as `constructor` finds Object's function: JSON holds none, and
+      // no identifier is `__proto__` (the API's identifiers start with a letter).
+      (this as Fields)[name] =
+        value === undefined || value === null || typeof value === "function"
+          ? null
+          : read
+            ? read(value)
+            : value;
     }
   }
 
   /** This instance's id. */
   get id(): InstanceId {
-    return { space: this.space, externalId: this.externalId };
+    return idOf(this);
   }
 }
 
@@ -792,7 +634,8 @@ export abstract class TypedNode extends TypedInstance {
   /** Takes any instance read (so that read classes fit one constructor type); an edge is refused. */
   constructor(instance: InstanceRead) {
     super(instance);
-    if (instance.instanceType !== "node") throw notA("node", instance);
+    if (instance.instanceType !== "node")
+      throw notA("a node, got an edge", instance);
     this.type = instance.type ?? null;
   }
 }
@@ -806,20 +649,16 @@ export abstract class TypedEdge extends TypedInstance {
   /** Takes any instance read (so that read classes fit one constructor type); a node is refused. */
   constructor(instance: InstanceRead) {
     super(instance);
-    if (instance.instanceType !== "edge") throw notA("edge", instance);
+    if (instance.instanceType !== "edge")
+      throw notA("an edge, got a node", instance);
     this.type = instance.type;
     this.startNode = instance.startNode;
     this.endNode = instance.endNode;
   }
 }
 
-function notA(expected: "node" | "edge", instance: InstanceRead): TypeError {
-  const what =
-    expected === "node" ? "a node, got an edge" : "an edge, got a node";
-  return new TypeError(
-    `${instance.space}:${instance.externalId}: expected ${what}`,
-  );
-}
+const notA = (what: string, { space, externalId }: InstanceRead): TypeError =>
+  new TypeError(`${space}:${externalId}: expected ${what}`);
 
 /** A node reached through an edge connection whose edges carry properties. */
 export interface Connected<TNode, TEdge> {
