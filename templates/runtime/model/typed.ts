@@ -12,11 +12,14 @@ import {
 import {
   PropertyValueError,
   readConverter,
+  ruleOf,
   wireConverter,
+  type Check,
   type ConnectionMap,
   type DmsType,
   type EdgeConnectionDefinition,
   type EdgeSourceDefinition,
+  type PropertyDefinition,
   type PropertyMap,
 } from "./values.js";
 import type {
@@ -149,6 +152,9 @@ export type EdgeTarget<TNode, TEdgeProperties = never> =
 interface PlanEntry {
   readonly name: string;
   readonly identifier: string;
+  readonly definition: PropertyDefinition;
+  /** A single value's rule: its wire form, or undefined (then `write` says why). */
+  readonly check: Check | undefined;
   readonly write: (value: unknown, name: string) => PropertyValue;
   readonly read: ((value: unknown) => unknown) | undefined;
   /** A direct relation's view (`ANY_NODE_VIEW`: any): apply objects become references first. */
@@ -178,6 +184,11 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
   const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
     name,
     identifier: definition.identifier,
+    definition,
+    check:
+      definition.list || definition.type === "direct"
+        ? undefined
+        : ruleOf(definition)[1],
     write: wireConverter(definition),
     read: readConverter(definition),
     direct:
@@ -310,11 +321,17 @@ function withSource<W extends InstanceWrite>(
   apply: TypedApply,
   collector: WriteCollector,
   write: W,
+  info = classInfo(apply),
 ): W {
   if (apply.existingVersion !== undefined)
     write.existingVersion = apply.existingVersion;
-  const info = classInfo(apply);
-  const properties = wireProperties(apply, info, collector, apply);
+  const properties = wireProperties(
+    apply,
+    planOf(info).entries,
+    collector,
+    apply,
+    info.view.externalId,
+  );
   write.sources = [
     properties ? { source: info.view, properties } : { source: info.view },
   ];
@@ -328,29 +345,39 @@ function withSource<W extends InstanceWrite>(
  */
 function wireProperties(
   source: object,
-  of: ViewClassInfo | EdgeSourceDefinition,
+  entries: readonly PlanEntry[],
   collector: WriteCollector,
   id: InstanceId,
-  edge?: boolean,
+  what: string,
 ): PropertyValues | undefined {
   let properties: PropertyValues | undefined;
-  const { entries } = planOf(of);
+  const edge = what === "edge";
   for (let i = 0; i < entries.length; i++) {
-    const { name, identifier, write, direct } = entries[i] as PlanEntry;
+    const { name, identifier, check, definition, write, direct } = entries[
+      i
+    ] as PlanEntry;
     const value = (source as Fields)[name];
     // An apply object's properties are its own fields; a plain object might inherit them.
     if (value === undefined || (edge && !Object.hasOwn(source, name))) continue;
     try {
-      (properties ??= {})[identifier] = write(
-        direct === undefined || value === null
-          ? value
-          : Array.isArray(value)
-            ? value.map((item) => collector.reference(item, direct))
-            : collector.reference(value, direct),
-        name,
-      );
+      // The common case in one call: a single value that passes its rule.
+      const wire =
+        check === undefined || value === null
+          ? undefined
+          : check(value, definition, name);
+      (properties ??= {})[identifier] =
+        wire !== undefined
+          ? (wire as PropertyValue)
+          : write(
+              direct === undefined || value === null
+                ? value
+                : Array.isArray(value)
+                  ? value.map((item) => collector.reference(item, direct))
+                  : collector.reference(value, direct),
+              name,
+            );
     } catch (error) {
-      throw instanceError(error, edge ? "edge" : of.view.externalId, id, name);
+      throw instanceError(error, what, id, name);
     }
   }
   return properties;
@@ -376,25 +403,13 @@ export abstract class TypedNodeApply extends TypedApply {
     return this.nodeWrite(new WriteCollector());
   }
 
+  /** Adds the node's write, then the edges of its edge connections. */
   collect(collector: WriteCollector): void {
-    collector.push(this.nodeWrite(collector));
-    this.collectEdges(collector);
-  }
-
-  private nodeWrite(collector: WriteCollector): NodeWrite {
-    const type =
-      this.type === undefined ? classInfo(this).instanceType : this.type;
-    const write: NodeWrite = {
-      instanceType: "node",
-      space: this.space,
-      externalId: this.externalId,
-    };
-    if (type) write.type = idOf(type);
-    return withSource(this, collector, write);
-  }
-
-  private collectEdges(collector: WriteCollector): void {
-    for (const [name, connection] of planOf(classInfo(this)).edges) {
+    const info = classInfo(this);
+    collector.push(this.nodeWrite(collector, info));
+    const { edges } = planOf(info);
+    for (let i = 0; i < edges.length; i++) {
+      const [name, connection] = edges[i] as (typeof edges)[number];
       const value = (this as Fields)[name];
       if (value === undefined || value === null) continue;
       // A JS caller's non-list fails as a TypeError (not iterable), named like any other.
@@ -402,9 +417,23 @@ export abstract class TypedNodeApply extends TypedApply {
         for (const target of (connection.multi ? value : [value]) as unknown[])
           collector.push(edgeWrite(this, connection, target, collector));
       } catch (error) {
-        throw instanceError(error, classInfo(this).view.externalId, this, name);
+        throw instanceError(error, info.view.externalId, this, name);
       }
     }
+  }
+
+  private nodeWrite(
+    collector: WriteCollector,
+    info = classInfo(this),
+  ): NodeWrite {
+    const type = this.type === undefined ? info.instanceType : this.type;
+    const write: NodeWrite = {
+      instanceType: "node",
+      space: this.space,
+      externalId: this.externalId,
+    };
+    if (type) write.type = idOf(type);
+    return withSource(this, collector, write, info);
   }
 }
 
@@ -484,10 +513,10 @@ function edgeWrite(
   if (link?.properties && edgeSource) {
     const properties = wireProperties(
       link.properties,
-      edgeSource,
+      planOf(edgeSource).entries,
       collector,
       write,
-      true,
+      "edge",
     );
     write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
   }

@@ -165,12 +165,12 @@ function show(value: unknown): string {
 
 // ---- the rules, per type: a value's wire form, or undefined when it breaks the rule
 
-type Check = (
+export type Check = (
   value: unknown,
   definition: PropertyDefinition,
   name: string,
 ) => unknown;
-type Rule = readonly [
+export type Rule = readonly [
   rule: string | ((d: PropertyDefinition) => string),
   check: Check,
 ];
@@ -250,6 +250,10 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
   direct: ["a node reference { space, externalId }", reference],
 };
 
+/** The rule of a property's single values. */
+export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
+  RULES[type === "int64" && as === "bigint" ? "bigint" : type];
+
 /**
  * The function that checks a property's values and gives their wire form, or throws a
  * PropertyValueError naming `name` (`name[i]` for a list item). Made once per property of a class.
@@ -257,9 +261,8 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
 export function wireConverter(
   definition: PropertyDefinition,
 ): (value: unknown, name: string) => PropertyValue {
-  const { type, list, as } = definition;
-  const [rule, check] =
-    RULES[type === "int64" && as === "bigint" ? "bigint" : type];
+  const { type, list } = definition;
+  const [rule, check] = ruleOf(definition);
   const ruleText = (): string =>
     typeof rule === "string" ? rule : rule(definition);
   const limit = definition.maxListSize ?? (type === "direct" ? 100 : 1000);
