@@ -476,7 +476,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "toWireValue",
     "fromWireValue",
     // What a class's plan converts each property with, and the one value-error message.
-    "wireConverter",
+    "ruleOf",
     "readConverter",
     "mustBe",
   ],

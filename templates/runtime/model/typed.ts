@@ -13,8 +13,7 @@ import {
   PropertyValueError,
   readConverter,
   ruleOf,
-  wireConverter,
-  type Check,
+  toWireValue,
   type ConnectionMap,
   type DmsType,
   type EdgeConnectionDefinition,
@@ -153,9 +152,8 @@ interface PlanEntry {
   readonly name: string;
   readonly identifier: string;
   readonly definition: PropertyDefinition;
-  /** A single value's rule: its wire form, or undefined (then `write` says why). */
-  readonly check: Check | undefined;
-  readonly write: (value: unknown, name: string) => PropertyValue;
+  /** A single value's rule: its wire form, or undefined (then `toWireValue` says why). */
+  readonly check: ReturnType<typeof ruleOf>[1] | undefined;
   readonly read: ((value: unknown) => unknown) | undefined;
   /** A direct relation's view (`ANY_NODE_VIEW`: any): apply objects become references first. */
   readonly direct: string | undefined;
@@ -189,7 +187,6 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
       definition.list || definition.type === "direct"
         ? undefined
         : ruleOf(definition)[1],
-    write: wireConverter(definition),
     read: readConverter(definition),
     direct:
       definition.type === "direct"
@@ -353,7 +350,7 @@ function wireProperties(
   let properties: PropertyValues | undefined;
   const edge = what === "edge";
   for (let i = 0; i < entries.length; i++) {
-    const { name, identifier, check, definition, write, direct } = entries[
+    const { name, identifier, check, definition, direct } = entries[
       i
     ] as PlanEntry;
     const value = (source as Fields)[name];
@@ -368,12 +365,13 @@ function wireProperties(
       (properties ??= {})[identifier] =
         wire !== undefined
           ? (wire as PropertyValue)
-          : write(
+          : toWireValue(
               direct === undefined || value === null
                 ? value
                 : Array.isArray(value)
                   ? value.map((item) => collector.reference(item, direct))
                   : collector.reference(value, direct),
+              definition,
               name,
             );
     } catch (error) {

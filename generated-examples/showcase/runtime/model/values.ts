@@ -34,7 +34,7 @@ export interface PropertyDefinition {
   readonly identifier: string;
   readonly type: DmsType;
   readonly list?: boolean;
-  /** Default true. A non-nullable property rejects `null`. */
+  /** Default true. */
   readonly nullable?: boolean;
   /** Informational: the API rejects changes after the first write. */
   readonly immutable?: boolean;
@@ -55,20 +55,15 @@ export interface PropertyDefinition {
   readonly default?: unknown;
   /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
   readonly target?: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
   readonly targetClass?: TargetClassThunk;
-  /**
-   * The TypeScript form when it is not the default, fixed at generation time: `"bigint"` for int64
-   * (default `number`), `"string"` for timestamps read as the API's ISO strings (default `Date`).
-   */
+  /** The TypeScript form when not the default: `"bigint"` for int64, `"string"` for timestamps read as ISO strings. */
   readonly as?: "bigint" | "string";
 }
 
 /**
- * The read class at the other end of a relation, as a thunk (modules import each other). Typed
- * `object`, not `ViewClassInfo`: checking a generated class against the base statics would then
- * compare every class reachable through relations, and a model with long relation chains hits
- * tsc's depth limit.
+ * The read class at the other end of a relation, when it is generated too (a thunk: modules
+ * import each other). Typed `object`: comparing every class reachable through relations against
+ * the base statics hits tsc's depth limit in models with long relation chains.
  */
 export type TargetClassThunk = () => object;
 
@@ -77,7 +72,7 @@ export interface TargetClasses {
   find(view: string): ViewClassInfo | undefined;
 }
 
-/** The class info of a relation's target read class: its thunk, else its view's class in `classes`. */
+/** The class info of a relation's target read class: its thunk's, else its view's in `classes`. */
 export function targetInfo(
   definition: {
     readonly targetClass?: TargetClassThunk;
@@ -106,15 +101,13 @@ export interface EdgeConnectionDefinition {
   readonly edgeSource?: EdgeSourceDefinition;
 }
 
-/** Nodes whose direct relation `through` points at this node. Read only. */
+/** Nodes whose direct relation `through` (in the `target` view) points at this node. Read only. */
 export interface ReverseRelationDefinition {
   readonly identifier: string;
   readonly connection: "reverse";
   readonly multi: boolean;
-  /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
   readonly target: string;
   readonly targetClass?: TargetClassThunk;
-  /** The direct relation of `target` that points here: its view and its API identifier. */
   readonly through: ThroughReference;
 }
 
@@ -165,15 +158,8 @@ function show(value: unknown): string {
 
 // ---- the rules, per type: a value's wire form, or undefined when it breaks the rule
 
-export type Check = (
-  value: unknown,
-  definition: PropertyDefinition,
-  name: string,
-) => unknown;
-export type Rule = readonly [
-  rule: string | ((d: PropertyDefinition) => string),
-  check: Check,
-];
+type Check = (value: unknown, d: PropertyDefinition, name: string) => unknown;
+type Rule = readonly [string | ((d: PropertyDefinition) => string), Check];
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 const INT64 = 2n ** 63n;
@@ -255,54 +241,36 @@ export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
   RULES[type === "int64" && as === "bigint" ? "bigint" : type];
 
 /**
- * The function that checks a property's values and gives their wire form, or throws a
- * PropertyValueError naming `name` (`name[i]` for a list item). Made once per property of a class.
+ * A property value's wire form (`direct` values reduced to references before), or a
+ * PropertyValueError naming `name` (`name[i]` for a list item).
  */
-export function wireConverter(
-  definition: PropertyDefinition,
-): (value: unknown, name: string) => PropertyValue {
-  const { type, list } = definition;
-  const [rule, check] = ruleOf(definition);
-  const ruleText = (): string =>
-    typeof rule === "string" ? rule : rule(definition);
-  const limit = definition.maxListSize ?? (type === "direct" ? 100 : 1000);
-  return (value, name) => {
-    if (value === null) {
-      if (definition.nullable === false)
-        mustBe(name, "set (not nullable)", value);
-      return null;
-    }
-    if (!list) {
-      const wire = check(value, definition, name);
-      return wire === undefined
-        ? mustBe(name, ruleText(), value)
-        : (wire as PropertyValue);
-    }
-    if (!Array.isArray(value) || value.length > limit)
-      mustBe(name, `a list of at most ${limit} items`, value);
-    const items: unknown[] = [];
-    for (let i = 0; i < value.length; i++) {
-      // A hole of a sparse list reads as undefined, which no rule takes. Only json names the
-      // parts of an item, so only json builds an item's name before it fails.
-      const wire = check(
-        value[i],
-        definition,
-        type === "json" ? `${name}[${i}]` : name,
-      );
-      if (wire === undefined) mustBe(`${name}[${i}]`, ruleText(), value[i]);
-      items.push(wire);
-    }
-    return items as PropertyValue;
-  };
-}
-
-/** A property value's wire form (see {@link wireConverter}); `direct` values as references. */
 export function toWireValue(
   value: unknown,
   definition: PropertyDefinition,
   name: string,
 ): PropertyValue {
-  return wireConverter(definition)(value, name);
+  const { type, list } = definition;
+  const [rule, check] = ruleOf(definition);
+  const fail = (at: string, item: unknown): never =>
+    mustBe(at, typeof rule === "string" ? rule : rule(definition), item);
+  if (value === null) {
+    if (definition.nullable === false) mustBe(name, "set (not nullable)", null);
+    return null;
+  }
+  if (!list)
+    return (check(value, definition, name) ??
+      fail(name, value)) as PropertyValue;
+  const limit = definition.maxListSize ?? (type === "direct" ? 100 : 1000);
+  if (!Array.isArray(value) || value.length > limit)
+    mustBe(name, `a list of at most ${limit} items`, value);
+  // A hole of a sparse list reads as undefined (Array.from visits it), which no rule takes.
+  // Only json names the parts of an item, so only json builds an item's name before failing.
+  return Array.from(
+    value,
+    (item: unknown, i) =>
+      check(item, definition, type === "json" ? `${name}[${i}]` : name) ??
+      fail(`${name}[${i}]`, item),
+  ) as PropertyValue;
 }
 
 function reference(value: unknown): InstanceId | undefined {
