@@ -5,7 +5,6 @@
 import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
-  JsonValue,
   PropertyValue,
   ThroughReference,
   ViewReference,
@@ -52,10 +51,10 @@ export interface PropertyDefinition {
   readonly containerProperty?: string;
   /** The value (JSON) the API fills in when a write leaves the property out. */
   readonly default?: unknown;
-  /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
+  /** The view a direct relation's target has data in, as `space:externalId/version`. */
   readonly target?: string;
   readonly targetClass?: TargetClassThunk;
-  /** The TypeScript form when not the default: `"bigint"` for int64, `"string"` for timestamps read as ISO strings. */
+  /** The TypeScript form, when not the default: `bigint` for int64, `string` for timestamps. */
   readonly as?: "bigint" | "string";
 }
 
@@ -110,7 +109,7 @@ export interface ReverseRelationDefinition {
   readonly through: ThroughReference;
 }
 
-/** The edge view of a connection; `properties` is a function so that view modules can import each other. */
+/** The edge view of a connection; `properties` is a thunk (view modules import each other). */
 export interface EdgeSourceDefinition {
   readonly view: ViewReference;
   readonly properties?: () => PropertyMap;
@@ -171,65 +170,62 @@ const TIMESTAMP =
 const UTF8 = new TextEncoder();
 
 const utf8Bytes = (text: string): number => UTF8.encode(text).length;
+/** `value` when it passes, else undefined: what a rule's check gives. */
+const when = (passes: boolean, value: unknown): unknown =>
+  passes ? value : undefined;
 const textLimit = (d: PropertyDefinition): number => d.maxTextSize ?? 128_000;
-const string: Rule = [
-  "a string",
-  (v) => (typeof v === "string" ? v : undefined),
-];
+const string: Rule = ["a string", (v) => when(typeof v === "string", v)];
 const integer = (min: number, max: number): Rule => [
   `an integer within ${min}..${max}`,
   (v) =>
-    Number.isInteger(v) && (v as number) >= min && (v as number) <= max
-      ? v
-      : undefined,
+    when(
+      Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
+      v,
+    ),
 ];
 
 /** By DMS type; `bigint` is int64 in a client generated with `int64: "bigint"`. */
 const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
   text: [
     (d) => `a string of at most ${textLimit(d)} bytes of UTF-8, no NUL`,
-    (v, d) => {
-      if (typeof v !== "string" || v.includes("\u0000")) return undefined;
-      // A UTF-16 code unit is at most 3 bytes of UTF-8: count bytes only when it could matter.
-      const limit = textLimit(d);
-      return v.length * 3 <= limit || utf8Bytes(v) <= limit ? v : undefined;
-    },
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: bytes are counted only when it matters.
+    (v, d) =>
+      when(
+        typeof v === "string" &&
+          !v.includes("\u0000") &&
+          (v.length * 3 <= textLimit(d) || utf8Bytes(v) <= textLimit(d)),
+        v,
+      ),
   ],
   timeseries: string,
   file: string,
   sequence: string,
-  boolean: ["a boolean", (v) => (typeof v === "boolean" ? v : undefined)],
+  boolean: ["a boolean", (v) => when(typeof v === "boolean", v)],
   int32: integer(-(2 ** 31), 2 ** 31 - 1),
   int64: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
   // A bigint goes out as its exact digits (see `stringifyJson`).
   bigint: [
     `a bigint within ${-INT64}..${INT64 - 1n}`,
-    (v) => (typeof v === "bigint" && v >= -INT64 && v < INT64 ? v : undefined),
+    (v) => when(typeof v === "bigint" && v >= -INT64 && v < INT64, v),
   ],
   float32: [
     `a finite number within ±${FLOAT32_MAX}`,
-    (v) =>
-      Number.isFinite(v) && Math.abs(v as number) <= FLOAT32_MAX
-        ? v
-        : undefined,
+    (v) => when(Number.isFinite(v) && Math.abs(v as number) <= FLOAT32_MAX, v),
   ],
-  float64: ["a finite number", (v) => (Number.isFinite(v) ? v : undefined)],
+  float64: ["a finite number", (v) => when(Number.isFinite(v), v)],
   timestamp: [
     "a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z within years 0001..9999",
     toTimestamp,
   ],
   date: [
     "a date like 2024-04-30",
-    (v) =>
-      typeof v === "string" && isCalendarDate(DATE.exec(v)) ? v : undefined,
+    (v) => when(typeof v === "string" && isCalendarDate(DATE.exec(v)), v),
   ],
   json: ["a JSON object", checkJson],
   enum: [
     (d) => (d.values ? `one of ${d.values.join(", ")}` : "a string"),
     (v, d) =>
-      typeof v === "string" && (!d.values || d.values.includes(v))
-        ? v
-        : undefined,
+      when(typeof v === "string" && (!d.values || d.values.includes(v)), v),
   ],
   // Apply objects are reduced to references before (see typed.ts).
   direct: ["a node reference { space, externalId }", reference],
@@ -300,15 +296,11 @@ function toTimestamp(value: unknown): string | undefined {
 
 /** Whether a match's groups 1 to 3 (`year-month-day`) are a day of the calendar from year 1. */
 function isCalendarDate(match: RegExpExecArray | null): boolean {
-  if (!match) return false;
-  const [year, month, day] = [match[1], match[2], match[3]].map(Number) as [
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day] = (match ?? []).slice(1, 4).map(Number);
+  if (!year || !month || !day) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return year >= 1 && day >= 1 && day <= (days[month - 1] ?? 0);
+  return day <= (days[month - 1] ?? 0);
 }
 
 /**
@@ -317,45 +309,35 @@ function isCalendarDate(match: RegExpExecArray | null): boolean {
  * JSON.stringify that sends it, so what is checked is what goes out; a NaN, a bigint, a cycle or a
  * depth that overflows the stack fails there, named by its key.
  */
-function checkJson(
-  value: unknown,
-  _: unknown,
-  name: string,
-): JsonValue | undefined {
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    Array.isArray(value) ||
-    value instanceof Date
-  )
+function checkJson(value: unknown, _: unknown, name: string): unknown {
+  // Not a list, a Date, a Map, ...: their JSON is no object, or not what they hold.
+  if (Object.prototype.toString.call(value) !== "[object Object]")
     return undefined;
-  const keys = Object.keys(value);
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
   const long = keys.find((key) => key.length > 128);
+  const rule = "a JSON object of at most 256 keys of at most 128 characters";
   if (keys.length > 256 || long !== undefined)
-    mustBe(
-      name,
-      "a JSON object of at most 256 keys of at most 128 characters",
-      long ?? value,
-    );
+    mustBe(name, rule, long ?? value);
   let total = 1; // `{` and `}`, a `:` and a `,` per key but the last
   for (const key of keys) {
-    const item = (value as Record<string, unknown>)[key];
     let bytes = Infinity;
     try {
-      bytes = utf8Bytes(JSON.stringify(item, finiteNumbers) ?? "");
+      bytes = utf8Bytes(JSON.stringify(object[key], finiteNumbers) ?? "");
     } catch {
-      // Not JSON: the rule below names it.
+      // No JSON: over any limit.
     }
     if (bytes > 10_240)
       mustBe(
         `${name}.${key}`,
         "JSON of at most 10240 bytes (finite numbers, no cycles)",
-        item,
+        object[key],
       );
     total += utf8Bytes(JSON.stringify(key)) + bytes + 2;
   }
-  if (total > 40_960) mustBe(name, "at most 40960 bytes of JSON", value);
-  return value as JsonValue;
+  return total > 40_960
+    ? mustBe(name, "at most 40960 bytes of JSON", value)
+    : value;
 }
 
 function finiteNumbers(_: string, value: unknown): unknown {
@@ -400,9 +382,6 @@ export function fromWireValue(
   definition: PropertyDefinition,
 ): unknown {
   const convert = readConverter(definition);
-  return value === null || value === undefined
-    ? null
-    : convert
-      ? convert(value)
-      : value;
+  if (value === null || value === undefined) return null;
+  return convert ? convert(value) : value;
 }

@@ -50,13 +50,10 @@ export interface ViewClassInfo {
 
 // ---- what a generated class declares about its fields (types only)
 
-/**
- * `T` with each key kept when it is one of `K`, else typed `never`: `X extends OnlyKeys<X, K>`
- * compiles only when every key of `X` is one of `K` (modifiers stay, so optional fits optional).
- */
+/** `X extends OnlyKeys<X, K>` compiles only when every key of `X` is one of `K`. */
 type OnlyKeys<T, K> = { [N in keyof T]: N extends K ? T[N] : never };
 
-/** The names of the properties of map `P` whose definitions fit `D`, as a `{ name: true }` set. */
+/** The names of map `P` whose definitions fit `D`, as a `{ name: true }` set. */
 type NameSet<P, D> = {
   readonly [K in keyof P as P[K] extends D ? K : never]: true;
 };
@@ -65,11 +62,7 @@ type Single = { readonly list?: false };
 type NumberType = "int32" | "int64" | "float32" | "float64";
 type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
 
-/**
- * The fields of a generated apply class, checked against its view's maps: `F` (the apply
- * interface) compiles only with exactly the keys of the property map `P` plus edge connections of
- * `C`, so a field the map lacks, a map key without a field, or a typo in either fails tsc.
- */
+/** An apply class's fields `F`: exactly the keys of its property map `P` and edge connections. */
 export type ApplyFields<
   P extends OnlyKeys<P, keyof F>,
   C,
@@ -77,11 +70,9 @@ export type ApplyFields<
 > = F;
 
 /**
- * The static `$types` of a generated read class, from its maps: the sortable, text, numeric and
- * groupable names follow from the definitions. Checked like {@link ApplyFields}: the read interface
- * `F` has exactly the keys of `P` and `C`, the `where` `W` a condition for each key of `P` and
- * nothing but instance fields besides. `T`: the read classes connections and direct relations
- * lead to, by name (types only, so that view modules need not load each other).
+ * The static `$types` of a read class: its fields `F` exactly the keys of `P` and `C`, its `where`
+ * `W` a condition per key of `P` (and instance fields), sortable / text / numeric / groupable
+ * names from the definitions, `T` the read classes its relations lead to (types only).
  */
 export type ReadTypes<
   P extends OnlyKeys<P, keyof F & keyof W>,
@@ -123,11 +114,7 @@ export interface EdgeEnds {
   readonly type?: InstanceId;
 }
 
-/**
- * A plain reference to a node, `{ space, externalId }` (a read object is one too). Apply objects
- * are not references here: where a connection expects a view's apply class, an apply object of
- * another view must not slip through as a reference.
- */
+/** A plain node reference (a read object is one); an apply object must be of the view. */
 export type PlainNodeReference = InstanceId & {
   readonly toInstanceWrites?: never;
 };
@@ -151,13 +138,10 @@ export type EdgeTarget<TNode, TEdgeProperties = never> =
 
 interface PlanEntry {
   readonly name: string;
-  readonly identifier: string;
   readonly definition: PropertyDefinition;
   /** A single value's rule: its wire form, or undefined (then `toWireValue` says why). */
   readonly check: ReturnType<typeof ruleOf>[1] | undefined;
   readonly read: ((value: unknown) => unknown) | undefined;
-  /** A direct relation's view (`ANY_NODE_VIEW`: any): apply objects become references first. */
-  readonly direct: string | undefined;
 }
 
 interface Plan {
@@ -182,17 +166,12 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     typeof of.properties === "function" ? of.properties() : of.properties;
   const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
     name,
-    identifier: definition.identifier,
     definition,
     check:
       definition.list || definition.type === "direct"
         ? undefined
         : ruleOf(definition)[1],
     read: readConverter(definition),
-    direct:
-      definition.type === "direct"
-        ? (definition.target ?? ANY_NODE_VIEW)
-        : undefined,
   }));
   const edges = Object.entries(
     "connections" in of ? of.connections : {},
@@ -221,10 +200,8 @@ const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /**
- * Whether `value` is an object of class `of` (the prototype chain), or, when `of` is a generated
- * class, an object of `base`'s family whose class writes or reads through a view implementing
- * `of`'s view (a class extends only one). A user's subclass of a generated class (no `view` of
- * its own) keeps the ordinary prototype check.
+ * Whether `value` is of class `of`, or, when `of` is a generated class (a user's subclass has no
+ * own `view`), of `base`'s family through a view implementing `of`'s (a class extends only one).
  */
 function isOfView(of: object, value: unknown, base: object): boolean {
   if (ordinaryInstanceOf.call(of, value)) return true;
@@ -240,9 +217,8 @@ function isOfView(of: object, value: unknown, base: object): boolean {
 type Fields = Record<string, unknown>;
 
 /**
- * A value error or TypeError about property `name` of instance `id` (`what`: its view, or
- * "edge"), as a PropertyValueError that names the instance. One naming an instance already (a
- * nested apply object's, an edge's) stays as it is.
+ * A value error or TypeError about property `name` of instance `id` (`what`: its view, or "edge")
+ * as one naming the instance; one naming an instance already (a nested object's) stays.
  */
 function instanceError(
   error: unknown,
@@ -266,7 +242,7 @@ export abstract class TypedApply implements CollectsWrites {
   declare static readonly instanceType?: InstanceId;
   declare static readonly implemented?: readonly string[];
 
-  /** `x instanceof SomeViewApply` holds for apply objects of that view and of views implementing it. */
+  /** `x instanceof SomeViewApply` holds for apply objects of the view and views implementing it. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isOfView(this, value, TypedApply);
   }
@@ -276,10 +252,7 @@ export abstract class TypedApply implements CollectsWrites {
   declare readonly externalId: string;
   declare existingVersion?: number;
 
-  /**
-   * Copies the fields `properties` sets, by the names of the class's maps: a stray key or
-   * `__proto__` never lands on the object, and an unset one is no own key.
-   */
+  /** Copies the fields `properties` sets, by the maps' names: no stray key, no key for an unset one. */
   protected constructor(
     space: string,
     externalId: string,
@@ -320,12 +293,13 @@ function withSource<W extends InstanceWrite>(
   collector: WriteCollector,
   write: W,
   info = classInfo(apply),
+  plan = planOf(info),
 ): W {
   if (apply.existingVersion !== undefined)
     write.existingVersion = apply.existingVersion;
   const properties = wireProperties(
     apply,
-    planOf(info).entries,
+    plan.entries,
     collector,
     apply,
     info.view.externalId,
@@ -337,9 +311,8 @@ function withSource<W extends InstanceWrite>(
 }
 
 /**
- * The wire form of the properties `source` holds (an apply object, or the `properties` of an
- * edge link to write edge `id`), keyed by the API's identifiers: only names in the plan, nested
- * apply objects reduced to references (and collected), every value checked.
+ * The wire form of the properties `source` (an apply object, or an edge link's `properties`)
+ * holds, by identifier: only the plan's names, every value checked, apply objects collected.
  */
 function wireProperties(
   source: object,
@@ -351,9 +324,7 @@ function wireProperties(
   let properties: PropertyValues | undefined;
   const edge = what === "edge";
   for (let i = 0; i < entries.length; i++) {
-    const { name, identifier, check, definition, direct } = entries[
-      i
-    ] as PlanEntry;
+    const { name, check, definition } = entries[i] as PlanEntry;
     const value = (source as Fields)[name];
     // An apply object's properties are its own fields; a plain object might inherit them.
     if (value === undefined || (edge && !Object.hasOwn(source, name))) continue;
@@ -363,15 +334,13 @@ function wireProperties(
         check === undefined || value === null
           ? undefined
           : check(value, definition, name);
-      (properties ??= {})[identifier] =
+      (properties ??= {})[definition.identifier] =
         wire !== undefined
           ? (wire as PropertyValue)
           : toWireValue(
-              direct === undefined || value === null
-                ? value
-                : Array.isArray(value)
-                  ? value.map((item) => collector.reference(item, direct))
-                  : collector.reference(value, direct),
+              definition.type === "direct"
+                ? references(value, definition.target, collector)
+                : value,
               definition,
               name,
             );
@@ -380,6 +349,18 @@ function wireProperties(
     }
   }
   return properties;
+}
+
+/** A direct relation's value with apply objects collected; each must be of `target`'s view. */
+function references(
+  value: unknown,
+  target = ANY_NODE_VIEW,
+  collector: WriteCollector,
+): unknown {
+  if (value === null) return null;
+  return Array.isArray(value)
+    ? value.map((item) => collector.reference(item, target))
+    : collector.reference(value, target);
 }
 
 /** Base of every generated `<View>Apply` class for node views. */
@@ -405,8 +386,9 @@ export abstract class TypedNodeApply extends TypedApply {
   /** Adds the node's write, then the edges of its edge connections. */
   collect(collector: WriteCollector): void {
     const info = classInfo(this);
-    collector.push(this.nodeWrite(collector, info));
-    const { edges } = planOf(info);
+    const plan = planOf(info);
+    collector.push(this.nodeWrite(collector, info, plan));
+    const { edges } = plan;
     for (let i = 0; i < edges.length; i++) {
       const [name, connection] = edges[i] as (typeof edges)[number];
       const value = (this as Fields)[name];
@@ -424,6 +406,7 @@ export abstract class TypedNodeApply extends TypedApply {
   private nodeWrite(
     collector: WriteCollector,
     info = classInfo(this),
+    plan = planOf(info),
   ): NodeWrite {
     const type = this.type === undefined ? info.instanceType : this.type;
     const write: NodeWrite = {
@@ -432,7 +415,7 @@ export abstract class TypedNodeApply extends TypedApply {
       externalId: this.externalId,
     };
     if (type) write.type = idOf(type);
-    return withSource(this, collector, write, info);
+    return withSource(this, collector, write, info, plan);
   }
 }
 
@@ -457,10 +440,7 @@ export function defaultEdgeExternalId(
     : `${full.slice(0, 222)}~${stableHash128(full)}`;
 }
 
-/**
- * A 128-bit hash of a string's UTF-16 code units as 32 hex digits: four 32-bit FNV-1a lanes with
- * different offsets, mixed with each other at the end. Stable, fast, not cryptographic.
- */
+/** 128 bits as 32 hex digits: four FNV-1a lanes, mixed at the end. Stable, not cryptographic. */
 function stableHash128(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
@@ -567,10 +547,7 @@ export abstract class TypedEdgeApply extends TypedApply {
   }
 }
 
-/**
- * The writes of many apply objects, each instance once, nodes first: exactly what `client.apply`
- * sends for the same list (two objects for one instance merge; conflicting values are an error).
- */
+/** The writes of apply objects as `client.apply` sends them: each instance once, nodes first. */
 export function collectWrites(
   items: Iterable<TypedNodeApply | TypedEdgeApply>,
 ): InstanceWrite[] {
@@ -579,10 +556,7 @@ export function collectWrites(
   return collector.writes();
 }
 
-/**
- * One node written through several views at once (one source per view): the API's way to fill a
- * node's data in views that do not inherit from each other.
- */
+/** One node written through several views that do not inherit from each other (a source each). */
 export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
   const [first, ...rest] = applies;
   if (!first) throw new Error("combineNodes needs at least one node");
@@ -612,15 +586,13 @@ export abstract class TypedInstance {
     return isOfView(this, value, TypedInstance);
   }
 
-  // `declare`: assigned in the constructor, without a define step per field.
+  // `declare`: assigned in the constructor, without a define step per field. Times: epoch ms.
   declare readonly space: string;
   declare readonly externalId: string;
   declare readonly version: number;
-  /** Epoch milliseconds. */
   declare readonly createdTime: number;
-  /** Epoch milliseconds. */
   declare readonly lastUpdatedTime: number;
-  /** Epoch milliseconds; set (as an own key) only on deleted instances in sync results. */
+  /** Set (as an own key) only on deleted instances in sync results. */
   declare readonly deletedTime?: number;
 
   constructor(instance: InstanceRead) {
@@ -636,8 +608,8 @@ export abstract class TypedInstance {
     const values: Fields =
       instance.properties?.[info.view.space]?.[viewKey] ?? {};
     for (let i = 0; i < entries.length; i++) {
-      const { name, identifier, read } = entries[i] as PlanEntry;
-      const value = values[identifier];
+      const { name, definition, read } = entries[i] as PlanEntry;
+      const value = values[definition.identifier];
       // Absent, an identifier such as `constructor` finds Object's function: JSON holds none, and
       // no identifier is `__proto__` (the API's identifiers start with a letter).
       (this as Fields)[name] =
@@ -659,7 +631,7 @@ export abstract class TypedInstance {
 export abstract class TypedNode extends TypedInstance {
   declare readonly type: InstanceId | null;
 
-  /** Takes any instance read (so that read classes fit one constructor type); an edge is refused. */
+  /** Takes any instance read (read classes share one constructor type); refuses an edge. */
   constructor(instance: InstanceRead) {
     super(instance);
     if (instance.instanceType !== "node")
@@ -674,7 +646,7 @@ export abstract class TypedEdge extends TypedInstance {
   declare readonly startNode: InstanceId;
   declare readonly endNode: InstanceId;
 
-  /** Takes any instance read (so that read classes fit one constructor type); a node is refused. */
+  /** Takes any instance read (read classes share one constructor type); refuses a node. */
   constructor(instance: InstanceRead) {
     super(instance);
     if (instance.instanceType !== "edge")
