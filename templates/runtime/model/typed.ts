@@ -338,7 +338,7 @@ function wireProperties(
           ? (wire as PropertyValue)
           : toWireValue(
               definition.type === "direct"
-                ? references(value, definition.target, collector)
+                ? references(value, collector, definition.target)
                 : value,
               definition,
               name,
@@ -353,8 +353,8 @@ function wireProperties(
 /** A direct relation's value with apply objects collected; each must be of `target`'s view. */
 function references(
   value: unknown,
-  target = ANY_NODE_VIEW,
   collector: WriteCollector,
+  target = ANY_NODE_VIEW,
 ): unknown {
   if (value === null) return null;
   return Array.isArray(value)

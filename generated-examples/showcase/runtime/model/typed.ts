@@ -339,7 +339,7 @@ function wireProperties(
           ? (wire as PropertyValue)
           : toWireValue(
               definition.type === "direct"
-                ? references(value, definition.target, collector)
+                ? references(value, collector, definition.target)
                 : value,
               definition,
               name,
@@ -354,8 +354,8 @@ function wireProperties(
 /** A direct relation's value with apply objects collected; each must be of `target`'s view. */
 function references(
   value: unknown,
-  target = ANY_NODE_VIEW,
   collector: WriteCollector,
+  target = ANY_NODE_VIEW,
 ): unknown {
   if (value === null) return null;
   return Array.isArray(value)
