@@ -200,13 +200,15 @@ const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /**
  * Whether `value` is of class `of`, or, when `of` is a generated class (a user's subclass has no
- * own `view`), of `base`'s family through a view implementing `of`'s (a class extends only one).
+ * own `view`), of its family (apply or read) through a view implementing `of`'s view.
  */
-function isOfView(of: object, value: unknown, base: object): boolean {
+function isOfView(of: typeof TypedObject, value: unknown): boolean {
   if (ordinaryInstanceOf.call(of, value)) return true;
-  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(base, value))
+  const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
+  const family = apply ? TypedApply : TypedInstance;
+  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(family, value))
     return false;
-  const { space, externalId, version } = (of as ViewClassInfo).view;
+  const { space, externalId, version } = of.view;
   return !!classInfo(value as object).implemented?.includes(
     `${space}:${externalId}/${version}`,
   );
@@ -234,17 +236,27 @@ function instanceError(
   );
 }
 
-export abstract class TypedApply implements CollectsWrites {
+/** What apply and read classes share: their view's statics, a nominal `instanceof`, an id. */
+abstract class TypedObject {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
-  declare static readonly instanceType?: InstanceId;
+  /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
-  /** `x instanceof SomeViewApply` holds for apply objects of the view and views implementing it. */
+  /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value, TypedApply);
+    return isOfView(this, value);
   }
+
+  /** This instance's id. */
+  get id(): InstanceId {
+    return idOf(this as unknown as InstanceId);
+  }
+}
+
+export abstract class TypedApply extends TypedObject implements CollectsWrites {
+  declare static readonly instanceType?: InstanceId;
 
   // `declare`: set by plain assignment (no define step per field); an unset option is no own key.
   declare readonly space: string;
@@ -258,6 +270,7 @@ export abstract class TypedApply implements CollectsWrites {
     properties: object,
     existingVersion: number | undefined,
   ) {
+    super();
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
@@ -268,11 +281,6 @@ export abstract class TypedApply implements CollectsWrites {
       const value = (properties as Fields)[name];
       if (value !== undefined) (this as Fields)[name] = value;
     }
-  }
-
-  /** This instance's id. */
-  get id(): InstanceId {
-    return idOf(this);
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -573,18 +581,7 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
 
 // ---- read classes
 
-export abstract class TypedInstance {
-  declare static readonly view: ViewReference;
-  declare static readonly properties: PropertyMap;
-  declare static readonly connections: ConnectionMap;
-  /** Every view the view implements (`space:externalId/version`), transitively. */
-  declare static readonly implemented?: readonly string[];
-
-  /** `x instanceof SomeView` holds for read objects of that view and of views implementing it. */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value, TypedInstance);
-  }
-
+export abstract class TypedInstance extends TypedObject {
   // `declare`: assigned in the constructor, without a define step per field. Times: epoch ms.
   declare readonly space: string;
   declare readonly externalId: string;
@@ -595,6 +592,7 @@ export abstract class TypedInstance {
   declare readonly deletedTime?: number;
 
   constructor(instance: InstanceRead) {
+    super();
     this.space = instance.space;
     this.externalId = instance.externalId;
     this.version = instance.version;
@@ -618,11 +616,6 @@ export abstract class TypedInstance {
             ? read(value)
             : value;
     }
-  }
-
-  /** This instance's id. */
-  get id(): InstanceId {
-    return idOf(this);
   }
 }
 
