@@ -131,7 +131,7 @@ describe("generated client against the emulator", () => {
         new MovieApply("movies", "bad", { title: "Bad", releaseYear: 1.5 }),
       ),
     ).rejects.toThrow(
-      "MovieView movies:bad: releaseYear must be a whole number, got 1.5",
+      "MovieView movies:bad: releaseYear must be an integer within -2147483648..2147483647, got 1.5",
     );
   });
 

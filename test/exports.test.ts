@@ -455,7 +455,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ViewClassInfo",
     "TypedApply",
     "WriteCollector",
-    "InstanceWriteSource",
   ],
   "model/values.ts": [
     "TargetClassThunk",
@@ -465,17 +464,10 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "ClassFinder",
     "toWireValue",
     "fromWireValue",
-    // What the read plan reads an identifier `Object.prototype` also has with.
-    "ownValue",
-    "FLOAT32_MAX",
-    "JSON_LIMITS",
-    "MAX_TIMESTAMP_MS",
-    "MIN_TIMESTAMP_MS",
-    "checkFloat32Range",
-    "checkNoHoles",
-    "checkTimestampDate",
-    "needsReadConversion",
-    "timestampProblem",
+    // What a class's plan converts each property with, and the one value-error message.
+    "ruleOf",
+    "readConverter",
+    "mustBe",
   ],
   "client/view-accessor.ts": [
     "ReadClass",

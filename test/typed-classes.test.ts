@@ -99,11 +99,11 @@ describe("apply classes", () => {
     const cases: [() => unknown, string][] = [
       [
         () => new DocumentViewApply("s", "d", { pageCount: 2 ** 31 }),
-        "pageCount is out of range: 2147483648 is not within -2147483648..2147483647",
+        "pageCount must be an integer within -2147483648..2147483647, got 2147483648",
       ],
       [
         () => new DocumentViewApply("s", "d", { pageCount: 1.5 }),
-        "pageCount must be a whole number, got 1.5",
+        "pageCount must be an integer within -2147483648..2147483647, got 1.5",
       ],
       [
         () => new DocumentViewApply("s", "d", { score: Number.NaN }),
@@ -111,11 +111,11 @@ describe("apply classes", () => {
       ],
       [
         () => new DocumentViewApply("s", "d", { rating: Infinity }),
-        "rating must be a finite number, got Infinity",
+        "rating must be a finite number within ±3.4028234663852886e+38, got Infinity",
       ],
       [
         () => new DocumentViewApply("s", "d", { publishedAt: "yesterday" }),
-        'publishedAt must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got "yesterday"',
+        'publishedAt must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z within years 0001..9999, got "yesterday"',
       ],
       [
         () => new DocumentViewApply("s", "d", { issueDate: "2020-02-30" }),
@@ -131,18 +131,18 @@ describe("apply classes", () => {
       ],
       [
         () => new DocumentViewApply("s", "d", { metadata: { x: Number.NaN } }),
-        "metadata.x must be a finite number, got NaN",
+        "metadata.x must be JSON of at most 10240 bytes (finite numbers, no cycles), got NaN",
       ],
       [
         () =>
           new ReadingApply("s", "r", {
             labels: Array.from({ length: 51 }, () => "x"),
           }),
-        "labels has 51 items, more than its limit of 50",
+        "labels must be a list of at most 50 items, got a list of 51",
       ],
       [
         () => new ReadingApply("s", "r", { labels: ["x".repeat(65)] }),
-        "labels[0] is 65 bytes of UTF-8, more than its limit of 64",
+        'labels[0] must be a string of at most 64 bytes of UTF-8, no NUL, got "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."',
       ],
       [
         () =>
@@ -155,7 +155,7 @@ describe("apply classes", () => {
       [
         () =>
           new WorkOrderApply("s", "w", { title: null as unknown as string }),
-        "title is not nullable",
+        "title must be set (not nullable), got null",
       ],
     ];
     for (const [make, message] of cases) {
@@ -241,7 +241,7 @@ describe("apply classes", () => {
       },
     });
     expect(() => order.toInstanceWrites()).toThrow(
-      "edge work:showcase:WorkOrder.lead:work:wo-2:people:bob: share must be a finite number, got NaN",
+      "edge work:showcase:WorkOrder.lead:work:wo-2:people:bob: share must be a finite number within ±3.4028234663852886e+38, got NaN",
     );
     const stray = JSON.parse(
       '{"role": "x", "__proto__": {"p": 1}, "unknown": 2}',

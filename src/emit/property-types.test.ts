@@ -234,13 +234,14 @@ const REJECTED: {
     name: "int32 out of range",
     definition: definition("int32"),
     value: 2 ** 31,
-    error: "p is out of range",
+    error:
+      "p must be an integer within -2147483648..2147483647, got 2147483648",
   },
   {
     name: "int32 given a string",
     definition: definition("int32"),
     value: "x",
-    error: 'p must be a number, got "x"',
+    error: 'p must be an integer within -2147483648..2147483647, got "x"',
   },
   {
     name: "enum outside its values",
@@ -252,7 +253,7 @@ const REJECTED: {
     name: "null where not nullable",
     definition: definition("text", { nullable: false }),
     value: null,
-    error: "p is not nullable",
+    error: "p must be set (not nullable), got null",
   },
 ];
 

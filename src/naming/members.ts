@@ -33,7 +33,6 @@ const APPLY_MEMBERS = [
   "existingVersion",
   "externalId",
   "id",
-  "sourceData",
   "space",
   "toInstanceWrite",
   "toInstanceWrites",
@@ -67,7 +66,7 @@ export const BASE_CLASS_MEMBERS: Readonly<
 > = {
   TypedNode: { instance: READ_MEMBERS, statics: READ_STATICS },
   TypedNodeApply: {
-    instance: [...APPLY_MEMBERS, "collectEdges", "nodeWrite"].sort(),
+    instance: [...APPLY_MEMBERS, "nodeWrite"].sort(),
     statics: APPLY_STATICS,
   },
   TypedEdge: {

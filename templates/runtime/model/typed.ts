@@ -1,7 +1,6 @@
-// Base classes of the generated apply (write) and read classes. A generated class only declares
-// its view, its property map and its connections; turning an object into the API's JSON and back
-// happens here, once, for every view. Per class, the property maps are compiled once into plans
-// (arrays of names and converters), so that the per-object work is a loop over plain arrays.
+// Base classes of the generated apply (write) and read classes. A generated class declares its
+// view, its property map and its connections; the maps are compiled once per class into a plan
+// (names, identifiers and converters in arrays), so that the work per object is a loop over it.
 
 import {
   ANY_NODE_VIEW,
@@ -12,13 +11,13 @@ import {
 } from "./collect.js";
 import {
   PropertyValueError,
-  fromWireValue,
-  needsReadConversion,
-  ownValue,
+  readConverter,
+  ruleOf,
   toWireValue,
   type ConnectionMap,
   type DmsType,
   type EdgeConnectionDefinition,
+  type EdgeSourceDefinition,
   type PropertyDefinition,
   type PropertyMap,
 } from "./values.js";
@@ -28,8 +27,8 @@ import type {
   InstanceRead,
   InstanceWrite,
   NodeWrite,
+  PropertyValue,
   PropertyValues,
-  SourceData,
   ViewReference,
 } from "../core/wire.js";
 import type { EdgeWhere } from "./where.js";
@@ -44,17 +43,16 @@ export interface ViewClassInfo {
   readonly connections: ConnectionMap;
   /** The node (or edge) type the view's filter requires; set on every write. */
   readonly instanceType?: InstanceId;
+  /** Every view the view implements (`space:externalId/version`), transitively. */
+  readonly implemented?: readonly string[];
 }
 
 // ---- what a generated class declares about its fields (types only)
 
-/**
- * `T` with each key kept when it is one of `K`, else typed `never`: `X extends OnlyKeys<X, K>`
- * compiles only when every key of `X` is one of `K` (modifiers stay, so optional fits optional).
- */
+/** `X extends OnlyKeys<X, K>` compiles only when every key of `X` is one of `K`. */
 type OnlyKeys<T, K> = { [N in keyof T]: N extends K ? T[N] : never };
 
-/** The names of the properties of map `P` whose definitions fit `D`, as a `{ name: true }` set. */
+/** The names of map `P` whose definitions fit `D`, as a `{ name: true }` set. */
 type NameSet<P, D> = {
   readonly [K in keyof P as P[K] extends D ? K : never]: true;
 };
@@ -63,11 +61,7 @@ type Single = { readonly list?: false };
 type NumberType = "int32" | "int64" | "float32" | "float64";
 type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
 
-/**
- * The fields of a generated apply class, checked against its view's maps: `F` (the apply
- * interface) compiles only with exactly the keys of the property map `P` plus edge connections of
- * `C`, so a field the map lacks, a map key without a field, or a typo in either fails tsc.
- */
+/** An apply class's fields `F`: exactly the keys of its property map `P` and edge connections. */
 export type ApplyFields<
   P extends OnlyKeys<P, keyof F>,
   C,
@@ -75,11 +69,9 @@ export type ApplyFields<
 > = F;
 
 /**
- * The static `$types` of a generated read class, from its maps: the sortable, text, numeric and
- * groupable names follow from the definitions. Checked like {@link ApplyFields}: the read interface
- * `F` has exactly the keys of `P` and `C`, the `where` `W` a condition for each key of `P` and
- * nothing but instance fields besides. `T`: the read classes connections and direct relations
- * lead to, by name (types only, so that view modules need not load each other).
+ * The static `$types` of a read class: its fields `F` exactly the keys of `P` and `C`, its `where`
+ * `W` a condition per key of `P` (and instance fields), sortable / text / numeric / groupable
+ * names from the definitions, `T` the read classes its relations lead to (types only).
  */
 export type ReadTypes<
   P extends OnlyKeys<P, keyof F & keyof W>,
@@ -121,11 +113,7 @@ export interface EdgeEnds {
   readonly type?: InstanceId;
 }
 
-/**
- * A plain reference to a node, `{ space, externalId }` (a read object is one too). Apply objects
- * are not references here: where a connection expects a view's apply class, an apply object of
- * another view must not slip through as a reference.
- */
+/** A plain node reference (a read object is one); an apply object must be of the view. */
 export type PlainNodeReference = InstanceId & {
   readonly toInstanceWrites?: never;
 };
@@ -145,152 +133,154 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 export type EdgeTarget<TNode, TEdgeProperties = never> =
   PlainNodeReference | TNode | EdgeLink<TNode, TEdgeProperties>;
 
-// ---- plans: a class's property maps compiled once
+// ---- plans: a class's (or an edge source's) maps compiled once
 
-interface WritePlanEntry {
+interface PlanEntry {
   readonly name: string;
-  readonly identifier: string;
   readonly definition: PropertyDefinition;
+  /** A single value's rule: its wire form, or undefined (then `toWireValue` says why). */
+  readonly check: ReturnType<typeof ruleOf>[1] | undefined;
+  readonly read: ((value: unknown) => unknown) | undefined;
 }
 
-interface ApplyPlan {
-  /** The fields the constructor copies: the properties, then the edge connections. */
+interface Plan {
+  readonly entries: readonly PlanEntry[];
+  readonly edges: readonly (readonly [string, EdgeConnectionDefinition])[];
+  /** What an apply constructor copies: the properties, then the edge connections. */
   readonly fields: readonly string[];
-  readonly properties: readonly WritePlanEntry[];
-  readonly edges: readonly {
-    name: string;
-    connection: EdgeConnectionDefinition;
-  }[];
+  /** `externalId/version`: the key of the view's values under `properties[space]`. */
+  readonly viewKey: string;
 }
 
-const plans = new WeakMap<object, object>();
+const plans = new WeakMap<object, Plan>();
 
-/** What `compile` makes of `key` (a class, an edge source), made once per key. */
-function planOf<K extends object, P extends object>(
-  key: K,
-  compile: (key: K) => P,
-): P {
-  let plan = plans.get(key) as P | undefined;
-  if (!plan) plans.set(key, (plan = compile(key)));
+function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  let plan = plans.get(of);
+  if (!plan) plans.set(of, (plan = compilePlan(of)));
   return plan;
 }
 
-function writeEntries(map: PropertyMap): WritePlanEntry[] {
-  return Object.keys(map).map((name) => {
-    const definition = map[name] as PropertyDefinition;
-    return { name, identifier: definition.identifier, definition };
-  });
-}
-
-function applyPlan(info: ViewClassInfo): ApplyPlan {
-  return planOf(info, compileApplyPlan);
-}
-
-function compileApplyPlan(info: ViewClassInfo): ApplyPlan {
-  const edges: { name: string; connection: EdgeConnectionDefinition }[] = [];
-  for (const name of Object.keys(info.connections)) {
-    const connection = info.connections[name];
-    if (connection?.connection === "edge") edges.push({ name, connection });
-  }
-  const properties = writeEntries(info.properties);
+function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  const map =
+    typeof of.properties === "function" ? of.properties() : of.properties;
+  const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
+    name,
+    definition,
+    check:
+      definition.list || definition.type === "direct"
+        ? undefined
+        : ruleOf(definition)[1],
+    read: readConverter(definition),
+  }));
+  const edges = Object.entries(
+    "connections" in of ? of.connections : {},
+  ).filter(
+    (entry): entry is [string, EdgeConnectionDefinition] =>
+      entry[1].connection === "edge",
+  );
   return {
-    fields: [...properties.map((p) => p.name), ...edges.map((e) => e.name)],
-    properties,
+    entries,
     edges,
+    fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
+    viewKey: `${of.view.externalId}/${of.view.version}`,
   };
 }
 
 /** The generated class of an object: its statics say what its view is. */
-function classInfo(instance: object): ViewClassInfo {
-  return instance.constructor as unknown as ViewClassInfo;
-}
+const classInfo = (instance: object): ViewClassInfo =>
+  instance.constructor as unknown as ViewClassInfo;
+
+/** A copy of an id without whatever else the object holds. */
+const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
+  space,
+  externalId,
+});
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /**
- * Whether `value` is an object of class `of` (the prototype chain), or, when `of` is a generated
- * class, an object of `base`'s family whose class writes or reads through a view implementing
- * `of`'s view. A user's subclass of a generated class (no `view` of its own) keeps the ordinary
- * prototype check.
+ * Whether `value` is of class `of`, or, when `of` is a generated class (a user's subclass has no
+ * own `view`), of its family (apply or read) through a view implementing `of`'s view.
  */
-function isOfView(of: object, value: unknown, base: object): boolean {
+function isOfView(of: typeof TypedObject, value: unknown): boolean {
   if (ordinaryInstanceOf.call(of, value)) return true;
-  if (typeof value !== "object" || value === null || !Object.hasOwn(of, "view"))
+  const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
+  const family = apply ? TypedApply : TypedInstance;
+  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(family, value))
     return false;
-  if (!ordinaryInstanceOf.call(base, value)) return false;
-  const view = (of as { view: ViewReference }).view;
-  const key = `${view.space}:${view.externalId}/${view.version}`;
-  const implemented = (value.constructor as { implemented?: readonly string[] })
-    .implemented;
-  return implemented !== undefined && implemented.includes(key);
+  const { space, externalId, version } = of.view;
+  return !!classInfo(value as object).implemented?.includes(
+    `${space}:${externalId}/${version}`,
+  );
 }
 
-const hasOwn = (object: object, key: string): boolean =>
-  Object.prototype.hasOwnProperty.call(object, key);
+/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
+type Fields = Record<string, unknown>;
 
-export abstract class TypedApply implements CollectsWrites {
+/**
+ * A value error or TypeError about property `name` of instance `id` (`what`: its view, or "edge")
+ * as one naming the instance; one naming an instance already (a nested object's) stays.
+ */
+function instanceError(
+  error: unknown,
+  what: string,
+  id: InstanceId,
+  name: string,
+): unknown {
+  const valueError = error instanceof PropertyValueError;
+  if (valueError ? error.instance : !(error instanceof TypeError)) return error;
+  return new PropertyValueError(
+    `${what} ${id.space}:${id.externalId}: ${valueError ? "" : `${name}: `}${(error as Error).message}`,
+    valueError ? error.property : name,
+    idOf(id),
+  );
+}
+
+/** What apply and read classes share: their view's statics, a nominal `instanceof`, an id. */
+abstract class TypedObject {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
-  declare static readonly instanceType?: InstanceId;
   /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
-  /**
-   * `x instanceof SomeViewApply` holds for apply objects of that view and of every view
-   * implementing it, whichever class the generated class extends (a class extends only one).
-   */
+  /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value, TypedApply);
+    return isOfView(this, value);
   }
 
-  // `declare` fields: set by plain assignment in the constructor (no define step per field), and
-  // an unset option is no own key (not even `undefined`).
+  /** This instance's id. */
+  get id(): InstanceId {
+    return idOf(this as unknown as InstanceId);
+  }
+}
+
+export abstract class TypedApply extends TypedObject implements CollectsWrites {
+  declare static readonly instanceType?: InstanceId;
+
+  // `declare`: set by plain assignment (no define step per field); an unset option is no own key.
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
 
-  /**
-   * Copies the fields of the class's view that `properties` sets: each by name from the class's
-   * maps, so a stray key or `__proto__` never lands on the object, and an unset one is no own key.
-   */
+  /** Copies the fields `properties` sets, by the maps' names: no stray key, no key for an unset one. */
   protected constructor(
     space: string,
     externalId: string,
     properties: object,
     existingVersion: number | undefined,
   ) {
+    super();
     this.space = space;
     this.externalId = externalId;
     if (existingVersion !== undefined) this.existingVersion = existingVersion;
-    const { fields } = applyPlan(new.target as unknown as ViewClassInfo);
-    // The fields are the class's map keys, which the generated class checks against its fields.
-    copySetFields(this, properties, fields);
-  }
-
-  /** This instance's id. */
-  get id(): InstanceId {
-    return { space: this.space, externalId: this.externalId };
-  }
-
-  /** The view source with every property that is set, keyed by the API's identifiers. */
-  protected sourceData(
-    collector: WriteCollector,
-    plan?: ApplyPlan,
-  ): SourceData {
-    const info = classInfo(this);
-    const compiled = plan ?? applyPlan(info);
-    const properties = wireProperties(
-      this,
-      true,
-      compiled.properties,
-      collector,
-      this,
-      info.view.externalId,
-    );
-    return properties
-      ? { source: info.view, properties }
-      : { source: info.view };
+    // The names are the maps' keys (never `__proto__`: naming keeps Object's members off them).
+    const fields = planOf(new.target as unknown as ViewClassInfo).fields;
+    for (let i = 0; i < fields.length; i++) {
+      const name = fields[i] as string;
+      const value = (properties as Fields)[name];
+      if (value !== undefined) (this as Fields)[name] = value;
+    }
   }
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
@@ -304,29 +294,80 @@ export abstract class TypedApply implements CollectsWrites {
   abstract collect(collector: WriteCollector): void;
 }
 
-/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
-type Fields = Record<string, unknown>;
-
-/** Copies each of `names` that `from` sets (not undefined) onto `to`, as its own field. */
-function copySetFields(
-  target: object,
-  source: object,
-  names: readonly string[],
-): void {
-  const to = target as Fields;
-  const from = source as Fields;
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i] as string;
-    const value = from[name];
-    if (value === undefined) continue;
-    if (name === "__proto__") Object.defineProperty(to, name, ownField(value));
-    else to[name] = value;
-  }
+/** `write` (the fields of its kind) with the version and the view source of `apply`. */
+function withSource<W extends InstanceWrite>(
+  apply: TypedApply,
+  collector: WriteCollector,
+  write: W,
+  info = classInfo(apply),
+  plan = planOf(info),
+): W {
+  if (apply.existingVersion !== undefined)
+    write.existingVersion = apply.existingVersion;
+  const properties = wireProperties(
+    apply,
+    plan.entries,
+    collector,
+    apply,
+    info.view.externalId,
+  );
+  write.sources = [
+    properties ? { source: info.view, properties } : { source: info.view },
+  ];
+  return write;
 }
 
-/** A field defined like an assigned one: for `__proto__`, which assigning would not create. */
-function ownField(value: unknown): PropertyDescriptor {
-  return { value, writable: true, enumerable: true, configurable: true };
+/**
+ * The wire form of the properties `source` (an apply object, or an edge link's `properties`)
+ * holds, by identifier: only the plan's names, every value checked, apply objects collected.
+ */
+function wireProperties(
+  source: object,
+  entries: readonly PlanEntry[],
+  collector: WriteCollector,
+  id: InstanceId,
+  what: string,
+): PropertyValues | undefined {
+  let properties: PropertyValues | undefined;
+  const edge = what === "edge";
+  for (let i = 0; i < entries.length; i++) {
+    const { name, check, definition } = entries[i] as PlanEntry;
+    const value = (source as Fields)[name];
+    // An apply object's properties are its own fields; a plain object might inherit them.
+    if (value === undefined || (edge && !Object.hasOwn(source, name))) continue;
+    try {
+      // The common case in one call: a single value that passes its rule.
+      const wire =
+        check === undefined || value === null
+          ? undefined
+          : check(value, definition, name);
+      (properties ??= {})[definition.identifier] =
+        wire !== undefined
+          ? (wire as PropertyValue)
+          : toWireValue(
+              definition.type === "direct"
+                ? references(value, collector, definition.target)
+                : value,
+              definition,
+              name,
+            );
+    } catch (error) {
+      throw instanceError(error, what, id, name);
+    }
+  }
+  return properties;
+}
+
+/** A direct relation's value with apply objects collected; each must be of `target`'s view. */
+function references(
+  value: unknown,
+  collector: WriteCollector,
+  target = ANY_NODE_VIEW,
+): unknown {
+  if (value === null) return null;
+  return Array.isArray(value)
+    ? value.map((item) => collector.reference(item, target))
+    : collector.reference(value, target);
 }
 
 /** Base of every generated `<View>Apply` class for node views. */
@@ -349,17 +390,30 @@ export abstract class TypedNodeApply extends TypedApply {
     return this.nodeWrite(new WriteCollector());
   }
 
+  /** Adds the node's write, then the edges of its edge connections. */
   collect(collector: WriteCollector): void {
     const info = classInfo(this);
-    const plan = applyPlan(info);
+    const plan = planOf(info);
     collector.push(this.nodeWrite(collector, info, plan));
-    if (plan.edges.length > 0) this.collectEdges(collector, plan.edges);
+    const { edges } = plan;
+    for (let i = 0; i < edges.length; i++) {
+      const [name, connection] = edges[i] as (typeof edges)[number];
+      const value = (this as Fields)[name];
+      if (value === undefined || value === null) continue;
+      // A JS caller's non-list fails as a TypeError (not iterable), named like any other.
+      try {
+        for (const target of (connection.multi ? value : [value]) as unknown[])
+          collector.push(edgeWrite(this, connection, target, collector));
+      } catch (error) {
+        throw instanceError(error, info.view.externalId, this, name);
+      }
+    }
   }
 
   private nodeWrite(
     collector: WriteCollector,
-    info: ViewClassInfo = classInfo(this),
-    plan: ApplyPlan = applyPlan(info),
+    info = classInfo(this),
+    plan = planOf(info),
   ): NodeWrite {
     const type = this.type === undefined ? info.instanceType : this.type;
     const write: NodeWrite = {
@@ -367,126 +421,10 @@ export abstract class TypedNodeApply extends TypedApply {
       space: this.space,
       externalId: this.externalId,
     };
-    if (this.existingVersion !== undefined)
-      write.existingVersion = this.existingVersion;
-    if (type) write.type = { space: type.space, externalId: type.externalId };
-    write.sources = [this.sourceData(collector, plan)];
-    return write;
-  }
-
-  private collectEdges(
-    collector: WriteCollector,
-    edges: ApplyPlan["edges"],
-  ): void {
-    for (const { name, connection } of edges) {
-      if (!hasOwn(this, name)) continue;
-      const value = (this as Record<string, unknown>)[name];
-      if (value === undefined || value === null) continue;
-      const targets = connection.multi ? value : [value];
-      if (!Array.isArray(targets)) {
-        throw new PropertyValueError(
-          `${name} must be a list of edge targets`,
-          name,
-          this.id,
-        );
-      }
-      for (const target of targets) {
-        collector.push(edgeWrite(this, name, connection, target, collector));
-      }
-    }
+    if (type) write.type = idOf(type);
+    return withSource(this, collector, write, info, plan);
   }
 }
-
-/**
- * The wire form of the properties `source` holds, keyed by the API's identifiers: only names in
- * the plan (a stray key or `__proto__` never goes out), nested apply objects reduced to references
- * (and collected), every value checked. Errors say which instance they are about (`what`, the
- * view's external id or "edge", then the id); the text is built only then.
- */
-function wireProperties(
-  source: object,
-  isApplyObject: boolean,
-  plan: readonly WritePlanEntry[],
-  collector: WriteCollector,
-  id: InstanceId,
-  what: string,
-): PropertyValues | undefined {
-  let properties: PropertyValues | undefined;
-  const values = source as Record<string, unknown>;
-  for (let i = 0; i < plan.length; i++) {
-    const entry = plan[i] as WritePlanEntry;
-    const value = values[entry.name];
-    // An apply object's properties are its own fields (the constructor copies only known names;
-    // the generator keeps property names clear of the class's members); a plain object (edge
-    // properties) might inherit, so it is asked.
-    if (value === undefined || (!isApplyObject && !hasOwn(source, entry.name)))
-      continue;
-    properties ??= {};
-    try {
-      properties[entry.identifier] = toWireValue(
-        entry.definition.type === "direct"
-          ? directReferences(
-              collector,
-              value,
-              entry.definition.target ?? ANY_NODE_VIEW,
-            )
-          : value,
-        entry.definition,
-        entry.name,
-      );
-    } catch (error) {
-      if (error instanceof PropertyValueError)
-        throw instanceValueError(what, id, error.message, error.property);
-      if (error instanceof TypeError) {
-        const message = `${entry.name}: ${error.message}`;
-        throw instanceValueError(what, id, message, entry.name);
-      }
-      throw error;
-    }
-  }
-  return properties;
-}
-
-/** A value error prefixed with the instance it is about (`what`: the view or "edge"). */
-function instanceValueError(
-  what: string,
-  id: InstanceId,
-  message: string,
-  property: string,
-): PropertyValueError {
-  return new PropertyValueError(
-    `${what} ${id.space}:${id.externalId}: ${message}`,
-    property,
-    { space: id.space, externalId: id.externalId },
-  );
-}
-
-/** A direct relation value (one, a list, or null) with apply objects reduced to references. */
-function directReferences(
-  collector: WriteCollector,
-  value: unknown,
-  target: string,
-): unknown {
-  if (value === null) return null;
-  return Array.isArray(value)
-    ? value.map((item) => collector.reference(item, target))
-    : collector.reference(value, target);
-}
-
-/**
- * An edge link is a plain object with a `target`; an apply object is never one, whatever its
- * view's properties are called (a view may well have a `target` property).
- */
-function isEdgeLink(value: unknown): value is EdgeLink<unknown, object> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    !collectsWrites(value) &&
-    hasOwn(value, "target")
-  );
-}
-
-const MAX_EXTERNAL_ID_LENGTH = 255;
 
 /**
  * The default external id of an edge: the full ids of its type, start and end node, as
@@ -500,31 +438,16 @@ export function defaultEdgeExternalId(
   startNode: InstanceId,
   endNode: InstanceId,
 ): string {
-  const full = [
-    type.space,
-    type.externalId,
-    startNode.space,
-    startNode.externalId,
-    endNode.space,
-    endNode.externalId,
-  ]
-    .map(escapeIdPart)
+  const full = [type, startNode, endNode]
+    .flatMap((id) => [id.space, id.externalId])
+    .map((part) => part.replace(/[\\:]/g, "\\$&"))
     .join(":");
-  if (full.length <= MAX_EXTERNAL_ID_LENGTH) return full;
-  const hash = stableHash128(full);
-  return `${full.slice(0, MAX_EXTERNAL_ID_LENGTH - hash.length - 1)}~${hash}`;
+  return full.length <= 255
+    ? full
+    : `${full.slice(0, 222)}~${stableHash128(full)}`;
 }
 
-function escapeIdPart(part: string): string {
-  return part.includes(":") || part.includes("\\")
-    ? part.replace(/[\\:]/g, (c) => `\\${c}`)
-    : part;
-}
-
-/**
- * A 128-bit hash of a string's UTF-16 code units as 32 hex digits: four 32-bit FNV-1a lanes with
- * different offsets, mixed with each other at the end. Stable, fast, not cryptographic.
- */
+/** 128 bits as 32 hex digits: four FNV-1a lanes, mixed at the end. Stable, not cryptographic. */
 function stableHash128(text: string): string {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
@@ -537,31 +460,28 @@ function stableHash128(text: string): string {
     c = Math.imul(c ^ code, 0x01000193) ^ (b >>> 13);
     d = Math.imul(d ^ code, 0x01000193) ^ (c >>> 11);
   }
-  const lanes = [a ^ (d >>> 7), b ^ (a >>> 9), c ^ (b >>> 5), d ^ (c >>> 3)];
-  return lanes
+  return [a ^ (d >>> 7), b ^ (a >>> 9), c ^ (b >>> 5), d ^ (c >>> 3)]
     .map((lane) => (lane >>> 0).toString(16).padStart(8, "0"))
     .join("");
 }
 
+/** The edge a node's edge connection writes to `target` (a node, a reference or an edge link). */
 function edgeWrite(
   holder: TypedNodeApply,
-  name: string,
   connection: EdgeConnectionDefinition,
   target: unknown,
   collector: WriteCollector,
 ): EdgeWrite {
-  const link = isEdgeLink(target) ? target : undefined;
-  let other: InstanceId;
-  try {
-    other = collector.reference(link ? link.target : target);
-  } catch (error) {
-    if (!(error instanceof TypeError)) throw error;
-    throw new PropertyValueError(
-      `${holder.space}:${holder.externalId}: ${name}: ${error.message}`,
-      name,
-      holder.id,
-    );
-  }
+  // An edge link is a plain object with a `target`; an apply object never is one, whatever its
+  // view's properties are called.
+  const link =
+    typeof target === "object" &&
+    target !== null &&
+    !collectsWrites(target) &&
+    Object.hasOwn(target, "target")
+      ? (target as EdgeLink<unknown, object>)
+      : undefined;
+  const other = collector.reference(link ? link.target : target);
   const outwards = connection.direction === "outwards";
   const startNode = outwards ? holder.id : other;
   const endNode = outwards ? other : holder.id;
@@ -571,22 +491,17 @@ function edgeWrite(
     space: link?.space ?? holder.space,
     externalId:
       link?.externalId ?? defaultEdgeExternalId(type, startNode, endNode),
-    type: { space: type.space, externalId: type.externalId },
+    type: idOf(type),
     startNode,
     endNode,
   };
   const edgeSource = connection.edgeSource;
   if (link?.properties && edgeSource) {
-    const plan = planOf(edgeSource, (source) =>
-      writeEntries(source.properties?.() ?? {}),
-    );
-    const id = { space: write.space, externalId: write.externalId };
     const properties = wireProperties(
       link.properties,
-      false,
-      plan,
+      planOf(edgeSource).entries,
       collector,
-      id,
+      write,
       "edge",
     );
     write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
@@ -625,36 +540,21 @@ export abstract class TypedEdgeApply extends TypedApply {
   private edgeWrite(collector: WriteCollector): EdgeWrite {
     const type = this.type ?? classInfo(this).instanceType;
     if (!type) {
-      throw new PropertyValueError(
-        `edge ${this.space}:${this.externalId} needs a type`,
-        "type",
-        this.id,
-      );
+      const error = new TypeError("needs an edge type { space, externalId }");
+      throw instanceError(error, classInfo(this).view.externalId, this, "type");
     }
-    const write: EdgeWrite = {
+    return withSource(this, collector, {
       instanceType: "edge",
       space: this.space,
       externalId: this.externalId,
-      type: { space: type.space, externalId: type.externalId },
+      type: idOf(type),
       startNode: collector.reference(this.startNode),
       endNode: collector.reference(this.endNode),
-    };
-    if (this.existingVersion !== undefined)
-      write.existingVersion = this.existingVersion;
-    write.sources = [this.sourceData(collector)];
-    return write;
+    });
   }
 }
 
-/** Anything the apply engine takes: wire items, or objects that expand to them. */
-export interface InstanceWriteSource {
-  toInstanceWrites(): InstanceWrite[];
-}
-
-/**
- * The writes of many apply objects, each instance once, nodes first: exactly what `client.apply`
- * sends for the same list (two objects for one instance merge; conflicting values are an error).
- */
+/** The writes of apply objects as `client.apply` sends them: each instance once, nodes first. */
 export function collectWrites(
   items: Iterable<TypedNodeApply | TypedEdgeApply>,
 ): InstanceWrite[] {
@@ -663,10 +563,7 @@ export function collectWrites(
   return collector.writes();
 }
 
-/**
- * One node written through several views at once (one source per view): the API's way to fill a
- * node's data in views that do not inherit from each other.
- */
+/** One node written through several views that do not inherit from each other (a source each). */
 export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
   const [first, ...rest] = applies;
   if (!first) throw new Error("combineNodes needs at least one node");
@@ -684,75 +581,18 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
 
 // ---- read classes
 
-interface ReadPlanEntry {
-  readonly name: string;
-  readonly identifier: string;
-  /** Undefined when the wire value is already the TypeScript value. */
-  readonly definition: PropertyDefinition | undefined;
-  /** `__proto__` must be defined, not assigned. */
-  readonly defineOwn: boolean;
-  /** The identifier is also a member of `Object.prototype`: read only an own value. */
-  readonly inherited: boolean;
-}
-
-/** How a read class fills itself from an instance read, worked out once per class. */
-interface ReadPlan {
-  readonly space: string;
-  /** `externalId/version`: the key of the view's values under `properties[space]`. */
-  readonly viewKey: string;
-  readonly entries: readonly ReadPlanEntry[];
-}
-
-const EMPTY_VALUES: PropertyValues = Object.freeze({});
-
-function readPlan(info: ViewClassInfo): ReadPlan {
-  return planOf(info, compileReadPlan);
-}
-
-function compileReadPlan(info: ViewClassInfo): ReadPlan {
-  return {
-    space: info.view.space,
-    viewKey: `${info.view.externalId}/${info.view.version}`,
-    entries: Object.keys(info.properties).map((name) => {
-      const definition = info.properties[name] as PropertyDefinition;
-      return {
-        name,
-        identifier: definition.identifier,
-        definition: needsReadConversion(definition) ? definition : undefined,
-        defineOwn: name === "__proto__",
-        inherited: definition.identifier in Object.prototype,
-      };
-    }),
-  };
-}
-
-export abstract class TypedInstance {
-  declare static readonly view: ViewReference;
-  declare static readonly properties: PropertyMap;
-  declare static readonly connections: ConnectionMap;
-  /** Every view the view implements (`space:externalId/version`), transitively. */
-  declare static readonly implemented?: readonly string[];
-
-  /**
-   * `x instanceof SomeView` holds for read objects of that view and of every view implementing
-   * it, whichever class the generated class extends (a class extends only one).
-   */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value, TypedInstance);
-  }
-
-  // `declare` fields: assigned in the constructor, without a define step per field.
+export abstract class TypedInstance extends TypedObject {
+  // `declare`: assigned in the constructor, without a define step per field. Times: epoch ms.
   declare readonly space: string;
   declare readonly externalId: string;
   declare readonly version: number;
-  /** Epoch milliseconds. */
   declare readonly createdTime: number;
-  /** Epoch milliseconds. */
   declare readonly lastUpdatedTime: number;
-  /** Epoch milliseconds; set (as an own key) only on deleted instances in sync results. */
+  /** Set (as an own key) only on deleted instances in sync results. */
   declare readonly deletedTime?: number;
 
   constructor(instance: InstanceRead) {
+    super();
     this.space = instance.space;
     this.externalId = instance.externalId;
     this.version = instance.version;
@@ -760,28 +600,22 @@ export abstract class TypedInstance {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const plan = readPlan(new.target as unknown as ViewClassInfo);
-    const values =
-      instance.properties?.[plan.space]?.[plan.viewKey] ?? EMPTY_VALUES;
-    const target = this as unknown as Record<string, unknown>;
-    const { entries } = plan;
+    const info = new.target as unknown as ViewClassInfo;
+    const { entries, viewKey } = planOf(info);
+    const values: Fields =
+      instance.properties?.[info.view.space]?.[viewKey] ?? {};
     for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i] as ReadPlanEntry;
-      const value = entry.inherited
-        ? ownValue(values, entry.identifier)
-        : values[entry.identifier];
-      const converted = entry.definition
-        ? fromWireValue(value, entry.definition)
-        : (value ?? null);
-      if (entry.defineOwn)
-        Object.defineProperty(target, entry.name, ownField(converted));
-      else target[entry.name] = converted;
+      const { name, definition, read } = entries[i] as PlanEntry;
+      const value = values[definition.identifier];
+      // Absent, an identifier such as `constructor` finds Object's function: JSON holds none, and
+      // no identifier is `__proto__` (the API's identifiers start with a letter).
+      (this as Fields)[name] =
+        value === undefined || value === null || typeof value === "function"
+          ? null
+          : read
+            ? read(value)
+            : value;
     }
-  }
-
-  /** This instance's id. */
-  get id(): InstanceId {
-    return { space: this.space, externalId: this.externalId };
   }
 }
 
@@ -789,10 +623,11 @@ export abstract class TypedInstance {
 export abstract class TypedNode extends TypedInstance {
   declare readonly type: InstanceId | null;
 
-  /** Takes any instance read (so that read classes fit one constructor type); an edge is refused. */
+  /** Takes any instance read (read classes share one constructor type); refuses an edge. */
   constructor(instance: InstanceRead) {
     super(instance);
-    if (instance.instanceType !== "node") throw notA("node", instance);
+    if (instance.instanceType !== "node")
+      throw notA("a node, got an edge", instance);
     this.type = instance.type ?? null;
   }
 }
@@ -803,23 +638,19 @@ export abstract class TypedEdge extends TypedInstance {
   declare readonly startNode: InstanceId;
   declare readonly endNode: InstanceId;
 
-  /** Takes any instance read (so that read classes fit one constructor type); a node is refused. */
+  /** Takes any instance read (read classes share one constructor type); refuses a node. */
   constructor(instance: InstanceRead) {
     super(instance);
-    if (instance.instanceType !== "edge") throw notA("edge", instance);
+    if (instance.instanceType !== "edge")
+      throw notA("an edge, got a node", instance);
     this.type = instance.type;
     this.startNode = instance.startNode;
     this.endNode = instance.endNode;
   }
 }
 
-function notA(expected: "node" | "edge", instance: InstanceRead): TypeError {
-  const what =
-    expected === "node" ? "a node, got an edge" : "an edge, got a node";
-  return new TypeError(
-    `${instance.space}:${instance.externalId}: expected ${what}`,
-  );
-}
+const notA = (what: string, { space, externalId }: InstanceRead): TypeError =>
+  new TypeError(`${space}:${externalId}: expected ${what}`);
 
 /** A node reached through an edge connection whose edges carry properties. */
 export interface Connected<TNode, TEdge> {

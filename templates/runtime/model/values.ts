@@ -1,12 +1,11 @@
 // Property maps, and the conversion of property values between their TypeScript form and the
-// API's JSON form, with the checks the API would otherwise fail a whole request for.
+// API's JSON form: one table of rules per DMS type, checked before sending, since the API fails a
+// whole request for one bad value.
 
 import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
-  JsonValue,
   PropertyValue,
-  PropertyValues,
   ThroughReference,
   ViewReference,
 } from "../core/wire.js";
@@ -32,13 +31,12 @@ export interface PropertyDefinition {
   /** The view property identifier on the wire. */
   readonly identifier: string;
   readonly type: DmsType;
-  /** Default false. */
   readonly list?: boolean;
-  /** Default true. A non-nullable property rejects `null`. */
+  /** Default true. */
   readonly nullable?: boolean;
-  /** Default false. Informational: the API rejects changes after the first write. */
+  /** Informational: the API rejects changes after the first write. */
   readonly immutable?: boolean;
-  /** Default false. The API fills the value in. */
+  /** The API fills the value in. */
   readonly autoIncrement?: boolean;
   readonly maxListSize?: number;
   /** Bytes of UTF-8. */
@@ -53,22 +51,17 @@ export interface PropertyDefinition {
   readonly containerProperty?: string;
   /** The value (JSON) the API fills in when a write leaves the property out. */
   readonly default?: unknown;
-  /** The view a direct relation's target is expected to have data in, as `space:externalId/version`. */
+  /** The view a direct relation's target has data in, as `space:externalId/version`. */
   readonly target?: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
   readonly targetClass?: TargetClassThunk;
-  /**
-   * The TypeScript form when it is not the default, fixed at generation time: `"bigint"` for int64
-   * (default `number`), `"string"` for timestamps read as the API's ISO strings (default `Date`).
-   */
+  /** The TypeScript form, when not the default: `bigint` for int64, `string` for timestamps. */
   readonly as?: "bigint" | "string";
 }
 
 /**
- * The read class at the other end of a relation, as a thunk (modules import each other). Typed
- * `object`, not `ViewClassInfo`: checking a generated class against the base statics would then
- * compare every class reachable through relations, and a model with long relation chains hits
- * tsc's depth limit. `targetInfo` gives the runtime its `ViewClassInfo`.
+ * The read class at the other end of a relation, when it is generated too (a thunk: modules
+ * import each other). Typed `object`: comparing every class reachable through relations against
+ * the base statics hits tsc's depth limit in models with long relation chains.
  */
 export type TargetClassThunk = () => object;
 
@@ -77,10 +70,7 @@ export interface TargetClasses {
   find(view: string): ViewClassInfo | undefined;
 }
 
-/**
- * The class info of a relation's target read class, when it is generated: its thunk (older
- * output), else the class of its `target` view in `classes` (the client's registry).
- */
+/** The class info of a relation's target read class: its thunk's, else its view's in `classes`. */
 export function targetInfo(
   definition: {
     readonly targetClass?: TargetClassThunk;
@@ -104,26 +94,22 @@ export interface EdgeConnectionDefinition {
   readonly direction: "outwards" | "inwards";
   /** The view of the nodes at the other end, as `space:externalId/version`. */
   readonly target: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
   readonly targetClass?: TargetClassThunk;
   /** The view holding the edges' properties, when the edges have some. */
   readonly edgeSource?: EdgeSourceDefinition;
 }
 
-/** Nodes whose direct relation `through` points at this node. Read only. */
+/** Nodes whose direct relation `through` (in the `target` view) points at this node. Read only. */
 export interface ReverseRelationDefinition {
   readonly identifier: string;
   readonly connection: "reverse";
   readonly multi: boolean;
-  /** The view of the nodes holding the direct relation, as `space:externalId/version`. */
   readonly target: string;
-  /** The read class of `target`, when it is generated too (a thunk: modules import each other). */
   readonly targetClass?: TargetClassThunk;
-  /** The direct relation of `target` that points here: its view and its API identifier. */
   readonly through: ThroughReference;
 }
 
-/** The edge view of a connection; `properties` is a function so that view modules can import each other. */
+/** The edge view of a connection; `properties` is a thunk (view modules import each other). */
 export interface EdgeSourceDefinition {
   readonly view: ViewReference;
   readonly properties?: () => PropertyMap;
@@ -146,548 +132,256 @@ export class PropertyValueError extends Error {
   }
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-const DEFAULT_MAX_LIST_SIZE = 1000;
-const DEFAULT_MAX_DIRECT_LIST_SIZE = 100;
-const MAX_TEXT_BYTES = 128_000;
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** Throws the one message every value check gives: `<name> must be <rule>, got <value>`. */
+export function mustBe(name: string, rule: string, value: unknown): never {
+  throw new PropertyValueError(
+    `${name} must be ${rule}, got ${show(value)}`,
+    name,
+  );
+}
+
+function show(value: unknown): string {
+  if (typeof value === "string")
+    return JSON.stringify(
+      value.length > 40 ? `${value.slice(0, 37)}...` : value,
+    );
+  if (typeof value === "bigint") return `${value}n`;
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value instanceof Date && !Number.isNaN(value.getTime()))
+    return value.toISOString();
+  return value instanceof Object && !(value instanceof Date)
+    ? "an object"
+    : String(value);
+}
+
+// ---- the rules, per type: a value's wire form, or undefined when it breaks the rule
+
+type Check = (value: unknown, d: PropertyDefinition, name: string) => unknown;
+type Rule = readonly [string | ((d: PropertyDefinition) => string), Check];
+
+const FLOAT32_MAX = 3.4028234663852886e38;
+const INT64 = 2n ** 63n;
+/** The API's timestamps: 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. */
+const MIN_TIMESTAMP_MS = -62_135_596_800_000;
+const MAX_TIMESTAMP_MS = 253_402_300_799_999;
+const DATE = /^(\d{4})-(\d\d)-(\d\d)$/;
+const TIMESTAMP =
+  /^(\d{4})-(\d\d)-(\d\d)T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,3})?(Z|[+-]\d\d(:?\d\d)?)$/;
+const UTF8 = new TextEncoder();
+
+const utf8Bytes = (text: string): number => UTF8.encode(text).length;
+/** `value` when it passes, else undefined: what a rule's check gives. */
+const when = (passes: boolean, value: unknown): unknown =>
+  passes ? value : undefined;
+const textLimit = (d: PropertyDefinition): number => d.maxTextSize ?? 128_000;
+const string: Rule = ["a string", (v) => when(typeof v === "string", v)];
+const integer = (min: number, max: number): Rule => [
+  `an integer within ${min}..${max}`,
+  (v) =>
+    when(
+      Number.isInteger(v) && (v as number) >= min && (v as number) <= max,
+      v,
+    ),
+];
+
+/** By DMS type; `bigint` is int64 in a client generated with `int64: "bigint"`. */
+const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
+  text: [
+    (d) => `a string of at most ${textLimit(d)} bytes of UTF-8, no NUL`,
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: bytes are counted only when it matters.
+    (v, d) =>
+      when(
+        typeof v === "string" &&
+          !v.includes("\u0000") &&
+          (v.length * 3 <= textLimit(d) || utf8Bytes(v) <= textLimit(d)),
+        v,
+      ),
+  ],
+  timeseries: string,
+  file: string,
+  sequence: string,
+  boolean: ["a boolean", (v) => when(typeof v === "boolean", v)],
+  int32: integer(-(2 ** 31), 2 ** 31 - 1),
+  int64: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
+  // A bigint goes out as its exact digits (see `stringifyJson`).
+  bigint: [
+    `a bigint within ${-INT64}..${INT64 - 1n}`,
+    (v) => when(typeof v === "bigint" && v >= -INT64 && v < INT64, v),
+  ],
+  float32: [
+    `a finite number within ±${FLOAT32_MAX}`,
+    (v) => when(Number.isFinite(v) && Math.abs(v as number) <= FLOAT32_MAX, v),
+  ],
+  float64: ["a finite number", (v) => when(Number.isFinite(v), v)],
+  timestamp: [
+    "a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z within years 0001..9999",
+    toTimestamp,
+  ],
+  date: [
+    "a date like 2024-04-30",
+    (v) => when(typeof v === "string" && isCalendarDate(DATE.exec(v)), v),
+  ],
+  json: ["a JSON object", checkJson],
+  enum: [
+    (d) => (d.values ? `one of ${d.values.join(", ")}` : "a string"),
+    (v, d) =>
+      when(typeof v === "string" && (!d.values || d.values.includes(v)), v),
+  ],
+  // Apply objects are reduced to references before (see typed.ts).
+  direct: ["a node reference { space, externalId }", reference],
+};
+
+/** The rule of a property's single values. */
+export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
+  RULES[type === "int64" && as === "bigint" ? "bigint" : type];
 
 /**
- * Converts a property value to its wire form, or throws a PropertyValueError.
- * `direct` values arrive already reduced to `{ space, externalId }` by the caller.
+ * A property value's wire form (`direct` values reduced to references before), or a
+ * PropertyValueError naming `name` (`name[i]` for a list item).
  */
 export function toWireValue(
   value: unknown,
   definition: PropertyDefinition,
   name: string,
 ): PropertyValue {
+  const { type, list } = definition;
+  const [rule, check] = ruleOf(definition);
+  const fail = (at: string, item: unknown): never =>
+    mustBe(at, typeof rule === "string" ? rule : rule(definition), item);
   if (value === null) {
-    if (definition.nullable === false) {
-      throw new PropertyValueError(`${name} is not nullable`, name);
-    }
+    if (definition.nullable === false) mustBe(name, "set (not nullable)", null);
     return null;
   }
-  if (!definition.list) return toWireScalar(value, definition, name);
-  if (!Array.isArray(value)) {
-    throw new PropertyValueError(`${name} must be a list`, name);
-  }
-  checkNoHoles(value, name);
-  const limit =
-    definition.maxListSize ??
-    (definition.type === "direct"
-      ? DEFAULT_MAX_DIRECT_LIST_SIZE
-      : DEFAULT_MAX_LIST_SIZE);
-  if (value.length > limit) {
-    throw new PropertyValueError(
-      `${name} has ${value.length} items, more than its limit of ${limit}`,
-      name,
-    );
-  }
-  const wire: PropertyValue[] = [];
-  for (let i = 0; i < value.length; i++) {
+  if (!list)
+    return (check(value, definition, name) ??
+      fail(name, value)) as PropertyValue;
+  const limit = definition.maxListSize ?? (type === "direct" ? 100 : 1000);
+  if (!Array.isArray(value) || value.length > limit)
+    mustBe(name, `a list of at most ${limit} items`, value);
+  // A hole of a sparse list reads as undefined (Array.from visits it), which no rule takes.
+  // Only json names the parts of an item, so only json builds an item's name before failing.
+  return Array.from(
+    value,
+    (item: unknown, i) =>
+      check(item, definition, type === "json" ? `${name}[${i}]` : name) ??
+      fail(`${name}[${i}]`, item),
+  ) as PropertyValue;
+}
+
+function reference(value: unknown): InstanceId | undefined {
+  const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
+  // Only `space` and `externalId` go on the wire, whatever else the object carries.
+  return typeof space === "string" && typeof externalId === "string"
+    ? { space, externalId }
+    : undefined;
+}
+
+const inTimestampRange = (ms: number): boolean =>
+  ms >= MIN_TIMESTAMP_MS && ms <= MAX_TIMESTAMP_MS;
+
+/** A Date as the API's ISO string (millisecond precision); a string as it is, once checked. */
+function toTimestamp(value: unknown): string | undefined {
+  if (value instanceof Date)
+    return inTimestampRange(value.getTime()) ? value.toISOString() : undefined;
+  const match = typeof value === "string" ? TIMESTAMP.exec(value) : null;
+  if (!match || !isCalendarDate(match)) return undefined;
+  // Date.parse takes a zone as `Z` or `±HH:MM` only; the zone moves the range's ends.
+  const zone = match[6] as string;
+  const iso =
+    zone.length === 3 ? `${zone}:00` : zone.replace(/(\d\d)(\d\d)$/, "$1:$2");
+  return inTimestampRange(Date.parse(match.input.slice(0, -zone.length) + iso))
+    ? match.input
+    : undefined;
+}
+
+/** Whether a match's groups 1 to 3 (`year-month-day`) are a day of the calendar from year 1. */
+function isCalendarDate(match: RegExpExecArray | null): boolean {
+  const [year, month, day] = (match ?? []).slice(1, 4).map(Number);
+  if (!year || !month || !day) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return day <= (days[month - 1] ?? 0);
+}
+
+/**
+ * The API's json limits: an object at the top, at most 256 keys of at most 128 characters, each
+ * value at most 10,240 bytes of JSON and the whole at most 40,960. Each value is measured by the
+ * JSON.stringify that sends it, so what is checked is what goes out; a NaN, a bigint, a cycle or a
+ * depth that overflows the stack fails there, named by its key.
+ */
+function checkJson(value: unknown, _: unknown, name: string): unknown {
+  // Not a list, a Date, a Map, ...: their JSON is no object, or not what they hold.
+  if (Object.prototype.toString.call(value) !== "[object Object]")
+    return undefined;
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object);
+  const long = keys.find((key) => key.length > 128);
+  const rule = "a JSON object of at most 256 keys of at most 128 characters";
+  if (keys.length > 256 || long !== undefined)
+    mustBe(name, rule, long ?? value);
+  let total = 1; // `{` and `}`, a `:` and a `,` per key but the last
+  for (const key of keys) {
+    let bytes = Infinity;
     try {
-      wire.push(toWireScalar(value[i], definition, name));
-    } catch (error) {
-      // The element's name is built only now: check it again to fail with `name[i]`.
-      if (!(error instanceof PropertyValueError)) throw error;
-      toWireScalar(value[i], definition, `${name}[${i}]`);
-      throw error;
+      bytes = utf8Bytes(JSON.stringify(object[key], finiteNumbers) ?? "");
+    } catch {
+      // No JSON: over any limit.
     }
+    if (bytes > 10_240)
+      mustBe(
+        `${name}.${key}`,
+        "JSON of at most 10240 bytes (finite numbers, no cycles)",
+        object[key],
+      );
+    total += utf8Bytes(JSON.stringify(key)) + bytes + 2;
   }
-  return wire as PropertyValue;
+  return total > 40_960
+    ? mustBe(name, "at most 40960 bytes of JSON", value)
+    : value;
 }
 
-function toWireScalar(
-  value: unknown,
+function finiteNumbers(_: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value))
+    throw new RangeError();
+  return value;
+}
+
+// ---- reads
+
+const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
+  // The API may shorten fractions (`.17`) and uses `+00:00`; Date takes both.
+  timestamp: (v) => (typeof v === "string" ? new Date(v) : null),
+  direct: (v) => reference(v) ?? null,
+  // `int64JsonParser` gives a bigint beyond 2^53, a number within.
+  int64: (v) =>
+    typeof v === "bigint"
+      ? v
+      : Number.isInteger(v)
+        ? BigInt(v as number)
+        : null,
+};
+
+/**
+ * What turns a read value (not null) into its TypeScript form, exactly as the property's generated
+ * type says; undefined when the wire value is already it.
+ */
+export function readConverter(
   definition: PropertyDefinition,
-  name: string,
-): PropertyValue {
-  switch (definition.type) {
-    case "text":
-      return checkText(value, definition, name);
-    case "timeseries":
-    case "file":
-    case "sequence":
-      return expectString(value, name);
-    case "boolean":
-      if (typeof value !== "boolean") throw mismatch(name, "a boolean", value);
-      return value;
-    case "int32":
-      return checkInteger(value, name, INT32_MIN, INT32_MAX);
-    case "int64":
-      // A bigint goes out as its exact digits (see `stringifyJson`); JSON's types cannot say so.
-      return definition.as === "bigint"
-        ? (checkBigInt(value, name) as unknown as PropertyValue)
-        : checkInteger(
-            value,
-            name,
-            Number.MIN_SAFE_INTEGER,
-            Number.MAX_SAFE_INTEGER,
-          );
-    case "float32":
-      return checkFloat32Range(checkFinite(value, name), name);
-    case "float64":
-      return checkFinite(value, name);
-    case "timestamp":
-      return toTimestamp(value, name);
-    case "date":
-      return checkDate(value, name);
-    case "json":
-      return checkJson(value, name);
-    case "enum":
-      return checkEnum(value, definition, name);
-    case "direct":
-      return checkReference(value, name);
-  }
-}
-
-function mismatch(
-  name: string,
-  expected: string,
-  value: unknown,
-): PropertyValueError {
-  const found =
-    value === undefined
-      ? "undefined"
-      : typeof value === "bigint"
-        ? `${value}n`
-        : typeof value === "number" || typeof value === "boolean"
-          ? String(value)
-          : typeof value === "string"
-            ? JSON.stringify(
-                value.length > 40 ? `${value.slice(0, 37)}...` : value,
-              )
-            : Array.isArray(value)
-              ? "a list"
-              : typeof value;
-  return new PropertyValueError(
-    `${name} must be ${expected}, got ${found}`,
-    name,
+): ((value: unknown) => unknown) | undefined {
+  const { type, as } = definition;
+  const kept = type === "int64" ? as !== "bigint" : as === "string";
+  const one = kept ? undefined : READS[type];
+  return (
+    one && ((v) => (Array.isArray(v) ? v.map((item) => one(item)) : one(v)))
   );
 }
 
-function expectString(value: unknown, name: string): string {
-  if (typeof value !== "string") throw mismatch(name, "a string", value);
-  return value;
-}
-
-function checkText(
-  value: unknown,
-  definition: PropertyDefinition,
-  name: string,
-): string {
-  const text = expectString(value, name);
-  const limit = definition.maxTextSize ?? MAX_TEXT_BYTES;
-  // A UTF-16 code unit is at most 3 bytes of UTF-8: count bytes only when it could matter.
-  if (text.length * 3 > limit) {
-    const bytes = utf8Bytes(text);
-    if (bytes > limit) {
-      throw new PropertyValueError(
-        `${name} is ${bytes} bytes of UTF-8, more than its limit of ${limit}`,
-        name,
-      );
-    }
-  }
-  if (text.includes("\u0000")) {
-    throw new PropertyValueError(
-      `${name} must not contain NUL characters`,
-      name,
-    );
-  }
-  return text;
-}
-
-function checkFinite(value: unknown, name: string): number {
-  if (typeof value !== "number") throw mismatch(name, "a number", value);
-  if (!Number.isFinite(value)) {
-    throw new PropertyValueError(
-      `${name} must be a finite number, got ${value}`,
-      name,
-    );
-  }
-  return value;
-}
-
-function checkInteger(
-  value: unknown,
-  name: string,
-  min: number,
-  max: number,
-): number {
-  const number = checkFinite(value, name);
-  if (!Number.isInteger(number)) {
-    throw new PropertyValueError(
-      `${name} must be a whole number, got ${number}`,
-      name,
-    );
-  }
-  if (number < min || number > max) {
-    throw new PropertyValueError(
-      `${name} is out of range: ${number} is not within ${min}..${max}`,
-      name,
-    );
-  }
-  return number;
-}
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
-/** An int64 in a `bigint` client: a bigint within the 64-bit range, sent exactly. */
-function checkBigInt(value: unknown, name: string): bigint {
-  if (typeof value !== "bigint") throw mismatch(name, "a bigint", value);
-  if (value < INT64_MIN || value > INT64_MAX) {
-    throw new PropertyValueError(
-      `${name} is out of range: ${value} is not within ${INT64_MIN}..${INT64_MAX}`,
-      name,
-    );
-  }
-  return value;
-}
-
-/** Dates become ISO strings with millisecond precision, as the API stores them. */
-function toTimestamp(value: unknown, name: string): string {
-  if (value instanceof Date) {
-    checkTimestampDate(value, name);
-    return value.toISOString();
-  }
-  const text = expectString(value, name);
-  const problem = timestampProblem(text);
-  if (problem) {
-    throw new PropertyValueError(
-      `${name} must be a Date or an ISO 8601 timestamp like 2024-05-01T12:00:00.000Z, got ${JSON.stringify(text)}` +
-        (problem === NOT_A_TIMESTAMP ? "" : `: ${problem}`),
-      name,
-    );
-  }
-  return text;
-}
-
-function checkDate(value: unknown, name: string): string {
-  const text = expectString(value, name);
-  const match = DATE_PATTERN.exec(text);
-  // The calendar check first: `new Date` of a month 13 is an invalid date, whose toISOString throws.
-  const valid =
-    match !== null &&
-    isCalendarDate(Number(match[1]), Number(match[2]), Number(match[3]));
-  if (!valid) {
-    throw new PropertyValueError(
-      `${name} must be a date like 2024-04-30, got ${JSON.stringify(text)}`,
-      name,
-    );
-  }
-  return text;
-}
-
-function checkEnum(
-  value: unknown,
-  definition: PropertyDefinition,
-  name: string,
-): string {
-  const text = expectString(value, name);
-  if (definition.values && !definition.values.includes(text)) {
-    throw new PropertyValueError(
-      `${name} must be one of ${definition.values.join(", ")}, got ${JSON.stringify(text)}`,
-      name,
-    );
-  }
-  return text;
-}
-
-/** Only `space` and `externalId` go on the wire, whatever else the object carries. */
-function checkReference(value: unknown, name: string): PropertyValue {
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    typeof (value as InstanceId).space !== "string" ||
-    typeof (value as InstanceId).externalId !== "string"
-  ) {
-    throw mismatch(name, "a node reference { space, externalId }", value);
-  }
-  const { space, externalId } = value as InstanceId;
-  return { space, externalId };
-}
-
-/** Whether a read value needs converting (else the wire value is the TypeScript value). */
-export function needsReadConversion(definition: PropertyDefinition): boolean {
-  switch (definition.type) {
-    case "timestamp":
-      return definition.as !== "string";
-    case "int64":
-      return definition.as === "bigint";
-    case "direct":
-      return true;
-    default:
-      return false;
-  }
-}
-
-/**
- * A property's value in an instance's values, when the response has it. For identifiers that
- * `Object.prototype` also has (`constructor`, `toString`, `valueOf`, ...): indexing the parsed
- * JSON with them finds the prototype's function when the response leaves the property out, so
- * the read (generated `readValues`, the generic fill) asks through this instead.
- */
-export function ownValue(
-  values: PropertyValues,
-  identifier: string,
-): PropertyValue | undefined {
-  return Object.hasOwn(values, identifier) ? values[identifier] : undefined;
-}
-
-/**
- * Converts a value read from the API to its TypeScript form, exactly as the property's generated
- * type says (the definition carries the choices made at generation time). An int64 as `bigint`
- * comes as a bigint from a lossless parse (`parseJsonLossless`), or as a number or string.
- */
+/** A read value in its TypeScript form (see {@link readConverter}); absent is `null`. */
 export function fromWireValue(
-  value: PropertyValue | bigint | undefined,
+  value: PropertyValue | undefined,
   definition: PropertyDefinition,
 ): unknown {
+  const convert = readConverter(definition);
   if (value === null || value === undefined) return null;
-  if (typeof value === "bigint") return fromBigInt(value, definition);
-  switch (definition.type) {
-    case "timestamp":
-      if (definition.as === "string") return value;
-      return Array.isArray(value)
-        ? value.map((item) => parseTimestamp(item))
-        : parseTimestamp(value);
-    case "direct":
-      return Array.isArray(value)
-        ? value.map((item) => toReference(item))
-        : toReference(value);
-    case "int64":
-      if (definition.as !== "bigint") return value;
-      return Array.isArray(value)
-        ? value.map((item: unknown) => toBigInt(item))
-        : toBigInt(value);
-    default:
-      return value;
-  }
-}
-
-function fromBigInt(value: bigint, definition: PropertyDefinition): unknown {
-  return definition.type === "int64" && definition.as === "bigint"
-    ? value
-    : Number(value);
-}
-
-function toBigInt(value: unknown): bigint | null {
-  if (typeof value === "bigint") return value;
-  if (typeof value === "number" && Number.isInteger(value))
-    return BigInt(value);
-  if (typeof value === "string" && /^-?\d+$/.test(value)) return BigInt(value);
-  return null;
-}
-
-/** The API may shorten fractions (`.17`) and uses `+00:00`; Date.parse takes both. */
-function parseTimestamp(value: PropertyValue): Date | null {
-  return typeof value === "string" ? new Date(value) : null;
-}
-
-function toReference(value: PropertyValue): InstanceId | null {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    return null;
-  const { space, externalId } = value;
-  return typeof space === "string" && typeof externalId === "string"
-    ? { space, externalId }
-    : null;
-}
-
-// ---- checks that match the API's limits, so a bad value fails before anything is sent
-
-/** The largest finite float32. */
-export const FLOAT32_MAX = 3.4028234663852886e38;
-/** The API's timestamp range: 0001-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z. */
-export const MIN_TIMESTAMP_MS = -62_135_596_800_000;
-export const MAX_TIMESTAMP_MS = 253_402_300_799_999;
-/** The API's json limits: the whole object, its top-level keys and each top-level value. */
-export const JSON_LIMITS = {
-  maxBytes: 40_960,
-  maxKeys: 256,
-  maxKeyLength: 128,
-  maxValueBytes: 10_240,
-  /** Ours: far deeper than any object within `maxBytes` needs, and safe for recursion. */
-  maxDepth: 1000,
-} as const;
-
-/** A float32 beyond ±3.4e38 would be refused by the API (it cannot be stored). */
-export function checkFloat32Range(value: number, name: string): number {
-  if (Math.abs(value) > FLOAT32_MAX) {
-    throw new PropertyValueError(
-      `${name} is out of range for float32: ${value} is beyond ±${FLOAT32_MAX}`,
-      name,
-    );
-  }
-  return value;
-}
-
-/** A sparse list (`[1, , 3]`) would send `null` for each hole. */
-export function checkNoHoles(list: readonly unknown[], name: string): void {
-  for (let i = 0; i < list.length; i++) {
-    if (!(i in list)) {
-      throw new PropertyValueError(
-        `${name}[${i}] is a hole in a sparse list; give every item a value`,
-        `${name}[${i}]`,
-      );
-    }
-  }
-}
-
-/** A Date the API can store: valid, and within years 0001 to 9999. */
-export function checkTimestampDate(value: Date, name: string): void {
-  const ms = value.getTime();
-  if (Number.isNaN(ms)) {
-    throw new PropertyValueError(`${name} is an invalid Date`, name);
-  }
-  if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS) {
-    throw new PropertyValueError(
-      `${name} is outside the API's timestamp range 0001-01-01T00:00:00.000Z..9999-12-31T23:59:59.999Z`,
-      name,
-    );
-  }
-}
-
-const NOT_A_TIMESTAMP = "it is not like 2024-05-01T12:00:00.000Z";
-
-const TIMESTAMP_PARTS =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?(Z|[+-]\d{2}(:?\d{2})?)$/;
-
-/**
- * Why an ISO timestamp string is one the API would refuse (not that shape, a day the calendar
- * lacks such as February 30, a time past 23:59:59, outside the API's range), or undefined.
- */
-export function timestampProblem(text: string): string | undefined {
-  const match = TIMESTAMP_PARTS.exec(text);
-  if (!match) return NOT_A_TIMESTAMP;
-  const [year, month, day, hour, minute, second] = match
-    .slice(1, 7)
-    .map(Number) as [number, number, number, number, number, number];
-  if (!isCalendarDate(year, month, day))
-    return `${match[1]}-${match[2]}-${match[3]} is not a calendar date`;
-  if (hour > 23 || minute > 59 || second > 59)
-    return `${match[4]}:${match[5]}:${match[6]} is not a time of day`;
-  const zone = (match[8] as string)
-    .replace(/^([+-]\d{2})(\d{2})$/, "$1:$2")
-    .replace(/^([+-]\d{2})$/, "$1:00");
-  const ms = Date.parse(text.slice(0, text.length - match[8]!.length) + zone);
-  if (Number.isNaN(ms)) return "it is not a valid time";
-  if (ms < MIN_TIMESTAMP_MS || ms > MAX_TIMESTAMP_MS)
-    return "it is outside the API's range 0001-01-01T00:00:00.000Z..9999-12-31T23:59:59.999Z";
-  return undefined;
-}
-
-function isCalendarDate(year: number, month: number, day: number): boolean {
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  return day <= (days[month - 1] as number);
-}
-
-/**
- * A json property value the API would take: an object at the top (not a list, string or number),
- * at most 256 keys of at most 128 characters, each value at most 10,240 bytes and the whole at
- * most 40,960 bytes of JSON; inside, JSON values only, no cycles, no deeper than
- * `JSON_LIMITS.maxDepth`. The walk comes first, so a cycle or a deep value never reaches
- * `JSON.stringify`.
- */
-function checkJson(value: unknown, name: string): JsonValue {
-  if (
-    typeof value !== "object" ||
-    value === null ||
-    Array.isArray(value) ||
-    value instanceof Date
-  ) {
-    const found = Array.isArray(value)
-      ? "a list"
-      : value instanceof Date
-        ? "a Date"
-        : value === null
-          ? "null"
-          : `a ${typeof value}`;
-    throw new PropertyValueError(
-      `${name} must be a JSON object at the top (wrap a list or a single value in an object), got ${found}`,
-      name,
-    );
-  }
-  checkJsonValue(value, name, 0, new Set());
-  const limits = JSON_LIMITS;
-  const keys = Object.keys(value);
-  if (keys.length > limits.maxKeys) {
-    throw new PropertyValueError(
-      `${name} has ${keys.length} keys, more than the API's ${limits.maxKeys}`,
-      name,
-    );
-  }
-  let total = 1; // `{` and `}`, a `:` and a `,` per key but the last
-  for (const key of keys) {
-    const item = (value as Record<string, unknown>)[key];
-    if (key.length > limits.maxKeyLength) {
-      throw new PropertyValueError(
-        `${name} has a key of ${key.length} characters, more than the API's ${limits.maxKeyLength}: ${JSON.stringify(key.slice(0, 40))}...`,
-        name,
-      );
-    }
-    const bytes = utf8Bytes(JSON.stringify(item));
-    if (bytes > limits.maxValueBytes) {
-      throw new PropertyValueError(
-        `${name}.${key} is ${bytes} bytes of JSON, more than the API's ${limits.maxValueBytes} per value`,
-        `${name}.${key}`,
-      );
-    }
-    total += utf8Bytes(JSON.stringify(key)) + bytes + 2;
-  }
-  if (total > limits.maxBytes) {
-    throw new PropertyValueError(
-      `${name} is ${total} bytes of JSON, more than the API's ${limits.maxBytes}`,
-      name,
-    );
-  }
-  return value as JsonValue;
-}
-
-/** JSON values only (finite numbers, no Dates), no cycles, no deeper than the limit. */
-function checkJsonValue(
-  value: unknown,
-  path: string,
-  depth: number,
-  ancestors: Set<object>,
-): void {
-  if (value === null || typeof value === "string" || typeof value === "boolean")
-    return;
-  if (typeof value === "number") {
-    checkFinite(value, path);
-    return;
-  }
-  if (typeof value !== "object" || value instanceof Date)
-    throw mismatch(path, "a JSON value", value);
-  if (depth >= JSON_LIMITS.maxDepth) {
-    throw new PropertyValueError(
-      `${path} is nested deeper than ${JSON_LIMITS.maxDepth} levels`,
-      path,
-    );
-  }
-  if (ancestors.has(value)) {
-    throw new PropertyValueError(
-      `${path} refers back to an object that contains it (a cycle); JSON cannot hold it`,
-      path,
-    );
-  }
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    value.forEach((item, i) =>
-      checkJsonValue(item, `${path}[${i}]`, depth + 1, ancestors),
-    );
-  } else {
-    for (const [key, item] of Object.entries(value))
-      checkJsonValue(item, `${path}.${key}`, depth + 1, ancestors);
-  }
-  ancestors.delete(value);
-}
-
-const UTF8 = new TextEncoder();
-
-function utf8Bytes(text: string): number {
-  return UTF8.encode(text).length;
+  return convert ? convert(value) : value;
 }
