@@ -89,32 +89,27 @@ export class WriteCollector {
    */
   readonly #where: number[] = [];
   readonly #recent: Taken[] = [];
-  /** Apply objects being collected (a cycle of references ends at them). */
-  readonly #active: Origin[] = [];
-  #origin: Origin = 0;
+  /** Who is collecting, innermost last: apply objects (a cycle of references ends at them). */
+  readonly #origins: Origin[] = [];
   /** Called when an instance a request took is written again (the apply orders the two). */
   writtenAgain?: (request: number, write: InstanceWrite) => void;
 
   /** Adds an apply object reached through a reference, unless it was collected already. */
   add(item: CollectsWrites): void {
-    if (!this.#active.includes(item) && this.#originOf(item) !== item)
+    if (!this.#origins.includes(item) && this.#originOf(item) !== item)
       this.addRoot(item);
   }
 
   /**
    * Adds an apply object given as input, and what it references. Unlike `add` it does not look
-   * for the object among those collected: inputs are rarely repeated, and a repeated one merges as
-   * any write of its instance does.
+   * for the object among those collected: a repeated input merges as any write of its instance.
    */
   addRoot(item: CollectsWrites): void {
-    const outer = this.#origin;
-    this.#origin = item;
-    this.#active.push(item);
+    this.#origins.push(item);
     try {
       item.collect(this);
     } finally {
-      this.#origin = outer;
-      this.#active.pop();
+      this.#origins.pop();
     }
   }
 
@@ -137,7 +132,7 @@ export class WriteCollector {
           pending.writes[at]!,
           write,
           pending.origins[at]!,
-          this.#origin,
+          this.#origins.at(-1) ?? 0,
         );
         return;
       }
@@ -146,16 +141,15 @@ export class WriteCollector {
       number = ~number;
     }
     pending.writes.push(write);
-    pending.origins.push(this.#origin);
+    pending.origins.push(this.#origins.at(-1) ?? 0);
     pending.numbers.push(number);
   }
 
   /** Adds one write on behalf of `origin` (a raw item's input position). */
   addFrom(write: InstanceWrite, origin: Origin): void {
-    const outer = this.#origin;
-    this.#origin = origin;
+    this.#origins.push(origin);
     this.push(write);
-    this.#origin = outer;
+    this.#origins.pop();
   }
 
   /**
@@ -297,12 +291,9 @@ function checkNodeOfView(value: CollectsWrites, target: string): void {
   // An edge apply object has its ends as own fields; no direct relation points at an edge.
   const isEdge = "startNode" in value && "endNode" in value;
   if (!isEdge && (target === ANY_NODE_VIEW || views.includes(target))) return;
-  const expected =
-    target === ANY_NODE_VIEW
-      ? "a node apply object"
-      : `an apply object of ${target} (or of a view implementing it)`;
+  const name = info.name || "apply object";
   throw new TypeError(
-    `expected a node reference { space, externalId } or ${expected}, got ${isEdge ? "the edge " : ""}${describe(value)}${views[0] ? ` of ${views[0]}` : ""}`,
+    `expected a node reference { space, externalId } or ${target === ANY_NODE_VIEW ? "a node apply object" : `an apply object of ${target} (or of a view implementing it)`}, got ${isEdge ? "the edge " : ""}${views[0] ? `${name} of ${views[0]}` : name} ${value.space}:${value.externalId}`,
   );
 }
 
@@ -398,36 +389,34 @@ function show(value: unknown): string {
  * (JSON would silently turn them into null).
  */
 export function checkRawWrite(write: unknown, index: number): void {
-  const item = (write ?? {}) as Partial<Record<string, unknown>>;
-  const id = {
-    space: typeof item.space === "string" ? item.space : "?",
-    externalId: typeof item.externalId === "string" ? item.externalId : "?",
-  };
-  const fail = (path: string, problem: string): never => {
-    throw new InvalidValueError(index, id, path, problem);
-  };
-  const expect = (path: string, expected: string, value: unknown): never =>
-    fail(path, `expected ${expected}, got ${show(value)}`);
-  if (typeof write !== "object" || write === null || Array.isArray(write))
-    expect("(item)", "an instance write object", write);
-  if (item.instanceType !== "node" && item.instanceType !== "edge")
-    expect("instanceType", '"node" or "edge"', item.instanceType);
-  for (const field of ["space", "externalId"])
-    if (typeof item[field] !== "string") expect(field, "a string", item[field]);
-  if (item.instanceType === "edge")
-    for (const field of ["type", "startNode", "endNode"]) {
-      const ref = (item[field] ?? {}) as Partial<InstanceId>;
-      if (typeof ref.space !== "string" || typeof ref.externalId !== "string")
-        expect(field, "{ space, externalId } with string values", item[field]);
-    }
-  const { existingVersion, sources } = write as InstanceWrite;
-  const found =
-    findNonFinite(existingVersion, "existingVersion") ??
-    findNonFinite(sources, "sources");
+  const item = (write ?? {}) as Record<string, unknown>;
+  const isId = (value: unknown): boolean =>
+    typeof (value as InstanceId | null)?.space === "string" &&
+    typeof (value as InstanceId).externalId === "string";
+  const field =
+    typeof write !== "object" || !write || Array.isArray(write)
+      ? "(item)"
+      : item.instanceType !== "node" && item.instanceType !== "edge"
+        ? "instanceType"
+        : (["space", "externalId"].find((f) => typeof item[f] !== "string") ??
+          (item.instanceType === "edge"
+            ? ["type", "startNode", "endNode"].find((f) => !isId(item[f]))
+            : undefined));
+  const found = field
+    ? { path: field, value: field === "(item)" ? write : item[field] }
+    : (findNonFinite(item.existingVersion, "existingVersion") ??
+      findNonFinite(item.sources, "sources"));
   if (found)
-    fail(
+    throw new InvalidValueError(
+      index,
+      {
+        space: typeof item.space === "string" ? item.space : "?",
+        externalId: typeof item.externalId === "string" ? item.externalId : "?",
+      },
       found.path,
-      `${found.value} is not a finite number; the API accepts no NaN or Infinity`,
+      field
+        ? `expected a node or edge write with string ids (an edge also with type, startNode, endNode), got ${show(found.value)}`
+        : `${String(found.value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
 }
 
@@ -435,7 +424,7 @@ export function checkRawWrite(write: unknown, index: number): void {
 function findNonFinite(
   value: unknown,
   path: string,
-): { path: string; value: number } | undefined {
+): { path: string; value: unknown } | undefined {
   if (typeof value === "number")
     return Number.isFinite(value) ? undefined : { path, value };
   if (typeof value !== "object" || value === null) return undefined;

@@ -274,9 +274,10 @@ class ApplyRun {
   #requests = 0;
   #started = 0;
   #requestsDone = 0;
-  #itemsDone = 0;
+  #deletesDone = 0;
   #itemsRead = 0;
   #deletesRead = 0;
+  #deletesTaken = 0;
   #written = 0;
   #skipped = 0;
 
@@ -334,12 +335,20 @@ class ApplyRun {
   ): Promise<boolean> {
     const collector = this.#collector;
     const size = this.chunkSize;
-    for (;;) {
+    const built = this.#ready.length;
+    while (this.#ready.length === built) {
       // A sync iterator is read without a microtask per item.
       const next = source.next();
       const step = next instanceof Promise ? await next : next;
       if (step.done) {
-        this.#finishInput();
+        // The rest: nodes, edges, then deletes, `chunkSize` items a request.
+        const deletes = this.options.delete?.length ?? 0;
+        this.#deletesRead = deletes;
+        while (
+          collector.peek("node").length + collector.peek("edge").length > 0 ||
+          this.#deletesTaken < deletes
+        )
+          this.#build(size);
         return true;
       }
       try {
@@ -348,82 +357,48 @@ class ApplyRun {
         this.#rejected = { input: step.value };
         throw error;
       }
-      const built = this.#ready.length;
-      while (collector.peek("node").length >= size) this.#build(size, 0);
+      while (collector.peek("node").length >= size) this.#build(size);
+      // An edge request goes after every node collected before it.
       while (collector.peek("edge").length >= size) {
-        if (this.#edgesNeedPendingNodes())
-          this.#build(collector.peek("node").length, 0);
-        this.#build(0, size);
+        this.#build(collector.peek("node").length);
+        this.#build(size);
       }
-      if (this.#ready.length > built) return false;
-    }
-  }
-
-  /** Whether an edge of the next edge request starts or ends at a node not yet in a request. */
-  #edgesNeedPendingNodes(): boolean {
-    const edges = this.#collector.peek("edge");
-    if (this.#collector.peek("node").length === 0) return false;
-    for (let i = 0; i < this.chunkSize; i++) {
-      const edge = edges[i]!;
-      if (
-        edge.instanceType === "edge" &&
-        (this.#collector.nodeWhere(edge.startNode) === "pending" ||
-          this.#collector.nodeWhere(edge.endNode) === "pending")
-      )
-        return true;
     }
     return false;
   }
 
-  /** The rest of the writes (nodes, edges), then the deletes, in requests of `chunkSize`. */
-  #finishInput(): void {
-    const deletes = this.options.delete ?? [];
-    this.#deletesRead = deletes.length;
-    const nodes = this.#collector.peek("node").length;
-    const edges = this.#collector.peek("edge").length;
-    const size = this.chunkSize;
-    for (let start = 0; start < nodes + edges + deletes.length; start += size) {
-      const end = start + size;
-      const nodeCount = Math.max(0, Math.min(end, nodes) - start);
-      const edgeCount =
-        Math.max(0, Math.min(end, nodes + edges) - start) - nodeCount;
-      const firstDelete = Math.max(0, start - nodes - edges);
-      this.#build(
-        nodeCount,
-        edgeCount,
-        deletes.slice(firstDelete, Math.max(0, end - nodes - edges)),
-        firstDelete,
-      );
-    }
-  }
-
-  /** Takes `nodes` collected nodes and `edges` edges out as a request, with `deletes`. */
-  #build(
-    nodes: number,
-    edges: number,
-    deletes: readonly InstanceDelete[] = [],
-    firstDelete = 0,
-  ): void {
+  /** Takes the next `count` items (collected nodes, edges, then deletes) out as a request. */
+  #build(count: number): void {
+    if (count === 0) return;
     const number = this.#requests++;
     const collector = this.#collector;
-    const taken = collector.take("node", nodes, number);
-    const { writes, numbers } = collector.take("edge", edges, number);
+    const nodes = collector.take("node", count, number);
+    const edges = collector.take("edge", count - nodes.writes.length, number);
+    const writes = nodes.writes.concat(edges.writes);
+    const firstDelete = this.#deletesTaken;
+    const deletes =
+      this.#deletesRead > 0
+        ? this.options.delete!.slice(
+            firstDelete,
+            firstDelete + count - writes.length,
+          )
+        : [];
+    this.#deletesTaken += deletes.length;
     const after = new Set(this.#waitFor);
     if (collector.peek("node").length + collector.peek("edge").length === 0)
       this.#waitFor.clear();
     // Edges wait for the unfinished requests of their ends.
-    if (this.#unfinished.size > 0)
-      for (const edge of writes)
-        if (edge.instanceType === "edge")
-          for (const end of [edge.startNode, edge.endNode]) {
-            const where = collector.nodeWhere(end);
-            if (typeof where === "number" && this.#unfinished.has(where))
-              after.add(where);
-          }
+    for (const edge of edges.writes)
+      if (edge.instanceType === "edge" && this.#unfinished.size > 0)
+        for (const end of [edge.startNode, edge.endNode]) {
+          const where = collector.nodeWhere(end);
+          if (typeof where === "number" && this.#unfinished.has(where))
+            after.add(where);
+        }
     after.delete(number);
     const request: BuiltRequest = {
-      writes: nodes ? taken.writes.concat(writes) : writes,
-      numbers: nodes ? taken.numbers.concat(numbers) : numbers,
+      writes,
+      numbers: nodes.numbers.concat(edges.numbers),
       deletes,
       firstDelete,
       number,
@@ -468,7 +443,7 @@ class ApplyRun {
       this.options.onProgress?.({
         requestsDone: this.#requestsDone,
         requestsTotal: this.#requestsDone + this.#unfinished.size,
-        itemsDone: this.#itemsDone,
+        itemsDone: this.#written + this.#skipped + this.#deletesDone,
         itemsTotal: this.#collector.instances + this.#deletesRead,
       });
     } catch (error) {
@@ -551,12 +526,11 @@ class ApplyRun {
             slots[~number] = answer;
           continue;
         }
-        this.#itemsDone++;
         if (answer) this.#written++;
         else this.#skipped++;
         if (slots) slots[number] = answer ?? new Skipped(idOf(part.writes[i]!));
       }
-      this.#itemsDone += part.deletes.length;
+      this.#deletesDone += part.deletes.length;
       for (let i = 0; i < part.deletes.length; i++)
         this.#deleteOutcomes[part.firstDelete + i] = "deleted";
       if (deleted && part.deletes.length)
@@ -588,15 +562,16 @@ class ApplyRun {
   finish(input: ApplyInputs): ApplyResult {
     const slots = this.#slots ?? [];
     const failure = this.#stop ?? this.#isolated;
+    const written: InstanceId[] = [];
     if (!failure) {
       const deleted = this.#deleted.flat();
+      const items: SlimInstance[] = [];
+      for (const slot of slots)
+        if (slot instanceof Skipped) written.push(slot.id);
+        else if (slot) items.push(slot);
       return {
-        items: slots.filter(
-          (slot) => !(slot instanceof Skipped),
-        ) as SlimInstance[],
-        skipped: slots.flatMap((slot) =>
-          slot instanceof Skipped ? [slot.id] : [],
-        ),
+        items,
+        skipped: written,
         deleted,
         counts: {
           written: this.#written,
@@ -608,52 +583,37 @@ class ApplyRun {
     // A check that failed before anything went out is thrown as it is: nothing was written.
     if (this.#started === 0 && !this.options.signal?.aborted)
       throw failure.error;
-    for (const request of this.#ready) this.#record(request, "not-written");
-    this.#record(
-      {
-        writes: this.#collector.writes(),
-        numbers: [],
-        deletes: [],
-        firstDelete: 0,
-      },
-      "not-written",
-    );
-    const counts = this.#slots === undefined;
-    const report: ApplyProgressReport & {
-      written: InstanceId[];
-      notWritten: InstanceId[];
-      unknown: InstanceId[];
-    } = {
-      written: [],
-      notWritten: [],
-      unknown: [],
-      ...(counts ? { writtenCount: this.#written + this.#skipped } : {}),
-    };
+    // Not written: what was never sent, the input that failed its checks and the rest of an
+    // array (a stream's rest is never read).
+    const unread = Array.isArray(input)
+      ? (input as ApplyInput[]).slice(this.#itemsRead)
+      : [];
+    if (this.#rejected) unread.push(this.#rejected.input);
+    const unsent = this.#collector.writes().concat(unread.flatMap(writesOf));
+    for (const part of [...this.#ready, { ...EMPTY, writes: unsent }])
+      this.#record(part, "not-written");
     // A written instance that a later request failed to write again is listed as that one.
     for (const slot of slots) {
       const id = slot instanceof Skipped ? slot.id : slot && idOf(slot);
-      if (id && !this.#failed.has(keyOf(id))) report.written.push(id);
+      if (id && !this.#failed.has(keyOf(id))) written.push(id);
     }
+    const counts = this.#slots === undefined;
     const lists: Record<Outcome, InstanceId[]> = {
-      "not-written": report.notWritten,
-      unknown: report.unknown,
-      deleted: counts ? [] : report.written,
+      "not-written": [],
+      unknown: [],
+      deleted: counts ? [] : written,
       skipped: [],
     };
     for (const [outcome, id] of this.#failed.values()) lists[outcome].push(id);
     (this.options.delete ?? []).forEach((item, i) =>
       lists[this.#deleteOutcomes[i] ?? "not-written"].push(idOf(item)),
     );
-    // The input that failed its checks, and the rest of an array (a stream's rest is never read).
-    const listed = new Set(report.notWritten.map(keyOf));
-    const unread = Array.isArray(input)
-      ? (input as ApplyInput[]).slice(this.#itemsRead)
-      : [];
-    for (const item of this.#rejected
-      ? [this.#rejected.input, ...unread]
-      : unread)
-      for (const id of idsOfInput(item))
-        if (!listed.has(keyOf(id))) report.notWritten.push(id);
+    const report: ApplyProgressReport = {
+      written,
+      notWritten: lists["not-written"],
+      unknown: lists.unknown,
+      ...(counts ? { writtenCount: this.#written + this.#skipped } : {}),
+    };
     if (failure.error instanceof VersionConflictError)
       throw new ApplyVersionConflictError(failure.error, report);
     throw new ApplyFailedError({
@@ -663,6 +623,8 @@ class ApplyRun {
     });
   }
 }
+
+const EMPTY: Part = { writes: [], numbers: [], deletes: [], firstDelete: 0 };
 
 /** Adds one input to a collector; `index` is its place in the input (for error messages). */
 function addInput(
@@ -682,17 +644,17 @@ function addInput(
   }
 }
 
-/** Ids of an input for the failure report (with its nested objects); never throws. */
-function idsOfInput(input: ApplyInput): InstanceId[] {
+/** The writes of an input for the failure report (with its nested objects); never throws. */
+function writesOf(input: ApplyInput): InstanceWrite[] {
   try {
     const collector = new WriteCollector();
     addInput(collector, input, 0);
-    return collector.writes().map(idOf);
+    return collector.writes();
   } catch {
-    // An input that would have failed its own checks: named by its id when it has one.
+    // An input that fails its own checks: named by its id when it has one.
     const { space, externalId } = (input ?? {}) as Partial<InstanceId>;
     return typeof space === "string" && typeof externalId === "string"
-      ? [{ space, externalId }]
+      ? [input as InstanceWrite]
       : [];
   }
 }
@@ -733,27 +695,26 @@ function matchAnswer(
 ): readonly (SlimInstance | undefined)[] {
   // The API answers in the request's order: then no index is built.
   let i = 0;
-  if (items.length === writes.length)
-    for (; i < items.length; i++) {
-      const item = items[i]!;
-      const write = writes[i]!;
-      if (
-        item.externalId !== write.externalId ||
-        item.space !== write.space ||
-        item.instanceType !== write.instanceType
-      )
-        break;
-    }
+  while (
+    items.length === writes.length &&
+    i < items.length &&
+    items[i]!.externalId === writes[i]!.externalId &&
+    items[i]!.space === writes[i]!.space &&
+    items[i]!.instanceType === writes[i]!.instanceType
+  )
+    i++;
   if (i === writes.length) return items;
-  const positions = new Map<string, number>();
-  writes.forEach((write, at) => positions.set(describeItem(write), at));
+  const positions = new Map(
+    writes.map((write, at) => [describeItem(write), at]),
+  );
   const answers = new Array<SlimInstance | undefined>(writes.length);
   for (const item of items) {
     const what = describeItem(item);
     const at = positions.get(what);
-    if (at === undefined)
-      throw badAnswer(`it names ${what}, which its request did not write`);
-    if (answers[at] !== undefined) throw badAnswer(`it names ${what} twice`);
+    if (at === undefined || answers[at])
+      throw badAnswer(
+        `it names ${what}${at === undefined ? ", which its request did not write" : " twice"}`,
+      );
     answers[at] = item;
   }
   const missing = writes.length - items.length;
