@@ -313,20 +313,18 @@ function mergeWrites(
     );
   };
   const merged: Record<string, unknown> = { ...earlier };
-  for (const field of ["existingVersion", "type", "startNode", "endNode"]) {
+  // Ids, type, ends, version: equal or given once.
+  for (const [field, b] of Object.entries(later)) {
     const a = merged[field];
-    const b = (later as unknown as Record<string, unknown>)[field];
-    if (b === undefined) continue;
+    if (b === undefined || field === "sources") continue;
     if (a !== undefined && !sameValue(a, b)) conflict(field, a, b);
     merged[field] = b;
   }
   const sources: SourceData[] = [...(earlier.sources ?? [])];
   for (const source of later.sources ?? []) {
     const name = sourceName(source.source);
-    const same = sources.findIndex(
-      (s) =>
-        sourceName(s.source) === name && s.source.type === source.source.type,
-    );
+    // A container's name has no version: it never equals a view's.
+    const same = sources.findIndex((s) => sourceName(s.source) === name);
     const existing = sources[same];
     if (!existing) {
       sources.push(source);

@@ -338,9 +338,7 @@ class ApplyRun {
     const size = this.chunkSize;
     const built = this.#ready.length;
     while (this.#ready.length === built) {
-      // A sync iterator is read without a microtask per item.
-      const next = source.next();
-      const step = next instanceof Promise ? await next : next;
+      const step = await source.next();
       if (step.done) {
         // The rest: nodes, edges, then deletes, `chunkSize` items a request.
         const deletes = this.options.delete?.length ?? 0;
