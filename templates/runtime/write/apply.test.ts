@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyInstances,
-  deleteInstances,
-  type JsonPoster,
-} from "./apply.js";
+import { applyInstances, deleteInstances, type JsonPoster } from "./apply.js";
 import {
   ConflictingWritesError,
   WriteCollector,
@@ -117,9 +113,7 @@ function fakeApi(
 
 describe("value checks", () => {
   it("rejects NaN and Infinity naming the item and the property", () => {
-    expect(() =>
-      checkRawWrite(node("a", { height: Number.NaN }), 4),
-    ).toThrow(
+    expect(() => checkRawWrite(node("a", { height: Number.NaN }), 4)).toThrow(
       "Item 4 (s:a) at sources[0].properties.height: NaN is not a finite number; the API accepts no NaN or Infinity",
     );
     expect(() =>
@@ -172,6 +166,35 @@ describe("applyInstances: write-merge policy while streaming", () => {
       api.bodies.map((body) => body.items.map((i) => i.externalId)),
     ).toEqual([["a", "b"], ["c"]]);
     expect(result.counts.written).toBe(3);
+  });
+  it("collects objects that reference each other once each, and a shared one once", async () => {
+    const api = fakeApi();
+    const apply = (
+      id: string,
+      refs: () => CollectsWrites[],
+    ): CollectsWrites => ({
+      space: "s",
+      externalId: id,
+      collect(collector) {
+        for (const ref of refs()) collector.reference(ref);
+        collector.push(node(id));
+      },
+    });
+    const shared = apply("shared", () => []);
+    const a: CollectsWrites = apply("a", () => [b, shared]);
+    const b: CollectsWrites = apply("b", () => [a, shared]);
+    const result = await applyInstances(api.poster, [
+      a,
+      b,
+      apply("c", () => [shared, shared]),
+    ]);
+    expect(api.bodies[0]?.items.map((i) => i.externalId)).toEqual([
+      "shared",
+      "b",
+      "a",
+      "c",
+    ]);
+    expect(result.counts.written).toBe(4);
   });
   it("merges writes of one instance within a request into the first one's place", async () => {
     const api = fakeApi();
@@ -704,9 +727,8 @@ describe("WriteCollector numbers", () => {
     expect(collector.instances).toBe(3);
     expect(collector.take("node", 1, 7).numbers).toEqual([0]);
     expect(collector.nodeWhere({ space: "s", externalId: "a" })).toBe(7);
-    expect(collector.nodeWhere({ space: "s", externalId: "b" })).toBe(
-      "pending",
-    );
+    // Collected, not taken: negative.
+    expect(collector.nodeWhere({ space: "s", externalId: "b" })).toBe(~1);
     expect(collector.nodeWhere({ space: "s", externalId: "e" })).toBe(
       undefined,
     );

@@ -390,7 +390,7 @@ class ApplyRun {
       if (edge.instanceType === "edge" && this.#unfinished.size > 0)
         for (const end of [edge.startNode, edge.endNode]) {
           const where = collector.nodeWhere(end);
-          if (typeof where === "number" && this.#unfinished.has(where))
+          if (where !== undefined && this.#unfinished.has(where))
             after.add(where);
         }
     after.delete(number);
