@@ -692,16 +692,16 @@ function matchAnswer(
   mayLeaveOut: boolean,
 ): readonly (SlimInstance | undefined)[] {
   // The API answers in the request's order: then no index is built.
-  let i = 0;
-  while (
+  if (
     items.length === writes.length &&
-    i < items.length &&
-    items[i]!.externalId === writes[i]!.externalId &&
-    items[i]!.space === writes[i]!.space &&
-    items[i]!.instanceType === writes[i]!.instanceType
+    items.every(
+      (item, i) =>
+        item.externalId === writes[i]!.externalId &&
+        item.space === writes[i]!.space &&
+        item.instanceType === writes[i]!.instanceType,
+    )
   )
-    i++;
-  if (i === writes.length) return items;
+    return items;
   const positions = new Map(
     writes.map((write, at) => [describeItem(write), at]),
   );

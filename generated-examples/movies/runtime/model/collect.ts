@@ -187,13 +187,9 @@ export class WriteCollector {
     return this.#pending.node.writes.concat(this.#pending.edge.writes);
   }
 
-  /**
-   * Where a node's latest write is: `"pending"` when collected and not taken, the number of the
-   * request that took it, or undefined when not written.
-   */
-  nodeWhere(id: InstanceId): number | "pending" | undefined {
-    const where = this.#where[this.#table[this.#find("node", id) + 2]! - 1];
-    return where !== undefined && where < 0 ? "pending" : where;
+  /** The request that took a node's latest write: negative while collected, undefined if none. */
+  nodeWhere(id: InstanceId): number | undefined {
+    return this.#where[this.#table[this.#find("node", id) + 2]! - 1];
   }
 
   /** Takes the first `count` writes of a type out, for request number `request`. */

@@ -391,7 +391,7 @@ class ApplyRun {
       if (edge.instanceType === "edge" && this.#unfinished.size > 0)
         for (const end of [edge.startNode, edge.endNode]) {
           const where = collector.nodeWhere(end);
-          if (typeof where === "number" && this.#unfinished.has(where))
+          if (where !== undefined && this.#unfinished.has(where))
             after.add(where);
         }
     after.delete(number);
@@ -693,16 +693,16 @@ function matchAnswer(
   mayLeaveOut: boolean,
 ): readonly (SlimInstance | undefined)[] {
   // The API answers in the request's order: then no index is built.
-  let i = 0;
-  while (
+  if (
     items.length === writes.length &&
-    i < items.length &&
-    items[i]!.externalId === writes[i]!.externalId &&
-    items[i]!.space === writes[i]!.space &&
-    items[i]!.instanceType === writes[i]!.instanceType
+    items.every(
+      (item, i) =>
+        item.externalId === writes[i]!.externalId &&
+        item.space === writes[i]!.space &&
+        item.instanceType === writes[i]!.instanceType,
+    )
   )
-    i++;
-  if (i === writes.length) return items;
+    return items;
   const positions = new Map(
     writes.map((write, at) => [describeItem(write), at]),
   );
