@@ -397,10 +397,19 @@ export function checkRawWrite(write: unknown, index: number): void {
           (item.instanceType === "edge"
             ? ["type", "startNode", "endNode"].find((f) => !isId(item[f]))
             : undefined));
-  const found = field
+  let found = field
     ? { path: field, value: field === "(item)" ? write : item[field] }
-    : (findNonFinite(item.existingVersion, "existingVersion") ??
-      findNonFinite(item.sources, "sources"));
+    : findNonFinite(item.existingVersion, "existingVersion");
+  // Property by property: the path is built only for a bad value.
+  const sources = (item.sources ?? []) as SourceData[];
+  for (let s = 0; !found && s < sources.length; s++)
+    for (const name in sources[s]!.properties) {
+      found = findNonFinite(sources[s]!.properties![name], "");
+      if (found) {
+        found.path = `sources[${s}].properties.${name}${found.path}`;
+        break;
+      }
+    }
   if (found)
     throw new InvalidValueError(
       index,
