@@ -85,10 +85,10 @@ export class WriteCollector {
   #table = new Int32Array(3 * 1024);
   /**
    * Per instance number, where its latest write is: `~i` while it is this type's collected write
-   * number `i`, else the number of the request that took it. Grows with the instances of an
-   * apply: one small number each.
+   * number `i`, else the number of the request that took it (4 bytes an instance).
    */
-  readonly #where: number[] = [];
+  #where = new Int32Array(1024);
+  #instances = 0;
   readonly #recent: Taken[] = [];
   /** Who is collecting, innermost last: apply objects (a cycle of references ends at them). */
   readonly #origins: Origin[] = [];
@@ -117,16 +117,21 @@ export class WriteCollector {
   /** Adds one write of the object being collected, merged with a collected one of its instance. */
   push(write: InstanceWrite): void {
     const pending = this.#pending[write.instanceType];
-    if (6 * (this.#where.length + 1) > this.#table.length) this.#grow();
+    if (6 * (this.#instances + 1) > this.#table.length) this.#grow();
     const slot = this.#find(write.instanceType, write);
     let number = this.#table[slot + 2]! - 1;
     const where = this.#where[number]!;
     const at = ~where - pending.taken;
     if (number < 0 || (where < 0 && !sameId(pending.writes[at]!, write))) {
-      number = this.#where.length;
+      number = this.#instances++;
       // A new instance (or, once in 30 million, one whose hash an instance collected holds).
       if (this.#table[slot + 2] === 0) this.#table[slot + 2] = number + 1;
-      this.#where.push(~(pending.taken + pending.writes.length));
+      if (number === this.#where.length) {
+        const where = new Int32Array(2 * number);
+        where.set(this.#where);
+        this.#where = where;
+      }
+      this.#where[number] = ~(pending.taken + pending.writes.length);
     } else {
       if (where < 0) {
         pending.writes[at] = mergeWrites(
@@ -174,7 +179,7 @@ export class WriteCollector {
 
   /** Instances numbered so far (writes of one instance count once). */
   get instances(): number {
-    return this.#where.length;
+    return this.#instances;
   }
 
   /** The collected writes of a type, not taken (read, do not keep). */
