@@ -78,7 +78,8 @@ export class WriteCollector {
   /**
    * The instances collected, by a 64-bit hash of type, space and external id: per slot the hash's
    * halves and the instance's number plus one (0: empty). About 24 bytes an instance and no key
-   * kept alive; a `Map` of ids took 1 µs an instance, a fifth of a typed apply's client CPU. Two
+   * kept alive (nested `Map`s of the ids: 276 MiB instead of 164 for a million, and 0.1–0.3 ms
+   * more CPU per 1000 writes; see BENCHMARKS.md). Two
    * instances of an apply share a hash with a chance of about n^2 / 2^65 (1 in 30 million for a
    * million): when the first is no longer collected, the second is then sent, counted once.
    */
@@ -127,9 +128,9 @@ export class WriteCollector {
       // A new instance (or, once in 30 million, one whose hash an instance collected holds).
       if (this.#table[slot + 2] === 0) this.#table[slot + 2] = number + 1;
       if (number === this.#where.length) {
-        const where = new Int32Array(2 * number);
-        where.set(this.#where);
-        this.#where = where;
+        const grown = new Int32Array(2 * number);
+        grown.set(this.#where);
+        this.#where = grown;
       }
       this.#where[number] = ~(pending.taken + pending.writes.length);
     } else {
