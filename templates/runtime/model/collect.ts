@@ -390,11 +390,18 @@ function show(value: unknown): string {
  */
 export function checkRawWrite(write: unknown, index: number): void {
   const item = (write ?? {}) as Record<string, unknown>;
-  const isId = (value: unknown): boolean =>
-    typeof (value as InstanceId | null)?.space === "string" &&
-    typeof (value as InstanceId).externalId === "string";
-  const field =
-    typeof write !== "object" || !write || Array.isArray(write)
+  const wellFormed =
+    !Array.isArray(write) &&
+    isId(item) &&
+    (item.instanceType === "node" ||
+      (item.instanceType === "edge" &&
+        isId(item.type) &&
+        isId(item.startNode) &&
+        isId(item.endNode)));
+  // The field at fault, worked out only for a bad write.
+  const field = wellFormed
+    ? undefined
+    : typeof write !== "object" || !write || Array.isArray(write)
       ? "(item)"
       : item.instanceType !== "node" && item.instanceType !== "edge"
         ? "instanceType"
@@ -427,6 +434,13 @@ export function checkRawWrite(write: unknown, index: number): void {
         ? `expected a node or edge write with string ids (an edge also with type, startNode, endNode), got ${show(found.value)}`
         : `${String(found.value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
+}
+
+function isId(value: unknown): boolean {
+  return (
+    typeof (value as InstanceId | null)?.space === "string" &&
+    typeof (value as InstanceId).externalId === "string"
+  );
 }
 
 /** A non-finite number in a value and its path (built only for a bad value). */
