@@ -287,6 +287,11 @@ function typedClient(model: BenchModel, target: Target) {
   });
 }
 
+/**
+ * The same 100k items for every contender, 1000 a request, 2 in flight, every answer parsed. The
+ * loops build their literals per request and keep nothing; the clients build all inputs first,
+ * check each answer against its request and return one result entry per instance.
+ */
 function applyContenders(
   model: BenchModel,
   data: readonly ItemData[],

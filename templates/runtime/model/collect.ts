@@ -1,9 +1,8 @@
-// The one write-merge policy: every write (raw wire items, generated apply objects, their nested
-// nodes and edges) goes through a WriteCollector before it is put into requests. Each instance
-// becomes one item, since the API rejects an instance named twice in one request: two writes of one
-// instance (say, through two views) merge their sources; the same value twice is fine; two
-// different values for one property, or different ends, types or versions, are an error that names
-// both writers.
+// The one write-merge policy: every write (raw items, apply objects and the nodes and edges they
+// reference) goes through a WriteCollector, which keeps one item per instance (the API rejects an
+// instance named twice in one request). Two writes of one instance merge their sources; the same
+// value twice is fine; two different values for one property, or different ends, types or
+// versions, are a ConflictingWritesError naming both writers.
 
 import { InvalidValueError } from "../core/errors.js";
 import type {
@@ -34,12 +33,9 @@ export class ConflictingWritesError extends Error {
   }
 }
 
-/** Whether a value is an object that collects its own writes (a generated apply object). */
 export function collectsWrites(value: unknown): value is CollectsWrites {
   return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Partial<CollectsWrites>).collect === "function"
+    typeof (value as Partial<CollectsWrites> | null)?.collect === "function"
   );
 }
 
@@ -48,6 +44,238 @@ type Origin = CollectsWrites | number;
 
 /** The target of a direct relation that names no view: any node's apply object will do. */
 export const ANY_NODE_VIEW = "";
+
+/** Writes of one instance type collected and not yet taken, in first-seen order. */
+class Pending {
+  writes: InstanceWrite[] = [];
+  origins: Origin[] = [];
+  /** Per write, its instance's number (`~number` for an instance written before it was taken). */
+  numbers: number[] = [];
+  /** Writes taken out so far: `writes[i]` is this type's write number `taken + i`. */
+  taken = 0;
+}
+
+/** What a collector keeps of a recent `take`: who wrote each instance it took. */
+interface Taken {
+  readonly request: number;
+  readonly numbers: readonly number[];
+  readonly origins: readonly Origin[];
+}
+
+/** Takes an object reached again is looked for in (so that a shared object is written once). */
+const RECENT_KEPT = 16;
+
+/**
+ * Gathers writes: one item per instance (merged), each instance numbered in first-seen order (the
+ * order of an apply's result). The apply engine takes requests out (`take`) as they fill; an
+ * instance written again after its write was taken goes out again, counted once (its number as
+ * `~number`). `writes()` returns nodes before edges, so that a request never needs an edge's ends
+ * before they exist.
+ */
+export class WriteCollector {
+  readonly #pending = { node: new Pending(), edge: new Pending() };
+  /**
+   * The instances collected, by a 64-bit hash of type, space and external id: per slot the hash's
+   * halves and the instance's number plus one (0: empty). About 24 bytes an instance and no key
+   * kept alive (nested `Map`s of the ids: 276 MiB instead of 164 for a million, and 0.1–0.3 ms
+   * more CPU per 1000 writes; see BENCHMARKS.md). Two
+   * instances of an apply share a hash with a chance of about n^2 / 2^65 (1 in 30 million for a
+   * million): when the first is no longer collected, the second is then sent, counted once.
+   */
+  #table = new Int32Array(3 * 1024);
+  /**
+   * Per instance number, where its latest write is: `~i` while it is this type's collected write
+   * number `i`, else the number of the request that took it (4 bytes an instance).
+   */
+  #where = new Int32Array(1024);
+  #instances = 0;
+  readonly #recent: Taken[] = [];
+  /** Who is collecting, innermost last: apply objects (a cycle of references ends at them). */
+  readonly #origins: Origin[] = [];
+  /** Called when an instance a request took is written again (the apply orders the two). */
+  writtenAgain?: (request: number, write: InstanceWrite) => void;
+
+  /** Adds an apply object reached through a reference, unless it was collected already. */
+  add(item: CollectsWrites): void {
+    if (!this.#origins.includes(item) && this.#originOf(item) !== item)
+      this.addRoot(item);
+  }
+
+  /**
+   * Adds an apply object given as input, and what it references. Unlike `add` it does not look
+   * for the object among those collected: a repeated input merges as any write of its instance.
+   */
+  addRoot(item: CollectsWrites): void {
+    this.#origins.push(item);
+    try {
+      item.collect(this);
+    } finally {
+      this.#origins.pop();
+    }
+  }
+
+  /** Adds one write of the object being collected, merged with a collected one of its instance. */
+  push(write: InstanceWrite): void {
+    const pending = this.#pending[write.instanceType];
+    if (6 * (this.#instances + 1) > this.#table.length) this.#grow();
+    const slot = this.#find(write.instanceType, write);
+    let number = this.#table[slot + 2]! - 1;
+    const where = this.#where[number]!;
+    const at = ~where - pending.taken;
+    if (number < 0 || (where < 0 && !sameId(pending.writes[at]!, write))) {
+      number = this.#instances++;
+      // A new instance (or, once in 30 million, one whose hash an instance collected holds).
+      if (this.#table[slot + 2] === 0) this.#table[slot + 2] = number + 1;
+      if (number === this.#where.length) {
+        const grown = new Int32Array(2 * number);
+        grown.set(this.#where);
+        this.#where = grown;
+      }
+      this.#where[number] = ~(pending.taken + pending.writes.length);
+    } else {
+      if (where < 0) {
+        pending.writes[at] = mergeWrites(
+          pending.writes[at]!,
+          write,
+          pending.origins[at]!,
+          this.#origins.at(-1) ?? 0,
+        );
+        return;
+      }
+      this.writtenAgain?.(where, write);
+      this.#where[number] = ~(pending.taken + pending.writes.length);
+      number = ~number;
+    }
+    pending.writes.push(write);
+    pending.origins.push(this.#origins.at(-1) ?? 0);
+    pending.numbers.push(number);
+  }
+
+  /** Adds one write on behalf of `origin` (a raw item's input position). */
+  addFrom(write: InstanceWrite, origin: Origin): void {
+    this.#origins.push(origin);
+    this.push(write);
+    this.#origins.pop();
+  }
+
+  /**
+   * A node reference for a value that may be a nested apply object (which is then written too).
+   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
+   * of that view or of a view implementing it: any other is an error before anything is written.
+   */
+  reference(value: unknown, target?: string): InstanceId {
+    if (collectsWrites(value)) {
+      if (target !== undefined) checkNodeOfView(value, target);
+      this.add(value);
+      return { space: value.space, externalId: value.externalId };
+    }
+    const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
+    if (typeof space === "string" && typeof externalId === "string")
+      return { space, externalId };
+    throw new TypeError(
+      "expected a node reference { space, externalId } or an apply object",
+    );
+  }
+
+  /** Instances numbered so far (writes of one instance count once). */
+  get instances(): number {
+    return this.#instances;
+  }
+
+  /** The collected writes of a type, not taken (read, do not keep). */
+  peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
+    return this.#pending[instanceType].writes;
+  }
+
+  /** The collected writes, one per instance: nodes first, then edges, each in first-seen order. */
+  writes(): InstanceWrite[] {
+    return this.#pending.node.writes.concat(this.#pending.edge.writes);
+  }
+
+  /** The request that took a node's latest write: negative while collected, undefined if none. */
+  nodeWhere(id: InstanceId): number | undefined {
+    return this.#where[this.#table[this.#find("node", id) + 2]! - 1];
+  }
+
+  /** Takes the first `count` writes of a type out, for request number `request`. */
+  take(
+    instanceType: "node" | "edge",
+    count: number,
+    request: number,
+  ): { writes: InstanceWrite[]; numbers: number[] } {
+    const pending = this.#pending[instanceType];
+    const writes = pending.writes.splice(0, count);
+    const numbers = pending.numbers.splice(0, count);
+    const origins = pending.origins.splice(0, count);
+    pending.taken += writes.length;
+    for (const number of numbers)
+      this.#where[number < 0 ? ~number : number] = request;
+    this.#recent.push({ request, numbers, origins });
+    if (this.#recent.length > RECENT_KEPT) this.#recent.shift();
+    return { writes, numbers };
+  }
+
+  /** The object that wrote an apply object's node, if it is collected or recently taken. */
+  #originOf(item: CollectsWrites): Origin | undefined {
+    const pending = this.#pending.node;
+    const number = this.#table[this.#find("node", item) + 2]! - 1;
+    const where = this.#where[number];
+    if (where === undefined) return undefined;
+    if (where < 0) return pending.origins[~where - pending.taken];
+    const taken = this.#recent.find((recent) => recent.request === where);
+    const at = taken?.numbers.findIndex((n) => n === number || n === ~number);
+    return at === undefined ? undefined : taken?.origins[at];
+  }
+  /**
+   * Where an instance's hash is in `#table`, or the empty slot where it goes (then its halves are
+   * written there). Two FNV-1a style hashes with different seeds and primes.
+   */
+  #find(instanceType: "node" | "edge", id: InstanceId): number {
+    let a = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
+    let b = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
+    for (let k = 0; k < 2; k++) {
+      const text = k === 0 ? id.space : id.externalId;
+      for (let i = 0; i < text.length; i++) {
+        const code = text.charCodeAt(i);
+        a = Math.imul(a ^ code, 0x01000193);
+        b = Math.imul(b ^ code, 0x5bd1e995);
+        b ^= b >>> 15;
+      }
+      // The length (above any char code), so that ("ab", "c") and ("a", "bc") differ.
+      a = Math.imul(a ^ (0x10000 + text.length), 0x01000193);
+      b = Math.imul(b ^ (0x10000 + text.length), 0x5bd1e995);
+    }
+    return probe(this.#table, a ^ (a >>> 16), b ^ (b >>> 13));
+  }
+
+  #grow(): void {
+    const old = this.#table;
+    this.#table = new Int32Array(2 * old.length);
+    for (let from = 0; from < old.length; from += 3)
+      if (old[from + 2] !== 0) {
+        const at = probe(this.#table, old[from]!, old[from + 1]!);
+        this.#table[at + 2] = old[from + 2]!;
+      }
+  }
+}
+
+/** The slot of hash (a, b) in a table, or the empty one where it goes (then filled with it). */
+function probe(table: Int32Array, a: number, b: number): number {
+  const mask = table.length / 3 - 1;
+  for (let slot = a & mask; ; slot = (slot + 1) & mask) {
+    const at = 3 * slot;
+    if (table[at + 2] === 0) {
+      table[at] = a;
+      table[at + 1] = b;
+      return at;
+    }
+    if (table[at] === a && table[at + 1] === b) return at;
+  }
+}
+
+function sameId(a: InstanceWrite, b: InstanceWrite): boolean {
+  return a.externalId === b.externalId && a.space === b.space;
+}
 
 /** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
 function checkNodeOfView(value: CollectsWrites, target: string): void {
@@ -66,161 +294,9 @@ function checkNodeOfView(value: CollectsWrites, target: string): void {
   const isEdge = "startNode" in value && "endNode" in value;
   if (!isEdge && (target === ANY_NODE_VIEW || views.includes(target))) return;
   const name = info.name || "apply object";
-  const what = views[0] ? `${name} of ${views[0]}` : name;
-  const expected =
-    target === ANY_NODE_VIEW
-      ? "a node apply object"
-      : `an apply object of ${target} (or of a view implementing it)`;
   throw new TypeError(
-    `expected a node reference { space, externalId } or ${expected}, got ${isEdge ? "the edge " : ""}${what} ${value.space}:${value.externalId}`,
+    `expected a node reference { space, externalId } or ${target === ANY_NODE_VIEW ? "a node apply object" : `an apply object of ${target} (or of a view implementing it)`}, got ${isEdge ? "the edge " : ""}${views[0] ? `${name} of ${views[0]}` : name} ${value.space}:${value.externalId}`,
   );
-}
-
-/** The collected writes of one instance type, in first-seen order, and where each instance's is. */
-class WriteList {
-  items: InstanceWrite[] = [];
-  origins: Origin[] = [];
-  /** Index in `items` by space, then external id (no key strings are built per write). */
-  readonly #at = new Map<string, Map<string, number>>();
-
-  indexOf(id: InstanceId): number | undefined {
-    return this.#at.get(id.space)?.get(id.externalId);
-  }
-
-  /** Adds a write of an instance not collected. */
-  add(write: InstanceWrite, origin: Origin): void {
-    let ids = this.#at.get(write.space);
-    if (!ids) this.#at.set(write.space, (ids = new Map()));
-    ids.set(write.externalId, this.items.length);
-    this.items.push(write);
-    this.origins.push(origin);
-  }
-
-  /** Takes the first `count` writes out. */
-  take(count: number): InstanceWrite[] {
-    const taken = this.items;
-    const origins = this.origins;
-    this.items = [];
-    this.origins = [];
-    this.#at.clear();
-    for (let i = count; i < taken.length; i++)
-      this.add(taken[i] as InstanceWrite, origins[i] as Origin);
-    taken.length = Math.min(count, taken.length);
-    return taken;
-  }
-}
-
-/** Apply objects a collector remembers at least (see `WriteCollector.add`). */
-const SEEN_KEPT = 16_384;
-
-/**
- * Gathers writes: each apply object once, one item per instance (merged), in first-seen order;
- * `writes()` returns nodes before edges so that a request never needs an edge's ends before they
- * exist. The streaming apply keeps one collector for the whole apply and takes requests out of it
- * (`take`); an object it reaches again after its writes were taken is not collected again when
- * `writtenBefore` says so (the apply looks among its recent requests), so that a shared object is
- * written once.
- */
-export class WriteCollector {
-  /** Referenced apply objects collected: the last `SEEN_KEPT` at least. */
-  readonly #seen = new Set<object>();
-  readonly #lists = { node: new WriteList(), edge: new WriteList() };
-  #origin: Origin = 0;
-  /** Whether an object's own write was taken out already (set by the streaming apply). */
-  writtenBefore: (item: CollectsWrites) => boolean = () => false;
-
-  /** Adds an apply object (once, however often it is reached) and what it references. */
-  add(item: CollectsWrites): void {
-    const seen = this.#seen.size;
-    // One set operation: the size grows only for an object not seen before.
-    if (this.#seen.add(item).size === seen) return;
-    if (seen >= SEEN_KEPT) {
-      this.#seen.clear();
-      this.#seen.add(item);
-    }
-    if (!this.writtenBefore(item)) this.addRoot(item);
-  }
-
-  /**
-   * Adds an apply object given as input, and what it references. Unlike `add` it does not
-   * remember the object: inputs are rarely repeated (a repeated one merges as any write of its
-   * instance does), and a set operation per input was 7 % of a typed apply's client CPU.
-   */
-  addRoot(item: CollectsWrites): void {
-    const outer = this.#origin;
-    this.#origin = item;
-    try {
-      item.collect(this);
-    } finally {
-      this.#origin = outer;
-    }
-  }
-
-  /** Adds one write of the object being collected; merges it with an earlier one of its instance. */
-  push(write: InstanceWrite): void {
-    const list = this.#lists[write.instanceType];
-    const at = list.indexOf(write);
-    if (at === undefined) return list.add(write, this.#origin);
-    list.items[at] = mergeWrites(
-      list.items[at] as InstanceWrite,
-      write,
-      list.origins[at] as Origin,
-      this.#origin,
-    );
-  }
-
-  /** Adds one write on behalf of `origin` (a raw item's input position). */
-  addFrom(write: InstanceWrite, origin: Origin): void {
-    const outer = this.#origin;
-    this.#origin = origin;
-    this.push(write);
-    this.#origin = outer;
-  }
-
-  /**
-   * A node reference for a value that may be a nested apply object (which is then written too).
-   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
-   * of that view or of a view implementing it: any other is an error before anything is written,
-   * never a write of another view's node.
-   */
-  reference(value: unknown, target?: string): InstanceId {
-    if (collectsWrites(value)) {
-      if (target !== undefined) checkNodeOfView(value, target);
-      this.add(value);
-      return { space: value.space, externalId: value.externalId };
-    }
-    const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
-    if (typeof space === "string" && typeof externalId === "string")
-      return { space, externalId };
-    throw new TypeError(
-      "expected a node reference { space, externalId } or an apply object",
-    );
-  }
-
-  /** Who asked for each collected write of a type (parallel to `peek`). */
-  origins(instanceType: "node" | "edge"): readonly Origin[] {
-    return this.#lists[instanceType].origins;
-  }
-
-  /** The collected writes of a type (not a copy: read, do not keep). */
-  peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
-    return this.#lists[instanceType].items;
-  }
-
-  /** Whether a write of this instance is collected (and not taken). */
-  has(instanceType: "node" | "edge", id: InstanceId): boolean {
-    return this.#lists[instanceType].indexOf(id) !== undefined;
-  }
-
-  /** Takes the first `count` writes of a type out of the collector. */
-  take(instanceType: "node" | "edge", count: number): InstanceWrite[] {
-    return this.#lists[instanceType].take(count);
-  }
-
-  /** Every collected write, one per instance: nodes first, then edges, each in first-seen order. */
-  writes(): InstanceWrite[] {
-    return this.#lists.node.items.concat(this.#lists.edge.items);
-  }
 }
 
 /** Two writes of one instance as one item, or a ConflictingWritesError. */
@@ -231,41 +307,35 @@ function mergeWrites(
   laterOrigin: Origin,
 ): InstanceWrite {
   const conflict = (field: string, a: unknown, b: unknown): never => {
-    const what = `${earlier.instanceType} ${earlier.space}:${earlier.externalId}`;
     throw new ConflictingWritesError(
-      `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${what} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
+      `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${earlier.instanceType} ${earlier.space}:${earlier.externalId} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
       { space: earlier.space, externalId: earlier.externalId },
       field,
     );
   };
   const merged: Record<string, unknown> = { ...earlier };
-  for (const field of ["existingVersion", "type", "startNode", "endNode"]) {
-    const a = (earlier as unknown as Record<string, unknown>)[field];
-    const b = (later as unknown as Record<string, unknown>)[field];
-    if (b === undefined) continue;
+  // Ids, type, ends, version: equal or given once.
+  for (const [field, b] of Object.entries(later)) {
+    const a = merged[field];
+    if (b === undefined || field === "sources") continue;
     if (a !== undefined && !sameValue(a, b)) conflict(field, a, b);
     merged[field] = b;
   }
   const sources: SourceData[] = [...(earlier.sources ?? [])];
   for (const source of later.sources ?? []) {
-    const same = sources.findIndex((s) => sameSource(s.source, source.source));
+    const name = sourceName(source.source);
+    // A container's name has no version: it never equals a view's.
+    const same = sources.findIndex((s) => sourceName(s.source) === name);
     const existing = sources[same];
     if (!existing) {
       sources.push(source);
       continue;
     }
     const properties = { ...existing.properties };
-    for (const [name, value] of Object.entries(source.properties ?? {})) {
-      if (
-        Object.hasOwn(properties, name) &&
-        !sameValue(properties[name], value)
-      )
-        conflict(
-          `${sourceName(source.source)}.${name}`,
-          properties[name],
-          value,
-        );
-      properties[name] = value;
+    for (const [key, value] of Object.entries(source.properties ?? {})) {
+      if (Object.hasOwn(properties, key) && !sameValue(properties[key], value))
+        conflict(`${name}.${key}`, properties[key], value);
+      properties[key] = value;
     }
     sources[same] =
       Object.keys(properties).length > 0
@@ -276,14 +346,8 @@ function mergeWrites(
   return merged as unknown as InstanceWrite;
 }
 
-function sameSource(a: SourceReference, b: SourceReference): boolean {
-  return sourceName(a) === sourceName(b) && a.type === b.type;
-}
-
 function sourceName(source: SourceReference): string {
-  return source.type === "view"
-    ? `${source.space}:${source.externalId}/${source.version}`
-    : `${source.space}:${source.externalId}`;
+  return `${source.space}:${source.externalId}${source.type === "view" ? `/${source.version}` : ""}`;
 }
 
 /** Deep equality of wire values (JSON data, bigint included). */
@@ -291,10 +355,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keysA = Object.keys(a);
+  const keys = Object.keys(a);
   return (
-    keysA.length === Object.keys(b).length &&
-    keysA.every(
+    keys.length === Object.keys(b).length &&
+    keys.every(
       (key) =>
         Object.hasOwn(b, key) &&
         sameValue(
@@ -313,85 +377,85 @@ function describe(origin: Origin): string {
 
 function show(value: unknown): string {
   const text =
-    typeof value === "bigint"
-      ? `${value}n`
-      : (JSON.stringify(value, (_, v: unknown) =>
-          typeof v === "bigint" ? `${v}n` : v,
-        ) ?? String(value));
+    JSON.stringify(value, (_, v: unknown) =>
+      typeof v === "bigint" ? `${v}n` : v,
+    ) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /**
  * Checks a raw write (one not built by an apply object) before it is collected: a node or an edge
- * with string ids (an edge also with its type and both ends), and finite numbers everywhere.
+ * with string ids (an edge also with its type and both ends), and no NaN or ±Infinity anywhere
+ * (JSON would silently turn them into null).
  */
 export function checkRawWrite(write: unknown, index: number): void {
-  const item = (write ?? {}) as Partial<Record<string, unknown>>;
-  const id = {
-    space: typeof item.space === "string" ? item.space : "?",
-    externalId: typeof item.externalId === "string" ? item.externalId : "?",
-  };
-  const fail = (path: string, expected: string, value: unknown): never => {
+  const item = (write ?? {}) as Record<string, unknown>;
+  const wellFormed =
+    !Array.isArray(write) &&
+    isId(item) &&
+    (item.instanceType === "node" ||
+      (item.instanceType === "edge" &&
+        isId(item.type) &&
+        isId(item.startNode) &&
+        isId(item.endNode)));
+  // The field at fault, worked out only for a bad write.
+  const field = wellFormed
+    ? undefined
+    : typeof write !== "object" || !write || Array.isArray(write)
+      ? "(item)"
+      : item.instanceType !== "node" && item.instanceType !== "edge"
+        ? "instanceType"
+        : (["space", "externalId"].find((f) => typeof item[f] !== "string") ??
+          (item.instanceType === "edge"
+            ? ["type", "startNode", "endNode"].find((f) => !isId(item[f]))
+            : undefined));
+  let found = field
+    ? { path: field, value: field === "(item)" ? write : item[field] }
+    : findNonFinite(item.existingVersion, "existingVersion");
+  // Property by property: the path is built only for a bad value.
+  const sources = (item.sources ?? []) as SourceData[];
+  for (let s = 0; !found && s < sources.length; s++)
+    for (const name in sources[s]!.properties) {
+      found = findNonFinite(sources[s]!.properties![name], "");
+      if (found) {
+        found.path = `sources[${s}].properties.${name}${found.path}`;
+        break;
+      }
+    }
+  if (found)
     throw new InvalidValueError(
       index,
-      id,
-      path,
-      `expected ${expected}, got ${show(value)}`,
+      {
+        space: typeof item.space === "string" ? item.space : "?",
+        externalId: typeof item.externalId === "string" ? item.externalId : "?",
+      },
+      found.path,
+      field
+        ? `expected a node or edge write with string ids (an edge also with type, startNode, endNode), got ${show(found.value)}`
+        : `${String(found.value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
-  };
-  if (typeof write !== "object" || write === null || Array.isArray(write))
-    fail("(item)", "an instance write object", write);
-  if (item.instanceType !== "node" && item.instanceType !== "edge")
-    fail("instanceType", '"node" or "edge"', item.instanceType);
-  if (typeof item.space !== "string") fail("space", "a string", item.space);
-  if (typeof item.externalId !== "string")
-    fail("externalId", "a string", item.externalId);
-  if (item.instanceType === "edge") {
-    for (const field of ["type", "startNode", "endNode"]) {
-      const ref = (item[field] ?? {}) as Partial<InstanceId>;
-      if (typeof ref.space !== "string" || typeof ref.externalId !== "string")
-        fail(field, "{ space, externalId } with string values", item[field]);
-    }
-  }
-  assertFiniteNumbers(write as InstanceWrite, index);
 }
 
-/** Rejects NaN and ±Infinity anywhere in a write: JSON would silently turn them into null. */
-export function assertFiniteNumbers(write: InstanceWrite, index: number): void {
-  const fail = (path: string, value: unknown): never => {
-    throw new InvalidValueError(
-      index,
-      write,
-      path,
-      `${String(value)} is not a finite number; the API accepts no NaN or Infinity`,
-    );
-  };
-  const version = write.existingVersion;
-  if (version !== undefined && !Number.isFinite(version))
-    fail("existingVersion", version);
-  (write.sources ?? []).forEach((source, s) => {
-    const properties = source.properties ?? {};
-    for (const name in properties) {
-      const found = findNonFinite(properties[name]);
-      if (found)
-        fail(`sources[${s}].properties.${name}${found.path}`, found.value);
-    }
-  });
+function isId(value: unknown): boolean {
+  return (
+    typeof (value as InstanceId | null)?.space === "string" &&
+    typeof (value as InstanceId).externalId === "string"
+  );
 }
 
-/** A non-finite number in a value and where (`[2].key`; empty for the value itself). */
+/** A non-finite number in a value and its path (built only for a bad value). */
 function findNonFinite(
   value: unknown,
-): { path: string; value: number } | undefined {
+  path: string,
+): { path: string; value: unknown } | undefined {
   if (typeof value === "number")
-    return Number.isFinite(value) ? undefined : { path: "", value };
+    return Number.isFinite(value) ? undefined : { path, value };
   if (typeof value !== "object" || value === null) return undefined;
   for (const key in value) {
-    const found = findNonFinite((value as Record<string, unknown>)[key]);
-    // The path is built only for a bad value: this runs for every property of every item.
+    const found = findNonFinite((value as Record<string, unknown>)[key], "");
     if (found)
       return {
-        path: `${Array.isArray(value) ? `[${key}]` : `.${key}`}${found.path}`,
+        path: `${path}${Array.isArray(value) ? `[${key}]` : `.${key}`}${found.path}`,
         value: found.value,
       };
   }

@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  applyInstances,
-  deleteInstances,
-  SentInstances,
-  type JsonPoster,
-} from "./apply.js";
+import { applyInstances, deleteInstances, type JsonPoster } from "./apply.js";
 import {
   ConflictingWritesError,
   WriteCollector,
-  assertFiniteNumbers,
+  checkRawWrite,
   type CollectsWrites,
 } from "../model/collect.js";
 import type { RequestOptions } from "../core/http.js";
@@ -117,16 +112,14 @@ function fakeApi(
 
 describe("value checks", () => {
   it("rejects NaN and Infinity naming the item and the property", () => {
-    expect(() =>
-      assertFiniteNumbers(node("a", { height: Number.NaN }), 4),
-    ).toThrow(
+    expect(() => checkRawWrite(node("a", { height: Number.NaN }), 4)).toThrow(
       "Item 4 (s:a) at sources[0].properties.height: NaN is not a finite number; the API accepts no NaN or Infinity",
     );
     expect(() =>
-      assertFiniteNumbers(node("a", { doc: { list: [1, Infinity] } }), 0),
+      checkRawWrite(node("a", { doc: { list: [1, Infinity] } }), 0),
     ).toThrow("at sources[0].properties.doc.list[1]: Infinity");
     expect(() =>
-      assertFiniteNumbers(node("a", { x: 1.5, y: null, z: [1, 2] }), 0),
+      checkRawWrite(node("a", { x: 1.5, y: null, z: [1, 2] }), 0),
     ).not.toThrow();
   });
   it("the engine checks before sending anything", async () => {
@@ -172,6 +165,35 @@ describe("applyInstances: write-merge policy while streaming", () => {
       api.bodies.map((body) => body.items.map((i) => i.externalId)),
     ).toEqual([["a", "b"], ["c"]]);
     expect(result.counts.written).toBe(3);
+  });
+  it("collects objects that reference each other once each, and a shared one once", async () => {
+    const api = fakeApi();
+    const apply = (
+      id: string,
+      refs: () => CollectsWrites[],
+    ): CollectsWrites => ({
+      space: "s",
+      externalId: id,
+      collect(collector) {
+        for (const ref of refs()) collector.reference(ref);
+        collector.push(node(id));
+      },
+    });
+    const shared = apply("shared", () => []);
+    const a: CollectsWrites = apply("a", () => [b, shared]);
+    const b: CollectsWrites = apply("b", () => [a, shared]);
+    const result = await applyInstances(api.poster, [
+      a,
+      b,
+      apply("c", () => [shared, shared]),
+    ]);
+    expect(api.bodies[0]?.items.map((i) => i.externalId)).toEqual([
+      "shared",
+      "b",
+      "a",
+      "c",
+    ]);
+    expect(result.counts.written).toBe(4);
   });
   it("merges writes of one instance within a request into the first one's place", async () => {
     const api = fakeApi();
@@ -691,23 +713,29 @@ describe("deleteInstances", () => {
   });
 });
 
-describe("SentInstances", () => {
-  it("finds every recorded instance at its first position, across growth, and no other", () => {
-    const sent = new SentInstances();
-    const ids = Array.from({ length: 20_000 }, (_, i) => ({
-      space: `s${i % 3}`,
-      externalId: `x-${i}`,
-    }));
-    ids.forEach((id, i) => sent.addNew("node", id, i));
-    // Recorded again: the first position stays.
-    expect(sent.addNew("node", ids[7]!, 99_999)).toBe(7);
-    expect(ids.every((id, i) => sent.get("node", id) === i)).toBe(true);
-    expect(ids.some((id) => sent.get("edge", id) !== undefined)).toBe(false);
-    expect(sent.get("node", { space: "s0", externalId: "x-1" })).toBe(
+describe("WriteCollector numbers", () => {
+  it("numbers each instance once, in first-seen order, across takes", () => {
+    const collector = new WriteCollector();
+    const again: [number, string][] = [];
+    collector.writtenAgain = (request, write) =>
+      again.push([request, write.externalId]);
+    collector.addFrom(node("a"), 0);
+    collector.addFrom(edge("e", "a", "b"), 1);
+    collector.addFrom(node("b"), 2);
+    collector.addFrom(node("a"), 3);
+    expect(collector.instances).toBe(3);
+    expect(collector.take("node", 1, 7).numbers).toEqual([0]);
+    expect(collector.nodeWhere({ space: "s", externalId: "a" })).toBe(7);
+    // Collected, not taken: negative.
+    expect(collector.nodeWhere({ space: "s", externalId: "b" })).toBe(~1);
+    expect(collector.nodeWhere({ space: "s", externalId: "e" })).toBe(
       undefined,
     );
-    sent.addNew("node", { space: "ab", externalId: "c" }, 5);
-    expect(sent.get("node", { space: "a", externalId: "bc" })).toBe(undefined);
-    expect(sent.get("node", { space: "ab", externalId: "c" })).toBe(5);
+    // Written again after its take: sent again under its first number, counted once.
+    collector.addFrom(node("a", { name: "new" }), 4);
+    expect(again).toEqual([[7, "a"]]);
+    expect(collector.instances).toBe(3);
+    expect(collector.take("node", 5, 8).numbers).toEqual([2, ~0]);
+    expect(collector.take("edge", 5, 8).numbers).toEqual([1]);
   });
 });

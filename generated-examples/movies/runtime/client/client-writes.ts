@@ -50,26 +50,21 @@ export interface ClientWrites {
 export function clientWrites(dms: DmsClient): ClientWrites {
   return {
     // Async: a bad input rejects the promise as a failed request would, never throws.
-    apply: async (items, options = {}) =>
-      dms.apply(
-        (isIterable(items) ? items : [items]) as Parameters<
-          DmsClient["apply"]
-        >[0],
-        options,
-      ),
-    delete: async (ids, options = {}) =>
-      dms.delete(ids.map(deletedId), options),
+    apply: async (items, options) =>
+      dms.apply(isIterable(items) ? items : [items], options),
+    delete: async (ids, options) => dms.delete(ids.map(deletedId), options),
   };
 }
 
 /** The id of an instance to delete, with its type; a TypeError (before any request) otherwise. */
 function deletedId(item: InstanceToDelete, index: number): TypedInstanceId {
   const { space, externalId } = item;
-  if (item instanceof TypedEdgeApply || item instanceof TypedEdge)
-    return { instanceType: "edge", space, externalId };
-  if (item instanceof TypedNodeApply || item instanceof TypedNode)
-    return { instanceType: "node", space, externalId };
-  const instanceType = (item as Partial<TypedInstanceId>).instanceType;
+  const instanceType =
+    item instanceof TypedEdgeApply || item instanceof TypedEdge
+      ? "edge"
+      : item instanceof TypedNodeApply || item instanceof TypedNode
+        ? "node"
+        : (item as Partial<TypedInstanceId>).instanceType;
   if (
     (instanceType === "node" || instanceType === "edge") &&
     typeof space === "string" &&
