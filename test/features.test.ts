@@ -1,10 +1,8 @@
 // `--features`: an output without a feature has neither its runtime files nor its types, and what
 // stays (apply, retrieve, list with where / sort / select, sync, delete) works against the emulator.
-import { execFile } from "node:child_process";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -24,8 +22,9 @@ import {
   generateFiles,
   scratchDir,
   typeCheck,
-  writeFileMap,
+  writeOutputs,
 } from "./support/generated.js";
+import { dmgen } from "./support/cli.js";
 
 const MOVIES_DIR = join(EXAMPLES_DIR, "movies");
 const MOVIES = join(MOVIES_DIR, "views.json");
@@ -148,7 +147,11 @@ describe("a --features none client", () => {
   afterAll(() => scratch.cleanup());
 
   it("has no include, graph, search, aggregate or verifyViews in its types", async () => {
-    await writeFileMap(join(scratch.dir, "out"), files);
+    // The model code and the client's types are what this checks: the runtime arrives as
+    // declarations (emitted under the strict flags, so its --features none sources compile too).
+    await writeOutputs(scratch.dir, new Map([["out", files]]), {
+      runtimeAs: "declarations",
+    });
     await writeFile(
       join(scratch.dir, "out", "features.check.ts"),
       `import { createClient, MovieApply } from "./index.js";
@@ -181,7 +184,11 @@ createClient({ baseUrl: "http://x", project: "p", credentials: { token: "t" }, v
 void client.sync;
 `,
     );
-    expect(await typeCheck(scratch.dir, ["out"], "nodenext")).toBe("");
+    expect(
+      await typeCheck(scratch.dir, ["out"], "nodenext", {
+        sharedRuntime: true,
+      }),
+    ).toBe("");
   });
 
   it("applies, retrieves, lists with where / sort / select, syncs and deletes against the emulator", async () => {
@@ -267,26 +274,14 @@ void client.sync;
 });
 
 describe("dmgen generate --features", () => {
-  const exec = promisify(execFile);
-  const bin = join(REPO_ROOT, "bin", "dmgen.js");
-
-  async function dmgen(
-    args: string[],
-  ): Promise<{ code: number; stderr: string }> {
-    try {
-      const { stderr } = await exec(process.execPath, [bin, ...args]);
-      return { code: 0, stderr };
-    } catch (error) {
-      const e = error as { code: number; stderr: string };
-      return { code: e.code, stderr: e.stderr };
-    }
-  }
+  // In this process; test/cli.test.ts proves the bin's exit codes.
+  const run = (args: string[]) => dmgen(args, REPO_ROOT);
 
   it("rejects an unknown feature with exit code 2, and --check reports a change of features", async () => {
     const scratch = await scratchDir("features-cli");
     try {
       const out = join(scratch.dir, "out");
-      const bad = await dmgen([
+      const bad = await run([
         "generate",
         "-i",
         MOVIES,
@@ -299,22 +294,13 @@ describe("dmgen generate --features", () => {
       expect(bad.stderr).toContain('--features: unknown feature "serch"');
       expect(bad.stderr).not.toMatch(/\n\s+at /);
       expect(
-        (
-          await dmgen([
-            "generate",
-            "-i",
-            MOVIES,
-            "-o",
-            out,
-            "--features",
-            "none",
-          ])
-        ).code,
+        (await run(["generate", "-i", MOVIES, "-o", out, "--features", "none"]))
+          .code,
       ).toBe(0);
       expect(await readFile(join(out, "client.ts"), "utf8")).toContain(
         "// Features: none",
       );
-      const same = await dmgen([
+      const same = await run([
         "generate",
         "-i",
         MOVIES,
@@ -325,7 +311,7 @@ describe("dmgen generate --features", () => {
         "--check",
       ]);
       expect(same.code).toBe(0);
-      const changed = await dmgen([
+      const changed = await run([
         "generate",
         "-i",
         MOVIES,
