@@ -315,13 +315,17 @@ export async function typeCheck(
 }
 
 /**
- * Type-checks a tsconfig in this process, as `tsc -p` does (no emit); returns the errors as tsc
- * prints them (`path(line,col): error TS...: message`), empty when there were none. The parsed
+ * Type-checks a tsconfig in this process, as `tsc -p` does; returns the errors as tsc prints them
+ * (`path(line,col): error TS...: message`), empty when there were none. With `emit`, writes the
+ * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). The parsed
  * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
  * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
  * bound file across programs as its language service does.
  */
-export async function runTsc(file: string): Promise<string> {
+export async function runTsc(
+  file: string,
+  options: { readonly emit?: boolean } = {},
+): Promise<string> {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     file,
     {},
@@ -352,6 +356,8 @@ export async function runTsc(file: string): Promise<string> {
     configFileParsingDiagnostics: parsed.errors,
   });
   const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
+  if (options.emit && diagnostics.length === 0)
+    diagnostics.push(...program.emit().diagnostics);
   return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
 }
 
