@@ -11,6 +11,7 @@ import {
   rename,
   rm,
   stat,
+  utimes,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
@@ -181,20 +182,52 @@ async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
     hash.update(`${path}\0${sources.get(path)!}\0`);
   hash.update(JSON.stringify(STRICT_FLAGS));
   hash.update(ts.version);
-  const cache = join(
-    REPO_ROOT,
-    ".tmp",
-    "runtime-declarations",
-    hash.digest("hex").slice(0, 16),
-  );
-  if (!existsSync(cache))
+  const cache = join(DECLARATIONS_CACHE, hash.digest("hex").slice(0, 16));
+  if (existsSync(cache)) {
+    // Marks it as in use, for pruneDeclarations.
+    const now = new Date();
+    await utimes(cache, now, now).catch(() => undefined);
+  } else {
     await emitOnce(cache, () => emitDeclarations(cache, sources));
+    await pruneDeclarations();
+  }
   const declarations = new Map<string, string>();
   for (const path of sources.keys()) {
     const file = path.replace(/\.ts$/, ".d.ts");
     declarations.set(file, await readFile(join(cache, file), "utf8"));
   }
   return declarations;
+}
+
+/** The runtime declarations emitted so far, one folder per runtime content. */
+const DECLARATIONS_CACHE = join(REPO_ROOT, ".tmp", "runtime-declarations");
+
+/**
+ * How many runtime contents keep their declarations: the most recently used. One run uses a few
+ * (the transports, the features, bigint's extra file); each change of the runtime adds its own.
+ */
+const DECLARATIONS_KEPT = 12;
+
+/** Removes the declarations of all but the `DECLARATIONS_KEPT` most recently used runtimes. */
+async function pruneDeclarations(): Promise<void> {
+  const entries = await readdir(DECLARATIONS_CACHE, { withFileTypes: true });
+  const folders = await Promise.all(
+    entries
+      .filter(
+        (entry) => entry.isDirectory() && /^[0-9a-f]{16}$/.test(entry.name),
+      )
+      .map(async (entry) => {
+        const path = join(DECLARATIONS_CACHE, entry.name);
+        const used = await stat(path).then(
+          (s) => s.mtimeMs,
+          () => Infinity,
+        );
+        return { path, used };
+      }),
+  );
+  folders.sort((a, b) => b.used - a.used);
+  for (const { path } of folders.slice(DECLARATIONS_KEPT))
+    await rm(path, { recursive: true, force: true });
 }
 
 /**
