@@ -1,9 +1,7 @@
 // `--features`: an output without a feature has neither its runtime files nor its types, and what
 // stays (apply, retrieve, list with where / sort / select, sync, delete) works against the emulator.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import ts from "typescript";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALL_FEATURES,
@@ -22,6 +20,7 @@ import {
   generateFiles,
   scratchDir,
   typeCheck,
+  writeFileMap,
   writeOutputs,
 } from "./support/generated.js";
 import { dmgen } from "./support/cli.js";
@@ -192,20 +191,9 @@ void client.sync;
   });
 
   it("applies, retrieves, lists with where / sort / select, syncs and deletes against the emulator", async () => {
-    const out = join(scratch.dir, "js");
-    await writeFile(join(scratch.dir, "package.json"), '{ "type": "module" }');
-    for (const [path, text] of files) {
-      if (!path.endsWith(".ts")) continue;
-      const file = join(out, path.replace(/\.ts$/, ".js"));
-      await mkdir(dirname(file), { recursive: true });
-      const js = ts.transpileModule(text, {
-        compilerOptions: {
-          module: ts.ModuleKind.ESNext,
-          target: ts.ScriptTarget.ES2022,
-        },
-      }).outputText;
-      await writeFile(file, js);
-    }
+    // Run from its sources (vite transpiles them).
+    const out = join(scratch.dir, "run");
+    await writeFileMap(out, files);
     const input = await loadInputs([MOVIES]);
     const emulator = await startEmulator({
       views: input.views,
@@ -213,9 +201,7 @@ void client.sync;
       spaces: ["movies"],
     });
 
-    const generated: any = await import(
-      pathToFileURL(join(out, "index.js")).href
-    );
+    const generated: any = await import(join(out, "index.ts"));
     const client = generated.createClient({
       baseUrl: emulator.url,
       project: "movies",
