@@ -236,9 +236,11 @@ export interface GenerateResult {
 export async function generate(
   settings: GenerateSettings,
   timer: StageTimer = noTimer,
+  /** The folder relative input paths in messages are shown from. */
+  cwd = process.cwd(),
 ): Promise<GenerateResult> {
   const [input, runtime, nameLock, formatting] = await Promise.all([
-    timer.stageAsync("load", () => loadInputs(settings.input)),
+    timer.stageAsync("load", () => loadInputs(settings.input, cwd)),
     readRuntimeSources(),
     readNameLock(settings.out),
     settings.format ? FormatSession.start(settings.out) : undefined,

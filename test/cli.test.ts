@@ -1,4 +1,6 @@
-// `dmgen generate` as a user runs it: the built CLI (npm test builds first), in scratch folders.
+// `dmgen generate` as a user runs it, in scratch folders: in this process (`main` with the
+// folder and streams of the run), and the built bin/dmgen.js for what only a process shows (its
+// exit codes, its streams).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import {
@@ -13,32 +15,11 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EXAMPLES_DIR, REPO_ROOT, scratchDir } from "./support/generated.js";
+import { dmgen, spawnDmgen } from "./support/cli.js";
+import { EXAMPLES_DIR, scratchDir } from "./support/generated.js";
 
-const exec = promisify(execFile);
-const BIN = join(REPO_ROOT, "bin", "dmgen.js");
 const MOVIES = join(EXAMPLES_DIR, "movies", "views.json");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function dmgen(args: string[], cwd: string, timeout = 0): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      cwd,
-      timeout,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let scratch: Awaited<ReturnType<typeof scratchDir>>;
 let out: string;
@@ -214,7 +195,6 @@ describe("dmgen generate", () => {
       const run = await dmgen(
         ["generate", "-i", MOVIES, "-o", "/proc/dmgen-out"],
         scratch.dir,
-        20_000,
       );
       expect(run.code).toBe(2);
       expect(run.stderr).toBe(
@@ -231,8 +211,8 @@ describe("dmgen generate", () => {
     const gone = await deadPid();
     const stray = join(out, "views", `.dmgen-${gone}-7.tmp`);
     await writeFile(stray, "half of a file");
-    // One of a run still going (this process) is not touched.
-    const running = join(out, `.dmgen-${process.pid}-3.tmp`);
+    // One of a run still going (another process: vitest's, which started this one) is not touched.
+    const running = join(out, `.dmgen-${process.ppid}-3.tmp`);
     await writeFile(running, "being written");
     const run = await dmgen(["generate", "-i", MOVIES, "-o", out], scratch.dir);
     expect(run.code).toBe(0);
@@ -388,8 +368,9 @@ describe("dmgen generate", () => {
       join(scratch.dir, ".prettierrc"),
       JSON.stringify({ singleQuote: true }),
     );
+    // Without the optional features: fewer runtime files to format, the same path through prettier.
     const run = await dmgen(
-      ["generate", "-i", MOVIES, "-o", out, "--timings"],
+      ["generate", "-i", MOVIES, "-o", out, "--features", "none", "--timings"],
       scratch.dir,
     );
     expect(run.code).toBe(0);
@@ -397,23 +378,32 @@ describe("dmgen generate", () => {
     expect(
       await readFile(join(out, "views", "MovieView.ts"), "utf8"),
     ).toContain("type: 'view',");
-    expect(
-      (
-        await dmgen(
-          ["generate", "-i", MOVIES, "-o", out, "--check"],
-          scratch.dir,
-        )
-      ).code,
-    ).toBe(0);
+    const check = ["generate", "-i", MOVIES, "-o", out, "--features", "none"];
+    expect((await dmgen([...check, "--check"], scratch.dir)).code).toBe(0);
     // --no-format skips it: the output then differs from the formatted files.
     expect(
-      (
-        await dmgen(
-          ["generate", "-i", MOVIES, "-o", out, "--check", "--no-format"],
-          scratch.dir,
-        )
-      ).code,
+      (await dmgen([...check, "--check", "--no-format"], scratch.dir)).code,
     ).toBe(1);
+  });
+
+  it("bin/dmgen.js: writes to the process's streams and exits 0, 1 when --check finds stale output, 2 on bad usage", async () => {
+    const first = await spawnDmgen(
+      ["generate", "-i", MOVIES, "-o", out],
+      scratch.dir,
+    );
+    expect(first).toMatchObject({ code: 0, stderr: "" });
+    expect(first.stdout).toMatch(/^dmgen: 3 views → .*out: \d+ written, /);
+    await rm(join(out, "index.ts"));
+    const stale = await spawnDmgen(
+      ["generate", "-i", MOVIES, "-o", out, "--check"],
+      scratch.dir,
+    );
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain("  missing:  index.ts\n");
+    const usage = await spawnDmgen(["generate", "--inptu", "x"], scratch.dir);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("unknown option '--inptu'");
+    expect(usage.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("--help describes the commands and the generate options", async () => {

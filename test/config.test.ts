@@ -1,7 +1,6 @@
 // Which config `dmgen generate` reads (none when --input and --out are given, none with
 // --no-config), a config with several models, the undici dependency warning, and --timings
-// progress: the built CLI in scratch folders, as a user runs it.
-import { execFile } from "node:child_process";
+// progress: the CLI in this process (test/support/cli.ts), in scratch folders, as a user runs it.
 import { existsSync } from "node:fs";
 import {
   copyFile,
@@ -11,33 +10,13 @@ import {
   writeFile,
 } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configModels, parseConfig } from "../src/config/index.js";
 import { isUserError } from "../src/errors.js";
-import { EXAMPLES_DIR, REPO_ROOT, scratchDir } from "./support/generated.js";
+import { dmgen } from "./support/cli.js";
+import { EXAMPLES_DIR, scratchDir } from "./support/generated.js";
 
-const exec = promisify(execFile);
-const BIN = join(REPO_ROOT, "bin", "dmgen.js");
 const MOVIES = join(EXAMPLES_DIR, "movies", "views.json");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function dmgen(args: string[], cwd: string): Promise<Run> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
-      cwd,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A config whose rename matches no view of the movies model: reading it fails generation. */
 const FOREIGN_CONFIG = {

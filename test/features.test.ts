@@ -1,11 +1,7 @@
 // `--features`: an output without a feature has neither its runtime files nor its types, and what
 // stays (apply, retrieve, list with where / sort / select, sync, delete) works against the emulator.
-import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
-import ts from "typescript";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ALL_FEATURES,
@@ -25,7 +21,9 @@ import {
   scratchDir,
   typeCheck,
   writeFileMap,
+  writeOutputs,
 } from "./support/generated.js";
+import { dmgen } from "./support/cli.js";
 
 const MOVIES_DIR = join(EXAMPLES_DIR, "movies");
 const MOVIES = join(MOVIES_DIR, "views.json");
@@ -149,7 +147,11 @@ describe("a --features none client", () => {
   afterAll(() => scratch.cleanup());
 
   it("has no include, graph, search, aggregate or verifyViews in its types", async () => {
-    await writeFileMap(join(scratch.dir, "out"), files);
+    // The model code and the client's types are what this checks: the runtime arrives as
+    // declarations (emitted under the strict flags, so its --features none sources compile too).
+    await writeOutputs(scratch.dir, new Map([["out", files]]), {
+      runtimeAs: "declarations",
+    });
     await writeFile(
       join(scratch.dir, "out", "features.check.ts"),
       `import { createClient, MovieApply } from "./index.js";
@@ -182,24 +184,17 @@ createClient({ baseUrl: "http://x", project: "p", credentials: { token: "t" }, v
 void client.sync;
 `,
     );
-    expect(await typeCheck(scratch.dir, ["out"], "nodenext")).toBe("");
+    expect(
+      await typeCheck(scratch.dir, ["out"], "nodenext", {
+        sharedRuntime: true,
+      }),
+    ).toBe("");
   });
 
   it("applies, retrieves, lists with where / sort / select, syncs and deletes against the emulator", async () => {
-    const out = join(scratch.dir, "js");
-    await writeFile(join(scratch.dir, "package.json"), '{ "type": "module" }');
-    for (const [path, text] of files) {
-      if (!path.endsWith(".ts")) continue;
-      const file = join(out, path.replace(/\.ts$/, ".js"));
-      await mkdir(dirname(file), { recursive: true });
-      const js = ts.transpileModule(text, {
-        compilerOptions: {
-          module: ts.ModuleKind.ESNext,
-          target: ts.ScriptTarget.ES2022,
-        },
-      }).outputText;
-      await writeFile(file, js);
-    }
+    // Run from its sources (vite transpiles them).
+    const out = join(scratch.dir, "run");
+    await writeFileMap(out, files);
     const input = await loadInputs([MOVIES]);
     const emulator = await startEmulator({
       views: input.views,
@@ -207,9 +202,7 @@ void client.sync;
       spaces: ["movies"],
     });
 
-    const generated: any = await import(
-      pathToFileURL(join(out, "index.js")).href
-    );
+    const generated: any = await import(join(out, "index.ts"));
     const client = generated.createClient({
       baseUrl: emulator.url,
       project: "movies",
@@ -268,26 +261,14 @@ void client.sync;
 });
 
 describe("dmgen generate --features", () => {
-  const exec = promisify(execFile);
-  const bin = join(REPO_ROOT, "bin", "dmgen.js");
-
-  async function dmgen(
-    args: string[],
-  ): Promise<{ code: number; stderr: string }> {
-    try {
-      const { stderr } = await exec(process.execPath, [bin, ...args]);
-      return { code: 0, stderr };
-    } catch (error) {
-      const e = error as { code: number; stderr: string };
-      return { code: e.code, stderr: e.stderr };
-    }
-  }
+  // In this process; test/cli.test.ts proves the bin's exit codes.
+  const run = (args: string[]) => dmgen(args, REPO_ROOT);
 
   it("rejects an unknown feature with exit code 2, and --check reports a change of features", async () => {
     const scratch = await scratchDir("features-cli");
     try {
       const out = join(scratch.dir, "out");
-      const bad = await dmgen([
+      const bad = await run([
         "generate",
         "-i",
         MOVIES,
@@ -300,22 +281,13 @@ describe("dmgen generate --features", () => {
       expect(bad.stderr).toContain('--features: unknown feature "serch"');
       expect(bad.stderr).not.toMatch(/\n\s+at /);
       expect(
-        (
-          await dmgen([
-            "generate",
-            "-i",
-            MOVIES,
-            "-o",
-            out,
-            "--features",
-            "none",
-          ])
-        ).code,
+        (await run(["generate", "-i", MOVIES, "-o", out, "--features", "none"]))
+          .code,
       ).toBe(0);
       expect(await readFile(join(out, "client.ts"), "utf8")).toContain(
         "// Features: none",
       );
-      const same = await dmgen([
+      const same = await run([
         "generate",
         "-i",
         MOVIES,
@@ -326,7 +298,7 @@ describe("dmgen generate --features", () => {
         "--check",
       ]);
       expect(same.code).toBe(0);
-      const changed = await dmgen([
+      const changed = await run([
         "generate",
         "-i",
         MOVIES,

@@ -8,46 +8,49 @@ import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticModel } from "../bench/synthetic-model.js";
 import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
-import {
-  buildFiles,
-  generate,
-  readRuntimeSources,
-  runtimeSourceDir,
-} from "../src/generate.js";
+import { buildFiles, generate, readRuntimeSources } from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
 import { NAME_LOCK_FILE } from "../src/naming/lock.js";
 import { diffOutput, isStale, writeOutput } from "../src/output/write.js";
 import { VIEW_MODULE_LOCALS } from "../src/emit/view-module.js";
 import {
   EXAMPLES_DIR,
+  generateFiles,
   scratchDir,
   typeCheck,
-  writeFileMap,
   writeOutputs,
 } from "./support/generated.js";
 
 const GLOBALS = ["Date", "Object", "Promise", "Error", "Map", "Set", "JSON"];
 const DMS_EXTERNAL_ID = /^[a-zA-Z]([a-zA-Z0-9_]{0,253}[a-zA-Z0-9])?$/;
 
-/** The TypeScript compiler's view of what each file exports. */
-function compilerExports(files: string[]): Map<string, string[]> {
-  const program = ts.createProgram(files, {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    noEmit: true,
-    skipLibCheck: true,
-  });
-  const checker = program.getTypeChecker();
-  return new Map(
-    files.map((file) => {
-      const symbol = checker.getSymbolAtLocation(program.getSourceFile(file)!);
-      const names = symbol
-        ? checker.getExportsOfModule(symbol).map((s) => s.name)
-        : [];
-      return [file, names.sort()];
-    }),
-  );
+/**
+ * The names a generated module imports or re-exports from the runtime: the runtime's only names
+ * that can meet a view's names in a generated file (a runtime export that no generated file
+ * mentions cannot clash with anything generated).
+ */
+function runtimeNamesUsed(text: string): string[] {
+  const source = ts.createSourceFile("m.ts", text, ts.ScriptTarget.ES2022);
+  const names: string[] = [];
+  for (const statement of source.statements) {
+    const from =
+      (ts.isImportDeclaration(statement) ||
+        ts.isExportDeclaration(statement)) &&
+      statement.moduleSpecifier &&
+      ts.isStringLiteral(statement.moduleSpecifier)
+        ? statement.moduleSpecifier.text
+        : "";
+    if (!from.includes("/runtime/")) continue;
+    const bindings = ts.isImportDeclaration(statement)
+      ? statement.importClause?.namedBindings
+      : (statement as ts.ExportDeclaration).exportClause;
+    if (
+      bindings &&
+      (ts.isNamedImports(bindings) || ts.isNamedExports(bindings))
+    )
+      names.push(...bindings.elements.map((e) => e.name.text));
+  }
+  return names;
 }
 
 /** Every name a module declares at top level or imports. */
@@ -75,6 +78,12 @@ function moduleNames(text: string): string[] {
   return names;
 }
 
+/**
+ * Properties per view of the hostile model: every kind of relation (direct, edges, reverse), an
+ * enum, a timestamp (`Date`) and JSON, so that view modules import each other and those names.
+ */
+const HOSTILE_PROPERTIES = 9;
+
 async function buildFromItems(items: unknown[]) {
   return buildFiles(
     mergeDocuments([parseInputDocument({ items }, "views.json")]),
@@ -88,37 +97,44 @@ describe("per-file name scopes", () => {
 
   beforeAll(async () => {
     scratch = await scratchDir("scopes");
-    const runtimeDir = runtimeSourceDir();
-    const runtimeFiles = [...(await readRuntimeSources()).keys()].map((f) =>
-      join(runtimeDir, f),
+    const movies = await buildFromItems(
+      (
+        JSON.parse(
+          await readFile(join(EXAMPLES_DIR, "movies", "views.json"), "utf8"),
+        ) as { items: unknown[] }
+      ).items,
     );
-    const movies = join(scratch.dir, "movies");
-    await writeFileMap(
+    // Outputs that import every runtime name a generated module can import: the showcase with
+    // the default options and with every other option value, and a model with every kind of
+    // relation (the hostile model's own kinds).
+    const showcase = join(EXAMPLES_DIR, "showcase", "views.json");
+    const probes = [
       movies,
+      await generateFiles([showcase]),
+      await generateFiles([showcase], {
+        ...DEFAULT_CODE_OPTIONS,
+        transport: "fetch",
+        timestamps: "string",
+        int64: "bigint",
+        naming: { ...DEFAULT_CODE_OPTIONS.naming, properties: "preserve" },
+      }),
       await buildFromItems(
-        (
-          JSON.parse(
-            await readFile(join(EXAMPLES_DIR, "movies", "views.json"), "utf8"),
-          ) as { items: unknown[] }
-        ).items,
+        syntheticModel({ views: 30, properties: HOSTILE_PROPERTIES }).items,
       ),
-    );
-    // One program for the runtime's files and the movies index.
-    const exports = compilerExports([
-      ...runtimeFiles,
-      join(movies, "index.ts"),
-    ]);
+    ];
     const names = new Set<string>(GLOBALS);
-    for (const list of exports.values()) for (const n of list) names.add(n);
+    for (const files of probes)
+      for (const [path, text] of files)
+        if (!path.startsWith("runtime/") && path.endsWith(".ts"))
+          for (const n of runtimeNamesUsed(text)) names.add(n);
     for (const file of ["client.ts", "index.ts", "views/MovieView.ts"])
-      for (const n of moduleNames(await readFile(join(movies, file), "utf8")))
-        names.add(n);
+      for (const n of moduleNames(movies.get(file)!)) names.add(n);
     for (const n of VIEW_MODULE_LOCALS) names.add(n);
     hostileNames = [...names].filter((n) => DMS_EXTERNAL_ID.test(n)).sort();
   });
   afterAll(() => scratch.cleanup());
 
-  it("compiles a model whose views are named after every runtime export, every name of client.ts and index.ts, and JavaScript globals", async () => {
+  it("compiles a model whose views are named after every runtime name a generated module imports or re-exports, every name of client.ts and index.ts, and JavaScript globals", async () => {
     expect(hostileNames).toEqual(
       expect.arrayContaining([
         "Client",
@@ -131,12 +147,17 @@ describe("per-file name scopes", () => {
         "Promise",
         "createClient",
         "VIEW",
+        // From the probes: relations, JSON, the fetch transport, bigint.
+        "TypedEdgeApply",
+        "JsonValue",
+        "createFetchTransport",
+        "int64Properties",
       ]),
     );
     const files = await buildFromItems(
       syntheticModel({
         views: hostileNames.length,
-        properties: 10,
+        properties: HOSTILE_PROPERTIES,
         space: "hostile",
         externalIds: hostileNames,
       }).items,

@@ -3,17 +3,15 @@
 // is unset; read objects then held `[Function: Object]` where their type says `string | null`, and
 // the emulator took an unset `constructor` for a set one (`exists`, immutability). Each read goes
 // through own values now: the runtime's read plan, the emulator.
-import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import * as prettier from "prettier";
-import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CODE_OPTIONS } from "../src/config/index.js";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { buildFiles, readRuntimeSources } from "../src/generate.js";
 import { mergeDocuments, parseInputDocument } from "../src/input/index.js";
-import { REPO_ROOT } from "./support/generated.js";
+import { REPO_ROOT, writeFileMap } from "./support/generated.js";
 
 const CONTAINER = { type: "container", space: "odd", externalId: "Oddity" };
 
@@ -97,22 +95,9 @@ beforeAll(async () => {
   ]);
   files = buildFiles(input, await readRuntimeSources(), DEFAULT_CODE_OPTIONS);
   await rm(OUT, { recursive: true, force: true });
-  await mkdir(OUT, { recursive: true });
-  await writeFile(join(OUT, "package.json"), '{ "type": "module" }\n');
-  for (const [path, text] of files) {
-    const file = join(OUT, path.replace(/\.ts$/, ".js"));
-    await mkdir(dirname(file), { recursive: true });
-    const js = ts.transpileModule(text, {
-      compilerOptions: {
-        module: ts.ModuleKind.ESNext,
-        target: ts.ScriptTarget.ES2022,
-      },
-    }).outputText;
-    await writeFile(file, js);
-  }
-  module = (await import(
-    pathToFileURL(join(OUT, "index.js")).href
-  )) as OddityModule;
+  // Run from its sources (vite transpiles them).
+  await writeFileMap(OUT, files);
+  module = (await import(join(OUT, "index.ts"))) as OddityModule;
   emulator = await startEmulator({ views: [VIEW], spaces: ["i"] });
   client = module.createClient({
     baseUrl: emulator.url,

@@ -2,10 +2,8 @@
 // every config example is valid for the views it is written for, and every ```ts block compiles
 // (strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess, verbatimModuleSyntax, nodenext)
 // against the output of the README's own `generate` command.
-import { execFile } from "node:child_process";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configModels, parseConfig } from "../src/config/index.js";
 import {
@@ -17,8 +15,7 @@ import {
   runtimeToDeclarations,
   scratchDir,
 } from "./support/generated.js";
-
-const exec = promisify(execFile);
+import { dmgen } from "./support/cli.js";
 
 interface CodeBlock {
   readonly language: string;
@@ -122,12 +119,9 @@ describe("README", () => {
       join(scratch.dir, "dmgen.config.json"),
       quickStart!.block.text,
     );
-    // `npx dmgen generate`, as the quick start says (the built bin, without npx's start-up cost).
-    await exec(
-      process.execPath,
-      [join(REPO_ROOT, "bin", "dmgen.js"), "generate"],
-      { cwd: scratch.dir },
-    );
+    // `npx dmgen generate`, as the quick start says (in this process: test/cli.test.ts runs the bin).
+    const generated = await dmgen(["generate"], scratch.dir);
+    expect(generated.code, generated.stderr).toBe(0);
     const out = String(quickStart!.json.out);
     const srcDir = join(scratch.dir, "src");
     expect(out).toBe("src/generated");

@@ -1,6 +1,7 @@
-// The command line: commander wiring only. Returns the exit code instead of exiting, so that
-// tests can run it in-process. User errors print one line, without a stack trace, and give 2; a
-// failure of dmgen itself prints its stack and gives 3.
+// The command line: commander wiring only. Returns the exit code instead of exiting, and takes
+// its working folder and output streams as arguments, so that tests run it in-process. User
+// errors print one line, without a stack trace, and give 2; a failure of dmgen itself prints its
+// stack and gives 3.
 
 import { Command, CommanderError } from "commander";
 import { isUserError } from "../errors.js";
@@ -8,30 +9,56 @@ import { generateCommand } from "./generate-command.js";
 
 const VERSION = "0.1.0";
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where a run of the CLI reads relative paths from and writes its text to. */
+export interface CliIo {
+  readonly cwd: string;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /**
+   * True when the CLI is the whole process (bin/dmgen.js): only then may it set process-wide
+   * tuning for a short run (V8 flags), which would linger in a test worker.
+   */
+  readonly ownsProcess: boolean;
+}
+
+/** The process's own working folder and streams: what bin/dmgen.js runs with. */
+export function processIo(): CliIo {
+  return {
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    ownsProcess: true,
+  };
+}
+
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+): Promise<number> {
   let exitCode = 0;
+  const output = { writeOut: io.stdout, writeErr: io.stderr };
   const program = new Command("dmgen")
     .description(
       "Typed TypeScript for Cognite Data Fusion data models, and a local DMS emulator",
     )
     .version(VERSION, "-v, --version")
     .exitOverride()
-    .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+    .configureOutput(output)
     .showSuggestionAfterError(true);
-  program.addCommand(generateCommand((code) => (exitCode = code)));
-  await addOptionalCommands(program, argv, (code) => (exitCode = code));
+  program.addCommand(generateCommand((code) => (exitCode = code), io));
+  await addOptionalCommands(program, argv, io, (code) => (exitCode = code));
   // Subcommands do not inherit these: without them commander would exit the process itself.
   for (const command of program.commands) {
     command
       .exitOverride()
-      .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+      .configureOutput(output)
       .showSuggestionAfterError(true);
   }
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {
-    return handleError(error);
+    return handleError(error, io.stderr);
   }
 }
 
@@ -42,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function addOptionalCommands(
   program: Command,
   argv: readonly string[],
+  io: CliIo,
   report: (exitCode: number) => void,
 ): Promise<void> {
   const first = argv.find((arg) => !arg.startsWith("-"));
@@ -52,11 +80,25 @@ async function addOptionalCommands(
   }
   if (wantsAll || first === "pull") {
     const { pullCommand } = await import("./pull-command.js");
-    program.addCommand(pullCommand());
+    program.addCommand(
+      pullCommand(
+        process.env,
+        (line) => io.stdout(`${line}\n`),
+        (line) => io.stderr(`dmgen pull: ${line}\n`),
+      ),
+    );
   }
   if (wantsAll || first === "drift") {
     const { driftCommand } = await import("./drift-command.js");
-    program.addCommand(driftCommand(report));
+    program.addCommand(
+      driftCommand(
+        report,
+        process.env,
+        io.stdout,
+        (line) => io.stderr(`dmgen drift: ${line}\n`),
+        io.cwd,
+      ),
+    );
   }
 }
 

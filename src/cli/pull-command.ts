@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import { UserError } from "../errors.js";
 import { parseVersionedRef, pull, resolveCredentials } from "../pull/index.js";
+import { systemClock, type Clock } from "../../templates/runtime/core/retry.js";
 
 interface PullFlags {
   baseUrl?: string;
@@ -24,6 +25,8 @@ export function pullCommand(
   log: (line: string) => void = (line) => process.stdout.write(line + "\n"),
   progress: (line: string) => void = (line) =>
     process.stderr.write(`dmgen pull: ${line}\n`),
+  /** The clock retries wait on (tests: one that does not wait). */
+  clock: Clock = systemClock,
 ): Command {
   return new Command("pull")
     .description(
@@ -61,7 +64,7 @@ export function pullCommand(
     .action(async (flags: PullFlags) => {
       const options = pullOptionsFromFlags(flags, env);
       // Progress goes to stderr, so that stdout keeps the one summary line.
-      const summary = await pull({ ...options, onProgress: progress });
+      const summary = await pull({ ...options, onProgress: progress, clock });
       log(`Wrote ${summary.viewCount} view(s) to ${summary.out}`);
     });
 }

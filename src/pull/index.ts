@@ -9,7 +9,7 @@ import {
 } from "../../templates/runtime/core/errors.js";
 import { createTokenSource } from "../../templates/runtime/core/auth.js";
 import { HttpClient } from "../../templates/runtime/core/http.js";
-import { systemClock } from "../../templates/runtime/core/retry.js";
+import { systemClock, type Clock } from "../../templates/runtime/core/retry.js";
 import type { Transport } from "../../templates/runtime/core/transport.js";
 import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import { UserError } from "../errors.js";
@@ -36,6 +36,8 @@ export interface PullOptions {
   readonly transport?: Transport;
   /** Retry attempts. Default 5. */
   readonly maxAttempts?: number;
+  /** The clock retries wait on (tests: one that does not wait). Default the system's. */
+  readonly clock?: Clock;
   /** Called with a line after each request (`data model sp:M/1: 40 views`, `views 100/250`). */
   readonly onProgress?: (message: string) => void;
 }
@@ -63,16 +65,15 @@ export async function pull(options: PullOptions): Promise<PullSummary> {
   const transport =
     options.transport ??
     createUndiciTransport({ timeoutMs: options.timeoutMs ?? 60_000 });
+  const clock = options.clock ?? systemClock;
   try {
     const http = new HttpClient({
       baseUrl: options.baseUrl,
       project: options.project,
       transport,
-      tokenSource: createTokenSource(options.credentials, {
-        transport,
-        clock: systemClock,
-      }),
+      tokenSource: createTokenSource(options.credentials, { transport, clock }),
       retry: { maxAttempts: options.maxAttempts ?? 5 },
+      clock,
       appName: "dmgen-pull",
     });
     const views = await fetchDefinitions(http, options).catch(

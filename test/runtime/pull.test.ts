@@ -10,6 +10,7 @@ import {
   type RunningEmulator,
 } from "../../src/emulator/index.js";
 import { UserError } from "../../src/errors.js";
+import type { Clock } from "../../templates/runtime/core/retry.js";
 import { loadInputs } from "../../src/input/index.js";
 import { parseVersionedRef, resolveCredentials } from "../../src/pull/index.js";
 import { startFaultServer } from "../support/fault-server.js";
@@ -45,11 +46,15 @@ afterEach(async () => {
 async function runPull(
   args: string[],
   env: Record<string, string> = {},
+  clock?: Clock,
 ): Promise<string[]> {
   const lines: string[] = [];
-  await pullCommand(env, (line) => lines.push(line)).parseAsync(args, {
-    from: "user",
-  });
+  await pullCommand(
+    env,
+    (line) => lines.push(line),
+    undefined,
+    clock,
+  ).parseAsync(args, { from: "user" });
   return lines;
 }
 
@@ -159,10 +164,21 @@ describe("dmgen pull", () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it("reports an unreachable server as a user error", async () => {
+  it("reports an unreachable server as a user error, after its retries", async () => {
     const gone = await startFaultServer();
     await gone.close();
     const out = join(dir, "views.json");
+    // The retries wait on a clock that does not: what they would have waited is recorded.
+    let now = 0;
+    const waits: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        waits.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    };
     await expect(
       runPull(
         [
@@ -178,11 +194,15 @@ describe("dmgen pull", () => {
           "2000",
         ],
         { CDF_TOKEN: TOKEN },
+        clock,
       ),
     ).rejects.toThrow(
       /Could not reach the server: POST http:\/\/127\.0\.0\.1:\d+\/api\/v1\/projects\/p\/models\/views\/byids/,
     );
-  }, 60_000);
+    // pull makes 5 attempts: 4 waits between them.
+    expect(waits).toHaveLength(4);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe("pull helpers", () => {

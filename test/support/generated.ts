@@ -11,6 +11,7 @@ import {
   rename,
   rm,
   stat,
+  utimes,
   writeFile,
 } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
@@ -181,20 +182,52 @@ async function runtimeDeclarations(sources: FileMap): Promise<FileMap> {
     hash.update(`${path}\0${sources.get(path)!}\0`);
   hash.update(JSON.stringify(STRICT_FLAGS));
   hash.update(ts.version);
-  const cache = join(
-    REPO_ROOT,
-    ".tmp",
-    "runtime-declarations",
-    hash.digest("hex").slice(0, 16),
-  );
-  if (!existsSync(cache))
+  const cache = join(DECLARATIONS_CACHE, hash.digest("hex").slice(0, 16));
+  if (existsSync(cache)) {
+    // Marks it as in use, for pruneDeclarations.
+    const now = new Date();
+    await utimes(cache, now, now).catch(() => undefined);
+  } else {
     await emitOnce(cache, () => emitDeclarations(cache, sources));
+    await pruneDeclarations();
+  }
   const declarations = new Map<string, string>();
   for (const path of sources.keys()) {
     const file = path.replace(/\.ts$/, ".d.ts");
     declarations.set(file, await readFile(join(cache, file), "utf8"));
   }
   return declarations;
+}
+
+/** The runtime declarations emitted so far, one folder per runtime content. */
+const DECLARATIONS_CACHE = join(REPO_ROOT, ".tmp", "runtime-declarations");
+
+/**
+ * How many runtime contents keep their declarations: the most recently used. One run uses a few
+ * (the transports, the features, bigint's extra file); each change of the runtime adds its own.
+ */
+const DECLARATIONS_KEPT = 12;
+
+/** Removes the declarations of all but the `DECLARATIONS_KEPT` most recently used runtimes. */
+async function pruneDeclarations(): Promise<void> {
+  const entries = await readdir(DECLARATIONS_CACHE, { withFileTypes: true });
+  const folders = await Promise.all(
+    entries
+      .filter(
+        (entry) => entry.isDirectory() && /^[0-9a-f]{16}$/.test(entry.name),
+      )
+      .map(async (entry) => {
+        const path = join(DECLARATIONS_CACHE, entry.name);
+        const used = await stat(path).then(
+          (s) => s.mtimeMs,
+          () => Infinity,
+        );
+        return { path, used };
+      }),
+  );
+  folders.sort((a, b) => b.used - a.used);
+  for (const { path } of folders.slice(DECLARATIONS_KEPT))
+    await rm(path, { recursive: true, force: true });
 }
 
 /**
@@ -315,13 +348,17 @@ export async function typeCheck(
 }
 
 /**
- * Type-checks a tsconfig in this process, as `tsc -p` does (no emit); returns the errors as tsc
- * prints them (`path(line,col): error TS...: message`), empty when there were none. The parsed
+ * Type-checks a tsconfig in this process, as `tsc -p` does; returns the errors as tsc prints them
+ * (`path(line,col): error TS...: message`), empty when there were none. With `emit`, writes the
+ * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). The parsed
  * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
  * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
  * bound file across programs as its language service does.
  */
-export async function runTsc(file: string): Promise<string> {
+export async function runTsc(
+  file: string,
+  options: { readonly emit?: boolean } = {},
+): Promise<string> {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     file,
     {},
@@ -352,6 +389,8 @@ export async function runTsc(file: string): Promise<string> {
     configFileParsingDiagnostics: parsed.errors,
   });
   const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
+  if (options.emit && diagnostics.length === 0)
+    diagnostics.push(...program.emit().diagnostics);
   return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
 }
 

@@ -14,9 +14,13 @@ export type Tier = "whole-output" | "beside the code" | "test/";
  */
 const WHOLE_OUTPUT = new Set([
   "test/browser.e2e.test.ts",
+  // esbuild over whole outputs (the movies app, a CogniteCore app).
+  "test/bundle.test.ts",
   "test/cli.test.ts",
   "test/config.test.ts",
   "test/exports.test.ts",
+  // tsc over a --features none output, and the CLI.
+  "test/features.test.ts",
   "test/format-config.test.ts",
   "test/generate-large-view.test.ts",
   "test/generate-long-names.test.ts",
