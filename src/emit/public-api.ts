@@ -243,6 +243,7 @@ export const PUBLIC_TYPE_MODULE_EXPORTS: readonly string[] = [
   "JsonValue",
   "NodeExpression",
   "NodeRead",
+  "NodeReference",
   "NodeWrite",
   "ParameterValue",
   "PropertiesBySource",

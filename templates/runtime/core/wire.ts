@@ -6,6 +6,9 @@ export interface InstanceId {
   readonly externalId: string;
 }
 
+/** The same as `InstanceId`; kept because earlier outputs exported it and apps may use it. */
+export type NodeReference = InstanceId;
+
 export interface ViewReference {
   readonly type: "view";
   readonly space: string;
