@@ -18,13 +18,12 @@ export interface ClientCredentials {
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** Scopes, e.g. `["https://api.cognitedata.com/.default"]`. */
+  /** e.g. `["https://api.cognitedata.com/.default"]`. */
   readonly scopes: readonly string[];
   /** Sent as `audience` when set (Auth0-style providers). */
   readonly audience?: string;
 }
 
-/** How the client authenticates. */
 export type Credentials =
   | { readonly token: string }
   | {
@@ -35,7 +34,6 @@ export type Credentials =
     }
   | { readonly clientCredentials: ClientCredentials };
 
-/** Hands out tokens to the HTTP client. */
 export interface TokenSource {
   /** A valid token (cached, or fetched with a single request in flight). */
   getToken(signal?: AbortSignal): Promise<string>;
@@ -47,7 +45,6 @@ export interface TokenSource {
   secrets(): string[];
 }
 
-/** What a token source needs from its surroundings. */
 export interface TokenSourceContext {
   readonly transport: Transport;
   readonly clock: Clock;
@@ -56,7 +53,6 @@ export interface TokenSourceContext {
   readonly random?: () => number;
 }
 
-/** Builds the token source for the given credentials. */
 export function createTokenSource(
   credentials: Credentials,
   context: TokenSourceContext,

@@ -7,9 +7,8 @@ import { systemClock, type Clock } from "./retry.js";
 
 /** What `HttpClient` reports before it retries a request (see `RequestOptions.onRetry`). */
 export interface RetryNotice {
-  /** The status that is retried, or undefined for a transport failure. */
+  /** Undefined for a transport failure. */
   readonly status: number | undefined;
-  /** The server's `Retry-After` in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
 }
 
@@ -22,7 +21,7 @@ export class AdaptiveConcurrency {
   #successesInARow = 0;
   /** Bumped on each decrease: a 429 of a request sent before it does not halve again. */
   #generation = 0;
-  /** No request starts before this time, the server's `Retry-After`. */
+  /** No request starts before this time (`Retry-After`). */
   #resumeAt = 0;
   readonly #clock: Clock;
 
@@ -53,7 +52,6 @@ export class AdaptiveConcurrency {
       }
       generation = this.#generation;
     });
-    // Raised after successes in a row of twice the limit.
     if (this.limit < this.max && ++this.#successesInARow >= 2 * this.limit) {
       this.#successesInARow = 0;
       this.limit++;

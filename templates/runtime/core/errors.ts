@@ -9,20 +9,17 @@ export interface RequestInfo {
   readonly url: string;
 }
 
-/** The parts of an API error response the runtime understands. */
 export interface DmsErrorDetails extends RequestInfo {
   readonly status: number;
   /** `error.code` from the body; the status when absent. */
   readonly code: number;
   /** `error.message` from the body, or the start of the body when it had none. */
   readonly apiMessage: string;
-  /** `error.missing`: ids the API could not find. */
   readonly missing?: readonly Record<string, unknown>[];
-  /** `error.duplicated`: ids given more than once. */
   readonly duplicated?: readonly Record<string, unknown>[];
   /** Every other field of `error` (e.g. `isAutoRetryable`). */
   readonly extra?: Readonly<Record<string, unknown>>;
-  /** The `x-request-id` response header, for support requests. */
+  /** The `x-request-id` response header. */
   readonly requestId?: string | undefined;
   /** Attempts made, retries included (default 1). */
   readonly attempts?: number;
@@ -111,7 +108,6 @@ export class TransportError extends Error {
   }
 }
 
-/** What was wrong with a response the runtime refused to use. */
 export type ProtocolProblem =
   | "redirect"
   | "too-large"
@@ -123,7 +119,6 @@ export type ProtocolProblem =
 
 export interface ProtocolError extends RequestInfo {
   readonly problem: ProtocolProblem;
-  /** HTTP status of the response, when there was one. */
   readonly status: number | undefined;
 }
 
@@ -160,7 +155,7 @@ export function postProblem(
 /** Getting a token failed (OAuth token endpoint error, or the token provider threw). */
 export class TokenError extends Error {
   override name = "TokenError";
-  /** HTTP status of the token endpoint, when there was a response. */
+  /** The token endpoint's status, when it answered. */
   declare readonly status: number | undefined;
 
   constructor(
@@ -196,7 +191,6 @@ export class InvalidValueError extends Error {
   }
 }
 
-/** The outcome of an apply that stopped part-way. */
 export interface ApplyProgressReport {
   /** Instances whose request succeeded (written, or skipped on a version conflict). */
   readonly written: readonly InstanceId[];
@@ -263,7 +257,6 @@ export class ApplyVersionConflictError extends VersionConflictError {
   }
 }
 
-/** Picks the error class for an API error response. */
 export function createDmsError(details: DmsErrorDetails): DmsError {
   const { status, apiMessage } = details;
   return new (
@@ -294,7 +287,7 @@ export function mayHaveApplied(error: unknown): boolean {
   );
 }
 
-/** True for the error an aborted AbortSignal produces (DOMException or our own). */
+/** True for the error an aborted AbortSignal produces. */
 export function isAbortError(error: unknown): boolean {
   return (
     isObject(error) &&
@@ -318,28 +311,27 @@ export function redactSecrets(
     const base64 = btoa(
       String.fromCharCode(...new TextEncoder().encode(secret)),
     ).replace(/=+$/, "");
+    const urls = [
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ];
     const variants = [
       secret,
       base64,
       `${base64}${"=".repeat(-base64.length & 3)}`,
       base64.replace(/\+/g, "-").replace(/\//g, "_"),
-    ];
-    for (const url of [
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ])
-      variants.push(
+      ...urls.flatMap((url) => [
         url,
         url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
-      );
-    for (const escaped of [json, json.replace(/\//g, "\\/")])
-      variants.push(
+      ]),
+      ...[json, json.replace(/\//g, "\\/")].flatMap((escaped) => [
         escaped,
         escaped.replace(
           /[^\x20-\x7e]/g,
           (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
         ),
-      );
+      ]),
+    ];
     // Longest first, so a variant containing another is replaced whole.
     for (const variant of variants.sort((x, y) => y.length - x.length))
       result = result.split(variant).join("***");
@@ -356,16 +348,15 @@ const STATUS_HINTS: Readonly<Record<number, string>> = {
 function readableIds(ids: readonly Record<string, unknown>[]): string {
   const distinct = [
     ...new Set(
-      ids.map((id) => {
-        const { space, externalId, version } = id;
-        return typeof space !== "string"
+      ids.map((id) =>
+        typeof id.space !== "string"
           ? JSON.stringify(id)
-          : typeof externalId === "string"
-            ? `${space}:${externalId}${typeof version === "string" ? `/${version}` : ""}`
+          : typeof id.externalId === "string"
+            ? `${id.space}:${id.externalId}${typeof id.version === "string" ? `/${id.version}` : ""}`
             : Object.keys(id).length === 1
-              ? `space ${space}`
-              : JSON.stringify(id);
-      }),
+              ? `space ${id.space}`
+              : JSON.stringify(id),
+      ),
     ),
   ];
   return (

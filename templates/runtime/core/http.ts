@@ -42,7 +42,7 @@ export type HttpEvent = RequestInfo &
         /** The attempt that failed (1 for the first). */
         readonly attempt: number;
         readonly delayMs: number;
-        /** The status, or undefined for a transport failure. */
+        /** Undefined for a transport failure. */
         readonly status: number | undefined;
       }
     | { readonly type: "token-refresh" }
@@ -61,7 +61,6 @@ export interface HttpClientOptions {
   readonly random?: () => number;
   /** Sent as `x-cdp-app`. */
   readonly appName?: string;
-  /** Extra headers for every request. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Called on retries and token refreshes (for logs and metrics). */
   readonly onEvent?: (event: HttpEvent) => void;
@@ -69,7 +68,6 @@ export interface HttpClientOptions {
   readonly parseJson?: (text: string) => unknown;
 }
 
-/** Per-call options. */
 export interface RequestOptions {
   readonly signal?: AbortSignal;
   readonly query?: Readonly<Record<string, string | number | boolean>>;
@@ -86,7 +84,6 @@ export class HttpClient {
   /** `${baseUrl}/api/v1/projects/${project}`. */
   readonly projectUrl: string;
   readonly retryPolicy: RetryPolicy;
-  /** The clock retries wait on (engines that wait themselves use it too). */
   readonly clock: Clock;
   readonly #options: HttpClientOptions;
   readonly #headers: Readonly<Record<string, string>>;
@@ -112,15 +109,12 @@ export class HttpClient {
       headers[name.toLowerCase()] = value;
     // Refused now, not retried later as a connection failure; values unshown (may be secrets).
     for (const [name, value] of Object.entries(headers)) {
-      const option = name === "x-cdp-app" ? "appName" : "headers";
-      if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
-        throw new TypeError(
-          `${option}: ${JSON.stringify(name)} is not a valid HTTP header name`,
-        );
-      const problem = headerProblem(value, /[^\t\x20-\x7e\x80-\xff]/);
+      const problem = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)
+        ? headerProblem(value, /[^\t\x20-\x7e\x80-\xff]/)
+        : " is not a valid HTTP header name";
       if (problem)
         throw new TypeError(
-          `${option}: the value of header "${name}"${problem}`,
+          `${name === "x-cdp-app" ? "appName" : "headers"}: header ${JSON.stringify(name)}${problem}`,
         );
     }
     this.#headers = headers;

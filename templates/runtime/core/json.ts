@@ -82,19 +82,16 @@ export type Int64Paths = ReadonlyMap<
   ReadonlyMap<string, ReadonlySet<string>>
 >;
 
-/** What `int64Paths` reads of model/values.ts's `PropertyDefinition` (core/ imports nothing above). */
-interface NumericProperty {
-  readonly identifier: string;
-  readonly type: string;
-  readonly list?: boolean;
-  readonly as?: "bigint" | "string";
-}
-
 /** The int64 properties a model reads as bigint, per view (from its read classes). */
 export function int64Paths(
   classes: Iterable<{
     readonly view: ViewReference;
-    readonly properties: Readonly<Record<string, NumericProperty>>;
+    readonly properties: Readonly<
+      Record<
+        string,
+        { identifier: string; type: string; as?: string; list?: boolean }
+      >
+    >;
   }>,
 ): Int64Paths {
   const paths = new Map<string, Map<string, Set<string>>>();

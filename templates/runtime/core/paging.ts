@@ -19,7 +19,6 @@ export function isPageTimeout(error: unknown): boolean {
 }
 
 export interface PageTimeoutError {
-  /** The API path, e.g. `/models/instances/query`. */
   readonly path: string;
   /** Result set name → the page size of the last request. */
   readonly pageSizes: Readonly<Record<string, number>>;
@@ -75,7 +74,6 @@ export class PageSizes {
     }
   }
 
-  /** Set → page size now (a copy). */
   get current(): Record<string, number> {
     return { ...this.#current };
   }
@@ -124,16 +122,13 @@ export class PageSizes {
   }
 }
 
-/** How `sendAdaptive` may change the page sizes of one request. */
 export interface AdaptiveRequest<T> {
-  /** The API path, for the error. */
   readonly path: string;
   readonly sizes: PageSizes;
   /** The sets whose page size may change before this request (default: all). */
   readonly changeable?: () => Iterable<string>;
   /** Sends the request with `sizes` as they are when called. */
   readonly send: () => Promise<T>;
-  /** Called before every attempt (for request counts). */
   readonly onAttempt?: () => void;
 }
 
@@ -171,7 +166,6 @@ export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
 /** Ends a read whose cursors repeat (a cycle of any length) or that passes `maxPages`. */
 export class PagingGuard {
   readonly #seen = new Set<string>();
-  /** Pages read so far in this read. */
   pages = 0;
 
   /** `first`: the cursors of the read's first request (a resumed sync's), if any. */
@@ -211,7 +205,7 @@ export class PagingGuard {
   }
 }
 
-/** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
+/** `maxPagesPerRead` (or a read's `maxPages`) if a positive integer; else a RangeError. */
 export function checkedMaxPages(maxPages: number): number {
   if (!Number.isInteger(maxPages) || maxPages < 1)
     throw new RangeError(
@@ -220,7 +214,6 @@ export function checkedMaxPages(maxPages: number): number {
   return maxPages;
 }
 
-/** One text per distinct set of cursors (keys sorted). */
 function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
   return typeof cursors === "string"
     ? cursors

@@ -7,7 +7,6 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -25,13 +24,12 @@ export const systemClock: Clock = {
     }),
 };
 
-/** How failed requests are retried. */
 export interface RetryPolicy {
   /** Attempts in total, the first included. Default 10. */
   readonly maxAttempts: number;
   /** Backoff base: the cap of the first wait (ms). Default 500. */
   readonly baseDelayMs: number;
-  /** Largest backoff wait (ms). Default 30 000. */
+  /** Default 30 000. */
   readonly maxDelayMs: number;
   /** Largest `Retry-After` honoured (ms); longer ones give up. Default 60 000. */
   readonly maxRetryAfterMs: number;

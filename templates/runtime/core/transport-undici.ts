@@ -12,7 +12,6 @@ import {
 
 const gzipAsync = promisify(gzip);
 
-/** Options of the undici transport. */
 export interface UndiciTransportOptions extends TransportOptions {
   /** Connections kept per origin. Default 8 (above the project's 4 concurrent applies). */
   readonly connections?: number;

@@ -6,11 +6,9 @@ import { ProtocolError, TransportError } from "./errors.js";
 /** One HTTP request, as the HTTP client hands it to a transport. */
 export interface TransportRequest {
   readonly method: "GET" | "POST";
-  /** Absolute URL. */
   readonly url: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body, already serialized (JSON or form-encoded). */
   readonly body?: string | undefined;
   /** Aborts the request; the transport rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
@@ -21,18 +19,15 @@ export interface TransportResponse {
   readonly status: number;
   /** A response header by lower-case name. */
   header(name: string): string | undefined;
-  /** The body as text (empty for no body). */
   readonly body: string;
 }
 
 /** Sends requests: any status resolves; no response is a TransportError; abort, its reason. */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
-  /** Releases pooled connections. */
   close(): Promise<void>;
 }
 
-/** Options every transport understands. */
 export interface TransportOptions {
   /** Milliseconds from sending until the whole response is read. Default 60 000. */
   readonly timeoutMs?: number;
@@ -45,7 +40,6 @@ export interface TransportOptions {
 /** A response as an implementation hands it to `createTransport`, the body not yet read. */
 export interface RawResponse extends Omit<TransportResponse, "body"> {
   readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  /** Stops reading the body. */
   cancel(): void;
 }
 
@@ -126,7 +120,6 @@ export function createTransport<Body>(
         }
         return { status, header, body: text + decoder.decode() };
       } catch (error) {
-        // The timeout's error, or the caller's abort reason.
         if (controller.signal.aborted) throw controller.signal.reason;
         const code = String((error as { code?: unknown } | null)?.code ?? "");
         // Errors of the runtime pass as they are, and so does a request undici refused to send

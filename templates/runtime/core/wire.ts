@@ -131,32 +131,23 @@ export interface RangeBounds {
   lte?: RangeBound;
 }
 
+/** The operand of `in`, `containsAny` and `containsAll`. */
+export interface ValuesFilter {
+  property: PropertyPath;
+  values: PropertyValue[] | ParameterValue | PropertyRefValue;
+}
+
 export type Filter =
   | { and: Filter[] }
   | { or: Filter[] }
   | { not: Filter }
   | { equals: { property: PropertyPath; value: FilterValue } }
-  | {
-      in: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
+  | { in: ValuesFilter }
   | { range: { property: PropertyPath } & RangeBounds }
   | { prefix: { property: PropertyPath; value: string | ParameterValue } }
   | { exists: { property: PropertyPath } }
-  | {
-      containsAny: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
-  | {
-      containsAll: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
+  | { containsAny: ValuesFilter }
+  | { containsAll: ValuesFilter }
   | { matchAll: Record<string, never> }
   | { nested: { scope: PropertyPath; filter: Filter } }
   | {
