@@ -404,7 +404,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "mayHaveApplied",
   ],
   "core/http.ts": [
-    "CDF_API_VERSION",
     "HttpClientOptions",
     "RequestOptions",
     "HttpClient",

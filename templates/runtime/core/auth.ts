@@ -5,7 +5,6 @@ import { TokenError, TransportError, redactSecrets } from "./errors.js";
 import type { Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
-/** A token with an optional expiry, as a token provider may return it. */
 export interface AccessToken {
   readonly accessToken: string;
   /** Expiry in epoch milliseconds; without it the provider is asked again for every request. */
@@ -145,7 +144,6 @@ export function createTokenSource(
   };
 }
 
-/** The token trimmed (files end with a line break), or a TokenError that does not show it. */
 function headerReady(token: unknown, what: string): string {
   if (typeof token !== "string")
     throw new TokenError(`${what} is not a string (${typeof token})`);

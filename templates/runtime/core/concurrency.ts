@@ -16,7 +16,6 @@ export interface RetryNotice {
 export class AdaptiveConcurrency {
   /** The configured limit: the starting point and the ceiling. */
   readonly max: number;
-  /** Requests allowed in flight now. */
   limit: number;
   #successesInARow = 0;
   /** Bumped on each decrease: a 429 of a request sent before it does not halve again. */

@@ -143,7 +143,6 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A ProtocolError of the engines' POST to `path`. */
 export function postProblem(
   problem: ProtocolProblem,
   path: string,
@@ -272,13 +271,11 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
 
 const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
 
-/** Notes on an error that the server may have processed its request (an earlier attempt). */
 export function markMayHaveApplied(error: unknown): void {
   if (isObject(error) && Object.isExtensible(error))
     Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
 }
 
-/** Whether the request that ended in this error may have been processed by the server. */
 export function mayHaveApplied(error: unknown): boolean {
   return (
     isObject(error) &&
@@ -287,7 +284,6 @@ export function mayHaveApplied(error: unknown): boolean {
   );
 }
 
-/** True for the error an aborted AbortSignal produces. */
 export function isAbortError(error: unknown): boolean {
   return (
     isObject(error) &&

@@ -31,9 +31,6 @@ import {
 import { stringifyJson } from "./json.js";
 import type { RetryNotice } from "./concurrency.js";
 
-/** The `cdf-version` header the runtime speaks. */
-export const CDF_API_VERSION = "20230101";
-
 /** Something worth logging that happened to a request. Never carries a token. */
 export type HttpEvent = RequestInfo &
   (
@@ -48,7 +45,6 @@ export type HttpEvent = RequestInfo &
     | { readonly type: "token-refresh" }
   );
 
-/** Options of `HttpClient`. */
 export interface HttpClientOptions {
   /** e.g. `https://api.cognitedata.com` (no `/api/v1`). */
   readonly baseUrl: string;
@@ -101,7 +97,7 @@ export class HttpClient {
     this.clock = options.clock ?? systemClock;
     const headers: Record<string, string> = {
       accept: "application/json",
-      "cdf-version": CDF_API_VERSION,
+      "cdf-version": "20230101",
       "x-cdp-sdk": "dmgen-runtime",
     };
     if (appName) headers["x-cdp-app"] = appName;
@@ -120,7 +116,6 @@ export class HttpClient {
     this.#headers = headers;
   }
 
-  /** POSTs JSON to a path under the project URL. */
   postJson<T>(
     path: string,
     body: unknown,
@@ -129,7 +124,6 @@ export class HttpClient {
     return this.#send<T>("POST", path, stringifyJson(body), options);
   }
 
-  /** GETs a path under the project URL. */
   getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.#send<T>("GET", path, undefined, options);
   }

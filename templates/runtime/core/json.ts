@@ -6,7 +6,6 @@ import type { ViewReference } from "./wire.js";
 /** A string no API value holds (texts cannot contain NUL); marks a bigint inside JSON text. */
 const MARK = "\u0000dmgen-int64:";
 
-/** JSON.stringify, with bigint values written as their exact digits. */
 export function stringifyJson(value: unknown): string {
   try {
     return JSON.stringify(value);
@@ -71,12 +70,10 @@ function parseExact(
   );
 }
 
-/** A parser that turns every integer outside the safe range into a bigint, wherever it is. */
 export function exactJsonParser(): (text: string) => unknown {
   return (text) => parseExact(text, BigInt);
 }
 
-/** Identifiers of int64 properties read as bigint, by space, then by `externalId/version`. */
 export type Int64Paths = ReadonlyMap<
   string,
   ReadonlyMap<string, ReadonlySet<string>>

@@ -9,7 +9,6 @@ import {
   TransportError,
 } from "./errors.js";
 
-/** A failure that a smaller page may avoid. */
 export function isPageTimeout(error: unknown): boolean {
   return (
     (error instanceof DmsError && error.status === 408) ||
@@ -40,7 +39,6 @@ export class PageTimeoutError extends Error {
   }
 }
 
-/** Set name → its `limit`, or the API's default `fallback`. */
 export function askedLimits(
   expressions: Readonly<Record<string, { readonly limit?: number }>>,
   fallback: number,
@@ -82,7 +80,6 @@ export class PageSizes {
     return this.#current[name] ?? this.#asked[name] ?? 1;
   }
 
-  /** `expressions` with every set's `limit` set to its current page size. */
   applyTo<E extends { readonly limit?: number }>(
     expressions: Readonly<Record<string, E>>,
   ): Record<string, E> {
@@ -92,7 +89,6 @@ export class PageSizes {
     return sized;
   }
 
-  /** Halves each of `names` still above 1; false when none was. */
   shrink(names: Iterable<string>): boolean {
     this.#successes = 0;
     let shrunk = false;
@@ -160,7 +156,6 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
 /** Request options of a paged read: timeouts are left to `sendAdaptive`, not retried as they are. */
 export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
 
-/** The client's default `maxPagesPerRead`: 100 million instances at the largest pages. */
 export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
 
 /** Ends a read whose cursors repeat (a cycle of any length) or that passes `maxPages`. */
@@ -205,7 +200,6 @@ export class PagingGuard {
   }
 }
 
-/** `maxPagesPerRead` (or a read's `maxPages`) if a positive integer; else a RangeError. */
 export function checkedMaxPages(maxPages: number): number {
   if (!Number.isInteger(maxPages) || maxPages < 1)
     throw new RangeError(

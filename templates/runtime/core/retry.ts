@@ -48,7 +48,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retryStatuses: [408, 429, 502, 503, 504],
 };
 
-/** Fills the defaults of a partial policy and checks its numbers (a JS caller may pass any). */
 export function resolveRetryPolicy(
   partial: Partial<RetryPolicy> = {},
 ): RetryPolicy {
@@ -77,7 +76,6 @@ export function isRetryableStatus(
   );
 }
 
-/** Full jitter: a uniform wait in [0, min(maxDelay, base * 2^retry)), `retry` 0 for the first. */
 export function backoffDelay(
   policy: RetryPolicy,
   retry: number,
@@ -103,7 +101,6 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** The wait before retry number `attempt`; undefined past the attempts, time or Retry-After. */
 export function retryDelay(
   policy: RetryPolicy,
   attempt: number,

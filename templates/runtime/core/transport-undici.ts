@@ -21,7 +21,6 @@ export interface UndiciTransportOptions extends TransportOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-/** Creates a transport over a pooled keep-alive undici Agent. Call `close()` when done. */
 export function createUndiciTransport(
   options: UndiciTransportOptions = {},
 ): Transport {

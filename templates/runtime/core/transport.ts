@@ -3,7 +3,6 @@
 
 import { ProtocolError, TransportError } from "./errors.js";
 
-/** One HTTP request, as the HTTP client hands it to a transport. */
 export interface TransportRequest {
   readonly method: "GET" | "POST";
   readonly url: string;
@@ -14,7 +13,6 @@ export interface TransportRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A complete HTTP response (the body read to its end). */
 export interface TransportResponse {
   readonly status: number;
   /** A response header by lower-case name. */
@@ -37,13 +35,11 @@ export interface TransportOptions {
   readonly maxResponseBytes?: number;
 }
 
-/** A response as an implementation hands it to `createTransport`, the body not yet read. */
 export interface RawResponse extends Omit<TransportResponse, "body"> {
   readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   cancel(): void;
 }
 
-/** A transport over `send`; `gzip` compresses a body (undefined where the platform cannot). */
 export function createTransport<Body>(
   options: TransportOptions,
   send: (
@@ -144,7 +140,6 @@ export function createTransport<Body>(
   };
 }
 
-/** Refuses a URL no request could go to; with `alone`, one with a query or fragment. */
 export function checkHttpUrl(
   option: string,
   url: string,

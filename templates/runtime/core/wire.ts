@@ -24,7 +24,6 @@ export interface ContainerReference {
 
 export type SourceReference = ViewReference | ContainerReference;
 
-/** Any JSON value. */
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -116,8 +115,6 @@ export interface EdgeRead extends Omit<NodeRead, "instanceType" | "type"> {
 
 export type InstanceRead = NodeRead | EdgeRead;
 
-// ---- filters
-
 export type PropertyPath = string[];
 export type ParameterValue = { parameter: string };
 export type PropertyRefValue = { property: PropertyPath };
@@ -158,8 +155,6 @@ export type Filter =
     }
   | { hasData: SourceReference[] }
   | { instanceReferences: InstanceId[] };
-
-// ---- query and sync
 
 export interface PropertySort {
   property: PropertyPath;
@@ -239,8 +234,6 @@ export interface QueryResponse {
 export interface SyncResponse extends Omit<QueryResponse, "nextCursor"> {
   nextCursor: Record<string, string>;
 }
-
-// ---- errors
 
 export interface ApiErrorBody {
   error: {
