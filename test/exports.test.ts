@@ -397,6 +397,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "DmsErrorDetails",
     "createDmsError",
     "isAbortError",
+    "isObject",
     "redactSecrets",
     "causeSummary",
     "postProblem",

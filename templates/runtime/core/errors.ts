@@ -38,7 +38,6 @@ export class DmsError extends Error {
 
   constructor(details: DmsErrorDetails) {
     const { status, apiMessage, requestId } = details;
-    const hint = STATUS_HINTS[status];
     const missing = details.missing ?? [];
     const duplicated = details.duplicated ?? [];
     super(
@@ -46,7 +45,7 @@ export class DmsError extends Error {
         `${details.method} ${details.url} failed with ${status}: ${apiMessage}`,
         missing.length && `missing: ${readableIds(missing)}`,
         duplicated.length && `duplicated: ${readableIds(duplicated)}`,
-        hint,
+        STATUS_HINTS[status],
         requestId && `request id ${requestId}`,
       ]
         .filter(Boolean)
@@ -291,8 +290,9 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
-function isObject(value: unknown): value is Record<PropertyKey, unknown> {
-  return typeof value === "object" && value !== null;
+/** A JSON object (not null, not a list). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */

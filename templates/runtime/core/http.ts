@@ -5,6 +5,7 @@ import {
   causeSummary,
   createDmsError,
   isAbortError,
+  isObject,
   markMayHaveApplied,
   postProblem,
   ProtocolError,
@@ -300,10 +301,6 @@ export class HttpClient {
 }
 
 // ---- answer shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Throws an unexpected-shape error of `path` unless `ok`: "expected <expected>, got <value>". */
 function expectShape(

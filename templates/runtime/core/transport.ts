@@ -57,10 +57,17 @@ export function createTransport<Body>(
       `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
     );
   const gzipMinBytes = zip === true ? 1024 : zip ? zip.minBytes : Infinity;
+  let closing: Promise<void> | undefined;
   return {
-    close,
+    // Idempotent: undici throws on closing twice.
+    close: () => (closing ??= close()),
     request: async (request) => {
       const { method, url, signal: callerSignal } = request;
+      // At once: undici's "client is destroyed" looked like a connection failure.
+      if (closing)
+        throw new Error(
+          `${method} ${url}: the client was closed (close() was called); make a new one to send more requests`,
+        );
       const controller = new AbortController();
       const timer = setTimeout(
         () =>
