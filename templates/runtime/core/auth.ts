@@ -97,8 +97,7 @@ export function createTokenSource(
         what,
       );
       if (!seen.includes(token) && seen.push(token) > 4) seen.shift();
-      // Refreshed `refreshLeewayMs` before expiry but at most half the lifetime before (else a
-      // short-lived token is never reused), and a day after fetching at the latest.
+      // At most half the lifetime early (else a short-lived token is never reused); a day at most.
       const { expiresAt = NaN } = typeof result === "string" ? {} : result;
       const expiry = Math.min(expiresAt, fetchedAt + 86_400_000);
       const leeway = Math.min(
@@ -122,8 +121,7 @@ export function createTokenSource(
     getToken: (signal) => {
       if (cached && clock.now() < cached.refreshAt)
         return Promise.resolve(cached.value);
-      // One refresh at a time, shared; not tied to one caller's signal, so that aborting one
-      // request does not fail the others waiting for the token.
+      // One shared refresh, not tied to a caller's signal: one abort must not fail the others.
       const shared = (inFlight ??= refresh());
       return signal
         ? new Promise<string>((resolve, reject) => {

@@ -1,7 +1,6 @@
-// How many requests of one kind (applies, deletes) run at once. CDF limits concurrent requests
-// per project and answers 429 beyond, and other writers may share the budget, so the count
-// adapts: halved on a 429 (once per burst), held back while `Retry-After` runs, and raised by one
-// after a run of successes, up to the configured ceiling.
+// How many applies (or deletes) run at once. CDF answers 429 past its per-project limit, shared
+// with other writers, so the count adapts: halved on a 429 (once per burst), held back while
+// `Retry-After` runs, raised by one after a run of successes, up to the configured ceiling.
 
 import { systemClock, type Clock } from "./retry.js";
 
@@ -43,8 +42,7 @@ export class AdaptiveConcurrency {
       this.#successesInARow = 0;
       if (retryAfterMs !== undefined)
         this.#resumeAt = Math.max(this.#resumeAt, clock.now() + retryAfterMs);
-      // Requests sent together are throttled together: one burst halves the limit once; a
-      // retry sent after the decrease that is throttled too halves again.
+      // One burst halves once; a retry sent after the decrease and throttled again halves again.
       if (generation === this.#generation) {
         this.#generation++;
         this.limit = Math.max(1, this.limit >> 1);

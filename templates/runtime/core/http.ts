@@ -189,8 +189,7 @@ export class HttpClient {
             });
           }
         }
-        // 0 is the opaque answer `fetch` gives for a redirect. Following could send the body and
-        // the token to another host, or turn a POST into a GET.
+        // 0 is fetch's opaque redirect. Following could leak body and token, or turn POST into GET.
         const location = response?.header("location");
         if (response && status < 400)
           throw new ProtocolError({

@@ -1,5 +1,4 @@
-// The OAuth client credentials grant, loaded by `auth.ts` only when an app authenticates with
-// `clientCredentials`.
+// The OAuth client credentials grant, loaded by `auth.ts` only for `clientCredentials`.
 
 import { redactSecrets, TokenError, TransportError } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY } from "./retry.js";
@@ -63,8 +62,7 @@ export async function fetchClientCredentialsToken(
             `The token endpoint ${tokenUrl} answered without an access_token`,
             { status },
           );
-        // Without a usable `expires_in`, 5 minutes: a token is always cached for a while, and
-        // one that dies sooner is refreshed after the 401.
+        // Without a usable `expires_in`, 5 minutes; one that dies sooner is refreshed on the 401.
         const { expires_in: expiresIn } = json;
         const seconds = /^(number|string)$/.test(typeof expiresIn)
           ? Number(expiresIn)

@@ -1,6 +1,5 @@
-// Adaptive page sizes: a paged read that times out (408, no answer in time, too large) is sent again
-// with half the `limit` of its result sets (cursors stay valid), down to pages of one, then fails
-// with `PageTimeoutError`; after successes in a row the sizes double back to what was asked.
+// Adaptive page sizes: a read that times out (408, timeout, too large) is resent with halved limits
+// (cursors stay valid) down to 1, then PageTimeoutError; after successes in a row they double back.
 
 import {
   DmsError,

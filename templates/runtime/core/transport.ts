@@ -125,8 +125,7 @@ export function createTransport<Body>(
       } catch (error) {
         if (controller.signal.aborted) throw controller.signal.reason;
         const code = String((error as { code?: unknown } | null)?.code ?? "");
-        // Errors of the runtime pass as they are, and so does a request undici refused to send
-        // (a bad header, a closed dispatcher): sending it again cannot help.
+        // Ours pass, as does a request undici refused (bad header, closed): resending cannot help.
         if (
           error instanceof TransportError ||
           error instanceof ProtocolError ||
