@@ -44,7 +44,8 @@ export async function fetchClientCredentialsToken(
         }
         const text = (value: unknown): string =>
           typeof value === "string" ? value : "";
-        if (status < 200 || status >= 300) {
+        const accessToken = text(json.access_token);
+        if (status < 200 || status >= 300 || !accessToken) {
           const detail = redactSecrets(
             [text(json.error), text(json.error_description).split("\n")[0]]
               .filter(Boolean)
@@ -52,16 +53,12 @@ export async function fetchClientCredentialsToken(
             [clientSecret, `${clientId}:${clientSecret}`],
           );
           throw new TokenError(
-            `The token endpoint ${tokenUrl} refused client ${clientId} with ${status}${detail && `: ${detail}`}`,
+            status >= 200 && status < 300
+              ? `The token endpoint ${tokenUrl} answered without an access_token`
+              : `The token endpoint ${tokenUrl} refused client ${clientId} with ${status}${detail && `: ${detail}`}`,
             { status },
           );
         }
-        const accessToken = text(json.access_token);
-        if (!accessToken)
-          throw new TokenError(
-            `The token endpoint ${tokenUrl} answered without an access_token`,
-            { status },
-          );
         // Without a usable `expires_in`, 5 minutes; one that dies sooner is refreshed on the 401.
         const { expires_in: expiresIn } = json;
         const seconds = /^(number|string)$/.test(typeof expiresIn)
