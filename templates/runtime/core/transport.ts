@@ -59,11 +59,11 @@ export function createTransport<Body>(
   const gzipMinBytes = zip === true ? 1024 : zip ? zip.minBytes : Infinity;
   let closing: Promise<void> | undefined;
   return {
-    // Idempotent: undici throws on closing twice.
+    // Idempotent: a dispatcher throws on closing twice.
     close: () => (closing ??= close()),
     request: async (request) => {
       const { method, url, signal: callerSignal } = request;
-      // At once: undici's "client is destroyed" looked like a connection failure.
+      // At once: "client is destroyed" from the dispatcher looked like a connection failure.
       if (closing)
         throw new Error(
           `${method} ${url}: the client was closed (close() was called); make a new one to send more requests`,
