@@ -397,6 +397,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "DmsErrorDetails",
     "createDmsError",
     "isAbortError",
+    "isObject",
     "redactSecrets",
     "causeSummary",
     "postProblem",
@@ -404,7 +405,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "mayHaveApplied",
   ],
   "core/http.ts": [
-    "CDF_API_VERSION",
     "HttpClientOptions",
     "RequestOptions",
     "HttpClient",

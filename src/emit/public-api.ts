@@ -267,5 +267,6 @@ export const PUBLIC_TYPE_MODULE_EXPORTS: readonly string[] = [
   "SyncResponse",
   "SyncResultSetExpression",
   "ThroughReference",
+  "ValuesFilter",
   "ViewReference",
 ];

@@ -1,15 +1,13 @@
-// How many requests of one kind (applies, deletes) run at once. CDF limits concurrent requests
-// per project and answers 429 beyond, and other writers may share the budget, so the count
-// adapts: halved on a 429 (once per burst), held back while `Retry-After` runs, and raised by one
-// after a run of successes, up to the configured ceiling.
+// How many applies (or deletes) run at once. CDF answers 429 past its per-project limit, shared
+// with other writers, so the count adapts: halved on a 429 (once per burst), held back while
+// `Retry-After` runs, raised by one after a run of successes, up to the configured ceiling.
 
 import { systemClock, type Clock } from "./retry.js";
 
 /** What `HttpClient` reports before it retries a request (see `RequestOptions.onRetry`). */
 export interface RetryNotice {
-  /** The status that is retried, or undefined for a transport failure. */
+  /** Undefined for a transport failure. */
   readonly status: number | undefined;
-  /** The server's `Retry-After` in milliseconds, when it sent one. */
   readonly retryAfterMs: number | undefined;
 }
 
@@ -17,12 +15,11 @@ export interface RetryNotice {
 export class AdaptiveConcurrency {
   /** The configured limit: the starting point and the ceiling. */
   readonly max: number;
-  /** Requests allowed in flight now. */
   limit: number;
   #successesInARow = 0;
   /** Bumped on each decrease: a 429 of a request sent before it does not halve again. */
   #generation = 0;
-  /** No request starts before this time, the server's `Retry-After`. */
+  /** No request starts before this time (`Retry-After`). */
   #resumeAt = 0;
   readonly #clock: Clock;
 
@@ -45,15 +42,13 @@ export class AdaptiveConcurrency {
       this.#successesInARow = 0;
       if (retryAfterMs !== undefined)
         this.#resumeAt = Math.max(this.#resumeAt, clock.now() + retryAfterMs);
-      // Requests sent together are throttled together: one burst halves the limit once; a
-      // retry sent after the decrease that is throttled too halves again.
+      // One burst halves once; a retry sent after the decrease and throttled again halves again.
       if (generation === this.#generation) {
         this.#generation++;
         this.limit = Math.max(1, this.limit >> 1);
       }
       generation = this.#generation;
     });
-    // Raised after successes in a row of twice the limit.
     if (this.limit < this.max && ++this.#successesInARow >= 2 * this.limit) {
       this.#successesInARow = 0;
       this.limit++;

@@ -99,15 +99,17 @@ describe("HttpClient", () => {
       make({ headers: { "x-api-key": "key-1\nX-Evil: 1" } }),
     ).toThrow(
       new TypeError(
-        'headers: the value of header "x-api-key" has a character that cannot be sent in an HTTP header: U+000A at position 6',
+        'headers: header "x-api-key" has a character that cannot be sent in an HTTP header: U+000A at position 6',
       ),
     );
     expect(() => make({ headers: { "bad header": "v" } })).toThrow(
-      new TypeError('headers: "bad header" is not a valid HTTP header name'),
+      new TypeError(
+        'headers: header "bad header" is not a valid HTTP header name',
+      ),
     );
     expect(() => make({ appName: "データ同期" })).toThrow(
       new TypeError(
-        'appName: the value of header "x-cdp-app" has a character that cannot be sent in an HTTP header: U+30C7 at position 1',
+        'appName: header "x-cdp-app" has a character that cannot be sent in an HTTP header: U+30C7 at position 1',
       ),
     );
     // Latin-1 is what HTTP allows beyond ASCII.

@@ -5,6 +5,7 @@ import {
   causeSummary,
   createDmsError,
   isAbortError,
+  isObject,
   markMayHaveApplied,
   postProblem,
   ProtocolError,
@@ -31,9 +32,6 @@ import {
 import { stringifyJson } from "./json.js";
 import type { RetryNotice } from "./concurrency.js";
 
-/** The `cdf-version` header the runtime speaks. */
-export const CDF_API_VERSION = "20230101";
-
 /** Something worth logging that happened to a request. Never carries a token. */
 export type HttpEvent = RequestInfo &
   (
@@ -42,13 +40,12 @@ export type HttpEvent = RequestInfo &
         /** The attempt that failed (1 for the first). */
         readonly attempt: number;
         readonly delayMs: number;
-        /** The status, or undefined for a transport failure. */
+        /** Undefined for a transport failure. */
         readonly status: number | undefined;
       }
     | { readonly type: "token-refresh" }
   );
 
-/** Options of `HttpClient`. */
 export interface HttpClientOptions {
   /** e.g. `https://api.cognitedata.com` (no `/api/v1`). */
   readonly baseUrl: string;
@@ -61,7 +58,6 @@ export interface HttpClientOptions {
   readonly random?: () => number;
   /** Sent as `x-cdp-app`. */
   readonly appName?: string;
-  /** Extra headers for every request. */
   readonly headers?: Readonly<Record<string, string>>;
   /** Called on retries and token refreshes (for logs and metrics). */
   readonly onEvent?: (event: HttpEvent) => void;
@@ -69,7 +65,6 @@ export interface HttpClientOptions {
   readonly parseJson?: (text: string) => unknown;
 }
 
-/** Per-call options. */
 export interface RequestOptions {
   readonly signal?: AbortSignal;
   readonly query?: Readonly<Record<string, string | number | boolean>>;
@@ -86,7 +81,6 @@ export class HttpClient {
   /** `${baseUrl}/api/v1/projects/${project}`. */
   readonly projectUrl: string;
   readonly retryPolicy: RetryPolicy;
-  /** The clock retries wait on (engines that wait themselves use it too). */
   readonly clock: Clock;
   readonly #options: HttpClientOptions;
   readonly #headers: Readonly<Record<string, string>>;
@@ -104,7 +98,7 @@ export class HttpClient {
     this.clock = options.clock ?? systemClock;
     const headers: Record<string, string> = {
       accept: "application/json",
-      "cdf-version": CDF_API_VERSION,
+      "cdf-version": "20230101",
       "x-cdp-sdk": "dmgen-runtime",
     };
     if (appName) headers["x-cdp-app"] = appName;
@@ -112,21 +106,17 @@ export class HttpClient {
       headers[name.toLowerCase()] = value;
     // Refused now, not retried later as a connection failure; values unshown (may be secrets).
     for (const [name, value] of Object.entries(headers)) {
-      const option = name === "x-cdp-app" ? "appName" : "headers";
-      if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name))
-        throw new TypeError(
-          `${option}: ${JSON.stringify(name)} is not a valid HTTP header name`,
-        );
-      const problem = headerProblem(value, /[^\t\x20-\x7e\x80-\xff]/);
+      const problem = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name)
+        ? headerProblem(value, /[^\t\x20-\x7e\x80-\xff]/)
+        : " is not a valid HTTP header name";
       if (problem)
         throw new TypeError(
-          `${option}: the value of header "${name}"${problem}`,
+          `${name === "x-cdp-app" ? "appName" : "headers"}: header ${JSON.stringify(name)}${problem}`,
         );
     }
     this.#headers = headers;
   }
 
-  /** POSTs JSON to a path under the project URL. */
   postJson<T>(
     path: string,
     body: unknown,
@@ -135,7 +125,6 @@ export class HttpClient {
     return this.#send<T>("POST", path, stringifyJson(body), options);
   }
 
-  /** GETs a path under the project URL. */
   getJson<T>(path: string, options: RequestOptions = {}): Promise<T> {
     return this.#send<T>("GET", path, undefined, options);
   }
@@ -200,8 +189,7 @@ export class HttpClient {
             });
           }
         }
-        // 0 is the opaque answer `fetch` gives for a redirect. Following could send the body and
-        // the token to another host, or turn a POST into a GET.
+        // 0 is fetch's opaque redirect. Following could leak body and token, or turn POST into GET.
         const location = response?.header("location");
         if (response && status < 400)
           throw new ProtocolError({
@@ -312,10 +300,6 @@ export class HttpClient {
 }
 
 // ---- answer shapes: a 2xx body the engines cannot use is a ProtocolError, not a TypeError
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** Throws an unexpected-shape error of `path` unless `ok`: "expected <expected>, got <value>". */
 function expectShape(

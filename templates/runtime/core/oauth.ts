@@ -1,5 +1,4 @@
-// The OAuth client credentials grant, loaded by `auth.ts` only when an app authenticates with
-// `clientCredentials`.
+// The OAuth client credentials grant, loaded by `auth.ts` only for `clientCredentials`.
 
 import { redactSecrets, TokenError, TransportError } from "./errors.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY } from "./retry.js";
@@ -45,7 +44,8 @@ export async function fetchClientCredentialsToken(
         }
         const text = (value: unknown): string =>
           typeof value === "string" ? value : "";
-        if (status < 200 || status >= 300) {
+        const accessToken = text(json.access_token);
+        if (status < 200 || status >= 300 || !accessToken) {
           const detail = redactSecrets(
             [text(json.error), text(json.error_description).split("\n")[0]]
               .filter(Boolean)
@@ -53,18 +53,13 @@ export async function fetchClientCredentialsToken(
             [clientSecret, `${clientId}:${clientSecret}`],
           );
           throw new TokenError(
-            `The token endpoint ${tokenUrl} refused client ${clientId} with ${status}${detail && `: ${detail}`}`,
+            status >= 200 && status < 300
+              ? `The token endpoint ${tokenUrl} answered without an access_token`
+              : `The token endpoint ${tokenUrl} refused client ${clientId} with ${status}${detail && `: ${detail}`}`,
             { status },
           );
         }
-        const accessToken = text(json.access_token);
-        if (!accessToken)
-          throw new TokenError(
-            `The token endpoint ${tokenUrl} answered without an access_token`,
-            { status },
-          );
-        // Without a usable `expires_in`, 5 minutes: a token is always cached for a while, and
-        // one that dies sooner is refreshed after the 401.
+        // Without a usable `expires_in`, 5 minutes; one that dies sooner is refreshed on the 401.
         const { expires_in: expiresIn } = json;
         const seconds = /^(number|string)$/.test(typeof expiresIn)
           ? Number(expiresIn)

@@ -1,6 +1,5 @@
-// Adaptive page sizes: a paged read that times out (408, no answer in time, too large) is sent again
-// with half the `limit` of its result sets (cursors stay valid), down to pages of one, then fails
-// with `PageTimeoutError`; after successes in a row the sizes double back to what was asked.
+// Adaptive page sizes: a read that times out (408, timeout, too large) is resent with halved limits
+// (cursors stay valid) down to 1, then PageTimeoutError; after successes in a row they double back.
 
 import {
   DmsError,
@@ -9,7 +8,6 @@ import {
   TransportError,
 } from "./errors.js";
 
-/** A failure that a smaller page may avoid. */
 export function isPageTimeout(error: unknown): boolean {
   return (
     (error instanceof DmsError && error.status === 408) ||
@@ -19,7 +17,6 @@ export function isPageTimeout(error: unknown): boolean {
 }
 
 export interface PageTimeoutError {
-  /** The API path, e.g. `/models/instances/query`. */
   readonly path: string;
   /** Result set name → the page size of the last request. */
   readonly pageSizes: Readonly<Record<string, number>>;
@@ -41,7 +38,6 @@ export class PageTimeoutError extends Error {
   }
 }
 
-/** Set name → its `limit`, or the API's default `fallback`. */
 export function askedLimits(
   expressions: Readonly<Record<string, { readonly limit?: number }>>,
   fallback: number,
@@ -75,7 +71,6 @@ export class PageSizes {
     }
   }
 
-  /** Set → page size now (a copy). */
   get current(): Record<string, number> {
     return { ...this.#current };
   }
@@ -84,7 +79,6 @@ export class PageSizes {
     return this.#current[name] ?? this.#asked[name] ?? 1;
   }
 
-  /** `expressions` with every set's `limit` set to its current page size. */
   applyTo<E extends { readonly limit?: number }>(
     expressions: Readonly<Record<string, E>>,
   ): Record<string, E> {
@@ -94,7 +88,6 @@ export class PageSizes {
     return sized;
   }
 
-  /** Halves each of `names` still above 1; false when none was. */
   shrink(names: Iterable<string>): boolean {
     this.#successes = 0;
     let shrunk = false;
@@ -124,16 +117,13 @@ export class PageSizes {
   }
 }
 
-/** How `sendAdaptive` may change the page sizes of one request. */
 export interface AdaptiveRequest<T> {
-  /** The API path, for the error. */
   readonly path: string;
   readonly sizes: PageSizes;
   /** The sets whose page size may change before this request (default: all). */
   readonly changeable?: () => Iterable<string>;
   /** Sends the request with `sizes` as they are when called. */
   readonly send: () => Promise<T>;
-  /** Called before every attempt (for request counts). */
   readonly onAttempt?: () => void;
 }
 
@@ -165,13 +155,11 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
 /** Request options of a paged read: timeouts are left to `sendAdaptive`, not retried as they are. */
 export const ADAPTIVE_REQUEST = { retryTimeouts: false } as const;
 
-/** The client's default `maxPagesPerRead`: 100 million instances at the largest pages. */
 export const DEFAULT_MAX_PAGES_PER_READ = 100_000;
 
 /** Ends a read whose cursors repeat (a cycle of any length) or that passes `maxPages`. */
 export class PagingGuard {
   readonly #seen = new Set<string>();
-  /** Pages read so far in this read. */
   pages = 0;
 
   /** `first`: the cursors of the read's first request (a resumed sync's), if any. */
@@ -211,7 +199,6 @@ export class PagingGuard {
   }
 }
 
-/** `maxPagesPerRead` (or a read's `maxPages`) when it is a positive integer; else a RangeError. */
 export function checkedMaxPages(maxPages: number): number {
   if (!Number.isInteger(maxPages) || maxPages < 1)
     throw new RangeError(
@@ -220,7 +207,6 @@ export function checkedMaxPages(maxPages: number): number {
   return maxPages;
 }
 
-/** One text per distinct set of cursors (keys sorted). */
 function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
   return typeof cursors === "string"
     ? cursors

@@ -7,7 +7,6 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) =>
@@ -25,13 +24,12 @@ export const systemClock: Clock = {
     }),
 };
 
-/** How failed requests are retried. */
 export interface RetryPolicy {
   /** Attempts in total, the first included. Default 10. */
   readonly maxAttempts: number;
   /** Backoff base: the cap of the first wait (ms). Default 500. */
   readonly baseDelayMs: number;
-  /** Largest backoff wait (ms). Default 30 000. */
+  /** Default 30 000. */
   readonly maxDelayMs: number;
   /** Largest `Retry-After` honoured (ms); longer ones give up. Default 60 000. */
   readonly maxRetryAfterMs: number;
@@ -50,7 +48,6 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retryStatuses: [408, 429, 502, 503, 504],
 };
 
-/** Fills the defaults of a partial policy and checks its numbers (a JS caller may pass any). */
 export function resolveRetryPolicy(
   partial: Partial<RetryPolicy> = {},
 ): RetryPolicy {
@@ -79,7 +76,6 @@ export function isRetryableStatus(
   );
 }
 
-/** Full jitter: a uniform wait in [0, min(maxDelay, base * 2^retry)), `retry` 0 for the first. */
 export function backoffDelay(
   policy: RetryPolicy,
   retry: number,
@@ -105,7 +101,6 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** The wait before retry number `attempt`; undefined past the attempts, time or Retry-After. */
 export function retryDelay(
   policy: RetryPolicy,
   attempt: number,

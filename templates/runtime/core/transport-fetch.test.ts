@@ -37,6 +37,17 @@ describe("fetch transport", () => {
     expect(server.requests[0]!.headers.authorization).toBe("Bearer t");
   });
 
+  it("refuses requests after close, as the undici transport does", async () => {
+    const transport = createFetchTransport();
+    await transport.close();
+    await expect(
+      transport.request({ method: "GET", url: `${server.url}/x`, headers: {} }),
+    ).rejects.toThrow(
+      `GET ${server.url}/x: the client was closed (close() was called)`,
+    );
+    expect(server.requests).toHaveLength(0);
+  });
+
   it("gzips with CompressionStream", async () => {
     const transport = createFetchTransport({ gzip: true });
     const big = JSON.stringify({ text: "y".repeat(4000) });

@@ -12,7 +12,6 @@ import {
 
 const gzipAsync = promisify(gzip);
 
-/** Options of the undici transport. */
 export interface UndiciTransportOptions extends TransportOptions {
   /** Connections kept per origin. Default 8 (above the project's 4 concurrent applies). */
   readonly connections?: number;
@@ -22,7 +21,6 @@ export interface UndiciTransportOptions extends TransportOptions {
   readonly dispatcher?: Dispatcher;
 }
 
-/** Creates a transport over a pooled keep-alive undici Agent. Call `close()` when done. */
 export function createUndiciTransport(
   options: UndiciTransportOptions = {},
 ): Transport {
@@ -35,8 +33,7 @@ export function createUndiciTransport(
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-  let closing: Promise<void> | undefined;
-  const transport = createTransport<Uint8Array>(
+  return createTransport<Uint8Array>(
     options,
     async (request, body, signal) => {
       const url = new URL(request.url);
@@ -58,22 +55,8 @@ export function createUndiciTransport(
       };
     },
     gzipAsync,
-    // Idempotent: undici throws on closing twice.
-    () =>
-      (closing ??= options.dispatcher
-        ? Promise.resolve()
-        : dispatcher.close().then(() => undefined)),
+    async () => {
+      if (!options.dispatcher) await dispatcher.close();
+    },
   );
-  return {
-    // After close, at once: undici's "client is destroyed" looked like a connection failure.
-    request: (request) =>
-      closing
-        ? Promise.reject(
-            new Error(
-              `${request.method} ${request.url}: the client was closed (close() was called); make a new one to send more requests`,
-            ),
-          )
-        : transport.request(request),
-    close: transport.close,
-  };
 }

@@ -24,7 +24,6 @@ export interface ContainerReference {
 
 export type SourceReference = ViewReference | ContainerReference;
 
-/** Any JSON value. */
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -116,8 +115,6 @@ export interface EdgeRead extends Omit<NodeRead, "instanceType" | "type"> {
 
 export type InstanceRead = NodeRead | EdgeRead;
 
-// ---- filters
-
 export type PropertyPath = string[];
 export type ParameterValue = { parameter: string };
 export type PropertyRefValue = { property: PropertyPath };
@@ -131,32 +128,23 @@ export interface RangeBounds {
   lte?: RangeBound;
 }
 
+/** The operand of `in`, `containsAny` and `containsAll`. */
+export interface ValuesFilter {
+  property: PropertyPath;
+  values: PropertyValue[] | ParameterValue | PropertyRefValue;
+}
+
 export type Filter =
   | { and: Filter[] }
   | { or: Filter[] }
   | { not: Filter }
   | { equals: { property: PropertyPath; value: FilterValue } }
-  | {
-      in: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
+  | { in: ValuesFilter }
   | { range: { property: PropertyPath } & RangeBounds }
   | { prefix: { property: PropertyPath; value: string | ParameterValue } }
   | { exists: { property: PropertyPath } }
-  | {
-      containsAny: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
-  | {
-      containsAll: {
-        property: PropertyPath;
-        values: PropertyValue[] | ParameterValue | PropertyRefValue;
-      };
-    }
+  | { containsAny: ValuesFilter }
+  | { containsAll: ValuesFilter }
   | { matchAll: Record<string, never> }
   | { nested: { scope: PropertyPath; filter: Filter } }
   | {
@@ -167,8 +155,6 @@ export type Filter =
     }
   | { hasData: SourceReference[] }
   | { instanceReferences: InstanceId[] };
-
-// ---- query and sync
 
 export interface PropertySort {
   property: PropertyPath;
@@ -248,8 +234,6 @@ export interface QueryResponse {
 export interface SyncResponse extends Omit<QueryResponse, "nextCursor"> {
   nextCursor: Record<string, string>;
 }
-
-// ---- errors
 
 export interface ApiErrorBody {
   error: {

@@ -7,7 +7,6 @@ import type { ViewReference } from "./wire.js";
 /** A string no API value holds (texts cannot contain NUL); marks a bigint inside JSON text. */
 const MARK = "\u0000dmgen-int64:";
 
-/** JSON.stringify, with bigint values written as their exact digits. */
 export function stringifyJson(value: unknown): string {
   try {
     return JSON.stringify(value);
@@ -72,30 +71,25 @@ function parseExact(
   );
 }
 
-/** A parser that turns every integer outside the safe range into a bigint, wherever it is. */
 export function exactJsonParser(): (text: string) => unknown {
   return (text) => parseExact(text, BigInt);
 }
 
-/** Identifiers of int64 properties read as bigint, by space, then by `externalId/version`. */
 export type Int64Paths = ReadonlyMap<
   string,
   ReadonlyMap<string, ReadonlySet<string>>
 >;
 
-/** What `int64Paths` reads of model/values.ts's `PropertyDefinition` (core/ imports nothing above). */
-interface NumericProperty {
-  readonly identifier: string;
-  readonly type: string;
-  readonly list?: boolean;
-  readonly as?: "bigint" | "string";
-}
-
 /** The int64 properties a model reads as bigint, per view (from its read classes). */
 export function int64Paths(
   classes: Iterable<{
     readonly view: ViewReference;
-    readonly properties: Readonly<Record<string, NumericProperty>>;
+    readonly properties: Readonly<
+      Record<
+        string,
+        { identifier: string; type: string; as?: string; list?: boolean }
+      >
+    >;
   }>,
 ): Int64Paths {
   const paths = new Map<string, Map<string, Set<string>>>();

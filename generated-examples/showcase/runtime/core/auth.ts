@@ -6,7 +6,6 @@ import { TokenError, TransportError, redactSecrets } from "./errors.js";
 import type { Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
-/** A token with an optional expiry, as a token provider may return it. */
 export interface AccessToken {
   readonly accessToken: string;
   /** Expiry in epoch milliseconds; without it the provider is asked again for every request. */
@@ -19,13 +18,12 @@ export interface ClientCredentials {
   readonly tokenUrl: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  /** Scopes, e.g. `["https://api.cognitedata.com/.default"]`. */
+  /** e.g. `["https://api.cognitedata.com/.default"]`. */
   readonly scopes: readonly string[];
   /** Sent as `audience` when set (Auth0-style providers). */
   readonly audience?: string;
 }
 
-/** How the client authenticates. */
 export type Credentials =
   | { readonly token: string }
   | {
@@ -36,7 +34,6 @@ export type Credentials =
     }
   | { readonly clientCredentials: ClientCredentials };
 
-/** Hands out tokens to the HTTP client. */
 export interface TokenSource {
   /** A valid token (cached, or fetched with a single request in flight). */
   getToken(signal?: AbortSignal): Promise<string>;
@@ -48,7 +45,6 @@ export interface TokenSource {
   secrets(): string[];
 }
 
-/** What a token source needs from its surroundings. */
 export interface TokenSourceContext {
   readonly transport: Transport;
   readonly clock: Clock;
@@ -57,7 +53,6 @@ export interface TokenSourceContext {
   readonly random?: () => number;
 }
 
-/** Builds the token source for the given credentials. */
 export function createTokenSource(
   credentials: Credentials,
   context: TokenSourceContext,
@@ -103,8 +98,7 @@ export function createTokenSource(
         what,
       );
       if (!seen.includes(token) && seen.push(token) > 4) seen.shift();
-      // Refreshed `refreshLeewayMs` before expiry but at most half the lifetime before (else a
-      // short-lived token is never reused), and a day after fetching at the latest.
+      // At most half the lifetime early (else a short-lived token is never reused); a day at most.
       const { expiresAt = NaN } = typeof result === "string" ? {} : result;
       const expiry = Math.min(expiresAt, fetchedAt + 86_400_000);
       const leeway = Math.min(
@@ -128,8 +122,7 @@ export function createTokenSource(
     getToken: (signal) => {
       if (cached && clock.now() < cached.refreshAt)
         return Promise.resolve(cached.value);
-      // One refresh at a time, shared; not tied to one caller's signal, so that aborting one
-      // request does not fail the others waiting for the token.
+      // One shared refresh, not tied to a caller's signal: one abort must not fail the others.
       const shared = (inFlight ??= refresh());
       return signal
         ? new Promise<string>((resolve, reject) => {
@@ -150,7 +143,6 @@ export function createTokenSource(
   };
 }
 
-/** The token trimmed (files end with a line break), or a TokenError that does not show it. */
 function headerReady(token: unknown, what: string): string {
   if (typeof token !== "string")
     throw new TokenError(`${what} is not a string (${typeof token})`);

@@ -10,20 +10,17 @@ export interface RequestInfo {
   readonly url: string;
 }
 
-/** The parts of an API error response the runtime understands. */
 export interface DmsErrorDetails extends RequestInfo {
   readonly status: number;
   /** `error.code` from the body; the status when absent. */
   readonly code: number;
   /** `error.message` from the body, or the start of the body when it had none. */
   readonly apiMessage: string;
-  /** `error.missing`: ids the API could not find. */
   readonly missing?: readonly Record<string, unknown>[];
-  /** `error.duplicated`: ids given more than once. */
   readonly duplicated?: readonly Record<string, unknown>[];
   /** Every other field of `error` (e.g. `isAutoRetryable`). */
   readonly extra?: Readonly<Record<string, unknown>>;
-  /** The `x-request-id` response header, for support requests. */
+  /** The `x-request-id` response header. */
   readonly requestId?: string | undefined;
   /** Attempts made, retries included (default 1). */
   readonly attempts?: number;
@@ -42,7 +39,6 @@ export class DmsError extends Error {
 
   constructor(details: DmsErrorDetails) {
     const { status, apiMessage, requestId } = details;
-    const hint = STATUS_HINTS[status];
     const missing = details.missing ?? [];
     const duplicated = details.duplicated ?? [];
     super(
@@ -50,7 +46,7 @@ export class DmsError extends Error {
         `${details.method} ${details.url} failed with ${status}: ${apiMessage}`,
         missing.length && `missing: ${readableIds(missing)}`,
         duplicated.length && `duplicated: ${readableIds(duplicated)}`,
-        hint,
+        STATUS_HINTS[status],
         requestId && `request id ${requestId}`,
       ]
         .filter(Boolean)
@@ -112,7 +108,6 @@ export class TransportError extends Error {
   }
 }
 
-/** What was wrong with a response the runtime refused to use. */
 export type ProtocolProblem =
   | "redirect"
   | "too-large"
@@ -124,7 +119,6 @@ export type ProtocolProblem =
 
 export interface ProtocolError extends RequestInfo {
   readonly problem: ProtocolProblem;
-  /** HTTP status of the response, when there was one. */
   readonly status: number | undefined;
 }
 
@@ -149,7 +143,6 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A ProtocolError of the engines' POST to `path`. */
 export function postProblem(
   problem: ProtocolProblem,
   path: string,
@@ -161,7 +154,7 @@ export function postProblem(
 /** Getting a token failed (OAuth token endpoint error, or the token provider threw). */
 export class TokenError extends Error {
   override name = "TokenError";
-  /** HTTP status of the token endpoint, when there was a response. */
+  /** The token endpoint's status, when it answered. */
   declare readonly status: number | undefined;
 
   constructor(
@@ -197,7 +190,6 @@ export class InvalidValueError extends Error {
   }
 }
 
-/** The outcome of an apply that stopped part-way. */
 export interface ApplyProgressReport {
   /** Instances whose request succeeded (written, or skipped on a version conflict). */
   readonly written: readonly InstanceId[];
@@ -264,7 +256,6 @@ export class ApplyVersionConflictError extends VersionConflictError {
   }
 }
 
-/** Picks the error class for an API error response. */
 export function createDmsError(details: DmsErrorDetails): DmsError {
   const { status, apiMessage } = details;
   return new (
@@ -280,13 +271,11 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
 
 const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
 
-/** Notes on an error that the server may have processed its request (an earlier attempt). */
 export function markMayHaveApplied(error: unknown): void {
   if (isObject(error) && Object.isExtensible(error))
     Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
 }
 
-/** Whether the request that ended in this error may have been processed by the server. */
 export function mayHaveApplied(error: unknown): boolean {
   return (
     isObject(error) &&
@@ -295,7 +284,6 @@ export function mayHaveApplied(error: unknown): boolean {
   );
 }
 
-/** True for the error an aborted AbortSignal produces (DOMException or our own). */
 export function isAbortError(error: unknown): boolean {
   return (
     isObject(error) &&
@@ -303,8 +291,9 @@ export function isAbortError(error: unknown): boolean {
   );
 }
 
-function isObject(value: unknown): value is Record<PropertyKey, unknown> {
-  return typeof value === "object" && value !== null;
+/** A JSON object (not null, not a list). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
@@ -319,28 +308,27 @@ export function redactSecrets(
     const base64 = btoa(
       String.fromCharCode(...new TextEncoder().encode(secret)),
     ).replace(/=+$/, "");
+    const urls = [
+      encodeURIComponent(secret),
+      new URLSearchParams({ s: secret }).toString().slice(2),
+    ];
     const variants = [
       secret,
       base64,
       `${base64}${"=".repeat(-base64.length & 3)}`,
       base64.replace(/\+/g, "-").replace(/\//g, "_"),
-    ];
-    for (const url of [
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ])
-      variants.push(
+      ...urls.flatMap((url) => [
         url,
         url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
-      );
-    for (const escaped of [json, json.replace(/\//g, "\\/")])
-      variants.push(
+      ]),
+      ...[json, json.replace(/\//g, "\\/")].flatMap((escaped) => [
         escaped,
         escaped.replace(
           /[^\x20-\x7e]/g,
           (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
         ),
-      );
+      ]),
+    ];
     // Longest first, so a variant containing another is replaced whole.
     for (const variant of variants.sort((x, y) => y.length - x.length))
       result = result.split(variant).join("***");
@@ -357,16 +345,15 @@ const STATUS_HINTS: Readonly<Record<number, string>> = {
 function readableIds(ids: readonly Record<string, unknown>[]): string {
   const distinct = [
     ...new Set(
-      ids.map((id) => {
-        const { space, externalId, version } = id;
-        return typeof space !== "string"
+      ids.map((id) =>
+        typeof id.space !== "string"
           ? JSON.stringify(id)
-          : typeof externalId === "string"
-            ? `${space}:${externalId}${typeof version === "string" ? `/${version}` : ""}`
+          : typeof id.externalId === "string"
+            ? `${id.space}:${id.externalId}${typeof id.version === "string" ? `/${id.version}` : ""}`
             : Object.keys(id).length === 1
-              ? `space ${space}`
-              : JSON.stringify(id);
-      }),
+              ? `space ${id.space}`
+              : JSON.stringify(id),
+      ),
     ),
   ];
   return (

@@ -4,36 +4,29 @@
 
 import { ProtocolError, TransportError } from "./errors.js";
 
-/** One HTTP request, as the HTTP client hands it to a transport. */
 export interface TransportRequest {
   readonly method: "GET" | "POST";
-  /** Absolute URL. */
   readonly url: string;
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body, already serialized (JSON or form-encoded). */
   readonly body?: string | undefined;
   /** Aborts the request; the transport rejects with the signal's reason. */
   readonly signal?: AbortSignal | undefined;
 }
 
-/** A complete HTTP response (the body read to its end). */
 export interface TransportResponse {
   readonly status: number;
   /** A response header by lower-case name. */
   header(name: string): string | undefined;
-  /** The body as text (empty for no body). */
   readonly body: string;
 }
 
 /** Sends requests: any status resolves; no response is a TransportError; abort, its reason. */
 export interface Transport {
   request(request: TransportRequest): Promise<TransportResponse>;
-  /** Releases pooled connections. */
   close(): Promise<void>;
 }
 
-/** Options every transport understands. */
 export interface TransportOptions {
   /** Milliseconds from sending until the whole response is read. Default 60 000. */
   readonly timeoutMs?: number;
@@ -43,14 +36,11 @@ export interface TransportOptions {
   readonly maxResponseBytes?: number;
 }
 
-/** A response as an implementation hands it to `createTransport`, the body not yet read. */
 export interface RawResponse extends Omit<TransportResponse, "body"> {
   readonly chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
-  /** Stops reading the body. */
   cancel(): void;
 }
 
-/** A transport over `send`; `gzip` compresses a body (undefined where the platform cannot). */
 export function createTransport<Body>(
   options: TransportOptions,
   send: (
@@ -68,10 +58,17 @@ export function createTransport<Body>(
       `maxResponseBytes must be a positive whole number of bytes, got ${limit}`,
     );
   const gzipMinBytes = zip === true ? 1024 : zip ? zip.minBytes : Infinity;
+  let closing: Promise<void> | undefined;
   return {
-    close,
+    // Idempotent: a dispatcher throws on closing twice.
+    close: () => (closing ??= close()),
     request: async (request) => {
       const { method, url, signal: callerSignal } = request;
+      // At once: "client is destroyed" from the dispatcher looked like a connection failure.
+      if (closing)
+        throw new Error(
+          `${method} ${url}: the client was closed (close() was called); make a new one to send more requests`,
+        );
       const controller = new AbortController();
       const timer = setTimeout(
         () =>
@@ -127,11 +124,9 @@ export function createTransport<Body>(
         }
         return { status, header, body: text + decoder.decode() };
       } catch (error) {
-        // The timeout's error, or the caller's abort reason.
         if (controller.signal.aborted) throw controller.signal.reason;
         const code = String((error as { code?: unknown } | null)?.code ?? "");
-        // Errors of the runtime pass as they are, and so does a request undici refused to send
-        // (a bad header, a closed dispatcher): sending it again cannot help.
+        // Ours pass, as does a request undici refused (bad header, closed): resending cannot help.
         if (
           error instanceof TransportError ||
           error instanceof ProtocolError ||
@@ -152,7 +147,6 @@ export function createTransport<Body>(
   };
 }
 
-/** Refuses a URL no request could go to; with `alone`, one with a query or fragment. */
 export function checkHttpUrl(
   option: string,
   url: string,
