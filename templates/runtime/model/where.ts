@@ -26,21 +26,18 @@ export interface ExistsOperator {
   readonly exists?: boolean;
 }
 
-export interface RangeOperators<T> {
-  readonly gt?: T;
-  readonly gte?: T;
-  readonly lt?: T;
-  readonly lte?: T;
-}
-
 export interface EqualityOperators<T> extends ExistsOperator {
   readonly eq?: T;
   readonly in?: readonly T[];
 }
 
 /** Equality and order: numbers, text, timestamps, dates. */
-export interface OrderOperators<T>
-  extends EqualityOperators<T>, RangeOperators<T> {}
+export interface OrderOperators<T> extends EqualityOperators<T> {
+  readonly gt?: T;
+  readonly gte?: T;
+  readonly lt?: T;
+  readonly lte?: T;
+}
 
 /** text, timeseries, file and sequence properties. */
 export type StringFilter =
@@ -62,13 +59,9 @@ export type EnumFilter<TValue extends string> =
 export type ReferenceFilter = InstanceId | EqualityOperators<InstanceId>;
 
 /** A direct relation; `nested` is a `where` on the node it points at (DMS `nested`). */
-export interface DirectOperators<
-  TTargetWhere,
-> extends EqualityOperators<InstanceId> {
-  readonly nested?: TTargetWhere;
-}
 export type DirectFilter<TTargetWhere = never> =
-  InstanceId | DirectOperators<TTargetWhere>;
+  | InstanceId
+  | (EqualityOperators<InstanceId> & { readonly nested?: TTargetWhere });
 
 /** A list property of any type. */
 export interface ListFilter<TItem> extends ExistsOperator {
@@ -80,11 +73,7 @@ export interface ListFilter<TItem> extends ExistsOperator {
 export type JsonFilter = ExistsOperator;
 
 /** Epoch milliseconds or a `Date`: `createdTime` and `lastUpdatedTime`. */
-export type InstanceTimeFilter =
-  | number
-  | Date
-  | EqualityOperators<number | Date>
-  | (RangeOperators<number | Date> & ExistsOperator);
+export type InstanceTimeFilter = number | Date | OrderOperators<number | Date>;
 
 /** What every `where` takes: instance fields, combinators, and a raw DMS filter (AND-ed in). */
 export interface InstanceWhere<TWhere> {
@@ -138,12 +127,8 @@ export interface HasViewTypes {
 
 /** Any read class, seen by code that works for every view: every name is a string. */
 export interface AnyViewTypes extends HasViewTypes {
-  readonly $types: {
-    readonly where: object;
-    readonly sortable: Readonly<Record<string, true>>;
-    readonly text: Readonly<Record<string, true>>;
-    readonly numeric: Readonly<Record<string, true>>;
-    readonly groupable: Readonly<Record<string, true>>;
+  readonly $types: { readonly where: object } & {
+    readonly [K in Exclude<keyof ViewTypes, "where">]: Record<string, true>;
   };
   readonly properties: Readonly<Record<string, unknown>>;
 }
@@ -190,17 +175,11 @@ export type NumericOf<C extends HasViewTypes> = keyof C["$types"]["numeric"] &
 export type GroupableOf<C extends HasViewTypes> =
   keyof C["$types"]["groupable"] & string;
 
-/** A read object narrowed to the selected properties; instance fields and connections stay. */
-export type Selected<TRead, TAll extends string, TSelected extends TAll> = Omit<
-  TRead,
-  Exclude<TAll, TSelected>
->;
-
-/** What a read of class `C` returns when `select` names `K`. */
+/** What a read of class `C` returns when `select` names `K` (instance fields, connections stay). */
 export type SelectedOf<
   C extends HasViewTypes & (abstract new (...args: never) => unknown),
   K extends SelectOf<C>,
-> = Selected<InstanceType<C>, SelectOf<C>, K>;
+> = Omit<InstanceType<C>, Exclude<SelectOf<C>, K>>;
 
 // ---- compilation
 
@@ -251,7 +230,9 @@ export async function loadWhereClasses(
           ? Promise.all(value.map((w) => loadWhereClasses(w, info, classes)))
           : undefined;
       if (key === "$not") return loadWhereClasses(value, info, classes);
-      const target = ownDefinition(info, key)?.target;
+      const target = Object.hasOwn(info.properties, key)
+        ? info.properties[key]!.target
+        : undefined;
       const nested = (value as { readonly nested?: unknown } | null)?.nested;
       if (target === undefined || nested === undefined) return undefined;
       const targetInfo = await classes.load(target);
@@ -320,38 +301,25 @@ function compileEntry(
     return condition as Filter;
   }
   const { info, instanceType } = ctx;
-  const property = ownDefinition(info, key);
   const fieldType =
     Object.hasOwn(INSTANCE_FIELDS, key) &&
+    !Object.hasOwn(info.properties, key) &&
     (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
       ? INSTANCE_FIELDS[key]
       : undefined;
-  const field = property ?? (fieldType && { identifier: key, type: fieldType });
-  if (!field)
-    throw new WhereError(
-      Object.hasOwn(info.connections, key)
-        ? `${at}: ${key} is a connection of ${viewName(info)}, not a property; a where takes properties only`
-        : `${at}: ${viewName(info)} has no property ${JSON.stringify(key)}`,
+  if (fieldType)
+    // Instance times take a `Date` as epoch milliseconds.
+    return compileCondition(
+      [instanceType, key],
+      { identifier: key, type: fieldType },
+      condition,
+      ctx,
+      at,
+      fieldType === "float64",
     );
-  const path = property
-    ? viewPropertyPath(info, property.identifier)
-    : [instanceType, key];
-  // Instance times take a `Date` as epoch milliseconds.
-  const epochDates = !property && fieldType === "float64";
-  return compileCondition(path, field, condition, ctx, at, epochDates);
-}
-
-function ownDefinition(
-  info: ViewClassInfo,
-  name: string,
-): PropertyDefinition | undefined {
-  return Object.hasOwn(info.properties, name)
-    ? info.properties[name]
-    : undefined;
-}
-
-function viewName({ view }: ViewClassInfo): string {
-  return `${view.space}:${view.externalId}/${view.version}`;
+  const property = propertyDefinition(info, key, at);
+  const path = viewPropertyPath(info, property.identifier);
+  return compileCondition(path, property, condition, ctx, at, false);
 }
 
 /** `[space, "externalId/version", identifier]`: a property of the view. */
@@ -567,17 +535,20 @@ export function compileSelect(
     : ["*"];
 }
 
+/** The property `name` of the view (a `WhereError` for a connection or a name it lacks). */
 function propertyDefinition(
   info: ViewClassInfo,
   name: string,
   at: string,
 ): PropertyDefinition {
-  const definition = ownDefinition(info, name);
-  if (!definition)
-    throw new WhereError(
-      `${at}: ${viewName(info)} has no property ${JSON.stringify(name)}`,
-    );
-  return definition;
+  if (Object.hasOwn(info.properties, name)) return info.properties[name]!;
+  const { space, externalId, version } = info.view;
+  const view = `${space}:${externalId}/${version}`;
+  throw new WhereError(
+    Object.hasOwn(info.connections, name)
+      ? `${at}: ${name} is a connection of ${view}, not a property; only properties are taken here`
+      : `${at}: ${view} has no property ${JSON.stringify(name)}`,
+  );
 }
 
 /** Removes the properties `select` left out from a read object: absent at run time as in its type. */

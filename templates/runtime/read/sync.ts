@@ -1,6 +1,5 @@
-// The sync engine: `POST /models/instances/sync` as an async iterator of pages. Each page carries
-// the cursor state to save once the page is processed, as plain JSON another process can resume
-// from. Deletes (tombstones) come apart from upserts.
+// The sync engine: `POST /models/instances/sync` as an async iterator of pages, each with the
+// state (plain JSON) to save once it is processed. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "../write/apply.js";
 import { ProtocolError } from "../core/errors.js";
@@ -21,7 +20,6 @@ import type {
   SyncResponse,
 } from "../core/wire.js";
 
-/** The API's default `limit` of a result set. */
 export const DEFAULT_SYNC_LIMIT = 100;
 
 /** Where a sync stands: save it after processing a page, pass it back to resume. */
@@ -45,7 +43,6 @@ export interface SyncPage {
   readonly state: SyncState;
   /** Every result set returned fewer items than its limit: no more changes right now. */
   readonly caughtUp: boolean;
-  /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
   /** Result set name → the page size this page was read with (smaller after timeouts). */
   readonly pageSizes: Readonly<Record<string, number>>;
@@ -59,7 +56,6 @@ export interface FollowOptions {
   readonly maxPollIntervalMs?: number;
 }
 
-/** Options of a sync. */
 export interface SyncOptions {
   /** Resume from a saved state (see `SyncPage.state`). Without it the sync starts from scratch. */
   readonly state?: SyncState;
@@ -68,13 +64,9 @@ export interface SyncOptions {
   /** Sets `mode` on every result set that has none. */
   readonly mode?: SyncMode;
   readonly includeTyping?: boolean;
-  /**
-   * Accept cursors older than 3 days instead of failing with `CursorExpiredError`, at the price of
-   * missing deletes made meanwhile.
-   */
+  /** Accept cursors over 3 days old (else `CursorExpiredError`), missing deletes made meanwhile. */
   readonly allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
   readonly signal?: AbortSignal;
-  /** For follow-mode waits. */
   readonly clock?: Clock;
   /** More pages before caught up, or cursors that come back, is a `ProtocolError`. */
   readonly maxPages?: number;
@@ -94,10 +86,8 @@ interface PageRequest {
 const SYNC_PATH = "/models/instances/sync";
 
 /**
- * Iterates over sync pages until caught up (or forever in follow mode). Throws
- * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the
- * saved state belongs to another request. A request that times out is sent again with smaller
- * pages (see `paging.ts`), cursors kept.
+ * Sync pages until caught up (or forever in follow mode). A saved state of another request is an
+ * `Error`; a request that times out is sent again with smaller pages (`paging.ts`), cursors kept.
  *
  * One request is asked for ahead (BENCHMARKS.md: about +25 % wall time without it): when the text
  * of an answer may hold a full page (`mayBeFullPage`), the next request leaves at the cursors read
@@ -111,7 +101,6 @@ export async function* syncPages(
   request: SyncRequest,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
-  const { signal } = options;
   const names = Object.keys(request.with);
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
   const sizes = new PageSizes(asked, options.state?.pageSizes);
@@ -122,14 +111,13 @@ export async function* syncPages(
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
-  const { follow } = options;
+  const { follow, signal } = options;
   const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
     typeof follow === "object" ? follow : {};
   const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
   const clock = options.clock ?? systemClock;
   let previousNonFull = false;
   let idleWaitMs = pollMs;
-  /** The request asked for before the caller asked for its page, and the one it waits for. */
   let ahead: PageRequest | undefined;
   let waitedFor: PageRequest | undefined;
   /** The fewest characters per item a parsed page had: sharpens the guess from a text's length. */
@@ -165,7 +153,7 @@ export async function* syncPages(
     return pending;
   };
 
-  /** Before the parse of the answer the caller waits for: sends the next request if it may be full. */
+  /** Before the parse of the answer waited for: sends the next request if it may be full. */
   const guessNext = (
     answered: PageRequest,
     text: string,
@@ -259,12 +247,9 @@ export async function* syncPages(
         ...(response.typing ? { typing: response.typing } : {}),
         pageSizes,
       };
-      if (!caughtUp) {
-        idleWaitMs = pollMs;
-        continue;
-      }
+      if (!caughtUp || items > 0) idleWaitMs = pollMs;
+      if (!caughtUp) continue;
       if (!follow) return;
-      if (items > 0) idleWaitMs = pollMs;
       await clock.sleep(idleWaitMs, signal);
       idleWaitMs = Math.min(idleWaitMs * 2, maxPollMs);
     }
@@ -285,10 +270,8 @@ function sameCursors(
 }
 
 /**
- * Settles once requests started now are handed to the network: their path to the socket runs
- * through promise callbacks and, in undici, one `setImmediate` of its own (measured: after one
- * turn the request still left after the parse; after two at once). Browsers have no
- * `setImmediate`; a timeout of 0 takes its place.
+ * Settles once requests started now are handed to the network: undici takes one `setImmediate` of
+ * its own (measured: after one turn the request left after the parse). Browsers: a timeout of 0.
  */
 function handedToNetwork(): Promise<void> {
   const { setImmediate: immediate } = globalThis as {
@@ -306,19 +289,15 @@ function handedToNetwork(): Promise<void> {
 const SHORTEST_ITEM_CHARS = 100;
 
 /**
- * Whether a response text may hold a full page of `pageSize` items, from its length alone
- * (counting items would cost a tenth of the parse): at least `pageSize` items of a tenth less than
- * the fewest characters per item a parsed page had (before one, the shortest an item can be).
+ * Whether a response text may hold `pageSize` items, from its length alone (counting them would
+ * cost a tenth of the parse): items a tenth shorter than the fewest characters per item seen.
  */
 export function mayBeFullPage(
   text: string,
   pageSize: number,
   charsPerItem = SHORTEST_ITEM_CHARS,
 ): boolean {
-  const perItem =
-    charsPerItem === SHORTEST_ITEM_CHARS
-      ? charsPerItem
-      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
+  const perItem = Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
   return text.length >= pageSize * perItem;
 }
 
@@ -327,9 +306,8 @@ const NEXT_CURSOR_KEY = '"nextCursor"';
 const FLAT_OBJECT_AFTER_KEY = /\s*:\s*(\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\})/y;
 
 /**
- * The `nextCursor` object of a sync response read from its text without parsing the items: the
- * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object.
- * Undefined when the text does not have that shape. A guess the parsed response decides on.
+ * The `nextCursor` object read from a response text without the parse: after the last
+ * `"nextCursor"` key (in a JSON string its quotes are escaped). A guess the parse decides on.
  */
 export function peekNextCursors(
   text: string,
@@ -348,7 +326,6 @@ export function peekNextCursors(
   }
 }
 
-/** JSON text of a sync state, to store anywhere. */
 export function serializeSyncState(state: SyncState): string {
   return JSON.stringify(state);
 }
