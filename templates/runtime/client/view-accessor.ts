@@ -30,7 +30,6 @@ import type {
   InstanceId,
   InstanceRead,
   QueryRequest,
-  SyncMode,
   ViewReference,
 } from "../core/wire.js";
 
@@ -41,14 +40,18 @@ export interface ViewReadOptions<C extends HasViewTypes> {
   readonly signal?: AbortSignal;
 }
 
-/** Options of `list`. */
-export interface ListOptions<
-  C extends HasViewTypes,
-> extends ViewReadOptions<C> {
-  /** One sort key or several (at most 5). */
-  readonly sort?: SortOf<C>;
+/** Options of `retrieve`. */
+export interface RetrieveOptions<C extends HasViewTypes> {
   /** Only these properties are read; the result type narrows to them. */
   readonly select?: readonly SelectOf<C>[];
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `list`. */
+export interface ListOptions<C extends HasViewTypes>
+  extends ViewReadOptions<C>, RetrieveOptions<C> {
+  /** One sort key or several (at most 5). */
+  readonly sort?: SortOf<C>;
   /** Stop after this many instances. Default: all. */
   readonly limit?: number;
   /** Instances per request, 1 to 10,000 (the default). Halved while the API times out. */
@@ -57,25 +60,11 @@ export interface ListOptions<
   readonly onProgress?: (progress: QueryProgress) => void;
 }
 
-/** Options of `retrieve`. */
-export interface RetrieveOptions<C extends HasViewTypes> {
-  /** Only these properties come out; the result type narrows to them. */
-  readonly select?: readonly SelectOf<C>[];
-  readonly signal?: AbortSignal;
-}
-
-/** Options of `sync`, on top of the sync engine's (state, follow, mode, ...). */
-export interface ViewSyncOptions<
-  C extends HasViewTypes = HasViewTypes,
-> extends SyncOptions {
-  /** Only instances matching this typed filter (besides having data in the view). */
-  readonly where?: WhereOf<C>;
-  /** Only these properties are read; the result type narrows to them. */
-  readonly select?: readonly SelectOf<C>[];
+/** Options of `sync`: the sync engine's (state, follow, `mode` default `onePhase`, ...) and more. */
+export interface ViewSyncOptions<C extends HasViewTypes = HasViewTypes>
+  extends SyncOptions, ViewReadOptions<C>, RetrieveOptions<C> {
   /** Instances per page, 1 to 2000. Default 1000. Halved while the API times out. */
   readonly pageSize?: number;
-  /** Default `onePhase`. */
-  readonly mode?: SyncMode;
 }
 
 /** One page of a view's sync: typed upserts, deleted ids, and the state to save. */
@@ -148,12 +137,6 @@ interface IncludeReader {
   ): AsyncGenerator<unknown, void, undefined>;
 }
 
-/** A feature's method, as its module exports it: called with the accessor as `this`. */
-type FeatureMethod = (
-  this: ReadOnlyViewAccessor<TypedReadClass>,
-  ...args: never[]
-) => Promise<unknown>;
-
 /** What every accessor of a client shares; the features' entries load their modules. */
 export interface AccessorContext {
   readonly dms: DmsClient;
@@ -164,7 +147,7 @@ export interface AccessorContext {
   readonly include?: () => Promise<{ readonly includeReader: IncludeReader }>;
   /** client/search-reads.ts, when the output has search: `search` and `aggregate`. */
   readonly search?: () => Promise<
-    Readonly<Record<"search" | "aggregate", FeatureMethod>>
+    Record<"search" | "aggregate", (...args: never[]) => Promise<unknown>>
   >;
 }
 

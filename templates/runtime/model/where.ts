@@ -1,6 +1,6 @@
-// The typed filter (`where`), sort and projection (`select`) of one view, and their compilation to
-// the API's filters, sorts and property lists. The types are flat so tsc stays cheap: each view
-// declares one `<View>Where` from the operator types below, and its property names by kind in `$types`.
+// The typed `where`, `sort` and `select` of one view and their compilation to the API's filters,
+// sorts and property lists. Flat types keep tsc cheap: each view declares one `<View>Where` from
+// the operator types below, and its property names by kind in `$types`.
 
 import type { ViewClassInfo } from "./typed.js";
 import {
@@ -95,8 +95,7 @@ export interface NodeWhere<TWhere> extends InstanceWhere<TWhere> {
   readonly type?: ReferenceFilter;
 }
 
-export interface EdgeWhere<TWhere> extends InstanceWhere<TWhere> {
-  readonly type?: ReferenceFilter;
+export interface EdgeWhere<TWhere> extends NodeWhere<TWhere> {
   readonly startNode?: ReferenceFilter;
   readonly endNode?: ReferenceFilter;
 }
@@ -197,14 +196,10 @@ export const IN_VALUES_LIMIT = 1000;
 interface WhereContext {
   readonly info: ViewClassInfo;
   readonly instanceType: "node" | "edge";
-  /** Where a direct relation's target class is found (see `loadWhereClasses`). */
   readonly classes?: TargetClasses | undefined;
 }
 
-/**
- * Compiles a typed `where` of the view `info` into a DMS filter: names become property references,
- * values their wire form. `undefined` (or an empty where) is no filter.
- */
+/** A typed `where` of the view `info` as a DMS filter; `undefined` (or an empty where) is none. */
 export function compileWhere(
   where: object | undefined,
   info: ViewClassInfo,
@@ -266,7 +261,7 @@ function allOf(filters: Filter[]): Filter | undefined {
   return filters.length > 1 ? { and: filters } : filters[0];
 }
 
-/** The instance fields a `where` takes, by the property type whose operators and values they take. */
+/** The instance fields a `where` takes, by the property type whose operators they take. */
 const INSTANCE_FIELDS: Readonly<Record<string, DmsType>> = {
   space: "sequence",
   externalId: "sequence",
@@ -322,7 +317,6 @@ function compileEntry(
   return compileCondition(path, property, condition, ctx, at, false);
 }
 
-/** `[space, "externalId/version", identifier]`: a property of the view. */
 export function viewPropertyPath(
   info: ViewClassInfo,
   identifier: string,
@@ -334,7 +328,6 @@ export function viewPropertyPath(
 const EQUALITY = ["eq", "in", "exists"];
 const RANGE = [...EQUALITY, "gt", "gte", "lt", "lte"];
 
-/** The operators a property (or instance field) takes. */
 function operatorsOf({ type, list }: PropertyDefinition): readonly string[] {
   if (list) return ["containsAny", "containsAll", "exists"];
   if (type === "boolean") return ["eq", "exists"];
@@ -346,7 +339,7 @@ function operatorsOf({ type, list }: PropertyDefinition): readonly string[] {
   return RANGE;
 }
 
-/** One property's condition: a bare value (`eq`) or an object of operators. */
+/** A bare value (`eq`) or an object of operators. */
 function compileCondition(
   property: PropertyPath,
   definition: PropertyDefinition,
