@@ -164,15 +164,9 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
 
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
-    const [, space, externalId, version] = /^([^:]*):(.*)\/([^/]*)$/.exec(
-      this.entry[0],
-    )!;
-    return {
-      type: "view",
-      space: space!,
-      externalId: externalId!,
-      version: version!,
-    };
+    const [, space = "", externalId = "", version = ""] =
+      /^([^:]*):(.*)\/([^/]*)$/.exec(this.entry[0])!;
+    return { type: "view", space, externalId, version };
   }
 
   /** @internal The read class (loaded on first use), once the view's live check (if any) passed. */
@@ -197,7 +191,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
 
   /** @internal The ids with this view's instance type. */
   typed(ids: readonly InstanceId[]): TypedInstanceId[] {
-    const instanceType = this.entry[1];
+    const [, instanceType] = this.entry;
     return ids.map(({ space, externalId }) => ({
       instanceType,
       space,
@@ -240,10 +234,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     return found.map((i) => this.toRead(readClass, i, options.select));
   }
 
-  /**
-   * Instances with data in the view that match `where`, in `sort` order, read page by page as
-   * they are iterated (`for await`), or all at once with `.toArray()`.
-   */
+  /** Instances with data in the view matching `where`, in `sort` order, read as iterated. */
   list<K extends SelectOf<C>>(
     options: ListOptions<C> & { readonly select: readonly K[] },
   ): InstanceList<SelectedOf<C, K>>;
@@ -313,10 +304,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     };
   }
 
-  /**
-   * Changes to the view's instances: a full backfill first (or from `state`), then what changed.
-   * Save `page.state` once a page is processed; pass it back as `state` to resume.
-   */
+  /** A backfill (or from `state`), then changes; save `page.state` once processed to resume. */
   sync<K extends SelectOf<C>>(
     options: ViewSyncOptions<C> & { readonly select: readonly K[] },
   ): AsyncGenerator<ViewSyncPage<SelectedOf<C, K>>, void, undefined>;
@@ -360,9 +348,8 @@ export class ViewAccessor<
   TApply extends object,
 > extends ReadOnlyViewAccessor<C> {
   /**
-   * Creates or updates instances (with their nested nodes and edges): one apply object, a list,
-   * or any iterable or async iterable of them, read as the requests go out (a generator of
-   * millions streams; with `report: "counts"` memory stays bounded).
+   * Creates or updates instances (with nested nodes and edges): one apply object, a list, or any
+   * (async) iterable, read as the requests go out (with `report: "counts"` memory stays bounded).
    */
   async apply(
     items: TApply | Iterable<TApply> | AsyncIterable<TApply>,
@@ -428,8 +415,7 @@ export type ViewAccessorTable<A> = {
 
 /**
  * Gives `client` a getter per entry of `table` that creates the view's accessor on first use (a
- * client of a thousand views costs nothing until one is used). `A`: the generated `Client`'s view
- * members, exactly the table's keys.
+ * thousand views cost nothing until used). `A`: the `Client`'s view members, the table's keys.
  */
 export function defineViewAccessors<T extends object, A>(
   client: T,

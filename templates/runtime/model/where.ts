@@ -104,7 +104,7 @@ export interface EdgeWhere<TWhere> extends NodeWhere<TWhere> {
 
 /**
  * The static `$types` of a read class (declared, never assigned). Name sets are object types, not
- * unions, so that a child view's read class (a superset) still extends its parent's static side.
+ * unions, so a child view's read class still extends its parent's static side.
  */
 export interface ViewTypes {
   /** The view's `<View>Where`. */
@@ -187,10 +187,7 @@ export class WhereError extends Error {
   override readonly name = "WhereError";
 }
 
-/**
- * A longer `in` list is sent as an `or` of lists of at most this many values (an assumption: the
- * API documents no limit; the Python SDK and CDF's limits on related lists are 1000).
- */
+/** A longer `in` list goes as an `or` of lists this long (assumed, as the Python SDK does). */
 export const IN_VALUES_LIMIT = 1000;
 
 interface WhereContext {
@@ -451,9 +448,8 @@ function compileCondition(
 }
 
 /**
- * `in` / `containsAny` / `containsAll`, a long list split into lists the API accepts. An empty list
- * decides by itself, as an empty `$or` / `$and` does: `in` and `containsAny` of nothing hold for no
- * instance, `containsAll` of nothing for every one.
+ * `in` / `containsAny` / `containsAll` in lists the API accepts. An empty list decides as an empty
+ * `$or` / `$and` does: `in` / `containsAny` of nothing hold for none, `containsAll` for all.
  */
 function listFilter(
   operator: "in" | "containsAny" | "containsAll",

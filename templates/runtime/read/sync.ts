@@ -348,22 +348,17 @@ export function parseSyncState(text: string): SyncState {
   if (
     value?.version !== 1 ||
     typeof value.fingerprint !== "string" ||
-    !recordOf(value.cursors, (cursor) => typeof cursor === "string")
+    !recordOf(value.cursors, (cursor) => typeof cursor === "string") ||
+    (value.pageSizes !== undefined &&
+      !recordOf(
+        value.pageSizes,
+        (size) => Number.isInteger(size) && (size as number) >= 1,
+      ))
   )
     throw new Error(
-      "Not a saved sync state (expected version 1 with fingerprint and cursors)",
+      "Not a saved sync state (expected version 1, fingerprint, cursors, pageSizes of whole numbers ≥ 1)",
     );
   const { fingerprint, cursors, pageSizes } = value;
-  if (
-    pageSizes !== undefined &&
-    !recordOf(
-      pageSizes,
-      (size) => Number.isInteger(size) && (size as number) >= 1,
-    )
-  )
-    throw new Error(
-      "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
-    );
   return {
     version: 1,
     fingerprint,
@@ -406,8 +401,8 @@ function syncRequestBody(
   options: SyncOptions,
 ): SyncRequest {
   const { cursors: _ignored, ...body } = request;
-  const { mode, includeTyping, allowExpiredCursorsAndAcceptMissedDeletes } =
-    options;
+  const { mode, includeTyping } = options;
+  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
   if (mode !== undefined)
     body.with = Object.fromEntries(
       Object.entries(request.with).map(([name, expression]) => [
@@ -416,9 +411,8 @@ function syncRequestBody(
       ]),
     );
   if (includeTyping !== undefined) body.includeTyping = includeTyping;
-  if (allowExpiredCursorsAndAcceptMissedDeletes !== undefined)
-    body.allowExpiredCursorsAndAcceptMissedDeletes =
-      allowExpiredCursorsAndAcceptMissedDeletes;
+  if (allowExpired !== undefined)
+    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
   return body;
 }
 
