@@ -272,10 +272,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   /** One result set of the view's instances (with data in it) matching `where`, `select`ed. */
   private async request(
     readClass: C,
-    {
-      where,
-      select,
-    }: { readonly where?: object; readonly select?: readonly string[] },
+    { where, select }: ViewReadOptions<C> & RetrieveOptions<C>,
     expression: object,
   ): Promise<QueryRequest> {
     await loadWhereClasses(where, readClass, this.context.views);
@@ -289,17 +286,11 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const filter = compiled ? { and: [hasData, compiled] } : hasData;
     const set =
       this.entry[1] === "node" ? { nodes: { filter } } : { edges: { filter } };
+    const properties = compileSelect(select, readClass);
     return {
       with: { [RESULT_SET]: { ...set, ...expression } },
       select: {
-        [RESULT_SET]: {
-          sources: [
-            {
-              source: readClass.view,
-              properties: compileSelect(select, readClass),
-            },
-          ],
-        },
+        [RESULT_SET]: { sources: [{ source: readClass.view, properties }] },
       },
     };
   }
@@ -314,20 +305,15 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   async *sync(
     options: ViewSyncOptions<C> = {},
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
-    const {
-      where: _where,
-      select,
-      pageSize = 1000,
-      mode,
-      ...syncOptions
-    } = options;
+    // The engine takes the rest of the options (`where`, `select` and `pageSize` it ignores).
+    const { select, pageSize = 1000, mode = "onePhase" } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
     const request = await this.request(readClass, options, {
       limit: pageSize,
-      mode: mode ?? "onePhase",
+      mode,
     });
-    for await (const page of this.context.dms.sync(request, syncOptions))
+    for await (const page of this.context.dms.sync(request, options))
       yield {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
           this.toRead(readClass, i, select),

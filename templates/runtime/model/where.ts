@@ -299,19 +299,13 @@ function compileEntry(
     (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
       ? INSTANCE_FIELDS[key]
       : undefined;
-  if (fieldType)
-    // Instance times take a `Date` as epoch milliseconds.
-    return compileCondition(
-      [instanceType, key],
-      { identifier: key, type: fieldType },
-      condition,
-      ctx,
-      at,
-      fieldType === "float64",
-    );
+  if (fieldType) {
+    const field = { identifier: key, type: fieldType };
+    return compileCondition([instanceType, key], field, condition, ctx, at);
+  }
   const property = propertyDefinition(info, key, at);
   const path = viewPropertyPath(info, property.identifier);
-  return compileCondition(path, property, condition, ctx, at, false);
+  return compileCondition(path, property, condition, ctx, at);
 }
 
 export function viewPropertyPath(
@@ -343,9 +337,11 @@ function compileCondition(
   condition: unknown,
   ctx: WhereContext,
   path: string,
-  epochDates: boolean,
 ): Filter | undefined {
   const { type, list, values } = definition;
+  // Instance times (`[instanceType, name]`, no view) take a `Date` as epoch milliseconds.
+  const epochDates = property.length === 2 && type === "float64";
+  const reference = condition as Partial<InstanceId> | null;
   const scalar: PropertyDefinition = {
     identifier: "",
     type,
@@ -378,7 +374,8 @@ function compileCondition(
   const bare =
     !list &&
     (type === "direct"
-      ? isReference(condition)
+      ? typeof reference?.space === "string" &&
+        typeof reference.externalId === "string"
       : typeof condition !== "object" ||
         condition === null ||
         condition instanceof Date);
@@ -472,13 +469,6 @@ function listFilter(
     : all
       ? { and: filters }
       : { or: filters };
-}
-
-function isReference(value: unknown): value is InstanceId {
-  return (
-    typeof (value as InstanceId | null)?.space === "string" &&
-    typeof (value as InstanceId).externalId === "string"
-  );
 }
 
 // ---- sort and select

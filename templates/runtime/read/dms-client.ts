@@ -10,7 +10,7 @@ import {
   type DeleteOptions,
 } from "../write/apply.js";
 import { createTokenSource, type Credentials } from "../core/auth.js";
-import { HttpClient, type HttpEvent } from "../core/http.js";
+import { HttpClient, type HttpClientOptions } from "../core/http.js";
 import { checkedMaxPages, DEFAULT_MAX_PAGES_PER_READ } from "../core/paging.js";
 import {
   queryAll,
@@ -18,7 +18,7 @@ import {
   type QueryOptions,
   type QueryPage,
 } from "./query.js";
-import { systemClock, type Clock, type RetryPolicy } from "../core/retry.js";
+import { systemClock } from "../core/retry.js";
 import { syncPages, type SyncOptions, type SyncPage } from "./sync.js";
 import type { Transport } from "../core/transport.js";
 import type {
@@ -33,36 +33,21 @@ import type {
   ViewReference,
 } from "../core/wire.js";
 
-/** Options of `DmsClient`. */
-export interface DmsClientOptions {
-  /** The cluster URL, e.g. `https://westeurope-1.cognitedata.com`. */
-  readonly baseUrl: string;
-  /** The CDF project. */
-  readonly project: string;
+/** Options of `DmsClient`: the HTTP client's (`baseUrl`, `project`, `retry`, ...) and these. */
+export interface DmsClientOptions extends Omit<
+  HttpClientOptions,
+  "tokenSource"
+> {
   /** A static token, a token provider or OAuth client credentials. */
   readonly credentials: Credentials;
   /** `createUndiciTransport()` on Node, `createFetchTransport()` elsewhere. */
   readonly transport: Transport;
-  /** Retry policy overrides (attempts, delays, statuses). */
-  readonly retry?: Partial<RetryPolicy>;
   /** Apply requests in flight at most, 1 to 16. Default 4; halved on a 429, raised on success. */
   readonly concurrency?: number;
   /** Delete requests in flight at most, 1 to 8. Default 2; adapts as applies do. */
   readonly deleteConcurrency?: number;
-  /** Sent as `x-cdp-app`. */
-  readonly appName?: string;
-  /** Extra headers for every request. */
-  readonly headers?: Readonly<Record<string, string>>;
   /** Refresh OAuth tokens this long (ms) before expiry, at most half their life. Default 60 000. */
   readonly tokenRefreshLeewayMs?: number;
-  /** Called on retries and token refreshes; never carries a token. */
-  readonly onEvent?: (event: HttpEvent) => void;
-  /** Time source for backoff, token expiry and follow-mode polling (tests pass a fake). */
-  readonly clock?: Clock;
-  /** Uniform [0, 1) for backoff jitter (tests pass a fixed one). */
-  readonly random?: () => number;
-  /** Parses response bodies (the generated client's is int64-exact with `int64: "bigint"`). */
-  readonly parseJson?: (text: string) => unknown;
   /** The most pages one paged read fetches, else a `ProtocolError`. Default 100 000. */
   readonly maxPagesPerRead?: number;
 }
