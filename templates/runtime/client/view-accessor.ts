@@ -1,6 +1,5 @@
-// One view's operations on a DmsClient, typed by the view's generated classes (`client.movie.list()`).
-// The view's read class, and the code of features (include, search, the live views' check), load
-// on first use, so an app carries only what it calls.
+// One view's operations on a DmsClient, typed by its generated classes (`client.movie.list()`). The
+// read class and the features' code (include, search, view checks) load on first use.
 
 import { MAX_QUERY_LIMIT, type QueryProgress } from "../read/query.js";
 import type {
@@ -182,11 +181,8 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    return dropUnselected(
-      new readClass(instance),
-      select,
-      readClass,
-    ) as InstanceType<C>;
+    const read = new readClass(instance) as InstanceType<C>;
+    return dropUnselected(read, select, readClass);
   }
 
   /** @internal The ids with this view's instance type. */

@@ -245,10 +245,8 @@ function compileObject(
     throw new WhereError(`${path} must be an object`);
   const filters: Filter[] = [];
   for (const [key, condition] of Object.entries(where)) {
-    const filter =
-      condition === undefined
-        ? undefined
-        : compileEntry(key, condition, ctx, `${path}.${key}`);
+    if (condition === undefined) continue;
+    const filter = compileEntry(key, condition, ctx, `${path}.${key}`);
     if (filter) filters.push(filter);
   }
   return allOf(filters);
@@ -413,21 +411,16 @@ function compileCondition(
         throw new WhereError(
           `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
         );
-      const filter =
-        target &&
-        compileObject(
-          operand,
-          { ...ctx, info: target, instanceType: "node" },
-          at,
-        );
+      const inTarget: WhereContext | undefined = target && {
+        ...ctx,
+        info: target,
+        instanceType: "node",
+      };
+      const filter = inTarget && compileObject(operand, inTarget, at);
       filters.push({
         nested: { scope: property, filter: filter ?? MATCH_ALL },
       });
-    } else if (
-      operator === "in" ||
-      operator === "containsAny" ||
-      operator === "containsAll"
-    ) {
+    } else if (["in", "containsAny", "containsAll"].includes(operator)) {
       if (!Array.isArray(operand)) throw new WhereError(`${at} must be a list`);
       filters.push(
         listFilter(
@@ -449,7 +442,7 @@ function compileCondition(
  * `$or` / `$and` does: `in` / `containsAny` of nothing hold for none, `containsAll` for all.
  */
 function listFilter(
-  operator: "in" | "containsAny" | "containsAll",
+  operator: string,
   property: PropertyPath,
   values: PropertyValue[],
 ): Filter {
@@ -464,11 +457,8 @@ function listFilter(
       },
     } as Filter);
   // containsAll of every chunk is containsAll of the whole list; in / containsAny of any chunk.
-  return filters.length === 1
-    ? filters[0]!
-    : all
-      ? { and: filters }
-      : { or: filters };
+  if (filters.length === 1) return filters[0]!;
+  return all ? { and: filters } : { or: filters };
 }
 
 // ---- sort and select

@@ -150,11 +150,8 @@ export class DmsClient {
     request: InstanceListRequest = {},
     options: Omit<QueryOptions, "onProgress"> = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
-    yield* (await reads()).listInstances(
-      this.http,
-      request,
-      this.#paged(options),
-    );
+    const { listInstances } = await reads();
+    yield* listInstances(this.http, request, this.#paged(options));
   }
 
   /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */
@@ -184,7 +181,7 @@ export class DmsClient {
   queryAll(
     request: QueryRequest,
     options: QueryOptions = {},
-  ): ReturnType<typeof queryAll> {
+  ): Promise<QueryPage> {
     return queryAll(this.http, request, this.#paged(options));
   }
 

@@ -17,7 +17,7 @@ import type {
   QueryResultSetExpression,
 } from "../core/wire.js";
 
-/** One response of a paged query. */
+/** One response of a paged query, or (`queryAll`) all of them. */
 export interface QueryPage {
   /** Result set name → instances new in this page (a set whose cursor ran out is left out). */
   readonly items: Readonly<Record<string, InstanceRead[]>>;
@@ -145,11 +145,7 @@ export async function queryAll(
   http: JsonPoster,
   request: QueryRequest,
   options: QueryOptions = {},
-): Promise<{
-  items: Record<string, InstanceRead[]>;
-  typing?: Record<string, unknown>;
-  pageSizes: Record<string, number>;
-}> {
+): Promise<QueryPage> {
   const items: Record<string, InstanceRead[]> = {};
   let typing: Record<string, unknown> | undefined;
   let pageSizes = askedLimits(request.with, DEFAULT_QUERY_LIMIT);
