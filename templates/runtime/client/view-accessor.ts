@@ -130,10 +130,7 @@ interface IncludeReader {
     ids: readonly InstanceId[],
     options: object,
   ): Promise<unknown[]>;
-  list(
-    accessor: object,
-    options: object,
-  ): AsyncGenerator<unknown, void, undefined>;
+  list(accessor: object, options: object): AsyncGenerator<unknown>;
 }
 
 /** What every accessor of a client shares; the features' entries load their modules. */

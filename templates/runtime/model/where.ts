@@ -100,8 +100,6 @@ export interface EdgeWhere<TWhere> extends NodeWhere<TWhere> {
   readonly endNode?: ReferenceFilter;
 }
 
-// ---- what a generated read class declares about its reads
-
 /**
  * The static `$types` of a read class (declared, never assigned). Name sets are object types, not
  * unions, so a child view's read class still extends its parent's static side.
@@ -179,8 +177,6 @@ export type SelectedOf<
   C extends HasViewTypes & (abstract new (...args: never) => unknown),
   K extends SelectOf<C>,
 > = Omit<InstanceType<C>, Exclude<SelectOf<C>, K>>;
-
-// ---- compilation
 
 /** A `where`, `sort` or `select` that names something the view does not have, or a bad operator. */
 export class WhereError extends Error {
@@ -460,8 +456,6 @@ function listFilter(
   if (filters.length === 1) return filters[0]!;
   return all ? { and: filters } : { or: filters };
 }
-
-// ---- sort and select
 
 /** Compiles `sort` (one key or a list) to the API's sorts, by property reference. */
 export function compileSort(

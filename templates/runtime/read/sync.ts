@@ -12,6 +12,7 @@ import {
   PagingGuard,
   sendAdaptive,
 } from "../core/paging.js";
+import type { QueryOptions, QueryPage } from "./query.js";
 import { systemClock, type Clock } from "../core/retry.js";
 import type {
   InstanceRead,
@@ -33,8 +34,8 @@ export interface SyncState {
   readonly pageSizes?: Readonly<Record<string, number>>;
 }
 
-/** One page of changes. */
-export interface SyncPage {
+/** One page of changes (`typing` with `includeTyping`; `pageSizes` smaller after timeouts). */
+export interface SyncPage extends Pick<QueryPage, "typing" | "pageSizes"> {
   /** Result set name → created or updated instances. */
   readonly upserts: Readonly<Record<string, InstanceRead[]>>;
   /** Result set name → tombstones (`deletedTime`); apply them first (deleted and re-created: both). */
@@ -43,9 +44,6 @@ export interface SyncPage {
   readonly state: SyncState;
   /** Every result set returned fewer items than its limit: no more changes right now. */
   readonly caughtUp: boolean;
-  readonly typing?: Readonly<Record<string, unknown>>;
-  /** Result set name → the page size this page was read with (smaller after timeouts). */
-  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** How follow mode polls once caught up. */
@@ -56,7 +54,8 @@ export interface FollowOptions {
   readonly maxPollIntervalMs?: number;
 }
 
-export interface SyncOptions {
+/** More pages before caught up (`maxPages`), or cursors that come back, is a `ProtocolError`. */
+export interface SyncOptions extends Omit<QueryOptions, "onProgress"> {
   /** Resume from a saved state (see `SyncPage.state`). Without it the sync starts from scratch. */
   readonly state?: SyncState;
   /** Keep polling once caught up instead of ending. */
@@ -66,10 +65,7 @@ export interface SyncOptions {
   readonly includeTyping?: boolean;
   /** Accept cursors over 3 days old (else `CursorExpiredError`), missing deletes made meanwhile. */
   readonly allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
-  readonly signal?: AbortSignal;
   readonly clock?: Clock;
-  /** More pages before caught up, or cursors that come back, is a `ProtocolError`. */
-  readonly maxPages?: number;
 }
 
 /** One request of a sync, asked for with `cursors`. */
@@ -169,14 +165,15 @@ export async function* syncPages(
       if (cursor !== undefined) next[name] = cursor;
     }
     // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
-    if (sameCursors(answered.cursors, next)) return undefined;
+    if (stableStringify(answered.cursors) === stableStringify(next))
+      return undefined;
     ahead = start(next);
     return handedToNetwork();
   };
 
   /** Makes the request at `next` the one asked ahead (`undefined`: none), reusing a matching one. */
   const askAhead = (next: PageRequest["cursors"]): PageRequest | undefined => {
-    if (!ahead || !sameCursors(ahead.cursors, next)) {
+    if (!ahead || stableStringify(ahead.cursors) !== stableStringify(next)) {
       ahead?.controller.abort();
       ahead = next && start(next);
     }
@@ -256,17 +253,6 @@ export async function* syncPages(
   } finally {
     ahead?.controller.abort();
   }
-}
-
-function sameCursors(
-  a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>> | undefined,
-): boolean {
-  if (!a || !b) return a === b;
-  const keys = Object.keys(b);
-  return (
-    Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k])
-  );
 }
 
 /**
@@ -356,7 +342,7 @@ export function parseSyncState(text: string): SyncState {
       ))
   )
     throw new Error(
-      "Not a saved sync state (expected version 1, fingerprint, cursors, pageSizes of whole numbers ≥ 1)",
+      "Not a saved sync state (expected version 1, fingerprint, cursors, whole pageSizes ≥ 1)",
     );
   const { fingerprint, cursors, pageSizes } = value;
   return {
