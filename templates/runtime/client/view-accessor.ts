@@ -78,9 +78,7 @@ export interface ViewSyncPage<T> {
 
 /** The instances a `list` reads: `for await` requests pages as the loop needs them; `toArray()` all. */
 export class InstanceList<T> implements AsyncIterable<T> {
-  constructor(
-    private readonly read: () => AsyncGenerator<T, void, undefined>,
-  ) {}
+  constructor(private readonly read: () => AsyncGenerator<T>) {}
 
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     return this.read();

@@ -336,11 +336,7 @@ function compileCondition(
   // Instance times (`[instanceType, name]`, no view) take a `Date` as epoch milliseconds.
   const epochDates = property.length === 2 && type === "float64";
   const reference = condition as Partial<InstanceId> | null;
-  const scalar: PropertyDefinition = {
-    identifier: "",
-    type,
-    ...(values ? { values } : {}),
-  };
+  const scalar = { identifier: "", type, ...(values ? { values } : {}) };
   const convert = (value: unknown, at: string): PropertyValue => {
     if (value == null)
       throw new WhereError(
@@ -491,11 +487,10 @@ export function compileSelect(
   select: readonly string[] | undefined,
   info: ViewClassInfo,
 ): string[] {
-  return select
-    ? select.map(
-        (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
-      )
-    : ["*"];
+  if (!select) return ["*"];
+  return select.map(
+    (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
+  );
 }
 
 /** The property `name` of the view (a `WhereError` for a connection or a name it lacks). */

@@ -25,6 +25,7 @@ import type {
   DeletedInstance,
   Filter,
   InstanceDelete,
+  InstanceId,
   InstanceRead,
   PropertySort,
   QueryRequest,
@@ -53,10 +54,8 @@ export interface DmsClientOptions extends Omit<
 }
 
 /** An instance id with its type, as byids and delete take it. */
-export interface TypedInstanceId {
+export interface TypedInstanceId extends InstanceId {
   readonly instanceType: "node" | "edge";
-  readonly space: string;
-  readonly externalId: string;
 }
 
 /** The body of `instances/list` without the cursor (the client pages). */
@@ -73,9 +72,8 @@ export interface InstanceListRequest {
 }
 
 /** One page of `instances/list`. */
-export interface InstanceListPage {
+export interface InstanceListPage extends Pick<QueryPage, "typing"> {
   readonly items: InstanceRead[];
-  readonly typing?: Readonly<Record<string, unknown>>;
 }
 
 export interface ReadOptions {
@@ -97,14 +95,13 @@ export class DmsClient {
     this.maxPagesPerRead = checkedMaxPages(
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
-    const clock = options.clock ?? systemClock;
+    const { clock = systemClock, random } = options;
+    const refreshLeewayMs = options.tokenRefreshLeewayMs;
     const tokenSource = createTokenSource(options.credentials, {
       transport: options.transport,
       clock,
-      ...(options.tokenRefreshLeewayMs !== undefined
-        ? { refreshLeewayMs: options.tokenRefreshLeewayMs }
-        : {}),
-      ...(options.random ? { random: options.random } : {}),
+      ...(refreshLeewayMs !== undefined ? { refreshLeewayMs } : {}),
+      ...(random ? { random } : {}),
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }

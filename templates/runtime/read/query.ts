@@ -30,14 +30,12 @@ export const DEFAULT_QUERY_LIMIT = 100;
 /** The API's largest `limit`, typed reads' default: against CDF's latency fewer pages are faster. */
 export const MAX_QUERY_LIMIT = 10_000;
 
-/** Reported after every request of a paged query. */
-export interface QueryProgress {
+/** Reported after every request of a paged query, with the page sizes in use now. */
+export interface QueryProgress extends Pick<QueryPage, "pageSizes"> {
   /** Requests sent so far (retries with smaller pages included). */
   readonly requests: number;
   /** Instances received so far per result set (repeats not counted). */
   readonly items: Readonly<Record<string, number>>;
-  /** The page size (`limit`) of every result set now; smaller than asked after timeouts. */
-  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 export interface QueryOptions {

@@ -107,11 +107,10 @@ export async function* syncPages(
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
-  const { follow, signal } = options;
+  const { follow, signal, clock = systemClock } = options;
   const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
     typeof follow === "object" ? follow : {};
   const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
-  const clock = options.clock ?? systemClock;
   let previousNonFull = false;
   let idleWaitMs = pollMs;
   let ahead: PageRequest | undefined;
@@ -355,13 +354,9 @@ export function parseSyncState(text: string): SyncState {
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
 export function syncFingerprint(request: SyncRequest): string {
-  return hashText(
-    stableStringify({
-      with: request.with,
-      select: request.select,
-      parameters: request.parameters ?? {},
-    }),
-  );
+  const { with: sets, select, parameters } = request;
+  const returned = { with: sets, select, parameters: parameters ?? {} };
+  return hashText(stableStringify(returned));
 }
 
 function resumeCursors(
