@@ -1,6 +1,5 @@
-// One view's operations on a DmsClient, typed by the view's generated classes (`client.movie.list()`).
-// The view's read class, and the code of features (include, search, the live views' check), load
-// on first use, so an app carries only what it calls.
+// One view's operations on a DmsClient, typed by its generated classes (`client.movie.list()`). The
+// read class and the features' code (include, search, view checks) load on first use.
 
 import { MAX_QUERY_LIMIT, type QueryProgress } from "../read/query.js";
 import type {
@@ -30,7 +29,6 @@ import type {
   InstanceId,
   InstanceRead,
   QueryRequest,
-  SyncMode,
   ViewReference,
 } from "../core/wire.js";
 
@@ -41,14 +39,18 @@ export interface ViewReadOptions<C extends HasViewTypes> {
   readonly signal?: AbortSignal;
 }
 
-/** Options of `list`. */
-export interface ListOptions<
-  C extends HasViewTypes,
-> extends ViewReadOptions<C> {
-  /** One sort key or several (at most 5). */
-  readonly sort?: SortOf<C>;
+/** Options of `retrieve`. */
+export interface RetrieveOptions<C extends HasViewTypes> {
   /** Only these properties are read; the result type narrows to them. */
   readonly select?: readonly SelectOf<C>[];
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `list`. */
+export interface ListOptions<C extends HasViewTypes>
+  extends ViewReadOptions<C>, RetrieveOptions<C> {
+  /** One sort key or several (at most 5). */
+  readonly sort?: SortOf<C>;
   /** Stop after this many instances. Default: all. */
   readonly limit?: number;
   /** Instances per request, 1 to 10,000 (the default). Halved while the API times out. */
@@ -57,25 +59,11 @@ export interface ListOptions<
   readonly onProgress?: (progress: QueryProgress) => void;
 }
 
-/** Options of `retrieve`. */
-export interface RetrieveOptions<C extends HasViewTypes> {
-  /** Only these properties come out; the result type narrows to them. */
-  readonly select?: readonly SelectOf<C>[];
-  readonly signal?: AbortSignal;
-}
-
-/** Options of `sync`, on top of the sync engine's (state, follow, mode, ...). */
-export interface ViewSyncOptions<
-  C extends HasViewTypes = HasViewTypes,
-> extends SyncOptions {
-  /** Only instances matching this typed filter (besides having data in the view). */
-  readonly where?: WhereOf<C>;
-  /** Only these properties are read; the result type narrows to them. */
-  readonly select?: readonly SelectOf<C>[];
+/** Options of `sync`: the sync engine's (state, follow, `mode` default `onePhase`, ...) and more. */
+export interface ViewSyncOptions<C extends HasViewTypes = HasViewTypes>
+  extends SyncOptions, ViewReadOptions<C>, RetrieveOptions<C> {
   /** Instances per page, 1 to 2000. Default 1000. Halved while the API times out. */
   readonly pageSize?: number;
-  /** Default `onePhase`. */
-  readonly mode?: SyncMode;
 }
 
 /** One page of a view's sync: typed upserts, deleted ids, and the state to save. */
@@ -90,9 +78,7 @@ export interface ViewSyncPage<T> {
 
 /** The instances a `list` reads: `for await` requests pages as the loop needs them; `toArray()` all. */
 export class InstanceList<T> implements AsyncIterable<T> {
-  constructor(
-    private readonly read: () => AsyncGenerator<T, void, undefined>,
-  ) {}
+  constructor(private readonly read: () => AsyncGenerator<T>) {}
 
   [Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     return this.read();
@@ -142,17 +128,8 @@ interface IncludeReader {
     ids: readonly InstanceId[],
     options: object,
   ): Promise<unknown[]>;
-  list(
-    accessor: object,
-    options: object,
-  ): AsyncGenerator<unknown, void, undefined>;
+  list(accessor: object, options: object): AsyncGenerator<unknown>;
 }
-
-/** A feature's method, as its module exports it: called with the accessor as `this`. */
-type FeatureMethod = (
-  this: ReadOnlyViewAccessor<TypedReadClass>,
-  ...args: never[]
-) => Promise<unknown>;
 
 /** What every accessor of a client shares; the features' entries load their modules. */
 export interface AccessorContext {
@@ -164,7 +141,7 @@ export interface AccessorContext {
   readonly include?: () => Promise<{ readonly includeReader: IncludeReader }>;
   /** client/search-reads.ts, when the output has search: `search` and `aggregate`. */
   readonly search?: () => Promise<
-    Readonly<Record<"search" | "aggregate", FeatureMethod>>
+    Record<"search" | "aggregate", (...args: never[]) => Promise<unknown>>
   >;
 }
 
@@ -181,15 +158,9 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
 
   /** The view this accessor reads and writes through. */
   get view(): ViewReference {
-    const [, space, externalId, version] = /^([^:]*):(.*)\/([^/]*)$/.exec(
-      this.entry[0],
-    )!;
-    return {
-      type: "view",
-      space: space!,
-      externalId: externalId!,
-      version: version!,
-    };
+    const [, space = "", externalId = "", version = ""] =
+      /^([^:]*):(.*)\/([^/]*)$/.exec(this.entry[0])!;
+    return { type: "view", space, externalId, version };
   }
 
   /** @internal The read class (loaded on first use), once the view's live check (if any) passed. */
@@ -205,16 +176,13 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     instance: InstanceRead,
     select?: readonly string[],
   ): InstanceType<C> {
-    return dropUnselected(
-      new readClass(instance),
-      select,
-      readClass,
-    ) as InstanceType<C>;
+    const read = new readClass(instance) as InstanceType<C>;
+    return dropUnselected(read, select, readClass);
   }
 
   /** @internal The ids with this view's instance type. */
   typed(ids: readonly InstanceId[]): TypedInstanceId[] {
-    const instanceType = this.entry[1];
+    const [, instanceType] = this.entry;
     return ids.map(({ space, externalId }) => ({
       instanceType,
       space,
@@ -257,10 +225,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     return found.map((i) => this.toRead(readClass, i, options.select));
   }
 
-  /**
-   * Instances with data in the view that match `where`, in `sort` order, read page by page as
-   * they are iterated (`for await`), or all at once with `.toArray()`.
-   */
+  /** Instances with data in the view matching `where`, in `sort` order, read as iterated. */
   list<K extends SelectOf<C>>(
     options: ListOptions<C> & { readonly select: readonly K[] },
   ): InstanceList<SelectedOf<C, K>>;
@@ -298,10 +263,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   /** One result set of the view's instances (with data in it) matching `where`, `select`ed. */
   private async request(
     readClass: C,
-    {
-      where,
-      select,
-    }: { readonly where?: object; readonly select?: readonly string[] },
+    { where, select }: ViewReadOptions<C> & RetrieveOptions<C>,
     expression: object,
   ): Promise<QueryRequest> {
     await loadWhereClasses(where, readClass, this.context.views);
@@ -315,25 +277,16 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const filter = compiled ? { and: [hasData, compiled] } : hasData;
     const set =
       this.entry[1] === "node" ? { nodes: { filter } } : { edges: { filter } };
+    const properties = compileSelect(select, readClass);
     return {
       with: { [RESULT_SET]: { ...set, ...expression } },
       select: {
-        [RESULT_SET]: {
-          sources: [
-            {
-              source: readClass.view,
-              properties: compileSelect(select, readClass),
-            },
-          ],
-        },
+        [RESULT_SET]: { sources: [{ source: readClass.view, properties }] },
       },
     };
   }
 
-  /**
-   * Changes to the view's instances: a full backfill first (or from `state`), then what changed.
-   * Save `page.state` once a page is processed; pass it back as `state` to resume.
-   */
+  /** A backfill (or from `state`), then changes; save `page.state` once processed to resume. */
   sync<K extends SelectOf<C>>(
     options: ViewSyncOptions<C> & { readonly select: readonly K[] },
   ): AsyncGenerator<ViewSyncPage<SelectedOf<C, K>>, void, undefined>;
@@ -343,20 +296,15 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
   async *sync(
     options: ViewSyncOptions<C> = {},
   ): AsyncGenerator<ViewSyncPage<InstanceType<C>>, void, undefined> {
-    const {
-      where: _where,
-      select,
-      pageSize = 1000,
-      mode,
-      ...syncOptions
-    } = options;
+    // The engine takes the rest of the options (`where`, `select` and `pageSize` it ignores).
+    const { select, pageSize = 1000, mode = "onePhase" } = options;
     checkCount("sync: pageSize", pageSize, 1, MAX_SYNC_PAGE_SIZE);
     const readClass = await this.ready();
     const request = await this.request(readClass, options, {
       limit: pageSize,
-      mode: mode ?? "onePhase",
+      mode,
     });
-    for await (const page of this.context.dms.sync(request, syncOptions))
+    for await (const page of this.context.dms.sync(request, options))
       yield {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
           this.toRead(readClass, i, select),
@@ -377,9 +325,8 @@ export class ViewAccessor<
   TApply extends object,
 > extends ReadOnlyViewAccessor<C> {
   /**
-   * Creates or updates instances (with their nested nodes and edges): one apply object, a list,
-   * or any iterable or async iterable of them, read as the requests go out (a generator of
-   * millions streams; with `report: "counts"` memory stays bounded).
+   * Creates or updates instances (with nested nodes and edges): one apply object, a list, or any
+   * (async) iterable, read as the requests go out (with `report: "counts"` memory stays bounded).
    */
   async apply(
     items: TApply | Iterable<TApply> | AsyncIterable<TApply>,
@@ -445,8 +392,7 @@ export type ViewAccessorTable<A> = {
 
 /**
  * Gives `client` a getter per entry of `table` that creates the view's accessor on first use (a
- * client of a thousand views costs nothing until one is used). `A`: the generated `Client`'s view
- * members, exactly the table's keys.
+ * thousand views cost nothing until used). `A`: the `Client`'s view members, the table's keys.
  */
 export function defineViewAccessors<T extends object, A>(
   client: T,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ViewClassInfo } from "./typed.js";
-import { compileWhere, WhereError } from "./where.js";
+import {
+  compileSelect,
+  compileSort,
+  compileWhere,
+  WhereError,
+} from "./where.js";
 
 const thing: ViewClassInfo = {
   view: { type: "view", space: "sp", externalId: "Thing", version: "1" },
@@ -47,5 +52,34 @@ describe("compileWhere: instance fields", () => {
     const compile = () => compileWhere(where, thing, instanceType);
     expect(compile).toThrow(WhereError);
     expect(compile).toThrow(message);
+  });
+});
+
+describe("names", () => {
+  const extended = {
+    ...thing,
+    properties: {
+      ...thing.properties,
+      space: { identifier: "sp", type: "text" },
+    },
+    connections: { friends: {} },
+  } as unknown as ViewClassInfo;
+
+  it("takes a view property named like an instance field as the property", () => {
+    expect(compileWhere({ space: "a" }, extended, "node")).toEqual({
+      equals: { property: ["sp", "Thing/1", "sp"], value: "a" },
+    });
+  });
+
+  it("calls a connection a connection in where, sort and select", () => {
+    const compiles = [
+      () => compileWhere({ friends: ref }, extended, "node"),
+      () => compileSort({ property: "friends" }, extended, "node"),
+      () => compileSelect(["friends"], extended),
+    ];
+    for (const compile of compiles)
+      expect(compile).toThrow(
+        /friends is a connection of sp:Thing\/1, not a property/,
+      );
   });
 });

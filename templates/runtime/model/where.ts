@@ -1,6 +1,6 @@
-// The typed filter (`where`), sort and projection (`select`) of one view, and their compilation to
-// the API's filters, sorts and property lists. The types are flat so tsc stays cheap: each view
-// declares one `<View>Where` from the operator types below, and its property names by kind in `$types`.
+// The typed `where`, `sort` and `select` of one view and their compilation to the API's filters,
+// sorts and property lists. Flat types keep tsc cheap: each view declares one `<View>Where` from
+// the operator types below, and its property names by kind in `$types`.
 
 import type { ViewClassInfo } from "./typed.js";
 import {
@@ -26,21 +26,18 @@ export interface ExistsOperator {
   readonly exists?: boolean;
 }
 
-export interface RangeOperators<T> {
-  readonly gt?: T;
-  readonly gte?: T;
-  readonly lt?: T;
-  readonly lte?: T;
-}
-
 export interface EqualityOperators<T> extends ExistsOperator {
   readonly eq?: T;
   readonly in?: readonly T[];
 }
 
 /** Equality and order: numbers, text, timestamps, dates. */
-export interface OrderOperators<T>
-  extends EqualityOperators<T>, RangeOperators<T> {}
+export interface OrderOperators<T> extends EqualityOperators<T> {
+  readonly gt?: T;
+  readonly gte?: T;
+  readonly lt?: T;
+  readonly lte?: T;
+}
 
 /** text, timeseries, file and sequence properties. */
 export type StringFilter =
@@ -62,13 +59,9 @@ export type EnumFilter<TValue extends string> =
 export type ReferenceFilter = InstanceId | EqualityOperators<InstanceId>;
 
 /** A direct relation; `nested` is a `where` on the node it points at (DMS `nested`). */
-export interface DirectOperators<
-  TTargetWhere,
-> extends EqualityOperators<InstanceId> {
-  readonly nested?: TTargetWhere;
-}
 export type DirectFilter<TTargetWhere = never> =
-  InstanceId | DirectOperators<TTargetWhere>;
+  | InstanceId
+  | (EqualityOperators<InstanceId> & { readonly nested?: TTargetWhere });
 
 /** A list property of any type. */
 export interface ListFilter<TItem> extends ExistsOperator {
@@ -80,11 +73,7 @@ export interface ListFilter<TItem> extends ExistsOperator {
 export type JsonFilter = ExistsOperator;
 
 /** Epoch milliseconds or a `Date`: `createdTime` and `lastUpdatedTime`. */
-export type InstanceTimeFilter =
-  | number
-  | Date
-  | EqualityOperators<number | Date>
-  | (RangeOperators<number | Date> & ExistsOperator);
+export type InstanceTimeFilter = number | Date | OrderOperators<number | Date>;
 
 /** What every `where` takes: instance fields, combinators, and a raw DMS filter (AND-ed in). */
 export interface InstanceWhere<TWhere> {
@@ -106,17 +95,14 @@ export interface NodeWhere<TWhere> extends InstanceWhere<TWhere> {
   readonly type?: ReferenceFilter;
 }
 
-export interface EdgeWhere<TWhere> extends InstanceWhere<TWhere> {
-  readonly type?: ReferenceFilter;
+export interface EdgeWhere<TWhere> extends NodeWhere<TWhere> {
   readonly startNode?: ReferenceFilter;
   readonly endNode?: ReferenceFilter;
 }
 
-// ---- what a generated read class declares about its reads
-
 /**
  * The static `$types` of a read class (declared, never assigned). Name sets are object types, not
- * unions, so that a child view's read class (a superset) still extends its parent's static side.
+ * unions, so a child view's read class still extends its parent's static side.
  */
 export interface ViewTypes {
   /** The view's `<View>Where`. */
@@ -138,12 +124,8 @@ export interface HasViewTypes {
 
 /** Any read class, seen by code that works for every view: every name is a string. */
 export interface AnyViewTypes extends HasViewTypes {
-  readonly $types: {
-    readonly where: object;
-    readonly sortable: Readonly<Record<string, true>>;
-    readonly text: Readonly<Record<string, true>>;
-    readonly numeric: Readonly<Record<string, true>>;
-    readonly groupable: Readonly<Record<string, true>>;
+  readonly $types: { readonly where: object } & {
+    readonly [K in Exclude<keyof ViewTypes, "where">]: Record<string, true>;
   };
   readonly properties: Readonly<Record<string, unknown>>;
 }
@@ -190,42 +172,27 @@ export type NumericOf<C extends HasViewTypes> = keyof C["$types"]["numeric"] &
 export type GroupableOf<C extends HasViewTypes> =
   keyof C["$types"]["groupable"] & string;
 
-/** A read object narrowed to the selected properties; instance fields and connections stay. */
-export type Selected<TRead, TAll extends string, TSelected extends TAll> = Omit<
-  TRead,
-  Exclude<TAll, TSelected>
->;
-
-/** What a read of class `C` returns when `select` names `K`. */
+/** What a read of class `C` returns when `select` names `K` (instance fields, connections stay). */
 export type SelectedOf<
   C extends HasViewTypes & (abstract new (...args: never) => unknown),
   K extends SelectOf<C>,
-> = Selected<InstanceType<C>, SelectOf<C>, K>;
-
-// ---- compilation
+> = Omit<InstanceType<C>, Exclude<SelectOf<C>, K>>;
 
 /** A `where`, `sort` or `select` that names something the view does not have, or a bad operator. */
 export class WhereError extends Error {
   override readonly name = "WhereError";
 }
 
-/**
- * A longer `in` list is sent as an `or` of lists of at most this many values (an assumption: the
- * API documents no limit; the Python SDK and CDF's limits on related lists are 1000).
- */
+/** A longer `in` list goes as an `or` of lists this long (assumed, as the Python SDK does). */
 export const IN_VALUES_LIMIT = 1000;
 
 interface WhereContext {
   readonly info: ViewClassInfo;
   readonly instanceType: "node" | "edge";
-  /** Where a direct relation's target class is found (see `loadWhereClasses`). */
   readonly classes?: TargetClasses | undefined;
 }
 
-/**
- * Compiles a typed `where` of the view `info` into a DMS filter: names become property references,
- * values their wire form. `undefined` (or an empty where) is no filter.
- */
+/** A typed `where` of the view `info` as a DMS filter; `undefined` (or an empty where) is none. */
 export function compileWhere(
   where: object | undefined,
   info: ViewClassInfo,
@@ -251,7 +218,9 @@ export async function loadWhereClasses(
           ? Promise.all(value.map((w) => loadWhereClasses(w, info, classes)))
           : undefined;
       if (key === "$not") return loadWhereClasses(value, info, classes);
-      const target = ownDefinition(info, key)?.target;
+      const target = Object.hasOwn(info.properties, key)
+        ? info.properties[key]!.target
+        : undefined;
       const nested = (value as { readonly nested?: unknown } | null)?.nested;
       if (target === undefined || nested === undefined) return undefined;
       const targetInfo = await classes.load(target);
@@ -272,10 +241,8 @@ function compileObject(
     throw new WhereError(`${path} must be an object`);
   const filters: Filter[] = [];
   for (const [key, condition] of Object.entries(where)) {
-    const filter =
-      condition === undefined
-        ? undefined
-        : compileEntry(key, condition, ctx, `${path}.${key}`);
+    if (condition === undefined) continue;
+    const filter = compileEntry(key, condition, ctx, `${path}.${key}`);
     if (filter) filters.push(filter);
   }
   return allOf(filters);
@@ -285,7 +252,7 @@ function allOf(filters: Filter[]): Filter | undefined {
   return filters.length > 1 ? { and: filters } : filters[0];
 }
 
-/** The instance fields a `where` takes, by the property type whose operators and values they take. */
+/** The instance fields a `where` takes, by the property type whose operators they take. */
 const INSTANCE_FIELDS: Readonly<Record<string, DmsType>> = {
   space: "sequence",
   externalId: "sequence",
@@ -320,41 +287,21 @@ function compileEntry(
     return condition as Filter;
   }
   const { info, instanceType } = ctx;
-  const property = ownDefinition(info, key);
   const fieldType =
     Object.hasOwn(INSTANCE_FIELDS, key) &&
+    !Object.hasOwn(info.properties, key) &&
     (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
       ? INSTANCE_FIELDS[key]
       : undefined;
-  const field = property ?? (fieldType && { identifier: key, type: fieldType });
-  if (!field)
-    throw new WhereError(
-      Object.hasOwn(info.connections, key)
-        ? `${at}: ${key} is a connection of ${viewName(info)}, not a property; a where takes properties only`
-        : `${at}: ${viewName(info)} has no property ${JSON.stringify(key)}`,
-    );
-  const path = property
-    ? viewPropertyPath(info, property.identifier)
-    : [instanceType, key];
-  // Instance times take a `Date` as epoch milliseconds.
-  const epochDates = !property && fieldType === "float64";
-  return compileCondition(path, field, condition, ctx, at, epochDates);
+  if (fieldType) {
+    const field = { identifier: key, type: fieldType };
+    return compileCondition([instanceType, key], field, condition, ctx, at);
+  }
+  const property = propertyDefinition(info, key, at);
+  const path = viewPropertyPath(info, property.identifier);
+  return compileCondition(path, property, condition, ctx, at);
 }
 
-function ownDefinition(
-  info: ViewClassInfo,
-  name: string,
-): PropertyDefinition | undefined {
-  return Object.hasOwn(info.properties, name)
-    ? info.properties[name]
-    : undefined;
-}
-
-function viewName({ view }: ViewClassInfo): string {
-  return `${view.space}:${view.externalId}/${view.version}`;
-}
-
-/** `[space, "externalId/version", identifier]`: a property of the view. */
 export function viewPropertyPath(
   info: ViewClassInfo,
   identifier: string,
@@ -366,7 +313,6 @@ export function viewPropertyPath(
 const EQUALITY = ["eq", "in", "exists"];
 const RANGE = [...EQUALITY, "gt", "gte", "lt", "lte"];
 
-/** The operators a property (or instance field) takes. */
 function operatorsOf({ type, list }: PropertyDefinition): readonly string[] {
   if (list) return ["containsAny", "containsAll", "exists"];
   if (type === "boolean") return ["eq", "exists"];
@@ -378,21 +324,19 @@ function operatorsOf({ type, list }: PropertyDefinition): readonly string[] {
   return RANGE;
 }
 
-/** One property's condition: a bare value (`eq`) or an object of operators. */
+/** A bare value (`eq`) or an object of operators. */
 function compileCondition(
   property: PropertyPath,
   definition: PropertyDefinition,
   condition: unknown,
   ctx: WhereContext,
   path: string,
-  epochDates: boolean,
 ): Filter | undefined {
   const { type, list, values } = definition;
-  const scalar: PropertyDefinition = {
-    identifier: "",
-    type,
-    ...(values ? { values } : {}),
-  };
+  // Instance times (`[instanceType, name]`, no view) take a `Date` as epoch milliseconds.
+  const epochDates = property.length === 2 && type === "float64";
+  const reference = condition as Partial<InstanceId> | null;
+  const scalar = { identifier: "", type, ...(values ? { values } : {}) };
   const convert = (value: unknown, at: string): PropertyValue => {
     if (value == null)
       throw new WhereError(
@@ -420,7 +364,8 @@ function compileCondition(
   const bare =
     !list &&
     (type === "direct"
-      ? isReference(condition)
+      ? typeof reference?.space === "string" &&
+        typeof reference.externalId === "string"
       : typeof condition !== "object" ||
         condition === null ||
         condition instanceof Date);
@@ -458,21 +403,16 @@ function compileCondition(
         throw new WhereError(
           `${at}: the relation's target view has no class in this client; its where cannot be compiled`,
         );
-      const filter =
-        target &&
-        compileObject(
-          operand,
-          { ...ctx, info: target, instanceType: "node" },
-          at,
-        );
+      const inTarget: WhereContext | undefined = target && {
+        ...ctx,
+        info: target,
+        instanceType: "node",
+      };
+      const filter = inTarget && compileObject(operand, inTarget, at);
       filters.push({
         nested: { scope: property, filter: filter ?? MATCH_ALL },
       });
-    } else if (
-      operator === "in" ||
-      operator === "containsAny" ||
-      operator === "containsAll"
-    ) {
+    } else if (["in", "containsAny", "containsAll"].includes(operator)) {
       if (!Array.isArray(operand)) throw new WhereError(`${at} must be a list`);
       filters.push(
         listFilter(
@@ -490,12 +430,11 @@ function compileCondition(
 }
 
 /**
- * `in` / `containsAny` / `containsAll`, a long list split into lists the API accepts. An empty list
- * decides by itself, as an empty `$or` / `$and` does: `in` and `containsAny` of nothing hold for no
- * instance, `containsAll` of nothing for every one.
+ * `in` / `containsAny` / `containsAll` in lists the API accepts. An empty list decides as an empty
+ * `$or` / `$and` does: `in` / `containsAny` of nothing hold for none, `containsAll` for all.
  */
 function listFilter(
-  operator: "in" | "containsAny" | "containsAll",
+  operator: string,
   property: PropertyPath,
   values: PropertyValue[],
 ): Filter {
@@ -510,21 +449,9 @@ function listFilter(
       },
     } as Filter);
   // containsAll of every chunk is containsAll of the whole list; in / containsAny of any chunk.
-  return filters.length === 1
-    ? filters[0]!
-    : all
-      ? { and: filters }
-      : { or: filters };
+  if (filters.length === 1) return filters[0]!;
+  return all ? { and: filters } : { or: filters };
 }
-
-function isReference(value: unknown): value is InstanceId {
-  return (
-    typeof (value as InstanceId | null)?.space === "string" &&
-    typeof (value as InstanceId).externalId === "string"
-  );
-}
-
-// ---- sort and select
 
 /** Compiles `sort` (one key or a list) to the API's sorts, by property reference. */
 export function compileSort(
@@ -560,24 +487,26 @@ export function compileSelect(
   select: readonly string[] | undefined,
   info: ViewClassInfo,
 ): string[] {
-  return select
-    ? select.map(
-        (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
-      )
-    : ["*"];
+  if (!select) return ["*"];
+  return select.map(
+    (name, i) => propertyDefinition(info, name, `select[${i}]`).identifier,
+  );
 }
 
+/** The property `name` of the view (a `WhereError` for a connection or a name it lacks). */
 function propertyDefinition(
   info: ViewClassInfo,
   name: string,
   at: string,
 ): PropertyDefinition {
-  const definition = ownDefinition(info, name);
-  if (!definition)
-    throw new WhereError(
-      `${at}: ${viewName(info)} has no property ${JSON.stringify(name)}`,
-    );
-  return definition;
+  if (Object.hasOwn(info.properties, name)) return info.properties[name]!;
+  const { space, externalId, version } = info.view;
+  const view = `${space}:${externalId}/${version}`;
+  throw new WhereError(
+    Object.hasOwn(info.connections, name)
+      ? `${at}: ${name} is a connection of ${view}, not a property; only properties are taken here`
+      : `${at}: ${view} has no property ${JSON.stringify(name)}`,
+  );
 }
 
 /** Removes the properties `select` left out from a read object: absent at run time as in its type. */

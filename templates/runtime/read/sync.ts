@@ -1,6 +1,5 @@
-// The sync engine: `POST /models/instances/sync` as an async iterator of pages. Each page carries
-// the cursor state to save once the page is processed, as plain JSON another process can resume
-// from. Deletes (tombstones) come apart from upserts.
+// The sync engine: `POST /models/instances/sync` as an async iterator of pages, each with the
+// state (plain JSON) to save once it is processed. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "../write/apply.js";
 import { ProtocolError } from "../core/errors.js";
@@ -13,6 +12,7 @@ import {
   PagingGuard,
   sendAdaptive,
 } from "../core/paging.js";
+import type { QueryOptions, QueryPage } from "./query.js";
 import { systemClock, type Clock } from "../core/retry.js";
 import type {
   InstanceRead,
@@ -21,7 +21,6 @@ import type {
   SyncResponse,
 } from "../core/wire.js";
 
-/** The API's default `limit` of a result set. */
 export const DEFAULT_SYNC_LIMIT = 100;
 
 /** Where a sync stands: save it after processing a page, pass it back to resume. */
@@ -35,8 +34,8 @@ export interface SyncState {
   readonly pageSizes?: Readonly<Record<string, number>>;
 }
 
-/** One page of changes. */
-export interface SyncPage {
+/** One page of changes (`typing` with `includeTyping`; `pageSizes` smaller after timeouts). */
+export interface SyncPage extends Pick<QueryPage, "typing" | "pageSizes"> {
   /** Result set name → created or updated instances. */
   readonly upserts: Readonly<Record<string, InstanceRead[]>>;
   /** Result set name → tombstones (`deletedTime`); apply them first (deleted and re-created: both). */
@@ -45,10 +44,6 @@ export interface SyncPage {
   readonly state: SyncState;
   /** Every result set returned fewer items than its limit: no more changes right now. */
   readonly caughtUp: boolean;
-  /** Property types per result set, with `includeTyping`. */
-  readonly typing?: Readonly<Record<string, unknown>>;
-  /** Result set name → the page size this page was read with (smaller after timeouts). */
-  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
 /** How follow mode polls once caught up. */
@@ -59,8 +54,8 @@ export interface FollowOptions {
   readonly maxPollIntervalMs?: number;
 }
 
-/** Options of a sync. */
-export interface SyncOptions {
+/** More pages before caught up (`maxPages`), or cursors that come back, is a `ProtocolError`. */
+export interface SyncOptions extends Omit<QueryOptions, "onProgress"> {
   /** Resume from a saved state (see `SyncPage.state`). Without it the sync starts from scratch. */
   readonly state?: SyncState;
   /** Keep polling once caught up instead of ending. */
@@ -68,16 +63,9 @@ export interface SyncOptions {
   /** Sets `mode` on every result set that has none. */
   readonly mode?: SyncMode;
   readonly includeTyping?: boolean;
-  /**
-   * Accept cursors older than 3 days instead of failing with `CursorExpiredError`, at the price of
-   * missing deletes made meanwhile.
-   */
+  /** Accept cursors over 3 days old (else `CursorExpiredError`), missing deletes made meanwhile. */
   readonly allowExpiredCursorsAndAcceptMissedDeletes?: boolean;
-  readonly signal?: AbortSignal;
-  /** For follow-mode waits. */
   readonly clock?: Clock;
-  /** More pages before caught up, or cursors that come back, is a `ProtocolError`. */
-  readonly maxPages?: number;
 }
 
 /** One request of a sync, asked for with `cursors`. */
@@ -94,10 +82,8 @@ interface PageRequest {
 const SYNC_PATH = "/models/instances/sync";
 
 /**
- * Iterates over sync pages until caught up (or forever in follow mode). Throws
- * `CursorExpiredError` when a saved cursor is too old (unless allowed), and an `Error` when the
- * saved state belongs to another request. A request that times out is sent again with smaller
- * pages (see `paging.ts`), cursors kept.
+ * Sync pages until caught up (or forever in follow mode). A saved state of another request is an
+ * `Error`; a request that times out is sent again with smaller pages (`paging.ts`), cursors kept.
  *
  * One request is asked for ahead (BENCHMARKS.md: about +25 % wall time without it): when the text
  * of an answer may hold a full page (`mayBeFullPage`), the next request leaves at the cursors read
@@ -111,7 +97,6 @@ export async function* syncPages(
   request: SyncRequest,
   options: SyncOptions = {},
 ): AsyncGenerator<SyncPage, void, undefined> {
-  const { signal } = options;
   const names = Object.keys(request.with);
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
   const sizes = new PageSizes(asked, options.state?.pageSizes);
@@ -122,14 +107,12 @@ export async function* syncPages(
   const twoPhase = names.some(
     (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
   );
-  const { follow } = options;
+  const { follow, signal, clock = systemClock } = options;
   const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
     typeof follow === "object" ? follow : {};
   const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
-  const clock = options.clock ?? systemClock;
   let previousNonFull = false;
   let idleWaitMs = pollMs;
-  /** The request asked for before the caller asked for its page, and the one it waits for. */
   let ahead: PageRequest | undefined;
   let waitedFor: PageRequest | undefined;
   /** The fewest characters per item a parsed page had: sharpens the guess from a text's length. */
@@ -165,7 +148,7 @@ export async function* syncPages(
     return pending;
   };
 
-  /** Before the parse of the answer the caller waits for: sends the next request if it may be full. */
+  /** Before the parse of the answer waited for: sends the next request if it may be full. */
   const guessNext = (
     answered: PageRequest,
     text: string,
@@ -181,14 +164,15 @@ export async function* syncPages(
       if (cursor !== undefined) next[name] = cursor;
     }
     // Cursors that did not move: caught up, or a full page the parse will refuse to repeat.
-    if (sameCursors(answered.cursors, next)) return undefined;
+    if (stableStringify(answered.cursors) === stableStringify(next))
+      return undefined;
     ahead = start(next);
     return handedToNetwork();
   };
 
   /** Makes the request at `next` the one asked ahead (`undefined`: none), reusing a matching one. */
   const askAhead = (next: PageRequest["cursors"]): PageRequest | undefined => {
-    if (!ahead || !sameCursors(ahead.cursors, next)) {
+    if (!ahead || stableStringify(ahead.cursors) !== stableStringify(next)) {
       ahead?.controller.abort();
       ahead = next && start(next);
     }
@@ -259,12 +243,9 @@ export async function* syncPages(
         ...(response.typing ? { typing: response.typing } : {}),
         pageSizes,
       };
-      if (!caughtUp) {
-        idleWaitMs = pollMs;
-        continue;
-      }
+      if (!caughtUp || items > 0) idleWaitMs = pollMs;
+      if (!caughtUp) continue;
       if (!follow) return;
-      if (items > 0) idleWaitMs = pollMs;
       await clock.sleep(idleWaitMs, signal);
       idleWaitMs = Math.min(idleWaitMs * 2, maxPollMs);
     }
@@ -273,22 +254,9 @@ export async function* syncPages(
   }
 }
 
-function sameCursors(
-  a: Readonly<Record<string, string>> | undefined,
-  b: Readonly<Record<string, string>> | undefined,
-): boolean {
-  if (!a || !b) return a === b;
-  const keys = Object.keys(b);
-  return (
-    Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k])
-  );
-}
-
 /**
- * Settles once requests started now are handed to the network: their path to the socket runs
- * through promise callbacks and, in undici, one `setImmediate` of its own (measured: after one
- * turn the request still left after the parse; after two at once). Browsers have no
- * `setImmediate`; a timeout of 0 takes its place.
+ * Settles once requests started now are handed to the network: undici takes one `setImmediate` of
+ * its own (measured: after one turn the request left after the parse). Browsers: a timeout of 0.
  */
 function handedToNetwork(): Promise<void> {
   const { setImmediate: immediate } = globalThis as {
@@ -306,19 +274,15 @@ function handedToNetwork(): Promise<void> {
 const SHORTEST_ITEM_CHARS = 100;
 
 /**
- * Whether a response text may hold a full page of `pageSize` items, from its length alone
- * (counting items would cost a tenth of the parse): at least `pageSize` items of a tenth less than
- * the fewest characters per item a parsed page had (before one, the shortest an item can be).
+ * Whether a response text may hold `pageSize` items, from its length alone (counting them would
+ * cost a tenth of the parse): items a tenth shorter than the fewest characters per item seen.
  */
 export function mayBeFullPage(
   text: string,
   pageSize: number,
   charsPerItem = SHORTEST_ITEM_CHARS,
 ): boolean {
-  const perItem =
-    charsPerItem === SHORTEST_ITEM_CHARS
-      ? charsPerItem
-      : Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
+  const perItem = Math.max(0.9 * charsPerItem, SHORTEST_ITEM_CHARS);
   return text.length >= pageSize * perItem;
 }
 
@@ -327,9 +291,8 @@ const NEXT_CURSOR_KEY = '"nextCursor"';
 const FLAT_OBJECT_AFTER_KEY = /\s*:\s*(\{(?:"(?:[^"\\]|\\.)*"|[^"{}[\]])*\})/y;
 
 /**
- * The `nextCursor` object of a sync response read from its text without parsing the items: the
- * last `"nextCursor"` key (inside a JSON string its quotes would be escaped), then its object.
- * Undefined when the text does not have that shape. A guess the parsed response decides on.
+ * The `nextCursor` object read from a response text without the parse: after the last
+ * `"nextCursor"` key (in a JSON string its quotes are escaped). A guess the parse decides on.
  */
 export function peekNextCursors(
   text: string,
@@ -348,7 +311,6 @@ export function peekNextCursors(
   }
 }
 
-/** JSON text of a sync state, to store anywhere. */
 export function serializeSyncState(state: SyncState): string {
   return JSON.stringify(state);
 }
@@ -371,22 +333,17 @@ export function parseSyncState(text: string): SyncState {
   if (
     value?.version !== 1 ||
     typeof value.fingerprint !== "string" ||
-    !recordOf(value.cursors, (cursor) => typeof cursor === "string")
+    !recordOf(value.cursors, (cursor) => typeof cursor === "string") ||
+    (value.pageSizes !== undefined &&
+      !recordOf(
+        value.pageSizes,
+        (size) => Number.isInteger(size) && (size as number) >= 1,
+      ))
   )
     throw new Error(
-      "Not a saved sync state (expected version 1 with fingerprint and cursors)",
+      "Not a saved sync state (expected version 1, fingerprint, cursors, whole pageSizes ≥ 1)",
     );
   const { fingerprint, cursors, pageSizes } = value;
-  if (
-    pageSizes !== undefined &&
-    !recordOf(
-      pageSizes,
-      (size) => Number.isInteger(size) && (size as number) >= 1,
-    )
-  )
-    throw new Error(
-      "Not a saved sync state (pageSizes must map result sets to whole numbers of at least 1)",
-    );
   return {
     version: 1,
     fingerprint,
@@ -397,13 +354,9 @@ export function parseSyncState(text: string): SyncState {
 
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
 export function syncFingerprint(request: SyncRequest): string {
-  return hashText(
-    stableStringify({
-      with: request.with,
-      select: request.select,
-      parameters: request.parameters ?? {},
-    }),
-  );
+  const { with: sets, select, parameters } = request;
+  const returned = { with: sets, select, parameters: parameters ?? {} };
+  return hashText(stableStringify(returned));
 }
 
 function resumeCursors(
@@ -429,8 +382,8 @@ function syncRequestBody(
   options: SyncOptions,
 ): SyncRequest {
   const { cursors: _ignored, ...body } = request;
-  const { mode, includeTyping, allowExpiredCursorsAndAcceptMissedDeletes } =
-    options;
+  const { mode, includeTyping } = options;
+  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
   if (mode !== undefined)
     body.with = Object.fromEntries(
       Object.entries(request.with).map(([name, expression]) => [
@@ -439,9 +392,8 @@ function syncRequestBody(
       ]),
     );
   if (includeTyping !== undefined) body.includeTyping = includeTyping;
-  if (allowExpiredCursorsAndAcceptMissedDeletes !== undefined)
-    body.allowExpiredCursorsAndAcceptMissedDeletes =
-      allowExpiredCursorsAndAcceptMissedDeletes;
+  if (allowExpired !== undefined)
+    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
   return body;
 }
 

@@ -11,7 +11,7 @@ import {
   type DeleteOptions,
 } from "../write/apply.js";
 import { createTokenSource, type Credentials } from "../core/auth.js";
-import { HttpClient, type HttpEvent } from "../core/http.js";
+import { HttpClient, type HttpClientOptions } from "../core/http.js";
 import { checkedMaxPages, DEFAULT_MAX_PAGES_PER_READ } from "../core/paging.js";
 import {
   queryAll,
@@ -19,13 +19,14 @@ import {
   type QueryOptions,
   type QueryPage,
 } from "./query.js";
-import { systemClock, type Clock, type RetryPolicy } from "../core/retry.js";
+import { systemClock } from "../core/retry.js";
 import { syncPages, type SyncOptions, type SyncPage } from "./sync.js";
 import type { Transport } from "../core/transport.js";
 import type {
   DeletedInstance,
   Filter,
   InstanceDelete,
+  InstanceId,
   InstanceRead,
   PropertySort,
   QueryRequest,
@@ -34,54 +35,28 @@ import type {
   ViewReference,
 } from "../core/wire.js";
 
-/** Options of `DmsClient`. */
-export interface DmsClientOptions {
-  /** The cluster URL, e.g. `https://westeurope-1.cognitedata.com`. */
-  readonly baseUrl: string;
-  /** The CDF project. */
-  readonly project: string;
+/** Options of `DmsClient`: the HTTP client's (`baseUrl`, `project`, `retry`, ...) and these. */
+export interface DmsClientOptions extends Omit<
+  HttpClientOptions,
+  "tokenSource"
+> {
   /** A static token, a token provider or OAuth client credentials. */
   readonly credentials: Credentials;
   /** `createUndiciTransport()` on Node, `createFetchTransport()` elsewhere. */
   readonly transport: Transport;
-  /** Retry policy overrides (attempts, delays, statuses). */
-  readonly retry?: Partial<RetryPolicy>;
-  /**
-   * Apply requests in flight at most, 1 to 16. Default 4 (CDF's default project limit); halved on
-   * a 429 and raised again after successes.
-   */
+  /** Apply requests in flight at most, 1 to 16. Default 4; halved on a 429, raised on success. */
   readonly concurrency?: number;
-  /** Delete requests in flight at most, 1 to 8. Default 2 (CDF's default); adapts as applies do. */
+  /** Delete requests in flight at most, 1 to 8. Default 2; adapts as applies do. */
   readonly deleteConcurrency?: number;
-  /** Sent as `x-cdp-app`. */
-  readonly appName?: string;
-  /** Extra headers for every request. */
-  readonly headers?: Readonly<Record<string, string>>;
-  /**
-   * Refresh OAuth tokens this long before they expire (ms), at most half their lifetime. Default
-   * 60 000. A token endpoint without a usable `expires_in` is taken to give 5-minute tokens.
-   */
+  /** Refresh OAuth tokens this long (ms) before expiry, at most half their life. Default 60 000. */
   readonly tokenRefreshLeewayMs?: number;
-  /** Called on retries and token refreshes; never carries a token. */
-  readonly onEvent?: (event: HttpEvent) => void;
-  /** Time source for backoff, token expiry and follow-mode polling (tests pass a fake). */
-  readonly clock?: Clock;
-  /** Uniform [0, 1) for backoff jitter (tests pass a fixed one). */
-  readonly random?: () => number;
-  /** Parses response bodies; the generated client passes an int64-exact parser with `int64: "bigint"`. */
-  readonly parseJson?: (text: string) => unknown;
-  /**
-   * The most pages one paged read (list, query, include, graph query, a sync until caught up)
-   * fetches; a read that goes on is a `ProtocolError` (`endless-paging`). Default 100 000.
-   */
+  /** The most pages one paged read fetches, else a `ProtocolError`. Default 100 000. */
   readonly maxPagesPerRead?: number;
 }
 
 /** An instance id with its type, as byids and delete take it. */
-export interface TypedInstanceId {
+export interface TypedInstanceId extends InstanceId {
   readonly instanceType: "node" | "edge";
-  readonly space: string;
-  readonly externalId: string;
 }
 
 /** The body of `instances/list` without the cursor (the client pages). */
@@ -98,12 +73,10 @@ export interface InstanceListRequest {
 }
 
 /** One page of `instances/list`. */
-export interface InstanceListPage {
+export interface InstanceListPage extends Pick<QueryPage, "typing"> {
   readonly items: InstanceRead[];
-  readonly typing?: Readonly<Record<string, unknown>>;
 }
 
-/** Per-call options of reads. */
 export interface ReadOptions {
   readonly signal?: AbortSignal;
   readonly includeTyping?: boolean;
@@ -123,26 +96,21 @@ export class DmsClient {
     this.maxPagesPerRead = checkedMaxPages(
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
-    const clock = options.clock ?? systemClock;
+    const { clock = systemClock, random } = options;
+    const refreshLeewayMs = options.tokenRefreshLeewayMs;
     const tokenSource = createTokenSource(options.credentials, {
       transport: options.transport,
       clock,
-      ...(options.tokenRefreshLeewayMs !== undefined
-        ? { refreshLeewayMs: options.tokenRefreshLeewayMs }
-        : {}),
-      ...(options.random ? { random: options.random } : {}),
+      ...(refreshLeewayMs !== undefined ? { refreshLeewayMs } : {}),
+      ...(random ? { random } : {}),
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }
 
   /**
-   * Creates or updates nodes and edges (raw wire items, or generated apply objects) from an array,
-   * an iterable or an async iterable, read as requests go out, in requests of at most 1000 with
-   * nodes before the edges that need them. Deletes in `options.delete` go after the writes.
-   * Throws `ApplyFailedError` listing what was written, not written and unknown when a request
-   * fails for good (a `VersionConflictError` that is also one on a version conflict). A bad value
-   * (NaN, Infinity, a duplicate with other content) throws `InvalidValueError` as it is when no
-   * request was sent yet, else ends the apply with it as the cause.
+   * Creates or updates nodes and edges (wire items or apply objects) from an array or (async)
+   * iterable, read as requests go out; `options.delete` goes after. A request that fails for good
+   * throws `ApplyFailedError` (written / not written / unknown); a bad value `InvalidValueError`.
    */
   apply(items: ApplyInputs, options: ApplyOptions = {}): Promise<ApplyResult> {
     const concurrency = options.concurrency ?? this.#options.concurrency;
@@ -166,11 +134,7 @@ export class DmsClient {
     );
   }
 
-  /**
-   * Retrieves instances by id (`instances/byids`), with properties from the given views. Ids that
-   * do not exist (or lack data in a view) are absent from the result. An answer with an instance
-   * that was not asked for, or one twice, is a `ProtocolError`.
-   */
+  /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
   async retrieve(
     ids: readonly TypedInstanceId[],
     sources: readonly ViewReference[] = [],
@@ -179,29 +143,16 @@ export class DmsClient {
     return (await reads()).retrieveInstances(this.http, ids, sources, options);
   }
 
-  /**
-   * Lists instances page by page (`instances/list`), following the cursor to the end. A cursor
-   * seen before in the same list, or more than `maxPages` pages, is a `ProtocolError`.
-   */
+  /** Lists instances page by page (`instances/list`), following the cursor to the end. */
   async *list(
     request: InstanceListRequest = {},
-    options: {
-      readonly signal?: AbortSignal;
-      /** Default: the client's `maxPagesPerRead`. */
-      readonly maxPages?: number;
-    } = {},
+    options: Omit<QueryOptions, "onProgress"> = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
-    yield* (await reads()).listInstances(
-      this.http,
-      request,
-      this.#paged(options),
-    );
+    const { listInstances } = await reads();
+    yield* listInstances(this.http, request, this.#paged(options));
   }
 
-  /**
-   * One `instances/query` request, as is (cursors not followed). `retryTimeouts: false` fails at
-   * once on a 408 or a timeout (to retry with smaller pages).
-   */
+  /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */
   query(
     request: QueryRequest,
     options: {
@@ -216,10 +167,7 @@ export class DmsClient {
     );
   }
 
-  /**
-   * A query with cursors followed until every result set is exhausted, page by page. A result
-   * set whose cursor ran out is left out of later pages.
-   */
+  /** A query page by page, cursors followed until every result set is exhausted. */
   queryPages(
     request: QueryRequest,
     options: QueryOptions = {},
@@ -227,18 +175,11 @@ export class DmsClient {
     return queryPages(this.http, request, this.#paged(options));
   }
 
-  /**
-   * A query run to exhaustion, pages concatenated per result set; `pageSizes` of the last request
-   * (smaller than asked after timeouts).
-   */
+  /** A query run to exhaustion, pages concatenated per result set; `pageSizes` of the last. */
   queryAll(
     request: QueryRequest,
     options: QueryOptions = {},
-  ): Promise<{
-    items: Record<string, InstanceRead[]>;
-    typing?: Record<string, unknown>;
-    pageSizes: Record<string, number>;
-  }> {
+  ): Promise<QueryPage> {
     return queryAll(this.http, request, this.#paged(options));
   }
 
@@ -249,10 +190,7 @@ export class DmsClient {
       : { ...options, maxPages: this.maxPagesPerRead };
   }
 
-  /**
-   * Syncs changes page by page until caught up (or forever with `follow`). Save `page.state`
-   * after processing a page and pass it as `options.state` to resume, in this process or another.
-   */
+  /** Changes page by page until caught up (or on, with `follow`); pass `page.state` to resume. */
   sync(
     request: SyncRequest,
     options: SyncOptions = {},

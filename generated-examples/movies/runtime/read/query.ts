@@ -18,33 +18,27 @@ import type {
   QueryResultSetExpression,
 } from "../core/wire.js";
 
-/** One response of a paged query. */
+/** One response of a paged query, or (`queryAll`) all of them. */
 export interface QueryPage {
   /** Result set name → instances new in this page (a set whose cursor ran out is left out). */
   readonly items: Readonly<Record<string, InstanceRead[]>>;
-  /** Property types per result set, with `includeTyping`. */
   readonly typing?: Readonly<Record<string, unknown>>;
   /** Result set name → the page size this page was read with (smaller after timeouts). */
   readonly pageSizes: Readonly<Record<string, number>>;
 }
 
-/** The API's default `limit` of a query result set. */
 export const DEFAULT_QUERY_LIMIT = 100;
-
-/** The API's largest `limit` of a result set, typed reads' default: against CDF's latency fewer pages are faster. */
+/** The API's largest `limit`, typed reads' default: against CDF's latency fewer pages are faster. */
 export const MAX_QUERY_LIMIT = 10_000;
 
-/** Reported after every request of a paged query. */
-export interface QueryProgress {
+/** Reported after every request of a paged query, with the page sizes in use now. */
+export interface QueryProgress extends Pick<QueryPage, "pageSizes"> {
   /** Requests sent so far (retries with smaller pages included). */
   readonly requests: number;
   /** Instances received so far per result set (repeats not counted). */
   readonly items: Readonly<Record<string, number>>;
-  /** The page size (`limit`) of every result set now; smaller than asked after timeouts. */
-  readonly pageSizes: Readonly<Record<string, number>>;
 }
 
-/** Options of a paged query. */
 export interface QueryOptions {
   readonly signal?: AbortSignal;
   /** More pages, or cursors that come back, is a `ProtocolError`. Default: `maxPagesPerRead`. */
@@ -54,10 +48,9 @@ export interface QueryOptions {
 }
 
 /**
- * Runs a query and follows `nextCursor` of each result set until all are exhausted. A result set
- * chained (`from`) from one whose cursor moved is re-evaluated for the new page and reported again.
- * A request that times out is sent again with smaller pages (see `paging.ts`); a set keeps its
- * page size while a set chained from it is paging, so that set's cursor keeps its meaning.
+ * Runs a query, following each result set's `nextCursor` until all are exhausted; a set chained
+ * (`from`) from one whose cursor moved is reported again. A request that times out is sent again
+ * with smaller pages (`paging.ts`), but not a set another set with a cursor is chained from.
  */
 export async function* queryPages(
   http: JsonPoster,
@@ -147,16 +140,11 @@ export function resizable(
 
 const QUERY_PATH = "/models/instances/query";
 
-/** Runs a query to exhaustion; pages concatenated per result set, `pageSizes` of the last. */
 export async function queryAll(
   http: JsonPoster,
   request: QueryRequest,
   options: QueryOptions = {},
-): Promise<{
-  items: Record<string, InstanceRead[]>;
-  typing?: Record<string, unknown>;
-  pageSizes: Record<string, number>;
-}> {
+): Promise<QueryPage> {
   const items: Record<string, InstanceRead[]> = {};
   let typing: Record<string, unknown> | undefined;
   let pageSizes = askedLimits(request.with, DEFAULT_QUERY_LIMIT);

@@ -28,7 +28,7 @@ function checkRetrieved(
 ): void {
   const key = (id: Partial<TypedInstanceId>): string =>
     JSON.stringify([id.instanceType, id.space, id.externalId]);
-  // Id → whether it is still open (asked for, not answered yet).
+  // Id → whether it is still open (not answered yet).
   const open = new Map(asked.map((id) => [key(id), true]));
   for (const item of items) {
     const state = open.get(key(item));
@@ -56,7 +56,9 @@ export async function retrieveInstances(
   sources: readonly ViewReference[],
   options: ReadOptions,
 ): Promise<InstanceRead[]> {
-  const { includeTyping } = options;
+  const { includeTyping, signal } = options;
+  // Only the signal of the caller's options reaches the request (its other keys mean other things).
+  const only = signal ? { signal } : {};
   const result: InstanceRead[] = [];
   for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
     const asked = ids
@@ -73,11 +75,7 @@ export async function retrieveInstances(
         : {}),
       ...(includeTyping !== undefined ? { includeTyping } : {}),
     };
-    const response = await http.postJson<unknown>(
-      BYIDS_PATH,
-      body,
-      signalOnly(options),
-    );
+    const response = await http.postJson<unknown>(BYIDS_PATH, body, only);
     const items = expectItems<InstanceRead>(response, BYIDS_PATH);
     checkRetrieved(asked, items);
     result.push(...items);
@@ -100,21 +98,15 @@ export async function* listInstances(
     const response = await http.postJson<unknown>(
       path,
       cursor === undefined ? body : { ...body, cursor },
-      signalOnly(options),
+      options.signal ? { signal: options.signal } : {},
     );
     const items = expectItems<InstanceRead>(response, path);
-    const { typing } = expectObject(response, path);
-    cursor = expectCursor(expectObject(response, path), path);
+    const fields = expectObject(response, path);
+    cursor = expectCursor(fields, path);
     if (cursor) guard.follow(cursor);
+    const { typing } = fields;
     yield typing
       ? { items, typing: typing as Record<string, unknown> }
       : { items };
   } while (cursor);
-}
-
-/** Only the signal of a caller's options reaches the request (its other keys mean other things). */
-function signalOnly({ signal }: { readonly signal?: AbortSignal }): {
-  signal?: AbortSignal;
-} {
-  return signal ? { signal } : {};
 }
