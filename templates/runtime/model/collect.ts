@@ -1,8 +1,6 @@
-// The one write-merge policy: every write (raw items, apply objects and the nodes and edges they
-// reference) goes through a WriteCollector, which keeps one item per instance (the API rejects an
-// instance named twice in one request). Two writes of one instance merge their sources; the same
-// value twice is fine; two different values for one property, or different ends, types or
-// versions, are a ConflictingWritesError naming both writers.
+// The one write-merge policy: every write goes through a WriteCollector, which keeps one item per
+// instance (the API rejects an instance named twice in one request). Two writes of one instance
+// merge; two different values for one field are a ConflictingWritesError naming both writers.
 
 import { InvalidValueError } from "../core/errors.js";
 import type {
@@ -49,9 +47,9 @@ export const ANY_NODE_VIEW = "";
 class Pending {
   writes: InstanceWrite[] = [];
   origins: Origin[] = [];
-  /** Per write, its instance's number (`~number` for an instance written before it was taken). */
+  /** Per write, its instance's number (`~number`: an instance written before it was taken). */
   numbers: number[] = [];
-  /** Writes taken out so far: `writes[i]` is this type's write number `taken + i`. */
+  /** `writes[i]` is this type's write number `taken + i`. */
   taken = 0;
 }
 
@@ -66,27 +64,19 @@ interface Taken {
 const RECENT_KEPT = 16;
 
 /**
- * Gathers writes: one item per instance (merged), each instance numbered in first-seen order (the
- * order of an apply's result). The apply engine takes requests out (`take`) as they fill; an
- * instance written again after its write was taken goes out again, counted once (its number as
- * `~number`). `writes()` returns nodes before edges, so that a request never needs an edge's ends
- * before they exist.
+ * Gathers writes: one item per instance, numbered in first-seen order (the order of an apply's
+ * result). The apply engine `take`s requests out as they fill; an instance written again after
+ * that goes out again, counted once (its number as `~number`).
  */
 export class WriteCollector {
   readonly #pending = { node: new Pending(), edge: new Pending() };
   /**
-   * The instances collected, by a 64-bit hash of type, space and external id: per slot the hash's
-   * halves and the instance's number plus one (0: empty). About 24 bytes an instance and no key
-   * kept alive (nested `Map`s of the ids: 276 MiB instead of 164 for a million, and 0.1–0.3 ms
-   * more CPU per 1000 writes; see BENCHMARKS.md). Two
-   * instances of an apply share a hash with a chance of about n^2 / 2^65 (1 in 30 million for a
-   * million): when the first is no longer collected, the second is then sent, counted once.
+   * The instances by a 64-bit hash of type, space and external id: per slot the hash's halves and
+   * the instance's number plus one (0: empty). No key kept alive: 164 MiB for a million instead of
+   * 276 with `Map`s (BENCHMARKS.md). Two instances share a hash with a chance of about n^2 / 2^65.
    */
   #table = new Int32Array(3 * 1024);
-  /**
-   * Per instance number, where its latest write is: `~i` while it is this type's collected write
-   * number `i`, else the number of the request that took it (4 bytes an instance).
-   */
+  /** Per instance, its latest write: `~i` while this type's collected write `i`, else its request. */
   #where = new Int32Array(1024);
   #instances = 0;
   readonly #recent: Taken[] = [];
@@ -114,8 +104,8 @@ export class WriteCollector {
     }
   }
 
-  /** Adds one write of the object being collected, merged with a collected one of its instance. */
-  push(write: InstanceWrite): void {
+  /** Adds a write of `origin` (the object being collected, or a raw item's input position). */
+  push(write: InstanceWrite, origin: Origin = this.#origins.at(-1) ?? 0): void {
     const pending = this.#pending[write.instanceType];
     if (6 * (this.#instances + 1) > this.#table.length) this.#grow();
     const slot = this.#find(write.instanceType, write);
@@ -138,7 +128,7 @@ export class WriteCollector {
           pending.writes[at]!,
           write,
           pending.origins[at]!,
-          this.#origins.at(-1) ?? 0,
+          origin,
         );
         return;
       }
@@ -147,15 +137,8 @@ export class WriteCollector {
       number = ~number;
     }
     pending.writes.push(write);
-    pending.origins.push(this.#origins.at(-1) ?? 0);
+    pending.origins.push(origin);
     pending.numbers.push(number);
-  }
-
-  /** Adds one write on behalf of `origin` (a raw item's input position). */
-  addFrom(write: InstanceWrite, origin: Origin): void {
-    this.#origins.push(origin);
-    this.push(write);
-    this.#origins.pop();
   }
 
   /**
@@ -390,38 +373,11 @@ function show(value: unknown): string {
  */
 export function checkRawWrite(write: unknown, index: number): void {
   const item = (write ?? {}) as Record<string, unknown>;
-  const wellFormed =
-    !Array.isArray(write) &&
-    isId(item) &&
-    (item.instanceType === "node" ||
-      (item.instanceType === "edge" &&
-        isId(item.type) &&
-        isId(item.startNode) &&
-        isId(item.endNode)));
-  // The field at fault, worked out only for a bad write.
-  const field = wellFormed
-    ? undefined
-    : typeof write !== "object" || !write || Array.isArray(write)
-      ? "(item)"
-      : item.instanceType !== "node" && item.instanceType !== "edge"
-        ? "instanceType"
-        : (["space", "externalId"].find((f) => typeof item[f] !== "string") ??
-          (item.instanceType === "edge"
-            ? ["type", "startNode", "endNode"].find((f) => !isId(item[f]))
-            : undefined));
-  let found = field
+  const field = badField(write);
+  const found = field
     ? { path: field, value: field === "(item)" ? write : item[field] }
-    : findNonFinite(item.existingVersion, "existingVersion");
-  // Property by property: the path is built only for a bad value.
-  const sources = (item.sources ?? []) as SourceData[];
-  for (let s = 0; !found && s < sources.length; s++)
-    for (const name in sources[s]!.properties) {
-      found = findNonFinite(sources[s]!.properties![name], "");
-      if (found) {
-        found.path = `sources[${s}].properties.${name}${found.path}`;
-        break;
-      }
-    }
+    : (findNonFinite(item.existingVersion, "existingVersion") ??
+      findNonFinite(item.sources, "sources"));
   if (found)
     throw new InvalidValueError(
       index,
@@ -434,6 +390,19 @@ export function checkRawWrite(write: unknown, index: number): void {
         ? `expected a node or edge write with string ids (an edge also with type, startNode, endNode), got ${show(found.value)}`
         : `${String(found.value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
+}
+
+/** The field of a raw write that is no node or edge write, if any. */
+function badField(write: unknown): string | undefined {
+  if (typeof write !== "object" || !write || Array.isArray(write))
+    return "(item)";
+  const item = write as Record<string, unknown>;
+  if (item.instanceType !== "node" && item.instanceType !== "edge")
+    return "instanceType";
+  if (typeof item.space !== "string") return "space";
+  if (typeof item.externalId !== "string") return "externalId";
+  if (item.instanceType === "edge")
+    return ["type", "startNode", "endNode"].find((f) => !isId(item[f]));
 }
 
 function isId(value: unknown): boolean {

@@ -1,6 +1,5 @@
-// Base classes of the generated apply (write) and read classes. A generated class declares its
-// view, its property map and its connections; the maps are compiled once per class into a plan
-// (names, identifiers and converters in arrays), so that the work per object is a loop over it.
+// Base classes of the generated apply (write) and read classes. A class's maps are compiled once
+// into a plan (arrays of names, identifiers and converters): the work per object is a loop over it.
 
 import {
   ANY_NODE_VIEW,
@@ -148,8 +147,10 @@ interface Plan {
   readonly edges: readonly (readonly [string, EdgeConnectionDefinition])[];
   /** What an apply constructor copies: the properties, then the edge connections. */
   readonly fields: readonly string[];
+  readonly view: ViewReference;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
+  readonly instanceType: InstanceId | undefined;
 }
 
 const plans = new WeakMap<object, Plan>();
@@ -182,13 +183,17 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     entries,
     edges,
     fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
+    view: of.view,
     viewKey: `${of.view.externalId}/${of.view.version}`,
+    instanceType: (of as ViewClassInfo).instanceType,
   };
 }
 
 /** The generated class of an object: its statics say what its view is. */
 const classInfo = (instance: object): ViewClassInfo =>
   instance.constructor as unknown as ViewClassInfo;
+
+const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
 
 /** A copy of an id without whatever else the object holds. */
 const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
@@ -299,20 +304,19 @@ function withSource<W extends InstanceWrite>(
   apply: TypedApply,
   collector: WriteCollector,
   write: W,
-  info = classInfo(apply),
-  plan = planOf(info),
+  { entries, view }: Plan,
 ): W {
   if (apply.existingVersion !== undefined)
     write.existingVersion = apply.existingVersion;
   const properties = wireProperties(
     apply,
-    plan.entries,
+    entries,
     collector,
     apply,
-    info.view.externalId,
+    view.externalId,
   );
   write.sources = [
-    properties ? { source: info.view, properties } : { source: info.view },
+    properties ? { source: view, properties } : { source: view },
   ];
   return write;
 }
@@ -387,14 +391,13 @@ export abstract class TypedNodeApply extends TypedApply {
 
   /** The node item of the apply request, without its edges and nested nodes. */
   toInstanceWrite(): NodeWrite {
-    return this.nodeWrite(new WriteCollector());
+    return this.nodeWrite(new WriteCollector(), planOfObject(this));
   }
 
   /** Adds the node's write, then the edges of its edge connections. */
   collect(collector: WriteCollector): void {
-    const info = classInfo(this);
-    const plan = planOf(info);
-    collector.push(this.nodeWrite(collector, info, plan));
+    const plan = planOfObject(this);
+    collector.push(this.nodeWrite(collector, plan));
     const { edges } = plan;
     for (let i = 0; i < edges.length; i++) {
       const [name, connection] = edges[i] as (typeof edges)[number];
@@ -405,24 +408,20 @@ export abstract class TypedNodeApply extends TypedApply {
         for (const target of (connection.multi ? value : [value]) as unknown[])
           collector.push(edgeWrite(this, connection, target, collector));
       } catch (error) {
-        throw instanceError(error, info.view.externalId, this, name);
+        throw instanceError(error, plan.view.externalId, this, name);
       }
     }
   }
 
-  private nodeWrite(
-    collector: WriteCollector,
-    info = classInfo(this),
-    plan = planOf(info),
-  ): NodeWrite {
-    const type = this.type === undefined ? info.instanceType : this.type;
+  private nodeWrite(collector: WriteCollector, plan: Plan): NodeWrite {
+    const type = this.type === undefined ? plan.instanceType : this.type;
     const write: NodeWrite = {
       instanceType: "node",
       space: this.space,
       externalId: this.externalId,
     };
     if (type) write.type = idOf(type);
-    return withSource(this, collector, write, info, plan);
+    return withSource(this, collector, write, plan);
   }
 }
 
@@ -538,19 +537,25 @@ export abstract class TypedEdgeApply extends TypedApply {
   }
 
   private edgeWrite(collector: WriteCollector): EdgeWrite {
-    const type = this.type ?? classInfo(this).instanceType;
+    const plan = planOfObject(this);
+    const type = this.type ?? plan.instanceType;
     if (!type) {
       const error = new TypeError("needs an edge type { space, externalId }");
-      throw instanceError(error, classInfo(this).view.externalId, this, "type");
+      throw instanceError(error, plan.view.externalId, this, "type");
     }
-    return withSource(this, collector, {
-      instanceType: "edge",
-      space: this.space,
-      externalId: this.externalId,
-      type: idOf(type),
-      startNode: collector.reference(this.startNode),
-      endNode: collector.reference(this.endNode),
-    });
+    return withSource(
+      this,
+      collector,
+      {
+        instanceType: "edge",
+        space: this.space,
+        externalId: this.externalId,
+        type: idOf(type),
+        startNode: collector.reference(this.startNode),
+        endNode: collector.reference(this.endNode),
+      },
+      plan,
+    );
   }
 }
 
@@ -567,13 +572,11 @@ export function collectWrites(
 export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
   const [first, ...rest] = applies;
   if (!first) throw new Error("combineNodes needs at least one node");
-  for (const other of rest) {
-    if (other.space !== first.space || other.externalId !== first.externalId) {
+  for (const other of rest)
+    if (other.space !== first.space || other.externalId !== first.externalId)
       throw new Error(
         `combineNodes takes one node: ${first.space}:${first.externalId} and ${other.space}:${other.externalId} differ`,
       );
-    }
-  }
   const collector = new WriteCollector();
   for (const apply of applies) collector.push(apply.toInstanceWrite());
   return collector.writes()[0] as NodeWrite;

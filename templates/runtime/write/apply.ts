@@ -1,7 +1,5 @@
-// The apply engine: turns any number of instance writes (and deletes) into requests of at most
-// 1000, orders nodes before the edges that need them, sends them with adaptive concurrency, and
-// merges the results back into input order. When a request fails for good, the error says which
-// instances were written, which were not, and which are unknown (their request was in flight).
+// The apply engine: instance writes and deletes in requests of at most 1000, nodes before the
+// edges that need them, sent with adaptive concurrency, results merged back into input order.
 
 import {
   ApplyFailedError,
@@ -72,19 +70,15 @@ export interface ApplyProgress {
 export interface ApplyOptions extends ApplyFlags {
   /** Instances to delete in the same operation (after the writes). */
   readonly delete?: readonly InstanceDelete[];
-  /**
-   * Requests in flight at most: 1 to 16. Default 4, CDF's default project limit of concurrent
-   * applies. Halved on a 429 (after `Retry-After`), raised by one after a run of successes.
-   */
+  /** Requests in flight at most: 1 to 16, default 4 (CDF's default limit); adapts to 429s. */
   readonly concurrency?: number;
   /** Items (writes plus deletes) per request, at most 1000. Default 1000. */
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ApplyProgress) => void;
   /**
-   * `"items"` (default): one result entry per written instance. `"counts"`: counts only, so that
-   * memory stays bounded however large a streamed input; a failure then counts the written
-   * instances (`writtenCount`) instead of listing them.
+   * `"counts"`: no entry per instance in the result or a failure's report (`writtenCount`), so
+   * that memory stays bounded however large a streamed input. Default `"items"`.
    */
   readonly report?: "items" | "counts";
 }
@@ -126,10 +120,9 @@ const APPLY_FLAGS = [
 ] as const;
 
 /**
- * Applies instance writes and deletes through `POST /models/instances`, streaming: the input is
- * read as requests go out (at most twice `concurrency` built ahead). An edge request waits for
- * the unfinished requests that write its ends. A request that keeps failing with a 5xx or 408 is
- * split in halves, down to single items, so that one poisoned item does not stop the rest.
+ * Applies instance writes and deletes through `POST /models/instances`, reading the input as
+ * requests go out. A request that keeps failing with a 5xx or 408 is split in halves, down to
+ * single items, so that one poisoned item does not stop the rest.
  */
 export function applyInstances(
   http: JsonPoster,
@@ -243,19 +236,15 @@ class Skipped {
 }
 
 /**
- * One apply in progress: reads the input into a `WriteCollector` (the one merge policy, one item
- * per instance and request), takes full requests out of it, keeps at most `concurrency` in
- * flight, and records what became of each write. With `report: "counts"` nothing that grows with
- * the input is kept but the collector's number per instance (to count an instance once).
- *
- * An instance written again after its request was built goes out again in a later request, which
- * (when the two writes differ) waits for the earlier one while it is unfinished: the API then
- * merges the two, the later value winning.
+ * One apply in progress: reads the input into a `WriteCollector`, takes full requests out of it
+ * (at most twice `concurrency` built ahead), and records what became of each write. An instance
+ * written again after its request was built goes out again, after the earlier request when the
+ * two writes differ (the API then merges them, the later value winning).
  */
 class ApplyRun {
   readonly #collector = new WriteCollector();
   readonly #unfinished = new Map<number, BuiltRequest>();
-  /** Unfinished requests that the writes collected now must wait for (they write them before). */
+  /** Unfinished requests that the writes collected now must wait for. */
   readonly #waitFor = new Set<number>();
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<BuiltRequest, Promise<void>>();
@@ -269,7 +258,6 @@ class ApplyRun {
   #stop: { error: unknown } | undefined;
   /** The first failure of a single item isolated by splitting: the apply goes on, then fails. */
   #isolated: { error: unknown } | undefined;
-  /** The input that failed its checks (not written either). */
   #rejected: { input: ApplyInput } | undefined;
   #requests = 0;
   #started = 0;
@@ -291,12 +279,7 @@ class ApplyRun {
     this.#collector.writtenAgain = (number, write) => {
       const earlier = this.#unfinished
         .get(number)
-        ?.writes.find(
-          (w) =>
-            w.externalId === write.externalId &&
-            w.space === write.space &&
-            w.instanceType === write.instanceType,
-        );
+        ?.writes.find((w) => sameInstance(w, write));
       if (earlier && !sameValue(earlier, write)) this.#waitFor.add(number);
     };
   }
@@ -638,7 +621,7 @@ function addInput(
       : [input as InstanceWrite];
   for (const write of writes) {
     checkRawWrite(write, index);
-    collector.addFrom(write, index);
+    collector.push(write, index);
   }
 }
 
@@ -672,6 +655,16 @@ function slicePart(part: Part, from: number, to: number): Part {
   };
 }
 
+type Named = InstanceId & { readonly instanceType: string };
+
+function sameInstance(a: Named, b: Named): boolean {
+  return (
+    a.externalId === b.externalId &&
+    a.space === b.space &&
+    a.instanceType === b.instanceType
+  );
+}
+
 function idOf(instance: InstanceId): InstanceId {
   return { space: instance.space, externalId: instance.externalId };
 }
@@ -694,12 +687,7 @@ function matchAnswer(
   // The API answers in the request's order: then no index is built.
   if (
     items.length === writes.length &&
-    items.every(
-      (item, i) =>
-        item.externalId === writes[i]!.externalId &&
-        item.space === writes[i]!.space &&
-        item.instanceType === writes[i]!.instanceType,
-    )
+    items.every((item, i) => sameInstance(item, writes[i]!))
   )
     return items;
   const positions = new Map(
