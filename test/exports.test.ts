@@ -375,6 +375,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "collectsWrites",
     "sameValue",
     "ANY_NODE_VIEW",
+    "idOf",
+    "isInstanceId",
   ],
   "client/client-writes.ts": ["clientWrites"],
   "client/spaces.ts": ["spacesMethods"],

@@ -31,6 +31,19 @@ export class ConflictingWritesError extends Error {
   }
 }
 
+export function isInstanceId(value: unknown): value is InstanceId {
+  return (
+    typeof (value as InstanceId | null)?.space === "string" &&
+    typeof (value as InstanceId).externalId === "string"
+  );
+}
+
+/** A copy of an id without whatever else the object holds. */
+export const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
+  space,
+  externalId,
+});
+
 export function collectsWrites(value: unknown): value is CollectsWrites {
   return (
     typeof (value as Partial<CollectsWrites> | null)?.collect === "function"
@@ -150,11 +163,9 @@ export class WriteCollector {
     if (collectsWrites(value)) {
       if (target !== undefined) checkNodeOfView(value, target);
       this.add(value);
-      return { space: value.space, externalId: value.externalId };
+      return idOf(value);
     }
-    const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
-    if (typeof space === "string" && typeof externalId === "string")
-      return { space, externalId };
+    if (isInstanceId(value)) return idOf(value);
     throw new TypeError(
       "expected a node reference { space, externalId } or an apply object",
     );
@@ -402,14 +413,7 @@ function badField(write: unknown): string | undefined {
   if (typeof item.space !== "string") return "space";
   if (typeof item.externalId !== "string") return "externalId";
   if (item.instanceType === "edge")
-    return ["type", "startNode", "endNode"].find((f) => !isId(item[f]));
-}
-
-function isId(value: unknown): boolean {
-  return (
-    typeof (value as InstanceId | null)?.space === "string" &&
-    typeof (value as InstanceId).externalId === "string"
-  );
+    return ["type", "startNode", "endNode"].find((f) => !isInstanceId(item[f]));
 }
 
 /** A non-finite number in a value and its path (built only for a bad value). */

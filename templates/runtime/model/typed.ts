@@ -6,6 +6,7 @@ import {
   ConflictingWritesError,
   WriteCollector,
   collectsWrites,
+  idOf,
   type CollectsWrites,
 } from "./collect.js";
 import {
@@ -195,12 +196,6 @@ const classInfo = (instance: object): ViewClassInfo =>
 
 const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
 
-/** A copy of an id without whatever else the object holds. */
-const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
-  space,
-  externalId,
-});
-
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
 /**
@@ -222,10 +217,7 @@ function isOfView(of: typeof TypedObject, value: unknown): boolean {
 /** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
 type Fields = Record<string, unknown>;
 
-/**
- * A value error or TypeError about property `name` of instance `id` (`what`: its view, or "edge")
- * as one naming the instance; one naming an instance already (a nested object's) stays.
- */
+/** A value error or TypeError about property `name` as one naming instance `id` (once). */
 function instanceError(
   error: unknown,
   what: string,
@@ -246,7 +238,6 @@ abstract class TypedObject {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
-  /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
   /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
@@ -263,12 +254,12 @@ abstract class TypedObject {
 export abstract class TypedApply extends TypedObject implements CollectsWrites {
   declare static readonly instanceType?: InstanceId;
 
-  // `declare`: set by plain assignment (no define step per field); an unset option is no own key.
+  // `declare`: no define step per field; an unset option is no own key.
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
 
-  /** Copies the fields `properties` sets, by the maps' names: no stray key, no key for an unset one. */
+  /** Copies the fields `properties` sets, by the maps' names: no stray key, none for an unset one. */
   protected constructor(
     space: string,
     externalId: string,
@@ -321,10 +312,7 @@ function withSource<W extends InstanceWrite>(
   return write;
 }
 
-/**
- * The wire form of the properties `source` (an apply object, or an edge link's `properties`)
- * holds, by identifier: only the plan's names, every value checked, apply objects collected.
- */
+/** The wire form of an apply object's (or edge link's) properties, each value checked. */
 function wireProperties(
   source: object,
   entries: readonly PlanEntry[],
@@ -362,7 +350,7 @@ function wireProperties(
   return properties;
 }
 
-/** A direct relation's value with apply objects collected; each must be of `target`'s view. */
+/** A direct relation's value with apply objects collected (each of `target`'s view). */
 function references(
   value: unknown,
   collector: WriteCollector,

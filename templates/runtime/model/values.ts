@@ -1,7 +1,7 @@
-// Property maps, and the conversion of property values between their TypeScript form and the
-// API's JSON form: one table of rules per DMS type, checked before sending, since the API fails a
-// whole request for one bad value.
+// Property maps, and property values between their TypeScript and JSON forms: a rule per DMS
+// type, checked before sending (the API fails a whole request for one bad value).
 
+import { idOf, isInstanceId } from "./collect.js";
 import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
@@ -10,21 +10,10 @@ import type {
   ViewReference,
 } from "../core/wire.js";
 
-export type DmsType =
-  | "text"
-  | "boolean"
-  | "int32"
-  | "int64"
-  | "float32"
-  | "float64"
-  | "timestamp"
-  | "date"
-  | "json"
-  | "timeseries"
-  | "file"
-  | "sequence"
-  | "direct"
-  | "enum";
+type ScalarType = "text" | "boolean" | "timestamp" | "date" | "json" | "enum";
+type NumberType = "int32" | "int64" | "float32" | "float64";
+type ReferenceType = "timeseries" | "file" | "sequence" | "direct";
+export type DmsType = ScalarType | NumberType | ReferenceType;
 
 /** One container-backed property of a view: how its TypeScript name maps to the API. */
 export interface PropertyDefinition {
@@ -41,7 +30,6 @@ export interface PropertyDefinition {
   readonly maxListSize?: number;
   /** Bytes of UTF-8. */
   readonly maxTextSize?: number;
-  /** Enum values. */
   readonly values?: readonly string[];
   /** Unit external id (float properties). */
   readonly unit?: string;
@@ -72,10 +60,7 @@ export interface TargetClasses {
 
 /** The class info of a relation's target read class: its thunk's, else its view's in `classes`. */
 export function targetInfo(
-  definition: {
-    readonly targetClass?: TargetClassThunk;
-    readonly target?: string;
-  },
+  definition: Pick<PropertyDefinition, "targetClass" | "target">,
   classes?: TargetClasses,
 ): ViewClassInfo | undefined {
   if (definition.targetClass)
@@ -170,7 +155,6 @@ const TIMESTAMP =
 const UTF8 = new TextEncoder();
 
 const utf8Bytes = (text: string): number => UTF8.encode(text).length;
-/** `value` when it passes, else undefined: what a rule's check gives. */
 const when = (passes: boolean, value: unknown): unknown =>
   passes ? value : undefined;
 const textLimit = (d: PropertyDefinition): number => d.maxTextSize ?? 128_000;
@@ -203,7 +187,6 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
   boolean: ["a boolean", (v) => when(typeof v === "boolean", v)],
   int32: integer(-(2 ** 31), 2 ** 31 - 1),
   int64: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-  // A bigint goes out as its exact digits (see `stringifyJson`).
   bigint: [
     `a bigint within ${-INT64}..${INT64 - 1n}`,
     (v) => when(typeof v === "bigint" && v >= -INT64 && v < INT64, v),
@@ -227,8 +210,10 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
     (v, d) =>
       when(typeof v === "string" && (!d.values || d.values.includes(v)), v),
   ],
-  // Apply objects are reduced to references before (see typed.ts).
-  direct: ["a node reference { space, externalId }", reference],
+  direct: [
+    "a node reference { space, externalId }",
+    (v) => (isInstanceId(v) ? idOf(v) : undefined),
+  ],
 };
 
 /** The rule of a property's single values. */
@@ -266,14 +251,6 @@ export function toWireValue(
       check(item, definition, type === "json" ? `${name}[${i}]` : name) ??
       fail(`${name}[${i}]`, item),
   ) as PropertyValue;
-}
-
-function reference(value: unknown): InstanceId | undefined {
-  const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
-  // Only `space` and `externalId` go on the wire, whatever else the object carries.
-  return typeof space === "string" && typeof externalId === "string"
-    ? { space, externalId }
-    : undefined;
 }
 
 const inTimestampRange = (ms: number): boolean =>
@@ -351,7 +328,7 @@ function finiteNumbers(_: string, value: unknown): unknown {
 const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
   // The API may shorten fractions (`.17`) and uses `+00:00`; Date takes both.
   timestamp: (v) => (typeof v === "string" ? new Date(v) : null),
-  direct: (v) => reference(v) ?? null,
+  direct: (v) => (isInstanceId(v) ? idOf(v) : null),
   // `int64JsonParser` gives a bigint beyond 2^53, a number within.
   int64: (v) =>
     typeof v === "bigint"

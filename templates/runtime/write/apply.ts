@@ -17,6 +17,8 @@ import {
   WriteCollector,
   checkRawWrite,
   collectsWrites,
+  idOf,
+  isInstanceId,
   sameValue,
   type CollectsWrites,
 } from "../model/collect.js";
@@ -44,7 +46,7 @@ export interface JsonPoster {
   readonly clock?: Clock;
 }
 
-/** Anything that knows its wire form: the node or edge itself, and its edges and nested nodes. */
+/** Anything that knows its wire form, with its edges and nested nodes. */
 export interface ToInstanceWrites {
   toInstanceWrites(): InstanceWrite[];
 }
@@ -204,16 +206,15 @@ async function runApply(
   try {
     done = await run.drive(iterator);
   } finally {
-    // Closes a stream left unread (a generator's `finally` runs).
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
   }
   return run.finish(input);
 }
 
 /**
- * Writes and deletes of a request, or of a part of one. `numbers`: per write, its instance's
- * number, its place in the result; `~number` for an instance an earlier request of the apply wrote
- * (sent again, counted there). `firstDelete`: where `deletes` start in `options.delete`.
+ * Writes and deletes of a request, or of a part of one. `numbers`: per write, its place in the
+ * result (`~number`: written by an earlier request, counted there); `firstDelete`: where
+ * `deletes` start in `options.delete`.
  */
 interface Part {
   readonly writes: readonly InstanceWrite[];
@@ -476,10 +477,7 @@ class ApplyRun {
     return written;
   }
 
-  /**
-   * One request through the HTTP client (which retries); the error, or undefined on success. An
-   * answer that does not prove what was written (see `matchAnswer`) is an error.
-   */
+  /** One request through the HTTP client (which retries); the error, or undefined on success. */
   async #attempt(part: Part): Promise<unknown> {
     try {
       const signal = this.options.signal;
@@ -625,7 +623,7 @@ function addInput(
   }
 }
 
-/** The writes of an input for the failure report (with its nested objects); never throws. */
+/** The writes of an input, nested objects included, for the failure report; never throws. */
 function writesOf(input: ApplyInput): InstanceWrite[] {
   try {
     const collector = new WriteCollector();
@@ -633,10 +631,7 @@ function writesOf(input: ApplyInput): InstanceWrite[] {
     return collector.writes();
   } catch {
     // An input that fails its own checks: named by its id when it has one.
-    const { space, externalId } = (input ?? {}) as Partial<InstanceId>;
-    return typeof space === "string" && typeof externalId === "string"
-      ? [input as InstanceWrite]
-      : [];
+    return isInstanceId(input) ? [input as InstanceWrite] : [];
   }
 }
 
@@ -665,19 +660,13 @@ function sameInstance(a: Named, b: Named): boolean {
   );
 }
 
-function idOf(instance: InstanceId): InstanceId {
-  return { space: instance.space, externalId: instance.externalId };
-}
-
 function keyOf(id: InstanceId): string {
   return `${id.space}\u0000${id.externalId}`;
 }
 
 /**
- * The items of a write request's answer matched to its writes: one per write, in the writes'
- * order, `undefined` for a write the answer leaves out. The client vouches only for what it
- * checked: the answer must name exactly the instances of its request, each once; a write left out
- * is a `ProtocolError` too, unless `mayLeaveOut` (skipOnVersionConflict leaves out skipped ones).
+ * The answer's items per write (`undefined`: left out), or a `ProtocolError` unless they name
+ * exactly the request's instances, each once (`mayLeaveOut`: skipOnVersionConflict may skip some).
  */
 function matchAnswer(
   writes: readonly InstanceWrite[],
