@@ -89,7 +89,7 @@ export class WriteCollector {
    * 276 with `Map`s (BENCHMARKS.md). Two instances share a hash with a chance of about n^2 / 2^65.
    */
   #table = new Int32Array(3 * 1024);
-  /** Per instance, its latest write: `~i` while this type's collected write `i`, else its request. */
+  /** Per instance, its latest write: `~i` while collected write `i` of its type, else its request. */
   #where = new Int32Array(1024);
   #instances = 0;
   readonly #recent: Taken[] = [];

@@ -47,8 +47,6 @@ export interface ViewClassInfo {
   readonly implemented?: readonly string[];
 }
 
-// ---- what a generated class declares about its fields (types only)
-
 /** `X extends OnlyKeys<X, K>` compiles only when every key of `X` is one of `K`. */
 type OnlyKeys<T, K> = { [N in keyof T]: N extends K ? T[N] : never };
 
@@ -69,9 +67,8 @@ export type ApplyFields<
 > = F;
 
 /**
- * The static `$types` of a read class: its fields `F` exactly the keys of `P` and `C`, its `where`
- * `W` a condition per key of `P` (and instance fields), sortable / text / numeric / groupable
- * names from the definitions, `T` the read classes its relations lead to (types only).
+ * The static `$types` of a read class: fields `F` exactly the keys of `P` and `C`, `where` `W` a
+ * condition per key of `P`, `T` the read classes its relations lead to (types only).
  */
 export type ReadTypes<
   P extends OnlyKeys<P, keyof F & keyof W>,
@@ -132,8 +129,6 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 /** What an edge connection accepts on apply: a node, a reference to one, or an edge link. */
 export type EdgeTarget<TNode, TEdgeProperties = never> =
   PlainNodeReference | TNode | EdgeLink<TNode, TEdgeProperties>;
-
-// ---- plans: a class's (or an edge source's) maps compiled once
 
 interface PlanEntry {
   readonly name: string;
@@ -198,10 +193,7 @@ const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
-/**
- * Whether `value` is of class `of`, or, when `of` is a generated class (a user's subclass has no
- * own `view`), of its family (apply or read) through a view implementing `of`'s view.
- */
+/** Whether `value` is an `of`, or (`of` generated) of its family and a view implementing it. */
 function isOfView(of: typeof TypedObject, value: unknown): boolean {
   if (ordinaryInstanceOf.call(of, value)) return true;
   const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
@@ -245,7 +237,6 @@ abstract class TypedObject {
     return isOfView(this, value);
   }
 
-  /** This instance's id. */
   get id(): InstanceId {
     return idOf(this as unknown as InstanceId);
   }
@@ -414,11 +405,9 @@ export abstract class TypedNodeApply extends TypedApply {
 }
 
 /**
- * The default external id of an edge: the full ids of its type, start and end node, as
- * `type.space:type.externalId:start.space:start.externalId:end.space:end.externalId` with `\` and
- * `:` inside each part escaped by a `\` (so that two different edges never share an id). When that
- * is longer than 255 characters, its first 222 characters, `~`, and a 128-bit hash of the whole
- * (32 hex digits): deterministic, the same in every process and version.
+ * The default external id of an edge: the ids of its type, start and end node joined by `:`, with
+ * `\` and `:` escaped by a `\`. Beyond 255 characters: the first 222, `~`, and a stable 128-bit
+ * hash of the whole (32 hex digits).
  */
 export function defaultEdgeExternalId(
   type: InstanceId,
@@ -459,8 +448,7 @@ function edgeWrite(
   target: unknown,
   collector: WriteCollector,
 ): EdgeWrite {
-  // An edge link is a plain object with a `target`; an apply object never is one, whatever its
-  // view's properties are called.
+  // An edge link is a plain object with a `target`; an apply object never is one.
   const link =
     typeof target === "object" &&
     target !== null &&
@@ -569,8 +557,6 @@ export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
   for (const apply of applies) collector.push(apply.toInstanceWrite());
   return collector.writes()[0] as NodeWrite;
 }
-
-// ---- read classes
 
 export abstract class TypedInstance extends TypedObject {
   // `declare`: assigned in the constructor, without a define step per field. Times: epoch ms.

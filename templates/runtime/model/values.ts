@@ -352,13 +352,3 @@ export function readConverter(
     one && ((v) => (Array.isArray(v) ? v.map((item) => one(item)) : one(v)))
   );
 }
-
-/** A read value in its TypeScript form (see {@link readConverter}); absent is `null`. */
-export function fromWireValue(
-  value: PropertyValue | undefined,
-  definition: PropertyDefinition,
-): unknown {
-  const convert = readConverter(definition);
-  if (value === null || value === undefined) return null;
-  return convert ? convert(value) : value;
-}
