@@ -3,6 +3,7 @@
 // merge; two different values for one field are a ConflictingWritesError naming both writers.
 
 import { InvalidValueError } from "../core/errors.js";
+import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
   InstanceWrite,
@@ -89,7 +90,7 @@ export class WriteCollector {
    * 276 with `Map`s (BENCHMARKS.md). Two instances share a hash with a chance of about n^2 / 2^65.
    */
   #table = new Int32Array(3 * 1024);
-  /** Per instance, its latest write: `~i` while collected write `i` of its type, else its request. */
+  /** Per instance, its latest write: `~i` (collected write `i` of its type), else its request. */
   #where = new Int32Array(1024);
   #instances = 0;
   readonly #recent: Taken[] = [];
@@ -104,10 +105,7 @@ export class WriteCollector {
       this.addRoot(item);
   }
 
-  /**
-   * Adds an apply object given as input, and what it references. Unlike `add` it does not look
-   * for the object among those collected: a repeated input merges as any write of its instance.
-   */
+  /** Adds an input apply object (a repeated one merges as any write) and its references. */
   addRoot(item: CollectsWrites): void {
     this.#origins.push(item);
     try {
@@ -155,9 +153,8 @@ export class WriteCollector {
   }
 
   /**
-   * A node reference for a value that may be a nested apply object (which is then written too).
-   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
-   * of that view or of a view implementing it: any other is an error before anything is written.
+   * A node reference for a value that may be a nested apply object (then written too), which must
+   * be of view `target` (`space:externalId/version`) or of one implementing it, when given.
    */
   reference(value: unknown, target?: string): InstanceId {
     if (collectsWrites(value)) {
@@ -220,10 +217,7 @@ export class WriteCollector {
     const at = taken?.numbers.findIndex((n) => n === number || n === ~number);
     return at === undefined ? undefined : taken?.origins[at];
   }
-  /**
-   * Where an instance's hash is in `#table`, or the empty slot where it goes (then its halves are
-   * written there). Two FNV-1a style hashes with different seeds and primes.
-   */
+  /** Where an instance's hash is in `#table` (see `probe`): two FNV-1a style hashes. */
   #find(instanceType: "node" | "edge", id: InstanceId): number {
     let a = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
     let b = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
@@ -273,16 +267,10 @@ function sameId(a: InstanceWrite, b: InstanceWrite): boolean {
 
 /** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
 function checkNodeOfView(value: CollectsWrites, target: string): void {
-  const info = value.constructor as {
-    readonly name?: string;
-    readonly view?: { space: string; externalId: string; version: string };
-    readonly implemented?: readonly string[];
-  };
-  const views = info.view
-    ? [
-        `${info.view.space}:${info.view.externalId}/${info.view.version}`,
-        ...(info.implemented ?? []),
-      ]
+  const info = value.constructor as Partial<ViewClassInfo> & { name?: string };
+  const { view, implemented = [] } = info;
+  const views = view
+    ? [`${view.space}:${view.externalId}/${view.version}`, ...implemented]
     : [];
   // An edge apply object has its ends as own fields; no direct relation points at an edge.
   const isEdge = "startNode" in value && "endNode" in value;
@@ -377,11 +365,7 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/**
- * Checks a raw write (one not built by an apply object) before it is collected: a node or an edge
- * with string ids (an edge also with its type and both ends), and no NaN or ±Infinity anywhere
- * (JSON would silently turn them into null).
- */
+/** Checks a raw write: a node or edge with its ids, and no NaN or ±Infinity (JSON's null). */
 export function checkRawWrite(write: unknown, index: number): void {
   const item = (write ?? {}) as Record<string, unknown>;
   const field = badField(write);

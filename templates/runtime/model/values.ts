@@ -220,10 +220,7 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
 export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
   RULES[type === "int64" && as === "bigint" ? "bigint" : type];
 
-/**
- * A property value's wire form (`direct` values reduced to references before), or a
- * PropertyValueError naming `name` (`name[i]` for a list item).
- */
+/** A property value's wire form, or a PropertyValueError naming `name` (`name[i]`: an item). */
 export function toWireValue(
   value: unknown,
   definition: PropertyDefinition,
@@ -281,10 +278,8 @@ function isCalendarDate(match: RegExpExecArray | null): boolean {
 }
 
 /**
- * The API's json limits: an object at the top, at most 256 keys of at most 128 characters, each
- * value at most 10,240 bytes of JSON and the whole at most 40,960. Each value is measured by the
- * JSON.stringify that sends it, so what is checked is what goes out; a NaN, a bigint, a cycle or a
- * depth that overflows the stack fails there, named by its key.
+ * The API's json limits, each value measured by the JSON.stringify that sends it: a NaN, a bigint,
+ * a cycle or a depth that overflows the stack fails there, named by its key.
  */
 function checkJson(value: unknown, _: unknown, name: string): unknown {
   // Not a list, a Date, a Map, ...: their JSON is no object, or not what they hold.
@@ -323,8 +318,6 @@ function finiteNumbers(_: string, value: unknown): unknown {
   return value;
 }
 
-// ---- reads
-
 const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
   // The API may shorten fractions (`.17`) and uses `+00:00`; Date takes both.
   timestamp: (v) => (typeof v === "string" ? new Date(v) : null),
@@ -338,10 +331,7 @@ const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
         : null,
 };
 
-/**
- * What turns a read value (not null) into its TypeScript form, exactly as the property's generated
- * type says; undefined when the wire value is already it.
- */
+/** What turns a read value (not null) into its generated type; undefined when it is already. */
 export function readConverter(
   definition: PropertyDefinition,
 ): ((value: unknown) => unknown) | undefined {
