@@ -250,7 +250,7 @@ export abstract class TypedApply extends TypedObject implements CollectsWrites {
   declare readonly externalId: string;
   declare existingVersion?: number;
 
-  /** Copies the fields `properties` sets, by the maps' names: no stray key, none for an unset one. */
+  /** Copies the fields `properties` sets, by the maps' names: no stray key, none for unset ones. */
   protected constructor(
     space: string,
     externalId: string,
@@ -519,19 +519,15 @@ export abstract class TypedEdgeApply extends TypedApply {
       const error = new TypeError("needs an edge type { space, externalId }");
       throw instanceError(error, plan.view.externalId, this, "type");
     }
-    return withSource(
-      this,
-      collector,
-      {
-        instanceType: "edge",
-        space: this.space,
-        externalId: this.externalId,
-        type: idOf(type),
-        startNode: collector.reference(this.startNode),
-        endNode: collector.reference(this.endNode),
-      },
-      plan,
-    );
+    const write: EdgeWrite = {
+      instanceType: "edge",
+      space: this.space,
+      externalId: this.externalId,
+      type: idOf(type),
+      startNode: collector.reference(this.startNode),
+      endNode: collector.reference(this.endNode),
+    };
+    return withSource(this, collector, write, plan);
   }
 }
 
@@ -584,8 +580,7 @@ export abstract class TypedInstance extends TypedObject {
     for (let i = 0; i < entries.length; i++) {
       const { name, definition, read } = entries[i] as PlanEntry;
       const value = values[definition.identifier];
-      // Absent, an identifier such as `constructor` finds Object's function: JSON holds none, and
-      // no identifier is `__proto__` (the API's identifiers start with a letter).
+      // An absent `constructor` finds a function (JSON has none); no identifier is `__proto__`.
       (this as Fields)[name] =
         value === undefined || value === null || typeof value === "function"
           ? null
@@ -600,7 +595,7 @@ export abstract class TypedInstance extends TypedObject {
 export abstract class TypedNode extends TypedInstance {
   declare readonly type: InstanceId | null;
 
-  /** Takes any instance read (read classes share one constructor type); refuses an edge. */
+  /** Takes any instance read (one constructor type for read classes); refuses an edge. */
   constructor(instance: InstanceRead) {
     super(instance);
     if (instance.instanceType !== "node")

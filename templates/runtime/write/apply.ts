@@ -78,10 +78,7 @@ export interface ApplyOptions extends ApplyFlags {
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ApplyProgress) => void;
-  /**
-   * `"counts"`: no entry per instance in the result or a failure's report (`writtenCount`), so
-   * that memory stays bounded however large a streamed input. Default `"items"`.
-   */
+  /** `"counts"`: counts only, no list per instance (memory bounded however large the input). */
   readonly report?: "items" | "counts";
 }
 
@@ -151,28 +148,20 @@ export async function deleteInstances(
   ids: readonly InstanceDelete[],
   options: DeleteOptions = {},
 ): Promise<DeletedInstance[]> {
-  const result = await runApply(
-    http,
-    [],
-    { ...options, delete: ids },
-    2,
-    8,
-    async (part, requestOptions) => ({
-      items: [],
-      deleted: expectItems(
-        await http.postJson(
-          DELETE_PATH,
-          { items: part.deletes },
-          requestOptions,
-        ),
-        DELETE_PATH,
-      ),
-    }),
-  );
-  return result.deleted;
+  const post: Post = async ({ deletes }, requestOptions) => {
+    const answer = await http.postJson(
+      DELETE_PATH,
+      { items: deletes },
+      requestOptions,
+    );
+    return { items: [], deleted: expectItems(answer, DELETE_PATH) };
+  };
+  const all = { ...options, delete: ids };
+  return (await runApply(http, [], all, 2, 8, post)).deleted;
 }
 
 type Post = (part: Part, options: RequestOptions) => Promise<unknown>;
+type Source = Iterator<ApplyInput> | AsyncIterator<ApplyInput>;
 
 async function runApply(
   http: JsonPoster,
@@ -212,9 +201,8 @@ async function runApply(
 }
 
 /**
- * Writes and deletes of a request, or of a part of one. `numbers`: per write, its place in the
- * result (`~number`: written by an earlier request, counted there); `firstDelete`: where
- * `deletes` start in `options.delete`.
+ * Writes and deletes of a request or part. `numbers`: each write's place in the result (`~number`:
+ * an earlier request's, counted there); `firstDelete`: where `deletes` start in `options.delete`.
  */
 interface Part {
   readonly writes: readonly InstanceWrite[];
@@ -237,10 +225,9 @@ class Skipped {
 }
 
 /**
- * One apply in progress: reads the input into a `WriteCollector`, takes full requests out of it
- * (at most twice `concurrency` built ahead), and records what became of each write. An instance
- * written again after its request was built goes out again, after the earlier request when the
- * two writes differ (the API then merges them, the later value winning).
+ * One apply in progress: reads the input into a `WriteCollector`, takes requests out of it (at
+ * most twice `concurrency` ahead), records what became of each write. An instance written again
+ * goes out again, after its earlier request when the writes differ (the later value wins).
  */
 class ApplyRun {
   readonly #collector = new WriteCollector();
@@ -286,9 +273,7 @@ class ApplyRun {
   }
 
   /** Sends the input; resolves to whether it was read to its end. */
-  async drive(
-    source: Iterator<ApplyInput> | AsyncIterator<ApplyInput>,
-  ): Promise<boolean> {
+  async drive(source: Source): Promise<boolean> {
     const lookahead = this.concurrency.max * 2;
     let inputDone = false;
     for (;;) {
@@ -314,9 +299,7 @@ class ApplyRun {
   }
 
   /** Reads input until at least one request is built, or to its end (then true). */
-  async #pull(
-    source: Iterator<ApplyInput> | AsyncIterator<ApplyInput>,
-  ): Promise<boolean> {
+  async #pull(source: Source): Promise<boolean> {
     const collector = this.#collector;
     const size = this.chunkSize;
     const built = this.#ready.length;
@@ -448,9 +431,8 @@ class ApplyRun {
   }
 
   /**
-   * A part failed with a lasting 5xx or 408: send both halves. When one fails, the cause is in
-   * it: halve it down to a single item, then reported unknown while the apply goes on. When both
-   * fail (an outage, not one item's fault) the apply stops. Resolves to whether some was written.
+   * A part failed with a lasting 5xx or 408: sends both halves, halving the one that fails down to
+   * an item reported unknown; both failing (an outage) stops the apply. Whether some was written.
    */
   async #bisect(failed: Part): Promise<boolean> {
     const half = Math.ceil(sizeOf(failed) / 2);
