@@ -173,9 +173,12 @@ export class WriteCollector {
     return this.#instances;
   }
 
-  /** The collected writes of a type, not taken (read, do not keep). */
-  peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
-    return this.#pending[instanceType].writes;
+  /** How many collected writes (of a type, or both) are not taken yet. */
+  pending(instanceType?: "node" | "edge"): number {
+    const { node, edge } = this.#pending;
+    return instanceType
+      ? this.#pending[instanceType].writes.length
+      : node.writes.length + edge.writes.length;
   }
 
   /** The collected writes, one per instance: nodes first, then edges, each in first-seen order. */

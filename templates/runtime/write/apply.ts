@@ -248,7 +248,6 @@ class ApplyRun {
   #isolated: { error: unknown } | undefined;
   #rejected: { input: ApplyInput } | undefined;
   #requests = 0;
-  #started = 0;
   #requestsDone = 0;
   #deletesDone = 0;
   #itemsRead = 0;
@@ -309,10 +308,7 @@ class ApplyRun {
         // The rest: nodes, edges, then deletes, `chunkSize` items a request.
         const deletes = this.options.delete?.length ?? 0;
         this.#deletesRead = deletes;
-        while (
-          collector.peek("node").length + collector.peek("edge").length > 0 ||
-          this.#deletesTaken < deletes
-        )
+        while (collector.pending() > 0 || this.#deletesTaken < deletes)
           this.#build(size);
         return true;
       }
@@ -322,10 +318,10 @@ class ApplyRun {
         this.#rejected = { input: step.value };
         throw error;
       }
-      while (collector.peek("node").length >= size) this.#build(size);
+      while (collector.pending("node") >= size) this.#build(size);
       // An edge request goes after every node collected before it.
-      while (collector.peek("edge").length >= size) {
-        this.#build(collector.peek("node").length);
+      while (collector.pending("edge") >= size) {
+        this.#build(collector.pending("node"));
         this.#build(size);
       }
     }
@@ -350,8 +346,7 @@ class ApplyRun {
         : [];
     this.#deletesTaken += deletes.length;
     const after = new Set(this.#waitFor);
-    if (collector.peek("node").length + collector.peek("edge").length === 0)
-      this.#waitFor.clear();
+    if (collector.pending() === 0) this.#waitFor.clear();
     // Edges wait for the unfinished requests of their ends.
     for (const edge of edges.writes)
       if (edge.instanceType === "edge" && this.#unfinished.size > 0)
@@ -392,7 +387,6 @@ class ApplyRun {
         return;
       }
       this.#ready.shift();
-      this.#started++;
       const running = this.#send(request)
         .then((succeeded) => this.#finished(request, succeeded))
         .finally(() => this.#active.delete(request));
@@ -542,8 +536,8 @@ class ApplyRun {
       };
     }
     // A check that failed before anything went out is thrown as it is: nothing was written.
-    if (this.#started === 0 && !this.options.signal?.aborted)
-      throw failure.error;
+    const started = this.#requests - this.#ready.length;
+    if (started === 0 && !this.options.signal?.aborted) throw failure.error;
     // Not written: what was never sent, the input that failed its checks and the rest of an
     // array (a stream's rest is never read).
     const unread = Array.isArray(input)
