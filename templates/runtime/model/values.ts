@@ -119,24 +119,19 @@ export class PropertyValueError extends Error {
 
 /** Throws the one message every value check gives: `<name> must be <rule>, got <value>`. */
 export function mustBe(name: string, rule: string, value: unknown): never {
-  throw new PropertyValueError(
-    `${name} must be ${rule}, got ${show(value)}`,
-    name,
-  );
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(
-      value.length > 40 ? `${value.slice(0, 37)}...` : value,
-    );
-  if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (value instanceof Date && !Number.isNaN(value.getTime()))
-    return value.toISOString();
-  return value instanceof Object && !(value instanceof Date)
-    ? "an object"
-    : String(value);
+  const got =
+    typeof value === "string"
+      ? JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)
+      : typeof value === "bigint"
+        ? `${value}n`
+        : Array.isArray(value)
+          ? `a list of ${value.length}`
+          : value instanceof Date && !Number.isNaN(value.getTime())
+            ? value.toISOString()
+            : value instanceof Object && !(value instanceof Date)
+              ? "an object"
+              : String(value);
+  throw new PropertyValueError(`${name} must be ${rule}, got ${got}`, name);
 }
 
 // ---- the rules, per type: a value's wire form, or undefined when it breaks the rule
