@@ -294,7 +294,7 @@ function mergeWrites(
   const conflict = (field: string, a: unknown, b: unknown): never => {
     throw new ConflictingWritesError(
       `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${earlier.instanceType} ${earlier.space}:${earlier.externalId} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
-      { space: earlier.space, externalId: earlier.externalId },
+      idOf(earlier),
       field,
     );
   };
@@ -340,17 +340,12 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
   return (
-    keys.length === Object.keys(b).length &&
-    keys.every(
-      (key) =>
-        Object.hasOwn(b, key) &&
-        sameValue(
-          (a as Record<string, unknown>)[key],
-          (b as Record<string, unknown>)[key],
-        ),
-    )
+    keys.length === Object.keys(y).length &&
+    keys.every((key) => Object.hasOwn(y, key) && sameValue(x[key], y[key]))
   );
 }
 

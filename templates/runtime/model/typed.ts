@@ -290,13 +290,8 @@ function withSource<W extends InstanceWrite>(
 ): W {
   if (apply.existingVersion !== undefined)
     write.existingVersion = apply.existingVersion;
-  const properties = wireProperties(
-    apply,
-    entries,
-    collector,
-    apply,
-    view.externalId,
-  );
+  const what = view.externalId;
+  const properties = wireProperties(apply, entries, collector, apply, what);
   write.sources = [
     properties ? { source: view, properties } : { source: view },
   ];
