@@ -168,6 +168,13 @@ export class WriteCollector {
     );
   }
 
+  /** A direct relation's value (not null): `reference` of it, or of each item of a list. */
+  references(value: unknown, target = ANY_NODE_VIEW): unknown {
+    return Array.isArray(value)
+      ? value.map((item) => this.reference(item, target))
+      : this.reference(value, target);
+  }
+
   /** Instances numbered so far (writes of one instance count once). */
   get instances(): number {
     return this.#instances;

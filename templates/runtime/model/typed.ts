@@ -2,7 +2,6 @@
 // into a plan (arrays of names, identifiers and converters): the work per object is a loop over it.
 
 import {
-  ANY_NODE_VIEW,
   ConflictingWritesError,
   WriteCollector,
   collectsWrites,
@@ -323,8 +322,8 @@ function wireProperties(
         wire !== undefined
           ? (wire as PropertyValue)
           : toWireValue(
-              definition.type === "direct"
-                ? references(value, collector, definition.target)
+              definition.type === "direct" && value !== null
+                ? collector.references(value, definition.target)
                 : value,
               definition,
               name,
@@ -334,18 +333,6 @@ function wireProperties(
     }
   }
   return properties;
-}
-
-/** A direct relation's value with apply objects collected (each of `target`'s view). */
-function references(
-  value: unknown,
-  collector: WriteCollector,
-  target = ANY_NODE_VIEW,
-): unknown {
-  if (value === null) return null;
-  return Array.isArray(value)
-    ? value.map((item) => collector.reference(item, target))
-    : collector.reference(value, target);
 }
 
 /** Base of every generated `<View>Apply` class for node views. */
