@@ -205,7 +205,6 @@ function isOfView(of: typeof TypedObject, value: unknown): boolean {
   );
 }
 
-/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
 type Fields = Record<string, unknown>;
 
 /** A value error or TypeError about property `name` as one naming instance `id` (once). */
@@ -337,7 +336,6 @@ function wireProperties(
 
 /** Base of every generated `<View>Apply` class for node views. */
 export abstract class TypedNodeApply extends TypedApply {
-  /** `undefined`: the view's node type; `null`: none. */
   declare type?: InstanceId | null;
 
   protected constructor(
@@ -555,10 +553,9 @@ export abstract class TypedInstance extends TypedObject {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const info = new.target as unknown as ViewClassInfo;
-    const { entries, viewKey } = planOf(info);
-    const values: Fields =
-      instance.properties?.[info.view.space]?.[viewKey] ?? {};
+    const plan = planOf(new.target as unknown as ViewClassInfo);
+    const { entries, view, viewKey } = plan;
+    const values: Fields = instance.properties?.[view.space]?.[viewKey] ?? {};
     for (let i = 0; i < entries.length; i++) {
       const { name, definition, read } = entries[i] as PlanEntry;
       const value = values[definition.identifier];

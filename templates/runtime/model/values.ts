@@ -25,7 +25,6 @@ export interface PropertyDefinition {
   readonly nullable?: boolean;
   /** Informational: the API rejects changes after the first write. */
   readonly immutable?: boolean;
-  /** The API fills the value in. */
   readonly autoIncrement?: boolean;
   readonly maxListSize?: number;
   /** Bytes of UTF-8. */

@@ -89,7 +89,6 @@ export interface ApplyCounts {
   readonly deleted: number;
 }
 
-/** The merged outcome of an apply. */
 export interface ApplyResult {
   /** One entry per written instance, in input order; empty with `report: "counts"`. */
   readonly items: SlimInstance[];
@@ -100,7 +99,6 @@ export interface ApplyResult {
   readonly counts: ApplyCounts;
 }
 
-/** Options of a bulk delete. */
 export interface DeleteOptions {
   /** Requests in flight at most: 1 to 8. Default 2, CDF's default limit; adapts to 429s. */
   readonly concurrency?: number;
@@ -181,12 +179,8 @@ async function runApply(
       throw new RangeError(
         `${name} must be an integer from 1 to ${most}, got ${value}`,
       );
-  const run = new ApplyRun(
-    post,
-    new AdaptiveConcurrency(concurrency, http.clock),
-    options,
-    chunkSize,
-  );
+  const limiter = new AdaptiveConcurrency(concurrency, http.clock);
+  const run = new ApplyRun(post, limiter, options, chunkSize);
   const iterator =
     Symbol.asyncIterator in input
       ? input[Symbol.asyncIterator]()
