@@ -192,19 +192,6 @@ const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
-/** Whether `value` is an `of`, or (`of` generated) of its family and a view implementing it. */
-function isOfView(of: typeof TypedObject, value: unknown): boolean {
-  if (ordinaryInstanceOf.call(of, value)) return true;
-  const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
-  const family = apply ? TypedApply : TypedInstance;
-  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(family, value))
-    return false;
-  const { space, externalId, version } = of.view;
-  return !!classInfo(value as object).implemented?.includes(
-    `${space}:${externalId}/${version}`,
-  );
-}
-
 type Fields = Record<string, unknown>;
 
 /** A value error or TypeError about property `name` as one naming instance `id` (once). */
@@ -230,9 +217,20 @@ abstract class TypedObject {
   declare static readonly connections: ConnectionMap;
   declare static readonly implemented?: readonly string[];
 
-  /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
+  /**
+   * `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too;
+   * a user's subclass (no own `view`) is checked as any class.
+   */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value);
+    if (ordinaryInstanceOf.call(this, value)) return true;
+    const apply = ordinaryInstanceOf.call(TypedApply, this.prototype);
+    const family = apply ? TypedApply : TypedInstance;
+    if (!Object.hasOwn(this, "view") || !ordinaryInstanceOf.call(family, value))
+      return false;
+    const { space, externalId, version } = this.view;
+    return !!classInfo(value as object).implemented?.includes(
+      `${space}:${externalId}/${version}`,
+    );
   }
 
   get id(): InstanceId {
