@@ -150,13 +150,10 @@ interface Plan {
 
 const plans = new WeakMap<object, Plan>();
 
+/** The plan of a class (or an edge source), compiled on its first use. */
 function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
-  let plan = plans.get(of);
-  if (!plan) plans.set(of, (plan = compilePlan(of)));
-  return plan;
-}
-
-function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  const known = plans.get(of);
+  if (known) return known;
   const map =
     typeof of.properties === "function" ? of.properties() : of.properties;
   const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
@@ -174,7 +171,7 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     (entry): entry is [string, EdgeConnectionDefinition] =>
       entry[1].connection === "edge",
   );
-  return {
+  const plan: Plan = {
     entries,
     edges,
     fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
@@ -182,6 +179,8 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     viewKey: `${of.view.externalId}/${of.view.version}`,
     instanceType: (of as ViewClassInfo).instanceType,
   };
+  plans.set(of, plan);
+  return plan;
 }
 
 /** The generated class of an object: its statics say what its view is. */
