@@ -213,7 +213,7 @@ interface BuiltRequest extends Part {
 }
 
 /** What became of a write or delete whose request did not simply succeed. */
-type Outcome = "skipped" | "deleted" | "not-written" | "unknown";
+type Outcome = "deleted" | "not-written" | "unknown";
 
 class Skipped {
   constructor(readonly id: InstanceId) {}
@@ -552,7 +552,6 @@ class ApplyRun {
       "not-written": [],
       unknown: [],
       deleted: counts ? [] : written,
-      skipped: [],
     };
     for (const [outcome, id] of this.#failed.values()) lists[outcome].push(id);
     (this.options.delete ?? []).forEach((item, i) =>

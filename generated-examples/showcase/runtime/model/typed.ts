@@ -151,13 +151,10 @@ interface Plan {
 
 const plans = new WeakMap<object, Plan>();
 
+/** The plan of a class (or an edge source), compiled on its first use. */
 function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
-  let plan = plans.get(of);
-  if (!plan) plans.set(of, (plan = compilePlan(of)));
-  return plan;
-}
-
-function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  const known = plans.get(of);
+  if (known) return known;
   const map =
     typeof of.properties === "function" ? of.properties() : of.properties;
   const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
@@ -175,7 +172,7 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     (entry): entry is [string, EdgeConnectionDefinition] =>
       entry[1].connection === "edge",
   );
-  return {
+  const plan: Plan = {
     entries,
     edges,
     fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
@@ -183,6 +180,8 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     viewKey: `${of.view.externalId}/${of.view.version}`,
     instanceType: (of as ViewClassInfo).instanceType,
   };
+  plans.set(of, plan);
+  return plan;
 }
 
 /** The generated class of an object: its statics say what its view is. */
@@ -192,19 +191,6 @@ const classInfo = (instance: object): ViewClassInfo =>
 const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
-
-/** Whether `value` is an `of`, or (`of` generated) of its family and a view implementing it. */
-function isOfView(of: typeof TypedObject, value: unknown): boolean {
-  if (ordinaryInstanceOf.call(of, value)) return true;
-  const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
-  const family = apply ? TypedApply : TypedInstance;
-  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(family, value))
-    return false;
-  const { space, externalId, version } = of.view;
-  return !!classInfo(value as object).implemented?.includes(
-    `${space}:${externalId}/${version}`,
-  );
-}
 
 type Fields = Record<string, unknown>;
 
@@ -231,9 +217,20 @@ abstract class TypedObject {
   declare static readonly connections: ConnectionMap;
   declare static readonly implemented?: readonly string[];
 
-  /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
+  /**
+   * `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too;
+   * a user's subclass (no own `view`) is checked as any class.
+   */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value);
+    if (ordinaryInstanceOf.call(this, value)) return true;
+    const apply = ordinaryInstanceOf.call(TypedApply, this.prototype);
+    const family = apply ? TypedApply : TypedInstance;
+    if (!Object.hasOwn(this, "view") || !ordinaryInstanceOf.call(family, value))
+      return false;
+    const { space, externalId, version } = this.view;
+    return !!classInfo(value as object).implemented?.includes(
+      `${space}:${externalId}/${version}`,
+    );
   }
 
   get id(): InstanceId {
