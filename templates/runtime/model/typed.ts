@@ -54,7 +54,8 @@ type NameSet<P, D> = {
   readonly [K in keyof P as P[K] extends D ? K : never]: true;
 };
 
-type Single = { readonly list?: false };
+/** A single-valued property of type `T`. */
+type Single<T> = { readonly list?: false; readonly type: T };
 type NumberType = "int32" | "int64" | "float32" | "float64";
 type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
 
@@ -77,13 +78,10 @@ export type ReadTypes<
   T = unknown,
 > = {
   readonly where: W;
-  readonly sortable: NameSet<
-    P,
-    Single & { readonly type: Exclude<DmsType, "json"> }
-  >;
+  readonly sortable: NameSet<P, Single<Exclude<DmsType, "json">>>;
   readonly text: NameSet<P, { readonly type: "text" }>;
-  readonly numeric: NameSet<P, Single & { readonly type: NumberType }>;
-  readonly groupable: NameSet<P, Single & { readonly type: GroupType }>;
+  readonly numeric: NameSet<P, Single<NumberType>>;
+  readonly groupable: NameSet<P, Single<GroupType>>;
   readonly targets: T;
 };
 
