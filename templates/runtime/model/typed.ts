@@ -445,16 +445,12 @@ function edgeWrite(
     startNode,
     endNode,
   };
-  const edgeSource = connection.edgeSource;
-  if (link?.properties && edgeSource) {
-    const properties = wireProperties(
-      link.properties,
-      planOf(edgeSource).entries,
-      collector,
-      write,
-      "edge",
-    );
-    write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
+  const { edgeSource } = connection;
+  const source = link?.properties;
+  if (source && edgeSource) {
+    const { entries, view } = planOf(edgeSource);
+    const values = wireProperties(source, entries, collector, write, "edge");
+    write.sources = [{ source: view, properties: values ?? {} }];
   }
   return write;
 }
