@@ -265,9 +265,7 @@ export abstract class TypedApply extends TypedObject implements CollectsWrites {
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
   toInstanceWrites(): InstanceWrite[] {
-    const collector = new WriteCollector();
-    collector.add(this);
-    return collector.writes();
+    return collectWrites([this]);
   }
 
   /** @internal Adds this object's own write (and what it references) to a collector. */
@@ -503,9 +501,7 @@ export abstract class TypedEdgeApply extends TypedApply {
 }
 
 /** The writes of apply objects as `client.apply` sends them: each instance once, nodes first. */
-export function collectWrites(
-  items: Iterable<TypedNodeApply | TypedEdgeApply>,
-): InstanceWrite[] {
+export function collectWrites(items: Iterable<TypedApply>): InstanceWrite[] {
   const collector = new WriteCollector();
   for (const item of items) collector.addRoot(item);
   return collector.writes();
