@@ -461,11 +461,8 @@ class ApplyRun {
       const deleted = (response as { deleted?: DeletedInstance[] }).deleted;
       if (deleted !== undefined && !Array.isArray(deleted))
         throw badAnswer(`"deleted" is no list`);
-      const answers = matchAnswer(
-        part.writes,
-        items,
-        this.options.skipOnVersionConflict === true,
-      );
+      const mayLeaveOut = this.options.skipOnVersionConflict === true;
+      const answers = matchAnswer(part.writes, items, mayLeaveOut);
       const slots = this.#slots;
       for (let i = 0; i < part.numbers.length; i++) {
         const number = part.numbers[i]!;

@@ -55,7 +55,8 @@ type NameSet<P, D> = {
   readonly [K in keyof P as P[K] extends D ? K : never]: true;
 };
 
-type Single = { readonly list?: false };
+/** A single-valued property of type `T`. */
+type Single<T> = { readonly list?: false; readonly type: T };
 type NumberType = "int32" | "int64" | "float32" | "float64";
 type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
 
@@ -78,13 +79,10 @@ export type ReadTypes<
   T = unknown,
 > = {
   readonly where: W;
-  readonly sortable: NameSet<
-    P,
-    Single & { readonly type: Exclude<DmsType, "json"> }
-  >;
+  readonly sortable: NameSet<P, Single<Exclude<DmsType, "json">>>;
   readonly text: NameSet<P, { readonly type: "text" }>;
-  readonly numeric: NameSet<P, Single & { readonly type: NumberType }>;
-  readonly groupable: NameSet<P, Single & { readonly type: GroupType }>;
+  readonly numeric: NameSet<P, Single<NumberType>>;
+  readonly groupable: NameSet<P, Single<GroupType>>;
   readonly targets: T;
 };
 
@@ -268,9 +266,7 @@ export abstract class TypedApply extends TypedObject implements CollectsWrites {
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
   toInstanceWrites(): InstanceWrite[] {
-    const collector = new WriteCollector();
-    collector.add(this);
-    return collector.writes();
+    return collectWrites([this]);
   }
 
   /** @internal Adds this object's own write (and what it references) to a collector. */
@@ -448,16 +444,12 @@ function edgeWrite(
     startNode,
     endNode,
   };
-  const edgeSource = connection.edgeSource;
-  if (link?.properties && edgeSource) {
-    const properties = wireProperties(
-      link.properties,
-      planOf(edgeSource).entries,
-      collector,
-      write,
-      "edge",
-    );
-    write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
+  const { edgeSource } = connection;
+  const source = link?.properties;
+  if (source && edgeSource) {
+    const { entries, view } = planOf(edgeSource);
+    const values = wireProperties(source, entries, collector, write, "edge");
+    write.sources = [{ source: view, properties: values ?? {} }];
   }
   return write;
 }
@@ -510,9 +502,7 @@ export abstract class TypedEdgeApply extends TypedApply {
 }
 
 /** The writes of apply objects as `client.apply` sends them: each instance once, nodes first. */
-export function collectWrites(
-  items: Iterable<TypedNodeApply | TypedEdgeApply>,
-): InstanceWrite[] {
+export function collectWrites(items: Iterable<TypedApply>): InstanceWrite[] {
   const collector = new WriteCollector();
   for (const item of items) collector.addRoot(item);
   return collector.writes();
