@@ -351,9 +351,7 @@ export abstract class TypedNodeApply extends TypedApply {
   collect(collector: WriteCollector): void {
     const plan = planOfObject(this);
     collector.push(this.nodeWrite(collector, plan));
-    const { edges } = plan;
-    for (let i = 0; i < edges.length; i++) {
-      const [name, connection] = edges[i] as (typeof edges)[number];
+    for (const [name, connection] of plan.edges) {
       const value = (this as Fields)[name];
       if (value === undefined || value === null) continue;
       // A JS caller's non-list fails as a TypeError (not iterable), named like any other.

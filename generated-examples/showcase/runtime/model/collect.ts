@@ -69,11 +69,9 @@ class Pending {
 }
 
 /** What a collector keeps of a recent `take`: who wrote each instance it took. */
-interface Taken {
+type Taken = Pick<Pending, "numbers" | "origins"> & {
   readonly request: number;
-  readonly numbers: readonly number[];
-  readonly origins: readonly Origin[];
-}
+};
 
 /** Takes an object reached again is looked for in (so that a shared object is written once). */
 const RECENT_KEPT = 16;
