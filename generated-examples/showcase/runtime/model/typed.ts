@@ -182,11 +182,9 @@ function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
   return plan;
 }
 
-/** The generated class of an object: its statics say what its view is. */
-const classInfo = (instance: object): ViewClassInfo =>
-  instance.constructor as unknown as ViewClassInfo;
-
-const planOfObject = (instance: object): Plan => planOf(classInfo(instance));
+/** The plan of an object's generated class (its statics say what its view is). */
+const planOfObject = (instance: object): Plan =>
+  planOf(instance.constructor as unknown as ViewClassInfo);
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
@@ -226,9 +224,8 @@ abstract class TypedObject {
     if (!Object.hasOwn(this, "view") || !ordinaryInstanceOf.call(family, value))
       return false;
     const { space, externalId, version } = this.view;
-    return !!classInfo(value as object).implemented?.includes(
-      `${space}:${externalId}/${version}`,
-    );
+    const { implemented } = (value as TypedObject).constructor as typeof this;
+    return !!implemented?.includes(`${space}:${externalId}/${version}`);
   }
 
   get id(): InstanceId {
