@@ -300,7 +300,6 @@ class ApplyRun {
     while (this.#ready.length === built) {
       const step = await source.next();
       if (step.done) {
-        // The rest: nodes, edges, then deletes, `chunkSize` items a request.
         const deletes = this.options.delete?.length ?? 0;
         this.#deletesRead = deletes;
         while (collector.pending() > 0 || this.#deletesTaken < deletes)

@@ -211,7 +211,6 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
   ],
 };
 
-/** The rule of a property's single values. */
 export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
   RULES[type === "int64" && as === "bigint" ? "bigint" : type];
 
