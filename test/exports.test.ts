@@ -375,6 +375,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "collectsWrites",
     "sameValue",
     "ANY_NODE_VIEW",
+    "idOf",
+    "isInstanceId",
   ],
   "client/client-writes.ts": ["clientWrites"],
   "client/spaces.ts": ["spacesMethods"],
@@ -463,7 +465,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     // How `targetInfo` finds a relation's target class: the client's view registry.
     "ClassFinder",
     "toWireValue",
-    "fromWireValue",
     // What a class's plan converts each property with, and the one value-error message.
     "ruleOf",
     "readConverter",

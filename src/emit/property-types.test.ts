@@ -10,10 +10,20 @@ import { print } from "./doc.js";
 import { fileDoc } from "./module.js";
 import { emitViewModule } from "./view-module.js";
 import {
-  fromWireValue,
+  readConverter,
   toWireValue,
   type PropertyDefinition,
 } from "../../templates/runtime/model/values.js";
+
+/** A read value in its TypeScript form, as a read class converts it; absent is `null`. */
+function fromWireValue(
+  value: unknown,
+  definition: PropertyDefinition,
+): unknown {
+  const convert = readConverter(definition);
+  if (value === null || value === undefined) return null;
+  return convert ? convert(value) : value;
+}
 
 type Variant = "nullable" | "required" | "list" | "default";
 

@@ -27,11 +27,21 @@ import { DmsClient } from "../../templates/runtime/read/dms-client.js";
 import { stableStringify } from "../../templates/runtime/read/sync.js";
 import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
-  fromWireValue,
+  readConverter,
   toWireValue,
   type DmsType,
   type PropertyDefinition,
 } from "../../templates/runtime/model/values.js";
+
+/** A read value in its TypeScript form, as a read class converts it; absent is `null`. */
+function fromWireValue(
+  value: unknown,
+  definition: PropertyDefinition,
+): unknown {
+  const convert = readConverter(definition);
+  if (value === null || value === undefined) return null;
+  return convert ? convert(value) : value;
+}
 import type {
   NodeWrite,
   PropertyValue,

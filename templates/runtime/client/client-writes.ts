@@ -1,5 +1,4 @@
-// What the typed client offers besides its view accessors: `apply` and `delete` across views,
-// through the same collector and apply engine as the accessors.
+// `client.apply` and `client.delete` across views, through the accessors' collector and engine.
 
 import type {
   ApplyOptions,
@@ -14,25 +13,21 @@ import {
   TypedNodeApply,
 } from "../model/typed.js";
 import { isIterable } from "./view-accessor.js";
+import { idOf, isInstanceId } from "../model/collect.js";
 import type { DeletedInstance } from "../core/wire.js";
 
 /** An apply object of any generated view: a node or an edge. */
 export type AnyApply = TypedNodeApply | TypedEdgeApply;
 
-/**
- * What `client.delete` takes: an id that says whether it is a node or an edge, or a read or apply
- * object of a generated view (which knows).
- */
+/** What `client.delete` takes: an id with its instance type, or a read or apply object. */
 export type InstanceToDelete =
   TypedInstanceId | TypedNode | TypedEdge | TypedNodeApply | TypedEdgeApply;
 
 /** The client-level methods of a generated client. */
 export interface ClientWrites {
   /**
-   * Creates or updates instances of any of the model's views (with their nested nodes and edges):
-   * one apply object, a list, or any iterable or async iterable of them. One write-merge policy
-   * with the accessors: two apply objects for one instance become one item (two views, two
-   * sources), each instance is written and counted once.
+   * Creates or updates instances of any of the model's views, with their nested nodes and edges.
+   * Two apply objects for one instance become one item (two views, two sources).
    */
   apply(
     items: AnyApply | Iterable<AnyApply> | AsyncIterable<AnyApply>,
@@ -45,7 +40,6 @@ export interface ClientWrites {
   ): Promise<DeletedInstance[]>;
 }
 
-/** The client-level methods over one DMS client. */
 export function clientWrites(dms: DmsClient): ClientWrites {
   return {
     // Async: a bad input rejects the promise as a failed request would, never throws.
@@ -57,7 +51,6 @@ export function clientWrites(dms: DmsClient): ClientWrites {
 
 /** The id of an instance to delete, with its type; a TypeError (before any request) otherwise. */
 function deletedId(item: InstanceToDelete, index: number): TypedInstanceId {
-  const { space, externalId } = item;
   const instanceType =
     item instanceof TypedEdgeApply || item instanceof TypedEdge
       ? "edge"
@@ -66,10 +59,9 @@ function deletedId(item: InstanceToDelete, index: number): TypedInstanceId {
         : (item as Partial<TypedInstanceId>).instanceType;
   if (
     (instanceType === "node" || instanceType === "edge") &&
-    typeof space === "string" &&
-    typeof externalId === "string"
+    isInstanceId(item)
   )
-    return { instanceType, space, externalId };
+    return { instanceType, ...idOf(item) };
   throw new TypeError(
     `delete: item ${index} is neither { instanceType: "node" | "edge", space, externalId } nor a read or apply object of a generated view`,
   );

@@ -1,10 +1,9 @@
-// The one write-merge policy: every write (raw items, apply objects and the nodes and edges they
-// reference) goes through a WriteCollector, which keeps one item per instance (the API rejects an
-// instance named twice in one request). Two writes of one instance merge their sources; the same
-// value twice is fine; two different values for one property, or different ends, types or
-// versions, are a ConflictingWritesError naming both writers.
+// The one write-merge policy: every write goes through a WriteCollector, which keeps one item per
+// instance (the API rejects an instance named twice in one request). Two writes of one instance
+// merge; two different values for one field are a ConflictingWritesError naming both writers.
 
 import { InvalidValueError } from "../core/errors.js";
+import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
   InstanceWrite,
@@ -33,6 +32,19 @@ export class ConflictingWritesError extends Error {
   }
 }
 
+export function isInstanceId(value: unknown): value is InstanceId {
+  return (
+    typeof (value as InstanceId | null)?.space === "string" &&
+    typeof (value as InstanceId).externalId === "string"
+  );
+}
+
+/** A copy of an id without whatever else the object holds. */
+export const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
+  space,
+  externalId,
+});
+
 export function collectsWrites(value: unknown): value is CollectsWrites {
   return (
     typeof (value as Partial<CollectsWrites> | null)?.collect === "function"
@@ -49,44 +61,34 @@ export const ANY_NODE_VIEW = "";
 class Pending {
   writes: InstanceWrite[] = [];
   origins: Origin[] = [];
-  /** Per write, its instance's number (`~number` for an instance written before it was taken). */
+  /** Per write, its instance's number (`~number`: an instance written before it was taken). */
   numbers: number[] = [];
-  /** Writes taken out so far: `writes[i]` is this type's write number `taken + i`. */
+  /** `writes[i]` is this type's write number `taken + i`. */
   taken = 0;
 }
 
 /** What a collector keeps of a recent `take`: who wrote each instance it took. */
-interface Taken {
+type Taken = Pick<Pending, "numbers" | "origins"> & {
   readonly request: number;
-  readonly numbers: readonly number[];
-  readonly origins: readonly Origin[];
-}
+};
 
 /** Takes an object reached again is looked for in (so that a shared object is written once). */
 const RECENT_KEPT = 16;
 
 /**
- * Gathers writes: one item per instance (merged), each instance numbered in first-seen order (the
- * order of an apply's result). The apply engine takes requests out (`take`) as they fill; an
- * instance written again after its write was taken goes out again, counted once (its number as
- * `~number`). `writes()` returns nodes before edges, so that a request never needs an edge's ends
- * before they exist.
+ * Gathers writes: one item per instance, numbered in first-seen order (the order of an apply's
+ * result). The apply engine `take`s requests out as they fill; an instance written again after
+ * that goes out again, counted once (its number as `~number`).
  */
 export class WriteCollector {
   readonly #pending = { node: new Pending(), edge: new Pending() };
   /**
-   * The instances collected, by a 64-bit hash of type, space and external id: per slot the hash's
-   * halves and the instance's number plus one (0: empty). About 24 bytes an instance and no key
-   * kept alive (nested `Map`s of the ids: 276 MiB instead of 164 for a million, and 0.1–0.3 ms
-   * more CPU per 1000 writes; see BENCHMARKS.md). Two
-   * instances of an apply share a hash with a chance of about n^2 / 2^65 (1 in 30 million for a
-   * million): when the first is no longer collected, the second is then sent, counted once.
+   * The instances by a 64-bit hash of type, space and external id: per slot the hash's halves and
+   * the instance's number plus one (0: empty). No key kept alive: 164 MiB for a million instead of
+   * 276 with `Map`s (BENCHMARKS.md). Two instances share a hash with a chance of about n^2 / 2^65.
    */
   #table = new Int32Array(3 * 1024);
-  /**
-   * Per instance number, where its latest write is: `~i` while it is this type's collected write
-   * number `i`, else the number of the request that took it (4 bytes an instance).
-   */
+  /** Per instance, its latest write: `~i` (collected write `i` of its type), else its request. */
   #where = new Int32Array(1024);
   #instances = 0;
   readonly #recent: Taken[] = [];
@@ -101,10 +103,7 @@ export class WriteCollector {
       this.addRoot(item);
   }
 
-  /**
-   * Adds an apply object given as input, and what it references. Unlike `add` it does not look
-   * for the object among those collected: a repeated input merges as any write of its instance.
-   */
+  /** Adds an input apply object (a repeated one merges as any write) and its references. */
   addRoot(item: CollectsWrites): void {
     this.#origins.push(item);
     try {
@@ -114,8 +113,8 @@ export class WriteCollector {
     }
   }
 
-  /** Adds one write of the object being collected, merged with a collected one of its instance. */
-  push(write: InstanceWrite): void {
+  /** Adds a write of `origin` (the object being collected, or a raw item's input position). */
+  push(write: InstanceWrite, origin: Origin = this.#origins.at(-1) ?? 0): void {
     const pending = this.#pending[write.instanceType];
     if (6 * (this.#instances + 1) > this.#table.length) this.#grow();
     const slot = this.#find(write.instanceType, write);
@@ -138,7 +137,7 @@ export class WriteCollector {
           pending.writes[at]!,
           write,
           pending.origins[at]!,
-          this.#origins.at(-1) ?? 0,
+          origin,
         );
         return;
       }
@@ -147,34 +146,31 @@ export class WriteCollector {
       number = ~number;
     }
     pending.writes.push(write);
-    pending.origins.push(this.#origins.at(-1) ?? 0);
+    pending.origins.push(origin);
     pending.numbers.push(number);
   }
 
-  /** Adds one write on behalf of `origin` (a raw item's input position). */
-  addFrom(write: InstanceWrite, origin: Origin): void {
-    this.#origins.push(origin);
-    this.push(write);
-    this.#origins.pop();
-  }
-
   /**
-   * A node reference for a value that may be a nested apply object (which is then written too).
-   * With `target` (a direct relation's view, `space:externalId/version`), an apply object must be
-   * of that view or of a view implementing it: any other is an error before anything is written.
+   * A node reference for a value that may be a nested apply object (then written too), which must
+   * be of view `target` (`space:externalId/version`) or of one implementing it, when given.
    */
   reference(value: unknown, target?: string): InstanceId {
     if (collectsWrites(value)) {
       if (target !== undefined) checkNodeOfView(value, target);
       this.add(value);
-      return { space: value.space, externalId: value.externalId };
+      return idOf(value);
     }
-    const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
-    if (typeof space === "string" && typeof externalId === "string")
-      return { space, externalId };
+    if (isInstanceId(value)) return idOf(value);
     throw new TypeError(
       "expected a node reference { space, externalId } or an apply object",
     );
+  }
+
+  /** A direct relation's value (not null): `reference` of it, or of each item of a list. */
+  references(value: unknown, target = ANY_NODE_VIEW): unknown {
+    return Array.isArray(value)
+      ? value.map((item) => this.reference(item, target))
+      : this.reference(value, target);
   }
 
   /** Instances numbered so far (writes of one instance count once). */
@@ -182,9 +178,12 @@ export class WriteCollector {
     return this.#instances;
   }
 
-  /** The collected writes of a type, not taken (read, do not keep). */
-  peek(instanceType: "node" | "edge"): readonly InstanceWrite[] {
-    return this.#pending[instanceType].writes;
+  /** How many collected writes (of a type, or both) are not taken yet. */
+  pending(instanceType?: "node" | "edge"): number {
+    const { node, edge } = this.#pending;
+    return instanceType
+      ? this.#pending[instanceType].writes.length
+      : node.writes.length + edge.writes.length;
   }
 
   /** The collected writes, one per instance: nodes first, then edges, each in first-seen order. */
@@ -226,10 +225,7 @@ export class WriteCollector {
     const at = taken?.numbers.findIndex((n) => n === number || n === ~number);
     return at === undefined ? undefined : taken?.origins[at];
   }
-  /**
-   * Where an instance's hash is in `#table`, or the empty slot where it goes (then its halves are
-   * written there). Two FNV-1a style hashes with different seeds and primes.
-   */
+  /** Where an instance's hash is in `#table` (see `probe`): two FNV-1a style hashes. */
   #find(instanceType: "node" | "edge", id: InstanceId): number {
     let a = instanceType === "node" ? 0x811c9dc5 : 0x050c5d1f;
     let b = instanceType === "node" ? 0x9747b28c : 0x3c6ef372;
@@ -279,16 +275,10 @@ function sameId(a: InstanceWrite, b: InstanceWrite): boolean {
 
 /** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */
 function checkNodeOfView(value: CollectsWrites, target: string): void {
-  const info = value.constructor as {
-    readonly name?: string;
-    readonly view?: { space: string; externalId: string; version: string };
-    readonly implemented?: readonly string[];
-  };
-  const views = info.view
-    ? [
-        `${info.view.space}:${info.view.externalId}/${info.view.version}`,
-        ...(info.implemented ?? []),
-      ]
+  const info = value.constructor as Partial<ViewClassInfo> & { name?: string };
+  const { view, implemented = [] } = info;
+  const views = view
+    ? [`${view.space}:${view.externalId}/${view.version}`, ...implemented]
     : [];
   // An edge apply object has its ends as own fields; no direct relation points at an edge.
   const isEdge = "startNode" in value && "endNode" in value;
@@ -309,7 +299,7 @@ function mergeWrites(
   const conflict = (field: string, a: unknown, b: unknown): never => {
     throw new ConflictingWritesError(
       `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${earlier.instanceType} ${earlier.space}:${earlier.externalId} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
-      { space: earlier.space, externalId: earlier.externalId },
+      idOf(earlier),
       field,
     );
   };
@@ -355,17 +345,12 @@ export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || !a || !b) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const keys = Object.keys(a);
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
   return (
-    keys.length === Object.keys(b).length &&
-    keys.every(
-      (key) =>
-        Object.hasOwn(b, key) &&
-        sameValue(
-          (a as Record<string, unknown>)[key],
-          (b as Record<string, unknown>)[key],
-        ),
-    )
+    keys.length === Object.keys(y).length &&
+    keys.every((key) => Object.hasOwn(y, key) && sameValue(x[key], y[key]))
   );
 }
 
@@ -383,45 +368,14 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-/**
- * Checks a raw write (one not built by an apply object) before it is collected: a node or an edge
- * with string ids (an edge also with its type and both ends), and no NaN or ±Infinity anywhere
- * (JSON would silently turn them into null).
- */
+/** Checks a raw write: a node or edge with its ids, and no NaN or ±Infinity (JSON's null). */
 export function checkRawWrite(write: unknown, index: number): void {
   const item = (write ?? {}) as Record<string, unknown>;
-  const wellFormed =
-    !Array.isArray(write) &&
-    isId(item) &&
-    (item.instanceType === "node" ||
-      (item.instanceType === "edge" &&
-        isId(item.type) &&
-        isId(item.startNode) &&
-        isId(item.endNode)));
-  // The field at fault, worked out only for a bad write.
-  const field = wellFormed
-    ? undefined
-    : typeof write !== "object" || !write || Array.isArray(write)
-      ? "(item)"
-      : item.instanceType !== "node" && item.instanceType !== "edge"
-        ? "instanceType"
-        : (["space", "externalId"].find((f) => typeof item[f] !== "string") ??
-          (item.instanceType === "edge"
-            ? ["type", "startNode", "endNode"].find((f) => !isId(item[f]))
-            : undefined));
-  let found = field
+  const field = badField(write);
+  const found = field
     ? { path: field, value: field === "(item)" ? write : item[field] }
-    : findNonFinite(item.existingVersion, "existingVersion");
-  // Property by property: the path is built only for a bad value.
-  const sources = (item.sources ?? []) as SourceData[];
-  for (let s = 0; !found && s < sources.length; s++)
-    for (const name in sources[s]!.properties) {
-      found = findNonFinite(sources[s]!.properties![name], "");
-      if (found) {
-        found.path = `sources[${s}].properties.${name}${found.path}`;
-        break;
-      }
-    }
+    : (findNonFinite(item.existingVersion, "existingVersion") ??
+      findNonFinite(item.sources, "sources"));
   if (found)
     throw new InvalidValueError(
       index,
@@ -436,11 +390,17 @@ export function checkRawWrite(write: unknown, index: number): void {
     );
 }
 
-function isId(value: unknown): boolean {
-  return (
-    typeof (value as InstanceId | null)?.space === "string" &&
-    typeof (value as InstanceId).externalId === "string"
-  );
+/** The field of a raw write that is no node or edge write, if any. */
+function badField(write: unknown): string | undefined {
+  if (typeof write !== "object" || !write || Array.isArray(write))
+    return "(item)";
+  const item = write as Record<string, unknown>;
+  if (item.instanceType !== "node" && item.instanceType !== "edge")
+    return "instanceType";
+  if (typeof item.space !== "string") return "space";
+  if (typeof item.externalId !== "string") return "externalId";
+  if (item.instanceType === "edge")
+    return ["type", "startNode", "endNode"].find((f) => !isInstanceId(item[f]));
 }
 
 /** A non-finite number in a value and its path (built only for a bad value). */

@@ -1,12 +1,11 @@
-// Base classes of the generated apply (write) and read classes. A generated class declares its
-// view, its property map and its connections; the maps are compiled once per class into a plan
-// (names, identifiers and converters in arrays), so that the work per object is a loop over it.
+// Base classes of the generated apply (write) and read classes. A class's maps are compiled once
+// into a plan (arrays of names, identifiers and converters): the work per object is a loop over it.
 
 import {
-  ANY_NODE_VIEW,
   ConflictingWritesError,
   WriteCollector,
   collectsWrites,
+  idOf,
   type CollectsWrites,
 } from "./collect.js";
 import {
@@ -47,8 +46,6 @@ export interface ViewClassInfo {
   readonly implemented?: readonly string[];
 }
 
-// ---- what a generated class declares about its fields (types only)
-
 /** `X extends OnlyKeys<X, K>` compiles only when every key of `X` is one of `K`. */
 type OnlyKeys<T, K> = { [N in keyof T]: N extends K ? T[N] : never };
 
@@ -57,7 +54,8 @@ type NameSet<P, D> = {
   readonly [K in keyof P as P[K] extends D ? K : never]: true;
 };
 
-type Single = { readonly list?: false };
+/** A single-valued property of type `T`. */
+type Single<T> = { readonly list?: false; readonly type: T };
 type NumberType = "int32" | "int64" | "float32" | "float64";
 type GroupType = NumberType | "text" | "direct" | "enum" | "boolean";
 
@@ -69,9 +67,8 @@ export type ApplyFields<
 > = F;
 
 /**
- * The static `$types` of a read class: its fields `F` exactly the keys of `P` and `C`, its `where`
- * `W` a condition per key of `P` (and instance fields), sortable / text / numeric / groupable
- * names from the definitions, `T` the read classes its relations lead to (types only).
+ * The static `$types` of a read class: fields `F` exactly the keys of `P` and `C`, `where` `W` a
+ * condition per key of `P`, `T` the read classes its relations lead to (types only).
  */
 export type ReadTypes<
   P extends OnlyKeys<P, keyof F & keyof W>,
@@ -81,13 +78,10 @@ export type ReadTypes<
   T = unknown,
 > = {
   readonly where: W;
-  readonly sortable: NameSet<
-    P,
-    Single & { readonly type: Exclude<DmsType, "json"> }
-  >;
+  readonly sortable: NameSet<P, Single<Exclude<DmsType, "json">>>;
   readonly text: NameSet<P, { readonly type: "text" }>;
-  readonly numeric: NameSet<P, Single & { readonly type: NumberType }>;
-  readonly groupable: NameSet<P, Single & { readonly type: GroupType }>;
+  readonly numeric: NameSet<P, Single<NumberType>>;
+  readonly groupable: NameSet<P, Single<GroupType>>;
   readonly targets: T;
 };
 
@@ -133,8 +127,6 @@ export interface EdgeLink<TNode, TEdgeProperties = never> {
 export type EdgeTarget<TNode, TEdgeProperties = never> =
   PlainNodeReference | TNode | EdgeLink<TNode, TEdgeProperties>;
 
-// ---- plans: a class's (or an edge source's) maps compiled once
-
 interface PlanEntry {
   readonly name: string;
   readonly definition: PropertyDefinition;
@@ -148,19 +140,18 @@ interface Plan {
   readonly edges: readonly (readonly [string, EdgeConnectionDefinition])[];
   /** What an apply constructor copies: the properties, then the edge connections. */
   readonly fields: readonly string[];
+  readonly view: ViewReference;
   /** `externalId/version`: the key of the view's values under `properties[space]`. */
   readonly viewKey: string;
+  readonly instanceType: InstanceId | undefined;
 }
 
 const plans = new WeakMap<object, Plan>();
 
+/** The plan of a class (or an edge source), compiled on its first use. */
 function planOf(of: ViewClassInfo | EdgeSourceDefinition): Plan {
-  let plan = plans.get(of);
-  if (!plan) plans.set(of, (plan = compilePlan(of)));
-  return plan;
-}
-
-function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
+  const known = plans.get(of);
+  if (known) return known;
   const map =
     typeof of.properties === "function" ? of.properties() : of.properties;
   const entries = Object.entries(map ?? {}).map(([name, definition]) => ({
@@ -178,49 +169,27 @@ function compilePlan(of: ViewClassInfo | EdgeSourceDefinition): Plan {
     (entry): entry is [string, EdgeConnectionDefinition] =>
       entry[1].connection === "edge",
   );
-  return {
+  const plan: Plan = {
     entries,
     edges,
     fields: [...entries.map((e) => e.name), ...edges.map(([name]) => name)],
+    view: of.view,
     viewKey: `${of.view.externalId}/${of.view.version}`,
+    instanceType: (of as ViewClassInfo).instanceType,
   };
+  plans.set(of, plan);
+  return plan;
 }
 
-/** The generated class of an object: its statics say what its view is. */
-const classInfo = (instance: object): ViewClassInfo =>
-  instance.constructor as unknown as ViewClassInfo;
-
-/** A copy of an id without whatever else the object holds. */
-const idOf = ({ space, externalId }: InstanceId): InstanceId => ({
-  space,
-  externalId,
-});
+/** The plan of an object's generated class (its statics say what its view is). */
+const planOfObject = (instance: object): Plan =>
+  planOf(instance.constructor as unknown as ViewClassInfo);
 
 const ordinaryInstanceOf = Function.prototype[Symbol.hasInstance];
 
-/**
- * Whether `value` is of class `of`, or, when `of` is a generated class (a user's subclass has no
- * own `view`), of its family (apply or read) through a view implementing `of`'s view.
- */
-function isOfView(of: typeof TypedObject, value: unknown): boolean {
-  if (ordinaryInstanceOf.call(of, value)) return true;
-  const apply = ordinaryInstanceOf.call(TypedApply, of.prototype);
-  const family = apply ? TypedApply : TypedInstance;
-  if (!Object.hasOwn(of, "view") || !ordinaryInstanceOf.call(family, value))
-    return false;
-  const { space, externalId, version } = of.view;
-  return !!classInfo(value as object).implemented?.includes(
-    `${space}:${externalId}/${version}`,
-  );
-}
-
-/** The fields of an apply or read object, as the runtime sees them: named by the class's maps. */
 type Fields = Record<string, unknown>;
 
-/**
- * A value error or TypeError about property `name` of instance `id` (`what`: its view, or "edge")
- * as one naming the instance; one naming an instance already (a nested object's) stays.
- */
+/** A value error or TypeError about property `name` as one naming instance `id` (once). */
 function instanceError(
   error: unknown,
   what: string,
@@ -241,15 +210,23 @@ abstract class TypedObject {
   declare static readonly view: ViewReference;
   declare static readonly properties: PropertyMap;
   declare static readonly connections: ConnectionMap;
-  /** Every view the view implements (`space:externalId/version`), transitively. */
   declare static readonly implemented?: readonly string[];
 
-  /** `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too. */
+  /**
+   * `x instanceof SomeView` (or `SomeViewApply`) holds for objects of views implementing it too;
+   * a user's subclass (no own `view`) is checked as any class.
+   */
   static [Symbol.hasInstance](value: unknown): boolean {
-    return isOfView(this, value);
+    if (ordinaryInstanceOf.call(this, value)) return true;
+    const apply = ordinaryInstanceOf.call(TypedApply, this.prototype);
+    const family = apply ? TypedApply : TypedInstance;
+    if (!Object.hasOwn(this, "view") || !ordinaryInstanceOf.call(family, value))
+      return false;
+    const { space, externalId, version } = this.view;
+    const { implemented } = (value as TypedObject).constructor as typeof this;
+    return !!implemented?.includes(`${space}:${externalId}/${version}`);
   }
 
-  /** This instance's id. */
   get id(): InstanceId {
     return idOf(this as unknown as InstanceId);
   }
@@ -258,12 +235,12 @@ abstract class TypedObject {
 export abstract class TypedApply extends TypedObject implements CollectsWrites {
   declare static readonly instanceType?: InstanceId;
 
-  // `declare`: set by plain assignment (no define step per field); an unset option is no own key.
+  // `declare`: no define step per field; an unset option is no own key.
   declare readonly space: string;
   declare readonly externalId: string;
   declare existingVersion?: number;
 
-  /** Copies the fields `properties` sets, by the maps' names: no stray key, no key for an unset one. */
+  /** Copies the fields `properties` sets, by the maps' names: no stray key, none for unset ones. */
   protected constructor(
     space: string,
     externalId: string,
@@ -285,9 +262,7 @@ export abstract class TypedApply extends TypedObject implements CollectsWrites {
 
   /** Every write this object stands for: itself, nested nodes, edges; nodes come first. */
   toInstanceWrites(): InstanceWrite[] {
-    const collector = new WriteCollector();
-    collector.add(this);
-    return collector.writes();
+    return collectWrites([this]);
   }
 
   /** @internal Adds this object's own write (and what it references) to a collector. */
@@ -299,28 +274,19 @@ function withSource<W extends InstanceWrite>(
   apply: TypedApply,
   collector: WriteCollector,
   write: W,
-  info = classInfo(apply),
-  plan = planOf(info),
+  { entries, view }: Plan,
 ): W {
   if (apply.existingVersion !== undefined)
     write.existingVersion = apply.existingVersion;
-  const properties = wireProperties(
-    apply,
-    plan.entries,
-    collector,
-    apply,
-    info.view.externalId,
-  );
+  const what = view.externalId;
+  const properties = wireProperties(apply, entries, collector, apply, what);
   write.sources = [
-    properties ? { source: info.view, properties } : { source: info.view },
+    properties ? { source: view, properties } : { source: view },
   ];
   return write;
 }
 
-/**
- * The wire form of the properties `source` (an apply object, or an edge link's `properties`)
- * holds, by identifier: only the plan's names, every value checked, apply objects collected.
- */
+/** The wire form of an apply object's (or edge link's) properties, each value checked. */
 function wireProperties(
   source: object,
   entries: readonly PlanEntry[],
@@ -345,8 +311,8 @@ function wireProperties(
         wire !== undefined
           ? (wire as PropertyValue)
           : toWireValue(
-              definition.type === "direct"
-                ? references(value, collector, definition.target)
+              definition.type === "direct" && value !== null
+                ? collector.references(value, definition.target)
                 : value,
               definition,
               name,
@@ -358,21 +324,8 @@ function wireProperties(
   return properties;
 }
 
-/** A direct relation's value with apply objects collected; each must be of `target`'s view. */
-function references(
-  value: unknown,
-  collector: WriteCollector,
-  target = ANY_NODE_VIEW,
-): unknown {
-  if (value === null) return null;
-  return Array.isArray(value)
-    ? value.map((item) => collector.reference(item, target))
-    : collector.reference(value, target);
-}
-
 /** Base of every generated `<View>Apply` class for node views. */
 export abstract class TypedNodeApply extends TypedApply {
-  /** `undefined`: the view's node type; `null`: none. */
   declare type?: InstanceId | null;
 
   protected constructor(
@@ -387,17 +340,14 @@ export abstract class TypedNodeApply extends TypedApply {
 
   /** The node item of the apply request, without its edges and nested nodes. */
   toInstanceWrite(): NodeWrite {
-    return this.nodeWrite(new WriteCollector());
+    return this.nodeWrite(new WriteCollector(), planOfObject(this));
   }
 
   /** Adds the node's write, then the edges of its edge connections. */
   collect(collector: WriteCollector): void {
-    const info = classInfo(this);
-    const plan = planOf(info);
-    collector.push(this.nodeWrite(collector, info, plan));
-    const { edges } = plan;
-    for (let i = 0; i < edges.length; i++) {
-      const [name, connection] = edges[i] as (typeof edges)[number];
+    const plan = planOfObject(this);
+    collector.push(this.nodeWrite(collector, plan));
+    for (const [name, connection] of plan.edges) {
       const value = (this as Fields)[name];
       if (value === undefined || value === null) continue;
       // A JS caller's non-list fails as a TypeError (not iterable), named like any other.
@@ -405,33 +355,27 @@ export abstract class TypedNodeApply extends TypedApply {
         for (const target of (connection.multi ? value : [value]) as unknown[])
           collector.push(edgeWrite(this, connection, target, collector));
       } catch (error) {
-        throw instanceError(error, info.view.externalId, this, name);
+        throw instanceError(error, plan.view.externalId, this, name);
       }
     }
   }
 
-  private nodeWrite(
-    collector: WriteCollector,
-    info = classInfo(this),
-    plan = planOf(info),
-  ): NodeWrite {
-    const type = this.type === undefined ? info.instanceType : this.type;
+  private nodeWrite(collector: WriteCollector, plan: Plan): NodeWrite {
+    const type = this.type === undefined ? plan.instanceType : this.type;
     const write: NodeWrite = {
       instanceType: "node",
       space: this.space,
       externalId: this.externalId,
     };
     if (type) write.type = idOf(type);
-    return withSource(this, collector, write, info, plan);
+    return withSource(this, collector, write, plan);
   }
 }
 
 /**
- * The default external id of an edge: the full ids of its type, start and end node, as
- * `type.space:type.externalId:start.space:start.externalId:end.space:end.externalId` with `\` and
- * `:` inside each part escaped by a `\` (so that two different edges never share an id). When that
- * is longer than 255 characters, its first 222 characters, `~`, and a 128-bit hash of the whole
- * (32 hex digits): deterministic, the same in every process and version.
+ * The default external id of an edge: the ids of its type, start and end node joined by `:`, with
+ * `\` and `:` escaped by a `\`. Beyond 255 characters: the first 222, `~`, and a stable 128-bit
+ * hash of the whole (32 hex digits).
  */
 export function defaultEdgeExternalId(
   type: InstanceId,
@@ -472,8 +416,7 @@ function edgeWrite(
   target: unknown,
   collector: WriteCollector,
 ): EdgeWrite {
-  // An edge link is a plain object with a `target`; an apply object never is one, whatever its
-  // view's properties are called.
+  // An edge link is a plain object with a `target`; an apply object never is one.
   const link =
     typeof target === "object" &&
     target !== null &&
@@ -495,16 +438,12 @@ function edgeWrite(
     startNode,
     endNode,
   };
-  const edgeSource = connection.edgeSource;
-  if (link?.properties && edgeSource) {
-    const properties = wireProperties(
-      link.properties,
-      planOf(edgeSource).entries,
-      collector,
-      write,
-      "edge",
-    );
-    write.sources = [{ source: edgeSource.view, properties: properties ?? {} }];
+  const { edgeSource } = connection;
+  const source = link?.properties;
+  if (source && edgeSource) {
+    const { entries, view } = planOf(edgeSource);
+    const values = wireProperties(source, entries, collector, write, "edge");
+    write.sources = [{ source: view, properties: values ?? {} }];
   }
   return write;
 }
@@ -538,26 +477,26 @@ export abstract class TypedEdgeApply extends TypedApply {
   }
 
   private edgeWrite(collector: WriteCollector): EdgeWrite {
-    const type = this.type ?? classInfo(this).instanceType;
+    const plan = planOfObject(this);
+    const type = this.type ?? plan.instanceType;
     if (!type) {
       const error = new TypeError("needs an edge type { space, externalId }");
-      throw instanceError(error, classInfo(this).view.externalId, this, "type");
+      throw instanceError(error, plan.view.externalId, this, "type");
     }
-    return withSource(this, collector, {
+    const write: EdgeWrite = {
       instanceType: "edge",
       space: this.space,
       externalId: this.externalId,
       type: idOf(type),
       startNode: collector.reference(this.startNode),
       endNode: collector.reference(this.endNode),
-    });
+    };
+    return withSource(this, collector, write, plan);
   }
 }
 
 /** The writes of apply objects as `client.apply` sends them: each instance once, nodes first. */
-export function collectWrites(
-  items: Iterable<TypedNodeApply | TypedEdgeApply>,
-): InstanceWrite[] {
+export function collectWrites(items: Iterable<TypedApply>): InstanceWrite[] {
   const collector = new WriteCollector();
   for (const item of items) collector.addRoot(item);
   return collector.writes();
@@ -567,19 +506,15 @@ export function collectWrites(
 export function combineNodes(...applies: TypedNodeApply[]): NodeWrite {
   const [first, ...rest] = applies;
   if (!first) throw new Error("combineNodes needs at least one node");
-  for (const other of rest) {
-    if (other.space !== first.space || other.externalId !== first.externalId) {
+  for (const other of rest)
+    if (other.space !== first.space || other.externalId !== first.externalId)
       throw new Error(
         `combineNodes takes one node: ${first.space}:${first.externalId} and ${other.space}:${other.externalId} differ`,
       );
-    }
-  }
   const collector = new WriteCollector();
   for (const apply of applies) collector.push(apply.toInstanceWrite());
   return collector.writes()[0] as NodeWrite;
 }
-
-// ---- read classes
 
 export abstract class TypedInstance extends TypedObject {
   // `declare`: assigned in the constructor, without a define step per field. Times: epoch ms.
@@ -600,15 +535,13 @@ export abstract class TypedInstance extends TypedObject {
     this.lastUpdatedTime = instance.lastUpdatedTime;
     if (instance.deletedTime !== undefined)
       (this as { deletedTime?: number }).deletedTime = instance.deletedTime;
-    const info = new.target as unknown as ViewClassInfo;
-    const { entries, viewKey } = planOf(info);
-    const values: Fields =
-      instance.properties?.[info.view.space]?.[viewKey] ?? {};
+    const plan = planOf(new.target as unknown as ViewClassInfo);
+    const { entries, view, viewKey } = plan;
+    const values: Fields = instance.properties?.[view.space]?.[viewKey] ?? {};
     for (let i = 0; i < entries.length; i++) {
       const { name, definition, read } = entries[i] as PlanEntry;
       const value = values[definition.identifier];
-      // Absent, an identifier such as `constructor` finds Object's function: JSON holds none, and
-      // no identifier is `__proto__` (the API's identifiers start with a letter).
+      // An absent `constructor` finds a function (JSON has none); no identifier is `__proto__`.
       (this as Fields)[name] =
         value === undefined || value === null || typeof value === "function"
           ? null
@@ -623,7 +556,7 @@ export abstract class TypedInstance extends TypedObject {
 export abstract class TypedNode extends TypedInstance {
   declare readonly type: InstanceId | null;
 
-  /** Takes any instance read (read classes share one constructor type); refuses an edge. */
+  /** Takes any instance read (one constructor type for read classes); refuses an edge. */
   constructor(instance: InstanceRead) {
     super(instance);
     if (instance.instanceType !== "node")

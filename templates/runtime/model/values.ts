@@ -1,7 +1,7 @@
-// Property maps, and the conversion of property values between their TypeScript form and the
-// API's JSON form: one table of rules per DMS type, checked before sending, since the API fails a
-// whole request for one bad value.
+// Property maps, and property values between their TypeScript and JSON forms: a rule per DMS
+// type, checked before sending (the API fails a whole request for one bad value).
 
+import { idOf, isInstanceId } from "./collect.js";
 import type { ViewClassInfo } from "./typed.js";
 import type {
   InstanceId,
@@ -10,21 +10,10 @@ import type {
   ViewReference,
 } from "../core/wire.js";
 
-export type DmsType =
-  | "text"
-  | "boolean"
-  | "int32"
-  | "int64"
-  | "float32"
-  | "float64"
-  | "timestamp"
-  | "date"
-  | "json"
-  | "timeseries"
-  | "file"
-  | "sequence"
-  | "direct"
-  | "enum";
+type ScalarType = "text" | "boolean" | "timestamp" | "date" | "json" | "enum";
+type NumberType = "int32" | "int64" | "float32" | "float64";
+type ReferenceType = "timeseries" | "file" | "sequence" | "direct";
+export type DmsType = ScalarType | NumberType | ReferenceType;
 
 /** One container-backed property of a view: how its TypeScript name maps to the API. */
 export interface PropertyDefinition {
@@ -36,12 +25,10 @@ export interface PropertyDefinition {
   readonly nullable?: boolean;
   /** Informational: the API rejects changes after the first write. */
   readonly immutable?: boolean;
-  /** The API fills the value in. */
   readonly autoIncrement?: boolean;
   readonly maxListSize?: number;
   /** Bytes of UTF-8. */
   readonly maxTextSize?: number;
-  /** Enum values. */
   readonly values?: readonly string[];
   /** Unit external id (float properties). */
   readonly unit?: string;
@@ -72,10 +59,7 @@ export interface TargetClasses {
 
 /** The class info of a relation's target read class: its thunk's, else its view's in `classes`. */
 export function targetInfo(
-  definition: {
-    readonly targetClass?: TargetClassThunk;
-    readonly target?: string;
-  },
+  definition: Pick<PropertyDefinition, "targetClass" | "target">,
   classes?: TargetClasses,
 ): ViewClassInfo | undefined {
   if (definition.targetClass)
@@ -134,24 +118,19 @@ export class PropertyValueError extends Error {
 
 /** Throws the one message every value check gives: `<name> must be <rule>, got <value>`. */
 export function mustBe(name: string, rule: string, value: unknown): never {
-  throw new PropertyValueError(
-    `${name} must be ${rule}, got ${show(value)}`,
-    name,
-  );
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string")
-    return JSON.stringify(
-      value.length > 40 ? `${value.slice(0, 37)}...` : value,
-    );
-  if (typeof value === "bigint") return `${value}n`;
-  if (Array.isArray(value)) return `a list of ${value.length}`;
-  if (value instanceof Date && !Number.isNaN(value.getTime()))
-    return value.toISOString();
-  return value instanceof Object && !(value instanceof Date)
-    ? "an object"
-    : String(value);
+  const got =
+    typeof value === "string"
+      ? JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)
+      : typeof value === "bigint"
+        ? `${value}n`
+        : Array.isArray(value)
+          ? `a list of ${value.length}`
+          : value instanceof Date && !Number.isNaN(value.getTime())
+            ? value.toISOString()
+            : value instanceof Object && !(value instanceof Date)
+              ? "an object"
+              : String(value);
+  throw new PropertyValueError(`${name} must be ${rule}, got ${got}`, name);
 }
 
 // ---- the rules, per type: a value's wire form, or undefined when it breaks the rule
@@ -170,7 +149,6 @@ const TIMESTAMP =
 const UTF8 = new TextEncoder();
 
 const utf8Bytes = (text: string): number => UTF8.encode(text).length;
-/** `value` when it passes, else undefined: what a rule's check gives. */
 const when = (passes: boolean, value: unknown): unknown =>
   passes ? value : undefined;
 const textLimit = (d: PropertyDefinition): number => d.maxTextSize ?? 128_000;
@@ -203,7 +181,6 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
   boolean: ["a boolean", (v) => when(typeof v === "boolean", v)],
   int32: integer(-(2 ** 31), 2 ** 31 - 1),
   int64: integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER),
-  // A bigint goes out as its exact digits (see `stringifyJson`).
   bigint: [
     `a bigint within ${-INT64}..${INT64 - 1n}`,
     (v) => when(typeof v === "bigint" && v >= -INT64 && v < INT64, v),
@@ -227,18 +204,16 @@ const RULES: Readonly<Record<DmsType | "bigint", Rule>> = {
     (v, d) =>
       when(typeof v === "string" && (!d.values || d.values.includes(v)), v),
   ],
-  // Apply objects are reduced to references before (see typed.ts).
-  direct: ["a node reference { space, externalId }", reference],
+  direct: [
+    "a node reference { space, externalId }",
+    (v) => (isInstanceId(v) ? idOf(v) : undefined),
+  ],
 };
 
-/** The rule of a property's single values. */
 export const ruleOf = ({ type, as }: PropertyDefinition): Rule =>
   RULES[type === "int64" && as === "bigint" ? "bigint" : type];
 
-/**
- * A property value's wire form (`direct` values reduced to references before), or a
- * PropertyValueError naming `name` (`name[i]` for a list item).
- */
+/** A property value's wire form, or a PropertyValueError naming `name` (`name[i]`: an item). */
 export function toWireValue(
   value: unknown,
   definition: PropertyDefinition,
@@ -266,14 +241,6 @@ export function toWireValue(
       check(item, definition, type === "json" ? `${name}[${i}]` : name) ??
       fail(`${name}[${i}]`, item),
   ) as PropertyValue;
-}
-
-function reference(value: unknown): InstanceId | undefined {
-  const { space, externalId } = (value ?? {}) as Partial<InstanceId>;
-  // Only `space` and `externalId` go on the wire, whatever else the object carries.
-  return typeof space === "string" && typeof externalId === "string"
-    ? { space, externalId }
-    : undefined;
 }
 
 const inTimestampRange = (ms: number): boolean =>
@@ -304,10 +271,8 @@ function isCalendarDate(match: RegExpExecArray | null): boolean {
 }
 
 /**
- * The API's json limits: an object at the top, at most 256 keys of at most 128 characters, each
- * value at most 10,240 bytes of JSON and the whole at most 40,960. Each value is measured by the
- * JSON.stringify that sends it, so what is checked is what goes out; a NaN, a bigint, a cycle or a
- * depth that overflows the stack fails there, named by its key.
+ * The API's json limits, each value measured by the JSON.stringify that sends it: a NaN, a bigint,
+ * a cycle or a depth that overflows the stack fails there, named by its key.
  */
 function checkJson(value: unknown, _: unknown, name: string): unknown {
   // Not a list, a Date, a Map, ...: their JSON is no object, or not what they hold.
@@ -346,12 +311,10 @@ function finiteNumbers(_: string, value: unknown): unknown {
   return value;
 }
 
-// ---- reads
-
 const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
   // The API may shorten fractions (`.17`) and uses `+00:00`; Date takes both.
   timestamp: (v) => (typeof v === "string" ? new Date(v) : null),
-  direct: (v) => reference(v) ?? null,
+  direct: (v) => (isInstanceId(v) ? idOf(v) : null),
   // `int64JsonParser` gives a bigint beyond 2^53, a number within.
   int64: (v) =>
     typeof v === "bigint"
@@ -361,10 +324,7 @@ const READS: Partial<Record<DmsType, (value: unknown) => unknown>> = {
         : null,
 };
 
-/**
- * What turns a read value (not null) into its TypeScript form, exactly as the property's generated
- * type says; undefined when the wire value is already it.
- */
+/** What turns a read value (not null) into its generated type; undefined when it is already. */
 export function readConverter(
   definition: PropertyDefinition,
 ): ((value: unknown) => unknown) | undefined {
@@ -374,14 +334,4 @@ export function readConverter(
   return (
     one && ((v) => (Array.isArray(v) ? v.map((item) => one(item)) : one(v)))
   );
-}
-
-/** A read value in its TypeScript form (see {@link readConverter}); absent is `null`. */
-export function fromWireValue(
-  value: PropertyValue | undefined,
-  definition: PropertyDefinition,
-): unknown {
-  const convert = readConverter(definition);
-  if (value === null || value === undefined) return null;
-  return convert ? convert(value) : value;
 }

@@ -132,7 +132,7 @@ describe("value checks", () => {
   it("drops exact duplicates and rejects conflicting ones", () => {
     const collected = (writes: InstanceWrite[]): InstanceWrite[] => {
       const collector = new WriteCollector();
-      writes.forEach((write, i) => collector.addFrom(write, i));
+      writes.forEach((write, i) => collector.push(write, i));
       return collector.writes();
     };
     expect(
@@ -719,10 +719,10 @@ describe("WriteCollector numbers", () => {
     const again: [number, string][] = [];
     collector.writtenAgain = (request, write) =>
       again.push([request, write.externalId]);
-    collector.addFrom(node("a"), 0);
-    collector.addFrom(edge("e", "a", "b"), 1);
-    collector.addFrom(node("b"), 2);
-    collector.addFrom(node("a"), 3);
+    collector.push(node("a"), 0);
+    collector.push(edge("e", "a", "b"), 1);
+    collector.push(node("b"), 2);
+    collector.push(node("a"), 3);
     expect(collector.instances).toBe(3);
     expect(collector.take("node", 1, 7).numbers).toEqual([0]);
     expect(collector.nodeWhere({ space: "s", externalId: "a" })).toBe(7);
@@ -732,7 +732,7 @@ describe("WriteCollector numbers", () => {
       undefined,
     );
     // Written again after its take: sent again under its first number, counted once.
-    collector.addFrom(node("a", { name: "new" }), 4);
+    collector.push(node("a", { name: "new" }), 4);
     expect(again).toEqual([[7, "a"]]);
     expect(collector.instances).toBe(3);
     expect(collector.take("node", 5, 8).numbers).toEqual([2, ~0]);

@@ -1,7 +1,5 @@
-// The apply engine: turns any number of instance writes (and deletes) into requests of at most
-// 1000, orders nodes before the edges that need them, sends them with adaptive concurrency, and
-// merges the results back into input order. When a request fails for good, the error says which
-// instances were written, which were not, and which are unknown (their request was in flight).
+// The apply engine: instance writes and deletes in requests of at most 1000, nodes before the
+// edges that need them, sent with adaptive concurrency, results merged back into input order.
 
 import {
   ApplyFailedError,
@@ -19,6 +17,8 @@ import {
   WriteCollector,
   checkRawWrite,
   collectsWrites,
+  idOf,
+  isInstanceId,
   sameValue,
   type CollectsWrites,
 } from "../model/collect.js";
@@ -46,7 +46,7 @@ export interface JsonPoster {
   readonly clock?: Clock;
 }
 
-/** Anything that knows its wire form: the node or edge itself, and its edges and nested nodes. */
+/** Anything that knows its wire form, with its edges and nested nodes. */
 export interface ToInstanceWrites {
   toInstanceWrites(): InstanceWrite[];
 }
@@ -72,20 +72,13 @@ export interface ApplyProgress {
 export interface ApplyOptions extends ApplyFlags {
   /** Instances to delete in the same operation (after the writes). */
   readonly delete?: readonly InstanceDelete[];
-  /**
-   * Requests in flight at most: 1 to 16. Default 4, CDF's default project limit of concurrent
-   * applies. Halved on a 429 (after `Retry-After`), raised by one after a run of successes.
-   */
+  /** Requests in flight at most: 1 to 16, default 4 (CDF's default limit); adapts to 429s. */
   readonly concurrency?: number;
   /** Items (writes plus deletes) per request, at most 1000. Default 1000. */
   readonly chunkSize?: number;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ApplyProgress) => void;
-  /**
-   * `"items"` (default): one result entry per written instance. `"counts"`: counts only, so that
-   * memory stays bounded however large a streamed input; a failure then counts the written
-   * instances (`writtenCount`) instead of listing them.
-   */
+  /** `"counts"`: counts only, no list per instance (memory bounded however large the input). */
   readonly report?: "items" | "counts";
 }
 
@@ -96,7 +89,6 @@ export interface ApplyCounts {
   readonly deleted: number;
 }
 
-/** The merged outcome of an apply. */
 export interface ApplyResult {
   /** One entry per written instance, in input order; empty with `report: "counts"`. */
   readonly items: SlimInstance[];
@@ -107,7 +99,6 @@ export interface ApplyResult {
   readonly counts: ApplyCounts;
 }
 
-/** Options of a bulk delete. */
 export interface DeleteOptions {
   /** Requests in flight at most: 1 to 8. Default 2, CDF's default limit; adapts to 429s. */
   readonly concurrency?: number;
@@ -126,10 +117,9 @@ const APPLY_FLAGS = [
 ] as const;
 
 /**
- * Applies instance writes and deletes through `POST /models/instances`, streaming: the input is
- * read as requests go out (at most twice `concurrency` built ahead). An edge request waits for
- * the unfinished requests that write its ends. A request that keeps failing with a 5xx or 408 is
- * split in halves, down to single items, so that one poisoned item does not stop the rest.
+ * Applies instance writes and deletes through `POST /models/instances`, reading the input as
+ * requests go out. A request that keeps failing with a 5xx or 408 is split in halves, down to
+ * single items, so that one poisoned item does not stop the rest.
  */
 export function applyInstances(
   http: JsonPoster,
@@ -156,28 +146,20 @@ export async function deleteInstances(
   ids: readonly InstanceDelete[],
   options: DeleteOptions = {},
 ): Promise<DeletedInstance[]> {
-  const result = await runApply(
-    http,
-    [],
-    { ...options, delete: ids },
-    2,
-    8,
-    async (part, requestOptions) => ({
-      items: [],
-      deleted: expectItems(
-        await http.postJson(
-          DELETE_PATH,
-          { items: part.deletes },
-          requestOptions,
-        ),
-        DELETE_PATH,
-      ),
-    }),
-  );
-  return result.deleted;
+  const post: Post = async ({ deletes }, requestOptions) => {
+    const answer = await http.postJson(
+      DELETE_PATH,
+      { items: deletes },
+      requestOptions,
+    );
+    return { items: [], deleted: expectItems(answer, DELETE_PATH) };
+  };
+  const all = { ...options, delete: ids };
+  return (await runApply(http, [], all, 2, 8, post)).deleted;
 }
 
 type Post = (part: Part, options: RequestOptions) => Promise<unknown>;
+type Source = Iterator<ApplyInput> | AsyncIterator<ApplyInput>;
 
 async function runApply(
   http: JsonPoster,
@@ -197,12 +179,8 @@ async function runApply(
       throw new RangeError(
         `${name} must be an integer from 1 to ${most}, got ${value}`,
       );
-  const run = new ApplyRun(
-    post,
-    new AdaptiveConcurrency(concurrency, http.clock),
-    options,
-    chunkSize,
-  );
+  const limiter = new AdaptiveConcurrency(concurrency, http.clock);
+  const run = new ApplyRun(post, limiter, options, chunkSize);
   const iterator =
     Symbol.asyncIterator in input
       ? input[Symbol.asyncIterator]()
@@ -211,16 +189,14 @@ async function runApply(
   try {
     done = await run.drive(iterator);
   } finally {
-    // Closes a stream left unread (a generator's `finally` runs).
     if (!done) void Promise.resolve(iterator.return?.()).catch(() => {});
   }
   return run.finish(input);
 }
 
 /**
- * Writes and deletes of a request, or of a part of one. `numbers`: per write, its instance's
- * number, its place in the result; `~number` for an instance an earlier request of the apply wrote
- * (sent again, counted there). `firstDelete`: where `deletes` start in `options.delete`.
+ * Writes and deletes of a request or part. `numbers`: each write's place in the result (`~number`:
+ * an earlier request's, counted there); `firstDelete`: where `deletes` start in `options.delete`.
  */
 interface Part {
   readonly writes: readonly InstanceWrite[];
@@ -236,26 +212,21 @@ interface BuiltRequest extends Part {
 }
 
 /** What became of a write or delete whose request did not simply succeed. */
-type Outcome = "skipped" | "deleted" | "not-written" | "unknown";
+type Outcome = "deleted" | "not-written" | "unknown";
 
 class Skipped {
   constructor(readonly id: InstanceId) {}
 }
 
 /**
- * One apply in progress: reads the input into a `WriteCollector` (the one merge policy, one item
- * per instance and request), takes full requests out of it, keeps at most `concurrency` in
- * flight, and records what became of each write. With `report: "counts"` nothing that grows with
- * the input is kept but the collector's number per instance (to count an instance once).
- *
- * An instance written again after its request was built goes out again in a later request, which
- * (when the two writes differ) waits for the earlier one while it is unfinished: the API then
- * merges the two, the later value winning.
+ * One apply in progress: reads the input into a `WriteCollector`, takes requests out of it (at
+ * most twice `concurrency` ahead), records what became of each write. An instance written again
+ * goes out again, after its earlier request when the writes differ (the later value wins).
  */
 class ApplyRun {
   readonly #collector = new WriteCollector();
   readonly #unfinished = new Map<number, BuiltRequest>();
-  /** Unfinished requests that the writes collected now must wait for (they write them before). */
+  /** Unfinished requests that the writes collected now must wait for. */
   readonly #waitFor = new Set<number>();
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<BuiltRequest, Promise<void>>();
@@ -269,10 +240,8 @@ class ApplyRun {
   #stop: { error: unknown } | undefined;
   /** The first failure of a single item isolated by splitting: the apply goes on, then fails. */
   #isolated: { error: unknown } | undefined;
-  /** The input that failed its checks (not written either). */
   #rejected: { input: ApplyInput } | undefined;
   #requests = 0;
-  #started = 0;
   #requestsDone = 0;
   #deletesDone = 0;
   #itemsRead = 0;
@@ -291,20 +260,13 @@ class ApplyRun {
     this.#collector.writtenAgain = (number, write) => {
       const earlier = this.#unfinished
         .get(number)
-        ?.writes.find(
-          (w) =>
-            w.externalId === write.externalId &&
-            w.space === write.space &&
-            w.instanceType === write.instanceType,
-        );
+        ?.writes.find((w) => sameInstance(w, write));
       if (earlier && !sameValue(earlier, write)) this.#waitFor.add(number);
     };
   }
 
   /** Sends the input; resolves to whether it was read to its end. */
-  async drive(
-    source: Iterator<ApplyInput> | AsyncIterator<ApplyInput>,
-  ): Promise<boolean> {
+  async drive(source: Source): Promise<boolean> {
     const lookahead = this.concurrency.max * 2;
     let inputDone = false;
     for (;;) {
@@ -330,22 +292,16 @@ class ApplyRun {
   }
 
   /** Reads input until at least one request is built, or to its end (then true). */
-  async #pull(
-    source: Iterator<ApplyInput> | AsyncIterator<ApplyInput>,
-  ): Promise<boolean> {
+  async #pull(source: Source): Promise<boolean> {
     const collector = this.#collector;
     const size = this.chunkSize;
     const built = this.#ready.length;
     while (this.#ready.length === built) {
       const step = await source.next();
       if (step.done) {
-        // The rest: nodes, edges, then deletes, `chunkSize` items a request.
         const deletes = this.options.delete?.length ?? 0;
         this.#deletesRead = deletes;
-        while (
-          collector.peek("node").length + collector.peek("edge").length > 0 ||
-          this.#deletesTaken < deletes
-        )
+        while (collector.pending() > 0 || this.#deletesTaken < deletes)
           this.#build(size);
         return true;
       }
@@ -355,10 +311,10 @@ class ApplyRun {
         this.#rejected = { input: step.value };
         throw error;
       }
-      while (collector.peek("node").length >= size) this.#build(size);
+      while (collector.pending("node") >= size) this.#build(size);
       // An edge request goes after every node collected before it.
-      while (collector.peek("edge").length >= size) {
-        this.#build(collector.peek("node").length);
+      while (collector.pending("edge") >= size) {
+        this.#build(collector.pending("node"));
         this.#build(size);
       }
     }
@@ -383,8 +339,7 @@ class ApplyRun {
         : [];
     this.#deletesTaken += deletes.length;
     const after = new Set(this.#waitFor);
-    if (collector.peek("node").length + collector.peek("edge").length === 0)
-      this.#waitFor.clear();
+    if (collector.pending() === 0) this.#waitFor.clear();
     // Edges wait for the unfinished requests of their ends.
     for (const edge of edges.writes)
       if (edge.instanceType === "edge" && this.#unfinished.size > 0)
@@ -425,7 +380,6 @@ class ApplyRun {
         return;
       }
       this.#ready.shift();
-      this.#started++;
       const running = this.#send(request)
         .then((succeeded) => this.#finished(request, succeeded))
         .finally(() => this.#active.delete(request));
@@ -464,9 +418,8 @@ class ApplyRun {
   }
 
   /**
-   * A part failed with a lasting 5xx or 408: send both halves. When one fails, the cause is in
-   * it: halve it down to a single item, then reported unknown while the apply goes on. When both
-   * fail (an outage, not one item's fault) the apply stops. Resolves to whether some was written.
+   * A part failed with a lasting 5xx or 408: sends both halves, halving the one that fails down to
+   * an item reported unknown; both failing (an outage) stops the apply. Whether some was written.
    */
   async #bisect(failed: Part): Promise<boolean> {
     const half = Math.ceil(sizeOf(failed) / 2);
@@ -493,10 +446,7 @@ class ApplyRun {
     return written;
   }
 
-  /**
-   * One request through the HTTP client (which retries); the error, or undefined on success. An
-   * answer that does not prove what was written (see `matchAnswer`) is an error.
-   */
+  /** One request through the HTTP client (which retries); the error, or undefined on success. */
   async #attempt(part: Part): Promise<unknown> {
     try {
       const signal = this.options.signal;
@@ -509,11 +459,8 @@ class ApplyRun {
       const deleted = (response as { deleted?: DeletedInstance[] }).deleted;
       if (deleted !== undefined && !Array.isArray(deleted))
         throw badAnswer(`"deleted" is no list`);
-      const answers = matchAnswer(
-        part.writes,
-        items,
-        this.options.skipOnVersionConflict === true,
-      );
+      const mayLeaveOut = this.options.skipOnVersionConflict === true;
+      const answers = matchAnswer(part.writes, items, mayLeaveOut);
       const slots = this.#slots;
       for (let i = 0; i < part.numbers.length; i++) {
         const number = part.numbers[i]!;
@@ -579,8 +526,8 @@ class ApplyRun {
       };
     }
     // A check that failed before anything went out is thrown as it is: nothing was written.
-    if (this.#started === 0 && !this.options.signal?.aborted)
-      throw failure.error;
+    const started = this.#requests - this.#ready.length;
+    if (started === 0 && !this.options.signal?.aborted) throw failure.error;
     // Not written: what was never sent, the input that failed its checks and the rest of an
     // array (a stream's rest is never read).
     const unread = Array.isArray(input)
@@ -600,7 +547,6 @@ class ApplyRun {
       "not-written": [],
       unknown: [],
       deleted: counts ? [] : written,
-      skipped: [],
     };
     for (const [outcome, id] of this.#failed.values()) lists[outcome].push(id);
     (this.options.delete ?? []).forEach((item, i) =>
@@ -638,11 +584,11 @@ function addInput(
       : [input as InstanceWrite];
   for (const write of writes) {
     checkRawWrite(write, index);
-    collector.addFrom(write, index);
+    collector.push(write, index);
   }
 }
 
-/** The writes of an input for the failure report (with its nested objects); never throws. */
+/** The writes of an input, nested objects included, for the failure report; never throws. */
 function writesOf(input: ApplyInput): InstanceWrite[] {
   try {
     const collector = new WriteCollector();
@@ -650,10 +596,7 @@ function writesOf(input: ApplyInput): InstanceWrite[] {
     return collector.writes();
   } catch {
     // An input that fails its own checks: named by its id when it has one.
-    const { space, externalId } = (input ?? {}) as Partial<InstanceId>;
-    return typeof space === "string" && typeof externalId === "string"
-      ? [input as InstanceWrite]
-      : [];
+    return isInstanceId(input) ? [input as InstanceWrite] : [];
   }
 }
 
@@ -672,8 +615,14 @@ function slicePart(part: Part, from: number, to: number): Part {
   };
 }
 
-function idOf(instance: InstanceId): InstanceId {
-  return { space: instance.space, externalId: instance.externalId };
+type Named = InstanceId & { readonly instanceType: string };
+
+function sameInstance(a: Named, b: Named): boolean {
+  return (
+    a.externalId === b.externalId &&
+    a.space === b.space &&
+    a.instanceType === b.instanceType
+  );
 }
 
 function keyOf(id: InstanceId): string {
@@ -681,10 +630,8 @@ function keyOf(id: InstanceId): string {
 }
 
 /**
- * The items of a write request's answer matched to its writes: one per write, in the writes'
- * order, `undefined` for a write the answer leaves out. The client vouches only for what it
- * checked: the answer must name exactly the instances of its request, each once; a write left out
- * is a `ProtocolError` too, unless `mayLeaveOut` (skipOnVersionConflict leaves out skipped ones).
+ * The answer's items per write (`undefined`: left out), or a `ProtocolError` unless they name
+ * exactly the request's instances, each once (`mayLeaveOut`: skipOnVersionConflict may skip some).
  */
 function matchAnswer(
   writes: readonly InstanceWrite[],
@@ -694,12 +641,7 @@ function matchAnswer(
   // The API answers in the request's order: then no index is built.
   if (
     items.length === writes.length &&
-    items.every(
-      (item, i) =>
-        item.externalId === writes[i]!.externalId &&
-        item.space === writes[i]!.space &&
-        item.instanceType === writes[i]!.instanceType,
-    )
+    items.every((item, i) => sameInstance(item, writes[i]!))
   )
     return items;
   const positions = new Map(
