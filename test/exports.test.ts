@@ -392,6 +392,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],
   "core/oauth.ts": ["fetchClientCredentialsToken"],
+  // Loaded when a request fails.
+  "core/redact.ts": ["redactSecrets"],
   "read/dms-client.ts": ["ReadOptions"],
   // `DmsClient.retrieve` and `list`, loaded on their first call.
   "read/instances.ts": ["listInstances", "retrieveInstances"],
@@ -400,7 +402,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "createDmsError",
     "isAbortError",
     "isObject",
-    "redactSecrets",
+    "redacted",
+    "BEARER",
     "causeSummary",
     "postProblem",
     "markMayHaveApplied",
@@ -584,7 +587,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "sendAdaptive",
     "DEFAULT_MAX_PAGES_PER_READ",
     "PagingGuard",
-    "fullPageWithoutCursor",
     "checkedMaxPages",
   ],
 };

@@ -3,10 +3,8 @@
 // the form body it was sent.
 import { afterEach, describe, expect, it } from "vitest";
 import { createTokenSource } from "../../templates/runtime/core/auth.js";
-import {
-  redactSecrets,
-  TokenError,
-} from "../../templates/runtime/core/errors.js";
+import { TokenError } from "../../templates/runtime/core/errors.js";
+import { redactSecrets } from "../../templates/runtime/core/redact.js";
 import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   fakeClock,

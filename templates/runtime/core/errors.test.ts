@@ -5,10 +5,10 @@ import {
   createDmsError,
   CursorExpiredError,
   DmsError,
-  redactSecrets,
   TransportError,
   VersionConflictError,
 } from "./errors.js";
+import { redactSecrets } from "./redact.js";
 
 const request = {
   method: "POST",

@@ -295,45 +295,27 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
-export function redactSecrets(
+/**
+ * `text` without `secrets` (`redact.ts`, loaded when something failed: only failures need it). If
+ * that module cannot load, the secrets as they are and bearer tokens still go; encoded forms stay.
+ */
+export async function redacted(
   text: string,
   secrets: readonly (string | undefined)[],
-): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    const json = JSON.stringify(secret).slice(1, -1);
-    const base64 = btoa(
-      String.fromCharCode(...new TextEncoder().encode(secret)),
-    ).replace(/=+$/, "");
-    const urls = [
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ];
-    const variants = [
-      secret,
-      base64,
-      `${base64}${"=".repeat(-base64.length & 3)}`,
-      base64.replace(/\+/g, "-").replace(/\//g, "_"),
-      ...urls.flatMap((url) => [
-        url,
-        url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
-      ]),
-      ...[json, json.replace(/\//g, "\\/")].flatMap((escaped) => [
-        escaped,
-        escaped.replace(
-          /[^\x20-\x7e]/g,
-          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-        ),
-      ]),
-    ];
-    // Longest first, so a variant containing another is replaced whole.
-    for (const variant of variants.sort((x, y) => y.length - x.length))
-      result = result.split(variant).join("***");
+): Promise<string> {
+  try {
+    return (await import("./redact.js")).redactSecrets(text, secrets);
+  } catch {
+    let result = text;
+    for (const secret of secrets)
+      if (secret && secret.length >= 4)
+        result = result.split(secret).join("***");
+    return result.replace(BEARER, "$1***");
   }
-  return result.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1***");
 }
+
+/** A bearer token in a text, with what precedes it as group 1. */
+export const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
 const STATUS_HINTS: Readonly<Record<number, string>> = {
   401: "check the token, client id/secret and token URL",

@@ -9,7 +9,7 @@ import {
   markMayHaveApplied,
   postProblem,
   ProtocolError,
-  redactSecrets,
+  redacted,
   TransportError,
   type RequestInfo,
 } from "./errors.js";
@@ -230,7 +230,7 @@ export class HttpClient {
           : undefined;
         if (delayMs === undefined)
           throw response
-            ? this.#apiError(response, request, attempt, mayHaveApplied)
+            ? await this.#apiError(response, request, attempt, mayHaveApplied)
             : new TransportError({
                 ...request,
                 kind: failure?.kind ?? "connection",
@@ -252,7 +252,7 @@ export class HttpClient {
     } catch (error) {
       if (mayHaveApplied) markMayHaveApplied(error);
       if (error instanceof Error && !isAbortError(error)) {
-        const message = redactSecrets(error.message, tokenSource.secrets());
+        const message = await redacted(error.message, tokenSource.secrets());
         if (message !== error.message) error.message = message;
       }
       throw error;
@@ -260,15 +260,15 @@ export class HttpClient {
   }
 
   /** The typed error for a non-2xx response, from the API's `{"error": {...}}` body. */
-  #apiError(
+  async #apiError(
     response: TransportResponse,
     request: RequestInfo,
     attempts: number,
     earlierAttemptMayHaveApplied: boolean,
-  ): Error {
+  ): Promise<Error> {
     const { status } = response;
     // The API may echo parts of the request; never let a token into the error.
-    const body = redactSecrets(
+    const body = await redacted(
       response.body,
       this.#options.tokenSource.secrets(),
     );

@@ -20,10 +20,8 @@ export function stringifyJson(value: unknown): string {
 
 /** Integers of 16+ digits outside floats; strings too, so that the scan stays in step. */
 const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/;
-const STRING_OR_LONG_INTEGER = new RegExp(
-  `"[^"\\\\]*(?:\\\\.[^"\\\\]*)*"|${LONG_INTEGER.source}`,
-  "g",
-);
+const STRING_OR_LONG_INTEGER =
+  /"[^"\\]*(?:\\.[^"\\]*)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 /** Parses `text`; an integer outside ±2^53 becomes `toValue(digits, keys to it, their objects)`. */
 function parseExact(

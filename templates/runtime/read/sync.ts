@@ -2,12 +2,11 @@
 // state (plain JSON) to save once it is processed. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "../write/apply.js";
-import { ProtocolError } from "../core/errors.js";
+import { postProblem } from "../core/errors.js";
 import { expectResultSets, repeatedCursor } from "../core/http.js";
 import {
   ADAPTIVE_REQUEST,
   askedLimits,
-  fullPageWithoutCursor,
   PageSizes,
   PagingGuard,
   sendAdaptive,
@@ -206,16 +205,13 @@ export async function* syncPages(
         // keep its cursor. Every set needs one: a state without it would start that set over.
         if (full(name) && cursor !== undefined && cursor === cursors?.[name])
           throw repeatedCursor(SYNC_PATH, cursor, name);
-        if (full(name) && !cursor)
-          throw fullPageWithoutCursor(SYNC_PATH, name, page);
         next[name] = cursor ?? cursors?.[name] ?? "";
-        if (!next[name])
-          throw new ProtocolError({
-            problem: "unexpected-shape",
-            method: "POST",
-            url: SYNC_PATH,
-            detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
-          });
+        if (full(name) ? !cursor : !next[name])
+          throw postProblem(
+            "endless-paging",
+            SYNC_PATH,
+            `page ${page} named no cursor for "${name}" (${full(name) ? "a full page" : "none known"}): following would start that set over`,
+          );
       }
       cursors = next;
       if (!nonFull) guard.follow(cursors);
