@@ -393,7 +393,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],
   "core/oauth.ts": ["fetchClientCredentialsToken"],
   // Loaded when a request fails.
-  "core/redact.ts": ["redactSecrets"],
+  "core/explain.ts": ["failureMessage", "redactSecrets"],
   "read/dms-client.ts": ["ReadOptions"],
   // `DmsClient.retrieve` and `list`, loaded on their first call.
   "read/instances.ts": ["listInstances", "retrieveInstances"],
@@ -403,6 +403,8 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "isAbortError",
     "isObject",
     "redacted",
+    "explainFailure",
+    "afterAttempts",
     "BEARER",
     "causeSummary",
     "postProblem",

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTokenSource } from "../../templates/runtime/core/auth.js";
 import { TokenError } from "../../templates/runtime/core/errors.js";
-import { redactSecrets } from "../../templates/runtime/core/redact.js";
+import { redactSecrets } from "../../templates/runtime/core/explain.js";
 import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   fakeClock,

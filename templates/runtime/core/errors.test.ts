@@ -8,7 +8,7 @@ import {
   TransportError,
   VersionConflictError,
 } from "./errors.js";
-import { redactSecrets } from "./redact.js";
+import { failureMessage, redactSecrets } from "./explain.js";
 
 const request = {
   method: "POST",
@@ -61,6 +61,9 @@ describe("createDmsError", () => {
       attempts: 1,
     });
     expect(error.message).toBe(
+      "POST https://x/api/v1/projects/p/models/instances failed with 400: View not found",
+    );
+    expect(failureMessage(error, [])).toBe(
       "POST https://x/api/v1/projects/p/models/instances failed with 400: View not found; missing: s:Pump/v1; request id req-1",
     );
     expect(error.missing).toEqual([
@@ -76,14 +79,17 @@ describe("DmsError message", () => {
     missing: Record<string, unknown>[],
     duplicated: Record<string, unknown>[] = [],
   ): string =>
-    createDmsError({
-      ...request,
-      status: 400,
-      code: 400,
-      apiMessage: "Invalid request",
-      missing,
-      duplicated,
-    }).message;
+    failureMessage(
+      createDmsError({
+        ...request,
+        status: 400,
+        code: 400,
+        apiMessage: "Invalid request",
+        missing,
+        duplicated,
+      }),
+      [],
+    );
 
   it("names a missing space once, not as an id and its JSON", () => {
     expect(failure([{ space: "no_such_space" }])).toBe(

@@ -4,6 +4,7 @@
 import {
   causeSummary,
   createDmsError,
+  explainFailure,
   isAbortError,
   isObject,
   markMayHaveApplied,
@@ -251,10 +252,8 @@ export class HttpClient {
       }
     } catch (error) {
       if (mayHaveApplied) markMayHaveApplied(error);
-      if (error instanceof Error && !isAbortError(error)) {
-        const message = await redacted(error.message, tokenSource.secrets());
-        if (message !== error.message) error.message = message;
-      }
+      if (error instanceof Error && !isAbortError(error))
+        await explainFailure(error, tokenSource.secrets());
       throw error;
     }
   }

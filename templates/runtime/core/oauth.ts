@@ -1,7 +1,7 @@
 // The OAuth client credentials grant, loaded by `auth.ts` only for `clientCredentials`.
 
 import { TokenError, TransportError } from "./errors.js";
-import { redactSecrets } from "./redact.js";
+import { redactSecrets } from "./explain.js";
 import { backoffDelay, DEFAULT_RETRY_POLICY } from "./retry.js";
 import type {
   AccessToken,

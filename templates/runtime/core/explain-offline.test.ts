@@ -5,7 +5,7 @@ import { VersionConflictError } from "./errors.js";
 import { HttpClient } from "./http.js";
 import type { Transport } from "./transport.js";
 
-vi.mock("./redact.js", () => {
+vi.mock("./explain.js", () => {
   throw new Error("chunk offline");
 });
 
