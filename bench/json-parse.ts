@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import {
   exactJsonParser,
   int64JsonParser,
-  int64Paths,
 } from "../templates/runtime/core/json.js";
+import { int64Properties } from "../templates/runtime/client/int64.js";
 
 const ITEMS = 1000;
 const ROUNDS = 200;
@@ -36,25 +36,7 @@ function timePerParse(parse: (text: string) => unknown, text: string): number {
 
 function main(): void {
   const client = int64JsonParser(
-    int64Paths([
-      {
-        view: {
-          type: "view",
-          space: "s",
-          externalId: "Counter",
-          version: "v1",
-        },
-        properties: {
-          count: { identifier: "count", type: "int64", as: "bigint" },
-          counts: {
-            identifier: "counts",
-            type: "int64",
-            list: true,
-            as: "bigint",
-          },
-        },
-      },
-    ]),
+    int64Properties({ s: { "Counter/v1": { count: {}, counts: {} } } }),
   );
   const emulator = exactJsonParser();
   const plain = (text: string): unknown => JSON.parse(text);

@@ -387,7 +387,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "exactJsonParser",
     "int64JsonParser",
     "Int64Paths",
-    "int64Paths",
     "stringifyJson",
   ],
   "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],

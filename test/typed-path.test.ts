@@ -29,9 +29,9 @@ import { toWireValue } from "../templates/runtime/model/values.js";
 import {
   exactJsonParser,
   int64JsonParser,
-  int64Paths,
   stringifyJson,
 } from "../templates/runtime/core/json.js";
+import { int64Properties } from "../templates/runtime/client/int64.js";
 import { EXAMPLES_DIR } from "./support/generated.js";
 
 let emulator: RunningEmulator;
@@ -295,14 +295,7 @@ describe("int64", () => {
     expect(stringifyJson({ n: 2n ** 63n - 1n, s: "x" })).toBe(
       '{"n":9223372036854775807,"s":"x"}',
     );
-    const parse = int64JsonParser(
-      int64Paths([
-        {
-          view: { type: "view", space: "s", externalId: "V", version: "1" },
-          properties: { n: { identifier: "n", type: "int64", as: "bigint" } },
-        },
-      ]),
-    );
+    const parse = int64JsonParser(int64Properties({ s: { "V/1": { n: {} } } }));
     expect(
       parse(
         '{"items":[{"properties":{"s":{"V/1":{"n":9223372036854775807,"m":9223372036854775807,"s":"\\"n\\":12345678901234567890","l":{"n":[-9223372036854775808,1]}}}}}]}',

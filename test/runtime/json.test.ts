@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import {
   exactJsonParser,
   int64JsonParser,
-  int64Paths,
   stringifyJson,
 } from "../../templates/runtime/core/json.js";
+import { int64Properties } from "../../templates/runtime/client/int64.js";
 import type { PropertyMap } from "../../templates/runtime/model/values.js";
 import { aggregateResults } from "../../templates/runtime/features/aggregate.js";
 
@@ -18,24 +18,10 @@ const ABOVE_2_53 = "9007199254740993";
 const view = (externalId: string, space = "s") =>
   ({ type: "view", space, externalId, version: "v1" }) as const;
 
-/** Counter/v1 has int64 `count` and int64 list `counts`; Gauge/v1 has a float64 `count`. */
-const paths = int64Paths([
-  {
-    view: view("Counter"),
-    properties: {
-      count: { identifier: "count", type: "int64", as: "bigint" },
-      counts: { identifier: "counts", type: "int64", list: true, as: "bigint" },
-      ratio: { identifier: "ratio", type: "float64" },
-      doc: { identifier: "doc", type: "json" },
-    } satisfies PropertyMap,
-  },
-  {
-    view: view("Gauge"),
-    properties: {
-      reading: { identifier: "count", type: "float64" },
-    } satisfies PropertyMap,
-  },
-]);
+/** Counter/v1 has int64 `count` and int64 list `counts` read as bigint. */
+const paths = int64Properties({
+  s: { "Counter/v1": { count: {}, counts: {} } },
+});
 const parse = int64JsonParser(paths);
 
 /** A node of `items` with the given properties of one view. */
@@ -229,31 +215,12 @@ describe("int64JsonParser", () => {
 
   it("takes JSON.parse for every text when the model has no bigint int64", () => {
     const text = `{"items":[${node("Counter/v1", `{"count":${MAX}}`).text}]}`;
-    expect(int64JsonParser(int64Paths([]))(text)).toEqual(JSON.parse(text));
+    expect(int64JsonParser(new Map())(text)).toEqual(JSON.parse(text));
   });
 
   it("throws on text that is not JSON, on either path", () => {
     expect(() => parse("{")).toThrow(SyntaxError);
     expect(() => parse(`{"count":${MAX}`)).toThrow(SyntaxError);
-  });
-});
-
-describe("int64Paths", () => {
-  it("lists the bigint int64 identifiers per space and view version", () => {
-    expect(paths).toEqual(
-      new Map([["s", new Map([["Counter/v1", new Set(["count", "counts"])]])]]),
-    );
-  });
-
-  it("leaves out int64 properties read as number", () => {
-    expect(
-      int64Paths([
-        {
-          view: view("Counter"),
-          properties: { n: { identifier: "n", type: "int64" } },
-        },
-      ]).size,
-    ).toBe(0);
   });
 });
 

@@ -98,15 +98,34 @@ export async function* syncPages(
 ): AsyncGenerator<SyncPage, void, undefined> {
   const names = Object.keys(request.with);
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
-  const sizes = new PageSizes(asked, options.state?.pageSizes);
+  const { state, follow, signal, clock = systemClock, mode } = options;
+  const sizes = new PageSizes(asked, state?.pageSizes);
   const fingerprint = syncFingerprint(request);
-  let cursors = resumeCursors(options.state, fingerprint, names);
+  if (state && state.fingerprint !== fingerprint)
+    throw new Error(
+      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
+    );
+  const missing = names.filter((name) => state && !(name in state.cursors));
+  if (missing.length > 0)
+    throw new Error(
+      `The saved sync state has no cursor for ${missing.join(", ")}`,
+    );
+  let cursors = state && { ...state.cursors };
   const guard = new PagingGuard(SYNC_PATH, options.maxPages, cursors);
-  const body = syncRequestBody(request, options);
-  const twoPhase = names.some(
-    (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
-  );
-  const { follow, signal, clock = systemClock } = options;
+  const { cursors: _ignored, ...body } = request;
+  if (mode !== undefined)
+    body.with = Object.fromEntries(
+      Object.entries(request.with).map(([name, expression]) => [
+        name,
+        expression.mode ? expression : { ...expression, mode },
+      ]),
+    );
+  const { includeTyping } = options;
+  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
+  if (includeTyping !== undefined) body.includeTyping = includeTyping;
+  if (allowExpired !== undefined)
+    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
+  const twoPhase = names.some((name) => body.with[name]?.mode === "twoPhase");
   const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
     typeof follow === "object" ? follow : {};
   const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
@@ -123,7 +142,7 @@ export async function* syncPages(
     if (signal?.aborted) abort();
     else signal?.addEventListener("abort", abort);
     const pending: PageRequest = { cursors: at, controller };
-    let sent = body;
+    let sent: SyncRequest = body;
     let textLength: number | undefined;
     pending.page = sendAdaptive({
       path: SYNC_PATH,
@@ -353,44 +372,6 @@ export function syncFingerprint(request: SyncRequest): string {
   const { with: sets, select, parameters } = request;
   const returned = { with: sets, select, parameters: parameters ?? {} };
   return hashText(stableStringify(returned));
-}
-
-function resumeCursors(
-  state: SyncState | undefined,
-  fingerprint: string,
-  names: readonly string[],
-): Record<string, string> | undefined {
-  if (!state) return undefined;
-  if (state.fingerprint !== fingerprint)
-    throw new Error(
-      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
-    );
-  const missing = names.filter((name) => !(name in state.cursors));
-  if (missing.length > 0)
-    throw new Error(
-      `The saved sync state has no cursor for ${missing.join(", ")}`,
-    );
-  return { ...state.cursors };
-}
-
-function syncRequestBody(
-  request: SyncRequest,
-  options: SyncOptions,
-): SyncRequest {
-  const { cursors: _ignored, ...body } = request;
-  const { mode, includeTyping } = options;
-  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
-  if (mode !== undefined)
-    body.with = Object.fromEntries(
-      Object.entries(request.with).map(([name, expression]) => [
-        name,
-        expression.mode ? expression : { ...expression, mode },
-      ]),
-    );
-  if (includeTyping !== undefined) body.includeTyping = includeTyping;
-  if (allowExpired !== undefined)
-    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
-  return body;
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */
