@@ -96,8 +96,8 @@ export class TransportError extends Error {
         afterAttempts(info.attempts),
       { cause: info.cause },
     );
-    const { cause: _cause, ...fields } = info;
-    Object.assign(this, { attempts: 1 }, fields);
+    // `cause` again: the same value, and it stays as `super` made it (not enumerable).
+    Object.assign(this, { attempts: 1 }, info);
   }
 }
 
@@ -227,8 +227,7 @@ export class ApplyFailedError extends Error {
         `. Cause: ${causeSummary(report.cause) || "unknown"}`,
       { cause: report.cause },
     );
-    const { cause: _cause, ...fields } = report;
-    Object.assign(this, fields);
+    Object.assign(this, report);
   }
 }
 

@@ -202,8 +202,7 @@ export async function* syncPages(
       waitedFor = askAhead(cursors) ?? start(cursors);
       ahead = undefined;
       const { sent, response, textLength } = await waitedFor.page!;
-      expectResultSets(response, SYNC_PATH, "items", true);
-      expectResultSets(response, SYNC_PATH, "nextCursor", true);
+      expectResultSets(response, SYNC_PATH, true);
       let items = 0;
       for (const name of names) items += response.items[name]?.length ?? 0;
       if (textLength !== undefined && items > 0)
