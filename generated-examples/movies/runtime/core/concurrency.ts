@@ -15,8 +15,8 @@ export interface RetryNotice {
 /** An adaptive limit on requests in flight: ask `limit`, send through `send`. */
 export class AdaptiveConcurrency {
   /** The configured limit: the starting point and the ceiling. */
-  readonly max: number;
-  limit: number;
+  declare readonly max: number;
+  declare limit: number;
   #successesInARow = 0;
   /** Bumped on each decrease: a 429 of a request sent before it does not halve again. */
   #generation = 0;

@@ -5,12 +5,13 @@
 import {
   causeSummary,
   createDmsError,
+  explainFailure,
   isAbortError,
   isObject,
   markMayHaveApplied,
   postProblem,
   ProtocolError,
-  redactSecrets,
+  redacted,
   TransportError,
   type RequestInfo,
 } from "./errors.js";
@@ -79,10 +80,11 @@ export interface RequestOptions {
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
 export class HttpClient {
+  // `declare`: assigned in the constructor, without a define step per field.
   /** `${baseUrl}/api/v1/projects/${project}`. */
-  readonly projectUrl: string;
-  readonly retryPolicy: RetryPolicy;
-  readonly clock: Clock;
+  declare readonly projectUrl: string;
+  declare readonly retryPolicy: RetryPolicy;
+  declare readonly clock: Clock;
   readonly #options: HttpClientOptions;
   readonly #headers: Readonly<Record<string, string>>;
 
@@ -231,7 +233,7 @@ export class HttpClient {
           : undefined;
         if (delayMs === undefined)
           throw response
-            ? this.#apiError(response, request, attempt, mayHaveApplied)
+            ? await this.#apiError(response, request, attempt, mayHaveApplied)
             : new TransportError({
                 ...request,
                 kind: failure?.kind ?? "connection",
@@ -252,24 +254,22 @@ export class HttpClient {
       }
     } catch (error) {
       if (mayHaveApplied) markMayHaveApplied(error);
-      if (error instanceof Error && !isAbortError(error)) {
-        const message = redactSecrets(error.message, tokenSource.secrets());
-        if (message !== error.message) error.message = message;
-      }
+      if (error instanceof Error && !isAbortError(error))
+        await explainFailure(error, tokenSource.secrets());
       throw error;
     }
   }
 
   /** The typed error for a non-2xx response, from the API's `{"error": {...}}` body. */
-  #apiError(
+  async #apiError(
     response: TransportResponse,
     request: RequestInfo,
     attempts: number,
     earlierAttemptMayHaveApplied: boolean,
-  ): Error {
+  ): Promise<Error> {
     const { status } = response;
     // The API may echo parts of the request; never let a token into the error.
-    const body = redactSecrets(
+    const body = await redacted(
       response.body,
       this.#options.tokenSource.secrets(),
     );
@@ -343,24 +343,26 @@ export function expectItems<T>(response: unknown, path: string): T[] {
   return items as T[];
 }
 
-/** `response[field]` as result set name → list (`items`), or → cursor string or null (`nextCursor`). */
+/** A query or sync answer: `items` maps set names to lists, `nextCursor` to a cursor or null. */
 export function expectResultSets(
   response: unknown,
   path: string,
-  field: "items" | "nextCursor",
-  required: boolean,
+  cursorsRequired: boolean,
 ): void {
-  const sets = expectObject(response, path)[field];
-  if (sets === undefined && !required) return;
-  expectShape(isObject(sets), path, `"${field}" to map set names`, sets);
-  const lists = field === "items";
-  for (const [name, set] of Object.entries(sets as object))
-    expectShape(
-      lists ? Array.isArray(set) : set === null || typeof set === "string",
-      path,
-      `"${field}.${name}" to be ${lists ? "a list" : "a cursor string or null"}`,
-      set,
-    );
+  const answer = expectObject(response, path);
+  for (const field of ["items", "nextCursor"]) {
+    const sets = answer[field];
+    const lists = field === "items";
+    if (sets === undefined && !lists && !cursorsRequired) return;
+    expectShape(isObject(sets), path, `"${field}" to map set names`, sets);
+    for (const [name, set] of Object.entries(sets as object))
+      expectShape(
+        lists ? Array.isArray(set) : set === null || typeof set === "string",
+        path,
+        `"${field}.${name}" to be ${lists ? "a list" : "a cursor string or null"}`,
+        set,
+      );
+  }
 }
 
 /** `response.nextCursor` of a list answer: a string, or undefined when absent or null. */

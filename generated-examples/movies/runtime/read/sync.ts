@@ -3,12 +3,11 @@
 // state (plain JSON) to save once it is processed. Deletes (tombstones) come apart from upserts.
 
 import type { JsonPoster } from "../write/apply.js";
-import { ProtocolError } from "../core/errors.js";
+import { postProblem } from "../core/errors.js";
 import { expectResultSets, repeatedCursor } from "../core/http.js";
 import {
   ADAPTIVE_REQUEST,
   askedLimits,
-  fullPageWithoutCursor,
   PageSizes,
   PagingGuard,
   sendAdaptive,
@@ -100,15 +99,34 @@ export async function* syncPages(
 ): AsyncGenerator<SyncPage, void, undefined> {
   const names = Object.keys(request.with);
   const asked = askedLimits(request.with, DEFAULT_SYNC_LIMIT);
-  const sizes = new PageSizes(asked, options.state?.pageSizes);
+  const { state, follow, signal, clock = systemClock, mode } = options;
+  const sizes = new PageSizes(asked, state?.pageSizes);
   const fingerprint = syncFingerprint(request);
-  let cursors = resumeCursors(options.state, fingerprint, names);
+  if (state && state.fingerprint !== fingerprint)
+    throw new Error(
+      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
+    );
+  const missing = names.filter((name) => state && !(name in state.cursors));
+  if (missing.length > 0)
+    throw new Error(
+      `The saved sync state has no cursor for ${missing.join(", ")}`,
+    );
+  let cursors = state && { ...state.cursors };
   const guard = new PagingGuard(SYNC_PATH, options.maxPages, cursors);
-  const body = syncRequestBody(request, options);
-  const twoPhase = names.some(
-    (name) => (request.with[name]?.mode ?? options.mode) === "twoPhase",
-  );
-  const { follow, signal, clock = systemClock } = options;
+  const { cursors: _ignored, ...body } = request;
+  if (mode !== undefined)
+    body.with = Object.fromEntries(
+      Object.entries(request.with).map(([name, expression]) => [
+        name,
+        expression.mode ? expression : { ...expression, mode },
+      ]),
+    );
+  const { includeTyping } = options;
+  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
+  if (includeTyping !== undefined) body.includeTyping = includeTyping;
+  if (allowExpired !== undefined)
+    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
+  const twoPhase = names.some((name) => body.with[name]?.mode === "twoPhase");
   const { pollIntervalMs: pollMs = 1_000, maxPollIntervalMs = 30_000 } =
     typeof follow === "object" ? follow : {};
   const maxPollMs = Math.max(pollMs, maxPollIntervalMs);
@@ -125,7 +143,7 @@ export async function* syncPages(
     if (signal?.aborted) abort();
     else signal?.addEventListener("abort", abort);
     const pending: PageRequest = { cursors: at, controller };
-    let sent = body;
+    let sent: SyncRequest = body;
     let textLength: number | undefined;
     pending.page = sendAdaptive({
       path: SYNC_PATH,
@@ -185,8 +203,7 @@ export async function* syncPages(
       waitedFor = askAhead(cursors) ?? start(cursors);
       ahead = undefined;
       const { sent, response, textLength } = await waitedFor.page!;
-      expectResultSets(response, SYNC_PATH, "items", true);
-      expectResultSets(response, SYNC_PATH, "nextCursor", true);
+      expectResultSets(response, SYNC_PATH, true);
       let items = 0;
       for (const name of names) items += response.items[name]?.length ?? 0;
       if (textLength !== undefined && items > 0)
@@ -207,16 +224,13 @@ export async function* syncPages(
         // keep its cursor. Every set needs one: a state without it would start that set over.
         if (full(name) && cursor !== undefined && cursor === cursors?.[name])
           throw repeatedCursor(SYNC_PATH, cursor, name);
-        if (full(name) && !cursor)
-          throw fullPageWithoutCursor(SYNC_PATH, name, page);
         next[name] = cursor ?? cursors?.[name] ?? "";
-        if (!next[name])
-          throw new ProtocolError({
-            problem: "unexpected-shape",
-            method: "POST",
-            url: SYNC_PATH,
-            detail: `page ${page} named no cursor for "${name}", and none was known, so a saved state would start that set over`,
-          });
+        if (full(name) ? !cursor : !next[name])
+          throw postProblem(
+            "endless-paging",
+            SYNC_PATH,
+            `page ${page} named no cursor for "${name}" (${full(name) ? "a full page" : "none known"}): following would start that set over`,
+          );
       }
       cursors = next;
       if (!nonFull) guard.follow(cursors);
@@ -358,44 +372,6 @@ export function syncFingerprint(request: SyncRequest): string {
   const { with: sets, select, parameters } = request;
   const returned = { with: sets, select, parameters: parameters ?? {} };
   return hashText(stableStringify(returned));
-}
-
-function resumeCursors(
-  state: SyncState | undefined,
-  fingerprint: string,
-  names: readonly string[],
-): Record<string, string> | undefined {
-  if (!state) return undefined;
-  if (state.fingerprint !== fingerprint)
-    throw new Error(
-      "The saved sync state belongs to a different sync request (with/select/parameters changed); start without state",
-    );
-  const missing = names.filter((name) => !(name in state.cursors));
-  if (missing.length > 0)
-    throw new Error(
-      `The saved sync state has no cursor for ${missing.join(", ")}`,
-    );
-  return { ...state.cursors };
-}
-
-function syncRequestBody(
-  request: SyncRequest,
-  options: SyncOptions,
-): SyncRequest {
-  const { cursors: _ignored, ...body } = request;
-  const { mode, includeTyping } = options;
-  const allowExpired = options.allowExpiredCursorsAndAcceptMissedDeletes;
-  if (mode !== undefined)
-    body.with = Object.fromEntries(
-      Object.entries(request.with).map(([name, expression]) => [
-        name,
-        expression.mode ? expression : { ...expression, mode },
-      ]),
-    );
-  if (includeTyping !== undefined) body.includeTyping = includeTyping;
-  if (allowExpired !== undefined)
-    body.allowExpiredCursorsAndAcceptMissedDeletes = allowExpired;
-  return body;
 }
 
 /** JSON with object keys sorted, so equal values give equal text. */

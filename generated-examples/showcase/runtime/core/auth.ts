@@ -2,7 +2,7 @@
 // Bearer tokens from a static token, a token provider or OAuth client credentials (`oauth.ts`,
 // loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
-import { TokenError, TransportError, redactSecrets } from "./errors.js";
+import { TokenError, TransportError, redacted } from "./errors.js";
 import type { Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
@@ -111,7 +111,7 @@ export function createTokenSource(
       if (error instanceof TokenError || error instanceof TransportError)
         throw error;
       throw new TokenError(
-        `The token provider failed: ${redactSecrets(error instanceof Error ? error.message : String(error), secrets())}`,
+        `The token provider failed: ${await redacted(error instanceof Error ? error.message : String(error), secrets())}`,
       );
     } finally {
       inFlight = undefined;

@@ -37,28 +37,22 @@ export interface DmsError extends Required<Omit<DmsErrorDetails, "requestId">> {
 export class DmsError extends Error {
   override name = "DmsError";
 
+  /** The message names the request, status and API message; `explain.ts` adds ids and hints. */
   constructor(details: DmsErrorDetails) {
-    const { status, apiMessage, requestId } = details;
-    const missing = details.missing ?? [];
-    const duplicated = details.duplicated ?? [];
+    const { method, url, status, apiMessage } = details;
     super(
-      [
-        `${details.method} ${details.url} failed with ${status}: ${apiMessage}`,
-        missing.length && `missing: ${readableIds(missing)}`,
-        duplicated.length && `duplicated: ${readableIds(duplicated)}`,
-        STATUS_HINTS[status],
-        requestId && `request id ${requestId}`,
-      ]
-        .filter(Boolean)
-        .join("; ") + afterAttempts(details.attempts),
+      `${method} ${url} failed with ${status}: ${apiMessage}${afterAttempts(details.attempts)}`,
     );
     const defaults = {
       extra: {},
       attempts: 1,
       earlierAttemptMayHaveApplied: false,
-      requestId,
+      requestId: details.requestId,
     };
-    Object.assign(this, defaults, details, { missing, duplicated });
+    Object.assign(this, defaults, details, {
+      missing: details.missing ?? [],
+      duplicated: details.duplicated ?? [],
+    });
   }
 }
 
@@ -103,8 +97,8 @@ export class TransportError extends Error {
         afterAttempts(info.attempts),
       { cause: info.cause },
     );
-    const { cause: _cause, ...fields } = info;
-    Object.assign(this, { attempts: 1 }, fields);
+    // `cause` again: the same value, and it stays as `super` made it (not enumerable).
+    Object.assign(this, { attempts: 1 }, info);
   }
 }
 
@@ -234,8 +228,7 @@ export class ApplyFailedError extends Error {
         `. Cause: ${causeSummary(report.cause) || "unknown"}`,
       { cause: report.cause },
     );
-    const { cause: _cause, ...fields } = report;
-    Object.assign(this, fields);
+    Object.assign(this, report);
   }
 }
 
@@ -296,73 +289,49 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
-export function redactSecrets(
+/** What only a failure needs (full messages, redaction): loaded when a request fails. */
+const explain = () => import("./explain.js");
+
+/**
+ * `text` without `secrets`. If `explain.ts` cannot load, the secrets as they are and bearer
+ * tokens still go (`roughlyRedacted`); their encoded forms stay.
+ */
+export function redacted(
+  text: string,
+  secrets: readonly (string | undefined)[],
+): Promise<string> {
+  return explain().then(
+    (module) => module.redactSecrets(text, secrets),
+    () => roughlyRedacted(text, secrets),
+  );
+}
+
+/** Completes a failure's message (a DmsError's ids and hints) and takes the secrets out. */
+export async function explainFailure(
+  error: Error,
+  secrets: readonly (string | undefined)[],
+): Promise<void> {
+  const message = await explain().then(
+    (module) => module.failureMessage(error, secrets),
+    () => roughlyRedacted(error.message, secrets),
+  );
+  if (message !== error.message) error.message = message;
+}
+
+function roughlyRedacted(
   text: string,
   secrets: readonly (string | undefined)[],
 ): string {
   let result = text;
-  for (const secret of secrets) {
-    if (!secret || secret.length < 4) continue;
-    const json = JSON.stringify(secret).slice(1, -1);
-    const base64 = btoa(
-      String.fromCharCode(...new TextEncoder().encode(secret)),
-    ).replace(/=+$/, "");
-    const urls = [
-      encodeURIComponent(secret),
-      new URLSearchParams({ s: secret }).toString().slice(2),
-    ];
-    const variants = [
-      secret,
-      base64,
-      `${base64}${"=".repeat(-base64.length & 3)}`,
-      base64.replace(/\+/g, "-").replace(/\//g, "_"),
-      ...urls.flatMap((url) => [
-        url,
-        url.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase()),
-      ]),
-      ...[json, json.replace(/\//g, "\\/")].flatMap((escaped) => [
-        escaped,
-        escaped.replace(
-          /[^\x20-\x7e]/g,
-          (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-        ),
-      ]),
-    ];
-    // Longest first, so a variant containing another is replaced whole.
-    for (const variant of variants.sort((x, y) => y.length - x.length))
-      result = result.split(variant).join("***");
-  }
-  return result.replace(/(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1***");
+  for (const secret of secrets)
+    if (secret && secret.length >= 4) result = result.split(secret).join("***");
+  return result.replace(BEARER, "$1***");
 }
 
-const STATUS_HINTS: Readonly<Record<number, string>> = {
-  401: "check the token, client id/secret and token URL",
-  403: "the credentials lack dataModelInstancesAcl / dataModelsAcl for this project or space",
-};
+/** A bearer token in a text, with what precedes it as group 1. */
+export const BEARER = /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
-/** The first 5 distinct ids as `space:externalId[/version]`, a space as `space s`, else JSON. */
-function readableIds(ids: readonly Record<string, unknown>[]): string {
-  const distinct = [
-    ...new Set(
-      ids.map((id) =>
-        typeof id.space !== "string"
-          ? JSON.stringify(id)
-          : typeof id.externalId === "string"
-            ? `${id.space}:${id.externalId}${typeof id.version === "string" ? `/${id.version}` : ""}`
-            : Object.keys(id).length === 1
-              ? `space ${id.space}`
-              : JSON.stringify(id),
-      ),
-    ),
-  ];
-  return (
-    distinct.slice(0, 5).join(", ") +
-    (distinct.length > 5 ? ` and ${distinct.length - 5} more` : "")
-  );
-}
-
-function afterAttempts(attempts = 1): string {
+export function afterAttempts(attempts = 1): string {
   return attempts > 1 ? ` (after ${attempts} attempts)` : "";
 }
 

@@ -2,8 +2,6 @@
 // JSON in and out; with `int64: "bigint"`, int64 values as exact integers: a bigint is written as
 // its digits, and an integer beyond 2^53 read where the view has an int64 property is a bigint.
 
-import type { ViewReference } from "./wire.js";
-
 /** A string no API value holds (texts cannot contain NUL); marks a bigint inside JSON text. */
 const MARK = "\u0000dmgen-int64:";
 
@@ -21,10 +19,8 @@ export function stringifyJson(value: unknown): string {
 
 /** Integers of 16+ digits outside floats; strings too, so that the scan stays in step. */
 const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/;
-const STRING_OR_LONG_INTEGER = new RegExp(
-  `"[^"\\\\]*(?:\\\\.[^"\\\\]*)*"|${LONG_INTEGER.source}`,
-  "g",
-);
+const STRING_OR_LONG_INTEGER =
+  /"[^"\\]*(?:\\.[^"\\]*)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 /** Parses `text`; an integer outside ±2^53 becomes `toValue(digits, keys to it, their objects)`. */
 function parseExact(
@@ -79,30 +75,6 @@ export type Int64Paths = ReadonlyMap<
   string,
   ReadonlyMap<string, ReadonlySet<string>>
 >;
-
-/** The int64 properties a model reads as bigint, per view (from its read classes). */
-export function int64Paths(
-  classes: Iterable<{
-    readonly view: ViewReference;
-    readonly properties: Readonly<
-      Record<
-        string,
-        { identifier: string; type: string; as?: string; list?: boolean }
-      >
-    >;
-  }>,
-): Int64Paths {
-  const paths = new Map<string, Map<string, Set<string>>>();
-  for (const { view, properties } of classes)
-    for (const { identifier, type, as } of Object.values(properties)) {
-      if (type !== "int64" || as !== "bigint") continue;
-      const views = paths.get(view.space) ?? new Map<string, Set<string>>();
-      paths.set(view.space, views);
-      const key = `${view.externalId}/${view.version}`;
-      views.set(key, (views.get(key) ?? new Set()).add(identifier));
-    }
-  return paths;
-}
 
 /**
  * A response parser that keeps int64 values exact: an integer outside ±2^53 in `items` (a list,

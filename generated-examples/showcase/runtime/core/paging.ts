@@ -215,16 +215,3 @@ function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
         Object.entries(cursors).sort(([a], [b]) => (a < b ? -1 : 1)),
       );
 }
-
-/** A page full for `resultSet` without a cursor for it: following would start that set over. */
-export function fullPageWithoutCursor(
-  path: string,
-  resultSet: string,
-  pages: number,
-): ProtocolError {
-  return postProblem(
-    "endless-paging",
-    path,
-    `page ${pages} was full for "${resultSet}" but named no cursor`,
-  );
-}

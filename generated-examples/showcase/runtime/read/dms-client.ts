@@ -85,9 +85,9 @@ export interface ReadOptions {
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
   /** The HTTP client underneath (auth, retries, typed errors). */
-  readonly http: HttpClient;
+  declare readonly http: HttpClient;
   /** The most pages one paged read fetches (see `DmsClientOptions.maxPagesPerRead`). */
-  readonly maxPagesPerRead: number;
+  declare readonly maxPagesPerRead: number;
   readonly #options: DmsClientOptions;
   #closing: Promise<void> | undefined;
 
