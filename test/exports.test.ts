@@ -392,7 +392,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],
   "core/oauth.ts": ["fetchClientCredentialsToken"],
   // Loaded when a request fails.
-  "core/explain.ts": ["failureMessage", "redactSecrets"],
+  "core/explain.ts": ["fullMessage", "redactSecrets"],
   "read/dms-client.ts": ["ReadOptions"],
   // `DmsClient.retrieve` and `list`, loaded on their first call.
   "read/instances.ts": ["listInstances", "retrieveInstances"],
@@ -402,7 +402,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "isAbortError",
     "isObject",
     "redacted",
-    "explainFailure",
     "afterAttempts",
     "BEARER",
     "causeSummary",

@@ -8,7 +8,7 @@ import {
   TransportError,
   VersionConflictError,
 } from "./errors.js";
-import { failureMessage, redactSecrets } from "./explain.js";
+import { fullMessage, redactSecrets } from "./explain.js";
 
 const request = {
   method: "POST",
@@ -63,7 +63,7 @@ describe("createDmsError", () => {
     expect(error.message).toBe(
       "POST https://x/api/v1/projects/p/models/instances failed with 400: View not found",
     );
-    expect(failureMessage(error, [])).toBe(
+    expect(fullMessage(error)).toBe(
       "POST https://x/api/v1/projects/p/models/instances failed with 400: View not found; missing: s:Pump/v1; request id req-1",
     );
     expect(error.missing).toEqual([
@@ -79,7 +79,7 @@ describe("DmsError message", () => {
     missing: Record<string, unknown>[],
     duplicated: Record<string, unknown>[] = [],
   ): string =>
-    failureMessage(
+    fullMessage(
       createDmsError({
         ...request,
         status: 400,
@@ -88,7 +88,6 @@ describe("DmsError message", () => {
         missing,
         duplicated,
       }),
-      [],
     );
 
   it("names a missing space once, not as an id and its JSON", () => {

@@ -1,29 +1,24 @@
-// What only a failure needs, loaded when one happens (`redacted` and `explainFailure` in
-// `errors.ts`): a DmsError's full message, and redaction, which takes the secrets a client knows
-// (tokens, the client secret) out of a text in every encoding an API or a proxy may echo them in.
+// What only a failure needs, loaded when one happens (`redacted` in `errors.ts`): a DmsError's
+// full message, and redaction, which takes the secrets a client knows (tokens, the client secret)
+// out of a text in every encoding an API or a proxy may echo them in.
 
 import { afterAttempts, BEARER, DmsError } from "./errors.js";
 
-/** `error`'s message, redacted; a DmsError's with the ids the API named and a hint by status. */
-export function failureMessage(
-  error: Error,
-  secrets: readonly (string | undefined)[],
-): string {
-  let message = error.message;
-  if (error instanceof DmsError) {
-    const { missing, duplicated, status, requestId } = error;
-    message =
-      [
-        `${error.method} ${error.url} failed with ${status}: ${error.apiMessage}`,
-        missing.length && `missing: ${readableIds(missing)}`,
-        duplicated.length && `duplicated: ${readableIds(duplicated)}`,
-        STATUS_HINTS[status],
-        requestId && `request id ${requestId}`,
-      ]
-        .filter(Boolean)
-        .join("; ") + afterAttempts(error.attempts);
-  }
-  return redactSecrets(message, secrets);
+/** `error`'s message; a DmsError's with the ids the API named and a hint by status. */
+export function fullMessage(error: Error): string {
+  if (!(error instanceof DmsError)) return error.message;
+  const { missing, duplicated, status, requestId } = error;
+  return (
+    [
+      `${error.method} ${error.url} failed with ${status}: ${error.apiMessage}`,
+      missing.length && `missing: ${readableIds(missing)}`,
+      duplicated.length && `duplicated: ${readableIds(duplicated)}`,
+      STATUS_HINTS[status],
+      requestId && `request id ${requestId}`,
+    ]
+      .filter(Boolean)
+      .join("; ") + afterAttempts(error.attempts)
+  );
 }
 
 /** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
