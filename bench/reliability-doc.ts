@@ -309,6 +309,15 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
     test: "never lets %s into the TokenError",
   },
   {
+    area: "secrets",
+    tried:
+      "a 409 echoing the token and a bearer header while `explain.ts` (loaded on failures) cannot load",
+    result:
+      "still a `VersionConflictError` naming the request; the token and the bearer token redacted",
+    file: "templates/runtime/core/explain-offline.test.ts",
+    test: "is still the right error, with raw secrets and bearer tokens taken out",
+  },
+  {
     area: "values",
     tried:
       "float32 1e39, Dates and strings outside 0001-9999, 2024-02-30, hour 24, a list with holes, json as string/list/number, 257 keys, a 129-character key, a value over 10,240 bytes, an object over 40,960 bytes, a cycle, 100,000 levels deep",
