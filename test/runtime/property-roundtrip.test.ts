@@ -24,7 +24,7 @@ import type {
   ViewDefinition,
 } from "../../src/input/types.js";
 import { DmsClient } from "../../templates/runtime/read/dms-client.js";
-import { stableStringify } from "../../templates/runtime/read/sync.js";
+import { stableStringify } from "../../templates/runtime/core/json.js";
 import { createUndiciTransport } from "../../templates/runtime/core/transport-undici.js";
 import {
   readConverter,

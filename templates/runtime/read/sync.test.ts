@@ -9,11 +9,11 @@ import {
   parseSyncState,
   peekNextCursors,
   serializeSyncState,
-  stableStringify,
   syncFingerprint,
   syncPages,
   type SyncPage,
 } from "./sync.js";
+import { stableStringify } from "../core/json.js";
 import type { InstanceRead, SyncRequest, SyncResponse } from "../core/wire.js";
 import {
   fakeClock,
