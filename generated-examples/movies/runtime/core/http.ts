@@ -5,7 +5,6 @@
 import {
   causeSummary,
   createDmsError,
-  explainFailure,
   isAbortError,
   isObject,
   markMayHaveApplied,
@@ -254,8 +253,11 @@ export class HttpClient {
       }
     } catch (error) {
       if (mayHaveApplied) markMayHaveApplied(error);
-      if (error instanceof Error && !isAbortError(error))
-        await explainFailure(error, tokenSource.secrets());
+      if (error instanceof Error && !isAbortError(error)) {
+        const secrets = tokenSource.secrets();
+        const message = await redacted(error.message, secrets, error);
+        if (message !== error.message) error.message = message;
+      }
       throw error;
     }
   }

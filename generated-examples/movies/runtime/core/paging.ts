@@ -8,6 +8,7 @@ import {
   ProtocolError,
   TransportError,
 } from "./errors.js";
+import { stableStringify } from "./json.js";
 
 export function isPageTimeout(error: unknown): boolean {
   return (
@@ -209,9 +210,5 @@ export function checkedMaxPages(maxPages: number): number {
 }
 
 function cursorKey(cursors: string | Readonly<Record<string, string>>): string {
-  return typeof cursors === "string"
-    ? cursors
-    : JSON.stringify(
-        Object.entries(cursors).sort(([a], [b]) => (a < b ? -1 : 1)),
-      );
+  return typeof cursors === "string" ? cursors : stableStringify(cursors);
 }

@@ -195,9 +195,8 @@ export class DmsClient {
     request: SyncRequest,
     options: SyncOptions = {},
   ): AsyncGenerator<SyncPage, void, undefined> {
-    const clock = options.clock ?? this.#options.clock;
-    const paged = this.#paged(options);
-    return syncPages(this.http, request, clock ? { ...paged, clock } : paged);
+    const paged = { clock: this.http.clock, ...this.#paged(options) };
+    return syncPages(this.http, request, paged);
   }
 
   /** Releases the transport's pooled connections. Calling it again waits for the same close. */

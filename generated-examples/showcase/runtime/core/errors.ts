@@ -289,43 +289,27 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** What only a failure needs (full messages, redaction): loaded when a request fails. */
-const explain = () => import("./explain.js");
-
 /**
- * `text` without `secrets`. If `explain.ts` cannot load, the secrets as they are and bearer
- * tokens still go (`roughlyRedacted`); their encoded forms stay.
+ * `text` without `secrets`; with `error`, its full message (a DmsError's ids and hints) first.
+ * `explain.ts` does both, loaded when a request fails. If it cannot load, `text` is the message,
+ * without the secrets as they are and bearer tokens; their encoded forms stay.
  */
 export function redacted(
   text: string,
   secrets: readonly (string | undefined)[],
+  error?: Error,
 ): Promise<string> {
-  return explain().then(
-    (module) => module.redactSecrets(text, secrets),
-    () => roughlyRedacted(text, secrets),
+  return import("./explain.js").then(
+    (explain) =>
+      explain.redactSecrets(error ? explain.fullMessage(error) : text, secrets),
+    () => {
+      let result = text;
+      for (const secret of secrets)
+        if (secret && secret.length >= 4)
+          result = result.split(secret).join("***");
+      return result.replace(BEARER, "$1***");
+    },
   );
-}
-
-/** Completes a failure's message (a DmsError's ids and hints) and takes the secrets out. */
-export async function explainFailure(
-  error: Error,
-  secrets: readonly (string | undefined)[],
-): Promise<void> {
-  const message = await explain().then(
-    (module) => module.failureMessage(error, secrets),
-    () => roughlyRedacted(error.message, secrets),
-  );
-  if (message !== error.message) error.message = message;
-}
-
-function roughlyRedacted(
-  text: string,
-  secrets: readonly (string | undefined)[],
-): string {
-  let result = text;
-  for (const secret of secrets)
-    if (secret && secret.length >= 4) result = result.split(secret).join("***");
-  return result.replace(BEARER, "$1***");
 }
 
 /** A bearer token in a text, with what precedes it as group 1. */

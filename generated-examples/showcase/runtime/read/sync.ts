@@ -13,6 +13,7 @@ import {
   sendAdaptive,
 } from "../core/paging.js";
 import type { QueryOptions, QueryPage } from "./query.js";
+import { stableStringify } from "../core/json.js";
 import { systemClock, type Clock } from "../core/retry.js";
 import type {
   InstanceRead,
@@ -372,20 +373,6 @@ export function syncFingerprint(request: SyncRequest): string {
   const { with: sets, select, parameters } = request;
   const returned = { with: sets, select, parameters: parameters ?? {} };
   return hashText(stableStringify(returned));
-}
-
-/** JSON with object keys sorted, so equal values give equal text. */
-export function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const record = value as Record<string, unknown>;
-    const members = Object.keys(record)
-      .sort()
-      .filter((key) => record[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${stableStringify(record[key])}`);
-    return `{${members.join(",")}}`;
-  }
-  return JSON.stringify(value) ?? "null";
 }
 
 /** cyrb53: a fast 53-bit string hash, as hex. Not cryptographic; only to tell requests apart. */
