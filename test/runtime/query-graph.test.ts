@@ -9,6 +9,7 @@ import {
   runQueryGraph,
   type QueryPoster,
 } from "../../templates/runtime/features/query-graph.js";
+import { readRuntime } from "../../templates/runtime/client/read-runtime.js";
 import type { QueryProgress } from "../../templates/runtime/read/query.js";
 import type {
   InstanceRead,
@@ -114,7 +115,12 @@ describe("runQueryGraph", () => {
   it("drains every chained set per root page, deepest first, one batch per root page", async () => {
     const { poster } = simulated(5);
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(2), "root"))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(2),
+      "root",
+    ))
       batches.push(ids(batch));
     expect(batches).toEqual([
       expected([0, 1]),
@@ -126,7 +132,12 @@ describe("runQueryGraph", () => {
   it("collects everything in one batch without a root to batch by", async () => {
     const { poster } = simulated(4);
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(3), undefined))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(3),
+      undefined,
+    ))
       batches.push(ids(batch));
     expect(batches).toEqual([expected([0, 1, 2, 3])]);
   });
@@ -135,9 +146,15 @@ describe("runQueryGraph", () => {
     const { poster, bodies } = simulated(3, 2);
     const reports: QueryProgress[] = [];
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(8), "root", {
-      onProgress: (p) => reports.push(p),
-    }))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(8),
+      "root",
+      {
+        onProgress: (p) => reports.push(p),
+      },
+    ))
       batches.push(ids(batch));
     expect(batches.flatMap((b) => b.root)).toEqual(["p0", "p1", "p2"]);
     expect(batches.flatMap((b) => b.grandchild)).toEqual(
@@ -155,7 +172,12 @@ describe("runQueryGraph", () => {
 
   it("gives up on a timeout when no page can shrink", async () => {
     const { poster } = simulated(3, 0);
-    const error: unknown = await runQueryGraph(poster, request(1), "root")
+    const error: unknown = await runQueryGraph(
+      readRuntime,
+      poster,
+      request(1),
+      "root",
+    )
       .next()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PageTimeoutError);

@@ -1,19 +1,31 @@
 // The OAuth client credentials grant, loaded by `auth.ts` only for `clientCredentials`.
 
-import { redactSecrets, TokenError, TransportError } from "./errors.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY } from "./retry.js";
+import type * as errors from "./errors.js";
+import type * as retry from "./retry.js";
 import type {
   AccessToken,
   ClientCredentials,
   TokenSourceContext,
 } from "./auth.js";
 
+/**
+ * What the grant uses of the eager runtime, handed in by `auth.ts`: a static import of it would
+ * split the eager runtime into more chunks (client/read-runtime.ts says why).
+ */
+export type OAuthRuntime = Pick<
+  typeof errors,
+  "redactSecrets" | "TokenError" | "TransportError"
+> &
+  Pick<typeof retry, "backoffDelay" | "DEFAULT_RETRY_POLICY">;
+
 /** Runs the client credentials grant, retrying connection errors, 429 and 5xx up to 3 attempts. */
 export async function fetchClientCredentialsToken(
   grant: ClientCredentials,
   context: TokenSourceContext,
+  runtime: OAuthRuntime,
   signal?: AbortSignal,
 ): Promise<AccessToken> {
+  const { redactSecrets, TokenError, TransportError } = runtime;
   const { tokenUrl, clientId, clientSecret, scopes, audience } = grant;
   const form = new URLSearchParams({
     grant_type: "client_credentials",
@@ -73,8 +85,8 @@ export async function fetchClientCredentialsToken(
       if (!(error instanceof TransportError) || attempt >= 3) throw error;
     }
     await context.clock.sleep(
-      backoffDelay(
-        DEFAULT_RETRY_POLICY,
+      runtime.backoffDelay(
+        runtime.DEFAULT_RETRY_POLICY,
         attempt - 1,
         context.random ?? Math.random,
       ),

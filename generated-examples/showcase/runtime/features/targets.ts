@@ -3,10 +3,11 @@
 // target's view id in the client's registry (which loads a view's module on first use), and the
 // loose where / sort of a target whose class is not known to the types.
 
-import {
+import type * as typed from "../model/typed.js";
+import type {
   TypedEdge,
-  type TypedInstance,
-  type ViewClassInfo,
+  TypedInstance,
+  ViewClassInfo,
 } from "../model/typed.js";
 import type {
   EdgeSourceDefinition,
@@ -75,12 +76,16 @@ export async function loadTargetClass(
     : views?.load(definition.target);
 }
 
-/** Edges of a connection whose edge view has no read class in this client: read generically. */
+/**
+ * Edges of a connection whose edge view has no read class in this client: read generically.
+ * `TypedEdge` is handed in (client/read-runtime.ts says why).
+ */
 export function anonymousEdgeClass(
+  base: typeof typed.TypedEdge,
   source: EdgeSourceDefinition,
 ): ReadClassOf<TypedEdge> {
   const properties = source.properties?.() ?? {};
-  return class extends TypedEdge {
+  return class extends base {
     static override readonly view = source.view;
     static override readonly properties = properties;
     static override readonly connections = {};
