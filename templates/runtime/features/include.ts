@@ -87,28 +87,14 @@ export type IncludedTarget<V, R = never> =
 type EdgeOf<V> =
   Element<NonNullable<V>> extends Connected<unknown, infer E> ? E : never;
 
-type ClassIn<M, K> = K extends keyof M
-  ? M[K] extends { readonly targetClass: () => infer R }
-    ? R
-    : never
-  : never;
-
-/**
- * The read class connection `K` of read class `C` leads to: from `$types.targets` (the generated
- * classes' type-only map), or from a `targetClass` thunk on its maps (older output).
- */
+/** The read class connection `K` of read class `C` leads to (`$types.targets`, a type-only map). */
 export type TargetClassOf<C, K> = C extends {
   readonly $types: { readonly targets: infer T };
 }
   ? K extends keyof T
     ? T[K]
     : never
-  : C extends {
-        readonly connections: infer M;
-        readonly properties: infer P;
-      }
-    ? ClassIn<M, K> | ClassIn<P, K>
-    : never;
+  : never;
 
 /** The property names of read class `R` (what `select` takes), or never when `R` is unknown. */
 type PropertyNamesIn<R> = R extends { readonly properties: infer P }
@@ -455,13 +441,7 @@ function planEdge(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    connection,
-    connection.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, connection.target, spec, at);
   const edgeClass = connection.edgeSource
     ? (context.views?.find(viewKey(connection.edgeSource.view)) ??
       anonymousEdgeClass(context.runtime.TypedEdge, connection.edgeSource))
@@ -542,13 +522,7 @@ function planReverse(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    connection,
-    connection.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, connection.target, spec, at);
   const through = throughOf(connection, targetClass);
   const relation = propertyNameOf(targetClass, through.identifier);
   if (relation === undefined) {
@@ -601,13 +575,7 @@ function planDirect(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    property,
-    property.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, property.target, spec, at);
   const nodeSet = nextSetName(context, name);
   context.with[nodeSet] = {
     nodes: {
@@ -666,26 +634,18 @@ function relationsOf(children: readonly PlannedConnection[]): string[] {
   );
 }
 
-/**
- * The class of a connection's target: `view` in the spec, a class thunk on the definition (the
- * generated maps may carry one), or the client's registry by view id.
- */
+/** The class of a connection's target: `view` in the spec, or the client's registry by view id. */
 function resolveClass(
   context: PlanContext,
-  definition: object,
-  target: unknown,
+  target: string | undefined,
   spec: LooseSpec,
   at: string,
 ): AnyReadClass {
   if (spec.view) return spec.view;
-  const thunk = (definition as { readonly targetClass?: unknown }).targetClass;
-  if (typeof thunk === "function") return (thunk as () => AnyReadClass)();
-  if (typeof target === "function") return (target as () => AnyReadClass)();
-  const found =
-    typeof target === "string" ? context.views?.find(target) : undefined;
+  const found = target === undefined ? undefined : context.views?.find(target);
   if (found) return found;
   throw new Error(
-    typeof target === "string"
+    target !== undefined
       ? `${at}: no read class for view ${target} in this client; pass \`view\``
       : `${at}: the relation names no target view; pass \`view\` (the target's read class)`,
   );

@@ -9,10 +9,7 @@ import type {
   TypedInstance,
   ViewClassInfo,
 } from "../model/typed.js";
-import type {
-  EdgeSourceDefinition,
-  TargetClassThunk,
-} from "../model/values.js";
+import type { EdgeSourceDefinition } from "../model/values.js";
 import type { HasViewTypes, SortOf, WhereOf } from "../model/where.js";
 import type { ViewReference } from "../core/wire.js";
 
@@ -59,18 +56,11 @@ export function viewKey(view: ViewReference): string {
   return `${view.space}:${view.externalId}/${view.version}`;
 }
 
-/**
- * The read class a connection or direct relation leads to: its thunk (older generated maps carry
- * one), else the registry's class of its `target` view, loaded.
- */
+/** The read class a connection or direct relation leads to: the registry's, of its `target` view. */
 export async function loadTargetClass(
-  definition: {
-    readonly target?: string;
-    readonly targetClass?: TargetClassThunk;
-  },
+  definition: { readonly target?: string },
   views: ViewClasses | undefined,
 ): Promise<AnyReadClass | undefined> {
-  if (definition.targetClass) return definition.targetClass() as AnyReadClass;
   return definition.target === undefined
     ? undefined
     : views?.load(definition.target);
