@@ -210,8 +210,19 @@ for await (const asset of client.cogniteAsset.list({ limit: 1 })) console.log(as
     ancestors = await implementedViews("CogniteAsset");
     beforeUse = await bundle(scratch.dir, true);
     loaded = await bundle(scratch.dir, true, ["views/CogniteAsset.ts"]);
+    const eagerAsOne = await bundle(scratch.dir, "eager");
+    console.log(
+      `CogniteCore app: ${beforeUse.gzip} B gzip in ${beforeUse.chunks} chunks before a view is used, ${eagerAsOne.gzip} B gzip as one chunk`,
+    );
   });
   afterAll(() => scratch.cleanup());
+
+  // The view modules load with `import()` and extend the runtime's typed classes: those (with
+  // what they import) are one chunk, the rest of the client another. No lazily loaded runtime
+  // module splits them further.
+  it("loads its eager code as two chunks", () => {
+    expect(beforeUse.chunks).toBe(2);
+  });
 
   it("loads no view module before the app uses a view", () => {
     expect([...beforeUse.inputs].filter((i) => i.startsWith("views/"))).toEqual(
