@@ -9,8 +9,9 @@ import type {
 } from "./auth.js";
 
 /**
- * What the grant uses of the eager runtime, handed in by `auth.ts`: a static import of it would
- * split the eager runtime into more chunks (client/read-runtime.ts says why).
+ * What the grant uses of the code an app loads up front, handed in by `auth.ts`: a static import
+ * from this lazily loaded module would give each module it reaches a bundle chunk of its own
+ * (bundlers key a module's chunk by the entry points that reach it).
  */
 export type OAuthRuntime = Pick<
   typeof errors,

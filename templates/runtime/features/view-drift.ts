@@ -573,8 +573,9 @@ export class ViewVerifier {
     /** Whether reads and writes through an accessor wait for the check of their view. */
     readonly beforeUse: boolean,
     /**
-     * The error class, handed in by the client: a static import of it would split the eager
-     * runtime into more chunks (client/read-runtime.ts says why).
+     * The error class, handed in by the client: a static import from this lazily loaded module
+     * would give the class a bundle chunk of its own (bundlers key a module's chunk by the entry
+     * points that reach it), split from the code an app loads up front.
      */
     private readonly DriftError: typeof ViewDriftError,
   ) {

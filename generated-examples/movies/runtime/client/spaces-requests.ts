@@ -16,8 +16,9 @@ const SPACES_PER_PAGE = 1000;
 const SPACES = "/models/spaces";
 
 /**
- * The client's HTTP client and the answer checks, handed in by `SpacesClient`: a static import of
- * them would split the eager runtime into more chunks (client/read-runtime.ts says why).
+ * The client's HTTP client and the answer checks, handed in by `SpacesClient`: a static import
+ * from this lazily loaded module would give each module it reaches a bundle chunk of its own
+ * (bundlers key a module's chunk by the entry points that reach it).
  */
 export type SpacesApi = { readonly http: HttpClient } & Pick<
   typeof core,

@@ -165,7 +165,7 @@ export class DmsClient {
     yield* listInstances(this.#readsApi(), request, this.#paged(options));
   }
 
-  /** What instances.ts uses of the eager runtime, handed in (client/read-runtime.ts says why). */
+  /** What instances.ts uses of the code loaded up front: handed in, not imported (`InstancesApi`). */
   #readsApi(): InstancesApi {
     const { http } = this;
     return {

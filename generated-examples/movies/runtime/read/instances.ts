@@ -15,9 +15,9 @@ import type {
 } from "./dms-client.js";
 
 /**
- * The client's HTTP client and what these reads use of the eager runtime, handed in by
- * `DmsClient`: a static import of them would split the eager runtime into more chunks
- * (client/read-runtime.ts says why).
+ * The client's HTTP client and what these reads use of the code an app loads up front, handed in
+ * by `DmsClient`: a static import from this lazily loaded module would give each module it reaches
+ * a bundle chunk of its own (bundlers key a module's chunk by the entry points that reach it).
  */
 export type InstancesApi = { readonly http: HttpClient } & Pick<
   typeof core,
