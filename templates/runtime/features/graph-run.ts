@@ -75,13 +75,10 @@ class CompiledGraph {
   ) {}
 
   async add(step: GraphStep): Promise<void> {
+    const { loadWhereClasses } = this.runtime;
     if (step.kind === "nodes") {
       if (this.views)
-        await this.runtime.loadWhereClasses(
-          step.options.where,
-          step.view,
-          this.views,
-        );
+        await loadWhereClasses(step.options.where, step.view, this.views);
       this.nodes(step.name, step.view, step.options);
     } else if ("connection" in step.options)
       await this.connectionEdges(step.name, step.options);
@@ -93,13 +90,9 @@ class CompiledGraph {
     view: AnyReadClass,
     options: RecordedNodeSetOptions,
   ): void {
+    const { compileWhere } = this.runtime;
     const filters: Filter[] = [{ hasData: [view.view] }];
-    const where = this.runtime.compileWhere(
-      options.where,
-      view,
-      "node",
-      this.views,
-    );
+    const where = compileWhere(options.where, view, "node", this.views);
     if (where) filters.push(where);
     const expression: NodeExpression = { filter: and(filters) };
     if (options.from !== undefined) {
@@ -153,21 +146,13 @@ class CompiledGraph {
       loadTargetClass(connection, this.views),
       this.edgeClassOf(connection),
     ]);
+    const { compileWhere, loadWhereClasses } = this.runtime;
     const nodeFilters: Filter[] = [];
     if (target) {
       nodeFilters.push({ hasData: [target.view] });
       if (this.views)
-        await this.runtime.loadWhereClasses(
-          options.nodeWhere,
-          target,
-          this.views,
-        );
-      const where = this.runtime.compileWhere(
-        options.nodeWhere,
-        target,
-        "node",
-        this.views,
-      );
+        await loadWhereClasses(options.nodeWhere, target, this.views);
+      const where = compileWhere(options.nodeWhere, target, "node", this.views);
       if (where) nodeFilters.push(where);
     } else if (options.nodeWhere) {
       throw new Error(
@@ -217,13 +202,9 @@ class CompiledGraph {
         },
       },
     ];
-    const { PlainEdge } = this.runtime;
+    const { PlainEdge, compileWhere } = this.runtime;
     if (edge.edgeClass !== PlainEdge) {
-      const where = this.runtime.compileWhere(
-        edge.edgeWhere,
-        edge.edgeClass,
-        "edge",
-      );
+      const where = compileWhere(edge.edgeWhere, edge.edgeClass, "edge");
       if (where) filters.push(where);
     }
     if (options.filter) filters.push(options.filter);

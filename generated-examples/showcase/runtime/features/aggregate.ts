@@ -16,7 +16,7 @@ import type { PropertyDefinition, TargetClasses } from "../model/values.js";
 import type { DmsClient } from "../read/dms-client.js";
 import type { InstanceId, InstanceRead } from "../core/wire.js";
 
-/** What search and aggregate use of the eager runtime, handed in (client/read-runtime.ts says why). */
+/** What search and aggregate use of the eager runtime, handed in (client/read-runtime.ts: why). */
 export type SearchRuntime = Pick<
   typeof where,
   "compileWhere" | "loadWhereClasses" | "WhereError"
@@ -134,12 +134,8 @@ export function searchRequest(
       "properties",
     );
   if (options.operator !== undefined) body.operator = options.operator;
-  const filter = runtime.compileWhere(
-    options.where,
-    info,
-    instanceType,
-    classes,
-  );
+  const { compileWhere } = runtime;
+  const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.limit !== undefined) body.limit = options.limit;
   return body;
@@ -159,12 +155,8 @@ export function aggregateRequest(
   if (list.length > 0) body.aggregates = list;
   if (options.groupBy !== undefined)
     body.groupBy = identifiers(runtime, options.groupBy, info, "groupBy");
-  const filter = runtime.compileWhere(
-    options.where,
-    info,
-    instanceType,
-    classes,
-  );
+  const { compileWhere } = runtime;
+  const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.query !== undefined) body.query = options.query;
   if (options.properties !== undefined)

@@ -458,11 +458,8 @@ function planEdge(
     },
   ];
   if (edgeClass && spec.edgeWhere) {
-    const edgeWhere = context.runtime.compileWhere(
-      spec.edgeWhere,
-      edgeClass,
-      "edge",
-    );
+    const { compileWhere } = context.runtime;
+    const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
   const targetFilter = nodeFilterOf(context, targetClass, spec);
@@ -658,12 +655,8 @@ function nodeFilterOf(
   spec: LooseSpec,
 ): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = context.runtime.compileWhere(
-    spec.where,
-    readClass,
-    "node",
-    context.views,
-  );
+  const { runtime, views } = context;
+  const where = runtime.compileWhere(spec.where, readClass, "node", views);
   if (where) filters.push(where);
   return and(filters);
 }
@@ -1000,14 +993,9 @@ export async function* listWithInclude(
   include: object,
   options: LooseListOptions,
 ): AsyncGenerator<unknown, void, undefined> {
-  const { runtime } = context;
-  await loadIncludedClasses(context, context.readClass, include);
-  if (context.views)
-    await runtime.loadWhereClasses(
-      options.where,
-      context.readClass,
-      context.views,
-    );
+  const { runtime, readClass, views } = context;
+  await loadIncludedClasses(context, readClass, include);
+  if (views) await runtime.loadWhereClasses(options.where, readClass, views);
   const raw = options.filter ? { $raw: options.filter } : {};
   const plan = planInclude(
     runtime,
