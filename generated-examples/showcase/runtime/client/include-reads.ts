@@ -112,12 +112,9 @@ export const includeReader: IncludeReader = {
   },
   async *list(accessor, options) {
     const context = await includeContext(accessor);
+    const { runtime, readClass, instanceType } = context;
     const { sort: keys, ...rest } = options;
-    const sort = (accessor.context.runtime as ReadRuntime).compileSort(
-      keys,
-      context.readClass,
-      context.instanceType,
-    );
+    const sort = runtime.compileSort(keys, readClass, instanceType);
     yield* listWithInclude(context, options.include, {
       ...(rest as Omit<LooseListOptions, "sort">),
       ...(sort ? { sort } : {}),

@@ -301,7 +301,10 @@ export type IncludeRuntime = QueryGraphRuntime &
   Pick<typeof errors, "ProtocolError"> &
   Pick<typeof query, "MAX_QUERY_LIMIT"> &
   Pick<typeof typed, "TypedEdge"> &
-  Pick<typeof where, "compileWhere" | "dropUnselected" | "loadWhereClasses">;
+  Pick<
+    typeof where,
+    "compileSort" | "compileWhere" | "dropUnselected" | "loadWhereClasses"
+  >;
 
 /** The query of one include call and how to assemble its answer. */
 export interface IncludePlan {
