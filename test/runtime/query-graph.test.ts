@@ -3,7 +3,10 @@
 // emulator), timeouts for pages that are too large. Every request body is checked against the
 // OpenAPI contract.
 import { describe, expect, it } from "vitest";
-import { DmsError } from "../../templates/runtime/core/errors.js";
+import {
+  DmsError,
+  ProtocolError,
+} from "../../templates/runtime/core/errors.js";
 import { PageTimeoutError } from "../../templates/runtime/core/paging.js";
 import {
   runQueryGraph,
@@ -168,6 +171,31 @@ describe("runQueryGraph", () => {
       child: 2,
       grandchild: 2,
     });
+  });
+
+  it("checks each answer's shape: a malformed one is a ProtocolError naming the query", async () => {
+    const answers: unknown[] = [
+      {},
+      { items: { root: "not a list" } },
+      { items: { root: [] }, nextCursor: { root: 7 } },
+    ];
+    for (const answer of answers) {
+      const poster: QueryPoster = {
+        query: () => Promise.resolve(answer as QueryResponse),
+      };
+      const error: unknown = await runQueryGraph(
+        readRuntime,
+        poster,
+        request(2),
+        "root",
+      )
+        .next()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).message).toContain(
+        "/models/instances/query",
+      );
+    }
   });
 
   it("gives up on a timeout when no page can shrink", async () => {

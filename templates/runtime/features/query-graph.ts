@@ -16,7 +16,10 @@ import type {
 } from "../core/wire.js";
 
 /** What the pager uses of the eager runtime, handed in (client/read-runtime.ts says why). */
-export type QueryGraphRuntime = Pick<typeof http, "repeatedCursor"> &
+export type QueryGraphRuntime = Pick<
+  typeof http,
+  "expectResultSets" | "repeatedCursor"
+> &
   Pick<
     typeof paging,
     | "ADAPTIVE_REQUEST"
@@ -115,6 +118,9 @@ export async function* runQueryGraph(
         );
       },
     });
+    // As `queryPages` does: a hostile or broken answer is a ProtocolError, not a TypeError.
+    runtime.expectResultSets(response, QUERY_PATH, "items", true);
+    runtime.expectResultSets(response, QUERY_PATH, "nextCursor", false);
     for (const [name, items] of Object.entries(response.items))
       counts[name] = (counts[name] ?? 0) + batch.add(name, items);
     options.onProgress?.({

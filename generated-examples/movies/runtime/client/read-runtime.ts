@@ -6,7 +6,7 @@
 // browser app's eager code compress a quarter worse than one (test/bundle.test.ts).
 
 import { ProtocolError } from "../core/errors.js";
-import { repeatedCursor } from "../core/http.js";
+import { expectResultSets, repeatedCursor } from "../core/http.js";
 import {
   ADAPTIVE_REQUEST,
   askedLimits,
@@ -47,6 +47,7 @@ export const readRuntime = {
   compileSort,
   compileWhere,
   dropUnselected,
+  expectResultSets,
   loadWhereClasses,
   repeatedCursor,
   resizable,
