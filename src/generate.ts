@@ -123,6 +123,8 @@ const FEATURE_FILES: Readonly<
   "features/query-graph.ts": (f) => f.has("include") || f.has("graph"),
   "features/aggregate.ts": (f) => f.has("search"),
   "client/search-reads.ts": (f) => f.has("search"),
+  "client/read-runtime.ts": (f) =>
+    f.has("include") || f.has("graph") || f.has("search"),
   "client/include-search.ts": (f) => f.has("include") && f.has("search"),
   "features/view-drift.ts": (f) => f.has("drift"),
   "features/view-drift-error.ts": (f) => f.has("drift"),

@@ -358,7 +358,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "aggregateRequest",
     "aggregateResults",
     "searchRequest",
-    "searchSortProperty",
+    "SearchRuntime",
     // What a view accessor's `search` and `aggregate` run, loaded on their first call.
     "aggregateInstances",
     "searchInstances",
@@ -381,7 +381,14 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "client/client-writes.ts": ["clientWrites"],
   "client/spaces.ts": ["spacesMethods"],
   // What `client.spaces` sends, loaded on its first call.
-  "client/spaces-requests.ts": ["applySpaces", "listSpaces", "spacesById"],
+  "client/spaces-requests.ts": [
+    "SpacesApi",
+    "applySpaces",
+    "listSpaces",
+    "spacesById",
+  ],
+  // What the lazily loaded reads use of the eager runtime, handed to them by the client.
+  "client/read-runtime.ts": ["ReadRuntime", "readRuntime"],
   "client/int64.ts": ["int64Properties"],
   "core/json.ts": [
     "exactJsonParser",
@@ -391,12 +398,12 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "stableStringify",
   ],
   "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],
-  "core/oauth.ts": ["fetchClientCredentialsToken"],
+  "core/oauth.ts": ["OAuthRuntime", "fetchClientCredentialsToken"],
   // Loaded when a request fails.
   "core/explain.ts": ["fullMessage", "redactSecrets"],
   "read/dms-client.ts": ["ReadOptions"],
   // `DmsClient.retrieve` and `list`, loaded on their first call.
-  "read/instances.ts": ["listInstances", "retrieveInstances"],
+  "read/instances.ts": ["InstancesApi", "listInstances", "retrieveInstances"],
   "core/errors.ts": [
     "DmsErrorDetails",
     "createDmsError",
@@ -543,6 +550,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "IncludeContext",
     "IncludePlan",
     "IncludeRunOptions",
+    "IncludeRuntime",
     "IncludedTarget",
     "LooseListOptions",
     "RootSelection",
@@ -575,8 +583,13 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "RecordedNodeSetOptions",
     "graphMethods",
   ],
-  "features/graph-run.ts": ["queryGraph", "syncGraph"],
-  "features/query-graph.ts": ["Batch", "QueryPoster", "runQueryGraph"],
+  "features/graph-run.ts": ["GraphRunRuntime", "queryGraph", "syncGraph"],
+  "features/query-graph.ts": [
+    "Batch",
+    "QueryGraphRuntime",
+    "QueryPoster",
+    "runQueryGraph",
+  ],
   "core/paging.ts": [
     "ADAPTIVE_REQUEST",
     "AdaptiveRequest",

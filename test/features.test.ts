@@ -81,6 +81,7 @@ describe("the features option", () => {
     expect(left.sort()).toEqual([
       "runtime/client/include-reads.ts",
       "runtime/client/include-search.ts",
+      "runtime/client/read-runtime.ts",
       "runtime/client/search-reads.ts",
       "runtime/client/spaces-requests.ts",
       "runtime/client/spaces.ts",

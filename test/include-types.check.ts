@@ -87,7 +87,7 @@ export async function graphTypes(client: Client): Promise<void> {
   }
 }
 
-// The generated read classes' maps carry `targetClass` thunks and `$types`, so with the read class
+// The generated read classes carry `$types` (their targets among them), so with the read class
 // as second argument each include's `where` is the target view's own.
 export const typedWhere: IncludeOf<Movie, typeof Movie> = {
   actors: { where: { name: "Arnold" } },

@@ -6,6 +6,7 @@ import {
 } from "./runtime/client/client-writes.js";
 import type { IncludeReads } from "./runtime/client/include-reads.js";
 import type { IncludeSearch } from "./runtime/client/include-search.js";
+import { readRuntime } from "./runtime/client/read-runtime.js";
 import type { SearchReads } from "./runtime/client/search-reads.js";
 import { type SpacesMethods, spacesMethods } from "./runtime/client/spaces.js";
 import {
@@ -21,9 +22,9 @@ import { type GraphMethods, graphMethods } from "./runtime/features/graph.js";
 import type { ViewDriftReport } from "./runtime/features/view-drift.js";
 import type { TypedReadClass } from "./runtime/model/where.js";
 import { DmsClient, type DmsClientOptions } from "./runtime/read/dms-client.js";
-import type { Actor, ActorApply } from "./views/Actor.js";
-import type { Movie, MovieApply } from "./views/Movie.js";
-import type { Person, PersonApply } from "./views/Person.js";
+import { Actor, type ActorApply } from "./views/Actor.js";
+import { Movie, type MovieApply } from "./views/Movie.js";
+import { Person, type PersonApply } from "./views/Person.js";
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
@@ -65,25 +66,15 @@ type ViewAccessors = Omit<Client, keyof LazyClient>;
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, verifyViews, ...rest } = options;
-  /** Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use). */
+  /** Each view's accessor: its view, instance type, whether it takes writes, and its read class. */
   const accessors: ViewAccessorTable<ViewAccessors> = {
-    actor: [
-      "mySpace:ActorView/v1",
-      "node",
-      true,
-      () => import("./views/Actor.js").then((m) => m.Actor),
-    ],
-    movie: [
-      "mySpace:MovieView/v1",
-      "node",
-      true,
-      () => import("./views/Movie.js").then((m) => m.Movie),
-    ],
+    actor: ["mySpace:ActorView/v1", "node", true, () => Promise.resolve(Actor)],
+    movie: ["mySpace:MovieView/v1", "node", true, () => Promise.resolve(Movie)],
     person: [
       "mySpace:PersonView/v1",
       "node",
       true,
-      () => import("./views/Person.js").then((m) => m.Person),
+      () => Promise.resolve(Person),
     ],
   };
   const views = new ViewRegistry(accessors);
@@ -99,6 +90,7 @@ export function createClient(options: ClientOptions): Client {
       dms,
       views,
       check: checks.check,
+      runtime: readRuntime,
       include: () => import("./runtime/client/include-reads.js"),
       search: () => import("./runtime/client/search-reads.js"),
     },
@@ -119,7 +111,7 @@ class LazyClient {
   constructor(dms: DmsClient, views: ViewRegistry, checks: ViewChecks) {
     this.dms = dms;
     this.#verifier = checks;
-    const graphs = graphMethods(dms, views);
+    const graphs = graphMethods(dms, views, readRuntime);
     this.graph = graphs.graph;
     this.query = graphs.query;
     this.sync = graphs.sync;

@@ -6,6 +6,7 @@ import {
 } from "./runtime/client/client-writes.js";
 import type { IncludeReads } from "./runtime/client/include-reads.js";
 import type { IncludeSearch } from "./runtime/client/include-search.js";
+import { readRuntime } from "./runtime/client/read-runtime.js";
 import type { SearchReads } from "./runtime/client/search-reads.js";
 import { type SpacesMethods, spacesMethods } from "./runtime/client/spaces.js";
 import {
@@ -233,6 +234,7 @@ export function createClient(options: ClientOptions): Client {
       dms,
       views,
       check: checks.check,
+      runtime: readRuntime,
       include: () => import("./runtime/client/include-reads.js"),
       search: () => import("./runtime/client/search-reads.js"),
     },
@@ -253,7 +255,7 @@ class LazyClient {
   constructor(dms: DmsClient, views: ViewRegistry, checks: ViewChecks) {
     this.dms = dms;
     this.#verifier = checks;
-    const graphs = graphMethods(dms, views);
+    const graphs = graphMethods(dms, views, readRuntime);
     this.graph = graphs.graph;
     this.query = graphs.query;
     this.sync = graphs.sync;

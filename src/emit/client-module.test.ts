@@ -7,7 +7,7 @@ import { loadInputs } from "../input/index.js";
 import { buildModel } from "../ir/build.js";
 import { planNames } from "../naming/plan.js";
 import { print } from "./doc.js";
-import { emitClientModule } from "./client-module.js";
+import { MAX_EAGER_VIEWS, emitClientModule } from "./client-module.js";
 import * as prettier from "prettier";
 
 /** The text prettier (default options, TypeScript) makes of `code`. */
@@ -20,9 +20,27 @@ const MOVIES = join(
   "../../generated-examples/movies/views.json",
 );
 
-async function clientFor(options: Partial<CodeOptions>): Promise<string> {
+/** The movies model's three views and copies of PersonView under other names: more than MAX_EAGER_VIEWS. */
+const MANY_VIEWS = [
+  "PersonView",
+  "ActorView",
+  "MovieView",
+  ...Array.from({ length: MAX_EAGER_VIEWS - 2 }, (_, i) => `Extra${i}View`),
+];
+
+async function clientFor(
+  options: Partial<CodeOptions>,
+  externalIds: readonly string[] = ["PersonView"],
+): Promise<string> {
   const input = await loadInputs([MOVIES]);
-  const views = input.views.filter((v) => v.externalId === "PersonView");
+  const person = input.views.find((v) => v.externalId === "PersonView")!;
+  const views = externalIds.map(
+    (id) =>
+      input.views.find((v) => v.externalId === id) ?? {
+        ...person,
+        externalId: id,
+      },
+  );
   const model = buildModel({ views });
   const names = planNames(model, DEFAULT_CODE_OPTIONS.naming);
   const context = {
@@ -54,7 +72,7 @@ import {
 import { createFetchTransport } from "./runtime/core/transport-fetch.js";
 import type { Transport } from "./runtime/core/transport.js";
 import { DmsClient, type DmsClientOptions } from "./runtime/read/dms-client.js";
-import type { PersonView, PersonViewApply } from "./views/PersonView.js";
+import { PersonView, type PersonViewApply } from "./views/PersonView.js";
 
 /** Options of {@link createClient}. */
 export interface ClientOptions extends Omit<DmsClientOptions, "transport"> {
@@ -78,13 +96,13 @@ type ViewAccessors = Omit<Client, keyof LazyClient>;
 /** Creates a client for one CDF project (or the dmgen emulator). */
 export function createClient(options: ClientOptions): Client {
   const { transport, ...rest } = options;
-  /** Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use). */
+  /** Each view's accessor: its view, instance type, whether it takes writes, and its read class. */
   const accessors: ViewAccessorTable<ViewAccessors> = {
     personView: [
       "mySpace:PersonView/v1",
       "node",
       true,
-      () => import("./views/PersonView.js").then((m) => m.PersonView),
+      () => Promise.resolve(PersonView),
     ],
   };
   const views = new ViewRegistry(accessors);
@@ -130,9 +148,37 @@ class LazyClient {
       "export interface Client extends GraphMethods, ClientWrites, SpacesMethods {",
     );
     expect(text).toContain(
-      '      check: checks.check,\n      include: () => import("./runtime/client/include-reads.js"),\n      search: () => import("./runtime/client/search-reads.js"),\n',
+      '      check: checks.check,\n      runtime: readRuntime,\n      include: () => import("./runtime/client/include-reads.js"),\n      search: () => import("./runtime/client/search-reads.js"),\n',
     );
     expect(text).toContain("  readonly #verifier: ViewChecks;");
+    // What runs a graph gets the eager runtime it uses from the client, as include and search do.
+    expect(text).toContain(
+      'import { readRuntime } from "./runtime/client/read-runtime.js";',
+    );
+    expect(text).toContain(
+      "    const graphs = graphMethods(dms, views, readRuntime);",
+    );
+  });
+
+  it(`imports the view modules up front in a model of at most ${MAX_EAGER_VIEWS} views, on first use in a larger one`, async () => {
+    const small = await clientFor({}, ["PersonView", "ActorView"]);
+    expect(small).toContain(
+      'import { PersonView, type PersonViewApply } from "./views/PersonView.js";',
+    );
+    expect(small).toContain("() => Promise.resolve(ActorView),");
+    expect(small).not.toContain('import("./views/');
+    const large = await clientFor({}, MANY_VIEWS);
+    expect(MANY_VIEWS.length).toBe(MAX_EAGER_VIEWS + 1);
+    expect(large).toContain(
+      '() => import("./views/PersonView.js").then((m) => m.PersonView),',
+    );
+    expect(large.match(/\(\) => import\("\.\/views\//g)).toHaveLength(
+      MAX_EAGER_VIEWS + 1,
+    );
+    expect(large).not.toContain("Promise.resolve(");
+    expect(large).toContain(
+      'import type { PersonView, PersonViewApply } from "./views/PersonView.js";',
+    );
   });
 
   it("prints what prettier prints", async () => {

@@ -43,6 +43,8 @@ interface RuntimeMemberGroup {
   readonly members: readonly string[];
   /** Whether the factory takes the view registry too. */
   readonly withViews: boolean;
+  /** Whether the factory takes `readRuntime` too (client/read-runtime.ts says why). */
+  readonly withReadRuntime?: boolean;
   /** The feature the group belongs to; undefined: always there. */
   readonly feature?: Feature;
 }
@@ -56,6 +58,7 @@ const RUNTIME_MEMBER_GROUPS: readonly RuntimeMemberGroup[] = [
     members: ["graph", "query", "sync"],
     // Running a graph resolves connections' targets through the registry.
     withViews: true,
+    withReadRuntime: true,
     feature: "graph",
   },
   {
@@ -105,6 +108,9 @@ const CLIENT_MODULE_LOCALS = [
 
 const ACCESSOR_MODULE = "./runtime/client/view-accessor.js";
 
+/** What the lazily loaded reads use of the eager runtime: handed to them, not imported. */
+const READ_RUNTIME_MODULE = "./runtime/client/read-runtime.js";
+
 /** What the output's features add to `client.ts`: the accessor types and the accessors' context. */
 interface FeatureParts {
   /** The interfaces a view accessor's type intersects with, in overload order. */
@@ -113,7 +119,10 @@ interface FeatureParts {
   readonly context: readonly ts.ObjectEntry[];
   /** Drift: the option, the member and the method of `verifyViews`; the checks' type. */
   readonly checks?: ViewChecks;
-  readonly groups: readonly RuntimeMemberGroup[];
+  readonly groups: readonly (RuntimeMemberGroup & {
+    /** The local of `readRuntime`, when the factory takes it. */
+    readonly readRuntime?: string;
+  })[];
 }
 
 function featureParts(context: EmitContext, imports: Imports): FeatureParts {
@@ -137,6 +146,10 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
     accessorTypes.push(imports.type(module, "SearchReads"));
     entries.push(lazy("search", module));
   }
+  const readRuntime = (): string =>
+    imports.value(READ_RUNTIME_MODULE, "readRuntime");
+  if (features.has("include") || features.has("search"))
+    entries.unshift(ts.prop("runtime", ts.id(readRuntime())));
   const checks = features.has("drift") ? viewChecks(imports) : undefined;
   if (checks)
     entries.unshift(ts.prop("check", ts.access(ts.id("checks"), "check")));
@@ -146,6 +159,7 @@ function featureParts(context: EmitContext, imports: Imports): FeatureParts {
     ...group,
     factory: imports.value(group.module, group.factory),
     type: imports.type(group.module, group.type),
+    ...(group.withReadRuntime ? { readRuntime: readRuntime() } : {}),
   }));
   return {
     accessorTypes,
@@ -313,7 +327,9 @@ function createClientFunction(
       {
         type: ts.typeRef(names.accessorTable, ts.typeRef(VIEW_ACCESSORS)),
         doc: [
-          "Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use).",
+          context.model.views.length <= MAX_EAGER_VIEWS
+            ? "Each view's accessor: its view, instance type, whether it takes writes, and its read class."
+            : "Each view's accessor: its view, instance type, whether it takes writes, and its read class (its module loaded on first use).",
         ],
       },
     ),
@@ -504,7 +520,7 @@ interface ClientClassNames {
   readonly dmsClient: string;
   readonly registry: string;
   /** The runtime member groups, with the local names of their factory and type. */
-  readonly groups: readonly RuntimeMemberGroup[];
+  readonly groups: FeatureParts["groups"];
   readonly checks: ViewChecks | undefined;
 }
 
@@ -593,7 +609,11 @@ function lazyClientClass(names: ClientClassNames): ts.Declaration {
         g.local,
         ts.call(
           ts.id(g.factory),
-          (g.withViews ? ["dms", "views"] : ["dms"]).map((n) => ts.id(n)),
+          [
+            "dms",
+            ...(g.withViews ? ["views"] : []),
+            ...(g.readRuntime ? [g.readRuntime] : []),
+          ].map((n) => ts.id(n)),
         ),
       ),
       ...g.members.map((m) => ts.assign(self(m), ts.access(ts.id(g.local), m))),
@@ -616,6 +636,14 @@ function lazyClientClass(names: ClientClassNames): ts.Declaration {
   );
 }
 
+/**
+ * Models with at most this many views import their view modules up front: loading each on first
+ * use makes each a chunk of its own in a browser bundle, whose import glue (and the split of the
+ * runtime module they extend from the rest) costs more than a few view classes weigh. Above it,
+ * an app that uses a few views of a large model (CogniteCore's 33) carries only those.
+ */
+export const MAX_EAGER_VIEWS = 8;
+
 function accessorParts(
   context: EmitContext,
   imports: Imports,
@@ -624,7 +652,10 @@ function accessorParts(
 ): AccessorParts {
   const names = namesOf(context, view);
   const module = rootModule(names.module);
-  const readClass = imports.type(module, names.readClass);
+  const eager = context.model.views.length <= MAX_EAGER_VIEWS;
+  const readClass = eager
+    ? imports.value(module, names.readClass)
+    : imports.type(module, names.readClass);
   const accessor = accessorTypes.of(view.writable);
   const readType = ts.typeOf(readClass);
   const type = view.writable
@@ -635,11 +666,15 @@ function accessorParts(
       )
     : ts.typeRef(accessor, readType);
   // `() => import("./views/Movie.js").then((m) => m.Movie)`: the module loads on first use.
+  // Up front: `() => Promise.resolve(Movie)`.
   const load = ts.arrow(
     [],
-    ts.call(ts.access(ts.call(ts.id("import"), [ts.literal(module)]), "then"), [
-      ts.arrow([ts.param("m")], ts.access(ts.id("m"), names.readClass)),
-    ]),
+    eager
+      ? ts.call(ts.access(ts.id("Promise"), "resolve"), [ts.id(readClass)])
+      : ts.call(
+          ts.access(ts.call(ts.id("import"), [ts.literal(module)]), "then"),
+          [ts.arrow([ts.param("m")], ts.access(ts.id("m"), names.readClass))],
+        ),
   );
   return {
     member: ts.propertySignature(names.accessor, type, {

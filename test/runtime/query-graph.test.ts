@@ -3,12 +3,16 @@
 // emulator), timeouts for pages that are too large. Every request body is checked against the
 // OpenAPI contract.
 import { describe, expect, it } from "vitest";
-import { DmsError } from "../../templates/runtime/core/errors.js";
+import {
+  DmsError,
+  ProtocolError,
+} from "../../templates/runtime/core/errors.js";
 import { PageTimeoutError } from "../../templates/runtime/core/paging.js";
 import {
   runQueryGraph,
   type QueryPoster,
 } from "../../templates/runtime/features/query-graph.js";
+import { readRuntime } from "../../templates/runtime/client/read-runtime.js";
 import type { QueryProgress } from "../../templates/runtime/read/query.js";
 import type {
   InstanceRead,
@@ -114,7 +118,12 @@ describe("runQueryGraph", () => {
   it("drains every chained set per root page, deepest first, one batch per root page", async () => {
     const { poster } = simulated(5);
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(2), "root"))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(2),
+      "root",
+    ))
       batches.push(ids(batch));
     expect(batches).toEqual([
       expected([0, 1]),
@@ -126,7 +135,12 @@ describe("runQueryGraph", () => {
   it("collects everything in one batch without a root to batch by", async () => {
     const { poster } = simulated(4);
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(3), undefined))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(3),
+      undefined,
+    ))
       batches.push(ids(batch));
     expect(batches).toEqual([expected([0, 1, 2, 3])]);
   });
@@ -135,9 +149,15 @@ describe("runQueryGraph", () => {
     const { poster, bodies } = simulated(3, 2);
     const reports: QueryProgress[] = [];
     const batches = [];
-    for await (const batch of runQueryGraph(poster, request(8), "root", {
-      onProgress: (p) => reports.push(p),
-    }))
+    for await (const batch of runQueryGraph(
+      readRuntime,
+      poster,
+      request(8),
+      "root",
+      {
+        onProgress: (p) => reports.push(p),
+      },
+    ))
       batches.push(ids(batch));
     expect(batches.flatMap((b) => b.root)).toEqual(["p0", "p1", "p2"]);
     expect(batches.flatMap((b) => b.grandchild)).toEqual(
@@ -153,9 +173,39 @@ describe("runQueryGraph", () => {
     });
   });
 
+  it("checks each answer's shape: a malformed one is a ProtocolError naming the query", async () => {
+    const answers: unknown[] = [
+      {},
+      { items: { root: "not a list" } },
+      { items: { root: [] }, nextCursor: { root: 7 } },
+    ];
+    for (const answer of answers) {
+      const poster: QueryPoster = {
+        query: () => Promise.resolve(answer as QueryResponse),
+      };
+      const error: unknown = await runQueryGraph(
+        readRuntime,
+        poster,
+        request(2),
+        "root",
+      )
+        .next()
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProtocolError);
+      expect((error as ProtocolError).message).toContain(
+        "/models/instances/query",
+      );
+    }
+  });
+
   it("gives up on a timeout when no page can shrink", async () => {
     const { poster } = simulated(3, 0);
-    const error: unknown = await runQueryGraph(poster, request(1), "root")
+    const error: unknown = await runQueryGraph(
+      readRuntime,
+      poster,
+      request(1),
+      "root",
+    )
       .next()
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PageTimeoutError);

@@ -1,7 +1,6 @@
 // `search` and `aggregate` of a view accessor: their types, and their code, which the accessors
 // load on the first call of either.
 
-import { compileSelect } from "../model/where.js";
 import type {
   AnyViewTypes,
   GroupableOf,
@@ -10,6 +9,7 @@ import type {
   TypedReadClass,
 } from "../model/where.js";
 import type { QueryProgress } from "../read/query.js";
+import type { ReadRuntime } from "./read-runtime.js";
 import {
   aggregateInstances,
   searchInstances,
@@ -19,7 +19,7 @@ import {
   type OnlyAggregates,
   type SearchOptions,
 } from "../features/aggregate.js";
-import { checkCount, type ReadOnlyViewAccessor } from "./view-accessor.js";
+import type { ReadOnlyViewAccessor } from "./view-accessor.js";
 
 /** `search` and `aggregate` of a view's accessor (`C`: the view's read class). */
 export interface SearchReads<C extends TypedReadClass> {
@@ -62,11 +62,13 @@ export async function search(
   this: Accessor,
   options: SearchCall = {},
 ): Promise<unknown[]> {
-  checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
+  const runtime = this.context.runtime as ReadRuntime;
+  runtime.checkCount("search: limit", options.limit, 1, MAX_SEARCH_LIMIT);
   const readClass = await this.ready();
-  compileSelect(options.select, readClass);
+  runtime.compileSelect(options.select, readClass);
   const { dms, views } = this.context;
   const found = await searchInstances(
+    runtime,
     dms,
     views,
     readClass,
@@ -90,8 +92,10 @@ export async function aggregate(
   aggregates: Aggregates<AnyViewTypes>,
   options: AggregateOptions<AnyViewTypes, string> = {},
 ): Promise<unknown[]> {
-  checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
+  const runtime = this.context.runtime as ReadRuntime;
+  runtime.checkCount("aggregate: limit", options.limit, 1, MAX_SEARCH_LIMIT);
   return aggregateInstances(
+    runtime,
     this.context.dms,
     this.context.views,
     await this.ready(),

@@ -1,12 +1,7 @@
 // The requests of `client.spaces` (spaces.ts), loaded on its first call.
 
-import {
-  expectCursor,
-  expectItems,
-  expectObject,
-  repeatedCursor,
-  type HttpClient,
-} from "../core/http.js";
+import type * as core from "../core/http.js";
+import type { HttpClient } from "../core/http.js";
 import type {
   SpaceCreateDefinition,
   SpaceDefinition,
@@ -19,8 +14,18 @@ const SPACES_PER_REQUEST = 100;
 const SPACES_PER_PAGE = 1000;
 const SPACES = "/models/spaces";
 
+/**
+ * The client's HTTP client and the answer checks, handed in by `SpacesClient`: a static import
+ * from this lazily loaded module would give each module it reaches a bundle chunk of its own
+ * (bundlers key a module's chunk by the entry points that reach it).
+ */
+export type SpacesApi = { readonly http: HttpClient } & Pick<
+  typeof core,
+  "expectCursor" | "expectItems" | "expectObject" | "repeatedCursor"
+>;
+
 export function applySpaces(
-  http: HttpClient,
+  api: SpacesApi,
   spaces: readonly SpaceCreateDefinition[],
   options: SpaceRequestOptions,
 ): Promise<SpaceDefinition[]> {
@@ -29,11 +34,11 @@ export function applySpaces(
     ...(name !== undefined ? { name } : {}),
     ...(description !== undefined ? { description } : {}),
   }));
-  return inChunks(http, SPACES, items, options);
+  return inChunks(api, SPACES, items, options);
 }
 
 export async function listSpaces(
-  http: HttpClient,
+  api: SpacesApi,
   options: SpaceRequestOptions & { readonly includeGlobal?: boolean },
 ): Promise<SpaceDefinition[]> {
   const { signal } = options;
@@ -43,14 +48,14 @@ export async function listSpaces(
     const query = new URLSearchParams({ limit: String(SPACES_PER_PAGE) });
     if (options.includeGlobal) query.set("includeGlobal", "true");
     if (cursor !== undefined) query.set("cursor", cursor);
-    const answer = await http.getJson<unknown>(
+    const answer = await api.http.getJson<unknown>(
       `${SPACES}?${query.toString()}`,
       signal ? { signal } : {},
     );
-    spaces.push(...expectItems<SpaceDefinition>(answer, SPACES));
-    const next = expectCursor(expectObject(answer, SPACES), SPACES);
+    spaces.push(...api.expectItems<SpaceDefinition>(answer, SPACES));
+    const next = api.expectCursor(api.expectObject(answer, SPACES), SPACES);
     if (next !== undefined && next === cursor)
-      throw repeatedCursor(SPACES, next);
+      throw api.repeatedCursor(SPACES, next);
     cursor = next;
   } while (cursor !== undefined);
   return spaces;
@@ -58,29 +63,29 @@ export async function listSpaces(
 
 /** `byids` or `delete` of spaces by id. */
 export function spacesById(
-  http: HttpClient,
+  api: SpacesApi,
   action: "byids" | "delete",
   spaces: readonly string[],
   options: SpaceRequestOptions,
 ): Promise<SpaceDefinition[]> {
   const items = spaces.map((space) => ({ space }));
-  return inChunks(http, `${SPACES}/${action}`, items, options);
+  return inChunks(api, `${SPACES}/${action}`, items, options);
 }
 
 async function inChunks<T>(
-  http: HttpClient,
+  api: SpacesApi,
   path: string,
   items: readonly object[],
   options: SpaceRequestOptions,
 ): Promise<T[]> {
   const result: T[] = [];
   for (let start = 0; start < items.length; start += SPACES_PER_REQUEST) {
-    const answer = await http.postJson<unknown>(
+    const answer = await api.http.postJson<unknown>(
       path,
       { items: items.slice(start, start + SPACES_PER_REQUEST) },
       options.signal ? { signal: options.signal } : {},
     );
-    result.push(...expectItems<T>(answer, path));
+    result.push(...api.expectItems<T>(answer, path));
   }
   return result;
 }

@@ -6,6 +6,7 @@ import {
   CursorExpiredError,
   DmsError,
   TransportError,
+  redacted,
   VersionConflictError,
 } from "./errors.js";
 import { fullMessage, redactSecrets } from "./explain.js";
@@ -161,12 +162,12 @@ describe("ApplyFailedError", () => {
   });
 });
 
-describe("redactSecrets", () => {
-  it("removes known secrets and bearer tokens", () => {
+describe("redactSecrets and redacted", () => {
+  it("removes known secrets and bearer tokens", async () => {
     expect(redactSecrets("token abcdef123 here", ["abcdef123"])).toBe(
       "token *** here",
     );
-    expect(redactSecrets("Authorization: Bearer eyJhbGciOi.xyz", [])).toBe(
+    expect(await redacted("Authorization: Bearer eyJhbGciOi.xyz", [])).toBe(
       "Authorization: Bearer ***",
     );
   });

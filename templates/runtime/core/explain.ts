@@ -1,27 +1,25 @@
 // What only a failure needs, loaded when one happens (`redacted` in `errors.ts`): a DmsError's
 // full message, and redaction, which takes the secrets a client knows (tokens, the client secret)
-// out of a text in every encoding an API or a proxy may echo them in.
+// out of a text in every encoding an API or a proxy may echo them in. Types only from the modules
+// an app loads up front: a value imported from one would give it a bundle chunk of its own.
 
-import { afterAttempts, BEARER, DmsError } from "./errors.js";
+import type { DmsError } from "./errors.js";
 
-/** `error`'s message; a DmsError's with the ids the API named and a hint by status. */
-export function fullMessage(error: Error): string {
-  if (!(error instanceof DmsError)) return error.message;
+/** A DmsError's message with the ids the API named, a hint by status and the request id. */
+export function fullMessage(error: DmsError): string {
   const { missing, duplicated, status, requestId } = error;
-  return (
-    [
-      `${error.method} ${error.url} failed with ${status}: ${error.apiMessage}`,
-      missing.length && `missing: ${readableIds(missing)}`,
-      duplicated.length && `duplicated: ${readableIds(duplicated)}`,
-      STATUS_HINTS[status],
-      requestId && `request id ${requestId}`,
-    ]
-      .filter(Boolean)
-      .join("; ") + afterAttempts(error.attempts)
-  );
+  return [
+    `${error.method} ${error.url} failed with ${status}: ${error.apiMessage}`,
+    missing.length && `missing: ${readableIds(missing)}`,
+    duplicated.length && `duplicated: ${readableIds(duplicated)}`,
+    STATUS_HINTS[status],
+    requestId && `request id ${requestId}`,
+  ]
+    .filter(Boolean)
+    .join("; ");
 }
 
-/** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded, and any bearer token. */
+/** Takes the secrets out of a text raw, URL/form-, JSON- and base64-encoded (`redacted` takes bearer tokens). */
 export function redactSecrets(
   text: string,
   secrets: readonly (string | undefined)[],
@@ -58,7 +56,7 @@ export function redactSecrets(
     for (const variant of variants.sort((x, y) => y.length - x.length))
       result = result.split(variant).join("***");
   }
-  return result.replace(BEARER, "$1***");
+  return result;
 }
 
 const STATUS_HINTS: Readonly<Record<number, string>> = {

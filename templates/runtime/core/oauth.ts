@@ -1,20 +1,32 @@
 // The OAuth client credentials grant, loaded by `auth.ts` only for `clientCredentials`.
 
-import { TokenError, TransportError } from "./errors.js";
-import { redactSecrets } from "./explain.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY } from "./retry.js";
+import type * as errors from "./errors.js";
+import type * as retry from "./retry.js";
 import type {
   AccessToken,
   ClientCredentials,
   TokenSourceContext,
 } from "./auth.js";
 
+/**
+ * What the grant uses of the code an app loads up front, handed in by `auth.ts`: a static import
+ * from this lazily loaded module would give each module it reaches a bundle chunk of its own
+ * (bundlers key a module's chunk by the entry points that reach it).
+ */
+export type OAuthRuntime = Pick<
+  typeof errors,
+  "redacted" | "TokenError" | "TransportError"
+> &
+  Pick<typeof retry, "backoffDelay" | "DEFAULT_RETRY_POLICY">;
+
 /** Runs the client credentials grant, retrying connection errors, 429 and 5xx up to 3 attempts. */
 export async function fetchClientCredentialsToken(
   grant: ClientCredentials,
   context: TokenSourceContext,
+  runtime: OAuthRuntime,
   signal?: AbortSignal,
 ): Promise<AccessToken> {
+  const { redacted, TokenError, TransportError } = runtime;
   const { tokenUrl, clientId, clientSecret, scopes, audience } = grant;
   const form = new URLSearchParams({
     grant_type: "client_credentials",
@@ -47,7 +59,7 @@ export async function fetchClientCredentialsToken(
           typeof value === "string" ? value : "";
         const accessToken = text(json.access_token);
         if (status < 200 || status >= 300 || !accessToken) {
-          const detail = redactSecrets(
+          const detail = await redacted(
             [text(json.error), text(json.error_description).split("\n")[0]]
               .filter(Boolean)
               .join(": "),
@@ -74,8 +86,8 @@ export async function fetchClientCredentialsToken(
       if (!(error instanceof TransportError) || attempt >= 3) throw error;
     }
     await context.clock.sleep(
-      backoffDelay(
-        DEFAULT_RETRY_POLICY,
+      runtime.backoffDelay(
+        runtime.DEFAULT_RETRY_POLICY,
         attempt - 1,
         context.random ?? Math.random,
       ),

@@ -1,12 +1,17 @@
 // Running a result-set graph (`client.query`, `client.sync`): its recorded sets compiled to one
 // DMS query or sync request, pages typed by each set's view. Loaded on the first run of a graph.
 
-import { MAX_QUERY_LIMIT } from "../read/query.js";
+import type * as query from "../read/query.js";
 import type { DmsClient } from "../read/dms-client.js";
-import { runQueryGraph, type GraphQueryOptions } from "./query-graph.js";
+import {
+  runQueryGraph,
+  type GraphQueryOptions,
+  type QueryGraphRuntime,
+} from "./query-graph.js";
+import type * as typed from "../model/typed.js";
 import type { TypedInstance } from "../model/typed.js";
 import type { EdgeConnectionDefinition } from "../model/values.js";
-import { compileSort, compileWhere, loadWhereClasses } from "../model/where.js";
+import type * as where from "../model/where.js";
 import type {
   EdgeExpression,
   Filter,
@@ -19,18 +24,18 @@ import type {
   SyncMode,
   SyncRequest,
 } from "../core/wire.js";
-import {
+import type {
   PlainEdge,
-  type ConnectionEdgeSetOptions,
-  type EdgeSetCommon,
-  type Graph,
-  type GraphResult,
-  type GraphStep,
-  type GraphSyncOptions,
-  type GraphSyncPage,
-  type RecordedNodeSetOptions,
-  type SetTypes,
-  type TypeEdgeSetOptions,
+  ConnectionEdgeSetOptions,
+  EdgeSetCommon,
+  Graph,
+  GraphResult,
+  GraphStep,
+  GraphSyncOptions,
+  GraphSyncPage,
+  RecordedNodeSetOptions,
+  SetTypes,
+  TypeEdgeSetOptions,
 } from "./graph.js";
 import {
   anonymousEdgeClass,
@@ -42,6 +47,12 @@ import {
 } from "./targets.js";
 
 type AnyReadClass = ReadClassOf<TypedInstance>;
+
+/** What running a graph uses of the eager runtime, handed in (client/read-runtime.ts says why). */
+export type GraphRunRuntime = QueryGraphRuntime &
+  Pick<typeof where, "compileSort" | "compileWhere" | "loadWhereClasses"> &
+  Pick<typeof query, "MAX_QUERY_LIMIT"> &
+  Pick<typeof typed, "TypedEdge"> & { readonly PlainEdge: typeof PlainEdge };
 
 interface SetDefinition {
   readonly kind: "nodes" | "edges";
@@ -58,9 +69,13 @@ interface SetDefinition {
 class CompiledGraph {
   readonly sets = new Map<string, SetDefinition>();
 
-  constructor(private readonly views: ViewClasses | undefined) {}
+  constructor(
+    private readonly runtime: GraphRunRuntime,
+    private readonly views: ViewClasses | undefined,
+  ) {}
 
   async add(step: GraphStep): Promise<void> {
+    const { loadWhereClasses } = this.runtime;
     if (step.kind === "nodes") {
       if (this.views)
         await loadWhereClasses(step.options.where, step.view, this.views);
@@ -75,6 +90,7 @@ class CompiledGraph {
     view: AnyReadClass,
     options: RecordedNodeSetOptions,
   ): void {
+    const { compileWhere } = this.runtime;
     const filters: Filter[] = [{ hasData: [view.view] }];
     const where = compileWhere(options.where, view, "node", this.views);
     if (where) filters.push(where);
@@ -108,7 +124,7 @@ class CompiledGraph {
       ...limitAndSort({
         ...(options.limit !== undefined ? { limit: options.limit } : {}),
         ...(options.sort !== undefined
-          ? { sort: nodeSetSort(options.sort, view) }
+          ? { sort: this.nodeSetSort(options.sort, view) }
           : {}),
       }),
       select: selectOf(view, options.select),
@@ -130,6 +146,7 @@ class CompiledGraph {
       loadTargetClass(connection, this.views),
       this.edgeClassOf(connection),
     ]);
+    const { compileWhere, loadWhereClasses } = this.runtime;
     const nodeFilters: Filter[] = [];
     if (target) {
       nodeFilters.push({ hasData: [target.view] });
@@ -160,7 +177,7 @@ class CompiledGraph {
     this.edgeSet(name, options, {
       type: options.type,
       direction: options.direction ?? "outwards",
-      edgeClass: options.view ?? PlainEdge,
+      edgeClass: options.view ?? this.runtime.PlainEdge,
       nodeFilters: options.nodeFilter ? [options.nodeFilter] : [],
       edgeWhere: options.edgeWhere,
     });
@@ -185,6 +202,7 @@ class CompiledGraph {
         },
       },
     ];
+    const { PlainEdge, compileWhere } = this.runtime;
     if (edge.edgeClass !== PlainEdge) {
       const where = compileWhere(edge.edgeWhere, edge.edgeClass, "edge");
       if (where) filters.push(where);
@@ -213,11 +231,25 @@ class CompiledGraph {
   private async edgeClassOf(
     connection: EdgeConnectionDefinition,
   ): Promise<AnyReadClass> {
-    if (!connection.edgeSource) return PlainEdge;
+    if (!connection.edgeSource) return this.runtime.PlainEdge;
     return (
       (await this.views?.load(viewKey(connection.edgeSource.view))) ??
-      anonymousEdgeClass(connection.edgeSource)
+      anonymousEdgeClass(this.runtime.TypedEdge, connection.edgeSource)
     );
+  }
+
+  /** A node set's sort: the API's sorts as they are, or typed keys compiled by the view. */
+  private nodeSetSort(
+    sort: LooseSortKey | readonly LooseSortKey[] | readonly PropertySort[],
+    view: AnyReadClass,
+  ): readonly PropertySort[] {
+    const keys = (Array.isArray(sort) ? sort : [sort]) as readonly (
+      LooseSortKey | PropertySort
+    )[];
+    if (keys.every((key) => Array.isArray(key.property)))
+      return keys as readonly PropertySort[];
+    const loose = keys as readonly LooseSortKey[];
+    return this.runtime.compileSort(loose, view, "node") ?? [];
   }
 
   private parent(name: string, from: string): SetDefinition {
@@ -234,7 +266,7 @@ class CompiledGraph {
   }
 
   /** The `instances/query` request of this graph, at most `pageSize` items per set and request. */
-  toQueryRequest(pageSize = QUERY_PAGE): QueryRequest {
+  toQueryRequest(pageSize = this.runtime.MAX_QUERY_LIMIT): QueryRequest {
     const request: QueryRequest = { with: {}, select: {} };
     for (const [name, set] of this.sets) {
       request.with[name] = {
@@ -281,27 +313,13 @@ class CompiledGraph {
 
 /** Compiles a graph's recorded sets, loading the classes its connections lead to. */
 async function compile(
+  runtime: GraphRunRuntime,
   graph: Pick<Graph, "steps">,
   views: ViewClasses | undefined,
 ): Promise<CompiledGraph> {
-  const compiled = new CompiledGraph(views);
+  const compiled = new CompiledGraph(runtime, views);
   for (const step of graph.steps) await compiled.add(step);
   return compiled;
-}
-
-const QUERY_PAGE = MAX_QUERY_LIMIT;
-
-/** A node set's sort: the API's sorts as they are, or typed keys compiled by the view. */
-function nodeSetSort(
-  sort: LooseSortKey | readonly LooseSortKey[] | readonly PropertySort[],
-  view: AnyReadClass,
-): readonly PropertySort[] {
-  const keys = (Array.isArray(sort) ? sort : [sort]) as readonly (
-    LooseSortKey | PropertySort
-  )[];
-  if (keys.every((key) => Array.isArray(key.property)))
-    return keys as readonly PropertySort[];
-  return compileSort(keys as readonly LooseSortKey[], view, "node") ?? [];
 }
 
 function limitAndSort(options: {
@@ -340,6 +358,7 @@ function and(filters: Filter[]): Filter {
 
 /** Runs a graph query, following every set's cursor (up to each set's `limit`). */
 export async function queryGraph<S extends SetTypes>(
+  runtime: GraphRunRuntime,
   dms: DmsClient,
   views: ViewClasses,
   graph: Graph<S>,
@@ -351,12 +370,13 @@ export async function queryGraph<S extends SetTypes>(
     readonly pageSize?: number;
   } = {},
 ): Promise<GraphResult<S>> {
-  const compiled = await compile(graph, views);
+  const compiled = await compile(runtime, graph, views);
   const classes = compiled.classes();
   const caps = compiled.caps();
   const result: Record<string, TypedInstance[]> = {};
   for (const name of classes.keys()) result[name] = [];
   for await (const batch of runQueryGraph(
+    runtime,
     dms,
     compiled.toQueryRequest(options.pageSize),
     undefined,
@@ -383,12 +403,13 @@ const SYNC_PAGE = 1000;
  * again with smaller pages, cursors kept (see `paging.ts`); the state records the sizes in use.
  */
 export async function* syncGraph<S extends SetTypes>(
+  runtime: GraphRunRuntime,
   dms: DmsClient,
   views: ViewClasses,
   graph: Graph<S>,
   options: GraphSyncOptions = {},
 ): AsyncGenerator<GraphSyncPage<S>, void, undefined> {
-  const compiled = await compile(graph, views);
+  const compiled = await compile(runtime, graph, views);
   const classes = compiled.classes();
   const pageSize = options.state?.pageSize ?? options.pageSize ?? SYNC_PAGE;
   const upserted: Record<string, number> = {};

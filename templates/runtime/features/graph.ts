@@ -5,6 +5,7 @@
 
 import type { DmsClient } from "../read/dms-client.js";
 import type { GraphQueryOptions } from "./query-graph.js";
+import type { GraphRunRuntime } from "./graph-run.js";
 import {
   parseSyncState,
   type SyncOptions,
@@ -335,14 +336,26 @@ export interface GraphMethods {
  * The graph methods of a client over `dms`, knowing its read classes. What runs a graph is
  * loaded on the first `query` or `sync`: an app that never runs one does not carry it.
  */
-export function graphMethods(dms: DmsClient, views: ViewClasses): GraphMethods {
+export function graphMethods(
+  dms: DmsClient,
+  views: ViewClasses,
+  /** The client's `readRuntime` (client/read-runtime.ts), handed to what runs a graph. */
+  readRuntime: Omit<GraphRunRuntime, "PlainEdge">,
+): GraphMethods {
+  const runtime = { ...readRuntime, PlainEdge };
   return {
     graph: () => new Graph(),
     query: async (graph, options = {}) =>
-      (await import("./graph-run.js")).queryGraph(dms, views, graph, options),
+      (await import("./graph-run.js")).queryGraph(
+        runtime,
+        dms,
+        views,
+        graph,
+        options,
+      ),
     async *sync(graph, options = {}) {
       const { syncGraph } = await import("./graph-run.js");
-      yield* syncGraph(dms, views, graph, options);
+      yield* syncGraph(runtime, dms, views, graph, options);
     },
   };
 }

@@ -5,25 +5,33 @@
 // can hand out one root page at a time. A request that times out (408, or no answer in time) is
 // sent again with smaller pages (`paging.ts`) for every set no paging set is chained from.
 
-import { repeatedCursor } from "../core/http.js";
-import {
-  ADAPTIVE_REQUEST,
-  askedLimits,
-  PageSizes,
-  PagingGuard,
-  sendAdaptive,
-} from "../core/paging.js";
-import {
-  ancestorsByResultSet,
-  DEFAULT_QUERY_LIMIT,
-  resizable,
-  type QueryProgress,
-} from "../read/query.js";
+import type * as http from "../core/http.js";
+import type * as paging from "../core/paging.js";
+import type * as query from "../read/query.js";
+import type { QueryProgress } from "../read/query.js";
 import type {
   InstanceRead,
   QueryRequest,
   QueryResponse,
 } from "../core/wire.js";
+
+/** What the pager uses of the eager runtime, handed in (client/read-runtime.ts says why). */
+export type QueryGraphRuntime = Pick<
+  typeof http,
+  "expectResultSets" | "repeatedCursor"
+> &
+  Pick<
+    typeof paging,
+    | "ADAPTIVE_REQUEST"
+    | "askedLimits"
+    | "PageSizes"
+    | "PagingGuard"
+    | "sendAdaptive"
+  > &
+  Pick<
+    typeof query,
+    "ancestorsByResultSet" | "DEFAULT_QUERY_LIMIT" | "resizable"
+  >;
 
 /** What sends one query request (the runtime's `DmsClient` does). */
 export interface QueryPoster {
@@ -63,6 +71,7 @@ interface SetShape {
  * page of that set, holding its page and everything chained from it; without, yields one batch.
  */
 export async function* runQueryGraph(
+  runtime: QueryGraphRuntime,
   dms: QueryPoster,
   request: QueryRequest,
   batchBy: string | undefined,
@@ -71,10 +80,13 @@ export async function* runQueryGraph(
     readonly caps?: Readonly<Record<string, number>>;
   } = {},
 ): AsyncGenerator<Batch, void, undefined> {
-  const shapes = setShapes(request);
+  const { ADAPTIVE_REQUEST, PageSizes, PagingGuard, resizable } = runtime;
+  const ancestors = runtime.ancestorsByResultSet(request.with);
+  const shapes = setShapes(request, ancestors);
   const names = Object.keys(request.with);
-  const ancestors = ancestorsByResultSet(request.with);
-  const sizes = new PageSizes(askedLimits(request.with, DEFAULT_QUERY_LIMIT));
+  const sizes = new PageSizes(
+    runtime.askedLimits(request.with, runtime.DEFAULT_QUERY_LIMIT),
+  );
   const counts: Record<string, number> = {};
   let requests = 0;
   let cursors: Record<string, string> = {};
@@ -87,7 +99,7 @@ export async function* runQueryGraph(
 
   for (;;) {
     const sent = cursors;
-    const response = await sendAdaptive({
+    const response = await runtime.sendAdaptive({
       path: QUERY_PATH,
       sizes,
       changeable: () => resizable(names, ancestors, sent),
@@ -106,6 +118,8 @@ export async function* runQueryGraph(
         );
       },
     });
+    // As `queryPages` does: a hostile or broken answer is a ProtocolError, not a TypeError.
+    runtime.expectResultSets(response, QUERY_PATH, false);
     for (const [name, items] of Object.entries(response.items))
       counts[name] = (counts[name] ?? 0) + batch.add(name, items);
     options.onProgress?.({
@@ -127,7 +141,10 @@ export async function* runQueryGraph(
       yield batch.items();
       batch = new BatchCollector();
     }
-    cursors = advance(cursors, next, response, shapes);
+    const cursor = response.nextCursor?.[next] ?? "";
+    if (cursors[next] === cursor)
+      throw runtime.repeatedCursor(QUERY_PATH, cursor, next);
+    cursors = advance(cursors, next, cursor, shapes);
     guard.follow(cursors);
   }
 }
@@ -162,8 +179,10 @@ class BatchCollector {
   }
 }
 
-function setShapes(request: QueryRequest): Map<string, SetShape> {
-  const ancestors = ancestorsByResultSet(request.with);
+function setShapes(
+  request: QueryRequest,
+  ancestors: ReadonlyMap<string, readonly string[]>,
+): Map<string, SetShape> {
   const shapes = new Map<string, SetShape>();
   for (const name of Object.keys(request.with)) {
     shapes.set(name, {
@@ -201,11 +220,9 @@ function nextToAdvance(
 function advance(
   cursors: Readonly<Record<string, string>>,
   name: string,
-  response: QueryResponse,
+  cursor: string,
   shapes: ReadonlyMap<string, SetShape>,
 ): Record<string, string> {
-  const cursor = response.nextCursor?.[name] ?? "";
-  if (cursors[name] === cursor) throw repeatedCursor(QUERY_PATH, cursor, name);
   const next = { ...cursors, [name]: cursor };
   for (const descendant of shapes.get(name)?.descendants ?? [])
     delete next[descendant];

@@ -2,15 +2,13 @@
 // target's view id in the client's registry (which loads a view's module on first use), and the
 // loose where / sort of a target whose class is not known to the types.
 
-import {
-  TypedEdge,
-  type TypedInstance,
-  type ViewClassInfo,
-} from "../model/typed.js";
+import type * as typed from "../model/typed.js";
 import type {
-  EdgeSourceDefinition,
-  TargetClassThunk,
-} from "../model/values.js";
+  TypedEdge,
+  TypedInstance,
+  ViewClassInfo,
+} from "../model/typed.js";
+import type { EdgeSourceDefinition } from "../model/values.js";
 import type { HasViewTypes, SortOf, WhereOf } from "../model/where.js";
 import type { ViewReference } from "../core/wire.js";
 
@@ -57,29 +55,26 @@ export function viewKey(view: ViewReference): string {
   return `${view.space}:${view.externalId}/${view.version}`;
 }
 
-/**
- * The read class a connection or direct relation leads to: its thunk (older generated maps carry
- * one), else the registry's class of its `target` view, loaded.
- */
+/** The read class a connection or direct relation leads to: the registry's, of its `target` view. */
 export async function loadTargetClass(
-  definition: {
-    readonly target?: string;
-    readonly targetClass?: TargetClassThunk;
-  },
+  definition: { readonly target?: string },
   views: ViewClasses | undefined,
 ): Promise<AnyReadClass | undefined> {
-  if (definition.targetClass) return definition.targetClass() as AnyReadClass;
   return definition.target === undefined
     ? undefined
     : views?.load(definition.target);
 }
 
-/** Edges of a connection whose edge view has no read class in this client: read generically. */
+/**
+ * Edges of a connection whose edge view has no read class in this client: read generically.
+ * `TypedEdge` is handed in (client/read-runtime.ts says why).
+ */
 export function anonymousEdgeClass(
+  base: typeof typed.TypedEdge,
   source: EdgeSourceDefinition,
 ): ReadClassOf<TypedEdge> {
   const properties = source.properties?.() ?? {};
-  return class extends TypedEdge {
+  return class extends base {
     static override readonly view = source.view;
     static override readonly properties = properties;
     static override readonly connections = {};

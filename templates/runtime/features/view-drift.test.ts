@@ -509,7 +509,12 @@ function fakeApi(views: Json[]): JsonPoster & { requests: string[][] } {
 describe("ViewVerifier", () => {
   it("fetches the views asked for in one tick with one request, once for its life", async () => {
     const api = fakeApi([liveView(), ACTOR_LIVE]);
-    const verifier = new ViewVerifier(api, [MOVIE, ACTOR], true);
+    const verifier = new ViewVerifier(
+      api,
+      [MOVIE, ACTOR],
+      true,
+      ViewDriftError,
+    );
     await Promise.all([verifier.check(MOVIE), verifier.check(ACTOR)]);
     await verifier.check(MOVIE);
     expect(await verifier.verifyAll()).toEqual({ breaking: false, views: [] });
@@ -521,7 +526,12 @@ describe("ViewVerifier", () => {
       delete v.properties.release_year;
       v.properties.budget = mapped("budget", { type: "float64" });
     });
-    const verifier = new ViewVerifier(fakeApi([live]), [MOVIE], true);
+    const verifier = new ViewVerifier(
+      fakeApi([live]),
+      [MOVIE],
+      true,
+      ViewDriftError,
+    );
     const error = await verifier.check(MOVIE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ViewDriftError);
     const drift = error as ViewDriftError;
@@ -538,7 +548,12 @@ describe("ViewVerifier", () => {
     const live = changed(
       (v) => (v.properties.budget = mapped("budget", { type: "float64" })),
     );
-    const verifier = new ViewVerifier(fakeApi([live]), [MOVIE, ACTOR], false);
+    const verifier = new ViewVerifier(
+      fakeApi([live]),
+      [MOVIE, ACTOR],
+      false,
+      ViewDriftError,
+    );
     await verifier.check(MOVIE);
     const report = await verifier.verifyAll();
     expect(report.breaking).toBe(true);
@@ -560,7 +575,7 @@ describe("ViewVerifier", () => {
           : Promise.resolve({ items: [ACTOR_LIVE] } as T);
       },
     };
-    const verifier = new ViewVerifier(api, [ACTOR], true);
+    const verifier = new ViewVerifier(api, [ACTOR], true, ViewDriftError);
     await expect(verifier.check(ACTOR)).rejects.toThrow("offline");
     await verifier.check(ACTOR);
     expect(calls).toBe(2);

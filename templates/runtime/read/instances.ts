@@ -1,14 +1,10 @@
 // `DmsClient.retrieve` and `DmsClient.list` (dms-client.ts), loaded on their first call: an app
 // that reads through typed `list` / `sync` (queries) does not carry them.
 
-import { ProtocolError } from "../core/errors.js";
-import {
-  expectCursor,
-  expectItems,
-  expectObject,
-  type HttpClient,
-} from "../core/http.js";
-import { PagingGuard } from "../core/paging.js";
+import type * as errors from "../core/errors.js";
+import type * as core from "../core/http.js";
+import type { HttpClient } from "../core/http.js";
+import type * as paging from "../core/paging.js";
 import type { InstanceRead, ViewReference } from "../core/wire.js";
 import type {
   InstanceListPage,
@@ -17,11 +13,24 @@ import type {
   TypedInstanceId,
 } from "./dms-client.js";
 
+/**
+ * The client's HTTP client and what these reads use of the code an app loads up front, handed in
+ * by `DmsClient`: a static import from this lazily loaded module would give each module it reaches
+ * a bundle chunk of its own (bundlers key a module's chunk by the entry points that reach it).
+ */
+export type InstancesApi = { readonly http: HttpClient } & Pick<
+  typeof core,
+  "expectCursor" | "expectItems" | "expectObject"
+> &
+  Pick<typeof errors, "ProtocolError"> &
+  Pick<typeof paging, "PagingGuard">;
+
 const BYIDS_LIMIT = 1000;
 const BYIDS_PATH = "/models/instances/byids";
 
 /** A byids answer may leave ids out (missing instances), but name only ids asked for, each once. */
 function checkRetrieved(
+  { ProtocolError }: InstancesApi,
   asked: readonly TypedInstanceId[],
   items: readonly InstanceRead[],
 ): void {
@@ -50,7 +59,7 @@ function checkRetrieved(
 }
 
 export async function retrieveInstances(
-  http: HttpClient,
+  api: InstancesApi,
   ids: readonly TypedInstanceId[],
   sources: readonly ViewReference[],
   options: ReadOptions,
@@ -74,16 +83,16 @@ export async function retrieveInstances(
         : {}),
       ...(includeTyping !== undefined ? { includeTyping } : {}),
     };
-    const response = await http.postJson<unknown>(BYIDS_PATH, body, only);
-    const items = expectItems<InstanceRead>(response, BYIDS_PATH);
-    checkRetrieved(asked, items);
+    const response = await api.http.postJson<unknown>(BYIDS_PATH, body, only);
+    const items = api.expectItems<InstanceRead>(response, BYIDS_PATH);
+    checkRetrieved(api, asked, items);
     result.push(...items);
   }
   return result;
 }
 
 export async function* listInstances(
-  http: HttpClient,
+  api: InstancesApi,
   { sources, ...request }: InstanceListRequest,
   options: { readonly signal?: AbortSignal; readonly maxPages?: number },
 ): AsyncGenerator<InstanceListPage, void, undefined> {
@@ -91,7 +100,8 @@ export async function* listInstances(
   const body = sources?.length
     ? { ...request, sources: sources.map((source) => ({ source })) }
     : request;
-  const guard = new PagingGuard(path, options.maxPages);
+  const { http, expectCursor, expectItems, expectObject } = api;
+  const guard = new api.PagingGuard(path, options.maxPages);
   let cursor: string | undefined;
   do {
     const response = await http.postJson<unknown>(

@@ -138,6 +138,8 @@ export interface AccessorContext {
   readonly views: ViewRegistry;
   /** `verifyViews`: the view's live check before its first read or write (`ViewDriftError`). */
   readonly check?: ((readClass: TypedReadClass) => Promise<void>) | undefined;
+  /** client/read-runtime.ts's `readRuntime`, when the output has include or search. */
+  readonly runtime?: object;
   /** client/include-reads.ts, when the output has include. */
   readonly include?: () => Promise<{ readonly includeReader: IncludeReader }>;
   /** client/search-reads.ts, when the output has search: `search` and `aggregate`. */

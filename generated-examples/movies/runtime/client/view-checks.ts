@@ -10,6 +10,7 @@ import type {
   ViewDriftReport,
 } from "../features/view-drift.js";
 import type { ViewRegistry } from "./view-accessor.js";
+import { ViewDriftError } from "../features/view-drift-error.js";
 
 /** What the client does with its views' live definitions. */
 export interface ViewChecks {
@@ -31,7 +32,7 @@ export function viewChecks(
       const all = await Promise.all(views.ids().map((v) => views.load(v)));
       return all.filter((c) => c !== undefined) as unknown as VerifiableClass[];
     };
-    return new ViewVerifier(dms.http, classes, beforeUse);
+    return new ViewVerifier(dms.http, classes, beforeUse, ViewDriftError);
   });
   return {
     check: beforeUse

@@ -299,17 +299,24 @@ export function redacted(
   secrets: readonly (string | undefined)[],
   error?: Error,
 ): Promise<string> {
-  return import("./explain.js").then(
-    (explain) =>
-      explain.redactSecrets(error ? explain.fullMessage(error) : text, secrets),
-    () => {
-      let result = text;
-      for (const secret of secrets)
-        if (secret && secret.length >= 4)
-          result = result.split(secret).join("***");
-      return result.replace(BEARER, "$1***");
-    },
-  );
+  return import("./explain.js")
+    .then(
+      (explain) =>
+        explain.redactSecrets(
+          error instanceof DmsError
+            ? explain.fullMessage(error) + afterAttempts(error.attempts)
+            : (error?.message ?? text),
+          secrets,
+        ),
+      () => {
+        let result = text;
+        for (const secret of secrets)
+          if (secret && secret.length >= 4)
+            result = result.split(secret).join("***");
+        return result;
+      },
+    )
+    .then((result) => result.replace(BEARER, "$1***"));
 }
 
 /** A bearer token in a text, with what precedes it as group 1. */

@@ -2,22 +2,25 @@
 // `search` and `aggregate` of one view (`instances/search`, `instances/aggregate`): their typed
 // options, the request bodies, and the typed results.
 
-import {
-  compileWhere,
-  loadWhereClasses,
-  viewPropertyPath,
-  WhereError,
-  type AnyViewTypes,
-  type HasViewTypes,
-  type NumericOf,
-  type SelectOf,
-  type TextOf,
-  type WhereOf,
+import type * as where from "../model/where.js";
+import type {
+  AnyViewTypes,
+  HasViewTypes,
+  NumericOf,
+  SelectOf,
+  TextOf,
+  WhereOf,
 } from "../model/where.js";
 import type { ViewClassInfo } from "../model/typed.js";
 import type { PropertyDefinition, TargetClasses } from "../model/values.js";
 import type { DmsClient } from "../read/dms-client.js";
-import type { InstanceId, InstanceRead, PropertyPath } from "../core/wire.js";
+import type { InstanceId, InstanceRead } from "../core/wire.js";
+
+/** What search and aggregate use of the eager runtime, handed in (client/read-runtime.ts: why). */
+export type SearchRuntime = Pick<
+  typeof where,
+  "compileWhere" | "loadWhereClasses" | "WhereError"
+>;
 
 /** How the terms of a search query combine: any term (default) or all of them. */
 export type SearchOperator = "AND" | "OR";
@@ -115,6 +118,7 @@ export type OnlyAggregates<A, C extends HasViewTypes> = A & {
 
 /** The body of `instances/search`. */
 export function searchRequest(
+  runtime: SearchRuntime,
   options: SearchOptions<AnyViewTypes>,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
@@ -123,8 +127,14 @@ export function searchRequest(
   const body: Record<string, unknown> = { view: info.view, instanceType };
   if (options.query !== undefined) body.query = options.query;
   if (options.properties !== undefined)
-    body.properties = identifiers(options.properties, info, "properties");
+    body.properties = identifiers(
+      runtime,
+      options.properties,
+      info,
+      "properties",
+    );
   if (options.operator !== undefined) body.operator = options.operator;
+  const { compileWhere } = runtime;
   const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.limit !== undefined) body.limit = options.limit;
@@ -133,6 +143,7 @@ export function searchRequest(
 
 /** The body of `instances/aggregate`. */
 export function aggregateRequest(
+  runtime: SearchRuntime,
   aggregates: Aggregates<AnyViewTypes>,
   options: AggregateOptions<AnyViewTypes, string>,
   info: ViewClassInfo,
@@ -140,27 +151,34 @@ export function aggregateRequest(
   classes?: TargetClasses,
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { view: info.view, instanceType };
-  const list = aggregateDefinitions(aggregates, info);
+  const list = aggregateDefinitions(runtime, aggregates, info);
   if (list.length > 0) body.aggregates = list;
   if (options.groupBy !== undefined)
-    body.groupBy = identifiers(options.groupBy, info, "groupBy");
+    body.groupBy = identifiers(runtime, options.groupBy, info, "groupBy");
+  const { compileWhere } = runtime;
   const filter = compileWhere(options.where, info, instanceType, classes);
   if (filter) body.filter = filter;
   if (options.query !== undefined) body.query = options.query;
   if (options.properties !== undefined)
-    body.properties = identifiers(options.properties, info, "properties");
+    body.properties = identifiers(
+      runtime,
+      options.properties,
+      info,
+      "properties",
+    );
   if (options.operator !== undefined) body.operator = options.operator;
   if (options.limit !== undefined) body.limit = options.limit;
   return body;
 }
 
 function aggregateDefinitions(
+  runtime: SearchRuntime,
   aggregates: Aggregates<AnyViewTypes>,
   info: ViewClassInfo,
 ): Record<string, unknown>[] {
   const list: Record<string, unknown>[] = [];
   const property = (name: unknown, at: string): string =>
-    identifier(String(name), info, at);
+    identifier(runtime, String(name), info, at);
   for (const [kind, spec] of Object.entries(aggregates)) {
     if (spec === undefined) continue;
     switch (kind) {
@@ -186,19 +204,24 @@ function aggregateDefinitions(
         break;
       }
       default:
-        throw new WhereError(`aggregate: unknown aggregate ${kind}`);
+        throw new runtime.WhereError(`aggregate: unknown aggregate ${kind}`);
     }
   }
   return list;
 }
 
-function identifier(name: string, info: ViewClassInfo, at: string): string {
+function identifier(
+  runtime: SearchRuntime,
+  name: string,
+  info: ViewClassInfo,
+  at: string,
+): string {
   const definition = Object.prototype.hasOwnProperty.call(info.properties, name)
     ? info.properties[name]
     : undefined;
   if (!definition) {
     const { space, externalId, version } = info.view;
-    throw new WhereError(
+    throw new runtime.WhereError(
       `${at}: ${space}:${externalId}/${version} has no property ${JSON.stringify(name)}`,
     );
   }
@@ -206,11 +229,12 @@ function identifier(name: string, info: ViewClassInfo, at: string): string {
 }
 
 function identifiers(
+  runtime: SearchRuntime,
   names: readonly string[],
   info: ViewClassInfo,
   at: string,
 ): string[] {
-  return names.map((name, i) => identifier(name, info, `${at}[${i}]`));
+  return names.map((name, i) => identifier(runtime, name, info, `${at}[${i}]`));
 }
 
 /** One item of the `instances/aggregate` response. */
@@ -273,14 +297,6 @@ function groupValue(
   return typeof value === "bigint" ? Number(value) : value;
 }
 
-/** `[space, "externalId/version", identifier]` of a property, for search sorts. */
-export function searchSortProperty(
-  info: ViewClassInfo,
-  name: string,
-): PropertyPath {
-  return viewPropertyPath(info, identifier(name, info, "sort"));
-}
-
 // ---- what a view accessor's `search` and `aggregate` run (loaded on their first call)
 
 /** The client's classes by view id, loaded on first use (the client's registry). */
@@ -290,16 +306,17 @@ type ViewClasses = TargetClasses & {
 
 /** The items of `instances/search`, in the API's (relevance) order. */
 export async function searchInstances(
+  runtime: SearchRuntime,
   dms: DmsClient,
   views: ViewClasses,
   info: ViewClassInfo,
   instanceType: "node" | "edge",
   options: SearchOptions<AnyViewTypes>,
 ): Promise<InstanceRead[]> {
-  await loadWhereClasses(options.where, info, views);
+  await runtime.loadWhereClasses(options.where, info, views);
   const response = await dms.http.postJson<{ items: InstanceRead[] }>(
     "/models/instances/search",
-    searchRequest(options, info, instanceType, views),
+    searchRequest(runtime, options, info, instanceType, views),
     options.signal ? { signal: options.signal } : {},
   );
   return response.items;
@@ -307,6 +324,7 @@ export async function searchInstances(
 
 /** `instances/aggregate` over a view: one result, or one per group with `groupBy`. */
 export async function aggregateInstances(
+  runtime: SearchRuntime,
   dms: DmsClient,
   views: ViewClasses,
   info: ViewClassInfo,
@@ -314,10 +332,10 @@ export async function aggregateInstances(
   aggregates: Aggregates<AnyViewTypes>,
   options: AggregateOptions<AnyViewTypes, string>,
 ): Promise<Record<string, unknown>[]> {
-  await loadWhereClasses(options.where, info, views);
+  await runtime.loadWhereClasses(options.where, info, views);
   const response = await dms.http.postJson<{ items: AggregatedItem[] }>(
     "/models/instances/aggregate",
-    aggregateRequest(aggregates, options, info, instanceType, views),
+    aggregateRequest(runtime, aggregates, options, info, instanceType, views),
     options.signal ? { signal: options.signal } : {},
   );
   return aggregateResults(response.items, options.groupBy, info);

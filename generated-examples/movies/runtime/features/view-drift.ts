@@ -3,7 +3,7 @@
 // `compareView` is pure and shared: `dmgen drift` feeds it the output's record, the client
 // (`verifyViews`) its generated property maps. `ViewVerifier` fetches live views for the client.
 
-import { ViewDriftError } from "./view-drift-error.js";
+import type { ViewDriftError } from "./view-drift-error.js";
 import type { JsonPoster } from "../write/apply.js";
 import type {
   EdgeConnectionDefinition,
@@ -573,6 +573,12 @@ export class ViewVerifier {
       Iterable<VerifiableClass> | (() => Promise<Iterable<VerifiableClass>>),
     /** Whether reads and writes through an accessor wait for the check of their view. */
     readonly beforeUse: boolean,
+    /**
+     * The error class, handed in by the client: a static import from this lazily loaded module
+     * would give the class a bundle chunk of its own (bundlers key a module's chunk by the entry
+     * points that reach it), split from the code an app loads up front.
+     */
+    private readonly DriftError: typeof ViewDriftError,
   ) {
     this.#http = http;
     this.#classes =
@@ -584,7 +590,7 @@ export class ViewVerifier {
     const drift = await this.#driftOf(viewClass);
     const breaking = drift.differences.filter((d) => d.class === "breaking");
     if (breaking.length > 0)
-      throw new ViewDriftError(
+      throw new this.DriftError(
         drift.view,
         breaking,
         breaking.map(describeDifference).join("; "),

@@ -11,8 +11,19 @@ import {
   type DeleteOptions,
 } from "../write/apply.js";
 import { createTokenSource, type Credentials } from "../core/auth.js";
-import { HttpClient, type HttpClientOptions } from "../core/http.js";
-import { checkedMaxPages, DEFAULT_MAX_PAGES_PER_READ } from "../core/paging.js";
+import { ProtocolError } from "../core/errors.js";
+import {
+  expectCursor,
+  expectItems,
+  expectObject,
+  HttpClient,
+  type HttpClientOptions,
+} from "../core/http.js";
+import {
+  checkedMaxPages,
+  DEFAULT_MAX_PAGES_PER_READ,
+  PagingGuard,
+} from "../core/paging.js";
 import {
   queryAll,
   queryPages,
@@ -22,6 +33,7 @@ import {
 import { systemClock } from "../core/retry.js";
 import { syncPages, type SyncOptions, type SyncPage } from "./sync.js";
 import type { Transport } from "../core/transport.js";
+import type { InstancesApi } from "./instances.js";
 import type {
   DeletedInstance,
   Filter,
@@ -140,7 +152,8 @@ export class DmsClient {
     sources: readonly ViewReference[] = [],
     options: ReadOptions = {},
   ): Promise<InstanceRead[]> {
-    return (await reads()).retrieveInstances(this.http, ids, sources, options);
+    const { retrieveInstances } = await reads();
+    return retrieveInstances(this.#readsApi(), ids, sources, options);
   }
 
   /** Lists instances page by page (`instances/list`), following the cursor to the end. */
@@ -149,7 +162,20 @@ export class DmsClient {
     options: Omit<QueryOptions, "onProgress"> = {},
   ): AsyncGenerator<InstanceListPage, void, undefined> {
     const { listInstances } = await reads();
-    yield* listInstances(this.http, request, this.#paged(options));
+    yield* listInstances(this.#readsApi(), request, this.#paged(options));
+  }
+
+  /** What instances.ts uses of the code loaded up front: handed in, not imported (`InstancesApi`). */
+  #readsApi(): InstancesApi {
+    const { http } = this;
+    return {
+      http,
+      expectCursor,
+      expectItems,
+      expectObject,
+      PagingGuard,
+      ProtocolError,
+    };
   }
 
   /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */

@@ -4,12 +4,8 @@
 // features/include.ts) on the first call with `include`.
 
 import type { QueryProgress } from "../read/query.js";
-import {
-  compileSort,
-  type HasViewTypes,
-  type SelectOf,
-  type TypedReadClass,
-} from "../model/where.js";
+import type { HasViewTypes, SelectOf, TypedReadClass } from "../model/where.js";
+import type { ReadRuntime } from "./read-runtime.js";
 import type { InstanceId } from "../core/wire.js";
 import {
   listWithInclude,
@@ -116,8 +112,9 @@ export const includeReader: IncludeReader = {
   },
   async *list(accessor, options) {
     const context = await includeContext(accessor);
+    const { runtime, readClass, instanceType } = context;
     const { sort: keys, ...rest } = options;
-    const sort = compileSort(keys, context.readClass, context.instanceType);
+    const sort = runtime.compileSort(keys, readClass, instanceType);
     yield* listWithInclude(context, options.include, {
       ...(rest as Omit<LooseListOptions, "sort">),
       ...(sort ? { sort } : {}),
@@ -128,8 +125,9 @@ export const includeReader: IncludeReader = {
 /** What `include` needs of an accessor: its client, registry and (loaded, checked) read class. */
 async function includeContext(accessor: AnyAccessor): Promise<IncludeContext> {
   const readClass = await accessor.ready();
-  const { dms, views } = accessor.context;
+  const { dms, views, runtime } = accessor.context;
   return {
+    runtime: runtime as ReadRuntime,
     dms,
     readClass: readClass as unknown as IncludeContext["readClass"],
     instanceType: accessor.entry[1],

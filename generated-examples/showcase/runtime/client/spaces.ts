@@ -3,7 +3,14 @@
 // that an app (or a test) creates its instance spaces with the client. The requests
 // (spaces-requests.ts) load on the first call.
 
-import type { HttpClient } from "../core/http.js";
+import {
+  expectCursor,
+  expectItems,
+  expectObject,
+  repeatedCursor,
+  type HttpClient,
+} from "../core/http.js";
+import type { SpacesApi } from "./spaces-requests.js";
 import type { DmsClient } from "../read/dms-client.js";
 
 /** What the spaces feature gives a generated client. */
@@ -43,10 +50,16 @@ export interface SpaceRequestOptions {
 
 /** Spaces of the project, over `/models/spaces` (requests of at most 100 spaces). */
 export class SpacesClient {
-  readonly #http: HttpClient;
+  readonly #api: SpacesApi;
 
   constructor(http: HttpClient) {
-    this.#http = http;
+    this.#api = {
+      http,
+      expectCursor,
+      expectItems,
+      expectObject,
+      repeatedCursor,
+    };
   }
 
   /** Creates or updates spaces; the spaces as stored. */
@@ -54,14 +67,14 @@ export class SpacesClient {
     spaces: readonly SpaceCreateDefinition[],
     options: SpaceRequestOptions = {},
   ): Promise<SpaceDefinition[]> {
-    return (await requests()).applySpaces(this.#http, spaces, options);
+    return (await requests()).applySpaces(this.#api, spaces, options);
   }
 
   /** Every space of the project (following cursors); system spaces with `includeGlobal`. */
   async list(
     options: SpaceRequestOptions & { readonly includeGlobal?: boolean } = {},
   ): Promise<SpaceDefinition[]> {
-    return (await requests()).listSpaces(this.#http, options);
+    return (await requests()).listSpaces(this.#api, options);
   }
 
   /** The spaces with these ids that exist. */
@@ -69,7 +82,7 @@ export class SpacesClient {
     spaces: readonly string[],
     options: SpaceRequestOptions = {},
   ): Promise<SpaceDefinition[]> {
-    return (await requests()).spacesById(this.#http, "byids", spaces, options);
+    return (await requests()).spacesById(this.#api, "byids", spaces, options);
   }
 
   /** Deletes empty spaces; the ids of those deleted. */
@@ -79,7 +92,7 @@ export class SpacesClient {
   ): Promise<string[]> {
     const deleted = await (
       await requests()
-    ).spacesById(this.#http, "delete", spaces, options);
+    ).spacesById(this.#api, "delete", spaces, options);
     return deleted.map((item) => item.space);
   }
 }

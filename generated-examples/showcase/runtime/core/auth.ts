@@ -3,7 +3,7 @@
 // loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
 import { TokenError, TransportError, redacted } from "./errors.js";
-import type { Clock } from "./retry.js";
+import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
 export interface AccessToken {
@@ -74,7 +74,13 @@ export function createTokenSource(
     const grant = credentials.clientCredentials;
     checkHttpUrl("clientCredentials.tokenUrl", grant.tokenUrl);
     fetchToken = async () =>
-      (await import("./oauth.js")).fetchClientCredentialsToken(grant, context);
+      (await import("./oauth.js")).fetchClientCredentialsToken(grant, context, {
+        redacted,
+        TokenError,
+        TransportError,
+        backoffDelay,
+        DEFAULT_RETRY_POLICY,
+      });
     // The `id:secret` pair too: a token endpoint may see it as Basic auth.
     fixedSecrets = [
       grant.clientSecret,

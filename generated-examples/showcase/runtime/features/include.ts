@@ -5,8 +5,10 @@
 // followed to its end, then the objects are assembled and handed out before the next root page
 // is read, so a large list never sits whole in memory.
 
-import { ProtocolError } from "../core/errors.js";
-import { MAX_QUERY_LIMIT } from "../read/query.js";
+import type * as errors from "../core/errors.js";
+import type { ProtocolError } from "../core/errors.js";
+import type * as query from "../read/query.js";
+import type * as typed from "../model/typed.js";
 import type {
   Connected,
   TypedEdge,
@@ -18,11 +20,7 @@ import type {
   PropertyDefinition,
   ReverseRelationDefinition,
 } from "../model/values.js";
-import {
-  compileWhere,
-  dropUnselected,
-  loadWhereClasses,
-} from "../model/where.js";
+import type * as where from "../model/where.js";
 import type {
   Filter,
   InstanceId,
@@ -36,6 +34,7 @@ import type {
 import {
   runQueryGraph,
   type GraphQueryOptions,
+  type QueryGraphRuntime,
   type QueryPoster,
 } from "./query-graph.js";
 import {
@@ -89,28 +88,14 @@ export type IncludedTarget<V, R = never> =
 type EdgeOf<V> =
   Element<NonNullable<V>> extends Connected<unknown, infer E> ? E : never;
 
-type ClassIn<M, K> = K extends keyof M
-  ? M[K] extends { readonly targetClass: () => infer R }
-    ? R
-    : never
-  : never;
-
-/**
- * The read class connection `K` of read class `C` leads to: from `$types.targets` (the generated
- * classes' type-only map), or from a `targetClass` thunk on its maps (older output).
- */
+/** The read class connection `K` of read class `C` leads to (`$types.targets`, a type-only map). */
 export type TargetClassOf<C, K> = C extends {
   readonly $types: { readonly targets: infer T };
 }
   ? K extends keyof T
     ? T[K]
     : never
-  : C extends {
-        readonly connections: infer M;
-        readonly properties: infer P;
-      }
-    ? ClassIn<M, K> | ClassIn<P, K>
-    : never;
+  : never;
 
 /** The property names of read class `R` (what `select` takes), or never when `R` is unknown. */
 type PropertyNamesIn<R> = R extends { readonly properties: infer P }
@@ -311,6 +296,16 @@ interface PlannedConnection {
   readonly children: readonly PlannedConnection[];
 }
 
+/** What `include` uses of the eager runtime, handed in (client/read-runtime.ts says why). */
+export type IncludeRuntime = QueryGraphRuntime &
+  Pick<typeof errors, "ProtocolError"> &
+  Pick<typeof query, "MAX_QUERY_LIMIT"> &
+  Pick<typeof typed, "TypedEdge"> &
+  Pick<
+    typeof where,
+    "compileSort" | "compileWhere" | "dropUnselected" | "loadWhereClasses"
+  >;
+
 /** The query of one include call and how to assemble its answer. */
 export interface IncludePlan {
   readonly rootSet: string;
@@ -339,20 +334,22 @@ const ROOT = "root";
 
 /** Turns a root selection and an `include` into one query request and an assembly plan. */
 export function planInclude(
+  runtime: IncludeRuntime,
   root: RootSelection,
   include: object,
   views: ViewClasses | undefined,
 ): IncludePlan {
   const context: PlanContext = {
+    runtime,
     views,
-    pageSize: root.connectionPageSize ?? MAX_QUERY_LIMIT,
+    pageSize: root.connectionPageSize ?? runtime.MAX_QUERY_LIMIT,
     with: {},
     select: {},
     counter: 0,
   };
   const filters: Filter[] = [{ hasData: [root.readClass.view] }];
   if (root.ids) filters.push({ instanceReferences: root.ids.map(plainId) });
-  const where = compileWhere(
+  const where = runtime.compileWhere(
     root.where,
     root.readClass,
     root.instanceType,
@@ -391,6 +388,7 @@ export function planInclude(
 }
 
 interface PlanContext {
+  readonly runtime: IncludeRuntime;
   readonly views: ViewClasses | undefined;
   readonly pageSize: number;
   readonly with: Record<string, QueryResultSetExpression>;
@@ -447,16 +445,10 @@ function planEdge(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    connection,
-    connection.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, connection.target, spec, at);
   const edgeClass = connection.edgeSource
     ? (context.views?.find(viewKey(connection.edgeSource.view)) ??
-      anonymousEdgeClass(connection.edgeSource))
+      anonymousEdgeClass(context.runtime.TypedEdge, connection.edgeSource))
     : undefined;
   const edgeSet = nextSetName(context, `${name}_edges`);
   const nodeSet = `${edgeSet.slice(0, -"_edges".length)}`;
@@ -469,6 +461,7 @@ function planEdge(
     },
   ];
   if (edgeClass && spec.edgeWhere) {
+    const { compileWhere } = context.runtime;
     const edgeWhere = compileWhere(spec.edgeWhere, edgeClass, "edge");
     if (edgeWhere) edgeFilters.push(edgeWhere);
   }
@@ -530,13 +523,7 @@ function planReverse(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    connection,
-    connection.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, connection.target, spec, at);
   const through = throughOf(connection, targetClass);
   const relation = propertyNameOf(targetClass, through.identifier);
   if (relation === undefined) {
@@ -589,13 +576,7 @@ function planDirect(
   spec: LooseSpec,
   at: string,
 ): PlannedConnection {
-  const targetClass = resolveClass(
-    context,
-    property,
-    property.target,
-    spec,
-    at,
-  );
+  const targetClass = resolveClass(context, property.target, spec, at);
   const nodeSet = nextSetName(context, name);
   context.with[nodeSet] = {
     nodes: {
@@ -654,26 +635,18 @@ function relationsOf(children: readonly PlannedConnection[]): string[] {
   );
 }
 
-/**
- * The class of a connection's target: `view` in the spec, a class thunk on the definition (the
- * generated maps may carry one), or the client's registry by view id.
- */
+/** The class of a connection's target: `view` in the spec, or the client's registry by view id. */
 function resolveClass(
   context: PlanContext,
-  definition: object,
-  target: unknown,
+  target: string | undefined,
   spec: LooseSpec,
   at: string,
 ): AnyReadClass {
   if (spec.view) return spec.view;
-  const thunk = (definition as { readonly targetClass?: unknown }).targetClass;
-  if (typeof thunk === "function") return (thunk as () => AnyReadClass)();
-  if (typeof target === "function") return (target as () => AnyReadClass)();
-  const found =
-    typeof target === "string" ? context.views?.find(target) : undefined;
+  const found = target === undefined ? undefined : context.views?.find(target);
   if (found) return found;
   throw new Error(
-    typeof target === "string"
+    target !== undefined
       ? `${at}: no read class for view ${target} in this client; pass \`view\``
       : `${at}: the relation names no target view; pass \`view\` (the target's read class)`,
   );
@@ -685,7 +658,8 @@ function nodeFilterOf(
   spec: LooseSpec,
 ): Filter {
   const filters: Filter[] = [{ hasData: [readClass.view] }];
-  const where = compileWhere(spec.where, readClass, "node", context.views);
+  const { runtime, views } = context;
+  const where = runtime.compileWhere(spec.where, readClass, "node", views);
   if (where) filters.push(where);
   return and(filters);
 }
@@ -743,18 +717,20 @@ export interface IncludeRunOptions extends GraphQueryOptions {
 
 /** Runs the plan root page by root page, yielding assembled root objects. */
 export async function* runInclude<T>(
+  runtime: IncludeRuntime,
   dms: QueryPoster,
   plan: IncludePlan,
   options: IncludeRunOptions = {},
 ): AsyncGenerator<T, void, undefined> {
   let left = options.limit ?? Infinity;
   for await (const page of runQueryGraph(
+    runtime,
     dms,
     plan.request,
     plan.rootSet,
     options,
   )) {
-    const objects = assemble(plan, page);
+    const objects = assemble(runtime, plan, page);
     for (const object of objects) {
       if (left <= 0) return;
       left -= 1;
@@ -767,13 +743,23 @@ export async function* runInclude<T>(
 type SetItems = Readonly<Record<string, readonly InstanceRead[]>>;
 
 /** Builds the root objects of one root page and fills their included connections. */
-export function assemble(plan: IncludePlan, items: SetItems): TypedInstance[] {
+export function assemble(
+  runtime: IncludeRuntime,
+  plan: IncludePlan,
+  items: SetItems,
+): TypedInstance[] {
   const roots = (items[plan.rootSet] ?? []).map((i) =>
     construct(plan.rootClass, i),
   );
-  fill(plan.connections, roots, items);
+  fill(runtime, plan.connections, roots, items);
   for (const root of roots)
-    keepSelected(root, plan.rootSelect, plan.rootClass, plan.connections);
+    keepSelected(
+      runtime,
+      root,
+      plan.rootSelect,
+      plan.rootClass,
+      plan.connections,
+    );
   return roots;
 }
 
@@ -782,13 +768,15 @@ export function assemble(plan: IncludePlan, items: SetItems): TypedInstance[] {
  * filled stays.
  */
 function keepSelected(
+  runtime: IncludeRuntime,
   object: TypedInstance,
   select: readonly string[] | undefined,
   readClass: AnyReadClass,
   filled: readonly PlannedConnection[],
 ): void {
   if (select === undefined) return;
-  dropUnselected(object, [...select, ...filled.map((c) => c.name)], readClass);
+  const kept = [...select, ...filled.map((c) => c.name)];
+  runtime.dropUnselected(object, kept, readClass);
 }
 
 function construct(
@@ -812,6 +800,7 @@ function setValue(target: object, name: string, value: unknown): void {
 }
 
 function fill(
+  runtime: IncludeRuntime,
   connections: readonly PlannedConnection[],
   parents: readonly TypedInstance[],
   items: SetItems,
@@ -821,10 +810,11 @@ function fill(
     for (const instance of items[connection.nodeSet] ?? []) {
       targets.set(keyOf(instance), construct(connection.targetClass, instance));
     }
-    fill(connection.children, [...targets.values()], items);
+    fill(runtime, connection.children, [...targets.values()], items);
     const linked = linkedTargets(connection, parents, targets, items);
     for (const target of targets.values()) {
       keepSelected(
+        runtime,
         target,
         connection.select,
         connection.targetClass,
@@ -947,6 +937,7 @@ function references(holder: object, name: string): InstanceId[] {
 
 /** What a view accessor knows that `include` needs. */
 export interface IncludeContext {
+  readonly runtime: IncludeRuntime;
   readonly dms: QueryPoster;
   readonly readClass: AnyReadClass;
   readonly instanceType: "node" | "edge";
@@ -970,10 +961,11 @@ const RETRIEVE_CHUNK = 1000;
  * finds them in the registry: the client loads a view's module on first use.
  */
 async function loadIncludedClasses(
+  context: IncludeContext,
   readClass: AnyReadClass,
   include: object,
-  views: ViewClasses | undefined,
 ): Promise<void> {
+  const { views } = context;
   const specs = Object.entries(include as Record<string, LooseSpec | true>);
   await Promise.all(
     specs.map(async ([name, raw]) => {
@@ -990,9 +982,10 @@ async function loadIncludedClasses(
         spec.view ?? loadTargetClass(definition, views),
         edgeView ? views?.load(viewKey(edgeView)) : undefined,
       ]);
-      if (target && views) await loadWhereClasses(spec.where, target, views);
+      if (target && views)
+        await context.runtime.loadWhereClasses(spec.where, target, views);
       if (target && spec.include)
-        await loadIncludedClasses(target, spec.include, views);
+        await loadIncludedClasses(context, target, spec.include);
     }),
   );
 }
@@ -1003,24 +996,25 @@ export async function* listWithInclude(
   include: object,
   options: LooseListOptions,
 ): AsyncGenerator<unknown, void, undefined> {
-  await loadIncludedClasses(context.readClass, include, context.views);
-  if (context.views)
-    await loadWhereClasses(options.where, context.readClass, context.views);
+  const { runtime, readClass, views } = context;
+  await loadIncludedClasses(context, readClass, include);
+  if (views) await runtime.loadWhereClasses(options.where, readClass, views);
   const raw = options.filter ? { $raw: options.filter } : {};
   const plan = planInclude(
+    runtime,
     {
       readClass: context.readClass,
       instanceType: context.instanceType,
       where: { ...options.where, ...raw },
-      pageSize: options.pageSize ?? MAX_QUERY_LIMIT,
-      connectionPageSize: options.pageSize ?? MAX_QUERY_LIMIT,
+      pageSize: options.pageSize ?? runtime.MAX_QUERY_LIMIT,
+      connectionPageSize: options.pageSize ?? runtime.MAX_QUERY_LIMIT,
       ...(options.sort ? { sort: options.sort } : {}),
       ...(options.select ? { select: options.select } : {}),
     },
     include,
     context.views,
   );
-  yield* runInclude(context.dms, plan, {
+  yield* runInclude(runtime, context.dms, plan, {
     ...(options.limit !== undefined ? { limit: options.limit } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
@@ -1038,11 +1032,13 @@ export async function retrieveWithInclude(
   include: object,
   options: GraphQueryOptions & { readonly select?: readonly string[] },
 ): Promise<TypedInstance[]> {
-  await loadIncludedClasses(context.readClass, include, context.views);
+  const { runtime } = context;
+  await loadIncludedClasses(context, context.readClass, include);
   const found: TypedInstance[] = [];
   for (let start = 0; start < ids.length; start += RETRIEVE_CHUNK) {
     const chunk = ids.slice(start, start + RETRIEVE_CHUNK);
     const plan = planInclude(
+      runtime,
       {
         readClass: context.readClass,
         instanceType: context.instanceType,
@@ -1053,13 +1049,13 @@ export async function retrieveWithInclude(
       include,
       context.views,
     );
-    const objects = runInclude<TypedInstance>(context.dms, plan, {
+    const objects = runInclude<TypedInstance>(runtime, context.dms, plan, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     const roots: TypedInstance[] = [];
     for await (const object of objects) roots.push(object);
-    checkRoots(chunk, roots);
+    checkRoots(runtime, chunk, roots);
     for (const root of roots) found.push(root);
   }
   return inOrderOf(ids, found);
@@ -1083,24 +1079,23 @@ function inOrderOf(
 
 /** The roots one query returned: only ids it asked for, each once (else a `ProtocolError`). */
 function checkRoots(
+  runtime: IncludeRuntime,
   asked: readonly InstanceId[],
   roots: readonly TypedInstance[],
 ): void {
+  const unasked = (id: InstanceId, why: string): ProtocolError =>
+    new runtime.ProtocolError({
+      problem: "unexpected-instances",
+      method: "POST",
+      url: "/models/instances/query",
+      detail: `retrieve with include: the answer names ${id.space}:${id.externalId} ${why}`,
+    });
   const open = new Set(asked.map(keyOf));
   const seen = new Set<string>();
   for (const root of roots) {
     const key = keyOf(root);
-    if (seen.has(key)) throw unaskedRoot(root, "twice");
-    if (!open.has(key)) throw unaskedRoot(root, "which was not asked for");
+    if (seen.has(key)) throw unasked(root, "twice");
+    if (!open.has(key)) throw unasked(root, "which was not asked for");
     seen.add(key);
   }
-}
-
-function unaskedRoot(id: InstanceId, why: string): ProtocolError {
-  return new ProtocolError({
-    problem: "unexpected-instances",
-    method: "POST",
-    url: "/models/instances/query",
-    detail: `retrieve with include: the answer names ${id.space}:${id.externalId} ${why}`,
-  });
 }
