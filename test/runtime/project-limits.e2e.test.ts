@@ -75,11 +75,10 @@ async function scriptedServer(): Promise<Scripted> {
     inFlight,
     statisticsAnswer: { status: 200, body: statistics({}) },
     statisticsReads: () =>
-      server.requests.filter((r) => r.path === STATISTICS).length,
+      server.statisticsReads.filter((r) => r.path === STATISTICS).length,
   };
+  server.statistics = () => scripted.statisticsAnswer;
   server.setHandler(async (request: RecordedRequest) => {
-    if (request.method === "GET" && request.path === STATISTICS)
-      return scripted.statisticsAnswer;
     const kind =
       request.path === APPLY ? "apply" : request.path === DELETE ? "delete" : 0;
     if (!kind) return dmsError(404, `no route ${request.path}`);
@@ -285,11 +284,10 @@ describe("default concurrency from the project's statistics", () => {
   it("an apply aborted while the read is pending rejects; the read goes on for others", async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
-    scripted.server.setHandler(async (request) => {
-      if (request.path !== STATISTICS) return applyAnswer(request.json);
+    scripted.server.statistics = async () => {
       await held;
       return { status: 200, body: statistics({ concurrentWriteLimit: 2 }) };
-    });
+    };
     const client = connect();
     const controller = new AbortController();
     const aborted = client.apply(nodes(12), {
