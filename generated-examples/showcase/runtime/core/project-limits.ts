@@ -23,6 +23,8 @@ export interface ProjectLimits {
 
 /** Reads that failed in a way that may pass before the client gives up and keeps the defaults. */
 const TRANSIENT_FAILURES_ALLOWED = 3;
+/** One retry: an apply waits for the read, and does well enough without it. */
+const ATTEMPTS_PER_READ = 2;
 const STATISTICS_PATH = "/models/statistics";
 const LIMIT_FIELDS = {
   write: "concurrentWriteLimit",
@@ -50,7 +52,9 @@ export class ProjectLimitsReader {
 
   async #read(): Promise<ProjectLimits> {
     try {
-      const answer = await this.#http.getJson<unknown>(STATISTICS_PATH);
+      const answer = await this.#http.getJson<unknown>(STATISTICS_PATH, {
+        maxAttempts: ATTEMPTS_PER_READ,
+      });
       return (this.#settled = limitsOf(answer));
     } catch (error) {
       if (
