@@ -9,6 +9,8 @@
 // [--delete-ms 150] [--reads 8] [--writes 4] [--deletes 2] [--retry-after 0.1] [--echo-writes]`
 // starts the emulator with the bench model and prints one JSON line: {"url", "emulatorUrl"}.
 // `GET /__stats` on the responder returns its counts, `POST /__reset` zeroes them.
+// `GET /models/statistics` reports the responder's limits (`concurrentWriteLimit`, ...), as CDF
+// reports the project's, so a client's default concurrency can start at them.
 
 import {
   Agent,
@@ -138,7 +140,10 @@ export async function startLatencyResponder(
         kind === "write" && options.echoWrites
           ? Promise.resolve(echoApply(body, request.headers))
           : forward(agent, target, method, path, request.headers, { body });
-      void Promise.all([answered, waited]).then(
+      const answer = isStatistics(method, path)
+        ? answered.then((forwarded) => withLimits(forwarded, options.limits))
+        : answered;
+      void Promise.all([answer, waited]).then(
         ([answer]) => {
           inFlight[kind]--;
           response.writeHead(answer.status, answer.headers);
@@ -176,6 +181,37 @@ interface Answer {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: Buffer;
+}
+
+/** `GET /models/statistics`: the project's limits, which this responder sets, not the emulator. */
+function isStatistics(method: string, path: string): boolean {
+  return (
+    method === "GET" && /\/models\/statistics$/.test(path.split("?")[0] ?? path)
+  );
+}
+
+/** The statistics answer with this responder's limits, so clients that read them meet its own. */
+function withLimits(
+  answer: Answer,
+  limits: Readonly<Record<RequestKind, number>>,
+): Answer {
+  if (answer.status !== 200) return answer;
+  const text = (
+    answer.headers["content-encoding"] === "gzip"
+      ? gunzipSync(answer.body)
+      : answer.body
+  ).toString("utf8");
+  const statistics = {
+    ...(JSON.parse(text) as Record<string, unknown>),
+    concurrentReadLimit: limits.read,
+    concurrentWriteLimit: limits.write,
+    concurrentDeleteLimit: limits.delete,
+  };
+  return {
+    status: 200,
+    headers: { "content-type": "application/json" },
+    body: Buffer.from(JSON.stringify(statistics)),
+  };
 }
 
 /** The API's answer to an apply, made from the request: each item written, version 1. */

@@ -370,11 +370,29 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   {
     area: "throttling",
     tried:
-      "a responder with CDF's manner admitting 2 concurrent writes (429 + Retry-After beyond), an apply of 20 requests at the default concurrency of 4",
+      "a responder with CDF's manner admitting 2 concurrent writes (429 + Retry-After beyond) and reporting that limit in `GET /models/statistics`, an apply of 20 requests at the default concurrency",
+    result:
+      "the limit read once, every request admitted once, never more than 2 in flight, no 429 (a client starting at 4 met 4 or 5)",
+    file: "test/latency.test.ts",
+    test: "the default concurrency is the project's limit of 2 (from statistics): never throttled",
+  },
+  {
+    area: "throttling",
+    tried:
+      "the same responder, an apply of 20 requests at `concurrency: 4`, above the limit",
     result:
       "every request admitted once, never more than 2 in flight, 4 or 5 429s in all (a fixed concurrency of 4 was throttled 18 times)",
     file: "test/latency.test.ts",
-    test: "adapts to a limit of 2 with a few 429s",
+    test: "an apply at a concurrency of 4 adapts to a limit of 2 with a few 429s",
+  },
+  {
+    area: "throttling",
+    tried:
+      '`GET /models/statistics` answered 403, 401, 404, 503, not JSON, or with a limit of 0, 2.5 or "2"; two first applies at once; an apply aborted while the read is pending',
+    result:
+      "applies never fail for it: the defaults (4 applies, 2 deletes), read once per client (a 503 up to 3 times), shared by concurrent first calls, an abort rejects only its own apply",
+    file: "test/runtime/project-limits.e2e.test.ts",
+    test: "the default of 4, and no second read",
   },
   {
     area: "browsers",
@@ -460,6 +478,10 @@ ${rows.join("\n")}
   ahead. A request failing with 5xx or 408 after its retries is split in halves, and the half that
   fails again is halved down to a single item, which is reported unknown while the rest is
   written (the apply then fails). When both halves fail the apply stops (an outage, not an item).
+- Concurrency: an apply (a delete) without \`concurrency\` starts at the project's
+  \`concurrentWriteLimit\` (\`concurrentDeleteLimit\`) from \`GET /models/statistics\`, read once per
+  client when it may need more than one request, at most 16 (8); else at 4 (2). Each apply adapts
+  on its own: two applies at once may have twice the limit in flight until their 429s halve them.
 - An item is reported **unknown** whenever an attempt of its request may have been processed (a
   lost response, a timeout, a 5xx or 408, an abort in flight, a 2xx body of the wrong shape or
   naming other instances than its request wrote), even

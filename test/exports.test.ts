@@ -352,6 +352,12 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   // The engine's throttling controller and the notice HttpClient hands it.
   "core/concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
+  "core/project-limits.ts": [
+    "JsonGetter",
+    "limitsOf",
+    "ProjectLimits",
+    "ProjectLimitsReader",
+  ],
   "features/aggregate.ts": [
     "NumericPropertyOf",
     "OnlyAggregates",

@@ -1,7 +1,8 @@
 // The small version of `bench/latency.ts` (issue 22): the generated movies client against the
 // emulator behind a responder with CDF's manner (a latency per request, a per-project limit of
 // concurrent writes and reads, 429 + Retry-After beyond). Asserts request counts and 429s, never
-// wall time: the default apply concurrency adapts to a limit below it, and a read through
+// wall time: the default apply concurrency starts at the limit the responder reports in
+// `GET /models/statistics`, a concurrency above it adapts, and a read through
 // connections takes one request with the API's 10,000-item pages.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,7 +34,7 @@ beforeAll(async () => {
   responder = await startLatencyResponder({
     target: emulator.url,
     latencyMs: { read: 10, write: 30, delete: 30 },
-    // Below the client's default of 4, as in a project other writers share.
+    // Below the 4 a client uses when it cannot read the project's limit, as in a shared project.
     limits: { read: 8, write: 2, delete: 1 },
     retryAfterSeconds: 0.02,
   });
@@ -51,7 +52,7 @@ afterAll(async () => {
 });
 
 describe("against a responder with CDF's latency and concurrency limits", () => {
-  it("an apply at the default concurrency of 4 adapts to a limit of 2 with a few 429s", async () => {
+  it("the default concurrency is the project's limit of 2 (from statistics): never throttled", async () => {
     responder.reset();
     const movies = Array.from(
       { length: 2000 },
@@ -59,6 +60,25 @@ describe("against a responder with CDF's latency and concurrency limits", () => 
         new MovieApply("movies", `latency-${n}`, { title: `Movie ${n}` }),
     );
     const result = await client.movie.apply(movies, { chunkSize: 100 });
+    expect(result.counts.written).toBe(2000);
+    const { write } = responder.stats();
+    expect(write.admitted).toBe(20);
+    expect(write.maxInFlight).toBe(2);
+    // Started at the limit: no burst above it (a client starting at 4 was throttled 4 or 5 times).
+    expect(write.throttled).toBe(0);
+  });
+
+  it("an apply at a concurrency of 4 adapts to a limit of 2 with a few 429s", async () => {
+    responder.reset();
+    const movies = Array.from(
+      { length: 2000 },
+      (_, n) =>
+        new MovieApply("movies", `latency-${n}`, { title: `Movie ${n}` }),
+    );
+    const result = await client.movie.apply(movies, {
+      chunkSize: 100,
+      concurrency: 4,
+    });
     expect(result.counts.written).toBe(2000);
     const { write } = responder.stats();
     // Every request admitted once: nothing was sent twice after it had been processed.

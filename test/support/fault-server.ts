@@ -1,6 +1,9 @@
 // A small scripted HTTP server for reliability tests: it records every request (gzip bodies
 // decoded), answers from a queue of scripted responses or a handler, can delay, reset the
 // connection, and counts requests in flight. Listens on 127.0.0.1, port 0.
+// `GET .../models/statistics` (read by a client whose apply concurrency is not given) is answered
+// apart, 404 unless `statistics` says otherwise, and recorded in `statisticsReads`, not `requests`:
+// a test of applies sees only what it scripts.
 
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -48,6 +51,10 @@ export interface FaultServer {
   enqueue(...responses: ScriptedResponse[]): void;
   /** Replaces the fallback handler. */
   setHandler(handler: Responder): void;
+  /** Answers `GET .../models/statistics`; default a 404 (the client keeps its defaults). */
+  statistics: Responder;
+  /** The statistics requests, apart from `requests`. */
+  readonly statisticsReads: RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -56,6 +63,7 @@ export async function startFaultServer(
 ): Promise<FaultServer> {
   const queue: ScriptedResponse[] = [];
   const requests: RecordedRequest[] = [];
+  const statisticsReads: RecordedRequest[] = [];
   const stats = { inFlight: 0, maxInFlight: 0 };
   const handlerErrors: unknown[] = [];
   const sockets = new Set<Socket>();
@@ -88,11 +96,16 @@ export async function startFaultServer(
             json,
             receivedAt: Date.now(),
           };
-          const index = requests.length;
-          requests.push(recorded);
+          const isStatistics =
+            recorded.method === "GET" &&
+            /\/models\/statistics(\?|$)/.test(recorded.path);
+          const index = (isStatistics ? statisticsReads : requests).length;
+          (isStatistics ? statisticsReads : requests).push(recorded);
           let scripted: ScriptedResponse;
           try {
-            scripted = queue.shift() ?? (await handler(recorded, index));
+            scripted = isStatistics
+              ? await running.statistics(recorded, index)
+              : (queue.shift() ?? (await handler(recorded, index)));
           } catch (error) {
             // A failing handler (e.g. a contract assertion) answers 500 so the test fails fast.
             handlerErrors.push(error);
@@ -128,9 +141,11 @@ export async function startFaultServer(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
+  const running: FaultServer = {
     url: `http://127.0.0.1:${port}`,
     requests,
+    statisticsReads,
+    statistics: () => dmsError(404, "statistics are not scripted"),
     stats,
     handlerErrors,
     enqueue: (...responses) => queue.push(...responses),
@@ -143,6 +158,7 @@ export async function startFaultServer(
         server.close(() => resolve());
       }),
   };
+  return running;
 }
 
 /** A DMS error body. */

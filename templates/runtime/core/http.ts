@@ -74,6 +74,8 @@ export interface RequestOptions {
   readonly beforeParse?: (text: string) => void | Promise<void>;
   /** Called before each retry: an apply lowers its concurrency on a 429 (`concurrency.ts`). */
   readonly onRetry?: (notice: RetryNotice) => void;
+  /** Attempts at most, if fewer than the client's policy allows (a read the caller can do without). */
+  readonly maxAttempts?: number;
 }
 
 /** JSON over HTTP against one CDF project, with auth and retries. */
@@ -146,6 +148,16 @@ export class HttpClient {
       ? { ...this.#headers, "content-type": "application/json" }
       : this.#headers;
     const timeoutsRetried = options.retryTimeouts !== false;
+    const policy =
+      options.maxAttempts === undefined
+        ? this.retryPolicy
+        : {
+            ...this.retryPolicy,
+            maxAttempts: Math.min(
+              options.maxAttempts,
+              this.retryPolicy.maxAttempts,
+            ),
+          };
     const startedAt = this.clock.now();
     // Whether an attempt may have been processed by the server: then so may the request be.
     let mayHaveApplied = false;
@@ -222,7 +234,7 @@ export class HttpClient {
             : timeoutsRetried || failure?.kind !== "timeout"
         )
           ? retryDelay(
-              this.retryPolicy,
+              policy,
               attempt,
               this.clock.now() - startedAt,
               random ?? Math.random,

@@ -23,6 +23,11 @@ import {
   DEFAULT_MAX_PAGES_PER_READ,
   PagingGuard,
 } from "../core/paging.js";
+import { collectsWrites } from "../model/collect.js";
+import {
+  ProjectLimitsReader,
+  type ProjectLimits,
+} from "../core/project-limits.js";
 import {
   queryAll,
   queryPages,
@@ -55,9 +60,13 @@ export interface DmsClientOptions extends Omit<
   readonly credentials: Credentials;
   /** `createUndiciTransport()` on Node, `createFetchTransport()` elsewhere. */
   readonly transport: Transport;
-  /** Apply requests in flight at most, 1 to 16. Default 4; halved on a 429, raised on success. */
+  /**
+   * Apply requests in flight at most, 1 to 16; halved on a 429, raised on success. Default: the
+   * project's `concurrentWriteLimit` (`GET /models/statistics`, read once per client when an apply
+   * may send more than one request), else 4.
+   */
   readonly concurrency?: number;
-  /** Delete requests in flight at most, 1 to 8. Default 2; adapts as applies do. */
+  /** Delete requests in flight at most, 1 to 8. Default `concurrentDeleteLimit`, else 2; adapts. */
   readonly deleteConcurrency?: number;
   /** Refresh OAuth tokens this long (ms) before expiry, at most half their life. Default 60 000. */
   readonly tokenRefreshLeewayMs?: number;
@@ -100,6 +109,7 @@ export class DmsClient {
   /** The most pages one paged read fetches (see `DmsClientOptions.maxPagesPerRead`). */
   declare readonly maxPagesPerRead: number;
   readonly #options: DmsClientOptions;
+  readonly #projectLimits: ProjectLimitsReader;
   #closing: Promise<void> | undefined;
 
   constructor(options: DmsClientOptions) {
@@ -116,6 +126,7 @@ export class DmsClient {
       ...(random ? { random } : {}),
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
+    this.#projectLimits = new ProjectLimitsReader(this.http);
   }
 
   /**
@@ -123,8 +134,16 @@ export class DmsClient {
    * iterable, read as requests go out; `options.delete` goes after. A request that fails for good
    * throws `ApplyFailedError` (written / not written / unknown); a bad value `InvalidValueError`.
    */
-  apply(items: ApplyInputs, options: ApplyOptions = {}): Promise<ApplyResult> {
-    const concurrency = options.concurrency ?? this.#options.concurrency;
+  async apply(
+    items: ApplyInputs,
+    options: ApplyOptions = {},
+  ): Promise<ApplyResult> {
+    const concurrency =
+      options.concurrency ??
+      this.#options.concurrency ??
+      (fitsOneRequest(items, options)
+        ? undefined
+        : await this.#projectLimit("write", options.signal));
     return applyInstances(
       this.http,
       items,
@@ -133,16 +152,33 @@ export class DmsClient {
   }
 
   /** Deletes nodes and edges (deleting a node deletes its edges too). Missing ids are skipped. */
-  delete(
+  async delete(
     ids: readonly TypedInstanceId[],
     options: DeleteOptions = {},
   ): Promise<DeletedInstance[]> {
-    const concurrency = options.concurrency ?? this.#options.deleteConcurrency;
+    const concurrency =
+      options.concurrency ??
+      this.#options.deleteConcurrency ??
+      (ids.length <= MAX_ITEMS_PER_REQUEST
+        ? undefined
+        : await this.#projectLimit("delete", options.signal));
     return deleteInstances(
       this.http,
       ids as readonly InstanceDelete[],
       concurrency !== undefined ? { ...options, concurrency } : options,
     );
+  }
+
+  /** The project's limit for `kind`, capped at the runtime's most; undefined: use the default. */
+  async #projectLimit(
+    kind: keyof ProjectLimits,
+    signal: AbortSignal | undefined,
+  ): Promise<number | undefined> {
+    const limits = await untilAborted(this.#projectLimits.limits(), signal);
+    const limit = limits[kind];
+    return limit === undefined
+      ? undefined
+      : Math.min(limit, MAX_IN_FLIGHT[kind]);
   }
 
   /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
@@ -229,6 +265,52 @@ export class DmsClient {
     this.#closing ??= this.#options.transport.close();
     return this.#closing;
   }
+}
+
+/** Items (writes plus deletes) of one apply request, as `applyInstances` splits them. */
+const MAX_ITEMS_PER_REQUEST = 1000;
+
+/** The most requests in flight `applyInstances` and `deleteInstances` accept. */
+const MAX_IN_FLIGHT: Required<ProjectLimits> = {
+  write: 16,
+  delete: 8,
+};
+
+/**
+ * Whether an apply surely sends one request (then it needs no concurrency limit, and no statistics
+ * read): raw wire items, with the deletes no more than one request holds. Apply objects may expand
+ * to nested nodes and edges, so they are not counted.
+ */
+function fitsOneRequest(items: ApplyInputs, options: ApplyOptions): boolean {
+  if (!Array.isArray(items)) return false;
+  const size = options.chunkSize ?? MAX_ITEMS_PER_REQUEST;
+  const total = items.length + (options.delete?.length ?? 0);
+  return (
+    total <= size &&
+    items.every(
+      (item: unknown) =>
+        !collectsWrites(item) &&
+        typeof (item as { toInstanceWrites?: unknown } | null)
+          ?.toInstanceWrites !== "function",
+    )
+  );
+}
+
+/** The promise's value, or the signal's reason once it aborts (the promise goes on, shared). */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  if (!signal) return promise;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    void promise.then((value) => {
+      signal.removeEventListener("abort", onAbort);
+      resolve(value);
+    });
+  });
 }
 
 /** Retrieve and list by the untyped client: loaded on their first call (typed reads query). */
