@@ -390,7 +390,7 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
     tried:
       '`GET /models/statistics` answered 403, 401, 404, 503, not JSON, or with a limit of 0, 2.5 or "2"; two first applies at once; an apply aborted while the read is pending',
     result:
-      "applies never fail for it: the defaults (4 applies, 2 deletes), read once per client (a 503 up to 3 times), shared by concurrent first calls, an abort rejects only its own apply",
+      "applies never fail for it: the defaults (4 applies, 2 deletes), read once per client (a 503: two attempts, then the defaults), shared by concurrent first calls, an abort rejects only its own apply",
     file: "test/runtime/project-limits.e2e.test.ts",
     test: "the default of 4, and no second read",
   },

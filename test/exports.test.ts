@@ -352,12 +352,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   ],
   // The engine's throttling controller and the notice HttpClient hands it.
   "core/concurrency.ts": ["AdaptiveConcurrency", "RetryNotice"],
-  "core/project-limits.ts": [
-    "JsonGetter",
-    "limitsOf",
-    "ProjectLimits",
-    "ProjectLimitsReader",
-  ],
   "features/aggregate.ts": [
     "NumericPropertyOf",
     "OnlyAggregates",
@@ -407,7 +401,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "core/oauth.ts": ["OAuthRuntime", "fetchClientCredentialsToken"],
   // Loaded when a request fails.
   "core/explain.ts": ["fullMessage", "redactSecrets"],
-  "read/dms-client.ts": ["ReadOptions"],
+  "read/dms-client.ts": ["ReadOptions", "readProjectLimits"],
   // `DmsClient.retrieve` and `list`, loaded on their first call.
   "read/instances.ts": ["InstancesApi", "listInstances", "retrieveInstances"],
   "core/errors.ts": [

@@ -25,10 +25,6 @@ import {
 } from "../core/paging.js";
 import { collectsWrites } from "../model/collect.js";
 import {
-  ProjectLimitsReader,
-  type ProjectLimits,
-} from "../core/project-limits.js";
-import {
   queryAll,
   queryPages,
   type QueryOptions,
@@ -109,7 +105,8 @@ export class DmsClient {
   /** The most pages one paged read fetches (see `DmsClientOptions.maxPagesPerRead`). */
   declare readonly maxPagesPerRead: number;
   readonly #options: DmsClientOptions;
-  readonly #projectLimits: ProjectLimitsReader;
+  /** The project's limits, read on the first apply or delete that needs them. */
+  #projectLimits: Promise<ProjectLimits> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: DmsClientOptions) {
@@ -126,7 +123,6 @@ export class DmsClient {
       ...(random ? { random } : {}),
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
-    this.#projectLimits = new ProjectLimitsReader(this.http);
   }
 
   /**
@@ -169,16 +165,25 @@ export class DmsClient {
     );
   }
 
-  /** The project's limit for `kind`, capped at the runtime's most; undefined: use the default. */
+  /** The project's limit for `kind`, capped at the runtime's most; undefined: the default. */
   async #projectLimit(
     kind: keyof ProjectLimits,
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
-    const limits = await untilAborted(this.#projectLimits.limits(), signal);
-    const limit = limits[kind];
-    return limit === undefined
-      ? undefined
-      : Math.min(limit, MAX_IN_FLIGHT[kind]);
+    // One read per client, shared and not tied to a caller's signal: an abort fails its caller only.
+    const shared = (this.#projectLimits ??= readProjectLimits(this.http));
+    signal?.throwIfAborted();
+    const limits = await (signal
+      ? Promise.race([
+          shared,
+          new Promise<never>((_, reject) =>
+            signal.addEventListener("abort", () => reject(signal.reason), {
+              once: true,
+            }),
+          ),
+        ])
+      : shared);
+    return limits[kind];
   }
 
   /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
@@ -270,12 +275,6 @@ export class DmsClient {
 /** Items (writes plus deletes) of one apply request, as `applyInstances` splits them. */
 const MAX_ITEMS_PER_REQUEST = 1000;
 
-/** The most requests in flight `applyInstances` and `deleteInstances` accept. */
-const MAX_IN_FLIGHT: Required<ProjectLimits> = {
-  write: 16,
-  delete: 8,
-};
-
 /**
  * Whether an apply surely sends one request (then it needs no concurrency limit, and no statistics
  * read): raw wire items, with the deletes no more than one request holds. Apply objects may expand
@@ -296,21 +295,37 @@ function fitsOneRequest(items: ApplyInputs, options: ApplyOptions): boolean {
   );
 }
 
-/** The promise's value, or the signal's reason once it aborts (the promise goes on, shared). */
-function untilAborted<T>(
-  promise: Promise<T>,
-  signal: AbortSignal | undefined,
-): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    void promise.then((value) => {
-      signal.removeEventListener("abort", onAbort);
-      resolve(value);
-    });
-  });
+/** Requests in flight the project allows, capped at what apply and delete accept. */
+interface ProjectLimits {
+  readonly write?: number | undefined;
+  readonly delete?: number | undefined;
+}
+
+/**
+ * `GET /models/statistics`'s `concurrentWriteLimit` and `concurrentDeleteLimit` (CDF answers 429
+ * past them). A token that may not read statistics, a failed read or a limit that is not a
+ * positive integer leaves the defaults (4 and 2): an apply never fails for this read, and waits
+ * for at most two attempts of it.
+ */
+export async function readProjectLimits(
+  http: HttpClient,
+): Promise<ProjectLimits> {
+  const limit = (value: unknown, most: number) =>
+    Number.isSafeInteger(value) && (value as number) >= 1
+      ? Math.min(value as number, most)
+      : undefined;
+  try {
+    const answer = expectObject(
+      await http.getJson("/models/statistics", { maxAttempts: 2 }),
+      "/models/statistics",
+    );
+    return {
+      write: limit(answer.concurrentWriteLimit, 16),
+      delete: limit(answer.concurrentDeleteLimit, 8),
+    };
+  } catch {
+    return {};
+  }
 }
 
 /** Retrieve and list by the untyped client: loaded on their first call (typed reads query). */
