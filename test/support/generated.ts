@@ -369,7 +369,27 @@ export async function runTsc(
       },
     },
   )!;
-  const host = ts.createCompilerHost(parsed.options);
+  const program = createProgram(
+    parsed.fileNames,
+    parsed.options,
+    parsed.errors,
+  );
+  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
+  if (options.emit && diagnostics.length === 0)
+    diagnostics.push(...program.emit().diagnostics);
+  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
+}
+
+/**
+ * A program over `rootNames` whose files from `node_modules` are parsed once per worker (see
+ * `runTsc`), for tests that read the checker themselves.
+ */
+export function createProgram(
+  rootNames: readonly string[],
+  options: ts.CompilerOptions,
+  configFileParsingDiagnostics: readonly ts.Diagnostic[] = [],
+): ts.Program {
+  const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, ...rest) => {
     if (!fileName.includes("/node_modules/"))
@@ -382,16 +402,12 @@ export async function runTsc(
     }
     return cached;
   };
-  const program = ts.createProgram({
-    rootNames: parsed.fileNames,
-    options: parsed.options,
+  return ts.createProgram({
+    rootNames,
+    options,
     host,
-    configFileParsingDiagnostics: parsed.errors,
+    configFileParsingDiagnostics,
   });
-  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
-  if (options.emit && diagnostics.length === 0)
-    diagnostics.push(...program.emit().diagnostics);
-  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
 }
 
 /** Parsed files of node_modules by path and parse options, shared by the programs of a worker. */
