@@ -350,14 +350,19 @@ export async function typeCheck(
 /**
  * Type-checks a tsconfig in this process, as `tsc -p` does; returns the errors as tsc prints them
  * (`path(line,col): error TS...: message`), empty when there were none. With `emit`, writes the
- * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). The parsed
- * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
- * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
- * bound file across programs as its language service does.
+ * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). With
+ * `checks`, only the files it accepts are type-checked (every file is still parsed, and emitted
+ * with `emit`): for a program that holds a runtime copy checked elsewhere. The parsed files of
+ * `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small program's
+ * time) are kept for the next program in this worker; TypeScript reuses a parsed and bound file
+ * across programs as its language service does.
  */
 export async function runTsc(
   file: string,
-  options: { readonly emit?: boolean } = {},
+  options: {
+    readonly emit?: boolean;
+    readonly checks?: (fileName: string) => boolean;
+  } = {},
 ): Promise<string> {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     file,
@@ -374,9 +379,35 @@ export async function runTsc(
     parsed.options,
     parsed.errors,
   );
-  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
-  if (options.emit && diagnostics.length === 0)
-    diagnostics.push(...program.emit().diagnostics);
+  const { checks } = options;
+  const diagnostics = [
+    ...parsed.errors,
+    ...(checks
+      ? [
+          ...program.getConfigFileParsingDiagnostics(),
+          ...program.getOptionsDiagnostics(),
+          ...program.getSyntacticDiagnostics(),
+          ...program.getGlobalDiagnostics(),
+          ...program
+            .getSourceFiles()
+            .filter((source) => checks(source.fileName))
+            .flatMap((source) => program.getSemanticDiagnostics(source)),
+        ]
+      : ts.getPreEmitDiagnostics(program)),
+  ];
+  if (options.emit && diagnostics.length === 0) {
+    // Emitting type-checks every file it writes, unless told not to (`noCheck`, as `tsc
+    // --noCheck` does); the new program reuses the parsed files.
+    const emitter = checks
+      ? createProgram(
+          parsed.fileNames,
+          { ...parsed.options, noCheck: true },
+          parsed.errors,
+          program,
+        )
+      : program;
+    diagnostics.push(...emitter.emit().diagnostics);
+  }
   return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
 }
 
@@ -388,6 +419,7 @@ export function createProgram(
   rootNames: readonly string[],
   options: ts.CompilerOptions,
   configFileParsingDiagnostics: readonly ts.Diagnostic[] = [],
+  oldProgram?: ts.Program,
 ): ts.Program {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
@@ -407,6 +439,7 @@ export function createProgram(
     options,
     host,
     configFileParsingDiagnostics,
+    ...(oldProgram ? { oldProgram } : {}),
   });
 }
 
