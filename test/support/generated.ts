@@ -317,13 +317,18 @@ function checkImportsResolve(name: string, files: FileMap): void {
 
 /**
  * Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. With
- * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy.
+ * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy. With
+ * `checkOnly`, only those folders' files are type-checked (the others are read for their types):
+ * for usage code over an output that another test checks already.
  */
 export async function typeCheck(
   dir: string,
   include: string[],
   mode: "nodenext" | "bundler",
-  options: { readonly sharedRuntime?: boolean } = {},
+  options: {
+    readonly sharedRuntime?: boolean;
+    readonly checkOnly?: readonly string[];
+  } = {},
 ): Promise<string> {
   const moduleOptions =
     mode === "nodenext"
@@ -344,7 +349,16 @@ export async function typeCheck(
   };
   const file = join(dir, `tsconfig.${mode}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
-  return runTsc(file);
+  const checked = options.checkOnly?.map((folder) => `${join(dir, folder)}/`);
+  return runTsc(
+    file,
+    checked
+      ? {
+          checks: (fileName) =>
+            checked.some((folder) => fileName.startsWith(folder)),
+        }
+      : {},
+  );
 }
 
 /**
