@@ -398,7 +398,6 @@ export async function runTsc(
     ...parsed.errors,
     ...(checks
       ? [
-          ...program.getConfigFileParsingDiagnostics(),
           ...program.getOptionsDiagnostics(),
           ...program.getSyntacticDiagnostics(),
           ...program.getGlobalDiagnostics(),
