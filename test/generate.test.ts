@@ -297,15 +297,22 @@ describe("transport chosen at generation time", () => {
       'import { createFetchTransport } from "./runtime/core/transport-fetch.js";',
     );
     // The model code, with the runtime as declarations: the runtime's sources are checked for
-    // browsers where they stand (`npm run check:browser`, tsconfig.browser.json).
+    // browsers where they stand (`npm run check:browser`, tsconfig.browser.json). Written beside
+    // an undici output, so that the declarations are those of the whole runtime (emitted once
+    // per runtime content: the same as the programs above use); only the fetch output's
+    // imports bring them into the program (never the undici transport's, nor Node's types).
     const scratch = await scratchDir("browser");
     try {
-      const folders = await writeOutputs(
+      await writeOutputs(
         scratch.dir,
-        new Map([["out", files]]),
-        {
-          runtimeAs: "declarations",
-        },
+        new Map([
+          ["out", files],
+          [
+            "undici",
+            await generateFiles([join(EXAMPLES_DIR, "movies", "views.json")]),
+          ],
+        ]),
+        { runtimeAs: "declarations" },
       );
       const config = {
         compilerOptions: {
@@ -316,9 +323,9 @@ describe("transport chosen at generation time", () => {
           types: [],
           // As tsconfig.browser.json has it (a bundler compiles one file at a time).
           isolatedModules: true,
-          rootDirs: [...folders, SHARED_RUNTIME_FOLDER],
+          rootDirs: ["out", SHARED_RUNTIME_FOLDER],
         },
-        include: [...folders, SHARED_RUNTIME_FOLDER].map((p) => `${p}/**/*.ts`),
+        include: ["out/**/*.ts"],
       };
       await writeFile(
         join(scratch.dir, "tsconfig.json"),
