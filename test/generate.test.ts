@@ -5,13 +5,13 @@ import {
   EXAMPLES_DIR,
   FULL,
   REPO_ROOT,
+  SHARED_RUNTIME_FOLDER,
   STRICT_FLAGS,
   fixtureFiles,
   generateFiles,
   runTsc,
   scratchDir,
   typeCheck,
-  writeFileMap,
   writeOutputs,
 } from "./support/generated.js";
 import {
@@ -185,22 +185,16 @@ describe("every model generates, compiles and is already formatted", () => {
     FULL_TIMEOUT,
   );
 
-  // Module resolution does not depend on the model, so two outputs (both transports, every
-  // other option value) represent them all by default.
-  it("type-checks the model code of both transports' outputs with module bundler", async () => {
-    expect(
-      await checkOutputs(
-        ["movies", "showcase-fetch-string-bigint-preserve"],
-        "bundler",
-        "declarations",
-      ),
-    ).toBe("");
+  // Module resolution does not depend on the model: the undici transport's output here, the
+  // fetch transport's (every other option value too) for browsers below.
+  it("type-checks the model code of an undici output with module bundler", async () => {
+    expect(await checkOutputs(["movies"], "bundler", "declarations")).toBe("");
   });
 
   // Whole outputs as an app compiles them, the runtime's sources and both transports included.
-  // By default the runtime's sources are checked with module bundler by the browser test below
-  // (every runtime file but the undici transport), and with nodenext where their declarations
-  // are emitted and by check:types.
+  // By default the runtime's sources are checked where they stand: for browsers with module
+  // bundler (every file but the undici transport) by `npm run check:browser`, with nodenext by
+  // check:types and where their declarations are emitted.
   it.runIf(FULL)(
     "type-checks every whole output, runtime sources included, with module bundler",
     async () => {
@@ -278,6 +272,9 @@ describe("transport chosen at generation time", () => {
         transport: "fetch",
         // bigint: the output then has every runtime file (client/int64.ts is for bigint only).
         int64: "bigint",
+        // And every other option value, so that this is also their model code with module bundler.
+        timestamps: "string",
+        naming: { ...DEFAULT_CODE_OPTIONS.naming, properties: "preserve" },
       },
     );
     expect(files.has("runtime/core/transport-fetch.ts")).toBe(true);
@@ -299,9 +296,24 @@ describe("transport chosen at generation time", () => {
     expect(files.get("client.ts")).toContain(
       'import { createFetchTransport } from "./runtime/core/transport-fetch.js";',
     );
+    // The model code, with the runtime as declarations: the runtime's sources are checked for
+    // browsers where they stand (`npm run check:browser`, tsconfig.browser.json). Written beside
+    // an undici output, so that the declarations are those of the whole runtime (emitted once
+    // per runtime content: the same as the programs above use); only the fetch output's
+    // imports bring them into the program (never the undici transport's, nor Node's types).
     const scratch = await scratchDir("browser");
     try {
-      await writeFileMap(join(scratch.dir, "out"), files);
+      await writeOutputs(
+        scratch.dir,
+        new Map([
+          ["out", files],
+          [
+            "undici",
+            await generateFiles([join(EXAMPLES_DIR, "movies", "views.json")]),
+          ],
+        ]),
+        { runtimeAs: "declarations" },
+      );
       const config = {
         compilerOptions: {
           ...STRICT_FLAGS,
@@ -311,6 +323,7 @@ describe("transport chosen at generation time", () => {
           types: [],
           // As tsconfig.browser.json has it (a bundler compiles one file at a time).
           isolatedModules: true,
+          rootDirs: ["out", SHARED_RUNTIME_FOLDER],
         },
         include: ["out/**/*.ts"],
       };
@@ -322,6 +335,33 @@ describe("transport chosen at generation time", () => {
     } finally {
       await scratch.cleanup();
     }
+  });
+
+  it("checks the runtime for browsers where it stands: every file a fetch output copies", async () => {
+    const config = JSON.parse(
+      await readFile(join(REPO_ROOT, "tsconfig.browser.json"), "utf8"),
+    ) as {
+      compilerOptions: Record<string, unknown>;
+      include: string[];
+      exclude: string[];
+    };
+    expect(config.compilerOptions).toMatchObject({
+      lib: ["ES2022", "DOM"],
+      types: [],
+      moduleResolution: "Bundler",
+    });
+    expect(config.include).toEqual(["templates/runtime/**/*.ts"]);
+    expect(config.exclude).toEqual([
+      "templates/runtime/**/*.test.ts",
+      "templates/runtime/core/transport-undici.ts",
+    ]);
+    const scripts = (
+      JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts["check:browser"]).toBe("tsc -p tsconfig.browser.json");
+    expect(scripts.test).toContain("check:browser");
   });
 });
 

@@ -130,9 +130,12 @@ beforeAll(async () => {
   await mkdir(join(checked, "usage"));
   await writeFile(join(checked, "usage", "describable.ts"), USAGE);
   await writeFile(join(checked, "usage", "avg.ts"), AVG_ON_TEXT);
+  // The usage files are what this checks: test/generate.test.ts checks this same CogniteCore
+  // output's model code (default options) in its program over every model.
   typeErrors = errorsByFile(
     await typeCheck(checked, ["out", "usage"], "nodenext", {
       sharedRuntime: true,
+      checkOnly: ["usage"],
     }),
   );
   generated = (await import(join(out, "index.ts"))) as Generated;

@@ -317,13 +317,18 @@ function checkImportsResolve(name: string, files: FileMap): void {
 
 /**
  * Type-checks the given folders (relative to `dir`) with `module` nodenext or bundler. With
- * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy.
+ * `sharedRuntime`, the folders were written by `writeOutputs` and share its runtime copy. With
+ * `checkOnly`, only those folders' files are type-checked (the others are read for their types):
+ * for usage code over an output that another test checks already.
  */
 export async function typeCheck(
   dir: string,
   include: string[],
   mode: "nodenext" | "bundler",
-  options: { readonly sharedRuntime?: boolean } = {},
+  options: {
+    readonly sharedRuntime?: boolean;
+    readonly checkOnly?: readonly string[];
+  } = {},
 ): Promise<string> {
   const moduleOptions =
     mode === "nodenext"
@@ -344,20 +349,34 @@ export async function typeCheck(
   };
   const file = join(dir, `tsconfig.${mode}.json`);
   await writeFile(file, JSON.stringify(config, null, 2));
-  return runTsc(file);
+  const checked = options.checkOnly?.map((folder) => `${join(dir, folder)}/`);
+  return runTsc(
+    file,
+    checked
+      ? {
+          checks: (fileName) =>
+            checked.some((folder) => fileName.startsWith(folder)),
+        }
+      : {},
+  );
 }
 
 /**
  * Type-checks a tsconfig in this process, as `tsc -p` does; returns the errors as tsc prints them
  * (`path(line,col): error TS...: message`), empty when there were none. With `emit`, writes the
- * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). The parsed
- * files of `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small
- * program's time) are kept for the next program in this worker; TypeScript reuses a parsed and
- * bound file across programs as its language service does.
+ * output as `tsc -p` does (nothing when there are errors, as under `noEmitOnError`). With
+ * `checks`, only the files it accepts are type-checked (every file is still parsed, and emitted
+ * with `emit`): for a program that holds a runtime copy checked elsewhere. The parsed files of
+ * `node_modules` (TypeScript's libs, @types/node: ~60,000 lines, most of a small program's
+ * time) are kept for the next program in this worker; TypeScript reuses a parsed and bound file
+ * across programs as its language service does.
  */
 export async function runTsc(
   file: string,
-  options: { readonly emit?: boolean } = {},
+  options: {
+    readonly emit?: boolean;
+    readonly checks?: (fileName: string) => boolean;
+  } = {},
 ): Promise<string> {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     file,
@@ -369,7 +388,53 @@ export async function runTsc(
       },
     },
   )!;
-  const host = ts.createCompilerHost(parsed.options);
+  const program = createProgram(
+    parsed.fileNames,
+    parsed.options,
+    parsed.errors,
+  );
+  const { checks } = options;
+  const diagnostics = [
+    ...parsed.errors,
+    ...(checks
+      ? [
+          ...program.getOptionsDiagnostics(),
+          ...program.getSyntacticDiagnostics(),
+          ...program.getGlobalDiagnostics(),
+          ...program
+            .getSourceFiles()
+            .filter((source) => checks(source.fileName))
+            .flatMap((source) => program.getSemanticDiagnostics(source)),
+        ]
+      : ts.getPreEmitDiagnostics(program)),
+  ];
+  if (options.emit && diagnostics.length === 0) {
+    // Emitting type-checks every file it writes, unless told not to (`noCheck`, as `tsc
+    // --noCheck` does); the new program reuses the parsed files.
+    const emitter = checks
+      ? createProgram(
+          parsed.fileNames,
+          { ...parsed.options, noCheck: true },
+          parsed.errors,
+          program,
+        )
+      : program;
+    diagnostics.push(...emitter.emit().diagnostics);
+  }
+  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
+}
+
+/**
+ * A program over `rootNames` whose files from `node_modules` are parsed once per worker (see
+ * `runTsc`), for tests that read the checker themselves.
+ */
+export function createProgram(
+  rootNames: readonly string[],
+  options: ts.CompilerOptions,
+  configFileParsingDiagnostics: readonly ts.Diagnostic[] = [],
+  oldProgram?: ts.Program,
+): ts.Program {
+  const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (fileName, languageVersion, ...rest) => {
     if (!fileName.includes("/node_modules/"))
@@ -382,16 +447,13 @@ export async function runTsc(
     }
     return cached;
   };
-  const program = ts.createProgram({
-    rootNames: parsed.fileNames,
-    options: parsed.options,
+  return ts.createProgram({
+    rootNames,
+    options,
     host,
-    configFileParsingDiagnostics: parsed.errors,
+    configFileParsingDiagnostics,
+    ...(oldProgram ? { oldProgram } : {}),
   });
-  const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
-  if (options.emit && diagnostics.length === 0)
-    diagnostics.push(...program.emit().diagnostics);
-  return ts.formatDiagnostics(diagnostics, FORMAT_HOST);
 }
 
 /** Parsed files of node_modules by path and parse options, shared by the programs of a worker. */

@@ -1,7 +1,8 @@
 // Where vitest's time goes, by tier: `npx vitest run --reporter=default
 // --reporter=./test/support/tier-reporter.ts` prints each tier's share of the files' time (import,
-// hooks and tests; workers run files side by side, so the sum is more than the wall time) and
-// the slowest tests. The whole-output tier should stay at most a third of the total.
+// hooks and tests; workers run files side by side, so the sum is more than the wall time), the
+// whole-output tier's files and the slowest tests. The whole-output tier should stay at most a
+// third of the total.
 import { relative } from "node:path";
 import type { Reporter, TestModule } from "vitest/node";
 
@@ -78,6 +79,11 @@ export default class TierReporter implements Reporter {
         `  ${tier.padEnd(16)} ${seconds.toFixed(1).padStart(6)} s  ${((100 * seconds) / total).toFixed(0).padStart(3)} %  (${files.length} files)`,
       );
     }
+    lines.push("whole-output files:");
+    for (const file of this.files
+      .filter((f) => f.tier === "whole-output")
+      .sort((a, b) => b.seconds - a.seconds))
+      lines.push(`  ${file.seconds.toFixed(2).padStart(6)} s  ${file.name}`);
     lines.push("slowest tests:");
     for (const test of [...this.tests]
       .sort((a, b) => b.seconds - a.seconds)
