@@ -5,7 +5,6 @@
 import type { ViewClassInfo } from "./typed.js";
 import {
   PropertyValueError,
-  targetInfo,
   toWireValue,
   type DmsType,
   type PropertyDefinition,
@@ -396,7 +395,8 @@ function compileCondition(
         prefix: { property, value: convert(operand, at) as string },
       });
     else if (operator === "nested") {
-      const target = targetInfo(definition, ctx.classes);
+      const { target: view } = definition;
+      const target = view === undefined ? undefined : ctx.classes?.find(view);
       // Without the target's class a condition on it cannot compile: an error, not a filter
       // that silently matches every target.
       if (!target && Object.keys(operand as object).length > 0)
