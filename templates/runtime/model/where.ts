@@ -285,28 +285,28 @@ function compileEntry(
       throw new WhereError(`${at} must be a DMS filter object`);
     return condition as Filter;
   }
-  const { info, instanceType } = ctx;
+  const [path, definition] = resolve(key, ctx.info, ctx.instanceType, at);
+  return compileCondition(path, definition, condition, ctx, at);
+}
+
+/** The API path and definition of `key`: a property of the view, else an instance field. */
+function resolve(
+  key: string,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  at: string,
+): [PropertyPath, PropertyDefinition] {
   const fieldType =
     Object.hasOwn(INSTANCE_FIELDS, key) &&
     !Object.hasOwn(info.properties, key) &&
     (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
       ? INSTANCE_FIELDS[key]
       : undefined;
-  if (fieldType) {
-    const field = { identifier: key, type: fieldType };
-    return compileCondition([instanceType, key], field, condition, ctx, at);
-  }
+  if (fieldType)
+    return [[instanceType, key], { identifier: key, type: fieldType }];
   const property = propertyDefinition(info, key, at);
-  const path = viewPropertyPath(info, property.identifier);
-  return compileCondition(path, property, condition, ctx, at);
-}
-
-export function viewPropertyPath(
-  info: ViewClassInfo,
-  identifier: string,
-): PropertyPath {
   const { space, externalId, version } = info.view;
-  return [space, `${externalId}/${version}`, identifier];
+  return [[space, `${externalId}/${version}`, property.identifier], property];
 }
 
 const EQUALITY = ["eq", "in", "exists"];
@@ -463,17 +463,11 @@ export function compileSort(
   const keys = Array.isArray(sort) ? sort : [sort as SortKey<string>];
   return keys.map(({ property: name, direction, nullsFirst }, i) => {
     const at = `sort[${i}].property`;
-    let property: PropertyPath = [instanceType, name];
-    if (
-      !["space", "externalId", "createdTime", "lastUpdatedTime"].includes(name)
-    ) {
-      const definition = propertyDefinition(info, name, at);
-      if (definition.list || definition.type === "json")
-        throw new WhereError(
-          `${at}: ${name} is a list or json property and cannot be sorted by`,
-        );
-      property = viewPropertyPath(info, definition.identifier);
-    }
+    const [property, definition] = resolve(name, info, instanceType, at);
+    if (definition.list || definition.type === "json")
+      throw new WhereError(
+        `${at}: ${name} is a list or json property and cannot be sorted by`,
+      );
     return {
       property,
       ...(direction !== undefined ? { direction } : {}),
