@@ -342,15 +342,9 @@ function compileCondition(
         `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
       );
     try {
+      // A direct relation's rule keeps only `space` and `externalId` of a reference.
       return toWireValue(
-        type === "direct"
-          ? {
-              space: (value as InstanceId).space,
-              externalId: (value as InstanceId).externalId,
-            }
-          : epochDates && value instanceof Date
-            ? value.getTime()
-            : value,
+        epochDates && value instanceof Date ? value.getTime() : value,
         scalar,
         at,
       );
