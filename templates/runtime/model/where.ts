@@ -2,6 +2,7 @@
 // sorts and property lists. Flat types keep tsc cheap: each view declares one `<View>Where` from
 // the operator types below, and its property names by kind in `$types`.
 
+import { isInstanceId } from "./collect.js";
 import type { ViewClassInfo } from "./typed.js";
 import {
   PropertyValueError,
@@ -334,7 +335,6 @@ function compileCondition(
   const { type, list, values } = definition;
   // Instance times (`[instanceType, name]`, no view) take a `Date` as epoch milliseconds.
   const epochDates = property.length === 2 && type === "float64";
-  const reference = condition as Partial<InstanceId> | null;
   const scalar = { identifier: "", type, ...(values ? { values } : {}) };
   const convert = (value: unknown, at: string): PropertyValue => {
     if (value == null)
@@ -357,8 +357,7 @@ function compileCondition(
   const bare =
     !list &&
     (type === "direct"
-      ? typeof reference?.space === "string" &&
-        typeof reference.externalId === "string"
+      ? isInstanceId(condition)
       : typeof condition !== "object" ||
         condition === null ||
         condition instanceof Date);
