@@ -310,7 +310,7 @@ const person: ViewClassInfo = {
     friend: {
       identifier: "best_friend",
       type: "direct",
-      targetClass: () => person,
+      target: "sp:Person/2",
     },
     nicknames: { identifier: "nick_names", type: "text", list: true },
   },
@@ -328,6 +328,7 @@ describe("compileWhere", () => {
         },
         person,
         "node",
+        { find: (view) => (view === "sp:Person/2" ? person : undefined) },
       ),
     ).toEqual({
       and: [

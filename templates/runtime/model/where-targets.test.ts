@@ -1,5 +1,5 @@
-// A `where` through a direct relation whose target class is found by view id (the client's
-// registry), not through a `targetClass` thunk on the generated map.
+// A `where` through a direct relation whose target class is found by view id in the client's
+// registry (the only way: property maps carry no class thunks).
 import { describe, expect, it } from "vitest";
 import type { ViewClassInfo } from "./typed.js";
 import { compileWhere, loadWhereClasses, WhereError } from "./where.js";

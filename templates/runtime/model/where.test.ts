@@ -40,6 +40,13 @@ describe("compileWhere: instance fields", () => {
     });
   });
 
+  it("sends only the id of a reference that holds more (a read object)", () => {
+    const read = { ...ref, version: 3, name: "a read object" };
+    expect(compileWhere({ type: { in: [read] } }, thing, "node")).toEqual({
+      in: { property: ["node", "type"], values: [ref] },
+    });
+  });
+
   it.each([
     [{ startNode: ref }, "node", /has no property "startNode"/],
     [{ type: "x" }, "node", /where\.type/],

@@ -8,7 +8,7 @@ import type {
   ApplyResult,
   DeleteOptions,
 } from "../write/apply.js";
-import { collectsWrites } from "../model/collect.js";
+import { collectsWrites, idOf } from "../model/collect.js";
 import type { DmsClient, TypedInstanceId } from "../read/dms-client.js";
 import type { SyncOptions, SyncState } from "../read/sync.js";
 import type { TypedInstance } from "../model/typed.js";
@@ -252,7 +252,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
     const compiled = compileSort(sort, readClass, this.entry[1]);
     const pageSize = Math.min(options.pageSize ?? MAX_QUERY_LIMIT, limit);
     const request = await this.request(readClass, options, {
-      limit: Math.max(1, pageSize),
+      limit: pageSize,
       ...(compiled ? { sort: compiled } : {}),
     });
     let count = 0;
@@ -312,9 +312,7 @@ export class ReadOnlyViewAccessor<C extends TypedReadClass> {
         upserts: (page.upserts[RESULT_SET] ?? []).map((i) =>
           this.toRead(readClass, i, select),
         ),
-        deletes: (page.deletes[RESULT_SET] ?? []).map(
-          ({ space, externalId }) => ({ space, externalId }),
-        ),
+        deletes: (page.deletes[RESULT_SET] ?? []).map(idOf),
         state: page.state,
         caughtUp: page.caughtUp,
         pageSize: page.pageSizes[RESULT_SET] ?? pageSize,

@@ -41,33 +41,13 @@ export interface PropertyDefinition {
   readonly default?: unknown;
   /** The view a direct relation's target has data in, as `space:externalId/version`. */
   readonly target?: string;
-  readonly targetClass?: TargetClassThunk;
   /** The TypeScript form, when not the default: `bigint` for int64, `string` for timestamps. */
   readonly as?: "bigint" | "string";
 }
 
-/**
- * The read class at the other end of a relation, when it is generated too (a thunk: modules
- * import each other). Typed `object`: comparing every class reachable through relations against
- * the base statics hits tsc's depth limit in models with long relation chains.
- */
-export type TargetClassThunk = () => object;
-
 /** The client's classes by view id (`space:externalId/version`), those loaded so far. */
 export interface TargetClasses {
   find(view: string): ViewClassInfo | undefined;
-}
-
-/** The class info of a relation's target read class: its thunk's, else its view's in `classes`. */
-export function targetInfo(
-  definition: Pick<PropertyDefinition, "targetClass" | "target">,
-  classes?: TargetClasses,
-): ViewClassInfo | undefined {
-  if (definition.targetClass)
-    return definition.targetClass() as ViewClassInfo | undefined;
-  return definition.target === undefined
-    ? undefined
-    : classes?.find(definition.target);
 }
 
 /** An edge connection: edges of `edgeType` from (outwards) or to (inwards) the node. */
@@ -79,7 +59,6 @@ export interface EdgeConnectionDefinition {
   readonly direction: "outwards" | "inwards";
   /** The view of the nodes at the other end, as `space:externalId/version`. */
   readonly target: string;
-  readonly targetClass?: TargetClassThunk;
   /** The view holding the edges' properties, when the edges have some. */
   readonly edgeSource?: EdgeSourceDefinition;
 }
@@ -90,7 +69,6 @@ export interface ReverseRelationDefinition {
   readonly connection: "reverse";
   readonly multi: boolean;
   readonly target: string;
-  readonly targetClass?: TargetClassThunk;
   readonly through: ThroughReference;
 }
 

@@ -3,10 +3,10 @@
 // sorts and property lists. Flat types keep tsc cheap: each view declares one `<View>Where` from
 // the operator types below, and its property names by kind in `$types`.
 
+import { isInstanceId } from "./collect.js";
 import type { ViewClassInfo } from "./typed.js";
 import {
   PropertyValueError,
-  targetInfo,
   toWireValue,
   type DmsType,
   type PropertyDefinition,
@@ -287,28 +287,28 @@ function compileEntry(
       throw new WhereError(`${at} must be a DMS filter object`);
     return condition as Filter;
   }
-  const { info, instanceType } = ctx;
+  const [path, definition] = resolve(key, ctx.info, ctx.instanceType, at);
+  return compileCondition(path, definition, condition, ctx, at);
+}
+
+/** The API path and definition of `key`: a property of the view, else an instance field. */
+function resolve(
+  key: string,
+  info: ViewClassInfo,
+  instanceType: "node" | "edge",
+  at: string,
+): [PropertyPath, PropertyDefinition] {
   const fieldType =
     Object.hasOwn(INSTANCE_FIELDS, key) &&
     !Object.hasOwn(info.properties, key) &&
     (instanceType === "edge" || (key !== "startNode" && key !== "endNode"))
       ? INSTANCE_FIELDS[key]
       : undefined;
-  if (fieldType) {
-    const field = { identifier: key, type: fieldType };
-    return compileCondition([instanceType, key], field, condition, ctx, at);
-  }
+  if (fieldType)
+    return [[instanceType, key], { identifier: key, type: fieldType }];
   const property = propertyDefinition(info, key, at);
-  const path = viewPropertyPath(info, property.identifier);
-  return compileCondition(path, property, condition, ctx, at);
-}
-
-export function viewPropertyPath(
-  info: ViewClassInfo,
-  identifier: string,
-): PropertyPath {
   const { space, externalId, version } = info.view;
-  return [space, `${externalId}/${version}`, identifier];
+  return [[space, `${externalId}/${version}`, property.identifier], property];
 }
 
 const EQUALITY = ["eq", "in", "exists"];
@@ -336,7 +336,6 @@ function compileCondition(
   const { type, list, values } = definition;
   // Instance times (`[instanceType, name]`, no view) take a `Date` as epoch milliseconds.
   const epochDates = property.length === 2 && type === "float64";
-  const reference = condition as Partial<InstanceId> | null;
   const scalar = { identifier: "", type, ...(values ? { values } : {}) };
   const convert = (value: unknown, at: string): PropertyValue => {
     if (value == null)
@@ -344,15 +343,9 @@ function compileCondition(
         `${at}: a condition takes a value, not ${String(value)}; use { exists: false } for "not set"`,
       );
     try {
+      // A direct relation's rule keeps only `space` and `externalId` of a reference.
       return toWireValue(
-        type === "direct"
-          ? {
-              space: (value as InstanceId).space,
-              externalId: (value as InstanceId).externalId,
-            }
-          : epochDates && value instanceof Date
-            ? value.getTime()
-            : value,
+        epochDates && value instanceof Date ? value.getTime() : value,
         scalar,
         at,
       );
@@ -365,8 +358,7 @@ function compileCondition(
   const bare =
     !list &&
     (type === "direct"
-      ? typeof reference?.space === "string" &&
-        typeof reference.externalId === "string"
+      ? isInstanceId(condition)
       : typeof condition !== "object" ||
         condition === null ||
         condition instanceof Date);
@@ -397,7 +389,8 @@ function compileCondition(
         prefix: { property, value: convert(operand, at) as string },
       });
     else if (operator === "nested") {
-      const target = targetInfo(definition, ctx.classes);
+      const { target: view } = definition;
+      const target = view === undefined ? undefined : ctx.classes?.find(view);
       // Without the target's class a condition on it cannot compile: an error, not a filter
       // that silently matches every target.
       if (!target && Object.keys(operand as object).length > 0)
@@ -464,17 +457,11 @@ export function compileSort(
   const keys = Array.isArray(sort) ? sort : [sort as SortKey<string>];
   return keys.map(({ property: name, direction, nullsFirst }, i) => {
     const at = `sort[${i}].property`;
-    let property: PropertyPath = [instanceType, name];
-    if (
-      !["space", "externalId", "createdTime", "lastUpdatedTime"].includes(name)
-    ) {
-      const definition = propertyDefinition(info, name, at);
-      if (definition.list || definition.type === "json")
-        throw new WhereError(
-          `${at}: ${name} is a list or json property and cannot be sorted by`,
-        );
-      property = viewPropertyPath(info, definition.identifier);
-    }
+    const [property, definition] = resolve(name, info, instanceType, at);
+    if (definition.list || definition.type === "json")
+      throw new WhereError(
+        `${at}: ${name} is a list or json property and cannot be sorted by`,
+      );
     return {
       property,
       ...(direction !== undefined ? { direction } : {}),

@@ -146,12 +146,13 @@ export async function queryAll(
 ): Promise<QueryPage> {
   const items: Record<string, InstanceRead[]> = {};
   let typing: Record<string, unknown> | undefined;
-  let pageSizes = askedLimits(request.with, DEFAULT_QUERY_LIMIT);
+  // queryPages yields at least one page (fresh objects each), or throws.
+  let pageSizes: Readonly<Record<string, number>> = {};
   for await (const page of queryPages(http, request, options)) {
     for (const [name, list] of Object.entries(page.items))
       (items[name] ??= []).push(...list);
     typing ??= page.typing;
-    pageSizes = { ...page.pageSizes };
+    pageSizes = page.pageSizes;
   }
   return typing ? { items, typing, pageSizes } : { items, pageSizes };
 }

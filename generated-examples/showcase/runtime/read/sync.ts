@@ -371,12 +371,12 @@ export function parseSyncState(text: string): SyncState {
 /** A stable hash of what a sync returns, so state is not resumed against another request. */
 export function syncFingerprint(request: SyncRequest): string {
   const { with: sets, select, parameters } = request;
-  const returned = { with: sets, select, parameters: parameters ?? {} };
-  return hashText(stableStringify(returned));
-}
-
-/** cyrb53: a fast 53-bit string hash, as hex. Not cryptographic; only to tell requests apart. */
-function hashText(text: string): string {
+  const text = stableStringify({
+    with: sets,
+    select,
+    parameters: parameters ?? {},
+  });
+  // cyrb53: a fast 53-bit string hash, as hex. Not cryptographic; only to tell requests apart.
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < text.length; i++) {
