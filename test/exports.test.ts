@@ -471,9 +471,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "WriteCollector",
   ],
   "model/values.ts": [
-    "TargetClassThunk",
     "TargetClasses",
-    "targetInfo",
     // How `targetInfo` finds a relation's target class: the client's view registry.
     "toWireValue",
     // What a class's plan converts each property with, and the one value-error message.
@@ -535,7 +533,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "compileWhere",
     "dropUnselected",
     "loadWhereClasses",
-    "viewPropertyPath",
   ],
   "features/include.ts": [
     "ExactInclude",
