@@ -280,6 +280,33 @@ describe("default concurrency from the project's statistics", () => {
     expect(scripted.statisticsReads()).toBe(1);
   });
 
+  it("leaves no abort listener on a long-lived signal once an apply has its limit", async () => {
+    scripted.statisticsAnswer = {
+      status: 200,
+      body: statistics({ concurrentWriteLimit: 2 }),
+    };
+    const signal = new AbortController().signal;
+    const listening = new Set<unknown>();
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = ((type: string, listener: unknown, o: never) => {
+      listening.add(listener);
+      add(type, listener as EventListener, o);
+    }) as typeof signal.addEventListener;
+    signal.removeEventListener = ((type: string, listener: unknown) => {
+      listening.delete(listener);
+      remove(type, listener as EventListener);
+    }) as typeof signal.removeEventListener;
+    const client = connect();
+    let added = 0;
+    for (let apply = 0; apply < 3; apply++) {
+      await client.apply(nodes(12), { ...TWELVE_REQUESTS, signal });
+      added += listening.size;
+    }
+    expect(added).toBe(0);
+    expect(scripted.inFlight.apply.most).toBe(2);
+  });
+
   it("an apply aborted while the read is pending rejects; the read goes on for others", async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));

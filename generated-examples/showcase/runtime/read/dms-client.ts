@@ -174,16 +174,13 @@ export class DmsClient {
     // One read per client, shared and not tied to a caller's signal: an abort fails its caller only.
     const shared = (this.#projectLimits ??= readProjectLimits(this.http));
     signal?.throwIfAborted();
-    const limits = await (signal
-      ? Promise.race([
-          shared,
-          new Promise<never>((_, reject) =>
-            signal.addEventListener("abort", () => reject(signal.reason), {
-              once: true,
-            }),
-          ),
-        ])
-      : shared);
+    const limits = await new Promise<ProjectLimits>((resolve, reject) => {
+      const onAbort = (): void => reject(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      void shared
+        .then(resolve)
+        .finally(() => signal?.removeEventListener("abort", onAbort));
+    });
     return limits[kind];
   }
 
