@@ -298,7 +298,7 @@ function mergeWrites(
 ): InstanceWrite {
   const conflict = (field: string, a: unknown, b: unknown): never => {
     throw new ConflictingWritesError(
-      `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${earlier.instanceType} ${earlier.space}:${earlier.externalId} with different values for ${field}: ${show(a)} and ${show(b)}; make them agree or write them separately`,
+      `${describe(earlierOrigin)} and ${describe(laterOrigin)} both write ${earlier.instanceType} ${earlier.space}:${earlier.externalId} with different values for ${field}: ${show(a)} and ${show(b)}`,
       idOf(earlier),
       field,
     );
@@ -385,7 +385,7 @@ export function checkRawWrite(write: unknown, index: number): void {
       },
       found.path,
       field
-        ? `expected a node or edge write with string ids (an edge also with type, startNode, endNode), got ${show(found.value)}`
+        ? `expected a node or edge write, got ${show(found.value)}`
         : `${String(found.value)} is not a finite number; the API accepts no NaN or Infinity`,
     );
 }
