@@ -289,14 +289,14 @@ describe("default concurrency from the project's statistics", () => {
     const listening = new Set<unknown>();
     const add = signal.addEventListener.bind(signal);
     const remove = signal.removeEventListener.bind(signal);
-    signal.addEventListener = ((type: string, listener: unknown, o: never) => {
-      listening.add(listener);
-      add(type, listener as EventListener, o);
-    }) as typeof signal.addEventListener;
-    signal.removeEventListener = ((type: string, listener: unknown) => {
-      listening.delete(listener);
-      remove(type, listener as EventListener);
-    }) as typeof signal.removeEventListener;
+    signal.addEventListener = (...args: Parameters<typeof add>) => {
+      listening.add(args[1]);
+      add(...args);
+    };
+    signal.removeEventListener = (...args: Parameters<typeof remove>) => {
+      listening.delete(args[1]);
+      remove(...args);
+    };
     const client = connect();
     let added = 0;
     for (let apply = 0; apply < 3; apply++) {

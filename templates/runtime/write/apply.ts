@@ -72,7 +72,7 @@ export interface ApplyProgress {
 export interface ApplyOptions extends ApplyFlags {
   /** Instances to delete in the same operation (after the writes). */
   readonly delete?: readonly InstanceDelete[];
-  /** Requests in flight at most: 1 to 16, default 4 (CDF's default limit); adapts to 429s. */
+  /** Requests in flight at most, 1 to 16; adapts to 429s. Default `concurrentWriteLimit` or 4. */
   readonly concurrency?: number;
   /** Items (writes plus deletes) per request, at most 1000. Default 1000. */
   readonly chunkSize?: number;
@@ -100,7 +100,7 @@ export interface ApplyResult {
 }
 
 export interface DeleteOptions {
-  /** Requests in flight at most: 1 to 8. Default 2, CDF's default limit; adapts to 429s. */
+  /** Requests in flight at most, 1 to 8; adapts to 429s. Default `concurrentDeleteLimit` or 2. */
   readonly concurrency?: number;
   readonly signal?: AbortSignal;
 }
