@@ -214,10 +214,6 @@ interface BuiltRequest extends Part {
 /** What became of a write or delete whose request did not simply succeed. */
 type Outcome = "deleted" | "not-written" | "unknown";
 
-class Skipped {
-  constructor(readonly id: InstanceId) {}
-}
-
 /**
  * One apply in progress: reads the input into a `WriteCollector`, takes requests out of it (at
  * most twice `concurrency` ahead), records what became of each write. An instance written again
@@ -230,11 +226,13 @@ class ApplyRun {
   readonly #waitFor = new Set<number>();
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<BuiltRequest, Promise<void>>();
-  /** Per instance number: its answer, or `Skipped` (only with `report: "items"`). */
-  readonly #slots: (SlimInstance | Skipped | undefined)[] | undefined;
-  /** Writes that failed, by space and external id: listed once, "unknown" winning. */
-  readonly #failed = new Map<string, [Outcome, InstanceId]>();
-  readonly #deleteOutcomes: Outcome[] = [];
+  /**
+   * Per instance number (only with `report: "items"`): its answer, or its bare id when it was
+   * skipped on a version conflict (an answer always names its instance type).
+   */
+  readonly #slots: (SlimInstance | InstanceId | undefined)[] | undefined;
+  /** Parts that failed, in order: only `finish` asks what became of their items. */
+  readonly #failures: [Part, Outcome][] = [];
   readonly #deleted: DeletedInstance[][] = [];
   /** The first error that stops the apply: no new request starts after it. */
   #stop: { error: unknown } | undefined;
@@ -442,7 +440,7 @@ class ApplyRun {
     if (sizeOf(culprit[0]) > 1)
       return (await this.#bisect(culprit[0])) || written;
     this.#isolated ??= { error: culprit[1] };
-    this.#record(culprit[0], "unknown");
+    this.#failures.push([culprit[0], "unknown"]);
     return written;
   }
 
@@ -473,11 +471,9 @@ class ApplyRun {
         }
         if (answer) this.#written++;
         else this.#skipped++;
-        if (slots) slots[number] = answer ?? new Skipped(idOf(part.writes[i]!));
+        if (slots) slots[number] = answer ?? idOf(part.writes[i]!);
       }
       this.#deletesDone += part.deletes.length;
-      for (let i = 0; i < part.deletes.length; i++)
-        this.#deleteOutcomes[part.firstDelete + i] = "deleted";
       if (deleted && part.deletes.length)
         this.#deleted[part.firstDelete] = deleted;
       return undefined;
@@ -489,18 +485,8 @@ class ApplyRun {
   /** Records a failed part and stops the apply. After a 5xx the part may have been applied. */
   #fail(part: Part, error: unknown, afterServerError: boolean): void {
     const unknown = afterServerError || !provesNothingApplied(error);
-    this.#record(part, unknown ? "unknown" : "not-written");
+    this.#failures.push([part, unknown ? "unknown" : "not-written"]);
     this.#stop ??= { error };
-  }
-
-  #record(part: Part, outcome: Outcome): void {
-    for (const write of part.writes) {
-      const key = keyOf(write);
-      if (this.#failed.get(key)?.[0] !== "unknown")
-        this.#failed.set(key, [outcome, idOf(write)]);
-    }
-    for (let i = 0; i < part.deletes.length; i++)
-      this.#deleteOutcomes[part.firstDelete + i] = outcome;
   }
 
   /** The result, or the error that says what was and was not written. */
@@ -512,8 +498,8 @@ class ApplyRun {
       const deleted = this.#deleted.flat();
       const items: SlimInstance[] = [];
       for (const slot of slots)
-        if (slot instanceof Skipped) written.push(slot.id);
-        else if (slot) items.push(slot);
+        if (slot && "instanceType" in slot) items.push(slot);
+        else if (slot) written.push(slot);
       return {
         items,
         skipped: written,
@@ -534,23 +520,34 @@ class ApplyRun {
       ? (input as ApplyInput[]).slice(this.#itemsRead)
       : [];
     if (this.#rejected) unread.push(this.#rejected.input);
-    const unsent = this.#collector.writes().concat(unread.flatMap(writesOf));
-    for (const part of [...this.#ready, { ...EMPTY, writes: unsent }])
-      this.#record(part, "not-written");
-    // A written instance that a later request failed to write again is listed as that one.
-    for (const slot of slots) {
-      const id = slot instanceof Skipped ? slot.id : slot && idOf(slot);
-      if (id && !this.#failed.has(keyOf(id))) written.push(id);
+    const writes = this.#collector.writes().concat(unread.flatMap(writesOf));
+    const unsent = { writes, numbers: [], deletes: [], firstDelete: 0 };
+    for (const part of [...this.#ready, unsent])
+      this.#failures.push([part, "not-written"]);
+    // Each write listed once, "unknown" winning; a delete not failed or unsent was deleted.
+    const failed = new Map<string, [Outcome, InstanceId]>();
+    const deletes: Outcome[] = [];
+    for (const [part, outcome] of this.#failures) {
+      for (const write of part.writes)
+        if (failed.get(keyOf(write))?.[0] !== "unknown")
+          failed.set(keyOf(write), [outcome, idOf(write)]);
+      for (let i = 0; i < part.deletes.length; i++)
+        deletes[part.firstDelete + i] = outcome;
     }
+    // A written instance that a later request failed to write again is listed as that one.
+    for (const slot of slots)
+      if (slot && !failed.has(keyOf(slot))) written.push(idOf(slot));
     const counts = this.#slots === undefined;
     const lists: Record<Outcome, InstanceId[]> = {
       "not-written": [],
       unknown: [],
       deleted: counts ? [] : written,
     };
-    for (const [outcome, id] of this.#failed.values()) lists[outcome].push(id);
+    for (const [outcome, id] of failed.values()) lists[outcome].push(id);
     (this.options.delete ?? []).forEach((item, i) =>
-      lists[this.#deleteOutcomes[i] ?? "not-written"].push(idOf(item)),
+      lists[
+        deletes[i] ?? (i < this.#deletesTaken ? "deleted" : "not-written")
+      ].push(idOf(item)),
     );
     const report: ApplyProgressReport = {
       written,
@@ -567,8 +564,6 @@ class ApplyRun {
     });
   }
 }
-
-const EMPTY: Part = { writes: [], numbers: [], deletes: [], firstDelete: 0 };
 
 /** Adds one input to a collector; `index` is its place in the input (for error messages). */
 function addInput(
