@@ -5,7 +5,6 @@ import {
   ApplyFailedError,
   ApplyVersionConflictError,
   DmsError,
-  InvalidValueError,
   isAbortError,
   mayHaveApplied,
   ProtocolError,
@@ -19,13 +18,13 @@ import {
   collectsWrites,
   idOf,
   isInstanceId,
+  sameInstance,
   sameValue,
   type CollectsWrites,
 } from "../model/collect.js";
 import { expectItems, type RequestOptions } from "../core/http.js";
 import { AdaptiveConcurrency } from "../core/concurrency.js";
 import type { Clock } from "../core/retry.js";
-import { PropertyValueError } from "../model/values.js";
 import type {
   ApplyFlags,
   DeletedInstance,
@@ -610,16 +609,6 @@ function slicePart(part: Part, from: number, to: number): Part {
   };
 }
 
-type Named = InstanceId & { readonly instanceType: string };
-
-function sameInstance(a: Named, b: Named): boolean {
-  return (
-    a.externalId === b.externalId &&
-    a.space === b.space &&
-    a.instanceType === b.instanceType
-  );
-}
-
 function keyOf(id: InstanceId): string {
   return `${id.space}\u0000${id.externalId}`;
 }
@@ -692,9 +681,6 @@ function provesNothingApplied(error: unknown): boolean {
   if (error instanceof DmsError)
     return error.status < 500 && error.status !== 408;
   if (error instanceof ProtocolError) return error.problem === "redirect";
-  return (
-    error instanceof TokenError ||
-    error instanceof InvalidValueError ||
-    error instanceof PropertyValueError
-  );
+  // Value checks run as the input is read, never inside a request.
+  return error instanceof TokenError;
 }
