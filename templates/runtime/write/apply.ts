@@ -492,23 +492,19 @@ class ApplyRun {
   finish(input: ApplyInputs): ApplyResult {
     const slots = this.#slots ?? [];
     const failure = this.#stop ?? this.#isolated;
-    const written: InstanceId[] = [];
     if (!failure) {
       const deleted = this.#deleted.flat();
       const items: SlimInstance[] = [];
+      const skipped: InstanceId[] = [];
       for (const slot of slots)
         if (slot && "instanceType" in slot) items.push(slot);
-        else if (slot) written.push(slot);
-      return {
-        items,
-        skipped: written,
-        deleted,
-        counts: {
-          written: this.#written,
-          skipped: this.#skipped,
-          deleted: deleted.length,
-        },
+        else if (slot) skipped.push(slot);
+      const counts = {
+        written: this.#written,
+        skipped: this.#skipped,
+        deleted: deleted.length,
       };
+      return { items, skipped, deleted, counts };
     }
     // A check that failed before anything went out is thrown as it is: nothing was written.
     const started = this.#requests - this.#ready.length;
@@ -534,6 +530,7 @@ class ApplyRun {
         deletes[part.firstDelete + i] = outcome;
     }
     // A written instance that a later request failed to write again is listed as that one.
+    const written: InstanceId[] = [];
     for (const slot of slots)
       if (slot && !failed.has(keyOf(slot))) written.push(idOf(slot));
     const counts = this.#slots === undefined;
