@@ -420,27 +420,25 @@ class ApplyRun {
    */
   async #bisect(failed: Part): Promise<boolean> {
     const half = Math.ceil(sizeOf(failed) / 2);
-    let written = false;
     const failures: [Part, unknown][] = [];
     for (const part of [
       slicePart(failed, 0, half),
       slicePart(failed, half, sizeOf(failed)),
     ]) {
       const error = await this.#attempt(part);
-      if (error === undefined) written = true;
-      else failures.push([part, error]);
+      if (error !== undefined) failures.push([part, error]);
     }
     const [culprit, other] = failures;
-    if (!culprit) return written;
-    if (other || !isLastingServerError(culprit[1])) {
+    if (!culprit) return true;
+    if (other || !isLastingServerError(culprit[1]))
       for (const [part, error] of failures) this.#fail(part, error, true);
-      return written;
+    else if (sizeOf(culprit[0]) > 1) await this.#bisect(culprit[0]);
+    else {
+      this.#isolated ??= { error: culprit[1] };
+      this.#failures.push([culprit[0], "unknown"]);
     }
-    if (sizeOf(culprit[0]) > 1)
-      return (await this.#bisect(culprit[0])) || written;
-    this.#isolated ??= { error: culprit[1] };
-    this.#failures.push([culprit[0], "unknown"]);
-    return written;
+    // Some was written unless both halves failed.
+    return !other;
   }
 
   /** One request through the HTTP client (which retries); the error, or undefined on success. */
@@ -646,8 +644,7 @@ function matchAnswer(
 function describeItem(item: unknown): string {
   const { instanceType, space, externalId } = (item ?? {}) as SlimInstance;
   return (instanceType === "node" || instanceType === "edge") &&
-    typeof space === "string" &&
-    typeof externalId === "string"
+    isInstanceId(item)
     ? `${instanceType} ${space}:${externalId}`
     : `an item that is no instance id (${JSON.stringify(item)?.slice(0, 80)})`;
 }
