@@ -376,6 +376,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "WriteCollector",
     "checkRawWrite",
     "collectsWrites",
+    "sameInstance",
     "sameValue",
     "ANY_NODE_VIEW",
     "idOf",
