@@ -98,12 +98,6 @@ export class WriteCollector {
   /** Called when an instance a request took is written again (the apply orders the two). */
   writtenAgain?: (request: number, write: InstanceWrite) => void;
 
-  /** Adds an apply object reached through a reference, unless it was collected already. */
-  add(item: CollectsWrites): void {
-    if (!this.#origins.includes(item) && this.#originOf(item) !== item)
-      this.addRoot(item);
-  }
-
   /** Adds an input apply object (a repeated one merges as any write) and its references. */
   addRoot(item: CollectsWrites): void {
     this.#origins.push(item);
@@ -122,7 +116,10 @@ export class WriteCollector {
     let number = this.#table[slot + 2]! - 1;
     const where = this.#where[number]!;
     const at = ~where - pending.taken;
-    if (number < 0 || (where < 0 && !sameId(pending.writes[at]!, write))) {
+    if (
+      number < 0 ||
+      (where < 0 && !sameInstance(pending.writes[at]!, write))
+    ) {
       number = this.#instances++;
       // A new instance (or, once in 30 million, one whose hash an instance collected holds).
       if (this.#table[slot + 2] === 0) this.#table[slot + 2] = number + 1;
@@ -158,7 +155,9 @@ export class WriteCollector {
   reference(value: unknown, target?: string): InstanceId {
     if (collectsWrites(value)) {
       if (target !== undefined) checkNodeOfView(value, target);
-      this.add(value);
+      // Unless it is being collected or was collected already (a shared object is written once).
+      if (!this.#origins.includes(value) && this.#originOf(value) !== value)
+        this.addRoot(value);
       return idOf(value);
     }
     if (isInstanceId(value)) return idOf(value);
@@ -270,8 +269,14 @@ function probe(table: Int32Array, a: number, b: number): number {
   }
 }
 
-function sameId(a: InstanceWrite, b: InstanceWrite): boolean {
-  return a.externalId === b.externalId && a.space === b.space;
+type Named = InstanceId & { readonly instanceType: string };
+
+export function sameInstance(a: Named, b: Named): boolean {
+  return (
+    a.externalId === b.externalId &&
+    a.space === b.space &&
+    a.instanceType === b.instanceType
+  );
 }
 
 /** An apply object where a direct relation to `target` is set: a node of that view, or a TypeError. */

@@ -6,7 +6,6 @@ import {
   ApplyFailedError,
   ApplyVersionConflictError,
   DmsError,
-  InvalidValueError,
   isAbortError,
   mayHaveApplied,
   ProtocolError,
@@ -20,13 +19,13 @@ import {
   collectsWrites,
   idOf,
   isInstanceId,
+  sameInstance,
   sameValue,
   type CollectsWrites,
 } from "../model/collect.js";
 import { expectItems, type RequestOptions } from "../core/http.js";
 import { AdaptiveConcurrency } from "../core/concurrency.js";
 import type { Clock } from "../core/retry.js";
-import { PropertyValueError } from "../model/values.js";
 import type {
   ApplyFlags,
   DeletedInstance,
@@ -215,10 +214,6 @@ interface BuiltRequest extends Part {
 /** What became of a write or delete whose request did not simply succeed. */
 type Outcome = "deleted" | "not-written" | "unknown";
 
-class Skipped {
-  constructor(readonly id: InstanceId) {}
-}
-
 /**
  * One apply in progress: reads the input into a `WriteCollector`, takes requests out of it (at
  * most twice `concurrency` ahead), records what became of each write. An instance written again
@@ -231,11 +226,13 @@ class ApplyRun {
   readonly #waitFor = new Set<number>();
   readonly #ready: BuiltRequest[] = [];
   readonly #active = new Map<BuiltRequest, Promise<void>>();
-  /** Per instance number: its answer, or `Skipped` (only with `report: "items"`). */
-  readonly #slots: (SlimInstance | Skipped | undefined)[] | undefined;
-  /** Writes that failed, by space and external id: listed once, "unknown" winning. */
-  readonly #failed = new Map<string, [Outcome, InstanceId]>();
-  readonly #deleteOutcomes: Outcome[] = [];
+  /**
+   * Per instance number (only with `report: "items"`): its answer, or its bare id when it was
+   * skipped on a version conflict (an answer always names its instance type).
+   */
+  readonly #slots: (SlimInstance | InstanceId | undefined)[] | undefined;
+  /** Parts that failed, in order: only `finish` asks what became of their items. */
+  readonly #failures: [Part, Outcome][] = [];
   readonly #deleted: DeletedInstance[][] = [];
   /** The first error that stops the apply: no new request starts after it. */
   #stop: { error: unknown } | undefined;
@@ -424,27 +421,25 @@ class ApplyRun {
    */
   async #bisect(failed: Part): Promise<boolean> {
     const half = Math.ceil(sizeOf(failed) / 2);
-    let written = false;
     const failures: [Part, unknown][] = [];
     for (const part of [
       slicePart(failed, 0, half),
       slicePart(failed, half, sizeOf(failed)),
     ]) {
       const error = await this.#attempt(part);
-      if (error === undefined) written = true;
-      else failures.push([part, error]);
+      if (error !== undefined) failures.push([part, error]);
     }
     const [culprit, other] = failures;
-    if (!culprit) return written;
-    if (other || !isLastingServerError(culprit[1])) {
+    if (!culprit) return true;
+    if (other || !isLastingServerError(culprit[1]))
       for (const [part, error] of failures) this.#fail(part, error, true);
-      return written;
+    else if (sizeOf(culprit[0]) > 1) await this.#bisect(culprit[0]);
+    else {
+      this.#isolated ??= { error: culprit[1] };
+      this.#failures.push([culprit[0], "unknown"]);
     }
-    if (sizeOf(culprit[0]) > 1)
-      return (await this.#bisect(culprit[0])) || written;
-    this.#isolated ??= { error: culprit[1] };
-    this.#record(culprit[0], "unknown");
-    return written;
+    // Some was written unless both halves failed.
+    return !other;
   }
 
   /** One request through the HTTP client (which retries); the error, or undefined on success. */
@@ -474,11 +469,9 @@ class ApplyRun {
         }
         if (answer) this.#written++;
         else this.#skipped++;
-        if (slots) slots[number] = answer ?? new Skipped(idOf(part.writes[i]!));
+        if (slots) slots[number] = answer ?? idOf(part.writes[i]!);
       }
       this.#deletesDone += part.deletes.length;
-      for (let i = 0; i < part.deletes.length; i++)
-        this.#deleteOutcomes[part.firstDelete + i] = "deleted";
       if (deleted && part.deletes.length)
         this.#deleted[part.firstDelete] = deleted;
       return undefined;
@@ -490,41 +483,27 @@ class ApplyRun {
   /** Records a failed part and stops the apply. After a 5xx the part may have been applied. */
   #fail(part: Part, error: unknown, afterServerError: boolean): void {
     const unknown = afterServerError || !provesNothingApplied(error);
-    this.#record(part, unknown ? "unknown" : "not-written");
+    this.#failures.push([part, unknown ? "unknown" : "not-written"]);
     this.#stop ??= { error };
-  }
-
-  #record(part: Part, outcome: Outcome): void {
-    for (const write of part.writes) {
-      const key = keyOf(write);
-      if (this.#failed.get(key)?.[0] !== "unknown")
-        this.#failed.set(key, [outcome, idOf(write)]);
-    }
-    for (let i = 0; i < part.deletes.length; i++)
-      this.#deleteOutcomes[part.firstDelete + i] = outcome;
   }
 
   /** The result, or the error that says what was and was not written. */
   finish(input: ApplyInputs): ApplyResult {
     const slots = this.#slots ?? [];
     const failure = this.#stop ?? this.#isolated;
-    const written: InstanceId[] = [];
     if (!failure) {
       const deleted = this.#deleted.flat();
       const items: SlimInstance[] = [];
+      const skipped: InstanceId[] = [];
       for (const slot of slots)
-        if (slot instanceof Skipped) written.push(slot.id);
-        else if (slot) items.push(slot);
-      return {
-        items,
-        skipped: written,
-        deleted,
-        counts: {
-          written: this.#written,
-          skipped: this.#skipped,
-          deleted: deleted.length,
-        },
+        if (slot && "instanceType" in slot) items.push(slot);
+        else if (slot) skipped.push(slot);
+      const counts = {
+        written: this.#written,
+        skipped: this.#skipped,
+        deleted: deleted.length,
       };
+      return { items, skipped, deleted, counts };
     }
     // A check that failed before anything went out is thrown as it is: nothing was written.
     const started = this.#requests - this.#ready.length;
@@ -535,23 +514,43 @@ class ApplyRun {
       ? (input as ApplyInput[]).slice(this.#itemsRead)
       : [];
     if (this.#rejected) unread.push(this.#rejected.input);
-    const unsent = this.#collector.writes().concat(unread.flatMap(writesOf));
-    for (const part of [...this.#ready, { ...EMPTY, writes: unsent }])
-      this.#record(part, "not-written");
-    // A written instance that a later request failed to write again is listed as that one.
-    for (const slot of slots) {
-      const id = slot instanceof Skipped ? slot.id : slot && idOf(slot);
-      if (id && !this.#failed.has(keyOf(id))) written.push(id);
+    const named: InstanceWrite[] = [];
+    for (const item of unread)
+      try {
+        addInput(this.#collector, item, 0);
+      } catch {
+        // An input that fails its own checks: named by its id when it has one.
+        if (isInstanceId(item)) named.push(item as InstanceWrite);
+      }
+    const writes = this.#collector.writes().concat(named);
+    const unsent = { writes, numbers: [], deletes: [], firstDelete: 0 };
+    for (const part of [...this.#ready, unsent])
+      this.#failures.push([part, "not-written"]);
+    // Each write listed once, "unknown" winning; a delete not failed or unsent was deleted.
+    const failed = new Map<string, [Outcome, InstanceId]>();
+    const deletes: Outcome[] = [];
+    for (const [part, outcome] of this.#failures) {
+      for (const write of part.writes)
+        if (failed.get(keyOf(write))?.[0] !== "unknown")
+          failed.set(keyOf(write), [outcome, idOf(write)]);
+      for (let i = 0; i < part.deletes.length; i++)
+        deletes[part.firstDelete + i] = outcome;
     }
+    // A written instance that a later request failed to write again is listed as that one.
+    const written: InstanceId[] = [];
+    for (const slot of slots)
+      if (slot && !failed.has(keyOf(slot))) written.push(idOf(slot));
     const counts = this.#slots === undefined;
     const lists: Record<Outcome, InstanceId[]> = {
       "not-written": [],
       unknown: [],
       deleted: counts ? [] : written,
     };
-    for (const [outcome, id] of this.#failed.values()) lists[outcome].push(id);
+    for (const [outcome, id] of failed.values()) lists[outcome].push(id);
     (this.options.delete ?? []).forEach((item, i) =>
-      lists[this.#deleteOutcomes[i] ?? "not-written"].push(idOf(item)),
+      lists[
+        deletes[i] ?? (i < this.#deletesTaken ? "deleted" : "not-written")
+      ].push(idOf(item)),
     );
     const report: ApplyProgressReport = {
       written,
@@ -568,8 +567,6 @@ class ApplyRun {
     });
   }
 }
-
-const EMPTY: Part = { writes: [], numbers: [], deletes: [], firstDelete: 0 };
 
 /** Adds one input to a collector; `index` is its place in the input (for error messages). */
 function addInput(
@@ -589,18 +586,6 @@ function addInput(
   }
 }
 
-/** The writes of an input, nested objects included, for the failure report; never throws. */
-function writesOf(input: ApplyInput): InstanceWrite[] {
-  try {
-    const collector = new WriteCollector();
-    addInput(collector, input, 0);
-    return collector.writes();
-  } catch {
-    // An input that fails its own checks: named by its id when it has one.
-    return isInstanceId(input) ? [input as InstanceWrite] : [];
-  }
-}
-
 function sizeOf(part: Part): number {
   return part.writes.length + part.deletes.length;
 }
@@ -614,16 +599,6 @@ function slicePart(part: Part, from: number, to: number): Part {
     deletes: part.deletes.slice(deleteFrom, Math.max(0, to - writes)),
     firstDelete: part.firstDelete + deleteFrom,
   };
-}
-
-type Named = InstanceId & { readonly instanceType: string };
-
-function sameInstance(a: Named, b: Named): boolean {
-  return (
-    a.externalId === b.externalId &&
-    a.space === b.space &&
-    a.instanceType === b.instanceType
-  );
 }
 
 function keyOf(id: InstanceId): string {
@@ -670,8 +645,7 @@ function matchAnswer(
 function describeItem(item: unknown): string {
   const { instanceType, space, externalId } = (item ?? {}) as SlimInstance;
   return (instanceType === "node" || instanceType === "edge") &&
-    typeof space === "string" &&
-    typeof externalId === "string"
+    isInstanceId(item)
     ? `${instanceType} ${space}:${externalId}`
     : `an item that is no instance id (${JSON.stringify(item)?.slice(0, 80)})`;
 }
@@ -698,9 +672,6 @@ function provesNothingApplied(error: unknown): boolean {
   if (error instanceof DmsError)
     return error.status < 500 && error.status !== 408;
   if (error instanceof ProtocolError) return error.problem === "redirect";
-  return (
-    error instanceof TokenError ||
-    error instanceof InvalidValueError ||
-    error instanceof PropertyValueError
-  );
+  // Value checks run as the input is read, never inside a request.
+  return error instanceof TokenError;
 }
