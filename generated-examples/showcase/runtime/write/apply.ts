@@ -231,13 +231,11 @@ class ApplyRun {
    * skipped on a version conflict (an answer always names its instance type).
    */
   readonly #slots: (SlimInstance | InstanceId | undefined)[] | undefined;
-  /** Parts that failed, in order: only `finish` asks what became of their items. */
-  readonly #failures: [Part, Outcome][] = [];
+  /** Parts that failed, in order, and why: only `finish` asks what became of their items. */
+  readonly #failures: [Part, Outcome, error?: unknown][] = [];
   readonly #deleted: DeletedInstance[][] = [];
   /** The first error that stops the apply: no new request starts after it. */
   #stop: { error: unknown } | undefined;
-  /** The first failure of a single item isolated by splitting: the apply goes on, then fails. */
-  #isolated: { error: unknown } | undefined;
   #rejected: { input: ApplyInput } | undefined;
   #requests = 0;
   #requestsDone = 0;
@@ -434,10 +432,7 @@ class ApplyRun {
     if (other || !isLastingServerError(culprit[1]))
       for (const [part, error] of failures) this.#fail(part, error, true);
     else if (sizeOf(culprit[0]) > 1) await this.#bisect(culprit[0]);
-    else {
-      this.#isolated ??= { error: culprit[1] };
-      this.#failures.push([culprit[0], "unknown"]);
-    }
+    else this.#failures.push([culprit[0], "unknown", culprit[1]]);
     // Some was written unless both halves failed.
     return !other;
   }
@@ -483,14 +478,16 @@ class ApplyRun {
   /** Records a failed part and stops the apply. After a 5xx the part may have been applied. */
   #fail(part: Part, error: unknown, afterServerError: boolean): void {
     const unknown = afterServerError || !provesNothingApplied(error);
-    this.#failures.push([part, unknown ? "unknown" : "not-written"]);
+    this.#failures.push([part, unknown ? "unknown" : "not-written", error]);
     this.#stop ??= { error };
   }
 
   /** The result, or the error that says what was and was not written. */
   finish(input: ApplyInputs): ApplyResult {
     const slots = this.#slots ?? [];
-    const failure = this.#stop ?? this.#isolated;
+    // No stop: every failure is an item isolated by splitting (the apply went on, then fails).
+    const [first] = this.#failures;
+    const failure = this.#stop ?? (first && { error: first[2] });
     if (!failure) {
       const deleted = this.#deleted.flat();
       const items: SlimInstance[] = [];
