@@ -525,6 +525,7 @@ class ApplyRun {
       this.#failures.push([part, "not-written"]);
     // Each write listed once, "unknown" winning; a delete not failed or unsent was deleted.
     const failed = new Map<string, [Outcome, InstanceId]>();
+    const keyOf = (id: InstanceId) => `${id.space}\u0000${id.externalId}`;
     const deletes: Outcome[] = [];
     for (const [part, outcome] of this.#failures) {
       for (const write of part.writes)
@@ -596,10 +597,6 @@ function slicePart(part: Part, from: number, to: number): Part {
     deletes: part.deletes.slice(deleteFrom, Math.max(0, to - writes)),
     firstDelete: part.firstDelete + deleteFrom,
   };
-}
-
-function keyOf(id: InstanceId): string {
-  return `${id.space}\u0000${id.externalId}`;
 }
 
 /**
