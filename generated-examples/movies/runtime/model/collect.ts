@@ -317,6 +317,8 @@ function mergeWrites(
     if (a !== undefined && !sameValue(a, b)) conflict(field, a, b);
     merged[field] = b;
   }
+  const sourceName = (ref: SourceReference): string =>
+    `${ref.space}:${ref.externalId}${ref.type === "view" ? `/${ref.version}` : ""}`;
   const sources: SourceData[] = [...(earlier.sources ?? [])];
   for (const source of later.sources ?? []) {
     const name = sourceName(source.source);
@@ -340,10 +342,6 @@ function mergeWrites(
   }
   merged.sources = sources;
   return merged as unknown as InstanceWrite;
-}
-
-function sourceName(source: SourceReference): string {
-  return `${source.space}:${source.externalId}${source.type === "view" ? `/${source.version}` : ""}`;
 }
 
 /** Deep equality of wire values (JSON data, bigint included). */
