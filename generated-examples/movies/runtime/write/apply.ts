@@ -511,15 +511,7 @@ class ApplyRun {
       ? (input as ApplyInput[]).slice(this.#itemsRead)
       : [];
     if (this.#rejected) unread.push(this.#rejected.input);
-    const named: InstanceWrite[] = [];
-    for (const item of unread)
-      try {
-        addInput(this.#collector, item, 0);
-      } catch {
-        // An input that fails its own checks: named by its id when it has one.
-        if (isInstanceId(item)) named.push(item as InstanceWrite);
-      }
-    const writes = this.#collector.writes().concat(named);
+    const writes = this.#collector.writes().concat(unread.flatMap(writesOf));
     const unsent = { writes, numbers: [], deletes: [], firstDelete: 0 };
     for (const part of [...this.#ready, unsent])
       this.#failures.push([part, "not-written"]);
@@ -581,6 +573,18 @@ function addInput(
   for (const write of writes) {
     checkRawWrite(write, index);
     collector.push(write, index);
+  }
+}
+
+/** The writes of an input, nested objects included, for the failure report; never throws. */
+function writesOf(input: ApplyInput): InstanceWrite[] {
+  try {
+    const collector = new WriteCollector();
+    addInput(collector, input, 0);
+    return collector.writes();
+  } catch {
+    // An input that fails its own checks: named by its id when it has one.
+    return isInstanceId(input) ? [input as InstanceWrite] : [];
   }
 }
 
