@@ -400,7 +400,12 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "stringifyJson",
     "stableStringify",
   ],
-  "core/auth.ts": ["TokenSource", "TokenSourceContext", "createTokenSource"],
+  "core/auth.ts": [
+    "TokenSource",
+    "TokenSourceContext",
+    "createTokenSource",
+    "untilAborted",
+  ],
   "core/oauth.ts": ["OAuthRuntime", "fetchClientCredentialsToken"],
   // Loaded when a request fails.
   "core/explain.ts": ["fullMessage", "redactSecrets"],

@@ -48,8 +48,8 @@ export interface TokenSourceContext {
   readonly transport: Transport;
   readonly clock: Clock;
   /** Refresh this long before expiry (ms), at most half the token's lifetime. Default 60 000. */
-  readonly refreshLeewayMs?: number;
-  readonly random?: () => number;
+  readonly refreshLeewayMs?: number | undefined;
+  readonly random?: (() => number) | undefined;
 }
 
 export function createTokenSource(
@@ -128,17 +128,7 @@ export function createTokenSource(
       if (cached && clock.now() < cached.refreshAt)
         return Promise.resolve(cached.value);
       // One shared refresh, not tied to a caller's signal: one abort must not fail the others.
-      const shared = (inFlight ??= refresh());
-      return signal
-        ? new Promise<string>((resolve, reject) => {
-            const onAbort = (): void => reject(signal.reason);
-            signal.throwIfAborted();
-            signal.addEventListener("abort", onAbort, { once: true });
-            shared
-              .finally(() => signal.removeEventListener("abort", onAbort))
-              .then(resolve, reject);
-          })
-        : shared;
+      return untilAborted((inFlight ??= refresh()), signal);
     },
     invalidate: (rejected) => {
       if (cached?.value === rejected) cached = undefined;
@@ -146,6 +136,23 @@ export function createTokenSource(
     canRefresh: true,
     secrets,
   };
+}
+
+/** `shared`'s outcome, or the signal's reason if it aborts first (leaving `shared` running). */
+export function untilAborted<T>(
+  shared: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  return signal
+    ? new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason);
+        signal.throwIfAborted();
+        signal.addEventListener("abort", onAbort, { once: true });
+        shared
+          .finally(() => signal.removeEventListener("abort", onAbort))
+          .then(resolve, reject);
+      })
+    : shared;
 }
 
 function headerReady(token: unknown, what: string): string {

@@ -148,16 +148,11 @@ export class HttpClient {
       ? { ...this.#headers, "content-type": "application/json" }
       : this.#headers;
     const timeoutsRetried = options.retryTimeouts !== false;
-    const policy =
-      options.maxAttempts === undefined
-        ? this.retryPolicy
-        : {
-            ...this.retryPolicy,
-            maxAttempts: Math.min(
-              options.maxAttempts,
-              this.retryPolicy.maxAttempts,
-            ),
-          };
+    const maxAttempts = Math.min(
+      options.maxAttempts ?? Infinity,
+      this.retryPolicy.maxAttempts,
+    );
+    const policy = { ...this.retryPolicy, maxAttempts };
     const startedAt = this.clock.now();
     // Whether an attempt may have been processed by the server: then so may the request be.
     let mayHaveApplied = false;

@@ -9,7 +9,11 @@ import {
   type ApplyResult,
   type DeleteOptions,
 } from "../write/apply.js";
-import { createTokenSource, type Credentials } from "../core/auth.js";
+import {
+  createTokenSource,
+  untilAborted,
+  type Credentials,
+} from "../core/auth.js";
 import { ProtocolError } from "../core/errors.js";
 import {
   expectCursor,
@@ -17,6 +21,7 @@ import {
   expectObject,
   HttpClient,
   type HttpClientOptions,
+  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -115,12 +120,11 @@ export class DmsClient {
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
     const { clock = systemClock, random } = options;
-    const refreshLeewayMs = options.tokenRefreshLeewayMs;
     const tokenSource = createTokenSource(options.credentials, {
       transport: options.transport,
       clock,
-      ...(refreshLeewayMs !== undefined ? { refreshLeewayMs } : {}),
-      ...(random ? { random } : {}),
+      refreshLeewayMs: options.tokenRefreshLeewayMs,
+      random,
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }
@@ -171,16 +175,8 @@ export class DmsClient {
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
     // One read per client, shared and not tied to a caller's signal: an abort fails its caller only.
-    const shared = (this.#projectLimits ??= readProjectLimits(this.http));
-    signal?.throwIfAborted();
-    const limits = await new Promise<ProjectLimits>((resolve, reject) => {
-      const onAbort = (): void => reject(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      void shared
-        .then(resolve)
-        .finally(() => signal?.removeEventListener("abort", onAbort));
-    });
-    return limits[kind];
+    this.#projectLimits ??= readProjectLimits(this.http);
+    return (await untilAborted(this.#projectLimits, signal))[kind];
   }
 
   /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
@@ -204,12 +200,10 @@ export class DmsClient {
 
   /** What instances.ts uses of the code loaded up front: handed in, not imported (`InstancesApi`). */
   #readsApi(): InstancesApi {
-    const { http } = this;
     return {
-      http,
+      http: this.http,
       expectCursor,
       expectItems,
-      expectObject,
       PagingGuard,
       ProtocolError,
     };
@@ -218,10 +212,7 @@ export class DmsClient {
   /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */
   query(
     request: QueryRequest,
-    options: {
-      readonly signal?: AbortSignal;
-      readonly retryTimeouts?: boolean;
-    } = {},
+    options: Pick<RequestOptions, "signal" | "retryTimeouts"> = {},
   ): Promise<QueryResponse> {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
@@ -264,8 +255,7 @@ export class DmsClient {
 
   /** Releases the transport's pooled connections. Calling it again waits for the same close. */
   close(): Promise<void> {
-    this.#closing ??= this.#options.transport.close();
-    return this.#closing;
+    return (this.#closing ??= this.#options.transport.close());
   }
 }
 

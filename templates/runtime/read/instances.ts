@@ -20,7 +20,7 @@ import type {
  */
 export type InstancesApi = { readonly http: HttpClient } & Pick<
   typeof core,
-  "expectCursor" | "expectItems" | "expectObject"
+  "expectCursor" | "expectItems"
 > &
   Pick<typeof errors, "ProtocolError"> &
   Pick<typeof paging, "PagingGuard">;
@@ -100,7 +100,7 @@ export async function* listInstances(
   const body = sources?.length
     ? { ...request, sources: sources.map((source) => ({ source })) }
     : request;
-  const { http, expectCursor, expectItems, expectObject } = api;
+  const { http, expectCursor, expectItems } = api;
   const guard = new api.PagingGuard(path, options.maxPages);
   let cursor: string | undefined;
   do {
@@ -110,7 +110,8 @@ export async function* listInstances(
       options.signal ? { signal: options.signal } : {},
     );
     const items = expectItems<InstanceRead>(response, path);
-    const fields = expectObject(response, path);
+    // An object: `expectItems` checked it.
+    const fields = response as Record<string, unknown>;
     cursor = expectCursor(fields, path);
     if (cursor) guard.follow(cursor);
     const { typing } = fields;
