@@ -422,7 +422,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "BEARER",
     "causeSummary",
     "postProblem",
-    "markMayHaveApplied",
+    "MAY_HAVE_APPLIED",
     "mayHaveApplied",
   ],
   "core/http.ts": [

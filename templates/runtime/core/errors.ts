@@ -261,12 +261,8 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
   )(details);
 }
 
-const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
-
-export function markMayHaveApplied(error: unknown): void {
-  if (isObject(error) && Object.isExtensible(error))
-    Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
-}
+/** Set by `HttpClient` on an error of a request the server may have processed. */
+export const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
 
 export function mayHaveApplied(error: unknown): boolean {
   return (

@@ -6,7 +6,7 @@ import {
   createDmsError,
   isAbortError,
   isObject,
-  markMayHaveApplied,
+  MAY_HAVE_APPLIED,
   postProblem,
   ProtocolError,
   redacted,
@@ -258,7 +258,8 @@ export class HttpClient {
         await this.clock.sleep(delayMs, signal);
       }
     } catch (error) {
-      if (mayHaveApplied) markMayHaveApplied(error);
+      if (mayHaveApplied && isObject(error) && Object.isExtensible(error))
+        Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
       if (error instanceof Error && !isAbortError(error)) {
         const secrets = tokenSource.secrets();
         const message = await redacted(error.message, secrets, error);

@@ -24,7 +24,6 @@ export async function fetchClientCredentialsToken(
   grant: ClientCredentials,
   context: TokenSourceContext,
   runtime: OAuthRuntime,
-  signal?: AbortSignal,
 ): Promise<AccessToken> {
   const { redacted, TokenError, TransportError } = runtime;
   const { tokenUrl, clientId, clientSecret, scopes, audience } = grant;
@@ -46,7 +45,6 @@ export async function fetchClientCredentialsToken(
           accept: "application/json",
         },
         body: form.toString(),
-        signal,
       });
       if ((status !== 429 && status < 500) || attempt >= 3) {
         let json: Record<string, unknown> = {};
@@ -91,7 +89,6 @@ export async function fetchClientCredentialsToken(
         attempt - 1,
         context.random ?? Math.random,
       ),
-      signal,
     );
   }
 }
