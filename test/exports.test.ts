@@ -448,7 +448,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "DEFAULT_RETRY_POLICY",
     "resolveRetryPolicy",
     "isRetryableStatus",
-    "backoffDelay",
     "parseRetryAfter",
     "retryDelay",
   ],

@@ -2,7 +2,7 @@
 // loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
 import { TokenError, TransportError, redacted } from "./errors.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, retryDelay, type Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
 export interface AccessToken {
@@ -77,7 +77,7 @@ export function createTokenSource(
         redacted,
         TokenError,
         TransportError,
-        backoffDelay,
+        retryDelay,
         DEFAULT_RETRY_POLICY,
       });
     // The `id:secret` pair too: a token endpoint may see it as Basic auth.

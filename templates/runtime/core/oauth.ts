@@ -17,7 +17,7 @@ export type OAuthRuntime = Pick<
   typeof errors,
   "redacted" | "TokenError" | "TransportError"
 > &
-  Pick<typeof retry, "backoffDelay" | "DEFAULT_RETRY_POLICY">;
+  Pick<typeof retry, "retryDelay" | "DEFAULT_RETRY_POLICY">;
 
 /** Runs the client credentials grant, retrying connection errors, 429 and 5xx up to 3 attempts. */
 export async function fetchClientCredentialsToken(
@@ -83,12 +83,13 @@ export async function fetchClientCredentialsToken(
     } catch (error) {
       if (!(error instanceof TransportError) || attempt >= 3) throw error;
     }
-    await context.clock.sleep(
-      runtime.backoffDelay(
-        runtime.DEFAULT_RETRY_POLICY,
-        attempt - 1,
-        context.random ?? Math.random,
-      ),
+    const delayMs = runtime.retryDelay(
+      runtime.DEFAULT_RETRY_POLICY,
+      attempt,
+      0,
+      context.random ?? Math.random,
     );
+    // Defined: 3 attempts are far below the policy's limits.
+    await context.clock.sleep(delayMs ?? 0);
   }
 }
