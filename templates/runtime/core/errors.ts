@@ -28,9 +28,7 @@ export interface DmsErrorDetails extends RequestInfo {
 }
 
 // A class's fields are declared by the interface of the same name (declaration merging).
-export interface DmsError extends Required<Omit<DmsErrorDetails, "requestId">> {
-  readonly requestId: string | undefined;
-}
+export interface DmsError extends Required<DmsErrorDetails> {}
 
 /** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {

@@ -42,8 +42,6 @@ import type { InstancesApi } from "./instances.js";
 import type {
   DeletedInstance,
   Filter,
-  InstanceDelete,
-  InstanceId,
   InstanceRead,
   PropertySort,
   QueryRequest,
@@ -75,10 +73,8 @@ export interface DmsClientOptions extends Omit<
   readonly maxPagesPerRead?: number;
 }
 
-/** An instance id with its type, as byids and delete take it. */
-export interface TypedInstanceId extends InstanceId {
-  readonly instanceType: "node" | "edge";
-}
+/** An instance id with its type, as byids and delete take it (the shape the API returns deleted). */
+export type TypedInstanceId = DeletedInstance;
 
 /** The body of `instances/list` without the cursor (the client pages). */
 export interface InstanceListRequest {
@@ -164,7 +160,7 @@ export class DmsClient {
         : await this.#projectLimit("delete", options.signal));
     return deleteInstances(
       this.http,
-      ids as readonly InstanceDelete[],
+      ids,
       concurrency !== undefined ? { ...options, concurrency } : options,
     );
   }
