@@ -590,7 +590,6 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
     "GROW_AFTER_REQUESTS",
     "PageSizes",
     "askedLimits",
-    "isPageTimeout",
     "sendAdaptive",
     "DEFAULT_MAX_PAGES_PER_READ",
     "PagingGuard",
