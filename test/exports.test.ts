@@ -394,7 +394,7 @@ const INTERNAL_RUNTIME_EXPORTS: Record<string, string[]> = {
   "client/read-runtime.ts": ["ReadRuntime", "readRuntime"],
   "client/int64.ts": ["int64Properties"],
   "core/json.ts": [
-    "exactJsonParser",
+    "parseExact",
     "int64JsonParser",
     "Int64Paths",
     "stringifyJson",
