@@ -94,10 +94,8 @@ export interface InstanceListPage extends Pick<QueryPage, "typing"> {
   readonly items: InstanceRead[];
 }
 
-export interface ReadOptions {
-  readonly signal?: AbortSignal;
-  readonly includeTyping?: boolean;
-}
+export type ReadOptions = Pick<RequestOptions, "signal"> &
+  Pick<InstanceListRequest, "includeTyping">;
 
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
@@ -115,12 +113,11 @@ export class DmsClient {
     this.maxPagesPerRead = checkedMaxPages(
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
-    const { clock = systemClock, random } = options;
+    const clock = options.clock ?? systemClock;
     const tokenSource = createTokenSource(options.credentials, {
-      transport: options.transport,
+      ...options,
       clock,
       refreshLeewayMs: options.tokenRefreshLeewayMs,
-      random,
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }
