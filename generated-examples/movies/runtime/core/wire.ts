@@ -95,14 +95,12 @@ export interface ApplyResponse {
 /** Properties of a read instance: space → "externalId/version" → property id → value. */
 export type PropertiesBySource = Record<string, Record<string, PropertyValues>>;
 
-export interface NodeRead {
+export interface NodeRead extends Omit<
+  SlimInstance,
+  "instanceType" | "wasModified"
+> {
   instanceType: "node";
-  space: string;
-  externalId: string;
-  version: number;
   type?: InstanceId | null;
-  createdTime: number;
-  lastUpdatedTime: number;
   deletedTime?: number;
   properties?: PropertiesBySource;
 }

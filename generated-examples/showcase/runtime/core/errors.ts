@@ -29,9 +29,7 @@ export interface DmsErrorDetails extends RequestInfo {
 }
 
 // A class's fields are declared by the interface of the same name (declaration merging).
-export interface DmsError extends Required<Omit<DmsErrorDetails, "requestId">> {
-  readonly requestId: string | undefined;
-}
+export interface DmsError extends Required<DmsErrorDetails> {}
 
 /** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
@@ -262,12 +260,8 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
   )(details);
 }
 
-const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
-
-export function markMayHaveApplied(error: unknown): void {
-  if (isObject(error) && Object.isExtensible(error))
-    Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
-}
+/** Set by `HttpClient` on an error of a request the server may have processed. */
+export const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
 
 export function mayHaveApplied(error: unknown): boolean {
   return (
