@@ -9,17 +9,15 @@ export interface InstanceId {
 /** The same as `InstanceId`; kept because earlier outputs exported it and apps may use it. */
 export type NodeReference = InstanceId;
 
-export interface ViewReference {
-  readonly type: "view";
-  readonly space: string;
-  readonly externalId: string;
-  readonly version: string;
-}
-
 export interface ContainerReference {
   readonly type: "container";
   readonly space: string;
   readonly externalId: string;
+}
+
+export interface ViewReference extends Omit<ContainerReference, "type"> {
+  readonly type: "view";
+  readonly version: string;
 }
 
 export type SourceReference = ViewReference | ContainerReference;
