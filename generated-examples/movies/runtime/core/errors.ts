@@ -41,16 +41,16 @@ export class DmsError extends Error {
     super(
       `${method} ${url} failed with ${status}: ${apiMessage}${afterAttempts(details.attempts)}`,
     );
+    // Typed details cannot hold an explicit undefined, so a default stays unless a value is given.
     const defaults = {
       extra: {},
+      missing: [],
+      duplicated: [],
       attempts: 1,
       earlierAttemptMayHaveApplied: false,
-      requestId: details.requestId,
+      requestId: undefined,
     };
-    Object.assign(this, defaults, details, {
-      missing: details.missing ?? [],
-      duplicated: details.duplicated ?? [],
-    });
+    Object.assign(this, defaults, details);
   }
 }
 
