@@ -13,7 +13,6 @@ import {
 } from "../../templates/runtime/core/errors.js";
 import {
   GROW_AFTER_REQUESTS,
-  isPageTimeout,
   PageSizes,
   PageTimeoutError,
   sendAdaptive,
@@ -42,7 +41,7 @@ const info = { method: "POST", url: "http://x/query" };
 const timeout408 = () =>
   new DmsError({ ...info, status: 408, code: 408, apiMessage: "timed out" });
 
-describe("isPageTimeout", () => {
+describe("sendAdaptive: which failures are page timeouts", () => {
   it.each([
     ["a 408 from the API", timeout408(), true],
     [
@@ -76,8 +75,19 @@ describe("isPageTimeout", () => {
       false,
     ],
     ["a plain error", new Error("boom"), false],
-  ])("%s: %s", (_name, error, expected) => {
-    expect(isPageTimeout(error)).toBe(expected);
+  ])("%s: %s", async (_name, error, expected) => {
+    // A page timeout is resent with smaller pages; any other failure is thrown as it is.
+    let sent = 0;
+    const send = async (): Promise<string> => {
+      if (sent++ === 0) throw error;
+      return "resent";
+    };
+    const sizes = new PageSizes({ a: 2 });
+    const outcome = await sendAdaptive({ path: "/p", sizes, send }).catch(
+      (thrown: unknown) => (thrown === error ? "thrown" : thrown),
+    );
+    expect(outcome).toBe(expected ? "resent" : "thrown");
+    expect(sizes.current).toEqual({ a: expected ? 1 : 2 });
   });
 });
 

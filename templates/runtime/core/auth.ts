@@ -2,7 +2,7 @@
 // loaded when first used): cached, refreshed early with one refresh in flight, dropped on a 401.
 
 import { TokenError, TransportError, redacted } from "./errors.js";
-import { backoffDelay, DEFAULT_RETRY_POLICY, type Clock } from "./retry.js";
+import { DEFAULT_RETRY_POLICY, retryDelay, type Clock } from "./retry.js";
 import { checkHttpUrl, headerProblem, type Transport } from "./transport.js";
 
 export interface AccessToken {
@@ -48,8 +48,8 @@ export interface TokenSourceContext {
   readonly transport: Transport;
   readonly clock: Clock;
   /** Refresh this long before expiry (ms), at most half the token's lifetime. Default 60 000. */
-  readonly refreshLeewayMs?: number;
-  readonly random?: () => number;
+  readonly refreshLeewayMs?: number | undefined;
+  readonly random?: (() => number) | undefined;
 }
 
 export function createTokenSource(
@@ -77,7 +77,7 @@ export function createTokenSource(
         redacted,
         TokenError,
         TransportError,
-        backoffDelay,
+        retryDelay,
         DEFAULT_RETRY_POLICY,
       });
     // The `id:secret` pair too: a token endpoint may see it as Basic auth.
@@ -128,17 +128,7 @@ export function createTokenSource(
       if (cached && clock.now() < cached.refreshAt)
         return Promise.resolve(cached.value);
       // One shared refresh, not tied to a caller's signal: one abort must not fail the others.
-      const shared = (inFlight ??= refresh());
-      return signal
-        ? new Promise<string>((resolve, reject) => {
-            const onAbort = (): void => reject(signal.reason);
-            signal.throwIfAborted();
-            signal.addEventListener("abort", onAbort, { once: true });
-            shared
-              .finally(() => signal.removeEventListener("abort", onAbort))
-              .then(resolve, reject);
-          })
-        : shared;
+      return untilAborted((inFlight ??= refresh()), signal);
     },
     invalidate: (rejected) => {
       if (cached?.value === rejected) cached = undefined;
@@ -146,6 +136,23 @@ export function createTokenSource(
     canRefresh: true,
     secrets,
   };
+}
+
+/** `shared`'s outcome, or the signal's reason if it aborts first (leaving `shared` running). */
+export function untilAborted<T>(
+  shared: Promise<T>,
+  signal: AbortSignal | undefined,
+): Promise<T> {
+  return signal
+    ? new Promise<T>((resolve, reject) => {
+        const onAbort = (): void => reject(signal.reason);
+        signal.throwIfAborted();
+        signal.addEventListener("abort", onAbort, { once: true });
+        shared
+          .finally(() => signal.removeEventListener("abort", onAbort))
+          .then(resolve, reject);
+      })
+    : shared;
 }
 
 function headerReady(token: unknown, what: string): string {

@@ -9,14 +9,6 @@ import {
 } from "./errors.js";
 import { stableStringify } from "./json.js";
 
-export function isPageTimeout(error: unknown): boolean {
-  return (
-    (error instanceof DmsError && error.status === 408) ||
-    (error instanceof TransportError && error.kind === "timeout") ||
-    (error instanceof ProtocolError && error.problem === "too-large")
-  );
-}
-
 export interface PageTimeoutError {
   readonly path: string;
   /** Result set name → the page size of the last request. */
@@ -141,7 +133,11 @@ export async function sendAdaptive<T>(request: AdaptiveRequest<T>): Promise<T> {
       sizes.succeeded();
       return response;
     } catch (error) {
-      if (!isPageTimeout(error)) throw error;
+      const pageTimeout =
+        (error instanceof DmsError && error.status === 408) ||
+        (error instanceof TransportError && error.kind === "timeout") ||
+        (error instanceof ProtocolError && error.problem === "too-large");
+      if (!pageTimeout) throw error;
       if (!sizes.shrink(changeable()))
         throw new PageTimeoutError({
           path: request.path,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import {
-  backoffDelay,
   DEFAULT_RETRY_POLICY,
   isRetryableStatus,
   parseRetryAfter,
@@ -29,12 +28,13 @@ describe("isRetryableStatus", () => {
   });
 });
 
-describe("backoffDelay", () => {
+describe("retryDelay without Retry-After", () => {
   it("is full jitter under an exponential ceiling with a cap", () => {
-    expect(backoffDelay(policy, 0, () => 0.999999)).toBe(499);
-    expect(backoffDelay(policy, 3, () => 0.5)).toBe(2000);
-    expect(backoffDelay(policy, 20, () => 0.5)).toBe(15_000);
-    expect(backoffDelay(policy, 2, () => 0)).toBe(0);
+    const long = { ...policy, maxAttempts: 100 };
+    expect(retryDelay(long, 1, 0, () => 0.999999)).toBe(499);
+    expect(retryDelay(long, 4, 0, () => 0.5)).toBe(2000);
+    expect(retryDelay(long, 21, 0, () => 0.5)).toBe(15_000);
+    expect(retryDelay(long, 3, 0, () => 0)).toBe(0);
   });
 });
 

@@ -9,7 +9,11 @@ import {
   type ApplyResult,
   type DeleteOptions,
 } from "../write/apply.js";
-import { createTokenSource, type Credentials } from "../core/auth.js";
+import {
+  createTokenSource,
+  untilAborted,
+  type Credentials,
+} from "../core/auth.js";
 import { ProtocolError } from "../core/errors.js";
 import {
   expectCursor,
@@ -17,6 +21,7 @@ import {
   expectObject,
   HttpClient,
   type HttpClientOptions,
+  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -37,8 +42,6 @@ import type { InstancesApi } from "./instances.js";
 import type {
   DeletedInstance,
   Filter,
-  InstanceDelete,
-  InstanceId,
   InstanceRead,
   PropertySort,
   QueryRequest,
@@ -70,10 +73,8 @@ export interface DmsClientOptions extends Omit<
   readonly maxPagesPerRead?: number;
 }
 
-/** An instance id with its type, as byids and delete take it. */
-export interface TypedInstanceId extends InstanceId {
-  readonly instanceType: "node" | "edge";
-}
+/** An instance id with its type, as byids and delete take it (the shape the API returns deleted). */
+export type TypedInstanceId = DeletedInstance;
 
 /** The body of `instances/list` without the cursor (the client pages). */
 export interface InstanceListRequest {
@@ -93,10 +94,8 @@ export interface InstanceListPage extends Pick<QueryPage, "typing"> {
   readonly items: InstanceRead[];
 }
 
-export interface ReadOptions {
-  readonly signal?: AbortSignal;
-  readonly includeTyping?: boolean;
-}
+export type ReadOptions = Pick<RequestOptions, "signal"> &
+  Pick<InstanceListRequest, "includeTyping">;
 
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
@@ -114,13 +113,11 @@ export class DmsClient {
     this.maxPagesPerRead = checkedMaxPages(
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
-    const { clock = systemClock, random } = options;
-    const refreshLeewayMs = options.tokenRefreshLeewayMs;
+    const clock = options.clock ?? systemClock;
     const tokenSource = createTokenSource(options.credentials, {
-      transport: options.transport,
+      ...options,
       clock,
-      ...(refreshLeewayMs !== undefined ? { refreshLeewayMs } : {}),
-      ...(random ? { random } : {}),
+      refreshLeewayMs: options.tokenRefreshLeewayMs,
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }
@@ -160,7 +157,7 @@ export class DmsClient {
         : await this.#projectLimit("delete", options.signal));
     return deleteInstances(
       this.http,
-      ids as readonly InstanceDelete[],
+      ids,
       concurrency !== undefined ? { ...options, concurrency } : options,
     );
   }
@@ -171,16 +168,8 @@ export class DmsClient {
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
     // One read per client, shared and not tied to a caller's signal: an abort fails its caller only.
-    const shared = (this.#projectLimits ??= readProjectLimits(this.http));
-    signal?.throwIfAborted();
-    const limits = await new Promise<ProjectLimits>((resolve, reject) => {
-      const onAbort = (): void => reject(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      void shared
-        .then(resolve)
-        .finally(() => signal?.removeEventListener("abort", onAbort));
-    });
-    return limits[kind];
+    this.#projectLimits ??= readProjectLimits(this.http);
+    return (await untilAborted(this.#projectLimits, signal))[kind];
   }
 
   /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
@@ -204,12 +193,10 @@ export class DmsClient {
 
   /** What instances.ts uses of the code loaded up front: handed in, not imported (`InstancesApi`). */
   #readsApi(): InstancesApi {
-    const { http } = this;
     return {
-      http,
+      http: this.http,
       expectCursor,
       expectItems,
-      expectObject,
       PagingGuard,
       ProtocolError,
     };
@@ -218,10 +205,7 @@ export class DmsClient {
   /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */
   query(
     request: QueryRequest,
-    options: {
-      readonly signal?: AbortSignal;
-      readonly retryTimeouts?: boolean;
-    } = {},
+    options: Pick<RequestOptions, "signal" | "retryTimeouts"> = {},
   ): Promise<QueryResponse> {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
@@ -264,8 +248,7 @@ export class DmsClient {
 
   /** Releases the transport's pooled connections. Calling it again waits for the same close. */
   close(): Promise<void> {
-    this.#closing ??= this.#options.transport.close();
-    return this.#closing;
+    return (this.#closing ??= this.#options.transport.close());
   }
 }
 

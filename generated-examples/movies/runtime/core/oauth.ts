@@ -18,14 +18,13 @@ export type OAuthRuntime = Pick<
   typeof errors,
   "redacted" | "TokenError" | "TransportError"
 > &
-  Pick<typeof retry, "backoffDelay" | "DEFAULT_RETRY_POLICY">;
+  Pick<typeof retry, "retryDelay" | "DEFAULT_RETRY_POLICY">;
 
 /** Runs the client credentials grant, retrying connection errors, 429 and 5xx up to 3 attempts. */
 export async function fetchClientCredentialsToken(
   grant: ClientCredentials,
   context: TokenSourceContext,
   runtime: OAuthRuntime,
-  signal?: AbortSignal,
 ): Promise<AccessToken> {
   const { redacted, TokenError, TransportError } = runtime;
   const { tokenUrl, clientId, clientSecret, scopes, audience } = grant;
@@ -47,7 +46,6 @@ export async function fetchClientCredentialsToken(
           accept: "application/json",
         },
         body: form.toString(),
-        signal,
       });
       if ((status !== 429 && status < 500) || attempt >= 3) {
         let json: Record<string, unknown> = {};
@@ -86,13 +84,13 @@ export async function fetchClientCredentialsToken(
     } catch (error) {
       if (!(error instanceof TransportError) || attempt >= 3) throw error;
     }
-    await context.clock.sleep(
-      runtime.backoffDelay(
-        runtime.DEFAULT_RETRY_POLICY,
-        attempt - 1,
-        context.random ?? Math.random,
-      ),
-      signal,
+    const delayMs = runtime.retryDelay(
+      runtime.DEFAULT_RETRY_POLICY,
+      attempt,
+      0,
+      context.random ?? Math.random,
     );
+    // Defined: 3 attempts are far below the policy's limits.
+    await context.clock.sleep(delayMs ?? 0);
   }
 }

@@ -77,20 +77,6 @@ export function isRetryableStatus(
   );
 }
 
-export function backoffDelay(
-  policy: RetryPolicy,
-  retry: number,
-  random: () => number,
-): number {
-  return Math.floor(
-    random() *
-      Math.min(
-        policy.maxDelayMs,
-        policy.baseDelayMs * 2 ** Math.min(retry, 30),
-      ),
-  );
-}
-
 /** `Retry-After` (seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
 export function parseRetryAfter(
   value: string | undefined,
@@ -102,6 +88,7 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** The wait before retrying after `attempt`: `Retry-After`, else full jitter under a capped exponential. */
 export function retryDelay(
   policy: RetryPolicy,
   attempt: number,
@@ -114,6 +101,8 @@ export function retryDelay(
     (retryAfterMs ?? 0) > policy.maxRetryAfterMs
   )
     return undefined;
-  const delayMs = retryAfterMs ?? backoffDelay(policy, attempt - 1, random);
+  const ceiling = policy.baseDelayMs * 2 ** Math.min(attempt - 1, 30);
+  const delayMs =
+    retryAfterMs ?? Math.floor(random() * Math.min(policy.maxDelayMs, ceiling));
   return elapsedMs + delayMs > policy.maxElapsedMs ? undefined : delayMs;
 }

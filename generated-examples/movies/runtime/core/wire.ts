@@ -10,17 +10,15 @@ export interface InstanceId {
 /** The same as `InstanceId`; kept because earlier outputs exported it and apps may use it. */
 export type NodeReference = InstanceId;
 
-export interface ViewReference {
-  readonly type: "view";
-  readonly space: string;
-  readonly externalId: string;
-  readonly version: string;
-}
-
 export interface ContainerReference {
   readonly type: "container";
   readonly space: string;
   readonly externalId: string;
+}
+
+export interface ViewReference extends Omit<ContainerReference, "type"> {
+  readonly type: "view";
+  readonly version: string;
 }
 
 export type SourceReference = ViewReference | ContainerReference;
@@ -95,14 +93,12 @@ export interface ApplyResponse {
 /** Properties of a read instance: space → "externalId/version" → property id → value. */
 export type PropertiesBySource = Record<string, Record<string, PropertyValues>>;
 
-export interface NodeRead {
+export interface NodeRead extends Omit<
+  SlimInstance,
+  "instanceType" | "wasModified"
+> {
   instanceType: "node";
-  space: string;
-  externalId: string;
-  version: number;
   type?: InstanceId | null;
-  createdTime: number;
-  lastUpdatedTime: number;
   deletedTime?: number;
   properties?: PropertiesBySource;
 }

@@ -21,7 +21,7 @@ import type {
  */
 export type InstancesApi = { readonly http: HttpClient } & Pick<
   typeof core,
-  "expectCursor" | "expectItems" | "expectObject"
+  "expectCursor" | "expectItems"
 > &
   Pick<typeof errors, "ProtocolError"> &
   Pick<typeof paging, "PagingGuard">;
@@ -29,36 +29,7 @@ export type InstancesApi = { readonly http: HttpClient } & Pick<
 const BYIDS_LIMIT = 1000;
 const BYIDS_PATH = "/models/instances/byids";
 
-/** A byids answer may leave ids out (missing instances), but name only ids asked for, each once. */
-function checkRetrieved(
-  { ProtocolError }: InstancesApi,
-  asked: readonly TypedInstanceId[],
-  items: readonly InstanceRead[],
-): void {
-  const key = (id: Partial<TypedInstanceId>): string =>
-    JSON.stringify([id.instanceType, id.space, id.externalId]);
-  // Id → whether it is still open (not answered yet).
-  const open = new Map(asked.map((id) => [key(id), true]));
-  for (const item of items) {
-    const state = open.get(key(item));
-    if (state) {
-      open.set(key(item), false);
-      continue;
-    }
-    const { instanceType, space, externalId } = item as Partial<InstanceRead>;
-    const named =
-      typeof space === "string" && typeof externalId === "string"
-        ? `${String(instanceType)} ${space}:${externalId}`
-        : `an item that is no instance id (${JSON.stringify(item).slice(0, 80)})`;
-    throw new ProtocolError({
-      problem: "unexpected-instances",
-      method: "POST",
-      url: BYIDS_PATH,
-      detail: `the answer names ${named}${state === false ? " twice" : ", which was not asked for"}`,
-    });
-  }
-}
-
+/** Instances by id; the answer may leave ids out (missing instances), but name only ids asked for, each once. */
 export async function retrieveInstances(
   api: InstancesApi,
   ids: readonly TypedInstanceId[],
@@ -68,6 +39,8 @@ export async function retrieveInstances(
   const { includeTyping, signal } = options;
   // Only the signal of the caller's options reaches the request (its other keys mean other things).
   const only = signal ? { signal } : {};
+  const key = (id: Partial<TypedInstanceId>): string =>
+    JSON.stringify([id.instanceType, id.space, id.externalId]);
   const result: InstanceRead[] = [];
   for (let start = 0; start < ids.length; start += BYIDS_LIMIT) {
     const asked = ids
@@ -85,9 +58,27 @@ export async function retrieveInstances(
       ...(includeTyping !== undefined ? { includeTyping } : {}),
     };
     const response = await api.http.postJson<unknown>(BYIDS_PATH, body, only);
-    const items = api.expectItems<InstanceRead>(response, BYIDS_PATH);
-    checkRetrieved(api, asked, items);
-    result.push(...items);
+    // Id → whether it is still open (not answered yet).
+    const open = new Map(asked.map((id) => [key(id), true]));
+    for (const item of api.expectItems<InstanceRead>(response, BYIDS_PATH)) {
+      const state = open.get(key(item));
+      if (!state) {
+        const { instanceType, space, externalId } =
+          item as Partial<InstanceRead>;
+        const named =
+          typeof space === "string" && typeof externalId === "string"
+            ? `${String(instanceType)} ${space}:${externalId}`
+            : `an item that is no instance id (${JSON.stringify(item).slice(0, 80)})`;
+        throw new api.ProtocolError({
+          problem: "unexpected-instances",
+          method: "POST",
+          url: BYIDS_PATH,
+          detail: `the answer names ${named}${state === false ? " twice" : ", which was not asked for"}`,
+        });
+      }
+      open.set(key(item), false);
+      result.push(item);
+    }
   }
   return result;
 }
@@ -101,7 +92,7 @@ export async function* listInstances(
   const body = sources?.length
     ? { ...request, sources: sources.map((source) => ({ source })) }
     : request;
-  const { http, expectCursor, expectItems, expectObject } = api;
+  const { http, expectCursor, expectItems } = api;
   const guard = new api.PagingGuard(path, options.maxPages);
   let cursor: string | undefined;
   do {
@@ -111,7 +102,8 @@ export async function* listInstances(
       options.signal ? { signal: options.signal } : {},
     );
     const items = expectItems<InstanceRead>(response, path);
-    const fields = expectObject(response, path);
+    // An object: `expectItems` checked it.
+    const fields = response as Record<string, unknown>;
     cursor = expectCursor(fields, path);
     if (cursor) guard.follow(cursor);
     const { typing } = fields;

@@ -29,9 +29,7 @@ export interface DmsErrorDetails extends RequestInfo {
 }
 
 // A class's fields are declared by the interface of the same name (declaration merging).
-export interface DmsError extends Required<Omit<DmsErrorDetails, "requestId">> {
-  readonly requestId: string | undefined;
-}
+export interface DmsError extends Required<DmsErrorDetails> {}
 
 /** An error response from the DMS API (any non-2xx status); fields as in `DmsErrorDetails`. */
 export class DmsError extends Error {
@@ -43,16 +41,16 @@ export class DmsError extends Error {
     super(
       `${method} ${url} failed with ${status}: ${apiMessage}${afterAttempts(details.attempts)}`,
     );
+    // Typed details cannot hold an explicit undefined, so a default stays unless a value is given.
     const defaults = {
       extra: {},
+      missing: [],
+      duplicated: [],
       attempts: 1,
       earlierAttemptMayHaveApplied: false,
-      requestId: details.requestId,
+      requestId: undefined,
     };
-    Object.assign(this, defaults, details, {
-      missing: details.missing ?? [],
-      duplicated: details.duplicated ?? [],
-    });
+    Object.assign(this, defaults, details);
   }
 }
 
@@ -262,12 +260,8 @@ export function createDmsError(details: DmsErrorDetails): DmsError {
   )(details);
 }
 
-const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
-
-export function markMayHaveApplied(error: unknown): void {
-  if (isObject(error) && Object.isExtensible(error))
-    Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
-}
+/** Set by `HttpClient` on an error of a request the server may have processed. */
+export const MAY_HAVE_APPLIED = Symbol.for("dmgen.mayHaveApplied");
 
 export function mayHaveApplied(error: unknown): boolean {
   return (

@@ -7,7 +7,7 @@ import {
   createDmsError,
   isAbortError,
   isObject,
-  markMayHaveApplied,
+  MAY_HAVE_APPLIED,
   postProblem,
   ProtocolError,
   redacted,
@@ -149,16 +149,11 @@ export class HttpClient {
       ? { ...this.#headers, "content-type": "application/json" }
       : this.#headers;
     const timeoutsRetried = options.retryTimeouts !== false;
-    const policy =
-      options.maxAttempts === undefined
-        ? this.retryPolicy
-        : {
-            ...this.retryPolicy,
-            maxAttempts: Math.min(
-              options.maxAttempts,
-              this.retryPolicy.maxAttempts,
-            ),
-          };
+    const maxAttempts = Math.min(
+      options.maxAttempts ?? Infinity,
+      this.retryPolicy.maxAttempts,
+    );
+    const policy = { ...this.retryPolicy, maxAttempts };
     const startedAt = this.clock.now();
     // Whether an attempt may have been processed by the server: then so may the request be.
     let mayHaveApplied = false;
@@ -264,7 +259,8 @@ export class HttpClient {
         await this.clock.sleep(delayMs, signal);
       }
     } catch (error) {
-      if (mayHaveApplied) markMayHaveApplied(error);
+      if (mayHaveApplied && isObject(error) && Object.isExtensible(error))
+        Object.defineProperty(error, MAY_HAVE_APPLIED, { value: true });
       if (error instanceof Error && !isAbortError(error)) {
         const secrets = tokenSource.secrets();
         const message = await redacted(error.message, secrets, error);

@@ -23,7 +23,7 @@ const STRING_OR_LONG_INTEGER =
   /"[^"\\]*(?:\\.[^"\\]*)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 /** Parses `text`; an integer outside ±2^53 becomes `toValue(digits, keys to it, their objects)`. */
-function parseExact(
+export function parseExact(
   text: string,
   toValue: (
     digits: string,
@@ -65,10 +65,6 @@ function parseExact(
       ),
     ),
   );
-}
-
-export function exactJsonParser(): (text: string) => unknown {
-  return (text) => parseExact(text, BigInt);
 }
 
 export type Int64Paths = ReadonlyMap<

@@ -10,7 +10,11 @@ import {
   type ApplyResult,
   type DeleteOptions,
 } from "../write/apply.js";
-import { createTokenSource, type Credentials } from "../core/auth.js";
+import {
+  createTokenSource,
+  untilAborted,
+  type Credentials,
+} from "../core/auth.js";
 import { ProtocolError } from "../core/errors.js";
 import {
   expectCursor,
@@ -18,6 +22,7 @@ import {
   expectObject,
   HttpClient,
   type HttpClientOptions,
+  type RequestOptions,
 } from "../core/http.js";
 import {
   checkedMaxPages,
@@ -38,8 +43,6 @@ import type { InstancesApi } from "./instances.js";
 import type {
   DeletedInstance,
   Filter,
-  InstanceDelete,
-  InstanceId,
   InstanceRead,
   PropertySort,
   QueryRequest,
@@ -71,10 +74,8 @@ export interface DmsClientOptions extends Omit<
   readonly maxPagesPerRead?: number;
 }
 
-/** An instance id with its type, as byids and delete take it. */
-export interface TypedInstanceId extends InstanceId {
-  readonly instanceType: "node" | "edge";
-}
+/** An instance id with its type, as byids and delete take it (the shape the API returns deleted). */
+export type TypedInstanceId = DeletedInstance;
 
 /** The body of `instances/list` without the cursor (the client pages). */
 export interface InstanceListRequest {
@@ -94,10 +95,8 @@ export interface InstanceListPage extends Pick<QueryPage, "typing"> {
   readonly items: InstanceRead[];
 }
 
-export interface ReadOptions {
-  readonly signal?: AbortSignal;
-  readonly includeTyping?: boolean;
-}
+export type ReadOptions = Pick<RequestOptions, "signal"> &
+  Pick<InstanceListRequest, "includeTyping">;
 
 /** A client for the DMS instance API of one CDF project. */
 export class DmsClient {
@@ -115,13 +114,11 @@ export class DmsClient {
     this.maxPagesPerRead = checkedMaxPages(
       options.maxPagesPerRead ?? DEFAULT_MAX_PAGES_PER_READ,
     );
-    const { clock = systemClock, random } = options;
-    const refreshLeewayMs = options.tokenRefreshLeewayMs;
+    const clock = options.clock ?? systemClock;
     const tokenSource = createTokenSource(options.credentials, {
-      transport: options.transport,
+      ...options,
       clock,
-      ...(refreshLeewayMs !== undefined ? { refreshLeewayMs } : {}),
-      ...(random ? { random } : {}),
+      refreshLeewayMs: options.tokenRefreshLeewayMs,
     });
     this.http = new HttpClient({ ...options, tokenSource, clock });
   }
@@ -161,7 +158,7 @@ export class DmsClient {
         : await this.#projectLimit("delete", options.signal));
     return deleteInstances(
       this.http,
-      ids as readonly InstanceDelete[],
+      ids,
       concurrency !== undefined ? { ...options, concurrency } : options,
     );
   }
@@ -172,16 +169,8 @@ export class DmsClient {
     signal: AbortSignal | undefined,
   ): Promise<number | undefined> {
     // One read per client, shared and not tied to a caller's signal: an abort fails its caller only.
-    const shared = (this.#projectLimits ??= readProjectLimits(this.http));
-    signal?.throwIfAborted();
-    const limits = await new Promise<ProjectLimits>((resolve, reject) => {
-      const onAbort = (): void => reject(signal!.reason);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      void shared
-        .then(resolve)
-        .finally(() => signal?.removeEventListener("abort", onAbort));
-    });
-    return limits[kind];
+    this.#projectLimits ??= readProjectLimits(this.http);
+    return (await untilAborted(this.#projectLimits, signal))[kind];
   }
 
   /** Instances by id, with properties from `sources`; missing ids (or no data) are left out. */
@@ -205,12 +194,10 @@ export class DmsClient {
 
   /** What instances.ts uses of the code loaded up front: handed in, not imported (`InstancesApi`). */
   #readsApi(): InstancesApi {
-    const { http } = this;
     return {
-      http,
+      http: this.http,
       expectCursor,
       expectItems,
-      expectObject,
       PagingGuard,
       ProtocolError,
     };
@@ -219,10 +206,7 @@ export class DmsClient {
   /** One `instances/query` request (no cursors followed); `retryTimeouts: false` fails on a 408. */
   query(
     request: QueryRequest,
-    options: {
-      readonly signal?: AbortSignal;
-      readonly retryTimeouts?: boolean;
-    } = {},
+    options: Pick<RequestOptions, "signal" | "retryTimeouts"> = {},
   ): Promise<QueryResponse> {
     return this.http.postJson<QueryResponse>(
       "/models/instances/query",
@@ -265,8 +249,7 @@ export class DmsClient {
 
   /** Releases the transport's pooled connections. Calling it again waits for the same close. */
   close(): Promise<void> {
-    this.#closing ??= this.#options.transport.close();
-    return this.#closing;
+    return (this.#closing ??= this.#options.transport.close());
   }
 }
 
