@@ -3,22 +3,19 @@
 // 127.0.0.1 origin, run in headless Chromium (Debian's `chromium`, driven by puppeteer-core)
 // against the emulator on another origin, so CORS preflights, the browser's own `fetch` (which
 // refuses to be called with the wrong `this`) and `CompressionStream` are the real ones.
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { build } from "esbuild";
 import puppeteer, { type Browser } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type RunningEmulator } from "../src/emulator/index.js";
 import { loadInputs } from "../src/input/index.js";
+import { dmgen } from "./support/cli.js";
 import { EXAMPLES_DIR, REPO_ROOT, scratchDir } from "./support/generated.js";
-
-const run = promisify(execFile);
 
 /** Debian's package; `CHROMIUM_PATH` points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -61,16 +58,21 @@ let browser: Browser;
 /** Generates the movies client with `--transport fetch` and bundles the page around it. */
 async function bundlePage(dir: string): Promise<string> {
   const generated = join(dir, "movies-fetch");
-  await run(process.execPath, [
-    join(REPO_ROOT, "bin", "dmgen.js"),
-    "generate",
-    "--config",
-    join(EXAMPLES_DIR, "movies", "dmgen.config.json"),
-    "--out",
-    generated,
-    "--transport",
-    "fetch",
-  ]);
+  // In this process (a child costs a Node start; test/cli.test.ts runs the bin).
+  const generate = await dmgen(
+    [
+      "generate",
+      "--config",
+      join(EXAMPLES_DIR, "movies", "dmgen.config.json"),
+      "--out",
+      generated,
+      "--transport",
+      "fetch",
+    ],
+    dir,
+  );
+  if (generate.code !== 0)
+    throw new Error(`dmgen generate failed: ${generate.stderr}`);
   const undiciVariant = join(EXAMPLES_DIR, "movies", "index.js");
   const result = await build({
     entryPoints: [join(REPO_ROOT, "test", "browser", "page.ts")],

@@ -28,7 +28,22 @@ import { dmgen } from "./support/cli.js";
 const MOVIES_DIR = join(EXAMPLES_DIR, "movies");
 const MOVIES = join(MOVIES_DIR, "views.json");
 
-async function movies(features: CodeOptions["features"]): Promise<FileMap> {
+/** The movies output with these features, generated once per feature set (tests only read it). */
+function movies(features: CodeOptions["features"]): Promise<FileMap> {
+  const key = (features ?? ALL_FEATURES).join(",");
+  let output = MOVIES_OUTPUTS.get(key);
+  if (!output) {
+    output = generateMovies(features);
+    MOVIES_OUTPUTS.set(key, output);
+  }
+  return output;
+}
+
+const MOVIES_OUTPUTS = new Map<string, Promise<FileMap>>();
+
+async function generateMovies(
+  features: CodeOptions["features"],
+): Promise<FileMap> {
   const config = await readConfig(
     join(MOVIES_DIR, "dmgen.config.json"),
     REPO_ROOT,

@@ -22,7 +22,12 @@ import {
   viewInstanceMembers,
 } from "../src/naming/members.js";
 import { NAME_LOCK_FILE } from "../src/naming/lock.js";
-import { scratchDir, typeCheck, writeOutputs } from "./support/generated.js";
+import {
+  createProgram,
+  scratchDir,
+  typeCheck,
+  writeOutputs,
+} from "./support/generated.js";
 
 const DMS_IDENTIFIER = /^[a-zA-Z]([a-zA-Z0-9_]{0,253}[a-zA-Z0-9])?$/;
 const container = { type: "container", space: "m", externalId: "C" };
@@ -47,12 +52,18 @@ function view(externalId: string, properties: string[], usedFor = "node") {
   };
 }
 
-/** The compiler's list of the instance members (own and inherited) of each class in a file. */
+/**
+ * The compiler's list of the instance members (own and inherited) of each class in a file. With
+ * the libs of the other programs (ES2023, Node's types; not the default's DOM): their parsed
+ * files are shared within the worker (support/generated.ts's `createProgram`).
+ */
 function compilerInstanceMembers(file: string, classes: string[]) {
-  const program = ts.createProgram([file], {
+  const program = createProgram([file], {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
+    lib: ["lib.es2023.d.ts"],
+    types: ["node"],
     noEmit: true,
     skipLibCheck: true,
   });

@@ -465,12 +465,21 @@ const FORMAT_HOST: ts.FormatDiagnosticsHost = {
   getNewLine: () => "\n",
 };
 
-/** Runs tsc in a child process (for an emit); returns its output, empty when there were no errors. */
+/**
+ * Runs tsc in a child process (for an emit); returns its output, empty when there were no errors.
+ * With V8's interrupt budget as vitest's workers have it (vitest.config.ts): one emit of the
+ * runtime's declarations took 3.7 s of CPU, 2.3 s with it.
+ */
 async function runTscProcess(file: string): Promise<string> {
   try {
     await run(
       process.execPath,
-      [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", file],
+      [
+        "--interrupt-budget=1081344",
+        join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"),
+        "-p",
+        file,
+      ],
       { maxBuffer: 1 << 26 },
     );
     return "";
