@@ -109,6 +109,15 @@ export const RELIABILITY_CASES: readonly ReliabilityCase[] = [
   },
   {
     area: "vouches only for what it checked",
+    tried:
+      "a delete of 3 nodes answered 200 with an id never sent, an id twice, an edge with a sent node's id, an item that is no id; an apply whose `deleted` names an id never sent",
+    result:
+      "`ApplyFailedError` with a `ProtocolError` naming the item; the deletes unknown, none reported deleted (ids left out, those the API did not find, are fine)",
+    file: CHECKED,
+    test: "answered with %s is a ProtocolError: the deletes unknown",
+  },
+  {
+    area: "vouches only for what it checked",
     tried: "an apply answer in reverse order",
     result: "accepted; `items` in input order",
     file: CHECKED,

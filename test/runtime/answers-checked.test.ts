@@ -90,7 +90,7 @@ describe("apply answers", () => {
           ...item,
           externalId: `x${String(item.externalId)}`,
         })),
-      /names node sp:xa, which its request did not write/,
+      /names node sp:xa, which its request did not send/,
     ],
     [
       "lists 2 of 3 (no skipOnVersionConflict)",
@@ -178,6 +178,66 @@ describe("retrieve answers", () => {
     }));
     const found = await connect().retrieve(ids);
     expect(found.map((item) => item.externalId)).toEqual(["b"]);
+  });
+});
+
+describe("delete answers", () => {
+  const deletes = (...names: string[]) =>
+    names.map((externalId) => ({
+      instanceType: "node" as const,
+      space: "sp",
+      externalId,
+    }));
+  const asked = deletes("a", "b", "c");
+
+  it.each([
+    [
+      "an id never sent",
+      deletes("a", "x"),
+      /names node sp:x, which its request did not send/,
+    ],
+    ["an id twice", deletes("a", "a"), /names node sp:a twice/],
+    [
+      "an edge with a sent node's id",
+      [{ ...deletes("a")[0]!, instanceType: "edge" }],
+      /names edge sp:a, which its request did not send/,
+    ],
+    ["an item that is no id", [{ space: "sp" }], /no instance id/],
+  ])(
+    "answered with %s is a ProtocolError: the deletes unknown, none reported deleted",
+    async (_name, deleted, message) => {
+      server.setHandler(() => ({ status: 200, body: { items: deleted } }));
+      const error = await failure(connect().delete(asked));
+      expect(error).toBeInstanceOf(ApplyFailedError);
+      const report = error as ApplyFailedError;
+      expect(report.cause).toBeInstanceOf(ProtocolError);
+      expect((report.cause as Error).message).toMatch(message);
+      expect(report.unknown.map((id) => id.externalId)).toEqual([
+        "a",
+        "b",
+        "c",
+      ]);
+    },
+  );
+
+  it("an apply's deleted list is checked the same way", async () => {
+    server.setHandler((request) => {
+      const answer = applyAnswer(request.json).body as Record<string, unknown>;
+      return { status: 200, body: { ...answer, deleted: deletes("x") } };
+    });
+    const error = await failure(
+      connect().apply(nodes("n"), { delete: deletes("a") }),
+    );
+    expect(error).toBeInstanceOf(ApplyFailedError);
+    expect(((error as Error).cause as Error).message).toMatch(
+      /names node sp:x, which its request did not send/,
+    );
+  });
+
+  it("answered with some of the ids (the API leaves out those it did not find) returns those", async () => {
+    server.setHandler(() => ({ status: 200, body: { items: deletes("b") } }));
+    const deleted = await connect().delete(asked);
+    expect(deleted.map((item) => item.externalId)).toEqual(["b"]);
   });
 });
 

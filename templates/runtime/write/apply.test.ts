@@ -349,7 +349,7 @@ describe("applyInstances", () => {
       "names ids never sent",
       {},
       foreign,
-      /names node s:x-a, which its request did not write/,
+      /names node s:x-a, which its request did not send/,
     ],
     [
       "lists 2 of 3",

@@ -450,6 +450,8 @@ class ApplyRun {
       const deleted = (response as { deleted?: DeletedInstance[] }).deleted;
       if (deleted !== undefined && !Array.isArray(deleted))
         throw badAnswer(`"deleted" is no list`);
+      // An id the API did not find is left out; one never sent, or named twice, is not vouched for.
+      if (deleted?.length) matchAnswer(part.deletes, deleted, true);
       const mayLeaveOut = this.options.skipOnVersionConflict === true;
       const answers = matchAnswer(part.writes, items, mayLeaveOut);
       const slots = this.#slots;
@@ -607,11 +609,11 @@ function slicePart(part: Part, from: number, to: number): Part {
  * The answer's items per write (`undefined`: left out), or a `ProtocolError` unless they name
  * exactly the request's instances, each once (`mayLeaveOut`: skipOnVersionConflict may skip some).
  */
-function matchAnswer(
-  writes: readonly InstanceWrite[],
-  items: readonly SlimInstance[],
+function matchAnswer<T extends SlimInstance | DeletedInstance>(
+  writes: readonly (InstanceWrite | InstanceDelete)[],
+  items: readonly T[],
   mayLeaveOut: boolean,
-): readonly (SlimInstance | undefined)[] {
+): readonly (T | undefined)[] {
   // The API answers in the request's order: then no index is built.
   if (
     items.length === writes.length &&
@@ -621,13 +623,13 @@ function matchAnswer(
   const positions = new Map(
     writes.map((write, at) => [describeItem(write), at]),
   );
-  const answers = new Array<SlimInstance | undefined>(writes.length);
+  const answers = new Array<T | undefined>(writes.length);
   for (const item of items) {
     const what = describeItem(item);
     const at = positions.get(what);
     if (at === undefined || answers[at])
       throw badAnswer(
-        `it names ${what}${at === undefined ? ", which its request did not write" : " twice"}`,
+        `it names ${what}${at === undefined ? ", which its request did not send" : " twice"}`,
       );
     answers[at] = item;
   }
